@@ -1,0 +1,1 @@
+"""ClientPulse: front desk and analytics for appointment businesses."""

@@ -1,0 +1,67 @@
+"""Settings from the environment (prefix ``CLIENTPULSE_``), read once per process."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+import typer
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_data_dir() -> Path:
+    """The user's data folder for ClientPulse (e.g. ``~/.config/clientpulse`` on Linux)."""
+    return Path(typer.get_app_dir('clientpulse'))
+
+
+class Settings(BaseSettings):
+    """Every setting of a ClientPulse process.
+
+    ``CLIENTPULSE_DATABASE_URL`` chooses the database (SQLAlchemy URL); by default a SQLite file
+    ``clientpulse.db`` in :attr:`data_dir`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix='CLIENTPULSE_', env_file='.env', extra='ignore')
+
+    data_dir: Path = default_data_dir()
+    database_url: str | None = None
+    host: str = '0.0.0.0'
+    port: int = 8080
+    storage_secret: SecretStr | None = None
+    reconnect_timeout: float = 3.0
+    title: str = 'ClientPulse'
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to ``sqlite:///<data_dir>/clientpulse.db``."""
+        return self.database_url or f'sqlite:///{self.data_dir / "clientpulse.db"}'
+
+    def storage_secret_value(self) -> str:
+        """The secret that signs session cookies.
+
+        Taken from ``CLIENTPULSE_STORAGE_SECRET`` if set, else generated on first run and kept in
+        ``<data_dir>/storage_secret`` readable only by its owner (mode 0600).
+        """
+        if self.storage_secret is not None:
+            return self.storage_secret.get_secret_value()
+        path = self.data_dir / 'storage_secret'
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48), encoding='utf-8')
+        return path.read_text(encoding='utf-8').strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings (cached; call :func:`reset_settings` after changing the environment)."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings so the next :func:`get_settings` re-reads the environment."""
+    get_settings.cache_clear()

@@ -1,0 +1,20 @@
+"""Every table, imported here so Alembic sees the whole metadata."""
+
+from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
+from .booking import Booking, BookingCreate, BookingMove, BookingRead
+from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead
+from .customer import Customer, CustomerCreate, CustomerRead
+from .inquiry import Inquiry
+from .location import Location, LocationCreate, LocationRead, TaxRate
+from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, ReceiptLineTax, ReceiptRead
+from .staff import StaffMember, StaffMemberCreate, StaffMemberRead, WorkingHours, WorkingHoursBase
+from .user import User, UserRead
+
+__all__ = [
+    'Booking', 'BookingCreate', 'BookingMove', 'BookingRead', 'BookingStatus', 'Channel', 'Customer',
+    'CustomerCreate', 'CustomerRead', 'Inquiry', 'Location', 'LocationCreate', 'LocationRead', 'PaymentMethod',
+    'Product', 'ProductCreate', 'ProductRead', 'Receipt', 'ReceiptCreate', 'ReceiptLine', 'ReceiptLineCreate',
+    'ReceiptLineTax', 'ReceiptRead', 'Role', 'Service', 'ServiceCreate', 'ServiceRead', 'StaffMember',
+    'StaffMemberCreate', 'StaffMemberRead', 'TaxRate', 'UTCDateTime', 'User', 'UserRead', 'WorkingHours',
+    'WorkingHoursBase', 'utcnow',
+]

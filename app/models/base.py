@@ -1,0 +1,100 @@
+"""Shared column types, enums and the metadata naming convention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Numeric, TypeDecorator
+from sqlmodel import SQLModel
+
+SQLModel.metadata.naming_convention = {
+    'ix': 'ix_%(column_0_label)s',
+    'uq': 'uq_%(table_name)s_%(column_0_N_name)s',
+    'ck': 'ck_%(table_name)s_%(constraint_name)s',
+    'fk': 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s',
+    'pk': 'pk_%(table_name)s',
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime stored in UTC on every backend.
+
+    SQLite keeps no offset, so values are converted to UTC on the way in and marked UTC on the way
+    out; naive datetimes are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f'naive datetime {value!r}: times must be timezone-aware')
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == 'sqlite' else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+MONEY_4 = Numeric(14, 4, asdecimal=True)
+"""Money with sub-cent precision (taxes as exported, e.g. 5 % of 31.23 = 1.5615)."""
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class BookingStatus(StrEnum):
+    """Where a booking is in its life (see :data:`app.services.bookings.ALLOWED_TRANSITIONS`)."""
+
+    BOOKED = 'booked'
+    CONFIRMED = 'confirmed'
+    CHECKED_IN = 'checked_in'
+    COMPLETED = 'completed'
+    CANCELLED = 'cancelled'
+    NO_SHOW = 'no_show'
+
+
+class Channel(StrEnum):
+    """How a booking reached the business."""
+
+    WALK_IN = 'walk_in'
+    PHONE = 'phone'
+    ONLINE = 'online'
+    KIOSK = 'kiosk'
+    IMPORT = 'import'
+
+
+class PaymentMethod(StrEnum):
+    """How a receipt was paid."""
+
+    CASH = 'cash'
+    CARD = 'card'
+    MOBILE_MONEY = 'mobile_money'
+    GIFT_CARD = 'gift_card'
+
+
+class Role(StrEnum):
+    """What a user may do: owner (everything), manager (one location), staff, kiosk."""
+
+    OWNER = 'owner'
+    MANAGER = 'manager'
+    STAFF = 'staff'
+    KIOSK = 'kiosk'
+
+
+def enum_check(column: str, enum: type[StrEnum]) -> str:
+    """SQL for a CHECK constraint that keeps ``column`` to the values of ``enum``."""
+    values = ', '.join(f"'{member.value}'" for member in enum)
+    return f'{column} IN ({values})'
+
+
+__all__ = ['MONEY_4', 'BookingStatus', 'Channel', 'Decimal', 'PaymentMethod', 'Role', 'UTCDateTime', 'enum_check',
+           'utcnow']

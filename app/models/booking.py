@@ -1,0 +1,80 @@
+"""Bookings: a customer, a service and a staff member at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import BookingStatus, Channel, UTCDateTime, enum_check, utcnow
+
+
+class BookingBase(SQLModel):
+    location_id: int = Field(foreign_key='location.id')
+    customer_id: int | None = Field(default=None, foreign_key='customer.id', index=True,
+                                    description='None for an anonymous walk-in')
+    service_id: int = Field(foreign_key='service.id', index=True)
+    staff_member_id: int = Field(foreign_key='staff_member.id')
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    notes: str = ''
+
+
+class Booking(BookingBase, table=True):
+    """A booking. ``ends_at == starts_at`` marks an imported booking whose length is unknown."""
+
+    __tablename__ = 'booking'
+    __table_args__ = (
+        UniqueConstraint('location_id', 'import_key'),
+        Index('ix_booking_staff_member_id_starts_at', 'staff_member_id', 'starts_at'),
+        Index('ix_booking_location_id_starts_at', 'location_id', 'starts_at'),
+        CheckConstraint(enum_check('status', BookingStatus), name='status'),
+        CheckConstraint(enum_check('channel', Channel), name='channel'),
+        CheckConstraint('ends_at >= starts_at', name='ends_after_start'),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=BookingStatus.BOOKED, sa_type=String(20))
+    channel: str = Field(default=Channel.PHONE, sa_type=String(20))
+    price_cents: int = Field(default=0, description='price agreed at booking, minor units')
+    booked_at: datetime | None = Field(default_factory=utcnow, sa_type=UTCDateTime,
+                                       description='None when the export did not say')
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, max_length=80)
+    notice_days: int | None = Field(default=None, description='days between cancellation and the booking')
+    import_key: str | None = Field(default=None, max_length=64,
+                                   description='content hash of the export row this booking came from')
+
+
+class BookingCreate(BookingBase):
+    """What a person books. ``ends_at`` follows from the service's duration."""
+
+    channel: Channel = Channel.PHONE
+    override_hours: bool = Field(default=False, description='owner/manager books outside working hours')
+
+
+class BookingMove(SQLModel):
+    starts_at: datetime
+    staff_member_id: int | None = None
+    override_hours: bool = False
+
+
+class BookingRead(BookingBase):
+    id: int
+    ends_at: datetime
+    status: BookingStatus
+    channel: Channel
+    price_cents: int
+    booked_at: datetime | None
+    cancelled_at: datetime | None
+    cancelled_by: str | None
+    notice_days: int | None
+    customer_name: str = ''
+    customer_phone: str = ''
+    service_name: str = ''
+    staff_name: str = ''
+
+    @property
+    def duration_known(self) -> bool:
+        """False for imported bookings whose export carried no length."""
+        return self.ends_at > self.starts_at

@@ -1,0 +1,40 @@
+"""Customers, known by a short code per location (e.g. ``KIMA01``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime, utcnow
+
+
+class CustomerBase(SQLModel):
+    location_id: int = Field(foreign_key='location.id', index=True)
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=200)
+    phone: str = Field(default='', max_length=40)
+    email: str = Field(default='', max_length=200)
+    notes: str = ''
+
+
+class Customer(CustomerBase, table=True):
+    __tablename__ = 'customer'
+    __table_args__ = (UniqueConstraint('location_id', 'code'),)
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CustomerCreate(SQLModel):
+    location_id: int
+    name: str = Field(min_length=1, max_length=200)
+    code: str | None = Field(default=None, max_length=40, description='generated from the name when None')
+    phone: str = Field(default='', max_length=40)
+    email: str = Field(default='', max_length=200)
+    notes: str = ''
+
+
+class CustomerRead(CustomerBase):
+    id: int
+    created_at: datetime

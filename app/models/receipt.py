@@ -1,0 +1,85 @@
+"""Receipts (a sale) with their lines and each line's taxes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import MONEY_4, PaymentMethod, UTCDateTime, enum_check
+
+
+class Receipt(SQLModel, table=True):
+    __tablename__ = 'receipt'
+    __table_args__ = (
+        UniqueConstraint('location_id', 'number'),
+        CheckConstraint(f'payment_method IS NULL OR {enum_check("payment_method", PaymentMethod)}',
+                        name='payment_method'),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id', index=True)
+    number: str = Field(max_length=40)
+    issued_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    customer_id: int | None = Field(default=None, foreign_key='customer.id', index=True)
+    staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
+    booking_id: int | None = Field(default=None, foreign_key='booking.id')
+    payment_method: str | None = Field(default=None, sa_type=String(20), description='None: not in the export')
+
+
+class ReceiptLine(SQLModel, table=True):
+    __tablename__ = 'receipt_line'
+    __table_args__ = (
+        UniqueConstraint('receipt_id', 'import_key'),
+        CheckConstraint('service_id IS NULL OR product_id IS NULL', name='one_item'),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int = Field(foreign_key='receipt.id', index=True, ondelete='CASCADE')
+    service_id: int | None = Field(default=None, foreign_key='service.id')
+    product_id: int | None = Field(default=None, foreign_key='product.id')
+    staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
+    description: str = Field(default='', max_length=200)
+    quantity: int = 1
+    amount_cents: int = Field(description='line total before tax, minor units (negative for refunds)')
+    import_key: str | None = Field(default=None, max_length=64)
+
+
+class ReceiptLineTax(SQLModel, table=True):
+    __tablename__ = 'receipt_line_tax'
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_line_id: int = Field(foreign_key='receipt_line.id', index=True, ondelete='CASCADE')
+    name: str = Field(max_length=20)
+    amount: Decimal = Field(sa_type=MONEY_4, description='tax in major units, 4 decimals as exported')
+
+
+class ReceiptLineCreate(SQLModel):
+    service_id: int | None = None
+    product_id: int | None = None
+    description: str = ''
+    quantity: int = 1
+    amount_cents: int
+
+
+class ReceiptCreate(SQLModel):
+    location_id: int
+    customer_id: int | None = None
+    staff_member_id: int | None = None
+    booking_id: int | None = None
+    payment_method: PaymentMethod
+    lines: list[ReceiptLineCreate]
+
+
+class ReceiptRead(SQLModel):
+    id: int
+    location_id: int
+    number: str
+    issued_at: datetime
+    customer_id: int | None
+    staff_member_id: int | None
+    booking_id: int | None
+    payment_method: PaymentMethod | None
+    amount_cents: int = 0
+    tax: Decimal = Decimal(0)
+    descriptions: str = ''
+    staff_name: str = ''

@@ -1,0 +1,23 @@
+"""Who may do what. Every service that changes data takes the acting user and asks here."""
+
+from __future__ import annotations
+
+from app.models import Role, UserRead
+
+from .errors import PermissionDeniedError
+
+MANAGING_ROLES = frozenset({Role.OWNER, Role.MANAGER})
+FRONT_DESK_ROLES = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
+KIOSK_ROLES = frozenset({Role.KIOSK})
+
+
+def ensure_location(actor: UserRead, location_id: int) -> None:
+    """:raises PermissionDeniedError: ``actor`` is bound to another location."""
+    if actor.location_id is not None and actor.location_id != location_id:
+        raise PermissionDeniedError('You can only work with your own location.')
+
+
+def ensure_role(actor: UserRead, roles: frozenset[Role], action: str) -> None:
+    """:raises PermissionDeniedError: ``actor``'s role is not among ``roles``."""
+    if actor.role not in roles:
+        raise PermissionDeniedError(f'Your role ({actor.role.value}) may not {action}.')

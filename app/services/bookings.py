@@ -1,0 +1,359 @@
+"""Booking rules: no double booking, working hours, allowed status changes.
+
+Every write runs in one unit of work that first takes the staff member's lock (``SELECT … FOR
+UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), then checks, then writes, so two sessions or
+two processes booking the same slot at the same instant cannot both win. Events are published after
+commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Booking,
+    BookingCreate,
+    BookingMove,
+    BookingRead,
+    BookingStatus,
+    Channel,
+    Customer,
+    Location,
+    Service,
+    StaffMember,
+    UserRead,
+    WorkingHours,
+)
+
+from . import clock, events
+from .access import FRONT_DESK_ROLES, KIOSK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
+from .database import session_scope
+from .errors import (
+    InvalidTransitionError,
+    NotFoundError,
+    OutsideWorkingHoursError,
+    SlotUnavailableError,
+    ValidationError,
+)
+
+T = TypeVar('T')
+
+ALLOWED_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
+    BookingStatus.BOOKED: frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.CANCELLED,
+                                     BookingStatus.NO_SHOW}),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CHECKED_IN, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}),
+    BookingStatus.CHECKED_IN: frozenset({BookingStatus.COMPLETED}),
+    BookingStatus.COMPLETED: frozenset(),
+    BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.NO_SHOW: frozenset(),
+}
+"""booked → confirmed → checked in → completed; booked/confirmed → cancelled or no-show. A booked
+customer who walks in unconfirmed may be checked in directly (as in Fresha's "Arrived")."""
+
+BLOCKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN,
+                     BookingStatus.COMPLETED)
+"""Statuses whose bookings occupy the staff member's time; cancelled and no-show ones free it."""
+
+STATUS_LABELS = {
+    BookingStatus.BOOKED: 'Booked', BookingStatus.CONFIRMED: 'Confirmed', BookingStatus.CHECKED_IN: 'Checked in',
+    BookingStatus.COMPLETED: 'Completed', BookingStatus.CANCELLED: 'Cancelled', BookingStatus.NO_SHOW: 'No-show',
+}
+
+
+def create_booking(data: BookingCreate, *, actor: UserRead) -> BookingRead:
+    """Book ``data.service_id`` with ``data.staff_member_id`` at ``data.starts_at`` (aware).
+
+    The end is ``starts_at`` + the service's duration; the price is the service's list price (minor
+    units).
+
+    :raises NotFoundError: the service, staff member or customer does not exist at the location
+    :raises ValidationError: the service has no duration, or a naive time was given
+    :raises OutsideWorkingHoursError: not inside the staff member's hours (owners/managers may override)
+    :raises SlotUnavailableError: the staff member already has a booking overlapping the time
+    :raises PermissionDeniedError: the actor may not book at this location
+    """
+    ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK else frozenset()),
+                'make bookings')
+    ensure_location(actor, data.location_id)
+    _ensure_aware(data.starts_at, 'starts_at')
+    with session_scope(write=True) as session:
+        location = _get(session, Location, data.location_id, 'location')
+        staff = _lock_staff_member(session, data.staff_member_id, data.location_id)
+        service = _get_at(session, Service, data.service_id, data.location_id, 'service')
+        if data.customer_id is not None:
+            _get_at(session, Customer, data.customer_id, data.location_id, 'customer')
+        if not service.duration_minutes:
+            raise ValidationError(f'"{service.name}" has no duration yet. Set one under Services before booking it.',
+                                  field='service_id')
+        starts_at = data.starts_at.astimezone(UTC)
+        ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+        _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
+        _check_free(session, staff, location, starts_at, ends_at)
+        booking = Booking(**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}),
+                          starts_at=starts_at, ends_at=ends_at, channel=data.channel.value,
+                          status=BookingStatus.BOOKED.value, price_cents=service.price_cents)
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+    _publish(result, 'created', location.time_zone, f'New booking: {_describe(result, location.time_zone)}')
+    return result
+
+
+def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> BookingRead:
+    """Move a booked or confirmed booking to a new start (and optionally another staff member).
+
+    :raises InvalidTransitionError: the booking is already checked in, completed, cancelled or a no-show
+    :raises OutsideWorkingHoursError, SlotUnavailableError: as for :func:`create_booking`
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'move bookings')
+    _ensure_aware(data.starts_at, 'starts_at')
+    with session_scope(write=True) as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_location(actor, booking.location_id)
+        location = _get(session, Location, booking.location_id, 'location')
+        if booking.status not in {BookingStatus.BOOKED, BookingStatus.CONFIRMED}:
+            raise InvalidTransitionError(
+                f'A {STATUS_LABELS[BookingStatus(booking.status)].lower()} booking cannot be moved.')
+        previous_day = clock.local_day(booking.starts_at, location.time_zone)
+        staff = _lock_staff_member(session, data.staff_member_id or booking.staff_member_id, booking.location_id)
+        starts_at = data.starts_at.astimezone(UTC)
+        ends_at = starts_at + (booking.ends_at - booking.starts_at)
+        _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
+        _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id)
+        booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+    _publish(result, 'moved', location.time_zone, f'Booking moved: {_describe(result, location.time_zone)}',
+             previous_day=previous_day)
+    return result
+
+
+def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None = None,
+                   as_of: datetime | None = None) -> BookingRead:
+    """Cancel a booked or confirmed booking; records who cancelled and the days of notice given.
+
+    ``notice_days`` = local booking date − local cancellation date (0 = cancelled on the day).
+
+    :raises InvalidTransitionError: the booking is not booked or confirmed
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'cancel bookings')
+    now = as_of or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_location(actor, booking.location_id)
+        location = _get(session, Location, booking.location_id, 'location')
+        _ensure_transition(booking, BookingStatus.CANCELLED)
+        booking.status = BookingStatus.CANCELLED.value
+        booking.cancelled_at = now
+        booking.cancelled_by = (cancelled_by or actor.email)[:80]
+        booking.notice_days = (clock.local_day(booking.starts_at, location.time_zone)
+                               - clock.local_day(now, location.time_zone)).days
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+    _publish(result, 'cancelled', location.time_zone, f'Booking cancelled: {_describe(result, location.time_zone)}')
+    return result
+
+
+def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> BookingRead:
+    """Confirm, check in, complete or mark a no-show (use :func:`cancel_booking` to cancel).
+
+    :raises InvalidTransitionError: not allowed from the current status (see :data:`ALLOWED_TRANSITIONS`)
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'change bookings')
+    if status == BookingStatus.CANCELLED:
+        return cancel_booking(booking_id, actor=actor)
+    with session_scope(write=True) as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_location(actor, booking.location_id)
+        location = _get(session, Location, booking.location_id, 'location')
+        _ensure_transition(booking, status)
+        booking.status = status.value
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+    label = STATUS_LABELS[status]
+    _publish(result, 'status', location.time_zone, f'{label}: {_describe(result, location.time_zone)}')
+    return result
+
+
+def get_booking(booking_id: int) -> BookingRead:
+    """One booking with customer, service and staff names. :raises NotFoundError:"""
+    with session_scope() as session:
+        return _to_read(session, _get(session, Booking, booking_id, 'booking'))
+
+
+def list_bookings(location_id: int, *, start: datetime | None = None, end: datetime | None = None,
+                  staff_member_id: int | None = None, status: BookingStatus | None = None,
+                  customer_id: int | None = None, search: str = '', limit: int = 2000) -> list[BookingRead]:
+    """Bookings at a location starting in ``[start, end)`` (aware), earliest first, with names.
+
+    ``search`` matches the customer's name, code or phone, case-insensitively.
+    """
+    with session_scope() as session:
+        query = (select(Booking, Customer, Service, StaffMember)
+                 .join(Service, Service.id == Booking.service_id)
+                 .join(StaffMember, StaffMember.id == Booking.staff_member_id)
+                 .outerjoin(Customer, Customer.id == Booking.customer_id)
+                 .where(Booking.location_id == location_id))
+        if start is not None:
+            query = query.where(Booking.starts_at >= start)
+        if end is not None:
+            query = query.where(Booking.starts_at < end)
+        if staff_member_id is not None:
+            query = query.where(Booking.staff_member_id == staff_member_id)
+        if status is not None:
+            query = query.where(Booking.status == status.value)
+        if customer_id is not None:
+            query = query.where(Booking.customer_id == customer_id)
+        if search.strip():
+            pattern = f'%{search.strip().lower()}%'
+            query = query.where(or_(col(Customer.name).ilike(pattern), col(Customer.code).ilike(pattern),
+                                    col(Customer.phone).ilike(pattern)))
+        rows = session.exec(query.order_by(Booking.starts_at, Booking.id).limit(limit)).all()
+        return [_read_from(b, c, s, m) for b, c, s, m in rows]
+
+
+def list_day(location_id: int, day: date, *, time_zone: str, **filters) -> list[BookingRead]:
+    """Bookings starting on the local calendar ``day``."""
+    start, end = clock.day_bounds(day, time_zone)
+    return list_bookings(location_id, start=start, end=end, **filters)
+
+
+def overlapping_ids(bookings: list[BookingRead]) -> set[int]:
+    """Ids of bookings that overlap another of the same staff member (imported history may).
+
+    Two bookings overlap when one starts before the other ends, or both start at the same moment
+    (so bookings of unknown length, ``ends_at == starts_at``, clash only when they start together).
+    """
+    by_staff: dict[int, list[BookingRead]] = defaultdict(list)
+    for booking in bookings:
+        if booking.status in BLOCKING_STATUSES:
+            by_staff[booking.staff_member_id].append(booking)
+    clashes: set[int] = set()
+    for items in by_staff.values():
+        latest: BookingRead | None = None  # the booking ending last so far
+        for booking in sorted(items, key=lambda b: b.starts_at):
+            if latest is not None and (booking.starts_at < latest.ends_at or booking.starts_at == latest.starts_at):
+                clashes.update({booking.id, latest.id})
+            if latest is None or booking.ends_at >= latest.ends_at:
+                latest = booking
+    return clashes
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+def _ensure_aware(value: datetime, field: str) -> None:
+    if value.tzinfo is None:
+        raise ValidationError('The time must include a time zone.', field=field)
+
+
+def _get(session: Session, model: type[T], record_id: int, what: str) -> T:
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFoundError(f'That {what} no longer exists (id {record_id}).')
+    return record
+
+
+def _get_at(session: Session, model: type[T], record_id: int, location_id: int, what: str) -> T:
+    record = _get(session, model, record_id, what)
+    if record.location_id != location_id:
+        raise NotFoundError(f'That {what} belongs to another location.')
+    return record
+
+
+def _lock_staff_member(session: Session, staff_member_id: int, location_id: int) -> StaffMember:
+    """Take the staff member's row lock (a no-op on SQLite, where BEGIN IMMEDIATE already serialises)."""
+    staff = session.exec(select(StaffMember).where(StaffMember.id == staff_member_id).with_for_update()).first()
+    if staff is None or staff.location_id != location_id:
+        raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
+    if not staff.active:
+        raise ValidationError(f'{staff.name} is no longer active.', field='staff_member_id')
+    return staff
+
+
+def _check_hours(session: Session, staff: StaffMember, location: Location, starts_at: datetime, ends_at: datetime,
+                 *, override: bool, actor: UserRead) -> None:
+    if override:
+        ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+        return
+    tz = location.time_zone
+    day = clock.local_day(starts_at, tz)
+    first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
+    if clock.local_day(ends_at, tz) != day:
+        last += 24 * 60
+    shifts = session.exec(select(WorkingHours).where(WorkingHours.staff_member_id == staff.id,
+                                                     WorkingHours.weekday == day.weekday())).all()
+    if not any(s.start_minute <= first and last <= s.end_minute for s in shifts):
+        hours = ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in sorted(
+            shifts, key=lambda s: s.start_minute)) or 'not working'
+        raise OutsideWorkingHoursError(
+            f'{staff.name} works {hours} on {day:%A}s; {_hhmm(first)}–{_hhmm(last % (24 * 60))} is outside that.',
+            field='starts_at')
+
+
+def _check_free(session: Session, staff: StaffMember, location: Location, starts_at: datetime, ends_at: datetime,
+                *, exclude_id: int | None = None) -> None:
+    query = (select(Booking, Customer).outerjoin(Customer, Customer.id == Booking.customer_id)
+             .where(Booking.staff_member_id == staff.id,
+                    col(Booking.status).in_([s.value for s in BLOCKING_STATUSES]),
+                    Booking.starts_at < ends_at,
+                    or_(Booking.ends_at > starts_at, Booking.starts_at == starts_at)))
+    if exclude_id is not None:
+        query = query.where(Booking.id != exclude_id)
+    clash = session.exec(query.limit(1)).first()
+    if clash is not None:
+        other, customer = clash
+        tz = location.time_zone
+        who = customer.name if customer else 'a walk-in'
+        raise SlotUnavailableError(
+            f'{staff.name} is already booked {_hhmm(clock.minute_of_day(other.starts_at, tz))}–'
+            f'{_hhmm(clock.minute_of_day(other.ends_at, tz))} with {who}. Choose another time or staff member.',
+            field='starts_at')
+
+
+def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
+    current = BookingStatus(booking.status)
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransitionError(
+            f'This booking is {STATUS_LABELS[current].lower()}; it cannot be marked '
+            f'{STATUS_LABELS[target].lower()}.')
+
+
+def _to_read(session: Session, booking: Booking) -> BookingRead:
+    customer = session.get(Customer, booking.customer_id) if booking.customer_id else None
+    return _read_from(booking, customer, session.get(Service, booking.service_id),
+                      session.get(StaffMember, booking.staff_member_id))
+
+
+def _read_from(booking: Booking, customer: Customer | None, service: Service | None,
+               staff: StaffMember | None) -> BookingRead:
+    return BookingRead.model_validate(booking, update={
+        'customer_name': customer.name if customer else 'Walk-in',
+        'customer_phone': customer.phone if customer else '',
+        'service_name': service.name if service else '',
+        'staff_name': staff.name if staff else '',
+    })
+
+
+def _describe(booking: BookingRead, time_zone: str) -> str:
+    local = clock.to_local(booking.starts_at, time_zone)
+    return f'{booking.customer_name} — {booking.service_name}, {local:%a %d %b} {local:%H:%M} with {booking.staff_name}'
+
+
+def _publish(booking: BookingRead, change: str, time_zone: str, summary: str, *,
+             previous_day: date | None = None) -> None:
+    events.publish(events.BookingChanged(
+        booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
+        day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,
+        summary=summary, previous_day=previous_day))
+
+
+def _hhmm(minutes: int) -> str:
+    return f'{minutes // 60:02d}:{minutes % 60:02d}'

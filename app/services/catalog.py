@@ -1,0 +1,62 @@
+"""Services and retail products."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.models import Product, ProductRead, Service, ServiceCreate, ServiceRead, UserRead
+
+from .access import MANAGING_ROLES, ensure_location, ensure_role
+from .database import session_scope
+from .errors import NotFoundError, ValidationError
+
+
+def list_services(location_id: int, *, include_inactive: bool = False) -> list[ServiceRead]:
+    """Services of a location by category then name."""
+    with session_scope() as session:
+        query = select(Service).where(Service.location_id == location_id)
+        if not include_inactive:
+            query = query.where(Service.active)
+        return [ServiceRead.model_validate(s) for s in session.exec(query.order_by(Service.category, Service.name))]
+
+
+def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
+    """Add a service. :raises ValidationError: the code is taken at the location"""
+    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_location(actor, data.location_id)
+    with session_scope(write=True) as session:
+        if session.exec(select(Service).where(Service.location_id == data.location_id,
+                                              Service.code == data.code)).first():
+            raise ValidationError(f'The code {data.code} is already used by another service.', field='code')
+        service = Service.model_validate(data)
+        session.add(service)
+        session.flush()
+        return ServiceRead.model_validate(service)
+
+
+def set_service_duration(service_id: int, duration_minutes: int, *, actor: UserRead) -> ServiceRead:
+    """Set how long a service takes (minutes, > 0), e.g. for imported services that had none.
+
+    :raises NotFoundError, ValidationError:
+    """
+    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    if duration_minutes <= 0:
+        raise ValidationError('The duration must be at least one minute.', field='duration_minutes')
+    with session_scope(write=True) as session:
+        service = session.get(Service, service_id)
+        if service is None:
+            raise NotFoundError('That service no longer exists.')
+        ensure_location(actor, service.location_id)
+        service.duration_minutes = duration_minutes
+        session.add(service)
+        session.flush()
+        return ServiceRead.model_validate(service)
+
+
+def list_products(location_id: int, *, include_inactive: bool = False) -> list[ProductRead]:
+    """Retail products of a location by brand then name."""
+    with session_scope() as session:
+        query = select(Product).where(Product.location_id == location_id)
+        if not include_inactive:
+            query = query.where(Product.active)
+        return [ProductRead.model_validate(p) for p in session.exec(query.order_by(Product.brand, Product.name))]

@@ -1,0 +1,116 @@
+"""The dashboard's figures for one location and reference day, computed once per change.
+
+Definitions (the usual ones in salon software such as Fresha's and Square's reports):
+
+- *bookings today*: bookings starting on the reference day that are not cancelled.
+- *revenue*: receipt lines before tax (minor units), by the receipt's local issue date.
+- *no-show rate (30 days)*: no-shows ÷ bookings that were due (not cancelled) among those starting
+  in the 30 days ending on the reference day.
+- *cancellation rate (30 days)*: cancelled ÷ all bookings starting in those 30 days.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from app.models import Booking, BookingStatus, Location, Receipt, ReceiptLine
+
+from . import clock, events
+from .database import database_url, session_scope
+from .errors import NotFoundError
+
+WINDOW_DAYS = 30
+
+
+class DashboardSummary(BaseModel):
+    """Figures shown on the dashboard (money in minor units, rates as fractions 0–1 or None)."""
+
+    location_id: int
+    day: date
+    currency: str
+    bookings_today: int
+    revenue_today_cents: int
+    revenue_30d_cents: int
+    no_show_rate_30d: float | None
+    cancellation_rate_30d: float | None
+    revenue_per_day: list[tuple[date, int]]
+    bookings_by_status: dict[str, int]
+
+
+def summary(location_id: int, day: date) -> DashboardSummary:
+    """The figures for ``location_id`` on ``day`` (local date), from cache while nothing changed.
+
+    Every open session asks for the same key after an event; the first computes, the rest reuse it.
+
+    :raises NotFoundError: no such location
+    """
+    events.subscribe(_cache.invalidate)  # idempotent; survives a swap of the bus backend
+    return _cache.get(location_id, day)
+
+
+def compute_summary(location_id: int, day: date) -> DashboardSummary:
+    """Compute the figures afresh (see the module docstring for definitions)."""
+    with session_scope() as session:
+        location = session.get(Location, location_id)
+        if location is None:
+            raise NotFoundError(f'Location {location_id} does not exist.')
+        tz = location.time_zone
+        first_day = day - timedelta(days=WINDOW_DAYS - 1)
+        start, _ = clock.day_bounds(first_day, tz)
+        today_start, end = clock.day_bounds(day, tz)
+        statuses = Counter(dict(session.exec(
+            select(Booking.status, func.count()).where(Booking.location_id == location_id,
+                                                       Booking.starts_at >= start, Booking.starts_at < end)
+            .group_by(Booking.status)).all()))
+        bookings_today = session.exec(
+            select(func.count()).select_from(Booking).where(
+                Booking.location_id == location_id, Booking.starts_at >= today_start, Booking.starts_at < end,
+                Booking.status != BookingStatus.CANCELLED.value)).one()
+        receipts = session.exec(
+            select(Receipt.issued_at, func.sum(ReceiptLine.amount_cents))
+            .join(ReceiptLine, ReceiptLine.receipt_id == Receipt.id)
+            .where(Receipt.location_id == location_id, Receipt.issued_at >= start, Receipt.issued_at < end)
+            .group_by(col(Receipt.id), col(Receipt.issued_at))).all()
+    per_day: Counter[date] = Counter()
+    for issued_at, amount in receipts:
+        per_day[clock.local_day(issued_at, tz)] += int(amount or 0)
+    days = [first_day + timedelta(days=i) for i in range(WINDOW_DAYS)]
+    total = sum(statuses.values())
+    due = total - statuses[BookingStatus.CANCELLED.value]
+    return DashboardSummary(
+        location_id=location_id, day=day, currency=location.currency, bookings_today=bookings_today,
+        revenue_today_cents=per_day[day], revenue_30d_cents=sum(per_day.values()),
+        no_show_rate_30d=statuses[BookingStatus.NO_SHOW.value] / due if due else None,
+        cancellation_rate_30d=statuses[BookingStatus.CANCELLED.value] / total if total else None,
+        revenue_per_day=[(d, per_day[d]) for d in days],
+        bookings_by_status={s.value: statuses[s.value] for s in BookingStatus},
+    )
+
+
+class _SummaryCache:
+    """Summaries per (location, day); an event at a location drops that location's entries."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[int, date, str], DashboardSummary] = {}
+        self._lock = threading.Lock()
+
+    def get(self, location_id: int, day: date) -> DashboardSummary:
+        key = (location_id, day, database_url())
+        with self._lock:  # one computation per key; the others wait and reuse it
+            if key not in self._values:
+                self._values[key] = compute_summary(location_id, day)
+            return self._values[key]
+
+    def invalidate(self, event: events.Event) -> None:
+        with self._lock:
+            for key in [k for k in self._values if k[0] == event.location_id]:
+                del self._values[key]
+
+
+_cache = _SummaryCache()

@@ -1,0 +1,105 @@
+"""Engine, units of work and migrations. The only module that knows how to reach the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+from app.config import PROJECT_ROOT, get_settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = PROJECT_ROOT / 'migrations'
+
+
+def database_url() -> str:
+    """The SQLAlchemy URL of the configured database."""
+    return get_settings().effective_database_url
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL for the life of the process.
+
+    SQLite gets WAL, foreign keys, a 30 s busy timeout and explicit ``BEGIN`` so that write units of
+    work can start with ``BEGIN IMMEDIATE`` (see :func:`session_scope`).
+    """
+    url = url or database_url()
+    if url not in _ENGINES:
+        _ENGINES[url] = _create_engine(url)
+    return _ENGINES[url]
+
+
+def _create_engine(url: str) -> Engine:
+    if url.startswith('sqlite'):
+        path = url.split('///', 1)[-1]
+        if path and path != ':memory:':
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
+        _prepare_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def reset_engines() -> None:
+    """Dispose every cached engine (tests switch databases between runs)."""
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+@contextmanager
+def session_scope(*, write: bool = False) -> Iterator[Session]:
+    """A unit of work: commits when the block ends without error, rolls back otherwise.
+
+    :param write: take the write lock at the start. On SQLite this is ``BEGIN IMMEDIATE`` (one writer
+        at a time, across threads and processes); on PostgreSQL rows are locked explicitly by the
+        caller (``SELECT … FOR UPDATE``).
+    """
+    engine = get_engine()
+    bind = engine.execution_options(sqlite_immediate=True) if write else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def migrate(url: str | None = None, revision: str = 'head') -> None:
+    """Bring the database's schema to ``revision`` with Alembic (idempotent)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic configuration for ``url`` (default: the configured database)."""
+    config = Config(str(PROJECT_ROOT / 'alembic.ini'))
+    config.set_main_option('script_location', str(MIGRATIONS_DIR))
+    config.set_main_option('sqlalchemy.url', (url or database_url()).replace('%', '%%'))
+    return config
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, 'connect')
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA foreign_keys=ON')
+        cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.execute('PRAGMA busy_timeout=30000')
+        cursor.close()
+
+    @event.listens_for(engine, 'begin')
+    def _on_begin(connection) -> None:
+        immediate = connection.get_execution_options().get('sqlite_immediate', False)
+        connection.exec_driver_sql('BEGIN IMMEDIATE' if immediate else 'BEGIN')

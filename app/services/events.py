@@ -1,0 +1,156 @@
+"""The live bus: services publish small typed events after commit; pages subscribe.
+
+One interface (:class:`Bus`), an in-process backend now. Nothing outside this module may assume
+that publisher and subscriber share a process: events are frozen dataclasses of plain values that
+round-trip through :func:`to_dict` / :func:`from_dict`, so a backend that crosses processes (Redis
+pub/sub) can carry them and re-publish them locally.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingChanged:
+    """A booking was created, moved, cancelled or changed status.
+
+    ``day`` is the booking's local date at the location (after a move: the new day;
+    ``previous_day`` the old one). ``summary`` is a short human line for toasts.
+    """
+
+    booking_id: int
+    location_id: int
+    staff_member_id: int
+    day: date
+    change: str  # 'created' | 'moved' | 'cancelled' | 'status'
+    status: str
+    summary: str = ''
+    previous_day: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptCreated:
+    """A receipt (a payment) was recorded."""
+
+    receipt_id: int
+    location_id: int
+    day: date
+    amount_cents: int
+    summary: str = ''
+
+
+@dataclass(frozen=True, slots=True)
+class DataImported:
+    """An import committed new rows at a location (pages reload what they show)."""
+
+    location_id: int
+    summary: str = ''
+
+
+Event = BookingChanged | ReceiptCreated | DataImported
+EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported)}
+Handler = Callable[[Any], None]
+
+
+class Bus(Protocol):
+    """What every backend offers."""
+
+    def publish(self, event: Event) -> None:
+        """Deliver ``event`` to every subscriber (of every process, for a cross-process backend)."""
+
+    def subscribe(self, handler: Handler) -> None:
+        """Call ``handler(event)`` for each event published from now on (idempotent per handler)."""
+
+    def unsubscribe(self, handler: Handler) -> None:
+        """Stop calling ``handler``."""
+
+
+class InProcessBus:
+    """Delivers events synchronously, in the publisher's thread, to this process's subscribers.
+
+    A subscriber that must run elsewhere (the UI's event loop) hands the event over itself. A failing
+    subscriber is logged and never breaks the publisher, whose transaction has already committed.
+    """
+
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+        self._lock = threading.Lock()
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            handlers = list(self._handlers)
+        for handler in handlers:
+            try:
+                handler(event)
+            except Exception:
+                log.exception('event handler %r failed on %r', handler, event)
+
+    def subscribe(self, handler: Handler) -> None:
+        with self._lock:
+            if handler not in self._handlers:
+                self._handlers.append(handler)
+
+    def unsubscribe(self, handler: Handler) -> None:
+        with self._lock:
+            self._handlers = [h for h in self._handlers if h != handler]
+
+
+_bus: Bus = InProcessBus()
+
+
+def get_bus() -> Bus:
+    """The process's bus."""
+    return _bus
+
+
+def set_bus(bus: Bus) -> None:
+    """Swap the backend (at start-up, before anything subscribes)."""
+    global _bus  # noqa: PLW0603  (the bus is the one sanctioned piece of global state)
+    _bus = bus
+
+
+def publish(event: Event) -> None:
+    """Publish on the process's bus. Call only after the change has committed."""
+    _bus.publish(event)
+
+
+def subscribe(handler: Handler) -> None:
+    """Subscribe on the process's bus."""
+    _bus.subscribe(handler)
+
+
+def unsubscribe(handler: Handler) -> None:
+    """Unsubscribe from the process's bus."""
+    _bus.unsubscribe(handler)
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """A JSON-ready dict: ``{'type': 'BookingChanged', ...fields}`` with dates as ISO strings."""
+    data = asdict(event)
+    for key, value in data.items():
+        if isinstance(value, date):
+            data[key] = value.isoformat()
+    return {'type': type(event).__name__, **data}
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    """Inverse of :func:`to_dict`.
+
+    :raises KeyError: unknown event type
+    """
+    cls = EVENT_TYPES[data['type']]
+    values = {}
+    for f in fields(cls):
+        value = data.get(f.name)
+        if f.name in {'day', 'previous_day'} and isinstance(value, str):
+            value = date.fromisoformat(value)
+        values[f.name] = value
+    return cls(**values)

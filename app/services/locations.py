@@ -1,0 +1,36 @@
+"""Locations (shops)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.models import Location, LocationCreate, LocationRead
+
+from .database import session_scope
+from .errors import NotFoundError
+
+
+def list_locations() -> list[LocationRead]:
+    """Every location, by name."""
+    with session_scope() as session:
+        return [LocationRead.model_validate(x) for x in session.exec(select(Location).order_by(Location.name))]
+
+
+def get_location(location_id: int) -> LocationRead:
+    """:raises NotFoundError: no such location"""
+    with session_scope() as session:
+        location = session.get(Location, location_id)
+        if location is None:
+            raise NotFoundError(f'Location {location_id} does not exist.')
+        return LocationRead.model_validate(location)
+
+
+def find_or_create_location(data: LocationCreate) -> LocationRead:
+    """The location named ``data.name``, created from ``data`` if there is none."""
+    with session_scope(write=True) as session:
+        location = session.exec(select(Location).where(Location.name == data.name)).first()
+        if location is None:
+            location = Location.model_validate(data)
+            session.add(location)
+            session.flush()
+        return LocationRead.model_validate(location)

@@ -1,0 +1,52 @@
+"""Staff members and their working hours."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlmodel import select
+
+from app.models import StaffMember, StaffMemberCreate, StaffMemberRead, UserRead, WorkingHours, WorkingHoursBase
+
+from .access import MANAGING_ROLES, ensure_location, ensure_role
+from .database import session_scope
+from .errors import ValidationError
+
+
+def list_staff(location_id: int, *, include_inactive: bool = False) -> list[StaffMemberRead]:
+    """Staff members of a location with their weekly hours, by name."""
+    with session_scope() as session:
+        query = select(StaffMember).where(StaffMember.location_id == location_id)
+        if not include_inactive:
+            query = query.where(StaffMember.active)
+        members = session.exec(query.order_by(StaffMember.name)).all()
+        hours: dict[int, list[WorkingHoursBase]] = defaultdict(list)
+        ids = [m.id for m in members]
+        for shift in session.exec(select(WorkingHours).where(WorkingHours.staff_member_id.in_(ids))
+                                  .order_by(WorkingHours.weekday, WorkingHours.start_minute)):
+            hours[shift.staff_member_id].append(WorkingHoursBase.model_validate(shift))
+        return [StaffMemberRead.model_validate(m, update={'working_hours': hours[m.id]}) for m in members]
+
+
+def create_staff_member(data: StaffMemberCreate, *, actor: UserRead) -> StaffMemberRead:
+    """Add a staff member with weekly hours (minutes after local midnight, per weekday 0 = Monday).
+
+    :raises ValidationError: a name already used at the location, or a shift that ends before it starts
+    :raises PermissionDeniedError: only owners and managers add staff
+    """
+    ensure_role(actor, MANAGING_ROLES, 'add staff members')
+    ensure_location(actor, data.location_id)
+    for shift in data.working_hours:
+        if shift.start_minute >= shift.end_minute:
+            raise ValidationError('A shift must end after it starts.', field='working_hours')
+    with session_scope(write=True) as session:
+        taken = session.exec(select(StaffMember).where(StaffMember.location_id == data.location_id,
+                                                       StaffMember.name == data.name)).first()
+        if taken is not None:
+            raise ValidationError(f'There is already a staff member called {data.name}.', field='name')
+        member = StaffMember.model_validate(data.model_dump(exclude={'working_hours'}))
+        session.add(member)
+        session.flush()
+        for shift in data.working_hours:
+            session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
+        return StaffMemberRead.model_validate(member, update={'working_hours': data.working_hours})
