@@ -1,0 +1,103 @@
+"""A fresh, migrated database per test: SQLite always, PostgreSQL for tests that ask for it.
+
+PostgreSQL is reached at ``CLIENTPULSE_TEST_POSTGRES_URL`` (default: the local server, trust auth).
+With ``CI=true`` an unreachable server fails the test; elsewhere the PostgreSQL variant is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.config import reset_settings
+from app.services import database
+
+DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
+SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
+IN_CI = os.environ.get('CI', '').lower() == 'true'
+
+
+def use_database(url: str) -> None:
+    """Point the app (settings and engine cache) at ``url``."""
+    os.environ['CLIENTPULSE_DATABASE_URL'] = url
+    reset_settings()
+    database.reset_engines()
+
+
+@pytest.fixture(scope='session')
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run; tests copy it."""
+    path = tmp_path_factory.mktemp('template') / 'template.db'
+    database.migrate(f'sqlite:///{path}')
+    database.reset_engines()
+    return path
+
+
+@pytest.fixture(scope='session')
+def postgres_server_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database migrated to head, dropped at the end of the run."""
+    admin_url = os.environ.get('CLIENTPULSE_TEST_POSTGRES_URL', DEFAULT_POSTGRES_URL)
+    name = f'clientpulse_test_{uuid.uuid4().hex[:10]}'
+    admin = create_engine(admin_url, isolation_level='AUTOCOMMIT')
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE {name}'))
+    except Exception as error:  # noqa: BLE001
+        admin.dispose()
+        message = f'PostgreSQL at {admin_url} is not reachable: {error}'
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    url = admin_url.rsplit('/', 1)[0] + f'/{name}'
+    database.migrate(url)
+    yield url
+    database.reset_engines()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    path = tmp_path / 'clientpulse.db'
+    shutil.copy(sqlite_template, path)
+    url = f'sqlite:///{path}'
+    use_database(url)
+    yield url
+    database.reset_engines()
+
+
+@pytest.fixture
+def postgres_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    url = request.getfixturevalue('postgres_server_url')
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [r[0] for r in connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        connection.execute(text(f'TRUNCATE {", ".join(tables)} RESTART IDENTITY CASCADE'))
+    engine.dispose()
+    use_database(url)
+    yield url
+    database.reset_engines()
+
+
+@pytest.fixture(params=['sqlite', pytest.param('postgres', marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> str:
+    """A fresh database of each kind in turn (its URL); the app is pointed at it."""
+    return request.getfixturevalue(f'{request.param}_db')
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data`` (the real public data sets); missing data fails in CI."""
+    if not SHARED_DATA.is_dir():
+        if IN_CI:
+            pytest.fail(f'{SHARED_DATA} is missing')
+        pytest.skip(f'{SHARED_DATA} is missing')
+    return SHARED_DATA
