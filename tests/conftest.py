@@ -48,7 +48,7 @@ def postgres_server_url() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE {name}'))
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         admin.dispose()
         message = f'PostgreSQL at {admin_url} is not reachable: {error}'
         if IN_CI:
