@@ -21,3 +21,7 @@ def ensure_role(actor: UserRead, roles: frozenset[Role], action: str) -> None:
     """:raises PermissionDeniedError: ``actor``'s role is not among ``roles``."""
     if actor.role not in roles:
         raise PermissionDeniedError(f'Your role ({actor.role.value}) may not {action}.')
+
+SYSTEM_ACTOR = UserRead(id=0, email='command line', role=Role.OWNER, location_id=None, staff_member_id=None,
+                        active=True)
+"""The actor for the command line: whoever can run ``clientpulse`` on the server already holds its database."""

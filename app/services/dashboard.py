@@ -44,13 +44,12 @@ class DashboardSummary(BaseModel):
 
 
 def summary(location_id: int, day: date) -> DashboardSummary:
-    """The figures for ``location_id`` on ``day`` (local date), from cache while nothing changed.
+    """The figures for ``location_id`` on ``day`` (local date), computed once per data version.
 
-    Every open session asks for the same key after an event; the first computes, the rest reuse it.
+    After a change every open session asks for the same key; the first computes, the rest reuse it.
 
     :raises NotFoundError: no such location
     """
-    events.subscribe(_cache.invalidate)  # idempotent; survives a swap of the bus backend
     return _cache.get(location_id, day)
 
 
@@ -94,23 +93,22 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
 
 
 class _SummaryCache:
-    """Summaries per (location, day); an event at a location drops that location's entries."""
+    """Summaries keyed by database, location, day and the location's data version (see
+    :func:`app.services.events.version`); entries of older versions are dropped."""
 
     def __init__(self) -> None:
-        self._values: dict[tuple[int, date, str], DashboardSummary] = {}
+        self._values: dict[tuple[str, int, date], tuple[int, DashboardSummary]] = {}
         self._lock = threading.Lock()
 
     def get(self, location_id: int, day: date) -> DashboardSummary:
-        key = (location_id, day, database_url())
-        with self._lock:  # one computation per key; the others wait and reuse it
-            if key not in self._values:
-                self._values[key] = compute_summary(location_id, day)
-            return self._values[key]
-
-    def invalidate(self, event: events.Event) -> None:
-        with self._lock:
-            for key in [k for k in self._values if k[0] == event.location_id]:
-                del self._values[key]
+        key = (database_url(), location_id, day)
+        version = events.version(location_id)
+        with self._lock:  # one computation per key and version; the others wait and reuse it
+            cached = self._values.get(key)
+            if cached is None or cached[0] != version:
+                self._values = {k: v for k, v in self._values.items() if v[0] == events.version(k[1])}
+                self._values[key] = (version, compute_summary(location_id, day))
+            return self._values[key][1]
 
 
 _cache = _SummaryCache()

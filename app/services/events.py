@@ -72,6 +72,9 @@ class Bus(Protocol):
     def unsubscribe(self, handler: Handler) -> None:
         """Stop calling ``handler``."""
 
+    def version(self, location_id: int) -> int:
+        """How many events this process has seen for ``location_id``; bumped before subscribers run."""
+
 
 class InProcessBus:
     """Delivers events synchronously, in the publisher's thread, to this process's subscribers.
@@ -82,10 +85,12 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._handlers: list[Handler] = []
+        self._versions: dict[int, int] = {}
         self._lock = threading.Lock()
 
     def publish(self, event: Event) -> None:
         with self._lock:
+            self._versions[event.location_id] = self._versions.get(event.location_id, 0) + 1
             handlers = list(self._handlers)
         for handler in handlers:
             try:
@@ -101,6 +106,10 @@ class InProcessBus:
     def unsubscribe(self, handler: Handler) -> None:
         with self._lock:
             self._handlers = [h for h in self._handlers if h != handler]
+
+    def version(self, location_id: int) -> int:
+        with self._lock:
+            return self._versions.get(location_id, 0)
 
 
 _bus: Bus = InProcessBus()
@@ -130,6 +139,14 @@ def subscribe(handler: Handler) -> None:
 def unsubscribe(handler: Handler) -> None:
     """Unsubscribe from the process's bus."""
     _bus.unsubscribe(handler)
+
+
+def version(location_id: int) -> int:
+    """The data version of a location: changes whenever an event for it is published or received.
+
+    Caches of work shared by sessions key on it, so a subscriber never reads a stale entry.
+    """
+    return _bus.version(location_id)
 
 
 def to_dict(event: Event) -> dict[str, Any]:

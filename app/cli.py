@@ -1,0 +1,111 @@
+"""The ``clientpulse`` command."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.models import Role
+
+cli = typer.Typer(help='ClientPulse: front desk and analytics for appointment businesses.', no_args_is_help=True)
+import_cli = typer.Typer(help='Import data from other booking systems.', no_args_is_help=True)
+cli.add_typer(import_cli, name='import')
+
+
+@cli.command()
+def run(host: Annotated[str | None, typer.Option(help='interface to serve on (default from settings)')] = None,
+        port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None,
+        native: Annotated[bool, typer.Option(help='also open the desktop window (needs the "native" extra)')] = False,
+        ) -> None:
+    """Start the app (migrates the database first)."""
+    from app import server
+    from app.config import get_settings
+    for url in server.lan_urls(port or get_settings().port):
+        typer.echo(f'ClientPulse on {url}')
+    server.run(host=host, port=port, native=native)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from app.services import database
+    database.migrate()
+    typer.echo(f'Database at {database.database_url()} is up to date.')
+
+
+@cli.command('create-user')
+def create_user(email: str,
+                role: Annotated[Role, typer.Option(help='owner, manager, staff or kiosk')] = Role.STAFF,
+                location_id: Annotated[int | None, typer.Option(help='the location (all but owners)')] = None,
+                password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = '',
+                ) -> None:
+    """Create an account (the password is asked for, never stored in clear)."""
+    from app.services import database, users
+    from app.services.errors import ClientPulseError
+    database.migrate()
+    try:
+        user = users.create_user(email, password, role=role, location_id=location_id)
+    except ClientPulseError as error:
+        typer.echo(f'Error: {error}', err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f'Created {user.role.value} {user.email} (id {user.id}).')
+
+
+@import_cli.command('salon')
+def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_okay=False, help='folder with the CSVs')],
+                 location: Annotated[str, typer.Option(help='the location to import into')] = '') -> None:
+    """Import the salon export (Service Listing, Future Bookings, Receipt Transactions … CSVs)."""
+    from app.services import database, imports
+    from app.services.access import SYSTEM_ACTOR
+    from app.services.errors import ClientPulseError
+    database.migrate()
+    target = imports.SALON_LOCATION.model_copy(update={'name': location}) if location else imports.SALON_LOCATION
+    with typer.progressbar(length=100, label='Importing') as bar:
+        done = [0]
+
+        def progress(fraction: float, _message: str) -> None:
+            bar.update(int(fraction * 100) - done[0])
+            done[0] = int(fraction * 100)
+
+        try:
+            report = imports.import_salon(directory, actor=SYSTEM_ACTOR, location=target, progress=progress)
+        except ClientPulseError as error:
+            typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f'Imported into location {report.location_id}: {report.summary()}')
+    for note in report.notes:
+        typer.echo(note)
+
+
+@cli.command()
+def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start the app afterwards')] = True,
+         port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None) -> None:
+    """Create the demo business (once) in the configured database, print the logins, start the app."""
+    from app import server
+    from app.config import get_settings
+    from app.services import database
+    from app.services import demo as demo_data
+    database.migrate()
+    result = demo_data.ensure_demo()
+    state = f'created with {result.bookings} bookings' if result.created else 'already there'
+    typer.echo(f'Demo business "{demo_data.DEMO_LOCATION}" {state} in {database.database_url()}')
+    typer.echo('Demo logins (password for all: ' + demo_data.DEMO_PASSWORD + '):')
+    for email, role in demo_data.DEMO_USERS:
+        typer.echo(f'  {role.value:8} {email}')
+    if serve:
+        for url in server.lan_urls(port or get_settings().port):
+            typer.echo(f'Open {url}')
+        server.run(port=port)
+
+
+def main() -> None:
+    """Entry point of the ``clientpulse`` script."""
+    logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
+    cli()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,216 @@
+"""Bookings: a day view per staff member (calendar grid) and a filterable list, both live."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from nicegui import ui
+
+from app.models import BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
+from app.services import bookings, clock, staff
+from app.services.bookings import STATUS_LABELS
+
+from . import live
+from .booking_dialogs import open_booking_actions, open_new_booking
+from .dashboard import STATUS_COLOURS
+from .formatting import local_time, money
+from .layout import frame
+from .session import current_location, require_user
+
+PX_PER_MINUTE = 1.1
+SCOPES = {1: 'The day', 7: '7 days from the day', 30: '30 days from the day'}
+LIST_COLUMNS = [
+    {'name': 'when', 'label': 'When', 'field': 'when', 'align': 'left', 'sortable': True},
+    {'name': 'customer', 'label': 'Customer', 'field': 'customer', 'align': 'left', 'sortable': True},
+    {'name': 'service', 'label': 'Service', 'field': 'service', 'align': 'left'},
+    {'name': 'staff', 'label': 'Staff member', 'field': 'staff', 'align': 'left', 'sortable': True},
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left', 'sortable': True},
+    {'name': 'channel', 'label': 'Channel', 'field': 'channel', 'align': 'left'},
+    {'name': 'price', 'label': 'Price', 'field': 'price', 'align': 'right'},
+]
+
+
+def register() -> None:
+    @ui.page('/bookings')
+    def bookings_page(day: str | None = None) -> None:
+        user = require_user('/bookings')
+        if user is None:
+            return
+        location = current_location(user)
+        with frame('Bookings', user, location):
+            if location is None:
+                ui.label('No location yet: import data or run the demo.')
+                return
+            try:
+                shown = date.fromisoformat(day) if day else clock.today(location.time_zone)
+            except ValueError:
+                shown = clock.today(location.time_zone)
+            view = _BookingsView(user, location, shown)
+            view.build()
+        live.on_location_change(location.id, view.on_event)
+
+
+class _BookingsView:
+    def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
+        self.user, self.location, self.day = user, location, day
+        self.members = staff.list_staff(location.id, include_inactive=True)
+        self.filters = {'scope': 1, 'staff_member_id': None, 'status': None, 'search': ''}
+        self.dialogs: ui.element | None = None
+
+    def build(self) -> None:
+        self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
+        with ui.row().classes('items-center gap-2'):
+            ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
+            ui.label(f'{self.day:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
+            ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props('flat dense')
+            day_input = ui.input('Go to day', value=self.day.isoformat()).props('dense').classes('w-36')
+            ui.button('Go', on_click=lambda: self.go_to(day_input)).props('flat dense')
+            ui.button('Today', on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
+            ui.space()
+            ui.button('New booking', icon='add', on_click=lambda: open_new_booking(
+                self.user, self.location, self.day)).mark('new-booking')
+        with ui.tabs().classes('w-full') as tabs:
+            grid_tab = ui.tab('Day view')
+            list_tab = ui.tab('List')
+        with ui.tab_panels(tabs, value=grid_tab).classes('w-full'):
+            with ui.tab_panel(grid_tab):
+                self.grid()
+            with ui.tab_panel(list_tab):
+                self.list_filters()
+                self.table()
+
+    def go(self, day: date) -> None:
+        ui.navigate.to(f'/bookings?day={day.isoformat()}')
+
+    def go_to(self, day_input: ui.input) -> None:
+        try:
+            self.go(date.fromisoformat(day_input.value or ''))
+        except ValueError:
+            day_input.error = 'Enter a date as YYYY-MM-DD.'
+
+    def on_event(self, event) -> None:
+        days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
+        last = self.day + timedelta(days=self.filters['scope'])
+        if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
+            self.grid.refresh()
+            self.table.refresh()
+
+    def open(self, booking: BookingRead) -> None:
+        with self.dialogs:
+            open_booking_actions(self.user, self.location, bookings.get_booking(booking.id))
+
+    # --- day view -------------------------------------------------------------------------------------------------
+
+    @ui.refreshable_method
+    def grid(self) -> None:
+        tz = self.location.time_zone
+        items = [b for b in bookings.list_day(self.location.id, self.day, time_zone=tz)
+                 if b.status != BookingStatus.CANCELLED]
+        clashes = bookings.overlapping_ids(items)
+        weekday = self.day.weekday()
+        with_bookings = {b.staff_member_id for b in items}
+        columns = [m for m in self.members if (m.active and any(h.weekday == weekday for h in m.working_hours))
+                   or m.id in with_bookings]
+        first, last = _hours_shown(columns, items, weekday, tz)
+        if clashes:
+            ui.label(f'{len(clashes)} bookings overlap another of the same staff member (imported history) — '
+                     'marked in red.').classes('text-negative').mark('overlap-warning')
+        if not columns:
+            ui.label('Nobody works on this day.').classes('text-slate-500')
+            return
+        height = (last - first) * PX_PER_MINUTE
+        with ui.row().classes('w-full flex-nowrap gap-0 overflow-x-auto').mark('day-grid'):
+            with ui.column().classes('gap-0 w-14 shrink-0'):
+                ui.label('').classes('h-8')
+                with ui.element('div').classes('relative w-full').style(f'height:{height}px'):
+                    for minute in range(first, last, 60):
+                        ui.label(f'{minute // 60:02d}:00').classes('absolute text-xs text-slate-500').style(
+                            f'top:{(minute - first) * PX_PER_MINUTE}px')
+            for member in columns:
+                self.staff_column(member, [b for b in items if b.staff_member_id == member.id], clashes, first,
+                                  height, weekday)
+
+    def staff_column(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int,
+                     height: float, weekday: int) -> None:
+        tz = self.location.time_zone
+        with ui.column().classes('gap-0 min-w-40 flex-1 border-l'):
+            ui.label(member.name).classes('h-8 font-semibold text-center w-full')
+            with ui.element('div').classes('relative w-full bg-slate-100').style(f'height:{height}px'):
+                for shift in (h for h in member.working_hours if h.weekday == weekday):
+                    ui.element('div').classes('absolute w-full bg-white').style(
+                        f'top:{(shift.start_minute - first) * PX_PER_MINUTE}px;'
+                        f'height:{(shift.end_minute - shift.start_minute) * PX_PER_MINUTE}px')
+                for minute in range(first, first + int(height / PX_PER_MINUTE), 60):
+                    ui.element('div').classes('absolute w-full border-t border-slate-200').style(
+                        f'top:{(minute - first) * PX_PER_MINUTE}px')
+                for booking in items:
+                    self.block(booking, booking.id in clashes, first, tz)
+
+    def block(self, booking: BookingRead, clash: bool, first: int, tz: str) -> None:
+        start = clock.minute_of_day(booking.starts_at, tz)
+        minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
+        colour = STATUS_COLOURS[booking.status.value]
+        border = 'border:2px solid #e53935;' if clash else ''
+        with ui.element('div').classes('absolute rounded px-1 text-white text-xs overflow-hidden cursor-pointer '
+                                       'shadow-sm').style(
+                f'top:{(start - first) * PX_PER_MINUTE}px;height:{max(minutes * PX_PER_MINUTE, 20)}px;'
+                f'left:{4 if not clash else 10}px;right:4px;background:{colour};{border}'
+        ).on('click', lambda b=booking: self.open(b)).mark(f'booking-{booking.id}'):
+            label = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
+            if clash:
+                label += ' · overlap'
+            if not booking.duration_known:
+                label += ' · length not recorded'
+            ui.label(label).classes('leading-tight')
+
+    # --- list -----------------------------------------------------------------------------------------------------
+
+    def list_filters(self) -> None:
+        with ui.row().classes('items-center gap-3'):
+            ui.select(SCOPES, value=1, label='Period', on_change=lambda e: self.set_filter('scope', e.value)
+                      ).classes('w-48')
+            ui.select({None: 'Everyone', **{m.id: m.name for m in self.members}}, value=None, label='Staff member',
+                      on_change=lambda e: self.set_filter('staff_member_id', e.value)).classes('w-40').mark(
+                'filter-staff')
+            ui.select({None: 'Any status', **{s.value: label for s, label in STATUS_LABELS.items()}}, value=None,
+                      label='Status', on_change=lambda e: self.set_filter('status', e.value)).classes('w-40').mark(
+                'filter-status')
+            ui.input('Customer name, code or phone', on_change=lambda e: self.set_filter('search', e.value or '')
+                     ).classes('w-72').mark('filter-search')
+
+    def set_filter(self, name: str, value) -> None:
+        self.filters[name] = value
+        self.table.refresh()
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        tz = self.location.time_zone
+        start, _ = clock.day_bounds(self.day, tz)
+        _, end = clock.day_bounds(self.day + timedelta(days=self.filters['scope'] - 1), tz)
+        status = self.filters['status']
+        items = bookings.list_bookings(self.location.id, start=start, end=end,
+                                       staff_member_id=self.filters['staff_member_id'],
+                                       status=BookingStatus(status) if status else None,
+                                       search=self.filters['search'])
+        rows = [{'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d %H:%M}',
+                 'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
+                 'status': STATUS_LABELS[b.status], 'channel': b.channel.value.replace('_', '-'),
+                 'price': money(b.price_cents, self.location.currency)} for b in items]
+        by_id = {b.id: b for b in items}
+        table = ui.table(columns=LIST_COLUMNS, rows=rows, row_key='id', pagination=25).classes('w-full').props(
+            'dense flat').mark('booking-list')
+        table.on('rowClick', lambda e: self.open(by_id[e.args[1]['id']]))
+        ui.label(f'{len(rows)} bookings').classes('text-sm text-slate-500').mark('booking-count')
+
+
+def _hours_shown(columns: list[StaffMemberRead], items: list[BookingRead], weekday: int, tz: str) -> tuple[int, int]:
+    """First and last minute of the grid: working hours and bookings of the day, whole hours, default 08–20."""
+    starts = [h.start_minute for m in columns for h in m.working_hours if h.weekday == weekday]
+    ends = [h.end_minute for m in columns for h in m.working_hours if h.weekday == weekday]
+    for booking in items:
+        start = clock.minute_of_day(booking.starts_at, tz)
+        starts.append(start)
+        ends.append(start + max(int((booking.ends_at - booking.starts_at).total_seconds() // 60), 20))
+    first = min([*starts, 8 * 60]) // 60 * 60
+    last = -(-min(max([*ends, 20 * 60]), 24 * 60) // 60) * 60
+    return first, last

@@ -1,0 +1,123 @@
+"""Customers: search, and each customer's booking and receipt history."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from app.models import CustomerCreate
+from app.services import bookings, customers, receipts
+from app.services.bookings import STATUS_LABELS
+from app.services.errors import ClientPulseError, NotFoundError
+
+from . import live
+from .formatting import local_datetime, money
+from .layout import field_error, frame
+from .session import current_location, require_user
+
+COLUMNS = [
+    {'name': 'code', 'label': 'Code', 'field': 'code', 'align': 'left', 'sortable': True},
+    {'name': 'name', 'label': 'Name', 'field': 'name', 'align': 'left', 'sortable': True},
+    {'name': 'phone', 'label': 'Phone', 'field': 'phone', 'align': 'left'},
+    {'name': 'email', 'label': 'Email', 'field': 'email', 'align': 'left'},
+]
+
+
+def register() -> None:
+    @ui.page('/customers')
+    def customers_page(q: str = '') -> None:
+        user = require_user('/customers')
+        if user is None:
+            return
+        location = current_location(user)
+        with frame('Customers', user, location):
+            if location is None:
+                return
+            search = {'text': q}
+
+            @ui.refreshable
+            def results() -> None:
+                found = customers.search_customers(location.id, search['text'])
+                table = ui.table(columns=COLUMNS, rows=[c.model_dump(include={'id', 'code', 'name', 'phone', 'email'})
+                                                        for c in found], row_key='id', pagination=20).classes(
+                    'w-full').props('dense flat').mark('customer-list')
+                table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
+                ui.label(f'{len(found)} customers' + (' (first 200)' if len(found) == 200 else '')).classes(
+                    'text-sm text-slate-500')
+
+            with ui.row().classes('items-center gap-3 w-full'):
+                ui.input('Search name, code, phone or email', value=q, on_change=lambda e: (
+                    search.update(text=e.value or ''), results.refresh())).classes('w-96').mark('customer-search')
+                ui.space()
+                ui.button('New customer', icon='person_add', on_click=lambda: _new_customer(user, location,
+                                                                                              results.refresh))
+            results()
+        live.on_location_change(location.id, lambda _e: results.refresh())
+
+    @ui.page('/customers/{customer_id}')
+    def customer_page(customer_id: int) -> None:
+        user = require_user(f'/customers/{customer_id}')
+        if user is None:
+            return
+        location = current_location(user)
+        with frame('Customer', user, location):
+            try:
+                customer = customers.get_customer(customer_id)
+            except NotFoundError as error:
+                ui.label(str(error))
+                return
+            if location is None or customer.location_id != location.id:
+                ui.label('This customer belongs to another location.')
+                return
+            tz = location.time_zone
+            ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
+            ui.label(' · '.join(x for x in (customer.phone, customer.email) if x) or 'No contact details')
+            if customer.notes:
+                ui.label(customer.notes).classes('text-slate-500')
+
+            @ui.refreshable
+            def history() -> None:
+                past = bookings.list_bookings(location.id, customer_id=customer.id)
+                sales = receipts.list_receipts(location.id, customer_id=customer.id)
+                spent = sum(r.amount_cents for r in sales)
+                ui.label(f'{len(past)} bookings · {len(sales)} receipts · {money(spent, location.currency)} '
+                         'spent before tax').mark('customer-totals')
+                ui.label('Bookings').classes('font-semibold mt-2')
+                ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
+                                  for k in ('when', 'service', 'staff', 'status')],
+                         rows=[{'id': b.id, 'when': local_datetime(b.starts_at, tz), 'service': b.service_name,
+                                'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in reversed(past)],
+                         row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-bookings')
+                ui.label('Receipts').classes('font-semibold mt-2')
+                ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
+                                  for k in ('number', 'date', 'items', 'amount', 'payment')],
+                         rows=[{'id': r.id, 'number': r.number, 'date': local_datetime(r.issued_at, tz)[:15],
+                                'items': r.descriptions, 'amount': money(r.amount_cents, location.currency),
+                                'payment': (r.payment_method.value if r.payment_method else '—').replace('_', ' ')}
+                               for r in sales], row_key='id', pagination=10).classes('w-full').props(
+                    'dense flat').mark('customer-receipts')
+
+            history()
+        live.on_location_change(location.id, lambda _e: history.refresh())
+
+
+def _new_customer(user, location, on_done) -> None:
+    with ui.dialog() as dialog, ui.card().classes('w-96'):
+        ui.label('New customer').classes('text-lg font-semibold')
+        name = ui.input('Name').classes('w-full')
+        phone = ui.input('Phone').classes('w-full')
+        email = ui.input('Email').classes('w-full')
+
+        def save() -> None:
+            try:
+                customers.create_customer(CustomerCreate(location_id=location.id, name=name.value or '',
+                                                         phone=phone.value or '', email=email.value or ''), actor=user)
+            except ClientPulseError as error:
+                field_error({'name': name, 'code': name}, error)
+                return
+            dialog.close()
+            on_done()
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Close', on_click=dialog.close).props('flat')
+            ui.button('Save', on_click=save)
+    dialog.open()

@@ -1,0 +1,152 @@
+"""Dashboard: today's bookings and the figures of the last 30 days, live."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from nicegui import ui
+
+from app.models import BookingRead, LocationRead
+from app.services import bookings, clock, dashboard
+from app.services.bookings import STATUS_LABELS
+
+from . import live
+from .formatting import local_time, money, rate
+from .layout import frame
+from .session import current_location, require_user
+
+STATUS_COLOURS = {'booked': '#5a8fc2', 'confirmed': '#3b4a6b', 'checked_in': '#c27c5a', 'completed': '#4caf50',
+                  'cancelled': '#9e9e9e', 'no_show': '#e53935'}
+BOOKING_COLUMNS = [
+    {'name': 'time', 'label': 'Time', 'field': 'time', 'align': 'left', 'sortable': True},
+    {'name': 'customer', 'label': 'Customer', 'field': 'customer', 'align': 'left'},
+    {'name': 'service', 'label': 'Service', 'field': 'service', 'align': 'left'},
+    {'name': 'staff', 'label': 'Staff member', 'field': 'staff', 'align': 'left'},
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+]
+
+
+def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
+    """Rows for a bookings table."""
+    return [{'id': b.id, 'time': local_time(b.starts_at, time_zone), 'customer': b.customer_name,
+             'service': b.service_name, 'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in items]
+
+
+def register() -> None:
+    @ui.page('/')
+    def dashboard_page(day: str | None = None) -> None:
+        user = require_user('/')
+        if user is None:
+            return
+        location = current_location(user)
+        with frame('Dashboard', user, location):
+            if location is None:
+                ui.label('No location yet: import data or run the demo.').mark('no-location')
+                return
+            shown = _parse_day(day, location)
+            with ui.row().classes('items-center gap-4'):
+                ui.label(f'{shown:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
+                with ui.button('Reference day', icon='edit_calendar').props('flat'):
+                    with ui.menu():
+                        ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
+                ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
+            view = _DashboardView(location, shown)
+            view.build()
+        live.on_location_change(location.id, lambda _event: view.refresh())
+
+
+class _DashboardView:
+    """Cards, charts and today's list for one location and day; refreshed in place on every change."""
+
+    def __init__(self, location: LocationRead, day: date) -> None:
+        self.location = location
+        self.day = day
+        self.revenue_chart: ui.echart | None = None
+        self.status_chart: ui.echart | None = None
+
+    def build(self) -> None:
+        self.cards()
+        with ui.row().classes('w-full gap-4 flex-nowrap'):
+            with ui.card().classes('w-2/3'):
+                ui.label('Revenue per day, last 30 days (before tax)').classes('font-semibold')
+                self.revenue_chart = ui.echart(self.revenue_options()).classes('w-full h-64').mark('revenue-chart')
+            with ui.card().classes('w-1/3'):
+                ui.label('Bookings by status, last 30 days').classes('font-semibold')
+                self.status_chart = ui.echart(self.status_options()).classes('w-full h-64').mark('status-chart')
+        with ui.card().classes('w-full'):
+            ui.label("The day's bookings").classes('font-semibold')
+            self.day_list()
+
+    def refresh(self) -> None:
+        self.cards.refresh()
+        self.day_list.refresh()
+        for chart, options in ((self.revenue_chart, self.revenue_options), (self.status_chart, self.status_options)):
+            if chart is not None:
+                chart.options.clear()
+                chart.options.update(options())
+                chart.update()
+
+    def summary(self) -> dashboard.DashboardSummary:
+        return dashboard.summary(self.location.id, self.day)
+
+    @ui.refreshable_method
+    def cards(self) -> None:
+        figures = self.summary()
+        currency = figures.currency
+        with ui.row().classes('w-full gap-4'):
+            _card('Bookings on the day', str(figures.bookings_today), 'bookings-today')
+            _card('Revenue on the day', money(figures.revenue_today_cents, currency), 'revenue-today')
+            _card('Revenue, last 30 days', money(figures.revenue_30d_cents, currency), 'revenue-30d')
+            _card('No-show rate, 30 days', rate(figures.no_show_rate_30d), 'no-show-rate',
+                  'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up to the day.')
+            _card('Cancellation rate, 30 days', rate(figures.cancellation_rate_30d), 'cancellation-rate',
+                  'Cancelled ÷ all bookings starting in the 30 days up to the day.')
+
+    @ui.refreshable_method
+    def day_list(self) -> None:
+        items = bookings.list_day(self.location.id, self.day, time_zone=self.location.time_zone)
+        if not items:
+            ui.label('No bookings on this day.').classes('text-slate-500')
+            return
+        ui.table(columns=BOOKING_COLUMNS, rows=booking_rows(items, self.location.time_zone), row_key='id',
+                 pagination=15).classes('w-full').props('dense flat').mark('day-bookings')
+
+    def revenue_options(self) -> dict:
+        figures = self.summary()
+        return {
+            'tooltip': {'trigger': 'axis'},
+            'grid': {'left': 60, 'right': 16, 'top': 16, 'bottom': 40},
+            'xAxis': {'type': 'category', 'data': [f'{d:%d %b}' for d, _ in figures.revenue_per_day]},
+            'yAxis': {'type': 'value', 'name': figures.currency},
+            'series': [{'type': 'bar', 'name': 'Revenue', 'itemStyle': {'color': '#3b4a6b'},
+                        'data': [round(cents / 100, 2) for _, cents in figures.revenue_per_day]}],
+        }
+
+    def status_options(self) -> dict:
+        figures = self.summary()
+        data = [{'name': STATUS_LABELS[s], 'value': n, 'itemStyle': {'color': STATUS_COLOURS[s]}}
+                for s, n in figures.bookings_by_status.items() if n]
+        return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
+                'series': [{'type': 'pie', 'radius': ['40%', '70%'], 'data': data, 'label': {'formatter': '{b}: {c}'}}]}
+
+
+def _card(title: str, value: str, mark: str, definition: str | None = None) -> None:
+    with ui.card().classes('min-w-48 flex-1'):
+        with ui.row().classes('items-center gap-1'):
+            ui.label(title).classes('text-sm text-slate-500')
+            if definition:
+                ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
+        ui.label(value).classes('text-2xl font-bold').mark(mark)
+
+
+def _go_to(value: str | None, shown: date) -> None:
+    if value and value != shown.isoformat():
+        ui.navigate.to(f'/?day={value}')
+
+
+def _parse_day(day: str | None, location: LocationRead) -> date:
+    try:
+        return date.fromisoformat(day) if day else clock.today(location.time_zone)
+    except ValueError:
+        ui.notify(f'"{day}" is not a date (YYYY-MM-DD); showing today.', type='warning')
+        return clock.today(location.time_zone)

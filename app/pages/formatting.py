@@ -1,0 +1,32 @@
+"""How money, rates and times look on screen (babel for money)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from babel.numbers import format_currency
+
+from app.services import clock
+
+LOCALE = 'en_CA'
+
+
+def money(cents: int | Decimal, currency: str) -> str:
+    """``money(11580903, 'CAD')`` → ``'$115,809.03'``."""
+    return format_currency(Decimal(cents) / 100, currency, locale=LOCALE)
+
+
+def rate(value: float | None) -> str:
+    """A fraction as a percentage with one decimal, or an en dash when undefined."""
+    return '–' if value is None else f'{value * 100:.1f} %'
+
+
+def local_time(moment: datetime, time_zone: str) -> str:
+    """``14:30`` in the location's time zone."""
+    return f'{clock.to_local(moment, time_zone):%H:%M}'
+
+
+def local_datetime(moment: datetime, time_zone: str) -> str:
+    """``Mon 04 Mar 2030 14:30`` in the location's time zone."""
+    return f'{clock.to_local(moment, time_zone):%a %d %b %Y %H:%M}'

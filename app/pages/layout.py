@@ -1,0 +1,73 @@
+"""The shared frame: header with location and account, navigation drawer, live toasts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from nicegui import ui
+
+from app.models import LocationRead, Role, UserRead
+from app.services import events, locations
+
+from . import live
+from .session import choose_location, sign_out
+
+NAVIGATION = [  # path, label, icon, roles (None: every signed-in role but kiosk)
+    ('/', 'Dashboard', 'dashboard', None),
+    ('/bookings', 'Bookings', 'event', None),
+    ('/customers', 'Customers', 'people', None),
+    ('/catalog', 'Services & products', 'content_cut', None),
+    ('/staff', 'Staff', 'badge', None),
+    ('/import', 'Import', 'upload_file', frozenset({Role.OWNER, Role.MANAGER})),
+]
+
+
+@contextmanager
+def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator[None]:
+    """Lay out a page: header, navigation, and toasts for changes made in other sessions."""
+    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
+    with ui.header().classes('items-center justify-between bg-primary'):
+        with ui.row().classes('items-center gap-2'):
+            ui.button(icon='menu', on_click=lambda: drawer.toggle())  # noqa: PLW0108  (drawer is defined below).props('flat color=white dense')
+            ui.label('ClientPulse').classes('text-lg font-bold')
+            ui.label(f'· {title}').classes('text-lg')
+        with ui.row().classes('items-center gap-3'):
+            if user.role == Role.OWNER:
+                options = {x.id: x.name for x in locations.list_locations()}
+                ui.select(options, value=location.id if location else None, label='Location',
+                          on_change=lambda e: (choose_location(e.value), ui.navigate.reload())
+                          ).props('dense dark options-dark=false standout').classes('min-w-56').mark('location')
+            elif location is not None:
+                ui.label(location.name)
+            ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
+            ui.button(icon='logout', on_click=lambda: (sign_out(), ui.navigate.to('/login'))).props(
+                'flat color=white dense').tooltip('Sign out')
+    with ui.left_drawer(value=True).classes('bg-slate-50') as drawer:
+        for path, label, icon, roles in NAVIGATION:
+            if roles is None or user.role in roles:
+                with ui.link(target=path).classes('no-underline text-slate-800 w-full'):
+                    with ui.row().classes('items-center gap-3 px-2 py-2 rounded hover:bg-slate-200 w-full'):
+                        ui.icon(icon).classes('text-primary')
+                        ui.label(label)
+    with ui.column().classes('w-full gap-4 p-2'):
+        yield
+    if location is not None:
+        live.on_location_change(location.id, _toast)
+
+
+def _toast(event: events.Event) -> None:
+    if isinstance(event, events.BookingChanged | events.ReceiptCreated) and event.summary:
+        kind = 'negative' if getattr(event, 'change', '') == 'cancelled' else 'info'
+        ui.notify(event.summary, type=kind, position='top-right', timeout=6000)
+    elif isinstance(event, events.DataImported):
+        ui.notify(f'Import finished: {event.summary}', type='positive', position='top-right')
+
+
+def field_error(elements: dict, error: Exception) -> None:
+    """Show a service error beside the field it names (``error.field``), or as a toast."""
+    element = elements.get(getattr(error, 'field', None) or '')
+    if element is not None:
+        element.error = str(error)
+    else:
+        ui.notify(str(error), type='negative', multi_line=True)

@@ -1,0 +1,36 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from app.services import users
+from app.services.errors import AuthenticationError
+
+from .session import current_user, sign_in
+
+
+def register() -> None:
+    @ui.page('/login')
+    def login_page(next: str = '/') -> None:
+        target = next if next.startswith('/') and not next.startswith('//') else '/'
+        if current_user() is not None:
+            ui.navigate.to(target)
+            return
+
+        def try_login() -> None:
+            try:
+                user = users.authenticate(email.value or '', password.value or '')
+            except AuthenticationError as error:
+                password.error = str(error)
+                return
+            sign_in(user)
+            ui.navigate.to(target)
+
+        with ui.card().classes('absolute-center w-96 p-6'):
+            ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
+            ui.label('Sign in to your shop').classes('text-slate-500')
+            email = ui.input('Email').classes('w-full').mark('email')
+            password = ui.input('Password', password=True, password_toggle_button=True).classes('w-full').mark(
+                'password').on('keydown.enter', try_login)
+            ui.button('Sign in', on_click=try_login).classes('w-full mt-2').mark('sign-in')

@@ -1,0 +1,43 @@
+"""Starting the web app: migrate, register the pages, hand over to NiceGUI."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+from nicegui import app, ui
+
+from app import pages
+from app.config import PROJECT_ROOT, get_settings
+from app.services import database
+
+log = logging.getLogger(__name__)
+
+
+def setup() -> None:
+    """Migrate the database and register every page (NiceGUI's test harness calls this per test)."""
+    database.migrate()
+    pages.register()
+    app.add_static_files('/assets', PROJECT_ROOT / 'assets')
+
+
+def run(*, host: str | None = None, port: int | None = None, native: bool = False) -> None:
+    """Serve the app (blocking). ``native`` also opens the owner's desktop window (pywebview)."""
+    settings = get_settings()
+    setup()
+    ui.run(
+        title=settings.title, host=host or settings.host, port=port or settings.port, native=native,
+        storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
+        reload=False, show=False, favicon='💈', show_welcome_message=False,
+    )
+
+
+def lan_urls(port: int) -> list[str]:
+    """URLs under which staff on the LAN reach this machine (best effort, no network traffic)."""
+    addresses = {'127.0.0.1'}
+    try:
+        for *_, sockaddr in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            addresses.add(str(sockaddr[0]))
+    except OSError:
+        pass
+    return [f'http://{address}:{port}' for address in sorted(addresses)]

@@ -1,0 +1,45 @@
+"""Page tests: a fresh SQLite database with a small shop, prepared before NiceGUI runs main.py."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from app.models import Role
+from app.services import users
+from tests.factories import make_customer, make_location, make_service, make_staff_member
+
+PASSWORD = 'correct horse'
+DAY = date(2030, 3, 4)  # a Monday; pages are opened with ?day= so "today" does not matter
+
+
+@pytest.fixture(autouse=True)
+def shop(sqlite_db):
+    location = make_location()
+    shop = {
+        'location': location,
+        'jj': make_staff_member(location, 'JJ'),
+        'becky': make_staff_member(location, 'BECKY'),
+        'cut': make_service(location),
+        'mens': make_service(location, 'SHCM', "Men's cut", minutes=30, price_cents=4500),
+        'alex': make_customer(location),
+        'sam': make_customer(location, 'Sam Lee', '416-555-0102'),
+    }
+    for role in Role:
+        users.create_user(f'{role.value}@shop.test', PASSWORD, role=role,
+                          location_id=None if role == Role.OWNER else location.id)
+    return shop
+
+
+async def sign_in(user: User, role: Role = Role.OWNER, then: str = '/') -> None:
+    """Sign ``user`` in through the login page and open ``then``."""
+    await user.open(f'/login?next={quote(then)}')
+    user.find(marker='email').type(f'{role.value}@shop.test')
+    user.find(marker='password').type(PASSWORD)
+    user.find(marker='sign-in').click()
+    await user.should_see('ClientPulse', kind=ui.label, retries=30)
+    await user.should_not_see('Sign in to your shop', retries=30)
