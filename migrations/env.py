@@ -17,7 +17,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True)
+                      render_as_batch=True, compare_type=True, user_module_prefix='')
     with context.begin_transaction():
         context.run_migrations()
 
@@ -35,7 +35,8 @@ def run_migrations_online() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == 'sqlite', compare_type=True)
+                      render_as_batch=connection.dialect.name == 'sqlite', compare_type=True,
+                      user_module_prefix='')  # custom types render as UTCDateTime(...), imported by the template
     with context.begin_transaction():
         context.run_migrations()
 

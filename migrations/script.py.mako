@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.models.base
+from app.models.base import UTCDateTime
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -9,6 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from .base import BookingStatus, Channel, UTCDateTime, enum_check, utcnow
 
+TIME_NOT_RECORDED = 'Time of day not recorded'
+"""Prefix of the notes of imported bookings whose export gave only a date."""
+
 
 class BookingBase(SQLModel):
     location_id: int = Field(foreign_key='location.id')
@@ -73,6 +76,12 @@ class BookingRead(BookingBase):
     customer_phone: str = ''
     service_name: str = ''
     staff_name: str = ''
+
+    @property
+    def time_recorded(self) -> bool:
+        """False for imported bookings whose export gave only the date (cancellations, stray no-shows)."""
+        return not (self.channel == Channel.IMPORT and not self.duration_known and self.notes.startswith(
+            TIME_NOT_RECORDED))
 
     @property
     def duration_known(self) -> bool:

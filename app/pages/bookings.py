@@ -13,7 +13,7 @@ from app.services.bookings import STATUS_LABELS
 from . import live
 from .booking_dialogs import open_booking_actions, open_new_booking
 from .dashboard import STATUS_COLOURS
-from .formatting import local_time, money
+from .formatting import booking_time, local_time, money
 from .layout import frame
 from .session import current_location, require_user
 
@@ -105,7 +105,7 @@ class _BookingsView:
     def grid(self) -> None:
         tz = self.location.time_zone
         items = [b for b in bookings.list_day(self.location.id, self.day, time_zone=tz)
-                 if b.status != BookingStatus.CANCELLED]
+                 if b.status != BookingStatus.CANCELLED and b.time_recorded]
         clashes = bookings.overlapping_ids(items)
         weekday = self.day.weekday()
         with_bookings = {b.staff_member_id for b in items}
@@ -115,6 +115,9 @@ class _BookingsView:
         if clashes:
             ui.label(f'{len(clashes)} bookings overlap another of the same staff member (imported history) — '
                      'marked in red.').classes('text-negative').mark('overlap-warning')
+        if any(not b.duration_known for b in items):
+            ui.label('Imported bookings carry no length: they are drawn as short markers with a dashed edge.'
+                     ).classes('text-sm text-slate-500')
         if not columns:
             ui.label('Nobody works on this day.').classes('text-slate-500')
             return
@@ -133,7 +136,7 @@ class _BookingsView:
     def staff_column(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int,
                      height: float, weekday: int) -> None:
         tz = self.location.time_zone
-        with ui.column().classes('gap-0 min-w-40 flex-1 border-l'):
+        with ui.column().classes('gap-0 min-w-28 flex-1 border-l'):
             ui.label(member.name).classes('h-8 font-semibold text-center w-full')
             with ui.element('div').classes('relative w-full bg-slate-100').style(f'height:{height}px'):
                 for shift in (h for h in member.working_hours if h.weekday == weekday):
@@ -150,18 +153,20 @@ class _BookingsView:
         start = clock.minute_of_day(booking.starts_at, tz)
         minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
         colour = STATUS_COLOURS[booking.status.value]
-        border = 'border:2px solid #e53935;' if clash else ''
-        with ui.element('div').classes('absolute rounded px-1 text-white text-xs overflow-hidden cursor-pointer '
-                                       'shadow-sm').style(
+        edge = 'border:2px solid #e53935;' if clash else '' if booking.duration_known else 'border:2px dashed #fff;'
+        label = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
+        details = [label, STATUS_LABELS[booking.status]]
+        if clash:
+            details.append('overlaps another booking')
+        if not booking.duration_known:
+            details.append('length not recorded (imported)')
+        with ui.element('div').classes('absolute rounded px-1 text-white text-xs cursor-pointer shadow-sm '
+                                       'overflow-hidden whitespace-nowrap text-ellipsis').style(
                 f'top:{(start - first) * PX_PER_MINUTE}px;height:{max(minutes * PX_PER_MINUTE, 20)}px;'
-                f'left:{4 if not clash else 10}px;right:4px;background:{colour};{border}'
-        ).on('click', lambda b=booking: self.open(b)).mark(f'booking-{booking.id}'):
-            label = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
-            if clash:
-                label += ' · overlap'
-            if not booking.duration_known:
-                label += ' · length not recorded'
-            ui.label(label).classes('leading-tight')
+                f'left:{10 if clash else 3}px;right:3px;background:{colour};line-height:16px;{edge}'
+        ).on('click', lambda b=booking: self.open(b)).mark(f'booking-{booking.id}') as block:
+            ui.label(label).classes('truncate')
+            block.tooltip(' · '.join(details))
 
     # --- list -----------------------------------------------------------------------------------------------------
 
@@ -192,7 +197,7 @@ class _BookingsView:
                                        staff_member_id=self.filters['staff_member_id'],
                                        status=BookingStatus(status) if status else None,
                                        search=self.filters['search'])
-        rows = [{'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d %H:%M}',
+        rows = [{'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d} {booking_time(b, tz)}',
                  'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
                  'status': STATUS_LABELS[b.status], 'channel': b.channel.value.replace('_', '-'),
                  'price': money(b.price_cents, self.location.currency)} for b in items]

@@ -11,7 +11,7 @@ from app.services import bookings, clock, dashboard
 from app.services.bookings import STATUS_LABELS
 
 from . import live
-from .formatting import local_time, money, rate
+from .formatting import booking_time, money, rate
 from .layout import frame
 from .session import current_location, require_user
 
@@ -28,7 +28,7 @@ BOOKING_COLUMNS = [
 
 def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
     """Rows for a bookings table."""
-    return [{'id': b.id, 'time': local_time(b.starts_at, time_zone), 'customer': b.customer_name,
+    return [{'id': b.id, 'time': booking_time(b, time_zone), 'customer': b.customer_name,
              'service': b.service_name, 'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in items]
 
 

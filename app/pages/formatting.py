@@ -30,3 +30,10 @@ def local_time(moment: datetime, time_zone: str) -> str:
 def local_datetime(moment: datetime, time_zone: str) -> str:
     """``Mon 04 Mar 2030 14:30`` in the location's time zone."""
     return f'{clock.to_local(moment, time_zone):%a %d %b %Y %H:%M}'
+
+
+def booking_time(booking, time_zone: str) -> str:
+    """Start time of a booking, or ``—`` for an imported one whose time of day was not recorded."""
+    if booking.time_recorded:
+        return local_time(booking.starts_at, time_zone)
+    return '—'

@@ -38,9 +38,7 @@ def get_engine(url: str | None = None) -> Engine:
 
 def _create_engine(url: str) -> Engine:
     if url.startswith('sqlite'):
-        path = url.split('///', 1)[-1]
-        if path and path != ':memory:':
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
         _prepare_sqlite(engine)
         return engine
@@ -75,6 +73,7 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
 
 def migrate(url: str | None = None, revision: str = 'head') -> None:
     """Bring the database's schema to ``revision`` with Alembic (idempotent)."""
+    _ensure_sqlite_folder(url or database_url())
     command.upgrade(alembic_config(url), revision)
 
 
@@ -87,6 +86,14 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 _ENGINES: dict[str, Engine] = {}
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file (the data folder does not exist on a fresh machine)."""
+    if url.startswith('sqlite'):
+        path = url.split('///', 1)[-1]
+        if path and path != ':memory:':
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _prepare_sqlite(engine: Engine) -> None:

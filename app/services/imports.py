@@ -39,6 +39,7 @@ from app.models import (
     UserRead,
     WorkingHours,
 )
+from app.models.booking import TIME_NOT_RECORDED
 
 from . import clock, events
 from .access import MANAGING_ROLES, ensure_role
@@ -287,7 +288,8 @@ class _Writer:
                 self.report.skipped['no_shows'] += 1
             else:  # a no-show the booking list does not hold: keep it, time unknown
                 starts_at = clock.local_datetime(content[0], 0, self.tz)
-                self._add_booking(row, service, starts_at, starts_at, BookingStatus.NO_SHOW)
+                booking = self._add_booking(row, service, starts_at, starts_at, BookingStatus.NO_SHOW)
+                booking.notes = f'{TIME_NOT_RECORDED} in the export (no-show)'
                 self.report.created['no_shows'] += 1
 
     def cancellations_(self, rows: list[Row]) -> None:
@@ -301,7 +303,7 @@ class _Writer:
             booking.cancelled_at = clock.local_datetime(_date(row, 'Cancel Date'), 0, self.tz)
             booking.cancelled_by = row['Canceled By'] or None
             booking.notice_days = _int(row, 'Days') if row['Days'] else None
-            booking.notes = 'Cancelled booking from the export (time of day not recorded)'
+            booking.notes = f'{TIME_NOT_RECORDED} in the export (cancelled booking)'
             self.report.created['cancellations'] += 1
 
     def receipts_(self, rows: list[Row]) -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import app.models.base
+from app.models.base import UTCDateTime
 
 
 revision: str = '0001'
@@ -41,7 +41,7 @@ def upgrade() -> None:
         sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_customer_location_id_location')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_customer')),
         sa.UniqueConstraint('location_id', 'code', name=op.f('uq_customer_location_id_code')),
@@ -112,7 +112,7 @@ def upgrade() -> None:
         sa.Column('location_id', sa.Integer(), nullable=True),
         sa.Column('staff_member_id', sa.Integer(), nullable=True),
         sa.Column('active', sa.Boolean(), nullable=False),
-        sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("role IN ('owner', 'manager', 'staff', 'kiosk')", name=op.f('ck_app_user_role')),
         sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_app_user_location_id_location')),
         sa.ForeignKeyConstraint(
@@ -127,15 +127,15 @@ def upgrade() -> None:
         sa.Column('customer_id', sa.Integer(), nullable=True),
         sa.Column('service_id', sa.Integer(), nullable=False),
         sa.Column('staff_member_id', sa.Integer(), nullable=False),
-        sa.Column('starts_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('starts_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('ends_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('ends_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
         sa.Column('channel', sa.String(length=20), nullable=False),
         sa.Column('price_cents', sa.Integer(), nullable=False),
-        sa.Column('booked_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column('cancelled_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('booked_at', UTCDateTime(timezone=True), nullable=True),
+        sa.Column('cancelled_at', UTCDateTime(timezone=True), nullable=True),
         sa.Column('cancelled_by', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column('notice_days', sa.Integer(), nullable=True),
         sa.Column('import_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
@@ -192,7 +192,7 @@ def upgrade() -> None:
         sa.Column('email', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column('message', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column('received_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('received_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('booking_id', sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(['booking_id'], ['booking.id'], name=op.f('fk_inquiry_booking_id_booking')),
         sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_inquiry_customer_id_customer')),
@@ -207,7 +207,7 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('location_id', sa.Integer(), nullable=False),
         sa.Column('number', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column('issued_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('issued_at', UTCDateTime(timezone=True), nullable=False),
         sa.Column('customer_id', sa.Integer(), nullable=True),
         sa.Column('staff_member_id', sa.Integer(), nullable=True),
         sa.Column('booking_id', sa.Integer(), nullable=True),

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Install ClientPulse into .venv and start it on the demo database (SQLite in the user's data folder).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e .
+exec .venv/bin/clientpulse demo "$@"

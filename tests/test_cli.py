@@ -1,0 +1,87 @@
+"""The clientpulse command: migrate, create-user, import salon, demo."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.models import Booking, Location
+from app.services import users
+from app.services.database import session_scope
+
+runner = CliRunner()
+
+
+def test_create_user_and_sign_in(sqlite_db):
+    result = runner.invoke(cli, ['create-user', 'Owner@Shop.test', '--role', 'owner'],
+                           input='long enough\nlong enough\n')
+    assert result.exit_code == 0, result.output
+    assert users.authenticate('owner@shop.test', 'long enough').role.value == 'owner'
+    short = runner.invoke(cli, ['create-user', 'x@shop.test', '--role', 'owner'], input='short\nshort\n')
+    assert short.exit_code == 1
+    assert 'at least 8 characters' in short.output
+
+
+def test_import_salon_command(sqlite_db, shared_data):
+    result = runner.invoke(cli, ['import', 'salon', str(shared_data)])
+    assert result.exit_code == 0, result.output
+    assert 'bookings 1906 new' in result.output
+    again = runner.invoke(cli, ['import', 'salon', str(shared_data)])
+    assert 'bookings 0 new (1906 already there)' in again.output
+
+
+def test_import_salon_command_reports_bad_file(sqlite_db, tmp_path):
+    (tmp_path / 'Future Bookings (All Clients)0.csv').write_text('Code,Staff,Service,Date,Time,TimeInt\nA,B\n')
+    result = runner.invoke(cli, ['import', 'salon', str(tmp_path)])
+    assert result.exit_code == 1
+    assert 'Future Bookings (All Clients)0.csv, line 2: expected 6 fields, found 2' in result.output
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(Location)).one() == 0
+
+
+def test_demo_is_deterministic_and_created_once(sqlite_db):
+    result = runner.invoke(cli, ['demo', '--no-serve'])
+    assert result.exit_code == 0, result.output
+    assert 'owner@demo.clientpulse' in result.output and 'demo1234' in result.output
+    with session_scope() as session:
+        statuses = dict(session.exec(select(Booking.status, func.count()).group_by(Booking.status)).all())
+    assert set(statuses) == {'booked', 'confirmed', 'completed', 'cancelled', 'no_show'}
+    total = sum(statuses.values())
+    assert 0.04 < statuses['no_show'] / total < 0.09
+    assert 0.07 < statuses['cancelled'] / total < 0.13
+    again = runner.invoke(cli, ['demo', '--no-serve'])
+    assert 'already there' in again.output
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(Booking)).one() == total
+
+
+def test_same_day_same_demo(tmp_path):
+    from datetime import UTC, datetime
+
+    from app.services import database, demo
+    from tests.conftest import use_database
+
+    as_of = datetime(2026, 5, 4, 15, 0, tzinfo=UTC)
+    signatures = []
+    for name in ('one', 'two'):
+        url = f'sqlite:///{tmp_path / name}.db'
+        use_database(url)
+        database.migrate(url)
+        demo.ensure_demo(as_of=as_of)
+        with session_scope() as session:
+            signatures.append(session.exec(select(Booking.starts_at, Booking.staff_member_id, Booking.status,
+                                                  Booking.customer_id).order_by(Booking.id)).all())
+    database.reset_engines()
+    assert signatures[0] == signatures[1]
+    assert len(signatures[0]) > 8000
+
+
+def test_migrate_creates_a_missing_data_folder(tmp_path, monkeypatch):
+    from tests.conftest import use_database
+
+    use_database(f'sqlite:///{tmp_path / "new" / "folder" / "clientpulse.db"}')
+    result = runner.invoke(cli, ['migrate'])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / 'new' / 'folder' / 'clientpulse.db').is_file()
