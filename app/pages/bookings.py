@@ -67,8 +67,7 @@ class _BookingsView:
             ui.button('Go', on_click=lambda: self.go_to(day_input)).props('flat dense')
             ui.button('Today', on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
             ui.space()
-            ui.button('New booking', icon='add', on_click=lambda: open_new_booking(
-                self.user, self.location, self.day)).mark('new-booking')
+            ui.button('New booking', icon='add', on_click=self.new_booking).mark('new-booking')
         with ui.tabs().classes('w-full') as tabs:
             grid_tab = ui.tab('Day view')
             list_tab = ui.tab('List')
@@ -78,6 +77,11 @@ class _BookingsView:
             with ui.tab_panel(list_tab):
                 self.list_filters()
                 self.table()
+
+    def new_booking(self) -> None:
+        self.dialogs.clear()
+        with self.dialogs:
+            open_new_booking(self.user, self.location, self.day)
 
     def go(self, day: date) -> None:
         ui.navigate.to(f'/bookings?day={day.isoformat()}')
@@ -96,6 +100,7 @@ class _BookingsView:
             self.table.refresh()
 
     def open(self, booking: BookingRead) -> None:
+        self.dialogs.clear()  # one dialog at a time; closed ones are removed
         with self.dialogs:
             open_booking_actions(self.user, self.location, bookings.get_booking(booking.id))
 

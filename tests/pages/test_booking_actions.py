@@ -1,0 +1,93 @@
+"""The booking dialog's actions (move, cancel, no-show, check in, complete and pay) and the Import page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nicegui import ui
+from nicegui.testing import User
+
+from app.models import BookingStatus, Role
+from app.services import bookings, imports, receipts
+from tests.factories import at, make_booking
+from tests.pages.conftest import DAY, sign_in
+from tests.pages.test_pages import element, eventually
+
+
+async def open_booking(user: User, booking_id: int, status_text: str) -> None:
+    user.find(marker=f'booking-{booking_id}').click()
+    await user.should_see(f'Status: {status_text}')
+
+
+async def test_move_in_the_dialog_checks_the_slot(user: User, shop):
+    first = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '11:00'))
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await open_booking(user, first.id, 'Booked')
+    time_input = element(user, 'move-time')
+    time_input.set_value('10:30')
+    user.find(marker='move').click()
+    assert 'JJ is already booked 11:00–11:45 with Sam Lee' in time_input.error
+    time_input.set_value('12:15')
+    user.find(marker='move').click()
+    await user.should_see("12:15 Alex Kim · Women's cut")
+    assert bookings.get_booking(first.id).starts_at == at(DAY, '12:15')
+
+
+async def test_cancel_and_no_show_in_the_dialog(user: User, shop):
+    first = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    second = make_booking(shop['location'], shop['becky'], shop['cut'], shop['sam'], at(DAY, '10:00'))
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await open_booking(user, first.id, 'Booked')
+    user.find(marker='to-cancelled').click()
+    await eventually(lambda: bookings.get_booking(first.id).status == BookingStatus.CANCELLED)
+    assert bookings.get_booking(first.id).cancelled_by == 'customer'
+    await user.should_not_see(marker=f'booking-{first.id}')  # cancelled bookings leave the day view
+    await open_booking(user, second.id, 'Booked')
+    user.find(marker='to-no_show').click()
+    await eventually(lambda: bookings.get_booking(second.id).status == BookingStatus.NO_SHOW)
+
+
+async def test_check_in_then_complete_and_pay(user: User, shop):
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await open_booking(user, booking.id, 'Booked')
+    await user.should_not_see(marker='to-completed')  # paying needs a check-in first
+    user.find(marker='to-checked_in').click()
+    await eventually(lambda: bookings.get_booking(booking.id).status == BookingStatus.CHECKED_IN)
+    await open_booking(user, booking.id, 'Checked in')
+    user.find(marker='to-completed').click()
+    await eventually(lambda: bookings.get_booking(booking.id).status == BookingStatus.COMPLETED)
+    paid = receipts.list_receipts(shop['location'].id)
+    assert [(r.amount_cents, r.payment_method.value) for r in paid] == [(8200, 'card')]
+
+
+async def upload(user: User, folder: Path, names: list[str]) -> None:
+    uploader = user.find(ui.upload).elements.pop()
+    await uploader.handle_uploads([ui.upload.SmallFileUpload(name, 'text/csv', (folder / name).read_bytes())
+                                   for name in names])
+
+
+async def test_import_page_imports_the_upload_with_progress(user: User, shared_data):
+    await sign_in(user, Role.MANAGER, '/import')
+    await upload(user, shared_data, list(imports.SALON_FILES.values()))
+    await eventually(lambda: element(user, 'uploaded').text.startswith('Ready: Client Cancellations0.csv'))
+    user.find(marker='start-import').click()
+    await eventually(lambda: element(user, 'import-status').text.startswith('Imported: bookings 1906 new'),
+                     timeout=60)
+
+
+async def test_import_page_reports_the_bad_line_and_imports_nothing(user: User, tmp_path, shared_data, shop):
+    for other in imports.SALON_FILES.values():
+        (tmp_path / other).write_bytes((shared_data / other).read_bytes())
+    name = imports.SALON_FILES['bookings']
+    lines = (shared_data / name).read_text().splitlines()
+    lines[9] = lines[9].replace('/2018', '/20X8', 1)
+    (tmp_path / name).write_text('\n'.join(lines) + '\n')
+    await sign_in(user, Role.OWNER, '/import')
+    await upload(user, tmp_path, list(imports.SALON_FILES.values()))
+    await eventually(lambda: 'Ready' in element(user, 'uploaded').text)
+    user.find(marker='start-import').click()
+    await eventually(lambda: element(user, 'import-status').text.startswith(
+        f'Nothing was imported. {name}, line 10, field "Date"'), timeout=30)
+    assert bookings.list_bookings(shop['location'].id) == []
