@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from nicegui import app, ui
 
 from app.models import LocationRead, Role, UserRead
@@ -22,13 +24,17 @@ def current_user() -> UserRead | None:
     return user if user.active else None
 
 
-def require_user(path: str, roles: frozenset[Role] | None = None) -> UserRead | None:
+FRONT_DESK = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
+"""Who may open the front-desk pages; kiosk devices may not."""
+
+
+def require_user(path: str, roles: frozenset[Role] = FRONT_DESK) -> UserRead | None:
     """The signed-in user, or None after sending the browser to the login page (or refusing)."""
     user = current_user()
     if user is None:
-        ui.navigate.to(f'/login?next={path}')
+        ui.navigate.to(f'/login?next={quote(path)}')
         return None
-    if roles is not None and user.role not in roles:
+    if user.role not in roles:
         ui.label('This page is not available for your role.').classes('text-negative text-lg m-8')
         return None
     return user

@@ -190,3 +190,9 @@ async def test_import_page_is_for_owners_and_managers(user: User, create_user):
     await sign_in(staff_user, Role.STAFF, '/import')
     await staff_user.should_see('This page is not available for your role.')
     await staff_user.should_not_see(kind=ui.upload)
+
+
+async def test_kiosk_device_cannot_open_front_desk_pages(user: User):
+    await sign_in(user, Role.KIOSK, '/bookings')
+    await user.should_see('This page is not available for your role.')
+    await user.should_not_see(marker='new-booking')
