@@ -28,7 +28,7 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     ui.run(
         title=settings.title, host=host or settings.host, port=port or settings.port, native=native,
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
-        reload=False, show=False, favicon='💈', show_welcome_message=False,
+        reload=False, show=False, favicon=PROJECT_ROOT / 'assets' / 'logo.svg', show_welcome_message=False,
     )
 
 

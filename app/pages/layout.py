@@ -30,6 +30,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
     with ui.header().classes('items-center justify-between bg-primary'):
         with ui.row().classes('items-center gap-2'):
             ui.button(icon='menu', on_click=lambda: drawer.toggle())  # noqa: PLW0108  (drawer is defined below).props('flat color=white dense')
+            ui.image('/assets/logo.svg').classes('w-8 h-8')
             ui.label('ClientPulse').classes('text-lg font-bold')
             ui.label(f'· {title}').classes('text-lg')
         with ui.row().classes('items-center gap-3'):
