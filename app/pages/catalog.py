@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from app.models import LocationRead, Role, ServiceRead, UserRead
 from app.services import catalog
+from app.services.errors import ClientPulseError
 
 from .formatting import money
-from .layout import frame
+from .layout import field_error, frame
 from .session import current_location, require_user
+
+EDITORS = frozenset({Role.OWNER, Role.MANAGER})
 
 
 def register() -> None:
@@ -26,15 +30,7 @@ def register() -> None:
                 services_tab, products_tab = ui.tab('Services'), ui.tab('Products')
             with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
                 with ui.tab_panel(services_tab):
-                    columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
-                               for k, label in (('code', 'Code'), ('name', 'Service'), ('category', 'Category'),
-                                                ('duration', 'Duration'), ('price', 'Price'))]
-                    ui.table(columns=columns, rows=[
-                        {'id': s.id, 'code': s.code, 'name': s.name, 'category': s.category,
-                         'duration': f'{s.duration_minutes} min' if s.duration_minutes else 'not set',
-                         'price': money(s.price_cents, currency)}
-                        for s in catalog.list_services(location.id, include_inactive=True)],
-                        row_key='id', pagination=50).classes('w-full').props('dense flat').mark('service-list')
+                    _services_table(user, location)
                 with ui.tab_panel(products_tab):
                     columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
                                for k, label in (('code', 'Code'), ('name', 'Product'), ('brand', 'Brand'),
@@ -46,3 +42,46 @@ def register() -> None:
                          'minimum': p.stock_minimum, 'reorder': 'below minimum' if p.below_minimum else ''}
                         for p in catalog.list_products(location.id, include_inactive=True)],
                         row_key='id', pagination=50).classes('w-full').props('dense flat').mark('product-list')
+
+
+def _services_table(user: UserRead, location: LocationRead) -> None:
+    columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
+               for k, label in (('code', 'Code'), ('name', 'Service'), ('category', 'Category'),
+                                ('duration', 'Duration'), ('price', 'Price'))]
+    dialogs = ui.element('div')
+
+    @ui.refreshable
+    def table() -> None:
+        services = {s.id: s for s in catalog.list_services(location.id, include_inactive=True)}
+        rows = [{'id': s.id, 'code': s.code, 'name': s.name, 'category': s.category,
+                 'duration': f'{s.duration_minutes} min' if s.duration_minutes else 'not set',
+                 'price': money(s.price_cents, location.currency)} for s in services.values()]
+        services_table = ui.table(columns=columns, rows=rows, row_key='id', pagination=50).classes('w-full').props(
+            'dense flat').mark('service-list')
+        if user.role in EDITORS:
+            services_table.on('rowClick', lambda e: edit(services[e.args[1]['id']]))
+            ui.label('Click a service to set its duration (imported services have none and cannot be booked '
+                     'until they do).').classes('text-sm text-slate-500')
+
+    def edit(service: ServiceRead) -> None:
+        dialogs.clear()
+        with dialogs, ui.dialog() as dialog, ui.card().classes('w-96'):
+            ui.label(service.name).classes('text-lg font-semibold')
+            minutes = ui.number('Duration (minutes)', value=service.duration_minutes, min=1, step=5,
+                                format='%d').classes('w-full').mark('duration')
+
+            def save() -> None:
+                try:
+                    catalog.set_service_duration(service.id, int(minutes.value or 0), actor=user)
+                except ClientPulseError as error:
+                    field_error({'duration_minutes': minutes}, error)
+                    return
+                dialog.close()
+                table.refresh()
+
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Close', on_click=dialog.close).props('flat')
+                ui.button('Save', on_click=save).mark('save-duration')
+        dialog.open()
+
+    table()

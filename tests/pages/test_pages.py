@@ -196,3 +196,38 @@ async def test_kiosk_device_cannot_open_front_desk_pages(user: User):
     await sign_in(user, Role.KIOSK, '/bookings')
     await user.should_see('This page is not available for your role.')
     await user.should_not_see(marker='new-booking')
+
+
+async def test_manager_sets_a_service_duration(user: User, shop):
+    from app.services import catalog
+    from tests.factories import make_service
+
+    consultation = make_service(shop['location'], 'CON', 'Consultation', minutes=None, price_cents=0)
+    await sign_in(user, Role.MANAGER, '/catalog')
+    assert {r['name']: r['duration'] for r in element(user, 'service-list').rows}['Consultation'] == 'not set'
+    user.find(marker='service-list').trigger('rowClick', [{}, {'id': consultation.id}, 0])
+    element(user, 'duration').set_value(0)
+    user.find(marker='save-duration').click()
+    assert element(user, 'duration').error == 'The duration must be at least one minute.'
+    element(user, 'duration').set_value(20)
+    user.find(marker='save-duration').click()
+    await eventually(lambda: {r['name']: r['duration'] for r in element(user, 'service-list').rows}[
+        'Consultation'] == '20 min')
+    assert catalog.list_services(shop['location'].id)[0].duration_minutes == 20
+
+
+async def test_staff_cannot_edit_services(user: User, shop):
+    await sign_in(user, Role.STAFF, '/catalog')
+    await user.should_not_see('Click a service to set its duration', retries=2)
+
+
+async def test_live_subscriptions_end_with_the_session(user: User):
+    import sys
+
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    live = sys.modules['app.pages.live']  # the module NiceGUI's harness loaded for this test
+    client = user.client
+    mine = [c for c in live.changed.callbacks if c.slot and c.slot() and c.slot().parent.client is client]
+    assert len(mine) == 2  # the frame's toasts and the bookings view
+    client.delete()
+    assert not [c for c in live.changed.callbacks if c in mine]
