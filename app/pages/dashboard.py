@@ -127,7 +127,8 @@ class _DashboardView:
         data = [{'name': STATUS_LABELS[s], 'value': n, 'itemStyle': {'color': STATUS_COLOURS[s]}}
                 for s, n in figures.bookings_by_status.items() if n]
         return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
-                'series': [{'type': 'pie', 'radius': ['40%', '70%'], 'data': data, 'label': {'formatter': '{b}: {c}'}}]}
+                'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
+                            'label': {'show': False}}]}
 
 
 def _card(title: str, value: str, mark: str, definition: str | None = None) -> None:
