@@ -80,6 +80,32 @@ def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_oka
         typer.echo(note)
 
 
+@import_cli.command('bookings')
+def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help='.csv or .xlsx export')],
+                    mapping: Annotated[Path, typer.Option(exists=True, dir_okay=False,
+                                                          help='column mapping (TOML), see docs/mappings/')]) -> None:
+    """Import any booking export through a column mapping, in one transaction."""
+    from app.services import booking_imports, database
+    from app.services import mapping as mappings
+    from app.services.access import SYSTEM_ACTOR
+    from app.services.errors import ClientPulseError
+    database.migrate()
+    with typer.progressbar(length=100, label='Importing') as bar:
+        done = [0]
+
+        def progress(fraction: float, _message: str) -> None:
+            bar.update(int(fraction * 100) - done[0])
+            done[0] = int(fraction * 100)
+
+        try:
+            report = booking_imports.import_bookings(file, mappings.load_mapping(mapping), actor=SYSTEM_ACTOR,
+                                                     progress=progress)
+        except ClientPulseError as error:
+            typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
+            raise typer.Exit(1) from None
+    typer.echo(report.summary())
+
+
 @cli.command()
 def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start the app afterwards')] = True,
          port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None) -> None:

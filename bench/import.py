@@ -1,0 +1,72 @@
+"""Rows per second of the generic import for both real files, on SQLite and (if reachable) PostgreSQL.
+
+    .venv/bin/python bench/import.py [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Each run imports into a fresh database (migrated beforehand, not timed) and prints one line per
+file: rows, seconds, rows/s, and the split between reading+mapping and writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from app.config import reset_settings  # noqa: E402
+from app.services import booking_imports, database, mapping  # noqa: E402
+from app.services.access import SYSTEM_ACTOR  # noqa: E402
+
+DATA = ROOT.parent / 'shared' / 'data'
+FILES = [('KaggleV2-May-2016.csv', 'clinic-noshow.toml'), ('hotel_bookings.csv', 'hotel-bookings.toml')]
+
+
+def run(url: str, label: str) -> None:
+    os.environ['CLIENTPULSE_DATABASE_URL'] = url
+    reset_settings()
+    database.reset_engines()
+    database.migrate(url)
+    for name, mapping_file in FILES:
+        spec = mapping.load_mapping(ROOT / 'docs' / 'mappings' / mapping_file)
+        started = time.perf_counter()
+        mapped = mapping.map_frame(mapping.read_table(DATA / name, spec), spec, file=name)
+        read_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        report = booking_imports.import_bookings(DATA / name, spec, actor=SYSTEM_ACTOR)
+        seconds = time.perf_counter() - started
+        print(f'{label:10} {name:24} {report.rows:>7} rows {seconds:6.2f} s {report.rows / seconds:>8.0f} rows/s '
+              f'(read+map alone {read_seconds:.2f} s, {len(mapped) / read_seconds:.0f} rows/s)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--postgres', default='postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        run(f'sqlite:///{folder}/bench.db', 'SQLite')
+    name = f'clientpulse_bench_{uuid.uuid4().hex[:8]}'
+    admin = create_engine(args.postgres, isolation_level='AUTOCOMMIT')
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE {name}'))
+    except Exception as error:
+        print(f'PostgreSQL skipped: {error.__class__.__name__}')
+        return
+    try:
+        run(args.postgres.rsplit('/', 1)[0] + f'/{name}', 'PostgreSQL')
+    finally:
+        database.reset_engines()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
+
+
+if __name__ == '__main__':
+    main()
