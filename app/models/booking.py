@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import BookingStatus, Channel, UTCDateTime, enum_check, utcnow
+from .base import BookingStatus, Channel, UTCDateTime, enum_check
 
 TIME_NOT_RECORDED = 'Time of day not recorded'
 """Prefix of the notes of imported bookings whose export gave only a date."""
@@ -40,8 +40,8 @@ class Booking(BookingBase, table=True):
     status: str = Field(default=BookingStatus.BOOKED, sa_type=String(20))
     channel: str = Field(default=Channel.PHONE, sa_type=String(20))
     price_cents: int = Field(default=0, description='price agreed at booking, minor units')
-    booked_at: datetime | None = Field(default_factory=utcnow, sa_type=UTCDateTime,
-                                       description='None when the export did not say')
+    booked_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                       description='when the booking was made; None when an export did not say')
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: str | None = Field(default=None, max_length=80)
     notice_days: int | None = Field(default=None, description='days between cancellation and the booking')

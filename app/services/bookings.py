@@ -96,7 +96,8 @@ def create_booking(data: BookingCreate, *, actor: UserRead) -> BookingRead:
         _check_free(session, staff, location, starts_at, ends_at)
         booking = Booking(**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}),
                           starts_at=starts_at, ends_at=ends_at, channel=data.channel.value,
-                          status=BookingStatus.BOOKED.value, price_cents=service.price_cents)
+                          status=BookingStatus.BOOKED.value, price_cents=service.price_cents,
+                          booked_at=datetime.now(UTC))
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)

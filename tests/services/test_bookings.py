@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -51,6 +51,7 @@ def test_booking_takes_duration_and_price_from_service(shop):
     assert booking.ends_at - booking.starts_at == timedelta(minutes=45)
     assert booking.price_cents == 8200
     assert booking.status == BookingStatus.BOOKED
+    assert booking.booked_at is not None and booking.booked_at <= datetime.now(UTC)
     assert (booking.customer_name, booking.service_name, booking.staff_name) == ('Alex Kim', "Women's cut", 'JJ')
 
 
