@@ -151,6 +151,15 @@ def revenue_by_period(lines: pd.DataFrame, *, freq: str, start: datetime, end: d
     return totals.reindex(index, fill_value=0).astype(int).rename_axis(rule).rename('revenue_cents')
 
 
+def booked_revenue_by_month(bookings: pd.DataFrame) -> pd.Series:
+    """Value (cents) of the bookings that took place (checked in or completed), per local month of
+    their start — the revenue measure for businesses whose takings are not in receipts (e.g. the
+    hotel file: average daily rate × nights, cancellations excluded)."""
+    took_place = bookings.loc[bookings['status'].isin(VISITED)]
+    return took_place.groupby(took_place['local_start'].dt.to_period('M'))['price_cents'].sum().astype(int).rename(
+        'revenue_cents')
+
+
 def revenue_by(lines: pd.DataFrame, by: str) -> pd.Series:
     """Revenue (cents) per value of ``by`` (service, category, staff, payment_method, channel, product),
     largest first."""
