@@ -12,6 +12,7 @@ from app.models import Role
 from app.services import imports
 from app.services.errors import ClientPulseError
 
+from .import_mapping import mapping_section
 from .layout import frame
 from .session import current_location, require_user
 
@@ -72,3 +73,4 @@ def register() -> None:
                     button.enable()
 
             button = ui.button('Import', icon='upload', on_click=start).mark('start-import')
+            mapping_section(user)

@@ -71,6 +71,35 @@ def load_mapping(path: Path) -> Mapping:
     return parse_mapping(data, name=Path(path).name)
 
 
+def parse_toml(text: str, *, name: str = 'mapping') -> Mapping:
+    """A mapping from TOML text (as typed on the Import page). :raises ValidationError: as :func:`load_mapping`"""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValidationError(f'{name} is not valid TOML: {error}') from None
+    return parse_mapping(data, name=name)
+
+
+def suggest(columns: list[str]) -> str:
+    """A first mapping (TOML) for a file with these columns, guessed from their names; edit before use."""
+    guesses = {'customer': ('customer', 'client', 'patient', 'guest'), 'staff_member': ('staff', 'employee',
+                                                                                        'stylist', 'provider'),
+               'service': ('service', 'treatment', 'room'), 'location': ('location', 'branch', 'shop', 'hotel'),
+               'starts_at': ('start', 'appointment', 'date', 'arrival'), 'booked_at': ('scheduled', 'booked',
+                                                                                     'created'),
+               'status': ('status', 'show', 'cancel'), 'price': ('price', 'amount', 'adr', 'total')}
+    lines = ['[options]', 'time_zone = "UTC"', 'currency = "USD"', '', '[fields]']
+    taken: set[str] = set()
+    for key, words in guesses.items():
+        column = next((c for c in columns if c not in taken and any(w in c.lower() for w in words)), None)
+        if column is not None:
+            taken.add(column)
+            lines.append(f'{key} = {{ column = "{column}" }}')
+        elif key == 'location':
+            lines.append('location = { value = "Main location" }')
+    return '\n'.join(lines) + '\n'
+
+
 def parse_mapping(data: dict[str, Any], *, name: str = 'mapping') -> Mapping:
     """Check a mapping given as a dict (the parsed TOML). :raises ValidationError: as :func:`load_mapping`"""
     fields = data.get('fields', {})

@@ -63,7 +63,7 @@ async def test_check_in_then_complete_and_pay(user: User, shop):
 
 
 async def upload(user: User, folder: Path, names: list[str]) -> None:
-    uploader = user.find(ui.upload).elements.pop()
+    uploader = user.find(marker='upload').elements.pop()  # the salon export's uploader
     await uploader.handle_uploads([ui.upload.SmallFileUpload(name, 'text/csv', (folder / name).read_bytes())
                                    for name in names])
 
@@ -91,3 +91,45 @@ async def test_import_page_reports_the_bad_line_and_imports_nothing(user: User, 
     await eventually(lambda: element(user, 'import-status').text.startswith(
         f'Nothing was imported. {name}, line 10, field "Date"'), timeout=30)
     assert bookings.list_bookings(shop['location'].id) == []
+
+
+async def upload_to(user: User, marker: str, path: Path, name: str | None = None) -> None:
+    uploader = user.find(marker=marker).elements.pop()
+    await uploader.handle_uploads([ui.upload.SmallFileUpload(name or path.name, 'text/csv', path.read_bytes())])
+
+
+async def test_any_export_with_a_mapping_preview_and_import(user: User, shared_data, tmp_path):
+    few = tmp_path / 'hotel.csv'
+    few.write_text('\n'.join((shared_data / 'hotel_bookings.csv').read_text().splitlines()[:31]) + '\n')
+    await sign_in(user, Role.OWNER, '/import')
+    await upload_to(user, 'bookings-upload', few)
+    await eventually(lambda: element(user, 'file-columns').text.startswith('hotel.csv: hotel, is_canceled'))
+    suggested = element(user, 'mapping-text').value
+    assert 'location = { column = "hotel" }' in suggested
+    element(user, 'mapping-text').set_value(suggested.replace('[fields]', '[fields]\ncolour = { value = "x" }'))
+    user.find(marker='preview-button').click()
+    assert 'unknown field(s) colour' in element(user, 'mapping-text').error
+    mapping_file = Path(__file__).resolve().parents[2] / 'docs' / 'mappings' / 'hotel-bookings.toml'
+    element(user, 'mapping-text').set_value(mapping_file.read_text())
+    user.find(marker='preview-button').click()
+    rows = element(user, 'preview').rows
+    assert len(rows) == 20 and rows[0]['location'] == 'Resort Hotel' and rows[0]['line'] == '2'
+    assert bookings.list_bookings(1) == []  # a preview writes nothing
+    user.find(marker='import-bookings').click()
+    await eventually(lambda: element(user, 'bookings-import-status').text.startswith(
+        'Imported: 30 rows: 30 bookings added'), timeout=30)
+
+
+async def test_preview_names_the_bad_line(user: User, shared_data, tmp_path):
+    few = tmp_path / 'clinic.csv'
+    lines = (shared_data / 'KaggleV2-May-2016.csv').read_text().splitlines()[:12]
+    lines[4] = lines[4].replace('2016-04-29T00:00:00Z', 'someday', 1)
+    few.write_text('\n'.join(lines) + '\n')
+    await sign_in(user, Role.MANAGER, '/import')
+    await upload_to(user, 'bookings-upload', few)
+    await eventually(lambda: 'PatientId' in element(user, 'file-columns').text)
+    mapping_file = Path(__file__).resolve().parents[2] / 'docs' / 'mappings' / 'clinic-noshow.toml'
+    element(user, 'mapping-text').set_value(mapping_file.read_text())
+    user.find(marker='preview-button').click()
+    await user.should_see(marker='preview-error')
+    assert 'line 5, field "starts_at"' in element(user, 'preview-error').text
