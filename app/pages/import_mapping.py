@@ -13,9 +13,12 @@ from app.models import UserRead
 from app.services import booking_imports, mapping
 from app.services.errors import ClientPulseError
 
+from .formatting import money
+
 EXAMPLES = PROJECT_ROOT / 'docs' / 'mappings'
 PREVIEW_COLUMNS = ['line', 'location', 'customer', 'staff_member', 'service', 'starts_at', 'status', 'channel',
                    'price_cents']
+PREVIEW_LABELS = {'staff_member': 'staff member', 'starts_at': 'starts (local)', 'price_cents': 'price'}
 
 
 def mapping_section(user: UserRead) -> None:
@@ -47,6 +50,13 @@ def mapping_section(user: UserRead) -> None:
               ).classes('w-96')
     text = ui.textarea('Mapping (TOML): which column gives each field').classes('w-full font-mono').props(
         'rows=14').mark('mapping-text')
+    with ui.row().classes('gap-2'):  # the handlers are defined below, hence the lambdas
+        ui.button('Preview', icon='visibility', on_click=lambda: show_preview()).mark(  # noqa: PLW0108
+            'preview-button')
+        button = ui.button('Import bookings', icon='upload', on_click=lambda: start()).mark(  # noqa: PLW0108
+            'import-bookings')
+    progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem]')
+    status = ui.label('').mark('bookings-import-status')
     preview_box = ui.column().classes('w-full')
 
     def current() -> mapping.Mapping | None:
@@ -70,8 +80,10 @@ def mapping_section(user: UserRead) -> None:
             except ClientPulseError as error:
                 ui.label(str(error)).classes('text-negative').mark('preview-error')
                 return
-            rows = shown[PREVIEW_COLUMNS].astype(str).to_dict('records')
-            ui.table(columns=[{'name': c, 'label': c.replace('_', ' '), 'field': c, 'align': 'left'}
+            local = shown['starts_at'].dt.tz_convert(spec.time_zone).dt.strftime('%Y-%m-%d %H:%M')
+            rows = (shown.assign(starts_at=local, price_cents=[money(c, spec.currency) for c in shown['price_cents']])
+                    [PREVIEW_COLUMNS].astype(str).to_dict('records'))
+            ui.table(columns=[{'name': c, 'label': PREVIEW_LABELS.get(c, c), 'field': c, 'align': 'left'}
                               for c in PREVIEW_COLUMNS], rows=rows, row_key='line').classes('w-full').props(
                 'dense flat').mark('preview')
 
@@ -94,11 +106,6 @@ def mapping_section(user: UserRead) -> None:
         finally:
             button.enable()
 
-    with ui.row().classes('gap-2'):
-        ui.button('Preview', icon='visibility', on_click=show_preview).mark('preview-button')
-        button = ui.button('Import bookings', icon='upload', on_click=start).mark('import-bookings')
-    progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem]')
-    status = ui.label('').mark('bookings-import-status')
     ui.timer(0.25, lambda: (progress.set_value(state['fraction']), status.set_text(state['message'])))
 
 
