@@ -39,6 +39,8 @@ SEGMENT_RULES = {
     'occasional': '1–3 visits in the last 365 days',
 }
 CHURN_AFTER_DAYS = 180
+CUSTOMER_COLUMNS = ['visits', 'first_visit', 'last_visit', 'visits_365d', 'mean_interval_days', 'lifetime_value_cents',
+                    'spend_365d', 'days_since_last_visit', 'churn_risk', 'segment']
 
 
 # --- operations -------------------------------------------------------------------------------------------------------
@@ -204,6 +206,8 @@ def customer_summary(bookings: pd.DataFrame, lines: pd.DataFrame, as_of: datetim
     visits; 60 days when there was only one visit), capped at 3: above 1.5 the customer is overdue.
     """
     seen = visits(bookings, as_of)
+    if seen.empty:
+        return pd.DataFrame(columns=CUSTOMER_COLUMNS).astype({'visits': int, 'lifetime_value_cents': int})
     per = seen.sort_values('starts_at').groupby('customer_id')['starts_at']
     table = pd.DataFrame({
         'visits': per.size(),

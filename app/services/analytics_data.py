@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pandas as pd
 from sqlmodel import col, select
 
-from app.models import Booking, Location, Receipt, ReceiptLine, Service, StaffMember
+from app.models import Booking, Inquiry, Location, Receipt, ReceiptLine, Service, StaffMember, WorkingHours
 
 from .database import session_scope
 
@@ -82,3 +82,24 @@ def _local(moments: pd.Series, location_ids: pd.Series, zones: dict[int, str]) -
         if mask.any():
             result[mask] = moments[mask].dt.tz_convert(zone).dt.tz_localize(None).astype('datetime64[ns]')
     return result
+
+
+def load_inquiries(location_ids: list[int], *, start: datetime, end: datetime) -> pd.DataFrame:
+    """Inquiries received in ``[start, end)``: ``inquiry_id``, ``location_id``, ``received_at``, ``booking_id``."""
+    with session_scope() as session:
+        rows = session.exec(select(Inquiry.id, Inquiry.location_id, Inquiry.received_at, Inquiry.booking_id).where(
+            col(Inquiry.location_id).in_(location_ids), Inquiry.received_at >= start, Inquiry.received_at < end)).all()
+    return pd.DataFrame(rows, columns=['inquiry_id', 'location_id', 'received_at', 'booking_id'])
+
+
+def working_minutes(location_ids: list[int], start: date, end: date) -> pd.Series:
+    """Scheduled working minutes per staff member name over the local days ``start`` … ``end`` (inclusive)."""
+    days = pd.Series(pd.date_range(start, end, freq='D')).dt.weekday.value_counts()
+    with session_scope() as session:
+        rows = session.exec(select(StaffMember.name, WorkingHours.weekday, WorkingHours.start_minute,
+                                   WorkingHours.end_minute)
+                            .join(StaffMember, StaffMember.id == WorkingHours.staff_member_id)
+                            .where(col(StaffMember.location_id).in_(location_ids))).all()
+    frame = pd.DataFrame(rows, columns=['staff', 'weekday', 'start_minute', 'end_minute'])
+    minutes = (frame['end_minute'] - frame['start_minute']) * frame['weekday'].map(days).fillna(0)
+    return minutes.groupby(frame['staff']).sum().astype(float)

@@ -147,3 +147,10 @@ def test_hotel_bookings_cancellations_and_revenue_match_plain_pandas(sqlite_db, 
     expected = cents.where(stayed, 0).groupby(months).sum()
     got = a.booked_revenue_by_month(frame)
     assert got.to_dict() == expected.to_dict()
+
+
+def test_no_visits_yet_gives_empty_customer_measures():
+    future = bookings_frame([(1, 'JJ', '2030-01-01 10:00', 30, 'booked', 1, None)])
+    customers = a.customer_summary(future, lines_frame([]), AS_OF)
+    assert customers.empty and list(customers.columns) == a.CUSTOMER_COLUMNS
+    assert np.isnan(a.retention_rate(future, AS_OF))

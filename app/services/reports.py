@@ -1,0 +1,142 @@
+"""The owner's analytics report: every metric of :mod:`app.services.analytics` for a period and a set
+of locations, as plain values ready for charts, tables and exports.
+
+A report is computed once per (database, locations, period, data version) and shared by every
+session that shows it; a booking change anywhere in those locations bumps the version (see
+:func:`app.services.events.version`), so the next request recomputes it once.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from . import analytics as a
+from . import analytics_data, clock, events
+from .database import database_url
+
+TOP = 10
+
+
+class AnalyticsReport(BaseModel):
+    """Figures for ``[start, end]`` (local dates, inclusive); money in minor units, rates 0–1 or None."""
+
+    location_ids: list[int]
+    start: date
+    end: date
+    as_of: datetime
+    kpis: dict[str, float | int | None]
+    revenue_daily: list[tuple[str, int]]
+    revenue_weekly: list[tuple[str, int]]
+    revenue_monthly: list[tuple[str, int]]
+    revenue_by: dict[str, list[tuple[str, int]]]
+    segments: dict[str, int]
+    acquisition: list[tuple[str, int]]
+    top_customers: list[dict[str, Any]]
+    at_risk: list[dict[str, Any]]
+    no_show_by_weekday: list[tuple[str, float | None]]
+    peak_hours: list[list[int]]
+    peak_hours_columns: list[int]
+    lead_time: dict[str, int]
+    cancellation_notice: dict[str, int]
+    staff: list[dict[str, Any]]
+
+
+def report(location_ids: list[int], start: date, end: date, *, as_of: datetime, time_zone: str) -> AnalyticsReport:
+    """The report, from the shared cache while the locations' data is unchanged."""
+    return _cache.get(location_ids, start, end, as_of, time_zone)
+
+
+def build_report(location_ids: list[int], start: date, end: date, *, as_of: datetime,
+                 time_zone: str) -> AnalyticsReport:
+    """Compute the report afresh (definitions in ``docs/metrics.md``)."""
+    first, _ = clock.day_bounds(start - timedelta(days=(end - start).days + 1), time_zone)  # previous period too
+    period_start, _ = clock.day_bounds(start, time_zone)
+    _, period_end = clock.day_bounds(end, time_zone)
+    history = analytics_data.load_bookings(location_ids, end=period_end)
+    all_lines = analytics_data.load_lines(location_ids, end=period_end)
+    bookings = a.in_period(history, period_start, period_end)
+    lines = all_lines.loc[all_lines['issued_at'] >= period_start]
+    previous = all_lines.loc[(all_lines['issued_at'] >= first) & (all_lines['issued_at'] < period_start)]
+    customers = a.customer_summary(history, all_lines, min(as_of, period_end))
+    inquiries = analytics_data.load_inquiries(location_ids, start=period_start, end=period_end)
+    revenue = int(lines['amount_cents'].sum())
+    day_start, day_end = pd.Timestamp(start), pd.Timestamp(end + timedelta(days=1))
+    month_start = (day_end - pd.DateOffset(months=12)).to_period('M').start_time
+    heat = a.peak_hours(bookings)
+    return AnalyticsReport(
+        location_ids=location_ids, start=start, end=end, as_of=as_of,
+        kpis={'revenue_cents': revenue, 'previous_revenue_cents': int(previous['amount_cents'].sum()),
+              'growth': _nan_none(a.growth(revenue, previous['amount_cents'].sum())),
+              'bookings': int(bookings['status'].isin(a.DUE).sum()),
+              'no_show_rate': _nan_none(a.no_show_rate(bookings)),
+              'cancellation_rate': _nan_none(a.cancellation_rate(bookings)),
+              'retention_rate': _nan_none(a.retention_rate(history, min(as_of, period_end))),
+              'churn_rate': _nan_none(a.churn_rate(customers)) if len(customers) else None,
+              'conversion_rate': _nan_none(a.conversion_rate(inquiries)),
+              'customers': len(customers)},
+        revenue_daily=_pairs(a.revenue_by_period(lines, freq='D', start=max(day_start, day_end - pd.Timedelta(days=30)),
+                                                 end=day_end)),
+        revenue_weekly=_pairs(a.revenue_by_period(all_lines, freq='W', start=day_end - pd.Timedelta(weeks=12),
+                                                  end=day_end)),
+        revenue_monthly=_pairs(a.revenue_by_period(all_lines, freq='M', start=month_start, end=day_end)),
+        revenue_by={by: [(str(k), int(v)) for k, v in a.revenue_by(lines.loc[lines[by] != ''], by).head(TOP).items()]
+                    for by in ('service', 'category', 'staff', 'payment_method', 'channel', 'product')},
+        segments={k: int(v) for k, v in customers['segment'].value_counts().items()} if len(customers) else {},
+        acquisition=[(str(k), int(v)) for k, v in a.acquisition_by_month(customers).tail(12).items()]
+        if len(customers) else [],
+        top_customers=_customers(customers.sort_values('lifetime_value_cents', ascending=False).head(TOP)),
+        at_risk=_customers(a.at_risk(customers).head(TOP)) if len(customers) else [],
+        no_show_by_weekday=[(str(k), _nan_none(v)) for k, v in a.no_show_rate_by(a.with_weekday(bookings),
+                                                                                  'weekday').items()],
+        peak_hours=heat.to_numpy().astype(int).tolist(), peak_hours_columns=[int(c) for c in heat.columns],
+        lead_time={k: int(v) for k, v in a.lead_time_distribution(bookings).items()},
+        cancellation_notice={k: int(v) for k, v in a.cancellation_notice(bookings).items()},
+        staff=_staff(bookings, lines, analytics_data.working_minutes(location_ids, start, end)),
+    )
+
+
+def _pairs(series: pd.Series) -> list[tuple[str, int]]:
+    return [(f'{k:%Y-%m-%d}', int(v)) for k, v in series.items()]
+
+
+def _nan_none(value: float) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _customers(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{'customer_id': int(i), 'visits': int(r.visits), 'lifetime_value_cents': int(r.lifetime_value_cents),
+             'last_visit': f'{r.last_visit:%Y-%m-%d}', 'segment': r.segment,
+             'churn_risk': round(float(r.churn_risk), 2)} for i, r in frame.iterrows()]
+
+
+def _staff(bookings: pd.DataFrame, lines: pd.DataFrame, working: pd.Series) -> list[dict[str, Any]]:
+    table = a.staff_performance(bookings, lines).join(a.staff_utilisation(bookings, working), how='left')
+    return [{'staff': str(name), 'bookings': int(r.bookings), 'completed': int(r.completed),
+             'completion_rate': float(r.completion_rate), 'no_shows': int(r.no_shows),
+             'revenue_cents': int(r.revenue_cents), 'utilisation': _nan_none(r.utilisation)}
+            for name, r in table.iterrows()]
+
+
+class _ReportCache:
+    def __init__(self) -> None:
+        self._values: dict[tuple, AnalyticsReport] = {}
+        self._lock = threading.Lock()
+
+    def get(self, location_ids: list[int], start: date, end: date, as_of: datetime, time_zone: str) -> AnalyticsReport:
+        versions = tuple(events.version(i) for i in location_ids)
+        key = (database_url(), tuple(location_ids), start, end, as_of.date(), time_zone, versions)
+        with self._lock:  # one computation per key; other sessions wait and reuse it
+            if key not in self._values:
+                stale = [k for k in self._values if k[:6] == key[:6]]
+                for old in stale:
+                    del self._values[old]
+                self._values[key] = build_report(location_ids, start, end, as_of=as_of, time_zone=time_zone)
+            return self._values[key]
+
+
+_cache = _ReportCache()

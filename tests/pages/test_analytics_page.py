@@ -1,0 +1,38 @@
+"""The Analytics page: figures for the period, live updates, who may open it."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from app.models import BookingStatus, PaymentMethod, Role
+from app.services import bookings, receipts
+from tests.factories import OWNER, at, make_booking
+from tests.pages.conftest import DAY, sign_in
+from tests.pages.test_pages import element, eventually
+
+PERIOD = '/analytics?start=2030-03-01&end=2030-03-31'
+
+
+async def test_manager_sees_the_periods_figures_and_they_move_live(user: User, shop):
+    paid = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    bookings.set_status(paid.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    receipts.pay_booking(paid.id, payment_method=PaymentMethod.CARD, actor=OWNER, as_of=at(DAY, '11:00'))
+    missed = make_booking(shop['location'], shop['becky'], shop['mens'], shop['sam'], at(DAY, '12:00'))
+    bookings.set_status(missed.id, BookingStatus.NO_SHOW, actor=OWNER)
+    await sign_in(user, Role.MANAGER, PERIOD)
+    await eventually(lambda: element(user, 'kpi-revenue').text == '$82.00')
+    assert element(user, 'kpi-bookings').text == '2'
+    assert element(user, 'kpi-no-show').text == '50.0 %'
+    staff = {r['staff']: r for r in element(user, 'staff-table').rows}
+    assert (staff['JJ']['revenue'], staff['BECKY']['no_shows']) == ('$82.00', 1)
+    assert element(user, 'chart-payment').options['series'][0]['data'] == [{'name': 'card', 'value': 8200}]
+
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '15:00'))  # from another session
+    await eventually(lambda: element(user, 'kpi-bookings').text == '3')
+    assert element(user, 'kpi-no-show').text == '33.3 %'
+
+
+async def test_staff_cannot_open_analytics(user: User):
+    await sign_in(user, Role.STAFF, PERIOD)
+    await user.should_see('This page is not available for your role.')
+    await user.should_not_see(marker='kpi-revenue')
