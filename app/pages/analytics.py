@@ -204,7 +204,7 @@ def _heatmap(report: reports.AnalyticsReport) -> dict:
     data = [[x, y, v] for y, row in enumerate(report.peak_hours) for x, v in enumerate(row)]
     return {'tooltip': {'position': 'top'}, 'grid': {'left': 90, 'right': 16, 'top': 10, 'bottom': 60},
             'xAxis': {'type': 'category', 'data': [f'{h:02d}' for h in hours]},
-            'yAxis': {'type': 'category', 'data': ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']},
+            'yAxis': {'type': 'category', 'inverse': True, 'data': ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']},
             'visualMap': {'min': 0, 'max': max([v for _, _, v in data], default=1), 'orient': 'horizontal',
                           'left': 'center', 'bottom': 0, 'calculable': True},
             'series': [{'type': 'heatmap', 'data': data}]}
