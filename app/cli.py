@@ -64,14 +64,8 @@ def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_oka
     database.migrate()
     target = imports.SALON_LOCATION.model_copy(update={'name': location}) if location else imports.SALON_LOCATION
     with typer.progressbar(length=100, label='Importing') as bar:
-        done = [0]
-
-        def progress(fraction: float, _message: str) -> None:
-            bar.update(int(fraction * 100) - done[0])
-            done[0] = int(fraction * 100)
-
         try:
-            report = imports.import_salon(directory, actor=SYSTEM_ACTOR, location=target, progress=progress)
+            report = imports.import_salon(directory, actor=SYSTEM_ACTOR, location=target, progress=_advance(bar))
         except ClientPulseError as error:
             typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
             raise typer.Exit(1) from None
@@ -91,15 +85,9 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
     from app.services.errors import ClientPulseError
     database.migrate()
     with typer.progressbar(length=100, label='Importing') as bar:
-        done = [0]
-
-        def progress(fraction: float, _message: str) -> None:
-            bar.update(int(fraction * 100) - done[0])
-            done[0] = int(fraction * 100)
-
         try:
             report = booking_imports.import_bookings(file, mappings.load_mapping(mapping), actor=SYSTEM_ACTOR,
-                                                     progress=progress)
+                                                     progress=_advance(bar))
         except ClientPulseError as error:
             typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
             raise typer.Exit(1) from None
@@ -125,6 +113,17 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
         for url in server.lan_urls(port or get_settings().port):
             typer.echo(f'Open {url}')
         server.run(port=port)
+
+
+def _advance(bar):
+    """A progress callback (fraction 0–1, message) that moves a typer progress bar of length 100."""
+    done = [0]
+
+    def progress(fraction: float, _message: str) -> None:
+        bar.update(int(fraction * 100) - done[0])
+        done[0] = int(fraction * 100)
+
+    return progress
 
 
 def main() -> None:
