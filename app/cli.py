@@ -115,6 +115,40 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
         server.run(port=port)
 
 
+@cli.command()
+def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM-DD')],
+           end: Annotated[str, typer.Option('--to', help='last day, YYYY-MM-DD')],
+           fmt: Annotated[str, typer.Option('--format', help='xlsx, pdf or csv')] = 'xlsx',
+           location: Annotated[list[int] | None, typer.Option(help='location id (repeat; default: all)')] = None,
+           output: Annotated[Path | None, typer.Option(help='file to write (default: report-FROM-TO.FORMAT)')] = None,
+           ) -> None:
+    """Write the analytics report for a period as Excel, PDF or CSV."""
+    from datetime import UTC, date, datetime
+
+    from app.services import database, exports, locations, reports
+    from app.services.errors import ClientPulseError
+    database.migrate()
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        typer.echo('Error: --from and --to take dates as YYYY-MM-DD.', err=True)
+        raise typer.Exit(1) from None
+    chosen = [x for x in locations.list_locations() if not location or x.id in location]
+    if not chosen:
+        typer.echo('Error: no such location.', err=True)
+        raise typer.Exit(1)
+    target = output or Path(f'report-{first}-{last}.{fmt}')
+    try:
+        result = reports.report([x.id for x in chosen], first, last, as_of=datetime.now(UTC),
+                                time_zone=chosen[0].time_zone)
+        exports.export(result, target, fmt=fmt, title='ClientPulse analytics', currency=chosen[0].currency,
+                       locations=[x.name for x in chosen])
+    except ClientPulseError as error:
+        typer.echo(f'Error: {error}', err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f'Wrote {target}')
+
+
 def _advance(bar):
     """A progress callback (fraction 0–1, message) that moves a typer progress bar of length 100."""
     done = [0]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from nicegui import run, ui
 
 from app.models import LocationRead, Role, UserRead
-from app.services import clock, locations, reports
+from app.services import clock, exports, locations, reports
 
 from . import live
 from .formatting import money, rate
@@ -66,6 +66,11 @@ class _AnalyticsView:
     def render(self, report: reports.AnalyticsReport) -> None:
         self.container.clear()
         with self.container:
+            with ui.row().classes('items-center gap-2'):
+                ui.label('Export').classes('text-sm text-slate-500')
+                for fmt, label in (('xlsx', 'Excel'), ('pdf', 'PDF'), ('csv', 'CSV')):
+                    ui.button(label, icon='download', on_click=lambda f=fmt: self.download(report, f)).props(
+                        'flat dense').mark(f'export-{fmt}')
             self.kpis(report)
             with ui.tabs() as tabs:
                 revenue_tab, customers_tab = ui.tab('Revenue'), ui.tab('Customers')
@@ -77,6 +82,12 @@ class _AnalyticsView:
                     self.customers(report)
                 with ui.tab_panel(operations_tab):
                     self.operations(report)
+
+    async def download(self, report: reports.AnalyticsReport, fmt: str) -> None:
+        names = [x.name for x in self.chosen]
+        data = await run.io_bound(exports.export_bytes, report, fmt=fmt, title=f'{", ".join(names)} — analytics',
+                                  currency=self.currency, locations=names)
+        ui.download.content(data, f'clientpulse-{report.start}-{report.end}.{fmt}')
 
     def kpis(self, report: reports.AnalyticsReport) -> None:
         k = report.kpis

@@ -94,7 +94,7 @@ def load_inquiries(location_ids: list[int], *, start: datetime, end: datetime) -
 
 def working_minutes(location_ids: list[int], start: date, end: date) -> pd.Series:
     """Scheduled working minutes per staff member name over the local days ``start`` … ``end`` (inclusive)."""
-    days = pd.Series(pd.date_range(start, end, freq='D')).dt.weekday.value_counts()
+    days = pd.Series(pd.date_range(start, end, freq='D')).dt.day_of_week.value_counts()
     with session_scope() as session:
         rows = session.exec(select(StaffMember.name, WorkingHours.weekday, WorkingHours.start_minute,
                                    WorkingHours.end_minute)

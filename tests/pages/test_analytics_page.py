@@ -36,3 +36,15 @@ async def test_staff_cannot_open_analytics(user: User):
     await sign_in(user, Role.STAFF, PERIOD)
     await user.should_see('This page is not available for your role.')
     await user.should_not_see(marker='kpi-revenue')
+
+
+async def test_export_buttons_download_the_report(user: User, shop):
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    await sign_in(user, Role.OWNER, PERIOD)
+    await eventually(lambda: element(user, 'kpi-bookings').text == '1')
+    user.find(marker='export-xlsx').click()
+    response = await user.download.next(timeout=10)
+    assert response.content[:2] == b'PK'  # an xlsx is a zip
+    user.find(marker='export-csv').click()
+    response = await user.download.next(timeout=10)
+    assert response.content.decode().startswith('section,label,value')

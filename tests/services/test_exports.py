@@ -1,0 +1,87 @@
+"""Exports of the real salon's June 2018 report: Excel, PDF and CSV, opened and read back."""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.services import exports, imports, reports
+from tests.factories import OWNER
+
+JUNE = (date(2018, 6, 1), date(2018, 6, 30))
+
+
+@pytest.fixture
+def june(sqlite_db, shared_data):
+    location_id = imports.import_salon(shared_data, actor=OWNER, as_of=datetime(2026, 11, 21, tzinfo=UTC)).location_id
+    report = reports.build_report([location_id], *JUNE, as_of=datetime(2018, 7, 1, tzinfo=UTC),
+                                  time_zone='America/Toronto')
+    with (shared_data / imports.SALON_FILES['receipts']).open(newline='') as handle:
+        takings = sum(Decimal(r['Amount']) for r in csv.DictReader(handle) if r['Date'].startswith('06/'))
+    return report, takings
+
+
+def write(report, tmp_path, fmt):
+    return exports.export(report, tmp_path / f'june.{fmt}', fmt=fmt, title='Hair salon — analytics',
+                          currency='CAD', locations=['Hair salon (Toronto)'])
+
+
+def test_revenue_matches_the_raw_receipts(june):
+    report, takings = june
+    assert Decimal(report.kpis['revenue_cents']) / 100 == takings
+
+
+def test_excel_has_a_sheet_per_section_styled_headers_and_charts(june, tmp_path):
+    report, takings = june
+    path = write(report, tmp_path, 'xlsx')
+    book = load_workbook(path)
+    expected = exports.sections(report)
+    assert book.sheetnames == list(expected)
+    for name, (header, rows) in expected.items():
+        sheet = book[name]
+        assert [c.value for c in sheet[1]] == header
+        assert sheet['A1'].font.bold and sheet.freeze_panes == 'A2'
+        assert sheet.max_row == len(rows) + 1
+    summary = {row[0].value: row[1] for row in book['Summary'].iter_rows(min_row=2)}
+    assert Decimal(str(summary['Revenue'].value)) == takings
+    assert book['Revenue per month']['B2'].number_format == exports.MONEY
+    assert book['Revenue per month']['A2'].is_date
+    with zipfile.ZipFile(path) as archive:  # openpyxl does not read charts back; the file must hold them
+        charts = [n for n in archive.namelist() if n.startswith('xl/charts/chart')]
+    assert len(charts) == 3
+
+
+def test_pdf_has_title_period_kpis_and_page_numbers(june, tmp_path):
+    report, _ = june
+    reader = PdfReader(write(report, tmp_path, 'pdf'))
+    text = '\n'.join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 2
+    assert 'Hair salon — analytics' in text and 'period 01 Jun 2018 – 30 Jun 2018' in text
+    assert 'Hair salon (Toronto)' in text and 'No-show rate' in text and 'Revenue per month' in text
+    assert f'Page {len(reader.pages)}' in text
+
+
+def test_csv_is_one_long_table(june, tmp_path):
+    report, takings = june
+    with write(report, tmp_path, 'csv').open(newline='') as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ['section', 'label', 'value']
+    assert ['Summary', 'Revenue', str(float(takings))] in rows
+    assert len(rows) == 5 + sum(len(r) for _, r in exports.sections(report).values())
+
+
+def test_report_command(june, tmp_path):
+    result = CliRunner().invoke(cli, ['report', '--from', '2018-06-01', '--to', '2018-06-30', '--format', 'pdf',
+                                      '--output', str(tmp_path / 'r.pdf')])
+    assert result.exit_code == 0, result.output
+    assert PdfReader(tmp_path / 'r.pdf').pages
+    bad = CliRunner().invoke(cli, ['report', '--from', '2018-06-01', '--to', '2018-06-30', '--format', 'doc'])
+    assert bad.exit_code == 1 and 'Choose one of xlsx, pdf, csv' in bad.output
