@@ -34,6 +34,19 @@ class Settings(BaseSettings):
     storage_secret: SecretStr | None = None
     reconnect_timeout: float = 3.0
     title: str = 'ClientPulse'
+    reports_dir: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = 'clientpulse@localhost'
+    smtp_starttls: bool = False
+    scheduler: bool = True
+
+    @property
+    def effective_reports_dir(self) -> Path:
+        """Where scheduled reports are written (default ``<data_dir>/reports``)."""
+        return self.reports_dir or self.data_dir / 'reports'
 
     @property
     def effective_database_url(self) -> str:

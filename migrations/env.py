@@ -5,10 +5,18 @@ from sqlalchemy import pool
 from sqlmodel import SQLModel, create_engine
 
 import app.models  # noqa: F401  (registers every table on the metadata)
+from app.models.base import UTCDateTime
 from app.services.database import database_url
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def render_item(type_: str, obj, autogen_context):
+    """Render our UTCDateTime as ``UTCDateTime(timezone=True)`` (imported by the template); others as usual."""
+    if type_ == 'type' and isinstance(obj, UTCDateTime):
+        return 'UTCDateTime(timezone=True)'
+    return False
 
 
 def _url() -> str:
@@ -17,7 +25,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True, user_module_prefix='')
+                      render_as_batch=True, compare_type=True, render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -36,7 +44,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == 'sqlite', compare_type=True,
-                      user_module_prefix='')  # custom types render as UTCDateTime(...), imported by the template
+                      render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -7,6 +7,7 @@ from .customer import Customer, CustomerCreate, CustomerRead
 from .inquiry import Inquiry
 from .location import Location, LocationCreate, LocationRead, TaxRate
 from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, ReceiptLineTax, ReceiptRead
+from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
 from .staff import StaffMember, StaffMemberCreate, StaffMemberRead, WorkingHours, WorkingHoursBase
 from .user import User, UserRead
 
@@ -14,7 +15,8 @@ __all__ = [
     'Booking', 'BookingCreate', 'BookingMove', 'BookingRead', 'BookingStatus', 'Channel', 'Customer',
     'CustomerCreate', 'CustomerRead', 'Inquiry', 'Location', 'LocationCreate', 'LocationRead', 'PaymentMethod',
     'Product', 'ProductCreate', 'ProductRead', 'Receipt', 'ReceiptCreate', 'ReceiptLine', 'ReceiptLineCreate',
-    'ReceiptLineTax', 'ReceiptRead', 'Role', 'Service', 'ServiceCreate', 'ServiceRead', 'StaffMember',
+    'ReceiptLineTax', 'ReceiptRead', 'ReportRun', 'ReportRunRead', 'ReportSchedule', 'ReportScheduleBase',
+    'ReportScheduleRead', 'Role', 'Service', 'ServiceCreate', 'ServiceRead', 'StaffMember',
     'StaffMemberCreate', 'StaffMemberRead', 'TaxRate', 'UTCDateTime', 'User', 'UserRead', 'WorkingHours',
     'WorkingHoursBase', 'utcnow',
 ]

@@ -1,0 +1,151 @@
+"""Scheduled reports: periods, due times, files, mail through a local SMTP server, failures and retries."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.config import reset_settings
+from app.models import ReportScheduleBase, Role
+from app.services import schedules
+from app.services.errors import PermissionDeniedError, ValidationError
+from tests.factories import (
+    OWNER,
+    actor,
+    at,
+    make_booking,
+    make_customer,
+    make_location,
+    make_service,
+    make_staff_member,
+)
+
+MONDAY_7AM = datetime(2030, 3, 11, 11, 0, tzinfo=UTC)  # 07:00 in Toronto (EDT), Monday 11 March 2030
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return '250 OK'
+
+
+@pytest.fixture
+def smtp(monkeypatch, tmp_path):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback (aiosmtpd checks its own start on the port it gets)
+        probe.bind(('127.0.0.1', 0))
+        inbox.port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname='127.0.0.1', port=inbox.port)
+    controller.start()
+    monkeypatch.setenv('CLIENTPULSE_SMTP_HOST', '127.0.0.1')
+    monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', str(inbox.port))
+    monkeypatch.setenv('CLIENTPULSE_REPORTS_DIR', str(tmp_path / 'reports'))
+    reset_settings()
+    yield inbox
+    controller.stop()
+    reset_settings()
+
+
+@pytest.fixture
+def shop(sqlite_db):
+    location = make_location()
+    booking = make_booking(location, make_staff_member(location), make_service(location), make_customer(location),
+                           at(date(2030, 3, 5), '10:00'))
+    return location, booking
+
+
+@pytest.mark.parametrize(('frequency', 'today', 'expected'), [
+    ('daily', date(2030, 3, 11), (date(2030, 3, 10), date(2030, 3, 10))),
+    ('weekly', date(2030, 3, 13), (date(2030, 3, 4), date(2030, 3, 10))),
+    ('monthly', date(2030, 3, 11), (date(2030, 2, 1), date(2030, 2, 28))),
+    ('quarterly', date(2030, 5, 2), (date(2030, 1, 1), date(2030, 3, 31))),
+    ('quarterly', date(2030, 1, 15), (date(2029, 10, 1), date(2029, 12, 31))),
+])
+def test_period_is_the_last_complete_one(frequency, today, expected):
+    assert schedules.period(frequency, today) == expected
+
+
+def test_next_run_is_six_in_the_morning_after_the_period():
+    tz = 'America/Toronto'
+    assert schedules.next_run('weekly', MONDAY_7AM, tz) == datetime(2030, 3, 18, 10, 0, tzinfo=UTC)  # next Monday
+    assert schedules.next_run('daily', MONDAY_7AM, tz) == datetime(2030, 3, 12, 10, 0, tzinfo=UTC)
+    assert schedules.next_run('monthly', MONDAY_7AM, tz) == datetime(2030, 4, 1, 10, 0, tzinfo=UTC)
+    assert schedules.next_run('quarterly', MONDAY_7AM, tz) == datetime(2030, 4, 1, 10, 0, tzinfo=UTC)
+
+
+def test_due_weekly_report_is_written_and_mailed(shop, smtp):
+    location, _ = shop
+    schedule = schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='weekly', format='pdf',
+                                                            recipients='owner@shop.test; books@shop.test'),
+                                         actor=OWNER, as_of=MONDAY_7AM - timedelta(days=7))
+    assert schedule.next_run_at == datetime(2030, 3, 11, 10, 0, tzinfo=UTC)
+    assert schedules.run_due(now=MONDAY_7AM - timedelta(hours=2)) == []  # 05:00: not yet
+    (run,) = schedules.run_due(now=MONDAY_7AM)
+    assert (run.outcome, run.period_start, run.period_end) == ('success', date(2030, 3, 4), date(2030, 3, 10))
+    assert Path(run.file_path).read_bytes()[:4] == b'%PDF'
+    (message,) = smtp.messages
+    assert message['To'] == 'owner@shop.test, books@shop.test'
+    attachment = next(message.iter_attachments())
+    assert attachment.get_filename() == Path(run.file_path).name
+    assert attachment.get_content_type() == 'application/pdf'
+    assert schedules.list_schedules()[0].next_run_at == datetime(2030, 3, 18, 10, 0, tzinfo=UTC)
+    assert schedules.run_due(now=MONDAY_7AM + timedelta(minutes=1)) == []  # done for this week
+
+
+def test_failed_run_is_logged_retried_and_then_succeeds(shop, smtp, monkeypatch):
+    location, _ = shop
+    schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='daily', format='csv',
+                                                 recipients='owner@shop.test'), actor=OWNER,
+                              as_of=MONDAY_7AM - timedelta(days=1))
+    monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', '1')  # nothing listens there: the mail fails
+    reset_settings()
+    (failed,) = schedules.run_due(now=MONDAY_7AM)
+    assert failed.outcome == 'failed' and 'ConnectionRefusedError' in failed.error and failed.file_path
+    assert schedules.list_schedules()[0].retry_at == MONDAY_7AM + timedelta(minutes=5)
+    assert schedules.run_due(now=MONDAY_7AM + timedelta(minutes=2)) == []  # waits for the retry time
+    monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', str(smtp.port))  # the server is reachable again
+    reset_settings()
+    (retried,) = schedules.run_due(now=MONDAY_7AM + timedelta(minutes=5))
+    assert (retried.outcome, retried.attempt) == ('success', 2)
+    assert [r.outcome for r in schedules.list_runs()] == ['success', 'failed']  # both stay in the log
+    assert schedules.list_schedules()[0].retry_at is None
+
+
+def test_bad_input_and_permissions(shop):
+    location, _ = shop
+    with pytest.raises(ValidationError, match='Not an email address: bob'):
+        schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='daily', recipients='bob'),
+                                  actor=OWNER)
+    with pytest.raises(ValidationError, match='daily, weekly'):
+        schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='hourly'), actor=OWNER)
+    with pytest.raises(PermissionDeniedError):
+        schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='daily'),
+                                  actor=actor(Role.STAFF, location.id))
+    with pytest.raises(PermissionDeniedError):
+        schedules.create_schedule(ReportScheduleBase(location_id=None, frequency='daily'),
+                                  actor=actor(Role.MANAGER, location.id))
+
+
+def test_gives_up_after_three_failures_and_moves_on(shop, smtp, monkeypatch):
+    location, _ = shop
+    schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='daily', format='xlsx',
+                                                 recipients='owner@shop.test'), actor=OWNER,
+                              as_of=MONDAY_7AM - timedelta(days=1))
+    monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', '1')
+    reset_settings()
+    moments = [MONDAY_7AM, MONDAY_7AM + timedelta(minutes=5), MONDAY_7AM + timedelta(minutes=20)]
+    attempts = [run.attempt for moment in moments for run in schedules.run_due(now=moment)]
+    assert attempts == [1, 2, 3]
+    schedule = schedules.list_schedules()[0]
+    assert (schedule.retry_at, schedule.failures) == (None, 0)
+    assert schedule.next_run_at == datetime(2030, 3, 12, 10, 0, tzinfo=UTC)  # tomorrow's run
+    assert [r.outcome for r in schedules.list_runs()] == ['failed'] * 3
