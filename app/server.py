@@ -25,6 +25,8 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     """Serve the app (blocking). ``native`` also opens the owner's desktop window (pywebview)."""
     settings = get_settings()
     setup()
+    if settings.scheduler:
+        start_scheduler()
     ui.run(
         title=settings.title, host=host or settings.host, port=port or settings.port, native=native,
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
@@ -41,3 +43,16 @@ def lan_urls(port: int) -> list[str]:
     except OSError:
         pass
     return [f'http://{address}:{port}' for address in sorted(addresses)]
+
+
+def start_scheduler() -> None:
+    """Check every minute, in a background thread, for scheduled reports that are due (APScheduler)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from app.services import schedules
+
+    scheduler = BackgroundScheduler(daemon=True)
+    scheduler.add_job(schedules.run_due, 'interval', minutes=1, id='scheduled-reports', max_instances=1,
+                      coalesce=True)
+    app.on_startup(scheduler.start)
+    app.on_shutdown(lambda: scheduler.shutdown(wait=False))

@@ -20,6 +20,7 @@ NAVIGATION = [  # path, label, icon, roles (None: every signed-in role but kiosk
     ('/catalog', 'Services & products', 'content_cut', None),
     ('/staff', 'Staff', 'badge', None),
     ('/analytics', 'Analytics', 'insights', frozenset({Role.OWNER, Role.MANAGER})),
+    ('/reports', 'Scheduled reports', 'schedule_send', frozenset({Role.OWNER, Role.MANAGER})),
     ('/import', 'Import', 'upload_file', frozenset({Role.OWNER, Role.MANAGER})),
 ]
 

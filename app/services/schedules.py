@@ -1,4 +1,5 @@
-"""Scheduled reports: daily, weekly, monthly or quarterly, written to the reports folder and mailed.
+"""Scheduled reports: daily, weekly, monthly or quarterly, written to the reports folder and mailed
+when a mail server is configured (otherwise the run succeeds with the file and says it was not mailed).
 
 A schedule reports on the last complete period (yesterday; last Monday–Sunday; last month; last
 quarter) at 06:00 local time after that period ends. Every attempt is logged as a
@@ -102,7 +103,7 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
         locations = [(x.id, x.name, x.currency) for x in location_rows]
     start, end = period(schedule.frequency, now.astimezone(ZoneInfo(tz)).date())
     attempt = schedule.failures + 1
-    file_path, mailed, error = '', '', ''
+    file_path, mailed, error, note = '', '', '', ''
     try:
         result = reports.build_report([i for i, _, _ in locations], start, end, as_of=now, time_zone=tz)
         folder = get_settings().effective_reports_dir
@@ -112,7 +113,9 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
         exports.export(result, path, fmt=schedule.format, title=f'{", ".join(names)} — {schedule.frequency} report',
                        currency=locations[0][2], locations=names)
         file_path = str(path)
-        if recipients(schedule.recipients):
+        if recipients(schedule.recipients) and not get_settings().smtp_host:
+            note = 'Not mailed: no mail server is set up (CLIENTPULSE_SMTP_HOST); the file was saved.'
+        elif recipients(schedule.recipients):
             subject = f'ClientPulse {schedule.frequency} report {start} – {end}'
             send(path, recipients(schedule.recipients), subject=subject)
             mailed = ', '.join(recipients(schedule.recipients))
@@ -123,7 +126,7 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
         schedule = session.get(ReportSchedule, schedule_id)
         run = ReportRun(schedule_id=schedule_id, started_at=now, finished_at=datetime.now(UTC), period_start=start,
                         period_end=end, attempt=attempt, outcome='failed' if error else 'success', file_path=file_path,
-                        emailed_to=mailed, error=error)
+                        emailed_to=mailed, error=error or note)
         if error and attempt <= len(RETRY_DELAYS):
             schedule.failures, schedule.retry_at = attempt, now + RETRY_DELAYS[attempt - 1]
         else:

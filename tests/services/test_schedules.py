@@ -149,3 +149,18 @@ def test_gives_up_after_three_failures_and_moves_on(shop, smtp, monkeypatch):
     assert (schedule.retry_at, schedule.failures) == (None, 0)
     assert schedule.next_run_at == datetime(2030, 3, 12, 10, 0, tzinfo=UTC)  # tomorrow's run
     assert [r.outcome for r in schedules.list_runs()] == ['failed'] * 3
+
+
+
+def test_without_a_mail_server_the_file_is_saved_and_the_run_says_so(shop, tmp_path, monkeypatch):
+    location, _ = shop
+    monkeypatch.setenv('CLIENTPULSE_REPORTS_DIR', str(tmp_path / 'reports'))
+    reset_settings()
+    schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='monthly', format='xlsx',
+                                                 recipients='owner@shop.test'), actor=OWNER,
+                              as_of=datetime(2030, 3, 15, tzinfo=UTC))
+    (run,) = schedules.run_due(now=datetime(2030, 4, 1, 11, tzinfo=UTC))
+    assert (run.outcome, run.emailed_to, run.period_start) == ('success', '', date(2030, 3, 1))
+    assert run.error.startswith('Not mailed: no mail server is set up')
+    assert Path(run.file_path).read_bytes()[:2] == b'PK'
+    reset_settings()
