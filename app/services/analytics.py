@@ -214,8 +214,10 @@ def customer_summary(bookings: pd.DataFrame, lines: pd.DataFrame, as_of: datetim
         'first_visit': per.min(),
         'last_visit': per.max(),
         'visits_365d': seen.loc[seen['starts_at'] >= as_of - timedelta(days=365)].groupby('customer_id').size(),
-        'mean_interval_days': per.apply(lambda s: s.diff().dt.total_seconds().mean() / 86400),
     }).fillna({'visits_365d': 0})
+    # the mean of the gaps between consecutive visits is (last − first) ÷ (visits − 1)
+    span_days = (table['last_visit'] - table['first_visit']).dt.total_seconds() / 86400
+    table = table.assign(mean_interval_days=(span_days / (table['visits'] - 1)).where(table['visits'] > 1))
     spend = lines.loc[lines['issued_at'] < as_of].groupby('customer_id')['amount_cents']
     recent = lines.loc[(lines['issued_at'] < as_of) & (lines['issued_at'] >= as_of - timedelta(days=365))]
     table = table.join(spend.sum().rename('lifetime_value_cents')).join(

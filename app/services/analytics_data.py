@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pandas as pd
+from sqlalchemy import String, type_coerce
 from sqlmodel import col, select
 
 from app.models import Booking, Inquiry, Location, Receipt, ReceiptLine, Service, StaffMember, WorkingHours
@@ -20,8 +21,9 @@ def load_bookings(location_ids: list[int], *, start: datetime | None = None,
     """Bookings of the locations starting in ``[start, end)`` as the *bookings* frame."""
     with session_scope() as session:
         query = (select(Booking.id, Booking.location_id, Booking.customer_id, Booking.staff_member_id,
-                        StaffMember.name, Service.name, Service.category, Booking.starts_at, Booking.ends_at,
-                        Booking.booked_at, Booking.status, Booking.channel, Booking.price_cents, Booking.notice_days)
+                        StaffMember.name, Service.name, Service.category, _raw(Booking.starts_at),
+                        _raw(Booking.ends_at), _raw(Booking.booked_at), Booking.status, Booking.channel,
+                        Booking.price_cents, Booking.notice_days)
                  .join(StaffMember, StaffMember.id == Booking.staff_member_id)
                  .join(Service, Service.id == Booking.service_id)
                  .where(col(Booking.location_id).in_(location_ids)))
@@ -33,7 +35,7 @@ def load_bookings(location_ids: list[int], *, start: datetime | None = None,
         zones = dict(session.exec(select(Location.id, Location.time_zone)).all())
     frame = pd.DataFrame(rows, columns=BOOKING_COLUMNS)
     for column in ('starts_at', 'ends_at', 'booked_at'):
-        frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame[column] = _moments(frame[column])
     frame['customer_id'] = frame['customer_id'].astype(float)
     frame['notice_days'] = frame['notice_days'].astype(float)
     return frame.assign(local_start=_local(frame['starts_at'], frame['location_id'], zones))
@@ -43,7 +45,7 @@ def load_lines(location_ids: list[int], *, start: datetime | None = None,
                end: datetime | None = None) -> pd.DataFrame:
     """Receipt lines of the locations issued in ``[start, end)`` as the *lines* frame."""
     with session_scope() as session:
-        query = (select(ReceiptLine.receipt_id, Receipt.location_id, Receipt.issued_at, Receipt.customer_id,
+        query = (select(ReceiptLine.receipt_id, Receipt.location_id, _raw(Receipt.issued_at), Receipt.customer_id,
                         StaffMember.name, ReceiptLine.service_id, ReceiptLine.product_id, ReceiptLine.description,
                         Receipt.payment_method, Booking.channel, ReceiptLine.amount_cents, Service.category)
                  .join(Receipt, Receipt.id == ReceiptLine.receipt_id)
@@ -60,7 +62,7 @@ def load_lines(location_ids: list[int], *, start: datetime | None = None,
     frame = pd.DataFrame(rows, columns=['receipt_id', 'location_id', 'issued_at', 'customer_id', 'staff', 'service_id',
                                         'product_id', 'description', 'payment_method', 'channel', 'amount_cents',
                                         'category'])
-    frame['issued_at'] = pd.to_datetime(frame['issued_at'], utc=True)
+    frame['issued_at'] = _moments(frame['issued_at'])
     is_product = frame['product_id'].notna()
     return frame.assign(
         customer_id=frame['customer_id'].astype(float),
@@ -72,6 +74,18 @@ def load_lines(location_ids: list[int], *, start: datetime | None = None,
         staff=frame['staff'].fillna(''),
         local_day=_local(frame['issued_at'], frame['location_id'], zones).dt.normalize(),
     )
+
+
+def _raw(column):
+    """The column without UTCDateTime's per-row processing (parsed in bulk by :func:`_moments`)."""
+    return type_coerce(column, String)
+
+
+def _moments(values: pd.Series) -> pd.Series:
+    """UTC datetimes from what the driver returned: SQLite's naive-UTC text or PostgreSQL's aware values."""
+    if values.empty or not isinstance(values.dropna().iloc[0] if values.notna().any() else None, str):
+        return pd.to_datetime(values, utc=True)
+    return pd.to_datetime(values, format='%Y-%m-%d %H:%M:%S.%f', utc=True)
 
 
 def _local(moments: pd.Series, location_ids: pd.Series, zones: dict[int, str]) -> pd.Series:

@@ -1,0 +1,179 @@
+"""Analytics at scale: cold report, refresh after one booking, and DuckDB on the same rows.
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python bench/analytics.py [--bookings 1000000]
+
+Generates bookings (3 locations, 5 years, 20 staff members, 50,000 customers; receipts for completed
+bookings) into a fresh SQLite file, then prints one line each:
+- cold: the owner's analytics report (``reports.build_report``) for the last 30 days of all locations;
+- refresh: the same after one new booking (the shared cache is invalidated by the event);
+- duckdb: the same headline aggregates computed by DuckDB in memory on the same rows;
+with times, ratios to DuckDB, and the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.config import reset_settings  # noqa: E402
+from app.services import analytics_data, database, reports  # noqa: E402
+from app.services.booking_imports import insert_many  # noqa: E402
+from app.services.database import session_scope  # noqa: E402
+from tests.factories import OWNER, make_booking  # noqa: E402
+
+AS_OF = datetime(2026, 11, 21, 12, tzinfo=UTC)
+STATUSES = np.array(['completed', 'no_show', 'cancelled'])
+
+
+def generate(n: int, rng: np.random.Generator) -> None:
+    """Insert the synthetic business (driver-level bulk inserts)."""
+    with session_scope(write=True) as session:
+        insert_many(session, 'location', {'name': [f'Shop {i}' for i in range(1, 4)], 'time_zone': ['UTC'] * 3,
+                                          'currency': ['USD'] * 3, 'tax_rates': ['[]'] * 3})
+        insert_many(session, 'staff_member', {'location_id': [1 + i % 3 for i in range(20)],
+                                              'name': [f'Staff {i}' for i in range(20)], 'active': [True] * 20})
+        insert_many(session, 'working_hours', {'staff_member_id': [s + 1 for s in range(20) for _ in range(6)],
+                                               'weekday': [d for _ in range(20) for d in range(6)],
+                                               'start_minute': [540] * 120, 'end_minute': [1080] * 120})
+        insert_many(session, 'service', {'location_id': [1 + i % 3 for i in range(30)],
+                                         'code': [f'S{i}' for i in range(30)],
+                                         'name': [f'Service {i}' for i in range(30)],
+                                         'category': ['Style' if i % 2 else 'Colour' for i in range(30)],
+                                         'price_cents': [3000 + 500 * (i % 10) for i in range(30)],
+                                         'cost_cents': [0] * 30,
+                                         'duration_minutes': [30 + 15 * (i % 4) for i in range(30)],
+                                         'active': [True] * 30})
+        now_text = AS_OF.strftime('%Y-%m-%d %H:%M:%S.%f')
+        insert_many(session, 'customer', {'location_id': [1 + i % 3 for i in range(50_000)],
+                                          'code': [f'C{i:05d}' for i in range(50_000)],
+                                          'name': [f'Customer {i}' for i in range(50_000)], 'phone': [''] * 50_000,
+                                          'email': [''] * 50_000, 'notes': [''] * 50_000,
+                                          'created_at': [now_text] * 50_000})
+        staff = rng.integers(0, 20, n)
+        location = 1 + staff % 3
+        customer = 1 + (rng.integers(0, 50_000 // 3, n) * 3 + (location - 1))
+        service = 1 + (rng.integers(0, 10, n) * 3 + (location - 1))
+        day = pd.Timestamp(AS_OF.date() - timedelta(days=5 * 365)) + pd.to_timedelta(rng.integers(0, 5 * 365, n), 'D')
+        starts = (day + pd.to_timedelta(rng.integers(18, 36, n) * 30, 'min')).tz_localize('UTC')
+        ends = starts + pd.to_timedelta(30 + 15 * (rng.integers(0, 4, n)), 'min')
+        status = STATUSES[rng.choice(3, n, p=[0.84, 0.06, 0.10])]
+        status = np.where((starts > pd.Timestamp(AS_OF)) & (status == 'completed'), 'booked', status)
+        text = lambda values: [t.strftime('%Y-%m-%d %H:%M:%S.%f') for t in values.to_pydatetime()]  # noqa: E731
+        price = 3000 + 500 * ((service - 1) // 3 % 10)
+        for start in range(0, n, 200_000):
+            part = slice(start, min(start + 200_000, n))
+            insert_many(session, 'booking', {
+                'location_id': location[part].tolist(), 'customer_id': customer[part].tolist(),
+                'service_id': service[part].tolist(), 'staff_member_id': (staff[part] + 1).tolist(),
+                'starts_at': text(starts[part]), 'ends_at': text(ends[part]),
+                'booked_at': text(starts[part] - pd.to_timedelta(rng.integers(0, 30, part.stop - part.start), 'D')),
+                'status': status[part].tolist(), 'channel': ['online'] * (part.stop - part.start),
+                'price_cents': price[part].tolist(), 'notes': [''] * (part.stop - part.start)})
+        paid = np.flatnonzero(status == 'completed')
+        insert_many(session, 'receipt', {'location_id': location[paid].tolist(),
+                                         'number': [str(i) for i in range(len(paid))],
+                                         'issued_at': text(ends[paid]), 'customer_id': customer[paid].tolist(),
+                                         'staff_member_id': (staff[paid] + 1).tolist(),
+                                         'booking_id': (paid + 1).tolist(),
+                                         'payment_method': ['card'] * len(paid)})
+        insert_many(session, 'receipt_line', {'receipt_id': list(range(1, len(paid) + 1)),
+                                              'service_id': service[paid].tolist(),
+                                              'staff_member_id': (staff[paid] + 1).tolist(),
+                                              'description': ['Service'] * len(paid), 'quantity': [1] * len(paid),
+                                              'amount_cents': price[paid].tolist()})
+
+
+def duckdb_aggregates(bookings: pd.DataFrame, lines: pd.DataFrame, start: datetime, end: datetime) -> dict:
+    """The report's headline aggregates in DuckDB SQL (in memory, on the same rows)."""
+    import duckdb
+    con = duckdb.connect()
+    con.register('b', bookings[['location_id', 'customer_id', 'staff', 'starts_at', 'status', 'price_cents']])
+    con.register('l', lines[['customer_id', 'staff', 'issued_at', 'amount_cents', 'category']])
+    window = {'s': start, 'e': end}
+    return {
+        'revenue_per_day': con.execute("SELECT date_trunc('day', issued_at) d, sum(amount_cents) FROM l "
+                                       'WHERE issued_at >= $s AND issued_at < $e GROUP BY d', window).fetchall(),
+        'rates': con.execute("SELECT avg(CASE WHEN status = 'no_show' THEN 1 ELSE 0 END) FILTER "
+                             "(WHERE status <> 'cancelled'), avg(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) "
+                             'FROM b WHERE starts_at >= $s AND starts_at < $e', window).fetchall(),
+        'by_staff': con.execute('SELECT staff, sum(amount_cents) FROM l WHERE issued_at >= $s AND issued_at < $e '
+                                'GROUP BY staff', window).fetchall(),
+        'heatmap': con.execute("SELECT dayofweek(starts_at), hour(starts_at), count(*) FROM b WHERE status <> "
+                               "'cancelled' AND starts_at >= $s AND starts_at < $e GROUP BY 1, 2", window).fetchall(),
+        'customers': con.execute("SELECT customer_id, count(*), min(starts_at), max(starts_at) FROM b WHERE status IN "
+                                 "('completed', 'checked_in') AND starts_at < $e GROUP BY 1", {'e': end}).fetchall(),
+        'ltv': con.execute('SELECT customer_id, sum(amount_cents) FROM l WHERE issued_at < $e GROUP BY 1',
+                           {'e': end}).fetchall(),
+        'monthly': con.execute("SELECT date_trunc('month', issued_at) m, sum(amount_cents) FROM l "
+                               'GROUP BY m').fetchall(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--bookings', type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = f'sqlite:///{folder}/bench.db'
+        os.environ['CLIENTPULSE_DATABASE_URL'] = url
+        reset_settings()
+        database.migrate(url)
+        started = time.perf_counter()
+        generate(args.bookings, np.random.default_rng(7))
+        print(f'generated {args.bookings:,} bookings in {time.perf_counter() - started:.1f} s')
+        last = AS_OF.date() - timedelta(days=1)
+        first = last - timedelta(days=29)
+        ids = [1, 2, 3]
+
+        started = time.perf_counter()
+        reports.report(ids, first, last, as_of=AS_OF, time_zone='UTC')
+        cold = time.perf_counter() - started
+
+        _book_one()
+        started = time.perf_counter()
+        reports.report(ids, first, last, as_of=AS_OF, time_zone='UTC')
+        refresh = time.perf_counter() - started
+
+        bookings = analytics_data.load_bookings(ids)
+        lines = analytics_data.load_lines(ids)
+        window = (datetime.combine(first, datetime.min.time(), UTC), datetime.combine(last + timedelta(days=1),
+                                                                                       datetime.min.time(), UTC))
+        started = time.perf_counter()
+        duckdb_aggregates(bookings, lines, *window)
+        duck = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f'cold report        {cold:8.2f} s   {cold / duck:8.1f} × DuckDB')
+        print(f'refresh (1 change) {refresh:8.2f} s   {refresh / duck:8.1f} × DuckDB')
+        print(f'DuckDB aggregates  {duck:8.2f} s   (in memory, same rows, frames already loaded)')
+        print(f'peak resident memory {peak:.0f} MB')
+
+
+def _book_one() -> None:
+    from app.models import CustomerRead, LocationRead, ServiceRead, StaffMemberRead
+    from app.services import customers, locations
+    location = locations.get_location(1)
+    member = StaffMemberRead(id=1, location_id=1, name='Staff 0', active=True)
+    service = ServiceRead(id=1, location_id=1, code='S0', name='Service 0', duration_minutes=30, price_cents=3000)
+    customer: CustomerRead = customers.get_customer(1)
+    day = AS_OF.date() + timedelta(days=400)
+    while day.weekday() > 5:
+        day += timedelta(days=1)
+    make_booking(LocationRead.model_validate(location), member, service, customer,
+                 datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=10), by=OWNER)
+
+
+if __name__ == '__main__':
+    main()
