@@ -54,5 +54,5 @@ def start_scheduler() -> None:
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(schedules.run_due, 'interval', minutes=1, id='scheduled-reports', max_instances=1,
                       coalesce=True)
-    app.on_startup(scheduler.start)
-    app.on_shutdown(lambda: scheduler.shutdown(wait=False))
+    app.on_startup(lambda: None if scheduler.running else scheduler.start())
+    app.on_shutdown(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)

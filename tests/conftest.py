@@ -20,6 +20,7 @@ from app.config import reset_settings
 from app.services import database
 
 os.environ.setdefault('CLIENTPULSE_DATA_DIR', tempfile.mkdtemp(prefix='clientpulse-test-data-'))
+os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/services/test_schedules.py)
 DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
 SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 IN_CI = os.environ.get('CI', '').lower() == 'true'
