@@ -125,7 +125,7 @@ def test_clinic_no_show_rates_match_plain_pandas(sqlite_db, shared_data):
     assert by_day.to_dict() == pytest.approx(expected_by_day.to_dict(), abs=1e-12)
 
 
-def test_hotel_bookings_cancellations_and_revenue_match_plain_pandas(sqlite_db, shared_data):
+def test_hotel_bookings_cancellations_and_revenue_match_plain_pandas(db, shared_data):
     raw = pd.read_csv(shared_data / 'hotel_bookings.csv')
     report = booking_imports.import_bookings(shared_data / 'hotel_bookings.csv',
                                              mapping.load_mapping(MAPPINGS / 'hotel-bookings.toml'), actor=OWNER)
