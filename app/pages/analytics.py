@@ -44,7 +44,7 @@ def register() -> None:
             view = _AnalyticsView(chosen, first, last, home.time_zone)
             await view.load()
         for item in chosen:
-            live.on_location_change(item.id, lambda _event: view.reload())
+            live.on_location_change(item.id, lambda _event: view.load())  # async: NiceGUI awaits it in this session
 
 
 class _AnalyticsView:
@@ -59,9 +59,6 @@ class _AnalyticsView:
 
     async def load(self) -> None:
         self.render(await self.fetch())
-
-    def reload(self) -> None:
-        ui.timer(0, self.load, once=True)  # off the handler: the report is fetched in a worker thread
 
     def render(self, report: reports.AnalyticsReport) -> None:
         self.container.clear()

@@ -9,7 +9,7 @@ ends by itself when the session ends.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nicegui import Event, core
 
@@ -27,8 +27,9 @@ def install() -> None:
     events.subscribe(_forward)
 
 
-def on_location_change(location_id: int, handler: Callable[[events.Event], None]) -> None:
-    """Call ``handler(event)`` in this session for every event at ``location_id`` until the session ends."""
+def on_location_change(location_id: int, handler: Callable[[events.Event], Awaitable[None] | None]) -> None:
+    """Call ``handler(event)`` in this session for every event at ``location_id`` until the session ends
+    (an async handler is awaited in the background, in this session's context)."""
     changed.subscribe(lambda event: handler(event) if event.location_id == location_id else None)
 
 

@@ -113,9 +113,9 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
         locations[name] = location.id
     report.location_ids = sorted(locations.values())
     ids: dict[str, dict] = {'location': locations}
-    for key, model, column, extra in (('staff_member', StaffMember, 'name', {}),
-                                      ('service', Service, 'code', {}),
-                                      ('customer', Customer, 'code', {})):
+    names = {location_id: name for name, location_id in locations.items()}
+    for key, model, column in (('staff_member', StaffMember, 'name'), ('service', Service, 'code'),
+                               ('customer', Customer, 'code')):
         pairs = frame.loc[frame[key] != '', ['location', key]].drop_duplicates()
         known = {(loc, value): record_id for loc, value, record_id in session.exec(
             select(model.location_id, getattr(model, column), model.id)
@@ -123,13 +123,12 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
         missing = [(locations[loc], value) for loc, value in pairs.itertuples(index=False)
                    if (locations[loc], value) not in known]
         if missing:
-            rows = [_related_row(model, loc, value, session.get_bind().dialect.name) | extra for loc, value in missing]
+            rows = [_related_row(model, loc, value, session.get_bind().dialect.name) for loc, value in missing]
             insert_many(session, model.__tablename__, {k: [r[k] for r in rows] for k in rows[0]})
             known = {(loc, value): record_id for loc, value, record_id in session.exec(
                 select(model.location_id, getattr(model, column), model.id)
                 .where(col(model.location_id).in_(report.location_ids)))}
         report.created[model.__tablename__.replace('_', ' ') + 's'] = len(missing)
-        names = {v: k for k, v in locations.items()}
         ids[key] = {(names[loc], value): record_id for (loc, value), record_id in known.items() if loc in names}
     return ids
 

@@ -11,7 +11,6 @@ Definitions (the usual ones in salon software such as Fresha's and Square's repo
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import date, timedelta
 
@@ -21,8 +20,9 @@ from sqlmodel import col, select
 
 from app.models import Booking, BookingStatus, Location, Receipt, ReceiptLine
 
-from . import clock, events
-from .database import database_url, session_scope
+from . import clock
+from .caching import VersionedCache
+from .database import session_scope
 from .errors import NotFoundError
 
 WINDOW_DAYS = 30
@@ -50,7 +50,7 @@ def summary(location_id: int, day: date) -> DashboardSummary:
 
     :raises NotFoundError: no such location
     """
-    return _cache.get(location_id, day)
+    return _cache.get((location_id, day), [location_id], lambda: compute_summary(location_id, day))
 
 
 def compute_summary(location_id: int, day: date) -> DashboardSummary:
@@ -92,23 +92,4 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
     )
 
 
-class _SummaryCache:
-    """Summaries keyed by database, location, day and the location's data version (see
-    :func:`app.services.events.version`); entries of older versions are dropped."""
-
-    def __init__(self) -> None:
-        self._values: dict[tuple[str, int, date], tuple[int, DashboardSummary]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, location_id: int, day: date) -> DashboardSummary:
-        key = (database_url(), location_id, day)
-        version = events.version(location_id)
-        with self._lock:  # one computation per key and version; the others wait and reuse it
-            cached = self._values.get(key)
-            if cached is None or cached[0] != version:
-                self._values = {k: v for k, v in self._values.items() if v[0] == events.version(k[1])}
-                self._values[key] = (version, compute_summary(location_id, day))
-            return self._values[key][1]
-
-
-_cache = _SummaryCache()
+_cache: VersionedCache[DashboardSummary] = VersionedCache()

@@ -367,8 +367,6 @@ class _Writer:
         if service is None:
             raise _error(row, column, f'unknown service code "{row[column]}" (not in {SALON_FILES["services"]} '
                                       'nor already imported)')
-        if service.id is None:
-            self.session.flush()
         return service
 
     def _staff(self, name: str) -> int | None:

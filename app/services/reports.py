@@ -8,7 +8,6 @@ session that shows it; a booking change anywhere in those locations bumps the ve
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,8 +15,8 @@ import pandas as pd
 from pydantic import BaseModel
 
 from . import analytics as a
-from . import analytics_data, clock, events
-from .database import database_url
+from . import analytics_data, clock
+from .caching import VersionedCache
 
 TOP = 10
 
@@ -48,7 +47,8 @@ class AnalyticsReport(BaseModel):
 
 def report(location_ids: list[int], start: date, end: date, *, as_of: datetime, time_zone: str) -> AnalyticsReport:
     """The report, from the shared cache while the locations' data is unchanged."""
-    return _cache.get(location_ids, start, end, as_of, time_zone)
+    return _cache.get((tuple(location_ids), start, end, as_of.date(), time_zone), location_ids,
+                      lambda: build_report(location_ids, start, end, as_of=as_of, time_zone=time_zone))
 
 
 def build_report(location_ids: list[int], start: date, end: date, *, as_of: datetime,
@@ -122,21 +122,4 @@ def _staff(bookings: pd.DataFrame, lines: pd.DataFrame, working: pd.Series) -> l
             for name, r in table.iterrows()]
 
 
-class _ReportCache:
-    def __init__(self) -> None:
-        self._values: dict[tuple, AnalyticsReport] = {}
-        self._lock = threading.Lock()
-
-    def get(self, location_ids: list[int], start: date, end: date, as_of: datetime, time_zone: str) -> AnalyticsReport:
-        versions = tuple(events.version(i) for i in location_ids)
-        key = (database_url(), tuple(location_ids), start, end, as_of.date(), time_zone, versions)
-        with self._lock:  # one computation per key; other sessions wait and reuse it
-            if key not in self._values:
-                stale = [k for k in self._values if k[:6] == key[:6]]
-                for old in stale:
-                    del self._values[old]
-                self._values[key] = build_report(location_ids, start, end, as_of=as_of, time_zone=time_zone)
-            return self._values[key]
-
-
-_cache = _ReportCache()
+_cache: VersionedCache[AnalyticsReport] = VersionedCache()
