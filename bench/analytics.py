@@ -125,15 +125,18 @@ def duckdb_aggregates(bookings: pd.DataFrame, lines: pd.DataFrame, start: dateti
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--bookings', type=int, default=1_000_000)
+    parser.add_argument('--keep', type=Path, help='keep the generated SQLite file here and reuse it next time')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f'sqlite:///{folder}/bench.db'
+        path = args.keep or Path(folder) / 'bench.db'
+        url = f'sqlite:///{path}'
         os.environ['CLIENTPULSE_DATABASE_URL'] = url
         reset_settings()
-        database.migrate(url)
-        started = time.perf_counter()
-        generate(args.bookings, np.random.default_rng(7))
-        print(f'generated {args.bookings:,} bookings in {time.perf_counter() - started:.1f} s')
+        if not path.exists():
+            database.migrate(url)
+            started = time.perf_counter()
+            generate(args.bookings, np.random.default_rng(7))
+            print(f'generated {args.bookings:,} bookings in {time.perf_counter() - started:.1f} s')
         last = AS_OF.date() - timedelta(days=1)
         first = last - timedelta(days=29)
         ids = [1, 2, 3]
@@ -164,15 +167,22 @@ def main() -> None:
 def _book_one() -> None:
     from app.models import CustomerRead, LocationRead, ServiceRead, StaffMemberRead
     from app.services import customers, locations
+    from app.services.errors import SlotUnavailableError
     location = locations.get_location(1)
     member = StaffMemberRead(id=1, location_id=1, name='Staff 0', active=True)
     service = ServiceRead(id=1, location_id=1, code='S0', name='Service 0', duration_minutes=30, price_cents=3000)
     customer: CustomerRead = customers.get_customer(1)
     day = AS_OF.date() + timedelta(days=400)
-    while day.weekday() > 5:
-        day += timedelta(days=1)
-    make_booking(LocationRead.model_validate(location), member, service, customer,
-                 datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=10), by=OWNER)
+    for offset in range(1000):  # a free slot (a kept database holds the earlier runs' bookings)
+        start = datetime.combine(day + timedelta(days=offset // 8), datetime.min.time(), UTC) + timedelta(
+            hours=9 + offset % 8)
+        if start.weekday() > 5:
+            continue
+        try:
+            make_booking(LocationRead.model_validate(location), member, service, customer, start, by=OWNER)
+        except SlotUnavailableError:
+            continue
+        return
 
 
 if __name__ == '__main__':

@@ -115,7 +115,7 @@ def staff_utilisation(bookings: pd.DataFrame, working_minutes: pd.Series) -> pd.
     """
     booked = (bookings.loc[bookings['status'].isin(DUE)]
               .assign(minutes=lambda f: (f['ends_at'] - f['starts_at']).dt.total_seconds() / 60)
-              .groupby('staff')['minutes'].sum())
+              .groupby('staff', observed=True)['minutes'].sum())
     return (booked.reindex(working_minutes.index, fill_value=0) / working_minutes.replace(0, np.nan)).rename(
         'utilisation')
 
@@ -123,10 +123,10 @@ def staff_utilisation(bookings: pd.DataFrame, working_minutes: pd.Series) -> pd.
 def staff_performance(bookings: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Per staff member: bookings (due), completed, completion rate, no-shows, no-show rate, revenue (cents)."""
     due = bookings.loc[bookings['status'].isin(DUE)]
-    table = due.groupby('staff').agg(bookings=('status', 'size'),
-                                     completed=('status', lambda s: (s == 'completed').sum()),
-                                     no_shows=('status', lambda s: (s == 'no_show').sum()))
-    revenue = lines.groupby('staff')['amount_cents'].sum()
+    flags = pd.DataFrame({'staff': due['staff'], 'bookings': 1, 'completed': (due['status'] == 'completed').astype(int),
+                          'no_shows': (due['status'] == 'no_show').astype(int)})
+    table = flags.groupby('staff', observed=True)[['bookings', 'completed', 'no_shows']].sum()
+    revenue = lines.groupby('staff', observed=True)['amount_cents'].sum()
     return (table.assign(completion_rate=lambda t: t['completed'] / t['bookings'],
                          no_show_rate=lambda t: t['no_shows'] / t['bookings'])
             .join(revenue.rename('revenue_cents'), how='outer').fillna({'revenue_cents': 0})
@@ -165,7 +165,7 @@ def booked_revenue_by_month(bookings: pd.DataFrame) -> pd.Series:
 def revenue_by(lines: pd.DataFrame, by: str) -> pd.Series:
     """Revenue (cents) per value of ``by`` (service, category, staff, payment_method, channel, product),
     largest first."""
-    return lines.groupby(by)['amount_cents'].sum().sort_values(ascending=False).astype(int)
+    return lines.groupby(by, observed=True)['amount_cents'].sum().sort_values(ascending=False).astype(int)
 
 
 def growth(current: float, previous: float) -> float:
@@ -188,10 +188,11 @@ def retention_rate(bookings: pd.DataFrame, as_of: datetime, *, window_days: int 
     Source: the 90-day rebooking/retention measure of salon software (Vagaro's and Fresha's
     "client retention"); only customers who had the full window to return are counted.
     """
-    ranked = (visits(bookings, as_of).sort_values('starts_at')
-              .assign(n=lambda f: f.groupby('customer_id').cumcount()))
-    first = ranked.loc[ranked['n'] == 0].set_index('customer_id')['starts_at']
-    second = ranked.loc[ranked['n'] == 1].set_index('customer_id')['starts_at'].reindex(first.index)
+    seen = visits(bookings, as_of)
+    starts = seen.groupby('customer_id')['starts_at']
+    first = starts.min()
+    later = seen.loc[seen['starts_at'] > starts.transform('min')]
+    second = later.groupby('customer_id')['starts_at'].min().reindex(first.index)
     eligible = first <= as_of - timedelta(days=window_days)
     returned = (second - first) <= pd.Timedelta(days=window_days)
     return _ratio((eligible & returned).sum(), eligible.sum())
@@ -208,7 +209,7 @@ def customer_summary(bookings: pd.DataFrame, lines: pd.DataFrame, as_of: datetim
     seen = visits(bookings, as_of)
     if seen.empty:
         return pd.DataFrame(columns=CUSTOMER_COLUMNS).astype({'visits': int, 'lifetime_value_cents': int})
-    per = seen.sort_values('starts_at').groupby('customer_id')['starts_at']
+    per = seen.groupby('customer_id')['starts_at']
     table = pd.DataFrame({
         'visits': per.size(),
         'first_visit': per.min(),

@@ -57,10 +57,12 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
     first, _ = clock.day_bounds(start - timedelta(days=(end - start).days + 1), time_zone)  # previous period too
     period_start, _ = clock.day_bounds(start, time_zone)
     _, period_end = clock.day_bounds(end, time_zone)
-    history = analytics_data.load_bookings(location_ids, end=period_end)
-    all_lines = analytics_data.load_lines(location_ids, end=period_end)
-    bookings = a.in_period(history, period_start, period_end)
-    lines = all_lines.loc[all_lines['issued_at'] >= period_start]
+    # the whole history, but only the columns the customer figures and revenue trends need
+    history = analytics_data.load_bookings(location_ids, end=period_end, columns=['customer_id', 'starts_at', 'status'])
+    all_lines = analytics_data.load_lines(location_ids, end=period_end,
+                                          columns=['issued_at', 'local_day', 'customer_id', 'amount_cents'])
+    bookings = analytics_data.load_bookings(location_ids, start=period_start, end=period_end)
+    lines = analytics_data.load_lines(location_ids, start=period_start, end=period_end)
     previous = all_lines.loc[(all_lines['issued_at'] >= first) & (all_lines['issued_at'] < period_start)]
     customers = a.customer_summary(history, all_lines, min(as_of, period_end))
     inquiries = analytics_data.load_inquiries(location_ids, start=period_start, end=period_end)
