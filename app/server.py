@@ -9,7 +9,7 @@ from nicegui import app, ui
 
 from app import pages
 from app.config import PROJECT_ROOT, get_settings
-from app.services import database
+from app.services import analytics_store, database
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,8 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     setup()
     if settings.scheduler:
         start_scheduler()
+    # the analytics columns patched since the last full read are saved for the next start
+    app.on_shutdown(lambda: analytics_store.store().save())
     ui.run(
         title=settings.title, host=host or settings.host, port=port or settings.port, native=native,
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,

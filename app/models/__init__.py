@@ -7,16 +7,17 @@ from .customer import Customer, CustomerCreate, CustomerRead
 from .inquiry import Inquiry
 from .location import Location, LocationCreate, LocationRead, TaxRate
 from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, ReceiptLineTax, ReceiptRead
+from .revision import ChangeLogEntry, DataRevision
 from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
 from .staff import StaffMember, StaffMemberCreate, StaffMemberRead, WorkingHours, WorkingHoursBase
 from .user import User, UserRead
 
 __all__ = [
-    'Booking', 'BookingCreate', 'BookingMove', 'BookingRead', 'BookingStatus', 'Channel', 'Customer',
-    'CustomerCreate', 'CustomerRead', 'Inquiry', 'Location', 'LocationCreate', 'LocationRead', 'PaymentMethod',
-    'Product', 'ProductCreate', 'ProductRead', 'Receipt', 'ReceiptCreate', 'ReceiptLine', 'ReceiptLineCreate',
-    'ReceiptLineTax', 'ReceiptRead', 'ReportRun', 'ReportRunRead', 'ReportSchedule', 'ReportScheduleBase',
-    'ReportScheduleRead', 'Role', 'Service', 'ServiceCreate', 'ServiceRead', 'StaffMember',
-    'StaffMemberCreate', 'StaffMemberRead', 'TaxRate', 'UTCDateTime', 'User', 'UserRead', 'WorkingHours',
-    'WorkingHoursBase', 'utcnow',
+    'Booking', 'BookingCreate', 'BookingMove', 'BookingRead', 'BookingStatus', 'ChangeLogEntry', 'Channel',
+    'Customer', 'CustomerCreate', 'CustomerRead', 'DataRevision', 'Inquiry', 'Location', 'LocationCreate',
+    'LocationRead', 'PaymentMethod', 'Product', 'ProductCreate', 'ProductRead', 'Receipt', 'ReceiptCreate',
+    'ReceiptLine', 'ReceiptLineCreate', 'ReceiptLineTax', 'ReceiptRead', 'ReportRun', 'ReportRunRead',
+    'ReportSchedule', 'ReportScheduleBase', 'ReportScheduleRead', 'Role', 'Service', 'ServiceCreate', 'ServiceRead',
+    'StaffMember', 'StaffMemberCreate', 'StaffMemberRead', 'TaxRate', 'UTCDateTime', 'User', 'UserRead',
+    'WorkingHours', 'WorkingHoursBase', 'utcnow',
 ]

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from app.models import Booking, Customer, Location, Service, StaffMember, UserRead
 
-from . import events, mapping
+from . import events, mapping, revisions
 from .access import MANAGING_ROLES, ensure_role
 from .database import session_scope
 
@@ -83,6 +83,8 @@ def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead,
             report_progress(0.4 + 0.6 * min(start + CHUNK, len(fresh)) / max(len(fresh), 1),
                             f'{min(start + CHUNK, len(fresh))} of {len(fresh)} bookings written')
         report.added = len(fresh)
+        for location_id in fresh['location_id'].unique().tolist():  # rows written without the ORM's hook
+            revisions.record(session.connection(), int(location_id), reload=True)
     for location_id in report.location_ids:
         events.publish(events.DataImported(location_id=location_id, summary=report.summary()))
     report_progress(1.0, report.summary())

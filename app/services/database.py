@@ -14,6 +14,8 @@ from sqlmodel import Session, create_engine
 
 from app.config import PROJECT_ROOT, get_settings
 
+from . import revisions
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = PROJECT_ROOT / 'migrations'
@@ -86,6 +88,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 _ENGINES: dict[str, Engine] = {}
+revisions.install()  # every unit of work logs its booking and receipt writes for the analytics columns
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from datetime import date
@@ -59,8 +58,6 @@ class DataImported:
 Event = BookingChanged | ReceiptCreated | DataImported
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported)}
 Handler = Callable[[Any], None]
-HISTORY = 10_000
-"""Events kept per location for :meth:`Bus.changes` (older changes force a full re-read)."""
 
 
 class Bus(Protocol):
@@ -78,10 +75,6 @@ class Bus(Protocol):
     def version(self, location_id: int) -> int:
         """How many events this process has seen for ``location_id``; bumped before subscribers run."""
 
-    def changes(self, location_id: int, since: int) -> list[Event] | None:
-        """The events for ``location_id`` after version ``since``, oldest first; ``None`` when the
-        backend no longer holds all of them (the caller must then re-read everything)."""
-
 
 class InProcessBus:
     """Delivers events synchronously, in the publisher's thread, to this process's subscribers.
@@ -90,17 +83,14 @@ class InProcessBus:
     subscriber is logged and never breaks the publisher, whose transaction has already committed.
     """
 
-    def __init__(self, *, history: int = HISTORY) -> None:
+    def __init__(self) -> None:
         self._handlers: list[Handler] = []
         self._versions: dict[int, int] = {}
-        self._history: dict[int, deque[tuple[int, Event]]] = {}
-        self._keep = history
         self._lock = threading.Lock()
 
     def publish(self, event: Event) -> None:
         with self._lock:
-            version = self._versions[event.location_id] = self._versions.get(event.location_id, 0) + 1
-            self._history.setdefault(event.location_id, deque(maxlen=self._keep)).append((version, event))
+            self._versions[event.location_id] = self._versions.get(event.location_id, 0) + 1
             handlers = list(self._handlers)
         for handler in handlers:
             try:
@@ -120,16 +110,6 @@ class InProcessBus:
     def version(self, location_id: int) -> int:
         with self._lock:
             return self._versions.get(location_id, 0)
-
-    def changes(self, location_id: int, since: int) -> list[Event] | None:
-        with self._lock:
-            kept = self._history.get(location_id, ())
-            current = self._versions.get(location_id, 0)
-            if since == current:
-                return []
-            if since > current or not kept or kept[0][0] > since + 1:
-                return None
-            return [event for version, event in kept if version > since]
 
 
 _bus: Bus = InProcessBus()
@@ -167,11 +147,6 @@ def version(location_id: int) -> int:
     Caches of work shared by sessions key on it, so a subscriber never reads a stale entry.
     """
     return _bus.version(location_id)
-
-
-def changes(location_id: int, since: int) -> list[Event] | None:
-    """The events for ``location_id`` after data version ``since`` (``None``: not all are kept)."""
-    return _bus.changes(location_id, since)
 
 
 def to_dict(event: Event) -> dict[str, Any]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import numpy as np
+from sqlalchemy import text
 
-from app.models import BookingMove, BookingStatus, PaymentMethod
-from app.services import analytics_data, analytics_store, bookings, events, receipts
+from app.models import Booking, BookingMove, BookingStatus, PaymentMethod
+from app.services import analytics_data, analytics_store, bookings, receipts, revisions
 from app.services.analytics_store import AnalyticsStore
-from app.services.database import get_engine
+from app.services.database import get_engine, session_scope
 from tests.factories import (
     OWNER,
     at,
@@ -25,7 +26,7 @@ EPOCH = datetime(1970, 1, 1)
 
 
 def _fresh(location_id: int) -> analytics_store.LocationColumns:
-    """What a store that has never seen the location reads."""
+    """What a store that has never seen the location (and has no saved copy) reads."""
     return AnalyticsStore(get_engine()).columns(location_id)
 
 
@@ -57,7 +58,7 @@ def test_every_change_is_patched_in_and_matches_a_fresh_read(db):
     bookings.cancel_booking(moved.id, actor=OWNER, as_of=at(DAY, '08:00') - timedelta(days=2))
 
     after = store.columns(location.id)
-    assert after is not before and after.version == events.version(location.id)
+    assert after is not before and after.revision > before.revision
     _assert_same(after, _fresh(location.id))
     row = dict(zip(after.bookings['id'].tolist(), range(2), strict=True))
     assert after.bookings['staff_member_id'][row[first.id]] == other.id
@@ -83,7 +84,7 @@ def test_frames_follow_the_columns(sqlite_db):
     assert len(analytics_data.load_bookings([location.id])) == 2  # the event brought the new row in
 
 
-def test_an_import_or_a_gap_in_the_bus_history_means_a_full_read(sqlite_db, monkeypatch):
+def test_a_bulk_write_or_a_pruned_log_means_a_full_read_and_other_writers_are_seen(sqlite_db, monkeypatch):
     location = make_location()
     member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
     make_booking(location, member, service, customer, at(DAY, '10:00'))
@@ -91,26 +92,43 @@ def test_an_import_or_a_gap_in_the_bus_history_means_a_full_read(sqlite_db, monk
     store.columns(location.id)
     reads: list[int] = []
     original = AnalyticsStore._read_all
-    monkeypatch.setattr(AnalyticsStore, '_read_all',
-                        lambda self, *args: reads.append(1) or original(self, *args))
+    monkeypatch.setattr(AnalyticsStore, '_read_all', lambda self, *args: reads.append(1) or original(self, *args))
     make_booking(location, member, service, customer, at(DAY, '11:00'))
-    store.columns(location.id)
-    assert reads == []  # one booking: patched, not re-read
-    events.publish(events.DataImported(location_id=location.id))
+    assert len(store.columns(location.id).bookings['id']) == 2 and reads == []  # patched, not re-read
+    with session_scope(write=True) as session:  # as a bulk import does
+        revisions.record(session.connection(), location.id, reload=True)
     store.columns(location.id)
     assert reads == [1]
-    monkeypatch.setattr(events, 'changes', lambda *_: None)  # the bus no longer holds the history
-    make_booking(location, member, service, customer, at(DAY, '12:00'))
-    assert len(store.columns(location.id).bookings['id']) == 3 and reads == [1, 1]
+    # a write the bus never announced (another process): the log still names it
+    with session_scope(write=True) as session:
+        booking = session.get(Booking, 1)
+        booking.price_cents = 1
+        session.add(booking)
+    assert store.columns(location.id).bookings['price_cents'].tolist()[0] == 1 and reads == [1]
+    with session_scope(write=True) as session:  # the log was pruned past what the store holds
+        session.execute(text('DELETE FROM change_log'))
+        revisions.record(session.connection(), location.id, booking_ids=[1])
+        session.execute(text('DELETE FROM change_log'))
+    store.columns(location.id)
+    assert reads == [1, 1]
 
 
-def test_the_bus_keeps_a_bounded_history_per_location():
-    bus = events.InProcessBus(history=3)
-    for i in range(5):
-        bus.publish(events.DataImported(location_id=1, summary=str(i)))
-    bus.publish(events.DataImported(location_id=2))
-    assert bus.version(1) == 5
-    assert [e.summary for e in bus.changes(1, 2)] == ['2', '3', '4']
-    assert bus.changes(1, 5) == []
-    assert bus.changes(1, 1) is None  # event 2 is no longer kept
-    assert bus.changes(3, 0) == []
+def test_a_new_process_starts_from_the_saved_copy_and_patches_it(sqlite_db, tmp_path, monkeypatch):
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    make_booking(location, member, service, customer, at(DAY, '10:00'))
+    first = AnalyticsStore(get_engine(), tmp_path)
+    first.columns(location.id)  # a full read: saved
+    assert (tmp_path / f'location-{location.id}.npz').exists()
+    make_booking(location, member, service, customer, at(DAY, '11:00'))
+    reads: list[int] = []
+    original = AnalyticsStore._read_all
+    monkeypatch.setattr(AnalyticsStore, '_read_all', lambda self, *args: reads.append(1) or original(self, *args))
+    second = AnalyticsStore(get_engine(), tmp_path)  # "the next morning"
+    _assert_same(second.columns(location.id), _fresh(location.id))
+    assert reads == [1]  # only _fresh read in full; the second store patched its saved copy
+    with session_scope(write=True) as session:  # the database was replaced: another token
+        session.execute(text('UPDATE data_revision SET token = :t'), {'t': 'other'})
+    third = AnalyticsStore(get_engine(), tmp_path)
+    third.columns(location.id)
+    assert reads == [1, 1]
