@@ -141,8 +141,12 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     try:
         result = reports.report([x.id for x in chosen], first, last, as_of=datetime.now(UTC),
                                 time_zone=chosen[0].time_zone)
-        exports.export(result, target, fmt=fmt, title='ClientPulse analytics', currency=chosen[0].currency,
-                       locations=[x.name for x in chosen])
+        rows = reports.booking_rows([x.id for x in chosen], first, last, time_zone=chosen[0].time_zone) \
+            if fmt == 'xlsx' else None  # Excel also lists every booking of the period
+        with typer.progressbar(length=100, label='Writing') as bar:
+            exports.export(result, target, fmt=fmt, title='ClientPulse analytics', currency=chosen[0].currency,
+                           locations=[x.name for x in chosen], bookings=rows,
+                           progress=lambda fraction, _message: bar.update(int(fraction * 100) - bar.pos))
     except ClientPulseError as error:
         typer.echo(f'Error: {error}', err=True)
         raise typer.Exit(1) from None

@@ -4,9 +4,10 @@ location filter. The report is computed once per change and shared by every sess
 
 from __future__ import annotations
 
+import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 
-from nicegui import run, ui
+from nicegui import app, run, ui
 
 from app.models import LocationRead, Role, UserRead
 from app.services import clock, exports, locations, reports
@@ -51,6 +52,15 @@ class _AnalyticsView:
     def __init__(self, chosen: list[LocationRead], first: date, last: date, time_zone: str) -> None:
         self.chosen, self.first, self.last, self.time_zone = chosen, first, last, time_zone
         self.currency = chosen[0].currency if chosen else 'USD'
+        self.report: reports.AnalyticsReport | None = None
+        # the export bar stays put while the figures below are redrawn (an export outlives redraws)
+        with ui.row().classes('items-center gap-2'):
+            ui.label('Export').classes('text-sm text-slate-500')
+            for kind, label in (('xlsx', 'Excel'), ('pdf', 'PDF'), ('csv', 'CSV'),
+                                (exports.DETAIL, 'Every booking (CSV)')):
+                ui.button(label, icon='download', on_click=lambda k=kind: self.download(k)).props(
+                    'flat dense').mark(f'export-{kind}')
+            self.export_status = ui.row().classes('items-center gap-2')
         self.container = ui.column().classes('w-full gap-4')
 
     async def fetch(self) -> reports.AnalyticsReport:
@@ -61,13 +71,9 @@ class _AnalyticsView:
         self.render(await self.fetch())
 
     def render(self, report: reports.AnalyticsReport) -> None:
+        self.report = report
         self.container.clear()
         with self.container:
-            with ui.row().classes('items-center gap-2'):
-                ui.label('Export').classes('text-sm text-slate-500')
-                for fmt, label in (('xlsx', 'Excel'), ('pdf', 'PDF'), ('csv', 'CSV')):
-                    ui.button(label, icon='download', on_click=lambda f=fmt: self.download(report, f)).props(
-                        'flat dense').mark(f'export-{fmt}')
             self.kpis(report)
             with ui.tabs() as tabs:
                 revenue_tab, customers_tab = ui.tab('Revenue'), ui.tab('Customers')
@@ -80,11 +86,30 @@ class _AnalyticsView:
                 with ui.tab_panel(operations_tab):
                     self.operations(report)
 
-    async def download(self, report: reports.AnalyticsReport, fmt: str) -> None:
+    async def download(self, kind: str) -> None:
+        """Write the file in a worker thread (other sessions carry on), showing its progress, then
+        let the browser fetch it from disk once."""
+        report = self.report
+        if report is None:
+            return
         names = [x.name for x in self.chosen]
-        data = await run.io_bound(exports.export_bytes, report, fmt=fmt, title=f'{", ".join(names)} — analytics',
-                                  currency=self.currency, locations=names)
-        ui.download.content(data, f'clientpulse-{report.start}-{report.end}.{fmt}')
+        state = {'fraction': 0.0, 'message': 'Preparing the export'}
+        with self.export_status:
+            bar = ui.linear_progress(value=0, show_value=False).classes('w-48').mark('export-progress')
+            message = ui.label().classes('text-sm text-slate-500').mark('export-message')
+        shown = ui.timer(0.25, lambda: (bar.set_value(state['fraction']), message.set_text(state['message'])))
+        try:
+            path = await run.io_bound(exports.export_for_download, report, kind=kind,
+                                      title=f'{", ".join(names)} — analytics', currency=self.currency,
+                                      locations=names, time_zone=self.time_zone,
+                                      progress=lambda fraction, text: state.update(fraction=fraction, message=text))
+        finally:
+            shown.cancel()
+            self.export_status.clear()
+        suffix = 'bookings.csv' if kind == exports.DETAIL else kind
+        url = app.add_static_file(local_file=path, single_use=True)
+        ui.context.client.on_delete(lambda: app.remove_route(urllib.parse.unquote(url)))
+        ui.download.from_url(url, f'clientpulse-{report.start}-{report.end}-{suffix}')
 
     def kpis(self, report: reports.AnalyticsReport) -> None:
         k = report.kpis

@@ -70,3 +70,13 @@ def next_code(name: str, taken: set[str]) -> str:
     while f'{stem}{number:02d}' in taken:
         number += 1
     return f'{stem}{number:02d}'
+
+
+def customer_names(customer_ids: list[int]) -> dict[int, str]:
+    """``{customer_id: name}`` for the ids (unknown ids are left out); reads in batches of 10,000."""
+    names: dict[int, str] = {}
+    with session_scope() as session:
+        for first in range(0, len(customer_ids), 10_000):
+            batch = customer_ids[first:first + 10_000]
+            names.update(session.exec(select(Customer.id, Customer.name).where(col(Customer.id).in_(batch))).all())
+    return names

@@ -4,14 +4,19 @@
   date formats, native Excel charts for the revenue trends.
 - PDF (reportlab): title, period, locations, KPI table, revenue chart, tables, page numbers.
 - CSV: one long table ``section, label, value`` (money in major units, rates as fractions).
+
+Big exports — every booking of the period (:class:`BookingRows`, a ``Bookings`` sheet in Excel or a
+CSV of its own) — are written chunk by chunk straight to a file (openpyxl's write-only mode keeps no
+rows in memory), calling ``progress(fraction, message)`` after each chunk, from a worker thread.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable
-from datetime import date
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -26,8 +31,10 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from app.config import get_settings
+
 from .errors import ValidationError
-from .reports import AnalyticsReport
+from .reports import AnalyticsReport, BookingRows, booking_rows
 
 FORMATS = ('xlsx', 'pdf', 'csv')
 HEADER_FILL = PatternFill('solid', fgColor='3B4A6B')
@@ -40,17 +47,77 @@ KPI_LABELS = {'revenue_cents': 'Revenue', 'previous_revenue_cents': 'Revenue, pr
               'conversion_rate': 'Inquiry conversion', 'customers': 'Customers with a visit'}
 
 
-def export(report: AnalyticsReport, path: Path, *, fmt: str, title: str, currency: str,
-           locations: list[str]) -> Path:
+Progress = Callable[[float, str], None]
+
+
+def export(report: AnalyticsReport, path: Path, *, fmt: str, title: str, currency: str, locations: list[str],
+           bookings: BookingRows | None = None, progress: Progress | None = None) -> Path:
     """Write ``report`` for the named ``locations`` to ``path`` as ``fmt`` (xlsx, pdf or csv); returns the path.
+
+    ``bookings`` adds a ``Bookings`` sheet to an Excel file (streamed, see the module docstring).
 
     :raises ValidationError: unknown format
     """
     if fmt not in FORMATS:
         raise ValidationError(f'Choose one of {", ".join(FORMATS)}, not "{fmt}".', field='format')
-    {'xlsx': _xlsx, 'pdf': _pdf, 'csv': _csv}[fmt](report, Path(path), title=title, currency=currency,
-                                                   locations=', '.join(locations))
+    tell = progress or (lambda _fraction, _message: None)
+    tell(0.0, 'Writing the report')
+    if fmt == 'xlsx':
+        _xlsx(report, Path(path), title=title, currency=currency, locations=', '.join(locations), bookings=bookings,
+              progress=tell)
+    else:
+        {'pdf': _pdf, 'csv': _csv}[fmt](report, Path(path), title=title, currency=currency,
+                                        locations=', '.join(locations))
+    tell(1.0, 'Done')
     return Path(path)
+
+
+def export_bookings_csv(rows: BookingRows, path: Path, *, progress: Progress | None = None) -> Path:
+    """Write every booking of ``rows`` to ``path`` as CSV (header first), chunk by chunk; returns the path."""
+    tell = progress or (lambda _fraction, _message: None)
+    with Path(path).open('w', newline='', encoding='utf-8') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(rows.header)
+        for done in _stream(rows, lambda row: writer.writerow([_plain(v) for v in row])):
+            tell(done / max(rows.total, 1), f'{done:,} of {rows.total:,} bookings written')
+    tell(1.0, 'Done')
+    return Path(path)
+
+
+def _stream(rows: BookingRows, write: Callable[[list], object]) -> Iterator[int]:
+    """Write each row; yields the count written after each chunk."""
+    done = 0
+    for chunk in rows.chunks:
+        for row in chunk:
+            write(row)
+        done += len(chunk)
+        yield done
+
+
+DETAIL = 'bookings'
+"""Download kind: a CSV of every booking of the period."""
+KEEP_DOWNLOADS = timedelta(hours=1)
+
+
+def export_for_download(report: AnalyticsReport, *, kind: str, title: str, currency: str, locations: list[str],
+                        time_zone: str, progress: Progress | None = None) -> Path:
+    """Write a download into ``<data dir>/exports`` and return its path: ``kind`` is a report format
+    (Excel also gets the ``Bookings`` sheet) or :data:`DETAIL`. Files older than an hour are removed.
+
+    :raises ValidationError: unknown kind
+    """
+    folder = get_settings().data_dir / 'exports'
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if datetime.now(UTC).timestamp() - old.stat().st_mtime > KEEP_DOWNLOADS.total_seconds():
+            old.unlink(missing_ok=True)
+    if kind == DETAIL:
+        rows = booking_rows(report.location_ids, report.start, report.end, time_zone=time_zone)
+        return export_bookings_csv(rows, folder / f'{uuid.uuid4().hex}.csv', progress=progress)
+    rows = booking_rows(report.location_ids, report.start, report.end, time_zone=time_zone) if kind == 'xlsx' \
+        else None
+    return export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title, currency=currency,
+                  locations=locations, bookings=rows, progress=progress)
 
 
 def export_bytes(report: AnalyticsReport, *, fmt: str, title: str, currency: str, locations: list[str]) -> bytes:
@@ -94,14 +161,11 @@ def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]
     }
 
 
-def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str) -> None:
+def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
+          bookings: BookingRows | None = None, progress: Progress) -> None:
     book = Workbook(write_only=True)
     for name, (header, rows) in sections(report).items():
-        sheet = book.create_sheet(name[:31])
-        sheet.freeze_panes = 'A2'
-        for index, _ in enumerate(header):
-            sheet.column_dimensions[chr(65 + index)].width = 18
-        sheet.append([_header_cell(sheet, h) for h in header])
+        sheet = _sheet(book, name, header)
         for row in rows:
             sheet.append([_cell(sheet, header[i], value, name) for i, value in enumerate(row)])
         if name.startswith('Revenue per') and rows:
@@ -111,9 +175,37 @@ def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, loc
             chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(rows) + 1))
             chart.width, chart.height = 22, 9
             sheet.add_chart(chart, 'D2')
+    if bookings is not None:
+        sheet = _sheet(book, 'Bookings', bookings.header)
+        formats = [_DETAIL_FORMATS.get(h) for h in bookings.header]
+
+        def write(row: list) -> None:
+            cells = []
+            for value, number_format in zip(row, formats, strict=True):
+                cell = WriteOnlyCell(sheet, value=value)
+                if number_format and value is not None:
+                    cell.number_format = number_format
+                cells.append(cell)
+            sheet.append(cells)
+
+        for done in _stream(bookings, write):
+            progress(0.05 + 0.85 * done / max(bookings.total, 1), f'{done:,} of {bookings.total:,} bookings written')
     book.properties.title = title
     book.properties.subject = f'{locations}, {report.start} – {report.end}'
+    progress(0.95, 'Saving the workbook')
     book.save(path)
+
+
+_DETAIL_FORMATS = {'Starts': 'yyyy-mm-dd hh:mm', 'Booked at (UTC)': 'yyyy-mm-dd hh:mm', 'Price': MONEY}
+
+
+def _sheet(book: Workbook, name: str, header: list[str]):
+    sheet = book.create_sheet(name[:31])
+    sheet.freeze_panes = 'A2'
+    for index, _ in enumerate(header):
+        sheet.column_dimensions[chr(65 + index)].width = 18
+    sheet.append([_header_cell(sheet, h) for h in header])
+    return sheet
 
 
 def _header_cell(sheet, text: str) -> WriteOnlyCell:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.models import Location, LocationCreate, LocationRead
 
@@ -34,3 +34,10 @@ def find_or_create_location(data: LocationCreate) -> LocationRead:
             session.add(location)
             session.flush()
         return LocationRead.model_validate(location)
+
+
+def location_names(location_ids: list[int]) -> list[str]:
+    """The names of the locations, in the order given ('' for an unknown id)."""
+    with session_scope() as session:
+        names = dict(session.exec(select(Location.id, Location.name).where(col(Location.id).in_(location_ids))).all())
+    return [names.get(i, '') for i in location_ids]

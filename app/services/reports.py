@@ -8,14 +8,15 @@ session that shows it; a booking change anywhere in those locations bumps the ve
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 from pydantic import BaseModel
 
 from . import analytics as a
-from . import analytics_data, clock
+from . import analytics_data, clock, customers, locations
 from .caching import VersionedCache
 
 TOP = 10
@@ -100,6 +101,45 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
         cancellation_notice={k: int(v) for k, v in a.cancellation_notice(bookings).items()},
         staff=_staff(bookings, lines, analytics_data.working_minutes(location_ids, start, end)),
     )
+
+
+class BookingRows(NamedTuple):
+    """Every booking of a period for a detail export: ``header``, how many rows (``total``) and the
+    rows in ``chunks`` (lists of rows; money in major units, times as naive datetimes)."""
+
+    header: list[str]
+    total: int
+    chunks: Iterable[list[list]]
+
+
+BOOKING_HEADER = ['Booking', 'Location', 'Starts', 'Customer', 'Staff member', 'Service', 'Category', 'Status',
+                  'Channel', 'Price', 'Booked at (UTC)', 'Notice days']
+CHUNK_ROWS = 5_000
+
+
+def booking_rows(location_ids: list[int], start: date, end: date, *, time_zone: str) -> BookingRows:
+    """Every booking starting in ``[start, end]`` (local dates) for a detail export, in start order:
+    the header, the count, and the rows produced lazily in chunks of :data:`CHUNK_ROWS` (starts as naive
+    local times of the location, price in major units, booked-at in UTC)."""
+    _, period_end = clock.day_bounds(end, time_zone)
+    period_start, _ = clock.day_bounds(start, time_zone)
+    frame = analytics_data.load_bookings(location_ids, start=period_start, end=period_end).sort_values(
+        ['local_start', 'booking_id'])
+    places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))
+    people = customers.customer_names(frame['customer_id'].dropna().astype(int).unique().tolist())
+
+    def chunks() -> Iterator[list[list]]:
+        for first in range(0, len(frame), CHUNK_ROWS):
+            part = frame.iloc[first:first + CHUNK_ROWS]
+            booked = part['booked_at'].dt.tz_localize(None).dt.to_pydatetime()
+            yield [[int(r.booking_id), places.get(r.location_id, ''), r.local_start.to_pydatetime(),
+                    people.get(int(r.customer_id), '') if r.customer_id == r.customer_id else 'Walk-in',
+                    str(r.staff), str(r.service), str(r.category), str(r.status), str(r.channel),
+                    round(r.price_cents / 100, 2), None if pd.isna(b) else b,
+                    None if pd.isna(r.notice_days) else int(r.notice_days)]
+                   for r, b in zip(part.itertuples(index=False), booked, strict=True)]
+
+    return BookingRows(BOOKING_HEADER, len(frame), chunks())
 
 
 def _pairs(series: pd.Series) -> list[tuple[str, int]]:

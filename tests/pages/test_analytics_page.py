@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 from nicegui.testing import User
 
 from app.models import BookingStatus, PaymentMethod, Role
 from app.services import bookings, receipts
+from app.services.reports import BOOKING_HEADER
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, sign_in
 from tests.pages.test_pages import element, eventually
@@ -48,3 +52,31 @@ async def test_export_buttons_download_the_report(user: User, shop):
     user.find(marker='export-csv').click()
     response = await user.download.next(timeout=10)
     assert response.content.decode().startswith('section,label,value')
+    user.find(marker='export-bookings').click()
+    response = await user.download.next(timeout=10)
+    lines = response.content.decode().splitlines()
+    assert lines[0] == ','.join(BOOKING_HEADER) and len(lines) == 2 and ',Alex Kim,JJ,' in lines[1]
+
+
+async def test_a_long_export_shows_its_progress_while_the_page_stays_live(user: User, shop, monkeypatch):
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    exports = sys.modules['app.services.exports']  # the module the harness loaded for this test's pages
+    real, gate = exports.export_for_download, threading.Event()
+
+    def slow(report, **options):
+        options['progress'](0.5, '1 of 2 bookings written')
+        gate.wait(10)  # the worker thread is busy; the event loop is not
+        return real(report, **options)
+
+    monkeypatch.setattr(exports, 'export_for_download', slow)
+    await sign_in(user, Role.OWNER, PERIOD)
+    await eventually(lambda: element(user, 'kpi-bookings').text == '1')
+    user.find(marker='export-xlsx').click()
+    await eventually(lambda: element(user, 'export-message').text == '1 of 2 bookings written')
+    assert element(user, 'export-progress').value == 0.5
+    make_booking(shop['location'], shop['becky'], shop['mens'], shop['sam'], at(DAY, '12:00'))
+    await eventually(lambda: element(user, 'kpi-bookings').text == '2')  # live while the export runs
+    gate.set()
+    response = await user.download.next(timeout=10)
+    assert response.content[:2] == b'PK'
+    await user.should_not_see(marker='export-progress')
