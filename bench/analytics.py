@@ -11,12 +11,15 @@ bookings) into a fresh SQLite file, then prints one line each:
   saved, after one more booking was made in between (patched from the change log);
 - refresh: the report after one new booking (the shared cache is invalidated by the event);
 - duckdb: the same headline aggregates computed by DuckDB in memory on the same rows;
-with times, ratios to DuckDB, and the process's peak resident memory.
+with times, ratios to DuckDB, and each measuring process's peak resident memory (VmHWM). The
+generator runs in the parent; each measurement runs in a child process of its own.
+``--keep FILE`` keeps the generated database (and reuses it on the next run).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -132,7 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--bookings', type=int, default=1_000_000)
     parser.add_argument('--keep', type=Path, help='keep the generated SQLite file here and reuse it next time')
-    parser.add_argument('--restart', action='store_true', help=argparse.SUPPRESS)  # the child process below
+    parser.add_argument('--step', choices=['measure', 'restart'], help=argparse.SUPPRESS)  # child processes
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = args.keep or Path(folder) / 'bench.db'
@@ -140,8 +143,8 @@ def main() -> None:
         os.environ['CLIENTPULSE_DATABASE_URL'] = url
         os.environ['CLIENTPULSE_DATA_DIR'] = str(path.parent / f'{path.stem}-data')  # the saved columns
         reset_settings()
-        if args.restart:
-            _restart()
+        if args.step:
+            print(json.dumps(_measure() if args.step == 'measure' else _restart()))
             return
         for saved in (path.parent / f'{path.stem}-data' / 'analytics').rglob('*.npz'):
             saved.unlink()  # "cold" means never read before
@@ -151,46 +154,64 @@ def main() -> None:
             started = time.perf_counter()
             generate(args.bookings, np.random.default_rng(7))
             print(f'generated {args.bookings:,} bookings in {time.perf_counter() - started:.1f} s')
-        last = AS_OF.date() - timedelta(days=1)
-        first = last - timedelta(days=29)
-        ids = [1, 2, 3]
-
-        started = time.perf_counter()
-        reports.report(ids, first, last, as_of=AS_OF, time_zone='UTC')
-        cold = time.perf_counter() - started
-
-        _book_one()
-        started = time.perf_counter()
-        reports.report(ids, first, last, as_of=AS_OF, time_zone='UTC')
-        refresh = time.perf_counter() - started
-
-        bookings = analytics_data.load_bookings(ids)
-        lines = analytics_data.load_lines(ids)
-        window = (datetime.combine(first, datetime.min.time(), UTC), datetime.combine(last + timedelta(days=1),
-                                                                                       datetime.min.time(), UTC))
-        started = time.perf_counter()
-        duckdb_aggregates(bookings, lines, *window)
-        duck = time.perf_counter() - started
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # each measurement in a process of its own, so that its memory is the app's, not the generator's
+        first = _child(path, 'measure')
         _book_one()  # one more change while no process runs, so the restart patches its saved copy
-        child = subprocess.run([sys.executable, __file__, '--keep', str(path), '--restart'], check=True,
-                               capture_output=True, text=True).stdout.split()
-        restart, restart_peak = float(child[0]), float(child[1])
-        print(f'cold report, first read of the database   {cold:8.2f} s   {cold / duck:8.1f} × DuckDB')
-        print(f'cold report, new process, saved columns   {restart:8.2f} s   {restart / duck:8.1f} × DuckDB   '
-              f'(peak {restart_peak:.0f} MB)')
-        print(f'refresh after one new booking             {refresh:8.2f} s   {refresh / duck:8.1f} × DuckDB')
-        print(f'DuckDB, same aggregates on the same rows  {duck:8.2f} s   (in memory, frames already loaded)')
-        print(f'peak resident memory {peak:.0f} MB (includes the frames handed to DuckDB)')
+        again = _child(path, 'restart')
+        duck = first['duckdb']
+        print(f'cold report, first read of the database   {first["cold"]:6.2f} s  {first["cold"] / duck:5.1f} × DuckDB'
+              f'   peak {first["peak_report"]:.0f} MB')
+        print(f'cold report, new process, saved columns   {again["cold"]:6.2f} s  {again["cold"] / duck:5.1f} × DuckDB'
+              f'   peak {again["peak_report"]:.0f} MB')
+        print(f'refresh after one new booking             {first["refresh"]:6.2f} s  '
+              f'{first["refresh"] / duck:5.1f} × DuckDB')
+        print(f'DuckDB, same aggregates on the same rows  {duck:6.2f} s  (in memory, frames already loaded;'
+              f' that process peaked at {first["peak_all"]:.0f} MB with them)')
 
 
-def _restart() -> None:
-    """A new process's first report: from the columns saved by the parent, patched with the log."""
+def _child(path: Path, step: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, '--keep', str(path), '--step', step], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _peak_mb() -> float:
+    """This process's peak resident memory (VmHWM; unlike ru_maxrss it is not inherited across exec)."""
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure() -> dict:
+    """Cold report (first read), refresh after one booking, then DuckDB on the same rows."""
+    last = AS_OF.date() - timedelta(days=1)
+    first = last - timedelta(days=29)
+    ids = [1, 2, 3]
+    started = time.perf_counter()
+    reports.report(ids, first, last, as_of=AS_OF, time_zone='UTC')
+    cold = time.perf_counter() - started
+    _book_one()
+    started = time.perf_counter()
+    reports.report(ids, first, last, as_of=AS_OF, time_zone='UTC')
+    refresh = time.perf_counter() - started
+    peak_report = _peak_mb()
+    bookings = analytics_data.load_bookings(ids)
+    lines = analytics_data.load_lines(ids)
+    window = (datetime.combine(first, datetime.min.time(), UTC),
+              datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC))
+    started = time.perf_counter()
+    duckdb_aggregates(bookings, lines, *window)
+    duck = time.perf_counter() - started
+    return {'cold': cold, 'refresh': refresh, 'duckdb': duck, 'peak_report': peak_report, 'peak_all': _peak_mb()}
+
+
+def _restart() -> dict:
+    """A new process's first report: from the columns saved by the first, patched with the log."""
     last = AS_OF.date() - timedelta(days=1)
     started = time.perf_counter()
     reports.report([1, 2, 3], last - timedelta(days=29), last, as_of=AS_OF, time_zone='UTC')
-    elapsed = time.perf_counter() - started
-    print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return {'cold': time.perf_counter() - started, 'peak_report': _peak_mb()}
 
 
 def _book_one() -> None:

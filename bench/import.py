@@ -42,7 +42,8 @@ def run(url: str, label: str) -> None:
         started = time.perf_counter()
         report = booking_imports.import_bookings(DATA / name, spec, actor=SYSTEM_ACTOR)
         seconds = time.perf_counter() - started
-        print(f'{label:10} {name:24} {report.rows:>7} rows {seconds:6.2f} s {report.rows / seconds:>8.0f} rows/s '
+        print(f'{label:10} {name:24} {report.rows:>7} rows ({report.added} added) {seconds:6.2f} s '
+              f'{report.rows / seconds:>8.0f} rows/s '
               f'(read+map alone {read_seconds:.2f} s, {len(mapped) / read_seconds:.0f} rows/s)')
 
 

@@ -13,7 +13,7 @@ from app.models import LocationRead, Role, UserRead
 from app.services import clock, exports, locations, reports
 
 from . import live
-from .formatting import money, rate
+from .formatting import count, money, rate
 from .layout import frame
 from .session import current_location, require_user
 
@@ -106,10 +106,10 @@ class _AnalyticsView:
         finally:
             shown.cancel()
             self.export_status.clear()
-        suffix = 'bookings.csv' if kind == exports.DETAIL else kind
+        suffix = '-bookings.csv' if kind == exports.DETAIL else f'.{kind}'
         url = app.add_static_file(local_file=path, single_use=True)
         ui.context.client.on_delete(lambda: app.remove_route(urllib.parse.unquote(url)))
-        ui.download.from_url(url, f'clientpulse-{report.start}-{report.end}-{suffix}')
+        ui.download.from_url(url, f'clientpulse-{report.start}-{report.end}{suffix}')
 
     def kpis(self, report: reports.AnalyticsReport) -> None:
         k = report.kpis
@@ -117,7 +117,7 @@ class _AnalyticsView:
         with ui.row().classes('w-full gap-4'):
             _card('Revenue', money(k['revenue_cents'], self.currency), 'kpi-revenue', DEFINITIONS['revenue'])
             _card('Growth', growth, 'kpi-growth', DEFINITIONS['growth'])
-            _card('Bookings', str(k['bookings']), 'kpi-bookings', 'Bookings that were due in the period.')
+            _card('Bookings', count(k['bookings']), 'kpi-bookings', 'Bookings that were due in the period.')
             _card('No-show rate', rate(k['no_show_rate']), 'kpi-no-show', DEFINITIONS['no_show'])
             _card('Cancellation rate', rate(k['cancellation_rate']), 'kpi-cancellation', DEFINITIONS['cancellation'])
             _card('Retention (90 days)', rate(k['retention_rate']), 'kpi-retention', DEFINITIONS['retention'])
@@ -198,7 +198,7 @@ def _date(text: str | None) -> date | None:
 
 
 def _card(title: str, value: str, mark: str, definition: str) -> None:
-    with ui.card().classes('min-w-40 flex-1'):
+    with ui.card().classes('basis-40 flex-1 min-w-fit'):  # grows to fit a long amount
         with ui.row().classes('items-center gap-1'):
             ui.label(title).classes('text-sm text-slate-500')
             ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 from app.services import clock
 
@@ -15,6 +15,11 @@ LOCALE = 'en_CA'
 def money(cents: int | Decimal, currency: str) -> str:
     """``money(11580903, 'CAD')`` → ``'$115,809.03'``."""
     return format_currency(Decimal(cents) / 100, currency, locale=LOCALE)
+
+
+def count(value: int) -> str:
+    """A whole number with the locale's grouping: ``count(307266)`` → ``'307,266'``."""
+    return format_decimal(value, locale=LOCALE)
 
 
 def rate(value: float | None) -> str:
