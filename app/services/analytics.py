@@ -183,7 +183,7 @@ def visits(bookings: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
 
 def retention_rate(bookings: pd.DataFrame, as_of: datetime, *, window_days: int = RETENTION_WINDOW_DAYS) -> float:
     """Share of customers whose first visit lies at least ``window_days`` before ``as_of`` and who
-    came back (a second visit) within ``window_days`` of that first visit.
+    came back (a visit later than the first, not one at the same moment) within ``window_days`` of it.
 
     Source: the 90-day rebooking/retention measure of salon software (Vagaro's and Fresha's
     "client retention"); only customers who had the full window to return are counted.
