@@ -100,6 +100,9 @@ def test_customer_measures_with_stated_thresholds():
                          (3, 'JJ', '2024-05-09', 6000, 'card'), (4, 'JJ', '2024-06-15', 3000, 'card')])
     # eligible: first visit ≥ 90 days before as_of → customers 1, 2, 3; only 1 came back within 90 days
     assert a.retention_rate(history, AS_OF) == pytest.approx(1 / 3)
+    # two services booked at the same moment are one visit, not a return
+    twice = pd.concat([history, bookings_frame([(6, 'JJ', '2024-01-02 10:00', 30, 'completed', 1, None)] * 2)])
+    assert a.retention_rate(twice, AS_OF) == pytest.approx(1 / 4)
     customers = a.customer_summary(history, lines, AS_OF)
     assert customers['segment'].to_dict() == {1.0: 'VIP', 2.0: 'churned', 3.0: 'occasional', 4.0: 'new'}
     assert customers.loc[1.0, 'visits'] == 5 and customers.loc[1.0, 'lifetime_value_cents'] == 9000
