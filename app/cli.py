@@ -126,6 +126,7 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     from datetime import UTC, date, datetime
 
     from app.services import database, exports, locations, reports
+    from app.services.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
     database.migrate()
     try:
@@ -133,15 +134,16 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     except ValueError:
         typer.echo('Error: --from and --to take dates as YYYY-MM-DD.', err=True)
         raise typer.Exit(1) from None
-    chosen = [x for x in locations.list_locations() if not location or x.id in location]
+    chosen = [x for x in locations.list_locations(actor=SYSTEM_ACTOR) if not location or x.id in location]
     if not chosen:
         typer.echo('Error: no such location.', err=True)
         raise typer.Exit(1)
     target = output or Path(f'report-{first}-{last}.{fmt}')
     try:
-        result = reports.report([x.id for x in chosen], first, last, as_of=datetime.now(UTC),
+        result = reports.report([x.id for x in chosen], first, last, actor=SYSTEM_ACTOR, as_of=datetime.now(UTC),
                                 time_zone=chosen[0].time_zone)
-        rows = reports.booking_rows([x.id for x in chosen], first, last, time_zone=chosen[0].time_zone) \
+        rows = reports.booking_rows([x.id for x in chosen], first, last, actor=SYSTEM_ACTOR,
+                                    time_zone=chosen[0].time_zone) \
             if fmt == 'xlsx' else None  # Excel also lists every booking of the period
         with typer.progressbar(length=100, label='Writing') as bar:
             exports.export(result, target, fmt=fmt, title='ClientPulse analytics', currency=chosen[0].currency,

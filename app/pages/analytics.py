@@ -15,9 +15,9 @@ from app.services import clock, exports, locations, reports
 from . import live
 from .formatting import count, money, rate
 from .layout import frame
-from .session import current_location, require_user
+from .session import MANAGING, current_location, require_user
 
-ROLES = frozenset({Role.OWNER, Role.MANAGER})
+ROLES = MANAGING
 DEFINITIONS = {
     'revenue': 'Receipt lines before tax issued in the period.',
     'growth': 'Revenue against the previous period of the same length.',
@@ -42,15 +42,15 @@ def register() -> None:
             last = _date(end) or clock.today(home.time_zone)
             first = _date(start) or last - timedelta(days=29)
             _filters(user, chosen, first, last)
-            view = _AnalyticsView(chosen, first, last, home.time_zone)
+            view = _AnalyticsView(user, chosen, first, last, home.time_zone)
             await view.load()
         for item in chosen:
             live.on_location_change(item.id, lambda _event: view.load())  # async: NiceGUI awaits it in this session
 
 
 class _AnalyticsView:
-    def __init__(self, chosen: list[LocationRead], first: date, last: date, time_zone: str) -> None:
-        self.chosen, self.first, self.last, self.time_zone = chosen, first, last, time_zone
+    def __init__(self, user: UserRead, chosen: list[LocationRead], first: date, last: date, time_zone: str) -> None:
+        self.user, self.chosen, self.first, self.last, self.time_zone = user, chosen, first, last, time_zone
         self.currency = chosen[0].currency if chosen else 'USD'
         self.report: reports.AnalyticsReport | None = None
         # the export bar stays put while the figures below are redrawn (an export outlives redraws)
@@ -65,7 +65,7 @@ class _AnalyticsView:
 
     async def fetch(self) -> reports.AnalyticsReport:
         return await run.io_bound(reports.report, [x.id for x in self.chosen], self.first, self.last,
-                                  as_of=datetime.now(UTC), time_zone=self.time_zone)
+                                  actor=self.user, as_of=datetime.now(UTC), time_zone=self.time_zone)
 
     async def load(self) -> None:
         self.render(await self.fetch())
@@ -99,7 +99,7 @@ class _AnalyticsView:
             message = ui.label().classes('text-sm text-slate-500').mark('export-message')
         shown = ui.timer(0.25, lambda: (bar.set_value(state['fraction']), message.set_text(state['message'])))
         try:
-            path = await run.io_bound(exports.export_for_download, report, kind=kind,
+            path = await run.io_bound(exports.export_for_download, report, actor=self.user, kind=kind,
                                       title=f'{", ".join(names)} — analytics', currency=self.currency,
                                       locations=names, time_zone=self.time_zone,
                                       progress=lambda fraction, text: state.update(fraction=fraction, message=text))
@@ -166,7 +166,7 @@ class _AnalyticsView:
 
 
 def _filters(user: UserRead, chosen: list[LocationRead], first: date, last: date) -> None:
-    every = locations.list_locations() if user.role == Role.OWNER else chosen
+    every = locations.list_locations(actor=user) if user.role == Role.OWNER else chosen
     options = {'all': 'All locations', **{str(x.id): x.name for x in every}} if user.role == Role.OWNER else {
         str(x.id): x.name for x in every}
     value = 'all' if len(chosen) > 1 else str(chosen[0].id)
@@ -184,7 +184,7 @@ def _filters(user: UserRead, chosen: list[LocationRead], first: date, last: date
 def _locations(user: UserRead, home: LocationRead, wanted: str | None) -> list[LocationRead]:
     if user.role != Role.OWNER:
         return [home]  # managers see their own location only, whatever the address says
-    every = locations.list_locations()
+    every = locations.list_locations(actor=user)
     if wanted == 'all':
         return every
     return [x for x in every if str(x.id) == wanted] or [home]

@@ -38,10 +38,10 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
                      time: str = '10:00', on_done: Callable[[], None] | None = None) -> None:
     """A dialog that books a service; the slot is checked by the service when saving."""
     services = {s.id: f'{s.name} ({s.duration_minutes or "?"} min, {money(s.price_cents, location.currency)})'
-                for s in catalog.list_services(location.id)}
-    members = {m.id: m.name for m in staff.list_staff(location.id)}
-    people = {NEW_CUSTOMER: '+ New customer', **{c.id: f'{c.name} · {c.code} {c.phone}'.strip()
-                                                 for c in customers.search_customers(location.id, limit=5000)}}
+                for s in catalog.list_services(location.id, actor=user)}
+    members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
+    known = customers.search_customers(location.id, actor=user, limit=5000)
+    people = {NEW_CUSTOMER: '+ New customer', **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
     with ui.dialog() as dialog, ui.card().classes('w-[32rem]'):
         ui.label('New booking').classes('text-lg font-semibold')
         customer = ui.select(people, label='Customer', with_input=True, clearable=True).classes('w-full').mark(
@@ -147,7 +147,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
 def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
                   act: Callable[[Callable[[], object]], None]) -> None:
     tz = location.time_zone
-    members = {m.id: m.name for m in staff.list_staff(location.id)}
+    members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     local = clock.to_local(booking.starts_at, tz)
     with ui.expansion('Move', icon='schedule').classes('w-full'):
         with ui.row().classes('items-start gap-2'):

@@ -53,7 +53,9 @@ def register() -> None:
 class _BookingsView:
     def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
         self.user, self.location, self.day = user, location, day
-        self.members = staff.list_staff(location.id, include_inactive=True)
+        members = staff.list_staff(location.id, actor=user, include_inactive=True)
+        # a staff member sees their own column first
+        self.members = sorted(members, key=lambda m: m.id != user.staff_member_id)
         self.filters = {'scope': 1, 'staff_member_id': None, 'status': None, 'search': ''}
         self.dialogs: ui.element | None = None
 
@@ -102,14 +104,14 @@ class _BookingsView:
     def open(self, booking: BookingRead) -> None:
         self.dialogs.clear()  # one dialog at a time; closed ones are removed
         with self.dialogs:
-            open_booking_actions(self.user, self.location, bookings.get_booking(booking.id))
+            open_booking_actions(self.user, self.location, bookings.get_booking(booking.id, actor=self.user))
 
     # --- day view -------------------------------------------------------------------------------------------------
 
     @ui.refreshable_method
     def grid(self) -> None:
         tz = self.location.time_zone
-        items = [b for b in bookings.list_day(self.location.id, self.day, time_zone=tz)
+        items = [b for b in bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=tz)
                  if b.status != BookingStatus.CANCELLED and b.time_recorded]
         clashes = bookings.overlapping_ids(items)
         weekday = self.day.weekday()
@@ -198,7 +200,7 @@ class _BookingsView:
         start, _ = clock.day_bounds(self.day, tz)
         _, end = clock.day_bounds(self.day + timedelta(days=self.filters['scope'] - 1), tz)
         status = self.filters['status']
-        items = bookings.list_bookings(self.location.id, start=start, end=end,
+        items = bookings.list_bookings(self.location.id, actor=self.user, start=start, end=end,
                                        staff_member_id=self.filters['staff_member_id'],
                                        status=BookingStatus(status) if status else None,
                                        search=self.filters['search'])

@@ -10,7 +10,7 @@ from app.services.errors import ClientPulseError
 
 from .formatting import money
 from .layout import field_error, frame
-from .session import current_location, require_user
+from .session import MANAGING, current_location, require_user
 
 EDITORS = frozenset({Role.OWNER, Role.MANAGER})
 
@@ -18,7 +18,7 @@ EDITORS = frozenset({Role.OWNER, Role.MANAGER})
 def register() -> None:
     @ui.page('/catalog')
     def catalog_page() -> None:
-        user = require_user('/catalog')
+        user = require_user('/catalog', MANAGING)
         if user is None:
             return
         location = current_location(user)
@@ -40,7 +40,7 @@ def register() -> None:
                         {'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand,
                          'price': money(p.price_cents, currency), 'stock': p.stock_on_hand,
                          'minimum': p.stock_minimum, 'reorder': 'below minimum' if p.below_minimum else ''}
-                        for p in catalog.list_products(location.id, include_inactive=True)],
+                        for p in catalog.list_products(location.id, actor=user, include_inactive=True)],
                         row_key='id', pagination=50).classes('w-full').props('dense flat').mark('product-list')
 
 
@@ -52,7 +52,7 @@ def _services_table(user: UserRead, location: LocationRead) -> None:
 
     @ui.refreshable
     def table() -> None:
-        services = {s.id: s for s in catalog.list_services(location.id, include_inactive=True)}
+        services = {s.id: s for s in catalog.list_services(location.id, actor=user, include_inactive=True)}
         rows = [{'id': s.id, 'code': s.code, 'name': s.name, 'category': s.category,
                  'duration': f'{s.duration_minutes} min' if s.duration_minutes else 'not set',
                  'price': money(s.price_cents, location.currency)} for s in services.values()]

@@ -36,7 +36,7 @@ def register() -> None:
 
             @ui.refreshable
             def results() -> None:
-                found = customers.search_customers(location.id, search['text'])
+                found = customers.search_customers(location.id, search['text'], actor=user)
                 table = ui.table(columns=COLUMNS, rows=[c.model_dump(include={'id', 'code', 'name', 'phone', 'email'})
                                                         for c in found], row_key='id', pagination=20).classes(
                     'w-full').props('dense flat').mark('customer-list')
@@ -61,7 +61,7 @@ def register() -> None:
         location = current_location(user)
         with frame('Customer', user, location):
             try:
-                customer = customers.get_customer(customer_id)
+                customer = customers.get_customer(customer_id, actor=user)
             except NotFoundError as error:
                 ui.label(str(error))
                 return
@@ -76,8 +76,8 @@ def register() -> None:
 
             @ui.refreshable
             def history() -> None:
-                past = bookings.list_bookings(location.id, customer_id=customer.id)
-                sales = receipts.list_receipts(location.id, customer_id=customer.id)
+                past = bookings.list_bookings(location.id, actor=user, customer_id=customer.id)
+                sales = receipts.list_receipts(location.id, actor=user, customer_id=customer.id)
                 spent = sum(r.amount_cents for r in sales)
                 ui.label(f'{len(past)} bookings · {len(sales)} receipts · {money(spent, location.currency)} '
                          'spent before tax').mark('customer-totals')

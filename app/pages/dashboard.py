@@ -6,14 +6,14 @@ from datetime import date
 
 from nicegui import ui
 
-from app.models import BookingRead, LocationRead
+from app.models import BookingRead, LocationRead, UserRead
 from app.services import bookings, clock, dashboard
 from app.services.bookings import STATUS_LABELS
 
 from . import live
 from .formatting import booking_time, money, rate
 from .layout import frame
-from .session import current_location, require_user
+from .session import HOME, MANAGING, current_location, current_user, require_user
 
 STATUS_COLOURS = {'booked': '#5a8fc2', 'confirmed': '#3b4a6b', 'checked_in': '#c27c5a', 'completed': '#4caf50',
                   'cancelled': '#9e9e9e', 'no_show': '#e53935'}
@@ -35,7 +35,11 @@ def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
 def register() -> None:
     @ui.page('/')
     def dashboard_page(day: str | None = None) -> None:
-        user = require_user('/')
+        someone = current_user()
+        if someone is not None and someone.role not in MANAGING:
+            ui.navigate.to(HOME[someone.role])  # staff land on their day's schedule, kiosks on the kiosk
+            return
+        user = require_user('/', MANAGING)
         if user is None:
             return
         location = current_location(user)
@@ -50,7 +54,7 @@ def register() -> None:
                     with ui.menu():
                         ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
                 ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
-            view = _DashboardView(location, shown)
+            view = _DashboardView(user, location, shown)
             view.build()
         live.on_location_change(location.id, lambda _event: view.refresh())
 
@@ -58,8 +62,8 @@ def register() -> None:
 class _DashboardView:
     """Cards, charts and today's list for one location and day; refreshed in place on every change."""
 
-    def __init__(self, location: LocationRead, day: date) -> None:
-        self.location = location
+    def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
+        self.user, self.location = user, location
         self.day = day
         self.revenue_chart: ui.echart | None = None
         self.status_chart: ui.echart | None = None
@@ -87,7 +91,7 @@ class _DashboardView:
                 chart.update()
 
     def summary(self) -> dashboard.DashboardSummary:
-        return dashboard.summary(self.location.id, self.day)
+        return dashboard.summary(self.location.id, self.day, actor=self.user)
 
     @ui.refreshable_method
     def cards(self) -> None:
@@ -104,7 +108,7 @@ class _DashboardView:
 
     @ui.refreshable_method
     def day_list(self) -> None:
-        items = bookings.list_day(self.location.id, self.day, time_zone=self.location.time_zone)
+        items = bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=self.location.time_zone)
         if not items:
             ui.label('No bookings on this day.').classes('text-slate-500')
             return

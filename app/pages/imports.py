@@ -8,15 +8,14 @@ from pathlib import Path
 
 from nicegui import events, run, ui
 
-from app.models import Role
 from app.services import imports
 from app.services.errors import ClientPulseError
 
 from .import_mapping import mapping_section
 from .layout import frame
-from .session import current_location, require_user
+from .session import MANAGING, current_location, require_user
 
-ROLES = frozenset({Role.OWNER, Role.MANAGER})
+ROLES = MANAGING
 
 
 def register() -> None:

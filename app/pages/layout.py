@@ -11,19 +11,18 @@ from app.models import LocationRead, Role, UserRead
 from app.services import events, locations
 
 from . import live
-from .session import choose_location, sign_out
+from .session import FRONT_DESK, MANAGING, choose_location, sign_out
 
-NAVIGATION = [  # path, label, icon, roles (None: every signed-in role but kiosk)
-    ('/', 'Dashboard', 'dashboard', None),
-    ('/bookings', 'Bookings', 'event', None),
-    ('/customers', 'Customers', 'people', None),
-    ('/catalog', 'Services & products', 'content_cut', None),
-    ('/staff', 'Staff', 'badge', None),
-    ('/analytics', 'Analytics', 'insights', frozenset({Role.OWNER, Role.MANAGER})),
-    ('/reports', 'Scheduled reports', 'schedule_send', frozenset({Role.OWNER, Role.MANAGER})),
-    ('/import', 'Import', 'upload_file', frozenset({Role.OWNER, Role.MANAGER})),
+NAVIGATION = [  # path, label, icon, roles (the same sets the pages check)
+    ('/', 'Dashboard', 'dashboard', MANAGING),
+    ('/bookings', 'Bookings', 'event', FRONT_DESK),
+    ('/customers', 'Customers', 'people', FRONT_DESK),
+    ('/catalog', 'Services & products', 'content_cut', MANAGING),
+    ('/staff', 'Staff', 'badge', MANAGING),
+    ('/analytics', 'Analytics', 'insights', MANAGING),
+    ('/reports', 'Scheduled reports', 'schedule_send', MANAGING),
+    ('/import', 'Import', 'upload_file', MANAGING),
 ]
-
 
 @contextmanager
 def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator[None]:
@@ -37,7 +36,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
             ui.label(f'· {title}').classes('text-lg')
         with ui.row().classes('items-center gap-3'):
             if user.role == Role.OWNER:
-                options = {x.id: x.name for x in locations.list_locations()}
+                options = {x.id: x.name for x in locations.list_locations(actor=user)}
                 ui.select(options, value=location.id if location else None, label='Location',
                           on_change=lambda e: (choose_location(e.value), ui.navigate.reload())
                           ).props('dense dark options-dark=false standout').classes('min-w-56').mark('location')
@@ -48,7 +47,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
                 'flat color=white dense').tooltip('Sign out')
     with ui.left_drawer(value=True).classes('bg-slate-50') as drawer:
         for path, label, icon, roles in NAVIGATION:
-            if roles is None or user.role in roles:
+            if user.role in roles:
                 with ui.link(target=path).classes('no-underline text-slate-800 w-full'):
                     with ui.row().classes('items-center gap-3 px-2 py-2 rounded hover:bg-slate-200 w-full'):
                         ui.icon(icon).classes('text-primary')

@@ -7,15 +7,16 @@ from nicegui import ui
 from app.services import users
 from app.services.errors import AuthenticationError
 
-from .session import current_user, sign_in
+from .session import HOME, current_user, sign_in
 
 
 def register() -> None:
     @ui.page('/login')
-    def login_page(next: str = '/') -> None:
-        target = next if next.startswith('/') and not next.startswith('//') else '/'
-        if current_user() is not None:
-            ui.navigate.to(target)
+    def login_page(next: str = '') -> None:
+        wanted = next if next.startswith('/') and not next.startswith('//') else ''
+        someone = current_user()
+        if someone is not None:
+            ui.navigate.to(wanted or HOME[someone.role])
             return
 
         def try_login() -> None:
@@ -25,7 +26,7 @@ def register() -> None:
                 password.error = str(error)
                 return
             sign_in(user)
-            ui.navigate.to(target)
+            ui.navigate.to(wanted or HOME[user.role])
 
         with ui.card().classes('absolute-center w-96 p-6'):
             ui.label('ClientPulse').classes('text-2xl font-bold text-primary')

@@ -10,9 +10,9 @@ from app.services.errors import ClientPulseError
 
 from .formatting import local_datetime
 from .layout import field_error, frame
-from .session import current_location, require_user
+from .session import MANAGING, current_location, require_user
 
-ROLES = frozenset({Role.OWNER, Role.MANAGER})
+ROLES = MANAGING
 
 
 def register() -> None:
@@ -26,8 +26,7 @@ def register() -> None:
             if home is None:
                 return
             tz = home.time_zone
-            names = {x.id: x.name for x in locations.list_locations()}
-            scope = None if user.role == Role.OWNER else [home.id]
+            names = {x.id: x.name for x in locations.list_locations(actor=user)}
 
             @ui.refreshable
             def tables() -> None:
@@ -35,11 +34,11 @@ def register() -> None:
                          'format': s.format, 'recipients': s.recipients or '(file only)',
                          'next': local_datetime(s.retry_at or s.next_run_at, tz)
                          + (f' (retry {s.failures + 1})' if s.retry_at else '')}
-                        for s in schedules.list_schedules(scope)]
+                        for s in schedules.list_schedules(actor=user)]
                 ui.table(columns=_columns('id', 'location', 'frequency', 'format', 'recipients', 'next'), rows=rows,
                          row_key='id').classes('w-full').props('dense flat').mark('schedule-list')
-                mine = {s.id for s in schedules.list_schedules(scope)}
-                runs = [r for r in schedules.list_runs() if r.schedule_id in mine]
+                mine = {s.id for s in schedules.list_schedules(actor=user)}
+                runs = [r for r in schedules.list_runs(actor=user) if r.schedule_id in mine]
                 ui.label('Runs').classes('font-semibold mt-4')
                 failed = [r for r in runs if r.outcome == 'failed']
                 if failed:

@@ -25,7 +25,15 @@ def current_user() -> UserRead | None:
 
 
 FRONT_DESK = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
-"""Who may open the front-desk pages; kiosk devices may not."""
+"""Who may open the front-desk pages (bookings, customers); kiosk devices may not."""
+MANAGING = frozenset({Role.OWNER, Role.MANAGER})
+"""Who may open the business pages (dashboard, analytics, staff, services, reports, import)."""
+OWNERS = frozenset({Role.OWNER})
+"""Who may open the owner's pages (users, settings)."""
+KIOSK = frozenset({Role.KIOSK})
+"""Who may open the kiosk."""
+HOME = {Role.OWNER: '/', Role.MANAGER: '/', Role.STAFF: '/bookings', Role.KIOSK: '/kiosk'}
+"""Where each role lands after signing in (staff: their own day's schedule)."""
 
 
 def require_user(path: str, roles: frozenset[Role] = FRONT_DESK) -> UserRead | None:
@@ -35,7 +43,9 @@ def require_user(path: str, roles: frozenset[Role] = FRONT_DESK) -> UserRead | N
         ui.navigate.to(f'/login?next={quote(path)}')
         return None
     if user.role not in roles:
-        ui.label('This page is not available for your role.').classes('text-negative text-lg m-8')
+        with ui.column().classes('m-8 gap-2'):
+            ui.label('This page is not available for your role.').classes('text-negative text-lg').mark('refused')
+            ui.link('Go to your start page', HOME[user.role])
         return None
     return user
 
@@ -53,9 +63,9 @@ def sign_out() -> None:
 def current_location(user: UserRead) -> LocationRead | None:
     """The location shown: the user's own, or for an owner the one last chosen (default: the first)."""
     if user.location_id is not None:
-        return locations.get_location(user.location_id)
+        return locations.get_location(user.location_id, actor=user)
     chosen = app.storage.user.get('location_id')
-    every = locations.list_locations()
+    every = locations.list_locations(actor=user)
     return next((x for x in every if x.id == chosen), every[0] if every else None)
 
 

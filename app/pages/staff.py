@@ -8,7 +8,7 @@ from app.models import WorkingHoursBase
 from app.services import staff
 
 from .layout import frame
-from .session import current_location, require_user
+from .session import MANAGING, current_location, require_user
 
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
@@ -22,7 +22,7 @@ def hours_text(shifts: list[WorkingHoursBase], weekday: int) -> str:
 def register() -> None:
     @ui.page('/staff')
     def staff_page() -> None:
-        user = require_user('/staff')
+        user = require_user('/staff', MANAGING)
         if user is None:
             return
         location = current_location(user)
@@ -34,5 +34,5 @@ def register() -> None:
                        *({'name': d, 'label': d, 'field': d, 'align': 'left'} for d in WEEKDAYS)]
             rows = [{'id': m.id, 'name': m.name, 'active': 'yes' if m.active else 'no',
                      **{d: hours_text(m.working_hours, i) for i, d in enumerate(WEEKDAYS)}}
-                    for m in staff.list_staff(location.id, include_inactive=True)]
+                    for m in staff.list_staff(location.id, actor=user, include_inactive=True)]
             ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('dense flat').mark('staff-list')

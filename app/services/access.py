@@ -9,12 +9,23 @@ from .errors import PermissionDeniedError
 MANAGING_ROLES = frozenset({Role.OWNER, Role.MANAGER})
 FRONT_DESK_ROLES = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
 KIOSK_ROLES = frozenset({Role.KIOSK})
+EVERY_ROLE = frozenset(Role)
 
 
 def ensure_location(actor: UserRead, location_id: int) -> None:
     """:raises PermissionDeniedError: ``actor`` is bound to another location."""
     if actor.location_id is not None and actor.location_id != location_id:
         raise PermissionDeniedError('You can only work with your own location.')
+
+
+def ensure_reader(actor: UserRead, location_id: int, roles: frozenset[Role] = FRONT_DESK_ROLES,
+                  what: str = "see this location's data") -> None:
+    """Read access: ``actor``'s role is among ``roles`` and ``location_id`` is theirs (owners: any).
+
+    :raises PermissionDeniedError: otherwise
+    """
+    ensure_role(actor, roles, what)
+    ensure_location(actor, location_id)
 
 
 def ensure_role(actor: UserRead, roles: frozenset[Role], action: str) -> None:

@@ -31,7 +31,7 @@ from app.models import (
 )
 
 from . import clock, events
-from .access import FRONT_DESK_ROLES, KIOSK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
+from .access import FRONT_DESK_ROLES, KIOSK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import (
     InvalidTransitionError,
@@ -184,19 +184,28 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> Bo
     return result
 
 
-def get_booking(booking_id: int) -> BookingRead:
-    """One booking with customer, service and staff names. :raises NotFoundError:"""
+def get_booking(booking_id: int, *, actor: UserRead) -> BookingRead:
+    """One booking with customer, service and staff names.
+
+    :raises NotFoundError: no such booking
+    :raises PermissionDeniedError: not a front-desk role, or another location's booking
+    """
     with session_scope() as session:
-        return _to_read(session, _get(session, Booking, booking_id, 'booking'))
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_reader(actor, booking.location_id)
+        return _to_read(session, booking)
 
 
-def list_bookings(location_id: int, *, start: datetime | None = None, end: datetime | None = None,
+def list_bookings(location_id: int, *, actor: UserRead, start: datetime | None = None, end: datetime | None = None,
                   staff_member_id: int | None = None, status: BookingStatus | None = None,
                   customer_id: int | None = None, search: str = '', limit: int = 2000) -> list[BookingRead]:
     """Bookings at a location starting in ``[start, end)`` (aware), earliest first, with names.
 
     ``search`` matches the customer's name, code or phone, case-insensitively.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
     """
+    ensure_reader(actor, location_id)
     with session_scope() as session:
         query = (select(Booking, Customer, Service, StaffMember)
                  .join(Service, Service.id == Booking.service_id)
@@ -221,10 +230,10 @@ def list_bookings(location_id: int, *, start: datetime | None = None, end: datet
         return [_read_from(b, c, s, m) for b, c, s, m in rows]
 
 
-def list_day(location_id: int, day: date, *, time_zone: str, **filters) -> list[BookingRead]:
-    """Bookings starting on the local calendar ``day``."""
+def list_day(location_id: int, day: date, *, actor: UserRead, time_zone: str, **filters) -> list[BookingRead]:
+    """Bookings starting on the local calendar ``day``. :raises PermissionDeniedError: as :func:`list_bookings`"""
     start, end = clock.day_bounds(day, time_zone)
-    return list_bookings(location_id, start=start, end=end, **filters)
+    return list_bookings(location_id, actor=actor, start=start, end=end, **filters)
 
 
 def overlapping_ids(bookings: list[BookingRead]) -> set[int]:

@@ -6,13 +6,17 @@ from sqlmodel import select
 
 from app.models import Product, ProductRead, Service, ServiceCreate, ServiceRead, UserRead
 
-from .access import MANAGING_ROLES, ensure_location, ensure_role
+from .access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import NotFoundError, ValidationError
 
 
-def list_services(location_id: int, *, include_inactive: bool = False) -> list[ServiceRead]:
-    """Services of a location by category then name."""
+def list_services(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[ServiceRead]:
+    """Services of a location by category then name (the kiosk may read them too).
+
+    :raises PermissionDeniedError: another location
+    """
+    ensure_reader(actor, location_id, EVERY_ROLE)
     with session_scope() as session:
         query = select(Service).where(Service.location_id == location_id)
         if not include_inactive:
@@ -53,8 +57,9 @@ def set_service_duration(service_id: int, duration_minutes: int, *, actor: UserR
         return ServiceRead.model_validate(service)
 
 
-def list_products(location_id: int, *, include_inactive: bool = False) -> list[ProductRead]:
-    """Retail products of a location by brand then name."""
+def list_products(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[ProductRead]:
+    """Retail products of a location by brand then name. :raises PermissionDeniedError: kiosk, another location"""
+    ensure_reader(actor, location_id)
     with session_scope() as session:
         query = select(Product).where(Product.location_id == location_id)
         if not include_inactive:

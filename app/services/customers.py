@@ -9,13 +9,17 @@ from sqlmodel import col, select
 
 from app.models import Customer, CustomerCreate, CustomerRead, UserRead
 
-from .access import FRONT_DESK_ROLES, ensure_location, ensure_role
+from .access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import NotFoundError, ValidationError
 
 
-def search_customers(location_id: int, query: str = '', *, limit: int = 200) -> list[CustomerRead]:
-    """Customers whose name, code, phone or email contains ``query`` (case-insensitive), by name."""
+def search_customers(location_id: int, query: str = '', *, actor: UserRead, limit: int = 200) -> list[CustomerRead]:
+    """Customers whose name, code, phone or email contains ``query`` (case-insensitive), by name.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id)
     with session_scope() as session:
         statement = select(Customer).where(Customer.location_id == location_id)
         if query.strip():
@@ -26,12 +30,14 @@ def search_customers(location_id: int, query: str = '', *, limit: int = 200) -> 
         return [CustomerRead.model_validate(c) for c in rows]
 
 
-def get_customer(customer_id: int) -> CustomerRead:
-    """:raises NotFoundError: no such customer"""
+def get_customer(customer_id: int, *, actor: UserRead) -> CustomerRead:
+    """:raises NotFoundError: no such customer
+    :raises PermissionDeniedError: not a front-desk role, or another location's customer"""
     with session_scope() as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
             raise NotFoundError(f'Customer {customer_id} does not exist.')
+        ensure_reader(actor, customer.location_id)
         return CustomerRead.model_validate(customer)
 
 

@@ -18,9 +18,10 @@ from pydantic import BaseModel
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.models import Booking, BookingStatus, Location, Receipt, ReceiptLine
+from app.models import Booking, BookingStatus, Location, Receipt, ReceiptLine, UserRead
 
 from . import clock
+from .access import MANAGING_ROLES, ensure_reader
 from .caching import VersionedCache
 from .database import session_scope
 from .errors import NotFoundError
@@ -43,13 +44,15 @@ class DashboardSummary(BaseModel):
     bookings_by_status: dict[str, int]
 
 
-def summary(location_id: int, day: date) -> DashboardSummary:
+def summary(location_id: int, day: date, *, actor: UserRead) -> DashboardSummary:
     """The figures for ``location_id`` on ``day`` (local date), computed once per data version.
 
     After a change every open session asks for the same key; the first computes, the rest reuse it.
 
     :raises NotFoundError: no such location
+    :raises PermissionDeniedError: not an owner or manager, or another location
     """
+    ensure_reader(actor, location_id, MANAGING_ROLES, "see the shop's takings")
     return _cache.get((location_id, day), [location_id], lambda: compute_summary(location_id, day))
 
 

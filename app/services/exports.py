@@ -32,9 +32,10 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.config import get_settings
+from app.models import UserRead
 
 from .errors import ValidationError
-from .reports import AnalyticsReport, BookingRows, booking_rows
+from .reports import AnalyticsReport, BookingRows, booking_rows, ensure_analyst
 
 FORMATS = ('xlsx', 'pdf', 'csv')
 HEADER_FILL = PatternFill('solid', fgColor='3B4A6B')
@@ -99,23 +100,25 @@ DETAIL = 'bookings'
 KEEP_DOWNLOADS = timedelta(hours=1)
 
 
-def export_for_download(report: AnalyticsReport, *, kind: str, title: str, currency: str, locations: list[str],
-                        time_zone: str, progress: Progress | None = None) -> Path:
+def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, title: str, currency: str,
+                        locations: list[str], time_zone: str, progress: Progress | None = None) -> Path:
     """Write a download into ``<data dir>/exports`` and return its path: ``kind`` is a report format
     (Excel also gets the ``Bookings`` sheet) or :data:`DETAIL`. Files older than an hour are removed.
 
     :raises ValidationError: unknown kind
+    :raises PermissionDeniedError: ``actor`` may not see analytics of the report's locations
     """
+    ensure_analyst(actor, report.location_ids)
     folder = get_settings().data_dir / 'exports'
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         if datetime.now(UTC).timestamp() - old.stat().st_mtime > KEEP_DOWNLOADS.total_seconds():
             old.unlink(missing_ok=True)
     if kind == DETAIL:
-        rows = booking_rows(report.location_ids, report.start, report.end, time_zone=time_zone)
+        rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone)
         return export_bookings_csv(rows, folder / f'{uuid.uuid4().hex}.csv', progress=progress)
-    rows = booking_rows(report.location_ids, report.start, report.end, time_zone=time_zone) if kind == 'xlsx' \
-        else None
+    rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone) \
+        if kind == 'xlsx' else None
     return export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title, currency=currency,
                   locations=locations, bookings=rows, progress=progress)
 

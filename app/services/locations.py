@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from app.models import Location, LocationCreate, LocationRead
+from app.models import Location, LocationCreate, LocationRead, UserRead
 
+from .access import ensure_location
 from .database import session_scope
 from .errors import NotFoundError
 
 
-def list_locations() -> list[LocationRead]:
-    """Every location, by name."""
+def list_locations(*, actor: UserRead) -> list[LocationRead]:
+    """The locations ``actor`` may see, by name: every one for an owner, their own for everyone else."""
     with session_scope() as session:
-        return [LocationRead.model_validate(x) for x in session.exec(select(Location).order_by(Location.name))]
+        query = select(Location).order_by(Location.name)
+        if actor.location_id is not None:
+            query = query.where(Location.id == actor.location_id)
+        return [LocationRead.model_validate(x) for x in session.exec(query)]
 
 
-def get_location(location_id: int) -> LocationRead:
-    """:raises NotFoundError: no such location"""
+def get_location(location_id: int, *, actor: UserRead) -> LocationRead:
+    """:raises NotFoundError: no such location
+    :raises PermissionDeniedError: another location than ``actor``'s"""
+    ensure_location(actor, location_id)
     with session_scope() as session:
         location = session.get(Location, location_id)
         if location is None:

@@ -24,7 +24,7 @@ from app.models import (
 )
 
 from . import clock, events
-from .access import FRONT_DESK_ROLES, ensure_location, ensure_role
+from .access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import InvalidTransitionError, NotFoundError
 
@@ -66,7 +66,7 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
         booking.status = BookingStatus.COMPLETED.value
         session.add(booking)
         session.flush()
-        result = list_receipts(booking.location_id, receipt_ids=[receipt.id], session=session)[0]
+        result = _receipts(session, booking.location_id, receipt_ids=[receipt.id])[0]
         day = clock.local_day(now, location.time_zone)
     events.publish(events.ReceiptCreated(receipt_id=result.id, location_id=result.location_id, day=day,
                                          amount_cents=result.amount_cents,
@@ -84,15 +84,20 @@ def tax_on(amount_cents: int, percent: Decimal) -> Decimal:
     return (Decimal(amount_cents) / 100 * percent / 100).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
-def list_receipts(location_id: int, *, start: datetime | None = None, end: datetime | None = None,
-                  customer_id: int | None = None, receipt_ids: list[int] | None = None,
-                  session=None) -> list[ReceiptRead]:
+def list_receipts(location_id: int, *, actor: UserRead, start: datetime | None = None, end: datetime | None = None,
+                  customer_id: int | None = None) -> list[ReceiptRead]:
     """Receipts issued in ``[start, end)`` with their total before tax (minor units), tax (Decimal,
-    major units) and item descriptions, newest first."""
-    if session is None:
-        with session_scope() as own:
-            return list_receipts(location_id, start=start, end=end, customer_id=customer_id,
-                                 receipt_ids=receipt_ids, session=own)
+    major units) and item descriptions, newest first.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id)
+    with session_scope() as session:
+        return _receipts(session, location_id, start=start, end=end, customer_id=customer_id)
+
+
+def _receipts(session, location_id: int, *, start: datetime | None = None, end: datetime | None = None,
+              customer_id: int | None = None, receipt_ids: list[int] | None = None) -> list[ReceiptRead]:
     query = (select(Receipt, StaffMember.name).outerjoin(StaffMember, StaffMember.id == Receipt.staff_member_id)
              .where(Receipt.location_id == location_id))
     if start is not None:

@@ -15,8 +15,11 @@ from typing import Any, NamedTuple
 import pandas as pd
 from pydantic import BaseModel
 
+from app.models import UserRead
+
 from . import analytics as a
 from . import analytics_data, clock, customers, locations
+from .access import MANAGING_ROLES, ensure_reader
 from .caching import VersionedCache
 
 TOP = 10
@@ -46,8 +49,13 @@ class AnalyticsReport(BaseModel):
     staff: list[dict[str, Any]]
 
 
-def report(location_ids: list[int], start: date, end: date, *, as_of: datetime, time_zone: str) -> AnalyticsReport:
-    """The report, from the shared cache while the locations' data is unchanged."""
+def report(location_ids: list[int], start: date, end: date, *, actor: UserRead, as_of: datetime,
+           time_zone: str) -> AnalyticsReport:
+    """The report, from the shared cache while the locations' data is unchanged.
+
+    :raises PermissionDeniedError: not an owner or manager, or a location not theirs
+    """
+    ensure_analyst(actor, location_ids)
     return _cache.get((tuple(location_ids), start, end, as_of.date(), time_zone), location_ids,
                       lambda: build_report(location_ids, start, end, as_of=as_of, time_zone=time_zone))
 
@@ -117,15 +125,19 @@ BOOKING_HEADER = ['Booking', 'Location', 'Starts', 'Customer', 'Staff member', '
 CHUNK_ROWS = 5_000
 
 
-def booking_rows(location_ids: list[int], start: date, end: date, *, time_zone: str) -> BookingRows:
+def booking_rows(location_ids: list[int], start: date, end: date, *, actor: UserRead, time_zone: str) -> BookingRows:
     """Every booking starting in ``[start, end]`` (local dates) for a detail export, in start order:
     the header, the count, and the rows produced lazily in chunks of :data:`CHUNK_ROWS` (starts as naive
-    local times of the location, price in major units, booked-at in UTC)."""
+    local times of the location, price in major units, booked-at in UTC).
+
+    :raises PermissionDeniedError: not an owner or manager, or a location not theirs
+    """
+    ensure_analyst(actor, location_ids)
     _, period_end = clock.day_bounds(end, time_zone)
     period_start, _ = clock.day_bounds(start, time_zone)
     frame = analytics_data.load_bookings(location_ids, start=period_start, end=period_end).sort_values(
         ['local_start', 'booking_id'])
-    places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))
+    places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))  # checked above
     people = customers.customer_names(frame['customer_id'].dropna().astype(int).unique().tolist())
 
     def chunks() -> Iterator[list[list]]:
@@ -140,6 +152,12 @@ def booking_rows(location_ids: list[int], start: date, end: date, *, time_zone: 
                    for r, b in zip(part.itertuples(index=False), booked, strict=True)]
 
     return BookingRows(BOOKING_HEADER, len(frame), chunks())
+
+
+def ensure_analyst(actor: UserRead, location_ids: list[int]) -> None:
+    """:raises PermissionDeniedError: ``actor`` is not an owner or manager, or one of the locations is not theirs"""
+    for location_id in location_ids:
+        ensure_reader(actor, location_id, MANAGING_ROLES, 'see analytics')
 
 
 def _pairs(series: pd.Series) -> list[tuple[str, int]]:

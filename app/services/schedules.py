@@ -67,19 +67,30 @@ def create_schedule(data: ReportScheduleBase, *, actor: UserRead, as_of: datetim
         return ReportScheduleRead.model_validate(schedule)
 
 
-def list_schedules(location_ids: list[int] | None = None) -> list[ReportScheduleRead]:
-    """Schedules (of the given locations, or all), by id."""
+def list_schedules(*, actor: UserRead) -> list[ReportScheduleRead]:
+    """The schedules ``actor`` may see (an owner: all; a manager: their location's), by id.
+
+    :raises PermissionDeniedError: not an owner or manager
+    """
+    ensure_role(actor, MANAGING_ROLES, 'see scheduled reports')
     with session_scope() as session:
         query = select(ReportSchedule).order_by(ReportSchedule.id)
-        if location_ids is not None:
-            query = query.where(col(ReportSchedule.location_id).in_(location_ids))
+        if actor.location_id is not None:
+            query = query.where(ReportSchedule.location_id == actor.location_id)
         return [ReportScheduleRead.model_validate(s) for s in session.exec(query)]
 
 
-def list_runs(*, limit: int = 50) -> list[ReportRunRead]:
-    """The latest runs, newest first."""
+def list_runs(*, actor: UserRead, limit: int = 50) -> list[ReportRunRead]:
+    """The latest runs of the schedules ``actor`` may see, newest first.
+
+    :raises PermissionDeniedError: not an owner or manager
+    """
+    ensure_role(actor, MANAGING_ROLES, 'see scheduled reports')
     with session_scope() as session:
-        rows = session.exec(select(ReportRun).order_by(col(ReportRun.id).desc()).limit(limit))
+        query = select(ReportRun).join(ReportSchedule, ReportSchedule.id == ReportRun.schedule_id)
+        if actor.location_id is not None:
+            query = query.where(ReportSchedule.location_id == actor.location_id)
+        rows = session.exec(query.order_by(col(ReportRun.id).desc()).limit(limit))
         return [ReportRunRead.model_validate(r) for r in rows]
 
 

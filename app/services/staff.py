@@ -8,13 +8,17 @@ from sqlmodel import select
 
 from app.models import StaffMember, StaffMemberCreate, StaffMemberRead, UserRead, WorkingHours, WorkingHoursBase
 
-from .access import MANAGING_ROLES, ensure_location, ensure_role
+from .access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import ValidationError
 
 
-def list_staff(location_id: int, *, include_inactive: bool = False) -> list[StaffMemberRead]:
-    """Staff members of a location with their weekly hours, by name."""
+def list_staff(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[StaffMemberRead]:
+    """Staff members of a location with their weekly hours, by name (the kiosk may read them too).
+
+    :raises PermissionDeniedError: another location
+    """
+    ensure_reader(actor, location_id, EVERY_ROLE)
     with session_scope() as session:
         query = select(StaffMember).where(StaffMember.location_id == location_id)
         if not include_inactive:

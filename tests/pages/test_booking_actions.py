@@ -9,7 +9,7 @@ from nicegui.testing import User
 
 from app.models import BookingStatus, Role
 from app.services import bookings, imports, receipts
-from tests.factories import at, make_booking
+from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, sign_in
 from tests.pages.test_pages import element, eventually
 
@@ -31,7 +31,7 @@ async def test_move_in_the_dialog_checks_the_slot(user: User, shop):
     time_input.set_value('12:15')
     user.find(marker='move').click()
     await user.should_see("12:15 Alex Kim · Women's cut")
-    assert bookings.get_booking(first.id).starts_at == at(DAY, '12:15')
+    assert bookings.get_booking(first.id, actor=OWNER).starts_at == at(DAY, '12:15')
 
 
 async def test_cancel_and_no_show_in_the_dialog(user: User, shop):
@@ -40,12 +40,12 @@ async def test_cancel_and_no_show_in_the_dialog(user: User, shop):
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await open_booking(user, first.id, 'Booked')
     user.find(marker='to-cancelled').click()
-    await eventually(lambda: bookings.get_booking(first.id).status == BookingStatus.CANCELLED)
-    assert bookings.get_booking(first.id).cancelled_by == 'customer'
+    await eventually(lambda: bookings.get_booking(first.id, actor=OWNER).status == BookingStatus.CANCELLED)
+    assert bookings.get_booking(first.id, actor=OWNER).cancelled_by == 'customer'
     await user.should_not_see(marker=f'booking-{first.id}')  # cancelled bookings leave the day view
     await open_booking(user, second.id, 'Booked')
     user.find(marker='to-no_show').click()
-    await eventually(lambda: bookings.get_booking(second.id).status == BookingStatus.NO_SHOW)
+    await eventually(lambda: bookings.get_booking(second.id, actor=OWNER).status == BookingStatus.NO_SHOW)
 
 
 async def test_check_in_then_complete_and_pay(user: User, shop):
@@ -54,11 +54,11 @@ async def test_check_in_then_complete_and_pay(user: User, shop):
     await open_booking(user, booking.id, 'Booked')
     await user.should_not_see(marker='to-completed')  # paying needs a check-in first
     user.find(marker='to-checked_in').click()
-    await eventually(lambda: bookings.get_booking(booking.id).status == BookingStatus.CHECKED_IN)
+    await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN)
     await open_booking(user, booking.id, 'Checked in')
     user.find(marker='to-completed').click()
-    await eventually(lambda: bookings.get_booking(booking.id).status == BookingStatus.COMPLETED)
-    paid = receipts.list_receipts(shop['location'].id)
+    await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.COMPLETED)
+    paid = receipts.list_receipts(shop['location'].id, actor=OWNER)
     assert [(r.amount_cents, r.payment_method.value) for r in paid] == [(8200, 'card')]
 
 
@@ -90,7 +90,7 @@ async def test_import_page_reports_the_bad_line_and_imports_nothing(user: User, 
     user.find(marker='start-import').click()
     await eventually(lambda: element(user, 'import-status').text.startswith(
         f'Nothing was imported. {name}, line 10, field "Date"'), timeout=30)
-    assert bookings.list_bookings(shop['location'].id) == []
+    assert bookings.list_bookings(shop['location'].id, actor=OWNER) == []
 
 
 async def upload_to(user: User, marker: str, path: Path, name: str | None = None) -> None:
@@ -114,7 +114,7 @@ async def test_any_export_with_a_mapping_preview_and_import(user: User, shared_d
     user.find(marker='preview-button').click()
     rows = element(user, 'preview').rows
     assert len(rows) == 20 and rows[0]['location'] == 'Resort Hotel' and rows[0]['line'] == '2'
-    assert bookings.list_bookings(1) == []  # a preview writes nothing
+    assert bookings.list_bookings(1, actor=OWNER) == []  # a preview writes nothing
     user.find(marker='import-bookings').click()
     await eventually(lambda: element(user, 'bookings-import-status').text.startswith(
         'Imported: 30 rows: 30 bookings added'), timeout=30)

@@ -97,7 +97,7 @@ def test_due_weekly_report_is_written_and_mailed(shop, smtp):
     attachment = next(message.iter_attachments())
     assert attachment.get_filename() == Path(run.file_path).name
     assert attachment.get_content_type() == 'application/pdf'
-    assert schedules.list_schedules()[0].next_run_at == datetime(2030, 3, 18, 10, 0, tzinfo=UTC)
+    assert schedules.list_schedules(actor=OWNER)[0].next_run_at == datetime(2030, 3, 18, 10, 0, tzinfo=UTC)
     assert schedules.run_due(now=MONDAY_7AM + timedelta(minutes=1)) == []  # done for this week
 
 
@@ -110,14 +110,14 @@ def test_failed_run_is_logged_retried_and_then_succeeds(shop, smtp, monkeypatch)
     reset_settings()
     (failed,) = schedules.run_due(now=MONDAY_7AM)
     assert failed.outcome == 'failed' and 'ConnectionRefusedError' in failed.error and failed.file_path
-    assert schedules.list_schedules()[0].retry_at == MONDAY_7AM + timedelta(minutes=5)
+    assert schedules.list_schedules(actor=OWNER)[0].retry_at == MONDAY_7AM + timedelta(minutes=5)
     assert schedules.run_due(now=MONDAY_7AM + timedelta(minutes=2)) == []  # waits for the retry time
     monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', str(smtp.port))  # the server is reachable again
     reset_settings()
     (retried,) = schedules.run_due(now=MONDAY_7AM + timedelta(minutes=5))
     assert (retried.outcome, retried.attempt) == ('success', 2)
-    assert [r.outcome for r in schedules.list_runs()] == ['success', 'failed']  # both stay in the log
-    assert schedules.list_schedules()[0].retry_at is None
+    assert [r.outcome for r in schedules.list_runs(actor=OWNER)] == ['success', 'failed']  # both stay in the log
+    assert schedules.list_schedules(actor=OWNER)[0].retry_at is None
 
 
 def test_bad_input_and_permissions(shop):
@@ -145,10 +145,10 @@ def test_gives_up_after_three_failures_and_moves_on(shop, smtp, monkeypatch):
     moments = [MONDAY_7AM, MONDAY_7AM + timedelta(minutes=5), MONDAY_7AM + timedelta(minutes=20)]
     attempts = [run.attempt for moment in moments for run in schedules.run_due(now=moment)]
     assert attempts == [1, 2, 3]
-    schedule = schedules.list_schedules()[0]
+    schedule = schedules.list_schedules(actor=OWNER)[0]
     assert (schedule.retry_at, schedule.failures) == (None, 0)
     assert schedule.next_run_at == datetime(2030, 3, 12, 10, 0, tzinfo=UTC)  # tomorrow's run
-    assert [r.outcome for r in schedules.list_runs()] == ['failed'] * 3
+    assert [r.outcome for r in schedules.list_runs(actor=OWNER)] == ['failed'] * 3
 
 
 
