@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     smtp_from: str = 'clientpulse@localhost'
     smtp_starttls: bool = False
     scheduler: bool = True
+    session_idle_minutes: int = 480
+    """A signed-in browser that has opened no page for this long must sign in again (kiosks excepted)."""
+    session_max_days: int = 30
+    """No sign-in lasts longer than this, kiosks included."""
+    kiosk_idle_seconds: int = 60
+    """The kiosk clears what a customer typed and returns to its start screen after this long untouched."""
 
     @property
     def effective_reports_dir(self) -> Path:

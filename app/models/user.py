@@ -21,6 +21,11 @@ class User(SQLModel, table=True):
     staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    pin_hash: str | None = Field(default=None, max_length=200, description='argon2id hash of the PIN that '
+                                 'lets this person take a kiosk out of kiosk mode')
+    failed_logins: int = Field(default=0, description='wrong passwords since the last good sign-in')
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                          description='no sign-in before this time (too many wrong passwords)')
 
 
 class UserRead(SQLModel):
@@ -30,3 +35,6 @@ class UserRead(SQLModel):
     location_id: int | None
     staff_member_id: int | None
     active: bool
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    has_pin: bool = False

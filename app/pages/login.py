@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, run, ui
 
 from app.services import users
 from app.services.errors import AuthenticationError
@@ -19,9 +19,9 @@ def register() -> None:
             ui.navigate.to(wanted or HOME[someone.role])
             return
 
-        def try_login() -> None:
-            try:
-                user = users.authenticate(email.value or '', password.value or '')
+        async def try_login() -> None:
+            try:  # in a worker thread: repeated failures are answered slowly on purpose
+                user = await run.io_bound(users.authenticate, email.value or '', password.value or '')
             except AuthenticationError as error:
                 password.error = str(error)
                 return
@@ -31,6 +31,8 @@ def register() -> None:
         with ui.card().classes('absolute-center w-96 p-6'):
             ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
             ui.label('Sign in to your shop').classes('text-slate-500')
+            if app.storage.user.pop('expired', False):
+                ui.label('Your session expired. Please sign in again.').classes('text-warning').mark('expired')
             email = ui.input('Email').classes('w-full').mark('email')
             password = ui.input('Password', password=True, password_toggle_button=True).classes('w-full').mark(
                 'password').on('keydown.enter', try_login)

@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote
 
 from nicegui import app, ui
 
+from app.config import get_settings
 from app.models import LocationRead, Role, UserRead
 from app.services import locations, users
 from app.services.errors import NotFoundError
 
 
-def current_user() -> UserRead | None:
-    """The signed-in user of this browser, or None."""
-    user_id = app.storage.user.get('user_id')
+def current_user(*, now: float | None = None) -> UserRead | None:
+    """The signed-in user of this browser, or None (also when the sign-in has expired: idle for
+    ``session_idle_minutes``, kiosks excepted, or older than ``session_max_days``; or the account
+    was switched off). Each call counts as activity."""
+    stored = app.storage.user
+    user_id = stored.get('user_id')
     if user_id is None:
+        return None
+    now = time.time() if now is None else now
+    settings = get_settings()
+    signed_in, seen = stored.get('signed_in_at', 0.0), stored.get('seen_at', 0.0)
+    idle_limit = None if stored.get('role') == Role.KIOSK.value else settings.session_idle_minutes * 60
+    if now - signed_in > settings.session_max_days * 86400 or (idle_limit is not None and now - seen > idle_limit):
+        stored.clear()
+        stored['expired'] = True  # the login page says why
         return None
     try:
         user = users.get_user(user_id)
     except NotFoundError:
-        app.storage.user.clear()
+        stored.clear()
         return None
-    return user if user.active else None
+    if not user.active:
+        stored.clear()
+        return None
+    stored['seen_at'] = now
+    return user
 
 
 FRONT_DESK = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
@@ -51,8 +68,11 @@ def require_user(path: str, roles: frozenset[Role] = FRONT_DESK) -> UserRead | N
 
 
 def sign_in(user: UserRead) -> None:
-    """Remember ``user`` for this browser."""
-    app.storage.user.update({'user_id': user.id, 'email': user.email, 'role': user.role.value})
+    """Remember ``user`` for this browser (the sign-in's age and last activity are kept for expiry)."""
+    now = time.time()
+    app.storage.user.clear()
+    app.storage.user.update({'user_id': user.id, 'email': user.email, 'role': user.role.value,
+                             'signed_in_at': now, 'seen_at': now})
 
 
 def sign_out() -> None:

@@ -6,6 +6,7 @@ from app.models import Role, UserRead
 
 from .errors import PermissionDeniedError
 
+OWNER_ROLES = frozenset({Role.OWNER})
 MANAGING_ROLES = frozenset({Role.OWNER, Role.MANAGER})
 FRONT_DESK_ROLES = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
 KIOSK_ROLES = frozenset({Role.KIOSK})

@@ -167,7 +167,9 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> Bo
 
     :raises InvalidTransitionError: not allowed from the current status (see :data:`ALLOWED_TRANSITIONS`)
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'change bookings')
+    # a customer at the kiosk may check themselves in, nothing else
+    ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if status == BookingStatus.CHECKED_IN else frozenset()),
+                'change bookings')
     if status == BookingStatus.CANCELLED:
         return cancel_booking(booking_id, actor=actor)
     with session_scope(write=True) as session:
@@ -334,6 +336,16 @@ def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
         raise InvalidTransitionError(
             f'This booking is {STATUS_LABELS[current].lower()}; it cannot be marked '
             f'{STATUS_LABELS[target].lower()}.')
+
+
+def location_time_zone(session: Session, location_id: int) -> str:
+    """The location's time zone (IANA name). :raises NotFoundError: no such location"""
+    return _get(session, Location, location_id, 'location').time_zone
+
+
+def to_read(session: Session, booking: Booking) -> BookingRead:
+    """``booking`` with customer, service and staff names, inside the caller's unit of work."""
+    return _to_read(session, booking)
 
 
 def _to_read(session: Session, booking: Booking) -> BookingRead:

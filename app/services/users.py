@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.models import Role, User, UserRead
 
+from .access import OWNER_ROLES, ensure_role
 from .database import session_scope
-from .errors import AuthenticationError, NotFoundError, ValidationError
+from .errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+SLOW_AFTER = 3
+"""Wrong passwords in a row after which each further one is answered more slowly."""
+LOCK_AFTER = 10
+"""Wrong passwords in a row that lock the account."""
+LOCK_FOR = timedelta(minutes=15)
 
 
 def create_user(email: str, password: str, *, role: Role, location_id: int | None = None,
@@ -36,23 +46,134 @@ def create_user(email: str, password: str, *, role: Role, location_id: int | Non
                     staff_member_id=staff_member_id)
         session.add(user)
         session.flush()
-        return UserRead.model_validate(user)
+        return _read(user)
 
 
-def authenticate(email: str, password: str) -> UserRead:
-    """The active user with this email and password.
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> UserRead:
+    """The active user with this email and password; wrong passwords are counted per account.
 
-    :raises AuthenticationError: unknown email, wrong password or inactive account (one message for all)
+    Throttling (OWASP's authentication cheat sheet: lock out after repeated failures, for a while):
+    from the :data:`SLOW_AFTER`-th wrong password in a row each further failure waits
+    ``2 ** (n - SLOW_AFTER)`` seconds (at most 8) before answering; the :data:`LOCK_AFTER`-th locks
+    the account for :data:`LOCK_FOR`. A good sign-in resets the count. The owner sees the count and
+    the lock on the Users page and can unlock.
+
+    :raises AuthenticationError: unknown email, wrong password, inactive or locked account (one
+        message for the first three, so an address cannot be probed; the lock says until when)
     """
-    with session_scope() as session:
+    now = now or datetime.now(UTC)
+    with session_scope(write=True) as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is not None and user.locked_until is not None and user.locked_until > now:
+            raise AuthenticationError(f'Too many wrong passwords: this account is locked until '
+                                      f'{user.locked_until:%H:%M} UTC. The owner can unlock it sooner.')
         try:
             if user is None or not user.active:
                 raise VerificationError
             _hasher.verify(user.password_hash, password)
         except (VerificationError, InvalidHashError):
-            raise AuthenticationError('Wrong email or password.') from None
-        return UserRead.model_validate(user)
+            failures = 0
+            if user is not None:
+                user.failed_logins += 1
+                failures = user.failed_logins
+                if failures >= LOCK_AFTER:
+                    user.locked_until = now + LOCK_FOR
+                session.add(user)
+            wait = _delay(failures)
+        else:
+            user.failed_logins, user.locked_until = 0, None
+            session.add(user)
+            session.flush()
+            return _read(user)
+    if wait:
+        time.sleep(wait)
+    raise AuthenticationError('Wrong email or password.')
+
+
+def _delay(failures: int) -> float:
+    return 0.0 if failures < SLOW_AFTER else float(min(2 ** (failures - SLOW_AFTER), 8))
+
+
+def list_users(*, actor: UserRead) -> list[UserRead]:
+    """Every account, by email, with its failed sign-ins and lock. :raises PermissionDeniedError: not the owner"""
+    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    with session_scope() as session:
+        return [_read(u) for u in session.exec(select(User).order_by(User.email))]
+
+
+def unlock(user_id: int, *, actor: UserRead) -> UserRead:
+    """Clear an account's failed sign-ins and lock. :raises PermissionDeniedError: not the owner"""
+    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    with session_scope(write=True) as session:
+        user = _user(session, user_id)
+        user.failed_logins, user.locked_until = 0, None
+        session.add(user)
+        session.flush()
+        return _read(user)
+
+
+def set_active(user_id: int, active: bool, *, actor: UserRead) -> UserRead:
+    """Switch an account on or off (an owner cannot switch themselves off).
+
+    :raises PermissionDeniedError: not the owner
+    :raises ValidationError: switching off one's own account
+    """
+    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    if user_id == actor.id and not active:
+        raise ValidationError('You cannot switch off your own account.', field='active')
+    with session_scope(write=True) as session:
+        user = _user(session, user_id)
+        user.active = active
+        session.add(user)
+        session.flush()
+        return _read(user)
+
+
+def set_pin(user_id: int, pin: str, *, actor: UserRead) -> UserRead:
+    """Give a person a kiosk PIN (4 to 8 digits, argon2id hash). Owners set anyone's; others their own.
+
+    :raises ValidationError: not 4–8 digits, or a kiosk account
+    :raises PermissionDeniedError: someone else's PIN, not being the owner
+    """
+    if actor.role != Role.OWNER and actor.id != user_id:
+        raise PermissionDeniedError("Only the owner can set someone else's PIN.")
+    if not re.fullmatch(r'\d{4,8}', pin or ''):
+        raise ValidationError('A PIN is 4 to 8 digits.', field='pin')
+    with session_scope(write=True) as session:
+        user = _user(session, user_id)
+        if user.role == Role.KIOSK:
+            raise ValidationError('Kiosk accounts have no PIN; staff use theirs to leave kiosk mode.', field='pin')
+        user.pin_hash = _hasher.hash(pin)
+        session.add(user)
+        session.flush()
+        return _read(user)
+
+
+def verify_pin(location_id: int, pin: str) -> UserRead | None:
+    """The active owner, or manager or staff member of the location, whose PIN this is (None if nobody's)."""
+    with session_scope() as session:
+        people = session.exec(select(User).where(User.active, col(User.pin_hash).is_not(None),
+                                                 col(User.role).in_(['owner', 'manager', 'staff']))).all()
+        for user in people:
+            if user.location_id not in (None, location_id):
+                continue
+            try:
+                _hasher.verify(user.pin_hash, pin or '')
+            except (VerificationError, InvalidHashError):
+                continue
+            return _read(user)
+    return None
+
+
+def _user(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError('That account no longer exists.')
+    return user
+
+
+def _read(user: User) -> UserRead:
+    return UserRead.model_validate(user, update={'has_pin': user.pin_hash is not None})
 
 
 def get_user(user_id: int) -> UserRead:
@@ -61,7 +182,7 @@ def get_user(user_id: int) -> UserRead:
         user = session.get(User, user_id)
         if user is None:
             raise NotFoundError('That account no longer exists.')
-        return UserRead.model_validate(user)
+        return _read(user)
 
 
 def count_users() -> int:

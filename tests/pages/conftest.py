@@ -43,3 +43,13 @@ async def sign_in(user: User, role: Role = Role.OWNER, then: str = '/') -> None:
     user.find(marker='sign-in').click()
     await user.should_see('ClientPulse', kind=ui.label, retries=30)
     await user.should_not_see('Sign in to your shop', retries=30)
+
+
+async def log_in(user: User, role: Role) -> None:
+    """Sign ``user`` in as ``role`` and wait until the login page has sent them on to their start page."""
+    from tests.pages.test_pages import eventually
+    await user.open('/login')
+    user.find(marker='email').type(f'{role.value}@shop.test')
+    user.find(marker='password').type(PASSWORD)
+    user.find(marker='sign-in').click()
+    await eventually(lambda: not user.back_history[-1].startswith('/login'))

@@ -41,7 +41,7 @@ async def test_wrong_password_is_refused(user: User):
     user.find(marker='email').type('owner@shop.test')
     user.find(marker='password').type('wrong password')
     user.find(marker='sign-in').click()
-    assert element(user, 'password').error == 'Wrong email or password.'
+    await eventually(lambda: element(user, 'password').error == 'Wrong email or password.')
     await user.should_not_see('Revenue, last 30 days')
 
 

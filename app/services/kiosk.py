@@ -1,0 +1,206 @@
+"""What a customer can do at the front-desk kiosk: find today's booking and check in, book a free
+slot, see their upcoming bookings. Kiosk devices act as a kiosk user bound to one location; every
+function here checks that, and shows a customer only their own bookings (found by phone number or
+booking code), with first names only.
+
+Free slots (:func:`free_slots`) come from the staff members' working hours, the bookings that hold
+their time (everything but cancelled) and the service's duration, on a 15-minute grid, never earlier
+than now.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import col, select
+
+from app.models import (
+    Booking,
+    BookingCreate,
+    BookingRead,
+    BookingStatus,
+    Channel,
+    Customer,
+    CustomerCreate,
+    Service,
+    StaffMember,
+    UserRead,
+    WorkingHours,
+)
+
+from . import bookings, clock, customers
+from .access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
+from .database import session_scope
+from .errors import NotFoundError, SlotUnavailableError, ValidationError
+
+GRID_MINUTES = 15
+BLOCKING = [BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value,
+            BookingStatus.COMPLETED.value, BookingStatus.NO_SHOW.value]
+WHO_MAY = KIOSK_ROLES | FRONT_DESK_ROLES
+ANYONE = 0
+"""``staff_member_id`` meaning "whoever is free"."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A free start (aware UTC) with the staff member who would take it."""
+
+    starts_at: datetime
+    staff_member_id: int
+    staff_name: str
+
+
+def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead, staff_member_id: int = ANYONE,
+               now: datetime | None = None) -> list[Slot]:
+    """Free starts for ``service_id`` on the local ``day``, earliest first, one per time: with the given
+    staff member, or with ``ANYONE`` the free staff member with the fewest bookings that day.
+
+    :raises NotFoundError: no such service at the location
+    :raises ValidationError: the service has no duration yet
+    :raises PermissionDeniedError: another location, or a role that may not book
+    """
+    ensure_reader(actor, location_id, WHO_MAY, 'see free times')
+    now = now or datetime.now(UTC)
+    with session_scope() as session:
+        service = session.get(Service, service_id)
+        if service is None or service.location_id != location_id or not service.active:
+            raise NotFoundError('That service is not offered here.', field='service_id')
+        if not service.duration_minutes:
+            raise ValidationError(f'"{service.name}" cannot be booked here yet; please ask at the desk.',
+                                  field='service_id')
+        tz = bookings.location_time_zone(session, location_id)
+        query = select(StaffMember).where(StaffMember.location_id == location_id, StaffMember.active)
+        if staff_member_id != ANYONE:
+            query = query.where(StaffMember.id == staff_member_id)
+        members = session.exec(query.order_by(StaffMember.name)).all()
+        if staff_member_id != ANYONE and not members:
+            raise NotFoundError('That staff member does not work here.', field='staff_member_id')
+        start, end = clock.day_bounds(day, tz)
+        ids = [m.id for m in members]
+        shifts = session.exec(select(WorkingHours).where(col(WorkingHours.staff_member_id).in_(ids),
+                                                         WorkingHours.weekday == day.weekday())).all()
+        taken = session.exec(select(Booking.staff_member_id, Booking.starts_at, Booking.ends_at).where(
+            col(Booking.staff_member_id).in_(ids), col(Booking.status).in_(BLOCKING),
+            Booking.starts_at < end, Booking.ends_at > start)).all()
+    busy: dict[int, list[tuple[datetime, datetime]]] = {m.id: [] for m in members}
+    for member_id, starts_at, ends_at in taken:
+        busy[member_id].append((starts_at, ends_at))
+    length = timedelta(minutes=service.duration_minutes)
+    found: dict[datetime, Slot] = {}
+    for member in sorted(members, key=lambda m: (len(busy[m.id]), m.name)):  # the least booked first
+        for shift in (s for s in shifts if s.staff_member_id == member.id):
+            minute = shift.start_minute + (-shift.start_minute) % GRID_MINUTES
+            while minute + service.duration_minutes <= shift.end_minute:
+                starts_at = clock.local_datetime(day, minute, tz)
+                ends_at = starts_at + length
+                if starts_at >= now and starts_at not in found and not any(
+                        b_start < ends_at and b_end > starts_at for b_start, b_end in busy[member.id]):
+                    found[starts_at] = Slot(starts_at, member.id, member.name)
+                minute += GRID_MINUTES
+    return [found[k] for k in sorted(found)]
+
+
+def book(location_id: int, service_id: int, slot: Slot, *, name: str, phone: str, actor: UserRead) -> BookingRead:
+    """Book ``slot`` for the customer with this phone number (created with ``name`` if new), as a
+    kiosk booking.
+
+    :raises ValidationError: no name, or a phone number with fewer than 7 digits
+    :raises SlotUnavailableError: someone took the slot meanwhile
+    :raises PermissionDeniedError: another location, or a role that may not book
+    """
+    ensure_reader(actor, location_id, WHO_MAY, 'make bookings')
+    digits = phone_digits(phone)
+    if not name.strip():
+        raise ValidationError('Please enter your name.', field='name')
+    if len(digits) < 7:
+        raise ValidationError('Please enter your phone number (at least 7 digits).', field='phone')
+    customer = _find_customer(location_id, digits)
+    if customer is None:
+        customer = customers.create_customer(CustomerCreate(location_id=location_id, name=name.strip(), phone=phone),
+                                             actor=actor)
+    try:
+        return bookings.create_booking(BookingCreate(
+            location_id=location_id, customer_id=customer.id, service_id=service_id,
+            staff_member_id=slot.staff_member_id, starts_at=slot.starts_at, channel=Channel.KIOSK), actor=actor)
+    except SlotUnavailableError:
+        raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.',
+                                   field='starts_at') from None
+
+
+def todays_bookings(location_id: int, phone_or_code: str, *, actor: UserRead,
+                    now: datetime | None = None) -> list[BookingRead]:
+    """Today's bookings (local day) that can still be checked in, for the customer with this phone
+    number, or the booking with this code (``B-123`` or ``123``). Names are cut to first names.
+
+    :raises PermissionDeniedError: another location, or not a kiosk or front-desk role
+    """
+    ensure_reader(actor, location_id, WHO_MAY, 'look up bookings')
+    now = now or datetime.now(UTC)
+    with session_scope() as session:
+        tz = bookings.location_time_zone(session, location_id)
+    start, end = clock.day_bounds(clock.local_day(now, tz), tz)
+    found = _bookings_of(location_id, phone_or_code, start, end)
+    return [b for b in found if b.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED)]
+
+
+def upcoming(location_id: int, phone: str, *, actor: UserRead, now: datetime | None = None) -> list[BookingRead]:
+    """The customer's bookings from now on that are still on (booked, confirmed), first names only.
+
+    :raises PermissionDeniedError: another location, or not a kiosk or front-desk role
+    """
+    ensure_reader(actor, location_id, WHO_MAY, 'look up bookings')
+    now = now or datetime.now(UTC)
+    found = _bookings_of(location_id, phone, now, now + timedelta(days=366), by_code=False)
+    return [b for b in found if b.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED)]
+
+
+def check_in(location_id: int, booking_id: int, *, actor: UserRead) -> BookingRead:
+    """Check in a booking of this location (the customer has arrived).
+
+    :raises InvalidTransitionError: the booking is not booked or confirmed
+    :raises PermissionDeniedError: another location's booking
+    """
+    ensure_reader(actor, location_id, WHO_MAY, 'check customers in')
+    with session_scope() as session:
+        booking = session.get(Booking, booking_id)
+        if booking is None or booking.location_id != location_id:
+            raise NotFoundError('That booking was not found here.')
+    return bookings.set_status(booking_id, BookingStatus.CHECKED_IN, actor=actor)
+
+
+def booking_code(booking_id: int) -> str:
+    """The code a customer is given for a booking: ``B-`` and its number."""
+    return f'B-{booking_id}'
+
+
+def phone_digits(phone: str) -> str:
+    """Only the digits of a phone number (how numbers are compared)."""
+    return re.sub(r'\D', '', phone or '')
+
+
+def _find_customer(location_id: int, digits: str) -> Customer | None:
+    with session_scope() as session:
+        rows = session.exec(select(Customer).where(Customer.location_id == location_id)).all()
+    matches = [c for c in rows if digits and phone_digits(c.phone) == digits]
+    return matches[0] if matches else None
+
+
+def _bookings_of(location_id: int, text: str, start: datetime, end: datetime, *,
+                 by_code: bool = True) -> list[BookingRead]:
+    text = (text or '').strip()
+    code = re.fullmatch(r'(?i)b?-?\s*(\d{1,9})', text) if by_code else None
+    with session_scope() as session:
+        query = select(Booking).where(Booking.location_id == location_id, Booking.starts_at >= start,
+                                      Booking.starts_at < end)
+        if code and len(phone_digits(text)) < 7:
+            query = query.where(Booking.id == int(code.group(1)))
+        else:
+            customer = _find_customer(location_id, phone_digits(text))
+            if customer is None:
+                return []
+            query = query.where(Booking.customer_id == customer.id)
+        found = [bookings.to_read(session, b) for b in session.exec(query.order_by(Booking.starts_at))]
+    return [b.model_copy(update={'customer_name': b.customer_name.split(' ')[0], 'customer_phone': ''})
+            for b in found]

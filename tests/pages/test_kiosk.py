@@ -1,0 +1,146 @@
+"""The kiosk as a customer uses it: check in, book a free slot, see upcoming bookings; it forgets
+the customer when left alone and only a staff PIN takes it out of kiosk mode."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from app.config import reset_settings
+from app.models import BookingStatus, Channel, Role
+from app.services import bookings, clock, users
+from tests.factories import OWNER, TZ, at, make_booking
+from tests.pages.conftest import log_in
+from tests.pages.test_pages import element, eventually
+
+
+async def tap(user: User, marker: str) -> None:
+    """Touch the element once it is on screen (kiosk screens are redrawn in the background)."""
+    await user.should_see(marker=marker)
+    user.find(marker=marker).click()
+
+
+async def type_into(user: User, marker: str, text: str) -> None:
+    await user.should_see(marker=marker)
+    user.find(marker=marker).type(text)
+
+
+def _absent(user: User, marker: str) -> bool:
+    try:
+        user.find(marker=marker)
+    except AssertionError:
+        return True
+    return False
+
+
+def _today():
+    return clock.today(TZ)
+
+
+async def test_a_customer_checks_in_by_phone_number(user: User, shop):
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(_today(), '23:00'),
+                           override_hours=True)
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-check_in')
+    await type_into(user, 'kiosk-lookup', '(416) 555-0101')  # typed differently from the record
+    await tap(user, 'kiosk-find')
+    await user.should_see("Women's cut with JJ")
+    await user.should_see('Hello, Alex')  # first name only
+    await user.should_not_see('Kim')
+    await tap(user, f'kiosk-check-in-{booking.id}')
+    await user.should_see('You are checked in')
+    assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN
+
+
+async def test_a_booking_code_finds_only_that_booking_and_a_stranger_finds_nothing(user: User, shop):
+    mine = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(_today(), '23:00'),
+                        override_hours=True)
+    make_booking(shop['location'], shop['becky'], shop['mens'], shop['sam'], at(_today(), '23:00'),
+                 override_hours=True)
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-check_in')
+    await type_into(user, 'kiosk-lookup', f'B-{mine.id}')
+    await tap(user, 'kiosk-find')
+    await user.should_see(marker=f'kiosk-check-in-{mine.id}')
+    await user.should_not_see("Men's cut")
+    user.find(marker='kiosk-lookup').clear().type('555-9999999')
+    await tap(user, 'kiosk-find')
+    await user.should_see(marker='kiosk-none')
+
+
+async def test_a_customer_books_a_free_slot_with_anyone(user: User, shop):
+    tomorrow = _today() + timedelta(days=1)
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(tomorrow, '10:00'))
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-book')
+    await tap(user, f'kiosk-service-{shop["cut"].id}')
+    await tap(user, 'kiosk-staff-anyone')
+    await tap(user, f'kiosk-day-{tomorrow.isoformat()}')
+    await tap(user, 'kiosk-slot-1000')  # JJ is taken at 10:00; BECKY is free
+    await tap(user, 'kiosk-confirm')
+    await eventually(lambda: element(user, 'kiosk-name').error == 'Please enter your name.')
+    await type_into(user, 'kiosk-name', 'Robin Diaz')
+    await type_into(user, 'kiosk-phone', '647 555 0199')
+    await tap(user, 'kiosk-confirm')
+    await user.should_see('Your booking code is B-')
+    made = [b for b in bookings.list_bookings(shop['location'].id, actor=OWNER) if b.channel == Channel.KIOSK]
+    assert len(made) == 1
+    assert (made[0].customer_name, made[0].staff_member_id, made[0].starts_at) == (
+        'Robin Diaz', shop['becky'].id, at(tomorrow, '10:00'))
+    await tap(user, 'kiosk-done')
+    await tap(user, 'kiosk-mine')
+    await type_into(user, 'kiosk-lookup', '6475550199')
+    await tap(user, 'kiosk-find')
+    await user.should_see(f'B-{made[0].id}')
+
+
+async def test_a_taken_slot_is_not_offered(user: User, shop):
+    tomorrow = _today() + timedelta(days=1)
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(tomorrow, '10:00'))
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-book')
+    await tap(user, f'kiosk-service-{shop["cut"].id}')
+    await tap(user, f'kiosk-staff-{shop["jj"].id}')
+    await tap(user, f'kiosk-day-{tomorrow.isoformat()}')
+    await user.should_see(marker='kiosk-slot-0915')
+    await user.should_not_see(marker='kiosk-slot-1000')  # JJ's 45-minute booking holds 10:00–10:45
+    await user.should_not_see(marker='kiosk-slot-0930')  # 09:30 + 45 min would run into it
+    await user.should_see(marker='kiosk-slot-1045')
+
+
+async def test_left_alone_the_kiosk_forgets_what_was_typed(user: User, shop, monkeypatch):
+    monkeypatch.setenv('CLIENTPULSE_KIOSK_IDLE_SECONDS', '1')
+    reset_settings()
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-check_in')
+    await type_into(user, 'kiosk-lookup', '416 555 0101')
+    await user.should_see(marker='kiosk-find')
+    await eventually(lambda: _absent(user, 'kiosk-lookup'), timeout=5)  # back to the start screen
+    await user.should_see('Welcome!')
+    await tap(user, 'kiosk-check_in')
+    await user.should_see(marker='kiosk-lookup')
+    assert element(user, 'kiosk-lookup').value == ''
+
+
+async def test_only_a_staff_pin_leaves_kiosk_mode_and_there_are_no_links_out(user: User, shop):
+    staff_user = next(u for u in users.list_users(actor=OWNER) if u.role == Role.STAFF)
+    users.set_pin(staff_user.id, '2468', actor=OWNER)
+    await log_in(user, Role.KIOSK)
+    with pytest.raises(AssertionError):
+        user.find(kind=ui.link)  # no navigation anywhere
+    await tap(user, 'kiosk-exit')
+    await type_into(user, 'kiosk-pin', '1111')
+    await tap(user, 'kiosk-pin-ok')
+    await eventually(lambda: element(user, 'kiosk-pin').error == 'That PIN is not right.')
+    assert user.back_history[-1] == '/kiosk'
+    await user.open('/bookings')
+    await user.should_see(marker='refused')  # the kiosk account cannot go elsewhere either
+    await user.open('/kiosk')
+    await tap(user, 'kiosk-exit')
+    await type_into(user, 'kiosk-pin', '2468')
+    await tap(user, 'kiosk-pin-ok')
+    await eventually(lambda: user.back_history[-1] == '/login')
+    await user.should_see('Sign in to your shop')

@@ -1,0 +1,56 @@
+"""Every page route the app registers, opened by each role and by a signed-out visitor: shown or
+refused exactly as the role table says. A new page without a row here (or without its check) fails."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from nicegui import Client
+from nicegui.testing import User
+
+from app.models import Role
+from tests.pages.conftest import log_in
+from tests.pages.test_pages import eventually
+
+SHOWN, REFUSED, LOGIN = 'shown', 'refused', 'login'
+O, M, S, K = Role.OWNER, Role.MANAGER, Role.STAFF, Role.KIOSK  # noqa: E741  (a table of role initials)
+# path → what each role gets (None: signed out). '→ /x' means sent on to /x.
+TABLE: dict[str, dict[Role | None, str]] = {
+    '/login': {None: SHOWN, O: '→ /', M: '→ /', S: '→ /bookings', K: '→ /kiosk'},
+    '/': {None: LOGIN, O: SHOWN, M: SHOWN, S: '→ /bookings', K: '→ /kiosk'},
+    '/bookings': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
+    '/customers': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
+    '/customers/{customer_id}': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
+    '/catalog': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/staff': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/analytics': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/reports': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/import': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/kiosk': {None: LOGIN, O: REFUSED, M: REFUSED, S: REFUSED, K: SHOWN},
+}
+
+
+@pytest.mark.parametrize('role', [None, *Role], ids=lambda r: r.value if r else 'signed-out')
+async def test_every_page_route_is_shown_or_refused_as_the_role_table_says(user: User, shop, role):
+    routes = set(Client.page_routes.values())
+    assert routes == set(TABLE), f'routes without a row in the role table: {sorted(routes - set(TABLE))}'
+    if role is not None:
+        await log_in(user, role)
+    for route, outcomes in TABLE.items():
+        path = route.format(customer_id=shop['alex'].id)
+        expected = outcomes[role]
+        await user.open(path)
+        await asyncio.sleep(0.05)  # let a redirect the page asked for start
+        if expected == SHOWN:
+            await user.should_not_see(marker='refused')
+            await eventually(lambda p=path: user.back_history[-1] == p)
+        elif expected == REFUSED:
+            await user.should_see(marker='refused')
+        elif expected == LOGIN:
+            await eventually(lambda p=path: user.back_history[-1].startswith('/login?next='))
+            await user.should_see('Sign in to your shop')
+        else:
+            target = expected.removeprefix('→ ')
+            await eventually(lambda t=target: user.back_history[-1] == t)
+        await user.should_not_see('Traceback')
