@@ -23,7 +23,8 @@ def run(host: Annotated[str | None, typer.Option(help='interface to serve on (de
     """Start the app (migrates the database first)."""
     from app import server
     from app.config import get_settings
-    for url in server.lan_urls(port or get_settings().port):
+    from app.services import network
+    for url in network.lan_urls(port or get_settings().port):
         typer.echo(f'ClientPulse on {url}')
     server.run(host=host, port=port, native=native)
 
@@ -41,13 +42,17 @@ def create_user(email: str,
                 role: Annotated[Role, typer.Option(help='owner, manager, staff or kiosk')] = Role.STAFF,
                 location_id: Annotated[int | None, typer.Option(help='the location (all but owners)')] = None,
                 password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = '',
+                pin: Annotated[str, typer.Option(help='4–8 digits that take a kiosk out of kiosk mode')] = '',
                 ) -> None:
     """Create an account (the password is asked for, never stored in clear)."""
     from app.services import database, users
+    from app.services.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
     database.migrate()
     try:
-        user = users.create_user(email, password, role=role, location_id=location_id)
+        user = users.create_user(email, password, role=role, location_id=location_id, actor=SYSTEM_ACTOR)
+        if pin:
+            users.set_pin(user.id, pin, actor=SYSTEM_ACTOR)
     except ClientPulseError as error:
         typer.echo(f'Error: {error}', err=True)
         raise typer.Exit(1) from None
@@ -100,7 +105,7 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     """Create the demo business (once) in the configured database, print the logins, start the app."""
     from app import server
     from app.config import get_settings
-    from app.services import database
+    from app.services import database, network
     from app.services import demo as demo_data
     database.migrate()
     result = demo_data.ensure_demo()
@@ -110,7 +115,7 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     for email, role in demo_data.DEMO_USERS:
         typer.echo(f'  {role.value:8} {email}')
     if serve:
-        for url in server.lan_urls(port or get_settings().port):
+        for url in network.lan_urls(port or get_settings().port):
             typer.echo(f'Open {url}')
         server.run(port=port)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 
 from nicegui import app, ui
 
@@ -34,17 +33,6 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
         reload=False, show=False, favicon=PROJECT_ROOT / 'assets' / 'logo.svg', show_welcome_message=False,
     )
-
-
-def lan_urls(port: int) -> list[str]:
-    """URLs under which staff on the LAN reach this machine (best effort, no network traffic)."""
-    addresses = {'127.0.0.1'}
-    try:
-        for *_, sockaddr in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            addresses.add(str(sockaddr[0]))
-    except OSError:
-        pass
-    return [f'http://{address}:{port}' for address in sorted(addresses)]
 
 
 def start_scheduler() -> None:

@@ -11,7 +11,7 @@ from app.models import LocationRead, Role, UserRead
 from app.services import events, locations
 
 from . import live
-from .session import FRONT_DESK, MANAGING, choose_location, sign_out
+from .session import FRONT_DESK, MANAGING, OWNERS, choose_location, sign_out
 
 NAVIGATION = [  # path, label, icon, roles (the same sets the pages check)
     ('/', 'Dashboard', 'dashboard', MANAGING),
@@ -22,6 +22,8 @@ NAVIGATION = [  # path, label, icon, roles (the same sets the pages check)
     ('/analytics', 'Analytics', 'insights', MANAGING),
     ('/reports', 'Scheduled reports', 'schedule_send', MANAGING),
     ('/import', 'Import', 'upload_file', MANAGING),
+    ('/users', 'Users', 'manage_accounts', OWNERS),
+    ('/settings', 'Settings', 'settings', OWNERS),
 ]
 
 @contextmanager

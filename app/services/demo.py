@@ -33,6 +33,7 @@ from app.models import (
 )
 
 from . import clock, users
+from .access import SYSTEM_ACTOR
 from .database import session_scope
 from .receipts import tax_on
 
@@ -97,7 +98,8 @@ def ensure_demo(*, as_of: datetime | None = None, seed: int = 7) -> DemoResult:
     with session_scope(write=True) as session:
         location_id, count = _generate(session, now, random.Random(seed))
     for email, role in DEMO_USERS:
-        users.create_user(email, DEMO_PASSWORD, role=role, location_id=None if role == Role.OWNER else location_id)
+        users.create_user(email, DEMO_PASSWORD, role=role, actor=SYSTEM_ACTOR,
+                          location_id=None if role == Role.OWNER else location_id)
     return DemoResult(location_id, created=True, bookings=count)
 
 

@@ -25,13 +25,15 @@ LOCK_AFTER = 10
 LOCK_FOR = timedelta(minutes=15)
 
 
-def create_user(email: str, password: str, *, role: Role, location_id: int | None = None,
+def create_user(email: str, password: str, *, role: Role, actor: UserRead, location_id: int | None = None,
                 staff_member_id: int | None = None) -> UserRead:
     """Create an account with an argon2id hash of ``password``.
 
     :raises ValidationError: email taken or malformed, password shorter than 8 characters, or a
         non-owner without a location
+    :raises PermissionDeniedError: ``actor`` is not the owner
     """
+    ensure_role(actor, OWNER_ROLES, 'create accounts')
     email = email.strip().lower()
     if '@' not in email:
         raise ValidationError('Enter an email address such as name@example.com.', field='email')

@@ -11,7 +11,7 @@ from nicegui.testing import User
 
 from app.models import Role
 from app.services import users
-from tests.factories import make_customer, make_location, make_service, make_staff_member
+from tests.factories import OWNER, make_customer, make_location, make_service, make_staff_member
 
 PASSWORD = 'correct horse'
 DAY = date(2030, 3, 4)  # a Monday; pages are opened with ?day= so "today" does not matter
@@ -30,7 +30,7 @@ def shop(sqlite_db):
         'sam': make_customer(location, 'Sam Lee', '416-555-0102'),
     }
     for role in Role:
-        users.create_user(f'{role.value}@shop.test', PASSWORD, role=role,
+        users.create_user(f'{role.value}@shop.test', PASSWORD, role=role, actor=OWNER,
                           location_id=None if role == Role.OWNER else location.id)
     return shop
 

@@ -23,7 +23,7 @@ def waits(monkeypatch) -> list[float]:
 
 
 def test_wrong_passwords_slow_down_then_lock_the_account_until_the_owner_or_time_unlocks_it(db, waits):
-    account = users.create_user('jj@shop.test', 'right password', role=Role.OWNER)
+    account = users.create_user('jj@shop.test', 'right password', actor=OWNER, role=Role.OWNER)
     for _ in range(users.LOCK_AFTER):
         with pytest.raises(AuthenticationError, match='Wrong email or password'):
             users.authenticate('jj@shop.test', 'wrong', now=NOW)
@@ -55,16 +55,16 @@ def test_only_the_owner_manages_accounts(sqlite_db):
         users.list_users(actor=manager)
     with pytest.raises(PermissionDeniedError):
         users.unlock(1, actor=manager)
-    owner = users.create_user('owner@shop.test', 'right password', role=Role.OWNER)
+    owner = users.create_user('owner@shop.test', 'right password', actor=OWNER, role=Role.OWNER)
     with pytest.raises(ValidationError, match='your own account'):
         users.set_active(owner.id, False, actor=owner)
 
 
 def test_a_pin_opens_only_its_own_location_kiosk(sqlite_db):
     here, there = make_location('Queen St'), make_location('King St')
-    mine = users.create_user('staff@here.test', 'right password', role=Role.STAFF, location_id=here.id)
-    theirs = users.create_user('staff@there.test', 'right password', role=Role.STAFF, location_id=there.id)
-    device = users.create_user('kiosk@here.test', 'right password', role=Role.KIOSK, location_id=here.id)
+    mine = users.create_user('staff@here.test', 'right password', actor=OWNER, role=Role.STAFF, location_id=here.id)
+    theirs = users.create_user('staff@there.test', 'right password', actor=OWNER, role=Role.STAFF, location_id=there.id)
+    device = users.create_user('kiosk@here.test', 'right password', actor=OWNER, role=Role.KIOSK, location_id=here.id)
     users.set_pin(mine.id, '2468', actor=OWNER)
     users.set_pin(theirs.id, '1357', actor=actor(Role.STAFF, there.id).model_copy(update={'id': theirs.id}))
     assert users.verify_pin(here.id, '2468').id == mine.id
