@@ -8,7 +8,7 @@ from nicegui import app, ui
 
 from app import pages
 from app.config import PROJECT_ROOT, get_settings
-from app.services import analytics_store, database
+from app.services import analytics_store, database, native_login
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,13 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
         start_scheduler()
     # the analytics columns patched since the last full read are saved for the next start
     app.on_shutdown(lambda: analytics_store.store().save())
+    port = port or settings.port
+    if native:  # the window is this machine's owner: it starts signed in, through a one-time token
+        app.native.window_args['url'] = f'http://127.0.0.1:{port}/native-login?token={native_login.issue_token()}'
+        app.native.window_args['min_size'] = (1024, 700)
     ui.run(
-        title=settings.title, host=host or settings.host, port=port or settings.port, native=native,
+        title=settings.title, host=host or settings.host, port=port, native=native,
+        window_size=(1400, 900) if native else None,  # a window size alone would open a window
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
         reload=False, show=False, favicon=PROJECT_ROOT / 'assets' / 'logo.svg', show_welcome_message=False,
     )

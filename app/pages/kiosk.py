@@ -179,7 +179,7 @@ class _Kiosk:
                                  staff_member_id=self.state['staff_member_id'])
         if not slots:
             ui.label('No free times that day. Please try another day.').classes('text-xl').mark('kiosk-no-slots')
-        with ui.grid(columns=6).classes('gap-3'):
+        with ui.row().classes('gap-3 justify-center max-w-4xl'):
             for slot in slots:
                 label = local_time(slot.starts_at, self.location.time_zone)
                 ui.button(label, on_click=lambda s=slot: self.go('book', step='details', slot=s)).classes(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from fastapi import Request
 from nicegui import app, run, ui
 
+from app.services import native_login as native_login_service
 from app.services import users
 from app.services.errors import AuthenticationError
 
@@ -11,6 +13,27 @@ from .session import HOME, current_user, sign_in
 
 
 def register() -> None:
+    @ui.page('/native-login')
+    async def native_login(request: Request, token: str = '') -> None:
+        """Where the app's own desktop window starts: signs the owner in without a password
+        (see :mod:`app.services.native_login`)."""
+        client = request.client.host if request.client else None
+        if not native_login_service.redeem(token, client):
+            with ui.column().classes('m-8 gap-2'):
+                ui.label('This sign-in link is not valid here. Please sign in.').classes(
+                    'text-negative text-lg').mark('refused')
+                ui.link('Sign in', '/login')
+            return
+        owner = users.desktop_owner()
+        if owner is None:
+            ui.label('Create an owner account first: clientpulse create-user EMAIL --role owner').classes(
+                'text-lg m-8').mark('refused')
+            return
+        ui.label('Signing in…').classes('m-8 text-lg')
+        await ui.context.client.connected()  # the browser's own storage, once it is connected
+        sign_in(owner)
+        ui.navigate.to(HOME[owner.role])
+
     @ui.page('/login')
     def login_page(next: str = '') -> None:
         wanted = next if next.startswith('/') and not next.startswith('//') else ''

@@ -191,3 +191,10 @@ def count_users() -> int:
     """How many accounts exist."""
     with session_scope() as session:
         return len(session.exec(select(User.id)).all())
+
+
+def desktop_owner() -> UserRead | None:
+    """The owner the desktop window signs in: the first active owner account (None if there is none)."""
+    with session_scope() as session:
+        owner = session.exec(select(User).where(User.role == Role.OWNER.value, User.active).order_by(User.id)).first()
+        return _read(owner) if owner is not None else None

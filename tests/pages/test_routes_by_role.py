@@ -30,6 +30,7 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/kiosk': {None: LOGIN, O: REFUSED, M: REFUSED, S: REFUSED, K: SHOWN},
     '/users': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
     '/settings': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
+    '/native-login': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # without its token
 }
 
 

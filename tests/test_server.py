@@ -1,0 +1,51 @@
+"""Starting the server: a plain start opens no window; a native start opens one, signed in by token."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import server
+from app.config import get_settings, reset_settings
+from app.services import native_login
+
+
+@pytest.fixture
+def started(monkeypatch, sqlite_db) -> dict:
+    """What ``server.run`` handed to ``ui.run`` (nothing is served)."""
+    seen: dict = {}
+    monkeypatch.setattr(server.ui, 'run', lambda **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(server, 'start_scheduler', lambda: None)
+    monkeypatch.setattr(server.app.native, 'window_args', {})
+    return seen
+
+
+def test_a_plain_start_opens_no_window(started):
+    server.run(port=8123)
+    assert started['native'] is False and started['window_size'] is None  # a size alone would open a window
+    assert started['port'] == 8123 and started['storage_secret']
+    assert 'url' not in server.app.native.window_args
+
+
+def test_a_native_start_points_the_window_at_a_one_time_sign_in(started):
+    server.run(port=8123, native=True)
+    assert started['native'] is True
+    url = server.app.native.window_args['url']
+    assert url.startswith('http://127.0.0.1:8123/native-login?token=')
+    token = url.split('token=', 1)[1]
+    assert native_login.redeem(token, '127.0.0.1') and not native_login.redeem(token, '127.0.0.1')
+
+
+@pytest.fixture
+def own_settings():
+    yield
+    reset_settings()  # torn down after monkeypatch (requested later) restored the environment
+
+
+def test_the_storage_secret_is_made_once_and_readable_only_by_its_owner(tmp_path, own_settings, monkeypatch):
+    monkeypatch.setenv('CLIENTPULSE_DATA_DIR', str(tmp_path))
+    monkeypatch.delenv('CLIENTPULSE_STORAGE_SECRET', raising=False)
+    reset_settings()
+    settings = get_settings()
+    first = settings.storage_secret_value()
+    assert len(first) >= 48 and settings.storage_secret_value() == first
+    assert (tmp_path / 'storage_secret').stat().st_mode & 0o777 == 0o600
