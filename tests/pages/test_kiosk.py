@@ -71,14 +71,20 @@ async def test_a_booking_code_finds_only_that_booking_and_a_stranger_finds_nothi
     await user.should_see(marker='kiosk-none')
 
 
-async def test_a_customer_books_a_free_slot_with_anyone(user: User, shop):
+async def _times_tomorrow(user: User, shop, staff_marker: str):
+    """JJ has a women's cut tomorrow at 10:00; the kiosk shows tomorrow's free times for a women's cut."""
     tomorrow = _today() + timedelta(days=1)
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(tomorrow, '10:00'))
     await log_in(user, Role.KIOSK)
     await tap(user, 'kiosk-book')
     await tap(user, f'kiosk-service-{shop["cut"].id}')
-    await tap(user, 'kiosk-staff-anyone')
+    await tap(user, staff_marker)
     await tap(user, f'kiosk-day-{tomorrow.isoformat()}')
+    return tomorrow
+
+
+async def test_a_customer_books_a_free_slot_with_anyone(user: User, shop):
+    tomorrow = await _times_tomorrow(user, shop, 'kiosk-staff-anyone')
     await tap(user, 'kiosk-slot-1000')  # JJ is taken at 10:00; BECKY is free
     await tap(user, 'kiosk-confirm')
     await eventually(lambda: element(user, 'kiosk-name').error == 'Please enter your name.')
@@ -98,13 +104,7 @@ async def test_a_customer_books_a_free_slot_with_anyone(user: User, shop):
 
 
 async def test_a_taken_slot_is_not_offered(user: User, shop):
-    tomorrow = _today() + timedelta(days=1)
-    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(tomorrow, '10:00'))
-    await log_in(user, Role.KIOSK)
-    await tap(user, 'kiosk-book')
-    await tap(user, f'kiosk-service-{shop["cut"].id}')
-    await tap(user, f'kiosk-staff-{shop["jj"].id}')
-    await tap(user, f'kiosk-day-{tomorrow.isoformat()}')
+    await _times_tomorrow(user, shop, f'kiosk-staff-{shop["jj"].id}')
     await user.should_see(marker='kiosk-slot-0915')
     await user.should_not_see(marker='kiosk-slot-1000')  # JJ's 45-minute booking holds 10:00–10:45
     await user.should_not_see(marker='kiosk-slot-0930')  # 09:30 + 45 min would run into it
