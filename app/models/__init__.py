@@ -6,6 +6,7 @@ from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate
 from .customer import Customer, CustomerCreate, CustomerRead
 from .inquiry import Inquiry
 from .location import Location, LocationCreate, LocationRead, TaxRate
+from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, ReceiptLineTax, ReceiptRead
 from .revision import ChangeLogEntry, DataRevision
 from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
@@ -15,9 +16,9 @@ from .user import User, UserRead
 __all__ = [
     'Booking', 'BookingCreate', 'BookingMove', 'BookingRead', 'BookingStatus', 'ChangeLogEntry', 'Channel',
     'Customer', 'CustomerCreate', 'CustomerRead', 'DataRevision', 'Inquiry', 'Location', 'LocationCreate',
-    'LocationRead', 'PaymentMethod', 'Product', 'ProductCreate', 'ProductRead', 'Receipt', 'ReceiptCreate',
-    'ReceiptLine', 'ReceiptLineCreate', 'ReceiptLineTax', 'ReceiptRead', 'ReportRun', 'ReportRunRead',
-    'ReportSchedule', 'ReportScheduleBase', 'ReportScheduleRead', 'Role', 'Service', 'ServiceCreate', 'ServiceRead',
-    'StaffMember', 'StaffMemberCreate', 'StaffMemberRead', 'TaxRate', 'UTCDateTime', 'User', 'UserRead',
-    'WorkingHours', 'WorkingHoursBase', 'utcnow',
+    'LocationRead', 'Notification', 'NotificationReceipt', 'NotificationView', 'PaymentMethod', 'Product',
+    'ProductCreate', 'ProductRead', 'Receipt', 'ReceiptCreate', 'ReceiptLine', 'ReceiptLineCreate', 'ReceiptLineTax',
+    'ReceiptRead', 'ReportRun', 'ReportRunRead', 'ReportSchedule', 'ReportScheduleBase', 'ReportScheduleRead', 'Role',
+    'Service', 'ServiceCreate', 'ServiceRead', 'StaffMember', 'StaffMemberCreate', 'StaffMemberRead', 'TaxRate',
+    'UTCDateTime', 'User', 'UserRead', 'WorkingHours', 'WorkingHoursBase', 'utcnow',
 ]

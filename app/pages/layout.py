@@ -11,6 +11,7 @@ from app.models import LocationRead, Role, UserRead
 from app.services import events, locations
 
 from . import live
+from .bell import Bell
 from .session import FRONT_DESK, MANAGING, OWNERS, choose_location, sign_out
 
 NAVIGATION = [  # path, label, icon, roles (the same sets the pages check)
@@ -44,6 +45,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
                           ).props('dense dark options-dark=false standout').classes('min-w-56').mark('location')
             elif location is not None:
                 ui.label(location.name)
+            Bell(user, location.time_zone if location else 'UTC')
             ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
             ui.button(icon='logout', on_click=lambda: (sign_out(), ui.navigate.to('/login'))).props(
                 'flat color=white dense').tooltip('Sign out')

@@ -30,7 +30,7 @@ from app.models import (
     WorkingHours,
 )
 
-from . import clock, events
+from . import clock, events, notifications
 from .access import FRONT_DESK_ROLES, KIOSK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import (
@@ -371,7 +371,7 @@ def _describe(booking: BookingRead, time_zone: str) -> str:
 
 def _publish(booking: BookingRead, change: str, time_zone: str, summary: str, *,
              previous_day: date | None = None) -> None:
-    events.publish(events.BookingChanged(
+    notifications.announce(events.BookingChanged(
         booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
         day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,
         summary=summary, previous_day=previous_day))

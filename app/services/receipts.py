@@ -23,7 +23,7 @@ from app.models import (
     UserRead,
 )
 
-from . import clock, events
+from . import clock, events, notifications
 from .access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import InvalidTransitionError, NotFoundError
@@ -68,10 +68,10 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
         session.flush()
         result = _receipts(session, booking.location_id, receipt_ids=[receipt.id])[0]
         day = clock.local_day(now, location.time_zone)
-    events.publish(events.ReceiptCreated(receipt_id=result.id, location_id=result.location_id, day=day,
+    notifications.announce(events.ReceiptCreated(receipt_id=result.id, location_id=result.location_id, day=day,
                                          amount_cents=result.amount_cents,
                                          summary=f'Payment received: receipt {result.number}'))
-    events.publish(events.BookingChanged(booking_id=booking.id, location_id=booking.location_id,
+    notifications.announce(events.BookingChanged(booking_id=booking.id, location_id=booking.location_id,
                                          staff_member_id=booking.staff_member_id,
                                          day=clock.local_day(booking.starts_at, location.time_zone),
                                          change='status', status=BookingStatus.COMPLETED.value,

@@ -229,6 +229,6 @@ async def test_live_subscriptions_end_with_the_session(user: User):
     live = sys.modules['app.pages.live']  # the module NiceGUI's harness loaded for this test
     client = user.client
     mine = [c for c in live.changed.callbacks if c.slot and c.slot() and c.slot().parent.client is client]
-    assert len(mine) == 2  # the frame's toasts and the bookings view
+    assert len(mine) == 3  # the frame's toasts, its notification bell and the bookings view
     client.delete()
     assert not [c for c in live.changed.callbacks if c in mine]

@@ -1,0 +1,60 @@
+"""The notification bell in every page's header: unread count, the latest notifications, mark read."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from app.models import Role, UserRead
+from app.services import notifications
+
+from . import live
+from .formatting import local_datetime
+
+SHOWN = 20
+
+
+class Bell:
+    """The bell for ``user``; refreshed on every change at the locations they hear about."""
+
+    def __init__(self, user: UserRead, time_zone: str) -> None:
+        self.user, self.time_zone = user, time_zone
+        with ui.button(icon='notifications').props('flat round dense color=white').mark('bell'):
+            self.badge = ui.badge('', color='negative').props('floating rounded').mark('bell-count')
+            with ui.menu().classes('w-[28rem]'), ui.column().classes('w-full p-3 gap-2'):
+                with ui.row().classes('w-full items-center justify-between'):
+                    ui.label('Notifications').classes('font-semibold')
+                    ui.button('Mark all read', on_click=self.read_all).props('flat dense no-caps').mark(
+                        'bell-read-all')
+                self.items = ui.column().classes('w-full gap-1')
+        self.refresh()
+        if user.role == Role.OWNER:
+            live.on_any_change(lambda _event: self.refresh())
+        elif user.location_id is not None:
+            live.on_location_change(user.location_id, lambda _event: self.refresh())
+
+    def refresh(self) -> None:
+        count = notifications.unread_count(self.user)
+        self.badge.set_text(str(count))
+        self.badge.set_visibility(count > 0)
+        self.items.clear()
+        with self.items:
+            latest = notifications.visible(self.user, limit=SHOWN)
+            if not latest:
+                ui.label('Nothing yet.').classes('text-slate-500')
+            for item in latest:
+                with ui.row().classes('w-full items-start gap-2 no-wrap').mark('bell-item'):
+                    ui.icon('circle', size='xs').classes('text-negative' if not item.read else 'invisible')
+                    with ui.column().classes('gap-0 grow'):
+                        ui.label(item.text).classes('text-sm' + ('' if item.read else ' font-semibold'))
+                        ui.label(local_datetime(item.created_at, self.time_zone)).classes('text-xs text-slate-500')
+                    if not item.read:
+                        ui.button(icon='done', on_click=lambda i=item.id: self.read([i])).props(
+                            'flat round dense size=sm').tooltip('Mark read').mark(f'bell-read-{item.id}')
+
+    def read(self, ids: list[int]) -> None:
+        notifications.mark_read(self.user, ids)
+        self.refresh()
+
+    def read_all(self) -> None:
+        notifications.mark_read(self.user)
+        self.refresh()

@@ -1,0 +1,107 @@
+"""The notification centre: stored notifications for roles at a location, read per person.
+
+Services record one just before they announce a change (:func:`announce`: store, then
+``events.publish``), in the process where the change was made, so a cross-process bus never
+doubles them; the event itself tells every open session to refresh its bell. A person sees the
+notifications of their location (owners: every location) addressed to their role, newest first;
+what arrived while they were away is there when they sign in.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import and_, func
+from sqlmodel import col, select
+
+from app.models import Notification, NotificationReceipt, NotificationView, Role, UserRead
+
+from . import events
+from .database import session_scope
+
+log = logging.getLogger(__name__)
+
+FRONT_DESK = 'owner,manager,staff'
+MANAGEMENT = 'owner,manager'
+KINDS = {  # BookingChanged.change / status → notification kind and who hears of it
+    'created': ('booking_created', FRONT_DESK),
+    'moved': ('booking_moved', FRONT_DESK),
+    'cancelled': ('booking_cancelled', FRONT_DESK),
+    'checked_in': ('checked_in', FRONT_DESK),
+    'no_show': ('no_show', FRONT_DESK),
+}
+
+
+def record(location_id: int, kind: str, text: str, *, audience: str = FRONT_DESK, booking_id: int | None = None,
+           at: datetime | None = None) -> int:
+    """Store a notification (``audience``: comma-separated roles); returns its id."""
+    with session_scope(write=True) as session:
+        notification = Notification(location_id=location_id, kind=kind, text=text[:500], audience=audience,
+                                    booking_id=booking_id, **({'created_at': at} if at else {}))
+        session.add(notification)
+        session.flush()
+        return notification.id
+
+
+def record_event(event: events.Event) -> int | None:
+    """The notification for a booking or payment event, if people should hear of it (its id)."""
+    if isinstance(event, events.BookingChanged):
+        key = event.change if event.change != 'status' else event.status
+        if key not in KINDS:
+            return None  # completed-and-paid is announced by the payment
+        kind, audience = KINDS[key]
+        return record(event.location_id, kind, event.summary, audience=audience, booking_id=event.booking_id)
+    if isinstance(event, events.ReceiptCreated):
+        return record(event.location_id, 'payment_received', event.summary, audience=MANAGEMENT)
+    return None
+
+
+def announce(event: events.Event) -> None:
+    """Record the event's notification (if any), then publish the event. A failure to record is
+    logged and never stops the announcement: the change itself has already committed."""
+    try:
+        record_event(event)
+    except Exception:
+        log.exception('could not record a notification for %r', event)
+    events.publish(event)
+
+
+def visible(actor: UserRead, *, limit: int = 30) -> list[NotificationView]:
+    """The latest notifications ``actor`` may see, newest first, each marked read or not."""
+    with session_scope() as session:
+        rows = session.execute(_mine(actor).add_columns(col(NotificationReceipt.user_id).is_not(None))
+                            .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+                            .limit(limit)).all()
+        return [NotificationView.model_validate(n, update={'read': bool(read)}) for n, read in rows]
+
+
+def unread_count(actor: UserRead) -> int:
+    """How many notifications ``actor`` may see and has not read."""
+    with session_scope() as session:
+        query = _mine(actor).where(col(NotificationReceipt.user_id).is_(None))
+        return session.exec(select(func.count()).select_from(query.subquery())).one()
+
+
+def mark_read(actor: UserRead, notification_ids: list[int] | None = None) -> int:
+    """Mark the given notifications (default: every unread one ``actor`` may see) read; returns how many."""
+    with session_scope(write=True) as session:
+        query = _mine(actor).where(col(NotificationReceipt.user_id).is_(None))
+        if notification_ids is not None:
+            query = query.where(col(Notification.id).in_(notification_ids))
+        ids = [n.id for n in session.exec(query)]
+        session.add_all([NotificationReceipt(notification_id=i, user_id=actor.id) for i in ids])
+    return len(ids)
+
+
+def _mine(actor: UserRead):
+    """Notifications addressed to ``actor``'s role at their location(s), outer-joined to their read mark."""
+    query = (select(Notification)
+             .outerjoin(NotificationReceipt, and_(NotificationReceipt.notification_id == Notification.id,
+                                                  NotificationReceipt.user_id == actor.id))
+             .where(col(Notification.audience).contains(actor.role.value)))
+    if actor.role == Role.KIOSK:
+        return query.where(col(Notification.id).is_(None))  # kiosks hear nothing
+    if actor.location_id is not None:
+        query = query.where(Notification.location_id == actor.location_id)
+    return query

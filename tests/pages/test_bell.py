@@ -1,0 +1,44 @@
+"""The notification bell: what one session does rings in the other's bell, live; read marks stick."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from app.models import Role
+from tests.pages.conftest import DAY, sign_in
+from tests.pages.test_pages import element, eventually
+
+
+def _count(user: User) -> str:
+    """The number on the bell ('0' when the badge is hidden: the simulated user finds only visible elements)."""
+    try:
+        return element(user, 'bell-count').text
+    except AssertionError:
+        return '0'
+
+
+async def test_a_booking_made_in_one_session_rings_the_other_sessions_bell(user: User, create_user, shop):
+    manager, receptionist = user, create_user()
+    await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    assert _count(manager) == '0'
+    await sign_in(receptionist, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    receptionist.find(marker='new-booking').click()
+    element(receptionist, 'customer').set_value(shop['sam'].id)
+    element(receptionist, 'service').set_value(shop['cut'].id)
+    element(receptionist, 'staff').set_value(shop['jj'].id)
+    element(receptionist, 'time').set_value('15:00')
+    receptionist.find(marker='book').click()
+    await eventually(lambda: _count(manager) == '1')  # no reload
+    texts = [label.text for item in manager.find(marker='bell-item').elements
+             for label in item.descendants() if hasattr(label, 'text')]
+    assert any(t.startswith("New booking: Sam Lee — Women's cut") for t in texts)
+    assert _count(receptionist) == '1'  # the receptionist's own bell lists it too, unread
+    item_id = next(m for e in manager.find(marker='bell-item').elements for c in e.descendants()
+                   for m in c._markers if m.startswith('bell-read-'))
+    manager.find(marker=item_id).click()
+    await eventually(lambda: _count(manager) == '0')
+    assert _count(receptionist) == '1'  # read marks are per person
+    receptionist.find(marker='bell-read-all').click()
+    await eventually(lambda: _count(receptionist) == '0')
+    await manager.open(f'/bookings?day={DAY.isoformat()}')  # after a reload the read mark holds
+    assert _count(manager) == '0'
