@@ -20,10 +20,11 @@ from app.models import (
     Role,
     UserRead,
 )
-from app.services import bookings, catalog, clock, customers, receipts, staff
+from app.services import availability, bookings, catalog, clock, customers, receipts, staff
 from app.services.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
 from app.services.errors import ClientPulseError
 
+from . import live
 from .formatting import local_datetime, money
 from .layout import field_error
 
@@ -54,6 +55,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
         with ui.row().classes('w-full gap-2'):
             day_input = ui.input('Date', value=day.isoformat()).classes('flex-1').mark('date')
             time_input = ui.input('Time (HH:MM)', value=time).classes('flex-1').mark('time')
+        free = _FreeTimes(user, location, service, member, day_input, time_input)
         channel = ui.select({c.value: label for c, label in CHANNEL_LABELS.items()}, value=Channel.PHONE.value,
                             label='Channel').classes('w-full')
         notes = ui.input('Notes').classes('w-full')
@@ -92,7 +94,64 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
         with ui.row().classes('w-full justify-end'):
             ui.button('Close', on_click=dialog.close).props('flat')
             ui.button('Book', on_click=save).mark('book')
+        # while open, a booking anywhere at the location updates the free times (this subscription
+        # ends with the dialog)
+        live.on_location_change(location.id, lambda _event: free.show(live=True) if dialog.value else None)
+    dialog.on('hide', dialog.delete)
     dialog.open()
+
+
+class _FreeTimes:
+    """The free times for the chosen service, staff member and day, as buttons that fill in the time;
+    when one the person picked is taken in another session, they are told at once."""
+
+    def __init__(self, user: UserRead, location: LocationRead, service: ui.select, member: ui.select,
+                 day_input: ui.input, time_input: ui.input) -> None:
+        self.user, self.location = user, location
+        self.service, self.member, self.day_input, self.time_input = service, member, day_input, time_input
+        self.offered: set[str] = set()
+        self.picked: str | None = None
+        self.box = ui.row().classes('w-full gap-1').mark('free-times')
+        self.warning = ui.label().classes('text-warning font-semibold').mark('just-booked')
+        self.warning.visible = False
+        for element in (service, member, day_input):
+            element.on_value_change(self.show)
+        self.show()
+
+    def show(self, *, live: bool = False) -> None:
+        """List the free times again (``live``: because of a change elsewhere)."""
+        times = self.free_times()
+        if live and self.picked is not None and self.picked in self.offered and self.picked not in times:
+            self.warning.text = f'{self.picked} was just booked in another session. Please choose another time.'
+            self.warning.visible = True
+            self.picked = None
+        self.offered = set(times or [])
+        self.box.clear()
+        with self.box:
+            if times is None:
+                ui.label('Choose a service and a staff member to see free times.').classes('text-sm text-slate-500')
+                return
+            ui.label('Free:' if times else 'No free time that day.').classes('text-sm text-slate-500')
+            for hhmm in times:
+                ui.button(hhmm, on_click=lambda t=hhmm: self.pick(t)).props(
+                    'dense no-caps ' + ('unelevated' if hhmm == self.picked else 'outline')).mark(f'free-{hhmm}')
+
+    def pick(self, hhmm: str) -> None:
+        self.picked = hhmm
+        self.time_input.value = hhmm
+        self.warning.visible = False
+        self.show()
+
+    def free_times(self) -> list[str] | None:
+        if self.service.value is None or self.member.value is None:
+            return None
+        try:
+            day = date.fromisoformat(self.day_input.value or '')
+            slots = availability.free_slots(self.location.id, self.service.value, day, actor=self.user,
+                                            staff_member_id=self.member.value)
+        except (ValueError, ClientPulseError):
+            return []
+        return [f'{clock.to_local(s.starts_at, self.location.time_zone):%H:%M}' for s in slots]
 
 
 def open_booking_actions(user: UserRead, location: LocationRead, booking: BookingRead,

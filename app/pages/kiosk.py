@@ -14,7 +14,7 @@ from nicegui import ui
 
 from app.config import get_settings
 from app.models import LocationRead, UserRead
-from app.services import catalog, clock, kiosk, staff, users
+from app.services import availability, catalog, clock, kiosk, staff, users
 from app.services.errors import ClientPulseError
 
 from .formatting import local_time, money
@@ -150,8 +150,8 @@ class _Kiosk:
         elif step == 'staff':
             ui.label(f'{self.state["service"].name}: with whom?').classes('text-2xl text-slate-600')
             with ui.row().classes('gap-4'):
-                ui.button('Anyone', icon='groups', on_click=lambda: self.choose_staff(kiosk.ANYONE, 'anyone')).classes(
-                    BIG).mark('kiosk-staff-anyone')
+                anyone = lambda: self.choose_staff(availability.ANYONE, 'anyone')  # noqa: E731
+                ui.button('Anyone', icon='groups', on_click=anyone).classes(BIG).mark('kiosk-staff-anyone')
                 for member in staff.list_staff(self.location.id, actor=self.user):
                     ui.button(member.name, on_click=lambda m=member: self.choose_staff(m.id, m.name)).classes(
                         BIG).mark(f'kiosk-staff-{member.id}')
@@ -175,7 +175,7 @@ class _Kiosk:
                 ui.button(f'{shown:%a %d}', on_click=lambda d=shown: self.go('book', day=d)).props(
                     'unelevated' if shown == day else 'outline').classes('text-xl px-4 py-3').mark(
                     f'kiosk-day-{shown.isoformat()}')
-        slots = kiosk.free_slots(self.location.id, service.id, day, actor=self.user,
+        slots = availability.free_slots(self.location.id, service.id, day, actor=self.user,
                                  staff_member_id=self.state['staff_member_id'])
         if not slots:
             ui.label('No free times that day. Please try another day.').classes('text-xl').mark('kiosk-no-slots')
@@ -186,7 +186,7 @@ class _Kiosk:
                     'text-xl px-4 py-4').mark(f'kiosk-slot-{label.replace(":", "")}')
 
     def details_step(self) -> None:
-        slot: kiosk.Slot = self.state['slot']
+        slot: availability.Slot = self.state['slot']
         ui.label(f'{self.state["service"].name} with {slot.staff_name}, '
                  f'{clock.to_local(slot.starts_at, self.location.time_zone):%A %d %B, %H:%M}').classes(
             'text-2xl text-slate-600')
