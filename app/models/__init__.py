@@ -1,5 +1,6 @@
 """Every table, imported here so Alembic sees the whole metadata."""
 
+from .activity import ActivityEntry, ActivityRead
 from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
 from .booking import Booking, BookingCreate, BookingMove, BookingRead
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead
@@ -14,6 +15,7 @@ from .staff import StaffMember, StaffMemberCreate, StaffMemberRead, WorkingHours
 from .user import User, UserRead
 
 __all__ = [
+    'ActivityEntry', 'ActivityRead',
     'Booking', 'BookingCreate', 'BookingMove', 'BookingRead', 'BookingStatus', 'ChangeLogEntry', 'Channel',
     'Customer', 'CustomerCreate', 'CustomerRead', 'DataRevision', 'Inquiry', 'Location', 'LocationCreate',
     'LocationRead', 'Notification', 'NotificationReceipt', 'NotificationView', 'PaymentMethod', 'Product',

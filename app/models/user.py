@@ -38,3 +38,5 @@ class UserRead(SQLModel):
     failed_logins: int = 0
     locked_until: datetime | None = None
     has_pin: bool = False
+    ip: str = Field(default='', description='where this person is acting from (not stored with the account)')
+    user_agent: str = Field(default='', description="the person's browser (not stored with the account)")

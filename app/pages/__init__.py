@@ -2,6 +2,7 @@
 
 from . import (
     accounts,
+    activity_page,
     analytics,
     bookings,
     catalog,
@@ -11,6 +12,7 @@ from . import (
     kiosk,
     live,
     login,
+    presence,
     schedules,
     staff,
 )
@@ -19,6 +21,7 @@ from . import (
 def register() -> None:
     """Register every page and connect the live bus to the sessions."""
     live.install()
+    presence.install()
     for module in (login, dashboard, bookings, customers, catalog, staff, analytics, schedules, imports, kiosk,
-                   accounts):
+                   accounts, activity_page):
         module.register()

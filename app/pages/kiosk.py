@@ -264,7 +264,7 @@ class _Kiosk:
                     pin.error = 'That PIN is not right.'  # after clearing: a new value clears the error
                     return
                 dialog.close()
-                sign_out()
+                sign_out(self.user)
                 ui.navigate.to('/login')
 
             with ui.row():

@@ -10,7 +10,7 @@ from nicegui import ui
 from app.models import LocationRead, Role, UserRead
 from app.services import events, locations
 
-from . import live
+from . import live, presence
 from .bell import Bell
 from .session import FRONT_DESK, MANAGING, OWNERS, choose_location, sign_out
 
@@ -23,6 +23,7 @@ NAVIGATION = [  # path, label, icon, roles (the same sets the pages check)
     ('/analytics', 'Analytics', 'insights', MANAGING),
     ('/reports', 'Scheduled reports', 'schedule_send', MANAGING),
     ('/import', 'Import', 'upload_file', MANAGING),
+    ('/activity', 'Activity', 'history', MANAGING),
     ('/users', 'Users', 'manage_accounts', OWNERS),
     ('/settings', 'Settings', 'settings', OWNERS),
 ]
@@ -47,7 +48,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
                 ui.label(location.name)
             Bell(user, location.time_zone if location else 'UTC')
             ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
-            ui.button(icon='logout', on_click=lambda: (sign_out(), ui.navigate.to('/login'))).props(
+            ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
                 'flat color=white dense').tooltip('Sign out')
     with ui.left_drawer(value=True).classes('bg-slate-50') as drawer:
         for path, label, icon, roles in NAVIGATION:
@@ -60,6 +61,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
         yield
     if location is not None:
         live.on_location_change(location.id, _toast)
+    presence.join(user, title)
 
 
 def _toast(event: events.Event) -> None:

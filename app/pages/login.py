@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import app, run, ui
 
+from app.services import activity, users
 from app.services import native_login as native_login_service
-from app.services import users
 from app.services.errors import AuthenticationError
 
-from .session import HOME, current_user, sign_in
+from .session import HOME, current_user, request_info, sign_in
 
 
 def register() -> None:
@@ -43,11 +43,15 @@ def register() -> None:
             return
 
         async def try_login() -> None:
+            where = request_info()
             try:  # in a worker thread: repeated failures are answered slowly on purpose
                 user = await run.io_bound(users.authenticate, email.value or '', password.value or '')
             except AuthenticationError as error:
                 password.error = str(error)
+                activity.record(None, 'sign_in_failed', str(error), email=(email.value or '').strip().lower(),
+                                **where)
                 return
+            activity.record(user.model_copy(update=where), 'sign_in', location_id=user.location_id)
             sign_in(user)
             ui.navigate.to(wanted or HOME[user.role])
 

@@ -9,7 +9,7 @@ from nicegui import app, ui
 
 from app.config import get_settings
 from app.models import LocationRead, Role, UserRead
-from app.services import locations, users
+from app.services import activity, locations, users
 from app.services.errors import NotFoundError
 
 
@@ -38,7 +38,18 @@ def current_user(*, now: float | None = None) -> UserRead | None:
         stored.clear()
         return None
     stored['seen_at'] = now
-    return user
+    return user.model_copy(update=request_info())
+
+
+def request_info() -> dict[str, str]:
+    """This browser's address and user agent (from the request that opened the page), for the log."""
+    try:
+        request = ui.context.client.request
+    except (RuntimeError, AttributeError):
+        return {}
+    if request is None:
+        return {}
+    return {'ip': request.client.host if request.client else '', 'user_agent': request.headers.get('user-agent', '')}
 
 
 FRONT_DESK = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
@@ -75,8 +86,10 @@ def sign_in(user: UserRead) -> None:
                              'signed_in_at': now, 'seen_at': now})
 
 
-def sign_out() -> None:
-    """Forget the signed-in user."""
+def sign_out(user: UserRead | None = None) -> None:
+    """Forget the signed-in user (and log it)."""
+    if user is not None:
+        activity.record(user, 'sign_out', location_id=user.location_id)
     app.storage.user.clear()
 
 

@@ -30,7 +30,7 @@ from app.models import (
     WorkingHours,
 )
 
-from . import clock, events, notifications
+from . import activity, clock, events, notifications
 from .access import FRONT_DESK_ROLES, KIOSK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import (
@@ -101,7 +101,8 @@ def create_booking(data: BookingCreate, *, actor: UserRead) -> BookingRead:
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
-    _publish(result, 'created', location.time_zone, f'New booking: {_describe(result, location.time_zone)}')
+    _publish(result, 'created', location.time_zone, f'New booking: {_describe(result, location.time_zone)}',
+             actor=actor)
     return result
 
 
@@ -131,7 +132,7 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
         session.flush()
         result = _to_read(session, booking)
     _publish(result, 'moved', location.time_zone, f'Booking moved: {_describe(result, location.time_zone)}',
-             previous_day=previous_day)
+             previous_day=previous_day, actor=actor)
     return result
 
 
@@ -158,7 +159,8 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
-    _publish(result, 'cancelled', location.time_zone, f'Booking cancelled: {_describe(result, location.time_zone)}')
+    _publish(result, 'cancelled', location.time_zone, f'Booking cancelled: {_describe(result, location.time_zone)}',
+             actor=actor)
     return result
 
 
@@ -182,7 +184,7 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> Bo
         session.flush()
         result = _to_read(session, booking)
     label = STATUS_LABELS[status]
-    _publish(result, 'status', location.time_zone, f'{label}: {_describe(result, location.time_zone)}')
+    _publish(result, 'status', location.time_zone, f'{label}: {_describe(result, location.time_zone)}', actor=actor)
     return result
 
 
@@ -369,8 +371,9 @@ def _describe(booking: BookingRead, time_zone: str) -> str:
     return f'{booking.customer_name} — {booking.service_name}, {local:%a %d %b} {local:%H:%M} with {booking.staff_name}'
 
 
-def _publish(booking: BookingRead, change: str, time_zone: str, summary: str, *,
+def _publish(booking: BookingRead, change: str, time_zone: str, summary: str, *, actor: UserRead,
              previous_day: date | None = None) -> None:
+    activity.record(actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)
     notifications.announce(events.BookingChanged(
         booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
         day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,

@@ -23,7 +23,7 @@ from app.models import (
     UserRead,
 )
 
-from . import clock, events, notifications
+from . import activity, clock, events, notifications
 from .access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import InvalidTransitionError, NotFoundError
@@ -68,6 +68,8 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
         session.flush()
         result = _receipts(session, booking.location_id, receipt_ids=[receipt.id])[0]
         day = clock.local_day(now, location.time_zone)
+    activity.record(actor, 'payment', f'Receipt {result.number}: {result.amount_cents / 100:.2f} by '
+                    f'{payment_method.value}', location_id=result.location_id, booking_id=booking.id)
     notifications.announce(events.ReceiptCreated(receipt_id=result.id, location_id=result.location_id, day=day,
                                          amount_cents=result.amount_cents,
                                          summary=f'Payment received: receipt {result.number}'))

@@ -28,6 +28,7 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/reports': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/import': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/kiosk': {None: LOGIN, O: REFUSED, M: REFUSED, S: REFUSED, K: SHOWN},
+    '/activity': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/users': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
     '/settings': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
     '/native-login': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # without its token
