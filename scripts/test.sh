@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Install ClientPulse with its test tools into .venv and run the whole test suite (lint + pytest).
 # PostgreSQL tests use CLIENTPULSE_TEST_POSTGRES_URL (default: the local server); with CI=true a
-# missing server fails them instead of skipping.
+# missing server fails them instead of skipping; so does a missing Chromium for tests/browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# the two-browser test drives Debian's Chromium; install it when this user may (CI runs as root)
+if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y -qq chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+        || echo 'Chromium could not be installed: tests/browser will be skipped (or fail with CI=true).'
+fi
 .venv/bin/ruff check app tests main.py
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,102 @@
+"""Two people in two real browsers (Playwright driving Debian's Chromium): a booking made by one
+appears in the other's day view within a second, without a reload.
+
+Needs ``/usr/bin/chromium`` (``apt-get install chromium``); with ``CI=true`` its absence fails the
+test, elsewhere it is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.models import Role
+from app.services import users
+from tests.conftest import IN_CI
+from tests.factories import OWNER, make_customer, make_location, make_service, make_staff_member
+
+CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run']
+DAY = '2030-03-04'
+PASSWORD = 'correct horse'
+
+
+@pytest.fixture
+def chromium() -> str:
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f'{CHROMIUM} is missing: apt-get install chromium')
+        pytest.skip(f'{CHROMIUM} is missing')
+    return CHROMIUM
+
+
+@pytest.fixture
+def served(sqlite_db, tmp_path) -> str:
+    """The app on a free port, on this test's database with a small shop; its base URL."""
+    location = make_location()
+    make_staff_member(location, 'JJ')
+    make_service(location)
+    make_customer(location, 'Sam Lee', '416-555-0102')
+    for role in (Role.STAFF, Role.MANAGER):
+        users.create_user(f'{role.value}@shop.test', PASSWORD, role=role, location_id=location.id, actor=OWNER)
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}  # a real start
+    env = {**plain, 'CLIENTPULSE_DATABASE_URL': sqlite_db, 'CLIENTPULSE_DATA_DIR': str(tmp_path),
+           'CLIENTPULSE_SCHEDULER': 'false', 'CLIENTPULSE_HOST': '127.0.0.1'}
+    server = subprocess.Popen([sys.executable, '-c', f'from app import server; server.run(port={port})'], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f'the app did not start: {server.stderr.read().decode()[-2000:]}') from None
+            time.sleep(0.2)
+    yield f'http://127.0.0.1:{port}'
+    server.terminate()
+    server.wait(timeout=20)
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(f'{base}/login?next=/bookings?day={DAY}')
+    page.get_by_label('Email').fill(email)
+    page.get_by_label('Password').fill(PASSWORD)
+    page.get_by_role('button', name='Sign in').click()
+    page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
+
+
+def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(chromium, served):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        watching = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
+        booking = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
+        _sign_in(watching, served, 'staff@shop.test')
+        _sign_in(booking, served, 'manager@shop.test')
+        assert watching.get_by_text("15:00 Sam Lee · Women's cut").count() == 0
+
+        booking.get_by_role('button', name='New booking').click()
+        dialog = booking.get_by_role('dialog')
+        for label, choice in (('Customer', 'Sam Lee'), ('Service', "Women's cut"), ('Staff member', 'JJ')):
+            dialog.get_by_label(label).click()
+            booking.get_by_role('option', name=choice).first.click()
+        dialog.get_by_role('button', name='15:00').click()  # a free time
+        dialog.get_by_role('button', name='Book').click()
+        booked_at = time.monotonic()
+        watching.get_by_text("15:00 Sam Lee · Women's cut").wait_for(timeout=1_000)
+        seen_after = time.monotonic() - booked_at
+        browser.close()
+    assert seen_after < 1.0
