@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     host: str = '0.0.0.0'
     port: int = 8080
     storage_secret: SecretStr | None = None
-    reconnect_timeout: float = 3.0
+    reconnect_timeout: float = 30.0
     title: str = 'ClientPulse'
     reports_dir: Path | None = None
     smtp_host: str | None = None

@@ -39,7 +39,13 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def served(sqlite_db, tmp_path) -> str:
+def reconnect_timeout() -> str:
+    """Seconds the server keeps a session whose connection dropped (the app's default unless a test says)."""
+    return os.environ.get('CLIENTPULSE_RECONNECT_TIMEOUT', '')
+
+
+@pytest.fixture
+def served(sqlite_db, tmp_path, reconnect_timeout) -> str:
     """The app on a free port, on this test's database with a small shop; its base URL."""
     location = make_location()
     make_staff_member(location, 'JJ')
@@ -52,7 +58,8 @@ def served(sqlite_db, tmp_path) -> str:
         port = probe.getsockname()[1]
     plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}  # a real start
     env = {**plain, 'CLIENTPULSE_DATABASE_URL': sqlite_db, 'CLIENTPULSE_DATA_DIR': str(tmp_path),
-           'CLIENTPULSE_SCHEDULER': 'false', 'CLIENTPULSE_HOST': '127.0.0.1'}
+           'CLIENTPULSE_SCHEDULER': 'false', 'CLIENTPULSE_HOST': '127.0.0.1',
+           **({'CLIENTPULSE_RECONNECT_TIMEOUT': reconnect_timeout} if reconnect_timeout else {})}
     server = subprocess.Popen([sys.executable, '-c', f'from app import server; server.run(port={port})'], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -100,3 +107,58 @@ def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(chro
         seen_after = time.monotonic() - booked_at
         browser.close()
     assert seen_after < 1.0
+
+
+def _book_sam_at(page, hhmm: str) -> None:
+    page.get_by_role('button', name='New booking').click()
+    dialog = page.get_by_role('dialog')
+    for label, choice in (('Customer', 'Sam Lee'), ('Service', "Women's cut"), ('Staff member', 'JJ')):
+        dialog.get_by_label(label).click()
+        page.get_by_role('option', name=choice).first.click()
+    dialog.get_by_role('button', name=hhmm).click()
+    dialog.get_by_role('button', name='Book').click()
+    page.get_by_text(f"{hhmm} Sam Lee · Women's cut").wait_for(timeout=5_000)
+
+
+def test_a_short_outage_keeps_typed_input_and_brings_the_missed_change(chromium, served):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        dropping_context = browser.new_context(viewport={'width': 1400, 'height': 900})
+        dropping, booking = dropping_context.new_page(), browser.new_context().new_page()
+        _sign_in(dropping, served, 'staff@shop.test')
+        _sign_in(booking, served, 'manager@shop.test')
+        typed = dropping.get_by_label('Go to day')
+        typed.fill('2030-03-11')  # typed, not yet used
+        dropping_context.set_offline(True)  # the tablet's Wi-Fi drops
+        time.sleep(2)
+        _book_sam_at(booking, '15:00')  # a change while it is away
+        time.sleep(2)
+        dropping_context.set_offline(False)
+        dropping.get_by_text("15:00 Sam Lee · Women's cut").wait_for(timeout=15_000)  # missed change arrives
+        assert typed.input_value() == '2030-03-11'  # and what was typed is still there
+        browser.close()
+
+
+@pytest.mark.parametrize('reconnect_timeout', ['2'])  # the outage below outlasts it (the app's default is 30 s)
+def test_after_a_longer_outage_the_page_reloads_to_the_current_state(chromium, served, reconnect_timeout):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        dropping_context = browser.new_context(viewport={'width': 1400, 'height': 900})
+        dropping, booking = dropping_context.new_page(), browser.new_context().new_page()
+        _sign_in(dropping, served, 'staff@shop.test')
+        _sign_in(booking, served, 'manager@shop.test')
+        dropping.get_by_label('Go to day').fill('2030-03-11')
+        reloads: list[str] = []
+        dropping.on('framenavigated', lambda frame: reloads.append(frame.url) if frame == dropping.main_frame else None)
+        dropping_context.set_offline(True)
+        _book_sam_at(booking, '15:00')
+        time.sleep(float(reconnect_timeout) + 3)  # the server has let the session go
+        dropping_context.set_offline(False)
+        dropping.get_by_text("15:00 Sam Lee · Women's cut").wait_for(timeout=15_000)  # the current state
+        assert reloads  # it came back by reloading the page
+        assert dropping.get_by_label('Go to day').input_value() == DAY  # a fresh page, not the typed value
+        browser.close()
