@@ -5,6 +5,7 @@ from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcn
 from .booking import Booking, BookingCreate, BookingMove, BookingRead
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead
 from .customer import Customer, CustomerCreate, CustomerRead
+from .hold import SlotHold
 from .inquiry import Inquiry
 from .location import Location, LocationCreate, LocationRead, TaxRate
 from .notification import Notification, NotificationReceipt, NotificationView
@@ -21,6 +22,6 @@ __all__ = [
     'LocationRead', 'Notification', 'NotificationReceipt', 'NotificationView', 'PaymentMethod', 'Product',
     'ProductCreate', 'ProductRead', 'Receipt', 'ReceiptCreate', 'ReceiptLine', 'ReceiptLineCreate', 'ReceiptLineTax',
     'ReceiptRead', 'ReportRun', 'ReportRunRead', 'ReportSchedule', 'ReportScheduleBase', 'ReportScheduleRead', 'Role',
-    'Service', 'ServiceCreate', 'ServiceRead', 'StaffMember', 'StaffMemberCreate', 'StaffMemberRead', 'TaxRate',
-    'UTCDateTime', 'User', 'UserRead', 'WorkingHours', 'WorkingHoursBase', 'utcnow',
+    'Service', 'ServiceCreate', 'ServiceRead', 'SlotHold', 'StaffMember', 'StaffMemberCreate', 'StaffMemberRead',
+    'TaxRate', 'UTCDateTime', 'User', 'UserRead', 'WorkingHours', 'WorkingHoursBase', 'utcnow',
 ]

@@ -7,6 +7,7 @@ everything typed is cleared and the start screen returns.
 
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import timedelta
 
@@ -48,6 +49,7 @@ class _Kiosk:
         self.screen = 'start'
         self.touched = time.monotonic()
         self.fullscreen = ui.fullscreen()
+        self.holder = secrets.token_hex(16)  # this screen's hold on the time a customer is booking
 
     def build(self) -> None:
         with ui.row().classes('w-full items-center justify-between p-4 bg-primary text-white'):
@@ -73,7 +75,9 @@ class _Kiosk:
             self.reset()
 
     def reset(self) -> None:
-        """Forget the customer: everything typed or chosen, back to the start screen."""
+        """Forget the customer: everything typed or chosen, back to the start screen (and free the time)."""
+        if self.state.get('slot') is not None:
+            availability.release(self.location.id, self.holder)
         self.state.clear()
         self.screen = 'start'
         self.body.refresh()
@@ -167,7 +171,8 @@ class _Kiosk:
 
     def slot_step(self) -> None:
         service, day = self.state['service'], self.state['day']
-        ui.label(f'{service.name} with {self.state["staff_label"]}: choose a time').classes('text-2xl text-slate-600')
+        ui.label(f'{service.name} with {self.state["staff_label"]}: choose a time').classes(
+            'text-2xl text-slate-600').mark(f'kiosk-times-{day.isoformat()}')
         today = clock.today(self.location.time_zone)
         with ui.row().classes('gap-2'):
             for offset in range(DAYS_AHEAD):
@@ -176,14 +181,24 @@ class _Kiosk:
                     'unelevated' if shown == day else 'outline').classes('text-xl px-4 py-3').mark(
                     f'kiosk-day-{shown.isoformat()}')
         slots = availability.free_slots(self.location.id, service.id, day, actor=self.user,
-                                 staff_member_id=self.state['staff_member_id'])
+                                        staff_member_id=self.state['staff_member_id'], holder=self.holder)
         if not slots:
             ui.label('No free times that day. Please try another day.').classes('text-xl').mark('kiosk-no-slots')
         with ui.row().classes('gap-3 justify-center max-w-4xl'):
             for slot in slots:
                 label = local_time(slot.starts_at, self.location.time_zone)
-                ui.button(label, on_click=lambda s=slot: self.go('book', step='details', slot=s)).classes(
+                ui.button(label, on_click=lambda s=slot: self.hold(s)).classes(
                     'text-xl px-4 py-4').mark(f'kiosk-slot-{label.replace(":", "")}')
+
+    def hold(self, slot: availability.Slot) -> None:
+        """Keep the chosen time for this customer while they type their details."""
+        try:
+            availability.hold(self.location.id, self.state['service'].id, slot, holder=self.holder, actor=self.user)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            self.go('book', step='slot')
+            return
+        self.go('book', step='details', slot=slot)
 
     def details_step(self) -> None:
         slot: availability.Slot = self.state['slot']
@@ -200,7 +215,7 @@ class _Kiosk:
             self.state.update(name=name.value, phone=phone.value)
             try:
                 booking = kiosk.book(self.location.id, self.state['service'].id, slot, name=name.value or '',
-                                     phone=phone.value or '', actor=self.user)
+                                     phone=phone.value or '', actor=self.user, holder=self.holder)
             except ClientPulseError as error:
                 target = {'name': name, 'phone': phone}.get(getattr(error, 'field', None))
                 if target is not None:

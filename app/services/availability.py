@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import col, select
 
-from app.models import Booking, BookingStatus, Service, StaffMember, UserRead, WorkingHours
+from app.models import Booking, BookingStatus, Service, SlotHold, StaffMember, UserRead, WorkingHours
 
-from . import bookings, clock
+from . import bookings, clock, events
 from .access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
 from .database import session_scope
-from .errors import NotFoundError, ValidationError
+from .errors import NotFoundError, SlotUnavailableError, ValidationError
 
 GRID_MINUTES = 15
 BLOCKING = [BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value,
@@ -23,6 +23,8 @@ BLOCKING = [BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value, BookingSt
 WHO_MAY = KIOSK_ROLES | FRONT_DESK_ROLES
 ANYONE = 0
 """``staff_member_id`` meaning "whoever is free"."""
+HOLD_MINUTES = 5
+"""How long the kiosk keeps a time for a customer who is typing their name and phone."""
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,10 @@ class Slot:
 
 
 def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead, staff_member_id: int = ANYONE,
-               now: datetime | None = None) -> list[Slot]:
+               now: datetime | None = None, holder: str | None = None) -> list[Slot]:
     """Free starts for ``service_id`` on the local ``day``, earliest first, one per time: with the given
-    staff member, or with ``ANYONE`` the free staff member with the fewest bookings that day.
+    staff member, or with ``ANYONE`` the free staff member with the fewest bookings that day. Times
+    someone is booking at the kiosk (a hold not yet expired, other than ``holder``'s) are not free.
 
     :raises NotFoundError: no such service at the location
     :raises ValidationError: the service has no duration yet
@@ -66,6 +69,7 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
         taken = session.exec(select(Booking.staff_member_id, Booking.starts_at, Booking.ends_at).where(
             col(Booking.staff_member_id).in_(ids), col(Booking.status).in_(BLOCKING),
             Booking.starts_at < end, Booking.ends_at > start)).all()
+        taken += bookings.held_times(session, ids, start, end, now=now, except_holder=holder)
     busy: dict[int, list[tuple[datetime, datetime]]] = {m.id: [] for m in members}
     for member_id, starts_at, ends_at in taken:
         busy[member_id].append((starts_at, ends_at))
@@ -82,3 +86,44 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
                     found[starts_at] = Slot(starts_at, member.id, member.name)
                 minute += GRID_MINUTES
     return [found[k] for k in sorted(found)]
+
+
+def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: UserRead,
+         minutes: int = HOLD_MINUTES, now: datetime | None = None) -> datetime:
+    """Keep ``slot`` (for the service's length) from everyone but ``holder`` for ``minutes``; replaces
+    the holder's earlier hold. Returns when it lapses.
+
+    :raises SlotUnavailableError: the time was booked or held meanwhile
+    :raises PermissionDeniedError: another location, or a role that may not book
+    """
+    ensure_reader(actor, location_id, WHO_MAY, 'hold a time')
+    now = now or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        service = session.get(Service, service_id)
+        if service is None or service.location_id != location_id or not service.duration_minutes:
+            raise NotFoundError('That service is not offered here.', field='service_id')
+        session.exec(select(StaffMember).where(StaffMember.id == slot.staff_member_id).with_for_update()).first()
+        ends_at = slot.starts_at + timedelta(minutes=service.duration_minutes)
+        clash = session.exec(select(Booking.id).where(
+            Booking.staff_member_id == slot.staff_member_id, col(Booking.status).in_(BLOCKING),
+            Booking.starts_at < ends_at, Booking.ends_at > slot.starts_at)).first()
+        if clash is not None or bookings.held_times(session, [slot.staff_member_id], slot.starts_at, ends_at, now=now,
+                                                   except_holder=holder):
+            raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.', field='starts_at')
+        for earlier in session.exec(select(SlotHold).where(SlotHold.holder == holder)):
+            session.delete(earlier)
+        until = now + timedelta(minutes=minutes)
+        session.add(SlotHold(location_id=location_id, staff_member_id=slot.staff_member_id, starts_at=slot.starts_at,
+                             ends_at=ends_at, held_until=until, holder=holder))
+    events.publish(events.AvailabilityChanged(location_id=location_id))
+    return until
+
+
+def release(location_id: int, holder: str) -> None:
+    """Drop ``holder``'s hold (booked, or the customer walked away); other screens see the time again."""
+    with session_scope(write=True) as session:
+        gone = session.exec(select(SlotHold).where(SlotHold.holder == holder)).all()
+        for old in gone:
+            session.delete(old)
+    if gone:
+        events.publish(events.AvailabilityChanged(location_id=location_id))

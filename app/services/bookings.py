@@ -25,6 +25,7 @@ from app.models import (
     Customer,
     Location,
     Service,
+    SlotHold,
     StaffMember,
     UserRead,
     WorkingHours,
@@ -65,7 +66,7 @@ STATUS_LABELS = {
 }
 
 
-def create_booking(data: BookingCreate, *, actor: UserRead) -> BookingRead:
+def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None = None) -> BookingRead:
     """Book ``data.service_id`` with ``data.staff_member_id`` at ``data.starts_at`` (aware).
 
     The end is ``starts_at`` + the service's duration; the price is the service's list price (minor
@@ -74,7 +75,8 @@ def create_booking(data: BookingCreate, *, actor: UserRead) -> BookingRead:
     :raises NotFoundError: the service, staff member or customer does not exist at the location
     :raises ValidationError: the service has no duration, or a naive time was given
     :raises OutsideWorkingHoursError: not inside the staff member's hours (owners/managers may override)
-    :raises SlotUnavailableError: the staff member already has a booking overlapping the time
+    :raises SlotUnavailableError: the staff member already has a booking overlapping the time, or
+        a customer is booking it at the kiosk (a hold other than ``holder``'s)
     :raises PermissionDeniedError: the actor may not book at this location
     """
     ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK else frozenset()),
@@ -94,6 +96,9 @@ def create_booking(data: BookingCreate, *, actor: UserRead) -> BookingRead:
         ends_at = starts_at + timedelta(minutes=service.duration_minutes)
         _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
         _check_free(session, staff, location, starts_at, ends_at)
+        if held_times(session, [staff.id], starts_at, ends_at, now=datetime.now(UTC), except_holder=holder):
+            raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
+                                       'Choose another time or wait a few minutes.', field='starts_at')
         booking = Booking(**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}),
                           starts_at=starts_at, ends_at=ends_at, channel=data.channel.value,
                           status=BookingStatus.BOOKED.value, price_cents=service.price_cents,
@@ -338,6 +343,17 @@ def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
         raise InvalidTransitionError(
             f'This booking is {STATUS_LABELS[current].lower()}; it cannot be marked '
             f'{STATUS_LABELS[target].lower()}.')
+
+
+def held_times(session, staff_member_ids: list[int], start: datetime, end: datetime, *, now: datetime,
+         except_holder: str | None = None) -> list[tuple[int, datetime, datetime]]:
+    """``(staff_member_id, starts_at, ends_at)`` of the holds alive at ``now`` overlapping ``[start, end)``."""
+    query = select(SlotHold.staff_member_id, SlotHold.starts_at, SlotHold.ends_at).where(
+        col(SlotHold.staff_member_id).in_(staff_member_ids), SlotHold.held_until > now,
+        SlotHold.starts_at < end, SlotHold.ends_at > start)
+    if except_holder:
+        query = query.where(SlotHold.holder != except_holder)
+    return list(session.exec(query).all())
 
 
 def location_time_zone(session: Session, location_id: int) -> str:

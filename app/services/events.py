@@ -55,8 +55,17 @@ class DataImported:
     summary: str = ''
 
 
-Event = BookingChanged | ReceiptCreated | DataImported
-EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported)}
+@dataclass(frozen=True, slots=True)
+class AvailabilityChanged:
+    """A time was held for a customer at the kiosk, or released: free times are to be listed again."""
+
+    location_id: int
+    summary: str = ''
+
+
+Event = BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged
+EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
+                                                              AvailabilityChanged)}
 Handler = Callable[[Any], None]
 
 

@@ -33,9 +33,10 @@ WHO_MAY = KIOSK_ROLES | FRONT_DESK_ROLES
 
 
 def book(location_id: int, service_id: int, slot: availability.Slot, *, name: str, phone: str,
-         actor: UserRead) -> BookingRead:
+         actor: UserRead, holder: str | None = None) -> BookingRead:
     """Book ``slot`` for the customer with this phone number (created with ``name`` if new), as a
-    kiosk booking.
+    kiosk booking; ``holder``'s hold on the time (see :func:`availability.hold`) lets it through and
+    is dropped once booked.
 
     :raises ValidationError: no name, or a phone number with fewer than 7 digits
     :raises SlotUnavailableError: someone took the slot meanwhile
@@ -52,12 +53,16 @@ def book(location_id: int, service_id: int, slot: availability.Slot, *, name: st
         customer = customers.create_customer(CustomerCreate(location_id=location_id, name=name.strip(), phone=phone),
                                              actor=actor)
     try:
-        return bookings.create_booking(BookingCreate(
+        booking = bookings.create_booking(BookingCreate(
             location_id=location_id, customer_id=customer.id, service_id=service_id,
-            staff_member_id=slot.staff_member_id, starts_at=slot.starts_at, channel=Channel.KIOSK), actor=actor)
+            staff_member_id=slot.staff_member_id, starts_at=slot.starts_at, channel=Channel.KIOSK), actor=actor,
+            holder=holder)
     except SlotUnavailableError:
         raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.',
                                    field='starts_at') from None
+    if holder:
+        availability.release(location_id, holder)
+    return booking
 
 
 def todays_bookings(location_id: int, phone_or_code: str, *, actor: UserRead,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from nicegui.testing import User
 
 from app.models import Role
-from tests.pages.conftest import DAY, sign_in
+from app.services import clock
+from tests.factories import TZ
+from tests.pages.conftest import DAY, log_in, sign_in
 from tests.pages.test_pages import element, eventually
 
 
@@ -44,3 +48,27 @@ async def test_a_time_taken_in_one_session_disappears_from_the_others_dialog(use
     assert _shown(looking, 'free-14:15') and _shown(looking, 'free-15:45')
     assert element(looking, 'just-booked').text == (
         '15:00 was just booked in another session. Please choose another time.')
+
+
+async def test_a_time_held_at_the_kiosk_leaves_the_desks_dialog_and_comes_back_when_let_go(user: User, create_user,
+                                                                                            shop):
+    from tests.pages.test_kiosk import tap
+
+    desk, kiosk_screen = user, create_user()
+    await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await _dialog_for_jj(desk, shop)
+    kiosk_day = clock.today(TZ)  # the kiosk offers today and the next six days: the desk looks at tomorrow
+    element(desk, 'date').set_value((kiosk_day + timedelta(days=1)).isoformat())
+    await eventually(lambda: _shown(desk, 'free-15:00'))
+    await log_in(kiosk_screen, Role.KIOSK)
+    await tap(kiosk_screen, 'kiosk-book')
+    await tap(kiosk_screen, f'kiosk-service-{shop["cut"].id}')
+    await tap(kiosk_screen, f'kiosk-staff-{shop["jj"].id}')
+    await tap(kiosk_screen, f'kiosk-day-{(kiosk_day + timedelta(days=1)).isoformat()}')
+    await kiosk_screen.should_see(marker=f'kiosk-times-{(kiosk_day + timedelta(days=1)).isoformat()}')
+    await tap(kiosk_screen, 'kiosk-slot-1500')  # the customer picks 15:00 and starts typing
+    await kiosk_screen.should_see(marker='kiosk-name')
+    await eventually(lambda: not _shown(desk, 'free-15:00'))  # held: gone from the desk's dialog
+    await tap(kiosk_screen, 'kiosk-back')  # the customer walks away
+    await eventually(lambda: _shown(desk, 'free-15:00'))  # free again
+

@@ -80,6 +80,7 @@ async def _times_tomorrow(user: User, shop, staff_marker: str):
     await tap(user, f'kiosk-service-{shop["cut"].id}')
     await tap(user, staff_marker)
     await tap(user, f'kiosk-day-{tomorrow.isoformat()}')
+    await user.should_see(marker=f'kiosk-times-{tomorrow.isoformat()}')  # tomorrow's times, not today's
     return tomorrow
 
 
