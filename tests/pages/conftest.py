@@ -41,8 +41,9 @@ async def sign_in(user: User, role: Role = Role.OWNER, then: str = '/') -> None:
     user.find(marker='email').type(f'{role.value}@shop.test')
     user.find(marker='password').type(PASSWORD)
     user.find(marker='sign-in').click()
-    await user.should_see('ClientPulse', kind=ui.label, retries=30)
-    await user.should_not_see('Sign in to your shop', retries=30)
+    # signing in checks an argon2 hash in a worker thread: allow a loaded machine up to 10 s
+    await user.should_see('ClientPulse', kind=ui.label, retries=100)
+    await user.should_not_see('Sign in to your shop', retries=100)
 
 
 async def log_in(user: User, role: Role) -> None:
@@ -52,4 +53,4 @@ async def log_in(user: User, role: Role) -> None:
     user.find(marker='email').type(f'{role.value}@shop.test')
     user.find(marker='password').type(PASSWORD)
     user.find(marker='sign-in').click()
-    await eventually(lambda: not user.back_history[-1].startswith('/login'))
+    await eventually(lambda: not user.back_history[-1].startswith('/login'), timeout=10)
