@@ -80,11 +80,6 @@ class LocationColumns:
     lines: dict[str, np.ndarray]
     descriptions: dict[int, str] = field(default_factory=dict)
 
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the columns, in bytes."""
-        return sum(a.nbytes for a in self.bookings.values()) + sum(a.nbytes for a in self.lines.values())
-
 
 class AnalyticsStore:
     """The columns of every location of one database: read once (or from the saved copy), then patched."""
@@ -250,11 +245,6 @@ def store() -> AnalyticsStore:
             digest = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
             found = _stores[engine] = AnalyticsStore(engine, get_settings().data_dir / 'analytics' / digest)
         return found
-
-
-def columns(location_id: int) -> LocationColumns:
-    """Shortcut: ``store().columns(location_id)``."""
-    return store().columns(location_id)
 
 
 def columns_for(location_ids: list[int]) -> list[LocationColumns]:

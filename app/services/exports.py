@@ -13,7 +13,6 @@ rows in memory), calling ``progress(fraction, message)`` after each chunk, from 
 from __future__ import annotations
 
 import csv
-import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -121,14 +120,6 @@ def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, 
         if kind == 'xlsx' else None
     return export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title, currency=currency,
                   locations=locations, bookings=rows, progress=progress)
-
-
-def export_bytes(report: AnalyticsReport, *, fmt: str, title: str, currency: str, locations: list[str]) -> bytes:
-    """The export as bytes (for a download). :raises ValidationError: unknown format"""
-    with tempfile.TemporaryDirectory() as folder:
-        path = export(report, Path(folder) / f'report.{fmt}', fmt=fmt, title=title, currency=currency,
-                      locations=locations)
-        return path.read_bytes()
 
 
 def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:

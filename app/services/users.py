@@ -187,12 +187,6 @@ def get_user(user_id: int) -> UserRead:
         return _read(user)
 
 
-def count_users() -> int:
-    """How many accounts exist."""
-    with session_scope() as session:
-        return len(session.exec(select(User.id)).all())
-
-
 def desktop_owner() -> UserRead | None:
     """The owner the desktop window signs in: the first active owner account (None if there is none)."""
     with session_scope() as session:

@@ -76,89 +76,75 @@ def served(sqlite_db, tmp_path, reconnect_timeout) -> str:
     server.wait(timeout=20)
 
 
-def _sign_in(page, base: str, email: str) -> None:
-    page.goto(f'{base}/login?next=/bookings?day={DAY}')
-    page.get_by_label('Email').fill(email)
-    page.get_by_label('Password').fill(PASSWORD)
-    page.get_by_role('button', name='Sign in').click()
-    page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
+SAM_AT_15 = "15:00 Sam Lee · Women's cut"
 
 
-def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(chromium, served):
+@pytest.fixture
+def people(chromium, served):
+    """Two people signed in to the day view in browsers of their own: ``(tablet, desk, tablet_context)``
+    (a staff member's tablet, whose network a test may cut, and the manager at the desk)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
-        watching = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
-        booking = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
-        _sign_in(watching, served, 'staff@shop.test')
-        _sign_in(booking, served, 'manager@shop.test')
-        assert watching.get_by_text("15:00 Sam Lee · Women's cut").count() == 0
-
-        booking.get_by_role('button', name='New booking').click()
-        dialog = booking.get_by_role('dialog')
-        for label, choice in (('Customer', 'Sam Lee'), ('Service', "Women's cut"), ('Staff member', 'JJ')):
-            dialog.get_by_label(label).click()
-            booking.get_by_role('option', name=choice).first.click()
-        dialog.get_by_role('button', name='15:00').click()  # a free time
-        dialog.get_by_role('button', name='Book').click()
-        booked_at = time.monotonic()
-        watching.get_by_text("15:00 Sam Lee · Women's cut").wait_for(timeout=1_000)
-        seen_after = time.monotonic() - booked_at
+        screen = {'width': 1400, 'height': 900}
+        tablet_context = browser.new_context(viewport=screen)
+        tablet, desk = tablet_context.new_page(), browser.new_context(viewport=screen).new_page()
+        for page, email in ((tablet, 'staff@shop.test'), (desk, 'manager@shop.test')):
+            page.goto(f'{served}/login?next=/bookings?day={DAY}')
+            page.get_by_label('Email').fill(email)
+            page.get_by_label('Password').fill(PASSWORD)
+            page.get_by_role('button', name='Sign in').click()
+            page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
+        yield tablet, desk, tablet_context
         browser.close()
-    assert seen_after < 1.0
 
 
-def _book_sam_at(page, hhmm: str) -> None:
+def _book_sam_at_15(page) -> None:
+    """Book Sam Lee for a women's cut with JJ at 15:00 through the booking dialog (15:00 is a free time)."""
     page.get_by_role('button', name='New booking').click()
     dialog = page.get_by_role('dialog')
     for label, choice in (('Customer', 'Sam Lee'), ('Service', "Women's cut"), ('Staff member', 'JJ')):
         dialog.get_by_label(label).click()
         page.get_by_role('option', name=choice).first.click()
-    dialog.get_by_role('button', name=hhmm).click()
+    dialog.get_by_role('button', name='15:00').click()
     dialog.get_by_role('button', name='Book').click()
-    page.get_by_text(f"{hhmm} Sam Lee · Women's cut").wait_for(timeout=5_000)
 
 
-def test_a_short_outage_keeps_typed_input_and_brings_the_missed_change(chromium, served):
-    from playwright.sync_api import sync_playwright
+def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(people):
+    tablet, desk, _ = people
+    assert tablet.get_by_text(SAM_AT_15).count() == 0
+    _book_sam_at_15(desk)
+    booked_at = time.monotonic()
+    tablet.get_by_text(SAM_AT_15).wait_for(timeout=1_000)
+    assert time.monotonic() - booked_at < 1.0
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
-        dropping_context = browser.new_context(viewport={'width': 1400, 'height': 900})
-        dropping, booking = dropping_context.new_page(), browser.new_context().new_page()
-        _sign_in(dropping, served, 'staff@shop.test')
-        _sign_in(booking, served, 'manager@shop.test')
-        typed = dropping.get_by_label('Go to day')
-        typed.fill('2030-03-11')  # typed, not yet used
-        dropping_context.set_offline(True)  # the tablet's Wi-Fi drops
-        time.sleep(2)
-        _book_sam_at(booking, '15:00')  # a change while it is away
-        time.sleep(2)
-        dropping_context.set_offline(False)
-        dropping.get_by_text("15:00 Sam Lee · Women's cut").wait_for(timeout=15_000)  # missed change arrives
-        assert typed.input_value() == '2030-03-11'  # and what was typed is still there
-        browser.close()
+
+def test_a_short_outage_keeps_typed_input_and_brings_the_missed_change(people):
+    tablet, desk, tablet_context = people
+    typed = tablet.get_by_label('Go to day')
+    typed.fill('2030-03-11')  # typed, not yet used
+    tablet_context.set_offline(True)  # the tablet's Wi-Fi drops
+    time.sleep(2)
+    _book_sam_at_15(desk)  # a change while it is away
+    desk.get_by_text(SAM_AT_15).wait_for(timeout=5_000)
+    time.sleep(2)
+    tablet_context.set_offline(False)
+    tablet.get_by_text(SAM_AT_15).wait_for(timeout=15_000)  # the missed change arrives
+    assert typed.input_value() == '2030-03-11'  # and what was typed is still there
 
 
 @pytest.mark.parametrize('reconnect_timeout', ['2'])  # the outage below outlasts it (the app's default is 30 s)
-def test_after_a_longer_outage_the_page_reloads_to_the_current_state(chromium, served, reconnect_timeout):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
-        dropping_context = browser.new_context(viewport={'width': 1400, 'height': 900})
-        dropping, booking = dropping_context.new_page(), browser.new_context().new_page()
-        _sign_in(dropping, served, 'staff@shop.test')
-        _sign_in(booking, served, 'manager@shop.test')
-        dropping.get_by_label('Go to day').fill('2030-03-11')
-        reloads: list[str] = []
-        dropping.on('framenavigated', lambda frame: reloads.append(frame.url) if frame == dropping.main_frame else None)
-        dropping_context.set_offline(True)
-        _book_sam_at(booking, '15:00')
-        time.sleep(float(reconnect_timeout) + 3)  # the server has let the session go
-        dropping_context.set_offline(False)
-        dropping.get_by_text("15:00 Sam Lee · Women's cut").wait_for(timeout=15_000)  # the current state
-        assert reloads  # it came back by reloading the page
-        assert dropping.get_by_label('Go to day').input_value() == DAY  # a fresh page, not the typed value
-        browser.close()
+def test_after_a_longer_outage_the_page_reloads_to_the_current_state(people, reconnect_timeout):
+    tablet, desk, tablet_context = people
+    tablet.get_by_label('Go to day').fill('2030-03-11')
+    reloads: list[str] = []
+    tablet.on('framenavigated', lambda frame: reloads.append(frame.url) if frame == tablet.main_frame else None)
+    tablet_context.set_offline(True)
+    _book_sam_at_15(desk)
+    desk.get_by_text(SAM_AT_15).wait_for(timeout=5_000)
+    time.sleep(float(reconnect_timeout) + 3)  # the server has let the session go
+    tablet_context.set_offline(False)
+    tablet.get_by_text(SAM_AT_15).wait_for(timeout=15_000)  # the current state
+    assert reloads  # it came back by reloading the page
+    assert tablet.get_by_label('Go to day').input_value() == DAY  # a fresh page, not the typed value
