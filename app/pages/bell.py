@@ -14,11 +14,13 @@ SHOWN = 20
 
 
 class Bell:
-    """The bell for ``user``; refreshed on every change at the locations they hear about."""
+    """The bell for ``user``: counts what arrives at the locations they hear about; lists it when opened."""
 
     def __init__(self, user: UserRead, time_zone: str) -> None:
         self.user, self.time_zone = user, time_zone
-        with ui.button(icon='notifications').props('flat round dense color=white').mark('bell'):
+        self.stale = True  # the list is built when the bell is opened, not on every change in every session
+        with ui.button(icon='notifications', on_click=self.open_list).props('flat round dense color=white').mark(
+                'bell'):
             self.badge = ui.badge('', color='negative').props('floating rounded').mark('bell-count')
             with ui.menu().classes('w-[28rem]'), ui.column().classes('w-full p-3 gap-2'):
                 with ui.row().classes('w-full items-center justify-between'):
@@ -26,30 +28,52 @@ class Bell:
                     ui.button('Mark all read', on_click=self.read_all).props('flat dense no-caps').mark(
                         'bell-read-all')
                 self.items = ui.column().classes('w-full gap-1')
-        self.refresh()
+        self.count = 0
+        self.set_count(notifications.unread_count(self.user))
         if user.role == Role.OWNER:
-            live.on_any_change(lambda _event: self.refresh())
+            live.on_any_change(self.on_event)
         elif user.location_id is not None:
-            live.on_location_change(user.location_id, lambda _event: self.refresh())
+            live.on_location_change(user.location_id, self.on_event)
 
-    def refresh(self) -> None:
-        count = notifications.unread_count(self.user)
+    def on_event(self, event) -> None:
+        """Count the event's notification, if it is for this person: no database query per session (the
+        notification is read once for all), and the list is redrawn only when opened."""
+        notification_id = getattr(event, 'notification_id', None)
+        if notification_id is not None and notifications.arrived(self.user, notification_id) is not None:
+            self.set_count(self.count + 1)
+            self.stale = True
+
+    def open_list(self) -> None:
+        if self.stale:
+            self.refresh()
+
+    def set_count(self, count: int) -> None:
+        self.count = count
         self.badge.set_text(str(count))
         self.badge.set_visibility(count > 0)
+
+    def refresh(self) -> None:
+        """Read the count and the latest notifications afresh (on opening, and after marking read)."""
+        self.stale = False
+        self.set_count(notifications.unread_count(self.user))
         self.items.clear()
         with self.items:
             latest = notifications.visible(self.user, limit=SHOWN)
             if not latest:
                 ui.label('Nothing yet.').classes('text-slate-500')
             for item in latest:
-                with ui.row().classes('w-full items-start gap-2 no-wrap').mark('bell-item'):
-                    ui.icon('circle', size='xs').classes('text-negative' if not item.read else 'invisible')
-                    with ui.column().classes('gap-0 grow'):
-                        ui.label(item.text).classes('text-sm' + ('' if item.read else ' font-semibold'))
-                        ui.label(local_datetime(item.created_at, self.time_zone)).classes('text-xs text-slate-500')
-                    if not item.read:
-                        ui.button(icon='done', on_click=lambda i=item.id: self.read([i])).props(
-                            'flat round dense size=sm').tooltip('Mark read').mark(f'bell-read-{item.id}')
+                self.item(item)
+
+    def item(self, item) -> ui.row:
+        with ui.row().classes('w-full items-start gap-2 no-wrap').mark('bell-item') as row:
+            ui.icon('circle', size='xs').classes('text-negative' if not item.read else 'invisible')
+            with ui.column().classes('gap-0 grow'):
+                ui.label(item.text).classes('text-sm' + ('' if item.read else ' font-semibold'))
+                ui.label(local_datetime(item.created_at, self.time_zone)).classes('text-xs text-slate-500')
+            if not item.read:
+                ui.button(icon='done', on_click=lambda i=item.id: self.read([i])).props(
+                    'flat round dense size=sm').tooltip('Mark read').mark(f'bell-read-{item.id}')
+        return row
 
     def read(self, ids: list[int]) -> None:
         notifications.mark_read(self.user, ids)

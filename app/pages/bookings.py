@@ -72,11 +72,14 @@ class _BookingsView:
             ui.button('New booking', icon='add', on_click=self.new_booking).mark('new-booking')
         with ui.tabs().classes('w-full') as tabs:
             grid_tab = ui.tab('Day view')
-            list_tab = ui.tab('List')
-        with ui.tab_panels(tabs, value=grid_tab).classes('w-full'):
+            self.list_tab = ui.tab('List')
+        # the panel not shown is brought up to date when it is opened, not on every change
+        self.panels = ui.tab_panels(tabs, value=grid_tab, on_change=self.on_tab).classes('w-full').mark('booking-tabs')
+        self.stale: set[str] = set()
+        with self.panels:
             with ui.tab_panel(grid_tab):
                 self.grid()
-            with ui.tab_panel(list_tab):
+            with ui.tab_panel(self.list_tab):
                 self.list_filters()
                 self.table()
 
@@ -98,8 +101,23 @@ class _BookingsView:
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
-            self.grid.refresh()
-            self.table.refresh()
+            if self.showing_list():
+                self.update_table()
+                self.stale.add('grid')
+            else:
+                self.update_grid()
+                self.stale.add('list')
+
+    def showing_list(self) -> bool:
+        return self.panels.value in (self.list_tab, 'List')
+
+    def on_tab(self) -> None:
+        if 'list' in self.stale and self.showing_list():
+            self.stale.discard('list')
+            self.update_table()
+        if 'grid' in self.stale and not self.showing_list():
+            self.stale.discard('grid')
+            self.update_grid()
 
     def open(self, booking: BookingRead) -> None:
         self.dialogs.clear()  # one dialog at a time; closed ones are removed
@@ -108,17 +126,49 @@ class _BookingsView:
 
     # --- day view -------------------------------------------------------------------------------------------------
 
-    @ui.refreshable_method
-    def grid(self) -> None:
+    def grid_content(self) -> tuple[list[BookingRead], set[int], list[StaffMemberRead], int, int]:
+        """The day's bookings drawn, those that clash, the staff columns and the first/last minute shown."""
         tz = self.location.time_zone
-        items = [b for b in bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=tz)
-                 if b.status != BookingStatus.CANCELLED and b.time_recorded]
-        clashes = bookings.overlapping_ids(items)
+        listed = bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=tz)
+        items, clashes = live.derived('grid-items', listed, lambda: _drawn(listed))
         weekday = self.day.weekday()
         with_bookings = {b.staff_member_id for b in items}
         columns = [m for m in self.members if (m.active and any(h.weekday == weekday for h in m.working_hours))
                    or m.id in with_bookings]
         first, last = _hours_shown(columns, items, weekday, tz)
+        return items, clashes, columns, first, last
+
+    @staticmethod
+    def grid_shape(items, clashes, columns, first, last) -> tuple:
+        return (tuple(m.id for m in columns), first, last, len(clashes), all(b.duration_known for b in items))
+
+    @staticmethod
+    def column_signature(items: list[BookingRead], clashes: set[int]) -> tuple:
+        return tuple((b.id, b.status, b.starts_at, b.ends_at, b.customer_name, b.service_name, b.id in clashes)
+                     for b in items)
+
+    def update_grid(self) -> None:
+        """Redraw only the staff columns whose bookings changed (the whole grid if its shape changed)."""
+        items, clashes, columns, first, last = self.grid_content()
+        if self.grid_shape(items, clashes, columns, first, last) != self.shape:
+            self.grid.refresh()
+            return
+        for member in columns:
+            mine = [b for b in items if b.staff_member_id == member.id]
+            signature = self.column_signature(mine, clashes)
+            if signature != self.signatures.get(member.id):
+                self.signatures[member.id] = signature
+                with self.columns[member.id]:
+                    self.column_blocks(member, mine, clashes, first, self.height)
+
+    @ui.refreshable_method
+    def grid(self) -> None:
+        items, clashes, columns, first, last = self.grid_content()
+        self.shape = self.grid_shape(items, clashes, columns, first, last)
+        self.columns: dict[int, ui.element] = {}
+        self.signatures: dict[int, tuple] = {}
+        self.blocks: dict[int, dict[int, tuple[tuple, ui.element]]] = {}
+        weekday = self.day.weekday()
         if clashes:
             ui.label(f'{len(clashes)} bookings overlap another of the same staff member (imported history) — '
                      'marked in red.').classes('text-negative').mark('overlap-warning')
@@ -128,7 +178,7 @@ class _BookingsView:
         if not columns:
             ui.label('Nobody works on this day.').classes('text-slate-500')
             return
-        height = (last - first) * PX_PER_MINUTE
+        self.height = height = (last - first) * PX_PER_MINUTE
         with ui.row().classes('w-full flex-nowrap gap-0 overflow-x-auto').mark('day-grid'):
             with ui.column().classes('gap-0 w-14 shrink-0'):
                 ui.label('').classes('h-8')
@@ -137,12 +187,12 @@ class _BookingsView:
                         ui.label(f'{minute // 60:02d}:00').classes('absolute text-xs text-slate-500').style(
                             f'top:{(minute - first) * PX_PER_MINUTE}px')
             for member in columns:
-                self.staff_column(member, [b for b in items if b.staff_member_id == member.id], clashes, first,
-                                  height, weekday)
+                mine = [b for b in items if b.staff_member_id == member.id]
+                self.signatures[member.id] = self.column_signature(mine, clashes)
+                self.staff_column(member, mine, clashes, first, height, weekday)
 
     def staff_column(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int,
                      height: float, weekday: int) -> None:
-        tz = self.location.time_zone
         with ui.column().classes('gap-0 min-w-28 flex-1 border-l'):
             ui.label(member.name).classes('h-8 font-semibold text-center w-full')
             with ui.element('div').classes('relative w-full bg-slate-100').style(f'height:{height}px'):
@@ -153,10 +203,29 @@ class _BookingsView:
                 for minute in range(first, first + int(height / PX_PER_MINUTE), 60):
                     ui.element('div').classes('absolute w-full border-t border-slate-200').style(
                         f'top:{(minute - first) * PX_PER_MINUTE}px')
-                for booking in items:
-                    self.block(booking, booking.id in clashes, first, tz)
+                with ui.element('div').classes('absolute inset-0') as blocks:
+                    self.column_blocks(member, items, clashes, first, height)
+                self.columns[member.id] = blocks
 
-    def block(self, booking: BookingRead, clash: bool, first: int, tz: str) -> None:
+    def column_blocks(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int,
+                      height: float) -> None:
+        """Draw the bookings of one staff member's column, keeping the blocks of bookings that did not change
+        (every open session does this on every change: a new booking costs one new block)."""
+        drawn = self.blocks.setdefault(member.id, {})
+        wanted = {}
+        for booking in items:
+            look = (booking.status, booking.starts_at, booking.ends_at, booking.customer_name, booking.service_name,
+                    booking.id in clashes)
+            wanted[booking.id] = look
+            if booking.id in drawn and drawn[booking.id][0] == look:
+                continue
+            if booking.id in drawn:
+                drawn[booking.id][1].delete()
+            drawn[booking.id] = (look, self.block(booking, booking.id in clashes, first, self.location.time_zone))
+        for gone in set(drawn) - set(wanted):
+            drawn.pop(gone)[1].delete()
+
+    def block(self, booking: BookingRead, clash: bool, first: int, tz: str) -> ui.element:
         start = clock.minute_of_day(booking.starts_at, tz)
         minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
         colour = STATUS_COLOURS[booking.status.value]
@@ -167,13 +236,14 @@ class _BookingsView:
             details.append('overlaps another booking')
         if not booking.duration_known:
             details.append('length not recorded (imported)')
-        with ui.element('div').classes('absolute rounded px-1 text-white text-xs cursor-pointer shadow-sm '
-                                       'overflow-hidden whitespace-nowrap text-ellipsis').style(
-                f'top:{(start - first) * PX_PER_MINUTE}px;height:{max(minutes * PX_PER_MINUTE, 20)}px;'
-                f'left:{10 if clash else 3}px;right:3px;background:{colour};line-height:16px;{edge}'
-        ).on('click', lambda b=booking: self.open(b)).mark(f'booking-{booking.id}') as block:
-            ui.label(label).classes('truncate')
-            block.tooltip(' · '.join(details))
+        # one element per booking (every open session draws each new booking): the details go in its title
+        block = ui.label(label).classes('absolute rounded px-1 text-white text-xs cursor-pointer shadow-sm '
+                                        'overflow-hidden whitespace-nowrap text-ellipsis').style(
+            f'top:{(start - first) * PX_PER_MINUTE}px;height:{max(minutes * PX_PER_MINUTE, 20)}px;'
+            f'left:{10 if clash else 3}px;right:3px;background:{colour};line-height:16px;{edge}'
+        ).on('click', lambda b=booking: self.open(b)).mark(f'booking-{booking.id}')
+        block.props['title'] = ' · '.join(details)
+        return block
 
     # --- list -----------------------------------------------------------------------------------------------------
 
@@ -192,10 +262,9 @@ class _BookingsView:
 
     def set_filter(self, name: str, value) -> None:
         self.filters[name] = value
-        self.table.refresh()
+        self.update_table()
 
-    @ui.refreshable_method
-    def table(self) -> None:
+    def table_rows(self) -> list[dict]:
         tz = self.location.time_zone
         start, _ = clock.day_bounds(self.day, tz)
         _, end = clock.day_bounds(self.day + timedelta(days=self.filters['scope'] - 1), tz)
@@ -204,15 +273,33 @@ class _BookingsView:
                                        staff_member_id=self.filters['staff_member_id'],
                                        status=BookingStatus(status) if status else None,
                                        search=self.filters['search'])
-        rows = [{'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d} {booking_time(b, tz)}',
-                 'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
-                 'status': STATUS_LABELS[b.status], 'channel': b.channel.value.replace('_', '-'),
-                 'price': money(b.price_cents, self.location.currency)} for b in items]
-        by_id = {b.id: b for b in items}
-        table = ui.table(columns=LIST_COLUMNS, rows=rows, row_key='id', pagination=25).classes('w-full').props(
-            'dense flat').mark('booking-list')
-        table.on('rowClick', lambda e: self.open(by_id[e.args[1]['id']]))
-        ui.label(f'{len(rows)} bookings').classes('text-sm text-slate-500').mark('booking-count')
+        self.by_id = live.derived('by-id', items, lambda: {b.id: b for b in items})
+        return live.derived('list-rows', items, lambda: [_list_row(b, tz, self.location.currency) for b in items])
+
+    def table(self) -> None:
+        rows = self.table_rows()
+        self.list_table = ui.table(columns=LIST_COLUMNS, rows=rows, row_key='id', pagination=25).classes(
+            'w-full').props('dense flat').mark('booking-list')
+        self.list_table.on('rowClick', lambda e: self.open(self.by_id[e.args[1]['id']]))
+        self.count_label = ui.label(f'{len(rows)} bookings').classes('text-sm text-slate-500').mark('booking-count')
+
+    def update_table(self) -> None:
+        """Put the current rows into the list (sent only when they changed)."""
+        live.sync_rows(self.list_table, self.table_rows())
+        self.count_label.set_text(f'{len(self.list_table.rows)} bookings')
+
+
+def _list_row(b: BookingRead, tz: str, currency: str) -> dict:
+    return {'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d} {booking_time(b, tz)}',
+            'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
+            'status': STATUS_LABELS[b.status], 'channel': b.channel.value.replace('_', '-'),
+            'price': money(b.price_cents, currency)}
+
+
+def _drawn(listed: list[BookingRead]) -> tuple[list[BookingRead], set[int]]:
+    """The bookings the day view draws (not cancelled, with a time) and those that clash."""
+    items = [b for b in listed if b.status != BookingStatus.CANCELLED and b.time_recorded]
+    return items, bookings.overlapping_ids(items)
 
 
 def _hours_shown(columns: list[StaffMemberRead], items: list[BookingRead], weekday: int, tz: str) -> tuple[int, int]:

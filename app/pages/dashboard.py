@@ -82,38 +82,58 @@ class _DashboardView:
             self.day_list()
 
     def refresh(self) -> None:
-        self.cards.refresh()
-        self.day_list.refresh()
+        """Show the current figures: only what changed is sent (every open dashboard does this per change)."""
+        figures = self.summary()
+        for mark, text in self.card_texts(figures).items():
+            self.card_labels[mark].set_text(text)  # unchanged text sends nothing
         for chart, options in ((self.revenue_chart, self.revenue_options), (self.status_chart, self.status_options)):
-            if chart is not None:
+            fresh = options()
+            if chart is not None and fresh != chart.options:
                 chart.options.clear()
-                chart.options.update(options())
+                chart.options.update(fresh)
                 chart.update()
+        items = self.day_items()
+        rows = live.derived('dashboard-rows', items, lambda: booking_rows(items, self.location.time_zone))
+        live.sync_rows(self.table, rows)
+        self.table.set_visibility(bool(rows))
+        self.no_bookings.set_visibility(not rows)
 
     def summary(self) -> dashboard.DashboardSummary:
         return dashboard.summary(self.location.id, self.day, actor=self.user)
 
-    @ui.refreshable_method
-    def cards(self) -> None:
-        figures = self.summary()
+    def card_texts(self, figures: dashboard.DashboardSummary) -> dict[str, str]:
         currency = figures.currency
-        with ui.row().classes('w-full gap-4'):
-            _card('Bookings on the day', str(figures.bookings_today), 'bookings-today')
-            _card('Revenue on the day', money(figures.revenue_today_cents, currency), 'revenue-today')
-            _card('Revenue, last 30 days', money(figures.revenue_30d_cents, currency), 'revenue-30d')
-            _card('No-show rate, 30 days', rate(figures.no_show_rate_30d), 'no-show-rate',
-                  'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up to the day.')
-            _card('Cancellation rate, 30 days', rate(figures.cancellation_rate_30d), 'cancellation-rate',
-                  'Cancelled ÷ all bookings starting in the 30 days up to the day.')
+        return {'bookings-today': str(figures.bookings_today),
+                'revenue-today': money(figures.revenue_today_cents, currency),
+                'revenue-30d': money(figures.revenue_30d_cents, currency),
+                'no-show-rate': rate(figures.no_show_rate_30d),
+                'cancellation-rate': rate(figures.cancellation_rate_30d)}
 
-    @ui.refreshable_method
+    def cards(self) -> None:
+        texts = self.card_texts(self.summary())
+        with ui.row().classes('w-full gap-4'):
+            self.card_labels = {
+                'bookings-today': _card('Bookings on the day', texts['bookings-today'], 'bookings-today'),
+                'revenue-today': _card('Revenue on the day', texts['revenue-today'], 'revenue-today'),
+                'revenue-30d': _card('Revenue, last 30 days', texts['revenue-30d'], 'revenue-30d'),
+                'no-show-rate': _card('No-show rate, 30 days', texts['no-show-rate'], 'no-show-rate',
+                                      'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up '
+                                      'to the day.'),
+                'cancellation-rate': _card('Cancellation rate, 30 days', texts['cancellation-rate'],
+                                           'cancellation-rate',
+                                           'Cancelled ÷ all bookings starting in the 30 days up to the day.'),
+            }
+
+    def day_items(self) -> list[BookingRead]:
+        return bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=self.location.time_zone)
+
     def day_list(self) -> None:
-        items = bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=self.location.time_zone)
-        if not items:
-            ui.label('No bookings on this day.').classes('text-slate-500')
-            return
-        ui.table(columns=BOOKING_COLUMNS, rows=booking_rows(items, self.location.time_zone), row_key='id',
-                 pagination=15).classes('w-full').props('dense flat').mark('day-bookings')
+        rows = booking_rows(self.day_items(), self.location.time_zone)
+        self.no_bookings = ui.label('No bookings on this day.').classes('text-slate-500').mark('no-day-bookings')
+        self.table = ui.table(columns=BOOKING_COLUMNS, rows=rows, row_key='id', pagination=15).classes(
+            'w-full').props('dense flat').mark('day-bookings')
+        self.no_bookings.set_visibility(not rows)
+        self.table.set_visibility(bool(rows))
 
     def revenue_options(self) -> dict:
         figures = self.summary()
@@ -135,13 +155,13 @@ class _DashboardView:
                             'label': {'show': False}}]}
 
 
-def _card(title: str, value: str, mark: str, definition: str | None = None) -> None:
+def _card(title: str, value: str, mark: str, definition: str | None = None) -> ui.label:
     with ui.card().classes('min-w-48 flex-1'):
         with ui.row().classes('items-center gap-1'):
             ui.label(title).classes('text-sm text-slate-500')
             if definition:
                 ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
-        ui.label(value).classes('text-2xl font-bold').mark(mark)
+        return ui.label(value).classes('text-2xl font-bold').mark(mark)
 
 
 def _go_to(value: str | None, shown: date) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency, format_decimal
 
@@ -12,8 +13,9 @@ from app.services import clock
 LOCALE = 'en_CA'
 
 
+@lru_cache(maxsize=4096)
 def money(cents: int | Decimal, currency: str) -> str:
-    """``money(11580903, 'CAD')`` → ``'$115,809.03'``."""
+    """``money(11580903, 'CAD')`` → ``'$115,809.03'`` (remembered: every open list formats the same prices)."""
     return format_currency(Decimal(cents) / 100, currency, locale=LOCALE)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from nicegui import Event, core
+from nicegui import Event, core, ui
 
 from app.services import events
 
@@ -50,3 +50,48 @@ def _forward(event: events.Event) -> None:
         changed.emit(event)
     else:
         loop.call_soon_threadsafe(lambda: changed.emit(event))
+
+
+def sync_rows(table: ui.table, rows: list[dict]) -> None:
+    """Make ``table.rows`` equal ``rows`` (dicts with an ``id``) by touching only the rows that changed.
+
+    Every open session runs this on every change, so a new booking costs each session one inserted
+    row rather than the whole list rebuilt (NiceGUI wraps every assigned row in observables).
+    """
+    old_ids, new_ids = [r['id'] for r in table.rows], [r['id'] for r in rows]
+    if old_ids != new_ids:
+        wanted = set(new_ids)
+        for index in reversed(range(len(old_ids))):
+            if old_ids[index] not in wanted:
+                del table.rows[index]
+        present = {r['id'] for r in table.rows}
+        for index, row in enumerate(rows):
+            if row['id'] not in present:
+                table.rows.insert(index, row)
+        if [r['id'] for r in table.rows] != new_ids:  # reordered (a booking moved): start again
+            table.rows = rows
+            return
+    for index, row in enumerate(rows):
+        if table.rows[index] != row:
+            table.rows[index] = row
+
+
+_derived: dict[tuple[str, int], tuple[object, object]] = {}
+
+
+def derived(kind: str, source: object, build: Callable[[], object]) -> object:
+    """``build()``, computed once per ``source`` object for every session.
+
+    The services' shared caches hand every session the very same list until the data changes, so
+    what a page derives from it (formatted rows, grouping) can be shared too; ``kind`` names the
+    derivation. The result is shared: callers must not mutate it.
+    """
+    key = (kind, id(source))
+    hit = _derived.get(key)
+    if hit is not None and hit[0] is source:
+        return hit[1]
+    value = build()
+    if len(_derived) >= 512:
+        _derived.pop(next(iter(_derived)))
+    _derived[key] = (source, value)
+    return value

@@ -33,6 +33,7 @@ from app.models import (
 
 from . import activity, clock, events, notifications
 from .access import FRONT_DESK_ROLES, KIOSK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
+from .caching import VersionedCache
 from .database import session_scope
 from .errors import (
     InvalidTransitionError,
@@ -210,11 +211,24 @@ def list_bookings(location_id: int, *, actor: UserRead, start: datetime | None =
                   customer_id: int | None = None, search: str = '', limit: int = 2000) -> list[BookingRead]:
     """Bookings at a location starting in ``[start, end)`` (aware), earliest first, with names.
 
-    ``search`` matches the customer's name, code or phone, case-insensitively.
+    Computed once per change of the location for every session asking the same (the list is shared:
+    do not mutate it). ``search`` matches the customer's name, code or phone, case-insensitively.
 
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
     ensure_reader(actor, location_id)
+    return _lists.get((location_id, start, end, staff_member_id, status, customer_id, search.strip().lower(), limit),
+                      [location_id], lambda: _list(location_id, start, end, staff_member_id, status, customer_id,
+                                                   search, limit))
+
+
+_lists: VersionedCache[list[BookingRead]] = VersionedCache(max_age=10, max_entries=512)
+"""Lists by their query, shared by every session until the location changes (or 10 s have passed: another
+process may have written without this one hearing of it)."""
+
+
+def _list(location_id: int, start: datetime | None, end: datetime | None, staff_member_id: int | None,
+          status: BookingStatus | None, customer_id: int | None, search: str, limit: int) -> list[BookingRead]:
     with session_scope() as session:
         query = (select(Booking, Customer, Service, StaffMember)
                  .join(Service, Service.id == Booking.service_id)

@@ -34,6 +34,7 @@ class BookingChanged:
     status: str
     summary: str = ''
     previous_day: date | None = None
+    notification_id: int | None = None  # the notification recorded for it, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class ReceiptCreated:
     day: date
     amount_cents: int
     summary: str = ''
+    notification_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

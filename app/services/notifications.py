@@ -9,6 +9,7 @@ what arrived while they were away is there when they sign in.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from sqlmodel import col, select
 from app.models import Notification, NotificationReceipt, NotificationView, Role, UserRead
 
 from . import events
+from .caching import VersionedCache
 from .database import session_scope
 
 log = logging.getLogger(__name__)
@@ -58,13 +60,40 @@ def record_event(event: events.Event) -> int | None:
 
 
 def announce(event: events.Event) -> None:
-    """Record the event's notification (if any), then publish the event. A failure to record is
-    logged and never stops the announcement: the change itself has already committed."""
+    """Record the event's notification (if any), then publish the event carrying its id
+    (``notification_id``), so open bells add it without asking the database each. A failure to
+    record is logged and never stops the announcement: the change itself has already committed."""
     try:
-        record_event(event)
+        notification_id = record_event(event)
     except Exception:
         log.exception('could not record a notification for %r', event)
+        notification_id = None
+    if notification_id is not None and hasattr(event, 'notification_id'):
+        event = dataclasses.replace(event, notification_id=notification_id)
     events.publish(event)
+
+
+def arrived(actor: UserRead, notification_id: int) -> NotificationView | None:
+    """The new notification ``notification_id`` as ``actor`` sees it (unread), or None when it is not
+    addressed to them. Read from the database once for every session asking (notifications never change).
+    """
+    item = _arrivals.get(notification_id, [], lambda: _fetch(notification_id))
+    if item is None or actor.role.value not in item.audience.split(',') or actor.role == Role.KIOSK:
+        return None
+    if actor.location_id is not None and actor.location_id != item.location_id:
+        return None
+    return NotificationView.model_validate(item, update={'read': False})
+
+
+def _fetch(notification_id: int) -> Notification | None:
+    with session_scope() as session:
+        item = session.get(Notification, notification_id)
+        if item is not None:
+            session.expunge(item)
+        return item
+
+
+_arrivals: VersionedCache[Notification | None] = VersionedCache(max_entries=256)
 
 
 def visible(actor: UserRead, *, limit: int = 30) -> list[NotificationView]:

@@ -29,6 +29,8 @@ async def test_a_booking_made_in_one_session_rings_the_other_sessions_bell(user:
     element(receptionist, 'time').set_value('15:00')
     receptionist.find(marker='book').click()
     await eventually(lambda: _count(manager) == '1')  # no reload
+    manager.find(marker='bell').click()  # the list is drawn when the bell is opened
+    await manager.should_see(marker='bell-item')
     texts = [label.text for item in manager.find(marker='bell-item').elements
              for label in item.descendants() if hasattr(label, 'text')]
     assert any(t.startswith("New booking: Sam Lee — Women's cut") for t in texts)

@@ -1,0 +1,253 @@
+"""Fan-out of one change to N open sessions, against NiceGUI's own floor.
+
+    .venv/bin/python bench/fanout.py [--sessions 10 50 100] [--bookings 15]
+
+Starts the app on a fresh demo database (``clientpulse demo --no-serve`` in a temporary data
+folder) and, separately, a bare NiceGUI page with one bound label (``bench/fanout_server.py``).
+For each N it opens N sessions without a browser, the way NiceGUI's own frontend does: sign in
+(app only), GET the page, read ``client_id`` and ``next_message_id`` from it, connect python-socketio
+to ``/_nicegui_ws/socket.io`` (websocket) with that query and an implicit handshake, listen for
+``update`` messages and ack them every 3 s. App sessions alternate between the dashboard (owner;
+cards, two charts, the day's bookings, the bell) and the bookings page (manager; day view per staff
+member and list, the bell), both on the day the bookings are made. Then, from outside these
+sessions, it makes one booking at a time (a new customer each time, so every session can tell the
+update that shows it) and waits until every session has it.
+
+Printed per N: latency from the commit (the server's publish time) to the arrival of the update
+showing the new customer in each session (p50 / p95 / max over every session × booking), server
+CPU per booking (process CPU time during the bookings, minus the idle rate measured just before
+with the same sessions open), SQL statements per booking (app) and resident memory per session (the
+server's RSS growth while opening the N sessions ÷ N). Client and servers share this machine's
+cores, so absolute latencies include the client's own decoding of every message; the ratio to the
+bare page cancels most of that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import socketio
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+TICKS = os.sysconf('SC_CLK_TCK')
+DEMO = [('owner@demo.clientpulse', '/'), ('manager@demo.clientpulse', '/bookings')]
+PASSWORD = 'demo1234'
+
+
+@dataclass
+class Session:
+    """One open page: its socket and when each marker first arrived in an update."""
+
+    http: httpx.AsyncClient
+    sio: socketio.AsyncClient
+    client_id: str = ''
+    next_message_id: int = 0
+    arrivals: dict[str, float] = field(default_factory=dict)
+    waiting: set[str] = field(default_factory=set)
+
+    def on_update(self, message: dict) -> None:
+        now = time.time()
+        if not self.waiting:
+            return
+        text = json.dumps(message)
+        for marker in [m for m in self.waiting if m in text]:
+            self.arrivals[marker] = now
+            self.waiting.discard(marker)
+
+
+class Server:
+    def __init__(self, kind: str, env: dict[str, str]) -> None:
+        with socket.socket() as probe:
+            probe.bind(('127.0.0.1', 0))
+            self.port = probe.getsockname()[1]
+        self.base = f'http://127.0.0.1:{self.port}'
+        self.process = subprocess.Popen([PYTHON, str(ROOT / 'bench' / 'fanout_server.py'), kind, str(self.port)],
+                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                socket.create_connection(('127.0.0.1', self.port), timeout=0.5).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f'{kind} did not start: {self.process.stderr.read().decode()[-3000:]}') from None
+                time.sleep(0.2)
+
+    def cpu_seconds(self) -> float:
+        fields_ = Path(f'/proc/{self.process.pid}/stat').read_text().rsplit(')', 1)[1].split()
+        return (int(fields_[11]) + int(fields_[12])) / TICKS
+
+    def rss_mb(self) -> float:
+        for line in Path(f'/proc/{self.process.pid}/status').read_text().splitlines():
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def open_session(server: Server, path: str, email: str | None) -> Session:
+    http = httpx.AsyncClient(base_url=server.base, timeout=60)
+    if email:
+        response = await http.get('/bench/sign-in', params={'email': email, 'password': PASSWORD})
+        response.raise_for_status()
+    page = await http.get(path)
+    page.raise_for_status()
+    html = page.text
+    client_id = re.search(r"""['"]client_id['"]\s*:\s*['"]([0-9a-f-]+)['"]""", html).group(1)
+    next_id = int(re.search(r"""['"]next_message_id['"]\s*:\s*(\d+)""", html).group(1))
+    session = Session(http=http, sio=socketio.AsyncClient(reconnection=False), client_id=client_id,
+                      next_message_id=next_id)
+    session.sio.on('update', session.on_update)
+    query = urlencode({'client_id': client_id, 'next_message_id': next_id, 'implicit_handshake': 'true',
+                       'document_id': str(uuid.uuid4()), 'tab_id': str(uuid.uuid4())})
+    cookies = '; '.join(f'{k}={v}' for k, v in http.cookies.items())
+    await session.sio.connect(f'{server.base}?{query}', socketio_path='/_nicegui_ws/socket.io',
+                              transports=['websocket'], headers={'Cookie': cookies} if cookies else {})
+    return session
+
+
+async def ack_forever(sessions: list[Session]) -> None:
+    while True:
+        await asyncio.sleep(3)
+        for s in list(sessions):
+            if s.sio.connected:
+                await s.sio.emit('ack', {'client_id': s.client_id, 'next_message_id': s.next_message_id})
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def measure(kind: str, server: Server, counts: list[int], bookings: int, day: str | None,
+                  verbose: bool = False) -> dict[int, dict]:
+    sessions: list[Session] = []
+    acker = asyncio.create_task(ack_forever(sessions))
+    http = httpx.AsyncClient(base_url=server.base, timeout=60)
+    results: dict[int, dict] = {}
+    # one page opened and dropped first, so the server's imports and caches are warm before memory is counted
+    warm = await open_session(server, f'{DEMO[0][1]}?day={day}' if day else '/', DEMO[0][0] if kind == 'app' else None)
+    await warm.sio.disconnect()
+    await warm.http.aclose()
+    booking_number = 0
+    for n in counts:
+        await asyncio.sleep(1)
+        rss_before = server.rss_mb()
+        opened_before = len(sessions)
+        while len(sessions) < n:
+            email, path = DEMO[len(sessions) % 2]
+            if kind == 'bare':
+                sessions.append(await open_session(server, '/', None))
+            else:
+                sessions.append(await open_session(server, f'{path}?day={day}', email))
+        await asyncio.sleep(3)  # pages settle (first updates, charts)
+        rss_per_session = (server.rss_mb() - rss_before) / max(1, n - opened_before)
+        idle_start, idle_cpu = time.time(), server.cpu_seconds()
+        await asyncio.sleep(3)
+        idle_rate = (server.cpu_seconds() - idle_cpu) / (time.time() - idle_start)
+        latencies: list[float] = []
+        missing = 0
+        statements_before = (await http.get('/bench/stats')).json()['statements'] if kind == 'app' else 0
+        cpu_before, started = server.cpu_seconds(), time.time()
+        for _ in range(bookings):
+            booking_number += 1
+            marker = f'Bench customer {booking_number:04d}'
+            for s in sessions:
+                s.waiting.add(marker)
+            reply = (await http.post('/bench/book', params={'n': booking_number})).json()
+            deadline = time.time() + 10
+            while any(marker in s.waiting for s in sessions) and time.time() < deadline:
+                await asyncio.sleep(0.005)
+            these = []
+            for s in sessions:
+                if marker in s.arrivals:
+                    these.append(s.arrivals[marker] - reply['stamp'])
+                else:
+                    missing += 1
+                    s.waiting.discard(marker)
+            latencies.extend(these)
+            if verbose and these:
+                print(f'  booking {booking_number}: first {min(these) * 1000:.0f} ms, '
+                      f'median {percentile(these, 0.5) * 1000:.0f} ms, last {max(these) * 1000:.0f} ms')
+            await asyncio.sleep(0.2)
+        elapsed = time.time() - started
+        cpu = server.cpu_seconds() - cpu_before - idle_rate * elapsed
+        stats = (await http.get('/bench/stats')).json() if kind == 'app' else {'statements': 0, 'full_gc_seconds': []}
+        statements = stats['statements'] - statements_before
+        if verbose:
+            print('  full garbage collections so far (s):', [round(x, 3) for x in stats['full_gc_seconds']])
+        results[n] = {'p50': percentile(latencies, 0.5) * 1000, 'p95': percentile(latencies, 0.95) * 1000,
+                      'max': max(latencies) * 1000, 'cpu_ms': cpu / bookings * 1000,
+                      'statements': statements / bookings, 'rss_kb': rss_per_session * 1024, 'missing': missing,
+                      'idle_ms_per_s': idle_rate * 1000}
+        r = results[n]
+        print(f'{kind:5} N={n:<4} p50 {r["p50"]:7.1f} ms  p95 {r["p95"]:7.1f} ms  max {r["max"]:7.1f} ms  '
+              f'CPU/booking {r["cpu_ms"]:7.1f} ms  SQL/booking {r["statements"]:5.1f}  '
+              f'RSS/session {r["rss_kb"]:6.0f} KB  idle CPU {r["idle_ms_per_s"]:5.1f} ms/s  missing {missing}',
+              flush=True)
+    acker.cancel()
+    for s in sessions:
+        await s.sio.disconnect()
+        await s.http.aclose()
+    await http.aclose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--sessions', type=int, nargs='+', default=[10, 50, 100])
+    parser.add_argument('--bookings', type=int, default=15)
+    parser.add_argument('--verbose', action='store_true', help='print each booking\'s spread')
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
+        env = {**plain, 'CLIENTPULSE_DATA_DIR': folder, 'CLIENTPULSE_SCHEDULER': 'false'}
+        subprocess.run([PYTHON, '-m', 'app.cli', 'demo', '--no-serve'], env=env, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        bare = Server('bare', plain)
+        try:
+            floor = asyncio.run(measure('bare', bare, args.sessions, args.bookings, None))
+        finally:
+            bare.stop()
+        app = Server('app', env)
+        try:
+            day = httpx.get(f'{app.base}/bench/plan', timeout=120).json()
+            needed = args.bookings * len(args.sessions)
+            if day['free'] < needed:
+                raise SystemExit(f'only {day["free"]} free times on {day["day"]}; ask for fewer bookings')
+            ours = asyncio.run(measure('app', app, args.sessions, args.bookings, day['day'], args.verbose))
+        finally:
+            app.stop()
+    print('\n| N | bare p50 / p95 / max (ms) | app p50 / p95 / max (ms) | p95 ratio | CPU per booking bare / app (ms) '
+          '| SQL per booking | RSS per session bare / app (KB) |')
+    print('|---|---|---|---|---|---|---|')
+    for n in args.sessions:
+        b, a = floor[n], ours[n]
+        print(f'| {n} | {b["p50"]:.0f} / {b["p95"]:.0f} / {b["max"]:.0f} | {a["p50"]:.0f} / {a["p95"]:.0f} / '
+              f'{a["max"]:.0f} | {a["p95"] / b["p95"]:.1f}× | {b["cpu_ms"]:.1f} / {a["cpu_ms"]:.1f} | '
+              f'{a["statements"]:.0f} | {b["rss_kb"]:.0f} / {a["rss_kb"]:.0f} |')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,158 @@
+"""The server side of ``bench/fanout.py``: the app (or a bare NiceGUI page) plus two bench-only routes.
+
+    python bench/fanout_server.py app|bare PORT
+
+``app``: ClientPulse as ``clientpulse run`` starts it, on the database of the environment
+(``CLIENTPULSE_DATA_DIR``), plus
+- ``GET /bench/sign-in?email=…&password=…``: signs this browser in (the real password check), so a
+  browserless session can open pages;
+- ``GET /bench/plan``: the day the bench books on (the location's day with most free times) and how
+  many free times it has;
+- ``POST /bench/book``: books the next free time of that day for a new customer through the booking
+  service (as the owner, in a worker thread, like the booking dialog) and returns the customer's name
+  and the moment the change was published (``time.time()``, i.e. just after the commit);
+- ``GET /bench/stats``: SQL statements executed so far.
+
+``bare``: one page with one label bound to a value, and ``POST /bench/book`` that changes it.
+None of this is part of the app: it lives here, in the benchmark.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nicegui import app, binding, run, ui  # noqa: E402
+
+
+def serve_bare(port: int) -> None:
+    @binding.bindable_dataclass
+    @dataclass
+    class State:
+        text: str = 'nothing yet'
+
+    state = State()
+
+    @ui.page('/')
+    def page() -> None:
+        ui.label().bind_text_from(state, 'text')
+
+    @app.post('/bench/book')
+    def book(n: int = 0) -> dict:
+        name = f'Bench customer {n:04d}'
+        state.text = name
+        return {'name': name, 'stamp': time.time()}
+
+    ui.run(host='127.0.0.1', port=port, reload=False, show=False, show_welcome_message=False,
+           reconnect_timeout=30)
+
+
+def serve_app(port: int) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from app import server
+    from app.models import CustomerCreate
+    from app.models.booking import BookingCreate
+    from app.pages.session import sign_in
+    from app.services import availability, bookings, catalog, clock, customers, events, locations, staff, users
+    from app.services.access import SYSTEM_ACTOR
+
+    statements = {'count': 0}
+
+    @event.listens_for(Engine, 'before_cursor_execute')
+    def count(*_args) -> None:
+        statements['count'] += 1
+
+    published: dict[int, float] = {}
+    events.subscribe(lambda e: published.__setitem__(e.booking_id, time.time())
+                     if isinstance(e, events.BookingChanged) else None)
+    plan: dict = {}
+    lock = threading.Lock()
+
+    def make_plan() -> dict:
+        location = locations.list_locations(actor=SYSTEM_ACTOR)[0]
+        service = min((s for s in catalog.list_services(location.id, actor=SYSTEM_ACTOR) if s.duration_minutes),
+                      key=lambda s: s.duration_minutes)
+        today = clock.today(location.time_zone)
+        best: tuple[int, object, list] = (-1, today, [])
+        for offset in range(7):
+            day = today + timedelta(days=offset)
+            slots = [slot for member in staff.list_staff(location.id, actor=SYSTEM_ACTOR)
+                     for slot in availability.free_slots(location.id, service.id, day, actor=SYSTEM_ACTOR,
+                                                         staff_member_id=member.id)]
+            # free starts on a 15-minute grid overlap each other: keep every start a service apart
+            spaced, last_end = [], {}
+            for slot in sorted(slots, key=lambda s: (s.staff_member_id, s.starts_at)):
+                if slot.starts_at >= last_end.get(slot.staff_member_id, slot.starts_at):
+                    spaced.append(slot)
+                    last_end[slot.staff_member_id] = slot.starts_at + timedelta(minutes=service.duration_minutes)
+            if len(spaced) > best[0]:
+                best = (len(spaced), day, spaced)
+        return {'owner': users.desktop_owner(), 'location': location, 'service': service, 'day': best[1],
+                'slots': best[2]}
+
+    @app.get('/bench/sign-in')
+    def bench_sign_in(email: str, password: str) -> dict:
+        user = users.authenticate(email, password)
+        sign_in(user)
+        return {'user_id': user.id}
+
+    @app.get('/bench/plan')
+    async def bench_plan() -> dict:
+        if not plan:
+            plan.update(await run.io_bound(make_plan))
+        return {'day': plan['day'].isoformat(), 'free': len(plan['slots'])}
+
+    def create(n: int) -> tuple[str, int]:
+        with lock:
+            slot = plan['slots'].pop(0)
+        location, service = plan['location'], plan['service']
+        name = f'Bench customer {n:04d}'
+        customer = customers.create_customer(CustomerCreate(location_id=location.id, name=name), actor=SYSTEM_ACTOR)
+        booking = bookings.create_booking(BookingCreate(
+            location_id=location.id, service_id=service.id, staff_member_id=slot.staff_member_id,
+            customer_id=customer.id, starts_at=slot.starts_at), actor=plan['owner'])
+        return name, booking.id
+
+    @app.post('/bench/book')
+    async def bench_book(n: int = 0) -> dict:
+        name, booking_id = await run.io_bound(create, n)
+        return {'name': name, 'stamp': published[booking_id]}
+
+    collections: list[float] = []  # the garbage collector's full (generation 2) passes, in seconds
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if info['generation'] == 2:
+            if phase == 'start':
+                gc_started[0] = time.perf_counter()
+            else:
+                collections.append(time.perf_counter() - gc_started[0])
+
+    gc.callbacks.append(on_gc)
+
+    @app.get('/bench/stats')
+    def bench_stats() -> dict:
+        return {'statements': statements['count'], 'full_gc_seconds': list(collections)}
+
+    if os.environ.get('BENCH_PROFILE'):  # cProfile of the event loop's thread, written at shutdown
+        import cProfile
+        profile = cProfile.Profile()
+        app.on_startup(profile.enable)
+        app.on_shutdown(lambda: (profile.disable(), profile.dump_stats(os.environ['BENCH_PROFILE'])))
+    server.run(host='127.0.0.1', port=port)
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    kind, port = sys.argv[1], int(sys.argv[2])
+    serve_bare(port) if kind == 'bare' else serve_app(port)
