@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     """No sign-in lasts longer than this, kiosks included."""
     kiosk_idle_seconds: int = 60
     """The kiosk clears what a customer typed and returns to its start screen after this long untouched."""
+    chat_attachment_max_mb: float = 5
+    """The largest file a chat message may carry (images and PDF only)."""
+    waitlist_offer_minutes: int = 30
+    """How long a time freed by a cancellation is held for the waitlisted customer it was offered to."""
 
     @property
     def effective_reports_dir(self) -> Path:

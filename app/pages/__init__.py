@@ -6,6 +6,7 @@ from . import (
     analytics,
     bookings,
     catalog,
+    chat,
     customers,
     dashboard,
     imports,
@@ -15,6 +16,7 @@ from . import (
     presence,
     schedules,
     staff,
+    waitlist_page,
 )
 
 
@@ -23,5 +25,5 @@ def register() -> None:
     live.install()
     presence.install()
     for module in (login, dashboard, bookings, customers, catalog, staff, analytics, schedules, imports, kiosk,
-                   accounts, activity_page):
+                   accounts, activity_page, chat, waitlist_page):
         module.register()

@@ -8,6 +8,7 @@ commit.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -144,7 +145,8 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
 
 def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None = None,
                    as_of: datetime | None = None) -> BookingRead:
-    """Cancel a booked or confirmed booking; records who cancelled and the days of notice given.
+    """Cancel a booked or confirmed booking; records who cancelled and the days of notice given, then
+    offers the freed time to the waitlist (:func:`app.services.waitlist.offer_freed_time`).
 
     ``notice_days`` = local booking date − local cancellation date (0 = cancelled on the day).
 
@@ -167,6 +169,12 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
         result = _to_read(session, booking)
     _publish(result, 'cancelled', location.time_zone, f'Booking cancelled: {_describe(result, location.time_zone)}',
              actor=actor)
+    from . import waitlist  # waitlist books through this module
+
+    try:
+        waitlist.offer_freed_time(result, actor=actor)  # the freed time goes to the first matching entry
+    except Exception:  # the cancellation has committed; an offer that fails is only logged
+        logging.getLogger(__name__).exception('could not offer the time of booking %s to the waitlist', result.id)
     return result
 
 

@@ -65,9 +65,37 @@ class AvailabilityChanged:
     summary: str = ''
 
 
-Event = BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged
+@dataclass(frozen=True, slots=True)
+class ChatChanged:
+    """Something happened in a conversation: a message (``change='message'``, ``message_id``), a read mark
+    (``'read'``) or someone typing (``'typing'``); ``side`` is who did it ('customer' or 'staff')."""
+
+    location_id: int
+    conversation_id: int
+    change: str
+    side: str
+    message_id: int | None = None
+    summary: str = ''
+    notification_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistChanged:
+    """The waitlist of a location changed (joined, offered a freed time, booked, passed, removed)."""
+
+    location_id: int
+    entry_id: int
+    change: str
+    summary: str = ''
+    notification_id: int | None = None
+
+
+Event = BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
-                                                              AvailabilityChanged)}
+                                                              AvailabilityChanged, ChatChanged, WaitlistChanged)}
+DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
+"""Events that change what reports, dashboards and booking lists show: only these bump a location's
+data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""
 Handler = Callable[[Any], None]
 
 
@@ -84,7 +112,8 @@ class Bus(Protocol):
         """Stop calling ``handler``."""
 
     def version(self, location_id: int) -> int:
-        """How many events this process has seen for ``location_id``; bumped before subscribers run."""
+        """How many data events (:data:`DATA_EVENTS`) this process has seen for ``location_id``; bumped
+        before subscribers run."""
 
 
 class InProcessBus:
@@ -101,7 +130,8 @@ class InProcessBus:
 
     def publish(self, event: Event) -> None:
         with self._lock:
-            self._versions[event.location_id] = self._versions.get(event.location_id, 0) + 1
+            if isinstance(event, DATA_EVENTS):
+                self._versions[event.location_id] = self._versions.get(event.location_id, 0) + 1
             handlers = list(self._handlers)
         for handler in handlers:
             try:
@@ -153,7 +183,7 @@ def unsubscribe(handler: Handler) -> None:
 
 
 def version(location_id: int) -> int:
-    """The data version of a location: changes whenever an event for it is published or received.
+    """The data version of a location: changes whenever a data event for it is published or received.
 
     Caches of work shared by sessions key on it, so a subscriber never reads a stale entry.
     """

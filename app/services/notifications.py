@@ -47,7 +47,8 @@ def record(location_id: int, kind: str, text: str, *, audience: str = FRONT_DESK
 
 
 def record_event(event: events.Event) -> int | None:
-    """The notification for a booking or payment event, if people should hear of it (its id)."""
+    """The notification for an event people should hear of (a booking change, a payment, a customer's chat
+    message, a waitlisted customer offered a freed time): its id, or None."""
     if isinstance(event, events.BookingChanged):
         key = event.change if event.change != 'status' else event.status
         if key not in KINDS:
@@ -56,6 +57,10 @@ def record_event(event: events.Event) -> int | None:
         return record(event.location_id, kind, event.summary, audience=audience, booking_id=event.booking_id)
     if isinstance(event, events.ReceiptCreated):
         return record(event.location_id, 'payment_received', event.summary, audience=MANAGEMENT)
+    if isinstance(event, events.ChatChanged) and event.change == 'message' and event.side == 'customer':
+        return record(event.location_id, 'chat_message', event.summary, audience=FRONT_DESK)
+    if isinstance(event, events.WaitlistChanged) and event.change == 'offered':
+        return record(event.location_id, 'waitlist_offer', event.summary, audience=FRONT_DESK)
     return None
 
 

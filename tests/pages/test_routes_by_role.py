@@ -31,6 +31,9 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/activity': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/users': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
     '/settings': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
+    '/chat': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
+    '/chat/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
+    '/waitlist': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
     '/native-login': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # without its token
 }
 
@@ -42,7 +45,7 @@ async def test_every_page_route_is_shown_or_refused_as_the_role_table_says(user:
     if role is not None:
         await log_in(user, role)
     for route, outcomes in TABLE.items():
-        path = route.format(customer_id=shop['alex'].id)
+        path = route.format(customer_id=shop['alex'].id, token='not-a-real-link')
         expected = outcomes[role]
         await user.open(path)
         await asyncio.sleep(0.05)  # let a redirect the page asked for start

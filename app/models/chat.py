@@ -1,0 +1,77 @@
+"""Chat between a customer and the shop, and the waitlist."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime, utcnow
+
+
+class Conversation(SQLModel, table=True):
+    """One customer's thread with the shop. ``access_token`` is the secret of the customer's link;
+    each side's read mark is the id of the last message it has seen (read receipts)."""
+
+    __tablename__ = 'conversation'
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id', index=True)
+    customer_id: int = Field(foreign_key='customer.id', unique=True)
+    access_token: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    customer_read_up_to: int = 0
+    staff_read_up_to: int = 0
+
+
+class ChatMessage(SQLModel, table=True):
+    """A message: plain text (never rendered as HTML), optionally with one attachment."""
+
+    __tablename__ = 'chat_message'
+    __table_args__ = (Index('ix_chat_message_conversation_id_id', 'conversation_id', 'id'),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key='conversation.id')
+    sender: str = Field(max_length=10, description="'customer' or 'staff'")
+    user_id: int | None = Field(default=None, foreign_key='app_user.id', description='the staff account that wrote it')
+    sender_name: str = Field(max_length=120)
+    body: str = Field(default='', max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    attachment_id: int | None = Field(default=None, foreign_key='chat_attachment.id')
+
+
+class ChatAttachment(SQLModel, table=True):
+    """A file sent in a conversation, stored under ``<data dir>/attachments/<stored_name>`` (never served
+    as a static file: only through the conversation's participants' checks)."""
+
+    __tablename__ = 'chat_attachment'
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key='conversation.id', index=True)
+    stored_name: str = Field(max_length=64, unique=True)
+    file_name: str = Field(max_length=200)
+    content_type: str = Field(max_length=60)
+    size_bytes: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A customer waiting for ``service_id`` on ``day`` (with ``staff_member_id``, or anyone when None).
+
+    ``status``: waiting → offered (a cancellation freed a matching time: ``offered_*``, held for them)
+    → booked (``booking_id``) or back to waiting when passed on; removed when taken off the list.
+    """
+
+    __tablename__ = 'waitlist_entry'
+    __table_args__ = (Index('ix_waitlist_entry_location_id_day', 'location_id', 'day'),)
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id')
+    customer_id: int = Field(foreign_key='customer.id')
+    service_id: int = Field(foreign_key='service.id')
+    staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
+    day: date
+    note: str = Field(default='', max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    status: str = Field(default='waiting', max_length=10)
+    offered_starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    offered_staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
+    booking_id: int | None = Field(default=None, foreign_key='booking.id')
