@@ -15,9 +15,10 @@ from nicegui import ui
 
 from app.config import get_settings
 from app.models import LocationRead, UserRead
-from app.services import availability, catalog, clock, kiosk, staff, users
+from app.services import availability, catalog, chat, clock, kiosk, staff, users
 from app.services.errors import ClientPulseError
 
+from .chat import ChatPanel
 from .formatting import local_time, money
 from .session import KIOSK, current_location, require_user, sign_out
 
@@ -85,7 +86,7 @@ class _Kiosk:
     @ui.refreshable_method
     def body(self) -> None:
         {'start': self.start, 'check_in': self.check_in, 'book': self.book, 'mine': self.mine,
-         'done': self.done}[self.screen]()
+         'chat': self.chat, 'done': self.done}[self.screen]()
 
     # --- screens ----------------------------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ class _Kiosk:
         ui.label('What would you like to do?').classes('text-2xl text-slate-600')
         with ui.row().classes('gap-8 mt-8'):
             for screen, label, icon in (('check_in', 'Check in', 'how_to_reg'), ('book', 'Book a visit', 'event'),
-                                        ('mine', 'My bookings', 'list')):
+                                        ('mine', 'My bookings', 'list'), ('chat', 'Message the desk', 'chat')):
                 ui.button(label, icon=icon, on_click=lambda s=screen: self.begin(s)).classes(BIG).mark(
                     f'kiosk-{screen}')
 
@@ -250,6 +251,32 @@ class _Kiosk:
             self.body.refresh()
 
         ui.button('Show', icon='search', on_click=find).classes(BIG).mark('kiosk-find')
+
+    def chat(self) -> None:
+        """The customer finds their conversation by phone number and chats with the desk (the panel is the
+        one of the customer's link page; the link itself is never shown on the kiosk)."""
+        ui.label('Message the desk').classes('text-4xl font-bold')
+        conversation = self.state.get('conversation')
+        if conversation is None:
+            lookup = self.lookup_field('Your phone number')
+
+            def find() -> None:
+                self.touch()
+                try:
+                    self.state['conversation'] = kiosk.chat_for_phone(self.location.id, lookup.value or '',
+                                                                      actor=self.user)
+                except ClientPulseError as error:
+                    lookup.error = str(error)
+                    return
+                self.body.refresh()
+
+            lookup.on('keydown.enter', find)
+            ui.button('Open chat', icon='chat', on_click=find).classes(BIG).mark('kiosk-open-chat')
+        else:
+            with ui.column().classes('w-[40rem]').on('click', self.touch).on('keydown', self.touch):
+                ChatPanel(conversation, chat.CUSTOMER, token=conversation.access_token,
+                          time_zone=self.location.time_zone).build()
+        self.back_button()
 
     def done(self) -> None:
         ui.icon('check_circle', size='6rem').classes('text-positive')

@@ -106,6 +106,22 @@ def check_in(location_id: int, booking_id: int, *, actor: UserRead) -> BookingRe
     return bookings.set_status(booking_id, BookingStatus.CHECKED_IN, actor=actor)
 
 
+def chat_for_phone(location_id: int, phone: str, *, actor: UserRead):
+    """The conversation of the customer with this phone number at the location (started if needed), for
+    the kiosk's "Message the desk" screen.
+
+    :raises NotFoundError: no customer has that number here
+    :raises PermissionDeniedError: another location, or not a kiosk or front-desk role
+    """
+    from . import chat
+
+    ensure_reader(actor, location_id, WHO_MAY, 'open a chat')
+    customer = _find_customer(location_id, phone_digits(phone))
+    if customer is None:
+        raise NotFoundError('We could not find that number. Please ask at the desk.', field='phone')
+    return chat.conversation_for_customer(customer.id)
+
+
 def booking_code(booking_id: int) -> str:
     """The code a customer is given for a booking: ``B-`` and its number."""
     return f'B-{booking_id}'

@@ -145,3 +145,27 @@ async def test_only_a_staff_pin_leaves_kiosk_mode_and_there_are_no_links_out(use
     await tap(user, 'kiosk-pin-ok')
     await eventually(lambda: user.back_history[-1] == '/login')
     await user.should_see('Sign in to your shop')
+
+
+async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_user, shop):
+    from app.services import chat
+    from tests.pages.conftest import sign_in
+    from tests.pages.test_chat_page import _bodies
+
+    desk = create_user()
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-chat')
+    await type_into(user, 'kiosk-lookup', '416 555 0000')  # nobody has this number
+    await tap(user, 'kiosk-open-chat')
+    await user.should_see('We could not find that number')
+    element(user, 'kiosk-lookup').set_value('(416) 555-0102')
+    await tap(user, 'kiosk-open-chat')
+    await type_into(user, 'chat-text', 'Running 10 minutes late, sorry!')
+    await tap(user, 'chat-send')
+    conversation = chat.open_conversation(shop['sam'].id, actor=OWNER)  # the one the kiosk started
+    assert [m.body for m in chat.staff_messages(conversation.id, actor=OWNER)] == ['Running 10 minutes late, sorry!']
+    await sign_in(desk, Role.STAFF, f'/chat?c={conversation.id}')
+    desk.find(marker='chat-text').type('No problem, see you soon.')
+    desk.find(marker='chat-send').click()
+    await eventually(lambda: _bodies(user)[-1:] == ['No problem, see you soon.'])  # live at the kiosk
+    await eventually(lambda: element(desk, 'chat-receipt').text == 'Read')
