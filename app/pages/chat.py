@@ -52,7 +52,7 @@ def register() -> None:
         with ui.column().classes('w-full max-w-2xl mx-auto p-4 gap-3'):
             ui.label(f'Chat with the salon — {conversation.customer_name.split(" ")[0]}').classes(
                 'text-xl font-semibold')
-            ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone='UTC').build()
+            ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone=conversation.time_zone).build()
 
     @app.get('/chat-files/{attachment_id}')
     def staff_file(attachment_id: int) -> FileResponse:
@@ -125,17 +125,19 @@ class ChatPanel:
             if not items:
                 ui.label('No messages yet.').classes('text-slate-500')
             own = [m for m in items if m.sender == self.side]
+            last_own = own[-1].id if own else None
             for message in items:
                 mine = message.sender == self.side
                 with ui.chat_message(name=message.sender_name, sent=mine,
-                                     stamp=local_datetime(message.created_at, self.time_zone)).mark('chat-message'):
+                                     stamp=local_datetime(message.created_at, self.time_zone)).classes('w-full').mark(
+                        'chat-message'), ui.column().classes('gap-1'):
                     if message.body:
                         ui.label(message.body).classes('whitespace-pre-wrap').mark('chat-body')
                     if message.attachment_id is not None:
                         self.attachment(message)
-            if own:
-                ui.label('Read' if own[-1].read_by_other else 'Sent').classes(
-                    'self-end text-xs text-slate-500').mark('chat-receipt')
+                    if message.id == last_own:  # the read receipt of what this side sent last
+                        ui.label('Read' if message.read_by_other else 'Sent').classes(
+                            'text-xs opacity-70 self-end').mark('chat-receipt')
 
     def attachment(self, message: chat.MessageRead) -> None:
         url = (f'/chat-files/{message.attachment_id}' if self.side == chat.STAFF
@@ -253,7 +255,7 @@ class _StaffChat:
             ui.button('Customer link', icon='link', on_click=lambda: (
                 ui.clipboard.write(link), ui.notify(f'Copied the path {link}: add this computer\'s address '
                                                     '(Settings) before sending it.'))).props('flat dense no-caps')
-        ChatPanel(conversation, chat.STAFF, actor=self.user, time_zone=self.time_zone).build()
+        ChatPanel(conversation, chat.STAFF, actor=self.user, time_zone=conversation.time_zone).build()
 
     def start(self, customer_id: int | None) -> None:
         if customer_id:

@@ -31,7 +31,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
-from app.models import ChatAttachment, ChatMessage, Conversation, Customer, UserRead
+from app.models import ChatAttachment, ChatMessage, Conversation, Customer, Location, StaffMember, UserRead
 
 from . import events, notifications
 from .access import FRONT_DESK_ROLES, ensure_reader, ensure_role
@@ -56,6 +56,7 @@ class ConversationRead(BaseModel):
     access_token: str
     last_message_at: datetime | None
     unread: int = 0
+    time_zone: str = 'UTC'  # the location's, for showing times
 
 
 class MessageRead(BaseModel):
@@ -118,11 +119,14 @@ def conversations(location_id: int, *, actor: UserRead) -> list[ConversationRead
         unread = (select(func.count(col(ChatMessage.id))).where(
             ChatMessage.conversation_id == Conversation.id, ChatMessage.sender == CUSTOMER,
             col(ChatMessage.id) > Conversation.staff_read_up_to).scalar_subquery())
+        location = session.get(Location, location_id)
+        time_zone = location.time_zone if location else 'UTC'
         rows = session.execute(
             select(Conversation, Customer.name, unread).join(Customer, Customer.id == Conversation.customer_id)
             .where(Conversation.location_id == location_id)
             .order_by(col(Conversation.last_message_at).desc().nulls_last(), col(Conversation.id).desc())).all()
-        return [ConversationRead(**c.model_dump(), customer_name=name, unread=n) for c, name, n in rows]
+        return [ConversationRead(**c.model_dump(), customer_name=name, unread=n, time_zone=time_zone)
+                for c, name, n in rows]
 
 
 def unread_total(location_id: int, *, actor: UserRead) -> int:
@@ -145,7 +149,9 @@ def send_as_staff(conversation_id: int, text: str, *, actor: UserRead, upload: U
     """
     with session_scope() as session:
         _staff_conversation(session, conversation_id, actor)
-    return _send(conversation_id, text, STAFF, actor.email.split('@')[0], upload, user_id=actor.id or None)
+        member = session.get(StaffMember, actor.staff_member_id) if actor.staff_member_id else None
+        name = member.name if member else actor.role.value.capitalize()
+    return _send(conversation_id, text, STAFF, name, upload, user_id=actor.id or None)
 
 
 def mark_read_by_staff(conversation_id: int, *, actor: UserRead) -> None:
@@ -348,7 +354,9 @@ def has_conversation(customer_id: int) -> bool:
 
 
 def _read_conversation(session: Session, conversation: Conversation, name: str) -> ConversationRead:
-    return ConversationRead(**conversation.model_dump(), customer_name=name)
+    location = session.get(Location, conversation.location_id)
+    return ConversationRead(**conversation.model_dump(), customer_name=name,
+                            time_zone=location.time_zone if location else 'UTC')
 
 
 def _staff_conversation(session: Session, conversation_id: int, actor: UserRead) -> Conversation:
