@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from app.models import Role, UserRead
-from app.services import notifications
+from app.services import events, notifications
 
 from . import live
 from .formatting import local_datetime
@@ -42,6 +42,8 @@ class Bell:
         if notification_id is not None and notifications.arrived(self.user, notification_id) is not None:
             self.set_count(self.count + 1)
             self.stale = True
+            if not isinstance(event, events.BookingChanged | events.ReceiptCreated):  # those the frame toasts already
+                ui.notify(event.summary, type='warning', position='top-right', timeout=8000, multi_line=True)
 
     def open_list(self) -> None:
         if self.stale:

@@ -192,6 +192,12 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                                    value=PaymentMethod.CARD.value, label='Payment').classes('w-40')
                 ui.button('Complete & pay', on_click=lambda: act(lambda: receipts.pay_booking(
                     booking.id, payment_method=PaymentMethod(method.value), actor=user))).mark('to-completed')
+            with ui.row().classes('items-center gap-2'):
+                reason = ui.input('What happened', value='card declined').classes('w-48').mark('payment-reason')
+                ui.button('Payment failed', color='warning', on_click=lambda: act(
+                    lambda: receipts.record_failed_payment(booking.id, payment_method=PaymentMethod(method.value),
+                                                           reason=reason.value or '', actor=user))).props(
+                    'outline').mark('payment-failed')
         if BookingStatus.CANCELLED in allowed:
             _move_section(user, location, booking, act)
             with ui.row().classes('items-center gap-2'):

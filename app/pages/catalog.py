@@ -25,23 +25,51 @@ def register() -> None:
         with frame('Services & products', user, location):
             if location is None:
                 return
-            currency = location.currency
             with ui.tabs() as tabs:
                 services_tab, products_tab = ui.tab('Services'), ui.tab('Products')
             with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
                 with ui.tab_panel(services_tab):
                     _services_table(user, location)
                 with ui.tab_panel(products_tab):
-                    columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
-                               for k, label in (('code', 'Code'), ('name', 'Product'), ('brand', 'Brand'),
-                                                ('price', 'Price'), ('stock', 'On hand'), ('minimum', 'Minimum'),
-                                                ('reorder', 'Reorder'))]
-                    ui.table(columns=columns, rows=[
-                        {'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand,
-                         'price': money(p.price_cents, currency), 'stock': p.stock_on_hand,
-                         'minimum': p.stock_minimum, 'reorder': 'below minimum' if p.below_minimum else ''}
-                        for p in catalog.list_products(location.id, actor=user, include_inactive=True)],
-                        row_key='id', pagination=50).classes('w-full').props('dense flat').mark('product-list')
+                    _products(user, location)
+
+
+def _products(user: UserRead, location: LocationRead) -> None:
+    """Products with their stock, and stock coming in or going out (a fall below the minimum is announced)."""
+    currency = location.currency
+    columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
+               for k, label in (('code', 'Code'), ('name', 'Product'), ('brand', 'Brand'), ('price', 'Price'),
+                                ('stock', 'On hand'), ('minimum', 'Minimum'), ('reorder', 'Reorder'))]
+    products = catalog.list_products(location.id, actor=user, include_inactive=True)
+
+    with ui.row().classes('items-end gap-3'):
+        product = ui.select({p.id: f'{p.name} ({p.brand})' if p.brand else p.name for p in products},
+                            with_input=True, label='Product').classes('w-72').mark('stock-product')
+        change = ui.number('Units in (+) or out (−)', value=-1, format='%d').classes('w-48').mark('stock-change')
+        reason = ui.select(['sold', 'used in a service', 'delivered', 'stock count', 'damaged'], value='sold',
+                           label='Why').classes('w-44')
+
+        def apply() -> None:
+            try:
+                catalog.adjust_stock(product.value or 0, int(change.value or 0), reason=reason.value, actor=user)
+            except ClientPulseError as error:
+                ui.notify(str(error), type='negative')
+                return
+            ui.notify('Stock updated.', type='positive')
+            table.refresh()
+
+        ui.button('Apply', on_click=apply).mark('stock-apply')
+
+    @ui.refreshable
+    def table() -> None:
+        ui.table(columns=columns, rows=[
+            {'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand, 'price': money(p.price_cents, currency),
+             'stock': p.stock_on_hand, 'minimum': p.stock_minimum,
+             'reorder': 'below minimum' if p.below_minimum else ''}
+            for p in catalog.list_products(location.id, actor=user, include_inactive=True)],
+            row_key='id', pagination=50).classes('w-full').props('dense flat').mark('product-list')
+
+    table()
 
 
 def _services_table(user: UserRead, location: LocationRead) -> None:

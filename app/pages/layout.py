@@ -72,9 +72,7 @@ def _toast(event: events.Event) -> None:
         ui.notify(event.summary, type=kind, position='top-right', timeout=6000)
     elif isinstance(event, events.DataImported):
         ui.notify(f'Import finished: {event.summary}', type='positive', position='top-right')
-    elif isinstance(event, events.ChatChanged | events.WaitlistChanged) and event.notification_id is not None:
-        ui.notify(event.summary, type='warning' if isinstance(event, events.WaitlistChanged) else 'info',
-                  position='top-right', timeout=8000, multi_line=True)
+
 
 
 def field_error(elements: dict, error: Exception) -> None:

@@ -20,7 +20,7 @@ from .database import session_scope
 
 log = logging.getLogger(__name__)
 ACTIONS = ('sign_in', 'sign_in_failed', 'sign_out', 'booking_created', 'booking_moved', 'booking_cancelled',
-           'booking_status', 'payment')
+           'booking_status', 'payment', 'payment_failed', 'stock')
 CSV_HEADER = ['time (UTC)', 'email', 'role', 'location', 'action', 'detail', 'booking', 'address', 'browser']
 
 

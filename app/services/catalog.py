@@ -6,7 +6,8 @@ from sqlmodel import select
 
 from app.models import Product, ProductRead, Service, ServiceCreate, ServiceRead, UserRead
 
-from .access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
+from . import activity, events, notifications
+from .access import EVERY_ROLE, FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import NotFoundError, ValidationError
 
@@ -65,3 +66,37 @@ def list_products(location_id: int, *, actor: UserRead, include_inactive: bool =
         if not include_inactive:
             query = query.where(Product.active)
         return [ProductRead.model_validate(p) for p in session.exec(query.order_by(Product.brand, Product.name))]
+
+
+def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead) -> ProductRead:
+    """Add ``change`` units to a product's stock on hand (negative: sold or used; positive: delivered),
+    e.g. ``adjust_stock(7, -1, reason='sold')``. When the stock falls below the product's minimum
+    (it was at or above it before), owners and managers are notified ("low stock").
+
+    :raises NotFoundError: no such product
+    :raises ValidationError: no change, or more taken than is on hand
+    :raises PermissionDeniedError: not a front-desk role, or another location's product
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'change stock')
+    if change == 0:
+        raise ValidationError('Enter how many units came in or went out.', field='change')
+    with session_scope(write=True) as session:
+        product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
+        if product is None:
+            raise NotFoundError('No such product.')
+        ensure_location(actor, product.location_id)
+        if product.stock_on_hand + change < 0:
+            raise ValidationError(f'Only {product.stock_on_hand} of "{product.name}" on hand.', field='change')
+        was_low = product.stock_on_hand < product.stock_minimum
+        product.stock_on_hand += change
+        session.add(product)
+        session.flush()
+        result = ProductRead.model_validate(product)
+    low = result.below_minimum and not was_low
+    activity.record(actor, 'stock', f'{result.name}: {change:+d} ({reason}), {result.stock_on_hand} on hand',
+                    location_id=result.location_id)
+    summary = (f'Low stock: {result.name} — {result.stock_on_hand} left (minimum {result.stock_minimum})' if low
+               else f'{result.name}: {result.stock_on_hand} on hand')
+    notifications.announce(events.StockChanged(location_id=result.location_id, product_id=result.id,
+                                               stock_on_hand=result.stock_on_hand, low=low, summary=summary))
+    return result

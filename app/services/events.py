@@ -90,9 +90,33 @@ class WaitlistChanged:
     notification_id: int | None = None
 
 
-Event = BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
+@dataclass(frozen=True, slots=True)
+class PaymentFailed:
+    """A payment for a booking was declined or failed (recorded by the desk; no receipt was made)."""
+
+    location_id: int
+    booking_id: int
+    summary: str = ''
+    notification_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockChanged:
+    """A product's stock on hand changed; ``low`` when it just fell below the product's minimum."""
+
+    location_id: int
+    product_id: int
+    stock_on_hand: int
+    low: bool = False
+    summary: str = ''
+    notification_id: int | None = None
+
+
+Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
+         | PaymentFailed | StockChanged)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
-                                                              AvailabilityChanged, ChatChanged, WaitlistChanged)}
+                                                              AvailabilityChanged, ChatChanged, WaitlistChanged,
+                                                              PaymentFailed, StockChanged)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

@@ -48,7 +48,8 @@ def record(location_id: int, kind: str, text: str, *, audience: str = FRONT_DESK
 
 def record_event(event: events.Event) -> int | None:
     """The notification for an event people should hear of (a booking change, a payment, a customer's chat
-    message, a waitlisted customer offered a freed time): its id, or None."""
+    message, a waitlisted customer offered a freed time, a failed payment, a product falling below its
+    minimum stock): its id, or None."""
     if isinstance(event, events.BookingChanged):
         key = event.change if event.change != 'status' else event.status
         if key not in KINDS:
@@ -61,6 +62,11 @@ def record_event(event: events.Event) -> int | None:
         return record(event.location_id, 'chat_message', event.summary, audience=FRONT_DESK)
     if isinstance(event, events.WaitlistChanged) and event.change == 'offered':
         return record(event.location_id, 'waitlist_offer', event.summary, audience=FRONT_DESK)
+    if isinstance(event, events.PaymentFailed):
+        return record(event.location_id, 'payment_failed', event.summary, audience=MANAGEMENT,
+                      booking_id=event.booking_id)
+    if isinstance(event, events.StockChanged) and event.low:
+        return record(event.location_id, 'low_stock', event.summary, audience=MANAGEMENT)
     return None
 
 

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from app.models import (
     Booking,
     BookingStatus,
+    Customer,
     Location,
     PaymentMethod,
     Receipt,
@@ -26,7 +27,7 @@ from app.models import (
 from . import activity, clock, events, notifications
 from .access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
-from .errors import InvalidTransitionError, NotFoundError
+from .errors import InvalidTransitionError, NotFoundError, ValidationError
 
 FOUR_PLACES = Decimal('0.0001')
 
@@ -79,6 +80,34 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
                                          change='status', status=BookingStatus.COMPLETED.value,
                                          summary=f'Completed and paid: receipt {result.number}'))
     return result
+
+
+def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, reason: str, actor: UserRead) -> None:
+    """The desk tried to take payment for a checked-in booking and it failed (a declined card, say): no
+    receipt is made and the booking stays checked in; it is logged and owners and managers are told.
+
+    :raises NotFoundError: no such booking
+    :raises InvalidTransitionError: the booking is not checked in (there was nothing to pay yet)
+    :raises ValidationError: no reason given
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    reason = (reason or '').strip()
+    if not reason:
+        raise ValidationError('Say what happened (e.g. "card declined").', field='reason')
+    with session_scope() as session:
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise NotFoundError('That booking no longer exists.')
+        ensure_location(actor, booking.location_id)
+        if booking.status != BookingStatus.CHECKED_IN:
+            raise InvalidTransitionError('Only a checked-in booking has a payment to fail.')
+        customer = booking.customer_id and session.get(Customer, booking.customer_id)
+        who = customer.name if customer else 'walk-in'
+        amount = booking.price_cents
+    summary = f'Payment failed: {who}, {amount / 100:.2f} by {payment_method.value} — {reason[:120]}'
+    activity.record(actor, 'payment_failed', summary, location_id=booking.location_id, booking_id=booking_id)
+    notifications.announce(events.PaymentFailed(location_id=booking.location_id, booking_id=booking_id,
+                                                summary=summary))
 
 
 def tax_on(amount_cents: int, percent: Decimal) -> Decimal:

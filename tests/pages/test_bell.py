@@ -44,3 +44,22 @@ async def test_a_booking_made_in_one_session_rings_the_other_sessions_bell(user:
     await eventually(lambda: _count(receptionist) == '0')
     await manager.open(f'/bookings?day={DAY.isoformat()}')  # after a reload the read mark holds
     assert _count(manager) == '0'
+
+
+async def test_a_failed_payment_at_the_desk_rings_the_managers_bell_only(user: User, create_user, shop):
+    from app.models import BookingStatus
+    from app.services import bookings
+    from tests.factories import OWNER, at, make_booking
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '10:00'))
+    bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    manager, desk = user, create_user()
+    await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    before = _count(manager)
+    desk.find(marker=f'booking-{booking.id}').click()
+    await desk.should_see(marker='payment-failed')
+    desk.find(marker='payment-failed').click()
+    await eventually(lambda: _count(manager) == str(int(before) + 1))
+    manager.find(marker='bell').click()
+    await manager.should_see('Payment failed: Sam Lee, 82.00 by card — card declined')
+    assert _count(desk) == before  # the desk's bell does not list it (managers' business)

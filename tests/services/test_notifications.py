@@ -55,3 +55,59 @@ def test_read_marks_are_per_person_and_what_came_while_away_is_waiting(sqlite_db
     assert [n.read for n in notifications.visible(receptionist)] == [False, True]
     assert notifications.mark_read(receptionist) == 1 and notifications.unread_count(receptionist) == 0
     assert notifications.mark_read(receptionist) == 0
+
+
+def _product(location, *, on_hand: int, minimum: int):
+    from app.models import Product
+    from app.services.database import session_scope
+    with session_scope(write=True) as session:
+        product = Product(location_id=location.id, code='OLA3', name='Olaplex No.3', brand='Olaplex',
+                          price_cents=3800, stock_on_hand=on_hand, stock_minimum=minimum)
+        session.add(product)
+        session.flush()
+        return product.id
+
+
+def test_low_stock_is_announced_once_when_a_product_falls_below_its_minimum(db):
+    import pytest
+
+    from app.services import activity, catalog
+    from app.services.errors import ValidationError
+    here = make_location('Queen St')
+    product_id = _product(here, on_hand=6, minimum=5)
+    desk = users.create_user('desk@shop.test', 'correct horse', role=Role.STAFF, location_id=here.id, actor=OWNER)
+    manager = actor(Role.MANAGER, here.id).model_copy(update={'id': 202})
+    catalog.adjust_stock(product_id, -1, reason='sold', actor=desk)  # 5: at the minimum, not below
+    assert notifications.visible(manager) == []
+    assert catalog.adjust_stock(product_id, -1, reason='sold', actor=desk).stock_on_hand == 4
+    assert [(n.kind, n.text) for n in notifications.visible(manager)] == [
+        ('low_stock', 'Low stock: Olaplex No.3 — 4 left (minimum 5)')]
+    assert notifications.visible(desk) == []  # stock is the managers' business
+    catalog.adjust_stock(product_id, -1, reason='sold', actor=desk)  # still low: no second alarm
+    assert len(notifications.visible(manager)) == 1
+    catalog.adjust_stock(product_id, 12, reason='delivered', actor=desk)
+    catalog.adjust_stock(product_id, -12, reason='sold', actor=desk)  # below again after a refill: alarm
+    assert len(notifications.visible(manager)) == 2
+    with pytest.raises(ValidationError, match='Only 3'):
+        catalog.adjust_stock(product_id, -4, reason='sold', actor=desk)
+    assert [e.action for e in activity.entries(actor=OWNER)][:1] == ['stock']
+
+
+def test_a_failed_payment_is_logged_and_told_to_managers_and_the_booking_stays_open(db):
+    import pytest
+
+    from app.services.errors import InvalidTransitionError
+    here = make_location('Queen St')
+    member, service, customer = make_staff_member(here), make_service(here), make_customer(here)
+    booking = make_booking(here, member, service, customer, at(DAY, '10:00'))
+    desk = actor(Role.STAFF, here.id).model_copy(update={'id': 301})
+    manager = actor(Role.MANAGER, here.id).model_copy(update={'id': 302})
+    with pytest.raises(InvalidTransitionError):  # nothing to pay before check-in
+        receipts.record_failed_payment(booking.id, payment_method=PaymentMethod.CARD, reason='declined', actor=desk)
+    bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=desk)
+    receipts.record_failed_payment(booking.id, payment_method=PaymentMethod.CARD, reason='card declined', actor=desk)
+    failed = [n for n in notifications.visible(manager) if n.kind == 'payment_failed']
+    assert [n.text for n in failed] == ['Payment failed: Alex Kim, 82.00 by card — card declined']
+    assert not any(n.kind == 'payment_failed' for n in notifications.visible(desk))
+    assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN
+    assert receipts.list_receipts(here.id, actor=OWNER) == []
