@@ -164,6 +164,8 @@ class _Kiosk:
             self.slot_step()
         elif step == 'details':
             self.details_step()
+        elif step == 'waitlist':
+            self.waitlist_step()
         self.back_button()
 
     def choose_staff(self, staff_member_id: int, name: str) -> None:
@@ -184,7 +186,10 @@ class _Kiosk:
         slots = availability.free_slots(self.location.id, service.id, day, actor=self.user,
                                         staff_member_id=self.state['staff_member_id'], holder=self.holder)
         if not slots:
-            ui.label('No free times that day. Please try another day.').classes('text-xl').mark('kiosk-no-slots')
+            ui.label('No free times that day. Please try another day, or wait for a cancellation:').classes(
+                'text-xl').mark('kiosk-no-slots')
+            ui.button(f'Join the waitlist for {day:%A %d %B}', icon='hourglass_top',
+                      on_click=lambda: self.go('book', step='waitlist')).classes(BIG).mark('kiosk-waitlist')
         with ui.row().classes('gap-3 justify-center max-w-4xl'):
             for slot in slots:
                 label = local_time(slot.starts_at, self.location.time_zone)
@@ -230,6 +235,33 @@ class _Kiosk:
                                     f'Your booking code is {kiosk.booking_code(booking.id)}.')
 
         ui.button('Book it', icon='check', on_click=confirm).classes(BIG).mark('kiosk-confirm')
+
+    def waitlist_step(self) -> None:
+        service, day = self.state['service'], self.state['day']
+        ui.label(f'Waitlist: {service.name} with {self.state["staff_label"]}, {day:%A %d %B}').classes(
+            'text-2xl text-slate-600')
+        name = ui.input('Your name').props('outlined').classes('w-[32rem] text-2xl').mark('kiosk-name').on(
+            'update:model-value', self.touch)
+        phone = ui.input('Your phone number').props('outlined type=tel').classes('w-[32rem] text-2xl').mark(
+            'kiosk-phone').on('update:model-value', self.touch)
+
+        def confirm() -> None:
+            self.touch()
+            try:
+                kiosk.join_waitlist(self.location.id, service.id, day,
+                                    staff_member_id=self.state['staff_member_id'] or None, name=name.value or '',
+                                    phone=phone.value or '', actor=self.user)
+            except ClientPulseError as error:
+                target = {'name': name, 'phone': phone}.get(getattr(error, 'field', None))
+                if target is not None:
+                    target.error = str(error)
+                else:
+                    ui.notify(str(error), type='negative')
+                return
+            self.go('done', message=f'You are on the waitlist for {service.name} on {day:%A %d %B}. If a time '
+                                    'opens up, the desk will call you.')
+
+        ui.button('Join the waitlist', icon='check', on_click=confirm).classes(BIG).mark('kiosk-join-waitlist')
 
     def mine(self) -> None:
         ui.label('My bookings').classes('text-4xl font-bold')

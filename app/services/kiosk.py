@@ -9,7 +9,7 @@ Free times come from :mod:`app.services.availability`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import select
 
@@ -43,15 +43,7 @@ def book(location_id: int, service_id: int, slot: availability.Slot, *, name: st
     :raises PermissionDeniedError: another location, or a role that may not book
     """
     ensure_reader(actor, location_id, WHO_MAY, 'make bookings')
-    digits = phone_digits(phone)
-    if not name.strip():
-        raise ValidationError('Please enter your name.', field='name')
-    if len(digits) < 7:
-        raise ValidationError('Please enter your phone number (at least 7 digits).', field='phone')
-    customer = _find_customer(location_id, digits)
-    if customer is None:
-        customer = customers.create_customer(CustomerCreate(location_id=location_id, name=name.strip(), phone=phone),
-                                             actor=actor)
+    customer = _customer_for(location_id, name, phone, actor)
     try:
         booking = bookings.create_booking(BookingCreate(
             location_id=location_id, customer_id=customer.id, service_id=service_id,
@@ -63,6 +55,37 @@ def book(location_id: int, service_id: int, slot: availability.Slot, *, name: st
     if holder:
         availability.release(location_id, holder)
     return booking
+
+
+def join_waitlist(location_id: int, service_id: int, day: date, *, staff_member_id: int | None, name: str,
+                  phone: str, actor: UserRead):
+    """Put the customer with this phone number (created with ``name`` if new) on the waitlist for
+    ``service_id`` on ``day`` (``staff_member_id`` None: anyone); see :mod:`app.services.waitlist`.
+
+    :raises ValidationError: no name, a phone number with fewer than 7 digits, or a past day
+    :raises PermissionDeniedError: another location, or a role that may not book
+    """
+    from . import waitlist
+
+    ensure_reader(actor, location_id, WHO_MAY, 'add to the waitlist')
+    customer = _customer_for(location_id, name, phone, actor)
+    return waitlist.join(waitlist.WaitlistJoin(location_id=location_id, customer_id=customer.id,
+                                               service_id=service_id, day=day, staff_member_id=staff_member_id,
+                                               note='joined at the kiosk'), actor=actor)
+
+
+def _customer_for(location_id: int, name: str, phone: str, actor: UserRead):
+    """The customer with this phone number, created with ``name`` if there is none."""
+    digits = phone_digits(phone)
+    if not name.strip():
+        raise ValidationError('Please enter your name.', field='name')
+    if len(digits) < 7:
+        raise ValidationError('Please enter your phone number (at least 7 digits).', field='phone')
+    customer = _find_customer(location_id, digits)
+    if customer is None:
+        customer = customers.create_customer(CustomerCreate(location_id=location_id, name=name.strip(), phone=phone),
+                                             actor=actor)
+    return customer
 
 
 def todays_bookings(location_id: int, phone_or_code: str, *, actor: UserRead,

@@ -169,3 +169,24 @@ async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_us
     desk.find(marker='chat-send').click()
     await eventually(lambda: _bodies(user)[-1:] == ['No problem, see you soon.'])  # live at the kiosk
     await eventually(lambda: element(desk, 'chat-receipt').text == 'Read')
+
+
+async def test_with_no_free_time_a_customer_joins_the_waitlist(user: User, shop):
+    from app.services import waitlist
+    from tests.factories import make_service
+    long_one = make_service(shop['location'], 'BAL', 'Balayage day', minutes=600)  # never fits a 09–17 day
+    tomorrow = _today() + timedelta(days=1)
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-book')
+    await tap(user, f'kiosk-service-{long_one.id}')
+    await tap(user, f'kiosk-staff-{shop["jj"].id}')
+    await tap(user, f'kiosk-day-{tomorrow.isoformat()}')
+    await user.should_see(marker=f'kiosk-times-{tomorrow.isoformat()}')
+    await tap(user, 'kiosk-waitlist')
+    await type_into(user, 'kiosk-name', 'Robin Diaz')
+    await type_into(user, 'kiosk-phone', '647 555 0199')
+    await tap(user, 'kiosk-join-waitlist')
+    await user.should_see('You are on the waitlist for Balayage day')
+    waiting = waitlist.entries(shop['location'].id, actor=OWNER, since=tomorrow)
+    assert [(e.customer_name, e.service_name, e.staff_name, e.day) for e in waiting] == [
+        ('Robin Diaz', 'Balayage day', 'JJ', tomorrow)]
