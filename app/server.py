@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from nicegui import app, ui
@@ -28,6 +29,9 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
         start_scheduler()
     # the analytics columns patched since the last full read are saved for the next start
     app.on_shutdown(lambda: analytics_store.store().save())
+    # what start-up made (modules, the app) lives as long as the process: keep it out of the garbage
+    # collector's full passes, which otherwise pause every session (measured by bench/fanout.py)
+    app.on_startup(gc.freeze)
     port = port or settings.port
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
         app.native.window_args['url'] = f'http://127.0.0.1:{port}/native-login?token={native_login.issue_token()}'

@@ -141,9 +141,43 @@ def serve_app(port: int) -> None:
 
     gc.callbacks.append(on_gc)
 
+    slow_handlers: list[tuple[str, float]] = []  # page updates of one session taking over 10 ms
+
+    def timed(cls, name: str) -> None:
+        original = getattr(cls, name)
+
+        def note(started: float) -> None:
+            took = time.perf_counter() - started
+            if took > 0.01:
+                slow_handlers.append((f'{cls.__name__}.{name}', round(took, 3)))
+
+        # the same signatures as the originals: NiceGUI passes the event only to handlers that take one
+        if name == 'on_event':
+            def wrapper(self, event):
+                started = time.perf_counter()
+                try:
+                    return original(self, event)
+                finally:
+                    note(started)
+        else:
+            def wrapper(self):
+                started = time.perf_counter()
+                try:
+                    return original(self)
+                finally:
+                    note(started)
+        setattr(cls, name, wrapper)
+
+    from app.pages import bell, dashboard
+    from app.pages import bookings as bookings_page
+    timed(bookings_page._BookingsView, 'on_event')
+    timed(dashboard._DashboardView, 'refresh')
+    timed(bell.Bell, 'on_event')
+
     @app.get('/bench/stats')
     def bench_stats() -> dict:
-        return {'statements': statements['count'], 'full_gc_seconds': list(collections)}
+        return {'statements': statements['count'], 'full_gc_seconds': list(collections),
+                'slow_handlers': slow_handlers[-20:]}
 
     if os.environ.get('BENCH_PROFILE'):  # cProfile of the event loop's thread, written at shutdown
         import cProfile

@@ -136,23 +136,31 @@ class _DashboardView:
         self.table.set_visibility(bool(rows))
 
     def revenue_options(self) -> dict:
-        figures = self.summary()
-        return {
-            'tooltip': {'trigger': 'axis'},
-            'grid': {'left': 60, 'right': 16, 'top': 16, 'bottom': 40},
-            'xAxis': {'type': 'category', 'data': [f'{d:%d %b}' for d, _ in figures.revenue_per_day]},
-            'yAxis': {'type': 'value', 'name': figures.currency},
-            'series': [{'type': 'bar', 'name': 'Revenue', 'itemStyle': {'color': '#3b4a6b'},
-                        'data': [round(cents / 100, 2) for _, cents in figures.revenue_per_day]}],
-        }
+        figures = self.summary()  # the options are built once per summary, for every open dashboard
+        return live.derived('revenue-options', figures, lambda: _revenue_options(figures))
 
     def status_options(self) -> dict:
         figures = self.summary()
-        data = [{'name': STATUS_LABELS[s], 'value': n, 'itemStyle': {'color': STATUS_COLOURS[s]}}
-                for s, n in figures.bookings_by_status.items() if n]
-        return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
-                'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
-                            'label': {'show': False}}]}
+        return live.derived('status-options', figures, lambda: _status_options(figures))
+
+
+def _revenue_options(figures: dashboard.DashboardSummary) -> dict:
+    return {
+        'tooltip': {'trigger': 'axis'},
+        'grid': {'left': 60, 'right': 16, 'top': 16, 'bottom': 40},
+        'xAxis': {'type': 'category', 'data': [f'{d:%d %b}' for d, _ in figures.revenue_per_day]},
+        'yAxis': {'type': 'value', 'name': figures.currency},
+        'series': [{'type': 'bar', 'name': 'Revenue', 'itemStyle': {'color': '#3b4a6b'},
+                    'data': [round(cents / 100, 2) for _, cents in figures.revenue_per_day]}],
+    }
+
+
+def _status_options(figures: dashboard.DashboardSummary) -> dict:
+    data = [{'name': STATUS_LABELS[s], 'value': n, 'itemStyle': {'color': STATUS_COLOURS[s]}}
+            for s, n in figures.bookings_by_status.items() if n]
+    return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
+            'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
+                        'label': {'show': False}}]}
 
 
 def _card(title: str, value: str, mark: str, definition: str | None = None) -> ui.label:
