@@ -85,9 +85,15 @@ class ChatPanel:
     """One conversation as one side sees it: history, read receipts, typing, the message box and files."""
 
     def __init__(self, conversation: chat.ConversationRead, side: str, *, actor: UserRead | None = None,
-                 token: str | None = None, time_zone: str = 'UTC') -> None:
+                 token: str | None = None, time_zone: str = 'UTC', this_visit_only: bool = False) -> None:
+        """``this_visit_only``: show only messages from now on (the kiosk: whoever stands there knows the
+        customer's phone number, which is not enough to read their earlier conversation)."""
         self.conversation, self.side, self.actor, self.token, self.time_zone = (
             conversation, side, actor, token, time_zone)
+        self.shown_after = 0
+        if this_visit_only:
+            earlier = self.messages()
+            self.shown_after = earlier[-1].id if earlier else 0
         self.other_typing_until = 0.0
         self.last_typing_sent = 0.0
         self.upload: chat.Upload | None = None
@@ -115,8 +121,10 @@ class ChatPanel:
 
     def messages(self) -> list[chat.MessageRead]:
         if self.side == chat.STAFF:
-            return chat.staff_messages(self.conversation.id, actor=self.actor)
-        return chat.customer_messages(self.token)
+            found = chat.staff_messages(self.conversation.id, actor=self.actor)
+        else:
+            found = chat.customer_messages(self.token)
+        return [m for m in found if m.id > self.shown_after]
 
     def show_messages(self) -> None:
         items = self.messages()

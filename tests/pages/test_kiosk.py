@@ -153,6 +153,8 @@ async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_us
     from tests.pages.test_chat_page import _bodies
 
     desk = create_user()
+    earlier = chat.open_conversation(shop['sam'].id, actor=OWNER)
+    chat.send_as_staff(earlier.id, 'Your colour formula: 7N + 20 vol', actor=OWNER)
     await log_in(user, Role.KIOSK)
     await tap(user, 'kiosk-chat')
     await type_into(user, 'kiosk-lookup', '416 555 0000')  # nobody has this number
@@ -162,8 +164,10 @@ async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_us
     await tap(user, 'kiosk-open-chat')
     await type_into(user, 'chat-text', 'Running 10 minutes late, sorry!')
     await tap(user, 'chat-send')
-    conversation = chat.open_conversation(shop['sam'].id, actor=OWNER)  # the one the kiosk started
-    assert [m.body for m in chat.staff_messages(conversation.id, actor=OWNER)] == ['Running 10 minutes late, sorry!']
+    await user.should_not_see('Your colour formula')  # a phone number does not open the earlier conversation
+    conversation = chat.open_conversation(shop['sam'].id, actor=OWNER)  # Sam's one conversation
+    assert [m.body for m in chat.staff_messages(conversation.id, actor=OWNER)] == [
+        'Your colour formula: 7N + 20 vol', 'Running 10 minutes late, sorry!']
     await sign_in(desk, Role.STAFF, f'/chat?c={conversation.id}')
     desk.find(marker='chat-text').type('No problem, see you soon.')
     desk.find(marker='chat-send').click()
