@@ -20,6 +20,7 @@ from app.services.errors import ClientPulseError
 
 from .chat import ChatPanel
 from .formatting import local_time, money
+from .layout import field_error
 from .session import KIOSK, current_location, require_user, sign_out
 
 BIG = 'text-2xl px-8 py-6 rounded-xl'
@@ -252,11 +253,7 @@ class _Kiosk:
                                     staff_member_id=self.state['staff_member_id'] or None, name=name.value or '',
                                     phone=phone.value or '', actor=self.user)
             except ClientPulseError as error:
-                target = {'name': name, 'phone': phone}.get(getattr(error, 'field', None))
-                if target is not None:
-                    target.error = str(error)
-                else:
-                    ui.notify(str(error), type='negative')
+                field_error({'name': name, 'phone': phone}, error)  # beside the field it names, or a toast
                 return
             self.go('done', message=f'You are on the waitlist for {service.name} on {day:%A %d %B}. If a time '
                                     'opens up, the desk will call you.')
