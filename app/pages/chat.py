@@ -136,7 +136,9 @@ class ChatPanel:
             last_own = own[-1].id if own else None
             for message in items:
                 mine = message.sender == self.side
-                with ui.chat_message(name=message.sender_name, sent=mine,
+                # the customer's own messages say 'You': the kiosk never shows a customer's full name
+                name = 'You' if mine and self.side == chat.CUSTOMER else message.sender_name
+                with ui.chat_message(name=name, sent=mine,
                                      stamp=local_datetime(message.created_at, self.time_zone)).classes('w-full').mark(
                         'chat-message'), ui.column().classes('gap-1'):
                     if message.body:

@@ -165,6 +165,8 @@ async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_us
     await type_into(user, 'chat-text', 'Running 10 minutes late, sorry!')
     await tap(user, 'chat-send')
     await user.should_not_see('Your colour formula')  # a phone number does not open the earlier conversation
+    await user.should_see('You')
+    await user.should_not_see('Sam Lee')  # the kiosk never shows a full name
     conversation = chat.open_conversation(shop['sam'].id, actor=OWNER)  # Sam's one conversation
     assert [m.body for m in chat.staff_messages(conversation.id, actor=OWNER)] == [
         'Your colour formula: 7N + 20 vol', 'Running 10 minutes late, sorry!']
