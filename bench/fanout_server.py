@@ -170,6 +170,18 @@ def serve_app(port: int) -> None:
 
     from app.pages import bell, dashboard
     from app.pages import bookings as bookings_page
+
+    shape_changes: list[str] = []  # day views redrawn whole because the grid's shape changed
+    original_update = bookings_page._BookingsView.update_grid
+
+    def update_grid(self) -> None:
+        before = self.shape
+        original_update(self)
+        after = self.grid_shape(*self.grid_content())
+        if after != before and len(shape_changes) < 5:
+            shape_changes.append(f'{before} -> {after}')
+    bookings_page._BookingsView.update_grid = update_grid
+    from app.pages import bookings as bookings_page
     timed(bookings_page._BookingsView, 'on_event')
     timed(dashboard._DashboardView, 'refresh')
     timed(bell.Bell, 'on_event')
@@ -177,7 +189,7 @@ def serve_app(port: int) -> None:
     @app.get('/bench/stats')
     def bench_stats() -> dict:
         return {'statements': statements['count'], 'full_gc_seconds': list(collections),
-                'slow_handlers': slow_handlers[-20:]}
+                'slow_handlers': slow_handlers[-20:], 'grid_shape_changes': shape_changes}
 
     if os.environ.get('BENCH_PROFILE'):  # cProfile of the event loop's thread, written at shutdown
         import cProfile

@@ -309,7 +309,11 @@ def _hours_shown(columns: list[StaffMemberRead], items: list[BookingRead], weekd
     for booking in items:
         start = clock.minute_of_day(booking.starts_at, tz)
         starts.append(start)
-        ends.append(start + max(int((booking.ends_at - booking.starts_at).total_seconds() // 60), 20))
+        # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
+        # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
+        # redraw every open day view)
+        minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+        ends.append(start + (minutes if booking.duration_known else max(minutes, 20)))
     first = min([*starts, 8 * 60]) // 60 * 60
     last = -(-min(max([*ends, 20 * 60]), 24 * 60) // 60) * 60
     return first, last
