@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from app.models import Role, UserRead
+from app.models import NotificationView, Role, UserRead
 from app.services import events, notifications
 
 from . import live
@@ -39,7 +39,7 @@ class Bell:
         """Count the event's notification, if it is for this person: no database query per session (the
         notification is read once for all), and the list is redrawn only when opened."""
         notification_id = getattr(event, 'notification_id', None)
-        if notification_id is not None and notifications.arrived(self.user, notification_id) is not None:
+        if notification_id is not None and notifications.is_for(self.user, notification_id):
             self.set_count(self.count + 1)
             self.stale = True
             if not isinstance(event, events.BookingChanged | events.ReceiptCreated):  # those the frame toasts already
@@ -66,8 +66,8 @@ class Bell:
             for item in latest:
                 self.item(item)
 
-    def item(self, item) -> ui.row:
-        with ui.row().classes('w-full items-start gap-2 no-wrap').mark('bell-item') as row:
+    def item(self, item: NotificationView) -> None:
+        with ui.row().classes('w-full items-start gap-2 no-wrap').mark('bell-item'):
             ui.icon('circle', size='xs').classes('text-negative' if not item.read else 'invisible')
             with ui.column().classes('gap-0 grow'):
                 ui.label(item.text).classes('text-sm' + ('' if item.read else ' font-semibold'))
@@ -75,7 +75,6 @@ class Bell:
             if not item.read:
                 ui.button(icon='done', on_click=lambda i=item.id: self.read([i])).props(
                     'flat round dense size=sm').tooltip('Mark read').mark(f'bell-read-{item.id}')
-        return row
 
     def read(self, ids: list[int]) -> None:
         notifications.mark_read(self.user, ids)

@@ -142,31 +142,21 @@ class _BookingsView:
     def grid_shape(items, clashes, columns, first, last) -> tuple:
         return (tuple(m.id for m in columns), first, last, len(clashes), all(b.duration_known for b in items))
 
-    @staticmethod
-    def column_signature(items: list[BookingRead], clashes: set[int]) -> tuple:
-        return tuple((b.id, b.status, b.starts_at, b.ends_at, b.customer_name, b.service_name, b.id in clashes)
-                     for b in items)
-
     def update_grid(self) -> None:
-        """Redraw only the staff columns whose bookings changed (the whole grid if its shape changed)."""
+        """Redraw only the bookings that changed (the whole grid if its shape changed)."""
         items, clashes, columns, first, last = self.grid_content()
         if self.grid_shape(items, clashes, columns, first, last) != self.shape:
             self.grid.refresh()
             return
         for member in columns:
-            mine = [b for b in items if b.staff_member_id == member.id]
-            signature = self.column_signature(mine, clashes)
-            if signature != self.signatures.get(member.id):
-                self.signatures[member.id] = signature
-                with self.columns[member.id]:
-                    self.column_blocks(member, mine, clashes, first, self.height)
+            with self.columns[member.id]:
+                self.column_blocks(member, [b for b in items if b.staff_member_id == member.id], clashes, first)
 
     @ui.refreshable_method
     def grid(self) -> None:
         items, clashes, columns, first, last = self.grid_content()
         self.shape = self.grid_shape(items, clashes, columns, first, last)
         self.columns: dict[int, ui.element] = {}
-        self.signatures: dict[int, tuple] = {}
         self.blocks: dict[int, dict[int, tuple[tuple, ui.element]]] = {}
         weekday = self.day.weekday()
         if clashes:
@@ -178,7 +168,7 @@ class _BookingsView:
         if not columns:
             ui.label('Nobody works on this day.').classes('text-slate-500')
             return
-        self.height = height = (last - first) * PX_PER_MINUTE
+        height = (last - first) * PX_PER_MINUTE
         with ui.row().classes('w-full flex-nowrap gap-0 overflow-x-auto').mark('day-grid'):
             with ui.column().classes('gap-0 w-14 shrink-0'):
                 ui.label('').classes('h-8')
@@ -187,9 +177,8 @@ class _BookingsView:
                         ui.label(f'{minute // 60:02d}:00').classes('absolute text-xs text-slate-500').style(
                             f'top:{(minute - first) * PX_PER_MINUTE}px')
             for member in columns:
-                mine = [b for b in items if b.staff_member_id == member.id]
-                self.signatures[member.id] = self.column_signature(mine, clashes)
-                self.staff_column(member, mine, clashes, first, height, weekday)
+                self.staff_column(member, [b for b in items if b.staff_member_id == member.id], clashes, first,
+                                  height, weekday)
 
     def staff_column(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int,
                      height: float, weekday: int) -> None:
@@ -204,11 +193,10 @@ class _BookingsView:
                     ui.element('div').classes('absolute w-full border-t border-slate-200').style(
                         f'top:{(minute - first) * PX_PER_MINUTE}px')
                 with ui.element('div').classes('absolute inset-0') as blocks:
-                    self.column_blocks(member, items, clashes, first, height)
+                    self.column_blocks(member, items, clashes, first)
                 self.columns[member.id] = blocks
 
-    def column_blocks(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int,
-                      height: float) -> None:
+    def column_blocks(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int) -> None:
         """Draw the bookings of one staff member's column, keeping the blocks of bookings that did not change
         (every open session does this on every change: a new booking costs one new block)."""
         drawn = self.blocks.setdefault(member.id, {})

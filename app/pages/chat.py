@@ -14,7 +14,6 @@ from fastapi.responses import FileResponse
 from nicegui import app, ui
 from nicegui import events as ui_events
 
-from app.config import get_settings
 from app.models import UserRead
 from app.services import chat, customers, events
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
@@ -85,15 +84,13 @@ class ChatPanel:
     """One conversation as one side sees it: history, read receipts, typing, the message box and files."""
 
     def __init__(self, conversation: chat.ConversationRead, side: str, *, actor: UserRead | None = None,
-                 token: str | None = None, time_zone: str = 'UTC', this_visit_only: bool = False) -> None:
-        """``this_visit_only``: show only messages from now on (the kiosk: whoever stands there knows the
-        customer's phone number, which is not enough to read their earlier conversation)."""
+                 token: str | None = None, time_zone: str = 'UTC', after: int = 0) -> None:
+        """``after``: show only messages with a later id (the kiosk passes the conversation's last message
+        at lookup: whoever stands there knows the customer's phone number, which must not be enough to
+        read their earlier conversation)."""
         self.conversation, self.side, self.actor, self.token, self.time_zone = (
             conversation, side, actor, token, time_zone)
-        self.shown_after = 0
-        if this_visit_only:
-            earlier = self.messages()
-            self.shown_after = earlier[-1].id if earlier else 0
+        self.shown_after = after
         self.other_typing_until = 0.0
         self.last_typing_sent = 0.0
         self.upload: chat.Upload | None = None
@@ -108,9 +105,8 @@ class ChatPanel:
                 ui.button(icon='send', on_click=self.send).props('round').mark('chat-send')
             with ui.row().classes('items-center gap-2'):
                 ui.upload(label='Photo or PDF', auto_upload=True, on_upload=self.on_upload,
-                          max_file_size=int(get_settings().chat_attachment_max_mb * 1024 * 1024)).props(
-                    'accept="image/png,image/jpeg,image/gif,image/webp,application/pdf" flat dense').classes(
-                    'max-w-xs').mark('chat-upload')
+                          max_file_size=chat.max_attachment_bytes()).props(
+                    f'accept="{",".join(chat.ALLOWED)}" flat dense').classes('max-w-xs').mark('chat-upload')
                 self.attached = ui.label('').classes('text-sm text-slate-500').mark('chat-attached')
         self.show_messages()
         self.mark_read()

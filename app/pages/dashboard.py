@@ -17,6 +17,15 @@ from .session import HOME, MANAGING, current_location, current_user, require_use
 
 STATUS_COLOURS = {'booked': '#5a8fc2', 'confirmed': '#3b4a6b', 'checked_in': '#c27c5a', 'completed': '#4caf50',
                   'cancelled': '#9e9e9e', 'no_show': '#e53935'}
+CARDS = [  # marker, title, definition (a tooltip)
+    ('bookings-today', 'Bookings on the day', None),
+    ('revenue-today', 'Revenue on the day', None),
+    ('revenue-30d', 'Revenue, last 30 days', None),
+    ('no-show-rate', 'No-show rate, 30 days',
+     'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up to the day.'),
+    ('cancellation-rate', 'Cancellation rate, 30 days',
+     'Cancelled ÷ all bookings starting in the 30 days up to the day.'),
+]
 BOOKING_COLUMNS = [
     {'name': 'time', 'label': 'Time', 'field': 'time', 'align': 'left', 'sortable': True},
     {'name': 'customer', 'label': 'Customer', 'field': 'customer', 'align': 'left'},
@@ -69,14 +78,17 @@ class _DashboardView:
         self.status_chart: ui.echart | None = None
 
     def build(self) -> None:
-        self.cards()
+        figures = self.summary()
+        self.cards(figures)
         with ui.row().classes('w-full gap-4 flex-nowrap'):
             with ui.card().classes('w-2/3'):
                 ui.label('Revenue per day, last 30 days (before tax)').classes('font-semibold')
-                self.revenue_chart = ui.echart(self.revenue_options()).classes('w-full h-64').mark('revenue-chart')
+                self.revenue_chart = ui.echart(self.revenue_options(figures)).classes('w-full h-64').mark(
+                    'revenue-chart')
             with ui.card().classes('w-1/3'):
                 ui.label('Bookings by status, last 30 days').classes('font-semibold')
-                self.status_chart = ui.echart(self.status_options()).classes('w-full h-64').mark('status-chart')
+                self.status_chart = ui.echart(self.status_options(figures)).classes('w-full h-64').mark(
+                    'status-chart')
         with ui.card().classes('w-full'):
             ui.label("The day's bookings").classes('font-semibold')
             self.day_list()
@@ -86,8 +98,8 @@ class _DashboardView:
         figures = self.summary()
         for mark, text in self.card_texts(figures).items():
             self.card_labels[mark].set_text(text)  # unchanged text sends nothing
-        for chart, options in ((self.revenue_chart, self.revenue_options), (self.status_chart, self.status_options)):
-            fresh = options()
+        for chart, fresh in ((self.revenue_chart, self.revenue_options(figures)),
+                             (self.status_chart, self.status_options(figures))):
             if chart is not None and fresh != chart.options:
                 chart.options.clear()
                 chart.options.update(fresh)
@@ -109,20 +121,10 @@ class _DashboardView:
                 'no-show-rate': rate(figures.no_show_rate_30d),
                 'cancellation-rate': rate(figures.cancellation_rate_30d)}
 
-    def cards(self) -> None:
-        texts = self.card_texts(self.summary())
+    def cards(self, figures: dashboard.DashboardSummary) -> None:
+        texts = self.card_texts(figures)
         with ui.row().classes('w-full gap-4'):
-            self.card_labels = {
-                'bookings-today': _card('Bookings on the day', texts['bookings-today'], 'bookings-today'),
-                'revenue-today': _card('Revenue on the day', texts['revenue-today'], 'revenue-today'),
-                'revenue-30d': _card('Revenue, last 30 days', texts['revenue-30d'], 'revenue-30d'),
-                'no-show-rate': _card('No-show rate, 30 days', texts['no-show-rate'], 'no-show-rate',
-                                      'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up '
-                                      'to the day.'),
-                'cancellation-rate': _card('Cancellation rate, 30 days', texts['cancellation-rate'],
-                                           'cancellation-rate',
-                                           'Cancelled ÷ all bookings starting in the 30 days up to the day.'),
-            }
+            self.card_labels = {mark: _card(title, texts[mark], mark, definition) for mark, title, definition in CARDS}
 
     def day_items(self) -> list[BookingRead]:
         return bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=self.location.time_zone)
@@ -135,12 +137,13 @@ class _DashboardView:
         self.no_bookings.set_visibility(not rows)
         self.table.set_visibility(bool(rows))
 
-    def revenue_options(self) -> dict:
-        figures = self.summary()  # the options are built once per summary, for every open dashboard
+    @staticmethod
+    def revenue_options(figures: dashboard.DashboardSummary) -> dict:
+        """Built once per summary for every open dashboard."""
         return live.derived('revenue-options', figures, lambda: _revenue_options(figures))
 
-    def status_options(self) -> dict:
-        figures = self.summary()
+    @staticmethod
+    def status_options(figures: dashboard.DashboardSummary) -> dict:
         return live.derived('status-options', figures, lambda: _status_options(figures))
 
 

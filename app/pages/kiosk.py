@@ -303,13 +303,8 @@ class _Kiosk:
             ui.button('Open chat', icon='chat', on_click=find).classes(BIG).mark('kiosk-open-chat')
         else:
             with ui.column().classes('w-[40rem]').on('click', self.touch).on('keydown', self.touch):
-                panel = self.state.get('chat_panel_after')
-                view = ChatPanel(conversation, chat.CUSTOMER, token=conversation.access_token,
-                                 time_zone=self.location.time_zone, this_visit_only=panel is None)
-                if panel is not None:  # redrawn (e.g. after a touch): still from the start of this visit
-                    view.shown_after = panel
-                self.state['chat_panel_after'] = view.shown_after
-                view.build()
+                ChatPanel(conversation, chat.CUSTOMER, token=conversation.access_token,  # this visit's messages
+                          time_zone=self.location.time_zone, after=conversation.last_message_id).build()
         self.back_button()
 
     def done(self) -> None:

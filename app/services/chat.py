@@ -56,6 +56,7 @@ class ConversationRead(BaseModel):
     access_token: str
     last_message_at: datetime | None
     unread: int = 0
+    last_message_id: int = 0  # 0: no messages yet
     time_zone: str = 'UTC'  # the location's, for showing times
 
 
@@ -121,12 +122,14 @@ def conversations(location_id: int, *, actor: UserRead) -> list[ConversationRead
             col(ChatMessage.id) > Conversation.staff_read_up_to).scalar_subquery())
         location = session.get(Location, location_id)
         time_zone = location.time_zone if location else 'UTC'
+        latest = (select(func.coalesce(func.max(ChatMessage.id), 0))
+                  .where(ChatMessage.conversation_id == Conversation.id).scalar_subquery())
         rows = session.execute(
-            select(Conversation, Customer.name, unread).join(Customer, Customer.id == Conversation.customer_id)
+            select(Conversation, Customer.name, unread, latest).join(Customer, Customer.id == Conversation.customer_id)
             .where(Conversation.location_id == location_id)
             .order_by(col(Conversation.last_message_at).desc().nulls_last(), col(Conversation.id).desc())).all()
-        return [ConversationRead(**c.model_dump(), customer_name=name, unread=n, time_zone=time_zone)
-                for c, name, n in rows]
+        return [ConversationRead(**c.model_dump(), customer_name=name, unread=n, last_message_id=last,
+                                 time_zone=time_zone) for c, name, n, last in rows]
 
 
 def unread_total(location_id: int, *, actor: UserRead) -> int:
@@ -238,13 +241,18 @@ def customer_attachment(token: str, attachment_id: int) -> StoredFile:
 
 # --- attachments ---------------------------------------------------------------------------------------------------
 
-def check_upload(upload: Upload, *, max_bytes: int | None = None) -> str:
+def max_attachment_bytes() -> int:
+    """The largest attachment accepted (``chat_attachment_max_mb``), in bytes."""
+    return int(get_settings().chat_attachment_max_mb * 1024 * 1024)
+
+
+def check_upload(upload: Upload) -> str:
     """The content type of an acceptable attachment, read from its content.
 
     :raises ValidationError: empty, larger than the limit, not an image or PDF, an image that does not
         open as one, or content that is not what the name says (a ``.png`` that is not a PNG)
     """
-    limit = max_bytes if max_bytes is not None else int(get_settings().chat_attachment_max_mb * 1024 * 1024)
+    limit = max_attachment_bytes()
     if not upload.data:
         raise ValidationError(f'"{upload.name}" is empty.', field='attachment')
     if len(upload.data) > limit:
@@ -355,7 +363,8 @@ def has_conversation(customer_id: int) -> bool:
 
 def _read_conversation(session: Session, conversation: Conversation, name: str) -> ConversationRead:
     location = session.get(Location, conversation.location_id)
-    return ConversationRead(**conversation.model_dump(), customer_name=name,
+    latest = session.exec(select(func.max(ChatMessage.id)).where(ChatMessage.conversation_id == conversation.id)).one()
+    return ConversationRead(**conversation.model_dump(), customer_name=name, last_message_id=latest or 0,
                             time_zone=location.time_zone if location else 'UTC')
 
 
@@ -368,8 +377,8 @@ def _staff_conversation(session: Session, conversation_id: int, actor: UserRead)
 
 
 def _by_token(session: Session, token: str) -> Conversation:
-    conversation = session.exec(select(Conversation).where(Conversation.access_token == (token or ''))).first() \
-        if token else None
+    conversation = (session.exec(select(Conversation).where(Conversation.access_token == token)).first()
+                    if token else None)
     if conversation is None or not secrets.compare_digest(conversation.access_token, token):
         raise PermissionDeniedError('This chat link is not valid. Ask the shop for a new one.')
     return conversation

@@ -84,16 +84,13 @@ def announce(event: events.Event) -> None:
     events.publish(event)
 
 
-def arrived(actor: UserRead, notification_id: int) -> NotificationView | None:
-    """The new notification ``notification_id`` as ``actor`` sees it (unread), or None when it is not
-    addressed to them. Read from the database once for every session asking (notifications never change).
-    """
+def is_for(actor: UserRead, notification_id: int) -> bool:
+    """Whether the new notification ``notification_id`` is addressed to ``actor`` (their role, their
+    location). Read from the database once for every session asking (notifications never change)."""
     item = _arrivals.get(notification_id, [], lambda: _fetch(notification_id))
-    if item is None or actor.role.value not in item.audience.split(',') or actor.role == Role.KIOSK:
-        return None
-    if actor.location_id is not None and actor.location_id != item.location_id:
-        return None
-    return NotificationView.model_validate(item, update={'read': False})
+    if item is None or actor.role == Role.KIOSK or actor.role.value not in item.audience.split(','):
+        return False
+    return actor.location_id is None or actor.location_id == item.location_id
 
 
 def _fetch(notification_id: int) -> Notification | None:

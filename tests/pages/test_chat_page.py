@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
@@ -88,7 +86,6 @@ async def test_pictures_travel_and_a_fake_png_is_refused_on_the_page(user: User,
     link = element(desk, 'chat-file')
     assert link.text == 'colour.png'
     # the desk's browser fetches it with its session; the customer's link serves only its own files
-    await asyncio.sleep(0)
     response = await desk.http_client.get(link.props['href'])
     assert response.status_code == 200 and response.content == png_bytes()
     assert response.headers['x-content-type-options'] == 'nosniff'

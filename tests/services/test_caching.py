@@ -32,3 +32,17 @@ def test_computed_once_per_version_and_again_after_a_change(sqlite_db):
                                          change='created', status='booked'))
     assert cache.get('k', [7], compute) == 2
     assert len(calls) == 2
+
+
+def test_a_value_is_trusted_for_max_age_and_the_oldest_goes_beyond_max_entries(sqlite_db):
+    aged: VersionedCache[int] = VersionedCache(max_age=0.05)
+    calls: list[int] = []
+    assert aged.get('k', [7], lambda: calls.append(1) or len(calls)) == 1
+    assert aged.get('k', [7], lambda: calls.append(1) or len(calls)) == 1  # still fresh
+    time.sleep(0.06)  # another process may have written meanwhile: read again
+    assert aged.get('k', [7], lambda: calls.append(1) or len(calls)) == 2
+    small: VersionedCache[str] = VersionedCache(max_entries=2)
+    for key in ('a', 'b', 'c'):
+        small.get(key, [7], lambda k=key: k)
+    assert small.get('a', [7], lambda: 'again') == 'again'  # 'a' was the oldest: dropped for 'c'
+    assert small.get('c', [7], lambda: 'again') == 'c'
