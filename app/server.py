@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 import logging
 
-from nicegui import app, ui
+from nicegui import app, background_tasks, ui
 
 from app import pages
 from app.config import PROJECT_ROOT, get_settings
+from app.pages import collector, socket_packets
 from app.services import analytics_store, database, native_login
 
 log = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ def setup() -> None:
     """Migrate the database and register every page (NiceGUI's test harness calls this per test)."""
     database.migrate()
     pages.register()
+    socket_packets.install()
     app.add_static_files('/assets', PROJECT_ROOT / 'assets')
 
 
@@ -32,6 +34,9 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     # what start-up made (modules, the app) lives as long as the process: keep it out of the garbage
     # collector's full passes, which otherwise pause every session (measured by bench/fanout.py)
     app.on_startup(gc.freeze)
+    # full collections run in quiet moments, not while a change goes out to every session (collector)
+    app.on_startup(collector.take_over)
+    app.on_startup(lambda: background_tasks.create(collector.collector.run(), name='quiet garbage collection'))
     port = port or settings.port
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
         app.native.window_args['url'] = f'http://127.0.0.1:{port}/native-login?token={native_login.issue_token()}'

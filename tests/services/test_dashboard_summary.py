@@ -1,0 +1,59 @@
+"""The dashboard's figures: revenue per local day (across a daylight-saving change), counts and rates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from app.models import BookingStatus, Receipt, ReceiptLine, Role
+from app.services import bookings, dashboard
+from app.services.database import session_scope
+from tests.factories import actor, at, make_booking, make_customer, make_location, make_service, make_staff_member
+
+DAY = date(2026, 11, 10)  # the window (12 Oct – 10 Nov) holds Toronto's change back from daylight saving (1 Nov)
+
+
+def receipt(location, when, *amounts: int) -> None:
+    with session_scope() as session:
+        paid = Receipt(location_id=location.id, number=f'R{when:%m%d%H%M}{len(amounts)}', issued_at=when)
+        session.add(paid)
+        session.flush()
+        for cents in amounts:
+            session.add(ReceiptLine(receipt_id=paid.id, amount_cents=cents, description='x'))
+
+
+def test_revenue_falls_on_the_local_day_of_each_receipt(sqlite_db):
+    location = make_location(time_zone='America/Toronto')
+    receipt(location, at(DAY, '00:05', 'America/Toronto'), 1000, 250)  # just after local midnight
+    receipt(location, at(DAY - timedelta(days=1), '23:55', 'America/Toronto'), 700)  # just before it
+    receipt(location, at(date(2026, 11, 1), '00:30', 'America/Toronto'), 300)  # the change-over day, EDT
+    receipt(location, at(date(2026, 11, 1), '23:30', 'America/Toronto'), 400)  # the same day, EST
+    receipt(location, at(date(2026, 10, 12), '09:00', 'America/Toronto'), 50)  # the window's first day
+    receipt(location, at(date(2026, 10, 11), '23:59', 'America/Toronto'), 9999)  # the day before it: outside
+    receipt(location, at(DAY + timedelta(days=1), '00:00', 'America/Toronto'), 8888)  # the day after: outside
+
+    figures = dashboard.compute_summary(location.id, DAY)
+
+    per_day = dict(figures.revenue_per_day)
+    assert len(per_day) == dashboard.WINDOW_DAYS and min(per_day) == date(2026, 10, 12) and max(per_day) == DAY
+    assert per_day[DAY] == 1250 and figures.revenue_today_cents == 1250
+    assert per_day[DAY - timedelta(days=1)] == 700
+    assert per_day[date(2026, 11, 1)] == 700
+    assert per_day[date(2026, 10, 12)] == 50
+    assert figures.revenue_30d_cents == 1250 + 700 + 700 + 50
+    assert sum(1 for cents in per_day.values() if cents) == 4
+
+
+def test_counts_and_rates(sqlite_db):
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    owner = actor(Role.OWNER, location.id)
+    made = [make_booking(location, member, service, customer, at(DAY - timedelta(days=d), hhmm))
+            for d, hhmm in ((0, '10:00'), (0, '14:00'), (3, '10:00'), (5, '10:00'))]
+    bookings.set_status(made[2].id, BookingStatus.NO_SHOW, actor=owner)
+    bookings.cancel_booking(made[3].id, actor=owner)
+
+    figures = dashboard.summary(location.id, DAY, actor=owner)
+
+    assert figures.bookings_today == 2
+    assert figures.bookings_by_status[BookingStatus.NO_SHOW.value] == 1
+    assert figures.no_show_rate_30d == 1 / 3 and figures.cancellation_rate_30d == 1 / 4
