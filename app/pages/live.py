@@ -15,6 +15,8 @@ from nicegui import Event, core, ui
 
 from app.services import events
 
+from .collector import collector
+
 changed: Event = Event()
 """Emits every bus event (BookingChanged, ReceiptCreated, DataImported) on the event loop."""
 
@@ -47,9 +49,14 @@ def _forward(event: events.Event) -> None:
     except RuntimeError:
         running = None
     if running is loop:
-        changed.emit(event)
+        _emit(event)
     else:
-        loop.call_soon_threadsafe(lambda: changed.emit(event))
+        loop.call_soon_threadsafe(lambda: _emit(event))
+
+
+def _emit(event: events.Event) -> None:
+    collector.changed()  # no full garbage collection while this goes out (see collector)
+    changed.emit(event)
 
 
 def sync_rows(table: ui.table, rows: list[dict]) -> None:

@@ -1,0 +1,54 @@
+"""Full garbage collections wait for a quiet moment (and never longer than ``longest``)."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from app.pages import collector as collector_module
+from app.pages.collector import NEVER, QuietCollector
+
+
+def test_a_pass_waits_for_quiet_after_its_interval():
+    c = QuietCollector(every=30, quiet=2, longest=300, last_change=100.0, last_collection=100.0)
+    assert not c.due(120)  # too soon after the last pass
+    c.last_change = 129.5
+    assert not c.due(130.5)  # interval over, but a change went out a second ago
+    assert c.due(131.5)  # two quiet seconds
+
+
+def test_a_shop_that_is_never_quiet_still_collects():
+    c = QuietCollector(every=30, quiet=2, longest=300, last_change=0.0, last_collection=0.0)
+    c.last_change = 399.9
+    assert not c.due(299)
+    assert c.due(400)
+
+
+def test_collect_if_due_runs_a_full_pass_and_records_it(monkeypatch):
+    passes = []
+    monkeypatch.setattr(collector_module.gc, 'collect', lambda *args: passes.append(args) or 0)
+    c = QuietCollector(every=30, quiet=2, last_change=-1e9, last_collection=-1e9)
+    assert c.collect_if_due() is True and passes == [()]
+    assert c.collect_if_due() is False and len(passes) == 1  # just ran: not due again
+    assert len(c.durations) == 1
+
+
+def test_a_change_going_out_postpones_the_pass(monkeypatch):
+    monkeypatch.setattr(collector_module.gc, 'collect', lambda *args: pytest.fail('collected during a change'))
+    c = QuietCollector(every=0, quiet=60, longest=1e12, last_collection=-1e9)
+    c.changed()
+    assert c.collect_if_due() is False
+
+
+@pytest.fixture
+def thresholds():
+    saved = gc.get_threshold()
+    yield
+    gc.set_threshold(*saved)
+
+
+def test_take_over_stops_automatic_full_passes_only(thresholds):
+    first, second, _ = gc.get_threshold()
+    collector_module.take_over()
+    assert gc.get_threshold() == (first, second, NEVER)
