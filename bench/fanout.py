@@ -169,6 +169,9 @@ async def measure(kind: str, server: Server, counts: list[int], bookings: int, d
         latencies: list[float] = []
         missing = 0
         statements_before = (await http.get('/bench/stats')).json()['statements'] if kind == 'app' else 0
+        profiling = kind == 'app' and bool(os.environ.get('BENCH_PROFILE'))
+        if profiling:
+            await http.post('/bench/profile', params={'on': True})
         cpu_before, started = server.cpu_seconds(), time.time()
         for _ in range(bookings):
             booking_number += 1
@@ -192,6 +195,8 @@ async def measure(kind: str, server: Server, counts: list[int], bookings: int, d
                       f'median {percentile(these, 0.5) * 1000:.0f} ms, last {max(these) * 1000:.0f} ms')
             await asyncio.sleep(0.2)
         elapsed = time.time() - started
+        if profiling:
+            await http.post('/bench/profile', params={'on': False})
         cpu = server.cpu_seconds() - cpu_before - idle_rate * elapsed
         stats = (await http.get('/bench/stats')).json() if kind == 'app' else {'statements': 0, 'full_gc_seconds': []}
         statements = stats['statements'] - statements_before
@@ -232,7 +237,7 @@ def main() -> None:
             floor = asyncio.run(measure('bare', bare, args.sessions, args.bookings, None))
         finally:
             bare.stop()
-        app = Server('app', env)
+        app = Server('app', {**env, 'BENCH_VERBOSE': '1'} if args.verbose else env)
         try:
             day = httpx.get(f'{app.base}/bench/plan', timeout=120).json()
             needed = args.bookings * len(args.sessions)

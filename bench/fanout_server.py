@@ -172,30 +172,34 @@ def serve_app(port: int) -> None:
     from app.pages import bookings as bookings_page
 
     shape_changes: list[str] = []  # day views redrawn whole because the grid's shape changed
-    original_update = bookings_page._BookingsView.update_grid
+    if os.environ.get('BENCH_VERBOSE'):  # these checks cost time themselves: only asked for with --verbose
+        original_update = bookings_page._BookingsView.update_grid
 
-    def update_grid(self) -> None:
-        before = self.shape
-        original_update(self)
-        after = self.grid_shape(*self.grid_content())
-        if after != before and len(shape_changes) < 5:
-            shape_changes.append(f'{before} -> {after}')
-    bookings_page._BookingsView.update_grid = update_grid
-    from app.pages import bookings as bookings_page
-    timed(bookings_page._BookingsView, 'on_event')
-    timed(dashboard._DashboardView, 'refresh')
-    timed(bell.Bell, 'on_event')
+        def update_grid(self) -> None:
+            before = self.shape
+            original_update(self)
+            if self.shape != before and len(shape_changes) < 5:
+                shape_changes.append(f'{before} -> {self.shape}')
+        bookings_page._BookingsView.update_grid = update_grid
+        timed(bookings_page._BookingsView, 'on_event')
+        timed(dashboard._DashboardView, 'refresh')
+        timed(bell.Bell, 'on_event')
 
     @app.get('/bench/stats')
     def bench_stats() -> dict:
         return {'statements': statements['count'], 'full_gc_seconds': list(collections),
                 'slow_handlers': slow_handlers[-20:], 'grid_shape_changes': shape_changes}
 
-    if os.environ.get('BENCH_PROFILE'):  # cProfile of the event loop's thread, written at shutdown
+    if os.environ.get('BENCH_PROFILE'):  # cProfile of the event loop's thread while booking, written at shutdown
         import cProfile
         profile = cProfile.Profile()
-        app.on_startup(profile.enable)
-        app.on_shutdown(lambda: (profile.disable(), profile.dump_stats(os.environ['BENCH_PROFILE'])))
+        app.on_shutdown(lambda: profile.dump_stats(os.environ['BENCH_PROFILE']))
+
+        @app.post('/bench/profile')
+        async def bench_profile(on: bool) -> dict:  # async: runs on the event loop, the thread profiled
+            """Profile only while bookings are made (``fanout.py`` turns it on and off around them)."""
+            profile.enable() if on else profile.disable()
+            return {'on': on}
     server.run(host='127.0.0.1', port=port)
 
 
