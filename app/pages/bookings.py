@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from nicegui import ui
@@ -126,43 +127,46 @@ class _BookingsView:
 
     # --- day view -------------------------------------------------------------------------------------------------
 
-    def grid_content(self) -> tuple[list[BookingRead], set[int], list[StaffMemberRead], int, int]:
-        """The day's bookings drawn, those that clash, the staff columns and the first/last minute shown."""
+    def grid_content(self) -> tuple[_DayLayout, list[StaffMemberRead], int, int]:
+        """The day's bookings as drawn (shared by every session), the staff columns and the first/last minute
+        shown."""
         tz = self.location.time_zone
         listed = bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=tz)
-        items, clashes = live.derived('grid-items', listed, lambda: _drawn(listed))
+        layout = live.derived('day-layout', listed, lambda: _DayLayout.of(listed, tz))
         weekday = self.day.weekday()
-        with_bookings = {b.staff_member_id for b in items}
         columns = [m for m in self.members if (m.active and any(h.weekday == weekday for h in m.working_hours))
-                   or m.id in with_bookings]
-        first, last = _hours_shown(columns, items, weekday, tz)
-        return items, clashes, columns, first, last
+                   or m.id in layout.blocks]
+        first, last = _hours_shown(columns, layout.extent, weekday)
+        return layout, columns, first, last
 
     @staticmethod
-    def grid_shape(items, clashes, columns, first, last) -> tuple:
-        return (tuple(m.id for m in columns), first, last, len(clashes), all(b.duration_known for b in items))
+    def grid_shape(layout: _DayLayout, columns: list[StaffMemberRead], first: int, last: int) -> tuple:
+        return tuple(m.id for m in columns), first, last, len(layout.clashes), layout.all_known
 
     def update_grid(self) -> None:
         """Redraw only the bookings that changed (the whole grid if its shape changed)."""
-        items, clashes, columns, first, last = self.grid_content()
-        if self.grid_shape(items, clashes, columns, first, last) != self.shape:
+        layout, columns, first, last = self.grid_content()
+        if self.grid_shape(layout, columns, first, last) != self.shape:
             self.grid.refresh()
             return
         for member in columns:
-            with self.columns[member.id]:
-                self.column_blocks(member, [b for b in items if b.staff_member_id == member.id], clashes, first)
+            wanted = layout.blocks.get(member.id, {})
+            if self.drawn[member.id] != wanted:  # most columns did not change: one comparison each
+                with self.columns[member.id]:
+                    self.column_blocks(member.id, wanted, first)
 
     @ui.refreshable_method
     def grid(self) -> None:
-        items, clashes, columns, first, last = self.grid_content()
-        self.shape = self.grid_shape(items, clashes, columns, first, last)
+        layout, columns, first, last = self.grid_content()
+        self.shape = self.grid_shape(layout, columns, first, last)
         self.columns: dict[int, ui.element] = {}
-        self.blocks: dict[int, dict[int, tuple[tuple, ui.element]]] = {}
+        self.drawn: dict[int, dict[int, _Block]] = {}  # per staff member: the blocks drawn, by booking id
+        self.elements: dict[int, ui.element] = {}  # the element of each booking drawn, by booking id
         weekday = self.day.weekday()
-        if clashes:
-            ui.label(f'{len(clashes)} bookings overlap another of the same staff member (imported history) — '
+        if layout.clashes:
+            ui.label(f'{len(layout.clashes)} bookings overlap another of the same staff member (imported history) — '
                      'marked in red.').classes('text-negative').mark('overlap-warning')
-        if any(not b.duration_known for b in items):
+        if not layout.all_known:
             ui.label('Imported bookings carry no length: they are drawn as short markers with a dashed edge.'
                      ).classes('text-sm text-slate-500')
         if not columns:
@@ -177,11 +181,10 @@ class _BookingsView:
                         ui.label(f'{minute // 60:02d}:00').classes('absolute text-xs text-slate-500').style(
                             f'top:{(minute - first) * PX_PER_MINUTE}px')
             for member in columns:
-                self.staff_column(member, [b for b in items if b.staff_member_id == member.id], clashes, first,
-                                  height, weekday)
+                self.staff_column(member, layout.blocks.get(member.id, {}), first, height, weekday)
 
-    def staff_column(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int,
-                     height: float, weekday: int) -> None:
+    def staff_column(self, member: StaffMemberRead, blocks: dict[int, _Block], first: int, height: float,
+                     weekday: int) -> None:
         with ui.column().classes('gap-0 min-w-28 flex-1 border-l'):
             ui.label(member.name).classes('h-8 font-semibold text-center w-full')
             with ui.element('div').classes('relative w-full bg-slate-100').style(f'height:{height}px'):
@@ -192,46 +195,33 @@ class _BookingsView:
                 for minute in range(first, first + int(height / PX_PER_MINUTE), 60):
                     ui.element('div').classes('absolute w-full border-t border-slate-200').style(
                         f'top:{(minute - first) * PX_PER_MINUTE}px')
-                with ui.element('div').classes('absolute inset-0') as blocks:
-                    self.column_blocks(member, items, clashes, first)
-                self.columns[member.id] = blocks
+                with ui.element('div').classes('absolute inset-0') as column:
+                    self.drawn[member.id] = {}
+                    self.column_blocks(member.id, blocks, first)
+                self.columns[member.id] = column
 
-    def column_blocks(self, member: StaffMemberRead, items: list[BookingRead], clashes: set[int], first: int) -> None:
-        """Draw the bookings of one staff member's column, keeping the blocks of bookings that did not change
+    def column_blocks(self, staff_member_id: int, wanted: dict[int, _Block], first: int) -> None:
+        """Make one staff member's column show ``wanted``, keeping the blocks of bookings that did not change
         (every open session does this on every change: a new booking costs one new block)."""
-        drawn = self.blocks.setdefault(member.id, {})
-        wanted = {}
-        for booking in items:
-            look = (booking.status, booking.starts_at, booking.ends_at, booking.customer_name, booking.service_name,
-                    booking.id in clashes)
-            wanted[booking.id] = look
-            if booking.id in drawn and drawn[booking.id][0] == look:
+        drawn = self.drawn[staff_member_id]
+        for booking_id, block in wanted.items():
+            if drawn.get(booking_id) == block:
                 continue
-            if booking.id in drawn:
-                drawn[booking.id][1].delete()
-            drawn[booking.id] = (look, self.block(booking, booking.id in clashes, first, self.location.time_zone))
+            if booking_id in drawn:
+                self.elements.pop(booking_id).delete()
+            drawn[booking_id] = block
+            self.elements[booking_id] = self.block(block, first)
         for gone in set(drawn) - set(wanted):
-            drawn.pop(gone)[1].delete()
+            del drawn[gone]
+            self.elements.pop(gone).delete()
 
-    def block(self, booking: BookingRead, clash: bool, first: int, tz: str) -> ui.element:
-        start = clock.minute_of_day(booking.starts_at, tz)
-        minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
-        colour = STATUS_COLOURS[booking.status.value]
-        edge = 'border:2px solid #e53935;' if clash else '' if booking.duration_known else 'border:2px dashed #fff;'
-        label = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
-        details = [label, STATUS_LABELS[booking.status]]
-        if clash:
-            details.append('overlaps another booking')
-        if not booking.duration_known:
-            details.append('length not recorded (imported)')
+    def block(self, block: _Block, first: int) -> ui.element:
         # one element per booking (every open session draws each new booking): the details go in its title
-        block = ui.label(label).classes('absolute rounded px-1 text-white text-xs cursor-pointer shadow-sm '
-                                        'overflow-hidden whitespace-nowrap text-ellipsis').style(
-            f'top:{(start - first) * PX_PER_MINUTE}px;height:{max(minutes * PX_PER_MINUTE, 20)}px;'
-            f'left:{10 if clash else 3}px;right:3px;background:{colour};line-height:16px;{edge}'
-        ).on('click', lambda b=booking: self.open(b)).mark(f'booking-{booking.id}')
-        block.props['title'] = ' · '.join(details)
-        return block
+        element = ui.label(block.text).classes(BLOCK_CLASSES).style(
+            f'top:{(block.start - first) * PX_PER_MINUTE}px;{block.style}').on(
+            'click', lambda b=block.booking: self.open(b)).mark(f'booking-{block.booking.id}')
+        element.props['title'] = block.title
+        return element
 
     # --- list -----------------------------------------------------------------------------------------------------
 
@@ -284,24 +274,76 @@ def _list_row(b: BookingRead, tz: str, currency: str) -> dict:
             'price': money(b.price_cents, currency)}
 
 
-def _drawn(listed: list[BookingRead]) -> tuple[list[BookingRead], set[int]]:
-    """The bookings the day view draws (not cancelled, with a time) and those that clash."""
-    items = [b for b in listed if b.status != BookingStatus.CANCELLED and b.time_recorded]
-    return items, bookings.overlapping_ids(items)
+BLOCK_CLASSES = ('absolute rounded px-1 text-white text-xs cursor-pointer shadow-sm overflow-hidden whitespace-nowrap '
+                 'text-ellipsis')
 
 
-def _hours_shown(columns: list[StaffMemberRead], items: list[BookingRead], weekday: int, tz: str) -> tuple[int, int]:
-    """First and last minute of the grid: working hours and bookings of the day, whole hours, default 08–20."""
+@dataclass(frozen=True)
+class _Block:
+    """One booking as the day view draws it; equal blocks need no redrawing."""
+
+    booking: BookingRead = field(compare=False)
+    look: tuple  # what the block shows depends on: status, times, names, clash
+    start: int  # minute of the local day
+    text: str
+    title: str
+    style: str  # everything but the top, which depends on the first hour shown
+
+
+@dataclass(frozen=True)
+class _DayLayout:
+    """A day's bookings as the day view draws them, computed once per list for every open day view."""
+
+    blocks: dict[int, dict[int, _Block]]  # staff member id → booking id → block
+    clashes: frozenset[int]
+    all_known: bool  # every booking drawn has a recorded length
+    extent: tuple[int, int] | None  # first start and last end of the bookings drawn (minutes of the day)
+
+    @classmethod
+    def of(cls, listed: list[BookingRead], tz: str) -> _DayLayout:
+        items = [b for b in listed if b.status != BookingStatus.CANCELLED and b.time_recorded]  # as drawn
+        clashes = frozenset(bookings.overlapping_ids(items))
+        blocks: dict[int, dict[int, _Block]] = {}
+        starts, ends = [], []
+        for booking in items:
+            block = _block(booking, booking.id in clashes, tz)
+            blocks.setdefault(booking.staff_member_id, {})[booking.id] = block
+            # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
+            # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
+            # redraw every open day view)
+            minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+            starts.append(block.start)
+            ends.append(block.start + (minutes if booking.duration_known else max(minutes, 20)))
+        return cls(blocks=blocks, clashes=clashes, all_known=all(b.duration_known for b in items),
+                   extent=(min(starts), max(ends)) if items else None)
+
+
+def _block(booking: BookingRead, clash: bool, tz: str) -> _Block:
+    start = clock.minute_of_day(booking.starts_at, tz)
+    minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
+    colour = STATUS_COLOURS[booking.status.value]
+    edge = 'border:2px solid #e53935;' if clash else '' if booking.duration_known else 'border:2px dashed #fff;'
+    text = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
+    details = [text, STATUS_LABELS[booking.status]]
+    if clash:
+        details.append('overlaps another booking')
+    if not booking.duration_known:
+        details.append('length not recorded (imported)')
+    return _Block(booking=booking, look=(booking.status, booking.starts_at, booking.ends_at, booking.customer_name,
+                                         booking.service_name, clash),
+                  start=start, text=text, title=' · '.join(details),
+                  style=f'height:{max(minutes * PX_PER_MINUTE, 20)}px;left:{10 if clash else 3}px;right:3px;'
+                        f'background:{colour};line-height:16px;{edge}')
+
+
+def _hours_shown(columns: list[StaffMemberRead], extent: tuple[int, int] | None, weekday: int) -> tuple[int, int]:
+    """First and last minute of the grid: working hours and the bookings' ``extent`` (see :class:`_DayLayout`),
+    whole hours, default 08–20."""
     starts = [h.start_minute for m in columns for h in m.working_hours if h.weekday == weekday]
     ends = [h.end_minute for m in columns for h in m.working_hours if h.weekday == weekday]
-    for booking in items:
-        start = clock.minute_of_day(booking.starts_at, tz)
-        starts.append(start)
-        # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
-        # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
-        # redraw every open day view)
-        minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
-        ends.append(start + (minutes if booking.duration_known else max(minutes, 20)))
+    if extent is not None:
+        starts.append(extent[0])
+        ends.append(extent[1])
     first = min([*starts, 8 * 60]) // 60 * 60
     last = -(-min(max([*ends, 20 * 60]), 24 * 60) // 60) * 60
     return first, last
