@@ -22,15 +22,18 @@ class VersionedCache(Generic[V]):
     """Values by key (per database), recomputed when a location they depend on has changed.
 
     ``max_age`` (seconds) also bounds how long a value is trusted, for data another process may
-    change without this process hearing of it; ``max_entries`` bounds the memory (oldest dropped).
+    change without this process hearing of it; ``max_entries`` bounds the memory (oldest dropped);
+    ``of='takings'`` keys values on the takings version only (receipts, imports), for values that
+    bookings do not change.
     Values are shared between sessions: callers must not mutate them.
     """
 
-    def __init__(self, *, max_age: float | None = None, max_entries: int = 1024) -> None:
+    def __init__(self, *, max_age: float | None = None, max_entries: int = 1024, of: str = 'data') -> None:
         self._values: dict[tuple, tuple[tuple[int, ...], tuple[int, ...], float, V]] = {}
         self._locks: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
         self.max_age, self.max_entries = max_age, max_entries
+        self.of = of  # which version a value depends on (events.VERSION_KINDS): 'data', or only 'takings'
 
     def get(self, key: Hashable, location_ids: Iterable[int], compute: Callable[[], V]) -> V:
         """The value for ``key``, computing it with ``compute()`` unless a current one is cached."""
@@ -39,7 +42,7 @@ class VersionedCache(Generic[V]):
         with self._lock:
             key_lock = self._locks.setdefault(full, threading.Lock())
         with key_lock:
-            versions = tuple(events.version(i) for i in ids)
+            versions = tuple(events.version(i, self.of) for i in ids)
             now = time.monotonic()
             cached = self._values.get(full)
             if cached is not None and cached[1] == versions and (self.max_age is None
@@ -53,7 +56,7 @@ class VersionedCache(Generic[V]):
 
     def _drop_outdated(self) -> None:
         outdated = [k for k, (ids, versions, _, _) in self._values.items()
-                    if versions != tuple(events.version(i) for i in ids)]
+                    if versions != tuple(events.version(i, self.of) for i in ids)]
         for key in outdated:
             del self._values[key]
             self._locks.pop(key, None)

@@ -60,7 +60,8 @@ def summary(location_id: int, day: date, *, actor: UserRead) -> DashboardSummary
 
 
 def compute_summary(location_id: int, day: date) -> DashboardSummary:
-    """Compute the figures afresh (see the module docstring for definitions)."""
+    """Compute the booking figures afresh, the revenue from :func:`revenue_per_day` (see the module docstring
+    for definitions)."""
     with session_scope() as session:
         location = session.get(Location, location_id)
         if location is None:
@@ -77,13 +78,7 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
             select(func.count()).select_from(Booking).where(
                 Booking.location_id == location_id, Booking.starts_at >= today_start, Booking.starts_at < end,
                 Booking.status != BookingStatus.CANCELLED.value)).one()
-        # revenue per local day summed by the database: one bucket per day between its local midnights
-        # (exact across a daylight-saving change), rather than every receipt line brought into Python
-        days = [first_day + timedelta(days=i) for i in range(WINDOW_DAYS)]
-        edges = [clock.day_bounds(d, tz)[0] for d in days] + [end]
-        amounts = session.exec(_revenue_by_day(), params={
-            'location_id': location_id, **{f'edge{i}': edge for i, edge in enumerate(edges)}}).one()
-    per_day = dict(zip(days, (int(a) for a in amounts), strict=True))
+    per_day = revenue_per_day(location_id, day, tz)
     total = sum(statuses.values())
     due = total - statuses[BookingStatus.CANCELLED.value]
     return DashboardSummary(
@@ -91,12 +86,37 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
         revenue_today_cents=per_day[day], revenue_30d_cents=sum(per_day.values()),
         no_show_rate_30d=statuses[BookingStatus.NO_SHOW.value] / due if due else None,
         cancellation_rate_30d=statuses[BookingStatus.CANCELLED.value] / total if total else None,
-        revenue_per_day=[(d, per_day[d]) for d in days],
+        revenue_per_day=list(per_day.items()),
         bookings_by_status={s.value: statuses[s.value] for s in BookingStatus},
     )
 
 
 _cache: VersionedCache[DashboardSummary] = VersionedCache()
+
+
+def revenue_per_day(location_id: int, day: date, time_zone: str) -> dict[date, int]:
+    """Receipt lines before tax (minor units) per local day, for the ``WINDOW_DAYS`` days ending on ``day``.
+
+    Shared and recomputed only when the location's takings change (a receipt, an import): a booking
+    made, moved or cancelled leaves it as it was. Receipts written by another process are seen within
+    60 s.
+    """
+    return _takings.get((location_id, day, time_zone), [location_id], lambda: _revenue_per_day(location_id, day,
+                                                                                                time_zone))
+
+
+_takings: VersionedCache[dict[date, int]] = VersionedCache(of='takings', max_age=60)
+
+
+def _revenue_per_day(location_id: int, day: date, tz: str) -> dict[date, int]:
+    # summed by the database, one bucket per day between its local midnights (exact across a daylight-
+    # saving change), rather than every receipt line brought into Python
+    days = [day - timedelta(days=WINDOW_DAYS - 1 - i) for i in range(WINDOW_DAYS)]
+    edges = [clock.day_bounds(d, tz)[0] for d in days] + [clock.day_bounds(day, tz)[1]]
+    with session_scope() as session:
+        amounts = session.exec(_revenue_by_day(), params={
+            'location_id': location_id, **{f'edge{i}': edge for i, edge in enumerate(edges)}}).one()
+    return dict(zip(days, (int(a) for a in amounts), strict=True))
 
 
 @cache

@@ -120,6 +120,10 @@ EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, Re
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""
+TAKINGS_EVENTS = (ReceiptCreated, DataImported)
+"""Events that change a location's takings (receipts): only these bump its ``'takings'`` version, so
+figures drawn from receipts alone stay valid across bookings made, moved or cancelled."""
+VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS}
 Handler = Callable[[Any], None]
 
 
@@ -135,9 +139,9 @@ class Bus(Protocol):
     def unsubscribe(self, handler: Handler) -> None:
         """Stop calling ``handler``."""
 
-    def version(self, location_id: int) -> int:
-        """How many data events (:data:`DATA_EVENTS`) this process has seen for ``location_id``; bumped
-        before subscribers run."""
+    def version(self, location_id: int, of: str = 'data') -> int:
+        """How many events of kind ``of`` (:data:`VERSION_KINDS`: data events, or takings events) this
+        process has seen for ``location_id``; bumped before subscribers run."""
 
 
 class InProcessBus:
@@ -149,13 +153,15 @@ class InProcessBus:
 
     def __init__(self) -> None:
         self._handlers: list[Handler] = []
-        self._versions: dict[int, int] = {}
+        self._versions: dict[tuple[int, str], int] = {}
         self._lock = threading.Lock()
 
     def publish(self, event: Event) -> None:
         with self._lock:
-            if isinstance(event, DATA_EVENTS):
-                self._versions[event.location_id] = self._versions.get(event.location_id, 0) + 1
+            for kind, types in VERSION_KINDS.items():
+                if isinstance(event, types):
+                    key = (event.location_id, kind)
+                    self._versions[key] = self._versions.get(key, 0) + 1
             handlers = list(self._handlers)
         for handler in handlers:
             try:
@@ -172,9 +178,9 @@ class InProcessBus:
         with self._lock:
             self._handlers = [h for h in self._handlers if h != handler]
 
-    def version(self, location_id: int) -> int:
+    def version(self, location_id: int, of: str = 'data') -> int:
         with self._lock:
-            return self._versions.get(location_id, 0)
+            return self._versions.get((location_id, of), 0)
 
 
 _bus: Bus = InProcessBus()
@@ -206,12 +212,13 @@ def unsubscribe(handler: Handler) -> None:
     _bus.unsubscribe(handler)
 
 
-def version(location_id: int) -> int:
-    """The data version of a location: changes whenever a data event for it is published or received.
+def version(location_id: int, of: str = 'data') -> int:
+    """The data version of a location: changes whenever a data event for it is published or received
+    (``of='takings'``: only receipts and imports, see :data:`TAKINGS_EVENTS`).
 
     Caches of work shared by sessions key on it, so a subscriber never reads a stale entry.
     """
-    return _bus.version(location_id)
+    return _bus.version(location_id, of)
 
 
 def to_dict(event: Event) -> dict[str, Any]:

@@ -57,3 +57,24 @@ def test_counts_and_rates(sqlite_db):
     assert figures.bookings_today == 2
     assert figures.bookings_by_status[BookingStatus.NO_SHOW.value] == 1
     assert figures.no_show_rate_30d == 1 / 3 and figures.cancellation_rate_30d == 1 / 4
+
+
+def test_bookings_leave_the_revenue_cached_and_a_receipt_refreshes_it(sqlite_db, monkeypatch):
+    from app.services import events
+
+    location = make_location()
+    receipt(location, at(DAY, '11:00'), 500)
+    assert dashboard.revenue_per_day(location.id, DAY, location.time_zone)[DAY] == 500
+    reads = []
+    original = dashboard._revenue_per_day
+    monkeypatch.setattr(dashboard, '_revenue_per_day', lambda *args: reads.append(args) or original(*args))
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    make_booking(location, member, service, customer, at(DAY, '10:00'))  # a data event, not a takings one
+
+    figures = dashboard.summary(location.id, DAY, actor=actor(Role.OWNER, location.id))
+    assert figures.bookings_today == 1 and figures.revenue_today_cents == 500 and reads == []
+
+    receipt(location, at(DAY, '12:00'), 250)
+    events.publish(events.ReceiptCreated(receipt_id=0, location_id=location.id, day=DAY, amount_cents=250))
+    figures = dashboard.summary(location.id, DAY, actor=actor(Role.OWNER, location.id))
+    assert figures.revenue_today_cents == 750 and len(reads) == 1
