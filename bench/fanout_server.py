@@ -142,14 +142,17 @@ def serve_app(port: int) -> None:
     gc.callbacks.append(on_gc)
 
     slow_handlers: list[tuple[str, float]] = []  # page updates of one session taking over 10 ms
+    handler_times: dict[str, list[float]] = {}  # every page update's seconds, by handler
 
     def timed(cls, name: str) -> None:
         original = getattr(cls, name)
+        label = f'{cls.__name__}.{name}'
 
         def note(started: float) -> None:
             took = time.perf_counter() - started
+            handler_times.setdefault(label, []).append(took)
             if took > 0.01:
-                slow_handlers.append((f'{cls.__name__}.{name}', round(took, 3)))
+                slow_handlers.append((label, round(took, 3)))
 
         # the same signatures as the originals: NiceGUI passes the event only to handlers that take one
         if name == 'on_event':
@@ -172,6 +175,7 @@ def serve_app(port: int) -> None:
     from app.pages import bookings as bookings_page
 
     shape_changes: list[str] = []  # day views redrawn whole because the grid's shape changed
+    handler_runs: list[float] = []  # seconds all sessions' handlers took for one booking (before anything is sent)
     if os.environ.get('BENCH_VERBOSE'):  # these checks cost time themselves: only asked for with --verbose
         original_update = bookings_page._BookingsView.update_grid
 
@@ -181,6 +185,15 @@ def serve_app(port: int) -> None:
             if self.shape != before and len(shape_changes) < 5:
                 shape_changes.append(f'{before} -> {self.shape}')
         bookings_page._BookingsView.update_grid = update_grid
+        from app.pages import live
+        original_emit = live._emit
+
+        def emit(event) -> None:  # every session's handlers for one change, run back to back on the loop
+            started = time.perf_counter()
+            original_emit(event)
+            if isinstance(event, events.BookingChanged):
+                handler_runs.append(round(time.perf_counter() - started, 4))
+        live._emit = emit
         timed(bookings_page._BookingsView, 'on_event')
         timed(dashboard._DashboardView, 'refresh')
         timed(bell.Bell, 'on_event')
@@ -188,7 +201,9 @@ def serve_app(port: int) -> None:
     @app.get('/bench/stats')
     def bench_stats() -> dict:
         return {'statements': statements['count'], 'full_gc_seconds': list(collections),
-                'slow_handlers': slow_handlers[-20:], 'grid_shape_changes': shape_changes}
+                'slow_handlers': slow_handlers[-20:], 'grid_shape_changes': shape_changes,
+                'handler_runs': handler_runs[-15:],
+                'handler_median_ms': {k: round(sorted(v)[len(v) // 2] * 1000, 3) for k, v in handler_times.items()}}
 
     if os.environ.get('BENCH_PROFILE'):  # cProfile of the event loop's thread while booking, written at shutdown
         import cProfile
