@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import typer
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         """Where scheduled reports are written (default ``<data_dir>/reports``)."""
         return self.reports_dir or self.data_dir / 'reports'
 
-    @property
+    @cached_property  # read on every shared-cache lookup: built once per settings object
     def effective_database_url(self) -> str:
         """The database URL, defaulting to ``sqlite:///<data_dir>/clientpulse.db``."""
         return self.database_url or f'sqlite:///{self.data_dir / "clientpulse.db"}'

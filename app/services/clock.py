@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -19,6 +20,7 @@ def local_datetime(day: date, minute_of_day: int, time_zone: str) -> datetime:
     return local.astimezone(UTC)
 
 
+@lru_cache(maxsize=4096)  # every open page asks for its day on every change
 def day_bounds(day: date, time_zone: str) -> tuple[datetime, datetime]:
     """``[start, end)`` in UTC of the local calendar day ``day``."""
     tz = zone(time_zone)
