@@ -100,10 +100,8 @@ class _DashboardView:
             self.card_labels[mark].set_text(text)  # unchanged text sends nothing
         for chart, fresh in ((self.revenue_chart, self.revenue_options(figures)),
                              (self.status_chart, self.status_options(figures))):
-            if chart is not None and fresh != chart.options:
-                chart.options.clear()
-                chart.options.update(fresh)
-                chart.update()
+            if chart is not None:
+                _set_options(chart, fresh)
         items = self.day_items()
         rows = live.derived('dashboard-rows', items, lambda: booking_rows(items, self.location.time_zone))
         live.sync_rows(self.table, rows)
@@ -164,6 +162,18 @@ def _status_options(figures: dashboard.DashboardSummary) -> dict:
     return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
             'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
                         'label': {'show': False}}]}
+
+
+def _set_options(chart: ui.echart, fresh: dict) -> None:
+    """Give ``chart`` the options ``fresh`` (same keys every time), replacing only the parts that differ: a
+    new booking changes the pie's series, not its legend and tooltip (NiceGUI wraps every value assigned)."""
+    changed = False
+    for key, value in fresh.items():
+        if chart.options.get(key) != value:
+            chart.options[key] = value
+            changed = True
+    if changed:
+        chart.update()
 
 
 def _card(title: str, value: str, mark: str, definition: str | None = None) -> ui.label:

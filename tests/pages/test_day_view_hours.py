@@ -36,7 +36,8 @@ def test_the_layout_groups_blocks_by_staff_member_and_marks_clashes():
     a, b = _booking('10:00', 60, booking_id=1), _booking('10:30', 30, booking_id=2)
     layout = _DayLayout.of([a, b], 'UTC')
     assert set(layout.blocks[1]) == {1, 2} and layout.clashes == {1, 2} and layout.all_known
-    assert 'overlaps another booking' in layout.blocks[1][1].title and 'border:2px solid' in layout.blocks[1][1].style
+    assert 'overlaps another booking' in layout.blocks[1][1].title
+    assert layout.blocks[1][1].style['border'] == '2px solid #e53935'
     # the same bookings read again give equal blocks: nothing to redraw
     assert _DayLayout.of([a.model_copy(), b.model_copy()], 'UTC').blocks == layout.blocks
     later = timedelta(hours=3)

@@ -150,6 +150,9 @@ async def test_booking_made_in_one_session_appears_in_the_others_without_reload(
 
     await eventually(lambda: element(owner, 'bookings-today').text == '1')
     await eventually(lambda: [r['customer'] for r in element(owner, 'day-bookings').rows] == ['Alex Kim'])
+    pie = element(owner, 'status-chart').options
+    await eventually(lambda: {d['name']: d['value'] for d in pie['series'][0]['data']} == {'Booked': 1})  # in place
+    assert pie['legend'] == {'bottom': 0}
     await receptionist.should_see("14:30 Alex Kim · Women's cut")
     await eventually(lambda: [r['customer'] for r in element(manager, 'booking-list').rows] == ['Alex Kim'])
     element(manager, 'booking-tabs').set_value('Day view')  # the grid missed it while hidden: drawn when shown
