@@ -79,12 +79,12 @@ class Session:
 
 
 class Server:
-    def __init__(self, kind: str, env: dict[str, str]) -> None:
+    def __init__(self, kind: str, env: dict[str, str], script: Path = ROOT / 'bench' / 'fanout_server.py') -> None:
         with socket.socket() as probe:
             probe.bind(('127.0.0.1', 0))
             self.port = probe.getsockname()[1]
         self.base = f'http://127.0.0.1:{self.port}'
-        self.process = subprocess.Popen([PYTHON, str(ROOT / 'bench' / 'fanout_server.py'), kind, str(self.port)],
+        self.process = subprocess.Popen([PYTHON, str(script), kind, str(self.port)],
                                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 90
         while True:
