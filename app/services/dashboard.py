@@ -91,7 +91,9 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
     )
 
 
-_cache: VersionedCache[DashboardSummary] = VersionedCache()
+_cache: VersionedCache[DashboardSummary] = VersionedCache(max_age=10)
+"""Summaries by location and day; also recomputed after 10 s, as booking lists are, for bookings another
+process wrote without this one hearing of it."""
 
 
 def revenue_per_day(location_id: int, day: date, time_zone: str) -> dict[date, int]:
