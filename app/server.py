@@ -9,7 +9,8 @@ from nicegui import app, background_tasks, ui
 
 from app import pages
 from app.config import PROJECT_ROOT, get_settings
-from app.pages import collector, socket_packets
+from app.pages import socket_packets
+from app.pages.collector import collector, take_over
 from app.services import analytics_store, database, native_login
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     # collector's full passes, which otherwise pause every session (measured by bench/fanout.py)
     app.on_startup(gc.freeze)
     # full collections run in quiet moments, not while a change goes out to every session (collector)
-    app.on_startup(collector.take_over)
-    app.on_startup(lambda: background_tasks.create(collector.collector.run(), name='quiet garbage collection'))
+    app.on_startup(take_over)
+    app.on_startup(lambda: background_tasks.create(collector.run(), name='quiet garbage collection'))
     port = port or settings.port
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
         app.native.window_args['url'] = f'http://127.0.0.1:{port}/native-login?token={native_login.issue_token()}'
