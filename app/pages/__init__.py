@@ -14,6 +14,7 @@ from . import (
     live,
     login,
     presence,
+    rooms,
     schedules,
     staff,
     waitlist_page,
@@ -23,6 +24,7 @@ from . import (
 def register() -> None:
     """Register every page and connect the live bus to the sessions."""
     live.install()
+    rooms.install()
     presence.install()
     for module in (login, dashboard, bookings, customers, catalog, staff, analytics, schedules, imports, kiosk,
                    accounts, activity_page, chat, waitlist_page):

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from app.models import NotificationView, Role, UserRead
-from app.services import events, notifications
+from app.models import NotificationView, UserRead
+from app.services import notifications
 
-from . import live
+from . import rooms
 from .formatting import local_datetime
 
 SHOWN = 20
 
 
 class Bell:
-    """The bell for ``user``: counts what arrives at the locations they hear about; lists it when opened."""
+    """The bell for ``user``: counts what arrives at the locations they hear about; lists it when opened.
 
-    def __init__(self, user: UserRead, time_zone: str) -> None:
+    Arrivals come with the session's room message (:mod:`app.pages.rooms`: the room is per role, so only
+    notifications addressed to the role arrive), which counts the badge up in the browser; the server
+    side follows quietly."""
+
+    def __init__(self, user: UserRead, time_zone: str, room: rooms.Subscription | None) -> None:
         self.user, self.time_zone = user, time_zone
         self.stale = True  # the list is built when the bell is opened, not on every change in every session
         with ui.button(icon='notifications', on_click=self.open_list).props('flat round dense color=white').mark(
@@ -30,20 +34,16 @@ class Bell:
                 self.items = ui.column().classes('w-full gap-1')
         self.count = 0
         self.set_count(notifications.unread_count(self.user))
-        if user.role == Role.OWNER:
-            live.on_any_change(self.on_event)
-        elif user.location_id is not None:
-            live.on_location_change(user.location_id, self.on_event)
+        if room is not None:
+            room.badge(self.badge)
+            room.follow(self.absorb)
 
-    def on_event(self, event) -> None:
-        """Count the event's notification, if it is for this person: no database query per session (the
-        notification is read once for all), and the list is redrawn only when opened."""
-        notification_id = getattr(event, 'notification_id', None)
-        if notification_id is not None and notifications.is_for(self.user, notification_id):
-            self.set_count(self.count + 1)
+    def absorb(self, message: dict, _event) -> None:
+        """A notice for this role arrived (its browser counted it and toasted it): follow on the server; the
+        list is redrawn when next opened."""
+        if 'notice' in message:
+            rooms.quietly(self.badge, lambda: self.set_count(self.count + 1))
             self.stale = True
-            if not isinstance(event, events.BookingChanged | events.ReceiptCreated):  # those the frame toasts already
-                ui.notify(event.summary, type='warning', position='top-right', timeout=8000, multi_line=True)
 
     def open_list(self) -> None:
         if self.stale:

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from nicegui import ui
+from nicegui.element import Element
 
 from app.models import BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.services import bookings, clock, staff
 from app.services.bookings import STATUS_LABELS
 
-from . import live
+from . import live, rooms
 from .booking_dialogs import open_booking_actions, open_new_booking
 from .dashboard import STATUS_COLOURS
 from .formatting import booking_time, local_time, money
@@ -32,6 +33,8 @@ LIST_COLUMNS = [
 
 
 def register() -> None:
+    rooms.view('day-view', day_view_parts)
+
     @ui.page('/bookings')
     def bookings_page(day: str | None = None) -> None:
         user = require_user('/bookings')
@@ -47,8 +50,7 @@ def register() -> None:
             except ValueError:
                 shown = clock.today(location.time_zone)
             view = _BookingsView(user, location, shown)
-            view.build()
-        live.on_location_change(location.id, view.on_event)
+            view.build(rooms.session(user, location))
 
 
 class _BookingsView:
@@ -60,7 +62,7 @@ class _BookingsView:
         self.filters = {'scope': 1, 'staff_member_id': None, 'status': None, 'search': ''}
         self.dialogs: ui.element | None = None
 
-    def build(self) -> None:
+    def build(self, room: rooms.Subscription) -> None:
         self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
         with ui.row().classes('items-center gap-2'):
             ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
@@ -79,10 +81,16 @@ class _BookingsView:
         self.stale: set[str] = set()
         with self.panels:
             with ui.tab_panel(grid_tab):
-                self.grid()
+                argument = self.day.isoformat()
+                parts = rooms.current_parts('day-view', self.location, argument, self.user)
+                self.day_grid = DayGrid(parts['grid'], self.user.staff_member_id).mark('day-grid')
+                self.day_grid.on('open', lambda e: self.open(int(e.args)))
+                room.bind(self.day_grid, 'grid', 'grid')
+                room.show('day-view', argument)
             with ui.tab_panel(self.list_tab):
                 self.list_filters()
                 self.table()
+        room.follow(self.absorb)
 
     def new_booking(self) -> None:
         self.dialogs.clear()
@@ -98,15 +106,17 @@ class _BookingsView:
         except ValueError:
             day_input.error = 'Enter a date as YYYY-MM-DD.'
 
-    def on_event(self, event) -> None:
+    def absorb(self, message: dict, event) -> None:
+        """Every event at the location: the day view follows its room quietly (its browser has the new grid
+        already); the list, filtered per session, is updated here if shown, else when next shown."""
+        if 'grid' in message.get('parts', {}):
+            rooms.set_prop(self.day_grid, 'grid', message['parts']['grid'])
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
             if self.showing_list():
                 self.update_table()
-                self.stale.add('grid')
             else:
-                self.update_grid()
                 self.stale.add('list')
 
     def showing_list(self) -> bool:
@@ -116,113 +126,11 @@ class _BookingsView:
         if 'list' in self.stale and self.showing_list():
             self.stale.discard('list')
             self.update_table()
-        if 'grid' in self.stale and not self.showing_list():
-            self.stale.discard('grid')
-            self.update_grid()
 
-    def open(self, booking: BookingRead) -> None:
+    def open(self, booking_id: int) -> None:
         self.dialogs.clear()  # one dialog at a time; closed ones are removed
         with self.dialogs:
-            open_booking_actions(self.user, self.location, bookings.get_booking(booking.id, actor=self.user))
-
-    # --- day view -------------------------------------------------------------------------------------------------
-
-    def grid_content(self) -> tuple[_DayLayout, list[StaffMemberRead], int, int]:
-        """The day's bookings as drawn (shared by every session), the staff columns and the first/last minute
-        shown."""
-        tz = self.location.time_zone
-        listed = bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=tz)
-        layout = live.derived('day-layout', listed, lambda: _DayLayout.of(listed, tz))
-        weekday = self.day.weekday()
-        columns = [m for m in self.members if (m.active and any(h.weekday == weekday for h in m.working_hours))
-                   or m.id in layout.blocks]
-        first, last = _hours_shown(columns, layout.extent, weekday)
-        return layout, columns, first, last
-
-    @staticmethod
-    def grid_shape(layout: _DayLayout, columns: list[StaffMemberRead], first: int, last: int) -> tuple:
-        return tuple(m.id for m in columns), first, last, len(layout.clashes), layout.all_known
-
-    def update_grid(self) -> None:
-        """Redraw only the bookings that changed (the whole grid if its shape changed)."""
-        layout, columns, first, last = self.grid_content()
-        if self.grid_shape(layout, columns, first, last) != self.shape:
-            self.grid.refresh()
-            return
-        for member in columns:
-            wanted = layout.blocks.get(member.id, {})
-            if self.drawn[member.id] != wanted:  # most columns did not change: one comparison each
-                with self.columns[member.id]:
-                    self.column_blocks(member.id, wanted, first)
-
-    @ui.refreshable_method
-    def grid(self) -> None:
-        layout, columns, first, last = self.grid_content()
-        self.shape = self.grid_shape(layout, columns, first, last)
-        self.columns: dict[int, ui.element] = {}
-        self.drawn: dict[int, dict[int, _Block]] = {}  # per staff member: the blocks drawn, by booking id
-        self.elements: dict[int, ui.element] = {}  # the element of each booking drawn, by booking id
-        weekday = self.day.weekday()
-        if layout.clashes:
-            ui.label(f'{len(layout.clashes)} bookings overlap another of the same staff member (imported history) — '
-                     'marked in red.').classes('text-negative').mark('overlap-warning')
-        if not layout.all_known:
-            ui.label('Imported bookings carry no length: they are drawn as short markers with a dashed edge.'
-                     ).classes('text-sm text-slate-500')
-        if not columns:
-            ui.label('Nobody works on this day.').classes('text-slate-500')
-            return
-        height = (last - first) * PX_PER_MINUTE
-        with ui.row().classes('w-full flex-nowrap gap-0 overflow-x-auto').mark('day-grid'):
-            with ui.column().classes('gap-0 w-14 shrink-0'):
-                ui.label('').classes('h-8')
-                with ui.element('div').classes('relative w-full').style(f'height:{height}px'):
-                    for minute in range(first, last, 60):
-                        ui.label(f'{minute // 60:02d}:00').classes('absolute text-xs text-slate-500').style(
-                            f'top:{(minute - first) * PX_PER_MINUTE}px')
-            for member in columns:
-                self.staff_column(member, layout.blocks.get(member.id, {}), first, height, weekday)
-
-    def staff_column(self, member: StaffMemberRead, blocks: dict[int, _Block], first: int, height: float,
-                     weekday: int) -> None:
-        with ui.column().classes('gap-0 min-w-28 flex-1 border-l'):
-            ui.label(member.name).classes('h-8 font-semibold text-center w-full')
-            with ui.element('div').classes('relative w-full bg-slate-100').style(f'height:{height}px'):
-                for shift in (h for h in member.working_hours if h.weekday == weekday):
-                    ui.element('div').classes('absolute w-full bg-white').style(
-                        f'top:{(shift.start_minute - first) * PX_PER_MINUTE}px;'
-                        f'height:{(shift.end_minute - shift.start_minute) * PX_PER_MINUTE}px')
-                for minute in range(first, first + int(height / PX_PER_MINUTE), 60):
-                    ui.element('div').classes('absolute w-full border-t border-slate-200').style(
-                        f'top:{(minute - first) * PX_PER_MINUTE}px')
-                with ui.element('div').classes('absolute inset-0') as column:
-                    self.drawn[member.id] = {}
-                    self.column_blocks(member.id, blocks, first)
-                self.columns[member.id] = column
-
-    def column_blocks(self, staff_member_id: int, wanted: dict[int, _Block], first: int) -> None:
-        """Make one staff member's column show ``wanted``, keeping the blocks of bookings that did not change
-        (every open session does this on every change: a new booking costs one new block)."""
-        drawn = self.drawn[staff_member_id]
-        for booking_id, block in wanted.items():
-            if drawn.get(booking_id) == block:
-                continue
-            if booking_id in drawn:
-                self.elements.pop(booking_id).delete()
-            drawn[booking_id] = block
-            self.elements[booking_id] = self.block(block, first)
-        for gone in set(drawn) - set(wanted):
-            del drawn[gone]
-            self.elements.pop(gone).delete()
-
-    def block(self, block: _Block, first: int) -> ui.element:
-        # one element per booking (every open session draws each new booking): the details go in its title;
-        # classes and style come ready-made (parsing them was half the cost of a new block)
-        element = _BlockLabel(block.text)
-        element.style.update(block.style)
-        element.style['top'] = f'{(block.start - first) * PX_PER_MINUTE}px'
-        element.props['title'] = block.title
-        return element.on('click', lambda b=block.booking: self.open(b)).mark(f'booking-{block.booking.id}')
+            open_booking_actions(self.user, self.location, bookings.get_booking(booking_id, actor=self.user))
 
     # --- list -----------------------------------------------------------------------------------------------------
 
@@ -252,14 +160,13 @@ class _BookingsView:
                                        staff_member_id=self.filters['staff_member_id'],
                                        status=BookingStatus(status) if status else None,
                                        search=self.filters['search'])
-        self.by_id = live.derived('by-id', items, lambda: {b.id: b for b in items})
         return live.derived('list-rows', items, lambda: [_list_row(b, tz, self.location.currency) for b in items])
 
     def table(self) -> None:
         rows = self.table_rows()
         self.list_table = ui.table(columns=LIST_COLUMNS, rows=rows, row_key='id', pagination=25).classes(
             'w-full').props('dense flat').mark('booking-list')
-        self.list_table.on('rowClick', lambda e: self.open(self.by_id[e.args[1]['id']]))
+        self.list_table.on('rowClick', lambda e: self.open(e.args[1]['id']))
         self.count_label = ui.label(f'{len(rows)} bookings').classes('text-sm text-slate-500').mark('booking-count')
 
     def update_table(self) -> None:
@@ -275,12 +182,44 @@ def _list_row(b: BookingRead, tz: str, currency: str) -> dict:
             'price': money(b.price_cents, currency)}
 
 
-class _BlockLabel(ui.label):
-    """A booking's block in the day view."""
+class DayGrid(Element, component='day_grid.js'):
+    """The day view (``day_grid.js``): staff columns, working hours and booking blocks, drawn in the browser from
+    one shared ``grid`` (see :func:`day_view_parts`); ``own`` is the staff member whose column comes first.
+    Emits ``open`` with a booking's id when its block is clicked."""
+
+    def __init__(self, grid: dict, own: int | None) -> None:
+        super().__init__()
+        rooms.set_prop(self, 'grid', grid)
+        self._props['own'] = own
+
+    def _displayed_contents(self, *, only_visible: bool) -> list:
+        grid = self._props['grid']
+        return [block['text'] for column in grid['columns'] for block in column['blocks']]
+
+    def booking_ids(self) -> set[int]:
+        """The bookings drawn."""
+        return {block['id'] for column in self._props['grid']['columns'] for block in column['blocks']}
 
 
-_BlockLabel.default_classes('absolute rounded px-1 text-white text-xs cursor-pointer shadow-sm overflow-hidden '
-                            'whitespace-nowrap text-ellipsis')
+def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
+    """The day view of ``location`` on the local ``day`` (ISO) as every open day view draws it: ``{'grid': {first,
+    last (minutes of the day shown), px (per minute), clashes (count), all_known (every length recorded),
+    columns: [{id, name, shifts: [[start, end] minutes], blocks: [{id, start, text, title, style}]}]}}``."""
+    shown = date.fromisoformat(day)
+    tz = location.time_zone
+    listed = bookings.list_day(location.id, shown, actor=actor, time_zone=tz)
+    layout = live.derived('day-layout', listed, lambda: _DayLayout.of(listed, tz))
+    members = staff.list_staff(location.id, actor=actor, include_inactive=True)
+    weekday = shown.weekday()
+    columns = [m for m in members if (m.active and any(h.weekday == weekday for h in m.working_hours))
+               or m.id in layout.blocks]
+    first, last = _hours_shown(columns, layout.extent, weekday)
+    return {'grid': {
+        'first': first, 'last': last, 'px': PX_PER_MINUTE, 'clashes': len(layout.clashes),
+        'all_known': layout.all_known,
+        'columns': [{'id': m.id, 'name': m.name,
+                     'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday],
+                     'blocks': [layout.drawn[b] for b in layout.blocks.get(m.id, {})]} for m in columns]}}
 
 
 @dataclass(frozen=True)
@@ -303,6 +242,7 @@ class _DayLayout:
     clashes: frozenset[int]
     all_known: bool  # every booking drawn has a recorded length
     extent: tuple[int, int] | None  # first start and last end of the bookings drawn (minutes of the day)
+    drawn: dict[int, dict] = field(default_factory=dict, compare=False)  # booking id → block as day_grid.js gets it
 
     @classmethod
     def of(cls, listed: list[BookingRead], tz: str) -> _DayLayout:
@@ -319,8 +259,11 @@ class _DayLayout:
             minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
             starts.append(block.start)
             ends.append(block.start + (minutes if booking.duration_known else max(minutes, 20)))
+        drawn = {booking_id: {'id': booking_id, 'start': block.start, 'text': block.text, 'title': block.title,
+                              'style': block.style}
+                 for column in blocks.values() for booking_id, block in column.items()}
         return cls(blocks=blocks, clashes=clashes, all_known=all(b.duration_known for b in items),
-                   extent=(min(starts), max(ends)) if items else None)
+                   extent=(min(starts), max(ends)) if items else None, drawn=drawn)
 
 
 def _block(booking: BookingRead, clash: bool, tz: str) -> _Block:

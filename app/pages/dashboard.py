@@ -10,7 +10,7 @@ from app.models import BookingRead, LocationRead, UserRead
 from app.services import bookings, clock, dashboard
 from app.services.bookings import STATUS_LABELS
 
-from . import live
+from . import live, rooms
 from .formatting import booking_time, money, rate
 from .layout import frame
 from .session import HOME, MANAGING, current_location, current_user, require_user
@@ -42,6 +42,8 @@ def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
 
 
 def register() -> None:
+    rooms.view('dashboard', dashboard_parts)
+
     @ui.page('/')
     def dashboard_page(day: str | None = None) -> None:
         someone = current_user()
@@ -63,86 +65,65 @@ def register() -> None:
                     with ui.menu():
                         ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
                 ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
-            view = _DashboardView(user, location, shown)
-            view.build()
-        live.on_location_change(location.id, lambda _event: view.refresh())
+            _build(rooms.session(user, location), shown)
 
 
-class _DashboardView:
-    """Cards, charts and today's list for one location and day; refreshed in place on every change."""
+def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
+    """The dashboard of ``location`` on the local ``day`` (ISO) as every open dashboard shows it: ``cards``
+    (marker → text), ``revenue`` and ``status`` (ECharts options), ``rows`` (the day's bookings)."""
+    figures = dashboard.summary(location.id, date.fromisoformat(day), actor=actor)
+    items = bookings.list_day(location.id, date.fromisoformat(day), actor=actor, time_zone=location.time_zone)
+    return {'cards': _card_texts(figures),
+            'revenue': live.derived('revenue-options', figures, lambda: _revenue_options(figures)),
+            'status': live.derived('status-options', figures, lambda: _status_options(figures)),
+            'rows': live.derived('dashboard-rows', items, lambda: booking_rows(items, location.time_zone))}
 
-    def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
-        self.user, self.location = user, location
-        self.day = day
-        self.revenue_chart: ui.echart | None = None
-        self.status_chart: ui.echart | None = None
 
-    def build(self) -> None:
-        figures = self.summary()
-        self.cards(figures)
-        with ui.row().classes('w-full gap-4 flex-nowrap'):
-            with ui.card().classes('w-2/3'):
-                ui.label('Revenue per day, last 30 days (before tax)').classes('font-semibold')
-                self.revenue_chart = ui.echart(self.revenue_options(figures)).classes('w-full h-64').mark(
-                    'revenue-chart')
-            with ui.card().classes('w-1/3'):
-                ui.label('Bookings by status, last 30 days').classes('font-semibold')
-                self.status_chart = ui.echart(self.status_options(figures)).classes('w-full h-64').mark(
-                    'status-chart')
-        with ui.card().classes('w-full'):
-            ui.label("The day's bookings").classes('font-semibold')
-            self.day_list()
+def _build(room: rooms.Subscription, day: date) -> None:
+    """Cards, charts and the day's list, bound to the room of this location and day: a change elsewhere
+    arrives as one message shared by every open dashboard (see :mod:`app.pages.rooms`)."""
+    argument = day.isoformat()
+    parts = rooms.current_parts('dashboard', room.location, argument, room.user)
+    labels = {}
+    with ui.row().classes('w-full gap-4'):
+        for mark, title, definition in CARDS:
+            labels[mark] = _card(title, parts['cards'][mark], mark, definition)
+            room.bind(labels[mark], f'cards.{mark}')
+    with ui.row().classes('w-full gap-4 flex-nowrap'):
+        with ui.card().classes('w-2/3'):
+            ui.label('Revenue per day, last 30 days (before tax)').classes('font-semibold')
+            revenue = ui.echart(parts['revenue']).classes('w-full h-64').mark('revenue-chart')
+        with ui.card().classes('w-1/3'):
+            ui.label('Bookings by status, last 30 days').classes('font-semibold')
+            status = ui.echart(parts['status']).classes('w-full h-64').mark('status-chart')
+    with ui.card().classes('w-full'):
+        ui.label("The day's bookings").classes('font-semibold')
+        table = ui.table(columns=BOOKING_COLUMNS, rows=[], row_key='id', pagination=15).classes('w-full').props(
+            'dense flat no-data-label="No bookings on this day."').mark('day-bookings')
+    for element, part in ((revenue, 'revenue'), (status, 'status'), (table, 'rows')):
+        target = 'rows' if part == 'rows' else 'options'
+        rooms.set_prop(element, target, parts[part])
+        room.bind(element, part, target)
+    room.show('dashboard', argument)
 
-    def refresh(self) -> None:
-        """Show the current figures: only what changed is sent (every open dashboard does this per change)."""
-        figures = self.summary()
-        for mark, text in self.card_texts(figures).items():
-            self.card_labels[mark].set_text(text)  # unchanged text sends nothing
-        for chart, fresh in ((self.revenue_chart, self.revenue_options(figures)),
-                             (self.status_chart, self.status_options(figures))):
-            if chart is not None:
-                _set_options(chart, fresh)
-        items = self.day_items()
-        rows = live.derived('dashboard-rows', items, lambda: booking_rows(items, self.location.time_zone))
-        live.sync_rows(self.table, rows)
-        self.table.set_visibility(bool(rows))
-        self.no_bookings.set_visibility(not rows)
+    def absorb(message: dict, _event) -> None:
+        fresh = message.get('parts', {})
+        for mark, text in fresh.get('cards', {}).items():
+            rooms.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
+        for element, part in ((revenue, 'revenue'), (status, 'status'), (table, 'rows')):
+            if part in fresh:
+                rooms.set_prop(element, 'rows' if part == 'rows' else 'options', fresh[part])
 
-    def summary(self) -> dashboard.DashboardSummary:
-        return dashboard.summary(self.location.id, self.day, actor=self.user)
+    room.follow(absorb)
 
-    def card_texts(self, figures: dashboard.DashboardSummary) -> dict[str, str]:
-        currency = figures.currency
-        return {'bookings-today': str(figures.bookings_today),
-                'revenue-today': money(figures.revenue_today_cents, currency),
-                'revenue-30d': money(figures.revenue_30d_cents, currency),
-                'no-show-rate': rate(figures.no_show_rate_30d),
-                'cancellation-rate': rate(figures.cancellation_rate_30d)}
 
-    def cards(self, figures: dashboard.DashboardSummary) -> None:
-        texts = self.card_texts(figures)
-        with ui.row().classes('w-full gap-4'):
-            self.card_labels = {mark: _card(title, texts[mark], mark, definition) for mark, title, definition in CARDS}
-
-    def day_items(self) -> list[BookingRead]:
-        return bookings.list_day(self.location.id, self.day, actor=self.user, time_zone=self.location.time_zone)
-
-    def day_list(self) -> None:
-        rows = booking_rows(self.day_items(), self.location.time_zone)
-        self.no_bookings = ui.label('No bookings on this day.').classes('text-slate-500').mark('no-day-bookings')
-        self.table = ui.table(columns=BOOKING_COLUMNS, rows=rows, row_key='id', pagination=15).classes(
-            'w-full').props('dense flat').mark('day-bookings')
-        self.no_bookings.set_visibility(not rows)
-        self.table.set_visibility(bool(rows))
-
-    @staticmethod
-    def revenue_options(figures: dashboard.DashboardSummary) -> dict:
-        """Built once per summary for every open dashboard."""
-        return live.derived('revenue-options', figures, lambda: _revenue_options(figures))
-
-    @staticmethod
-    def status_options(figures: dashboard.DashboardSummary) -> dict:
-        return live.derived('status-options', figures, lambda: _status_options(figures))
+def _card_texts(figures: dashboard.DashboardSummary) -> dict[str, str]:
+    currency = figures.currency
+    return {'bookings-today': str(figures.bookings_today),
+            'revenue-today': money(figures.revenue_today_cents, currency),
+            'revenue-30d': money(figures.revenue_30d_cents, currency),
+            'no-show-rate': rate(figures.no_show_rate_30d),
+            'cancellation-rate': rate(figures.cancellation_rate_30d)}
 
 
 def _revenue_options(figures: dashboard.DashboardSummary) -> dict:
@@ -162,18 +143,6 @@ def _status_options(figures: dashboard.DashboardSummary) -> dict:
     return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
             'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
                         'label': {'show': False}}]}
-
-
-def _set_options(chart: ui.echart, fresh: dict) -> None:
-    """Give ``chart`` the options ``fresh`` (same keys every time), replacing only the parts that differ: a
-    new booking changes the pie's series, not its legend and tooltip (NiceGUI wraps every value assigned)."""
-    changed = False
-    for key, value in fresh.items():
-        if chart.options.get(key) != value:
-            chart.options[key] = value
-            changed = True
-    if changed:
-        chart.update()
 
 
 def _card(title: str, value: str, mark: str, definition: str | None = None) -> ui.label:

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from nicegui import ui
 
 from app.models import LocationRead, Role, UserRead
-from app.services import events, locations
+from app.services import locations
 
-from . import live, presence
+from . import presence, rooms
 from .bell import Bell
 from .session import FRONT_DESK, MANAGING, OWNERS, choose_location, sign_out
 
@@ -48,7 +48,8 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
                           ).props('dense dark options-dark=false standout').classes('min-w-56').mark('location')
             elif location is not None:
                 ui.label(location.name)
-            Bell(user, location.time_zone if location else 'UTC')
+            room = rooms.session(user, location) if location is not None else None
+            Bell(user, location.time_zone if location else 'UTC', room)
             ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
             ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
                 'flat color=white dense').tooltip('Sign out')
@@ -61,17 +62,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
                         ui.label(label)
     with ui.column().classes('w-full gap-4 p-2'):
         yield
-    if location is not None:
-        live.on_location_change(location.id, _toast)
     presence.join(user, title)
-
-
-def _toast(event: events.Event) -> None:
-    if isinstance(event, events.BookingChanged | events.ReceiptCreated) and event.summary:
-        kind = 'negative' if getattr(event, 'change', '') == 'cancelled' else 'info'
-        ui.notify(event.summary, type=kind, position='top-right', timeout=6000)
-    elif isinstance(event, events.DataImported):
-        ui.notify(f'Import finished: {event.summary}', type='positive', position='top-right')
 
 
 

@@ -15,6 +15,7 @@ from nicegui import Event, core, ui
 
 from app.services import events
 
+from . import rooms
 from .collector import collector
 
 changed: Event = Event()
@@ -56,6 +57,7 @@ def _forward(event: events.Event) -> None:
 
 def _emit(event: events.Event) -> None:
     collector.changed()  # no full garbage collection while this goes out (see collector)
+    rooms.publish(event)  # first: the shared messages go out before any session's own handler runs
     changed.emit(event)
 
 

@@ -84,13 +84,20 @@ def announce(event: events.Event) -> None:
     events.publish(event)
 
 
-def is_for(actor: UserRead, notification_id: int) -> bool:
-    """Whether the new notification ``notification_id`` is addressed to ``actor`` (their role, their
-    location). Read from the database once for every session asking (notifications never change)."""
-    item = _arrivals.get(notification_id, [], lambda: _fetch(notification_id))
-    if item is None or actor.role == Role.KIOSK or actor.role.value not in item.audience.split(','):
+def reaches(notification_id: int, role: Role, location_id: int | None) -> bool:
+    """Whether the new notification ``notification_id`` is addressed to people of ``role`` at ``location_id``
+    (``None``: people who hear about every location, i.e. owners): their role is in its audience, it is at
+    their location, and never kiosks. Read from the database once for every room asking."""
+    item = arrival(notification_id)
+    if item is None or role == Role.KIOSK or role.value not in item.audience.split(','):
         return False
-    return actor.location_id is None or actor.location_id == item.location_id
+    return location_id is None or location_id == item.location_id
+
+
+def arrival(notification_id: int) -> Notification | None:
+    """The new notification ``notification_id`` (``None`` if there is none), read from the database once for
+    every session and room asking about it (notifications never change); detached: read only."""
+    return _arrivals.get(notification_id, [], lambda: _fetch(notification_id))
 
 
 def _fetch(notification_id: int) -> Notification | None:

@@ -53,3 +53,38 @@ async def log_in(user: User, role: Role) -> None:
     user.find(marker='password').type(PASSWORD)
     user.find(marker='sign-in').click()
     await eventually(lambda: not user.back_history[-1].startswith('/login'), timeout=10)
+
+
+def drawn(user: User) -> set[int]:
+    """The ids of the bookings the day view of ``user``'s page draws (as its server side holds them)."""
+    return next(iter(user.find(marker='day-grid').elements)).booking_ids()
+
+
+def click_block(user: User, booking_id: int) -> None:
+    """Click a booking's block in the day view (``day_grid.js`` emits ``open`` with the booking's id)."""
+    assert booking_id in drawn(user), f'booking {booking_id} is not drawn'
+    user.find(marker='day-grid').trigger('open', booking_id)
+
+
+@pytest.fixture
+def room_messages(user: User, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict, str | None]]:
+    """Every live-room message sent from now on: (room, message, socket id or None for the whole room)."""
+    import sys
+    rooms = sys.modules['app.pages.rooms']  # the module NiceGUI's harness loaded for this test
+    sent: list[tuple[str, dict, str | None]] = []
+    original = rooms._send
+
+    async def record(room: str, message: dict, to: str | None = None) -> None:
+        sent.append((room, message, to))
+        await original(room, message, to)
+
+    monkeypatch.setattr(rooms, '_send', record)
+    return sent
+
+
+def toasts(user: User, sent: list[tuple[str, dict, str | None]]) -> list[str]:
+    """The toasts the room of ``user``'s page was sent (the frame's and the bell's)."""
+    import sys
+    room = sys.modules['app.pages.rooms'].subscription_of(user.client).room.name
+    return [toast['message'] for name, message, _ in sent if name == room
+            for toast in (message.get('toast'), (message.get('notice') or {}).get('toast')) if toast]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui.testing import User
 
 from app.models import Role
-from tests.pages.conftest import DAY, sign_in
+from tests.pages.conftest import DAY, click_block, sign_in
 from tests.pages.test_pages import element, eventually
 
 
@@ -56,7 +56,7 @@ async def test_a_failed_payment_at_the_desk_rings_the_managers_bell_only(user: U
     await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
     await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     before, desk_before = _count(manager), _count(desk)
-    desk.find(marker=f'booking-{booking.id}').click()
+    click_block(desk, booking.id)
     await desk.should_see(marker='payment-failed')
     desk.find(marker='payment-failed').click()
     await eventually(lambda: _count(manager) == str(int(before) + 1))

@@ -10,7 +10,7 @@ from nicegui.testing import User
 from app.models import BookingStatus, PaymentMethod, Role
 from app.services import bookings, receipts
 from tests.factories import OWNER, at, make_booking
-from tests.pages.conftest import DAY, sign_in
+from tests.pages.conftest import DAY, click_block, sign_in, toasts
 
 
 def element(user: User, marker: str):
@@ -70,7 +70,7 @@ async def test_bookings_day_view_and_list(user: User, shop):
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await user.should_see("14:30 Alex Kim · Women's cut")
-    user.find(marker=f'booking-{booking.id}').click()
+    click_block(user, booking.id)
     await user.should_see('Status: Booked')
     user.find(marker='to-checked_in').click()
     assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN
@@ -159,11 +159,16 @@ async def test_booking_made_in_one_session_appears_in_the_others_without_reload(
     await manager.should_see("14:30 Alex Kim · Women's cut")
 
 
-async def test_change_from_elsewhere_shows_a_toast(user: User, shop):
+async def test_change_from_elsewhere_shows_a_toast(user: User, shop, room_messages):
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))  # another session
-    await user.should_see("New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 with JJ")
+    await eventually(lambda: toasts(user, room_messages) == ["New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 "
+                                                             'with JJ'])
     await user.should_see("14:30 Alex Kim · Women's cut")
+    # one message carried the toast and the new grid to the room
+    [(_, message, _)] = room_messages
+    assert any(b['text'] == "14:30 Alex Kim · Women's cut" for c in message['parts']['grid']['columns']
+               for b in c['blocks'])
 
 
 async def test_customers_search_and_history(user: User, shop):
@@ -233,9 +238,12 @@ async def test_live_subscriptions_end_with_the_session(user: User):
     import sys
 
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    live = sys.modules['app.pages.live']  # the module NiceGUI's harness loaded for this test
+    live, rooms = sys.modules['app.pages.live'], sys.modules['app.pages.rooms']  # as NiceGUI's harness loaded them
     client = user.client
-    mine = [c for c in live.changed.callbacks if c.slot and c.slot() and c.slot().parent.client is client]
-    assert len(mine) == 3  # the frame's toasts, its notification bell and the bookings view
+    # the frame's toasts, the bell and the day view follow the session's room; nothing subscribes per session
+    assert not [c for c in live.changed.callbacks if c.slot and c.slot() and c.slot().parent.client is client]
+    subscription = rooms.subscription_of(client)
+    assert rooms.rooms_open() == [(subscription.room.key, 1)]
+    assert len(subscription.followers) == 2  # the bell and the bookings view
     client.delete()
-    assert not [c for c in live.changed.callbacks if c in mine]
+    assert rooms.rooms_open() == []

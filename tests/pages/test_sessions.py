@@ -9,7 +9,7 @@ from nicegui.testing import User
 from app.config import reset_settings
 from app.models import Role
 from tests.factories import at, make_booking, make_customer, make_location, make_service, make_staff_member
-from tests.pages.conftest import DAY, log_in, sign_in
+from tests.pages.conftest import DAY, log_in, sign_in, toasts
 from tests.pages.test_pages import eventually
 
 
@@ -41,15 +41,16 @@ async def test_a_kiosk_is_not_signed_out_for_idling_but_no_sign_in_outlives_its_
     await user.should_see(marker='expired')
 
 
-async def test_staff_hear_nothing_of_another_locations_bookings(user: User, shop):
+async def test_staff_hear_nothing_of_another_locations_bookings(user: User, shop, room_messages):
     elsewhere = make_location('King St')
     member, service = make_staff_member(elsewhere, 'KELLY'), make_service(elsewhere)
     stranger = make_customer(elsewhere, 'Casey Moore', '416-555-0199')
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     make_booking(elsewhere, member, service, stranger, at(DAY, '11:00'))  # at the other location
     await asyncio.sleep(0.5)  # what would arrive, would have by now (the same bus delivers it below)
-    assert not [m for m in user.notify.messages if 'Casey' in m]
+    assert room_messages == []  # the staff member's room is at this location: nothing was sent to it
     await user.should_not_see('Casey')
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))  # here: it arrives
-    await user.should_see("New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 with JJ")
-    assert not [m for m in user.notify.messages if 'Casey' in m]
+    await eventually(lambda: "New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 with JJ" in toasts(
+        user, room_messages))
+    assert not [m for _, m, _ in room_messages if 'Casey' in str(m)]

@@ -7,7 +7,7 @@ from nicegui.testing import User
 from app.models import BookingStatus, Role
 from app.services import bookings, waitlist
 from tests.factories import OWNER, at, make_booking
-from tests.pages.conftest import DAY, sign_in
+from tests.pages.conftest import DAY, click_block, sign_in
 from tests.pages.test_pages import element
 
 
@@ -22,7 +22,7 @@ async def test_a_cancellation_elsewhere_shows_the_offer_and_books_it(user: User,
     await desk.should_see(marker=f'wait-{shop["sam"].id}')
 
     await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
-    manager.find(marker=f'booking-{booking.id}').click()
+    click_block(manager, booking.id)
     manager.find(marker='to-cancelled').click()
     await desk.should_see('Offered 15:00 with JJ')  # no reload
     desk.find(marker=f'book-offer-{shop["sam"].id}').click()

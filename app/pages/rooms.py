@@ -1,0 +1,338 @@
+"""Live rooms: a change reaches every session showing the same thing as one shared Socket.IO message.
+
+NiceGUI sends each session its own update: with 100 sessions open, a booking built, serialised and sent
+100 sets of element changes (a table row, a chart, cards, a day-view block, the bell, a toast), and the
+sessions' handlers all ran before the first byte left (``bench/fanout.py``; DEVELOPERS.md). Here the
+sessions that show the same thing share a **room**: a Socket.IO room keyed by
+
+    (location id, role, hears every location, view, view argument)
+    e.g. (1, 'manager', False, 'dashboard', '2030-03-04')
+
+For every bus event at a location, each open room gets at most one message, built and encoded once:
+
+- ``parts``: what changed in the room's view (the dashboard's cards, charts and list; the day view's
+  grid), computed once per view, location and day for all rooms and all roles, and only the parts
+  that differ from the last ones sent;
+- ``toast``: the frame's toast of a booking, payment or import at the location;
+- ``notice``: a new notification addressed to the room's role (the bell counts one up), with its own
+  toast for the kinds the frame does not already toast.
+
+The browser side is ``live_link.js``, one invisible element per page: it joins the room (``cp_join``
+with its token), puts each part into the props or text of the page's own elements through NiceGUI's
+own update path (so Vue and Quasar re-render as for any update), counts the bell and shows toasts.
+
+Each session's **server-side** elements are kept equal to what its browser shows, silently (no
+NiceGUI update is queued), so a reload, the ``User`` test fixture and anything that reads an element
+see the current state. Room messages are not in NiceGUI's message history: a page that reconnects
+sends the last sequence number it saw, gets the messages it missed replayed from the room's history
+(35 s), or, if they are gone, its bound elements sent again in full.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nicegui import background_tasks, context, core, ui
+from nicegui.client import Client
+from nicegui.element import Element
+
+from app.models import LocationRead, Role, UserRead
+from app.services import events, notifications
+
+log = logging.getLogger(__name__)
+
+HISTORY_SECONDS = 35  # a little over the reconnect timeout (30 s): a page back within it misses nothing
+HISTORY_LENGTH = 64
+
+ViewBuilder = Callable[[LocationRead, str, UserRead], dict[str, Any]]
+"""``build(location, argument, actor)`` → the view's parts, name → JSON-ready value (shared: never mutated)."""
+
+_views: dict[str, ViewBuilder] = {}
+_last_parts: dict[tuple[str, int, str], dict[str, Any]] = {}  # (view, location id, argument) → parts last built
+
+
+def view(name: str, build: ViewBuilder) -> None:
+    """Register a view whose parts rooms share (``dashboard``, ``day-view``); see :data:`ViewBuilder`."""
+    _views[name] = build
+
+
+def current_parts(name: str, location: LocationRead, argument: str, actor: UserRead) -> dict[str, Any]:
+    """The view's parts now, for a page being built. Later changes are sent relative to the parts the room last
+    got (or these, for the first page): a part that changed unannounced (another process's write read after
+    the caches' ``max_age``) then reaches this page again, harmlessly, and the pages already open as well."""
+    parts = _views[name](location, argument, actor)
+    _last_parts.setdefault((name, location.id, argument), parts)
+    return parts
+
+
+class LiveLink(Element, component='live_link.js'):
+    """The browser side of a session's room: joins it and applies its messages (see module docstring)."""
+
+    def __init__(self, token: str, seq: int) -> None:
+        super().__init__()
+        self._props['token'] = token
+        self._props['seq'] = seq
+        self._props['bindings'] = []
+        self._props['badge'] = None
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One session in one room: what its browser binds to which part, and how its server side follows."""
+
+    token: str
+    client: Client
+    user: UserRead
+    location: LocationRead
+    link: LiveLink
+    room: Room | None = None
+    bound: list[Element] = field(default_factory=list)
+    followers: list[Callable[[dict, events.Event], None]] = field(default_factory=list)
+
+    def bind(self, element: Element, part: str, target: str = 'text') -> None:
+        """Show part ``part`` (``cards.revenue-today``: a key inside a part) in ``element``'s text
+        (``target='text'``) or in its prop ``target``; the server side follows with :func:`quietly`."""
+        self.link.props['bindings'].append([element.id, part, target])
+        self.bound.append(element)
+
+    def badge(self, element: ui.badge) -> None:
+        """The bell's badge: counts one up (and shows) for every notice."""
+        self.link.props['badge'] = element.id
+        self.bound.append(element)
+
+    def follow(self, absorb: Callable[[dict, events.Event], None]) -> None:
+        """Call ``absorb(message, event)`` for every event at the location (``message``: what the room got,
+        maybe ``{}``), in this session's context: it must bring the server-side elements up to date
+        without sending (:func:`quietly`); per-session sending belongs only where no room can serve."""
+        self.followers.append(absorb)
+
+    def show(self, view_name: str, argument: str) -> None:
+        """Move this session into the room of ``view_name`` (registered with :func:`view`) for ``argument``."""
+        _enter(self, view_name, argument)
+
+
+@dataclass(eq=False)
+class Room:
+    key: tuple[int, str, bool, str, str]
+    name: str
+    seq: int = 0
+    history: deque[tuple[int, float, dict]] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
+    members: dict[str, Subscription] = field(default_factory=dict)
+
+    @property
+    def location_id(self) -> int:
+        return self.key[0]
+
+    @property
+    def role(self) -> str:
+        return self.key[1]
+
+    @property
+    def everywhere(self) -> bool:
+        return self.key[2]
+
+    @property
+    def view(self) -> str:
+        return self.key[3]
+
+    @property
+    def argument(self) -> str:
+        return self.key[4]
+
+
+_rooms: dict[tuple, Room] = {}
+_by_token: dict[str, Subscription] = {}
+
+
+def session(user: UserRead, location: LocationRead) -> Subscription:
+    """This session's subscription (made on first call, in the page's frame): it starts in the room without
+    a view, which still gets the location's toasts and the role's notices."""
+    client = context.client
+    existing = getattr(client, '_clientpulse_live', None)
+    if existing is not None:
+        return existing
+    token = secrets.token_urlsafe(24)
+    link = LiveLink(token, 0)
+    subscription = Subscription(token=token, client=client, user=user, location=location, link=link)
+    client._clientpulse_live = subscription  # type: ignore[attr-defined]
+    _by_token[token] = subscription
+    _enter(subscription, '', '')
+    client.on_delete(lambda: _leave(subscription))
+    return subscription
+
+
+def subscription_of(client: Client) -> Subscription | None:
+    """``client``'s subscription, if its page has one."""
+    return getattr(client, '_clientpulse_live', None)
+
+
+def _enter(subscription: Subscription, view_name: str, argument: str) -> None:
+    if subscription.room is not None:
+        _leave(subscription, forget=False)
+    user = subscription.user
+    key = (subscription.location.id, user.role.value, user.location_id is None, view_name, argument)
+    room = _rooms.get(key)
+    if room is None:
+        room = _rooms[key] = Room(key=key, name='cp:' + ':'.join(str(k) for k in key))
+    room.members[subscription.token] = subscription
+    subscription.room = room
+    subscription.link.props['seq'] = room.seq
+
+
+def _leave(subscription: Subscription, *, forget: bool = True) -> None:
+    room = subscription.room
+    if forget:
+        _by_token.pop(subscription.token, None)
+    if room is None:
+        return
+    room.members.pop(subscription.token, None)
+    subscription.room = None
+    if not room.members:
+        del _rooms[room.key]
+        if room.view and not any(r.view == room.view and r.location_id == room.location_id
+                                 and r.argument == room.argument for r in _rooms.values()):
+            _last_parts.pop((room.view, room.location_id, room.argument), None)
+
+
+def quietly(element: Element, change: Callable[[], object]) -> None:
+    """Apply ``change()`` to ``element`` on the server only: its browser got the same from the room."""
+    outbox = element.client.outbox
+    pending = element.id in outbox.updates
+    change()
+    if not pending:
+        outbox.updates.pop(element.id, None)
+
+
+def set_prop(element: Element, name: str, value: Any) -> None:
+    """Set prop ``name`` to the shared ``value`` on the server only (not wrapped in NiceGUI's observables: the
+    value is shared by every session and must never be mutated; replace it instead)."""
+    dict.__setitem__(element.props, name, value)
+
+
+# --- publishing ---------------------------------------------------------------------------------------------------
+
+def publish(event: events.Event) -> None:
+    """Send ``event``'s consequences to every open room (on the event loop; see module docstring)."""
+    if not _rooms:
+        return
+    here_id = event.location_id
+    notification_id = getattr(event, 'notification_id', None)
+    toast = _frame_toast(event)
+    parts_by_view: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for room in list(_rooms.values()):
+        here = room.location_id == here_id
+        if not here and not room.everywhere:
+            continue
+        message: dict[str, Any] = {}
+        if here and room.view and room.members:
+            key = (room.view, room.location_id, room.argument)
+            if key not in parts_by_view:
+                first = next(iter(room.members.values()))
+                try:
+                    parts_by_view[key] = _changed_parts(key, first.location, first.user)
+                except Exception:  # the toast and the bell still go out; the view catches up on the next change
+                    log.exception('could not build the %s view of location %s', room.view, room.location_id)
+                    _last_parts.pop(key, None)
+                    parts_by_view[key] = {}
+            if parts_by_view[key]:
+                message['parts'] = parts_by_view[key]
+        if here and toast is not None:
+            message['toast'] = toast
+        if notification_id is not None and notifications.reaches(
+                notification_id, Role(room.role), None if room.everywhere else room.location_id):
+            message['notice'] = {'toast': _notice_toast(event)}
+        if message:
+            room.seq += 1
+            message['seq'] = room.seq
+            now = time.monotonic()
+            room.history.append((room.seq, now, message))
+            background_tasks.create(_send(room.name, message), name='room message')
+        if here or message:
+            for subscription in list(room.members.values()):
+                set_prop(subscription.link, 'seq', room.seq)  # a page drawn again from now on starts here
+                for absorb in subscription.followers:
+                    try:
+                        with subscription.client:
+                            absorb(message, event)
+                    except Exception:  # one session's failure must not keep the change from the others
+                        log.exception('a session could not follow its room %s', room.name)
+
+
+def _changed_parts(key: tuple[str, int, str], location: LocationRead, actor: UserRead) -> dict[str, Any]:
+    fresh = _views[key[0]](location, key[2], actor)
+    last = _last_parts.get(key, {})
+    _last_parts[key] = fresh
+    return {name: value for name, value in fresh.items() if last.get(name) != value}
+
+
+def _frame_toast(event: events.Event) -> dict | None:
+    if isinstance(event, events.BookingChanged | events.ReceiptCreated) and event.summary:
+        kind = 'negative' if getattr(event, 'change', '') == 'cancelled' else 'info'
+        return {'message': event.summary, 'type': kind, 'position': 'top-right', 'timeout': 6000}
+    if isinstance(event, events.DataImported):
+        return {'message': f'Import finished: {event.summary}', 'type': 'positive', 'position': 'top-right'}
+    return None
+
+
+def _notice_toast(event: events.Event) -> dict | None:
+    if isinstance(event, events.BookingChanged | events.ReceiptCreated):
+        return None  # the frame toasts those already
+    return {'message': event.summary, 'type': 'warning', 'position': 'top-right', 'timeout': 8000, 'multiLine': True}
+
+
+async def _send(room: str, message: dict, to: str | None = None) -> None:
+    """Emit ``message`` as ``cp_live`` to a room (encoded once for all its sockets) or to one socket."""
+    await core.sio.emit('cp_live', message, room=to or room)
+
+
+# --- joining --------------------------------------------------------------------------------------------------------
+
+async def _on_join(sid: str, data: Any) -> bool:
+    """A page's ``live_link.js`` asks to join its room: ``{token, client_id, seq}`` (the last message it saw).
+    An unknown token, or one of another client, joins nothing. Missed messages are replayed from the room's
+    history; if some are gone, the page's bound elements are sent again in full."""
+    if not isinstance(data, dict):
+        return False
+    subscription = _by_token.get(str(data.get('token', '')))
+    if subscription is None or subscription.client.id != data.get('client_id') or subscription.room is None:
+        return False
+    room = subscription.room
+    await core.sio.enter_room(sid, room.name)
+    try:
+        seen = int(data.get('seq', 0))
+    except (TypeError, ValueError):
+        seen = 0
+    if seen >= room.seq:
+        return True
+    now = time.monotonic()
+    missed = [m for seq, at, m in room.history if seq > seen and now - at <= HISTORY_SECONDS]
+    if missed and missed[0]['seq'] == seen + 1:
+        for message in missed:
+            await _send(room.name, message, to=sid)
+    else:
+        for element in subscription.bound:
+            if not element.is_deleted:
+                element.update()
+        await _send(room.name, {'seq': room.seq}, to=sid)
+    return True
+
+
+def install() -> None:
+    """Serve ``live_link.js``'s joins; start with no rooms (called at start-up: NiceGUI's test harness starts the
+    app again for every test, without deleting the last test's clients)."""
+    _rooms.clear()
+    _by_token.clear()
+    _last_parts.clear()
+    core.sio.on('cp_join', _on_join)
+
+
+def rooms_open() -> list[tuple[tuple, int]]:
+    """The open rooms and how many sessions each holds (for diagnostics and tests)."""
+    return [(room.key, len(room.members)) for room in _rooms.values()]
+

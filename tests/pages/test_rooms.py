@@ -1,0 +1,115 @@
+"""Live rooms (app/pages/rooms.py): one shared message per change for every session showing the same thing,
+the sessions' server side following quietly, notices by role, and joining/rejoining a room."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+from nicegui.testing import User
+
+from app.models import Role
+from tests.factories import at, make_booking
+from tests.pages.conftest import DAY, drawn, sign_in
+from tests.pages.test_pages import element
+
+
+def _rooms():
+    return sys.modules['app.pages.rooms']  # the module NiceGUI's harness loaded for this test
+
+
+async def test_a_booking_goes_to_each_room_once_and_queues_no_session_update(user: User, create_user, shop,
+                                                                             room_messages):
+    owner, manager, desk, other_desk = user, create_user(), create_user(), create_user()
+    await sign_in(owner, Role.OWNER, f'/?day={DAY.isoformat()}')
+    await sign_in(manager, Role.MANAGER, f'/?day={DAY.isoformat()}')
+    await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await sign_in(other_desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    rooms = _rooms()
+    people = (owner, manager, desk, other_desk)
+    subscriptions = [rooms.subscription_of(p.client) for p in people]
+    assert subscriptions[2].room is subscriptions[3].room  # same location, role, view and day: one room
+    assert len({s.room.name for s in subscriptions}) == 3
+
+    # made in this thread, on the event loop: the bus hands the event to the rooms before this call returns,
+    # and nothing has been sent yet, so the sessions' outboxes show what each session queued for itself
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))
+    for person, subscription in zip(people, subscriptions, strict=True):
+        queued = {element.id for element in subscription.bound} & set(person.client.outbox.updates)
+        assert not queued, f'{subscription.room.name} queued its own update of {queued}'
+
+    for _ in range(20):  # let the room messages go out
+        if len(room_messages) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    by_room = {name: message for name, message, _ in room_messages}
+    assert sorted(by_room) == sorted({s.room.name for s in subscriptions}) and len(room_messages) == 3
+    owners, managers = by_room[subscriptions[0].room.name], by_room[subscriptions[1].room.name]
+    assert owners['parts'] is managers['parts']  # the dashboard's parts are built once for both roles
+    assert set(owners['parts']) == {'cards', 'status', 'rows'}  # the revenue chart did not change: not sent
+    assert owners['toast']['message'].startswith('New booking: Alex Kim')
+    # the server side of every session shows the booking, though nothing was sent to any session by itself
+    assert element(owner, 'bookings-today').text == '1' == element(manager, 'bookings-today').text
+    assert [r['customer'] for r in element(manager, 'day-bookings').rows] == ['Alex Kim']
+    assert booking.id in drawn(desk) and booking.id in drawn(other_desk)
+
+
+async def test_a_change_that_changes_no_part_sends_only_the_toast(user: User, shop, room_messages):
+    await sign_in(user, Role.MANAGER, f'/?day={DAY.isoformat()}')
+    later = DAY.replace(year=DAY.year + 1)  # outside the dashboard's 30 days and not on its day
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(later, '10:00'))
+    for _ in range(20):
+        if room_messages:
+            break
+        await asyncio.sleep(0.05)
+    [(_, message, _)] = room_messages
+    assert 'parts' not in message and message['toast']['message'].startswith('New booking: Alex Kim')
+
+
+@pytest.fixture
+def socket_calls(monkeypatch: pytest.MonkeyPatch, room_messages) -> list[tuple[str, str]]:
+    """Rooms entered by socket id (no real socket in the simulated user)."""
+    entered: list[tuple[str, str]] = []
+
+    async def enter_room(sid: str, room: str, namespace: str | None = None) -> None:
+        entered.append((sid, room))
+
+    monkeypatch.setattr(sys.modules['nicegui.core'].sio, 'enter_room', enter_room)
+    return entered
+
+
+async def test_a_page_joins_only_its_own_room(user: User, create_user, socket_calls, room_messages):
+    other = create_user()
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await sign_in(other, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    rooms = _rooms()
+    mine = rooms.subscription_of(user.client)
+    assert not await rooms._on_join('sid-1', {'token': 'guessed', 'client_id': user.client.id, 'seq': 0})
+    assert not await rooms._on_join('sid-1', {'token': mine.token, 'client_id': other.client.id, 'seq': 0})
+    assert not await rooms._on_join('sid-1', 'not a dict')
+    assert socket_calls == []
+    assert await rooms._on_join('sid-1', {'token': mine.token, 'client_id': user.client.id, 'seq': mine.room.seq})
+    assert socket_calls == [('sid-1', mine.room.name)]
+    assert room_messages == []  # up to date: nothing to send
+
+
+async def test_a_page_back_after_a_drop_gets_what_it_missed(user: User, shop, socket_calls, room_messages):
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    rooms = _rooms()
+    mine = rooms.subscription_of(user.client)
+    seen = mine.room.seq
+    for hhmm in ('10:00', '11:00'):  # two changes while the page's socket was gone
+        make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, hhmm))
+    assert mine.room.seq == seen + 2
+    room_messages.clear()
+    assert await rooms._on_join('sid-2', {'token': mine.token, 'client_id': user.client.id, 'seq': seen})
+    assert [(to, m['seq']) for _, m, to in room_messages] == [('sid-2', seen + 1), ('sid-2', seen + 2)]  # replayed
+
+    # the history no longer reaches back (a longer gap): the page's elements are sent again in full
+    room_messages.clear()
+    mine.room.history.clear()
+    user.client.outbox.updates.clear()
+    assert await rooms._on_join('sid-3', {'token': mine.token, 'client_id': user.client.id, 'seq': seen})
+    assert {e.id for e in mine.bound} <= set(user.client.outbox.updates)
+    assert [(to, m) for _, m, to in room_messages] == [('sid-3', {'seq': seen + 2})]
