@@ -7,7 +7,11 @@ folder) and, separately, a bare NiceGUI page with one bound label (``bench/fanou
 For each N it opens N sessions without a browser, the way NiceGUI's own frontend does: sign in
 (app only), GET the page, read ``client_id`` and ``next_message_id`` from it, connect python-socketio
 to ``/_nicegui_ws/socket.io`` (websocket) with that query and an implicit handshake, listen for
-``update`` messages and ack them every 3 s. App sessions alternate between the dashboard (owner;
+``update`` messages and ack them every 3 s. App pages also carry a ``live_link.js`` element: like the
+browser, the session then joins its live room (``cp_join`` with the element's token) and listens for
+``cp_live`` messages too, which carry what changed for every session of the room at once (one
+message per change; ``app/pages/rooms.py``). An arrival is the first ``update`` or ``cp_live``
+message holding the marker. App sessions alternate between the dashboard (owner;
 cards, two charts, the day's bookings, the bell) and the bookings page (manager; day view per staff
 member and list, the bell), both on the day the bookings are made. Then, from outside these
 sessions, it makes one booking at a time (a new customer each time, so every session can tell the
@@ -46,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 TICKS = os.sysconf('SC_CLK_TCK')
 UPDATE = '2["update",'  # a Socket.IO event packet (type 2) named update, as text
+LIVE = '2["cp_live",'  # the app's live-room message (app/pages/rooms.py), one per change for a whole room
 DEMO = [('owner@demo.clientpulse', '/'), ('manager@demo.clientpulse', '/bookings')]
 PASSWORD = 'demo1234'
 
@@ -68,7 +73,7 @@ class Session:
         Decoding every update in this one Python client (100 sessions' tables and charts, several KB
         each) once took longer than the server's sending and was counted as server latency."""
         async def on_message(data: object) -> None:
-            if isinstance(data, str) and data.startswith(UPDATE):
+            if isinstance(data, str) and data.startswith((UPDATE, LIVE)):
                 now = time.time()
                 for marker in [m for m in self.waiting if m in data]:
                     self.arrivals[marker] = now
@@ -127,11 +132,17 @@ async def open_session(server: Server, path: str, email: str | None) -> Session:
     session = Session(http=http, sio=socketio.AsyncClient(reconnection=False), client_id=client_id,
                       next_message_id=next_id)
     session.sio.eio.on('message', session.tap(session.sio._handle_eio_message))
+    room = re.search(r'"token":\s*"([^"]+)",\s*"seq":\s*(\d+)', html)  # the page's live_link.js element, if any
     query = urlencode({'client_id': client_id, 'next_message_id': next_id, 'implicit_handshake': 'true',
                        'document_id': str(uuid.uuid4()), 'tab_id': str(uuid.uuid4())})
     cookies = '; '.join(f'{k}={v}' for k, v in http.cookies.items())
     await session.sio.connect(f'{server.base}?{query}', socketio_path='/_nicegui_ws/socket.io',
                               transports=['websocket'], headers={'Cookie': cookies} if cookies else {})
+    if room:  # what live_link.js does once the socket is open: join the page's room
+        joined = await session.sio.call('cp_join', {'token': room.group(1), 'client_id': client_id,
+                                                    'seq': int(room.group(2))})
+        if not joined:
+            raise RuntimeError(f'{path}: the room refused the join')
     return session
 
 
