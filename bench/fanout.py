@@ -228,11 +228,10 @@ async def measure(kind: str, server: Server, counts: list[int], bookings: int, d
         statements = stats['statements'] - statements_before
         if verbose:
             print('  full garbage collections so far (s):', [round(x, 3) for x in stats['full_gc_seconds']])
-            print('  page updates over 10 ms (latest 20):', stats.get('slow_handlers'))
-            print('  day views redrawn whole (first 5):', stats.get('grid_shape_changes'))
-            print('  per booking, s from the commit until the loop took it up, and s all sessions\' handlers then took '
-                  '(nothing is sent before they are done):', stats.get('handler_runs'))
-            print('  one session\'s handler, median so far (ms):', stats.get('handler_median_ms'))
+            print('  calls over 10 ms (latest 20):', stats.get('slow_handlers'))
+            print('  per booking, s from the commit until the loop took it up, and s the rooms and all sessions\' '
+                  'handlers then took (nothing is sent before they are done):', stats.get('handler_runs'))
+            print('  median call so far (ms):', stats.get('handler_median_ms'))
         results[n] = {'p50': percentile(latencies, 0.5) * 1000, 'p95': percentile(latencies, 0.95) * 1000,
                       'max': max(latencies) * 1000, 'cpu_ms': cpu / bookings * 1000,
                       'statements': statements / bookings, 'rss_kb': rss_per_session * 1024, 'missing': missing,

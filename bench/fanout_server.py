@@ -144,65 +144,45 @@ def serve_app(port: int) -> None:
     slow_handlers: list[tuple[str, float]] = []  # page updates of one session taking over 10 ms
     handler_times: dict[str, list[float]] = {}  # every page update's seconds, by handler
 
-    def timed(cls, name: str) -> None:
-        original = getattr(cls, name)
-        label = f'{cls.__name__}.{name}'
+    def timed(owner, name: str) -> None:
+        """Time every call of ``owner.name`` (a class's method or a module's function)."""
+        original = getattr(owner, name)
+        label = f'{owner.__name__.rsplit(".", 1)[-1]}.{name}'
 
-        def note(started: float) -> None:
-            took = time.perf_counter() - started
-            handler_times.setdefault(label, []).append(took)
-            if took > 0.01:
-                slow_handlers.append((label, round(took, 3)))
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - started
+                handler_times.setdefault(label, []).append(took)
+                if took > 0.01:
+                    slow_handlers.append((label, round(took, 3)))
+        setattr(owner, name, wrapper)
 
-        # the same signatures as the originals: NiceGUI passes the event only to handlers that take one
-        if name == 'on_event':
-            def wrapper(self, event):
-                started = time.perf_counter()
-                try:
-                    return original(self, event)
-                finally:
-                    note(started)
-        else:
-            def wrapper(self):
-                started = time.perf_counter()
-                try:
-                    return original(self)
-                finally:
-                    note(started)
-        setattr(cls, name, wrapper)
-
-    from app.pages import bell, dashboard
+    from app.pages import bell, rooms
     from app.pages import bookings as bookings_page
 
-    shape_changes: list[str] = []  # day views redrawn whole because the grid's shape changed
     handler_runs: list[tuple[float, float]] = []  # per booking: seconds from the commit until the loop took the
-    # change up, and seconds all sessions' handlers then took (nothing is sent before they are done)
+    # change up, and seconds the rooms and the sessions' handlers then took (nothing is sent before they are done)
     if os.environ.get('BENCH_VERBOSE'):  # these checks cost time themselves: only asked for with --verbose
-        original_update = bookings_page._BookingsView.update_grid
-
-        def update_grid(self) -> None:
-            before = self.shape
-            original_update(self)
-            if self.shape != before and len(shape_changes) < 5:
-                shape_changes.append(f'{before} -> {self.shape}')
-        bookings_page._BookingsView.update_grid = update_grid
         from app.pages import live
         original_emit = live._emit
 
-        def emit(event) -> None:  # every session's handlers for one change, run back to back on the loop
+        def emit(event) -> None:  # the rooms' messages built, the sessions' followers and handlers, back to back
             started, waited = time.perf_counter(), time.time() - published.get(getattr(event, 'booking_id', -1), 0)
             original_emit(event)
             if isinstance(event, events.BookingChanged):
                 handler_runs.append((round(waited, 4), round(time.perf_counter() - started, 4)))
         live._emit = emit
-        timed(bookings_page._BookingsView, 'on_event')
-        timed(dashboard._DashboardView, 'refresh')
-        timed(bell.Bell, 'on_event')
+        timed(rooms, '_changed_parts')  # a view's parts, built once per view and day
+        timed(bookings_page._BookingsView, 'absorb')  # a day view session following its room
+        timed(bell.Bell, 'absorb')
 
     @app.get('/bench/stats')
     def bench_stats() -> dict:
         return {'statements': statements['count'], 'full_gc_seconds': list(collections),
-                'slow_handlers': slow_handlers[-20:], 'grid_shape_changes': shape_changes,
+                'slow_handlers': slow_handlers[-20:],
                 'handler_runs': handler_runs[-15:],
                 'handler_median_ms': {k: round(sorted(v)[len(v) // 2] * 1000, 3) for k, v in handler_times.items()}}
 

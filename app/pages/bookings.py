@@ -224,10 +224,8 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
 
 @dataclass(frozen=True)
 class _Block:
-    """One booking as the day view draws it; equal blocks need no redrawing."""
+    """One booking as the day view draws it (its top follows from ``start`` and the first hour shown)."""
 
-    booking: BookingRead = field(compare=False)
-    look: tuple  # what the block shows depends on: status, times, names, clash
     start: int  # minute of the local day
     text: str
     title: str
@@ -277,9 +275,7 @@ def _block(booking: BookingRead, clash: bool, tz: str) -> _Block:
         details.append('overlaps another booking')
     if not booking.duration_known:
         details.append('length not recorded (imported)')
-    return _Block(booking=booking, look=(booking.status, booking.starts_at, booking.ends_at, booking.customer_name,
-                                         booking.service_name, clash),
-                  start=start, text=text, title=' · '.join(details),
+    return _Block(start=start, text=text, title=' · '.join(details),
                   style={'height': f'{max(minutes * PX_PER_MINUTE, 20)}px', 'left': f'{10 if clash else 3}px',
                          'right': '3px', 'background': colour, 'line-height': '16px', **edge})
 

@@ -36,11 +36,6 @@ def on_location_change(location_id: int, handler: Callable[[events.Event], Await
     changed.subscribe(lambda event: handler(event) if event.location_id == location_id else None)
 
 
-def on_any_change(handler: Callable[[events.Event], Awaitable[None] | None]) -> None:
-    """Call ``handler(event)`` in this session for every event at any location (owners) until it ends."""
-    changed.subscribe(handler)
-
-
 def _forward(event: events.Event) -> None:
     loop = core.loop
     if loop is None or loop.is_closed():
