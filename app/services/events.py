@@ -112,18 +112,29 @@ class StockChanged:
     notification_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StaffChanged:
+    """A staff member was added or their details or working hours changed (day views draw their column)."""
+
+    location_id: int
+    staff_member_id: int
+    summary: str = ''
+
+
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
-         | PaymentFailed | StockChanged)
+         | PaymentFailed | StockChanged | StaffChanged)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
-                                                              PaymentFailed, StockChanged)}
+                                                              PaymentFailed, StockChanged, StaffChanged)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""
 TAKINGS_EVENTS = (ReceiptCreated, DataImported)
 """Events that change a location's takings (receipts): only these bump its ``'takings'`` version, so
 figures drawn from receipts alone stay valid across bookings made, moved or cancelled."""
-VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS}
+STAFF_EVENTS = (StaffChanged, DataImported)
+"""Events that change a location's staff members or their hours: only these bump its ``'staff'`` version."""
+VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS, 'staff': STAFF_EVENTS}
 Handler = Callable[[Any], None]
 
 
@@ -140,7 +151,7 @@ class Bus(Protocol):
         """Stop calling ``handler``."""
 
     def version(self, location_id: int, of: str = 'data') -> int:
-        """How many events of kind ``of`` (:data:`VERSION_KINDS`: data events, or takings events) this
+        """How many events of kind ``of`` (:data:`VERSION_KINDS`: data, takings or staff events) this
         process has seen for ``location_id``; bumped before subscribers run."""
 
 
@@ -214,7 +225,8 @@ def unsubscribe(handler: Handler) -> None:
 
 def version(location_id: int, of: str = 'data') -> int:
     """The data version of a location: changes whenever a data event for it is published or received
-    (``of='takings'``: only receipts and imports, see :data:`TAKINGS_EVENTS`).
+    (``of='takings'``: only receipts and imports, see :data:`TAKINGS_EVENTS`; ``of='staff'``: staff members
+    and their hours, :data:`STAFF_EVENTS`).
 
     Caches of work shared by sessions key on it, so a subscriber never reads a stale entry.
     """

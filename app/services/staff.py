@@ -8,17 +8,24 @@ from sqlmodel import select
 
 from app.models import StaffMember, StaffMemberCreate, StaffMemberRead, UserRead, WorkingHours, WorkingHoursBase
 
+from . import events
 from .access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
+from .caching import VersionedCache
 from .database import session_scope
 from .errors import ValidationError
 
 
 def list_staff(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[StaffMemberRead]:
-    """Staff members of a location with their weekly hours, by name (the kiosk may read them too).
+    """Staff members of a location with their weekly hours, by name (the kiosk may read them too). Shared:
+    the list is cached per location until a staff event (:data:`events.STAFF_EVENTS`); do not mutate it.
 
     :raises PermissionDeniedError: another location
     """
     ensure_reader(actor, location_id, EVERY_ROLE)
+    return _staff.get((location_id, include_inactive), [location_id], lambda: _list(location_id, include_inactive))
+
+
+def _list(location_id: int, include_inactive: bool) -> list[StaffMemberRead]:
     with session_scope() as session:
         query = select(StaffMember).where(StaffMember.location_id == location_id)
         if not include_inactive:
@@ -53,4 +60,12 @@ def create_staff_member(data: StaffMemberCreate, *, actor: UserRead) -> StaffMem
         session.flush()
         for shift in data.working_hours:
             session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
-        return StaffMemberRead.model_validate(member, update={'working_hours': data.working_hours})
+        created = StaffMemberRead.model_validate(member, update={'working_hours': data.working_hours})
+    events.publish(events.StaffChanged(location_id=created.location_id, staff_member_id=created.id,
+                                       summary=f'New staff member: {created.name}'))
+    return created
+
+
+# every open day view reads the location's staff on every booking: kept until a staff event (or a minute, for
+# changes another process made)
+_staff: VersionedCache[list[StaffMemberRead]] = VersionedCache(of='staff', max_age=60)

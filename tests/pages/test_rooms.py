@@ -113,3 +113,18 @@ async def test_a_page_back_after_a_drop_gets_what_it_missed(user: User, shop, so
     assert await rooms._on_join('sid-3', {'token': mine.token, 'client_id': user.client.id, 'seq': seen})
     assert {e.id for e in mine.bound} <= set(user.client.outbox.updates)
     assert [(to, m) for _, m, to in room_messages] == [('sid-3', {'seq': seen + 2})]
+
+
+async def test_a_new_staff_member_gets_a_column_in_open_day_views(user: User, shop, room_messages):
+    from tests.factories import make_staff_member
+    await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    grid = element(user, 'day-grid')
+    assert [c['name'] for c in grid.props['grid']['columns']] == ['BECKY', 'JJ']
+    make_staff_member(shop['location'], 'KELLY')
+    assert [c['name'] for c in grid.props['grid']['columns']] == ['BECKY', 'JJ', 'KELLY']
+    for _ in range(20):
+        if room_messages:
+            break
+        await asyncio.sleep(0.05)
+    [(_, message, _)] = room_messages
+    assert [c['name'] for c in message['parts']['grid']['columns']] == ['BECKY', 'JJ', 'KELLY']

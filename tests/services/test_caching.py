@@ -46,3 +46,20 @@ def test_a_value_is_trusted_for_max_age_and_the_oldest_goes_beyond_max_entries(s
         small.get(key, [7], lambda k=key: k)
     assert small.get('a', [7], lambda: 'again') == 'again'  # 'a' was the oldest: dropped for 'c'
     assert small.get('c', [7], lambda: 'again') == 'c'
+
+
+def test_the_staff_list_is_shared_until_a_staff_event_not_a_booking(sqlite_db):
+    from app.services import staff
+    from tests.factories import OWNER, make_location, make_staff_member
+
+    location = make_location()
+    make_staff_member(location, 'JJ')
+    first = staff.list_staff(location.id, actor=OWNER)
+    events.publish(events.BookingChanged(booking_id=1, location_id=location.id, staff_member_id=1,
+                                         day=date(2030, 1, 1), change='created', status='booked'))
+    assert staff.list_staff(location.id, actor=OWNER) is first  # a booking does not read the staff again
+    make_staff_member(location, 'BECKY')  # publishes StaffChanged
+    second = staff.list_staff(location.id, actor=OWNER)
+    assert [m.name for m in second] == ['BECKY', 'JJ']
+    events.publish(events.DataImported(location_id=location.id))  # an import may add staff members
+    assert staff.list_staff(location.id, actor=OWNER) is not second
