@@ -160,7 +160,9 @@ class _BookingsView:
                                        staff_member_id=self.filters['staff_member_id'],
                                        status=BookingStatus(status) if status else None,
                                        search=self.filters['search'])
-        return live.derived('list-rows', items, lambda: [_list_row(b, tz, self.location.currency) for b in items])
+        currency = self.location.currency
+        return live.derived('list-rows', items, lambda: [
+            live.per_item('list-row', b, (tz, currency), lambda b=b: _list_row(b, tz, currency)) for b in items])
 
     def table(self) -> None:
         rows = self.table_rows()
@@ -248,8 +250,12 @@ class _DayLayout:
         clashes = frozenset(bookings.overlapping_ids(items))
         blocks: dict[int, dict[int, _Block]] = {}
         starts, ends = [], []
+        drawn: dict[int, dict] = {}
         for booking in items:
-            block = _block(booking, booking.id in clashes, tz)
+            clash = booking.id in clashes
+            block, drawn[booking.id] = live.per_item('day-block', booking, (clash, tz), lambda b=booking, c=clash: (
+                (made := _block(b, c, tz)),
+                {'id': b.id, 'start': made.start, 'text': made.text, 'title': made.title, 'style': made.style}))
             blocks.setdefault(booking.staff_member_id, {})[booking.id] = block
             # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
             # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
@@ -257,9 +263,6 @@ class _DayLayout:
             minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
             starts.append(block.start)
             ends.append(block.start + (minutes if booking.duration_known else max(minutes, 20)))
-        drawn = {booking_id: {'id': booking_id, 'start': block.start, 'text': block.text, 'title': block.title,
-                              'style': block.style}
-                 for column in blocks.values() for booking_id, block in column.items()}
         return cls(blocks=blocks, clashes=clashes, all_known=all(b.duration_known for b in items),
                    extent=(min(starts), max(ends)) if items else None, drawn=drawn)
 

@@ -37,8 +37,9 @@ BOOKING_COLUMNS = [
 
 def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
     """Rows for a bookings table."""
-    return [{'id': b.id, 'time': booking_time(b, time_zone), 'customer': b.customer_name,
-             'service': b.service_name, 'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in items]
+    return [live.per_item('dashboard-row', b, time_zone, lambda b=b: {
+        'id': b.id, 'time': booking_time(b, time_zone), 'customer': b.customer_name, 'service': b.service_name,
+        'staff': b.staff_name, 'status': STATUS_LABELS[b.status]}) for b in items]
 
 
 def register() -> None:
@@ -109,7 +110,8 @@ def _build(room: rooms.Subscription, day: date) -> None:
     def absorb(message: dict, _event) -> None:
         fresh = message.get('parts', {})
         for mark, text in fresh.get('cards', {}).items():
-            rooms.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
+            if labels[mark].text != text:
+                rooms.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
         for element, part in ((revenue, 'revenue'), (status, 'status'), (table, 'rows')):
             if part in fresh:
                 rooms.set_prop(element, 'rows' if part == 'rows' else 'options', fresh[part])

@@ -9,7 +9,8 @@ ends by itself when the session ends.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from typing import TypeVar
 
 from nicegui import Event, core, ui
 
@@ -17,6 +18,8 @@ from app.services import events
 
 from . import rooms
 from .collector import collector
+
+T = TypeVar('T')
 
 changed: Event = Event()
 """Emits every bus event (BookingChanged, ReceiptCreated, DataImported) on the event loop."""
@@ -99,3 +102,24 @@ def derived(kind: str, source: object, build: Callable[[], object]) -> object:
         _derived.pop(next(iter(_derived)))
     _derived[key] = (source, value)
     return value
+
+
+_per_item: dict[tuple, object] = {}
+
+
+def per_item(kind: str, item: object, context: Hashable, build: Callable[[], T]) -> T:
+    """``build()`` for one list item (a pydantic model of plain field values, e.g. a ``BookingRead``), computed
+    once per item *value* and ``context`` (a time zone, say) and reused by every later list holding the same
+    item unchanged: a booking re-lists the day, but formats one row. Shared: callers must not mutate it."""
+    key = (kind, context, *item.__dict__.values())
+    hit = _per_item.get(key, _MISSING)
+    if hit is not _MISSING:
+        return hit  # type: ignore[return-value]
+    value = build()
+    if len(_per_item) >= 8192:
+        _per_item.pop(next(iter(_per_item)))
+    _per_item[key] = value
+    return value
+
+
+_MISSING = object()

@@ -30,6 +30,7 @@ sends the last sequence number it saw, gets the messages it missed replayed from
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -218,13 +219,16 @@ def set_prop(element: Element, name: str, value: Any) -> None:
 # --- publishing ---------------------------------------------------------------------------------------------------
 
 def publish(event: events.Event) -> None:
-    """Send ``event``'s consequences to every open room (on the event loop; see module docstring)."""
+    """Send ``event``'s consequences to every open room (on the event loop; see module docstring). The rooms'
+    messages go out first; the sessions' server sides follow once they are sent (a few ms later)."""
     if not _rooms:
         return
     here_id = event.location_id
     notification_id = getattr(event, 'notification_id', None)
     toast = _frame_toast(event)
     parts_by_view: dict[tuple[str, int, str], dict[str, Any]] = {}
+    sends: list[asyncio.Task] = []
+    following: list[tuple[Room, dict[str, Any]]] = []
     for room in list(_rooms.values()):
         here = room.location_id == here_id
         if not here and not room.everywhere:
@@ -250,18 +254,31 @@ def publish(event: events.Event) -> None:
         if message:
             room.seq += 1
             message['seq'] = room.seq
-            now = time.monotonic()
-            room.history.append((room.seq, now, message))
-            background_tasks.create(_send(room.name, message), name='room message')
+            room.history.append((room.seq, time.monotonic(), message))
+            sends.append(background_tasks.create(_send(room.name, message), name='room message'))
         if here or message:
-            for subscription in list(room.members.values()):
-                set_prop(subscription.link, 'seq', room.seq)  # a page drawn again from now on starts here
-                for absorb in subscription.followers:
-                    try:
-                        with subscription.client:
-                            absorb(message, event)
-                    except Exception:  # one session's failure must not keep the change from the others
-                        log.exception('a session could not follow its room %s', room.name)
+            following.append((room, message))
+    if sends:  # the sessions' server sides follow once the messages are out: they must not delay them
+        background_tasks.create(_follow_when_sent(sends, following, event), name='rooms follow')
+    else:
+        _follow(following, event)
+
+
+async def _follow_when_sent(sends: list[asyncio.Task], following: list[tuple[Room, dict]], event: events.Event) -> None:
+    await asyncio.wait(sends)
+    _follow(following, event)
+
+
+def _follow(following: list[tuple[Room, dict]], event: events.Event) -> None:
+    for room, message in following:
+        for subscription in list(room.members.values()):
+            set_prop(subscription.link, 'seq', room.seq)  # a page drawn again from now on starts here
+            for absorb in subscription.followers:
+                try:
+                    with subscription.client:
+                        absorb(message, event)
+                except Exception:  # one session's failure must not keep the change from the others
+                    log.exception('a session could not follow its room %s', room.name)
 
 
 def _changed_parts(key: tuple[str, int, str], location: LocationRead, actor: UserRead) -> dict[str, Any]:

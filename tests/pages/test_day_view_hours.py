@@ -44,3 +44,14 @@ def test_the_layout_groups_blocks_by_staff_member_and_marks_clashes():
     moved = a.model_copy(update={'starts_at': a.starts_at + later, 'ends_at': a.ends_at + later})
     again = _DayLayout.of([moved, b], 'UTC')
     assert again.blocks[1][1] != layout.blocks[1][1] and not again.clashes
+
+
+def test_a_booking_read_again_unchanged_is_not_formatted_again():
+    a, b = _booking('10:00', 60, booking_id=1), _booking('12:00', 30, booking_id=2)
+    first = _DayLayout.of([a, b], 'UTC')
+    again = _DayLayout.of([a.model_copy(), b.model_copy()], 'UTC')  # the day listed again after a booking
+    assert again.drawn[1] is first.drawn[1] and again.drawn[2] is first.drawn[2]
+    renamed = b.model_copy(update={'customer_name': 'Sam'})
+    changed = _DayLayout.of([a, renamed], 'UTC')
+    assert changed.drawn[1] is first.drawn[1] and changed.drawn[2]['text'] == '12:00 Sam · Cut'
+    assert _DayLayout.of([a], 'Europe/Paris').drawn[1]['text'] == '11:00 Alex · Cut'  # the zone is part of the key
