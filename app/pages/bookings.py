@@ -20,6 +20,7 @@ from .layout import frame
 from .session import current_location, require_user
 
 PX_PER_MINUTE = 1.1
+MIN_BLOCK_PX = 16  # one line of a block's text; a 15-minute booking (16.5 px) must not cover the next one
 SCOPES = {1: 'The day', 7: '7 days from the day', 30: '30 days from the day'}
 LIST_COLUMNS = [
     {'name': 'when', 'label': 'When', 'field': 'when', 'align': 'left', 'sortable': True},
@@ -279,7 +280,7 @@ def _block(booking: BookingRead, clash: bool, tz: str) -> _Block:
     if not booking.duration_known:
         details.append('length not recorded (imported)')
     return _Block(start=start, text=text, title=' · '.join(details),
-                  style={'height': f'{max(minutes * PX_PER_MINUTE, 20)}px', 'left': f'{10 if clash else 3}px',
+                  style={'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
                          'right': '3px', 'background': colour, 'line-height': '16px', **edge})
 
 

@@ -55,3 +55,10 @@ def test_a_booking_read_again_unchanged_is_not_formatted_again():
     changed = _DayLayout.of([a, renamed], 'UTC')
     assert changed.drawn[1] is first.drawn[1] and changed.drawn[2]['text'] == '12:00 Sam · Cut'
     assert _DayLayout.of([a], 'Europe/Paris').drawn[1]['text'] == '11:00 Alex · Cut'  # the zone is part of the key
+
+
+def test_a_15_minute_block_ends_before_the_next_booking_starts():
+    from app.pages.bookings import PX_PER_MINUTE
+    layout = _DayLayout.of([_booking('10:00', 15, booking_id=1), _booking('10:15', 15, booking_id=2)], 'UTC')
+    first, second = layout.drawn[1], layout.drawn[2]
+    assert first['start'] * PX_PER_MINUTE + float(first['style']['height'][:-2]) <= second['start'] * PX_PER_MINUTE
