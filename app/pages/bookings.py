@@ -112,6 +112,8 @@ class _BookingsView:
         already); the list, filtered per session, is updated here if shown, else when next shown."""
         if 'grid' in message.get('parts', {}):
             rooms.set_prop(self.day_grid, 'grid', message['parts']['grid'])
+        if event.location_id != self.location.id:  # an owner's notice from another location
+            return
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):

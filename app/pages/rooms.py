@@ -98,7 +98,8 @@ class Subscription:
 
     def bind(self, element: Element, part: str, target: str = 'text') -> None:
         """Show part ``part`` (``cards.revenue-today``: a key inside a part) in ``element``'s text
-        (``target='text'``) or in its prop ``target``; the server side follows with :func:`quietly`."""
+        (``target='text'``) or in its prop ``target``; the page's follower (:meth:`follow`) keeps the server
+        side equal."""
         self.link.props['bindings'].append([element.id, part, target])
         self.bound.append(element)
 
@@ -108,9 +109,11 @@ class Subscription:
         self.bound.append(element)
 
     def follow(self, absorb: Callable[[dict, events.Event], None]) -> None:
-        """Call ``absorb(message, event)`` for every event at the location (``message``: what the room got,
-        maybe ``{}``), in this session's context: it must bring the server-side elements up to date
-        without sending (:func:`quietly`); per-session sending belongs only where no room can serve."""
+        """Call ``absorb(message, event)`` for every event at the location, and for a notice from another
+        location in a room that hears every location (``message``: what the room got, maybe ``{}``), in this
+        session's context, once the room's message is out: it must bring the server-side elements up to
+        date without sending (:func:`quietly`, :func:`set_prop`); per-session sending belongs only where no
+        room can serve."""
         self.followers.append(absorb)
 
     def show(self, view_name: str, argument: str) -> None:
@@ -122,7 +125,8 @@ class Subscription:
 class Room:
     key: tuple[int, str, bool, str, str]
     name: str
-    seq: int = 0
+    seq: int = 0  # of the last message sent
+    followed: int = 0  # of the last message the members' server sides have followed
     history: deque[tuple[int, float, dict]] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
     members: dict[str, Subscription] = field(default_factory=dict)
 
@@ -271,6 +275,7 @@ async def _follow_when_sent(sends: list[asyncio.Task], following: list[tuple[Roo
 
 def _follow(following: list[tuple[Room, dict]], event: events.Event) -> None:
     for room, message in following:
+        room.followed = max(room.followed, message.get('seq', 0))
         for subscription in list(room.members.values()):
             set_prop(subscription.link, 'seq', room.seq)  # a page drawn again from now on starts here
             for absorb in subscription.followers:
@@ -335,8 +340,11 @@ async def _on_join(sid: str, data: Any) -> bool:
     else:
         for element in subscription.bound:
             if not element.is_deleted:
-                element.update()
-        await _send(room.name, {'seq': room.seq}, to=sid)
+                element.update()  # the server side's state: it has followed the messages up to room.followed
+        await _send(room.name, {'seq': room.followed}, to=sid)
+        for seq, _, message in list(room.history):  # sent, but not yet followed on the server side
+            if seq > room.followed:
+                await _send(room.name, message, to=sid)
     return True
 
 
