@@ -37,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from nicegui import background_tasks, context, core, ui
 from nicegui.client import Client
@@ -121,37 +121,25 @@ class Subscription:
         _enter(self, view_name, argument)
 
 
+class RoomKey(NamedTuple):
+    location_id: int
+    role: str
+    everywhere: bool  # its people hear about every location (owners)
+    view: str  # '' for pages without a shared view: toasts and notices only
+    argument: str  # the view's day, ISO
+
+
 @dataclass(eq=False)
 class Room:
-    key: tuple[int, str, bool, str, str]
+    key: RoomKey
     name: str
     seq: int = 0  # of the last message sent
     followed: int = 0  # of the last message the members' server sides have followed
     history: deque[tuple[int, float, dict]] = field(default_factory=lambda: deque(maxlen=HISTORY_LENGTH))
     members: dict[str, Subscription] = field(default_factory=dict)
 
-    @property
-    def location_id(self) -> int:
-        return self.key[0]
 
-    @property
-    def role(self) -> str:
-        return self.key[1]
-
-    @property
-    def everywhere(self) -> bool:
-        return self.key[2]
-
-    @property
-    def view(self) -> str:
-        return self.key[3]
-
-    @property
-    def argument(self) -> str:
-        return self.key[4]
-
-
-_rooms: dict[tuple, Room] = {}
+_rooms: dict[RoomKey, Room] = {}
 _by_token: dict[str, Subscription] = {}
 
 
@@ -181,7 +169,7 @@ def _enter(subscription: Subscription, view_name: str, argument: str) -> None:
     if subscription.room is not None:
         _leave(subscription, forget=False)
     user = subscription.user
-    key = (subscription.location.id, user.role.value, user.location_id is None, view_name, argument)
+    key = RoomKey(subscription.location.id, user.role.value, user.location_id is None, view_name, argument)
     room = _rooms.get(key)
     if room is None:
         room = _rooms[key] = Room(key=key, name='cp:' + ':'.join(str(k) for k in key))
@@ -200,9 +188,9 @@ def _leave(subscription: Subscription, *, forget: bool = True) -> None:
     subscription.room = None
     if not room.members:
         del _rooms[room.key]
-        if room.view and not any(r.view == room.view and r.location_id == room.location_id
-                                 and r.argument == room.argument for r in _rooms.values()):
-            _last_parts.pop((room.view, room.location_id, room.argument), None)
+        if room.key.view and not any(r.key.view == room.key.view and r.key.location_id == room.key.location_id
+                                 and r.key.argument == room.key.argument for r in _rooms.values()):
+            _last_parts.pop((room.key.view, room.key.location_id, room.key.argument), None)
 
 
 def quietly(element: Element, change: Callable[[], object]) -> None:
@@ -234,18 +222,18 @@ def publish(event: events.Event) -> None:
     sends: list[asyncio.Task] = []
     following: list[tuple[Room, dict[str, Any]]] = []
     for room in list(_rooms.values()):
-        here = room.location_id == here_id
-        if not here and not room.everywhere:
+        here = room.key.location_id == here_id
+        if not here and not room.key.everywhere:
             continue
         message: dict[str, Any] = {}
-        if here and room.view and room.members:
-            key = (room.view, room.location_id, room.argument)
+        if here and room.key.view and room.members:
+            key = (room.key.view, room.key.location_id, room.key.argument)
             if key not in parts_by_view:
                 first = next(iter(room.members.values()))
                 try:
                     parts_by_view[key] = _changed_parts(key, first.location, first.user)
                 except Exception:  # the toast and the bell still go out; the view catches up on the next change
-                    log.exception('could not build the %s view of location %s', room.view, room.location_id)
+                    log.exception('could not build the %s view of location %s', room.key.view, room.key.location_id)
                     _last_parts.pop(key, None)
                     parts_by_view[key] = {}
             if parts_by_view[key]:
@@ -253,7 +241,7 @@ def publish(event: events.Event) -> None:
         if here and toast is not None:
             message['toast'] = toast
         if notification_id is not None and notifications.reaches(
-                notification_id, Role(room.role), None if room.everywhere else room.location_id):
+                notification_id, Role(room.key.role), None if room.key.everywhere else room.key.location_id):
             message['notice'] = {'toast': _notice_toast(event)}
         if message:
             room.seq += 1
@@ -357,7 +345,7 @@ def install() -> None:
     core.sio.on('cp_join', _on_join)
 
 
-def rooms_open() -> list[tuple[tuple, int]]:
+def rooms_open() -> list[tuple[RoomKey, int]]:
     """The open rooms and how many sessions each holds (for diagnostics and tests)."""
     return [(room.key, len(room.members)) for room in _rooms.values()]
 
