@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import Event, ui
 
 from app.models import NotificationView, UserRead
 from app.services import notifications
@@ -11,6 +11,9 @@ from . import rooms
 from .formatting import local_datetime
 
 SHOWN = 20
+
+read_marks: Event = Event()
+"""Emits the id of a person who marked notifications read: their other open pages count again (this process)."""
 
 
 class Bell:
@@ -37,6 +40,7 @@ class Bell:
         if room is not None:
             room.badge(self.badge)
             room.follow(self.absorb)
+        read_marks.subscribe(self.on_read_elsewhere)
 
     def absorb(self, message: dict, _event) -> None:
         """A notice for this role arrived (its browser counted it and toasted it): follow on the server; the
@@ -76,10 +80,18 @@ class Bell:
                 ui.button(icon='done', on_click=lambda i=item.id: self.read([i])).props(
                     'flat round dense size=sm').tooltip('Mark read').mark(f'bell-read-{item.id}')
 
+    def on_read_elsewhere(self, user_id: int) -> None:
+        """This person marked notifications read in another page: count again (one query, only in their pages)."""
+        if user_id == self.user.id:
+            self.set_count(notifications.unread_count(self.user))
+            self.stale = True
+
     def read(self, ids: list[int]) -> None:
         notifications.mark_read(self.user, ids)
         self.refresh()
+        read_marks.emit(self.user.id)
 
     def read_all(self) -> None:
         notifications.mark_read(self.user)
         self.refresh()
+        read_marks.emit(self.user.id)

@@ -63,3 +63,18 @@ async def test_a_failed_payment_at_the_desk_rings_the_managers_bell_only(user: U
     manager.find(marker='bell').click()
     await manager.should_see('Payment failed: Sam Lee, 82.00 by card — card declined')
     assert _count(desk) == desk_before  # the desk's bell does not count it (managers' business)
+
+
+async def test_marking_read_in_one_page_updates_the_same_persons_other_pages(user: User, create_user, shop):
+    from tests.factories import at, make_booking
+    tab, other_tab, colleague = user, create_user(), create_user()
+    await sign_in(tab, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    await sign_in(other_tab, Role.MANAGER, f'/?day={DAY.isoformat()}')  # the same manager, another page
+    await sign_in(colleague, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '10:00'))
+    await eventually(lambda: _count(tab) == _count(other_tab) == _count(colleague) == '1')
+    tab.find(marker='bell').click()
+    tab.find(marker='bell-read-all').click()
+    await eventually(lambda: _count(tab) == '0')
+    await eventually(lambda: _count(other_tab) == '0')
+    assert _count(colleague) == '1'  # someone else's read marks are not theirs
