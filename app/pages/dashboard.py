@@ -101,10 +101,10 @@ def _build(room: rooms.Subscription, day: date) -> None:
         ui.label("The day's bookings").classes('font-semibold')
         table = ui.table(columns=BOOKING_COLUMNS, rows=[], row_key='id', pagination=15).classes('w-full').props(
             'dense flat no-data-label="No bookings on this day."').mark('day-bookings')
-    for element, part in ((revenue, 'revenue'), (status, 'status'), (table, 'rows')):
-        target = 'rows' if part == 'rows' else 'options'
-        rooms.set_prop(element, target, parts[part])
-        room.bind(element, part, target)
+    shared = ((revenue, 'revenue', 'options'), (status, 'status', 'options'), (table, 'rows', 'rows'))
+    for element, part, prop in shared:
+        rooms.set_prop(element, prop, parts[part])
+        room.bind(element, part, prop)
     room.show('dashboard', argument)
 
     def absorb(message: dict, _event) -> None:
@@ -112,9 +112,9 @@ def _build(room: rooms.Subscription, day: date) -> None:
         for mark, text in fresh.get('cards', {}).items():
             if labels[mark].text != text:
                 rooms.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
-        for element, part in ((revenue, 'revenue'), (status, 'status'), (table, 'rows')):
+        for element, part, prop in shared:
             if part in fresh:
-                rooms.set_prop(element, 'rows' if part == 'rows' else 'options', fresh[part])
+                rooms.set_prop(element, prop, fresh[part])
 
     room.follow(absorb)
 
