@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nicegui import ui
@@ -57,9 +57,7 @@ def register() -> None:
 class _BookingsView:
     def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
         self.user, self.location, self.day = user, location, day
-        members = staff.list_staff(location.id, actor=user, include_inactive=True)
-        # a staff member sees their own column first
-        self.members = sorted(members, key=lambda m: m.id != user.staff_member_id)
+        self.members = staff.list_staff(location.id, actor=user, include_inactive=True)  # for the list's filter
         self.filters = {'scope': 1, 'staff_member_id': None, 'status': None, 'search': ''}
         self.dialogs: ui.element | None = None
 
@@ -224,53 +222,41 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
         'all_known': layout.all_known,
         'columns': [{'id': m.id, 'name': m.name,
                      'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday],
-                     'blocks': [layout.drawn[b] for b in layout.blocks.get(m.id, {})]} for m in columns]}}
-
-
-@dataclass(frozen=True)
-class _Block:
-    """One booking as the day view draws it (its top follows from ``start`` and the first hour shown)."""
-
-    start: int  # minute of the local day
-    text: str
-    title: str
-    style: dict[str, str]  # CSS, all but the top, which depends on the first hour shown
+                     'blocks': list(layout.blocks.get(m.id, {}).values())} for m in columns]}}
 
 
 @dataclass(frozen=True)
 class _DayLayout:
     """A day's bookings as the day view draws them, computed once per list for every open day view."""
 
-    blocks: dict[int, dict[int, _Block]]  # staff member id → booking id → block
+    blocks: dict[int, dict[int, dict]]  # staff member id → booking id → block as day_grid.js draws it (_block)
     clashes: frozenset[int]
     all_known: bool  # every booking drawn has a recorded length
     extent: tuple[int, int] | None  # first start and last end of the bookings drawn (minutes of the day)
-    drawn: dict[int, dict] = field(default_factory=dict, compare=False)  # booking id → block as day_grid.js gets it
 
     @classmethod
     def of(cls, listed: list[BookingRead], tz: str) -> _DayLayout:
         items = [b for b in listed if b.status != BookingStatus.CANCELLED and b.time_recorded]  # as drawn
         clashes = frozenset(bookings.overlapping_ids(items))
-        blocks: dict[int, dict[int, _Block]] = {}
+        blocks: dict[int, dict[int, dict]] = {}
         starts, ends = [], []
-        drawn: dict[int, dict] = {}
         for booking in items:
             clash = booking.id in clashes
-            block, drawn[booking.id] = live.per_item('day-block', booking, (clash, tz), lambda b=booking, c=clash: (
-                (made := _block(b, c, tz)),
-                {'id': b.id, 'start': made.start, 'text': made.text, 'title': made.title, 'style': made.style}))
+            block = live.per_item('day-block', booking, (clash, tz), lambda b=booking, c=clash: _block(b, c, tz))
             blocks.setdefault(booking.staff_member_id, {})[booking.id] = block
             # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
             # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
             # redraw every open day view)
             minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
-            starts.append(block.start)
-            ends.append(block.start + (minutes if booking.duration_known else max(minutes, 20)))
+            starts.append(block['start'])
+            ends.append(block['start'] + (minutes if booking.duration_known else max(minutes, 20)))
         return cls(blocks=blocks, clashes=clashes, all_known=all(b.duration_known for b in items),
-                   extent=(min(starts), max(ends)) if items else None, drawn=drawn)
+                   extent=(min(starts), max(ends)) if items else None)
 
 
-def _block(booking: BookingRead, clash: bool, tz: str) -> _Block:
+def _block(booking: BookingRead, clash: bool, tz: str) -> dict:
+    """One booking as ``day_grid.js`` draws it: ``{id, start (minute of the local day), text, title, style (CSS,
+    all but the top, which follows from start and the first hour shown)}``."""
     start = clock.minute_of_day(booking.starts_at, tz)
     minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
     colour = STATUS_COLOURS[booking.status.value]
@@ -281,9 +267,9 @@ def _block(booking: BookingRead, clash: bool, tz: str) -> _Block:
         details.append('overlaps another booking')
     if not booking.duration_known:
         details.append('length not recorded (imported)')
-    return _Block(start=start, text=text, title=' · '.join(details),
-                  style={'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
-                         'right': '3px', 'background': colour, 'line-height': '16px', **edge})
+    return {'id': booking.id, 'start': start, 'text': text, 'title': ' · '.join(details),
+            'style': {'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
+                      'right': '3px', 'background': colour, 'line-height': '16px', **edge}}
 
 
 def _hours_shown(columns: list[StaffMemberRead], extent: tuple[int, int] | None, weekday: int) -> tuple[int, int]:

@@ -105,6 +105,7 @@ def derived(kind: str, source: object, build: Callable[[], object]) -> object:
 
 
 _per_item: dict[tuple, object] = {}
+_MISSING = object()
 
 
 def per_item(kind: str, item: object, context: Hashable, build: Callable[[], T]) -> T:
@@ -121,5 +122,3 @@ def per_item(kind: str, item: object, context: Hashable, build: Callable[[], T])
     _per_item[key] = value
     return value
 
-
-_MISSING = object()

@@ -218,6 +218,7 @@ def publish(event: events.Event) -> None:
     here_id = event.location_id
     notification_id = getattr(event, 'notification_id', None)
     toast = _frame_toast(event)
+    changes_views = isinstance(event, events.DATA_EVENTS + events.STAFF_EVENTS)  # not holds, chat, typing…
     parts_by_view: dict[tuple[str, int, str], dict[str, Any]] = {}
     sends: list[asyncio.Task] = []
     following: list[tuple[Room, dict[str, Any]]] = []
@@ -226,7 +227,7 @@ def publish(event: events.Event) -> None:
         if not here and not room.key.everywhere:
             continue
         message: dict[str, Any] = {}
-        if here and room.key.view and room.members:
+        if here and room.key.view and changes_views:
             key = (room.key.view, room.key.location_id, room.key.argument)
             if key not in parts_by_view:
                 first = next(iter(room.members.values()))

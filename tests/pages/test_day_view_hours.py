@@ -36,8 +36,8 @@ def test_the_layout_groups_blocks_by_staff_member_and_marks_clashes():
     a, b = _booking('10:00', 60, booking_id=1), _booking('10:30', 30, booking_id=2)
     layout = _DayLayout.of([a, b], 'UTC')
     assert set(layout.blocks[1]) == {1, 2} and layout.clashes == {1, 2} and layout.all_known
-    assert 'overlaps another booking' in layout.blocks[1][1].title
-    assert layout.blocks[1][1].style['border'] == '2px solid #e53935'
+    assert 'overlaps another booking' in layout.blocks[1][1]['title']
+    assert layout.blocks[1][1]['style']['border'] == '2px solid #e53935'
     # the same bookings read again give equal blocks: nothing to redraw
     assert _DayLayout.of([a.model_copy(), b.model_copy()], 'UTC').blocks == layout.blocks
     later = timedelta(hours=3)
@@ -50,15 +50,15 @@ def test_a_booking_read_again_unchanged_is_not_formatted_again():
     a, b = _booking('10:00', 60, booking_id=1), _booking('12:00', 30, booking_id=2)
     first = _DayLayout.of([a, b], 'UTC')
     again = _DayLayout.of([a.model_copy(), b.model_copy()], 'UTC')  # the day listed again after a booking
-    assert again.drawn[1] is first.drawn[1] and again.drawn[2] is first.drawn[2]
+    assert again.blocks[1][1] is first.blocks[1][1] and again.blocks[1][2] is first.blocks[1][2]
     renamed = b.model_copy(update={'customer_name': 'Sam'})
     changed = _DayLayout.of([a, renamed], 'UTC')
-    assert changed.drawn[1] is first.drawn[1] and changed.drawn[2]['text'] == '12:00 Sam · Cut'
-    assert _DayLayout.of([a], 'Europe/Paris').drawn[1]['text'] == '11:00 Alex · Cut'  # the zone is part of the key
+    assert changed.blocks[1][1] is first.blocks[1][1] and changed.blocks[1][2]['text'] == '12:00 Sam · Cut'
+    assert _DayLayout.of([a], 'Europe/Paris').blocks[1][1]['text'] == '11:00 Alex · Cut'  # the zone is part of the key
 
 
 def test_a_15_minute_block_ends_before_the_next_booking_starts():
     from app.pages.bookings import PX_PER_MINUTE
     layout = _DayLayout.of([_booking('10:00', 15, booking_id=1), _booking('10:15', 15, booking_id=2)], 'UTC')
-    first, second = layout.drawn[1], layout.drawn[2]
+    first, second = layout.blocks[1][1], layout.blocks[1][2]
     assert first['start'] * PX_PER_MINUTE + float(first['style']['height'][:-2]) <= second['start'] * PX_PER_MINUTE

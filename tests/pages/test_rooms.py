@@ -145,3 +145,18 @@ async def test_a_full_resend_is_followed_by_what_the_server_side_has_not_followe
     room_messages.clear()
     assert await rooms._on_join('sid-4', {'token': mine.token, 'client_id': user.client.id, 'seq': 0})
     assert [(to, m) for _, m, to in room_messages] == [('sid-4', {'seq': 1}), ('sid-4', second)]
+
+
+async def test_an_event_that_changes_no_data_builds_no_view(user: User, shop, room_messages,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    from app.services import events
+    await sign_in(user, Role.MANAGER, f'/?day={DAY.isoformat()}')
+    rooms = _rooms()
+    built: list[str] = []
+    original = rooms._views['dashboard']
+    monkeypatch.setitem(rooms._views, 'dashboard', lambda *args: built.append('dashboard') or original(*args))
+    events.publish(events.AvailabilityChanged(location_id=shop['location'].id))  # a hold at the kiosk
+    await asyncio.sleep(0.1)
+    assert built == [] and room_messages == []
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    assert built == ['dashboard']
