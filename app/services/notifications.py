@@ -88,13 +88,13 @@ def reaches(notification_id: int, role: Role, location_id: int | None) -> bool:
     """Whether the new notification ``notification_id`` is addressed to people of ``role`` at ``location_id``
     (``None``: people who hear about every location, i.e. owners): their role is in its audience, it is at
     their location, and never kiosks. Read from the database once for every room asking."""
-    item = arrival(notification_id)
+    item = _arrival(notification_id)
     if item is None or role == Role.KIOSK or role.value not in item.audience.split(','):
         return False
     return location_id is None or location_id == item.location_id
 
 
-def arrival(notification_id: int) -> Notification | None:
+def _arrival(notification_id: int) -> Notification | None:
     """The new notification ``notification_id`` (``None`` if there is none), read from the database once for
     every session and room asking about it (notifications never change); detached: read only."""
     return _arrivals.get(notification_id, [], lambda: _fetch(notification_id))

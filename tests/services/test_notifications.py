@@ -111,3 +111,16 @@ def test_a_failed_payment_is_logged_and_told_to_managers_and_the_booking_stays_o
     assert not any(n.kind == 'payment_failed' for n in notifications.visible(desk))
     assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN
     assert receipts.list_receipts(here.id, actor=OWNER) == []
+
+
+def test_a_new_notification_reaches_rooms_by_role_and_location(db):
+    here, elsewhere = make_location(), make_location('King St')
+    payment = notifications.record(here.id, 'payment_received', 'Paid', audience=notifications.MANAGEMENT)
+    assert notifications.reaches(payment, Role.MANAGER, here.id)
+    assert notifications.reaches(payment, Role.OWNER, None)  # owners hear about every location
+    assert not notifications.reaches(payment, Role.STAFF, here.id)  # not addressed to the front desk
+    assert not notifications.reaches(payment, Role.MANAGER, elsewhere.id)
+    desk = notifications.record(here.id, 'booking_created', 'New', audience=notifications.FRONT_DESK)
+    assert notifications.reaches(desk, Role.STAFF, here.id)
+    assert not notifications.reaches(desk, Role.KIOSK, here.id)
+    assert not notifications.reaches(desk + 1000, Role.STAFF, here.id)  # no such notification
