@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     """The largest file a chat message may carry (images and PDF only)."""
     waitlist_offer_minutes: int = 30
     """How long a time freed by a cancellation is held for the waitlisted customer it was offered to."""
+    import_max_mb: float = 100
+    """The largest file an import reads (an Excel file's unpacked parts may be 4 times this)."""
+    import_max_rows: int = 500_000
+    """The most data rows one imported file may have."""
 
     @property
     def effective_reports_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
@@ -11,6 +12,20 @@ from .base import BookingStatus, Channel, UTCDateTime, enum_check
 
 TIME_NOT_RECORDED = 'Time of day not recorded'
 """Prefix of the notes of imported bookings whose export gave only a date."""
+CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+"""Crockford's base 32: no I, L, O or U, so a code read aloud or typed is not mistaken."""
+CODE_LENGTH = 10
+
+
+def new_booking_code() -> str:
+    """A random booking code: 10 symbols of :data:`CODE_ALPHABET`, 50 bits from :mod:`secrets`.
+
+    A customer is given it to check in; it is never derived from the booking's number, so codes of
+    other bookings cannot be guessed from one's own (one chance in 2**50 per try, times the bookings
+    of the day). 50 bits also keep codes apart: a repeat is expected only after ~33 million bookings
+    (bulk imports check theirs against the table anyway).
+    """
+    return ''.join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 class BookingBase(SQLModel):
@@ -29,6 +44,7 @@ class Booking(BookingBase, table=True):
     __tablename__ = 'booking'
     __table_args__ = (
         UniqueConstraint('location_id', 'import_key'),
+        UniqueConstraint('code'),
         Index('ix_booking_staff_member_id_starts_at', 'staff_member_id', 'starts_at'),
         Index('ix_booking_location_id_starts_at', 'location_id', 'starts_at'),
         CheckConstraint(enum_check('status', BookingStatus), name='status'),
@@ -47,6 +63,8 @@ class Booking(BookingBase, table=True):
     notice_days: int | None = Field(default=None, description='days between cancellation and the booking')
     import_key: str | None = Field(default=None, max_length=64,
                                    description='content hash of the export row this booking came from')
+    code: str = Field(default_factory=new_booking_code, max_length=CODE_LENGTH,
+                      description='random code the customer checks in with (see new_booking_code)')
 
 
 class BookingCreate(BookingBase):
@@ -72,6 +90,7 @@ class BookingRead(BookingBase):
     cancelled_at: datetime | None
     cancelled_by: str | None
     notice_days: int | None
+    code: str = ''
     customer_name: str = ''
     customer_phone: str = ''
     service_name: str = ''

@@ -11,13 +11,20 @@ from .base import UTCDateTime, utcnow
 
 
 class Conversation(SQLModel, table=True):
-    """One customer's thread with the shop. ``access_token`` is the secret of the customer's link;
-    each side's read mark is the id of the last message it has seen (read receipts)."""
+    """One customer's thread with the shop, or one kiosk visitor's. ``access_token`` is the secret of
+    the customer's link; each side's read mark is the id of the last message it has seen (read receipts).
+
+    A conversation started at the kiosk has no customer (``customer_id`` None): whoever stands there
+    is known only by what they typed (``visitor_name``, ``visitor_phone``), which proves nothing, so it
+    never opens a customer's own thread.
+    """
 
     __tablename__ = 'conversation'
     id: int | None = Field(default=None, primary_key=True)
     location_id: int = Field(foreign_key='location.id', index=True)
-    customer_id: int = Field(foreign_key='customer.id', unique=True)
+    customer_id: int | None = Field(default=None, foreign_key='customer.id', unique=True)
+    visitor_name: str = Field(default='', max_length=120, description='as typed at the kiosk (unverified)')
+    visitor_phone: str = Field(default='', max_length=40, description='as typed at the kiosk (unverified)')
     access_token: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import field_validator
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -32,7 +33,14 @@ class CustomerCreate(SQLModel):
     code: str | None = Field(default=None, max_length=40, description='generated from the name when None')
     phone: str = Field(default='', max_length=40)
     email: str = Field(default='', max_length=200)
-    notes: str = ''
+    notes: str = Field(default='', max_length=2000)
+
+    @field_validator('name', 'code', 'phone', 'email', 'notes')
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        if value is not None and any(ord(c) < 32 and c not in '\t\n' for c in value):
+            raise ValueError('it holds control characters')
+        return value
 
 
 class CustomerRead(CustomerBase):

@@ -22,7 +22,7 @@ from app.models import (
 )
 from app.services import availability, bookings, catalog, clock, customers, receipts, staff
 from app.services.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
-from app.services.errors import ClientPulseError
+from app.services.errors import ClientPulseError, validated
 
 from . import live
 from .formatting import local_datetime, money
@@ -77,9 +77,9 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             try:
                 customer_id = customer.value
                 if customer_id == NEW_CUSTOMER:
-                    customer_id = customers.create_customer(CustomerCreate(
-                        location_id=location.id, name=new_name.value or '', phone=new_phone.value or ''),
-                        actor=user).id
+                    customer_id = customers.create_customer(validated(
+                        CustomerCreate, location_id=location.id, name=new_name.value or '',
+                        phone=new_phone.value or ''), actor=user).id
                 bookings.create_booking(BookingCreate(
                     location_id=location.id, customer_id=customer_id, service_id=service.value,
                     staff_member_id=member.value, starts_at=starts_at, channel=Channel(channel.value),

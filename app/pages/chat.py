@@ -240,13 +240,14 @@ class _StaffChat:
     @ui.refreshable_method
     def listing(self) -> None:
         for item in chat.conversations(self.location_id, actor=self.user):
+            who = item.customer_id if item.customer_id is not None else f'visit-{item.id}'
             with ui.link(target=f'/chat?c={item.id}').classes('no-underline text-slate-800 w-full'):
                 with ui.row().classes('w-full items-center justify-between px-2 py-1 rounded hover:bg-slate-100' +
                                       (' bg-slate-200' if item.id == self.chosen else '')).mark(
-                        f'conversation-{item.customer_id}'):
+                        f'conversation-{who}'):
                     ui.label(item.customer_name)
                     if item.unread and item.id != self.chosen:
-                        ui.badge(str(item.unread), color='negative').mark(f'unread-{item.customer_id}')
+                        ui.badge(str(item.unread), color='negative').mark(f'unread-{who}')
 
     def panel(self) -> None:
         try:
@@ -257,10 +258,11 @@ class _StaffChat:
             return
         with ui.row().classes('items-center gap-2'):
             ui.label(conversation.customer_name).classes('text-lg font-semibold')
-            link = f'/chat/{conversation.access_token}'
-            ui.button('Customer link', icon='link', on_click=lambda: (
-                ui.clipboard.write(link), ui.notify(f'Copied the path {link}: add this computer\'s address '
-                                                    '(Settings) before sending it.'))).props('flat dense no-caps')
+            if conversation.customer_id is not None:  # a kiosk visit has nobody to send a link to
+                link = f'/chat/{conversation.access_token}'
+                ui.button('Customer link', icon='link', on_click=lambda: (
+                    ui.clipboard.write(link), ui.notify(f'Copied the path {link}: add this computer\'s address '
+                                                        '(Settings) before sending it.'))).props('flat dense no-caps')
         ChatPanel(conversation, chat.STAFF, actor=self.user, time_zone=conversation.time_zone).build()
 
     def start(self, customer_id: int | None) -> None:

@@ -7,7 +7,7 @@ from nicegui import ui
 from app.models import CustomerCreate
 from app.services import bookings, customers, receipts
 from app.services.bookings import STATUS_LABELS
-from app.services.errors import ClientPulseError, NotFoundError
+from app.services.errors import ClientPulseError, NotFoundError, validated
 
 from . import live
 from .formatting import local_datetime, money
@@ -109,10 +109,10 @@ def _new_customer(user, location, on_done) -> None:
 
         def save() -> None:
             try:
-                customers.create_customer(CustomerCreate(location_id=location.id, name=name.value or '',
-                                                         phone=phone.value or '', email=email.value or ''), actor=user)
+                customers.create_customer(validated(CustomerCreate, location_id=location.id, name=name.value or '',
+                                                    phone=phone.value or '', email=email.value or ''), actor=user)
             except ClientPulseError as error:
-                field_error({'name': name, 'code': name}, error)
+                field_error({'name': name, 'code': name, 'phone': phone, 'email': email}, error)
                 return
             dialog.close()
             on_done()

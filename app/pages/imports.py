@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
 
 from nicegui import events, run, ui
 
+from app.models import Role
 from app.services import imports
 from app.services.errors import ClientPulseError
 
-from .import_mapping import mapping_section
+from .import_mapping import UNEXPECTED, mapping_section
 from .layout import frame
 from .session import MANAGING, current_location, require_user
 
 ROLES = MANAGING
+log = logging.getLogger(__name__)
 
 
 def register() -> None:
@@ -45,7 +48,11 @@ def register() -> None:
 
             ui.upload(multiple=True, auto_upload=True, on_upload=receive, label='CSV files').props(
                 'accept=.csv').classes('w-[32rem]').mark('upload')
-            name = ui.input('Import into location', value=imports.SALON_LOCATION.name).classes('w-96')
+            if user.role == Role.OWNER:  # the owner may import into any location, or a new one by name
+                name = ui.input('Import into location', value=imports.SALON_LOCATION.name).classes('w-96')
+            else:  # everyone else into their own
+                name = ui.input('Import into location', value=location.name if location else '').classes(
+                    'w-96').props('readonly')
             progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem]')
             status = ui.label('').mark('import-status')
             ui.timer(0.25, lambda: (progress.set_value(state['fraction']), status.set_text(state['message'])))
@@ -66,6 +73,9 @@ def register() -> None:
                 except ClientPulseError as error:
                     state.update(fraction=0.0, message=f'Nothing was imported. {error}')
                     ui.notify(str(error), type='negative', multi_line=True)
+                except Exception:
+                    log.exception('salon import failed')
+                    state.update(fraction=0.0, message=UNEXPECTED)
                 else:
                     state.update(fraction=1.0, message=f'Imported: {result.summary()}')
                 finally:

@@ -107,14 +107,15 @@ class _Kiosk:
 
     def check_in(self) -> None:
         ui.label('Check in').classes('text-4xl font-bold')
-        lookup = self.lookup_field('Your phone number or booking code')
+        lookup, name = self.lookup_fields()
         found = self.state.get('found')
         if found is not None:
             if not found:
-                ui.label('No booking today was found for that. Please ask at the desk.').classes(
-                    'text-xl text-negative').mark('kiosk-none')
+                ui.label('No booking today was found for that. Please check the code, or your number and first '
+                         'name, or ask at the desk.').classes('text-xl text-negative max-w-3xl text-center').mark(
+                    'kiosk-none')
             for booking in found:
-                with ui.card().classes('w-[36rem] p-6'):
+                with ui.card().classes('w-[36rem] max-w-full p-6'):
                     ui.label(f'{local_time(booking.starts_at, self.location.time_zone)} · {booking.service_name} '
                              f'with {booking.staff_name}').classes('text-2xl')
                     ui.label(f'Hello, {booking.customer_name or "there"}').classes('text-xl text-slate-600')
@@ -124,11 +125,13 @@ class _Kiosk:
 
         def find() -> None:
             self.touch()
-            self.state['lookup'] = lookup.value
-            self.state['found'] = kiosk.todays_bookings(self.location.id, lookup.value or '', actor=self.user)
+            self.state.update(lookup=lookup.value, name=name.value)
+            self.state['found'] = kiosk.todays_bookings(self.location.id, lookup.value or '', name=name.value or '',
+                                                        actor=self.user)
             self.body.refresh()
 
         lookup.on('keydown.enter', find)
+        name.on('keydown.enter', find)
         ui.button('Find my booking', icon='search', on_click=find).classes(BIG).mark('kiosk-find')
 
     def do_check_in(self, booking_id: int) -> None:
@@ -212,10 +215,8 @@ class _Kiosk:
         ui.label(f'{self.state["service"].name} with {slot.staff_name}, '
                  f'{clock.to_local(slot.starts_at, self.location.time_zone):%A %d %B, %H:%M}').classes(
             'text-2xl text-slate-600')
-        name = ui.input('Your name', value=self.state.get('name', '')).props('outlined').classes(
-            'w-[32rem] text-2xl').mark('kiosk-name').on('update:model-value', self.touch)
-        phone = ui.input('Your phone number', value=self.state.get('phone', '')).props(
-            'outlined type=tel').classes('w-[32rem] text-2xl').mark('kiosk-phone').on('update:model-value', self.touch)
+        name = self.text_field('Your name', 'kiosk-name', self.state.get('name', ''))
+        phone = self.text_field('Your phone number', 'kiosk-phone', self.state.get('phone', ''), tel=True)
 
         def confirm() -> None:
             self.touch()
@@ -233,7 +234,7 @@ class _Kiosk:
                 return
             self.go('done', message=f'You are booked: {booking.service_name} with {booking.staff_name}, '
                                     f'{clock.to_local(booking.starts_at, self.location.time_zone):%A %d %B at %H:%M}. '
-                                    f'Your booking code is {kiosk.booking_code(booking.id)}.')
+                                    f'Your booking code is {kiosk.booking_code(booking)}.')
 
         ui.button('Book it', icon='check', on_click=confirm).classes(BIG).mark('kiosk-confirm')
 
@@ -241,10 +242,8 @@ class _Kiosk:
         service, day = self.state['service'], self.state['day']
         ui.label(f'Waitlist: {service.name} with {self.state["staff_label"]}, {day:%A %d %B}').classes(
             'text-2xl text-slate-600')
-        name = ui.input('Your name').props('outlined').classes('w-[32rem] text-2xl').mark('kiosk-name').on(
-            'update:model-value', self.touch)
-        phone = ui.input('Your phone number').props('outlined type=tel').classes('w-[32rem] text-2xl').mark(
-            'kiosk-phone').on('update:model-value', self.touch)
+        name = self.text_field('Your name', 'kiosk-name', '')
+        phone = self.text_field('Your phone number', 'kiosk-phone', '', tel=True)
 
         def confirm() -> None:
             self.touch()
@@ -262,49 +261,51 @@ class _Kiosk:
 
     def mine(self) -> None:
         ui.label('My bookings').classes('text-4xl font-bold')
-        lookup = self.lookup_field('Your phone number')
+        lookup, name = self.lookup_fields()
         found = self.state.get('found')
         if found is not None:
             if not found:
-                ui.label('No upcoming bookings for that number.').classes('text-xl').mark('kiosk-none')
+                ui.label('No upcoming bookings for that.').classes('text-xl').mark('kiosk-none')
             for booking in found:
                 ui.label(f'{clock.to_local(booking.starts_at, self.location.time_zone):%a %d %b %H:%M} · '
-                         f'{booking.service_name} with {booking.staff_name} · {kiosk.booking_code(booking.id)}'
+                         f'{booking.service_name} with {booking.staff_name} · {kiosk.booking_code(booking)}'
                          ).classes('text-2xl').mark('kiosk-upcoming')
         self.back_button()
 
         def find() -> None:
             self.touch()
-            self.state['lookup'] = lookup.value
-            self.state['found'] = kiosk.upcoming(self.location.id, lookup.value or '', actor=self.user)
+            self.state.update(lookup=lookup.value, name=name.value)
+            self.state['found'] = kiosk.upcoming(self.location.id, lookup.value or '', name=name.value or '',
+                                                 actor=self.user)
             self.body.refresh()
 
         ui.button('Show', icon='search', on_click=find).classes(BIG).mark('kiosk-find')
 
     def chat(self) -> None:
-        """The customer finds their conversation by phone number and chats with the desk (the panel is the
-        one of the customer's link page; the link itself is never shown on the kiosk)."""
+        """A conversation with the desk for this visit only: the name and number typed are shown to the desk
+        as unverified, and nothing written before (by anyone with that number) is shown here."""
         ui.label('Message the desk').classes('text-4xl font-bold')
         conversation = self.state.get('conversation')
         if conversation is None:
-            lookup = self.lookup_field('Your phone number')
+            name = self.text_field('Your name', 'kiosk-name', self.state.get('name', ''))
+            phone = self.text_field('Your phone number', 'kiosk-phone', self.state.get('phone', ''), tel=True)
 
-            def find() -> None:
+            def start() -> None:
                 self.touch()
                 try:
-                    self.state['conversation'] = kiosk.chat_for_phone(self.location.id, lookup.value or '',
-                                                                      actor=self.user)
+                    self.state['conversation'] = kiosk.visitor_chat(self.location.id, name=name.value or '',
+                                                                    phone=phone.value or '', actor=self.user)
                 except ClientPulseError as error:
-                    lookup.error = str(error)
+                    field_error({'name': name, 'phone': phone}, error)
                     return
                 self.body.refresh()
 
-            lookup.on('keydown.enter', find)
-            ui.button('Open chat', icon='chat', on_click=find).classes(BIG).mark('kiosk-open-chat')
+            phone.on('keydown.enter', start)
+            ui.button('Open chat', icon='chat', on_click=start).classes(BIG).mark('kiosk-open-chat')
         else:
-            with ui.column().classes('w-[40rem]').on('click', self.touch).on('keydown', self.touch):
-                ChatPanel(conversation, chat.CUSTOMER, token=conversation.access_token,  # this visit's messages
-                          time_zone=self.location.time_zone, after=conversation.last_message_id).build()
+            with ui.column().classes('w-[40rem] max-w-full').on('click', self.touch).on('keydown', self.touch):
+                ChatPanel(conversation, chat.CUSTOMER, token=conversation.access_token,
+                          time_zone=self.location.time_zone).build()
         self.back_button()
 
     def done(self) -> None:
@@ -314,9 +315,16 @@ class _Kiosk:
 
     # --- parts ------------------------------------------------------------------------------------------------
 
-    def lookup_field(self, label: str) -> ui.input:
-        return ui.input(label, value=self.state.get('lookup', '')).props('outlined').classes(
-            'w-[32rem] text-2xl').mark('kiosk-lookup').on('update:model-value', self.touch)
+    def lookup_fields(self) -> tuple[ui.input, ui.input]:
+        """Booking code or phone number, and first name (a phone number finds bookings only with the name)."""
+        lookup = self.text_field('Booking code, or your phone number', 'kiosk-lookup', self.state.get('lookup', ''))
+        name = self.text_field('First name (with a phone number)', 'kiosk-lookup-name', self.state.get('name', ''))
+        return lookup, name
+
+    def text_field(self, label: str, marker: str, value: str, *, tel: bool = False) -> ui.input:
+        field = ui.input(label, value=value).props('outlined maxlength=120' + (' type=tel' if tel else '')).classes(
+            'w-[32rem] max-w-full text-2xl').mark(marker).on('update:model-value', self.touch)
+        return field
 
     def back_button(self) -> None:
         ui.button('Start again', icon='arrow_back', on_click=self.reset).props('flat').classes('text-xl').mark(

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, col, select
 
-from app.models import Booking, Customer, Location, Service, StaffMember, UserRead
+from app.models import Booking, Customer, Location, Role, Service, StaffMember, UserRead
+from app.models.booking import new_booking_code
 
 from . import events, mapping, revisions
 from .access import MANAGING_ROLES, ensure_role
 from .database import session_scope
+from .errors import ImportRowError
 
 Progress = Callable[[float, str], None]
 CHUNK = 10_000
@@ -45,32 +47,41 @@ class BookingImportReport:
                 + (f'; {extra}' if extra else ''))
 
 
-def preview(path: Path, spec: mapping.Mapping, *, rows: int = 20) -> pd.DataFrame:
+def preview(path: Path, spec: mapping.Mapping, *, rows: int = 20, name: str | None = None) -> pd.DataFrame:
     """The first ``rows`` rows as they would be imported (canonical frame), without writing anything.
+    Only those rows are read, so a preview of a large file is quick. Call it from a worker thread.
 
+    :param name: the file's name in messages (default: the path's name; uploads are stored under another)
     :raises ImportRowError, ValidationError: as :func:`import_bookings`
     """
-    raw = mapping.read_table(path, spec).head(rows)
-    return mapping.map_frame(raw, spec, file=Path(path).name)
+    raw = mapping.read_table(path, spec, name=name, max_rows=rows)
+    return mapping.map_frame(raw, spec, file=name or Path(path).name)
 
 
-def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead,
+def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead, name: str | None = None,
                     progress: Progress | None = None) -> BookingImportReport:
-    """Import every row of ``path`` (.csv/.xlsx) as a booking, in one transaction.
+    """Import every row of ``path`` (.csv/.xlsx) as a booking, in one transaction. Call it from a worker
+    thread: reading and checking a large file takes seconds.
 
-    :raises ImportRowError: unreadable values (file, line, field; up to 20 listed); nothing written
-    :raises ValidationError: an unsupported file type
+    A manager imports into their own location only: a row naming any other location stops the import.
+    Only the owner's imports may create locations (a name not yet known).
+
+    :param name: the file's name in messages (default: the path's name)
+    :raises ImportRowError: unreadable values or a location the actor may not write (file, line, field;
+        up to 20 listed); nothing written
+    :raises ValidationError: an unsupported, unreadable, empty or too large file
     :raises PermissionDeniedError: only owners and managers import
     """
     ensure_role(actor, MANAGING_ROLES, 'import data')
+    file = name or Path(path).name
     report_progress = progress or (lambda _fraction, _message: None)
-    raw = mapping.read_table(path, spec)
+    raw = mapping.read_table(path, spec, name=file)
     report_progress(0.1, f'{len(raw)} rows read')
-    frame = mapping.map_frame(raw, spec, file=Path(path).name).assign(import_key=row_keys(raw))
+    frame = mapping.map_frame(raw, spec, file=file).assign(import_key=row_keys(raw).to_numpy())
     report_progress(0.3, 'Rows checked')
     report = BookingImportReport(rows=len(frame))
     with session_scope(write=True) as session:
-        ids = _ensure_related(session, frame, spec, report)
+        ids = _ensure_related(session, frame, spec, report, actor=actor, file=file)
         frame = frame.assign(location_id=frame['location'].map(ids['location']))
         existing = _existing_keys(session, report.location_ids)
         known = [(int(loc), key) in existing
@@ -78,8 +89,9 @@ def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead,
         fresh = frame.loc[~pd.Series(known, index=frame.index, dtype=bool)]
         report.already_there = len(frame) - len(fresh)
         for start in range(0, len(fresh), CHUNK):
-            insert_many(session, 'booking', _booking_columns(fresh.iloc[start:start + CHUNK], ids,
-                                                             session.get_bind().dialect.name))
+            chunk = fresh.iloc[start:start + CHUNK]
+            insert_many(session, 'booking', _booking_columns(chunk, ids, session.get_bind().dialect.name,
+                                                             new_codes(session, len(chunk))))
             report_progress(0.4 + 0.6 * min(start + CHUNK, len(fresh)) / max(len(fresh), 1),
                             f'{min(start + CHUNK, len(fresh))} of {len(fresh)} bookings written')
         report.added = len(fresh)
@@ -101,12 +113,22 @@ def row_keys(raw: pd.DataFrame) -> pd.Series:
     return digest.map('{:016x}'.format) + ':' + occurrence.astype(str)
 
 
-def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping,
-                    report: BookingImportReport) -> dict[str, dict]:
-    """Create the locations, staff, services and customers the frame names; return name → id maps."""
+def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping, report: BookingImportReport, *,
+                    actor: UserRead, file: str) -> dict[str, dict]:
+    """Create the locations, staff, services and customers the frame names; return name → id maps.
+
+    :raises ImportRowError: a location ``actor`` may not write to (another one, or a new one for a non-owner)
+    """
     locations = {}
     for name in frame['location'].unique():
         location = session.exec(select(Location).where(Location.name == name)).first()
+        line = int(frame.loc[frame['location'] == name, 'line'].iloc[0])
+        if location is None and actor.role != Role.OWNER:
+            raise ImportRowError(f'"{name}" is not a location here; only the owner can add locations (an import '
+                                 'by a manager goes into their own location)', file=file, line=line, field='location')
+        if location is not None and actor.location_id is not None and location.id != actor.location_id:
+            raise ImportRowError(f'"{name}" is another location; you can import only into your own', file=file,
+                                 line=line, field='location')
         if location is None:
             location = Location(name=name, time_zone=spec.time_zone, currency=spec.currency)
             session.add(location)
@@ -151,8 +173,9 @@ def _existing_keys(session: Session, location_ids: list[int]) -> set[tuple[int, 
         col(Booking.location_id).in_(location_ids), col(Booking.import_key).is_not(None))).all())
 
 
-def _booking_columns(chunk: pd.DataFrame, ids: dict[str, dict], dialect: str) -> dict[str, list]:
-    """Column name → values of the chunk's bookings, converted for the driver of ``dialect``."""
+def _booking_columns(chunk: pd.DataFrame, ids: dict[str, dict], dialect: str, codes: list[str]) -> dict[str, list]:
+    """Column name → values of the chunk's bookings (``codes``: one new booking code each), converted for the
+    driver of ``dialect``."""
     locations = chunk['location'].tolist()
     return {
         'location_id': [int(x) for x in chunk['location_id'].tolist()],
@@ -168,7 +191,19 @@ def _booking_columns(chunk: pd.DataFrame, ids: dict[str, dict], dialect: str) ->
         'price_cents': [int(x) for x in chunk['price_cents'].tolist()],
         'notes': [''] * len(chunk),
         'import_key': chunk['import_key'].tolist(),
+        'code': codes,
     }
+
+
+def new_codes(session: Session, count: int) -> list[str]:
+    """``count`` new booking codes (:func:`~app.models.booking.new_booking_code`), distinct from each other and
+    from every code in the table, for rows written without the ORM."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        wanted = {new_booking_code() for _ in range(count - len(codes))} - codes
+        taken = set(session.exec(select(Booking.code).where(col(Booking.code).in_(wanted))).all())
+        codes |= wanted - taken
+    return list(codes)
 
 
 def insert_many(session: Session, table: str, columns: dict[str, list]) -> None:
@@ -193,6 +228,8 @@ def insert_many(session: Session, table: str, columns: dict[str, list]) -> None:
 def _times(values: pd.Series, dialect: str) -> list:
     utc = values.dt.tz_convert('UTC').dt.tz_localize(None).to_numpy(dtype='datetime64[us]')
     if dialect == 'sqlite':  # SQLAlchemy's SQLite DATETIME text, naive UTC (as UTCDateTime writes it)
-        text = np.char.replace(np.datetime_as_string(utc, unit='us'), 'T', ' ').tolist()
-        return [None if t == 'NaT' else t for t in text]
+        text = np.datetime_as_string(utc, unit='us')
+        missing = np.isnat(utc)  # a missing time is NULL (compared as text it had become 'Na ' below)
+        return [None if gone else t for t, gone in zip(np.char.replace(text, 'T', ' ').tolist(), missing.tolist(),
+                                                        strict=True)]
     return [None if pd.isna(t) else t.to_pydatetime() for t in values.tolist()]

@@ -4,9 +4,10 @@ Two kinds of participant:
 
 - the shop: front-desk accounts (owner, manager, staff) of the conversation's location, passed as
   ``actor``;
-- the customer: whoever holds the conversation's link (``access_token``, 256 random bits), from the
-  kiosk or a link the shop sends. A token opens exactly one conversation: its messages and its
-  attachments, nothing else.
+- the customer: whoever holds the conversation's link (``access_token``, 256 random bits), a link the
+  shop sends. A token opens exactly one conversation: its messages and its attachments, nothing else.
+  A visitor at the kiosk gets a conversation of its own for that visit
+  (:func:`open_visitor_conversation`), never a customer's: a number typed at a kiosk proves nothing.
 
 Messages are plain text up to 2,000 characters; pages show them as text, never as HTML.
 Attachments are images (PNG, JPEG, GIF, WebP) or PDF up to ``chat_attachment_max_mb``; the kind is
@@ -34,7 +35,7 @@ from app.config import get_settings
 from app.models import ChatAttachment, ChatMessage, Conversation, Customer, Location, StaffMember, UserRead
 
 from . import events, notifications
-from .access import FRONT_DESK_ROLES, ensure_reader, ensure_role
+from .access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import NotFoundError, PermissionDeniedError, ValidationError
 
@@ -51,8 +52,8 @@ class ConversationRead(BaseModel):
 
     id: int
     location_id: int
-    customer_id: int
-    customer_name: str
+    customer_id: int | None  # None: a kiosk visitor's conversation
+    customer_name: str  # a kiosk visitor's: the name typed, marked as such
     access_token: str
     last_message_at: datetime | None
     unread: int = 0
@@ -125,10 +126,11 @@ def conversations(location_id: int, *, actor: UserRead) -> list[ConversationRead
         latest = (select(func.coalesce(func.max(ChatMessage.id), 0))
                   .where(ChatMessage.conversation_id == Conversation.id).scalar_subquery())
         rows = session.execute(
-            select(Conversation, Customer.name, unread, latest).join(Customer, Customer.id == Conversation.customer_id)
+            select(Conversation, Customer.name, unread, latest)
+            .outerjoin(Customer, Customer.id == Conversation.customer_id)
             .where(Conversation.location_id == location_id)
             .order_by(col(Conversation.last_message_at).desc().nulls_last(), col(Conversation.id).desc())).all()
-        return [ConversationRead(**c.model_dump(), customer_name=name, unread=n, last_message_id=last,
+        return [ConversationRead(**c.model_dump(), customer_name=_name_of(c, name), unread=n, last_message_id=last,
                                  time_zone=time_zone) for c, name, n, last in rows]
 
 
@@ -193,8 +195,8 @@ def customer_conversation(token: str) -> ConversationRead:
     """The conversation the link ``token`` opens. :raises PermissionDeniedError: no conversation has it"""
     with session_scope() as session:
         conversation = _by_token(session, token)
-        customer = session.get(Customer, conversation.customer_id)
-        return _read_conversation(session, conversation, customer.name if customer else '')
+        customer = session.get(Customer, conversation.customer_id) if conversation.customer_id else None
+        return _read_conversation(session, conversation, _name_of(conversation, customer.name if customer else None))
 
 
 def customer_messages(token: str) -> list[MessageRead]:
@@ -211,8 +213,8 @@ def send_as_customer(token: str, text: str, *, upload: Upload | None = None) -> 
     """
     with session_scope() as session:
         conversation = _by_token(session, token)
-        customer = session.get(Customer, conversation.customer_id)
-        name = customer.name if customer else 'Customer'
+        customer = session.get(Customer, conversation.customer_id) if conversation.customer_id else None
+        name = customer.name if customer else (conversation.visitor_name or 'Customer')
     return _send(conversation.id, text, CUSTOMER, name, upload)
 
 
@@ -346,13 +348,41 @@ def _for_customer(session: Session, customer: Customer) -> Conversation:
 
 
 def conversation_for_customer(customer_id: int) -> ConversationRead:
-    """The customer's conversation, started if needed, for the kiosk once it has identified the customer
-    (by phone or booking code; see :mod:`app.services.kiosk`). :raises NotFoundError: no such customer"""
+    """The customer's own conversation, started if needed (to send them a waitlist offer).
+
+    :raises NotFoundError: no such customer
+    """
     with session_scope(write=True) as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
             raise NotFoundError('No such customer.')
         return _read_conversation(session, _for_customer(session, customer), customer.name)
+
+
+def open_visitor_conversation(location_id: int, *, name: str, phone: str, actor: UserRead) -> ConversationRead:
+    """A new conversation for someone at the location's kiosk, known only by the name and number they typed
+    (shown to the desk as unverified). It never joins a customer's own conversation, whatever the number.
+
+    :raises ValidationError: a name or number too long for the record
+    :raises PermissionDeniedError: another location, or not a kiosk or front-desk account
+    """
+    ensure_reader(actor, location_id, FRONT_DESK_ROLES | KIOSK_ROLES, 'open a chat')
+    if len(name) > 120 or len(phone) > 40:
+        raise ValidationError('That name or number is too long.', field='name' if len(name) > 120 else 'phone')
+    with session_scope(write=True) as session:
+        conversation = Conversation(location_id=location_id, customer_id=None, visitor_name=name,
+                                    visitor_phone=phone, access_token=secrets.token_urlsafe(32))
+        session.add(conversation)
+        session.flush()
+        return _read_conversation(session, conversation, _name_of(conversation, None))
+
+
+def _name_of(conversation: Conversation, customer_name: str | None) -> str:
+    """How the desk sees who it chats with: the customer's name, or a kiosk visitor's as typed, marked."""
+    if conversation.customer_id is not None:
+        return customer_name or ''
+    contact = f', {conversation.visitor_phone}' if conversation.visitor_phone else ''
+    return f'{conversation.visitor_name} (at the kiosk, unverified{contact})'
 
 
 def has_conversation(customer_id: int) -> bool:

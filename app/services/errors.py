@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from pydantic import ValidationError as PydanticError
+
+T = TypeVar('T')
+
 
 class ClientPulseError(Exception):
     """Base of every error a service raises on purpose; ``str(error)`` is shown to the user."""
@@ -49,3 +55,25 @@ class ImportRowError(ClientPulseError):
         super().__init__(f'{where}: {message}', field=field)
         self.file = file
         self.line = line
+
+
+def validated(schema: type[T], **values: Any) -> T:
+    """``schema(**values)``, with pydantic's refusal turned into a :class:`ValidationError` that names the
+    first field at fault and says what is wrong in words (e.g. a name longer than the column holds).
+
+    :raises ValidationError: a value the schema refuses
+    """
+    try:
+        return schema(**values)
+    except PydanticError as error:
+        first = error.errors()[0]
+        field = str(first['loc'][0]) if first['loc'] else None
+        label = (field or 'value').replace('_', ' ')
+        limit = (first.get('ctx') or {}).get('max_length')
+        if first['type'] == 'string_too_long' and limit is not None:
+            message = f'The {label} may be at most {limit} characters.'
+        elif first['type'] in {'string_too_short', 'missing'}:
+            message = f'Enter the {label}.'
+        else:
+            message = f'The {label} is not valid: {first["msg"].removeprefix("Value error, ")}.'
+        raise ValidationError(message, field=field) from None

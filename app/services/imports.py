@@ -11,7 +11,6 @@ Imported history is kept as it was, even where it breaks today's booking rules.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import logging
 from collections import Counter, defaultdict
@@ -41,8 +40,8 @@ from app.models import (
 )
 from app.models.booking import TIME_NOT_RECORDED
 
-from . import clock, events
-from .access import MANAGING_ROLES, ensure_role
+from . import clock, events, tabular
+from .access import MANAGING_ROLES, OWNER_ROLES, ensure_location, ensure_role
 from .database import session_scope
 from .errors import ImportRowError, ValidationError
 
@@ -69,6 +68,15 @@ REQUIRED_COLUMNS = {
     'receipts': ['Receipt', 'Date', 'Description', 'Client', 'Staff', 'Quantity', 'Amount', 'GST', 'PST'],
     'features': ['noshow'],
 }
+LENGTHS = {
+    'services': {'Code': 40, 'Desc': 200, 'Cate': 80},
+    'products': {'Code': 60, 'Description': 200, 'Brand': 80, 'Supplier': 80, 'Category': 80},
+    'bookings': {'Code': 40, 'Staff': 80, 'Service': 40},
+    'no_shows': {'Code': 40, 'Staff': 80, 'Service': 40},
+    'cancellations': {'Code': 40, 'Staff': 80, 'Service': 40, 'Canceled By': 80},
+    'receipts': {'Receipt': 40, 'Description': 200, 'Client': 40, 'Staff': 80},
+}
+"""The longest text each column may hold (the database columns it fills)."""
 SALON_LOCATION = LocationCreate(name='Hair salon (Toronto)', time_zone='America/Toronto', currency='CAD',
                                 tax_rates=[{'name': 'GST', 'percent': '5'}, {'name': 'PST', 'percent': '8'}])
 DEFAULT_HOURS = [(weekday, 8 * 60, 20 * 60) for weekday in range(6)]
@@ -106,7 +114,8 @@ class Row:
 
 def import_salon(directory: Path, *, actor: UserRead, location: LocationCreate = SALON_LOCATION,
                  as_of: datetime | None = None, progress: Progress | None = None) -> ImportReport:
-    """Import the salon export in ``directory`` into one location (created if absent).
+    """Import the salon export in ``directory`` into one location: the one named ``location.name``,
+    created from ``location`` if absent (owners only); a manager imports into their own location only.
 
     Files are looked up by their export names (:data:`SALON_FILES`); absent files are skipped.
     Future Bookings become bookings (``completed`` if they started before ``as_of``, else ``booked``;
@@ -116,7 +125,8 @@ def import_salon(directory: Path, *, actor: UserRead, location: LocationCreate =
 
     :raises ImportRowError: a row is malformed (names file, line, field); nothing was written
     :raises ValidationError: no export file in ``directory``
-    :raises PermissionDeniedError: only owners and managers import
+    :raises PermissionDeniedError: only owners and managers import; a manager into another location, or
+        a new one
     """
     ensure_role(actor, MANAGING_ROLES, 'import data')
     report_progress = progress or (lambda _fraction, _message: None)
@@ -128,7 +138,7 @@ def import_salon(directory: Path, *, actor: UserRead, location: LocationCreate =
     report_progress(0.1, 'Files read')
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
-        writer = _Writer(session, location, now, report_progress)
+        writer = _Writer(session, location, now, report_progress, actor=actor)
         writer.run(rows)
         report = writer.report
     if 'features' in rows:
@@ -140,43 +150,49 @@ def import_salon(directory: Path, *, actor: UserRead, location: LocationCreate =
 
 
 def read_rows(kind: str, path: Path) -> list[Row]:
-    """Read one export file into :class:`Row` objects, checking columns and row length.
+    """Read one export file into :class:`Row` objects, checking columns and row length (through
+    :mod:`app.services.tabular`: encoding, size and row limits; call it from a worker thread).
 
     :raises ImportRowError: missing column, or a row with more or fewer fields than the header
+    :raises ValidationError: unreadable, empty or too large file
     """
-    name = path.name
-    with path.open(newline='', encoding='utf-8-sig') as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header is None:
-            raise ImportRowError('the file is empty', file=name, line=1)
-        header = [h.strip() for h in header]
-        missing = [c for c in REQUIRED_COLUMNS[kind] if c not in header]
-        if missing:
-            raise ImportRowError(f'missing column(s) {", ".join(missing)}', file=name, line=1)
-        seen: Counter = Counter()
-        rows = []
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                raise ImportRowError(f'expected {len(header)} fields, found {len(values)} (truncated or broken row)',
-                                     file=name, line=reader.line_num)
-            content = '\x1f'.join(v.strip() for v in values)
-            seen[content] += 1
-            key = hashlib.sha256(f'{kind}\x1e{content}\x1e{seen[content]}'.encode()).hexdigest()
-            rows.append(Row(kind, reader.line_num, dict(zip(header, values, strict=True)), key))
+    table = tabular.read_raw(path)
+    name, header = table.file, table.header
+    missing = [c for c in REQUIRED_COLUMNS[kind] if c not in header]
+    if missing:
+        raise ImportRowError(f'missing column(s) {", ".join(missing)}', file=name, line=1)
+    seen: Counter = Counter()
+    rows = []
+    for line, cells in table.numbered():
+        if len(cells) != len(header) and (len(cells) < len(header) or ''.join(cells[len(header):]).strip()):
+            raise ImportRowError(f'expected {len(header)} fields, found {len(cells)} (truncated or broken row)',
+                                 file=name, line=line)
+        values = cells[:len(header)]
+        for column, longest in LENGTHS.get(kind, {}).items():
+            text = values[header.index(column)].strip() if column in header else ''
+            if len(text) > longest or '\x00' in text:
+                problem = 'holds a NUL character' if '\x00' in text else f'is {len(text)} characters; at most {longest}'
+                raise ImportRowError(problem, file=name, line=line, field=column)
+        content = '\x1f'.join(v.strip() for v in values)
+        seen[content] += 1
+        key = hashlib.sha256(f'{kind}\x1e{content}\x1e{seen[content]}'.encode()).hexdigest()
+        rows.append(Row(kind, line, dict(zip(header, values, strict=True)), key))
     return rows
 
 
 class _Writer:
     """Writes checked rows into one session; raises :class:`ImportRowError` on the first bad value."""
 
-    def __init__(self, session: Session, location: LocationCreate, as_of: datetime, progress: Progress) -> None:
+    def __init__(self, session: Session, location: LocationCreate, as_of: datetime, progress: Progress, *,
+                 actor: UserRead) -> None:
         self.session = session
         self.as_of = as_of
         self.progress = progress
         existing = session.exec(select(Location).where(Location.name == location.name)).first()
+        if existing is None:
+            ensure_role(actor, OWNER_ROLES, f'add a location ("{location.name}" does not exist)')
+        else:
+            ensure_location(actor, existing.id)
         if existing is None:
             existing = Location.model_validate(location)
             session.add(existing)

@@ -11,7 +11,7 @@ from nicegui.testing import User
 
 from app.config import reset_settings
 from app.models import BookingStatus, Channel, Role
-from app.services import bookings, clock, users
+from app.services import bookings, clock, kiosk, users
 from tests.factories import OWNER, TZ, at, make_booking
 from tests.pages.conftest import log_in
 from tests.pages.test_pages import element, eventually
@@ -40,12 +40,15 @@ def _today():
     return clock.today(TZ)
 
 
-async def test_a_customer_checks_in_by_phone_number(user: User, shop):
+async def test_a_customer_checks_in_by_phone_number_and_first_name(user: User, shop):
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(_today(), '23:00'),
                            override_hours=True)
     await log_in(user, Role.KIOSK)
     await tap(user, 'kiosk-check_in')
     await type_into(user, 'kiosk-lookup', '(416) 555-0101')  # typed differently from the record
+    await tap(user, 'kiosk-find')
+    await user.should_see(marker='kiosk-none')  # a phone number alone finds nothing
+    await type_into(user, 'kiosk-lookup-name', 'alex')
     await tap(user, 'kiosk-find')
     await user.should_see("Women's cut with JJ")
     await user.should_see('Hello, Alex')  # first name only
@@ -62,13 +65,14 @@ async def test_a_booking_code_finds_only_that_booking_and_a_stranger_finds_nothi
                  override_hours=True)
     await log_in(user, Role.KIOSK)
     await tap(user, 'kiosk-check_in')
-    await type_into(user, 'kiosk-lookup', f'B-{mine.id}')
+    await type_into(user, 'kiosk-lookup', kiosk.booking_code(mine).lower())
     await tap(user, 'kiosk-find')
     await user.should_see(marker=f'kiosk-check-in-{mine.id}')
     await user.should_not_see("Men's cut")
-    user.find(marker='kiosk-lookup').clear().type('555-9999999')
-    await tap(user, 'kiosk-find')
-    await user.should_see(marker='kiosk-none')
+    for guess in (f'B-{mine.id}', f'B-{mine.id + 1}', str(mine.id + 1), '555-9999999'):  # numbers open nothing
+        user.find(marker='kiosk-lookup').clear().type(guess)
+        await tap(user, 'kiosk-find')
+        await user.should_see(marker='kiosk-none')
 
 
 async def _times_tomorrow(user: User, shop, staff_marker: str):
@@ -100,8 +104,9 @@ async def test_a_customer_books_a_free_slot_with_anyone(user: User, shop):
     await tap(user, 'kiosk-done')
     await tap(user, 'kiosk-mine')
     await type_into(user, 'kiosk-lookup', '6475550199')
+    await type_into(user, 'kiosk-lookup-name', 'Robin')
     await tap(user, 'kiosk-find')
-    await user.should_see(f'B-{made[0].id}')
+    await user.should_see(kiosk.booking_code(made[0]))
 
 
 async def test_a_taken_slot_is_not_offered(user: User, shop):
@@ -148,6 +153,8 @@ async def test_only_a_staff_pin_leaves_kiosk_mode_and_there_are_no_links_out(use
 
 
 async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_user, shop):
+    """A number typed at the kiosk proves nothing: the visit gets a conversation of its own, shown to the desk as
+    unverified, and the customer's own thread (its history and its link) stays out of reach."""
     from app.services import chat
     from tests.pages.conftest import sign_in
     from tests.pages.test_chat_page import _bodies
@@ -157,20 +164,24 @@ async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_us
     chat.send_as_staff(earlier.id, 'Your colour formula: 7N + 20 vol', actor=OWNER)
     await log_in(user, Role.KIOSK)
     await tap(user, 'kiosk-chat')
-    await type_into(user, 'kiosk-lookup', '416 555 0000')  # nobody has this number
+    await type_into(user, 'kiosk-name', 'Sam')
+    await type_into(user, 'kiosk-phone', '12')
     await tap(user, 'kiosk-open-chat')
-    await user.should_see('We could not find that number')
-    element(user, 'kiosk-lookup').set_value('(416) 555-0102')
+    await eventually(lambda: 'at least 7 digits' in (element(user, 'kiosk-phone').error or ''))
+    element(user, 'kiosk-phone').set_value('(416) 555-0102')  # Sam's number
     await tap(user, 'kiosk-open-chat')
     await type_into(user, 'chat-text', 'Running 10 minutes late, sorry!')
     await tap(user, 'chat-send')
+    await user.should_see('Running 10 minutes late')
     await user.should_not_see('Your colour formula')  # a phone number does not open the earlier conversation
-    await user.should_see('You')
-    await user.should_not_see('Sam Lee')  # the kiosk never shows a full name
-    conversation = chat.open_conversation(shop['sam'].id, actor=OWNER)  # Sam's one conversation
-    assert [m.body for m in chat.staff_messages(conversation.id, actor=OWNER)] == [
-        'Your colour formula: 7N + 20 vol', 'Running 10 minutes late, sorry!']
-    await sign_in(desk, Role.STAFF, f'/chat?c={conversation.id}')
+    assert [m.body for m in chat.staff_messages(earlier.id, actor=OWNER)] == ['Your colour formula: 7N + 20 vol']
+    listed = chat.conversations(shop['location'].id, actor=OWNER)
+    visit = next(c for c in listed if c.customer_id is None)
+    assert visit.customer_name == 'Sam (at the kiosk, unverified, (416) 555-0102)'
+    assert visit.access_token != earlier.access_token
+    with pytest.raises(AssertionError):
+        user.find(kind=ui.link, content=earlier.access_token)  # nothing on the kiosk leads to Sam's own thread
+    await sign_in(desk, Role.STAFF, f'/chat?c={visit.id}')
     desk.find(marker='chat-text').type('No problem, see you soon.')
     desk.find(marker='chat-send').click()
     await eventually(lambda: _bodies(user)[-1:] == ['No problem, see you soon.'])  # live at the kiosk
