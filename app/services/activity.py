@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from app.models import ActivityEntry, ActivityRead, User, UserRead
 
+from . import cells
 from .access import MANAGING_ROLES, ensure_role
 from .database import session_scope
 
@@ -69,11 +70,13 @@ def entries(*, actor: UserRead, action: str | None = None, email: str = '', star
 
 
 def to_csv(rows: list[ActivityRead], location_names: dict[int, str]) -> str:
-    """The entries as CSV text (header first), times in UTC ISO format."""
+    """The entries as CSV text (header first), times in UTC ISO format; text neutralised for spreadsheets
+    (:mod:`app.services.cells`: what someone typed into the sign-in form lands here)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for r in rows:
-        writer.writerow([r.at.isoformat(timespec='seconds'), r.email, r.role, location_names.get(r.location_id, ''),
-                         r.action, r.detail, r.booking_id or '', r.ip, r.user_agent])
+        writer.writerow(cells.csv_row([r.at.isoformat(timespec='seconds'), r.email, r.role,
+                                       location_names.get(r.location_id, ''), r.action, r.detail, r.booking_id or '',
+                                       r.ip, r.user_agent]))
     return out.getvalue()

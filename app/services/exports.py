@@ -5,6 +5,8 @@
 - PDF (reportlab): title, period, locations, KPI table, revenue chart, tables, page numbers.
 - CSV: one long table ``section, label, value`` (money in major units, rates as fractions).
 
+Text cells of every format go through :mod:`app.services.cells` (no formula can be smuggled in as a name).
+
 Big exports — every booking of the period (:class:`BookingRows`, a ``Bookings`` sheet in Excel or a
 CSV of its own) — are written chunk by chunk straight to a file (openpyxl's write-only mode keeps no
 rows in memory), calling ``progress(fraction, message)`` after each chunk, from a worker thread.
@@ -17,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -33,6 +36,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from app.config import get_settings
 from app.models import UserRead
 
+from . import cells
 from .errors import ValidationError
 from .reports import AnalyticsReport, BookingRows, booking_rows, ensure_analyst
 
@@ -77,8 +81,8 @@ def export_bookings_csv(rows: BookingRows, path: Path, *, progress: Progress | N
     tell = progress or (lambda _fraction, _message: None)
     with Path(path).open('w', newline='', encoding='utf-8') as handle:
         writer = csv.writer(handle)
-        writer.writerow(rows.header)
-        for done in _stream(rows, lambda row: writer.writerow([_plain(v) for v in row])):
+        writer.writerow(cells.csv_row(rows.header))
+        for done in _stream(rows, lambda row: writer.writerow(cells.csv_row(row))):
             tell(done / max(rows.total, 1), f'{done:,} of {rows.total:,} bookings written')
     tell(1.0, 'Done')
     return Path(path)
@@ -174,13 +178,13 @@ def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, loc
         formats = [_DETAIL_FORMATS.get(h) for h in bookings.header]
 
         def write(row: list) -> None:
-            cells = []
+            written = []
             for value, number_format in zip(row, formats, strict=True):
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = _text_safe_cell(sheet, value)
                 if number_format and value is not None:
                     cell.number_format = number_format
-                cells.append(cell)
-            sheet.append(cells)
+                written.append(cell)
+            sheet.append(written)
 
         for done in _stream(bookings, write):
             progress(0.05 + 0.85 * done / max(bookings.total, 1), f'{done:,} of {bookings.total:,} bookings written')
@@ -202,14 +206,23 @@ def _sheet(book: Workbook, name: str, header: list[str]):
     return sheet
 
 
+def _text_safe_cell(sheet, value) -> WriteOnlyCell:
+    """A cell whose text can never be a formula (:mod:`app.services.cells`); numbers and dates as they are."""
+    value = cells.excel_value(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = 's'  # openpyxl would store text starting with '=' as a formula
+    return cell
+
+
 def _header_cell(sheet, text: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = _text_safe_cell(sheet, text)
     cell.font, cell.fill = HEADER_FONT, HEADER_FILL
     return cell
 
 
 def _cell(sheet, column: str, value, section: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = _text_safe_cell(sheet, value)
     if isinstance(value, date):
         cell.number_format = 'yyyy-mm-dd' if 'month' not in section else 'mmm yyyy'
     elif column in {'Revenue', 'Lifetime value'}:
@@ -224,19 +237,18 @@ def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
     with path.open('w', newline='', encoding='utf-8') as handle:
         writer = csv.writer(handle)
         writer.writerow(['section', 'label', 'value'])
-        writer.writerow(['report', 'title', title])
-        writer.writerow(['report', 'locations', locations])
-        writer.writerow(['report', 'period', f'{report.start} – {report.end}'])
-        writer.writerow(['report', 'currency', currency])
+        for label, value in (('title', title), ('locations', locations), ('period', f'{report.start} – {report.end}'),
+                             ('currency', currency)):
+            writer.writerow(cells.csv_row(['report', label, value]))
         for name, (_header, rows) in sections(report).items():
             for row in rows:
-                writer.writerow([name, ' / '.join(str(v) for v in row[:-1]), _plain(row[-1])])
+                writer.writerow(cells.csv_row([name, ' / '.join(str(v) for v in row[:-1]), row[-1]]))
 
 
 def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str) -> None:
     styles = getSampleStyleSheet()
-    story = [Paragraph(title, styles['Title']),
-             Paragraph(f'{locations} · period {report.start:%d %b %Y} – {report.end:%d %b %Y} · amounts in '
+    story = [Paragraph(escape(title), styles['Title']),  # Paragraph reads markup: names are text
+             Paragraph(f'{escape(locations)} · period {report.start:%d %b %Y} – {report.end:%d %b %Y} · amounts in '
                        f'{currency}, before tax', styles['Normal']), Spacer(1, 0.4 * cm)]
     all_sections = sections(report)
     header, rows = all_sections['Summary']
@@ -300,7 +312,3 @@ def _shown(label: str, value) -> str:
     return str(value)
 
 
-def _plain(value) -> str:
-    if value is None:
-        return ''
-    return value.isoformat() if isinstance(value, date) else str(value)
