@@ -14,7 +14,7 @@ from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, Rec
 from .revision import ChangeLogEntry, DataRevision
 from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
 from .staff import StaffMember, StaffMemberCreate, StaffMemberRead, WorkingHours, WorkingHoursBase
-from .user import User, UserRead
+from .user import SignInThrottle, User, UserRead
 
 __all__ = [
     'ActivityEntry',
@@ -59,6 +59,7 @@ __all__ = [
     'Service',
     'ServiceCreate',
     'ServiceRead',
+    'SignInThrottle',
     'SlotHold',
     'StaffMember',
     'StaffMemberCreate',

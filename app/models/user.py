@@ -23,9 +23,19 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     pin_hash: str | None = Field(default=None, max_length=200, description='argon2id hash of the PIN that '
                                  'lets this person take a kiosk out of kiosk mode')
-    failed_logins: int = Field(default=0, description='wrong passwords since the last good sign-in')
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Wrong passwords in a row typed for one email address, whether or not it has an account (so an
+    address's answers never tell whether it has one); the row goes with the next good sign-in."""
+
+    __tablename__ = 'sign_in_throttle'
+    email_hash: str = Field(primary_key=True, max_length=64, description='SHA-256 of the address as typed, '
+                            'trimmed and lower-cased (what was typed is not kept)')
+    failures: int = Field(default=0, description='wrong passwords since the last good sign-in')
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
                                           description='no sign-in before this time (too many wrong passwords)')
+    last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class UserRead(SQLModel):
@@ -35,7 +45,7 @@ class UserRead(SQLModel):
     location_id: int | None
     staff_member_id: int | None
     active: bool
-    failed_logins: int = 0
+    failed_logins: int = Field(default=0, description='wrong passwords in a row (from the sign-in throttle)')
     locked_until: datetime | None = None
     has_pin: bool = False
     ip: str = Field(default='', description='where this person is acting from (not stored with the account)')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import app, run, ui
 
-from app.services import activity, users
+from app.services import activity, redirects, users
 from app.services import native_login as native_login_service
 from app.services.errors import AuthenticationError
 
@@ -36,7 +36,7 @@ def register() -> None:
 
     @ui.page('/login')
     def login_page(next: str = '') -> None:
-        wanted = next if next.startswith('/') and not next.startswith('//') else ''
+        wanted = redirects.local_path(next) or ''  # never another site (open redirect)
         someone = current_user()
         if someone is not None:
             ui.navigate.to(wanted or HOME[someone.role])

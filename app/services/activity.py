@@ -30,6 +30,7 @@ def record(actor: UserRead | None, action: str, detail: str = '', *, location_id
     """Log one action (by ``actor``, or for a failed sign-in by ``email`` alone: filed under that
     account's location when the address is one, so its manager sees it). Never raises: the action
     itself has already happened; a failure to log is logged."""
+    email = _clean(email, 200)  # typed by anyone at the sign-in form: any length, any character
     try:
         with session_scope(write=True) as session:
             account = None if actor else session.exec(select(User).where(User.email == email)).first()
@@ -38,11 +39,16 @@ def record(actor: UserRead | None, action: str, detail: str = '', *, location_id
             session.add(ActivityEntry(
                 user_id=actor.id if actor and actor.id else (account.id if account else None),
                 email=actor.email if actor else email, role=actor.role.value if actor else (
-                    account.role if account else ''), location_id=location_id, action=action, detail=detail[:500],
-                booking_id=booking_id, ip=(actor.ip if actor else ip)[:60],
-                user_agent=(actor.user_agent if actor else user_agent)[:300]))
+                    account.role if account else ''), location_id=location_id, action=action,
+                detail=_clean(detail, 500), booking_id=booking_id, ip=_clean(actor.ip if actor else ip, 60),
+                user_agent=_clean(actor.user_agent if actor else user_agent, 300)))
     except Exception:
         log.exception('could not log %s by %s', action, actor.email if actor else email)
+
+
+def _clean(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, control characters (NUL: PostgreSQL refuses it) as ``?``."""
+    return ''.join(c if ord(c) >= 32 or c == '\t' else '?' for c in (text or '')[:most])
 
 
 def entries(*, actor: UserRead, action: str | None = None, email: str = '', start: datetime | None = None,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlmodel import col, select
 
-from app.models import Role, User, UserRead
+from app.models import Role, SignInThrottle, User, UserRead
 
 from .access import OWNER_ROLES, ensure_role
 from .database import session_scope
@@ -23,6 +26,10 @@ SLOW_AFTER = 3
 LOCK_AFTER = 10
 """Wrong passwords in a row that lock the account."""
 LOCK_FOR = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)
+"""Counts of wrong passwords older than this are dropped (unknown addresses would otherwise pile up)."""
+_STAND_IN_HASH = _hasher.hash(secrets.token_urlsafe(24))
+"""Checked instead of a real hash for an address without an (active) account: the same work, never a match."""
 
 
 def create_user(email: str, password: str, *, role: Role, actor: UserRead, location_id: int | None = None,
@@ -52,44 +59,76 @@ def create_user(email: str, password: str, *, role: Role, actor: UserRead, locat
 
 
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> UserRead:
-    """The active user with this email and password; wrong passwords are counted per account.
+    """The active user with this email and password. Wrong passwords are counted per typed address.
 
     Throttling (OWASP's authentication cheat sheet: lock out after repeated failures, for a while):
     from the :data:`SLOW_AFTER`-th wrong password in a row each further failure waits
-    ``2 ** (n - SLOW_AFTER)`` seconds (at most 8) before answering; the :data:`LOCK_AFTER`-th locks
-    the account for :data:`LOCK_FOR`. A good sign-in resets the count. The owner sees the count and
+    ``2 ** (n - SLOW_AFTER)`` seconds (at most 8) before answering; the :data:`LOCK_AFTER`-th pauses
+    the address for :data:`LOCK_FOR`. A good sign-in resets the count. The owner sees the count and
     the lock on the Users page and can unlock.
 
-    :raises AuthenticationError: unknown email, wrong password, inactive or locked account (one
-        message for the first three, so an address cannot be probed; the lock says until when)
+    An address without an account (or of a switched-off one) costs and answers exactly the same:
+    its password is checked against a stand-in argon2 hash of the same parameters, its failures are
+    counted, slowed down and locked in the same table, with the same messages (OWASP: authentication
+    responses must not tell whether an account exists). Hashing runs outside any write transaction.
+
+    :raises AuthenticationError: unknown email, wrong password, inactive account ("Wrong email or
+        password."), or too many wrong passwords for the address (when it may be tried again)
     """
     now = now or datetime.now(UTC)
+    address = _normalised(email)
+    key = _address_key(address)
+    with session_scope() as session:
+        throttle = session.get(SignInThrottle, key)
+        locked = throttle.locked_until if throttle is not None else None
+        user = _user_by_email(session, address)
+        stored = user.password_hash if user is not None and user.active else _STAND_IN_HASH
+    if locked is not None and locked > now:
+        raise AuthenticationError(_locked_message(locked))
+    try:
+        good = _hasher.verify(stored, password) and stored is not _STAND_IN_HASH
+    except (VerificationError, InvalidHashError):
+        good = False
     with session_scope(write=True) as session:
-        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
-        if user is not None and user.locked_until is not None and user.locked_until > now:
-            raise AuthenticationError(f'Too many wrong passwords: this account is locked until '
-                                      f'{user.locked_until:%H:%M} UTC. The owner can unlock it sooner.')
-        try:
-            if user is None or not user.active:
-                raise VerificationError
-            _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            failures = 0
-            if user is not None:
-                user.failed_logins += 1
-                failures = user.failed_logins
-                if failures >= LOCK_AFTER:
-                    user.locked_until = now + LOCK_FOR
-                session.add(user)
-            wait = _delay(failures)
-        else:
-            user.failed_logins, user.locked_until = 0, None
-            session.add(user)
-            session.flush()
-            return _read(user)
+        throttle = session.exec(select(SignInThrottle).where(SignInThrottle.email_hash == key)
+                                .with_for_update()).first()
+        if good:
+            if throttle is not None:
+                session.delete(throttle)
+            return _read(session.get(User, user.id))
+        throttle = throttle or SignInThrottle(email_hash=key, failures=0, last_failure_at=now)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        if throttle.failures >= LOCK_AFTER:
+            throttle.locked_until = now + LOCK_FOR
+        session.add(throttle)
+        session.execute(delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - FORGET_AFTER,
+                                                  SignInThrottle.email_hash != key))
+        wait = _delay(throttle.failures)
     if wait:
         time.sleep(wait)
     raise AuthenticationError('Wrong email or password.')
+
+
+def _normalised(email: str) -> str:
+    return (email or '').strip().lower()
+
+
+def _address_key(address: str) -> str:
+    return hashlib.sha256(address.encode('utf-8', 'surrogatepass')).hexdigest()
+
+
+def _user_by_email(session, address: str) -> User | None:
+    """The account of a normalised address; None for text no account could have (too long, control
+    characters: PostgreSQL would refuse a NUL in the query itself)."""
+    if len(address) > 200 or any(ord(c) < 32 for c in address):
+        return None
+    return session.exec(select(User).where(User.email == address)).first()
+
+
+def _locked_message(until: datetime) -> str:
+    return (f'Too many wrong passwords for this email address: signing in with it is paused until '
+            f'{until:%H:%M} UTC. The owner can lift the pause sooner.')
 
 
 def _delay(failures: int) -> float:
@@ -100,7 +139,10 @@ def list_users(*, actor: UserRead) -> list[UserRead]:
     """Every account, by email, with its failed sign-ins and lock. :raises PermissionDeniedError: not the owner"""
     ensure_role(actor, OWNER_ROLES, 'manage accounts')
     with session_scope() as session:
-        return [_read(u) for u in session.exec(select(User).order_by(User.email))]
+        accounts = list(session.exec(select(User).order_by(User.email)))
+        throttles = {t.email_hash: t for t in session.exec(select(SignInThrottle).where(
+            col(SignInThrottle.email_hash).in_([_address_key(u.email) for u in accounts])))}
+    return [_read(u, throttles.get(_address_key(u.email))) for u in accounts]
 
 
 def unlock(user_id: int, *, actor: UserRead) -> UserRead:
@@ -108,9 +150,7 @@ def unlock(user_id: int, *, actor: UserRead) -> UserRead:
     ensure_role(actor, OWNER_ROLES, 'manage accounts')
     with session_scope(write=True) as session:
         user = _user(session, user_id)
-        user.failed_logins, user.locked_until = 0, None
-        session.add(user)
-        session.flush()
+        session.execute(delete(SignInThrottle).where(SignInThrottle.email_hash == _address_key(user.email)))
         return _read(user)
 
 
@@ -174,8 +214,10 @@ def _user(session, user_id: int) -> User:
     return user
 
 
-def _read(user: User) -> UserRead:
-    return UserRead.model_validate(user, update={'has_pin': user.pin_hash is not None})
+def _read(user: User, throttle: SignInThrottle | None = None) -> UserRead:
+    return UserRead.model_validate(user, update={
+        'has_pin': user.pin_hash is not None, 'failed_logins': throttle.failures if throttle else 0,
+        'locked_until': throttle.locked_until if throttle else None})
 
 
 def get_user(user_id: int) -> UserRead:
