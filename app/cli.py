@@ -174,6 +174,8 @@ def _advance(bar):
 def main() -> None:
     """Entry point of the ``clientpulse`` script."""
     logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
+    from app.services import files
+    files.restrict_new_files()  # the database, exports and reports it writes are its user's alone
     cli()
 
 

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
             return self.storage_secret.get_secret_value()
         path = self.data_dir / 'storage_secret'
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48), encoding='utf-8')
         return path.read_text(encoding='utf-8').strip()

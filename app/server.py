@@ -6,18 +6,24 @@ import gc
 import logging
 
 from nicegui import app, background_tasks, ui
+from nicegui.storage import Storage
 
 from app import pages
 from app.config import PROJECT_ROOT, get_settings
 from app.pages import socket_packets
 from app.pages.collector import collector, take_over
-from app.services import analytics_store, database, native_login
+from app.services import analytics_store, database, files, native_login
 
 log = logging.getLogger(__name__)
 
 
 def setup() -> None:
-    """Migrate the database and register every page (NiceGUI's test harness calls this per test)."""
+    """Migrate the database and register every page (NiceGUI's test harness calls this per test).
+
+    NiceGUI keeps each browser's session in files: they go into ``<data dir>/nicegui`` (private), not
+    into whatever folder the app was started from.
+    """
+    Storage.path = files.private_folder(get_settings().data_dir / 'nicegui')
     database.migrate()
     pages.register()
     socket_packets.install()
@@ -26,6 +32,7 @@ def setup() -> None:
 
 def run(*, host: str | None = None, port: int | None = None, native: bool = False) -> None:
     """Serve the app (blocking). ``native`` also opens the owner's desktop window (pywebview)."""
+    files.restrict_new_files()
     settings = get_settings()
     setup()
     if settings.scheduler:

@@ -14,6 +14,12 @@ bookings) into a fresh SQLite file, then prints one line each:
 with times, ratios to DuckDB, and each measuring process's peak resident memory (VmHWM). The
 generator runs in the parent; each measurement runs in a child process of its own.
 ``--keep FILE`` keeps the generated database (and reuses it on the next run).
+
+``--after-import`` measures instead what an owner meets after importing a real export: the hotel file
+of ``../shared/data`` (119,390 bookings) is imported through the Import page's service into a fresh
+database, then the analytics report of its last 30 days is timed, in the importing process (the
+import leaves the columns read and saved) and in a new process (it starts from the saved copy); the
+anchor, measured in the same run, is the first report of a process that has to read every row.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import reset_settings  # noqa: E402
 from app.services import analytics_data, database, reports, revisions  # noqa: E402
-from app.services.booking_imports import insert_many  # noqa: E402
+from app.services.booking_imports import insert_many, new_codes  # noqa: E402
 from app.services.database import session_scope  # noqa: E402
 from tests.factories import OWNER, make_booking  # noqa: E402
 
@@ -88,7 +94,8 @@ def generate(n: int, rng: np.random.Generator) -> None:
                 'starts_at': text(starts[part]), 'ends_at': text(ends[part]),
                 'booked_at': text(starts[part] - pd.to_timedelta(rng.integers(0, 30, part.stop - part.start), 'D')),
                 'status': status[part].tolist(), 'channel': ['online'] * (part.stop - part.start),
-                'price_cents': price[part].tolist(), 'notes': [''] * (part.stop - part.start)})
+                'price_cents': price[part].tolist(), 'notes': [''] * (part.stop - part.start),
+                'code': new_codes(session, part.stop - part.start)})
         paid = np.flatnonzero(status == 'completed')
         insert_many(session, 'receipt', {'location_id': location[paid].tolist(),
                                          'number': [str(i) for i in range(len(paid))],
@@ -135,8 +142,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--bookings', type=int, default=1_000_000)
     parser.add_argument('--keep', type=Path, help='keep the generated SQLite file here and reuse it next time')
-    parser.add_argument('--step', choices=['measure', 'restart'], help=argparse.SUPPRESS)  # child processes
+    parser.add_argument('--after-import', action='store_true', help='time the first report after an import')
+    parser.add_argument('--step', choices=['measure', 'restart', 'import', 'report', 'unsaved'],
+                        help=argparse.SUPPRESS)  # child processes
     args = parser.parse_args()
+    if args.after_import or args.step in ('import', 'report', 'unsaved'):
+        _after_import(args.step)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = args.keep or Path(folder) / 'bench.db'
         url = f'sqlite:///{path}'
@@ -167,6 +179,55 @@ def main() -> None:
               f'{first["refresh"] / duck:5.1f} × DuckDB')
         print(f'DuckDB, same aggregates on the same rows  {duck:6.2f} s  (in memory, frames already loaded;'
               f' that process peaked at {first["peak_all"]:.0f} MB with them)')
+
+
+HOTEL = ROOT.parent / 'shared' / 'data' / 'hotel_bookings.csv'
+HOTEL_MAPPING = ROOT / 'docs' / 'mappings' / 'hotel-bookings.toml'
+HOTEL_LAST_DAY = datetime(2017, 8, 31, tzinfo=UTC)
+
+
+def _after_import(step: str | None) -> None:
+    """Parent: one fresh folder, three children (import + first report; report from the saved copy; report
+    reading every row). Child: the step named."""
+    if step is None:
+        with tempfile.TemporaryDirectory() as folder:
+            env = {**os.environ, 'CLIENTPULSE_DATA_DIR': folder, 'CLIENTPULSE_SCHEDULER': 'false',
+                   'CLIENTPULSE_DATABASE_URL': f'sqlite:///{Path(folder) / "imported.db"}'}
+            run = lambda name: json.loads(subprocess.run(  # noqa: E731
+                [sys.executable, __file__, '--step', name], check=True, capture_output=True, text=True,
+                env=env).stdout.strip().splitlines()[-1])
+            imported, saved, unsaved = run('import'), run('report'), run('unsaved')
+        anchor = unsaved['report']
+        print(f'import of {imported["rows"]:,} bookings (hotel file, read, checked, written, columns saved) '
+              f'{imported["import"]:6.2f} s')
+        print(f'first report after the import, same process      {imported["report"]:6.2f} s  '
+              f'{imported["report"] / anchor:5.2f} × reading every row')
+        print(f'first report in a new process, saved columns      {saved["report"]:6.2f} s  '
+              f'{saved["report"] / anchor:5.2f} × reading every row')
+        print(f'anchor: first report of a process reading every row {anchor:6.2f} s')
+        return
+    from app.services import analytics_store, booking_imports, locations, mapping
+    from app.services.access import SYSTEM_ACTOR
+    database.migrate()
+    if step == 'import':
+        started = time.perf_counter()
+        result = booking_imports.import_bookings(HOTEL, mapping.load_mapping(HOTEL_MAPPING), actor=SYSTEM_ACTOR)
+        took = time.perf_counter() - started
+        print(json.dumps({'rows': result.added, 'import': took, 'report': _hotel_report(locations)}))
+        return
+    if step == 'unsaved':
+        for saved in (Path(os.environ['CLIENTPULSE_DATA_DIR']) / 'analytics').rglob('*.npz'):
+            saved.unlink()
+        analytics_store.store()  # a store without saved copies: the report reads every row
+    print(json.dumps({'report': _hotel_report(locations)}))
+
+
+def _hotel_report(locations) -> float:
+    ids = [x.id for x in locations.list_locations(actor=OWNER)]
+    last = HOTEL_LAST_DAY.date()
+    started = time.perf_counter()
+    reports.report(ids, last - timedelta(days=29), last, actor=OWNER, as_of=HOTEL_LAST_DAY, time_zone='Europe/Lisbon')
+    return time.perf_counter() - started
 
 
 def _child(path: Path, step: str) -> dict:

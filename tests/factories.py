@@ -69,3 +69,14 @@ def make_booking(location: LocationRead, staff_member: StaffMemberRead, service:
         location_id=location.id, customer_id=customer.id if customer else None, service_id=service.id,
         staff_member_id=staff_member.id, starts_at=starts_at, channel=channel, override_hours=override_hours),
         actor=by)
+
+
+def make_product(location: LocationRead, code: str = 'SHAM', name: str = 'Shampoo', *, stock: int = 5) -> int:
+    """A retail product (there is no service for products yet: written directly); returns its id."""
+    from app.models import Product
+    from app.services.database import session_scope
+    with session_scope(write=True) as session:
+        product = Product(location_id=location.id, code=code, name=name, price_cents=1500, stock_on_hand=stock)
+        session.add(product)
+        session.flush()
+        return product.id

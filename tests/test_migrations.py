@@ -57,7 +57,8 @@ def test_0009_gives_every_booking_a_random_code_and_repairs_missing_times(tmp_pa
             connection.execute(text(
                 'INSERT INTO booking (id, location_id, service_id, staff_member_id, starts_at, ends_at, notes, status, '
                 "channel, price_cents, booked_at) VALUES (:id, 1, 1, 1, '2024-05-01 10:00:00.000000', "
-                "'2024-05-01 10:00:00.000000', '', 'completed', 'import', 0, :booked)"), {'id': number, 'booked': booked})
+                "'2024-05-01 10:00:00.000000', '', 'completed', 'import', 0, :booked)"),
+                {'id': number, 'booked': booked})
     database.migrate(url)
     with engine.connect() as connection:
         rows = connection.execute(text('SELECT id, code, booked_at FROM booking ORDER BY id')).all()

@@ -15,6 +15,7 @@ def started(monkeypatch, sqlite_db) -> dict:
     seen: dict = {}
     monkeypatch.setattr(server.ui, 'run', lambda **kwargs: seen.update(kwargs))
     monkeypatch.setattr(server, 'start_scheduler', lambda: None)
+    monkeypatch.setattr(server.files, 'restrict_new_files', lambda: None)  # the test process keeps its umask
     monkeypatch.setattr(server.app.native, 'window_args', {})
     return seen
 

@@ -79,7 +79,7 @@ class _Kiosk:
     def reset(self) -> None:
         """Forget the customer: everything typed or chosen, back to the start screen (and free the time)."""
         if self.state.get('slot') is not None:
-            availability.release(self.location.id, self.holder)
+            availability.release(self.location.id, self.holder, actor=self.user)
         self.state.clear()
         self.screen = 'start'
         self.body.refresh()

@@ -49,7 +49,7 @@ from sqlalchemy import Connection, Engine, text
 from app.config import get_settings
 from app.models import BookingStatus, Channel, PaymentMethod
 
-from . import revisions
+from . import files, revisions
 from .database import get_engine
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class AnalyticsStore:
             held = self._locations.get(location_id)
             if held is None or not held.token or self._saved.get(location_id) == held.revision:
                 continue
-            self._folder.mkdir(parents=True, exist_ok=True)
+            files.private_folder(self._folder)
             path = self._folder / f'location-{location_id}.npz'
             meta = {'format': FORMAT, 'time_zone': held.time_zone, 'token': held.token, 'revision': held.revision,
                     'descriptions': {str(k): v for k, v in held.descriptions.items()}}
@@ -250,6 +250,17 @@ def store() -> AnalyticsStore:
 def columns_for(location_ids: list[int]) -> list[LocationColumns]:
     """Shortcut: ``store().columns_for(location_ids)``."""
     return store().columns_for(location_ids)
+
+
+def warm(location_ids: list[int]) -> None:
+    """Bring the locations' columns up to date now and save them (after a bulk import, which makes the
+    next read a full one): the first report after it then starts from them, in this process or the next.
+    Never raises: the import has committed; a failure here only means the first report reads afresh."""
+    try:
+        held = store().columns_for(location_ids)
+        store().save([x.location_id for x in held])
+    except Exception:
+        log.exception('could not prepare the analytics columns of locations %s', location_ids)
 
 
 _stores: weakref.WeakKeyDictionary[Engine, AnalyticsStore] = weakref.WeakKeyDictionary()

@@ -102,7 +102,10 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
         service = session.get(Service, service_id)
         if service is None or service.location_id != location_id or not service.duration_minutes:
             raise NotFoundError('That service is not offered here.', field='service_id')
-        session.exec(select(StaffMember).where(StaffMember.id == slot.staff_member_id).with_for_update()).first()
+        member = session.exec(select(StaffMember).where(StaffMember.id == slot.staff_member_id)
+                              .with_for_update()).first()
+        if member is None or member.location_id != location_id or not member.active:
+            raise NotFoundError('That staff member does not work here.', field='staff_member_id')
         ends_at = slot.starts_at + timedelta(minutes=service.duration_minutes)
         clash = session.exec(select(Booking.id).where(
             Booking.staff_member_id == slot.staff_member_id, col(Booking.status).in_(BLOCKING),
@@ -119,10 +122,16 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
     return until
 
 
-def release(location_id: int, holder: str) -> None:
-    """Drop ``holder``'s hold (booked, or the customer walked away); other screens see the time again."""
+def release(location_id: int, holder: str, *, actor: UserRead) -> None:
+    """Drop ``holder``'s hold at the location (booked, or the customer walked away); other screens see
+    the time again. Holds elsewhere are never touched.
+
+    :raises PermissionDeniedError: another location, or a role that may not book
+    """
+    ensure_reader(actor, location_id, WHO_MAY, 'release a time')
     with session_scope(write=True) as session:
-        gone = session.exec(select(SlotHold).where(SlotHold.holder == holder)).all()
+        gone = session.exec(select(SlotHold).where(SlotHold.holder == holder,
+                                                   SlotHold.location_id == location_id)).all()
         for old in gone:
             session.delete(old)
     if gone:

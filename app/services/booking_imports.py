@@ -21,10 +21,10 @@ from sqlmodel import Session, col, select
 from app.models import Booking, Customer, Location, Role, Service, StaffMember, UserRead
 from app.models.booking import new_booking_code
 
-from . import events, mapping, revisions
+from . import analytics_store, events, mapping, revisions
 from .access import MANAGING_ROLES, ensure_role
 from .database import session_scope
-from .errors import ImportRowError
+from .errors import ImportRowError, PermissionDeniedError
 
 Progress = Callable[[float, str], None]
 CHUNK = 10_000
@@ -67,10 +67,10 @@ def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead, name:
     Only the owner's imports may create locations (a name not yet known).
 
     :param name: the file's name in messages (default: the path's name)
-    :raises ImportRowError: unreadable values or a location the actor may not write (file, line, field;
-        up to 20 listed); nothing written
+    :raises ImportRowError: unreadable values (file, line, field; up to 20 listed); nothing written
     :raises ValidationError: an unsupported, unreadable, empty or too large file
-    :raises PermissionDeniedError: only owners and managers import
+    :raises PermissionDeniedError: only owners and managers import; a row names a location the actor may
+        not write to (file, line and field named); nothing written
     """
     ensure_role(actor, MANAGING_ROLES, 'import data')
     file = name or Path(path).name
@@ -97,6 +97,8 @@ def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead, name:
         report.added = len(fresh)
         for location_id in fresh['location_id'].unique().tolist():  # rows written without the ORM's hook
             revisions.record(session.connection(), int(location_id), reload=True)
+    report_progress(0.95, 'Preparing the analytics')
+    analytics_store.warm(report.location_ids)  # the first visit to Analytics after an import is quick
     for location_id in report.location_ids:
         events.publish(events.DataImported(location_id=location_id, summary=report.summary()))
     report_progress(1.0, report.summary())
@@ -117,18 +119,17 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
                     actor: UserRead, file: str) -> dict[str, dict]:
     """Create the locations, staff, services and customers the frame names; return name → id maps.
 
-    :raises ImportRowError: a location ``actor`` may not write to (another one, or a new one for a non-owner)
+    :raises PermissionDeniedError: a location ``actor`` may not write to (another one, or a new one for a non-owner)
     """
     locations = {}
     for name in frame['location'].unique():
         location = session.exec(select(Location).where(Location.name == name)).first()
         line = int(frame.loc[frame['location'] == name, 'line'].iloc[0])
         if location is None and actor.role != Role.OWNER:
-            raise ImportRowError(f'"{name}" is not a location here; only the owner can add locations (an import '
-                                 'by a manager goes into their own location)', file=file, line=line, field='location')
+            raise _refused(f'"{name}" is not a location here; only the owner can add locations (an import by a '
+                           'manager goes into their own location)', file, line)
         if location is not None and actor.location_id is not None and location.id != actor.location_id:
-            raise ImportRowError(f'"{name}" is another location; you can import only into your own', file=file,
-                                 line=line, field='location')
+            raise _refused(f'"{name}" is another location; you can import only into your own', file, line)
         if location is None:
             location = Location(name=name, time_zone=spec.time_zone, currency=spec.currency)
             session.add(location)
@@ -155,6 +156,12 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
         report.created[model.__tablename__.replace('_', ' ') + 's'] = len(missing)
         ids[key] = {(names[loc], value): record_id for (loc, value), record_id in known.items() if loc in names}
     return ids
+
+
+def _refused(message: str, file: str, line: int) -> PermissionDeniedError:
+    """A refusal that says where, as an :class:`ImportRowError` does."""
+    return PermissionDeniedError(str(ImportRowError(message, file=file, line=line, field='location')),
+                                 field='location')
 
 
 def _related_row(model: type, location_id: int, value: str, dialect: str) -> dict:
@@ -200,9 +207,10 @@ def new_codes(session: Session, count: int) -> list[str]:
     from every code in the table, for rows written without the ORM."""
     codes: set[str] = set()
     while len(codes) < count:
-        wanted = {new_booking_code() for _ in range(count - len(codes))} - codes
-        taken = set(session.exec(select(Booking.code).where(col(Booking.code).in_(wanted))).all())
-        codes |= wanted - taken
+        wanted = list({new_booking_code() for _ in range(count - len(codes))} - codes)
+        taken = {code for first in range(0, len(wanted), 10_000) for code in session.exec(
+            select(Booking.code).where(col(Booking.code).in_(wanted[first:first + 10_000]))).all()}
+        codes.update(c for c in wanted if c not in taken)
     return list(codes)
 
 

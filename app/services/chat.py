@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from app.config import get_settings
 from app.models import ChatAttachment, ChatMessage, Conversation, Customer, Location, StaffMember, UserRead
 
-from . import events, notifications
+from . import events, files, notifications
 from .access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -283,9 +283,7 @@ def check_upload(upload: Upload) -> str:
 
 def attachments_dir() -> Path:
     """``<data dir>/attachments`` (created on demand, readable by the app's user only)."""
-    folder = get_settings().data_dir / 'attachments'
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
+    return files.private_folder(get_settings().data_dir / 'attachments')
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------

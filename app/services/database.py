@@ -14,7 +14,7 @@ from sqlmodel import Session, create_engine
 
 from app.config import PROJECT_ROOT, get_settings
 
-from . import revisions
+from . import files, revisions
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +92,26 @@ revisions.install()  # every unit of work logs its booking and receipt writes fo
 
 
 def _ensure_sqlite_folder(url: str) -> None:
-    """Create the folder of a SQLite file (the data folder does not exist on a fresh machine)."""
+    """Create the folder of a SQLite file (the data folder does not exist on a fresh machine): private
+    (0700) when it is the data folder or one made here; the database's files are made private on connect."""
+    path = _sqlite_path(url)
+    if path is not None:
+        folder = path.parent
+        if folder.resolve() == get_settings().data_dir.resolve() or not folder.exists():
+            files.private_folder(folder)
+
+
+def _sqlite_path(url: str) -> Path | None:
     if url.startswith('sqlite'):
         path = url.split('///', 1)[-1]
         if path and path != ':memory:':
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            return Path(path)
+    return None
 
 
 def _prepare_sqlite(engine: Engine) -> None:
+    path = _sqlite_path(engine.url.render_as_string(hide_password=False))
+
     @event.listens_for(engine, 'connect')
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -108,6 +120,9 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor.execute('PRAGMA journal_mode=WAL')
         cursor.execute('PRAGMA busy_timeout=30000')
         cursor.close()
+        if path is not None:  # the database and its write-ahead log hold every customer's details
+            for part in (path, path.with_name(path.name + '-wal'), path.with_name(path.name + '-shm')):
+                files.private_file(part)
 
     @event.listens_for(engine, 'begin')
     def _on_begin(connection) -> None:

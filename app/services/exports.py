@@ -36,7 +36,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from app.config import get_settings
 from app.models import UserRead
 
-from . import cells
+from . import cells, files
 from .errors import ValidationError
 from .reports import AnalyticsReport, BookingRows, booking_rows, ensure_analyst
 
@@ -112,18 +112,17 @@ def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, 
     :raises PermissionDeniedError: ``actor`` may not see analytics of the report's locations
     """
     ensure_analyst(actor, report.location_ids)
-    folder = get_settings().data_dir / 'exports'
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = files.private_folder(get_settings().data_dir / 'exports')
     for old in folder.iterdir():
         if datetime.now(UTC).timestamp() - old.stat().st_mtime > KEEP_DOWNLOADS.total_seconds():
             old.unlink(missing_ok=True)
     if kind == DETAIL:
         rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone)
-        return export_bookings_csv(rows, folder / f'{uuid.uuid4().hex}.csv', progress=progress)
+        return files.private_file(export_bookings_csv(rows, folder / f'{uuid.uuid4().hex}.csv', progress=progress))
     rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone) \
         if kind == 'xlsx' else None
-    return export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title, currency=currency,
-                  locations=locations, bookings=rows, progress=progress)
+    return files.private_file(export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title,
+                                     currency=currency, locations=locations, bookings=rows, progress=progress))
 
 
 def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:

@@ -40,7 +40,7 @@ from app.models import (
 )
 from app.models.booking import TIME_NOT_RECORDED
 
-from . import clock, events, tabular
+from . import analytics_store, clock, events, tabular
 from .access import MANAGING_ROLES, OWNER_ROLES, ensure_location, ensure_role
 from .database import session_scope
 from .errors import ImportRowError, ValidationError
@@ -144,6 +144,8 @@ def import_salon(directory: Path, *, actor: UserRead, location: LocationCreate =
     if 'features' in rows:
         report.notes.append(f'{SALON_FILES["features"]}: derived model features without dates or customer codes; '
                             f'{len(rows["features"])} rows checked, none imported.')
+    report_progress(0.98, 'Preparing the analytics')
+    analytics_store.warm([report.location_id])  # the first visit to Analytics after an import is quick
     report_progress(1.0, report.summary())
     events.publish(events.DataImported(location_id=report.location_id, summary=report.summary()))
     return report

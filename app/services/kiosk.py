@@ -65,7 +65,7 @@ def book(location_id: int, service_id: int, slot: availability.Slot, *, name: st
         raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.',
                                    field='starts_at') from None
     if holder:
-        availability.release(location_id, holder)
+        availability.release(location_id, holder, actor=actor)
     return booking
 
 

@@ -28,7 +28,7 @@ from app.models import (
     UserRead,
 )
 
-from . import exports, reports
+from . import exports, files, reports
 from .access import MANAGING_ROLES, ensure_location, ensure_role
 from .database import session_scope
 from .errors import PermissionDeniedError, ValidationError
@@ -117,12 +117,12 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
     file_path, mailed, error, note = '', '', '', ''
     try:
         result = reports.build_report([i for i, _, _ in locations], start, end, as_of=now, time_zone=tz)
-        folder = get_settings().effective_reports_dir
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = files.private_folder(get_settings().effective_reports_dir)
         names = [n for _, n, _ in locations]
         path = folder / f'clientpulse-{schedule.frequency}-{schedule.id}-{start}-{end}.{schedule.format}'
         exports.export(result, path, fmt=schedule.format, title=f'{", ".join(names)} — {schedule.frequency} report',
                        currency=locations[0][2], locations=names)
+        files.private_file(path)
         file_path = str(path)
         if recipients(schedule.recipients) and not get_settings().smtp_host:
             note = 'Not mailed: no mail server is set up (CLIENTPULSE_SMTP_HOST); the file was saved.'

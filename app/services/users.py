@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from app.models import Role, SignInThrottle, User, UserRead
+from app.models import Location, Role, SignInThrottle, StaffMember, User, UserRead
 
 from .access import OWNER_ROLES, ensure_role
 from .database import session_scope
@@ -36,8 +36,8 @@ def create_user(email: str, password: str, *, role: Role, actor: UserRead, locat
                 staff_member_id: int | None = None) -> UserRead:
     """Create an account with an argon2id hash of ``password``.
 
-    :raises ValidationError: email taken or malformed, password shorter than 8 characters, or a
-        non-owner without a location
+    :raises ValidationError: email taken or malformed, password shorter than 8 characters, a
+        non-owner without a location, an unknown location, or a staff member of another location
     :raises PermissionDeniedError: ``actor`` is not the owner
     """
     ensure_role(actor, OWNER_ROLES, 'create accounts')
@@ -49,6 +49,11 @@ def create_user(email: str, password: str, *, role: Role, actor: UserRead, locat
     if role != Role.OWNER and location_id is None:
         raise ValidationError('Managers, staff and kiosks belong to one location.', field='location_id')
     with session_scope(write=True) as session:
+        if location_id is not None and session.get(Location, location_id) is None:
+            raise ValidationError('That location does not exist.', field='location_id')
+        member = session.get(StaffMember, staff_member_id) if staff_member_id is not None else None
+        if staff_member_id is not None and (member is None or member.location_id != location_id):
+            raise ValidationError("The staff member must work at the account's location.", field='staff_member_id')
         if session.exec(select(User).where(User.email == email)).first():
             raise ValidationError(f'There is already an account for {email}.', field='email')
         user = User(email=email, password_hash=_hasher.hash(password), role=role.value, location_id=location_id,

@@ -179,7 +179,7 @@ def book_offer(entry_id: int, *, actor: UserRead) -> BookingRead:
     booking = bookings.create_booking(BookingCreate(
         location_id=entry.location_id, customer_id=entry.customer_id, service_id=entry.service_id,
         staff_member_id=entry.offered_staff_member_id, starts_at=entry.offered_starts_at), actor=actor, holder=holder)
-    availability.release(entry.location_id, holder)
+    availability.release(entry.location_id, holder, actor=actor)
     _set(entry.id, status='booked', booking_id=booking.id)
     events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='booked',
                                           summary=f'{entry.customer_name} booked from the waitlist'))
@@ -192,7 +192,7 @@ def pass_offer(entry_id: int, *, actor: UserRead) -> WaitlistRead | None:
     entry = _get(entry_id, actor)
     if entry.status != 'offered' or entry.offered_starts_at is None:
         raise ValidationError('This entry has no offered time to pass on.')
-    availability.release(entry.location_id, f'waitlist-{entry.id}')
+    availability.release(entry.location_id, f'waitlist-{entry.id}', actor=actor)
     _set(entry.id, status='waiting', offered_starts_at=None, offered_staff_member_id=None)
     events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='passed'))
     with session_scope() as session:
@@ -207,7 +207,7 @@ def pass_offer(entry_id: int, *, actor: UserRead) -> WaitlistRead | None:
 def remove(entry_id: int, *, actor: UserRead) -> None:
     """Take an entry off the waitlist (releasing a time held for it)."""
     entry = _get(entry_id, actor)
-    availability.release(entry.location_id, f'waitlist-{entry.id}')
+    availability.release(entry.location_id, f'waitlist-{entry.id}', actor=actor)
     _set(entry.id, status='removed', offered_starts_at=None, offered_staff_member_id=None)
     events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='removed'))
 

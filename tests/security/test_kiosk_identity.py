@@ -11,8 +11,16 @@ from app.models import Role
 from app.models.booking import CODE_ALPHABET, CODE_LENGTH
 from app.services import availability, bookings, chat, customers, kiosk
 from app.services.errors import ValidationError
-from tests.factories import OWNER, actor, at, make_booking, make_customer, make_location, make_service, \
-    make_staff_member
+from tests.factories import (
+    OWNER,
+    actor,
+    at,
+    make_booking,
+    make_customer,
+    make_location,
+    make_service,
+    make_staff_member,
+)
 
 DAY = date(2030, 3, 4)
 NOON = datetime(2030, 3, 4, 12, tzinfo=UTC)

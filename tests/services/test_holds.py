@@ -37,7 +37,7 @@ def test_a_held_time_is_not_free_for_others_until_booked_released_or_lapsed(db):
         availability.hold(location.id, service.id, ten, holder='screen-2', actor=device, now=NOW)
     later = NOW + timedelta(minutes=availability.HOLD_MINUTES + 1)
     assert '10:00' in _times(location, service, member, now=later)  # lapsed
-    availability.release(location.id, 'screen-1')
+    availability.release(location.id, 'screen-1', actor=device)
     assert '10:00' in _times(location, service, member)
 
 

@@ -1,0 +1,225 @@
+"""Every service that writes checks the actor against the location of every row it writes.
+
+Two shops, A and B. An account bound to A (manager, staff member, kiosk) tries every write into B; each
+is refused (``PermissionDeniedError`` or ``NotFoundError``) and the database is exactly as before. Rows
+of two locations are never mixed, whoever asks (the owner included).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from app.models import (
+    BookingCreate,
+    BookingMove,
+    BookingStatus,
+    Channel,
+    CustomerCreate,
+    PaymentMethod,
+    Role,
+    ServiceCreate,
+    StaffMemberCreate,
+)
+from app.models.schedule import ReportScheduleBase
+from app.services import (
+    availability,
+    booking_imports,
+    bookings,
+    catalog,
+    chat,
+    customers,
+    imports,
+    kiosk,
+    mapping,
+    notifications,
+    receipts,
+    schedules,
+    staff,
+    users,
+    waitlist,
+)
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, PermissionDeniedError
+from app.services.waitlist import WaitlistJoin
+from tests.factories import (
+    OWNER,
+    actor,
+    at,
+    make_booking,
+    make_customer,
+    make_location,
+    make_product,
+    make_service,
+    make_staff_member,
+)
+
+DAY = date(2030, 3, 4)
+REFUSED = (PermissionDeniedError, NotFoundError)
+
+
+def shop(name: str) -> dict:
+    location = make_location(name, time_zone='UTC')
+    member = make_staff_member(location, f'{name} stylist', start='06:00', end='22:00')
+    service, customer = make_service(location), make_customer(location, f'{name} customer', '416 555 0101')
+    booking = make_booking(location, member, service, customer, at(DAY, '10:00', 'UTC'))
+    entry = waitlist.join(WaitlistJoin(location_id=location.id, customer_id=customer.id, service_id=service.id,
+                                       day=DAY), actor=OWNER, today=DAY)
+    conversation = chat.open_conversation(customer.id, actor=OWNER)
+    slot = availability.Slot(at(DAY, '15:00', 'UTC'), member.id, member.name)
+    availability.hold(location.id, service.id, slot, holder=f'{name}-screen', actor=OWNER)
+    return {'location': location, 'member': member, 'service': service, 'customer': customer, 'booking': booking,
+            'entry': entry, 'conversation': conversation, 'product': make_product(location), 'slot': slot}
+
+
+@pytest.fixture
+def two_shops(db):
+    return shop('A'), shop('B')
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table (the activity log and notifications included)."""
+    with session_scope() as session:
+        return {name: sorted(map(tuple, session.execute(text(f'SELECT * FROM {name}')).all()), key=repr)
+                for name in SQLModel.metadata.tables}
+
+
+def salon_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / 'salon'
+    folder.mkdir()
+    (folder / imports.SALON_FILES['services']).write_text('IsActive,Code,Desc,Cate,Price,Cost\nTRUE,X,X,X,1,1\n')
+    return folder
+
+
+def mapping_file(tmp_path: Path, location_name: str) -> tuple[Path, mapping.Mapping]:
+    path = tmp_path / 'bookings.csv'
+    path.write_text('day\n2030-03-04 10:00\n')
+    return path, mapping.parse_mapping({'fields': {'location': {'value': location_name},
+                                                   'starts_at': {'column': 'day'}}})
+
+
+WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp_path)
+    'book': lambda who, a, b, _: bookings.create_booking(BookingCreate(
+        location_id=b['location'].id, customer_id=b['customer'].id, service_id=b['service'].id,
+        staff_member_id=b['member'].id, starts_at=at(DAY, '12:00', 'UTC'),
+        channel=Channel.KIOSK if who.role == Role.KIOSK else Channel.PHONE), actor=who),
+    'move': lambda who, a, b, _: bookings.move_booking(b['booking'].id, BookingMove(
+        starts_at=at(DAY, '13:00', 'UTC')), actor=who),
+    'cancel': lambda who, a, b, _: bookings.cancel_booking(b['booking'].id, actor=who),
+    'confirm or check in': lambda who, a, b, _: bookings.set_status(
+        b['booking'].id, BookingStatus.CHECKED_IN if who.role == Role.KIOSK else BookingStatus.CONFIRMED, actor=who),
+    'add customer': lambda who, a, b, _: customers.create_customer(CustomerCreate(
+        location_id=b['location'].id, name='Intruder'), actor=who),
+    'add service': lambda who, a, b, _: catalog.create_service(ServiceCreate(
+        location_id=b['location'].id, code='NEW', name='New', category='', price_cents=1), actor=who),
+    'service length': lambda who, a, b, _: catalog.set_service_duration(b['service'].id, 90, actor=who),
+    'stock': lambda who, a, b, _: catalog.adjust_stock(b['product'], -1, reason='sold', actor=who),
+    'add staff member': lambda who, a, b, _: staff.create_staff_member(StaffMemberCreate(
+        location_id=b['location'].id, name='Intruder', working_hours=[]), actor=who),
+    'pay': lambda who, a, b, _: receipts.pay_booking(b['booking'].id, payment_method=PaymentMethod.CASH, actor=who),
+    'failed payment': lambda who, a, b, _: receipts.record_failed_payment(
+        b['booking'].id, payment_method=PaymentMethod.CARD, reason='declined', actor=who),
+    'open chat': lambda who, a, b, _: chat.open_conversation(b['customer'].id, actor=who),
+    'send chat': lambda who, a, b, _: chat.send_as_staff(b['conversation'].id, 'hi', actor=who),
+    'read chat': lambda who, a, b, _: chat.mark_read_by_staff(b['conversation'].id, actor=who),
+    'kiosk chat': lambda who, a, b, _: chat.open_visitor_conversation(b['location'].id, name='X', phone='4165550101',
+                                                                      actor=who),
+    'join waitlist': lambda who, a, b, _: waitlist.join(WaitlistJoin(
+        location_id=b['location'].id, customer_id=b['customer'].id, service_id=b['service'].id, day=DAY),
+        actor=who, today=DAY),
+    'book offer': lambda who, a, b, _: waitlist.book_offer(b['entry'].id, actor=who),
+    'pass offer': lambda who, a, b, _: waitlist.pass_offer(b['entry'].id, actor=who),
+    'remove from waitlist': lambda who, a, b, _: waitlist.remove(b['entry'].id, actor=who),
+    'hold': lambda who, a, b, _: availability.hold(b['location'].id, b['service'].id, availability.Slot(
+        at(DAY, '16:00', 'UTC'), b['member'].id, ''), holder='intruder', actor=who),
+    'release': lambda who, a, b, _: availability.release(b['location'].id, 'B-screen', actor=who),
+    'kiosk book': lambda who, a, b, _: kiosk.book(b['location'].id, b['service'].id, availability.Slot(
+        at(DAY, '17:00', 'UTC'), b['member'].id, ''), name='X', phone='4165550199', actor=who),
+    'kiosk check in': lambda who, a, b, _: kiosk.check_in(b['location'].id, b['booking'].id, actor=who),
+    'kiosk waitlist': lambda who, a, b, _: kiosk.join_waitlist(b['location'].id, b['service'].id, DAY,
+                                                               staff_member_id=None, name='X', phone='4165550199',
+                                                               actor=who),
+    'schedule report': lambda who, a, b, _: schedules.create_schedule(ReportScheduleBase(
+        location_id=b['location'].id, frequency='daily'), actor=who),
+    'import bookings': lambda who, a, b, tmp: booking_imports.import_bookings(
+        *mapping_file(tmp, b['location'].name), actor=who),
+    'import new location': lambda who, a, b, tmp: booking_imports.import_bookings(
+        *mapping_file(tmp, 'Brand new place'), actor=who),
+    'import salon': lambda who, a, b, tmp: imports.import_salon(
+        salon_dir(tmp), actor=who, location=imports.SALON_LOCATION.model_copy(update={'name': b['location'].name})),
+    'import salon new location': lambda who, a, b, tmp: imports.import_salon(salon_dir(tmp), actor=who),
+    'create account': lambda who, a, b, _: users.create_user('x@shop.test', 'long enough', role=Role.STAFF,
+                                                             location_id=b['location'].id, actor=who),
+    'unlock account': lambda who, a, b, _: users.unlock(1, actor=who),
+}
+
+
+@pytest.mark.parametrize('role', [Role.MANAGER, Role.STAFF, Role.KIOSK])
+@pytest.mark.parametrize('write', sorted(WRITES))
+def test_an_account_of_one_location_cannot_write_into_another(write, role, two_shops, tmp_path):
+    a, b = two_shops
+    who = actor(role, a['location'].id)
+    before = snapshot()
+    with pytest.raises(REFUSED):
+        WRITES[write](who, a, b, tmp_path)
+    assert snapshot() == before
+
+
+def test_marking_notifications_read_touches_only_ones_own_location(two_shops):
+    a, b = two_shops
+    notifications.record(b['location'].id, 'note', 'for B only')
+    manager = users.create_user('manager@a.test', 'long enough', role=Role.MANAGER, location_id=a['location'].id,
+                                actor=OWNER)
+    with session_scope() as session:
+        located = dict(session.execute(text('SELECT id, location_id FROM notification')).all())
+    assert notifications.mark_read(manager, list(located)) == sum(1 for x in located.values() if x == a['location'].id)
+    with session_scope() as session:
+        marked = {row[0] for row in session.execute(text('SELECT notification_id FROM notification_receipt'))}
+    assert marked and all(located[i] == a['location'].id for i in marked)
+
+
+MIXED = {  # rows of A written with parts of B: refused for everyone, the owner included
+    'booking with another location\'s customer': lambda who, a, b: bookings.create_booking(BookingCreate(
+        location_id=a['location'].id, customer_id=b['customer'].id, service_id=a['service'].id,
+        staff_member_id=a['member'].id, starts_at=at(DAY, '12:00', 'UTC')), actor=who),
+    'booking with another location\'s service': lambda who, a, b: bookings.create_booking(BookingCreate(
+        location_id=a['location'].id, customer_id=a['customer'].id, service_id=b['service'].id,
+        staff_member_id=a['member'].id, starts_at=at(DAY, '12:00', 'UTC')), actor=who),
+    'booking with another location\'s staff member': lambda who, a, b: bookings.create_booking(BookingCreate(
+        location_id=a['location'].id, customer_id=a['customer'].id, service_id=a['service'].id,
+        staff_member_id=b['member'].id, starts_at=at(DAY, '12:00', 'UTC')), actor=who),
+    'move to another location\'s staff member': lambda who, a, b: bookings.move_booking(a['booking'].id, BookingMove(
+        starts_at=at(DAY, '12:00', 'UTC'), staff_member_id=b['member'].id), actor=who),
+    'waitlist with another location\'s customer': lambda who, a, b: waitlist.join(WaitlistJoin(
+        location_id=a['location'].id, customer_id=b['customer'].id, service_id=a['service'].id, day=DAY),
+        actor=who, today=DAY),
+    'hold another location\'s staff member': lambda who, a, b: availability.hold(
+        a['location'].id, a['service'].id, availability.Slot(at(DAY, '16:00', 'UTC'), b['member'].id, ''),
+        holder='mixed', actor=who),
+    'release another location\'s hold': lambda who, a, b: availability.release(a['location'].id, 'B-screen',
+                                                                             actor=who),
+}
+
+
+@pytest.mark.parametrize('role', [Role.OWNER, Role.MANAGER])
+@pytest.mark.parametrize('write', sorted(MIXED))
+def test_rows_of_two_locations_are_never_mixed(write, role, two_shops):
+    a, b = two_shops
+    who = OWNER if role == Role.OWNER else actor(role, a['location'].id)
+    before = snapshot()
+    try:
+        MIXED[write](who, a, b)
+    except REFUSED:
+        pass
+    assert snapshot() == before
+
+
+def test_an_account_cannot_be_tied_to_another_locations_staff_member(two_shops):
+    a, b = two_shops
+    with pytest.raises(Exception, match="must work at the account's location"):
+        users.create_user('x@shop.test', 'long enough', role=Role.STAFF, location_id=a['location'].id,
+                          staff_member_id=b['member'].id, actor=OWNER)
