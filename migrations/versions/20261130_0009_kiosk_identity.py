@@ -5,6 +5,7 @@ Revises: 0008
 Create Date: 2026-11-30 21:30:00
 """
 
+import base64
 import secrets
 from collections.abc import Sequence
 
@@ -31,8 +32,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True))
     ids = [row[0] for row in bind.execute(sa.text('SELECT id FROM booking ORDER BY id'))]
     codes: set[str] = set()
+    spelled = str.maketrans('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', ALPHABET)
     while len(codes) < len(ids):
-        codes.add(''.join(secrets.choice(ALPHABET) for _ in range(10)))
+        codes.add(base64.b32encode(secrets.token_bytes(7))[:10].decode().translate(spelled))
     pairs = [{'id': booking_id, 'code': code} for booking_id, code in zip(ids, codes, strict=True)]
     for first in range(0, len(pairs), BATCH):
         bind.execute(sa.text('UPDATE booking SET code = :code WHERE id = :id'), pairs[first:first + BATCH])
