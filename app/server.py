@@ -10,7 +10,7 @@ from nicegui.storage import Storage
 
 from app import pages
 from app.config import PROJECT_ROOT, get_settings
-from app.pages import socket_packets
+from app.pages import errors, socket_packets
 from app.pages.collector import collector, take_over
 from app.services import analytics_store, database, files, native_login
 
@@ -26,6 +26,7 @@ def setup() -> None:
     Storage.path = files.private_folder(get_settings().data_dir / 'nicegui')
     database.migrate()
     pages.register()
+    errors.install()
     socket_packets.install()
     app.add_static_files('/assets', PROJECT_ROOT / 'assets')
 

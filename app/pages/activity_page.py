@@ -9,7 +9,7 @@ from nicegui import ui
 from app.models import UserRead
 from app.services import activity, clock, locations
 
-from . import presence
+from . import params, presence
 from .formatting import local_datetime
 from .layout import frame
 from .session import MANAGING, current_location, require_user
@@ -25,8 +25,12 @@ def register() -> None:
         with frame('Activity', user, location):
             tz = location.time_zone if location else 'UTC'
             names = {x.id: x.name for x in locations.list_locations(actor=user)}
+            first, first_message = params.optional_day(start, what='first day')
+            last, last_message = params.optional_day(end, what='last day')
             _online(user, tz)
-            _log(user, tz, names, action, email, _day(start), _day(end))
+            params.notice(first_message)
+            params.notice(last_message)
+            _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last)
 
 
 def _online(user: UserRead, tz: str) -> None:
@@ -118,9 +122,3 @@ def _log(
         pagination=25,
     ).classes('w-full').props('dense flat').mark('activity-table')
 
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None

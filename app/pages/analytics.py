@@ -1,9 +1,13 @@
 """Analytics for owners and managers: revenue, customers and operations, live, with a period and
 location filter. The report is computed once per change and shared by every session (see
-:mod:`app.services.reports`); it is fetched off the event loop."""
+:mod:`app.services.reports`); it is fetched off the event loop.
+
+The page is drawn at once with its filters and a progress line, and filled in when the report is ready
+(the first report of a large database can take longer than NiceGUI waits for a page)."""
 
 from __future__ import annotations
 
+import logging
 import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,13 +15,15 @@ from nicegui import app, run, ui
 
 from app.models import LocationRead, Role, UserRead
 from app.services import clock, exports, locations, reports
+from app.services.errors import ClientPulseError
 
-from . import live
+from . import live, params
 from .formatting import count, money, rate
 from .layout import frame
 from .session import MANAGING, current_location, require_user
 
 ROLES = MANAGING
+log = logging.getLogger(__name__)
 DEFINITIONS = {
     'revenue': 'Receipt lines before tax issued in the period.',
     'growth': 'Revenue against the previous period of the same length.',
@@ -30,7 +36,7 @@ DEFINITIONS = {
 
 def register() -> None:
     @ui.page('/analytics')
-    async def analytics_page(start: str | None = None, end: str | None = None, location: str | None = None) -> None:
+    def analytics_page(start: str | None = None, end: str | None = None, location: str | None = None) -> None:
         user = require_user('/analytics', ROLES)
         if user is None:
             return
@@ -39,11 +45,16 @@ def register() -> None:
             if home is None:
                 return
             chosen = _locations(user, home, location)
-            last = _date(end) or clock.today(home.time_zone)
-            first = _date(start) or last - timedelta(days=29)
+            last, last_message = params.day(end, clock.today(home.time_zone), what='last day')
+            first, first_message = params.day(start, last - timedelta(days=29), what='first day')
+            if first > last:
+                first, first_message = last - timedelta(days=29), 'The first day came after the last: showing the ' \
+                                                                   '30 days up to the last.'
+            params.notice(last_message)
+            params.notice(first_message)
             _filters(user, chosen, first, last)
             view = _AnalyticsView(user, chosen, first, last, home.time_zone)
-            await view.load()
+            ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
         for item in chosen:
             live.on_location_change(item.id, lambda _event: view.load())  # async: NiceGUI awaits it in this session
 
@@ -62,13 +73,36 @@ class _AnalyticsView:
                     'flat dense').mark(f'export-{kind}')
             self.export_status = ui.row().classes('items-center gap-2')
         self.container = ui.column().classes('w-full gap-4')
+        self.loads = 0  # the latest load draws; an earlier one finishing late is dropped
+        with self.container, ui.row().classes('items-center gap-3').mark('analytics-loading'):
+            ui.spinner(size='lg')
+            ui.label(f'Working out the figures for {first:%d %b %Y} – {last:%d %b %Y}…').classes('text-slate-500')
 
     async def fetch(self) -> reports.AnalyticsReport:
         return await run.io_bound(reports.report, [x.id for x in self.chosen], self.first, self.last,
                                   actor=self.user, as_of=datetime.now(UTC), time_zone=self.time_zone)
 
     async def load(self) -> None:
-        self.render(await self.fetch())
+        self.loads += 1
+        mine = self.loads
+        try:
+            report = await self.fetch()
+        except ClientPulseError as error:
+            self.failed(str(error))
+            return
+        except Exception:
+            log.exception('the analytics report failed')
+            self.failed('The figures could not be worked out (an unexpected error, logged for the developers).')
+            return
+        if mine == self.loads and not self.container.is_deleted:
+            self.render(report)
+
+    def failed(self, message: str) -> None:
+        if self.container.is_deleted:
+            return
+        self.container.clear()
+        with self.container:
+            ui.label(message).classes('text-negative').mark('analytics-error')
 
     def render(self, report: reports.AnalyticsReport) -> None:
         self.report = report
@@ -188,13 +222,6 @@ def _locations(user: UserRead, home: LocationRead, wanted: str | None) -> list[L
     if wanted == 'all':
         return every
     return [x for x in every if str(x.id) == wanted] or [home]
-
-
-def _date(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _card(title: str, value: str, mark: str, definition: str) -> None:

@@ -12,7 +12,7 @@ from app.models import BookingRead, BookingStatus, LocationRead, StaffMemberRead
 from app.services import bookings, clock, staff
 from app.services.bookings import STATUS_LABELS
 
-from . import live, rooms
+from . import live, params, rooms
 from .booking_dialogs import open_booking_actions, open_new_booking
 from .dashboard import STATUS_COLOURS
 from .formatting import booking_time, local_time, money
@@ -46,10 +46,8 @@ def register() -> None:
             if location is None:
                 ui.label('No location yet: import data or run the demo.')
                 return
-            try:
-                shown = date.fromisoformat(day) if day else clock.today(location.time_zone)
-            except ValueError:
-                shown = clock.today(location.time_zone)
+            shown, message = params.day(day, clock.today(location.time_zone))
+            params.notice(message)
             view = _BookingsView(user, location, shown)
             view.build(rooms.session(user, location))
 

@@ -18,7 +18,7 @@ from app.models import UserRead
 from app.services import chat, customers, events
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
 
-from . import live
+from . import live, params
 from .formatting import local_datetime
 from .layout import frame
 from .session import FRONT_DESK, current_location, current_user, require_user
@@ -29,7 +29,7 @@ TYPING_SHOWN = 4.0  # seconds the other side shows "typing…" after the last si
 
 def register() -> None:
     @ui.page('/chat')
-    def chat_page(c: int | None = None) -> None:
+    def chat_page(c: str | None = None) -> None:
         user = require_user('/chat', FRONT_DESK)
         if user is None:
             return
@@ -38,7 +38,7 @@ def register() -> None:
             if location is None:
                 ui.label('No location yet.')
                 return
-            _StaffChat(user, location.id, location.time_zone, c).build()
+            _StaffChat(user, location.id, location.time_zone, params.whole_number(c)).build()
 
     @ui.page('/chat/{token}')
     def customer_chat_page(token: str) -> None:

@@ -7,9 +7,9 @@ from nicegui import ui
 from app.models import CustomerCreate
 from app.services import bookings, customers, receipts
 from app.services.bookings import STATUS_LABELS
-from app.services.errors import ClientPulseError, NotFoundError, validated
+from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError, validated
 
-from . import live
+from . import live, params
 from .formatting import local_datetime, money
 from .layout import field_error, frame
 from .session import current_location, require_user
@@ -32,6 +32,7 @@ def register() -> None:
         with frame('Customers', user, location):
             if location is None:
                 return
+            q = params.clean(q, 100)
             search = {'text': q}
 
             @ui.refreshable
@@ -54,19 +55,25 @@ def register() -> None:
         live.on_location_change(location.id, lambda _e: results.refresh())
 
     @ui.page('/customers/{customer_id}')
-    def customer_page(customer_id: int) -> None:
-        user = require_user(f'/customers/{customer_id}')
+    def customer_page(customer_id: str) -> None:
+        number = params.whole_number(customer_id)
+        user = require_user(f'/customers/{number or ""}')
         if user is None:
             return
         location = current_location(user)
         with frame('Customer', user, location):
             try:
-                customer = customers.get_customer(customer_id, actor=user)
+                if number is None:
+                    raise NotFoundError('There is no such customer.')
+                customer = customers.get_customer(number, actor=user)
             except NotFoundError as error:
-                ui.label(str(error))
+                ui.label(str(error)).mark('not-found')
+                return
+            except PermissionDeniedError:  # another location's customer: nothing of them is shown
+                ui.label('This customer is not one you may see.').classes('text-negative').mark('not-allowed')
                 return
             if location is None or customer.location_id != location.id:
-                ui.label('This customer belongs to another location.')
+                ui.label('This customer belongs to another location.').mark('not-allowed')
                 return
             tz = location.time_zone
             ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')

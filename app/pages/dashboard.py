@@ -10,7 +10,7 @@ from app.models import BookingRead, LocationRead, UserRead
 from app.services import bookings, clock, dashboard
 from app.services.bookings import STATUS_LABELS
 
-from . import live, rooms
+from . import live, params, rooms
 from .formatting import booking_time, money, rate
 from .layout import frame
 from .session import HOME, MANAGING, current_location, current_user, require_user
@@ -59,7 +59,8 @@ def register() -> None:
             if location is None:
                 ui.label('No location yet: import data or run the demo.').mark('no-location')
                 return
-            shown = _parse_day(day, location)
+            shown, message = params.day(day, clock.today(location.time_zone), what='reference day')
+            params.notice(message)
             with ui.row().classes('items-center gap-4'):
                 ui.label(f'{shown:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
                 with ui.button('Reference day', icon='edit_calendar').props('flat'):
@@ -161,9 +162,4 @@ def _go_to(value: str | None, shown: date) -> None:
         ui.navigate.to(f'/?day={value}')
 
 
-def _parse_day(day: str | None, location: LocationRead) -> date:
-    try:
-        return date.fromisoformat(day) if day else clock.today(location.time_zone)
-    except ValueError:
-        ui.notify(f'"{day}" is not a date (YYYY-MM-DD); showing today.', type='warning')
-        return clock.today(location.time_zone)
+

@@ -405,8 +405,9 @@ def _staff_conversation(session: Session, conversation_id: int, actor: UserRead)
 
 
 def _by_token(session: Session, token: str) -> Conversation:
+    plausible = isinstance(token, str) and 0 < len(token) <= 64 and token.isascii() and token.isprintable()
     conversation = (session.exec(select(Conversation).where(Conversation.access_token == token)).first()
-                    if token else None)
+                    if plausible else None)  # nothing else is looked up (a NUL would break PostgreSQL's query)
     if conversation is None or not secrets.compare_digest(conversation.access_token, token):
         raise PermissionDeniedError('This chat link is not valid. Ask the shop for a new one.')
     return conversation

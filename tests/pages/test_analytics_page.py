@@ -80,3 +80,23 @@ async def test_a_long_export_shows_its_progress_while_the_page_stays_live(user: 
     response = await user.download.next(timeout=10)
     assert response.content[:2] == b'PK'
     await user.should_not_see(marker='export-progress')
+
+
+async def test_the_page_is_drawn_at_once_and_filled_in_when_the_report_is_ready(user: User, shop, monkeypatch):
+    """A first report that takes longer than NiceGUI waits for a page (3 s) no longer breaks the page."""
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    reports = sys.modules['app.services.reports']
+    real, gate = reports.report, threading.Event()
+
+    def slow(*args, **options):
+        gate.wait(10)  # a worker thread computing for a long time
+        return real(*args, **options)
+
+    monkeypatch.setattr(reports, 'report', slow)
+    await sign_in(user, Role.OWNER, PERIOD)
+    await user.should_see(marker='analytics-loading')  # the page is out, with its filters and progress
+    await user.should_see(marker='apply')
+    await user.should_not_see(marker='kpi-bookings')
+    gate.set()
+    await eventually(lambda: element(user, 'kpi-bookings').text == '1', timeout=10)
+    await user.should_not_see(marker='analytics-loading')
