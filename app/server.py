@@ -10,7 +10,7 @@ from nicegui.storage import Storage
 
 from app import pages
 from app.config import PROJECT_ROOT, get_settings
-from app.pages import errors, socket_packets
+from app.pages import errors, socket_packets, upload_limit
 from app.pages.collector import collector, take_over
 from app.services import analytics_store, database, files, native_login
 
@@ -27,6 +27,7 @@ def setup() -> None:
     database.migrate()
     pages.register()
     errors.install()
+    upload_limit.install(app)
     socket_packets.install()
     app.add_static_files('/assets', PROJECT_ROOT / 'assets')
 
