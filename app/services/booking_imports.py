@@ -9,6 +9,7 @@ rows, adds only what is new; identical rows stay separate bookings.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from app.models import Booking, Customer, Location, Role, Service, StaffMember, UserRead
@@ -206,10 +208,14 @@ def new_codes(session: Session, count: int) -> list[str]:
     """``count`` new booking codes (:func:`~app.models.booking.new_booking_code`), distinct from each other and
     from every code in the table, for rows written without the ORM."""
     codes: set[str] = set()
+    postgres = session.get_bind().dialect.name == 'postgresql'
+    # the candidates go as one parameter (an array, a JSON list): 10,000 separate ones cost 0.15 s a chunk
+    query = text('SELECT code FROM booking WHERE code = ANY(:codes)' if postgres else
+                 'SELECT code FROM booking WHERE code IN (SELECT value FROM json_each(:codes))')
     while len(codes) < count:
         wanted = list({new_booking_code() for _ in range(count - len(codes))} - codes)
-        taken = {code for first in range(0, len(wanted), 10_000) for code in session.exec(
-            select(Booking.code).where(col(Booking.code).in_(wanted[first:first + 10_000]))).all()}
+        taken = set(session.connection().execute(query, {'codes': wanted if postgres else json.dumps(wanted)})
+                    .scalars())
         codes.update(c for c in wanted if c not in taken)
     return list(codes)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -134,3 +135,14 @@ def test_cli_import_bookings(sqlite_db, shared_data, tmp_path):
     result = CliRunner().invoke(cli, ['import', 'bookings', str(source), '--mapping', str(tmp_path / 'm.toml')])
     assert result.exit_code == 0, result.output
     assert '100 rows: 100 bookings added, 0 already there' in result.output
+
+
+def test_bulk_codes_never_repeat_each_other_or_a_stored_code(db, monkeypatch):
+    from tests.factories import at, make_booking, make_customer, make_location, make_service, make_staff_member
+    location = make_location(time_zone='UTC')
+    member, service = make_staff_member(location, start='00:00', end='23:59'), make_service(location)
+    stored = make_booking(location, member, service, make_customer(location), at(date(2030, 3, 4), '10:00', 'UTC'))
+    drawn = iter([stored.code, 'AAAAAAAAAA', 'AAAAAAAAAA', 'BBBBBBBBBB', stored.code, 'CCCCCCCCCC'])
+    monkeypatch.setattr(booking_imports, 'new_booking_code', lambda: next(drawn))
+    with session_scope() as session:
+        assert sorted(booking_imports.new_codes(session, 3)) == ['AAAAAAAAAA', 'BBBBBBBBBB', 'CCCCCCCCCC']
