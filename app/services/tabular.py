@@ -118,13 +118,20 @@ def _csv_frame(path: Path, *, file: str, encoding: str | None, delimiter: str) -
         return None
     frame.index = pd.RangeIndex(1, len(frame) + 1, name='line')
     header, data = frame.iloc[0].tolist(), frame.iloc[1:]
-    nonblank = np.zeros(len(data), dtype=bool)
-    for column in data.columns:
-        cells = data[column]
-        nonblank |= (cells.str.strip() != '').to_numpy()
-        longest = cells.str.len()
-        if longest.max() > MAX_CELL:
-            _check_row(data.loc[longest.idxmax()].tolist(), file, int(longest.idxmax()))
+    if max(map(len, text.split('\n'))) > MAX_CELL:  # only then can a cell be too long: find it
+        for column in data.columns:
+            longest = data[column].str.len()
+            if longest.max() > MAX_CELL:
+                _check_row(data.loc[longest.idxmax()].tolist(), file, int(longest.idxmax()))
+    nonblank = (data != '').to_numpy().any(axis=1)
+    if nonblank.any():  # rows of spaces alone are blank too (rare: checked only where a row has any text)
+        candidates = data.loc[nonblank]
+        spaces = np.ones(len(candidates), dtype=bool)
+        for column in candidates.columns:
+            spaces &= candidates[column].str.isspace().to_numpy() | (candidates[column] == '').to_numpy()
+            if not spaces.any():
+                break
+        nonblank[np.flatnonzero(nonblank)[spaces]] = False
     data = data.loc[nonblank]
     if not ''.join(header).strip():
         raise ValidationError(f'{file} is empty: the first line must name the columns.', field='file')
