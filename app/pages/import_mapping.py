@@ -65,19 +65,19 @@ def mapping_section(user: UserRead) -> None:
     ui.upload(auto_upload=True, on_upload=receive, label='Booking export',
               max_file_size=int(limit_mb * 1024 * 1024),
               on_rejected=lambda: ui.notify(f'Files up to {limit_mb:g} MB (.csv or .xlsx).', type='warning'),
-              ).props('accept=.csv,.xlsx').classes('w-[32rem]').mark('bookings-upload')
+              ).props('accept=.csv,.xlsx').classes('w-[32rem] max-w-full').mark('bookings-upload')
     examples = {p.name: p.stem.replace('-', ' ') for p in sorted(EXAMPLES.glob('*.toml'))}
     ui.select(examples, label='Start from an example mapping',
               on_change=lambda e: text.set_value((EXAMPLES / e.value).read_text(encoding='utf-8')) if e.value else None
-              ).classes('w-96')
-    text = ui.textarea('Mapping (TOML): which column gives each field').classes('w-full font-mono').props(
+              ).classes('w-96 max-w-full')
+    text = ui.textarea('Mapping (TOML): which column gives each field').classes('w-full font-mono mb-8').props(
         'rows=14').mark('mapping-text')
     with ui.row().classes('gap-2'):  # the handlers are defined below, hence the lambdas
         ui.button('Preview', icon='visibility', on_click=lambda: show_preview()).mark(  # noqa: PLW0108
             'preview-button')
         button = ui.button('Import bookings', icon='upload', on_click=lambda: start()).mark(  # noqa: PLW0108
             'import-bookings')
-    progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem]')
+    progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem] max-w-full')
     status = ui.label('').mark('bookings-import-status')
     preview_box = ui.column().classes('w-full')
 

@@ -47,13 +47,13 @@ def register() -> None:
                 uploaded.text = 'Ready: ' + ', '.join(sorted(p.name for p in folder.iterdir()))
 
             ui.upload(multiple=True, auto_upload=True, on_upload=receive, label='CSV files').props(
-                'accept=.csv').classes('w-[32rem]').mark('upload')
+                'accept=.csv').classes('w-[32rem] max-w-full').mark('upload')
             if user.role == Role.OWNER:  # the owner may import into any location, or a new one by name
-                name = ui.input('Import into location', value=imports.SALON_LOCATION.name).classes('w-96')
+                name = ui.input('Import into location', value=imports.SALON_LOCATION.name).classes('w-96 max-w-full')
             else:  # everyone else into their own
                 name = ui.input('Import into location', value=location.name if location else '').classes(
-                    'w-96').props('readonly')
-            progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem]')
+                    'w-96 max-w-full').props('readonly')
+            progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem] max-w-full')
             status = ui.label('').mark('import-status')
             ui.timer(0.25, lambda: (progress.set_value(state['fraction']), status.set_text(state['message'])))
 

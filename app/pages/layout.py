@@ -53,7 +53,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
             ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
             ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
                 'flat color=white dense').tooltip('Sign out')
-    with ui.left_drawer(value=True).classes('bg-slate-50') as drawer:
+    with ui.left_drawer(value=None).classes('bg-slate-50') as drawer:  # open on wide screens, not over a phone's page
         for path, label, icon, roles in NAVIGATION:
             if user.role in roles:
                 with ui.link(target=path).classes('no-underline text-slate-800 w-full'):
