@@ -94,7 +94,7 @@ def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead, name:
             chunk = fresh.iloc[start:start + CHUNK]
             insert_many(session, 'booking', _booking_columns(chunk, ids, session.get_bind().dialect.name,
                                                              new_codes(session, len(chunk))))
-            report_progress(0.4 + 0.6 * min(start + CHUNK, len(fresh)) / max(len(fresh), 1),
+            report_progress(0.4 + 0.5 * min(start + CHUNK, len(fresh)) / max(len(fresh), 1),
                             f'{min(start + CHUNK, len(fresh))} of {len(fresh)} bookings written')
         report.added = len(fresh)
         for location_id in fresh['location_id'].unique().tolist():  # rows written without the ORM's hook

@@ -214,10 +214,10 @@ class _Writer:
                  ('bookings', self.bookings_), ('no_shows', self.no_shows_), ('cancellations', self.cancellations_),
                  ('receipts', self.receipts_)]
         for i, (kind, step) in enumerate(steps):
-            self.step_range = (0.1 + 0.9 * i / len(steps), 0.1 + 0.9 * (i + 1) / len(steps))
+            self.step_range = (0.1 + 0.85 * i / len(steps), 0.1 + 0.85 * (i + 1) / len(steps))
             step(rows) if kind == 'people' else step(rows.get(kind, []))
             self.session.flush()
-            self.progress(0.1 + 0.9 * (i + 1) / len(steps), f'{kind.replace("_", " ").capitalize()} done')
+            self.progress(0.1 + 0.85 * (i + 1) / len(steps), f'{kind.replace("_", " ").capitalize()} done')
 
     def people_(self, rows: dict[str, list[Row]]) -> None:
         """Create every staff member and customer the files name, in one batch."""

@@ -32,13 +32,13 @@ import tomllib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 from babel.numbers import list_currencies
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictStr, field_validator
 from pydantic import ValidationError as PydanticError
 
 from app.models import BookingStatus, Channel
@@ -82,6 +82,19 @@ UNITS = {'minutes': 'm', 'hours': 'h', 'days': 'D'}
 _DIRECTIVE = re.compile(r'%[aAwdbBmyYHIpMSfzZjUWcxXGuV%]')
 
 
+def check_time_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone. :raises ValueError: it is not"""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(f'"{name}" is not an IANA time zone (e.g. Europe/Lisbon, America/Toronto)') from None
+    return name
+
+
+TimeZoneName = Annotated[StrictStr, AfterValidator(check_time_zone)]
+"""Text that names an IANA time zone (checked)."""
+
+
 class FieldSpec(BaseModel):
     """One field's entry in ``[fields]`` (which keys a field may use: :data:`SOURCES`, :data:`MODIFIERS`)."""
 
@@ -95,7 +108,7 @@ class FieldSpec(BaseModel):
     values: dict[str, StrictStr] | None = None
     format: StrictStr | None = None
     utc: StrictBool = False
-    time_zone: StrictStr | None = None
+    time_zone: TimeZoneName | None = None
     unit: Literal['minutes', 'hours', 'days'] = 'minutes'
 
     @field_validator('parts')
@@ -114,26 +127,17 @@ class FieldSpec(BaseModel):
                 raise ValueError(f'"{text}" is not a date format such as "%Y-%m-%d %H:%M" (strftime codes)')
         return text
 
-    @field_validator('time_zone')
-    @classmethod
-    def _zone(cls, name: str | None) -> str | None:
-        return None if name is None else check_time_zone(name)
 
 
 class Options(BaseModel):
     """``[options]``: the file's time zone and currency, and how to read it."""
 
     model_config = ConfigDict(extra='forbid', frozen=True)
-    time_zone: StrictStr = 'UTC'
+    time_zone: TimeZoneName = 'UTC'
     currency: StrictStr = 'USD'
     delimiter: StrictStr = ','
     encoding: StrictStr | None = None
     sheet: StrictStr | int = 0
-
-    @field_validator('time_zone')
-    @classmethod
-    def _zone(cls, name: str) -> str:
-        return check_time_zone(name)
 
     @field_validator('currency')
     @classmethod
@@ -237,15 +241,6 @@ def parse_mapping(data: dict[str, Any], *, name: str = 'mapping') -> Mapping:
     except PydanticError as error:
         raise ValidationError(f'{name}: [options] {_pydantic_message(error)}', field='options') from None
     return Mapping(fields=specs, options=options, name=name, expressions=parsed)
-
-
-def check_time_zone(name: str) -> str:
-    """``name`` if it is an IANA time zone. :raises ValueError: it is not"""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f'"{name}" is not an IANA time zone (e.g. Europe/Lisbon, America/Toronto)') from None
-    return name
 
 
 def suggest(columns: list[str]) -> str:

@@ -25,7 +25,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -227,30 +227,42 @@ def _decode_as(data: bytes, file: str, encoding: str, *, declared: bool) -> str:
 def _csv_rows(text: str, file: str, delimiter: str, most: int,
               wanted: int | None) -> tuple[list[str], list[int], list[list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=''), delimiter=delimiter, strict=False)
+    where = {'line': 1}  # where the next row starts (a quoted value may span lines)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        for cells in reader:
+            first, where['line'] = where['line'], reader.line_num + 1
+            yield first, cells
+
+    try:
+        header, lines, rows = _collect(numbered(), file, most, wanted)
+    except csv.Error as error:
+        raise ImportRowError(f'not readable as CSV ({error})', file=file, line=where['line']) from None
+    if header is None or not ''.join(header).strip():
+        raise ValidationError(f'{file} is empty: the first line must name the columns.', field='file')
+    return header, lines, rows
+
+
+def _collect(numbered: Iterable[tuple[int, list[str]]], file: str, most: int,
+             wanted: int | None) -> tuple[list[str] | None, list[int], list[list[str]]]:
+    """The first row as the header, then the rows that are not blank with their lines; limits checked."""
     header: list[str] | None = None
     lines: list[int] = []
     rows: list[list[str]] = []
-    line = 1  # where the next row starts
-    try:
-        for cells in reader:
-            first, line = line, reader.line_num + 1
-            if header is None:
-                header = cells
-                _check_width(cells, file, first)
-                continue
-            if not ''.join(cells).strip():
-                continue
-            _check_row(cells, file, first)
-            lines.append(first)
-            rows.append(cells)
-            if len(rows) == wanted:
-                break
-            if len(rows) > most:
-                _too_many(file, most)
-    except csv.Error as error:
-        raise ImportRowError(f'not readable as CSV ({error})', file=file, line=line) from None
-    if header is None or not ''.join(header).strip():
-        raise ValidationError(f'{file} is empty: the first line must name the columns.', field='file')
+    for line, cells in numbered:
+        if header is None:
+            header = cells
+            _check_width(cells, file, line)
+            continue
+        if not ''.join(cells).strip():
+            continue
+        _check_row(cells, file, line)
+        lines.append(line)
+        rows.append(cells)
+        if len(rows) == wanted:
+            break
+        if len(rows) > most:
+            _too_many(file, most)
     return header, lines, rows
 
 
@@ -275,32 +287,7 @@ def _excel_rows(path: Path, file: str, sheet: str | int | None, unpacked_limit: 
     except Exception:  # openpyxl raises many kinds (KeyError, XML errors, InvalidFileException) on broken files
         raise not_excel from None
     try:
-        worksheet = _worksheet(book, sheet, file)
-        header: list[str] | None = None
-        lines: list[int] = []
-        rows: list[list[str]] = []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            while cells and cells[-1] == '':
-                cells.pop()
-            if header is None:
-                if cells:
-                    header = cells
-                    _check_width(cells, file, number)
-                    if number != 1:
-                        raise ImportRowError('the first row must name the columns', file=file, line=1)
-                else:
-                    raise ImportRowError('the first row must name the columns; it is empty', file=file, line=1)
-                continue
-            if not ''.join(cells).strip():
-                continue
-            _check_row(cells, file, number)
-            lines.append(number)
-            rows.append(cells)
-            if len(rows) == wanted:
-                break
-            if len(rows) > most:
-                _too_many(file, most)
+        header, lines, rows = _collect(_sheet_rows(_worksheet(book, sheet, file), file), file, most, wanted)
     except (ValidationError, ImportRowError):
         raise
     except Exception:
@@ -310,6 +297,17 @@ def _excel_rows(path: Path, file: str, sheet: str | int | None, unpacked_limit: 
     if header is None:
         raise ValidationError(f'{file} is empty: the first row must name the columns.', field='file')
     return header, lines, rows
+
+
+def _sheet_rows(worksheet, file: str) -> Iterator[tuple[int, list[str]]]:
+    """``(row number, cells as text)`` of a worksheet, empty cells at a row's end dropped."""
+    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        cells = [_cell_text(v) for v in values]
+        while cells and cells[-1] == '':
+            cells.pop()
+        if number == 1 and not cells:
+            raise ImportRowError('the first row must name the columns; it is empty', file=file, line=1)
+        yield number, cells
 
 
 def _worksheet(book, sheet: str | int | None, file: str):

@@ -255,3 +255,12 @@ def _workbook(path: Path, rows: list[list]) -> None:
     for row in rows:
         book.active.append(row)
     book.save(path)
+
+
+def test_progress_only_moves_forward_and_ends_at_one(sqlite_db, tmp_path):
+    source = tmp_path / 'ok.csv'
+    source.write_text(HEADER + ''.join(f'G{i},2024-05-01 {9 + i}:00,30,1\n' for i in range(5)))
+    seen: list[float] = []
+    booking_imports.import_bookings(source, mapping.parse_mapping(SIMPLE), actor=OWNER,
+                                    progress=lambda fraction, _message: seen.append(fraction))
+    assert seen == sorted(seen) and seen[-1] == 1.0
