@@ -199,8 +199,9 @@ def same_person(typed: str, recorded: str) -> bool:
 
 
 def _name_words(name: str) -> list[str]:
-    plain = unicodedata.normalize('NFKD', name or '').encode('ascii', 'ignore').decode().casefold()
-    return re.findall(r'[a-z0-9]+', plain)
+    """The words of a name in any script, case-folded, without accents (José → jose, Мария → мария)."""
+    decomposed = unicodedata.normalize('NFKD', name or '').casefold()
+    return re.findall(r'[^\W_]+', ''.join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def _customers_with_phone(location_id: int, digits: str) -> list[Customer]:

@@ -75,6 +75,7 @@ def test_a_phone_number_alone_finds_nothing_and_a_wrong_name_neither(desk):
     ('Alex', 'Alex Kim', True), ('alex kim', 'Alex Kim', True), ('ÁLEX', 'Alex Kim', True),
     ('José', 'Jose Ortiz', True), ('Alexander', 'Alex Kim', False), ('Kim', 'Alex Kim', False),
     ('Alex Lee', 'Alex Kim', False), ('', 'Alex Kim', False), ('!!', 'Alex Kim', False),
+    ('мария', 'Мария Иванова', True), ('李', '李 明', True), ('Zoë', 'Zoe Smith', True), ('Mary', 'Мария', False),
 ])
 def test_same_person(typed, recorded, same):
     assert kiosk.same_person(typed, recorded) is same
@@ -123,3 +124,16 @@ def test_the_kiosk_chat_never_opens_a_customers_conversation(desk):
     assert listed[own.id] == 'Sam Lee'
     with pytest.raises(ValidationError, match='at least 7 digits'):
         kiosk.visitor_chat(location.id, name='Sam', phone='12', actor=device)
+
+
+def test_a_visitors_name_and_number_are_checked(desk):
+    location, device, *_ = desk
+    with pytest.raises(ValidationError) as raised:
+        kiosk.visitor_chat(location.id, name='N' * 300, phone='416 555 0102', actor=device)
+    assert raised.value.field == 'name'
+    with pytest.raises(ValidationError) as raised:
+        kiosk.visitor_chat(location.id, name='   ', phone='416 555 0102', actor=device)
+    assert raised.value.field == 'name'
+    with pytest.raises(ValidationError) as raised:
+        kiosk.visitor_chat(location.id, name='Sam', phone='4' * 60, actor=device)
+    assert raised.value.field == 'phone'
