@@ -26,6 +26,7 @@ def register() -> None:
     live.install()
     rooms.install()
     presence.install()
-    for module in (login, dashboard, bookings, customers, catalog, staff, analytics, schedules, imports, kiosk,
-                   accounts, activity_page, chat, waitlist_page):
+    # in the navigation's order: each guarded page adds itself to the registry as it is declared
+    for module in (dashboard, bookings, customers, chat, waitlist_page, catalog, staff, analytics, schedules, imports,
+                   activity_page, accounts, kiosk, login):
         module.register()

@@ -9,41 +9,34 @@ from app.models import Role, UserRead
 from app.services import locations, network, users
 from app.services.errors import ClientPulseError
 
-from .layout import field_error, frame
-from .session import OWNERS, current_location, require_user
+from .guard import PageContext, guarded_page
+from .layout import field_error
+from .session import OWNERS
 
 
 def register() -> None:
-    @ui.page('/users')
-    def users_page() -> None:
-        user = require_user('/users', OWNERS)
-        if user is None:
-            return
-        with frame('Users', user, current_location(user)):
-            _Accounts(user).build()
+    @guarded_page('/users', roles=OWNERS, title='Users', icon='manage_accounts', needs_location=False)
+    def users_page(page: PageContext) -> None:
+        _Accounts(page.user).build()
 
-    @ui.page('/settings')
-    def settings_page() -> None:
-        user = require_user('/settings', OWNERS)
-        if user is None:
-            return
-        with frame('Settings', user, current_location(user)):
-            ui.label('Staff devices on the shop network').classes('text-xl font-semibold')
-            ui.label('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
-                     'or scan the code.').classes('text-slate-600')
-            urls = network.lan_urls(get_settings().port)
-            shared = [u for u in urls if '127.0.0.1' not in u]
-            with ui.row().classes('gap-8'):
-                for url in shared or urls:
-                    with ui.card().classes('items-center'):
-                        ui.image(network.qr_data_url(url)).classes('w-56 h-56').mark('lan-qr')
-                        ui.label(url).classes('text-lg font-mono').mark('lan-url')
-            if not shared:
-                ui.label('No network address was found: this machine is only reachable from itself.').classes(
-                    'text-warning')
-            ui.label('Kiosk').classes('text-xl font-semibold mt-6')
-            ui.label('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
-                     'mode with their PIN (set on the Users page).').classes('text-slate-600')
+    @guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
+    def settings_page(page: PageContext) -> None:
+        ui.label('Staff devices on the shop network').classes('text-xl font-semibold')
+        ui.label('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
+                 'or scan the code.').classes('text-slate-600')
+        urls = network.lan_urls(get_settings().port)
+        shared = [u for u in urls if '127.0.0.1' not in u]
+        with ui.row().classes('gap-8'):
+            for url in shared or urls:
+                with ui.card().classes('items-center'):
+                    ui.image(network.qr_data_url(url)).classes('w-56 h-56').mark('lan-qr')
+                    ui.label(url).classes('text-lg font-mono').mark('lan-url')
+        if not shared:
+            ui.label('No network address was found: this machine is only reachable from itself.').classes(
+                'text-warning')
+        ui.label('Kiosk').classes('text-xl font-semibold mt-6')
+        ui.label('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
+                 'mode with their PIN (set on the Users page).').classes('text-slate-600')
 
 
 class _Accounts:

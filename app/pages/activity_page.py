@@ -11,26 +11,22 @@ from app.services import activity, clock, locations
 
 from . import params, presence
 from .formatting import local_datetime
-from .layout import frame
-from .session import MANAGING, current_location, require_user
+from .guard import PageContext, guarded_page
+from .session import MANAGING
 
 
 def register() -> None:
-    @ui.page('/activity')
-    def activity_page(action: str = '', email: str = '', start: str = '', end: str = '') -> None:
-        user = require_user('/activity', MANAGING)
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Activity', user, location):
-            tz = location.time_zone if location else 'UTC'
-            names = {x.id: x.name for x in locations.list_locations(actor=user)}
-            first, first_message = params.optional_day(start, what='first day')
-            last, last_message = params.optional_day(end, what='last day')
-            _online(user, tz)
-            params.notice(first_message)
-            params.notice(last_message)
-            _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last)
+    @guarded_page('/activity', roles=MANAGING, title='Activity', icon='history', needs_location=False)
+    def activity_page(page: PageContext, action: str = '', email: str = '', start: str = '', end: str = '') -> None:
+        user = page.user
+        tz = page.location.time_zone if page.location else 'UTC'
+        names = {x.id: x.name for x in locations.list_locations(actor=user)}
+        first, first_message = params.optional_day(start, what='first day')
+        last, last_message = params.optional_day(end, what='last day')
+        _online(user, tz)
+        params.notice(first_message)
+        params.notice(last_message)
+        _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last)
 
 
 def _online(user: UserRead, tz: str) -> None:

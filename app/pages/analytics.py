@@ -19,8 +19,8 @@ from app.services.errors import ClientPulseError
 
 from . import live, params
 from .formatting import count, money, rate
-from .layout import frame
-from .session import MANAGING, current_location, require_user
+from .guard import PageContext, guarded_page
+from .session import MANAGING
 
 ROLES = MANAGING
 log = logging.getLogger(__name__)
@@ -35,26 +35,21 @@ DEFINITIONS = {
 
 
 def register() -> None:
-    @ui.page('/analytics')
-    def analytics_page(start: str | None = None, end: str | None = None, location: str | None = None) -> None:
-        user = require_user('/analytics', ROLES)
-        if user is None:
-            return
-        home = current_location(user)
-        with frame('Analytics', user, home):
-            if home is None:
-                return
-            chosen = _locations(user, home, location)
-            last, last_message = params.day(end, clock.today(home.time_zone), what='last day')
-            first, first_message = params.day(start, last - timedelta(days=29), what='first day')
-            if first > last:
-                first, first_message = last - timedelta(days=29), 'The first day came after the last: showing the ' \
-                                                                   '30 days up to the last.'
-            params.notice(last_message)
-            params.notice(first_message)
-            _filters(user, chosen, first, last)
-            view = _AnalyticsView(user, chosen, first, last, home.time_zone)
-            ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
+    @guarded_page('/analytics', roles=ROLES, title='Analytics', icon='insights')
+    def analytics_page(page: PageContext, start: str | None = None, end: str | None = None,
+                       location: str | None = None) -> None:
+        user, home = page.user, page.location
+        chosen = _locations(user, home, location)
+        last, last_message = params.day(end, clock.today(home.time_zone), what='last day')
+        first, first_message = params.day(start, last - timedelta(days=29), what='first day')
+        if first > last:
+            first, first_message = last - timedelta(days=29), 'The first day came after the last: showing the ' \
+                                                               '30 days up to the last.'
+        params.notice(last_message)
+        params.notice(first_message)
+        _filters(user, chosen, first, last)
+        view = _AnalyticsView(user, chosen, first, last, home.time_zone)
+        ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
         for item in chosen:
             live.on_location_change(item.id, lambda _event: view.load())  # async: NiceGUI awaits it in this session
 

@@ -16,8 +16,8 @@ from . import live, params, rooms
 from .booking_dialogs import open_booking_actions, open_new_booking
 from .dashboard import STATUS_COLOURS
 from .formatting import booking_time, local_time, money
-from .layout import frame
-from .session import current_location, require_user
+from .guard import PageContext, guarded_page
+from .session import FRONT_DESK
 
 PX_PER_MINUTE = 1.1
 MIN_BLOCK_PX = 16  # one line of a block's text; a 15-minute booking (16.5 px) must not cover the next one
@@ -36,20 +36,12 @@ LIST_COLUMNS = [
 def register() -> None:
     rooms.view('day-view', day_view_parts)
 
-    @ui.page('/bookings')
-    def bookings_page(day: str | None = None) -> None:
-        user = require_user('/bookings')
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Bookings', user, location):
-            if location is None:
-                ui.label('No location yet: import data or run the demo.')
-                return
-            shown, message = params.day(day, clock.today(location.time_zone))
-            params.notice(message)
-            view = _BookingsView(user, location, shown)
-            view.build(rooms.session(user, location))
+    @guarded_page('/bookings', roles=FRONT_DESK, title='Bookings', icon='event')
+    def bookings_page(page: PageContext, day: str | None = None) -> None:
+        shown, message = params.day(day, clock.today(page.location.time_zone))
+        params.notice(message)
+        view = _BookingsView(page.user, page.location, shown)
+        view.build(rooms.session(page.user, page.location))
 
 
 class _BookingsView:

@@ -9,29 +9,23 @@ from app.services import catalog
 from app.services.errors import ClientPulseError
 
 from .formatting import money
-from .layout import field_error, frame
-from .session import MANAGING, current_location, require_user
+from .guard import PageContext, guarded_page
+from .layout import field_error
+from .session import MANAGING
 
 EDITORS = frozenset({Role.OWNER, Role.MANAGER})
 
 
 def register() -> None:
-    @ui.page('/catalog')
-    def catalog_page() -> None:
-        user = require_user('/catalog', MANAGING)
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Services & products', user, location):
-            if location is None:
-                return
-            with ui.tabs() as tabs:
-                services_tab, products_tab = ui.tab('Services'), ui.tab('Products')
-            with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
-                with ui.tab_panel(services_tab):
-                    _services_table(user, location)
-                with ui.tab_panel(products_tab):
-                    _products(user, location)
+    @guarded_page('/catalog', roles=MANAGING, title='Services & products', icon='content_cut')
+    def catalog_page(page: PageContext) -> None:
+        with ui.tabs() as tabs:
+            services_tab, products_tab = ui.tab('Services'), ui.tab('Products')
+        with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
+            with ui.tab_panel(services_tab):
+                _services_table(page.user, page.location)
+            with ui.tab_panel(products_tab):
+                _products(page.user, page.location)
 
 
 def _products(user: UserRead, location: LocationRead) -> None:

@@ -20,25 +20,17 @@ from app.services.errors import ClientPulseError, NotFoundError, PermissionDenie
 
 from . import live, params
 from .formatting import local_datetime
-from .layout import frame
-from .session import FRONT_DESK, current_location, current_user, require_user
+from .guard import PageContext, guarded_page
+from .session import FRONT_DESK, current_user
 
 TYPING_EVERY = 2.0  # seconds between "typing" signals sent while someone types
 TYPING_SHOWN = 4.0  # seconds the other side shows "typing…" after the last signal
 
 
 def register() -> None:
-    @ui.page('/chat')
-    def chat_page(c: str | None = None) -> None:
-        user = require_user('/chat', FRONT_DESK)
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Chat', user, location):
-            if location is None:
-                ui.label('No location yet.')
-                return
-            _StaffChat(user, location.id, location.time_zone, params.whole_number(c)).build()
+    @guarded_page('/chat', roles=FRONT_DESK, title='Chat', icon='chat')
+    def chat_page(page: PageContext, c: str | None = None) -> None:
+        _StaffChat(page.user, page.location.id, page.location.time_zone, params.whole_number(c)).build()
 
     @ui.page('/chat/{token}')
     def customer_chat_page(token: str) -> None:

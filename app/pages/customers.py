@@ -11,8 +11,9 @@ from app.services.errors import ClientPulseError, NotFoundError, PermissionDenie
 
 from . import live, params
 from .formatting import local_datetime, money
-from .layout import field_error, frame
-from .session import current_location, require_user
+from .guard import PageContext, guarded_page
+from .layout import field_error
+from .session import FRONT_DESK
 
 COLUMNS = [
     {'name': 'code', 'label': 'Code', 'field': 'code', 'align': 'left', 'sortable': True},
@@ -23,87 +24,78 @@ COLUMNS = [
 
 
 def register() -> None:
-    @ui.page('/customers')
-    def customers_page(q: str = '') -> None:
-        user = require_user('/customers')
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Customers', user, location):
-            if location is None:
-                return
-            q = params.clean(q, 100)
-            search = {'text': q}
+    @guarded_page('/customers', roles=FRONT_DESK, title='Customers', icon='people')
+    def customers_page(page: PageContext, q: str = '') -> None:
+        user, location = page.user, page.location
+        q = params.clean(q, 100)
+        search = {'text': q}
 
-            @ui.refreshable
-            def results() -> None:
-                found = customers.search_customers(location.id, search['text'], actor=user)
-                table = ui.table(columns=COLUMNS, rows=[c.model_dump(include={'id', 'code', 'name', 'phone', 'email'})
-                                                        for c in found], row_key='id', pagination=20).classes(
-                    'w-full').props('dense flat').mark('customer-list')
-                table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
-                ui.label(f'{len(found)} customers' + (' (first 200)' if len(found) == 200 else '')).classes(
-                    'text-sm text-slate-500')
+        @ui.refreshable
+        def results() -> None:
+            found = customers.search_customers(location.id, search['text'], actor=user)
+            table = ui.table(columns=COLUMNS, rows=[c.model_dump(include={'id', 'code', 'name', 'phone', 'email'})
+                                                    for c in found], row_key='id', pagination=20).classes(
+                'w-full').props('dense flat').mark('customer-list')
+            table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
+            ui.label(f'{len(found)} customers' + (' (first 200)' if len(found) == 200 else '')).classes(
+                'text-sm text-slate-500')
 
-            with ui.row().classes('items-center gap-3 w-full'):
-                ui.input('Search name, code, phone or email', value=q, on_change=lambda e: (
-                    search.update(text=e.value or ''), results.refresh())).classes('w-96').mark('customer-search')
-                ui.space()
-                ui.button('New customer', icon='person_add', on_click=lambda: _new_customer(user, location,
-                                                                                              results.refresh))
-            results()
+        with ui.row().classes('items-center gap-3 w-full'):
+            ui.input('Search name, code, phone or email', value=q, on_change=lambda e: (
+                search.update(text=e.value or ''), results.refresh())).classes('w-96 max-w-full').mark(
+                'customer-search')
+            ui.space()
+            ui.button('New customer', icon='person_add', on_click=lambda: _new_customer(user, location,
+                                                                                          results.refresh))
+        results()
         live.on_location_change(location.id, lambda _e: results.refresh())
 
-    @ui.page('/customers/{customer_id}')
-    def customer_page(customer_id: str) -> None:
+    @guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title='Customer')
+    def customer_page(page: PageContext, customer_id: str) -> None:
+        user, location = page.user, page.location
         number = params.whole_number(customer_id)
-        user = require_user(f'/customers/{number or ""}')
-        if user is None:
+        try:
+            if number is None:
+                raise NotFoundError('There is no such customer.')
+            customer = customers.get_customer(number, actor=user)
+        except NotFoundError as error:
+            ui.label(str(error)).mark('not-found')
             return
-        location = current_location(user)
-        with frame('Customer', user, location):
-            try:
-                if number is None:
-                    raise NotFoundError('There is no such customer.')
-                customer = customers.get_customer(number, actor=user)
-            except NotFoundError as error:
-                ui.label(str(error)).mark('not-found')
-                return
-            except PermissionDeniedError:  # another location's customer: nothing of them is shown
-                ui.label('This customer is not one you may see.').classes('text-negative').mark('not-allowed')
-                return
-            if location is None or customer.location_id != location.id:
-                ui.label('This customer belongs to another location.').mark('not-allowed')
-                return
-            tz = location.time_zone
-            ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
-            ui.label(' · '.join(x for x in (customer.phone, customer.email) if x) or 'No contact details')
-            if customer.notes:
-                ui.label(customer.notes).classes('text-slate-500')
+        except PermissionDeniedError:  # another location's customer: nothing of them is shown
+            ui.label('This customer is not one you may see.').classes('text-negative').mark('not-allowed')
+            return
+        if customer.location_id != location.id:
+            ui.label('This customer belongs to another location.').mark('not-allowed')
+            return
+        tz = location.time_zone
+        ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
+        ui.label(' · '.join(x for x in (customer.phone, customer.email) if x) or 'No contact details')
+        if customer.notes:
+            ui.label(customer.notes).classes('text-slate-500')
 
-            @ui.refreshable
-            def history() -> None:
-                past = bookings.list_bookings(location.id, actor=user, customer_id=customer.id)
-                sales = receipts.list_receipts(location.id, actor=user, customer_id=customer.id)
-                spent = sum(r.amount_cents for r in sales)
-                ui.label(f'{len(past)} bookings · {len(sales)} receipts · {money(spent, location.currency)} '
-                         'spent before tax').mark('customer-totals')
-                ui.label('Bookings').classes('font-semibold mt-2')
-                ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
-                                  for k in ('when', 'service', 'staff', 'status')],
-                         rows=[{'id': b.id, 'when': local_datetime(b.starts_at, tz), 'service': b.service_name,
-                                'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in reversed(past)],
-                         row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-bookings')
-                ui.label('Receipts').classes('font-semibold mt-2')
-                ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
-                                  for k in ('number', 'date', 'items', 'amount', 'payment')],
-                         rows=[{'id': r.id, 'number': r.number, 'date': local_datetime(r.issued_at, tz)[:15],
-                                'items': r.descriptions, 'amount': money(r.amount_cents, location.currency),
-                                'payment': (r.payment_method.value if r.payment_method else '—').replace('_', ' ')}
-                               for r in sales], row_key='id', pagination=10).classes('w-full').props(
-                    'dense flat').mark('customer-receipts')
+        @ui.refreshable
+        def history() -> None:
+            past = bookings.list_bookings(location.id, actor=user, customer_id=customer.id)
+            sales = receipts.list_receipts(location.id, actor=user, customer_id=customer.id)
+            spent = sum(r.amount_cents for r in sales)
+            ui.label(f'{len(past)} bookings · {len(sales)} receipts · {money(spent, location.currency)} '
+                     'spent before tax').mark('customer-totals')
+            ui.label('Bookings').classes('font-semibold mt-2')
+            ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
+                              for k in ('when', 'service', 'staff', 'status')],
+                     rows=[{'id': b.id, 'when': local_datetime(b.starts_at, tz), 'service': b.service_name,
+                            'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in reversed(past)],
+                     row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-bookings')
+            ui.label('Receipts').classes('font-semibold mt-2')
+            ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
+                              for k in ('number', 'date', 'items', 'amount', 'payment')],
+                     rows=[{'id': r.id, 'number': r.number, 'date': local_datetime(r.issued_at, tz)[:15],
+                            'items': r.descriptions, 'amount': money(r.amount_cents, location.currency),
+                            'payment': (r.payment_method.value if r.payment_method else '—').replace('_', ' ')}
+                           for r in sales], row_key='id', pagination=10).classes('w-full').props(
+                'dense flat').mark('customer-receipts')
 
-            history()
+        history()
         live.on_location_change(location.id, lambda _e: history.refresh())
 
 

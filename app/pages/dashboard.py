@@ -12,8 +12,8 @@ from app.services.bookings import STATUS_LABELS
 
 from . import live, params, rooms
 from .formatting import booking_time, money, rate
-from .layout import frame
-from .session import HOME, MANAGING, current_location, current_user, require_user
+from .guard import PageContext, guarded_page
+from .session import MANAGING
 
 STATUS_COLOURS = {'booked': '#5a8fc2', 'confirmed': '#3b4a6b', 'checked_in': '#c27c5a', 'completed': '#4caf50',
                   'cancelled': '#9e9e9e', 'no_show': '#e53935'}
@@ -45,29 +45,19 @@ def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
 def register() -> None:
     rooms.view('dashboard', dashboard_parts)
 
-    @ui.page('/')
-    def dashboard_page(day: str | None = None) -> None:
-        someone = current_user()
-        if someone is not None and someone.role not in MANAGING:
-            ui.navigate.to(HOME[someone.role])  # staff land on their day's schedule, kiosks on the kiosk
-            return
-        user = require_user('/', MANAGING)
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Dashboard', user, location):
-            if location is None:
-                ui.label('No location yet: import data or run the demo.').mark('no-location')
-                return
-            shown, message = params.day(day, clock.today(location.time_zone), what='reference day')
-            params.notice(message)
-            with ui.row().classes('items-center gap-4'):
-                ui.label(f'{shown:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
-                with ui.button('Reference day', icon='edit_calendar').props('flat'):
-                    with ui.menu():
-                        ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
-                ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
-            _build(rooms.session(user, location), shown)
+    # staff land on their day's schedule, kiosks on the kiosk
+    @guarded_page('/', roles=MANAGING, title='Dashboard', icon='dashboard', others_home=True)
+    def dashboard_page(page: PageContext, day: str | None = None) -> None:
+        location = page.location
+        shown, message = params.day(day, clock.today(location.time_zone), what='reference day')
+        params.notice(message)
+        with ui.row().classes('items-center gap-4'):
+            ui.label(f'{shown:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
+            with ui.button('Reference day', icon='edit_calendar').props('flat'):
+                with ui.menu():
+                    ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
+            ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
+        _build(rooms.session(page.user, location), shown)
 
 
 def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:

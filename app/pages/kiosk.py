@@ -20,26 +20,20 @@ from app.services.errors import ClientPulseError
 
 from .chat import ChatPanel
 from .formatting import local_time, money
+from .guard import PageContext, guarded_page
 from .layout import field_error
-from .session import KIOSK, current_location, require_user, sign_out
+from .session import KIOSK, sign_out
 
 BIG = 'text-2xl px-8 py-6 rounded-xl'
 DAYS_AHEAD = 7
 
 
 def register() -> None:
-    @ui.page('/kiosk')
-    def kiosk_page() -> None:
-        user = require_user('/kiosk', KIOSK)
-        if user is None:
-            return
-        location = current_location(user)
-        if location is None:
-            ui.label('This kiosk has no location.').classes('text-xl m-8')
-            return
+    @guarded_page('/kiosk', roles=KIOSK, title='Kiosk', framed=False)  # no frame: no way out but a staff PIN
+    def kiosk_page(page: PageContext) -> None:
         ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
         ui.query('body').classes('bg-slate-100 select-none')
-        _Kiosk(user, location).build()
+        _Kiosk(page.user, page.location).build()
 
 
 class _Kiosk:

@@ -10,25 +10,10 @@ from nicegui import ui
 from app.models import LocationRead, Role, UserRead
 from app.services import locations
 
-from . import presence, rooms
+from . import presence, registry, rooms
 from .bell import Bell
-from .session import FRONT_DESK, MANAGING, OWNERS, choose_location, sign_out
+from .session import choose_location, sign_out
 
-NAVIGATION = [  # path, label, icon, roles (the same sets the pages check)
-    ('/', 'Dashboard', 'dashboard', MANAGING),
-    ('/bookings', 'Bookings', 'event', FRONT_DESK),
-    ('/customers', 'Customers', 'people', FRONT_DESK),
-    ('/chat', 'Chat', 'chat', FRONT_DESK),
-    ('/waitlist', 'Waitlist', 'hourglass_top', FRONT_DESK),
-    ('/catalog', 'Services & products', 'content_cut', MANAGING),
-    ('/staff', 'Staff', 'badge', MANAGING),
-    ('/analytics', 'Analytics', 'insights', MANAGING),
-    ('/reports', 'Scheduled reports', 'schedule_send', MANAGING),
-    ('/import', 'Import', 'upload_file', MANAGING),
-    ('/activity', 'Activity', 'history', MANAGING),
-    ('/users', 'Users', 'manage_accounts', OWNERS),
-    ('/settings', 'Settings', 'settings', OWNERS),
-]
 
 @contextmanager
 def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator[None]:
@@ -36,7 +21,8 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     with ui.header().classes('items-center justify-between bg-primary'):
         with ui.row().classes('items-center gap-2'):
-            ui.button(icon='menu', on_click=lambda: drawer.toggle())  # noqa: PLW0108  (drawer is defined below).props('flat color=white dense')
+            ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(  # noqa: PLW0108  (drawer comes below)
+                'flat color=white dense').mark('menu')
             ui.image('/assets/logo.svg').classes('w-8 h-8')
             ui.label('ClientPulse').classes('text-lg font-bold')
             ui.label(f'· {title}').classes('text-lg')
@@ -54,12 +40,11 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
             ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
                 'flat color=white dense').tooltip('Sign out')
     with ui.left_drawer(value=None).classes('bg-slate-50') as drawer:  # open on wide screens, not over a phone's page
-        for path, label, icon, roles in NAVIGATION:
-            if user.role in roles:
-                with ui.link(target=path).classes('no-underline text-slate-800 w-full'):
-                    with ui.row().classes('items-center gap-3 px-2 py-2 rounded hover:bg-slate-200 w-full'):
-                        ui.icon(icon).classes('text-primary')
-                        ui.label(label)
+        for entry in registry.navigation(user.role):  # the pages this role may open, as they declared
+            with ui.link(target=entry.path).classes('no-underline text-slate-800 w-full'):
+                with ui.row().classes('items-center gap-3 px-2 py-2 rounded hover:bg-slate-200 w-full'):
+                    ui.icon(entry.icon).classes('text-primary')
+                    ui.label(entry.title)
     with ui.column().classes('w-full gap-4 p-2'):
         yield
     presence.join(user, title)

@@ -7,8 +7,8 @@ from nicegui import ui
 from app.models import WorkingHoursBase
 from app.services import staff
 
-from .layout import frame
-from .session import MANAGING, current_location, require_user
+from .guard import PageContext, guarded_page
+from .session import MANAGING
 
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
@@ -20,19 +20,12 @@ def hours_text(shifts: list[WorkingHoursBase], weekday: int) -> str:
 
 
 def register() -> None:
-    @ui.page('/staff')
-    def staff_page() -> None:
-        user = require_user('/staff', MANAGING)
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Staff', user, location):
-            if location is None:
-                return
-            columns = [{'name': 'name', 'label': 'Staff member', 'field': 'name', 'align': 'left'},
-                       {'name': 'active', 'label': 'Active', 'field': 'active', 'align': 'left'},
-                       *({'name': d, 'label': d, 'field': d, 'align': 'left'} for d in WEEKDAYS)]
-            rows = [{'id': m.id, 'name': m.name, 'active': 'yes' if m.active else 'no',
-                     **{d: hours_text(m.working_hours, i) for i, d in enumerate(WEEKDAYS)}}
-                    for m in staff.list_staff(location.id, actor=user, include_inactive=True)]
-            ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('dense flat').mark('staff-list')
+    @guarded_page('/staff', roles=MANAGING, title='Staff', icon='badge')
+    def staff_page(page: PageContext) -> None:
+        columns = [{'name': 'name', 'label': 'Staff member', 'field': 'name', 'align': 'left'},
+                   {'name': 'active', 'label': 'Active', 'field': 'active', 'align': 'left'},
+                   *({'name': d, 'label': d, 'field': d, 'align': 'left'} for d in WEEKDAYS)]
+        rows = [{'id': m.id, 'name': m.name, 'active': 'yes' if m.active else 'no',
+                 **{d: hours_text(m.working_hours, i) for i, d in enumerate(WEEKDAYS)}}
+                for m in staff.list_staff(page.location.id, actor=page.user, include_inactive=True)]
+        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('dense flat').mark('staff-list')

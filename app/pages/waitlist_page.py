@@ -12,24 +12,16 @@ from app.services.errors import ClientPulseError
 
 from . import live
 from .formatting import local_time
-from .layout import frame
-from .session import FRONT_DESK, current_location, require_user
+from .guard import PageContext, guarded_page
+from .session import FRONT_DESK
 
 
 def register() -> None:
-    @ui.page('/waitlist')
-    def waitlist_page() -> None:
-        user = require_user('/waitlist', FRONT_DESK)
-        if user is None:
-            return
-        location = current_location(user)
-        with frame('Waitlist', user, location):
-            if location is None:
-                ui.label('No location yet.')
-                return
-            view = _WaitlistView(user, location)
-            view.build()
-        live.on_location_change(location.id, view.on_event)
+    @guarded_page('/waitlist', roles=FRONT_DESK, title='Waitlist', icon='hourglass_top')
+    def waitlist_page(page: PageContext) -> None:
+        view = _WaitlistView(page.user, page.location)
+        view.build()
+        live.on_location_change(page.location.id, view.on_event)
 
 
 class _WaitlistView:

@@ -247,3 +247,13 @@ async def test_live_subscriptions_end_with_the_session(user: User):
     assert len(subscription.followers) == 2  # the bell and the bookings view
     client.delete()
     assert rooms.rooms_open() == []
+
+
+async def test_the_menu_button_is_styled_and_the_drawer_is_left_to_the_screen_width(user: User):
+    """The menu button's props once sat after a ``# noqa`` comment and never ran; the drawer opened over every
+    page on a phone."""
+    await sign_in(user, Role.MANAGER, '/bookings')
+    button = element(user, 'menu')
+    assert button.props.get('flat') is True and button.props.get('color') == 'white'
+    drawer = next(iter(user.find(kind=ui.left_drawer).elements))
+    assert drawer.value is None  # Quasar opens it on wide screens only

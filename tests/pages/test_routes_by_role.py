@@ -61,3 +61,19 @@ async def test_every_page_route_is_shown_or_refused_as_the_role_table_says(user:
             target = expected.removeprefix('→ ')
             await eventually(lambda t=target: user.back_history[-1] == t)
         await user.should_not_see('Traceback')
+
+
+async def test_the_navigation_and_the_role_table_follow_the_pages_declarations(user: User, shop):
+    """The drawer lists exactly the pages a role may open, as the pages declare them (one registry)."""
+    import sys
+
+    from nicegui import ui
+    await log_in(user, Role.MANAGER)
+    registry = sys.modules['app.pages.registry']  # the module the harness loaded for this test
+    for path, entry in registry.PAGES.items():
+        shown = {role for role, outcome in TABLE[path].items() if role is not None and outcome == SHOWN}
+        assert shown == set(entry.roles), path
+    await user.open('/bookings')
+    listed = {link.props['href'] for link in user.find(kind=ui.link).elements}
+    assert listed == {p.path for p in registry.navigation(Role.MANAGER)}
+    assert '/users' not in listed and '/kiosk' not in listed
