@@ -20,7 +20,7 @@ from app.models import (
     Role,
     UserRead,
 )
-from app.services import availability, bookings, catalog, clock, customers, receipts, staff
+from app.services import availability, bookings, catalog, clock, customers, events, receipts, staff
 from app.services.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
 from app.services.errors import ClientPulseError, validated
 
@@ -75,15 +75,13 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             if starts_at is None or any(element.value is None for element, _ in missing):
                 return
             try:
-                customer_id = customer.value
-                if customer_id == NEW_CUSTOMER:
-                    customer_id = customers.create_customer(validated(
-                        CustomerCreate, location_id=location.id, name=new_name.value or '',
-                        phone=new_phone.value or ''), actor=user).id
-                bookings.create_booking(BookingCreate(
-                    location_id=location.id, customer_id=customer_id, service_id=service.value,
-                    staff_member_id=member.value, starts_at=starts_at, channel=Channel(channel.value),
-                    notes=notes.value or '', override_hours=bool(override.value)), actor=user)
+                new_customer = validated(CustomerCreate, location_id=location.id, name=new_name.value or '',
+                                         phone=new_phone.value or '') if customer.value == NEW_CUSTOMER else None
+                bookings.create_booking(BookingCreate(  # with a new customer: both in one transaction, or neither
+                    location_id=location.id, customer_id=None if new_customer else customer.value,
+                    service_id=service.value, staff_member_id=member.value, starts_at=starts_at,
+                    channel=Channel(channel.value), notes=notes.value or '', override_hours=bool(override.value)),
+                    actor=user, new_customer=new_customer)
             except ClientPulseError as error:
                 field_error(fields, error)
                 return
@@ -96,8 +94,12 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             ui.button('Book', on_click=save).mark('book')
         # while open, a booking anywhere at the location updates the free times (this subscription
         # ends with the dialog)
-        live.on_location_change(location.id, lambda _event: free.show(live=True) if dialog.value else None)
-    dialog.on('hide', dialog.delete)
+        stop = live.on_location_change(location.id, lambda _event: free.show(live=True) if dialog.value else None,
+                                       kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged,
+                                              events.DataImported))
+    # closed (by a button, Escape or a click outside): the subscription and the dialog end; read on the server,
+    # so a session that never sends the browser's "hide" does not keep either
+    dialog.on_value_change(lambda e: None if e.value else (stop(), dialog.delete()))
     dialog.open()
 
 

@@ -102,7 +102,7 @@ class ChatPanel:
                 self.attached = ui.label('').classes('text-sm text-slate-500').mark('chat-attached')
         self.show_messages()
         self.mark_read()
-        live.on_location_change(self.conversation.location_id, self.on_event)
+        live.on_location_change(self.conversation.location_id, self.on_event, kinds=(events.ChatChanged,))
         ui.timer(1.0, self.expire_typing)
 
     # --- reading --------------------------------------------------------------------------------------------------
@@ -227,7 +227,7 @@ class _StaffChat:
                     ui.label('Choose a conversation.').classes('text-slate-500')
                 else:
                     self.panel()
-        live.on_location_change(self.location_id, self.on_event)
+        live.on_location_change(self.location_id, self.on_event, kinds=(events.ChatChanged,))
 
     @ui.refreshable_method
     def listing(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from app.models import CustomerCreate
-from app.services import bookings, customers, receipts
+from app.services import bookings, customers, events, receipts
 from app.services.bookings import STATUS_LABELS
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError, validated
 
@@ -48,7 +48,10 @@ def register() -> None:
             ui.button('New customer', icon='person_add', on_click=lambda: _new_customer(user, location,
                                                                                           results.refresh))
         results()
-        live.on_location_change(location.id, lambda _e: results.refresh())
+        # a new customer or an import changes the list; bookings, typing and holds do not (each would have
+        # re-run this session's search)
+        live.on_location_change(location.id, lambda _e: results.refresh(),
+                                kinds=(events.CustomerChanged, events.DataImported))
 
     @guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title='Customer')
     def customer_page(page: PageContext, customer_id: str) -> None:
@@ -96,7 +99,8 @@ def register() -> None:
                 'dense flat').mark('customer-receipts')
 
         history()
-        live.on_location_change(location.id, lambda _e: history.refresh())
+        live.on_location_change(location.id, lambda _e: history.refresh(),
+                                kinds=(events.BookingChanged, events.ReceiptCreated, events.DataImported))
 
 
 def _new_customer(user, location, on_done) -> None:

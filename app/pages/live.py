@@ -33,10 +33,19 @@ def install() -> None:
     events.subscribe(_forward)
 
 
-def on_location_change(location_id: int, handler: Callable[[events.Event], Awaitable[None] | None]) -> None:
-    """Call ``handler(event)`` in this session for every event at ``location_id`` until the session ends
-    (an async handler is awaited in the background, in this session's context)."""
-    changed.subscribe(lambda event: handler(event) if event.location_id == location_id else None)
+def on_location_change(location_id: int, handler: Callable[[events.Event], Awaitable[None] | None], *,
+                       kinds: tuple[type, ...] | None = None) -> Callable[[], None]:
+    """Call ``handler(event)`` in this session for every event at ``location_id`` (of ``kinds`` only, when
+    given: a handler that re-reads something should not run for typing or holds) until the session ends or
+    the returned function is called (an async handler is awaited in the background, in this session's
+    context)."""
+    def deliver(event: events.Event) -> Awaitable[None] | None:
+        if event.location_id == location_id and (kinds is None or isinstance(event, kinds)):
+            return handler(event)
+        return None
+
+    changed.subscribe(deliver)
+    return lambda: changed.unsubscribe(deliver)
 
 
 def _forward(event: events.Event) -> None:

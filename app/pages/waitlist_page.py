@@ -21,7 +21,7 @@ def register() -> None:
     def waitlist_page(page: PageContext) -> None:
         view = _WaitlistView(page.user, page.location)
         view.build()
-        live.on_location_change(page.location.id, view.on_event)
+        live.on_location_change(page.location.id, view.on_event, kinds=(events.WaitlistChanged,))
 
 
 class _WaitlistView:

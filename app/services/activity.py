@@ -11,7 +11,7 @@ import io
 import logging
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.models import ActivityEntry, ActivityRead, User, UserRead
 
@@ -29,21 +29,29 @@ def record(actor: UserRead | None, action: str, detail: str = '', *, location_id
            booking_id: int | None = None, email: str = '', ip: str = '', user_agent: str = '') -> None:
     """Log one action (by ``actor``, or for a failed sign-in by ``email`` alone: filed under that
     account's location when the address is one, so its manager sees it). Never raises: the action
-    itself has already happened; a failure to log is logged."""
-    email = _clean(email, 200)  # typed by anyone at the sign-in form: any length, any character
+    itself has already happened; a failure to log is logged. (A service that logs its own change uses
+    :func:`add`, in the change's unit of work.)"""
     try:
         with session_scope(write=True) as session:
-            account = None if actor else session.exec(select(User).where(User.email == email)).first()
-            if account is not None:
-                location_id = account.location_id
-            session.add(ActivityEntry(
-                user_id=actor.id if actor and actor.id else (account.id if account else None),
-                email=actor.email if actor else email, role=actor.role.value if actor else (
-                    account.role if account else ''), location_id=location_id, action=action,
-                detail=_clean(detail, 500), booking_id=booking_id, ip=_clean(actor.ip if actor else ip, 60),
-                user_agent=_clean(actor.user_agent if actor else user_agent, 300)))
+            add(session, actor, action, detail, location_id=location_id, booking_id=booking_id, email=email, ip=ip,
+                user_agent=user_agent)
     except Exception:
         log.exception('could not log %s by %s', action, actor.email if actor else email)
+
+
+def add(session: Session, actor: UserRead | None, action: str, detail: str = '', *, location_id: int | None = None,
+        booking_id: int | None = None, email: str = '', ip: str = '', user_agent: str = '') -> None:
+    """:func:`record` in the caller's unit of work: the entry commits with the change it logs, or not at all."""
+    email = _clean(email, 200)  # typed by anyone at the sign-in form: any length, any character
+    account = None if actor else session.exec(select(User).where(User.email == email)).first()
+    if account is not None:
+        location_id = account.location_id
+    session.add(ActivityEntry(
+        user_id=actor.id if actor and actor.id else (account.id if account else None),
+        email=actor.email if actor else email, role=actor.role.value if actor else (
+            account.role if account else ''), location_id=location_id, action=action,
+        detail=_clean(detail, 500), booking_id=booking_id, ip=_clean(actor.ip if actor else ip, 60),
+        user_agent=_clean(actor.user_agent if actor else user_agent, 300)))
 
 
 def _clean(text: str, most: int) -> str:

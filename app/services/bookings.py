@@ -25,6 +25,7 @@ from app.models import (
     BookingStatus,
     Channel,
     Customer,
+    CustomerCreate,
     Location,
     Service,
     SlotHold,
@@ -33,7 +34,7 @@ from app.models import (
     WorkingHours,
 )
 
-from . import activity, clock, events, notifications
+from . import activity, clock, customers, events, notifications
 from .access import FRONT_DESK_ROLES, KIOSK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from .caching import VersionedCache
 from .database import session_scope
@@ -69,11 +70,13 @@ STATUS_LABELS = {
 }
 
 
-def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None = None) -> BookingRead:
+def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None = None,
+                   new_customer: CustomerCreate | None = None) -> BookingRead:
     """Book ``data.service_id`` with ``data.staff_member_id`` at ``data.starts_at`` (aware).
 
     The end is ``starts_at`` + the service's duration; the price is the service's list price (minor
-    units).
+    units). ``new_customer``: the booking is for a customer added with it, in the same transaction (a
+    refused booking leaves no customer behind); ``data.customer_id`` is then ignored.
 
     :raises NotFoundError: the service, staff member or customer does not exist at the location
     :raises ValidationError: the service has no duration, or a naive time was given
@@ -86,10 +89,16 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
                 'make bookings')
     ensure_location(actor, data.location_id)
     _ensure_aware(data.starts_at, 'starts_at')
+    added = None
     with session_scope(write=True) as session:
         location = _get(session, Location, data.location_id, 'location')
         staff = _lock_staff_member(session, data.staff_member_id, data.location_id)
         service = _get_at(session, Service, data.service_id, data.location_id, 'service')
+        if new_customer is not None:
+            if new_customer.location_id != data.location_id:
+                raise ValidationError('The new customer belongs to another location.', field='customer_id')
+            added = customers.add_customer(session, new_customer, actor=actor)
+            data = data.model_copy(update={'customer_id': added.id})
         if data.customer_id is not None:
             _get_at(session, Customer, data.customer_id, data.location_id, 'customer')
         if not service.duration_minutes:
@@ -109,8 +118,11 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
-    _publish(result, 'created', location.time_zone, f'New booking: {_describe(result, location.time_zone)}',
-             actor=actor)
+        event = _log_change(session, result, 'created', location.time_zone,
+                            f'New booking: {_describe(result, location.time_zone)}', actor=actor)
+    if added is not None:
+        events.publish(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
+    events.publish(event)
     return result
 
 
@@ -139,8 +151,10 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
-    _publish(result, 'moved', location.time_zone, f'Booking moved: {_describe(result, location.time_zone)}',
-             previous_day=previous_day, actor=actor)
+        event = _log_change(session, result, 'moved', location.time_zone,
+                            f'Booking moved: {_describe(result, location.time_zone)}', previous_day=previous_day,
+                            actor=actor)
+    events.publish(event)
     return result
 
 
@@ -168,8 +182,9 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
-    _publish(result, 'cancelled', location.time_zone, f'Booking cancelled: {_describe(result, location.time_zone)}',
-             actor=actor)
+        event = _log_change(session, result, 'cancelled', location.time_zone,
+                            f'Booking cancelled: {_describe(result, location.time_zone)}', actor=actor)
+    events.publish(event)
     from . import waitlist  # waitlist books through this module
 
     try:
@@ -198,8 +213,9 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> Bo
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
-    label = STATUS_LABELS[status]
-    _publish(result, 'status', location.time_zone, f'{label}: {_describe(result, location.time_zone)}', actor=actor)
+        event = _log_change(session, result, 'status', location.time_zone,
+                            f'{STATUS_LABELS[status]}: {_describe(result, location.time_zone)}', actor=actor)
+    events.publish(event)
     return result
 
 
@@ -415,10 +431,12 @@ def _describe(booking: BookingRead, time_zone: str) -> str:
     return f'{booking.customer_name} — {booking.service_name}, {local:%a %d %b} {local:%H:%M} with {booking.staff_name}'
 
 
-def _publish(booking: BookingRead, change: str, time_zone: str, summary: str, *, actor: UserRead,
-             previous_day: date | None = None) -> None:
-    activity.record(actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)
-    notifications.announce(events.BookingChanged(
+def _log_change(session: Session, booking: BookingRead, change: str, time_zone: str, summary: str, *,
+                actor: UserRead, previous_day: date | None = None) -> events.BookingChanged:
+    """The change's activity entry and notification, in the booking's own unit of work (one user action, one
+    transaction); returns the event to publish once it has committed."""
+    activity.add(session, actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)
+    return notifications.prepare(session, events.BookingChanged(
         booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
         day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,
         summary=summary, previous_day=previous_day))

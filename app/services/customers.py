@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import or_
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.models import Customer, CustomerCreate, CustomerRead, UserRead
 
+from . import events
 from .access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_location, ensure_reader, ensure_role
 from .database import session_scope
 from .errors import NotFoundError, ValidationError
@@ -46,21 +47,32 @@ def create_customer(data: CustomerCreate, *, actor: UserRead) -> CustomerRead:
 
     :raises ValidationError: blank name, or the code is taken
     """
+    with session_scope(write=True) as session:
+        result = add_customer(session, data, actor=actor)
+    events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
+    return result
+
+
+def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> CustomerRead:
+    """:func:`create_customer` inside the caller's unit of work (a booking that adds its customer commits
+    both or neither); the caller publishes ``CustomerChanged`` after its commit.
+
+    :raises ValidationError, PermissionDeniedError: as :func:`create_customer`
+    """
     ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES, 'add customers')  # the kiosk: a customer booking themselves
     ensure_location(actor, data.location_id)
     name = data.name.strip()
     if not name:
         raise ValidationError('Enter the customer\'s name.', field='name')
-    with session_scope(write=True) as session:
-        taken = set(session.exec(select(Customer.code).where(Customer.location_id == data.location_id)))
-        code = (data.code or '').strip().upper() or next_code(name, taken)
-        if code in taken:
-            raise ValidationError(f'The code {code} is already used by another customer.', field='code')
-        customer = Customer(location_id=data.location_id, code=code, name=name, phone=data.phone.strip(),
-                            email=data.email.strip(), notes=data.notes)
-        session.add(customer)
-        session.flush()
-        return CustomerRead.model_validate(customer)
+    taken = set(session.exec(select(Customer.code).where(Customer.location_id == data.location_id)))
+    code = (data.code or '').strip().upper() or next_code(name, taken)
+    if code in taken:
+        raise ValidationError(f'The code {code} is already used by another customer.', field='code')
+    customer = Customer(location_id=data.location_id, code=code, name=name, phone=data.phone.strip(),
+                        email=data.email.strip(), notes=data.notes)
+    session.add(customer)
+    session.flush()
+    return CustomerRead.model_validate(customer)
 
 
 def next_code(name: str, taken: set[str]) -> str:

@@ -121,11 +121,21 @@ class StaffChanged:
     summary: str = ''
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerChanged:
+    """A customer was added (customer lists show them; no report changes until they book)."""
+
+    location_id: int
+    customer_id: int
+    summary: str = ''
+
+
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
-         | PaymentFailed | StockChanged | StaffChanged)
+         | PaymentFailed | StockChanged | StaffChanged | CustomerChanged)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
-                                                              PaymentFailed, StockChanged, StaffChanged)}
+                                                              PaymentFailed, StockChanged, StaffChanged,
+                                                              CustomerChanged)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import and_, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.models import Notification, NotificationReceipt, NotificationView, Role, UserRead
 
@@ -36,38 +36,52 @@ KINDS = {  # BookingChanged.change / status → notification kind and who hears 
 
 
 def record(location_id: int, kind: str, text: str, *, audience: str = FRONT_DESK, booking_id: int | None = None,
-           at: datetime | None = None) -> int:
-    """Store a notification (``audience``: comma-separated roles); returns its id."""
-    with session_scope(write=True) as session:
-        notification = Notification(location_id=location_id, kind=kind, text=text[:500], audience=audience,
-                                    booking_id=booking_id, **({'created_at': at} if at else {}))
-        session.add(notification)
-        session.flush()
-        return notification.id
+           at: datetime | None = None, session: Session | None = None) -> int:
+    """Store a notification (``audience``: comma-separated roles); returns its id. With ``session``, in the
+    caller's unit of work (committed with the change it tells of)."""
+    if session is None:
+        with session_scope(write=True) as own:
+            return record(location_id, kind, text, audience=audience, booking_id=booking_id, at=at, session=own)
+    notification = Notification(location_id=location_id, kind=kind, text=text[:500], audience=audience,
+                                booking_id=booking_id, **({'created_at': at} if at else {}))
+    session.add(notification)
+    session.flush()
+    return notification.id
 
 
-def record_event(event: events.Event) -> int | None:
+def record_event(event: events.Event, *, session: Session | None = None) -> int | None:
     """The notification for an event people should hear of (a booking change, a payment, a customer's chat
     message, a waitlisted customer offered a freed time, a failed payment, a product falling below its
-    minimum stock): its id, or None."""
+    minimum stock): its id, or None. With ``session``, in the caller's unit of work."""
+    where = {'session': session}
     if isinstance(event, events.BookingChanged):
         key = event.change if event.change != 'status' else event.status
         if key not in KINDS:
             return None  # completed-and-paid is announced by the payment
         kind, audience = KINDS[key]
-        return record(event.location_id, kind, event.summary, audience=audience, booking_id=event.booking_id)
+        return record(event.location_id, kind, event.summary, audience=audience, booking_id=event.booking_id,
+                      **where)
     if isinstance(event, events.ReceiptCreated):
-        return record(event.location_id, 'payment_received', event.summary, audience=MANAGEMENT)
+        return record(event.location_id, 'payment_received', event.summary, audience=MANAGEMENT, **where)
     if isinstance(event, events.ChatChanged) and event.change == 'message' and event.side == 'customer':
-        return record(event.location_id, 'chat_message', event.summary, audience=FRONT_DESK)
+        return record(event.location_id, 'chat_message', event.summary, audience=FRONT_DESK, **where)
     if isinstance(event, events.WaitlistChanged) and event.change == 'offered':
-        return record(event.location_id, 'waitlist_offer', event.summary, audience=FRONT_DESK)
+        return record(event.location_id, 'waitlist_offer', event.summary, audience=FRONT_DESK, **where)
     if isinstance(event, events.PaymentFailed):
         return record(event.location_id, 'payment_failed', event.summary, audience=MANAGEMENT,
-                      booking_id=event.booking_id)
+                      booking_id=event.booking_id, **where)
     if isinstance(event, events.StockChanged) and event.low:
-        return record(event.location_id, 'low_stock', event.summary, audience=MANAGEMENT)
+        return record(event.location_id, 'low_stock', event.summary, audience=MANAGEMENT, **where)
     return None
+
+
+def prepare(session: Session, event: events.Event) -> events.Event:
+    """Record ``event``'s notification (if any) in the caller's unit of work and return the event carrying its
+    id; the caller publishes it after the commit (one user action, one transaction)."""
+    notification_id = record_event(event, session=session)
+    if notification_id is not None and hasattr(event, 'notification_id'):
+        return dataclasses.replace(event, notification_id=notification_id)
+    return event
 
 
 def announce(event: events.Event) -> None:

@@ -1,0 +1,88 @@
+"""One user action is one transaction: a booking commits with its activity entry and its notification, and
+a booking for a new customer adds the customer only if the booking is made."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event, func
+from sqlmodel import select
+
+from app.models import ActivityEntry, BookingCreate, BookingStatus, Customer, CustomerCreate, Notification
+from app.services import bookings, notifications
+from app.services.database import get_engine, session_scope
+from app.services.errors import SlotUnavailableError
+from tests.factories import OWNER, at, make_booking, make_customer, make_location, make_service, make_staff_member
+
+DAY = date(2030, 3, 4)
+
+
+@pytest.fixture
+def commits(db):
+    """How many transactions that wrote something committed on the engine (reads commit too: not counted)."""
+    seen: list[int] = []
+
+    def wrote(connection, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith(('INSERT', 'UPDATE', 'DELETE')):
+            connection.info['wrote'] = True
+
+    def committed(connection) -> None:
+        if connection.info.pop('wrote', False):
+            seen.append(1)
+
+    engine = get_engine()
+    event.listen(engine, 'before_cursor_execute', wrote)
+    event.listen(engine, 'commit', committed)
+    yield seen
+    event.remove(engine, 'before_cursor_execute', wrote)
+    event.remove(engine, 'commit', committed)
+
+
+def counts() -> tuple[int, int, int]:
+    with session_scope() as session:
+        return tuple(session.exec(select(func.count()).select_from(model)).one()
+                     for model in (Customer, ActivityEntry, Notification))
+
+
+def test_a_booking_its_log_entry_and_its_notification_are_one_commit(commits):
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    commits.clear()
+    before = counts()
+    booking = make_booking(location, member, service, customer, at(DAY, '10:00'))
+    assert commits == [1]  # it was three before (booking, activity entry, notification)
+    assert counts() == (before[0], before[1] + 1, before[2] + 1)
+    commits.clear()
+    bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    bookings.cancel_booking(make_booking(location, member, service, customer, at(DAY, '12:00')).id, actor=OWNER)
+    assert len(commits) == 3  # status; booking; cancellation (a waitlist offer would be its own action)
+
+
+def test_when_the_notification_cannot_be_written_the_booking_is_not_made(db, monkeypatch):
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+
+    def broken(_session, _event):
+        raise RuntimeError('disk full')
+
+    monkeypatch.setattr(notifications, 'prepare', broken)
+    with pytest.raises(RuntimeError):
+        make_booking(location, member, service, customer, at(DAY, '10:00'))
+    assert bookings.list_bookings(location.id, actor=OWNER) == []
+
+
+def test_a_refused_booking_leaves_no_new_customer_behind(db):
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    make_booking(location, member, service, customer, at(DAY, '10:00'))
+    before = counts()
+    with pytest.raises(SlotUnavailableError):
+        bookings.create_booking(BookingCreate(location_id=location.id, customer_id=None, service_id=service.id,
+                                              staff_member_id=member.id, starts_at=at(DAY, '10:15')), actor=OWNER,
+                                new_customer=CustomerCreate(location_id=location.id, name='Robin Diaz'))
+    assert counts() == before
+    made = bookings.create_booking(BookingCreate(location_id=location.id, customer_id=None, service_id=service.id,
+                                                 staff_member_id=member.id, starts_at=at(DAY, '12:00')), actor=OWNER,
+                                   new_customer=CustomerCreate(location_id=location.id, name='Robin Diaz'))
+    assert made.customer_name == 'Robin Diaz' and counts()[0] == before[0] + 1
