@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 
-from nicegui import ui
+from nicegui import run, ui
 
 from app.models import (
     BookingCreate,
@@ -64,7 +64,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
         fields = {'customer_id': customer, 'name': new_name, 'phone': new_phone, 'service_id': service,
                   'staff_member_id': member, 'starts_at': time_input, 'date': day_input}
 
-        def save() -> None:
+        async def save() -> None:
             for element in fields.values():
                 element.error = None
             starts_at = _starts_at(day_input, time_input, location)
@@ -77,7 +77,8 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             try:
                 new_customer = validated(CustomerCreate, location_id=location.id, name=new_name.value or '',
                                          phone=new_phone.value or '') if customer.value == NEW_CUSTOMER else None
-                bookings.create_booking(BookingCreate(  # with a new customer: both in one transaction, or neither
+                # in a worker thread: the sessions of every other person carry on while it commits
+                await run.io_bound(bookings.create_booking, BookingCreate(  # a new customer too: both, or neither
                     location_id=location.id, customer_id=None if new_customer else customer.value,
                     service_id=service.value, staff_member_id=member.value, starts_at=starts_at,
                     channel=Channel(channel.value), notes=notes.value or '', override_hours=bool(override.value)),
@@ -172,9 +173,9 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
         if booking.notes:
             ui.label(booking.notes).classes('text-slate-500')
 
-        def act(change: Callable[[], object]) -> None:
+        async def act(change: Callable[[], object]) -> None:
             try:
-                change()
+                await run.io_bound(change)  # the write runs in a worker thread, off the event loop
             except ClientPulseError as error:
                 ui.notify(str(error), type='negative', multi_line=True)
                 return
@@ -212,7 +213,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
 
 
 def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
-                  act: Callable[[Callable[[], object]], None]) -> None:
+                  act: Callable[[Callable[[], object]], Awaitable[None]]) -> None:
     tz = location.time_zone
     members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     local = clock.to_local(booking.starts_at, tz)
@@ -224,17 +225,18 @@ def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
             override = ui.checkbox('Outside hours')
             override.visible = user.role in {Role.OWNER, Role.MANAGER}
 
-        def move() -> None:
+        async def move() -> None:
             starts_at = _starts_at(day_input, time_input, location)
             if starts_at is None:
                 return
             try:
-                bookings.move_booking(booking.id, BookingMove(starts_at=starts_at, staff_member_id=member.value,
-                                                              override_hours=bool(override.value)), actor=user)
+                await run.io_bound(bookings.move_booking, booking.id, BookingMove(
+                    starts_at=starts_at, staff_member_id=member.value, override_hours=bool(override.value)),
+                    actor=user)
             except ClientPulseError as error:
                 field_error({'starts_at': time_input, 'staff_member_id': member}, error)
                 return
-            act(lambda: None)
+            await act(lambda: None)
 
         ui.button('Move booking', on_click=move).mark('move')
 

@@ -11,7 +11,7 @@ import secrets
 import time
 from datetime import timedelta
 
-from nicegui import ui
+from nicegui import run, ui
 
 from app.config import get_settings
 from app.models import LocationRead, UserRead
@@ -128,9 +128,9 @@ class _Kiosk:
         name.on('keydown.enter', find)
         ui.button('Find my booking', icon='search', on_click=find).classes(BIG).mark('kiosk-find')
 
-    def do_check_in(self, booking_id: int) -> None:
-        try:
-            booking = kiosk.check_in(self.location.id, booking_id, actor=self.user)
+    async def do_check_in(self, booking_id: int) -> None:
+        try:  # writes run in a worker thread, as every booking action does
+            booking = await run.io_bound(kiosk.check_in, self.location.id, booking_id, actor=self.user)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
@@ -212,12 +212,13 @@ class _Kiosk:
         name = self.text_field('Your name', 'kiosk-name', self.state.get('name', ''))
         phone = self.text_field('Your phone number', 'kiosk-phone', self.state.get('phone', ''), tel=True)
 
-        def confirm() -> None:
+        async def confirm() -> None:
             self.touch()
             self.state.update(name=name.value, phone=phone.value)
             try:
-                booking = kiosk.book(self.location.id, self.state['service'].id, slot, name=name.value or '',
-                                     phone=phone.value or '', actor=self.user, holder=self.holder)
+                booking = await run.io_bound(kiosk.book, self.location.id, self.state['service'].id, slot,
+                                             name=name.value or '', phone=phone.value or '', actor=self.user,
+                                             holder=self.holder)
             except ClientPulseError as error:
                 target = {'name': name, 'phone': phone}.get(getattr(error, 'field', None))
                 if target is not None:
@@ -239,12 +240,12 @@ class _Kiosk:
         name = self.text_field('Your name', 'kiosk-name', '')
         phone = self.text_field('Your phone number', 'kiosk-phone', '', tel=True)
 
-        def confirm() -> None:
+        async def confirm() -> None:
             self.touch()
             try:
-                kiosk.join_waitlist(self.location.id, service.id, day,
-                                    staff_member_id=self.state['staff_member_id'] or None, name=name.value or '',
-                                    phone=phone.value or '', actor=self.user)
+                await run.io_bound(kiosk.join_waitlist, self.location.id, service.id, day,
+                                   staff_member_id=self.state['staff_member_id'] or None, name=name.value or '',
+                                   phone=phone.value or '', actor=self.user)
             except ClientPulseError as error:
                 field_error({'name': name, 'phone': phone}, error)  # beside the field it names, or a toast
                 return

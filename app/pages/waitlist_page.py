@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from nicegui import ui
+from nicegui import run, ui
 
 from app.models import LocationRead, UserRead
 from app.services import catalog, clock, customers, events, staff, waitlist
@@ -95,13 +95,16 @@ class _WaitlistView:
                     ui.button(icon='delete', on_click=lambda e=entry: self.act(
                         waitlist.remove, e.id, 'Removed.')).props('flat round dense').tooltip('Remove')
 
-    def act(self, action, entry_id: int, done: str) -> None:
+    async def act(self, action, entry_id: int, done: str) -> None:
+        client = ui.context.client  # the clicked button's row may be redrawn by a live update meanwhile
         try:
-            action(entry_id, actor=self.user)
+            await run.io_bound(action, entry_id, actor=self.user)  # bookings are written off the event loop
         except ClientPulseError as error:
-            ui.notify(str(error), type='negative')
+            with client:
+                ui.notify(str(error), type='negative')
         else:
-            ui.notify(done)
+            with client:
+                ui.notify(done)
         self.listing.refresh()
 
     def on_event(self, event) -> None:

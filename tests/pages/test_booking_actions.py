@@ -27,7 +27,7 @@ async def test_move_in_the_dialog_checks_the_slot(user: User, shop):
     time_input = element(user, 'move-time')
     time_input.set_value('10:30')
     user.find(marker='move').click()
-    assert 'JJ is already booked 11:00–11:45 with Sam Lee' in time_input.error
+    await eventually(lambda: 'JJ is already booked 11:00–11:45 with Sam Lee' in (time_input.error or ''))
     time_input.set_value('12:15')
     user.find(marker='move').click()
     await user.should_see("12:15 Alex Kim · Women's cut")
