@@ -89,8 +89,10 @@ class Server:
             probe.bind(('127.0.0.1', 0))
             self.port = probe.getsockname()[1]
         self.base = f'http://127.0.0.1:{self.port}'
+        # the server's log goes to a file: an unread pipe fills up (64 KB) and then blocks the server mid-run
+        self.log = tempfile.NamedTemporaryFile(prefix=f'fanout-{kind}-', suffix='.log', delete=False)
         self.process = subprocess.Popen([PYTHON, str(script), kind, str(self.port)],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 90
         while True:
             try:
@@ -98,8 +100,12 @@ class Server:
                 return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f'{kind} did not start: {self.process.stderr.read().decode()[-3000:]}') from None
+                    raise RuntimeError(f'{kind} did not start: {self.log_tail()}') from None
                 time.sleep(0.2)
+
+    def log_tail(self, size: int = 3000) -> str:
+        """The end of what the server logged."""
+        return Path(self.log.name).read_text(errors='replace')[-size:]
 
     def cpu_seconds(self) -> float:
         fields_ = Path(f'/proc/{self.process.pid}/stat').read_text().rsplit(')', 1)[1].split()
@@ -117,6 +123,8 @@ class Server:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
 
 async def open_session(server: Server, path: str, email: str | None) -> Session:
@@ -273,6 +281,9 @@ def main() -> None:
             if day['free'] < needed:
                 raise SystemExit(f'only {day["free"]} free times on {day["day"]}; ask for fewer bookings')
             ours = asyncio.run(measure('app', app, args.sessions, args.bookings, day['day'], args.verbose))
+        except BaseException:
+            print(f'The app server logged, at the end:\n{app.log_tail()}', file=sys.stderr)
+            raise
         finally:
             app.stop()
     print('\n| N | bare p50 / p95 / max (ms) | app p50 / p95 / max (ms) | p95 ratio | CPU per booking bare / app (ms) '

@@ -39,7 +39,10 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
             ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
             ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
                 'flat color=white dense').tooltip('Sign out')
-    with ui.left_drawer(value=None).classes('bg-slate-50') as drawer:  # open on wide screens, not over a phone's page
+    # open on wide screens, closed over a phone's page: Quasar opens it on mounting where the screen is wide and
+    # tells the server (with value=None NiceGUI would ask each browser by JavaScript on connect instead: one
+    # more round trip per page, and an error logged for every client that does not answer)
+    with ui.left_drawer(value=False).props('show-if-above').classes('bg-slate-50') as drawer:
         for entry in registry.navigation(user.role):  # the pages this role may open, as they declared
             with ui.link(target=entry.path).classes('no-underline text-slate-800 w-full'):
                 with ui.row().classes('items-center gap-3 px-2 py-2 rounded hover:bg-slate-200 w-full'):
