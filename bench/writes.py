@@ -53,10 +53,15 @@ def main() -> None:
     parser.add_argument('--bookings', type=int, default=400)
     parser.add_argument('--postgres', default='postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
     args = parser.parse_args()
-    os.environ['CLIENTPULSE_DATA_DIR'] = tempfile.mkdtemp(prefix='clientpulse-bench-')
+    data = tempfile.TemporaryDirectory(prefix='clientpulse-bench-')
+    os.environ['CLIENTPULSE_DATA_DIR'] = data.name
     os.environ['CLIENTPULSE_SCHEDULER'] = 'false'
-    with tempfile.TemporaryDirectory() as folder:
+    with data, tempfile.TemporaryDirectory() as folder:
         run('SQLite', f'sqlite:///{Path(folder) / "writes.db"}', args.bookings)
+        _postgres(args)
+
+
+def _postgres(args: argparse.Namespace) -> None:
     name = f'clientpulse_bench_{uuid.uuid4().hex[:8]}'
     admin = create_engine(args.postgres, isolation_level='AUTOCOMMIT')
     try:

@@ -6,6 +6,7 @@ With ``CI=true`` an unreachable server fails the test; elsewhere the PostgreSQL 
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -19,7 +20,9 @@ from sqlalchemy import create_engine, text
 from app.config import reset_settings
 from app.services import database
 
-os.environ.setdefault('CLIENTPULSE_DATA_DIR', tempfile.mkdtemp(prefix='clientpulse-test-data-'))
+if 'CLIENTPULSE_DATA_DIR' not in os.environ:  # a data folder of the run's own, removed when the run ends
+    os.environ['CLIENTPULSE_DATA_DIR'] = tempfile.mkdtemp(prefix='clientpulse-test-data-')
+    atexit.register(shutil.rmtree, os.environ['CLIENTPULSE_DATA_DIR'], ignore_errors=True)
 os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/services/test_schedules.py)
 DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
 SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
