@@ -27,15 +27,21 @@ def install() -> None:
 def error_page(error: Exception) -> None:
     """The page drawn instead of one that failed (NiceGUI answers it with status 500)."""
     with ui.column().classes('m-8 gap-2'):
-        if isinstance(error, PermissionDeniedError):
-            ui.label('This is not available to your account.').classes('text-negative text-lg').mark('refused')
-        elif isinstance(error, NotFoundError):
-            ui.label(str(error) or 'Not found.').classes('text-lg').mark('not-found')
-        elif isinstance(error, ClientPulseError):
-            ui.label(str(error)).classes('text-negative text-lg').mark('page-error')
-        else:
-            ui.label(UNEXPECTED).classes('text-negative text-lg').mark('page-error')
+        explain(error)
         ui.link('Go to the start page', '/')
+
+
+def explain(error: Exception) -> None:
+    """A plain line for what went wrong: not allowed, not found, the service's own message, or that something
+    unexpected happened (used by every page's guard and by the error page)."""
+    if isinstance(error, PermissionDeniedError):
+        ui.label('This is not available to your account.').classes('text-negative text-lg').mark('refused')
+    elif isinstance(error, NotFoundError):
+        ui.label(str(error) or 'Not found.').classes('text-lg').mark('not-found')
+    elif isinstance(error, ClientPulseError):
+        ui.label(str(error)).classes('text-negative text-lg').mark('page-error')
+    else:
+        ui.label(UNEXPECTED).classes('text-negative text-lg').mark('page-error')
 
 
 def tell_the_person(error: Exception) -> None:

@@ -17,6 +17,7 @@ from nicegui import ui
 from app.models import LocationRead, Role, UserRead
 from app.services.errors import NotFoundError, PermissionDeniedError
 
+from . import errors
 from .layout import frame
 from .registry import PAGES, PageEntry
 from .session import HOME, current_location, current_user, require_user
@@ -75,10 +76,8 @@ def _draw(build: Callable[..., None], page: PageContext, arguments: dict, needs_
         return
     try:
         build(page, **arguments)
-    except PermissionDeniedError:
-        ui.label('This is not available to your account.').classes('text-negative text-lg').mark('refused')
-    except NotFoundError as error:
-        ui.label(str(error) or 'Not found.').classes('text-lg').mark('not-found')
+    except (PermissionDeniedError, NotFoundError) as error:  # drawn plainly, within the frame
+        errors.explain(error)
 
 
 def _asked_path(path: str) -> str:

@@ -28,6 +28,31 @@ PREVIEW_LABELS = {'staff_member': 'staff member', 'starts_at': 'starts (local)',
 UNEXPECTED = 'The file could not be read (an unexpected error, logged for the developers). Nothing was imported.'
 
 
+async def run_import(state: dict, button: ui.button, importer, *args, **options) -> str | None:
+    """Run ``importer(*args, progress=…, **options)`` in a worker thread, keeping ``state['fraction']`` and
+    ``state['message']`` up to date for the page's progress line, with ``button`` disabled meanwhile.
+    Returns the error shown, or None when the import went through."""
+    button.disable()
+
+    def report(fraction: float, message: str) -> None:
+        state.update(fraction=fraction, message=message)
+
+    try:
+        result = await run.io_bound(importer, *args, progress=report, **options)
+    except ClientPulseError as error:
+        state.update(fraction=0.0, message=f'Nothing was imported. {error}')
+        return str(error)
+    except Exception:
+        log.exception('an import failed')
+        state.update(fraction=0.0, message=UNEXPECTED)
+        return UNEXPECTED
+    else:
+        state.update(fraction=1.0, message=f'Imported: {result.summary()}')
+        return None
+    finally:
+        button.enable()
+
+
 def mapping_section(user: UserRead) -> None:
     """Upload a file, write or pick a mapping, preview the first rows, import with progress."""
     folder = Path(tempfile.mkdtemp(prefix='clientpulse-bookings-'))
@@ -119,22 +144,7 @@ def mapping_section(user: UserRead) -> None:
         spec = current()
         if spec is None or state['file'] is None:
             return
-        button.disable()
-
-        def report(fraction: float, message: str) -> None:
-            state.update(fraction=fraction, message=message)
-
-        try:
-            result = await run.io_bound(booking_imports.import_bookings, state['file'], spec, actor=user,
-                                        name=state['name'], progress=report)
-        except ClientPulseError as error:
-            state.update(fraction=0.0, message=f'Nothing was imported. {error}')
-        except Exception:
-            log.exception('import of an upload failed')
-            state.update(fraction=0.0, message=UNEXPECTED)
-        else:
-            state.update(fraction=1.0, message=f'Imported: {result.summary()}')
-        finally:
-            button.enable()
+        await run_import(state, button, booking_imports.import_bookings, state['file'], spec, actor=user,
+                         name=state['name'])
 
     ui.timer(0.25, lambda: (progress.set_value(state['fraction']), status.set_text(state['message'])))

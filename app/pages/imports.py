@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
 from pathlib import Path
 
-from nicegui import events, run, ui
+from nicegui import events, ui
 
 from app.models import Role
 from app.services import imports
-from app.services.errors import ClientPulseError
 
 from .guard import PageContext, guarded_page
-from .import_mapping import UNEXPECTED, mapping_section
+from .import_mapping import mapping_section, run_import
 from .session import MANAGING
 
 ROLES = MANAGING
-log = logging.getLogger(__name__)
 
 
 def register() -> None:
@@ -58,25 +55,10 @@ def register() -> None:
             if not any(folder.iterdir()):
                 ui.notify('Upload the export files first.', type='warning')
                 return
-            button.disable()
             target = imports.SALON_LOCATION.model_copy(update={'name': name.value or imports.SALON_LOCATION.name})
-
-            def report(fraction: float, message: str) -> None:
-                state.update(fraction=fraction, message=message)
-
-            try:
-                result = await run.io_bound(imports.import_salon, folder, actor=user, location=target,
-                                            progress=report)
-            except ClientPulseError as error:
-                state.update(fraction=0.0, message=f'Nothing was imported. {error}')
-                ui.notify(str(error), type='negative', multi_line=True)
-            except Exception:
-                log.exception('salon import failed')
-                state.update(fraction=0.0, message=UNEXPECTED)
-            else:
-                state.update(fraction=1.0, message=f'Imported: {result.summary()}')
-            finally:
-                button.enable()
+            failed = await run_import(state, button, imports.import_salon, folder, actor=user, location=target)
+            if failed:
+                ui.notify(failed, type='negative', multi_line=True)
 
         button = ui.button('Import', icon='upload', on_click=start).mark('start-import')
         mapping_section(user)

@@ -216,6 +216,7 @@ def _customers_with_phone(location_id: int, digits: str) -> list[Customer]:
 def _bookings_of(location_id: int, text: str, name: str, start: datetime, end: datetime) -> list[BookingRead]:
     """The bookings in ``[start, end)`` with the code ``text``, else those of the customer with the phone number
     ``text`` and the name ``name`` (a 10-digit number can read as a code too: the code is tried first)."""
+    text, name = (text or '')[:100], (name or '')[:200]  # typed at a touch screen: nothing longer means anything
     code = parse_code(text)
     with session_scope() as session:
         query = select(Booking).where(Booking.location_id == location_id, Booking.starts_at >= start,

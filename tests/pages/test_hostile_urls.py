@@ -57,7 +57,7 @@ async def test_another_locations_customer_is_refused_plainly(user: User, shop):
     elsewhere = make_customer(make_location('King St'), 'Robin Diaz', '647 555 0199')
     await log_in(user, Role.MANAGER)
     await user.open(f'/customers/{elsewhere.id}')
-    await user.should_see(marker='not-allowed')
+    await user.should_see(marker='refused')
     await user.should_not_see('Robin Diaz')
     await user.open(f'/customers/{shop["alex"].id}')
     await user.should_see(marker='customer-name')
