@@ -6,12 +6,11 @@ import gc
 import logging
 
 from nicegui import app, background_tasks, ui
-from nicegui.storage import Storage
 
-from app import pages
+from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
-from app.pages import errors, socket_packets, upload_limit
-from app.pages.collector import collector, take_over
+from app.live import collector, take_over
+from app.pages import errors, upload_limit
 from app.services import analytics_store, database, files, native_login
 
 log = logging.getLogger(__name__)
@@ -23,12 +22,11 @@ def setup() -> None:
     NiceGUI keeps each browser's session in files: they go into ``<data dir>/nicegui`` (private), not
     into whatever folder the app was started from.
     """
-    Storage.path = files.private_folder(get_settings().data_dir / 'nicegui')
+    live.storage_folder(files.private_folder(get_settings().data_dir / 'nicegui'))
     database.migrate()
     pages.register()
     errors.install()
     upload_limit.install(app)
-    socket_packets.install()
     app.add_static_files('/assets', PROJECT_ROOT / 'assets')
 
 

@@ -10,7 +10,7 @@ to ``/_nicegui_ws/socket.io`` (websocket) with that query and an implicit handsh
 ``update`` messages and ack them every 3 s. App pages also carry a ``live_link.js`` element: like the
 browser, the session then joins its live room (``cp_join`` with the element's token) and listens for
 ``cp_live`` messages too, which carry what changed for every session of the room at once (one
-message per change; ``app/pages/rooms.py``). An arrival is the first ``update`` or ``cp_live``
+message per change; ``app/live/rooms.py``). An arrival is the first ``update`` or ``cp_live``
 message holding the marker. App sessions alternate between the dashboard (owner;
 cards, two charts, the day's bookings, the bell) and the bookings page (manager; day view per staff
 member and list, the bell), both on the day the bookings are made. Then, from outside these
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 TICKS = os.sysconf('SC_CLK_TCK')
 UPDATE = '2["update",'  # a Socket.IO event packet (type 2) named update, as text
-LIVE = '2["cp_live",'  # the app's live-room message (app/pages/rooms.py), one per change for a whole room
+LIVE = '2["cp_live",'  # the app's live-room message (app/live/rooms.py), one per change for a whole room
 DEMO = [('owner@demo.clientpulse', '/'), ('manager@demo.clientpulse', '/bookings')]
 PASSWORD = 'demo1234'
 

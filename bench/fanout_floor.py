@@ -38,10 +38,10 @@ def serve(kind: str, port: int) -> None:
     from nicegui import app, binding, core, ui
 
     sys.path.insert(0, str(ROOT))
-    from app.pages import socket_packets
+    from app.live import _nicegui
 
     if kind != 'label':
-        app.on_startup(socket_packets.install)
+        app.on_startup(_nicegui.install_packet_class)
 
     @binding.bindable_dataclass
     @dataclass

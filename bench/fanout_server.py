@@ -160,21 +160,22 @@ def serve_app(port: int) -> None:
                     slow_handlers.append((label, round(took, 3)))
         setattr(owner, name, wrapper)
 
-    from app.pages import bell, rooms
+    from app.live import rooms
+    from app.pages import bell
     from app.pages import bookings as bookings_page
 
     handler_runs: list[tuple[float, float]] = []  # per booking: seconds from the commit until the loop took the
     # change up, and seconds the rooms and the sessions' handlers then took (nothing is sent before they are done)
     if os.environ.get('BENCH_VERBOSE'):  # these checks cost time themselves: only asked for with --verbose
-        from app.pages import live
-        original_emit = live._emit
+        from app.live import bus
+        original_emit = bus._emit
 
         def emit(event) -> None:  # the rooms' messages built, the sessions' followers and handlers, back to back
             started, waited = time.perf_counter(), time.time() - published.get(getattr(event, 'booking_id', -1), 0)
             original_emit(event)
             if isinstance(event, events.BookingChanged):
                 handler_runs.append((round(waited, 4), round(time.perf_counter() - started, 4)))
-        live._emit = emit
+        bus._emit = emit
         timed(rooms, '_changed_parts')  # a view's parts, built once per view and day
         timed(bookings_page._BookingsView, 'absorb')  # a day view session following its room
         timed(bell.Bell, 'absorb')

@@ -1,5 +1,7 @@
 """NiceGUI pages. Each module registers its routes in ``register()`` (called at start-up)."""
 
+from app import live
+
 from . import (
     accounts,
     activity_page,
@@ -11,10 +13,8 @@ from . import (
     dashboard,
     imports,
     kiosk,
-    live,
     login,
     presence,
-    rooms,
     schedules,
     staff,
     waitlist_page,
@@ -24,7 +24,6 @@ from . import (
 def register() -> None:
     """Register every page and connect the live bus to the sessions."""
     live.install()
-    rooms.install()
     presence.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, customers, chat, waitlist_page, catalog, staff, analytics, schedules, imports,

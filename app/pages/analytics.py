@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from nicegui import app, run, ui
 
+from app import live
 from app.models import LocationRead, Role, UserRead
 from app.services import clock, events, exports, locations, reports
 from app.services.errors import ClientPulseError
 
-from . import live, params
+from . import params
 from .formatting import count, money, rate
 from .guard import PageContext, guarded_page
 from .session import MANAGING
@@ -51,7 +52,7 @@ def register() -> None:
         view = _AnalyticsView(user, chosen, first, last, home.time_zone)
         ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
         for item in chosen:
-            live.on_location_change(item.id, lambda _event: view.load(),  # async: awaited in this session
+            live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this session
                                     kinds=events.DATA_EVENTS)
 
 

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from nicegui import Event, ui
+from nicegui import ui
 
+from app import live
 from app.models import NotificationView, UserRead
 from app.services import notifications
 
-from . import rooms
 from .formatting import local_datetime
 
 SHOWN = 20
-
-read_marks: Event = Event()
-"""Emits the id of a person who marked notifications read: their other open pages count again (this process)."""
 
 
 class Bell:
     """The bell for ``user``: counts what arrives at the locations they hear about; lists it when opened.
 
-    Arrivals come with the session's room message (:mod:`app.pages.rooms`: the room is per role, so only
+    Arrivals come with the session's room message (:mod:`app.live.rooms`: the room is per role, so only
     notifications addressed to the role arrive), which counts the badge up in the browser; the server
     side follows quietly."""
 
-    def __init__(self, user: UserRead, time_zone: str, room: rooms.Subscription | None) -> None:
+    def __init__(self, user: UserRead, time_zone: str, room: live.Subscription | None) -> None:
         self.user, self.time_zone = user, time_zone
         self.stale = True  # the list is built when the bell is opened, not on every change in every session
         with ui.button(icon='notifications', on_click=self.open_list).props('flat round dense color=white').mark(
@@ -40,13 +37,13 @@ class Bell:
         if room is not None:
             room.badge(self.badge)
             room.follow(self.absorb)
-        read_marks.subscribe(self.on_read_elsewhere)
+        live.notifications_read.follow(self.on_read_elsewhere)
 
     def absorb(self, message: dict, _event) -> None:
         """A notice for this role arrived (its browser counted it and toasted it): follow on the server; the
         list is redrawn when next opened."""
         if 'notice' in message:
-            rooms.quietly(self.badge, lambda: self.set_count(self.count + 1))
+            live.quietly(self.badge, lambda: self.set_count(self.count + 1))
             self.stale = True
 
     def open_list(self) -> None:
@@ -89,9 +86,9 @@ class Bell:
     def read(self, ids: list[int]) -> None:
         notifications.mark_read(self.user, ids)
         self.refresh()
-        read_marks.emit(self.user.id)
+        live.notifications_read.emit(self.user.id)
 
     def read_all(self) -> None:
         notifications.mark_read(self.user)
         self.refresh()
-        read_marks.emit(self.user.id)
+        live.notifications_read.emit(self.user.id)

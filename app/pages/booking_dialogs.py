@@ -8,6 +8,7 @@ from datetime import date
 
 from nicegui import run, ui
 
+from app import live
 from app.models import (
     BookingCreate,
     BookingMove,
@@ -24,7 +25,6 @@ from app.services import availability, bookings, catalog, clock, customers, even
 from app.services.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
 from app.services.errors import ClientPulseError, validated
 
-from . import live
 from .formatting import local_datetime, money
 from .layout import field_error
 
@@ -95,7 +95,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             ui.button('Book', on_click=save).mark('book')
         # while open, a booking anywhere at the location updates the free times (this subscription
         # ends with the dialog)
-        stop = live.on_location_change(location.id, lambda _event: free.show(live=True) if dialog.value else None,
+        stop = live.on_change(location.id, lambda _event: free.show(live=True) if dialog.value else None,
                                        kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged,
                                               events.DataImported))
     # closed (by a button, Escape or a click outside): the subscription and the dialog end; read on the server,

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 from nicegui import ui
 from nicegui.element import Element
 
+from app import live
 from app.models import BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.services import bookings, clock, staff
 from app.services.bookings import STATUS_LABELS
 
-from . import live, params, rooms
+from . import params
 from .booking_dialogs import open_booking_actions, open_new_booking
 from .dashboard import STATUS_COLOURS
 from .formatting import booking_time, local_time, money
@@ -34,14 +35,14 @@ LIST_COLUMNS = [
 
 
 def register() -> None:
-    rooms.view('day-view', day_view_parts)
+    live.view('day-view', day_view_parts)
 
     @guarded_page('/bookings', roles=FRONT_DESK, title='Bookings', icon='event')
     def bookings_page(page: PageContext, day: str | None = None) -> None:
         shown, message = params.day(day, clock.today(page.location.time_zone))
         params.notice(message)
         view = _BookingsView(page.user, page.location, shown)
-        view.build(rooms.session(page.user, page.location))
+        view.build(live.join(page.user, page.location))
 
 
 class _BookingsView:
@@ -51,7 +52,7 @@ class _BookingsView:
         self.filters = {'scope': 1, 'staff_member_id': None, 'status': None, 'search': ''}
         self.dialogs: ui.element | None = None
 
-    def build(self, room: rooms.Subscription) -> None:
+    def build(self, room: live.Subscription) -> None:
         self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
         with ui.row().classes('items-center gap-2'):
             ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
@@ -71,7 +72,7 @@ class _BookingsView:
         with self.panels:
             with ui.tab_panel(grid_tab):
                 argument = self.day.isoformat()
-                parts = rooms.current_parts('day-view', self.location, argument, self.user)
+                parts = live.current_parts('day-view', self.location, argument, self.user)
                 self.day_grid = DayGrid(parts['grid'], self.user.staff_member_id).mark('day-grid')
                 self.day_grid.on('open', lambda e: self.open(int(e.args)))
                 room.bind(self.day_grid, 'grid', 'grid')
@@ -99,7 +100,7 @@ class _BookingsView:
         """Every event at the location: the day view follows its room quietly (its browser has the new grid
         already); the list, filtered per session, is updated here if shown, else when next shown."""
         if 'grid' in message.get('parts', {}):
-            rooms.set_prop(self.day_grid, 'grid', message['parts']['grid'])
+            live.set_prop(self.day_grid, 'grid', message['parts']['grid'])
         if event.location_id != self.location.id:  # an owner's notice from another location
             return
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
@@ -175,23 +176,24 @@ def _list_row(b: BookingRead, tz: str, currency: str) -> dict:
             'price': money(b.price_cents, currency)}
 
 
-class DayGrid(Element, component='day_grid.js'):
+class DayGrid(live.SearchableText, Element, component='day_grid.js'):
     """The day view (``day_grid.js``): staff columns, working hours and booking blocks, drawn in the browser from
     one shared ``grid`` (see :func:`day_view_parts`); ``own`` is the staff member whose column comes first.
     Emits ``open`` with a booking's id when its block is clicked."""
 
     def __init__(self, grid: dict, own: int | None) -> None:
         super().__init__()
-        rooms.set_prop(self, 'grid', grid)
-        self._props['own'] = own
+        live.set_prop(self, 'grid', grid)
+        self.props['own'] = own
 
-    def _displayed_contents(self, *, only_visible: bool) -> list:
-        grid = self._props['grid']
+    def searchable_text(self) -> list[str]:
+        """The booking blocks' texts (what ``user.should_see`` finds in the day view)."""
+        grid = self.props['grid']
         return [block['text'] for column in grid['columns'] for block in column['blocks']]
 
     def booking_ids(self) -> set[int]:
         """The bookings drawn."""
-        return {block['id'] for column in self._props['grid']['columns'] for block in column['blocks']}
+        return {block['id'] for column in self.props['grid']['columns'] for block in column['blocks']}
 
 
 def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:

@@ -14,11 +14,12 @@ from fastapi.responses import FileResponse
 from nicegui import app, ui
 from nicegui import events as ui_events
 
+from app import live
 from app.models import UserRead
 from app.services import chat, customers, events
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
 
-from . import live, params
+from . import params
 from .formatting import local_datetime
 from .guard import PageContext, guarded_page
 from .session import FRONT_DESK, current_user
@@ -102,7 +103,7 @@ class ChatPanel:
                 self.attached = ui.label('').classes('text-sm text-slate-500').mark('chat-attached')
         self.show_messages()
         self.mark_read()
-        live.on_location_change(self.conversation.location_id, self.on_event, kinds=(events.ChatChanged,))
+        live.on_change(self.conversation.location_id, self.on_event, kinds=(events.ChatChanged,))
         ui.timer(1.0, self.expire_typing)
 
     # --- reading --------------------------------------------------------------------------------------------------
@@ -227,7 +228,7 @@ class _StaffChat:
                     ui.label('Choose a conversation.').classes('text-slate-500')
                 else:
                     self.panel()
-        live.on_location_change(self.location_id, self.on_event, kinds=(events.ChatChanged,))
+        live.on_change(self.location_id, self.on_event, kinds=(events.ChatChanged,))
 
     @ui.refreshable_method
     def listing(self) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from app import live
 from app.models import CustomerCreate
 from app.services import bookings, customers, events, receipts
 from app.services.bookings import STATUS_LABELS
 from app.services.errors import ClientPulseError, NotFoundError, validated
 
-from . import live, params
+from . import params
 from .formatting import local_datetime, money
 from .guard import PageContext, guarded_page
 from .layout import field_error
@@ -50,7 +51,7 @@ def register() -> None:
         results()
         # a new customer or an import changes the list; bookings, typing and holds do not (each would have
         # re-run this session's search)
-        live.on_location_change(location.id, lambda _e: results.refresh(),
+        live.on_change(location.id, lambda _e: results.refresh(),
                                 kinds=(events.CustomerChanged, events.DataImported))
 
     @guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title='Customer')
@@ -92,7 +93,7 @@ def register() -> None:
                 'dense flat').mark('customer-receipts')
 
         history()
-        live.on_location_change(location.id, lambda _e: history.refresh(),
+        live.on_change(location.id, lambda _e: history.refresh(),
                                 kinds=(events.BookingChanged, events.ReceiptCreated, events.DataImported))
 
 

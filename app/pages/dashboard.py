@@ -6,11 +6,12 @@ from datetime import date
 
 from nicegui import ui
 
+from app import live
 from app.models import BookingRead, LocationRead, UserRead
 from app.services import bookings, clock, dashboard
 from app.services.bookings import STATUS_LABELS
 
-from . import live, params, rooms
+from . import params
 from .formatting import booking_time, money, rate
 from .guard import PageContext, guarded_page
 from .session import MANAGING
@@ -43,7 +44,7 @@ def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
 
 
 def register() -> None:
-    rooms.view('dashboard', dashboard_parts)
+    live.view('dashboard', dashboard_parts)
 
     # staff land on their day's schedule, kiosks on the kiosk
     @guarded_page('/', roles=MANAGING, title='Dashboard', icon='dashboard', others_home=True)
@@ -57,7 +58,7 @@ def register() -> None:
                 with ui.menu():
                     ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
             ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
-        _build(rooms.session(page.user, location), shown)
+        _build(live.join(page.user, location), shown)
 
 
 def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
@@ -71,11 +72,11 @@ def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
             'rows': live.derived('dashboard-rows', items, lambda: booking_rows(items, location.time_zone))}
 
 
-def _build(room: rooms.Subscription, day: date) -> None:
+def _build(room: live.Subscription, day: date) -> None:
     """Cards, charts and the day's list, bound to the room of this location and day: a change elsewhere
-    arrives as one message shared by every open dashboard (see :mod:`app.pages.rooms`)."""
+    arrives as one message shared by every open dashboard (see :mod:`app.live.rooms`)."""
     argument = day.isoformat()
-    parts = rooms.current_parts('dashboard', room.location, argument, room.user)
+    parts = live.current_parts('dashboard', room.location, argument, room.user)
     labels = {}
     with ui.row().classes('w-full gap-4'):
         for mark, title, definition in CARDS:
@@ -94,7 +95,7 @@ def _build(room: rooms.Subscription, day: date) -> None:
             'dense flat no-data-label="No bookings on this day."').mark('day-bookings')
     shared = ((revenue, 'revenue', 'options'), (status, 'status', 'options'), (table, 'rows', 'rows'))
     for element, part, prop in shared:
-        rooms.set_prop(element, prop, parts[part])
+        live.set_prop(element, prop, parts[part])
         room.bind(element, part, prop)
     room.show('dashboard', argument)
 
@@ -102,10 +103,10 @@ def _build(room: rooms.Subscription, day: date) -> None:
         fresh = message.get('parts', {})
         for mark, text in fresh.get('cards', {}).items():
             if labels[mark].text != text:
-                rooms.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
+                live.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
         for element, part, prop in shared:
             if part in fresh:
-                rooms.set_prop(element, prop, fresh[part])
+                live.set_prop(element, prop, fresh[part])
 
     room.follow(absorb)
 

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 
 from nicegui import ui
 
+from app import live
 from app.models import LocationRead, Role, UserRead
 from app.services import locations
 
-from . import presence, registry, rooms
+from . import presence, registry
 from .bell import Bell
 from .session import choose_location, sign_out
 
@@ -34,7 +35,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
                           ).props('dense dark options-dark=false standout').classes('min-w-56').mark('location')
             elif location is not None:
                 ui.label(location.name)
-            room = rooms.session(user, location) if location is not None else None
+            room = live.join(user, location) if location is not None else None
             Bell(user, location.time_zone if location else 'UTC', room)
             ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
             ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(

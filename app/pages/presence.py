@@ -8,12 +8,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from nicegui import Event, app, ui
+from nicegui import app, ui
 
+from app import live
 from app.models import Role, UserRead
-
-changed: Event = Event()
-"""Emitted whenever someone comes online, moves to another page or leaves."""
 
 
 @dataclass
@@ -32,10 +30,7 @@ _online: dict[str, Presence] = {}
 
 
 def install() -> None:
-    """Start an empty list with a fresh event (called at start-up; NiceGUI's test harness resets
-    events between runs)."""
-    global changed  # noqa: PLW0603
-    changed = Event()
+    """Start with nobody online (called at start-up: NiceGUI's test harness starts the app again per test)."""
     _online.clear()
 
 
@@ -49,7 +44,7 @@ def join(user: UserRead, page: str) -> None:
     entry.page = page
     entry.clients.add(client.id)
     client.on_delete(lambda: _leave(browser, client.id))
-    changed.emit()
+    live.presence_changed.emit()
 
 
 def online(actor: UserRead) -> list[Presence]:
@@ -61,7 +56,7 @@ def online(actor: UserRead) -> list[Presence]:
 
 def on_change(handler) -> None:
     """Call ``handler()`` in this session whenever the list changes, until the session ends."""
-    changed.subscribe(handler)
+    live.presence_changed.follow(handler)
 
 
 def _leave(browser: str, client_id: str) -> None:
@@ -71,4 +66,4 @@ def _leave(browser: str, client_id: str) -> None:
     entry.clients.discard(client_id)
     if not entry.clients:
         del _online[browser]
-    changed.emit()
+    live.presence_changed.emit()

@@ -6,11 +6,11 @@ from datetime import date
 
 from nicegui import run, ui
 
+from app import live
 from app.models import LocationRead, UserRead
 from app.services import catalog, clock, customers, events, staff, waitlist
 from app.services.errors import ClientPulseError
 
-from . import live
 from .formatting import local_time
 from .guard import PageContext, guarded_page
 from .session import FRONT_DESK
@@ -21,7 +21,7 @@ def register() -> None:
     def waitlist_page(page: PageContext) -> None:
         view = _WaitlistView(page.user, page.location)
         view.build()
-        live.on_location_change(page.location.id, view.on_event, kinds=(events.WaitlistChanged,))
+        live.on_change(page.location.id, view.on_event, kinds=(events.WaitlistChanged,))
 
 
 class _WaitlistView:

@@ -83,7 +83,7 @@ def click_block(user: User, booking_id: int) -> None:
 def room_messages(user: User, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict, str | None]]:
     """Every live-room message sent from now on: (room, message, socket id or None for the whole room)."""
     import sys
-    rooms = sys.modules['app.pages.rooms']  # the module NiceGUI's harness loaded for this test
+    rooms = sys.modules['app.live.rooms']
     sent: list[tuple[str, dict, str | None]] = []
     original = rooms._send
 
@@ -98,6 +98,6 @@ def room_messages(user: User, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str
 def toasts(user: User, sent: list[tuple[str, dict, str | None]]) -> list[str]:
     """The toasts the room of ``user``'s page was sent (the frame's and the bell's)."""
     import sys
-    room = sys.modules['app.pages.rooms'].subscription_of(user.client).room.name
+    room = sys.modules['app.live.rooms'].subscription_of(user.client).room.name
     return [toast['message'] for name, message, _ in sent if name == room
             for toast in (message.get('toast'), (message.get('notice') or {}).get('toast')) if toast]

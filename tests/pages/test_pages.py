@@ -235,13 +235,12 @@ async def test_staff_cannot_edit_services(user: User, shop):
 
 
 async def test_live_subscriptions_end_with_the_session(user: User):
-    import sys
 
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    live, rooms = sys.modules['app.pages.live'], sys.modules['app.pages.rooms']  # as NiceGUI's harness loaded them
+    from app.live import bus, rooms
     client = user.client
     # the frame's toasts, the bell and the day view follow the session's room; nothing subscribes per session
-    assert not [c for c in live.changed.callbacks if c.slot and c.slot() and c.slot().parent.client is client]
+    assert client not in bus.sessions_following()
     subscription = rooms.subscription_of(client)
     assert rooms.rooms_open() == [(subscription.room.key, 1)]
     assert len(subscription.followers) == 2  # the bell and the bookings view

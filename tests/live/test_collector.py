@@ -6,8 +6,8 @@ import gc
 
 import pytest
 
-from app.pages import collector as collector_module
-from app.pages.collector import NEVER, QuietCollector
+from app.live.quiet_gc import NEVER, QuietCollector
+from app.live import quiet_gc as collector_module
 
 
 def test_a_pass_waits_for_quiet_after_its_interval():

@@ -1,71 +1,14 @@
-"""Bridge from the service bus to NiceGUI sessions.
-
-The bus may deliver in any thread (a worker that committed, or a listener of a cross-process
-backend). This module hands each event to the event loop and re-emits it on a NiceGUI
-:class:`~nicegui.Event`; pages subscribe to that inside their page function, so the subscription
-ends by itself when the session ends.
-"""
+"""What pages derive from the services' shared lists, computed once for every session, and tables kept
+equal to a list by touching only the rows that changed."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from nicegui import Event, core, ui
-
-from app.services import events
-
-from . import rooms
-from .collector import collector
+from nicegui import ui
 
 T = TypeVar('T')
-
-changed: Event = Event()
-"""Emits every bus event (BookingChanged, ReceiptCreated, DataImported) on the event loop."""
-
-
-def install() -> None:
-    """Connect the bus to :data:`changed` (idempotent; called at start-up)."""
-    global changed  # noqa: PLW0603  (NiceGUI's test harness resets events between runs)
-    if changed not in Event.instances:
-        changed = Event()
-    events.subscribe(_forward)
-
-
-def on_location_change(location_id: int, handler: Callable[[events.Event], Awaitable[None] | None], *,
-                       kinds: tuple[type, ...] | None = None) -> Callable[[], None]:
-    """Call ``handler(event)`` in this session for every event at ``location_id`` (of ``kinds`` only, when
-    given: a handler that re-reads something should not run for typing or holds) until the session ends or
-    the returned function is called (an async handler is awaited in the background, in this session's
-    context)."""
-    def deliver(event: events.Event) -> Awaitable[None] | None:
-        if event.location_id == location_id and (kinds is None or isinstance(event, kinds)):
-            return handler(event)
-        return None
-
-    changed.subscribe(deliver)
-    return lambda: changed.unsubscribe(deliver)
-
-
-def _forward(event: events.Event) -> None:
-    loop = core.loop
-    if loop is None or loop.is_closed():
-        return
-    try:
-        running = asyncio.get_running_loop()
-    except RuntimeError:
-        running = None
-    if running is loop:
-        _emit(event)
-    else:
-        loop.call_soon_threadsafe(lambda: _emit(event))
-
-
-def _emit(event: events.Event) -> None:
-    collector.changed()  # no full garbage collection while this goes out (see collector)
-    rooms.publish(event)  # first: the shared messages go out before any session's own handler runs
-    changed.emit(event)
 
 
 def sync_rows(table: ui.table, rows: list[dict]) -> None:

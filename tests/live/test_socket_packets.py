@@ -9,7 +9,8 @@ from nicegui import core
 from socketio import packet
 
 from app import server
-from app.pages.socket_packets import JsonFirstPacket, install
+from app.live._nicegui import JsonFirstPacket
+from app.live._nicegui import install_packet_class as install
 
 PAYLOADS = [
     ['update', {'5': {'props': {'rows': [{'id': 1, 'customer': 'Aisha'}], 'text': '<b>'}}, '_id': 3}],

@@ -1,4 +1,4 @@
-"""Live rooms (app/pages/rooms.py): one shared message per change for every session showing the same thing,
+"""Live rooms (app/live/rooms.py): one shared message per change for every session showing the same thing,
 the sessions' server side following quietly, notices by role, and joining/rejoining a room."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tests.pages.test_pages import element, eventually
 
 
 def _rooms():
-    return sys.modules['app.pages.rooms']  # the module NiceGUI's harness loaded for this test
+    return sys.modules['app.live.rooms']
 
 
 async def test_a_booking_goes_to_each_room_once_and_queues_no_session_update(user: User, create_user, shop,

@@ -1,4 +1,4 @@
-// The browser side of a session's live room (app/pages/rooms.py): joins the room, applies its messages to
+// The browser side of a session's live room (app/live/rooms.py): joins the room, applies its messages to
 // this page's elements through NiceGUI's own update path, counts the bell and shows toasts.
 export default {
   template: "<span style='display:none'></span>",

@@ -39,12 +39,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from nicegui import background_tasks, context, core, ui
+from nicegui import background_tasks, context, ui
 from nicegui.client import Client
 from nicegui.element import Element
 
 from app.models import LocationRead, Role, UserRead
 from app.services import events, notifications
+
+from . import _nicegui
 
 log = logging.getLogger(__name__)
 
@@ -143,17 +145,17 @@ _rooms: dict[RoomKey, Room] = {}
 _by_token: dict[str, Subscription] = {}
 
 
-def session(user: UserRead, location: LocationRead) -> Subscription:
+def join(user: UserRead, location: LocationRead) -> Subscription:
     """This session's subscription (made on first call, in the page's frame): it starts in the room without
     a view, which still gets the location's toasts and the role's notices."""
     client = context.client
-    existing = getattr(client, '_clientpulse_live', None)
+    existing = _nicegui.attached(client, 'live')
     if existing is not None:
         return existing
     token = secrets.token_urlsafe(24)
     link = LiveLink(token, 0)
     subscription = Subscription(token=token, client=client, user=user, location=location, link=link)
-    client._clientpulse_live = subscription  # type: ignore[attr-defined]
+    _nicegui.attach(client, 'live', subscription)
     _by_token[token] = subscription
     _enter(subscription, '', '')
     client.on_delete(lambda: _leave(subscription))
@@ -162,7 +164,7 @@ def session(user: UserRead, location: LocationRead) -> Subscription:
 
 def subscription_of(client: Client) -> Subscription | None:
     """``client``'s subscription, if its page has one."""
-    return getattr(client, '_clientpulse_live', None)
+    return _nicegui.attached(client, 'live')
 
 
 def _enter(subscription: Subscription, view_name: str, argument: str) -> None:
@@ -195,17 +197,13 @@ def _leave(subscription: Subscription, *, forget: bool = True) -> None:
 
 def quietly(element: Element, change: Callable[[], object]) -> None:
     """Apply ``change()`` to ``element`` on the server only: its browser got the same from the room."""
-    outbox = element.client.outbox
-    pending = element.id in outbox.updates
-    change()
-    if not pending:
-        outbox.updates.pop(element.id, None)
+    _nicegui.update_quietly(element, change)
 
 
 def set_prop(element: Element, name: str, value: Any) -> None:
     """Set prop ``name`` to the shared ``value`` on the server only (not wrapped in NiceGUI's observables: the
     value is shared by every session and must never be mutated; replace it instead)."""
-    dict.__setitem__(element.props, name, value)
+    _nicegui.set_prop_untracked(element, name, value)
 
 
 # --- publishing ---------------------------------------------------------------------------------------------------
@@ -299,7 +297,7 @@ def _notice_toast(event: events.Event) -> dict | None:
 
 async def _send(room: str, message: dict, to: str | None = None) -> None:
     """Emit ``message`` as ``cp_live`` to a room (encoded once for all its sockets) or to one socket."""
-    await core.sio.emit('cp_live', message, room=to or room)
+    await _nicegui.emit('cp_live', message, room=to or room)
 
 
 # --- joining --------------------------------------------------------------------------------------------------------
@@ -314,7 +312,7 @@ async def _on_join(sid: str, data: Any) -> bool:
     if subscription is None or subscription.client.id != data.get('client_id') or subscription.room is None:
         return False
     room = subscription.room
-    await core.sio.enter_room(sid, room.name)
+    await _nicegui.enter_room(sid, room.name)
     try:
         seen = int(data.get('seq', 0))
     except (TypeError, ValueError):
@@ -343,7 +341,7 @@ def install() -> None:
     _rooms.clear()
     _by_token.clear()
     _last_parts.clear()
-    core.sio.on('cp_join', _on_join)
+    _nicegui.on_socket('cp_join', _on_join)
 
 
 def rooms_open() -> list[tuple[RoomKey, int]]:

@@ -1,0 +1,68 @@
+"""Everything live: how a page shows changes the moment they happen, in every open session.
+
+One public interface (import from ``app.live``, never from its modules):
+
+- **Join a view**: :func:`join` gives the page's :class:`Subscription` to its room, the sessions of one
+  location and role that show the same thing; :meth:`Subscription.show` moves it into the room of a
+  shared view registered with :func:`view` (the dashboard, the day view), whose parts are computed once
+  per change for every session and sent as one Socket.IO message (:mod:`app.live.rooms`).
+- **Bind parts**: :meth:`Subscription.bind` puts a part of the view into an element's text or prop in the
+  browser; :meth:`Subscription.badge` counts the bell.
+- **Follow**: :meth:`Subscription.follow` keeps the session's server-side elements equal to what its
+  browser shows, without sending (:func:`quietly`, :func:`set_prop`); :func:`on_change` calls a
+  session's own handler for the events at a location, filtered by **kind** (``kinds=``), for views no room
+  can share (a customer's thread, a list filtered by what one person typed).
+- **Signals within the process**: :data:`presence_changed`, :data:`notifications_read` (who is online;
+  someone marked their notifications read).
+- **Shared derivations**: :func:`derived`, :func:`per_item`, :func:`sync_rows`.
+- :class:`SearchableText`: the text tests find in a custom element.
+
+NiceGUI's and python-socketio's internals are touched only in :mod:`app.live._nicegui`.
+"""
+
+from __future__ import annotations
+
+from . import _nicegui, bus, rooms
+from ._nicegui import SearchableText
+from .bus import on_change
+from .quiet_gc import collector, take_over
+from .rooms import (
+    LiveLink,
+    RoomKey,
+    Subscription,
+    current_parts,
+    join,
+    quietly,
+    rooms_open,
+    set_prop,
+    subscription_of,
+    view,
+)
+from .rows import derived, per_item, sync_rows
+
+presence_changed = _nicegui.ProcessSignal()
+"""Someone came online, moved to another page or left (no arguments)."""
+
+notifications_read = _nicegui.ProcessSignal()
+"""A person (their user id) marked notifications read: their other open pages count again."""
+
+__all__ = [
+    'LiveLink', 'RoomKey', 'SearchableText', 'Subscription', 'collector', 'current_parts', 'derived', 'install',
+    'join', 'notifications_read', 'on_change', 'per_item', 'presence_changed', 'quietly', 'rooms_open', 'set_prop',
+    'storage_folder', 'subscription_of', 'sync_rows', 'take_over', 'view',
+]
+
+
+def install() -> None:
+    """Start with no rooms and no followers, connect the bus to the sessions and make Socket.IO's packets cheap
+    (called at start-up; NiceGUI's test harness starts the app again for every test)."""
+    presence_changed.reset()
+    notifications_read.reset()
+    rooms.install()
+    bus.install()
+    _nicegui.install_packet_class()
+
+
+def storage_folder(path) -> None:
+    """Keep NiceGUI's per-browser storage files in ``path`` (a private folder)."""
+    _nicegui.storage_folder(path)

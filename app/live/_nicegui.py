@@ -1,0 +1,188 @@
+"""Every touch of NiceGUI's and python-socketio's internals, in one place.
+
+The live package shares one Socket.IO message between the sessions that show the same thing
+(:mod:`app.live.rooms`). That needs a few things neither library offers as public API; each is
+here, named after what it does, and each is checked against the installed libraries by
+``tests/live/test_library_contract.py``, which names what moved when an upgrade changes it:
+
+- :func:`update_quietly`: change an element on the server without queueing its update
+  (NiceGUI's ``client.outbox.updates``);
+- :func:`set_prop_untracked`: set a prop past NiceGUI's change tracking (``element.props`` is an
+  observable ``dict`` subclass);
+- :class:`SearchableText`: the text NiceGUI's ``ElementFilter`` (``user.should_see``) finds in a
+  custom element (``Element._displayed_contents``);
+- :func:`emit`, :func:`enter_room`, :func:`on_socket`: NiceGUI's Socket.IO server (``core.sio``);
+- :func:`install_packet_class`: python-socketio's ``Packet.data_is_binary``, made cheap;
+- :func:`on_loop`: NiceGUI's event loop (``core.loop``), from any thread;
+- :func:`storage_folder`: where NiceGUI keeps its sessions' storage (``Storage.path``);
+- :class:`ProcessSignal`: NiceGUI's ``Event`` (its test harness resets them between tests);
+- ``live_link.js`` (the browser side) reads ``mounted_app.elements`` and calls NiceGUI's own
+  ``update`` listener of ``window.socket``: both in NiceGUI's ``static/nicegui.js``.
+
+Nothing outside :mod:`app.live` imports this module (``import-linter`` keeps it so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from nicegui import Event, core
+from nicegui.client import Client
+from nicegui.element import Element
+from nicegui.storage import Storage
+from socketio import packet
+
+# --- elements -------------------------------------------------------------------------------------------------------
+
+
+def update_quietly(element: Element, change: Callable[[], object]) -> None:
+    """Apply ``change()`` to ``element`` on the server only: no update of it is sent (unless one was
+    already queued for another reason, which then goes out as usual)."""
+    outbox = element.client.outbox
+    pending = element.id in outbox.updates
+    change()
+    if not pending:
+        outbox.updates.pop(element.id, None)
+
+
+def set_prop_untracked(element: Element, name: str, value: Any) -> None:
+    """Set prop ``name`` to ``value`` without NiceGUI wrapping it in its observables or queueing an update
+    (the value may be shared by every session: it must never be mutated; replace it instead)."""
+    dict.__setitem__(element.props, name, value)
+
+
+class SearchableText:
+    """Mixin for a custom element whose text lives in its props: :meth:`searchable_text` is what NiceGUI's
+    ``ElementFilter`` (``user.should_see``, ``user.find``) matches against."""
+
+    def searchable_text(self) -> list[str]:
+        """The texts this element shows."""
+        return []
+
+    def _displayed_contents(self, *, only_visible: bool) -> list:
+        return [*super()._displayed_contents(only_visible=only_visible), *self.searchable_text()]  # type: ignore[misc]
+
+
+_attached: dict[str, weakref.WeakKeyDictionary[Client, Any]] = {}
+
+
+def attach(client: Client, key: str, value: Any) -> None:
+    """Keep ``value`` under ``key`` for as long as ``client`` lives (no attribute is set on NiceGUI's object)."""
+    _attached.setdefault(key, weakref.WeakKeyDictionary())[client] = value
+
+
+def attached(client: Client, key: str) -> Any:
+    """What :func:`attach` keeps for ``client`` under ``key``, or ``None``."""
+    return _attached.get(key, {}).get(client)
+
+
+# --- the event loop and the socket server ---------------------------------------------------------------------------
+
+
+def on_loop(callback: Callable[[], None]) -> None:
+    """Run ``callback()`` on NiceGUI's event loop: now if this is that loop's thread, soon otherwise; never
+    once the loop is gone (the app is stopping)."""
+    loop = core.loop
+    if loop is None or loop.is_closed():
+        return
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        callback()
+    else:
+        loop.call_soon_threadsafe(callback)
+
+
+async def emit(event: str, data: dict, *, room: str) -> None:
+    """Emit ``event`` with ``data`` to a Socket.IO room or to one socket id (``room``), encoded once."""
+    await core.sio.emit(event, data, room=room)
+
+
+async def enter_room(sid: str, room: str) -> None:
+    """Put the socket ``sid`` into ``room``."""
+    await core.sio.enter_room(sid, room)
+
+
+def on_socket(event: str, handler: Callable[[str, Any], Any]) -> None:
+    """Serve the Socket.IO ``event`` from browsers with ``handler(sid, data)``."""
+    core.sio.on(event, handler)
+
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+
+class _NotJson(Exception):
+    """Raised from orjson's ``default`` hook: the payload holds something orjson cannot encode itself."""
+
+
+def _refuse(_value: object) -> None:
+    raise _NotJson
+
+
+class JsonFirstPacket(packet.Packet):
+    """A :class:`socketio.packet.Packet` whose binary check tries orjson first.
+
+    python-socketio checks every outgoing packet for ``bytes`` by walking the whole payload in Python, and
+    NiceGUI sends every element update through it: a third of the event loop's time when one booking reached
+    100 sessions (``bench/fanout.py`` with ``BENCH_PROFILE``). Anything orjson encodes natively cannot hold
+    bytes; only a payload it cannot encode alone (bytes, or a type NiceGUI's own converter handles) is walked
+    the original way, so binary attachments (``ui.download.content``) still go out as before.
+    """
+
+    @classmethod
+    def data_is_binary(cls, data: object) -> bool:
+        try:
+            orjson.dumps(data, option=_OPTIONS, default=_refuse)
+        except orjson.JSONEncodeError:
+            return super().data_is_binary(data)
+        return False
+
+
+def install_packet_class() -> None:
+    """Make NiceGUI's Socket.IO server build its packets with :class:`JsonFirstPacket` (idempotent)."""
+    if core.sio is not None and core.sio.packet_class is packet.Packet:
+        core.sio.packet_class = JsonFirstPacket
+
+
+# --- process-wide state -----------------------------------------------------------------------------------------------
+
+
+def storage_folder(path: Path) -> None:
+    """Keep NiceGUI's per-browser and per-user storage files in ``path``."""
+    Storage.path = path
+
+
+class ProcessSignal:
+    """A signal within this process, delivered on the event loop to the sessions that follow it; a session's
+    handlers end with it. Made anew by :meth:`reset` at start-up (NiceGUI's test harness drops its events
+    between tests)."""
+
+    def __init__(self) -> None:
+        self._event: Event = Event()
+
+    def reset(self) -> None:
+        """Start without followers."""
+        if self._event not in Event.instances:
+            self._event = Event()
+
+    def emit(self, *args: Any) -> None:
+        """Call every follower with ``args``."""
+        self._event.emit(*args)
+
+    def follow(self, handler: Callable[..., Any]) -> Callable[[], None]:
+        """Call ``handler(*args)`` for every emission, in the calling session, until the session ends or the
+        returned function is called."""
+        self._event.subscribe(handler)
+        return lambda: self._event.unsubscribe(handler)
+
+    def sessions_following(self) -> list[Client | None]:
+        """The session of each handler now following (``None`` for one outside any session): diagnostics."""
+        return [(callback.slot and callback.slot() and callback.slot().parent.client) or None
+                for callback in self._event.callbacks]
