@@ -6,8 +6,8 @@ import gc
 
 import pytest
 
-from app.live.quiet_gc import NEVER, QuietCollector
 from app.live import quiet_gc as collector_module
+from app.live.quiet_gc import NEVER, QuietCollector
 
 
 def test_a_pass_waits_for_quiet_after_its_interval():

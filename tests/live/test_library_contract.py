@@ -21,7 +21,6 @@ from nicegui import Event, core, ui
 from nicegui.client import Client
 from nicegui.element import Element
 from nicegui.element_filter import ElementFilter
-from nicegui.outbox import Outbox
 from nicegui.storage import Storage
 from nicegui.testing import User
 from socketio import packet
