@@ -23,7 +23,7 @@ def run(host: Annotated[str | None, typer.Option(help='interface to serve on (de
     """Start the app (migrates the database first)."""
     from app import server
     from app.config import get_settings
-    from app.services import network
+    from app.services.accounts import network
     for url in network.lan_urls(port or get_settings().port):
         typer.echo(f'ClientPulse on {url}')
     server.run(host=host, port=port, native=native)
@@ -45,8 +45,9 @@ def create_user(email: str,
                 pin: Annotated[str, typer.Option(help='4–8 digits that take a kiosk out of kiosk mode')] = '',
                 ) -> None:
     """Create an account (the password is asked for, never stored in clear)."""
-    from app.services import database, users
-    from app.services.access import SYSTEM_ACTOR
+    from app.services import database
+    from app.services.accounts import users
+    from app.services.accounts.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
     database.migrate()
     try:
@@ -63,9 +64,10 @@ def create_user(email: str,
 def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_okay=False, help='folder with the CSVs')],
                  location: Annotated[str, typer.Option(help='the location to import into')] = '') -> None:
     """Import the salon export (Service Listing, Future Bookings, Receipt Transactions … CSVs)."""
-    from app.services import database, imports
-    from app.services.access import SYSTEM_ACTOR
+    from app.services import database
+    from app.services.accounts.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
+    from app.services.imports import salon as imports
     database.migrate()
     target = imports.SALON_LOCATION.model_copy(update={'name': location}) if location else imports.SALON_LOCATION
     with typer.progressbar(length=100, label='Importing') as bar:
@@ -84,10 +86,11 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
                     mapping: Annotated[Path, typer.Option(exists=True, dir_okay=False,
                                                           help='column mapping (TOML), see docs/mappings/')]) -> None:
     """Import any booking export through a column mapping, in one transaction."""
-    from app.services import booking_imports, database
-    from app.services import mapping as mappings
-    from app.services.access import SYSTEM_ACTOR
+    from app.services import database
+    from app.services.accounts.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
+    from app.services.imports import mapped as booking_imports
+    from app.services.imports import mapping as mappings
     database.migrate()
     with typer.progressbar(length=100, label='Importing') as bar:
         try:
@@ -105,8 +108,9 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     """Create the demo business (once) in the configured database, print the logins, start the app."""
     from app import server
     from app.config import get_settings
-    from app.services import database, network
-    from app.services import demo as demo_data
+    from app.services import database
+    from app.services.accounts import network
+    from app.services.imports import demo as demo_data
     database.migrate()
     result = demo_data.ensure_demo()
     state = f'created with {result.bookings} bookings' if result.created else 'already there'
@@ -130,8 +134,10 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     """Write the analytics report for a period as Excel, PDF or CSV."""
     from datetime import UTC, date, datetime
 
-    from app.services import database, exports, locations, reports
-    from app.services.access import SYSTEM_ACTOR
+    from app.services import database
+    from app.services.accounts.access import SYSTEM_ACTOR
+    from app.services.analytics import exports, reports
+    from app.services.catalogue import locations
     from app.services.errors import ClientPulseError
     database.migrate()
     try:

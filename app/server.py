@@ -11,7 +11,9 @@ from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
 from app.pages import errors, upload_limit
-from app.services import analytics_store, database, files, native_login
+from app.services import database, files
+from app.services.accounts import native_login
+from app.services.analytics import store as analytics_store
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ def start_scheduler() -> None:
     """Check every minute, in a background thread, for scheduled reports that are due (APScheduler)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from app.services import schedules
+    from app.services.analytics import schedules
 
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(schedules.run_due, 'interval', minutes=1, id='scheduled-reports', max_instances=1,

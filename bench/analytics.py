@@ -42,9 +42,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.config import reset_settings  # noqa: E402
-from app.services import analytics_data, database, reports, revisions  # noqa: E402
-from app.services.booking_imports import insert_many, new_codes  # noqa: E402
+from app.services import database, revisions  # noqa: E402
+from app.services.analytics import frames as analytics_data  # noqa: E402
+from app.services.analytics import reports  # noqa: E402
 from app.services.database import session_scope  # noqa: E402
+from app.services.imports.mapped import insert_many, new_codes  # noqa: E402
 from tests.factories import OWNER, make_booking  # noqa: E402
 
 AS_OF = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -206,8 +208,11 @@ def _after_import(step: str | None) -> None:
               f'{saved["report"] / anchor:5.2f} × reading every row')
         print(f'anchor: first report of a process reading every row {anchor:6.2f} s')
         return
-    from app.services import analytics_store, booking_imports, locations, mapping
-    from app.services.access import SYSTEM_ACTOR
+    from app.services.accounts.access import SYSTEM_ACTOR
+    from app.services.analytics import store as analytics_store
+    from app.services.catalogue import locations
+    from app.services.imports import mapped as booking_imports
+    from app.services.imports import mapping
     database.migrate()
     if step == 'import':
         started = time.perf_counter()
@@ -277,7 +282,8 @@ def _restart() -> dict:
 
 def _book_one() -> None:
     from app.models import CustomerRead, LocationRead, ServiceRead, StaffMemberRead
-    from app.services import customers, locations
+    from app.services.catalogue import locations
+    from app.services.customers import customers
     from app.services.errors import SlotUnavailableError
     location = locations.get_location(1, actor=OWNER)
     member = StaffMemberRead(id=1, location_id=1, name='Staff 0', active=True)

@@ -64,8 +64,12 @@ def serve_app(port: int) -> None:
     from app.models import CustomerCreate
     from app.models.booking import BookingCreate
     from app.pages.session import sign_in
-    from app.services import availability, bookings, catalog, clock, customers, events, locations, staff, users
-    from app.services.access import SYSTEM_ACTOR
+    from app.services import clock, events
+    from app.services.accounts import users
+    from app.services.accounts.access import SYSTEM_ACTOR
+    from app.services.catalogue import catalog, locations, staff
+    from app.services.customers import customers
+    from app.services.frontdesk import availability, bookings
 
     statements = {'count': 0}
 
@@ -162,7 +166,7 @@ def serve_app(port: int) -> None:
 
     from app.live import rooms
     from app.pages import bell
-    from app.pages import bookings as bookings_page
+    from app.pages.frontdesk import bookings as bookings_page
 
     handler_runs: list[tuple[float, float]] = []  # per booking: seconds from the commit until the loop took the
     # change up, and seconds the rooms and the sessions' handlers then took (nothing is sent before they are done)

@@ -22,8 +22,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from app.config import reset_settings  # noqa: E402
-from app.services import booking_imports, database, mapping  # noqa: E402
-from app.services.access import SYSTEM_ACTOR  # noqa: E402
+from app.services import database  # noqa: E402
+from app.services.accounts.access import SYSTEM_ACTOR  # noqa: E402
+from app.services.imports import mapped as booking_imports  # noqa: E402
+from app.services.imports import mapping  # noqa: E402
 
 DATA = ROOT.parent / 'shared' / 'data'
 FILES = [('KaggleV2-May-2016.csv', 'clinic-noshow.toml'), ('hotel_bookings.csv', 'hotel-bookings.toml')]

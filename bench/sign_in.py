@@ -33,8 +33,9 @@ def main() -> None:
         from app.config import reset_settings
         reset_settings()
         from app.models import Role
-        from app.services import database, users
-        from app.services.access import SYSTEM_ACTOR
+        from app.services import database
+        from app.services.accounts import users
+        from app.services.accounts.access import SYSTEM_ACTOR
         from app.services.errors import AuthenticationError
         database.migrate()
         owner = users.create_user('owner@bench.test', 'right password', role=Role.OWNER, actor=SYSTEM_ACTOR)

@@ -41,8 +41,11 @@ from app.models import (  # noqa: E402
     WorkingHoursBase,
 )
 from app.models.booking import new_booking_code  # noqa: E402
-from app.services import bookings, catalog, customers, database, locations, staff  # noqa: E402
-from app.services.access import SYSTEM_ACTOR  # noqa: E402
+from app.services import database  # noqa: E402
+from app.services.accounts.access import SYSTEM_ACTOR  # noqa: E402
+from app.services.catalogue import catalog, locations, staff  # noqa: E402
+from app.services.customers import customers  # noqa: E402
+from app.services.frontdesk import bookings  # noqa: E402
 
 STAFF = 8
 DAY = date(2031, 1, 6)

@@ -13,4 +13,6 @@ if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get 
         || echo 'Chromium could not be installed: tests/browser will be skipped (or fail with CI=true).'
 fi
 .venv/bin/ruff check app tests main.py
+# layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest "$@"

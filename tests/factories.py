@@ -20,7 +20,10 @@ from app.models import (
     UserRead,
     WorkingHoursBase,
 )
-from app.services import bookings, catalog, clock, customers, locations, staff
+from app.services import clock
+from app.services.catalogue import catalog, locations, staff
+from app.services.customers import customers
+from app.services.frontdesk import bookings
 
 TZ = 'America/Toronto'
 OWNER = UserRead(id=0, email='owner@test', role=Role.OWNER, location_id=None, staff_member_id=None, active=True)

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.models import Booking, Location
-from app.services import users
+from app.services.accounts import users
 from app.services.database import session_scope
 
 runner = CliRunner()
@@ -60,7 +60,8 @@ def test_demo_is_deterministic_and_created_once(sqlite_db):
 def test_same_day_same_demo(tmp_path):
     from datetime import UTC, datetime
 
-    from app.services import database, demo
+    from app.services import database
+    from app.services.imports import demo
     from tests.conftest import use_database
 
     as_of = datetime(2026, 5, 4, 15, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import pytest
 
 from app import server
 from app.config import get_settings, reset_settings
-from app.services import native_login
+from app.services.accounts import native_login
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from .activity import ActivityEntry, ActivityRead
 from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
 from .booking import Booking, BookingCreate, BookingMove, BookingRead
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead
-from .chat import ChatAttachment, ChatMessage, Conversation, WaitlistEntry
+from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerCreate, CustomerRead
+from .figures import AnalyticsReport, DashboardSummary
 from .hold import SlotHold
 from .inquiry import Inquiry
 from .location import Location, LocationCreate, LocationRead, TaxRate
@@ -15,10 +16,12 @@ from .revision import ChangeLogEntry, DataRevision
 from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
 from .staff import StaffMember, StaffMemberCreate, StaffMemberRead, WorkingHours, WorkingHoursBase
 from .user import SignInThrottle, User, UserRead
+from .waitlist import WaitlistEntry, WaitlistJoin, WaitlistRead
 
 __all__ = [
     'ActivityEntry',
     'ActivityRead',
+    'AnalyticsReport',
     'Booking',
     'BookingCreate',
     'BookingMove',
@@ -29,14 +32,17 @@ __all__ = [
     'ChatAttachment',
     'ChatMessage',
     'Conversation',
+    'ConversationRead',
     'Customer',
     'CustomerCreate',
     'CustomerRead',
+    'DashboardSummary',
     'DataRevision',
     'Inquiry',
     'Location',
     'LocationCreate',
     'LocationRead',
+    'MessageRead',
     'Notification',
     'NotificationReceipt',
     'NotificationView',
@@ -69,6 +75,8 @@ __all__ = [
     'User',
     'UserRead',
     'WaitlistEntry',
+    'WaitlistJoin',
+    'WaitlistRead',
     'WorkingHours',
     'WorkingHoursBase',
     'utcnow',

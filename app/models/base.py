@@ -52,7 +52,7 @@ def utcnow() -> datetime:
 
 
 class BookingStatus(StrEnum):
-    """Where a booking is in its life (see :data:`app.services.bookings.ALLOWED_TRANSITIONS`)."""
+    """Where a booking is in its life (see :data:`app.services.frontdesk.bookings.ALLOWED_TRANSITIONS`)."""
 
     BOOKED = 'booked'
     CONFIRMED = 'confirmed'

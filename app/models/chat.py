@@ -1,9 +1,10 @@
-"""Chat between a customer and the shop, and the waitlist."""
+"""Chat between a customer and the shop: conversations, messages, attachments, and how pages read them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
@@ -61,24 +62,30 @@ class ChatAttachment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class WaitlistEntry(SQLModel, table=True):
-    """A customer waiting for ``service_id`` on ``day`` (with ``staff_member_id``, or anyone when None).
+class ConversationRead(BaseModel):
+    """A conversation as the shop lists it: ``unread`` = customer messages the shop has not read."""
 
-    ``status``: waiting → offered (a cancellation freed a matching time: ``offered_*``, held for them)
-    → booked (``booking_id``) or back to waiting when passed on; removed when taken off the list.
-    """
+    id: int
+    location_id: int
+    customer_id: int | None  # None: a kiosk visitor's conversation
+    customer_name: str  # a kiosk visitor's: the name typed, marked as such
+    access_token: str
+    last_message_at: datetime | None
+    unread: int = 0
+    last_message_id: int = 0  # 0: no messages yet
+    time_zone: str = 'UTC'  # the location's, for showing times
 
-    __tablename__ = 'waitlist_entry'
-    __table_args__ = (Index('ix_waitlist_entry_location_id_day', 'location_id', 'day'),)
-    id: int | None = Field(default=None, primary_key=True)
-    location_id: int = Field(foreign_key='location.id')
-    customer_id: int = Field(foreign_key='customer.id')
-    service_id: int = Field(foreign_key='service.id')
-    staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
-    day: date
-    note: str = Field(default='', max_length=200)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    status: str = Field(default='waiting', max_length=10)
-    offered_starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    offered_staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
-    booking_id: int | None = Field(default=None, foreign_key='booking.id')
+
+class MessageRead(BaseModel):
+    """A message as either side sees it; ``read_by_other`` is the read receipt (the other side has seen it)."""
+
+    id: int
+    conversation_id: int
+    sender: str
+    sender_name: str
+    body: str
+    created_at: datetime
+    attachment_id: int | None = None
+    attachment_name: str | None = None
+    attachment_type: str | None = None
+    read_by_other: bool = False

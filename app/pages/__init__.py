@@ -1,24 +1,15 @@
 """NiceGUI pages. Each module registers its routes in ``register()`` (called at start-up)."""
 
 from app import live
-
-from . import (
-    accounts,
-    activity_page,
-    analytics,
-    bookings,
-    catalog,
-    chat,
-    customers,
-    dashboard,
-    imports,
-    kiosk,
-    login,
-    presence,
-    schedules,
-    staff,
-    waitlist_page,
-)
+from app.pages import presence
+from app.pages.accounts import accounts, login
+from app.pages.accounts import activity as activity_page
+from app.pages.analytics import analytics, schedules
+from app.pages.catalogue import catalog, staff
+from app.pages.customers import chat, customers
+from app.pages.frontdesk import bookings, dashboard, kiosk
+from app.pages.frontdesk import waitlist as waitlist_page
+from app.pages.imports import salon as imports
 
 
 def register() -> None:

@@ -6,9 +6,8 @@ from nicegui import ui
 
 from app import live
 from app.models import NotificationView, UserRead
+from app.pages.formatting import local_datetime
 from app.services import notifications
-
-from .formatting import local_datetime
 
 SHOWN = 20
 

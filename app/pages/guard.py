@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from nicegui import ui
 
 from app.models import LocationRead, Role, UserRead
+from app.pages import errors
+from app.pages.layout import frame
+from app.pages.registry import PAGES, PageEntry
+from app.pages.session import HOME, current_location, current_user, require_user
 from app.services.errors import NotFoundError, PermissionDeniedError
-
-from . import errors
-from .layout import frame
-from .registry import PAGES, PageEntry
-from .session import HOME, current_location, current_user, require_user
 
 
 @dataclass(frozen=True)

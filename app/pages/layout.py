@@ -9,11 +9,10 @@ from nicegui import ui
 
 from app import live
 from app.models import LocationRead, Role, UserRead
-from app.services import locations
-
-from . import presence, registry
-from .bell import Bell
-from .session import choose_location, sign_out
+from app.pages import presence, registry
+from app.pages.bell import Bell
+from app.pages.session import choose_location, sign_out
+from app.services.catalogue import locations
 
 
 @contextmanager

@@ -9,7 +9,8 @@ from nicegui import app, ui
 
 from app.config import get_settings
 from app.models import LocationRead, Role, UserRead
-from app.services import activity, locations, users
+from app.services.accounts import activity, users
+from app.services.catalogue import locations
 from app.services.errors import NotFoundError
 
 

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable, Hashable, Iterable
 from typing import Generic, TypeVar
 
-from . import events
-from .database import database_url
+from app.services import events
+from app.services.database import database_url
 
 V = TypeVar('V')
 

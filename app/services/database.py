@@ -13,8 +13,7 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
 from app.config import PROJECT_ROOT, get_settings
-
-from . import files, revisions
+from app.services import files, revisions
 
 log = logging.getLogger(__name__)
 

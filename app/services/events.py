@@ -170,14 +170,30 @@ class InProcessBus:
 
     A subscriber that must run elsewhere (the UI's event loop) hands the event over itself. A failing
     subscriber is logged and never breaks the publisher, whose transaction has already committed.
+    An event a subscriber publishes (the waitlist's offer, after a cancellation) is delivered once every
+    subscriber has had the event before it: each subscriber hears a thread's events in the order they
+    were published.
     """
 
     def __init__(self) -> None:
         self._handlers: list[Handler] = []
         self._versions: dict[tuple[int, str], int] = {}
         self._lock = threading.Lock()
+        self._delivering = threading.local()
 
     def publish(self, event: Event) -> None:
+        queue: list[Event] | None = getattr(self._delivering, 'queue', None)
+        if queue is not None:  # published by a subscriber: after the event being delivered
+            queue.append(event)
+            return
+        self._delivering.queue = queue = [event]
+        try:
+            while queue:
+                self._deliver(queue.pop(0))
+        finally:
+            self._delivering.queue = None
+
+    def _deliver(self, event: Event) -> None:
         with self._lock:
             for kind, types in VERSION_KINDS.items():
                 if isinstance(event, types):

@@ -17,10 +17,9 @@ from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
 from app.models import Notification, NotificationReceipt, NotificationView, Role, UserRead
-
-from . import events
-from .caching import VersionedCache
-from .database import session_scope
+from app.services import events
+from app.services.caching import VersionedCache
+from app.services.database import session_scope
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ revisions commit in order: a reader that has seen revision *r* learns every late
 the log after *r*. The hook is on every SQLModel session, so no write path can forget it; bulk
 inserts that bypass the ORM call :func:`record` with ``reload=True`` themselves.
 
-Readers: :mod:`app.services.analytics_store` (patches its columns with the rows changed since the
+Readers: :mod:`app.services.analytics.store` (patches its columns with the rows changed since the
 revision it holds; another process's changes included).
 """
 

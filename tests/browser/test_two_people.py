@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.models import Role
-from app.services import users
+from app.services.accounts import users
 from tests.conftest import IN_CI
 from tests.factories import OWNER, make_customer, make_location, make_service, make_staff_member
 

@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.models import Booking, Customer, Location
-from app.services import booking_imports, mapping
 from app.services.database import session_scope
 from app.services.errors import ImportRowError, ValidationError
+from app.services.imports import mapped as booking_imports
+from app.services.imports import mapping
 from tests.factories import OWNER
 
 MAPPINGS = Path(__file__).resolve().parents[2] / 'docs' / 'mappings'

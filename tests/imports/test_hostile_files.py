@@ -12,9 +12,11 @@ from sqlmodel import select
 
 from app.config import reset_settings
 from app.models import Booking, Customer, Location, Service, StaffMember
-from app.services import booking_imports, bookings, mapping
 from app.services.database import session_scope
 from app.services.errors import ClientPulseError, ImportRowError, ValidationError
+from app.services.frontdesk import bookings
+from app.services.imports import mapped as booking_imports
+from app.services.imports import mapping
 from tests.factories import OWNER
 
 SIMPLE = {'options': {'time_zone': 'Europe/Lisbon', 'currency': 'EUR'},

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from app.services import booking_imports, mapping
 from app.services.database import session_scope
 from app.services.errors import ClientPulseError, ImportRowError, ValidationError
+from app.services.imports import mapped as booking_imports
+from app.services.imports import mapping
 from tests.factories import OWNER
 
 COLUMNS = ['day', 'guest', 'price', 'nights', 'status', 'Total amount', 'who', '', ' day ', 'é', 'a,b']

@@ -15,9 +15,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from app.models import Booking, Customer, Location, Product, Receipt, ReceiptLine, ReceiptLineTax, Service, StaffMember
-from app.services import imports
 from app.services.database import session_scope
 from app.services.errors import ImportRowError
+from app.services.imports import salon as imports
 from tests.factories import OWNER
 
 AS_OF = datetime(2026, 11, 21, tzinfo=UTC)

@@ -29,7 +29,7 @@ async def test_the_booking_dialogs_subscription_ends_with_the_dialog(user: User,
 
 
 async def test_the_customer_list_is_read_again_only_when_customers_change(user: User, shop, monkeypatch):
-    customers = sys.modules['app.services.customers']
+    customers = sys.modules['app.services.customers.customers']
     reads: list[str] = []
     real = customers.search_customers
     monkeypatch.setattr(customers, 'search_customers', lambda *a, **k: (reads.append('read'), real(*a, **k))[1])

@@ -9,7 +9,7 @@ import pytest
 from nicegui.testing import User
 
 from app.models import Role
-from app.services import users
+from app.services.accounts import users
 from tests.factories import OWNER, make_customer, make_location, make_service, make_staff_member
 
 PASSWORD = 'correct horse'

@@ -6,7 +6,7 @@ import pytest
 from nicegui.testing import User
 
 from app.models import Role
-from app.services import users
+from app.services.accounts import users
 from app.services.errors import AuthenticationError
 from tests.factories import OWNER
 from tests.pages.conftest import PASSWORD, sign_in

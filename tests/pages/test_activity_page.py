@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui.testing import User
 
 from app.models import Role
-from app.services import activity
+from app.services.accounts import activity
 from tests.factories import OWNER
 from tests.pages.conftest import sign_in
 from tests.pages.test_pages import element, eventually

@@ -8,8 +8,9 @@ import threading
 from nicegui.testing import User
 
 from app.models import BookingStatus, PaymentMethod, Role
-from app.services import bookings, receipts
-from app.services.reports import BOOKING_HEADER
+from app.services.analytics.reports import BOOKING_HEADER
+from app.services.frontdesk import bookings
+from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, sign_in
 from tests.pages.test_pages import element, eventually
@@ -60,7 +61,7 @@ async def test_export_buttons_download_the_report(user: User, shop):
 
 async def test_a_long_export_shows_its_progress_while_the_page_stays_live(user: User, shop, monkeypatch):
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
-    exports = sys.modules['app.services.exports']  # the module the harness loaded for this test's pages
+    exports = sys.modules['app.services.analytics.exports']  # the module the harness loaded for this test's pages
     real, gate = exports.export_for_download, threading.Event()
 
     def slow(report, **options):
@@ -85,7 +86,7 @@ async def test_a_long_export_shows_its_progress_while_the_page_stays_live(user: 
 async def test_the_page_is_drawn_at_once_and_filled_in_when_the_report_is_ready(user: User, shop, monkeypatch):
     """A first report that takes longer than NiceGUI waits for a page (3 s) no longer breaks the page."""
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
-    reports = sys.modules['app.services.reports']
+    reports = sys.modules['app.services.analytics.reports']
     real, gate = reports.report, threading.Event()
 
     def slow(*args, **options):

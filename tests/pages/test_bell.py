@@ -48,7 +48,7 @@ async def test_a_booking_made_in_one_session_rings_the_other_sessions_bell(user:
 
 async def test_a_failed_payment_at_the_desk_rings_the_managers_bell_only(user: User, create_user, shop):
     from app.models import BookingStatus
-    from app.services import bookings
+    from app.services.frontdesk import bookings
     from tests.factories import OWNER, at, make_booking
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '10:00'))
     bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)

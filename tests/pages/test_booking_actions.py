@@ -8,7 +8,9 @@ from nicegui import ui
 from nicegui.testing import User
 
 from app.models import BookingStatus, Role
-from app.services import bookings, imports, receipts
+from app.services.frontdesk import bookings
+from app.services.imports import salon as imports
+from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, click_block, drawn, sign_in
 from tests.pages.test_pages import element, eventually

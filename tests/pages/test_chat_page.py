@@ -7,7 +7,7 @@ from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
 
 from app.models import Role
-from app.services import chat
+from app.services.customers import chat
 from tests.factories import OWNER
 from tests.pages.conftest import sign_in
 from tests.pages.test_pages import element, eventually

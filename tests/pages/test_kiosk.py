@@ -11,7 +11,9 @@ from nicegui.testing import User
 
 from app.config import reset_settings
 from app.models import BookingStatus, Channel, Role
-from app.services import bookings, clock, kiosk, users
+from app.services import clock
+from app.services.accounts import users
+from app.services.frontdesk import bookings, kiosk
 from tests.factories import OWNER, TZ, at, make_booking
 from tests.pages.conftest import log_in
 from tests.pages.test_pages import element, eventually
@@ -155,7 +157,7 @@ async def test_only_a_staff_pin_leaves_kiosk_mode_and_there_are_no_links_out(use
 async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_user, shop):
     """A number typed at the kiosk proves nothing: the visit gets a conversation of its own, shown to the desk as
     unverified, and the customer's own thread (its history and its link) stays out of reach."""
-    from app.services import chat
+    from app.services.customers import chat
     from tests.pages.conftest import sign_in
     from tests.pages.test_chat_page import _bodies
 
@@ -189,7 +191,7 @@ async def test_a_customer_messages_the_desk_from_the_kiosk(user: User, create_us
 
 
 async def test_with_no_free_time_a_customer_joins_the_waitlist(user: User, shop):
-    from app.services import waitlist
+    from app.services.frontdesk import waitlist
     from tests.factories import make_service
     long_one = make_service(shop['location'], 'BAL', 'Balayage day', minutes=600)  # never fits a 09–17 day
     tomorrow = _today() + timedelta(days=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
-from app.services import native_login
+from app.services.accounts import native_login
 from tests.pages.test_pages import eventually
 
 

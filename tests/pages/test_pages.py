@@ -8,7 +8,8 @@ from nicegui import ui
 from nicegui.testing import User
 
 from app.models import BookingStatus, PaymentMethod, Role
-from app.services import bookings, receipts
+from app.services.frontdesk import bookings
+from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, click_block, sign_in, toasts
 
@@ -212,7 +213,7 @@ async def test_kiosk_device_cannot_open_front_desk_pages(user: User):
 
 
 async def test_manager_sets_a_service_duration(user: User, shop):
-    from app.services import catalog
+    from app.services.catalogue import catalog
     from tests.factories import make_service
 
     consultation = make_service(shop['location'], 'CON', 'Consultation', minutes=None, price_cents=0)

@@ -8,7 +8,7 @@ from nicegui.testing import User
 
 from app.config import reset_settings
 from app.models import ReportScheduleBase, Role
-from app.services import schedules
+from app.services.analytics import schedules
 from tests.factories import OWNER
 from tests.pages.conftest import sign_in
 from tests.pages.test_pages import element, eventually

@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui.testing import User
 
 from app.models import BookingStatus, Role
-from app.services import bookings, waitlist
+from app.services.frontdesk import bookings, waitlist
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, click_block, sign_in
 from tests.pages.test_pages import element

@@ -26,26 +26,19 @@ from app.models import (
     StaffMemberCreate,
 )
 from app.models.schedule import ReportScheduleBase
-from app.services import (
-    availability,
-    booking_imports,
-    bookings,
-    catalog,
-    chat,
-    customers,
-    imports,
-    kiosk,
-    mapping,
-    notifications,
-    receipts,
-    schedules,
-    staff,
-    users,
-    waitlist,
-)
+from app.services import notifications
+from app.services.accounts import users
+from app.services.analytics import schedules
+from app.services.catalogue import catalog, staff
+from app.services.customers import chat, customers
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, PermissionDeniedError
-from app.services.waitlist import WaitlistJoin
+from app.services.frontdesk import availability, bookings, kiosk, waitlist
+from app.services.frontdesk.waitlist import WaitlistJoin
+from app.services.imports import mapped as booking_imports
+from app.services.imports import mapping
+from app.services.imports import salon as imports
+from app.services.money import receipts
 from tests.factories import (
     OWNER,
     actor,

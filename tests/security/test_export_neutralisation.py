@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from app.services import activity, cells, exports, reports
+from app.services import cells
+from app.services.accounts import activity
+from app.services.analytics import exports, reports
 from tests.factories import OWNER, at, make_booking, make_customer, make_location, make_service, make_staff_member
 
 DAY = date(2030, 3, 4)

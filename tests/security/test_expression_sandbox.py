@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app.services import booking_imports, expressions, mapping
 from app.services.errors import ValidationError
+from app.services.imports import expressions, mapping
+from app.services.imports import mapped as booking_imports
 
 ATTACKS = [
     "__import__('os').system('touch {marker}')",

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from app.config import reset_settings
-from app.services import database, exports, reports
+from app.services import database
+from app.services.analytics import exports, reports
 from tests.factories import OWNER, make_location
 
 ROOT = Path(__file__).resolve().parents[2]

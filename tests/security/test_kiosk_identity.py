@@ -9,8 +9,9 @@ import pytest
 
 from app.models import Role
 from app.models.booking import CODE_ALPHABET, CODE_LENGTH
-from app.services import availability, bookings, chat, customers, kiosk
+from app.services.customers import chat, customers
 from app.services.errors import ValidationError
+from app.services.frontdesk import availability, bookings, kiosk
 from tests.factories import (
     OWNER,
     actor,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.models import Role
-from app.services import activity, users
+from app.services.accounts import activity, users
 from app.services.errors import AuthenticationError
 from tests.factories import OWNER
 

@@ -8,21 +8,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from app.models import BookingStatus, Role, ServiceCreate
-from app.services import (
-    bookings,
-    catalog,
-    customers,
-    dashboard,
-    exports,
-    kiosk,
-    locations,
-    receipts,
-    reports,
-    schedules,
-    staff,
-    users,
-)
+from app.services.accounts import users
+from app.services.analytics import exports, reports, schedules
+from app.services.catalogue import catalog, locations, staff
+from app.services.customers import customers
 from app.services.errors import PermissionDeniedError
+from app.services.frontdesk import bookings, dashboard, kiosk
+from app.services.money import receipts
 from tests.factories import (
     OWNER,
     actor,

@@ -9,8 +9,10 @@ from datetime import date
 import pytest
 
 from app.models import BookingStatus, PaymentMethod, Role
-from app.services import activity, bookings, receipts, users
+from app.services.accounts import activity, users
 from app.services.errors import PermissionDeniedError
+from app.services.frontdesk import bookings
+from app.services.money import receipts
 from tests.factories import (
     OWNER,
     actor,

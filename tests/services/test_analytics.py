@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.services import analytics as a
-from app.services import analytics_data, booking_imports, mapping
+from app.services.analytics import frames as analytics_data
+from app.services.analytics import metrics as a
+from app.services.imports import mapped as booking_imports
+from app.services.imports import mapping
 from tests.factories import OWNER
 
 AS_OF = datetime(2024, 7, 1, tzinfo=UTC)

@@ -8,9 +8,13 @@ import numpy as np
 from sqlalchemy import text
 
 from app.models import Booking, BookingMove, BookingStatus, PaymentMethod
-from app.services import analytics_data, analytics_store, bookings, receipts, revisions
-from app.services.analytics_store import AnalyticsStore
+from app.services import revisions
+from app.services.analytics import frames as analytics_data
+from app.services.analytics import store as analytics_store
+from app.services.analytics.store import AnalyticsStore
 from app.services.database import get_engine, session_scope
+from app.services.frontdesk import bookings
+from app.services.money import receipts
 from tests.factories import (
     OWNER,
     at,

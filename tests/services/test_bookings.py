@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.models import BookingCreate, BookingMove, BookingStatus, PaymentMethod, Role
-from app.services import bookings, events, receipts
+from app.services import events
 from app.services.errors import (
     InvalidTransitionError,
     OutsideWorkingHoursError,
@@ -19,6 +19,8 @@ from app.services.errors import (
     SlotUnavailableError,
     ValidationError,
 )
+from app.services.frontdesk import bookings
+from app.services.money import receipts
 from tests.factories import (
     OWNER,
     actor,

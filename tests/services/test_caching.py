@@ -49,7 +49,7 @@ def test_a_value_is_trusted_for_max_age_and_the_oldest_goes_beyond_max_entries(s
 
 
 def test_the_staff_list_is_shared_until_a_staff_event_not_a_booking(sqlite_db):
-    from app.services import staff
+    from app.services.catalogue import staff
     from tests.factories import OWNER, make_location, make_staff_member
 
     location = make_location()

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from app.models import Role
-from app.services import chat, notifications
+from app.services import notifications
+from app.services.customers import chat
 from app.services.errors import PermissionDeniedError, ValidationError
 from tests.factories import OWNER, actor, make_customer, make_location
 

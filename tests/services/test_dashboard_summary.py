@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from app.models import BookingStatus, Receipt, ReceiptLine, Role
-from app.services import bookings, dashboard
 from app.services.database import session_scope
+from app.services.frontdesk import bookings, dashboard
 from tests.factories import actor, at, make_booking, make_customer, make_location, make_service, make_staff_member
 
 DAY = date(2026, 11, 10)  # the window (12 Oct – 10 Nov) holds Toronto's change back from daylight saving (1 Nov)

@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.models import Booking
-from app.services import clock, exports, imports, reports
+from app.services import clock
+from app.services.analytics import exports, reports
 from app.services.database import session_scope
+from app.services.imports import salon as imports
 from tests.factories import OWNER
 
 JUNE = (date(2018, 6, 1), date(2018, 6, 30))

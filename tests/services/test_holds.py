@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.models import BookingCreate, Role
-from app.services import availability, bookings, kiosk
 from app.services.errors import SlotUnavailableError
+from app.services.frontdesk import availability, bookings, kiosk
 from tests.factories import OWNER, actor, at, make_customer, make_location, make_service, make_staff_member
 
 DAY = date(2030, 3, 4)

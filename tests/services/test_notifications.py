@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from app.models import BookingStatus, PaymentMethod, Role
-from app.services import bookings, notifications, receipts, users
+from app.services import notifications
+from app.services.accounts import users
+from app.services.frontdesk import bookings
+from app.services.money import receipts
 from tests.factories import (
     OWNER,
     actor,
@@ -71,7 +74,8 @@ def _product(location, *, on_hand: int, minimum: int):
 def test_low_stock_is_announced_once_when_a_product_falls_below_its_minimum(db):
     import pytest
 
-    from app.services import activity, catalog
+    from app.services.accounts import activity
+    from app.services.catalogue import catalog
     from app.services.errors import ValidationError
     here = make_location('Queen St')
     product_id = _product(here, on_hand=6, minimum=5)
@@ -100,7 +104,7 @@ def test_a_failed_payment_is_logged_and_told_to_managers_and_the_booking_stays_o
     here = make_location('Queen St')
     member, service, customer = make_staff_member(here), make_service(here), make_customer(here)
     booking = make_booking(here, member, service, customer, at(DAY, '10:00'))
-    from app.services import users  # the desk acts, so its account is logged with the change: a real one
+    from app.services.accounts import users
     desk = users.create_user('desk@queen.test', 'long enough', role=Role.STAFF, location_id=here.id, actor=OWNER)
     manager = actor(Role.MANAGER, here.id).model_copy(update={'id': 302})
     with pytest.raises(InvalidTransitionError):  # nothing to pay before check-in

@@ -10,9 +10,10 @@ from sqlalchemy import event, func
 from sqlmodel import select
 
 from app.models import ActivityEntry, BookingCreate, BookingStatus, Customer, CustomerCreate, Notification
-from app.services import bookings, notifications
+from app.services import notifications
 from app.services.database import get_engine, session_scope
 from app.services.errors import SlotUnavailableError
+from app.services.frontdesk import bookings
 from tests.factories import OWNER, at, make_booking, make_customer, make_location, make_service, make_staff_member
 
 DAY = date(2030, 3, 4)

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from app.config import reset_settings
 from app.models import ReportScheduleBase, Role
-from app.services import schedules
+from app.services.analytics import schedules
 from app.services.errors import PermissionDeniedError, ValidationError
 from tests.factories import (
     OWNER,

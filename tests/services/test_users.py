@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.models import Role
-from app.services import users
+from app.services.accounts import users
 from app.services.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from tests.factories import OWNER, actor, make_location
 

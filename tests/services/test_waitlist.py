@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 
 from app.models import BookingCreate, Role
-from app.services import bookings, chat, events, notifications, waitlist
+from app.services import events, notifications
+from app.services.customers import chat
 from app.services.errors import NotFoundError, SlotUnavailableError, ValidationError
+from app.services.frontdesk import bookings, waitlist
 from tests.factories import (
     OWNER,
     actor,

@@ -1,0 +1,118 @@
+"""The owner's pages: accounts (Users) and how staff devices join (Settings)."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from app.config import get_settings
+from app.models import Role, UserRead
+from app.pages.guard import PageContext, guarded_page
+from app.pages.layout import field_error
+from app.pages.session import OWNERS
+from app.services.accounts import network, users
+from app.services.catalogue import locations
+from app.services.errors import ClientPulseError
+
+
+def register() -> None:
+    @guarded_page('/users', roles=OWNERS, title='Users', icon='manage_accounts', needs_location=False)
+    def users_page(page: PageContext) -> None:
+        _Accounts(page.user).build()
+
+    @guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
+    def settings_page(page: PageContext) -> None:
+        ui.label('Staff devices on the shop network').classes('text-xl font-semibold')
+        ui.label('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
+                 'or scan the code.').classes('text-slate-600')
+        urls = network.lan_urls(get_settings().port)
+        shared = [u for u in urls if '127.0.0.1' not in u]
+        with ui.row().classes('gap-8'):
+            for url in shared or urls:
+                with ui.card().classes('items-center'):
+                    ui.image(network.qr_data_url(url)).classes('w-56 h-56').mark('lan-qr')
+                    ui.label(url).classes('text-lg font-mono').mark('lan-url')
+        if not shared:
+            ui.label('No network address was found: this machine is only reachable from itself.').classes(
+                'text-warning')
+        ui.label('Kiosk').classes('text-xl font-semibold mt-6')
+        ui.label('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
+                 'mode with their PIN (set on the Users page).').classes('text-slate-600')
+
+
+class _Accounts:
+    """The list of accounts with their sign-in state, and the form to add one."""
+
+    def __init__(self, owner: UserRead) -> None:
+        self.owner = owner
+        self.places = {x.id: x.name for x in locations.list_locations(actor=owner)}
+
+    def build(self) -> None:
+        self.table()
+        self.add_form()
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        rows = [{'id': u.id, 'email': u.email, 'role': u.role.value,
+                 'location': self.places.get(u.location_id, 'every location'),
+                 'active': 'yes' if u.active else 'switched off', 'failed': u.failed_logins,
+                 'locked': f'{u.locked_until:%Y-%m-%d %H:%M} UTC' if u.locked_until else '',
+                 'pin': 'set' if u.has_pin else ''} for u in users.list_users(actor=self.owner)]
+        columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
+            ('email', 'Email'), ('role', 'Role'), ('location', 'Location'), ('active', 'Active'),
+            ('failed', 'Failed sign-ins'), ('locked', 'Locked until'), ('pin', 'Kiosk PIN'))]
+        table = ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('flat').mark('user-table')
+        table.add_slot('body-cell-locked', '''
+            <q-td :props="props">
+                <span v-if="props.value" class="text-negative font-semibold">{{ props.value }}</span>
+            </q-td>''')
+        with ui.row().classes('items-end gap-2'):
+            chosen = ui.select({u['id']: u['email'] for u in rows}, label='Account').classes('w-72').mark('account')
+            ui.button('Unlock', icon='lock_open', on_click=lambda: self.act(users.unlock, chosen.value)).props(
+                'flat').mark('unlock')
+            ui.button('Switch off', icon='block',
+                      on_click=lambda: self.act(users.set_active, chosen.value, False)).props('flat').mark('disable')
+            ui.button('Switch on', icon='check',
+                      on_click=lambda: self.act(users.set_active, chosen.value, True)).props('flat').mark('enable')
+            pin = ui.input('New kiosk PIN', password=True).props('type=tel').classes('w-40').mark('new-pin')
+            ui.button('Set PIN', on_click=lambda: self.act(users.set_pin, chosen.value, pin.value or '',
+                                                           field=pin)).props('flat').mark('set-pin')
+
+    def act(self, change, user_id: int | None, *args, field: ui.input | None = None) -> None:
+        if user_id is None:
+            ui.notify('Choose an account first.', type='warning')
+            return
+        try:
+            change(user_id, *args, actor=self.owner)
+        except ClientPulseError as error:
+            if field is not None:
+                field.error = str(error)
+            else:
+                ui.notify(str(error), type='negative')
+            return
+        ui.notify('Saved.', type='positive')
+        self.table.refresh()
+
+    def add_form(self) -> None:
+        with ui.card().classes('w-[36rem]'):
+            ui.label('Add an account').classes('font-semibold')
+            email = ui.input('Email').classes('w-full').mark('new-email')
+            role = ui.select({r.value: r.value for r in Role}, value=Role.STAFF.value, label='Role').classes(
+                'w-full').mark('new-role')
+            place = ui.select(self.places, value=next(iter(self.places), None), label='Location').classes(
+                'w-full').mark('new-location')
+            password = ui.input('Password (at least 8 characters)', password=True).classes('w-full').mark(
+                'new-password')
+
+            def add() -> None:
+                try:
+                    users.create_user(email.value or '', password.value or '', role=Role(role.value),
+                                      location_id=None if role.value == Role.OWNER.value else place.value,
+                                      actor=self.owner)
+                except ClientPulseError as error:
+                    field_error({'email': email, 'password': password, 'location_id': place}, error)
+                    return
+                ui.notify(f'Account {email.value} added.', type='positive')
+                email.value = password.value = ''
+                self.table.refresh()
+
+            ui.button('Add account', icon='person_add', on_click=add).mark('add-account')

@@ -1,0 +1,121 @@
+"""Activity: who is online now, and the log of sign-ins and booking actions (owners and managers)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from nicegui import ui
+
+from app.models import UserRead
+from app.pages import params, presence
+from app.pages.formatting import local_datetime
+from app.pages.guard import PageContext, guarded_page
+from app.pages.session import MANAGING
+from app.services import clock
+from app.services.accounts import activity
+from app.services.catalogue import locations
+
+
+def register() -> None:
+    @guarded_page('/activity', roles=MANAGING, title='Activity', icon='history', needs_location=False)
+    def activity_page(page: PageContext, action: str = '', email: str = '', start: str = '', end: str = '') -> None:
+        user = page.user
+        tz = page.location.time_zone if page.location else 'UTC'
+        names = {x.id: x.name for x in locations.list_locations(actor=user)}
+        first, first_message = params.optional_day(start, what='first day')
+        last, last_message = params.optional_day(end, what='last day')
+        _online(user, tz)
+        params.notice(first_message)
+        params.notice(last_message)
+        _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last)
+
+
+def _online(user: UserRead, tz: str) -> None:
+    ui.label('Online now').classes('text-lg font-semibold')
+
+    @ui.refreshable
+    def table() -> None:
+        rows = [
+            {
+                'email': p.email,
+                'role': p.role,
+                'page': p.page,
+                'since': local_datetime(datetime.fromtimestamp(p.since).astimezone(), tz),
+            }
+            for p in presence.online(user)
+        ]
+        columns = [
+            {'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
+            for k in ('email', 'role', 'page', 'since')
+        ]
+        ui.table(columns=columns, rows=rows, row_key='email').classes('w-full').props('dense flat').mark('online-table')
+
+    table()
+    presence.on_change(table.refresh)
+
+
+def _log(
+    user: UserRead, tz: str, names: dict[int, str], action: str, email: str, start: date | None, end: date | None
+) -> None:
+    ui.label('Activity log').classes('text-lg font-semibold mt-4')
+    with ui.row().classes('items-end gap-3'):
+        action_input = (
+            ui.select(
+                {'': 'Every action', **{a: a.replace('_', ' ') for a in activity.ACTIONS}},
+                value=action if action in activity.ACTIONS else '',
+                label='Action',
+            )
+            .classes('w-48')
+            .mark('filter-action')
+        )
+        email_input = ui.input('Email contains', value=email).mark('filter-email')
+        start_input = ui.input('From', value=start.isoformat() if start else '').props('type=date dense')
+        end_input = ui.input('To', value=end.isoformat() if end else '').props('type=date dense')
+        ui.button(
+            'Show',
+            on_click=lambda: ui.navigate.to(
+                f'/activity?action={action_input.value}&email={email_input.value}&start={start_input.value}'
+                f'&end={end_input.value}'
+            ),
+        ).mark('filter-apply')
+    first = clock.day_bounds(start, tz)[0] if start else None
+    last = clock.day_bounds(end, tz)[1] if end else None
+    rows = activity.entries(actor=user, action=action or None, email=email, start=first, end=last)
+    ui.button(
+        'Export CSV',
+        icon='download',
+        on_click=lambda: ui.download.content(activity.to_csv(rows, names), 'activity.csv'),
+    ).props('flat').mark('activity-csv')
+    columns = [
+        {'name': k, 'label': label, 'field': k, 'align': 'left'}
+        for k, label in (
+            ('at', 'Time'),
+            ('email', 'Who'),
+            ('role', 'Role'),
+            ('location', 'Location'),
+            ('action', 'Action'),
+            ('detail', 'Detail'),
+            ('ip', 'Address'),
+            ('user_agent', 'Browser'),
+        )
+    ]
+    ui.table(
+        columns=columns,
+        rows=[
+            {
+                'id': r.id,
+                'at': local_datetime(r.at, tz),
+                'email': r.email,
+                'role': r.role,
+                'location': names.get(r.location_id, ''),
+                'action': r.action.replace('_', ' '),
+                'detail': r.detail,
+                'ip': r.ip,
+                'user_agent': r.user_agent[:60],
+            }
+            for r in rows
+        ],
+        row_key='id',
+        pagination=25,
+    ).classes('w-full').props('dense flat').mark('activity-table')
+

@@ -1,0 +1,66 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from nicegui import app, run, ui
+
+from app.pages.session import HOME, current_user, request_info, sign_in
+from app.services import redirects
+from app.services.accounts import activity, users
+from app.services.accounts import native_login as native_login_service
+from app.services.errors import AuthenticationError
+
+
+def register() -> None:
+    @ui.page('/native-login')
+    async def native_login(request: Request, token: str = '') -> None:
+        """Where the app's own desktop window starts: signs the owner in without a password
+        (see :mod:`app.services.accounts.native_login`)."""
+        client = request.client.host if request.client else None
+        if not native_login_service.redeem(token, client):
+            with ui.column().classes('m-8 gap-2'):
+                ui.label('This sign-in link is not valid here. Please sign in.').classes(
+                    'text-negative text-lg').mark('refused')
+                ui.link('Sign in', '/login')
+            return
+        owner = users.desktop_owner()
+        if owner is None:
+            ui.label('Create an owner account first: clientpulse create-user EMAIL --role owner').classes(
+                'text-lg m-8').mark('refused')
+            return
+        ui.label('Signing in…').classes('m-8 text-lg')
+        await ui.context.client.connected()  # the browser's own storage, once it is connected
+        sign_in(owner)
+        ui.navigate.to(HOME[owner.role])
+
+    @ui.page('/login')
+    def login_page(next: str = '') -> None:
+        wanted = redirects.local_path(next) or ''  # never another site (open redirect)
+        someone = current_user()
+        if someone is not None:
+            ui.navigate.to(wanted or HOME[someone.role])
+            return
+
+        async def try_login() -> None:
+            where = request_info()
+            try:  # in a worker thread: repeated failures are answered slowly on purpose
+                user = await run.io_bound(users.authenticate, email.value or '', password.value or '')
+            except AuthenticationError as error:
+                password.error = str(error)
+                activity.record(None, 'sign_in_failed', str(error), email=(email.value or '').strip().lower(),
+                                **where)
+                return
+            activity.record(user.model_copy(update=where), 'sign_in', location_id=user.location_id)
+            sign_in(user)
+            ui.navigate.to(wanted or HOME[user.role])
+
+        with ui.card().classes('absolute-center w-96 p-6'):
+            ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
+            ui.label('Sign in to your shop').classes('text-slate-500')
+            if app.storage.user.pop('expired', False):
+                ui.label('Your session expired. Please sign in again.').classes('text-warning').mark('expired')
+            email = ui.input('Email').classes('w-full').mark('email')
+            password = ui.input('Password', password=True, password_toggle_button=True).classes('w-full').mark(
+                'password').on('keydown.enter', try_login)
+            ui.button('Sign in', on_click=try_login).classes('w-full mt-2').mark('sign-in')

@@ -1,0 +1,268 @@
+"""Analytics for owners and managers: revenue, customers and operations, live, with a period and
+location filter. The report is computed once per change and shared by every session (see
+:mod:`app.services.analytics.reports`); it is fetched off the event loop.
+
+The page is drawn at once with its filters and a progress line, and filled in when the report is ready
+(the first report of a large database can take longer than NiceGUI waits for a page)."""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+from datetime import UTC, date, datetime, timedelta
+
+from nicegui import app, run, ui
+
+from app import live
+from app.models import LocationRead, Role, UserRead
+from app.pages import params
+from app.pages.formatting import count, money, rate
+from app.pages.guard import PageContext, guarded_page
+from app.pages.session import MANAGING
+from app.services import clock, events
+from app.services.analytics import exports, reports
+from app.services.catalogue import locations
+from app.services.errors import ClientPulseError
+
+ROLES = MANAGING
+log = logging.getLogger(__name__)
+DEFINITIONS = {
+    'revenue': 'Receipt lines before tax issued in the period.',
+    'growth': 'Revenue against the previous period of the same length.',
+    'no_show': 'No-shows ÷ bookings that were due (not cancelled) starting in the period.',
+    'cancellation': 'Cancelled ÷ all bookings starting in the period.',
+    'retention': 'Customers whose first visit is ≥ 90 days old and who came back within 90 days of it.',
+    'churn': 'Customers with no visit for more than 180 days ÷ all customers with a visit.',
+}
+
+
+def register() -> None:
+    @guarded_page('/analytics', roles=ROLES, title='Analytics', icon='insights')
+    def analytics_page(page: PageContext, start: str | None = None, end: str | None = None,
+                       location: str | None = None) -> None:
+        user, home = page.user, page.location
+        chosen = _locations(user, home, location)
+        last, last_message = params.day(end, clock.today(home.time_zone), what='last day')
+        first, first_message = params.day(start, last - timedelta(days=29), what='first day')
+        if first > last:
+            first, first_message = last - timedelta(days=29), 'The first day came after the last: showing the ' \
+                                                               '30 days up to the last.'
+        params.notice(last_message)
+        params.notice(first_message)
+        _filters(user, chosen, first, last)
+        view = _AnalyticsView(user, chosen, first, last, home.time_zone)
+        ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
+        for item in chosen:
+            live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this session
+                                    kinds=events.DATA_EVENTS)
+
+
+class _AnalyticsView:
+    def __init__(self, user: UserRead, chosen: list[LocationRead], first: date, last: date, time_zone: str) -> None:
+        self.user, self.chosen, self.first, self.last, self.time_zone = user, chosen, first, last, time_zone
+        self.currency = chosen[0].currency if chosen else 'USD'
+        self.report: reports.AnalyticsReport | None = None
+        # the export bar stays put while the figures below are redrawn (an export outlives redraws)
+        with ui.row().classes('items-center gap-2'):
+            ui.label('Export').classes('text-sm text-slate-500')
+            for kind, label in (('xlsx', 'Excel'), ('pdf', 'PDF'), ('csv', 'CSV'),
+                                (exports.DETAIL, 'Every booking (CSV)')):
+                ui.button(label, icon='download', on_click=lambda k=kind: self.download(k)).props(
+                    'flat dense').mark(f'export-{kind}')
+            self.export_status = ui.row().classes('items-center gap-2')
+        self.container = ui.column().classes('w-full gap-4')
+        self.loads = 0  # the latest load draws; an earlier one finishing late is dropped
+        with self.container, ui.row().classes('items-center gap-3').mark('analytics-loading'):
+            ui.spinner(size='lg')
+            ui.label(f'Working out the figures for {first:%d %b %Y} – {last:%d %b %Y}…').classes('text-slate-500')
+
+    async def fetch(self) -> reports.AnalyticsReport:
+        return await run.io_bound(reports.report, [x.id for x in self.chosen], self.first, self.last,
+                                  actor=self.user, as_of=datetime.now(UTC), time_zone=self.time_zone)
+
+    async def load(self) -> None:
+        self.loads += 1
+        mine = self.loads
+        try:
+            report = await self.fetch()
+        except ClientPulseError as error:
+            self.failed(str(error))
+            return
+        except Exception:
+            log.exception('the analytics report failed')
+            self.failed('The figures could not be worked out (an unexpected error, logged for the developers).')
+            return
+        if mine == self.loads and not self.container.is_deleted:
+            self.render(report)
+
+    def failed(self, message: str) -> None:
+        if self.container.is_deleted:
+            return
+        self.container.clear()
+        with self.container:
+            ui.label(message).classes('text-negative').mark('analytics-error')
+
+    def render(self, report: reports.AnalyticsReport) -> None:
+        self.report = report
+        self.container.clear()
+        with self.container:
+            self.kpis(report)
+            with ui.tabs() as tabs:
+                revenue_tab, customers_tab = ui.tab('Revenue'), ui.tab('Customers')
+                operations_tab = ui.tab('Operations')
+            with ui.tab_panels(tabs, value=revenue_tab).classes('w-full'):
+                with ui.tab_panel(revenue_tab):
+                    self.revenue(report)
+                with ui.tab_panel(customers_tab):
+                    self.customers(report)
+                with ui.tab_panel(operations_tab):
+                    self.operations(report)
+
+    async def download(self, kind: str) -> None:
+        """Write the file in a worker thread (other sessions carry on), showing its progress, then
+        let the browser fetch it from disk once."""
+        report = self.report
+        if report is None:
+            return
+        names = [x.name for x in self.chosen]
+        state = {'fraction': 0.0, 'message': 'Preparing the export'}
+        with self.export_status:
+            bar = ui.linear_progress(value=0, show_value=False).classes('w-48').mark('export-progress')
+            message = ui.label().classes('text-sm text-slate-500').mark('export-message')
+        shown = ui.timer(0.25, lambda: (bar.set_value(state['fraction']), message.set_text(state['message'])))
+        try:
+            path = await run.io_bound(exports.export_for_download, report, actor=self.user, kind=kind,
+                                      title=f'{", ".join(names)} — analytics', currency=self.currency,
+                                      locations=names, time_zone=self.time_zone,
+                                      progress=lambda fraction, text: state.update(fraction=fraction, message=text))
+        finally:
+            shown.cancel()
+            self.export_status.clear()
+        suffix = '-bookings.csv' if kind == exports.DETAIL else f'.{kind}'
+        url = app.add_static_file(local_file=path, single_use=True)
+        ui.context.client.on_delete(lambda: app.remove_route(urllib.parse.unquote(url)))
+        ui.download.from_url(url, f'clientpulse-{report.start}-{report.end}{suffix}')
+
+    def kpis(self, report: reports.AnalyticsReport) -> None:
+        k = report.kpis
+        growth = '–' if k['growth'] is None else f'{k["growth"] * 100:+.1f} %'
+        with ui.row().classes('w-full gap-4'):
+            _card('Revenue', money(k['revenue_cents'], self.currency), 'kpi-revenue', DEFINITIONS['revenue'])
+            _card('Growth', growth, 'kpi-growth', DEFINITIONS['growth'])
+            _card('Bookings', count(k['bookings']), 'kpi-bookings', 'Bookings that were due in the period.')
+            _card('No-show rate', rate(k['no_show_rate']), 'kpi-no-show', DEFINITIONS['no_show'])
+            _card('Cancellation rate', rate(k['cancellation_rate']), 'kpi-cancellation', DEFINITIONS['cancellation'])
+            _card('Retention (90 days)', rate(k['retention_rate']), 'kpi-retention', DEFINITIONS['retention'])
+            _card('Churn rate', rate(k['churn_rate']), 'kpi-churn', DEFINITIONS['churn'])
+
+    def revenue(self, report: reports.AnalyticsReport) -> None:
+        with ui.grid(columns=2).classes('w-full gap-4'):
+            _chart('Revenue per day (last 30 days of the period)', _line(report.revenue_daily), 'chart-daily')
+            _chart('Revenue per week (12 weeks)', _bars(report.revenue_weekly), 'chart-weekly')
+            _chart('Revenue per month (12 months)', _bars(report.revenue_monthly), 'chart-monthly')
+            _chart('Revenue by category', _pie(report.revenue_by['category']), 'chart-category')
+            _chart('Revenue by staff member', _bars(report.revenue_by['staff'], horizontal=True), 'chart-staff')
+            _chart('Revenue by payment method', _pie(report.revenue_by['payment_method']), 'chart-payment')
+            _chart('Top services', _bars(report.revenue_by['service'], horizontal=True), 'chart-services')
+            _chart('Top products', _bars(report.revenue_by['product'], horizontal=True), 'chart-products')
+
+    def customers(self, report: reports.AnalyticsReport) -> None:
+        with ui.grid(columns=2).classes('w-full gap-4'):
+            _chart('Segments', _pie(list(report.segments.items())), 'chart-segments')
+            _chart('New customers per month', _bars(report.acquisition, money_values=False), 'chart-acquisition')
+        columns = [{'name': k, 'label': k.replace('_', ' '), 'field': k, 'align': 'left'}
+                   for k in ('customer_id', 'visits', 'lifetime_value', 'last_visit', 'segment', 'churn_risk')]
+        for title, rows, mark in (('Top customers by lifetime value', report.top_customers, 'top-customers'),
+                                  ('At risk (overdue against their usual interval)', report.at_risk, 'at-risk')):
+            ui.label(title).classes('font-semibold mt-2')
+            ui.table(columns=columns, rows=[r | {'lifetime_value': money(r['lifetime_value_cents'], self.currency)}
+                                            for r in rows], row_key='customer_id').classes('w-full').props(
+                'dense flat').mark(mark)
+
+    def operations(self, report: reports.AnalyticsReport) -> None:
+        with ui.grid(columns=2).classes('w-full gap-4'):
+            _chart('No-show rate by weekday', _bars([(d, round((v or 0) * 100, 1)) for d, v in
+                                                     report.no_show_by_weekday], money_values=False), 'chart-no-show')
+            _chart('Peak hours (bookings by weekday and hour)', _heatmap(report), 'chart-heatmap')
+            _chart('Lead time', _bars(list(report.lead_time.items()), money_values=False), 'chart-lead-time')
+            _chart('Cancellations by notice', _bars(list(report.cancellation_notice.items()), money_values=False),
+                   'chart-notice')
+        columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
+            ('staff', 'Staff member'), ('bookings', 'Bookings'), ('completion', 'Completed'),
+            ('no_shows', 'No-shows'), ('revenue', 'Revenue'), ('utilisation', 'Utilisation'))]
+        rows = [{'staff': s['staff'], 'bookings': s['bookings'], 'completion': rate(s['completion_rate']),
+                 'no_shows': s['no_shows'], 'revenue': money(s['revenue_cents'], self.currency),
+                 'utilisation': rate(s['utilisation'])} for s in report.staff]
+        ui.label('Staff performance').classes('font-semibold mt-2')
+        ui.table(columns=columns, rows=rows, row_key='staff').classes('w-full').props('dense flat').mark('staff-table')
+
+
+def _filters(user: UserRead, chosen: list[LocationRead], first: date, last: date) -> None:
+    every = locations.list_locations(actor=user) if user.role == Role.OWNER else chosen
+    options = {'all': 'All locations', **{str(x.id): x.name for x in every}} if user.role == Role.OWNER else {
+        str(x.id): x.name for x in every}
+    value = 'all' if len(chosen) > 1 else str(chosen[0].id)
+    with ui.row().classes('items-end gap-3'):
+        start_input = ui.input('From', value=first.isoformat()).props('type=date dense').mark('from')
+        end_input = ui.input('To', value=last.isoformat()).props('type=date dense').mark('to')
+        where = ui.select(options, value=value, label='Location').classes('w-64').mark('location-filter')
+
+        def apply() -> None:
+            ui.navigate.to(f'/analytics?start={start_input.value}&end={end_input.value}&location={where.value}')
+
+        ui.button('Show', on_click=apply).mark('apply')
+
+
+def _locations(user: UserRead, home: LocationRead, wanted: str | None) -> list[LocationRead]:
+    if user.role != Role.OWNER:
+        return [home]  # managers see their own location only, whatever the address says
+    every = locations.list_locations(actor=user)
+    if wanted == 'all':
+        return every
+    return [x for x in every if str(x.id) == wanted] or [home]
+
+
+def _card(title: str, value: str, mark: str, definition: str) -> None:
+    with ui.card().classes('basis-40 flex-1 min-w-fit'):  # grows to fit a long amount
+        with ui.row().classes('items-center gap-1'):
+            ui.label(title).classes('text-sm text-slate-500')
+            ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
+        ui.label(value).classes('text-xl font-bold').mark(mark)
+
+
+def _chart(title: str, options: dict, mark: str) -> None:
+    with ui.card().classes('w-full'):
+        ui.label(title).classes('font-semibold')
+        ui.echart(options).classes('w-full h-64').mark(mark)
+
+
+def _line(pairs: list[tuple[str, int]]) -> dict:
+    return {'tooltip': {'trigger': 'axis'}, 'grid': {'left': 60, 'right': 16, 'top': 16, 'bottom': 30},
+            'xAxis': {'type': 'category', 'data': [k[5:] for k, _ in pairs]}, 'yAxis': {'type': 'value'},
+            'series': [{'type': 'line', 'smooth': True, 'areaStyle': {}, 'data': [v / 100 for _, v in pairs]}]}
+
+
+def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False, money_values: bool = True) -> dict:
+    names, values = [k for k, _ in pairs], [v / 100 if money_values else v for _, v in pairs]
+    category, value = {'type': 'category', 'data': names}, {'type': 'value'}
+    return {'tooltip': {'trigger': 'axis'}, 'grid': {'left': 110 if horizontal else 60, 'right': 16, 'top': 16,
+                                                     'bottom': 30},
+            'xAxis': value if horizontal else category, 'yAxis': category if horizontal else value,
+            'series': [{'type': 'bar', 'data': values, 'itemStyle': {'color': '#3b4a6b'}}]}
+
+
+def _pie(pairs: list[tuple[str, float]]) -> dict:
+    return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0, 'type': 'scroll'},
+            'series': [{'type': 'pie', 'radius': ['35%', '65%'], 'center': ['50%', '42%'], 'label': {'show': False},
+                        'data': [{'name': k.replace('_', ' '), 'value': v} for k, v in pairs]}]}
+
+
+def _heatmap(report: reports.AnalyticsReport) -> dict:
+    hours = report.peak_hours_columns
+    data = [[x, y, v] for y, row in enumerate(report.peak_hours) for x, v in enumerate(row)]
+    return {'tooltip': {'position': 'top'}, 'grid': {'left': 90, 'right': 16, 'top': 10, 'bottom': 60},
+            'xAxis': {'type': 'category', 'data': [f'{h:02d}' for h in hours]},
+            'yAxis': {'type': 'category', 'inverse': True, 'data': ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']},
+            'visualMap': {'min': 0, 'max': max([v for _, _, v in data], default=1), 'orient': 'horizontal',
+                          'left': 'center', 'bottom': 0, 'calculable': True},
+            'series': [{'type': 'heatmap', 'data': data}]}

@@ -1,0 +1,268 @@
+"""Chat: the front desk's Chat page, the customer's page behind their link, and the files of both.
+
+Messages are shown with ``ui.label`` (text, never HTML). Files are served by two routes that ask the
+chat service first: ``/chat-files/{id}`` for the signed-in front desk of the conversation's location,
+``/chat/{token}/files/{id}`` for the holder of that conversation's link.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import HTTPException
+from fastapi.responses import FileResponse
+from nicegui import app, ui
+from nicegui import events as ui_events
+
+from app import live
+from app.models import UserRead
+from app.pages import params
+from app.pages.formatting import local_datetime
+from app.pages.guard import PageContext, guarded_page
+from app.pages.session import FRONT_DESK, current_user
+from app.services import events
+from app.services.customers import chat, customers
+from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
+
+TYPING_EVERY = 2.0  # seconds between "typing" signals sent while someone types
+TYPING_SHOWN = 4.0  # seconds the other side shows "typing…" after the last signal
+
+
+def register() -> None:
+    @guarded_page('/chat', roles=FRONT_DESK, title='Chat', icon='chat')
+    def chat_page(page: PageContext, c: str | None = None) -> None:
+        _StaffChat(page.user, page.location.id, page.location.time_zone, params.whole_number(c)).build()
+
+    @ui.page('/chat/{token}')
+    def customer_chat_page(token: str) -> None:
+        try:
+            conversation = chat.customer_conversation(token)
+        except PermissionDeniedError as error:
+            ui.label(str(error)).classes('m-8 text-negative text-lg').mark('refused')
+            return
+        ui.colors(primary='#3b4a6b')
+        with ui.column().classes('w-full max-w-2xl mx-auto p-4 gap-3'):
+            ui.label(f'Chat with the salon — {conversation.customer_name.split(" ")[0]}').classes(
+                'text-xl font-semibold')
+            ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone=conversation.time_zone).build()
+
+    @app.get('/chat-files/{attachment_id}')
+    def staff_file(attachment_id: int) -> FileResponse:
+        user = current_user()
+        if user is None:
+            raise HTTPException(status_code=401, detail='Sign in first.')
+        try:
+            return _file_response(chat.staff_attachment(attachment_id, actor=user))
+        except (PermissionDeniedError, NotFoundError) as error:
+            raise HTTPException(status_code=404, detail=str(error)) from None
+
+    @app.get('/chat/{token}/files/{attachment_id}')
+    def customer_file(token: str, attachment_id: int) -> FileResponse:
+        try:
+            return _file_response(chat.customer_attachment(token, attachment_id))
+        except (PermissionDeniedError, NotFoundError) as error:
+            raise HTTPException(status_code=404, detail=str(error)) from None
+
+
+def _file_response(stored: chat.StoredFile) -> FileResponse:
+    """The file, typed by its checked content; never sniffed, never run: PDFs download, images show."""
+    inline = stored.content_type.startswith('image/')
+    return FileResponse(stored.path, media_type=stored.content_type, filename=stored.file_name,
+                        content_disposition_type='inline' if inline else 'attachment',
+                        headers={'X-Content-Type-Options': 'nosniff',
+                                 'Content-Security-Policy': "default-src 'none'; sandbox"})
+
+
+class ChatPanel:
+    """One conversation as one side sees it: history, read receipts, typing, the message box and files."""
+
+    def __init__(self, conversation: chat.ConversationRead, side: str, *, actor: UserRead | None = None,
+                 token: str | None = None, time_zone: str = 'UTC', after: int = 0) -> None:
+        """``after``: show only messages with a later id (the kiosk passes the conversation's last message
+        at lookup: whoever stands there knows the customer's phone number, which must not be enough to
+        read their earlier conversation)."""
+        self.conversation, self.side, self.actor, self.token, self.time_zone = (
+            conversation, side, actor, token, time_zone)
+        self.shown_after = after
+        self.other_typing_until = 0.0
+        self.last_typing_sent = 0.0
+        self.upload: chat.Upload | None = None
+
+    def build(self) -> None:
+        with ui.card().classes('w-full'):
+            self.history = ui.column().classes('w-full gap-1 max-h-[60vh] overflow-y-auto').mark('chat-history')
+            self.typing_label = ui.label('').classes('text-sm text-slate-500 italic h-5').mark('chat-typing')
+            with ui.row().classes('w-full items-end gap-2 no-wrap'):
+                self.text = ui.textarea(placeholder='Write a message', on_change=self.on_typing).props(
+                    'autogrow outlined dense').classes('grow').mark('chat-text')
+                ui.button(icon='send', on_click=self.send).props('round').mark('chat-send')
+            with ui.row().classes('items-center gap-2'):
+                ui.upload(label='Photo or PDF', auto_upload=True, on_upload=self.on_upload,
+                          max_file_size=chat.max_attachment_bytes()).props(
+                    f'accept="{",".join(chat.ALLOWED)}" flat dense').classes('max-w-xs').mark('chat-upload')
+                self.attached = ui.label('').classes('text-sm text-slate-500').mark('chat-attached')
+        self.show_messages()
+        self.mark_read()
+        live.on_change(self.conversation.location_id, self.on_event, kinds=(events.ChatChanged,))
+        ui.timer(1.0, self.expire_typing)
+
+    # --- reading --------------------------------------------------------------------------------------------------
+
+    def messages(self) -> list[chat.MessageRead]:
+        if self.side == chat.STAFF:
+            found = chat.staff_messages(self.conversation.id, actor=self.actor)
+        else:
+            found = chat.customer_messages(self.token)
+        return [m for m in found if m.id > self.shown_after]
+
+    def show_messages(self) -> None:
+        items = self.messages()
+        self.history.clear()
+        with self.history:
+            if not items:
+                ui.label('No messages yet.').classes('text-slate-500')
+            own = [m for m in items if m.sender == self.side]
+            last_own = own[-1].id if own else None
+            for message in items:
+                mine = message.sender == self.side
+                # the customer's own messages say 'You': the kiosk never shows a customer's full name
+                name = 'You' if mine and self.side == chat.CUSTOMER else message.sender_name
+                with ui.chat_message(name=name, sent=mine,
+                                     stamp=local_datetime(message.created_at, self.time_zone)).classes('w-full').mark(
+                        'chat-message'), ui.column().classes('gap-1'):
+                    if message.body:
+                        ui.label(message.body).classes('whitespace-pre-wrap').mark('chat-body')
+                    if message.attachment_id is not None:
+                        self.attachment(message)
+                    if message.id == last_own:  # the read receipt of what this side sent last
+                        ui.label('Read' if message.read_by_other else 'Sent').classes(
+                            'text-xs opacity-70 self-end').mark('chat-receipt')
+
+    def attachment(self, message: chat.MessageRead) -> None:
+        url = (f'/chat-files/{message.attachment_id}' if self.side == chat.STAFF
+               else f'/chat/{self.token}/files/{message.attachment_id}')
+        if message.attachment_type and message.attachment_type.startswith('image/'):
+            ui.image(url).classes('w-48 rounded').mark('chat-image')
+        ui.link(message.attachment_name or 'file', url, new_tab=True).classes('text-sm').mark('chat-file')
+
+    def mark_read(self) -> None:
+        if self.side == chat.STAFF:
+            chat.mark_read_by_staff(self.conversation.id, actor=self.actor)
+        else:
+            chat.mark_read_by_customer(self.token)
+
+    # --- live -----------------------------------------------------------------------------------------------------
+
+    def on_event(self, event) -> None:
+        if not isinstance(event, events.ChatChanged) or event.conversation_id != self.conversation.id:
+            return
+        if event.side == self.side and event.change != 'message':
+            return  # this side's own read marks and typing
+        if event.change == 'typing':
+            self.other_typing_until = time.monotonic() + TYPING_SHOWN
+            self.typing_label.set_text('Typing…' if self.side == chat.CUSTOMER
+                                       else f'{self.conversation.customer_name.split(" ")[0]} is typing…')
+            return
+        if event.change == 'message' and event.side != self.side:
+            self.other_typing_until = 0
+            self.typing_label.set_text('')
+            self.mark_read()  # the panel is open: the sender sees "Read"
+        self.show_messages()
+
+    def expire_typing(self) -> None:
+        if self.other_typing_until and time.monotonic() > self.other_typing_until:
+            self.other_typing_until = 0
+            self.typing_label.set_text('')
+
+    def on_typing(self) -> None:
+        now = time.monotonic()
+        if self.text.value and now - self.last_typing_sent > TYPING_EVERY:
+            self.last_typing_sent = now
+            chat.typing(self.conversation.id, self.side, location_id=self.conversation.location_id)
+
+    # --- writing --------------------------------------------------------------------------------------------------
+
+    async def on_upload(self, event: ui_events.UploadEventArguments) -> None:
+        upload = chat.Upload(event.file.name, await event.file.read())
+        try:
+            chat.check_upload(upload)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            event.sender.reset()
+            return
+        self.upload = upload
+        self.attached.set_text(f'Attached: {upload.name}')
+        event.sender.reset()
+
+    def send(self) -> None:
+        try:
+            if self.side == chat.STAFF:
+                chat.send_as_staff(self.conversation.id, self.text.value or '', actor=self.actor, upload=self.upload)
+            else:
+                chat.send_as_customer(self.token, self.text.value or '', upload=self.upload)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        self.text.set_value('')
+        self.upload = None
+        self.attached.set_text('')
+
+
+class _StaffChat:
+    """The Chat page: conversations with unread badges on the left, the chosen one on the right."""
+
+    def __init__(self, user: UserRead, location_id: int, time_zone: str, chosen: int | None) -> None:
+        self.user, self.location_id, self.time_zone, self.chosen = user, location_id, time_zone, chosen
+
+    def build(self) -> None:
+        with ui.row().classes('w-full gap-4 no-wrap items-start'):
+            with ui.card().classes('w-80 shrink-0'):
+                ui.label('Conversations').classes('font-semibold')
+                found = customers.search_customers(self.location_id, actor=self.user, limit=500)
+                ui.select({c.id: f'{c.name} ({c.phone or c.code})' for c in found}, with_input=True,
+                          label='Start a chat with…', on_change=lambda e: self.start(e.value)).classes('w-full').mark(
+                    'chat-start')
+                self.listing()
+            with ui.column().classes('grow'):
+                if self.chosen is None:
+                    ui.label('Choose a conversation.').classes('text-slate-500')
+                else:
+                    self.panel()
+        live.on_change(self.location_id, self.on_event, kinds=(events.ChatChanged,))
+
+    @ui.refreshable_method
+    def listing(self) -> None:
+        for item in chat.conversations(self.location_id, actor=self.user):
+            who = item.customer_id if item.customer_id is not None else f'visit-{item.id}'
+            with ui.link(target=f'/chat?c={item.id}').classes('no-underline text-slate-800 w-full'):
+                with ui.row().classes('w-full items-center justify-between px-2 py-1 rounded hover:bg-slate-100' +
+                                      (' bg-slate-200' if item.id == self.chosen else '')).mark(
+                        f'conversation-{who}'):
+                    ui.label(item.customer_name)
+                    if item.unread and item.id != self.chosen:
+                        ui.badge(str(item.unread), color='negative').mark(f'unread-{who}')
+
+    def panel(self) -> None:
+        try:
+            conversation = next(c for c in chat.conversations(self.location_id, actor=self.user)
+                                if c.id == self.chosen)
+        except StopIteration:
+            ui.label('No such conversation here.').classes('text-negative')
+            return
+        with ui.row().classes('items-center gap-2'):
+            ui.label(conversation.customer_name).classes('text-lg font-semibold')
+            if conversation.customer_id is not None:  # a kiosk visit has nobody to send a link to
+                link = f'/chat/{conversation.access_token}'
+                ui.button('Customer link', icon='link', on_click=lambda: (
+                    ui.clipboard.write(link), ui.notify(f'Copied the path {link}: add this computer\'s address '
+                                                        '(Settings) before sending it.'))).props('flat dense no-caps')
+        ChatPanel(conversation, chat.STAFF, actor=self.user, time_zone=conversation.time_zone).build()
+
+    def start(self, customer_id: int | None) -> None:
+        if customer_id:
+            conversation = chat.open_conversation(customer_id, actor=self.user)
+            ui.navigate.to(f'/chat?c={conversation.id}')
+
+    def on_event(self, event) -> None:
+        if isinstance(event, events.ChatChanged) and event.change in {'message', 'read'}:
+            self.listing.refresh()

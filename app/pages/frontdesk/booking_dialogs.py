@@ -1,0 +1,257 @@
+"""Dialogs that create and change bookings; errors appear beside the field they concern."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from nicegui import run, ui
+
+from app import live
+from app.models import (
+    BookingCreate,
+    BookingMove,
+    BookingRead,
+    BookingStatus,
+    Channel,
+    CustomerCreate,
+    LocationRead,
+    PaymentMethod,
+    Role,
+    UserRead,
+)
+from app.pages.formatting import local_datetime, money
+from app.pages.layout import field_error
+from app.services import clock, events
+from app.services.catalogue import catalog, staff
+from app.services.customers import customers
+from app.services.errors import ClientPulseError, validated
+from app.services.frontdesk import availability, bookings
+from app.services.frontdesk.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
+from app.services.money import receipts
+
+TIME_PATTERN = re.compile(r'^([01]\d|2[0-3]):[0-5]\d$')
+CHANNEL_LABELS = {Channel.PHONE: 'Phone', Channel.WALK_IN: 'Walk-in', Channel.ONLINE: 'Online', Channel.KIOSK: 'Kiosk'}
+PAYMENT_LABELS = {PaymentMethod.CARD: 'Card', PaymentMethod.CASH: 'Cash', PaymentMethod.MOBILE_MONEY: 'Mobile money',
+                  PaymentMethod.GIFT_CARD: 'Gift card'}
+NEW_CUSTOMER = -1
+
+
+def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff_member_id: int | None = None,
+                     time: str = '10:00', on_done: Callable[[], None] | None = None) -> None:
+    """A dialog that books a service; the slot is checked by the service when saving."""
+    services = {s.id: f'{s.name} ({s.duration_minutes or "?"} min, {money(s.price_cents, location.currency)})'
+                for s in catalog.list_services(location.id, actor=user)}
+    members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
+    known = customers.search_customers(location.id, actor=user, limit=5000)
+    people = {NEW_CUSTOMER: '+ New customer', **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem]'):
+        ui.label('New booking').classes('text-lg font-semibold')
+        customer = ui.select(people, label='Customer', with_input=True, clearable=True).classes('w-full').mark(
+            'customer')
+        with ui.row().classes('w-full gap-2').bind_visibility_from(customer, 'value', lambda v: v == NEW_CUSTOMER):
+            new_name = ui.input('Name').classes('flex-1').mark('new-name')
+            new_phone = ui.input('Phone').classes('flex-1').mark('new-phone')
+        service = ui.select(services, label='Service', with_input=True).classes('w-full').mark('service')
+        member = ui.select(members, label='Staff member', value=staff_member_id).classes('w-full').mark('staff')
+        with ui.row().classes('w-full gap-2'):
+            day_input = ui.input('Date', value=day.isoformat()).classes('flex-1').mark('date')
+            time_input = ui.input('Time (HH:MM)', value=time).classes('flex-1').mark('time')
+        free = _FreeTimes(user, location, service, member, day_input, time_input)
+        channel = ui.select({c.value: label for c, label in CHANNEL_LABELS.items()}, value=Channel.PHONE.value,
+                            label='Channel').classes('w-full')
+        notes = ui.input('Notes').classes('w-full')
+        override = ui.checkbox('Book outside working hours').mark('override')
+        override.visible = user.role in {Role.OWNER, Role.MANAGER}
+        fields = {'customer_id': customer, 'name': new_name, 'phone': new_phone, 'service_id': service,
+                  'staff_member_id': member, 'starts_at': time_input, 'date': day_input}
+
+        async def save() -> None:
+            for element in fields.values():
+                element.error = None
+            starts_at = _starts_at(day_input, time_input, location)
+            missing = [(service, 'Choose a service.'), (member, 'Choose a staff member.')]
+            for element, message in missing:
+                if element.value is None:
+                    element.error = message
+            if starts_at is None or any(element.value is None for element, _ in missing):
+                return
+            try:
+                new_customer = validated(CustomerCreate, location_id=location.id, name=new_name.value or '',
+                                         phone=new_phone.value or '') if customer.value == NEW_CUSTOMER else None
+                # in a worker thread: the sessions of every other person carry on while it commits
+                await run.io_bound(bookings.create_booking, BookingCreate(  # a new customer too: both, or neither
+                    location_id=location.id, customer_id=None if new_customer else customer.value,
+                    service_id=service.value, staff_member_id=member.value, starts_at=starts_at,
+                    channel=Channel(channel.value), notes=notes.value or '', override_hours=bool(override.value)),
+                    actor=user, new_customer=new_customer)
+            except ClientPulseError as error:
+                field_error(fields, error)
+                return
+            dialog.close()
+            if on_done:
+                on_done()
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Close', on_click=dialog.close).props('flat')
+            ui.button('Book', on_click=save).mark('book')
+        # while open, a booking anywhere at the location updates the free times (this subscription
+        # ends with the dialog)
+        stop = live.on_change(location.id, lambda _event: free.show(live=True) if dialog.value else None,
+                                       kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged,
+                                              events.DataImported))
+    # closed (by a button, Escape or a click outside): the subscription and the dialog end; read on the server,
+    # so a session that never sends the browser's "hide" does not keep either
+    dialog.on_value_change(lambda e: None if e.value else (stop(), dialog.delete()))
+    dialog.open()
+
+
+class _FreeTimes:
+    """The free times for the chosen service, staff member and day, as buttons that fill in the time;
+    when one the person picked is taken in another session, they are told at once."""
+
+    def __init__(self, user: UserRead, location: LocationRead, service: ui.select, member: ui.select,
+                 day_input: ui.input, time_input: ui.input) -> None:
+        self.user, self.location = user, location
+        self.service, self.member, self.day_input, self.time_input = service, member, day_input, time_input
+        self.offered: set[str] = set()
+        self.picked: str | None = None
+        self.box = ui.row().classes('w-full gap-1').mark('free-times')
+        self.warning = ui.label().classes('text-warning font-semibold').mark('just-booked')
+        self.warning.visible = False
+        for element in (service, member, day_input):
+            element.on_value_change(self.show)
+        self.show()
+
+    def show(self, *, live: bool = False) -> None:
+        """List the free times again (``live``: because of a change elsewhere)."""
+        times = self.free_times()
+        if live and self.picked is not None and self.picked in self.offered and self.picked not in times:
+            self.warning.text = f'{self.picked} was just booked in another session. Please choose another time.'
+            self.warning.visible = True
+            self.picked = None
+        self.offered = set(times or [])
+        self.box.clear()
+        with self.box:
+            if times is None:
+                ui.label('Choose a service and a staff member to see free times.').classes('text-sm text-slate-500')
+                return
+            ui.label('Free:' if times else 'No free time that day.').classes('text-sm text-slate-500')
+            for hhmm in times:
+                ui.button(hhmm, on_click=lambda t=hhmm: self.pick(t)).props(
+                    'dense no-caps ' + ('unelevated' if hhmm == self.picked else 'outline')).mark(f'free-{hhmm}')
+
+    def pick(self, hhmm: str) -> None:
+        self.picked = hhmm
+        self.time_input.value = hhmm
+        self.warning.visible = False
+        self.show()
+
+    def free_times(self) -> list[str] | None:
+        if self.service.value is None or self.member.value is None:
+            return None
+        try:
+            day = date.fromisoformat(self.day_input.value or '')
+            slots = availability.free_slots(self.location.id, self.service.value, day, actor=self.user,
+                                            staff_member_id=self.member.value)
+        except (ValueError, ClientPulseError):
+            return []
+        return [f'{clock.to_local(s.starts_at, self.location.time_zone):%H:%M}' for s in slots]
+
+
+def open_booking_actions(user: UserRead, location: LocationRead, booking: BookingRead,
+                         on_done: Callable[[], None] | None = None) -> None:
+    """Details of one booking with the actions its status allows."""
+    tz = location.time_zone
+    allowed = ALLOWED_TRANSITIONS[booking.status]
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem]'):
+        ui.label(f'{booking.customer_name} — {booking.service_name}').classes('text-lg font-semibold')
+        ui.label(f'{local_datetime(booking.starts_at, tz)} with {booking.staff_name}'
+                 + ('' if booking.duration_known else ' (length not recorded)'))
+        ui.label(f'Status: {STATUS_LABELS[booking.status]} · {money(booking.price_cents, location.currency)} · '
+                 f'{booking.channel.value.replace("_", "-")}').mark('booking-status')
+        if booking.cancelled_by:
+            ui.label(f'Cancelled by {booking.cancelled_by}, {booking.notice_days} day(s) notice')
+        if booking.notes:
+            ui.label(booking.notes).classes('text-slate-500')
+
+        async def act(change: Callable[[], object]) -> None:
+            try:
+                await run.io_bound(change)  # the write runs in a worker thread, off the event loop
+            except ClientPulseError as error:
+                ui.notify(str(error), type='negative', multi_line=True)
+                return
+            dialog.close()
+            if on_done:
+                on_done()
+
+        with ui.row().classes('gap-2'):
+            for status, label in ((BookingStatus.CONFIRMED, 'Confirm'), (BookingStatus.CHECKED_IN, 'Check in'),
+                                  (BookingStatus.NO_SHOW, 'No-show')):
+                if status in allowed:
+                    ui.button(label, on_click=lambda s=status: act(
+                        lambda: bookings.set_status(booking.id, s, actor=user))).mark(f'to-{status.value}')
+        if BookingStatus.COMPLETED in allowed:
+            with ui.row().classes('items-center gap-2'):
+                method = ui.select({p.value: label for p, label in PAYMENT_LABELS.items()},
+                                   value=PaymentMethod.CARD.value, label='Payment').classes('w-40')
+                ui.button('Complete & pay', on_click=lambda: act(lambda: receipts.pay_booking(
+                    booking.id, payment_method=PaymentMethod(method.value), actor=user))).mark('to-completed')
+            with ui.row().classes('items-center gap-2'):
+                reason = ui.input('What happened', value='card declined').classes('w-48').mark('payment-reason')
+                ui.button('Payment failed', color='warning', on_click=lambda: act(
+                    lambda: receipts.record_failed_payment(booking.id, payment_method=PaymentMethod(method.value),
+                                                           reason=reason.value or '', actor=user))).props(
+                    'outline').mark('payment-failed')
+        if BookingStatus.CANCELLED in allowed:
+            _move_section(user, location, booking, act)
+            with ui.row().classes('items-center gap-2'):
+                who = ui.input('Cancelled by', value='customer').classes('w-40')
+                ui.button('Cancel booking', color='negative', on_click=lambda: act(lambda: bookings.cancel_booking(
+                    booking.id, actor=user, cancelled_by=who.value or None))).mark('to-cancelled')
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Close', on_click=dialog.close).props('flat')
+    dialog.open()
+
+
+def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
+                  act: Callable[[Callable[[], object]], Awaitable[None]]) -> None:
+    tz = location.time_zone
+    members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
+    local = clock.to_local(booking.starts_at, tz)
+    with ui.expansion('Move', icon='schedule').classes('w-full'):
+        with ui.row().classes('items-start gap-2'):
+            day_input = ui.input('Date', value=local.date().isoformat()).classes('w-32').mark('move-date')
+            time_input = ui.input('Time', value=f'{local:%H:%M}').classes('w-24').mark('move-time')
+            member = ui.select(members, value=booking.staff_member_id, label='Staff member').classes('w-36')
+            override = ui.checkbox('Outside hours')
+            override.visible = user.role in {Role.OWNER, Role.MANAGER}
+
+        async def move() -> None:
+            starts_at = _starts_at(day_input, time_input, location)
+            if starts_at is None:
+                return
+            try:
+                await run.io_bound(bookings.move_booking, booking.id, BookingMove(
+                    starts_at=starts_at, staff_member_id=member.value, override_hours=bool(override.value)),
+                    actor=user)
+            except ClientPulseError as error:
+                field_error({'starts_at': time_input, 'staff_member_id': member}, error)
+                return
+            await act(lambda: None)
+
+        ui.button('Move booking', on_click=move).mark('move')
+
+
+def _starts_at(day_input: ui.input, time_input: ui.input, location: LocationRead):
+    try:
+        day = date.fromisoformat(day_input.value or '')
+    except ValueError:
+        day_input.error = 'Enter a date as YYYY-MM-DD.'
+        return None
+    text = (time_input.value or '').strip()
+    if not TIME_PATTERN.match(text):
+        time_input.error = 'Enter a time as HH:MM, e.g. 14:30.'
+        return None
+    return clock.local_datetime(day, int(text[:2]) * 60 + int(text[3:]), location.time_zone)

@@ -1,0 +1,278 @@
+"""Bookings: a day view per staff member (calendar grid) and a filterable list, both live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from nicegui import ui
+from nicegui.element import Element
+
+from app import live
+from app.models import BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
+from app.pages import params
+from app.pages.formatting import booking_time, local_time, money
+from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
+from app.pages.frontdesk.dashboard import STATUS_COLOURS
+from app.pages.guard import PageContext, guarded_page
+from app.pages.session import FRONT_DESK
+from app.services import clock
+from app.services.catalogue import staff
+from app.services.frontdesk import bookings
+from app.services.frontdesk.bookings import STATUS_LABELS
+
+PX_PER_MINUTE = 1.1
+MIN_BLOCK_PX = 16  # one line of a block's text; a 15-minute booking (16.5 px) must not cover the next one
+SCOPES = {1: 'The day', 7: '7 days from the day', 30: '30 days from the day'}
+LIST_COLUMNS = [
+    {'name': 'when', 'label': 'When', 'field': 'when', 'align': 'left', 'sortable': True},
+    {'name': 'customer', 'label': 'Customer', 'field': 'customer', 'align': 'left', 'sortable': True},
+    {'name': 'service', 'label': 'Service', 'field': 'service', 'align': 'left'},
+    {'name': 'staff', 'label': 'Staff member', 'field': 'staff', 'align': 'left', 'sortable': True},
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left', 'sortable': True},
+    {'name': 'channel', 'label': 'Channel', 'field': 'channel', 'align': 'left'},
+    {'name': 'price', 'label': 'Price', 'field': 'price', 'align': 'right'},
+]
+
+
+def register() -> None:
+    live.view('day-view', day_view_parts)
+
+    @guarded_page('/bookings', roles=FRONT_DESK, title='Bookings', icon='event')
+    def bookings_page(page: PageContext, day: str | None = None) -> None:
+        shown, message = params.day(day, clock.today(page.location.time_zone))
+        params.notice(message)
+        view = _BookingsView(page.user, page.location, shown)
+        view.build(live.join(page.user, page.location))
+
+
+class _BookingsView:
+    def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
+        self.user, self.location, self.day = user, location, day
+        self.members = staff.list_staff(location.id, actor=user, include_inactive=True)  # for the list's filter
+        self.filters = {'scope': 1, 'staff_member_id': None, 'status': None, 'search': ''}
+        self.dialogs: ui.element | None = None
+
+    def build(self, room: live.Subscription) -> None:
+        self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
+        with ui.row().classes('items-center gap-2'):
+            ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
+            ui.label(f'{self.day:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
+            ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props('flat dense')
+            day_input = ui.input('Go to day', value=self.day.isoformat()).props('dense').classes('w-36')
+            ui.button('Go', on_click=lambda: self.go_to(day_input)).props('flat dense')
+            ui.button('Today', on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
+            ui.space()
+            ui.button('New booking', icon='add', on_click=self.new_booking).mark('new-booking')
+        with ui.tabs().classes('w-full') as tabs:
+            grid_tab = ui.tab('Day view')
+            self.list_tab = ui.tab('List')
+        # the panel not shown is brought up to date when it is opened, not on every change
+        self.panels = ui.tab_panels(tabs, value=grid_tab, on_change=self.on_tab).classes('w-full').mark('booking-tabs')
+        self.stale: set[str] = set()
+        with self.panels:
+            with ui.tab_panel(grid_tab):
+                argument = self.day.isoformat()
+                parts = live.current_parts('day-view', self.location, argument, self.user)
+                self.day_grid = DayGrid(parts['grid'], self.user.staff_member_id).mark('day-grid')
+                self.day_grid.on('open', lambda e: self.open(int(e.args)))
+                room.bind(self.day_grid, 'grid', 'grid')
+                room.show('day-view', argument)
+            with ui.tab_panel(self.list_tab):
+                self.list_filters()
+                self.table()
+        room.follow(self.absorb)
+
+    def new_booking(self) -> None:
+        self.dialogs.clear()
+        with self.dialogs:
+            open_new_booking(self.user, self.location, self.day)
+
+    def go(self, day: date) -> None:
+        ui.navigate.to(f'/bookings?day={day.isoformat()}')
+
+    def go_to(self, day_input: ui.input) -> None:
+        try:
+            self.go(date.fromisoformat(day_input.value or ''))
+        except ValueError:
+            day_input.error = 'Enter a date as YYYY-MM-DD.'
+
+    def absorb(self, message: dict, event) -> None:
+        """Every event at the location: the day view follows its room quietly (its browser has the new grid
+        already); the list, filtered per session, is updated here if shown, else when next shown."""
+        if 'grid' in message.get('parts', {}):
+            live.set_prop(self.day_grid, 'grid', message['parts']['grid'])
+        if event.location_id != self.location.id:  # an owner's notice from another location
+            return
+        days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
+        last = self.day + timedelta(days=self.filters['scope'])
+        if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
+            if self.showing_list():
+                self.update_table()
+            else:
+                self.stale.add('list')
+
+    def showing_list(self) -> bool:
+        return self.panels.value in (self.list_tab, 'List')
+
+    def on_tab(self) -> None:
+        if 'list' in self.stale and self.showing_list():
+            self.stale.discard('list')
+            self.update_table()
+
+    def open(self, booking_id: int) -> None:
+        self.dialogs.clear()  # one dialog at a time; closed ones are removed
+        with self.dialogs:
+            open_booking_actions(self.user, self.location, bookings.get_booking(booking_id, actor=self.user))
+
+    # --- list -----------------------------------------------------------------------------------------------------
+
+    def list_filters(self) -> None:
+        with ui.row().classes('items-center gap-3'):
+            ui.select(SCOPES, value=1, label='Period', on_change=lambda e: self.set_filter('scope', e.value)
+                      ).classes('w-48')
+            ui.select({None: 'Everyone', **{m.id: m.name for m in self.members}}, value=None, label='Staff member',
+                      on_change=lambda e: self.set_filter('staff_member_id', e.value)).classes('w-40').mark(
+                'filter-staff')
+            ui.select({None: 'Any status', **{s.value: label for s, label in STATUS_LABELS.items()}}, value=None,
+                      label='Status', on_change=lambda e: self.set_filter('status', e.value)).classes('w-40').mark(
+                'filter-status')
+            ui.input('Customer name, code or phone', on_change=lambda e: self.set_filter('search', e.value or '')
+                     ).classes('w-72').mark('filter-search')
+
+    def set_filter(self, name: str, value) -> None:
+        self.filters[name] = value
+        self.update_table()
+
+    def table_rows(self) -> list[dict]:
+        tz = self.location.time_zone
+        start, _ = clock.day_bounds(self.day, tz)
+        _, end = clock.day_bounds(self.day + timedelta(days=self.filters['scope'] - 1), tz)
+        status = self.filters['status']
+        items = bookings.list_bookings(self.location.id, actor=self.user, start=start, end=end,
+                                       staff_member_id=self.filters['staff_member_id'],
+                                       status=BookingStatus(status) if status else None,
+                                       search=self.filters['search'])
+        currency = self.location.currency
+        return live.derived('list-rows', items, lambda: [
+            live.per_item('list-row', b, (tz, currency), lambda b=b: _list_row(b, tz, currency)) for b in items])
+
+    def table(self) -> None:
+        rows = self.table_rows()
+        self.list_table = ui.table(columns=LIST_COLUMNS, rows=rows, row_key='id', pagination=25).classes(
+            'w-full').props('dense flat').mark('booking-list')
+        self.list_table.on('rowClick', lambda e: self.open(e.args[1]['id']))
+        self.count_label = ui.label(f'{len(rows)} bookings').classes('text-sm text-slate-500').mark('booking-count')
+
+    def update_table(self) -> None:
+        """Put the current rows into the list (sent only when they changed)."""
+        live.sync_rows(self.list_table, self.table_rows())
+        self.count_label.set_text(f'{len(self.list_table.rows)} bookings')
+
+
+def _list_row(b: BookingRead, tz: str, currency: str) -> dict:
+    return {'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d} {booking_time(b, tz)}',
+            'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
+            'status': STATUS_LABELS[b.status], 'channel': b.channel.value.replace('_', '-'),
+            'price': money(b.price_cents, currency)}
+
+
+class DayGrid(live.SearchableText, Element, component='day_grid.js'):
+    """The day view (``day_grid.js``): staff columns, working hours and booking blocks, drawn in the browser from
+    one shared ``grid`` (see :func:`day_view_parts`); ``own`` is the staff member whose column comes first.
+    Emits ``open`` with a booking's id when its block is clicked."""
+
+    def __init__(self, grid: dict, own: int | None) -> None:
+        super().__init__()
+        live.set_prop(self, 'grid', grid)
+        self.props['own'] = own
+
+    def searchable_text(self) -> list[str]:
+        """The booking blocks' texts (what ``user.should_see`` finds in the day view)."""
+        grid = self.props['grid']
+        return [block['text'] for column in grid['columns'] for block in column['blocks']]
+
+    def booking_ids(self) -> set[int]:
+        """The bookings drawn."""
+        return {block['id'] for column in self.props['grid']['columns'] for block in column['blocks']}
+
+
+def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
+    """The day view of ``location`` on the local ``day`` (ISO) as every open day view draws it: ``{'grid': {first,
+    last (minutes of the day shown), px (per minute), clashes (count), all_known (every length recorded),
+    columns: [{id, name, shifts: [[start, end] minutes], blocks: [{id, start, text, title, style}]}]}}``."""
+    shown = date.fromisoformat(day)
+    tz = location.time_zone
+    listed = bookings.list_day(location.id, shown, actor=actor, time_zone=tz)
+    layout = live.derived('day-layout', listed, lambda: _DayLayout.of(listed, tz))
+    members = staff.list_staff(location.id, actor=actor, include_inactive=True)
+    weekday = shown.weekday()
+    columns = [m for m in members if (m.active and any(h.weekday == weekday for h in m.working_hours))
+               or m.id in layout.blocks]
+    first, last = _hours_shown(columns, layout.extent, weekday)
+    return {'grid': {
+        'first': first, 'last': last, 'px': PX_PER_MINUTE, 'clashes': len(layout.clashes),
+        'all_known': layout.all_known,
+        'columns': [{'id': m.id, 'name': m.name,
+                     'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday],
+                     'blocks': list(layout.blocks.get(m.id, {}).values())} for m in columns]}}
+
+
+@dataclass(frozen=True)
+class _DayLayout:
+    """A day's bookings as the day view draws them, computed once per list for every open day view."""
+
+    blocks: dict[int, dict[int, dict]]  # staff member id → booking id → block as day_grid.js draws it (_block)
+    clashes: frozenset[int]
+    all_known: bool  # every booking drawn has a recorded length
+    extent: tuple[int, int] | None  # first start and last end of the bookings drawn (minutes of the day)
+
+    @classmethod
+    def of(cls, listed: list[BookingRead], tz: str) -> _DayLayout:
+        items = [b for b in listed if b.status != BookingStatus.CANCELLED and b.time_recorded]  # as drawn
+        clashes = frozenset(bookings.overlapping_ids(items))
+        blocks: dict[int, dict[int, dict]] = {}
+        starts, ends = [], []
+        for booking in items:
+            clash = booking.id in clashes
+            block = live.per_item('day-block', booking, (clash, tz), lambda b=booking, c=clash: _block(b, c, tz))
+            blocks.setdefault(booking.staff_member_id, {})[booking.id] = block
+            # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
+            # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
+            # redraw every open day view)
+            minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+            starts.append(block['start'])
+            ends.append(block['start'] + (minutes if booking.duration_known else max(minutes, 20)))
+        return cls(blocks=blocks, clashes=clashes, all_known=all(b.duration_known for b in items),
+                   extent=(min(starts), max(ends)) if items else None)
+
+
+def _block(booking: BookingRead, clash: bool, tz: str) -> dict:
+    """One booking as ``day_grid.js`` draws it: ``{id, start (minute of the local day), text, title, style (CSS,
+    all but the top, which follows from start and the first hour shown)}``."""
+    start = clock.minute_of_day(booking.starts_at, tz)
+    minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
+    colour = STATUS_COLOURS[booking.status.value]
+    edge = {'border': '2px solid #e53935'} if clash else {} if booking.duration_known else {'border': '2px dashed #fff'}
+    text = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
+    details = [text, STATUS_LABELS[booking.status]]
+    if clash:
+        details.append('overlaps another booking')
+    if not booking.duration_known:
+        details.append('length not recorded (imported)')
+    return {'id': booking.id, 'start': start, 'text': text, 'title': ' · '.join(details),
+            'style': {'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
+                      'right': '3px', 'background': colour, 'line-height': '16px', **edge}}
+
+
+def _hours_shown(columns: list[StaffMemberRead], extent: tuple[int, int] | None, weekday: int) -> tuple[int, int]:
+    """First and last minute of the grid: working hours and the bookings' ``extent`` (see :class:`_DayLayout`),
+    whole hours, default 08–20."""
+    starts = [h.start_minute for m in columns for h in m.working_hours if h.weekday == weekday]
+    ends = [h.end_minute for m in columns for h in m.working_hours if h.weekday == weekday]
+    if extent is not None:
+        starts.append(extent[0])
+        ends.append(extent[1])
+    first = min([*starts, 8 * 60]) // 60 * 60
+    last = -(-min(max([*ends, 20 * 60]), 24 * 60) // 60) * 60
+    return first, last

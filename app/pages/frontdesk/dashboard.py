@@ -1,0 +1,156 @@
+"""Dashboard: today's bookings and the figures of the last 30 days, live."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from nicegui import ui
+
+from app import live
+from app.models import BookingRead, LocationRead, UserRead
+from app.pages import params
+from app.pages.formatting import booking_time, money, rate
+from app.pages.guard import PageContext, guarded_page
+from app.pages.session import MANAGING
+from app.services import clock
+from app.services.frontdesk import bookings, dashboard
+from app.services.frontdesk.bookings import STATUS_LABELS
+
+STATUS_COLOURS = {'booked': '#5a8fc2', 'confirmed': '#3b4a6b', 'checked_in': '#c27c5a', 'completed': '#4caf50',
+                  'cancelled': '#9e9e9e', 'no_show': '#e53935'}
+CARDS = [  # marker, title, definition (a tooltip)
+    ('bookings-today', 'Bookings on the day', None),
+    ('revenue-today', 'Revenue on the day', None),
+    ('revenue-30d', 'Revenue, last 30 days', None),
+    ('no-show-rate', 'No-show rate, 30 days',
+     'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up to the day.'),
+    ('cancellation-rate', 'Cancellation rate, 30 days',
+     'Cancelled ÷ all bookings starting in the 30 days up to the day.'),
+]
+BOOKING_COLUMNS = [
+    {'name': 'time', 'label': 'Time', 'field': 'time', 'align': 'left', 'sortable': True},
+    {'name': 'customer', 'label': 'Customer', 'field': 'customer', 'align': 'left'},
+    {'name': 'service', 'label': 'Service', 'field': 'service', 'align': 'left'},
+    {'name': 'staff', 'label': 'Staff member', 'field': 'staff', 'align': 'left'},
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+]
+
+
+def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
+    """Rows for a bookings table."""
+    return [live.per_item('dashboard-row', b, time_zone, lambda b=b: {
+        'id': b.id, 'time': booking_time(b, time_zone), 'customer': b.customer_name, 'service': b.service_name,
+        'staff': b.staff_name, 'status': STATUS_LABELS[b.status]}) for b in items]
+
+
+def register() -> None:
+    live.view('dashboard', dashboard_parts)
+
+    # staff land on their day's schedule, kiosks on the kiosk
+    @guarded_page('/', roles=MANAGING, title='Dashboard', icon='dashboard', others_home=True)
+    def dashboard_page(page: PageContext, day: str | None = None) -> None:
+        location = page.location
+        shown, message = params.day(day, clock.today(location.time_zone), what='reference day')
+        params.notice(message)
+        with ui.row().classes('items-center gap-4'):
+            ui.label(f'{shown:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
+            with ui.button('Reference day', icon='edit_calendar').props('flat'):
+                with ui.menu():
+                    ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
+            ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
+        _build(live.join(page.user, location), shown)
+
+
+def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
+    """The dashboard of ``location`` on the local ``day`` (ISO) as every open dashboard shows it: ``cards``
+    (marker → text), ``revenue`` and ``status`` (ECharts options), ``rows`` (the day's bookings)."""
+    figures = dashboard.summary(location.id, date.fromisoformat(day), actor=actor)
+    items = bookings.list_day(location.id, date.fromisoformat(day), actor=actor, time_zone=location.time_zone)
+    return {'cards': _card_texts(figures),
+            'revenue': live.derived('revenue-options', figures, lambda: _revenue_options(figures)),
+            'status': live.derived('status-options', figures, lambda: _status_options(figures)),
+            'rows': live.derived('dashboard-rows', items, lambda: booking_rows(items, location.time_zone))}
+
+
+def _build(room: live.Subscription, day: date) -> None:
+    """Cards, charts and the day's list, bound to the room of this location and day: a change elsewhere
+    arrives as one message shared by every open dashboard (see :mod:`app.live.rooms`)."""
+    argument = day.isoformat()
+    parts = live.current_parts('dashboard', room.location, argument, room.user)
+    labels = {}
+    with ui.row().classes('w-full gap-4'):
+        for mark, title, definition in CARDS:
+            labels[mark] = _card(title, parts['cards'][mark], mark, definition)
+            room.bind(labels[mark], f'cards.{mark}')
+    with ui.row().classes('w-full gap-4 flex-nowrap'):
+        with ui.card().classes('w-2/3'):
+            ui.label('Revenue per day, last 30 days (before tax)').classes('font-semibold')
+            revenue = ui.echart(parts['revenue']).classes('w-full h-64').mark('revenue-chart')
+        with ui.card().classes('w-1/3'):
+            ui.label('Bookings by status, last 30 days').classes('font-semibold')
+            status = ui.echart(parts['status']).classes('w-full h-64').mark('status-chart')
+    with ui.card().classes('w-full'):
+        ui.label("The day's bookings").classes('font-semibold')
+        table = ui.table(columns=BOOKING_COLUMNS, rows=[], row_key='id', pagination=15).classes('w-full').props(
+            'dense flat no-data-label="No bookings on this day."').mark('day-bookings')
+    shared = ((revenue, 'revenue', 'options'), (status, 'status', 'options'), (table, 'rows', 'rows'))
+    for element, part, prop in shared:
+        live.set_prop(element, prop, parts[part])
+        room.bind(element, part, prop)
+    room.show('dashboard', argument)
+
+    def absorb(message: dict, _event) -> None:
+        fresh = message.get('parts', {})
+        for mark, text in fresh.get('cards', {}).items():
+            if labels[mark].text != text:
+                live.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
+        for element, part, prop in shared:
+            if part in fresh:
+                live.set_prop(element, prop, fresh[part])
+
+    room.follow(absorb)
+
+
+def _card_texts(figures: dashboard.DashboardSummary) -> dict[str, str]:
+    currency = figures.currency
+    return {'bookings-today': str(figures.bookings_today),
+            'revenue-today': money(figures.revenue_today_cents, currency),
+            'revenue-30d': money(figures.revenue_30d_cents, currency),
+            'no-show-rate': rate(figures.no_show_rate_30d),
+            'cancellation-rate': rate(figures.cancellation_rate_30d)}
+
+
+def _revenue_options(figures: dashboard.DashboardSummary) -> dict:
+    return {
+        'tooltip': {'trigger': 'axis'},
+        'grid': {'left': 60, 'right': 16, 'top': 16, 'bottom': 40},
+        'xAxis': {'type': 'category', 'data': [f'{d:%d %b}' for d, _ in figures.revenue_per_day]},
+        'yAxis': {'type': 'value', 'name': figures.currency},
+        'series': [{'type': 'bar', 'name': 'Revenue', 'itemStyle': {'color': '#3b4a6b'},
+                    'data': [round(cents / 100, 2) for _, cents in figures.revenue_per_day]}],
+    }
+
+
+def _status_options(figures: dashboard.DashboardSummary) -> dict:
+    data = [{'name': STATUS_LABELS[s], 'value': n, 'itemStyle': {'color': STATUS_COLOURS[s]}}
+            for s, n in figures.bookings_by_status.items() if n]
+    return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
+            'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
+                        'label': {'show': False}}]}
+
+
+def _card(title: str, value: str, mark: str, definition: str | None = None) -> ui.label:
+    with ui.card().classes('min-w-48 flex-1'):
+        with ui.row().classes('items-center gap-1'):
+            ui.label(title).classes('text-sm text-slate-500')
+            if definition:
+                ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
+        return ui.label(value).classes('text-2xl font-bold').mark(mark)
+
+
+def _go_to(value: str | None, shown: date) -> None:
+    if value and value != shown.isoformat():
+        ui.navigate.to(f'/?day={value}')
+
+
+

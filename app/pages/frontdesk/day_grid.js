@@ -1,0 +1,63 @@
+// The day view: one column per staff member with their working hours and the day's bookings as blocks.
+// Drawn from one shared `grid` (app/pages/frontdesk/bookings.py, day_view_parts), which a booking anywhere replaces for
+// every open day view in one room message; `own` (a staff member's id) puts that column first.
+export default {
+  props: { grid: Object, own: { default: null } },
+  computed: {
+    columns() {
+      const columns = [...(this.grid?.columns || [])];
+      return columns.sort((a, b) => (b.id === this.own) - (a.id === this.own));
+    },
+    height() {
+      return (this.grid.last - this.grid.first) * this.grid.px;
+    },
+    hours() {
+      const hours = [];
+      for (let minute = this.grid.first; minute < this.grid.last; minute += 60) hours.push(minute);
+      return hours;
+    },
+  },
+  methods: {
+    top(minute) {
+      return `${(minute - this.grid.first) * this.grid.px}px`;
+    },
+    label(minute) {
+      return `${String(Math.floor(minute / 60)).padStart(2, "0")}:00`;
+    },
+  },
+  template: `
+    <div style="width:100%">
+      <div v-if="grid.clashes" class="text-negative" data-testid="overlap-warning">
+        {{ grid.clashes }} bookings overlap another of the same staff member (imported history) — marked in red.
+      </div>
+      <div v-if="!grid.all_known" class="text-sm text-slate-500">
+        Imported bookings carry no length: they are drawn as short markers with a dashed edge.
+      </div>
+      <div v-if="!columns.length" class="text-slate-500">Nobody works on this day.</div>
+      <div v-else style="display:flex;flex-wrap:nowrap;overflow-x:auto;width:100%">
+        <div style="width:3.5rem;flex-shrink:0">
+          <div style="height:2rem"></div>
+          <div :style="{position:'relative',width:'100%',height:height+'px'}">
+            <div v-for="minute in hours" :key="minute" class="text-xs text-slate-500"
+                 :style="{position:'absolute',top:top(minute)}">{{ label(minute) }}</div>
+          </div>
+        </div>
+        <div v-for="column in columns" :key="column.id"
+             style="flex:1 1 0;min-width:7rem;border-left:1px solid #e2e8f0">
+          <div class="font-semibold" style="height:2rem;text-align:center;width:100%">{{ column.name }}</div>
+          <div :style="{position:'relative',width:'100%',height:height+'px',background:'#f1f5f9'}">
+            <div v-for="(shift, i) in column.shifts" :key="'s'+i"
+                 :style="{position:'absolute',width:'100%',background:'#fff',top:top(shift[0]),
+                          height:((shift[1]-shift[0])*grid.px)+'px'}"></div>
+            <div v-for="minute in hours" :key="'h'+minute"
+                 :style="{position:'absolute',width:'100%',borderTop:'1px solid #e2e8f0',top:top(minute)}"></div>
+            <div v-for="block in column.blocks" :key="block.id" :title="block.title"
+                 :data-booking="block.id" @click="$emit('open', block.id)"
+                 class="rounded px-1 text-white text-xs cursor-pointer shadow-sm"
+                 :style="{position:'absolute',overflow:'hidden',whiteSpace:'nowrap',textOverflow:'ellipsis',
+                          ...block.style,top:top(block.start)}">{{ block.text }}</div>
+          </div>
+        </div>
+      </div>
+    </div>`,
+};

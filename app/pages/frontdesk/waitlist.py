@@ -1,0 +1,114 @@
+"""Waitlist: who waits for what and when; offers of freed times to book or pass on, live."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from nicegui import run, ui
+
+from app import live
+from app.models import LocationRead, UserRead
+from app.pages.formatting import local_time
+from app.pages.guard import PageContext, guarded_page
+from app.pages.session import FRONT_DESK
+from app.services import clock, events
+from app.services.catalogue import catalog, staff
+from app.services.customers import customers
+from app.services.errors import ClientPulseError
+from app.services.frontdesk import waitlist
+
+
+def register() -> None:
+    @guarded_page('/waitlist', roles=FRONT_DESK, title='Waitlist', icon='hourglass_top')
+    def waitlist_page(page: PageContext) -> None:
+        view = _WaitlistView(page.user, page.location)
+        view.build()
+        live.on_change(page.location.id, view.on_event, kinds=(events.WaitlistChanged,))
+
+
+class _WaitlistView:
+    def __init__(self, user: UserRead, location: LocationRead) -> None:
+        self.user, self.location = user, location
+
+    def build(self) -> None:
+        with ui.card().classes('w-full'):
+            ui.label('Add to the waitlist').classes('font-semibold')
+            with ui.row().classes('items-end gap-3'):
+                found = customers.search_customers(self.location.id, actor=self.user, limit=500)
+                self.customer = ui.select({c.id: f'{c.name} ({c.phone or c.code})' for c in found}, with_input=True,
+                                          label='Customer').classes('w-64').mark('wait-customer')
+                services = catalog.list_services(self.location.id, actor=self.user)
+                self.service = ui.select({s.id: s.name for s in services if s.duration_minutes},
+                                         label='Service').classes('w-48').mark('wait-service')
+                members = staff.list_staff(self.location.id, actor=self.user)
+                self.member = ui.select({0: 'Anyone', **{m.id: m.name for m in members}}, value=0,
+                                        label='Staff member').classes('w-40').mark('wait-staff')
+                self.day = ui.input('Day', value=clock.today(self.location.time_zone).isoformat()).classes(
+                    'w-36').mark('wait-day')
+                ui.button('Add', icon='add', on_click=self.add).mark('wait-add')
+        self.listing()
+
+    def add(self) -> None:
+        for field in (self.customer, self.service):
+            field.error = None if field.value else 'Choose one.'
+        if not (self.customer.value and self.service.value):
+            return
+        try:
+            day = date.fromisoformat(self.day.value or '')
+        except ValueError:
+            self.day.error = 'Enter a date as YYYY-MM-DD.'
+            return
+        try:
+            waitlist.join(waitlist.WaitlistJoin(location_id=self.location.id, customer_id=self.customer.value,
+                                                service_id=self.service.value, day=day,
+                                                staff_member_id=self.member.value or None), actor=self.user)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            return
+        self.customer.set_value(None)
+        ui.notify('Added to the waitlist.', type='positive')
+        self.listing.refresh()
+
+    @ui.refreshable_method
+    def listing(self) -> None:
+        items = waitlist.entries(self.location.id, actor=self.user)
+        if not items:
+            ui.label('Nobody is waiting.').classes('text-slate-500').mark('wait-empty')
+            return
+        tz = self.location.time_zone
+        for entry in items:
+            offered = entry.status == 'offered'
+            with ui.card().classes('w-full' + (' border-2 border-amber-500' if offered else '')).mark(
+                    f'wait-{entry.customer_id}'):
+                with ui.row().classes('w-full items-center gap-4'):
+                    ui.label(f'{entry.day:%a %d %b}').classes('w-28 font-semibold')
+                    ui.label(f'{entry.customer_name} · {entry.customer_phone}').classes('w-64')
+                    ui.label(f'{entry.service_name} with {entry.staff_name}').classes('grow')
+                    if offered:
+                        ui.label(f'Offered {local_time(entry.offered_starts_at, tz)} with {entry.offered_staff_name}'
+                                 ).classes('text-amber-700 font-semibold').mark(f'offer-{entry.customer_id}')
+                        ui.button('Book it', icon='event_available',
+                                  on_click=lambda e=entry: self.act(waitlist.book_offer, e.id, 'Booked.')).mark(
+                            f'book-offer-{entry.customer_id}')
+                        ui.button('Pass on', on_click=lambda e=entry: self.act(
+                            waitlist.pass_offer, e.id, 'Passed on.')).props('flat')
+                    else:
+                        ui.label('Waiting').classes('text-slate-500')
+                    ui.button(icon='delete', on_click=lambda e=entry: self.act(
+                        waitlist.remove, e.id, 'Removed.')).props('flat round dense').tooltip('Remove')
+
+    async def act(self, action, entry_id: int, done: str) -> None:
+        client = ui.context.client  # the clicked button's row may be redrawn by a live update meanwhile
+        try:
+            await run.io_bound(action, entry_id, actor=self.user)  # bookings are written off the event loop
+        except ClientPulseError as error:
+            with client:
+                ui.notify(str(error), type='negative')
+        else:
+            with client:
+                ui.notify(done)
+        self.listing.refresh()
+
+    def on_event(self, event) -> None:
+        if isinstance(event, events.WaitlistChanged):
+            self.listing.refresh()

@@ -1,0 +1,150 @@
+"""Import page section: any booking export through a column mapping, with a preview.
+
+Files are read, previewed and imported in worker threads (reading a large workbook takes seconds);
+what goes wrong is shown as the service's message (file, line and field), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from nicegui import events, run, ui
+
+from app.config import PROJECT_ROOT, get_settings
+from app.models import UserRead
+from app.pages.formatting import money
+from app.services.errors import ClientPulseError
+from app.services.imports import mapped as booking_imports
+from app.services.imports import mapping, tabular
+
+log = logging.getLogger(__name__)
+EXAMPLES = PROJECT_ROOT / 'docs' / 'mappings'
+PREVIEW_COLUMNS = ['line', 'location', 'customer', 'staff_member', 'service', 'starts_at', 'status', 'channel',
+                   'price_cents']
+PREVIEW_LABELS = {'staff_member': 'staff member', 'starts_at': 'starts (local)', 'price_cents': 'price'}
+UNEXPECTED = 'The file could not be read (an unexpected error, logged for the developers). Nothing was imported.'
+
+
+async def run_import(state: dict, button: ui.button, importer, *args, **options) -> str | None:
+    """Run ``importer(*args, progress=…, **options)`` in a worker thread, keeping ``state['fraction']`` and
+    ``state['message']`` up to date for the page's progress line, with ``button`` disabled meanwhile.
+    Returns the error shown, or None when the import went through."""
+    button.disable()
+
+    def report(fraction: float, message: str) -> None:
+        state.update(fraction=fraction, message=message)
+
+    try:
+        result = await run.io_bound(importer, *args, progress=report, **options)
+    except ClientPulseError as error:
+        state.update(fraction=0.0, message=f'Nothing was imported. {error}')
+        return str(error)
+    except Exception:
+        log.exception('an import failed')
+        state.update(fraction=0.0, message=UNEXPECTED)
+        return UNEXPECTED
+    else:
+        state.update(fraction=1.0, message=f'Imported: {result.summary()}')
+        return None
+    finally:
+        button.enable()
+
+
+def mapping_section(user: UserRead) -> None:
+    """Upload a file, write or pick a mapping, preview the first rows, import with progress."""
+    folder = Path(tempfile.mkdtemp(prefix='clientpulse-bookings-'))
+    ui.context.client.on_delete(lambda: shutil.rmtree(folder, ignore_errors=True))
+    state: dict = {'file': None, 'name': '', 'fraction': 0.0, 'message': ''}
+    limit_mb = get_settings().import_max_mb
+    ui.label('Any booking export (CSV or Excel)').classes('text-xl font-semibold mt-6')
+    columns_label = ui.label('Upload a file to see its columns.').classes('text-slate-500').mark('file-columns')
+
+    async def receive(e: events.UploadEventArguments) -> None:
+        name = Path(e.file.name).name
+        suffix = Path(name).suffix.lower()
+        if suffix not in tabular.CSV_SUFFIXES | tabular.EXCEL_SUFFIXES:
+            columns_label.text = f'{name}: only .csv and .xlsx files can be imported.'
+            return
+        if e.file.size() > limit_mb * 1024 * 1024:
+            columns_label.text = f'{name} is larger than {limit_mb:g} MB, the most one import takes.'
+            return
+        target = folder / f'upload{suffix}'  # stored under a name of ours; messages use the sender's
+        await e.file.save(target)
+        state.update(file=target, name=name)
+        try:
+            columns = await run.io_bound(mapping.file_columns, target, name=name)
+        except ClientPulseError as error:
+            columns_label.text = str(error)
+            return
+        except Exception:
+            log.exception('reading the columns of an upload failed')
+            columns_label.text = UNEXPECTED
+            return
+        columns_label.text = f'{name}: ' + ', '.join(columns)
+        if not (text.value or '').strip():
+            text.value = mapping.suggest(columns)
+
+    ui.upload(auto_upload=True, on_upload=receive, label='Booking export',
+              max_file_size=int(limit_mb * 1024 * 1024),
+              on_rejected=lambda: ui.notify(f'Files up to {limit_mb:g} MB (.csv or .xlsx).', type='warning'),
+              ).props('accept=.csv,.xlsx').classes('w-[32rem] max-w-full').mark('bookings-upload')
+    examples = {p.name: p.stem.replace('-', ' ') for p in sorted(EXAMPLES.glob('*.toml'))}
+    ui.select(examples, label='Start from an example mapping',
+              on_change=lambda e: text.set_value((EXAMPLES / e.value).read_text(encoding='utf-8')) if e.value else None
+              ).classes('w-96 max-w-full')
+    text = ui.textarea('Mapping (TOML): which column gives each field').classes('w-full font-mono mb-8').props(
+        'rows=14').mark('mapping-text')
+    with ui.row().classes('gap-2'):  # the handlers are defined below, hence the lambdas
+        ui.button('Preview', icon='visibility', on_click=lambda: show_preview()).mark(  # noqa: PLW0108
+            'preview-button')
+        button = ui.button('Import bookings', icon='upload', on_click=lambda: start()).mark(  # noqa: PLW0108
+            'import-bookings')
+    progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem] max-w-full')
+    status = ui.label('').mark('bookings-import-status')
+    preview_box = ui.column().classes('w-full')
+
+    def current() -> mapping.Mapping | None:
+        text.error = None
+        try:
+            return mapping.parse_toml(text.value or '', name='the mapping')
+        except ClientPulseError as error:
+            text.error = str(error)
+            return None
+
+    async def show_preview() -> None:
+        preview_box.clear()
+        spec = current()
+        if spec is None or state['file'] is None:
+            if state['file'] is None:
+                ui.notify('Upload the file first.', type='warning')
+            return
+        try:
+            shown = await run.io_bound(booking_imports.preview, state['file'], spec, name=state['name'])
+        except ClientPulseError as error:
+            message = str(error)
+        except Exception:
+            log.exception('preview of an upload failed')
+            message = UNEXPECTED
+        else:
+            local = shown['starts_at'].dt.tz_convert(spec.time_zone).dt.strftime('%Y-%m-%d %H:%M')
+            rows = (shown.assign(starts_at=local, price_cents=[money(c, spec.currency) for c in shown['price_cents']])
+                    [PREVIEW_COLUMNS].astype(str).to_dict('records'))
+            with preview_box:
+                ui.table(columns=[{'name': c, 'label': PREVIEW_LABELS.get(c, c), 'field': c, 'align': 'left'}
+                                  for c in PREVIEW_COLUMNS], rows=rows, row_key='line').classes('w-full').props(
+                    'dense flat').mark('preview')
+            return
+        with preview_box:
+            ui.label(message).classes('text-negative').mark('preview-error')
+
+    async def start() -> None:
+        spec = current()
+        if spec is None or state['file'] is None:
+            return
+        await run_import(state, button, booking_imports.import_bookings, state['file'], spec, actor=user,
+                         name=state['name'])
+
+    ui.timer(0.25, lambda: (progress.set_value(state['fraction']), status.set_text(state['message'])))

@@ -1,0 +1,240 @@
+"""Accounts: argon2 password hashes, sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from app.models import Location, Role, SignInThrottle, StaffMember, User, UserRead
+from app.services.accounts.access import OWNER_ROLES, ensure_role
+from app.services.database import session_scope
+from app.services.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+SLOW_AFTER = 3
+"""Wrong passwords in a row after which each further one is answered more slowly."""
+LOCK_AFTER = 10
+"""Wrong passwords in a row that lock the account."""
+LOCK_FOR = timedelta(minutes=15)
+FORGET_AFTER = timedelta(days=1)
+"""Counts of wrong passwords older than this are dropped (unknown addresses would otherwise pile up)."""
+_STAND_IN_HASH = _hasher.hash(secrets.token_urlsafe(24))
+"""Checked instead of a real hash for an address without an (active) account: the same work, never a match."""
+
+
+def create_user(email: str, password: str, *, role: Role, actor: UserRead, location_id: int | None = None,
+                staff_member_id: int | None = None) -> UserRead:
+    """Create an account with an argon2id hash of ``password``.
+
+    :raises ValidationError: email taken or malformed, password shorter than 8 characters, a
+        non-owner without a location, an unknown location, or a staff member of another location
+    :raises PermissionDeniedError: ``actor`` is not the owner
+    """
+    ensure_role(actor, OWNER_ROLES, 'create accounts')
+    email = email.strip().lower()
+    if '@' not in email:
+        raise ValidationError('Enter an email address such as name@example.com.', field='email')
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f'The password needs at least {MIN_PASSWORD_LENGTH} characters.', field='password')
+    if role != Role.OWNER and location_id is None:
+        raise ValidationError('Managers, staff and kiosks belong to one location.', field='location_id')
+    with session_scope(write=True) as session:
+        if location_id is not None and session.get(Location, location_id) is None:
+            raise ValidationError('That location does not exist.', field='location_id')
+        member = session.get(StaffMember, staff_member_id) if staff_member_id is not None else None
+        if staff_member_id is not None and (member is None or member.location_id != location_id):
+            raise ValidationError("The staff member must work at the account's location.", field='staff_member_id')
+        if session.exec(select(User).where(User.email == email)).first():
+            raise ValidationError(f'There is already an account for {email}.', field='email')
+        user = User(email=email, password_hash=_hasher.hash(password), role=role.value, location_id=location_id,
+                    staff_member_id=staff_member_id)
+        session.add(user)
+        session.flush()
+        return _read(user)
+
+
+def authenticate(email: str, password: str, *, now: datetime | None = None) -> UserRead:
+    """The active user with this email and password. Wrong passwords are counted per typed address.
+
+    Throttling (OWASP's authentication cheat sheet: lock out after repeated failures, for a while):
+    from the :data:`SLOW_AFTER`-th wrong password in a row each further failure waits
+    ``2 ** (n - SLOW_AFTER)`` seconds (at most 8) before answering; the :data:`LOCK_AFTER`-th pauses
+    the address for :data:`LOCK_FOR`. A good sign-in resets the count. The owner sees the count and
+    the lock on the Users page and can unlock.
+
+    An address without an account (or of a switched-off one) costs and answers exactly the same:
+    its password is checked against a stand-in argon2 hash of the same parameters, its failures are
+    counted, slowed down and locked in the same table, with the same messages (OWASP: authentication
+    responses must not tell whether an account exists). Hashing runs outside any write transaction.
+
+    :raises AuthenticationError: unknown email, wrong password, inactive account ("Wrong email or
+        password."), or too many wrong passwords for the address (when it may be tried again)
+    """
+    now = now or datetime.now(UTC)
+    address = _normalised(email)
+    key = _address_key(address)
+    with session_scope() as session:
+        throttle = session.get(SignInThrottle, key)
+        locked = throttle.locked_until if throttle is not None else None
+        user = _user_by_email(session, address)
+        stored = user.password_hash if user is not None and user.active else _STAND_IN_HASH
+    if locked is not None and locked > now:
+        raise AuthenticationError(_locked_message(locked))
+    try:
+        good = _hasher.verify(stored, password) and stored is not _STAND_IN_HASH
+    except (VerificationError, InvalidHashError):
+        good = False
+    with session_scope(write=True) as session:
+        throttle = session.exec(select(SignInThrottle).where(SignInThrottle.email_hash == key)
+                                .with_for_update()).first()
+        if good:
+            if throttle is not None:
+                session.delete(throttle)
+            return _read(session.get(User, user.id))
+        throttle = throttle or SignInThrottle(email_hash=key, failures=0, last_failure_at=now)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        if throttle.failures >= LOCK_AFTER:
+            throttle.locked_until = now + LOCK_FOR
+        session.add(throttle)
+        session.execute(delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - FORGET_AFTER,
+                                                  SignInThrottle.email_hash != key))
+        wait = _delay(throttle.failures)
+    if wait:
+        time.sleep(wait)
+    raise AuthenticationError('Wrong email or password.')
+
+
+def _normalised(email: str) -> str:
+    return (email or '').strip().lower()
+
+
+def _address_key(address: str) -> str:
+    return hashlib.sha256(address.encode('utf-8', 'surrogatepass')).hexdigest()
+
+
+def _user_by_email(session, address: str) -> User | None:
+    """The account of a normalised address; None for text no account could have (too long, control
+    characters: PostgreSQL would refuse a NUL in the query itself)."""
+    if len(address) > 200 or any(ord(c) < 32 for c in address):
+        return None
+    return session.exec(select(User).where(User.email == address)).first()
+
+
+def _locked_message(until: datetime) -> str:
+    return (f'Too many wrong passwords for this email address: signing in with it is paused until '
+            f'{until:%H:%M} UTC. The owner can lift the pause sooner.')
+
+
+def _delay(failures: int) -> float:
+    return 0.0 if failures < SLOW_AFTER else float(min(2 ** (failures - SLOW_AFTER), 8))
+
+
+def list_users(*, actor: UserRead) -> list[UserRead]:
+    """Every account, by email, with its failed sign-ins and lock. :raises PermissionDeniedError: not the owner"""
+    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    with session_scope() as session:
+        accounts = list(session.exec(select(User).order_by(User.email)))
+        throttles = {t.email_hash: t for t in session.exec(select(SignInThrottle).where(
+            col(SignInThrottle.email_hash).in_([_address_key(u.email) for u in accounts])))}
+    return [_read(u, throttles.get(_address_key(u.email))) for u in accounts]
+
+
+def unlock(user_id: int, *, actor: UserRead) -> UserRead:
+    """Clear an account's failed sign-ins and lock. :raises PermissionDeniedError: not the owner"""
+    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    with session_scope(write=True) as session:
+        user = _user(session, user_id)
+        session.execute(delete(SignInThrottle).where(SignInThrottle.email_hash == _address_key(user.email)))
+        return _read(user)
+
+
+def set_active(user_id: int, active: bool, *, actor: UserRead) -> UserRead:
+    """Switch an account on or off (an owner cannot switch themselves off).
+
+    :raises PermissionDeniedError: not the owner
+    :raises ValidationError: switching off one's own account
+    """
+    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    if user_id == actor.id and not active:
+        raise ValidationError('You cannot switch off your own account.', field='active')
+    with session_scope(write=True) as session:
+        user = _user(session, user_id)
+        user.active = active
+        session.add(user)
+        session.flush()
+        return _read(user)
+
+
+def set_pin(user_id: int, pin: str, *, actor: UserRead) -> UserRead:
+    """Give a person a kiosk PIN (4 to 8 digits, argon2id hash). Owners set anyone's; others their own.
+
+    :raises ValidationError: not 4–8 digits, or a kiosk account
+    :raises PermissionDeniedError: someone else's PIN, not being the owner
+    """
+    if actor.role != Role.OWNER and actor.id != user_id:
+        raise PermissionDeniedError("Only the owner can set someone else's PIN.")
+    if not re.fullmatch(r'\d{4,8}', pin or ''):
+        raise ValidationError('A PIN is 4 to 8 digits.', field='pin')
+    with session_scope(write=True) as session:
+        user = _user(session, user_id)
+        if user.role == Role.KIOSK:
+            raise ValidationError('Kiosk accounts have no PIN; staff use theirs to leave kiosk mode.', field='pin')
+        user.pin_hash = _hasher.hash(pin)
+        session.add(user)
+        session.flush()
+        return _read(user)
+
+
+def verify_pin(location_id: int, pin: str) -> UserRead | None:
+    """The active owner, or manager or staff member of the location, whose PIN this is (None if nobody's)."""
+    with session_scope() as session:
+        people = session.exec(select(User).where(User.active, col(User.pin_hash).is_not(None),
+                                                 col(User.role).in_(['owner', 'manager', 'staff']))).all()
+        for user in people:
+            if user.location_id not in (None, location_id):
+                continue
+            try:
+                _hasher.verify(user.pin_hash, pin or '')
+            except (VerificationError, InvalidHashError):
+                continue
+            return _read(user)
+    return None
+
+
+def _user(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError('That account no longer exists.')
+    return user
+
+
+def _read(user: User, throttle: SignInThrottle | None = None) -> UserRead:
+    return UserRead.model_validate(user, update={
+        'has_pin': user.pin_hash is not None, 'failed_logins': throttle.failures if throttle else 0,
+        'locked_until': throttle.locked_until if throttle else None})
+
+
+def get_user(user_id: int) -> UserRead:
+    """:raises NotFoundError: no such user"""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFoundError('That account no longer exists.')
+        return _read(user)
+
+
+def desktop_owner() -> UserRead | None:
+    """The owner the desktop window signs in: the first active owner account (None if there is none)."""
+    with session_scope() as session:
+        owner = session.exec(select(User).where(User.role == Role.OWNER.value, User.active).order_by(User.id)).first()
+        return _read(owner) if owner is not None else None

@@ -1,0 +1,312 @@
+"""Exports of an :class:`~app.services.analytics.reports.AnalyticsReport`: Excel, PDF and CSV.
+
+- Excel (openpyxl, write-only): one sheet per section, styled and frozen header rows, number and
+  date formats, native Excel charts for the revenue trends.
+- PDF (reportlab): title, period, locations, KPI table, revenue chart, tables, page numbers.
+- CSV: one long table ``section, label, value`` (money in major units, rates as fractions).
+
+Text cells of every format go through :mod:`app.services.cells` (no formula can be smuggled in as a name).
+
+Big exports — every booking of the period (:class:`BookingRows`, a ``Bookings`` sheet in Excel or a
+CSV of its own) — are written chunk by chunk straight to a file (openpyxl's write-only mode keeps no
+rows in memory), calling ``progress(fraction, message)`` after each chunk, from a worker thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.styles import Font, PatternFill
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from app.config import get_settings
+from app.models import UserRead
+from app.services import cells, files
+from app.services.analytics.reports import AnalyticsReport, BookingRows, booking_rows, ensure_analyst
+from app.services.errors import ValidationError
+
+FORMATS = ('xlsx', 'pdf', 'csv')
+HEADER_FILL = PatternFill('solid', fgColor='3B4A6B')
+HEADER_FONT = Font(bold=True, color='FFFFFF')
+MONEY = '#,##0.00'
+PERCENT = '0.0%'
+KPI_LABELS = {'revenue_cents': 'Revenue', 'previous_revenue_cents': 'Revenue, previous period', 'growth': 'Growth',
+              'bookings': 'Bookings (due)', 'no_show_rate': 'No-show rate', 'cancellation_rate': 'Cancellation rate',
+              'retention_rate': 'Retention (90 days)', 'churn_rate': 'Churn rate',
+              'conversion_rate': 'Inquiry conversion', 'customers': 'Customers with a visit'}
+
+
+Progress = Callable[[float, str], None]
+
+
+def export(report: AnalyticsReport, path: Path, *, fmt: str, title: str, currency: str, locations: list[str],
+           bookings: BookingRows | None = None, progress: Progress | None = None) -> Path:
+    """Write ``report`` for the named ``locations`` to ``path`` as ``fmt`` (xlsx, pdf or csv); returns the path.
+
+    ``bookings`` adds a ``Bookings`` sheet to an Excel file (streamed, see the module docstring).
+
+    :raises ValidationError: unknown format
+    """
+    if fmt not in FORMATS:
+        raise ValidationError(f'Choose one of {", ".join(FORMATS)}, not "{fmt}".', field='format')
+    tell = progress or (lambda _fraction, _message: None)
+    tell(0.0, 'Writing the report')
+    if fmt == 'xlsx':
+        _xlsx(report, Path(path), title=title, currency=currency, locations=', '.join(locations), bookings=bookings,
+              progress=tell)
+    else:
+        {'pdf': _pdf, 'csv': _csv}[fmt](report, Path(path), title=title, currency=currency,
+                                        locations=', '.join(locations))
+    tell(1.0, 'Done')
+    return Path(path)
+
+
+def export_bookings_csv(rows: BookingRows, path: Path, *, progress: Progress | None = None) -> Path:
+    """Write every booking of ``rows`` to ``path`` as CSV (header first), chunk by chunk; returns the path."""
+    tell = progress or (lambda _fraction, _message: None)
+    with Path(path).open('w', newline='', encoding='utf-8') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(cells.csv_row(rows.header))
+        for done in _stream(rows, lambda row: writer.writerow(cells.csv_row(row))):
+            tell(done / max(rows.total, 1), f'{done:,} of {rows.total:,} bookings written')
+    tell(1.0, 'Done')
+    return Path(path)
+
+
+def _stream(rows: BookingRows, write: Callable[[list], object]) -> Iterator[int]:
+    """Write each row; yields the count written after each chunk."""
+    done = 0
+    for chunk in rows.chunks:
+        for row in chunk:
+            write(row)
+        done += len(chunk)
+        yield done
+
+
+DETAIL = 'bookings'
+"""Download kind: a CSV of every booking of the period."""
+KEEP_DOWNLOADS = timedelta(hours=1)
+
+
+def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, title: str, currency: str,
+                        locations: list[str], time_zone: str, progress: Progress | None = None) -> Path:
+    """Write a download into ``<data dir>/exports`` and return its path: ``kind`` is a report format
+    (Excel also gets the ``Bookings`` sheet) or :data:`DETAIL`. Files older than an hour are removed.
+
+    :raises ValidationError: unknown kind
+    :raises PermissionDeniedError: ``actor`` may not see analytics of the report's locations
+    """
+    ensure_analyst(actor, report.location_ids)
+    folder = files.private_folder(get_settings().data_dir / 'exports')
+    for old in folder.iterdir():
+        if datetime.now(UTC).timestamp() - old.stat().st_mtime > KEEP_DOWNLOADS.total_seconds():
+            old.unlink(missing_ok=True)
+    if kind == DETAIL:
+        rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone)
+        return files.private_file(export_bookings_csv(rows, folder / f'{uuid.uuid4().hex}.csv', progress=progress))
+    rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone) \
+        if kind == 'xlsx' else None
+    return files.private_file(export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title,
+                                     currency=currency, locations=locations, bookings=rows, progress=progress))
+
+
+def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:
+    """Every table of the report: section name → (header, rows); money in major units, dates as dates."""
+    money = lambda cents: round(cents / 100, 2)  # noqa: E731
+    kpis = [[KPI_LABELS[k], money(v) if k.endswith('_cents') and v is not None else v]
+            for k, v in report.kpis.items()]
+    by = [[kind.replace('_', ' '), name, money(value)] for kind, pairs in report.revenue_by.items()
+          for name, value in pairs]
+    return {
+        'Summary': (['Figure', 'Value'], kpis),
+        'Revenue per day': (['Day', 'Revenue'], [[date.fromisoformat(d), money(v)] for d, v in report.revenue_daily]),
+        'Revenue per week': (['Week from', 'Revenue'], [[date.fromisoformat(d), money(v)]
+                                                        for d, v in report.revenue_weekly]),
+        'Revenue per month': (['Month', 'Revenue'], [[date.fromisoformat(d), money(v)]
+                                                     for d, v in report.revenue_monthly]),
+        'Revenue by': (['By', 'Name', 'Revenue'], by),
+        'Customers': (['Customer id', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Churn risk'],
+                      [[c['customer_id'], c['visits'], money(c['lifetime_value_cents']),
+                        date.fromisoformat(c['last_visit']), c['segment'], c['churn_risk']]
+                       for c in report.top_customers]),
+        'At risk': (['Customer id', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Churn risk'],
+                    [[c['customer_id'], c['visits'], money(c['lifetime_value_cents']),
+                      date.fromisoformat(c['last_visit']), c['segment'], c['churn_risk']] for c in report.at_risk]),
+        'Segments': (['Segment', 'Customers'], [[k, v] for k, v in report.segments.items()]),
+        'Operations': (['Measure', 'Bucket', 'Value'],
+                       [['No-show rate', d, v] for d, v in report.no_show_by_weekday]
+                       + [['Lead time', k, v] for k, v in report.lead_time.items()]
+                       + [['Cancellation notice', k, v] for k, v in report.cancellation_notice.items()]),
+        'Staff': (['Staff member', 'Bookings', 'Completed', 'Completion rate', 'No-shows', 'Revenue', 'Utilisation'],
+                  [[s['staff'], s['bookings'], s['completed'], s['completion_rate'], s['no_shows'],
+                    money(s['revenue_cents']), s['utilisation']] for s in report.staff]),
+    }
+
+
+def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
+          bookings: BookingRows | None = None, progress: Progress) -> None:
+    book = Workbook(write_only=True)
+    for name, (header, rows) in sections(report).items():
+        sheet = _sheet(book, name, header)
+        for row in rows:
+            sheet.append([_cell(sheet, header[i], value, name) for i, value in enumerate(row)])
+        if name.startswith('Revenue per') and rows:
+            chart = LineChart() if name == 'Revenue per day' else BarChart()
+            chart.title = f'{name} ({currency})'
+            chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=len(rows) + 1), titles_from_data=True)
+            chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(rows) + 1))
+            chart.width, chart.height = 22, 9
+            sheet.add_chart(chart, 'D2')
+    if bookings is not None:
+        sheet = _sheet(book, 'Bookings', bookings.header)
+        formats = [_DETAIL_FORMATS.get(h) for h in bookings.header]
+
+        def write(row: list) -> None:
+            written = []
+            for value, number_format in zip(row, formats, strict=True):
+                cell = _text_safe_cell(sheet, value)
+                if number_format and value is not None:
+                    cell.number_format = number_format
+                written.append(cell)
+            sheet.append(written)
+
+        for done in _stream(bookings, write):
+            progress(0.05 + 0.85 * done / max(bookings.total, 1), f'{done:,} of {bookings.total:,} bookings written')
+    book.properties.title = title
+    book.properties.subject = f'{locations}, {report.start} – {report.end}'
+    progress(0.95, 'Saving the workbook')
+    book.save(path)
+
+
+_DETAIL_FORMATS = {'Starts': 'yyyy-mm-dd hh:mm', 'Booked at (UTC)': 'yyyy-mm-dd hh:mm', 'Price': MONEY}
+
+
+def _sheet(book: Workbook, name: str, header: list[str]):
+    sheet = book.create_sheet(name[:31])
+    sheet.freeze_panes = 'A2'
+    for index, _ in enumerate(header):
+        sheet.column_dimensions[chr(65 + index)].width = 18
+    sheet.append([_header_cell(sheet, h) for h in header])
+    return sheet
+
+
+def _text_safe_cell(sheet, value) -> WriteOnlyCell:
+    """A cell whose text can never be a formula (:mod:`app.services.cells`); numbers and dates as they are."""
+    value = cells.excel_value(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = 's'  # openpyxl would store text starting with '=' as a formula
+    return cell
+
+
+def _header_cell(sheet, text: str) -> WriteOnlyCell:
+    cell = _text_safe_cell(sheet, text)
+    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    return cell
+
+
+def _cell(sheet, column: str, value, section: str) -> WriteOnlyCell:
+    cell = _text_safe_cell(sheet, value)
+    if isinstance(value, date):
+        cell.number_format = 'yyyy-mm-dd' if 'month' not in section else 'mmm yyyy'
+    elif column in {'Revenue', 'Lifetime value'}:
+        cell.number_format = MONEY
+    elif column.endswith('rate') or column == 'Utilisation' or (section == 'Summary' and isinstance(value, float)
+                                                                 and abs(value) <= 1.5):
+        cell.number_format = PERCENT
+    return cell
+
+
+def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str) -> None:
+    with path.open('w', newline='', encoding='utf-8') as handle:
+        writer = csv.writer(handle)
+        writer.writerow(['section', 'label', 'value'])
+        for label, value in (('title', title), ('locations', locations), ('period', f'{report.start} – {report.end}'),
+                             ('currency', currency)):
+            writer.writerow(cells.csv_row(['report', label, value]))
+        for name, (_header, rows) in sections(report).items():
+            for row in rows:
+                writer.writerow(cells.csv_row([name, ' / '.join(str(v) for v in row[:-1]), row[-1]]))
+
+
+def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str) -> None:
+    styles = getSampleStyleSheet()
+    story = [Paragraph(escape(title), styles['Title']),  # Paragraph reads markup: names are text
+             Paragraph(f'{escape(locations)} · period {report.start:%d %b %Y} – {report.end:%d %b %Y} · amounts in '
+                       f'{currency}, before tax', styles['Normal']), Spacer(1, 0.4 * cm)]
+    all_sections = sections(report)
+    header, rows = all_sections['Summary']
+    story += [_table(header, [[label, _shown(label, value)] for label, value in rows]), Spacer(1, 0.5 * cm),
+              Paragraph('Revenue per month', styles['Heading2']), _bar_chart(all_sections['Revenue per month'][1]),
+              Spacer(1, 0.3 * cm)]
+    for name in ('Revenue by', 'Staff', 'Customers', 'At risk', 'Operations'):
+        header, rows = all_sections[name]
+        if rows:
+            story += [Paragraph(name, styles['Heading2']),
+                      _table(header, [[_shown(header[i], v) for i, v in enumerate(r)] for r in rows]),
+                      Spacer(1, 0.3 * cm)]
+    document = SimpleDocTemplate(str(path), pagesize=A4, title=title, leftMargin=1.6 * cm, rightMargin=1.6 * cm,
+                                 topMargin=1.5 * cm, bottomMargin=1.5 * cm)
+    document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
+
+
+def _table(header: list[str], rows: Iterable[list]) -> Table:
+    table = Table([header, *rows], repeatRows=1, hAlign='LEFT')
+    table.setStyle(TableStyle([
+        ('BACKGROUND', (0, 0), (-1, 0), colors.HexColor('#3B4A6B')), ('TEXTCOLOR', (0, 0), (-1, 0), colors.white),
+        ('FONTNAME', (0, 0), (-1, 0), 'Helvetica-Bold'), ('FONTSIZE', (0, 0), (-1, -1), 8),
+        ('ROWBACKGROUNDS', (0, 1), (-1, -1), [colors.white, colors.HexColor('#F1F4F9')]),
+        ('GRID', (0, 0), (-1, -1), 0.25, colors.HexColor('#C9D1DE')),
+    ]))
+    return table
+
+
+def _bar_chart(rows: list[list]) -> Drawing:
+    drawing = Drawing(17 * cm, 6 * cm)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1 * cm, 15 * cm, 4.5 * cm
+    chart.data = [[float(v) for _, v in rows] or [0]]
+    chart.categoryAxis.categoryNames = [f'{d:%b %y}' for d, _ in rows] or ['']
+    chart.categoryAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin = 0
+    chart.bars[0].fillColor = colors.HexColor('#3B4A6B')
+    drawing.add(chart)
+    return drawing
+
+
+def _page_number(canvas, document) -> None:
+    canvas.saveState()
+    canvas.setFont('Helvetica', 8)
+    canvas.drawRightString(A4[0] - 1.6 * cm, 0.8 * cm, f'Page {document.page}')
+    canvas.drawString(1.6 * cm, 0.8 * cm, 'ClientPulse')
+    canvas.restoreState()
+
+
+def _shown(label: str, value) -> str:
+    if value is None:
+        return '–'
+    if isinstance(value, float) and (label in {'Growth', 'Utilisation', 'Churn risk'} or 'rate' in label.lower()
+                                     or 'Retention' in label or 'conversion' in label):
+        return f'{value:.2f}' if label == 'Churn risk' else f'{value * 100:.1f} %'
+    if isinstance(value, float):
+        return f'{value:,.2f}'
+    if isinstance(value, date):
+        return f'{value:%Y-%m-%d}'
+    return str(value)
+
+

@@ -1,0 +1,162 @@
+"""The owner's analytics report: every metric of :mod:`app.services.analytics.metrics` for a period and a set
+of locations, as plain values ready for charts, tables and exports.
+
+A report is computed once per (database, locations, period, data version) and shared by every
+session that shows it; a booking change anywhere in those locations bumps the version (see
+:func:`app.services.events.version`), so the next request recomputes it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+import pandas as pd
+
+from app.models import AnalyticsReport, UserRead
+from app.services import clock
+from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.analytics import frames as analytics_data
+from app.services.analytics import metrics as a
+from app.services.caching import VersionedCache
+from app.services.catalogue import locations
+from app.services.customers import customers
+
+TOP = 10
+
+
+def report(location_ids: list[int], start: date, end: date, *, actor: UserRead, as_of: datetime,
+           time_zone: str) -> AnalyticsReport:
+    """The report, from the shared cache while the locations' data is unchanged.
+
+    :raises PermissionDeniedError: not an owner or manager, or a location not theirs
+    """
+    ensure_analyst(actor, location_ids)
+    return _cache.get((tuple(location_ids), start, end, as_of.date(), time_zone), location_ids,
+                      lambda: build_report(location_ids, start, end, as_of=as_of, time_zone=time_zone))
+
+
+def build_report(location_ids: list[int], start: date, end: date, *, as_of: datetime,
+                 time_zone: str) -> AnalyticsReport:
+    """Compute the report afresh (definitions in ``docs/metrics.md``)."""
+    first, _ = clock.day_bounds(start - timedelta(days=(end - start).days + 1), time_zone)  # previous period too
+    period_start, _ = clock.day_bounds(start, time_zone)
+    _, period_end = clock.day_bounds(end, time_zone)
+    # the whole history, but only the columns the customer figures and revenue trends need
+    history = analytics_data.load_bookings(location_ids, end=period_end, columns=['customer_id', 'starts_at', 'status'])
+    all_lines = analytics_data.load_lines(location_ids, end=period_end,
+                                          columns=['issued_at', 'local_day', 'customer_id', 'amount_cents'])
+    bookings = analytics_data.load_bookings(location_ids, start=period_start, end=period_end)
+    lines = analytics_data.load_lines(location_ids, start=period_start, end=period_end)
+    previous = all_lines.loc[(all_lines['issued_at'] >= first) & (all_lines['issued_at'] < period_start)]
+    customers = a.customer_summary(history, all_lines, min(as_of, period_end))
+    inquiries = analytics_data.load_inquiries(location_ids, start=period_start, end=period_end)
+    revenue = int(lines['amount_cents'].sum())
+    day_start, day_end = pd.Timestamp(start), pd.Timestamp(end + timedelta(days=1))
+    month_start = (day_end - pd.DateOffset(months=12)).to_period('M').start_time
+    heat = a.peak_hours(bookings)
+    return AnalyticsReport(
+        location_ids=location_ids, start=start, end=end, as_of=as_of,
+        kpis={'revenue_cents': revenue, 'previous_revenue_cents': int(previous['amount_cents'].sum()),
+              'growth': _nan_none(a.growth(revenue, previous['amount_cents'].sum())),
+              'bookings': int(bookings['status'].isin(a.DUE).sum()),
+              'no_show_rate': _nan_none(a.no_show_rate(bookings)),
+              'cancellation_rate': _nan_none(a.cancellation_rate(bookings)),
+              'retention_rate': _nan_none(a.retention_rate(history, min(as_of, period_end))),
+              'churn_rate': _nan_none(a.churn_rate(customers)) if len(customers) else None,
+              'conversion_rate': _nan_none(a.conversion_rate(inquiries)),
+              'customers': len(customers)},
+        revenue_daily=_pairs(a.revenue_by_period(lines, freq='D', start=max(day_start, day_end - pd.Timedelta(days=30)),
+                                                 end=day_end)),
+        revenue_weekly=_pairs(a.revenue_by_period(all_lines, freq='W', start=day_end - pd.Timedelta(weeks=12),
+                                                  end=day_end)),
+        revenue_monthly=_pairs(a.revenue_by_period(all_lines, freq='M', start=month_start, end=day_end)),
+        revenue_by={by: [(str(k), int(v)) for k, v in a.revenue_by(lines.loc[lines[by] != ''], by).head(TOP).items()]
+                    for by in ('service', 'category', 'staff', 'payment_method', 'channel', 'product')},
+        segments={k: int(v) for k, v in customers['segment'].value_counts().items()} if len(customers) else {},
+        acquisition=[(str(k), int(v)) for k, v in a.acquisition_by_month(customers).tail(12).items()]
+        if len(customers) else [],
+        top_customers=_customers(customers.sort_values('lifetime_value_cents', ascending=False).head(TOP)),
+        at_risk=_customers(a.at_risk(customers).head(TOP)) if len(customers) else [],
+        no_show_by_weekday=[(str(k), _nan_none(v)) for k, v in a.no_show_rate_by(a.with_weekday(bookings),
+                                                                                  'weekday').items()],
+        peak_hours=heat.to_numpy().astype(int).tolist(), peak_hours_columns=[int(c) for c in heat.columns],
+        lead_time={k: int(v) for k, v in a.lead_time_distribution(bookings).items()},
+        cancellation_notice={k: int(v) for k, v in a.cancellation_notice(bookings).items()},
+        staff=_staff(bookings, lines, analytics_data.working_minutes(location_ids, start, end)),
+    )
+
+
+class BookingRows(NamedTuple):
+    """Every booking of a period for a detail export: ``header``, how many rows (``total``) and the
+    rows in ``chunks`` (lists of rows; money in major units, times as naive datetimes)."""
+
+    header: list[str]
+    total: int
+    chunks: Iterable[list[list]]
+
+
+BOOKING_HEADER = ['Booking', 'Location', 'Starts', 'Customer', 'Staff member', 'Service', 'Category', 'Status',
+                  'Channel', 'Price', 'Booked at (UTC)', 'Notice days']
+CHUNK_ROWS = 5_000
+
+
+def booking_rows(location_ids: list[int], start: date, end: date, *, actor: UserRead, time_zone: str) -> BookingRows:
+    """Every booking starting in ``[start, end]`` (local dates) for a detail export, in start order:
+    the header, the count, and the rows produced lazily in chunks of :data:`CHUNK_ROWS` (starts as naive
+    local times of the location, price in major units, booked-at in UTC).
+
+    :raises PermissionDeniedError: not an owner or manager, or a location not theirs
+    """
+    ensure_analyst(actor, location_ids)
+    _, period_end = clock.day_bounds(end, time_zone)
+    period_start, _ = clock.day_bounds(start, time_zone)
+    frame = analytics_data.load_bookings(location_ids, start=period_start, end=period_end).sort_values(
+        ['local_start', 'booking_id'])
+    places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))  # checked above
+    people = customers.customer_names(frame['customer_id'].dropna().astype(int).unique().tolist())
+
+    def chunks() -> Iterator[list[list]]:
+        for first in range(0, len(frame), CHUNK_ROWS):
+            part = frame.iloc[first:first + CHUNK_ROWS]
+            booked = part['booked_at'].dt.tz_localize(None).dt.to_pydatetime()
+            yield [[int(r.booking_id), places.get(r.location_id, ''), r.local_start.to_pydatetime(),
+                    people.get(int(r.customer_id), '') if r.customer_id == r.customer_id else 'Walk-in',
+                    str(r.staff), str(r.service), str(r.category), str(r.status), str(r.channel),
+                    round(r.price_cents / 100, 2), None if pd.isna(b) else b,
+                    None if pd.isna(r.notice_days) else int(r.notice_days)]
+                   for r, b in zip(part.itertuples(index=False), booked, strict=True)]
+
+    return BookingRows(BOOKING_HEADER, len(frame), chunks())
+
+
+def ensure_analyst(actor: UserRead, location_ids: list[int]) -> None:
+    """:raises PermissionDeniedError: ``actor`` is not an owner or manager, or one of the locations is not theirs"""
+    for location_id in location_ids:
+        ensure_reader(actor, location_id, MANAGING_ROLES, 'see analytics')
+
+
+def _pairs(series: pd.Series) -> list[tuple[str, int]]:
+    return [(f'{k:%Y-%m-%d}', int(v)) for k, v in series.items()]
+
+
+def _nan_none(value: float) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _customers(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{'customer_id': int(i), 'visits': int(r.visits), 'lifetime_value_cents': int(r.lifetime_value_cents),
+             'last_visit': f'{r.last_visit:%Y-%m-%d}', 'segment': r.segment,
+             'churn_risk': round(float(r.churn_risk), 2)} for i, r in frame.iterrows()]
+
+
+def _staff(bookings: pd.DataFrame, lines: pd.DataFrame, working: pd.Series) -> list[dict[str, Any]]:
+    table = a.staff_performance(bookings, lines).join(a.staff_utilisation(bookings, working), how='left')
+    return [{'staff': str(name), 'bookings': int(r.bookings), 'completed': int(r.completed),
+             'completion_rate': float(r.completion_rate), 'no_shows': int(r.no_shows),
+             'revenue_cents': int(r.revenue_cents), 'utilisation': _nan_none(r.utilisation)}
+            for name, r in table.iterrows()]
+
+
+_cache: VersionedCache[AnalyticsReport] = VersionedCache()

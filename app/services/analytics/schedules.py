@@ -1,0 +1,207 @@
+"""Scheduled reports: daily, weekly, monthly or quarterly, written to the reports folder and mailed
+when a mail server is configured (otherwise the run succeeds with the file and says it was not mailed).
+
+A schedule reports on the last complete period (yesterday; last Monday–Sunday; last month; last
+quarter) at 06:00 local time after that period ends. Every attempt is logged as a
+:class:`~app.models.ReportRun`. A failed attempt is retried after 5, then 15 minutes; after the third
+failure the run is given up and the schedule moves on, the failures staying in the log for the owner.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+from sqlmodel import and_, col, or_, select
+
+from app.config import get_settings
+from app.models import (
+    Location,
+    ReportRun,
+    ReportRunRead,
+    ReportSchedule,
+    ReportScheduleBase,
+    ReportScheduleRead,
+    UserRead,
+)
+from app.services import files
+from app.services.accounts.access import MANAGING_ROLES, ensure_location, ensure_role
+from app.services.analytics import exports, reports
+from app.services.database import session_scope
+from app.services.errors import PermissionDeniedError, ValidationError
+
+log = logging.getLogger(__name__)
+RUN_HOUR = 6
+RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=15))
+MEDIA_TYPES = {'xlsx': ('application', 'vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+               'pdf': ('application', 'pdf'), 'csv': ('text', 'csv')}
+
+
+def create_schedule(data: ReportScheduleBase, *, actor: UserRead, as_of: datetime | None = None) -> ReportScheduleRead:
+    """Add a schedule; its first run is the next one due after ``as_of``.
+
+    :raises ValidationError: unknown frequency or format, or a malformed recipient address
+    :raises PermissionDeniedError: only owners and managers; managers for their own location only
+    """
+    ensure_role(actor, MANAGING_ROLES, 'schedule reports')
+    if data.location_id is None and actor.location_id is not None:
+        raise PermissionDeniedError('Only the owner schedules reports over every location.')
+    if data.location_id is not None:
+        ensure_location(actor, data.location_id)
+    if data.frequency not in ('daily', 'weekly', 'monthly', 'quarterly'):
+        raise ValidationError('Choose daily, weekly, monthly or quarterly.', field='frequency')
+    if data.format not in exports.FORMATS:
+        raise ValidationError('Choose xlsx, pdf or csv.', field='format')
+    bad = [r for r in recipients(data.recipients) if '@' not in r or ' ' in r]
+    if bad:
+        raise ValidationError(f'Not an email address: {", ".join(bad)}', field='recipients')
+    now = as_of or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        tz = _zone(session, data.location_id)
+        schedule = ReportSchedule.model_validate(data, update={'next_run_at': next_run(data.frequency, now, tz)})
+        session.add(schedule)
+        session.flush()
+        return ReportScheduleRead.model_validate(schedule)
+
+
+def list_schedules(*, actor: UserRead) -> list[ReportScheduleRead]:
+    """The schedules ``actor`` may see (an owner: all; a manager: their location's), by id.
+
+    :raises PermissionDeniedError: not an owner or manager
+    """
+    ensure_role(actor, MANAGING_ROLES, 'see scheduled reports')
+    with session_scope() as session:
+        query = select(ReportSchedule).order_by(ReportSchedule.id)
+        if actor.location_id is not None:
+            query = query.where(ReportSchedule.location_id == actor.location_id)
+        return [ReportScheduleRead.model_validate(s) for s in session.exec(query)]
+
+
+def list_runs(*, actor: UserRead, limit: int = 50) -> list[ReportRunRead]:
+    """The latest runs of the schedules ``actor`` may see, newest first.
+
+    :raises PermissionDeniedError: not an owner or manager
+    """
+    ensure_role(actor, MANAGING_ROLES, 'see scheduled reports')
+    with session_scope() as session:
+        query = select(ReportRun).join(ReportSchedule, ReportSchedule.id == ReportRun.schedule_id)
+        if actor.location_id is not None:
+            query = query.where(ReportSchedule.location_id == actor.location_id)
+        rows = session.exec(query.order_by(col(ReportRun.id).desc()).limit(limit))
+        return [ReportRunRead.model_validate(r) for r in rows]
+
+
+def run_due(*, now: datetime | None = None) -> list[ReportRunRead]:
+    """Run every schedule that is due (or whose retry is due) at ``now``; returns the runs logged."""
+    now = now or datetime.now(UTC)
+    with session_scope() as session:
+        due = session.exec(select(ReportSchedule.id).where(ReportSchedule.active, or_(
+            ReportSchedule.retry_at <= now,
+            and_(col(ReportSchedule.retry_at).is_(None), ReportSchedule.next_run_at <= now)))).all()
+    return [run_schedule(schedule_id, now=now) for schedule_id in due]
+
+
+def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
+    """Produce, store and mail one schedule's report for its last complete period; log the attempt."""
+    with session_scope() as session:
+        schedule = session.get(ReportSchedule, schedule_id)
+        tz = _zone(session, schedule.location_id)
+        location_rows = session.exec(select(Location).where(
+            Location.id == schedule.location_id) if schedule.location_id else select(Location)).all()
+        locations = [(x.id, x.name, x.currency) for x in location_rows]
+    start, end = period(schedule.frequency, now.astimezone(ZoneInfo(tz)).date())
+    attempt = schedule.failures + 1
+    file_path, mailed, error, note = '', '', '', ''
+    try:
+        result = reports.build_report([i for i, _, _ in locations], start, end, as_of=now, time_zone=tz)
+        folder = files.private_folder(get_settings().effective_reports_dir)
+        names = [n for _, n, _ in locations]
+        path = folder / f'clientpulse-{schedule.frequency}-{schedule.id}-{start}-{end}.{schedule.format}'
+        exports.export(result, path, fmt=schedule.format, title=f'{", ".join(names)} — {schedule.frequency} report',
+                       currency=locations[0][2], locations=names)
+        files.private_file(path)
+        file_path = str(path)
+        if recipients(schedule.recipients) and not get_settings().smtp_host:
+            note = 'Not mailed: no mail server is set up (CLIENTPULSE_SMTP_HOST); the file was saved.'
+        elif recipients(schedule.recipients):
+            subject = f'ClientPulse {schedule.frequency} report {start} – {end}'
+            send(path, recipients(schedule.recipients), subject=subject)
+            mailed = ', '.join(recipients(schedule.recipients))
+    except Exception as failure:
+        error = f'{type(failure).__name__}: {failure}'
+        log.warning('scheduled report %s failed (attempt %s): %s', schedule_id, attempt, error)
+    with session_scope(write=True) as session:
+        schedule = session.get(ReportSchedule, schedule_id)
+        run = ReportRun(schedule_id=schedule_id, started_at=now, finished_at=datetime.now(UTC), period_start=start,
+                        period_end=end, attempt=attempt, outcome='failed' if error else 'success', file_path=file_path,
+                        emailed_to=mailed, error=error or note)
+        if error and attempt <= len(RETRY_DELAYS):
+            schedule.failures, schedule.retry_at = attempt, now + RETRY_DELAYS[attempt - 1]
+        else:
+            schedule.failures, schedule.retry_at = 0, None
+            schedule.next_run_at = next_run(schedule.frequency, max(now, schedule.next_run_at), tz)
+        session.add_all([run, schedule])
+        session.flush()
+        return ReportRunRead.model_validate(run)
+
+
+def send(path, to: list[str], *, subject: str) -> None:
+    """Mail ``path`` as an attachment through the configured SMTP server.
+
+    :raises ValidationError: no SMTP server configured (``CLIENTPULSE_SMTP_HOST``)
+    :raises OSError, smtplib.SMTPException: the server refused or could not be reached
+    """
+    settings = get_settings()
+    if not settings.smtp_host:
+        raise ValidationError('No mail server is set up (CLIENTPULSE_SMTP_HOST); the report was saved only.')
+    message = EmailMessage()
+    message['Subject'], message['From'], message['To'] = subject, settings.smtp_from, ', '.join(to)
+    message.set_content(f'Attached: {path.name}\n\nSent by ClientPulse.')
+    maintype, subtype = MEDIA_TYPES[path.suffix.lstrip('.')]
+    message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user and settings.smtp_password:
+            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+        smtp.send_message(message)
+
+
+def period(frequency: str, today: date) -> tuple[date, date]:
+    """The last complete period before local day ``today``: (first day, last day), inclusive."""
+    if frequency == 'daily':
+        return today - timedelta(days=1), today - timedelta(days=1)
+    if frequency == 'weekly':
+        monday = today - timedelta(days=today.weekday())
+        return monday - timedelta(days=7), monday - timedelta(days=1)
+    months = 1 if frequency == 'monthly' else 3
+    first_of_current = date(today.year, (today.month - 1) // months * months + 1, 1)
+    last = first_of_current - timedelta(days=1)
+    return date(last.year, (last.month - 1) // months * months + 1, 1), last
+
+
+def next_run(frequency: str, after: datetime, time_zone: str) -> datetime:
+    """The first 06:00 local time after ``after`` that follows the end of a period (UTC)."""
+    tz = ZoneInfo(time_zone)
+    day = after.astimezone(tz).date()
+    while True:
+        candidate = datetime.combine(day, time(RUN_HOUR), tzinfo=tz)
+        starts_period = (frequency == 'daily' or (frequency == 'weekly' and day.weekday() == 0)
+                         or (frequency == 'monthly' and day.day == 1)
+                         or (frequency == 'quarterly' and day.day == 1 and day.month in (1, 4, 7, 10)))
+        if starts_period and candidate > after:
+            return candidate.astimezone(UTC)
+        day += timedelta(days=1)
+
+
+def recipients(text: str) -> list[str]:
+    """Addresses from a comma- or semicolon-separated list."""
+    return [r.strip() for r in text.replace(';', ',').split(',') if r.strip()]
+
+
+def _zone(session, location_id: int | None) -> str:
+    location = session.get(Location, location_id) if location_id else session.exec(select(Location)).first()
+    return location.time_zone if location else 'UTC'

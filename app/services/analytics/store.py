@@ -1,0 +1,339 @@
+"""Every booking and receipt line of a location as compact in-memory columns, kept current cheaply.
+
+Why: the owner's report needs years of history (lifetime value, retention, segments, 12 months of
+revenue). Reading a million rows through the ORM for every report took tens of seconds and gigabytes.
+Here each location's rows are held as integers (times as epoch seconds, statuses as codes, about 60
+bytes per booking); a report builds its frames from them in milliseconds.
+
+Staying current: every write of a booking or receipt bumps its location's revision and logs the ids
+(:mod:`app.services.revisions`, same transaction). Before use, the store reads the revisions and the
+log since the revision it holds, and re-reads only those rows — all in one consistent read, so
+changes made by another process are seen too. When the log does not reach back (a bulk import),
+the location is read in full.
+
+Starting fast: the columns are saved to ``<data dir>/analytics/<database>/location-N.npz`` after a
+full read and when the app stops; a new process starts from that copy (when its token matches the
+database's) and patches it with the log, instead of reading every row again.
+
+Columns (numpy arrays of one length per table; ``-1`` means "none"):
+
+*bookings*: ``id``, ``location_id``, ``customer_id``, ``staff_member_id``, ``service_id``,
+``starts_at``, ``local_start`` (epoch seconds of the local wall time), ``ends_at``, ``booked_at``
+(``NO_TIME`` when unknown), ``status`` (index into :data:`STATUSES`), ``channel`` (:data:`CHANNELS`),
+``price_cents``, ``notice_days`` (``-1`` when unknown).
+
+*lines*: ``id``, ``location_id``, ``receipt_id``, ``issued_at``, ``local_issued``, ``customer_id``,
+``staff_member_id``, ``service_id``, ``product_id``, ``payment_method`` (:data:`PAYMENT_METHODS`),
+``channel`` (of the booking paid, ``-1`` when none), ``amount_cents``; plus ``descriptions``
+(line id → text) for lines that are neither a service nor a product.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from app.config import get_settings
+from app.models import BookingStatus, Channel, PaymentMethod
+from app.services import files, revisions
+from app.services.database import get_engine
+
+log = logging.getLogger(__name__)
+
+STATUSES = [s.value for s in BookingStatus]
+CHANNELS = [c.value for c in Channel]
+PAYMENT_METHODS = [p.value for p in PaymentMethod] + ['unknown']
+NO_TIME = np.iinfo(np.int64).min
+CHUNK_ROWS = 50_000
+FORMAT = 1
+"""Version of the saved columns' layout (a different one is ignored and read afresh)."""
+
+BOOKING_FIELDS = ['id', 'location_id', 'customer_id', 'staff_member_id', 'service_id', 'starts_at', 'ends_at',
+                  'booked_at', 'status', 'channel', 'price_cents', 'notice_days']
+LINE_FIELDS = ['id', 'location_id', 'receipt_id', 'issued_at', 'customer_id', 'staff_member_id', 'service_id',
+               'product_id', 'payment_method', 'channel', 'amount_cents']
+
+
+@dataclass
+class LocationColumns:
+    """One location's rows (see the module docstring) as of ``revision`` (:mod:`app.services.revisions`)."""
+
+    location_id: int
+    time_zone: str
+    token: str
+    revision: int
+    bookings: dict[str, np.ndarray]
+    lines: dict[str, np.ndarray]
+    descriptions: dict[int, str] = field(default_factory=dict)
+
+
+class AnalyticsStore:
+    """The columns of every location of one database: read once (or from the saved copy), then patched."""
+
+    def __init__(self, engine: Engine, folder: Path | None = None) -> None:
+        self._engine = engine
+        self._folder = folder
+        self._locations: dict[int, LocationColumns] = {}
+        self._saved: dict[int, int] = {}  # revision of each location's saved copy
+        self._lock = threading.Lock()
+
+    def columns(self, location_id: int) -> LocationColumns:
+        """The location's columns as of the database's latest revision."""
+        return self.columns_for([location_id])[0]
+
+    def columns_for(self, location_ids: list[int]) -> list[LocationColumns]:
+        """The columns of each location as of the database's latest revision, in one consistent read:
+        unchanged ones as they are; the others patched with the rows logged since their revision,
+        or read in full (all such locations in one pass) when the log does not reach back. A location
+        not in memory starts from its saved copy when that copy's token matches.
+
+        Safe to call from several threads (one brings the columns up to date, the others wait).
+        """
+        wanted = list(dict.fromkeys(location_ids))
+        with self._lock:
+            with self._consistent() as connection:
+                latest = revisions.current(connection, wanted)
+                unread: dict[int, tuple[str, int]] = {}
+                for location_id in wanted:
+                    token, revision = latest.get(location_id, ('', 0))
+                    held = self._locations.get(location_id) or self._load_saved(location_id, token)
+                    if held is not None and held.token == token and held.revision == revision:
+                        self._locations[location_id] = held
+                        continue
+                    changed = None if held is None or held.token != token or not token else \
+                        revisions.changed_since(connection, location_id, held.revision)
+                    if changed is None:
+                        unread[location_id] = (token, revision)
+                    else:
+                        self._locations[location_id] = self._patch(connection, held, *changed, revision)
+                if unread:
+                    fresh = self._read_all(connection, unread)
+                    self._locations.update(fresh)
+            if unread:
+                self.save(list(unread))
+            return [self._locations[i] for i in location_ids]
+
+    def save(self, location_ids: list[int] | None = None) -> None:
+        """Write the columns of the locations (default: all in memory) to the folder, where a later
+        process starts from them; a location whose saved copy is current is skipped."""
+        if self._folder is None:
+            return
+        for location_id in location_ids or list(self._locations):
+            held = self._locations.get(location_id)
+            if held is None or not held.token or self._saved.get(location_id) == held.revision:
+                continue
+            files.private_folder(self._folder)
+            path = self._folder / f'location-{location_id}.npz'
+            meta = {'format': FORMAT, 'time_zone': held.time_zone, 'token': held.token, 'revision': held.revision,
+                    'descriptions': {str(k): v for k, v in held.descriptions.items()}}
+            temporary = path.with_suffix('.tmp.npz')
+            np.savez(temporary, meta=np.array(json.dumps(meta)), **{f'b_{k}': v for k, v in held.bookings.items()},
+                     **{f'l_{k}': v for k, v in held.lines.items()})
+            os.replace(temporary, path)
+            self._saved[location_id] = held.revision
+
+    # --- reading ------------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _consistent(self) -> Iterator[Connection]:
+        """A connection whose reads all see one state of the database (one transaction; PostgreSQL:
+        repeatable read, SQLite: a WAL read transaction)."""
+        with self._engine.connect() as connection:
+            if connection.dialect.name == 'postgresql':
+                connection.execution_options(isolation_level='REPEATABLE READ')
+            with connection.begin():
+                yield connection
+
+    def _load_saved(self, location_id: int, token: str) -> LocationColumns | None:
+        path = None if self._folder is None or not token else self._folder / f'location-{location_id}.npz'
+        if path is None or not path.exists():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                meta = json.loads(str(saved['meta']))
+                if meta.get('format') != FORMAT or meta.get('token') != token:
+                    return None
+                bookings = {k[2:]: saved[k] for k in saved.files if k.startswith('b_')}
+                lines = {k[2:]: saved[k] for k in saved.files if k.startswith('l_')}
+        except (OSError, ValueError, KeyError) as error:
+            log.warning('ignoring the saved analytics columns in %s: %s', path, error)
+            return None
+        self._saved[location_id] = meta['revision']
+        return LocationColumns(location_id, meta['time_zone'], token, meta['revision'], bookings, lines,
+                               {int(k): v for k, v in meta['descriptions'].items()})
+
+    def _read_all(self, connection: Connection, latest: dict[int, tuple[str, int]]) -> dict[int, LocationColumns]:
+        """Every row of the locations (keys of ``latest``: their token and revision in this read)."""
+        ids = ', '.join(str(int(i)) for i in latest)
+        zones = dict(connection.execute(text(f'SELECT id, time_zone FROM location WHERE id IN ({ids})')).all())
+        descriptions = self._descriptions(connection, f'r.location_id IN ({ids})')
+        scan = ' NOT INDEXED' if self._engine.dialect.name == 'sqlite' else ''  # a sequential scan reads faster
+        bookings = _sorted(_read(connection, self._booking_sql(f'b.location_id IN ({ids})', scan), BOOKING_FIELDS))
+        lines = _sorted(_read(connection, self._line_sql(f'r.location_id IN ({ids})', scan), LINE_FIELDS))
+        result = {}
+        for location_id, (token, revision) in latest.items():
+            zone = zones.get(location_id, 'UTC')
+            mine = _rows(bookings, bookings['location_id'] == location_id)
+            theirs = _rows(lines, lines['location_id'] == location_id)
+            own = set(theirs['id'][np.isin(theirs['id'], list(descriptions))].tolist()) if descriptions else set()
+            result[location_id] = LocationColumns(
+                location_id, zone, token, revision, _with_local(mine, 'starts_at', 'local_start', zone),
+                _with_local(theirs, 'issued_at', 'local_issued', zone), {k: descriptions[k] for k in own})
+        return result
+
+    def _patch(self, connection: Connection, held: LocationColumns, booking_ids: set[int], receipt_ids: set[int],
+               revision: int) -> LocationColumns:
+        bookings, lines, descriptions = held.bookings, held.lines, dict(held.descriptions)
+        if booking_ids:
+            fresh = _read(connection, self._booking_sql(_in('b.id', booking_ids)), BOOKING_FIELDS)
+            fresh = _rows(fresh, fresh['location_id'] == held.location_id)
+            bookings = _upsert(bookings, _with_local(fresh, 'starts_at', 'local_start', held.time_zone), booking_ids)
+        if receipt_ids:
+            where = _in('l.receipt_id', receipt_ids)
+            fresh = _read(connection, self._line_sql(where), LINE_FIELDS)
+            lines = _upsert(lines, _with_local(fresh, 'issued_at', 'local_issued', held.time_zone),
+                            lines['id'][np.isin(lines['receipt_id'], list(receipt_ids))].tolist())
+            descriptions.update(self._descriptions(connection, where))
+        return LocationColumns(held.location_id, held.time_zone, held.token, revision, bookings, lines, descriptions)
+
+    def _booking_sql(self, where: str, scan: str = '') -> str:
+        dialect = self._engine.dialect.name
+        return (f'SELECT b.id, b.location_id, coalesce(b.customer_id, -1), b.staff_member_id, b.service_id, '
+                f'{_epoch("b.starts_at", dialect)}, {_epoch("b.ends_at", dialect)}, '
+                f'coalesce({_epoch("b.booked_at", dialect)}, {NO_TIME}), {_code("b.status", STATUSES)}, '
+                f'{_code("b.channel", CHANNELS)}, b.price_cents, coalesce(b.notice_days, -1) '
+                f'FROM booking b{scan} WHERE {where}')
+
+    def _line_sql(self, where: str, scan: str = '') -> str:
+        dialect = self._engine.dialect.name
+        return (f'SELECT l.id, r.location_id, l.receipt_id, {_epoch("r.issued_at", dialect)}, '
+                f'coalesce(r.customer_id, -1), '
+                f'coalesce(l.staff_member_id, -1), coalesce(l.service_id, -1), coalesce(l.product_id, -1), '
+                f'{_code("r.payment_method", PAYMENT_METHODS, missing=len(PAYMENT_METHODS) - 1)}, '
+                f'{_code("bk.channel", CHANNELS)}, l.amount_cents '
+                f'FROM receipt_line l{scan} JOIN receipt r ON r.id = l.receipt_id '
+                f'LEFT JOIN booking bk ON bk.id = r.booking_id WHERE {where}')
+
+    @staticmethod
+    def _descriptions(connection, where: str) -> dict[int, str]:
+        rows = connection.execute(text(
+            'SELECT l.id, l.description FROM receipt_line l JOIN receipt r ON r.id = l.receipt_id '
+            f'WHERE {where} AND l.service_id IS NULL AND l.product_id IS NULL'))
+        return dict(rows.all())
+
+
+def store() -> AnalyticsStore:
+    """The store of the configured database (one per engine, so switching databases starts afresh)."""
+    engine = get_engine()
+    with _stores_lock:
+        found = _stores.get(engine)
+        if found is None:
+            digest = hashlib.sha256(engine.url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+            found = _stores[engine] = AnalyticsStore(engine, get_settings().data_dir / 'analytics' / digest)
+        return found
+
+
+def columns_for(location_ids: list[int]) -> list[LocationColumns]:
+    """Shortcut: ``store().columns_for(location_ids)``."""
+    return store().columns_for(location_ids)
+
+
+def warm(location_ids: list[int]) -> None:
+    """Bring the locations' columns up to date now and save them (after a bulk import, which makes the
+    next read a full one): the first report after it then starts from them, in this process or the next.
+    Never raises: the import has committed; a failure here only means the first report reads afresh."""
+    try:
+        held = store().columns_for(location_ids)
+        store().save([x.location_id for x in held])
+    except Exception:
+        log.exception('could not prepare the analytics columns of locations %s', location_ids)
+
+
+_stores: weakref.WeakKeyDictionary[Engine, AnalyticsStore] = weakref.WeakKeyDictionary()
+_stores_lock = threading.Lock()
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------------
+
+def _epoch(column: str, dialect: str) -> str:
+    """SQL for whole epoch seconds of a stored UTC time (SQLite keeps naive-UTC text)."""
+    if dialect == 'sqlite':
+        if sqlite3.sqlite_version_info >= (3, 38):
+            return f'unixepoch({column})'  # 20 % faster than strftime over a million rows
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+    return f'CAST(floor(extract(epoch FROM {column})) AS BIGINT)'
+
+
+def _code(column: str, values: list[str], *, missing: int = -1) -> str:
+    """SQL mapping an enum column to its index in ``values`` (``missing`` for NULL)."""
+    cases = ' '.join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values))
+    return f'CASE {column} {cases} ELSE {missing} END'
+
+
+def _in(column: str, ids: Iterable[int]) -> str:
+    return f'{column} IN ({", ".join(str(int(i)) for i in ids)})'
+
+
+def _read(connection, sql: str, names: list[str]) -> dict[str, np.ndarray]:
+    """Run ``sql`` (integer columns only) on the driver's own cursor and return its columns, fetched
+    in chunks (a server-side cursor on PostgreSQL) so that memory stays near the final arrays'."""
+    raw = connection.connection.dbapi_connection
+    cursor = raw.cursor(name='analytics_store') if connection.dialect.name == 'postgresql' else raw.cursor()
+    try:
+        cursor.execute(sql)
+        parts = []
+        while chunk := cursor.fetchmany(CHUNK_ROWS):
+            parts.append(np.array(chunk, dtype=np.int64).reshape(-1, len(names)))
+    finally:
+        cursor.close()
+    matrix = np.concatenate(parts) if parts else np.empty((0, len(names)), dtype=np.int64)
+    return {name: _narrow(name, matrix[:, i]) for i, name in enumerate(names)}
+
+
+def _narrow(name: str, values: np.ndarray) -> np.ndarray:
+    if name in {'status', 'channel', 'payment_method'}:
+        return values.astype(np.int8)
+    if name in {'starts_at', 'ends_at', 'booked_at', 'issued_at', 'price_cents', 'amount_cents'}:
+        return values.copy()
+    return values.astype(np.int32)
+
+
+def _with_local(table: dict[str, np.ndarray], source: str, target: str, zone: str) -> dict[str, np.ndarray]:
+    """Adds the local wall time of ``source`` (epoch seconds) in ``zone``, also as epoch seconds."""
+    moments = pd.DatetimeIndex(table[source].astype('datetime64[s]')).tz_localize('UTC')
+    local = moments.tz_convert(zone).tz_localize(None).as_unit('s').asi8
+    return {**table, target: local.astype(np.int64)}
+
+
+def _sorted(table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    order = np.argsort(table['id'], kind='stable')
+    return {k: v[order] for k, v in table.items()}
+
+
+def _rows(table: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[mask] for k, v in table.items()}
+
+
+def _concat(left: dict[str, np.ndarray], right: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([left[k], right[k].astype(left[k].dtype)]) for k in left}
+
+
+def _upsert(table: dict[str, np.ndarray], fresh: dict[str, np.ndarray], ids: Iterable[int]) -> dict[str, np.ndarray]:
+    """Replace the rows with ``ids`` by ``fresh`` (rows no longer in the database disappear); ids stay sorted."""
+    keep = ~np.isin(table['id'], list(ids))
+    merged = _concat({k: v[keep] for k, v in table.items()}, fresh)
+    order = np.argsort(merged['id'], kind='stable')  # nearly sorted already: cheap
+    return {k: v[order] for k, v in merged.items()}

@@ -1,0 +1,109 @@
+"""Services and retail products."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.models import Product, ProductRead, Service, ServiceCreate, ServiceRead, UserRead
+from app.services import events, notifications
+from app.services.accounts import activity
+from app.services.accounts.access import (
+    EVERY_ROLE,
+    FRONT_DESK_ROLES,
+    MANAGING_ROLES,
+    ensure_location,
+    ensure_reader,
+    ensure_role,
+)
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError
+
+
+def list_services(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[ServiceRead]:
+    """Services of a location by category then name (the kiosk may read them too).
+
+    :raises PermissionDeniedError: another location
+    """
+    ensure_reader(actor, location_id, EVERY_ROLE)
+    with session_scope() as session:
+        query = select(Service).where(Service.location_id == location_id)
+        if not include_inactive:
+            query = query.where(Service.active)
+        return [ServiceRead.model_validate(s) for s in session.exec(query.order_by(Service.category, Service.name))]
+
+
+def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
+    """Add a service. :raises ValidationError: the code is taken at the location"""
+    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_location(actor, data.location_id)
+    with session_scope(write=True) as session:
+        if session.exec(select(Service).where(Service.location_id == data.location_id,
+                                              Service.code == data.code)).first():
+            raise ValidationError(f'The code {data.code} is already used by another service.', field='code')
+        service = Service.model_validate(data)
+        session.add(service)
+        session.flush()
+        return ServiceRead.model_validate(service)
+
+
+def set_service_duration(service_id: int, duration_minutes: int, *, actor: UserRead) -> ServiceRead:
+    """Set how long a service takes (minutes, > 0), e.g. for imported services that had none.
+
+    :raises NotFoundError, ValidationError:
+    """
+    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    if duration_minutes <= 0:
+        raise ValidationError('The duration must be at least one minute.', field='duration_minutes')
+    with session_scope(write=True) as session:
+        service = session.get(Service, service_id)
+        if service is None:
+            raise NotFoundError('That service no longer exists.')
+        ensure_location(actor, service.location_id)
+        service.duration_minutes = duration_minutes
+        session.add(service)
+        session.flush()
+        return ServiceRead.model_validate(service)
+
+
+def list_products(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[ProductRead]:
+    """Retail products of a location by brand then name. :raises PermissionDeniedError: kiosk, another location"""
+    ensure_reader(actor, location_id)
+    with session_scope() as session:
+        query = select(Product).where(Product.location_id == location_id)
+        if not include_inactive:
+            query = query.where(Product.active)
+        return [ProductRead.model_validate(p) for p in session.exec(query.order_by(Product.brand, Product.name))]
+
+
+def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead) -> ProductRead:
+    """Add ``change`` units to a product's stock on hand (negative: sold or used; positive: delivered),
+    e.g. ``adjust_stock(7, -1, reason='sold')``. When the stock falls below the product's minimum
+    (it was at or above it before), owners and managers are notified ("low stock").
+
+    :raises NotFoundError: no such product
+    :raises ValidationError: no change, or more taken than is on hand
+    :raises PermissionDeniedError: not a front-desk role, or another location's product
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'change stock')
+    if change == 0:
+        raise ValidationError('Enter how many units came in or went out.', field='change')
+    with session_scope(write=True) as session:
+        product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
+        if product is None:
+            raise NotFoundError('No such product.')
+        ensure_location(actor, product.location_id)
+        if product.stock_on_hand + change < 0:
+            raise ValidationError(f'Only {product.stock_on_hand} of "{product.name}" on hand.', field='change')
+        was_low = product.stock_on_hand < product.stock_minimum
+        product.stock_on_hand += change
+        session.add(product)
+        session.flush()
+        result = ProductRead.model_validate(product)
+    low = result.below_minimum and not was_low
+    activity.record(actor, 'stock', f'{result.name}: {change:+d} ({reason}), {result.stock_on_hand} on hand',
+                    location_id=result.location_id)
+    summary = (f'Low stock: {result.name} — {result.stock_on_hand} left (minimum {result.stock_minimum})' if low
+               else f'{result.name}: {result.stock_on_hand} on hand')
+    notifications.announce(events.StockChanged(location_id=result.location_id, product_id=result.id,
+                                               stock_on_hand=result.stock_on_hand, low=low, summary=summary))
+    return result

@@ -1,0 +1,447 @@
+"""Booking rules: no double booking, working hours, allowed status changes.
+
+Every write runs in one unit of work that first takes the staff member's lock (``SELECT … FOR
+UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), then checks, then writes, so two sessions or
+two processes booking the same slot at the same instant cannot both win. Events are published after
+commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Booking,
+    BookingCreate,
+    BookingMove,
+    BookingRead,
+    BookingStatus,
+    Channel,
+    Customer,
+    CustomerCreate,
+    Location,
+    Service,
+    SlotHold,
+    StaffMember,
+    UserRead,
+    WorkingHours,
+)
+from app.services import clock, events, notifications
+from app.services.accounts import activity
+from app.services.accounts.access import (
+    FRONT_DESK_ROLES,
+    KIOSK_ROLES,
+    MANAGING_ROLES,
+    ensure_location,
+    ensure_reader,
+    ensure_role,
+)
+from app.services.caching import VersionedCache
+from app.services.customers import customers
+from app.services.database import session_scope
+from app.services.errors import (
+    InvalidTransitionError,
+    NotFoundError,
+    OutsideWorkingHoursError,
+    SlotUnavailableError,
+    ValidationError,
+)
+
+T = TypeVar('T')
+
+ALLOWED_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
+    BookingStatus.BOOKED: frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.CANCELLED,
+                                     BookingStatus.NO_SHOW}),
+    BookingStatus.CONFIRMED: frozenset({BookingStatus.CHECKED_IN, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}),
+    BookingStatus.CHECKED_IN: frozenset({BookingStatus.COMPLETED}),
+    BookingStatus.COMPLETED: frozenset(),
+    BookingStatus.CANCELLED: frozenset(),
+    BookingStatus.NO_SHOW: frozenset(),
+}
+"""booked → confirmed → checked in → completed; booked/confirmed → cancelled or no-show. A booked
+customer who walks in unconfirmed may be checked in directly (as in Fresha's "Arrived")."""
+
+BLOCKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN,
+                     BookingStatus.COMPLETED)
+"""Statuses whose bookings occupy the staff member's time; cancelled and no-show ones free it."""
+
+STATUS_LABELS = {
+    BookingStatus.BOOKED: 'Booked', BookingStatus.CONFIRMED: 'Confirmed', BookingStatus.CHECKED_IN: 'Checked in',
+    BookingStatus.COMPLETED: 'Completed', BookingStatus.CANCELLED: 'Cancelled', BookingStatus.NO_SHOW: 'No-show',
+}
+
+
+def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None = None,
+                   new_customer: CustomerCreate | None = None) -> BookingRead:
+    """Book ``data.service_id`` with ``data.staff_member_id`` at ``data.starts_at`` (aware).
+
+    The end is ``starts_at`` + the service's duration; the price is the service's list price (minor
+    units). ``new_customer``: the booking is for a customer added with it, in the same transaction (a
+    refused booking leaves no customer behind); ``data.customer_id`` is then ignored.
+
+    :raises NotFoundError: the service, staff member or customer does not exist at the location
+    :raises ValidationError: the service has no duration, or a naive time was given
+    :raises OutsideWorkingHoursError: not inside the staff member's hours (owners/managers may override)
+    :raises SlotUnavailableError: the staff member already has a booking overlapping the time, or
+        a customer is booking it at the kiosk (a hold other than ``holder``'s)
+    :raises PermissionDeniedError: the actor may not book at this location
+    """
+    ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK else frozenset()),
+                'make bookings')
+    ensure_location(actor, data.location_id)
+    _ensure_aware(data.starts_at, 'starts_at')
+    added = None
+    with session_scope(write=True) as session:
+        location = _get(session, Location, data.location_id, 'location')
+        staff = _lock_staff_member(session, data.staff_member_id, data.location_id)
+        service = _get_at(session, Service, data.service_id, data.location_id, 'service')
+        if new_customer is not None:
+            if new_customer.location_id != data.location_id:
+                raise ValidationError('The new customer belongs to another location.', field='customer_id')
+            added = customers.add_customer(session, new_customer, actor=actor)
+            data = data.model_copy(update={'customer_id': added.id})
+        if data.customer_id is not None:
+            _get_at(session, Customer, data.customer_id, data.location_id, 'customer')
+        if not service.duration_minutes:
+            raise ValidationError(f'"{service.name}" has no duration yet. Set one under Services before booking it.',
+                                  field='service_id')
+        starts_at = data.starts_at.astimezone(UTC)
+        ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+        _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
+        _check_free(session, staff, location, starts_at, ends_at)
+        if held_times(session, [staff.id], starts_at, ends_at, now=datetime.now(UTC), except_holder=holder):
+            raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
+                                       'Choose another time or wait a few minutes.', field='starts_at')
+        booking = Booking(**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}),
+                          starts_at=starts_at, ends_at=ends_at, channel=data.channel.value,
+                          status=BookingStatus.BOOKED.value, price_cents=service.price_cents,
+                          booked_at=datetime.now(UTC))
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+        event = _log_change(session, result, 'created', location.time_zone,
+                            f'New booking: {_describe(result, location.time_zone)}', actor=actor)
+    if added is not None:
+        events.publish(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
+    events.publish(event)
+    return result
+
+
+def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> BookingRead:
+    """Move a booked or confirmed booking to a new start (and optionally another staff member).
+
+    :raises InvalidTransitionError: the booking is already checked in, completed, cancelled or a no-show
+    :raises OutsideWorkingHoursError, SlotUnavailableError: as for :func:`create_booking`
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'move bookings')
+    _ensure_aware(data.starts_at, 'starts_at')
+    with session_scope(write=True) as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_location(actor, booking.location_id)
+        location = _get(session, Location, booking.location_id, 'location')
+        if booking.status not in {BookingStatus.BOOKED, BookingStatus.CONFIRMED}:
+            raise InvalidTransitionError(
+                f'A {STATUS_LABELS[BookingStatus(booking.status)].lower()} booking cannot be moved.')
+        previous_day = clock.local_day(booking.starts_at, location.time_zone)
+        staff = _lock_staff_member(session, data.staff_member_id or booking.staff_member_id, booking.location_id)
+        starts_at = data.starts_at.astimezone(UTC)
+        ends_at = starts_at + (booking.ends_at - booking.starts_at)
+        _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
+        _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id)
+        booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+        event = _log_change(session, result, 'moved', location.time_zone,
+                            f'Booking moved: {_describe(result, location.time_zone)}', previous_day=previous_day,
+                            actor=actor)
+    events.publish(event)
+    return result
+
+
+def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None = None,
+                   as_of: datetime | None = None) -> BookingRead:
+    """Cancel a booked or confirmed booking; records who cancelled and the days of notice given. The
+    waitlist hears of it on the bus and offers the freed time (:mod:`app.services.frontdesk.waitlist`).
+
+    ``notice_days`` = local booking date − local cancellation date (0 = cancelled on the day).
+
+    :raises InvalidTransitionError: the booking is not booked or confirmed
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'cancel bookings')
+    now = as_of or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_location(actor, booking.location_id)
+        location = _get(session, Location, booking.location_id, 'location')
+        _ensure_transition(booking, BookingStatus.CANCELLED)
+        booking.status = BookingStatus.CANCELLED.value
+        booking.cancelled_at = now
+        booking.cancelled_by = (cancelled_by or actor.email)[:80]
+        booking.notice_days = (clock.local_day(booking.starts_at, location.time_zone)
+                               - clock.local_day(now, location.time_zone)).days
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+        event = _log_change(session, result, 'cancelled', location.time_zone,
+                            f'Booking cancelled: {_describe(result, location.time_zone)}', actor=actor)
+    events.publish(event)
+    return result
+
+
+def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> BookingRead:
+    """Confirm, check in, complete or mark a no-show (use :func:`cancel_booking` to cancel).
+
+    :raises InvalidTransitionError: not allowed from the current status (see :data:`ALLOWED_TRANSITIONS`)
+    """
+    # a customer at the kiosk may check themselves in, nothing else
+    ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if status == BookingStatus.CHECKED_IN else frozenset()),
+                'change bookings')
+    if status == BookingStatus.CANCELLED:
+        return cancel_booking(booking_id, actor=actor)
+    with session_scope(write=True) as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_location(actor, booking.location_id)
+        location = _get(session, Location, booking.location_id, 'location')
+        _ensure_transition(booking, status)
+        booking.status = status.value
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+        event = _log_change(session, result, 'status', location.time_zone,
+                            f'{STATUS_LABELS[status]}: {_describe(result, location.time_zone)}', actor=actor)
+    events.publish(event)
+    return result
+
+
+def get_booking(booking_id: int, *, actor: UserRead) -> BookingRead:
+    """One booking with customer, service and staff names.
+
+    :raises NotFoundError: no such booking
+    :raises PermissionDeniedError: not a front-desk role, or another location's booking
+    """
+    with session_scope() as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_reader(actor, booking.location_id)
+        return _to_read(session, booking)
+
+
+def list_bookings(location_id: int, *, actor: UserRead, start: datetime | None = None, end: datetime | None = None,
+                  staff_member_id: int | None = None, status: BookingStatus | None = None,
+                  customer_id: int | None = None, search: str = '', limit: int = 2000) -> list[BookingRead]:
+    """Bookings at a location starting in ``[start, end)`` (aware), earliest first, with names.
+
+    Computed once per change of the location for every session asking the same (the list is shared:
+    do not mutate it). ``search`` matches the customer's name, code or phone, case-insensitively.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id)
+    return _lists.get((location_id, start, end, staff_member_id, status, customer_id, search.strip().lower(), limit),
+                      [location_id], lambda: _list(location_id, start, end, staff_member_id, status, customer_id,
+                                                   search, limit))
+
+
+_lists: VersionedCache[list[BookingRead]] = VersionedCache(max_age=10, max_entries=512)
+"""Lists by their query, shared by every session until the location changes (or 10 s have passed: another
+process may have written without this one hearing of it)."""
+
+
+def _list(location_id: int, start: datetime | None, end: datetime | None, staff_member_id: int | None,
+          status: BookingStatus | None, customer_id: int | None, search: str, limit: int) -> list[BookingRead]:
+    with session_scope() as session:
+        # plain columns, not ORM objects: building four mapped instances per row cost more than the query
+        query = (sa_select(*Booking.__table__.c, col(Customer.name).label('customer_name'),
+                           col(Customer.phone).label('customer_phone'), col(Service.name).label('service_name'),
+                           col(StaffMember.name).label('staff_name'))
+                 .select_from(Booking)
+                 .join(Service, Service.id == Booking.service_id)
+                 .join(StaffMember, StaffMember.id == Booking.staff_member_id)
+                 .outerjoin(Customer, Customer.id == Booking.customer_id)
+                 .where(Booking.location_id == location_id))
+        if start is not None:
+            query = query.where(Booking.starts_at >= start)
+        if end is not None:
+            query = query.where(Booking.starts_at < end)
+        if staff_member_id is not None:
+            query = query.where(Booking.staff_member_id == staff_member_id)
+        if status is not None:
+            query = query.where(Booking.status == status.value)
+        if customer_id is not None:
+            query = query.where(Booking.customer_id == customer_id)
+        if search.strip():
+            pattern = f'%{search.strip().lower()}%'
+            query = query.where(or_(col(Customer.name).ilike(pattern), col(Customer.code).ilike(pattern),
+                                    col(Customer.phone).ilike(pattern)))
+        rows = session.execute(query.order_by(Booking.starts_at, Booking.id).limit(limit)).mappings().all()
+        return [BookingRead.model_validate({**row, 'customer_name': row['customer_name'] or 'Walk-in',
+                                            'customer_phone': row['customer_phone'] or ''}) for row in rows]
+
+
+def list_day(location_id: int, day: date, *, actor: UserRead, time_zone: str, **filters) -> list[BookingRead]:
+    """Bookings starting on the local calendar ``day``. :raises PermissionDeniedError: as :func:`list_bookings`"""
+    start, end = clock.day_bounds(day, time_zone)
+    return list_bookings(location_id, actor=actor, start=start, end=end, **filters)
+
+
+def overlapping_ids(bookings: list[BookingRead]) -> set[int]:
+    """Ids of bookings that overlap another of the same staff member (imported history may).
+
+    Two bookings overlap when one starts before the other ends, or both start at the same moment
+    (so bookings of unknown length, ``ends_at == starts_at``, clash only when they start together).
+    """
+    by_staff: dict[int, list[BookingRead]] = defaultdict(list)
+    for booking in bookings:
+        if booking.status in BLOCKING_STATUSES:
+            by_staff[booking.staff_member_id].append(booking)
+    clashes: set[int] = set()
+    for items in by_staff.values():
+        latest: BookingRead | None = None  # the booking ending last so far
+        for booking in sorted(items, key=lambda b: b.starts_at):
+            if latest is not None and (booking.starts_at < latest.ends_at or booking.starts_at == latest.starts_at):
+                clashes.update({booking.id, latest.id})
+            if latest is None or booking.ends_at >= latest.ends_at:
+                latest = booking
+    return clashes
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+def _ensure_aware(value: datetime, field: str) -> None:
+    if value.tzinfo is None:
+        raise ValidationError('The time must include a time zone.', field=field)
+
+
+def _get(session: Session, model: type[T], record_id: int, what: str) -> T:
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFoundError(f'That {what} no longer exists (id {record_id}).')
+    return record
+
+
+def _get_at(session: Session, model: type[T], record_id: int, location_id: int, what: str) -> T:
+    record = _get(session, model, record_id, what)
+    if record.location_id != location_id:
+        raise NotFoundError(f'That {what} belongs to another location.')
+    return record
+
+
+def _lock_staff_member(session: Session, staff_member_id: int, location_id: int) -> StaffMember:
+    """Take the staff member's row lock (a no-op on SQLite, where BEGIN IMMEDIATE already serialises)."""
+    staff = session.exec(select(StaffMember).where(StaffMember.id == staff_member_id).with_for_update()).first()
+    if staff is None or staff.location_id != location_id:
+        raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
+    if not staff.active:
+        raise ValidationError(f'{staff.name} is no longer active.', field='staff_member_id')
+    return staff
+
+
+def _check_hours(session: Session, staff: StaffMember, location: Location, starts_at: datetime, ends_at: datetime,
+                 *, override: bool, actor: UserRead) -> None:
+    if override:
+        ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+        return
+    tz = location.time_zone
+    day = clock.local_day(starts_at, tz)
+    first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
+    if clock.local_day(ends_at, tz) != day:
+        last += 24 * 60
+    shifts = session.exec(select(WorkingHours).where(WorkingHours.staff_member_id == staff.id,
+                                                     WorkingHours.weekday == day.weekday())).all()
+    if not any(s.start_minute <= first and last <= s.end_minute for s in shifts):
+        hours = ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in sorted(
+            shifts, key=lambda s: s.start_minute)) or 'not working'
+        raise OutsideWorkingHoursError(
+            f'{staff.name} works {hours} on {day:%A}s; {_hhmm(first)}–{_hhmm(last % (24 * 60))} is outside that.',
+            field='starts_at')
+
+
+def _check_free(session: Session, staff: StaffMember, location: Location, starts_at: datetime, ends_at: datetime,
+                *, exclude_id: int | None = None) -> None:
+    query = (select(Booking, Customer).outerjoin(Customer, Customer.id == Booking.customer_id)
+             .where(Booking.staff_member_id == staff.id,
+                    col(Booking.status).in_([s.value for s in BLOCKING_STATUSES]),
+                    Booking.starts_at < ends_at,
+                    or_(Booking.ends_at > starts_at, Booking.starts_at == starts_at)))
+    if exclude_id is not None:
+        query = query.where(Booking.id != exclude_id)
+    clash = session.exec(query.limit(1)).first()
+    if clash is not None:
+        other, customer = clash
+        tz = location.time_zone
+        who = customer.name if customer else 'a walk-in'
+        raise SlotUnavailableError(
+            f'{staff.name} is already booked {_hhmm(clock.minute_of_day(other.starts_at, tz))}–'
+            f'{_hhmm(clock.minute_of_day(other.ends_at, tz))} with {who}. Choose another time or staff member.',
+            field='starts_at')
+
+
+def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
+    current = BookingStatus(booking.status)
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransitionError(
+            f'This booking is {STATUS_LABELS[current].lower()}; it cannot be marked '
+            f'{STATUS_LABELS[target].lower()}.')
+
+
+def held_times(session, staff_member_ids: list[int], start: datetime, end: datetime, *, now: datetime,
+         except_holder: str | None = None) -> list[tuple[int, datetime, datetime]]:
+    """``(staff_member_id, starts_at, ends_at)`` of the holds alive at ``now`` overlapping ``[start, end)``."""
+    query = select(SlotHold.staff_member_id, SlotHold.starts_at, SlotHold.ends_at).where(
+        col(SlotHold.staff_member_id).in_(staff_member_ids), SlotHold.held_until > now,
+        SlotHold.starts_at < end, SlotHold.ends_at > start)
+    if except_holder:
+        query = query.where(SlotHold.holder != except_holder)
+    return list(session.exec(query).all())
+
+
+def location_time_zone(session: Session, location_id: int) -> str:
+    """The location's time zone (IANA name). :raises NotFoundError: no such location"""
+    return _get(session, Location, location_id, 'location').time_zone
+
+
+def to_read(session: Session, booking: Booking) -> BookingRead:
+    """``booking`` with customer, service and staff names, inside the caller's unit of work."""
+    return _to_read(session, booking)
+
+
+def _to_read(session: Session, booking: Booking) -> BookingRead:
+    customer = session.get(Customer, booking.customer_id) if booking.customer_id else None
+    return _read_from(booking, customer, session.get(Service, booking.service_id),
+                      session.get(StaffMember, booking.staff_member_id))
+
+
+def _read_from(booking: Booking, customer: Customer | None, service: Service | None,
+               staff: StaffMember | None) -> BookingRead:
+    return BookingRead.model_validate(booking, update={
+        'customer_name': customer.name if customer else 'Walk-in',
+        'customer_phone': customer.phone if customer else '',
+        'service_name': service.name if service else '',
+        'staff_name': staff.name if staff else '',
+    })
+
+
+def _describe(booking: BookingRead, time_zone: str) -> str:
+    local = clock.to_local(booking.starts_at, time_zone)
+    return f'{booking.customer_name} — {booking.service_name}, {local:%a %d %b} {local:%H:%M} with {booking.staff_name}'
+
+
+def _log_change(session: Session, booking: BookingRead, change: str, time_zone: str, summary: str, *,
+                actor: UserRead, previous_day: date | None = None) -> events.BookingChanged:
+    """The change's activity entry and notification, in the booking's own unit of work (one user action, one
+    transaction); returns the event to publish once it has committed."""
+    activity.add(session, actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)
+    return notifications.prepare(session, events.BookingChanged(
+        booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
+        day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,
+        summary=summary, previous_day=previous_day))
+
+
+def _hhmm(minutes: int) -> str:
+    return f'{minutes // 60:02d}:{minutes % 60:02d}'

@@ -1,0 +1,247 @@
+"""The waitlist: customers waiting for a service on a day (a staff member optional).
+
+When a booking is cancelled, the time it frees is offered to the first matching entry (earliest
+joined): same location and day, the entry's staff member or anyone, and the entry's service fits
+the freed time as a free start (working hours, other bookings and holds as for any booking). The
+offered time is held for that customer for ``waitlist_offer_minutes`` so nobody else takes it while
+the front desk calls them; the front desk is notified live (bell, toast, the Waitlist page), and a
+customer with an open chat gets the offer there. The desk then books it in one step, or passes it
+on (the next matching entry is offered the same time; the passed entry keeps waiting for others).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlmodel import col, select
+
+from app.config import get_settings
+from app.models import (
+    BookingCreate,
+    BookingRead,
+    Customer,
+    Location,
+    Role,
+    Service,
+    StaffMember,
+    UserRead,
+    WaitlistEntry,
+    WaitlistJoin,
+    WaitlistRead,
+)
+from app.services import clock, events, notifications
+from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError
+from app.services.frontdesk import availability, bookings
+
+log = logging.getLogger(__name__)
+
+OPEN = ('waiting', 'offered')
+WHO_MAY = FRONT_DESK_ROLES | KIOSK_ROLES
+
+
+def join(data: WaitlistJoin, *, actor: UserRead, today: date | None = None) -> WaitlistRead:
+    """Put a customer on the waitlist.
+
+    :raises NotFoundError: the customer, service or staff member is not at the location
+    :raises ValidationError: the day has passed
+    :raises PermissionDeniedError: another location, or a role that may not book
+    """
+    ensure_reader(actor, data.location_id, WHO_MAY, 'add to the waitlist')
+    with session_scope(write=True) as session:
+        location = session.get(Location, data.location_id)
+        if location is None:
+            raise NotFoundError('No such location.')
+        for model, record_id, what in ((Customer, data.customer_id, 'customer'), (Service, data.service_id, 'service'),
+                                       (StaffMember, data.staff_member_id, 'staff member')):
+            if record_id is None:
+                continue
+            found = session.get(model, record_id)
+            if found is None or found.location_id != data.location_id:
+                raise NotFoundError(f'Choose a {what} of this location.', field=f'{what.replace(" ", "_")}_id')
+        if data.day < (today or clock.today(location.time_zone)):
+            raise ValidationError('That day has passed: choose today or a later day.', field='day')
+        entry = WaitlistEntry(**data.model_dump())
+        session.add(entry)
+        session.flush()
+        result = _read(session, entry)
+    events.publish(events.WaitlistChanged(location_id=data.location_id, entry_id=result.id, change='joined',
+                                          summary=f'{result.customer_name} joined the waitlist'))
+    return result
+
+
+def entries(location_id: int, *, actor: UserRead, since: date | None = None) -> list[WaitlistRead]:
+    """Open entries (waiting or offered) from ``since`` (default: today) on, by day then who joined first.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id, FRONT_DESK_ROLES, 'see the waitlist')
+    with session_scope() as session:
+        location = session.get(Location, location_id)
+        since = since or clock.today(location.time_zone if location else 'UTC')
+        found = session.exec(select(WaitlistEntry).where(
+            WaitlistEntry.location_id == location_id, col(WaitlistEntry.status).in_(OPEN), WaitlistEntry.day >= since)
+            .order_by(WaitlistEntry.day, WaitlistEntry.created_at, WaitlistEntry.id)).all()
+        return [_read(session, e) for e in found]
+
+
+def listen() -> None:
+    """Hear every cancellation on the bus and offer the time it freed (idempotent; the front desk's package calls it
+    when loaded, so a cancellation from any page, the kiosk or the command line reaches the waitlist)."""
+    events.subscribe(_on_booking_changed)
+
+
+def _on_booking_changed(event: events.Event) -> None:
+    if not isinstance(event, events.BookingChanged) or event.change != 'cancelled':
+        return
+    agent = waitlist_actor(event.location_id)
+    try:
+        offer_freed_time(bookings.get_booking(event.booking_id, actor=agent), actor=agent)
+    except Exception:  # the cancellation has committed; an offer that fails is only logged
+        log.exception('could not offer the time of booking %s to the waitlist', event.booking_id)
+
+
+def waitlist_actor(location_id: int) -> UserRead:
+    """Who the waitlist acts as when it offers a freed time: a manager of that one location, with no account."""
+    return UserRead(id=0, email='waitlist', role=Role.MANAGER, location_id=location_id, staff_member_id=None,
+                    active=True)
+
+
+def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozenset[int] = frozenset()
+                     ) -> WaitlistRead | None:
+    """Offer the time ``booking`` (just cancelled) freed to the first matching waiting entry, if any.
+
+    Returns the offered entry. Called for each cancellation the bus carries (:func:`listen`), after its commit.
+    """
+    with session_scope() as session:
+        location = session.get(Location, booking.location_id)
+        day = clock.local_day(booking.starts_at, location.time_zone)
+        waiting = session.exec(select(WaitlistEntry).where(
+            WaitlistEntry.location_id == booking.location_id, WaitlistEntry.day == day,
+            WaitlistEntry.status == 'waiting').order_by(WaitlistEntry.created_at, WaitlistEntry.id)).all()
+        candidates = [e for e in waiting if e.id not in exclude
+                      and e.staff_member_id in (None, booking.staff_member_id)]
+    for entry in candidates:
+        try:
+            slots = availability.free_slots(booking.location_id, entry.service_id, day, actor=actor,
+                                            staff_member_id=booking.staff_member_id)
+        except (NotFoundError, ValidationError):
+            continue  # the service is no longer offered or bookable
+        slot = next((s for s in slots if booking.starts_at <= s.starts_at < booking.ends_at), None)
+        if slot is None:
+            continue
+        holder = f'waitlist-{entry.id}'
+        try:
+            availability.hold(booking.location_id, entry.service_id, slot, holder=holder, actor=actor,
+                              minutes=get_settings().waitlist_offer_minutes)
+        except Exception:
+            log.exception('could not hold %s for waitlist entry %s', slot, entry.id)
+            continue
+        with session_scope(write=True) as session:
+            stored = session.get(WaitlistEntry, entry.id)
+            stored.status, stored.offered_starts_at = 'offered', slot.starts_at
+            stored.offered_staff_member_id = slot.staff_member_id
+            session.add(stored)
+            session.flush()
+            result = _read(session, stored)
+        local = clock.to_local(slot.starts_at, location.time_zone)
+        summary = (f'Waitlist: {result.customer_name} can have {result.service_name} at {local:%H:%M} on '
+                   f'{local:%a %d %b} with {result.offered_staff_name} (freed by a cancellation; held '
+                   f'{get_settings().waitlist_offer_minutes} min)')
+        notifications.announce(events.WaitlistChanged(location_id=booking.location_id, entry_id=entry.id,
+                                                      change='offered', summary=summary))
+        _tell_customer(result, local, actor)
+        return result
+    return None
+
+
+def book_offer(entry_id: int, *, actor: UserRead) -> BookingRead:
+    """Book the time held for an offered entry (the customer said yes).
+
+    :raises ValidationError: the entry holds no offer
+    :raises SlotUnavailableError: the time went meanwhile (the hold lapsed and someone booked it)
+    """
+    entry = _get(entry_id, actor)
+    if entry.status != 'offered' or entry.offered_starts_at is None:
+        raise ValidationError('This entry has no offered time to book.')
+    holder = f'waitlist-{entry.id}'
+    booking = bookings.create_booking(BookingCreate(
+        location_id=entry.location_id, customer_id=entry.customer_id, service_id=entry.service_id,
+        staff_member_id=entry.offered_staff_member_id, starts_at=entry.offered_starts_at), actor=actor, holder=holder)
+    availability.release(entry.location_id, holder, actor=actor)
+    _set(entry.id, status='booked', booking_id=booking.id)
+    events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='booked',
+                                          summary=f'{entry.customer_name} booked from the waitlist'))
+    return booking
+
+
+def pass_offer(entry_id: int, *, actor: UserRead) -> WaitlistRead | None:
+    """The customer cannot take the offered time: they keep waiting, and the time is offered to the next
+    matching entry (returned, or None when nobody else matches)."""
+    entry = _get(entry_id, actor)
+    if entry.status != 'offered' or entry.offered_starts_at is None:
+        raise ValidationError('This entry has no offered time to pass on.')
+    availability.release(entry.location_id, f'waitlist-{entry.id}', actor=actor)
+    _set(entry.id, status='waiting', offered_starts_at=None, offered_staff_member_id=None)
+    events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='passed'))
+    with session_scope() as session:
+        service = session.get(Service, entry.service_id)
+    freed = BookingRead.model_construct(
+        location_id=entry.location_id, staff_member_id=entry.offered_staff_member_id,
+        starts_at=entry.offered_starts_at,
+        ends_at=entry.offered_starts_at + timedelta(minutes=service.duration_minutes or 1))
+    return offer_freed_time(freed, actor=actor, exclude=frozenset({entry.id}))
+
+
+def remove(entry_id: int, *, actor: UserRead) -> None:
+    """Take an entry off the waitlist (releasing a time held for it)."""
+    entry = _get(entry_id, actor)
+    availability.release(entry.location_id, f'waitlist-{entry.id}', actor=actor)
+    _set(entry.id, status='removed', offered_starts_at=None, offered_staff_member_id=None)
+    events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='removed'))
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+def _get(entry_id: int, actor: UserRead) -> WaitlistRead:
+    with session_scope() as session:
+        entry = session.get(WaitlistEntry, entry_id)
+        if entry is None:
+            raise NotFoundError('No such waitlist entry.')
+        ensure_reader(actor, entry.location_id, FRONT_DESK_ROLES, 'change the waitlist')
+        return _read(session, entry)
+
+
+def _set(entry_id: int, **values) -> None:
+    with session_scope(write=True) as session:
+        entry = session.get(WaitlistEntry, entry_id)
+        for key, value in values.items():
+            setattr(entry, key, value)
+        session.add(entry)
+
+
+def _read(session, entry: WaitlistEntry) -> WaitlistRead:
+    customer = session.get(Customer, entry.customer_id)
+    service = session.get(Service, entry.service_id)
+    staff = session.get(StaffMember, entry.staff_member_id) if entry.staff_member_id else None
+    offered = session.get(StaffMember, entry.offered_staff_member_id) if entry.offered_staff_member_id else None
+    return WaitlistRead(**entry.model_dump(), customer_name=customer.name if customer else '',
+                        customer_phone=(customer.phone or '') if customer else '',
+                        service_name=service.name if service else '', staff_name=staff.name if staff else 'Anyone',
+                        offered_staff_name=offered.name if offered else None)
+
+
+def _tell_customer(entry: WaitlistRead, local: datetime, actor: UserRead) -> None:
+    """A customer who already chats with the shop gets the offer there too (a failure is only logged)."""
+    from app.services.customers import chat
+
+    try:
+        if chat.has_conversation(entry.customer_id):
+            conversation = chat.conversation_for_customer(entry.customer_id)
+            chat.send_as_staff(conversation.id, f'Good news: {entry.service_name} at {local:%H:%M} on {local:%A %d %B} '
+                               f'with {entry.offered_staff_name} has opened up for you. Reply here or call us to '
+                               'take it.', actor=actor)
+    except Exception:
+        log.exception('could not tell customer %s of their offer', entry.customer_id)
