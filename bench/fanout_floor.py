@@ -13,7 +13,7 @@ minimal servers, none of them ClientPulse:
   encode once, send the same bytes to each socket). Nothing applies it in a browser: this measures
   delivery only, the upper bound of what a shared broadcast could save.
 
-The ``table`` and ``room`` servers use ClientPulse's JSON-first packets (``socket_packets``), as the
+The ``table`` and ``room`` servers use ClientPulse's JSON-first packets (``app.live._nicegui``), as the
 app does. Why this exists: it shows how much of the app's fan-out (``fanout.py``) is NiceGUI's
 per-session update of a table alone, and what sending once per change would cost instead.
 """
