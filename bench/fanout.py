@@ -1,6 +1,7 @@
 """Fan-out of one change to N open sessions, against NiceGUI's own floor.
 
     .venv/bin/python bench/fanout.py [--sessions 10 50 100] [--bookings 15]
+    .venv/bin/python bench/fanout.py --day-size 100 1500 [--sessions 30]
 
 Starts the app on a fresh demo database (``clientpulse demo --no-serve`` in a temporary data
 folder) and, separately, a bare NiceGUI page with one bound label (``bench/fanout_server.py``).
@@ -24,6 +25,11 @@ with the same sessions open: the quietest of three seconds), SQL statements per 
 resident memory per session (the server's RSS growth while opening the N sessions ÷ N). Client and
 servers share this machine's cores, so absolute latencies include the client's own decoding of every
 message; the ratio to the bare page cancels most of that.
+
+With ``--day-size``, the bare page is skipped: for each size, a fresh app whose watched day first holds
+that many bookings (``/bench/plan?day_size=``) is measured with the same sessions and bookings, and the
+ratio of the largest day's figures to the smallest's is printed (one booking's live work must not grow
+with the size of the day shown).
 """
 
 from __future__ import annotations
@@ -258,34 +264,72 @@ async def measure(kind: str, server: Server, counts: list[int], bookings: int, d
     return results
 
 
+def run_app(env: dict[str, str], args: argparse.Namespace, counts: list[int], day_size: int = 0) -> dict[int, dict]:
+    """The app on the demo database of ``env``'s data folder, measured for ``counts`` sessions."""
+    app = Server('app', {**env, 'BENCH_VERBOSE': '1'} if args.verbose else env)
+    try:
+        day = httpx.get(f'{app.base}/bench/plan', params={'day_size': day_size}, timeout=600).json()
+        needed = args.bookings * len(counts)
+        if day['free'] < needed:
+            raise SystemExit(f'only {day["free"]} free times on {day["day"]}; ask for fewer bookings')
+        if day_size:
+            print(f'day {day["day"]} holds {day["held"]} bookings', flush=True)
+        return asyncio.run(measure('app', app, counts, args.bookings, day['day'], args.verbose))
+    except BaseException:
+        print(f'The app server logged, at the end:\n{app.log_tail()}', file=sys.stderr)
+        raise
+    finally:
+        app.stop()
+
+
+def demo_env(folder: str) -> dict[str, str]:
+    """The environment of an app on a fresh demo database in ``folder``."""
+    plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
+    env = {**plain, 'CLIENTPULSE_DATA_DIR': folder, 'CLIENTPULSE_SCHEDULER': 'false'}
+    subprocess.run([PYTHON, '-m', 'app.cli', 'demo', '--no-serve'], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    return env
+
+
+def busy_day(args: argparse.Namespace) -> None:
+    """One booking's cost with the watched day holding each of ``args.day_size`` bookings (same sessions)."""
+    n = args.sessions[-1] if args.sessions != [10, 50, 100] else 30
+    results = {}
+    for size in args.day_size:
+        with tempfile.TemporaryDirectory() as folder:
+            results[size] = run_app(demo_env(folder), args, [n], size)[n]
+    print(f'\n| bookings on the day shown (N = {n}) | p50 / p95 / max (ms) | CPU per booking (ms) | SQL per booking '
+          '| RSS per session (KB) |')
+    print('|---|---|---|---|---|')
+    for size, r in results.items():
+        print(f'| {size} | {r["p50"]:.0f} / {r["p95"]:.0f} / {r["max"]:.0f} | {r["cpu_ms"]:.1f} | '
+              f'{r["statements"]:.0f} | {r["rss_kb"]:.0f} |')
+    small, large = results[min(results)], results[max(results)]
+    print(f'\n{max(results)} vs {min(results)} bookings: p50 {large["p50"] / small["p50"]:.2f}×, '
+          f'p95 {large["p95"] / small["p95"]:.2f}×, CPU {large["cpu_ms"] / small["cpu_ms"]:.2f}×, '
+          f'RSS per session {large["rss_kb"] / max(1.0, small["rss_kb"]):.2f}× (target ≤ 1.3×, memory flat)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--sessions', type=int, nargs='+', default=[10, 50, 100])
     parser.add_argument('--bookings', type=int, default=15)
     parser.add_argument('--verbose', action='store_true', help='print each booking\'s spread')
+    parser.add_argument('--day-size', type=int, nargs='+', default=None,
+                        help='bookings the watched day holds before the sessions open, e.g. 100 1500 (app only)')
     args = parser.parse_args()
+    if args.day_size:
+        busy_day(args)
+        return
     with tempfile.TemporaryDirectory() as folder:
-        plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
-        env = {**plain, 'CLIENTPULSE_DATA_DIR': folder, 'CLIENTPULSE_SCHEDULER': 'false'}
-        subprocess.run([PYTHON, '-m', 'app.cli', 'demo', '--no-serve'], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        env = demo_env(folder)
+        plain = {k: v for k, v in env.items() if k not in ('CLIENTPULSE_DATA_DIR', 'CLIENTPULSE_SCHEDULER')}
         bare = Server('bare', plain)
         try:
             floor = asyncio.run(measure('bare', bare, args.sessions, args.bookings, None))
         finally:
             bare.stop()
-        app = Server('app', {**env, 'BENCH_VERBOSE': '1'} if args.verbose else env)
-        try:
-            day = httpx.get(f'{app.base}/bench/plan', timeout=120).json()
-            needed = args.bookings * len(args.sessions)
-            if day['free'] < needed:
-                raise SystemExit(f'only {day["free"]} free times on {day["day"]}; ask for fewer bookings')
-            ours = asyncio.run(measure('app', app, args.sessions, args.bookings, day['day'], args.verbose))
-        except BaseException:
-            print(f'The app server logged, at the end:\n{app.log_tail()}', file=sys.stderr)
-            raise
-        finally:
-            app.stop()
+        ours = run_app(env, args, args.sessions)
     print('\n| N | bare p50 / p95 / max (ms) | app p50 / p95 / max (ms) | p95 ratio | CPU per booking bare / app (ms) '
           '| SQL per booking | RSS per session bare / app (KB) |')
     print('|---|---|---|---|---|---|---|')

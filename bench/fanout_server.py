@@ -6,8 +6,10 @@
 (``CLIENTPULSE_DATA_DIR``), plus
 - ``GET /bench/sign-in?email=…&password=…``: signs this browser in (the real password check), so a
   browserless session can open pages;
-- ``GET /bench/plan``: the day the bench books on (the location's day with most free times) and how
-  many free times it has;
+- ``GET /bench/plan?day_size=N``: the day the bench books on (the location's day with most free times) and how
+  many free times it has; with ``day_size``, that day is first filled up to N bookings with bench staff members
+  (15-minute bookings back to back from 06:00, written in one transaction: a big salon's busy day that exists
+  before the sessions open; the demo's own staff keep their free times for the measured bookings);
 - ``POST /bench/book``: books the next free time of that day for a new customer through the booking
   service (as the owner, in a worker thread, like the booking dialog) and returns the customer's name
   and the moment the change was published (``time.time()``, i.e. just after the commit);
@@ -61,7 +63,7 @@ def serve_app(port: int) -> None:
     from sqlalchemy.engine import Engine
 
     from app import server
-    from app.models import CustomerCreate
+    from app.models import Customer, CustomerCreate
     from app.models.booking import BookingCreate
     from app.pages.session import sign_in
     from app.services import clock, events
@@ -83,6 +85,40 @@ def serve_app(port: int) -> None:
     plan: dict = {}
     lock = threading.Lock()
 
+    def fill_day(location, service, day, size: int) -> int:
+        """Add bench staff members and bookings until ``day`` holds ``size`` bookings; return how many it holds."""
+        from sqlmodel import func, select
+
+        from app.models import Booking, StaffMemberCreate, WorkingHoursBase
+        from app.services import revisions
+        from app.services.database import session_scope
+
+        start, end = clock.day_bounds(day, location.time_zone)
+        with session_scope() as session:
+            held = session.exec(select(func.count()).select_from(Booking).where(
+                Booking.location_id == location.id, Booking.starts_at >= start, Booking.starts_at < end)).one()
+            customer_ids = session.exec(select(Customer.id).where(Customer.location_id == location.id)).all()
+        per_member = (22 - 6) * 4  # 15-minute bookings from 06:00 to 22:00
+        shifts = [WorkingHoursBase(weekday=day.weekday(), start_minute=6 * 60, end_minute=22 * 60)]
+        number = 0
+        while held < size:
+            number += 1
+            member = staff.create_staff_member(StaffMemberCreate(
+                location_id=location.id, name=f'Bench staff {number:03d}', working_hours=shifts), actor=SYSTEM_ACTOR)
+            first = clock.local_datetime(day, 6 * 60, location.time_zone)
+            with session_scope(write=True) as session:
+                for k in range(min(per_member, size - held)):
+                    starts = first + timedelta(minutes=15 * k)
+                    session.add(Booking(location_id=location.id, staff_member_id=member.id, service_id=service.id,
+                                        customer_id=customer_ids[(held + k) % len(customer_ids)],
+                                        starts_at=starts, ends_at=starts + timedelta(minutes=15),
+                                        price_cents=service.price_cents, status='booked', channel='phone'))
+                held += min(per_member, size - held)
+                session.flush()
+                revisions.record(session.connection(), location.id, reload=True)
+        events.publish(events.DataImported(location_id=location.id, summary=f'bench: {held} bookings on {day}'))
+        return held
+
     def make_plan() -> dict:
         location = locations.list_locations(actor=SYSTEM_ACTOR)[0]
         service = min((s for s in catalog.list_services(location.id, actor=SYSTEM_ACTOR) if s.duration_minutes),
@@ -103,7 +139,7 @@ def serve_app(port: int) -> None:
             if len(spaced) > best[0]:
                 best = (len(spaced), day, spaced)
         return {'owner': users.desktop_owner(), 'location': location, 'service': service, 'day': best[1],
-                'slots': best[2]}
+                'slots': best[2], 'held': None}
 
     @app.get('/bench/sign-in')
     def bench_sign_in(email: str, password: str) -> dict:
@@ -112,10 +148,12 @@ def serve_app(port: int) -> None:
         return {'user_id': user.id}
 
     @app.get('/bench/plan')
-    async def bench_plan() -> dict:
+    async def bench_plan(day_size: int = 0) -> dict:
         if not plan:
             plan.update(await run.io_bound(make_plan))
-        return {'day': plan['day'].isoformat(), 'free': len(plan['slots'])}
+            if day_size:
+                plan['held'] = await run.io_bound(fill_day, plan['location'], plan['service'], plan['day'], day_size)
+        return {'day': plan['day'].isoformat(), 'free': len(plan['slots']), 'held': plan['held']}
 
     def create(n: int) -> tuple[str, int]:
         with lock:

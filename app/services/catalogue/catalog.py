@@ -99,11 +99,13 @@ def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead) 
         session.add(product)
         session.flush()
         result = ProductRead.model_validate(product)
-    low = result.below_minimum and not was_low
-    activity.record(actor, 'stock', f'{result.name}: {change:+d} ({reason}), {result.stock_on_hand} on hand',
-                    location_id=result.location_id)
-    summary = (f'Low stock: {result.name} — {result.stock_on_hand} left (minimum {result.stock_minimum})' if low
-               else f'{result.name}: {result.stock_on_hand} on hand')
-    notifications.announce(events.StockChanged(location_id=result.location_id, product_id=result.id,
-                                               stock_on_hand=result.stock_on_hand, low=low, summary=summary))
+        low = result.below_minimum and not was_low
+        activity.add(session, actor, 'stock', f'{result.name}: {change:+d} ({reason}), {result.stock_on_hand} on hand',
+                     location_id=result.location_id)
+        summary = (f'Low stock: {result.name} — {result.stock_on_hand} left (minimum {result.stock_minimum})' if low
+                   else f'{result.name}: {result.stock_on_hand} on hand')
+        changed = notifications.prepare(session, events.StockChanged(
+            location_id=result.location_id, product_id=result.id, stock_on_hand=result.stock_on_hand, low=low,
+            summary=summary))
+    events.publish(changed)
     return result

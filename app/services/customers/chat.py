@@ -297,19 +297,18 @@ def _send(conversation_id: int, text: str, side: str, name: str, upload: Upload 
             conversation.last_message_at = message.created_at
             session.add(conversation)
             _mark_read(session, conversation, side, up_to=message.id)  # the sender has seen their own message
-            location_id = conversation.location_id
             result = _messages(session, conversation, side, only=message.id)[0]
+            preview = text[:80] if text else f'sent {result.attachment_name}'
+            event = events.ChatChanged(location_id=conversation.location_id, conversation_id=conversation_id,
+                                       change='message', side=side, message_id=result.id,
+                                       summary=f'Message from {name}: {preview}')
+            if side == CUSTOMER:  # the front desk hears of it (bell, toast), committed with the message
+                event = notifications.prepare(session, event)
     except Exception:
         if stored_path is not None:
             stored_path.unlink(missing_ok=True)  # nothing half-kept
         raise
-    preview = text[:80] if text else f'sent {result.attachment_name}'
-    event = events.ChatChanged(location_id=location_id, conversation_id=conversation_id, change='message', side=side,
-                               message_id=result.id, summary=f'Message from {name}: {preview}')
-    if side == CUSTOMER:
-        notifications.announce(event)  # the front desk hears of it: bell, toast
-    else:
-        events.publish(event)
+    events.publish(event)
     return result
 
 

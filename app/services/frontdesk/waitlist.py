@@ -146,12 +146,13 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
             session.add(stored)
             session.flush()
             result = _read(session, stored)
-        local = clock.to_local(slot.starts_at, location.time_zone)
-        summary = (f'Waitlist: {result.customer_name} can have {result.service_name} at {local:%H:%M} on '
-                   f'{local:%a %d %b} with {result.offered_staff_name} (freed by a cancellation; held '
-                   f'{get_settings().waitlist_offer_minutes} min)')
-        notifications.announce(events.WaitlistChanged(location_id=booking.location_id, entry_id=entry.id,
-                                                      change='offered', summary=summary))
+            local = clock.to_local(slot.starts_at, location.time_zone)
+            summary = (f'Waitlist: {result.customer_name} can have {result.service_name} at {local:%H:%M} on '
+                       f'{local:%a %d %b} with {result.offered_staff_name} (freed by a cancellation; held '
+                       f'{get_settings().waitlist_offer_minutes} min)')
+            offered = notifications.prepare(session, events.WaitlistChanged(
+                location_id=booking.location_id, entry_id=entry.id, change='offered', summary=summary))
+        events.publish(offered)
         _tell_customer(result, local, actor)
         return result
     return None

@@ -35,7 +35,8 @@ FOUR_PLACES = Decimal('0.0001')
 def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRead,
                 as_of: datetime | None = None) -> ReceiptRead:
     """Check out a checked-in booking: one receipt line for its service at the booked price, the
-    location's taxes on it, and the booking marked completed, in one transaction.
+    location's taxes on it, and the booking marked completed, with its activity entry and notifications, in one
+    transaction (the events go out after the commit).
 
     :raises InvalidTransitionError: the booking is not checked in
     :raises NotFoundError: no such booking
@@ -69,16 +70,17 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
         session.flush()
         result = _receipts(session, booking.location_id, receipt_ids=[receipt.id])[0]
         day = clock.local_day(now, location.time_zone)
-    activity.record(actor, 'payment', f'Receipt {result.number}: {result.amount_cents / 100:.2f} by '
-                    f'{payment_method.value}', location_id=result.location_id, booking_id=booking.id)
-    notifications.announce(events.ReceiptCreated(receipt_id=result.id, location_id=result.location_id, day=day,
-                                         amount_cents=result.amount_cents,
-                                         summary=f'Payment received: receipt {result.number}'))
-    notifications.announce(events.BookingChanged(booking_id=booking.id, location_id=booking.location_id,
-                                         staff_member_id=booking.staff_member_id,
-                                         day=clock.local_day(booking.starts_at, location.time_zone),
-                                         change='status', status=BookingStatus.COMPLETED.value,
-                                         summary=f'Completed and paid: receipt {result.number}'))
+        activity.add(session, actor, 'payment', f'Receipt {result.number}: {result.amount_cents / 100:.2f} by '
+                     f'{payment_method.value}', location_id=result.location_id, booking_id=booking.id)
+        paid = notifications.prepare(session, events.ReceiptCreated(
+            receipt_id=result.id, location_id=result.location_id, day=day, amount_cents=result.amount_cents,
+            summary=f'Payment received: receipt {result.number}'))
+        completed = notifications.prepare(session, events.BookingChanged(
+            booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
+            day=clock.local_day(booking.starts_at, location.time_zone), change='status',
+            status=BookingStatus.COMPLETED.value, summary=f'Completed and paid: receipt {result.number}'))
+    events.publish(paid)
+    events.publish(completed)
     return result
 
 
@@ -94,7 +96,7 @@ def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, rea
     reason = (reason or '').strip()
     if not reason:
         raise ValidationError('Say what happened (e.g. "card declined").', field='reason')
-    with session_scope() as session:
+    with session_scope(write=True) as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
             raise NotFoundError('That booking no longer exists.')
@@ -103,11 +105,12 @@ def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, rea
             raise InvalidTransitionError('Only a checked-in booking has a payment to fail.')
         customer = booking.customer_id and session.get(Customer, booking.customer_id)
         who = customer.name if customer else 'walk-in'
-        amount = booking.price_cents
-    summary = f'Payment failed: {who}, {amount / 100:.2f} by {payment_method.value} — {reason[:120]}'
-    activity.record(actor, 'payment_failed', summary, location_id=booking.location_id, booking_id=booking_id)
-    notifications.announce(events.PaymentFailed(location_id=booking.location_id, booking_id=booking_id,
-                                                summary=summary))
+        summary = f'Payment failed: {who}, {booking.price_cents / 100:.2f} by {payment_method.value} — {reason[:120]}'
+        activity.add(session, actor, 'payment_failed', summary, location_id=booking.location_id,
+                     booking_id=booking_id)
+        failed = notifications.prepare(session, events.PaymentFailed(location_id=booking.location_id,
+                                                                     booking_id=booking_id, summary=summary))
+    events.publish(failed)
 
 
 def tax_on(amount_cents: int, percent: Decimal) -> Decimal:
