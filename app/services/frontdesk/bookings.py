@@ -8,6 +8,8 @@ commit.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -32,7 +34,7 @@ from app.models import (
     UserRead,
     WorkingHours,
 )
-from app.services import clock, events, notifications
+from app.services import clock, events, notifications, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import (
     FRONT_DESK_ROLES,
@@ -44,7 +46,7 @@ from app.services.accounts.access import (
 )
 from app.services.caching import VersionedCache
 from app.services.customers import customers
-from app.services.database import session_scope
+from app.services.database import database_url, session_scope
 from app.services.errors import (
     InvalidTransitionError,
     NotFoundError,
@@ -243,6 +245,9 @@ def list_bookings(location_id: int, *, actor: UserRead, start: datetime | None =
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
     ensure_reader(actor, location_id)
+    if (start is not None and end is not None and end - start <= timedelta(days=2) and staff_member_id is None
+            and status is None and customer_id is None and not search.strip() and limit >= 2000):
+        return _days.get(location_id, start, end)
     return _lists.get((location_id, start, end, staff_member_id, status, customer_id, search.strip().lower(), limit),
                       [location_id], lambda: _list(location_id, start, end, staff_member_id, status, customer_id,
                                                    search, limit))
@@ -253,35 +258,102 @@ _lists: VersionedCache[list[BookingRead]] = VersionedCache(max_age=10, max_entri
 process may have written without this one hearing of it)."""
 
 
+class _DayLists:
+    """A location's bookings of one day (the day view, the dashboard), kept current by patching, not re-reading.
+
+    A booking made, moved or cancelled changes one or two rows of a day that may hold 1,500: a list re-read in
+    full on every change made each change cost every open day view more the busier the day was
+    (``bench/fanout.py --day-size``). A list is stored with the location's revision (:mod:`app.services.revisions`)
+    read before it; when the location's data version has moved on, only the bookings logged since that
+    revision are read and put in (or taken out), and the bookings that did not change stay the very same
+    objects (so what pages derived from them is reused). A bulk write, a log that no longer reaches back or
+    another database token reads the day in full. Lists are shared: never mutate them.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._values: dict[tuple, tuple[str, int, tuple[int, ...], float, list[BookingRead]]] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, location_id: int, start: datetime, end: datetime) -> list[BookingRead]:
+        """Bookings at ``location_id`` starting in ``[start, end)`` (aware UTC), earliest first."""
+        key = (database_url(), location_id, start, end)
+        with self._lock:
+            key_lock = self._locks.setdefault(key, threading.Lock())
+        with key_lock:
+            versions = (events.version(location_id),)
+            now = time.monotonic()
+            cached = self._values.get(key)
+            if cached is not None and cached[2] == versions and now - cached[3] < 10:
+                return cached[4]
+            with session_scope() as session:
+                connection = session.connection()
+                token, revision = revisions.current(connection, [location_id]).get(location_id, ('', 0))
+                listed = None
+                if cached is not None and cached[0] == token:
+                    changed = revisions.changed_since(connection, location_id, cached[1])
+                    if changed is not None:
+                        listed = self._patched(session, cached[4], changed[0], location_id, start, end)
+                if listed is None:
+                    listed = _rows(session, location_id, start, end, None, None, None, '', 2000)
+            with self._lock:
+                if len(self._values) >= self.max_entries:
+                    self._values.pop(next(iter(self._values)))
+                self._values[key] = (token, revision, versions, now, listed)
+            return listed
+
+    @staticmethod
+    def _patched(session: Session, listed: list[BookingRead], ids: set[int], location_id: int, start: datetime,
+                 end: datetime) -> list[BookingRead]:
+        if not ids:
+            return listed  # receipts only: the same list, so nothing derived from it is built again
+        fresh = _rows(session, location_id, start, end, None, None, None, '', 2000, ids=ids)
+        patched = [b for b in listed if b.id not in ids] + fresh
+        patched.sort(key=lambda b: (b.starts_at, b.id))
+        return patched
+
+
+_days = _DayLists()
+
+
 def _list(location_id: int, start: datetime | None, end: datetime | None, staff_member_id: int | None,
           status: BookingStatus | None, customer_id: int | None, search: str, limit: int) -> list[BookingRead]:
     with session_scope() as session:
-        # plain columns, not ORM objects: building four mapped instances per row cost more than the query
-        query = (sa_select(*Booking.__table__.c, col(Customer.name).label('customer_name'),
-                           col(Customer.phone).label('customer_phone'), col(Service.name).label('service_name'),
-                           col(StaffMember.name).label('staff_name'))
-                 .select_from(Booking)
-                 .join(Service, Service.id == Booking.service_id)
-                 .join(StaffMember, StaffMember.id == Booking.staff_member_id)
-                 .outerjoin(Customer, Customer.id == Booking.customer_id)
-                 .where(Booking.location_id == location_id))
-        if start is not None:
-            query = query.where(Booking.starts_at >= start)
-        if end is not None:
-            query = query.where(Booking.starts_at < end)
-        if staff_member_id is not None:
-            query = query.where(Booking.staff_member_id == staff_member_id)
-        if status is not None:
-            query = query.where(Booking.status == status.value)
-        if customer_id is not None:
-            query = query.where(Booking.customer_id == customer_id)
-        if search.strip():
-            pattern = f'%{search.strip().lower()}%'
-            query = query.where(or_(col(Customer.name).ilike(pattern), col(Customer.code).ilike(pattern),
-                                    col(Customer.phone).ilike(pattern)))
-        rows = session.execute(query.order_by(Booking.starts_at, Booking.id).limit(limit)).mappings().all()
-        return [BookingRead.model_validate({**row, 'customer_name': row['customer_name'] or 'Walk-in',
-                                            'customer_phone': row['customer_phone'] or ''}) for row in rows]
+        return _rows(session, location_id, start, end, staff_member_id, status, customer_id, search, limit)
+
+
+def _rows(session: Session, location_id: int, start: datetime | None, end: datetime | None,
+          staff_member_id: int | None, status: BookingStatus | None, customer_id: int | None, search: str,
+          limit: int, *, ids: set[int] | None = None) -> list[BookingRead]:
+    # plain columns, not ORM objects: building four mapped instances per row cost more than the query
+    query = (sa_select(*Booking.__table__.c, col(Customer.name).label('customer_name'),
+                       col(Customer.phone).label('customer_phone'), col(Service.name).label('service_name'),
+                       col(StaffMember.name).label('staff_name'))
+             .select_from(Booking)
+             .join(Service, Service.id == Booking.service_id)
+             .join(StaffMember, StaffMember.id == Booking.staff_member_id)
+             .outerjoin(Customer, Customer.id == Booking.customer_id)
+             .where(Booking.location_id == location_id))
+    if start is not None:
+        query = query.where(Booking.starts_at >= start)
+    if end is not None:
+        query = query.where(Booking.starts_at < end)
+    if staff_member_id is not None:
+        query = query.where(Booking.staff_member_id == staff_member_id)
+    if status is not None:
+        query = query.where(Booking.status == status.value)
+    if customer_id is not None:
+        query = query.where(Booking.customer_id == customer_id)
+    if ids is not None:
+        query = query.where(col(Booking.id).in_(sorted(ids)))
+    if search.strip():
+        pattern = f'%{search.strip().lower()}%'
+        query = query.where(or_(col(Customer.name).ilike(pattern), col(Customer.code).ilike(pattern),
+                                col(Customer.phone).ilike(pattern)))
+    rows = session.execute(query.order_by(Booking.starts_at, Booking.id).limit(limit)).mappings().all()
+    return [BookingRead.model_validate({**row, 'customer_name': row['customer_name'] or 'Walk-in',
+                                        'customer_phone': row['customer_phone'] or ''}) for row in rows]
 
 
 def list_day(location_id: int, day: date, *, actor: UserRead, time_zone: str, **filters) -> list[BookingRead]:
