@@ -14,6 +14,8 @@ One public interface (import from ``app.live``, never from its modules):
   can share (a customer's thread, a list filtered by what one person typed).
 - **Signals within the process**: :data:`presence_changed`, :data:`notifications_read` (who is online;
   someone marked their notifications read).
+- **Keyed parts**: :func:`keyed` marks a part that is a list of items with ids; a change sends only the items
+  that changed (a booking costs the same on a busy day as on a quiet one).
 - **Shared derivations**: :func:`derived`, :func:`per_item`, :func:`sync_rows`.
 - :class:`SearchableText`: the text tests find in a custom element.
 
@@ -27,11 +29,13 @@ from ._nicegui import SearchableText
 from .bus import on_change
 from .quiet_gc import collector, take_over
 from .rooms import (
+    Keyed,
     LiveLink,
     RoomKey,
     Subscription,
     current_parts,
     join,
+    keyed,
     quietly,
     rooms_open,
     set_prop,
@@ -47,9 +51,29 @@ notifications_read = _nicegui.ProcessSignal()
 """A person (their user id) marked notifications read: their other open pages count again."""
 
 __all__ = [
-    'LiveLink', 'RoomKey', 'SearchableText', 'Subscription', 'collector', 'current_parts', 'derived', 'install',
-    'join', 'notifications_read', 'on_change', 'per_item', 'presence_changed', 'quietly', 'rooms_open', 'set_prop',
-    'storage_folder', 'subscription_of', 'sync_rows', 'take_over', 'view',
+    'Keyed',
+    'LiveLink',
+    'RoomKey',
+    'SearchableText',
+    'Subscription',
+    'collector',
+    'current_parts',
+    'derived',
+    'install',
+    'join',
+    'keyed',
+    'notifications_read',
+    'on_change',
+    'per_item',
+    'presence_changed',
+    'quietly',
+    'rooms_open',
+    'set_prop',
+    'storage_folder',
+    'subscription_of',
+    'sync_rows',
+    'take_over',
+    'view',
 ]
 
 

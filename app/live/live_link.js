@@ -42,6 +42,7 @@ export default {
         if (value === undefined) continue;
         const target_element = element(id);
         if (!target_element) continue;
+        if (value && value.$keyed) value = merged(target_element.props[target] || [], value);
         if (target === "text") target_element.text = value;
         else target_element.props[target] = value;
       }
@@ -62,3 +63,17 @@ export default {
     },
   },
 };
+
+// A keyed part's change (app/live/rooms.py, Keyed): the items that changed replace theirs, the dropped ids go, and
+// the list is ordered by the part's sort field, then id.
+function merged(current, change) {
+  const byId = new Map(current.map((item) => [item.id, item]));
+  for (const id of change.drop) byId.delete(id);
+  for (const item of change.set) byId.set(item.id, item);
+  const items = [...byId.values()];
+  if (change.sort) {
+    const key = change.sort;
+    items.sort((a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : a.id - b.id));
+  }
+  return items;
+}

@@ -123,6 +123,12 @@ def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(peop
     assert tablet.locator('.q-badge').inner_text() == '1'
     tablet.get_by_text(SAM_AT_15).click()
     tablet.get_by_role('dialog').get_by_text('Status: Booked').wait_for(timeout=5_000)
+    tablet.keyboard.press('Escape')
+    # the desk cancels it: the room sends only that block's id to drop, and the tablet's day view lets it go
+    desk.get_by_text(SAM_AT_15).click()
+    desk.get_by_role('dialog').get_by_role('button', name='Cancel booking').click()
+    tablet.get_by_text(SAM_AT_15).wait_for(state='detached', timeout=5_000)
+    assert tablet.locator('[data-booking]').count() == 0
 
 
 def test_a_short_outage_keeps_typed_input_and_brings_the_missed_change(people):

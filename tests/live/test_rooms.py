@@ -10,7 +10,7 @@ import pytest
 from nicegui.testing import User
 
 from app.models import Role
-from tests.factories import at, make_booking
+from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, drawn, sign_in
 from tests.pages.test_pages import element, eventually
 
@@ -160,3 +160,35 @@ async def test_an_event_that_changes_no_data_builds_no_view(user: User, shop, ro
     assert built == [] and room_messages == []
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
     assert built == ['dashboard']
+
+
+async def test_a_booking_on_a_busy_day_sends_its_own_block_and_row_not_the_days(user: User, create_user, shop,
+                                                                                 room_messages):
+    """The day view's blocks and the dashboard's rows are keyed parts: a change carries the items that changed
+    and the ids that went; each session's server side still holds the whole list."""
+    desk = create_user()
+    await sign_in(user, Role.OWNER, f'/?day={DAY.isoformat()}')
+    await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    earlier = [make_booking(shop['location'], shop['becky'], shop['cut'], shop['sam'], at(DAY, f'{h:02d}:00'))
+               for h in range(9, 15)]
+    await eventually(lambda: len(drawn(desk)) == 6)
+    room_messages.clear()
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '11:30'))
+    await eventually(lambda: booking.id in drawn(desk) and len(element(user, 'day-bookings').rows) == 7)
+    parts = {name: message['parts'] for name, message, _ in room_messages if 'parts' in message}
+    blocks = next(p['blocks'] for p in parts.values() if 'blocks' in p)
+    rows = next(p['rows'] for p in parts.values() if 'rows' in p)
+    assert [b['id'] for b in blocks['set']] == [booking.id] and blocks['drop'] == []
+    assert [r['id'] for r in rows['set']] == [booking.id] and rows['sort'] == 'at'
+    assert [r['id'] for r in element(user, 'day-bookings').rows] == [  # in time order: 11:00, 11:30, 12:00
+        *[b.id for b in earlier[:3]], booking.id, *[b.id for b in earlier[3:]]]
+
+    room_messages.clear()
+    from app.services.frontdesk import bookings
+    bookings.cancel_booking(earlier[0].id, actor=OWNER)
+    await eventually(lambda: earlier[0].id not in drawn(desk))
+    parts = {name: message['parts'] for name, message, _ in room_messages if 'parts' in message}
+    blocks = next(p['blocks'] for p in parts.values() if 'blocks' in p)
+    rows = next(p['rows'] for p in parts.values() if 'rows' in p)
+    assert blocks['set'] == [] and blocks['drop'] == [earlier[0].id]  # cancelled: no longer drawn
+    assert [(r['id'], r['status']) for r in rows['set']] == [(earlier[0].id, 'Cancelled')]

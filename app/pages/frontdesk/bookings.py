@@ -74,9 +74,10 @@ class _BookingsView:
             with ui.tab_panel(grid_tab):
                 argument = self.day.isoformat()
                 parts = live.current_parts('day-view', self.location, argument, self.user)
-                self.day_grid = DayGrid(parts['grid'], self.user.staff_member_id).mark('day-grid')
+                self.day_grid = DayGrid(parts['grid'], parts['blocks'], self.user.staff_member_id).mark('day-grid')
                 self.day_grid.on('open', lambda e: self.open(int(e.args)))
                 room.bind(self.day_grid, 'grid', 'grid')
+                room.bind(self.day_grid, 'blocks', 'blocks')
                 room.show('day-view', argument)
             with ui.tab_panel(self.list_tab):
                 self.list_filters()
@@ -100,8 +101,9 @@ class _BookingsView:
     def absorb(self, message: dict, event) -> None:
         """Every event at the location: the day view follows its room quietly (its browser has the new grid
         already); the list, filtered per session, is updated here if shown, else when next shown."""
-        if 'grid' in message.get('parts', {}):
-            live.set_prop(self.day_grid, 'grid', message['parts']['grid'])
+        for part in ('grid', 'blocks'):
+            if part in message.get('parts', {}):
+                live.set_prop(self.day_grid, part, message['parts'][part])
         if event.location_id != self.location.id:  # an owner's notice from another location
             return
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
@@ -158,11 +160,13 @@ class _BookingsView:
             live.per_item('list-row', b, (tz, currency), lambda b=b: _list_row(b, tz, currency)) for b in items])
 
     def table(self) -> None:
-        rows = self.table_rows()
-        self.list_table = ui.table(columns=LIST_COLUMNS, rows=rows, row_key='id', pagination=25).classes(
+        """The list, filled when its tab is first opened: a page open on the day view holds no copy of a busy
+        day's rows."""
+        self.list_table = ui.table(columns=LIST_COLUMNS, rows=[], row_key='id', pagination=25).classes(
             'w-full').props('dense flat').mark('booking-list')
         self.list_table.on('rowClick', lambda e: self.open(e.args[1]['id']))
-        self.count_label = ui.label(f'{len(rows)} bookings').classes('text-sm text-slate-500').mark('booking-count')
+        self.count_label = ui.label('').classes('text-sm text-slate-500').mark('booking-count')
+        self.stale.add('list')
 
     def update_table(self) -> None:
         """Put the current rows into the list (sent only when they changed)."""
@@ -178,29 +182,31 @@ def _list_row(b: BookingRead, tz: str, currency: str) -> dict:
 
 
 class DayGrid(live.SearchableText, Element, component='day_grid.js'):
-    """The day view (``day_grid.js``): staff columns, working hours and booking blocks, drawn in the browser from
-    one shared ``grid`` (see :func:`day_view_parts`); ``own`` is the staff member whose column comes first.
-    Emits ``open`` with a booking's id when its block is clicked."""
+    """The day view (``day_grid.js``): staff columns with their working hours (``grid``) and the booking blocks
+    (``blocks``, each in its staff member's ``column``), both shared by every open day view (see
+    :func:`day_view_parts`); ``own`` is the staff member whose column comes first. Emits ``open`` with a
+    booking's id when its block is clicked."""
 
-    def __init__(self, grid: dict, own: int | None) -> None:
+    def __init__(self, grid: dict, blocks: list[dict], own: int | None) -> None:
         super().__init__()
         live.set_prop(self, 'grid', grid)
+        live.set_prop(self, 'blocks', blocks)
         self.props['own'] = own
 
     def searchable_text(self) -> list[str]:
         """The booking blocks' texts (what ``user.should_see`` finds in the day view)."""
-        grid = self.props['grid']
-        return [block['text'] for column in grid['columns'] for block in column['blocks']]
+        return [block['text'] for block in self.props['blocks']]
 
     def booking_ids(self) -> set[int]:
         """The bookings drawn."""
-        return {block['id'] for column in self.props['grid']['columns'] for block in column['blocks']}
+        return {block['id'] for block in self.props['blocks']}
 
 
 def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     """The day view of ``location`` on the local ``day`` (ISO) as every open day view draws it: ``{'grid': {first,
     last (minutes of the day shown), px (per minute), clashes (count), all_known (every length recorded),
-    columns: [{id, name, shifts: [[start, end] minutes], blocks: [{id, start, text, title, style}]}]}}``."""
+    columns: [{id, name, shifts: [[start, end] minutes]}]}, 'blocks': keyed [{id, column (staff member id),
+    start, text, title, style}]}``: a booking sends its own block, not the day's."""
     shown = date.fromisoformat(day)
     tz = location.time_zone
     listed = bookings.list_day(location.id, shown, actor=actor, time_zone=tz)
@@ -214,8 +220,10 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
         'first': first, 'last': last, 'px': PX_PER_MINUTE, 'clashes': len(layout.clashes),
         'all_known': layout.all_known,
         'columns': [{'id': m.id, 'name': m.name,
-                     'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday],
-                     'blocks': list(layout.blocks.get(m.id, {}).values())} for m in columns]}}
+                     'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday]}
+                    for m in columns]},
+        'blocks': live.derived('day-blocks', layout, lambda: live.keyed(
+            [block for member in layout.blocks.values() for block in member.values()]))}
 
 
 @dataclass(frozen=True)
@@ -248,7 +256,8 @@ class _DayLayout:
 
 
 def _block(booking: BookingRead, clash: bool, tz: str) -> dict:
-    """One booking as ``day_grid.js`` draws it: ``{id, start (minute of the local day), text, title, style (CSS,
+    """One booking as ``day_grid.js`` draws it: ``{id, column (its staff member's id), start (minute of the local
+    day), text, title, style (CSS,
     all but the top, which follows from start and the first hour shown)}``."""
     start = clock.minute_of_day(booking.starts_at, tz)
     minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
@@ -260,7 +269,8 @@ def _block(booking: BookingRead, clash: bool, tz: str) -> dict:
         details.append('overlaps another booking')
     if not booking.duration_known:
         details.append('length not recorded (imported)')
-    return {'id': booking.id, 'start': start, 'text': text, 'title': ' · '.join(details),
+    return {'id': booking.id, 'column': booking.staff_member_id, 'start': start, 'text': text,
+            'title': ' · '.join(details),
             'style': {'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
                       'right': '3px', 'background': colour, 'line-height': '16px', **edge}}
 

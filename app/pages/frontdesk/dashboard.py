@@ -39,8 +39,8 @@ BOOKING_COLUMNS = [
 def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
     """Rows for a bookings table."""
     return [live.per_item('dashboard-row', b, time_zone, lambda b=b: {
-        'id': b.id, 'time': booking_time(b, time_zone), 'customer': b.customer_name, 'service': b.service_name,
-        'staff': b.staff_name, 'status': STATUS_LABELS[b.status]}) for b in items]
+        'id': b.id, 'at': b.starts_at.isoformat(), 'time': booking_time(b, time_zone), 'customer': b.customer_name,
+        'service': b.service_name, 'staff': b.staff_name, 'status': STATUS_LABELS[b.status]}) for b in items]
 
 
 def register() -> None:
@@ -63,13 +63,15 @@ def register() -> None:
 
 def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     """The dashboard of ``location`` on the local ``day`` (ISO) as every open dashboard shows it: ``cards``
-    (marker → text), ``revenue`` and ``status`` (ECharts options), ``rows`` (the day's bookings)."""
+    (marker → text), ``revenue`` and ``status`` (ECharts options), ``rows`` (the day's bookings, keyed: a booking
+    sends its own row)."""
     figures = dashboard.summary(location.id, date.fromisoformat(day), actor=actor)
     items = bookings.list_day(location.id, date.fromisoformat(day), actor=actor, time_zone=location.time_zone)
     return {'cards': _card_texts(figures),
             'revenue': live.derived('revenue-options', figures, lambda: _revenue_options(figures)),
             'status': live.derived('status-options', figures, lambda: _status_options(figures)),
-            'rows': live.derived('dashboard-rows', items, lambda: booking_rows(items, location.time_zone))}
+            'rows': live.derived('dashboard-rows', items,
+                                 lambda: live.keyed(booking_rows(items, location.time_zone), sort='at'))}
 
 
 def _build(room: live.Subscription, day: date) -> None:

@@ -1,9 +1,15 @@
 // The day view: one column per staff member with their working hours and the day's bookings as blocks.
-// Drawn from one shared `grid` (app/pages/frontdesk/bookings.py, day_view_parts), which a booking anywhere replaces for
-// every open day view in one room message; `own` (a staff member's id) puts that column first.
+// Drawn from the shared `grid` (columns, hours) and `blocks` (app/pages/frontdesk/bookings.py, day_view_parts); a
+// booking anywhere sends every open day view its own block in one room message (live_link.js puts it into
+// `blocks`); `own` (a staff member's id) puts that column first.
 export default {
-  props: { grid: Object, own: { default: null } },
+  props: { grid: Object, blocks: Array, own: { default: null } },
   computed: {
+    byColumn() {
+      const columns = {};
+      for (const block of this.blocks || []) (columns[block.column] ||= []).push(block);
+      return columns;
+    },
     columns() {
       const columns = [...(this.grid?.columns || [])];
       return columns.sort((a, b) => (b.id === this.own) - (a.id === this.own));
@@ -51,7 +57,7 @@ export default {
                           height:((shift[1]-shift[0])*grid.px)+'px'}"></div>
             <div v-for="minute in hours" :key="'h'+minute"
                  :style="{position:'absolute',width:'100%',borderTop:'1px solid #e2e8f0',top:top(minute)}"></div>
-            <div v-for="block in column.blocks" :key="block.id" :title="block.title"
+            <div v-for="block in byColumn[column.id] || []" :key="block.id" :title="block.title"
                  :data-booking="block.id" @click="$emit('open', block.id)"
                  class="rounded px-1 text-white text-xs cursor-pointer shadow-sm"
                  :style="{position:'absolute',overflow:'hidden',whiteSpace:'nowrap',textOverflow:'ellipsis',
