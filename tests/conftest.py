@@ -107,3 +107,37 @@ def shared_data() -> Path:
             pytest.fail(f'{SHARED_DATA} is missing')
         pytest.skip(f'{SHARED_DATA} is missing')
     return SHARED_DATA
+
+
+
+async def _close_sessions() -> None:
+    """Close every simulated session before the app stops.
+
+    Left open, each session's outbox loop was cancelled with the app; on Python 3.11 ``asyncio.wait_for`` can
+    swallow that cancellation when the loop's wake-up event is set at the same moment (sessions' elements are
+    deleted then), so the harness waited 2 s and logged "Could not cancel N tasks" after many page tests. A
+    closed session stops its outbox itself, which then ends at once.
+    """
+    import asyncio
+    import contextlib
+
+    from nicegui.client import Client
+
+    for client in list(Client.instances.values()):
+        with contextlib.suppress(KeyError):
+            client.delete()
+    await asyncio.sleep(0.05)  # the outbox loops wake, see that they are stopped and end
+
+
+@pytest.fixture
+async def user(user):
+    """NiceGUI's simulated user (``nicegui.testing.user_plugin``), whose sessions are closed before the app stops."""
+    yield user
+    await _close_sessions()
+
+
+@pytest.fixture
+async def create_user(create_user):
+    """NiceGUI's maker of more simulated users (its own app lifespan), closing their sessions before it ends."""
+    yield create_user
+    await _close_sessions()
