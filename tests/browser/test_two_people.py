@@ -60,8 +60,10 @@ def served(sqlite_db, tmp_path, reconnect_timeout) -> str:
     env = {**plain, 'CLIENTPULSE_DATABASE_URL': sqlite_db, 'CLIENTPULSE_DATA_DIR': str(tmp_path),
            'CLIENTPULSE_SCHEDULER': 'false', 'CLIENTPULSE_HOST': '127.0.0.1',
            **({'CLIENTPULSE_RECONNECT_TIMEOUT': reconnect_timeout} if reconnect_timeout else {})}
+    log = tmp_path / 'server.log'  # a file, not a pipe: an unread pipe fills up (64 KB) and then blocks the server
+    written = log.open('wb')
     server = subprocess.Popen([sys.executable, '-c', f'from app import server; server.run(port={port})'], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=written)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -69,11 +71,12 @@ def served(sqlite_db, tmp_path, reconnect_timeout) -> str:
             break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f'the app did not start: {server.stderr.read().decode()[-2000:]}') from None
+                raise RuntimeError(f'the app did not start: {log.read_text(errors="replace")[-2000:]}') from None
             time.sleep(0.2)
     yield f'http://127.0.0.1:{port}'
     server.terminate()
     server.wait(timeout=20)
+    written.close()
 
 
 SAM_AT_15 = "15:00 Sam Lee · Women's cut"
