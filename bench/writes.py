@@ -9,7 +9,10 @@ bookings one after another, each in a free 15-minute slot of one of 8 staff memb
   customer, working hours, overlap, kiosk holds), the insert, its activity entry and notification, in one
   transaction, then the event published;
 - **raw** (the anchor): the DB-API driver alone doing the essential part — lock (``BEGIN IMMEDIATE`` /
-  ``SELECT … FOR UPDATE`` on the staff row), one overlap query, one insert, commit.
+  ``SELECT … FOR UPDATE`` on the staff row), one overlap query, one insert, commit (SQLite with the app's
+  settings: WAL, foreign keys checked).
+
+The two take turns, one booking each, so both write to a table of the same size under the same load.
 
 Prints rate and p50 / p99 latency of each and the app's rate as a share of the raw one.
 """
@@ -89,10 +92,16 @@ def run(label: str, url: str, count: int) -> None:
     shop = _shop()
     slots = [(m, DAY + timedelta(days=i // (STAFF * 64)), (i // STAFF) % 64) for i, m in enumerate(
         [shop['members'][i % STAFF] for i in range(2 * count)])]
-    app_times = [_timed(lambda m=m, d=d, q=q: bookings.create_booking(BookingCreate(
-        location_id=shop['location'], customer_id=shop['customer'], service_id=shop['service'], staff_member_id=m,
-        starts_at=_start(d, q)), actor=SYSTEM_ACTOR)) for m, d, q in slots[:count]]
-    raw_times = _raw(url, shop, slots[count:])
+    raw_book, close = _raw(url, shop)
+    app_times, raw_times = [], []
+    try:  # one of each in turn: both write to a table of the same size, under the same load of the machine
+        for (m, d, q), (rm, rd, rq) in zip(slots[:count], slots[count:], strict=True):
+            app_times.append(_timed(lambda m=m, d=d, q=q: bookings.create_booking(BookingCreate(
+                location_id=shop['location'], customer_id=shop['customer'], service_id=shop['service'],
+                staff_member_id=m, starts_at=_start(d, q)), actor=SYSTEM_ACTOR)))
+            raw_times.append(_timed(lambda m=rm, d=rd, q=rq: raw_book(m, _start(d, q))))
+    finally:
+        close()
     app, raw = _figures(app_times), _figures(raw_times)
     print(f'{label:10} app  {app[0]:7.0f} bookings/s  p50 {app[1]:5.1f} ms  p99 {app[2]:5.1f} ms')
     print(f'{label:10} raw  {raw[0]:7.0f} bookings/s  p50 {raw[1]:5.1f} ms  p99 {raw[2]:5.1f} ms   '
@@ -116,8 +125,9 @@ def _start(day: date, quarter: int) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC) + timedelta(minutes=15 * quarter + 6 * 60)
 
 
-def _raw(url: str, shop: dict, slots: list) -> list[float]:
-    """The essential check-and-insert through the DB-API driver, one transaction a booking."""
+def _raw(url: str, shop: dict):
+    """The essential check-and-insert through the DB-API driver, one transaction a booking: ``(book(member, starts),
+    close())``. SQLite with the app's settings (WAL, foreign keys checked)."""
     overlap = ('SELECT 1 FROM booking WHERE staff_member_id = {p} AND status IN (\'booked\', \'confirmed\', '
                '\'checked_in\', \'completed\') AND starts_at < {p} AND ends_at > {p} LIMIT 1')
     insert = ('INSERT INTO booking (location_id, customer_id, service_id, staff_member_id, starts_at, ends_at, notes, '
@@ -127,6 +137,7 @@ def _raw(url: str, shop: dict, slots: list) -> list[float]:
         import sqlite3
         connection = sqlite3.connect(url.split('///', 1)[1], isolation_level=None)
         connection.execute('PRAGMA journal_mode=WAL')
+        connection.execute('PRAGMA foreign_keys=ON')  # as the app's connections: the insert checks its references
         mark, text_time = '?', lambda t: t.replace(tzinfo=None).isoformat(sep=' ', timespec='microseconds')
 
         def book(member: int, starts: datetime) -> None:
@@ -152,10 +163,7 @@ def _raw(url: str, shop: dict, slots: list) -> list[float]:
                     raise RuntimeError('taken')
                 cursor.execute(insert.format(p=mark), (shop['location'], shop['customer'], shop['service'], member,
                                                        starts, ends, datetime.now(UTC), new_booking_code()))
-    try:
-        return [_timed(lambda m=m, d=d, q=q: book(m, _start(d, q))) for m, d, q in slots]
-    finally:
-        connection.close()
+    return book, connection.close
 
 
 def _timed(action) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, create_engine
 
 from app.config import PROJECT_ROOT, get_settings
@@ -70,6 +70,20 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def write_connection() -> Iterator[Connection]:
+    """A unit of work on a Core connection (no ORM session): ``BEGIN IMMEDIATE`` on SQLite, committed when the block
+    ends without error, rolled back otherwise. For the hottest writes (a booking), where the ORM's own bookkeeping
+    cost more than the statements; anything else uses :func:`session_scope`."""
+    with get_engine().execution_options(sqlite_immediate=True).begin() as connection:
+        yield connection
+
+
+def connection_of(unit: Session | Connection) -> Connection:
+    """The connection of a unit of work: a :func:`session_scope` session's, or a :func:`write_connection` itself."""
+    return unit.connection() if isinstance(unit, Session) else unit
 
 
 def migrate(url: str | None = None, revision: str = 'head') -> None:

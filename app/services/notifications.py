@@ -13,13 +13,14 @@ import dataclasses
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, func
+from sqlalchemy import Connection, and_, func
+from sqlalchemy import insert as sa_insert
 from sqlmodel import Session, col, select
 
-from app.models import Notification, NotificationReceipt, NotificationView, Role, UserRead
+from app.models import Notification, NotificationReceipt, NotificationView, Role, UserRead, utcnow
 from app.services import events
 from app.services.caching import VersionedCache
-from app.services.database import session_scope
+from app.services.database import connection_of, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +36,22 @@ KINDS = {  # BookingChanged.change / status → notification kind and who hears 
 
 
 def record(location_id: int, kind: str, text: str, *, audience: str = FRONT_DESK, booking_id: int | None = None,
-           at: datetime | None = None, session: Session | None = None) -> int:
+           at: datetime | None = None, session: Session | Connection | None = None) -> int:
     """Store a notification (``audience``: comma-separated roles); returns its id. With ``session``, in the
     caller's unit of work (committed with the change it tells of)."""
     if session is None:
         with session_scope(write=True) as own:
             return record(location_id, kind, text, audience=audience, booking_id=booking_id, at=at, session=own)
-    notification = Notification(location_id=location_id, kind=kind, text=text[:500], audience=audience,
-                                booking_id=booking_id, **({'created_at': at} if at else {}))
-    session.add(notification)
-    session.flush()
-    return notification.id
+    # a Core insert on the unit of work's connection: an ORM object would cost a flush per notification
+    return connection_of(session).execute(_INSERT, {
+        'location_id': location_id, 'kind': kind, 'text': text[:500], 'audience': audience, 'booking_id': booking_id,
+        'created_at': at or utcnow()}).scalar_one()
 
 
-def record_event(event: events.Event, *, session: Session | None = None) -> int | None:
+_INSERT = sa_insert(Notification.__table__).returning(Notification.__table__.c.id)
+
+
+def record_event(event: events.Event, *, session: Session | Connection | None = None) -> int | None:
     """The notification for an event people should hear of (a booking change, a payment, a customer's chat
     message, a waitlisted customer offered a freed time, a failed payment, a product falling below its
     minimum stock): its id, or None. With ``session``, in the caller's unit of work."""
@@ -74,7 +77,7 @@ def record_event(event: events.Event, *, session: Session | None = None) -> int 
     return None
 
 
-def prepare(session: Session, event: events.Event) -> events.Event:
+def prepare(session: Session | Connection, event: events.Event) -> events.Event:
     """Record ``event``'s notification (if any) in the caller's unit of work and return the event carrying its
     id; the caller publishes it after the commit (one user action, one transaction)."""
     notification_id = record_event(event, session=session)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import or_
+from sqlalchemy import Boolean, Connection, bindparam, exists, or_
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.models import (
     Booking,
@@ -34,6 +36,7 @@ from app.models import (
     UserRead,
     WorkingHours,
 )
+from app.models.booking import new_booking_code
 from app.services import clock, events, notifications, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import (
@@ -46,7 +49,7 @@ from app.services.accounts.access import (
 )
 from app.services.caching import VersionedCache
 from app.services.customers import customers
-from app.services.database import database_url, session_scope
+from app.services.database import connection_of, database_url, session_scope, write_connection
 from app.services.errors import (
     InvalidTransitionError,
     NotFoundError,
@@ -99,40 +102,142 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
     ensure_location(actor, data.location_id)
     _ensure_aware(data.starts_at, 'starts_at')
     added = None
-    with session_scope(write=True) as session:
-        location = _get(session, Location, data.location_id, 'location')
-        staff = _lock_staff_member(session, data.staff_member_id, data.location_id)
-        service = _get_at(session, Service, data.service_id, data.location_id, 'service')
+    # a booking for a known customer runs on a Core connection: the ORM session's bookkeeping cost a fifth of it
+    with (session_scope(write=True) if new_customer is not None else write_connection()) as session:
+        connection = connection_of(session)
+        # the staff member's lock, the location, the service and the customer in one statement
+        facts = connection.execute(_BOOKING_FACTS, {
+            'staff_member_id': data.staff_member_id, 'location_id': data.location_id, 'service_id': data.service_id,
+            'customer_id': None if new_customer is not None else data.customer_id}).first()
+        if facts is None or facts.location_id != data.location_id:
+            raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
+        if facts.time_zone is None:
+            raise NotFoundError(f'That location no longer exists (id {data.location_id}).')
+        if not facts.active:
+            raise ValidationError(f'{facts.name} is no longer active.', field='staff_member_id')
+        if facts.service_location_id is None:
+            raise NotFoundError(f'That service no longer exists (id {data.service_id}).')
+        if facts.service_location_id != data.location_id:
+            raise NotFoundError('That service belongs to another location.')
+        customer_name, customer_phone = 'Walk-in', ''
         if new_customer is not None:
             if new_customer.location_id != data.location_id:
                 raise ValidationError('The new customer belongs to another location.', field='customer_id')
             added = customers.add_customer(session, new_customer, actor=actor)
             data = data.model_copy(update={'customer_id': added.id})
-        if data.customer_id is not None:
-            _get_at(session, Customer, data.customer_id, data.location_id, 'customer')
-        if not service.duration_minutes:
-            raise ValidationError(f'"{service.name}" has no duration yet. Set one under Services before booking it.',
-                                  field='service_id')
+            customer_name, customer_phone = added.name, added.phone
+        elif data.customer_id is not None:
+            if facts.customer_location_id is None:
+                raise NotFoundError(f'That customer no longer exists (id {data.customer_id}).')
+            if facts.customer_location_id != data.location_id:
+                raise NotFoundError('That customer belongs to another location.')
+            customer_name, customer_phone = facts.customer_name, facts.customer_phone
+        if not facts.duration_minutes:
+            raise ValidationError(f'"{facts.service_name}" has no duration yet. Set one under Services before booking '
+                                  'it.', field='service_id')
+        staff = _Person(id=data.staff_member_id, name=facts.name)
+        location = _Place(id=data.location_id, time_zone=facts.time_zone)
         starts_at = data.starts_at.astimezone(UTC)
-        ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-        _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
-        _check_free(session, staff, location, starts_at, ends_at)
-        if held_times(session, [staff.id], starts_at, ends_at, now=datetime.now(UTC), except_holder=holder):
-            raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
-                                       'Choose another time or wait a few minutes.', field='starts_at')
-        booking = Booking(**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}),
-                          starts_at=starts_at, ends_at=ends_at, channel=data.channel.value,
-                          status=BookingStatus.BOOKED.value, price_cents=service.price_cents,
-                          booked_at=datetime.now(UTC))
-        session.add(booking)
-        session.flush()
-        result = _to_read(session, booking)
-        event = _log_change(session, result, 'created', location.time_zone,
-                            f'New booking: {_describe(result, location.time_zone)}', actor=actor)
+        ends_at = starts_at + timedelta(minutes=facts.duration_minutes)
+        now = datetime.now(UTC)
+        if data.override_hours:
+            ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+        values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': starts_at,
+                  'ends_at': ends_at, 'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
+                  'price_cents': facts.price_cents, 'booked_at': now, 'code': new_booking_code()}
+        day = clock.local_day(starts_at, location.time_zone)
+        tz = location.time_zone
+        first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
+        if clock.local_day(ends_at, tz) != day:
+            last += 24 * 60
+        # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
+        booking_id = connection.execute(_INSERT_IF_FREE, {
+            **values, 'weekday': day.weekday(), 'first': first, 'last': last, 'override': bool(data.override_hours),
+            'exclude_id': 0, 'now': now, 'holder': holder or ''}).scalar_one_or_none()
+        if booking_id is None:  # refused: find which check failed, for a message that says so
+            _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
+                        holder=holder, now=now)
+            raise SlotUnavailableError('That time was just taken. Choose another time.', field='starts_at')
+        revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
+        result = BookingRead.model_validate({
+            **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
+            'customer_name': customer_name, 'customer_phone': customer_phone, 'service_name': facts.service_name,
+            'staff_name': staff.name})
+        event = _log_change(session, result, 'created', facts.time_zone,
+                            f'New booking: {_describe(result, facts.time_zone)}', actor=actor)
     if added is not None:
         events.publish(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
     events.publish(event)
     return result
+
+
+@dataclass(frozen=True)
+class _Place:
+    """What the checks need of a location."""
+
+    id: int
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class _Person:
+    """What the checks need of a staff member."""
+
+    id: int
+    name: str
+
+
+def _check_slot(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, ends_at: datetime, *,
+                override: bool, actor: UserRead, holder: str | None, now: datetime) -> None:
+    """Working hours, other bookings and kiosk holds in one statement; only a failing check reads what its message
+    needs (:func:`_check_hours`, :func:`_check_free`).
+
+    :raises OutsideWorkingHoursError, SlotUnavailableError: as :func:`create_booking`
+    """
+    if override:
+        ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+    tz = location.time_zone
+    day = clock.local_day(starts_at, tz)
+    first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
+    if clock.local_day(ends_at, tz) != day:
+        last += 24 * 60
+    checks = connection.execute(_SLOT_CHECKS, {
+        'staff_member_id': staff.id, 'weekday': day.weekday(), 'first': first, 'last': last, 'starts_at': starts_at,
+        'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or ''}).one()
+    if not override and not checks.in_hours:
+        _check_hours(connection, staff, location, starts_at, ends_at, override=False, actor=actor)
+    if checks.clash_id is not None:
+        _check_free(connection, staff, location, starts_at, ends_at)
+    if checks.held:
+        raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
+                                   'Choose another time or wait a few minutes.', field='starts_at')
+
+
+_BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(StaffMember.location_id),
+                            col(Location.time_zone), col(Service.location_id).label('service_location_id'),
+                            col(Service.name).label('service_name'), col(Service.duration_minutes),
+                            col(Service.price_cents), col(Customer.location_id).label('customer_location_id'),
+                            col(Customer.name).label('customer_name'), col(Customer.phone).label('customer_phone'))
+                  .select_from(StaffMember)
+                  .outerjoin(Location, Location.id == bindparam('location_id'))
+                  .outerjoin(Service, Service.id == bindparam('service_id'))
+                  .outerjoin(Customer, Customer.id == bindparam('customer_id'))
+                  .where(StaffMember.id == bindparam('staff_member_id'))
+                  .with_for_update(of=StaffMember))
+"""A booking's staff member (locked), location, service and customer in one statement, built once (building the
+statement anew cost more than running it)."""
+_BOOKED_COLUMNS = ('location_id', 'customer_id', 'service_id', 'staff_member_id', 'starts_at', 'ends_at', 'notes',
+                   'status', 'channel', 'price_cents', 'booked_at', 'code')
+
+
+def _insert_if_free():
+    table = Booking.__table__
+    return sa_insert(table).from_select(
+        list(_BOOKED_COLUMNS),
+        sa_select(*[bindparam(name, type_=table.c[name].type) for name in _BOOKED_COLUMNS]).where(
+            or_(bindparam('override', type_=Boolean()), _SLOT_CHECKS.selected_columns.in_hours),
+            _SLOT_CHECKS.selected_columns.clash_id.is_(None), ~_SLOT_CHECKS.selected_columns.held),
+    ).returning(table.c.id)
 
 
 def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> BookingRead:
@@ -404,9 +509,10 @@ def _get_at(session: Session, model: type[T], record_id: int, location_id: int, 
     return record
 
 
-def _lock_staff_member(session: Session, staff_member_id: int, location_id: int) -> StaffMember:
-    """Take the staff member's row lock (a no-op on SQLite, where BEGIN IMMEDIATE already serialises)."""
-    staff = session.exec(select(StaffMember).where(StaffMember.id == staff_member_id).with_for_update()).first()
+def _lock_staff_member(session: Session, staff_member_id: int, location_id: int):
+    """Take the staff member's row lock (a no-op on SQLite, where BEGIN IMMEDIATE already serialises); returns the
+    row (``id, name, active, location_id``)."""
+    staff = session.connection().execute(_STAFF_LOCK, {'staff_member_id': staff_member_id}).first()
     if staff is None or staff.location_id != location_id:
         raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
     if not staff.active:
@@ -414,8 +520,8 @@ def _lock_staff_member(session: Session, staff_member_id: int, location_id: int)
     return staff
 
 
-def _check_hours(session: Session, staff: StaffMember, location: Location, starts_at: datetime, ends_at: datetime,
-                 *, override: bool, actor: UserRead) -> None:
+def _check_hours(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
+                 ends_at: datetime, *, override: bool, actor: UserRead) -> None:
     if override:
         ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
         return
@@ -424,8 +530,7 @@ def _check_hours(session: Session, staff: StaffMember, location: Location, start
     first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
     if clock.local_day(ends_at, tz) != day:
         last += 24 * 60
-    shifts = session.exec(select(WorkingHours).where(WorkingHours.staff_member_id == staff.id,
-                                                     WorkingHours.weekday == day.weekday())).all()
+    shifts = connection_of(session).execute(_SHIFTS, {'staff_member_id': staff.id, 'weekday': day.weekday()}).all()
     if not any(s.start_minute <= first and last <= s.end_minute for s in shifts):
         hours = ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in sorted(
             shifts, key=lambda s: s.start_minute)) or 'not working'
@@ -434,20 +539,14 @@ def _check_hours(session: Session, staff: StaffMember, location: Location, start
             field='starts_at')
 
 
-def _check_free(session: Session, staff: StaffMember, location: Location, starts_at: datetime, ends_at: datetime,
-                *, exclude_id: int | None = None) -> None:
-    query = (select(Booking, Customer).outerjoin(Customer, Customer.id == Booking.customer_id)
-             .where(Booking.staff_member_id == staff.id,
-                    col(Booking.status).in_([s.value for s in BLOCKING_STATUSES]),
-                    Booking.starts_at < ends_at,
-                    or_(Booking.ends_at > starts_at, Booking.starts_at == starts_at)))
-    if exclude_id is not None:
-        query = query.where(Booking.id != exclude_id)
-    clash = session.exec(query.limit(1)).first()
+def _check_free(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
+                ends_at: datetime, *, exclude_id: int | None = None) -> None:
+    clash = connection_of(session).execute(_CLASH, {'staff_member_id': staff.id, 'starts_at': starts_at,
+                                                    'ends_at': ends_at, 'exclude_id': exclude_id or 0}).first()
     if clash is not None:
-        other, customer = clash
+        other = clash
         tz = location.time_zone
-        who = customer.name if customer else 'a walk-in'
+        who = clash.customer_name or 'a walk-in'
         raise SlotUnavailableError(
             f'{staff.name} is already booked {_hhmm(clock.minute_of_day(other.starts_at, tz))}–'
             f'{_hhmm(clock.minute_of_day(other.ends_at, tz))} with {who}. Choose another time or staff member.',
@@ -465,12 +564,41 @@ def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
 def held_times(session, staff_member_ids: list[int], start: datetime, end: datetime, *, now: datetime,
          except_holder: str | None = None) -> list[tuple[int, datetime, datetime]]:
     """``(staff_member_id, starts_at, ends_at)`` of the holds alive at ``now`` overlapping ``[start, end)``."""
-    query = select(SlotHold.staff_member_id, SlotHold.starts_at, SlotHold.ends_at).where(
-        col(SlotHold.staff_member_id).in_(staff_member_ids), SlotHold.held_until > now,
-        SlotHold.starts_at < end, SlotHold.ends_at > start)
-    if except_holder:
-        query = query.where(SlotHold.holder != except_holder)
-    return list(session.exec(query).all())
+    return [tuple(row) for row in session.connection().execute(_HOLDS, {
+        'staff_member_ids': list(staff_member_ids), 'now': now, 'start': start, 'end': end,
+        'holder': except_holder or ''})]  # holders are random tokens: '' excepts none
+
+
+# the checks' statements, built once: building the expressions anew cost more than running them
+_STAFF_LOCK = (sa_select(col(StaffMember.id), col(StaffMember.name), col(StaffMember.active),
+                         col(StaffMember.location_id))
+               .where(StaffMember.id == bindparam('staff_member_id')).with_for_update())
+_SHIFTS = sa_select(col(WorkingHours.start_minute), col(WorkingHours.end_minute)).where(
+    WorkingHours.staff_member_id == bindparam('staff_member_id'), WorkingHours.weekday == bindparam('weekday'))
+_OVERLAPS = (Booking.staff_member_id == bindparam('staff_member_id'),
+             col(Booking.status).in_([s.value for s in BLOCKING_STATUSES]),
+             Booking.starts_at < bindparam('ends_at'),
+             or_(Booking.ends_at > bindparam('starts_at'), Booking.starts_at == bindparam('starts_at')),
+             Booking.id != bindparam('exclude_id'))
+"""A booking of the staff member overlapping ``[starts_at, ends_at)`` (as :func:`overlapping_ids`), other than
+``exclude_id``."""
+_CLASH = (sa_select(col(Booking.starts_at), col(Booking.ends_at), col(Customer.name).label('customer_name'))
+          .select_from(Booking).outerjoin(Customer, Customer.id == Booking.customer_id).where(*_OVERLAPS).limit(1))
+_SLOT_CHECKS = sa_select(
+    exists().where(WorkingHours.staff_member_id == bindparam('staff_member_id'),
+                   WorkingHours.weekday == bindparam('weekday'), WorkingHours.start_minute <= bindparam('first'),
+                   WorkingHours.end_minute >= bindparam('last')).label('in_hours'),
+    sa_select(col(Booking.id)).where(*_OVERLAPS).limit(1).scalar_subquery().label('clash_id'),
+    exists().where(SlotHold.staff_member_id == bindparam('staff_member_id'), SlotHold.held_until > bindparam('now'),
+                   SlotHold.starts_at < bindparam('ends_at'), SlotHold.ends_at > bindparam('starts_at'),
+                   SlotHold.holder != bindparam('holder')).label('held'))
+_INSERT_IF_FREE = _insert_if_free()
+"""The booking, inserted only if the staff member works then (or hours are overridden), has no overlapping booking and
+no kiosk hold other than the booker's covers it; returns its id, or no row."""
+_HOLDS = sa_select(col(SlotHold.staff_member_id), col(SlotHold.starts_at), col(SlotHold.ends_at)).where(
+    col(SlotHold.staff_member_id).in_(bindparam('staff_member_ids', expanding=True)),
+    SlotHold.held_until > bindparam('now'), SlotHold.starts_at < bindparam('end'),
+    SlotHold.ends_at > bindparam('start'), SlotHold.holder != bindparam('holder'))
 
 
 def location_time_zone(session: Session, location_id: int) -> str:
@@ -504,7 +632,7 @@ def _describe(booking: BookingRead, time_zone: str) -> str:
     return f'{booking.customer_name} — {booking.service_name}, {local:%a %d %b} {local:%H:%M} with {booking.staff_name}'
 
 
-def _log_change(session: Session, booking: BookingRead, change: str, time_zone: str, summary: str, *,
+def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,
                 actor: UserRead, previous_day: date | None = None) -> events.BookingChanged:
     """The change's activity entry and notification, in the booking's own unit of work (one user action, one
     transaction); returns the event to publish once it has committed."""
