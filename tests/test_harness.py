@@ -19,3 +19,17 @@ def test_page_tests_end_without_tasks_left_uncancelled():
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'Could not cancel' not in result.stdout + result.stderr
+
+
+def test_no_server_started_by_tests_or_benchmarks_writes_to_a_pipe_nobody_reads():
+    """A server's log sent to ``subprocess.PIPE`` and read only on failure fills the pipe (64 KB) and then blocks
+    the server mid-run: it froze bench/fanout.py once, and tests/browser kept one. Logs go to files."""
+    import ast
+
+    offenders = []
+    for path in [*sorted((ROOT / 'tests').rglob('*.py')), *sorted((ROOT / 'bench').rglob('*.py'))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'))):
+            if isinstance(node, ast.Call) and getattr(node.func, 'attr', getattr(node.func, 'id', '')) == 'Popen':
+                offenders += [f'{path.relative_to(ROOT)}:{node.lineno} {k.arg}' for k in node.keywords
+                              if k.arg in ('stdout', 'stderr') and getattr(k.value, 'attr', '') == 'PIPE']
+    assert not offenders, offenders
