@@ -12,7 +12,8 @@ from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
 from app.pages import errors, upload_limit
 from app.services import database, files
-from app.services.accounts import native_login
+from app.services.accounts import native_login, network
+from app.services.accounts import setup as first_run
 from app.services.analytics import store as analytics_store
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def setup() -> None:
     """
     live.storage_folder(files.private_folder(get_settings().data_dir / 'nicegui'))
     database.migrate()
+    first_run.forget()  # a setup link is drawn afresh by each process that serves
     pages.register()
     errors.install()
     upload_limit.install(app)
@@ -48,8 +50,13 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     app.on_startup(take_over)
     app.on_startup(lambda: background_tasks.create(collector.run(), name='quiet garbage collection'))
     port = port or settings.port
+    link = first_run.setup_path()  # a fresh install: only this link sets it up (and opens the owner's window)
+    if link is not None:
+        for base in [f'http://127.0.0.1:{port}', *network.lan_urls(port)]:
+            print(f'Set up your business: {base}{link}', flush=True)
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
-        app.native.window_args['url'] = f'http://127.0.0.1:{port}/native-login?token={native_login.issue_token()}'
+        app.native.window_args['url'] = (f'http://127.0.0.1:{port}{link}' if link is not None else
+                                         f'http://127.0.0.1:{port}/native-login?token={native_login.issue_token()}')
         app.native.window_args['min_size'] = (1024, 700)
     ui.run(
         title=settings.title, host=host or settings.host, port=port, native=native,

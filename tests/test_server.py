@@ -6,7 +6,9 @@ import pytest
 
 from app import server
 from app.config import get_settings, reset_settings
-from app.services.accounts import native_login
+from app.models import Role
+from app.services.accounts import native_login, setup, users
+from tests.factories import OWNER
 
 
 @pytest.fixture
@@ -27,7 +29,15 @@ def test_a_plain_start_opens_no_window(started):
     assert 'url' not in server.app.native.window_args
 
 
+def test_a_fresh_install_prints_its_setup_link_and_the_window_opens_it(started, capsys):
+    server.run(port=8123, native=True)
+    link = setup.setup_path()
+    assert link is not None and server.app.native.window_args['url'] == f'http://127.0.0.1:8123{link}'
+    assert f'Set up your business: http://127.0.0.1:8123{link}' in capsys.readouterr().out
+
+
 def test_a_native_start_points_the_window_at_a_one_time_sign_in(started):
+    users.create_user('boss@shop.test', 'long enough', role=Role.OWNER, actor=OWNER)
     server.run(port=8123, native=True)
     assert started['native'] is True
     url = server.app.native.window_args['url']

@@ -9,7 +9,16 @@ from .customer import Customer, CustomerCreate, CustomerRead
 from .figures import AnalyticsReport, DashboardSummary
 from .hold import SlotHold
 from .inquiry import Inquiry
-from .location import Location, LocationCreate, LocationRead, TaxRate
+from .location import (
+    Closure,
+    Location,
+    LocationCreate,
+    LocationRead,
+    LocationSettings,
+    LocationTax,
+    OpeningStretch,
+    TaxRate,
+)
 from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, ReceiptLineTax, ReceiptRead
 from .revision import ChangeLogEntry, DataRevision
@@ -31,6 +40,7 @@ __all__ = [
     'Channel',
     'ChatAttachment',
     'ChatMessage',
+    'Closure',
     'Conversation',
     'ConversationRead',
     'Customer',
@@ -42,10 +52,13 @@ __all__ = [
     'Location',
     'LocationCreate',
     'LocationRead',
+    'LocationSettings',
+    'LocationTax',
     'MessageRead',
     'Notification',
     'NotificationReceipt',
     'NotificationView',
+    'OpeningStretch',
     'PaymentMethod',
     'Product',
     'ProductCreate',

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import itertools
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from pydantic import BaseModel, field_validator, model_validator
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -19,7 +24,24 @@ class LocationBase(SQLModel):
     time_zone: str = Field(default='UTC', max_length=64, description='IANA time zone, e.g. America/Toronto')
     currency: str = Field(default='USD', max_length=3, description='ISO 4217 code')
     tax_rates: list[dict] = Field(default_factory=list, sa_type=JSON,
-                                  description='[{"name": "GST", "percent": "5"}, ...]')
+                                  description='[{"name": "GST", "percent": "5", "services": true, "products": true}]')
+    address: str = Field(default='', max_length=300)
+    phone: str = Field(default='', max_length=40)
+    country: str = Field(default='', max_length=2,
+                         description='ISO 3166-1 alpha-2: the country of phone numbers typed without a country code')
+    locale: str = Field(default='en_CA', max_length=20, description='how money and dates are shown (babel), e.g. fr_CA')
+    prices_include_tax: bool = Field(default=False, description='prices are entered with tax included')
+    opening_hours: list[dict] = Field(default_factory=list, sa_type=JSON,
+                                      description='[{"weekday": 0, "start_minute": 540, "end_minute": 1080}, ...]; '
+                                                  'a weekday without a stretch is closed; empty: not set')
+    closures: list[dict] = Field(default_factory=list, sa_type=JSON,
+                                 description='[{"start": "2026-12-25", "end": "2026-12-26", "reason": "Christmas"}]')
+    slot_minutes: int = Field(default=15, description='the grid free times start on')
+    min_notice_minutes: int = Field(default=0, description='how soon before its start a booking may be made online')
+    horizon_days: int = Field(default=90, description='how far ahead bookings may be made online')
+    buffer_minutes: int = Field(default=0, description='default gap after each booking')
+    cancellation_hours: int = Field(default=24, description='free cancellation until this long before the start')
+    archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
 class Location(LocationBase, table=True):
@@ -33,3 +55,116 @@ class LocationCreate(LocationBase):
 
 class LocationRead(LocationBase):
     id: int
+
+
+class OpeningStretch(BaseModel):
+    """Open on ``weekday`` (0 = Monday) from ``start_minute`` to ``end_minute`` (minutes after local midnight)."""
+
+    weekday: int = PydanticField(ge=0, le=6)
+    start_minute: int = PydanticField(ge=0, le=24 * 60)
+    end_minute: int = PydanticField(ge=0, le=24 * 60)
+
+    @model_validator(mode='after')
+    def _ends_after_start(self) -> OpeningStretch:
+        if self.end_minute <= self.start_minute:
+            raise ValueError('closing time must come after opening time')
+        return self
+
+
+class Closure(BaseModel):
+    """Closed from ``start`` to ``end`` (local dates, inclusive), e.g. a public holiday."""
+
+    start: date
+    end: date
+    reason: str = PydanticField(default='', max_length=120)
+
+    @model_validator(mode='after')
+    def _ends_after_start(self) -> Closure:
+        if self.end < self.start:
+            raise ValueError('a closure must end on or after the day it starts')
+        return self
+
+
+class LocationTax(BaseModel):
+    """A tax of the location: ``percent`` as a decimal string ('13', '9.975'), on services, products or both."""
+
+    name: str = PydanticField(min_length=1, max_length=40)
+    percent: str = PydanticField(max_length=10)
+    services: bool = True
+    products: bool = True
+
+    @field_validator('name')
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError('give the tax a name')
+        return value.strip()
+
+    @field_validator('percent')
+    @classmethod
+    def _percent(cls, value: str) -> str:
+        try:
+            number = Decimal(value.strip().replace(',', '.'))
+        except InvalidOperation:
+            raise ValueError('enter the rate as a number, e.g. 13 or 9.975') from None
+        if not number.is_finite() or not 0 <= number <= 100:
+            raise ValueError('a rate is between 0 and 100 percent')
+        return format(number.normalize(), 'f')
+
+
+SLOT_GRIDS = (5, 10, 15, 20, 30, 60)
+
+
+class LocationSettings(BaseModel):
+    """What the owner sets for a location (the Settings page, the first-run setup). Checked as a whole: time zone
+    (IANA), currency (ISO 4217), country (ISO 3166-1 alpha-2) and locale are checked by the location services."""
+
+    name: str = PydanticField(min_length=1, max_length=120)
+    address: str = PydanticField(default='', max_length=300)
+    phone: str = PydanticField(default='', max_length=40)
+    time_zone: str = PydanticField(min_length=1, max_length=64)
+    currency: str = PydanticField(min_length=3, max_length=3)
+    country: str = PydanticField(default='', max_length=2)
+    locale: str = PydanticField(default='en_CA', min_length=2, max_length=20)
+    prices_include_tax: bool = False
+    tax_rates: list[LocationTax] = PydanticField(default_factory=list, max_length=10)
+    opening_hours: list[OpeningStretch] = PydanticField(default_factory=list, max_length=70)
+    closures: list[Closure] = PydanticField(default_factory=list, max_length=200)
+    slot_minutes: int = 15
+    min_notice_minutes: int = PydanticField(default=0, ge=0, le=14 * 24 * 60)
+    horizon_days: int = PydanticField(default=90, ge=1, le=730)
+    buffer_minutes: int = PydanticField(default=0, ge=0, le=240)
+    cancellation_hours: int = PydanticField(default=24, ge=0, le=30 * 24)
+
+    @field_validator('name')
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError('give the location a name')
+        return value.strip()
+
+    @field_validator('currency', 'country')
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.strip().upper()
+
+    @field_validator('slot_minutes')
+    @classmethod
+    def _grid(cls, value: int) -> int:
+        if value not in SLOT_GRIDS:
+            raise ValueError(f'free times start every {", ".join(map(str, SLOT_GRIDS))} minutes')
+        return value
+
+    @model_validator(mode='after')
+    def _consistent(self) -> LocationSettings:
+        names = [t.name.lower() for t in self.tax_rates]
+        if len(names) != len(set(names)):
+            raise ValueError('two taxes have the same name')
+        by_day: dict[int, list[OpeningStretch]] = {}
+        for stretch in self.opening_hours:
+            by_day.setdefault(stretch.weekday, []).append(stretch)
+        for stretches in by_day.values():
+            ordered = sorted(stretches, key=lambda s: s.start_minute)
+            if any(b.start_minute < a.end_minute for a, b in itertools.pairwise(ordered)):
+                raise ValueError('two opening stretches of one day overlap')
+        return self

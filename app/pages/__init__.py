@@ -2,7 +2,7 @@
 
 from app import live
 from app.pages import presence
-from app.pages.accounts import accounts, login
+from app.pages.accounts import accounts, login, setup
 from app.pages.accounts import activity as activity_page
 from app.pages.analytics import analytics, schedules
 from app.pages.catalogue import catalog, staff
@@ -18,5 +18,5 @@ def register() -> None:
     presence.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, customers, chat, waitlist_page, catalog, staff, analytics, schedules, imports,
-                   activity_page, accounts, kiosk, login):
+                   activity_page, accounts, kiosk, login, setup):
         module.register()

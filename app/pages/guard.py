@@ -71,7 +71,12 @@ def guarded_page(path: str, *, roles: frozenset[Role], title: str, icon: str | N
 
 def _draw(build: Callable[..., None], page: PageContext, arguments: dict, needs_location: bool) -> None:
     if needs_location and page.location is None:
-        ui.label('No location yet: import data or run the demo.').mark('no-location')
+        with ui.column().classes('gap-2').mark('no-location'):
+            ui.label('No location yet.').classes('text-lg')
+            if page.user.role == Role.OWNER:
+                ui.link('Set up your business', '/setup').mark('continue-setup')
+            else:
+                ui.label('Ask the owner to finish setting up the business.')
         return
     try:
         build(page, **arguments)

@@ -122,6 +122,22 @@ class StaffChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogueChanged:
+    """A service or product was added or changed (booking dialogs and menus list them afresh)."""
+
+    location_id: int
+    summary: str = ''
+
+
+@dataclass(frozen=True, slots=True)
+class LocationChanged:
+    """A location's settings changed (name, hours, taxes, policy) or it was added or archived: pages re-read it."""
+
+    location_id: int
+    summary: str = ''
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerChanged:
     """A customer was added (customer lists show them; no report changes until they book)."""
 
@@ -131,19 +147,20 @@ class CustomerChanged:
 
 
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
-         | PaymentFailed | StockChanged | StaffChanged | CustomerChanged)
+         | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
-                                                              CustomerChanged)}
+                                                              CustomerChanged, LocationChanged, CatalogueChanged)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""
 TAKINGS_EVENTS = (ReceiptCreated, DataImported)
 """Events that change a location's takings (receipts): only these bump its ``'takings'`` version, so
 figures drawn from receipts alone stay valid across bookings made, moved or cancelled."""
-STAFF_EVENTS = (StaffChanged, DataImported)
-"""Events that change a location's staff members or their hours: only these bump its ``'staff'`` version."""
+STAFF_EVENTS = (StaffChanged, DataImported, LocationChanged)
+"""Events that change a location's staff members, their hours or the location's own settings (opening hours, slot
+grid): only these bump its ``'staff'`` version."""
 VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS, 'staff': STAFF_EVENTS}
 Handler = Callable[[Any], None]
 

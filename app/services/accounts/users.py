@@ -40,26 +40,39 @@ def create_user(email: str, password: str, *, role: Role, actor: UserRead, locat
     :raises PermissionDeniedError: ``actor`` is not the owner
     """
     ensure_role(actor, OWNER_ROLES, 'create accounts')
-    email = email.strip().lower()
-    if '@' not in email:
-        raise ValidationError('Enter an email address such as name@example.com.', field='email')
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f'The password needs at least {MIN_PASSWORD_LENGTH} characters.', field='password')
+    email = check_new_password(email, password)
     if role != Role.OWNER and location_id is None:
         raise ValidationError('Managers, staff and kiosks belong to one location.', field='location_id')
     with session_scope(write=True) as session:
-        if location_id is not None and session.get(Location, location_id) is None:
-            raise ValidationError('That location does not exist.', field='location_id')
-        member = session.get(StaffMember, staff_member_id) if staff_member_id is not None else None
-        if staff_member_id is not None and (member is None or member.location_id != location_id):
-            raise ValidationError("The staff member must work at the account's location.", field='staff_member_id')
-        if session.exec(select(User).where(User.email == email)).first():
-            raise ValidationError(f'There is already an account for {email}.', field='email')
-        user = User(email=email, password_hash=_hasher.hash(password), role=role.value, location_id=location_id,
-                    staff_member_id=staff_member_id)
-        session.add(user)
-        session.flush()
-        return _read(user)
+        return create_in(session, email, password, role=role, location_id=location_id,
+                       staff_member_id=staff_member_id)
+
+
+def check_new_password(email: str, password: str) -> str:
+    """The address as stored (trimmed, lower case). :raises ValidationError: a malformed address or a short password"""
+    email = email.strip().lower()
+    if '@' not in email or len(email) > 200:
+        raise ValidationError('Enter an email address such as name@example.com.', field='email')
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f'The password needs at least {MIN_PASSWORD_LENGTH} characters.', field='password')
+    return email
+
+
+def create_in(session, email: str, password: str, *, role: Role, location_id: int | None,
+            staff_member_id: int | None) -> UserRead:
+    """The account, in the caller's unit of work (see :func:`create_user`)."""
+    if location_id is not None and session.get(Location, location_id) is None:
+        raise ValidationError('That location does not exist.', field='location_id')
+    member = session.get(StaffMember, staff_member_id) if staff_member_id is not None else None
+    if staff_member_id is not None and (member is None or member.location_id != location_id):
+        raise ValidationError("The staff member must work at the account's location.", field='staff_member_id')
+    if session.exec(select(User).where(User.email == email)).first():
+        raise ValidationError(f'There is already an account for {email}.', field='email')
+    user = User(email=email, password_hash=_hasher.hash(password), role=role.value, location_id=location_id,
+                staff_member_id=staff_member_id)
+    session.add(user)
+    session.flush()
+    return _read(user)
 
 
 def authenticate(email: str, password: str, *, now: datetime | None = None) -> UserRead:

@@ -32,6 +32,46 @@ def list_services(location_id: int, *, actor: UserRead, include_inactive: bool =
         return [ServiceRead.model_validate(s) for s in session.exec(query.order_by(Service.category, Service.name))]
 
 
+def create_services(services: list[ServiceCreate], *, actor: UserRead) -> list[ServiceRead]:
+    """Add several services in one transaction (the first-run setup's list), all or none; a service without a
+    code gets one from its name (``CUT``, ``CUT2``…).
+
+    :raises ValidationError: a code or name used twice, or already used at the location
+    :raises PermissionDeniedError: only owners and managers change the menu, at their own location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    created: list[ServiceRead] = []
+    with session_scope(write=True) as session:
+        for data in services:
+            ensure_location(actor, data.location_id)
+            existing = session.exec(select(Service.code, Service.name).where(
+                Service.location_id == data.location_id)).all()
+            if data.name.strip().lower() in {name.lower() for _, name in existing}:
+                raise ValidationError(f'There is already a service called {data.name}.', field='name')
+            codes = {code for code, _ in existing}
+            code = data.code or _code_for(data.name, codes)
+            if code in codes:
+                raise ValidationError(f'The code {code} is already used by another service.', field='code')
+            service = Service.model_validate(data.model_copy(update={'code': code}))
+            session.add(service)
+            session.flush()
+            created.append(ServiceRead.model_validate(service))
+            activity.add(session, actor, 'service_added', f'New service: {service.name}',
+                         location_id=service.location_id)
+    for service in created:
+        events.publish(events.CatalogueChanged(location_id=service.location_id, summary=f'New service: {service.name}'))
+    return created
+
+
+def _code_for(name: str, taken: set[str]) -> str:
+    stem = ''.join(c for c in name.upper() if c.isalnum())[:6] or 'SVC'
+    code, number = stem, 1
+    while code in taken:
+        number += 1
+        code = f'{stem}{number}'
+    return code
+
+
 def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
     """Add a service. :raises ValidationError: the code is taken at the location"""
     ensure_role(actor, MANAGING_ROLES, 'change the service menu')

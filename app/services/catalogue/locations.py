@@ -1,21 +1,31 @@
-"""Locations (shops)."""
+"""Locations (shops): listing, and the owner's settings of each (hours, taxes, money and dates, booking policy)."""
 
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import list_currencies
 from sqlmodel import col, select
 
-from app.models import Location, LocationCreate, LocationRead, UserRead
-from app.services.accounts.access import ensure_location
+from app.models import Location, LocationCreate, LocationRead, LocationSettings, UserRead
+from app.services import events
+from app.services.accounts import activity
+from app.services.accounts.access import OWNER_ROLES, ensure_location, ensure_role
 from app.services.database import session_scope
-from app.services.errors import NotFoundError
+from app.services.errors import NotFoundError, ValidationError, validated
 
 
-def list_locations(*, actor: UserRead) -> list[LocationRead]:
-    """The locations ``actor`` may see, by name: every one for an owner, their own for everyone else."""
+def list_locations(*, actor: UserRead, include_archived: bool = False) -> list[LocationRead]:
+    """The locations ``actor`` may see, by name: every one for an owner, their own for everyone else (archived ones
+    only when asked for)."""
     with session_scope() as session:
         query = select(Location).order_by(Location.name)
         if actor.location_id is not None:
             query = query.where(Location.id == actor.location_id)
+        if not include_archived:
+            query = query.where(col(Location.archived).is_(False))
         return [LocationRead.model_validate(x) for x in session.exec(query)]
 
 
@@ -28,6 +38,138 @@ def get_location(location_id: int, *, actor: UserRead) -> LocationRead:
         if location is None:
             raise NotFoundError(f'Location {location_id} does not exist.')
         return LocationRead.model_validate(location)
+
+
+def settings_of(location: LocationRead) -> LocationSettings:
+    """The settings form's values for ``location``."""
+    return LocationSettings.model_validate(location.model_dump(include=set(LocationSettings.model_fields)))
+
+
+def create_location(values: dict, *, actor: UserRead) -> LocationRead:
+    """Open a location with the settings ``values`` (see :class:`~app.models.LocationSettings`).
+
+    :raises ValidationError: a value the settings refuse, naming the field (an unknown time zone, currency,
+        country or locale; a name another location has; overlapping opening hours; a rate over 100 %)
+    :raises PermissionDeniedError: only the owner opens locations
+    """
+    ensure_role(actor, OWNER_ROLES, 'open locations')
+    settings = check_settings(values)
+    with session_scope(write=True) as session:
+        _ensure_name_free(session, settings.name, None)
+        location = Location.model_validate(_stored(settings))
+        session.add(location)
+        session.flush()
+        result = LocationRead.model_validate(location)
+        activity.add(session, actor, 'location_created', f'Location opened: {result.name}', location_id=result.id)
+    events.publish(events.LocationChanged(location_id=result.id, summary=f'New location: {result.name}'))
+    return result
+
+
+def update_location(location_id: int, values: dict, *, actor: UserRead) -> LocationRead:
+    """Replace the settings of ``location_id`` with ``values``; open sessions hear of it (``LocationChanged``).
+
+    :raises ValidationError: as :func:`create_location`
+    :raises NotFoundError: no such location
+    :raises PermissionDeniedError: only the owner changes a location's settings
+    """
+    ensure_role(actor, OWNER_ROLES, "change a location's settings")
+    settings = check_settings(values)
+    with session_scope(write=True) as session:
+        location = session.get(Location, location_id)
+        if location is None:
+            raise NotFoundError(f'Location {location_id} does not exist.')
+        _ensure_name_free(session, settings.name, location_id)
+        for name, value in _stored(settings).items():
+            setattr(location, name, value)
+        session.add(location)
+        session.flush()
+        result = LocationRead.model_validate(location)
+        activity.add(session, actor, 'location_changed', f'Settings of {result.name} changed', location_id=result.id)
+    events.publish(events.LocationChanged(location_id=result.id, summary=f'{result.name}: settings changed'))
+    return result
+
+
+def set_archived(location_id: int, archived: bool, *, actor: UserRead) -> LocationRead:
+    """Archive a location (no longer trading: hidden from lists, its bookings and figures kept) or bring it back.
+
+    :raises NotFoundError: no such location
+    :raises PermissionDeniedError: only the owner archives locations
+    :raises ValidationError: the last trading location cannot be archived
+    """
+    ensure_role(actor, OWNER_ROLES, 'archive locations')
+    with session_scope(write=True) as session:
+        location = session.get(Location, location_id)
+        if location is None:
+            raise NotFoundError(f'Location {location_id} does not exist.')
+        if archived and not location.archived:
+            trading = session.exec(select(Location.id).where(col(Location.archived).is_(False))).all()
+            if len(trading) <= 1:
+                raise ValidationError('This is the only location still trading: open another before archiving it.',
+                                      field='archived')
+        location.archived = archived
+        session.add(location)
+        session.flush()
+        result = LocationRead.model_validate(location)
+        activity.add(session, actor, 'location_archived' if archived else 'location_restored',
+                     f'{result.name} {"archived" if archived else "trading again"}', location_id=result.id)
+    events.publish(events.LocationChanged(location_id=result.id, summary=f'{result.name} archived' if archived
+                                          else f'{result.name} trading again'))
+    return result
+
+
+def check_settings(values: dict) -> LocationSettings:
+    """``values`` as :class:`~app.models.LocationSettings`, every field checked (the form's own checks).
+
+    :raises ValidationError: the first field at fault, in words
+    """
+    settings = validated(LocationSettings, **values)
+    if settings.time_zone not in time_zones():
+        raise ValidationError(f'"{settings.time_zone}" is not a time zone. Choose one such as America/Toronto.',
+                              field='time_zone')
+    if settings.currency not in currencies():
+        raise ValidationError(f'"{settings.currency}" is not a currency code. Use three letters such as CAD or EUR.',
+                              field='currency')
+    if settings.country and settings.country not in countries():
+        raise ValidationError(f'"{settings.country}" is not a country code. Use two letters such as CA or FR.',
+                              field='country')
+    try:
+        Locale.parse(settings.locale)
+    except (ValueError, UnknownLocaleError):
+        raise ValidationError(f'"{settings.locale}" is not a language and region such as en_CA or fr_FR.',
+                              field='locale') from None
+    return settings
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone this machine knows (``zoneinfo``)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+@cache
+def currencies() -> frozenset[str]:
+    """Every ISO 4217 currency code babel knows."""
+    return frozenset(list_currencies())
+
+
+@cache
+def countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code → English name (babel's territories that are countries)."""
+    return {code: name for code, name in Locale('en').territories.items() if len(code) == 2 and code.isalpha()}
+
+
+def _stored(settings: LocationSettings) -> dict:
+    values = settings.model_dump()
+    values['opening_hours'] = [s.model_dump() for s in settings.opening_hours]
+    values['closures'] = [c.model_dump(mode='json') for c in settings.closures]
+    values['tax_rates'] = [t.model_dump() for t in settings.tax_rates]
+    return values
+
+
+def _ensure_name_free(session, name: str, location_id: int | None) -> None:
+    taken = session.exec(select(Location.id).where(Location.name == name)).first()
+    if taken is not None and taken != location_id:
+        raise ValidationError(f'There is already a location called {name}.', field='name')
 
 
 def find_or_create_location(data: LocationCreate) -> LocationRead:

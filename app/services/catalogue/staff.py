@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from app.models import StaffMember, StaffMemberCreate, StaffMemberRead, UserRead, WorkingHours, WorkingHoursBase
 from app.services import events
+from app.services.accounts import activity
 from app.services.accounts.access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.caching import VersionedCache
 from app.services.database import session_scope
@@ -44,24 +45,44 @@ def create_staff_member(data: StaffMemberCreate, *, actor: UserRead) -> StaffMem
     :raises ValidationError: a name already used at the location, or a shift that ends before it starts
     :raises PermissionDeniedError: only owners and managers add staff
     """
+    return create_staff_members([data], actor=actor)[0]
+
+
+def create_staff_members(members: list[StaffMemberCreate], *, actor: UserRead) -> list[StaffMemberRead]:
+    """Add several staff members in one transaction (the first-run setup's list), all or none.
+
+    :raises ValidationError: as :func:`create_staff_member`, for the first member at fault (``field`` prefixed
+        with its position: ``'1.name'``), or two of the list with the same name
+    :raises PermissionDeniedError: only owners and managers add staff, at their own location
+    """
     ensure_role(actor, MANAGING_ROLES, 'add staff members')
-    ensure_location(actor, data.location_id)
-    for shift in data.working_hours:
-        if shift.start_minute >= shift.end_minute:
-            raise ValidationError('A shift must end after it starts.', field='working_hours')
-    with session_scope(write=True) as session:
-        taken = session.exec(select(StaffMember).where(StaffMember.location_id == data.location_id,
-                                                       StaffMember.name == data.name)).first()
-        if taken is not None:
-            raise ValidationError(f'There is already a staff member called {data.name}.', field='name')
-        member = StaffMember.model_validate(data.model_dump(exclude={'working_hours'}))
-        session.add(member)
-        session.flush()
+    names: set[str] = set()
+    for data in members:
+        ensure_location(actor, data.location_id)
         for shift in data.working_hours:
-            session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
-        created = StaffMemberRead.model_validate(member, update={'working_hours': data.working_hours})
-    events.publish(events.StaffChanged(location_id=created.location_id, staff_member_id=created.id,
-                                       summary=f'New staff member: {created.name}'))
+            if shift.start_minute >= shift.end_minute:
+                raise ValidationError(f'{data.name}: a shift must end after it starts.', field='working_hours')
+        if data.name.strip().lower() in names:
+            raise ValidationError(f'{data.name} is in the list twice.', field='name')
+        names.add(data.name.strip().lower())
+    created: list[StaffMemberRead] = []
+    with session_scope(write=True) as session:
+        for data in members:
+            taken = session.exec(select(StaffMember).where(StaffMember.location_id == data.location_id,
+                                                           StaffMember.name == data.name)).first()
+            if taken is not None:
+                raise ValidationError(f'There is already a staff member called {data.name}.', field='name')
+            member = StaffMember.model_validate(data.model_dump(exclude={'working_hours'}))
+            session.add(member)
+            session.flush()
+            for shift in data.working_hours:
+                session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
+            created.append(StaffMemberRead.model_validate(member, update={'working_hours': data.working_hours}))
+            activity.add(session, actor, 'staff_added', f'New staff member: {member.name}',
+                         location_id=member.location_id)
+    for member in created:
+        events.publish(events.StaffChanged(location_id=member.location_id, staff_member_id=member.id,
+                                           summary=f'New staff member: {member.name}'))
     return created
 
 
