@@ -28,6 +28,7 @@ LOCALES = ['en_CA', 'en_US', 'en_GB', 'en_AU', 'en_IE', 'en_ZA', 'en_KE', 'en_IN
 def register() -> None:
     @ui.page('/setup')
     def setup_page(token: str = '') -> None:
+        ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
         owner = current_user()
         if setup.token_valid(token):
             _Wizard(token, None).build()
@@ -144,12 +145,13 @@ class _Wizard:
             ui.label('When the shop is open. Staff hours and free times stay within these.')
             rows = []
             for weekday, day in enumerate(WEEKDAYS):
-                with ui.row().classes('items-center gap-2 no-wrap'):
+                with ui.row().classes('items-center gap-x-2 gap-y-0 flex-wrap'):  # times under the day on a phone
                     is_open = ui.checkbox(day, value=weekday < 6).classes('w-32').mark(f'setup-open-{weekday}')
-                    start = ui.input(value='09:00').props('type=time dense').classes('w-28').mark(
-                        f'setup-opens-{weekday}')
-                    end = ui.input(value='18:00').props('type=time dense').classes('w-28').mark(
-                        f'setup-closes-{weekday}')
+                    with ui.row().classes('items-center gap-2 no-wrap'):
+                        start = ui.input(value='09:00').props('type=time dense').classes('w-28').mark(
+                            f'setup-opens-{weekday}')
+                        end = ui.input(value='18:00').props('type=time dense').classes('w-28').mark(
+                            f'setup-closes-{weekday}')
                     rows.append((weekday, is_open, start, end))
 
             async def save() -> None:
