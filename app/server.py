@@ -50,6 +50,7 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     app.on_startup(take_over)
     app.on_startup(lambda: background_tasks.create(collector.run(), name='quiet garbage collection'))
     port = port or settings.port
+    network.serving_on(port)  # the Settings page shows staff the address with the port actually served
     link = first_run.setup_path()  # a fresh install: only this link sets it up (and opens the owner's window)
     if link is not None:
         for base in [f'http://127.0.0.1:{port}', *network.lan_urls(port)]:

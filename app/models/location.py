@@ -155,16 +155,23 @@ class LocationSettings(BaseModel):
             raise ValueError(f'free times start every {", ".join(map(str, SLOT_GRIDS))} minutes')
         return value
 
-    @model_validator(mode='after')
-    def _consistent(self) -> LocationSettings:
-        names = [t.name.lower() for t in self.tax_rates]
+    @field_validator('tax_rates')
+    @classmethod
+    def _distinct_taxes(cls, value: list[LocationTax]) -> list[LocationTax]:
+        names = [t.name.lower() for t in value]
         if len(names) != len(set(names)):
             raise ValueError('two taxes have the same name')
+        return value
+
+    @field_validator('opening_hours')
+    @classmethod
+    def _no_overlap(cls, value: list[OpeningStretch]) -> list[OpeningStretch]:
         by_day: dict[int, list[OpeningStretch]] = {}
-        for stretch in self.opening_hours:
+        for stretch in value:
             by_day.setdefault(stretch.weekday, []).append(stretch)
-        for stretches in by_day.values():
+        for weekday, stretches in sorted(by_day.items()):
             ordered = sorted(stretches, key=lambda s: s.start_minute)
             if any(b.start_minute < a.end_minute for a, b in itertools.pairwise(ordered)):
-                raise ValueError('two opening stretches of one day overlap')
-        return self
+                day = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')[weekday]
+                raise ValueError(f'two opening stretches on {day} overlap')
+        return value

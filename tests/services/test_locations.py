@@ -56,7 +56,8 @@ def test_a_location_is_opened_with_its_settings_and_changes_are_live_and_logged(
     ({'tax_rates': [{'name': 'VAT', 'percent': 'lots'}]}, 'tax_rates'),
     ({'opening_hours': [{'weekday': 0, 'start_minute': 600, 'end_minute': 540}]}, 'opening_hours'),
     ({'opening_hours': [{'weekday': 0, 'start_minute': 540, 'end_minute': 720},
-                        {'weekday': 0, 'start_minute': 700, 'end_minute': 900}]}, None),
+                        {'weekday': 0, 'start_minute': 700, 'end_minute': 900}]}, 'opening_hours'),
+    ({'tax_rates': [{'name': 'VAT', 'percent': '5'}, {'name': 'vat', 'percent': '7'}]}, 'tax_rates'),
     ({'closures': [{'start': '2030-12-26', 'end': '2030-12-25'}]}, 'closures'),
 ])
 def test_a_bad_setting_names_its_field_and_saves_nothing(db, change, field):

@@ -6,6 +6,7 @@ from nicegui import ui
 
 from app.config import get_settings
 from app.models import Role, UserRead
+from app.pages.accounts.location_settings import LocationSettingsForm
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import OWNERS
@@ -21,10 +22,13 @@ def register() -> None:
 
     @guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
     def settings_page(page: PageContext) -> None:
-        ui.label('Staff devices on the shop network').classes('text-xl font-semibold')
+        if page.location is not None:
+            ui.label(f'Settings of {page.location.name}').classes('text-xl font-semibold').mark('settings-title')
+            LocationSettingsForm(page.user, page.location).build()
+        ui.label('Staff devices on the shop network').classes('text-xl font-semibold mt-6')
         ui.label('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
                  'or scan the code.').classes('text-slate-600')
-        urls = network.lan_urls(get_settings().port)
+        urls = network.lan_urls(network.served_port() or get_settings().port)
         shared = [u for u in urls if '127.0.0.1' not in u]
         with ui.row().classes('gap-8'):
             for url in shared or urls:

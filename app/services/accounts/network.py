@@ -9,6 +9,18 @@ import socket
 import qrcode
 import qrcode.image.svg
 
+_served: list[int] = []
+
+
+def serving_on(port: int) -> None:
+    """Remember the port this process serves on (``clientpulse run --port``), for the addresses shown to staff."""
+    _served[:] = [port]
+
+
+def served_port() -> int | None:
+    """The port this process serves on, once :func:`serving_on` was told (None before)."""
+    return _served[0] if _served else None
+
 
 def lan_urls(port: int) -> list[str]:
     """``http://<address>:<port>`` for each IPv4 address of this machine other staff devices can use,

@@ -1,0 +1,198 @@
+"""The Settings page's location section: everything the owner sets for a location, saved as one action.
+
+Name and contact, time zone, country, currency, language and formats, taxes (on services and/or products, prices
+with or without tax), opening hours (up to two stretches a day, so a lunch closure is a gap), closures (holidays),
+the booking policy (slot grid, minimum notice, how far ahead, default buffer, cancellation window), and archiving.
+A refused value is shown on its field and nothing is saved; another session's change is announced here (live).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel import Locale
+from nicegui import run, ui
+
+from app import live
+from app.models import LocationRead, UserRead
+from app.models.location import SLOT_GRIDS
+from app.pages.accounts.setup import LOCALES, WEEKDAYS, minutes
+from app.services import events
+from app.services.catalogue import locations
+from app.services.errors import ClientPulseError
+
+STRETCHES_A_DAY = 2
+TAX_ROWS = 4
+
+
+def hhmm(value: int | None) -> str:
+    """570 → ``'09:30'`` ('' for None)."""
+    return '' if value is None else f'{value // 60:02d}:{value % 60:02d}'
+
+
+class LocationSettingsForm:
+    """The form for ``location``, saved by ``owner``."""
+
+    def __init__(self, owner: UserRead, location: LocationRead) -> None:
+        self.owner, self.location = owner, location
+        self.fields: dict[str, Any] = {}
+
+    def build(self) -> None:
+        settings = locations.settings_of(self.location)
+        self.notice = ui.row().classes('items-center gap-2 hidden').mark('settings-changed-elsewhere')
+        with self.notice:
+            ui.icon('sync_problem', color='warning')
+            ui.label('These settings were changed in another session.')
+            ui.button('Show the new settings', on_click=ui.navigate.reload).props('flat dense')
+        live.on_change(self.location.id, self.changed_elsewhere, kinds=(events.LocationChanged,))
+
+        with ui.card().classes('w-full max-w-4xl'):
+            ui.label('The location').classes('font-semibold')
+            with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-x-4'):
+                f = self.fields
+                f['name'] = ui.input('Name', value=settings.name).mark('settings-name')
+                f['phone'] = ui.input('Phone', value=settings.phone).mark('settings-phone')
+                f['address'] = ui.input('Address', value=settings.address).classes('md:col-span-2').mark(
+                    'settings-address')
+                f['time_zone'] = ui.select(sorted(locations.time_zones()), label='Time zone', with_input=True,
+                                           value=settings.time_zone).mark('settings-time-zone')
+                f['country'] = ui.select({'': '—', **dict(sorted(locations.countries().items(), key=lambda kv: kv[1]))},
+                                         label='Country (of phone numbers)', with_input=True,
+                                         value=settings.country).mark('settings-country')
+                f['currency'] = ui.select(sorted(locations.currencies()), label='Currency', with_input=True,
+                                          value=settings.currency).mark('settings-currency')
+                options = {code: Locale.parse(code).display_name for code in dict.fromkeys([*LOCALES,
+                                                                                             settings.locale])}
+                f['locale'] = ui.select(options, label='Language and formats', value=settings.locale).mark(
+                    'settings-locale')
+
+        with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Taxes').classes('font-semibold')
+            self.taxes = []
+            for number in range(TAX_ROWS):
+                tax = settings.tax_rates[number] if number < len(settings.tax_rates) else None
+                with ui.row().classes('items-center gap-2 flex-wrap'):
+                    self.taxes.append((
+                        ui.input('Name', value=tax.name if tax else '').classes('w-36').mark(f'settings-tax{number}'),
+                        ui.input('Percent', value=tax.percent if tax else '').classes('w-24').mark(
+                            f'settings-tax{number}-percent'),
+                        ui.checkbox('on services', value=tax.services if tax else True),
+                        ui.checkbox('on products', value=tax.products if tax else True)))
+            self.fields['tax_rates'] = self.taxes[0][1]
+            self.fields['prices_include_tax'] = ui.checkbox('Prices are entered with tax included',
+                                                            value=settings.prices_include_tax)
+
+        with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Opening hours').classes('font-semibold')
+            ui.label('Up to two stretches a day (a lunch closure is the gap between them); no stretch: closed.'
+                     ).classes('text-sm text-slate-500')
+            self.hours = []
+            for weekday, day in enumerate(WEEKDAYS):
+                stretches = [s for s in settings.opening_hours if s.weekday == weekday]
+                with ui.row().classes('items-center gap-x-2 gap-y-0 flex-wrap'):
+                    ui.label(day).classes('w-28')
+                    row = []
+                    for index in range(STRETCHES_A_DAY):
+                        stretch = stretches[index] if index < len(stretches) else None
+                        with ui.row().classes('items-center gap-1 no-wrap'):
+                            opens = ui.input(value=hhmm(stretch.start_minute) if stretch else '').props(
+                                'type=time dense clearable').classes('w-28').mark(f'settings-opens-{weekday}-{index}')
+                            closes = ui.input(value=hhmm(stretch.end_minute) if stretch else '').props(
+                                'type=time dense clearable').classes('w-28').mark(f'settings-closes-{weekday}-{index}')
+                            row.append((opens, closes))
+                    self.hours.append((weekday, row))
+            self.fields['opening_hours'] = self.hours[0][1][0][0]
+
+        with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Closures (holidays)').classes('font-semibold')
+            self.closure_rows = ui.column().classes('w-full gap-1').mark('settings-closures')
+            self.closures: list[tuple] = []
+            for closure in settings.closures:
+                self.add_closure(closure.start, closure.end, closure.reason)
+            ui.button('Add a closure', icon='event_busy', on_click=lambda: self.add_closure(None, None, '')).props(
+                'flat dense').mark('settings-add-closure')
+
+        with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Booking policy').classes('font-semibold')
+            with ui.grid().classes('w-full grid-cols-1 md:grid-cols-3 gap-x-4'):
+                f = self.fields
+                f['slot_minutes'] = ui.select({m: f'every {m} minutes' for m in SLOT_GRIDS}, label='Free times start',
+                                              value=settings.slot_minutes).mark('settings-slot')
+                f['min_notice_minutes'] = ui.number('Minimum notice (minutes)', value=settings.min_notice_minutes,
+                                                    min=0, format='%d').mark('settings-notice')
+                f['horizon_days'] = ui.number('Bookable up to (days ahead)', value=settings.horizon_days, min=1,
+                                              format='%d').mark('settings-horizon')
+                f['buffer_minutes'] = ui.number('Default buffer after a booking (minutes)',
+                                                value=settings.buffer_minutes, min=0, format='%d').mark(
+                    'settings-buffer')
+                f['cancellation_hours'] = ui.number('Free cancellation until (hours before)',
+                                                    value=settings.cancellation_hours, min=0, format='%d').mark(
+                    'settings-cancellation')
+        with ui.row().classes('gap-2'):
+            ui.button('Save settings', icon='save', on_click=self.save).mark('settings-save')
+
+    def add_closure(self, start: date | None, end: date | None, reason: str) -> None:
+        with self.closure_rows, ui.row().classes('items-center gap-2 flex-wrap') as row:
+            entry = (ui.input('From', value=start.isoformat() if start else '').props('type=date dense').classes(
+                'w-40'), ui.input('To', value=end.isoformat() if end else '').props('type=date dense').classes('w-40'),
+                ui.input('Reason', value=reason).props('dense').classes('w-48'))
+            self.closures.append(entry)
+
+            def remove() -> None:
+                self.closures.remove(entry)
+                row.delete()
+
+            ui.button(icon='delete', on_click=remove).props('flat round dense').tooltip('Remove')
+        self.fields['closures'] = self.closures[0][1] if self.closures else None
+
+    def values(self) -> dict[str, Any] | None:
+        """The form as settings values, or None after marking a malformed time."""
+        values: dict[str, Any] = {key: self.fields[key].value for key in (
+            'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
+            'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours')}
+        for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours'):
+            values[key] = int(values[key]) if values[key] is not None else -1
+        values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
+                                'products': products.value}
+                               for name, percent, services, products in self.taxes if (name.value or '').strip()]
+        stretches = []
+        for weekday, row in self.hours:
+            for start, end in row:
+                end.error = None
+                if not start.value and not end.value:
+                    continue
+                first, last = minutes(start.value), minutes(end.value)
+                if first is None or last is None:
+                    end.error = 'Give both times, or neither.'
+                    return None
+                stretches.append({'weekday': weekday, 'start_minute': first, 'end_minute': last})
+        values['opening_hours'] = stretches
+        values['closures'] = [{'start': start.value, 'end': end.value or start.value, 'reason': reason.value or ''}
+                              for start, end, reason in self.closures if start.value]
+        return values
+
+    async def save(self) -> None:
+        for field in self.fields.values():
+            if field is not None and hasattr(field, 'error'):
+                field.error = None
+        values = self.values()
+        if values is None:
+            return
+        self.saving = True  # the change this save announces is delivered before the save returns: not news here
+        try:
+            self.location = await run.io_bound(locations.update_location, self.location.id, values, actor=self.owner)
+        except ClientPulseError as error:
+            field = self.fields.get((error.field or '').split('.')[0])
+            if field is not None:
+                field.error = str(error)
+            else:
+                ui.notify(str(error), type='negative', multi_line=True)
+            return
+        finally:
+            self.saving = False
+        ui.notify('Settings saved.', type='positive')
+
+    def changed_elsewhere(self, _event) -> None:
+        if not getattr(self, 'saving', False):
+            self.notice.classes(remove='hidden')

@@ -1,0 +1,43 @@
+"""The Settings page: the owner edits a location's settings; errors sit on their field and save nothing; another
+open Settings page hears of the change."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from app.models import Role
+from tests.factories import OWNER
+from tests.pages.conftest import sign_in
+from tests.pages.test_pages import element, eventually
+
+
+async def test_the_owner_changes_hours_taxes_and_policy_and_another_session_hears_of_it(user: User, create_user,
+                                                                                        shop):
+    from app.services.catalogue import locations  # to read back what the page saved
+    other = create_user()
+    await sign_in(other, Role.OWNER, '/settings')
+    await sign_in(user, Role.OWNER, '/settings')
+    await user.should_see(marker='settings-title')
+    location_id = shop['location'].id
+
+    user.find(marker='settings-opens-0-0').clear().type('09:00')
+    user.find(marker='settings-closes-0-0').clear().type('12:00')
+    user.find(marker='settings-opens-0-1').clear().type('11:00')  # overlaps the morning
+    user.find(marker='settings-closes-0-1').clear().type('18:00')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: 'overlap' in (element(user, 'settings-opens-0-0').error or ''))
+    assert locations.get_location(location_id, actor=OWNER).opening_hours == []  # nothing saved
+
+    user.find(marker='settings-opens-0-1').clear().type('13:00')
+    user.find(marker='settings-tax0').clear().type('HST')
+    user.find(marker='settings-tax0-percent').clear().type('13')
+    element(user, 'settings-buffer').set_value(10)
+    user.find(marker='settings-add-closure').click()
+    user.find(marker='settings-save').click()
+    await eventually(lambda: locations.get_location(location_id, actor=OWNER).buffer_minutes == 10)
+    saved = locations.get_location(location_id, actor=OWNER)
+    assert saved.opening_hours == [{'weekday': 0, 'start_minute': 540, 'end_minute': 720},
+                                   {'weekday': 0, 'start_minute': 780, 'end_minute': 1080}]
+    assert saved.tax_rates[0] == {'name': 'HST', 'percent': '13', 'services': True, 'products': True}
+    await eventually(lambda: 'hidden' not in element(other, 'settings-changed-elsewhere').classes)
+    assert 'hidden' in element(user, 'settings-changed-elsewhere').classes  # one's own save is no news
