@@ -57,6 +57,9 @@ class Booking(BookingBase, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     ends_at: datetime = Field(sa_type=UTCDateTime)
+    blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                           description='the staff member is kept free until then (the end plus the '
+                                                       "service's buffer); None: until ends_at")
     status: str = Field(default=BookingStatus.BOOKED, sa_type=String(20))
     channel: str = Field(default=Channel.PHONE, sa_type=String(20))
     price_cents: int = Field(default=0, description='price agreed at booking, minor units')

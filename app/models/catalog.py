@@ -14,6 +14,8 @@ class ServiceBase(SQLModel):
     price_cents: int = Field(default=0, ge=0, description='list price in minor units')
     cost_cents: int = Field(default=0, ge=0)
     duration_minutes: int | None = Field(default=None, gt=0, description='None: not set (imported services)')
+    buffer_minutes: int | None = Field(default=None, ge=0, le=240,
+                                       description="minutes kept free after each booking; None: the location's default")
     active: bool = True
 
 

@@ -60,11 +60,12 @@ async def test_a_salon_sets_itself_up_from_the_printed_link(user: User):
     user.find(marker='setup-save-staff').click()
     await eventually(lambda: element(user, 'setup-steps').value == 'services')
 
-    for number, (name, minutes, price) in enumerate([('Coupe femme', 45, 55), ('Brushing', 30, 25),
-                                                     ('Couleur', 90, 80)], start=1):
+    for number, (name, minutes, price, buffer) in enumerate([('Coupe femme', 45, 55, 0), ('Brushing', 30, 25, 0),
+                                                             ('Couleur', 90, 80, 10)], start=1):
         _fill(user, f'setup-service{number}-name', name)
         element(user, f'setup-service{number}-minutes').set_value(minutes)
         element(user, f'setup-service{number}-price').set_value(price)
+        element(user, f'setup-service{number}-buffer').set_value(buffer)
     user.find(marker='setup-finish').click()
     await eventually(lambda: user.back_history[-1] == '/')
     await user.should_see('Salon Amélie')  # the owner is signed in, on the dashboard of the new location
@@ -76,5 +77,6 @@ async def test_a_salon_sets_itself_up_from_the_printed_link(user: User):
     await user.open('/catalog')
     menu = {row['name']: row for row in element(user, 'service-list').rows}
     assert set(menu) == {'Coupe femme', 'Brushing', 'Couleur'}
+    assert (menu['Couleur']['buffer'], menu['Couleur']['duration']) == ('10 min', '90 min')
     await user.open(link)  # the link is spent: the install is set up
     await user.should_see(marker='refused')

@@ -223,7 +223,8 @@ class _Wizard:
 
     def services_step(self) -> None:
         with ui.step('services', title='Your services'):
-            ui.label('What customers book: a name, how long it takes and its price. Add more under Services.')
+            ui.label('What customers book: a name, how long it takes, its price, and any time to keep free after it '
+                     '(cleaning up, a colour setting). Add more under Services.')
             rows: list[tuple] = []
             holder = ui.column().classes('w-full gap-1')
 
@@ -234,7 +235,9 @@ class _Wizard:
                                  ui.number('Minutes', value=30, min=5, max=600, step=5).classes('w-24').mark(
                                      f'setup-service{number}-minutes'),
                                  ui.number('Price', value=0, min=0, format='%.2f').classes('w-28').mark(
-                                     f'setup-service{number}-price')))
+                                     f'setup-service{number}-price'),
+                                 ui.number('Buffer after (min)', value=0, min=0, max=240, step=5).classes(
+                                     'w-32').mark(f'setup-service{number}-buffer')))
 
             add_row()
             add_row()
@@ -242,7 +245,7 @@ class _Wizard:
 
             async def save() -> None:
                 services = []
-                for name, length, price in rows:
+                for name, length, price, buffer in rows:
                     name.error = None
                     if not (name.value or '').strip():
                         continue
@@ -254,7 +257,8 @@ class _Wizard:
                         return
                     services.append(ServiceCreate(location_id=self.location_id, code='', name=name.value.strip(),
                                                   duration_minutes=int(length.value),
-                                                  price_cents=round(float(price.value) * 100)))
+                                                  price_cents=round(float(price.value) * 100),
+                                                  buffer_minutes=int(buffer.value) if buffer.value else None))
                 if not services:
                     rows[0][0].error = 'Add at least one service.'
                     return

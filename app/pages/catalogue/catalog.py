@@ -68,7 +68,7 @@ def _products(user: UserRead, location: LocationRead) -> None:
 def _services_table(user: UserRead, location: LocationRead) -> None:
     columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
                for k, label in (('code', 'Code'), ('name', 'Service'), ('category', 'Category'),
-                                ('duration', 'Duration'), ('price', 'Price'))]
+                                ('duration', 'Duration'), ('buffer', 'Buffer after'), ('price', 'Price'))]
     dialogs = ui.element('div')
 
     @ui.refreshable
@@ -76,6 +76,7 @@ def _services_table(user: UserRead, location: LocationRead) -> None:
         services = {s.id: s for s in catalog.list_services(location.id, actor=user, include_inactive=True)}
         rows = [{'id': s.id, 'code': s.code, 'name': s.name, 'category': s.category,
                  'duration': f'{s.duration_minutes} min' if s.duration_minutes else 'not set',
+                 'buffer': f'{s.buffer_minutes} min' if s.buffer_minutes is not None else "the location's",
                  'price': money(s.price_cents, location.currency)} for s in services.values()]
         services_table = ui.table(columns=columns, rows=rows, row_key='id', pagination=50).classes('w-full').props(
             'dense flat').mark('service-list')

@@ -1,6 +1,9 @@
-"""Free times: when a staff member (or anyone) can take a service, from working hours, the bookings
-that hold their time (everything but cancelled) and the service's length, on a 15-minute grid,
-never earlier than now. Used by the booking dialog and the kiosk.
+"""Free times: when a staff member (or anyone) can take a service. A free start lies on the location's slot grid,
+inside one of the staff member's working stretches (a break is the gap between two) and one of the location's
+opening stretches (when set), on a day without a closure, never earlier than now; the service's length plus its
+buffer (the service's, else the location's default) must not meet another booking's time plus its buffer, nor a
+kiosk hold. A customer choosing (the kiosk) also gets the location's minimum notice and horizon. Used by the
+booking dialog, the kiosk and the waitlist.
 """
 
 from __future__ import annotations
@@ -8,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.models import Booking, BookingStatus, Service, SlotHold, StaffMember, UserRead, WorkingHours
+from app.models import Booking, BookingStatus, Location, Role, Service, SlotHold, StaffMember, UserRead, WorkingHours
 from app.services import clock, events
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
 from app.services.database import session_scope
@@ -55,7 +59,8 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
         if not service.duration_minutes:
             raise ValidationError(f'"{service.name}" cannot be booked here yet; please ask at the desk.',
                                   field='service_id')
-        tz = bookings.location_time_zone(session, location_id)
+        location = session.get(Location, location_id)
+        tz = location.time_zone
         query = select(StaffMember).where(StaffMember.location_id == location_id, StaffMember.active)
         if staff_member_id != ANYONE:
             query = query.where(StaffMember.id == staff_member_id)
@@ -66,10 +71,25 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
         ids = [m.id for m in members]
         shifts = session.exec(select(WorkingHours).where(col(WorkingHours.staff_member_id).in_(ids),
                                                          WorkingHours.weekday == day.weekday())).all()
-        taken = session.exec(select(Booking.staff_member_id, Booking.starts_at, Booking.ends_at).where(
+        blocked = func.coalesce(Booking.blocked_until, Booking.ends_at)
+        taken = session.exec(select(Booking.staff_member_id, Booking.starts_at, blocked).where(
             col(Booking.staff_member_id).in_(ids), col(Booking.status).in_(BLOCKING),
-            Booking.starts_at < end, Booking.ends_at > start)).all()
+            Booking.starts_at < end + timedelta(hours=4), blocked > start)).all()  # a late start's buffer may
+        # reach past midnight: the first hours of the next day count too
         taken += bookings.held_times(session, ids, start, end, now=now, except_holder=holder)
+    if any(c['start'] <= day.isoformat() <= c['end'] for c in location.closures or []):
+        return []
+    grid = location.slot_minutes or GRID_MINUTES
+    buffer = timedelta(minutes=service.buffer_minutes if service.buffer_minutes is not None
+                       else location.buffer_minutes)
+    earliest, latest = now, None
+    if actor.role == Role.KIOSK:  # a customer choosing: the location's notice and horizon
+        earliest = now + timedelta(minutes=location.min_notice_minutes)
+        latest = now + timedelta(days=location.horizon_days)
+    opening = [(s['start_minute'], s['end_minute']) for s in location.opening_hours or []
+               if s['weekday'] == day.weekday()]
+    if location.opening_hours and not opening:
+        return []
     busy: dict[int, list[tuple[datetime, datetime]]] = {m.id: [] for m in members}
     for member_id, starts_at, ends_at in taken:
         busy[member_id].append((starts_at, ends_at))
@@ -77,14 +97,16 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     found: dict[datetime, Slot] = {}
     for member in sorted(members, key=lambda m: (len(busy[m.id]), m.name)):  # the least booked first
         for shift in (s for s in shifts if s.staff_member_id == member.id):
-            minute = shift.start_minute + (-shift.start_minute) % GRID_MINUTES
+            minute = shift.start_minute + (-shift.start_minute) % grid
             while minute + service.duration_minutes <= shift.end_minute:
                 starts_at = clock.local_datetime(day, minute, tz)
-                ends_at = starts_at + length
-                if starts_at >= now and starts_at not in found and not any(
-                        b_start < ends_at and b_end > starts_at for b_start, b_end in busy[member.id]):
+                reach = starts_at + length + buffer
+                if (earliest <= starts_at and (latest is None or starts_at <= latest) and starts_at not in found
+                        and (not location.opening_hours or any(
+                            a <= minute and minute + service.duration_minutes <= b for a, b in opening))
+                        and not any(b_start < reach and b_end > starts_at for b_start, b_end in busy[member.id])):
                     found[starts_at] = Slot(starts_at, member.id, member.name)
-                minute += GRID_MINUTES
+                minute += grid
     return [found[k] for k in sorted(found)]
 
 
@@ -107,9 +129,12 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
         if member is None or member.location_id != location_id or not member.active:
             raise NotFoundError('That staff member does not work here.', field='staff_member_id')
         ends_at = slot.starts_at + timedelta(minutes=service.duration_minutes)
+        location = session.get(Location, location_id)
+        reach = ends_at + timedelta(minutes=service.buffer_minutes if service.buffer_minutes is not None
+                                    else location.buffer_minutes)
         clash = session.exec(select(Booking.id).where(
             Booking.staff_member_id == slot.staff_member_id, col(Booking.status).in_(BLOCKING),
-            Booking.starts_at < ends_at, Booking.ends_at > slot.starts_at)).first()
+            Booking.starts_at < reach, func.coalesce(Booking.blocked_until, Booking.ends_at) > slot.starts_at)).first()
         if clash is not None or bookings.held_times(session, [slot.staff_member_id], slot.starts_at, ends_at, now=now,
                                                    except_holder=holder):
             raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.', field='starts_at')

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import Boolean, Connection, bindparam, exists, or_
+from sqlalchemy import Boolean, Connection, bindparam, exists, func, or_
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
@@ -142,8 +142,13 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
         now = datetime.now(UTC)
         if data.override_hours:
             ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+        else:
+            check_open(facts.opening_hours, facts.closures, starts_at, ends_at, facts.time_zone)
+        buffer = facts.service_buffer if facts.service_buffer is not None else facts.location_buffer
+        blocked_until = ends_at + timedelta(minutes=buffer or 0)
         values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': starts_at,
-                  'ends_at': ends_at, 'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
+                  'ends_at': ends_at, 'blocked_until': blocked_until if buffer else None,
+                  'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
                   'price_cents': facts.price_cents, 'booked_at': now, 'code': new_booking_code()}
         day = clock.local_day(starts_at, location.time_zone)
         tz = location.time_zone
@@ -153,10 +158,10 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
         # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
         booking_id = connection.execute(_INSERT_IF_FREE, {
             **values, 'weekday': day.weekday(), 'first': first, 'last': last, 'override': bool(data.override_hours),
-            'exclude_id': 0, 'now': now, 'holder': holder or ''}).scalar_one_or_none()
+            'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': blocked_until}).scalar_one_or_none()
         if booking_id is None:  # refused: find which check failed, for a message that says so
             _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
-                        holder=holder, now=now)
+                        holder=holder, now=now, reach=blocked_until)
             raise SlotUnavailableError('That time was just taken. Choose another time.', field='starts_at')
         revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
         result = BookingRead.model_validate({
@@ -188,7 +193,7 @@ class _Person:
 
 
 def _check_slot(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, ends_at: datetime, *,
-                override: bool, actor: UserRead, holder: str | None, now: datetime) -> None:
+                override: bool, actor: UserRead, holder: str | None, now: datetime, reach: datetime) -> None:
     """Working hours, other bookings and kiosk holds in one statement; only a failing check reads what its message
     needs (:func:`_check_hours`, :func:`_check_free`).
 
@@ -203,11 +208,11 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
         last += 24 * 60
     checks = connection.execute(_SLOT_CHECKS, {
         'staff_member_id': staff.id, 'weekday': day.weekday(), 'first': first, 'last': last, 'starts_at': starts_at,
-        'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or ''}).one()
+        'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': reach}).one()
     if not override and not checks.in_hours:
         _check_hours(connection, staff, location, starts_at, ends_at, override=False, actor=actor)
     if checks.clash_id is not None:
-        _check_free(connection, staff, location, starts_at, ends_at)
+        _check_free(connection, staff, location, starts_at, ends_at, reach=reach)
     if checks.held:
         raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
                                    'Choose another time or wait a few minutes.', field='starts_at')
@@ -216,7 +221,9 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
 _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(StaffMember.location_id),
                             col(Location.time_zone), col(Service.location_id).label('service_location_id'),
                             col(Service.name).label('service_name'), col(Service.duration_minutes),
-                            col(Service.price_cents), col(Customer.location_id).label('customer_location_id'),
+                            col(Service.price_cents), col(Service.buffer_minutes).label('service_buffer'),
+                            col(Location.buffer_minutes).label('location_buffer'), col(Location.opening_hours),
+                            col(Location.closures), col(Customer.location_id).label('customer_location_id'),
                             col(Customer.name).label('customer_name'), col(Customer.phone).label('customer_phone'))
                   .select_from(StaffMember)
                   .outerjoin(Location, Location.id == bindparam('location_id'))
@@ -226,7 +233,8 @@ _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(
                   .with_for_update(of=StaffMember))
 """A booking's staff member (locked), location, service and customer in one statement, built once (building the
 statement anew cost more than running it)."""
-_BOOKED_COLUMNS = ('location_id', 'customer_id', 'service_id', 'staff_member_id', 'starts_at', 'ends_at', 'notes',
+_BOOKED_COLUMNS = ('location_id', 'customer_id', 'service_id', 'staff_member_id', 'starts_at', 'ends_at',
+                   'blocked_until', 'notes',
                    'status', 'channel', 'price_cents', 'booked_at', 'code')
 
 
@@ -260,8 +268,14 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
         starts_at = data.starts_at.astimezone(UTC)
         ends_at = starts_at + (booking.ends_at - booking.starts_at)
         _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
-        _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id)
+        if not data.override_hours:
+            check_open(location.opening_hours, location.closures, starts_at, ends_at, location.time_zone)
+        service = session.get(Service, booking.service_id)
+        buffer = service.buffer_minutes if service and service.buffer_minutes is not None else location.buffer_minutes
+        reach = ends_at + timedelta(minutes=buffer or 0)
+        _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id, reach=reach)
         booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
+        booking.blocked_until = reach if buffer else None
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
@@ -540,9 +554,11 @@ def _check_hours(session: Session | Connection, staff: StaffMember, location: Lo
 
 
 def _check_free(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
-                ends_at: datetime, *, exclude_id: int | None = None) -> None:
+                ends_at: datetime, *, exclude_id: int | None = None, reach: datetime | None = None) -> None:
+    """Refuse a booking of ``staff`` over ``[starts_at, reach)`` (``reach``: the end plus its buffer) that meets
+    another booking's ``[start, blocked_until)``."""
     clash = connection_of(session).execute(_CLASH, {'staff_member_id': staff.id, 'starts_at': starts_at,
-                                                    'ends_at': ends_at, 'exclude_id': exclude_id or 0}).first()
+                                                    'reach': reach or ends_at, 'exclude_id': exclude_id or 0}).first()
     if clash is not None:
         other = clash
         tz = location.time_zone
@@ -551,6 +567,31 @@ def _check_free(session: Session | Connection, staff: StaffMember, location: Loc
             f'{staff.name} is already booked {_hhmm(clock.minute_of_day(other.starts_at, tz))}–'
             f'{_hhmm(clock.minute_of_day(other.ends_at, tz))} with {who}. Choose another time or staff member.',
             field='starts_at')
+
+
+def check_open(opening_hours: list[dict], closures: list[dict], starts_at: datetime, ends_at: datetime,
+               time_zone: str) -> None:
+    """Refuse a booking when the location is closed: a closure covers its day, or (opening hours being set) no
+    opening stretch of its weekday holds ``[starts_at, ends_at)``.
+
+    :raises OutsideWorkingHoursError: with the day's hours or the closure's reason, in words
+    """
+    day = clock.local_day(starts_at, time_zone)
+    for closure in closures or []:
+        if closure['start'] <= day.isoformat() <= closure['end']:
+            why = f' ({closure["reason"]})' if closure.get('reason') else ''
+            raise OutsideWorkingHoursError(f'We are closed on {day:%A %d %B}{why}.', field='starts_at')
+    if not opening_hours:
+        return
+    first, last = clock.minute_of_day(starts_at, time_zone), clock.minute_of_day(ends_at, time_zone)
+    if clock.local_day(ends_at, time_zone) != day:
+        last += 24 * 60
+    today = [s for s in opening_hours if s['weekday'] == day.weekday()]
+    if not any(s['start_minute'] <= first and last <= s['end_minute'] for s in today):
+        hours = ', '.join(f'{_hhmm(s["start_minute"])}–{_hhmm(s["end_minute"])}' for s in sorted(
+            today, key=lambda s: s['start_minute']))
+        raise OutsideWorkingHoursError(f'We are open {hours} on {day:%A}s.' if hours else
+                                       f'We are closed on {day:%A}s.', field='starts_at')
 
 
 def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
@@ -577,11 +618,12 @@ _SHIFTS = sa_select(col(WorkingHours.start_minute), col(WorkingHours.end_minute)
     WorkingHours.staff_member_id == bindparam('staff_member_id'), WorkingHours.weekday == bindparam('weekday'))
 _OVERLAPS = (Booking.staff_member_id == bindparam('staff_member_id'),
              col(Booking.status).in_([s.value for s in BLOCKING_STATUSES]),
-             Booking.starts_at < bindparam('ends_at'),
-             or_(Booking.ends_at > bindparam('starts_at'), Booking.starts_at == bindparam('starts_at')),
+             Booking.starts_at < bindparam('reach'),
+             or_(func.coalesce(Booking.blocked_until, Booking.ends_at) > bindparam('starts_at'),
+                 Booking.starts_at == bindparam('starts_at')),
              Booking.id != bindparam('exclude_id'))
-"""A booking of the staff member overlapping ``[starts_at, ends_at)`` (as :func:`overlapping_ids`), other than
-``exclude_id``."""
+"""A booking of the staff member whose ``[start, blocked_until)`` (its end plus its buffer) meets ``[starts_at,
+reach)`` (the new one's end plus its buffer), or that starts at the same moment; other than ``exclude_id``."""
 _CLASH = (sa_select(col(Booking.starts_at), col(Booking.ends_at), col(Customer.name).label('customer_name'))
           .select_from(Booking).outerjoin(Customer, Customer.id == Booking.customer_id).where(*_OVERLAPS).limit(1))
 _SLOT_CHECKS = sa_select(
@@ -590,7 +632,7 @@ _SLOT_CHECKS = sa_select(
                    WorkingHours.end_minute >= bindparam('last')).label('in_hours'),
     sa_select(col(Booking.id)).where(*_OVERLAPS).limit(1).scalar_subquery().label('clash_id'),
     exists().where(SlotHold.staff_member_id == bindparam('staff_member_id'), SlotHold.held_until > bindparam('now'),
-                   SlotHold.starts_at < bindparam('ends_at'), SlotHold.ends_at > bindparam('starts_at'),
+                   SlotHold.starts_at < bindparam('reach'), SlotHold.ends_at > bindparam('starts_at'),
                    SlotHold.holder != bindparam('holder')).label('held'))
 _INSERT_IF_FREE = _insert_if_free()
 """The booking, inserted only if the staff member works then (or hours are overridden), has no overlapping booking and

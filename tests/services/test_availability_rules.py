@@ -1,0 +1,90 @@
+"""Free times and bookings obey the location's opening hours, closures, slot grid and buffers, the staff member's
+stretches (a break is a gap), and for a customer choosing at the kiosk the minimum notice and the horizon."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.models import ServiceCreate, StaffMemberCreate, WorkingHoursBase
+from app.models.base import Role
+from app.services.catalogue import catalog, locations, staff
+from app.services.errors import OutsideWorkingHoursError, SlotUnavailableError
+from app.services.frontdesk import availability
+from tests.factories import OWNER, actor, at, make_booking, make_customer, make_location
+
+DAY = date(2030, 3, 5)  # a Tuesday
+NOW = at(date(2030, 3, 1), '08:00')
+
+
+def _settings(location, **changes):
+    values = {**locations.settings_of(location).model_dump(mode='json'), **changes}
+    return locations.update_location(location.id, values, actor=OWNER)
+
+
+@pytest.fixture
+def salon(db):
+    location = _settings(make_location(), opening_hours=[{'weekday': d, 'start_minute': 9 * 60, 'end_minute': 18 * 60}
+                                                         for d in range(6)])
+    becky = staff.create_staff_member(StaffMemberCreate(location_id=location.id, name='Becky', working_hours=[
+        WorkingHoursBase(weekday=d, start_minute=s, end_minute=e) for d in range(7)
+        for s, e in ((8 * 60, 12 * 60), (13 * 60, 20 * 60))]), actor=OWNER)  # lunch 12–13, longer than the shop
+    colour = catalog.create_service(ServiceCreate(location_id=location.id, code='COL', name='Colour', price_cents=9000,
+                                                  duration_minutes=45, buffer_minutes=10), actor=OWNER)
+    cut = catalog.create_service(ServiceCreate(location_id=location.id, code='CUT', name='Cut', price_cents=5000,
+                                               duration_minutes=30), actor=OWNER)
+    return {'location': location, 'becky': becky, 'colour': colour, 'cut': cut, 'alex': make_customer(location)}
+
+
+def _starts(salon, service, day=DAY, who=OWNER, now=NOW):
+    return [f'{s.starts_at.astimezone(availability.clock.zone(salon["location"].time_zone)):%H:%M}' for s in
+            availability.free_slots(salon['location'].id, salon[service].id, day, actor=who, now=now)]
+
+
+def test_free_times_stay_inside_opening_hours_and_outside_the_break(salon):
+    starts = _starts(salon, 'cut')
+    assert starts[0] == '09:00' and starts[-1] == '17:30'  # Becky from 08:00 to 20:00, the shop 09:00–18:00
+    assert '11:30' in starts and not {'11:45', '12:00', '12:30', '12:45'} & set(starts)  # lunch 12–13
+    assert _starts(salon, 'cut', day=date(2030, 3, 10)) == []  # Sunday: the shop is closed
+
+
+def test_a_closure_closes_the_day_for_free_times_and_bookings(salon):
+    _settings(salon['location'], closures=[{'start': DAY.isoformat(), 'end': DAY.isoformat(), 'reason': 'Inventory'}])
+    assert _starts(salon, 'cut') == []
+    with pytest.raises(OutsideWorkingHoursError, match='Inventory'):
+        make_booking(salon['location'], salon['becky'], salon['cut'], salon['alex'], at(DAY, '10:00'))
+
+
+def test_the_buffer_after_a_booking_keeps_the_next_start_away(salon):
+    make_booking(salon['location'], salon['becky'], salon['colour'], salon['alex'], at(DAY, '10:00'))  # → 10:55
+    starts = _starts(salon, 'cut')
+    assert '10:45' not in starts and '11:00' in starts
+    with pytest.raises(SlotUnavailableError):  # inside the colour's buffer
+        make_booking(salon['location'], salon['becky'], salon['cut'], salon['alex'], at(DAY, '10:50'))
+    make_booking(salon['location'], salon['becky'], salon['cut'], salon['alex'], at(DAY, '14:00'))
+    colours = _starts(salon, 'colour')
+    assert '13:00' in colours and '13:15' not in colours  # 13:15 + 45 + 10 reaches into the 14:00 cut
+    with pytest.raises(SlotUnavailableError):
+        make_booking(salon['location'], salon['becky'], salon['colour'], salon['alex'], at(DAY, '13:15'))
+
+
+def test_the_slot_grid_and_bookings_outside_opening_hours(salon):
+    _settings(salon['location'], slot_minutes=30)
+    assert all(s.endswith((':00', ':30')) for s in _starts(salon, 'cut'))
+    with pytest.raises(OutsideWorkingHoursError, match='open 09:00–18:00'):  # Becky works, the shop is closed
+        make_booking(salon['location'], salon['becky'], salon['cut'], salon['alex'], at(DAY, '08:00'))
+    manager = actor(Role.MANAGER, salon['location'].id)
+    make_booking(salon['location'], salon['becky'], salon['cut'], salon['alex'], at(DAY, '08:00'), by=manager,
+                 override_hours=True)  # a manager may, on purpose
+
+
+def test_a_customer_at_the_kiosk_gets_the_notice_and_the_horizon(salon):
+    _settings(salon['location'], min_notice_minutes=120, horizon_days=7)
+    kiosk = actor(Role.KIOSK, salon['location'].id)
+    now = at(DAY, '10:05')
+    assert _starts(salon, 'cut', who=kiosk, now=now)[0] == '13:00'  # not before 12:05; lunch until 13:00
+    assert _starts(salon, 'cut', now=now)[0] == '10:15'  # the desk books the next free time
+    later = DAY + timedelta(days=9)
+    assert _starts(salon, 'cut', day=later, who=kiosk, now=now) == []
+    assert _starts(salon, 'cut', day=later, now=now) != []
