@@ -23,7 +23,19 @@ from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, ReceiptLineTax, ReceiptRead
 from .revision import ChangeLogEntry, DataRevision
 from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
-from .staff import StaffMember, StaffMemberCreate, StaffMemberRead, WorkingHours, WorkingHoursBase
+from .staff import (
+    ExtraShift,
+    ExtraShiftRead,
+    Schedule,
+    StaffMember,
+    StaffMemberCreate,
+    StaffMemberRead,
+    StaffService,
+    TimeOff,
+    TimeOffRead,
+    WorkingHours,
+    WorkingHoursBase,
+)
 from .user import SignInThrottle, User, UserRead
 from .waitlist import WaitlistEntry, WaitlistJoin, WaitlistRead
 
@@ -48,6 +60,8 @@ __all__ = [
     'CustomerRead',
     'DashboardSummary',
     'DataRevision',
+    'ExtraShift',
+    'ExtraShiftRead',
     'Inquiry',
     'Location',
     'LocationCreate',
@@ -75,6 +89,7 @@ __all__ = [
     'ReportScheduleBase',
     'ReportScheduleRead',
     'Role',
+    'Schedule',
     'Service',
     'ServiceCreate',
     'ServiceRead',
@@ -83,7 +98,10 @@ __all__ = [
     'StaffMember',
     'StaffMemberCreate',
     'StaffMemberRead',
+    'StaffService',
     'TaxRate',
+    'TimeOff',
+    'TimeOffRead',
     'UTCDateTime',
     'User',
     'UserRead',

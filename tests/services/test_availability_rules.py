@@ -10,7 +10,7 @@ import pytest
 from app.models import ServiceCreate, StaffMemberCreate, WorkingHoursBase
 from app.models.base import Role
 from app.services.catalogue import catalog, locations, staff
-from app.services.errors import OutsideWorkingHoursError, SlotUnavailableError
+from app.services.errors import OutsideWorkingHoursError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import availability
 from tests.factories import OWNER, actor, at, make_booking, make_customer, make_location
 
@@ -88,3 +88,40 @@ def test_a_customer_at_the_kiosk_gets_the_notice_and_the_horizon(salon):
     later = DAY + timedelta(days=9)
     assert _starts(salon, 'cut', day=later, who=kiosk, now=now) == []
     assert _starts(salon, 'cut', day=later, now=now) != []
+
+
+def test_time_off_extra_shifts_and_the_services_each_performs(salon):
+    location, becky = salon['location'], salon['becky']
+    joanne = staff.create_staff_member(StaffMemberCreate(location_id=location.id, name='Joanne', working_hours=[
+        WorkingHoursBase(weekday=d, start_minute=9 * 60, end_minute=17 * 60) for d in range(5)]), actor=OWNER)
+    saturday = DAY + timedelta(days=4)
+
+    staff.add_time_off(becky.id, DAY, DAY, reason='Dentist', actor=OWNER, start_minute=14 * 60, end_minute=15 * 60)
+    becky_only = [f'{s.starts_at.astimezone(availability.clock.zone(location.time_zone)):%H:%M}' for s in
+                  availability.free_slots(location.id, salon['cut'].id, DAY, actor=OWNER, now=NOW,
+                                          staff_member_id=becky.id)]
+    assert '13:30' in becky_only and not {'13:45', '14:00', '14:30'} & set(becky_only) and '15:00' in becky_only
+    with pytest.raises(SlotUnavailableError, match=r'Becky is off from 14:00 .* \(Dentist\)'):
+        make_booking(location, becky, salon['cut'], salon['alex'], at(DAY, '14:15'))
+    staff.add_time_off(becky.id, DAY + timedelta(days=1), DAY + timedelta(days=2), reason='Holiday', actor=OWNER)
+    assert availability.free_slots(location.id, salon['cut'].id, DAY + timedelta(days=1), actor=OWNER, now=NOW,
+                                   staff_member_id=becky.id) == []
+
+    assert availability.free_slots(location.id, salon['cut'].id, saturday, actor=OWNER, now=NOW,
+                                   staff_member_id=joanne.id) == []  # Joanne does not work Saturdays
+    staff.add_extra_shift(joanne.id, saturday, 10 * 60, 12 * 60, actor=OWNER)
+    extra = availability.free_slots(location.id, salon['cut'].id, saturday, actor=OWNER, now=NOW,
+                                    staff_member_id=joanne.id)
+    assert [f'{s.starts_at.astimezone(availability.clock.zone(location.time_zone)):%H:%M}' for s in extra][::3] == [
+        '10:00', '10:45', '11:30']
+    make_booking(location, joanne, salon['cut'], salon['alex'], at(saturday, '10:00'))
+
+    staff.set_services(joanne.id, [salon['cut'].id], actor=OWNER)
+    anyone = availability.free_slots(location.id, salon['colour'].id, DAY, actor=OWNER, now=NOW)
+    assert {s.staff_member_id for s in anyone} == {becky.id}
+    with pytest.raises(SlotUnavailableError, match="Joanne doesn't do this service"):
+        make_booking(location, joanne, salon['colour'], salon['alex'], at(DAY, '09:00'))
+    staff.set_services(joanne.id, None, actor=OWNER)  # every service again
+    make_booking(location, joanne, salon['colour'], salon['alex'], at(DAY, '09:00'))
+    with pytest.raises(ValidationError):
+        staff.add_time_off(becky.id, DAY, DAY - timedelta(days=1), actor=OWNER)

@@ -97,7 +97,7 @@ def test_day_off_is_outside_working_hours(db):
     location = make_location()
     weekdays_only = make_staff_member(location, 'KELLY', weekdays=range(5))
     service = make_service(location)
-    with pytest.raises(OutsideWorkingHoursError, match='not working'):
+    with pytest.raises(OutsideWorkingHoursError, match="doesn't work on Saturdays"):
         make_booking(location, weekdays_only, service, None, at(DAY + timedelta(days=5), '10:00'))
 
 

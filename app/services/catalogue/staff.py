@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime, timedelta
 
-from sqlmodel import select
+from sqlalchemy import delete as sa_delete
+from sqlmodel import col, select
 
-from app.models import StaffMember, StaffMemberCreate, StaffMemberRead, UserRead, WorkingHours, WorkingHoursBase
-from app.services import events
+from app.models import (
+    ExtraShift,
+    ExtraShiftRead,
+    Location,
+    Schedule,
+    Service,
+    StaffMember,
+    StaffMemberCreate,
+    StaffMemberRead,
+    StaffService,
+    TimeOff,
+    TimeOffRead,
+    UserRead,
+    WorkingHours,
+    WorkingHoursBase,
+)
+from app.services import clock, events
 from app.services.accounts import activity
 from app.services.accounts.access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.caching import VersionedCache
 from app.services.database import session_scope
-from app.services.errors import ValidationError
+from app.services.errors import NotFoundError, ValidationError
 
 
 def list_staff(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[StaffMemberRead]:
@@ -89,3 +106,151 @@ def create_staff_members(members: list[StaffMemberCreate], *, actor: UserRead) -
 # every open day view reads the location's staff on every booking: kept until a staff event (or a minute, for
 # changes another process made)
 _staff: VersionedCache[list[StaffMemberRead]] = VersionedCache(of='staff', max_age=60)
+
+
+# --- time off, extra shifts, skills --------------------------------------------------------------------------------
+
+def add_time_off(staff_member_id: int, first_day: date, last_day: date, *, actor: UserRead,
+                 start_minute: int | None = None, end_minute: int | None = None, reason: str = '') -> TimeOffRead:
+    """Mark a staff member away: whole days from ``first_day`` to ``last_day`` (local dates, inclusive), or, with
+    ``start_minute`` and ``end_minute`` (minutes after local midnight), those hours of each of those days' span
+    (from ``first_day`` at ``start_minute`` to ``last_day`` at ``end_minute``). Free times skip it and bookings
+    over it are refused; bookings already there stay for the desk to move.
+
+    :raises ValidationError: it ends before it starts (``field='last_day'`` or ``'end_minute'``), a reason over
+        120 characters
+    :raises NotFoundError: no such staff member
+    :raises PermissionDeniedError: only owners and managers, at their location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'give time off')
+    if last_day < first_day:
+        raise ValidationError('Time off must end on or after the day it starts.', field='last_day')
+    if (start_minute is None) != (end_minute is None):
+        raise ValidationError('Give both times, or neither for whole days.', field='end_minute')
+    if len(reason or '') > 120:
+        raise ValidationError('The reason may be at most 120 characters.', field='reason')
+    with session_scope(write=True) as session:
+        member, tz = _member_at(session, staff_member_id, actor)
+        if start_minute is None:
+            starts_at, ends_at = clock.day_bounds(first_day, tz)[0], clock.day_bounds(last_day, tz)[1]
+        else:
+            if not (0 <= start_minute <= 24 * 60 and 0 <= end_minute <= 24 * 60):
+                raise ValidationError('Times are between 00:00 and 24:00.', field='end_minute')
+            starts_at = clock.local_datetime(first_day, start_minute, tz)
+            ends_at = clock.local_datetime(last_day, end_minute, tz)
+            if ends_at <= starts_at:
+                raise ValidationError('Time off must end after it starts.', field='end_minute')
+        away = TimeOff(staff_member_id=member.id, starts_at=starts_at, ends_at=ends_at, all_day=start_minute is None,
+                       reason=(reason or '').strip())
+        session.add(away)
+        session.flush()
+        result = TimeOffRead.model_validate(away)
+        summary = f'{member.name} is away {_when(result, tz)}' + (f' ({result.reason})' if result.reason else '')
+        activity.add(session, actor, 'time_off', summary, location_id=member.location_id)
+        location_id = member.location_id
+    events.publish(events.StaffChanged(location_id=location_id, staff_member_id=staff_member_id, summary=summary))
+    return result
+
+
+def remove_time_off(time_off_id: int, *, actor: UserRead) -> None:
+    """Take time off back. :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`"""
+    ensure_role(actor, MANAGING_ROLES, 'change time off')
+    with session_scope(write=True) as session:
+        away = session.get(TimeOff, time_off_id)
+        if away is None:
+            raise NotFoundError('That time off no longer exists.')
+        member, _ = _member_at(session, away.staff_member_id, actor)
+        session.delete(away)
+        activity.add(session, actor, 'time_off_removed', f'{member.name}: time off taken back',
+                     location_id=member.location_id)
+        location_id = member.location_id
+    events.publish(events.StaffChanged(location_id=location_id, staff_member_id=member.id,
+                                       summary=f'{member.name}: time off taken back'))
+
+
+def add_extra_shift(staff_member_id: int, day: date, start_minute: int, end_minute: int, *,
+                    actor: UserRead) -> ExtraShiftRead:
+    """A stretch of work on ``day`` besides the weekly hours. :raises ValidationError: it ends before it starts
+    :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`"""
+    ensure_role(actor, MANAGING_ROLES, 'add shifts')
+    if not (0 <= start_minute < end_minute <= 24 * 60):
+        raise ValidationError('A shift must end after it starts, within the day.', field='end_minute')
+    with session_scope(write=True) as session:
+        member, _ = _member_at(session, staff_member_id, actor)
+        shift = ExtraShift(staff_member_id=member.id, day=day, start_minute=start_minute, end_minute=end_minute)
+        session.add(shift)
+        session.flush()
+        result = ExtraShiftRead.model_validate(shift)
+        summary = f'{member.name} works {day:%a %d %b} {_hhmm(start_minute)}–{_hhmm(end_minute)} (extra shift)'
+        activity.add(session, actor, 'extra_shift', summary, location_id=member.location_id)
+        location_id = member.location_id
+    events.publish(events.StaffChanged(location_id=location_id, staff_member_id=staff_member_id, summary=summary))
+    return result
+
+
+def set_services(staff_member_id: int, service_ids: list[int] | None, *, actor: UserRead) -> None:
+    """The services ``staff_member_id`` performs (``None``: every service of the location).
+
+    :raises ValidationError: a service of another location
+    :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
+    """
+    ensure_role(actor, MANAGING_ROLES, "change what staff members do")
+    with session_scope(write=True) as session:
+        member, _ = _member_at(session, staff_member_id, actor)
+        wanted = set(service_ids or [])
+        if wanted:
+            found = session.exec(select(Service.id).where(col(Service.id).in_(wanted),
+                                                          Service.location_id == member.location_id)).all()
+            if set(found) != wanted:
+                raise ValidationError('Choose services of this location.', field='services')
+        session.execute(sa_delete(StaffService).where(StaffService.staff_member_id == member.id))
+        for service_id in sorted(wanted) if service_ids is not None else []:
+            session.add(StaffService(staff_member_id=member.id, service_id=service_id))
+        what = 'every service' if service_ids is None else f'{len(wanted)} services'
+        activity.add(session, actor, 'staff_services', f'{member.name} performs {what}', location_id=member.location_id)
+        location_id = member.location_id
+    events.publish(events.StaffChanged(location_id=location_id, staff_member_id=staff_member_id,
+                                       summary=f'{member.name} performs {what}'))
+
+
+def schedule(location_id: int, start: datetime, end: datetime, *, actor: UserRead) -> Schedule:
+    """The time off and extra shifts of the location's staff members overlapping ``[start, end)`` (aware), and which
+    services each performs (staff members missing from ``services`` perform every one).
+
+    :raises PermissionDeniedError: another location
+    """
+    ensure_reader(actor, location_id, EVERY_ROLE)
+    with session_scope() as session:
+        ids = select(StaffMember.id).where(StaffMember.location_id == location_id)
+        away = [TimeOffRead.model_validate(t) for t in session.exec(select(TimeOff).where(
+            col(TimeOff.staff_member_id).in_(ids), TimeOff.starts_at < end, TimeOff.ends_at > start)
+            .order_by(TimeOff.starts_at))]
+        tz = session.get(Location, location_id).time_zone
+        extra = [ExtraShiftRead.model_validate(x) for x in session.exec(select(ExtraShift).where(
+            col(ExtraShift.staff_member_id).in_(ids), ExtraShift.day >= clock.local_day(start, tz),
+            ExtraShift.day <= clock.local_day(end, tz)))]
+        services: dict[int, set[int]] = defaultdict(set)
+        for member_id, service_id in session.exec(select(StaffService.staff_member_id, StaffService.service_id)
+                                                  .where(col(StaffService.staff_member_id).in_(ids))):
+            services[member_id].add(service_id)
+    return Schedule(time_off=away, extra_shifts=extra, services=dict(services))
+
+
+def _member_at(session, staff_member_id: int, actor: UserRead) -> tuple[StaffMember, str]:
+    member = session.get(StaffMember, staff_member_id)
+    if member is None:
+        raise NotFoundError('That staff member no longer exists.')
+    ensure_location(actor, member.location_id)
+    return member, session.get(Location, member.location_id).time_zone
+
+
+def _hhmm(minutes: int) -> str:
+    return f'{minutes // 60:02d}:{minutes % 60:02d}'
+
+
+def _when(away: TimeOffRead, tz: str) -> str:
+    start, end = clock.to_local(away.starts_at, tz), clock.to_local(away.ends_at, tz)
+    if away.all_day:
+        last = (end - timedelta(days=1)).date()
+        return f'on {start:%a %d %b}' if last == start.date() else f'from {start:%a %d %b} to {last:%a %d %b}'
+    return f'{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}'

@@ -14,7 +14,20 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.models import Booking, BookingStatus, Location, Role, Service, SlotHold, StaffMember, UserRead, WorkingHours
+from app.models import (
+    Booking,
+    BookingStatus,
+    ExtraShift,
+    Location,
+    Role,
+    Service,
+    SlotHold,
+    StaffMember,
+    StaffService,
+    TimeOff,
+    UserRead,
+    WorkingHours,
+)
 from app.services import clock, events
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
 from app.services.database import session_scope
@@ -68,15 +81,28 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
         if staff_member_id != ANYONE and not members:
             raise NotFoundError('That staff member does not work here.', field='staff_member_id')
         start, end = clock.day_bounds(day, tz)
+        skilled = session.exec(select(StaffService.staff_member_id, StaffService.service_id).where(
+            col(StaffService.staff_member_id).in_([m.id for m in members]))).all()
+        performs: dict[int, set[int]] = {}
+        for member_id, skill in skilled:
+            performs.setdefault(member_id, set()).add(skill)
+        members = [m for m in members if m.id not in performs or service_id in performs[m.id]]
         ids = [m.id for m in members]
-        shifts = session.exec(select(WorkingHours).where(col(WorkingHours.staff_member_id).in_(ids),
-                                                         WorkingHours.weekday == day.weekday())).all()
+        shifts = [(s.staff_member_id, s.start_minute, s.end_minute) for s in session.exec(
+            select(WorkingHours).where(col(WorkingHours.staff_member_id).in_(ids),
+                                       WorkingHours.weekday == day.weekday()))]
+        shifts += [(x.staff_member_id, x.start_minute, x.end_minute) for x in session.exec(
+            select(ExtraShift).where(col(ExtraShift.staff_member_id).in_(ids), ExtraShift.day == day))]
+        away = session.exec(select(TimeOff.staff_member_id, TimeOff.starts_at, TimeOff.ends_at).where(
+            col(TimeOff.staff_member_id).in_(ids), TimeOff.starts_at < end + timedelta(hours=4),
+            TimeOff.ends_at > start)).all()
         blocked = func.coalesce(Booking.blocked_until, Booking.ends_at)
         taken = session.exec(select(Booking.staff_member_id, Booking.starts_at, blocked).where(
             col(Booking.staff_member_id).in_(ids), col(Booking.status).in_(BLOCKING),
             Booking.starts_at < end + timedelta(hours=4), blocked > start)).all()  # a late start's buffer may
         # reach past midnight: the first hours of the next day count too
         taken += bookings.held_times(session, ids, start, end, now=now, except_holder=holder)
+        taken += away  # time off is as busy as a booking
     if any(c['start'] <= day.isoformat() <= c['end'] for c in location.closures or []):
         return []
     grid = location.slot_minutes or GRID_MINUTES
@@ -96,9 +122,9 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     length = timedelta(minutes=service.duration_minutes)
     found: dict[datetime, Slot] = {}
     for member in sorted(members, key=lambda m: (len(busy[m.id]), m.name)):  # the least booked first
-        for shift in (s for s in shifts if s.staff_member_id == member.id):
-            minute = shift.start_minute + (-shift.start_minute) % grid
-            while minute + service.duration_minutes <= shift.end_minute:
+        for first, last in sorted((a, b) for who, a, b in shifts if who == member.id):
+            minute = first + (-first) % grid
+            while minute + service.duration_minutes <= last:
                 starts_at = clock.local_datetime(day, minute, tz)
                 reach = starts_at + length + buffer
                 if (earliest <= starts_at and (latest is None or starts_at <= latest) and starts_at not in found

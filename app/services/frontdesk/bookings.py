@@ -29,10 +29,13 @@ from app.models import (
     Channel,
     Customer,
     CustomerCreate,
+    ExtraShift,
     Location,
     Service,
     SlotHold,
     StaffMember,
+    StaffService,
+    TimeOff,
     UserRead,
     WorkingHours,
 )
@@ -157,11 +160,12 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
             last += 24 * 60
         # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
         booking_id = connection.execute(_INSERT_IF_FREE, {
-            **values, 'weekday': day.weekday(), 'first': first, 'last': last, 'override': bool(data.override_hours),
+            **values, 'weekday': day.weekday(), 'day': day, 'first': first, 'last': last,
+            'override': bool(data.override_hours),
             'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': blocked_until}).scalar_one_or_none()
         if booking_id is None:  # refused: find which check failed, for a message that says so
             _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
-                        holder=holder, now=now, reach=blocked_until)
+                        holder=holder, now=now, reach=blocked_until, service_id=data.service_id)
             raise SlotUnavailableError('That time was just taken. Choose another time.', field='starts_at')
         revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
         result = BookingRead.model_validate({
@@ -193,7 +197,8 @@ class _Person:
 
 
 def _check_slot(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, ends_at: datetime, *,
-                override: bool, actor: UserRead, holder: str | None, now: datetime, reach: datetime) -> None:
+                override: bool, actor: UserRead, holder: str | None, now: datetime, reach: datetime,
+                service_id: int) -> None:
     """Working hours, other bookings and kiosk holds in one statement; only a failing check reads what its message
     needs (:func:`_check_hours`, :func:`_check_free`).
 
@@ -206,11 +211,16 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
     first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
     if clock.local_day(ends_at, tz) != day:
         last += 24 * 60
-    checks = connection.execute(_SLOT_CHECKS, {
+    checks = connection.execute(_SLOT_CHECKS, {'day': day, 'service_id': service_id,
         'staff_member_id': staff.id, 'weekday': day.weekday(), 'first': first, 'last': last, 'starts_at': starts_at,
         'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': reach}).one()
+    if not checks.performs:
+        raise SlotUnavailableError(f"{staff.name} doesn't do this service. Choose someone else.",
+                                   field='staff_member_id')
     if not override and not checks.in_hours:
         _check_hours(connection, staff, location, starts_at, ends_at, override=False, actor=actor)
+    if checks.away:
+        _check_away(connection, staff, location, starts_at, reach)
     if checks.clash_id is not None:
         _check_free(connection, staff, location, starts_at, ends_at, reach=reach)
     if checks.held:
@@ -244,6 +254,7 @@ def _insert_if_free():
         list(_BOOKED_COLUMNS),
         sa_select(*[bindparam(name, type_=table.c[name].type) for name in _BOOKED_COLUMNS]).where(
             or_(bindparam('override', type_=Boolean()), _SLOT_CHECKS.selected_columns.in_hours),
+            ~_SLOT_CHECKS.selected_columns.away, _SLOT_CHECKS.selected_columns.performs,
             _SLOT_CHECKS.selected_columns.clash_id.is_(None), ~_SLOT_CHECKS.selected_columns.held),
     ).returning(table.c.id)
 
@@ -274,6 +285,12 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
         buffer = service.buffer_minutes if service and service.buffer_minutes is not None else location.buffer_minutes
         reach = ends_at + timedelta(minutes=buffer or 0)
         _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id, reach=reach)
+        _check_away(session, staff, location, starts_at, reach)
+        skills = set(session.exec(sa_select(StaffService.service_id).where(
+            StaffService.staff_member_id == staff.id)).scalars())
+        if skills and booking.service_id not in skills:
+            raise SlotUnavailableError(f"{staff.name} doesn't do this service. Choose someone else.",
+                                       field='staff_member_id')
         booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
         booking.blocked_until = reach if buffer else None
         session.add(booking)
@@ -544,13 +561,30 @@ def _check_hours(session: Session | Connection, staff: StaffMember, location: Lo
     first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
     if clock.local_day(ends_at, tz) != day:
         last += 24 * 60
-    shifts = connection_of(session).execute(_SHIFTS, {'staff_member_id': staff.id, 'weekday': day.weekday()}).all()
+    connection = connection_of(session)
+    shifts = [*connection.execute(_SHIFTS, {'staff_member_id': staff.id, 'weekday': day.weekday()}),
+              *connection.execute(_EXTRA_SHIFTS, {'staff_member_id': staff.id, 'day': day})]
     if not any(s.start_minute <= first and last <= s.end_minute for s in shifts):
         hours = ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in sorted(
             shifts, key=lambda s: s.start_minute)) or 'not working'
+        if not shifts:
+            raise OutsideWorkingHoursError(f"{staff.name} doesn't work on {day:%A}s.", field='starts_at')
         raise OutsideWorkingHoursError(
             f'{staff.name} works {hours} on {day:%A}s; {_hhmm(first)}–{_hhmm(last % (24 * 60))} is outside that.',
             field='starts_at')
+
+
+def _check_away(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
+                reach: datetime) -> None:
+    """Refuse a booking of ``staff`` over ``[starts_at, reach)`` that meets their time off, in words."""
+    away = connection_of(session).execute(_AWAY, {'staff_member_id': staff.id, 'starts_at': starts_at,
+                                                  'reach': reach}).first()
+    if away is not None:
+        tz = location.time_zone
+        start = clock.to_local(away.starts_at, tz)
+        why = f' ({away.reason})' if away.reason else ''
+        when = f'on {start:%A %d %B}' if away.all_day else f'from {start:%H:%M} on {start:%A %d %B}'
+        raise SlotUnavailableError(f'{staff.name} is off {when}{why}.', field='starts_at')
 
 
 def _check_free(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
@@ -626,10 +660,23 @@ _OVERLAPS = (Booking.staff_member_id == bindparam('staff_member_id'),
 reach)`` (the new one's end plus its buffer), or that starts at the same moment; other than ``exclude_id``."""
 _CLASH = (sa_select(col(Booking.starts_at), col(Booking.ends_at), col(Customer.name).label('customer_name'))
           .select_from(Booking).outerjoin(Customer, Customer.id == Booking.customer_id).where(*_OVERLAPS).limit(1))
+_EXTRA_SHIFTS = sa_select(col(ExtraShift.start_minute), col(ExtraShift.end_minute)).where(
+    ExtraShift.staff_member_id == bindparam('staff_member_id'), ExtraShift.day == bindparam('day'))
+_AWAY = (sa_select(col(TimeOff.starts_at), col(TimeOff.all_day), col(TimeOff.reason))
+         .where(TimeOff.staff_member_id == bindparam('staff_member_id'), TimeOff.starts_at < bindparam('reach'),
+                TimeOff.ends_at > bindparam('starts_at')).order_by(TimeOff.starts_at).limit(1))
 _SLOT_CHECKS = sa_select(
-    exists().where(WorkingHours.staff_member_id == bindparam('staff_member_id'),
-                   WorkingHours.weekday == bindparam('weekday'), WorkingHours.start_minute <= bindparam('first'),
-                   WorkingHours.end_minute >= bindparam('last')).label('in_hours'),
+    or_(exists().where(WorkingHours.staff_member_id == bindparam('staff_member_id'),
+                       WorkingHours.weekday == bindparam('weekday'), WorkingHours.start_minute <= bindparam('first'),
+                       WorkingHours.end_minute >= bindparam('last')),
+        exists().where(ExtraShift.staff_member_id == bindparam('staff_member_id'), ExtraShift.day == bindparam('day'),
+                       ExtraShift.start_minute <= bindparam('first'), ExtraShift.end_minute >= bindparam('last'))
+        ).label('in_hours'),
+    exists().where(TimeOff.staff_member_id == bindparam('staff_member_id'), TimeOff.starts_at < bindparam('reach'),
+                   TimeOff.ends_at > bindparam('starts_at')).label('away'),
+    or_(~exists().where(StaffService.staff_member_id == bindparam('staff_member_id')),
+        exists().where(StaffService.staff_member_id == bindparam('staff_member_id'),
+                       StaffService.service_id == bindparam('service_id'))).label('performs'),
     sa_select(col(Booking.id)).where(*_OVERLAPS).limit(1).scalar_subquery().label('clash_id'),
     exists().where(SlotHold.staff_member_id == bindparam('staff_member_id'), SlotHold.held_until > bindparam('now'),
                    SlotHold.starts_at < bindparam('reach'), SlotHold.ends_at > bindparam('starts_at'),
