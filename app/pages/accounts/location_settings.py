@@ -97,9 +97,9 @@ class LocationSettingsForm:
                         stretch = stretches[index] if index < len(stretches) else None
                         with ui.row().classes('items-center gap-1 no-wrap'):
                             opens = ui.input(value=hhmm(stretch.start_minute) if stretch else '').props(
-                                'type=time dense clearable').classes('w-28').mark(f'settings-opens-{weekday}-{index}')
+                                'type=time dense clearable').classes('w-36').mark(f'settings-opens-{weekday}-{index}')
                             closes = ui.input(value=hhmm(stretch.end_minute) if stretch else '').props(
-                                'type=time dense clearable').classes('w-28').mark(f'settings-closes-{weekday}-{index}')
+                                'type=time dense clearable').classes('w-36').mark(f'settings-closes-{weekday}-{index}')
                             row.append((opens, closes))
                     self.hours.append((weekday, row))
             self.fields['opening_hours'] = self.hours[0][1][0][0]

@@ -1,30 +1,277 @@
-"""Staff members and their weekly hours."""
+"""Staff members: the team's weekly hours at a glance, and each one's details, hours (a break is the gap between two
+stretches), the services they perform, time off and extra shifts, edited in a dialog. Live: another session's
+change shows here at once."""
 
 from __future__ import annotations
 
-from nicegui import ui
+from datetime import date, timedelta
 
-from app.models import WorkingHoursBase
+from nicegui import run, ui
+
+from app import live
+from app.models import StaffMemberCreate, StaffMemberRead, WorkingHoursBase
+from app.pages.accounts.setup import WEEKDAYS as DAY_NAMES
+from app.pages.accounts.setup import minutes
 from app.pages.guard import PageContext, guarded_page
+from app.pages.layout import field_error
 from app.pages.session import MANAGING
-from app.services.catalogue import staff
+from app.services import clock, events
+from app.services.catalogue import catalog, staff
+from app.services.errors import ClientPulseError
 
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+STRETCHES = 2
 
 
 def hours_text(shifts: list[WorkingHoursBase], weekday: int) -> str:
     """``09:00–17:00`` (several shifts joined by commas), or ``off``."""
-    return ', '.join(f'{s.start_minute // 60:02d}:{s.start_minute % 60:02d}–{s.end_minute // 60:02d}:'
-                     f'{s.end_minute % 60:02d}' for s in shifts if s.weekday == weekday) or 'off'
+    return ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in shifts if s.weekday == weekday) or 'off'
+
+
+def _hhmm(value: int) -> str:
+    return f'{value // 60:02d}:{value % 60:02d}'
 
 
 def register() -> None:
     @guarded_page('/staff', roles=MANAGING, title='Staff', icon='badge')
     def staff_page(page: PageContext) -> None:
-        columns = [{'name': 'name', 'label': 'Staff member', 'field': 'name', 'align': 'left'},
-                   {'name': 'active', 'label': 'Active', 'field': 'active', 'align': 'left'},
-                   *({'name': d, 'label': d, 'field': d, 'align': 'left'} for d in WEEKDAYS)]
-        rows = [{'id': m.id, 'name': m.name, 'active': 'yes' if m.active else 'no',
-                 **{d: hours_text(m.working_hours, i) for i, d in enumerate(WEEKDAYS)}}
-                for m in staff.list_staff(page.location.id, actor=page.user, include_inactive=True)]
-        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('dense flat').mark('staff-list')
+        _StaffPage(page).build()
+
+
+class _StaffPage:
+    def __init__(self, page: PageContext) -> None:
+        self.user, self.location = page.user, page.location
+        self.dialogs = ui.element('div')
+
+    def build(self) -> None:
+        with ui.row().classes('items-center gap-2'):
+            ui.label('The team').classes('text-xl font-semibold')
+            ui.button('Add a staff member', icon='person_add', on_click=self.add).mark('staff-add')
+        self.table = ui.table(columns=[
+            {'name': 'name', 'label': 'Staff member', 'field': 'name', 'align': 'left'},
+            {'name': 'active', 'label': 'Active', 'field': 'active', 'align': 'left'},
+            *({'name': d, 'label': d, 'field': d, 'align': 'left'} for d in WEEKDAYS)],
+            rows=[], row_key='id').classes('w-full').props('dense flat wrap-cells').mark('staff-list')
+        self.table.on('rowClick', lambda e: self.edit(e.args[1]['id']))
+        ui.label('Click someone to change their hours, services, time off or extra shifts.').classes(
+            'text-sm text-slate-500')
+        self.refresh()
+        live.on_change(self.location.id, lambda _e: self.refresh(), kinds=(events.StaffChanged,))
+
+    def members(self) -> list[StaffMemberRead]:
+        return staff.list_staff(self.location.id, actor=self.user, include_inactive=True)
+
+    def refresh(self) -> None:
+        self.table.rows = [{'id': m.id, 'name': m.name, 'active': 'yes' if m.active else 'no',
+                            **{d: hours_text(m.working_hours, i) for i, d in enumerate(WEEKDAYS)}}
+                           for m in self.members()]
+
+    def add(self) -> None:
+        self.dialogs.clear()
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[28rem] max-w-full'):
+            ui.label('Add a staff member').classes('text-lg font-semibold')
+            name = ui.input('Name').classes('w-full').mark('staff-new-name')
+            ui.label('They start with the location\'s opening hours (or 09:00–17:00 on weekdays); change them '
+                     'after.').classes('text-sm text-slate-500')
+
+            async def create() -> None:
+                opening = self.location.opening_hours or [{'weekday': d, 'start_minute': 540, 'end_minute': 1020}
+                                                          for d in range(5)]
+                data = StaffMemberCreate(location_id=self.location.id, name=(name.value or '').strip(), working_hours=[
+                    WorkingHoursBase(**s) for s in opening])
+                try:
+                    await run.io_bound(staff.create_staff_member, data, actor=self.user)
+                except ClientPulseError as error:
+                    name.error = str(error)
+                    return
+                dialog.close()
+                ui.notify(f'{data.name} added.', type='positive')
+
+            with ui.row():
+                ui.button('Add', on_click=create).mark('staff-create')
+                ui.button('Cancel', on_click=dialog.close).props('flat')
+
+    def edit(self, staff_member_id: int) -> None:
+        member = next((m for m in self.members() if m.id == staff_member_id), None)
+        if member is None:
+            return
+        self.dialogs.clear()
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[48rem] max-w-full'):
+            _Editor(self.user, self.location, member, dialog).build()
+
+
+class _Editor:
+    """One staff member's details, weekly hours, services, time off and extra shifts."""
+
+    def __init__(self, user, location, member: StaffMemberRead, dialog: ui.dialog) -> None:
+        self.user, self.location, self.member, self.dialog = user, location, member, dialog
+
+    def build(self) -> None:
+        member = self.member
+        ui.label(member.name).classes('text-lg font-semibold').mark('staff-editing')
+        with ui.tabs().classes('w-full') as tabs:
+            details, away, extra = ui.tab('Details and hours'), ui.tab('Time off'), ui.tab('Extra shifts')
+        with ui.tab_panels(tabs, value=details).classes('w-full'):
+            with ui.tab_panel(details):
+                self.details()
+            with ui.tab_panel(away):
+                self.time_off()
+            with ui.tab_panel(extra):
+                self.extra_shifts()
+
+    def details(self) -> None:
+        member = self.member
+        with ui.row().classes('w-full items-center gap-4 flex-wrap'):
+            name = ui.input('Name', value=member.name).classes('w-56').mark('staff-name')
+            colour = ui.color_input('Calendar colour', value=member.colour or '').classes('w-48').mark('staff-colour')
+            active = ui.switch('Works here', value=member.active).mark('staff-active')
+        ui.label('Weekly hours: up to two stretches a day (a break is the gap); none: day off.').classes(
+            'text-sm text-slate-500 mt-2')
+        rows = []
+        for weekday, day in enumerate(DAY_NAMES):
+            stretches = [s for s in member.working_hours if s.weekday == weekday]
+            with ui.row().classes('items-center gap-x-2 gap-y-0 flex-wrap'):
+                ui.label(day).classes('w-24')
+                for index in range(STRETCHES):
+                    stretch = stretches[index] if index < len(stretches) else None
+                    with ui.row().classes('items-center gap-1 no-wrap'):
+                        opens = ui.input(value=_hhmm(stretch.start_minute) if stretch else '').props(
+                            'type=time dense clearable').classes('w-36').mark(f'staff-opens-{weekday}-{index}')
+                        closes = ui.input(value=_hhmm(stretch.end_minute) if stretch else '').props(
+                            'type=time dense clearable').classes('w-36').mark(f'staff-closes-{weekday}-{index}')
+                        rows.append((weekday, opens, closes))
+        services = {s.id: s.name for s in catalog.list_services(self.location.id, actor=self.user)}
+        performed = staff.schedule(self.location.id, clock.day_bounds(date.today(), self.location.time_zone)[0],
+                                   clock.day_bounds(date.today(), self.location.time_zone)[1],
+                                   actor=self.user).services.get(member.id)
+        skills = ui.select(services, multiple=True, value=sorted(performed) if performed else [],
+                           label='Services performed (none chosen: every service)').classes('w-full').props(
+            'use-chips').mark('staff-services')
+
+        async def save() -> None:
+            hours = []
+            for weekday, opens, closes in rows:
+                closes.error = None
+                if not opens.value and not closes.value:
+                    continue
+                first, last = minutes(opens.value), minutes(closes.value)
+                if first is None or last is None:
+                    closes.error = 'Give both times, or neither.'
+                    return
+                hours.append(WorkingHoursBase(weekday=weekday, start_minute=first, end_minute=last))
+            try:
+                await run.io_bound(lambda: staff.update_staff_member(
+                    member.id, actor=self.user, name=name.value or '', colour=colour.value or '',
+                    active=bool(active.value), working_hours=hours))
+                await run.io_bound(lambda: staff.set_services(member.id, list(skills.value) or None, actor=self.user))
+            except ClientPulseError as error:
+                field_error({'name': name, 'colour': colour, 'working_hours': rows[0][1], 'services': skills}, error)
+                return
+            self.dialog.close()
+            ui.notify(f'{name.value} saved.', type='positive')
+
+        with ui.row().classes('mt-2'):
+            ui.button('Save', on_click=save).mark('staff-save')
+            ui.button('Close', on_click=self.dialog.close).props('flat')
+
+    def time_off(self) -> None:
+        tz = self.location.time_zone
+        today = clock.today(tz)
+        listing = ui.column().classes('w-full gap-1').mark('staff-time-off')
+
+        def show() -> None:
+            listing.clear()
+            start, end = clock.day_bounds(today - timedelta(days=30), tz)[0], clock.day_bounds(
+                today + timedelta(days=365), tz)[1]
+            mine = [t for t in staff.schedule(self.location.id, start, end, actor=self.user).time_off
+                    if t.staff_member_id == self.member.id]
+            with listing:
+                if not mine:
+                    ui.label('No time off planned.').classes('text-slate-500')
+                for away in mine:
+                    first, last = clock.to_local(away.starts_at, tz), clock.to_local(away.ends_at, tz)
+                    text = (f'{first:%a %d %b %Y}' + ('' if (last - first).days <= 1 else
+                                                      f' – {last - timedelta(days=1):%a %d %b %Y}')
+                            if away.all_day else f'{first:%a %d %b %Y %H:%M} – {last:%H:%M}')
+                    with ui.row().classes('items-center gap-2'):
+                        ui.label(text + (f' · {away.reason}' if away.reason else ''))
+                        ui.button(icon='delete', on_click=lambda a=away: remove(a.id)).props(
+                            'flat round dense').tooltip('Take back')
+
+        async def remove(time_off_id: int) -> None:
+            await run.io_bound(staff.remove_time_off, time_off_id, actor=self.user)
+            show()
+
+        show()
+        with ui.row().classes('items-center gap-2 flex-wrap mt-2'):
+            first = ui.input('From', value=today.isoformat()).props('type=date dense').classes('w-40').mark(
+                'staff-off-from')
+            last = ui.input('To', value=today.isoformat()).props('type=date dense').classes('w-40').mark('staff-off-to')
+            start = ui.input('From time (empty: all day)').props('type=time dense clearable').classes('w-40').mark(
+                'staff-off-start')
+            end = ui.input('To time').props('type=time dense clearable').classes('w-32').mark('staff-off-end')
+            reason = ui.input('Reason').props('dense').classes('w-48').mark('staff-off-reason')
+
+        async def add() -> None:
+            for field in (first, last, end):
+                field.error = None
+            try:
+                from_day, to_day = date.fromisoformat(first.value or ''), date.fromisoformat(last.value or '')
+            except ValueError:
+                last.error = 'Choose both days.'
+                return
+            try:
+                await run.io_bound(lambda: staff.add_time_off(
+                    self.member.id, from_day, to_day, actor=self.user, reason=reason.value or '',
+                    start_minute=minutes(start.value) if start.value else None,
+                    end_minute=minutes(end.value) if end.value else None))
+            except ClientPulseError as error:
+                field_error({'last_day': last, 'end_minute': end, 'reason': reason}, error)
+                return
+            reason.value = ''
+            show()
+
+        ui.button('Add time off', icon='event_busy', on_click=add).mark('staff-off-add')
+
+    def extra_shifts(self) -> None:
+        tz = self.location.time_zone
+        today = clock.today(tz)
+        listing = ui.column().classes('w-full gap-1').mark('staff-extra-shifts')
+
+        def show() -> None:
+            listing.clear()
+            start, end = clock.day_bounds(today, tz)[0], clock.day_bounds(today + timedelta(days=365), tz)[1]
+            mine = [x for x in staff.schedule(self.location.id, start, end, actor=self.user).extra_shifts
+                    if x.staff_member_id == self.member.id]
+            with listing:
+                if not mine:
+                    ui.label('No extra shifts ahead.').classes('text-slate-500')
+                for shift in sorted(mine, key=lambda x: (x.day, x.start_minute)):
+                    ui.label(f'{shift.day:%a %d %b %Y} {_hhmm(shift.start_minute)}–{_hhmm(shift.end_minute)}')
+
+        show()
+        with ui.row().classes('items-center gap-2 flex-wrap mt-2'):
+            day = ui.input('Day', value=today.isoformat()).props('type=date dense').classes('w-40').mark(
+                'staff-extra-day')
+            start = ui.input('From').props('type=time dense').classes('w-32').mark('staff-extra-start')
+            end = ui.input('To').props('type=time dense').classes('w-32').mark('staff-extra-end')
+
+        async def add() -> None:
+            end.error = None
+            first, last = minutes(start.value), minutes(end.value)
+            try:
+                when = date.fromisoformat(day.value or '')
+            except ValueError:
+                day.error = 'Choose a day.'
+                return
+            if first is None or last is None:
+                end.error = 'Give both times.'
+                return
+            try:
+                await run.io_bound(staff.add_extra_shift, self.member.id, when, first, last, actor=self.user)
+            except ClientPulseError as error:
+                end.error = str(error)
+                return
+            show()
+
+        ui.button('Add the shift', icon='more_time', on_click=add).mark('staff-extra-add')

@@ -205,7 +205,8 @@ class DayGrid(live.SearchableText, Element, component='day_grid.js'):
 def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     """The day view of ``location`` on the local ``day`` (ISO) as every open day view draws it: ``{'grid': {first,
     last (minutes of the day shown), px (per minute), clashes (count), all_known (every length recorded),
-    columns: [{id, name, shifts: [[start, end] minutes]}]}, 'blocks': keyed [{id, column (staff member id),
+    columns: [{id, name, colour, shifts: [[start, end] minutes] (weekly and extra), away: [[start, end, reason]]}]},
+    'blocks': keyed [{id, column (staff member id),
     start, text, title, style}]}``: a booking sends its own block, not the day's."""
     shown = date.fromisoformat(day)
     tz = location.time_zone
@@ -213,14 +214,25 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     layout = live.derived('day-layout', listed, lambda: _DayLayout.of(listed, tz))
     members = staff.list_staff(location.id, actor=actor, include_inactive=True)
     weekday = shown.weekday()
-    columns = [m for m in members if (m.active and any(h.weekday == weekday for h in m.working_hours))
-               or m.id in layout.blocks]
+    start, end = clock.day_bounds(shown, tz)
+    plan = staff.schedule(location.id, start, end, actor=actor)
+    extra = {x.staff_member_id: [] for x in plan.extra_shifts}
+    for shift in plan.extra_shifts:
+        extra[shift.staff_member_id].append([shift.start_minute, shift.end_minute])
+    away: dict[int, list] = {}
+    for gone in plan.time_off:  # minutes of the day shown, clipped to it
+        first_minute = 0 if gone.starts_at <= start else clock.minute_of_day(gone.starts_at, tz)
+        last_minute = 24 * 60 if gone.ends_at >= end else clock.minute_of_day(gone.ends_at, tz)
+        away.setdefault(gone.staff_member_id, []).append([first_minute, last_minute, gone.reason or 'Time off'])
+    columns = [m for m in members if (m.active and (any(h.weekday == weekday for h in m.working_hours)
+                                                   or m.id in extra)) or m.id in layout.blocks]
     first, last = _hours_shown(columns, layout.extent, weekday)
     return {'grid': {
         'first': first, 'last': last, 'px': PX_PER_MINUTE, 'clashes': len(layout.clashes),
         'all_known': layout.all_known,
-        'columns': [{'id': m.id, 'name': m.name,
-                     'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday]}
+        'columns': [{'id': m.id, 'name': m.name, 'colour': m.colour,
+                     'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday]
+                     + extra.get(m.id, []), 'away': away.get(m.id, [])}
                     for m in columns]},
         'blocks': live.derived('day-blocks', layout, lambda: live.keyed(
             [block for member in layout.blocks.values() for block in member.values()]))}

@@ -50,11 +50,17 @@ export default {
         </div>
         <div v-for="column in columns" :key="column.id"
              style="flex:1 1 0;min-width:7rem;border-left:1px solid #e2e8f0">
-          <div class="font-semibold" style="height:2rem;text-align:center;width:100%">{{ column.name }}</div>
+          <div class="font-semibold" style="height:2rem;text-align:center;width:100%"
+               :style="column.colour ? {borderBottom: '3px solid ' + column.colour} : {}">{{ column.name }}</div>
           <div :style="{position:'relative',width:'100%',height:height+'px',background:'#f1f5f9'}">
             <div v-for="(shift, i) in column.shifts" :key="'s'+i"
                  :style="{position:'absolute',width:'100%',background:'#fff',top:top(shift[0]),
                           height:((shift[1]-shift[0])*grid.px)+'px'}"></div>
+            <div v-for="(gone, i) in column.away || []" :key="'a'+i" :title="gone[2]" data-away
+                 :style="{position:'absolute',width:'100%',top:top(Math.max(gone[0], grid.first)),
+                          height:(Math.max(0, Math.min(gone[1], grid.last) - Math.max(gone[0], grid.first))*grid.px)+'px',
+                          background:'repeating-linear-gradient(45deg,#e2e8f0,#e2e8f0 6px,#f8fafc 6px,#f8fafc 12px)'}">
+              <span class="text-xs text-slate-500 px-1">{{ gone[2] }}</span></div>
             <div v-for="minute in hours" :key="'h'+minute"
                  :style="{position:'absolute',width:'100%',borderTop:'1px solid #e2e8f0',top:top(minute)}"></div>
             <div v-for="block in byColumn[column.id] || []" :key="block.id" :title="block.title"

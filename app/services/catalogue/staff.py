@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -254,3 +256,58 @@ def _when(away: TimeOffRead, tz: str) -> str:
         last = (end - timedelta(days=1)).date()
         return f'on {start:%a %d %b}' if last == start.date() else f'from {start:%a %d %b} to {last:%a %d %b}'
     return f'{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}'
+
+
+def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, colour: str = '', active: bool = True,
+                        working_hours: list[WorkingHoursBase]) -> StaffMemberRead:
+    """Change a staff member's name, calendar colour, whether they still work here (a staff member with history is
+    never deleted: switched off, their bookings and figures stay) and their weekly stretches (several a day: a
+    break is the gap between two).
+
+    :raises ValidationError: an empty or taken name (``field='name'``), a colour that is not ``#rrggbb``, a stretch
+        that ends before it starts or overlaps another of the same day (``field='working_hours'``)
+    :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
+    """
+    ensure_role(actor, MANAGING_ROLES, 'change staff members')
+    name = (name or '').strip()
+    if not name or len(name) > 80:
+        raise ValidationError('Give the staff member a name (80 characters at most).', field='name')
+    if colour and not re.fullmatch(r'#[0-9a-fA-F]{6}', colour):
+        raise ValidationError('Choose a colour such as #3b82f6.', field='colour')
+    _check_stretches(working_hours)
+    with session_scope(write=True) as session:
+        member, _ = _member_at(session, staff_member_id, actor)
+        taken = session.exec(select(StaffMember.id).where(StaffMember.location_id == member.location_id,
+                                                          StaffMember.name == name)).first()
+        if taken is not None and taken != member.id:
+            raise ValidationError(f'There is already a staff member called {name}.', field='name')
+        changes = []
+        if member.name != name:
+            changes.append(f'renamed from {member.name}')
+        if member.active != active:
+            changes.append('back at work' if active else 'switched off')
+        member.name, member.colour, member.active = name, colour.lower(), active
+        session.add(member)
+        session.execute(sa_delete(WorkingHours).where(WorkingHours.staff_member_id == member.id))
+        for shift in working_hours:
+            session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
+        session.flush()
+        result = StaffMemberRead.model_validate(member, update={'working_hours': sorted(
+            working_hours, key=lambda h: (h.weekday, h.start_minute))})
+        summary = f'{name}: details and hours saved' + (f' ({", ".join(changes)})' if changes else '')
+        activity.add(session, actor, 'staff_changed', summary, location_id=member.location_id)
+    events.publish(events.StaffChanged(location_id=result.location_id, staff_member_id=result.id, summary=summary))
+    return result
+
+
+def _check_stretches(working_hours: list[WorkingHoursBase]) -> None:
+    by_day: dict[int, list[WorkingHoursBase]] = defaultdict(list)
+    for shift in working_hours:
+        if shift.start_minute >= shift.end_minute:
+            raise ValidationError('A stretch must end after it starts.', field='working_hours')
+        by_day[shift.weekday].append(shift)
+    for weekday, shifts in by_day.items():
+        ordered = sorted(shifts, key=lambda s: s.start_minute)
+        if any(b.start_minute < a.end_minute for a, b in itertools.pairwise(ordered)):
+            day = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')[weekday]
+            raise ValidationError(f'Two stretches on {day} overlap.', field='working_hours')

@@ -1,0 +1,58 @@
+"""The Staff page: add someone, change their hours (a lunch break), the services they do and their time off; the
+change reaches another session's day view at once."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from app.models import Role
+from tests.factories import OWNER
+from tests.pages.conftest import DAY, sign_in
+from tests.pages.test_pages import element, eventually
+
+
+def _columns(user: User) -> list[str]:
+    return [c['name'] for c in element(user, 'day-grid').props['grid']['columns']]
+
+
+async def test_a_staff_member_added_and_changed_here_shows_in_another_sessions_day_view(user: User, create_user,
+                                                                                       shop):
+    from app.services.catalogue import staff  # to read back what the page saved
+    desk = create_user()
+    await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')  # a Monday
+    assert 'KELLY' not in _columns(desk)
+    await sign_in(user, Role.MANAGER, '/staff')
+
+    user.find(marker='staff-add').click()
+    user.find(marker='staff-new-name').type('KELLY')
+    user.find(marker='staff-create').click()
+    await eventually(lambda: 'KELLY' in [r['name'] for r in element(user, 'staff-list').rows])
+    await eventually(lambda: 'KELLY' in _columns(desk))  # no reload
+
+    kelly = next(m for m in staff.list_staff(shop['location'].id, actor=OWNER) if m.name == 'KELLY')
+    user.find(marker='staff-list').trigger('rowClick', [None, {'id': kelly.id}])
+    await user.should_see(marker='staff-editing')
+    user.find(marker='staff-opens-0-0').clear().type('09:00')
+    user.find(marker='staff-closes-0-0').clear().type('12:00')
+    user.find(marker='staff-opens-0-1').clear().type('13:00')
+    user.find(marker='staff-closes-0-1').clear().type('17:00')
+    element(user, 'staff-services').set_value([shop['cut'].id])
+    user.find(marker='staff-save').click()
+    await eventually(lambda: next(r for r in element(user, 'staff-list').rows if r['name'] == 'KELLY')['Mon']
+                     == '09:00–12:00, 13:00–17:00')
+
+    user.find(marker='staff-list').trigger('rowClick', [None, {'id': kelly.id}])
+    await user.should_see(marker='staff-editing')
+    user.find(marker='staff-off-from').clear().type(DAY.isoformat())
+    user.find(marker='staff-off-to').clear().type(DAY.isoformat())
+    user.find(marker='staff-off-reason').type('Training')
+    user.find(marker='staff-off-add').click()
+    await eventually(lambda: staff.schedule(shop['location'].id, *_day(shop), actor=OWNER).time_off != [])
+    await eventually(lambda: element(user, 'staff-off-reason').value == '')  # the form is ready for the next
+    schedule = staff.schedule(shop['location'].id, *_day(shop), actor=OWNER)
+    assert [t.reason for t in schedule.time_off] == ['Training'] and schedule.services[kelly.id] == {shop['cut'].id}
+
+
+def _day(shop):
+    from app.services import clock
+    return clock.day_bounds(DAY, shop['location'].time_zone)
