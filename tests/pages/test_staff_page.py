@@ -56,3 +56,19 @@ async def test_a_staff_member_added_and_changed_here_shows_in_another_sessions_d
 def _day(shop):
     from app.services import clock
     return clock.day_bounds(DAY, shop['location'].time_zone)
+
+
+async def test_a_service_added_on_the_services_page_appears_in_an_open_booking_dialog(user: User, create_user, shop):
+    desk = create_user()
+    await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    desk.find(marker='new-booking').click()
+    await desk.should_see(marker='book')
+    await sign_in(user, Role.MANAGER, '/catalog')
+    user.find(marker='service-add').click()
+    user.find(marker='service-new-name').type('Balayage')
+    element(user, 'service-new-minutes').set_value(120)
+    element(user, 'service-new-buffer').set_value(15)
+    user.find(marker='service-create').click()
+    await eventually(lambda: any(label.startswith('Balayage (120 min')
+                                 for label in element(desk, 'service').options.values()))
+    await eventually(lambda: 'Balayage' in [r['name'] for r in element(user, 'service-list').rows])

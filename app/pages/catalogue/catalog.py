@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import run, ui
 
-from app.models import LocationRead, Role, ServiceRead, UserRead
+from app.models import LocationRead, Role, ServiceCreate, ServiceRead, UserRead
 from app.pages.formatting import money
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -106,4 +106,38 @@ def _services_table(user: UserRead, location: LocationRead) -> None:
                 ui.button('Save', on_click=save).mark('save-duration')
         dialog.open()
 
+    def add() -> None:
+        dialogs.clear()
+        with dialogs, ui.dialog() as dialog, ui.card().classes('w-[28rem] max-w-full'):
+            ui.label('Add a service').classes('text-lg font-semibold')
+            name = ui.input('Name').classes('w-full').mark('service-new-name')
+            category = ui.input('Category').classes('w-full')
+            with ui.row().classes('w-full gap-2 no-wrap'):
+                length = ui.number('Minutes', value=30, min=5, step=5, format='%d').classes('flex-1').mark(
+                    'service-new-minutes')
+                buffer = ui.number('Buffer after', value=None, min=0, step=5, format='%d').classes('flex-1').mark(
+                    'service-new-buffer')
+                price = ui.number('Price', value=0, min=0, format='%.2f').classes('flex-1').mark('service-new-price')
+
+            async def create() -> None:
+                try:
+                    await run.io_bound(catalog.create_services, [ServiceCreate(
+                        location_id=location.id, code='', name=(name.value or '').strip(),
+                        category=(category.value or '').strip(), duration_minutes=int(length.value or 0) or None,
+                        buffer_minutes=int(buffer.value) if buffer.value is not None else None,
+                        price_cents=round(float(price.value or 0) * 100))], actor=user)
+                except ClientPulseError as error:
+                    field_error({'name': name, 'duration_minutes': length, 'buffer_minutes': buffer,
+                                 'price_cents': price}, error)
+                    return
+                dialog.close()
+                table.refresh()
+
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Close', on_click=dialog.close).props('flat')
+                ui.button('Add', on_click=create).mark('service-create')
+        dialog.open()
+
+    if user.role in EDITORS:
+        ui.button('Add a service', icon='add', on_click=add).mark('service-add')
     table()

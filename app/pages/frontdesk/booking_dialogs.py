@@ -41,8 +41,7 @@ NEW_CUSTOMER = -1
 def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff_member_id: int | None = None,
                      time: str = '10:00', on_done: Callable[[], None] | None = None) -> None:
     """A dialog that books a service; the slot is checked by the service when saving."""
-    services = {s.id: f'{s.name} ({s.duration_minutes or "?"} min, {money(s.price_cents, location.currency)})'
-                for s in catalog.list_services(location.id, actor=user)}
+    services = _service_options(user, location)
     members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     known = customers.search_customers(location.id, actor=user, limit=5000)
     people = {NEW_CUSTOMER: '+ New customer', **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
@@ -98,13 +97,27 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             ui.button('Book', on_click=save).mark('book')
         # while open, a booking anywhere at the location updates the free times (this subscription
         # ends with the dialog)
-        stop = live.on_change(location.id, lambda _event: free.show(live=True) if dialog.value else None,
-                                       kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged,
-                                              events.DataImported))
+        def follow(event: events.Event) -> None:
+            if not dialog.value:
+                return
+            if isinstance(event, events.CatalogueChanged | events.StaffChanged):  # a new service or staff member
+                service.set_options(_service_options(user, location), value=service.value)
+                member.set_options({m.id: m.name for m in staff.list_staff(location.id, actor=user)},
+                                   value=member.value)
+            free.show(live=True)
+
+        stop = live.on_change(location.id, follow, kinds=(events.BookingChanged, events.AvailabilityChanged,
+                                                          events.StaffChanged, events.CatalogueChanged,
+                                                          events.DataImported))
     # closed (by a button, Escape or a click outside): the subscription and the dialog end; read on the server,
     # so a session that never sends the browser's "hide" does not keep either
     dialog.on_value_change(lambda e: None if e.value else (stop(), dialog.delete()))
     dialog.open()
+
+
+def _service_options(user: UserRead, location: LocationRead) -> dict[int, str]:
+    return {s.id: f'{s.name} ({s.duration_minutes or "?"} min, {money(s.price_cents, location.currency)})'
+            for s in catalog.list_services(location.id, actor=user)}
 
 
 class _FreeTimes:
