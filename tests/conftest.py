@@ -141,3 +141,19 @@ async def create_user(create_user):
     """NiceGUI's maker of more simulated users (its own app lifespan), closing their sessions before it ends."""
     yield create_user
     await _close_sessions()
+
+
+@pytest.fixture
+def shop_clock(monkeypatch: pytest.MonkeyPatch):
+    """The shop's clock at 23:00 in Toronto on Monday 4 March 2030, the day most tests book on: its bookings can be
+    checked in and, having started, marked no-shows (``clock.now``; free times and the kiosk keep the real time).
+    Returns a setter for another moment."""
+    from datetime import date
+
+    from app.services import clock
+
+    def set_to(moment):
+        monkeypatch.setattr(clock, 'now', lambda: moment)
+
+    set_to(clock.local_datetime(date(2030, 3, 4), 23 * 60, 'America/Toronto'))
+    return set_to

@@ -7,6 +7,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
+def now() -> datetime:
+    """The current moment (aware UTC): the front desk's rules ask here, so tests can set the shop's clock."""
+    return datetime.now(UTC)
+
+
 def zone(time_zone: str) -> ZoneInfo:
     """The :class:`ZoneInfo` of an IANA name such as ``'America/Toronto'``."""
     return ZoneInfo(time_zone)

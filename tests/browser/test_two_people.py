@@ -129,7 +129,9 @@ def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(peop
     tablet.keyboard.press('Escape')
     # the desk cancels it: the room sends only that block's id to drop, and the tablet's day view lets it go
     desk.get_by_text(SAM_AT_15).click()
+    desk.get_by_role('dialog').get_by_label('Reason').fill('Running late, will rebook')
     desk.get_by_role('dialog').get_by_role('button', name='Cancel booking').click()
+    desk.get_by_role('dialog').get_by_role('button', name='Yes, cancel it').click()
     tablet.get_by_text(SAM_AT_15).wait_for(state='detached', timeout=5_000)
     assert tablet.locator('[data-booking]').count() == 0
 

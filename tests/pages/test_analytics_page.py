@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 
+import pytest
 from nicegui.testing import User
 
 from app.models import BookingStatus, PaymentMethod, Role
@@ -14,6 +15,8 @@ from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, sign_in
 from tests.pages.test_pages import element, eventually
+
+pytestmark = pytest.mark.usefixtures('shop_clock')  # check-ins on the day booked, no-shows after the start
 
 PERIOD = '/analytics?start=2030-03-01&end=2030-03-31'
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from nicegui.testing import User
 
 from app.models import Role
 from tests.pages.conftest import DAY, click_block, sign_in
 from tests.pages.test_pages import element, eventually
+
+pytestmark = pytest.mark.usefixtures('shop_clock')  # check-ins on the day booked, no-shows after the start
 
 
 def _count(user: User) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 
@@ -14,6 +15,8 @@ from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, click_block, drawn, sign_in
 from tests.pages.test_pages import element, eventually
+
+pytestmark = pytest.mark.usefixtures('shop_clock')  # check-ins on the day booked, no-shows after the start
 
 
 async def open_booking(user: User, booking_id: int, status_text: str) -> None:
@@ -41,7 +44,11 @@ async def test_cancel_and_no_show_in_the_dialog(user: User, shop):
     second = make_booking(shop['location'], shop['becky'], shop['cut'], shop['sam'], at(DAY, '10:00'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await open_booking(user, first.id, 'Booked')
+    user.find(marker='to-cancelled').click()  # no reason: asked for one, nothing cancelled
+    await eventually(lambda: element(user, 'cancel-reason').error == 'Say why (e.g. "feeling unwell").')
+    user.find(marker='cancel-reason').type('Feeling unwell')
     user.find(marker='to-cancelled').click()
+    user.find(marker='cancel-confirm').click()  # asked to confirm
     await eventually(lambda: bookings.get_booking(first.id, actor=OWNER).status == BookingStatus.CANCELLED)
     assert bookings.get_booking(first.id, actor=OWNER).cancelled_by == 'customer'
     await eventually(lambda: first.id not in drawn(user))  # cancelled bookings leave the day view

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 
@@ -12,6 +13,8 @@ from app.services.frontdesk import bookings
 from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, click_block, sign_in, toasts
+
+pytestmark = pytest.mark.usefixtures('shop_clock')  # check-ins on the day booked, no-shows after the start
 
 
 def element(user: User, marker: str):

@@ -23,7 +23,9 @@ async def test_a_cancellation_elsewhere_shows_the_offer_and_books_it(user: User,
 
     await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
     click_block(manager, booking.id)
+    manager.find(marker='cancel-reason').type('Moving house')
     manager.find(marker='to-cancelled').click()
+    manager.find(marker='cancel-confirm').click()
     await desk.should_see('Offered 15:00 with JJ')  # no reload
     desk.find(marker=f'book-offer-{shop["sam"].id}').click()
     await desk.should_see('Booked.')

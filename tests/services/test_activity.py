@@ -24,6 +24,8 @@ from tests.factories import (
     make_staff_member,
 )
 
+pytestmark = pytest.mark.usefixtures('shop_clock')  # check-ins on the day booked, no-shows after the start
+
 DAY = date(2030, 3, 4)
 
 

@@ -56,7 +56,7 @@ def test_every_change_is_patched_in_and_matches_a_fresh_read(db):
     second = make_booking(location, member, service, None, at(DAY, '11:00'))  # a walk-in: no customer
     moved = bookings.move_booking(first.id, BookingMove(starts_at=at(DAY, '14:00'), staff_member_id=other.id),
                                   actor=OWNER)
-    bookings.set_status(second.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    bookings.set_status(second.id, BookingStatus.CHECKED_IN, actor=OWNER, as_of=at(DAY, '10:55'))
     receipt = receipts.pay_booking(second.id, payment_method=PaymentMethod.CARD, actor=OWNER,
                                    as_of=at(DAY, '11:50'))
     bookings.cancel_booking(moved.id, actor=OWNER, as_of=at(DAY, '08:00') - timedelta(days=2))

@@ -32,6 +32,8 @@ from tests.factories import (
     make_staff_member,
 )
 
+pytestmark = pytest.mark.usefixtures('shop_clock')  # check-ins on the day booked, no-shows after the start
+
 DAY = date(2030, 3, 4)  # a Monday
 
 
@@ -235,3 +237,24 @@ def test_same_slot_at_once_exactly_one_wins(shop, db):
     assert outcomes.count('won') == 1, outcomes
     mine = [b for b in bookings.list_bookings(shop['location'].id, actor=OWNER) if b.staff_member_id == shop['jj'].id]
     assert len(mine) == 1
+
+
+def test_check_in_is_on_the_day_a_no_show_after_the_start_and_a_manager_can_undo_either(db, shop_clock):
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    tomorrow = make_booking(location, member, service, customer, at(DAY + timedelta(days=1), '10:00'))
+    with pytest.raises(InvalidTransitionError, match='Check-in is on the day of the booking'):
+        bookings.set_status(tomorrow.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    later = make_booking(location, member, service, customer, at(DAY, '15:00'))
+    shop_clock(at(DAY, '14:00'))
+    with pytest.raises(InvalidTransitionError, match='once the booking has started \\(15:00\\)'):
+        bookings.set_status(later.id, BookingStatus.NO_SHOW, actor=OWNER)
+    shop_clock(at(DAY, '15:20'))
+    bookings.set_status(later.id, BookingStatus.NO_SHOW, actor=OWNER)
+    with pytest.raises(PermissionDeniedError):
+        bookings.undo_status(later.id, actor=actor(Role.STAFF, location.id))
+    assert bookings.undo_status(later.id, actor=actor(Role.MANAGER, location.id)).status == BookingStatus.BOOKED
+    assert bookings.set_status(later.id, BookingStatus.CHECKED_IN, actor=OWNER).status == BookingStatus.CHECKED_IN
+    assert bookings.undo_status(later.id, actor=OWNER).status == BookingStatus.BOOKED
+    with pytest.raises(InvalidTransitionError):
+        bookings.undo_status(later.id, actor=OWNER)  # booked: nothing to undo

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from app.models import BookingStatus, PaymentMethod, Role
 from app.services import notifications
 from app.services.accounts import users
@@ -19,6 +21,8 @@ from tests.factories import (
     make_service,
     make_staff_member,
 )
+
+pytestmark = pytest.mark.usefixtures('shop_clock')  # check-ins on the day booked, no-shows after the start
 
 DAY = date(2030, 3, 4)
 

@@ -217,12 +217,32 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                     lambda: receipts.record_failed_payment(booking.id, payment_method=PaymentMethod(method.value),
                                                            reason=reason.value or '', actor=user))).props(
                     'outline').mark('payment-failed')
+        if booking.status in {BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW} and user.role in {Role.OWNER,
+                                                                                                  Role.MANAGER}:
+            what = 'check-in' if booking.status == BookingStatus.CHECKED_IN else 'no-show'
+            ui.button(f'Undo {what}', icon='undo', on_click=lambda: act(
+                lambda: bookings.undo_status(booking.id, actor=user))).props('flat').mark('undo-status')
         if BookingStatus.CANCELLED in allowed:
             _move_section(user, location, booking, act)
-            with ui.row().classes('items-center gap-2'):
-                who = ui.input('Cancelled by', value='customer').classes('w-40')
-                ui.button('Cancel booking', color='negative', on_click=lambda: act(lambda: bookings.cancel_booking(
-                    booking.id, actor=user, cancelled_by=who.value or None))).mark('to-cancelled')
+            def ask() -> None:  # a reason first, then a confirmation (confirm: the row below)
+                why.error = None
+                if not (why.value or '').strip():
+                    why.error = 'Say why (e.g. "feeling unwell").'
+                    return
+                confirm.classes(remove='hidden')
+
+            with ui.row().classes('items-center gap-2 flex-wrap'):
+                who = ui.select({'customer': 'the customer', 'salon': 'us (the shop)'}, value='customer',
+                                label='Cancelled by').classes('w-40')
+                why = ui.input('Reason').classes('w-56').mark('cancel-reason')
+                ui.button('Cancel booking', color='negative', on_click=ask).mark('to-cancelled')
+            with ui.row().classes('items-center gap-2 hidden') as confirm:
+                ui.label('Cancel this booking? The time is offered to the waitlist.').classes('text-negative')
+                ui.button('Yes, cancel it', color='negative', on_click=lambda: act(lambda: bookings.cancel_booking(
+                    booking.id, actor=user, cancelled_by=who.value or None, reason=why.value or ''))).mark(
+                    'cancel-confirm')
+                ui.button('Keep it', on_click=lambda: confirm.classes(add='hidden')).props('flat')
+
         with ui.row().classes('w-full justify-end'):
             ui.button('Close', on_click=dialog.close).props('flat')
     dialog.open()

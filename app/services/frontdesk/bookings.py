@@ -304,8 +304,9 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
 
 
 def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None = None,
-                   as_of: datetime | None = None) -> BookingRead:
-    """Cancel a booked or confirmed booking; records who cancelled and the days of notice given. The
+                   as_of: datetime | None = None, reason: str = '') -> BookingRead:
+    """Cancel a booked or confirmed booking; records who cancelled, why (``reason``, in the activity log and the
+    notification) and the days of notice given. The
     waitlist hears of it on the bus and offers the freed time (:mod:`app.services.frontdesk.waitlist`).
 
     ``notice_days`` = local booking date − local cancellation date (0 = cancelled on the day).
@@ -328,15 +329,19 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
         session.flush()
         result = _to_read(session, booking)
         event = _log_change(session, result, 'cancelled', location.time_zone,
-                            f'Booking cancelled: {_describe(result, location.time_zone)}', actor=actor)
+                            f'Booking cancelled: {_describe(result, location.time_zone)}'
+                            + (f' — {reason.strip()[:200]}' if (reason or '').strip() else ''), actor=actor)
     events.publish(event)
     return result
 
 
-def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> BookingRead:
-    """Confirm, check in, complete or mark a no-show (use :func:`cancel_booking` to cancel).
+def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of: datetime | None = None
+               ) -> BookingRead:
+    """Confirm, check in, complete or mark a no-show (use :func:`cancel_booking` to cancel). A check-in is taken
+    only on the booking's own (local) day, a no-show only once the booking has started (``as_of``: now).
 
-    :raises InvalidTransitionError: not allowed from the current status (see :data:`ALLOWED_TRANSITIONS`)
+    :raises InvalidTransitionError: not allowed from the current status (see :data:`ALLOWED_TRANSITIONS`), or at
+        this time, said in words
     """
     # a customer at the kiosk may check themselves in, nothing else
     ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if status == BookingStatus.CHECKED_IN else frozenset()),
@@ -348,6 +353,7 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> Bo
         ensure_location(actor, booking.location_id)
         location = _get(session, Location, booking.location_id, 'location')
         _ensure_transition(booking, status)
+        _ensure_timely(booking, status, location.time_zone, as_of or clock.now())
         booking.status = status.value
         session.add(booking)
         session.flush()
@@ -356,6 +362,41 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead) -> Bo
                             f'{STATUS_LABELS[status]}: {_describe(result, location.time_zone)}', actor=actor)
     events.publish(event)
     return result
+
+
+def undo_status(booking_id: int, *, actor: UserRead) -> BookingRead:
+    """Take back a check-in or a no-show marked by mistake: the booking is booked again (owners and managers).
+
+    :raises InvalidTransitionError: the booking is neither checked in nor a no-show (a paid one is final)
+    :raises PermissionDeniedError: not an owner or manager, or another location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'undo a check-in or a no-show')
+    with session_scope(write=True) as session:
+        booking = _get(session, Booking, booking_id, 'booking')
+        ensure_location(actor, booking.location_id)
+        location = _get(session, Location, booking.location_id, 'location')
+        was = BookingStatus(booking.status)
+        if was not in {BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW}:
+            raise InvalidTransitionError(f'Only a check-in or a no-show can be undone; this booking is '
+                                         f'{STATUS_LABELS[was].lower()}.')
+        booking.status = BookingStatus.BOOKED.value
+        session.add(booking)
+        session.flush()
+        result = _to_read(session, booking)
+        event = _log_change(session, result, 'status', location.time_zone,
+                            f'{STATUS_LABELS[was]} undone: {_describe(result, location.time_zone)}', actor=actor)
+    events.publish(event)
+    return result
+
+
+def _ensure_timely(booking: Booking, status: BookingStatus, time_zone: str, now: datetime) -> None:
+    if status == BookingStatus.CHECKED_IN:
+        day = clock.local_day(booking.starts_at, time_zone)
+        if day != clock.local_day(now, time_zone):
+            raise InvalidTransitionError(f'Check-in is on the day of the booking ({day:%A %d %B}).')
+    if status == BookingStatus.NO_SHOW and now < booking.starts_at:
+        start = clock.to_local(booking.starts_at, time_zone)
+        raise InvalidTransitionError(f'A no-show can be marked once the booking has started ({start:%H:%M}).')
 
 
 def get_booking(booking_id: int, *, actor: UserRead) -> BookingRead:
