@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import field_validator
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, utcnow
@@ -18,6 +18,18 @@ class CustomerBase(SQLModel):
     phone: str = Field(default='', max_length=40)
     email: str = Field(default='', max_length=200)
     notes: str = ''
+    phone_e164: str = Field(default='', max_length=20, index=True, sa_column_kwargs={'server_default': ''},
+                            description="the phone in E.164 ('+14165550101'), '' when it could not be read")
+    birthday: date | None = None
+    alerts: str = Field(default='', max_length=500, sa_column_kwargs={'server_default': ''},
+                        description='shown on every booking of the customer (allergies, access needs)')
+    tags: list[str] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={'server_default': '[]'})
+    consent: dict = Field(default_factory=dict, sa_type=JSON, sa_column_kwargs={'server_default': '{}'},
+                          description='marketing consent per channel: {"sms": "2026-12-01", "email": null}')
+    merged_into: int | None = Field(default=None, foreign_key='customer.id',
+                                    description='merged into that customer: hidden, its history moved there')
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                       description='personal fields erased on request (bookings and receipts kept)')
 
 
 class Customer(CustomerBase, table=True):

@@ -7,9 +7,10 @@ import re
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from app.models import Customer, CustomerCreate, CustomerRead, UserRead
+from app.models import Customer, CustomerCreate, CustomerRead, Location, UserRead
 from app.services import events
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_location, ensure_reader, ensure_role
+from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 
@@ -21,11 +22,15 @@ def search_customers(location_id: int, query: str = '', *, actor: UserRead, limi
     """
     ensure_reader(actor, location_id)
     with session_scope() as session:
-        statement = select(Customer).where(Customer.location_id == location_id)
+        statement = select(Customer).where(Customer.location_id == location_id, col(Customer.merged_into).is_(None))
         if query.strip():
             pattern = f'%{query.strip().lower()}%'
-            statement = statement.where(or_(col(Customer.name).ilike(pattern), col(Customer.code).ilike(pattern),
-                                            col(Customer.phone).ilike(pattern), col(Customer.email).ilike(pattern)))
+            matches = [col(Customer.name).ilike(pattern), col(Customer.code).ilike(pattern),
+                       col(Customer.phone).ilike(pattern), col(Customer.email).ilike(pattern)]
+            digits = phones.digits_of(query)
+            if digits:  # a phone number in any spelling: 416.555.0101, (416) 555-0101, +1 416 555 0101
+                matches.append(col(Customer.phone_e164).contains(digits[-9:] if len(digits) > 9 else digits))
+            statement = statement.where(or_(*matches))
         rows = session.exec(statement.order_by(Customer.name).limit(limit)).all()
         return [CustomerRead.model_validate(c) for c in rows]
 
@@ -67,8 +72,9 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> 
     code = (data.code or '').strip().upper() or next_code(name, taken)
     if code in taken:
         raise ValidationError(f'The code {code} is already used by another customer.', field='code')
+    country = session.exec(select(Location.country).where(Location.id == data.location_id)).first() or ''
     customer = Customer(location_id=data.location_id, code=code, name=name, phone=data.phone.strip(),
-                        email=data.email.strip(), notes=data.notes)
+                        phone_e164=phones.e164(data.phone, country), email=data.email.strip(), notes=data.notes)
     session.add(customer)
     session.flush()
     return CustomerRead.model_validate(customer)

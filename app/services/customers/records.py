@@ -1,0 +1,233 @@
+"""A customer's record: their details, duplicate suggestions, merging two records into one, and erasure on request.
+
+Merging moves every booking, receipt, chat message and waitlist entry of the duplicate to the record kept, then
+hides the duplicate (``merged_into``), in one transaction, logged. Erasure (the customer's right to be forgotten)
+blanks every personal field and the customer's chat, and keeps the bookings and receipts, so the shop's figures
+do not change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import func, update
+from sqlmodel import col, select
+
+from app.models import (
+    Booking,
+    ChatMessage,
+    Conversation,
+    Customer,
+    CustomerRead,
+    Location,
+    Receipt,
+    UserRead,
+    WaitlistEntry,
+)
+from app.services import events, revisions
+from app.services.accounts import activity
+from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
+from app.services.customers import phones
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError, validated
+
+CONSENT_CHANNELS = ('sms', 'email')
+ERASED_NAME = 'Erased customer'
+
+
+class CustomerDetails(BaseModel):
+    """What the front desk edits on a customer. ``consent``: channel → whether they agreed to marketing messages."""
+
+    name: str = Field(min_length=1, max_length=200)
+    phone: str = Field(default='', max_length=40)
+    email: str = Field(default='', max_length=200)
+    birthday: date | None = None
+    notes: str = Field(default='', max_length=2000)
+    alerts: str = Field(default='', max_length=500)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    consent: dict[str, bool] = Field(default_factory=dict)
+
+    @field_validator('name', 'phone', 'email', 'notes', 'alerts')
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 and c not in '\t\n' for c in value):
+            raise ValueError('it holds control characters')
+        return value.strip()
+
+    @field_validator('tags')
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        cleaned = [t.strip()[:40] for t in value if t.strip()]
+        return list(dict.fromkeys(cleaned))
+
+    @field_validator('consent')
+    @classmethod
+    def _channels(cls, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = set(value) - set(CONSENT_CHANNELS)
+        if unknown:
+            raise ValueError(f'unknown channel {sorted(unknown)[0]}')
+        return value
+
+
+def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: date | None = None) -> CustomerRead:
+    """Save a customer's details (:class:`CustomerDetails`); the phone is also kept in E.164 for searching (the
+    location's country for numbers without a country code); consent given now is dated ``today``, kept with its
+    first date while it stands, dropped when withdrawn.
+
+    :raises ValidationError: a value the details refuse, naming the field; a phone that is not a possible number
+    :raises NotFoundError: no such customer (or merged into another, or erased)
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'change customers')
+    details = validated(CustomerDetails, **values)
+    today = today or datetime.now(UTC).date()
+    with session_scope(write=True) as session:
+        customer = _live(session, customer_id, actor)
+        country = session.exec(select(Location.country).where(Location.id == customer.location_id)).first() or ''
+        number = phones.e164(details.phone, country)
+        if details.phone and not number:
+            raise ValidationError(f'"{details.phone}" is not a phone number we can read; include the country code '
+                                  'if it is from abroad.', field='phone')
+        consent = {channel: (customer.consent or {}).get(channel) or today.isoformat()
+                   for channel, given in details.consent.items() if given}
+        for name, value in details.model_dump(exclude={'consent'}).items():
+            setattr(customer, name, value)
+        customer.phone_e164, customer.consent = number, consent
+        session.add(customer)
+        session.flush()
+        result = CustomerRead.model_validate(customer)
+        activity.add(session, actor, 'customer_changed', f'Details of {result.name} saved',
+                     location_id=result.location_id)
+    events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
+    return result
+
+
+def duplicates(location_id: int, *, actor: UserRead) -> list[list[CustomerRead]]:
+    """Groups of customers who look like one person: the same phone number (in any spelling) or the same email.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'see duplicate customers')
+    ensure_location(actor, location_id)
+    with session_scope() as session:
+        people = session.exec(select(Customer).where(Customer.location_id == location_id,
+                                                     col(Customer.merged_into).is_(None),
+                                                     col(Customer.erased_at).is_(None))).all()
+        groups: dict[tuple[str, str], list[Customer]] = {}
+        for person in people:
+            if person.phone_e164:
+                groups.setdefault(('phone', person.phone_e164), []).append(person)
+            if person.email:
+                groups.setdefault(('email', person.email.lower()), []).append(person)
+        seen: set[frozenset[int]] = set()
+        found = []
+        for group in groups.values():
+            ids = frozenset(p.id for p in group)
+            if len(ids) > 1 and ids not in seen:
+                seen.add(ids)
+                found.append([CustomerRead.model_validate(p) for p in sorted(group, key=lambda p: p.id)])
+        return found
+
+
+def merge_customers(keep_id: int, duplicate_id: int, *, actor: UserRead) -> CustomerRead:
+    """Move everything of ``duplicate_id`` (bookings, receipts, chat messages, waitlist entries) to ``keep_id`` and hide
+    the duplicate; details the kept record lacks (phone, email, birthday) are taken from the duplicate. One
+    transaction, logged.
+
+    :raises ValidationError: the same customer twice, or customers of two locations
+    :raises NotFoundError: either is gone (merged or erased)
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'merge customers')
+    if keep_id == duplicate_id:
+        raise ValidationError('Choose two different customers.', field='duplicate_id')
+    with session_scope(write=True) as session:
+        keep, other = _live(session, keep_id, actor), _live(session, duplicate_id, actor)
+        if keep.location_id != other.location_id:
+            raise ValidationError('Customers of two locations cannot be merged.', field='duplicate_id')
+        booking_ids = session.exec(select(Booking.id).where(Booking.customer_id == other.id)).all()
+        receipt_ids = session.exec(select(Receipt.id).where(Receipt.customer_id == other.id)).all()
+        session.execute(update(Booking).where(col(Booking.customer_id) == other.id).values(customer_id=keep.id))
+        session.execute(update(Receipt).where(col(Receipt.customer_id) == other.id).values(customer_id=keep.id))
+        session.execute(update(WaitlistEntry).where(col(WaitlistEntry.customer_id) == other.id)
+                        .values(customer_id=keep.id))
+        theirs = session.exec(select(Conversation).where(Conversation.customer_id == other.id)).first()
+        if theirs is not None:
+            mine = session.exec(select(Conversation).where(Conversation.customer_id == keep.id)).first()
+            if mine is None:
+                theirs.customer_id = keep.id
+                session.add(theirs)
+            else:  # one thread per customer: the duplicate's messages join the kept one's
+                session.execute(update(ChatMessage).where(col(ChatMessage.conversation_id) == theirs.id)
+                                .values(conversation_id=mine.id))
+                theirs.customer_id = None
+                session.add(theirs)
+        for name in ('phone', 'phone_e164', 'email', 'birthday'):
+            if not getattr(keep, name) and getattr(other, name):
+                setattr(keep, name, getattr(other, name))
+        keep.tags = list(dict.fromkeys([*(keep.tags or []), *(other.tags or [])]))
+        other.merged_into = keep.id
+        session.add_all([keep, other])
+        session.flush()
+        if booking_ids or receipt_ids:
+            revisions.record(session.connection(), keep.location_id, booking_ids=booking_ids,
+                             receipt_ids=receipt_ids)
+        result = CustomerRead.model_validate(keep)
+        activity.add(session, actor, 'customers_merged',
+                     f'{other.name} ({other.code}) merged into {keep.name} ({keep.code}): {len(booking_ids)} '
+                     f'bookings, {len(receipt_ids)} receipts moved', location_id=keep.location_id)
+    events.publish(events.DataImported(location_id=result.location_id, summary=f'Customers merged into {result.name}'))
+    return result
+
+
+def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = None) -> CustomerRead:
+    """Erase a customer on their request: name, phone, email, birthday, notes, alerts, tags and consent blanked, their
+    chat messages and link removed; their bookings and receipts stay (anonymous), so every figure is unchanged.
+    Owners and managers only; logged (without the personal details).
+
+    :raises NotFoundError: no such customer (or already erased)
+    :raises PermissionDeniedError: not an owner or manager, or another location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'erase customers')
+    with session_scope(write=True) as session:
+        customer = _live(session, customer_id, actor)
+        code = customer.code
+        customer.name, customer.phone, customer.phone_e164, customer.email = ERASED_NAME, '', '', ''
+        customer.birthday, customer.notes, customer.alerts, customer.tags, customer.consent = None, '', '', [], {}
+        customer.erased_at = now or datetime.now(UTC)
+        session.add(customer)
+        thread = session.exec(select(Conversation).where(Conversation.customer_id == customer.id)).first()
+        if thread is not None:
+            for message in session.exec(select(ChatMessage).where(ChatMessage.conversation_id == thread.id)):
+                message.body, message.sender_name = '', ''
+                session.add(message)
+            thread.customer_id = None
+            session.add(thread)
+        session.flush()
+        result = CustomerRead.model_validate(customer)
+        activity.add(session, actor, 'customer_erased', f'Customer {code} erased on request',
+                     location_id=result.location_id)
+    events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
+    return result
+
+
+def counts(customer_id: int) -> dict[str, int]:
+    """How many bookings, receipts, chat messages and waitlist entries a customer has (for merge previews and tests)."""
+    with session_scope() as session:
+        thread = session.exec(select(Conversation.id).where(Conversation.customer_id == customer_id)).first()
+        return {
+            'bookings': session.exec(select(func.count()).where(Booking.customer_id == customer_id)).one(),
+            'receipts': session.exec(select(func.count()).where(Receipt.customer_id == customer_id)).one(),
+            'messages': session.exec(select(func.count()).where(ChatMessage.conversation_id == thread)).one()
+            if thread else 0,
+            'waitlist': session.exec(select(func.count()).where(WaitlistEntry.customer_id == customer_id)).one(),
+        }
+
+
+def _live(session, customer_id: int, actor: UserRead) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.merged_into is not None or customer.erased_at is not None:
+        raise NotFoundError('That customer no longer exists (merged or erased).')
+    ensure_location(actor, customer.location_id)
+    return customer
