@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import run, ui
 
 from app import live
-from app.models import CustomerCreate
+from app.models import CustomerCreate, Role
 from app.pages import params
 from app.pages.formatting import local_datetime, money
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import FRONT_DESK
 from app.services import events
-from app.services.customers import customers
+from app.services.customers import customers, records
 from app.services.errors import ClientPulseError, NotFoundError, validated
 from app.services.frontdesk import bookings
 from app.services.frontdesk.bookings import STATUS_LABELS
@@ -67,8 +67,31 @@ def register() -> None:
             ui.label('This customer belongs to another location.').mark('not-allowed')
             return
         tz = location.time_zone
-        ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
-        ui.label(' · '.join(x for x in (customer.phone, customer.email) if x) or 'No contact details')
+        if customer.merged_into is not None or customer.erased_at is not None:
+            ui.label('This customer was merged into another or erased on request.').mark('customer-gone')
+            if customer.merged_into is not None:
+                ui.link('Open the customer kept', f'/customers/{customer.merged_into}')
+            return
+        with ui.row().classes('items-center gap-2 flex-wrap'):
+            ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
+            for tag in customer.tags:
+                ui.badge(tag, color='secondary')
+            ui.button('Edit', icon='edit', on_click=lambda: _edit(user, customer)).props('flat dense').mark(
+                'customer-edit')
+            ui.button('Merge a duplicate', icon='merge', on_click=lambda: _merge(user, location, customer)).props(
+                'flat dense').mark('customer-merge')
+            if user.role in {Role.OWNER, Role.MANAGER}:
+                ui.button('Erase on request', icon='person_remove', on_click=lambda: _erase(user, customer)).props(
+                    'flat dense color=negative').mark('customer-erase')
+        if customer.alerts:
+            with ui.row().classes('items-center gap-1 text-negative').mark('customer-alerts'):
+                ui.icon('warning')
+                ui.label(customer.alerts)
+        ui.label(' · '.join(x for x in (customer.phone, customer.email,
+                                         f'born {customer.birthday:%d %B}' if customer.birthday else '') if x)
+                 or 'No contact details')
+        consent = ', '.join(f'{channel} since {since}' for channel, since in (customer.consent or {}).items())
+        ui.label(f'Marketing: {consent}' if consent else 'No marketing consent').classes('text-sm text-slate-500')
         if customer.notes:
             ui.label(customer.notes).classes('text-slate-500')
 
@@ -97,6 +120,91 @@ def register() -> None:
         history()
         live.on_change(location.id, lambda _e: history.refresh(),
                                 kinds=(events.BookingChanged, events.ReceiptCreated, events.DataImported))
+
+
+def _edit(user, customer) -> None:
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
+        ui.label(f'Edit {customer.name}').classes('text-lg font-semibold')
+        fields = {
+            'name': ui.input('Name', value=customer.name).classes('w-full').mark('edit-name'),
+            'phone': ui.input('Phone', value=customer.phone).classes('w-full').mark('edit-phone'),
+            'email': ui.input('Email', value=customer.email).classes('w-full').mark('edit-email'),
+            'birthday': ui.input('Birthday', value=customer.birthday.isoformat() if customer.birthday else '').props(
+                'type=date').classes('w-full').mark('edit-birthday'),
+            'alerts': ui.input('Alert on every booking (e.g. allergies)', value=customer.alerts).classes(
+                'w-full').mark('edit-alerts'),
+            'notes': ui.textarea('Notes', value=customer.notes).classes('w-full'),
+            'tags': ui.input_chips('Tags', value=list(customer.tags)).classes('w-full').mark('edit-tags'),
+        }
+        with ui.row():
+            sms = ui.checkbox('Agrees to marketing by SMS', value='sms' in (customer.consent or {})).mark('edit-sms')
+            email = ui.checkbox('by email', value='email' in (customer.consent or {})).mark('edit-email-consent')
+
+        async def save() -> None:
+            for field in fields.values():
+                field.error = None
+            values = {key: field.value for key, field in fields.items()}
+            values['birthday'] = values['birthday'] or None
+            values['consent'] = {'sms': bool(sms.value), 'email': bool(email.value)}
+            try:
+                await run.io_bound(records.update_customer, customer.id, values, actor=user)
+            except ClientPulseError as error:
+                field_error({**fields, 'consent': fields['tags']}, error)
+                return
+            dialog.close()
+            ui.navigate.reload()
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Close', on_click=dialog.close).props('flat')
+            ui.button('Save', on_click=save).mark('edit-save')
+    dialog.open()
+
+
+def _merge(user, location, customer) -> None:
+    suggested = {c.id for group in records.duplicates(location.id, actor=user) if customer.id in {x.id for x in group}
+                 for c in group if c.id != customer.id}
+    others = {c.id: f'{"★ " if c.id in suggested else ""}{c.name} · {c.code} {c.phone}'.strip()
+              for c in customers.search_customers(location.id, actor=user, limit=5000) if c.id != customer.id}
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
+        ui.label(f'Merge a duplicate into {customer.name}').classes('text-lg font-semibold')
+        ui.label('Their bookings, receipts, chat and waitlist entries move here; the duplicate disappears. '
+                 '★ marks likely duplicates (same phone or email).').classes('text-sm text-slate-500')
+        other = ui.select(dict(sorted(others.items(), key=lambda kv: (not kv[1].startswith('★'), kv[1]))),
+                          label='Duplicate', with_input=True).classes('w-full').mark('merge-duplicate')
+
+        async def merge() -> None:
+            if other.value is None:
+                other.error = 'Choose the duplicate.'
+                return
+            try:
+                await run.io_bound(records.merge_customers, customer.id, other.value, actor=user)
+            except ClientPulseError as error:
+                other.error = str(error)
+                return
+            dialog.close()
+            ui.navigate.reload()
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Close', on_click=dialog.close).props('flat')
+            ui.button('Merge', on_click=merge).mark('merge-confirm')
+    dialog.open()
+
+
+def _erase(user, customer) -> None:
+    with ui.dialog() as dialog, ui.card().classes('w-[28rem] max-w-full'):
+        ui.label(f'Erase {customer.name}?').classes('text-lg font-semibold')
+        ui.label('Their name, contact details, notes, tags, consent and chat are removed for good. Their bookings '
+                 'and receipts stay, without a name, so the figures do not change.')
+
+        async def erase() -> None:
+            await run.io_bound(records.erase_customer, customer.id, actor=user)
+            dialog.close()
+            ui.navigate.to('/customers')
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Keep', on_click=dialog.close).props('flat')
+            ui.button('Erase', color='negative', on_click=erase).mark('erase-confirm')
+    dialog.open()
 
 
 def _new_customer(user, location, on_done) -> None:

@@ -188,6 +188,11 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
             ui.label(f'Cancelled by {booking.cancelled_by}, {booking.notice_days} day(s) notice')
         if booking.notes:
             ui.label(booking.notes).classes('text-slate-500')
+        alerts = customers.get_customer(booking.customer_id, actor=user).alerts if booking.customer_id else ''
+        if alerts:
+            with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):
+                ui.icon('warning')
+                ui.label(alerts)
 
         async def act(change: Callable[[], object]) -> None:
             try:

@@ -72,7 +72,8 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> 
     code = (data.code or '').strip().upper() or next_code(name, taken)
     if code in taken:
         raise ValidationError(f'The code {code} is already used by another customer.', field='code')
-    country = session.exec(select(Location.country).where(Location.id == data.location_id)).first() or ''
+    place = session.exec(select(Location.country, Location.locale).where(Location.id == data.location_id)).first()
+    country = phones.region(*place) if place else ''
     customer = Customer(location_id=data.location_id, code=code, name=name, phone=data.phone.strip(),
                         phone_e164=phones.e164(data.phone, country), email=data.email.strip(), notes=data.notes)
     session.add(customer)

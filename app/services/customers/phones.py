@@ -25,6 +25,15 @@ def e164(raw: str, country: str = '') -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def region(country: str, locale: str) -> str:
+    """The country a location's local numbers belong to: its own setting, else its locale's region
+    (``'', 'en_CA'`` → ``'CA'``), else '' (only numbers with a country code are read)."""
+    if country:
+        return country
+    parts = (locale or '').replace('-', '_').split('_')
+    return parts[1].upper() if len(parts) > 1 and len(parts[1]) == 2 else ''
+
+
 def digits_of(query: str) -> str:
     """The digits of a search that looks like a phone number (4 or more digits and nothing but phone
     punctuation), else ''. ``'416.555.0101'`` → ``'4165550101'``."""

@@ -84,7 +84,8 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
     today = today or datetime.now(UTC).date()
     with session_scope(write=True) as session:
         customer = _live(session, customer_id, actor)
-        country = session.exec(select(Location.country).where(Location.id == customer.location_id)).first() or ''
+        country = phones.region(*session.exec(select(Location.country, Location.locale).where(
+            Location.id == customer.location_id)).one())
         number = phones.e164(details.phone, country)
         if details.phone and not number:
             raise ValidationError(f'"{details.phone}" is not a phone number we can read; include the country code '

@@ -1,0 +1,48 @@
+"""A customer's page: edit their details (an alert then shows on their bookings), merge a duplicate, erase on
+request; all through the page."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from app.models import Role
+from tests.factories import OWNER, at, make_booking, make_customer
+from tests.pages.conftest import DAY, click_block, sign_in
+from tests.pages.test_pages import element, eventually
+
+
+async def test_edit_merge_and_erase_a_customer_through_their_page(user: User, shop):
+    from app.services.customers import customers, records  # to read back what the pages saved
+    twin = make_customer(shop['location'], 'Alex K.', '(416) 555 0101')  # alex's number, typed another way
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], twin, at(DAY, '10:00'))
+    alex = shop['alex']
+    await sign_in(user, Role.MANAGER, f'/customers/{alex.id}')
+    user.find(marker='customer-edit').click()
+    user.find(marker='edit-phone').clear().type('12')
+    user.find(marker='edit-save').click()
+    await eventually(lambda: 'not a phone number' in (element(user, 'edit-phone').error or ''))
+    user.find(marker='edit-phone').clear().type('+1 416 555 0101')
+    user.find(marker='edit-alerts').type('Allergic to latex')
+    element(user, 'edit-sms').set_value(True)
+    user.find(marker='edit-save').click()
+    await eventually(lambda: customers.get_customer(alex.id, actor=OWNER).alerts == 'Allergic to latex')
+    assert 'sms' in customers.get_customer(alex.id, actor=OWNER).consent
+
+    await user.open(f'/customers/{alex.id}')
+    user.find(marker='customer-merge').click()
+    merge = element(user, 'merge-duplicate')
+    assert next(iter(merge.options.values())).startswith('★ Alex K.')  # the likely duplicate first
+    merge.set_value(twin.id)
+    user.find(marker='merge-confirm').click()
+    await eventually(lambda: records.counts(alex.id)['bookings'] == 1 and records.counts(twin.id)['bookings'] == 0)
+
+    await user.open(f'/bookings?day={DAY.isoformat()}')
+    click_block(user, booking.id)
+    await user.should_see('Allergic to latex')  # the merged booking now carries Alex's alert
+
+    await user.open(f'/customers/{alex.id}')
+    user.find(marker='customer-erase').click()
+    user.find(marker='erase-confirm').click()
+    await eventually(lambda: customers.get_customer(alex.id, actor=OWNER).name == records.ERASED_NAME)
+    await user.open(f'/customers/{twin.id}')
+    await user.should_see(marker='customer-gone')
