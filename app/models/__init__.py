@@ -3,7 +3,7 @@
 from .activity import ActivityEntry, ActivityRead
 from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
 from .booking import Booking, BookingCreate, BookingMove, BookingRead
-from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead
+from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerCreate, CustomerRead
 from .figures import AnalyticsReport, DashboardSummary
@@ -99,6 +99,7 @@ __all__ = [
     'StaffMemberCreate',
     'StaffMemberRead',
     'StaffService',
+    'StockMovement',
     'TaxRate',
     'TimeOff',
     'TimeOffRead',

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint, event, insert
 from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime, utcnow
 
 
 class ServiceBase(SQLModel):
@@ -65,3 +69,31 @@ class ProductRead(ProductBase):
     def below_minimum(self) -> bool:
         """True when stock on hand is under the minimum (time to reorder)."""
         return self.stock_on_hand < self.stock_minimum
+
+
+STOCK_KINDS = ('opening', 'received', 'sold', 'adjusted', 'returned')
+
+
+class StockMovement(SQLModel, table=True):
+    """One change of a product's stock: the ledger whose quantities always sum to the stock on hand. ``kind``:
+    opening (the stock a product started with), received (a delivery), sold, adjusted (counted, broken, used in
+    the salon: with a reason), returned (by a customer)."""
+
+    __tablename__ = 'stock_movement'
+    __table_args__ = (Index('ix_stock_movement_product_id_at', 'product_id', 'at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key='product.id')
+    kind: str = Field(max_length=10)
+    quantity: int = Field(description='units in (+) or out (−)')
+    reason: str = Field(default='', max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key='app_user.id')
+
+
+
+@event.listens_for(Product, 'after_insert')
+def _opening_stock(_mapper, connection, product: Product) -> None:
+    """Every product's ledger starts with its stock at creation (imports, the demo, the back office alike)."""
+    if product.stock_on_hand:
+        connection.execute(insert(StockMovement.__table__).values(
+            product_id=product.id, kind='opening', quantity=product.stock_on_hand, reason='', at=utcnow()))

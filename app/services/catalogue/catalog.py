@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from app.models import Product, ProductRead, Service, ServiceCreate, ServiceRead, UserRead
+from app.models import Product, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement, UserRead
+from app.models.catalog import STOCK_KINDS
 from app.services import events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import (
@@ -72,6 +73,21 @@ def _code_for(name: str, taken: set[str]) -> str:
     return code
 
 
+def stock_ledger(product_id: int, *, actor: UserRead) -> list[StockMovement]:
+    """A product's stock movements, oldest first; their quantities sum to its stock on hand.
+
+    :raises NotFoundError: no such product
+    :raises PermissionDeniedError: another location's product
+    """
+    with session_scope() as session:
+        product = session.get(Product, product_id)
+        if product is None:
+            raise NotFoundError('No such product.')
+        ensure_reader(actor, product.location_id)
+        return list(session.exec(select(StockMovement).where(StockMovement.product_id == product_id)
+                                 .order_by(StockMovement.at, StockMovement.id)))
+
+
 def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
     """Add a service. :raises ValidationError: the code is taken at the location"""
     ensure_role(actor, MANAGING_ROLES, 'change the service menu')
@@ -115,28 +131,38 @@ def list_products(location_id: int, *, actor: UserRead, include_inactive: bool =
         return [ProductRead.model_validate(p) for p in session.exec(query.order_by(Product.brand, Product.name))]
 
 
-def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead) -> ProductRead:
+def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead, kind: str | None = None,
+                 allow_negative: bool = False) -> ProductRead:
     """Add ``change`` units to a product's stock on hand (negative: sold or used; positive: delivered),
-    e.g. ``adjust_stock(7, -1, reason='sold')``. When the stock falls below the product's minimum
-    (it was at or above it before), owners and managers are notified ("low stock").
+    e.g. ``adjust_stock(7, -1, reason='sold')``, recorded as a movement of ``kind`` (received, sold, adjusted,
+    returned; by default received for units in, sold for units out) in the product's ledger. When the stock falls
+    below the product's minimum (it was at or above it before), owners and managers are notified ("low stock").
 
     :raises NotFoundError: no such product
-    :raises ValidationError: no change, or more taken than is on hand
+    :raises ValidationError: no change, an unknown kind, an adjustment without a reason, or more taken than is on
+        hand (unless ``allow_negative``: stock counted wrong until the next count)
     :raises PermissionDeniedError: not a front-desk role, or another location's product
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'change stock')
     if change == 0:
         raise ValidationError('Enter how many units came in or went out.', field='change')
+    kind = kind or ('received' if change > 0 else 'sold')
+    if kind not in STOCK_KINDS or kind == 'opening':
+        raise ValidationError(f'"{kind}" is not a kind of stock movement.', field='kind')
+    if kind == 'adjusted' and not (reason or '').strip():
+        raise ValidationError('Say why the stock is adjusted (counted, broken, used in the salon…).', field='reason')
     with session_scope(write=True) as session:
         product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
         if product is None:
             raise NotFoundError('No such product.')
         ensure_location(actor, product.location_id)
-        if product.stock_on_hand + change < 0:
+        if product.stock_on_hand + change < 0 and not allow_negative:
             raise ValidationError(f'Only {product.stock_on_hand} of "{product.name}" on hand.', field='change')
         was_low = product.stock_on_hand < product.stock_minimum
         product.stock_on_hand += change
         session.add(product)
+        session.add(StockMovement(product_id=product.id, kind=kind, quantity=change, reason=(reason or '')[:200],
+                                  user_id=actor.id or None))
         session.flush()
         result = ProductRead.model_validate(product)
         low = result.below_minimum and not was_low
