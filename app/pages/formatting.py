@@ -14,9 +14,15 @@ LOCALE = 'en_CA'
 
 
 @lru_cache(maxsize=4096)
-def money(cents: int | Decimal, currency: str) -> str:
-    """``money(11580903, 'CAD')`` → ``'$115,809.03'`` (remembered: every open list formats the same prices)."""
-    return format_currency(Decimal(cents) / 100, currency, locale=LOCALE)
+def money(cents: int | Decimal, currency: str, locale: str = LOCALE) -> str:
+    """``money(11580903, 'CAD')`` → ``'$115,809.03'``; ``money(5500, 'EUR', 'fr_FR')`` → ``'55,00 €'`` (the
+    location's locale; remembered: every open list formats the same prices)."""
+    return format_currency(Decimal(cents) / 100, currency, locale=locale or LOCALE)
+
+
+def money_at(cents: int | Decimal, location) -> str:
+    """An amount in a location's currency, written the way its locale writes money (``location``: a LocationRead)."""
+    return money(cents, location.currency, location.locale)
 
 
 def count(value: int) -> str:

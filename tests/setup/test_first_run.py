@@ -69,6 +69,8 @@ async def test_a_salon_sets_itself_up_from_the_printed_link(user: User):
     user.find(marker='setup-finish').click()
     await eventually(lambda: user.back_history[-1] == '/')
     await user.should_see('Salon Amélie')  # the owner is signed in, on the dashboard of the new location
+    revenue = element(user, 'revenue-today').text  # money in euros, written the French way
+    assert revenue.startswith('0,00') and revenue.endswith('€'), revenue
 
     await user.open('/staff')
     team = {row['name']: row for row in element(user, 'staff-list').rows}

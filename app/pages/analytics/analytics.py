@@ -61,6 +61,7 @@ class _AnalyticsView:
     def __init__(self, user: UserRead, chosen: list[LocationRead], first: date, last: date, time_zone: str) -> None:
         self.user, self.chosen, self.first, self.last, self.time_zone = user, chosen, first, last, time_zone
         self.currency = chosen[0].currency if chosen else 'USD'
+        self.locale = chosen[0].locale if chosen else 'en_CA'
         self.report: reports.AnalyticsReport | None = None
         # the export bar stays put while the figures below are redrawn (an export outlives redraws)
         with ui.row().classes('items-center gap-2'):
@@ -147,7 +148,8 @@ class _AnalyticsView:
         k = report.kpis
         growth = '–' if k['growth'] is None else f'{k["growth"] * 100:+.1f} %'
         with ui.row().classes('w-full gap-4'):
-            _card('Revenue', money(k['revenue_cents'], self.currency), 'kpi-revenue', DEFINITIONS['revenue'])
+            revenue = money(k['revenue_cents'], self.currency, self.locale)
+            _card('Revenue', revenue, 'kpi-revenue', DEFINITIONS['revenue'])
             _card('Growth', growth, 'kpi-growth', DEFINITIONS['growth'])
             _card('Bookings', count(k['bookings']), 'kpi-bookings', 'Bookings that were due in the period.')
             _card('No-show rate', rate(k['no_show_rate']), 'kpi-no-show', DEFINITIONS['no_show'])
@@ -175,8 +177,8 @@ class _AnalyticsView:
         for title, rows, mark in (('Top customers by lifetime value', report.top_customers, 'top-customers'),
                                   ('At risk (overdue against their usual interval)', report.at_risk, 'at-risk')):
             ui.label(title).classes('font-semibold mt-2')
-            ui.table(columns=columns, rows=[r | {'lifetime_value': money(r['lifetime_value_cents'], self.currency)}
-                                            for r in rows], row_key='customer_id').classes('w-full').props(
+            shown = [r | {'lifetime_value': money(r['lifetime_value_cents'], self.currency, self.locale)} for r in rows]
+            ui.table(columns=columns, rows=shown, row_key='customer_id').classes('w-full').props(
                 'dense flat').mark(mark)
 
     def operations(self, report: reports.AnalyticsReport) -> None:
@@ -191,7 +193,7 @@ class _AnalyticsView:
             ('staff', 'Staff member'), ('bookings', 'Bookings'), ('completion', 'Completed'),
             ('no_shows', 'No-shows'), ('revenue', 'Revenue'), ('utilisation', 'Utilisation'))]
         rows = [{'staff': s['staff'], 'bookings': s['bookings'], 'completion': rate(s['completion_rate']),
-                 'no_shows': s['no_shows'], 'revenue': money(s['revenue_cents'], self.currency),
+                 'no_shows': s['no_shows'], 'revenue': money(s['revenue_cents'], self.currency, self.locale),
                  'utilisation': rate(s['utilisation'])} for s in report.staff]
         ui.label('Staff performance').classes('font-semibold mt-2')
         ui.table(columns=columns, rows=rows, row_key='staff').classes('w-full').props('dense flat').mark('staff-table')

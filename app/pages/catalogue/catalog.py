@@ -5,7 +5,7 @@ from __future__ import annotations
 from nicegui import run, ui
 
 from app.models import LocationRead, Role, ServiceCreate, ServiceRead, UserRead
-from app.pages.formatting import money
+from app.pages.formatting import money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import MANAGING
@@ -29,7 +29,6 @@ def register() -> None:
 
 def _products(user: UserRead, location: LocationRead) -> None:
     """Products with their stock, and stock coming in or going out (a fall below the minimum is announced)."""
-    currency = location.currency
     columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
                for k, label in (('code', 'Code'), ('name', 'Product'), ('brand', 'Brand'), ('price', 'Price'),
                                 ('stock', 'On hand'), ('minimum', 'Minimum'), ('reorder', 'Reorder'))]
@@ -56,7 +55,7 @@ def _products(user: UserRead, location: LocationRead) -> None:
     @ui.refreshable
     def table() -> None:
         ui.table(columns=columns, rows=[
-            {'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand, 'price': money(p.price_cents, currency),
+            {'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand, 'price': money_at(p.price_cents, location),
              'stock': p.stock_on_hand, 'minimum': p.stock_minimum,
              'reorder': 'below minimum' if p.below_minimum else ''}
             for p in catalog.list_products(location.id, actor=user, include_inactive=True)],
@@ -77,7 +76,7 @@ def _services_table(user: UserRead, location: LocationRead) -> None:
         rows = [{'id': s.id, 'code': s.code, 'name': s.name, 'category': s.category,
                  'duration': f'{s.duration_minutes} min' if s.duration_minutes else 'not set',
                  'buffer': f'{s.buffer_minutes} min' if s.buffer_minutes is not None else "the location's",
-                 'price': money(s.price_cents, location.currency)} for s in services.values()]
+                 'price': money_at(s.price_cents, location)} for s in services.values()]
         services_table = ui.table(columns=columns, rows=rows, row_key='id', pagination=50).classes('w-full').props(
             'dense flat').mark('service-list')
         if user.role in EDITORS:

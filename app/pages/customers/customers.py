@@ -7,7 +7,7 @@ from nicegui import run, ui
 from app import live
 from app.models import CustomerCreate, Role
 from app.pages import params
-from app.pages.formatting import local_datetime, money
+from app.pages.formatting import local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import FRONT_DESK
@@ -100,7 +100,7 @@ def register() -> None:
             past = bookings.list_bookings(location.id, actor=user, customer_id=customer.id)
             sales = receipts.list_receipts(location.id, actor=user, customer_id=customer.id)
             spent = sum(r.amount_cents for r in sales)
-            ui.label(f'{len(past)} bookings · {len(sales)} receipts · {money(spent, location.currency)} '
+            ui.label(f'{len(past)} bookings · {len(sales)} receipts · {money_at(spent, location)} '
                      'spent before tax').mark('customer-totals')
             ui.label('Bookings').classes('font-semibold mt-2')
             ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
@@ -112,7 +112,7 @@ def register() -> None:
             ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
                               for k in ('number', 'date', 'items', 'amount', 'payment')],
                      rows=[{'id': r.id, 'number': r.number, 'date': local_datetime(r.issued_at, tz)[:15],
-                            'items': r.descriptions, 'amount': money(r.amount_cents, location.currency),
+                            'items': r.descriptions, 'amount': money_at(r.amount_cents, location),
                             'payment': (r.payment_method.value if r.payment_method else '—').replace('_', ' ')}
                            for r in sales], row_key='id', pagination=10).classes('w-full').props(
                 'dense flat').mark('customer-receipts')

@@ -21,7 +21,7 @@ from app.models import (
     Role,
     UserRead,
 )
-from app.pages.formatting import local_datetime, money
+from app.pages.formatting import local_datetime, money_at
 from app.pages.layout import field_error
 from app.services import clock, events
 from app.services.catalogue import catalog, staff
@@ -116,7 +116,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
 
 
 def _service_options(user: UserRead, location: LocationRead) -> dict[int, str]:
-    return {s.id: f'{s.name} ({s.duration_minutes or "?"} min, {money(s.price_cents, location.currency)})'
+    return {s.id: f'{s.name} ({s.duration_minutes or "?"} min, {money_at(s.price_cents, location)})'
             for s in catalog.list_services(location.id, actor=user)}
 
 
@@ -182,7 +182,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
         ui.label(f'{booking.customer_name} — {booking.service_name}').classes('text-lg font-semibold')
         ui.label(f'{local_datetime(booking.starts_at, tz)} with {booking.staff_name}'
                  + ('' if booking.duration_known else ' (length not recorded)'))
-        ui.label(f'Status: {STATUS_LABELS[booking.status]} · {money(booking.price_cents, location.currency)} · '
+        ui.label(f'Status: {STATUS_LABELS[booking.status]} · {money_at(booking.price_cents, location)} · '
                  f'{booking.channel.value.replace("_", "-")}').mark('booking-status')
         if booking.cancelled_by:
             ui.label(f'Cancelled by {booking.cancelled_by}, {booking.notice_days} day(s) notice')

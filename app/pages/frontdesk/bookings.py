@@ -155,7 +155,7 @@ class _BookingsView:
                                        staff_member_id=self.filters['staff_member_id'],
                                        status=BookingStatus(status) if status else None,
                                        search=self.filters['search'])
-        currency = self.location.currency
+        currency = (self.location.currency, self.location.locale)
         return live.derived('list-rows', items, lambda: [
             live.per_item('list-row', b, (tz, currency), lambda b=b: _list_row(b, tz, currency)) for b in items])
 
@@ -174,11 +174,11 @@ class _BookingsView:
         self.count_label.set_text(f'{len(self.list_table.rows)} bookings')
 
 
-def _list_row(b: BookingRead, tz: str, currency: str) -> dict:
+def _list_row(b: BookingRead, tz: str, currency: tuple[str, str]) -> dict:
     return {'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d} {booking_time(b, tz)}',
             'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
             'status': STATUS_LABELS[b.status], 'channel': b.channel.value.replace('_', '-'),
-            'price': money(b.price_cents, currency)}
+            'price': money(b.price_cents, *currency)}
 
 
 class DayGrid(live.SearchableText, Element, component='day_grid.js'):

@@ -67,7 +67,7 @@ def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     sends its own row)."""
     figures = dashboard.summary(location.id, date.fromisoformat(day), actor=actor)
     items = bookings.list_day(location.id, date.fromisoformat(day), actor=actor, time_zone=location.time_zone)
-    return {'cards': _card_texts(figures),
+    return {'cards': _card_texts(figures, location.locale),
             'revenue': live.derived('revenue-options', figures, lambda: _revenue_options(figures)),
             'status': live.derived('status-options', figures, lambda: _status_options(figures)),
             'rows': live.derived('dashboard-rows', items,
@@ -113,11 +113,11 @@ def _build(room: live.Subscription, day: date) -> None:
     room.follow(absorb)
 
 
-def _card_texts(figures: dashboard.DashboardSummary) -> dict[str, str]:
+def _card_texts(figures: dashboard.DashboardSummary, locale: str) -> dict[str, str]:
     currency = figures.currency
     return {'bookings-today': str(figures.bookings_today),
-            'revenue-today': money(figures.revenue_today_cents, currency),
-            'revenue-30d': money(figures.revenue_30d_cents, currency),
+            'revenue-today': money(figures.revenue_today_cents, currency, locale),
+            'revenue-30d': money(figures.revenue_30d_cents, currency, locale),
             'no-show-rate': rate(figures.no_show_rate_30d),
             'cancellation-rate': rate(figures.cancellation_rate_30d)}
 

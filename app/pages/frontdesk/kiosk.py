@@ -16,7 +16,7 @@ from nicegui import run, ui
 from app.config import get_settings
 from app.models import LocationRead, UserRead
 from app.pages.customers.chat import ChatPanel
-from app.pages.formatting import local_time, money
+from app.pages.formatting import local_time, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import KIOSK, sign_out
@@ -150,7 +150,7 @@ class _Kiosk:
                     if not service.duration_minutes:
                         continue
                     ui.button(f'{service.name}\n{service.duration_minutes} min · '
-                              f'{money(service.price_cents, self.location.currency)}',
+                              f'{money_at(service.price_cents, self.location)}',
                               on_click=lambda s=service: self.go('book', step='staff', service=s)).classes(
                         BIG + ' whitespace-pre-line').mark(f'kiosk-service-{service.id}')
         elif step == 'staff':
