@@ -143,3 +143,20 @@ async def test_preview_names_the_bad_line(user: User, shared_data, tmp_path):
     user.find(marker='preview-button').click()
     await user.should_see(marker='preview-error')
     assert 'line 5, field "starts_at"' in element(user, 'preview-error').text
+
+
+async def test_an_empty_time_opens_a_new_booking_there_and_a_dragged_booking_moves_or_springs_back(user: User, shop):
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    make_booking(shop['location'], shop['becky'], shop['cut'], shop['sam'], at(DAY, '14:00'))
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    user.find(marker='day-grid').trigger('slot', {'column': shop['becky'].id, 'minute': 11 * 60 + 30})
+    await user.should_see('New booking')
+    assert (element(user, 'staff').value, element(user, 'time').value) == (shop['becky'].id, '11:30')
+    user.find('Close').click()
+
+    user.find(marker='day-grid').trigger('move', {'id': booking.id, 'column': shop['becky'].id, 'minute': 14 * 60})
+    await user.should_see('BECKY is already booked')  # onto Sam's booking: refused, said why
+    assert bookings.get_booking(booking.id, actor=OWNER).starts_at == at(DAY, '10:00')
+    user.find(marker='day-grid').trigger('move', {'id': booking.id, 'column': shop['becky'].id, 'minute': 12 * 60})
+    await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).staff_member_id == shop['becky'].id)
+    assert bookings.get_booking(booking.id, actor=OWNER).starts_at == at(DAY, '12:00')

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nicegui import ui
+from nicegui import run, ui
 from nicegui.element import Element
 
 from app import live
-from app.models import BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
+from app.models import BookingMove, BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.pages import params
 from app.pages.formatting import booking_time, local_time, money
 from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
@@ -18,6 +18,7 @@ from app.pages.guard import PageContext, guarded_page
 from app.pages.session import FRONT_DESK
 from app.services import clock
 from app.services.catalogue import staff
+from app.services.errors import ClientPulseError
 from app.services.frontdesk import bookings
 from app.services.frontdesk.bookings import STATUS_LABELS
 
@@ -76,6 +77,8 @@ class _BookingsView:
                 parts = live.current_parts('day-view', self.location, argument, self.user)
                 self.day_grid = DayGrid(parts['grid'], parts['blocks'], self.user.staff_member_id).mark('day-grid')
                 self.day_grid.on('open', lambda e: self.open(int(e.args)))
+                self.day_grid.on('slot', lambda e: self.new_at(e.args))
+                self.day_grid.on('move', lambda e: self.move(e.args))
                 room.bind(self.day_grid, 'grid', 'grid')
                 room.bind(self.day_grid, 'blocks', 'blocks')
                 room.show('day-view', argument)
@@ -121,6 +124,33 @@ class _BookingsView:
         if 'list' in self.stale and self.showing_list():
             self.stale.discard('list')
             self.update_table()
+
+    def new_at(self, where: dict) -> None:
+        """An empty time of a staff member's column was clicked: a new booking there."""
+        minute = params.whole_number(str(where.get('minute', ''))) if isinstance(where, dict) else None
+        column = params.whole_number(str(where.get('column', ''))) if isinstance(where, dict) else None
+        if minute is None or column is None or not 0 <= minute < 24 * 60:
+            return
+        self.dialogs.clear()
+        with self.dialogs:
+            open_new_booking(self.user, self.location, self.day, staff_member_id=column,
+                             time=f'{minute // 60:02d}:{minute % 60:02d}')
+
+    async def move(self, where: dict) -> None:
+        """A booking was dragged to another time or staff member: moved under the same rules as the dialog's Move;
+        a refusal says why and the block stays where it was."""
+        numbers = {k: params.whole_number(str(where.get(k, ''))) for k in ('id', 'column', 'minute')} \
+            if isinstance(where, dict) else {}
+        if None in numbers.values() or not numbers or not 0 <= numbers['minute'] < 24 * 60:
+            return
+        starts_at = clock.local_datetime(self.day, numbers['minute'], self.location.time_zone)
+        try:
+            await run.io_bound(bookings.move_booking, numbers['id'], BookingMove(
+                starts_at=starts_at, staff_member_id=numbers['column']), actor=self.user)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        ui.notify('Booking moved.', type='positive')
 
     def open(self, booking_id: int) -> None:
         self.dialogs.clear()  # one dialog at a time; closed ones are removed

@@ -24,6 +24,21 @@ export default {
     },
   },
   methods: {
+    minuteAt(event) {
+      // the minute of the day under the pointer, on the 15-minute grid
+      const box = event.currentTarget.getBoundingClientRect();
+      const minute = this.grid.first + (event.clientY - box.top) / this.grid.px;
+      return Math.max(this.grid.first, Math.floor(minute / 15) * 15);
+    },
+    pick(column, event) {
+      // an empty time clicked: a new booking with that staff member at that time
+      this.$emit("slot", { column, minute: this.minuteAt(event) });
+    },
+    drop(column, event) {
+      // a booking dragged to another time or staff member: the server moves it or says why not (it springs back)
+      const id = Number(event.dataTransfer.getData("text/plain"));
+      if (id) this.$emit("move", { id, column, minute: this.minuteAt(event) });
+    },
     top(minute) {
       return `${(minute - this.grid.first) * this.grid.px}px`;
     },
@@ -52,7 +67,8 @@ export default {
              style="flex:1 1 0;min-width:7rem;border-left:1px solid #e2e8f0">
           <div class="font-semibold" style="height:2rem;text-align:center;width:100%"
                :style="column.colour ? {borderBottom: '3px solid ' + column.colour} : {}">{{ column.name }}</div>
-          <div :style="{position:'relative',width:'100%',height:height+'px',background:'#f1f5f9'}">
+          <div :style="{position:'relative',width:'100%',height:height+'px',background:'#f1f5f9'}"
+               @click="pick(column.id, $event)" @dragover.prevent @drop.prevent="drop(column.id, $event)">
             <div v-for="(shift, i) in column.shifts" :key="'s'+i"
                  :style="{position:'absolute',width:'100%',background:'#fff',top:top(shift[0]),
                           height:((shift[1]-shift[0])*grid.px)+'px'}"></div>
@@ -64,7 +80,8 @@ export default {
             <div v-for="minute in hours" :key="'h'+minute"
                  :style="{position:'absolute',width:'100%',borderTop:'1px solid #e2e8f0',top:top(minute)}"></div>
             <div v-for="block in byColumn[column.id] || []" :key="block.id" :title="block.title"
-                 :data-booking="block.id" @click="$emit('open', block.id)"
+                 :data-booking="block.id" @click.stop="$emit('open', block.id)" draggable="true"
+                 @dragstart="$event.dataTransfer.setData('text/plain', String(block.id))"
                  class="rounded px-1 text-white text-xs cursor-pointer shadow-sm"
                  :style="{position:'absolute',overflow:'hidden',whiteSpace:'nowrap',textOverflow:'ellipsis',
                           ...block.style,top:top(block.start)}">{{ block.text }}</div>
