@@ -19,24 +19,25 @@ from app.services.catalogue import locations
 def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator[None]:
     """Lay out a page: header, navigation, and toasts for changes made in other sessions."""
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
-    with ui.header().classes('items-center justify-between bg-primary'):
-        with ui.row().classes('items-center gap-2'):
+    # one line on a phone too: the product name, the account and a wide location menu only where there is room
+    with ui.header().classes('items-center justify-between bg-primary no-wrap'):
+        with ui.row().classes('items-center gap-2 no-wrap'):
             ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(  # noqa: PLW0108  (drawer comes below)
                 'flat color=white dense').mark('menu')
             ui.image('/assets/logo.svg').classes('w-8 h-8')
-            ui.label('ClientPulse').classes('text-lg font-bold')
-            ui.label(f'· {title}').classes('text-lg')
-        with ui.row().classes('items-center gap-3'):
+            ui.label('ClientPulse').classes('text-lg font-bold gt-xs')
+            ui.label(f'· {title}').classes('text-base sm:text-lg ellipsis')
+        with ui.row().classes('items-center gap-1 sm:gap-3 no-wrap'):
             if user.role == Role.OWNER:
                 options = {x.id: x.name for x in locations.list_locations(actor=user)}
                 ui.select(options, value=location.id if location else None, label='Location',
                           on_change=lambda e: (choose_location(e.value), ui.navigate.reload())
-                          ).props('dense dark options-dark=false standout').classes('min-w-56').mark('location')
+                          ).props('dense dark options-dark=false standout').classes('w-28 sm:w-56').mark('location')
             elif location is not None:
-                ui.label(location.name)
+                ui.label(location.name).classes('gt-xs')
             room = live.join(user, location) if location is not None else None
             Bell(user, location.time_zone if location else 'UTC', room)
-            ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80')
+            ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80 gt-sm')
             ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
                 'flat color=white dense').tooltip('Sign out')
     # open on wide screens, closed over a phone's page: Quasar opens it on mounting where the screen is wide and
