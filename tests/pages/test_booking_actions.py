@@ -160,3 +160,19 @@ async def test_an_empty_time_opens_a_new_booking_there_and_a_dragged_booking_mov
     user.find(marker='day-grid').trigger('move', {'id': booking.id, 'column': shop['becky'].id, 'minute': 12 * 60})
     await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).staff_member_id == shop['becky'].id)
     assert bookings.get_booking(booking.id, actor=OWNER).starts_at == at(DAY, '12:00')
+
+
+async def test_the_day_views_events_take_no_hostile_arguments(user: User, shop):
+    """Another location's booking dragged by a forged event, or nonsense where the grid sends numbers: nothing moves."""
+    from tests.factories import make_location, make_service, make_staff_member
+    elsewhere = make_location('King St')
+    theirs = make_booking(elsewhere, make_staff_member(elsewhere, 'KELLY'), make_service(elsewhere), None,
+                          at(DAY, '10:00'))
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    user.find(marker='day-grid').trigger('move', {'id': theirs.id, 'column': shop['jj'].id, 'minute': 12 * 60})
+    await user.should_see('You can only work with your own location.')
+    assert bookings.get_booking(theirs.id, actor=OWNER).staff_member_id != shop['jj'].id
+    for nonsense in ({'id': '1; DROP TABLE booking', 'column': 'x', 'minute': -5}, 'not a dict', {'minute': 1e9}):
+        user.find(marker='day-grid').trigger('move', nonsense)
+        user.find(marker='day-grid').trigger('slot', nonsense)
+    assert bookings.get_booking(theirs.id, actor=OWNER).starts_at == at(DAY, '10:00')

@@ -17,18 +17,14 @@ from nicegui import run, ui
 from app import live
 from app.models import LocationRead, UserRead
 from app.models.location import SLOT_GRIDS
-from app.pages.accounts.setup import LOCALES, WEEKDAYS, minutes
+from app.pages.accounts.setup import LOCALES
+from app.pages.hours import WeekHours
 from app.services import events
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
 
-STRETCHES_A_DAY = 2
 TAX_ROWS = 4
 
-
-def hhmm(value: int | None) -> str:
-    """570 → ``'09:30'`` ('' for None)."""
-    return '' if value is None else f'{value // 60:02d}:{value % 60:02d}'
 
 
 class LocationSettingsForm:
@@ -87,22 +83,8 @@ class LocationSettingsForm:
             ui.label('Opening hours').classes('font-semibold')
             ui.label('Up to two stretches a day (a lunch closure is the gap between them); no stretch: closed.'
                      ).classes('text-sm text-slate-500')
-            self.hours = []
-            for weekday, day in enumerate(WEEKDAYS):
-                stretches = [s for s in settings.opening_hours if s.weekday == weekday]
-                with ui.row().classes('items-center gap-x-2 gap-y-0 flex-wrap'):
-                    ui.label(day).classes('w-28')
-                    row = []
-                    for index in range(STRETCHES_A_DAY):
-                        stretch = stretches[index] if index < len(stretches) else None
-                        with ui.row().classes('items-center gap-1 no-wrap'):
-                            opens = ui.input(value=hhmm(stretch.start_minute) if stretch else '').props(
-                                'type=time dense clearable').classes('w-36').mark(f'settings-opens-{weekday}-{index}')
-                            closes = ui.input(value=hhmm(stretch.end_minute) if stretch else '').props(
-                                'type=time dense clearable').classes('w-36').mark(f'settings-closes-{weekday}-{index}')
-                            row.append((opens, closes))
-                    self.hours.append((weekday, row))
-            self.fields['opening_hours'] = self.hours[0][1][0][0]
+            self.hours = WeekHours(settings.opening_hours, 'settings')
+            self.fields['opening_hours'] = self.hours.first
 
         with ui.card().classes('w-full max-w-4xl'):
             ui.label('Closures (holidays)').classes('font-semibold')
@@ -156,17 +138,9 @@ class LocationSettingsForm:
         values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
                                 'products': products.value}
                                for name, percent, services, products in self.taxes if (name.value or '').strip()]
-        stretches = []
-        for weekday, row in self.hours:
-            for start, end in row:
-                end.error = None
-                if not start.value and not end.value:
-                    continue
-                first, last = minutes(start.value), minutes(end.value)
-                if first is None or last is None:
-                    end.error = 'Give both times, or neither.'
-                    return None
-                stretches.append({'weekday': weekday, 'start_minute': first, 'end_minute': last})
+        stretches = self.hours.read()
+        if stretches is None:
+            return None
         values['opening_hours'] = stretches
         values['closures'] = [{'start': start.value, 'end': end.value or start.value, 'reason': reason.value or ''}
                               for start, end, reason in self.closures if start.value]

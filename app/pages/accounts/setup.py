@@ -15,12 +15,12 @@ from babel import Locale
 from nicegui import run, ui
 
 from app.models import Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
+from app.pages.hours import WEEKDAYS, minutes
 from app.pages.session import current_user, sign_in
 from app.services.accounts import setup
 from app.services.catalogue import catalog, locations, staff
 from app.services.errors import ClientPulseError
 
-WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
 LOCALES = ['en_CA', 'en_US', 'en_GB', 'en_AU', 'en_IE', 'en_ZA', 'en_KE', 'en_IN', 'fr_CA', 'fr_FR', 'de_DE',
            'de_AT', 'de_CH', 'es_ES', 'es_MX', 'it_IT', 'nl_NL', 'pt_PT', 'pt_BR', 'sw_KE', 'pl_PL', 'sv_SE']
 
@@ -42,14 +42,6 @@ def register() -> None:
                 ui.link('Sign in', '/login')
 
 
-def minutes(text: str | None) -> int | None:
-    """``'09:30'`` → 570; None for an empty or malformed time."""
-    try:
-        hours, mins = (text or '').split(':')[:2]
-        value = int(hours) * 60 + int(mins)
-    except ValueError:
-        return None
-    return value if 0 <= value <= 24 * 60 else None
 
 
 class _Wizard:

@@ -10,9 +10,8 @@ from nicegui import run, ui
 
 from app import live
 from app.models import StaffMemberCreate, StaffMemberRead, WorkingHoursBase
-from app.pages.accounts.setup import WEEKDAYS as DAY_NAMES
-from app.pages.accounts.setup import minutes
 from app.pages.guard import PageContext, guarded_page
+from app.pages.hours import WeekHours, hhmm, minutes
 from app.pages.layout import field_error
 from app.pages.session import MANAGING
 from app.services import clock, events
@@ -20,16 +19,12 @@ from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError
 
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
-STRETCHES = 2
 
 
 def hours_text(shifts: list[WorkingHoursBase], weekday: int) -> str:
     """``09:00–17:00`` (several shifts joined by commas), or ``off``."""
-    return ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in shifts if s.weekday == weekday) or 'off'
+    return ', '.join(f'{hhmm(s.start_minute)}–{hhmm(s.end_minute)}' for s in shifts if s.weekday == weekday) or 'off'
 
-
-def _hhmm(value: int) -> str:
-    return f'{value // 60:02d}:{value % 60:02d}'
 
 
 def register() -> None:
@@ -127,19 +122,7 @@ class _Editor:
             active = ui.switch('Works here', value=member.active).mark('staff-active')
         ui.label('Weekly hours: up to two stretches a day (a break is the gap); none: day off.').classes(
             'text-sm text-slate-500 mt-2')
-        rows = []
-        for weekday, day in enumerate(DAY_NAMES):
-            stretches = [s for s in member.working_hours if s.weekday == weekday]
-            with ui.row().classes('items-center gap-x-2 gap-y-0 flex-wrap'):
-                ui.label(day).classes('w-24')
-                for index in range(STRETCHES):
-                    stretch = stretches[index] if index < len(stretches) else None
-                    with ui.row().classes('items-center gap-1 no-wrap'):
-                        opens = ui.input(value=_hhmm(stretch.start_minute) if stretch else '').props(
-                            'type=time dense clearable').classes('w-36').mark(f'staff-opens-{weekday}-{index}')
-                        closes = ui.input(value=_hhmm(stretch.end_minute) if stretch else '').props(
-                            'type=time dense clearable').classes('w-36').mark(f'staff-closes-{weekday}-{index}')
-                        rows.append((weekday, opens, closes))
+        week = WeekHours(member.working_hours, 'staff')
         services = {s.id: s.name for s in catalog.list_services(self.location.id, actor=self.user)}
         performed = staff.schedule(self.location.id, clock.day_bounds(date.today(), self.location.time_zone)[0],
                                    clock.day_bounds(date.today(), self.location.time_zone)[1],
@@ -149,23 +132,17 @@ class _Editor:
             'use-chips').mark('staff-services')
 
         async def save() -> None:
-            hours = []
-            for weekday, opens, closes in rows:
-                closes.error = None
-                if not opens.value and not closes.value:
-                    continue
-                first, last = minutes(opens.value), minutes(closes.value)
-                if first is None or last is None:
-                    closes.error = 'Give both times, or neither.'
-                    return
-                hours.append(WorkingHoursBase(weekday=weekday, start_minute=first, end_minute=last))
+            stretches = week.read()
+            if stretches is None:
+                return
+            hours = [WorkingHoursBase(**s) for s in stretches]
             try:
                 await run.io_bound(lambda: staff.update_staff_member(
                     member.id, actor=self.user, name=name.value or '', colour=colour.value or '',
                     active=bool(active.value), working_hours=hours))
                 await run.io_bound(lambda: staff.set_services(member.id, list(skills.value) or None, actor=self.user))
             except ClientPulseError as error:
-                field_error({'name': name, 'colour': colour, 'working_hours': rows[0][1], 'services': skills}, error)
+                field_error({'name': name, 'colour': colour, 'working_hours': week.first, 'services': skills}, error)
                 return
             self.dialog.close()
             ui.notify(f'{name.value} saved.', type='positive')
@@ -247,7 +224,7 @@ class _Editor:
                 if not mine:
                     ui.label('No extra shifts ahead.').classes('text-slate-500')
                 for shift in sorted(mine, key=lambda x: (x.day, x.start_minute)):
-                    ui.label(f'{shift.day:%a %d %b %Y} {_hhmm(shift.start_minute)}–{_hhmm(shift.end_minute)}')
+                    ui.label(f'{shift.day:%a %d %b %Y} {hhmm(shift.start_minute)}–{hhmm(shift.end_minute)}')
 
         show()
         with ui.row().classes('items-center gap-2 flex-wrap mt-2'):
