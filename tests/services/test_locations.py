@@ -87,3 +87,18 @@ def test_archiving_hides_a_location_but_never_the_last_one_trading(db):
     locations.set_archived(first.id, True, actor=OWNER)
     assert [x.id for x in locations.list_locations(actor=OWNER)] == [second.id]
     assert {x.id for x in locations.list_locations(actor=OWNER, include_archived=True)} == {first.id, second.id}
+
+
+def test_a_list_of_services_names_a_repeat_within_the_list_and_saves_none(db):
+    from app.models import ServiceCreate
+    from app.services.catalogue import catalog
+    made = locations.create_location(GOOD, actor=OWNER)
+    twice = [ServiceCreate(location_id=made.id, code='', name=n, price_cents=100, duration_minutes=30)
+             for n in ('Cut', 'Colour', 'cut')]
+    with pytest.raises(ValidationError) as repeated:
+        catalog.create_services(twice, actor=OWNER)
+    assert repeated.value.field == 'name'
+    assert catalog.list_services(made.id, actor=OWNER) == []
+    codes = [s.code for s in catalog.create_services([*twice[:2], twice[0].model_copy(update={'name': 'Cut long'})],
+                                                     actor=OWNER)]
+    assert codes == ['CUT', 'COLOUR', 'CUTLON'] and len(set(codes)) == 3

@@ -42,17 +42,22 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead) -> list[S
     """
     ensure_role(actor, MANAGING_ROLES, 'change the service menu')
     created: list[ServiceRead] = []
+    taken: dict[int, tuple[set[str], set[str]]] = {}  # location → (codes, lower-case names), read once each
     with session_scope(write=True) as session:
         for data in services:
             ensure_location(actor, data.location_id)
-            existing = session.exec(select(Service.code, Service.name).where(
-                Service.location_id == data.location_id)).all()
-            if data.name.strip().lower() in {name.lower() for _, name in existing}:
+            if data.location_id not in taken:
+                existing = session.exec(select(Service.code, Service.name).where(
+                    Service.location_id == data.location_id)).all()
+                taken[data.location_id] = ({code for code, _ in existing}, {name.lower() for _, name in existing})
+            codes, names = taken[data.location_id]
+            if data.name.strip().lower() in names:
                 raise ValidationError(f'There is already a service called {data.name}.', field='name')
-            codes = {code for code, _ in existing}
             code = data.code or _code_for(data.name, codes)
             if code in codes:
                 raise ValidationError(f'The code {code} is already used by another service.', field='code')
+            codes.add(code)
+            names.add(data.name.strip().lower())
             service = Service.model_validate(data.model_copy(update={'code': code}))
             session.add(service)
             session.flush()

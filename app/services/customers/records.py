@@ -214,7 +214,8 @@ def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = 
 
 
 def counts(customer_id: int) -> dict[str, int]:
-    """How many bookings, receipts, chat messages and waitlist entries a customer has (for merge previews and tests)."""
+    """How many bookings, receipts, chat messages and waitlist entries a customer has: ``{bookings, receipts,
+    messages, waitlist}``."""
     with session_scope() as session:
         thread = session.exec(select(Conversation.id).where(Conversation.customer_id == customer_id)).first()
         return {
