@@ -74,12 +74,8 @@ def make_booking(location: LocationRead, staff_member: StaffMemberRead, service:
         actor=by)
 
 
-def make_product(location: LocationRead, code: str = 'SHAM', name: str = 'Shampoo', *, stock: int = 5) -> int:
-    """A retail product (there is no service for products yet: written directly); returns its id."""
-    from app.models import Product
-    from app.services.database import session_scope
-    with session_scope(write=True) as session:
-        product = Product(location_id=location.id, code=code, name=name, price_cents=1500, stock_on_hand=stock)
-        session.add(product)
-        session.flush()
-        return product.id
+def make_product(location: LocationRead, code: str = 'SHAM', name: str = 'Shampoo', *, stock: int = 5,
+                 minimum: int = 0) -> int:
+    """A retail product with ``stock`` on hand (its opening movement); returns its id."""
+    return catalog.save_product(None, actor=OWNER, location_id=location.id, code=code, name=name, price_cents=1500,
+                                opening_stock=stock, stock_minimum=minimum).id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint, event, insert
+from sqlalchemy import Index, UniqueConstraint, event, insert, true
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime, utcnow
@@ -20,7 +20,9 @@ class ServiceBase(SQLModel):
     duration_minutes: int | None = Field(default=None, gt=0, description='None: not set (imported services)')
     buffer_minutes: int | None = Field(default=None, ge=0, le=240,
                                        description="minutes kept free after each booking; None: the location's default")
-    active: bool = True
+    kiosk: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
+                        description='whether customers can book it at the kiosk')
+    active: bool = Field(default=True, description='False: archived (kept for history, no longer booked)')
 
 
 class Service(ServiceBase, table=True):
@@ -39,8 +41,10 @@ class ServiceRead(ServiceBase):
 
 class ProductBase(SQLModel):
     location_id: int = Field(foreign_key='location.id', index=True)
-    code: str = Field(max_length=60)
+    code: str = Field(max_length=60, description='SKU')
     name: str = Field(max_length=200)
+    barcode: str = Field(default='', max_length=40, sa_column_kwargs={'server_default': ''},
+                         description='EAN/UPC as printed, digits only; empty: none')
     brand: str = Field(default='', max_length=80)
     supplier: str = Field(default='', max_length=80)
     category: str = Field(default='', max_length=80)

@@ -17,6 +17,10 @@ class StaffMemberBase(SQLModel):
     active: bool = True
     colour: str = Field(default='', max_length=7, sa_column_kwargs={'server_default': ''},
                         description="the calendar's colour, '#rrggbb' ('' for the default)")
+    service_commission_bp: int = Field(default=0, ge=0, le=10_000, sa_column_kwargs={'server_default': '0'},
+                                       description="commission on services' takings, basis points (1250 = 12.5 %)")
+    product_commission_bp: int = Field(default=0, ge=0, le=10_000, sa_column_kwargs={'server_default': '0'},
+                                       description="commission on products' takings, basis points")
 
 
 class StaffMember(StaffMemberBase, table=True):

@@ -114,10 +114,11 @@ class StockChanged:
 
 @dataclass(frozen=True, slots=True)
 class StaffChanged:
-    """A staff member was added or their details or working hours changed (day views draw their column)."""
+    """A staff member was added or their details or working hours changed (day views draw their column);
+    ``staff_member_id`` None: several at once (who performs a service)."""
 
     location_id: int
-    staff_member_id: int
+    staff_member_id: int | None
     summary: str = ''
 
 

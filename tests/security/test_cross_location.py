@@ -68,7 +68,8 @@ def shop(name: str) -> dict:
     away = staff.add_time_off(member.id, DAY.replace(day=20), DAY.replace(day=20), actor=OWNER, reason='Holiday')
     return {'location': location, 'member': member, 'service': service, 'customer': customer, 'booking': booking,
             'entry': entry, 'conversation': conversation, 'product': make_product(location), 'slot': slot,
-            'time_off': away}
+            'time_off': away, 'account': users.create_user(f'{name.lower()}-desk@shop.test', 'a long password',
+                                                           role=Role.STAFF, actor=OWNER, location_id=location.id)}
 
 
 @pytest.fixture
@@ -164,6 +165,12 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
     'extra shift': lambda who, a, b, _: staff.add_extra_shift(b['member'].id, DAY, 600, 700, actor=who),
     'add services': lambda who, a, b, _: catalog.create_services([ServiceCreate(
         location_id=b['location'].id, code='', name='New', price_cents=1)], actor=who),
+    'edit service': lambda who, a, b, _: catalog.update_service(
+        b['service'].id, actor=who, name='Intruder', duration_minutes=30, active=False),
+    'add product': lambda who, a, b, _: catalog.save_product(
+        None, actor=who, location_id=b['location'].id, code='X1', name='Intruder'),
+    'edit product': lambda who, a, b, _: catalog.save_product(
+        b['product'], actor=who, location_id=b['location'].id, code='X1', name='Intruder'),
     'undo a check-in': lambda who, a, b, _: bookings.undo_status(b['booking'].id, actor=who),
     'edit customer': lambda who, a, b, _: records.update_customer(b['customer'].id, {'name': 'Intruder'}, actor=who),
     'merge customers': lambda who, a, b, _: records.merge_customers(b['customer'].id, a['customer'].id, actor=who),
@@ -219,6 +226,12 @@ MIXED = {  # rows of A written with parts of B: refused for everyone, the owner 
         a['member'].id, [b['service'].id], actor=who),
     'merge another location\'s customer': lambda who, a, b: records.merge_customers(
         a['customer'].id, b['customer'].id, actor=who),
+    'another location\'s staff member performing a service': lambda who, a, b: catalog.update_service(
+        a['service'].id, actor=who, name=a['service'].name, duration_minutes=30, performers=[b['member'].id]),
+    'another location\'s product under one\'s own': lambda who, a, b: catalog.save_product(
+        b['product'], actor=who, location_id=a['location'].id, code='X1', name='Intruder'),
+    'another location\'s sign-in for a staff member': lambda who, a, b: staff.update_staff_member(
+        a['member'].id, actor=who, name='Intruder', working_hours=[], account_id=b['account'].id),
 }
 
 

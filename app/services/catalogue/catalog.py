@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlalchemy import delete as sa_delete
+from sqlmodel import col, select
+from stdnum import ean
+from stdnum.exceptions import ValidationError as BarcodeError
 
-from app.models import Product, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement, UserRead
+from app.models import (
+    Product,
+    ProductCreate,
+    ProductRead,
+    Role,
+    Service,
+    ServiceCreate,
+    ServiceRead,
+    StaffMember,
+    StaffService,
+    StockMovement,
+    UserRead,
+)
 from app.models.catalog import STOCK_KINDS
 from app.services import events, notifications
 from app.services.accounts import activity
@@ -17,19 +32,22 @@ from app.services.accounts.access import (
     ensure_role,
 )
 from app.services.database import session_scope
-from app.services.errors import NotFoundError, ValidationError
+from app.services.errors import NotFoundError, ValidationError, validated
 
 
 def list_services(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[ServiceRead]:
-    """Services of a location by category then name (the kiosk may read them too).
+    """Services of a location by category then name; archived ones only with ``include_inactive``. A kiosk reads
+    only the services offered at the kiosk (:attr:`Service.kiosk`).
 
     :raises PermissionDeniedError: another location
     """
     ensure_reader(actor, location_id, EVERY_ROLE)
     with session_scope() as session:
         query = select(Service).where(Service.location_id == location_id)
-        if not include_inactive:
+        if not include_inactive or actor.role == Role.KIOSK:
             query = query.where(Service.active)
+        if actor.role == Role.KIOSK:
+            query = query.where(Service.kiosk)
         return [ServiceRead.model_validate(s) for s in session.exec(query.order_by(Service.category, Service.name))]
 
 
@@ -179,4 +197,203 @@ def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead, 
             location_id=result.location_id, product_id=result.id, stock_on_hand=result.stock_on_hand, low=low,
             summary=summary))
     events.publish(changed)
+    return result
+
+
+# --- the back office: a service's details, products ----------------------------------------------------------------
+
+_UNCHANGED = object()
+
+
+def update_service(service_id: int, *, actor: UserRead, name: str, category: str = '', duration_minutes: int | None,
+                   buffer_minutes: int | None = None, price_cents: int = 0, cost_cents: int = 0, kiosk: bool = True,
+                   active: bool = True, performers: list[int] | object | None = _UNCHANGED) -> ServiceRead:
+    """Change a service: name, category, duration and buffer after (minutes; buffer ``None``: the location's
+    default), price and cost (minor units, as entered: with or without tax by the location's setting), whether the
+    kiosk offers it, and ``active`` (False archives it: kept with its bookings and figures, no longer booked).
+    ``performers``: the staff members who perform it (ids; omitted: unchanged). A staff member left out who
+    performed every service keeps every other one. One transaction; logged; open sessions hear of it.
+
+    :raises ValidationError: an empty or taken name, a negative price or cost, a duration under a minute, a
+        buffer outside 0–240 minutes, a staff member of another location (``field`` names the input)
+    :raises NotFoundError: no such service
+    :raises PermissionDeniedError: not an owner or manager, or another location's service
+    """
+    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    name = (name or '').strip()
+    if not name:
+        raise ValidationError('Give the service a name.', field='name')
+    if duration_minutes is not None and duration_minutes <= 0:
+        raise ValidationError('The duration must be at least one minute.', field='duration_minutes')
+    with session_scope(write=True) as session:
+        service = session.exec(select(Service).where(Service.id == service_id).with_for_update()).first()
+        if service is None:
+            raise NotFoundError('That service no longer exists.')
+        ensure_location(actor, service.location_id)
+        checked = validated(ServiceCreate, location_id=service.location_id, code=service.code, name=name,
+                            category=(category or '').strip(), price_cents=price_cents, cost_cents=cost_cents,
+                            duration_minutes=duration_minutes, buffer_minutes=buffer_minutes, kiosk=kiosk,
+                            active=active)
+        taken = session.exec(select(Service.id).where(Service.location_id == service.location_id,
+                                                      Service.id != service.id,
+                                                      col(Service.name).ilike(name))).first()
+        if taken is not None:
+            raise ValidationError(f'There is already a service called {name}.', field='name')
+        changes = _changes(service, checked, ('name', 'category', 'duration_minutes', 'buffer_minutes',
+                                              'price_cents', 'cost_cents', 'kiosk', 'active'))
+        for field, value in checked.model_dump(exclude={'location_id', 'code'}).items():
+            setattr(service, field, value)
+        session.add(service)
+        if performers is not _UNCHANGED:
+            changes += _set_performers(session, service, list(performers or []))
+        session.flush()
+        result = ServiceRead.model_validate(service)
+        summary = f'{result.name}: ' + (', '.join(changes) or 'saved unchanged')
+        activity.add(session, actor, 'service_changed', summary, location_id=result.location_id)
+    events.publish(events.CatalogueChanged(location_id=result.location_id, summary=summary))
+    if performers is not _UNCHANGED:
+        events.publish(events.StaffChanged(location_id=result.location_id, staff_member_id=None, summary=summary))
+    return result
+
+
+def performers_of(service_id: int, *, actor: UserRead) -> list[int]:
+    """Ids of the active staff members who perform a service (those with no list of services perform all).
+
+    :raises NotFoundError, PermissionDeniedError: as :func:`update_service`
+    """
+    with session_scope() as session:
+        service = session.get(Service, service_id)
+        if service is None:
+            raise NotFoundError('That service no longer exists.')
+        ensure_reader(actor, service.location_id)
+        return sorted(_performers(session, service))
+
+
+def _performers(session, service: Service) -> set[int]:
+    members = session.exec(select(StaffMember.id).where(StaffMember.location_id == service.location_id,
+                                                        StaffMember.active)).all()
+    listed: dict[int, set[int]] = {}
+    for member_id, listed_service in session.exec(select(StaffService.staff_member_id, StaffService.service_id).where(
+            col(StaffService.staff_member_id).in_(members))):
+        listed.setdefault(member_id, set()).add(listed_service)
+    return {m for m in members if m not in listed or service.id in listed[m]}
+
+
+def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
+    """Make exactly ``wanted`` (active staff of the service's location) perform ``service``."""
+    members = dict(session.exec(select(StaffMember.id, StaffMember.name).where(
+        StaffMember.location_id == service.location_id, StaffMember.active)).all())
+    if not set(wanted) <= set(members):
+        raise ValidationError('Choose staff members who work at this location.', field='performers')
+    before = _performers(session, service)
+    every = session.exec(select(Service.id).where(Service.location_id == service.location_id)).all()
+    for member_id in members:
+        listed = set(session.exec(select(StaffService.service_id).where(
+            StaffService.staff_member_id == member_id)).all())
+        performs = member_id in before
+        if (member_id in wanted) == performs:
+            continue
+        if member_id in wanted:
+            session.add(StaffService(staff_member_id=member_id, service_id=service.id))
+        elif listed:
+            session.execute(sa_delete(StaffService).where(StaffService.staff_member_id == member_id,
+                                                          StaffService.service_id == service.id))
+        else:  # performed everything: now everything but this
+            for other in every:
+                if other != service.id:
+                    session.add(StaffService(staff_member_id=member_id, service_id=other))
+    after = set(wanted)
+    if after == before:
+        return []
+    return [f'performed by {", ".join(sorted(members[m] for m in after)) or "nobody"}']
+
+
+def _changes(row, checked, fields: tuple[str, ...]) -> list[str]:
+    words = []
+    for field in fields:
+        old, new = getattr(row, field), getattr(checked, field)
+        if old == new:
+            continue
+        if field == 'active':
+            words.append('back on the menu' if new else 'archived')
+        elif field == 'kiosk':
+            words.append('offered at the kiosk' if new else 'not offered at the kiosk')
+        else:
+            words.append(f'{field.replace("_", " ")} {old} → {new}')
+    return words
+
+
+def check_barcode(barcode: str) -> str:
+    """A product barcode as stored: EAN-8, UPC-A (12), EAN-13 or GTIN-14 digits whose check digit is right
+    (``python-stdnum``), spaces and dashes removed; '' for none.
+
+    :raises ValidationError: not such a number (``field='barcode'``)
+    """
+    digits = ''.join((barcode or '').split()).replace('-', '')
+    if not digits:
+        return ''
+    try:
+        return ean.validate(digits)
+    except BarcodeError:
+        raise ValidationError(f'{barcode[:40]} is not a valid EAN/UPC barcode (check the digits).',
+                              field='barcode') from None
+
+
+def save_product(product_id: int | None, *, actor: UserRead, location_id: int, code: str, name: str,
+                 barcode: str = '', brand: str = '', category: str = '', price_cents: int = 0, cost_cents: int = 0,
+                 stock_minimum: int = 0, stock_maximum: int = 0, opening_stock: int = 0,
+                 active: bool = True) -> ProductRead:
+    """Add a product (``product_id`` None; ``opening_stock`` units become its ledger's opening movement) or change
+    one's details (its stock changes only through :func:`adjust_stock`). Money in minor units; SKU (``code``),
+    barcode and name unique at the location. Low-stock threshold ``stock_minimum``; reorder up to
+    ``stock_maximum`` (0: none). One transaction; logged; open sessions hear of it.
+
+    :raises ValidationError: a missing or taken SKU, name or barcode, a bad barcode, a negative price, cost or
+        stock, a maximum under the minimum (``field`` names the input)
+    :raises NotFoundError: no such product
+    :raises PermissionDeniedError: not an owner or manager, or another location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'change the products')
+    ensure_location(actor, location_id)
+    code, name = (code or '').strip(), (name or '').strip()
+    if not code:
+        raise ValidationError('Give the product a SKU (your own code for it).', field='code')
+    if not name:
+        raise ValidationError('Give the product a name.', field='name')
+    if opening_stock < 0:
+        raise ValidationError('The stock on hand cannot be negative.', field='stock_on_hand')
+    checked = validated(ProductCreate, location_id=location_id, code=code, name=name, barcode=check_barcode(barcode),
+                        brand=(brand or '').strip(), category=(category or '').strip(), price_cents=price_cents,
+                        cost_cents=cost_cents, stock_minimum=stock_minimum, stock_maximum=stock_maximum,
+                        stock_on_hand=opening_stock if product_id is None else 0, active=active)
+    if checked.stock_maximum and checked.stock_maximum < checked.stock_minimum:
+        raise ValidationError('The maximum must be at least the minimum.', field='stock_maximum')
+    with session_scope(write=True) as session:
+        product = None
+        if product_id is not None:
+            product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
+            if product is None or product.location_id != location_id:
+                raise NotFoundError('No such product.')
+        others = select(Product).where(Product.location_id == location_id,
+                                       Product.id != (product_id or 0))
+        if session.exec(others.where(Product.code == code)).first():
+            raise ValidationError(f'The SKU {code} is already used by another product.', field='code')
+        if session.exec(others.where(col(Product.name).ilike(name))).first():
+            raise ValidationError(f'There is already a product called {name}.', field='name')
+        if checked.barcode and session.exec(others.where(Product.barcode == checked.barcode)).first():
+            raise ValidationError(f'The barcode {checked.barcode} is already on another product.', field='barcode')
+        if product is None:
+            product = Product.model_validate(checked)
+            summary = f'New product: {name}'
+        else:
+            fields = ('code', 'name', 'barcode', 'brand', 'category', 'price_cents', 'cost_cents', 'stock_minimum',
+                      'stock_maximum', 'active')
+            summary = f'{name}: ' + (', '.join(_changes(product, checked, fields)) or 'saved unchanged')
+            for field in fields:
+                setattr(product, field, getattr(checked, field))
+        session.add(product)
+        session.flush()
+        result = ProductRead.model_validate(product)
+        activity.add(session, actor, 'product_saved', summary, location_id=location_id)
+    events.publish(events.CatalogueChanged(location_id=location_id, summary=summary))
     return result

@@ -6,6 +6,7 @@ import itertools
 import re
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete as sa_delete
 from sqlmodel import col, select
@@ -14,6 +15,7 @@ from app.models import (
     ExtraShift,
     ExtraShiftRead,
     Location,
+    Role,
     Schedule,
     Service,
     StaffMember,
@@ -22,6 +24,7 @@ from app.models import (
     StaffService,
     TimeOff,
     TimeOffRead,
+    User,
     UserRead,
     WorkingHours,
     WorkingHoursBase,
@@ -199,20 +202,23 @@ def set_services(staff_member_id: int, service_ids: list[int] | None, *, actor: 
     ensure_role(actor, MANAGING_ROLES, "change what staff members do")
     with session_scope(write=True) as session:
         member, _ = _member_at(session, staff_member_id, actor)
-        wanted = set(service_ids or [])
-        if wanted:
-            found = session.exec(select(Service.id).where(col(Service.id).in_(wanted),
-                                                          Service.location_id == member.location_id)).all()
-            if set(found) != wanted:
-                raise ValidationError('Choose services of this location.', field='services')
-        session.execute(sa_delete(StaffService).where(StaffService.staff_member_id == member.id))
-        for service_id in sorted(wanted) if service_ids is not None else []:
-            session.add(StaffService(staff_member_id=member.id, service_id=service_id))
-        what = 'every service' if service_ids is None else f'{len(wanted)} services'
-        activity.add(session, actor, 'staff_services', f'{member.name} performs {what}', location_id=member.location_id)
+        summary = _set_services(session, member, service_ids)
+        activity.add(session, actor, 'staff_services', summary, location_id=member.location_id)
         location_id = member.location_id
-    events.publish(events.StaffChanged(location_id=location_id, staff_member_id=staff_member_id,
-                                       summary=f'{member.name} performs {what}'))
+    events.publish(events.StaffChanged(location_id=location_id, staff_member_id=staff_member_id, summary=summary))
+
+
+def _set_services(session, member: StaffMember, service_ids: list[int] | None) -> str:
+    wanted = set(service_ids or [])
+    if wanted:
+        found = session.exec(select(Service.id).where(col(Service.id).in_(wanted),
+                                                      Service.location_id == member.location_id)).all()
+        if set(found) != wanted:
+            raise ValidationError('Choose services of this location.', field='services')
+    session.execute(sa_delete(StaffService).where(StaffService.staff_member_id == member.id))
+    for service_id in sorted(wanted) if service_ids is not None else []:
+        session.add(StaffService(staff_member_id=member.id, service_id=service_id))
+    return f'{member.name} performs ' + ('every service' if service_ids is None else f'{len(wanted)} services')
 
 
 def schedule(location_id: int, start: datetime, end: datetime, *, actor: UserRead) -> Schedule:
@@ -258,14 +264,24 @@ def _when(away: TimeOffRead, tz: str) -> str:
     return f'{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}'
 
 
+_UNCHANGED = object()
+
+
 def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, colour: str = '', active: bool = True,
-                        working_hours: list[WorkingHoursBase]) -> StaffMemberRead:
+                        working_hours: list[WorkingHoursBase], services: list[int] | object | None = _UNCHANGED,
+                        service_commission: Decimal | None = None, product_commission: Decimal | None = None,
+                        account_id: int | object | None = _UNCHANGED) -> StaffMemberRead:
     """Change a staff member's name, calendar colour, whether they still work here (a staff member with history is
-    never deleted: switched off, their bookings and figures stay) and their weekly stretches (several a day: a
-    break is the gap between two).
+    never deleted: switched off, their bookings and figures stay), their weekly stretches (several a day: a break
+    is the gap between two) and, when given, the services they perform (ids; ``None``: every service), their
+    commission rates (percent of services' and of products' takings, ``Decimal`` 0–100 to two places: 12.5 for
+    12.5 %) and the sign-in account that is theirs (``None``: none; a staff login then lands on their column).
+    One transaction; logged; open sessions hear of it.
 
     :raises ValidationError: an empty or taken name (``field='name'``), a colour that is not ``#rrggbb``, a stretch
-        that ends before it starts or overlaps another of the same day (``field='working_hours'``)
+        that ends before it starts or overlaps another of the same day (``field='working_hours'``), a service of
+        another location (``services``), a rate outside 0–100 (``service_commission``/``product_commission``), an
+        account of another location or an owner or kiosk account (``account_id``)
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
     """
     ensure_role(actor, MANAGING_ROLES, 'change staff members')
@@ -275,6 +291,8 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
     if colour and not re.fullmatch(r'#[0-9a-fA-F]{6}', colour):
         raise ValidationError('Choose a colour such as #3b82f6.', field='colour')
     _check_stretches(working_hours)
+    rates = {field: _basis_points(value, field) for field, value in (
+        ('service_commission', service_commission), ('product_commission', product_commission)) if value is not None}
     with session_scope(write=True) as session:
         member, _ = _member_at(session, staff_member_id, actor)
         taken = session.exec(select(StaffMember.id).where(StaffMember.location_id == member.location_id,
@@ -287,10 +305,18 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         if member.active != active:
             changes.append('back at work' if active else 'switched off')
         member.name, member.colour, member.active = name, colour.lower(), active
+        for field, points in rates.items():
+            if getattr(member, f'{field}_bp') != points:
+                changes.append(f'{field.replace("_", " ")} {points / 100:g} %')
+                setattr(member, f'{field}_bp', points)
         session.add(member)
         session.execute(sa_delete(WorkingHours).where(WorkingHours.staff_member_id == member.id))
         for shift in working_hours:
             session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
+        if services is not _UNCHANGED:
+            _set_services(session, member, services)
+        if account_id is not _UNCHANGED:
+            changes += _link_account(session, member, account_id)
         session.flush()
         result = StaffMemberRead.model_validate(member, update={'working_hours': sorted(
             working_hours, key=lambda h: (h.weekday, h.start_minute))})
@@ -298,6 +324,51 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         activity.add(session, actor, 'staff_changed', summary, location_id=member.location_id)
     events.publish(events.StaffChanged(location_id=result.location_id, staff_member_id=result.id, summary=summary))
     return result
+
+
+def _basis_points(percent, field: str) -> int:
+    try:
+        value = Decimal(str(percent))
+    except InvalidOperation:
+        raise ValidationError('Enter the commission as a percentage, e.g. 12.5.', field=field) from None
+    if not value.is_finite() or not 0 <= value <= 100 or value != value.quantize(Decimal('0.01')):
+        raise ValidationError('A commission is a percentage from 0 to 100, to two decimal places.', field=field)
+    return int(value * 100)
+
+
+def _link_account(session, member: StaffMember, account_id: int | None) -> list[str]:
+    """Make ``account_id`` (a staff or manager account of the member's location) the member's own sign-in."""
+    current = session.exec(select(User).where(User.staff_member_id == member.id)).all()
+    if account_id is not None:
+        account = session.get(User, account_id)
+        if (account is None or account.location_id != member.location_id
+                or account.role not in (Role.STAFF.value, Role.MANAGER.value)):
+            raise ValidationError("Choose a staff or manager sign-in of this location.", field='account_id')
+    if [u.id for u in current] == ([account_id] if account_id is not None else []):
+        return []
+    for user in current:
+        user.staff_member_id = None
+        session.add(user)
+    session.flush()
+    if account_id is None:
+        return ['no sign-in linked']
+    account.staff_member_id = member.id
+    session.add(account)
+    return [f'signs in as {account.email}']
+
+
+def linkable_accounts(location_id: int, *, actor: UserRead) -> list[tuple[int, str, int | None]]:
+    """Sign-in accounts a staff member of ``location_id`` may be linked to: ``[(account id, email, staff member id
+    linked now or None)]``, staff and manager accounts of the location, by email.
+
+    :raises PermissionDeniedError: not an owner or manager, or another location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'see sign-in accounts')
+    with session_scope() as session:
+        return [tuple(row) for row in session.exec(
+            select(User.id, User.email, User.staff_member_id).where(
+                User.location_id == location_id, User.active,
+                col(User.role).in_([Role.STAFF.value, Role.MANAGER.value])).order_by(User.email))]
 
 
 def _check_stretches(working_hours: list[WorkingHoursBase]) -> None:

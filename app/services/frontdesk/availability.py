@@ -67,7 +67,8 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     now = now or datetime.now(UTC)
     with session_scope() as session:
         service = session.get(Service, service_id)
-        if service is None or service.location_id != location_id or not service.active:
+        if (service is None or service.location_id != location_id or not service.active
+                or (actor.role == Role.KIOSK and not service.kiosk)):
             raise NotFoundError('That service is not offered here.', field='service_id')
         if not service.duration_minutes:
             raise ValidationError(f'"{service.name}" cannot be booked here yet; please ask at the desk.',

@@ -122,6 +122,10 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
             raise NotFoundError(f'That service no longer exists (id {data.service_id}).')
         if facts.service_location_id != data.location_id:
             raise NotFoundError('That service belongs to another location.')
+        if not facts.service_active:
+            raise ValidationError(f'{facts.service_name} is archived and can no longer be booked.', field='service_id')
+        if data.channel == Channel.KIOSK and not facts.service_kiosk:
+            raise ValidationError(f'{facts.service_name} is booked at the desk, not at the kiosk.', field='service_id')
         customer_name, customer_phone = 'Walk-in', ''
         if new_customer is not None:
             if new_customer.location_id != data.location_id:
@@ -231,6 +235,7 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
 _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(StaffMember.location_id),
                             col(Location.time_zone), col(Service.location_id).label('service_location_id'),
                             col(Service.name).label('service_name'), col(Service.duration_minutes),
+                            col(Service.active).label('service_active'), col(Service.kiosk).label('service_kiosk'),
                             col(Service.price_cents), col(Service.buffer_minutes).label('service_buffer'),
                             col(Location.buffer_minutes).label('location_buffer'), col(Location.opening_hours),
                             col(Location.closures), col(Customer.location_id).label('customer_location_id'),
