@@ -9,6 +9,7 @@ from functools import lru_cache
 from babel.numbers import format_currency, format_decimal
 
 from app.services import clock
+from app.services.errors import ValidationError
 
 LOCALE = 'en_CA'
 
@@ -23,6 +24,20 @@ def money(cents: int | Decimal, currency: str, locale: str = LOCALE) -> str:
 def money_at(cents: int | Decimal, location) -> str:
     """An amount in a location's currency, written the way its locale writes money (``location``: a LocationRead)."""
     return money(cents, location.currency, location.locale)
+
+
+def to_minor(amount, field: str) -> int:
+    """An amount typed in a number field (major units: ``12.5``; ``None``: 0) in minor units (``1250``).
+
+    :raises ValidationError: not a finite number (``field`` names the input)
+    """
+    try:
+        value = Decimal(str(amount if amount is not None else 0))
+        if value.is_finite():
+            return int((value * 100).to_integral_value())
+    except ArithmeticError:
+        pass
+    raise ValidationError('Enter an amount such as 12.50.', field=field)
 
 
 def count(value: int) -> str:

@@ -1,18 +1,23 @@
-"""Services and retail products."""
+"""Services and products: the menu (category, length, buffer, price, the kiosk flag, who performs each service,
+archive) and the retail shelf (SKU, barcode, brand, price, cost, stock with its ledger, minimum and maximum).
+Live: another session's change shows here at once."""
 
 from __future__ import annotations
 
 from nicegui import run, ui
 
-from app.models import LocationRead, Role, ServiceCreate, ServiceRead, UserRead
-from app.pages.formatting import money_at
+from app import live
+from app.models import LocationRead, ProductRead, ServiceCreate, ServiceRead, UserRead
+from app.pages.formatting import local_datetime, money_at, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import MANAGING
-from app.services.catalogue import catalog
+from app.services import events
+from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError
 
-EDITORS = frozenset({Role.OWNER, Role.MANAGER})
+STOCK_REASONS = {'received': 'Delivery received', 'sold': 'Sold', 'adjusted': 'Adjusted (say why)',
+                 'returned': 'Returned by a customer'}
 
 
 def register() -> None:
@@ -22,121 +27,227 @@ def register() -> None:
             services_tab, products_tab = ui.tab('Services'), ui.tab('Products')
         with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
             with ui.tab_panel(services_tab):
-                _services_table(page.user, page.location)
+                services = _Services(page.user, page.location)
             with ui.tab_panel(products_tab):
-                _products(page.user, page.location)
+                products = _Products(page.user, page.location)
+
+        def changed(_event) -> None:
+            services.table.refresh()
+            products.table.refresh()
+
+        live.on_change(page.location.id, changed, kinds=(events.CatalogueChanged, events.StockChanged))
 
 
-def _products(user: UserRead, location: LocationRead) -> None:
-    """Products with their stock, and stock coming in or going out (a fall below the minimum is announced)."""
-    columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
-               for k, label in (('code', 'Code'), ('name', 'Product'), ('brand', 'Brand'), ('price', 'Price'),
-                                ('stock', 'On hand'), ('minimum', 'Minimum'), ('reorder', 'Reorder'))]
-    products = catalog.list_products(location.id, actor=user, include_inactive=True)
-
-    with ui.row().classes('items-end gap-3'):
-        product = ui.select({p.id: f'{p.name} ({p.brand})' if p.brand else p.name for p in products},
-                            with_input=True, label='Product').classes('w-72').mark('stock-product')
-        change = ui.number('Units in (+) or out (−)', value=-1, format='%d').classes('w-48').mark('stock-change')
-        reason = ui.select(['sold', 'used in a service', 'delivered', 'stock count', 'damaged'], value='sold',
-                           label='Why').classes('w-44')
-
-        def apply() -> None:
-            try:
-                catalog.adjust_stock(product.value or 0, int(change.value or 0), reason=reason.value, actor=user)
-            except ClientPulseError as error:
-                ui.notify(str(error), type='negative')
-                return
-            ui.notify('Stock updated.', type='positive')
-            table.refresh()
-
-        ui.button('Apply', on_click=apply).mark('stock-apply')
-
-    @ui.refreshable
-    def table() -> None:
-        ui.table(columns=columns, rows=[
-            {'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand, 'price': money_at(p.price_cents, location),
-             'stock': p.stock_on_hand, 'minimum': p.stock_minimum,
-             'reorder': 'below minimum' if p.below_minimum else ''}
-            for p in catalog.list_products(location.id, actor=user, include_inactive=True)],
-            row_key='id', pagination=50).classes('w-full').props('dense flat').mark('product-list')
-
-    table()
+def _columns(*pairs: tuple[str, str]) -> list[dict]:
+    return [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True} for k, label in pairs]
 
 
-def _services_table(user: UserRead, location: LocationRead) -> None:
-    columns = [{'name': k, 'label': label, 'field': k, 'align': 'left', 'sortable': True}
-               for k, label in (('code', 'Code'), ('name', 'Service'), ('category', 'Category'),
-                                ('duration', 'Duration'), ('buffer', 'Buffer after'), ('price', 'Price'))]
-    dialogs = ui.element('div')
+class _Services:
+    """The service menu: a table (archived ones shown greyed with a filter) and one dialog to add or edit."""
 
-    @ui.refreshable
-    def table() -> None:
-        services = {s.id: s for s in catalog.list_services(location.id, actor=user, include_inactive=True)}
-        rows = [{'id': s.id, 'code': s.code, 'name': s.name, 'category': s.category,
+    def __init__(self, user: UserRead, location: LocationRead) -> None:
+        self.user, self.location = user, location
+        self.dialogs = ui.element('div')
+        with ui.row().classes('items-center gap-3'):
+            ui.button('Add a service', icon='add', on_click=lambda: self.edit(None)).mark('service-add')
+            self.archived = ui.switch('Show archived', on_change=self.table.refresh)
+        self.table()
+        ui.label('Click a service to change it, choose who performs it, or archive it.').classes(
+            'text-sm text-slate-500')
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        services = catalog.list_services(self.location.id, actor=self.user, include_inactive=True)
+        self.by_id = {s.id: s for s in services}
+        rows = [{'id': s.id, 'name': s.name, 'category': s.category or '—',
                  'duration': f'{s.duration_minutes} min' if s.duration_minutes else 'not set',
-                 'buffer': f'{s.buffer_minutes} min' if s.buffer_minutes is not None else "the location's",
-                 'price': money_at(s.price_cents, location)} for s in services.values()]
-        services_table = ui.table(columns=columns, rows=rows, row_key='id', pagination=50).classes('w-full').props(
-            'dense flat').mark('service-list')
-        if user.role in EDITORS:
-            services_table.on('rowClick', lambda e: edit(services[e.args[1]['id']]))
-            ui.label('Click a service to set its duration (imported services have none and cannot be booked '
-                     'until they do).').classes('text-sm text-slate-500')
+                 'buffer': f'{s.buffer_minutes} min' if s.buffer_minutes is not None else "location's",
+                 'price': money_at(s.price_cents, self.location), 'kiosk': 'yes' if s.kiosk else 'no',
+                 'status': 'on the menu' if s.active else 'archived'}
+                for s in services if s.active or self.archived.value]
+        table = ui.table(columns=_columns(('name', 'Service'), ('category', 'Category'), ('duration', 'Duration'),
+                                          ('buffer', 'Buffer after'), ('price', 'Price'), ('kiosk', 'Kiosk'),
+                                          ('status', 'Status')),
+                         rows=rows, row_key='id', pagination=50).classes('w-full').props('dense flat').mark(
+            'service-list')
+        table.on('rowClick', lambda e: self.edit(self.by_id.get(e.args[1]['id'])))
 
-    def edit(service: ServiceRead) -> None:
-        dialogs.clear()
-        with dialogs, ui.dialog() as dialog, ui.card().classes('w-96'):
-            ui.label(service.name).classes('text-lg font-semibold')
-            minutes = ui.number('Duration (minutes)', value=service.duration_minutes, min=1, step=5,
-                                format='%d').classes('w-full').mark('duration')
-
-            def save() -> None:
-                try:
-                    catalog.set_service_duration(service.id, int(minutes.value or 0), actor=user)
-                except ClientPulseError as error:
-                    field_error({'duration_minutes': minutes}, error)
-                    return
-                dialog.close()
-                table.refresh()
-
-            with ui.row().classes('w-full justify-end'):
-                ui.button('Close', on_click=dialog.close).props('flat')
-                ui.button('Save', on_click=save).mark('save-duration')
-        dialog.open()
-
-    def add() -> None:
-        dialogs.clear()
-        with dialogs, ui.dialog() as dialog, ui.card().classes('w-[28rem] max-w-full'):
-            ui.label('Add a service').classes('text-lg font-semibold')
-            name = ui.input('Name').classes('w-full').mark('service-new-name')
-            category = ui.input('Category').classes('w-full')
+    def edit(self, service: ServiceRead | None) -> None:
+        """The add/edit dialog; ``service`` None adds one."""
+        self.dialogs.clear()
+        categories = sorted({s.category for s in self.by_id.values() if s.category})
+        members = {m.id: m.name for m in staff.list_staff(self.location.id, actor=self.user)}
+        performing = catalog.performers_of(service.id, actor=self.user) if service else sorted(members)
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[32rem] max-w-full'):
+            ui.label(service.name if service else 'Add a service').classes('text-lg font-semibold')
+            name = ui.input('Name', value=service.name if service else '').classes('w-full').mark('service-name')
+            category = ui.select(categories, value=(service.category or None) if service else None,
+                                 label='Category (type a new one and press Enter)', with_input=True,
+                                 new_value_mode='add-unique', clearable=True).classes('w-full').mark(
+                'service-category')
             with ui.row().classes('w-full gap-2 no-wrap'):
-                length = ui.number('Minutes', value=30, min=5, step=5, format='%d').classes('flex-1').mark(
-                    'service-new-minutes')
-                buffer = ui.number('Buffer after', value=None, min=0, step=5, format='%d').classes('flex-1').mark(
-                    'service-new-buffer')
-                price = ui.number('Price', value=0, min=0, format='%.2f').classes('flex-1').mark('service-new-price')
+                length = ui.number('Minutes', value=service.duration_minutes if service else 30, min=1, step=5,
+                                   format='%d').classes('flex-1').mark('service-minutes')
+                buffer = ui.number('Buffer after', value=service.buffer_minutes if service else None, min=0, step=5,
+                                   format='%d').classes('flex-1').mark('service-buffer')
+                price = ui.number('Price', value=service.price_cents / 100 if service else 0, min=0,
+                                  format='%.2f').classes('flex-1').mark('service-price')
+            ui.label('Buffer empty: the location\'s default. Prices as set in Settings (with or without tax).'
+                     ).classes('text-xs text-slate-500')
+            who = ui.select(members, multiple=True, value=[m for m in performing if m in members],
+                            label='Performed by').classes('w-full').props('use-chips').mark('service-performers')
+            with ui.row().classes('gap-4'):
+                kiosk = ui.switch('Offered at the kiosk', value=service.kiosk if service else True).mark(
+                    'service-kiosk')
+                active = ui.switch('On the menu (off: archived, kept for history)',
+                                   value=service.active if service else True).mark('service-active')
+            fields = {'name': name, 'category': category, 'duration_minutes': length, 'buffer_minutes': buffer,
+                      'price_cents': price, 'performers': who}
 
-            async def create() -> None:
+            async def save() -> None:
                 try:
-                    await run.io_bound(catalog.create_services, [ServiceCreate(
-                        location_id=location.id, code='', name=(name.value or '').strip(),
-                        category=(category.value or '').strip(), duration_minutes=int(length.value or 0) or None,
-                        buffer_minutes=int(buffer.value) if buffer.value is not None else None,
-                        price_cents=round(float(price.value or 0) * 100))], actor=user)
-                except ClientPulseError as error:
-                    field_error({'name': name, 'duration_minutes': length, 'buffer_minutes': buffer,
-                                 'price_cents': price}, error)
+                    values = dict(name=(name.value or '').strip(), category=category.value or '',
+                                  duration_minutes=int(length.value) if length.value is not None else None,
+                                  buffer_minutes=int(buffer.value) if buffer.value is not None else None,
+                                  price_cents=to_minor(price.value, 'price_cents'), kiosk=bool(kiosk.value),
+                                  active=bool(active.value))
+                    if service is None:
+                        await run.io_bound(self.add, values, list(who.value or []))
+                    else:
+                        await run.io_bound(lambda: catalog.update_service(
+                            service.id, actor=self.user, performers=list(who.value or []), **values))
+                except (ClientPulseError, OverflowError, ValueError) as error:
+                    field_error(fields, error)
                     return
                 dialog.close()
-                table.refresh()
+                ui.notify(f'{values["name"]} saved.', type='positive')
+                self.table.refresh()
 
             with ui.row().classes('w-full justify-end'):
                 ui.button('Close', on_click=dialog.close).props('flat')
-                ui.button('Add', on_click=create).mark('service-create')
-        dialog.open()
+                ui.button('Save', on_click=save).mark('service-save')
 
-    if user.role in EDITORS:
-        ui.button('Add a service', icon='add', on_click=add).mark('service-add')
-    table()
+    def add(self, values: dict, performers: list[int]) -> None:
+        """A new service, then who performs it (the menu's new item is announced by each step)."""
+        created = catalog.create_services([ServiceCreate(location_id=self.location.id, code='', **{
+            k: v for k, v in values.items() if k not in {'active'}})], actor=self.user)[0]
+        members = staff.list_staff(self.location.id, actor=self.user)
+        if set(performers) != {m.id for m in members}:
+            catalog.update_service(created.id, actor=self.user, performers=performers, **values)
+
+
+class _Products:
+    """The retail shelf: products with stock, one dialog to add or edit, and stock in or out as a movement."""
+
+    def __init__(self, user: UserRead, location: LocationRead) -> None:
+        self.user, self.location = user, location
+        self.dialogs = ui.element('div')
+        with ui.row().classes('items-center gap-3'):
+            ui.button('Add a product', icon='add', on_click=lambda: self.edit(None)).mark('product-add')
+        self.table()
+        ui.label('Click a product to change it, take stock in or out, or see its movements.').classes(
+            'text-sm text-slate-500')
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        products = catalog.list_products(self.location.id, actor=self.user, include_inactive=True)
+        self.by_id = {p.id: p for p in products}
+        rows = [{'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand, 'barcode': p.barcode,
+                 'price': money_at(p.price_cents, self.location), 'stock': p.stock_on_hand,
+                 'minimum': p.stock_minimum, 'reorder': 'below minimum' if p.below_minimum else ''}
+                for p in products]
+        table = ui.table(columns=_columns(('code', 'SKU'), ('name', 'Product'), ('brand', 'Brand'),
+                                          ('barcode', 'Barcode'), ('price', 'Price'), ('stock', 'On hand'),
+                                          ('minimum', 'Minimum'), ('reorder', 'Reorder')),
+                         rows=rows, row_key='id', pagination=50).classes('w-full').props('dense flat').mark(
+            'product-list')
+        table.on('rowClick', lambda e: self.edit(self.by_id.get(e.args[1]['id'])))
+
+    def edit(self, product: ProductRead | None) -> None:
+        self.dialogs.clear()
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[36rem] max-w-full'):
+            ui.label(product.name if product else 'Add a product').classes('text-lg font-semibold')
+            with ui.tabs().classes('w-full') as tabs:
+                details = ui.tab('Details')
+                stock = ui.tab('Stock') if product else None
+            with ui.tab_panels(tabs, value=details).classes('w-full'):
+                with ui.tab_panel(details):
+                    self.details(product, dialog)
+                if product is not None:
+                    with ui.tab_panel(stock):
+                        self.stock(product, dialog)
+
+    def details(self, product: ProductRead | None, dialog: ui.dialog) -> None:
+        def value(field, default=''):
+            return (getattr(product, field) if product else default)
+        with ui.row().classes('w-full gap-2 no-wrap'):
+            name = ui.input('Name', value=value('name')).classes('flex-1').mark('product-name')
+            brand = ui.input('Brand', value=value('brand')).classes('flex-1').mark('product-brand')
+        with ui.row().classes('w-full gap-2 no-wrap'):
+            code = ui.input('SKU', value=value('code')).classes('flex-1').mark('product-code')
+            barcode = ui.input('Barcode (EAN/UPC)', value=value('barcode')).classes('flex-1').mark('product-barcode')
+        with ui.row().classes('w-full gap-2 no-wrap'):
+            price = ui.number('Price', value=value('price_cents', 0) / 100, min=0, format='%.2f').classes(
+                'flex-1').mark('product-price')
+            cost = ui.number('Cost', value=value('cost_cents', 0) / 100, min=0, format='%.2f').classes('flex-1')
+        with ui.row().classes('w-full gap-2 no-wrap'):
+            opening = ui.number('On hand now', value=value('stock_on_hand', 0), min=0, format='%d').classes(
+                'flex-1').mark('product-stock')
+            opening.enabled = product is None  # afterwards stock moves only through the ledger (Stock tab)
+            minimum = ui.number('Minimum', value=value('stock_minimum', 0), min=0, format='%d').classes(
+                'flex-1').mark('product-minimum')
+            maximum = ui.number('Maximum', value=value('stock_maximum', 0), min=0, format='%d').classes('flex-1')
+        active = ui.switch('Sold here (off: archived)', value=value('active', True))
+        fields = {'name': name, 'brand': brand, 'code': code, 'barcode': barcode, 'price_cents': price,
+                  'cost_cents': cost, 'stock_on_hand': opening, 'stock_minimum': minimum, 'stock_maximum': maximum}
+
+        async def save() -> None:
+            try:
+                saved = await run.io_bound(lambda: catalog.save_product(
+                    product.id if product else None, actor=self.user, location_id=self.location.id,
+                    code=code.value or '', name=name.value or '', barcode=barcode.value or '', brand=brand.value or '',
+                    price_cents=to_minor(price.value, 'price_cents'), cost_cents=to_minor(cost.value, 'cost_cents'),
+                    opening_stock=int(opening.value or 0), stock_minimum=int(minimum.value or 0),
+                    stock_maximum=int(maximum.value or 0), active=bool(active.value)))
+            except (ClientPulseError, OverflowError, ValueError) as error:
+                field_error(fields, error)
+                return
+            dialog.close()
+            ui.notify(f'{saved.name} saved.', type='positive')
+            self.table.refresh()
+
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Close', on_click=dialog.close).props('flat')
+            ui.button('Save', on_click=save).mark('product-save')
+
+    def stock(self, product: ProductRead, dialog: ui.dialog) -> None:
+        ui.label(f'{product.stock_on_hand} on hand (minimum {product.stock_minimum}).').mark('product-on-hand')
+        with ui.row().classes('w-full gap-2 items-end'):
+            kind = ui.select(STOCK_REASONS, value='received', label='What happened').classes('w-52').mark(
+                'stock-kind')
+            units = ui.number('Units', value=1, format='%d').classes('w-24').mark('stock-units')
+            reason = ui.input('Note or reason').classes('flex-1').mark('stock-reason')
+        ui.label('Units are counted in for a delivery or a return and out for a sale; for an adjustment type + or − '
+                 '(−2: two broken).').classes('text-xs text-slate-500')
+        allow = ui.checkbox('Allow below zero (the count was wrong)').mark('stock-allow')
+
+        async def apply() -> None:
+            typed = int(units.value or 0)
+            change = {'received': abs(typed), 'returned': abs(typed), 'sold': -abs(typed)}.get(kind.value, typed)
+            try:
+                await run.io_bound(lambda: catalog.adjust_stock(
+                    product.id, change, kind=kind.value, reason=(reason.value or '').strip(), actor=self.user,
+                    allow_negative=bool(allow.value)))
+            except (ClientPulseError, OverflowError, ValueError) as error:
+                field_error({'change': units, 'reason': reason, 'kind': kind}, error)
+                return
+            dialog.close()
+            ui.notify('Stock updated.', type='positive')
+            self.table.refresh()
+
+        ui.button('Record', on_click=apply).mark('stock-apply')
+        ledger = catalog.stock_ledger(product.id, actor=self.user)[-20:]
+        ui.table(columns=_columns(('at', 'When'), ('kind', 'What'), ('quantity', 'Units'), ('reason', 'Reason')),
+                 rows=[{'id': m.id, 'at': local_datetime(m.at, self.location.time_zone), 'kind': m.kind,
+                        'quantity': f'{m.quantity:+d}', 'reason': m.reason} for m in reversed(ledger)],
+                 row_key='id').classes('w-full').props('dense flat').mark('stock-ledger')
