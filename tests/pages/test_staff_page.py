@@ -118,3 +118,31 @@ async def test_the_menu_and_the_shelf_are_kept_on_the_catalogue_page(user: User,
     await eventually(lambda: next(r for r in element(user, 'product-list').rows if r['name'] == 'Argan oil')[
         'reorder'] == 'below minimum')
     assert [m.quantity for m in catalog.stock_ledger(oil.id, actor=OWNER)] == [3, -2]
+
+
+async def test_commission_and_sign_in_are_saved_and_the_staff_login_lands_on_their_column(user: User, create_user,
+                                                                                         shop):
+    from app.services.accounts import users
+    from app.services.catalogue import staff
+    from tests.pages.conftest import PASSWORD
+    login = next(a for a in users.list_users(actor=OWNER) if a.email == 'staff@shop.test')
+    jj = next(m for m in staff.list_staff(shop['location'].id, actor=OWNER) if m.name == 'JJ')
+    await sign_in(user, Role.MANAGER, '/staff')
+    user.find(marker='staff-list').trigger('rowClick', [None, {'id': jj.id}])
+    await user.should_see(marker='staff-editing')
+    element(user, 'staff-commission-services').set_value(120)
+    user.find(marker='staff-save').click()
+    await eventually(lambda: 'from 0 to 100' in (element(user, 'staff-commission-services').error or ''))
+    element(user, 'staff-commission-services').set_value(12.5)
+    element(user, 'staff-commission-products').set_value(10)
+    element(user, 'staff-account').set_value(login.id)
+    user.find(marker='staff-save').click()
+    await eventually(lambda: next(m for m in staff.list_staff(shop['location'].id, actor=OWNER)
+                                  if m.name == 'JJ').service_commission_bp == 1250)
+    saved = next(m for m in staff.list_staff(shop['location'].id, actor=OWNER) if m.name == 'JJ')
+    assert saved.product_commission_bp == 1000
+    assert users.authenticate('staff@shop.test', PASSWORD).staff_member_id == jj.id
+
+    desk = create_user()
+    await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    assert element(desk, 'day-grid').props['own'] == jj.id

@@ -5,6 +5,7 @@ change shows here at once."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from nicegui import run, ui
 
@@ -130,6 +131,19 @@ class _Editor:
         skills = ui.select(services, multiple=True, value=sorted(performed) if performed else [],
                            label='Services performed (none chosen: every service)').classes('w-full').props(
             'use-chips').mark('staff-services')
+        with ui.row().classes('w-full gap-2 items-start flex-wrap'):
+            on_services = ui.number('Commission on services (%)', value=member.service_commission_bp / 100, min=0,
+                                    max=100, step=0.5).classes('w-52').mark('staff-commission-services')
+            on_products = ui.number('Commission on products (%)', value=member.product_commission_bp / 100, min=0,
+                                    max=100, step=0.5).classes('w-52').mark('staff-commission-products')
+            accounts = staff.linkable_accounts(self.location.id, actor=self.user)
+            linked = next((account for account, _, linked_to in accounts if linked_to == member.id), None)
+            account = ui.select({account_id: email + (' (linked to someone else)' if other not in (None, member.id)
+                                                      else '') for account_id, email, other in accounts},
+                                value=linked, clearable=True, label='Signs in as').classes('w-64').mark(
+                'staff-account')
+        ui.label('Their sign-in opens the day view on their own column. Owners add sign-ins on the Users '
+                 'page.').classes('text-xs text-slate-500')
 
         async def save() -> None:
             stretches = week.read()
@@ -137,12 +151,16 @@ class _Editor:
                 return
             hours = [WorkingHoursBase(**s) for s in stretches]
             try:
+                rates = {field: Decimal(str(box.value if box.value is not None else 0)) for field, box in (
+                    ('service_commission', on_services), ('product_commission', on_products))}
                 await run.io_bound(lambda: staff.update_staff_member(
                     member.id, actor=self.user, name=name.value or '', colour=colour.value or '',
-                    active=bool(active.value), working_hours=hours))
-                await run.io_bound(lambda: staff.set_services(member.id, list(skills.value) or None, actor=self.user))
+                    active=bool(active.value), working_hours=hours, services=list(skills.value) or None,
+                    account_id=account.value, **rates))
             except ClientPulseError as error:
-                field_error({'name': name, 'colour': colour, 'working_hours': week.first, 'services': skills}, error)
+                field_error({'name': name, 'colour': colour, 'working_hours': week.first, 'services': skills,
+                             'service_commission': on_services, 'product_commission': on_products,
+                             'account_id': account}, error)
                 return
             self.dialog.close()
             ui.notify(f'{name.value} saved.', type='positive')
