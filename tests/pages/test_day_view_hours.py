@@ -58,7 +58,7 @@ def test_a_booking_read_again_unchanged_is_not_formatted_again():
 
 
 def test_a_15_minute_block_ends_before_the_next_booking_starts():
-    from app.pages.frontdesk.bookings import PX_PER_MINUTE
+    from app.pages.frontdesk.grid import PX_PER_MINUTE
     layout = _DayLayout.of([_booking('10:00', 15, booking_id=1), _booking('10:15', 15, booking_id=2)], 'UTC')
     first, second = layout.blocks[1][1], layout.blocks[1][2]
     assert first['start'] * PX_PER_MINUTE + float(first['style']['height'][:-2]) <= second['start'] * PX_PER_MINUTE

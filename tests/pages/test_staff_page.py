@@ -146,3 +146,44 @@ async def test_commission_and_sign_in_are_saved_and_the_staff_login_lands_on_the
     desk = create_user()
     await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     assert element(desk, 'day-grid').props['own'] == jj.id
+
+
+async def test_a_staff_members_week_shows_their_days_hours_time_off_and_bookings(user: User, shop):
+    """The Week tab: seven day columns for one staff member, a day off shaded, a booking on its day, drawn when
+    booked elsewhere without reload; an empty time opens a booking on that day; a drag to another day moves it."""
+    from datetime import timedelta
+
+    from app.services.catalogue import staff
+    from app.services.frontdesk import bookings
+    from tests.factories import at, make_booking
+
+    jj = shop['jj']
+    staff.add_time_off(jj.id, DAY + timedelta(days=2), DAY + timedelta(days=2), actor=OWNER, reason='Course')
+    await sign_in(user, Role.MANAGER, f'/bookings?day={(DAY + timedelta(days=3)).isoformat()}')  # a Thursday
+    element(user, 'booking-tabs').set_value('Week')
+    element(user, 'week-staff').set_value(jj.id)
+    await eventually(lambda: len(element(user, 'week-grid').props['grid']['columns']) == 7)
+    columns = element(user, 'week-grid').props['grid']['columns']
+    assert [c['name'][:3] for c in columns] == ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+    assert columns[0]['id'] == DAY.toordinal()
+    assert columns[2]['away'] == [[0, 24 * 60, 'Course']] and columns[0]['away'] == []
+    assert columns[0]['shifts'] == [[9 * 60, 17 * 60]]
+
+    booked = make_booking(shop['location'], jj, shop['cut'], None, at(DAY + timedelta(days=1), '11:00'))
+    await eventually(lambda: [b['column'] for b in element(user, 'week-grid').props['blocks']]
+                     == [DAY.toordinal() + 1])
+    assert element(user, 'week-grid').props['blocks'][0]['id'] == booked.id
+
+    user.find(marker='week-grid').trigger('slot', {'column': DAY.toordinal() + 3, 'minute': 10 * 60})
+    await user.should_see('New booking')
+    assert (element(user, 'staff').value, element(user, 'time').value) == (jj.id, '10:00')
+    user.find('Close').click()
+    user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 2, 'minute': 600})
+    await user.should_see('Course')  # onto the day off: refused, said why
+    user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 4, 'minute': 600})
+    await eventually(lambda: bookings.get_booking(booking_id=booked.id, actor=OWNER).starts_at
+                     == at(DAY + timedelta(days=4), '10:00'))
+    await eventually(lambda: [b['column'] for b in element(user, 'week-grid').props['blocks']]
+                     == [DAY.toordinal() + 4])
+    user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 40, 'minute': 600})
+    assert bookings.get_booking(booked.id, actor=OWNER).starts_at == at(DAY + timedelta(days=4), '10:00')

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nicegui import run, ui
-from nicegui.element import Element
 
 from app import live
 from app.models import BookingMove, BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.pages import params
-from app.pages.formatting import booking_time, local_time, money
+from app.pages.formatting import booking_time, money
 from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
-from app.pages.frontdesk.dashboard import STATUS_COLOURS
+from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of
+from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import FRONT_DESK
 from app.services import clock
@@ -22,8 +22,6 @@ from app.services.errors import ClientPulseError
 from app.services.frontdesk import bookings
 from app.services.frontdesk.bookings import STATUS_LABELS
 
-PX_PER_MINUTE = 1.1
-MIN_BLOCK_PX = 16  # one line of a block's text; a 15-minute booking (16.5 px) must not cover the next one
 SCOPES = {1: 'The day', 7: '7 days from the day', 30: '30 days from the day'}
 LIST_COLUMNS = [
     {'name': 'when', 'label': 'When', 'field': 'when', 'align': 'left', 'sortable': True},
@@ -67,6 +65,7 @@ class _BookingsView:
             ui.button('New booking', icon='add', on_click=self.new_booking).mark('new-booking')
         with ui.tabs().classes('w-full') as tabs:
             grid_tab = ui.tab('Day view')
+            self.week_tab = ui.tab('Week').mark('week-tab')
             self.list_tab = ui.tab('List')
         # the panel not shown is brought up to date when it is opened, not on every change
         self.panels = ui.tab_panels(tabs, value=grid_tab, on_change=self.on_tab).classes('w-full').mark('booking-tabs')
@@ -82,6 +81,8 @@ class _BookingsView:
                 room.bind(self.day_grid, 'grid', 'grid')
                 room.bind(self.day_grid, 'blocks', 'blocks')
                 room.show('day-view', argument)
+            with ui.tab_panel(self.week_tab):
+                self.week = WeekView(self.user, self.location, self.day, self.dialogs)
             with ui.tab_panel(self.list_tab):
                 self.list_filters()
                 self.table()
@@ -109,6 +110,7 @@ class _BookingsView:
                 live.set_prop(self.day_grid, part, message['parts'][part])
         if event.location_id != self.location.id:  # an owner's notice from another location
             return
+        self.week.heard(event, self.showing_week())
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
@@ -120,7 +122,12 @@ class _BookingsView:
     def showing_list(self) -> bool:
         return self.panels.value in (self.list_tab, 'List')
 
+    def showing_week(self) -> bool:
+        return self.panels.value in (self.week_tab, 'Week')
+
     def on_tab(self) -> None:
+        if self.week.stale and self.showing_week():
+            self.week.redraw()
         if 'list' in self.stale and self.showing_list():
             self.stale.discard('list')
             self.update_table()
@@ -211,27 +218,6 @@ def _list_row(b: BookingRead, tz: str, currency: tuple[str, str]) -> dict:
             'price': money(b.price_cents, *currency)}
 
 
-class DayGrid(live.SearchableText, Element, component='day_grid.js'):
-    """The day view (``day_grid.js``): staff columns with their working hours (``grid``) and the booking blocks
-    (``blocks``, each in its staff member's ``column``), both shared by every open day view (see
-    :func:`day_view_parts`); ``own`` is the staff member whose column comes first. Emits ``open`` with a
-    booking's id when its block is clicked."""
-
-    def __init__(self, grid: dict, blocks: list[dict], own: int | None) -> None:
-        super().__init__()
-        live.set_prop(self, 'grid', grid)
-        live.set_prop(self, 'blocks', blocks)
-        self.props['own'] = own
-
-    def searchable_text(self) -> list[str]:
-        """The booking blocks' texts (what ``user.should_see`` finds in the day view)."""
-        return [block['text'] for block in self.props['blocks']]
-
-    def booking_ids(self) -> set[int]:
-        """The bookings drawn."""
-        return {block['id'] for block in self.props['blocks']}
-
-
 def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     """The day view of ``location`` on the local ``day`` (ISO) as every open day view draws it: ``{'grid': {first,
     last (minutes of the day shown), px (per minute), clashes (count), all_known (every length recorded),
@@ -272,7 +258,7 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
 class _DayLayout:
     """A day's bookings as the day view draws them, computed once per list for every open day view."""
 
-    blocks: dict[int, dict[int, dict]]  # staff member id → booking id → block as day_grid.js draws it (_block)
+    blocks: dict[int, dict[int, dict]]  # staff member id → booking id → block as day_grid.js draws it (block_of)
     clashes: frozenset[int]
     all_known: bool  # every booking drawn has a recorded length
     extent: tuple[int, int] | None  # first start and last end of the bookings drawn (minutes of the day)
@@ -285,7 +271,7 @@ class _DayLayout:
         starts, ends = [], []
         for booking in items:
             clash = booking.id in clashes
-            block = live.per_item('day-block', booking, (clash, tz), lambda b=booking, c=clash: _block(b, c, tz))
+            block = live.per_item('day-block', booking, (clash, tz), lambda b=booking, c=clash: block_of(b, c, tz))
             blocks.setdefault(booking.staff_member_id, {})[booking.id] = block
             # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
             # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
@@ -295,26 +281,6 @@ class _DayLayout:
             ends.append(block['start'] + (minutes if booking.duration_known else max(minutes, 20)))
         return cls(blocks=blocks, clashes=clashes, all_known=all(b.duration_known for b in items),
                    extent=(min(starts), max(ends)) if items else None)
-
-
-def _block(booking: BookingRead, clash: bool, tz: str) -> dict:
-    """One booking as ``day_grid.js`` draws it: ``{id, column (its staff member's id), start (minute of the local
-    day), text, title, style (CSS,
-    all but the top, which follows from start and the first hour shown)}``."""
-    start = clock.minute_of_day(booking.starts_at, tz)
-    minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
-    colour = STATUS_COLOURS[booking.status.value]
-    edge = {'border': '2px solid #e53935'} if clash else {} if booking.duration_known else {'border': '2px dashed #fff'}
-    text = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
-    details = [text, STATUS_LABELS[booking.status]]
-    if clash:
-        details.append('overlaps another booking')
-    if not booking.duration_known:
-        details.append('length not recorded (imported)')
-    return {'id': booking.id, 'column': booking.staff_member_id, 'start': start, 'text': text,
-            'title': ' · '.join(details),
-            'style': {'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
-                      'right': '3px', 'background': colour, 'line-height': '16px', **edge}}
 
 
 def _hours_shown(columns: list[StaffMemberRead], extent: tuple[int, int] | None, weekday: int) -> tuple[int, int]:
