@@ -41,3 +41,23 @@ async def test_the_owner_changes_hours_taxes_and_policy_and_another_session_hear
     assert saved.tax_rates[0] == {'name': 'HST', 'percent': '13', 'services': True, 'products': True}
     await eventually(lambda: 'hidden' not in element(other, 'settings-changed-elsewhere').classes)
     assert 'hidden' in element(user, 'settings-changed-elsewhere').classes  # one's own save is no news
+
+
+async def test_the_owner_opens_another_location_and_archives_it(user: User, shop):
+    from app.services.catalogue import locations
+    await sign_in(user, Role.OWNER, '/settings')
+    user.find(marker='location-add').click()
+    user.find(marker='location-new-name').type(shop['location'].name)
+    user.find(marker='location-create').click()
+    await eventually(lambda: 'already' in (element(user, 'location-new-name').error or ''))
+    element(user, 'location-new-name').set_value('King St')
+    user.find(marker='location-create').click()
+    await eventually(lambda: 'King St' in [x.name for x in locations.list_locations(actor=OWNER)])
+    king = next(x for x in locations.list_locations(actor=OWNER) if x.name == 'King St')
+    assert (king.time_zone, king.currency, [(t['name'], t['percent']) for t in king.tax_rates]) == (
+        shop['location'].time_zone, shop['location'].currency, [('GST', '5'), ('PST', '8')])
+    await user.should_see(marker=f'location-archive-{king.id}')
+    user.find(marker=f'location-archive-{king.id}').click()
+    await eventually(lambda: 'King St' not in [x.name for x in locations.list_locations(actor=OWNER)])
+    assert [x.archived for x in locations.list_locations(actor=OWNER, include_archived=True)
+            if x.name == 'King St'] == [True]

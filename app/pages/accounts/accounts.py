@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import run, ui
 
 from app.config import get_settings
-from app.models import Role, UserRead
+from app.models import LocationRead, Role, UserRead
 from app.pages.accounts.location_settings import LocationSettingsForm
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -25,6 +25,7 @@ def register() -> None:
         if page.location is not None:
             ui.label(f'Settings of {page.location.name}').classes('text-xl font-semibold').mark('settings-title')
             LocationSettingsForm(page.user, page.location).build()
+            _Locations(page.user, page.location).build()
         ui.label('Staff devices on the shop network').classes('text-xl font-semibold mt-6')
         ui.label('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
                  'or scan the code.').classes('text-slate-600')
@@ -41,6 +42,70 @@ def register() -> None:
         ui.label('Kiosk').classes('text-xl font-semibold mt-6')
         ui.label('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
                  'mode with their PIN (set on the Users page).').classes('text-slate-600')
+
+
+class _Locations:
+    """The owner's locations: open another (it starts with this one's settings), archive or bring one back."""
+
+    def __init__(self, owner: UserRead, location: LocationRead) -> None:
+        self.owner, self.location = owner, location
+        self.dialogs = ui.element('div')
+
+    def build(self) -> None:
+        ui.label('Locations').classes('text-xl font-semibold mt-6')
+        self.table()
+        ui.button('Open another location', icon='add_business', on_click=self.open_one).mark('location-add')
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        every = locations.list_locations(actor=self.owner, include_archived=True)
+        with ui.column().classes('gap-1').mark('location-list'):
+            for place in every:
+                with ui.row().classes('items-center gap-3'):
+                    ui.label(place.name).classes('font-semibold w-48')
+                    ui.label(f'{place.time_zone} · {place.currency}').classes('text-slate-500 w-56')
+                    ui.label('archived' if place.archived else 'trading').classes(
+                        'text-slate-500' if place.archived else 'text-positive')
+                    ui.button('Bring back' if place.archived else 'Archive',
+                              on_click=lambda p=place: self.archive(p)).props('flat dense').mark(
+                        f'location-archive-{place.id}')
+
+    async def archive(self, place: LocationRead) -> None:
+        try:
+            await run.io_bound(lambda: locations.set_archived(place.id, not place.archived, actor=self.owner))
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            return
+        ui.notify(f'{place.name} {"is back" if place.archived else "archived: its history is kept"}.',
+                  type='positive')
+        self.table.refresh()
+
+    def open_one(self) -> None:
+        self.dialogs.clear()
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[28rem] max-w-full'):
+            ui.label('Open another location').classes('text-lg font-semibold')
+            name = ui.input('Name').classes('w-full').mark('location-new-name')
+            address = ui.input('Address').classes('w-full')
+            phone = ui.input('Phone').classes('w-full')
+            ui.label(f"It starts with {self.location.name}'s time zone, currency, taxes, opening hours and booking "
+                     'policy; change them on its Settings once it is chosen in the header.').classes(
+                'text-sm text-slate-500')
+
+            async def create() -> None:
+                values = {**locations.settings_of(self.location).model_dump(), 'name': (name.value or '').strip(),
+                          'address': address.value or '', 'phone': phone.value or '', 'closures': []}
+                try:
+                    opened = await run.io_bound(locations.create_location, values, actor=self.owner)
+                except ClientPulseError as error:
+                    field_error({'name': name, 'address': address, 'phone': phone}, error)
+                    return
+                dialog.close()
+                ui.notify(f'{opened.name} is open.', type='positive')
+                self.table.refresh()
+
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Close', on_click=dialog.close).props('flat')
+                ui.button('Open it', on_click=create).mark('location-create')
 
 
 class _Accounts:
