@@ -46,3 +46,16 @@ async def test_edit_merge_and_erase_a_customer_through_their_page(user: User, sh
     await eventually(lambda: customers.get_customer(alex.id, actor=OWNER).name == records.ERASED_NAME)
     await user.open(f'/customers/{twin.id}')
     await user.should_see(marker='customer-gone')
+
+
+async def test_the_customer_list_shows_tags_and_consent_and_filters_by_tag(user: User, shop):
+    from app.services.customers import records
+    alex = shop['alex']
+    records.update_customer(alex.id, {'name': alex.name, 'phone': alex.phone, 'tags': ['VIP'],
+                                      'consent': {'sms': True}}, actor=OWNER)
+    await sign_in(user, Role.STAFF, '/customers')
+    rows = {r['name']: r for r in element(user, 'customer-list').rows}
+    assert (rows[alex.name]['tags'], rows[alex.name]['marketing']) == ('VIP', 'SMS')
+    assert len(rows) > 1
+    element(user, 'customer-tag').set_value('VIP')
+    await eventually(lambda: [r['name'] for r in element(user, 'customer-list').rows] == [alex.name])

@@ -104,3 +104,17 @@ def test_erasure_forgets_the_person_and_keeps_the_figures(shop):
     assert [b.id for b in bookings.list_bookings(location.id, actor=OWNER)] == [booking.id]
     assert customers.search_customers(location.id, '416', actor=OWNER) == []
     assert all(m.body == '' for m in chat.staff_messages(conversation.id, actor=OWNER))
+
+
+def test_the_list_filters_by_tag_exactly_on_both_databases(db):
+    location = make_location()
+    tagged = {'Ann Lee': ['VIP', 'colour_50%'], 'Bo Ray': ['VIP2'], 'Cy Moe': ['"quoted"'], 'Di Fox': []}
+    for number, (name, tags) in enumerate(tagged.items()):
+        person = make_customer(location, name, f'416-555-01{number:02d}')
+        records.update_customer(person.id, {'name': name, 'phone': person.phone, 'tags': tags}, actor=OWNER)
+    assert customers.tags_in_use(location.id, actor=OWNER) == ['"quoted"', 'colour_50%', 'VIP', 'VIP2']
+    found = {tag: [c.name for c in customers.search_customers(location.id, actor=OWNER, tag=tag)]
+             for tag in ('VIP', 'VIP2', 'colour_50%', 'colour', '"quoted"', '%', '_')}
+    assert found == {'VIP': ['Ann Lee'], 'VIP2': ['Bo Ray'], 'colour_50%': ['Ann Lee'], 'colour': [],
+                     '"quoted"': ['Cy Moe'], '%': [], '_': []}
+    assert [c.name for c in customers.search_customers(location.id, 'bo', actor=OWNER, tag='VIP')] == []

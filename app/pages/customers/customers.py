@@ -23,7 +23,17 @@ COLUMNS = [
     {'name': 'name', 'label': 'Name', 'field': 'name', 'align': 'left', 'sortable': True},
     {'name': 'phone', 'label': 'Phone', 'field': 'phone', 'align': 'left'},
     {'name': 'email', 'label': 'Email', 'field': 'email', 'align': 'left'},
+    {'name': 'tags', 'label': 'Tags', 'field': 'tags', 'align': 'left'},
+    {'name': 'marketing', 'label': 'Marketing', 'field': 'marketing', 'align': 'left'},
 ]
+
+
+def _row(customer) -> dict:
+    consent = customer.consent or {}
+    return {**customer.model_dump(include={'id', 'code', 'name', 'phone', 'email'}),
+            'tags': ', '.join(customer.tags or []),
+            'marketing': ', '.join(channel.upper() if channel == 'sms' else channel for channel in ('sms', 'email')
+                                   if consent.get(channel)) or '—'}
 
 
 def register() -> None:
@@ -31,13 +41,12 @@ def register() -> None:
     def customers_page(page: PageContext, q: str = '') -> None:
         user, location = page.user, page.location
         q = params.clean(q, 100)
-        search = {'text': q}
+        search = {'text': q, 'tag': ''}
 
         @ui.refreshable
         def results() -> None:
-            found = customers.search_customers(location.id, search['text'], actor=user)
-            table = ui.table(columns=COLUMNS, rows=[c.model_dump(include={'id', 'code', 'name', 'phone', 'email'})
-                                                    for c in found], row_key='id', pagination=20).classes(
+            found = customers.search_customers(location.id, search['text'], actor=user, tag=search['tag'])
+            table = ui.table(columns=COLUMNS, rows=[_row(c) for c in found], row_key='id', pagination=20).classes(
                 'w-full').props('dense flat').mark('customer-list')
             table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
             ui.label(f'{len(found)} customers' + (' (first 200)' if len(found) == 200 else '')).classes(
@@ -47,6 +56,9 @@ def register() -> None:
             ui.input('Search name, code, phone or email', value=q, on_change=lambda e: (
                 search.update(text=e.value or ''), results.refresh())).classes('w-96 max-w-full').mark(
                 'customer-search')
+            ui.select(['', *customers.tags_in_use(location.id, actor=user)], value='', label='Tag',
+                      on_change=lambda e: (search.update(tag=e.value or ''), results.refresh())).classes(
+                'w-40').mark('customer-tag')
             ui.space()
             ui.button('New customer', icon='person_add', on_click=lambda: _new_customer(user, location,
                                                                                           results.refresh))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from sqlalchemy import or_
+from sqlalchemy import String, cast, or_
 from sqlmodel import Session, col, select
 
 from app.models import Customer, CustomerCreate, CustomerRead, Location, UserRead
@@ -15,8 +16,10 @@ from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 
 
-def search_customers(location_id: int, query: str = '', *, actor: UserRead, limit: int = 200) -> list[CustomerRead]:
-    """Customers whose name, code, phone or email contains ``query`` (case-insensitive), by name.
+def search_customers(location_id: int, query: str = '', *, actor: UserRead, limit: int = 200,
+                     tag: str = '') -> list[CustomerRead]:
+    """Customers whose name, code, phone or email contains ``query`` (case-insensitive), by name; with ``tag``, only
+    those carrying that tag (exactly as written).
 
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
@@ -31,8 +34,23 @@ def search_customers(location_id: int, query: str = '', *, actor: UserRead, limi
             if digits:  # a phone number in any spelling: 416.555.0101, (416) 555-0101, +1 416 555 0101
                 matches.append(col(Customer.phone_e164).contains(digits[-9:] if len(digits) > 9 else digits))
             statement = statement.where(or_(*matches))
+        if tag:  # the tag as the JSON list stores it, quotes included: "vip" matches "vip", not "vip2"
+            stored = json.dumps(tag[:40]).replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+            statement = statement.where(cast(Customer.tags, String).like(f'%{stored}%', escape='\\'))
         rows = session.exec(statement.order_by(Customer.name).limit(limit)).all()
         return [CustomerRead.model_validate(c) for c in rows]
+
+
+def tags_in_use(location_id: int, *, actor: UserRead) -> list[str]:
+    """Every tag some customer of the location carries, sorted (the customer list's filter).
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id)
+    with session_scope() as session:
+        lists = session.exec(select(Customer.tags).where(Customer.location_id == location_id,
+                                                         col(Customer.merged_into).is_(None))).all()
+    return sorted({tag for tags in lists for tag in tags or []}, key=str.lower)
 
 
 def get_customer(customer_id: int, *, actor: UserRead) -> CustomerRead:
