@@ -25,7 +25,7 @@ class Bell:
         with ui.button(icon='notifications', on_click=self.open_list).props('flat round dense color=white').mark(
                 'bell'):
             self.badge = ui.badge('', color='negative').props('floating rounded').mark('bell-count')
-            with ui.menu().classes('w-[28rem]'), ui.column().classes('w-full p-3 gap-2'):
+            with ui.menu().classes('w-[28rem] max-w-[95vw]'), ui.column().classes('w-full p-3 gap-2'):
                 with ui.row().classes('w-full items-center justify-between'):
                     ui.label('Notifications').classes('font-semibold')
                     ui.button('Mark all read', on_click=self.read_all).props('flat dense no-caps').mark(

@@ -164,3 +164,49 @@ def test_after_a_longer_outage_the_page_reloads_to_the_current_state(people, rec
     tablet.get_by_text(SAM_AT_15).wait_for(timeout=15_000)  # the current state
     assert reloads  # it came back by reloading the page
     assert tablet.get_by_label('Go to day').input_value() == DAY  # a fresh page, not the typed value
+
+
+def test_the_week_tab_draws_the_staff_members_week_and_a_new_booking_in_it(people):
+    """The Week tab in a real browser: seven day columns for JJ, then the tablet's booking on its day."""
+    tablet, desk, _ = people
+    desk.get_by_role('tab', name='Week').click()
+    for day in ('Mon 04', 'Tue 05', 'Sun 10'):
+        desk.get_by_text(day, exact=True).wait_for(timeout=5_000)
+    _book_sam_at_15(tablet)
+    desk.get_by_text(SAM_AT_15).wait_for(timeout=5_000)
+
+
+def test_on_a_phone_no_page_scrolls_sideways_and_tables_scroll_in_their_frame(chromium, served):
+    """At 390×844 (a staff member's phone) each page fits the screen's width; a table wider than the screen scrolls
+    sideways inside its own frame; the booking dialog fits."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        page = browser.new_page(viewport={'width': 390, 'height': 844})
+        page.goto(f'{served}/login?next=/bookings?day={DAY}')
+        page.get_by_label('Email').fill('manager@shop.test')
+        page.get_by_label('Password').fill(PASSWORD)
+        page.get_by_role('button', name='Sign in').click()
+        page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
+        wide = {}
+        for path in ('/', f'/bookings?day={DAY}', '/customers', '/catalog', '/staff', '/waitlist', '/activity'):
+            page.goto(f'{served}{path}')
+            page.wait_for_timeout(800)
+            if path.startswith('/bookings'):
+                page.get_by_role('tab', name='List').click()
+                page.wait_for_timeout(500)
+            found = page.evaluate('''() => ({page: document.scrollingElement.scrollWidth,
+                tables: [...document.querySelectorAll('.q-table__middle')].filter(e => e.offsetParent)
+                    .map(e => getComputedStyle(e).overflowX)})''')
+            wide[path] = found
+        page.goto(f'{served}/bookings?day={DAY}')
+        page.get_by_role('button', name='New booking').click()
+        card = page.get_by_role('dialog').locator('.q-card').first
+        card.wait_for()
+        box = card.bounding_box()
+        browser.close()
+    assert {path: found['page'] for path, found in wide.items() if found['page'] > 390} == {}
+    assert all(overflow == 'auto' for found in wide.values() for overflow in found['tables'])
+    assert sum(len(found['tables']) for found in wide.values()) >= 4
+    assert box['x'] >= 0 and box['x'] + box['width'] <= 390

@@ -162,7 +162,7 @@ class _Accounts:
         self.table.refresh()
 
     def add_form(self) -> None:
-        with ui.card().classes('w-[36rem]'):
+        with ui.card().classes('w-[36rem] max-w-full'):
             ui.label('Add an account').classes('font-semibold')
             email = ui.input('Email').classes('w-full').mark('new-email')
             role = ui.select({r.value: r.value for r in Role}, value=Role.STAFF.value, label='Role').classes(

@@ -55,7 +55,7 @@ def register() -> None:
             sign_in(user)
             ui.navigate.to(wanted or HOME[user.role])
 
-        with ui.card().classes('absolute-center w-96 p-6'):
+        with ui.card().classes('absolute-center w-96 max-w-full p-6'):
             ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
             ui.label('Sign in to your shop').classes('text-slate-500')
             if app.storage.user.pop('expired', False):

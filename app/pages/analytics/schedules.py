@@ -58,7 +58,7 @@ def register() -> None:
                 frequency = ui.select(['daily', 'weekly', 'monthly', 'quarterly'], value='weekly',
                                       label='Every').classes('w-32').mark('frequency')
                 fmt = ui.select(['pdf', 'xlsx', 'csv'], value='pdf', label='Format').classes('w-24')
-                recipients = ui.input('Recipients (comma-separated)').classes('w-96').mark('recipients')
+                recipients = ui.input('Recipients (comma-separated)').classes('w-96 max-w-full').mark('recipients')
 
                 def add() -> None:
                     recipients.error = None

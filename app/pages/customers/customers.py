@@ -220,7 +220,7 @@ def _erase(user, customer) -> None:
 
 
 def _new_customer(user, location, on_done) -> None:
-    with ui.dialog() as dialog, ui.card().classes('w-96'):
+    with ui.dialog() as dialog, ui.card().classes('w-96 max-w-full'):
         ui.label('New customer').classes('text-lg font-semibold')
         name = ui.input('Name').classes('w-full')
         phone = ui.input('Phone').classes('w-full')

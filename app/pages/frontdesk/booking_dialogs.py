@@ -45,7 +45,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
     members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     known = customers.search_customers(location.id, actor=user, limit=5000)
     people = {NEW_CUSTOMER: '+ New customer', **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
-    with ui.dialog() as dialog, ui.card().classes('w-[32rem]'):
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         ui.label('New booking').classes('text-lg font-semibold')
         customer = ui.select(people, label='Customer', with_input=True, clearable=True).classes('w-full').mark(
             'customer')
@@ -178,7 +178,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
     """Details of one booking with the actions its status allows."""
     tz = location.time_zone
     allowed = ALLOWED_TRANSITIONS[booking.status]
-    with ui.dialog() as dialog, ui.card().classes('w-[32rem]'):
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         ui.label(f'{booking.customer_name} — {booking.service_name}').classes('text-lg font-semibold')
         ui.label(f'{local_datetime(booking.starts_at, tz)} with {booking.staff_name}'
                  + ('' if booking.duration_known else ' (length not recorded)'))

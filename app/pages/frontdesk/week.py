@@ -87,6 +87,7 @@ class WeekView:
         parts = week_parts(self.location, member, self.monday, self.user)
         live.set_prop(self.grid, 'grid', parts['grid'])
         live.set_prop(self.grid, 'blocks', parts['blocks'])
+        self.grid.update()  # this session's own copy: sent to its browser (the day view's come through its room)
         self.stale = False
 
     def heard(self, event, showing: bool) -> None:
