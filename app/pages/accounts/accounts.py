@@ -172,11 +172,11 @@ class _Accounts:
             password = ui.input('Password (at least 8 characters)', password=True).classes('w-full').mark(
                 'new-password')
 
-            def add() -> None:
-                try:
-                    users.create_user(email.value or '', password.value or '', role=Role(role.value),
-                                      location_id=None if role.value == Role.OWNER.value else place.value,
-                                      actor=self.owner)
+            async def add() -> None:
+                try:  # an argon2 hash: off the event loop
+                    await run.io_bound(lambda: users.create_user(
+                        email.value or '', password.value or '', role=Role(role.value),
+                        location_id=None if role.value == Role.OWNER.value else place.value, actor=self.owner))
                 except ClientPulseError as error:
                     field_error({'email': email, 'password': password, 'location_id': place}, error)
                     return
