@@ -158,7 +158,7 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
             if fmt == 'xlsx' else None  # Excel also lists every booking of the period
         with typer.progressbar(length=100, label='Writing') as bar:
             exports.export(result, target, fmt=fmt, title='ClientPulse analytics', currency=chosen[0].currency,
-                           locations=[x.name for x in chosen], bookings=rows,
+                           locations=[x.name for x in chosen], bookings=rows, locale=chosen[0].locale,
                            progress=lambda fraction, _message: bar.update(int(fraction * 100) - bar.pos))
     except ClientPulseError as error:
         typer.echo(f'Error: {error}', err=True)

@@ -104,3 +104,20 @@ async def test_the_page_is_drawn_at_once_and_filled_in_when_the_report_is_ready(
     gate.set()
     await eventually(lambda: element(user, 'kpi-bookings').text == '1', timeout=10)
     await user.should_not_see(marker='analytics-loading')
+
+
+async def test_charts_write_days_and_money_the_locations_way(user: User, shop):
+    """A Paris location in euros: the daily chart's days in French (babel), its amounts through the browser's CLDR
+    formatter for fr-FR and EUR."""
+    from app.services.catalogue import locations
+    values = {**locations.settings_of(shop['location']).model_dump(), 'time_zone': 'Europe/Paris',
+              'currency': 'EUR', 'locale': 'fr_FR', 'country': 'FR'}
+    locations.update_location(shop['location'].id, values, actor=OWNER)
+    await sign_in(user, Role.MANAGER, PERIOD)
+    await eventually(lambda: element(user, 'kpi-revenue').text.endswith('€'))
+    daily = element(user, 'chart-daily').options
+    assert '4 mars' in daily['xAxis']['data']
+    assert '"fr-FR"' in daily['yAxis']['axisLabel'][':formatter'] and '"EUR"' in daily['yAxis']['axisLabel'][
+        ':formatter']
+    monthly = element(user, 'chart-monthly').options
+    assert monthly['xAxis']['data'][-1] == 'mars 30'

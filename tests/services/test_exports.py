@@ -34,9 +34,9 @@ def june(sqlite_db, shared_data):
     return report, takings
 
 
-def write(report, tmp_path, fmt):
-    return exports.export(report, tmp_path / f'june.{fmt}', fmt=fmt, title='Hair salon — analytics',
-                          currency='CAD', locations=['Hair salon (Toronto)'])
+def write(report, tmp_path, fmt, locale='en_CA'):
+    return exports.export(report, tmp_path / f'june-{locale}.{fmt}', fmt=fmt, title='Hair salon — analytics',
+                          currency='CAD', locations=['Hair salon (Toronto)'], locale=locale)
 
 
 def test_revenue_matches_the_raw_receipts(june):
@@ -69,9 +69,21 @@ def test_pdf_has_title_period_kpis_and_page_numbers(june, tmp_path):
     reader = PdfReader(write(report, tmp_path, 'pdf'))
     text = '\n'.join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) >= 2
-    assert 'Hair salon — analytics' in text and 'period 01 Jun 2018 – 30 Jun 2018' in text
+    assert 'Hair salon — analytics' in text and 'Jun 1, 2018 – Jun 30, 2018' in text
     assert 'Hair salon (Toronto)' in text and 'No-show rate' in text and 'Revenue per month' in text
     assert f'Page {len(reader.pages)}' in text
+
+
+def test_the_pdf_writes_amounts_rates_and_dates_the_locations_way(june, tmp_path):
+    """The same report for a French location: decimal commas, narrow no-break spaces in thousands, French dates."""
+    from babel.numbers import format_decimal
+    report, takings = june
+    english = '\n'.join(page.extract_text() for page in PdfReader(write(report, tmp_path, 'pdf')).pages)
+    french = '\n'.join(page.extract_text() for page in PdfReader(write(report, tmp_path, 'pdf', 'fr_FR')).pages)
+    assert f'{takings:,.2f}' in english
+    grouped = format_decimal(takings, '#,##0.00', locale='fr_FR').replace('\u202f', ' ')  # a space once extracted
+    assert grouped in french and f'{takings:,.2f}' not in french
+    assert '1 juin 2018 – 30 juin 2018' in french
 
 
 def test_csv_is_one_long_table(june, tmp_path):

@@ -7,10 +7,12 @@ The page is drawn at once with its filters and a progress line, and filled in wh
 
 from __future__ import annotations
 
+import json
 import logging
 import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 
+from babel.dates import format_date
 from nicegui import app, run, ui
 
 from app import live
@@ -134,7 +136,7 @@ class _AnalyticsView:
         try:
             path = await run.io_bound(exports.export_for_download, report, actor=self.user, kind=kind,
                                       title=f'{", ".join(names)} — analytics', currency=self.currency,
-                                      locations=names, time_zone=self.time_zone,
+                                      locations=names, time_zone=self.time_zone, locale=self.locale,
                                       progress=lambda fraction, text: state.update(fraction=fraction, message=text))
         finally:
             shown.cancel()
@@ -159,19 +161,27 @@ class _AnalyticsView:
 
     def revenue(self, report: reports.AnalyticsReport) -> None:
         with ui.grid(columns=2).classes('w-full gap-4'):
-            _chart('Revenue per day (last 30 days of the period)', _line(report.revenue_daily), 'chart-daily')
-            _chart('Revenue per week (12 weeks)', _bars(report.revenue_weekly), 'chart-weekly')
-            _chart('Revenue per month (12 months)', _bars(report.revenue_monthly), 'chart-monthly')
+            money_of = (self.currency, self.locale)
+            _chart('Revenue per day (last 30 days of the period)', _line(report.revenue_daily, *money_of),
+                   'chart-daily')
+            _chart('Revenue per week (12 weeks)', _bars(_dated(report.revenue_weekly, self.locale), money=money_of),
+                   'chart-weekly')
+            _chart('Revenue per month (12 months)', _bars(_dated(report.revenue_monthly, self.locale, 'MMM yy'),
+                                                         money=money_of), 'chart-monthly')
             _chart('Revenue by category', _pie(report.revenue_by['category']), 'chart-category')
-            _chart('Revenue by staff member', _bars(report.revenue_by['staff'], horizontal=True), 'chart-staff')
+            _chart('Revenue by staff member', _bars(report.revenue_by['staff'], horizontal=True, money=money_of),
+                   'chart-staff')
             _chart('Revenue by payment method', _pie(report.revenue_by['payment_method']), 'chart-payment')
-            _chart('Top services', _bars(report.revenue_by['service'], horizontal=True), 'chart-services')
-            _chart('Top products', _bars(report.revenue_by['product'], horizontal=True), 'chart-products')
+            _chart('Top services', _bars(report.revenue_by['service'], horizontal=True, money=money_of),
+                   'chart-services')
+            _chart('Top products', _bars(report.revenue_by['product'], horizontal=True, money=money_of),
+                   'chart-products')
 
     def customers(self, report: reports.AnalyticsReport) -> None:
         with ui.grid(columns=2).classes('w-full gap-4'):
             _chart('Segments', _pie(list(report.segments.items())), 'chart-segments')
-            _chart('New customers per month', _bars(report.acquisition, money_values=False), 'chart-acquisition')
+            _chart('New customers per month', _bars(_dated(report.acquisition, self.locale, 'MMM yy')),
+                   'chart-acquisition')
         columns = [{'name': k, 'label': k.replace('_', ' '), 'field': k, 'align': 'left'}
                    for k in ('customer_id', 'visits', 'lifetime_value', 'last_visit', 'segment', 'churn_risk')]
         for title, rows, mark in (('Top customers by lifetime value', report.top_customers, 'top-customers'),
@@ -184,10 +194,10 @@ class _AnalyticsView:
     def operations(self, report: reports.AnalyticsReport) -> None:
         with ui.grid(columns=2).classes('w-full gap-4'):
             _chart('No-show rate by weekday', _bars([(d, round((v or 0) * 100, 1)) for d, v in
-                                                     report.no_show_by_weekday], money_values=False), 'chart-no-show')
+                                                     report.no_show_by_weekday]), 'chart-no-show')
             _chart('Peak hours (bookings by weekday and hour)', _heatmap(report), 'chart-heatmap')
-            _chart('Lead time', _bars(list(report.lead_time.items()), money_values=False), 'chart-lead-time')
-            _chart('Cancellations by notice', _bars(list(report.cancellation_notice.items()), money_values=False),
+            _chart('Lead time', _bars(list(report.lead_time.items())), 'chart-lead-time')
+            _chart('Cancellations by notice', _bars(list(report.cancellation_notice.items())),
                    'chart-notice')
         columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
             ('staff', 'Staff member'), ('bookings', 'Bookings'), ('completion', 'Completed'),
@@ -238,17 +248,48 @@ def _chart(title: str, options: dict, mark: str) -> None:
         ui.echart(options).classes('w-full h-64').mark(mark)
 
 
-def _line(pairs: list[tuple[str, int]]) -> dict:
-    return {'tooltip': {'trigger': 'axis'}, 'grid': {'left': 60, 'right': 16, 'top': 16, 'bottom': 30},
-            'xAxis': {'type': 'category', 'data': [k[5:] for k, _ in pairs]}, 'yAxis': {'type': 'value'},
+def _money_format(currency: str, locale: str, digits: int) -> str:
+    """A JavaScript function writing an amount in ``currency`` the way ``locale`` does (the browser's CLDR data, as
+    babel's on the server: the chart picks its axis steps in the browser)."""
+    options = json.dumps({'style': 'currency', 'currency': currency, 'maximumFractionDigits': digits,
+                          'minimumFractionDigits': digits})
+    return f'(value) => new Intl.NumberFormat({json.dumps(locale.replace("_", "-"))}, {options}).format(value)'
+
+
+def _dated(pairs: list[tuple[str, float]], locale: str, pattern: str = 'd MMM') -> list[tuple[str, float]]:
+    """Pairs keyed by ISO dates (``2026-11-30``) or months (``2026-11``), keyed instead by the date as ``locale``
+    writes it with the CLDR ``pattern`` (babel): ``30 nov.`` in French."""
+    shown = []
+    for key, value in pairs:
+        try:
+            day = date.fromisoformat(key if len(key) > 7 else f'{key}-01')
+        except ValueError:
+            shown.append((key, value))
+            continue
+        shown.append((format_date(day, pattern, locale=locale), value))
+    return shown
+
+
+def _line(pairs: list[tuple[str, int]], currency: str, locale: str) -> dict:
+    """Revenue per day (``pairs``: ISO day, minor units) with days and amounts in ``locale``'s writing."""
+    pairs = _dated(pairs, locale)
+    return {'tooltip': {'trigger': 'axis', ':valueFormatter': _money_format(currency, locale, 2)},
+            'grid': {'left': 70, 'right': 16, 'top': 16, 'bottom': 30},
+            'xAxis': {'type': 'category', 'data': [k for k, _ in pairs]},
+            'yAxis': {'type': 'value', 'axisLabel': {':formatter': _money_format(currency, locale, 0)}},
             'series': [{'type': 'line', 'smooth': True, 'areaStyle': {}, 'data': [v / 100 for _, v in pairs]}]}
 
 
-def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False, money_values: bool = True) -> dict:
-    names, values = [k for k, _ in pairs], [v / 100 if money_values else v for _, v in pairs]
+def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False,
+          money: tuple[str, str] | None = None) -> dict:
+    """Bars of counts, or with ``money`` (currency, locale) of amounts in minor units written that locale's way."""
+    names, values = [k for k, _ in pairs], [v / 100 if money else v for _, v in pairs]
     category, value = {'type': 'category', 'data': names}, {'type': 'value'}
-    return {'tooltip': {'trigger': 'axis'}, 'grid': {'left': 110 if horizontal else 60, 'right': 16, 'top': 16,
-                                                     'bottom': 30},
+    tooltip: dict = {'trigger': 'axis'}
+    if money:
+        value['axisLabel'] = {':formatter': _money_format(*money, 0)}
+        tooltip[':valueFormatter'] = _money_format(*money, 2)
+    return {'tooltip': tooltip, 'grid': {'left': 110 if horizontal else 70, 'right': 16, 'top': 16, 'bottom': 30},
             'xAxis': value if horizontal else category, 'yAxis': category if horizontal else value,
             'series': [{'type': 'bar', 'data': values, 'itemStyle': {'color': '#3b4a6b'}}]}
 

@@ -18,9 +18,12 @@ import csv
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -54,8 +57,10 @@ Progress = Callable[[float, str], None]
 
 
 def export(report: AnalyticsReport, path: Path, *, fmt: str, title: str, currency: str, locations: list[str],
-           bookings: BookingRows | None = None, progress: Progress | None = None) -> Path:
+           bookings: BookingRows | None = None, progress: Progress | None = None, locale: str = 'en_CA') -> Path:
     """Write ``report`` for the named ``locations`` to ``path`` as ``fmt`` (xlsx, pdf or csv); returns the path.
+    The PDF writes amounts, rates and dates the way ``locale`` (the location's, a babel/CLDR code) writes them;
+    Excel keeps numbers and dates as such (the reader's Excel shows them its way); CSV stays machine-readable.
 
     ``bookings`` adds a ``Bookings`` sheet to an Excel file (streamed, see the module docstring).
 
@@ -69,7 +74,7 @@ def export(report: AnalyticsReport, path: Path, *, fmt: str, title: str, currenc
         _xlsx(report, Path(path), title=title, currency=currency, locations=', '.join(locations), bookings=bookings,
               progress=tell)
     else:
-        {'pdf': _pdf, 'csv': _csv}[fmt](report, Path(path), title=title, currency=currency,
+        {'pdf': partial(_pdf, locale=locale), 'csv': _csv}[fmt](report, Path(path), title=title, currency=currency,
                                         locations=', '.join(locations))
     tell(1.0, 'Done')
     return Path(path)
@@ -103,7 +108,8 @@ KEEP_DOWNLOADS = timedelta(hours=1)
 
 
 def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, title: str, currency: str,
-                        locations: list[str], time_zone: str, progress: Progress | None = None) -> Path:
+                        locations: list[str], time_zone: str, progress: Progress | None = None,
+                        locale: str = 'en_CA') -> Path:
     """Write a download into ``<data dir>/exports`` and return its path: ``kind`` is a report format
     (Excel also gets the ``Bookings`` sheet) or :data:`DETAIL`. Files older than an hour are removed.
 
@@ -121,7 +127,8 @@ def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, 
     rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone) \
         if kind == 'xlsx' else None
     return files.private_file(export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title,
-                                     currency=currency, locations=locations, bookings=rows, progress=progress))
+                                     currency=currency, locations=locations, bookings=rows, progress=progress,
+                                     locale=locale))
 
 
 def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:
@@ -243,21 +250,24 @@ def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
                 writer.writerow(cells.csv_row([name, ' / '.join(str(v) for v in row[:-1]), row[-1]]))
 
 
-def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str) -> None:
+def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
+         locale: str = 'en_CA') -> None:
     styles = getSampleStyleSheet()
+    period = (f'{format_date(report.start, "medium", locale=locale)} – '
+              f'{format_date(report.end, "medium", locale=locale)}')
     story = [Paragraph(escape(title), styles['Title']),  # Paragraph reads markup: names are text
-             Paragraph(f'{escape(locations)} · period {report.start:%d %b %Y} – {report.end:%d %b %Y} · amounts in '
-                       f'{currency}, before tax', styles['Normal']), Spacer(1, 0.4 * cm)]
+             Paragraph(f'{escape(locations)} · {escape(period)} · {currency}, before tax', styles['Normal']),
+             Spacer(1, 0.4 * cm)]
     all_sections = sections(report)
     header, rows = all_sections['Summary']
-    story += [_table(header, [[label, _shown(label, value)] for label, value in rows]), Spacer(1, 0.5 * cm),
-              Paragraph('Revenue per month', styles['Heading2']), _bar_chart(all_sections['Revenue per month'][1]),
-              Spacer(1, 0.3 * cm)]
+    story += [_table(header, [[label, _shown(label, value, locale)] for label, value in rows]), Spacer(1, 0.5 * cm),
+              Paragraph('Revenue per month', styles['Heading2']),
+              _bar_chart(all_sections['Revenue per month'][1], locale), Spacer(1, 0.3 * cm)]
     for name in ('Revenue by', 'Staff', 'Customers', 'At risk', 'Operations'):
         header, rows = all_sections[name]
         if rows:
             story += [Paragraph(name, styles['Heading2']),
-                      _table(header, [[_shown(header[i], v) for i, v in enumerate(r)] for r in rows]),
+                      _table(header, [[_shown(header[i], v, locale) for i, v in enumerate(r)] for r in rows]),
                       Spacer(1, 0.3 * cm)]
     document = SimpleDocTemplate(str(path), pagesize=A4, title=title, leftMargin=1.6 * cm, rightMargin=1.6 * cm,
                                  topMargin=1.5 * cm, bottomMargin=1.5 * cm)
@@ -275,12 +285,13 @@ def _table(header: list[str], rows: Iterable[list]) -> Table:
     return table
 
 
-def _bar_chart(rows: list[list]) -> Drawing:
+def _bar_chart(rows: list[list], locale: str = 'en_CA') -> Drawing:
     drawing = Drawing(17 * cm, 6 * cm)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1 * cm, 15 * cm, 4.5 * cm
     chart.data = [[float(v) for _, v in rows] or [0]]
-    chart.categoryAxis.categoryNames = [f'{d:%b %y}' for d, _ in rows] or ['']
+    chart.categoryAxis.categoryNames = [format_date(d, 'MMM yy', locale=locale) for d, _ in rows] or ['']
+    chart.valueAxis.labelTextFormat = lambda value: format_decimal(value, '#,##0', locale=locale)
     chart.categoryAxis.labels.fontSize = 6
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
@@ -297,16 +308,24 @@ def _page_number(canvas, document) -> None:
     canvas.restoreState()
 
 
-def _shown(label: str, value) -> str:
+def _shown(label: str, value, locale: str = 'en_CA') -> str:
+    """A PDF cell in ``locale``'s writing (babel): rates as percentages, amounts with two decimals, dates short. The
+    narrow no-break space some locales group thousands with becomes a no-break space: the PDF's built-in fonts
+    (WinAnsi) have no narrow one."""
+    return _written(label, value, locale).replace('\u202f', '\u00a0')
+
+
+def _written(label: str, value, locale: str) -> str:
     if value is None:
         return '–'
     if isinstance(value, float) and (label in {'Growth', 'Utilisation', 'Churn risk'} or 'rate' in label.lower()
                                      or 'Retention' in label or 'conversion' in label):
-        return f'{value:.2f}' if label == 'Churn risk' else f'{value * 100:.1f} %'
+        return format_decimal(value, '0.00', locale=locale) if label == 'Churn risk' else format_percent(
+            value, '#,##0.0 %', locale=locale)
     if isinstance(value, float):
-        return f'{value:,.2f}'
+        return format_decimal(value, '#,##0.00', locale=locale)
     if isinstance(value, date):
-        return f'{value:%Y-%m-%d}'
+        return format_date(value, 'short', locale=locale)
     return str(value)
 
 

@@ -111,17 +111,17 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
         tz = _zone(session, schedule.location_id)
         location_rows = session.exec(select(Location).where(
             Location.id == schedule.location_id) if schedule.location_id else select(Location)).all()
-        locations = [(x.id, x.name, x.currency) for x in location_rows]
+        locations = [(x.id, x.name, x.currency, x.locale) for x in location_rows]
     start, end = period(schedule.frequency, now.astimezone(ZoneInfo(tz)).date())
     attempt = schedule.failures + 1
     file_path, mailed, error, note = '', '', '', ''
     try:
-        result = reports.build_report([i for i, _, _ in locations], start, end, as_of=now, time_zone=tz)
+        result = reports.build_report([i for i, *_ in locations], start, end, as_of=now, time_zone=tz)
         folder = files.private_folder(get_settings().effective_reports_dir)
-        names = [n for _, n, _ in locations]
+        names = [n for _, n, *_ in locations]
         path = folder / f'clientpulse-{schedule.frequency}-{schedule.id}-{start}-{end}.{schedule.format}'
         exports.export(result, path, fmt=schedule.format, title=f'{", ".join(names)} — {schedule.frequency} report',
-                       currency=locations[0][2], locations=names)
+                       currency=locations[0][2], locations=names, locale=locations[0][3])
         files.private_file(path)
         file_path = str(path)
         if recipients(schedule.recipients) and not get_settings().smtp_host:
