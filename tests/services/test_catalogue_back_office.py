@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.models import BookingCreate, Channel, Role
+from app.models import BookingCreate, Channel, Role, ServiceCreate
 from app.services import events
 from app.services.accounts import activity, users
 from app.services.catalogue import catalog, staff
@@ -199,3 +199,20 @@ def test_services_and_hours_are_saved_in_one_transaction(db):
                               services=[cut.id])
     end = at(date(2026, 12, 3), '00:00')
     assert staff.schedule(location.id, end - timedelta(days=1), end, actor=OWNER).services[becky.id] == {cut.id}
+
+
+def test_a_new_service_with_its_performers_is_one_transaction(db):
+    location = make_location()
+    becky, jj = make_staff_member(location, 'Becky'), make_staff_member(location, 'JJ')
+    other = make_staff_member(make_location('Elm St'), 'Sam')
+    balayage = ServiceCreate(location_id=location.id, code='', name='Balayage', duration_minutes=120)
+    with pytest.raises(ValidationError, match='only one') as alone:  # "no list" means every service: JJ would
+        catalog.create_services([balayage], actor=OWNER, performers=[becky.id])  # be back on it
+    assert alone.value.field == 'performers'
+    cut = make_service(location)
+    with pytest.raises(ValidationError):
+        catalog.create_services([balayage], actor=OWNER, performers=[becky.id, other.id])
+    assert [s.name for s in catalog.list_services(location.id, actor=OWNER)] == [cut.name]  # none half-made
+    made = catalog.create_services([balayage], actor=OWNER, performers=[becky.id])[0]
+    assert catalog.performers_of(made.id, actor=OWNER) == [becky.id]
+    assert catalog.performers_of(cut.id, actor=OWNER) == sorted([becky.id, jj.id])  # JJ kept everything else

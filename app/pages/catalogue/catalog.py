@@ -128,12 +128,10 @@ class _Services:
                 ui.button('Save', on_click=save).mark('service-save')
 
     def add(self, values: dict, performers: list[int]) -> None:
-        """A new service, then who performs it (the menu's new item is announced by each step)."""
-        created = catalog.create_services([ServiceCreate(location_id=self.location.id, code='', **{
-            k: v for k, v in values.items() if k not in {'active'}})], actor=self.user)[0]
-        members = staff.list_staff(self.location.id, actor=self.user)
-        if set(performers) != {m.id for m in members}:
-            catalog.update_service(created.id, actor=self.user, performers=performers, **values)
+        """A new service with who performs it, in one transaction (everyone chosen: left as "every service")."""
+        everyone = {m.id for m in staff.list_staff(self.location.id, actor=self.user)}
+        catalog.create_services([ServiceCreate(location_id=self.location.id, code='', **values)], actor=self.user,
+                                performers=None if set(performers) == everyone else performers)
 
 
 class _Products:

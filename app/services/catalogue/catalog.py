@@ -51,11 +51,14 @@ def list_services(location_id: int, *, actor: UserRead, include_inactive: bool =
         return [ServiceRead.model_validate(s) for s in session.exec(query.order_by(Service.category, Service.name))]
 
 
-def create_services(services: list[ServiceCreate], *, actor: UserRead) -> list[ServiceRead]:
+def create_services(services: list[ServiceCreate], *, actor: UserRead,
+                    performers: list[int] | None = None) -> list[ServiceRead]:
     """Add several services in one transaction (the first-run setup's list), all or none; a service without a
-    code gets one from its name (``CUT``, ``CUT2``…).
+    code gets one from its name (``CUT``, ``CUT2``…). ``performers``: the only active staff members (ids) who
+    perform them (None: whoever performs every service).
 
-    :raises ValidationError: a code or name used twice, or already used at the location
+    :raises ValidationError: a code or name used twice, or already used at the location; a performer of another
+        location (``field='performers'``)
     :raises PermissionDeniedError: only owners and managers change the menu, at their own location
     """
     ensure_role(actor, MANAGING_ROLES, 'change the service menu')
@@ -79,6 +82,8 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead) -> list[S
             service = Service.model_validate(data.model_copy(update={'code': code}))
             session.add(service)
             session.flush()
+            if performers is not None:
+                _set_performers(session, service, performers)
             created.append(ServiceRead.model_validate(service))
             activity.add(session, actor, 'service_added', f'New service: {service.name}',
                          location_id=service.location_id)
@@ -287,7 +292,7 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
         raise ValidationError('Choose staff members who work at this location.', field='performers')
     before = _performers(session, service)
     every = session.exec(select(Service.id).where(Service.location_id == service.location_id)).all()
-    for member_id in members:
+    for member_id, member_name in members.items():
         listed = set(session.exec(select(StaffService.service_id).where(
             StaffService.staff_member_id == member_id)).all())
         performs = member_id in before
@@ -299,6 +304,9 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
             session.execute(sa_delete(StaffService).where(StaffService.staff_member_id == member_id,
                                                           StaffService.service_id == service.id))
         else:  # performed everything: now everything but this
+            if len(every) == 1:  # no rows means "every service": nothing else to list
+                raise ValidationError(f'{member_name} performs every service, and this is the only one: '
+                                      'add your other services first, or keep them on it.', field='performers')
             for other in every:
                 if other != service.id:
                     session.add(StaffService(staff_member_id=member_id, service_id=other))
