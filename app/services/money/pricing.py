@@ -1,0 +1,176 @@
+"""A sale's arithmetic: line amounts, discounts and taxes, exact in ``Decimal`` and rounded once per line and tax.
+
+All amounts are integers in the currency's minor unit (cents). Rates are percentages as ``Decimal`` (``Decimal('5')``
+for 5 %). The rules, in order, for each line:
+
+1. ``gross = unit price × quantity``; the line's own discount (percent of ``gross``, or an amount) comes off it;
+   a discount on the whole sale is then shared over the lines in proportion to what is left of each, in whole
+   minor units by the largest-remainder method, so that the shares add up to it exactly.
+2. The taxes that apply to the line (a location's rate applies to services, products or both) are computed on what
+   is left, ``amount``:
+
+   - **prices without tax** (``inclusive=False``): ``tax_i = round(amount × rate_i)``; the line's total is
+     ``amount + Σ tax_i``.
+   - **prices with tax** (``inclusive=True``): the amount already holds the taxes; ``net = amount / (1 + Σ rate_i)``
+     and ``tax_i = round(net × rate_i)``; the stored net is ``amount − Σ tax_i``, so that net and taxes add up to
+     the price on the shelf exactly (the customer pays what was shown).
+
+``round`` is commercial rounding — to the nearest minor unit, halves away from zero (``ROUND_HALF_UP``), as DIN
+1333 defines it — applied per line and per tax. Tax authorities accept per-line rounding to the nearest cent (the
+CRA for GST/HST; EU member states under the VAT Directive, which leaves the method to them); a shop whose rules
+differ (per invoice, half to even) needs a change here and in the worked examples of
+``tests/services/test_checkout_money.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.services.errors import ValidationError
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A location's tax: ``percent`` (``Decimal('13')``), and whether it applies to services and to products."""
+
+    name: str
+    percent: Decimal
+    services: bool = True
+    products: bool = True
+
+    @classmethod
+    def of(cls, stored: dict) -> Rate:
+        """A rate as ``Location.tax_rates`` keeps it (``{'name', 'percent', 'services', 'products'}``)."""
+        return cls(name=str(stored['name']), percent=Decimal(str(stored['percent'])),
+                   services=bool(stored.get('services', True)), products=bool(stored.get('products', True)))
+
+
+@dataclass(frozen=True)
+class Discount:
+    """A discount: ``percent`` (0–100, ``Decimal``) or ``amount_cents`` (≥ 0), with the reason given for it."""
+
+    percent: Decimal | None = None
+    amount_cents: int | None = None
+    reason: str = ''
+
+    def of(self, base_cents: int, field_name: str) -> int:
+        """The discount on ``base_cents`` in minor units (a percentage rounded half up), never more than the base.
+
+        :raises ValidationError: neither or both given, a percentage outside 0–100, a negative amount, no reason
+        """
+        if (self.percent is None) == (self.amount_cents is None):
+            raise ValidationError('Give a discount as a percentage or as an amount.', field=field_name)
+        if not self.reason.strip():
+            raise ValidationError('Say why the discount is given.', field=field_name)
+        if self.percent is not None:
+            if not (self.percent.is_finite() and 0 <= self.percent <= 100):
+                raise ValidationError('A discount is from 0 to 100 %.', field=field_name)
+            return min(base_cents, _round(Decimal(base_cents) * self.percent / HUNDRED))
+        if self.amount_cents < 0:
+            raise ValidationError('A discount cannot be negative.', field=field_name)
+        if self.amount_cents > base_cents:
+            raise ValidationError('The discount is more than what it is taken from.', field=field_name)
+        return self.amount_cents
+
+
+@dataclass(frozen=True)
+class Item:
+    """A line to price: ``kind`` 'service' or 'product' (which taxes apply), unit price in minor units as entered
+    (with or without tax, as the location is set), quantity ≥ 1, and its own discount if any."""
+
+    kind: str
+    unit_price_cents: int
+    quantity: int = 1
+    discount: Discount | None = None
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A priced line: ``gross_cents`` (price × quantity as entered), ``discount_cents`` (its own and its share of the
+    sale's), ``net_cents`` (before tax), ``taxes`` (name → minor units) and ``total_cents`` (net + taxes)."""
+
+    gross_cents: int
+    discount_cents: int
+    net_cents: int
+    taxes: dict[str, int]
+    total_cents: int
+
+
+@dataclass(frozen=True)
+class PricedSale:
+    """A priced sale: its lines, and ``net_cents``, ``discount_cents``, ``tax_cents`` (all taxes), ``taxes`` (name →
+    minor units) and ``total_cents`` summed over them (before any tip)."""
+
+    lines: list[PricedLine]
+    net_cents: int = 0
+    discount_cents: int = 0
+    tax_cents: int = 0
+    taxes: dict[str, int] = field(default_factory=dict)
+    total_cents: int = 0
+
+
+def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discount: Discount | None = None
+          ) -> PricedSale:
+    """Price a sale by the rules of this module's docstring.
+
+    :raises ValidationError: a negative price, a quantity under 1, an unknown kind, a bad discount (``field``:
+        ``'lines.N.price'``, ``'lines.N.quantity'``, ``'lines.N.discount'``, ``'discount'``)
+    """
+    after_own: list[int] = []
+    own: list[int] = []
+    for number, item in enumerate(items):
+        if item.kind not in ('service', 'product'):
+            raise ValidationError(f'"{item.kind}" is not a kind of line.', field=f'lines.{number}.kind')
+        if item.unit_price_cents < 0:
+            raise ValidationError('A price cannot be negative.', field=f'lines.{number}.price')
+        if item.quantity < 1:
+            raise ValidationError('The quantity is at least 1.', field=f'lines.{number}.quantity')
+        gross = item.unit_price_cents * item.quantity
+        cut = item.discount.of(gross, f'lines.{number}.discount') if item.discount else 0
+        own.append(cut)
+        after_own.append(gross - cut)
+    shares = _share(sale_discount.of(sum(after_own), 'discount') if sale_discount else 0, after_own)
+    lines = []
+    for item, gross, cut, left, share in zip(items, (i.unit_price_cents * i.quantity for i in items), own, after_own,
+                                             shares, strict=True):
+        amount = left - share
+        applying = [r for r in rates if (r.services if item.kind == 'service' else r.products)]
+        if inclusive:
+            net_exact = Decimal(amount) / (1 + sum((r.percent for r in applying), Decimal(0)) / HUNDRED)
+            taxes = {r.name: _round(net_exact * r.percent / HUNDRED) for r in applying}
+            net = amount - sum(taxes.values())
+        else:
+            net = amount
+            taxes = {r.name: _round(Decimal(amount) * r.percent / HUNDRED) for r in applying}
+        lines.append(PricedLine(gross_cents=gross, discount_cents=cut + share, net_cents=net, taxes=taxes,
+                                total_cents=net + sum(taxes.values())))
+    by_name: dict[str, int] = {}
+    for line in lines:
+        for name, cents in line.taxes.items():
+            by_name[name] = by_name.get(name, 0) + cents
+    return PricedSale(lines=lines, net_cents=sum(x.net_cents for x in lines),
+                      discount_cents=sum(x.discount_cents for x in lines), tax_cents=sum(by_name.values()),
+                      taxes=by_name, total_cents=sum(x.total_cents for x in lines))
+
+
+def _round(value: Decimal) -> int:
+    """To the nearest minor unit, halves away from zero (commercial rounding)."""
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _share(total: int, weights: list[int]) -> list[int]:
+    """``total`` split over ``weights`` in proportion, in whole units adding up to ``total`` exactly (largest
+    remainder: each gets the floor of its share, the units left go to the largest remainders, earlier lines first
+    on a tie)."""
+    whole = sum(weights)
+    if total == 0 or whole == 0:
+        return [0] * len(weights)
+    exact = [Decimal(total) * w / whole for w in weights]
+    floors = [int(x) for x in exact]
+    left = total - sum(floors)
+    for index in sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))[:left]:
+        floors[index] += 1
+    return floors
