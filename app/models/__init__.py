@@ -20,7 +20,16 @@ from .location import (
     TaxRate,
 )
 from .notification import Notification, NotificationReceipt, NotificationView
-from .receipt import Receipt, ReceiptCreate, ReceiptLine, ReceiptLineCreate, ReceiptLineTax, ReceiptRead
+from .receipt import (
+    Payment,
+    Receipt,
+    ReceiptCounter,
+    ReceiptCreate,
+    ReceiptLine,
+    ReceiptLineCreate,
+    ReceiptLineTax,
+    ReceiptRead,
+)
 from .revision import ChangeLogEntry, DataRevision
 from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
 from .staff import (
@@ -73,11 +82,13 @@ __all__ = [
     'NotificationReceipt',
     'NotificationView',
     'OpeningStretch',
+    'Payment',
     'PaymentMethod',
     'Product',
     'ProductCreate',
     'ProductRead',
     'Receipt',
+    'ReceiptCounter',
     'ReceiptCreate',
     'ReceiptLine',
     'ReceiptLineCreate',

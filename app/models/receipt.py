@@ -25,7 +25,20 @@ class Receipt(SQLModel, table=True):
     customer_id: int | None = Field(default=None, foreign_key='customer.id', index=True)
     staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
     booking_id: int | None = Field(default=None, foreign_key='booking.id')
-    payment_method: str | None = Field(default=None, sa_type=String(20), description='None: not in the export')
+    payment_method: str | None = Field(default=None, sa_type=String(20),
+                                      description='the method that paid most of it; None: not in the export')
+    kind: str = Field(default='sale', max_length=10, sa_column_kwargs={'server_default': 'sale'},
+                      description="'sale', or 'refund' (negative lines, of refund_of_id)")
+    refund_of_id: int | None = Field(default=None, foreign_key='receipt.id')
+    total_cents: int | None = Field(default=None, description='lines with tax, minor units; None: imported')
+    tip_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                           description='outside tax and revenue, for tip_staff_member_id')
+    tip_staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
+    paid_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                            description='payments so far, tip included (a refund: paid back, negative)')
+    reason: str = Field(default='', max_length=200, sa_column_kwargs={'server_default': ''},
+                        description="a refund's reason")
+    user_id: int | None = Field(default=None, foreign_key='app_user.id')
 
 
 class ReceiptLine(SQLModel, table=True):
@@ -43,6 +56,13 @@ class ReceiptLine(SQLModel, table=True):
     quantity: int = 1
     amount_cents: int = Field(description='line total before tax, minor units (negative for refunds)')
     import_key: str | None = Field(default=None, max_length=64)
+    unit_price_cents: int | None = Field(default=None, description='as charged, as entered (with or without tax)')
+    discount_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                description="the line's own discount and its share of the sale's")
+    total_cents: int | None = Field(default=None, description='amount_cents + its taxes; None: imported')
+    price_reason: str = Field(default='', max_length=200, sa_column_kwargs={'server_default': ''},
+                              description='why the price was changed from the list price')
+    refund_of_line_id: int | None = Field(default=None, foreign_key='receipt_line.id')
 
 
 class ReceiptLineTax(SQLModel, table=True):
@@ -51,6 +71,30 @@ class ReceiptLineTax(SQLModel, table=True):
     receipt_line_id: int = Field(foreign_key='receipt_line.id', index=True, ondelete='CASCADE')
     name: str = Field(max_length=20)
     amount: Decimal = Field(sa_type=MONEY_4, description='tax in major units, 4 decimals as exported')
+
+
+class Payment(SQLModel, table=True):
+    """Money taken for a receipt (or paid back: negative). Cash records what was handed over; the change is the
+    difference."""
+
+    __tablename__ = 'payment'
+    __table_args__ = (CheckConstraint(enum_check('method', PaymentMethod), name='method'),)
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int = Field(foreign_key='receipt.id', index=True)
+    method: str = Field(sa_type=String(20))
+    amount_cents: int
+    tendered_cents: int | None = Field(default=None, description='cash handed over')
+    at: datetime = Field(sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key='app_user.id')
+
+
+class ReceiptCounter(SQLModel, table=True):
+    """The last receipt number of a location: the next is taken by incrementing it inside the sale's transaction
+    (the row is locked until the sale commits), so numbers are gapless and never repeat."""
+
+    __tablename__ = 'receipt_counter'
+    location_id: int = Field(foreign_key='location.id', primary_key=True)
+    last_number: int = 0
 
 
 class ReceiptLineCreate(SQLModel):

@@ -38,7 +38,8 @@ from app.services.frontdesk.waitlist import WaitlistJoin
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
 from app.services.imports import salon as imports
-from app.services.money import receipts
+from app.services.money import checkout, receipts
+from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import (
     OWNER,
     actor,
@@ -68,8 +69,23 @@ def shop(name: str) -> dict:
     away = staff.add_time_off(member.id, DAY.replace(day=20), DAY.replace(day=20), actor=OWNER, reason='Holiday')
     return {'location': location, 'member': member, 'service': service, 'customer': customer, 'booking': booking,
             'entry': entry, 'conversation': conversation, 'product': make_product(location), 'slot': slot,
-            'time_off': away, 'account': users.create_user(f'{name.lower()}-desk@shop.test', 'a long password',
-                                                           role=Role.STAFF, actor=OWNER, location_id=location.id)}
+            'time_off': away, **_a_sale(location, member, service),
+            'account': users.create_user(f'{name.lower()}-desk@shop.test', 'a long password', role=Role.STAFF,
+                                         actor=OWNER, location_id=location.id)}
+
+
+def _a_sale(location, member, service) -> dict:
+    """A walk-in sale with a balance left, and its line."""
+    from sqlmodel import select
+
+    from app.models import ReceiptLine
+    from app.services.database import session_scope
+    sale = checkout.check_out(Sale(location_id=location.id, lines=[SaleLine(service_id=service.id,
+                                                                              staff_member_id=member.id)],
+                                   payments=[PaymentIn(method=PaymentMethod.CARD, amount_cents=1000)]), actor=OWNER)
+    with session_scope() as session:
+        line = session.exec(select(ReceiptLine.id).where(ReceiptLine.receipt_id == sale.receipt_id)).one()
+    return {'sale': sale, 'sale_line': line}
 
 
 @pytest.fixture
@@ -171,6 +187,12 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
         None, actor=who, location_id=b['location'].id, code='X1', name='Intruder'),
     'edit product': lambda who, a, b, _: catalog.save_product(
         b['product'], actor=who, location_id=b['location'].id, code='X1', name='Intruder'),
+    'check out': lambda who, a, b, _: checkout.check_out(Sale(
+        location_id=b['location'].id, lines=[SaleLine(product_id=b['product'])]), actor=who),
+    'add a payment': lambda who, a, b, _: checkout.add_payment(
+        b['sale'].receipt_id, PaymentIn(method=PaymentMethod.CASH, amount_cents=1), actor=who),
+    'refund': lambda who, a, b, _: checkout.refund(
+        b['sale'].receipt_id, {b['sale_line']: 1}, method=PaymentMethod.CASH, reason='x', actor=who),
     'undo a check-in': lambda who, a, b, _: bookings.undo_status(b['booking'].id, actor=who),
     'edit customer': lambda who, a, b, _: records.update_customer(b['customer'].id, {'name': 'Intruder'}, actor=who),
     'merge customers': lambda who, a, b, _: records.merge_customers(b['customer'].id, a['customer'].id, actor=who),
@@ -230,6 +252,14 @@ MIXED = {  # rows of A written with parts of B: refused for everyone, the owner 
         a['service'].id, actor=who, name=a['service'].name, duration_minutes=30, performers=[b['member'].id]),
     'another location\'s product under one\'s own': lambda who, a, b: catalog.save_product(
         b['product'], actor=who, location_id=a['location'].id, code='X1', name='Intruder'),
+    'another location\'s product in a sale': lambda who, a, b: checkout.check_out(Sale(
+        location_id=a['location'].id, lines=[SaleLine(product_id=b['product'])]), actor=who),
+    'another location\'s booking in a sale': lambda who, a, b: checkout.check_out(Sale(
+        location_id=a['location'].id, booking_id=b['booking'].id, lines=[SaleLine(service_id=a['service'].id)]),
+        actor=who),
+    'a tip for another location\'s staff member': lambda who, a, b: checkout.check_out(Sale(
+        location_id=a['location'].id, lines=[SaleLine(service_id=a['service'].id, staff_member_id=a['member'].id)],
+        tip_cents=100, tip_staff_member_id=b['member'].id), actor=who),
     'another location\'s sign-in for a staff member': lambda who, a, b: staff.update_staff_member(
         a['member'].id, actor=who, name='Intruder', working_hours=[], account_id=b['account'].id),
 }

@@ -156,6 +156,11 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
                       taxes=by_name, total_cents=sum(x.total_cents for x in lines))
 
 
+def part_of(cents: int, share: Decimal) -> int:
+    """``share`` (0–1) of an amount in minor units, rounded as everywhere here (for refunds of part of a line)."""
+    return _round(Decimal(cents) * share)
+
+
 def _round(value: Decimal) -> int:
     """To the nearest minor unit, halves away from zero (commercial rounding)."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))

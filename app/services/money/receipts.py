@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from app.models import (
@@ -16,6 +19,7 @@ from app.models import (
     Location,
     PaymentMethod,
     Receipt,
+    ReceiptCounter,
     ReceiptLine,
     ReceiptLineTax,
     ReceiptRead,
@@ -26,7 +30,7 @@ from app.models import (
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
-from app.services.database import session_scope
+from app.services.database import connection_of, session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
 
 FOUR_PLACES = Decimal('0.0001')
@@ -52,7 +56,7 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
             raise InvalidTransitionError('Check the customer in before taking payment.')
         location = session.get(Location, booking.location_id)
         service = session.get(Service, booking.service_id)
-        number = _next_number(session, booking.location_id)
+        number = next_number(session, booking.location_id)
         receipt = Receipt(location_id=booking.location_id, number=number, issued_at=now,
                           customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
                           booking_id=booking.id, payment_method=payment_method.value)
@@ -160,6 +164,19 @@ def _receipts(session, location_id: int, *, start: datetime | None = None, end: 
         'staff_name': staff_name or ''}) for r, staff_name in receipts]
 
 
-def _next_number(session, location_id: int) -> str:
-    numbers = session.exec(select(Receipt.number).where(Receipt.location_id == location_id)).all()
-    return str(max((int(n) for n in numbers if n.isdigit()), default=0) + 1)
+def next_number(session, location_id: int) -> str:
+    """The location's next receipt number, taken from its counter (:class:`~app.models.ReceiptCounter`) inside the
+    caller's write transaction: the counter's row stays locked until that commits, so numbers are gapless and never
+    repeat, whatever runs at once (SQLite has one writer at a time anyway). A location without a counter yet starts
+    after its highest numeric receipt number (imported history)."""
+    connection = connection_of(session)
+    table = ReceiptCounter.__table__
+    if connection.execute(select(table.c.location_id).where(table.c.location_id == location_id)).first() is None:
+        numbers = session.exec(select(Receipt.number).where(Receipt.location_id == location_id)).all()
+        start = max((int(n) for n in numbers if n.isdigit()), default=0)
+        dialect = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
+        connection.execute(dialect(table).values(location_id=location_id, last_number=start)
+                           .on_conflict_do_nothing(index_elements=['location_id']))
+    bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
+                                .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
+    return str(bumped.last_number)

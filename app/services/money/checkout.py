@@ -1,0 +1,449 @@
+"""Checkout: a sale of services and products (from a booking or a walk-in), with discounts, a tip, taxes and payment
+split over several methods; more payments later for what is left; refunds of some or all of it.
+
+Money is in minor units (``int``). The arithmetic is :mod:`app.services.money.pricing`'s. Receipt numbers come from a
+per-location counter taken inside the sale's transaction: gapless and never repeated, whatever runs at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from pydantic import Field as PydanticField
+from sqlmodel import SQLModel, col, select
+
+from app.models import (
+    Booking,
+    BookingStatus,
+    Customer,
+    Location,
+    Payment,
+    PaymentMethod,
+    Product,
+    Receipt,
+    ReceiptLine,
+    ReceiptLineTax,
+    Service,
+    StaffMember,
+    StockMovement,
+    UserRead,
+)
+from app.services import clock, events, notifications
+from app.services.accounts import activity
+from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
+from app.services.database import session_scope
+from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from app.services.money import pricing, receipts
+
+
+class SaleLine(SQLModel):
+    """One line of a sale: a service or a product (exactly one), how many, the price charged (None: the list
+    price; another price needs an owner or manager and a reason), a discount on the line (percent or amount, with a
+    reason) and the staff member it is credited to (None: the booking's)."""
+
+    service_id: int | None = None
+    product_id: int | None = None
+    quantity: int = PydanticField(default=1, ge=1, le=999)
+    unit_price_cents: int | None = PydanticField(default=None, ge=0)
+    price_reason: str = PydanticField(default='', max_length=200)
+    discount_percent: Decimal | None = None
+    discount_cents: int | None = None
+    discount_reason: str = PydanticField(default='', max_length=200)
+    staff_member_id: int | None = None
+
+
+class PaymentIn(SQLModel):
+    """Money taken: ``amount_cents`` (> 0) by ``method``; for cash, ``tendered_cents`` handed over (≥ the amount; the
+    change is the difference)."""
+
+    method: PaymentMethod
+    amount_cents: int = PydanticField(gt=0)
+    tendered_cents: int | None = PydanticField(default=None, ge=0)
+
+
+class Sale(SQLModel):
+    """A checkout: the location, the booking it settles (None: a walk-in sale) and the customer (the booking's when
+    None), its lines, a discount on the whole sale, a tip for a staff member (outside tax and revenue), and the
+    payments taken now (their sum may be less than the total: the rest is a balance)."""
+
+    location_id: int
+    booking_id: int | None = None
+    customer_id: int | None = None
+    lines: list[SaleLine]
+    discount_percent: Decimal | None = None
+    discount_cents: int | None = None
+    discount_reason: str = PydanticField(default='', max_length=200)
+    tip_cents: int = PydanticField(default=0, ge=0)
+    tip_staff_member_id: int | None = None
+    payments: list[PaymentIn] = PydanticField(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A recorded sale: its receipt id and number, ``total_cents`` (lines with tax, plus the tip), ``paid_cents``,
+    ``balance_cents`` (still to pay) and ``change_cents`` (cash to hand back)."""
+
+    receipt_id: int
+    number: str
+    total_cents: int
+    paid_cents: int
+    balance_cents: int
+    change_cents: int
+
+
+def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
+    """The sale priced as it stands (for the totals shown while the desk builds it); nothing is written.
+
+    :raises ValidationError, NotFoundError, PermissionDeniedError: as :func:`check_out`
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_location(actor, sale.location_id)
+    with session_scope() as session:
+        location = _location(session, sale.location_id)
+        items, _rows = _items(session, sale, actor)
+        return _price(location, items, sale)
+
+
+def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> Checkout:
+    """Record a sale in one transaction: its receipt (the next number of the location), lines with their taxes, the
+    stock sold (a movement per product; the stock on hand must cover it), the payments, and the booking completed;
+    logged; paid, stock and booking events announced after the commit.
+
+    :raises ValidationError: no line; a line with neither or both of service and product, of another location, or
+        archived; a price change without a reason; a discount or payment that does not add up (more than the total,
+        cash tendered under its amount, change on anything but cash); a product short of stock; a tip without a
+        staff member (``field`` names the input: ``lines.N.…``, ``discount``, ``payments.N``, ``tip``)
+    :raises NotFoundError: the booking, customer, service, product or staff member is not at the location
+    :raises InvalidTransitionError: the booking is not checked in, or already paid
+    :raises PermissionDeniedError: not a front-desk role, another location, or a price change by a staff member
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_location(actor, sale.location_id)
+    if not sale.lines:
+        raise ValidationError('Add at least one service or product.', field='lines')
+    now = as_of or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        location = _location(session, sale.location_id)
+        booking = None
+        if sale.booking_id is not None:
+            booking = session.exec(select(Booking).where(Booking.id == sale.booking_id).with_for_update()).first()
+            if booking is None or booking.location_id != sale.location_id:
+                raise NotFoundError('That booking is not at this location.', field='booking_id')
+            if booking.status != BookingStatus.CHECKED_IN:
+                raise InvalidTransitionError('Check the customer in before taking payment.')
+        customer_id = sale.customer_id if sale.customer_id is not None else (booking.customer_id if booking else None)
+        if customer_id is not None:
+            customer = session.get(Customer, customer_id)
+            if customer is None or customer.location_id != sale.location_id:
+                raise NotFoundError('That customer is not at this location.', field='customer_id')
+        items, rows = _items(session, sale, actor)
+        priced = _price(location, items, sale)
+        tip_staff = sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
+        if sale.tip_cents and tip_staff is None:
+            raise ValidationError('Choose who the tip is for.', field='tip')
+        if tip_staff is not None:
+            _staff_at(session, tip_staff, sale.location_id, 'tip')
+        due = priced.total_cents + sale.tip_cents
+        paid, change = _check_payments(sale.payments, due)
+        receipt = Receipt(location_id=sale.location_id, number=receipts.next_number(session, sale.location_id),
+                          issued_at=now, customer_id=customer_id,
+                          staff_member_id=booking.staff_member_id if booking else rows[0]['staff'],
+                          booking_id=booking.id if booking else None, payment_method=_main_method(sale.payments),
+                          total_cents=due, tip_cents=sale.tip_cents, tip_staff_member_id=tip_staff,
+                          paid_cents=paid, user_id=actor.id or None)
+        session.add(receipt)
+        session.flush()
+        stock_events = []
+        for row, line in zip(rows, priced.lines, strict=True):
+            stored = ReceiptLine(receipt_id=receipt.id, service_id=row['service_id'], product_id=row['product_id'],
+                                 staff_member_id=row['staff'], description=row['name'], quantity=row['quantity'],
+                                 amount_cents=line.net_cents, unit_price_cents=row['unit_price'],
+                                 discount_cents=line.discount_cents, total_cents=line.total_cents,
+                                 price_reason=row['price_reason'])
+            session.add(stored)
+            session.flush()
+            for name, cents in line.taxes.items():
+                session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name[:20], amount=Decimal(cents) / 100))
+            if row['product_id'] is not None:
+                stock_events.append(_sell(session, row, receipt.number, actor, location))
+        for payment in sale.payments:
+            session.add(Payment(receipt_id=receipt.id, method=payment.method.value, amount_cents=payment.amount_cents,
+                                tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None))
+        announced = []
+        if booking is not None:
+            booking.status = BookingStatus.COMPLETED.value
+            session.add(booking)
+            announced.append(notifications.prepare(session, events.BookingChanged(
+                booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
+                day=clock.local_day(booking.starts_at, location.time_zone), change='status',
+                status=BookingStatus.COMPLETED.value, summary=f'Completed: receipt {receipt.number}')))
+        session.flush()
+        balance = due - paid
+        summary = (f'Receipt {receipt.number}: {due / 100:.2f} due, {paid / 100:.2f} paid'
+                   + (f', {balance / 100:.2f} to pay' if balance else ''))
+        activity.add(session, actor, 'payment', summary, location_id=sale.location_id,
+                     booking_id=booking.id if booking else None)
+        announced.insert(0, notifications.prepare(session, events.ReceiptCreated(
+            receipt_id=receipt.id, location_id=sale.location_id, day=clock.local_day(now, location.time_zone),
+            amount_cents=priced.net_cents, summary=f'Payment received: receipt {receipt.number}')))
+        announced += [notifications.prepare(session, event) for event in stock_events]
+        result = Checkout(receipt_id=receipt.id, number=receipt.number, total_cents=due, paid_cents=paid,
+                          balance_cents=balance, change_cents=change)
+    for event in announced:
+        events.publish(event)
+    return result
+
+
+def _location(session, location_id: int) -> Location:
+    location = session.get(Location, location_id)
+    if location is None:
+        raise NotFoundError('That location no longer exists.')
+    return location
+
+
+def _price(location: Location, items: list[pricing.Item], sale: Sale) -> pricing.PricedSale:
+    whole = (pricing.Discount(percent=sale.discount_percent, amount_cents=sale.discount_cents,
+                              reason=sale.discount_reason)
+             if sale.discount_percent is not None or sale.discount_cents is not None else None)
+    return pricing.price(items, [pricing.Rate.of(r) for r in location.tax_rates or []],
+                         inclusive=bool(location.prices_include_tax), sale_discount=whole)
+
+
+def _items(session, sale: Sale, actor: UserRead) -> tuple[list[pricing.Item], list[dict]]:
+    """Each line checked against the location (service or product, active, stock, staff member, price change) as a
+    pricing item and the facts to store."""
+    items, rows = [], []
+    for number, line in enumerate(sale.lines):
+        where = f'lines.{number}'
+        if (line.service_id is None) == (line.product_id is None):
+            raise ValidationError('Choose a service or a product for each line.', field=f'{where}.item')
+        model = Service if line.service_id is not None else Product
+        row = session.get(model, line.service_id if line.service_id is not None else line.product_id)
+        if row is None or row.location_id != sale.location_id:
+            raise NotFoundError(f'Line {number + 1}: not on this location\'s menu or shelf.', field=f'{where}.item')
+        if not row.active:
+            raise ValidationError(f'{row.name} is archived and can no longer be sold.', field=f'{where}.item')
+        unit_price = row.price_cents if line.unit_price_cents is None else line.unit_price_cents
+        if unit_price != row.price_cents:
+            if actor.role not in MANAGING_ROLES:
+                raise PermissionDeniedError('Only an owner or a manager changes a price.')
+            if not line.price_reason.strip():
+                raise ValidationError('Say why the price is changed.', field=f'{where}.price')
+        staff = line.staff_member_id
+        if staff is not None:
+            _staff_at(session, staff, sale.location_id, f'{where}.staff')
+        discount = (pricing.Discount(percent=line.discount_percent, amount_cents=line.discount_cents,
+                                     reason=line.discount_reason)
+                    if line.discount_percent is not None or line.discount_cents is not None else None)
+        items.append(pricing.Item('service' if model is Service else 'product', unit_price, line.quantity, discount))
+        rows.append({'service_id': line.service_id, 'product_id': line.product_id, 'name': row.name,
+                     'quantity': line.quantity, 'unit_price': unit_price, 'price_reason': line.price_reason.strip(),
+                     'staff': staff, 'where': where})
+    booking_staff = None
+    if sale.booking_id is not None:
+        booking = session.get(Booking, sale.booking_id)
+        booking_staff = booking.staff_member_id if booking is not None else None
+    for row in rows:
+        row['staff'] = row['staff'] or booking_staff
+    return items, rows
+
+
+def _staff_at(session, staff_member_id: int, location_id: int, field: str) -> None:
+    member = session.get(StaffMember, staff_member_id)
+    if member is None or member.location_id != location_id:
+        raise NotFoundError('That staff member does not work at this location.', field=field)
+
+
+def _check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
+    """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back."""
+    paid = change = 0
+    for number, payment in enumerate(payments):
+        if payment.method == PaymentMethod.GIFT_CARD:
+            raise ValidationError('Gift cards cannot be taken yet.', field=f'payments.{number}')
+        if payment.tendered_cents is not None:
+            if payment.method != PaymentMethod.CASH:
+                raise ValidationError('Only cash is handed over and given change.', field=f'payments.{number}')
+            if payment.tendered_cents < payment.amount_cents:
+                raise ValidationError('Less cash was handed over than the amount.', field=f'payments.{number}')
+            change += payment.tendered_cents - payment.amount_cents
+        paid += payment.amount_cents
+    if paid > due:
+        raise ValidationError(f'The payments ({paid / 100:.2f}) are more than what is due ({due / 100:.2f}).',
+                              field='payments')
+    return paid, change
+
+
+def _main_method(payments: list[PaymentIn]) -> str | None:
+    """The method that paid most (the receipt's summary method; each payment is kept too)."""
+    if not payments:
+        return None
+    return max(payments, key=lambda p: p.amount_cents).method.value
+
+
+def _sell(session, row: dict, number: str, actor: UserRead, location: Location) -> events.StockChanged:
+    """Take a sold product off the shelf (a 'sold' movement); the stock on hand must cover it."""
+    product = session.exec(select(Product).where(Product.id == row['product_id']).with_for_update()).first()
+    if product.stock_on_hand < row['quantity']:
+        raise ValidationError(f'Only {product.stock_on_hand} of "{product.name}" on hand.',
+                              field=f'{row["where"]}.quantity')
+    was_low = product.stock_on_hand < product.stock_minimum
+    product.stock_on_hand -= row['quantity']
+    session.add(product)
+    session.add(StockMovement(product_id=product.id, kind='sold', quantity=-row['quantity'],
+                              reason=f'receipt {number}', user_id=actor.id or None))
+    low = product.stock_on_hand < product.stock_minimum and not was_low
+    return events.StockChanged(
+        location_id=location.id, product_id=product.id, stock_on_hand=product.stock_on_hand, low=low,
+        summary=(f'Low stock: {product.name} — {product.stock_on_hand} left (minimum {product.stock_minimum})' if low
+                 else f'{product.name}: {product.stock_on_hand} on hand'))
+
+
+def balance_of(receipt_id: int, *, actor: UserRead) -> int:
+    """What is still to pay on a receipt (minor units; 0 when settled).
+
+    :raises NotFoundError, PermissionDeniedError:
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    with session_scope() as session:
+        receipt = session.get(Receipt, receipt_id)
+        if receipt is None:
+            raise NotFoundError('No such receipt.')
+        ensure_location(actor, receipt.location_id)
+        return (receipt.total_cents or 0) - receipt.paid_cents
+
+
+def refunded_cents(session, receipt_id: int) -> int:
+    """Paid back so far on a sale (minor units, ≥ 0)."""
+    return -sum(session.exec(select(Receipt.paid_cents).where(Receipt.refund_of_id == receipt_id)).all())
+
+
+
+
+def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: datetime | None = None) -> Checkout:
+    """Take more money for a sale with a balance (a customer who paid part). One transaction; logged; announced.
+
+    :raises ValidationError: more than the balance, or cash tendered under the amount (``field='payments.0'``)
+    :raises NotFoundError: no such sale
+    :raises PermissionDeniedError: not a front-desk role, or another location's receipt
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    now = as_of or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        receipt = session.exec(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
+        if receipt is None or receipt.kind != 'sale':
+            raise NotFoundError('No such sale.')
+        ensure_location(actor, receipt.location_id)
+        balance = (receipt.total_cents or 0) - receipt.paid_cents
+        paid, change = _check_payments([payment], balance)
+        receipt.paid_cents += paid
+        session.add(receipt)
+        session.add(Payment(receipt_id=receipt.id, method=payment.method.value, amount_cents=payment.amount_cents,
+                            tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None))
+        activity.add(session, actor, 'payment', f'Receipt {receipt.number}: {paid / 100:.2f} more by '
+                     f'{payment.method.value}', location_id=receipt.location_id, booking_id=receipt.booking_id)
+        location = _location(session, receipt.location_id)
+        announced = notifications.prepare(session, events.ReceiptCreated(
+            receipt_id=receipt.id, location_id=receipt.location_id, day=clock.local_day(now, location.time_zone),
+            amount_cents=0, summary=f'Payment received: receipt {receipt.number}'))
+        result = Checkout(receipt_id=receipt.id, number=receipt.number, total_cents=receipt.total_cents or 0,
+                          paid_cents=receipt.paid_cents, balance_cents=balance - paid, change_cents=change)
+    events.publish(announced)
+    return result
+
+
+def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod, reason: str, actor: UserRead,
+           as_of: datetime | None = None) -> Checkout:
+    """Refund some or all lines of a sale (``quantities``: receipt line id → how many to take back) to ``method``:
+    a refund receipt (the next number) with the lines, their taxes and amounts negated in proportion, products
+    back on the shelf ('returned' movements), the money paid back as a negative payment. Never more than was paid
+    less what was refunded before, nor more of a line than was sold less what was returned. One transaction;
+    logged; announced. The result's amounts are what is paid back (positive).
+
+    :raises ValidationError: no reason, nothing to refund, a line of another sale, more than sold or paid
+        (``field``: ``reason``, ``lines``, ``lines.<id>``)
+    :raises NotFoundError: no such sale
+    :raises PermissionDeniedError: only owners and managers refund, at their own location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'refund sales')
+    reason = (reason or '').strip()
+    if not reason:
+        raise ValidationError('Say why the money is given back.', field='reason')
+    wanted = {line_id: count for line_id, count in quantities.items() if count}
+    if not wanted or any(count < 0 for count in wanted.values()):
+        raise ValidationError('Choose what is brought back.', field='lines')
+    now = as_of or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        sale = session.exec(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
+        if sale is None or sale.kind != 'sale':
+            raise NotFoundError('No such sale.')
+        ensure_location(actor, sale.location_id)
+        location = _location(session, sale.location_id)
+        lines = {x.id: x for x in session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == sale.id))}
+        returned: dict[int, int] = {}
+        for original, count in session.exec(select(ReceiptLine.refund_of_line_id, ReceiptLine.quantity).where(
+                col(ReceiptLine.refund_of_line_id).in_(list(lines)))):
+            returned[original] = returned.get(original, 0) + abs(count)
+        back = Receipt(location_id=sale.location_id, number=receipts.next_number(session, sale.location_id),
+                       issued_at=now, customer_id=sale.customer_id, staff_member_id=sale.staff_member_id,
+                       booking_id=sale.booking_id, payment_method=method.value, kind='refund', refund_of_id=sale.id,
+                       reason=reason[:200], user_id=actor.id or None, total_cents=0)
+        session.add(back)
+        session.flush()
+        total = 0
+        stock_events = []
+        for line_id, count in wanted.items():
+            line = lines.get(line_id)
+            if line is None:
+                raise ValidationError('That line is not on this sale.', field=f'lines.{line_id}')
+            if count > line.quantity - returned.get(line_id, 0):
+                raise ValidationError(f'Only {line.quantity - returned.get(line_id, 0)} of "{line.description}" '
+                                      'can still be brought back.', field=f'lines.{line_id}')
+            part = Decimal(count) / line.quantity  # the share of the line brought back, its taxes in proportion
+            amount = pricing.part_of(line.amount_cents, part)
+            taxes_back = [(tax.name, pricing.part_of(int(tax.amount * 100), part)) for tax in session.exec(
+                select(ReceiptLineTax).where(ReceiptLineTax.receipt_line_id == line.id))]
+            line_back = amount + sum(cents for _, cents in taxes_back)
+            stored = ReceiptLine(receipt_id=back.id, service_id=line.service_id, product_id=line.product_id,
+                                 staff_member_id=line.staff_member_id, description=line.description, quantity=-count,
+                                 amount_cents=-amount, unit_price_cents=line.unit_price_cents,
+                                 total_cents=-line_back, refund_of_line_id=line.id)
+            session.add(stored)
+            session.flush()
+            for name, cents in taxes_back:
+                session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name, amount=-Decimal(cents) / 100))
+            total += line_back
+            if line.product_id is not None:
+                stock_events.append(_restock(session, line.product_id, count, back.number, actor, location))
+        already = refunded_cents(session, sale.id)
+        if total > sale.paid_cents - already:
+            left = (sale.paid_cents - already) / 100
+            raise ValidationError(f'That is {total / 100:.2f} back, more than the {left:.2f} paid and not yet '
+                                  'refunded.', field='lines')
+        back.total_cents, back.paid_cents = -total, -total
+        session.add(back)
+        session.add(Payment(receipt_id=back.id, method=method.value, amount_cents=-total, at=now,
+                            user_id=actor.id or None))
+        activity.add(session, actor, 'refund', f'Refund {back.number} of receipt {sale.number}: {total / 100:.2f} by '
+                     f'{method.value} ({reason[:80]})', location_id=sale.location_id, booking_id=sale.booking_id)
+        announced = [notifications.prepare(session, events.ReceiptCreated(
+            receipt_id=back.id, location_id=sale.location_id, day=clock.local_day(now, location.time_zone),
+            amount_cents=-total, summary=f'Refund {back.number} of receipt {sale.number}'))]
+        announced += [notifications.prepare(session, event) for event in stock_events]
+        result = Checkout(receipt_id=back.id, number=back.number, total_cents=total, paid_cents=total,
+                          balance_cents=0, change_cents=0)
+    for event in announced:
+        events.publish(event)
+    return result
+
+
+def _restock(session, product_id: int, count: int, number: str, actor: UserRead,
+             location: Location) -> events.StockChanged:
+    product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
+    product.stock_on_hand += count
+    session.add(product)
+    session.add(StockMovement(product_id=product.id, kind='returned', quantity=count, reason=f'refund {number}',
+                              user_id=actor.id or None))
+    return events.StockChanged(location_id=location.id, product_id=product.id, stock_on_hand=product.stock_on_hand,
+                               summary=f'{product.name}: {product.stock_on_hand} on hand')
