@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from pydantic import Field as PydanticField
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
 
 from app.models import (
@@ -23,6 +26,7 @@ from app.models import (
     PaymentMethod,
     Product,
     Receipt,
+    ReceiptCounter,
     ReceiptLine,
     ReceiptLineTax,
     Service,
@@ -33,9 +37,9 @@ from app.models import (
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
-from app.services.database import session_scope
+from app.services.database import connection_of, session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
-from app.services.money import pricing, receipts
+from app.services.money import pricing
 
 
 class SaleLine(SQLModel):
@@ -66,7 +70,8 @@ class PaymentIn(SQLModel):
 class Sale(SQLModel):
     """A checkout: the location, the booking it settles (None: a walk-in sale) and the customer (the booking's when
     None), its lines, a discount on the whole sale, a tip for a staff member (outside tax and revenue), and the
-    payments taken now (their sum may be less than the total: the rest is a balance)."""
+    payments taken now (their sum may be less than the total: the rest is a balance), or ``settle_with``: the whole
+    amount due by that one method."""
 
     location_id: int
     booking_id: int | None = None
@@ -78,6 +83,7 @@ class Sale(SQLModel):
     tip_cents: int = PydanticField(default=0, ge=0)
     tip_staff_member_id: int | None = None
     payments: list[PaymentIn] = PydanticField(default_factory=list)
+    settle_with: PaymentMethod | None = None
 
 
 @dataclass(frozen=True)
@@ -146,8 +152,13 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         if tip_staff is not None:
             _staff_at(session, tip_staff, sale.location_id, 'tip')
         due = priced.total_cents + sale.tip_cents
+        if sale.settle_with is not None:
+            if sale.payments:
+                raise ValidationError('Settle in one method, or list the payments: not both.', field='payments')
+            sale = sale.model_copy(update={'payments': [PaymentIn(method=sale.settle_with, amount_cents=due)]
+                                           if due else []})
         paid, change = _check_payments(sale.payments, due)
-        receipt = Receipt(location_id=sale.location_id, number=receipts.next_number(session, sale.location_id),
+        receipt = Receipt(location_id=sale.location_id, number=next_number(session, sale.location_id),
                           issued_at=now, customer_id=customer_id,
                           staff_member_id=booking.staff_member_id if booking else rows[0]['staff'],
                           booking_id=booking.id if booking else None, payment_method=_main_method(sale.payments),
@@ -181,8 +192,10 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
                 status=BookingStatus.COMPLETED.value, summary=f'Completed: receipt {receipt.number}')))
         session.flush()
         balance = due - paid
-        summary = (f'Receipt {receipt.number}: {due / 100:.2f} due, {paid / 100:.2f} paid'
-                   + (f', {balance / 100:.2f} to pay' if balance else ''))
+        methods = ', '.join(f'{p.method.value.replace("_", " ")} {p.amount_cents / 100:.2f}' for p in sale.payments)
+        summary = (f'Receipt {receipt.number}: {due / 100:.2f} paid ({methods})' if not balance else
+                   f'Receipt {receipt.number}: {due / 100:.2f} due, {paid / 100:.2f} paid ({methods or "nothing"}), '
+                   f'{balance / 100:.2f} to pay')
         activity.add(session, actor, 'payment', summary, location_id=sale.location_id,
                      booking_id=booking.id if booking else None)
         announced.insert(0, notifications.prepare(session, events.ReceiptCreated(
@@ -213,8 +226,13 @@ def _price(location: Location, items: list[pricing.Item], sale: Sale) -> pricing
 
 def _items(session, sale: Sale, actor: UserRead) -> tuple[list[pricing.Item], list[dict]]:
     """Each line checked against the location (service or product, active, stock, staff member, price change) as a
-    pricing item and the facts to store."""
+    pricing item and the facts to store. The booking's service is priced as booked."""
     items, rows = [], []
+    booked: dict[int, int] = {}
+    if sale.booking_id is not None:
+        booking = session.get(Booking, sale.booking_id)
+        if booking is not None and booking.location_id == sale.location_id:
+            booked[booking.service_id] = booking.price_cents
     for number, line in enumerate(sale.lines):
         where = f'lines.{number}'
         if (line.service_id is None) == (line.product_id is None):
@@ -225,8 +243,9 @@ def _items(session, sale: Sale, actor: UserRead) -> tuple[list[pricing.Item], li
             raise NotFoundError(f'Line {number + 1}: not on this location\'s menu or shelf.', field=f'{where}.item')
         if not row.active:
             raise ValidationError(f'{row.name} is archived and can no longer be sold.', field=f'{where}.item')
-        unit_price = row.price_cents if line.unit_price_cents is None else line.unit_price_cents
-        if unit_price != row.price_cents:
+        listed = booked.get(line.service_id, row.price_cents) if model is Service else row.price_cents
+        unit_price = listed if line.unit_price_cents is None else line.unit_price_cents
+        if unit_price != listed:
             if actor.role not in MANAGING_ROLES:
                 raise PermissionDeniedError('Only an owner or a manager changes a price.')
             if not line.price_reason.strip():
@@ -244,7 +263,7 @@ def _items(session, sale: Sale, actor: UserRead) -> tuple[list[pricing.Item], li
     booking_staff = None
     if sale.booking_id is not None:
         booking = session.get(Booking, sale.booking_id)
-        booking_staff = booking.staff_member_id if booking is not None else None
+        booking_staff = booking.staff_member_id if booking and booking.location_id == sale.location_id else None
     for row in rows:
         row['staff'] = row['staff'] or booking_staff
     return items, rows
@@ -385,7 +404,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
         for original, count in session.exec(select(ReceiptLine.refund_of_line_id, ReceiptLine.quantity).where(
                 col(ReceiptLine.refund_of_line_id).in_(list(lines)))):
             returned[original] = returned.get(original, 0) + abs(count)
-        back = Receipt(location_id=sale.location_id, number=receipts.next_number(session, sale.location_id),
+        back = Receipt(location_id=sale.location_id, number=next_number(session, sale.location_id),
                        issued_at=now, customer_id=sale.customer_id, staff_member_id=sale.staff_member_id,
                        booking_id=sale.booking_id, payment_method=method.value, kind='refund', refund_of_id=sale.id,
                        reason=reason[:200], user_id=actor.id or None, total_cents=0)
@@ -447,3 +466,21 @@ def _restock(session, product_id: int, count: int, number: str, actor: UserRead,
                               user_id=actor.id or None))
     return events.StockChanged(location_id=location.id, product_id=product.id, stock_on_hand=product.stock_on_hand,
                                summary=f'{product.name}: {product.stock_on_hand} on hand')
+
+
+def next_number(session, location_id: int) -> str:
+    """The location's next receipt number, taken from its counter (:class:`~app.models.ReceiptCounter`) inside the
+    caller's write transaction: the counter's row stays locked until that commits, so numbers are gapless and never
+    repeat, whatever runs at once (SQLite has one writer at a time anyway). A location without a counter yet starts
+    after its highest numeric receipt number (imported history)."""
+    connection = connection_of(session)
+    table = ReceiptCounter.__table__
+    if connection.execute(select(table.c.location_id).where(table.c.location_id == location_id)).first() is None:
+        numbers = session.exec(select(Receipt.number).where(Receipt.location_id == location_id)).all()
+        start = max((int(n) for n in numbers if n.isdigit()), default=0)
+        dialect = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
+        connection.execute(dialect(table).values(location_id=location_id, last_number=start)
+                           .on_conflict_do_nothing(index_elements=['location_id']))
+    bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
+                                .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
+    return str(bumped.last_number)

@@ -3,89 +3,54 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func
-from sqlalchemy import update as sa_update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from app.models import (
     Booking,
     BookingStatus,
     Customer,
-    Location,
     PaymentMethod,
     Receipt,
-    ReceiptCounter,
     ReceiptLine,
     ReceiptLineTax,
     ReceiptRead,
-    Service,
     StaffMember,
     UserRead,
 )
-from app.services import clock, events, notifications
+from app.services import events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
-from app.services.database import connection_of, session_scope
+from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
+from app.services.money import checkout
 
 FOUR_PLACES = Decimal('0.0001')
 
 
 def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRead,
                 as_of: datetime | None = None) -> ReceiptRead:
-    """Check out a checked-in booking: one receipt line for its service at the booked price, the
-    location's taxes on it, and the booking marked completed, with its activity entry and notifications, in one
-    transaction (the events go out after the commit).
+    """Check out a checked-in booking in full by one method: its service at the booked price, the location's taxes,
+    and the booking completed — :func:`checkout.check_out` with that one line (its rules, errors and events).
 
     :raises InvalidTransitionError: the booking is not checked in
     :raises NotFoundError: no such booking
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
-    now = as_of or datetime.now(UTC)
-    with session_scope(write=True) as session:
+    with session_scope() as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
             raise NotFoundError('That booking no longer exists.')
         ensure_location(actor, booking.location_id)
-        if booking.status != BookingStatus.CHECKED_IN:
-            raise InvalidTransitionError('Check the customer in before taking payment.')
-        location = session.get(Location, booking.location_id)
-        service = session.get(Service, booking.service_id)
-        number = next_number(session, booking.location_id)
-        receipt = Receipt(location_id=booking.location_id, number=number, issued_at=now,
-                          customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
-                          booking_id=booking.id, payment_method=payment_method.value)
-        session.add(receipt)
-        session.flush()
-        line = ReceiptLine(receipt_id=receipt.id, service_id=service.id, staff_member_id=booking.staff_member_id,
-                           description=service.name, quantity=1, amount_cents=booking.price_cents)
-        session.add(line)
-        session.flush()
-        for rate in location.tax_rates:
-            session.add(ReceiptLineTax(receipt_line_id=line.id, name=rate['name'],
-                                       amount=tax_on(booking.price_cents, Decimal(rate['percent']))))
-        booking.status = BookingStatus.COMPLETED.value
-        session.add(booking)
-        session.flush()
-        result = _receipts(session, booking.location_id, receipt_ids=[receipt.id])[0]
-        day = clock.local_day(now, location.time_zone)
-        activity.add(session, actor, 'payment', f'Receipt {result.number}: {result.amount_cents / 100:.2f} by '
-                     f'{payment_method.value}', location_id=result.location_id, booking_id=booking.id)
-        paid = notifications.prepare(session, events.ReceiptCreated(
-            receipt_id=result.id, location_id=result.location_id, day=day, amount_cents=result.amount_cents,
-            summary=f'Payment received: receipt {result.number}'))
-        completed = notifications.prepare(session, events.BookingChanged(
-            booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
-            day=clock.local_day(booking.starts_at, location.time_zone), change='status',
-            status=BookingStatus.COMPLETED.value, summary=f'Completed and paid: receipt {result.number}'))
-    events.publish(paid)
-    events.publish(completed)
-    return result
+        location_id, service_id = booking.location_id, booking.service_id
+    done = checkout.check_out(checkout.Sale(location_id=location_id, booking_id=booking_id,
+                                            lines=[checkout.SaleLine(service_id=service_id)],
+                                            settle_with=payment_method), actor=actor, as_of=as_of)
+    with session_scope() as session:
+        return _receipts(session, location_id, receipt_ids=[done.receipt_id])[0]
 
 
 def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, reason: str, actor: UserRead) -> None:
@@ -164,19 +129,3 @@ def _receipts(session, location_id: int, *, start: datetime | None = None, end: 
         'staff_name': staff_name or ''}) for r, staff_name in receipts]
 
 
-def next_number(session, location_id: int) -> str:
-    """The location's next receipt number, taken from its counter (:class:`~app.models.ReceiptCounter`) inside the
-    caller's write transaction: the counter's row stays locked until that commits, so numbers are gapless and never
-    repeat, whatever runs at once (SQLite has one writer at a time anyway). A location without a counter yet starts
-    after its highest numeric receipt number (imported history)."""
-    connection = connection_of(session)
-    table = ReceiptCounter.__table__
-    if connection.execute(select(table.c.location_id).where(table.c.location_id == location_id)).first() is None:
-        numbers = session.exec(select(Receipt.number).where(Receipt.location_id == location_id)).all()
-        start = max((int(n) for n in numbers if n.isdigit()), default=0)
-        dialect = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
-        connection.execute(dialect(table).values(location_id=location_id, last_number=start)
-                           .on_conflict_do_nothing(index_elements=['location_id']))
-    bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
-                                .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
-    return str(bumped.last_number)
