@@ -57,18 +57,51 @@ async def test_cancel_and_no_show_in_the_dialog(user: User, shop):
     await eventually(lambda: bookings.get_booking(second.id, actor=OWNER).status == BookingStatus.NO_SHOW)
 
 
-async def test_check_in_then_complete_and_pay(user: User, shop):
+async def test_check_in_then_check_out_with_a_product_a_discount_a_tip_and_cash_plus_card(user: User, shop):
+    from decimal import Decimal
+
+    from sqlmodel import select
+
+    from app.models import Payment, Receipt
+    from app.services.database import session_scope
+    from tests.factories import make_product
+    oil = make_product(shop['location'], 'OIL', 'Argan oil', stock=3)  # $15.00
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await open_booking(user, booking.id, 'Booked')
-    await user.should_not_see(marker='to-completed')  # paying needs a check-in first
+    await user.should_not_see(marker='to-checkout')  # paying needs a check-in first
     user.find(marker='to-checked_in').click()
     await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN)
     await open_booking(user, booking.id, 'Checked in')
-    user.find(marker='to-completed').click()
-    await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.COMPLETED)
-    paid = receipts.list_receipts(shop['location'].id, actor=OWNER)
-    assert [(r.amount_cents, r.payment_method.value) for r in paid] == [(8200, 'card')]
+    user.find(marker='to-checkout').click()
+    await user.should_see(marker='checkout-take')
+    # $82.00 cut; GST 5 % + PST 8 %: 9266 before anything else
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $92.66')
+    element(user, 'checkout-item').set_value(f'p{oil}')
+    user.find(marker='checkout-add').click()
+    # + $15.00 oil with 13 %: 1695 → 10961
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $109.61')
+    element(user, 'checkout-discount').set_value(10)
+    user.find(marker='checkout-discount-reason').type('first visit')
+    element(user, 'checkout-tip').set_value(5)
+    # 10 % off: 7380 + 1350; taxes 369 + 590 and 68 + 108; 9865; + $5.00 tip = 10365
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $103.65')
+    await eventually(lambda: element(user, 'checkout-pay-0-amount').value == 103.65)
+    element(user, 'checkout-pay-0-amount').set_value(63.65)
+    user.find(marker='checkout-add-payment').click()
+    await eventually(lambda: element(user, 'checkout-pay-1-amount').value == 40.0)  # the rest, in cash
+    element(user, 'checkout-pay-1-tendered').set_value(50)
+    await eventually(lambda: element(user, 'checkout-balance').text == 'Change to give: $10.00')
+    user.find(marker='checkout-take').click()
+    await user.should_see('change $10.00')
+    assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.COMPLETED
+    with session_scope() as session:
+        receipt = session.exec(select(Receipt)).one()
+        paid = sorted(session.exec(select(Payment.method, Payment.amount_cents, Payment.tendered_cents)).all())
+    assert (receipt.total_cents, receipt.tip_cents, receipt.paid_cents) == (10365, 500, 10365)
+    assert paid == [('card', 6365, None), ('cash', 4000, 5000)]
+    sale = receipts.list_receipts(shop['location'].id, actor=OWNER)[0]
+    assert (sale.amount_cents, sale.tax) == (7380 + 1350, Decimal('11.35'))  # revenue before tax, after discount
 
 
 async def upload(user: User, folder: Path, names: list[str]) -> None:

@@ -23,6 +23,7 @@ from app.models import (
 )
 from app.pages.formatting import local_datetime, money_at
 from app.pages.layout import field_error
+from app.pages.money.checkout import open_checkout
 from app.services import clock, events
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
@@ -211,11 +212,15 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                     ui.button(label, on_click=lambda s=status: act(
                         lambda: bookings.set_status(booking.id, s, actor=user))).mark(f'to-{status.value}')
         if BookingStatus.COMPLETED in allowed:
+            def check_out() -> None:
+                dialog.close()
+                with dialog.parent_slot.parent:  # the page's dialog holder
+                    open_checkout(user, location, booking, on_done)
+
             with ui.row().classes('items-center gap-2'):
+                ui.button('Check out', icon='point_of_sale', on_click=check_out).mark('to-checkout')
                 method = ui.select({p.value: label for p, label in PAYMENT_LABELS.items()},
-                                   value=PaymentMethod.CARD.value, label='Payment').classes('w-40')
-                ui.button('Complete & pay', on_click=lambda: act(lambda: receipts.pay_booking(
-                    booking.id, payment_method=PaymentMethod(method.value), actor=user))).mark('to-completed')
+                                   value=PaymentMethod.CARD.value, label='Failed payment by').classes('w-40')
             with ui.row().classes('items-center gap-2'):
                 reason = ui.input('What happened', value='card declined').classes('w-48').mark('payment-reason')
                 ui.button('Payment failed', color='warning', on_click=lambda: act(

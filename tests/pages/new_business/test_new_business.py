@@ -169,8 +169,11 @@ async def run_the_business(user: User, create_user, monkeypatch: pytest.MonkeyPa
     user.find(marker='to-checked_in').click()
     await eventually(lambda: 'Checked in' in _block_title(user, booked))
     click_block(user, booked)
-    await user.should_see(marker='to-completed')
-    user.find(marker='to-completed').click()
+    await user.should_see(marker='to-checkout')
+    user.find(marker='to-checkout').click()
+    await user.should_see(marker='checkout-take')
+    await eventually(lambda: element(user, 'checkout-total').text.endswith('€'))
+    user.find(marker='checkout-take').click()
     await eventually(lambda: 'Completed' in _block_title(user, booked))
 
     # the kiosk: a women's cut (45 minutes) with Becky

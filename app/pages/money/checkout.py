@@ -1,0 +1,277 @@
+"""The checkout dialog: the booked service (or nothing, for a walk-in sale), more services and products, a discount
+per line or on the whole sale, a tip, the taxes and totals as they stand, and payment split over several methods
+(cash with the change to hand back). Saved as one sale (``checkout.check_out``); a refusal is shown, nothing saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from nicegui import run, ui
+
+from app.models import BookingRead, LocationRead, PaymentMethod, Role, UserRead
+from app.pages.formatting import money_at, to_minor
+from app.services.catalogue import catalog, staff
+from app.services.errors import ClientPulseError, ValidationError
+from app.services.money import checkout
+from app.services.money.checkout import PaymentIn, Sale, SaleLine
+
+METHODS = {PaymentMethod.CARD.value: 'Card', PaymentMethod.CASH.value: 'Cash',
+           PaymentMethod.MOBILE_MONEY.value: 'Mobile money'}
+
+
+def open_checkout(user: UserRead, location: LocationRead, booking: BookingRead | None = None,
+                  on_done: Callable[[], None] | None = None) -> None:
+    """Open the checkout for ``booking`` (its service as the first line), or for a walk-in sale."""
+    _Checkout(user, location, booking, on_done).open()
+
+
+class _Checkout:
+    def __init__(self, user: UserRead, location: LocationRead, booking: BookingRead | None,
+                 on_done: Callable[[], None] | None) -> None:
+        self.user, self.location, self.booking, self.on_done = user, location, booking, on_done
+        self.services = {s.id: s for s in catalog.list_services(location.id, actor=user)}
+        self.products = {p.id: p for p in catalog.list_products(location.id, actor=user)}
+        self.members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
+        self.lines: list[dict] = []
+        if booking is not None:
+            self.lines.append({'service_id': booking.service_id, 'product_id': None, 'name': booking.service_name,
+                               'quantity': 1, 'price': booking.price_cents, 'listed': booking.price_cents,
+                               'discount': None})
+        self.payments: list[dict] = [{'method': PaymentMethod.CARD.value, 'amount': None, 'tendered': None}]
+        self.total_due = 0
+        self.managing = user.role in (Role.OWNER, Role.MANAGER)
+
+    def open(self) -> None:
+        with ui.dialog(value=True) as self.dialog, ui.card().classes('w-[44rem] max-w-full'):
+            title = f'Checkout — {self.booking.customer_name}' if self.booking else 'Walk-in sale'
+            ui.label(title).classes('text-lg font-semibold')
+            self.line_box = ui.column().classes('w-full gap-1').mark('checkout-lines')
+            with ui.row().classes('w-full items-end gap-2'):
+                options = {**{f's{i}': f'{s.name} · {money_at(s.price_cents, self.location)}'
+                              for i, s in self.services.items()},
+                           **{f'p{i}': f'{p.name} · {money_at(p.price_cents, self.location)} ({p.stock_on_hand} '
+                                       'on hand)' for i, p in self.products.items()}}
+                self.pick = ui.select(options, with_input=True, label='Add a service or product').classes(
+                    'flex-1').mark('checkout-item')
+                ui.button('Add', icon='add', on_click=self.add_line).props('flat').mark('checkout-add')
+            with ui.row().classes('w-full items-end gap-2'):
+                self.discount = ui.number('Discount on the sale (%)', min=0, max=100, on_change=self.reprice).classes(
+                    'w-48').mark('checkout-discount')
+                self.discount_reason = ui.input('Why', on_change=self.reprice).classes('flex-1').mark(
+                    'checkout-discount-reason')
+            with ui.row().classes('w-full items-end gap-2'):
+                self.tip = ui.number('Tip', min=0, format='%.2f', on_change=self.reprice).classes('w-32').mark(
+                    'checkout-tip')
+                self.tip_for = ui.select(self.members, value=self.booking.staff_member_id if self.booking else None,
+                                         label='for').classes('w-48').mark('checkout-tip-staff')
+            self.totals = ui.column().classes('w-full gap-0 items-end').mark('checkout-totals')
+            ui.separator()
+            ui.label('Payment').classes('font-semibold')
+            self.payment_box = ui.column().classes('w-full gap-1').mark('checkout-payments')
+            with ui.row().classes('w-full items-center gap-2'):
+                ui.button('Split: add a payment', icon='call_split', on_click=self.add_payment).props('flat').mark(
+                    'checkout-add-payment')
+                ui.space()
+                self.left = ui.label().classes('font-semibold').mark('checkout-balance')
+            self.error = ui.label().classes('text-negative').mark('checkout-error')
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Close', on_click=self.dialog.close).props('flat')
+                ui.button('Take payment', icon='point_of_sale', on_click=self.take).mark('checkout-take')
+            self.draw_lines()
+            self.draw_payments()
+            ui.timer(0.01, self.reprice, once=True)
+
+    # --- lines --------------------------------------------------------------------------------------------------
+
+    async def add_line(self) -> None:
+        key = self.pick.value or ''
+        if key.startswith('s') and int(key[1:]) in self.services:
+            item = self.services[int(key[1:])]
+            self.lines.append({'service_id': item.id, 'product_id': None, 'name': item.name, 'quantity': 1,
+                               'price': item.price_cents, 'listed': item.price_cents, 'discount': None})
+        elif key.startswith('p') and int(key[1:]) in self.products:
+            item = self.products[int(key[1:])]
+            self.lines.append({'service_id': None, 'product_id': item.id, 'name': item.name, 'quantity': 1,
+                               'price': item.price_cents, 'listed': item.price_cents, 'discount': None})
+        else:
+            return
+        self.pick.value = None
+        self.draw_lines()
+        await self.reprice()
+
+    def draw_lines(self) -> None:
+        self.line_box.clear()
+        self.line_totals: list[ui.label] = []
+        with self.line_box:
+            if not self.lines:
+                ui.label('Nothing yet: add a service or a product.').classes('text-slate-500')
+            for number, line in enumerate(self.lines):
+                with ui.row().classes('w-full items-end gap-2 no-wrap'):
+                    ui.label(line['name']).classes('flex-1')
+                    ui.number('Qty', value=line['quantity'], min=1, format='%d',
+                              on_change=lambda e, x=line: self.set_line(x, 'quantity', e.value)).classes('w-16').mark(
+                        f'checkout-line-{number}-quantity')
+                    price = ui.number('Price', value=line['price'] / 100, min=0, format='%.2f',
+                                      on_change=lambda e, x=line: self.set_line(x, 'price', e.value)).classes(
+                        'w-24').mark(f'checkout-line-{number}-price')
+                    price.enabled = self.managing
+                    ui.number('Off %', value=line['discount'], min=0, max=100,
+                              on_change=lambda e, x=line: self.set_line(x, 'discount', e.value)).classes(
+                        'w-20').mark(f'checkout-line-{number}-discount')
+                    self.line_totals.append(ui.label().classes('w-24 text-right').mark(
+                        f'checkout-line-{number}-total'))
+                    ui.button(icon='close', on_click=lambda x=line: self.remove_line(x)).props(
+                        'flat round dense').mark(f'checkout-line-{number}-remove')
+
+    async def set_line(self, line: dict, field: str, value) -> None:
+        if field == 'price':
+            try:
+                line['price'] = to_minor(value, 'price')
+            except ValidationError:
+                return
+        elif field == 'quantity':
+            line['quantity'] = max(1, int(value or 1))
+        else:
+            line['discount'] = value
+        await self.reprice()
+
+    async def remove_line(self, line: dict) -> None:
+        self.lines.remove(line)
+        self.draw_lines()
+        await self.reprice()
+
+    # --- payments -----------------------------------------------------------------------------------------------
+
+    def add_payment(self) -> None:
+        paid = sum(to_minor(p['amount'], 'amount') for p in self.payments if p['amount'] is not None)
+        self.payments.append({'method': PaymentMethod.CASH.value, 'amount': max(0, self.total_due - paid) / 100,
+                              'tendered': None})
+        self.draw_payments()
+        self.show_balance()
+
+    def draw_payments(self) -> None:
+        self.payment_box.clear()
+        with self.payment_box:
+            for number, payment in enumerate(self.payments):
+                with ui.row().classes('w-full items-end gap-2 no-wrap'):
+                    ui.select(METHODS, value=payment['method'],
+                              on_change=lambda e, p=payment: self.set_payment(p, 'method', e.value)).classes(
+                        'w-36').mark(f'checkout-pay-{number}-method')
+                    ui.number('Amount', value=payment['amount'], min=0, format='%.2f',
+                              on_change=lambda e, p=payment: self.set_payment(p, 'amount', e.value)).classes(
+                        'w-28').mark(f'checkout-pay-{number}-amount')
+                    tendered = ui.number('Cash handed over', value=payment['tendered'], min=0, format='%.2f',
+                                         on_change=lambda e, p=payment: self.set_payment(p, 'tendered', e.value)
+                                         ).classes('w-36').mark(f'checkout-pay-{number}-tendered')
+                    tendered.bind_visibility_from(payment, 'method', value=PaymentMethod.CASH.value)
+                    if number:
+                        ui.button(icon='close', on_click=lambda p=payment: self.remove_payment(p)).props(
+                            'flat round dense')
+
+    def set_payment(self, payment: dict, field: str, value) -> None:
+        payment[field] = value
+        self.show_balance()
+
+    def remove_payment(self, payment: dict) -> None:
+        self.payments.remove(payment)
+        self.draw_payments()
+        self.show_balance()
+
+    # --- the sale -----------------------------------------------------------------------------------------------
+
+    def sale(self) -> Sale:
+        """The sale as the form stands. :raises ValidationError: an amount that is not a number"""
+        percent = self._percent(self.discount.value, 'discount')
+        lines = []
+        for number, line in enumerate(self.lines):
+            off = self._percent(line['discount'], f'lines.{number}.discount')
+            lines.append(SaleLine(
+                service_id=line['service_id'], product_id=line['product_id'], quantity=line['quantity'],
+                unit_price_cents=line['price'] if line['price'] != line['listed'] else None,
+                price_reason='changed at the desk' if line['price'] != line['listed'] else '',
+                discount_percent=off, discount_reason=(self.discount_reason.value or 'at the desk') if off else ''))
+        payments = []
+        for number, payment in enumerate(self.payments):
+            amount = to_minor(payment['amount'], f'payments.{number}') if payment['amount'] else 0
+            if amount:
+                tendered = payment['tendered'] if payment['method'] == PaymentMethod.CASH.value else None
+                payments.append(PaymentIn(method=PaymentMethod(payment['method']), amount_cents=amount,
+                                          tendered_cents=to_minor(tendered, f'payments.{number}') if tendered
+                                          else None))
+        return Sale(location_id=self.location.id, booking_id=self.booking.id if self.booking else None,
+                    lines=lines, discount_percent=percent, discount_reason=self.discount_reason.value or '',
+                    tip_cents=to_minor(self.tip.value, 'tip') if self.tip.value else 0,
+                    tip_staff_member_id=self.tip_for.value, payments=payments)
+
+    @staticmethod
+    def _percent(value, field: str) -> Decimal | None:
+        if value in (None, '', 0):
+            return None
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            raise ValidationError('Enter a percentage.', field=field) from None
+
+    async def reprice(self) -> None:
+        """The totals as the form stands (priced by the service, off the event loop)."""
+        self.error.text = ''
+        if not self.lines:
+            self.total_due = 0
+            self.totals.clear()
+            self.show_balance()
+            return
+        try:
+            sale = self.sale()
+            priced = await run.io_bound(checkout.quote, sale, actor=self.user)
+        except ClientPulseError as error:
+            self.error.text = str(error)
+            return
+        self.total_due = priced.total_cents + sale.tip_cents
+        for label, line in zip(self.line_totals, priced.lines, strict=False):
+            label.text = money_at(line.total_cents, self.location)
+        self.totals.clear()
+        with self.totals:
+            ui.label(f'Before tax {money_at(priced.net_cents, self.location)}')
+            if priced.discount_cents:
+                ui.label(f'Discounts −{money_at(priced.discount_cents, self.location)}').mark('checkout-discounts')
+            for name, cents in priced.taxes.items():
+                ui.label(f'{name} {money_at(cents, self.location)}')
+            if sale.tip_cents:
+                ui.label(f'Tip {money_at(sale.tip_cents, self.location)}')
+            ui.label(f'Total {money_at(self.total_due, self.location)}').classes('text-lg font-semibold').mark(
+                'checkout-total')
+        if len(self.payments) == 1 and not self.payments[0]['tendered']:
+            self.payments[0]['amount'] = self.total_due / 100  # one payment: the whole amount, until split
+            self.draw_payments()
+        self.show_balance()
+
+    def show_balance(self) -> None:
+        try:
+            paid = sum(to_minor(p['amount'], 'amount') for p in self.payments if p['amount'])
+            change = sum(to_minor(p['tendered'], 'tendered') - to_minor(p['amount'], 'amount')
+                         for p in self.payments if p['method'] == PaymentMethod.CASH.value and p['tendered']
+                         and p['amount'])
+        except ValidationError:
+            return
+        left = self.total_due - paid
+        self.left.text = (f'Change to give: {money_at(change, self.location)}' if change > 0 and left <= 0 else
+                          f'Left to pay: {money_at(left, self.location)}' if left > 0 else
+                          f'More than due by {money_at(-left, self.location)}' if left < 0 else 'Paid in full')
+
+    async def take(self) -> None:
+        self.error.text = ''
+        try:
+            done = await run.io_bound(checkout.check_out, self.sale(), actor=self.user)
+        except ClientPulseError as error:
+            self.error.text = str(error)
+            return
+        self.dialog.close()
+        words = [f'Receipt {done.number}: {money_at(done.paid_cents, self.location)} taken']
+        if done.change_cents:
+            words.append(f'change {money_at(done.change_cents, self.location)}')
+        if done.balance_cents:
+            words.append(f'{money_at(done.balance_cents, self.location)} still to pay')
+        ui.notify(' · '.join(words), type='positive', multi_line=True)
+        if self.on_done:
+            self.on_done()
