@@ -209,3 +209,38 @@ async def test_the_day_views_events_take_no_hostile_arguments(user: User, shop):
         user.find(marker='day-grid').trigger('move', nonsense)
         user.find(marker='day-grid').trigger('slot', nonsense)
     assert bookings.get_booking(theirs.id, actor=OWNER).starts_at == at(DAY, '10:00')
+
+
+async def test_a_walk_in_sale_of_a_product_and_its_refund_by_a_manager(user: User, shop):
+    """A product sold without a booking from the Bookings page; the manager refunds it from the service and the
+    stock comes back."""
+    from sqlmodel import select
+
+    from app.models import PaymentMethod, ReceiptLine
+    from app.services.catalogue import catalog
+    from app.services.database import session_scope
+    from app.services.money import checkout
+    from tests.factories import make_product
+    oil = make_product(shop['location'], 'OIL', 'Argan oil', stock=3)
+    await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    user.find(marker='walk-in-sale').click()
+    await user.should_see(marker='checkout-take')
+    user.find(marker='checkout-take').click()
+    await user.should_see('Add at least one service or product.')
+    element(user, 'checkout-item').set_value(f'p{oil}')
+    user.find(marker='checkout-add').click()
+    await user.should_see(marker='checkout-line-0-quantity')
+    element(user, 'checkout-line-0-quantity').set_value(2)
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $33.90')  # 2 × 1500 + 13 %
+    element(user, 'checkout-pay-0-method').set_value('cash')
+    await eventually(lambda: element(user, 'checkout-pay-0-amount').value == 33.9)
+    await user.should_see(marker='checkout-pay-0-tendered')  # shown for cash
+    element(user, 'checkout-pay-0-tendered').set_value(40)
+    user.find(marker='checkout-take').click()
+    await user.should_see('change $6.10')
+    assert catalog.list_products(shop['location'].id, actor=OWNER)[0].stock_on_hand == 1
+    sale = receipts.list_receipts(shop['location'].id, actor=OWNER)[0]
+    with session_scope() as session:
+        line = session.exec(select(ReceiptLine.id).where(ReceiptLine.receipt_id == sale.id)).one()
+    checkout.refund(sale.id, {line: 1}, method=PaymentMethod.CASH, reason='damaged bottle', actor=OWNER)
+    assert catalog.list_products(shop['location'].id, actor=OWNER)[0].stock_on_hand == 2

@@ -15,6 +15,7 @@ from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_b
 from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of
 from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
+from app.pages.money.checkout import open_checkout
 from app.pages.session import FRONT_DESK
 from app.services import clock
 from app.services.catalogue import staff
@@ -62,6 +63,7 @@ class _BookingsView:
             ui.button('Go', on_click=lambda: self.go_to(day_input)).props('flat dense')
             ui.button('Today', on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
             ui.space()
+            ui.button('Sale', icon='point_of_sale', on_click=self.walk_in_sale).props('outline').mark('walk-in-sale')
             ui.button('New booking', icon='add', on_click=self.new_booking).mark('new-booking')
         with ui.tabs().classes('w-full') as tabs:
             grid_tab = ui.tab('Day view')
@@ -92,6 +94,12 @@ class _BookingsView:
         self.dialogs.clear()
         with self.dialogs:
             open_new_booking(self.user, self.location, self.day)
+
+    def walk_in_sale(self) -> None:
+        """A sale without a booking: a product off the shelf, or a service done on the spot."""
+        self.dialogs.clear()
+        with self.dialogs:
+            open_checkout(self.user, self.location)
 
     def go(self, day: date) -> None:
         ui.navigate.to(f'/bookings?day={day.isoformat()}')

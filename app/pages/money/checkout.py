@@ -46,6 +46,11 @@ class _Checkout:
         with ui.dialog(value=True) as self.dialog, ui.card().classes('w-[44rem] max-w-full'):
             title = f'Checkout — {self.booking.customer_name}' if self.booking else 'Walk-in sale'
             ui.label(title).classes('text-lg font-semibold')
+            self.served = None
+            if self.booking is None:  # who did the service or sold the product (commission, the tip's default)
+                mine = self.user.staff_member_id if self.user.staff_member_id in self.members else None
+                self.served = ui.select(self.members, value=mine, label='Served by').classes('w-56').mark(
+                    'checkout-served-by')
             self.line_box = ui.column().classes('w-full gap-1').mark('checkout-lines')
             with ui.row().classes('w-full items-end gap-2'):
                 options = {**{f's{i}': f'{s.name} · {money_at(s.price_cents, self.location)}'
@@ -190,7 +195,8 @@ class _Checkout:
                 service_id=line['service_id'], product_id=line['product_id'], quantity=line['quantity'],
                 unit_price_cents=line['price'] if line['price'] != line['listed'] else None,
                 price_reason='changed at the desk' if line['price'] != line['listed'] else '',
-                discount_percent=off, discount_reason=(self.discount_reason.value or 'at the desk') if off else ''))
+                discount_percent=off, discount_reason=(self.discount_reason.value or 'at the desk') if off else '',
+                staff_member_id=self.served.value if self.served is not None else None))
         payments = []
         for number, payment in enumerate(self.payments):
             amount = to_minor(payment['amount'], f'payments.{number}') if payment['amount'] else 0
@@ -202,7 +208,8 @@ class _Checkout:
         return Sale(location_id=self.location.id, booking_id=self.booking.id if self.booking else None,
                     lines=lines, discount_percent=percent, discount_reason=self.discount_reason.value or '',
                     tip_cents=to_minor(self.tip.value, 'tip') if self.tip.value else 0,
-                    tip_staff_member_id=self.tip_for.value, payments=payments)
+                    tip_staff_member_id=self.tip_for.value or (self.served.value if self.served else None),
+                    payments=payments)
 
     @staticmethod
     def _percent(value, field: str) -> Decimal | None:
@@ -214,8 +221,10 @@ class _Checkout:
             raise ValidationError('Enter a percentage.', field=field) from None
 
     async def reprice(self) -> None:
-        """The totals as the form stands (priced by the service, off the event loop)."""
-        self.error.text = ''
+        """The totals as the form stands (priced by the service, off the event loop). A refusal of the last Take
+        payment stays shown until the form changes."""
+        if self.changed_since_take():
+            self.error.text = ''
         if not self.lines:
             self.total_due = 0
             self.totals.clear()
@@ -226,6 +235,7 @@ class _Checkout:
             priced = await run.io_bound(checkout.quote, sale, actor=self.user)
         except ClientPulseError as error:
             self.error.text = str(error)
+            self.taken_with = None
             return
         self.total_due = priced.total_cents + sale.tip_cents
         for label, line in zip(self.line_totals, priced.lines, strict=False):
@@ -259,12 +269,24 @@ class _Checkout:
                           f'Left to pay: {money_at(left, self.location)}' if left > 0 else
                           f'More than due by {money_at(-left, self.location)}' if left < 0 else 'Paid in full')
 
+    def changed_since_take(self) -> bool:
+        try:
+            return self.sale() != getattr(self, 'taken_with', None)
+        except ClientPulseError:
+            return True
+
     async def take(self) -> None:
         self.error.text = ''
         try:
-            done = await run.io_bound(checkout.check_out, self.sale(), actor=self.user)
+            sale = self.sale()
         except ClientPulseError as error:
             self.error.text = str(error)
+            return
+        try:
+            done = await run.io_bound(checkout.check_out, sale, actor=self.user)
+        except ClientPulseError as error:
+            self.error.text = str(error)
+            self.taken_with = sale  # shown until the form changes
             return
         self.dialog.close()
         words = [f'Receipt {done.number}: {money_at(done.paid_cents, self.location)} taken']
