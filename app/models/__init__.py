@@ -21,6 +21,8 @@ from .location import (
 )
 from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import (
+    DayClose,
+    DaySummary,
     Payment,
     Receipt,
     ReceiptCounter,
@@ -69,6 +71,8 @@ __all__ = [
     'CustomerRead',
     'DashboardSummary',
     'DataRevision',
+    'DayClose',
+    'DaySummary',
     'ExtraShift',
     'ExtraShiftRead',
     'Inquiry',

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import MONEY_4, PaymentMethod, UTCDateTime, enum_check
@@ -95,6 +95,43 @@ class ReceiptCounter(SQLModel, table=True):
     __tablename__ = 'receipt_counter'
     location_id: int = Field(foreign_key='location.id', primary_key=True)
     last_number: int = 0
+
+
+class DayClose(SQLModel, table=True):
+    """A location's day closed at the till: the figures as they were (``figures``: :class:`DaySummary` as JSON), the
+    cash counted and its difference from what was expected. A closed day takes no more sales or payments."""
+
+    __tablename__ = 'day_close'
+    __table_args__ = (UniqueConstraint('location_id', 'day'),)
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id')
+    day: date
+    closed_at: datetime = Field(sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key='app_user.id')
+    expected_cash_cents: int
+    counted_cash_cents: int
+    figures: dict = Field(default_factory=dict, sa_type=JSON)
+    note: str = Field(default='', max_length=200)
+
+
+class DaySummary(SQLModel):
+    """A location's takings on a local day (minor units): ``receipts`` (sales), ``net_cents`` (before tax, after
+    discounts, refunds taken off), ``tax_cents``, ``tips`` (staff member name → tips), ``payments`` (method → money
+    in less money paid back), ``refunds_cents`` (paid back), ``expected_cash_cents`` (what the till should hold
+    beyond its float: cash in less cash paid back), ``balance_cents`` (still owed on the day's sales)."""
+
+    location_id: int
+    day: date
+    receipts: int = 0
+    net_cents: int = 0
+    tax_cents: int = 0
+    tips: dict[str, int] = Field(default_factory=dict)
+    payments: dict[str, int] = Field(default_factory=dict)
+    refunds_cents: int = 0
+    expected_cash_cents: int = 0
+    balance_cents: int = 0
+    closed: bool = False
+    counted_cash_cents: int | None = None
 
 
 class ReceiptLineCreate(SQLModel):

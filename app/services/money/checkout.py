@@ -39,7 +39,7 @@ from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
 from app.services.database import connection_of, session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
-from app.services.money import pricing
+from app.services.money import day_close, pricing
 
 
 class SaleLine(SQLModel):
@@ -132,6 +132,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
         location = _location(session, sale.location_id)
+        day_close.ensure_open(session, sale.location_id, now, location.time_zone)
         booking = None
         if sale.booking_id is not None:
             booking = session.exec(select(Booking).where(Booking.id == sale.booking_id).with_for_update()).first()
@@ -146,7 +147,8 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
                 raise NotFoundError('That customer is not at this location.', field='customer_id')
         items, rows = _items(session, sale, actor)
         priced = _price(location, items, sale)
-        tip_staff = sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
+        tip_staff = (sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
+                     or next((row['staff'] for row in rows if row['staff'] is not None), None))
         if sale.tip_cents and tip_staff is None:
             raise ValidationError('Choose who the tip is for.', field='tip')
         if tip_staff is not None:
@@ -354,6 +356,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
         if receipt is None or receipt.kind != 'sale':
             raise NotFoundError('No such sale.')
         ensure_location(actor, receipt.location_id)
+        day_close.ensure_open(session, receipt.location_id, now, _location(session, receipt.location_id).time_zone)
         balance = (receipt.total_cents or 0) - receipt.paid_cents
         paid, change = _check_payments([payment], balance)
         receipt.paid_cents += paid
@@ -399,6 +402,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
             raise NotFoundError('No such sale.')
         ensure_location(actor, sale.location_id)
         location = _location(session, sale.location_id)
+        day_close.ensure_open(session, sale.location_id, now, location.time_zone)
         lines = {x.id: x for x in session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == sale.id))}
         returned: dict[int, int] = {}
         for original, count in session.exec(select(ReceiptLine.refund_of_line_id, ReceiptLine.quantity).where(

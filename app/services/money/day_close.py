@@ -1,0 +1,122 @@
+"""The day's takings at a location and closing the day at the till.
+
+A day is the location's local date. Money in minor units. Once a day is closed, no sale is recorded on it and no
+payment taken for it; a mistake found later is put right by a refund dated the day it is made.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlmodel import col, select
+
+from app.models import (
+    DayClose,
+    DaySummary,
+    Location,
+    Payment,
+    Receipt,
+    ReceiptLine,
+    ReceiptLineTax,
+    StaffMember,
+    UserRead,
+)
+from app.services import clock
+from app.services.accounts import activity
+from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_reader, ensure_role
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError
+
+
+def summary(location_id: int, day: date, *, actor: UserRead) -> DaySummary:
+    """The takings of ``day`` (local) at a location: see :class:`~app.models.DaySummary` (a closed day: with the
+    cash counted).
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    :raises NotFoundError: no such location
+    """
+    ensure_reader(actor, location_id, FRONT_DESK_ROLES)
+    with session_scope() as session:
+        return day_figures(session, location_id, day)
+
+
+def day_figures(session, location_id: int, day: date) -> DaySummary:
+    """:func:`summary` in the caller's unit of work (no access check)."""
+    location = session.get(Location, location_id)
+    if location is None:
+        raise NotFoundError('That location no longer exists.')
+    start, end = clock.day_bounds(day, location.time_zone)
+    receipts = session.exec(select(Receipt).where(Receipt.location_id == location_id, Receipt.issued_at >= start,
+                                                  Receipt.issued_at < end)).all()
+    ids = [r.id for r in receipts]
+    figures = DaySummary(location_id=location_id, day=day)
+    figures.receipts = sum(1 for r in receipts if r.kind == 'sale')
+    figures.net_cents = sum(session.exec(select(ReceiptLine.amount_cents).where(
+        col(ReceiptLine.receipt_id).in_(ids))).all())
+    taxes = sum(session.exec(
+        select(ReceiptLineTax.amount).join(ReceiptLine, ReceiptLine.id == ReceiptLineTax.receipt_line_id)
+        .where(col(ReceiptLine.receipt_id).in_(ids))).all(), Decimal(0))
+    figures.tax_cents = int((Decimal(taxes) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    names = dict(session.exec(select(StaffMember.id, StaffMember.name).where(
+        StaffMember.location_id == location_id)).all())
+    for receipt in receipts:
+        if receipt.tip_cents:
+            name = names.get(receipt.tip_staff_member_id, 'unassigned')
+            figures.tips[name] = figures.tips.get(name, 0) + receipt.tip_cents
+        if receipt.kind == 'refund':
+            figures.refunds_cents += -(receipt.total_cents or 0)
+        elif receipt.total_cents is not None:
+            figures.balance_cents += receipt.total_cents - receipt.paid_cents
+    # money taken that day, whichever day its sale was (a balance paid later counts on the day it is paid)
+    for method, amount in session.exec(
+            select(Payment.method, Payment.amount_cents).join(Receipt, Receipt.id == Payment.receipt_id)
+            .where(Receipt.location_id == location_id, Payment.at >= start, Payment.at < end)):
+        figures.payments[method] = figures.payments.get(method, 0) + amount
+    figures.expected_cash_cents = figures.payments.get('cash', 0)
+    closed = session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first()
+    if closed is not None:
+        figures.closed, figures.counted_cash_cents = True, closed.counted_cash_cents
+    return figures
+
+
+def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: UserRead, note: str = '',
+              now: datetime | None = None) -> DaySummary:
+    """Close ``day`` at a location with the cash counted in the till (minor units, beyond the float): the day's
+    figures are kept as they are now, with the difference between counted and expected cash, in the activity log.
+
+    :raises ValidationError: a day not yet begun, already closed, or a negative count (``field``: ``day``,
+        ``counted``)
+    :raises PermissionDeniedError: only owners and managers close a day, at their own location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'close the day')
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'close the day')
+    if counted_cash_cents < 0:
+        raise ValidationError('The cash counted cannot be negative.', field='counted')
+    now = now or datetime.now(UTC)
+    with session_scope(write=True) as session:
+        location = session.exec(select(Location).where(Location.id == location_id).with_for_update()).first()
+        if location is None:
+            raise NotFoundError('That location no longer exists.')
+        if day > clock.local_day(now, location.time_zone):
+            raise ValidationError('That day has not begun yet.', field='day')
+        if session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first():
+            raise ValidationError(f'{day:%A %d %B} is already closed.', field='day')
+        figures = day_figures(session, location_id, day)
+        difference = counted_cash_cents - figures.expected_cash_cents
+        session.add(DayClose(location_id=location_id, day=day, closed_at=now, user_id=actor.id or None,
+                             expected_cash_cents=figures.expected_cash_cents, counted_cash_cents=counted_cash_cents,
+                             figures=figures.model_dump(mode='json'), note=(note or '')[:200]))
+        words = (f'Day closed: {day:%a %d %b}, cash expected {figures.expected_cash_cents / 100:.2f}, counted '
+                 f'{counted_cash_cents / 100:.2f}' + (f', difference {difference / 100:+.2f}' if difference else ''))
+        activity.add(session, actor, 'day_closed', words, location_id=location_id)
+        figures.closed, figures.counted_cash_cents = True, counted_cash_cents
+    return figures
+
+
+def ensure_open(session, location_id: int, moment: datetime, time_zone: str) -> None:
+    """:raises ValidationError: the local day of ``moment`` is closed at the location (``field='day'``)"""
+    day = clock.local_day(moment, time_zone)
+    if session.exec(select(DayClose.id).where(DayClose.location_id == location_id, DayClose.day == day)).first():
+        raise ValidationError(f'{day:%A %d %B} is closed at the till: record it as of today, or refund it today.',
+                              field='day')

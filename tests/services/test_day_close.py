@@ -1,0 +1,82 @@
+"""Closing the day at the till: the figures a test computes itself from the day's sales, refunds and tips; a closed
+day takes no more sales nor payments; only managers close, once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.models import PaymentMethod, Role
+from app.services import clock
+from app.services.errors import PermissionDeniedError, ValidationError
+from app.services.money import checkout, day_close
+from app.services.money.checkout import PaymentIn, Sale, SaleLine
+from tests.factories import OWNER, TZ, actor, make_location, make_product, make_service, make_staff_member
+
+CASH, CARD = PaymentMethod.CASH, PaymentMethod.CARD
+
+
+@pytest.fixture
+def till(db):
+    location = make_location()  # GST 5 % + PST 8 %
+    member = make_staff_member(location, 'JJ')
+    return {'location': location, 'member': member, 'cut': make_service(location),  # $82.00
+            'oil': make_product(location, 'OIL', 'Oil', stock=5)}  # $15.00
+
+
+def _at(hhmm: str, day: date | None = None):
+    return clock.local_datetime(day or date(2030, 3, 4), int(hhmm[:2]) * 60 + int(hhmm[3:]), TZ)
+
+
+def test_the_days_figures_and_its_close(till):
+    here = till['location'].id
+    # 1: the cut, a $5.00 tip, 9266 + 500 = 9766: 5000 cash (handed 6000) and 4766 card
+    first = checkout.check_out(Sale(location_id=here, lines=[SaleLine(service_id=till['cut'].id,
+                                                                       staff_member_id=till['member'].id)],
+                                    tip_cents=500, payments=[PaymentIn(method=CASH, amount_cents=5000,
+                                                                       tendered_cents=6000),
+                                                             PaymentIn(method=CARD, amount_cents=4766)]),
+                               actor=OWNER, as_of=_at('10:30'))
+    # 2: two oils, 3390, 2000 card now and 1390 owed
+    second = checkout.check_out(Sale(location_id=here, lines=[SaleLine(product_id=till['oil'], quantity=2)],
+                                     payments=[PaymentIn(method=CARD, amount_cents=2000)]),
+                                actor=OWNER, as_of=_at('12:00'))
+    # one oil of the first... of the second sale back: 1695 in cash
+    from sqlmodel import select
+
+    from app.models import ReceiptLine
+    from app.services.database import session_scope
+    with session_scope() as session:
+        oil_line = session.exec(select(ReceiptLine.id).where(ReceiptLine.receipt_id == second.receipt_id)).one()
+    checkout.refund(second.receipt_id, {oil_line: 1}, method=CASH, reason='broken seal', actor=OWNER,
+                    as_of=_at('15:00'))
+    figures = day_close.summary(here, date(2030, 3, 4), actor=actor(Role.STAFF, here))
+    assert figures.receipts == 2
+    assert figures.net_cents == 8200 + 3000 - 1500
+    assert figures.tax_cents == (410 + 656) + (150 + 240) - (75 + 120)
+    assert figures.tips == {'JJ': 500}
+    assert figures.payments == {'cash': 5000 - 1695, 'card': 4766 + 2000}
+    assert (figures.refunds_cents, figures.expected_cash_cents, figures.balance_cents) == (1695, 3305, 1390)
+    assert first.change_cents == 1000
+
+    with pytest.raises(PermissionDeniedError):
+        day_close.close_day(here, date(2030, 3, 4), 3300, actor=actor(Role.STAFF, here), now=_at('19:00'))
+    closed = day_close.close_day(here, date(2030, 3, 4), 3300, actor=OWNER, now=_at('19:00'))
+    assert closed.closed and closed.counted_cash_cents == 3300
+    with pytest.raises(ValidationError, match='already closed'):
+        day_close.close_day(here, date(2030, 3, 4), 3300, actor=OWNER, now=_at('19:05'))
+    with pytest.raises(ValidationError) as shut:  # no more sales that day
+        checkout.check_out(Sale(location_id=here, lines=[SaleLine(product_id=till['oil'])]), actor=OWNER,
+                           as_of=_at('19:30'))
+    assert shut.value.field == 'day'
+    with pytest.raises(ValidationError):  # nor payments
+        checkout.add_payment(second.receipt_id, PaymentIn(method=CASH, amount_cents=1390), actor=OWNER,
+                             as_of=_at('19:30'))
+    # the next day: the balance is paid, counted on the day it is paid
+    checkout.add_payment(second.receipt_id, PaymentIn(method=CASH, amount_cents=1390), actor=OWNER,
+                         as_of=_at('09:00', date(2030, 3, 5)))
+    assert day_close.summary(here, date(2030, 3, 5), actor=OWNER).payments == {'cash': 1390}
+    assert day_close.summary(here, date(2030, 3, 4), actor=OWNER).payments == {'cash': 3305, 'card': 6766}
+    with pytest.raises(ValidationError, match='not begun'):
+        day_close.close_day(here, date(2030, 3, 4) + timedelta(days=5), 0, actor=OWNER, now=_at('19:00'))
