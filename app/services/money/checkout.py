@@ -488,3 +488,82 @@ def next_number(session, location_id: int) -> str:
     bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
                                 .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
     return str(bumped.last_number)
+
+
+class LineShown(SQLModel):
+    """A receipt line as shown: ids, what, how many (negative on a refund), prices in minor units, its taxes (name →
+    minor units), and how many were brought back already."""
+
+    id: int
+    description: str
+    quantity: int
+    unit_price_cents: int | None
+    discount_cents: int
+    net_cents: int
+    total_cents: int | None
+    taxes: dict[str, int]
+    returned: int = 0
+    product_id: int | None = None
+
+
+class ReceiptShown(SQLModel):
+    """A receipt with what it takes to show, print or refund it (minor units; times aware)."""
+
+    id: int
+    location_id: int
+    number: str
+    kind: str
+    issued_at: datetime
+    customer_name: str
+    staff_name: str
+    lines: list[LineShown]
+    tip_cents: int
+    total_cents: int | None
+    paid_cents: int
+    balance_cents: int
+    refundable_cents: int
+    payments: list[tuple[str, int, int | None]]
+    reason: str
+    refund_of: str | None
+
+
+def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
+    """One receipt with its lines, taxes, payments, what was brought back and what may still be refunded.
+
+    :raises NotFoundError: no such receipt
+    :raises PermissionDeniedError: not a front-desk role, or another location's receipt
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'see receipts')
+    with session_scope() as session:
+        receipt = session.get(Receipt, receipt_id)
+        if receipt is None:
+            raise NotFoundError('No such receipt.')
+        ensure_location(actor, receipt.location_id)
+        lines = session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)
+                             .order_by(ReceiptLine.id)).all()
+        taxes: dict[int, dict[str, int]] = {}
+        for tax in session.exec(select(ReceiptLineTax).where(col(ReceiptLineTax.receipt_line_id).in_(
+                [x.id for x in lines]))):
+            taxes.setdefault(tax.receipt_line_id, {})[tax.name] = int((tax.amount * 100).to_integral_value())
+        returned: dict[int, int] = {}
+        for original, count in session.exec(select(ReceiptLine.refund_of_line_id, ReceiptLine.quantity).where(
+                col(ReceiptLine.refund_of_line_id).in_([x.id for x in lines]))):
+            returned[original] = returned.get(original, 0) + abs(count)
+        customer = session.get(Customer, receipt.customer_id) if receipt.customer_id else None
+        member = session.get(StaffMember, receipt.staff_member_id) if receipt.staff_member_id else None
+        original = session.get(Receipt, receipt.refund_of_id) if receipt.refund_of_id else None
+        payments = [(p.method, p.amount_cents, p.tendered_cents) for p in session.exec(
+            select(Payment).where(Payment.receipt_id == receipt.id).order_by(Payment.id))]
+        refundable = receipt.paid_cents - refunded_cents(session, receipt.id) if receipt.kind == 'sale' else 0
+        return ReceiptShown(
+            id=receipt.id, location_id=receipt.location_id, number=receipt.number, kind=receipt.kind,
+            issued_at=receipt.issued_at, customer_name=customer.name if customer else 'Walk-in',
+            staff_name=member.name if member else '',
+            lines=[LineShown(id=x.id, description=x.description, quantity=x.quantity,
+                             unit_price_cents=x.unit_price_cents, discount_cents=x.discount_cents,
+                             net_cents=x.amount_cents, total_cents=x.total_cents, taxes=taxes.get(x.id, {}),
+                             returned=returned.get(x.id, 0), product_id=x.product_id) for x in lines],
+            tip_cents=receipt.tip_cents, total_cents=receipt.total_cents, paid_cents=receipt.paid_cents,
+            balance_cents=(receipt.total_cents or 0) - receipt.paid_cents if receipt.kind == 'sale' else 0,
+            refundable_cents=refundable, payments=payments, reason=receipt.reason,
+            refund_of=original.number if original else None)
