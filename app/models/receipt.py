@@ -164,3 +164,7 @@ class ReceiptRead(SQLModel):
     tax: Decimal = Decimal(0)
     descriptions: str = ''
     staff_name: str = ''
+    customer_name: str = ''
+    kind: str = 'sale'
+    total_cents: int | None = None
+    paid_cents: int = 0

@@ -23,6 +23,7 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/customers': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
     '/customers/{customer_id}': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
     '/catalog': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/sales': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
     '/staff': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/analytics': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/reports': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},

@@ -8,7 +8,7 @@ per-location counter taken inside the sale's transaction: gapless and never repe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field as PydanticField
@@ -129,7 +129,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     ensure_location(actor, sale.location_id)
     if not sale.lines:
         raise ValidationError('Add at least one service or product.', field='lines')
-    now = as_of or datetime.now(UTC)
+    now = as_of or clock.now()
     with session_scope(write=True) as session:
         location = _location(session, sale.location_id)
         day_close.ensure_open(session, sale.location_id, now, location.time_zone)
@@ -350,7 +350,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
     :raises PermissionDeniedError: not a front-desk role, or another location's receipt
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
-    now = as_of or datetime.now(UTC)
+    now = as_of or clock.now()
     with session_scope(write=True) as session:
         receipt = session.exec(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
         if receipt is None or receipt.kind != 'sale':
@@ -395,7 +395,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
     wanted = {line_id: count for line_id, count in quantities.items() if count}
     if not wanted or any(count < 0 for count in wanted.values()):
         raise ValidationError('Choose what is brought back.', field='lines')
-    now = as_of or datetime.now(UTC)
+    now = as_of or clock.now()
     with session_scope(write=True) as session:
         sale = session.exec(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
         if sale is None or sale.kind != 'sale':

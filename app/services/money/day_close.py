@@ -6,7 +6,7 @@ payment taken for it; a mistake found later is put right by a refund dated the d
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlmodel import col, select
@@ -93,7 +93,7 @@ def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: Us
     ensure_reader(actor, location_id, MANAGING_ROLES, 'close the day')
     if counted_cash_cents < 0:
         raise ValidationError('The cash counted cannot be negative.', field='counted')
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     with session_scope(write=True) as session:
         location = session.exec(select(Location).where(Location.id == location_id).with_for_update()).first()
         if location is None:

@@ -124,8 +124,10 @@ def _receipts(session, location_id: int, *, start: datetime | None = None, end: 
             .join(ReceiptLineTax, ReceiptLineTax.receipt_line_id == ReceiptLine.id)
             .where(col(ReceiptLine.receipt_id).in_(ids)).group_by(ReceiptLine.receipt_id)):
         taxes[receipt_id] = Decimal(amount).quantize(FOUR_PLACES)
+    people = dict(session.exec(select(Customer.id, Customer.name).where(col(Customer.id).in_(
+        {r.customer_id for r, _ in receipts if r.customer_id is not None}))).all())
     return [ReceiptRead.model_validate(r, update={
         'amount_cents': amounts[r.id], 'tax': taxes[r.id], 'descriptions': ', '.join(names[r.id]),
-        'staff_name': staff_name or ''}) for r, staff_name in receipts]
+        'staff_name': staff_name or '', 'customer_name': people.get(r.customer_id, '')}) for r, staff_name in receipts]
 
 

@@ -1,0 +1,221 @@
+"""Sales: a day's receipts at the location, each opened to print it, take what is still owed or (owners, managers)
+refund some of it; the day's takings, and closing the day at the till with the cash counted. Live: a payment in
+another session shows here at once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from nicegui import run, ui
+
+from app import live
+from app.models import LocationRead, PaymentMethod, Role, UserRead
+from app.pages import params
+from app.pages.formatting import local_time, money_at, to_minor
+from app.pages.guard import PageContext, guarded_page
+from app.pages.money.checkout import METHODS, open_checkout
+from app.pages.session import FRONT_DESK
+from app.services import clock, events
+from app.services.errors import ClientPulseError
+from app.services.money import checkout, day_close, receipts
+from app.services.money.checkout import PaymentIn
+from app.services.money.receipt_pdf import receipt_pdf
+
+COLUMNS = [{'name': k, 'label': label, 'field': k, 'align': 'right' if k in {'total', 'paid', 'owed'} else 'left'}
+           for k, label in (('number', 'Receipt'), ('time', 'Time'), ('customer', 'Customer'), ('items', 'Items'),
+                            ('total', 'Total'), ('paid', 'Paid'), ('owed', 'Still owed'), ('kind', ''))]
+
+
+def register() -> None:
+    @guarded_page('/sales', roles=FRONT_DESK, title='Sales', icon='point_of_sale')
+    def sales_page(page: PageContext, day: str | None = None) -> None:
+        shown, message = params.day(day, clock.today(page.location.time_zone))
+        params.notice(message)
+        _Sales(page.user, page.location, shown).build()
+
+
+class _Sales:
+    def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
+        self.user, self.location, self.day = user, location, day
+        self.managing = user.role in (Role.OWNER, Role.MANAGER)
+        self.dialogs = ui.element('div')
+
+    def build(self) -> None:
+        with ui.row().classes('items-center gap-2'):
+            ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
+            ui.label(f'{self.day:%A %d %B %Y}').classes('text-xl font-semibold').mark('sales-day')
+            ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props('flat dense')
+            ui.space()
+            ui.button('Sale', icon='point_of_sale', on_click=self.sale).mark('sales-new')
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('dense flat').mark(
+            'sales-list')
+        self.table.on('rowClick', lambda e: self.open(e.args[1]['id']))
+        self.summary = ui.column().classes('w-full max-w-3xl gap-1').mark('sales-summary')
+        self.refresh()
+        live.on_change(self.location.id, lambda _e: self.refresh(), kinds=(events.ReceiptCreated,))
+
+    def go(self, day: date) -> None:
+        ui.navigate.to(f'/sales?day={day.isoformat()}')
+
+    def sale(self) -> None:
+        self.dialogs.clear()
+        with self.dialogs:
+            open_checkout(self.user, self.location, on_done=self.refresh)
+
+    def refresh(self) -> None:
+        start, end = clock.day_bounds(self.day, self.location.time_zone)
+        listed = receipts.list_receipts(self.location.id, actor=self.user, start=start, end=end)
+        rows = []
+        for r in listed:
+            total = r.total_cents if r.total_cents is not None else r.amount_cents
+            rows.append({'id': r.id, 'number': r.number, 'time': local_time(r.issued_at, self.location.time_zone),
+                         'customer': r.customer_name or 'Walk-in', 'items': r.descriptions,
+                         'total': money_at(total, self.location), 'paid': money_at(r.paid_cents, self.location),
+                         'owed': money_at(total - r.paid_cents, self.location)
+                         if r.kind == 'sale' and r.total_cents is not None and total > r.paid_cents else '',
+                         'kind': 'refund' if r.kind == 'refund' else ''})
+        self.table.rows = rows
+        self.show_summary()
+
+    def show_summary(self) -> None:
+        figures = day_close.summary(self.location.id, self.day, actor=self.user)
+        money = lambda cents: money_at(cents, self.location)  # noqa: E731
+        self.summary.clear()
+        with self.summary, ui.card().classes('w-full'):
+            ui.label('The day at the till').classes('font-semibold')
+            with ui.grid(columns=2).classes('gap-x-8 gap-y-0'):
+                for label, value, mark in (
+                        ('Sales', str(figures.receipts), 'day-receipts'),
+                        ('Before tax (after discounts and refunds)', money(figures.net_cents), 'day-net'),
+                        ('Tax', money(figures.tax_cents), 'day-tax'),
+                        *((f'Paid by {METHODS.get(m, m.replace("_", " ")).lower()}', money(c), f'day-{m}')
+                          for m, c in sorted(figures.payments.items())),
+                        ('Refunds', money(figures.refunds_cents), 'day-refunds'),
+                        *((f'Tips for {name}', money(c), f'day-tip-{name}') for name, c in figures.tips.items()),
+                        ('Still owed on the day\'s sales', money(figures.balance_cents), 'day-owed'),
+                        ('Cash the till should hold (beyond its float)', money(figures.expected_cash_cents),
+                         'day-expected-cash')):
+                    ui.label(label)
+                    ui.label(value).classes('text-right').mark(mark)
+            if figures.closed:
+                difference = (figures.counted_cash_cents or 0) - figures.expected_cash_cents
+                ui.label(f'Closed: {money(figures.counted_cash_cents or 0)} counted'
+                         + (f', {money(difference)} {"over" if difference > 0 else "short"}'.replace('-', '')
+                            if difference else ', as expected')).classes('font-semibold').mark('day-closed')
+            elif self.managing:
+                with ui.row().classes('items-end gap-2'):
+                    counted = ui.number('Cash counted', min=0, format='%.2f').classes('w-40').mark('day-counted')
+                    note = ui.input('Note').classes('w-64')
+
+                    async def close() -> None:
+                        try:
+                            await run.io_bound(lambda: day_close.close_day(
+                                self.location.id, self.day, to_minor(counted.value, 'counted'), actor=self.user,
+                                note=note.value or ''))
+                        except ClientPulseError as error:
+                            counted.error = str(error)
+                            return
+                        ui.notify('Day closed.', type='positive')
+                        self.show_summary()
+
+                    ui.button('Close the day', icon='lock', on_click=close).mark('day-close')
+
+    def open(self, receipt_id) -> None:
+        number = params.whole_number(str(receipt_id))
+        if number is None:
+            return
+        try:
+            shown = checkout.receipt_details(number, actor=self.user)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            return
+        self.dialogs.clear()
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[36rem] max-w-full'):
+            _ReceiptView(self, shown, dialog).build()
+
+
+class _ReceiptView:
+    """One receipt: its lines and payments, print, take what is owed, refund (owners, managers)."""
+
+    def __init__(self, page: _Sales, shown: checkout.ReceiptShown, dialog: ui.dialog) -> None:
+        self.page, self.shown, self.dialog = page, shown, dialog
+        self.location, self.user = page.location, page.user
+
+    def money(self, cents: int) -> str:
+        return money_at(cents, self.location)
+
+    def build(self) -> None:
+        shown = self.shown
+        title = 'Refund' if shown.kind == 'refund' else 'Receipt'
+        ui.label(f'{title} {shown.number} · {shown.customer_name}').classes('text-lg font-semibold').mark(
+            'receipt-title')
+        if shown.refund_of:
+            ui.label(f'Of receipt {shown.refund_of}: {shown.reason}')
+        self.back: dict[int, ui.number] = {}
+        for line in shown.lines:
+            with ui.row().classes('w-full items-center gap-2 no-wrap'):
+                ui.label(f'{line.quantity} × {line.description}').classes('flex-1')
+                if line.returned:
+                    ui.label(f'{line.returned} brought back').classes('text-xs text-slate-500')
+                ui.label(self.money(line.total_cents if line.total_cents is not None else line.net_cents))
+                left = line.quantity - line.returned
+                if self.page.managing and shown.kind == 'sale' and left > 0 and shown.refundable_cents > 0:
+                    self.back[line.id] = ui.number('Back', value=0, min=0, max=left, format='%d').classes(
+                        'w-20').mark(f'refund-{line.description}')
+        for method, amount, _tendered in shown.payments:
+            ui.label(f'{METHODS.get(method, method)}: {self.money(amount)}').classes('text-sm text-slate-600')
+        if shown.tip_cents:
+            ui.label(f'Tip {self.money(shown.tip_cents)}').classes('text-sm text-slate-600')
+        with ui.row().classes('w-full gap-2'):
+            ui.button('Receipt (PDF)', icon='print', on_click=self.download).props('flat').mark('receipt-pdf')
+        if shown.balance_cents > 0:
+            self.take_balance()
+        if self.back:
+            self.refund_form()
+
+    async def download(self) -> None:
+        pdf = await run.io_bound(receipt_pdf, self.shown.id, actor=self.user)
+        ui.download(pdf, f'receipt-{self.shown.number}.pdf', 'application/pdf')
+
+    def take_balance(self) -> None:
+        ui.label(f'Still owed: {self.money(self.shown.balance_cents)}').classes('font-semibold').mark(
+            'receipt-owed')
+        with ui.row().classes('items-end gap-2'):
+            method = ui.select(METHODS, value=PaymentMethod.CARD.value).classes('w-36')
+            amount = ui.number('Amount', value=self.shown.balance_cents / 100, min=0, format='%.2f').classes('w-28')
+
+            async def take() -> None:
+                try:
+                    await run.io_bound(lambda: checkout.add_payment(self.shown.id, PaymentIn(
+                        method=PaymentMethod(method.value), amount_cents=to_minor(amount.value, 'amount')),
+                        actor=self.user))
+                except (ClientPulseError, ValueError) as error:
+                    amount.error = str(error)
+                    return
+                self.dialog.close()
+                ui.notify('Payment taken.', type='positive')
+                self.page.refresh()
+
+            ui.button('Take it', on_click=take).mark('receipt-take-balance')
+
+    def refund_form(self) -> None:
+        ui.label(f'Refund (up to {self.money(self.shown.refundable_cents)})').classes('font-semibold mt-2')
+        with ui.row().classes('items-end gap-2'):
+            method = ui.select(METHODS, value=PaymentMethod.CARD.value, label='Back by').classes('w-36').mark(
+                'refund-method')
+            reason = ui.input('Why').classes('w-56').mark('refund-reason')
+
+            async def give_back() -> None:
+                quantities = {line_id: int(box.value or 0) for line_id, box in self.back.items()}
+                try:
+                    done = await run.io_bound(lambda: checkout.refund(
+                        self.shown.id, quantities, method=PaymentMethod(method.value), reason=reason.value or '',
+                        actor=self.user))
+                except ClientPulseError as error:
+                    reason.error = str(error)
+                    return
+                self.dialog.close()
+                ui.notify(f'Refund {done.number}: {self.money(done.total_cents)} back.', type='positive')
+                self.page.refresh()
+
+            ui.button('Refund', color='negative', on_click=give_back).mark('refund-give')

@@ -1,0 +1,60 @@
+"""The Sales page: the day's receipts; a product refunded by the manager from its receipt; the day closed with
+figures the test works out itself; a payment in one session seen on another session's dashboard and sales list."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui.testing import User
+
+from app.models import BookingStatus, PaymentMethod, Role
+from app.services.catalogue import catalog
+from app.services.frontdesk import bookings
+from app.services.money import checkout
+from app.services.money.checkout import PaymentIn, Sale, SaleLine
+from tests.factories import OWNER, at, make_booking, make_product
+from tests.pages.conftest import DAY, sign_in
+from tests.pages.test_pages import element, eventually
+
+pytestmark = pytest.mark.usefixtures('shop_clock')  # the shop's clock: 23:00 on DAY
+
+
+async def test_a_refund_and_the_day_close_through_the_sales_page(user: User, create_user, shop):
+    oil = make_product(shop['location'], 'OIL', 'Argan oil', stock=3)  # $15.00
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    desk = create_user()
+    await sign_in(desk, Role.OWNER, f'/?day={DAY.isoformat()}')
+    assert element(desk, 'revenue-today').text == '$0.00'
+    noon = at(DAY, '12:00')
+    # the cut and an oil: 8200 + 1500, 13 % of taxes: 10961; 5000 cash (6000 handed) and 5961 card; a $4.00 tip
+    sold = checkout.check_out(Sale(location_id=shop['location'].id, booking_id=booking.id, tip_cents=400, lines=[
+        SaleLine(service_id=shop['cut'].id), SaleLine(product_id=oil)], payments=[
+        PaymentIn(method=PaymentMethod.CASH, amount_cents=5000, tendered_cents=6000),
+        PaymentIn(method=PaymentMethod.CARD, amount_cents=6361)]), actor=OWNER, as_of=noon)
+
+    await eventually(lambda: element(desk, 'revenue-today').text == '$97.00')  # another session, at once
+    await sign_in(user, Role.MANAGER, f'/sales?day={DAY.isoformat()}')
+    assert [r['number'] for r in element(user, 'sales-list').rows] == [sold.number]
+    user.find(marker='sales-list').trigger('rowClick', [{}, {'id': sold.receipt_id}, 0])
+    await user.should_see(marker='receipt-title')
+    element(user, 'refund-Argan oil').set_value(1)
+    element(user, 'refund-method').set_value('cash')
+    user.find(marker='refund-give').click()
+    await eventually(lambda: 'Say why' in (element(user, 'refund-reason').error or ''))
+    user.find(marker='refund-reason').type('allergic')
+    user.find(marker='refund-give').click()
+    await eventually(lambda: len(element(user, 'sales-list').rows) == 2)
+    assert catalog.list_products(shop['location'].id, actor=OWNER)[0].stock_on_hand == 3  # back on the shelf
+
+    # the day: net 9700 − 1500 = 8200; tax 1261 − 195 = 1066; cash 5000 − 1695 = 3305; card 6361; tip 400 for JJ
+    assert element(user, 'day-net').text == '$82.00'
+    assert element(user, 'day-tax').text == '$10.66'
+    assert element(user, 'day-cash').text == '$33.05'
+    assert element(user, 'day-card').text == '$63.61'
+    assert element(user, 'day-refunds').text == '$16.95'
+    assert element(user, 'day-tip-JJ').text == '$4.00'
+    assert element(user, 'day-expected-cash').text == '$33.05'
+    element(user, 'day-counted').set_value(33)
+    user.find(marker='day-close').click()
+    await user.should_see(marker='day-closed')
+    assert element(user, 'day-closed').text == 'Closed: $33.00 counted, $0.05 short'
