@@ -80,3 +80,20 @@ def test_the_days_figures_and_its_close(till):
     assert day_close.summary(here, date(2030, 3, 4), actor=OWNER).payments == {'cash': 3305, 'card': 6766}
     with pytest.raises(ValidationError, match='not begun'):
         day_close.close_day(here, date(2030, 3, 4) + timedelta(days=5), 0, actor=OWNER, now=_at('19:00'))
+
+
+def test_the_day_close_report_as_pdf(till, tmp_path):
+    from pypdf import PdfReader
+
+    from app.services.money.receipt_pdf import day_close_pdf
+    here = till['location'].id
+    checkout.check_out(Sale(location_id=here, lines=[SaleLine(product_id=till['oil'])],
+                            payments=[PaymentIn(method=CASH, amount_cents=1695, tendered_cents=2000)]),
+                       actor=OWNER, as_of=_at('11:00'))
+    day_close.close_day(here, date(2030, 3, 4), 1700, actor=OWNER, now=_at('19:00'))
+    path = tmp_path / 'day.pdf'
+    path.write_bytes(day_close_pdf(here, date(2030, 3, 4), actor=OWNER))
+    text = '\n'.join(page.extract_text() for page in PdfReader(path).pages)
+    for expected in ('Queen St — the day at the till', 'Monday, March 4, 2030', 'Paid by cash', '$16.95',
+                     'Cash counted', '$17.00', 'Difference', '$0.05', 'Oil'):
+        assert expected in text, expected

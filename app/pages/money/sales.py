@@ -19,7 +19,7 @@ from app.services import clock, events
 from app.services.errors import ClientPulseError
 from app.services.money import checkout, day_close, receipts
 from app.services.money.checkout import PaymentIn
-from app.services.money.receipt_pdf import receipt_pdf
+from app.services.money.receipt_pdf import day_close_pdf, receipt_pdf
 
 COLUMNS = [{'name': k, 'label': label, 'field': k, 'align': 'right' if k in {'total', 'paid', 'owed'} else 'left'}
            for k, label in (('number', 'Receipt'), ('time', 'Time'), ('customer', 'Customer'), ('items', 'Items'),
@@ -46,6 +46,7 @@ class _Sales:
             ui.label(f'{self.day:%A %d %B %Y}').classes('text-xl font-semibold').mark('sales-day')
             ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props('flat dense')
             ui.space()
+            ui.button('Day report (PDF)', icon='print', on_click=self.day_report).props('flat').mark('day-report')
             ui.button('Sale', icon='point_of_sale', on_click=self.sale).mark('sales-new')
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('dense flat').mark(
             'sales-list')
@@ -56,6 +57,10 @@ class _Sales:
 
     def go(self, day: date) -> None:
         ui.navigate.to(f'/sales?day={day.isoformat()}')
+
+    async def day_report(self) -> None:
+        pdf = await run.io_bound(day_close_pdf, self.location.id, self.day, actor=self.user)
+        ui.download(pdf, f'day-{self.day.isoformat()}.pdf', 'application/pdf')
 
     def sale(self) -> None:
         self.dialogs.clear()

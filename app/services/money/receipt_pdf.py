@@ -1,23 +1,24 @@
-"""A receipt as a PDF (reportlab) on 80 mm till-roll paper, to print or e-mail: the shop, the receipt's number and
-time, each line with its quantity, price and discount, the taxes by name, the tip, the total and how it was paid,
-money and dates written the location's way (babel)."""
+"""Printouts (reportlab), money and dates written the location's way (babel): a receipt on 80 mm till-roll paper,
+to print or e-mail (the shop, the receipt's number and time, each line with its quantity, price and discount, the
+taxes by name, the tip, the total and how it was paid), and the day at the till on A4."""
 
 from __future__ import annotations
 
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency
 from reportlab.lib import colors
-from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.models import UserRead
 from app.services import clock
 from app.services.catalogue import locations
-from app.services.money import checkout
+from app.services.money import checkout, day_close, receipts
 
 WIDTH = 80 * mm
 METHOD_NAMES = {'card': 'Card', 'cash': 'Cash', 'mobile_money': 'Mobile money', 'gift_card': 'Gift card'}
@@ -39,7 +40,8 @@ def receipt_pdf(receipt_id: int, *, actor: UserRead) -> bytes:
     normal = ParagraphStyle('n', fontName='Helvetica', fontSize=8, leading=10)
     bold = ParagraphStyle('b', parent=normal, fontName='Helvetica-Bold', fontSize=10, leading=12)
     title = 'Refund' if shown.kind == 'refund' else 'Receipt'
-    moment = format_datetime(clock.to_local(shown.issued_at, place.time_zone), 'medium', locale=locale)
+    moment = format_datetime(clock.to_local(shown.issued_at, place.time_zone), 'medium', locale=locale).replace(
+        '\u202f', '\u00a0')
     story = [Paragraph(escape(place.name), bold)]
     for text in (place.address, place.phone):
         if text:
@@ -89,4 +91,59 @@ def receipt_pdf(receipt_id: int, *, actor: UserRead) -> bytes:
     buffer = BytesIO()
     SimpleDocTemplate(buffer, pagesize=(WIDTH, height), leftMargin=5 * mm, rightMargin=5 * mm, topMargin=5 * mm,
                       bottomMargin=5 * mm, title=f'{title} {shown.number}').build(story)
+    return buffer.getvalue()
+
+
+def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
+    """The day at the till as an A4 PDF: the day's figures (:func:`day_close.summary`), its receipts and refunds,
+    and, once closed, the cash counted against the cash expected. Money and dates in the location's way.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    figures = day_close.summary(location_id, day, actor=actor)
+    place = locations.get_location(location_id, actor=actor)
+    locale, currency = place.locale or 'en_CA', place.currency
+    start, end = clock.day_bounds(day, place.time_zone)
+    listed = receipts.list_receipts(location_id, actor=actor, start=start, end=end)
+
+    def money(cents: int) -> str:
+        return format_currency(cents / 100, currency, locale=locale).replace('\u202f', '\u00a0')
+
+    styles = getSampleStyleSheet()
+    small = ParagraphStyle('small', fontName='Helvetica', fontSize=8, leading=10)
+    story = [Paragraph(f'{escape(place.name)} — the day at the till', styles['Title']),
+             Paragraph(escape(format_date(day, 'full', locale=locale)), styles['Normal']), Spacer(1, 4 * mm)]
+    rows = [['Sales', str(figures.receipts)], ['Before tax (after discounts and refunds)', money(figures.net_cents)],
+            ['Tax', money(figures.tax_cents)]]
+    rows += [[f'Paid by {METHOD_NAMES.get(m, m).lower()}', money(c)] for m, c in sorted(figures.payments.items())]
+    rows += [['Refunds', money(figures.refunds_cents)]]
+    rows += [[f'Tips for {name}', money(c)] for name, c in figures.tips.items()]
+    rows += [["Still owed on the day's sales", money(figures.balance_cents)],
+             ['Cash expected (beyond the float)', money(figures.expected_cash_cents)]]
+    if figures.closed:
+        counted = figures.counted_cash_cents or 0
+        rows += [['Cash counted', money(counted)], ['Difference', money(counted - figures.expected_cash_cents)]]
+    else:
+        rows += [['Cash counted', 'not closed yet']]
+    summary = Table(rows, colWidths=[110 * mm, 40 * mm], hAlign='LEFT')
+    summary.setStyle(TableStyle([('ALIGN', (1, 0), (1, -1), 'RIGHT'), ('FONTSIZE', (0, 0), (-1, -1), 9),
+                                 ('LINEBELOW', (0, 0), (-1, -1), 0.25, colors.HexColor('#C9D1DE'))]))
+    story += [summary, Spacer(1, 6 * mm), Paragraph('Receipts', styles['Heading2'])]
+    lines = [['No.', 'Time', 'Customer', 'Items', 'Total', 'Paid']]
+    for r in reversed(listed):
+        total = r.total_cents if r.total_cents is not None else r.amount_cents
+        lines.append([r.number + (' (refund)' if r.kind == 'refund' else ''),
+                      format_time(clock.to_local(r.issued_at, place.time_zone), 'short', locale=locale)
+                      .replace('\u202f', '\u00a0'), Paragraph(escape(r.customer_name or 'Walk-in'), small),
+                      Paragraph(escape(r.descriptions[:120]), small), money(total), money(r.paid_cents)])
+    table = Table(lines, colWidths=[22 * mm, 16 * mm, 38 * mm, 58 * mm, 22 * mm, 22 * mm], repeatRows=1,
+                  hAlign='LEFT')
+    table.setStyle(TableStyle([('FONTSIZE', (0, 0), (-1, -1), 8), ('ALIGN', (4, 0), (5, -1), 'RIGHT'),
+                               ('BACKGROUND', (0, 0), (-1, 0), colors.HexColor('#3B4A6B')),
+                               ('TEXTCOLOR', (0, 0), (-1, 0), colors.white), ('VALIGN', (0, 0), (-1, -1), 'TOP'),
+                               ('GRID', (0, 0), (-1, -1), 0.25, colors.HexColor('#C9D1DE'))]))
+    story.append(table)
+    buffer = BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title=f'{place.name} {day}', leftMargin=15 * mm, rightMargin=15 * mm,
+                      topMargin=15 * mm, bottomMargin=15 * mm).build(story)
     return buffer.getvalue()
