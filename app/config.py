@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     """The largest file an import reads (an Excel file's unpacked parts may be 4 times this)."""
     import_max_rows: int = 500_000
     """The most data rows one imported file may have."""
+    mpesa_consumer_key: SecretStr | None = None
+    """The M-Pesa (Safaricom Daraja) app's consumer key; unset: no prompts (mobile money is recorded by hand)."""
+    mpesa_consumer_secret: SecretStr | None = None
+    mpesa_shortcode: str = ''
+    """The paybill or till number payments go to (BusinessShortCode / PartyB)."""
+    mpesa_passkey: SecretStr | None = None
+    """The Lipa na M-Pesa Online passkey Safaricom issued for the shortcode."""
+    mpesa_callback_url: str = ''
+    """Where Daraja posts results: this app's ``/payments/mpesa/callback`` as reachable from the internet (HTTPS)."""
+    mpesa_environment: str = 'sandbox'
+    """``sandbox`` (https://sandbox.safaricom.co.ke) or ``production`` (https://api.safaricom.co.ke)."""
+    mpesa_base_url: str | None = None
+    """Overrides the environment's address (a local fake Daraja server in tests)."""
 
     @property
     def effective_reports_dir(self) -> Path:

@@ -68,13 +68,18 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
 
 
 def start_scheduler() -> None:
-    """Check every minute, in a background thread, for scheduled reports that are due (APScheduler)."""
+    """Check every minute, in a background thread, for scheduled reports that are due, and — with M-Pesa set up —
+    ask Daraja about prompts that had no callback within a minute (APScheduler)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from app.services.analytics import schedules
+    from app.services.money import mobile_money
 
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(schedules.run_due, 'interval', minutes=1, id='scheduled-reports', max_instances=1,
                       coalesce=True)
+    if get_settings().mpesa_consumer_key is not None:
+        scheduler.add_job(mobile_money.check_pending, 'interval', minutes=1, id='mpesa-status', max_instances=1,
+                          coalesce=True)
     app.on_startup(lambda: None if scheduler.running else scheduler.start())
     app.on_shutdown(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)

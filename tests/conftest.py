@@ -157,3 +157,23 @@ def shop_clock(monkeypatch: pytest.MonkeyPatch):
 
     set_to(clock.local_datetime(date(2030, 3, 4), 23 * 60, 'America/Toronto'))
     return set_to
+
+
+@pytest.fixture
+def daraja(monkeypatch: pytest.MonkeyPatch):
+    """A local fake Daraja server (tests/payments/fake_daraja.py) the app's M-Pesa settings point at."""
+    from app.config import reset_settings
+    from app.services.money import mobile_money
+    from tests.payments.fake_daraja import KEY, PASSKEY, SECRET, SHORTCODE, FakeDaraja
+
+    fake = FakeDaraja()
+    for name, value in (('CONSUMER_KEY', KEY), ('CONSUMER_SECRET', SECRET), ('SHORTCODE', SHORTCODE),
+                        ('PASSKEY', PASSKEY), ('CALLBACK_URL', 'https://salon.example/payments/mpesa/callback'),
+                        ('BASE_URL', fake.url)):
+        monkeypatch.setenv(f'CLIENTPULSE_MPESA_{name}', value)
+    reset_settings()
+    mobile_money.set_provider(None)
+    yield fake
+    mobile_money.set_provider(None)
+    fake.close()
+    reset_settings()

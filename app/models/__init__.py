@@ -23,6 +23,7 @@ from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import (
     DayClose,
     DaySummary,
+    MobilePayment,
     Payment,
     Receipt,
     ReceiptCounter,
@@ -82,6 +83,7 @@ __all__ = [
     'LocationSettings',
     'LocationTax',
     'MessageRead',
+    'MobilePayment',
     'Notification',
     'NotificationReceipt',
     'NotificationView',

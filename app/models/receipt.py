@@ -97,6 +97,27 @@ class ReceiptCounter(SQLModel, table=True):
     last_number: int = 0
 
 
+class MobilePayment(SQLModel, table=True):
+    """A prompt sent to a customer's phone to pay part of a receipt by mobile money (M-Pesa STK push), and what came
+    of it: ``pending`` until the provider's callback (or a status query) says ``paid`` or ``failed``."""
+
+    __tablename__ = 'mobile_payment'
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int = Field(foreign_key='receipt.id', index=True)
+    location_id: int = Field(foreign_key='location.id')
+    checkout_request_id: str = Field(max_length=64, unique=True)
+    merchant_request_id: str = Field(default='', max_length=64)
+    phone: str = Field(max_length=20, description='as the provider writes it: 2547XXXXXXXX')
+    amount_cents: int
+    status: str = Field(default='pending', max_length=10)
+    result_code: str = Field(default='', max_length=10)
+    result_desc: str = Field(default='', max_length=200)
+    provider_receipt: str = Field(default='', max_length=40, description="M-Pesa's receipt number")
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key='app_user.id')
+
+
 class DayClose(SQLModel, table=True):
     """A location's day closed at the till: the figures as they were (``figures``: :class:`DaySummary` as JSON), the
     cash counted and its difference from what was expected. A closed day takes no more sales or payments."""

@@ -92,10 +92,11 @@ class WaitlistChanged:
 
 @dataclass(frozen=True, slots=True)
 class PaymentFailed:
-    """A payment for a booking was declined or failed (recorded by the desk; no receipt was made)."""
+    """A payment was declined or failed (recorded by the desk, or a mobile-money prompt that failed); ``booking_id``
+    None: a walk-in sale's."""
 
     location_id: int
-    booking_id: int
+    booking_id: int | None
     summary: str = ''
     notification_id: int | None = None
 

@@ -17,7 +17,7 @@ from app.pages.money.checkout import METHODS, open_checkout
 from app.pages.session import FRONT_DESK
 from app.services import clock, events
 from app.services.errors import ClientPulseError
-from app.services.money import checkout, day_close, receipts
+from app.services.money import checkout, day_close, mobile_money, receipts
 from app.services.money.checkout import PaymentIn
 from app.services.money.receipt_pdf import day_close_pdf, receipt_pdf
 
@@ -173,8 +173,11 @@ class _ReceiptView:
             ui.label(f'Tip {self.money(shown.tip_cents)}').classes('text-sm text-slate-600')
         with ui.row().classes('w-full gap-2'):
             ui.button('Receipt (PDF)', icon='print', on_click=self.download).props('flat').mark('receipt-pdf')
+        self.prompts = ui.column().classes('gap-0').mark('mpesa-prompts')
+        self.show_prompts()
         if shown.balance_cents > 0:
             self.take_balance()
+            self.mpesa_form()
         if self.back:
             self.refund_form()
 
@@ -202,6 +205,42 @@ class _ReceiptView:
                 self.page.refresh()
 
             ui.button('Take it', on_click=take).mark('receipt-take-balance')
+
+    def show_prompts(self) -> None:
+        """The receipt's M-Pesa prompts and what became of each (live: redrawn when a payment or failure is heard)."""
+        self.prompts.clear()
+        with self.prompts:
+            for prompt in mobile_money.prompts_of(self.shown.id, actor=self.user):
+                text = {'pending': "Waiting for the customer's phone",
+                        'paid': f'paid ({prompt.provider_receipt})'}.get(
+                    prompt.status, f'failed — {mobile_money.RESULTS.get(prompt.result_code, prompt.result_desc)}')
+                ui.label(f'M-Pesa: {text} · {self.money(prompt.amount_cents)}' if prompt.status != 'pending' else
+                         f"{text} · {self.money(prompt.amount_cents)}").classes(
+                    'text-sm' + (' text-warning' if prompt.status == 'pending' else ''))
+
+    def mpesa_form(self) -> None:
+        with ui.row().classes('items-end gap-2'):
+            phone = ui.input("Customer's phone (M-Pesa)").classes('w-48').mark('mpesa-phone')
+            amount = ui.number('Amount', value=self.shown.balance_cents // 100, min=1, format='%d').classes(
+                'w-28').mark('mpesa-amount')
+
+            async def send() -> None:
+                try:
+                    await run.io_bound(lambda: mobile_money.request(
+                        self.shown.id, phone.value or '', to_minor(amount.value, 'amount'), actor=self.user))
+                except ClientPulseError as error:
+                    (phone if error.field == 'phone' else amount).error = str(error)
+                    return
+                self.show_prompts()
+
+            ui.button('Send M-Pesa prompt', icon='phone_iphone', on_click=send).props('outline').mark('mpesa-send')
+
+        def heard(_event) -> None:
+            if self.dialog.value:
+                self.show_prompts()
+
+        stop = live.on_change(self.location.id, heard, kinds=(events.ReceiptCreated, events.PaymentFailed))
+        self.dialog.on_value_change(lambda e: None if e.value else stop())  # closed: the subscription ends
 
     def refund_form(self) -> None:
         ui.label(f'Refund (up to {self.money(self.shown.refundable_cents)})').classes('font-semibold mt-2')

@@ -1,0 +1,44 @@
+"""M-Pesa at the desk: a prompt sent from a receipt with a balance shows "waiting for the customer's phone" live, then
+paid when Daraja's callback reaches the app's endpoint (``POST /payments/mpesa/callback``), which refuses forgeries."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from nicegui import app
+from nicegui.testing import User
+
+from app.models import PaymentMethod, Role
+from app.services.money import checkout
+from app.services.money.checkout import PaymentIn, Sale, SaleLine
+from tests.factories import OWNER
+from tests.pages.conftest import DAY, sign_in
+from tests.pages.test_pages import element, eventually
+
+pytestmark = pytest.mark.usefixtures('shop_clock')
+
+
+async def _post(body) -> dict:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url='http://shop') as client:
+        return (await client.post('/payments/mpesa/callback', json=body)).json()
+
+
+async def test_a_prompt_waits_for_the_phone_then_the_callback_pays_it(user: User, shop, daraja):
+    sold = checkout.check_out(Sale(location_id=shop['location'].id, lines=[SaleLine(
+        service_id=shop['cut'].id, staff_member_id=shop['jj'].id)],
+        payments=[PaymentIn(method=PaymentMethod.CARD, amount_cents=6266)]), actor=OWNER)  # 3000 left of 9266
+    await sign_in(user, Role.STAFF, f'/sales?day={DAY.isoformat()}')
+    user.find(marker='sales-list').trigger('rowClick', [{}, {'id': sold.receipt_id}, 0])
+    await user.should_see(marker='receipt-owed')
+    user.find(marker='mpesa-phone').type('0712 345 678')
+    element(user, 'mpesa-amount').set_value(30)
+    user.find(marker='mpesa-send').click()
+    await user.should_see("Waiting for the customer's phone")
+    prompt = daraja.requests[0]
+    assert (prompt['Amount'], prompt['PhoneNumber']) == (30, '254712345678')
+
+    assert await _post({'Body': {'stkCallback': {'CheckoutRequestID': 'ws_CO_FORGED', 'ResultCode': 0}}}) == {
+        'ResultCode': 1, 'ResultDesc': 'Rejected'}
+    assert await _post(daraja.callback(prompt['CheckoutRequestID'])) == {'ResultCode': 0, 'ResultDesc': 'Accepted'}
+    await eventually(lambda: checkout.balance_of(sold.receipt_id, actor=OWNER) == 0)
+    await user.should_see('M-Pesa: paid')  # the open receipt heard it
