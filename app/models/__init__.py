@@ -23,6 +23,8 @@ from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import (
     DayClose,
     DaySummary,
+    GiftCard,
+    GiftCardMovement,
     MobilePayment,
     Payment,
     Receipt,
@@ -76,6 +78,8 @@ __all__ = [
     'DaySummary',
     'ExtraShift',
     'ExtraShiftRead',
+    'GiftCard',
+    'GiftCardMovement',
     'Inquiry',
     'Location',
     'LocationCreate',

@@ -34,6 +34,8 @@ class Receipt(SQLModel, table=True):
     tip_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                            description='outside tax and revenue, for tip_staff_member_id')
     tip_staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
+    gift_cards_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                  description='gift cards sold on it: owed to their holders, not revenue')
     paid_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                             description='payments so far, tip included (a refund: paid back, negative)')
     reason: str = Field(default='', max_length=200, sa_column_kwargs={'server_default': ''},
@@ -84,6 +86,7 @@ class Payment(SQLModel, table=True):
     method: str = Field(sa_type=String(20))
     amount_cents: int
     tendered_cents: int | None = Field(default=None, description='cash handed over')
+    gift_card_id: int | None = Field(default=None, foreign_key='gift_card.id')
     at: datetime = Field(sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key='app_user.id')
 
@@ -95,6 +98,33 @@ class ReceiptCounter(SQLModel, table=True):
     __tablename__ = 'receipt_counter'
     location_id: int = Field(foreign_key='location.id', primary_key=True)
     last_number: int = 0
+
+
+class GiftCard(SQLModel, table=True):
+    """A gift card: sold for ``initial_cents`` (money owed to its holder, not revenue), spent as a payment; its
+    ``balance_cents`` always equals the sum of its movements. ``code`` is random (80 bits), never a sequence."""
+
+    __tablename__ = 'gift_card'
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id', index=True)
+    code: str = Field(max_length=24, unique=True)
+    initial_cents: int
+    balance_cents: int
+    sold_receipt_id: int | None = Field(default=None, foreign_key='receipt.id')
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class GiftCardMovement(SQLModel, table=True):
+    """A change of a gift card's balance: ``sold`` (+), ``redeemed`` (−), ``refunded`` (+, money paid back onto it)."""
+
+    __tablename__ = 'gift_card_movement'
+    id: int | None = Field(default=None, primary_key=True)
+    gift_card_id: int = Field(foreign_key='gift_card.id', index=True)
+    kind: str = Field(max_length=10)
+    amount_cents: int
+    receipt_id: int | None = Field(default=None, foreign_key='receipt.id')
+    at: datetime = Field(sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key='app_user.id')
 
 
 class MobilePayment(SQLModel, table=True):

@@ -39,7 +39,7 @@ from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
 from app.services.database import connection_of, session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
-from app.services.money import day_close, pricing
+from app.services.money import day_close, gift_cards, pricing
 
 
 class SaleLine(SQLModel):
@@ -60,18 +60,20 @@ class SaleLine(SQLModel):
 
 class PaymentIn(SQLModel):
     """Money taken: ``amount_cents`` (> 0) by ``method``; for cash, ``tendered_cents`` handed over (≥ the amount; the
-    change is the difference)."""
+    change is the difference); for a gift card, its code."""
 
     method: PaymentMethod
     amount_cents: int = PydanticField(gt=0)
     tendered_cents: int | None = PydanticField(default=None, ge=0)
+    gift_card_code: str = PydanticField(default='', max_length=40)
 
 
 class Sale(SQLModel):
     """A checkout: the location, the booking it settles (None: a walk-in sale) and the customer (the booking's when
     None), its lines, a discount on the whole sale, a tip for a staff member (outside tax and revenue), and the
     payments taken now (their sum may be less than the total: the rest is a balance), or ``settle_with``: the whole
-    amount due by that one method."""
+    amount due by that one method; ``gift_cards``: the amounts of gift cards sold with it (owed to their holders,
+    not revenue: no tax, no line)."""
 
     location_id: int
     booking_id: int | None = None
@@ -84,12 +86,13 @@ class Sale(SQLModel):
     tip_staff_member_id: int | None = None
     payments: list[PaymentIn] = PydanticField(default_factory=list)
     settle_with: PaymentMethod | None = None
+    gift_cards: list[int] = PydanticField(default_factory=list, max_length=20)
 
 
 @dataclass(frozen=True)
 class Checkout:
     """A recorded sale: its receipt id and number, ``total_cents`` (lines with tax, plus the tip), ``paid_cents``,
-    ``balance_cents`` (still to pay) and ``change_cents`` (cash to hand back)."""
+    ``balance_cents`` (still to pay), ``change_cents`` (cash to hand back) and the codes of gift cards sold."""
 
     receipt_id: int
     number: str
@@ -97,6 +100,7 @@ class Checkout:
     paid_cents: int
     balance_cents: int
     change_cents: int
+    gift_card_codes: tuple[str, ...] = ()
 
 
 def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
@@ -127,7 +131,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     ensure_location(actor, sale.location_id)
-    if not sale.lines:
+    if not sale.lines and not sale.gift_cards:
         raise ValidationError('Add at least one service or product.', field='lines')
     now = as_of or clock.now()
     with session_scope(write=True) as session:
@@ -153,7 +157,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             raise ValidationError('Choose who the tip is for.', field='tip')
         if tip_staff is not None:
             _staff_at(session, tip_staff, sale.location_id, 'tip')
-        due = priced.total_cents + sale.tip_cents
+        due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
         if sale.settle_with is not None:
             if sale.payments:
                 raise ValidationError('Settle in one method, or list the payments: not both.', field='payments')
@@ -162,9 +166,11 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         paid, change = _check_payments(sale.payments, due)
         receipt = Receipt(location_id=sale.location_id, number=next_number(session, sale.location_id),
                           issued_at=now, customer_id=customer_id,
-                          staff_member_id=booking.staff_member_id if booking else rows[0]['staff'],
+                          staff_member_id=booking.staff_member_id if booking else (rows[0]['staff'] if rows
+                                                                                   else None),
                           booking_id=booking.id if booking else None, payment_method=_main_method(sale.payments),
                           total_cents=due, tip_cents=sale.tip_cents, tip_staff_member_id=tip_staff,
+                          gift_cards_cents=sum(sale.gift_cards),
                           paid_cents=paid, user_id=actor.id or None)
         session.add(receipt)
         session.flush()
@@ -181,9 +187,15 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
                 session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name[:20], amount=Decimal(cents) / 100))
             if row['product_id'] is not None:
                 stock_events.append(_sell(session, row, receipt.number, actor, location))
-        for payment in sale.payments:
+        codes = tuple(gift_cards.issue(session, sale.location_id, amount, receipt_id=receipt.id,
+                                       user_id=actor.id or None, now=now).code for amount in sale.gift_cards)
+        for number, payment in enumerate(sale.payments):
+            card = gift_cards.spend(session, sale.location_id, payment.gift_card_code, payment.amount_cents,
+                                    receipt_id=receipt.id, user_id=actor.id or None, now=now,
+                                    field=f'payments.{number}') if payment.method == PaymentMethod.GIFT_CARD else None
             session.add(Payment(receipt_id=receipt.id, method=payment.method.value, amount_cents=payment.amount_cents,
-                                tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None))
+                                tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None,
+                                gift_card_id=card.id if card else None))
         announced = []
         if booking is not None:
             booking.status = BookingStatus.COMPLETED.value
@@ -205,7 +217,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             amount_cents=priced.net_cents, summary=f'Payment received: receipt {receipt.number}')))
         announced += [notifications.prepare(session, event) for event in stock_events]
         result = Checkout(receipt_id=receipt.id, number=receipt.number, total_cents=due, paid_cents=paid,
-                          balance_cents=balance, change_cents=change)
+                          balance_cents=balance, change_cents=change, gift_card_codes=codes)
     for event in announced:
         events.publish(event)
     return result
@@ -281,8 +293,8 @@ def _check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
     """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back."""
     paid = change = 0
     for number, payment in enumerate(payments):
-        if payment.method == PaymentMethod.GIFT_CARD:
-            raise ValidationError('Gift cards cannot be taken yet.', field=f'payments.{number}')
+        if payment.method == PaymentMethod.GIFT_CARD and not payment.gift_card_code.strip():
+            raise ValidationError("Type the gift card's code.", field=f'payments.{number}')
         if payment.tendered_cents is not None:
             if payment.method != PaymentMethod.CASH:
                 raise ValidationError('Only cash is handed over and given change.', field=f'payments.{number}')
@@ -361,8 +373,12 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
         paid, change = _check_payments([payment], balance)
         receipt.paid_cents += paid
         session.add(receipt)
+        card = gift_cards.spend(session, receipt.location_id, payment.gift_card_code, payment.amount_cents,
+                                receipt_id=receipt.id, user_id=actor.id or None, now=now,
+                                field='payments.0') if payment.method == PaymentMethod.GIFT_CARD else None
         session.add(Payment(receipt_id=receipt.id, method=payment.method.value, amount_cents=payment.amount_cents,
-                            tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None))
+                            tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None,
+                            gift_card_id=card.id if card else None))
         activity.add(session, actor, 'payment', f'Receipt {receipt.number}: {paid / 100:.2f} more by '
                      f'{payment.method.value}', location_id=receipt.location_id, booking_id=receipt.booking_id)
         location = _location(session, receipt.location_id)
@@ -389,6 +405,8 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
     :raises PermissionDeniedError: only owners and managers refund, at their own location
     """
     ensure_role(actor, MANAGING_ROLES, 'refund sales')
+    if method == PaymentMethod.GIFT_CARD:
+        raise ValidationError('Refund to cash, card or mobile money.', field='method')
     reason = (reason or '').strip()
     if not reason:
         raise ValidationError('Say why the money is given back.', field='reason')
