@@ -56,7 +56,7 @@ def test_a_card_is_sold_as_money_owed_and_spent_as_a_payment(shop):
     assert [(m.kind, m.amount_cents) for m in ledger] == [('sold', 5000), ('redeemed', -5000)]
     assert sum(m.amount_cents for m in ledger) == card.balance_cents
     assert day_close.summary(shop['location'].id, DAY, actor=OWNER).net_cents == 8200  # revenue when spent
-    with pytest.raises(ValidationError, match='holds only 0.00') as empty:
+    with pytest.raises(ValidationError, match=r'holds only 0\.00') as empty:
         _pay_cut(shop, code, 100, rest_by_card=9166)
     assert empty.value.field == 'payments.0'
 
