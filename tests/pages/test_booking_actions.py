@@ -244,3 +244,42 @@ async def test_a_walk_in_sale_of_a_product_and_its_refund_by_a_manager(user: Use
         line = session.exec(select(ReceiptLine.id).where(ReceiptLine.receipt_id == sale.id)).one()
     checkout.refund(sale.id, {line: 1}, method=PaymentMethod.CASH, reason='damaged bottle', actor=OWNER)
     assert catalog.list_products(shop['location'].id, actor=OWNER)[0].stock_on_hand == 2
+
+
+async def test_a_gift_card_sold_at_the_desk_then_spent_on_a_product(user: User, shop):
+    from app.services.money import gift_cards
+    from tests.factories import make_product
+    oil = make_product(shop['location'], 'OIL', 'Argan oil', stock=3)  # $15.00 + 13 % = $16.95
+    await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    user.find(marker='walk-in-sale').click()
+    await user.should_see(marker='checkout-take')
+    element(user, 'checkout-gift-amount').set_value(50)
+    user.find(marker='checkout-gift-add').click()
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $50.00')  # no tax on a gift card
+    element(user, 'checkout-pay-0-method').set_value('cash')
+    user.find(marker='checkout-take').click()
+    await user.should_see('gift card code')
+    sold = receipts.list_receipts(shop['location'].id, actor=OWNER)[0]
+    assert sold.amount_cents == 0  # owed to the holder, not revenue
+    from app.services.money import checkout
+    shown = checkout.receipt_details(sold.id, actor=OWNER)
+    assert shown.total_cents == 5000
+    from sqlmodel import select
+
+    from app.models import GiftCard
+    from app.services.database import session_scope
+    with session_scope() as session:
+        code = session.exec(select(GiftCard.code)).one()
+    assert any(code in message for message in user.notify.messages)  # the desk is told the code to hand over
+
+    user.find(marker='walk-in-sale').click()
+    await user.should_see(marker='checkout-take')
+    element(user, 'checkout-item').set_value(f'p{oil}')
+    user.find(marker='checkout-add').click()
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $16.95')
+    element(user, 'checkout-pay-0-method').set_value('gift_card')
+    await user.should_see(marker='checkout-pay-0-code')
+    user.find(marker='checkout-pay-0-code').type(code.lower())
+    user.find(marker='checkout-take').click()
+    await user.should_see('Receipt 2')
+    assert gift_cards.balance(shop['location'].id, code, actor=OWNER).balance_cents == 5000 - 1695

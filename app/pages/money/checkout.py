@@ -17,7 +17,7 @@ from app.services.money import checkout
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 
 METHODS = {PaymentMethod.CARD.value: 'Card', PaymentMethod.CASH.value: 'Cash',
-           PaymentMethod.MOBILE_MONEY.value: 'Mobile money'}
+           PaymentMethod.MOBILE_MONEY.value: 'Mobile money', PaymentMethod.GIFT_CARD.value: 'Gift card'}
 
 
 def open_checkout(user: UserRead, location: LocationRead, booking: BookingRead | None = None,
@@ -38,7 +38,9 @@ class _Checkout:
             self.lines.append({'service_id': booking.service_id, 'product_id': None, 'name': booking.service_name,
                                'quantity': 1, 'price': booking.price_cents, 'listed': booking.price_cents,
                                'discount': None})
-        self.payments: list[dict] = [{'method': PaymentMethod.CARD.value, 'amount': None, 'tendered': None}]
+        self.payments: list[dict] = [{'method': PaymentMethod.CARD.value, 'amount': None, 'tendered': None,
+                                      'code': ''}]
+        self.gift_cards: list[int] = []  # amounts of gift cards sold with the sale (minor units)
         self.total_due = 0
         self.managing = user.role in (Role.OWNER, Role.MANAGER)
 
@@ -60,6 +62,12 @@ class _Checkout:
                 self.pick = ui.select(options, with_input=True, label='Add a service or product').classes(
                     'flex-1').mark('checkout-item')
                 ui.button('Add', icon='add', on_click=self.add_line).props('flat').mark('checkout-add')
+            with ui.row().classes('w-full items-end gap-2'):
+                self.card_amount = ui.number('Sell a gift card of', min=0, format='%.2f').classes('w-44').mark(
+                    'checkout-gift-amount')
+                ui.button('Add gift card', icon='card_giftcard', on_click=self.add_gift_card).props('flat').mark(
+                    'checkout-gift-add')
+                self.card_list = ui.label().classes('text-sm text-slate-600').mark('checkout-gift-cards')
             with ui.row().classes('w-full items-end gap-2'):
                 self.discount = ui.number('Discount on the sale (%)', min=0, max=100, on_change=self.reprice).classes(
                     'w-48').mark('checkout-discount')
@@ -146,12 +154,25 @@ class _Checkout:
         self.draw_lines()
         await self.reprice()
 
+    async def add_gift_card(self) -> None:
+        try:
+            amount = to_minor(self.card_amount.value, 'gift_cards')
+        except ValidationError as error:
+            self.card_amount.error = str(error)
+            return
+        if amount <= 0:
+            return
+        self.gift_cards.append(amount)
+        self.card_amount.value = None
+        self.card_list.text = 'Gift cards: ' + ', '.join(money_at(c, self.location) for c in self.gift_cards)
+        await self.reprice()
+
     # --- payments -----------------------------------------------------------------------------------------------
 
     def add_payment(self) -> None:
         paid = sum(to_minor(p['amount'], 'amount') for p in self.payments if p['amount'] is not None)
         self.payments.append({'method': PaymentMethod.CASH.value, 'amount': max(0, self.total_due - paid) / 100,
-                              'tendered': None})
+                              'tendered': None, 'code': ''})
         self.draw_payments()
         self.show_balance()
 
@@ -170,6 +191,10 @@ class _Checkout:
                                          on_change=lambda e, p=payment: self.set_payment(p, 'tendered', e.value)
                                          ).classes('w-36').mark(f'checkout-pay-{number}-tendered')
                     tendered.bind_visibility_from(payment, 'method', value=PaymentMethod.CASH.value)
+                    code = ui.input('Gift card code', value=payment['code'],
+                                    on_change=lambda e, p=payment: self.set_payment(p, 'code', e.value)).classes(
+                        'w-48').mark(f'checkout-pay-{number}-code')
+                    code.bind_visibility_from(payment, 'method', value=PaymentMethod.GIFT_CARD.value)
                     if number:
                         ui.button(icon='close', on_click=lambda p=payment: self.remove_payment(p)).props(
                             'flat round dense')
@@ -204,12 +229,13 @@ class _Checkout:
                 tendered = payment['tendered'] if payment['method'] == PaymentMethod.CASH.value else None
                 payments.append(PaymentIn(method=PaymentMethod(payment['method']), amount_cents=amount,
                                           tendered_cents=to_minor(tendered, f'payments.{number}') if tendered
-                                          else None))
+                                          else None, gift_card_code=(payment['code'] or '')[:40]
+                                          if payment['method'] == PaymentMethod.GIFT_CARD.value else ''))
         return Sale(location_id=self.location.id, booking_id=self.booking.id if self.booking else None,
                     lines=lines, discount_percent=percent, discount_reason=self.discount_reason.value or '',
                     tip_cents=to_minor(self.tip.value, 'tip') if self.tip.value else 0,
                     tip_staff_member_id=self.tip_for.value or (self.served.value if self.served else None),
-                    payments=payments)
+                    payments=payments, gift_cards=list(self.gift_cards))
 
     @staticmethod
     def _percent(value, field: str) -> Decimal | None:
@@ -225,7 +251,7 @@ class _Checkout:
         payment stays shown until the form changes."""
         if self.changed_since_take():
             self.error.text = ''
-        if not self.lines:
+        if not self.lines and not self.gift_cards:
             self.total_due = 0
             self.totals.clear()
             self.show_balance()
@@ -237,7 +263,7 @@ class _Checkout:
             self.error.text = str(error)
             self.taken_with = None
             return
-        self.total_due = priced.total_cents + sale.tip_cents
+        self.total_due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
         for label, line in zip(self.line_totals, priced.lines, strict=False):
             label.text = money_at(line.total_cents, self.location)
         self.totals.clear()
@@ -249,6 +275,8 @@ class _Checkout:
                 ui.label(f'{name} {money_at(cents, self.location)}')
             if sale.tip_cents:
                 ui.label(f'Tip {money_at(sale.tip_cents, self.location)}')
+            if sale.gift_cards:
+                ui.label(f'Gift cards {money_at(sum(sale.gift_cards), self.location)}')
             ui.label(f'Total {money_at(self.total_due, self.location)}').classes('text-lg font-semibold').mark(
                 'checkout-total')
         if len(self.payments) == 1 and not self.payments[0]['tendered']:
@@ -294,6 +322,8 @@ class _Checkout:
             words.append(f'change {money_at(done.change_cents, self.location)}')
         if done.balance_cents:
             words.append(f'{money_at(done.balance_cents, self.location)} still to pay')
-        ui.notify(' · '.join(words), type='positive', multi_line=True)
+        words += [f'gift card code {code}' for code in done.gift_card_codes]
+        ui.notify(' · '.join(words), type='positive', multi_line=True, timeout=0 if done.gift_card_codes else 5000,
+                  close_button='OK' if done.gift_card_codes else False)
         if self.on_done:
             self.on_done()
