@@ -10,7 +10,7 @@ from app.pages.customers import chat, customers
 from app.pages.frontdesk import bookings, dashboard, kiosk
 from app.pages.frontdesk import waitlist as waitlist_page
 from app.pages.imports import salon as imports
-from app.pages.money import mpesa, sales
+from app.pages.money import commission, mpesa, sales
 
 
 def register() -> None:
@@ -18,6 +18,6 @@ def register() -> None:
     live.install()
     presence.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
-    for module in (dashboard, bookings, sales, customers, chat, waitlist_page, catalog, staff, analytics, schedules,
-                   imports, activity_page, accounts, kiosk, login, setup, mpesa):
+    for module in (dashboard, bookings, sales, commission, customers, chat, waitlist_page, catalog, staff, analytics,
+                   schedules, imports, activity_page, accounts, kiosk, login, setup, mpesa):
         module.register()

@@ -58,3 +58,20 @@ async def test_a_refund_and_the_day_close_through_the_sales_page(user: User, cre
     user.find(marker='day-close').click()
     await user.should_see(marker='day-closed')
     assert element(user, 'day-closed').text == 'Closed: $33.00 counted, $0.05 short'
+
+
+async def test_the_commission_page_shows_the_periods_rows(user: User, shop):
+    from decimal import Decimal
+
+    from app.services.catalogue import staff
+    staff.update_staff_member(shop['jj'].id, actor=OWNER, name='JJ', working_hours=shop['jj'].working_hours,
+                              service_commission=Decimal('40'))
+    checkout.check_out(Sale(location_id=shop['location'].id, lines=[SaleLine(
+        service_id=shop['cut'].id, staff_member_id=shop['jj'].id)], tip_cents=300,
+        settle_with=PaymentMethod.CARD), actor=OWNER, as_of=at(DAY, '12:00'))
+    await sign_in(user, Role.MANAGER, f'/commission?start={DAY.isoformat()}&end={DAY.isoformat()}')
+    rows = element(user, 'commission-table').rows
+    assert [(r['name'], r['services'], r['commission'], r['tips']) for r in rows] == [
+        ('JJ', '$82.00', '$32.80', '$3.00')]
+    await user.open('/commission?start=2030-03-09&end=2030-03-01')
+    await user.should_see('The period ends before it starts.')

@@ -1,0 +1,116 @@
+"""What each staff member earned in a period: the takings credited to them (services and products, after discounts
+and refunds, before tax), their commission at the rates set on the Staff page, and their tips; as rows, CSV or Excel.
+
+Commission = round(services × service rate) + round(products × product rate), each rounded half up to the minor
+unit (as in :mod:`app.services.money.pricing`). A line is credited to the staff member on it (the booking's, or who
+served a walk-in); a refund line to the same one, so a refund takes its commission back.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+from io import BytesIO, StringIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlmodel import SQLModel, col, select
+
+from app.models import Location, Receipt, ReceiptLine, StaffMember, UserRead
+from app.services import cells, clock
+from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError
+from app.services.money.pricing import part_of
+
+HEADER = ['Staff member', 'Services', 'Service rate %', 'Products', 'Product rate %', 'Commission', 'Tips']
+
+
+class CommissionRow(SQLModel):
+    """One staff member's period (minor units; rates in basis points)."""
+
+    staff_member_id: int
+    name: str
+    services_cents: int = 0
+    products_cents: int = 0
+    service_rate_bp: int = 0
+    product_rate_bp: int = 0
+    commission_cents: int = 0
+    tips_cents: int = 0
+
+
+def report(location_id: int, first: date, last: date, *, actor: UserRead) -> list[CommissionRow]:
+    """Every staff member with takings or tips from ``first`` to ``last`` (local days, inclusive), by name.
+
+    :raises ValidationError: ``last`` before ``first`` (``field='last'``)
+    :raises PermissionDeniedError: not an owner or manager, or another location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'see commission')
+    if last < first:
+        raise ValidationError('The period ends before it starts.', field='last')
+    with session_scope() as session:
+        location = session.get(Location, location_id)
+        if location is None:
+            raise NotFoundError('That location no longer exists.')
+        start, _ = clock.day_bounds(first, location.time_zone)
+        _, end = clock.day_bounds(last, location.time_zone)
+        members = {m.id: m for m in session.exec(select(StaffMember).where(StaffMember.location_id == location_id))}
+        rows = {i: CommissionRow(staff_member_id=i, name=m.name, service_rate_bp=m.service_commission_bp,
+                                 product_rate_bp=m.product_commission_bp) for i, m in members.items()}
+        in_period = (Receipt.location_id == location_id, Receipt.issued_at >= start, Receipt.issued_at < end)
+        for staff_id, service_id, amount in session.exec(
+                select(ReceiptLine.staff_member_id, ReceiptLine.service_id, ReceiptLine.amount_cents)
+                .join(Receipt, Receipt.id == ReceiptLine.receipt_id).where(*in_period)
+                .where(col(ReceiptLine.staff_member_id).is_not(None))):
+            if staff_id in rows:
+                if service_id is not None:
+                    rows[staff_id].services_cents += amount
+                else:
+                    rows[staff_id].products_cents += amount
+        for staff_id, tip in session.exec(select(Receipt.tip_staff_member_id, Receipt.tip_cents).where(
+                *in_period).where(Receipt.tip_cents != 0)):
+            if staff_id in rows:
+                rows[staff_id].tips_cents += tip
+    for row in rows.values():
+        row.commission_cents = (part_of(row.services_cents, Decimal(row.service_rate_bp) / 10_000)
+                                + part_of(row.products_cents, Decimal(row.product_rate_bp) / 10_000))
+    return sorted((r for r in rows.values() if r.services_cents or r.products_cents or r.tips_cents),
+                  key=lambda r: r.name.lower())
+
+
+def _values(row: CommissionRow) -> list:
+    def money(cents: int) -> Decimal:
+        return (Decimal(cents) / 100).quantize(Decimal('0.01'))
+
+    return [row.name, money(row.services_cents), Decimal(row.service_rate_bp) / 100, money(row.products_cents),
+            Decimal(row.product_rate_bp) / 100, money(row.commission_cents), money(row.tips_cents)]
+
+
+def to_csv(rows: list[CommissionRow]) -> bytes:
+    """The rows as CSV (money in major units; names neutralised for spreadsheets)."""
+    out = StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for row in rows:
+        writer.writerow(cells.csv_row(_values(row)))
+    return out.getvalue().encode('utf-8')
+
+
+def to_xlsx(rows: list[CommissionRow], title: str) -> bytes:
+    """The rows as an Excel workbook (one sheet, money as numbers with two decimals)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = 'Commission'
+    sheet.append([cells.excel_value(title)])
+    sheet.append(HEADER)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([cells.excel_value(v) for v in _values(row)])
+    for column in 'BDFG':
+        for cell in sheet[column][2:]:
+            cell.number_format = '#,##0.00'
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
