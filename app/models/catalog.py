@@ -20,6 +20,8 @@ class ServiceBase(SQLModel):
     duration_minutes: int | None = Field(default=None, gt=0, description='None: not set (imported services)')
     buffer_minutes: int | None = Field(default=None, ge=0, le=240,
                                        description="minutes kept free after each booking; None: the location's default")
+    deposit_cents: int | None = Field(default=None, ge=0, description="deposit asked when booking it; None: the "
+                                      "location's percentage of its price")
     kiosk: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
                         description='whether customers can book it at the kiosk')
     active: bool = Field(default=True, description='False: archived (kept for history, no longer booked)')

@@ -41,6 +41,9 @@ class LocationBase(SQLModel):
     horizon_days: int = Field(default=90, description='how far ahead bookings may be made online')
     buffer_minutes: int = Field(default=0, description='default gap after each booking')
     cancellation_hours: int = Field(default=24, description='free cancellation until this long before the start')
+    deposit_percent: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                 description="share of a booking's price asked as a deposit (0: none); kept as a "
+                                             'fee for a no-show or a cancellation inside the window')
     archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
@@ -135,6 +138,7 @@ class LocationSettings(BaseModel):
     horizon_days: int = PydanticField(default=90, ge=1, le=730)
     buffer_minutes: int = PydanticField(default=0, ge=0, le=240)
     cancellation_hours: int = PydanticField(default=24, ge=0, le=30 * 24)
+    deposit_percent: int = PydanticField(default=0, ge=0, le=100)
 
     @field_validator('name')
     @classmethod

@@ -34,6 +34,10 @@ class Receipt(SQLModel, table=True):
     tip_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                            description='outside tax and revenue, for tip_staff_member_id')
     tip_staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
+    applied_to_id: int | None = Field(default=None, foreign_key='receipt.id',
+                                      description="a deposit: the sale it paid towards, or the fee it became")
+    deposit_applied_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                       description='a sale: paid by the booking\'s deposit (in paid_cents)')
     gift_cards_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                                   description='gift cards sold on it: owed to their holders, not revenue')
     paid_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},

@@ -283,3 +283,21 @@ async def test_a_gift_card_sold_at_the_desk_then_spent_on_a_product(user: User, 
     user.find(marker='checkout-take').click()
     await user.should_see('Receipt 2')
     assert gift_cards.balance(shop['location'].id, code, actor=OWNER).balance_cents == 5000 - 1695
+
+
+async def test_a_deposit_taken_from_the_booking_is_kept_as_a_no_show_fee(user: User, shop):
+    from app.services.catalogue import locations
+    locations.update_location(shop['location'].id, {**locations.settings_of(shop['location']).model_dump(),
+                                                    'deposit_percent': 25}, actor=OWNER)
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await open_booking(user, booking.id, 'Booked')
+    assert element(user, 'booking-deposit').text == 'Deposit asked: $20.50'
+    user.find(marker='take-deposit').click()
+    await user.should_see('Deposit of $20.50 taken.')
+    await open_booking(user, booking.id, 'Booked')
+    assert element(user, 'booking-deposit').text == 'Deposit held: $20.50'
+    user.find(marker='to-no_show').click()
+    await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.NO_SHOW)
+    fee = [r for r in receipts.list_receipts(shop['location'].id, actor=OWNER) if r.kind == 'sale']
+    assert [(r.descriptions, r.amount_cents) for r in fee] == [("No-show fee — Women's cut", 2050)]

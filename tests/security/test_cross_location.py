@@ -38,7 +38,7 @@ from app.services.frontdesk.waitlist import WaitlistJoin
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
 from app.services.imports import salon as imports
-from app.services.money import checkout, receipts
+from app.services.money import checkout, deposits, receipts
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import (
     OWNER,
@@ -193,6 +193,8 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
         b['sale'].receipt_id, PaymentIn(method=PaymentMethod.CASH, amount_cents=1), actor=who),
     'refund': lambda who, a, b, _: checkout.refund(
         b['sale'].receipt_id, {b['sale_line']: 1}, method=PaymentMethod.CASH, reason='x', actor=who),
+    'take a deposit': lambda who, a, b, _: deposits.take(
+        b['booking'].id, PaymentIn(method=PaymentMethod.CASH, amount_cents=100), actor=who),
     'undo a check-in': lambda who, a, b, _: bookings.undo_status(b['booking'].id, actor=who),
     'edit customer': lambda who, a, b, _: records.update_customer(b['customer'].id, {'name': 'Intruder'}, actor=who),
     'merge customers': lambda who, a, b, _: records.merge_customers(b['customer'].id, a['customer'].id, actor=who),

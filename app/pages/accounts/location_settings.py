@@ -2,7 +2,8 @@
 
 Name and contact, time zone, country, currency, language and formats, taxes (on services and/or products, prices
 with or without tax), opening hours (up to two stretches a day, so a lunch closure is a gap), closures (holidays),
-the booking policy (slot grid, minimum notice, how far ahead, default buffer, cancellation window), and archiving.
+the booking policy (slot grid, minimum notice, how far ahead, default buffer, cancellation window, deposit), and
+archiving.
 A refused value is shown on its field and nothing is saved; another session's change is announced here (live).
 """
 
@@ -111,6 +112,10 @@ class LocationSettingsForm:
                 f['cancellation_hours'] = ui.number('Free cancellation until (hours before)',
                                                     value=settings.cancellation_hours, min=0, format='%d').mark(
                     'settings-cancellation')
+                f['deposit_percent'] = ui.number('Deposit when booking (% of the price; kept for a no-show or a '
+                                                 'late cancellation)', value=settings.deposit_percent, min=0,
+                                                 max=100, format='%d').classes('md:col-span-2').mark(
+                    'settings-deposit')
         with ui.row().classes('gap-2'):
             ui.button('Save settings', icon='save', on_click=self.save).mark('settings-save')
 
@@ -132,8 +137,9 @@ class LocationSettingsForm:
         """The form as settings values, or None after marking a malformed time."""
         values: dict[str, Any] = {key: self.fields[key].value for key in (
             'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
-            'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours')}
-        for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours'):
+            'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
+            'deposit_percent')}
+        for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent'):
             values[key] = int(values[key]) if values[key] is not None else -1
         values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
                                 'products': products.value}

@@ -92,6 +92,9 @@ class _Services:
                                    format='%d').classes('flex-1').mark('service-buffer')
                 price = ui.number('Price', value=service.price_cents / 100 if service else 0, min=0,
                                   format='%.2f').classes('flex-1').mark('service-price')
+            deposit = ui.number('Deposit when booked (empty: the location\'s percentage)',
+                                value=service.deposit_cents / 100 if service and service.deposit_cents is not None
+                                else None, min=0, format='%.2f').classes('w-full').mark('service-deposit')
             ui.label('Buffer empty: the location\'s default. Prices as set in Settings (with or without tax).'
                      ).classes('text-xs text-slate-500')
             who = ui.select(members, multiple=True, value=[m for m in performing if m in members],
@@ -102,7 +105,7 @@ class _Services:
                 active = ui.switch('On the menu (off: archived, kept for history)',
                                    value=service.active if service else True).mark('service-active')
             fields = {'name': name, 'category': category, 'duration_minutes': length, 'buffer_minutes': buffer,
-                      'price_cents': price, 'performers': who}
+                      'price_cents': price, 'performers': who, 'deposit_cents': deposit}
 
             async def save() -> None:
                 try:
@@ -110,7 +113,9 @@ class _Services:
                                   duration_minutes=int(length.value) if length.value is not None else None,
                                   buffer_minutes=int(buffer.value) if buffer.value is not None else None,
                                   price_cents=to_minor(price.value, 'price_cents'), kiosk=bool(kiosk.value),
-                                  active=bool(active.value))
+                                  active=bool(active.value),
+                                  deposit_cents=to_minor(deposit.value, 'deposit_cents')
+                                  if deposit.value is not None else None)
                     if service is None:
                         await run.io_bound(self.add, values, list(who.value or []))
                     else:

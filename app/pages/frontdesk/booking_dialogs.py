@@ -30,7 +30,8 @@ from app.services.customers import customers
 from app.services.errors import ClientPulseError, validated
 from app.services.frontdesk import availability, bookings
 from app.services.frontdesk.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
-from app.services.money import receipts
+from app.services.money import deposits, receipts
+from app.services.money.common import PaymentIn
 
 TIME_PATTERN = re.compile(r'^([01]\d|2[0-3]):[0-5]\d$')
 CHANNEL_LABELS = {Channel.PHONE: 'Phone', Channel.WALK_IN: 'Walk-in', Channel.ONLINE: 'Online', Channel.KIOSK: 'Kiosk'}
@@ -189,6 +190,27 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
             ui.label(f'Cancelled by {booking.cancelled_by}, {booking.notice_days} day(s) notice')
         if booking.notes:
             ui.label(booking.notes).classes('text-slate-500')
+        asked, held = deposits.status(booking.id, actor=user)
+        if held is not None:
+            ui.label(f'Deposit held: {money_at(held, location)}').classes('text-positive').mark('booking-deposit')
+        elif asked and booking.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED):
+            with ui.row().classes('items-center gap-2'):
+                ui.label(f'Deposit asked: {money_at(asked, location)}').mark('booking-deposit')
+                deposit_by = ui.select({p.value: label for p, label in PAYMENT_LABELS.items()
+                                        if p != PaymentMethod.GIFT_CARD}, value=PaymentMethod.CARD.value).classes(
+                    'w-36')
+
+                async def take_deposit() -> None:
+                    try:
+                        await run.io_bound(lambda: deposits.take(booking.id, PaymentIn(
+                            method=PaymentMethod(deposit_by.value), amount_cents=asked), actor=user))
+                    except ClientPulseError as error:
+                        ui.notify(str(error), type='negative')
+                        return
+                    dialog.close()
+                    ui.notify(f'Deposit of {money_at(asked, location)} taken.', type='positive')
+
+                ui.button('Take deposit', on_click=take_deposit).props('outline').mark('take-deposit')
         alerts = customers.get_customer(booking.customer_id, actor=user).alerts if booking.customer_id else ''
         if alerts:
             with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):

@@ -212,10 +212,12 @@ _UNCHANGED = object()
 
 def update_service(service_id: int, *, actor: UserRead, name: str, category: str = '', duration_minutes: int | None,
                    buffer_minutes: int | None = None, price_cents: int = 0, cost_cents: int = 0, kiosk: bool = True,
-                   active: bool = True, performers: list[int] | object | None = _UNCHANGED) -> ServiceRead:
+                   active: bool = True, performers: list[int] | object | None = _UNCHANGED,
+                   deposit_cents: int | None = None) -> ServiceRead:
     """Change a service: name, category, duration and buffer after (minutes; buffer ``None``: the location's
-    default), price and cost (minor units, as entered: with or without tax by the location's setting), whether the
-    kiosk offers it, and ``active`` (False archives it: kept with its bookings and figures, no longer booked).
+    default), price and cost (minor units, as entered: with or without tax by the location's setting), the deposit
+    asked when it is booked (minor units; None: the location's percentage), whether the kiosk offers it, and
+    ``active`` (False archives it: kept with its bookings and figures, no longer booked).
     ``performers``: the staff members who perform it (ids; omitted: unchanged). A staff member left out who
     performed every service keeps every other one. One transaction; logged; open sessions hear of it.
 
@@ -238,14 +240,14 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
         checked = validated(ServiceCreate, location_id=service.location_id, code=service.code, name=name,
                             category=(category or '').strip(), price_cents=price_cents, cost_cents=cost_cents,
                             duration_minutes=duration_minutes, buffer_minutes=buffer_minutes, kiosk=kiosk,
-                            active=active)
+                            active=active, deposit_cents=deposit_cents)
         taken = session.exec(select(Service.id).where(Service.location_id == service.location_id,
                                                       Service.id != service.id,
                                                       col(Service.name).ilike(name))).first()
         if taken is not None:
             raise ValidationError(f'There is already a service called {name}.', field='name')
         changes = _changes(service, checked, ('name', 'category', 'duration_minutes', 'buffer_minutes',
-                                              'price_cents', 'cost_cents', 'kiosk', 'active'))
+                                              'price_cents', 'cost_cents', 'kiosk', 'active', 'deposit_cents'))
         for field, value in checked.model_dump(exclude={'location_id', 'code'}).items():
             setattr(service, field, value)
         session.add(service)

@@ -60,6 +60,7 @@ from app.services.errors import (
     SlotUnavailableError,
     ValidationError,
 )
+from app.services.money import deposits
 
 T = TypeVar('T')
 
@@ -316,6 +317,9 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
 
     ``notice_days`` = local booking date − local cancellation date (0 = cancelled on the day).
 
+    A cancellation inside the location's cancellation window keeps a held deposit as a fee
+    (:func:`deposits.keep_as_fee`); so does a no-show (:func:`set_status`).
+
     :raises InvalidTransitionError: the booking is not booked or confirmed
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'cancel bookings')
@@ -332,10 +336,13 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
                                - clock.local_day(now, location.time_zone)).days
         session.add(booking)
         session.flush()
+        kept = deposits.keep_as_fee(session, booking, 'Late cancellation', actor, now) \
+            if deposits.late(booking, location, now) else None
         result = _to_read(session, booking)
         event = _log_change(session, result, 'cancelled', location.time_zone,
                             f'Booking cancelled: {_describe(result, location.time_zone)}'
-                            + (f' — {reason.strip()[:200]}' if (reason or '').strip() else ''), actor=actor)
+                            + (f' — {reason.strip()[:200]}' if (reason or '').strip() else '')
+                            + (' (deposit kept as a fee)' if kept else ''), actor=actor)
     events.publish(event)
     return result
 
@@ -362,9 +369,12 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of
         booking.status = status.value
         session.add(booking)
         session.flush()
+        kept = deposits.keep_as_fee(session, booking, 'No-show', actor, as_of or clock.now()) \
+            if status == BookingStatus.NO_SHOW else None
         result = _to_read(session, booking)
         event = _log_change(session, result, 'status', location.time_zone,
-                            f'{STATUS_LABELS[status]}: {_describe(result, location.time_zone)}', actor=actor)
+                            f'{STATUS_LABELS[status]}: {_describe(result, location.time_zone)}'
+                            + (' (deposit kept as a fee)' if kept else ''), actor=actor)
     events.publish(event)
     return result
 

@@ -12,9 +12,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from pydantic import Field as PydanticField
-from sqlalchemy import update as sa_update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
 
 from app.models import (
@@ -26,7 +23,6 @@ from app.models import (
     PaymentMethod,
     Product,
     Receipt,
-    ReceiptCounter,
     ReceiptLine,
     ReceiptLineTax,
     Service,
@@ -37,9 +33,10 @@ from app.models import (
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
-from app.services.database import connection_of, session_scope
+from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
-from app.services.money import day_close, gift_cards, pricing
+from app.services.money import day_close, deposits, gift_cards, pricing
+from app.services.money.common import PaymentIn, check_payments, next_number
 
 
 class SaleLine(SQLModel):
@@ -56,16 +53,6 @@ class SaleLine(SQLModel):
     discount_cents: int | None = None
     discount_reason: str = PydanticField(default='', max_length=200)
     staff_member_id: int | None = None
-
-
-class PaymentIn(SQLModel):
-    """Money taken: ``amount_cents`` (> 0) by ``method``; for cash, ``tendered_cents`` handed over (≥ the amount; the
-    change is the difference); for a gift card, its code."""
-
-    method: PaymentMethod
-    amount_cents: int = PydanticField(gt=0)
-    tendered_cents: int | None = PydanticField(default=None, ge=0)
-    gift_card_code: str = PydanticField(default='', max_length=40)
 
 
 class Sale(SQLModel):
@@ -158,19 +145,23 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         if tip_staff is not None:
             _staff_at(session, tip_staff, sale.location_id, 'tip')
         due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
+        deposit = deposits.held(session, booking.id) if booking is not None else None
+        from_deposit = min(deposit.paid_cents, due) if deposit is not None else 0
+        due_now = due - from_deposit
         if sale.settle_with is not None:
             if sale.payments:
                 raise ValidationError('Settle in one method, or list the payments: not both.', field='payments')
-            sale = sale.model_copy(update={'payments': [PaymentIn(method=sale.settle_with, amount_cents=due)]
-                                           if due else []})
-        paid, change = _check_payments(sale.payments, due)
+            sale = sale.model_copy(update={'payments': [PaymentIn(method=sale.settle_with, amount_cents=due_now)]
+                                           if due_now else []})
+        paid, change = check_payments(sale.payments, due_now)
+        paid += from_deposit
         receipt = Receipt(location_id=sale.location_id, number=next_number(session, sale.location_id),
                           issued_at=now, customer_id=customer_id,
                           staff_member_id=booking.staff_member_id if booking else (rows[0]['staff'] if rows
                                                                                    else None),
                           booking_id=booking.id if booking else None, payment_method=_main_method(sale.payments),
                           total_cents=due, tip_cents=sale.tip_cents, tip_staff_member_id=tip_staff,
-                          gift_cards_cents=sum(sale.gift_cards),
+                          gift_cards_cents=sum(sale.gift_cards), deposit_applied_cents=from_deposit,
                           paid_cents=paid, user_id=actor.id or None)
         session.add(receipt)
         session.flush()
@@ -187,6 +178,9 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
                 session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name[:20], amount=Decimal(cents) / 100))
             if row['product_id'] is not None:
                 stock_events.append(_sell(session, row, receipt.number, actor, location))
+        if deposit is not None:
+            deposit.applied_to_id = receipt.id
+            session.add(deposit)
         codes = tuple(gift_cards.issue(session, sale.location_id, amount, receipt_id=receipt.id,
                                        user_id=actor.id or None, now=now).code for amount in sale.gift_cards)
         for number, payment in enumerate(sale.payments):
@@ -289,25 +283,6 @@ def _staff_at(session, staff_member_id: int, location_id: int, field: str) -> No
         raise NotFoundError('That staff member does not work at this location.', field=field)
 
 
-def _check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
-    """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back."""
-    paid = change = 0
-    for number, payment in enumerate(payments):
-        if payment.method == PaymentMethod.GIFT_CARD and not payment.gift_card_code.strip():
-            raise ValidationError("Type the gift card's code.", field=f'payments.{number}')
-        if payment.tendered_cents is not None:
-            if payment.method != PaymentMethod.CASH:
-                raise ValidationError('Only cash is handed over and given change.', field=f'payments.{number}')
-            if payment.tendered_cents < payment.amount_cents:
-                raise ValidationError('Less cash was handed over than the amount.', field=f'payments.{number}')
-            change += payment.tendered_cents - payment.amount_cents
-        paid += payment.amount_cents
-    if paid > due:
-        raise ValidationError(f'The payments ({paid / 100:.2f}) are more than what is due ({due / 100:.2f}).',
-                              field='payments')
-    return paid, change
-
-
 def _main_method(payments: list[PaymentIn]) -> str | None:
     """The method that paid most (the receipt's summary method; each payment is kept too)."""
     if not payments:
@@ -370,7 +345,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
         ensure_location(actor, receipt.location_id)
         day_close.ensure_open(session, receipt.location_id, now, _location(session, receipt.location_id).time_zone)
         balance = (receipt.total_cents or 0) - receipt.paid_cents
-        paid, change = _check_payments([payment], balance)
+        paid, change = check_payments([payment], balance)
         receipt.paid_cents += paid
         session.add(receipt)
         card = gift_cards.spend(session, receipt.location_id, payment.gift_card_code, payment.amount_cents,
@@ -488,24 +463,6 @@ def _restock(session, product_id: int, count: int, number: str, actor: UserRead,
                               user_id=actor.id or None))
     return events.StockChanged(location_id=location.id, product_id=product.id, stock_on_hand=product.stock_on_hand,
                                summary=f'{product.name}: {product.stock_on_hand} on hand')
-
-
-def next_number(session, location_id: int) -> str:
-    """The location's next receipt number, taken from its counter (:class:`~app.models.ReceiptCounter`) inside the
-    caller's write transaction: the counter's row stays locked until that commits, so numbers are gapless and never
-    repeat, whatever runs at once (SQLite has one writer at a time anyway). A location without a counter yet starts
-    after its highest numeric receipt number (imported history)."""
-    connection = connection_of(session)
-    table = ReceiptCounter.__table__
-    if connection.execute(select(table.c.location_id).where(table.c.location_id == location_id)).first() is None:
-        numbers = session.exec(select(Receipt.number).where(Receipt.location_id == location_id)).all()
-        start = max((int(n) for n in numbers if n.isdigit()), default=0)
-        dialect = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
-        connection.execute(dialect(table).values(location_id=location_id, last_number=start)
-                           .on_conflict_do_nothing(index_elements=['location_id']))
-    bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
-                                .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
-    return str(bumped.last_number)
 
 
 class LineShown(SQLModel):

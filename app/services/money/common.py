@@ -1,0 +1,61 @@
+"""What every way of taking money shares: a payment as the desk enters it, the check that payments add up, and the
+location's receipt numbers."""
+
+from __future__ import annotations
+
+from pydantic import Field as PydanticField
+from sqlalchemy import update as sa_update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import SQLModel, select
+
+from app.models import PaymentMethod, Receipt, ReceiptCounter
+from app.services.database import connection_of
+from app.services.errors import ValidationError
+
+
+class PaymentIn(SQLModel):
+    """Money taken: ``amount_cents`` (> 0) by ``method``; for cash, ``tendered_cents`` handed over (≥ the amount; the
+    change is the difference); for a gift card, its code."""
+
+    method: PaymentMethod
+    amount_cents: int = PydanticField(gt=0)
+    tendered_cents: int | None = PydanticField(default=None, ge=0)
+    gift_card_code: str = PydanticField(default='', max_length=40)
+
+
+def check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
+    """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back."""
+    paid = change = 0
+    for number, payment in enumerate(payments):
+        if payment.method == PaymentMethod.GIFT_CARD and not payment.gift_card_code.strip():
+            raise ValidationError("Type the gift card's code.", field=f'payments.{number}')
+        if payment.tendered_cents is not None:
+            if payment.method != PaymentMethod.CASH:
+                raise ValidationError('Only cash is handed over and given change.', field=f'payments.{number}')
+            if payment.tendered_cents < payment.amount_cents:
+                raise ValidationError('Less cash was handed over than the amount.', field=f'payments.{number}')
+            change += payment.tendered_cents - payment.amount_cents
+        paid += payment.amount_cents
+    if paid > due:
+        raise ValidationError(f'The payments ({paid / 100:.2f}) are more than what is due ({due / 100:.2f}).',
+                              field='payments')
+    return paid, change
+
+
+def next_number(session, location_id: int) -> str:
+    """The location's next receipt number, taken from its counter (:class:`~app.models.ReceiptCounter`) inside the
+    caller's write transaction: the counter's row stays locked until that commits, so numbers are gapless and never
+    repeat, whatever runs at once (SQLite has one writer at a time anyway). A location without a counter yet starts
+    after its highest numeric receipt number (imported history)."""
+    connection = connection_of(session)
+    table = ReceiptCounter.__table__
+    if connection.execute(select(table.c.location_id).where(table.c.location_id == location_id)).first() is None:
+        numbers = session.exec(select(Receipt.number).where(Receipt.location_id == location_id)).all()
+        start = max((int(n) for n in numbers if n.isdigit()), default=0)
+        dialect = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
+        connection.execute(dialect(table).values(location_id=location_id, last_number=start)
+                           .on_conflict_do_nothing(index_elements=['location_id']))
+    bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
+                                .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
+    return str(bumped.last_number)

@@ -1,0 +1,132 @@
+"""Deposits and no-show protection: a deposit taken when a booking is made (the service's own amount, else the
+location's percentage of the booked price), held as money owed to the customer (not revenue); paid towards the sale
+at checkout; kept as a fee — a receipt line, revenue — when the customer does not come or cancels inside the
+location's cancellation window. A deposit is a receipt of kind ``deposit`` for its booking; ``applied_to_id`` points
+at the sale or fee it became."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import select
+
+from app.models import Booking, BookingStatus, Location, Payment, Receipt, ReceiptLine, Service, UserRead
+from app.services import clock, events, notifications
+from app.services.accounts import activity
+from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
+from app.services.database import session_scope
+from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
+from app.services.money import day_close
+from app.services.money.common import check_payments, next_number
+from app.services.money.pricing import HUNDRED, part_of
+
+
+def deposit_due(session, booking: Booking) -> int:
+    """What a booking's deposit is (minor units): its service's own deposit, else the location's percentage of the
+    booked price (rounded half up), never more than the price; 0: none asked."""
+    service = session.get(Service, booking.service_id)
+    location = session.get(Location, booking.location_id)
+    if service is not None and service.deposit_cents is not None:
+        return min(service.deposit_cents, booking.price_cents)
+    return part_of(booking.price_cents, Decimal(location.deposit_percent if location else 0) / HUNDRED)
+
+
+def held(session, booking_id: int) -> Receipt | None:
+    """The booking's deposit not yet used (paid towards a sale or kept as a fee), if any."""
+    return session.exec(select(Receipt).where(Receipt.booking_id == booking_id, Receipt.kind == 'deposit',
+                                              Receipt.applied_to_id.is_(None)).with_for_update()).first()
+
+
+def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = None) -> Receipt:
+    """Take a booking's deposit (``payment``: a :class:`~app.services.money.common.PaymentIn`, not a gift card): a
+    receipt of kind ``deposit`` with the next number, the money as a payment of the day, nothing as revenue. Logged;
+    announced.
+
+    :raises ValidationError: a deposit already held, an amount over the booked price, a gift card
+    :raises InvalidTransitionError: the booking is no longer booked or confirmed
+    :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    if payment.method.value == 'gift_card':
+        raise ValidationError('Take a deposit in cash, by card or mobile money.', field='method')
+    now = as_of or clock.now()
+    with session_scope(write=True) as session:
+        booking = session.exec(select(Booking).where(Booking.id == booking_id).with_for_update()).first()
+        if booking is None:
+            raise NotFoundError('That booking no longer exists.')
+        ensure_location(actor, booking.location_id)
+        if booking.status not in (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value):
+            raise InvalidTransitionError('A deposit is taken before the visit.')
+        if held(session, booking.id) is not None:
+            raise ValidationError('A deposit is already held for this booking.', field='amount')
+        if payment.amount_cents > booking.price_cents:
+            raise ValidationError('A deposit cannot be more than the booked price.', field='amount')
+        location = session.get(Location, booking.location_id)
+        day_close.ensure_open(session, booking.location_id, now, location.time_zone)
+        paid, _change = check_payments([payment], payment.amount_cents)
+        receipt = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id),
+                          issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
+                          booking_id=booking.id, payment_method=payment.method.value, kind='deposit',
+                          total_cents=paid, paid_cents=paid, user_id=actor.id or None)
+        session.add(receipt)
+        session.flush()
+        session.add(Payment(receipt_id=receipt.id, method=payment.method.value, amount_cents=paid,
+                            tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None))
+        activity.add(session, actor, 'deposit', f'Deposit {receipt.number}: {paid / 100:.2f} by '
+                     f'{payment.method.value} for booking {booking.code}', location_id=booking.location_id,
+                     booking_id=booking.id)
+        announced = notifications.prepare(session, events.ReceiptCreated(
+            receipt_id=receipt.id, location_id=booking.location_id, day=clock.local_day(now, location.time_zone),
+            amount_cents=0, summary=f'Deposit received: {paid / 100:.2f}'))
+        session.expunge(receipt)
+    events.publish(announced)
+    return receipt
+
+
+def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datetime) -> int | None:
+    """In the caller's transaction (a no-show, or a cancellation inside the window): the booking's held deposit
+    becomes a fee — a sale with one untaxed line "<why> fee — <service>", paid by the deposit. Returns the fee's
+    receipt id, or None when no deposit is held."""
+    deposit = held(session, booking.id)
+    if deposit is None:
+        return None
+    service = session.get(Service, booking.service_id)
+    fee = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id),
+                  issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
+                  booking_id=booking.id, payment_method=deposit.payment_method, kind='sale',
+                  total_cents=deposit.paid_cents, paid_cents=deposit.paid_cents,
+                  deposit_applied_cents=deposit.paid_cents, user_id=actor.id or None)
+    session.add(fee)
+    session.flush()
+    session.add(ReceiptLine(receipt_id=fee.id, staff_member_id=booking.staff_member_id, quantity=1,
+                            description=f'{why} fee — {service.name if service else "booking"}'[:200],
+                            amount_cents=deposit.paid_cents, unit_price_cents=deposit.paid_cents,
+                            total_cents=deposit.paid_cents))
+    deposit.applied_to_id = fee.id
+    session.add(deposit)
+    activity.add(session, actor, 'deposit_kept', f'Deposit {deposit.number} kept as a {why.lower()} fee: receipt '
+                 f'{fee.number}, {deposit.paid_cents / 100:.2f}', location_id=booking.location_id,
+                 booking_id=booking.id)
+    return fee.id
+
+
+def late(booking: Booking, location: Location, now: datetime) -> bool:
+    """Whether cancelling ``booking`` at ``now`` is inside the location's cancellation window."""
+    return booking.starts_at - now < timedelta(hours=location.cancellation_hours)
+
+
+def status(booking_id: int, *, actor: UserRead) -> tuple[int, int | None]:
+    """A booking's deposit: ``(asked, held)`` in minor units (``held`` None: none held now).
+
+    :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'see deposits')
+    with session_scope() as session:
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise NotFoundError('That booking no longer exists.')
+        ensure_location(actor, booking.location_id)
+        deposit = session.exec(select(Receipt).where(Receipt.booking_id == booking_id, Receipt.kind == 'deposit',
+                                                     Receipt.applied_to_id.is_(None))).first()
+        return deposit_due(session, booking), deposit.paid_cents if deposit else None
