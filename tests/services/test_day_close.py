@@ -97,3 +97,23 @@ def test_the_day_close_report_as_pdf(till, tmp_path):
     for expected in ('Queen St — the day at the till', 'Monday, March 4, 2030', 'Paid by cash', '$16.95',
                      'Cash counted', '$17.00', 'Difference', '$0.05', 'Oil'):
         assert expected in text, expected
+
+
+def test_imported_history_counts_as_paid_by_its_method(till):
+    """Receipts from an export carry no payments: the day counts each as paid in full (lines and taxes) by its
+    method."""
+    from decimal import Decimal
+
+    from app.models import Receipt, ReceiptLine, ReceiptLineTax
+    from app.services.database import session_scope
+    with session_scope(write=True) as session:
+        old = Receipt(location_id=till['location'].id, number='77', issued_at=_at('10:00'), payment_method='cash')
+        session.add(old)
+        session.flush()
+        line = ReceiptLine(receipt_id=old.id, description='Cut', amount_cents=1000)
+        session.add(line)
+        session.flush()
+        session.add(ReceiptLineTax(receipt_line_id=line.id, name='HST', amount=Decimal('1.3000')))
+    figures = day_close.summary(till['location'].id, date(2030, 3, 4), actor=OWNER)
+    assert (figures.payments, figures.net_cents, figures.tax_cents, figures.balance_cents) == (
+        {'cash': 1130}, 1000, 130, 0)

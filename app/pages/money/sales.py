@@ -72,13 +72,15 @@ class _Sales:
         listed = receipts.list_receipts(self.location.id, actor=self.user, start=start, end=end)
         rows = []
         for r in listed:
-            total = r.total_cents if r.total_cents is not None else r.amount_cents
+            legacy = r.total_cents is None  # history: paid in full, before tax as exported
+            total = r.amount_cents + int(r.tax * 100) if legacy else r.total_cents
             rows.append({'id': r.id, 'number': r.number, 'time': local_time(r.issued_at, self.location.time_zone),
                          'customer': r.customer_name or 'Walk-in', 'items': r.descriptions,
-                         'total': money_at(total, self.location), 'paid': money_at(r.paid_cents, self.location),
+                         'total': money_at(total, self.location),
+                         'paid': money_at(total if legacy else r.paid_cents, self.location),
                          'owed': money_at(total - r.paid_cents, self.location)
                          if r.kind == 'sale' and r.total_cents is not None and total > r.paid_cents else '',
-                         'kind': 'refund' if r.kind == 'refund' else ''})
+                         'kind': r.kind if r.kind != 'sale' else ''})
         self.table.rows = rows
         self.show_summary()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.models import (
@@ -73,6 +74,19 @@ def day_figures(session, location_id: int, day: date) -> DaySummary:
             select(Payment.method, Payment.amount_cents).join(Receipt, Receipt.id == Payment.receipt_id)
             .where(Receipt.location_id == location_id, Payment.at >= start, Payment.at < end)):
         figures.payments[method] = figures.payments.get(method, 0) + amount
+    # history imported or made before checkout kept payments (no total): paid in full by its one method that day
+    legacy = [r for r in receipts if r.total_cents is None and r.payment_method]
+    if legacy:
+        amounts = dict(session.exec(select(ReceiptLine.receipt_id, func.sum(ReceiptLine.amount_cents)).where(
+            col(ReceiptLine.receipt_id).in_([r.id for r in legacy])).group_by(ReceiptLine.receipt_id)).all())
+        taxed = dict(session.exec(
+            select(ReceiptLine.receipt_id, func.sum(ReceiptLineTax.amount))
+            .join(ReceiptLineTax, ReceiptLineTax.receipt_line_id == ReceiptLine.id)
+            .where(col(ReceiptLine.receipt_id).in_([r.id for r in legacy])).group_by(ReceiptLine.receipt_id)).all())
+        for receipt in legacy:
+            cents = int(amounts.get(receipt.id) or 0) + int((Decimal(taxed.get(receipt.id) or 0) * 100)
+                                                           .to_integral_value(rounding=ROUND_HALF_UP))
+            figures.payments[receipt.payment_method] = figures.payments.get(receipt.payment_method, 0) + cents
     figures.expected_cash_cents = figures.payments.get('cash', 0)
     closed = session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first()
     if closed is not None:
