@@ -5,7 +5,7 @@ from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcn
 from .booking import Booking, BookingCreate, BookingMove, BookingRead
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
-from .customer import Customer, CustomerCreate, CustomerRead
+from .customer import Customer, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
 from .figures import AnalyticsReport, DashboardSummary
 from .hold import SlotHold
 from .inquiry import Inquiry
@@ -86,6 +86,8 @@ __all__ = [
     'LocationRead',
     'LocationSettings',
     'LocationTax',
+    'LoyaltyMovement',
+    'LoyaltyReward',
     'MessageRead',
     'MobilePayment',
     'Notification',

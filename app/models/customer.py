@@ -58,3 +58,32 @@ class CustomerCreate(SQLModel):
 class CustomerRead(CustomerBase):
     id: int
     created_at: datetime
+
+
+class LoyaltyReward(SQLModel, table=True):
+    """A reward customers spend points on: ``points`` for an amount off the sale (``discount_cents``) or a free
+    service (``service_id``: that service's line at no charge)."""
+
+    __tablename__ = 'loyalty_reward'
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id', index=True)
+    name: str = Field(max_length=80)
+    points: int = Field(gt=0)
+    discount_cents: int | None = Field(default=None, ge=0)
+    service_id: int | None = Field(default=None, foreign_key='service.id')
+    active: bool = True
+
+
+class LoyaltyMovement(SQLModel, table=True):
+    """A change of a customer's points: ``earned`` (+, at checkout), ``redeemed`` (−, a reward), ``adjusted`` (±: a
+    refund takes back what it earned, or by hand with a reason), ``expired`` (−). The balance is their sum."""
+
+    __tablename__ = 'loyalty_movement'
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key='customer.id', index=True)
+    kind: str = Field(max_length=10)
+    points: int
+    receipt_id: int | None = Field(default=None, foreign_key='receipt.id')
+    reason: str = Field(default='', max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
+    user_id: int | None = Field(default=None, foreign_key='app_user.id')

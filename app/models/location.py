@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from pydantic import BaseModel, field_validator, model_validator
 from pydantic import Field as PydanticField
@@ -44,6 +45,11 @@ class LocationBase(SQLModel):
     deposit_percent: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                                  description="share of a booking's price asked as a deposit (0: none); kept as a "
                                              'fee for a no-show or a cancellation inside the window')
+    loyalty_points_per_unit: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                         description='loyalty points a customer earns per whole unit of currency '
+                                                     'spent (0: no loyalty scheme)')
+    loyalty_on: str = Field(default='both', max_length=10, sa_column_kwargs={'server_default': 'both'},
+                            description="what earns points: 'services', 'products' or 'both'")
     archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
@@ -139,6 +145,8 @@ class LocationSettings(BaseModel):
     buffer_minutes: int = PydanticField(default=0, ge=0, le=240)
     cancellation_hours: int = PydanticField(default=24, ge=0, le=30 * 24)
     deposit_percent: int = PydanticField(default=0, ge=0, le=100)
+    loyalty_points_per_unit: int = PydanticField(default=0, ge=0, le=1000)
+    loyalty_on: Literal['services', 'products', 'both'] = 'both'
 
     @field_validator('name')
     @classmethod

@@ -19,6 +19,7 @@ from app.models import (
     BookingStatus,
     Customer,
     Location,
+    LoyaltyReward,
     Payment,
     PaymentMethod,
     Product,
@@ -35,7 +36,7 @@ from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
-from app.services.money import day_close, deposits, gift_cards, pricing
+from app.services.money import day_close, deposits, gift_cards, loyalty, pricing
 from app.services.money.common import PaymentIn, check_payments, next_number
 
 
@@ -60,7 +61,8 @@ class Sale(SQLModel):
     None), its lines, a discount on the whole sale, a tip for a staff member (outside tax and revenue), and the
     payments taken now (their sum may be less than the total: the rest is a balance), or ``settle_with``: the whole
     amount due by that one method; ``gift_cards``: the amounts of gift cards sold with it (owed to their holders,
-    not revenue: no tax, no line)."""
+    not revenue: no tax, no line); ``reward_id``: a loyalty reward the customer spends points on (an amount off the
+    sale, or a service of the sale free)."""
 
     location_id: int
     booking_id: int | None = None
@@ -74,6 +76,7 @@ class Sale(SQLModel):
     payments: list[PaymentIn] = PydanticField(default_factory=list)
     settle_with: PaymentMethod | None = None
     gift_cards: list[int] = PydanticField(default_factory=list, max_length=20)
+    reward_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,12 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
     with session_scope() as session:
         location = _location(session, sale.location_id)
         items, _rows = _items(session, sale, actor)
-        return _price(location, items, sale)
+        customer_id = sale.customer_id
+        if customer_id is None and sale.booking_id is not None:
+            booking = session.get(Booking, sale.booking_id)
+            customer_id = booking.customer_id if booking and booking.location_id == sale.location_id else None
+        items, extra = _reward(session, sale, items, customer_id)
+        return _price(location, items, sale, extra)
 
 
 def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> Checkout:
@@ -137,7 +145,8 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             if customer is None or customer.location_id != sale.location_id:
                 raise NotFoundError('That customer is not at this location.', field='customer_id')
         items, rows = _items(session, sale, actor)
-        priced = _price(location, items, sale)
+        items, extra = _reward(session, sale, items, customer_id)
+        priced = _price(location, items, sale, extra)
         tip_staff = (sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
                      or next((row['staff'] for row in rows if row['staff'] is not None), None))
         if sale.tip_cents and tip_staff is None:
@@ -181,6 +190,14 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         if deposit is not None:
             deposit.applied_to_id = receipt.id
             session.add(deposit)
+        if sale.reward_id is not None:
+            loyalty.redeem(session, session.get(LoyaltyReward, sale.reward_id), customer_id, receipt_id=receipt.id,
+                           user_id=actor.id or None, now=now)
+        if customer_id is not None:
+            loyalty.earn(session, location, customer_id, loyalty.eligible_cents(location, [
+                ('service' if row['service_id'] is not None else 'product', line.net_cents)
+                for row, line in zip(rows, priced.lines, strict=True)]), receipt_id=receipt.id,
+                user_id=actor.id or None, now=now)
         codes = tuple(gift_cards.issue(session, sale.location_id, amount, receipt_id=receipt.id,
                                        user_id=actor.id or None, now=now).code for amount in sale.gift_cards)
         for number, payment in enumerate(sale.payments):
@@ -224,10 +241,44 @@ def _location(session, location_id: int) -> Location:
     return location
 
 
-def _price(location: Location, items: list[pricing.Item], sale: Sale) -> pricing.PricedSale:
+def _reward(session, sale: Sale, items: list[pricing.Item], customer_id: int | None
+            ) -> tuple[list[pricing.Item], pricing.Discount | None]:
+    """The sale's items with a loyalty reward applied: a free service is its first line at 100 % off; an amount off
+    is a discount on the whole sale (returned). A reward does not stack with the desk's own discount where it lands.
+
+    :raises ValidationError: the reward cannot be had (:func:`loyalty.reward_for`), its service is not in the sale,
+        or a discount is already there (``field='reward'``)
+    """
+    if sale.reward_id is None:
+        return items, None
+    reward = loyalty.reward_for(session, sale.reward_id, sale.location_id, customer_id)
+    if reward.service_id is not None:
+        for number, line in enumerate(sale.lines):
+            if line.service_id == reward.service_id:
+                if items[number].discount is not None:
+                    raise ValidationError('That line already has a discount.', field='reward')
+                items = list(items)
+                items[number] = pricing.Item(items[number].kind, items[number].unit_price_cents, 1,
+                                             pricing.Discount(percent=Decimal(100), reason=reward.name)) \
+                    if items[number].quantity == 1 else pricing.Item(
+                        items[number].kind, items[number].unit_price_cents, items[number].quantity,
+                        pricing.Discount(amount_cents=items[number].unit_price_cents, reason=reward.name))
+                return items, None
+        raise ValidationError(f'{reward.name}: add the service to the sale first.', field='reward')
+    if sale.discount_percent is not None or sale.discount_cents is not None:
+        raise ValidationError('The sale already has a discount.', field='reward')
+    return items, pricing.Discount(amount_cents=reward.discount_cents, reason=reward.name)
+
+
+def _price(location: Location, items: list[pricing.Item], sale: Sale,
+           reward: pricing.Discount | None = None) -> pricing.PricedSale:
     whole = (pricing.Discount(percent=sale.discount_percent, amount_cents=sale.discount_cents,
                               reason=sale.discount_reason)
-             if sale.discount_percent is not None or sale.discount_cents is not None else None)
+             if sale.discount_percent is not None or sale.discount_cents is not None else reward)
+    if whole is not None and whole.amount_cents is not None and whole is reward:
+        net = sum(i.unit_price_cents * i.quantity - (i.discount.of(i.unit_price_cents * i.quantity, 'reward')
+                                                     if i.discount else 0) for i in items)
+        whole = pricing.Discount(amount_cents=min(whole.amount_cents, net), reason=whole.reason)
     return pricing.price(items, [pricing.Rate.of(r) for r in location.tax_rates or []],
                          inclusive=bool(location.prices_include_tax), sale_discount=whole)
 
@@ -432,6 +483,11 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
             total += line_back
             if line.product_id is not None:
                 stock_events.append(_restock(session, line.product_id, count, back.number, actor, location))
+        if sale.customer_id is not None:
+            loyalty.take_back(session, location, sale.customer_id, loyalty.eligible_cents(location, [
+                ('service' if lines[i].service_id is not None else 'product' if lines[i].product_id is not None
+                 else 'fee', pricing.part_of(lines[i].amount_cents, Decimal(c) / lines[i].quantity))
+                for i, c in wanted.items() if i in lines]), receipt_id=back.id, user_id=actor.id or None, now=now)
         already = refunded_cents(session, sale.id)
         if total > sale.paid_cents - already:
             left = (sale.paid_cents - already) / 100

@@ -1,0 +1,145 @@
+"""Loyalty: points a customer earns at checkout (the location's points per whole unit of currency spent on services,
+products or both, after discounts, before tax), spends on rewards (an amount off the sale, or a free service), and
+loses back when what earned them is refunded. Every change is a movement; the balance is their sum. Spending locks
+the customer's row, so two desks cannot spend the same points."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from app.models import Customer, Location, LoyaltyMovement, LoyaltyReward, Service, UserRead
+from app.services.accounts import activity
+from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError
+
+
+def eligible_cents(location: Location, lines: list[tuple[str, int]]) -> int:
+    """What earns points of ``lines`` (``(kind, net cents)``, kind 'service' or 'product') at ``location``."""
+    kinds = {'services': {'service'}, 'products': {'product'}}.get(location.loyalty_on, {'service', 'product'})
+    return sum(cents for kind, cents in lines if kind in kinds)
+
+
+def points_for(location: Location, cents: int) -> int:
+    """Points for spending ``cents``: whole units × the location's points per unit (0 when there is no scheme)."""
+    return (max(cents, 0) // 100) * location.loyalty_points_per_unit
+
+
+def points_of(session, customer_id: int) -> int:
+    """A customer's points now (the sum of their movements)."""
+    return int(session.exec(select(func.coalesce(func.sum(LoyaltyMovement.points), 0)).where(
+        LoyaltyMovement.customer_id == customer_id)).one())
+
+
+def earn(session, location: Location, customer_id: int, cents: int, *, receipt_id: int, user_id: int | None,
+         now: datetime) -> int:
+    """Record the points ``cents`` of eligible spending earn (in the caller's transaction); returns them."""
+    points = points_for(location, cents)
+    if points:
+        session.add(LoyaltyMovement(customer_id=customer_id, kind='earned', points=points, receipt_id=receipt_id,
+                                    at=now, user_id=user_id))
+    return points
+
+
+def take_back(session, location: Location, customer_id: int, cents: int, *, receipt_id: int, user_id: int | None,
+              now: datetime) -> int:
+    """A refund of ``cents`` of eligible spending takes back the points it earned (an ``adjusted`` movement)."""
+    points = points_for(location, cents)
+    if points:
+        session.add(LoyaltyMovement(customer_id=customer_id, kind='adjusted', points=-points, receipt_id=receipt_id,
+                                    reason='refund', at=now, user_id=user_id))
+    return points
+
+
+def reward_for(session, reward_id: int, location_id: int, customer_id: int | None) -> LoyaltyReward:
+    """A reward the customer can have now: at the location, active, and within their points (their row is locked
+    until the sale commits).
+
+    :raises ValidationError: no customer, no such reward here, or too few points (``field='reward'``)
+    """
+    if customer_id is None:
+        raise ValidationError('Choose the customer whose points pay for the reward.', field='reward')
+    reward = session.get(LoyaltyReward, reward_id)
+    if reward is None or reward.location_id != location_id or not reward.active:
+        raise ValidationError('That reward is not offered here.', field='reward')
+    session.exec(select(Customer.id).where(Customer.id == customer_id).with_for_update()).first()
+    have = points_of(session, customer_id)
+    if have < reward.points:
+        raise ValidationError(f'{reward.name} needs {reward.points} points; the customer has {have}.',
+                              field='reward')
+    return reward
+
+
+def redeem(session, reward: LoyaltyReward, customer_id: int, *, receipt_id: int, user_id: int | None,
+           now: datetime) -> None:
+    """Spend the reward's points (in the caller's transaction, after :func:`reward_for`)."""
+    session.add(LoyaltyMovement(customer_id=customer_id, kind='redeemed', points=-reward.points, receipt_id=receipt_id,
+                                reason=reward.name[:200], at=now, user_id=user_id))
+
+
+def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, name: str, points: int,
+                discount_cents: int | None = None, service_id: int | None = None, active: bool = True
+                ) -> LoyaltyReward:
+    """Add or change a reward: ``points`` (> 0) for ``discount_cents`` off the sale, or ``service_id`` free (one of
+    the two). Logged.
+
+    :raises ValidationError: no name, points under 1, neither or both of amount and service, a service of another
+        location (``field`` names it)
+    :raises NotFoundError, PermissionDeniedError: no such reward; not an owner or manager of the location
+    """
+    ensure_role(actor, MANAGING_ROLES, 'change loyalty rewards')
+    ensure_location(actor, location_id)
+    name = (name or '').strip()
+    if not name:
+        raise ValidationError('Give the reward a name.', field='name')
+    if points < 1:
+        raise ValidationError('A reward costs at least one point.', field='points')
+    if (discount_cents is None) == (service_id is None):
+        raise ValidationError('A reward is an amount off or a free service.', field='discount_cents')
+    if discount_cents is not None and discount_cents <= 0:
+        raise ValidationError('The amount off must be more than nothing.', field='discount_cents')
+    with session_scope(write=True) as session:
+        if service_id is not None:
+            service = session.get(Service, service_id)
+            if service is None or service.location_id != location_id:
+                raise ValidationError('Choose a service of this location.', field='service_id')
+        reward = session.get(LoyaltyReward, reward_id) if reward_id is not None else LoyaltyReward(
+            location_id=location_id, name=name, points=points)
+        if reward is None or reward.location_id != location_id:
+            raise NotFoundError('No such reward.')
+        reward.name, reward.points, reward.discount_cents, reward.service_id, reward.active = (
+            name[:80], points, discount_cents, service_id, active)
+        session.add(reward)
+        session.flush()
+        activity.add(session, actor, 'loyalty_reward', f'Reward {reward.name}: {points} points',
+                     location_id=location_id)
+        session.expunge(reward)
+        return reward
+
+
+def rewards(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[LoyaltyReward]:
+    """A location's rewards by points. :raises PermissionDeniedError:"""
+    ensure_reader(actor, location_id, FRONT_DESK_ROLES)
+    with session_scope() as session:
+        query = select(LoyaltyReward).where(LoyaltyReward.location_id == location_id)
+        if not include_inactive:
+            query = query.where(LoyaltyReward.active)
+        return list(session.exec(query.order_by(LoyaltyReward.points)))
+
+
+def ledger(customer_id: int, *, actor: UserRead) -> tuple[int, list[LoyaltyMovement]]:
+    """A customer's points and their movements, newest first.
+
+    :raises NotFoundError, PermissionDeniedError:
+    """
+    with session_scope() as session:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFoundError('No such customer.')
+        ensure_reader(actor, customer.location_id, FRONT_DESK_ROLES)
+        moves = list(session.exec(select(LoyaltyMovement).where(LoyaltyMovement.customer_id == customer_id)
+                                  .order_by(LoyaltyMovement.id.desc())))
+        return sum(m.points for m in moves), moves
