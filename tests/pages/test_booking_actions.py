@@ -8,7 +8,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from app.models import BookingStatus, Role
+from app.models import BookingStatus, PaymentMethod, Role
 from app.services.frontdesk import bookings
 from app.services.imports import salon as imports
 from app.services.money import receipts
@@ -216,7 +216,7 @@ async def test_a_walk_in_sale_of_a_product_and_its_refund_by_a_manager(user: Use
     stock comes back."""
     from sqlmodel import select
 
-    from app.models import PaymentMethod, ReceiptLine
+    from app.models import ReceiptLine
     from app.services.catalogue import catalog
     from app.services.database import session_scope
     from app.services.money import checkout
@@ -301,3 +301,31 @@ async def test_a_deposit_taken_from_the_booking_is_kept_as_a_no_show_fee(user: U
     await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.NO_SHOW)
     fee = [r for r in receipts.list_receipts(shop['location'].id, actor=OWNER) if r.kind == 'sale']
     assert [(r.descriptions, r.amount_cents) for r in fee] == [("No-show fee — Women's cut", 2050)]
+
+
+async def test_points_spent_on_a_reward_at_checkout_show_on_the_customer_page(user: User, shop):
+    from app.services.catalogue import locations
+    from app.services.money import checkout, loyalty
+    from app.services.money.checkout import Sale, SaleLine
+    locations.update_location(shop['location'].id, {**locations.settings_of(shop['location']).model_dump(),
+                                                    'loyalty_points_per_unit': 2}, actor=OWNER)
+    checkout.check_out(Sale(location_id=shop['location'].id, customer_id=shop['alex'].id, lines=[SaleLine(
+        service_id=shop['cut'].id, staff_member_id=shop['jj'].id)], settle_with=PaymentMethod.CARD), actor=OWNER,
+        as_of=at(DAY, '09:00'))  # 82 × 2 = 164 points
+    ten_off = loyalty.save_reward(None, actor=OWNER, location_id=shop['location'].id, name='$10 off', points=100,
+                                  discount_cents=1000)
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await open_booking(user, booking.id, 'Checked in')
+    user.find(marker='to-checkout').click()
+    await user.should_see(marker='checkout-reward')
+    assert element(user, 'checkout-points').text == '164 loyalty points'
+    element(user, 'checkout-reward').set_value(ten_off.id)
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $81.36')  # (8200 − 1000) + 13 %
+    user.find(marker='checkout-take').click()
+    await user.should_see('Receipt 2')
+    await user.open(f'/customers/{shop["alex"].id}')
+    # 164 − 100 + 72 × 2 = 208
+    assert element(user, 'customer-points').text == 'Loyalty: 208 points'
+    assert [r['kind'] for r in element(user, 'customer-loyalty').rows] == ['earned', 'redeemed', 'earned']

@@ -19,10 +19,12 @@ from app import live
 from app.models import LocationRead, UserRead
 from app.models.location import SLOT_GRIDS
 from app.pages.accounts.setup import LOCALES
+from app.pages.formatting import money_at, to_minor
 from app.pages.hours import WeekHours
 from app.services import events
-from app.services.catalogue import locations
+from app.services.catalogue import catalog, locations
 from app.services.errors import ClientPulseError
+from app.services.money import loyalty
 
 TAX_ROWS = 4
 
@@ -116,8 +118,21 @@ class LocationSettingsForm:
                                                  'late cancellation)', value=settings.deposit_percent, min=0,
                                                  max=100, format='%d').classes('md:col-span-2').mark(
                     'settings-deposit')
+        with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Loyalty').classes('font-semibold')
+            with ui.row().classes('w-full gap-4 items-end'):
+                f['loyalty_points_per_unit'] = ui.number(
+                    f'Points per whole {self.location.currency} spent (0: none)',
+                    value=settings.loyalty_points_per_unit, min=0, format='%d').classes('w-72').mark(
+                    'settings-loyalty-points')
+                f['loyalty_on'] = ui.select({'both': 'services and products', 'services': 'services only',
+                                             'products': 'products only'}, value=settings.loyalty_on,
+                                            label='Earned on').classes('w-56').mark('settings-loyalty-on')
+            ui.label('Rewards are kept below the settings; points are earned after discounts, before tax.').classes(
+                'text-xs text-slate-500')
         with ui.row().classes('gap-2'):
             ui.button('Save settings', icon='save', on_click=self.save).mark('settings-save')
+        _Rewards(self.owner, self.location).build()
 
     def add_closure(self, start: date | None, end: date | None, reason: str) -> None:
         with self.closure_rows, ui.row().classes('items-center gap-2 flex-wrap') as row:
@@ -138,8 +153,9 @@ class LocationSettingsForm:
         values: dict[str, Any] = {key: self.fields[key].value for key in (
             'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
-            'deposit_percent')}
-        for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent'):
+            'deposit_percent', 'loyalty_points_per_unit', 'loyalty_on')}
+        for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent',
+                    'loyalty_points_per_unit'):
             values[key] = int(values[key]) if values[key] is not None else -1
         values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
                                 'products': products.value}
@@ -176,3 +192,51 @@ class LocationSettingsForm:
     def changed_elsewhere(self, _event) -> None:
         if not getattr(self, 'saving', False):
             self.notice.classes(remove='hidden')
+
+
+class _Rewards:
+    """The location's loyalty rewards: listed, switched off and on, and added (an amount off or a free service)."""
+
+    def __init__(self, owner: UserRead, location: LocationRead) -> None:
+        self.owner, self.location = owner, location
+
+    def build(self) -> None:
+        with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Loyalty rewards').classes('font-semibold')
+            self.listing = ui.column().classes('gap-1').mark('rewards')
+            self.show()
+            services = {s.id: s.name for s in catalog.list_services(self.location.id, actor=self.owner)}
+            with ui.row().classes('items-end gap-2'):
+                name = ui.input('Reward').classes('w-48').mark('reward-name')
+                points = ui.number('Points', min=1, format='%d').classes('w-24').mark('reward-points')
+                amount = ui.number('Amount off', min=0, format='%.2f').classes('w-28').mark('reward-amount')
+                service = ui.select(services, label='or a free service', clearable=True).classes('w-48').mark(
+                    'reward-service')
+
+                async def add() -> None:
+                    try:
+                        await run.io_bound(lambda: loyalty.save_reward(
+                            None, actor=self.owner, location_id=self.location.id, name=name.value or '',
+                            points=int(points.value or 0),
+                            discount_cents=to_minor(amount.value, 'discount_cents') if amount.value else None,
+                            service_id=service.value))
+                    except ClientPulseError as error:
+                        field = {'name': name, 'points': points, 'discount_cents': amount, 'service_id': service}
+                        (field.get(error.field or '') or name).error = str(error)
+                        return
+                    name.value, points.value, amount.value, service.value = '', None, None, None
+                    self.show()
+
+                ui.button('Add reward', icon='redeem', on_click=add).props('outline').mark('reward-add')
+
+    def show(self) -> None:
+        self.listing.clear()
+        with self.listing:
+            listed = loyalty.rewards(self.location.id, actor=self.owner, include_inactive=True)
+            if not listed:
+                ui.label('No rewards yet.').classes('text-slate-500')
+            for reward in listed:
+                what = money_at(reward.discount_cents, self.location) + ' off' if reward.discount_cents is not None \
+                    else 'a free service'
+                ui.label(f'{reward.name}: {reward.points} points for {what}'
+                         + ('' if reward.active else ' (off)'))

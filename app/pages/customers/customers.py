@@ -16,7 +16,7 @@ from app.services.customers import customers, records
 from app.services.errors import ClientPulseError, NotFoundError, validated
 from app.services.frontdesk import bookings
 from app.services.frontdesk.bookings import STATUS_LABELS
-from app.services.money import receipts
+from app.services.money import loyalty, receipts
 
 COLUMNS = [
     {'name': 'code', 'label': 'Code', 'field': 'code', 'align': 'left', 'sortable': True},
@@ -120,11 +120,19 @@ def register() -> None:
                      rows=[{'id': b.id, 'when': local_datetime(b.starts_at, tz), 'service': b.service_name,
                             'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in reversed(past)],
                      row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-bookings')
+            points, moves = loyalty.ledger(customer.id, actor=user)
+            ui.label(f'Loyalty: {points} points').classes('font-semibold mt-2').mark('customer-points')
+            if moves:
+                ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
+                                  for k in ('when', 'kind', 'points', 'reason')],
+                         rows=[{'id': m.id, 'when': local_datetime(m.at, tz), 'kind': m.kind,
+                                'points': f'{m.points:+d}', 'reason': m.reason} for m in moves],
+                         row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-loyalty')
             ui.label('Receipts').classes('font-semibold mt-2')
             ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
                               for k in ('number', 'date', 'items', 'amount', 'payment')],
                      rows=[{'id': r.id, 'number': r.number, 'date': local_datetime(r.issued_at, tz)[:15],
-                            'items': r.descriptions, 'amount': money_at(r.amount_cents, location),
+                            'items': r.descriptions or r.kind, 'amount': money_at(r.amount_cents, location),
                             'payment': (r.payment_method.value if r.payment_method else '—').replace('_', ' ')}
                            for r in sales], row_key='id', pagination=10).classes('w-full').props(
                 'dense flat').mark('customer-receipts')

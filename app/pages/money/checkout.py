@@ -13,7 +13,7 @@ from app.models import BookingRead, LocationRead, PaymentMethod, Role, UserRead
 from app.pages.formatting import money_at, to_minor
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError, ValidationError
-from app.services.money import checkout
+from app.services.money import checkout, loyalty
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 
 METHODS = {PaymentMethod.CARD.value: 'Card', PaymentMethod.CASH.value: 'Cash',
@@ -73,6 +73,16 @@ class _Checkout:
                     'w-48').mark('checkout-discount')
                 self.discount_reason = ui.input('Why', on_change=self.reprice).classes('flex-1').mark(
                     'checkout-discount-reason')
+            self.reward = None
+            if self.booking is not None and self.booking.customer_id is not None:
+                points, _moves = loyalty.ledger(self.booking.customer_id, actor=self.user)
+                offered = {r.id: f'{r.name} ({r.points} points)' for r in loyalty.rewards(
+                    self.location.id, actor=self.user) if r.points <= points}
+                with ui.row().classes('w-full items-end gap-2'):
+                    ui.label(f'{points} loyalty points').classes('text-sm').mark('checkout-points')
+                    if offered:
+                        self.reward = ui.select(offered, label='Spend points on', clearable=True,
+                                                on_change=self.reprice).classes('w-64').mark('checkout-reward')
             with ui.row().classes('w-full items-end gap-2'):
                 self.tip = ui.number('Tip', min=0, format='%.2f', on_change=self.reprice).classes('w-32').mark(
                     'checkout-tip')
@@ -235,7 +245,8 @@ class _Checkout:
                     lines=lines, discount_percent=percent, discount_reason=self.discount_reason.value or '',
                     tip_cents=to_minor(self.tip.value, 'tip') if self.tip.value else 0,
                     tip_staff_member_id=self.tip_for.value or (self.served.value if self.served else None),
-                    payments=payments, gift_cards=list(self.gift_cards))
+                    payments=payments, gift_cards=list(self.gift_cards),
+                    reward_id=self.reward.value if self.reward is not None else None)
 
     @staticmethod
     def _percent(value, field: str) -> Decimal | None:
