@@ -14,6 +14,7 @@ from app.services.money import checkout
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from app.services.money.receipt_pdf import receipt_pdf
 from tests.factories import OWNER, make_location, make_product, make_service, make_staff_member
+from tests.services.test_schedules import smtp  # noqa: F401 (the local SMTP server fixture)
 
 
 def _text(pdf: bytes, tmp_path) -> str:
@@ -46,3 +47,24 @@ def test_a_receipt_and_its_refund_as_pdf(db, tmp_path):
     refund_text = _text(receipt_pdf(back.receipt_id, actor=OWNER), tmp_path)
     assert f'Refund {back.number}' in refund_text and f'Of receipt {sold.number}: flacon abîmé' in refund_text
     assert '15,00' in refund_text and 'paid back' in refund_text
+
+
+def test_a_receipt_is_mailed_as_pdf_to_a_checked_address(db, smtp):
+    import pytest
+
+    from app.services.errors import ValidationError
+    from app.services.money.receipt_pdf import email_receipt
+    location = make_location()
+    member, cut = make_staff_member(location, 'Becky'), make_service(location)
+    sold = checkout.check_out(Sale(location_id=location.id, lines=[SaleLine(service_id=cut.id,
+                                                                              staff_member_id=member.id)],
+                                   settle_with=PaymentMethod.CARD), actor=OWNER)
+    for bad in ('', 'alex', 'alex@example', 'a@b.c\nBcc: x@y.z', 'Alex <alex@example.com>'):
+        with pytest.raises(ValidationError):
+            email_receipt(sold.receipt_id, bad, actor=OWNER)
+    assert smtp.messages == []
+    assert email_receipt(sold.receipt_id, ' alex@example.com ', actor=OWNER) == 'alex@example.com'
+    (message,) = smtp.messages
+    assert message['To'] == 'alex@example.com' and f'receipt {sold.number}' in message['Subject']
+    (attached,) = [part for part in message.iter_attachments()]
+    assert attached.get_filename() == f'receipt-{sold.number}.pdf' and attached.get_content().startswith(b'%PDF')

@@ -19,7 +19,7 @@ from app.services import clock, events
 from app.services.errors import ClientPulseError
 from app.services.money import checkout, day_close, mobile_money, receipts
 from app.services.money.checkout import PaymentIn
-from app.services.money.receipt_pdf import day_close_pdf, receipt_pdf
+from app.services.money.receipt_pdf import day_close_pdf, email_receipt, receipt_pdf
 
 COLUMNS = [{'name': k, 'label': label, 'field': k, 'align': 'right' if k in {'total', 'paid', 'owed'} else 'left'}
            for k, label in (('number', 'Receipt'), ('time', 'Time'), ('customer', 'Customer'), ('items', 'Items'),
@@ -173,8 +173,23 @@ class _ReceiptView:
             ui.label(f'{METHODS.get(method, method)}: {self.money(amount)}').classes('text-sm text-slate-600')
         if shown.tip_cents:
             ui.label(f'Tip {self.money(shown.tip_cents)}').classes('text-sm text-slate-600')
-        with ui.row().classes('w-full gap-2'):
+        with ui.row().classes('w-full gap-2 items-end'):
             ui.button('Receipt (PDF)', icon='print', on_click=self.download).props('flat').mark('receipt-pdf')
+            address = ui.input('E-mail to', value=self.shown.customer_email).classes('w-56').mark('receipt-email')
+
+            async def mail_it() -> None:
+                try:
+                    sent = await run.io_bound(lambda: email_receipt(self.shown.id, address.value or '',
+                                                                    actor=self.user))
+                except ClientPulseError as error:
+                    address.error = str(error)
+                    return
+                except OSError:
+                    address.error = 'The mail server could not be reached; try again later.'
+                    return
+                ui.notify(f'Receipt sent to {sent}.', type='positive')
+
+            ui.button('E-mail', icon='mail', on_click=mail_it).props('flat').mark('receipt-send')
         self.prompts = ui.column().classes('gap-0').mark('mpesa-prompts')
         self.show_prompts()
         if shown.balance_cents > 0:

@@ -10,9 +10,7 @@ failure the run is given up and the schedule moves on, the failures staying in t
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from sqlmodel import and_, col, or_, select
@@ -27,7 +25,7 @@ from app.models import (
     ReportScheduleRead,
     UserRead,
 )
-from app.services import files
+from app.services import files, mail
 from app.services.accounts.access import MANAGING_ROLES, ensure_location, ensure_role
 from app.services.analytics import exports, reports
 from app.services.database import session_scope
@@ -149,25 +147,13 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
 
 
 def send(path, to: list[str], *, subject: str) -> None:
-    """Mail ``path`` as an attachment through the configured SMTP server.
+    """Mail ``path`` as an attachment through the configured SMTP server (:func:`app.services.mail.send`).
 
     :raises ValidationError: no SMTP server configured (``CLIENTPULSE_SMTP_HOST``)
     :raises OSError, smtplib.SMTPException: the server refused or could not be reached
     """
-    settings = get_settings()
-    if not settings.smtp_host:
-        raise ValidationError('No mail server is set up (CLIENTPULSE_SMTP_HOST); the report was saved only.')
-    message = EmailMessage()
-    message['Subject'], message['From'], message['To'] = subject, settings.smtp_from, ', '.join(to)
-    message.set_content(f'Attached: {path.name}\n\nSent by ClientPulse.')
-    maintype, subtype = MEDIA_TYPES[path.suffix.lstrip('.')]
-    message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user and settings.smtp_password:
-            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
-        smtp.send_message(message)
+    mail.send(to, subject=subject, body=f'Attached: {path.name}\n\nSent by ClientPulse.', attachment=path.read_bytes(),
+              filename=path.name, media_type=MEDIA_TYPES[path.suffix.lstrip('.')])
 
 
 def period(frequency: str, today: date) -> tuple[date, date]:

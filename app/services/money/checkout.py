@@ -546,6 +546,7 @@ class ReceiptShown(SQLModel):
     kind: str
     issued_at: datetime
     customer_name: str
+    customer_email: str = ''
     staff_name: str
     lines: list[LineShown]
     tip_cents: int
@@ -589,6 +590,7 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
         return ReceiptShown(
             id=receipt.id, location_id=receipt.location_id, number=receipt.number, kind=receipt.kind,
             issued_at=receipt.issued_at, customer_name=customer.name if customer else 'Walk-in',
+            customer_email=(customer.email or '') if customer else '',
             staff_name=member.name if member else '',
             lines=[LineShown(id=x.id, description=x.description, quantity=x.quantity,
                              unit_price_cents=x.unit_price_cents, discount_cents=x.discount_cents,

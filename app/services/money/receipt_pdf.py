@@ -16,7 +16,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.models import UserRead
-from app.services import clock
+from app.services import clock, mail
+from app.services.accounts import activity
 from app.services.catalogue import locations
 from app.services.money import checkout, day_close, receipts
 
@@ -147,3 +148,22 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
     SimpleDocTemplate(buffer, pagesize=A4, title=f'{place.name} {day}', leftMargin=15 * mm, rightMargin=15 * mm,
                       topMargin=15 * mm, bottomMargin=15 * mm).build(story)
     return buffer.getvalue()
+
+
+def email_receipt(receipt_id: int, to: str, *, actor: UserRead) -> str:
+    """Mail the receipt as PDF to ``to`` (e.g. the customer's address); logged. Returns the address used.
+
+    :raises ValidationError: not an e-mail address (``field='email'``), or no mail server set up
+    :raises OSError, smtplib.SMTPException: the mail server refused or could not be reached
+    :raises NotFoundError, PermissionDeniedError: as :func:`receipt_pdf`
+    """
+    address = mail.check_address(to)
+    pdf = receipt_pdf(receipt_id, actor=actor)
+    shown = checkout.receipt_details(receipt_id, actor=actor)
+    place = locations.get_location(shown.location_id, actor=actor)
+    mail.send([address], subject=f'{place.name}: receipt {shown.number}', attachment=pdf,
+              filename=f'receipt-{shown.number}.pdf', media_type=('application', 'pdf'),
+              body=f'Thank you for your visit to {place.name}. Your receipt {shown.number} is attached.')
+    activity.record(actor, 'receipt_mailed', f'Receipt {shown.number} mailed to {address}',
+                    location_id=shown.location_id)
+    return address

@@ -1,0 +1,46 @@
+"""Mail out through the configured SMTP server (``CLIENTPULSE_SMTP_*``): one message with one attachment."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from app.config import get_settings
+from app.services.errors import ValidationError
+
+
+def check_address(address: str) -> str:
+    """An e-mail address as typed, trimmed, if it looks like one (one @, a dot after it, no spaces or line breaks).
+
+    :raises ValidationError: not an address (``field='email'``)
+    """
+    text = (address or '').strip()
+    name, parsed = parseaddr(text)
+    local, _, domain = parsed.partition('@')
+    if (not parsed or parsed != text or name or not local or '.' not in domain or any(c.isspace() for c in text)
+            or len(text) > 200):
+        raise ValidationError(f'"{text[:60]}" is not an e-mail address.', field='email')
+    return text
+
+
+def send(to: list[str], *, subject: str, body: str, attachment: bytes, filename: str, media_type: tuple[str, str]
+         ) -> None:
+    """Mail ``attachment`` (named ``filename``, of ``media_type`` (maintype, subtype)) to ``to``.
+
+    :raises ValidationError: no SMTP server configured (``CLIENTPULSE_SMTP_HOST``)
+    :raises OSError, smtplib.SMTPException: the server refused or could not be reached
+    """
+    settings = get_settings()
+    if not settings.smtp_host:
+        raise ValidationError('No mail server is set up (CLIENTPULSE_SMTP_HOST).')
+    message = EmailMessage()
+    message['Subject'], message['From'], message['To'] = subject, settings.smtp_from, ', '.join(to)
+    message.set_content(body)
+    message.add_attachment(attachment, maintype=media_type[0], subtype=media_type[1], filename=filename)
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_user and settings.smtp_password:
+            smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
+        smtp.send_message(message)
