@@ -177,3 +177,42 @@ def daraja(monkeypatch: pytest.MonkeyPatch):
     mobile_money.set_provider(None)
     fake.close()
     reset_settings()
+
+
+class Inbox:
+    """What the local SMTP server received (``messages``: parsed e-mails)."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return '250 OK'
+
+
+@pytest.fixture
+def smtp(monkeypatch, tmp_path):
+    """A local SMTP server (aiosmtpd) the app's mail settings point at; its ``messages`` are what it received."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from app.config import reset_settings
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback (aiosmtpd checks its own start on the port it gets)
+        probe.bind(('127.0.0.1', 0))
+        inbox.port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname='127.0.0.1', port=inbox.port)
+    controller.start()
+    monkeypatch.setenv('CLIENTPULSE_SMTP_HOST', '127.0.0.1')
+    monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', str(inbox.port))
+    monkeypatch.setenv('CLIENTPULSE_REPORTS_DIR', str(tmp_path / 'reports'))
+    reset_settings()
+    yield inbox
+    controller.stop()
+    reset_settings()
+
+

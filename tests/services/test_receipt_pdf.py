@@ -14,7 +14,6 @@ from app.services.money import checkout
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from app.services.money.receipt_pdf import receipt_pdf
 from tests.factories import OWNER, make_location, make_product, make_service, make_staff_member
-from tests.services.test_schedules import smtp  # noqa: F401 (the local SMTP server fixture)
 
 
 def _text(pdf: bytes, tmp_path) -> str:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, date, datetime, timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from app.config import reset_settings
 from app.models import ReportScheduleBase, Role
@@ -26,33 +23,6 @@ from tests.factories import (
 )
 
 MONDAY_7AM = datetime(2030, 3, 11, 11, 0, tzinfo=UTC)  # 07:00 in Toronto (EDT), Monday 11 March 2030
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages = []
-        self.port = 0
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return '250 OK'
-
-
-@pytest.fixture
-def smtp(monkeypatch, tmp_path):
-    inbox = Inbox()
-    with socket.socket() as probe:  # a free port on loopback (aiosmtpd checks its own start on the port it gets)
-        probe.bind(('127.0.0.1', 0))
-        inbox.port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname='127.0.0.1', port=inbox.port)
-    controller.start()
-    monkeypatch.setenv('CLIENTPULSE_SMTP_HOST', '127.0.0.1')
-    monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', str(inbox.port))
-    monkeypatch.setenv('CLIENTPULSE_REPORTS_DIR', str(tmp_path / 'reports'))
-    reset_settings()
-    yield inbox
-    controller.stop()
-    reset_settings()
 
 
 @pytest.fixture
