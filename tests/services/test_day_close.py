@@ -117,3 +117,40 @@ def test_imported_history_counts_as_paid_by_its_method(till):
     figures = day_close.summary(till['location'].id, date(2030, 3, 4), actor=OWNER)
     assert (figures.payments, figures.net_cents, figures.tax_cents, figures.balance_cents) == (
         {'cash': 1130}, 1000, 130, 0)
+
+
+def test_money_beside_revenue_over_a_period(till, monkeypatch):
+    """Tips, gift cards sold and spent, deposits taken and kept as fees, refunds, discounts and loyalty points."""
+    from decimal import Decimal
+
+    from app.models import BookingStatus
+    from app.services.catalogue import locations
+    from app.services.frontdesk import bookings
+    from app.services.money import deposits, loyalty
+    from tests.factories import at, make_booking, make_customer
+    here = till['location'].id
+    locations.update_location(here, {**locations.settings_of(till['location']).model_dump(),
+                                     'loyalty_points_per_unit': 1}, actor=OWNER)
+    alex = make_customer(till['location'])
+    monkeypatch.setattr(clock, 'now', lambda: _at('20:00'))
+    sold = checkout.check_out(Sale(location_id=here, customer_id=alex.id, gift_cards=[3000], tip_cents=200,
+                                   lines=[SaleLine(service_id=till['cut'].id, staff_member_id=till['member'].id,
+                                                   discount_percent=Decimal('50'), discount_reason='promo')],
+                                   settle_with=CARD), actor=OWNER, as_of=_at('10:00'))  # 4100 net: 41 points
+    checkout.check_out(Sale(location_id=here, lines=[SaleLine(product_id=till['oil'])], payments=[PaymentIn(
+        method=PaymentMethod.GIFT_CARD, amount_cents=1695, gift_card_code=sold.gift_card_codes[0])]),
+        actor=OWNER, as_of=_at('11:00'))
+    reward = loyalty.save_reward(None, actor=OWNER, location_id=here, name='$1 off', points=10, discount_cents=100)
+    checkout.check_out(Sale(location_id=here, customer_id=alex.id, reward_id=reward.id, lines=[SaleLine(
+        product_id=till['oil'])], settle_with=CASH), actor=OWNER, as_of=_at('12:00'))
+    booking = make_booking(till['location'], till['member'], till['cut'], alex, at(date(2030, 3, 4), '14:00'))
+    deposits.take(booking.id, PaymentIn(method=CASH, amount_cents=2000), actor=OWNER, as_of=_at('09:00'))
+    bookings.set_status(booking.id, BookingStatus.NO_SHOW, actor=OWNER, as_of=_at('15:00'))
+    start, end = clock.day_bounds(date(2030, 3, 4), TZ)
+    money = day_close.money_summary([here], start, end, actor=OWNER)
+    assert (money.tips, money.gift_cards_sold, money.gift_cards_spent) == (200, 3000, 1695)
+    assert (money.deposits_taken, money.fees_kept, money.refunds) == (2000, 2000, 0)
+    assert money.discounts == 4100 + 100
+    # earned 41 on the cut, then the oil (1500 − 100 = 14 points) only counts services and products ('both'): 14
+    assert (money.points_earned, money.points_redeemed, money.points_outstanding) == (41 + 14, 10, 45)
+    assert money.redemption_rate == 10 / 55

@@ -25,6 +25,7 @@ from app.services import clock, events
 from app.services.analytics import exports, reports
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
+from app.services.money import day_close
 
 ROLES = MANAGING
 log = logging.getLogger(__name__)
@@ -88,6 +89,10 @@ class _AnalyticsView:
         mine = self.loads
         try:
             report = await self.fetch()
+            start, _ = clock.day_bounds(self.first, self.time_zone)
+            _, end = clock.day_bounds(self.last, self.time_zone)
+            self.money_figures = await run.io_bound(day_close.money_summary, [x.id for x in self.chosen], start, end,
+                                                    actor=self.user)
         except ClientPulseError as error:
             self.failed(str(error))
             return
@@ -158,6 +163,25 @@ class _AnalyticsView:
             _card('Cancellation rate', rate(k['cancellation_rate']), 'kpi-cancellation', DEFINITIONS['cancellation'])
             _card('Retention (90 days)', rate(k['retention_rate']), 'kpi-retention', DEFINITIONS['retention'])
             _card('Churn rate', rate(k['churn_rate']), 'kpi-churn', DEFINITIONS['churn'])
+        figures = getattr(self, 'money_figures', None)
+        if figures is None:
+            return
+        cash = lambda cents: money(cents, self.currency, self.locale)  # noqa: E731
+        with ui.row().classes('w-full gap-4').mark('money-cards'):
+            _card('Tips', cash(figures.tips), 'kpi-tips', 'Tips given to staff members: not revenue, not taxed.')
+            _card('Discounts', cash(figures.discounts), 'kpi-discounts', 'Taken off lines before tax; revenue is '
+                  'after them.')
+            _card('Refunds', cash(figures.refunds), 'kpi-refunds', 'Paid back; revenue is after them.')
+            _card('Gift cards sold', cash(figures.gift_cards_sold), 'kpi-gift-sold',
+                  'Owed to their holders: revenue only when spent.')
+            _card('Gift cards spent', cash(figures.gift_cards_spent), 'kpi-gift-spent', 'Paid with gift cards.')
+            _card('Deposits taken', cash(figures.deposits_taken), 'kpi-deposits', 'Owed until used or kept.')
+            _card('Fees kept', cash(figures.fees_kept), 'kpi-fees',
+                  'Deposits kept for no-shows and late cancellations: revenue.')
+            _card('Points outstanding', count(figures.points_outstanding), 'kpi-points',
+                  'Loyalty points customers hold now.')
+            _card('Points redeemed', rate(figures.redemption_rate), 'kpi-redemption',
+                  'Points redeemed in the period ÷ points earned in it.')
 
     def revenue(self, report: reports.AnalyticsReport) -> None:
         with ui.grid(columns=2).classes('w-full gap-4'):

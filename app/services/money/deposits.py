@@ -96,7 +96,7 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
                   issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
                   booking_id=booking.id, payment_method=deposit.payment_method, kind='sale',
                   total_cents=deposit.paid_cents, paid_cents=deposit.paid_cents,
-                  deposit_applied_cents=deposit.paid_cents, user_id=actor.id or None)
+                  deposit_applied_cents=deposit.paid_cents, reason=f'{why} fee', user_id=actor.id or None)
     session.add(fee)
     session.flush()
     session.add(ReceiptLine(receipt_id=fee.id, staff_member_id=booking.staff_member_id, quantity=1,
