@@ -42,3 +42,14 @@ async def test_a_prompt_waits_for_the_phone_then_the_callback_pays_it(user: User
     assert await _post(daraja.callback(prompt['CheckoutRequestID'])) == {'ResultCode': 0, 'ResultDesc': 'Accepted'}
     await eventually(lambda: checkout.balance_of(sold.receipt_id, actor=OWNER) == 0)
     await user.should_see('M-Pesa: paid')  # the open receipt heard it
+
+
+async def test_the_callback_endpoint_refuses_what_is_not_a_callback(user: User, shop, daraja):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url='http://shop') as client:
+        huge = await client.post('/payments/mpesa/callback', content=b'{' + b' ' * 70_000 + b'}',
+                                 headers={'Content-Type': 'application/json'})
+        assert huge.status_code == 413
+        for body in (b'not json', b'[1, 2]', b'{"Body": {"stkCallback": {"ResultCode": "=HYPERLINK()"}}}'):
+            answer = await client.post('/payments/mpesa/callback', content=body,
+                                       headers={'Content-Type': 'application/json'})
+            assert answer.json() == {'ResultCode': 1, 'ResultDesc': 'Rejected'}

@@ -37,7 +37,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensur
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from app.services.money import day_close, deposits, gift_cards, loyalty, pricing
-from app.services.money.common import PaymentIn, check_payments, next_number
+from app.services.money.common import PaymentIn, check_payments, next_number, receipt_of
 
 
 class SaleLine(SQLModel):
@@ -366,10 +366,7 @@ def balance_of(receipt_id: int, *, actor: UserRead) -> int:
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     with session_scope() as session:
-        receipt = session.get(Receipt, receipt_id)
-        if receipt is None:
-            raise NotFoundError('No such receipt.')
-        ensure_location(actor, receipt.location_id)
+        receipt = receipt_of(session, receipt_id, actor)
         return (receipt.total_cents or 0) - receipt.paid_cents
 
 
@@ -390,10 +387,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     now = as_of or clock.now()
     with session_scope(write=True) as session:
-        receipt = session.exec(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
-        if receipt is None or receipt.kind != 'sale':
-            raise NotFoundError('No such sale.')
-        ensure_location(actor, receipt.location_id)
+        receipt = receipt_of(session, receipt_id, actor, sales_only=True, lock=True)
         day_close.ensure_open(session, receipt.location_id, now, _location(session, receipt.location_id).time_zone)
         balance = (receipt.total_cents or 0) - receipt.paid_cents
         paid, change = check_payments([payment], balance)
@@ -441,10 +435,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
         raise ValidationError('Choose what is brought back.', field='lines')
     now = as_of or clock.now()
     with session_scope(write=True) as session:
-        sale = session.exec(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
-        if sale is None or sale.kind != 'sale':
-            raise NotFoundError('No such sale.')
-        ensure_location(actor, sale.location_id)
+        sale = receipt_of(session, receipt_id, actor, sales_only=True, lock=True)
         location = _location(session, sale.location_id)
         day_close.ensure_open(session, sale.location_id, now, location.time_zone)
         lines = {x.id: x for x in session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == sale.id))}
@@ -567,10 +558,7 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'see receipts')
     with session_scope() as session:
-        receipt = session.get(Receipt, receipt_id)
-        if receipt is None:
-            raise NotFoundError('No such receipt.')
-        ensure_location(actor, receipt.location_id)
+        receipt = receipt_of(session, receipt_id, actor)
         lines = session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)
                              .order_by(ReceiptLine.id)).all()
         taxes: dict[int, dict[str, int]] = {}

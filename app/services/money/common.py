@@ -10,8 +10,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, select
 
 from app.models import PaymentMethod, Receipt, ReceiptCounter
+from app.services.accounts.access import ensure_location
 from app.services.database import connection_of
-from app.services.errors import ValidationError
+from app.services.errors import NotFoundError, ValidationError
 
 
 class PaymentIn(SQLModel):
@@ -59,3 +60,18 @@ def next_number(session, location_id: int) -> str:
     bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
                                 .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
     return str(bumped.last_number)
+
+
+def receipt_of(session, receipt_id: int, actor, *, sales_only: bool = False, lock: bool = False) -> Receipt:
+    """The receipt ``receipt_id`` if it is at ``actor``'s location (with ``sales_only``: a sale, not a refund or
+    deposit; ``lock``: its row locked until the transaction ends).
+
+    :raises NotFoundError: no such receipt (or sale)
+    :raises PermissionDeniedError: another location's
+    """
+    query = select(Receipt).where(Receipt.id == receipt_id)
+    receipt = session.exec(query.with_for_update() if lock else query).first()
+    if receipt is None or (sales_only and receipt.kind != 'sale'):
+        raise NotFoundError('No such sale.' if sales_only else 'No such receipt.')
+    ensure_location(actor, receipt.location_id)
+    return receipt

@@ -39,10 +39,11 @@ from app.config import get_settings
 from app.models import Location, MobilePayment, Payment, PaymentMethod, Receipt, UserRead
 from app.services import clock, events, notifications
 from app.services.accounts import activity
-from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
+from app.services.accounts.access import FRONT_DESK_ROLES, ensure_role
 from app.services.customers import phones
 from app.services.database import session_scope
-from app.services.errors import ClientPulseError, NotFoundError, ValidationError
+from app.services.errors import ClientPulseError, ValidationError
+from app.services.money.common import receipt_of
 
 NAIROBI = ZoneInfo('Africa/Nairobi')
 RESULTS = {'0': 'paid', '1': 'the customer has too little money on M-Pesa', '1032': 'the customer cancelled it',
@@ -222,10 +223,7 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     if amount_cents <= 0 or amount_cents % 100:
         raise ValidationError('M-Pesa takes whole amounts (no cents).', field='amount')
     with session_scope() as session:
-        receipt = session.get(Receipt, receipt_id)
-        if receipt is None or receipt.kind != 'sale':
-            raise NotFoundError('No such sale.')
-        ensure_location(actor, receipt.location_id)
+        receipt = receipt_of(session, receipt_id, actor, sales_only=True)
         location = session.get(Location, receipt.location_id)
         waiting = sum(p.amount_cents for p in session.exec(select(MobilePayment).where(
             MobilePayment.receipt_id == receipt_id, MobilePayment.status == 'pending')))
@@ -333,10 +331,7 @@ def prompts_of(receipt_id: int, *, actor: UserRead) -> list[MobilePayment]:
     """A receipt's prompts, newest first. :raises NotFoundError, PermissionDeniedError:"""
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     with session_scope() as session:
-        receipt = session.get(Receipt, receipt_id)
-        if receipt is None:
-            raise NotFoundError('No such receipt.')
-        ensure_location(actor, receipt.location_id)
+        receipt_of(session, receipt_id, actor)
         return list(session.exec(select(MobilePayment).where(MobilePayment.receipt_id == receipt_id)
                                  .order_by(MobilePayment.id.desc())))
 
