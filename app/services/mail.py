@@ -1,4 +1,4 @@
-"""Mail out through the configured SMTP server (``CLIENTPULSE_SMTP_*``): one message with one attachment."""
+"""Mail out through the configured SMTP server (``CLIENTPULSE_SMTP_*``): a message with its attachments."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ def check_address(address: str) -> str:
     return text
 
 
-def send(to: list[str], *, subject: str, body: str, attachment: bytes, filename: str, media_type: tuple[str, str]
-         ) -> None:
-    """Mail ``attachment`` (named ``filename``, of ``media_type`` (maintype, subtype)) to ``to``.
+def send(to: list[str], *, subject: str, body: str, attachment: bytes, filename: str, media_type: tuple[str, str],
+         more: list[tuple[bytes, str, tuple[str, str]]] | None = None) -> None:
+    """Mail ``attachment`` (named ``filename``, of ``media_type`` (maintype, subtype)) and any ``more`` attachments
+    (``(bytes, filename, media type)``) to ``to``.
 
     :raises ValidationError: no SMTP server configured (``CLIENTPULSE_SMTP_HOST``)
     :raises OSError, smtplib.SMTPException: the server refused or could not be reached
@@ -37,7 +38,8 @@ def send(to: list[str], *, subject: str, body: str, attachment: bytes, filename:
     message = EmailMessage()
     message['Subject'], message['From'], message['To'] = subject, settings.smtp_from, ', '.join(to)
     message.set_content(body)
-    message.add_attachment(attachment, maintype=media_type[0], subtype=media_type[1], filename=filename)
+    for data, name, kind in [(attachment, filename, media_type), *(more or [])]:
+        message.add_attachment(data, maintype=kind[0], subtype=kind[1], filename=name)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()

@@ -71,6 +71,20 @@ def test_due_weekly_report_is_written_and_mailed(shop, smtp):
     assert schedules.run_due(now=MONDAY_7AM + timedelta(minutes=1)) == []  # done for this week
 
 
+def test_a_daily_report_brings_the_day_at_the_till(shop, smtp):
+    location, _ = shop
+    schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='daily', format='xlsx',
+                                                 recipients='owner@shop.test'), actor=OWNER,
+                              as_of=MONDAY_7AM - timedelta(days=1))
+    (run,) = schedules.run_due(now=MONDAY_7AM)
+    assert run.outcome == 'success'
+    (message,) = smtp.messages
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert names == [Path(run.file_path).name, f'clientpulse-till-1-{run.period_start}.pdf']
+    till = [part for part in message.iter_attachments()][1].get_content()
+    assert till.startswith(b'%PDF')
+
+
 def test_failed_run_is_logged_retried_and_then_succeeds(shop, smtp, monkeypatch):
     location, _ = shop
     schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='daily', format='csv',

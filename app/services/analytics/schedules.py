@@ -26,10 +26,11 @@ from app.models import (
     UserRead,
 )
 from app.services import files, mail
-from app.services.accounts.access import MANAGING_ROLES, ensure_location, ensure_role
+from app.services.accounts.access import MANAGING_ROLES, SYSTEM_ACTOR, ensure_location, ensure_role
 from app.services.analytics import exports, reports
 from app.services.database import session_scope
 from app.services.errors import PermissionDeniedError, ValidationError
+from app.services.money import receipt_pdf
 
 log = logging.getLogger(__name__)
 RUN_HOUR = 6
@@ -122,11 +123,17 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
                        currency=locations[0][2], locations=names, locale=locations[0][3])
         files.private_file(path)
         file_path = str(path)
+        also = []
+        if schedule.frequency == 'daily' and len(locations) == 1:  # the day at the till beside the daily report
+            till = folder / f'clientpulse-till-{schedule.id}-{start}.pdf'
+            till.write_bytes(receipt_pdf.day_close_pdf(locations[0][0], start, actor=SYSTEM_ACTOR))
+            files.private_file(till)
+            also.append(till)
         if recipients(schedule.recipients) and not get_settings().smtp_host:
             note = 'Not mailed: no mail server is set up (CLIENTPULSE_SMTP_HOST); the file was saved.'
         elif recipients(schedule.recipients):
             subject = f'ClientPulse {schedule.frequency} report {start} – {end}'
-            send(path, recipients(schedule.recipients), subject=subject)
+            send(path, recipients(schedule.recipients), subject=subject, also=also)
             mailed = ', '.join(recipients(schedule.recipients))
     except Exception as failure:
         error = f'{type(failure).__name__}: {failure}'
@@ -146,14 +153,17 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
         return ReportRunRead.model_validate(run)
 
 
-def send(path, to: list[str], *, subject: str) -> None:
-    """Mail ``path`` as an attachment through the configured SMTP server (:func:`app.services.mail.send`).
+def send(path, to: list[str], *, subject: str, also: list = ()) -> None:
+    """Mail ``path`` (and the files ``also``) as attachments through the configured SMTP server
+    (:func:`app.services.mail.send`).
 
     :raises ValidationError: no SMTP server configured (``CLIENTPULSE_SMTP_HOST``)
     :raises OSError, smtplib.SMTPException: the server refused or could not be reached
     """
-    mail.send(to, subject=subject, body=f'Attached: {path.name}\n\nSent by ClientPulse.', attachment=path.read_bytes(),
-              filename=path.name, media_type=MEDIA_TYPES[path.suffix.lstrip('.')])
+    names = ', '.join(p.name for p in [path, *also])
+    mail.send(to, subject=subject, body=f'Attached: {names}\n\nSent by ClientPulse.', attachment=path.read_bytes(),
+              filename=path.name, media_type=MEDIA_TYPES[path.suffix.lstrip('.')],
+              more=[(p.read_bytes(), p.name, MEDIA_TYPES[p.suffix.lstrip('.')]) for p in also])
 
 
 def period(frequency: str, today: date) -> tuple[date, date]:
