@@ -88,7 +88,13 @@ def test_a_cancellation_in_good_time_keeps_no_fee(shop):
     from app.services.money import receipts
     assert [r.kind for r in receipts.list_receipts(shop['location'].id, actor=OWNER)] == ['deposit']
     with session_scope() as session:
-        assert deposits.held(session, booking.id) is not None  # still the customer's, for the desk to refund
+        assert deposits.held(session, booking.id) is not None  # still the customer's, for the desk to pay back
+    back = deposits.give_back(booking.id, PaymentMethod.CASH, actor=OWNER, as_of=at(DAY, '09:40'))
+    assert (back.kind, back.total_cents) == ('refund', -2050)
+    figures = day_close.summary(shop['location'].id, DAY, actor=OWNER)
+    assert (figures.payments, figures.refunds_cents, figures.net_cents) == ({'card': 2050, 'cash': -2050}, 2050, 0)
+    with pytest.raises(ValidationError, match='No deposit is held'):
+        deposits.give_back(booking.id, PaymentMethod.CASH, actor=OWNER)
 
 
 def test_deposits_are_taken_before_the_visit_and_within_the_price(shop):

@@ -192,7 +192,24 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
             ui.label(booking.notes).classes('text-slate-500')
         asked, held = deposits.status(booking.id, actor=user)
         if held is not None:
-            ui.label(f'Deposit held: {money_at(held, location)}').classes('text-positive').mark('booking-deposit')
+            with ui.row().classes('items-center gap-2'):
+                ui.label(f'Deposit held: {money_at(held, location)}').classes('text-positive').mark('booking-deposit')
+                if booking.status == BookingStatus.CANCELLED:  # cancelled in good time: the customer's money
+                    back_by = ui.select({p.value: label for p, label in PAYMENT_LABELS.items()
+                                         if p != PaymentMethod.GIFT_CARD}, value=PaymentMethod.CARD.value).classes(
+                        'w-36')
+
+                    async def pay_back() -> None:
+                        try:
+                            await run.io_bound(lambda: deposits.give_back(booking.id, PaymentMethod(back_by.value),
+                                                                          actor=user))
+                        except ClientPulseError as error:
+                            ui.notify(str(error), type='negative')
+                            return
+                        dialog.close()
+                        ui.notify(f'Deposit of {money_at(held, location)} paid back.', type='positive')
+
+                    ui.button('Pay it back', on_click=pay_back).props('outline').mark('deposit-back')
         elif asked and booking.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED):
             with ui.row().classes('items-center gap-2'):
                 ui.label(f'Deposit asked: {money_at(asked, location)}').mark('booking-deposit')

@@ -130,3 +130,46 @@ def status(booking_id: int, *, actor: UserRead) -> tuple[int, int | None]:
         deposit = session.exec(select(Receipt).where(Receipt.booking_id == booking_id, Receipt.kind == 'deposit',
                                                      Receipt.applied_to_id.is_(None))).first()
         return deposit_due(session, booking), deposit.paid_cents if deposit else None
+
+
+def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | None = None) -> Receipt:
+    """Pay back a booking's held deposit (a cancellation in good time, a gesture): a refund receipt of it, the money
+    out by ``method`` (a :class:`~app.models.PaymentMethod`, not a gift card). Logged; announced.
+
+    :raises ValidationError: no deposit held, a gift card, the day closed
+    :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, 'pay deposits back')
+    if method.value == 'gift_card':
+        raise ValidationError('Pay a deposit back in cash, by card or mobile money.', field='method')
+    now = as_of or clock.now()
+    with session_scope(write=True) as session:
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise NotFoundError('That booking no longer exists.')
+        ensure_location(actor, booking.location_id)
+        location = session.get(Location, booking.location_id)
+        day_close.ensure_open(session, booking.location_id, now, location.time_zone)
+        deposit = held(session, booking.id)
+        if deposit is None:
+            raise ValidationError('No deposit is held for this booking.', field='method')
+        back = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id),
+                       issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
+                       booking_id=booking.id, payment_method=method.value, kind='refund', refund_of_id=deposit.id,
+                       reason='deposit paid back', total_cents=-deposit.paid_cents, paid_cents=-deposit.paid_cents,
+                       user_id=actor.id or None)
+        session.add(back)
+        session.flush()
+        session.add(Payment(receipt_id=back.id, method=method.value, amount_cents=-deposit.paid_cents, at=now,
+                            user_id=actor.id or None))
+        deposit.applied_to_id = back.id
+        session.add(deposit)
+        activity.add(session, actor, 'deposit_back', f'Deposit {deposit.number} paid back: refund {back.number}, '
+                     f'{deposit.paid_cents / 100:.2f} by {method.value}', location_id=booking.location_id,
+                     booking_id=booking.id)
+        announced = notifications.prepare(session, events.ReceiptCreated(
+            receipt_id=back.id, location_id=booking.location_id, day=clock.local_day(now, location.time_zone),
+            amount_cents=0, summary=f'Deposit paid back: {deposit.paid_cents / 100:.2f}'))
+        session.expunge(back)
+    events.publish(announced)
+    return back
