@@ -149,3 +149,17 @@ def test_the_cards_row_lock_alone_keeps_two_spends_apart(shop, monkeypatch):
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ['The gift card holds only 10.00.', 'spent']
+
+
+def test_a_refund_goes_back_onto_the_card(shop):
+    code = _sell_card(shop, 10000)
+    paid = _pay_cut(shop, code, 9266)
+    line = checkout.receipt_details(paid.receipt_id, actor=OWNER).lines[0].id
+    with pytest.raises(ValidationError):
+        checkout.refund(paid.receipt_id, {line: 1}, method=GIFT, reason='redo', actor=OWNER)  # which card?
+    checkout.refund(paid.receipt_id, {line: 1}, method=GIFT, reason='redo', actor=OWNER, gift_card_code=code,
+                    as_of=clock.local_datetime(DAY, 720, TZ))
+    card = gift_cards.balance(shop['location'].id, code, actor=OWNER)
+    assert card.balance_cents == 10000
+    ledger = gift_cards.ledger(card.id, actor=OWNER)
+    assert [m.kind for m in ledger] == ['sold', 'redeemed', 'refunded'] and sum(m.amount_cents for m in ledger) == 10000

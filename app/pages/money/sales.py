@@ -265,13 +265,15 @@ class _ReceiptView:
             method = ui.select(METHODS, value=PaymentMethod.CARD.value, label='Back by').classes('w-36').mark(
                 'refund-method')
             reason = ui.input('Why').classes('w-56').mark('refund-reason')
+            card = ui.input('Gift card code').classes('w-48').mark('refund-card')
+            card.bind_visibility_from(method, 'value', value=PaymentMethod.GIFT_CARD.value)
 
             async def give_back() -> None:
                 quantities = {line_id: int(box.value or 0) for line_id, box in self.back.items()}
                 try:
                     done = await run.io_bound(lambda: checkout.refund(
                         self.shown.id, quantities, method=PaymentMethod(method.value), reason=reason.value or '',
-                        actor=self.user))
+                        actor=self.user, gift_card_code=(card.value or '')[:40]))
                 except ClientPulseError as error:
                     reason.error = str(error)
                     return

@@ -412,11 +412,12 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
 
 
 def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod, reason: str, actor: UserRead,
-           as_of: datetime | None = None) -> Checkout:
+           as_of: datetime | None = None, gift_card_code: str = '') -> Checkout:
     """Refund some or all lines of a sale (``quantities``: receipt line id → how many to take back) to ``method``:
     a refund receipt (the next number) with the lines, their taxes and amounts negated in proportion, products
     back on the shelf ('returned' movements), the money paid back as a negative payment. Never more than was paid
-    less what was refunded before, nor more of a line than was sold less what was returned. One transaction;
+    less what was refunded before, nor more of a line than was sold less what was returned. Back onto a gift card:
+    ``gift_card_code`` names it (its balance grows by the refund). One transaction;
     logged; announced. The result's amounts are what is paid back (positive).
 
     :raises ValidationError: no reason, nothing to refund, a line of another sale, more than sold or paid
@@ -425,8 +426,8 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
     :raises PermissionDeniedError: only owners and managers refund, at their own location
     """
     ensure_role(actor, MANAGING_ROLES, 'refund sales')
-    if method == PaymentMethod.GIFT_CARD:
-        raise ValidationError('Refund to cash, card or mobile money.', field='method')
+    if method == PaymentMethod.GIFT_CARD and not gift_card_code.strip():
+        raise ValidationError("Type the code of the gift card the money goes back onto.", field='method')
     reason = (reason or '').strip()
     if not reason:
         raise ValidationError('Say why the money is given back.', field='reason')
@@ -486,8 +487,10 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
                                   'refunded.', field='lines')
         back.total_cents, back.paid_cents = -total, -total
         session.add(back)
+        card = gift_cards.credit(session, sale.location_id, gift_card_code, total, receipt_id=back.id,
+                                 user_id=actor.id or None, now=now) if method == PaymentMethod.GIFT_CARD else None
         session.add(Payment(receipt_id=back.id, method=method.value, amount_cents=-total, at=now,
-                            user_id=actor.id or None))
+                            user_id=actor.id or None, gift_card_id=card.id if card else None))
         activity.add(session, actor, 'refund', f'Refund {back.number} of receipt {sale.number}: {total / 100:.2f} by '
                      f'{method.value} ({reason[:80]})', location_id=sale.location_id, booking_id=sale.booking_id)
         announced = [notifications.prepare(session, events.ReceiptCreated(

@@ -84,6 +84,23 @@ def spend(session, location_id: int, code: str, amount_cents: int, *, receipt_id
     return card
 
 
+def credit(session, location_id: int, code: str, amount_cents: int, *, receipt_id: int, user_id: int | None,
+           now: datetime) -> GiftCard:
+    """Put ``amount_cents`` back onto the card ``code`` (a refund), in the caller's transaction, its row locked.
+
+    :raises ValidationError: no such card at the location (``field='method'``)
+    """
+    wanted = normalised(code)
+    card = session.exec(select(GiftCard).where(GiftCard.code == wanted).with_for_update()).first() if wanted else None
+    if card is None or card.location_id != location_id:
+        raise ValidationError('No gift card with that code here.', field='method')
+    card.balance_cents += amount_cents
+    session.add(card)
+    session.add(GiftCardMovement(gift_card_id=card.id, kind='refunded', amount_cents=amount_cents,
+                                 receipt_id=receipt_id, at=now, user_id=user_id))
+    return card
+
+
 def balance(location_id: int, code: str, *, actor: UserRead) -> GiftCardRead:
     """What a card holds. :raises NotFoundError: no such card at the location; :raises PermissionDeniedError:"""
     ensure_reader(actor, location_id, FRONT_DESK_ROLES)
