@@ -69,14 +69,17 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
 
 def start_scheduler() -> None:
     """Check every minute, in a background thread, for scheduled reports that are due, and — with M-Pesa set up —
-    ask Daraja about prompts that had no callback within a minute (APScheduler)."""
+    ask Daraja about prompts that had no callback within a minute; once a day, expire loyalty points of customers
+    inactive for their location's months (APScheduler)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from app.services.analytics import schedules
-    from app.services.money import mobile_money
+    from app.services.money import loyalty, mobile_money
 
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(schedules.run_due, 'interval', minutes=1, id='scheduled-reports', max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(loyalty.expire_inactive, 'interval', hours=24, id='loyalty-expiry', max_instances=1,
                       coalesce=True)
     if get_settings().mpesa_consumer_key is not None:
         scheduler.add_job(mobile_money.check_pending, 'interval', minutes=1, id='mpesa-status', max_instances=1,

@@ -50,6 +50,9 @@ class LocationBase(SQLModel):
                                                      'spent (0: no loyalty scheme)')
     loyalty_on: str = Field(default='both', max_length=10, sa_column_kwargs={'server_default': 'both'},
                             description="what earns points: 'services', 'products' or 'both'")
+    loyalty_expiry_months: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                       description="a customer's points expire after this many months without "
+                                                   'earning or spending any (0: never)')
     archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
@@ -147,6 +150,7 @@ class LocationSettings(BaseModel):
     deposit_percent: int = PydanticField(default=0, ge=0, le=100)
     loyalty_points_per_unit: int = PydanticField(default=0, ge=0, le=1000)
     loyalty_on: Literal['services', 'products', 'both'] = 'both'
+    loyalty_expiry_months: int = PydanticField(default=0, ge=0, le=120)
 
     @field_validator('name')
     @classmethod

@@ -96,3 +96,18 @@ def test_rewards_are_checked(shop):
             loyalty.save_reward(None, actor=OWNER, location_id=shop['location'].id, **values)
         assert refused.value.field == field
     assert loyalty.rewards(shop['location'].id, actor=OWNER) == []
+
+
+def test_points_expire_after_the_locations_months_without_a_visit(shop):
+    from datetime import timedelta
+
+    locations.update_location(shop['location'].id, {**locations.settings_of(shop['location']).model_dump(),
+                                                    'loyalty_expiry_months': 12}, actor=OWNER)
+    cut = SaleLine(service_id=shop['cut'].id, staff_member_id=shop['member'].id)
+    _sell(shop, cut)  # 164 points on 4 March 2030
+    sold_at = clock.local_datetime(DAY, 600, TZ)
+    assert loyalty.expire_inactive(now=sold_at + timedelta(days=300)) == 0  # ten months: kept
+    assert loyalty.expire_inactive(now=sold_at + timedelta(days=370)) == 1
+    points, moves = loyalty.ledger(shop['alex'].id, actor=OWNER)
+    assert points == 0 and (moves[0].kind, moves[0].points) == ('expired', -164)
+    assert loyalty.expire_inactive(now=sold_at + timedelta(days=400)) == 0  # nothing left to expire

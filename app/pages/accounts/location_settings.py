@@ -128,6 +128,9 @@ class LocationSettingsForm:
                 f['loyalty_on'] = ui.select({'both': 'services and products', 'services': 'services only',
                                              'products': 'products only'}, value=settings.loyalty_on,
                                             label='Earned on').classes('w-56').mark('settings-loyalty-on')
+                f['loyalty_expiry_months'] = ui.number('Points expire after months without a visit (0: never)',
+                                                       value=settings.loyalty_expiry_months, min=0,
+                                                       format='%d').classes('w-80').mark('settings-loyalty-expiry')
             ui.label('Rewards are kept below the settings; points are earned after discounts, before tax.').classes(
                 'text-xs text-slate-500')
         with ui.row().classes('gap-2'):
@@ -153,9 +156,9 @@ class LocationSettingsForm:
         values: dict[str, Any] = {key: self.fields[key].value for key in (
             'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
-            'deposit_percent', 'loyalty_points_per_unit', 'loyalty_on')}
+            'deposit_percent', 'loyalty_points_per_unit', 'loyalty_on', 'loyalty_expiry_months')}
         for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent',
-                    'loyalty_points_per_unit'):
+                    'loyalty_points_per_unit', 'loyalty_expiry_months'):
             values[key] = int(values[key]) if values[key] is not None else -1
         values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
                                 'products': products.value}

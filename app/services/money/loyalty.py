@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import case, func, type_coerce
+from sqlmodel import col, select
 
 from app.models import Customer, Location, LoyaltyMovement, LoyaltyReward, Service, UserRead
+from app.models.base import UTCDateTime
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.database import session_scope
@@ -143,3 +144,32 @@ def ledger(customer_id: int, *, actor: UserRead) -> tuple[int, list[LoyaltyMovem
         moves = list(session.exec(select(LoyaltyMovement).where(LoyaltyMovement.customer_id == customer_id)
                                   .order_by(LoyaltyMovement.id.desc())))
         return sum(m.points for m in moves), moves
+
+
+def expire_inactive(*, now: datetime | None = None) -> int:
+    """Expire the points of customers who neither earned nor spent any for their location's
+    ``loyalty_expiry_months`` (an ``expired`` movement of their whole balance); returns how many customers. Run
+    daily by the scheduler; running it twice changes nothing more."""
+    from datetime import timedelta
+
+    from app.services import clock
+
+    now = now or clock.now()
+    expired = 0
+    with session_scope(write=True) as session:
+        for location in session.exec(select(Location).where(Location.loyalty_expiry_months > 0)).all():
+            cutoff = now - timedelta(days=round(location.loyalty_expiry_months * 30.44))  # mean month length
+            active = case((col(LoyaltyMovement.kind).in_(['earned', 'redeemed']), LoyaltyMovement.at))
+            balances = (select(LoyaltyMovement.customer_id, func.sum(LoyaltyMovement.points),
+                               type_coerce(func.max(active), UTCDateTime()))
+                        .join(Customer, Customer.id == LoyaltyMovement.customer_id)
+                        .where(Customer.location_id == location.id).group_by(LoyaltyMovement.customer_id))
+            for customer_id, points, last_active in session.exec(balances).all():
+                if points and points > 0 and last_active is not None and last_active < cutoff:
+                    session.add(LoyaltyMovement(customer_id=customer_id, kind='expired', points=-int(points),
+                                                reason=f'{location.loyalty_expiry_months} months without a visit',
+                                                at=now))
+                    expired += 1
+        if expired:
+            activity.add(session, None, 'points_expired', f'Loyalty points expired for {expired} customers')
+    return expired
