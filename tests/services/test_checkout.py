@@ -160,3 +160,18 @@ def test_twenty_checkouts_at_once_get_gapless_unique_receipt_numbers(shop):
     with ThreadPoolExecutor(max_workers=10) as pool:
         numbers = sorted(int(n) for n in pool.map(sell, range(20)))
     assert numbers == list(range(1, 21))
+
+
+def test_analytics_split_revenue_over_the_methods_that_paid_it(shop):
+    """The cut and an oil, 9700 of revenue (10961 with tax), paid 6000 by card and 4961 in cash: card 9700 × 6000 /
+    10961 = 5309.7, cash 4390.3 → 5310 and 4390 (the cent left over goes to the larger part)."""
+    from datetime import UTC, datetime
+
+    from app.services.analytics import reports
+    checkout.check_out(_sale(shop, PaymentIn(method=CARD, amount_cents=6000),
+                             PaymentIn(method=CASH, amount_cents=4961), oil=1), actor=OWNER, as_of=at(DAY, '11:00'))
+    report = reports.build_report([shop['location'].id], DAY, DAY, as_of=datetime(2030, 3, 5, tzinfo=UTC),
+                                  time_zone=shop['location'].time_zone)
+    by_method = dict(report.revenue_by['payment_method'])
+    assert by_method == {'card': 5310, 'cash': 4390}
+    assert sum(by_method.values()) == report.kpis['revenue_cents'] == 9700

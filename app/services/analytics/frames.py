@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.models import Inquiry, Product, Service, StaffMember, WorkingHours
@@ -169,3 +170,22 @@ def working_minutes(location_ids: list[int], start: date, end: date) -> pd.Serie
     frame = pd.DataFrame(rows, columns=['staff', 'weekday', 'start_minute', 'end_minute'])
     minutes = (frame['end_minute'] - frame['start_minute']) * frame['weekday'].map(days).fillna(0)
     return minutes.groupby(frame['staff']).sum().astype(float)
+
+
+def load_payments(location_ids: list[int], *, start: datetime, end: datetime) -> pd.DataFrame:
+    """Money taken for receipts issued in ``[start, end)``, per receipt and method: columns ``receipt_id``,
+    ``method`` and ``amount_cents`` (payments, negative for money paid back, and ``deposit`` for what a booking's
+    deposit paid). Receipts from before checkout kept payments (imports) have none."""
+    from app.models import Payment, Receipt
+
+    with session_scope() as session:
+        rows = session.exec(
+            select(Payment.receipt_id, Payment.method, func.sum(Payment.amount_cents))
+            .join(Receipt, Receipt.id == Payment.receipt_id)
+            .where(col(Receipt.location_id).in_(location_ids), Receipt.issued_at >= start, Receipt.issued_at < end)
+            .group_by(Payment.receipt_id, Payment.method)).all()
+        rows += [(receipt_id, 'deposit', cents) for receipt_id, cents in session.exec(
+            select(Receipt.id, Receipt.deposit_applied_cents).where(
+                col(Receipt.location_id).in_(location_ids), Receipt.issued_at >= start, Receipt.issued_at < end,
+                Receipt.deposit_applied_cents > 0)).all()]
+    return pd.DataFrame(rows, columns=['receipt_id', 'method', 'amount_cents'])

@@ -72,8 +72,10 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
         revenue_weekly=_pairs(a.revenue_by_period(all_lines, freq='W', start=day_end - pd.Timedelta(weeks=12),
                                                   end=day_end)),
         revenue_monthly=_pairs(a.revenue_by_period(all_lines, freq='M', start=month_start, end=day_end)),
-        revenue_by={by: [(str(k), int(v)) for k, v in a.revenue_by(lines.loc[lines[by] != ''], by).head(TOP).items()]
-                    for by in ('service', 'category', 'staff', 'payment_method', 'channel', 'product')},
+        revenue_by={**{by: [(str(k), int(v)) for k, v in a.revenue_by(lines.loc[lines[by] != ''], by).head(TOP).items()]
+                       for by in ('service', 'category', 'staff', 'channel', 'product')},
+                    'payment_method': _by_method(lines, analytics_data.load_payments(
+                        location_ids, start=period_start, end=period_end))},
         segments={k: int(v) for k, v in customers['segment'].value_counts().items()} if len(customers) else {},
         acquisition=[(str(k), int(v)) for k, v in a.acquisition_by_month(customers).tail(12).items()]
         if len(customers) else [],
@@ -86,6 +88,28 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
         cancellation_notice={k: int(v) for k, v in a.cancellation_notice(bookings).items()},
         staff=_staff(bookings, lines, analytics_data.working_minutes(location_ids, start, end)),
     )
+
+
+def _by_method(lines: pd.DataFrame, payments: pd.DataFrame) -> list[tuple[str, int]]:
+    """Revenue per payment method, largest first: a receipt with payments recorded has its revenue split over them
+    in proportion to what each paid (a split between card and cash counts under both); one without (history)
+    counts under its one method."""
+    paid = payments.loc[payments['amount_cents'] != 0]
+    split = lines['receipt_id'].isin(paid['receipt_id'])
+    totals = a.revenue_by(lines.loc[~split & (lines['payment_method'] != '')], 'payment_method').to_dict()
+    revenue = lines.loc[split].groupby('receipt_id', observed=True)['amount_cents'].sum()
+    for receipt_id, shares in paid.groupby('receipt_id'):
+        whole = int(shares['amount_cents'].sum())
+        if receipt_id not in revenue.index or not whole:
+            continue
+        cents = int(revenue[receipt_id])
+        parts = [(str(method), cents * int(amount) / whole) for method, amount in
+                 zip(shares['method'], shares['amount_cents'], strict=True)]
+        given = [int(value) for _, value in parts]  # toward zero; what is left goes to the largest part
+        given[max(range(len(parts)), key=lambda i: abs(parts[i][1]))] += cents - sum(given)
+        for (method, _), value in zip(parts, given, strict=True):
+            totals[method] = totals.get(method, 0) + value
+    return sorted(((str(k), int(v)) for k, v in totals.items() if v), key=lambda kv: -kv[1])[:TOP]
 
 
 class BookingRows(NamedTuple):
