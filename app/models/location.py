@@ -45,6 +45,9 @@ class LocationBase(SQLModel):
     deposit_percent: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                                  description="share of a booking's price asked as a deposit (0: none); kept as a "
                                              'fee for a no-show or a cancellation inside the window')
+    no_show_fee_percent: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                     description="share of a booking's price charged for a no-show or a late "
+                                                 'cancellation when no deposit was held (0: none)')
     loyalty_points_per_unit: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                                          description='loyalty points a customer earns per whole unit of currency '
                                                      'spent (0: no loyalty scheme)')
@@ -148,6 +151,7 @@ class LocationSettings(BaseModel):
     buffer_minutes: int = PydanticField(default=0, ge=0, le=240)
     cancellation_hours: int = PydanticField(default=24, ge=0, le=30 * 24)
     deposit_percent: int = PydanticField(default=0, ge=0, le=100)
+    no_show_fee_percent: int = PydanticField(default=0, ge=0, le=100)
     loyalty_points_per_unit: int = PydanticField(default=0, ge=0, le=1000)
     loyalty_on: Literal['services', 'products', 'both'] = 'both'
     loyalty_expiry_months: int = PydanticField(default=0, ge=0, le=120)

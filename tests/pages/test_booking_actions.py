@@ -283,6 +283,13 @@ async def test_a_gift_card_sold_at_the_desk_then_spent_on_a_product(user: User, 
     user.find(marker='checkout-take').click()
     await user.should_see('Receipt 2')
     assert gift_cards.balance(shop['location'].id, code, actor=OWNER).balance_cents == 5000 - 1695
+    await user.open(f'/sales?day={DAY.isoformat()}')
+    user.find(marker='gift-check-code').type('nonsense')
+    user.find(marker='gift-check').click()
+    await eventually(lambda: 'No gift card' in (element(user, 'gift-check-code').error or ''))
+    element(user, 'gift-check-code').set_value(code.replace('-', ' ').lower())
+    user.find(marker='gift-check').click()
+    await eventually(lambda: element(user, 'gift-check-balance').text == f'{code}: $33.05 left of $50.00')
 
 
 async def test_a_deposit_taken_from_the_booking_is_kept_as_a_no_show_fee(user: User, shop):

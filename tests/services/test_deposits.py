@@ -105,3 +105,18 @@ def test_deposits_are_taken_before_the_visit_and_within_the_price(shop):
     with pytest.raises(InvalidTransitionError):
         deposits.take(booking.id, PaymentIn(method=CARD, amount_cents=100), actor=OWNER)
     assert clock.now() > at(DAY, '10:00')
+
+
+def test_without_a_deposit_a_no_show_is_charged_the_locations_fee_left_owing(shop):
+    locations.update_location(shop['location'].id, {**locations.settings_of(shop['location']).model_dump(),
+                                                    'deposit_percent': 0, 'no_show_fee_percent': 50}, actor=OWNER)
+    booking = make_booking(shop['location'], shop['member'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    bookings.set_status(booking.id, BookingStatus.NO_SHOW, actor=OWNER)
+    from app.services.money import receipts
+    (fee,) = receipts.list_receipts(shop['location'].id, actor=OWNER)
+    assert (fee.descriptions, fee.total_cents, fee.paid_cents) == ("No-show fee — Women's cut", 4100, 0)
+    assert checkout.balance_of(fee.id, actor=OWNER) == 4100  # for the desk to collect
+    on_time = make_booking(shop['location'], shop['member'], shop['cut'], shop['alex'],
+                           at(DAY + timedelta(days=3), '10:00'))
+    bookings.cancel_booking(on_time.id, actor=OWNER, as_of=at(DAY, '09:00'))  # in good time: no fee
+    assert len(receipts.list_receipts(shop['location'].id, actor=OWNER)) == 1

@@ -118,6 +118,9 @@ class LocationSettingsForm:
                                                  'late cancellation)', value=settings.deposit_percent, min=0,
                                                  max=100, format='%d').classes('md:col-span-2').mark(
                     'settings-deposit')
+                f['no_show_fee_percent'] = ui.number('No-show fee without a deposit (% of the price)',
+                                                     value=settings.no_show_fee_percent, min=0, max=100,
+                                                     format='%d').mark('settings-no-show-fee')
         with ui.card().classes('w-full max-w-4xl'):
             ui.label('Loyalty').classes('font-semibold')
             with ui.row().classes('w-full gap-4 items-end'):
@@ -156,9 +159,10 @@ class LocationSettingsForm:
         values: dict[str, Any] = {key: self.fields[key].value for key in (
             'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
-            'deposit_percent', 'loyalty_points_per_unit', 'loyalty_on', 'loyalty_expiry_months')}
+            'deposit_percent', 'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_on',
+            'loyalty_expiry_months')}
         for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent',
-                    'loyalty_points_per_unit', 'loyalty_expiry_months'):
+                    'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_expiry_months'):
             values[key] = int(values[key]) if values[key] is not None else -1
         values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
                                 'products': products.value}

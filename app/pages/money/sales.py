@@ -17,7 +17,7 @@ from app.pages.money.checkout import METHODS, open_checkout
 from app.pages.session import FRONT_DESK
 from app.services import clock, events
 from app.services.errors import ClientPulseError
-from app.services.money import checkout, day_close, mobile_money, receipts
+from app.services.money import checkout, day_close, gift_cards, mobile_money, receipts
 from app.services.money.checkout import PaymentIn
 from app.services.money.receipt_pdf import day_close_pdf, email_receipt, receipt_pdf
 
@@ -52,6 +52,21 @@ class _Sales:
             'sales-list')
         self.table.on('rowClick', lambda e: self.open(e.args[1]['id']))
         self.summary = ui.column().classes('w-full max-w-3xl gap-1').mark('sales-summary')
+        with ui.row().classes('items-end gap-2 mt-2'):
+            code = ui.input('Gift card code').classes('w-56').mark('gift-check-code')
+            shown = ui.label().mark('gift-check-balance')
+
+            async def check() -> None:
+                try:
+                    card = await run.io_bound(gift_cards.balance, self.location.id, code.value or '', actor=self.user)
+                except ClientPulseError as error:
+                    code.error, shown.text = str(error), ''
+                    return
+                code.error = None
+                shown.text = (f'{card.code}: {money_at(card.balance_cents, self.location)} left of '
+                              f'{money_at(card.initial_cents, self.location)}')
+
+            ui.button('Check balance', icon='card_giftcard', on_click=check).props('flat').mark('gift-check')
         self.refresh()
         live.on_change(self.location.id, lambda _e: self.refresh(), kinds=(events.ReceiptCreated,))
 

@@ -86,11 +86,12 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
 
 def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datetime) -> int | None:
     """In the caller's transaction (a no-show, or a cancellation inside the window): the booking's held deposit
-    becomes a fee — a sale with one untaxed line "<why> fee — <service>", paid by the deposit. Returns the fee's
-    receipt id, or None when no deposit is held."""
+    becomes a fee — a sale with one untaxed line "<why> fee — <service>", paid by the deposit. Without a deposit, the
+    location's no-show fee (its percentage of the booked price) is charged instead: the same sale, left owing for the
+    desk to collect. Returns the fee's receipt id, or None when there is neither."""
     deposit = held(session, booking.id)
     if deposit is None:
-        return None
+        return _charge_fee(session, booking, why, actor, now)
     service = session.get(Service, booking.service_id)
     fee = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id),
                   issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
@@ -173,3 +174,22 @@ def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | Non
         session.expunge(back)
     events.publish(announced)
     return back
+
+
+def _charge_fee(session, booking: Booking, why: str, actor: UserRead, now: datetime) -> int | None:
+    location = session.get(Location, booking.location_id)
+    fee = part_of(booking.price_cents, Decimal(location.no_show_fee_percent) / HUNDRED)
+    if not fee:
+        return None
+    service = session.get(Service, booking.service_id)
+    owed = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id), issued_at=now,
+                   customer_id=booking.customer_id, staff_member_id=booking.staff_member_id, booking_id=booking.id,
+                   kind='sale', total_cents=fee, paid_cents=0, reason=f'{why} fee', user_id=actor.id or None)
+    session.add(owed)
+    session.flush()
+    session.add(ReceiptLine(receipt_id=owed.id, staff_member_id=booking.staff_member_id, quantity=1,
+                            description=f'{why} fee — {service.name if service else "booking"}'[:200],
+                            amount_cents=fee, unit_price_cents=fee, total_cents=fee))
+    activity.add(session, actor, 'fee_charged', f'{why} fee charged: receipt {owed.number}, {fee / 100:.2f} owed',
+                 location_id=booking.location_id, booking_id=booking.id)
+    return owed.id
