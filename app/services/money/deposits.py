@@ -90,26 +90,40 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
     location's no-show fee (its percentage of the booked price) is charged instead: the same sale, left owing for the
     desk to collect. Returns the fee's receipt id, or None when there is neither."""
     deposit = held(session, booking.id)
-    if deposit is None:
-        return _charge_fee(session, booking, why, actor, now)
+    if deposit is not None:
+        fee = _fee_receipt(session, booking, why, deposit.paid_cents, actor, now, deposit=deposit)
+        deposit.applied_to_id = fee.id
+        session.add(deposit)
+        activity.add(session, actor, 'deposit_kept', f'Deposit {deposit.number} kept as a {why.lower()} fee: '
+                     f'receipt {fee.number}, {deposit.paid_cents / 100:.2f}', location_id=booking.location_id,
+                     booking_id=booking.id)
+        return fee.id
+    location = session.get(Location, booking.location_id)
+    cents = part_of(booking.price_cents, Decimal(location.no_show_fee_percent) / HUNDRED)
+    if not cents:
+        return None
+    fee = _fee_receipt(session, booking, why, cents, actor, now)
+    activity.add(session, actor, 'fee_charged', f'{why} fee charged: receipt {fee.number}, {cents / 100:.2f} owed',
+                 location_id=booking.location_id, booking_id=booking.id)
+    return fee.id
+
+
+def _fee_receipt(session, booking: Booking, why: str, cents: int, actor: UserRead, now: datetime, *,
+                 deposit: Receipt | None = None) -> Receipt:
+    """A sale of one untaxed fee line for ``booking``, paid by ``deposit`` (else left owing)."""
     service = session.get(Service, booking.service_id)
-    fee = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id),
-                  issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
-                  booking_id=booking.id, payment_method=deposit.payment_method, kind='sale',
-                  total_cents=deposit.paid_cents, paid_cents=deposit.paid_cents,
-                  deposit_applied_cents=deposit.paid_cents, reason=f'{why} fee', user_id=actor.id or None)
+    paid = cents if deposit is not None else 0
+    fee = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id), issued_at=now,
+                  customer_id=booking.customer_id, staff_member_id=booking.staff_member_id, booking_id=booking.id,
+                  payment_method=deposit.payment_method if deposit is not None else None, kind='sale',
+                  total_cents=cents, paid_cents=paid, deposit_applied_cents=paid, reason=f'{why} fee',
+                  user_id=actor.id or None)
     session.add(fee)
     session.flush()
     session.add(ReceiptLine(receipt_id=fee.id, staff_member_id=booking.staff_member_id, quantity=1,
                             description=f'{why} fee — {service.name if service else "booking"}'[:200],
-                            amount_cents=deposit.paid_cents, unit_price_cents=deposit.paid_cents,
-                            total_cents=deposit.paid_cents))
-    deposit.applied_to_id = fee.id
-    session.add(deposit)
-    activity.add(session, actor, 'deposit_kept', f'Deposit {deposit.number} kept as a {why.lower()} fee: receipt '
-                 f'{fee.number}, {deposit.paid_cents / 100:.2f}', location_id=booking.location_id,
-                 booking_id=booking.id)
-    return fee.id
+                            amount_cents=cents, unit_price_cents=cents, total_cents=cents))
+    return fee
 
 
 def late(booking: Booking, location: Location, now: datetime) -> bool:
@@ -174,22 +188,3 @@ def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | Non
         session.expunge(back)
     events.publish(announced)
     return back
-
-
-def _charge_fee(session, booking: Booking, why: str, actor: UserRead, now: datetime) -> int | None:
-    location = session.get(Location, booking.location_id)
-    fee = part_of(booking.price_cents, Decimal(location.no_show_fee_percent) / HUNDRED)
-    if not fee:
-        return None
-    service = session.get(Service, booking.service_id)
-    owed = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id), issued_at=now,
-                   customer_id=booking.customer_id, staff_member_id=booking.staff_member_id, booking_id=booking.id,
-                   kind='sale', total_cents=fee, paid_cents=0, reason=f'{why} fee', user_id=actor.id or None)
-    session.add(owed)
-    session.flush()
-    session.add(ReceiptLine(receipt_id=owed.id, staff_member_id=booking.staff_member_id, quantity=1,
-                            description=f'{why} fee — {service.name if service else "booking"}'[:200],
-                            amount_cents=fee, unit_price_cents=fee, total_cents=fee))
-    activity.add(session, actor, 'fee_charged', f'{why} fee charged: receipt {owed.number}, {fee / 100:.2f} owed',
-                 location_id=booking.location_id, booking_id=booking.id)
-    return owed.id
