@@ -75,3 +75,19 @@ async def test_the_commission_page_shows_the_periods_rows(user: User, shop):
         ('JJ', '$82.00', '$32.80', '$3.00')]
     await user.open('/commission?start=2030-03-09&end=2030-03-01')
     await user.should_see('The period ends before it starts.')
+
+
+async def test_the_sales_page_takes_no_hostile_arguments(user: User, shop):
+    """Another location's receipt by a forged row click, nonsense where an id goes, a day that is no date."""
+    from tests.factories import make_location, make_service, make_staff_member
+    elsewhere = make_location('King St')
+    theirs = checkout.check_out(Sale(location_id=elsewhere.id, lines=[SaleLine(
+        service_id=make_service(elsewhere).id, staff_member_id=make_staff_member(elsewhere, 'KELLY').id)],
+        settle_with=PaymentMethod.CARD), actor=OWNER)
+    await sign_in(user, Role.MANAGER, '/sales?day=2030-13-45')
+    await user.should_see('is not a date')
+    user.find(marker='sales-list').trigger('rowClick', [{}, {'id': theirs.receipt_id}, 0])
+    await user.should_see('You can only work with your own location.')
+    for nonsense in ('1; DROP TABLE receipt', -5, None):
+        user.find(marker='sales-list').trigger('rowClick', [{}, {'id': nonsense}, 0])
+    await user.should_not_see(marker='receipt-title', retries=2)

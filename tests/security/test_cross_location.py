@@ -128,7 +128,6 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
         location_id=b['location'].id, name='Intruder'), actor=who),
     'add service': lambda who, a, b, _: catalog.create_service(ServiceCreate(
         location_id=b['location'].id, code='NEW', name='New', category='', price_cents=1), actor=who),
-    'service length': lambda who, a, b, _: catalog.set_service_duration(b['service'].id, 90, actor=who),
     'stock': lambda who, a, b, _: catalog.adjust_stock(b['product'], -1, reason='sold', actor=who),
     'add staff member': lambda who, a, b, _: staff.create_staff_member(StaffMemberCreate(
         location_id=b['location'].id, name='Intruder', working_hours=[]), actor=who),

@@ -130,25 +130,6 @@ def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
         return ServiceRead.model_validate(service)
 
 
-def set_service_duration(service_id: int, duration_minutes: int, *, actor: UserRead) -> ServiceRead:
-    """Set how long a service takes (minutes, > 0), e.g. for imported services that had none.
-
-    :raises NotFoundError, ValidationError:
-    """
-    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
-    if duration_minutes <= 0:
-        raise ValidationError('The duration must be at least one minute.', field='duration_minutes')
-    with session_scope(write=True) as session:
-        service = session.get(Service, service_id)
-        if service is None:
-            raise NotFoundError('That service no longer exists.')
-        ensure_location(actor, service.location_id)
-        service.duration_minutes = duration_minutes
-        session.add(service)
-        session.flush()
-        return ServiceRead.model_validate(service)
-
-
 def list_products(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[ProductRead]:
     """Retail products of a location by brand then name. :raises PermissionDeniedError: kiosk, another location"""
     ensure_reader(actor, location_id)
@@ -279,11 +260,17 @@ def performers_of(service_id: int, *, actor: UserRead) -> list[int]:
 def _performers(session, service: Service) -> set[int]:
     members = session.exec(select(StaffMember.id).where(StaffMember.location_id == service.location_id,
                                                         StaffMember.active)).all()
-    listed: dict[int, set[int]] = {}
-    for member_id, listed_service in session.exec(select(StaffService.staff_member_id, StaffService.service_id).where(
-            col(StaffService.staff_member_id).in_(members))):
-        listed.setdefault(member_id, set()).add(listed_service)
+    listed = _listed(session, members)
     return {m for m in members if m not in listed or service.id in listed[m]}
+
+
+def _listed(session, member_ids) -> dict[int, set[int]]:
+    """The services each of ``member_ids`` is listed for (a member missing: none listed, so every service)."""
+    listed: dict[int, set[int]] = {}
+    for member_id, service_id in session.exec(select(StaffService.staff_member_id, StaffService.service_id).where(
+            col(StaffService.staff_member_id).in_(list(member_ids)))):
+        listed.setdefault(member_id, set()).add(service_id)
+    return listed
 
 
 def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
@@ -292,17 +279,16 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
         StaffMember.location_id == service.location_id, StaffMember.active)).all())
     if not set(wanted) <= set(members):
         raise ValidationError('Choose staff members who work at this location.', field='performers')
-    before = _performers(session, service)
+    listed = _listed(session, members)
+    before = {m for m in members if m not in listed or service.id in listed[m]}
     every = session.exec(select(Service.id).where(Service.location_id == service.location_id)).all()
     for member_id, member_name in members.items():
-        listed = set(session.exec(select(StaffService.service_id).where(
-            StaffService.staff_member_id == member_id)).all())
         performs = member_id in before
         if (member_id in wanted) == performs:
             continue
         if member_id in wanted:
             session.add(StaffService(staff_member_id=member_id, service_id=service.id))
-        elif listed:
+        elif member_id in listed:
             session.execute(sa_delete(StaffService).where(StaffService.staff_member_id == member_id,
                                                           StaffService.service_id == service.id))
         else:  # performed everything: now everything but this
