@@ -93,7 +93,7 @@ async def test_check_in_then_check_out_with_a_product_a_discount_a_tip_and_cash_
     element(user, 'checkout-pay-1-tendered').set_value(50)
     await eventually(lambda: element(user, 'checkout-balance').text == 'Change to give: $10.00')
     user.find(marker='checkout-take').click()
-    await user.should_see('change $10.00')
+    await user.should_see('change $10.00', retries=100)
     assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.COMPLETED
     with session_scope() as session:
         receipt = session.exec(select(Receipt)).one()
@@ -183,12 +183,12 @@ async def test_an_empty_time_opens_a_new_booking_there_and_a_dragged_booking_mov
     make_booking(shop['location'], shop['becky'], shop['cut'], shop['sam'], at(DAY, '14:00'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     user.find(marker='day-grid').trigger('slot', {'column': shop['becky'].id, 'minute': 11 * 60 + 30})
-    await user.should_see('New booking')
+    await user.should_see('New booking', retries=100)
     assert (element(user, 'staff').value, element(user, 'time').value) == (shop['becky'].id, '11:30')
     user.find('Close').click()
 
     user.find(marker='day-grid').trigger('move', {'id': booking.id, 'column': shop['becky'].id, 'minute': 14 * 60})
-    await user.should_see('BECKY is already booked')  # onto Sam's booking: refused, said why
+    await user.should_see('BECKY is already booked', retries=100)  # onto Sam's booking: refused, said why
     assert bookings.get_booking(booking.id, actor=OWNER).starts_at == at(DAY, '10:00')
     user.find(marker='day-grid').trigger('move', {'id': booking.id, 'column': shop['becky'].id, 'minute': 12 * 60})
     await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).staff_member_id == shop['becky'].id)
@@ -203,7 +203,7 @@ async def test_the_day_views_events_take_no_hostile_arguments(user: User, shop):
                           at(DAY, '10:00'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     user.find(marker='day-grid').trigger('move', {'id': theirs.id, 'column': shop['jj'].id, 'minute': 12 * 60})
-    await user.should_see('You can only work with your own location.')
+    await user.should_see('You can only work with your own location.', retries=100)
     assert bookings.get_booking(theirs.id, actor=OWNER).staff_member_id != shop['jj'].id
     for nonsense in ({'id': '1; DROP TABLE booking', 'column': 'x', 'minute': -5}, 'not a dict', {'minute': 1e9}):
         user.find(marker='day-grid').trigger('move', nonsense)
@@ -226,7 +226,7 @@ async def test_a_walk_in_sale_of_a_product_and_its_refund_by_a_manager(user: Use
     user.find(marker='walk-in-sale').click()
     await user.should_see(marker='checkout-take')
     user.find(marker='checkout-take').click()
-    await user.should_see('Add at least one service or product.')
+    await user.should_see('Add at least one service or product.', retries=100)
     element(user, 'checkout-item').set_value(f'p{oil}')
     user.find(marker='checkout-add').click()
     await user.should_see(marker='checkout-line-0-quantity')
@@ -237,7 +237,7 @@ async def test_a_walk_in_sale_of_a_product_and_its_refund_by_a_manager(user: Use
     await user.should_see(marker='checkout-pay-0-tendered')  # shown for cash
     element(user, 'checkout-pay-0-tendered').set_value(40)
     user.find(marker='checkout-take').click()
-    await user.should_see('change $6.10')
+    await user.should_see('change $6.10', retries=100)
     assert catalog.list_products(shop['location'].id, actor=OWNER)[0].stock_on_hand == 1
     sale = receipts.list_receipts(shop['location'].id, actor=OWNER)[0]
     with session_scope() as session:
@@ -258,7 +258,7 @@ async def test_a_gift_card_sold_at_the_desk_then_spent_on_a_product(user: User, 
     await eventually(lambda: element(user, 'checkout-total').text == 'Total $50.00')  # no tax on a gift card
     element(user, 'checkout-pay-0-method').set_value('cash')
     user.find(marker='checkout-take').click()
-    await user.should_see('gift card code')
+    await user.should_see('gift card code', retries=100)
     sold = receipts.list_receipts(shop['location'].id, actor=OWNER)[0]
     assert sold.amount_cents == 0  # owed to the holder, not revenue
     from app.services.money import checkout
@@ -281,7 +281,7 @@ async def test_a_gift_card_sold_at_the_desk_then_spent_on_a_product(user: User, 
     await user.should_see(marker='checkout-pay-0-code')
     user.find(marker='checkout-pay-0-code').type(code.lower())
     user.find(marker='checkout-take').click()
-    await user.should_see('Receipt 2')
+    await user.should_see('Receipt 2', retries=100)
     assert gift_cards.balance(shop['location'].id, code, actor=OWNER).balance_cents == 5000 - 1695
     await user.open(f'/sales?day={DAY.isoformat()}')
     user.find(marker='gift-check-code').type('nonsense')
@@ -301,7 +301,7 @@ async def test_a_deposit_taken_from_the_booking_is_kept_as_a_no_show_fee(user: U
     await open_booking(user, booking.id, 'Booked')
     assert element(user, 'booking-deposit').text == 'Deposit asked: $20.50'
     user.find(marker='take-deposit').click()
-    await user.should_see('Deposit of $20.50 taken.')
+    await user.should_see('Deposit of $20.50 taken.', retries=100)
     await open_booking(user, booking.id, 'Booked')
     assert element(user, 'booking-deposit').text == 'Deposit held: $20.50'
     user.find(marker='to-no_show').click()
@@ -331,7 +331,7 @@ async def test_points_spent_on_a_reward_at_checkout_show_on_the_customer_page(us
     element(user, 'checkout-reward').set_value(ten_off.id)
     await eventually(lambda: element(user, 'checkout-total').text == 'Total $81.36')  # (8200 − 1000) + 13 %
     user.find(marker='checkout-take').click()
-    await user.should_see('Receipt 2')
+    await user.should_see('Receipt 2', retries=100)
     await user.open(f'/customers/{shop["alex"].id}')
     # 164 − 100 + 72 × 2 = 208
     assert element(user, 'customer-points').text == 'Loyalty: 208 points'

@@ -33,7 +33,8 @@ async def test_a_prompt_waits_for_the_phone_then_the_callback_pays_it(user: User
     user.find(marker='mpesa-phone').type('0712 345 678')
     element(user, 'mpesa-amount').set_value(30)
     user.find(marker='mpesa-send').click()
-    await user.should_see("Waiting for the customer's phone")
+    # the prompt goes to Daraja (the fake) in a worker thread: allow a loaded machine up to 10 s
+    await user.should_see("Waiting for the customer's phone", retries=100)
     prompt = daraja.requests[0]
     assert (prompt['Amount'], prompt['PhoneNumber']) == (30, '254712345678')
 
@@ -41,7 +42,7 @@ async def test_a_prompt_waits_for_the_phone_then_the_callback_pays_it(user: User
         'ResultCode': 1, 'ResultDesc': 'Rejected'}
     assert await _post(daraja.callback(prompt['CheckoutRequestID'])) == {'ResultCode': 0, 'ResultDesc': 'Accepted'}
     await eventually(lambda: checkout.balance_of(sold.receipt_id, actor=OWNER) == 0)
-    await user.should_see('M-Pesa: paid')  # the open receipt heard it
+    await user.should_see('M-Pesa: paid', retries=100)  # the open receipt heard it
 
 
 async def test_the_callback_endpoint_refuses_what_is_not_a_callback(user: User, shop, daraja):

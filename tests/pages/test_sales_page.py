@@ -74,7 +74,7 @@ async def test_the_commission_page_shows_the_periods_rows(user: User, shop):
     assert [(r['name'], r['services'], r['commission'], r['tips']) for r in rows] == [
         ('JJ', '$82.00', '$32.80', '$3.00')]
     await user.open('/commission?start=2030-03-09&end=2030-03-01')
-    await user.should_see('The period ends before it starts.')
+    await user.should_see('The period ends before it starts.', retries=100)
 
 
 async def test_the_sales_page_takes_no_hostile_arguments(user: User, shop):
@@ -87,7 +87,7 @@ async def test_the_sales_page_takes_no_hostile_arguments(user: User, shop):
     await sign_in(user, Role.MANAGER, '/sales?day=2030-13-45')
     await user.should_see('is not a date')
     user.find(marker='sales-list').trigger('rowClick', [{}, {'id': theirs.receipt_id}, 0])
-    await user.should_see('You can only work with your own location.')
+    await user.should_see('You can only work with your own location.', retries=100)
     for nonsense in ('1; DROP TABLE receipt', -5, None):
         user.find(marker='sales-list').trigger('rowClick', [{}, {'id': nonsense}, 0])
     await user.should_not_see(marker='receipt-title', retries=2)

@@ -31,7 +31,7 @@ async def test_a_salon_sets_itself_up_books_a_customer_and_its_kiosk_keeps_the_r
     await user.should_see(marker='refused')
 
     await user.open(link)
-    await user.should_see('Set up your business')
+    await user.should_see('Set up your business', retries=100)
     _fill(user, 'setup-email', 'amelie@salon.test')
     _fill(user, 'setup-password', 'long enough')
     _fill(user, 'setup-password-again', 'long enough!')
@@ -79,7 +79,7 @@ async def test_a_salon_sets_itself_up_books_a_customer_and_its_kiosk_keeps_the_r
         element(user, f'setup-service{number}-buffer').set_value(buffer)
     user.find(marker='setup-finish').click()
     await eventually(lambda: user.back_history[-1] == '/')
-    await user.should_see('Salon Amélie')  # the owner is signed in, on the dashboard of the new location
+    await user.should_see('Salon Amélie', retries=100)  # the owner is signed in, on the dashboard of the new location
     revenue = element(user, 'revenue-today').text  # money in euros, written the French way
     assert revenue.startswith('0,00') and revenue.endswith('€'), revenue
 
@@ -123,7 +123,7 @@ async def run_the_business(user: User, create_user, monkeypatch: pytest.MonkeyPa
     _fill(user, 'staff-off-to', day_off.isoformat())
     _fill(user, 'staff-off-reason', 'Dentist')
     user.find(marker='staff-off-add').click()
-    await user.should_see('Dentist')
+    await user.should_see('Dentist', retries=100)
 
     # a product on the shelf
     await user.open('/catalog')
