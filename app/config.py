@@ -69,6 +69,18 @@ class Settings(BaseSettings):
     """``sandbox`` (https://sandbox.safaricom.co.ke) or ``production`` (https://api.safaricom.co.ke)."""
     mpesa_base_url: str | None = None
     """Overrides the environment's address (a local fake Daraja server in tests)."""
+    twilio_account_sid: str = ''
+    """The Twilio account that sends SMS (``AC…``); unset: no SMS, messages go by e-mail only."""
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str = ''
+    """The sending number in E.164, an alphanumeric sender ID, or a Messaging Service SID (``MG…``)."""
+    twilio_base_url: str = 'https://api.twilio.com'
+    """Twilio's API address (a local fake server in tests)."""
+    public_url: str = ''
+    """Where customers reach this app from their phones (e.g. ``https://book.example.com``): the base of manage
+    links, online booking and calendar feeds. Unset: the first address on the shop's network."""
+    message_interval_seconds: int = 20
+    """How often the message worker looks for messages that are due."""
 
     @property
     def effective_reports_dir(self) -> Path:

@@ -69,16 +69,20 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
 
 def start_scheduler() -> None:
     """Check every minute, in a background thread, for scheduled reports that are due, and — with M-Pesa set up —
-    ask Daraja about prompts that had no callback within a minute; once a day, expire loyalty points of customers
-    inactive for their location's months (APScheduler)."""
+    ask Daraja about prompts that had no callback within a minute; every ``message_interval_seconds`` send the
+    messages to customers that are due; once a day, expire loyalty points of customers inactive for their location's
+    months (APScheduler)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from app.services.analytics import schedules
+    from app.services.messaging import outbox
     from app.services.money import loyalty, mobile_money
 
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(schedules.run_due, 'interval', minutes=1, id='scheduled-reports', max_instances=1,
                       coalesce=True)
+    scheduler.add_job(outbox.deliver_due, 'interval', seconds=get_settings().message_interval_seconds, id='messages',
+                      max_instances=1, coalesce=True)
     scheduler.add_job(loyalty.expire_inactive, 'interval', hours=24, id='loyalty-expiry', max_instances=1,
                       coalesce=True)
     if get_settings().mpesa_consumer_key is not None:

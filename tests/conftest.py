@@ -179,6 +179,22 @@ def daraja(monkeypatch: pytest.MonkeyPatch):
     reset_settings()
 
 
+@pytest.fixture
+def twilio(monkeypatch: pytest.MonkeyPatch):
+    """A local fake Twilio server (tests/messaging/fake_twilio.py) the app's SMS settings point at."""
+    from app.config import reset_settings
+    from tests.messaging.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER, FakeTwilio
+
+    fake = FakeTwilio()
+    for name, value in (('ACCOUNT_SID', ACCOUNT_SID), ('AUTH_TOKEN', AUTH_TOKEN), ('FROM', SENDER),
+                        ('BASE_URL', fake.url)):
+        monkeypatch.setenv(f'CLIENTPULSE_TWILIO_{name}', value)
+    reset_settings()
+    yield fake
+    fake.close()
+    reset_settings()
+
+
 class Inbox:
     """What the local SMTP server received (``messages``: parsed e-mails)."""
 

@@ -19,6 +19,14 @@ from .location import (
     OpeningStretch,
     TaxRate,
 )
+from .message import (
+    Message,
+    MessageChannel,
+    MessageStatus,
+    MessageTemplate,
+    OutboxMessageRead,
+    Template,
+)
 from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import (
     DayClose,
@@ -88,12 +96,17 @@ __all__ = [
     'LocationTax',
     'LoyaltyMovement',
     'LoyaltyReward',
+    'Message',
+    'MessageChannel',
     'MessageRead',
+    'MessageStatus',
+    'MessageTemplate',
     'MobilePayment',
     'Notification',
     'NotificationReceipt',
     'NotificationView',
     'OpeningStretch',
+    'OutboxMessageRead',
     'Payment',
     'PaymentMethod',
     'Product',
@@ -124,6 +137,7 @@ __all__ = [
     'StaffService',
     'StockMovement',
     'TaxRate',
+    'Template',
     'TimeOff',
     'TimeOffRead',
     'UTCDateTime',

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, field_validator, model_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON
+from sqlalchemy import JSON, true
 from sqlmodel import Field, SQLModel
 
 
@@ -56,6 +56,18 @@ class LocationBase(SQLModel):
     loyalty_expiry_months: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
                                        description="a customer's points expire after this many months without "
                                                    'earning or spending any (0: never)')
+    reminder_hours: list[int] = Field(default_factory=lambda: [24, 2], sa_type=JSON,
+                                      sa_column_kwargs={'server_default': '[24, 2]'},
+                                      description='reminders go out this many hours before a booking starts')
+    quiet_start_minute: int = Field(default=21 * 60, sa_column_kwargs={'server_default': str(21 * 60)},
+                                    description='no reminders or marketing from this local time (minutes after '
+                                                'midnight) …')
+    quiet_end_minute: int = Field(default=8 * 60, sa_column_kwargs={'server_default': str(8 * 60)},
+                                  description='… until this one; equal to the start: no quiet hours')
+    email_messages: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
+                                 description='confirmations and reminders go out by e-mail to customers with one')
+    sms_messages: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
+                               description='… and by SMS to customers with a phone (when an SMS provider is set up)')
     archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
@@ -155,6 +167,20 @@ class LocationSettings(BaseModel):
     loyalty_points_per_unit: int = PydanticField(default=0, ge=0, le=1000)
     loyalty_on: Literal['services', 'products', 'both'] = 'both'
     loyalty_expiry_months: int = PydanticField(default=0, ge=0, le=120)
+    reminder_hours: list[int] = PydanticField(default_factory=lambda: [24, 2], max_length=3)
+    quiet_start_minute: int = PydanticField(default=21 * 60, ge=0, lt=24 * 60)
+    quiet_end_minute: int = PydanticField(default=8 * 60, ge=0, lt=24 * 60)
+    email_messages: bool = True
+    sms_messages: bool = True
+
+    @field_validator('reminder_hours')
+    @classmethod
+    def _reminders(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= hours <= 14 * 24 for hours in value):
+            raise ValueError('a reminder goes out between 1 hour and 14 days before')
+        if len(set(value)) != len(value):
+            raise ValueError('two reminders at the same time')
+        return sorted(value, reverse=True)
 
     @field_validator('name')
     @classmethod

@@ -25,8 +25,10 @@ class StaffMemberBase(SQLModel):
 
 class StaffMember(StaffMemberBase, table=True):
     __tablename__ = 'staff_member'
-    __table_args__ = (UniqueConstraint('location_id', 'name'),)
+    __table_args__ = (UniqueConstraint('location_id', 'name'), UniqueConstraint('calendar_token'))
     id: int | None = Field(default=None, primary_key=True)
+    calendar_token: str | None = Field(default=None, max_length=64,
+                                       description="the secret of the staff member's calendar feed (None: no feed)")
 
 
 class WorkingHoursBase(SQLModel):

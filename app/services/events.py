@@ -91,6 +91,18 @@ class WaitlistChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageFailed:
+    """A message to a customer failed for good (refused, or every retry used); ``booking_id`` None: not about a
+    booking."""
+
+    location_id: int
+    message_id: int
+    booking_id: int | None
+    summary: str = ''
+    notification_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentFailed:
     """A payment was declined or failed (recorded by the desk, or a mobile-money prompt that failed); ``booking_id``
     None: a walk-in sale's."""
@@ -149,11 +161,13 @@ class CustomerChanged:
 
 
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
-         | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged)
+         | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged
+         | MessageFailed)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
-                                                              CustomerChanged, LocationChanged, CatalogueChanged)}
+                                                              CustomerChanged, LocationChanged, CatalogueChanged,
+                                                              MessageFailed)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

@@ -32,14 +32,27 @@ def send(to: list[str], *, subject: str, body: str, attachment: bytes, filename:
     :raises ValidationError: no SMTP server configured (``CLIENTPULSE_SMTP_HOST``)
     :raises OSError, smtplib.SMTPException: the server refused or could not be reached
     """
+    send_message(to, subject=subject, body=body, attachments=[(attachment, filename, media_type), *(more or [])])
+
+
+def send_message(to: list[str], *, subject: str, body: str,
+                 attachments: list[tuple[bytes, str, tuple[str, str]]] = ()) -> None:
+    """Mail a plain-text ``body`` with ``attachments`` (``(bytes, filename, (maintype, subtype))``) to ``to``.
+
+    :raises ValidationError: no SMTP server configured (``CLIENTPULSE_SMTP_HOST``)
+    :raises OSError, smtplib.SMTPException: the server refused or could not be reached
+    """
     settings = get_settings()
     if not settings.smtp_host:
         raise ValidationError('No mail server is set up (CLIENTPULSE_SMTP_HOST).')
     message = EmailMessage()
     message['Subject'], message['From'], message['To'] = subject, settings.smtp_from, ', '.join(to)
     message.set_content(body)
-    for data, name, kind in [(attachment, filename, media_type), *(more or [])]:
-        message.add_attachment(data, maintype=kind[0], subtype=kind[1], filename=name)
+    for data, name, kind in attachments:
+        if kind[0] == 'text':  # text parts say their charset, so a calendar's names arrive as written
+            message.add_attachment(data.decode(), subtype=kind[1], charset='utf-8', filename=name)
+        else:
+            message.add_attachment(data, maintype=kind[0], subtype=kind[1], filename=name)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()

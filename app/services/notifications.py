@@ -72,6 +72,9 @@ def record_event(event: events.Event, *, session: Session | Connection | None = 
     if isinstance(event, events.PaymentFailed):
         return record(event.location_id, 'payment_failed', event.summary, audience=MANAGEMENT,
                       booking_id=event.booking_id, **where)
+    if isinstance(event, events.MessageFailed):
+        return record(event.location_id, 'message_failed', event.summary, audience=FRONT_DESK,
+                      booking_id=event.booking_id, **where)
     if isinstance(event, events.StockChanged) and event.low:
         return record(event.location_id, 'low_stock', event.summary, audience=MANAGEMENT, **where)
     return None

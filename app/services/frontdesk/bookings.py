@@ -60,6 +60,7 @@ from app.services.errors import (
     SlotUnavailableError,
     ValidationError,
 )
+from app.services.messaging import outbox
 from app.services.money import deposits
 
 T = TypeVar('T')
@@ -779,9 +780,10 @@ def _describe(booking: BookingRead, time_zone: str) -> str:
 
 def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,
                 actor: UserRead, previous_day: date | None = None) -> events.BookingChanged:
-    """The change's activity entry and notification, in the booking's own unit of work (one user action, one
-    transaction); returns the event to publish once it has committed."""
+    """The change's activity entry, notification and messages to the customer, in the booking's own unit of work
+    (one user action, one transaction); returns the event to publish once it has committed."""
     activity.add(session, actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)
+    outbox.booking_changed(session, booking.id, change, now=clock.now())  # the customer's messages, same transaction
     return notifications.prepare(session, events.BookingChanged(
         booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
         day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,

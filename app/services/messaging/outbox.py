@@ -1,0 +1,454 @@
+"""The outbox: every message to a customer is a row, written in the transaction of the change it tells of, and sent
+by a worker (:func:`deliver_due`) with retries and backoff.
+
+Exactly once. A worker *claims* due rows before sending them: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` (two
+processes take different rows), on SQLite under ``BEGIN IMMEDIATE`` (one writer at a time); a claimed row is
+``sending`` and no other worker takes it. After sending it is ``sent``; a restart finds it so and sends nothing again.
+A row left ``sending`` by a process that died mid-send cannot tell whether the customer got it: after
+:data:`CLAIM_LEASE` it is marked failed ("may not have been sent"), visible to the desk, never sent twice. A reminder
+is withdrawn (``cancelled``) in the transaction that cancels or moves its booking, and checked again just before
+sending.
+
+Quiet hours (the location's, local time): reminders and marketing due in them wait for their end (a reminder whose
+booking starts before then goes at their start, the evening before); confirmations, codes and offers answer what the
+customer just did and go at once. Marketing goes only to customers who consented on its channel; transactional
+messages always.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from babel.dates import format_date, format_time
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.models import (
+    Booking,
+    BookingStatus,
+    Channel,
+    Customer,
+    Location,
+    Message,
+    MessageChannel,
+    MessageStatus,
+    OutboxMessageRead,
+    Service,
+    StaffMember,
+    Template,
+    UserRead,
+)
+from app.services import clock, events, mail, notifications
+from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_reader
+from app.services.database import connection_of, session_scope
+from app.services.errors import NotFoundError, ValidationError
+from app.services.messaging import ics, links, sms, templates
+
+log = logging.getLogger(__name__)
+
+RETRY_MINUTES = (1, 5, 15, 60)
+"""Minutes to wait before the 2nd, 3rd, 4th and 5th try; after the 5th a message has failed."""
+MAX_ATTEMPTS = len(RETRY_MINUTES) + 1
+CLAIM_LEASE = timedelta(minutes=10)
+"""A message still ``sending`` this long after it was claimed was interrupted (its process died)."""
+BOOKING_TEMPLATES = (Template.CONFIRMATION, Template.RESCHEDULED, Template.CANCELLED, Template.REMINDER)
+QUIET_TEMPLATES = (Template.REMINDER, Template.MARKETING)
+LIVE = (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value)
+_WORKER = f'{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+
+
+def booking_changed(unit: Session | Connection, booking_id: int, change: str, *, now: datetime) -> None:
+    """Queue what a booking's change tells its customer, in the change's own transaction: a confirmation when it is
+    made (not for walk-ins), a note when it moves or is cancelled, and its reminders (the location's hours before the
+    start). Queued reminders and unsent notes of an earlier state are withdrawn. A booking in the past, without a
+    customer, or whose customer has no address on an enabled channel gets nothing.
+
+    :param change: ``created``, ``moved``, ``cancelled`` or ``status`` (as in :class:`events.BookingChanged`)
+    """
+    connection = connection_of(unit)
+    facts = connection.execute(_FACTS, {'booking_id': booking_id}).first()
+    if facts is None:
+        return
+    live = facts.status in LIVE and facts.starts_at > now
+    wanted = {_reminder_key(booking_id, hours, facts.starts_at): hours for hours in facts.reminder_hours or []
+              if live and facts.starts_at - timedelta(hours=hours) > now}
+    # what an earlier state queued and this one no longer wants
+    connection.execute(update(Message).where(
+        Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value,
+        (Message.template != Template.REMINDER.value) | Message.dedupe_key.not_in(list(wanted) or [''])
+    ).values(status=MessageStatus.CANCELLED.value, last_error=f'withdrawn: the booking was {_said(change)}'))
+    channels = _channels(facts)
+    if not channels:
+        return
+    note = {'created': Template.CONFIRMATION, 'moved': Template.RESCHEDULED, 'cancelled': Template.CANCELLED}.get(
+        change)
+    if note == Template.CONFIRMATION and (not live or facts.channel in (Channel.WALK_IN, Channel.IMPORT)):
+        note = None
+    if note is not None and facts.starts_at <= now:
+        note = None
+    rows = [_row(facts, template=note, channel=channel, to=to, due_at=now) for channel, to in channels
+            if note is not None]
+    have = set(connection.execute(select(Message.dedupe_key).where(
+        Message.dedupe_key.in_(list(wanted)))).scalars()) if wanted else set()
+    for key, hours in wanted.items():
+        due = _quiet_shift(facts.starts_at - timedelta(hours=hours), facts, before=facts.starts_at)
+        rows += [_row(facts, template=Template.REMINDER, channel=channel, to=to, due_at=due,
+                      dedupe_key=f'{key}:{channel.value}') for channel, to in channels
+                 if f'{key}:{channel.value}' not in have]
+    if rows:
+        connection.execute(insert(Message), rows)
+
+
+def queue(unit: Session | Connection, *, location_id: int, template: Template, channel: MessageChannel, to: str,
+          customer_id: int | None = None, booking_id: int | None = None, due_at: datetime,
+          context: dict | None = None, marketing: bool = False) -> int:
+    """Queue one message in the caller's transaction; returns its id. ``context``: values beyond the booking's
+    (``code``, ``accept_link``, ``offer_until``; marketing: ``subject`` and ``body``)."""
+    return connection_of(unit).execute(insert(Message).returning(Message.id), {
+        'location_id': location_id, 'customer_id': customer_id, 'booking_id': booking_id, 'channel': channel.value,
+        'template': template.value, 'marketing': marketing, 'to_address': to[:200],
+        'status': MessageStatus.QUEUED.value, 'due_at': due_at, 'attempts': 0, 'last_error': '', 'subject': '',
+        'body': '', 'context': context or {}, 'dedupe_key': None, 'claimed_by': '', 'provider_id': '',
+        'created_at': clock.now()}).scalar_one()
+
+
+def queue_marketing(location_id: int, customer_ids: Iterable[int], *, channel: MessageChannel, subject: str,
+                    body: str, actor: UserRead, as_of: datetime | None = None) -> tuple[int, int]:
+    """Queue a marketing message to each of ``customer_ids`` that consented on ``channel`` (``consent[channel]``
+    set) and has an address there; ``body`` is a template (:func:`templates.check`). Returns (queued, left out).
+
+    :raises ValidationError: the template does not check
+    :raises PermissionDeniedError: not an owner or manager of the location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'send marketing messages')
+    templates.check(subject, field='subject')
+    templates.check(body, field='body')
+    now = as_of or clock.now()
+    ids = list(dict.fromkeys(customer_ids))
+    queued = 0
+    with session_scope(write=True) as session:
+        location = session.get(Location, location_id)
+        for customer in session.execute(select(Customer).where(
+                Customer.id.in_(ids), Customer.location_id == location_id)).scalars():
+            to = _address(customer, channel)
+            if not to or not customer.consent.get(channel.value) or customer.erased_at or customer.merged_into:
+                continue
+            due = _quiet_shift(now, location, before=None)
+            queue(session, location_id=location_id, template=Template.MARKETING, channel=channel, to=to,
+                  customer_id=customer.id, due_at=due, context={'subject': subject, 'body': body}, marketing=True)
+            queued += 1
+    return queued, len(ids) - queued
+
+
+def deliver_due(*, as_of: datetime | None = None, limit: int = 50, worker: str | None = None) -> int:
+    """Send the messages that are due (``due_at`` ≤ now), at most ``limit``; returns how many went out. Run by the
+    scheduler every :attr:`Settings.message_interval_seconds`; safe to run in several processes at once."""
+    now = as_of or clock.now()
+    _expire_interrupted(now)
+    sent = 0
+    for message_id in _claim(now, limit, worker or _WORKER):
+        sent += _deliver(message_id, now)
+    return sent
+
+
+def list_messages(location_id: int, *, actor: UserRead, booking_id: int | None = None,
+                  status: MessageStatus | None = None, limit: int = 200) -> list[OutboxMessageRead]:
+    """The location's messages, newest first: of one booking, or in one status (``failed`` for the desk's list).
+
+    :raises PermissionDeniedError: not front-desk staff of the location
+    """
+    ensure_reader(actor, location_id, FRONT_DESK_ROLES, "see the location's messages")
+    query = (select(Message, Customer.name).outerjoin(Customer, Customer.id == Message.customer_id)
+             .where(Message.location_id == location_id).order_by(Message.id.desc()).limit(limit))
+    if booking_id is not None:
+        query = query.where(Message.booking_id == booking_id)
+    if status is not None:
+        query = query.where(Message.status == status.value)
+    with session_scope() as session:
+        return [OutboxMessageRead.model_validate(message, update={'customer_name': name or ''})
+                for message, name in session.execute(query)]
+
+
+def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) -> OutboxMessageRead:
+    """Queue a failed message again, due now (the desk's "Try again").
+
+    :raises NotFoundError: no such message at the actor's location
+    :raises ValidationError: the message has not failed
+    """
+    now = as_of or clock.now()
+    with session_scope(write=True) as session:
+        message = session.get(Message, message_id)
+        if message is None:
+            raise NotFoundError(f'No message {message_id}.')
+        ensure_reader(actor, message.location_id, FRONT_DESK_ROLES, 'send messages')
+        if message.status != MessageStatus.FAILED.value:
+            raise ValidationError('Only a failed message can be tried again.')
+        message.status, message.due_at, message.attempts = MessageStatus.QUEUED.value, now, 0
+        session.add(message)
+        session.flush()
+        return OutboxMessageRead.model_validate(message)
+
+
+# ---- sending ---------------------------------------------------------------------------------------------------
+
+
+def _claim(now: datetime, limit: int, worker: str) -> list[int]:
+    """Take up to ``limit`` due messages for ``worker`` in one short transaction (see the module's notes)."""
+    with session_scope(write=True) as session:
+        ids = list(session.execute(
+            select(Message.id).where(Message.status == MessageStatus.QUEUED.value, Message.due_at <= now)
+            .order_by(Message.due_at, Message.id).limit(limit).with_for_update(skip_locked=True)).scalars())
+        if not ids:
+            return []
+        # still queued: a second guard, should a database not honour the row locks
+        return sorted(session.execute(update(Message).where(
+            Message.id.in_(ids), Message.status == MessageStatus.QUEUED.value).values(
+            status=MessageStatus.SENDING.value, claimed_by=worker[:80], claimed_at=now,
+            attempts=Message.attempts + 1).returning(Message.id)).scalars())
+
+
+def _expire_interrupted(now: datetime) -> None:
+    failed = []
+    with session_scope(write=True) as session:
+        for message in session.execute(select(Message).where(
+                Message.status == MessageStatus.SENDING.value, Message.claimed_at < now - CLAIM_LEASE)
+                .with_for_update(skip_locked=True)).scalars():
+            message.status = MessageStatus.FAILED.value
+            message.last_error = ('interrupted while sending (the app stopped): it may not have been sent; '
+                                  'not sent again so that it never arrives twice')
+            session.add(message)
+            failed.append(_failure_event(session, message))
+    for event in failed:
+        events.publish(event)
+
+
+def _deliver(message_id: int, now: datetime) -> int:
+    """Send one claimed message and record how it went; 1 if it went out."""
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        outcome = _prepare(session, message, now)
+    if isinstance(outcome, _Skip):
+        return _finish(message_id, status=outcome.status, error=outcome.reason, due_at=outcome.due_at)
+    try:
+        provider_id = _send(message, outcome)
+    except sms.SendError as error:
+        return _finish(message_id, status=None, error=str(error), permanent=error.permanent, now=now)
+    except ValidationError as error:  # no mail server or SMS provider set up
+        return _finish(message_id, status=None, error=str(error), permanent=False, now=now)
+    except Exception as error:  # an SMTP refusal or a network failure: logged, retried, visible
+        permanent = 500 <= getattr(error, 'smtp_code', 0) < 600 or bool(getattr(error, 'recipients', None))
+        log.warning('message %s not sent: %s', message_id, error)
+        return _finish(message_id, status=None, error=f'{type(error).__name__}: {error}', permanent=permanent, now=now)
+    with session_scope(write=True) as session:
+        session.execute(update(Message).where(Message.id == message_id).values(
+            status=MessageStatus.SENT.value, sent_at=clock.now(), provider_id=provider_id[:80], last_error='',
+            subject=outcome.subject[:300], body=outcome.body))
+    return 1
+
+
+@dataclass(frozen=True)
+class _Skip:
+    status: MessageStatus
+    reason: str
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    subject: str
+    body: str
+    attachment: bytes | None
+
+
+def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _Skip:
+    """What to send, or why not to (a withdrawn reminder, quiet hours, consent withdrawn)."""
+    location = session.get(Location, message.location_id)
+    template = Template(message.template)
+    booking = session.get(Booking, message.booking_id) if message.booking_id is not None else None
+    customer = session.get(Customer, message.customer_id) if message.customer_id is not None else None
+    if template == Template.REMINDER and (booking is None or booking.status not in LIVE
+                                          or booking.starts_at <= now):
+        return _Skip(MessageStatus.CANCELLED, 'withdrawn: the booking is no longer ahead')
+    if message.marketing and (customer is None or not customer.consent.get(message.channel)
+                              or customer.erased_at is not None):
+        return _Skip(MessageStatus.CANCELLED, 'not sent: the customer has not consented to marketing on this channel')
+    if template in QUIET_TEMPLATES:
+        later = _quiet_shift(now, location, before=booking.starts_at if booking is not None else None)
+        if later > now:
+            return _Skip(MessageStatus.QUEUED, 'waiting for the end of quiet hours', due_at=later)
+    values = _values(session, location, booking, customer, message.context or {})
+    channel = MessageChannel(message.channel)
+    if template == Template.MARKETING:
+        subject, body = message.context.get('subject', ''), message.context.get('body', '')
+    else:
+        subject, body = templates.text_of(session, location.id, template, channel)
+    try:
+        subject = templates.render(subject, values, field='subject') if channel == MessageChannel.EMAIL else ''
+        body = templates.render(body, values)
+    except ValidationError as error:
+        return _Skip(MessageStatus.FAILED, str(error))
+    attachment = None
+    if channel == MessageChannel.EMAIL and booking is not None and template in BOOKING_TEMPLATES:
+        attachment = ics.calendar([booking_entry(session, booking, location, now=now)],
+                                  method='CANCEL' if template == Template.CANCELLED else 'PUBLISH')
+    return _Rendered(subject=subject, body=body, attachment=attachment)
+
+
+def _send(message: Message, rendered: _Rendered) -> str:
+    if message.channel == MessageChannel.SMS.value:
+        provider = sms.provider()
+        if provider is None:
+            raise ValidationError('No SMS provider is set up (CLIENTPULSE_TWILIO_*).')
+        return provider.send(message.to_address, rendered.body)
+    attachments = [(rendered.attachment, 'booking.ics', ('text', 'calendar'))] if rendered.attachment else []
+    mail.send_message([message.to_address], subject=rendered.subject, body=rendered.body, attachments=attachments)
+    return ''
+
+
+def _finish(message_id: int, *, status: MessageStatus | None, error: str, permanent: bool = False,
+            now: datetime | None = None, due_at: datetime | None = None) -> int:
+    """Record a message that did not go out: skipped (``status``), or failed to send (``status`` None): retried
+    after :data:`RETRY_MINUTES` unless ``permanent`` or out of tries."""
+    event = None
+    with session_scope(write=True) as session:
+        message = session.get(Message, message_id)
+        message.last_error = error[:500]
+        if status is not None:
+            message.status = status.value
+            if status == MessageStatus.QUEUED:  # a wait (quiet hours) is not a try
+                message.attempts, message.due_at = max(0, message.attempts - 1), due_at or message.due_at
+        elif permanent or message.attempts >= MAX_ATTEMPTS:
+            message.status = MessageStatus.FAILED.value
+        else:
+            message.status = MessageStatus.QUEUED.value
+            message.due_at = (now or clock.now()) + timedelta(minutes=RETRY_MINUTES[message.attempts - 1])
+        session.add(message)
+        if message.status == MessageStatus.FAILED.value:
+            event = _failure_event(session, message)
+    if event is not None:
+        events.publish(event)
+    return 0
+
+
+def _failure_event(session: Session, message: Message) -> events.Event:
+    customer = session.get(Customer, message.customer_id) if message.customer_id is not None else None
+    summary = (f'{"SMS" if message.channel == MessageChannel.SMS.value else "E-mail"} '
+               f'{message.template.replace("_", " ")} to {customer.name if customer else message.to_address} '
+               f'failed: {message.last_error}')[:300]
+    return notifications.prepare(session, events.MessageFailed(
+        location_id=message.location_id, message_id=message.id, booking_id=message.booking_id, summary=summary))
+
+
+# ---- what a message says ---------------------------------------------------------------------------------------
+
+
+def booking_entry(session: Session, booking: Booking, location: Location, *, now: datetime) -> ics.CalendarEntry:
+    """A booking as a calendar event (its manage link in the description)."""
+    service = session.get(Service, booking.service_id)
+    staff = session.get(StaffMember, booking.staff_member_id)
+    link = links.manage_link(booking.id, booking.code)
+    return ics.CalendarEntry(
+        uid=f'booking-{booking.id}@clientpulse', starts_at=booking.starts_at, ends_at=booking.ends_at,
+        summary=f'{service.name if service else "Booking"} with {staff.name if staff else ""} — {location.name}',
+        location=', '.join(part for part in (location.name, location.address) if part),
+        description=f'See, move or cancel: {link}', url=link,
+        cancelled=booking.status == BookingStatus.CANCELLED.value, sequence=int(now.timestamp()) // 60)
+
+
+def _values(session: Session, location: Location, booking: Booking | None, customer: Customer | None,
+            context: dict) -> dict[str, str]:
+    values = dict.fromkeys(templates.PLACEHOLDERS, '')
+    values.update(location_name=location.name, location_address=location.address, location_phone=location.phone,
+                  cancellation_hours=str(location.cancellation_hours),
+                  customer_name=customer.name if customer is not None else '')
+    if booking is not None:
+        local = clock.to_local(booking.starts_at, location.time_zone)
+        service = session.get(Service, booking.service_id)
+        staff = session.get(StaffMember, booking.staff_member_id)
+        values.update(service=service.name if service else '', staff=staff.name if staff else '',
+                      date=_safe(lambda: format_date(local.date(), 'full', locale=location.locale),
+                                 f'{local:%A %d %B}'),
+                      time=_safe(lambda: format_time(local, 'short', locale=location.locale), f'{local:%H:%M}'),
+                      manage_link=links.manage_link(booking.id, booking.code))
+    values.update({key: str(value) for key, value in context.items() if key in templates.PLACEHOLDERS})
+    return values
+
+
+def _safe(make, fallback: str) -> str:
+    try:
+        return make()
+    except (ValueError, LookupError):
+        return fallback
+
+
+def _channels(facts) -> list[tuple[MessageChannel, str]]:
+    """Where a customer hears from the location: e-mail and/or SMS, as the location allows and the customer has."""
+    if facts.customer_id is None or facts.erased_at is not None or facts.merged_into is not None:
+        return []
+    found = []
+    if facts.email_messages and facts.email:
+        found.append((MessageChannel.EMAIL, facts.email))
+    if facts.sms_messages and facts.phone_e164 and get_settings().twilio_account_sid:
+        found.append((MessageChannel.SMS, facts.phone_e164))
+    return found
+
+
+def _address(customer: Customer, channel: MessageChannel) -> str:
+    return customer.email if channel == MessageChannel.EMAIL else customer.phone_e164
+
+
+def _quiet_shift(due: datetime, location, *, before: datetime | None) -> datetime:
+    """``due``, or — if it falls in the location's quiet hours — their end; if that is not before ``before`` (a
+    booking's start), their start instead (e.g. the evening before)."""
+    start, end = location.quiet_start_minute, location.quiet_end_minute
+    local = clock.to_local(due, location.time_zone)
+    minute, day = local.hour * 60 + local.minute, local.date()
+    if start == end:
+        return due
+    if start < end:  # within one day, e.g. 13:00–14:00
+        if not start <= minute < end:
+            return due
+        start_day = end_day = day
+    elif minute >= start:  # across midnight, e.g. 21:00–08:00, in the evening
+        start_day, end_day = day, day + timedelta(days=1)
+    elif minute < end:  # … in the morning
+        start_day, end_day = day - timedelta(days=1), day
+    else:
+        return due
+    ends = clock.local_datetime(end_day, end, location.time_zone)
+    if before is None or ends < before:
+        return ends
+    return clock.local_datetime(start_day, start, location.time_zone)
+
+
+def _reminder_key(booking_id: int, hours: int, starts_at: datetime) -> str:
+    return f'reminder:{booking_id}:{hours}h:{starts_at.astimezone(UTC):%Y-%m-%dT%H:%M}'
+
+
+def _said(change: str) -> str:
+    return {'created': 'made', 'status': 'changed'}.get(change, change)
+
+
+def _row(facts, *, template: Template, channel: MessageChannel, to: str, due_at: datetime,
+         dedupe_key: str | None = None) -> dict:
+    return {'location_id': facts.location_id, 'customer_id': facts.customer_id, 'booking_id': facts.id,
+            'channel': channel.value, 'template': template.value, 'marketing': False, 'to_address': to[:200],
+            'status': MessageStatus.QUEUED.value, 'due_at': due_at, 'attempts': 0, 'last_error': '', 'subject': '',
+            'body': '', 'context': {}, 'dedupe_key': dedupe_key, 'claimed_by': '', 'provider_id': '',
+            'created_at': clock.now()}
+
+
+_FACTS = (select(Booking.id, Booking.location_id, Booking.customer_id, Booking.starts_at, Booking.status,
+                 Booking.channel, Customer.email, Customer.phone_e164, Customer.erased_at, Customer.merged_into,
+                 Location.reminder_hours, Location.quiet_start_minute, Location.quiet_end_minute,
+                 Location.time_zone, Location.email_messages, Location.sms_messages)
+          .join(Location, Location.id == Booking.location_id)
+          .outerjoin(Customer, Customer.id == Booking.customer_id)
+          .where(Booking.id == bindparam('booking_id')))

@@ -1,0 +1,154 @@
+"""Message templates: a default text per template and channel, a location's own texts, rendered in Jinja2's sandbox.
+
+A template is user text, so it is data: it is rendered by :class:`jinja2.sandbox.SandboxedEnvironment` (no
+attributes starting with ``_``, no unsafe calls) with ``StrictUndefined``, its string repetition and powers capped,
+and its output capped at :data:`MAX_OUTPUT` characters. Placeholders are checked when a template is saved
+(:func:`check`): an unknown one is an error then, never at send time.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.models import MessageChannel, MessageTemplate, Template
+from app.services.errors import ValidationError
+
+MAX_TEMPLATE = 2000
+"""The longest template text (characters)."""
+MAX_OUTPUT = 5000
+"""The longest rendered message (characters); an SMS is cut further by the provider's segments."""
+
+PLACEHOLDERS: dict[str, str] = {
+    'customer_name': "the customer's name",
+    'service': "the booked service's name",
+    'staff': "the staff member's name",
+    'date': "the booking's date, written the location's way",
+    'time': "the booking's start time (local)",
+    'location_name': "the location's name",
+    'location_address': "the location's address",
+    'location_phone': "the location's phone",
+    'manage_link': 'the link where the customer sees, cancels or moves the booking',
+    'cancellation_hours': 'free cancellation until this many hours before',
+    'code': 'a one-time code (code messages only)',
+    'accept_link': 'the link that accepts a waitlist offer (waitlist offers only)',
+    'offer_until': 'until when a waitlist offer is held (waitlist offers only)',
+}
+"""Every placeholder a template may use, and what it stands for (shown beside the editor)."""
+
+SAMPLE: dict[str, str] = {
+    'customer_name': 'Alex Morgan', 'service': 'Haircut', 'staff': 'Sam', 'date': 'Tuesday 5 March',
+    'time': '14:00', 'location_name': 'Main Street Salon', 'location_address': '12 Main Street',
+    'location_phone': '+1 416 555 0100', 'manage_link': 'https://book.example.com/my/…', 'cancellation_hours': '24',
+    'code': '482913', 'accept_link': 'https://book.example.com/offer/…', 'offer_until': '14:30',
+}
+"""Values a preview is rendered with."""
+
+_BOOKING = "{{ service }} with {{ staff }} on {{ date }} at {{ time }}"
+DEFAULTS: dict[tuple[Template, MessageChannel], tuple[str, str]] = {
+    (Template.CONFIRMATION, MessageChannel.EMAIL): (
+        'Your booking at {{ location_name }}: {{ date }} at {{ time }}',
+        'Hello {{ customer_name }},\n\nyou are booked: ' + _BOOKING + '.\n{{ location_name }}, {{ location_address }}'
+        '\n\nSee, move or cancel it (free until {{ cancellation_hours }} hours before): {{ manage_link }}\n\n'
+        'The attached calendar file adds it to your calendar.'),
+    (Template.CONFIRMATION, MessageChannel.SMS): (
+        '', '{{ location_name }}: you are booked, ' + _BOOKING + '. Manage: {{ manage_link }}'),
+    (Template.RESCHEDULED, MessageChannel.EMAIL): (
+        'Your booking at {{ location_name }} has moved: {{ date }} at {{ time }}',
+        'Hello {{ customer_name }},\n\nyour booking is now: ' + _BOOKING + '.\n\nSee, move or cancel it: '
+        '{{ manage_link }}\n\nThe attached calendar file updates your calendar.'),
+    (Template.RESCHEDULED, MessageChannel.SMS): (
+        '', '{{ location_name }}: your booking moved to ' + _BOOKING + '. Manage: {{ manage_link }}'),
+    (Template.CANCELLED, MessageChannel.EMAIL): (
+        'Your booking at {{ location_name }} is cancelled',
+        'Hello {{ customer_name }},\n\nyour booking (' + _BOOKING + ') is cancelled.\n\n'
+        'To book again, call us on {{ location_phone }}.'),
+    (Template.CANCELLED, MessageChannel.SMS): (
+        '', '{{ location_name }}: your booking (' + _BOOKING + ') is cancelled.'),
+    (Template.REMINDER, MessageChannel.EMAIL): (
+        'Reminder: {{ service }} at {{ location_name }}, {{ date }} at {{ time }}',
+        'Hello {{ customer_name }},\n\na reminder of your booking: ' + _BOOKING + '.\n'
+        '{{ location_name }}, {{ location_address }}\n\nCan\'t make it? Move or cancel it: {{ manage_link }}'),
+    (Template.REMINDER, MessageChannel.SMS): (
+        '', 'Reminder from {{ location_name }}: ' + _BOOKING + '. Move or cancel: {{ manage_link }}'),
+    (Template.WAITLIST_OFFER, MessageChannel.EMAIL): (
+        'A time came free at {{ location_name }}',
+        'Hello {{ customer_name }},\n\na time you were waiting for came free: ' + _BOOKING + '.\n'
+        'It is held for you until {{ offer_until }}. Take it: {{ accept_link }}'),
+    (Template.WAITLIST_OFFER, MessageChannel.SMS): (
+        '', '{{ location_name }}: ' + _BOOKING + ' came free, held for you until {{ offer_until }}. '
+        'Take it: {{ accept_link }}'),
+    (Template.CODE, MessageChannel.EMAIL): (
+        'Your code for {{ location_name }}: {{ code }}',
+        'Your code to confirm your booking at {{ location_name }} is {{ code }}. It is valid for 10 minutes.'),
+    (Template.CODE, MessageChannel.SMS): (
+        '', '{{ code }} is your code to confirm your booking at {{ location_name }}. Valid for 10 minutes.'),
+    (Template.MARKETING, MessageChannel.EMAIL): ('News from {{ location_name }}', 'Hello {{ customer_name }},'),
+    (Template.MARKETING, MessageChannel.SMS): ('', '{{ location_name }}: '),
+}
+"""The text of each template on each channel when a location has not written its own: (subject, body)."""
+
+
+class _Environment(SandboxedEnvironment):
+    """Jinja2's sandbox, with ``*`` and ``**`` checked so a template cannot build a string or number of gigabytes."""
+
+    intercepted_binops = frozenset({'*', '**'})
+
+    def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == '**':
+            raise TemplateError('powers are not allowed in a message template')
+        if any(isinstance(side, str | list) for side in (left, right)) or abs(left * 1.0 * right) > 1e12:
+            raise TemplateError('repetition is not allowed in a message template')
+        return operator.mul(left, right)
+
+
+_ENVIRONMENT = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def check(text: str, *, field: str) -> str:
+    """``text`` as a template if it parses, uses only :data:`PLACEHOLDERS` and renders with :data:`SAMPLE`.
+
+    :raises ValidationError: too long, a syntax error (with its line), an unknown placeholder, or it fails to render
+        (``field``)
+    """
+    if len(text) > MAX_TEMPLATE:
+        raise ValidationError(f'A template is at most {MAX_TEMPLATE} characters.', field=field)
+    try:
+        parsed = _ENVIRONMENT.parse(text)
+    except TemplateError as error:
+        line = getattr(error, 'lineno', None)
+        raise ValidationError(f'The template does not read{f" (line {line})" if line else ""}: {error.message}',
+                              field=field) from None
+    unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
+    if unknown:
+        raise ValidationError(f'Unknown placeholder {", ".join("{{ " + name + " }}" for name in unknown)}. '
+                              f'Known: {", ".join(PLACEHOLDERS)}.', field=field)
+    render(text, SAMPLE, field=field)
+    return text
+
+
+def render(text: str, values: Mapping[str, str], *, field: str = 'body') -> str:
+    """``text`` rendered with ``values`` in the sandbox, cut at :data:`MAX_OUTPUT` characters.
+
+    :raises ValidationError: the template refers to a value not given or does something the sandbox refuses
+    """
+    try:
+        return _ENVIRONMENT.from_string(text).render(**values)[:MAX_OUTPUT]
+    except TemplateError as error:
+        raise ValidationError(f'The template cannot be filled in: {error.message}', field=field) from None
+    except (ArithmeticError, TypeError, ValueError) as error:
+        raise ValidationError(f'The template cannot be filled in: {error}', field=field) from None
+
+
+def text_of(session: Session, location_id: int, template: Template, channel: MessageChannel) -> tuple[str, str]:
+    """The (subject, body) a location sends for ``template`` on ``channel``: its own, else the default."""
+    own = session.execute(select(MessageTemplate.subject, MessageTemplate.body).where(
+        MessageTemplate.location_id == location_id, MessageTemplate.template == template.value,
+        MessageTemplate.channel == channel.value)).first()
+    return (own.subject, own.body) if own is not None else DEFAULTS[template, channel]
