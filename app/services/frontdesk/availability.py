@@ -54,10 +54,13 @@ class Slot:
 
 
 def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead, staff_member_id: int = ANYONE,
-               now: datetime | None = None, holder: str | None = None) -> list[Slot]:
+               now: datetime | None = None, holder: str | None = None, customer: bool = False,
+               exclude_booking_id: int | None = None) -> list[Slot]:
     """Free starts for ``service_id`` on the local ``day``, earliest first, one per time: with the given
     staff member, or with ``ANYONE`` the free staff member with the fewest bookings that day. Times
     someone is booking at the kiosk (a hold not yet expired, other than ``holder``'s) are not free.
+    ``customer`` (as for a kiosk actor): only times inside the location's notice and horizon.
+    ``exclude_booking_id``: that booking's own time counts as free (a customer moving it).
 
     :raises NotFoundError: no such service at the location
     :raises ValidationError: the service has no duration yet
@@ -100,6 +103,7 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
         blocked = func.coalesce(Booking.blocked_until, Booking.ends_at)
         taken = session.exec(select(Booking.staff_member_id, Booking.starts_at, blocked).where(
             col(Booking.staff_member_id).in_(ids), col(Booking.status).in_(BLOCKING),
+            Booking.id != (exclude_booking_id or 0),
             Booking.starts_at < end + timedelta(hours=4), blocked > start)).all()  # a late start's buffer may
         # reach past midnight: the first hours of the next day count too
         taken += bookings.held_times(session, ids, start, end, now=now, except_holder=holder)
@@ -110,7 +114,7 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     buffer = timedelta(minutes=service.buffer_minutes if service.buffer_minutes is not None
                        else location.buffer_minutes)
     earliest, latest = now, None
-    if actor.role == Role.KIOSK:  # a customer choosing: the location's notice and horizon
+    if actor.role == Role.KIOSK or customer:  # a customer choosing: the location's notice and horizon
         earliest = now + timedelta(minutes=location.min_notice_minutes)
         latest = now + timedelta(days=location.horizon_days)
     opening = [(s['start_minute'], s['end_minute']) for s in location.opening_hours or []

@@ -1,0 +1,75 @@
+"""Free times for a customer choosing on their own phone (the manage link's "Move", online booking): a row of days,
+then the day's free times as buttons. Live: a booking or hold made anywhere at the location re-reads the shown day, so
+a time taken meanwhile vanishes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+
+from babel.dates import format_date
+from nicegui import run, ui
+
+from app import live
+from app.pages.formatting import local_time
+from app.services import events
+from app.services.errors import ClientPulseError
+from app.services.frontdesk.availability import Slot
+
+
+class FreeTimes:
+    """``load(day)`` gives the free slots of a local day (run in a worker thread); ``choose(slot)`` is awaited when
+    one is tapped. ``days``: how many days from ``first`` are offered."""
+
+    def __init__(self, *, location_id: int, time_zone: str, locale: str, first: date, days: int,
+                 load: Callable[[date], list[Slot]], choose: Callable[[Slot], Awaitable[None]]) -> None:
+        self.location_id, self.time_zone, self.locale = location_id, time_zone, locale
+        self.first, self.days, self.load, self.choose = first, max(1, days), load, choose
+        self.day = first
+        self.slots: list[Slot] | None = None
+        self.error = ''
+
+    async def build(self) -> None:
+        self.days_row()
+        self.times()
+        await self.reload()
+        live.on_change(self.location_id, lambda _event: self.reload(),
+                       kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged))
+
+    @ui.refreshable_method
+    def days_row(self) -> None:
+        with ui.row().classes('w-full no-wrap overflow-x-auto gap-2 pb-1').mark('days'):
+            for offset in range(self.days):
+                day = self.first + timedelta(days=offset)
+                label = f'{format_date(day, "EEE", locale=self.locale)}\n{day.day}'
+                ui.button(label, on_click=lambda d=day: self.pick(d)).props(
+                    f'{"unelevated" if day == self.day else "outline"} no-caps dense').classes(
+                    'whitespace-pre-line min-w-[3.5rem] py-1').mark(f'day-{day.isoformat()}')
+
+    async def pick(self, day: date) -> None:
+        self.day, self.slots = day, None
+        self.days_row.refresh()
+        await self.reload()
+
+    async def reload(self) -> None:
+        try:
+            self.slots, self.error = await run.io_bound(self.load, self.day), ''
+        except ClientPulseError as error:
+            self.slots, self.error = [], str(error)
+        self.times.refresh()
+
+    @ui.refreshable_method
+    def times(self) -> None:
+        ui.label(format_date(self.day, 'full', locale=self.locale)).classes('text-base font-medium mt-2')
+        if self.error:
+            ui.label(self.error).classes('text-negative')
+        elif self.slots is None:
+            ui.spinner()
+        elif not self.slots:
+            ui.label('No free times that day. Try another day.').classes('text-grey-7').mark('no-times')
+        else:
+            with ui.element('div').classes('grid grid-cols-4 gap-2 w-full').mark('times'):
+                for slot in self.slots:
+                    ui.button(local_time(slot.starts_at, self.time_zone),
+                              on_click=lambda s=slot: self.choose(s)).props('outline no-caps').mark(
+                        f'time-{local_time(slot.starts_at, self.time_zone)}')

@@ -1,0 +1,179 @@
+"""The customer's manage link, ``/my/<token>``, made for a phone: the booking, cancel (the fee rule shown before
+confirming inside the window), move to a free time, add to calendar (``/my/<token>/booking.ics``), chat with the
+shop (``/my/<token>/chat`` sends them to their conversation), and their other upcoming bookings. No sign-in: the
+signed token is the proof (:mod:`app.services.frontdesk.self_service`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from babel.dates import format_date
+from fastapi import HTTPException
+from fastapi.responses import RedirectResponse, Response
+from nicegui import app, run, ui
+
+from app.pages.formatting import local_time, money
+from app.pages.frontdesk.free_times import FreeTimes
+from app.services import clock
+from app.services.errors import ClientPulseError, NotFoundError
+from app.services.frontdesk import self_service
+from app.services.frontdesk.availability import Slot
+from app.services.frontdesk.bookings import STATUS_LABELS
+
+CUSTOMER_DAYS = 21
+"""How many days ahead the "Move" picker offers (the location's horizon may cut it shorter)."""
+
+
+def register() -> None:
+    @ui.page('/my/{token}', title='Your booking')
+    async def manage_page(token: str) -> None:
+        ui.colors(primary='#3b4a6b')
+        ui.query('body').classes('bg-slate-50')
+        await _Manage(token[:300]).build()
+
+    @app.get('/my/{token}/booking.ics')
+    def calendar_file(token: str) -> Response:
+        try:
+            data = self_service.calendar_file(token[:300])
+        except NotFoundError as error:
+            raise HTTPException(status_code=404, detail=str(error)) from None
+        return Response(data, media_type='text/calendar; charset=utf-8',
+                        headers={'Content-Disposition': 'attachment; filename="booking.ics"'})
+
+    @app.get('/my/{token}/chat')
+    def chat_link(token: str) -> RedirectResponse:
+        try:
+            path = self_service.chat_path(token[:300])
+        except NotFoundError as error:
+            raise HTTPException(status_code=404, detail=str(error)) from None
+        return RedirectResponse(path if path.startswith('/chat/') else '/', status_code=303)  # local paths only
+
+
+class _Manage:
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.view: self_service.ManagedBooking | None = None
+
+    async def build(self) -> None:
+        with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
+            self.body()
+        await self.reload()
+
+    async def reload(self) -> None:
+        try:
+            self.view = await run.io_bound(self_service.open_link, self.token)
+        except NotFoundError as error:
+            self.view, self.gone = None, str(error)
+        self.body.refresh()
+
+    @ui.refreshable_method
+    def body(self) -> None:
+        if self.view is None:
+            if getattr(self, 'gone', ''):
+                ui.label(self.gone).classes('text-lg text-negative').mark('gone')
+            else:
+                ui.spinner()
+            return
+        view, booking = self.view, self.view.booking
+        tz = view.time_zone
+        with ui.column().classes('gap-0'):
+            ui.label(view.location_name).classes('text-xl font-semibold')
+            ui.label(', '.join(p for p in (view.location_address, view.location_phone) if p)).classes(
+                'text-sm text-grey-7')
+        with ui.card().classes('w-full').mark('booking'):
+            ui.label(booking.service_name).classes('text-lg font-medium')
+            ui.label(f'{_day(booking.starts_at, view)} · {local_time(booking.starts_at, tz)}–'
+                     f'{local_time(booking.ends_at, tz)}').classes('text-base').mark('when')
+            ui.label(f'with {booking.staff_name}').classes('text-grey-8')
+            ui.badge(STATUS_LABELS[booking.status]).props('outline').mark('status')
+        if view.changeable:
+            window_ends = booking.starts_at - timedelta(hours=view.cancellation_hours)
+            ui.label(f'Free cancellation until {_day(window_ends, view)}, {local_time(window_ends, tz)}.'
+                     if not view.late else
+                     f'Your booking is less than {view.cancellation_hours} hours away.').classes(
+                'text-sm text-grey-8').mark('policy')
+            with ui.row().classes('w-full gap-2'):
+                if not view.late:
+                    ui.button('Move', icon='event', on_click=self.move).props('unelevated').mark('move')
+                ui.button('Cancel booking', icon='event_busy', on_click=self.ask_cancel).props(
+                    'outline color=negative').mark('cancel')
+        with ui.row().classes('w-full gap-2'):
+            ui.button('Add to calendar', icon='calendar_month', on_click=lambda: ui.navigate.to(
+                f'/my/{self.token}/booking.ics')).props('flat no-caps').mark('calendar')
+            ui.button('Chat with us', icon='chat', on_click=lambda: ui.navigate.to(
+                f'/my/{self.token}/chat')).props('flat no-caps').mark('chat')
+        self.mover = ui.column().classes('w-full')
+        if view.others:
+            ui.label('Your other bookings').classes('text-base font-medium mt-2')
+            for token, other in view.others:
+                with ui.link(target=f'/my/{token}').classes('w-full no-underline text-inherit'):
+                    with ui.card().classes('w-full py-2'):
+                        ui.label(f'{other.service_name} — {_day(other.starts_at, view)}, '
+                                 f'{local_time(other.starts_at, tz)}').classes('text-sm')
+
+    def ask_cancel(self) -> None:
+        view = self.view
+        if view.fee_cents:
+            amount = money(view.fee_cents, view.currency, view.locale)
+            rule = (f'Your deposit of {amount} is kept as a late-cancellation fee.' if view.deposit_held else
+                    f'A late-cancellation fee of {amount} is charged.')
+        else:
+            rule = 'Cancelling now is free.'
+        with ui.dialog() as dialog, ui.card().classes('max-w-full'):
+            ui.label('Cancel this booking?').classes('text-lg font-medium')
+            ui.label(rule).mark('fee-rule')
+            with ui.row():
+                ui.button('Keep it', on_click=dialog.close).props('flat')
+                ui.button('Yes, cancel', color='negative', on_click=lambda: self.cancel(dialog)).mark('confirm-cancel')
+        dialog.open()
+
+    async def cancel(self, dialog) -> None:
+        dialog.close()
+        try:
+            await run.io_bound(self_service.cancel, self.token)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+        else:
+            ui.notify('Your booking is cancelled.', type='positive')
+        await self.reload()
+
+    async def move(self) -> None:
+        view = self.view
+        self.mover.clear()
+        today = clock.local_day(clock.now(), view.time_zone)
+        with self.mover:
+            ui.label('Choose a new time').classes('text-base font-medium')
+            anyone = ui.switch(f'Anyone, not only {view.booking.staff_name}').mark('anyone')
+            picker = FreeTimes(location_id=view.booking.location_id, time_zone=view.time_zone, locale=view.locale,
+                               first=today, days=CUSTOMER_DAYS,
+                               load=lambda day: self_service.free_times(self.token, day, anyone=anyone.value),
+                               choose=self.confirm_move)
+            anyone.on_value_change(picker.reload)
+            await picker.build()
+
+    async def confirm_move(self, slot: Slot) -> None:
+        view = self.view
+        with ui.dialog() as dialog, ui.card().classes('max-w-full'):
+            ui.label(f'Move to {_day(slot.starts_at, view)} at {local_time(slot.starts_at, view.time_zone)} '
+                     f'with {slot.staff_name}?').mark('move-question')
+            with ui.row():
+                ui.button('Back', on_click=dialog.close).props('flat')
+                ui.button('Move it', on_click=lambda: self.do_move(dialog, slot)).mark('confirm-move')
+        dialog.open()
+
+    async def do_move(self, dialog, slot: Slot) -> None:
+        dialog.close()
+        try:
+            await run.io_bound(self_service.reschedule, self.token, slot.starts_at, slot.staff_member_id)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            return
+        ui.notify('Your booking has moved.', type='positive')
+        await self.reload()
+
+
+def _day(moment, view: self_service.ManagedBooking) -> str:
+    try:
+        return format_date(clock.local_day(moment, view.time_zone), 'EEE d MMM', locale=view.locale)
+    except (ValueError, LookupError):
+        return f'{clock.to_local(moment, view.time_zone):%a %d %b}'

@@ -1,0 +1,191 @@
+"""What a customer does through the manage link in their messages (``/my/<token>``): see the booking and their other
+upcoming ones, cancel it (free outside the location's cancellation window; inside it the deposit or fee rule is shown
+first and applied), move it to a free time (the same live availability as the desk, inside the location's notice and
+horizon), add it to a calendar, chat with the shop.
+
+The link's signed token (:mod:`app.services.messaging.links`) is the only proof: it names one booking and its random
+code. The customer acts through an actor bound to the booking's location (:func:`customer_actor`), so every write is
+checked against that location like a staff member's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import select
+
+from app.models import Booking, BookingMove, BookingRead, BookingStatus, Customer, Location, Role, UserRead
+from app.services import clock
+from app.services.customers import chat
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError
+from app.services.frontdesk import availability, bookings
+from app.services.messaging import ics, links, outbox
+from app.services.money import deposits
+from app.services.money.pricing import HUNDRED, part_of
+
+GONE = 'This booking no longer exists. If you think that is wrong, call the shop.'
+
+
+def customer_actor(location_id: int, how: str = 'manage link') -> UserRead:
+    """The actor a customer acts as: bound to ``location_id``; the activity log says ``customer (<how>)``."""
+    return UserRead(id=0, email=f'customer ({how})', role=Role.STAFF, location_id=location_id, staff_member_id=None,
+                    active=True)
+
+
+@dataclass(frozen=True)
+class ManagedBooking:
+    """A booking as its customer sees it behind the manage link. Money in minor units of ``currency``."""
+
+    token: str
+    booking: BookingRead
+    location_name: str
+    location_address: str
+    location_phone: str
+    time_zone: str
+    locale: str
+    currency: str
+    cancellation_hours: int
+    changeable: bool
+    """booked or confirmed, and not started"""
+    late: bool
+    """inside the cancellation window now"""
+    fee_cents: int
+    """what a cancellation now costs: the held deposit kept, or the location's fee (0: free)"""
+    deposit_held: bool
+    others: list[tuple[str, BookingRead]]
+    """the customer's other upcoming bookings at the location, each with its own manage token"""
+
+
+def open_link(token: str, *, as_of: datetime | None = None) -> ManagedBooking:
+    """The booking a manage token names, with what its customer may do now.
+
+    :raises NotFoundError: the token is not valid, or the booking (or its customer) is gone
+    """
+    now = as_of or clock.now()
+    booking_id, code = links.read_manage_token(token)
+    with session_scope() as session:
+        booking, location = _booking(session, booking_id, code)
+        read = bookings.to_read(session, booking)
+        late = deposits.late(booking, location, now)
+        deposit = deposits.held(session, booking.id)
+        fee = deposit.paid_cents if deposit is not None else part_of(
+            booking.price_cents, Decimal(location.no_show_fee_percent) / HUNDRED)
+        upcoming = session.exec(select(Booking).where(
+            Booking.customer_id == booking.customer_id, Booking.location_id == booking.location_id,
+            Booking.id != booking.id, Booking.starts_at > now,
+            Booking.status.in_([BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value]))
+            .order_by(Booking.starts_at).limit(20)).all()
+        others = [(links.manage_token(other.id, other.code), bookings.to_read(session, other)) for other in upcoming]
+        return ManagedBooking(
+            token=token, booking=read, location_name=location.name, location_address=location.address,
+            location_phone=location.phone, time_zone=location.time_zone, locale=location.locale,
+            currency=location.currency, cancellation_hours=location.cancellation_hours,
+            changeable=booking.status in outbox.LIVE and booking.starts_at > now, late=late,
+            fee_cents=fee if late else 0, deposit_held=deposit is not None, others=others)
+
+
+def cancel(token: str, *, as_of: datetime | None = None) -> BookingRead:
+    """Cancel the booking a manage token names. Inside the window the held deposit is kept, or the location's fee
+    charged (:func:`bookings.cancel_booking`); the page shows which before the customer confirms.
+
+    :raises NotFoundError: the token is not valid, or the booking is gone
+    :raises InvalidTransitionError: the booking is no longer booked or confirmed
+    :raises ValidationError: it has already started
+    """
+    now = as_of or clock.now()
+    booking_id, location_id = _live_booking(token, now)
+    return bookings.cancel_booking(booking_id, actor=customer_actor(location_id), cancelled_by='customer',
+                                   as_of=now, reason='cancelled by the customer through their link')
+
+
+def free_times(token: str, day: date, *, anyone: bool = False, as_of: datetime | None = None
+               ) -> list[availability.Slot]:
+    """Free starts on the local ``day`` the booking could move to: with its staff member (``anyone``: whoever
+    performs the service), inside the location's notice and horizon, the booking's own time counting as free.
+
+    :raises NotFoundError: the token is not valid, or the booking is gone
+    """
+    now = as_of or clock.now()
+    booking_id, location_id = _live_booking(token, now)
+    with session_scope() as session:
+        booking = session.get(Booking, booking_id)
+        service_id, staff_member_id = booking.service_id, booking.staff_member_id
+    return availability.free_slots(location_id, service_id, day, actor=customer_actor(location_id),
+                                   staff_member_id=availability.ANYONE if anyone else staff_member_id, now=now,
+                                   customer=True, exclude_booking_id=booking_id)
+
+
+def reschedule(token: str, starts_at: datetime, staff_member_id: int, *, as_of: datetime | None = None
+               ) -> BookingRead:
+    """Move the booking a manage token names to ``starts_at`` (aware) with ``staff_member_id``: only to a time
+    :func:`free_times` offers now, and only outside the cancellation window (inside it the shop moves it).
+
+    :raises NotFoundError: the token is not valid, or the booking is gone
+    :raises ValidationError: inside the window, or the time is not offered (taken meanwhile, outside the notice or
+        horizon)
+    :raises SlotUnavailableError: taken at the last moment (checked again under the staff member's lock)
+    """
+    now = as_of or clock.now()
+    booking_id, location_id = _live_booking(token, now)
+    with session_scope() as session:
+        booking = session.get(Booking, booking_id)
+        location = session.get(Location, location_id)
+        if deposits.late(booking, location, now):
+            raise ValidationError(f'Less than {location.cancellation_hours} hours before your booking it can only be '
+                                  f'moved by the shop: call {location.phone or "them"}.', field='starts_at')
+        time_zone, day = location.time_zone, clock.local_day(starts_at, location.time_zone)
+    offered = {(slot.starts_at, slot.staff_member_id) for slot in free_times(token, day, anyone=True, as_of=now)}
+    offered |= {(slot.starts_at, slot.staff_member_id) for slot in free_times(token, day, as_of=now)}
+    if (starts_at, staff_member_id) not in offered:
+        local = clock.to_local(starts_at, time_zone)
+        raise ValidationError(f'{local:%H:%M} on {local:%d %b} is no longer free. Choose another time.',
+                              field='starts_at')
+    return bookings.move_booking(booking_id, BookingMove(starts_at=starts_at, staff_member_id=staff_member_id),
+                                 actor=customer_actor(location_id))
+
+
+def calendar_file(token: str, *, as_of: datetime | None = None) -> bytes:
+    """The booking as an .ics file (cancelled: a withdrawn event).
+
+    :raises NotFoundError: the token is not valid, or the booking is gone
+    """
+    booking_id, code = links.read_manage_token(token)
+    with session_scope() as session:
+        booking, location = _booking(session, booking_id, code)
+        return ics.calendar([outbox.booking_entry(session, booking, location, now=as_of or clock.now())])
+
+
+def chat_path(token: str) -> str:
+    """The local path of the customer's chat with the shop (``/chat/<access token>``), started if needed.
+
+    :raises NotFoundError: the token is not valid, or the booking is gone
+    """
+    booking_id, code = links.read_manage_token(token)
+    with session_scope() as session:
+        booking, _ = _booking(session, booking_id, code)
+        customer_id = booking.customer_id
+    return f'/chat/{chat.conversation_for_customer(customer_id).access_token}'
+
+
+def _booking(session, booking_id: int, code: str) -> tuple[Booking, Location]:
+    booking = session.get(Booking, booking_id)
+    if booking is None or booking.code != code or booking.customer_id is None:
+        raise NotFoundError(GONE)
+    customer = session.get(Customer, booking.customer_id)
+    if customer is None or customer.erased_at is not None or customer.merged_into is not None:
+        raise NotFoundError(GONE)
+    return booking, session.get(Location, booking.location_id)
+
+
+def _live_booking(token: str, now: datetime) -> tuple[int, int]:
+    booking_id, code = links.read_manage_token(token)
+    with session_scope() as session:
+        booking, location = _booking(session, booking_id, code)
+        if booking.starts_at <= now and booking.status in outbox.LIVE:
+            raise ValidationError('This booking has started; ask at the desk.')
+        return booking.id, location.id
+
+
