@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from nicegui import run, ui
+from fastapi import HTTPException
+from fastapi.responses import Response
+from nicegui import app, run, ui
 
 from app import live
 from app.models import StaffMemberCreate, StaffMemberRead, WorkingHoursBase
@@ -17,7 +19,8 @@ from app.pages.layout import field_error
 from app.pages.session import MANAGING
 from app.services import clock, events
 from app.services.catalogue import catalog, staff
-from app.services.errors import ClientPulseError
+from app.services.errors import ClientPulseError, NotFoundError
+from app.services.messaging import feeds
 
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 
@@ -32,6 +35,15 @@ def register() -> None:
     @guarded_page('/staff', roles=MANAGING, title='Staff', icon='badge')
     def staff_page(page: PageContext) -> None:
         _StaffPage(page).build()
+
+    @app.get('/calendar/{name}')
+    def calendar_feed(name: str) -> Response:
+        """A staff member's calendar feed (``/calendar/<token>.ics``), for the phone calendar that subscribed."""
+        try:
+            data = feeds.feed(name.removesuffix('.ics'))
+        except NotFoundError:
+            raise HTTPException(status_code=404, detail='No such calendar.') from None
+        return Response(data, media_type='text/calendar; charset=utf-8', headers={'Cache-Control': 'no-store'})
 
 
 class _StaffPage:
@@ -107,13 +119,50 @@ class _Editor:
         ui.label(member.name).classes('text-lg font-semibold').mark('staff-editing')
         with ui.tabs().classes('w-full') as tabs:
             details, away, extra = ui.tab('Details and hours'), ui.tab('Time off'), ui.tab('Extra shifts')
+            feed = ui.tab('Calendar feed').mark('staff-feed-tab')
         with ui.tab_panels(tabs, value=details).classes('w-full'):
+            with ui.tab_panel(feed):
+                self.calendar_feed()
             with ui.tab_panel(details):
                 self.details()
             with ui.tab_panel(away):
                 self.time_off()
             with ui.tab_panel(extra):
                 self.extra_shifts()
+
+    @ui.refreshable_method
+    def calendar_feed(self) -> None:
+        """The secret address a phone calendar subscribes to: shown, renewed (the old one stops) or revoked."""
+        member = self.member
+        ui.label(f"{member.name}'s bookings in their phone's calendar: subscribe to this address (Google Calendar: "
+                 '"From URL"; iPhone: Settings → Calendar → Accounts → Add Subscribed Calendar). Anyone with the '
+                 'address sees the bookings: revoke it when a phone is lost or someone leaves.').classes(
+            'text-sm text-grey-8')
+
+        async def act(renew: bool | None) -> None:
+            try:
+                if renew is None:
+                    await run.io_bound(feeds.revoke, member.id, actor=self.user)
+                    self.link = ''
+                else:
+                    self.link = await run.io_bound(feeds.feed_link, member.id, actor=self.user, renew=renew)
+            except ClientPulseError as error:
+                ui.notify(str(error), type='negative')
+            self.calendar_feed.refresh()
+
+        link = getattr(self, 'link', None)
+        if link is None and feeds.has_feed(member.id):
+            link = feeds.feed_link(member.id, actor=self.user)
+        if link:
+            ui.input('Feed address', value=link).props('readonly dense').classes('w-full').mark('staff-feed-link')
+            with ui.row():
+                ui.button('New address', icon='autorenew', on_click=lambda: act(True)).props('flat').mark(
+                    'staff-feed-renew')
+                ui.button('Revoke', icon='link_off', color='negative', on_click=lambda: act(None)).props(
+                    'flat').mark('staff-feed-revoke')
+        else:
+            ui.label('No feed address.').mark('staff-feed-none')
+            ui.button('Make an address', icon='add_link', on_click=lambda: act(False)).mark('staff-feed-make')
 
     def details(self) -> None:
         member = self.member
