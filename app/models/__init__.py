@@ -26,6 +26,7 @@ from .message import (
     MessageTemplate,
     OutboxMessageRead,
     Template,
+    Verification,
 )
 from .notification import Notification, NotificationReceipt, NotificationView
 from .receipt import (
@@ -143,6 +144,7 @@ __all__ = [
     'UTCDateTime',
     'User',
     'UserRead',
+    'Verification',
     'WaitlistEntry',
     'WaitlistJoin',
     'WaitlistRead',

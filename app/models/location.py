@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, field_validator, model_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, true
+from sqlalchemy import JSON, false, true
 from sqlmodel import Field, SQLModel
 
 
@@ -68,6 +68,8 @@ class LocationBase(SQLModel):
                                  description='confirmations and reminders go out by e-mail to customers with one')
     sms_messages: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
                                description='… and by SMS to customers with a phone (when an SMS provider is set up)')
+    online_booking: bool = Field(default=False, sa_column_kwargs={'server_default': false()},
+                                 description='customers may book themselves at /book/<id> (services marked for it)')
     archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
@@ -172,6 +174,7 @@ class LocationSettings(BaseModel):
     quiet_end_minute: int = PydanticField(default=8 * 60, ge=0, lt=24 * 60)
     email_messages: bool = True
     sms_messages: bool = True
+    online_booking: bool = False
 
     @field_validator('reminder_hours')
     @classmethod

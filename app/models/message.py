@@ -109,3 +109,23 @@ class MessageTemplate(SQLModel, table=True):
     channel: str = Field(max_length=10)
     subject: str = Field(default='', max_length=300)
     body: str = Field(default='', sa_type=Text)
+
+
+class Verification(SQLModel, table=True):
+    """A one-time code sent to an e-mail address or phone before an online booking is made. Only a keyed hash of the
+    code is kept; ``attempts`` counts wrong codes typed (5 and it is spent)."""
+
+    __tablename__ = 'verification'
+    __table_args__ = (Index('ix_verification_destination_created_at', 'destination', 'created_at'),
+                      Index('ix_verification_ip_created_at', 'ip', 'created_at'))
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id')
+    token: str = Field(max_length=64, unique=True, description="the page's handle on it (random, not the code)")
+    channel: str = Field(max_length=10)
+    destination: str = Field(max_length=200, description='the e-mail address or E.164 phone the code went to')
+    code_hash: str = Field(max_length=64, description='HMAC-SHA256 of the code with the install secret')
+    ip: str = Field(default='', max_length=64, description='the address that asked (for the rate limit)')
+    attempts: int = 0
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

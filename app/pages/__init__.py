@@ -7,7 +7,7 @@ from app.pages.accounts import activity as activity_page
 from app.pages.analytics import analytics, schedules
 from app.pages.catalogue import catalog, staff
 from app.pages.customers import chat, customers
-from app.pages.frontdesk import bookings, dashboard, kiosk, manage
+from app.pages.frontdesk import bookings, dashboard, kiosk, manage, online
 from app.pages.frontdesk import waitlist as waitlist_page
 from app.pages.imports import salon as imports
 from app.pages.money import commission, mpesa, sales
@@ -19,5 +19,5 @@ def register() -> None:
     presence.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, sales, commission, customers, chat, waitlist_page, catalog, staff, analytics,
-                   schedules, imports, activity_page, accounts, kiosk, login, setup, mpesa, manage):
+                   schedules, imports, activity_page, accounts, kiosk, login, setup, mpesa, manage, online):
         module.register()

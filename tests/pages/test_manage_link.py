@@ -72,7 +72,8 @@ async def test_move_to_a_free_time(user: User, shop):
     user.find(marker='move').click()
     await user.should_see(marker='days', retries=100)
     user.find(marker=f'day-{THURSDAY.isoformat()}').click()
-    await user.should_see(marker='time-09:00', retries=100)
+    await user.should_see(marker=f'times-{THURSDAY.isoformat()}', retries=100)
+    await user.should_see(marker='time-09:00')
     await user.should_not_see(marker='time-10:00')  # taken by Sam
     await user.should_not_see(marker='time-09:30')  # would run into it
     await user.should_see(marker='time-14:00')  # its own time counts as free

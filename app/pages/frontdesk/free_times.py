@@ -68,7 +68,7 @@ class FreeTimes:
         elif not self.slots:
             ui.label('No free times that day. Try another day.').classes('text-grey-7').mark('no-times')
         else:
-            with ui.element('div').classes('grid grid-cols-4 gap-2 w-full').mark('times'):
+            with ui.element('div').classes('grid grid-cols-4 gap-2 w-full').mark(f'times times-{self.day.isoformat()}'):
                 for slot in self.slots:
                     ui.button(local_time(slot.starts_at, self.time_zone),
                               on_click=lambda s=slot: self.choose(s)).props('outline no-caps').mark(

@@ -126,8 +126,9 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
             raise NotFoundError('That service belongs to another location.')
         if not facts.service_active:
             raise ValidationError(f'{facts.service_name} is archived and can no longer be booked.', field='service_id')
-        if data.channel == Channel.KIOSK and not facts.service_kiosk:
-            raise ValidationError(f'{facts.service_name} is booked at the desk, not at the kiosk.', field='service_id')
+        if data.channel in (Channel.KIOSK, Channel.ONLINE) and not facts.service_kiosk:
+            raise ValidationError(f'{facts.service_name} is booked at the desk, not by customers themselves.',
+                                  field='service_id')
         customer_name, customer_phone = 'Walk-in', ''
         if new_customer is not None:
             if new_customer.location_id != data.location_id:

@@ -158,6 +158,13 @@ def deliver_due(*, as_of: datetime | None = None, limit: int = 50, worker: str |
     return sent
 
 
+def send_now(message_id: int, *, as_of: datetime | None = None) -> bool:
+    """Send one queued message at once (a one-time code the customer is waiting for), claimed like any other so a
+    worker never sends it too; True if it went out (else it stays queued for a retry, or failed, with its error)."""
+    now = as_of or clock.now()
+    return any(_deliver(claimed, now) for claimed in _claim(now, 1, _WORKER, only=message_id))
+
+
 def list_messages(location_id: int, *, actor: UserRead, booking_id: int | None = None,
                   status: MessageStatus | None = None, limit: int = 200) -> list[OutboxMessageRead]:
     """The location's messages, newest first: of one booking, or in one status (``failed`` for the desk's list).
@@ -199,12 +206,15 @@ def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) ->
 # ---- sending ---------------------------------------------------------------------------------------------------
 
 
-def _claim(now: datetime, limit: int, worker: str) -> list[int]:
-    """Take up to ``limit`` due messages for ``worker`` in one short transaction (see the module's notes)."""
+def _claim(now: datetime, limit: int, worker: str, *, only: int | None = None) -> list[int]:
+    """Take up to ``limit`` due messages (``only``: that one) for ``worker`` in one short transaction (see the
+    module's notes)."""
+    query = select(Message.id).where(Message.status == MessageStatus.QUEUED.value, Message.due_at <= now)
+    if only is not None:
+        query = query.where(Message.id == only)
     with session_scope(write=True) as session:
-        ids = list(session.execute(
-            select(Message.id).where(Message.status == MessageStatus.QUEUED.value, Message.due_at <= now)
-            .order_by(Message.due_at, Message.id).limit(limit).with_for_update(skip_locked=True)).scalars())
+        ids = list(session.execute(query.order_by(Message.due_at, Message.id).limit(limit)
+                                   .with_for_update(skip_locked=True)).scalars())
         if not ids:
             return []
         # still queued: a second guard, should a database not honour the row locks
@@ -246,10 +256,14 @@ def _deliver(message_id: int, now: datetime) -> int:
         permanent = 500 <= getattr(error, 'smtp_code', 0) < 600 or bool(getattr(error, 'recipients', None))
         log.warning('message %s not sent: %s', message_id, error)
         return _finish(message_id, status=None, error=f'{type(error).__name__}: {error}', permanent=permanent, now=now)
+    body, context = outcome.body, message.context
+    if message.template == Template.CODE.value:  # a spent code is nobody's business: not kept in the record
+        body, context = body.replace(str(context.get('code', '')) or '\0', '••••••'), {}
     with session_scope(write=True) as session:
         session.execute(update(Message).where(Message.id == message_id).values(
             status=MessageStatus.SENT.value, sent_at=clock.now(), provider_id=provider_id[:80], last_error='',
-            subject=outcome.subject[:300], body=outcome.body))
+            subject=outcome.subject[:300].replace(str(message.context.get('code', '')) or '\0', '••••••'),
+            body=body, context=context))
     return 1
 
 
