@@ -10,6 +10,7 @@ from app.pages.customers import chat, customers
 from app.pages.frontdesk import bookings, dashboard, kiosk, manage, online
 from app.pages.frontdesk import waitlist as waitlist_page
 from app.pages.imports import salon as imports
+from app.pages.messaging import messages
 from app.pages.money import commission, mpesa, sales
 
 
@@ -18,6 +19,6 @@ def register() -> None:
     live.install()
     presence.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
-    for module in (dashboard, bookings, sales, commission, customers, chat, waitlist_page, catalog, staff, analytics,
-                   schedules, imports, activity_page, accounts, kiosk, login, setup, mpesa, manage, online):
+    for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
+                   analytics, schedules, imports, activity_page, accounts, kiosk, login, setup, mpesa, manage, online):
         module.register()

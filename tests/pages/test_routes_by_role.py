@@ -36,6 +36,9 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/chat': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
     '/chat/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
     '/waitlist': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
+    '/messages': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
+    '/my/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
+    '/book/{location_id}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # not switched on
     '/native-login': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # without its token
     '/setup': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # set up already, no token
 }
@@ -48,7 +51,7 @@ async def test_every_page_route_is_shown_or_refused_as_the_role_table_says(user:
     if role is not None:
         await log_in(user, role)
     for route, outcomes in TABLE.items():
-        path = route.format(customer_id=shop['alex'].id, token='not-a-real-link')
+        path = route.format(customer_id=shop['alex'].id, token='not-a-real-link', location_id=shop['location'].id)
         expected = outcomes[role]
         await user.open(path)
         await asyncio.sleep(0.05)  # let a redirect the page asked for start

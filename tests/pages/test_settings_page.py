@@ -61,3 +61,29 @@ async def test_the_owner_opens_another_location_and_archives_it(user: User, shop
     await eventually(lambda: 'King St' not in [x.name for x in locations.list_locations(actor=OWNER)])
     assert [x.archived for x in locations.list_locations(actor=OWNER, include_archived=True)
             if x.name == 'King St'] == [True]
+
+
+async def test_the_owner_sets_reminders_quiet_hours_and_online_booking(user: User, shop):
+    from app.services.catalogue import locations
+    await sign_in(user, Role.OWNER, '/settings')
+    await user.should_see(marker='settings-title')
+    location_id = shop['location'].id
+    await user.should_see(f'/book/{location_id}')
+    user.find(marker='settings-reminders').clear().type('a day before')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: element(user, 'settings-reminders').error == 'Give whole hours separated by commas, '
+                                                                          'e.g. 24, 2.')
+    user.find(marker='settings-reminders').clear().type('2, 48, 2')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: element(user, 'settings-reminders').error == 'The reminder hours is not valid: two '
+                                                                          'reminders at the same time.', timeout=10)
+    user.find(marker='settings-reminders').clear().type('2, 48')
+    user.find(marker='settings-quiet-start').clear().type('22:00')
+    user.find(marker='settings-quiet-end').clear().type('07:30')
+    element(user, 'settings-online-booking').set_value(True)
+    element(user, 'settings-sms-messages').set_value(False)
+    user.find(marker='settings-save').click()
+    await eventually(lambda: locations.get_location(location_id, actor=OWNER).online_booking, timeout=10)
+    saved = locations.get_location(location_id, actor=OWNER)
+    assert (saved.reminder_hours, saved.quiet_start_minute, saved.quiet_end_minute, saved.sms_messages,
+            saved.email_messages) == ([48, 2], 22 * 60, 7 * 60 + 30, False, True)

@@ -20,10 +20,11 @@ from app.models import LocationRead, UserRead
 from app.models.location import SLOT_GRIDS
 from app.pages.accounts.setup import LOCALES
 from app.pages.formatting import money_at, to_minor
-from app.pages.hours import WeekHours
+from app.pages.hours import WeekHours, hhmm, minutes
 from app.services import events
 from app.services.catalogue import catalog, locations
 from app.services.errors import ClientPulseError
+from app.services.messaging import links
 from app.services.money import loyalty
 
 TAX_ROWS = 4
@@ -122,6 +123,27 @@ class LocationSettingsForm:
                                                      value=settings.no_show_fee_percent, min=0, max=100,
                                                      format='%d').mark('settings-no-show-fee')
         with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Messages and online booking').classes('font-semibold')
+            with ui.row().classes('w-full gap-4 items-end'):
+                f['email_messages'] = ui.switch('Confirmations and reminders by e-mail',
+                                                value=settings.email_messages).mark('settings-email-messages')
+                f['sms_messages'] = ui.switch('… and by SMS', value=settings.sms_messages).mark('settings-sms-messages')
+            with ui.row().classes('w-full gap-4 items-end'):
+                f['reminder_hours'] = ui.input('Reminders (hours before, e.g. 24, 2)',
+                                               value=', '.join(map(str, settings.reminder_hours))).classes(
+                    'w-72').mark('settings-reminders')
+                f['quiet_start_minute'] = ui.input('Quiet from', value=hhmm(settings.quiet_start_minute)).props(
+                    'type=time').classes('w-32').mark('settings-quiet-start')
+                f['quiet_end_minute'] = ui.input('until', value=hhmm(settings.quiet_end_minute)).props(
+                    'type=time').classes('w-32').mark('settings-quiet-end')
+            ui.label('No reminders or marketing go out in the quiet hours; a confirmation answers what the customer '
+                     'just did and goes at once. Texts: the Messages page.').classes('text-xs text-slate-500')
+            f['online_booking'] = ui.switch('Customers book online', value=settings.online_booking).mark(
+                'settings-online-booking')
+            ui.label(f'The booking page: {links.base_url()}/book/{self.location.id} — services marked for the kiosk '
+                     'are offered, within the minimum notice and the days ahead above.').classes(
+                'text-xs text-slate-500').mark('settings-online-address')
+        with ui.card().classes('w-full max-w-4xl'):
             ui.label('Loyalty').classes('font-semibold')
             with ui.row().classes('w-full gap-4 items-end'):
                 f['loyalty_points_per_unit'] = ui.number(
@@ -160,7 +182,17 @@ class LocationSettingsForm:
             'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
             'deposit_percent', 'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_on',
-            'loyalty_expiry_months')}
+            'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking')}
+        hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
+        if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
+            self.fields['reminder_hours'].error = 'Give whole hours separated by commas, e.g. 24, 2.'
+            return None
+        values['reminder_hours'] = [int(part) for part in hours_text.split(',') if part.strip()]
+        for key in ('quiet_start_minute', 'quiet_end_minute'):
+            values[key] = minutes(self.fields[key].value or '')
+            if values[key] is None:
+                self.fields[key].error = 'Give a time such as 21:00.'
+                return None
         for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent',
                     'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_expiry_months'):
             values[key] = int(values[key]) if values[key] is not None else -1

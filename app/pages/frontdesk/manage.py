@@ -70,7 +70,7 @@ class _Manage:
     def body(self) -> None:
         if self.view is None:
             if getattr(self, 'gone', ''):
-                ui.label(self.gone).classes('text-lg text-negative').mark('gone')
+                ui.label(self.gone).classes('text-lg text-negative').mark('gone refused')
             else:
                 ui.spinner()
             return

@@ -31,7 +31,7 @@ def register() -> None:
             try:
                 shop = await run.io_bound(online.shop, int(location_id) if location_id.isdigit() else 0)
             except NotFoundError as error:
-                ui.label(str(error)).classes('text-lg').mark('closed')
+                ui.label(str(error)).classes('text-lg').mark('closed refused')
                 return
             await _Booking(shop, ip).build()
 

@@ -14,10 +14,13 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.models import MessageChannel, MessageTemplate, Template
+from app.models import MessageChannel, MessageTemplate, Template, UserRead
+from app.services.accounts import activity
+from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.database import session_scope
 from app.services.errors import ValidationError
 
 MAX_TEMPLATE = 2000
@@ -152,3 +155,62 @@ def text_of(session: Session, location_id: int, template: Template, channel: Mes
         MessageTemplate.location_id == location_id, MessageTemplate.template == template.value,
         MessageTemplate.channel == channel.value)).first()
     return (own.subject, own.body) if own is not None else DEFAULTS[template, channel]
+
+
+def texts(location_id: int, *, actor: UserRead) -> dict[tuple[Template, MessageChannel], tuple[str, str, bool]]:
+    """Every template's (subject, body, the location's own?) on each channel, for the editor.
+
+    :raises PermissionDeniedError: not an owner or manager of the location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, "see the location's message texts")
+    with session_scope() as session:
+        own = {(Template(t.template), MessageChannel(t.channel)): (t.subject, t.body) for t in session.execute(
+            select(MessageTemplate).where(MessageTemplate.location_id == location_id)).scalars()}
+    return {key: (*own[key], True) if key in own else (*default, False) for key, default in DEFAULTS.items()}
+
+
+def save(location_id: int, template: Template, channel: MessageChannel, *, subject: str, body: str,
+         actor: UserRead) -> None:
+    """Keep the location's own text for ``template`` on ``channel`` (e-mail: a subject too), checked first.
+
+    :raises ValidationError: an unknown placeholder, a syntax error or a text too long (``field`` 'subject' or
+        'body'); an empty body
+    :raises PermissionDeniedError: not an owner or manager of the location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'change message texts')
+    if not body.strip():
+        raise ValidationError('A message needs a text.', field='body')
+    if channel == MessageChannel.EMAIL:
+        if not subject.strip():
+            raise ValidationError('An e-mail needs a subject.', field='subject')
+        check(subject, field='subject')
+    check(body, field='body')
+    with session_scope(write=True) as session:
+        own = session.execute(select(MessageTemplate).where(
+            MessageTemplate.location_id == location_id, MessageTemplate.template == template.value,
+            MessageTemplate.channel == channel.value)).scalar_one_or_none()
+        own = own or MessageTemplate(location_id=location_id, template=template.value, channel=channel.value)
+        own.subject, own.body = (subject.strip() if channel == MessageChannel.EMAIL else ''), body
+        session.add(own)
+        activity.add(session, actor, 'template_changed', f'Message text "{template.value}" ({channel.value}) '
+                     'changed', location_id=location_id)
+
+
+def reset(location_id: int, template: Template, channel: MessageChannel, *, actor: UserRead) -> None:
+    """Go back to the default text of ``template`` on ``channel``.
+
+    :raises PermissionDeniedError: not an owner or manager of the location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'change message texts')
+    with session_scope(write=True) as session:
+        session.execute(delete(MessageTemplate).where(
+            MessageTemplate.location_id == location_id, MessageTemplate.template == template.value,
+            MessageTemplate.channel == channel.value))
+
+
+def preview(subject: str, body: str) -> tuple[str, str]:
+    """(subject, body) filled in with :data:`SAMPLE`.
+
+    :raises ValidationError: as :func:`check`
+    """
+    return render(check(subject, field='subject'), SAMPLE, field='subject'), render(check(body, field='body'), SAMPLE)

@@ -1,0 +1,1 @@
+"""Pages of messaging: the messages sent to customers and their texts."""

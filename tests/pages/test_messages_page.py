@@ -1,0 +1,60 @@
+"""The Messages page: a failed message is listed with its error for the desk and queued again with "Try again";
+the owner edits a text with a preview, an unknown placeholder refused on save."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from nicegui.testing import User
+
+from app.models import MessageChannel, MessageStatus, Role, Template
+from app.services.customers import records
+from app.services.messaging import outbox, templates
+from tests.factories import OWNER, at, make_booking
+from tests.pages.conftest import sign_in
+from tests.pages.test_pages import element, eventually
+
+pytestmark = pytest.mark.usefixtures('shop_clock')
+THURSDAY = date(2030, 3, 7)
+
+
+async def test_a_failed_message_is_shown_to_the_desk_and_tried_again(user: User, shop, monkeypatch):
+    from app.config import reset_settings
+    monkeypatch.setenv('CLIENTPULSE_SMTP_HOST', '127.0.0.1')
+    monkeypatch.setenv('CLIENTPULSE_SMTP_PORT', '9')  # nothing listens: refused
+    reset_settings()
+    records.update_customer(shop['alex'].id, {'name': 'Alex Kim', 'phone': '416-555-0101',
+                                              'email': 'alex@example.com'}, actor=OWNER)
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
+    (confirmation,) = [m for m in outbox.list_messages(shop['location'].id, actor=OWNER)
+                       if m.template == 'confirmation']
+    outbox._claim(at(THURSDAY, '09:00'), 1, 'test', only=confirmation.id)
+    outbox._finish(confirmation.id, status=None, error='ConnectionRefusedError: refused', permanent=True)
+    await sign_in(user, Role.STAFF, '/messages?status=failed')
+    await eventually(lambda: [r['customer'] for r in element(user, 'messages').rows] == ['Alex Kim'], timeout=10)
+    row = element(user, 'messages').rows[0]
+    assert (row['what'], row['status'], row['error'], row['retry']) == (
+        'E-mail: Confirmation', 'Failed', 'ConnectionRefusedError: refused', True)
+    user.find(marker='messages').trigger('retry', confirmation.id)
+    await user.should_see('Queued again', retries=100)
+    (again,) = [m for m in outbox.list_messages(shop['location'].id, actor=OWNER) if m.id == confirmation.id]
+    assert again.status == MessageStatus.QUEUED
+    reset_settings()
+
+
+async def test_the_owner_edits_a_text_with_a_preview(user: User, shop):
+    await sign_in(user, Role.OWNER, '/messages')
+    await user.should_see(marker='text-body', retries=100)
+    body = element(user, 'text-body')
+    body.set_value('Hi {{ customer_name }}, see you {{ date }}. Bring {{ umbrella }}')
+    await eventually(lambda: 'Unknown placeholder {{ umbrella }}' in (body.error or ''))
+    user.find(marker='text-save').click()
+    await eventually(lambda: templates.texts(shop['location'].id, actor=OWNER)[
+        Template.CONFIRMATION, MessageChannel.EMAIL][2] is False)  # not saved
+    body.set_value('Hi {{ customer_name }}, see you {{ date }}.')
+    await eventually(lambda: element(user, 'text-preview').text.endswith('Hi Alex Morgan, see you Tuesday 5 March.'))
+    user.find(marker='text-save').click()
+    await user.should_see('Saved', retries=100)
+    assert templates.texts(shop['location'].id, actor=OWNER)[Template.CONFIRMATION, MessageChannel.EMAIL][1:] == (
+        'Hi {{ customer_name }}, see you {{ date }}.', True)
