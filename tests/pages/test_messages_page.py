@@ -12,7 +12,7 @@ from app.models import MessageChannel, MessageStatus, Role, Template
 from app.services.customers import records
 from app.services.messaging import outbox, templates
 from tests.factories import OWNER, at, make_booking
-from tests.pages.conftest import sign_in
+from tests.pages.conftest import click_block, sign_in
 from tests.pages.test_pages import element, eventually
 
 pytestmark = pytest.mark.usefixtures('shop_clock')
@@ -26,7 +26,7 @@ async def test_a_failed_message_is_shown_to_the_desk_and_tried_again(user: User,
     reset_settings()
     records.update_customer(shop['alex'].id, {'name': 'Alex Kim', 'phone': '416-555-0101',
                                               'email': 'alex@example.com'}, actor=OWNER)
-    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
     (confirmation,) = [m for m in outbox.list_messages(shop['location'].id, actor=OWNER)
                        if m.template == 'confirmation']
     outbox._claim(at(THURSDAY, '09:00'), 1, 'test', only=confirmation.id)
@@ -36,6 +36,13 @@ async def test_a_failed_message_is_shown_to_the_desk_and_tried_again(user: User,
     row = element(user, 'messages').rows[0]
     assert (row['what'], row['status'], row['error'], row['retry']) == (
         'E-mail: Confirmation', 'Failed', 'ConnectionRefusedError: refused', True)
+    await user.open(f'/bookings?day={THURSDAY.isoformat()}')  # the booking says so too
+    await user.should_see(marker='day-grid', retries=100)
+    click_block(user, booking.id)
+    await user.should_see('E-mail confirmation: failed — ConnectionRefusedError: refused', retries=100)
+    await user.should_see('E-mail reminder: due Wed 06 Mar 2030 14:00')
+    await user.open('/messages?status=failed')
+    await eventually(lambda: len(element(user, 'messages').rows) == 1, timeout=10)
     user.find(marker='messages').trigger('retry', confirmation.id)
     await user.should_see('Queued again', retries=100)
     (again,) = [m for m in outbox.list_messages(shop['location'].id, actor=OWNER) if m.id == confirmation.id]

@@ -17,6 +17,8 @@ from app.models import (
     Channel,
     CustomerCreate,
     LocationRead,
+    MessageChannel,
+    MessageStatus,
     PaymentMethod,
     Role,
     UserRead,
@@ -30,6 +32,7 @@ from app.services.customers import customers
 from app.services.errors import ClientPulseError, validated
 from app.services.frontdesk import availability, bookings
 from app.services.frontdesk.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
+from app.services.messaging import outbox
 from app.services.money import deposits, receipts
 from app.services.money.common import PaymentIn
 
@@ -233,6 +236,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
             with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):
                 ui.icon('warning')
                 ui.label(alerts)
+        _messages(user, location, booking)
 
         async def act(change: Callable[[], object]) -> None:
             try:
@@ -295,6 +299,26 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
         with ui.row().classes('w-full justify-end'):
             ui.button('Close', on_click=dialog.close).props('flat')
     dialog.open()
+
+
+def _messages(user: UserRead, location: LocationRead, booking: BookingRead) -> None:
+    """What the customer was sent about this booking, oldest first; a failed one in red with its error."""
+    sent = [m for m in outbox.list_messages(location.id, actor=user, booking_id=booking.id, limit=30)
+            if m.status != MessageStatus.CANCELLED]
+    if not sent:
+        return
+    with ui.column().classes('gap-0 text-sm').mark('booking-messages'):
+        for message in reversed(sent):
+            what = (f'{"SMS" if message.channel == MessageChannel.SMS else "E-mail"} '
+                    f'{message.template.replace("_", " ")}')
+            if message.status == MessageStatus.SENT:
+                ui.label(f'{what}: sent {local_datetime(message.sent_at, location.time_zone)}').classes(
+                    'text-slate-500')
+            elif message.status == MessageStatus.FAILED:
+                ui.label(f'{what}: failed — {message.last_error}').classes('text-negative')
+            else:
+                ui.label(f'{what}: due {local_datetime(message.due_at, location.time_zone)}').classes(
+                    'text-slate-500')
 
 
 def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
