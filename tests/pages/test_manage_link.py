@@ -10,7 +10,7 @@ from icalendar import Calendar
 from nicegui.testing import User
 from sqlmodel import select
 
-from app.models import Booking, BookingStatus, Receipt
+from app.models import Booking, BookingStatus, Receipt, SlotHold
 from app.services.catalogue import locations
 from app.services.customers import records
 from app.services.database import session_scope
@@ -114,3 +114,28 @@ async def test_forged_altered_and_outlived_links_are_refused(user: User, shop):
     await user.should_see('This booking no longer exists.', retries=100)
     await user.should_not_see("Women's cut")
     assert _stored(booking.id).status == BookingStatus.BOOKED
+
+
+async def test_a_waitlist_offer_is_taken_through_its_link(user: User, shop):
+    from app.models import Role
+    from app.services.frontdesk import bookings as booking_service
+    from app.services.frontdesk import waitlist
+    from tests.factories import actor
+    day = date(2030, 3, 8)
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(day, '15:00'))
+    entry = waitlist.join(waitlist.WaitlistJoin(location_id=shop['location'].id, customer_id=shop['sam'].id,
+                                                service_id=shop['cut'].id, day=day),
+                          actor=actor(Role.STAFF, shop['location'].id), today=date(2030, 3, 1))
+    booking_service.cancel_booking(booking.id, actor=OWNER)
+    with session_scope() as session:
+        hold = session.exec(select(SlotHold).where(SlotHold.holder == f'waitlist-{entry.id}')).one()
+    token = links.offer_token(entry.id, hold.held_until.isoformat())
+    await user.open(f'/offer/{token}')
+    await user.should_see("You're booked: Women's cut with JJ, Friday 08 March at 15:00.", retries=100)
+    user.find(marker='manage').click()
+    await user.should_see(marker='when', retries=100)
+    await user.should_see('Fri 8 Mar · 15:00–15:45')
+    await user.open(f'/offer/{token}')  # tapped again: the booking already made, not a second one
+    await user.should_see("You're booked: Women's cut with JJ, Friday 08 March at 15:00.", retries=100)
+    day_list = booking_service.list_day(shop['location'].id, day, actor=OWNER, time_zone=shop['location'].time_zone)
+    assert [b.customer_name for b in day_list if b.status == 'booked'] == ['Sam Lee']

@@ -37,6 +37,7 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/chat/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
     '/waitlist': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
     '/messages': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
+    '/offer/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
     '/my/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
     '/book/{location_id}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # not switched on
     '/native-login': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # without its token

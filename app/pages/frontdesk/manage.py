@@ -16,7 +16,7 @@ from app.pages.formatting import local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.services import clock
 from app.services.errors import ClientPulseError, NotFoundError
-from app.services.frontdesk import self_service
+from app.services.frontdesk import self_service, waitlist
 from app.services.frontdesk.availability import Slot
 from app.services.frontdesk.bookings import STATUS_LABELS
 
@@ -30,6 +30,26 @@ def register() -> None:
         ui.colors(primary='#3b4a6b')
         ui.query('body').classes('bg-slate-50')
         await _Manage(token[:300]).build()
+
+    @ui.page('/offer/{token}', title='A time came free')
+    async def offer_page(token: str) -> None:
+        ui.colors(primary='#3b4a6b')
+        ui.query('body').classes('bg-slate-50')
+        with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
+            ui.label('A time came free').classes('text-xl font-semibold')
+            status = ui.label('Booking it for you…').mark('offer-status')
+            try:
+                booking, manage = await run.io_bound(waitlist.accept_offer, token[:300])
+            except ClientPulseError as error:
+                status.text = str(error)
+                status.classes('text-negative').mark('offer-status refused')
+                return
+            local = clock.to_local(booking.starts_at, await run.io_bound(self_service.time_zone_of,
+                                                                         booking.location_id))
+            status.text = (f"You're booked: {booking.service_name} with {booking.staff_name}, "
+                           f'{local:%A %d %B} at {local:%H:%M}.')
+            ui.button('Your booking', icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{manage}')).props(
+                'outline').mark('manage')
 
     @app.get('/my/{token}/booking.ics')
     def calendar_file(token: str) -> Response:

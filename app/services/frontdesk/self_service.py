@@ -170,6 +170,13 @@ def chat_path(token: str) -> str:
     return f'/chat/{chat.conversation_for_customer(customer_id).access_token}'
 
 
+def time_zone_of(location_id: int) -> str:
+    """The IANA time zone of a location ('UTC' if it is gone)."""
+    with session_scope() as session:
+        location = session.get(Location, location_id)
+        return location.time_zone if location is not None else 'UTC'
+
+
 def _booking(session, booking_id: int, code: str) -> tuple[Booking, Location]:
     booking = session.get(Booking, booking_id)
     if booking is None or booking.code != code or booking.customer_id is None:

@@ -4,27 +4,32 @@ When a booking is cancelled, the time it frees is offered to the first matching 
 joined): same location and day, the entry's staff member or anyone, and the entry's service fits
 the freed time as a free start (working hours, other bookings and holds as for any booking). The
 offered time is held for that customer for ``waitlist_offer_minutes`` so nobody else takes it while
-the front desk calls them; the front desk is notified live (bell, toast, the Waitlist page), and a
-customer with an open chat gets the offer there. The desk then books it in one step, or passes it
+the front desk calls them; the front desk is notified live (bell, toast, the Waitlist page), the customer gets
+the offer by e-mail and/or SMS with an accept link (:func:`accept_offer` books the time if it is still held for
+them), and a customer with an open chat gets it there too. The desk then books it in one step, or passes it
 on (the next matching entry is offered the same time; the passed entry keeps waiting for others).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from babel.dates import format_date, format_time
 from sqlmodel import col, select
 
 from app.config import get_settings
 from app.models import (
+    Booking,
     BookingCreate,
     BookingRead,
     Customer,
     Location,
     Role,
     Service,
+    SlotHold,
     StaffMember,
+    Template,
     UserRead,
     WaitlistEntry,
     WaitlistJoin,
@@ -35,6 +40,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_r
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
+from app.services.messaging import links, outbox
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +140,8 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
             continue
         holder = f'waitlist-{entry.id}'
         try:
-            availability.hold(booking.location_id, entry.service_id, slot, holder=holder, actor=actor,
-                              minutes=get_settings().waitlist_offer_minutes)
+            until = availability.hold(booking.location_id, entry.service_id, slot, holder=holder, actor=actor,
+                                      minutes=get_settings().waitlist_offer_minutes)
         except Exception:
             log.exception('could not hold %s for waitlist entry %s', slot, entry.id)
             continue
@@ -152,6 +158,14 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
                        f'{get_settings().waitlist_offer_minutes} min)')
             offered = notifications.prepare(session, events.WaitlistChanged(
                 location_id=booking.location_id, entry_id=entry.id, change='offered', summary=summary))
+            outbox.queue_for_customer(session, entry.customer_id, template=Template.WAITLIST_OFFER,
+                                      due_at=clock.now(), context={
+                                          'service': result.service_name, 'staff': result.offered_staff_name,
+                                          'date': format_date(local.date(), 'full', locale=location.locale),
+                                          'time': format_time(local, 'short', locale=location.locale),
+                                          'offer_until': f'{clock.to_local(until, location.time_zone):%H:%M}',
+                                          'accept_link': f'{links.base_url()}/offer/'
+                                                         f'{links.offer_token(entry.id, until.isoformat())}'})
         events.publish(offered)
         _tell_customer(result, local, actor)
         return result
@@ -176,6 +190,31 @@ def book_offer(entry_id: int, *, actor: UserRead) -> BookingRead:
     events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='booked',
                                           summary=f'{entry.customer_name} booked from the waitlist'))
     return booking
+
+
+def accept_offer(token: str, *, as_of: datetime | None = None) -> tuple[BookingRead, str]:
+    """The customer took the offer through the link in their message: book the held time if it is still held for
+    them. Returns the booking and its manage token (a second tap returns the booking already made).
+
+    :raises NotFoundError: the link is not valid, or the entry is gone
+    :raises ValidationError: the offer lapsed, was passed on or taken back
+    :raises SlotUnavailableError: the time went meanwhile
+    """
+    entry_id, held_until = links.read_offer_token(token)
+    now = as_of or datetime.now(UTC)  # holds keep the real time (see availability.hold)
+    with session_scope() as session:
+        entry = session.get(WaitlistEntry, entry_id)
+        if entry is None:
+            raise NotFoundError('That offer no longer exists.')
+        if entry.status == 'booked' and entry.booking_id is not None:
+            booking = session.get(Booking, entry.booking_id)
+            return bookings.to_read(session, booking), links.manage_token(booking.id, booking.code)
+        hold = session.exec(select(SlotHold).where(SlotHold.holder == f'waitlist-{entry.id}')).first()
+    if (entry.status != 'offered' or hold is None or hold.held_until.isoformat() != held_until
+            or hold.held_until <= now):
+        raise ValidationError('Sorry, this time is no longer held for you. Call us, or wait for the next offer.')
+    booking = book_offer(entry.id, actor=waitlist_actor(entry.location_id))
+    return booking, links.manage_token(booking.id, booking.code)
 
 
 def pass_offer(entry_id: int, *, actor: UserRead) -> WaitlistRead | None:

@@ -119,6 +119,19 @@ def queue(unit: Session | Connection, *, location_id: int, template: Template, c
         'created_at': clock.now()}).scalar_one()
 
 
+def queue_for_customer(unit: Session | Connection, customer_id: int, *, template: Template, due_at: datetime,
+                       context: dict) -> list[int]:
+    """Queue a transactional ``template`` to a customer on every channel their location uses and they have (e.g. a
+    waitlist offer; ``context`` fills in what no booking gives: ``service``, ``staff``, ``date``, ``time``,
+    ``accept_link``, ``offer_until``); returns the ids (none: no address)."""
+    connection = connection_of(unit)
+    facts = connection.execute(_CUSTOMER_FACTS, {'customer_id': customer_id}).first()
+    if facts is None:
+        return []
+    return [queue(connection, location_id=facts.location_id, template=template, channel=channel, to=to,
+                  customer_id=customer_id, due_at=due_at, context=context) for channel, to in _channels(facts)]
+
+
 def queue_marketing(location_id: int, customer_ids: Iterable[int], *, channel: MessageChannel, subject: str,
                     body: str, actor: UserRead, as_of: datetime | None = None) -> tuple[int, int]:
     """Queue a marketing message to each of ``customer_ids`` that consented on ``channel`` (``consent[channel]``
@@ -466,3 +479,7 @@ _FACTS = (select(Booking.id, Booking.location_id, Booking.customer_id, Booking.s
           .join(Location, Location.id == Booking.location_id)
           .outerjoin(Customer, Customer.id == Booking.customer_id)
           .where(Booking.id == bindparam('booking_id')))
+_CUSTOMER_FACTS = (select(Customer.id.label('customer_id'), Customer.location_id, Customer.email, Customer.phone_e164,
+                          Customer.erased_at, Customer.merged_into, Location.email_messages, Location.sms_messages)
+                   .join(Location, Location.id == Customer.location_id)
+                   .where(Customer.id == bindparam('customer_id')))
