@@ -2,7 +2,7 @@
 
 from .activity import ActivityEntry, ActivityRead
 from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
-from .booking import Booking, BookingCreate, BookingMove, BookingRead
+from .booking import Booking, BookingCreate, BookingMove, BookingRead, BookingSeries
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
@@ -70,6 +70,7 @@ __all__ = [
     'BookingCreate',
     'BookingMove',
     'BookingRead',
+    'BookingSeries',
     'BookingStatus',
     'ChangeLogEntry',
     'Channel',

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import BookingStatus, Channel, UTCDateTime, enum_check
+from .base import BookingStatus, Channel, UTCDateTime, enum_check, utcnow
 
 TIME_NOT_RECORDED = 'Time of day not recorded'
 """Prefix of the notes of imported bookings whose export gave only a date."""
@@ -72,6 +72,21 @@ class Booking(BookingBase, table=True):
                                    description='content hash of the export row this booking came from')
     code: str = Field(default_factory=new_booking_code, max_length=CODE_LENGTH,
                       description='random code the customer checks in with (see new_booking_code)')
+    series_id: int | None = Field(default=None, foreign_key='booking_series.id', index=True,
+                                  description='the recurring series it is an occurrence of')
+
+
+class BookingSeries(SQLModel, table=True):
+    """A recurring booking: the same service, staff member and local time every ``every_weeks`` weeks, ``count``
+    occurrences or until ``until`` (a local date, inclusive)."""
+
+    __tablename__ = 'booking_series'
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id')
+    every_weeks: int = Field(ge=1, le=52)
+    until: date | None = None
+    count: int | None = Field(default=None, ge=1, le=104)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class BookingCreate(BookingBase):
@@ -98,6 +113,7 @@ class BookingRead(BookingBase):
     cancelled_by: str | None
     notice_days: int | None
     code: str = ''
+    series_id: int | None = None
     customer_name: str = ''
     customer_phone: str = ''
     service_name: str = ''

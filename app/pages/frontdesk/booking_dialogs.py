@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 
 from nicegui import run, ui
 
@@ -23,14 +23,14 @@ from app.models import (
     Role,
     UserRead,
 )
-from app.pages.formatting import local_datetime, money_at
+from app.pages.formatting import local_datetime, local_time, money_at
 from app.pages.layout import field_error
 from app.pages.money.checkout import open_checkout
 from app.services import clock, events
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
 from app.services.errors import ClientPulseError, validated
-from app.services.frontdesk import availability, bookings
+from app.services.frontdesk import availability, bookings, recurring
 from app.services.frontdesk.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
 from app.services.messaging import outbox
 from app.services.money import deposits, receipts
@@ -68,8 +68,16 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
         notes = ui.input('Notes').classes('w-full')
         override = ui.checkbox('Book outside working hours').mark('override')
         override.visible = user.role in {Role.OWNER, Role.MANAGER}
+        with ui.row().classes('w-full gap-2 items-end'):
+            repeat = ui.select(REPEATS, value=0, label='Repeat').classes('flex-1').mark('repeat')
+            times = ui.number('Times', value=6, min=2, max=recurring.MAX_OCCURRENCES, format='%d').classes(
+                'w-24').mark('repeat-count')
+            times.bind_visibility_from(repeat, 'value', bool)
+        series = _SeriesConflicts(location)
+        for element in (repeat, times, member, service, day_input, time_input, customer):
+            element.on_value_change(series.clear)
         fields = {'customer_id': customer, 'name': new_name, 'phone': new_phone, 'service_id': service,
-                  'staff_member_id': member, 'starts_at': time_input, 'date': day_input}
+                  'staff_member_id': member, 'starts_at': time_input, 'date': day_input, 'count': times}
 
         async def save() -> None:
             for element in fields.values():
@@ -80,6 +88,22 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
                 if element.value is None:
                     element.error = message
             if starts_at is None or any(element.value is None for element, _ in missing):
+                return
+            if repeat.value:
+                if customer.value in (None, NEW_CUSTOMER):
+                    customer.error = 'A series is booked for a customer already added: add them first.'
+                    return
+                data = BookingCreate(location_id=location.id, customer_id=customer.value, service_id=service.value,
+                                     staff_member_id=member.value, starts_at=starts_at,
+                                     channel=Channel(channel.value), notes=notes.value or '')
+                try:
+                    if await series.book(data, every_weeks=int(repeat.value), count=int(times.value or 0),
+                                         actor=user):
+                        dialog.close()
+                        if on_done:
+                            on_done()
+                except ClientPulseError as error:
+                    field_error(fields, error)
                 return
             try:
                 new_customer = validated(CustomerCreate, location_id=location.id, name=new_name.value or '',
@@ -118,6 +142,55 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
     # so a session that never sends the browser's "hide" does not keep either
     dialog.on_value_change(lambda e: None if e.value else (stop(), dialog.delete()))
     dialog.open()
+
+
+REPEATS = {0: 'Does not repeat', 1: 'Every week', 2: 'Every 2 weeks', 3: 'Every 3 weeks', 4: 'Every 4 weeks',
+           6: 'Every 6 weeks', 8: 'Every 8 weeks'}
+
+
+class _SeriesConflicts:
+    """A recurring booking's dates that are not free, each with "skip" or a free time near it that day; the first
+    "Book" lists them, the second books the series with the choices made."""
+
+    def __init__(self, location: LocationRead) -> None:
+        self.location = location
+        self.column = ui.column().classes('w-full gap-1').mark('series-conflicts')
+        self.choices: dict[int, ui.select] | None = None
+
+    def clear(self) -> None:
+        self.choices = None
+        self.column.clear()
+
+    async def book(self, data: BookingCreate, *, every_weeks: int, count: int, actor: UserRead) -> bool:
+        """Book the series if every date is free or has a choice; else list the conflicts (False)."""
+        if self.choices is None:
+            planned = await run.io_bound(recurring.plan, data, every_weeks=every_weeks, count=count, actor=actor)
+            conflicts = [o for o in planned if not o.free]
+            if conflicts:
+                self.show(conflicts)
+                return False
+            self.choices = {}
+        chosen = {index: None if select.value == 'skip' else datetime.fromisoformat(select.value)
+                  for index, select in self.choices.items()}
+        made = await run.io_bound(recurring.book, data, every_weeks=every_weeks, count=count, actor=actor,
+                                  choices=chosen)
+        ui.notify(f'{len(made)} bookings made.', type='positive')
+        return True
+
+    def show(self, conflicts: list[recurring.Occurrence]) -> None:
+        tz = self.location.time_zone
+        self.choices = {}
+        with self.column:
+            ui.label(f'{len(conflicts)} of the dates are not free. Skip them or pick another time, then Book '
+                     'again:').classes('text-warning text-sm')
+            for occurrence in conflicts:
+                with ui.row().classes('items-center gap-2'):
+                    ui.label(f'{clock.to_local(occurrence.starts_at, tz):%a %d %b %H:%M} — {occurrence.problem}'
+                             ).classes('text-sm w-56')
+                    options = {'skip': 'Skip it', **{moment.isoformat(): f'{local_time(moment, tz)} instead'
+                                                     for moment in occurrence.alternatives}}
+                    self.choices[occurrence.index] = ui.select(options, value='skip').props('dense').classes(
+                        'w-36').mark(f'series-choice-{occurrence.index}')
 
 
 def _service_options(user: UserRead, location: LocationRead) -> dict[int, str]:
@@ -289,11 +362,14 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                                 label='Cancelled by').classes('w-40')
                 why = ui.input('Reason').classes('w-56').mark('cancel-reason')
                 ui.button('Cancel booking', color='negative', on_click=ask).mark('to-cancelled')
+            following = ui.checkbox('and every later booking of its series').mark('cancel-following')
+            following.visible = booking.series_id is not None
             with ui.row().classes('items-center gap-2 hidden') as confirm:
                 ui.label('Cancel this booking? The time is offered to the waitlist.').classes('text-negative')
-                ui.button('Yes, cancel it', color='negative', on_click=lambda: act(lambda: bookings.cancel_booking(
-                    booking.id, actor=user, cancelled_by=who.value or None, reason=why.value or ''))).mark(
-                    'cancel-confirm')
+                ui.button('Yes, cancel it', color='negative', on_click=lambda: act(lambda: (
+                    recurring.cancel_following(booking.id, actor=user, reason=why.value or '') if following.value
+                    else bookings.cancel_booking(booking.id, actor=user, cancelled_by=who.value or None,
+                                                 reason=why.value or '')))).mark('cancel-confirm')
                 ui.button('Keep it', on_click=lambda: confirm.classes(add='hidden')).props('flat')
 
         with ui.row().classes('w-full justify-end'):
@@ -333,15 +409,20 @@ def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
             member = ui.select(members, value=booking.staff_member_id, label='Staff member').classes('w-36')
             override = ui.checkbox('Outside hours')
             override.visible = user.role in {Role.OWNER, Role.MANAGER}
+        following = ui.checkbox('and every later booking of its series by the same change').mark('move-following')
+        following.visible = booking.series_id is not None
 
         async def move() -> None:
             starts_at = _starts_at(day_input, time_input, location)
             if starts_at is None:
                 return
+            change = BookingMove(starts_at=starts_at, staff_member_id=member.value,
+                                 override_hours=bool(override.value))
             try:
-                await run.io_bound(bookings.move_booking, booking.id, BookingMove(
-                    starts_at=starts_at, staff_member_id=member.value, override_hours=bool(override.value)),
-                    actor=user)
+                if following.value:
+                    await run.io_bound(recurring.move_following, booking.id, change, actor=user)
+                else:
+                    await run.io_bound(bookings.move_booking, booking.id, change, actor=user)
             except ClientPulseError as error:
                 field_error({'starts_at': time_input, 'staff_member_id': member}, error)
                 return

@@ -29,6 +29,7 @@ from app.models import (
     Channel,
     Customer,
     CustomerCreate,
+    CustomerRead,
     ExtraShift,
     Location,
     Service,
@@ -102,89 +103,102 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
         a customer is booking it at the kiosk (a hold other than ``holder``'s)
     :raises PermissionDeniedError: the actor may not book at this location
     """
+    # a booking for a known customer runs on a Core connection: the ORM session's bookkeeping cost a fifth of it
+    with (session_scope(write=True) if new_customer is not None else write_connection()) as session:
+        result, event, added = insert_booking(session, data, actor=actor, holder=holder, new_customer=new_customer)
+    if added is not None:
+        events.publish(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
+    events.publish(event)
+    return result
+
+
+def insert_booking(session: Session | Connection, data: BookingCreate, *, actor: UserRead, holder: str | None = None,
+                   new_customer: CustomerCreate | None = None, series_id: int | None = None
+                   ) -> tuple[BookingRead, events.BookingChanged, CustomerRead | None]:
+    """:func:`create_booking` inside the caller's unit of work (a recurring series books every occurrence in one
+    transaction, each one ``series_id``'s): returns the booking, the event to publish after the commit and the
+    customer added with it. ``session`` must be a Session when ``new_customer`` is given.
+
+    :raises: as :func:`create_booking`
+    """
     ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK else frozenset()),
                 'make bookings')
     ensure_location(actor, data.location_id)
     _ensure_aware(data.starts_at, 'starts_at')
     added = None
-    # a booking for a known customer runs on a Core connection: the ORM session's bookkeeping cost a fifth of it
-    with (session_scope(write=True) if new_customer is not None else write_connection()) as session:
-        connection = connection_of(session)
-        # the staff member's lock, the location, the service and the customer in one statement
-        facts = connection.execute(_BOOKING_FACTS, {
-            'staff_member_id': data.staff_member_id, 'location_id': data.location_id, 'service_id': data.service_id,
-            'customer_id': None if new_customer is not None else data.customer_id}).first()
-        if facts is None or facts.location_id != data.location_id:
-            raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
-        if facts.time_zone is None:
-            raise NotFoundError(f'That location no longer exists (id {data.location_id}).')
-        if not facts.active:
-            raise ValidationError(f'{facts.name} is no longer active.', field='staff_member_id')
-        if facts.service_location_id is None:
-            raise NotFoundError(f'That service no longer exists (id {data.service_id}).')
-        if facts.service_location_id != data.location_id:
-            raise NotFoundError('That service belongs to another location.')
-        if not facts.service_active:
-            raise ValidationError(f'{facts.service_name} is archived and can no longer be booked.', field='service_id')
-        if data.channel in (Channel.KIOSK, Channel.ONLINE) and not facts.service_kiosk:
-            raise ValidationError(f'{facts.service_name} is booked at the desk, not by customers themselves.',
-                                  field='service_id')
-        customer_name, customer_phone = 'Walk-in', ''
-        if new_customer is not None:
-            if new_customer.location_id != data.location_id:
-                raise ValidationError('The new customer belongs to another location.', field='customer_id')
-            added = customers.add_customer(session, new_customer, actor=actor)
-            data = data.model_copy(update={'customer_id': added.id})
-            customer_name, customer_phone = added.name, added.phone
-        elif data.customer_id is not None:
-            if facts.customer_location_id is None:
-                raise NotFoundError(f'That customer no longer exists (id {data.customer_id}).')
-            if facts.customer_location_id != data.location_id:
-                raise NotFoundError('That customer belongs to another location.')
-            customer_name, customer_phone = facts.customer_name, facts.customer_phone
-        if not facts.duration_minutes:
-            raise ValidationError(f'"{facts.service_name}" has no duration yet. Set one under Services before booking '
-                                  'it.', field='service_id')
-        staff = _Person(id=data.staff_member_id, name=facts.name)
-        location = _Place(id=data.location_id, time_zone=facts.time_zone)
-        starts_at = data.starts_at.astimezone(UTC)
-        ends_at = starts_at + timedelta(minutes=facts.duration_minutes)
-        now = datetime.now(UTC)
-        if data.override_hours:
-            ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
-        else:
-            check_open(facts.opening_hours, facts.closures, starts_at, ends_at, facts.time_zone)
-        buffer = facts.service_buffer if facts.service_buffer is not None else facts.location_buffer
-        blocked_until = ends_at + timedelta(minutes=buffer or 0)
-        values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': starts_at,
-                  'ends_at': ends_at, 'blocked_until': blocked_until if buffer else None,
-                  'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
-                  'price_cents': facts.price_cents, 'booked_at': now, 'code': new_booking_code()}
-        day = clock.local_day(starts_at, location.time_zone)
-        tz = location.time_zone
-        first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
-        if clock.local_day(ends_at, tz) != day:
-            last += 24 * 60
-        # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
-        booking_id = connection.execute(_INSERT_IF_FREE, {
-            **values, 'weekday': day.weekday(), 'day': day, 'first': first, 'last': last,
-            'override': bool(data.override_hours),
-            'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': blocked_until}).scalar_one_or_none()
-        if booking_id is None:  # refused: find which check failed, for a message that says so
-            _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
-                        holder=holder, now=now, reach=blocked_until, service_id=data.service_id)
-            raise SlotUnavailableError('That time was just taken. Choose another time.', field='starts_at')
-        revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
-        result = BookingRead.model_validate({
-            **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
-            'customer_name': customer_name, 'customer_phone': customer_phone, 'service_name': facts.service_name,
-            'staff_name': staff.name})
-        event = _log_change(session, result, 'created', facts.time_zone,
-                            f'New booking: {_describe(result, facts.time_zone)}', actor=actor)
-    if added is not None:
-        events.publish(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
-    events.publish(event)
-    return result
+    connection = connection_of(session)
+    # the staff member's lock, the location, the service and the customer in one statement
+    facts = connection.execute(_BOOKING_FACTS, {
+        'staff_member_id': data.staff_member_id, 'location_id': data.location_id, 'service_id': data.service_id,
+        'customer_id': None if new_customer is not None else data.customer_id}).first()
+    if facts is None or facts.location_id != data.location_id:
+        raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
+    if facts.time_zone is None:
+        raise NotFoundError(f'That location no longer exists (id {data.location_id}).')
+    if not facts.active:
+        raise ValidationError(f'{facts.name} is no longer active.', field='staff_member_id')
+    if facts.service_location_id is None:
+        raise NotFoundError(f'That service no longer exists (id {data.service_id}).')
+    if facts.service_location_id != data.location_id:
+        raise NotFoundError('That service belongs to another location.')
+    if not facts.service_active:
+        raise ValidationError(f'{facts.service_name} is archived and can no longer be booked.', field='service_id')
+    if data.channel in (Channel.KIOSK, Channel.ONLINE) and not facts.service_kiosk:
+        raise ValidationError(f'{facts.service_name} is booked at the desk, not by customers themselves.',
+                              field='service_id')
+    customer_name, customer_phone = 'Walk-in', ''
+    if new_customer is not None:
+        if new_customer.location_id != data.location_id:
+            raise ValidationError('The new customer belongs to another location.', field='customer_id')
+        added = customers.add_customer(session, new_customer, actor=actor)
+        data = data.model_copy(update={'customer_id': added.id})
+        customer_name, customer_phone = added.name, added.phone
+    elif data.customer_id is not None:
+        if facts.customer_location_id is None:
+            raise NotFoundError(f'That customer no longer exists (id {data.customer_id}).')
+        if facts.customer_location_id != data.location_id:
+            raise NotFoundError('That customer belongs to another location.')
+        customer_name, customer_phone = facts.customer_name, facts.customer_phone
+    if not facts.duration_minutes:
+        raise ValidationError(f'"{facts.service_name}" has no duration yet. Set one under Services before booking '
+                              'it.', field='service_id')
+    staff = _Person(id=data.staff_member_id, name=facts.name)
+    location = _Place(id=data.location_id, time_zone=facts.time_zone)
+    starts_at = data.starts_at.astimezone(UTC)
+    ends_at = starts_at + timedelta(minutes=facts.duration_minutes)
+    now = datetime.now(UTC)
+    if data.override_hours:
+        ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+    else:
+        check_open(facts.opening_hours, facts.closures, starts_at, ends_at, facts.time_zone)
+    buffer = facts.service_buffer if facts.service_buffer is not None else facts.location_buffer
+    blocked_until = ends_at + timedelta(minutes=buffer or 0)
+    values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': starts_at,
+              'ends_at': ends_at, 'blocked_until': blocked_until if buffer else None,
+              'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
+              'price_cents': facts.price_cents, 'booked_at': now, 'code': new_booking_code(), 'series_id': series_id}
+    day = clock.local_day(starts_at, location.time_zone)
+    tz = location.time_zone
+    first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
+    if clock.local_day(ends_at, tz) != day:
+        last += 24 * 60
+    # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
+    booking_id = connection.execute(_INSERT_IF_FREE, {
+        **values, 'weekday': day.weekday(), 'day': day, 'first': first, 'last': last,
+        'override': bool(data.override_hours),
+        'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': blocked_until}).scalar_one_or_none()
+    if booking_id is None:  # refused: find which check failed, for a message that says so
+        _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
+                    holder=holder, now=now, reach=blocked_until, service_id=data.service_id)
+        raise SlotUnavailableError('That time was just taken. Choose another time.', field='starts_at')
+    revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
+    result = BookingRead.model_validate({
+        **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
+        'customer_name': customer_name, 'customer_phone': customer_phone, 'service_name': facts.service_name,
+        'staff_name': staff.name})
+    event = _log_change(session, result, 'created', facts.time_zone,
+                        f'New booking: {_describe(result, facts.time_zone)}', actor=actor)
+    return result, event, added
 
 
 @dataclass(frozen=True)
@@ -253,7 +267,7 @@ _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(
 statement anew cost more than running it)."""
 _BOOKED_COLUMNS = ('location_id', 'customer_id', 'service_id', 'staff_member_id', 'starts_at', 'ends_at',
                    'blocked_until', 'notes',
-                   'status', 'channel', 'price_cents', 'booked_at', 'code')
+                   'status', 'channel', 'price_cents', 'booked_at', 'code', 'series_id')
 
 
 def _insert_if_free():
@@ -276,39 +290,49 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
     ensure_role(actor, FRONT_DESK_ROLES, 'move bookings')
     _ensure_aware(data.starts_at, 'starts_at')
     with session_scope(write=True) as session:
-        booking = _get(session, Booking, booking_id, 'booking')
-        ensure_location(actor, booking.location_id)
-        location = _get(session, Location, booking.location_id, 'location')
-        if booking.status not in {BookingStatus.BOOKED, BookingStatus.CONFIRMED}:
-            raise InvalidTransitionError(
-                f'A {STATUS_LABELS[BookingStatus(booking.status)].lower()} booking cannot be moved.')
-        previous_day = clock.local_day(booking.starts_at, location.time_zone)
-        staff = _lock_staff_member(session, data.staff_member_id or booking.staff_member_id, booking.location_id)
-        starts_at = data.starts_at.astimezone(UTC)
-        ends_at = starts_at + (booking.ends_at - booking.starts_at)
-        _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
-        if not data.override_hours:
-            check_open(location.opening_hours, location.closures, starts_at, ends_at, location.time_zone)
-        service = session.get(Service, booking.service_id)
-        buffer = service.buffer_minutes if service and service.buffer_minutes is not None else location.buffer_minutes
-        reach = ends_at + timedelta(minutes=buffer or 0)
-        _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id, reach=reach)
-        _check_away(session, staff, location, starts_at, reach)
-        skills = set(session.exec(sa_select(StaffService.service_id).where(
-            StaffService.staff_member_id == staff.id)).scalars())
-        if skills and booking.service_id not in skills:
-            raise SlotUnavailableError(f"{staff.name} doesn't do this service. Choose someone else.",
-                                       field='staff_member_id')
-        booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
-        booking.blocked_until = reach if buffer else None
-        session.add(booking)
-        session.flush()
-        result = _to_read(session, booking)
-        event = _log_change(session, result, 'moved', location.time_zone,
-                            f'Booking moved: {_describe(result, location.time_zone)}', previous_day=previous_day,
-                            actor=actor)
+        result, event = move_in(session, booking_id, data, actor=actor)
     events.publish(event)
     return result
+
+
+def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: UserRead
+            ) -> tuple[BookingRead, events.BookingChanged]:
+    """:func:`move_booking` in the caller's unit of work; returns the booking and the event to publish after the
+    commit."""
+    ensure_role(actor, FRONT_DESK_ROLES, 'move bookings')
+    _ensure_aware(data.starts_at, 'starts_at')
+    booking = _get(session, Booking, booking_id, 'booking')
+    ensure_location(actor, booking.location_id)
+    location = _get(session, Location, booking.location_id, 'location')
+    if booking.status not in {BookingStatus.BOOKED, BookingStatus.CONFIRMED}:
+        raise InvalidTransitionError(
+            f'A {STATUS_LABELS[BookingStatus(booking.status)].lower()} booking cannot be moved.')
+    previous_day = clock.local_day(booking.starts_at, location.time_zone)
+    staff = _lock_staff_member(session, data.staff_member_id or booking.staff_member_id, booking.location_id)
+    starts_at = data.starts_at.astimezone(UTC)
+    ends_at = starts_at + (booking.ends_at - booking.starts_at)
+    _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
+    if not data.override_hours:
+        check_open(location.opening_hours, location.closures, starts_at, ends_at, location.time_zone)
+    service = session.get(Service, booking.service_id)
+    buffer = service.buffer_minutes if service and service.buffer_minutes is not None else location.buffer_minutes
+    reach = ends_at + timedelta(minutes=buffer or 0)
+    _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id, reach=reach)
+    _check_away(session, staff, location, starts_at, reach)
+    skills = set(session.exec(sa_select(StaffService.service_id).where(
+        StaffService.staff_member_id == staff.id)).scalars())
+    if skills and booking.service_id not in skills:
+        raise SlotUnavailableError(f"{staff.name} doesn't do this service. Choose someone else.",
+                                   field='staff_member_id')
+    booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
+    booking.blocked_until = reach if buffer else None
+    session.add(booking)
+    session.flush()
+    result = _to_read(session, booking)
+    event = _log_change(session, result, 'moved', location.time_zone,
+                        f'Booking moved: {_describe(result, location.time_zone)}', previous_day=previous_day,
+                        actor=actor)
+    return result, event
 
 
 def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None = None,
@@ -327,26 +351,35 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
     ensure_role(actor, FRONT_DESK_ROLES, 'cancel bookings')
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
-        booking = _get(session, Booking, booking_id, 'booking')
-        ensure_location(actor, booking.location_id)
-        location = _get(session, Location, booking.location_id, 'location')
-        _ensure_transition(booking, BookingStatus.CANCELLED)
-        booking.status = BookingStatus.CANCELLED.value
-        booking.cancelled_at = now
-        booking.cancelled_by = (cancelled_by or actor.email)[:80]
-        booking.notice_days = (clock.local_day(booking.starts_at, location.time_zone)
-                               - clock.local_day(now, location.time_zone)).days
-        session.add(booking)
-        session.flush()
-        kept = deposits.keep_as_fee(session, booking, 'Late cancellation', actor, now) \
-            if deposits.late(booking, location, now) else None
-        result = _to_read(session, booking)
-        event = _log_change(session, result, 'cancelled', location.time_zone,
-                            f'Booking cancelled: {_describe(result, location.time_zone)}'
-                            + (f' — {reason.strip()[:200]}' if (reason or '').strip() else '')
-                            + (' (deposit kept as a fee)' if kept else ''), actor=actor)
+        result, event = cancel_in(session, booking_id, actor=actor, cancelled_by=cancelled_by, now=now, reason=reason)
     events.publish(event)
     return result
+
+
+def cancel_in(session: Session, booking_id: int, *, actor: UserRead, cancelled_by: str | None, now: datetime,
+              reason: str = '') -> tuple[BookingRead, events.BookingChanged]:
+    """:func:`cancel_booking` in the caller's unit of work; returns the booking and the event to publish after
+    the commit."""
+    ensure_role(actor, FRONT_DESK_ROLES, 'cancel bookings')
+    booking = _get(session, Booking, booking_id, 'booking')
+    ensure_location(actor, booking.location_id)
+    location = _get(session, Location, booking.location_id, 'location')
+    _ensure_transition(booking, BookingStatus.CANCELLED)
+    booking.status = BookingStatus.CANCELLED.value
+    booking.cancelled_at = now
+    booking.cancelled_by = (cancelled_by or actor.email)[:80]
+    booking.notice_days = (clock.local_day(booking.starts_at, location.time_zone)
+                           - clock.local_day(now, location.time_zone)).days
+    session.add(booking)
+    session.flush()
+    kept = deposits.keep_as_fee(session, booking, 'Late cancellation', actor, now) \
+        if deposits.late(booking, location, now) else None
+    result = _to_read(session, booking)
+    event = _log_change(session, result, 'cancelled', location.time_zone,
+                        f'Booking cancelled: {_describe(result, location.time_zone)}'
+                        + (f' — {reason.strip()[:200]}' if (reason or '').strip() else '')
+                        + (' (deposit kept as a fee)' if kept else ''), actor=actor)
+    return result, event
 
 
 def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of: datetime | None = None
