@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 
+from babel.dates import format_date
 from nicegui import run, ui
 
 from app.models import MessageChannel
@@ -64,10 +65,12 @@ class _Booking:
     @ui.refreshable_method
     def summary(self) -> None:
         parts = []
+        if self.step == 'done':
+            return
         if self.service is not None and self.step != 'service':
             parts.append(self.service[1])
         if self.slot is not None and self.step in ('details', 'code'):
-            parts.append(f'{clock.local_day(self.slot.starts_at, self.shop.time_zone):%a %d %b}, '
+            parts.append(f'{_day(self.slot.starts_at, self.shop, "EEE d MMM")}, '
                          f'{local_time(self.slot.starts_at, self.shop.time_zone)} with {self.slot.staff_name}')
         if parts:
             with ui.row().classes('items-center gap-2'):
@@ -97,8 +100,12 @@ class _Booking:
         ui.label('Choose a service').classes('text-lg font-medium')
         if not self.shop.services:
             ui.label('Nothing can be booked online just now. Please call us.').mark('no-services')
+        shown_category = None
         for service in self.shop.services:
-            service_id, name, minutes, price, _category = service
+            service_id, name, minutes, price, category = service
+            if category != shown_category and len({s[4] for s in self.shop.services}) > 1:
+                ui.label(category.title() or 'Other').classes('text-sm font-medium text-grey-7 mt-2')
+                shown_category = category
             with ui.card().classes('w-full cursor-pointer py-2').on(
                     'click', lambda s=service: self.choose_service(s)).mark(f'service-{service_id}'):
                 with ui.row().classes('w-full justify-between items-center no-wrap'):
@@ -220,8 +227,17 @@ class _Booking:
         ui.icon('event_available', size='3rem').classes('text-positive')
         ui.label("You're booked").classes('text-xl font-semibold').mark('booked')
         ui.label(f'{booking.service_name} with {booking.staff_name}').classes('text-base')
-        ui.label(f'{clock.local_day(booking.starts_at, tz):%A %d %B}, {local_time(booking.starts_at, tz)}').mark(
+        ui.label(f'{_day(booking.starts_at, self.shop, "full")}, {local_time(booking.starts_at, tz)}').mark(
             'booked-when')
         ui.label('A confirmation is on its way. See, move or cancel your booking here:').classes('text-sm')
         ui.button('Your booking', icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{self.manage}')).props(
             'outline').mark('manage')
+
+
+def _day(moment, shop: online.OnlineShop, pattern: str) -> str:
+    """A booking's local date the location's way (babel), e.g. ``Tue 1 Dec`` or ``Tuesday, December 1, 2026``."""
+    day = clock.local_day(moment, shop.time_zone)
+    try:
+        return format_date(day, pattern, locale=shop.locale)
+    except (ValueError, LookupError):
+        return day.isoformat()

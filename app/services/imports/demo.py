@@ -105,7 +105,9 @@ def ensure_demo(*, as_of: datetime | None = None, seed: int = 7) -> DemoResult:
 
 def _generate(session: Session, now: datetime, rng: random.Random) -> tuple[int, int]:
     location = Location(name=DEMO_LOCATION, time_zone='America/Toronto', currency='CAD',
-                        tax_rates=[{'name': 'GST', 'percent': '5'}, {'name': 'PST', 'percent': '8'}])
+                        tax_rates=[{'name': 'GST', 'percent': '5'}, {'name': 'PST', 'percent': '8'}],
+                        address='120 Queen St W, Toronto', phone='+1 416 555 0100', online_booking=True,
+                        min_notice_minutes=120)
     session.add(location)
     session.flush()
     tz = location.time_zone
