@@ -222,3 +222,27 @@ def test_marketing_reaches_only_customers_who_consented(shop, smtp):
     outbox.deliver_due(as_of=at(DAY, '10:05'))
     assert len(smtp.messages) == 1
     assert _messages(template='marketing')[-1].status == 'cancelled'
+
+
+def test_confirming_keeps_the_reminders_and_an_unsent_confirmation_and_moving_back_revives_them(shop, smtp):
+    from app.models import BookingStatus
+    booking = _book(shop)
+    bookings.set_status(booking.id, BookingStatus.CONFIRMED, actor=OWNER)  # before the worker ran
+    assert sorted((m.template, m.status) for m in _messages(booking_id=booking.id)) == [
+        ('confirmation', 'queued'), ('reminder', 'queued'), ('reminder', 'queued')]
+    bookings.move_booking(booking.id, BookingMove(starts_at=at(DAY, '16:00')), actor=OWNER)
+    bookings.move_booking(booking.id, BookingMove(starts_at=at(DAY, '14:00')), actor=OWNER)
+    queued = _messages(booking_id=booking.id, template='reminder', status='queued')
+    assert sorted(m.due_at for m in queued) == [at(DAY - timedelta(days=1), '14:00'), at(DAY, '12:00')]
+    # the unsent confirmation and the first move's note were withdrawn by the moves: the last note and the reminders
+    assert outbox.deliver_due(as_of=at(DAY, '12:00')) == 1 + 2
+    assert [m['Subject'].split(':')[0] for m in smtp.messages].count('Reminder') == 2  # … once each
+
+
+def test_an_erased_customer_is_sent_nothing_more_and_their_messages_keep_no_address(shop, smtp):
+    _book(shop)
+    outbox.deliver_due()  # the confirmation went
+    records.erase_customer(shop['alex'].id, actor=OWNER)
+    assert outbox.deliver_due(as_of=at(DAY, '13:00')) == 0  # the reminders were withdrawn
+    assert {(m.template, m.status, m.to_address, m.body) for m in _messages()} == {
+        ('confirmation', 'sent', '', ''), ('reminder', 'cancelled', '', '')}

@@ -21,6 +21,8 @@ from app.models import (
     Customer,
     CustomerRead,
     Location,
+    Message,
+    MessageStatus,
     Receipt,
     UserRead,
     WaitlistEntry,
@@ -184,7 +186,8 @@ def merge_customers(keep_id: int, duplicate_id: int, *, actor: UserRead) -> Cust
 
 def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = None) -> CustomerRead:
     """Erase a customer on their request: name, phone, email, birthday, notes, alerts, tags and consent blanked, their
-    chat messages and link removed; their bookings and receipts stay (anonymous), so every figure is unchanged.
+    chat messages and link removed, the addresses and texts of the messages sent to them blanked (unsent ones
+    withdrawn); their bookings and receipts stay (anonymous), so every figure is unchanged.
     Owners and managers only; logged (without the personal details).
 
     :raises NotFoundError: no such customer (or already erased)
@@ -205,6 +208,12 @@ def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = 
                 session.add(message)
             thread.customer_id = None
             session.add(thread)
+        # the messages sent to them keep no address or text; those not yet sent are withdrawn
+        session.execute(update(Message).where(Message.customer_id == customer.id).values(
+            to_address='', subject='', body='', context={}))
+        session.execute(update(Message).where(Message.customer_id == customer.id, Message.status.in_(
+            [MessageStatus.QUEUED.value, MessageStatus.FAILED.value])).values(
+            status=MessageStatus.CANCELLED.value, last_error='withdrawn: the customer was erased'))
         session.flush()
         result = CustomerRead.model_validate(customer)
         activity.add(session, actor, 'customer_erased', f'Customer {code} erased on request',

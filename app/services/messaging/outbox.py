@@ -77,14 +77,21 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
     if facts is None:
         return
     live = facts.status in LIVE and facts.starts_at > now
-    wanted = {_reminder_key(booking_id, hours, facts.starts_at): hours for hours in facts.reminder_hours or []
-              if live and facts.starts_at - timedelta(hours=hours) > now}
-    # what an earlier state queued and this one no longer wants
-    connection.execute(update(Message).where(
-        Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value,
-        (Message.template != Template.REMINDER.value) | Message.dedupe_key.not_in(list(wanted) or [''])
-    ).values(status=MessageStatus.CANCELLED.value, last_error=f'withdrawn: the booking was {_said(change)}'))
     channels = _channels(facts)
+    wanted: dict[str, tuple[datetime, MessageChannel, str]] = {}  # reminder key → (due, channel, address)
+    for hours in facts.reminder_hours or [] if live else []:
+        if facts.starts_at - timedelta(hours=hours) > now:
+            due = _quiet_shift(facts.starts_at - timedelta(hours=hours), facts, before=facts.starts_at)
+            wanted.update({f'{_reminder_key(booking_id, hours, facts.starts_at)}:{channel.value}': (due, channel, to)
+                           for channel, to in channels})
+    # what an earlier state queued and this one no longer wants: reminders of another time (or of a booking that
+    # is no longer ahead); after a move or a cancellation, an unsent confirmation too
+    withdrawn = (Message.template == Template.REMINDER.value) & Message.dedupe_key.not_in(list(wanted) or [''])
+    if change in ('moved', 'cancelled'):
+        withdrawn |= Message.template.in_([Template.CONFIRMATION.value, Template.RESCHEDULED.value])
+    connection.execute(update(Message).where(
+        Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value, withdrawn,
+    ).values(status=MessageStatus.CANCELLED.value, last_error=f'withdrawn: the booking was {_said(change)}'))
     if not channels:
         return
     note = {'created': Template.CONFIRMATION, 'moved': Template.RESCHEDULED, 'cancelled': Template.CANCELLED}.get(
@@ -95,13 +102,14 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
         note = None
     rows = [_row(facts, template=note, channel=channel, to=to, due_at=now) for channel, to in channels
             if note is not None]
-    have = set(connection.execute(select(Message.dedupe_key).where(
-        Message.dedupe_key.in_(list(wanted)))).scalars()) if wanted else set()
-    for key, hours in wanted.items():
-        due = _quiet_shift(facts.starts_at - timedelta(hours=hours), facts, before=facts.starts_at)
-        rows += [_row(facts, template=Template.REMINDER, channel=channel, to=to, due_at=due,
-                      dedupe_key=f'{key}:{channel.value}') for channel, to in channels
-                 if f'{key}:{channel.value}' not in have]
+    have = dict(connection.execute(select(Message.dedupe_key, Message.status).where(
+        Message.dedupe_key.in_(list(wanted)))).all()) if wanted else {}
+    for key, (due, channel, to) in wanted.items():
+        if key not in have:
+            rows.append(_row(facts, template=Template.REMINDER, channel=channel, to=to, due_at=due, dedupe_key=key))
+        elif have[key] == MessageStatus.CANCELLED.value:  # moved away and back: the same reminder, wanted again
+            connection.execute(update(Message).where(Message.dedupe_key == key).values(
+                status=MessageStatus.QUEUED.value, due_at=due, attempts=0, last_error=''))
     if rows:
         connection.execute(insert(Message), rows)
 
@@ -303,6 +311,8 @@ def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _
     if template == Template.REMINDER and (booking is None or booking.status not in LIVE
                                           or booking.starts_at <= now):
         return _Skip(MessageStatus.CANCELLED, 'withdrawn: the booking is no longer ahead')
+    if customer is not None and (customer.erased_at is not None or customer.merged_into is not None):
+        return _Skip(MessageStatus.CANCELLED, 'withdrawn: the customer was erased or merged')
     if message.marketing and (customer is None or not customer.consent.get(message.channel)
                               or customer.erased_at is not None):
         return _Skip(MessageStatus.CANCELLED, 'not sent: the customer has not consented to marketing on this channel')
