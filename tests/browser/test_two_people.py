@@ -210,3 +210,49 @@ def test_on_a_phone_no_page_scrolls_sideways_and_tables_scroll_in_their_frame(ch
     assert all(overflow == 'auto' for found in wide.values() for overflow in found['tables'])
     assert sum(len(found['tables']) for found in wide.values()) >= 4
     assert box['x'] >= 0 and box['x'] + box['width'] <= 390
+
+
+def test_a_customer_books_online_on_a_phone_and_the_desk_sees_it(smtp, chromium, served):
+    """Real Chromium at 390×844: the booking page, its code by e-mail, booked; the manage link fits the phone;
+    the desk's day view, open in another browser, draws the booking without a reload."""
+    import re
+    from datetime import timedelta
+
+    from playwright.sync_api import sync_playwright
+
+    from app.services import clock
+    from app.services.catalogue import locations
+
+    (location,) = locations.list_locations(actor=OWNER)
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'online_booking': True},
+                              actor=OWNER)
+    day = clock.local_day(clock.now(), location.time_zone) + timedelta(days=2)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        desk = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
+        desk.goto(f'{served}/login?next=/bookings?day={day.isoformat()}')
+        desk.get_by_label('Email').fill('manager@shop.test')
+        desk.get_by_label('Password').fill(PASSWORD)
+        desk.get_by_role('button', name='Sign in').click()
+        desk.get_by_role('button', name='New booking').wait_for(timeout=15_000)
+        phone = browser.new_context(viewport={'width': 390, 'height': 844}).new_page()
+        phone.goto(f'{served}/book/{location.id}')
+        phone.get_by_text("Women's cut").click()
+        phone.locator('button').filter(has_text=re.compile(rf'^\s*\w+\s+{day.day}\s*$')).first.click()
+        phone.get_by_text(format(day, '%B')).first.wait_for(timeout=10_000)  # the chosen day's heading
+        phone.get_by_role('button', name='10:00', exact=True).click()
+        phone.get_by_label('Name').fill('Robin Park')
+        phone.get_by_label('E-mail', exact=True).fill('robin@example.com')
+        phone.get_by_role('button', name='Send me a code').click()
+        phone.get_by_label('Code').wait_for(timeout=15_000)
+        code = re.search(r'\d{6}', smtp.messages[-1]['Subject']).group(0)
+        phone.get_by_label('Code').fill(code)
+        phone.get_by_role('button', name='Book', exact=True).click()
+        phone.get_by_text("You're booked").wait_for(timeout=15_000)
+        booked_width = phone.evaluate('document.scrollingElement.scrollWidth')
+        desk.get_by_text("10:00 Robin Park · Women's cut").wait_for(timeout=5_000)  # no reload
+        phone.get_by_role('button', name='Your booking').click()
+        phone.get_by_text('Free cancellation until').wait_for(timeout=15_000)
+        manage_width = phone.evaluate('document.scrollingElement.scrollWidth')
+        browser.close()
+    assert (booked_width, manage_width) == (390, 390)
