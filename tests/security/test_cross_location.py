@@ -20,10 +20,12 @@ from app.models import (
     BookingStatus,
     Channel,
     CustomerCreate,
+    MessageChannel,
     PaymentMethod,
     Role,
     ServiceCreate,
     StaffMemberCreate,
+    Template,
 )
 from app.models.schedule import ReportScheduleBase
 from app.services import notifications
@@ -33,11 +35,12 @@ from app.services.catalogue import catalog, locations, staff
 from app.services.customers import chat, customers, records
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, PermissionDeniedError, ValidationError
-from app.services.frontdesk import availability, bookings, kiosk, waitlist
+from app.services.frontdesk import availability, bookings, kiosk, recurring, waitlist
 from app.services.frontdesk.waitlist import WaitlistJoin
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
 from app.services.imports import salon as imports
+from app.services.messaging import feeds, outbox, templates
 from app.services.money import checkout, deposits, receipts
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import (
@@ -67,7 +70,13 @@ def shop(name: str) -> dict:
     slot = availability.Slot(at(DAY, '15:00', 'UTC'), member.id, member.name)
     availability.hold(location.id, service.id, slot, holder=f'{name}-screen', actor=OWNER)
     away = staff.add_time_off(member.id, DAY.replace(day=20), DAY.replace(day=20), actor=OWNER, reason='Holiday')
+    with session_scope(write=True) as session:  # a message that failed, for "try again"
+        message = outbox.queue(session, location_id=location.id, template=Template.REMINDER,
+                               channel=MessageChannel.EMAIL, to='x@example.com', customer_id=customer.id,
+                               due_at=at(DAY, '08:00', 'UTC'))
+        session.execute(text(f"UPDATE message SET status = 'failed' WHERE id = {int(message)}"))
     return {'location': location, 'member': member, 'service': service, 'customer': customer, 'booking': booking,
+            'message': message,
             'entry': entry, 'conversation': conversation, 'product': make_product(location), 'slot': slot,
             'time_off': away, **_a_sale(location, member, service),
             'account': users.create_user(f'{name.lower()}-desk@shop.test', 'a long password', role=Role.STAFF,
@@ -198,6 +207,22 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
     'edit customer': lambda who, a, b, _: records.update_customer(b['customer'].id, {'name': 'Intruder'}, actor=who),
     'merge customers': lambda who, a, b, _: records.merge_customers(b['customer'].id, a['customer'].id, actor=who),
     'erase customer': lambda who, a, b, _: records.erase_customer(b['customer'].id, actor=who),
+    'message text': lambda who, a, b, _: templates.save(b['location'].id, Template.CONFIRMATION,
+                                                        MessageChannel.EMAIL, subject='Hi', body='Hi', actor=who),
+    'message text back to default': lambda who, a, b, _: templates.reset(b['location'].id, Template.CONFIRMATION,
+                                                                         MessageChannel.EMAIL, actor=who),
+    'marketing': lambda who, a, b, _: outbox.queue_marketing(b['location'].id, [b['customer'].id],
+                                                             channel=MessageChannel.EMAIL, subject='Hi', body='Hi',
+                                                             actor=who),
+    'try a message again': lambda who, a, b, _: outbox.retry(b['message'], actor=who),
+    'calendar feed': lambda who, a, b, _: feeds.feed_link(b['member'].id, actor=who),
+    'revoke a calendar feed': lambda who, a, b, _: feeds.revoke(b['member'].id, actor=who),
+    'book a series': lambda who, a, b, _: recurring.book(BookingCreate(
+        location_id=b['location'].id, customer_id=b['customer'].id, service_id=b['service'].id,
+        staff_member_id=b['member'].id, starts_at=at(DAY, '12:00', 'UTC')), every_weeks=1, count=2, actor=who),
+    'cancel a series': lambda who, a, b, _: recurring.cancel_following(b['booking'].id, actor=who),
+    'move a series': lambda who, a, b, _: recurring.move_following(b['booking'].id, BookingMove(
+        starts_at=at(DAY, '12:00', 'UTC')), actor=who),
 }
 
 
