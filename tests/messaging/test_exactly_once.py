@@ -26,6 +26,7 @@ import json, os, sys, time
 from datetime import datetime
 from app.services.messaging import outbox
 as_of, go, name = datetime.fromisoformat(sys.argv[1]), sys.argv[2], sys.argv[3]
+open(go + '.' + name, 'w').close()  # imported: ready
 while not os.path.exists(go):
     time.sleep(0.005)
 sent = 0
@@ -49,16 +50,21 @@ def test_two_processes_racing_send_each_message_once(db, smtp, tmp_path):
             booked += 1
     go = tmp_path / 'go'
     as_of = at(DAY - timedelta(days=1), '20:00')  # confirmations and the 24 h reminders are due, the 2 h ones not
-    workers = [subprocess.Popen([sys.executable, '-c', WORKER, as_of.isoformat(), str(go), name],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for name in ('process-a', 'process-b')]
-    time.sleep(3)  # both have imported the app and wait for the signal
+    logs = {name: (tmp_path / f'{name}.out', tmp_path / f'{name}.err') for name in ('process-a', 'process-b')}
+    workers = []
+    for name, (out, err) in logs.items():  # files, not pipes: an unread pipe can block a process
+        with out.open('wb') as stdout, err.open('wb') as stderr:
+            workers.append(subprocess.Popen([sys.executable, '-c', WORKER, as_of.isoformat(), str(go), name],
+                                            stdout=stdout, stderr=stderr))
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f'go.{name}').exists() for name in logs):  # both have imported the app
+        assert time.monotonic() < deadline and all(w.poll() is None for w in workers), 'a worker did not start'
+        time.sleep(0.05)
     go.touch()
     results = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err[-2000:]
-        results.append(json.loads(out.strip().splitlines()[-1])['sent'])
+    for worker, (out, err) in zip(workers, logs.values(), strict=True):
+        assert worker.wait(timeout=120) == 0, err.read_text(errors='replace')[-2000:]
+        results.append(json.loads(out.read_text().strip().splitlines()[-1])['sent'])
     assert sum(results) == 2 * booked == len(smtp.messages)
     assert all(count > 0 for count in results), results  # both processes sent some: they really raced
     assert Counter((m['To'], m['Subject']) for m in smtp.messages).most_common(1)[0][1] == 1
