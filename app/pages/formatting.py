@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from app.services import clock
@@ -65,3 +66,13 @@ def booking_time(booking, time_zone: str) -> str:
     if booking.time_recorded:
         return local_time(booking.starts_at, time_zone)
     return '—'
+
+
+def local_date(moment: datetime, time_zone: str, locale: str, pattern: str = 'EEE d MMM') -> str:
+    """The local date of ``moment`` the location's way (babel, CLDR ``pattern``): ``Tue 1 Dec``, or with
+    ``'full'`` ``Tuesday, December 1, 2026``; ISO 8601 for a locale babel does not know."""
+    day = clock.local_day(moment, time_zone)
+    try:
+        return format_date(day, pattern, locale=locale or LOCALE)
+    except (ValueError, LookupError):
+        return day.isoformat()

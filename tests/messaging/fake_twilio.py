@@ -7,11 +7,10 @@ the message's ``sid`` and ``status``, errors as ``{"code", "message", "more_info
 from __future__ import annotations
 
 import base64
-import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from tests.fake_http import JsonHandler, serve
 
 ACCOUNT_SID, AUTH_TOKEN, SENDER = 'AC' + '1' * 32, 'token-abc', '+15005550006'
 
@@ -22,17 +21,8 @@ class FakeTwilio:
         self.fail_next: list[int] = []
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args) -> None:
-                pass
-
-            def _send(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(JsonHandler):
+            _send = JsonHandler.send_json
 
             def _error(self, status: int, code: int, message: str) -> None:
                 self._send(status, {'code': code, 'message': message, 'status': status,
@@ -69,9 +59,7 @@ class FakeTwilio:
                                  'error_code': None, 'error_message': None, 'num_segments': '1',
                                  'uri': f'/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json'})
 
-        self._server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = f'http://127.0.0.1:{self._server.server_address[1]}'
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server, self.url = serve(Handler)
 
     def close(self) -> None:
         self._server.shutdown()

@@ -29,7 +29,8 @@ def _day(shop):
     return clock.local_day(clock.now(), shop['location'].time_zone) + timedelta(days=2)
 
 
-async def _to_details(customer: User, shop, hhmm: str = '10:00') -> None:
+async def _open_day(customer: User, shop) -> None:
+    """On the booking page: JJ's women's cut, then the day two days ahead, its times listed."""
     day = _day(shop)
     await customer.open(f'/book/{shop["location"].id}')
     await customer.should_see(marker=f'service-{shop["cut"].id}', retries=100)
@@ -39,6 +40,10 @@ async def _to_details(customer: User, shop, hhmm: str = '10:00') -> None:
     await customer.should_see(marker=f'day-{day.isoformat()}', retries=100)
     customer.find(marker=f'day-{day.isoformat()}').click()
     await customer.should_see(marker=f'times-{day.isoformat()}', retries=100)
+
+
+async def _to_details(customer: User, shop, hhmm: str = '10:00') -> None:
+    await _open_day(customer, shop)
     customer.find(marker=f'time-{hhmm}').click()
     await customer.should_see(marker='name', retries=100)
 
@@ -80,14 +85,7 @@ async def test_a_customer_books_online_with_a_code_and_the_desk_sees_it_live(use
 async def test_a_time_booked_elsewhere_vanishes_from_the_customers_list(user: User, shop):
     _switch_on(shop)
     day = _day(shop)
-    await user.open(f'/book/{shop["location"].id}')
-    await user.should_see(marker=f'service-{shop["cut"].id}', retries=100)
-    user.find(marker=f'service-{shop["cut"].id}').click()
-    await user.should_see(marker=f'who-{shop["jj"].id}', retries=100)
-    user.find(marker=f'who-{shop["jj"].id}').click()
-    await user.should_see(marker=f'day-{day.isoformat()}', retries=100)
-    user.find(marker=f'day-{day.isoformat()}').click()
-    await user.should_see(marker=f'times-{day.isoformat()}', retries=100)
+    await _open_day(user, shop)
     await user.should_see(marker='time-11:00')
     make_booking(shop['location'], shop['jj'], shop['mens'], shop['sam'], at(day, '11:00'))  # at the desk
     await user.should_not_see(marker='time-11:00', retries=100)

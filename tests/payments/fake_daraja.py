@@ -8,8 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.fake_http import JsonHandler, serve
 
 KEY, SECRET, SHORTCODE, PASSKEY = 'key-123', 'secret-456', '174379', 'pass-key-789'
 TOKEN = 'fake-token-abc'
@@ -22,17 +22,8 @@ class FakeDaraja:
         self.token_calls = 0
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *_args) -> None:
-                pass
-
-            def _send(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header('Content-Type', 'application/json')
-                self.send_header('Content-Length', str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        class Handler(JsonHandler):
+            _send = JsonHandler.send_json
 
             def do_GET(self) -> None:
                 expected = 'Basic ' + base64.b64encode(f'{KEY}:{SECRET}'.encode()).decode()
@@ -75,10 +66,7 @@ class FakeDaraja:
                                             'ResultDesc': DESCRIPTIONS.get(code, 'failed')})
                 self._send(404, {'errorMessage': 'not found'})
 
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = f'http://127.0.0.1:{self.server.server_address[1]}'
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.url = serve(Handler)
 
     def close(self) -> None:
         self.server.shutdown()

@@ -30,11 +30,12 @@ class FreeTimes:
         self.error = ''
 
     async def build(self) -> None:
-        self.days_row()
-        self.times()
+        with ui.column().classes('w-full gap-2') as self.container:
+            self.days_row()
+            self.times()
         await self.reload()
-        live.on_change(self.location_id, lambda _event: self.reload(),
-                       kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged))
+        self.stop = live.on_change(self.location_id, lambda _event: self.reload(),
+                                   kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged))
 
     @ui.refreshable_method
     def days_row(self) -> None:
@@ -52,6 +53,9 @@ class FreeTimes:
         await self.reload()
 
     async def reload(self) -> None:
+        if self.container.is_deleted:  # the customer went on (or back): this picker listens no more
+            self.stop()
+            return
         try:
             self.slots, self.error = await run.io_bound(self.load, self.day), ''
         except ClientPulseError as error:

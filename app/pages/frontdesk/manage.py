@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from babel.dates import format_date
 from fastapi import HTTPException
 from fastapi.responses import RedirectResponse, Response
 from nicegui import app, run, ui
 
-from app.pages.formatting import local_time, money
+from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.services import clock
 from app.services.errors import ClientPulseError, NotFoundError
@@ -96,19 +95,23 @@ class _Manage:
             return
         view, booking = self.view, self.view.booking
         tz = view.time_zone
+
+        def day(moment) -> str:
+            return local_date(moment, tz, view.locale)
+
         with ui.column().classes('gap-0'):
             ui.label(view.location_name).classes('text-xl font-semibold')
             ui.label(', '.join(p for p in (view.location_address, view.location_phone) if p)).classes(
                 'text-sm text-grey-7')
         with ui.card().classes('w-full').mark('booking'):
             ui.label(booking.service_name).classes('text-lg font-medium')
-            ui.label(f'{_day(booking.starts_at, view)} · {local_time(booking.starts_at, tz)}–'
+            ui.label(f'{day(booking.starts_at)} · {local_time(booking.starts_at, tz)}–'
                      f'{local_time(booking.ends_at, tz)}').classes('text-base').mark('when')
             ui.label(f'with {booking.staff_name}').classes('text-grey-8')
             ui.badge(STATUS_LABELS[booking.status]).props('outline').mark('status')
         if view.changeable:
             window_ends = booking.starts_at - timedelta(hours=view.cancellation_hours)
-            ui.label(f'Free cancellation until {_day(window_ends, view)}, {local_time(window_ends, tz)}.'
+            ui.label(f'Free cancellation until {day(window_ends)}, {local_time(window_ends, tz)}.'
                      if not view.late else
                      f'Your booking is less than {view.cancellation_hours} hours away.').classes(
                 'text-sm text-grey-8').mark('policy')
@@ -128,7 +131,7 @@ class _Manage:
             for token, other in view.others:
                 with ui.link(target=f'/my/{token}').classes('w-full no-underline text-inherit'):
                     with ui.card().classes('w-full py-2'):
-                        ui.label(f'{other.service_name} — {_day(other.starts_at, view)}, '
+                        ui.label(f'{other.service_name} — {day(other.starts_at)}, '
                                  f'{local_time(other.starts_at, tz)}').classes('text-sm')
 
     def ask_cancel(self) -> None:
@@ -173,8 +176,12 @@ class _Manage:
 
     async def confirm_move(self, slot: Slot) -> None:
         view = self.view
+
+        def day(moment) -> str:
+            return local_date(moment, view.time_zone, view.locale)
+
         with ui.dialog() as dialog, ui.card().classes('max-w-full'):
-            ui.label(f'Move to {_day(slot.starts_at, view)} at {local_time(slot.starts_at, view.time_zone)} '
+            ui.label(f'Move to {day(slot.starts_at)} at {local_time(slot.starts_at, view.time_zone)} '
                      f'with {slot.staff_name}?').mark('move-question')
             with ui.row():
                 ui.button('Back', on_click=dialog.close).props('flat')
@@ -190,10 +197,3 @@ class _Manage:
             return
         ui.notify('Your booking has moved.', type='positive')
         await self.reload()
-
-
-def _day(moment, view: self_service.ManagedBooking) -> str:
-    try:
-        return format_date(clock.local_day(moment, view.time_zone), 'EEE d MMM', locale=view.locale)
-    except (ValueError, LookupError):
-        return f'{clock.to_local(moment, view.time_zone):%a %d %b}'

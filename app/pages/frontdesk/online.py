@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import secrets
 
-from babel.dates import format_date
 from nicegui import run, ui
 
 from app.models import MessageChannel
-from app.pages.formatting import local_time, money
+from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.pages.layout import field_error
 from app.services import clock
@@ -70,7 +69,7 @@ class _Booking:
         if self.service is not None and self.step != 'service':
             parts.append(self.service[1])
         if self.slot is not None and self.step in ('details', 'code'):
-            parts.append(f'{_day(self.slot.starts_at, self.shop, "EEE d MMM")}, '
+            parts.append(f'{local_date(self.slot.starts_at, self.shop.time_zone, self.shop.locale)}, '
                          f'{local_time(self.slot.starts_at, self.shop.time_zone)} with {self.slot.staff_name}')
         if parts:
             with ui.row().classes('items-center gap-2'):
@@ -227,17 +226,10 @@ class _Booking:
         ui.icon('event_available', size='3rem').classes('text-positive')
         ui.label("You're booked").classes('text-xl font-semibold').mark('booked')
         ui.label(f'{booking.service_name} with {booking.staff_name}').classes('text-base')
-        ui.label(f'{_day(booking.starts_at, self.shop, "full")}, {local_time(booking.starts_at, tz)}').mark(
+        when = local_date(booking.starts_at, tz, self.shop.locale, 'full')
+        ui.label(f'{when}, {local_time(booking.starts_at, tz)}').mark(
             'booked-when')
         ui.label('A confirmation is on its way. See, move or cancel your booking here:').classes('text-sm')
         ui.button('Your booking', icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{self.manage}')).props(
             'outline').mark('manage')
 
-
-def _day(moment, shop: online.OnlineShop, pattern: str) -> str:
-    """A booking's local date the location's way (babel), e.g. ``Tue 1 Dec`` or ``Tuesday, December 1, 2026``."""
-    day = clock.local_day(moment, shop.time_zone)
-    try:
-        return format_date(day, pattern, locale=shop.locale)
-    except (ValueError, LookupError):
-        return day.isoformat()

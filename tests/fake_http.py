@@ -1,0 +1,30 @@
+"""What the local fake provider servers share (tests/payments/fake_daraja.py, tests/messaging/fake_twilio.py): a
+quiet JSON request handler, served on a free loopback port in a daemon thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """Answers with JSON (:meth:`send_json`) and logs nothing."""
+
+    def log_message(self, *_args) -> None:
+        pass
+
+    def send_json(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, str]:
+    """Start ``handler`` on a free port of 127.0.0.1 in a daemon thread: (the server, its base URL)."""
+    server = ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f'http://127.0.0.1:{server.server_address[1]}'
