@@ -89,9 +89,10 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
     withdrawn = (Message.template == Template.REMINDER.value) & Message.dedupe_key.not_in(list(wanted) or [''])
     if change in ('moved', 'cancelled'):
         withdrawn |= Message.template.in_([Template.CONFIRMATION.value, Template.RESCHEDULED.value])
-    connection.execute(update(Message).where(
-        Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value, withdrawn,
-    ).values(status=MessageStatus.CANCELLED.value, last_error=f'withdrawn: the booking was {_said(change)}'))
+    if change != 'created':  # a booking just made has nothing queued yet
+        connection.execute(update(Message).where(
+            Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value, withdrawn,
+        ).values(status=MessageStatus.CANCELLED.value, last_error=f'withdrawn: the booking was {_said(change)}'))
     if not channels:
         return
     note = {'created': Template.CONFIRMATION, 'moved': Template.RESCHEDULED, 'cancelled': Template.CANCELLED}.get(
