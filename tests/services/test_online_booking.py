@@ -80,6 +80,13 @@ def test_codes_are_rate_limited_per_number_and_per_address(shop, twilio):
     online.request_code(shop['location'].id, _details('416 555 0299'), ip='10.0.0.9')  # another address may
 
 
+def test_no_sms_code_where_the_location_sends_no_sms(shop, smtp):
+    with pytest.raises(ValidationError, match='Codes go by e-mail here') as caught:
+        online.request_code(shop['location'].id, _details(), ip='')  # no SMS provider is set up
+    assert caught.value.field == 'email'
+    assert online.shop(shop['location'].id).sms is False
+
+
 def test_notice_desk_only_services_and_bad_details(shop, twilio):
     location = shop['location']
     locations.update_location(location.id, {**locations.settings_of(location).model_dump(),

@@ -166,6 +166,8 @@ def request_code(location_id: int, details: Details, *, ip: str, as_of: datetime
     now = as_of or clock.now()
     with session_scope() as session:
         location = _open_location(session, location_id)
+        if details.channel == MessageChannel.SMS and not (location.sms_messages and sms.provider() is not None):
+            raise ValidationError('Codes go by e-mail here: choose e-mail.', field='email')
         destination = _destination(location, details)
         hour_ago = now - timedelta(hours=1)
         recent = session.exec(select(func.count()).select_from(Verification).where(
