@@ -42,3 +42,9 @@ def test_render_fills_in_and_caps_the_length():
     assert templates.render('Hi {{ customer_name }}!', {'customer_name': 'Alex'}) == 'Hi Alex!'
     long = templates.render('{% for i in range(3000) %}ab{% endfor %}', {})
     assert len(long) == templates.MAX_OUTPUT
+
+
+def test_a_template_too_long_is_refused_on_save():
+    with pytest.raises(ValidationError, match='at most 2000') as caught:
+        templates.check('x' * (templates.MAX_TEMPLATE + 1), field='subject')
+    assert caught.value.field == 'subject'

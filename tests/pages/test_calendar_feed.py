@@ -63,3 +63,9 @@ def test_only_a_manager_or_the_staff_member_manages_a_feed(shop):
     assert '/calendar/' in feeds.feed_link(shop['jj'].id, actor=own)
     with pytest.raises(PermissionDeniedError):
         feeds.revoke(shop['jj'].id, actor=actor(Role.MANAGER, shop['location'].id + 1))
+
+
+async def test_a_made_up_huge_or_malformed_feed_address_answers_404(user: User, shop):
+    feeds.feed_link(shop['jj'].id, actor=OWNER)
+    for name in ('x' * 5000 + '.ics', '..%2f..%2fetc%2fpasswd.ics', '.ics', '%00.ics', 'not-a-token'):
+        assert (await user.http_client.get(f'/calendar/{name}')).status_code == 404, name

@@ -51,7 +51,9 @@ async def test_a_failed_message_is_shown_to_the_desk_and_tried_again(user: User,
 
 
 async def test_the_owner_edits_a_text_with_a_preview(user: User, shop):
-    await sign_in(user, Role.OWNER, '/messages')
+    await sign_in(user, Role.OWNER, '/messages?status=%3D1%2B1')  # a made-up filter: all messages, no error
+    await user.should_see(marker='messages', retries=100)
+    await user.should_not_see('Traceback')
     await user.should_see(marker='text-body', retries=100)
     body = element(user, 'text-body')
     body.set_value('Hi {{ customer_name }}, see you {{ date }}. Bring {{ umbrella }}')

@@ -109,3 +109,17 @@ def test_notice_desk_only_services_and_bad_details(shop, twilio):
                               actor=OWNER)
     with pytest.raises(NotFoundError):
         online.shop(location.id)
+
+
+def test_hostile_details_are_refused_naming_the_field_and_a_deposit_never_exceeds_the_price(shop):
+    from app.services.errors import validated
+    for values, field in (({'name': 'A\x00B', 'phone': '4165550101'}, 'name'),
+                          ({'name': 'x' * 500, 'phone': '4165550101'}, 'name'),
+                          ({'name': 'Kim', 'phone': '1' * 100}, 'phone'),
+                          ({'name': 'Kim', 'channel': 'carrier-pigeon'}, 'channel')):
+        with pytest.raises(ValidationError) as caught:
+            validated(online.Details, **values)
+        assert caught.value.field == field
+    catalog.update_service(shop['cut'].id, actor=OWNER, name="Women's cut", duration_minutes=45, price_cents=8200,
+                           deposit_cents=999_999)
+    assert online.deposit_cents(shop['location'].id, shop['cut'].id) == 8200  # as at the desk: capped at the price

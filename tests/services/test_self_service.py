@@ -78,3 +78,12 @@ def test_a_token_names_one_booking(shop):
         with pytest.raises(NotFoundError):
             self_service.cancel(token)
     assert self_service.open_link(_token(theirs)).booking.status == BookingStatus.BOOKED
+
+
+def test_reminder_hours_out_of_range_are_refused_naming_the_field(shop):
+    location = shop['location']
+    for hours in ([0], [99_999], [24, 24], [1, 2, 3, 4]):
+        with pytest.raises(ValidationError) as caught:
+            locations.update_location(location.id, {**locations.settings_of(location).model_dump(),
+                                                    'reminder_hours': hours}, actor=OWNER)
+        assert caught.value.field == 'reminder_hours', hours

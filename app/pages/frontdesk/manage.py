@@ -17,7 +17,7 @@ from app.services import clock
 from app.services.errors import ClientPulseError, NotFoundError
 from app.services.frontdesk import self_service, waitlist
 from app.services.frontdesk.availability import Slot
-from app.services.frontdesk.bookings import STATUS_LABELS
+from app.services.frontdesk.bookings import STATUS_LABELS, location_time_zone
 
 CUSTOMER_DAYS = 21
 """How many days ahead the "Move" picker offers (the location's horizon may cut it shorter)."""
@@ -43,7 +43,7 @@ def register() -> None:
                 status.text = str(error)
                 status.classes('text-negative').mark('offer-status refused')
                 return
-            local = clock.to_local(booking.starts_at, await run.io_bound(self_service.time_zone_of,
+            local = clock.to_local(booking.starts_at, await run.io_bound(location_time_zone, None,
                                                                          booking.location_id))
             status.text = (f"You're booked: {booking.service_name} with {booking.staff_name}, "
                            f'{local:%A %d %B} at {local:%H:%M}.')

@@ -781,8 +781,14 @@ _HOLDS = sa_select(col(SlotHold.staff_member_id), col(SlotHold.starts_at), col(S
     SlotHold.ends_at > bindparam('start'), SlotHold.holder != bindparam('holder'))
 
 
-def location_time_zone(session: Session, location_id: int) -> str:
-    """The location's time zone (IANA name). :raises NotFoundError: no such location"""
+def location_time_zone(session: Session | None, location_id: int) -> str:
+    """The location's time zone (IANA name); without ``session``, read in a session of its own.
+
+    :raises NotFoundError: no such location
+    """
+    if session is None:
+        with session_scope() as own:
+            return location_time_zone(own, location_id)
     return _get(session, Location, location_id, 'location').time_zone
 
 

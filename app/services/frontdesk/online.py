@@ -16,7 +16,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
@@ -45,7 +44,7 @@ from app.services.errors import NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
 from app.services.frontdesk.self_service import customer_actor
 from app.services.messaging import links, outbox, sms
-from app.services.money.pricing import HUNDRED, part_of
+from app.services.money import deposits
 
 CODE_MINUTES = 10
 MAX_TRIES = 5
@@ -147,13 +146,10 @@ def release(location_id: int, holder: str) -> None:
 
 
 def deposit_cents(location_id: int, service_id: int) -> int:
-    """The deposit asked for a booking of ``service_id``: the service's own, else the location's share of its price."""
+    """The deposit asked for a booking of ``service_id`` at its list price (:func:`deposits.deposit_for`)."""
     with session_scope() as session:
         service = session.get(Service, service_id)
-        location = session.get(Location, location_id)
-        if service.deposit_cents is not None:
-            return service.deposit_cents
-        return part_of(service.price_cents, Decimal(location.deposit_percent) / HUNDRED)
+        return deposits.deposit_for(service, session.get(Location, location_id), service.price_cents)
 
 
 def request_code(location_id: int, details: Details, *, ip: str, as_of: datetime | None = None) -> str:

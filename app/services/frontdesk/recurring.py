@@ -70,7 +70,7 @@ def plan(data: BookingCreate, *, every_weeks: int, actor: UserRead, count: int |
     :raises NotFoundError, PermissionDeniedError: as :func:`availability.free_slots`
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'make bookings')
-    time_zone = _time_zone(data.location_id)
+    time_zone = bookings.location_time_zone(None, data.location_id)
     found = []
     for index, starts_at in enumerate(starts(data.starts_at, time_zone, every_weeks=every_weeks, count=count,
                                              until=until)):
@@ -95,7 +95,7 @@ def book(data: BookingCreate, *, every_weeks: int, actor: UserRead, count: int |
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'make bookings')
     ensure_location(actor, data.location_id)
-    time_zone = _time_zone(data.location_id)
+    time_zone = bookings.location_time_zone(None, data.location_id)
     chosen = choices or {}
     wanted = [(index, chosen.get(index, starts_at) if index in chosen else starts_at)
               for index, starts_at in enumerate(starts(data.starts_at, time_zone, every_weeks=every_weeks,
@@ -163,11 +163,6 @@ def move_following(booking_id: int, data: BookingMove, *, actor: UserRead) -> li
     for _, event in done:
         events.publish(event)
     return [result for result, _ in done]
-
-
-def _time_zone(location_id: int) -> str:
-    with session_scope() as session:
-        return bookings.location_time_zone(session, location_id)
 
 
 def _following(session, booking_id: int, actor: UserRead) -> list[Booking]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from sqlmodel import select
 
@@ -24,7 +23,6 @@ from app.services.errors import NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
 from app.services.messaging import ics, links, outbox
 from app.services.money import deposits
-from app.services.money.pricing import HUNDRED, part_of
 
 GONE = 'This booking no longer exists. If you think that is wrong, call the shop.'
 
@@ -70,9 +68,7 @@ def open_link(token: str, *, as_of: datetime | None = None) -> ManagedBooking:
         booking, location = _booking(session, booking_id, code)
         read = bookings.to_read(session, booking)
         late = deposits.late(booking, location, now)
-        deposit = deposits.held(session, booking.id)
-        fee = deposit.paid_cents if deposit is not None else part_of(
-            booking.price_cents, Decimal(location.no_show_fee_percent) / HUNDRED)
+        fee, from_deposit = deposits.fee_now(session, booking)
         upcoming = session.exec(select(Booking).where(
             Booking.customer_id == booking.customer_id, Booking.location_id == booking.location_id,
             Booking.id != booking.id, Booking.starts_at > now,
@@ -84,7 +80,7 @@ def open_link(token: str, *, as_of: datetime | None = None) -> ManagedBooking:
             location_phone=location.phone, time_zone=location.time_zone, locale=location.locale,
             currency=location.currency, cancellation_hours=location.cancellation_hours,
             changeable=booking.status in outbox.LIVE and booking.starts_at > now, late=late,
-            fee_cents=fee if late else 0, deposit_held=deposit is not None, others=others)
+            fee_cents=fee if late else 0, deposit_held=from_deposit, others=others)
 
 
 def cancel(token: str, *, as_of: datetime | None = None) -> BookingRead:
@@ -168,13 +164,6 @@ def chat_path(token: str) -> str:
         booking, _ = _booking(session, booking_id, code)
         customer_id = booking.customer_id
     return f'/chat/{chat.conversation_for_customer(customer_id).access_token}'
-
-
-def time_zone_of(location_id: int) -> str:
-    """The IANA time zone of a location ('UTC' if it is gone)."""
-    with session_scope() as session:
-        location = session.get(Location, location_id)
-        return location.time_zone if location is not None else 'UTC'
 
 
 def _booking(session, booking_id: int, code: str) -> tuple[Booking, Location]:

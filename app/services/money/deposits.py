@@ -23,13 +23,27 @@ from app.services.money.pricing import HUNDRED, part_of
 
 
 def deposit_due(session, booking: Booking) -> int:
-    """What a booking's deposit is (minor units): its service's own deposit, else the location's percentage of the
-    booked price (rounded half up), never more than the price; 0: none asked."""
-    service = session.get(Service, booking.service_id)
-    location = session.get(Location, booking.location_id)
+    """What a booking's deposit is (minor units): see :func:`deposit_for`, at the booked price."""
+    return deposit_for(session.get(Service, booking.service_id), session.get(Location, booking.location_id),
+                       booking.price_cents)
+
+
+def deposit_for(service: Service | None, location: Location | None, price_cents: int) -> int:
+    """The deposit asked for ``service`` at ``price_cents`` (minor units): the service's own deposit, else the
+    location's percentage of the price (rounded half up), never more than the price; 0: none asked."""
     if service is not None and service.deposit_cents is not None:
-        return min(service.deposit_cents, booking.price_cents)
-    return part_of(booking.price_cents, Decimal(location.deposit_percent if location else 0) / HUNDRED)
+        return min(service.deposit_cents, price_cents)
+    return part_of(price_cents, Decimal(location.deposit_percent if location else 0) / HUNDRED)
+
+
+def fee_now(session, booking: Booking) -> tuple[int, bool]:
+    """What a no-show or a late cancellation of ``booking`` costs now (minor units) and whether it is its held
+    deposit (kept) rather than the location's no-show fee (owed): the rule :func:`keep_as_fee` applies."""
+    deposit = held(session, booking.id)
+    if deposit is not None:
+        return deposit.paid_cents, True
+    location = session.get(Location, booking.location_id)
+    return part_of(booking.price_cents, Decimal(location.no_show_fee_percent) / HUNDRED), False
 
 
 def held(session, booking_id: int) -> Receipt | None:
@@ -98,8 +112,7 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
                      f'receipt {fee.number}, {deposit.paid_cents / 100:.2f}', location_id=booking.location_id,
                      booking_id=booking.id)
         return fee.id
-    location = session.get(Location, booking.location_id)
-    cents = part_of(booking.price_cents, Decimal(location.no_show_fee_percent) / HUNDRED)
+    cents, _ = fee_now(session, booking)
     if not cents:
         return None
     fee = _fee_receipt(session, booking, why, cents, actor, now)
