@@ -6,7 +6,7 @@ from .booking import Booking, BookingCreate, BookingMove, BookingRead, BookingSe
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
-from .figures import AnalyticsReport, DashboardSummary
+from .figures import AnalyticsReport, DashboardSummary, Forecast
 from .hold import SlotHold
 from .inquiry import Inquiry
 from .location import (
@@ -88,6 +88,7 @@ __all__ = [
     'DaySummary',
     'ExtraShift',
     'ExtraShiftRead',
+    'Forecast',
     'GiftCard',
     'GiftCardMovement',
     'Inquiry',

@@ -6,7 +6,7 @@ import base64
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from .base import BookingStatus, Channel, UTCDateTime, enum_check, utcnow
@@ -74,6 +74,11 @@ class Booking(BookingBase, table=True):
                       description='random code the customer checks in with (see new_booking_code)')
     series_id: int | None = Field(default=None, foreign_key='booking_series.id', index=True,
                                   description='the recurring series it is an occurrence of')
+    time_known: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
+                             description='False for an imported booking whose export gave only its date: it is '
+                                         'left out of every hour-based figure')
+    source: str = Field(default='', max_length=80, sa_column_kwargs={'server_default': ''},
+                        description="the export's own channel or segment text (e.g. 'TA/TO'), beside channel")
 
 
 class BookingSeries(SQLModel, table=True):
@@ -114,6 +119,8 @@ class BookingRead(BookingBase):
     notice_days: int | None
     code: str = ''
     series_id: int | None = None
+    time_known: bool = True
+    source: str = ''
     customer_name: str = ''
     customer_phone: str = ''
     service_name: str = ''
@@ -121,9 +128,8 @@ class BookingRead(BookingBase):
 
     @property
     def time_recorded(self) -> bool:
-        """False for imported bookings whose export gave only the date (cancellations, stray no-shows)."""
-        return not (self.channel == Channel.IMPORT and not self.duration_known and self.notes.startswith(
-            TIME_NOT_RECORDED))
+        """False for imported bookings whose export gave only the date (see ``Booking.time_known``)."""
+        return self.time_known
 
     @property
     def duration_known(self) -> bool:

@@ -21,6 +21,8 @@ class DashboardSummary(BaseModel):
     cancellation_rate_30d: float | None
     revenue_per_day: list[tuple[date, int]]
     bookings_by_status: dict[str, int]
+    booked_value_next_7d_cents: int = 0
+    booked_value_next_30d_cents: int = 0
 
 
 class AnalyticsReport(BaseModel):
@@ -45,3 +47,30 @@ class AnalyticsReport(BaseModel):
     lead_time: dict[str, int]
     cancellation_notice: dict[str, int]
     staff: list[dict[str, Any]]
+    revenue_basis: str = 'collected'
+    """What the revenue charts and growth measure: ``collected`` (receipts) or ``booked`` (booked value, for a
+    business whose takings are not in ClientPulse)."""
+    weekday_counts: list[tuple[str, int]] = []
+    breakdowns: dict[str, list[dict[str, Any]]] = {}
+    """Per dimension (weekday, hour, staff, service, category, channel, source): rows of
+    :data:`~app.services.analytics.metrics.BREAKDOWN_COLUMNS` plus ``name``."""
+    not_enough_history: dict[str, str] = {}
+    """Figures left out because the data is shorter than their window: figure → why."""
+
+
+class Forecast(BaseModel):
+    """A location's forecast (:mod:`app.services.analytics.forecast`): per day from ``start`` (local date) the
+    expected bookings and booked value (minor units); ``recent`` the last four weeks of history in the same shape;
+    backtest errors as fractions (MAPE, 0.12 = 12 %; None when undefined); ``reason`` says why there is none."""
+
+    location_id: int
+    start: date | None = None
+    history_days: int = 0
+    method: str = ''
+    days: list[tuple[str, float, int]] = []
+    recent: list[tuple[str, float, int]] = []
+    bookings_mape: float | None = None
+    bookings_naive_mape: float | None = None
+    value_mape: float | None = None
+    value_naive_mape: float | None = None
+    reason: str = ''

@@ -150,7 +150,7 @@ def test_hotel_bookings_cancellations_and_revenue_match_plain_pandas(db, shared_
     cents = pd.Series([int((Decimal(rate) * n * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
                        for rate, n in zip(adr, nights, strict=True)])
     expected = cents.where(stayed, 0).groupby(months).sum()
-    got = a.booked_revenue_by_month(frame)
+    got = a.booked_value_by_month(frame)
     assert got.to_dict() == expected.to_dict()
 
 

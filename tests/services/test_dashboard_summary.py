@@ -95,3 +95,28 @@ def test_bookings_another_process_wrote_show_within_ten_seconds(sqlite_db, monke
     now = caching.time.monotonic()
     monkeypatch.setattr(caching.time, 'monotonic', lambda: now + 11)
     assert dashboard.summary(location.id, DAY, actor=owner).bookings_today == 1
+
+
+def test_upcoming_booked_value_counts_the_next_7_and_30_local_days(sqlite_db):
+    location = make_location(time_zone='America/Toronto')
+    member, customer = make_staff_member(location), make_customer(location)
+    service = make_service(location)  # its price is each booking's
+    owner = actor(Role.OWNER, location.id)
+
+    def book(when):  # any hour of the night: the owner books outside working hours
+        return make_booking(location, member, service, customer, when, override_hours=True)
+
+    price = book(at(DAY + timedelta(days=1), '10:00', 'America/Toronto')).price_cents
+    book(at(DAY + timedelta(days=7), '23:00', 'America/Toronto'))
+    later = book(at(DAY + timedelta(days=8), '00:30', 'America/Toronto'))
+    book(at(DAY + timedelta(days=30), '18:00', 'America/Toronto'))
+    book(at(DAY + timedelta(days=31), '09:00', 'America/Toronto'))
+    book(at(DAY, '16:00', 'America/Toronto'))  # today: not upcoming
+    gone = book(at(DAY + timedelta(days=2), '10:00', 'America/Toronto'))
+    bookings.cancel_booking(gone.id, actor=owner)
+
+    figures = dashboard.compute_summary(location.id, DAY)
+
+    assert price > 0 and later.price_cents == price
+    assert figures.booked_value_next_7d_cents == 2 * price  # days 1 and 7 (until its local midnight)
+    assert figures.booked_value_next_30d_cents == 4 * price  # and days 8 and 30; day 31 and the cancelled one out

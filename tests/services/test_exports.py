@@ -56,9 +56,23 @@ def test_excel_has_a_sheet_per_section_styled_headers_and_charts(june, tmp_path)
         assert sheet['A1'].font.bold and sheet.freeze_panes == 'A2'
         assert sheet.max_row == len(rows) + 1
     summary = {row[0].value: row[1] for row in book['Summary'].iter_rows(min_row=2)}
-    assert Decimal(str(summary['Revenue'].value)) == takings
-    assert book['Revenue per month']['B2'].number_format == exports.MONEY
-    assert book['Revenue per month']['A2'].is_date
+    assert Decimal(str(summary['Collected revenue'].value)) == takings
+    assert summary['No-show rate'].number_format == exports.PERCENT
+    assert summary['Bookings (due)'].number_format != exports.PERCENT
+    assert book['Collected revenue per month']['B2'].number_format == exports.MONEY
+    assert book['Collected revenue per month']['A2'].is_date
+    # everything the page shows is in the file: the heatmap, the weekday counts, every breakdown, the definitions
+    heat = [list(r) for r in book['Peak hours'].iter_rows(min_row=2, values_only=True)]
+    assert [r[1:] for r in heat] == report.peak_hours and sum(map(sum, report.peak_hours)) > 0
+    assert [list(r) for r in book['Weekday counts'].iter_rows(min_row=2, values_only=True)] == [
+        list(p) for p in report.weekday_counts]
+    assert {'By staff member', 'By hour', 'By weekday', 'By service', 'By category', 'By channel'} <= set(
+        book.sheetnames)
+    assert book['No-show rate by weekday']['B2'].number_format == exports.PERCENT
+    definitions = {r[0]: r[1] for r in book['Definitions'].iter_rows(min_row=2, values_only=True)}
+    assert definitions['Booked value'].startswith('The price of every booking that was not cancelled')
+    methods = [r[1] for r in book['Revenue by'].iter_rows(min_row=2, values_only=True) if r[0] == 'payment method']
+    assert methods and all('_' not in m and m[0].isupper() for m in methods)
     with zipfile.ZipFile(path) as archive:  # openpyxl does not read charts back; the file must hold them
         charts = [n for n in archive.namelist() if n.startswith('xl/charts/chart')]
     assert len(charts) == 3
@@ -70,7 +84,9 @@ def test_pdf_has_title_period_kpis_and_page_numbers(june, tmp_path):
     text = '\n'.join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) >= 2
     assert 'Hair salon — analytics' in text and 'Jun 1, 2018 – Jun 30, 2018' in text
-    assert 'Hair salon (Toronto)' in text and 'No-show rate' in text and 'Revenue per month' in text
+    assert 'Hair salon (Toronto)' in text and 'No-show rate' in text and 'Collected revenue per month' in text
+    assert 'Peak hours' in text and 'Weekday counts' in text and 'Definitions' in text
+    assert 'mobile_money' not in text and '0.04' not in text
     assert f'Page {len(reader.pages)}' in text
 
 
@@ -91,7 +107,7 @@ def test_csv_is_one_long_table(june, tmp_path):
     with write(report, tmp_path, 'csv').open(newline='') as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ['section', 'label', 'value']
-    assert ['Summary', 'Revenue', str(float(takings))] in rows
+    assert ['Summary', 'Collected revenue', str(float(takings))] in rows
     assert len(rows) == 5 + sum(len(r) for _, r in exports.sections(report).values())
 
 

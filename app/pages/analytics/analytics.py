@@ -22,21 +22,16 @@ from app.pages.formatting import count, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
 from app.services import clock, events
-from app.services.analytics import exports, reports
+from app.services.analytics import exports, forecast, metrics, reports
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
 from app.services.money import day_close
 
 ROLES = MANAGING
 log = logging.getLogger(__name__)
-DEFINITIONS = {
-    'revenue': 'Receipt lines before tax issued in the period.',
-    'growth': 'Revenue against the previous period of the same length.',
-    'no_show': 'No-shows ÷ bookings that were due (not cancelled) starting in the period.',
-    'cancellation': 'Cancelled ÷ all bookings starting in the period.',
-    'retention': 'Customers whose first visit is ≥ 90 days old and who came back within 90 days of it.',
-    'churn': 'Customers with no visit for more than 180 days ÷ all customers with a visit.',
-}
+DEFINITIONS = metrics.DEFINITIONS
+BREAKDOWN_LABELS = {'weekday': 'Weekday', 'hour': 'Hour', 'staff': 'Staff member', 'service': 'Service',
+                    'category': 'Category', 'channel': 'Channel', 'source': 'Source (as exported)'}
 
 
 def register() -> None:
@@ -93,6 +88,9 @@ class _AnalyticsView:
             _, end = clock.day_bounds(self.last, self.time_zone)
             self.money_figures = await run.io_bound(day_close.money_summary, [x.id for x in self.chosen], start, end,
                                                     actor=self.user)
+            self.forecasts = [await run.io_bound(forecast.location_forecast, x.id, actor=self.user,
+                                                 as_of=datetime.now(UTC), time_zone=x.time_zone)
+                              for x in self.chosen]
         except ClientPulseError as error:
             self.failed(str(error))
             return
@@ -117,7 +115,7 @@ class _AnalyticsView:
             self.kpis(report)
             with ui.tabs() as tabs:
                 revenue_tab, customers_tab = ui.tab('Revenue'), ui.tab('Customers')
-                operations_tab = ui.tab('Operations')
+                operations_tab, forecast_tab = ui.tab('Operations'), ui.tab('Forecast')
             with ui.tab_panels(tabs, value=revenue_tab).classes('w-full'):
                 with ui.tab_panel(revenue_tab):
                     self.revenue(report)
@@ -125,6 +123,8 @@ class _AnalyticsView:
                     self.customers(report)
                 with ui.tab_panel(operations_tab):
                     self.operations(report)
+                with ui.tab_panel(forecast_tab):
+                    self.forecast()
 
     async def download(self, kind: str) -> None:
         """Write the file in a worker thread (other sessions carry on), showing its progress, then
@@ -153,20 +153,37 @@ class _AnalyticsView:
 
     def kpis(self, report: reports.AnalyticsReport) -> None:
         k = report.kpis
-        growth = '–' if k['growth'] is None else f'{k["growth"] * 100:+.1f} %'
+        basis = 'collected revenue' if report.revenue_basis == 'collected' else 'booked value'
+        if k['growth'] is not None:
+            growth = f'{k["growth"] * 100:+.1f} %'
+        else:
+            growth = 'No earlier period to compare' if k.get('previous_revenue_cents') is None else '–'
+        cash = lambda cents: money(cents, self.currency, self.locale)  # noqa: E731
+        days = lambda value: '–' if value is None else f'{value:.1f} days'  # noqa: E731
         with ui.row().classes('w-full gap-4'):
-            revenue = money(k['revenue_cents'], self.currency, self.locale)
-            _card('Revenue', revenue, 'kpi-revenue', DEFINITIONS['revenue'])
-            _card('Growth', growth, 'kpi-growth', DEFINITIONS['growth'])
-            _card('Bookings', count(k['bookings']), 'kpi-bookings', 'Bookings that were due in the period.')
-            _card('No-show rate', rate(k['no_show_rate']), 'kpi-no-show', DEFINITIONS['no_show'])
-            _card('Cancellation rate', rate(k['cancellation_rate']), 'kpi-cancellation', DEFINITIONS['cancellation'])
-            _card('Retention (90 days)', rate(k['retention_rate']), 'kpi-retention', DEFINITIONS['retention'])
-            _card('Churn rate', rate(k['churn_rate']), 'kpi-churn', DEFINITIONS['churn'])
+            _card('Collected revenue', cash(k['revenue_cents']), 'kpi-revenue', DEFINITIONS['Collected revenue'])
+            _card('Booked value', cash(k['booked_value_cents']), 'kpi-booked-value', DEFINITIONS['Booked value'])
+            _card(f'Growth ({basis})', growth, 'kpi-growth', DEFINITIONS['Growth'])
+            _card('Bookings', count(k['bookings']), 'kpi-bookings', DEFINITIONS['Bookings'])
+            _card('No-show rate', rate(k['no_show_rate']), 'kpi-no-show', DEFINITIONS['No-show rate'])
+            _card('Cancellation rate', rate(k['cancellation_rate']), 'kpi-cancellation',
+                  DEFINITIONS['Cancellation rate'])
+            _card('Retention (90 days)', rate(k['retention_rate']), 'kpi-retention', DEFINITIONS['Retention (90 days)'])
+            _card('Churn rate', 'Not enough history' if 'churn' in report.not_enough_history else rate(k['churn_rate']),
+                  'kpi-churn', DEFINITIONS['Churn rate'])
+        with ui.row().classes('w-full gap-4').mark('customer-cards'):
+            _card('Customers booked', count(k.get('customers_booked', 0)), 'kpi-customers-booked',
+                  DEFINITIONS['Customers booked'])
+            _card('Customers visited', count(k.get('customers_visited', 0)), 'kpi-customers-visited',
+                  DEFINITIONS['Customers visited'])
+            _card('Repeat share', rate(k.get('repeat_share')), 'kpi-repeat', DEFINITIONS['Repeat share'])
+            _card('Lead time (median)', days(k.get('lead_time_median_days')), 'kpi-lead-median',
+                  DEFINITIONS['Lead time'])
+            _card('Lead time (mean)', days(k.get('lead_time_mean_days')), 'kpi-lead-mean', DEFINITIONS['Lead time'])
+            _card('Booked the same day', rate(k.get('same_day_share')), 'kpi-same-day', DEFINITIONS['Lead time'])
         figures = getattr(self, 'money_figures', None)
         if figures is None:
             return
-        cash = lambda cents: money(cents, self.currency, self.locale)  # noqa: E731
         with ui.row().classes('w-full gap-4').mark('money-cards'):
             _card('Tips', cash(figures.tips), 'kpi-tips', 'Tips given to staff members: not revenue, not taxed.')
             _card('Discounts', cash(figures.discounts), 'kpi-discounts', 'Taken off lines before tax; revenue is '
@@ -184,53 +201,163 @@ class _AnalyticsView:
                   'Points redeemed in the period ÷ points earned in it.')
 
     def revenue(self, report: reports.AnalyticsReport) -> None:
+        basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
+        if report.revenue_basis == 'booked':
+            ui.label('No receipts are recorded here, so the charts over time show booked value: what the bookings '
+                     'were worth.').classes('text-sm text-slate-500').mark('revenue-basis')
         with ui.grid(columns=2).classes('w-full gap-4'):
             money_of = (self.currency, self.locale)
-            _chart('Revenue per day (last 30 days of the period)', _line(report.revenue_daily, *money_of),
-                   'chart-daily')
-            _chart('Revenue per week (12 weeks)', _bars(_dated(report.revenue_weekly, self.locale), money=money_of),
-                   'chart-weekly')
-            _chart('Revenue per month (12 months)', _bars(_dated(report.revenue_monthly, self.locale, 'MMM yy'),
-                                                         money=money_of), 'chart-monthly')
-            _chart('Revenue by category', _pie(report.revenue_by['category']), 'chart-category')
+            _chart(f'{basis} per day (last 30 days of the period)', _line(report.revenue_daily, *money_of),
+                   'chart-daily', DEFINITIONS[basis])
+            _chart(f'{basis} per week (12 weeks)', _bars(_dated(report.revenue_weekly, self.locale), money=money_of),
+                   'chart-weekly', DEFINITIONS[basis])
+            _chart(f'{basis} per month (12 months)', _bars(_dated(report.revenue_monthly, self.locale, 'MMM yy'),
+                                                          money=money_of), 'chart-monthly', DEFINITIONS[basis])
+            _chart('Revenue by category', _pie(report.revenue_by['category']), 'chart-category',
+                   DEFINITIONS['Revenue by category'])
             _chart('Revenue by staff member', _bars(report.revenue_by['staff'], horizontal=True, money=money_of),
                    'chart-staff')
-            _chart('Revenue by payment method', _pie(report.revenue_by['payment_method']), 'chart-payment')
+            _chart('Revenue by payment method', _pie([(exports.PAYMENT_WORDS.get(k, k), v)
+                                                      for k, v in report.revenue_by['payment_method']]),
+                   'chart-payment')
             _chart('Top services', _bars(report.revenue_by['service'], horizontal=True, money=money_of),
                    'chart-services')
             _chart('Top products', _bars(report.revenue_by['product'], horizontal=True, money=money_of),
                    'chart-products')
 
     def customers(self, report: reports.AnalyticsReport) -> None:
+        short = report.not_enough_history
         with ui.grid(columns=2).classes('w-full gap-4'):
-            _chart('Segments', _pie(list(report.segments.items())), 'chart-segments')
+            if 'segments' in short:
+                with ui.card().classes('w-full'):
+                    ui.label('Segments').classes('font-semibold')
+                    ui.label(f'Not enough history yet ({short["segments"]}).').classes(
+                        'text-slate-500').mark('segments-short')
+            else:
+                _chart('Segments', _pie(list(report.segments.items())), 'chart-segments', DEFINITIONS['Segments'])
             _chart('New customers per month', _bars(_dated(report.acquisition, self.locale, 'MMM yy')),
                    'chart-acquisition')
-        columns = [{'name': k, 'label': k.replace('_', ' '), 'field': k, 'align': 'left'}
-                   for k in ('customer_id', 'visits', 'lifetime_value', 'last_visit', 'segment', 'churn_risk')]
+        columns = [{'name': 'name', 'label': 'Customer', 'field': 'name', 'align': 'left'},
+                   *({'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
+                       ('visits', 'Visits'), ('lifetime_value', 'Lifetime value'), ('last_visit', 'Last visit'),
+                       ('segment', 'Segment'), ('usual', 'Usual interval'), ('since', 'Since last visit'),
+                       ('churn_risk', 'Churn risk')))]
         for title, rows, mark in (('Top customers by lifetime value', report.top_customers, 'top-customers'),
                                   ('At risk (overdue against their usual interval)', report.at_risk, 'at-risk')):
-            ui.label(title).classes('font-semibold mt-2')
-            shown = [r | {'lifetime_value': money(r['lifetime_value_cents'], self.currency, self.locale)} for r in rows]
-            ui.table(columns=columns, rows=shown, row_key='customer_id').classes('w-full').props(
+            with ui.row().classes('items-center gap-1 mt-2'):
+                ui.label(title).classes('font-semibold')
+                ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(DEFINITIONS['Churn risk'])
+            if mark == 'at-risk' and 'at_risk' in short:
+                ui.label(f'Not enough history yet ({short["at_risk"]}).').classes('text-slate-500').mark(
+                    'at-risk-short')
+                continue
+            shown = [r | {'lifetime_value': money(r['lifetime_value_cents'], self.currency, self.locale),
+                          'name': r.get('name', ''), 'link': f'/customers/{r["customer_id"]}',
+                          'usual': '–' if r.get('usual_interval_days') is None else
+                          f'{r["usual_interval_days"]:.0f} days',
+                          'since': f'{r.get("days_since_last_visit", 0)} days',
+                          'churn_risk': _risk_words(r['churn_risk'])} for r in rows]
+            table = ui.table(columns=columns, rows=shown, row_key='customer_id').classes('w-full').props(
                 'dense flat').mark(mark)
+            table.add_slot('body-cell-name', '<q-td :props="props"><a :href="props.row.link" '
+                                             'class="text-primary underline">{{ props.row.name }}</a></q-td>')
 
     def operations(self, report: reports.AnalyticsReport) -> None:
+        k = report.kpis
+        unknown = k.get('hour_unknown_share')
         with ui.grid(columns=2).classes('w-full gap-4'):
-            _chart('No-show rate by weekday', _bars([(d, round((v or 0) * 100, 1)) for d, v in
-                                                     report.no_show_by_weekday]), 'chart-no-show')
-            _chart('Peak hours (bookings by weekday and hour)', _heatmap(report), 'chart-heatmap')
-            _chart('Lead time', _bars(list(report.lead_time.items())), 'chart-lead-time')
+            _chart('No-show rate by weekday (%)', _bars([(d[:3], round((v or 0) * 100, 1)) for d, v in
+                                                         report.no_show_by_weekday]), 'chart-no-show',
+                   DEFINITIONS['No-show rate'])
+            _chart('Bookings by weekday', _bars([(d[:3], v) for d, v in report.weekday_counts]), 'chart-weekday',
+                   DEFINITIONS['Weekday counts'])
+            with ui.card().classes('w-full'):
+                with ui.row().classes('items-center gap-1'):
+                    ui.label('Peak hours (bookings by weekday and hour)').classes('font-semibold')
+                    ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(DEFINITIONS['Peak hours'])
+                if unknown:
+                    ui.label(f'{rate(unknown)} of the bookings have no time of day (date-only) and are left out.'
+                             ).classes('text-sm text-slate-500').mark('hours-left-out')
+                if report.peak_hours_columns:
+                    ui.echart(_heatmap(report)).classes('w-full h-72').mark('chart-heatmap')
+                else:
+                    ui.label('No booking with a known time of day.').classes('text-slate-500').mark('heatmap-empty')
+            _chart('Lead time', _bars(list(report.lead_time.items())), 'chart-lead-time', DEFINITIONS['Lead time'])
             _chart('Cancellations by notice', _bars(list(report.cancellation_notice.items())),
-                   'chart-notice')
+                   'chart-notice', DEFINITIONS['Cancellation notice'])
+        self.breakdown(report)
         columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
             ('staff', 'Staff member'), ('bookings', 'Bookings'), ('completion', 'Completed'),
-            ('no_shows', 'No-shows'), ('revenue', 'Revenue'), ('utilisation', 'Utilisation'))]
+            ('no_shows', 'No-shows'), ('no_show_rate', 'No-show rate'), ('cancellation_rate', 'Cancellation rate'),
+            ('revenue', 'Collected revenue'), ('utilisation', 'Utilisation'))]
         rows = [{'staff': s['staff'], 'bookings': s['bookings'], 'completion': rate(s['completion_rate']),
-                 'no_shows': s['no_shows'], 'revenue': money(s['revenue_cents'], self.currency, self.locale),
+                 'no_shows': s['no_shows'], 'no_show_rate': rate(s.get('no_show_rate')),
+                 'cancellation_rate': rate(s.get('cancellation_rate')),
+                 'revenue': money(s['revenue_cents'], self.currency, self.locale),
                  'utilisation': rate(s['utilisation'])} for s in report.staff]
-        ui.label('Staff performance').classes('font-semibold mt-2')
+        with ui.row().classes('items-center gap-1 mt-2'):
+            ui.label('Staff performance').classes('font-semibold')
+            ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(DEFINITIONS['Utilisation'])
         ui.table(columns=columns, rows=rows, row_key='staff').classes('w-full').props('dense flat').mark('staff-table')
+        if k.get('unmeasured_bookings'):
+            ui.label(f'{count(k["unmeasured_bookings"])} due bookings had neither a length nor a service duration: '
+                     'utilisation leaves them out.').classes('text-sm text-slate-500').mark('unmeasured')
+
+    def forecast(self) -> None:
+        """Per location: the next four weeks of bookings and booked value beside the last four, with the
+        backtest error and the seasonal naive forecast's for comparison."""
+        names = {x.id: x.name for x in self.chosen}
+        for item in getattr(self, 'forecasts', []):
+            with ui.card().classes('w-full').mark(f'forecast-{item.location_id}'):
+                ui.label(f'{names.get(item.location_id, "")}: the next four weeks').classes('font-semibold')
+                if item.reason:
+                    ui.label(item.reason[0].upper() + item.reason[1:] + '.').classes('text-slate-500').mark(
+                        'forecast-short')
+                    continue
+                ui.label(f'From {format_date(item.start, "medium", locale=self.locale)}, learnt from '
+                         f'{item.history_days} days of bookings. {item.method}.').classes('text-sm text-slate-500')
+                with ui.grid(columns=2).classes('w-full gap-4'):
+                    _chart('Bookings per day', _forecast_lines(item, 1), 'forecast-bookings')
+                    _chart('Booked value per day', _forecast_lines(item, 2, (self.currency, self.locale)),
+                           'forecast-value')
+                ui.label(f'Backtest on the last four weeks held out: off by {rate(item.bookings_mape)} a day on '
+                         f'bookings and {rate(item.value_mape)} on booked value (MAPE); "same weekday last week" '
+                         f'was off by {rate(item.bookings_naive_mape)} and {rate(item.value_naive_mape)}.').classes(
+                    'text-sm').mark('forecast-error')
+
+    def breakdown(self, report: reports.AnalyticsReport) -> None:
+        """Bookings, cancellations, no-shows and booked value by one dimension the owner picks."""
+        options = {k: v for k, v in BREAKDOWN_LABELS.items() if report.breakdowns.get(k)}
+        if not options:
+            return
+        columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
+            ('name', 'Value'), ('bookings', 'Bookings'), ('cancellations', 'Cancellations'),
+            ('cancellation_rate', 'Cancellation rate'), ('no_shows', 'No-shows'), ('no_show_rate', 'No-show rate'),
+            ('booked_value', 'Booked value'))]
+
+        def rows(by: str) -> list[dict]:
+            return [{'name': f'{r["name"]}:00' if by == 'hour' else r['name'], 'bookings': count(r['bookings']),
+                     'cancellations': count(r['cancellations']), 'cancellation_rate': rate(r['cancellation_rate']),
+                     'no_shows': count(r['no_shows']), 'no_show_rate': rate(r['no_show_rate']),
+                     'booked_value': money(r['booked_value_cents'], self.currency, self.locale)}
+                    for r in report.breakdowns[by]]
+
+        first = next(iter(options))
+        with ui.row().classes('items-center gap-3 mt-2'):
+            ui.label('Breakdown by').classes('font-semibold')
+            choice = ui.select(options, value=first).props('dense').classes('w-56').mark('breakdown-by')
+        table = ui.table(columns=columns, rows=rows(first), row_key='name').classes('w-full').props(
+            'dense flat').mark('breakdown-table')
+        choice.on_value_change(lambda e: table.update_rows(rows(e.value)))
+
+
+def _risk_words(score: float) -> str:
+    """A churn-risk score in words: the score is days since the last visit ÷ the usual interval."""
+    if score > 1.5:
+        return f'{score:.1f}× usual gap: overdue'
+    if score >= 1:
+        return f'{score:.1f}× usual gap: due now'
+    return f'{score:.1f}× usual gap: not yet due'
 
 
 def _filters(user: UserRead, chosen: list[LocationRead], first: date, last: date) -> None:
@@ -266,9 +393,12 @@ def _card(title: str, value: str, mark: str, definition: str) -> None:
         ui.label(value).classes('text-xl font-bold').mark(mark)
 
 
-def _chart(title: str, options: dict, mark: str) -> None:
+def _chart(title: str, options: dict, mark: str, definition: str | None = None) -> None:
     with ui.card().classes('w-full'):
-        ui.label(title).classes('font-semibold')
+        with ui.row().classes('items-center gap-1'):
+            ui.label(title).classes('font-semibold')
+            if definition:
+                ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
         ui.echart(options).classes('w-full h-64').mark(mark)
 
 
@@ -318,6 +448,25 @@ def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False,
             'series': [{'type': 'bar', 'data': values, 'itemStyle': {'color': '#3b4a6b'}}]}
 
 
+def _forecast_lines(item, column: int, money: tuple[str, str] | None = None) -> dict:
+    """The last four weeks (solid) and the forecast (dashed) of one column of a forecast's rows."""
+    scale = (lambda v: v / 100) if money else (lambda v: v)
+    days = [d for d, *_ in item.recent] + [d for d, *_ in item.days]
+    past = [scale(r[column]) for r in item.recent] + [None] * len(item.days)
+    ahead = [None] * (len(item.recent) - 1) + [scale(item.recent[-1][column])] + [scale(r[column])
+                                                                                   for r in item.days]
+    value: dict = {'type': 'value'}
+    tooltip: dict = {'trigger': 'axis'}
+    if money:
+        value['axisLabel'] = {':formatter': _money_format(*money, 0)}
+        tooltip[':valueFormatter'] = _money_format(*money, 0)
+    return {'tooltip': tooltip, 'legend': {'bottom': 0}, 'grid': {'left': 70, 'right': 16, 'top': 16, 'bottom': 50},
+            'xAxis': {'type': 'category', 'data': [d[5:] for d in days]}, 'yAxis': value,
+            'series': [{'type': 'line', 'name': 'Last four weeks', 'data': past, 'itemStyle': {'color': '#3b4a6b'}},
+                       {'type': 'line', 'name': 'Forecast', 'data': ahead, 'lineStyle': {'type': 'dashed'},
+                        'itemStyle': {'color': '#d97706'}}]}
+
+
 def _pie(pairs: list[tuple[str, float]]) -> dict:
     return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0, 'type': 'scroll'},
             'series': [{'type': 'pie', 'radius': ['35%', '65%'], 'center': ['50%', '42%'], 'label': {'show': False},
@@ -327,9 +476,11 @@ def _pie(pairs: list[tuple[str, float]]) -> dict:
 def _heatmap(report: reports.AnalyticsReport) -> dict:
     hours = report.peak_hours_columns
     data = [[x, y, v] for y, row in enumerate(report.peak_hours) for x, v in enumerate(row)]
-    return {'tooltip': {'position': 'top'}, 'grid': {'left': 90, 'right': 16, 'top': 10, 'bottom': 60},
-            'xAxis': {'type': 'category', 'data': [f'{h:02d}' for h in hours]},
+    # the legend sits below the hour labels with room to spare (it overlapped them at the chart's default spacing)
+    return {'tooltip': {'position': 'top'}, 'grid': {'left': 50, 'right': 16, 'top': 10, 'bottom': 90},
+            'xAxis': {'type': 'category', 'data': [f'{h:02d}' for h in hours], 'name': 'hour',
+                      'nameLocation': 'middle', 'nameGap': 24},
             'yAxis': {'type': 'category', 'inverse': True, 'data': ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']},
             'visualMap': {'min': 0, 'max': max([v for _, _, v in data], default=1), 'orient': 'horizontal',
-                          'left': 'center', 'bottom': 0, 'calculable': True},
+                          'left': 'center', 'bottom': 0, 'itemHeight': 120, 'itemWidth': 12, 'calculable': True},
             'series': [{'type': 'heatmap', 'data': data}]}

@@ -26,6 +26,10 @@ CARDS = [  # marker, title, definition (a tooltip)
      'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up to the day.'),
     ('cancellation-rate', 'Cancellation rate, 30 days',
      'Cancelled ÷ all bookings starting in the 30 days up to the day.'),
+    ('booked-7d', 'Booked value, next 7 days',
+     'The price of the bookings not cancelled that start in the 7 days after the day.'),
+    ('booked-30d', 'Booked value, next 30 days',
+     'The price of the bookings not cancelled that start in the 30 days after the day.'),
 ]
 BOOKING_COLUMNS = [
     {'name': 'time', 'label': 'Time', 'field': 'time', 'align': 'left', 'sortable': True},
@@ -119,7 +123,9 @@ def _card_texts(figures: dashboard.DashboardSummary, locale: str) -> dict[str, s
             'revenue-today': money(figures.revenue_today_cents, currency, locale),
             'revenue-30d': money(figures.revenue_30d_cents, currency, locale),
             'no-show-rate': rate(figures.no_show_rate_30d),
-            'cancellation-rate': rate(figures.cancellation_rate_30d)}
+            'cancellation-rate': rate(figures.cancellation_rate_30d),
+            'booked-7d': money(figures.booked_value_next_7d_cents, currency, locale),
+            'booked-30d': money(figures.booked_value_next_30d_cents, currency, locale)}
 
 
 def _revenue_options(figures: dashboard.DashboardSummary) -> dict:

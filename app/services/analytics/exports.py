@@ -39,6 +39,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from app.config import get_settings
 from app.models import UserRead
 from app.services import cells, files
+from app.services.analytics.metrics import DEFINITIONS
 from app.services.analytics.reports import AnalyticsReport, BookingRows, booking_rows, ensure_analyst
 from app.services.errors import ValidationError
 
@@ -47,10 +48,28 @@ HEADER_FILL = PatternFill('solid', fgColor='3B4A6B')
 HEADER_FONT = Font(bold=True, color='FFFFFF')
 MONEY = '#,##0.00'
 PERCENT = '0.0%'
-KPI_LABELS = {'revenue_cents': 'Revenue', 'previous_revenue_cents': 'Revenue, previous period', 'growth': 'Growth',
-              'bookings': 'Bookings (due)', 'no_show_rate': 'No-show rate', 'cancellation_rate': 'Cancellation rate',
-              'retention_rate': 'Retention (90 days)', 'churn_rate': 'Churn rate',
-              'conversion_rate': 'Inquiry conversion', 'customers': 'Customers with a visit'}
+KPIS = [  # key in the report's kpis, label, kind (money, rate, count, days)
+    ('revenue_cents', 'Collected revenue', 'money'), ('booked_value_cents', 'Booked value', 'money'),
+    ('previous_revenue_cents', 'Revenue, previous period', 'money'), ('growth', 'Growth', 'rate'),
+    ('bookings', 'Bookings (due)', 'count'), ('no_show_rate', 'No-show rate', 'rate'),
+    ('cancellation_rate', 'Cancellation rate', 'rate'), ('retention_rate', 'Retention (90 days)', 'rate'),
+    ('churn_rate', 'Churn rate', 'rate'), ('conversion_rate', 'Inquiry conversion rate', 'rate'),
+    ('customers', 'Customers with a visit (all time)', 'count'), ('customers_booked', 'Customers booked', 'count'),
+    ('customers_visited', 'Customers visited', 'count'), ('repeat_share', 'Repeat share', 'rate'),
+    ('lead_time_mean_days', 'Lead time, mean (days)', 'days'),
+    ('lead_time_median_days', 'Lead time, median (days)', 'days'), ('same_day_share', 'Booked the same day share',
+                                                                    'rate'),
+    ('lead_time_unknown', 'Bookings without a lead time', 'count'),
+    ('hour_unknown_share', 'Time of day unknown share', 'rate'),
+    ('unmeasured_bookings', 'Bookings with no length nor service duration', 'count'),
+    ('history_days', 'Days of data', 'count'),
+]
+PAYMENT_WORDS = {'cash': 'Cash', 'card': 'Card', 'mobile_money': 'Mobile money', 'gift_card': 'Gift card',
+                 'deposit': 'Deposit', 'unknown': 'Unknown'}
+BREAKDOWN_TITLES = {'weekday': 'Weekday', 'hour': 'Hour', 'staff': 'Staff member', 'service': 'Service',
+                    'category': 'Category', 'channel': 'Channel', 'source': 'Source (as exported)'}
+BREAKDOWN_HEADER = ['Bookings', 'Cancellations', 'Cancellation rate', 'Due', 'No-shows', 'No-show rate',
+                    'Booked value']
 
 
 Progress = Callable[[float, str], None]
@@ -132,36 +151,58 @@ def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, 
 
 
 def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:
-    """Every table of the report: section name → (header, rows); money in major units, dates as dates."""
-    money = lambda cents: round(cents / 100, 2)  # noqa: E731
-    kpis = [[KPI_LABELS[k], money(v) if k.endswith('_cents') and v is not None else v]
-            for k, v in report.kpis.items()]
-    by = [[kind.replace('_', ' '), name, money(value)] for kind, pairs in report.revenue_by.items()
-          for name, value in pairs]
-    return {
+    """Every table of the report, as the page shows it: section name → (header, rows); money in major units,
+    rates as fractions (a header ending in "rate" or "share" marks them), dates as dates, methods in words."""
+    money = lambda cents: None if cents is None else round(cents / 100, 2)  # noqa: E731
+    basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
+    kpis = [[label, money(report.kpis.get(key)) if kind == 'money' else report.kpis.get(key)]
+            for key, label, kind in KPIS if key in report.kpis]
+    by = [[kind.replace('_', ' '), PAYMENT_WORDS.get(name, name) if kind == 'payment_method' else name, money(value)]
+          for kind, pairs in report.revenue_by.items() for name, value in pairs]
+    people = ['Customer', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Usual interval (days)',
+              'Days since last visit', 'Churn risk']
+    person = lambda c: [c.get('name', c['customer_id']), c['visits'], money(c['lifetime_value_cents']),  # noqa: E731
+                        date.fromisoformat(c['last_visit']), c['segment'], c.get('usual_interval_days'),
+                        c.get('days_since_last_visit'), c['churn_risk']]
+    hours = [f'{h:02d}:00' for h in report.peak_hours_columns]
+    result = {
         'Summary': (['Figure', 'Value'], kpis),
-        'Revenue per day': (['Day', 'Revenue'], [[date.fromisoformat(d), money(v)] for d, v in report.revenue_daily]),
-        'Revenue per week': (['Week from', 'Revenue'], [[date.fromisoformat(d), money(v)]
-                                                        for d, v in report.revenue_weekly]),
-        'Revenue per month': (['Month', 'Revenue'], [[date.fromisoformat(d), money(v)]
-                                                     for d, v in report.revenue_monthly]),
-        'Revenue by': (['By', 'Name', 'Revenue'], by),
-        'Customers': (['Customer id', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Churn risk'],
-                      [[c['customer_id'], c['visits'], money(c['lifetime_value_cents']),
-                        date.fromisoformat(c['last_visit']), c['segment'], c['churn_risk']]
-                       for c in report.top_customers]),
-        'At risk': (['Customer id', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Churn risk'],
-                    [[c['customer_id'], c['visits'], money(c['lifetime_value_cents']),
-                      date.fromisoformat(c['last_visit']), c['segment'], c['churn_risk']] for c in report.at_risk]),
+        f'{basis} per day': (['Day', basis], [[date.fromisoformat(d), money(v)] for d, v in report.revenue_daily]),
+        f'{basis} per week': (['Week from', basis], [[date.fromisoformat(d), money(v)]
+                                                     for d, v in report.revenue_weekly]),
+        f'{basis} per month': (['Month', basis], [[date.fromisoformat(d), money(v)]
+                                                  for d, v in report.revenue_monthly]),
+        'Revenue by': (['By', 'Name', 'Collected revenue'], by),
+        'Customers': (people, [person(c) for c in report.top_customers]),
+        'At risk': (people, [person(c) for c in report.at_risk]),
         'Segments': (['Segment', 'Customers'], [[k, v] for k, v in report.segments.items()]),
-        'Operations': (['Measure', 'Bucket', 'Value'],
-                       [['No-show rate', d, v] for d, v in report.no_show_by_weekday]
-                       + [['Lead time', k, v] for k, v in report.lead_time.items()]
-                       + [['Cancellation notice', k, v] for k, v in report.cancellation_notice.items()]),
-        'Staff': (['Staff member', 'Bookings', 'Completed', 'Completion rate', 'No-shows', 'Revenue', 'Utilisation'],
+        'Weekday counts': (['Weekday', 'Due bookings'], [[d, v] for d, v in report.weekday_counts]),
+        'No-show rate by weekday': (['Weekday', 'No-show rate'], [[d, v] for d, v in report.no_show_by_weekday]),
+        'Peak hours': (['Weekday', *hours], [[d, *row] for d, row in zip(
+            ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'], report.peak_hours,
+            strict=True)] if hours else []),
+        'Lead time': (['Lead time', 'Bookings'], [[k, v] for k, v in report.lead_time.items()]),
+        'Cancellation notice': (['Notice', 'Cancellations'], [[k, v] for k, v in report.cancellation_notice.items()]),
+        'Staff': (['Staff member', 'Bookings', 'Completed', 'Completion rate', 'No-shows', 'No-show rate',
+                   'Cancellations', 'Cancellation rate', 'Collected revenue', 'Utilisation rate'],
                   [[s['staff'], s['bookings'], s['completed'], s['completion_rate'], s['no_shows'],
+                    s.get('no_show_rate'), s.get('cancellations'), s.get('cancellation_rate'),
                     money(s['revenue_cents']), s['utilisation']] for s in report.staff]),
     }
+    for by, rows in report.breakdowns.items():
+        result[f'By {BREAKDOWN_TITLES.get(by, by).lower()}'] = (
+            [BREAKDOWN_TITLES.get(by, by), *BREAKDOWN_HEADER],
+            [[r['name'], r['bookings'], r['cancellations'], r['cancellation_rate'], r['due'], r['no_shows'],
+              r['no_show_rate'], money(r['booked_value_cents'])] for r in rows])
+    result['Not enough history'] = (['Figure', 'Why'], [[k.replace('_', ' '), v]
+                                                        for k, v in report.not_enough_history.items()])
+    result['Definitions'] = (['Figure', 'Definition'], [[k, v] for k, v in DEFINITIONS.items()])
+    return result
+
+
+def _is_rate(column: str) -> bool:
+    lowered = column.lower()
+    return lowered.endswith(('rate', 'share')) or lowered in {'growth', 'retention (90 days)'}
 
 
 def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
@@ -170,9 +211,9 @@ def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, loc
     for name, (header, rows) in sections(report).items():
         sheet = _sheet(book, name, header)
         for row in rows:
-            sheet.append([_cell(sheet, header[i], value, name) for i, value in enumerate(row)])
-        if name.startswith('Revenue per') and rows:
-            chart = LineChart() if name == 'Revenue per day' else BarChart()
+            sheet.append([_cell(sheet, header[i], value, name, str(row[0])) for i, value in enumerate(row)])
+        if ' per ' in name and rows:
+            chart = LineChart() if name.endswith('per day') else BarChart()
             chart.title = f'{name} ({currency})'
             chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=len(rows) + 1), titles_from_data=True)
             chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(rows) + 1))
@@ -226,16 +267,22 @@ def _header_cell(sheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-def _cell(sheet, column: str, value, section: str) -> WriteOnlyCell:
+def _cell(sheet, column: str, value, section: str, label: str = '') -> WriteOnlyCell:
+    """A cell formatted by its column (or, in the Summary, by its row's ``label``)."""
     cell = _text_safe_cell(sheet, value)
+    kind = _SUMMARY_KINDS.get(label) if section == 'Summary' else None
     if isinstance(value, date):
         cell.number_format = 'yyyy-mm-dd' if 'month' not in section else 'mmm yyyy'
-    elif column in {'Revenue', 'Lifetime value'}:
+    elif kind == 'money' or column in {'Collected revenue', 'Booked value', 'Lifetime value'}:
         cell.number_format = MONEY
-    elif column.endswith('rate') or column == 'Utilisation' or (section == 'Summary' and isinstance(value, float)
-                                                                 and abs(value) <= 1.5):
+    elif kind == 'rate' or (kind is None and _is_rate(column)):
         cell.number_format = PERCENT
+    elif kind == 'days':
+        cell.number_format = '0.0'
     return cell
+
+
+_SUMMARY_KINDS = {label: kind for _, label, kind in KPIS}
 
 
 def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str) -> None:
@@ -259,26 +306,36 @@ def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
              Paragraph(f'{escape(locations)} · {escape(period)} · {currency}, before tax', styles['Normal']),
              Spacer(1, 0.4 * cm)]
     all_sections = sections(report)
-    header, rows = all_sections['Summary']
-    story += [_table(header, [[label, _shown(label, value, locale)] for label, value in rows]), Spacer(1, 0.5 * cm),
-              Paragraph('Revenue per month', styles['Heading2']),
-              _bar_chart(all_sections['Revenue per month'][1], locale), Spacer(1, 0.3 * cm)]
-    for name in ('Revenue by', 'Staff', 'Customers', 'At risk', 'Operations'):
-        header, rows = all_sections[name]
-        if rows:
-            story += [Paragraph(name, styles['Heading2']),
-                      _table(header, [[_shown(header[i], v, locale) for i, v in enumerate(r)] for r in rows]),
-                      Spacer(1, 0.3 * cm)]
+    header, rows = all_sections.pop('Summary')
+    monthly = next(name for name in all_sections if name.endswith(' per month'))
+    story += [_table(header, [[label, _shown(label, value, locale, _SUMMARY_KINDS.get(label))]
+                              for label, value in rows]), Spacer(1, 0.5 * cm),
+              Paragraph(escape(monthly), styles['Heading2']),
+              _bar_chart(all_sections[monthly][1], locale), Spacer(1, 0.3 * cm)]
+    small = styles['BodyText'].clone('cell', fontSize=7, leading=8.5)
+    for name, (header, rows) in all_sections.items():
+        if not rows or (' per ' in name and not name.startswith('No-show')):
+            continue  # the daily and weekly series are in the Excel and CSV files; the months are charted above
+        if name in ('Definitions', 'Not enough history'):
+            shown = [[Paragraph(escape(str(a)), small), Paragraph(escape(str(b)), small)] for a, b in rows]
+            story += [Paragraph(name, styles['Heading2']), _table(header, shown, widths=[4.5 * cm, 13 * cm])]
+            continue
+        story += [Paragraph(escape(name), styles['Heading2']),
+                  _table(header, [[_shown(header[i], v, locale) for i, v in enumerate(r)] for r in rows],
+                         font_size=6 if name == 'Peak hours' else 8),
+                  Spacer(1, 0.3 * cm)]
     document = SimpleDocTemplate(str(path), pagesize=A4, title=title, leftMargin=1.6 * cm, rightMargin=1.6 * cm,
                                  topMargin=1.5 * cm, bottomMargin=1.5 * cm)
     document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
 
 
-def _table(header: list[str], rows: Iterable[list]) -> Table:
-    table = Table([header, *rows], repeatRows=1, hAlign='LEFT')
+def _table(header: list[str], rows: Iterable[list], *, widths: list[float] | None = None,
+           font_size: int = 8) -> Table:
+    table = Table([header, *rows], repeatRows=1, hAlign='LEFT', colWidths=widths)
     table.setStyle(TableStyle([
         ('BACKGROUND', (0, 0), (-1, 0), colors.HexColor('#3B4A6B')), ('TEXTCOLOR', (0, 0), (-1, 0), colors.white),
-        ('FONTNAME', (0, 0), (-1, 0), 'Helvetica-Bold'), ('FONTSIZE', (0, 0), (-1, -1), 8),
+        ('FONTNAME', (0, 0), (-1, 0), 'Helvetica-Bold'), ('FONTSIZE', (0, 0), (-1, -1), font_size),
+        ('VALIGN', (0, 0), (-1, -1), 'TOP'),
         ('ROWBACKGROUNDS', (0, 1), (-1, -1), [colors.white, colors.HexColor('#F1F4F9')]),
         ('GRID', (0, 0), (-1, -1), 0.25, colors.HexColor('#C9D1DE')),
     ]))
@@ -308,24 +365,25 @@ def _page_number(canvas, document) -> None:
     canvas.restoreState()
 
 
-def _shown(label: str, value, locale: str = 'en_CA') -> str:
-    """A PDF cell in ``locale``'s writing (babel): rates as percentages, amounts with two decimals, dates short. The
-    narrow no-break space some locales group thousands with becomes a no-break space: the PDF's built-in fonts
-    (WinAnsi) have no narrow one."""
-    return _written(label, value, locale).replace('\u202f', '\u00a0')
+def _shown(label: str, value, locale: str = 'en_CA', kind: str | None = None) -> str:
+    """A PDF cell in ``locale``'s writing (babel): rates as percentages, amounts with two decimals, dates short
+    (``kind`` — money, rate, count, days — overrides what the column's ``label`` suggests). The narrow no-break
+    space some locales group thousands with becomes a no-break space: the PDF's built-in fonts (WinAnsi) have
+    no narrow one."""
+    return _written(label, value, locale, kind).replace('\u202f', '\u00a0')
 
 
-def _written(label: str, value, locale: str) -> str:
+def _written(label: str, value, locale: str, kind: str | None = None) -> str:
     if value is None:
         return '–'
-    if isinstance(value, float) and (label in {'Growth', 'Utilisation', 'Churn risk'} or 'rate' in label.lower()
-                                     or 'Retention' in label or 'conversion' in label):
-        return format_decimal(value, '0.00', locale=locale) if label == 'Churn risk' else format_percent(
-            value, '#,##0.0 %', locale=locale)
+    if kind == 'rate' or (kind is None and isinstance(value, float) and _is_rate(label)):
+        return format_percent(value, '#,##0.0 %', locale=locale)
+    if kind == 'count' or (isinstance(value, int) and kind is None):
+        return format_decimal(value, '#,##0', locale=locale)
+    if kind == 'days' or label == 'Churn risk' or label.endswith('(days)'):
+        return format_decimal(value, '#,##0.0', locale=locale)
     if isinstance(value, float):
         return format_decimal(value, '#,##0.00', locale=locale)
     if isinstance(value, date):
         return format_date(value, 'short', locale=locale)
     return str(value)
-
-

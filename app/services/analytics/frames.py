@@ -16,10 +16,12 @@ from app.services.database import session_scope
 
 BOOKING_COLUMNS = ['booking_id', 'location_id', 'customer_id', 'staff_member_id', 'staff', 'service', 'category',
                    'starts_at', 'ends_at', 'booked_at', 'status', 'channel', 'price_cents', 'notice_days',
-                   'local_start']
+                   'local_start', 'local_booked', 'local_cancelled', 'time_known', 'source', 'service_minutes']
 LINE_COLUMNS = ['receipt_id', 'location_id', 'issued_at', 'local_day', 'customer_id', 'staff', 'service', 'category',
                 'product', 'payment_method', 'channel', 'amount_cents']
 RETAIL = 'Retail'
+UNCLASSIFIED = 'Unclassified'
+OTHER = 'Other'
 
 
 def load_bookings(location_ids: list[int], *, start: datetime | None = None, end: datetime | None = None,
@@ -33,7 +35,7 @@ def load_bookings(location_ids: list[int], *, start: datetime | None = None, end
     wanted = columns or BOOKING_COLUMNS
     rows = _gather([c.bookings for c in analytics_store.columns_for(location_ids)], location_ids,
                    'starts_at', start, end)
-    names = _names() if {'staff', 'service', 'category'} & set(wanted) else None
+    names = _names() if {'staff', 'service', 'category', 'service_minutes'} & set(wanted) else None
     build = {
         'booking_id': lambda: rows['id'].astype(np.int64), 'location_id': lambda: rows['location_id'],
         'customer_id': lambda: np.where(rows['customer_id'] >= 0, rows['customer_id'], np.nan),
@@ -48,6 +50,11 @@ def load_bookings(location_ids: list[int], *, start: datetime | None = None, end
         'price_cents': lambda: rows['price_cents'],
         'notice_days': lambda: np.where(rows['notice_days'] >= 0, rows['notice_days'], np.nan),
         'local_start': lambda: _naive(rows['local_start']),
+        'local_booked': lambda: _naive(rows['local_booked']),
+        'local_cancelled': lambda: _naive(rows['local_cancelled']),
+        'time_known': lambda: rows['time_known'].astype(bool),
+        'source': lambda: _sources(rows, location_ids),
+        'service_minutes': lambda: pd.Series(rows['service_id']).map(names.minutes).astype(float).to_numpy(),
     }
     return pd.DataFrame({name: build[name]() for name in wanted}, columns=wanted)
 
@@ -59,7 +66,9 @@ def load_lines(location_ids: list[int], *, start: datetime | None = None, end: d
 
     ``service`` is the service's name ('' for products), ``product`` the product's name ('' for
     services), lines that are neither keep their receipt text as ``service``; ``category`` is the
-    service's category, or ``Retail`` for everything else.
+    service's category (``Unclassified`` when it has none), ``Retail`` for products, ``Other`` for lines
+    that are neither but have a text (fees, for instance) and ``Unclassified`` for lines with nothing
+    to classify them by.
     """
     wanted = columns or LINE_COLUMNS
     stored = analytics_store.columns_for(location_ids)
@@ -74,6 +83,14 @@ def load_lines(location_ids: list[int], *, start: datetime | None = None, end: d
         other = pd.Series(rows['id']).map(descriptions)  # neither a service nor a product: the receipt's text
         return pd.Series(named).astype(object).where(other.isna(), other).astype('category').array
 
+    def category() -> pd.Categorical:
+        of_service = _categorical(rows['service_id'], names.categories, missing=UNCLASSIFIED)
+        texts = {k for c in stored for k, v in c.descriptions.items() if v.strip()}
+        shown = pd.Series(of_service).astype(object)
+        shown[rows['product_id'] >= 0] = RETAIL
+        shown[(rows['product_id'] < 0) & (rows['service_id'] < 0) & np.isin(rows['id'], list(texts))] = OTHER
+        return shown.astype('category').array
+
     build = {
         'receipt_id': lambda: rows['receipt_id'].astype(np.int64), 'location_id': lambda: rows['location_id'],
         'issued_at': lambda: _utc(rows['issued_at']),
@@ -81,8 +98,7 @@ def load_lines(location_ids: list[int], *, start: datetime | None = None, end: d
         'customer_id': lambda: np.where(rows['customer_id'] >= 0, rows['customer_id'], np.nan),
         'staff': lambda: _categorical(rows['staff_member_id'], names.staff),
         'service': service,
-        'category': lambda: _categorical(np.where(rows['product_id'] >= 0, -1, rows['service_id']),
-                                         names.categories, missing=RETAIL),
+        'category': category,
         'product': lambda: _categorical(rows['product_id'], names.products),
         'payment_method': lambda: pd.Categorical.from_codes(rows['payment_method'],
                                                             categories=analytics_store.PAYMENT_METHODS),
@@ -98,15 +114,30 @@ class _Names(NamedTuple):
     services: dict[int, str]
     categories: dict[int, str]
     products: dict[int, str]
+    minutes: dict[int, int]
 
 
 def _names() -> _Names:
-    """Names by id of every staff member, service (and its category) and product (small tables)."""
+    """Names by id of every staff member, service (its category and duration in minutes, when set) and
+    product (small tables)."""
     with session_scope() as session:
         staff = dict(session.exec(select(StaffMember.id, StaffMember.name)).all())
-        services = session.exec(select(Service.id, Service.name, Service.category)).all()
+        services = session.exec(select(Service.id, Service.name, Service.category, Service.duration_minutes)).all()
         products = dict(session.exec(select(Product.id, Product.name)).all())
-    return _Names(staff, {i: n for i, n, _ in services}, {i: c or RETAIL for i, _, c in services}, products)
+    return _Names(staff, {i: n for i, n, _, _ in services}, {i: c or UNCLASSIFIED for i, _, c, _ in services}, products,
+                  {i: m for i, _, _, m in services if m})
+
+
+def _sources(rows: dict[str, np.ndarray], location_ids: list[int]) -> pd.Categorical:
+    """The export's own channel text of each booking ('' when none): each location's codes index its own list."""
+    stored = {c.location_id: c.sources for c in analytics_store.columns_for(location_ids)}
+    names = sorted({name for sources in stored.values() for name in sources} | {''})
+    position = {name: i for i, name in enumerate(names)}
+    codes = np.zeros(len(rows['id']), dtype=np.int32)
+    for location_id, sources in stored.items():
+        mine = rows['location_id'] == location_id
+        codes[mine] = np.array([position[s] for s in sources], dtype=np.int32)[rows['source'][mine]]
+    return pd.Categorical.from_codes(codes, categories=names)
 
 
 def _gather(tables: list[dict[str, np.ndarray]], location_ids: list[int], moment: str,

@@ -4,8 +4,14 @@ Input frames (built by :mod:`app.services.analytics.frames`; tests build them by
 
 *bookings* — one row per booking: ``booking_id``, ``location_id``, ``customer_id`` (float, NaN for
 walk-ins), ``staff_member_id``, ``staff``, ``service``, ``category``, ``starts_at`` / ``ends_at`` /
-``booked_at`` (datetime64[ns, UTC]; booked_at may be NaT), ``local_start`` (naive local time at the
-location), ``status``, ``channel``, ``price_cents`` (int), ``notice_days`` (float, NaN unless cancelled).
+``booked_at`` (datetime64[ns, UTC]; booked_at may be NaT), ``local_start``, ``local_booked``,
+``local_cancelled`` (naive local times at the location; NaT when unknown), ``status``, ``channel``,
+``source`` (the export's own channel text, '' when none), ``price_cents`` (int), ``notice_days`` (float, NaN
+unless an export gave it), ``time_known`` (bool: False when only the date is known),
+``service_minutes`` (float: the service's duration, NaN when not set).
+
+Optional columns (``local_booked``, ``local_cancelled``, ``time_known``, ``source``, ``service_minutes``) are
+treated as unknown when a frame lacks them.
 
 *lines* — one row per receipt line: ``receipt_id``, ``location_id``, ``issued_at`` (UTC),
 ``local_day`` (datetime64, local date), ``customer_id``, ``staff``, ``service``, ``category``,
@@ -67,10 +73,23 @@ def no_show_rate_by(bookings: pd.DataFrame, by: str) -> pd.Series:
 
 
 def with_weekday(bookings: pd.DataFrame) -> pd.DataFrame:
-    """Adds ``weekday`` (ordered category Monday … Sunday) and ``hour`` of the local start."""
+    """Adds ``weekday`` (ordered category Monday … Sunday) and ``hour`` of the local start (``<NA>`` when the
+    time of day is unknown: see :func:`time_known`)."""
     return bookings.assign(
         weekday=pd.Categorical(bookings['local_start'].dt.day_name(), categories=WEEKDAYS, ordered=True),
-        hour=bookings['local_start'].dt.hour)
+        hour=bookings['local_start'].dt.hour.astype('Int64').where(time_known(bookings)))
+
+
+def time_known(bookings: pd.DataFrame) -> pd.Series:
+    """True for bookings whose time of day is known (all, when the frame does not say)."""
+    if 'time_known' not in bookings:
+        return pd.Series(True, index=bookings.index)
+    return bookings['time_known'].astype(bool)
+
+
+def hour_unknown_share(bookings: pd.DataFrame) -> float:
+    """Share of the bookings left out of hour-based figures because their time of day is unknown."""
+    return _ratio((~time_known(bookings)).sum(), len(bookings))
 
 
 def cancellation_rate(bookings: pd.DataFrame) -> float:
@@ -78,46 +97,149 @@ def cancellation_rate(bookings: pd.DataFrame) -> float:
     return _ratio((bookings['status'] == 'cancelled').sum(), len(bookings))
 
 
+def notice_days(bookings: pd.DataFrame) -> pd.Series:
+    """Days of notice of each cancelled booking: local date of the start − local date of the cancellation
+    (calendar days, so a cancellation on the booking's own day is 0 whatever the hour); where the
+    cancellation's moment is unknown, the days an export stated (``notice_days``); NaN when neither is known.
+
+    Source: the "days' notice" of salon cancellation reports (Millennium's Client Cancellations export,
+    whose ``Days`` column is this difference).
+    """
+    cancelled = bookings.loc[bookings['status'] == 'cancelled']
+    stated = cancelled['notice_days'].astype(float)
+    if 'local_cancelled' not in cancelled:
+        return stated.rename('notice_days')
+    counted = (cancelled['local_start'].dt.normalize() - cancelled['local_cancelled'].dt.normalize()).dt.days
+    return counted.astype(float).where(cancelled['local_cancelled'].notna(), stated).rename('notice_days')
+
+
 def cancellation_notice(bookings: pd.DataFrame) -> pd.Series:
-    """How many cancellations came with how much notice: counts per bucket of ``notice_days``
-    (same day, 1 day, 2–6 days, 7+ days, unknown)."""
-    cancelled = bookings.loc[bookings['status'] == 'cancelled', 'notice_days']
-    buckets = pd.cut(cancelled, bins=[-np.inf, 0, 1, 6, np.inf], labels=['same day', '1 day', '2–6 days', '7+ days'])
+    """How many cancellations came with how much notice (:func:`notice_days`): counts per bucket
+    (same day, 1 day, 2–6 days, 7+ days, unknown). A cancellation recorded after the booking's day (negative
+    notice: an export error) counts as unknown."""
+    cancelled = notice_days(bookings)
+    buckets = pd.cut(cancelled, bins=[-0.5, 0, 1, 6, np.inf], labels=['same day', '1 day', '2–6 days', '7+ days'])
     return buckets.cat.add_categories('unknown').fillna('unknown').value_counts().reindex(
         ['same day', '1 day', '2–6 days', '7+ days', 'unknown'], fill_value=0)
 
 
 def peak_hours(bookings: pd.DataFrame) -> pd.DataFrame:
-    """Bookings that were due, counted by local weekday (rows, Monday first) × hour of start (columns)."""
+    """Bookings that were due and whose time of day is known, counted by local weekday (rows, Monday
+    first) × hour of start (columns, only hours that occur)."""
+    due = with_weekday(bookings.loc[bookings['status'].isin(DUE) & time_known(bookings)])
+    return pd.crosstab(due['weekday'], due['hour'].astype(int)).reindex(WEEKDAYS, fill_value=0)
+
+
+def weekday_counts(bookings: pd.DataFrame) -> pd.Series:
+    """Bookings that were due per local weekday of the start, Monday first (date-only bookings count)."""
     due = with_weekday(bookings.loc[bookings['status'].isin(DUE)])
-    return pd.crosstab(due['weekday'], due['hour']).reindex(WEEKDAYS, fill_value=0)
+    return due['weekday'].value_counts().reindex(WEEKDAYS, fill_value=0).astype(int)
 
 
 def lead_time_days(bookings: pd.DataFrame) -> pd.Series:
-    """Lead time per booking in days: start − booked-at (bookings without booked-at are left out)."""
-    known = bookings.dropna(subset=['booked_at'])
-    return ((known['starts_at'] - known['booked_at']).dt.total_seconds() / 86400).rename('lead_time_days')
+    """Lead time per booking in calendar days: local date of the start − local date it was booked
+    (0 = booked on the day itself, whatever the hours; a date-only start is not "negative").
+    Bookings without a booked-at, and the few whose booked date falls after the start (errors in an
+    export), are left out.
+
+    Source: "lead time" / "booking window" of hotel and appointment analytics (Antonio et al. 2019
+    count it in days between the entering date and the arrival date).
+    """
+    if 'local_booked' in bookings:
+        known = bookings.loc[bookings['local_booked'].notna()]
+        days = (known['local_start'].dt.normalize() - known['local_booked'].dt.normalize()).dt.days
+    else:  # a frame without local times: whole days between the UTC moments
+        known = bookings.dropna(subset=['booked_at'])
+        days = (known['starts_at'].dt.normalize() - known['booked_at'].dt.normalize()).dt.days
+    return days.loc[days >= 0].astype(int).rename('lead_time_days')
+
+
+LEAD_TIME_BUCKETS = ['same day', '1–2 days', '3–7 days', '8–14 days', '15–30 days', '31+ days']
 
 
 def lead_time_distribution(bookings: pd.DataFrame) -> pd.Series:
-    """Counts of bookings by lead time: same day, 1–2, 3–7, 8–14, 15–30, 31+ days."""
-    days = lead_time_days(bookings).clip(lower=0)
-    labels = ['same day', '1–2 days', '3–7 days', '8–14 days', '15–30 days', '31+ days']
-    return pd.cut(days, bins=[-1, 1, 3, 8, 15, 31, np.inf], right=False, labels=labels).value_counts().reindex(
-        labels, fill_value=0)
+    """Counts of bookings by lead time (:func:`lead_time_days`): same day, 1–2, 3–7, 8–14, 15–30, 31+ days."""
+    days = lead_time_days(bookings)
+    return pd.cut(days, bins=[0, 1, 3, 8, 15, 31, np.inf], right=False, labels=LEAD_TIME_BUCKETS).value_counts(
+    ).reindex(LEAD_TIME_BUCKETS, fill_value=0)
+
+
+def lead_time_summary(bookings: pd.DataFrame) -> dict[str, float | int | None]:
+    """Mean and median lead time in calendar days, the share booked on the day itself, and how many
+    bookings the figures rest on (``count``) and left out (``unknown``: no booked-at or booked after the start)."""
+    days = lead_time_days(bookings)
+    return {'mean_days': float(days.mean()) if len(days) else None,
+            'median_days': float(days.median()) if len(days) else None,
+            'same_day_share': _ratio((days == 0).sum(), len(days)) if len(days) else None,
+            'count': len(days), 'unknown': int(len(bookings) - len(days))}
+
+
+def booked_minutes(bookings: pd.DataFrame) -> pd.Series:
+    """Minutes each booking held: its own length, or its service's duration when it has none (an import
+    without lengths); NaN when neither is known."""
+    own = (bookings['ends_at'] - bookings['starts_at']).dt.total_seconds() / 60
+    service = bookings['service_minutes'] if 'service_minutes' in bookings else pd.Series(np.nan, bookings.index)
+    return own.where(own > 0, service.astype(float))
 
 
 def staff_utilisation(bookings: pd.DataFrame, working_minutes: pd.Series) -> pd.Series:
     """Booked minutes ÷ working minutes per staff member (index: staff name).
 
-    Booked minutes are those of bookings that were due (not cancelled; a no-show still held the slot).
-    ``working_minutes`` is the staff member's scheduled time in the same period.
+    Booked minutes are those of bookings that were due (not cancelled; a no-show still held the slot),
+    each at its own length or, without one, at its service's duration (:func:`booked_minutes`); bookings
+    with neither add nothing (:func:`unmeasured_bookings` counts them). ``working_minutes`` is the staff
+    member's scheduled time in the same period.
+
+    Source: Fresha's "occupancy" (booked time ÷ scheduled working time).
     """
-    booked = (bookings.loc[bookings['status'].isin(DUE)]
-              .assign(minutes=lambda f: (f['ends_at'] - f['starts_at']).dt.total_seconds() / 60)
-              .groupby('staff', observed=True)['minutes'].sum())
+    due = bookings.loc[bookings['status'].isin(DUE)]
+    booked = booked_minutes(due).fillna(0).groupby(due['staff'], observed=True).sum()
     return (booked.reindex(working_minutes.index, fill_value=0) / working_minutes.replace(0, np.nan)).rename(
         'utilisation')
+
+
+def unmeasured_bookings(bookings: pd.DataFrame) -> int:
+    """Due bookings with neither a length nor a service duration (left out of utilisation)."""
+    due = bookings.loc[bookings['status'].isin(DUE)]
+    return int(booked_minutes(due).isna().sum())
+
+
+BREAKDOWN_COLUMNS = ['bookings', 'cancellations', 'cancellation_rate', 'due', 'no_shows', 'no_show_rate',
+                     'booked_value_cents']
+
+
+def breakdown(bookings: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per value of ``by`` (a column, or ``weekday`` / ``hour`` of the local start): bookings (all),
+    cancellations and the cancellation rate (÷ all), due bookings, no-shows and the no-show rate (÷ due), and
+    booked value (:func:`booked_value`). ``hour`` leaves out bookings whose time of day is unknown.
+    Rows in the dimension's own order (weekdays Monday first, hours ascending), others by bookings, most first."""
+    frame = with_weekday(bookings) if by in ('weekday', 'hour') else bookings
+    if by == 'hour':
+        frame = frame.loc[frame['hour'].notna()].assign(hour=lambda f: f['hour'].astype(int))
+    due = frame['status'].isin(DUE)
+    flags = pd.DataFrame({
+        'key': frame[by], 'bookings': 1, 'cancellations': (frame['status'] == 'cancelled').astype(int),
+        'due': due.astype(int), 'no_shows': (frame['status'] == 'no_show').astype(int),
+        'booked_value_cents': frame['price_cents'].where(due, 0).astype('int64')})
+    table = flags.groupby('key', observed=True)[['bookings', 'cancellations', 'due', 'no_shows',
+                                                 'booked_value_cents']].sum()
+    table = table.assign(cancellation_rate=table['cancellations'] / table['bookings'],
+                         no_show_rate=table['no_shows'] / table['due'].replace(0, np.nan))[BREAKDOWN_COLUMNS]
+    if by == 'weekday':
+        return table.reindex(WEEKDAYS).dropna(how='all', subset=['bookings']).rename_axis(by)
+    if by == 'hour':
+        return table.sort_index().rename_axis(by)
+    return table.sort_values('bookings', ascending=False, kind='stable').rename_axis(by)
+
+
+def customer_counts(bookings: pd.DataFrame) -> dict[str, float | int | None]:
+    """Distinct customers with a booking whatever its outcome (``booked``), with a visit (``visited``), and
+    the share of the booked ones with more than one booking (``repeat_share``); walk-ins are not customers here."""
+    named = bookings.loc[bookings['customer_id'].notna()]
+    per = named.groupby('customer_id').size()
+    visited = named.loc[named['status'].isin(VISITED), 'customer_id'].nunique()
+    return {'booked': len(per), 'visited': int(visited),
+            'repeat_share': _ratio((per > 1).sum(), len(per)) if len(per) else None}
 
 
 def staff_performance(bookings: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -153,13 +275,28 @@ def revenue_by_period(lines: pd.DataFrame, *, freq: str, start: datetime, end: d
     return totals.reindex(index, fill_value=0).astype(int).rename_axis(rule).rename('revenue_cents')
 
 
-def booked_revenue_by_month(bookings: pd.DataFrame) -> pd.Series:
-    """Value (cents) of the bookings that took place (checked in or completed), per local month of
-    their start — the revenue measure for businesses whose takings are not in receipts (e.g. the
-    hotel file: average daily rate × nights, cancellations excluded)."""
-    took_place = bookings.loc[bookings['status'].isin(VISITED)]
-    return took_place.groupby(took_place['local_start'].dt.to_period('M'))['price_cents'].sum().astype(int).rename(
-        'revenue_cents')
+def booked_value(bookings: pd.DataFrame) -> int:
+    """Booked value (cents): the price of every booking that was not cancelled (booked, confirmed, checked in,
+    completed, no-show), counted at its start. What the bookings were worth, whether or not the money went
+    through ClientPulse (the hotel file: average daily rate × nights).
+
+    Source: "booked revenue" of hotel revenue management and of Square Appointments' "appointment value".
+    """
+    return int(bookings.loc[bookings['status'].isin(DUE), 'price_cents'].sum())
+
+
+def booked_value_lines(bookings: pd.DataFrame) -> pd.DataFrame:
+    """The bookings that count toward booked value as a *lines*-shaped frame (``local_day`` of the start,
+    ``amount_cents`` = price), so that :func:`revenue_by_period` puts either revenue on a time axis."""
+    due = bookings.loc[bookings['status'].isin(DUE)]
+    return pd.DataFrame({'local_day': due['local_start'].dt.normalize(), 'amount_cents': due['price_cents']})
+
+
+def booked_value_by_month(bookings: pd.DataFrame) -> pd.Series:
+    """Booked value (:func:`booked_value`, cents) per local month of the start."""
+    due = bookings.loc[bookings['status'].isin(DUE)]
+    return due.groupby(due['local_start'].dt.to_period('M'))['price_cents'].sum().astype(int).rename(
+        'booked_value_cents')
 
 
 def revenue_by(lines: pd.DataFrame, by: str) -> pd.Series:
@@ -168,9 +305,10 @@ def revenue_by(lines: pd.DataFrame, by: str) -> pd.Series:
     return lines.groupby(by, observed=True)['amount_cents'].sum().sort_values(ascending=False).astype(int)
 
 
-def growth(current: float, previous: float) -> float:
-    """(current − previous) ÷ previous; ``nan`` when the previous period had nothing."""
-    return (current - previous) / previous if previous else float('nan')
+def growth(current: float, previous: float, *, comparable: bool = True) -> float:
+    """(current − previous) ÷ previous; ``nan`` when the previous period had nothing or is not
+    ``comparable`` (the data does not reach back over all of it, so it would be measured on part of a period)."""
+    return (current - previous) / previous if previous and comparable else float('nan')
 
 
 # --- customers --------------------------------------------------------------------------------------------------------
@@ -203,22 +341,26 @@ def customer_summary(bookings: pd.DataFrame, lines: pd.DataFrame, as_of: datetim
     all receipts before tax), spend in the last 365 days, days since last visit, churn-risk score
     and segment (see :data:`SEGMENT_RULES`).
 
-    Churn-risk score = days since last visit ÷ the customer's usual interval (mean days between
-    visits; 60 days when there was only one visit), capped at 3: above 1.5 the customer is overdue.
+    Mean days between visits = (last visit's day − first visit's day) ÷ (days with a visit − 1): two visits
+    on one day are one visit day, so they give no interval (0-day gaps would make everyone overdue at once).
+    Churn-risk score = days since last visit ÷ that usual interval (60 days when there is only one visit
+    day), capped at 3: 1 means "due about now", above 1.5 the customer is overdue.
     """
     seen = visits(bookings, as_of)
     if seen.empty:
         return pd.DataFrame(columns=CUSTOMER_COLUMNS).astype({'visits': int, 'lifetime_value_cents': int})
     per = seen.groupby('customer_id')['starts_at']
+    days = (seen['local_start'] if 'local_start' in seen else seen['starts_at']).dt.normalize()
     table = pd.DataFrame({
         'visits': per.size(),
         'first_visit': per.min(),
         'last_visit': per.max(),
+        'visit_days': days.groupby(seen['customer_id']).nunique(),
         'visits_365d': seen.loc[seen['starts_at'] >= as_of - timedelta(days=365)].groupby('customer_id').size(),
     }).fillna({'visits_365d': 0})
-    # the mean of the gaps between consecutive visits is (last − first) ÷ (visits − 1)
-    span_days = (table['last_visit'] - table['first_visit']).dt.total_seconds() / 86400
-    table = table.assign(mean_interval_days=(span_days / (table['visits'] - 1)).where(table['visits'] > 1))
+    day_span = days.groupby(seen['customer_id']).max() - days.groupby(seen['customer_id']).min()
+    table = table.assign(mean_interval_days=(day_span.dt.days / (table['visit_days'] - 1)).where(
+        table['visit_days'] > 1)).drop(columns='visit_days')
     spend = lines.loc[lines['issued_at'] < as_of].groupby('customer_id')['amount_cents']
     recent = lines.loc[(lines['issued_at'] < as_of) & (lines['issued_at'] >= as_of - timedelta(days=365))]
     table = table.join(spend.sum().rename('lifetime_value_cents')).join(
@@ -256,3 +398,40 @@ def churn_rate(customers: pd.DataFrame) -> float:
 
 def _ratio(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else float('nan')
+
+
+DEFINITIONS: dict[str, str] = {
+    'Collected revenue': 'Receipt lines before tax, net of refunds, by the local day they were issued '
+                         '(Square "net sales"). Only what went through ClientPulse.',
+    'Booked value': 'The price of every booking that was not cancelled (booked, confirmed, checked in, completed, '
+                    'no-show), by the local day it starts. What the bookings were worth, paid here or not.',
+    'Growth': 'Revenue of the period against the previous period of the same length, in the measure the charts '
+              'use; not given when the data does not reach back over the whole previous period.',
+    'Bookings': 'Bookings that were due (not cancelled) starting in the period.',
+    'No-show rate': 'No-shows ÷ bookings that were due (not cancelled) starting in the period (Fresha, Square).',
+    'Cancellation rate': 'Cancelled ÷ all bookings starting in the period.',
+    'Retention (90 days)': 'Customers whose first visit is at least 90 days old and who came back within 90 days '
+                           'of it ÷ those customers (Vagaro, Fresha "client retention").',
+    'Churn rate': 'Customers with no visit for more than 180 days ÷ all customers with a visit; needs 180 days '
+                  'of data (Fader & Hardie, lapsed customers).',
+    'Customers booked': 'Distinct customers with a booking in the period, whatever its outcome (walk-ins left out).',
+    'Customers visited': 'Distinct customers with a booking checked in or completed in the period.',
+    'Repeat share': 'Customers with more than one booking in the period ÷ customers booked.',
+    'Lead time': 'Calendar days between the local date a booking was made and the local date it starts (0 = same '
+                 'day); bookings without a booked date, or booked after their start (export errors), are left out.',
+    'Cancellation notice': 'Calendar days between the local date of the cancellation and the local date of the '
+                           'booking; where the cancellation\'s moment is unknown, the days the export stated.',
+    'Peak hours': 'Due bookings by local weekday and hour of start; bookings whose time of day is unknown '
+                  '(date-only imports) are left out, and their share is shown.',
+    'Weekday counts': 'Due bookings by local weekday of start (date-only bookings included).',
+    'Utilisation': 'Booked minutes of due bookings ÷ scheduled working minutes (Fresha "occupancy"); a booking '
+                   'without a length counts at its service\'s duration; those with neither are counted apart.',
+    'Revenue by category': 'Service lines under their service\'s category, products under Retail, other lines '
+                           'with a text under Other, lines with nothing to classify under Unclassified.',
+    'Segments': 'churned: no visit for more than 180 days; new: first visit within 90 days; VIP: top 10 % by '
+                'spend over 365 days; regular: 4+ visits in 365 days; occasional: the rest. Needs 180 days of data.',
+    'Churn risk': 'Days since the last visit ÷ the customer\'s usual interval between visit days (60 days after '
+                  'one visit day), capped at 3: 1 = due about now, above 1.5 = overdue.',
+    'Lifetime value': 'Every receipt line of the customer before tax (historical, not predicted).',
+}
+"""Every figure's definition, as the page's tooltips, the exports' Definitions sheet and docs/metrics.md state it."""

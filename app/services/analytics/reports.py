@@ -39,55 +39,107 @@ def report(location_ids: list[int], start: date, end: date, *, actor: UserRead, 
 
 def build_report(location_ids: list[int], start: date, end: date, *, as_of: datetime,
                  time_zone: str) -> AnalyticsReport:
-    """Compute the report afresh (definitions in ``docs/metrics.md``)."""
+    """Compute the report afresh (definitions in ``docs/metrics.md``).
+
+    Revenue comes twice: collected (receipt lines) and booked value (prices of bookings not cancelled). The
+    revenue charts and growth use collected revenue when the locations have any receipts, else booked value
+    (``revenue_basis`` says which). Growth is given only when the data reaches back over the whole previous
+    period; segments, churn and the at-risk list only when it reaches back over their window.
+    """
     first, _ = clock.day_bounds(start - timedelta(days=(end - start).days + 1), time_zone)  # previous period too
     period_start, _ = clock.day_bounds(start, time_zone)
     _, period_end = clock.day_bounds(end, time_zone)
     # the whole history, but only the columns the customer figures and revenue trends need
-    history = analytics_data.load_bookings(location_ids, end=period_end, columns=['customer_id', 'starts_at', 'status'])
+    history = analytics_data.load_bookings(location_ids, end=period_end,
+                                           columns=['customer_id', 'starts_at', 'local_start', 'status',
+                                                    'price_cents'])
     all_lines = analytics_data.load_lines(location_ids, end=period_end,
                                           columns=['issued_at', 'local_day', 'customer_id', 'amount_cents'])
     bookings = analytics_data.load_bookings(location_ids, start=period_start, end=period_end)
     lines = analytics_data.load_lines(location_ids, start=period_start, end=period_end)
-    previous = all_lines.loc[(all_lines['issued_at'] >= first) & (all_lines['issued_at'] < period_start)]
-    customers = a.customer_summary(history, all_lines, min(as_of, period_end))
+    basis = 'collected' if len(all_lines) else 'booked'
+    trend = all_lines if basis == 'collected' else a.booked_value_lines(history).assign(
+        issued_at=history.loc[history['status'].isin(a.DUE), 'starts_at'])
+    measured = lambda frame: int(frame['amount_cents'].sum())  # noqa: E731
+    current = trend.loc[(trend['issued_at'] >= period_start) & (trend['issued_at'] < period_end)]
+    previous = trend.loc[(trend['issued_at'] >= first) & (trend['issued_at'] < period_start)]
+    data_start = min([x for x in (history['starts_at'].min(), all_lines['issued_at'].min()) if pd.notna(x)],
+                     default=None)
+    comparable = data_start is not None and data_start <= first
+    upto = min(as_of, period_end)
+    history_days = (upto - data_start).days if data_start is not None else 0
+    customers = a.customer_summary(history, all_lines, upto)
     inquiries = analytics_data.load_inquiries(location_ids, start=period_start, end=period_end)
-    revenue = int(lines['amount_cents'].sum())
     day_start, day_end = pd.Timestamp(start), pd.Timestamp(end + timedelta(days=1))
     month_start = (day_end - pd.DateOffset(months=12)).to_period('M').start_time
     heat = a.peak_hours(bookings)
+    lead = a.lead_time_summary(bookings)
+    counted = a.customer_counts(bookings)
+    short = {figure: f'not enough history: {history_days} days of data, the figure needs {days}'
+             for figure, days in MIN_HISTORY_DAYS.items() if history_days < days}
     return AnalyticsReport(
-        location_ids=location_ids, start=start, end=end, as_of=as_of,
-        kpis={'revenue_cents': revenue, 'previous_revenue_cents': int(previous['amount_cents'].sum()),
-              'growth': _nan_none(a.growth(revenue, previous['amount_cents'].sum())),
+        location_ids=location_ids, start=start, end=end, as_of=as_of, revenue_basis=basis,
+        kpis={'revenue_cents': int(lines['amount_cents'].sum()), 'booked_value_cents': a.booked_value(bookings),
+              'previous_revenue_cents': measured(previous) if comparable else None,
+              'growth': _nan_none(a.growth(measured(current), measured(previous), comparable=comparable)),
               'bookings': int(bookings['status'].isin(a.DUE).sum()),
               'no_show_rate': _nan_none(a.no_show_rate(bookings)),
               'cancellation_rate': _nan_none(a.cancellation_rate(bookings)),
-              'retention_rate': _nan_none(a.retention_rate(history, min(as_of, period_end))),
-              'churn_rate': _nan_none(a.churn_rate(customers)) if len(customers) else None,
+              'retention_rate': _nan_none(a.retention_rate(history, upto)),
+              'churn_rate': _nan_none(a.churn_rate(customers)) if len(customers) and 'churn' not in short else None,
               'conversion_rate': _nan_none(a.conversion_rate(inquiries)),
-              'customers': len(customers)},
-        revenue_daily=_pairs(a.revenue_by_period(lines, freq='D', start=max(day_start, day_end - pd.Timedelta(days=30)),
-                                                 end=day_end)),
-        revenue_weekly=_pairs(a.revenue_by_period(all_lines, freq='W', start=day_end - pd.Timedelta(weeks=12),
+              'customers': len(customers), 'customers_booked': counted['booked'],
+              'customers_visited': counted['visited'], 'repeat_share': counted['repeat_share'],
+              'lead_time_mean_days': lead['mean_days'], 'lead_time_median_days': lead['median_days'],
+              'same_day_share': lead['same_day_share'], 'lead_time_unknown': lead['unknown'],
+              'hour_unknown_share': _nan_none(a.hour_unknown_share(bookings)),
+              'unmeasured_bookings': a.unmeasured_bookings(bookings), 'history_days': history_days},
+        revenue_daily=_pairs(a.revenue_by_period(current, freq='D',
+                                                 start=max(day_start, day_end - pd.Timedelta(days=30)), end=day_end)),
+        revenue_weekly=_pairs(a.revenue_by_period(trend, freq='W', start=day_end - pd.Timedelta(weeks=12),
                                                   end=day_end)),
-        revenue_monthly=_pairs(a.revenue_by_period(all_lines, freq='M', start=month_start, end=day_end)),
+        revenue_monthly=_pairs(a.revenue_by_period(trend, freq='M', start=month_start, end=day_end)),
         revenue_by={**{by: [(str(k), int(v)) for k, v in a.revenue_by(lines.loc[lines[by] != ''], by).head(TOP).items()]
                        for by in ('service', 'category', 'staff', 'channel', 'product')},
                     'payment_method': _by_method(lines, analytics_data.load_payments(
                         location_ids, start=period_start, end=period_end))},
-        segments={k: int(v) for k, v in customers['segment'].value_counts().items()} if len(customers) else {},
+        segments={k: int(v) for k, v in customers['segment'].value_counts().items()}
+        if len(customers) and 'segments' not in short else {},
         acquisition=[(str(k), int(v)) for k, v in a.acquisition_by_month(customers).tail(12).items()]
         if len(customers) else [],
         top_customers=_customers(customers.sort_values('lifetime_value_cents', ascending=False).head(TOP)),
-        at_risk=_customers(a.at_risk(customers).head(TOP)) if len(customers) else [],
+        at_risk=_customers(a.at_risk(customers).head(TOP)) if len(customers) and 'at_risk' not in short else [],
+        not_enough_history=short,
         no_show_by_weekday=[(str(k), _nan_none(v)) for k, v in a.no_show_rate_by(a.with_weekday(bookings),
                                                                                   'weekday').items()],
+        weekday_counts=[(str(k), int(v)) for k, v in a.weekday_counts(bookings).items()],
         peak_hours=heat.to_numpy().astype(int).tolist(), peak_hours_columns=[int(c) for c in heat.columns],
         lead_time={k: int(v) for k, v in a.lead_time_distribution(bookings).items()},
         cancellation_notice={k: int(v) for k, v in a.cancellation_notice(bookings).items()},
+        breakdowns={by: _breakdown(bookings, by) for by in BREAKDOWNS},
         staff=_staff(bookings, lines, analytics_data.working_minutes(location_ids, start, end)),
     )
+
+
+BREAKDOWNS = ('weekday', 'hour', 'staff', 'service', 'category', 'channel', 'source')
+"""Dimensions the bookings are broken down by (``source``: the export's own channel text)."""
+MIN_HISTORY_DAYS = {'segments': a.CHURN_AFTER_DAYS, 'churn': a.CHURN_AFTER_DAYS, 'at_risk': 90}
+"""Days of data a figure needs: segments and churn their 180-day churn window; the at-risk list 90 days (one
+visit's default 60-day interval × 1.5, the overdue threshold)."""
+
+
+def _breakdown(bookings: pd.DataFrame, by: str) -> list[dict[str, Any]]:
+    table = a.breakdown(bookings, by)
+    if by == 'source' and list(table.index) == ['']:
+        return []  # no export gave a source
+    return [{'name': str(name) if str(name) else '(none)', **{k: _plain(v) for k, v in row.items()}}
+            for name, row in table.iterrows()]
+
+
+def _plain(value: Any) -> int | float | None:
+    if pd.isna(value):
+        return None
+    return int(value) if float(value).is_integer() and not isinstance(value, float) else float(value)
 
 
 def _by_method(lines: pd.DataFrame, payments: pd.DataFrame) -> list[tuple[str, int]]:
@@ -170,15 +222,22 @@ def _nan_none(value: float) -> float | None:
 
 
 def _customers(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{'customer_id': int(i), 'visits': int(r.visits), 'lifetime_value_cents': int(r.lifetime_value_cents),
-             'last_visit': f'{r.last_visit:%Y-%m-%d}', 'segment': r.segment,
-             'churn_risk': round(float(r.churn_risk), 2)} for i, r in frame.iterrows()]
+    names = customers.customer_names([int(i) for i in frame.index])
+    return [{'customer_id': int(i), 'name': names.get(int(i), f'Customer {int(i)}'), 'visits': int(r.visits),
+             'lifetime_value_cents': int(r.lifetime_value_cents), 'last_visit': f'{r.last_visit:%Y-%m-%d}',
+             'segment': r.segment, 'usual_interval_days': _nan_none(r.mean_interval_days),
+             'days_since_last_visit': int(r.days_since_last_visit), 'churn_risk': round(float(r.churn_risk), 2)}
+            for i, r in frame.iterrows()]
 
 
 def _staff(bookings: pd.DataFrame, lines: pd.DataFrame, working: pd.Series) -> list[dict[str, Any]]:
     table = a.staff_performance(bookings, lines).join(a.staff_utilisation(bookings, working), how='left')
+    rates = a.breakdown(bookings, 'staff')
     return [{'staff': str(name), 'bookings': int(r.bookings), 'completed': int(r.completed),
              'completion_rate': float(r.completion_rate), 'no_shows': int(r.no_shows),
+             'no_show_rate': float(r.no_show_rate),
+             'cancellations': int(rates['cancellations'].get(name, 0)),
+             'cancellation_rate': _nan_none(rates['cancellation_rate'].get(name, float('nan'))),
              'revenue_cents': int(r.revenue_cents), 'utilisation': _nan_none(r.utilisation)}
             for name, r in table.iterrows()]
 

@@ -18,9 +18,11 @@ database's) and patches it with the log, instead of reading every row again.
 Columns (numpy arrays of one length per table; ``-1`` means "none"):
 
 *bookings*: ``id``, ``location_id``, ``customer_id``, ``staff_member_id``, ``service_id``,
-``starts_at``, ``local_start`` (epoch seconds of the local wall time), ``ends_at``, ``booked_at``
-(``NO_TIME`` when unknown), ``status`` (index into :data:`STATUSES`), ``channel`` (:data:`CHANNELS`),
-``price_cents``, ``notice_days`` (``-1`` when unknown).
+``starts_at``, ``local_start`` (epoch seconds of the local wall time), ``ends_at``, ``booked_at`` and
+``local_booked``, ``cancelled_at`` and ``local_cancelled`` (``NO_TIME`` when unknown), ``status`` (index into
+:data:`STATUSES`), ``channel`` (:data:`CHANNELS`), ``price_cents``, ``notice_days`` (``-1`` when unknown),
+``time_known`` (0 when only the date is known), ``source`` (index into the location's ``sources``: the
+export's own channel text, 0 = none).
 
 *lines*: ``id``, ``location_id``, ``receipt_id``, ``issued_at``, ``local_issued``, ``customer_id``,
 ``staff_member_id``, ``service_id``, ``product_id``, ``payment_method`` (:data:`PAYMENT_METHODS`),
@@ -58,11 +60,11 @@ CHANNELS = [c.value for c in Channel]
 PAYMENT_METHODS = [p.value for p in PaymentMethod] + ['unknown']
 NO_TIME = np.iinfo(np.int64).min
 CHUNK_ROWS = 50_000
-FORMAT = 1
+FORMAT = 2
 """Version of the saved columns' layout (a different one is ignored and read afresh)."""
 
 BOOKING_FIELDS = ['id', 'location_id', 'customer_id', 'staff_member_id', 'service_id', 'starts_at', 'ends_at',
-                  'booked_at', 'status', 'channel', 'price_cents', 'notice_days']
+                  'booked_at', 'status', 'channel', 'price_cents', 'notice_days', 'cancelled_at', 'time_known']
 LINE_FIELDS = ['id', 'location_id', 'receipt_id', 'issued_at', 'customer_id', 'staff_member_id', 'service_id',
                'product_id', 'payment_method', 'channel', 'amount_cents']
 
@@ -78,6 +80,7 @@ class LocationColumns:
     bookings: dict[str, np.ndarray]
     lines: dict[str, np.ndarray]
     descriptions: dict[int, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=lambda: [''])
 
 
 class AnalyticsStore:
@@ -138,7 +141,7 @@ class AnalyticsStore:
             files.private_folder(self._folder)
             path = self._folder / f'location-{location_id}.npz'
             meta = {'format': FORMAT, 'time_zone': held.time_zone, 'token': held.token, 'revision': held.revision,
-                    'descriptions': {str(k): v for k, v in held.descriptions.items()}}
+                    'descriptions': {str(k): v for k, v in held.descriptions.items()}, 'sources': held.sources}
             temporary = path.with_suffix('.tmp.npz')
             np.savez(temporary, meta=np.array(json.dumps(meta)), **{f'b_{k}': v for k, v in held.bookings.items()},
                      **{f'l_{k}': v for k, v in held.lines.items()})
@@ -173,7 +176,7 @@ class AnalyticsStore:
             return None
         self._saved[location_id] = meta['revision']
         return LocationColumns(location_id, meta['time_zone'], token, meta['revision'], bookings, lines,
-                               {int(k): v for k, v in meta['descriptions'].items()})
+                               {int(k): v for k, v in meta['descriptions'].items()}, list(meta['sources']))
 
     def _read_all(self, connection: Connection, latest: dict[int, tuple[str, int]]) -> dict[int, LocationColumns]:
         """Every row of the locations (keys of ``latest``: their token and revision in this read)."""
@@ -182,6 +185,8 @@ class AnalyticsStore:
         descriptions = self._descriptions(connection, f'r.location_id IN ({ids})')
         scan = ' NOT INDEXED' if self._engine.dialect.name == 'sqlite' else ''  # a sequential scan reads faster
         bookings = _sorted(_read(connection, self._booking_sql(f'b.location_id IN ({ids})', scan), BOOKING_FIELDS))
+        sources = ['']
+        bookings['source'] = _source_codes(connection, f'b.location_id IN ({ids})', bookings['id'], sources)
         lines = _sorted(_read(connection, self._line_sql(f'r.location_id IN ({ids})', scan), LINE_FIELDS))
         result = {}
         for location_id, (token, revision) in latest.items():
@@ -190,31 +195,37 @@ class AnalyticsStore:
             theirs = _rows(lines, lines['location_id'] == location_id)
             own = set(theirs['id'][np.isin(theirs['id'], list(descriptions))].tolist()) if descriptions else set()
             result[location_id] = LocationColumns(
-                location_id, zone, token, revision, _with_local(mine, 'starts_at', 'local_start', zone),
-                _with_local(theirs, 'issued_at', 'local_issued', zone), {k: descriptions[k] for k in own})
+                location_id, zone, token, revision, _booking_times(mine, zone),
+                _with_local(theirs, 'issued_at', 'local_issued', zone), {k: descriptions[k] for k in own},
+                list(sources))
         return result
 
     def _patch(self, connection: Connection, held: LocationColumns, booking_ids: set[int], receipt_ids: set[int],
                revision: int) -> LocationColumns:
         bookings, lines, descriptions = held.bookings, held.lines, dict(held.descriptions)
+        sources = list(held.sources)
         if booking_ids:
-            fresh = _read(connection, self._booking_sql(_in('b.id', booking_ids)), BOOKING_FIELDS)
+            fresh = _sorted(_read(connection, self._booking_sql(_in('b.id', booking_ids)), BOOKING_FIELDS))
+            fresh['source'] = _source_codes(connection, _in('b.id', booking_ids), fresh['id'], sources)
             fresh = _rows(fresh, fresh['location_id'] == held.location_id)
-            bookings = _upsert(bookings, _with_local(fresh, 'starts_at', 'local_start', held.time_zone), booking_ids)
+            bookings = _upsert(bookings, _booking_times(fresh, held.time_zone), booking_ids)
         if receipt_ids:
             where = _in('l.receipt_id', receipt_ids)
             fresh = _read(connection, self._line_sql(where), LINE_FIELDS)
             lines = _upsert(lines, _with_local(fresh, 'issued_at', 'local_issued', held.time_zone),
                             lines['id'][np.isin(lines['receipt_id'], list(receipt_ids))].tolist())
             descriptions.update(self._descriptions(connection, where))
-        return LocationColumns(held.location_id, held.time_zone, held.token, revision, bookings, lines, descriptions)
+        return LocationColumns(held.location_id, held.time_zone, held.token, revision, bookings, lines, descriptions,
+                               sources)
 
     def _booking_sql(self, where: str, scan: str = '') -> str:
         dialect = self._engine.dialect.name
         return (f'SELECT b.id, b.location_id, coalesce(b.customer_id, -1), b.staff_member_id, b.service_id, '
                 f'{_epoch("b.starts_at", dialect)}, {_epoch("b.ends_at", dialect)}, '
                 f'coalesce({_epoch("b.booked_at", dialect)}, {NO_TIME}), {_code("b.status", STATUSES)}, '
-                f'{_code("b.channel", CHANNELS)}, b.price_cents, coalesce(b.notice_days, -1) '
+                f'{_code("b.channel", CHANNELS)}, b.price_cents, coalesce(b.notice_days, -1), '
+                f'coalesce({_epoch("b.cancelled_at", dialect)}, {NO_TIME}), '
+                f'CASE WHEN b.time_known THEN 1 ELSE 0 END '
                 f'FROM booking b{scan} WHERE {where}')
 
     def _line_sql(self, where: str, scan: str = '') -> str:
@@ -304,15 +315,42 @@ def _read(connection, sql: str, names: list[str]) -> dict[str, np.ndarray]:
 
 
 def _narrow(name: str, values: np.ndarray) -> np.ndarray:
-    if name in {'status', 'channel', 'payment_method'}:
+    if name in {'status', 'channel', 'payment_method', 'time_known'}:
         return values.astype(np.int8)
-    if name in {'starts_at', 'ends_at', 'booked_at', 'issued_at', 'price_cents', 'amount_cents'}:
+    if name in {'starts_at', 'ends_at', 'booked_at', 'cancelled_at', 'issued_at', 'price_cents', 'amount_cents'}:
         return values.copy()
     return values.astype(np.int32)
 
 
+def _source_codes(connection: Connection, where: str, ids: np.ndarray, sources: list[str]) -> np.ndarray:
+    """The ``source`` code of each booking in ``ids`` (sorted) read with ``where``: its index in ``sources``, which
+    grows by the texts not in it yet (0 = none). The texts are read as bound values, never written into SQL."""
+    codes = np.zeros(len(ids), dtype=np.int16)
+    rows = connection.execute(text(f"SELECT b.id, b.source FROM booking b WHERE {where} AND b.source <> ''")).all()
+    if not rows:
+        return codes
+    known = {name: i for i, name in enumerate(sources)}
+    for _, name in rows:
+        if name not in known:
+            known[name] = len(sources)
+            sources.append(name)
+    found = np.array([r[0] for r in rows], dtype=np.int64)
+    where_found = np.searchsorted(ids, found)
+    inside = (where_found < len(ids)) & (ids[np.minimum(where_found, len(ids) - 1)] == found)
+    codes[where_found[inside]] = np.array([known[r[1]] for r in rows], dtype=np.int16)[inside]
+    return codes
+
+
+def _booking_times(table: dict[str, np.ndarray], zone: str) -> dict[str, np.ndarray]:
+    """Adds the local wall times of the start, booked-at and cancelled-at moments."""
+    table = _with_local(table, 'starts_at', 'local_start', zone)
+    table = _with_local(table, 'booked_at', 'local_booked', zone)
+    return _with_local(table, 'cancelled_at', 'local_cancelled', zone)
+
+
 def _with_local(table: dict[str, np.ndarray], source: str, target: str, zone: str) -> dict[str, np.ndarray]:
-    """Adds the local wall time of ``source`` (epoch seconds) in ``zone``, also as epoch seconds."""
+    """Adds the local wall time of ``source`` (epoch seconds) in ``zone``, also as epoch seconds
+    (``NO_TIME``, numpy's NaT, stays ``NO_TIME``)."""
     moments = pd.DatetimeIndex(table[source].astype('datetime64[s]')).tz_localize('UTC')
     local = moments.tz_convert(zone).tz_localize(None).as_unit('s').asi8
     return {**table, target: local.astype(np.int64)}

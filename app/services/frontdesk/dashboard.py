@@ -7,6 +7,8 @@ Definitions (the usual ones in salon software such as Fresha's and Square's repo
 - *no-show rate (30 days)*: no-shows ÷ bookings that were due (not cancelled) among those starting
   in the 30 days ending on the reference day.
 - *cancellation rate (30 days)*: cancelled ÷ all bookings starting in those 30 days.
+- *upcoming booked value (7 / 30 days)*: the price of bookings not cancelled that start after the reference
+  day, within the next 7 / 30 local days (booked value, see ``docs/metrics.md``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,13 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
             select(func.count()).select_from(Booking).where(
                 Booking.location_id == location_id, Booking.starts_at >= today_start, Booking.starts_at < end,
                 Booking.status != BookingStatus.CANCELLED.value)).one()
+        _, week_end = clock.day_bounds(day + timedelta(days=7), tz)
+        _, month_end = clock.day_bounds(day + timedelta(days=WINDOW_DAYS), tz)
+        upcoming = session.exec(
+            select(func.coalesce(func.sum(case((Booking.starts_at < week_end, Booking.price_cents), else_=0)), 0),
+                   func.coalesce(func.sum(Booking.price_cents), 0))
+            .where(Booking.location_id == location_id, Booking.starts_at >= end, Booking.starts_at < month_end,
+                   Booking.status != BookingStatus.CANCELLED.value)).one()
     per_day = revenue_per_day(location_id, day, tz)
     total = sum(statuses.values())
     due = total - statuses[BookingStatus.CANCELLED.value]
@@ -71,6 +80,7 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
         cancellation_rate_30d=statuses[BookingStatus.CANCELLED.value] / total if total else None,
         revenue_per_day=list(per_day.items()),
         bookings_by_status={s.value: statuses[s.value] for s in BookingStatus},
+        booked_value_next_7d_cents=int(upcoming[0]), booked_value_next_30d_cents=int(upcoming[1]),
     )
 
 

@@ -198,6 +198,8 @@ def _booking_columns(chunk: pd.DataFrame, ids: dict[str, dict], dialect: str, co
         'booked_at': _times(chunk['booked_at'], dialect),
         'status': chunk['status'].tolist(),
         'channel': chunk['channel'].tolist(),
+        'source': chunk['source'].tolist(),
+        'time_known': [bool(x) for x in chunk['time_known'].tolist()],
         'price_cents': [int(x) for x in chunk['price_cents'].tolist()],
         'notes': [''] * len(chunk),
         'import_key': chunk['import_key'].tolist(),

@@ -21,7 +21,10 @@ The canonical frame (:func:`map_frame`) has one row per source row, in source or
 ``booked_at``             datetime64[ns, UTC] or NaT
 ``status``                str, a :class:`~app.models.BookingStatus` value
 ``channel``               str, a :class:`~app.models.Channel` value
+``source``                str, the export's own channel or segment text ('' when not mapped), at most 80 characters
 ``price_cents``           int64, minor units, rounded half away from zero, within ±2,147,483,647
+``time_known``            bool, False when the export gives only the start's date (``date_only = true``, date
+                          ``parts``, or a ``format`` without an hour): such bookings are left out of hour-based figures
 ========================  ============================================================
 """
 
@@ -46,10 +49,10 @@ from app.services.errors import ImportRowError, ValidationError
 from app.services.imports import expressions, tabular
 
 FIELDS = ('location', 'customer', 'staff_member', 'service', 'starts_at', 'duration', 'booked_at', 'status',
-          'channel', 'price')
+          'channel', 'source', 'price')
 REQUIRED = ('location', 'starts_at')
 SOURCES: dict[str, frozenset[str]] = {
-    **dict.fromkeys(('location', 'customer', 'staff_member', 'service', 'status', 'channel'),
+    **dict.fromkeys(('location', 'customer', 'staff_member', 'service', 'status', 'channel', 'source'),
                     frozenset({'column', 'value'})),
     'starts_at': frozenset({'column', 'parts'}),
     'booked_at': frozenset({'column', 'parts', 'lead_days'}),
@@ -58,8 +61,9 @@ SOURCES: dict[str, frozenset[str]] = {
 }
 """Where each field may come from (exactly one per field)."""
 MODIFIERS: dict[str, frozenset[str]] = {
-    **dict.fromkeys(('location', 'customer', 'staff_member', 'service', 'status', 'channel'), frozenset({'values'})),
-    'starts_at': frozenset({'format', 'utc', 'time_zone'}),
+    **dict.fromkeys(('location', 'customer', 'staff_member', 'service', 'status', 'channel', 'source'),
+                    frozenset({'values'})),
+    'starts_at': frozenset({'format', 'utc', 'time_zone', 'date_only'}),
     'booked_at': frozenset({'format', 'utc', 'time_zone'}),
     'duration': frozenset({'unit', 'columns'}),
     'price': frozenset({'columns'}),
@@ -67,7 +71,7 @@ MODIFIERS: dict[str, frozenset[str]] = {
 """What may refine each field's source (``columns`` beside an expression is accepted and not needed)."""
 DEFAULTS = {'customer': '', 'staff_member': 'Unassigned', 'service': 'Booking', 'status': 'completed',
             'channel': 'import', 'price': '0'}
-LENGTHS = {'location': 120, 'customer': 40, 'staff_member': 80, 'service': 40}
+LENGTHS = {'location': 120, 'customer': 40, 'staff_member': 80, 'service': 40, 'source': 80}
 """The longest text each field may give (the database's columns)."""
 MONTHS = {name: number for number, name in enumerate(
     ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october',
@@ -109,6 +113,14 @@ class FieldSpec(BaseModel):
     utc: StrictBool = False
     time_zone: TimeZoneName | None = None
     unit: Literal['minutes', 'hours', 'days'] = 'minutes'
+    date_only: StrictBool = False
+
+    @property
+    def time_known(self) -> bool:
+        """False when the field gives a date without a time of day: ``date_only``, date ``parts``, or a
+        ``format`` with no hour in it."""
+        no_hour = self.format is not None and not re.search(r'%[HIcXT]', self.format)
+        return not (self.date_only or self.parts is not None or no_hour)
 
     @field_validator('parts')
     @classmethod
@@ -249,7 +261,8 @@ def suggest(columns: list[str]) -> str:
                'service': ('service', 'treatment', 'room'), 'location': ('location', 'branch', 'shop', 'hotel'),
                'starts_at': ('start', 'appointment', 'date', 'arrival'), 'booked_at': ('scheduled', 'booked',
                                                                                      'created'),
-               'status': ('status', 'show', 'cancel'), 'price': ('price', 'amount', 'adr', 'total')}
+               'status': ('status', 'show', 'cancel'), 'source': ('source', 'segment', 'referral', 'channel'),
+               'price': ('price', 'amount', 'adr', 'total')}
     lines = ['[options]', 'time_zone = "UTC"', 'currency = "USD"', '', '[fields]']
     taken: set[str] = set()
     for key, words in guesses.items():
@@ -300,7 +313,7 @@ def map_frame(raw: pd.DataFrame, spec: Mapping, *, file: str = 'file') -> pd.Dat
     lines = pd.Series(raw.index, index=raw.index)
     problems: list[tuple[int, str, str]] = []  # (line, field, message)
     out = pd.DataFrame({'line': lines})
-    for key in ('location', 'customer', 'staff_member', 'service'):
+    for key in ('location', 'customer', 'staff_member', 'service', 'source'):
         out[key] = _text(raw, spec.fields.get(key), DEFAULTS.get(key, ''))
         if key in ('staff_member', 'service'):
             out[key] = out[key].mask(out[key] == '', DEFAULTS[key])
@@ -319,6 +332,7 @@ def map_frame(raw: pd.DataFrame, spec: Mapping, *, file: str = 'file') -> pd.Dat
     out['channel'] = _coded(raw, spec.fields.get('channel'), DEFAULTS['channel'], 'channel',
                             {c.value for c in Channel}, problems)
     out['price_cents'] = _cents(raw, spec, problems)
+    out['time_known'] = spec.fields['starts_at'].time_known
     problems.extend((i, 'location', 'is blank') for i in out.index[out['location'] == ''])
     if problems:
         problems.sort()

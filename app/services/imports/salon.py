@@ -309,6 +309,7 @@ class _Writer:
                 starts_at = clock.local_datetime(content[0], 0, self.tz)
                 booking = self._add_booking(row, service, starts_at, starts_at, BookingStatus.NO_SHOW)
                 booking.notes = f'{TIME_NOT_RECORDED} in the export (no-show)'
+                booking.time_known = False
                 self.report.created['no_shows'] += 1
 
     def cancellations_(self, rows: list[Row]) -> None:
@@ -323,6 +324,7 @@ class _Writer:
             booking.cancelled_by = row['Canceled By'] or None
             booking.notice_days = _int(row, 'Days') if row['Days'] else None
             booking.notes = f'{TIME_NOT_RECORDED} in the export (cancelled booking)'
+            booking.time_known = False
             self.report.created['cancellations'] += 1
 
     def receipts_(self, rows: list[Row]) -> None:
