@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.parse
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from babel.dates import format_date
 from nicegui import app, run, ui
@@ -65,7 +65,8 @@ class _AnalyticsView:
         with ui.row().classes('items-center gap-2'):
             ui.label('Export').classes('text-sm text-slate-500')
             for kind, label in (('xlsx', 'Excel'), ('pdf', 'PDF'), ('csv', 'CSV'),
-                                (exports.DETAIL, 'Every booking (CSV)')):
+                                (exports.DETAIL, 'Every booking (CSV)'),
+                                (exports.DETAIL_XLSX, 'Every booking (Excel)')):
                 ui.button(label, icon='download', on_click=lambda k=kind: self.download(k)).props(
                     'flat dense').mark(f'export-{kind}')
             self.export_status = ui.row().classes('items-center gap-2')
@@ -77,7 +78,7 @@ class _AnalyticsView:
 
     async def fetch(self) -> reports.AnalyticsReport:
         return await run.io_bound(reports.report, [x.id for x in self.chosen], self.first, self.last,
-                                  actor=self.user, as_of=datetime.now(UTC), time_zone=self.time_zone)
+                                  actor=self.user, as_of=clock.now(), time_zone=self.time_zone)
 
     async def load(self) -> None:
         self.loads += 1
@@ -89,7 +90,7 @@ class _AnalyticsView:
             self.money_figures = await run.io_bound(day_close.money_summary, [x.id for x in self.chosen], start, end,
                                                     actor=self.user)
             self.forecasts = [await run.io_bound(forecast.location_forecast, x.id, actor=self.user,
-                                                 as_of=datetime.now(UTC), time_zone=x.time_zone)
+                                                 as_of=clock.now(), time_zone=x.time_zone)
                               for x in self.chosen]
         except ClientPulseError as error:
             self.failed(str(error))
@@ -146,7 +147,7 @@ class _AnalyticsView:
         finally:
             shown.cancel()
             self.export_status.clear()
-        suffix = '-bookings.csv' if kind == exports.DETAIL else f'.{kind}'
+        suffix = {exports.DETAIL: '-bookings.csv', exports.DETAIL_XLSX: '-bookings.xlsx'}.get(kind, f'.{kind}')
         url = app.add_static_file(local_file=path, single_use=True)
         ui.context.client.on_delete(lambda: app.remove_route(urllib.parse.unquote(url)))
         ui.download.from_url(url, f'clientpulse-{report.start}-{report.end}{suffix}')

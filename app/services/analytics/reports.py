@@ -174,7 +174,7 @@ class BookingRows(NamedTuple):
 
 
 BOOKING_HEADER = ['Booking', 'Location', 'Starts', 'Customer', 'Staff member', 'Service', 'Category', 'Status',
-                  'Channel', 'Price', 'Booked at (UTC)', 'Notice days']
+                  'Channel', 'Source', 'Price', 'Booked at (UTC)', 'Notice days']
 CHUNK_ROWS = 5_000
 
 
@@ -199,7 +199,7 @@ def booking_rows(location_ids: list[int], start: date, end: date, *, actor: User
             booked = part['booked_at'].dt.tz_localize(None).dt.to_pydatetime()
             yield [[int(r.booking_id), places.get(r.location_id, ''), r.local_start.to_pydatetime(),
                     people.get(int(r.customer_id), '') if r.customer_id == r.customer_id else 'Walk-in',
-                    str(r.staff), str(r.service), str(r.category), str(r.status), str(r.channel),
+                    str(r.staff), str(r.service), str(r.category), str(r.status), str(r.channel), str(r.source),
                     round(r.price_cents / 100, 2), None if pd.isna(b) else b,
                     None if pd.isna(r.notice_days) else int(r.notice_days)]
                    for r, b in zip(part.itertuples(index=False), booked, strict=True)]
