@@ -23,8 +23,8 @@ def weekly(days: int, *, seed: int = 1) -> pd.DataFrame:
     index = pd.date_range('2024-01-01', periods=days, freq='D')  # a Monday
     shape = np.array([10, 12, 12, 14, 18, 24, 0], dtype=float)
     rng = np.random.default_rng(seed)
-    counts = shape[index.day_of_week] * (1 + np.arange(days) / 1000) + rng.normal(0, 1, days) * (shape[index.day_of_week]
-                                                                                               > 0)
+    usual = shape[index.day_of_week]
+    counts = usual * (1 + np.arange(days) / 1000) + rng.normal(0, 1, days) * (usual > 0)
     counts = np.clip(np.round(counts), 0, None)
     return pd.DataFrame({'bookings': counts, 'value_cents': counts * 4500}, index=index)
 
