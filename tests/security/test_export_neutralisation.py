@@ -67,8 +67,15 @@ def test_bookings_csv_and_excel_sheet(poisoned, tmp_path):
     every = [cell for sheet in book for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert all(cell.data_type != 'f' for cell in every)  # no formula anywhere
     _assert_inert(_texts(c.value for c in every))
-    prices = [row[9].value for row in book['Bookings'].iter_rows(min_row=2)]
+    price = reports.BOOKING_HEADER.index('Price')
+    prices = [row[price].value for row in book['Bookings'].iter_rows(min_row=2)]
     assert prices == [12.5] * len(NAMES)  # numbers stay numbers
+    rows = reports.booking_rows([poisoned.id], DAY, DAY, actor=OWNER, time_zone='UTC')  # rows are read once
+    alone = load_workbook(exports.export_bookings_xlsx(rows, tmp_path / 'b.xlsx', title='=TITLE()'))
+    every = [cell for row in alone['Bookings'].iter_rows() for cell in row if cell.value is not None]
+    assert all(cell.data_type != 'f' for cell in every)
+    _assert_inert(_texts(c.value for c in every))
+    assert [row[price].value for row in alone['Bookings'].iter_rows(min_row=2)] == [12.5] * len(NAMES)
 
 
 def test_report_csv(poisoned, tmp_path):
