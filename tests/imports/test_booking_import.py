@@ -147,3 +147,26 @@ def test_bulk_codes_never_repeat_each_other_or_a_stored_code(db, monkeypatch):
     monkeypatch.setattr(booking_imports, 'new_booking_code', lambda: next(drawn))
     with session_scope() as session:
         assert sorted(booking_imports.new_codes(session, 3)) == ['AAAAAAAAAA', 'BBBBBBBBBB', 'CCCCCCCCCC']
+
+
+def test_cancelled_at_is_read_for_cancelled_rows_only_and_bad_ones_are_named(sqlite_db, tmp_path):
+    source = tmp_path / 'visits.csv'
+    source.write_text('Day,Client,State,Changed\n'
+                      '2030-03-08,C1,cancelled,2030-03-01\n'   # cancelled a week ahead
+                      '2030-03-08,C2,done,2030-03-09\n'        # the column says when they left: not a cancellation
+                      '2030-03-08,C3,cancelled,\n', encoding='utf-8')  # cancelled, day not given
+    spec = mapping.parse_toml(
+        '[options]\ntime_zone = "America/Toronto"\ncurrency = "CAD"\n[fields]\nlocation = { value = "Spa" }\n'
+        'customer = { column = "Client" }\nstarts_at = { column = "Day", format = "%Y-%m-%d" }\n'
+        'status = { column = "State", values = { cancelled = "cancelled", done = "completed" } }\n'
+        'cancelled_at = { column = "Changed", format = "%Y-%m-%d" }\n')
+    booking_imports.import_bookings(source, spec, actor=OWNER)
+    with session_scope() as session:
+        rows = session.exec(select(Customer.code, Booking.cancelled_at).join(
+            Customer, Customer.id == Booking.customer_id).order_by(Customer.code)).all()
+    assert [(code, at and at.date()) for code, at in rows] == [('C1', date(2030, 3, 1)), ('C2', None),
+                                                              ('C3', None)]
+    source.write_text('Day,Client,State,Changed\n2030-03-08,C4,cancelled,soon\n', encoding='utf-8')
+    with pytest.raises(ImportRowError, match=r'line 2 cancelled_at: "soon" is not a date/time'):
+        booking_imports.import_bookings(source, spec, actor=OWNER)
+    assert booking_count() == 3

@@ -175,6 +175,14 @@ def test_hotel_booked_value_per_year_cancellations_per_weekday_and_channels(sqli
             a.WEEKDAYS).to_dict()
         channels = raw.loc[theirs, 'distribution_channel'].value_counts().to_dict()
         assert a.breakdown(mine, 'source')['bookings'].to_dict() == channels
+        # notice: arrival date − the day it was cancelled (reservation_status_date); after the arrival: unknown
+        cancelled = theirs & (raw['is_canceled'] == 1)
+        notice = (arrival.loc[cancelled] - pd.to_datetime(raw.loc[cancelled, 'reservation_status_date'])).dt.days
+        buckets = pd.cut(notice.where(notice >= 0), bins=[-0.5, 0, 1, 6, np.inf],
+                         labels=['same day', '1 day', '2–6 days', '7+ days'])
+        expected_notice = buckets.cat.add_categories('unknown').fillna('unknown').value_counts().to_dict()
+        assert a.cancellation_notice(mine).to_dict() == expected_notice
+        assert expected_notice['7+ days'] > expected_notice['unknown']  # the column is read, not left blank
     assert not frame['time_known'].any()  # arrival dates only
     assert a.peak_hours(frame).to_numpy().sum() == 0 and a.breakdown(frame, 'hour').empty
 

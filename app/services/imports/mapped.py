@@ -197,6 +197,7 @@ def _booking_columns(chunk: pd.DataFrame, ids: dict[str, dict], dialect: str, co
         'ends_at': _times(chunk['ends_at'], dialect),
         'booked_at': _times(chunk['booked_at'], dialect),
         'status': chunk['status'].tolist(),
+        'cancelled_at': _times(chunk['cancelled_at'], dialect),
         'channel': chunk['channel'].tolist(),
         'source': chunk['source'].tolist(),
         'time_known': [bool(x) for x in chunk['time_known'].tolist()],

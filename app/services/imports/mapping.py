@@ -20,6 +20,8 @@ The canonical frame (:func:`map_frame`) has one row per source row, in source or
 ``ends_at``               datetime64[ns, UTC] (``starts_at`` + ``duration``, 0 to 366 days; = start when none)
 ``booked_at``             datetime64[ns, UTC] or NaT
 ``status``                str, a :class:`~app.models.BookingStatus` value
+``cancelled_at``          datetime64[ns, UTC] or NaT: when a cancelled booking was cancelled (NaT for the others, and
+                          when not mapped); its notice counts calendar days from it to the start
 ``channel``               str, a :class:`~app.models.Channel` value
 ``source``                str, the export's own channel or segment text ('' when not mapped), at most 80 characters
 ``price_cents``           int64, minor units, rounded half away from zero, within ±2,147,483,647
@@ -49,13 +51,14 @@ from app.services.errors import ImportRowError, ValidationError
 from app.services.imports import expressions, tabular
 
 FIELDS = ('location', 'customer', 'staff_member', 'service', 'starts_at', 'duration', 'booked_at', 'status',
-          'channel', 'source', 'price')
+          'cancelled_at', 'channel', 'source', 'price')
 REQUIRED = ('location', 'starts_at')
 SOURCES: dict[str, frozenset[str]] = {
     **dict.fromkeys(('location', 'customer', 'staff_member', 'service', 'status', 'channel', 'source'),
                     frozenset({'column', 'value'})),
     'starts_at': frozenset({'column', 'parts'}),
     'booked_at': frozenset({'column', 'parts', 'lead_days'}),
+    'cancelled_at': frozenset({'column', 'parts'}),
     'duration': frozenset({'column', 'value', 'expression'}),
     'price': frozenset({'column', 'value', 'expression'}),
 }
@@ -65,6 +68,7 @@ MODIFIERS: dict[str, frozenset[str]] = {
                     frozenset({'values'})),
     'starts_at': frozenset({'format', 'utc', 'time_zone', 'date_only'}),
     'booked_at': frozenset({'format', 'utc', 'time_zone'}),
+    'cancelled_at': frozenset({'format', 'utc', 'time_zone'}),
     'duration': frozenset({'unit', 'columns'}),
     'price': frozenset({'columns'}),
 }
@@ -331,6 +335,13 @@ def map_frame(raw: pd.DataFrame, spec: Mapping, *, file: str = 'file') -> pd.Dat
                            {s.value for s in BookingStatus}, problems)
     out['channel'] = _coded(raw, spec.fields.get('channel'), DEFAULTS['channel'], 'channel',
                             {c.value for c in Channel}, problems)
+    out['cancelled_at'] = pd.Series(pd.NaT, index=raw.index, dtype='datetime64[ns, UTC]')
+    if 'cancelled_at' in spec.fields:  # read for cancelled rows only: the column may say something else on others
+        cancelled = out['status'] == BookingStatus.CANCELLED.value
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            out.loc[cancelled, 'cancelled_at'] = _moment(raw.loc[cancelled], spec.fields['cancelled_at'],
+                                                         spec.time_zone, 'cancelled_at', problems, optional=True)
     out['price_cents'] = _cents(raw, spec, problems)
     out['time_known'] = spec.fields['starts_at'].time_known
     problems.extend((i, 'location', 'is blank') for i in out.index[out['location'] == ''])
