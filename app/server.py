@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from datetime import UTC, datetime, timedelta
 
 from nicegui import app, background_tasks, ui
 
@@ -71,10 +72,11 @@ def start_scheduler() -> None:
     """Check every minute, in a background thread, for scheduled reports that are due, and — with M-Pesa set up —
     ask Daraja about prompts that had no callback within a minute; every ``message_interval_seconds`` send the
     messages to customers that are due; once a day, expire loyalty points of customers inactive for their location's
-    months (APScheduler)."""
+    months; each location's no-show model trained at start and retrained every night at 03:00, and every hour what a
+    high risk triggers (APScheduler)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from app.services.analytics import schedules
+    from app.services.analytics import noshow, schedules
     from app.services.messaging import outbox
     from app.services.money import loyalty, mobile_money
 
@@ -85,6 +87,10 @@ def start_scheduler() -> None:
                       max_instances=1, coalesce=True)
     scheduler.add_job(loyalty.expire_inactive, 'interval', hours=24, id='loyalty-expiry', max_instances=1,
                       coalesce=True)
+    scheduler.add_job(noshow.train_all, 'cron', hour=3, id='no-show-models', max_instances=1, coalesce=True,
+                      next_run_time=datetime.now(UTC) + timedelta(seconds=30))  # and soon after start
+    scheduler.add_job(noshow.act_on_high_risk, 'interval', hours=1, id='no-show-actions', max_instances=1,
+                      coalesce=True, next_run_time=datetime.now(UTC) + timedelta(minutes=2))
     if get_settings().mpesa_consumer_key is not None:
         scheduler.add_job(mobile_money.check_pending, 'interval', minutes=1, id='mpesa-status', max_instances=1,
                           coalesce=True)

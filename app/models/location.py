@@ -70,6 +70,10 @@ class LocationBase(SQLModel):
                                description='… and by SMS to customers with a phone (when an SMS provider is set up)')
     online_booking: bool = Field(default=False, sa_column_kwargs={'server_default': false()},
                                  description='customers may book themselves at /book/<id> (services marked for it)')
+    high_risk_action: str = Field(default='none', max_length=10, sa_column_kwargs={'server_default': 'none'},
+                                  description="what a booking with a high no-show risk triggers: 'none', 'reminder' "
+                                              "(an extra reminder a day before the first) or 'deposit' (the desk "
+                                              'is told to ask for one)')
     archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
@@ -175,6 +179,7 @@ class LocationSettings(BaseModel):
     email_messages: bool = True
     sms_messages: bool = True
     online_booking: bool = False
+    high_risk_action: Literal['none', 'reminder', 'deposit'] = 'none'
 
     @field_validator('reminder_hours')
     @classmethod

@@ -122,6 +122,10 @@ class LocationSettingsForm:
                 f['no_show_fee_percent'] = ui.number('No-show fee without a deposit (% of the price)',
                                                      value=settings.no_show_fee_percent, min=0, max=100,
                                                      format='%d').mark('settings-no-show-fee')
+                f['high_risk_action'] = ui.select(
+                    {'none': 'Nothing (the risk is shown)', 'reminder': 'An extra reminder, a day before the first',
+                     'deposit': 'Tell the desk to ask for a deposit'}, value=settings.high_risk_action,
+                    label='A high no-show risk triggers').classes('md:col-span-2').mark('settings-high-risk')
         with ui.card().classes('w-full max-w-4xl'):
             ui.label('Messages and online booking').classes('font-semibold')
             with ui.row().classes('w-full gap-4 items-end'):
@@ -182,7 +186,7 @@ class LocationSettingsForm:
             'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
             'deposit_percent', 'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_on',
-            'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking')}
+            'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking', 'high_risk_action')}
         hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
         if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
             self.fields['reminder_hours'].error = 'Give whole hours separated by commas, e.g. 24, 2.'

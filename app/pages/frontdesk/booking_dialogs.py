@@ -27,6 +27,7 @@ from app.pages.formatting import local_datetime, local_time, money_at
 from app.pages.layout import field_error
 from app.pages.money.checkout import open_checkout
 from app.services import clock, events
+from app.services.analytics import noshow
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
 from app.services.errors import ClientPulseError, validated
@@ -267,6 +268,12 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
         if booking.notes:
             ui.label(booking.notes).classes('text-slate-500')
         asked, held = deposits.status(booking.id, actor=user)
+        risk = noshow.risks(location.id, [booking.id], actor=user).get(booking.id)
+        if risk is not None:
+            ui.label(risk.label()).classes('text-negative' if risk.level == 'high' else 'text-slate-600').mark(
+                'booking-risk')
+            if risk.level == 'high' and location.high_risk_action == 'deposit' and held is None:
+                asked = noshow.high_risk_deposit(asked, booking.price_cents)
         if held is not None:
             with ui.row().classes('items-center gap-2'):
                 ui.label(f'Deposit held: {money_at(held, location)}').classes('text-positive').mark('booking-deposit')

@@ -84,7 +84,10 @@ export default {
                  @dragstart="$event.dataTransfer.setData('text/plain', String(block.id))"
                  class="rounded px-1 text-white text-xs cursor-pointer shadow-sm"
                  :style="{position:'absolute',overflow:'hidden',whiteSpace:'nowrap',textOverflow:'ellipsis',
-                          ...block.style,top:top(block.start)}">{{ block.text }}</div>
+                          ...block.style,top:top(block.start)}"><span v-if="block.risk" data-risk
+                 :title="block.risk_label" class="rounded-full bg-white font-bold px-1 mr-1"
+                 :style="{color: block.risk === 'high' ? '#b91c1c' : '#b45309'}">{{
+                 block.risk === 'high' ? '!!' : '!' }}</span>{{ block.text }}</div>
           </div>
         </div>
       </div>

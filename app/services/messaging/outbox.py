@@ -86,7 +86,9 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
                            for channel, to in channels})
     # what an earlier state queued and this one no longer wants: reminders of another time (or of a booking that
     # is no longer ahead); after a move or a cancellation, an unsent confirmation too
-    withdrawn = (Message.template == Template.REMINDER.value) & Message.dedupe_key.not_in(list(wanted) or [''])
+    # an extra reminder for a high no-show risk (extra_reminder) stays while the booking is live at the same time
+    kept = [f'{_risk_key(booking_id, facts.starts_at)}:{c.value}' for c in MessageChannel] if live else []
+    withdrawn = (Message.template == Template.REMINDER.value) & Message.dedupe_key.not_in(list(wanted) + kept or [''])
     if change in ('moved', 'cancelled'):
         withdrawn |= Message.template.in_([Template.CONFIRMATION.value, Template.RESCHEDULED.value])
     if change != 'created':  # a booking just made has nothing queued yet
@@ -113,6 +115,29 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
                 status=MessageStatus.QUEUED.value, due_at=due, attempts=0, last_error=''))
     if rows:
         connection.execute(insert(Message), rows)
+
+
+def extra_reminder(unit: Session | Connection, booking_id: int, *, now: datetime) -> int:
+    """Queue one more reminder of a booking (a high no-show risk, :mod:`app.services.analytics.noshow`), in the
+    caller's transaction, on each channel the customer has: due a day before the location's first reminder (24 h
+    before the start when it sends none), or now when that has passed; quiet hours respected. Once per booking and
+    start time (a move asks anew). Returns how many were queued: 0 for a booking not live or less than an hour
+    ahead, a customer without an address, or one already queued."""
+    connection = connection_of(unit)
+    facts = connection.execute(_FACTS, {'booking_id': booking_id}).first()
+    if facts is None or facts.status not in LIVE or facts.starts_at - timedelta(hours=1) <= now:
+        return 0
+    hours = max(facts.reminder_hours or [0]) + 24
+    due = _quiet_shift(max(facts.starts_at - timedelta(hours=hours), now), facts, before=facts.starts_at)
+    keys = {f'{_risk_key(booking_id, facts.starts_at)}:{channel.value}': (channel, to)
+            for channel, to in _channels(facts)}
+    have = set(connection.execute(select(Message.dedupe_key).where(Message.dedupe_key.in_(list(keys)))).scalars()) \
+        if keys else set()
+    rows = [_row(facts, template=Template.REMINDER, channel=channel, to=to, due_at=due, dedupe_key=key)
+            for key, (channel, to) in keys.items() if key not in have]
+    if rows:
+        connection.execute(insert(Message), rows)
+    return len(rows)
 
 
 def queue(unit: Session | Connection, *, location_id: int, template: Template, channel: MessageChannel, to: str,
@@ -468,6 +493,10 @@ def _quiet_shift(due: datetime, location, *, before: datetime | None) -> datetim
 
 def _reminder_key(booking_id: int, hours: int, starts_at: datetime) -> str:
     return f'reminder:{booking_id}:{hours}h:{starts_at.astimezone(UTC):%Y-%m-%dT%H:%M}'
+
+
+def _risk_key(booking_id: int, starts_at: datetime) -> str:
+    return f'risk-reminder:{booking_id}:{starts_at.astimezone(UTC):%Y-%m-%dT%H:%M}'
 
 
 def _said(change: str) -> str:
