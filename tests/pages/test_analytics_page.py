@@ -114,6 +114,7 @@ async def test_charts_write_days_and_money_the_locations_way(user: User, shop):
     values = {**locations.settings_of(shop['location']).model_dump(), 'time_zone': 'Europe/Paris',
               'currency': 'EUR', 'locale': 'fr_FR', 'country': 'FR'}
     locations.update_location(shop['location'].id, values, actor=OWNER)
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00', 'Europe/Paris'))
     await sign_in(user, Role.MANAGER, PERIOD)
     await eventually(lambda: element(user, 'kpi-revenue').text.endswith('€'))
     daily = element(user, 'chart-daily').options

@@ -22,7 +22,7 @@ from app.pages.formatting import count, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
 from app.services import clock, events
-from app.services.analytics import exports, forecast, metrics, reports
+from app.services.analytics import exports, forecast, metrics, noshow, reports
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
 from app.services.money import day_close
@@ -92,6 +92,8 @@ class _AnalyticsView:
             self.forecasts = [await run.io_bound(forecast.location_forecast, x.id, actor=self.user,
                                                  as_of=clock.now(), time_zone=x.time_zone)
                               for x in self.chosen]
+            self.risk_models = [await run.io_bound(noshow.model_state, x.id, actor=self.user, wait=True)
+                                for x in self.chosen]
         except ClientPulseError as error:
             self.failed(str(error))
             return
@@ -203,6 +205,13 @@ class _AnalyticsView:
 
     def revenue(self, report: reports.AnalyticsReport) -> None:
         basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
+        if report.revenue_basis == 'booked' and not any(v for series in (
+                report.revenue_daily, report.revenue_weekly, report.revenue_monthly) for _, v in series):
+            # no receipts and no prices (the clinic file): charts flat at zero would say nothing true
+            ui.label('No receipts are recorded here and the bookings carry no prices: there is no revenue to chart. '
+                     'Bookings over time are under Operations and Forecast.').classes('text-slate-500').mark(
+                'revenue-none')
+            return
         if report.revenue_basis == 'booked':
             ui.label('No receipts are recorded here, so the charts over time show booked value: what the bookings '
                      'were worth.').classes('text-sm text-slate-500').mark('revenue-basis')
@@ -214,17 +223,27 @@ class _AnalyticsView:
                    'chart-weekly', DEFINITIONS[basis])
             _chart(f'{basis} per month (12 months)', _bars(_dated(report.revenue_monthly, self.locale, 'MMM yy'),
                                                           money=money_of), 'chart-monthly', DEFINITIONS[basis])
-            _chart('Revenue by category', _pie(report.revenue_by['category']), 'chart-category',
+            shown = basis if report.revenue_basis == 'booked' else 'Revenue'
+            _chart(f'{shown} by category', _pie(self.revenue_by(report, 'category')), 'chart-category',
                    DEFINITIONS['Revenue by category'])
-            _chart('Revenue by staff member', _bars(report.revenue_by['staff'], horizontal=True, money=money_of),
-                   'chart-staff')
+            _chart(f'{shown} by staff member', _bars(self.revenue_by(report, 'staff'), horizontal=True,
+                                                     money=money_of), 'chart-staff')
             _chart('Revenue by payment method', _pie([(exports.PAYMENT_WORDS.get(k, k), v)
                                                       for k, v in report.revenue_by['payment_method']]),
                    'chart-payment')
-            _chart('Top services', _bars(report.revenue_by['service'], horizontal=True, money=money_of),
+            _chart('Top services', _bars(self.revenue_by(report, 'service'), horizontal=True, money=money_of),
                    'chart-services')
             _chart('Top products', _bars(report.revenue_by['product'], horizontal=True, money=money_of),
                    'chart-products')
+
+    @staticmethod
+    def revenue_by(report: reports.AnalyticsReport, by: str) -> list[tuple[str, int]]:
+        """Revenue per ``by`` (category, staff, service) in minor units, top ten: collected, or — where no receipts
+        are recorded — booked value (from the bookings' breakdown)."""
+        if report.revenue_basis != 'booked':
+            return report.revenue_by[by]
+        pairs = [(row['name'], row['booked_value_cents'] or 0) for row in report.breakdowns.get(by, [])]
+        return sorted(pairs, key=lambda pair: -pair[1])[:10]
 
     def customers(self, report: reports.AnalyticsReport) -> None:
         short = report.not_enough_history
@@ -325,6 +344,24 @@ class _AnalyticsView:
                          f'bookings and {rate(item.value_mape)} on booked value (MAPE); "same weekday last week" '
                          f'was off by {rate(item.bookings_naive_mape)} and {rate(item.value_naive_mape)}.').classes(
                     'text-sm').mark('forecast-error')
+        for location_id, state in zip([x.id for x in self.chosen], getattr(self, 'risk_models', []), strict=True):
+            with ui.card().classes('w-full').mark(f'noshow-model-{location_id}'):
+                ui.label(f'{names.get(location_id, "")}: no-show risk').classes('font-semibold')
+                if state.reason:
+                    ui.label(state.reason[0].upper() + state.reason[1:] + '.').classes('text-slate-500')
+                    continue
+                levels = state.levels
+                ui.label(f'Booked and confirmed bookings: {levels.get("high", 0)} high, {levels.get("medium", 0)} '
+                         f'medium, {levels.get("low", 0)} low risk — shown on the day view and the booking list with '
+                         'their reasons.').mark('noshow-levels')
+                check = (f'on the latest 20 % of days held out it ranks a no-show above an attended booking '
+                         f'{rate(state.auc)} of the time (ROC AUC) with a Brier score of {state.brier:.3f}'
+                         if state.auc is not None and state.brier is not None else
+                         'the latest days held out had no no-show to check it on')
+                ui.label(f'Logistic regression learnt from {state.trained_on:,} bookings that came to an end '
+                         f'({state.no_shows:,} no-shows), only from what was known when each was booked; {check}. '
+                         'Retrained every night. High: the riskiest 10 % as the model rates its history; medium: the '
+                         'next 20 %.').classes('text-sm text-slate-500').mark('noshow-check')
 
     def breakdown(self, report: reports.AnalyticsReport) -> None:
         """Bookings, cancellations, no-shows and booked value by one dimension the owner picks."""
@@ -395,12 +432,28 @@ def _card(title: str, value: str, mark: str, definition: str) -> None:
 
 
 def _chart(title: str, options: dict, mark: str, definition: str | None = None) -> None:
+    """A card with ``title`` and the chart; a chart with nothing but zeros is a sentence instead (marked
+    ``<mark>-empty``): a flat line says nothing the words do not."""
     with ui.card().classes('w-full'):
         with ui.row().classes('items-center gap-1'):
             ui.label(title).classes('font-semibold')
             if definition:
                 ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
-        ui.echart(options).classes('w-full h-64').mark(mark)
+        if _all_zero(options):
+            ui.label('Nothing to show for this period: every value is 0.').classes('text-slate-500').mark(
+                f'{mark}-empty')
+        else:
+            ui.echart(options).classes('w-full h-64').mark(mark)
+
+
+def _all_zero(options: dict) -> bool:
+    """Whether every value of the chart's series is 0 or missing (numbers, or pie slices' ``value``)."""
+    for series in options.get('series', []):
+        for point in series.get('data', []):
+            value = point.get('value') if isinstance(point, dict) else point
+            if isinstance(value, int | float) and value:
+                return False
+    return True
 
 
 def _money_format(currency: str, locale: str, digits: int) -> str:
