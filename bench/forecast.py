@@ -59,7 +59,8 @@ def main() -> None:
             percent = lambda v: '–' if v is None else f'{v * 100:.1f} %'  # noqa: E731
             ratio = lambda a, b: '–' if not a or not b else f'{a / b:.2f}'  # noqa: E731
             print(f'{location.name[:28]:28s} {result.history_days:5d}  {percent(result.bookings_mape):>13s} '
-                  f'{percent(result.bookings_naive_mape):>7s} {ratio(result.bookings_mape, result.bookings_naive_mape):>6s}'
+                  f'{percent(result.bookings_naive_mape):>7s} '
+                  f'{ratio(result.bookings_mape, result.bookings_naive_mape):>6s}'
                   f'  {percent(result.value_mape):>10s} {percent(result.value_naive_mape):>7s} '
                   f'{ratio(result.value_mape, result.value_naive_mape):>6s}  {took:6.2f}')
 
