@@ -245,3 +245,12 @@ def test_on_the_clinic_file_the_model_beats_the_lead_time_rule(sqlite_db, shared
     assert result['train'] == (frame['local_start'] < days[int(len(days) * 0.8)]).sum()
     assert result['auc'] > result['lead_auc'] > 0.6  # published leakage-free logistic regression: about 0.60
     assert result['brier'] < result['base_brier']
+
+
+def test_a_model_no_better_than_chance_shows_no_risk():
+    rng = np.random.default_rng(7)
+    rows = [(i, i % 40, 'no_show' if rng.random() < 0.2 else 'completed',
+             f'2030-{1 + i // 250:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:00', '2029-12-20 09:00', None, True)
+            for i in range(1000)]
+    outcome = noshow.fit(1, _frame(rows), now=NOW)  # no-shows at random: nothing to learn
+    assert isinstance(outcome, str) and outcome.startswith('no risk shown: on the latest 20 % of days held out')

@@ -16,12 +16,14 @@ Features of a booking (:func:`features`), each as it stood at the moment the boo
 
 Model: ``StandardScaler`` on the numbers (counts as log(1 + n)), one-hot categories (rare ones pooled, unseen ones
 ignored), ``LogisticRegression`` (scikit-learn). Learned from the location's bookings that came to an end — completed
-or checked in (0) and no-shows (1) — not walk-ins, not anonymous ones. A location needs :data:`MIN_DECIDED` of them
-and :data:`MIN_NO_SHOWS` no-shows, else it gets no model ("not enough history").
+or checked in (0) and no-shows (1) — not walk-ins (anonymous bookings count as a first booking). A location needs
+:data:`MIN_DECIDED` of them and :data:`MIN_NO_SHOWS` no-shows, else it gets no model ("not enough history").
 
 Checked before it is used: fitted on the earliest 80 % of the days, scored on the rest (ROC AUC and Brier score,
-``sklearn.metrics``), then refitted on everything. Leakage-free models on the public clinic data set reach a ROC AUC
-of about 0.60 (``bench/noshow.py`` prints ours beside it and beside a rule from the lead time alone).
+``sklearn.metrics``), then refitted on everything. A model scoring a ROC AUC below :data:`MIN_AUC` there (no better
+than chance, as on data whose no-shows are random) is not used: no risk is shown, and the page says why.
+Leakage-free models on the public clinic data set reach a ROC AUC of about 0.60 (``bench/noshow.py`` prints ours
+beside it and beside a rule from the lead time alone).
 
 Levels: a booking is ``high`` when its probability is among the top :data:`HIGH_SHARE` of the training bookings'
 (the model's own 90th percentile), ``medium`` among the next :data:`MEDIUM_SHARE`, else ``low``. Its reasons are
@@ -53,6 +55,8 @@ log = logging.getLogger(__name__)
 
 MIN_DECIDED = 200
 MIN_NO_SHOWS = 20
+MIN_AUC = 0.55
+"""A model whose held-out ROC AUC is below this tells no-shows apart little better than chance: no risk is shown."""
 HIGH_SHARE = 0.10
 MEDIUM_SHARE = 0.20
 TRAIN_SHARE = 0.8
@@ -191,7 +195,7 @@ def _earlier(customer: pd.Series, made: pd.Series, kinds: dict[str, tuple[pd.Ser
 
 
 def decided(frame: pd.DataFrame) -> pd.Series:
-    """Rows a model learns from: completed, checked in or no-show; not walk-ins, not anonymous."""
+    """Rows a model learns from: completed, checked in or no-show; not walk-ins (they cannot miss a booking)."""
     return frame['status'].astype(str).isin(DECIDED) & (frame['channel'].astype(str) != Channel.WALK_IN.value)
 
 
@@ -222,6 +226,11 @@ def fit(location_id: int, frame: pd.DataFrame, *, now: datetime | None = None) -
         return (f'not enough history: {len(y):,} bookings that came to an end and {int(y.sum()):,} no-shows; a no-show '
                 f'model needs {MIN_DECIDED} and {MIN_NO_SHOWS}')
     check = backtest(x, y, frame.loc[learn, 'local_start'])
+    if check['auc'] is None or check['auc'] < MIN_AUC:
+        said = 'had no no-show to check it on' if check['auc'] is None else \
+            f"ranked a no-show above an attended booking {check['auc'] * 100:.0f} % of the time (50 % is chance)"
+        return (f'no risk shown: on the latest 20 % of days held out, a model learnt from {len(y):,} bookings '
+                f'{said}; it needs {MIN_AUC * 100:.0f} % to be worth showing')
     pipeline = new_pipeline().fit(x, y)
     scores = pipeline.predict_proba(x)[:, 1]
     medium_from, high_from = np.quantile(scores, [1 - HIGH_SHARE - MEDIUM_SHARE, 1 - HIGH_SHARE])
@@ -299,7 +308,8 @@ def _reason(name: str, row) -> str:
     match name:
         case 'lead_days' | 'lead_band':
             value = row.lead_days
-            return 'booked for the same day' if value == 0 else f'booked {int(value)} days ahead'
+            return 'booked for the same day' if value == 0 else \
+                f'booked {int(value)} day{"" if int(value) == 1 else "s"} ahead'
         case 'lead_unknown':
             return 'when it was booked is unknown' if value else 'booking date known'
         case 'prior_no_shows':
@@ -402,9 +412,9 @@ def model_state(location_id: int, *, actor: UserRead, wait: bool = False) -> Mod
 
 
 def risks(location_id: int, booking_ids: list[int], *, actor: UserRead) -> dict[int, Risk]:
-    """The risk of each of ``booking_ids`` that is booked or confirmed (others, and every booking of a location
-    without a model, are left out). Computed for all the location's live bookings once per change of its bookings
-    (the analytics store's revision), then looked up.
+    """The risk of each of ``booking_ids`` that is booked or confirmed and not a walk-in (others, and every booking
+    of a location without a model, are left out). Computed for all the location's live bookings once per change
+    of its bookings (the analytics store's revision), then looked up.
 
     :raises PermissionDeniedError: another location, or a kiosk
     """
@@ -432,7 +442,7 @@ def live_risks(location_id: int) -> dict[int, Risk]:
             return cached[1]
     frame = analytics_data.load_bookings([location_id], columns=FRAME_COLUMNS)
     frame['reminder'] = frame['booking_id'].isin(reminded)
-    live = frame['status'].astype(str).isin(LIVE)
+    live = frame['status'].astype(str).isin(LIVE) & (frame['channel'].astype(str) != Channel.WALK_IN.value)
     customers = frame.loc[live, 'customer_id'].dropna().unique()
     mine = frame.loc[live | frame['customer_id'].isin(customers)]  # whose history the live ones need
     table = features(mine)
