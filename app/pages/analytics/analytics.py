@@ -215,7 +215,7 @@ class _AnalyticsView:
         if report.revenue_basis == 'booked':
             ui.label('No receipts are recorded here, so the charts over time show booked value: what the bookings '
                      'were worth.').classes('text-sm text-slate-500').mark('revenue-basis')
-        with ui.grid(columns=2).classes('w-full gap-4'):
+        with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
             money_of = (self.currency, self.locale)
             _chart(f'{basis} per day (last 30 days of the period)', _line(report.revenue_daily, *money_of),
                    'chart-daily', DEFINITIONS[basis])
@@ -224,17 +224,19 @@ class _AnalyticsView:
             _chart(f'{basis} per month (12 months)', _bars(_dated(report.revenue_monthly, self.locale, 'MMM yy'),
                                                           money=money_of), 'chart-monthly', DEFINITIONS[basis])
             shown = basis if report.revenue_basis == 'booked' else 'Revenue'
+            no_receipts = ('Payments and products come from receipts; none are recorded in this period.'
+                           if report.revenue_basis == 'booked' else 'Nothing to show for this period.')
             _chart(f'{shown} by category', _pie(self.revenue_by(report, 'category')), 'chart-category',
                    DEFINITIONS['Revenue by category'])
             _chart(f'{shown} by staff member', _bars(self.revenue_by(report, 'staff'), horizontal=True,
                                                      money=money_of), 'chart-staff')
             _chart('Revenue by payment method', _pie([(exports.PAYMENT_WORDS.get(k, k), v)
                                                       for k, v in report.revenue_by['payment_method']]),
-                   'chart-payment')
+                   'chart-payment', empty=no_receipts)
             _chart('Top services', _bars(self.revenue_by(report, 'service'), horizontal=True, money=money_of),
                    'chart-services')
             _chart('Top products', _bars(report.revenue_by['product'], horizontal=True, money=money_of),
-                   'chart-products')
+                   'chart-products', empty=no_receipts)
 
     @staticmethod
     def revenue_by(report: reports.AnalyticsReport, by: str) -> list[tuple[str, int]]:
@@ -247,7 +249,7 @@ class _AnalyticsView:
 
     def customers(self, report: reports.AnalyticsReport) -> None:
         short = report.not_enough_history
-        with ui.grid(columns=2).classes('w-full gap-4'):
+        with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
             if 'segments' in short:
                 with ui.card().classes('w-full'):
                     ui.label('Segments').classes('font-semibold')
@@ -285,7 +287,7 @@ class _AnalyticsView:
     def operations(self, report: reports.AnalyticsReport) -> None:
         k = report.kpis
         unknown = k.get('hour_unknown_share')
-        with ui.grid(columns=2).classes('w-full gap-4'):
+        with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
             _chart('No-show rate by weekday (%)', _bars([(d[:3], round((v or 0) * 100, 1)) for d, v in
                                                          report.no_show_by_weekday]), 'chart-no-show',
                    DEFINITIONS['No-show rate'])
@@ -336,7 +338,7 @@ class _AnalyticsView:
                     continue
                 ui.label(f'From {format_date(item.start, "medium", locale=self.locale)}, learnt from '
                          f'{item.history_days} days of bookings. {item.method}.').classes('text-sm text-slate-500')
-                with ui.grid(columns=2).classes('w-full gap-4'):
+                with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
                     _chart('Bookings per day', _forecast_lines(item, 1), 'forecast-bookings')
                     _chart('Booked value per day', _forecast_lines(item, 2, (self.currency, self.locale)),
                            'forecast-value')
@@ -431,7 +433,8 @@ def _card(title: str, value: str, mark: str, definition: str) -> None:
         ui.label(value).classes('text-xl font-bold').mark(mark)
 
 
-def _chart(title: str, options: dict, mark: str, definition: str | None = None) -> None:
+def _chart(title: str, options: dict, mark: str, definition: str | None = None, *,
+           empty: str = 'Nothing to show for this period: every value is 0.') -> None:
     """A card with ``title`` and the chart; a chart with nothing but zeros is a sentence instead (marked
     ``<mark>-empty``): a flat line says nothing the words do not."""
     with ui.card().classes('w-full'):
@@ -440,8 +443,7 @@ def _chart(title: str, options: dict, mark: str, definition: str | None = None) 
             if definition:
                 ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
         if _all_zero(options):
-            ui.label('Nothing to show for this period: every value is 0.').classes('text-slate-500').mark(
-                f'{mark}-empty')
+            ui.label(empty).classes('text-slate-500').mark(f'{mark}-empty')
         else:
             ui.echart(options).classes('w-full h-64').mark(mark)
 
