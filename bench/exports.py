@@ -16,15 +16,14 @@ Prints seconds and each time as a ratio to the anchor. The target (issue 17) is 
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
 
 HOTEL = ROOT.parent / 'shared' / 'data' / 'hotel_bookings.csv'
 MAPPING = ROOT / 'docs' / 'mappings' / 'hotel-bookings.toml'
@@ -33,20 +32,13 @@ ANCHOR_ROWS = 119_390
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ['CLIENTPULSE_DATA_DIR'] = folder
-        os.environ['CLIENTPULSE_DATABASE_URL'] = f'sqlite:///{Path(folder) / "hotel.db"}'
-        os.environ['CLIENTPULSE_SCHEDULER'] = 'false'
+    with fresh_database('hotel') as folder:
         from openpyxl import Workbook
 
-        from app.config import reset_settings
-        from app.services import database
         from app.services.analytics import exports, reports
         from app.services.imports import mapped, mapping
         from tests.factories import OWNER
 
-        reset_settings()
-        database.migrate()
         imported = mapped.import_bookings(HOTEL, mapping.load_mapping(MAPPING), actor=OWNER)
         ids = imported.location_ids
         times: dict[str, float] = {}

@@ -11,32 +11,25 @@ ratio (below 1: the model beats the anchor), and how long fitting and backtestin
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
+
 DATA = ROOT.parent / 'shared' / 'data'
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ['CLIENTPULSE_DATA_DIR'] = folder
-        os.environ['CLIENTPULSE_DATABASE_URL'] = f'sqlite:///{Path(folder) / "files.db"}'
-        os.environ['CLIENTPULSE_SCHEDULER'] = 'false'
-        from app.config import reset_settings
-        from app.services import database
+    with fresh_database('files'):
         from app.services.analytics import forecast
         from app.services.catalogue import locations
         from app.services.imports import mapped, mapping, salon
         from tests.factories import OWNER
 
-        reset_settings()
-        database.migrate()
         ids = []
         for name, spec in (('hotel_bookings.csv', 'hotel-bookings.toml'), ('KaggleV2-May-2016.csv',
                                                                            'clinic-noshow.toml')):

@@ -20,32 +20,25 @@ feature is "no" for every row here; in the app it comes from the outbox.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
+
 DATA = ROOT.parent / 'shared' / 'data'
 PUBLISHED = 'published: leakage-free logistic regression ≈ 0.60; with same-day appointments 0.66–0.73'
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        os.environ['CLIENTPULSE_DATA_DIR'] = folder
-        os.environ['CLIENTPULSE_DATABASE_URL'] = f'sqlite:///{Path(folder) / "files.db"}'
-        os.environ['CLIENTPULSE_SCHEDULER'] = 'false'
-        from app.config import reset_settings
-        from app.services import database
+    with fresh_database('files') as folder:
         from app.services.analytics import noshow
         from app.services.catalogue import locations
         from app.services.imports import mapped, mapping
         from tests.factories import OWNER
 
-        reset_settings()
-        database.migrate()
         ids = mapped.import_bookings(DATA / 'KaggleV2-May-2016.csv', mapping.load_mapping(
             ROOT / 'docs' / 'mappings' / 'clinic-noshow.toml'), actor=OWNER).location_ids
         # the hotel mapping folds No-Show into cancelled (as the data's article does); here they are kept apart
