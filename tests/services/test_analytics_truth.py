@@ -15,7 +15,7 @@ import pytest
 
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
-from app.services.analytics import reports
+from app.services.analytics import exports, reports
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping, salon
 from tests.factories import OWNER
@@ -251,3 +251,8 @@ def test_a_date_only_file_builds_no_hour_based_figure(sqlite_db, tmp_path):
     assert report.breakdowns['hour'] == []
     assert report.kpis['hour_unknown_share'] == 1.0
     assert [row[1] for row in report.weekday_counts[:2]] == [2, 1]  # Monday (a no-show is due too), Tuesday
+    # counts stay whole numbers beside the rates, so the PDF writes "2", not "2.00"
+    monday = report.breakdowns['weekday'][0]
+    assert (monday['name'], monday['bookings'], monday['no_shows']) == ('Monday', 2, 1)
+    assert all(isinstance(monday[k], int) for k in ('bookings', 'cancellations', 'due', 'no_shows'))
+    assert exports._shown('Bookings', monday['bookings']) == '2'

@@ -347,16 +347,28 @@ def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
             shown = [[Paragraph(escape(str(a)), small), Paragraph(escape(str(b)), small)] for a, b in rows]
             story += [Paragraph(name, styles['Heading2']), _table(header, shown, widths=[4.5 * cm, 13 * cm])]
             continue
-        story += [Paragraph(escape(name), styles['Heading2']),
-                  _table(header, [[_shown(header[i], v, locale) for i, v in enumerate(r)] for r in rows],
-                         font_size=6 if name == 'Peak hours' else 8),
-                  Spacer(1, 0.3 * cm)]
-    document = SimpleDocTemplate(str(path), pagesize=A4, title=title, leftMargin=1.6 * cm, rightMargin=1.6 * cm,
+        cells = [[_shown(header[i], v, locale) for i, v in enumerate(r)] for r in rows]
+        if len(header) > 8 and name != 'Peak hours':  # wide (the staff table): the page's width, headers wrapped
+            heading = small.clone('head', fontName='Helvetica-Bold', textColor=colors.white, fontSize=6, leading=7)
+            # a column as wide as its longest header word or cell (cells do not wrap; names capped at 24)
+            longest = [max([len(word) for word in h.split()] + [min(len(str(r[i])), 24) for r in cells[:50]]) + 2
+                       for i, h in enumerate(header)]
+            table = _table([Paragraph(escape(h), heading) for h in header], cells, font_size=7,
+                           widths=[PDF_WIDTH * n / sum(longest) for n in longest])
+        else:
+            table = _table(header, cells, font_size=6 if name == 'Peak hours' else 8)
+        story += [Paragraph(escape(name), styles['Heading2']), table, Spacer(1, 0.3 * cm)]
+    document = SimpleDocTemplate(str(path), pagesize=A4, title=title, leftMargin=PDF_MARGIN, rightMargin=PDF_MARGIN,
                                  topMargin=1.5 * cm, bottomMargin=1.5 * cm)
     document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
 
 
-def _table(header: list[str], rows: Iterable[list], *, widths: list[float] | None = None,
+PDF_MARGIN = 1.6 * cm
+PDF_WIDTH = A4[0] - 2 * PDF_MARGIN
+"""The width a table may take on the PDF's page."""
+
+
+def _table(header: list, rows: Iterable[list], *, widths: list[float] | None = None,
            font_size: int = 8) -> Table:
     table = Table([header, *rows], repeatRows=1, hAlign='LEFT', colWidths=widths)
     table.setStyle(TableStyle([

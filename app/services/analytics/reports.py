@@ -132,7 +132,9 @@ def _breakdown(bookings: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     table = a.breakdown(bookings, by)
     if by == 'source' and list(table.index) == ['']:
         return []  # no export gave a source
-    return [{'name': str(name) if str(name) else '(none)', **{k: _plain(v) for k, v in row.items()}}
+    counts = {'bookings', 'cancellations', 'due', 'no_shows', 'booked_value_cents'}  # iterrows makes them floats
+    return [{'name': str(name) if str(name) else '(none)',
+             **{k: int(v) if k in counts and not pd.isna(v) else _plain(v) for k, v in row.items()}}
             for name, row in table.iterrows()]
 
 
