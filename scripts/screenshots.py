@@ -1,6 +1,9 @@
 """Take the README's screenshots of a running ClientPulse with headless Chromium (Playwright).
 
 Usage: python scripts/screenshots.py http://127.0.0.1:8080 EMAIL PASSWORD LOCATION_NAME DAY
+       python scripts/screenshots.py analytics http://127.0.0.1:8080 EMAIL PASSWORD LOCATION_ID START END NAME
+(the second: the Analytics page of one location over START … END, each tab, at desktop and phone width, as
+``analytics-NAME-<tab>[-phone].png``)
 Needs ``pip install playwright`` and Debian's chromium (/usr/bin/chromium); downloads no browser.
 """
 
@@ -40,5 +43,29 @@ def main(base: str, email: str, password: str, location: str, day: str) -> None:
         browser.close()
 
 
+def analytics(base: str, email: str, password: str, location_id: str, start: str, end: str, name: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=FLAGS)
+        for suffix, viewport in (('', {'width': 1440, 'height': 1000}), ('-phone', {'width': 390, 'height': 844})):
+            page = browser.new_page(viewport=viewport)
+            page.goto(f'{base}/login')
+            page.get_by_label('Email').fill(email)
+            page.get_by_label('Password').fill(password)
+            page.get_by_role('button', name='Sign in').click()
+            page.wait_for_url(lambda url: '/login' not in url)
+            page.goto(f'{base}/analytics?location={location_id}&start={start}&end={end}')
+            page.wait_for_selector('text=Booked value', timeout=120_000)
+            page.wait_for_timeout(3000)  # the charts animate in
+            for tab in ('Revenue', 'Customers', 'Operations', 'Forecast'):
+                page.get_by_role('tab', name=tab).click()
+                page.wait_for_timeout(2500)
+                page.screenshot(path=str(OUT / f'analytics-{name}-{tab.lower()}{suffix}.png'), full_page=True)
+            page.close()
+        browser.close()
+
+
 if __name__ == '__main__':
-    main(*sys.argv[1:6])
+    if sys.argv[1] == 'analytics':
+        analytics(*sys.argv[2:9])
+    else:
+        main(*sys.argv[1:6])
