@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.services.analytics import exports, reports
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
-from app.services.analytics import exports, reports
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping, salon
 from tests.factories import OWNER
