@@ -73,26 +73,28 @@ def start_scheduler() -> None:
     ask Daraja about prompts that had no callback within a minute; every ``message_interval_seconds`` send the
     messages to customers that are due; once a day, expire loyalty points of customers inactive for their location's
     months; each location's no-show model trained at start and retrained every night at 03:00, and every hour what a
-    high risk triggers (APScheduler)."""
+    high risk triggers (APScheduler). With several processes on one PostgreSQL database each job but the no-show
+    models (kept in each process's memory) runs in one process at a time (:mod:`app.services.jobs`)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from app.services import jobs
     from app.services.analytics import noshow, schedules
     from app.services.messaging import outbox
     from app.services.money import loyalty, mobile_money
 
     scheduler = BackgroundScheduler(daemon=True)
-    scheduler.add_job(schedules.run_due, 'interval', minutes=1, id='scheduled-reports', max_instances=1,
-                      coalesce=True)
-    scheduler.add_job(outbox.deliver_due, 'interval', seconds=get_settings().message_interval_seconds, id='messages',
-                      max_instances=1, coalesce=True)
-    scheduler.add_job(loyalty.expire_inactive, 'interval', hours=24, id='loyalty-expiry', max_instances=1,
-                      coalesce=True)
-    scheduler.add_job(noshow.train_all, 'cron', hour=3, id='no-show-models', max_instances=1, coalesce=True,
-                      next_run_time=datetime.now(UTC) + timedelta(seconds=30))  # and soon after start
-    scheduler.add_job(noshow.act_on_high_risk, 'interval', hours=1, id='no-show-actions', max_instances=1,
-                      coalesce=True, next_run_time=datetime.now(UTC) + timedelta(minutes=2))
+
+    def every(name: str, job, **trigger) -> None:  # one process at a time (jobs.exclusive), one run at a time here
+        scheduler.add_job(jobs.exclusive(name, job), 'interval', id=name, max_instances=1, coalesce=True, **trigger)
+
+    every('scheduled-reports', schedules.run_due, minutes=1)
+    every('messages', outbox.deliver_due, seconds=get_settings().message_interval_seconds)
+    every('loyalty-expiry', loyalty.expire_inactive, hours=24)
+    every('no-show-actions', noshow.act_on_high_risk, hours=1, next_run_time=datetime.now(UTC) + timedelta(minutes=2))
     if get_settings().mpesa_consumer_key is not None:
-        scheduler.add_job(mobile_money.check_pending, 'interval', minutes=1, id='mpesa-status', max_instances=1,
-                          coalesce=True)
+        every('mpesa-status', mobile_money.check_pending, minutes=1)
+    # each process keeps its own models in memory: trained in every one, soon after start and nightly
+    scheduler.add_job(noshow.train_all, 'cron', hour=3, id='no-show-models', max_instances=1, coalesce=True,
+                      next_run_time=datetime.now(UTC) + timedelta(seconds=30))
     app.on_startup(lambda: None if scheduler.running else scheduler.start())
     app.on_shutdown(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
