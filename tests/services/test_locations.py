@@ -59,6 +59,8 @@ def test_a_location_is_opened_with_its_settings_and_changes_are_live_and_logged(
                         {'weekday': 0, 'start_minute': 700, 'end_minute': 900}]}, 'opening_hours'),
     ({'tax_rates': [{'name': 'VAT', 'percent': '5'}, {'name': 'vat', 'percent': '7'}]}, 'tax_rates'),
     ({'closures': [{'start': '2030-12-26', 'end': '2030-12-25'}]}, 'closures'),
+    ({'high_risk_action': "'; DROP TABLE booking; --"}, 'high_risk_action'),
+    ({'high_risk_action': 'x' * 10_000}, 'high_risk_action'),
 ])
 def test_a_bad_setting_names_its_field_and_saves_nothing(db, change, field):
     made = locations.create_location(GOOD, actor=OWNER)

@@ -434,14 +434,14 @@ def live_risks(location_id: int) -> dict[int, Risk]:
     if model is None:
         return {}
     columns = analytics_store.columns_for([location_id])[0]
-    reminded = reminded_bookings(location_id)
-    key = (columns.token, columns.revision, id(model), hash(frozenset(reminded)))
+    # a booking's reminders are queued and withdrawn in the transaction that changes it, which moves the
+    # revision: the revision alone says when to recompute (no query of the outbox per call)
+    key = (columns.token, columns.revision, id(model))
     with _lock:
         cached = _risks.get(location_id)
         if cached is not None and cached[0] == key:
             return cached[1]
-    frame = analytics_data.load_bookings([location_id], columns=FRAME_COLUMNS)
-    frame['reminder'] = frame['booking_id'].isin(reminded)
+    frame = load_frame(location_id)
     live = frame['status'].astype(str).isin(LIVE) & (frame['channel'].astype(str) != Channel.WALK_IN.value)
     customers = frame.loc[live, 'customer_id'].dropna().unique()
     mine = frame.loc[live | frame['customer_id'].isin(customers)]  # whose history the live ones need
