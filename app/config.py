@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     links, online booking and calendar feeds. Unset: the first address on the shop's network."""
     message_interval_seconds: int = 20
     """How often the message worker looks for messages that are due."""
+    bus_url: str | None = None
+    """Several app processes on one PostgreSQL database: the Redis server (``redis://host:6379/0``) whose stream
+    carries every change to every process (:mod:`app.services.redis_bus`). Unset: changes stay in this process."""
+    bus_stream: str = 'clientpulse:events'
+    """The stream's key in Redis (one per ClientPulse database sharing that Redis)."""
+    bus_max_length: int = 10_000
+    """About how many events the stream keeps: a process away for longer reloads from the database instead."""
 
     @property
     def effective_reports_dir(self) -> Path:

@@ -12,10 +12,11 @@ from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
 from app.pages import errors, upload_limit
-from app.services import database, files
+from app.services import database, events, files, redis_bus
 from app.services.accounts import native_login, network
 from app.services.accounts import setup as first_run
 from app.services.analytics import store as analytics_store
+from app.services.catalogue import locations
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     """Serve the app (blocking). ``native`` also opens the owner's desktop window (pywebview)."""
     files.restrict_new_files()
     settings = get_settings()
+    connect_bus()
     setup()
     if settings.scheduler:
         start_scheduler()
@@ -66,6 +68,20 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
         reload=False, show=False, favicon=PROJECT_ROOT / 'assets' / 'logo.svg', show_welcome_message=False,
     )
+
+
+def connect_bus() -> None:
+    """With ``CLIENTPULSE_BUS_URL`` set, carry every change through Redis to every process (and hear theirs):
+    :class:`app.services.redis_bus.RedisStreamBus` takes over the in-process bus and its subscribers."""
+    settings = get_settings()
+    current = events.get_bus()
+    if not settings.bus_url or not isinstance(current, events.InProcessBus):
+        return
+    bus = redis_bus.RedisStreamBus(settings.bus_url, stream=settings.bus_stream, max_length=settings.bus_max_length,
+                                   location_ids=locations.all_location_ids, local=current)
+    events.set_bus(bus)
+    bus.start()
+    app.on_shutdown(lambda: (bus.flush(timeout=2), bus.close(timeout=2)))
 
 
 def start_scheduler() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from app.config import reset_settings
 from app.services import database
+from tests.redis_server import RedisServer
 
 if 'CLIENTPULSE_DATA_DIR' not in os.environ:  # a data folder of the run's own, removed when the run ends
     os.environ['CLIENTPULSE_DATA_DIR'] = tempfile.mkdtemp(prefix='clientpulse-test-data-')
@@ -232,3 +233,11 @@ def smtp(monkeypatch, tmp_path):
     reset_settings()
 
 
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private, started ``redis-server`` (tests/redis_server.py), stopped at the end of the test."""
+    server = RedisServer(tmp_path / 'redis').start()
+    yield server
+    server.stop()

@@ -332,7 +332,7 @@ def _frame_toast(event: events.Event) -> dict | None:
     if isinstance(event, events.BookingChanged | events.ReceiptCreated) and event.summary:
         kind = 'negative' if getattr(event, 'change', '') == 'cancelled' else 'info'
         return {'message': event.summary, 'type': kind, 'position': 'top-right', 'timeout': 6000}
-    if isinstance(event, events.DataImported):
+    if isinstance(event, events.DataImported) and event.summary:  # empty: a reload after missed events, unannounced
         return {'message': f'Import finished: {event.summary}', 'type': 'positive', 'position': 'top-right'}
     return None
 

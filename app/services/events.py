@@ -1,9 +1,12 @@
 """The live bus: services publish small typed events after commit; pages subscribe.
 
-One interface (:class:`Bus`), an in-process backend now. Nothing outside this module may assume
-that publisher and subscriber share a process: events are frozen dataclasses of plain values that
-round-trip through :func:`to_dict` / :func:`from_dict`, so a backend that crosses processes (Redis
-pub/sub) can carry them and re-publish them locally.
+One interface (:class:`Bus`), two backends: :class:`InProcessBus` (the default: one process) and
+:class:`app.services.redis_bus.RedisStreamBus` (``CLIENTPULSE_BUS_URL``: several processes on one database).
+Nothing outside this module may assume that publisher and subscriber share a process: events are frozen
+dataclasses of plain values that round-trip through :func:`to_dict` / :func:`from_dict`, so a backend that
+crosses processes carries them and re-publishes them locally. A subscriber that *acts* on an event (writes
+to the database: the waitlist's offer) subscribes with ``local_only=True`` and so runs once, in the process
+where the change was made; subscribers that show things hear every process's events.
 """
 
 from __future__ import annotations
@@ -51,7 +54,9 @@ class ReceiptCreated:
 
 @dataclass(frozen=True, slots=True)
 class DataImported:
-    """An import committed new rows at a location (pages reload what they show)."""
+    """An import committed new rows at a location (pages reload what they show). With an empty ``summary``
+    nothing was imported: this process may have missed changes (a cross-process bus lost part of its
+    stream) and its pages and caches reload from the database, without a toast."""
 
     location_id: int
     summary: str = ''
@@ -187,8 +192,9 @@ class Bus(Protocol):
     def publish(self, event: Event) -> None:
         """Deliver ``event`` to every subscriber (of every process, for a cross-process backend)."""
 
-    def subscribe(self, handler: Handler) -> None:
-        """Call ``handler(event)`` for each event published from now on (idempotent per handler)."""
+    def subscribe(self, handler: Handler, *, local_only: bool = False) -> None:
+        """Call ``handler(event)`` for each event published from now on (idempotent per handler);
+        ``local_only``: only for events published in this process."""
 
     def unsubscribe(self, handler: Handler) -> None:
         """Stop calling ``handler``."""
@@ -209,48 +215,62 @@ class InProcessBus:
     """
 
     def __init__(self) -> None:
-        self._handlers: list[Handler] = []
+        self._handlers: list[tuple[Handler, bool]] = []  # (handler, local_only)
         self._versions: dict[tuple[int, str], int] = {}
+        self._epoch = 0  # added to every version: bumped when this process may have missed events (resync)
         self._lock = threading.Lock()
         self._delivering = threading.local()
 
     def publish(self, event: Event) -> None:
-        queue: list[Event] | None = getattr(self._delivering, 'queue', None)
+        self.deliver(event, local=True)
+
+    def deliver(self, event: Event, *, local: bool) -> None:
+        """Deliver ``event`` to this process's subscribers: ``local`` False for an event another process published
+        (subscribers with ``local_only`` skip it). Events published while one is being delivered in this thread
+        queue behind it."""
+        queue: list[tuple[Event, bool]] | None = getattr(self._delivering, 'queue', None)
         if queue is not None:  # published by a subscriber: after the event being delivered
-            queue.append(event)
+            queue.append((event, local))
             return
-        self._delivering.queue = queue = [event]
+        self._delivering.queue = queue = [(event, local)]
         try:
             while queue:
-                self._deliver(queue.pop(0))
+                self._deliver(*queue.pop(0))
         finally:
             self._delivering.queue = None
 
-    def _deliver(self, event: Event) -> None:
+    def _deliver(self, event: Event, local: bool) -> None:
         with self._lock:
             for kind, types in VERSION_KINDS.items():
                 if isinstance(event, types):
                     key = (event.location_id, kind)
                     self._versions[key] = self._versions.get(key, 0) + 1
-            handlers = list(self._handlers)
+            handlers = [h for h, local_only in self._handlers if local or not local_only]
         for handler in handlers:
             try:
                 handler(event)
             except Exception:
                 log.exception('event handler %r failed on %r', handler, event)
 
-    def subscribe(self, handler: Handler) -> None:
+    def invalidate(self) -> None:
+        """Change every location's every version at once (this process may have missed events: whatever was
+        cached is to be computed again)."""
         with self._lock:
-            if handler not in self._handlers:
-                self._handlers.append(handler)
+            self._epoch += 1
+
+    def subscribe(self, handler: Handler, *, local_only: bool = False) -> None:
+        with self._lock:
+            if all(h != handler for h, _ in self._handlers):
+                self._handlers.append((handler, local_only))
 
     def unsubscribe(self, handler: Handler) -> None:
         with self._lock:
-            self._handlers = [h for h in self._handlers if h != handler]
+            self._handlers = [(h, lo) for h, lo in self._handlers if h != handler]
 
     def version(self, location_id: int, of: str = 'data') -> int:
+        # both terms only grow and every change grows one of them: the sum changes whenever either does
         with self._lock:
-            return self._versions.get((location_id, of), 0)
+            return self._epoch + self._versions.get((location_id, of), 0)
 
 
 _bus: Bus = InProcessBus()
@@ -272,9 +292,10 @@ def publish(event: Event) -> None:
     _bus.publish(event)
 
 
-def subscribe(handler: Handler) -> None:
-    """Subscribe on the process's bus."""
-    _bus.subscribe(handler)
+def subscribe(handler: Handler, *, local_only: bool = False) -> None:
+    """Subscribe on the process's bus (``local_only``: only to events published in this process, for a
+    subscriber that writes: it must run once, not once per process)."""
+    _bus.subscribe(handler, local_only=local_only)
 
 
 def unsubscribe(handler: Handler) -> None:
@@ -305,6 +326,7 @@ def from_dict(data: dict[str, Any]) -> Event:
     """Inverse of :func:`to_dict`.
 
     :raises KeyError: unknown event type
+    :raises ValueError: a date that is not ISO
     """
     cls = EVENT_TYPES[data['type']]
     values = {}

@@ -183,6 +183,13 @@ def find_or_create_location(data: LocationCreate) -> LocationRead:
         return LocationRead.model_validate(location)
 
 
+def all_location_ids() -> list[int]:
+    """The id of every location, archived ones included (the live bus reloads each after missing events: not for
+    showing, so no actor)."""
+    with session_scope() as session:
+        return list(session.exec(select(Location.id)).all())
+
+
 def location_names(location_ids: list[int]) -> list[str]:
     """The names of the locations, in the order given ('' for an unknown id)."""
     with session_scope() as session:

@@ -95,8 +95,9 @@ def entries(location_id: int, *, actor: UserRead, since: date | None = None) -> 
 
 def listen() -> None:
     """Hear every cancellation on the bus and offer the time it freed (idempotent; the front desk's package calls it
-    when loaded, so a cancellation from any page, the kiosk or the command line reaches the waitlist)."""
-    events.subscribe(_on_booking_changed)
+    when loaded, so a cancellation from any page, the kiosk or the command line reaches the waitlist). Only this
+    process's cancellations: with several processes, the one that cancelled makes the offer, once."""
+    events.subscribe(_on_booking_changed, local_only=True)
 
 
 def _on_booking_changed(event: events.Event) -> None:

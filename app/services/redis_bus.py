@@ -1,0 +1,258 @@
+"""The bus across processes: every event through one Redis stream, read by every process (``CLIENTPULSE_BUS_URL``).
+
+Several app processes (behind nginx, on one PostgreSQL database) each keep their own sessions; a change made
+in one must show in all. Redis pub/sub would lose what a process misses while it is disconnected, so the
+events go through a **Redis stream** (``XADD`` / ``XREAD``, https://redis.io/docs/latest/develop/data-types/streams/):
+
+- **publish**: the event is delivered to this process's subscribers at once (no round trip), given an id
+  (a UUID) and queued; a writer thread appends it to the stream (``XADD … MAXLEN ~ max_length``). While Redis
+  is unreachable the queue keeps what is published (up to ``max_buffer`` events) and the writer retries, in
+  order, when it returns.
+- **read**: a reader thread follows the stream from the last entry it read (``XREAD BLOCK``) and delivers
+  each event that another process published to this process's subscribers, in stream order (so in order per
+  location); an id it has already applied (its own, or one appended twice after a lost reply) is ignored.
+- **gaps**: the stream keeps about ``max_length`` entries. When a process comes back after more than that was
+  appended (the oldest entry held is numbered past the one after the last it read: ``entries-added`` and
+  ``length`` of ``XINFO STREAM``), or Redis restarted without keeping the stream (its ``run_id`` changed and
+  its count of entries went back),
+  the process cannot know what it missed: every cached value is invalidated (:meth:`InProcessBus.invalidate`)
+  and a :class:`~app.services.events.DataImported` without summary is delivered for every location, so
+  rooms and pages read what they show from the database again.
+
+Subscribers that write (``local_only=True``) hear only this process's events, so an action runs once.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+
+import redis
+
+from app.services import events
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = (0.1, 0.2, 0.5, 1.0, 2.0)
+"""Waits between attempts to reach Redis again (the last one repeats)."""
+
+
+class RedisStreamBus:
+    """A :class:`~app.services.events.Bus` over one Redis stream; see the module docstring.
+
+    ``url``: ``redis://host:port/db``; ``stream``: the stream's key (one per database of the app);
+    ``max_length``: entries the stream keeps (approximately, ``MAXLEN ~``); ``max_buffer``: events kept while Redis
+    is away (beyond it the oldest are dropped, and the other processes find the gap when they read);
+    ``location_ids``: the ids of every location (called on a gap, to reload each one); ``local``: the in-process
+    bus whose subscribers and versions this one takes over (the process's bus until now).
+    Threads start with :meth:`start`; :meth:`close` stops them.
+    """
+
+    def __init__(self, url: str, *, stream: str = 'clientpulse:events', max_length: int = 10_000,
+                 max_buffer: int = 100_000, location_ids: Callable[[], Iterable[int]] = lambda: (),
+                 local: events.InProcessBus | None = None, block_ms: int = 1000) -> None:
+        self.url, self.stream, self.max_length, self.max_buffer = url, stream, max_length, max_buffer
+        self.process_id = uuid.uuid4().hex[:16]
+        self._local = local if local is not None else events.InProcessBus()
+        self._location_ids = location_ids
+        self._block_ms = block_ms
+        self._outgoing: collections.deque[dict[str, str]] = collections.deque()
+        self._wake = threading.Condition()
+        self._applied: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._applied_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.last_id = '0-0'  # the id of the last stream entry read
+        self.position = 0  # its number (Redis counts the entries ever added to a stream)
+        self._run_id: str | None = None  # of the Redis server last read from
+        self.connected = False
+        self.resyncs = 0  # how often a gap made this process reload from the database
+        self.dropped = 0  # events that did not fit the buffer while Redis was away
+
+    # --- the Bus protocol ---------------------------------------------------------------------------------------
+
+    def publish(self, event: events.Event) -> None:
+        """Deliver ``event`` here now, and queue it for the stream (never blocks on Redis)."""
+        event_id = uuid.uuid4().hex
+        self._remember(event_id)
+        entry = {'id': event_id, 'origin': self.process_id, 'event': json.dumps(events.to_dict(event))}
+        with self._wake:
+            if len(self._outgoing) >= self.max_buffer:
+                self._outgoing.popleft()
+                self.dropped += 1
+            self._outgoing.append(entry)
+            self._wake.notify()
+        self._local.deliver(event, local=True)
+
+    def subscribe(self, handler: events.Handler, *, local_only: bool = False) -> None:
+        self._local.subscribe(handler, local_only=local_only)
+
+    def unsubscribe(self, handler: events.Handler) -> None:
+        self._local.unsubscribe(handler)
+
+    def version(self, location_id: int, of: str = 'data') -> int:
+        return self._local.version(location_id, of)
+
+    # --- running ------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the writer and the reader (daemon threads; idempotent). The reader starts at the stream's end:
+        what was appended before this process started is already in the database it reads."""
+        if self._threads:
+            return
+        self._stop.clear()
+        for target, name in ((self._write_loop, 'bus writer'), (self._read_loop, 'bus reader')):
+            thread = threading.Thread(target=target, name=f'{name} {self.process_id}', daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop both threads (what is still queued is not sent)."""
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    @property
+    def buffered(self) -> int:
+        """Events published here and not yet in the stream."""
+        return len(self._outgoing)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued event is in the stream (tests, shutdown); False if ``timeout`` passed first."""
+        deadline = time.monotonic() + timeout
+        while self._outgoing and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self._outgoing
+
+    def _client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, decode_responses=True, socket_connect_timeout=2,
+                                    socket_timeout=self._block_ms / 1000 + 5, health_check_interval=10)
+
+    def _remember(self, event_id: str) -> bool:
+        """Record ``event_id`` as applied; False if it already was."""
+        with self._applied_lock:
+            if event_id in self._applied:
+                return False
+            self._applied[event_id] = None
+            if len(self._applied) > 2 * self.max_length + self.max_buffer:
+                self._applied.popitem(last=False)
+            return True
+
+    def _write_loop(self) -> None:
+        client, failures = self._client(), 0
+        while not self._stop.is_set():
+            with self._wake:
+                while not self._outgoing and not self._stop.is_set():
+                    self._wake.wait(1.0)
+                batch = list(self._outgoing)[:500]
+            if not batch:
+                continue
+            try:
+                pipeline = client.pipeline(transaction=False)
+                for entry in batch:
+                    pipeline.xadd(self.stream, entry, maxlen=self.max_length, approximate=True)
+                pipeline.execute()
+            except redis.RedisError as error:
+                failures += 1
+                if failures == 1:
+                    log.warning('the bus cannot reach Redis (%s): %d events kept until it returns', error, len(batch))
+                self._stop.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1])
+                continue
+            if failures:
+                log.warning('the bus reaches Redis again: sending what was kept')
+            failures = 0
+            with self._wake:
+                for _ in batch:  # the batch is the queue's head: only publish appends, only this thread pops
+                    self._outgoing.popleft()
+
+    def _read_loop(self) -> None:
+        client, failures = self._client(), 0
+        while not self._stop.is_set():
+            try:
+                if not self.connected:
+                    self._connect(client)
+                if not self._read(client):  # nothing new: wait for the next entry (then read it as above)
+                    client.xread({self.stream: self.last_id}, count=1, block=self._block_ms)
+                failures = 0
+            except redis.RedisError as error:
+                if self.connected or failures == 0:
+                    log.warning('the bus lost Redis (%s): sessions are served, changes of other processes wait',
+                                error)
+                self.connected = False
+                failures += 1
+                self._stop.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1])
+            except Exception:  # never let the reader die: a bad entry is logged, the next read goes on
+                log.exception('the bus reader failed')
+                self._stop.wait(1.0)
+
+    def _read(self, client: redis.Redis) -> int:
+        """Read what follows the last entry read, and the stream's counters with it (one transaction: the same
+        moment). Entries are numbered by ``entries-added`` (Redis 7): when the oldest entry the stream still holds
+        comes after the one following ours, entries were trimmed before this process read them. Returns how
+        many entries were read."""
+        pipeline = client.pipeline(transaction=True)
+        pipeline.xinfo_stream(self.stream)
+        pipeline.xread({self.stream: self.last_id}, count=500)
+        try:
+            info, found = pipeline.execute()
+        except redis.ResponseError:  # no stream yet (XINFO of a missing key)
+            return 0
+        added, length = int(info['entries-added']), int(info['length'])
+        first = added - length + 1  # the number of the oldest entry still held
+        if length and first > self.position + 1:
+            self._resync(f'{first - self.position - 1} events were trimmed from the stream before this process '
+                         'read them')
+        entries = [entry for _, stream_entries in found for entry in stream_entries]
+        if entries:
+            self.position = max(self.position + 1, first) + len(entries) - 1
+        for entry_id, fields in entries:
+            self.last_id = entry_id
+            self._apply(fields)
+        return len(entries)
+
+    def _connect(self, client: redis.Redis) -> None:
+        """On start: begin at the stream's end. After a loss: if Redis restarted without keeping the stream (its
+        ``run_id`` changed and its count of entries went back), what was in it is gone."""
+        run_id = client.info('server')['run_id']
+        try:
+            info = client.xinfo_stream(self.stream)
+            added, last = int(info['entries-added']), str(info['last-generated-id'])
+        except redis.ResponseError:  # no stream yet
+            added, last = 0, '0-0'
+        if self._run_id is None:
+            self.last_id, self.position = last, added
+        elif run_id != self._run_id and added < self.position:
+            self.position = 0
+            self._resync('Redis restarted without the stream')
+        self._run_id = run_id
+        self.connected = True
+
+    def _apply(self, fields: dict[str, str]) -> None:
+        if fields.get('origin') == self.process_id or not self._remember(str(fields.get('id', ''))):
+            return
+        try:
+            event = events.from_dict(json.loads(fields['event']))
+        except (KeyError, ValueError, TypeError):
+            log.warning('the bus ignored an entry it cannot read: %.200r', fields)
+            return
+        self._local.deliver(event, local=False)
+
+    def _resync(self, why: str) -> None:
+        self.resyncs += 1
+        log.warning('the bus may have missed events (%s): every location reloads from the database', why)
+        self._local.invalidate()
+        try:
+            location_ids = list(self._location_ids())
+        except Exception:
+            log.exception('the bus could not list the locations to reload')
+            return
+        for location_id in location_ids:
+            self._local.deliver(events.DataImported(location_id=location_id), local=False)
