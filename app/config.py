@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     links, online booking and calendar feeds. Unset: the first address on the shop's network."""
     message_interval_seconds: int = 20
     """How often the message worker looks for messages that are due."""
+    database_pool_size: int = 10
+    """PostgreSQL connections a process keeps open; with ``database_max_overflow`` more at busy moments. Several
+    processes on one server need (pool size + overflow) × processes below its ``max_connections`` (100 by default)."""
+    database_max_overflow: int = 20
     bus_url: str | None = None
     """Several app processes on one PostgreSQL database: the Redis server (``redis://host:6379/0``) whose stream
     carries every change to every process (:mod:`app.services.redis_bus`). Unset: changes stay in this process."""

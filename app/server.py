@@ -72,7 +72,8 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
 
 def connect_bus() -> None:
     """With ``CLIENTPULSE_BUS_URL`` set, carry every change through Redis to every process (and hear theirs):
-    :class:`app.services.redis_bus.RedisStreamBus` takes over the in-process bus and its subscribers."""
+    :class:`app.services.redis_bus.RedisStreamBus` takes over the in-process bus and its subscribers; sign-ins are
+    kept in the same Redis."""
     settings = get_settings()
     current = events.get_bus()
     if not settings.bus_url or not isinstance(current, events.InProcessBus):
@@ -81,6 +82,7 @@ def connect_bus() -> None:
                                    location_ids=locations.all_location_ids, local=current)
     events.set_bus(bus)
     bus.start()
+    live.share_sign_ins(settings.bus_url)
     app.on_shutdown(lambda: (bus.flush(timeout=2), bus.close(timeout=2)))
 
 
@@ -103,8 +105,9 @@ def start_scheduler() -> None:
     def every(name: str, job, **trigger) -> None:  # one process at a time (jobs.exclusive), one run at a time here
         scheduler.add_job(jobs.exclusive(name, job), 'interval', id=name, max_instances=1, coalesce=True, **trigger)
 
-    every('scheduled-reports', schedules.run_due, minutes=1)
-    every('messages', outbox.deliver_due, seconds=get_settings().message_interval_seconds)
+    started = datetime.now(UTC) + timedelta(seconds=5)  # what fell due while no process ran goes out soon after start
+    every('scheduled-reports', schedules.run_due, minutes=1, next_run_time=started)
+    every('messages', outbox.deliver_due, seconds=get_settings().message_interval_seconds, next_run_time=started)
     every('loyalty-expiry', loyalty.expire_inactive, hours=24)
     every('no-show-actions', noshow.act_on_high_risk, hours=1, next_run_time=datetime.now(UTC) + timedelta(minutes=2))
     if get_settings().mpesa_consumer_key is not None:

@@ -7,10 +7,16 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
-# the two-browser test drives Debian's Chromium; install it when this user may (CI runs as root)
-if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get install -y -qq chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
-        || echo 'Chromium could not be installed: tests/browser will be skipped (or fail with CI=true).'
+# the browser tests drive Debian's Chromium; tests/cluster runs nginx and its own redis-server in front of two app
+# processes: install what is missing when this user may (CI runs as root)
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y -qq "${missing[@]}" >/dev/null \
+        || { apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; } \
+        || echo "Could not install ${missing[*]}: tests/browser and tests/cluster will be skipped (or fail with CI=true)."
 fi
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py

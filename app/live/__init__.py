@@ -69,6 +69,7 @@ __all__ = [
     'quietly',
     'rooms_open',
     'set_prop',
+    'share_sign_ins',
     'storage_folder',
     'subscription_of',
     'sync_rows',
@@ -90,3 +91,9 @@ def install() -> None:
 def storage_folder(path) -> None:
     """Keep NiceGUI's per-browser storage files in ``path`` (a private folder)."""
     _nicegui.storage_folder(path)
+
+
+def share_sign_ins(url: str) -> None:
+    """Keep every browser's sign-in (NiceGUI's user storage) in Redis at ``url``, for every process to read: a
+    browser whose process died is still signed in on another."""
+    _nicegui.storage_in_redis(url, 'clientpulse:storage:')

@@ -14,7 +14,8 @@ here, named after what it does, and each is checked against the installed librar
 - :func:`emit`, :func:`enter_room`, :func:`on_socket`: NiceGUI's Socket.IO server (``core.sio``);
 - :func:`install_packet_class`: python-socketio's ``Packet.data_is_binary``, made cheap;
 - :func:`on_loop`: NiceGUI's event loop (``core.loop``), from any thread;
-- :func:`storage_folder`: where NiceGUI keeps its sessions' storage (``Storage.path``);
+- :func:`storage_folder`, :func:`storage_in_redis`: where NiceGUI keeps its sessions' storage (``Storage.path``,
+  ``Storage.redis_url``);
 - :class:`ProcessSignal`: NiceGUI's ``Event`` (its test harness resets them between tests);
 - ``live_link.js`` (the browser side) reads ``mounted_app.elements`` and calls NiceGUI's own
   ``update`` listener of ``window.socket``: both in NiceGUI's ``static/nicegui.js``.
@@ -157,6 +158,13 @@ def install_packet_class() -> None:
 def storage_folder(path: Path) -> None:
     """Keep NiceGUI's per-browser and per-user storage files in ``path``."""
     Storage.path = path
+
+
+def storage_in_redis(url: str, prefix: str) -> None:
+    """Keep NiceGUI's per-user and per-tab storage in Redis at ``url`` (keys ``prefix…``) instead of files, so every
+    process sees every browser's sign-in (what ``NICEGUI_REDIS_URL`` does, set after start-up; before ``ui.run``)."""
+    Storage.redis_url = url
+    Storage.redis_key_prefix = prefix
 
 
 class ProcessSignal:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,9 +34,13 @@ def get_engine(url: str | None = None) -> Engine:
     work can start with ``BEGIN IMMEDIATE`` (see :func:`session_scope`).
     """
     url = url or database_url()
-    if url not in _ENGINES:
-        _ENGINES[url] = _create_engine(url)
-    return _ENGINES[url]
+    engine = _ENGINES.get(url)
+    if engine is None:
+        with _ENGINES_LOCK:  # threads starting at once must share one engine (one pool), not make one each
+            engine = _ENGINES.get(url)
+            if engine is None:
+                engine = _ENGINES[url] = _create_engine(url)
+    return engine
 
 
 def _create_engine(url: str) -> Engine:
@@ -43,7 +49,11 @@ def _create_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30})
         _prepare_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    settings = get_settings()
+    # each process names its connections (pg_stat_activity.application_name): which process holds how many
+    name = f'clientpulse pid {os.getpid()}' + (f' port {settings.port}' if settings.bus_url else '')
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.database_pool_size,
+                         max_overflow=settings.database_max_overflow, connect_args={'application_name': name})
 
 
 def reset_engines() -> None:
@@ -101,6 +111,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 _ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
 revisions.install()  # every unit of work logs its booking and receipt writes for the analytics columns
 
 

@@ -146,6 +146,10 @@ def test_packets_are_built_through_packet_class_and_check_for_binary_data():
 def test_nicegui_keeps_storage_where_storage_path_says():
     assert isinstance(Storage.path, Path), moved('Storage.path', 'storage_folder')
     assert 'Storage.path /' in inspect.getsource(Storage), moved('storage files under Storage.path', 'storage_folder')
+    assert hasattr(Storage, 'redis_url') and hasattr(Storage, 'redis_key_prefix'), moved('Storage.redis_url',
+                                                                                       'storage_in_redis')
+    assert 'Storage.redis_url' in inspect.getsource(Storage._create_persistent_dict), moved(
+        'Redis storage chosen by Storage.redis_url when a storage is made', 'storage_in_redis')
 
 
 def test_nicegui_events_can_be_followed_dropped_and_told_apart_per_session():

@@ -1,0 +1,122 @@
+"""Two ClientPulse processes behind nginx, on one PostgreSQL database and a Redis of their own, started by
+``scripts/cluster.sh`` as a person would start them. Needs PostgreSQL, ``redis-server``, ``nginx`` and Chromium:
+with ``CI=true`` a missing one fails the test (``.ci/run`` installs nginx and Chromium), elsewhere it is skipped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.models import LocationRead, Role
+from app.services.accounts import users
+from tests.conftest import IN_CI
+from tests.factories import OWNER, make_customer, make_location, make_service, make_staff_member
+from tests.redis_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / 'scripts' / 'cluster.sh'
+PASSWORD = 'correct horse'
+CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run']
+
+
+def _require(command: str, how: str) -> None:
+    if shutil.which(command) is None and not Path(command).exists():
+        message = f'{command} is not installed ({how})'
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@dataclass
+class Cluster:
+    """The running cluster: ``url`` is nginx; ``nodes`` the processes' own addresses (index 0 is process 1)."""
+
+    folder: Path
+    env: dict[str, str]
+    url: str
+    nodes: list[str]
+    location: LocationRead
+
+    def run(self, *args: str) -> None:
+        """``scripts/cluster.sh ARGS`` with this cluster's settings."""
+        subprocess.run(['bash', str(SCRIPT), *args], env=self.env, check=True, timeout=180,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def node_of(self, upstream: str) -> int:
+        """The process number (1, 2) of an ``X-ClientPulse-Upstream`` value."""
+        return self.nodes.index(f'http://{upstream}') + 1
+
+    def log(self, node: int) -> str:
+        """What process ``node`` has logged so far (for failure messages)."""
+        path = self.folder / f'node-{node}.log'
+        return path.read_text(errors='replace')[-3000:] if path.exists() else ''
+
+
+@pytest.fixture
+def chromium() -> str:
+    _require(CHROMIUM, 'apt-get install chromium')
+    return CHROMIUM
+
+
+@pytest.fixture
+def shop(postgres_db: str) -> LocationRead:
+    """A small shop on a fresh PostgreSQL database (JJ, a women's cut, Sam Lee; a manager and a staff member)."""
+    location = make_location()
+    make_staff_member(location, 'JJ')
+    make_service(location)
+    make_customer(location, 'Sam Lee', '416-555-0102')
+    for role in (Role.STAFF, Role.MANAGER):
+        users.create_user(f'{role.value}@shop.test', PASSWORD, role=role, location_id=location.id, actor=OWNER)
+    return location
+
+
+@pytest.fixture
+def cluster(postgres_db: str, shop: LocationRead, tmp_path: Path, request: pytest.FixtureRequest
+            ) -> Iterator[Cluster]:
+    """:func:`shop` served by two processes behind nginx (``scripts/cluster.sh``). A test may mark extra environment
+    for the processes with ``@pytest.mark.cluster_env(NAME=value)``; fixtures listed before this one prepare the
+    database before the processes start."""
+    _require('redis-server', 'apt-get install redis-server')
+    _require('nginx', 'apt-get install nginx')
+    location = shop
+    first = free_port()
+    ports = {'CLUSTER_PORT': free_port(), 'CLUSTER_FIRST_NODE_PORT': first, 'CLUSTER_REDIS_PORT': free_port()}
+    plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}
+    marker = request.node.get_closest_marker('cluster_env')
+    env = {**plain, 'CLUSTER_DIR': str(tmp_path / 'cluster'), 'CLUSTER_PROCESSES': '2',
+           **{k: str(v) for k, v in ports.items()},
+           'CLIENTPULSE_DATABASE_URL': postgres_db, 'CLIENTPULSE_SCHEDULER': 'false',
+           **(marker.kwargs if marker else {})}
+    cluster = Cluster(folder=tmp_path / 'cluster', env=env, url=f'http://127.0.0.1:{ports["CLUSTER_PORT"]}',
+                      nodes=[f'http://127.0.0.1:{first + i}' for i in range(2)], location=location)
+    try:
+        cluster.run('start')
+    except subprocess.CalledProcessError as error:
+        cluster.run('stop')
+        pytest.fail(f'the cluster did not start: {error.stderr.decode(errors="replace")}\n{cluster.log(1)}')
+    yield cluster
+    cluster.run('stop')
+
+
+def wait_until(check, timeout: float, what: str) -> None:
+    """Poll ``check()`` until true, or fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f'not within {timeout} s: {what}')
+        time.sleep(0.1)
+
+
+def upstream_of(url: str, cookies: dict[str, str]) -> str:
+    """Which process nginx sends a browser with ``cookies`` to."""
+    return httpx.get(f'{url}/login', cookies=cookies, timeout=10).headers['x-clientpulse-upstream']
