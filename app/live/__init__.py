@@ -56,6 +56,7 @@ __all__ = [
     'RoomKey',
     'SearchableText',
     'Subscription',
+    'call_soon',
     'collector',
     'current_parts',
     'derived',
@@ -86,6 +87,12 @@ def install() -> None:
     rooms.install()
     bus.install()
     _nicegui.install_packet_class()
+
+
+def call_soon(callback) -> None:
+    """Run ``callback()`` on the event loop (now if this is its thread, soon from another thread; never once the app
+    is stopping): for a bus subscriber, which may hear events in any thread."""
+    _nicegui.on_loop(callback)
 
 
 def storage_folder(path) -> None:

@@ -1,17 +1,32 @@
-"""Who is online now: one entry per signed-in browser of this process, while a page of it is open.
+"""Who is online now: one entry per signed-in browser, while a page of it is open, in every process.
 
-Kept in memory (a second process has its own list; a shared list needs the cross-process bus).
+Each process keeps its own browsers in memory. With a bus that crosses processes (``CLIENTPULSE_BUS_URL``) it
+also publishes its whole list whenever it changes, and every :data:`HEARTBEAT_SECONDS` (a
+:class:`~app.services.events.PresenceChanged`), and keeps the other processes' latest lists; a list not renewed
+for :data:`STALE_SECONDS` (its process died) is dropped. A process that starts asks the others for theirs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 
-from nicegui import app, ui
+from nicegui import app, background_tasks, ui
 
 from app import live
 from app.models import Role, UserRead
+from app.services import events
+
+HEARTBEAT_SECONDS = 15.0
+"""How often a process sends its list again (with a bus across processes)."""
+STALE_SECONDS = 3 * HEARTBEAT_SECONDS
+"""Another process's list not renewed for this long is dropped (that process is gone)."""
+PROCESS = uuid.uuid4().hex[:12]
+"""This process, in the lists it sends."""
 
 
 @dataclass
@@ -27,11 +42,19 @@ class Presence:
 
 
 _online: dict[str, Presence] = {}
+_elsewhere: dict[str, tuple[float, list[Presence]]] = {}  # process → (when heard, its list)
+_lock = threading.Lock()
 
 
 def install() -> None:
-    """Start with nobody online (called at start-up: NiceGUI's test harness starts the app again per test)."""
+    """Start with nobody online (called at start-up: NiceGUI's test harness starts the app again per test); with a
+    bus across processes, hear the other processes' lists and send this one's."""
     _online.clear()
+    with _lock:
+        _elsewhere.clear()
+    events.subscribe(_heard)
+    if events.crosses_processes():
+        app.on_startup(lambda: background_tasks.create(_heartbeat(), name='presence heartbeat'))
 
 
 def join(user: UserRead, page: str) -> None:
@@ -44,12 +67,16 @@ def join(user: UserRead, page: str) -> None:
     entry.page = page
     entry.clients.add(client.id)
     client.on_delete(lambda: _leave(browser, client.id))
-    live.presence_changed.emit()
+    _changed()
 
 
 def online(actor: UserRead) -> list[Presence]:
-    """Who ``actor`` may see online (owners: everyone; others: their location), longest online first."""
-    visible = [p for p in _online.values()
+    """Who ``actor`` may see online in every process (owners: everyone; others: their location), longest online
+    first."""
+    now = time.monotonic()
+    with _lock:
+        others = [p for heard, people in _elsewhere.values() if now - heard < STALE_SECONDS for p in people]
+    visible = [p for p in [*_online.values(), *others]
                if actor.role == Role.OWNER or p.location_id == actor.location_id]
     return sorted(visible, key=lambda p: p.since)
 
@@ -66,4 +93,47 @@ def _leave(browser: str, client_id: str) -> None:
     entry.clients.discard(client_id)
     if not entry.clients:
         del _online[browser]
+    _changed()
+
+
+def _changed() -> None:
     live.presence_changed.emit()
+    _send()
+
+
+def _send(*, ask: bool = False) -> None:
+    if not events.crosses_processes():
+        return
+    people = [{'email': p.email, 'role': p.role, 'location_id': p.location_id, 'page': p.page, 'since': p.since}
+              for p in list(_online.values())]
+    events.publish(events.PresenceChanged(location_id=0, process=PROCESS, online=json.dumps(people), ask=ask))
+
+
+def _heard(event: events.Event) -> None:
+    """A list from another process (any thread): kept, and the pages that show it told on the event loop."""
+    if not isinstance(event, events.PresenceChanged) or event.process == PROCESS:
+        return
+    try:
+        people = [Presence(str(p['email']), str(p['role']), p['location_id'] if isinstance(p['location_id'], int)
+                           else None, str(p['page']), float(p['since'])) for p in json.loads(event.online)]
+    except (ValueError, TypeError, KeyError):
+        people = []  # a list this process cannot read counts as nobody
+    with _lock:
+        _elsewhere[event.process] = (time.monotonic(), people)
+    live.call_soon(live.presence_changed.emit)
+    if event.ask:
+        live.call_soon(_send)
+
+
+async def _heartbeat() -> None:
+    _send(ask=True)
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        _send()
+        now = time.monotonic()
+        with _lock:
+            gone = [process for process, (heard, _) in _elsewhere.items() if now - heard >= STALE_SECONDS]
+            for process in gone:
+                del _elsewhere[process]
+        if gone:
+            live.presence_changed.emit()

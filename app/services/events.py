@@ -165,14 +165,26 @@ class CustomerChanged:
     summary: str = ''
 
 
+@dataclass(frozen=True, slots=True)
+class PresenceChanged:
+    """Who is online in one process (``process``): ``online`` is a JSON list of ``{email, role, location_id, page,
+    since}``, the whole list each time; ``ask``: the sender has just started and wants every other process's list.
+    Not about one location (``location_id`` 0): no room and no page's handler hears it as a change of data."""
+
+    location_id: int
+    process: str
+    online: str
+    ask: bool = False
+
+
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
          | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged
-         | MessageFailed)
+         | MessageFailed | PresenceChanged)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
                                                               CustomerChanged, LocationChanged, CatalogueChanged,
-                                                              MessageFailed)}
+                                                              MessageFailed, PresenceChanged)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""
@@ -279,6 +291,11 @@ _bus: Bus = InProcessBus()
 def get_bus() -> Bus:
     """The process's bus."""
     return _bus
+
+
+def crosses_processes() -> bool:
+    """Whether the process's bus carries events to other processes (``CLIENTPULSE_BUS_URL``)."""
+    return not isinstance(_bus, InProcessBus)
 
 
 def set_bus(bus: Bus) -> None:

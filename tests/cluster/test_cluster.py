@@ -77,6 +77,11 @@ def test_a_booking_made_on_one_process_shows_on_the_other_within_a_second(chromi
         two.get_by_role('dialog').get_by_role('button', name='Cancel booking').click()
         two.get_by_role('dialog').get_by_role('button', name='Yes, cancel it').click()
         one.get_by_text(BLOCK.format('15:00')).wait_for(state='detached', timeout=1_000)
+        # who is online spans the processes: the second browser's Activity page lists the first one's day view too
+        two.goto(f'{cluster.url}/activity')
+        online = two.locator('.q-table').first.locator('tbody tr')
+        wait_until(lambda: online.count() == 2, 10, 'both browsers listed as online')
+        assert sorted(online.nth(i).locator('td').nth(2).inner_text() for i in range(2)) == ['Activity', 'Bookings']
 
 
 def test_redis_away_for_ten_seconds_loses_no_booking_and_shows_none_twice(chromium, cluster):

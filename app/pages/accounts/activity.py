@@ -37,18 +37,19 @@ def _online(user: UserRead, tz: str) -> None:
     def table() -> None:
         rows = [
             {
+                'id': n,  # one person may be online in two browsers, or in two processes
                 'email': p.email,
                 'role': p.role,
                 'page': p.page,
                 'since': local_datetime(datetime.fromtimestamp(p.since).astimezone(), tz),
             }
-            for p in presence.online(user)
+            for n, p in enumerate(presence.online(user))
         ]
         columns = [
             {'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
             for k in ('email', 'role', 'page', 'since')
         ]
-        ui.table(columns=columns, rows=rows, row_key='email').classes('w-full').props('dense flat').mark('online-table')
+        ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('dense flat').mark('online-table')
 
     table()
     presence.on_change(table.refresh)
