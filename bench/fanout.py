@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fanout.py [--sessions 10 50 100] [--bookings 15]
     .venv/bin/python bench/fanout.py --day-size 100 1500 [--sessions 30]
+    .venv/bin/python bench/fanout.py --processes 2 [--sessions 200] [--bookings 15]
 
 Starts the app on a fresh demo database (``clientpulse demo --no-serve`` in a temporary data
 folder) and, separately, a bare NiceGUI page with one bound label (``bench/fanout_server.py``).
@@ -25,6 +26,12 @@ with the same sessions open: the quietest of three seconds), SQL statements per 
 resident memory per session (the server's RSS growth while opening the N sessions ÷ N). Client and
 servers share this machine's cores, so absolute latencies include the client's own decoding of every
 message; the ratio to the bare page cancels most of that.
+
+With ``--processes 2``, the app runs on a fresh PostgreSQL database (``CLIENTPULSE_TEST_POSTGRES_URL``, default the
+local server) holding the demo business: first one process with N/2 sessions (the anchor), then two processes
+sharing a private ``redis-server``'s stream (``CLIENTPULSE_BUS_URL``) with N/2 sessions each; every booking is made
+in the first process, and the latency from its commit to the arrival is printed apart for the sessions on the
+booking's own process and for those on the other one.
 
 With ``--day-size``, the bare page is skipped: for each size, a fresh app whose watched day first holds
 that many bookings (``/bench/plan?day_size=``) is measured with the same sessions and bookings, and the
@@ -168,6 +175,19 @@ async def ack_forever(sessions: list[Session]) -> None:
                 await s.sio.emit('ack', {'client_id': s.client_id, 'next_message_id': s.next_message_id})
 
 
+async def book_and_wait(http: httpx.AsyncClient, sessions: list[Session], number: int) -> tuple[str, dict]:
+    """Make booking ``number`` through ``http``'s server and wait (at most 10 s) until every session has it:
+    ``(its marker, the server's reply with the commit's time stamp)``."""
+    marker = f'Bench customer {number:04d}'
+    for s in sessions:
+        s.waiting.add(marker)
+    reply = (await http.post('/bench/book', params={'n': number})).json()
+    deadline = time.time() + 10
+    while any(marker in s.waiting for s in sessions) and time.time() < deadline:
+        await asyncio.sleep(0.005)
+    return marker, reply
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -214,13 +234,7 @@ async def measure(kind: str, server: Server, counts: list[int], bookings: int, d
         client_before = time.process_time()
         for _ in range(bookings):
             booking_number += 1
-            marker = f'Bench customer {booking_number:04d}'
-            for s in sessions:
-                s.waiting.add(marker)
-            reply = (await http.post('/bench/book', params={'n': booking_number})).json()
-            deadline = time.time() + 10
-            while any(marker in s.waiting for s in sessions) and time.time() < deadline:
-                await asyncio.sleep(0.005)
+            marker, reply = await book_and_wait(http, sessions, booking_number)
             these = []
             for s in sessions:
                 if marker in s.arrivals:
@@ -310,6 +324,117 @@ def busy_day(args: argparse.Namespace) -> None:
           f'RSS per session {large["rss_kb"] / max(1.0, small["rss_kb"]):.2f}× (target ≤ 1.3×, memory flat)')
 
 
+async def measure_two(own: Server, other: Server, per_process: int, bookings: int, day: str) -> dict[str, dict]:
+    """``per_process`` sessions on each server; ``bookings`` bookings made through ``own``; the latency from commit to
+    arrival for the sessions of each server: ``{'own': {...}, 'other': {...}}``."""
+    sessions: dict[str, list[Session]] = {'own': [], 'other': []}
+    everyone: list[Session] = []
+    acker = asyncio.create_task(ack_forever(everyone))
+    for name, server in (('own', own), ('other', other)):
+        warm = await open_session(server, f'{DEMO[0][1]}?day={day}', DEMO[0][0])
+        await warm.sio.disconnect()
+        await warm.http.aclose()
+        while len(sessions[name]) < per_process:
+            email, path = DEMO[len(sessions[name]) % 2]
+            session = await open_session(server, f'{path}?day={day}', email)
+            sessions[name].append(session)
+            everyone.append(session)
+    await asyncio.sleep(3)
+    http = httpx.AsyncClient(base_url=own.base, timeout=60)
+    latencies: dict[str, list[float]] = {'own': [], 'other': []}
+    missing = {'own': 0, 'other': 0}
+    for number in range(1, bookings + 1):
+        marker, reply = await book_and_wait(http, everyone, number)
+        for name, group in sessions.items():
+            for session in group:
+                if marker in session.arrivals:
+                    latencies[name].append(session.arrivals[marker] - reply['stamp'])
+                else:
+                    missing[name] += 1
+                    session.waiting.discard(marker)
+        await asyncio.sleep(0.2)
+    acker.cancel()
+    for session in everyone:
+        await session.sio.disconnect()
+        await session.http.aclose()
+    await http.aclose()
+    results = {}
+    for name, values in latencies.items():
+        results[name] = {'p50': percentile(values, 0.5) * 1000, 'p95': percentile(values, 0.95) * 1000,
+                         'max': max(values) * 1000, 'missing': missing[name]}
+        r = results[name]
+        print(f'two processes, sessions on the {name:5} process: p50 {r["p50"]:7.1f} ms  p95 {r["p95"]:7.1f} ms  '
+              f'max {r["max"]:7.1f} ms  missing {r["missing"]}', flush=True)
+    return results
+
+
+def processes(args: argparse.Namespace) -> None:
+    """One process with N/2 sessions, then two processes on one PostgreSQL database and one Redis stream with N/2
+    sessions each (see the module docstring)."""
+    import secrets
+    import shutil
+
+    from sqlalchemy import create_engine, text
+
+    if args.processes != 2:
+        raise SystemExit('--processes takes 2')
+    n = args.sessions[-1] if args.sessions != [10, 50, 100] else 200
+    per_process = n // 2
+    admin_url = os.environ.get('CLIENTPULSE_TEST_POSTGRES_URL',
+                               'postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
+    name = f'clientpulse_bench_{uuid.uuid4().hex[:10]}'
+    admin = create_engine(admin_url, isolation_level='AUTOCOMMIT')
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE {name}'))
+    redis_binary = shutil.which('redis-server')
+    if redis_binary is None:
+        raise SystemExit('redis-server is not installed (apt-get install redis-server)')
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        redis_port = probe.getsockname()[1]
+    redis = subprocess.Popen([redis_binary, '--port', str(redis_port), '--bind', '127.0.0.1', '--save', '',
+                              '--appendonly', 'no'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers: list[Server] = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
+            env = {**plain, 'CLIENTPULSE_DATABASE_URL': admin_url.rsplit('/', 1)[0] + f'/{name}',
+                   'CLIENTPULSE_DATA_DIR': folder, 'CLIENTPULSE_SCHEDULER': 'false',
+                   'CLIENTPULSE_STORAGE_SECRET': secrets.token_urlsafe(32)}
+            print('creating the demo business on PostgreSQL…', flush=True)
+            subprocess.run([PYTHON, '-m', 'app.cli', 'demo', '--no-serve'], env=env, cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+            alone = run_app(env, args, [per_process])[per_process]
+            shared = {**env, 'CLIENTPULSE_BUS_URL': f'redis://127.0.0.1:{redis_port}/0'}
+            for number in (1, 2):
+                node = Path(folder) / f'node-{number}'
+                node.mkdir()
+                servers.append(Server('app', {**shared, 'CLIENTPULSE_DATA_DIR': str(node)}))
+            day = httpx.get(f'{servers[0].base}/bench/plan', timeout=600).json()
+            if day['free'] < args.bookings:
+                raise SystemExit(f'only {day["free"]} free times on {day["day"]}; ask for fewer bookings')
+            two = asyncio.run(measure_two(servers[0], servers[1], per_process, args.bookings, day['day']))
+    except BaseException:
+        for server in servers:
+            print(f'An app server logged, at the end:\n{server.log_tail()}', file=sys.stderr)
+        raise
+    finally:
+        for server in servers:
+            server.stop()
+        redis.kill()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
+        admin.dispose()
+    print('\n| processes | sessions | where | p50 / p95 / max (ms) | p95 ÷ one process\'s |')
+    print('|---|---|---|---|---|')
+    print(f'| 1 | {per_process} | the booking\'s own process | {alone["p50"]:.0f} / {alone["p95"]:.0f} / '
+          f'{alone["max"]:.0f} | 1.0× |')
+    for where, label in (('own', 'the booking\'s own process'), ('other', 'the other process')):
+        r = two[where]
+        print(f'| 2 | {n} ({per_process} each) | {label} | {r["p50"]:.0f} / {r["p95"]:.0f} / {r["max"]:.0f} | '
+              f'{r["p95"] / alone["p95"]:.1f}× |')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--sessions', type=int, nargs='+', default=[10, 50, 100])
@@ -317,7 +442,12 @@ def main() -> None:
     parser.add_argument('--verbose', action='store_true', help='print each booking\'s spread')
     parser.add_argument('--day-size', type=int, nargs='+', default=None,
                         help='bookings the watched day holds before the sessions open, e.g. 100 1500 (app only)')
+    parser.add_argument('--processes', type=int, default=1,
+                        help='2: two processes on PostgreSQL and a Redis stream (default N = 200, 100 each)')
     args = parser.parse_args()
+    if args.processes > 1:
+        processes(args)
+        return
     if args.day_size:
         busy_day(args)
         return

@@ -21,6 +21,7 @@ from app.models import (
     WorkingHoursBase,
 )
 from app.services import clock
+from app.services.accounts import users
 from app.services.catalogue import catalog, locations, staff
 from app.services.customers import customers
 from app.services.frontdesk import bookings
@@ -79,3 +80,15 @@ def make_product(location: LocationRead, code: str = 'SHAM', name: str = 'Shampo
     """A retail product with ``stock`` on hand (its opening movement); returns its id."""
     return catalog.save_product(None, actor=OWNER, location_id=location.id, code=code, name=name, price_cents=1500,
                                 opening_stock=stock, stock_minimum=minimum).id
+
+
+def make_small_shop(password: str) -> LocationRead:
+    """The shop of the browser and cluster tests: JJ, a women's cut, the customer Sam Lee, and the accounts
+    ``staff@shop.test`` and ``manager@shop.test`` with ``password``."""
+    location = make_location()
+    make_staff_member(location, 'JJ')
+    make_service(location)
+    make_customer(location, 'Sam Lee', '416-555-0102')
+    for role in (Role.STAFF, Role.MANAGER):
+        users.create_user(f'{role.value}@shop.test', password, role=role, location_id=location.id, actor=OWNER)
+    return location

@@ -60,3 +60,37 @@ def test_the_storage_secret_is_made_once_and_readable_only_by_its_owner(tmp_path
     first = settings.storage_secret_value()
     assert len(first) >= 48 and settings.storage_secret_value() == first
     assert (tmp_path / 'storage_secret').stat().st_mode & 0o777 == 0o600
+
+
+def test_with_a_bus_url_changes_and_sign_ins_go_through_redis(started, monkeypatch, redis_server):
+    """``CLIENTPULSE_BUS_URL``: the Redis stream bus takes over the in-process bus with its subscribers (the
+    waitlist's, which acts on this process's events only), and NiceGUI keeps sign-ins in the same Redis."""
+    from nicegui.storage import Storage
+
+    from app.services import events
+    from app.services.redis_bus import RedisStreamBus
+
+    before = events.get_bus()
+    heard: list = []
+    before.subscribe(heard.append)
+    monkeypatch.setenv('CLIENTPULSE_BUS_URL', redis_server.url)
+    monkeypatch.setattr(Storage, 'redis_url', None)
+    monkeypatch.setattr(Storage, 'redis_key_prefix', 'nicegui:')
+    reset_settings()
+    try:
+        server.run(port=8123)
+        bus = events.get_bus()
+        assert isinstance(bus, RedisStreamBus) and events.crosses_processes()
+        assert Storage.redis_url == redis_server.url and Storage.redis_key_prefix == 'clientpulse:storage:'
+        event = events.LocationChanged(location_id=1)
+        events.publish(event)
+        assert heard == [event]  # the subscriber made before the switch still hears, at once
+        assert bus.flush()
+    finally:
+        current = events.get_bus()
+        if isinstance(current, RedisStreamBus):
+            current.close()
+        events.set_bus(before)
+        monkeypatch.delenv('CLIENTPULSE_BUS_URL')
+        reset_settings()
+    before.unsubscribe(heard.append)

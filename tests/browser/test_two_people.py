@@ -17,10 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from app.models import Role
-from app.services.accounts import users
 from tests.conftest import IN_CI
-from tests.factories import OWNER, make_customer, make_location, make_service, make_staff_member
+from tests.factories import OWNER, make_small_shop
 
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -47,12 +45,7 @@ def reconnect_timeout() -> str:
 @pytest.fixture
 def served(sqlite_db, tmp_path, reconnect_timeout) -> str:
     """The app on a free port, on this test's database with a small shop; its base URL."""
-    location = make_location()
-    make_staff_member(location, 'JJ')
-    make_service(location)
-    make_customer(location, 'Sam Lee', '416-555-0102')
-    for role in (Role.STAFF, Role.MANAGER):
-        users.create_user(f'{role.value}@shop.test', PASSWORD, role=role, location_id=location.id, actor=OWNER)
+    make_small_shop(PASSWORD)
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         port = probe.getsockname()[1]

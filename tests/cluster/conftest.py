@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.models import LocationRead, Role
-from app.services.accounts import users
+from app.models import LocationRead
 from tests.conftest import IN_CI
-from tests.factories import OWNER, make_customer, make_location, make_service, make_staff_member
+from tests.factories import make_small_shop
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,13 +70,7 @@ def chromium() -> str:
 @pytest.fixture
 def shop(postgres_db: str) -> LocationRead:
     """A small shop on a fresh PostgreSQL database (JJ, a women's cut, Sam Lee; a manager and a staff member)."""
-    location = make_location()
-    make_staff_member(location, 'JJ')
-    make_service(location)
-    make_customer(location, 'Sam Lee', '416-555-0102')
-    for role in (Role.STAFF, Role.MANAGER):
-        users.create_user(f'{role.value}@shop.test', PASSWORD, role=role, location_id=location.id, actor=OWNER)
-    return location
+    return make_small_shop(PASSWORD)
 
 
 @pytest.fixture

@@ -101,6 +101,12 @@ def test_redis_away_for_ten_seconds_loses_no_booking_and_shows_none_twice(chromi
             assert page.locator('[data-booking]').count() == 2
             assert page.get_by_text(BLOCK.format('15:00')).count() == 1
             assert page.get_by_text(BLOCK.format('16:00')).count() == 1
+        # each process's analytics columns were patched from the database's change log, the other's writes included
+        for page in (one, two):
+            page.goto(f'{cluster.url}/analytics?start={DAY}&end={DAY}')
+            card = page.locator('.q-card', has=page.get_by_text('Bookings', exact=True)).locator('.text-xl')
+            card.wait_for(timeout=30_000)
+            assert card.inner_text() == '2'
 
 
 def test_a_browser_whose_process_dies_goes_on_with_the_other_still_signed_in(chromium, cluster):
