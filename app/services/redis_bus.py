@@ -14,7 +14,7 @@ events go through a **Redis stream** (``XADD`` / ``XREAD``, https://redis.io/doc
 - **gaps**: the stream keeps about ``max_length`` entries. When a process comes back after more than that was
   appended (the oldest entry held is numbered past the one after the last it read: ``entries-added`` and
   ``length`` of ``XINFO STREAM``), or Redis restarted without keeping the stream (its ``run_id`` changed and
-  its count of entries went back),
+  the last entry read is gone),
   the process cannot know what it missed: every cached value is invalidated (:meth:`InProcessBus.invalidate`)
   and a :class:`~app.services.events.DataImported` without summary is delivered for every location, so
   rooms and pages read what they show from the database again.
@@ -219,18 +219,19 @@ class RedisStreamBus:
         return len(entries)
 
     def _connect(self, client: redis.Redis) -> None:
-        """On start: begin at the stream's end. After a loss: if Redis restarted without keeping the stream (its
-        ``run_id`` changed and its count of entries went back), what was in it is gone."""
+        """On start: begin at the stream's end. After a loss: if Redis restarted (its ``run_id`` changed) without
+        keeping the stream (the last entry read is gone), whatever this process had not read yet is gone too."""
         run_id = client.info('server')['run_id']
         try:
             info = client.xinfo_stream(self.stream)
-            added, last = int(info['entries-added']), str(info['last-generated-id'])
-        except redis.ResponseError:  # no stream yet
-            added, last = 0, '0-0'
+            added, length, last = int(info['entries-added']), int(info['length']), str(info['last-generated-id'])
+        except redis.ResponseError:  # no stream (yet, or no more)
+            added, length, last = 0, 0, '0-0'
         if self._run_id is None:
             self.last_id, self.position = last, added
-        elif run_id != self._run_id and added < self.position:
-            self.position = 0
+        elif run_id != self._run_id and (self.last_id == '0-0'
+                                         or not client.xrange(self.stream, self.last_id, self.last_id)):
+            self.position = added - length  # a new stream: what it holds now all follows what was read before
             self._resync('Redis restarted without the stream')
         self._run_id = run_id
         self.connected = True

@@ -233,10 +233,15 @@ def test_two_hundred_attempts_at_one_slot_over_both_processes_make_one_booking(c
     env = {**cluster.env, 'CLIENTPULSE_BUS_URL': f'redis://127.0.0.1:{cluster.env["CLUSTER_REDIS_PORT"]}/0',
            'CLIENTPULSE_DATABASE_POOL_SIZE': '5', 'CLIENTPULSE_DATABASE_MAX_OVERFLOW': '5'}  # 100 threads share 10
     with browsers(chromium, cluster, 1, 2) as (one, two):
-        workers = [subprocess.Popen([sys.executable, '-c', ATTEMPTS, json.dumps(spec)], env=env,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-        results = [worker.communicate(timeout=180) for worker in workers]
-        outcomes = [json.loads(out.strip().splitlines()[-1]) for out, err in results]
+        outputs = [cluster.folder / f'attempts-{number}.log' for number in (1, 2)]  # files: a pipe can fill up
+        workers = []
+        for output in outputs:
+            with output.open('w') as written:
+                workers.append(subprocess.Popen([sys.executable, '-c', ATTEMPTS, json.dumps(spec)], env=env,
+                                                stdout=written, stderr=subprocess.STDOUT))
+        for worker, output in zip(workers, outputs, strict=True):
+            assert worker.wait(timeout=180) == 0, output.read_text()
+        outcomes = [json.loads(output.read_text().strip().splitlines()[-1]) for output in outputs]
         for page in (one, two):
             page.get_by_text(BLOCK.format('15:00')).wait_for(timeout=5_000)
         time.sleep(1)
