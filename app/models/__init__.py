@@ -3,6 +3,7 @@
 from .activity import ActivityEntry, ActivityRead
 from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
 from .booking import Booking, BookingCreate, BookingMove, BookingRead, BookingSeries
+from .campaign import Campaign, CampaignCreate, CampaignRead, CampaignRecipient, Target
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
@@ -72,6 +73,10 @@ __all__ = [
     'BookingRead',
     'BookingSeries',
     'BookingStatus',
+    'Campaign',
+    'CampaignCreate',
+    'CampaignRead',
+    'CampaignRecipient',
     'ChangeLogEntry',
     'Channel',
     'ChatAttachment',
@@ -139,6 +144,7 @@ __all__ = [
     'StaffMemberRead',
     'StaffService',
     'StockMovement',
+    'Target',
     'TaxRate',
     'Template',
     'TimeOff',

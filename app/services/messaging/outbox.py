@@ -177,21 +177,37 @@ def queue_marketing(location_id: int, customer_ids: Iterable[int], *, channel: M
     ensure_reader(actor, location_id, MANAGING_ROLES, 'send marketing messages')
     templates.check(subject, field='subject')
     templates.check(body, field='body')
-    now = as_of or clock.now()
     ids = list(dict.fromkeys(customer_ids))
-    queued = 0
     with session_scope(write=True) as session:
-        location = session.get(Location, location_id)
-        for customer in session.execute(select(Customer).where(
-                Customer.id.in_(ids), Customer.location_id == location_id)).scalars():
-            to = _address(customer, channel)
-            if not to or not customer.consent.get(channel.value) or customer.erased_at or customer.merged_into:
-                continue
-            due = _quiet_shift(now, location, before=None)
-            queue(session, location_id=location_id, template=Template.MARKETING, channel=channel, to=to,
-                  customer_id=customer.id, due_at=due, context={'subject': subject, 'body': body}, marketing=True)
-            queued += 1
-    return queued, len(ids) - queued
+        queued = queue_marketing_in(session, location_id, ids, channel=channel, subject=subject, body=body,
+                                    now=as_of or clock.now())
+    return len(queued), len(ids) - len(queued)
+
+
+def marketing_address(customer: Customer, channel: MessageChannel) -> str:
+    """Where a marketing message on ``channel`` reaches ``customer``: the address, or '' when they have none there, have
+    not consented on that channel, or were erased or merged."""
+    if not customer.consent.get(channel.value) or customer.erased_at or customer.merged_into:
+        return ''
+    return _address(customer, channel)
+
+
+def queue_marketing_in(session: Session, location_id: int, customer_ids: Iterable[int], *, channel: MessageChannel,
+                       subject: str, body: str, now: datetime) -> dict[int, int]:
+    """:func:`queue_marketing` in the caller's transaction, templates already checked and the actor's right too:
+    ``{customer id: message id}`` for those reached (:func:`marketing_address`), due now or after quiet hours."""
+    ids = list(dict.fromkeys(customer_ids))
+    location = session.get(Location, location_id)
+    queued: dict[int, int] = {}
+    for customer in session.execute(select(Customer).where(
+            Customer.id.in_(ids), Customer.location_id == location_id)).scalars():
+        to = marketing_address(customer, channel)
+        if not to:
+            continue
+        queued[customer.id] = queue(session, location_id=location_id, template=Template.MARKETING, channel=channel,
+                                    to=to, customer_id=customer.id, due_at=_quiet_shift(now, location, before=None),
+                                    context={'subject': subject, 'body': body}, marketing=True)
+    return queued
 
 
 def deliver_due(*, as_of: datetime | None = None, limit: int = 50, worker: str | None = None) -> int:

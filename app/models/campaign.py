@@ -1,0 +1,99 @@
+"""Campaigns that bring customers back: whom they target, what they send, and who received it or was held out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, model_validator
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import UTCDateTime, utcnow
+
+
+class Target(BaseModel):
+    """A campaign's target, a saved segment of a location's customers (kept as JSON with the campaign); each segment
+    is defined in :mod:`app.services.campaigns.targeting`."""
+
+    segment: Literal['at_risk', 'lapsed', 'vip', 'new', 'birthday', 'tag', 'filter']
+    lapsed_days: int = PydanticField(default=90, ge=1, le=3650)
+    tag: str = PydanticField(default='', max_length=60)
+    min_visits: int | None = PydanticField(default=None, ge=0)
+    max_visits: int | None = PydanticField(default=None, ge=0)
+    min_spend_cents: int | None = PydanticField(default=None, ge=0)
+    max_spend_cents: int | None = PydanticField(default=None, ge=0)
+    last_visit_within_days: int | None = PydanticField(default=None, ge=1, le=3650)
+    last_visit_over_days: int | None = PydanticField(default=None, ge=1, le=3650)
+
+    @model_validator(mode='after')
+    def _complete(self) -> Target:
+        if self.segment == 'tag' and not self.tag.strip():
+            raise ValueError('tag: name the tag the customers carry')
+        if self.segment == 'filter' and all(value is None for value in (
+                self.min_visits, self.max_visits, self.min_spend_cents, self.max_spend_cents,
+                self.last_visit_within_days, self.last_visit_over_days)):
+            raise ValueError('filter: give at least one condition (visits, spend or last visit)')
+        return self
+
+
+class CampaignCreate(SQLModel):
+    """What an owner or manager sets up. ``holdout_permille``: the share held out, in thousandths (100 = 10 %);
+    ``cost_per_message_cents`` and ``budget_cents`` in the location's minor units (no budget: None)."""
+
+    location_id: int
+    name: str = Field(min_length=1, max_length=120)
+    target: Target
+    channel: Literal['email', 'sms'] = 'email'
+    subject: str = Field(default='', max_length=200)
+    body: str = Field(min_length=1, max_length=2000)
+    holdout_permille: int = Field(default=100, ge=0, le=500)
+    cost_per_message_cents: int = Field(default=0, ge=0, le=100_000)
+    budget_cents: int | None = Field(default=None, ge=0)
+    attribution_days: int = Field(default=30, ge=1, le=365)
+
+
+class Campaign(SQLModel, table=True):
+    """A campaign; ``seed`` draws its holdout (recorded so the split can be checked); ``status``: ``draft`` until
+    sent, then ``sent`` with ``sent_at``."""
+
+    __tablename__ = 'campaign'
+    __table_args__ = (CheckConstraint("status IN ('draft', 'sent')", name='status'),
+                      CheckConstraint("channel IN ('email', 'sms')", name='channel'))
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id', index=True)
+    name: str = Field(max_length=120)
+    target: dict = Field(default_factory=dict, sa_type=JSON)
+    channel: str = Field(sa_type=String(8))
+    subject: str = Field(default='', max_length=200)
+    body: str = Field(default='', max_length=2000)
+    holdout_permille: int = 100
+    seed: int
+    cost_per_message_cents: int = 0
+    budget_cents: int | None = None
+    attribution_days: int = 30
+    status: str = Field(default='draft', sa_type=String(8))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CampaignRead(CampaignCreate):
+    id: int
+    seed: int
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class CampaignRecipient(SQLModel, table=True):
+    """A customer a sent campaign targeted: messaged (``message_id``) or held out (``holdout``, never messaged)."""
+
+    __tablename__ = 'campaign_recipient'
+    __table_args__ = (UniqueConstraint('campaign_id', 'customer_id'),
+                      CheckConstraint('NOT (holdout AND message_id IS NOT NULL)', name='holdout_unmessaged'))
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key='campaign.id', index=True)
+    customer_id: int = Field(foreign_key='customer.id', index=True)
+    holdout: bool = False
+    message_id: int | None = Field(default=None, foreign_key='message.id')

@@ -1,0 +1,155 @@
+"""Campaigns: set one up, then send it — to the target's reachable customers, less a holdout that receives nothing.
+
+Sending (:func:`send_campaign`), in one transaction: the target's customers (:mod:`.targeting`) who can be reached
+on the campaign's channel (an address there and consent on it; :func:`app.services.messaging.outbox.marketing_address`)
+are split by the campaign's recorded seed into recipients and a holdout (:func:`.measure.draw_holdout`); every
+recipient gets the message through the outbox (quiet hours respected), every one of them is recorded with their
+message, every held-out customer with none. Consent is checked before the split, so the holdout is drawn from the
+same people the message could reach and the comparison is fair.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from decimal import Decimal
+
+import pandas as pd
+from sqlalchemy import insert
+from sqlmodel import col, select
+
+from app.models import (
+    Campaign,
+    CampaignCreate,
+    CampaignRead,
+    CampaignRecipient,
+    Customer,
+    Location,
+    MessageChannel,
+    Target,
+    UserRead,
+)
+from app.services import clock
+from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.analytics import frames as analytics_data
+from app.services.analytics import metrics
+from app.services.campaigns import targeting
+from app.services.campaigns.measure import draw_holdout
+from app.services.database import session_scope
+from app.services.errors import NotFoundError, ValidationError
+from app.services.messaging import outbox, templates
+
+
+def create_campaign(data: CampaignCreate, *, actor: UserRead) -> CampaignRead:
+    """Keep a campaign as a draft, with a fresh random seed for its holdout.
+
+    :raises PermissionDeniedError: not an owner or manager of the location
+    :raises ValidationError: the subject or body is not a valid template (``field`` 'subject' or 'body'); an e-mail
+        without a subject (``field`` 'subject')
+    """
+    ensure_reader(actor, data.location_id, MANAGING_ROLES, 'set up campaigns')
+    if data.channel == 'email' and not data.subject.strip():
+        raise ValidationError('An e-mail needs a subject.', field='subject')
+    templates.check(data.subject, field='subject')
+    templates.check(data.body, field='body')
+    with session_scope(write=True) as session:
+        if session.get(Location, data.location_id) is None:
+            raise NotFoundError('No such location.')
+        campaign = Campaign(**data.model_dump(exclude={'target'}), target=data.target.model_dump(),
+                            seed=secrets.randbits(31))
+        session.add(campaign)
+        session.flush()
+        return _read(campaign)
+
+
+def get_campaign(campaign_id: int, *, actor: UserRead) -> CampaignRead:
+    """One campaign.
+
+    :raises NotFoundError: no such campaign
+    :raises PermissionDeniedError: not an owner or manager of its location
+    """
+    with session_scope() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            raise NotFoundError('No such campaign.')
+        ensure_reader(actor, campaign.location_id, MANAGING_ROLES, 'see campaigns')
+        return _read(campaign)
+
+
+def target_ids(location_id: int, target: Target, *, as_of: datetime) -> list[int]:
+    """The ids of the location's customers ``target`` takes at ``as_of`` (aware), ascending (no consent check)."""
+    with session_scope() as session:
+        location = session.get(Location, location_id)
+        if location is None:
+            raise NotFoundError('No such location.')
+        rows = session.exec(select(Customer.id, Customer.birthday, Customer.tags, Customer.erased_at,
+                                   Customer.merged_into).where(Customer.location_id == location_id)).all()
+        time_zone = location.time_zone
+    people = pd.DataFrame(rows, columns=['id', 'birthday', 'tags', 'erased_at', 'merged_into']).set_index('id')
+    people['erased_at'] = people['erased_at'].astype(object).where(people['erased_at'].notna(), None)
+    people['merged_into'] = people['merged_into'].astype(object).where(people['merged_into'].notna(), None)
+    history = analytics_data.load_bookings([location_id], end=as_of,
+                                           columns=['customer_id', 'starts_at', 'local_start', 'status',
+                                                    'price_cents'])
+    lines = analytics_data.load_lines([location_id], end=as_of, columns=['issued_at', 'customer_id', 'amount_cents'])
+    summary = metrics.customer_summary(history, lines, as_of)
+    return targeting.select(target, people, summary, as_of=as_of, today=clock.local_day(as_of, time_zone))
+
+
+def send_campaign(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None) -> CampaignRead:
+    """Send a draft campaign now (see the module docstring); returns it, ``sent``.
+
+    :raises NotFoundError: no such campaign
+    :raises PermissionDeniedError: not an owner or manager of its location
+    :raises ValidationError: already sent (``field`` 'status'); nobody in the target can be reached on the channel
+        (``field`` 'target'); the messages would cost more than the budget (``field`` 'budget_cents')
+    """
+    now = as_of or clock.now()
+    draft = get_campaign(campaign_id, actor=actor)
+    if draft.status != 'draft':
+        raise ValidationError('This campaign has been sent already.', field='status')
+    chosen = target_ids(draft.location_id, draft.target, as_of=now)
+    channel = MessageChannel(draft.channel)
+    with session_scope(write=True) as session:
+        campaign = session.exec(select(Campaign).where(Campaign.id == campaign_id).with_for_update()).one()
+        if campaign.status != 'draft':  # sent by someone else meanwhile
+            raise ValidationError('This campaign has been sent already.', field='status')
+        reachable = [c.id for c in session.exec(select(Customer).where(
+                Customer.location_id == campaign.location_id, col(Customer.id).in_(chosen or [0])))
+                     if outbox.marketing_address(c, channel)]
+        if not reachable:
+            raise ValidationError('Nobody in this target can be reached by this channel (an address and consent).',
+                                  field='target')
+        recipients, holdout = draw_holdout(reachable, Decimal(campaign.holdout_permille) / 1000, campaign.seed)
+        cost = len(recipients) * campaign.cost_per_message_cents
+        if campaign.budget_cents is not None and cost > campaign.budget_cents:
+            raise ValidationError(f'{len(recipients)} messages would cost {cost} (minor units), over the budget of '
+                                  f'{campaign.budget_cents}: narrow the target or raise the budget.',
+                                  field='budget_cents')
+        messages = outbox.queue_marketing_in(session, campaign.location_id, recipients, channel=channel,
+                                             subject=campaign.subject, body=campaign.body, now=now)
+        rows = [{'campaign_id': campaign.id, 'customer_id': c, 'holdout': False, 'message_id': messages.get(c)}
+                for c in recipients] + [{'campaign_id': campaign.id, 'customer_id': c, 'holdout': True,
+                                         'message_id': None} for c in holdout]
+        session.execute(insert(CampaignRecipient), rows)
+        campaign.status, campaign.sent_at = 'sent', now
+        session.add(campaign)
+        session.flush()
+        return _read(campaign)
+
+
+def recipients_of(campaign_id: int, *, actor: UserRead) -> list[CampaignRecipient]:
+    """Who a sent campaign targeted: each customer, held out or messaged (with the message's id).
+
+    :raises NotFoundError: no such campaign
+    :raises PermissionDeniedError: not an owner or manager of its location
+    """
+    get_campaign(campaign_id, actor=actor)
+    with session_scope() as session:
+        return list(session.exec(select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id)
+                                 .order_by(CampaignRecipient.customer_id)).all())
+
+
+def _read(campaign: Campaign) -> CampaignRead:
+    return CampaignRead.model_validate({**campaign.model_dump(), 'target': Target.model_validate(campaign.target)})
+

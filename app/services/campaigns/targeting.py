@@ -1,0 +1,73 @@
+"""Who a campaign targets: a saved segment of a location's customers.
+
+Segments come from the analytics' customer figures (:func:`app.services.analytics.metrics.customer_summary`), so
+a campaign's "at risk" is the analytics page's at-risk list:
+
+- ``at_risk``: not churned and overdue (churn-risk score above 1.5; :func:`metrics.at_risk`);
+- ``lapsed``: no visit for more than ``lapsed_days`` days (customers who came at least once);
+- ``vip`` / ``new``: the analytics segments VIP and new (:data:`metrics.SEGMENT_RULES`);
+- ``birthday``: a birthday in the month of ``as_of`` at the location (visits or not);
+- ``tag``: carries ``tag`` (case and surrounding spaces ignored);
+- ``filter``: every condition given holds: visits (all time) between ``min_visits`` and ``max_visits``, lifetime
+  spend (cents, receipts before tax) between ``min_spend_cents`` and ``max_spend_cents``, last visit within
+  ``last_visit_within_days`` days, or more than ``last_visit_over_days`` days ago (a customer who never came has
+  no last visit and matches neither).
+
+Erased and merged customers are never targeted. Consent is not checked here: the outbox leaves out whoever has not
+consented on the campaign's channel when it queues (:func:`app.services.messaging.outbox.queue_marketing`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+
+from app.models import Target
+from app.services.analytics import metrics
+
+SEGMENTS = ('at_risk', 'lapsed', 'vip', 'new', 'birthday', 'tag', 'filter')
+
+
+def select(target: Target, people: pd.DataFrame, summary: pd.DataFrame, *, as_of: datetime, today: date
+           ) -> list[int]:
+    """The ids of the customers ``target`` takes, ascending.
+
+    :param people: one row per customer of the location, index ``id``, columns ``birthday`` (date or None), ``tags``
+        (list of str), ``erased_at`` and ``merged_into`` (None when neither)
+    :param summary: :func:`metrics.customer_summary` at ``as_of`` (customers with a visit), index customer id
+    :param today: the location's local date at ``as_of`` (for birthdays)
+    """
+    live = people.loc[people['erased_at'].isna() & people['merged_into'].isna()]
+    figures = summary.reindex(live.index)  # customers who never came: no figures (NaN)
+    visits = figures['visits'].fillna(0)
+    spend = figures['lifetime_value_cents'].fillna(0)
+    since = figures['days_since_last_visit']  # NaN: never came
+    segment = target.segment
+    if segment == 'at_risk':
+        chosen = live.index.intersection(metrics.at_risk(summary).index)
+    elif segment == 'lapsed':
+        chosen = live.index[(since > target.lapsed_days).to_numpy()]
+    elif segment in ('vip', 'new'):
+        chosen = live.index[(figures['segment'] == {'vip': 'VIP', 'new': 'new'}[segment]).to_numpy()]
+    elif segment == 'birthday':
+        chosen = live.index[[isinstance(b, date) and b.month == today.month for b in live['birthday']]]
+    elif segment == 'tag':
+        wanted = target.tag.strip().casefold()
+        chosen = live.index[[any(str(t).strip().casefold() == wanted for t in (tags or [])) for tags in live['tags']]]
+    else:
+        keep = pd.Series(True, index=live.index)
+        if target.min_visits is not None:
+            keep &= visits >= target.min_visits
+        if target.max_visits is not None:
+            keep &= visits <= target.max_visits
+        if target.min_spend_cents is not None:
+            keep &= spend >= target.min_spend_cents
+        if target.max_spend_cents is not None:
+            keep &= spend <= target.max_spend_cents
+        if target.last_visit_within_days is not None:
+            keep &= since <= target.last_visit_within_days
+        if target.last_visit_over_days is not None:
+            keep &= since > target.last_visit_over_days
+        chosen = live.index[keep.to_numpy()]
+    return sorted(int(i) for i in chosen)

@@ -1,0 +1,99 @@
+"""Sending a campaign, on SQLite and PostgreSQL: the holdout is drawn from the customers the channel reaches, by the
+recorded seed, and never messaged; nobody without consent is messaged; the budget, the role and a second send are
+refused."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from app.models import CampaignCreate, CustomerCreate, Message, Role, Target, UserRead
+from app.services.campaigns import campaigns
+from app.services.campaigns.measure import draw_holdout
+from app.services.customers import customers, records
+from app.services.database import session_scope
+from app.services.errors import PermissionDeniedError, ValidationError
+from tests.factories import OWNER, make_location
+
+
+@pytest.fixture
+def spring(db):
+    """30 customers tagged "spring": 25 agreed to marketing e-mails, 5 did not; 3 customers without the tag."""
+    location = make_location()
+    consenting, declined = [], []
+    for number in range(33):
+        customer = customers.create_customer(CustomerCreate(location_id=location.id, name=f'Customer {number:02d}',
+                                                            email=f'c{number}@example.com'), actor=OWNER)
+        tagged = number < 30
+        agreed = number < 25 or number >= 30
+        records.update_customer(customer.id, {'name': customer.name, 'email': customer.email,
+                                              'tags': ['spring'] if tagged else [],
+                                              'consent': {'email': True} if agreed else {}}, actor=OWNER)
+        if tagged:
+            (consenting if agreed else declined).append(customer.id)
+    return location, consenting, declined
+
+
+def campaign_for(location, **changes) -> CampaignCreate:
+    values = {'location_id': location.id, 'name': 'Spring comeback', 'target': Target(segment='tag', tag='spring'),
+              'subject': 'We miss you, {{ customer_name }}', 'body': 'Come back this spring: 10 % off.',
+              'holdout_permille': 200, 'cost_per_message_cents': 5}
+    return CampaignCreate(**{**values, **changes})
+
+
+def test_the_holdout_is_drawn_from_those_reachable_by_the_recorded_seed_and_never_messaged(spring):
+    location, consenting, declined = spring
+    draft = campaigns.create_campaign(campaign_for(location), actor=OWNER)
+    assert draft.status == 'draft'
+    sent = campaigns.send_campaign(draft.id, actor=OWNER)
+    assert sent.status == 'sent' and sent.sent_at is not None
+    rows = campaigns.recipients_of(draft.id, actor=OWNER)
+    held = [r.customer_id for r in rows if r.holdout]
+    messaged = [r.customer_id for r in rows if not r.holdout]
+    assert len(held) == 5 and len(messaged) == 20  # 20 % of the 25 reachable
+    assert (messaged, held) == draw_holdout(consenting, Decimal('0.2'), draft.seed)  # reproducible from the seed
+    with session_scope() as session:
+        queued = session.exec(select(Message).where(Message.marketing == True)).all()  # noqa: E712
+    assert sorted(m.customer_id for m in queued) == messaged
+    assert {r.message_id for r in rows if not r.holdout} == {m.id for m in queued}
+    assert all(r.message_id is None for r in rows if r.holdout)
+    assert not set(declined) & {m.customer_id for m in queued}  # no consent, no message
+    assert not set(declined) & {r.customer_id for r in rows}  # and not in the measured groups either
+
+
+def test_a_budget_too_small_a_second_send_and_staff_are_refused(spring):
+    location, _, _ = spring
+    tight = campaigns.create_campaign(campaign_for(location, budget_cents=99), actor=OWNER)
+    with pytest.raises(ValidationError, match='over the budget') as refused:
+        campaigns.send_campaign(tight.id, actor=OWNER)  # 20 messages × 5 = 100
+    assert refused.value.field == 'budget_cents'
+    assert campaigns.get_campaign(tight.id, actor=OWNER).status == 'draft'
+    with session_scope() as session:
+        assert session.exec(select(Message)).all() == []  # nothing queued, nothing recorded
+    fits = campaigns.create_campaign(campaign_for(location, budget_cents=100), actor=OWNER)
+    campaigns.send_campaign(fits.id, actor=OWNER)
+    with pytest.raises(ValidationError, match='sent already'):
+        campaigns.send_campaign(fits.id, actor=OWNER)
+    staff = UserRead(id=9, email='s@shop.test', role=Role.STAFF, location_id=location.id, staff_member_id=None,
+                     active=True)
+    with pytest.raises(PermissionDeniedError):
+        campaigns.create_campaign(campaign_for(location), actor=staff)
+    with pytest.raises(PermissionDeniedError):
+        campaigns.send_campaign(fits.id, actor=staff)
+
+
+def test_a_target_nobody_can_be_reached_in_and_a_bad_template_are_refused_naming_the_field(spring):
+    location, _, _ = spring
+    nobody = campaigns.create_campaign(campaign_for(location, target=Target(segment='tag', tag='autumn')),
+                                       actor=OWNER)
+    with pytest.raises(ValidationError) as refused:
+        campaigns.send_campaign(nobody.id, actor=OWNER)
+    assert refused.value.field == 'target'
+    with pytest.raises(ValidationError) as refused:
+        campaigns.create_campaign(campaign_for(location, body='Hello {{ customer_name'), actor=OWNER)
+    assert refused.value.field == 'body'
+    with pytest.raises(ValidationError) as refused:
+        campaigns.create_campaign(campaign_for(location, subject=' '), actor=OWNER)
+    assert refused.value.field == 'subject'
