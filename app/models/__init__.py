@@ -3,7 +3,17 @@
 from .activity import ActivityEntry, ActivityRead
 from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
 from .booking import Booking, BookingCreate, BookingMove, BookingRead, BookingSeries
-from .campaign import Campaign, CampaignCreate, CampaignRead, CampaignRecipient, Target
+from .campaign import (
+    Campaign,
+    CampaignCreate,
+    CampaignRead,
+    CampaignRecipient,
+    CodeRedemption,
+    DiscountCode,
+    DiscountCodeCreate,
+    DiscountCodeRead,
+    Target,
+)
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
@@ -82,6 +92,7 @@ __all__ = [
     'ChatAttachment',
     'ChatMessage',
     'Closure',
+    'CodeRedemption',
     'Conversation',
     'ConversationRead',
     'Customer',
@@ -91,6 +102,9 @@ __all__ = [
     'DataRevision',
     'DayClose',
     'DaySummary',
+    'DiscountCode',
+    'DiscountCodeCreate',
+    'DiscountCodeRead',
     'ExtraShift',
     'ExtraShiftRead',
     'Forecast',

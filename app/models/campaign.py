@@ -97,3 +97,54 @@ class CampaignRecipient(SQLModel, table=True):
     customer_id: int = Field(foreign_key='customer.id', index=True)
     holdout: bool = False
     message_id: int | None = Field(default=None, foreign_key='message.id')
+
+
+class DiscountCodeCreate(SQLModel):
+    """A code a customer gives at checkout: ``percent_off`` (1–100) or ``amount_off_cents`` (minor units), not both;
+    at most ``max_redemptions`` uses in all (None: no limit), once per customer, until ``expires_at`` (aware; None:
+    no end). ``campaign_id``: the campaign that offers it."""
+
+    location_id: int
+    code: str = Field(min_length=4, max_length=24)
+    percent_off: int | None = Field(default=None, ge=1, le=100)
+    amount_off_cents: int | None = Field(default=None, ge=1)
+    max_redemptions: int | None = Field(default=None, ge=1)
+    expires_at: datetime | None = None
+    campaign_id: int | None = None
+
+
+class DiscountCode(SQLModel, table=True):
+    """A discount code; ``redeemed`` counts its uses (kept with the row, which a redemption locks)."""
+
+    __tablename__ = 'discount_code'
+    __table_args__ = (UniqueConstraint('location_id', 'code'),
+                      CheckConstraint('(percent_off IS NULL) <> (amount_off_cents IS NULL)', name='one_kind'))
+    id: int | None = Field(default=None, primary_key=True)
+    location_id: int = Field(foreign_key='location.id', index=True)
+    campaign_id: int | None = Field(default=None, foreign_key='campaign.id', index=True)
+    code: str = Field(max_length=24)
+    percent_off: int | None = None
+    amount_off_cents: int | None = None
+    max_redemptions: int | None = None
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    redeemed: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DiscountCodeRead(DiscountCodeCreate):
+    id: int
+    redeemed: int
+
+
+class CodeRedemption(SQLModel, table=True):
+    """A code used on a receipt by a customer (once per customer: the unique key holds also for two checkouts at
+    once); ``discount_cents``: what it took off."""
+
+    __tablename__ = 'code_redemption'
+    __table_args__ = (UniqueConstraint('code_id', 'customer_id'),)
+    id: int | None = Field(default=None, primary_key=True)
+    code_id: int = Field(foreign_key='discount_code.id', index=True)
+    customer_id: int = Field(foreign_key='customer.id', index=True)
+    receipt_id: int = Field(foreign_key='receipt.id', unique=True)
+    discount_cents: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

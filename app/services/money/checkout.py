@@ -36,6 +36,7 @@ from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from app.services.money import codes as discount_codes
 from app.services.money import day_close, deposits, gift_cards, loyalty, pricing
 from app.services.money.common import PaymentIn, check_payments, next_number, receipt_of
 
@@ -62,7 +63,8 @@ class Sale(SQLModel):
     payments taken now (their sum may be less than the total: the rest is a balance), or ``settle_with``: the whole
     amount due by that one method; ``gift_cards``: the amounts of gift cards sold with it (owed to their holders,
     not revenue: no tax, no line); ``reward_id``: a loyalty reward the customer spends points on (an amount off the
-    sale, or a service of the sale free)."""
+    sale, or a service of the sale free); ``code``: a discount code the customer gives (:mod:`codes`: off the whole
+    sale, once per customer; not with the desk's own discount or a reward)."""
 
     location_id: int
     booking_id: int | None = None
@@ -77,6 +79,7 @@ class Sale(SQLModel):
     settle_with: PaymentMethod | None = None
     gift_cards: list[int] = PydanticField(default_factory=list, max_length=20)
     reward_id: int | None = None
+    code: str = PydanticField(default='', max_length=24)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
             booking = session.get(Booking, sale.booking_id)
             customer_id = booking.customer_id if booking and booking.location_id == sale.location_id else None
         items, extra = _reward(session, sale, items, customer_id)
-        return _price(location, items, sale, extra)
+        code = _code(session, sale, customer_id, now=clock.now())
+        return _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
 
 
 def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> Checkout:
@@ -146,7 +150,8 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
                 raise NotFoundError('That customer is not at this location.', field='customer_id')
         items, rows = _items(session, sale, actor)
         items, extra = _reward(session, sale, items, customer_id)
-        priced = _price(location, items, sale, extra)
+        code = _code(session, sale, customer_id, now=now, lock=True)
+        priced = _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
         tip_staff = (sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
                      or next((row['staff'] for row in rows if row['staff'] is not None), None))
         if sale.tip_cents and tip_staff is None:
@@ -190,6 +195,9 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         if deposit is not None:
             deposit.applied_to_id = receipt.id
             session.add(deposit)
+        if code is not None:
+            discount_codes.redeem(session, code, customer_id, receipt_id=receipt.id, now=now,
+                         discount_cents=priced.discount_cents - _price(location, items, sale, None).discount_cents)
         if sale.reward_id is not None:
             loyalty.redeem(session, session.get(LoyaltyReward, sale.reward_id), customer_id, receipt_id=receipt.id,
                            user_id=actor.id or None, now=now)
@@ -232,6 +240,19 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     for event in announced:
         events.publish(event)
     return result
+
+
+def _code(session, sale: Sale, customer_id: int | None, *, now: datetime, lock: bool = False):
+    """The sale's discount code, live for its customer (None: no code given).
+
+    :raises ValidationError: (``field`` 'code') with the desk's own discount or a reward; as
+        :func:`discount_codes.find_live`
+    """
+    if not sale.code.strip():
+        return None
+    if sale.discount_percent is not None or sale.discount_cents is not None or sale.reward_id is not None:
+        raise ValidationError('A code does not combine with another discount or a reward.', field='code')
+    return discount_codes.find_live(session, sale.location_id, sale.code, customer_id, now=now, lock=lock)
 
 
 def _location(session, location_id: int) -> Location:
