@@ -6,12 +6,12 @@ import multiprocessing
 import os
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from app.models import BookingCreate, BookingMove, BookingStatus, PaymentMethod, Role
-from app.services import events
+from app.services import clock, events
 from app.services.errors import (
     InvalidTransitionError,
     OutsideWorkingHoursError,
@@ -55,7 +55,7 @@ def test_booking_takes_duration_and_price_from_service(shop):
     assert booking.ends_at - booking.starts_at == timedelta(minutes=45)
     assert booking.price_cents == 8200
     assert booking.status == BookingStatus.BOOKED
-    assert booking.booked_at is not None and booking.booked_at <= datetime.now(UTC)
+    assert booking.booked_at == clock.now()  # made at the app's clock's now (the shop's test clock here)
     assert (booking.customer_name, booking.service_name, booking.staff_name) == ('Alex Kim', "Women's cut", 'JJ')
 
 

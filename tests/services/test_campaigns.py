@@ -97,3 +97,53 @@ def test_a_target_nobody_can_be_reached_in_and_a_bad_template_are_refused_naming
     with pytest.raises(ValidationError) as refused:
         campaigns.create_campaign(campaign_for(location, subject=' '), actor=OWNER)
     assert refused.value.field == 'subject'
+
+
+def test_attribution_and_roi_on_a_worked_example(spring, smtp, shop_clock):
+    """Sent at noon on 4 March 2030 to 20 of the 25 reachable (5 held out), 5 cents a message, a 5.00 code. Within 30
+    days: recipients A and B book, C books and cancels, D books on day 40 (outside); A pays 45.00 with the code (40.00);
+    held-out E books and pays 45.00."""
+    from datetime import date
+
+    from app.models import DiscountCodeCreate, PaymentMethod
+    from app.services.campaigns.measure import performance
+    from app.services.frontdesk import bookings
+    from app.services.messaging import outbox
+    from app.services.money import checkout, codes
+    from app.services.money.checkout import Sale, SaleLine
+    from tests.factories import at, make_booking, make_service, make_staff_member
+
+    location, _, _ = spring
+    sent_at = at(date(2030, 3, 4), '12:00')
+    shop_clock(sent_at)
+    member = make_staff_member(location, 'JJ', start='06:00', end='22:00')
+    mens = make_service(location, 'SHCM', "Men's cut", price_cents=4500)
+    draft = campaigns.create_campaign(campaign_for(location), actor=OWNER)
+    codes.create_code(DiscountCodeCreate(location_id=location.id, code='BACK5', amount_off_cents=500,
+                                         campaign_id=draft.id), actor=OWNER)
+    campaigns.send_campaign(draft.id, actor=OWNER, as_of=sent_at)
+    assert outbox.deliver_due(as_of=sent_at) == 20
+    rows = campaigns.recipients_of(draft.id, actor=OWNER)
+    a, b, c, d = [r.customer_id for r in rows if not r.holdout][:4]
+    e = next(r.customer_id for r in rows if r.holdout)
+    customer = {x.id: x for x in customers.search_customers(location.id, actor=OWNER, limit=100)}
+    day_after = at(date(2030, 3, 5), '12:00')
+    shop_clock(day_after)
+    for number, who in enumerate((a, b, c, e)):
+        booking = make_booking(location, member, mens, customer[who], at(date(2030, 3, 12), f'{9 + number:02d}:00'))
+        if who == c:
+            bookings.cancel_booking(booking.id, actor=OWNER, reason='changed plans')
+    for who, code in ((a, 'BACK5'), (e, '')):
+        checkout.check_out(Sale(location_id=location.id, customer_id=who, code=code, settle_with=PaymentMethod.CARD,
+                                lines=[SaleLine(service_id=mens.id, staff_member_id=member.id)]), actor=OWNER)
+    shop_clock(at(date(2030, 4, 13), '12:00'))  # day 40: outside the window
+    make_booking(location, member, mens, customer[d], at(date(2030, 4, 20), '10:00'))
+    result = campaigns.outcome(draft.id, actor=OWNER, as_of=at(date(2030, 5, 1), '12:00'))
+    assert (result.recipients, result.recipients_booked, result.holdout, result.holdout_booked) == (20, 2, 5, 1)
+    assert result.recipients_revenue_cents == 4500  # A's 40.00 paid + the 5.00 the code took off
+    assert (result.holdout_revenue_cents, result.discounts_cents, result.messages_sent) == (4500, 500, 20)
+    figures = performance(result)
+    assert figures.cost_cents == 100
+    assert figures.roi == Decimal(4500 - 500 - 100) / 100  # 39
+    assert figures.recipients_rate == 2 / 20 and figures.holdout_rate == 1 / 5
+    assert figures.incremental_revenue_cents == (4500 // 20 - 4500 // 5) * 20  # 225 − 900 a head: −13,500

@@ -11,21 +11,29 @@ same people the message could reach and the comparison is fair.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import insert
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from app.models import (
+    Booking,
+    BookingStatus,
     Campaign,
     CampaignCreate,
     CampaignRead,
     CampaignRecipient,
+    CodeRedemption,
     Customer,
+    DiscountCode,
     Location,
+    Message,
     MessageChannel,
+    MessageStatus,
+    Receipt,
+    ReceiptLine,
     Target,
     UserRead,
 )
@@ -34,7 +42,7 @@ from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics
 from app.services.campaigns import targeting
-from app.services.campaigns.measure import draw_holdout
+from app.services.campaigns.measure import Outcome, draw_holdout
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.messaging import outbox, templates
@@ -148,6 +156,51 @@ def recipients_of(campaign_id: int, *, actor: UserRead) -> list[CampaignRecipien
     with session_scope() as session:
         return list(session.exec(select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id)
                                  .order_by(CampaignRecipient.customer_id)).all())
+
+
+def outcome(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None) -> Outcome:
+    """What a sent campaign's groups did within its attribution window (``sent_at`` to ``sent_at`` +
+    ``attribution_days``, or ``as_of`` if that comes first), for :func:`.measure.performance`:
+
+    - booked: customers of the group with at least one booking made (``booked_at``) in the window and not cancelled;
+    - revenue: the group's receipt lines (before tax, refunds included) issued in the window, for the recipients
+      before the campaign's codes (what the codes took off added back: the ROI takes it off once, as discounts);
+    - discounts: what the campaign's codes took off the recipients' sales;
+    - messages sent: the recipients' messages the outbox has sent (queued, failed and withdrawn cost nothing).
+
+    :raises NotFoundError: no such campaign
+    :raises PermissionDeniedError: not an owner or manager of its location
+    :raises ValidationError: not sent yet (``field`` 'status')
+    """
+    campaign = get_campaign(campaign_id, actor=actor)
+    if campaign.sent_at is None:
+        raise ValidationError('This campaign has not been sent yet.', field='status')
+    start = campaign.sent_at
+    end = min(start + timedelta(days=campaign.attribution_days), as_of or clock.now())
+    with session_scope() as session:
+        groups = {False: [], True: []}
+        messages = []
+        for row in session.exec(select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id)):
+            groups[row.holdout].append(row.customer_id)
+            if row.message_id is not None:
+                messages.append(row.message_id)
+        booked = {holdout: set(session.exec(select(Booking.customer_id).where(
+            col(Booking.customer_id).in_(ids or [0]), Booking.location_id == campaign.location_id,
+            Booking.booked_at >= start, Booking.booked_at < end,
+            Booking.status != BookingStatus.CANCELLED.value)).all()) for holdout, ids in groups.items()}
+        revenue = {holdout: int(session.exec(select(func.coalesce(func.sum(ReceiptLine.amount_cents), 0)).join(
+            Receipt, Receipt.id == ReceiptLine.receipt_id).where(
+            col(Receipt.customer_id).in_(ids or [0]), Receipt.location_id == campaign.location_id,
+            Receipt.issued_at >= start, Receipt.issued_at < end)).one()) for holdout, ids in groups.items()}
+        discounts = int(session.exec(select(func.coalesce(func.sum(CodeRedemption.discount_cents), 0)).join(
+            DiscountCode, DiscountCode.id == CodeRedemption.code_id).where(
+            DiscountCode.campaign_id == campaign_id, col(CodeRedemption.customer_id).in_(groups[False] or [0]))).one())
+        sent = session.exec(select(func.count()).select_from(Message).where(
+            col(Message.id).in_(messages or [0]), Message.status == MessageStatus.SENT.value)).one()
+    return Outcome(recipients=len(groups[False]), recipients_booked=len(booked[False]),
+                   recipients_revenue_cents=revenue[False] + discounts, holdout=len(groups[True]),
+                   holdout_booked=len(booked[True]), holdout_revenue_cents=revenue[True], discounts_cents=discounts,
+                   messages_sent=sent, cost_per_message_cents=campaign.cost_per_message_cents)
 
 
 def _read(campaign: Campaign) -> CampaignRead:

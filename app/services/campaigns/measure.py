@@ -13,9 +13,10 @@ the send:
   independent proportions by Newcombe's hybrid score method (R. G. Newcombe, "Interval estimation for the
   difference between independent proportions", Statistics in Medicine 17, 1998, method 10), as computed by
   statsmodels' ``confint_proportions_2indep(method='newcomb')``;
-- **ROI** = (attributed revenue − discounts − cost) ÷ cost, where attributed revenue is what the recipients paid in
-  the window, discounts what the campaign's codes took off, and cost = messages sent × cost per message; undefined
-  (None) when the campaign cost nothing;
+- **ROI** = (attributed revenue − discounts − cost) ÷ cost, where attributed revenue is what the recipients' sales in
+  the window came to before the campaign's codes (receipt lines before tax, plus what the codes took off), discounts
+  what the codes took off, and cost = messages sent × cost per message; undefined (None) when the campaign cost
+  nothing;
 - **incremental revenue** = (recipients' revenue per recipient − holdout's revenue per holdout customer) ×
   recipients: what the campaign brought beyond what the same customers would have spent anyway, and the ROI on it.
   Attributed revenue counts every recipient's spending, including what they would have spent without a message:

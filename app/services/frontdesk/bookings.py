@@ -166,7 +166,7 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     location = _Place(id=data.location_id, time_zone=facts.time_zone)
     starts_at = data.starts_at.astimezone(UTC)
     ends_at = starts_at + timedelta(minutes=facts.duration_minutes)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC)  # kiosk holds expire by the real time
     if data.override_hours:
         ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
     else:
@@ -176,7 +176,8 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': starts_at,
               'ends_at': ends_at, 'blocked_until': blocked_until if buffer else None,
               'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
-              'price_cents': facts.price_cents, 'booked_at': now, 'code': new_booking_code(), 'series_id': series_id}
+              'price_cents': facts.price_cents, 'booked_at': clock.now(), 'code': new_booking_code(),
+              'series_id': series_id}
     day = clock.local_day(starts_at, location.time_zone)
     tz = location.time_zone
     first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
