@@ -147,3 +147,22 @@ def test_attribution_and_roi_on_a_worked_example(spring, smtp, shop_clock):
     assert figures.roi == Decimal(4500 - 500 - 100) / 100  # 39
     assert figures.recipients_rate == 2 / 20 and figures.holdout_rate == 1 / 5
     assert figures.incremental_revenue_cents == (4500 // 20 - 4500 // 5) * 20  # 225 − 900 a head: −13,500
+
+
+def test_a_manager_of_another_location_can_neither_see_send_nor_measure_a_campaign(spring):
+    location, _, _ = spring
+    other = make_location('King St')
+    elsewhere = UserRead(id=8, email='m@king.test', role=Role.MANAGER, location_id=other.id, staff_member_id=None,
+                         active=True)
+    draft = campaigns.create_campaign(campaign_for(location), actor=OWNER)
+    for attempt in (lambda: campaigns.get_campaign(draft.id, actor=elsewhere),
+                    lambda: campaigns.send_campaign(draft.id, actor=elsewhere),
+                    lambda: campaigns.create_campaign(campaign_for(location), actor=elsewhere)):
+        with pytest.raises(PermissionDeniedError):
+            attempt()
+    assert campaigns.get_campaign(draft.id, actor=OWNER).status == 'draft'
+    campaigns.send_campaign(draft.id, actor=OWNER)
+    with pytest.raises(PermissionDeniedError):
+        campaigns.outcome(draft.id, actor=elsewhere)
+    with pytest.raises(PermissionDeniedError):
+        campaigns.recipients_of(draft.id, actor=elsewhere)

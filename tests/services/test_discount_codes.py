@@ -112,3 +112,11 @@ def test_a_code_is_made_only_in_its_form_once_per_location(shop):
         with pytest.raises(ValidationError) as refused:
             make_code(shop, **changes)
         assert refused.value.field == field
+
+
+def test_a_code_of_another_location_is_not_found_here(shop):
+    other = make_location('King St')
+    codes.create_code(DiscountCodeCreate(location_id=other.id, code='KINGONLY', percent_off=50), actor=OWNER)
+    with pytest.raises(ValidationError, match='No such code') as refused:
+        checkout.check_out(sale(shop, shop['alex'], 'KINGONLY'), actor=OWNER)
+    assert refused.value.field == 'code' and receipts() == 0

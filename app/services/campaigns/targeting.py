@@ -26,8 +26,6 @@ import pandas as pd
 from app.models import Target
 from app.services.analytics import metrics
 
-SEGMENTS = ('at_risk', 'lapsed', 'vip', 'new', 'birthday', 'tag', 'filter')
-
 
 def select(target: Target, people: pd.DataFrame, summary: pd.DataFrame, *, as_of: datetime, today: date
            ) -> list[int]:
