@@ -89,14 +89,16 @@ def connect_bus() -> None:
 def start_scheduler() -> None:
     """Check every minute, in a background thread, for scheduled reports that are due, and — with M-Pesa set up —
     ask Daraja about prompts that had no callback within a minute; every ``message_interval_seconds`` send the
-    messages to customers that are due; once a day, expire loyalty points of customers inactive for their location's
-    months; each location's no-show model trained at start and retrained every night at 03:00, and every hour what a
-    high risk triggers (APScheduler). With several processes on one PostgreSQL database each job but the no-show
-    models (kept in each process's memory) runs in one process at a time (:mod:`app.services.jobs`)."""
+    messages to customers that are due; every minute send the scheduled campaigns that are due; once a day, expire
+    loyalty points of customers inactive for their location's months; each location's no-show model trained at
+    start and retrained every night at 03:00, and every hour what a high risk triggers (APScheduler). With several
+    processes on one PostgreSQL database each job but the no-show models (kept in each process's memory) runs in one
+    process at a time (:mod:`app.services.jobs`)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from app.services import jobs
     from app.services.analytics import noshow, schedules
+    from app.services.campaigns import campaigns
     from app.services.messaging import outbox
     from app.services.money import loyalty, mobile_money
 
@@ -108,6 +110,7 @@ def start_scheduler() -> None:
     started = datetime.now(UTC) + timedelta(seconds=5)  # what fell due while no process ran goes out soon after start
     every('scheduled-reports', schedules.run_due, minutes=1, next_run_time=started)
     every('messages', outbox.deliver_due, seconds=get_settings().message_interval_seconds, next_run_time=started)
+    every('campaigns', campaigns.send_due, minutes=1, next_run_time=started)
     every('loyalty-expiry', loyalty.expire_inactive, hours=24)
     every('no-show-actions', noshow.act_on_high_risk, hours=1, next_run_time=datetime.now(UTC) + timedelta(minutes=2))
     if get_settings().mpesa_consumer_key is not None:

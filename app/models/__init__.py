@@ -12,6 +12,7 @@ from .campaign import (
     DiscountCode,
     DiscountCodeCreate,
     DiscountCodeRead,
+    Offer,
     Target,
 )
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
@@ -127,6 +128,7 @@ __all__ = [
     'Notification',
     'NotificationReceipt',
     'NotificationView',
+    'Offer',
     'OpeningStretch',
     'OutboxMessageRead',
     'Payment',

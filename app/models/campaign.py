@@ -38,9 +38,22 @@ class Target(BaseModel):
         return self
 
 
+class Offer(BaseModel):
+    """A campaign's offer: a discount code (see :class:`DiscountCodeCreate`) made with the campaign; its messages can
+    name it with the placeholder ``{{ offer_code }}``."""
+
+    code: str = PydanticField(min_length=4, max_length=24)
+    percent_off: int | None = PydanticField(default=None, ge=1, le=100)
+    amount_off_cents: int | None = PydanticField(default=None, ge=1)
+    max_redemptions: int | None = PydanticField(default=None, ge=1)
+    expires_at: datetime | None = None
+
+
 class CampaignCreate(SQLModel):
     """What an owner or manager sets up. ``holdout_permille``: the share held out, in thousandths (100 = 10 %);
-    ``cost_per_message_cents`` and ``budget_cents`` in the location's minor units (no budget: None)."""
+    ``cost_per_message_cents`` and ``budget_cents`` in the location's minor units (no budget: None); ``send_at``
+    (aware): when the scheduler sends it (None: a draft, sent with "Send now"); ``offer``: a discount code made
+    with it."""
 
     location_id: int
     name: str = Field(min_length=1, max_length=120)
@@ -52,11 +65,14 @@ class CampaignCreate(SQLModel):
     cost_per_message_cents: int = Field(default=0, ge=0, le=100_000)
     budget_cents: int | None = Field(default=None, ge=0)
     attribution_days: int = Field(default=30, ge=1, le=365)
+    send_at: datetime | None = None
+    offer: Offer | None = None
 
 
 class Campaign(SQLModel, table=True):
     """A campaign; ``seed`` draws its holdout (recorded so the split can be checked); ``status``: ``draft`` until
-    sent, then ``sent`` with ``sent_at``."""
+    sent, then ``sent`` with ``sent_at``; a draft with ``send_at`` is scheduled (the scheduler sends it then);
+    ``send_error``: why the last scheduled send was refused (the schedule is then cleared)."""
 
     __tablename__ = 'campaign'
     __table_args__ = (CheckConstraint("status IN ('draft', 'sent')", name='status'),
@@ -75,14 +91,20 @@ class Campaign(SQLModel, table=True):
     attribution_days: int = 30
     status: str = Field(default='draft', sa_type=String(8))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    send_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    send_error: str = Field(default='', max_length=300)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CampaignRead(CampaignCreate):
+    """A campaign as pages get it; ``offer``: its discount code (its uses so far:
+    :func:`app.services.campaigns.campaigns.offer_of`)."""
+
     id: int
     seed: int
     status: str
     created_at: datetime
+    send_error: str = ''
     sent_at: datetime | None
 
 

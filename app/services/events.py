@@ -166,6 +166,24 @@ class CustomerChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class CampaignChanged:
+    """A campaign was set up, scheduled, sent, or its scheduled send refused (``change``: 'created', 'sent' or
+    'refused')."""
+
+    location_id: int
+    campaign_id: int
+    change: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessagesSent:
+    """The outbox sent ``count`` messages of a location (one event per location and run of the sender)."""
+
+    location_id: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class PresenceChanged:
     """Who is online in one process (``process``): ``online`` is a JSON list of ``{email, role, location_id, page,
     since}``, the whole list each time; ``ask``: the sender has just started and wants every other process's list.
@@ -179,12 +197,13 @@ class PresenceChanged:
 
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
          | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged
-         | MessageFailed | PresenceChanged)
+         | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
                                                               CustomerChanged, LocationChanged, CatalogueChanged,
-                                                              MessageFailed, PresenceChanged)}
+                                                              MessageFailed, PresenceChanged, CampaignChanged,
+                                                              MessagesSent)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

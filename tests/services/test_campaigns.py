@@ -166,3 +166,100 @@ def test_a_manager_of_another_location_can_neither_see_send_nor_measure_a_campai
         campaigns.outcome(draft.id, actor=elsewhere)
     with pytest.raises(PermissionDeniedError):
         campaigns.recipients_of(draft.id, actor=elsewhere)
+
+
+def test_a_scheduled_campaign_goes_out_when_due_once_with_its_offer_code_in_the_message(spring, smtp, shop_clock):
+    """Scheduled for 09:00: the job at 08:59 sends nothing; at 09:00 it sends, with the offer's code in each e-mail;
+    the next run sends nothing more. A campaign whose send is refused (over budget) records why and leaves the
+    schedule, so the job does not try it every minute."""
+    from datetime import timedelta
+
+    from app.services import clock, events
+    from app.services.messaging import outbox
+
+    location, _, _ = spring
+    start = clock.now()
+    heard = []
+    events.subscribe(heard.append)
+    due = start + timedelta(hours=10)
+    made = campaigns.create_campaign(campaign_for(
+        location, send_at=due, body='Come back: {{ offer_code }} takes 20 % off.',
+        offer={'code': 'spring-20', 'percent_off': 20, 'max_redemptions': 50}), actor=OWNER)
+    assert made.offer.code == 'SPRING-20' and made.send_at == due and made.status == 'draft'
+    tight = campaigns.create_campaign(campaign_for(location, send_at=due, budget_cents=1), actor=OWNER)
+    assert campaigns.send_due(as_of=due - timedelta(minutes=1)) == 0
+    assert campaigns.send_due(as_of=due) == 1
+    assert campaigns.send_due(as_of=due + timedelta(minutes=1)) == 0
+    assert campaigns.get_campaign(made.id, actor=OWNER).status == 'sent'
+    refused = campaigns.get_campaign(tight.id, actor=OWNER)
+    assert (refused.status, refused.send_at) == ('draft', None) and 'over the budget' in refused.send_error
+    assert outbox.deliver_due(as_of=due) == 20
+    assert len(smtp.messages) == 20
+    assert all('SPRING-20 takes 20 % off' in m.get_content() for m in smtp.messages)
+    changes = [(e.campaign_id, e.change) for e in heard if isinstance(e, events.CampaignChanged)]
+    assert changes == [(made.id, 'created'), (tight.id, 'created'), (made.id, 'sent'), (tight.id, 'refused')]
+    assert [(e.location_id, e.count) for e in heard if isinstance(e, events.MessagesSent)] == [(location.id, 20)]
+
+
+def test_a_schedule_in_the_past_an_offer_code_without_an_offer_and_a_bad_offer_are_refused(spring):
+    from datetime import UTC, datetime, timedelta
+
+    location, _, _ = spring
+    cases = [({'send_at': datetime.now(UTC) - timedelta(hours=1)}, 'send_at'),
+             ({'send_at': datetime(2031, 1, 1, 9)}, 'send_at'),  # no time zone
+             ({'body': 'Use {{ offer_code }}'}, 'body'),
+             ({'offer': {'code': 'no spaces', 'percent_off': 10}}, 'offer.code'),
+             ({'offer': {'code': 'BOTH', 'percent_off': 10, 'amount_off_cents': 100}}, 'offer.percent_off')]
+    for changes, field in cases:
+        with pytest.raises(ValidationError) as refused:
+            campaigns.create_campaign(campaign_for(location, **changes), actor=OWNER)
+        assert refused.value.field == field, changes
+    assert campaigns.list_campaigns(location.id, actor=OWNER) == []  # nothing kept, not even a draft
+    campaigns.create_campaign(campaign_for(location, offer={'code': 'TAKEN', 'percent_off': 10}), actor=OWNER)
+    with pytest.raises(ValidationError) as taken:
+        campaigns.create_campaign(campaign_for(location, offer={'code': 'taken', 'percent_off': 5}), actor=OWNER)
+    assert taken.value.field == 'offer.code'
+    assert len(campaigns.list_campaigns(location.id, actor=OWNER)) == 1
+
+
+def test_a_scheduled_campaign_can_be_taken_off_the_schedule(spring):
+    from datetime import UTC, datetime, timedelta
+
+    location, _, _ = spring
+    due = datetime.now(UTC) + timedelta(days=1)
+    made = campaigns.create_campaign(campaign_for(location, send_at=due), actor=OWNER)
+    assert campaigns.unschedule(made.id, actor=OWNER).send_at is None
+    assert campaigns.send_due(as_of=due + timedelta(minutes=5)) == 0
+    assert campaigns.get_campaign(made.id, actor=OWNER).status == 'draft'
+
+
+def test_the_performance_report_and_its_workbook_carry_each_figure_with_its_definition(spring, shop_clock):
+    """Sent to 20 (5 held out), nothing delivered yet, nobody booked: the report says so; the workbook has every figure
+    of :data:`reports.FIGURES` with its definition, and a customer's name that would be a formula stays text."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.services.campaigns import reports
+
+    location, consenting, _ = spring
+    records.update_customer(consenting[0], {'name': '=HYPERLINK("http://x.test","win")', 'email': 'c0@example.com',
+                                            'tags': ['spring'], 'consent': {'email': True}}, actor=OWNER)
+    draft = campaigns.create_campaign(campaign_for(location), actor=OWNER)
+    with pytest.raises(ValidationError) as early:
+        reports.report(draft.id, actor=OWNER)
+    assert early.value.field == 'status'
+    campaigns.send_campaign(draft.id, actor=OWNER)
+    found = reports.report(draft.id, actor=OWNER)
+    assert found.messages == {'sent': 0, 'failed': 0, 'waiting': 20}
+    table = {key: (mine, theirs) for key, mine, theirs in reports.rows(found)}
+    assert table['customers'] == (20, 5) and table['booked'] == (0, 0) and table['rate'] == (0.0, 0.0)
+    assert table['roi'] == (None, None)  # nothing sent yet: no cost, no ROI
+    book = load_workbook(io.BytesIO(reports.workbook(found, currency='CAD', time_zone=location.time_zone)))
+    figures = {row[0]: row[1:] for row in book['Performance'].iter_rows(values_only=True) if row and row[0]}
+    for label, definition in reports.FIGURES.values():
+        assert figures[label][2] == definition
+    assert figures['Customers'][:2] == (20, 5) and figures['Messages waiting'][0] == 20
+    names = [row[0] for row in book['Recipients'].iter_rows(min_row=2, values_only=True)]
+    assert len(names) == 25 and '\'=HYPERLINK("http://x.test","win")' in names
+    assert book['Recipients']['A2'].data_type == 's'

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pandas as pd
 from sqlalchemy import insert
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from app.models import (
     Booking,
@@ -28,16 +28,19 @@ from app.models import (
     CodeRedemption,
     Customer,
     DiscountCode,
+    DiscountCodeCreate,
+    DiscountCodeRead,
     Location,
     Message,
     MessageChannel,
     MessageStatus,
+    Offer,
     Receipt,
     ReceiptLine,
     Target,
     UserRead,
 )
-from app.services import clock
+from app.services import clock, events
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics
@@ -46,28 +49,89 @@ from app.services.campaigns.measure import Outcome, draw_holdout
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.messaging import outbox, templates
+from app.services.money import codes
 
 
-def create_campaign(data: CampaignCreate, *, actor: UserRead) -> CampaignRead:
-    """Keep a campaign as a draft, with a fresh random seed for its holdout.
+def create_campaign(data: CampaignCreate, *, actor: UserRead, as_of: datetime | None = None) -> CampaignRead:
+    """Set up a campaign, with a fresh random seed for its holdout and, with ``data.offer``, its discount code (one
+    transaction): a draft, or scheduled when ``data.send_at`` is given (the scheduler sends it then: :func:`send_due`).
 
     :raises PermissionDeniedError: not an owner or manager of the location
     :raises ValidationError: the subject or body is not a valid template (``field`` 'subject' or 'body'); an e-mail
-        without a subject (``field`` 'subject')
+        without a subject (``field`` 'subject'); ``{{ offer_code }}`` used without an offer (``field`` 'body'); a
+        schedule without a time zone or in the past (``field`` 'send_at'); the offer's code as
+        :func:`app.services.money.codes.create_code_in` (its fields prefixed ``offer.``)
     """
     ensure_reader(actor, data.location_id, MANAGING_ROLES, 'set up campaigns')
+    now = as_of or clock.now()
     if data.channel == 'email' and not data.subject.strip():
         raise ValidationError('An e-mail needs a subject.', field='subject')
     templates.check(data.subject, field='subject')
     templates.check(data.body, field='body')
+    if data.offer is None and 'offer_code' in templates.placeholders_in(data.subject + data.body):
+        raise ValidationError('The text names {{ offer_code }} but the campaign makes no offer.', field='body')
+    if data.send_at is not None and data.send_at.tzinfo is None:
+        raise ValidationError('Give the time to send with its time zone.', field='send_at')
+    if data.send_at is not None and data.send_at < now - timedelta(minutes=1):
+        raise ValidationError('That time has passed: choose a later one, or send now.', field='send_at')
     with session_scope(write=True) as session:
         if session.get(Location, data.location_id) is None:
             raise NotFoundError('No such location.')
-        campaign = Campaign(**data.model_dump(exclude={'target'}), target=data.target.model_dump(),
-                            seed=secrets.randbits(31))
+        campaign = Campaign(**data.model_dump(exclude={'target', 'offer'}), target=data.target.model_dump(),
+                            seed=secrets.randbits(31), created_at=now)
         session.add(campaign)
         session.flush()
-        return _read(campaign)
+        if data.offer is not None:
+            try:
+                codes.create_code_in(session, DiscountCodeCreate(**data.offer.model_dump(),
+                                                                 location_id=data.location_id,
+                                                                 campaign_id=campaign.id))
+            except ValidationError as error:
+                raise ValidationError(str(error), field=f'offer.{error.field}') from None
+        made = _read(campaign, session)
+    events.publish(events.CampaignChanged(location_id=made.location_id, campaign_id=made.id, change='created'))
+    return made
+
+
+def list_campaigns(location_id: int, *, actor: UserRead) -> list[CampaignRead]:
+    """The location's campaigns, newest first.
+
+    :raises PermissionDeniedError: not an owner or manager of the location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'see campaigns')
+    with session_scope() as session:
+        return [_read(c, session) for c in session.exec(select(Campaign).where(Campaign.location_id == location_id)
+                                               .order_by(col(Campaign.id).desc())).all()]
+
+
+def offer_of(campaign_id: int, *, actor: UserRead) -> DiscountCodeRead | None:
+    """The campaign's discount code with its uses so far (None: no offer).
+
+    :raises NotFoundError, PermissionDeniedError: as :func:`get_campaign`
+    """
+    get_campaign(campaign_id, actor=actor)
+    with session_scope() as session:
+        code = session.exec(select(DiscountCode).where(DiscountCode.campaign_id == campaign_id)).first()
+        return DiscountCodeRead.model_validate(code.model_dump()) if code is not None else None
+
+
+def unschedule(campaign_id: int, *, actor: UserRead) -> CampaignRead:
+    """Take a scheduled campaign off the schedule (it stays a draft).
+
+    :raises NotFoundError, PermissionDeniedError: as :func:`get_campaign`
+    :raises ValidationError: already sent (``field`` 'status')
+    """
+    get_campaign(campaign_id, actor=actor)
+    with session_scope(write=True) as session:
+        campaign = session.exec(select(Campaign).where(Campaign.id == campaign_id).with_for_update()).one()
+        if campaign.status != 'draft':
+            raise ValidationError('This campaign has been sent already.', field='status')
+        campaign.send_at = None
+        session.add(campaign)
+        session.flush()
+        made = _read(campaign, session)
+    events.publish(events.CampaignChanged(location_id=made.location_id, campaign_id=made.id, change='created'))
+    return made
 
 
 def get_campaign(campaign_id: int, *, actor: UserRead) -> CampaignRead:
@@ -76,12 +140,17 @@ def get_campaign(campaign_id: int, *, actor: UserRead) -> CampaignRead:
     :raises NotFoundError: no such campaign
     :raises PermissionDeniedError: not an owner or manager of its location
     """
+    campaign = _read_row(campaign_id)
+    ensure_reader(actor, campaign.location_id, MANAGING_ROLES, 'see campaigns')
+    return campaign
+
+
+def _read_row(campaign_id: int) -> CampaignRead:
     with session_scope() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             raise NotFoundError('No such campaign.')
-        ensure_reader(actor, campaign.location_id, MANAGING_ROLES, 'see campaigns')
-        return _read(campaign)
+        return _read(campaign, session)
 
 
 def target_ids(location_id: int, target: Target, *, as_of: datetime) -> list[int]:
@@ -112,8 +181,40 @@ def send_campaign(campaign_id: int, *, actor: UserRead, as_of: datetime | None =
     :raises ValidationError: already sent (``field`` 'status'); nobody in the target can be reached on the channel
         (``field`` 'target'); the messages would cost more than the budget (``field`` 'budget_cents')
     """
+    get_campaign(campaign_id, actor=actor)
+    return _send(campaign_id, as_of or clock.now())
+
+
+def send_due(*, as_of: datetime | None = None) -> int:
+    """Send every scheduled campaign whose time has come (run by the scheduler every minute, in one process at a
+    time); returns how many went out. A send refused (nobody reachable, over budget) is recorded on the campaign
+    (``send_error``) and its schedule cleared, so it is not tried again every minute."""
     now = as_of or clock.now()
-    draft = get_campaign(campaign_id, actor=actor)
+    with session_scope() as session:
+        due = list(session.exec(select(Campaign.id).where(Campaign.status == 'draft', col(Campaign.send_at).is_not(
+            None), Campaign.send_at <= now).order_by(Campaign.send_at)).all())
+    sent = 0
+    for campaign_id in due:
+        try:
+            _send(campaign_id, now)
+            sent += 1
+        except ValidationError as error:
+            if error.field == 'status':  # sent by hand meanwhile
+                continue
+            with session_scope(write=True) as session:
+                campaign = session.get(Campaign, campaign_id)
+                campaign.send_at, campaign.send_error = None, str(error)[:300]
+                session.add(campaign)
+                location_id = campaign.location_id
+            events.publish(events.CampaignChanged(location_id=location_id, campaign_id=campaign_id,
+                                                  change='refused'))
+    return sent
+
+
+def _send(campaign_id: int, now: datetime) -> CampaignRead:
+    """Send a draft campaign at ``now`` (the caller checked the actor). :raises ValidationError: as
+    :func:`send_campaign`"""
+    draft = _read_row(campaign_id)
     if draft.status != 'draft':
         raise ValidationError('This campaign has been sent already.', field='status')
     chosen = target_ids(draft.location_id, draft.target, as_of=now)
@@ -134,16 +235,20 @@ def send_campaign(campaign_id: int, *, actor: UserRead, as_of: datetime | None =
             raise ValidationError(f'{len(recipients)} messages would cost {cost} (minor units), over the budget of '
                                   f'{campaign.budget_cents}: narrow the target or raise the budget.',
                                   field='budget_cents')
+        offer = session.exec(select(DiscountCode.code).where(DiscountCode.campaign_id == campaign_id)).first()
         messages = outbox.queue_marketing_in(session, campaign.location_id, recipients, channel=channel,
-                                             subject=campaign.subject, body=campaign.body, now=now)
+                                             subject=campaign.subject, body=campaign.body, now=now,
+                                             offer_code=offer or '')
         rows = [{'campaign_id': campaign.id, 'customer_id': c, 'holdout': False, 'message_id': messages.get(c)}
                 for c in recipients] + [{'campaign_id': campaign.id, 'customer_id': c, 'holdout': True,
                                          'message_id': None} for c in holdout]
         session.execute(insert(CampaignRecipient), rows)
-        campaign.status, campaign.sent_at = 'sent', now
+        campaign.status, campaign.sent_at, campaign.send_error = 'sent', now, ''
         session.add(campaign)
         session.flush()
-        return _read(campaign)
+        made = _read(campaign, session)
+    events.publish(events.CampaignChanged(location_id=made.location_id, campaign_id=made.id, change='sent'))
+    return made
 
 
 def recipients_of(campaign_id: int, *, actor: UserRead) -> list[CampaignRecipient]:
@@ -203,6 +308,9 @@ def outcome(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None)
                    messages_sent=sent, cost_per_message_cents=campaign.cost_per_message_cents)
 
 
-def _read(campaign: Campaign) -> CampaignRead:
-    return CampaignRead.model_validate({**campaign.model_dump(), 'target': Target.model_validate(campaign.target)})
+def _read(campaign: Campaign, session: Session) -> CampaignRead:
+    code = session.exec(select(DiscountCode).where(DiscountCode.campaign_id == campaign.id)).first()
+    offer = (Offer.model_validate(code.model_dump(include=set(Offer.model_fields))) if code is not None else None)
+    return CampaignRead.model_validate({**campaign.model_dump(), 'target': Target.model_validate(campaign.target),
+                                       'offer': offer})
 

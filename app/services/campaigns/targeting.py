@@ -26,6 +26,31 @@ import pandas as pd
 from app.models import Target
 from app.services.analytics import metrics
 
+SEGMENT_NAMES = {'at_risk': 'At risk', 'lapsed': 'Lapsed', 'vip': 'VIP', 'new': 'New',
+                 'birthday': 'Birthday this month', 'tag': 'Tag', 'filter': 'Filter'}
+"""Each segment's name as pages show it."""
+
+
+def describe(target: Target) -> str:
+    """``target`` in words, e.g. ``'Lapsed: no visit for 90 days'`` or ``'Filter: visits ≥ 3, last visit over 60 days
+    ago'`` (lifetime spend in minor units)."""
+    name = SEGMENT_NAMES[target.segment]
+    if target.segment == 'lapsed':
+        return f'{name}: no visit for {target.lapsed_days} days'
+    if target.segment == 'tag':
+        return f'{name}: {target.tag.strip()}'
+    if target.segment != 'filter':
+        return name
+    parts = [f'{what} {sign} {value}' for what, sign, value in (
+        ('visits', '≥', target.min_visits), ('visits', '≤', target.max_visits),
+        ('lifetime spend (minor units)', '≥', target.min_spend_cents),
+        ('lifetime spend (minor units)', '≤', target.max_spend_cents)) if value is not None]
+    if target.last_visit_within_days is not None:
+        parts.append(f'last visit within {target.last_visit_within_days} days')
+    if target.last_visit_over_days is not None:
+        parts.append(f'last visit over {target.last_visit_over_days} days ago')
+    return f'{name}: {", ".join(parts)}'
+
 
 def select(target: Target, people: pd.DataFrame, summary: pd.DataFrame, *, as_of: datetime, today: date
            ) -> list[int]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date, format_time
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -193,9 +193,10 @@ def marketing_address(customer: Customer, channel: MessageChannel) -> str:
 
 
 def queue_marketing_in(session: Session, location_id: int, customer_ids: Iterable[int], *, channel: MessageChannel,
-                       subject: str, body: str, now: datetime) -> dict[int, int]:
+                       subject: str, body: str, now: datetime, offer_code: str = '') -> dict[int, int]:
     """:func:`queue_marketing` in the caller's transaction, templates already checked and the actor's right too:
-    ``{customer id: message id}`` for those reached (:func:`marketing_address`), due now or after quiet hours."""
+    ``{customer id: message id}`` for those reached (:func:`marketing_address`), due now or after quiet hours;
+    ``offer_code`` fills the placeholder ``{{ offer_code }}``."""
     ids = list(dict.fromkeys(customer_ids))
     location = session.get(Location, location_id)
     queued: dict[int, int] = {}
@@ -206,19 +207,25 @@ def queue_marketing_in(session: Session, location_id: int, customer_ids: Iterabl
             continue
         queued[customer.id] = queue(session, location_id=location_id, template=Template.MARKETING, channel=channel,
                                     to=to, customer_id=customer.id, due_at=_quiet_shift(now, location, before=None),
-                                    context={'subject': subject, 'body': body}, marketing=True)
+                                    context={'subject': subject, 'body': body, 'offer_code': offer_code},
+                                    marketing=True)
     return queued
 
 
 def deliver_due(*, as_of: datetime | None = None, limit: int = 50, worker: str | None = None) -> int:
     """Send the messages that are due (``due_at`` ≤ now), at most ``limit``; returns how many went out. Run by the
-    scheduler every :attr:`Settings.message_interval_seconds`; safe to run in several processes at once."""
+    scheduler every :attr:`Settings.message_interval_seconds`; safe to run in several processes at once. Publishes
+    :class:`events.MessagesSent` per location that had messages sent."""
     now = as_of or clock.now()
     _expire_interrupted(now)
-    sent = 0
-    for message_id in _claim(now, limit, worker or _WORKER):
-        sent += _deliver(message_id, now)
-    return sent
+    delivered = [message_id for message_id in _claim(now, limit, worker or _WORKER) if _deliver(message_id, now)]
+    if delivered:
+        with session_scope() as session:
+            counts = session.execute(select(Message.location_id, func.count()).where(
+                Message.id.in_(delivered)).group_by(Message.location_id)).all()
+        for location_id, count in counts:
+            events.publish(events.MessagesSent(location_id=location_id, count=count))
+    return len(delivered)
 
 
 def send_now(message_id: int, *, as_of: datetime | None = None) -> bool:

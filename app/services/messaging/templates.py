@@ -42,6 +42,7 @@ PLACEHOLDERS: dict[str, str] = {
     'code': 'a one-time code (code messages only)',
     'accept_link': 'the link that accepts a waitlist offer (waitlist offers only)',
     'offer_until': 'until when a waitlist offer is held (waitlist offers only)',
+    'offer_code': "the campaign's discount code (campaign messages only)",
 }
 """Every placeholder a template may use, and what it stands for (shown beside the editor)."""
 
@@ -50,6 +51,7 @@ SAMPLE: dict[str, str] = {
     'time': '14:00', 'location_name': 'Main Street Salon', 'location_address': '12 Main Street',
     'location_phone': '+1 416 555 0100', 'manage_link': 'https://book.example.com/my/…', 'cancellation_hours': '24',
     'code': '482913', 'accept_link': 'https://book.example.com/offer/…', 'offer_until': '14:30',
+    'offer_code': 'WELCOME-BACK',
 }
 """Values a preview is rendered with."""
 
@@ -134,6 +136,14 @@ def check(text: str, *, field: str) -> str:
                               f'Known: {", ".join(PLACEHOLDERS)}.', field=field)
     render(text, SAMPLE, field=field)
     return text
+
+
+def placeholders_in(text: str) -> set[str]:
+    """The placeholders ``text`` uses (a template that does not parse uses none: :func:`check` reports it)."""
+    try:
+        return set(meta.find_undeclared_variables(_ENVIRONMENT.parse(text)))
+    except TemplateError:
+        return set()
 
 
 def render(text: str, values: Mapping[str, str], *, field: str = 'body') -> str:

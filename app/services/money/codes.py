@@ -35,11 +35,20 @@ def create_code(data: DiscountCodeCreate, *, actor: UserRead) -> DiscountCodeRea
     """Make a code at a location.
 
     :raises PermissionDeniedError: not an owner or manager of the location
-    :raises ValidationError: a code not of :data:`CODE`'s form or already taken at the location (``field`` 'code');
-        neither or both of percent and amount (``field`` 'percent_off'); an expiry without a time zone
-        (``field`` 'expires_at')
+    :raises ValidationError: as :func:`create_code_in`
     """
     ensure_reader(actor, data.location_id, MANAGING_ROLES, 'make discount codes')
+    with session_scope(write=True) as session:
+        return create_code_in(session, data)
+
+
+def create_code_in(session: Session, data: DiscountCodeCreate) -> DiscountCodeRead:
+    """:func:`create_code` in the caller's transaction (the actor's right checked by the caller).
+
+    :raises ValidationError: a code not of :data:`CODE`'s form or already taken at the location (``field`` 'code');
+        neither or both of percent and amount (``field`` 'percent_off'); an expiry without a time zone
+        (``field`` 'expires_at'); no such location (``field`` 'location_id')
+    """
     code = normalise(data.code)
     if not CODE.fullmatch(code):
         raise ValidationError('A code is 4–24 letters, digits or hyphens.', field='code')
@@ -47,17 +56,16 @@ def create_code(data: DiscountCodeCreate, *, actor: UserRead) -> DiscountCodeRea
         raise ValidationError('Give the code a percentage or an amount off, not both.', field='percent_off')
     if data.expires_at is not None and data.expires_at.tzinfo is None:
         raise ValidationError('Give the expiry with its time zone.', field='expires_at')
-    with session_scope(write=True) as session:
-        if session.get(Location, data.location_id) is None:
-            raise ValidationError('No such location.', field='location_id')
-        taken = session.exec(select(DiscountCode.id).where(DiscountCode.location_id == data.location_id,
-                                                           DiscountCode.code == code)).first()
-        if taken is not None:
-            raise ValidationError(f'The code {code} is taken at this location.', field='code')
-        row = DiscountCode(**data.model_dump(exclude={'code'}), code=code)
-        session.add(row)
-        session.flush()
-        return DiscountCodeRead.model_validate(row.model_dump())
+    if session.get(Location, data.location_id) is None:
+        raise ValidationError('No such location.', field='location_id')
+    taken = session.exec(select(DiscountCode.id).where(DiscountCode.location_id == data.location_id,
+                                                       DiscountCode.code == code)).first()
+    if taken is not None:
+        raise ValidationError(f'The code {code} is taken at this location.', field='code')
+    row = DiscountCode(**data.model_dump(exclude={'code'}), code=code)
+    session.add(row)
+    session.flush()
+    return DiscountCodeRead.model_validate(row.model_dump())
 
 
 def find_live(session: Session, location_id: int, text: str, customer_id: int | None, *, now: datetime,

@@ -1,0 +1,181 @@
+"""A campaign's performance as the page shows it and as an Excel workbook: each figure with its definition.
+
+:func:`report` gathers, at ``as_of``: the campaign, its :class:`~.measure.Outcome` and
+:class:`~.measure.Performance`, its messages by status, and its code's uses. :data:`FIGURES` names every figure and
+defines it (the same words as ``docs/metrics.md``, "Campaigns"); the page and the workbook both read them from here.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from sqlmodel import col, func, select
+
+from app.models import CampaignRead, CampaignRecipient, Customer, DiscountCodeRead, Message, MessageStatus, UserRead
+from app.services import cells, clock
+from app.services.campaigns import campaigns, targeting
+from app.services.campaigns.measure import Outcome, Performance, performance
+from app.services.database import session_scope
+
+FIGURES: dict[str, tuple[str, str]] = {
+    'customers': ('Customers', 'recipients: customers of the target who could be reached (an address and consent '
+                  'on the channel) and were not held out, each sent the message; holdout: customers of the target, '
+                  "reachable like the recipients, drawn at random with the campaign's recorded seed, sent nothing"),
+    'sent': ('Messages sent', "recipients' messages the outbox has sent"),
+    'failed': ('Messages failed', "recipients' messages that failed for good (or were withdrawn: consent taken back, "
+               'customer erased)'),
+    'waiting': ('Messages waiting', "recipients' messages still queued (quiet hours, retries)"),
+    'redeemed': ('Codes redeemed', "uses of the campaign's discount code at checkout (by anyone)"),
+    'booked': ('Booked', 'customers of the group with at least one booking made within the attribution window and '
+               'not cancelled'),
+    'rate': ('Booking rate', 'booked ÷ customers in the group'),
+    'lift': ('Lift', "recipients' booking rate − holdout's booking rate, in percentage points, with its 95 % "
+             "confidence interval (Newcombe's hybrid score method, 1998): an interval that includes 0 means the "
+             'campaign may have changed nothing'),
+    'revenue': ('Revenue', "the group's receipt lines before tax issued within the window (for the recipients, before "
+                "the campaign's code discounts: attributed revenue)"),
+    'discounts': ('Discounts', "what the campaign's code took off the recipients' sales"),
+    'cost': ('Cost', 'messages sent × cost per message'),
+    'roi': ('ROI', '(attributed revenue − discounts − cost) ÷ cost; none when the campaign cost nothing'),
+    'incremental': ('Incremental revenue', "(recipients' revenue per recipient − holdout's revenue per holdout "
+                    'customer) × recipients: what the campaign brought beyond what the same customers would have '
+                    'spent anyway'),
+    'incremental_roi': ('Incremental ROI', '(incremental revenue − discounts − cost) ÷ cost'),
+}
+"""Every figure of a campaign's performance: key → (label, definition)."""
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    """A sent campaign's performance at ``as_of`` (aware); ``messages``: the recipients' messages by status (keys
+    'sent', 'failed', 'waiting'); ``offer``: its code with its uses (None: no offer); ``window_end``: the end of the
+    attribution window (aware; after ``as_of`` while the window is open)."""
+
+    campaign: CampaignRead
+    outcome: Outcome
+    performance: Performance
+    messages: dict[str, int]
+    offer: DiscountCodeRead | None
+    window_end: datetime
+    as_of: datetime
+
+
+def report(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None) -> CampaignReport:
+    """The campaign's performance now (or at ``as_of``).
+
+    :raises NotFoundError: no such campaign
+    :raises PermissionDeniedError: not an owner or manager of its location
+    :raises ValidationError: not sent yet (``field`` 'status')
+    """
+    now = as_of or clock.now()
+    found = campaigns.outcome(campaign_id, actor=actor, as_of=now)
+    campaign = campaigns.get_campaign(campaign_id, actor=actor)
+    with session_scope() as session:
+        statuses = dict(session.exec(select(Message.status, func.count()).join(
+            CampaignRecipient, CampaignRecipient.message_id == Message.id).where(
+            CampaignRecipient.campaign_id == campaign_id).group_by(Message.status)).all())
+    messages = {'sent': statuses.get(MessageStatus.SENT.value, 0),
+                'failed': statuses.get(MessageStatus.FAILED.value, 0) + statuses.get(MessageStatus.CANCELLED.value, 0),
+                'waiting': statuses.get(MessageStatus.QUEUED.value, 0) + statuses.get(MessageStatus.SENDING.value, 0)}
+    return CampaignReport(campaign=campaign, outcome=found, performance=performance(found), messages=messages,
+                          offer=campaigns.offer_of(campaign_id, actor=actor),
+                          window_end=campaign.sent_at + timedelta(days=campaign.attribution_days),
+                          as_of=now)
+
+
+def rows(found: CampaignReport) -> list[tuple[str, object, object]]:
+    """The performance table: (figure key, recipients' value, holdout's value); money in minor units, rates and lift
+    as fractions, ROI as ``Decimal``; None where a figure does not apply to a group or is undefined."""
+    o, p = found.outcome, found.performance
+    return [
+        ('customers', o.recipients, o.holdout),
+        ('sent', found.messages['sent'], None),
+        ('failed', found.messages['failed'], None),
+        ('waiting', found.messages['waiting'], None),
+        ('redeemed', found.offer.redeemed if found.offer is not None else None, None),
+        ('booked', o.recipients_booked, o.holdout_booked),
+        ('rate', p.recipients_rate, p.holdout_rate),
+        ('lift', p.lift, None),
+        ('revenue', o.recipients_revenue_cents, o.holdout_revenue_cents),
+        ('discounts', o.discounts_cents, None),
+        ('cost', p.cost_cents, None),
+        ('roi', p.roi, None),
+        ('incremental', p.incremental_revenue_cents, None),
+        ('incremental_roi', p.incremental_roi, None),
+    ]
+
+
+MONEY_FIGURES = frozenset({'revenue', 'discounts', 'cost', 'incremental'})
+RATE_FIGURES = frozenset({'rate', 'lift'})
+RATIO_FIGURES = frozenset({'roi', 'incremental_roi'})
+
+
+def workbook(found: CampaignReport, *, currency: str, time_zone: str) -> bytes:
+    """``found`` as an Excel workbook (.xlsx bytes): a "Performance" sheet (figure, recipients, holdout, definition;
+    money in major units of ``currency``, rates as percentages, the lift's interval on its own row) above the
+    campaign's settings, and a "Recipients" sheet (customer, group, message status). Text cells are neutralised
+    (:mod:`app.services.cells`)."""
+    c = found.campaign
+    book = Workbook()
+    sheet = book.active
+    sheet.title = 'Performance'
+    head_fill, head_font = PatternFill('solid', fgColor='3B4A6B'), Font(bold=True, color='FFFFFF')
+    local = lambda moment: clock.to_local(moment, time_zone).replace(tzinfo=None) if moment else None  # noqa: E731
+    sheet.append([_text(f'Campaign: {c.name}')])
+    sheet.append([_text('Target'), _text(targeting.describe(c.target))])
+    sheet.append([_text('Sent'), local(c.sent_at)])
+    sheet.append([_text('Attribution window ends'), local(found.window_end)])
+    sheet.append([_text('Figures as of'), local(found.as_of)])
+    sheet.append([_text('Holdout share'), c.holdout_permille / 1000])
+    sheet.append([_text('Seed'), c.seed])
+    sheet.append([])
+    sheet.append([_text(x) for x in ('Figure', 'Recipients', 'Holdout', 'Definition')])
+    for cell in sheet[sheet.max_row]:
+        cell.fill, cell.font = head_fill, head_font
+    for key, mine, theirs in rows(found):
+        label, definition = FIGURES[key]
+        sheet.append([_text(label), _number(key, mine), _number(key, theirs), _text(definition)])
+        for cell in sheet[sheet.max_row][1:3]:
+            cell.number_format = ('#,##0.00' if key in MONEY_FIGURES else '0.0%' if key in RATE_FIGURES
+                                  else '0.00' if key in RATIO_FIGURES else '0')
+        if key == 'lift' and found.performance.lift_low is not None:
+            sheet.append([_text('Lift, 95 % interval'), found.performance.lift_low, found.performance.lift_high,
+                          _text('low and high ends of the interval')])
+            for cell in sheet[sheet.max_row][1:3]:
+                cell.number_format = '0.0%'
+    for column, width in zip('ABCD', (26, 16, 16, 90), strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2, max_row=7, min_col=2, max_col=2):
+        row[0].number_format = 'yyyy-mm-dd hh:mm' if isinstance(row[0].value, datetime) else row[0].number_format
+    people = book.create_sheet('Recipients')
+    people.append([_text(x) for x in ('Customer', 'Group', 'Message')])
+    for cell in people[1]:
+        cell.fill, cell.font = head_fill, head_font
+    with session_scope() as session:
+        for name, holdout, status in session.exec(select(Customer.name, CampaignRecipient.holdout, Message.status)
+                                                  .join(Customer, Customer.id == CampaignRecipient.customer_id)
+                                                  .outerjoin(Message, Message.id == CampaignRecipient.message_id)
+                                                  .where(CampaignRecipient.campaign_id == c.id)
+                                                  .order_by(col(CampaignRecipient.holdout), Customer.name)):
+            people.append([_text(name), _text('holdout' if holdout else 'recipient'),
+                           _text(status or ('none (held out)' if holdout else 'none'))])
+    people.column_dimensions['A'].width = 32
+    people.freeze_panes = 'A2'
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _text(value: str) -> str:
+    """Text as a cell keeps it: openpyxl stores text starting with ``=`` as a formula; neutralised text never does."""
+    return cells.safe_text(str(value))
+
+
+def _number(key: str, value):
+    if value is None:
+        return None
+    return round(value / 100, 2) if key in MONEY_FIGURES else float(value)
