@@ -2,8 +2,11 @@
 
 Usage: python scripts/screenshots.py http://127.0.0.1:8080 EMAIL PASSWORD LOCATION_NAME DAY
        python scripts/screenshots.py analytics http://127.0.0.1:8080 EMAIL PASSWORD LOCATION_ID START END NAME
+       python scripts/screenshots.py campaign http://127.0.0.1:8080 EMAIL PASSWORD CAMPAIGN_ID
 (the second: the Analytics page of one location over START … END, each tab, at desktop and phone width, as
-``analytics-NAME-<tab>[-phone].png``)
+``analytics-NAME-<tab>[-phone].png``; the third: the Campaigns page and one campaign's performance, at desktop and
+phone width, as ``campaigns[-phone].png`` and ``campaign-performance[-phone].png``; ``scripts/demo_campaign.py``
+sends one on the demo)
 Needs ``pip install playwright`` and Debian's chromium (/usr/bin/chromium); downloads no browser.
 """
 
@@ -64,8 +67,32 @@ def analytics(base: str, email: str, password: str, location_id: str, start: str
         browser.close()
 
 
+def campaign(base: str, email: str, password: str, campaign_id: str) -> None:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=FLAGS)
+        for suffix, viewport in (('', {'width': 1440, 'height': 1000}), ('-phone', {'width': 390, 'height': 844})):
+            page = browser.new_page(viewport=viewport)
+            page.goto(f'{base}/login')
+            page.get_by_label('Email').fill(email)
+            page.get_by_label('Password').fill(password)
+            page.get_by_role('button', name='Sign in').click()
+            page.wait_for_url(lambda url: '/login' not in url)
+            page.goto(f'{base}/campaigns?segment=lapsed')
+            page.wait_for_selector('text=reachable by', timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(OUT / f'campaigns{suffix}.png'), full_page=True)
+            page.goto(f'{base}/campaigns/{campaign_id}')
+            page.wait_for_selector('text=Incremental ROI', timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(OUT / f'campaign-performance{suffix}.png'), full_page=True)
+            page.close()
+        browser.close()
+
+
 if __name__ == '__main__':
     if sys.argv[1] == 'analytics':
         analytics(*sys.argv[2:9])
+    elif sys.argv[1] == 'campaign':
+        campaign(*sys.argv[2:6])
     else:
         main(*sys.argv[1:6])

@@ -17,7 +17,7 @@ class Target(BaseModel):
     """A campaign's target, a saved segment of a location's customers (kept as JSON with the campaign); each segment
     is defined in :mod:`app.services.campaigns.targeting`."""
 
-    segment: Literal['at_risk', 'lapsed', 'vip', 'new', 'birthday', 'tag', 'filter']
+    segment: Literal['at_risk', 'lapsed', 'vip', 'new', 'regular', 'occasional', 'churned', 'birthday', 'tag', 'filter']
     lapsed_days: int = PydanticField(default=90, ge=1, le=3650)
     tag: str = PydanticField(default='', max_length=60)
     min_visits: int | None = PydanticField(default=None, ge=0)

@@ -5,6 +5,7 @@ from app.pages import presence
 from app.pages.accounts import accounts, login, setup
 from app.pages.accounts import activity as activity_page
 from app.pages.analytics import analytics, schedules
+from app.pages.campaigns import campaigns
 from app.pages.catalogue import catalog, staff
 from app.pages.customers import chat, customers
 from app.pages.frontdesk import bookings, dashboard, kiosk, manage, online
@@ -20,5 +21,6 @@ def register() -> None:
     presence.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
-                   analytics, schedules, imports, activity_page, accounts, kiosk, login, setup, mpesa, manage, online):
+                   analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, setup, mpesa,
+                   manage, online):
         module.register()

@@ -9,7 +9,9 @@ import pytest
 from nicegui import Client
 from nicegui.testing import User
 
-from app.models import Role
+from app.models import CampaignCreate, Role, Target
+from app.services.campaigns import campaigns
+from tests.factories import OWNER
 from tests.pages.conftest import log_in
 from tests.pages.test_pages import eventually
 
@@ -28,6 +30,8 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/staff': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/analytics': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/reports': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/campaigns': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
+    '/campaigns/{campaign_id}': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/import': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/kiosk': {None: LOGIN, O: REFUSED, M: REFUSED, S: REFUSED, K: SHOWN},
     '/activity': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
@@ -51,8 +55,12 @@ async def test_every_page_route_is_shown_or_refused_as_the_role_table_says(user:
     assert routes == set(TABLE), f'routes without a row in the role table: {sorted(routes - set(TABLE))}'
     if role is not None:
         await log_in(user, role)
+    campaign = campaigns.create_campaign(CampaignCreate(location_id=shop['location'].id, name='Spring',
+                                                        target=Target(segment='at_risk'), subject='Hello',
+                                                        body='Come back'), actor=OWNER)
     for route, outcomes in TABLE.items():
-        path = route.format(customer_id=shop['alex'].id, token='not-a-real-link', location_id=shop['location'].id)
+        path = route.format(customer_id=shop['alex'].id, token='not-a-real-link', location_id=shop['location'].id,
+                            campaign_id=campaign.id)
         expected = outcomes[role]
         await user.open(path)
         await asyncio.sleep(0.05)  # let a redirect the page asked for start

@@ -60,7 +60,10 @@ def shop() -> tuple[pd.DataFrame, pd.DataFrame]:
     (Target(segment='lapsed', lapsed_days=90), [3, 9]),
     (Target(segment='lapsed', lapsed_days=150), [3]),
     (Target(segment='vip'), [5]),
-    (Target(segment='new'), [4]),
+    (Target(segment='new'), [4]),  # 8 is new too, but was merged
+    (Target(segment='regular'), [1, 2]),  # 4 or more visits in 365 days (2 is regular and at risk)
+    (Target(segment='occasional'), [9]),  # 7 is occasional too, but was erased
+    (Target(segment='churned'), [3]),
     (Target(segment='birthday'), [6]),  # 8 has a June birthday too, but was merged
     (Target(segment='tag', tag='vip-list'), [2, 6]),  # 7 carries it, but was erased
     (Target(segment='filter', min_visits=3), [1, 2, 5]),

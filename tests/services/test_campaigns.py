@@ -263,3 +263,16 @@ def test_the_performance_report_and_its_workbook_carry_each_figure_with_its_defi
     names = [row[0] for row in book['Recipients'].iter_rows(min_row=2, values_only=True)]
     assert len(names) == 25 and '\'=HYPERLINK("http://x.test","win")' in names
     assert book['Recipients']['A2'].data_type == 's'
+
+
+def test_the_audience_counts_what_a_send_would_reach(spring):
+    location, _, _ = spring
+    counted = campaigns.audience(location.id, Target(segment='tag', tag='spring'), channel='email',
+                                 holdout_permille=200, cost_per_message_cents=5, actor=OWNER)
+    assert counted == campaigns.Audience(targeted=30, reachable=25, recipients=20, holdout=5, cost_cents=100)
+    none = campaigns.audience(location.id, Target(segment='tag', tag='spring'), channel='sms',
+                              holdout_permille=200, cost_per_message_cents=5, actor=OWNER)
+    assert (none.targeted, none.reachable) == (30, 0)  # no phone numbers, no SMS consent
+    sent = campaigns.send_campaign(campaigns.create_campaign(campaign_for(location), actor=OWNER).id, actor=OWNER)
+    rows = campaigns.recipients_of(sent.id, actor=OWNER)
+    assert (sum(not r.holdout for r in rows), sum(r.holdout for r in rows)) == (counted.recipients, counted.holdout)

@@ -23,6 +23,7 @@ from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
 from app.services import clock, events
 from app.services.analytics import exports, forecast, metrics, noshow, reports
+from app.services.campaigns import targeting
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
 from app.services.money import day_close
@@ -256,7 +257,9 @@ class _AnalyticsView:
                     ui.label(f'Not enough history yet ({short["segments"]}).').classes(
                         'text-slate-500').mark('segments-short')
             else:
-                _chart('Segments', _pie(list(report.segments.items())), 'chart-segments', DEFINITIONS['Segments'])
+                with ui.column().classes('w-full gap-1'):
+                    _chart('Segments', _pie(list(report.segments.items())), 'chart-segments', DEFINITIONS['Segments'])
+                    self.win_back_segments(report)
             _chart('New customers per month', _bars(_dated(report.acquisition, self.locale, 'MMM yy')),
                    'chart-acquisition')
         columns = [{'name': 'name', 'label': 'Customer', 'field': 'name', 'align': 'left'},
@@ -269,6 +272,9 @@ class _AnalyticsView:
             with ui.row().classes('items-center gap-1 mt-2'):
                 ui.label(title).classes('font-semibold')
                 ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(DEFINITIONS['Churn risk'])
+                if mark == 'at-risk' and rows and len(self.chosen) == 1:
+                    ui.button('Win back', icon='campaign', on_click=lambda: ui.navigate.to(
+                        self.campaign_link('at_risk'))).props('flat dense no-caps').mark('win-back-at-risk')
             if mark == 'at-risk' and 'at_risk' in short:
                 ui.label(f'Not enough history yet ({short["at_risk"]}).').classes('text-slate-500').mark(
                     'at-risk-short')
@@ -283,6 +289,24 @@ class _AnalyticsView:
                 'dense flat').mark(mark)
             table.add_slot('body-cell-name', '<q-td :props="props"><a :href="props.row.link" '
                                              'class="text-primary underline">{{ props.row.name }}</a></q-td>')
+
+    def campaign_link(self, segment: str) -> str:
+        """The campaigns page with a new campaign for ``segment`` at the one location shown."""
+        return f'/campaigns?segment={segment}&location={self.chosen[0].id}'
+
+    def win_back_segments(self, report: reports.AnalyticsReport) -> None:
+        """A button per segment with customers that starts a campaign targeting it (one location shown only:
+        a campaign belongs to one location)."""
+        if len(self.chosen) != 1:
+            return
+        by_name = {name: key for key, name in targeting.ANALYTICS_SEGMENTS.items()}
+        with ui.row().classes('items-center gap-1 flex-wrap').mark('win-back-segments'):
+            ui.label('Start a campaign for:').classes('text-xs text-slate-500')
+            for name, customers in report.segments.items():
+                if customers and name in by_name:
+                    ui.button(f'{name} ({customers})', on_click=lambda key=by_name[name]: ui.navigate.to(
+                        self.campaign_link(key))).props('flat dense no-caps size=sm').mark(
+                        f'win-back-{by_name[name]}')
 
     def operations(self, report: reports.AnalyticsReport) -> None:
         k = report.kpis

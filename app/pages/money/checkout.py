@@ -1,6 +1,7 @@
 """The checkout dialog: the booked service (or nothing, for a walk-in sale), more services and products, a discount
-per line or on the whole sale, a tip, the taxes and totals as they stand, and payment split over several methods
-(cash with the change to hand back). Saved as one sale (``checkout.check_out``); a refusal is shown, nothing saved."""
+per line or on the whole sale or a campaign's discount code, a tip, the taxes and totals as they stand, and payment
+split over several methods (cash with the change to hand back). Saved as one sale (``checkout.check_out``); a refusal
+is shown, nothing saved."""
 
 from __future__ import annotations
 
@@ -73,6 +74,13 @@ class _Checkout:
                     'w-48').mark('checkout-discount')
                 self.discount_reason = ui.input('Why', on_change=self.reprice).classes('flex-1').mark(
                     'checkout-discount-reason')
+            self.code = None
+            if self.booking is not None and self.booking.customer_id is not None:  # a code is once per customer
+                with ui.row().classes('w-full items-end gap-2'):
+                    self.code = ui.input('Discount code', on_change=self.reprice).props('clearable').classes(
+                        'w-48').mark('checkout-code')
+                    ui.label('a campaign\'s code: off the whole sale, not with another discount').classes(
+                        'text-xs text-slate-500')
             self.reward = None
             if self.booking is not None and self.booking.customer_id is not None:
                 points, _moves = loyalty.ledger(self.booking.customer_id, actor=self.user)
@@ -246,7 +254,8 @@ class _Checkout:
                     tip_cents=to_minor(self.tip.value, 'tip') if self.tip.value else 0,
                     tip_staff_member_id=self.tip_for.value or (self.served.value if self.served else None),
                     payments=payments, gift_cards=list(self.gift_cards),
-                    reward_id=self.reward.value if self.reward is not None else None)
+                    reward_id=self.reward.value if self.reward is not None else None,
+                    code=(self.code.value or '').strip()[:24] if self.code is not None else '')
 
     @staticmethod
     def _percent(value, field: str) -> Decimal | None:

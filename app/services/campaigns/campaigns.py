@@ -11,6 +11,7 @@ same people the message could reach and the comparison is fair.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -173,6 +174,38 @@ def target_ids(location_id: int, target: Target, *, as_of: datetime) -> list[int
     return targeting.select(target, people, summary, as_of=as_of, today=clock.local_day(as_of, time_zone))
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who a campaign would reach if sent now: ``targeted`` customers in the target, ``reachable`` of them on the
+    channel (an address and consent), split into ``recipients`` and ``holdout`` by the share; ``cost_cents`` the
+    recipients' messages at the cost per message (minor units)."""
+
+    targeted: int
+    reachable: int
+    recipients: int
+    holdout: int
+    cost_cents: int
+
+
+def audience(location_id: int, target: Target, *, channel: str, holdout_permille: int, cost_per_message_cents: int,
+             actor: UserRead, as_of: datetime | None = None) -> Audience:
+    """How many a campaign with these settings would reach now (the counts :func:`send_campaign` would find; nothing
+    is written).
+
+    :raises PermissionDeniedError: not an owner or manager of the location
+    :raises NotFoundError: no such location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, 'set up campaigns')
+    chosen = target_ids(location_id, target, as_of=as_of or clock.now())
+    with session_scope() as session:
+        reachable = sum(1 for c in session.exec(select(Customer).where(
+            Customer.location_id == location_id, col(Customer.id).in_(chosen or [0])))
+                        if outbox.marketing_address(c, MessageChannel(channel)))
+    recipients, holdout = draw_holdout(range(reachable), Decimal(holdout_permille) / 1000, 0)
+    return Audience(targeted=len(chosen), reachable=reachable, recipients=len(recipients), holdout=len(holdout),
+                    cost_cents=len(recipients) * cost_per_message_cents)
+
+
 def send_campaign(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None) -> CampaignRead:
     """Send a draft campaign now (see the module docstring); returns it, ``sent``.
 
@@ -264,8 +297,8 @@ def recipients_of(campaign_id: int, *, actor: UserRead) -> list[CampaignRecipien
 
 
 def outcome(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None) -> Outcome:
-    """What a sent campaign's groups did within its attribution window (``sent_at`` to ``sent_at`` +
-    ``attribution_days``, or ``as_of`` if that comes first), for :func:`.measure.performance`:
+    """What a sent campaign's groups did within its attribution window (from ``sent_at`` to before ``sent_at`` +
+    ``attribution_days``; while it is open, up to ``as_of`` included), for :func:`.measure.performance`:
 
     - booked: customers of the group with at least one booking made (``booked_at``) in the window and not cancelled;
     - revenue: the group's receipt lines (before tax, refunds included) issued in the window, for the recipients
@@ -281,7 +314,8 @@ def outcome(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None)
     if campaign.sent_at is None:
         raise ValidationError('This campaign has not been sent yet.', field='status')
     start = campaign.sent_at
-    end = min(start + timedelta(days=campaign.attribution_days), as_of or clock.now())
+    end = start + timedelta(days=campaign.attribution_days)
+    now = as_of or clock.now()  # a window still open counts what happened up to now, now included
     with session_scope() as session:
         groups = {False: [], True: []}
         messages = []
@@ -291,12 +325,13 @@ def outcome(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None)
                 messages.append(row.message_id)
         booked = {holdout: set(session.exec(select(Booking.customer_id).where(
             col(Booking.customer_id).in_(ids or [0]), Booking.location_id == campaign.location_id,
-            Booking.booked_at >= start, Booking.booked_at < end,
+            Booking.booked_at >= start, Booking.booked_at < end, Booking.booked_at <= now,
             Booking.status != BookingStatus.CANCELLED.value)).all()) for holdout, ids in groups.items()}
         revenue = {holdout: int(session.exec(select(func.coalesce(func.sum(ReceiptLine.amount_cents), 0)).join(
             Receipt, Receipt.id == ReceiptLine.receipt_id).where(
             col(Receipt.customer_id).in_(ids or [0]), Receipt.location_id == campaign.location_id,
-            Receipt.issued_at >= start, Receipt.issued_at < end)).one()) for holdout, ids in groups.items()}
+            Receipt.issued_at >= start, Receipt.issued_at < end, Receipt.issued_at <= now)).one())
+            for holdout, ids in groups.items()}
         discounts = int(session.exec(select(func.coalesce(func.sum(CodeRedemption.discount_cents), 0)).join(
             DiscountCode, DiscountCode.id == CodeRedemption.code_id).where(
             DiscountCode.campaign_id == campaign_id, col(CodeRedemption.customer_id).in_(groups[False] or [0]))).one())

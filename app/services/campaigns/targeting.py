@@ -5,7 +5,8 @@ a campaign's "at risk" is the analytics page's at-risk list:
 
 - ``at_risk``: not churned and overdue (churn-risk score above 1.5; :func:`metrics.at_risk`);
 - ``lapsed``: no visit for more than ``lapsed_days`` days (customers who came at least once);
-- ``vip`` / ``new``: the analytics segments VIP and new (:data:`metrics.SEGMENT_RULES`);
+- ``vip``, ``new``, ``regular``, ``occasional``, ``churned``: the analytics segment of that name
+  (:data:`metrics.SEGMENT_RULES`; the segments chart's slices);
 - ``birthday``: a birthday in the month of ``as_of`` at the location (visits or not);
 - ``tag``: carries ``tag`` (case and surrounding spaces ignored);
 - ``filter``: every condition given holds: visits (all time) between ``min_visits`` and ``max_visits``, lifetime
@@ -26,9 +27,13 @@ import pandas as pd
 from app.models import Target
 from app.services.analytics import metrics
 
-SEGMENT_NAMES = {'at_risk': 'At risk', 'lapsed': 'Lapsed', 'vip': 'VIP', 'new': 'New',
-                 'birthday': 'Birthday this month', 'tag': 'Tag', 'filter': 'Filter'}
+SEGMENT_NAMES = {'at_risk': 'At risk', 'lapsed': 'Lapsed', 'vip': 'VIP', 'new': 'New', 'regular': 'Regular',
+                 'occasional': 'Occasional', 'churned': 'Churned', 'birthday': 'Birthday this month', 'tag': 'Tag',
+                 'filter': 'Filter'}
 """Each segment's name as pages show it."""
+ANALYTICS_SEGMENTS = {'vip': 'VIP', 'new': 'new', 'regular': 'regular', 'occasional': 'occasional',
+                      'churned': 'churned'}
+"""Targets that are an analytics segment: target → the segment's name in :data:`metrics.SEGMENT_RULES`."""
 
 
 def describe(target: Target) -> str:
@@ -71,8 +76,8 @@ def select(target: Target, people: pd.DataFrame, summary: pd.DataFrame, *, as_of
         chosen = live.index.intersection(metrics.at_risk(summary).index)
     elif segment == 'lapsed':
         chosen = live.index[(since > target.lapsed_days).to_numpy()]
-    elif segment in ('vip', 'new'):
-        chosen = live.index[(figures['segment'] == {'vip': 'VIP', 'new': 'new'}[segment]).to_numpy()]
+    elif segment in ANALYTICS_SEGMENTS:
+        chosen = live.index[(figures['segment'] == ANALYTICS_SEGMENTS[segment]).to_numpy()]
     elif segment == 'birthday':
         chosen = live.index[[isinstance(b, date) and b.month == today.month for b in live['birthday']]]
     elif segment == 'tag':

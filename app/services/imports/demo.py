@@ -122,6 +122,8 @@ def _generate(session: Session, now: datetime, rng: random.Random) -> tuple[int,
                           email=f'{first.lower()}.{_letters(last).lower()}{i}@example.com',
                           created_at=now - timedelta(days=rng.randint(0, HISTORY_DAYS)))
                  for i, (first, last) in enumerate((rng.choice(FIRST), rng.choice(LAST)) for _ in range(420))]
+    for i, customer in enumerate(customers):  # two in three agreed to news by e-mail when they first came
+        customer.consent = {'email': customer.created_at.date().isoformat()} if i % 3 else {}
     session.add_all([*services, *products, *staff, *customers])
     session.flush()
     for member, (_, hours) in zip(staff, STAFF, strict=True):

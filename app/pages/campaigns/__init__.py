@@ -1,0 +1,1 @@
+"""Campaigns: set up, send and measure."""
