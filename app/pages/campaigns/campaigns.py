@@ -319,6 +319,8 @@ class _Campaign:
     async def changed(self, event) -> None:
         if isinstance(event, events.CampaignChanged) and event.campaign_id != self.campaign.id:
             return
+        if self.campaign.status != 'sent' and not isinstance(event, events.CampaignChanged | events.DataImported):
+            return  # a draft's audience is counted when the page opens and when the campaign changes
         await self.load()
 
     async def load(self) -> None:
