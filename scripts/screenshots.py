@@ -22,6 +22,14 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-ne
 OUT = Path(__file__).resolve().parent.parent / 'docs' / 'screenshots'
 
 
+def _sign_in(page, base: str, email: str, password: str) -> None:
+    page.goto(f'{base}/login')
+    page.get_by_label('Email').fill(email)
+    page.get_by_label('Password').fill(password)
+    page.get_by_role('button', name='Sign in').click()
+    page.wait_for_url(lambda url: '/login' not in url)
+
+
 def main(base: str, email: str, password: str, location: str, day: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=FLAGS)
@@ -51,11 +59,7 @@ def analytics(base: str, email: str, password: str, location_id: str, start: str
         browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=FLAGS)
         for suffix, viewport in (('', {'width': 1440, 'height': 1000}), ('-phone', {'width': 390, 'height': 844})):
             page = browser.new_page(viewport=viewport)
-            page.goto(f'{base}/login')
-            page.get_by_label('Email').fill(email)
-            page.get_by_label('Password').fill(password)
-            page.get_by_role('button', name='Sign in').click()
-            page.wait_for_url(lambda url: '/login' not in url)
+            _sign_in(page, base, email, password)
             page.goto(f'{base}/analytics?location={location_id}&start={start}&end={end}')
             page.wait_for_selector('text=Booked value', timeout=120_000)
             page.wait_for_timeout(3000)  # the charts animate in
@@ -72,11 +76,7 @@ def campaign(base: str, email: str, password: str, campaign_id: str) -> None:
         browser = p.chromium.launch(executable_path='/usr/bin/chromium', args=FLAGS)
         for suffix, viewport in (('', {'width': 1440, 'height': 1000}), ('-phone', {'width': 390, 'height': 844})):
             page = browser.new_page(viewport=viewport)
-            page.goto(f'{base}/login')
-            page.get_by_label('Email').fill(email)
-            page.get_by_label('Password').fill(password)
-            page.get_by_role('button', name='Sign in').click()
-            page.wait_for_url(lambda url: '/login' not in url)
+            _sign_in(page, base, email, password)
             page.goto(f'{base}/campaigns?segment=lapsed')
             page.wait_for_selector('text=reachable by', timeout=60_000)
             page.wait_for_timeout(1500)
