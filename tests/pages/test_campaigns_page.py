@@ -4,10 +4,12 @@ each step live; a refused form keeps nothing; "Win back" on the analytics page o
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
 from nicegui.testing import User
+from openpyxl import load_workbook
 
 from app.models import BookingStatus, Role
 from app.services.campaigns import campaigns
@@ -92,12 +94,18 @@ async def test_a_campaign_set_up_sent_delivered_and_redeemed_updates_another_ses
                      timeout=10)
     assert figure(manager, 'revenue') == '$82.00'  # $73.80 paid before tax + the $8.20 the code took off
     assert figure(manager, 'cost') == '$0.10' and figure(manager, 'roi') == '737.00×'  # (8200 − 820 − 10) / 10
+    manager.find(marker='campaign-excel').click()
+    book = load_workbook(io.BytesIO((await manager.download.next(timeout=10)).content))
+    rows = {row[0]: row[1:3] for row in book['Performance'].iter_rows(values_only=True) if row and row[0]}
+    assert rows['Codes redeemed'][0] == 1 and rows['Discounts'][0] == 8.2 and rows['ROI'][0] == 737.0
 
 
 async def test_a_refused_form_names_the_field_and_keeps_nothing(user: User, spring):
     await sign_in(user, Role.MANAGER, '/campaigns?segment=tag')
     await user.should_see(marker='campaign-save', retries=100)
     assert element(user, 'campaign-name').value == 'Win back: Tag'
+    user.find(marker='campaign-save').click()  # no tag yet
+    await eventually(lambda: 'name the tag' in (element(user, 'campaign-tag').error or ''))
     user.find(marker='campaign-tag').type('spring')
     element(user, 'campaign-body').set_value('Hello {{ umbrella }}')
     user.find(marker='campaign-save').click()

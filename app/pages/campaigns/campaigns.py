@@ -232,7 +232,8 @@ class _Form:
             raise ValidationError('Choose a day.', field=field) from None
 
     async def save(self) -> None:
-        fields = {'name': self.name, 'target': self.target, 'subject': self.subject, 'body': self.body,
+        target_input = {'tag': self.tag, 'lapsed': self.lapsed}.get(self.target.value, self.target)
+        fields = {'name': self.name, 'target': target_input, 'subject': self.subject, 'body': self.body,
                   'holdout_permille': self.holdout, 'cost_per_message_cents': self.cost, 'budget_cents': self.budget,
                   'attribution_days': self.window, 'send_at': self.day, 'offer.code': self.code,
                   'offer.percent_off': self.off, 'offer.amount_off_cents': self.off, 'offer.max_redemptions': self.uses,
