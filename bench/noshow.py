@@ -68,7 +68,8 @@ def main() -> None:
             number = lambda v, digits=3: '–' if v is None else f'{v:.{digits}f}'  # noqa: E731
             print(f'{location.name[:28]:28s} {result["train"]:7d} {result["test"]:7d} {y.mean():8.1%}  '
                   f'{number(result["auc"]):>9s} {number(result["lead_auc"]):>8s}  {number(result["brier"], 4):>11s} '
-                  f'{number(result["lead_brier"], 4):>10s} {number(result["base_brier"], 4):>10s}  {built:10.2f} {took:6.2f}')
+                  f'{number(result["lead_brier"], 4):>10s} {number(result["base_brier"], 4):>10s}  '
+                  f'{built:10.2f} {took:6.2f}')
         print(PUBLISHED)
 
 

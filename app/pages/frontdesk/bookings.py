@@ -238,7 +238,7 @@ def _risk_text(risk: Risk | None) -> str:
     model yet)."""
     if risk is None:
         return ''
-    text = f'{risk.level.capitalize()} ({risk.probability:.0%})'
+    text = f'{risk.level.capitalize()} ({risk.probability * 100:.0f} %)'  # the house's way: a space before %
     return f'{text}: {"; ".join(risk.reasons)}' if risk.reasons and risk.level != 'low' else text
 
 
