@@ -167,8 +167,8 @@ class CustomerChanged:
 
 @dataclass(frozen=True, slots=True)
 class CampaignChanged:
-    """A campaign was set up, scheduled, sent, or its scheduled send refused (``change``: 'created', 'sent' or
-    'refused')."""
+    """A campaign was set up, scheduled, sent, discarded, or its scheduled send refused (``change``: 'created',
+    'sent', 'discarded' or 'refused')."""
 
     location_id: int
     campaign_id: int

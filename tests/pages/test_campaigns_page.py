@@ -123,7 +123,7 @@ async def test_a_refused_form_names_the_field_and_keeps_nothing(user: User, spri
     await user.should_not_see('Traceback')
 
 
-async def test_a_scheduled_campaign_shows_as_scheduled_and_can_be_taken_off(user: User, spring):
+async def test_a_scheduled_campaign_shows_as_scheduled_can_be_taken_off_and_deleted(user: User, spring):
     await sign_in(user, Role.OWNER, '/campaigns?segment=tag')
     await user.should_see(marker='campaign-save', retries=100)
     user.find(marker='campaign-tag').type('spring')
@@ -139,6 +139,9 @@ async def test_a_scheduled_campaign_shows_as_scheduled_and_can_be_taken_off(user
     await eventually(lambda: campaigns.get_campaign(made.id, actor=OWNER).send_at is None)
     await user.should_see(marker='campaign-status', retries=100)
     await eventually(lambda: element(user, 'campaign-status').text == 'Draft')
+    user.find(marker='campaign-discard').click()
+    await eventually(lambda: user.back_history[-1] == '/campaigns')
+    assert campaigns.list_campaigns(spring['location'].id, actor=OWNER) == []
 
 
 async def test_win_back_on_the_analytics_page_opens_a_campaign_for_that_target(user: User, spring, shop_clock):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from app.models import CampaignCreate, CustomerCreate, Message, Role, Target, UserRead
+from app.models import CampaignCreate, CustomerCreate, DiscountCodeCreate, Message, Role, Target, UserRead
 from app.services.campaigns import campaigns
 from app.services.campaigns.measure import draw_holdout
 from app.services.customers import customers, records
@@ -276,3 +276,30 @@ def test_the_audience_counts_what_a_send_would_reach(spring):
     sent = campaigns.send_campaign(campaigns.create_campaign(campaign_for(location), actor=OWNER).id, actor=OWNER)
     rows = campaigns.recipients_of(sent.id, actor=OWNER)
     assert (sum(not r.holdout for r in rows), sum(r.holdout for r in rows)) == (counted.recipients, counted.holdout)
+
+
+def test_a_draft_is_discarded_with_its_code_but_a_sent_campaign_or_a_used_code_is_kept(spring):
+    from app.models import PaymentMethod
+    from app.services.money import checkout, codes
+    from app.services.money.checkout import Sale, SaleLine
+    from tests.factories import make_service
+
+    location, consenting, _ = spring
+    draft = campaigns.create_campaign(campaign_for(location, offer={'code': 'GONE-10', 'percent_off': 10}),
+                                      actor=OWNER)
+    campaigns.discard(draft.id, actor=OWNER)
+    assert campaigns.list_campaigns(location.id, actor=OWNER) == []
+    codes.create_code(DiscountCodeCreate(location_id=location.id, code='GONE-10', percent_off=5), actor=OWNER)  # free
+    used = campaigns.create_campaign(campaign_for(location, offer={'code': 'USED-10', 'percent_off': 10}),
+                                     actor=OWNER)
+    cut = make_service(location)
+    checkout.check_out(Sale(location_id=location.id, customer_id=consenting[0], code='USED-10',
+                            settle_with=PaymentMethod.CARD, lines=[SaleLine(service_id=cut.id)]), actor=OWNER)
+    with pytest.raises(ValidationError) as kept:
+        campaigns.discard(used.id, actor=OWNER)
+    assert kept.value.field == 'offer.code'
+    sent = campaigns.send_campaign(campaigns.create_campaign(campaign_for(location), actor=OWNER).id, actor=OWNER)
+    with pytest.raises(ValidationError) as kept:
+        campaigns.discard(sent.id, actor=OWNER)
+    assert kept.value.field == 'status'
+    assert len(campaigns.list_campaigns(location.id, actor=OWNER)) == 2

@@ -320,6 +320,9 @@ class _Campaign:
     async def changed(self, event) -> None:
         if isinstance(event, events.CampaignChanged) and event.campaign_id != self.campaign.id:
             return
+        if isinstance(event, events.CampaignChanged) and event.change == 'discarded':
+            ui.navigate.to('/campaigns')  # deleted in another session
+            return
         if self.campaign.status != 'sent' and not isinstance(event, events.CampaignChanged | events.DataImported):
             return  # a draft's audience is counted when the page opens and when the campaign changes
         await self.load()
@@ -373,6 +376,8 @@ class _Campaign:
             if c.send_at is not None:
                 ui.button('Take off the schedule', icon='event_busy', on_click=self.unschedule).props('flat').mark(
                     'campaign-unschedule')
+            ui.button('Delete draft', icon='delete', on_click=self.discard).props('flat color=negative').mark(
+                'campaign-discard')
 
     def confirm(self, counted: campaigns.Audience) -> None:
         with ui.dialog(value=True) as dialog, ui.card():
@@ -391,6 +396,14 @@ class _Campaign:
             return
         ui.notify('Sent: the messages go out through the outbox (quiet hours respected).', type='positive')
         await self.load()
+
+    async def discard(self) -> None:
+        try:
+            await run.io_bound(campaigns.discard, self.campaign.id, actor=self.user)
+        except ClientPulseError as error:
+            self.error.text = str(error)
+            return
+        ui.navigate.to('/campaigns')
 
     async def unschedule(self) -> None:
         try:

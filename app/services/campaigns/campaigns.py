@@ -174,6 +174,28 @@ def target_ids(location_id: int, target: Target, *, as_of: datetime) -> list[int
     return targeting.select(target, people, summary, as_of=as_of, today=clock.local_day(as_of, time_zone))
 
 
+def discard(campaign_id: int, *, actor: UserRead) -> None:
+    """Delete a campaign that was never sent, with its offer's code (one transaction).
+
+    :raises NotFoundError, PermissionDeniedError: as :func:`get_campaign`
+    :raises ValidationError: sent already (``field`` 'status': its recipients and figures are kept); its code was used
+        at checkout already (``field`` 'offer.code')
+    """
+    found = get_campaign(campaign_id, actor=actor)
+    with session_scope(write=True) as session:
+        campaign = session.exec(select(Campaign).where(Campaign.id == campaign_id).with_for_update()).one()
+        if campaign.status != 'draft':
+            raise ValidationError('A sent campaign is kept, with its figures.', field='status')
+        for code in session.exec(select(DiscountCode).where(DiscountCode.campaign_id == campaign_id)).all():
+            if code.redeemed:
+                raise ValidationError(f'The code {code.code} has been used at checkout: the campaign is kept.',
+                                      field='offer.code')
+            session.delete(code)
+        session.flush()
+        session.delete(campaign)
+    events.publish(events.CampaignChanged(location_id=found.location_id, campaign_id=campaign_id, change='discarded'))
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who a campaign would reach if sent now: ``targeted`` customers in the target, ``reachable`` of them on the
