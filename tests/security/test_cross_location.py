@@ -18,19 +18,23 @@ from app.models import (
     BookingCreate,
     BookingMove,
     BookingStatus,
+    CampaignCreate,
     Channel,
     CustomerCreate,
+    DiscountCodeCreate,
     MessageChannel,
     PaymentMethod,
     Role,
     ServiceCreate,
     StaffMemberCreate,
+    Target,
     Template,
 )
 from app.models.schedule import ReportScheduleBase
 from app.services import notifications
 from app.services.accounts import users
 from app.services.analytics import schedules
+from app.services.campaigns import campaigns
 from app.services.catalogue import catalog, locations, staff
 from app.services.customers import chat, customers, records
 from app.services.database import session_scope
@@ -41,7 +45,7 @@ from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
 from app.services.imports import salon as imports
 from app.services.messaging import feeds, outbox, templates
-from app.services.money import checkout, deposits, receipts
+from app.services.money import checkout, codes, deposits, receipts
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import (
     OWNER,
@@ -75,8 +79,11 @@ def shop(name: str) -> dict:
                                channel=MessageChannel.EMAIL, to='x@example.com', customer_id=customer.id,
                                due_at=at(DAY, '08:00', 'UTC'))
         session.execute(text(f"UPDATE message SET status = 'failed' WHERE id = {int(message)}"))
+    campaign = campaigns.create_campaign(CampaignCreate(location_id=location.id, name=f'{name} spring',
+                                                        target=Target(segment='at_risk'), subject='Hi', body='Hi'),
+                                         actor=OWNER)
     return {'location': location, 'member': member, 'service': service, 'customer': customer, 'booking': booking,
-            'message': message,
+            'message': message, 'campaign': campaign,
             'entry': entry, 'conversation': conversation, 'product': make_product(location), 'slot': slot,
             'time_off': away, **_a_sale(location, member, service),
             'account': users.create_user(f'{name.lower()}-desk@shop.test', 'a long password', role=Role.STAFF,
@@ -215,6 +222,14 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
                                                              channel=MessageChannel.EMAIL, subject='Hi', body='Hi',
                                                              actor=who),
     'try a message again': lambda who, a, b, _: outbox.retry(b['message'], actor=who),
+    'set up a campaign': lambda who, a, b, _: campaigns.create_campaign(CampaignCreate(
+        location_id=b['location'].id, name='Intruder', target=Target(segment='vip'), subject='Hi', body='Hi',
+        offer={'code': 'INTRUDER', 'percent_off': 50}), actor=who),
+    'send a campaign': lambda who, a, b, _: campaigns.send_campaign(b['campaign'].id, actor=who),
+    'take a campaign off its schedule': lambda who, a, b, _: campaigns.unschedule(b['campaign'].id, actor=who),
+    'delete a campaign': lambda who, a, b, _: campaigns.discard(b['campaign'].id, actor=who),
+    'make a discount code': lambda who, a, b, _: codes.create_code(DiscountCodeCreate(
+        location_id=b['location'].id, code='INTRUDER', percent_off=50), actor=who),
     'calendar feed': lambda who, a, b, _: feeds.feed_link(b['member'].id, actor=who),
     'revoke a calendar feed': lambda who, a, b, _: feeds.revoke(b['member'].id, actor=who),
     'book a series': lambda who, a, b, _: recurring.book(BookingCreate(
