@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import os
 import re
 import socket
@@ -193,6 +195,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+@contextlib.contextmanager
+def client_collector_paused():
+    """The bench client's own garbage collector kept out of the measured bookings: objects so far frozen (never
+    scanned again), automatic collection off until the end. Without it a full collection of the client's hundreds of
+    sessions' objects stalls the client's loop ~0.5 s at some booking, which then looks late in every session (the
+    server already keeps its collections out of the way: app/live/quiet_gc.py)."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 async def measure(kind: str, server: Server, counts: list[int], bookings: int, day: str | None,
                   verbose: bool = False) -> dict[int, dict]:
     sessions: list[Session] = []
@@ -232,21 +250,22 @@ async def measure(kind: str, server: Server, counts: list[int], bookings: int, d
             await http.post('/bench/profile', params={'on': True})
         cpu_before, started = server.cpu_seconds(), time.time()
         client_before = time.process_time()
-        for _ in range(bookings):
-            booking_number += 1
-            marker, reply = await book_and_wait(http, sessions, booking_number)
-            these = []
-            for s in sessions:
-                if marker in s.arrivals:
-                    these.append(s.arrivals[marker] - reply['stamp'])
-                else:
-                    missing += 1
-                    s.waiting.discard(marker)
-            latencies.extend(these)
-            if verbose and these:
-                print(f'  booking {booking_number}: first {min(these) * 1000:.0f} ms, '
-                      f'median {percentile(these, 0.5) * 1000:.0f} ms, last {max(these) * 1000:.0f} ms')
-            await asyncio.sleep(0.2)
+        with client_collector_paused():
+            for _ in range(bookings):
+                booking_number += 1
+                marker, reply = await book_and_wait(http, sessions, booking_number)
+                these = []
+                for s in sessions:
+                    if marker in s.arrivals:
+                        these.append(s.arrivals[marker] - reply['stamp'])
+                    else:
+                        missing += 1
+                        s.waiting.discard(marker)
+                latencies.extend(these)
+                if verbose and these:
+                    print(f'  booking {booking_number}: first {min(these) * 1000:.0f} ms, '
+                          f'median {percentile(these, 0.5) * 1000:.0f} ms, last {max(these) * 1000:.0f} ms')
+                await asyncio.sleep(0.2)
         elapsed = time.time() - started
         if profiling:
             await http.post('/bench/profile', params={'on': False})
@@ -343,16 +362,17 @@ async def measure_two(own: Server, other: Server, per_process: int, bookings: in
     http = httpx.AsyncClient(base_url=own.base, timeout=60)
     latencies: dict[str, list[float]] = {'own': [], 'other': []}
     missing = {'own': 0, 'other': 0}
-    for number in range(1, bookings + 1):
-        marker, reply = await book_and_wait(http, everyone, number)
-        for name, group in sessions.items():
-            for session in group:
-                if marker in session.arrivals:
-                    latencies[name].append(session.arrivals[marker] - reply['stamp'])
-                else:
-                    missing[name] += 1
-                    session.waiting.discard(marker)
-        await asyncio.sleep(0.2)
+    with client_collector_paused():
+        for number in range(1, bookings + 1):
+            marker, reply = await book_and_wait(http, everyone, number)
+            for name, group in sessions.items():
+                for session in group:
+                    if marker in session.arrivals:
+                        latencies[name].append(session.arrivals[marker] - reply['stamp'])
+                    else:
+                        missing[name] += 1
+                        session.waiting.discard(marker)
+            await asyncio.sleep(0.2)
     acker.cancel()
     for session in everyone:
         await session.sio.disconnect()
