@@ -129,7 +129,7 @@ def due_work(smtp, shop):
     due now; returns the schedule's id."""
     from sqlmodel import update
 
-    from app.models import CustomerCreate, Message, ReportScheduleBase
+    from app.models import CustomerCreate, Location, Message, ReportScheduleBase
     from app.services import clock
     from app.services.analytics import schedules
     from app.services.catalogue import catalog, staff
@@ -137,6 +137,8 @@ def due_work(smtp, shop):
     from app.services.database import session_scope
     from tests.factories import OWNER, make_booking
 
+    with session_scope(write=True) as session:  # no quiet hours, whatever the hour in Toronto when the test runs
+        session.exec(update(Location).where(Location.id == shop.id).values(quiet_start_minute=0, quiet_end_minute=0))
     schedule = schedules.create_schedule(
         ReportScheduleBase(location_id=shop.id, frequency='daily', format='csv', recipients='owner@shop.test'),
         actor=OWNER, as_of=clock.now() - timedelta(days=2))

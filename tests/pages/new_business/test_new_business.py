@@ -98,11 +98,13 @@ async def test_a_salon_sets_itself_up_books_a_customer_and_its_kiosk_keeps_the_r
 
 
 def _days_ahead() -> tuple[date, date]:
-    """Two days in the kiosk's coming week on which the salon is open and Becky works (not Monday: closed; not
-    Sunday: closed): the day of the booking, and a later one Becky takes off."""
+    """Two days in the kiosk's coming week on which the salon keeps its full hours and Becky works (not Monday nor
+    Sunday: closed; not Saturday: closes at four): the day of the booking, and a later one Becky takes off. Of any
+    five days in a row at least two are left."""
     from app.services import clock
     today = clock.today(PARIS)
-    open_days = [today + timedelta(days=n) for n in range(2, 7) if (today + timedelta(days=n)).weekday() not in (0, 6)]
+    ahead = [today + timedelta(days=n) for n in range(2, 7)]
+    open_days = [day for day in ahead if day.weekday() not in (0, 5, 6)]
     return open_days[0], open_days[1]
 
 
