@@ -121,5 +121,10 @@ async def test_charts_write_days_and_money_the_locations_way(user: User, shop):
     assert '4 mars' in daily['xAxis']['data']
     assert '"fr-FR"' in daily['yAxis']['axisLabel'][':formatter'] and '"EUR"' in daily['yAxis']['axisLabel'][
         ':formatter']
+    for mark in ('chart-daily', 'chart-staff', 'chart-services'):  # axis amounts short (400 k€), never touching:
+        options = element(user, mark).options  # written in full they ran into each other on a phone
+        axis = options['xAxis'] if options['xAxis']['type'] == 'value' else options['yAxis']
+        assert '"compact"' in axis['axisLabel'][':formatter'] and axis['axisLabel']['hideOverlap'] is True
+        assert '"compact"' not in options['tooltip'].get(':valueFormatter', '')  # the tooltip keeps the full amount
     monthly = element(user, 'chart-monthly').options
     assert monthly['xAxis']['data'][-1] == 'mars 30'

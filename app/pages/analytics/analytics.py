@@ -490,6 +490,16 @@ def _money_format(currency: str, locale: str, digits: int) -> str:
     return f'(value) => new Intl.NumberFormat({json.dumps(locale.replace("_", "-"))}, {options}).format(value)'
 
 
+def _money_axis(currency: str, locale: str) -> dict:
+    """An amount axis's labels: short, the way ``locale`` shortens amounts (CLDR compact notation in the browser:
+    ``$400K``, ``400 k€``), and any that would still touch a neighbour left out. Written in full (``$400,000``) a
+    horizontal bar chart's labels ran into each other on a phone; the tooltip keeps the full amount."""
+    options = json.dumps({'style': 'currency', 'currency': currency, 'notation': 'compact',
+                          'maximumFractionDigits': 1})
+    return {':formatter': f'(value) => new Intl.NumberFormat({json.dumps(locale.replace("_", "-"))}, '
+                          f'{options}).format(value)', 'hideOverlap': True}
+
+
 def _dated(pairs: list[tuple[str, float]], locale: str, pattern: str = 'd MMM') -> list[tuple[str, float]]:
     """Pairs keyed by ISO dates (``2026-11-30``) or months (``2026-11``), keyed instead by the date as ``locale``
     writes it with the CLDR ``pattern`` (babel): ``30 nov.`` in French."""
@@ -510,7 +520,7 @@ def _line(pairs: list[tuple[str, int]], currency: str, locale: str) -> dict:
     return {'tooltip': {'trigger': 'axis', ':valueFormatter': _money_format(currency, locale, 2)},
             'grid': {'left': 70, 'right': 16, 'top': 16, 'bottom': 30},
             'xAxis': {'type': 'category', 'data': [k for k, _ in pairs]},
-            'yAxis': {'type': 'value', 'axisLabel': {':formatter': _money_format(currency, locale, 0)}},
+            'yAxis': {'type': 'value', 'axisLabel': _money_axis(currency, locale)},
             'series': [{'type': 'line', 'smooth': True, 'areaStyle': {}, 'data': [v / 100 for _, v in pairs]}]}
 
 
@@ -518,10 +528,10 @@ def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False,
           money: tuple[str, str] | None = None) -> dict:
     """Bars of counts, or with ``money`` (currency, locale) of amounts in minor units written that locale's way."""
     names, values = [k for k, _ in pairs], [v / 100 if money else v for _, v in pairs]
-    category, value = {'type': 'category', 'data': names}, {'type': 'value'}
+    category, value = {'type': 'category', 'data': names}, {'type': 'value', 'axisLabel': {'hideOverlap': True}}
     tooltip: dict = {'trigger': 'axis'}
     if money:
-        value['axisLabel'] = {':formatter': _money_format(*money, 0)}
+        value['axisLabel'] = _money_axis(*money)
         tooltip[':valueFormatter'] = _money_format(*money, 2)
     return {'tooltip': tooltip, 'grid': {'left': 110 if horizontal else 70, 'right': 16, 'top': 16, 'bottom': 30},
             'xAxis': value if horizontal else category, 'yAxis': category if horizontal else value,
@@ -538,7 +548,7 @@ def _forecast_lines(item, column: int, money: tuple[str, str] | None = None) -> 
     value: dict = {'type': 'value'}
     tooltip: dict = {'trigger': 'axis'}
     if money:
-        value['axisLabel'] = {':formatter': _money_format(*money, 0)}
+        value['axisLabel'] = _money_axis(*money)
         tooltip[':valueFormatter'] = _money_format(*money, 0)
     return {'tooltip': tooltip, 'legend': {'bottom': 0}, 'grid': {'left': 70, 'right': 16, 'top': 16, 'bottom': 50},
             'xAxis': {'type': 'category', 'data': [d[5:] for d in days]}, 'yAxis': value,
