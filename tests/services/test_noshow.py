@@ -170,6 +170,26 @@ def test_the_model_rates_a_customer_with_earlier_no_shows_high_and_says_why(patt
     assert noshow.risks(location.id, [b.id for b in past], actor=OWNER) == {}
 
 
+def test_each_reason_is_one_of_the_two_features_pushing_the_risk_up_most(patterned):
+    """``assess`` ranks every row's features at once; here each row is ranked on its own, the plain way: the
+    feature's pushes (its columns' value less the training mean, times the coefficient) summed, the two largest
+    positive ones, largest first."""
+    location = patterned['location']
+    noshow.train(location.id, now=NOW)
+    model = noshow._models[location.id]
+    table = noshow.features(noshow.load_frame(location.id))
+    risks = noshow.assess(model, table)
+    pipeline = model.pipeline
+    pushes = (pipeline.named_steps['columns'].transform(table) - model.means) * pipeline.named_steps['model'].coef_[0]
+    with_reasons = 0
+    for row, push, risk in zip(table.itertuples(index=False), pushes, risks, strict=True):
+        per_feature = pd.Series(push).groupby(np.asarray(model.groups)).sum().sort_values(ascending=False)
+        expected = tuple(noshow._reason(name, row) for name, value in per_feature.items() if value > 0)[:2]
+        assert risk.reasons == expected
+        with_reasons += bool(expected)
+    assert len(risks) == len(table) and with_reasons > len(table) / 2
+
+
 def test_risks_are_for_the_desk_of_the_location_only(patterned):
     location = patterned['location']
     noshow.train(location.id, now=NOW)

@@ -277,15 +277,21 @@ def assess(model: RiskModel, table: pd.DataFrame) -> list[Risk]:
     probabilities = pipeline.predict_proba(table)[:, 1]
     transformed = pipeline.named_steps['columns'].transform(table)
     pushes = (transformed - model.means) * pipeline.named_steps['model'].coef_[0]
-    groups = pd.Series(model.groups)
-    per_feature = pd.DataFrame(pushes).T.groupby(groups.to_numpy()).sum().T  # rows × features
+    # one column per feature: the pushes of its transformed columns summed (a one-hot matrix, features in name
+    # order); then each row's two strongest pushes up, at once for every row (a loop of pandas sorts per row took
+    # ~0.5 s for 3,000 upcoming bookings, on the event loop of every page that shows risk)
+    features_named, column_of = np.unique(np.asarray(model.groups), return_inverse=True)
+    summing = np.zeros((len(model.groups), len(features_named)))
+    summing[np.arange(len(model.groups)), column_of] = 1.0
+    per_feature = np.asarray(pushes) @ summing  # rows × features
+    strongest = np.argsort(-per_feature, axis=1, kind='stable')[:, :2]
     risks = []
-    for row, probability, (_, push) in zip(table.itertuples(index=False), probabilities, per_feature.iterrows(),
-                                           strict=True):
+    for row, probability, pushed, top in zip(table.itertuples(index=False), probabilities, per_feature, strongest,
+                                             strict=True):
         level = ('high' if probability >= model.high_from else 'medium' if probability >= model.medium_from
                  else 'low')
-        up = [name for name, value in push.sort_values(ascending=False).items() if value > 0][:2]
-        risks.append(Risk(level, float(probability), tuple(_reason(name, row) for name in up)))
+        up = [features_named[i] for i in top if pushed[i] > 0]
+        risks.append(Risk(level, float(probability), tuple(_reason(str(name), row) for name in up)))
     return risks
 
 
