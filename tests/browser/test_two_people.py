@@ -183,9 +183,12 @@ def test_on_a_phone_no_page_scrolls_sideways_and_tables_scroll_in_their_frame(ch
         page.get_by_role('button', name='Sign in').click()
         page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
         wide = {}
-        for path in ('/', f'/bookings?day={DAY}', '/customers', '/catalog', '/staff', '/waitlist', '/activity'):
+        for path in ('/', f'/bookings?day={DAY}', '/customers', '/catalog', '/staff', '/waitlist', '/activity',
+                     '/analytics', '/campaigns', '/messages'):
             page.goto(f'{served}{path}')
             page.wait_for_timeout(800)
+            if path == '/analytics':  # its tabs come with the report
+                page.get_by_role('tab', name='Forecast').wait_for(timeout=15_000)
             if path.startswith('/bookings'):
                 page.get_by_role('tab', name='List').click()
                 page.wait_for_timeout(500)

@@ -117,7 +117,8 @@ class _AnalyticsView:
         self.container.clear()
         with self.container:
             self.kpis(report)
-            with ui.tabs() as tabs:
+            # as wide as the page, not as its four labels (on a phone they pushed the page sideways): swiped there
+            with ui.tabs().classes('w-full').props('align=left mobile-arrows outside-arrows') as tabs:
                 revenue_tab, customers_tab = ui.tab('Revenue'), ui.tab('Customers')
                 operations_tab, forecast_tab = ui.tab('Operations'), ui.tab('Forecast')
             with ui.tab_panels(tabs, value=revenue_tab).classes('w-full'):
