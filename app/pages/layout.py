@@ -21,13 +21,15 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     # one line on a phone too: the product name, the account and a wide location menu only where there is room
     with ui.header().classes('items-center justify-between bg-primary no-wrap'):
-        with ui.row().classes('items-center gap-2 no-wrap'):
+        # the title gives way (ellipsis) before the account's buttons do: a long one ('Commission & tips') had pushed
+        # the bell and Sign out off a phone's screen
+        with ui.row().classes('items-center gap-2 no-wrap min-w-0'):
             ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(  # noqa: PLW0108  (drawer comes below)
                 'flat color=white dense').mark('menu')
             ui.image('/assets/logo.svg').classes('w-8 h-8')
             ui.label('ClientPulse').classes('text-lg font-bold gt-xs')
-            ui.label(f'· {title}').classes('text-base sm:text-lg ellipsis')
-        with ui.row().classes('items-center gap-1 sm:gap-3 no-wrap'):
+            ui.label(f'· {title}').classes('text-base sm:text-lg ellipsis min-w-0')
+        with ui.row().classes('items-center gap-1 sm:gap-3 no-wrap shrink-0'):
             if user.role == Role.OWNER:
                 options = {x.id: x.name for x in locations.list_locations(actor=user)}
                 ui.select(options, value=location.id if location else None, label='Location',

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from app.models import Role
+from app.services.accounts import users
 from tests.conftest import IN_CI
-from tests.factories import OWNER, make_small_shop
+from tests.factories import OWNER, make_location, make_small_shop
 
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -182,13 +184,15 @@ def test_on_a_phone_no_page_scrolls_sideways_and_tables_scroll_in_their_frame(ch
         page.get_by_label('Password').fill(PASSWORD)
         page.get_by_role('button', name='Sign in').click()
         page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
-        wide = {}
+        wide, signs_out = {}, {}
         for path in ('/', f'/bookings?day={DAY}', '/customers', '/catalog', '/staff', '/waitlist', '/activity',
-                     '/analytics', '/campaigns', '/messages'):
+                     '/analytics', '/campaigns', '/messages', '/chat', '/reports', '/commission', '/sales'):
             page.goto(f'{served}{path}')
             page.wait_for_timeout(800)
             if path == '/analytics':  # its tabs come with the report
                 page.get_by_role('tab', name='Forecast').wait_for(timeout=15_000)
+            sign_out = page.locator('header button').filter(has_text='logout').bounding_box()
+            signs_out[path] = sign_out['x'] + sign_out['width']  # a long title must not push it off the screen
             if path.startswith('/bookings'):
                 page.get_by_role('tab', name='List').click()
                 page.wait_for_timeout(500)
@@ -201,8 +205,24 @@ def test_on_a_phone_no_page_scrolls_sideways_and_tables_scroll_in_their_frame(ch
         card = page.get_by_role('dialog').locator('.q-card').first
         card.wait_for()
         box = card.bounding_box()
+        # the owner of two locations: the header also holds the location menu
+        make_location('Elm St')
+        users.create_user('owner@shop.test', PASSWORD, role=Role.OWNER, actor=OWNER)
+        owner = browser.new_page(viewport={'width': 390, 'height': 844})
+        owner.goto(f'{served}/login')
+        owner.get_by_label('Email').fill('owner@shop.test')
+        owner.get_by_label('Password').fill(PASSWORD)
+        owner.get_by_role('button', name='Sign in').click()
+        owner.wait_for_url(lambda url: '/login' not in url)
+        for path in ('/commission', '/reports', '/settings', '/users', '/import'):
+            owner.goto(f'{served}{path}')
+            owner.wait_for_timeout(800)
+            wide[f'owner {path}'] = {'page': owner.evaluate('document.scrollingElement.scrollWidth'), 'tables': []}
+            sign_out = owner.locator('header button').filter(has_text='logout').bounding_box()
+            signs_out[f'owner {path}'] = sign_out['x'] + sign_out['width']
         browser.close()
     assert {path: found['page'] for path, found in wide.items() if found['page'] > 390} == {}
+    assert {path: right for path, right in signs_out.items() if right > 390} == {}
     assert all(overflow == 'auto' for found in wide.values() for overflow in found['tables'])
     assert sum(len(found['tables']) for found in wide.values()) >= 4
     assert box['x'] >= 0 and box['x'] + box['width'] <= 390

@@ -52,7 +52,7 @@ def register() -> None:
 
         with ui.card().classes('w-full'):
             ui.label('New schedule').classes('font-semibold')
-            with ui.row().classes('items-start gap-3'):
+            with ui.row().classes('w-full items-start gap-3'):
                 options = {0: 'All locations', **names} if user.role == Role.OWNER else {home.id: home.name}
                 where = ui.select(options, value=home.id, label='Location').classes('w-56')
                 frequency = ui.select(['daily', 'weekly', 'monthly', 'quarterly'], value='weekly',

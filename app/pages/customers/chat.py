@@ -215,15 +215,16 @@ class _StaffChat:
         self.user, self.location_id, self.time_zone, self.chosen = user, location_id, time_zone, chosen
 
     def build(self) -> None:
-        with ui.row().classes('w-full gap-4 no-wrap items-start'):
-            with ui.card().classes('w-80 shrink-0'):
+        # side by side where there is room; on a phone the conversation comes under the list, not off the screen
+        with ui.row().classes('w-full gap-4 items-start sm:flex-nowrap'):
+            with ui.card().classes('w-80 max-w-full shrink-0'):
                 ui.label('Conversations').classes('font-semibold')
                 found = customers.search_customers(self.location_id, actor=self.user, limit=500)
                 ui.select({c.id: f'{c.name} ({c.phone or c.code})' for c in found}, with_input=True,
                           label='Start a chat with…', on_change=lambda e: self.start(e.value)).classes('w-full').mark(
                     'chat-start')
                 self.listing()
-            with ui.column().classes('grow'):
+            with ui.column().classes('grow min-w-0'):
                 if self.chosen is None:
                     ui.label('Choose a conversation.').classes('text-slate-500')
                 else:
