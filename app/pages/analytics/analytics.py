@@ -483,22 +483,21 @@ def _all_zero(options: dict) -> bool:
     return True
 
 
-def _money_format(currency: str, locale: str, digits: int) -> str:
+def _money_format(currency: str, locale: str, digits: int, *, compact: bool = False) -> str:
     """A JavaScript function writing an amount in ``currency`` the way ``locale`` does (the browser's CLDR data, as
-    babel's on the server: the chart picks its axis steps in the browser)."""
-    options = json.dumps({'style': 'currency', 'currency': currency, 'maximumFractionDigits': digits,
-                          'minimumFractionDigits': digits})
-    return f'(value) => new Intl.NumberFormat({json.dumps(locale.replace("_", "-"))}, {options}).format(value)'
+    babel's on the server: the chart picks its axis steps in the browser); ``compact``: shortened the locale's way
+    (``$400K``, ``400 k€``) with at most ``digits`` decimals."""
+    options = {'style': 'currency', 'currency': currency, 'maximumFractionDigits': digits}
+    options.update({'notation': 'compact'} if compact else {'minimumFractionDigits': digits})
+    return (f'(value) => new Intl.NumberFormat({json.dumps(locale.replace("_", "-"))}, {json.dumps(options)})'
+            '.format(value)')
 
 
 def _money_axis(currency: str, locale: str) -> dict:
-    """An amount axis's labels: short, the way ``locale`` shortens amounts (CLDR compact notation in the browser:
-    ``$400K``, ``400 k€``), and any that would still touch a neighbour left out. Written in full (``$400,000``) a
-    horizontal bar chart's labels ran into each other on a phone; the tooltip keeps the full amount."""
-    options = json.dumps({'style': 'currency', 'currency': currency, 'notation': 'compact',
-                          'maximumFractionDigits': 1})
-    return {':formatter': f'(value) => new Intl.NumberFormat({json.dumps(locale.replace("_", "-"))}, '
-                          f'{options}).format(value)', 'hideOverlap': True}
+    """An amount axis's labels: compact, and any that would still touch a neighbour left out. Written in full
+    (``$400,000``) a horizontal bar chart's labels ran into each other on a phone; the tooltip keeps the full
+    amount."""
+    return {':formatter': _money_format(currency, locale, 1, compact=True), 'hideOverlap': True}
 
 
 def _dated(pairs: list[tuple[str, float]], locale: str, pattern: str = 'd MMM') -> list[tuple[str, float]]:
