@@ -133,7 +133,10 @@ class GiftCardMovement(SQLModel, table=True):
 
 class MobilePayment(SQLModel, table=True):
     """A prompt sent to a customer's phone to pay part of a receipt by mobile money (M-Pesa STK push), and what came
-    of it: ``pending`` until the provider's callback (or a status query) says ``paid`` or ``failed``."""
+    of it: ``pending`` until the provider's status query says ``paid`` or ``failed`` (a callback only makes the app
+    ask). ``paid`` is final; ``failed`` becomes ``paid`` if the provider later confirms the payment.
+    ``callback_token_hash``: SHA-256 (hex) of the random token in the prompt's CallBackURL; ``payment_id``: the
+    payment recorded when it was paid (counted on the next open day if its own was closed)."""
 
     __tablename__ = 'mobile_payment'
     id: int | None = Field(default=None, primary_key=True)
@@ -150,6 +153,8 @@ class MobilePayment(SQLModel, table=True):
     requested_at: datetime = Field(sa_type=UTCDateTime)
     settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key='app_user.id')
+    callback_token_hash: str = Field(default='', max_length=64, sa_column_kwargs={'server_default': ''})
+    payment_id: int | None = Field(default=None, foreign_key='payment.id')
 
 
 class DayClose(SQLModel, table=True):

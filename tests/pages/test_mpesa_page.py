@@ -1,5 +1,6 @@
 """M-Pesa at the desk: a prompt sent from a receipt with a balance shows "waiting for the customer's phone" live, then
-paid when Daraja's callback reaches the app's endpoint (``POST /payments/mpesa/callback``), which refuses forgeries."""
+paid when Daraja's callback reaches the app's endpoint (``POST /payments/mpesa/callback/<the prompt's token>``) and
+Daraja's status query confirms it; forgeries are refused."""
 
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ from tests.pages.test_pages import element, eventually
 pytestmark = pytest.mark.usefixtures('shop_clock')
 
 
+def _client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url='http://shop')
+
+
 async def _post(body) -> dict:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url='http://shop') as client:
+    async with _client() as client:
         return (await client.post('/payments/mpesa/callback', json=body)).json()
 
 
@@ -40,13 +45,16 @@ async def test_a_prompt_waits_for_the_phone_then_the_callback_pays_it(user: User
 
     assert await _post({'Body': {'stkCallback': {'CheckoutRequestID': 'ws_CO_FORGED', 'ResultCode': 0}}}) == {
         'ResultCode': 1, 'ResultDesc': 'Rejected'}
-    assert await _post(daraja.callback(prompt['CheckoutRequestID'])) == {'ResultCode': 0, 'ResultDesc': 'Accepted'}
+    daraja.complete(prompt['CheckoutRequestID'])  # the customer typed the PIN
+    async with _client() as client:  # Daraja posts to the CallBackURL it was given, token and all
+        answer = await daraja.post_callback(client, prompt['CheckoutRequestID'])
+    assert answer.json() == {'ResultCode': 0, 'ResultDesc': 'Accepted'}
     await eventually(lambda: checkout.balance_of(sold.receipt_id, actor=OWNER) == 0)
-    await user.should_see('M-Pesa: paid', retries=100)  # the open receipt heard it
+    await user.should_see('M-Pesa: paid (NLJ7RT61SV)', retries=100)  # the open receipt heard it
 
 
 async def test_the_callback_endpoint_refuses_what_is_not_a_callback(user: User, shop, daraja):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url='http://shop') as client:
+    async with _client() as client:
         huge = await client.post('/payments/mpesa/callback', content=b'{' + b' ' * 70_000 + b'}',
                                  headers={'Content-Type': 'application/json'})
         assert huge.status_code == 413

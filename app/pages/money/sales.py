@@ -244,7 +244,7 @@ class _ReceiptView:
         with self.prompts:
             for prompt in mobile_money.prompts_of(self.shown.id, actor=self.user):
                 text = {'pending': "Waiting for the customer's phone",
-                        'paid': f'paid ({prompt.provider_receipt})'}.get(
+                        'paid': f'paid ({prompt.provider_receipt})' if prompt.provider_receipt else 'paid'}.get(
                     prompt.status, f'failed — {mobile_money.RESULTS.get(prompt.result_code, prompt.result_desc)}')
                 ui.label(f'M-Pesa: {text} · {self.money(prompt.amount_cents)}' if prompt.status != 'pending' else
                          f"{text} · {self.money(prompt.amount_cents)}").classes(
