@@ -174,11 +174,27 @@ class DayClose(SQLModel, table=True):
     note: str = Field(default='', max_length=200)
 
 
+class LatePayment(SQLModel):
+    """A payment counted on another day than its receipt's: ``receipt_number`` issued on ``receipt_day``,
+    ``amount_cents`` by ``method``, counted on ``counted_on`` (local days); ``after_close``: confirmed by the
+    provider after ``closed_day`` had been closed at the till (so it is counted on the next open day)."""
+
+    receipt_number: str
+    receipt_day: date
+    method: str
+    amount_cents: int
+    counted_on: date
+    after_close: bool = False
+    closed_day: date | None = None
+
+
 class DaySummary(SQLModel):
     """A location's takings on a local day (minor units): ``receipts`` (sales), ``net_cents`` (before tax, after
     discounts, refunds taken off), ``tax_cents``, ``tips`` (staff member name → tips), ``payments`` (method → money
     in less money paid back), ``refunds_cents`` (paid back), ``expected_cash_cents`` (what the till should hold
-    beyond its float: cash in less cash paid back), ``balance_cents`` (still owed on the day's sales)."""
+    beyond its float: cash in less cash paid back), ``balance_cents`` (still owed on the day's sales);
+    ``earlier_receipts``: payments counted this day for receipts of earlier days; ``confirmed_after_close`` (a
+    closed day): mobile payments of this day the provider confirmed after it was closed, counted on a later day."""
 
     location_id: int
     day: date
@@ -192,6 +208,8 @@ class DaySummary(SQLModel):
     balance_cents: int = 0
     closed: bool = False
     counted_cash_cents: int | None = None
+    earlier_receipts: list[LatePayment] = Field(default_factory=list)
+    confirmed_after_close: list[LatePayment] = Field(default_factory=list)
 
 
 class ReceiptLineCreate(SQLModel):

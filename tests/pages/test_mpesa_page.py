@@ -62,3 +62,30 @@ async def test_the_callback_endpoint_refuses_what_is_not_a_callback(user: User, 
             answer = await client.post('/payments/mpesa/callback', content=body,
                                        headers={'Content-Type': 'application/json'})
             assert answer.json() == {'ResultCode': 1, 'ResultDesc': 'Rejected'}
+
+
+async def test_a_payment_confirmed_after_the_close_is_noted_on_both_days(user: User, shop, daraja, shop_clock):
+    from datetime import timedelta
+
+    from app.services import clock
+    from app.services.money import day_close, mobile_money
+    from tests.payments.helpers import deliver
+
+    here = shop['location']
+    sold = checkout.check_out(Sale(location_id=here.id, lines=[SaleLine(
+        service_id=shop['cut'].id, staff_member_id=shop['jj'].id)],
+        payments=[PaymentIn(method=PaymentMethod.CARD, amount_cents=6266)]), actor=OWNER)  # 3000 left, at 23:00
+    prompt = mobile_money.request(sold.receipt_id, '+254 712 345 678', 3000, actor=OWNER)
+    day_close.close_day(here.id, DAY, 0, actor=OWNER, now=clock.now())
+    shop_clock(clock.now() + timedelta(minutes=30))  # the customer pays at 23:30, after the close
+    daraja.complete(prompt.checkout_request_id)
+    assert deliver(daraja, prompt.checkout_request_id) == 'paid'
+
+    await sign_in(user, Role.MANAGER, f'/sales?day={DAY.isoformat()}')
+    await user.should_see(f'M-Pesa payment of $30.00 for receipt {sold.number} confirmed after close, counted on '
+                          f'{DAY + timedelta(days=1):%a %d %b}')
+    await user.open(f'/sales?day={DAY + timedelta(days=1):%Y-%m-%d}')
+    await user.should_see('Payments for earlier receipts')
+    await user.should_see(f'Receipt {sold.number} of {DAY:%a %d %b}: $30.00 by mobile money, confirmed after '
+                          f'{DAY:%a %d %b} was closed')
+    assert element(user, 'day-mobile_money').text == '$30.00'

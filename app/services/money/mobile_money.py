@@ -30,6 +30,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, ensure_role
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import ValidationError
+from app.services.money import day_close
 from app.services.money.common import receipt_of
 from app.services.money.daraja import DarajaProvider, Outcome, PaymentProvider, ProviderError
 
@@ -117,7 +118,8 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
 
 def settle(outcome: Outcome, *, source: str = 'status query', provider_receipt: str = '') -> str:
     """Apply Daraja's answer to a status query about a prompt (the only word that moves money; never a callback's
-    own): on success a mobile-money payment on its receipt; on failure the prompt marked failed and owners and managers
+    own): on success a mobile-money payment on its receipt, counted now or, when today is closed at the till, on
+    the next open day (:func:`day_close.counted_at`); on failure the prompt marked failed and owners and managers
     told (``PaymentFailed``). ``provider_receipt``: M-Pesa's receipt number if known (from the prompt's callback).
     Returns what was done: ``'paid'``, ``'failed'``, ``'already'`` (paid before, or failed again: nothing
     changes), ``'refused'`` (no such prompt: logged, nothing changes). A failed prompt whose payment is confirmed
@@ -159,7 +161,7 @@ def settle(outcome: Outcome, *, source: str = 'status query', provider_receipt: 
 def _pay(session, prompt: MobilePayment, receipt: Receipt, location: Location, now, provider_receipt: str) -> str:
     """Record a confirmed prompt's payment in the caller's unit of work; the words that announce it."""
     owed = (receipt.total_cents or 0) - receipt.paid_cents
-    counted = now
+    counted = day_close.counted_at(session, location.id, now, location.time_zone)
     payment = Payment(receipt_id=receipt.id, method=PaymentMethod.MOBILE_MONEY.value, amount_cents=prompt.amount_cents,
                       at=counted)
     session.add(payment)
@@ -168,6 +170,9 @@ def _pay(session, prompt: MobilePayment, receipt: Receipt, location: Location, n
     receipt.paid_cents += prompt.amount_cents
     words = (f'M-Pesa payment received: receipt {receipt.number}, {prompt.amount_cents / 100:.2f}'
              + (f' ({provider_receipt})' if provider_receipt else ''))
+    if counted != now:
+        words += (f'; {clock.local_day(now, location.time_zone):%a %d %b} is closed at the till, so it is counted '
+                  f'on {clock.local_day(counted, location.time_zone):%a %d %b}')
     if prompt.amount_cents > owed:  # the desk took the money another way meanwhile: the customer paid twice
         words += f'; that is {(prompt.amount_cents - owed) / 100:.2f} more than was owed: give it back'
     return words
