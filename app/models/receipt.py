@@ -133,7 +133,10 @@ class GiftCardMovement(SQLModel, table=True):
 
 class MobilePayment(SQLModel, table=True):
     """A prompt sent to a customer's phone to pay part of a receipt by mobile money (M-Pesa STK push), and what came
-    of it: ``pending`` until the provider's callback (or a status query) says ``paid`` or ``failed``."""
+    of it: ``pending`` until the provider's status query says ``paid`` or ``failed`` (a callback only makes the app
+    ask). ``paid`` is final; ``failed`` becomes ``paid`` if the provider later confirms the payment.
+    ``callback_token_hash``: SHA-256 (hex) of the random token in the prompt's CallBackURL; ``payment_id``: the
+    payment recorded when it was paid (counted on the next open day if its own was closed)."""
 
     __tablename__ = 'mobile_payment'
     id: int | None = Field(default=None, primary_key=True)
@@ -150,6 +153,8 @@ class MobilePayment(SQLModel, table=True):
     requested_at: datetime = Field(sa_type=UTCDateTime)
     settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key='app_user.id')
+    callback_token_hash: str = Field(default='', max_length=64, sa_column_kwargs={'server_default': ''})
+    payment_id: int | None = Field(default=None, foreign_key='payment.id')
 
 
 class DayClose(SQLModel, table=True):
@@ -169,11 +174,27 @@ class DayClose(SQLModel, table=True):
     note: str = Field(default='', max_length=200)
 
 
+class LatePayment(SQLModel):
+    """A payment counted on another day than its receipt's: ``receipt_number`` issued on ``receipt_day``,
+    ``amount_cents`` by ``method``, counted on ``counted_on`` (local days); ``after_close``: confirmed by the
+    provider after ``closed_day`` had been closed at the till (so it is counted on the next open day)."""
+
+    receipt_number: str
+    receipt_day: date
+    method: str
+    amount_cents: int
+    counted_on: date
+    after_close: bool = False
+    closed_day: date | None = None
+
+
 class DaySummary(SQLModel):
     """A location's takings on a local day (minor units): ``receipts`` (sales), ``net_cents`` (before tax, after
     discounts, refunds taken off), ``tax_cents``, ``tips`` (staff member name → tips), ``payments`` (method → money
     in less money paid back), ``refunds_cents`` (paid back), ``expected_cash_cents`` (what the till should hold
-    beyond its float: cash in less cash paid back), ``balance_cents`` (still owed on the day's sales)."""
+    beyond its float: cash in less cash paid back), ``balance_cents`` (still owed on the day's sales);
+    ``earlier_receipts``: payments counted this day for receipts of earlier days; ``confirmed_after_close`` (a
+    closed day): mobile payments of this day the provider confirmed after it was closed, counted on a later day."""
 
     location_id: int
     day: date
@@ -187,6 +208,8 @@ class DaySummary(SQLModel):
     balance_cents: int = 0
     closed: bool = False
     counted_cash_cents: int | None = None
+    earlier_receipts: list[LatePayment] = Field(default_factory=list)
+    confirmed_after_close: list[LatePayment] = Field(default_factory=list)
 
 
 class ReceiptLineCreate(SQLModel):

@@ -119,6 +119,13 @@ class _Sales:
                          'day-expected-cash')):
                     ui.label(label)
                     ui.label(value).classes('text-right').mark(mark)
+            if figures.earlier_receipts:
+                ui.label('Payments for earlier receipts').classes('font-semibold mt-2')
+                for late in figures.earlier_receipts:
+                    ui.label(day_close.earlier_receipt_note(late, money)).classes('text-sm').mark('day-earlier')
+            for late in figures.confirmed_after_close:
+                ui.label(day_close.after_close_note(late, money)).classes('text-sm').mark(
+                    'day-after-close')
             if figures.closed:
                 difference = (figures.counted_cash_cents or 0) - figures.expected_cash_cents
                 ui.label(f'Closed: {money(figures.counted_cash_cents or 0)} counted'
@@ -244,7 +251,7 @@ class _ReceiptView:
         with self.prompts:
             for prompt in mobile_money.prompts_of(self.shown.id, actor=self.user):
                 text = {'pending': "Waiting for the customer's phone",
-                        'paid': f'paid ({prompt.provider_receipt})'}.get(
+                        'paid': f'paid ({prompt.provider_receipt})' if prompt.provider_receipt else 'paid'}.get(
                     prompt.status, f'failed — {mobile_money.RESULTS.get(prompt.result_code, prompt.result_desc)}')
                 ui.label(f'M-Pesa: {text} · {self.money(prompt.amount_cents)}' if prompt.status != 'pending' else
                          f"{text} · {self.money(prompt.amount_cents)}").classes(

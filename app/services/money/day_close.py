@@ -1,12 +1,18 @@
 """The day's takings at a location and closing the day at the till.
 
 A day is the location's local date. Money in minor units. Once a day is closed, no sale is recorded on it and no
-payment taken for it; a mistake found later is put right by a refund dated the day it is made.
+payment taken for it; a mistake found later is put right by a refund dated the day it is made. A closed day's
+figures are the ones kept when it was closed (a till's Z report: "once generated, those figures are locked in and
+won't change"; Lightspeed: no finalised receipt is edited after a closing report). Money that arrives for it
+anyway — a mobile payment the provider confirms after the close — is counted on the next open day, as a card
+terminal rolls transactions after its end-of-day batch onto the next day's report (:func:`counted_at`); both days'
+reports say so (``confirmed_after_close``, ``earlier_receipts``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func
@@ -16,8 +22,10 @@ from app.models import (
     Customer,
     DayClose,
     DaySummary,
+    LatePayment,
     Location,
     LoyaltyMovement,
+    MobilePayment,
     Payment,
     Receipt,
     ReceiptLine,
@@ -45,10 +53,60 @@ def summary(location_id: int, day: date, *, actor: UserRead) -> DaySummary:
 
 
 def day_figures(session, location_id: int, day: date) -> DaySummary:
-    """:func:`summary` in the caller's unit of work (no access check)."""
+    """:func:`summary` in the caller's unit of work (no access check). A closed day: the figures kept when it was
+    closed, with the mobile payments confirmed after its close (``confirmed_after_close``)."""
     location = session.get(Location, location_id)
     if location is None:
         raise NotFoundError('That location no longer exists.')
+    closed = session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first()
+    if closed is not None and closed.figures:
+        figures = DaySummary.model_validate({**closed.figures, 'location_id': location_id, 'day': day})
+    else:
+        figures = _computed(session, location, day)
+    if closed is not None:
+        figures.closed, figures.counted_cash_cents = True, closed.counted_cash_cents
+        figures.confirmed_after_close = _confirmed_after_close(session, location, closed)
+    return figures
+
+
+def counted_at(session, location_id: int, moment: datetime, time_zone: str) -> datetime:
+    """When money that arrives at ``moment`` (aware) is counted: ``moment`` itself if its local day is open at the
+    location, else the start of the next local day that is not closed (the till's next business day; see the
+    module's note). Aware."""
+    day = clock.local_day(moment, time_zone)
+    closed = set(session.exec(select(DayClose.day).where(DayClose.location_id == location_id,
+                                                         DayClose.day >= day)).all())
+    if day not in closed:
+        return moment
+    while day in closed:
+        day += timedelta(days=1)
+    return clock.day_bounds(day, time_zone)[0]
+
+
+def after_close_note(late: LatePayment, money: Callable[[int], str]) -> str:
+    """The closed day's line about ``late`` (``money``: minor units → the location's way of writing them), e.g.
+    "M-Pesa payment of KES 1,000.00 for receipt 12 confirmed after close, counted on Tue 05 Mar"."""
+    how = 'M-Pesa' if late.method == 'mobile_money' else _method_words(late.method)  # only M-Pesa comes late
+    return (f'{how} payment of {money(late.amount_cents)} for receipt {late.receipt_number} confirmed after close, '
+            f'counted on {late.counted_on:%a %d %b}')
+
+
+def earlier_receipt_note(late: LatePayment, money: Callable[[int], str]) -> str:
+    """The line about ``late`` on the day it is counted, e.g. "Receipt 12 of Mon 04 Mar: KES 1,000.00 by mobile
+    money, confirmed after Mon 04 Mar was closed"."""
+    words = (f'Receipt {late.receipt_number} of {late.receipt_day:%a %d %b}: {money(late.amount_cents)} by '
+             f'{_method_words(late.method)}')
+    if late.after_close and late.closed_day is not None:
+        words += f', confirmed after {late.closed_day:%a %d %b} was closed'
+    return words
+
+
+def _method_words(method: str) -> str:
+    return method.replace('_', ' ')
+
+
+def _computed(session, location: Location, day: date) -> DaySummary:
+    location_id = location.id
     start, end = clock.day_bounds(day, location.time_zone)
     receipts = session.exec(select(Receipt).where(Receipt.location_id == location_id, Receipt.issued_at >= start,
                                                   Receipt.issued_at < end)).all()
@@ -90,10 +148,43 @@ def day_figures(session, location_id: int, day: date) -> DaySummary:
                                                            .to_integral_value(rounding=ROUND_HALF_UP))
             figures.payments[receipt.payment_method] = figures.payments.get(receipt.payment_method, 0) + cents
     figures.expected_cash_cents = figures.payments.get('cash', 0)
-    closed = session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first()
-    if closed is not None:
-        figures.closed, figures.counted_cash_cents = True, closed.counted_cash_cents
+    figures.earlier_receipts = _earlier_receipts(session, location, start, end)
     return figures
+
+
+def _earlier_receipts(session, location: Location, start: datetime, end: datetime) -> list[LatePayment]:
+    """Payments counted in ``[start, end)`` for receipts issued before ``start``, oldest receipt first."""
+    zone = location.time_zone
+    rows = session.exec(
+        select(Receipt.number, Receipt.issued_at, Payment.method, Payment.amount_cents, Payment.at,
+               MobilePayment.settled_at)
+        .join(Receipt, Receipt.id == Payment.receipt_id)
+        .outerjoin(MobilePayment, MobilePayment.payment_id == Payment.id)
+        .where(Receipt.location_id == location.id, Payment.at >= start, Payment.at < end, Receipt.issued_at < start)
+        .order_by(Receipt.issued_at, Payment.id)).all()
+    return [LatePayment(receipt_number=number, receipt_day=clock.local_day(issued, zone), method=method,
+                        amount_cents=amount, counted_on=clock.local_day(at, zone),
+                        after_close=settled is not None and settled < start,
+                        closed_day=clock.local_day(settled, zone) if settled is not None and settled < start else None)
+            for number, issued, method, amount, at, settled in rows]
+
+
+def _confirmed_after_close(session, location: Location, closed: DayClose) -> list[LatePayment]:
+    """Mobile payments asked for or confirmed on the closed day that the provider confirmed after its close."""
+    zone = location.time_zone
+    start, end = clock.day_bounds(closed.day, zone)
+    rows = session.exec(
+        select(Receipt.number, Receipt.issued_at, Payment.method, Payment.amount_cents, Payment.at)
+        .select_from(MobilePayment).join(Payment, Payment.id == MobilePayment.payment_id)
+        .join(Receipt, Receipt.id == Payment.receipt_id)
+        .where(MobilePayment.location_id == location.id, MobilePayment.status == 'paid',
+               MobilePayment.settled_at > closed.closed_at,
+               ((MobilePayment.requested_at >= start) & (MobilePayment.requested_at < end))
+               | ((MobilePayment.settled_at >= start) & (MobilePayment.settled_at < end)))
+        .order_by(MobilePayment.settled_at, MobilePayment.id)).all()
+    return [LatePayment(receipt_number=number, receipt_day=clock.local_day(issued, zone), method=method,
+                        amount_cents=amount, counted_on=clock.local_day(at, zone), after_close=True,
+                        closed_day=closed.day) for number, issued, method, amount, at in rows]
 
 
 def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: UserRead, note: str = '',

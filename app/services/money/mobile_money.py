@@ -1,186 +1,51 @@
-"""Mobile money at checkout: a prompt on the customer's phone (M-Pesa Express, "STK push"), and its outcome from
-the provider's callback or, when none comes, a status query.
+"""Mobile money at checkout: a prompt on the customer's phone (M-Pesa Express, "STK push") and what became of it,
+as Daraja's status query tells (the provider and its API: :mod:`app.services.money.daraja`).
 
-The provider sits behind :class:`PaymentProvider`; :class:`DarajaProvider` follows Safaricom's Daraja API:
-
-- ``GET /oauth/v1/generate?grant_type=client_credentials`` with HTTP Basic (consumer key and secret) →
-  ``{"access_token", "expires_in"}`` (seconds; the token is kept until shortly before it expires);
-- ``POST /mpesa/stkpush/v1/processrequest`` (Bearer token) with ``BusinessShortCode``, ``Password`` =
-  base64(shortcode + passkey + timestamp), ``Timestamp`` (``YYYYMMDDHHMMSS``, Nairobi time),
-  ``TransactionType`` ``CustomerPayBillOnline``, ``Amount`` (whole shillings), ``PartyA`` and ``PhoneNumber``
-  (``2547XXXXXXXX``), ``PartyB`` (the shortcode), ``CallBackURL``, ``AccountReference`` (≤ 12 characters) and
-  ``TransactionDesc`` (≤ 13) → ``{"MerchantRequestID", "CheckoutRequestID", "ResponseCode": "0", …}``;
-- the callback ``{"Body": {"stkCallback": {"MerchantRequestID", "CheckoutRequestID", "ResultCode", "ResultDesc",
-  "CallbackMetadata": {"Item": [{"Name": "Amount", "Value"}, {"Name": "MpesaReceiptNumber", "Value"},
-  {"Name": "TransactionDate", "Value"}, {"Name": "PhoneNumber", "Value"}]}}}}`` (metadata only on success);
-- ``POST /mpesa/stkpushquery/v1/query`` with ``BusinessShortCode``, ``Password``, ``Timestamp`` and
-  ``CheckoutRequestID`` → ``{"ResultCode", "ResultDesc", …}``; while the customer has not answered, an error
-  ``{"errorCode": "500.001.1001"}``.
-
-Result codes: ``0`` paid; ``1`` insufficient funds; ``1032`` cancelled by the user; ``1037`` the phone could not be
-reached in time; ``2001`` wrong PIN; anything else failed. A callback counts only if it matches a pending prompt
-(its CheckoutRequestID, and on success the amount and the phone), and only once; anything else is refused and logged.
+**The rule: only Daraja's answer to the status query moves money.** A callback is anyone's POST, and one may lack
+``PhoneNumber`` or carry a failure for a prompt the customer then pays, so a callback is only a hint to ask Daraja
+(:func:`handle_callback`): each prompt's CallBackURL ends in a random token of its own (``secrets.token_urlsafe``,
+stored as its SHA-256, compared with ``hmac.compare_digest``); a callback without the right token, for an unknown
+prompt, or not of the documented shape is refused and logged and asks nothing. A prompt's states: ``pending`` →
+``paid`` (final) or ``failed``; a failed prompt still becomes ``paid`` when a later query confirms the payment (a
+failure never overrides a confirmed success). Matching a callback's amount, phone and receipt number instead was
+not chosen: the receipt number cannot be checked against anything the app knows, and a query answers from Daraja's
+own record. The query's answer carries no receipt number: M-Pesa's (``MpesaReceiptNumber``) is kept from the
+prompt's own callback when its amount and phone are the prompt's.
 """
 
 from __future__ import annotations
 
-import base64
-import threading
-import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
-from zoneinfo import ZoneInfo
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
 
-import httpx
 from sqlmodel import select
 
-from app.config import get_settings
 from app.models import Location, MobilePayment, Payment, PaymentMethod, Receipt, UserRead
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_role
 from app.services.customers import phones
 from app.services.database import session_scope
-from app.services.errors import ClientPulseError, ValidationError
+from app.services.errors import ValidationError
+from app.services.money import day_close
 from app.services.money.common import receipt_of
+from app.services.money.daraja import DarajaProvider, Outcome, PaymentProvider, ProviderError
 
-NAIROBI = ZoneInfo('Africa/Nairobi')
+__all__ = ['Outcome', 'PaymentProvider', 'ProviderError', 'check_pending', 'handle_callback', 'prompts_of',
+           'provider', 'provider_phone', 'request', 'set_provider', 'settle']
+
+logger = logging.getLogger(__name__)
+
 RESULTS = {'0': 'paid', '1': 'the customer has too little money on M-Pesa', '1032': 'the customer cancelled it',
            '1037': "the customer's phone could not be reached in time", '2001': 'the PIN was wrong'}
-BASE_URLS = {'sandbox': 'https://sandbox.safaricom.co.ke', 'production': 'https://api.safaricom.co.ke'}
 
 
-class ProviderError(ClientPulseError):
-    """The provider refused the request or could not be reached (the message says which, in the desk's words)."""
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A prompt the provider accepted: its ids."""
-
-    checkout_request_id: str
-    merchant_request_id: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of a prompt: ``result_code`` ('0' paid), ``description``, and on success the ``amount`` (whole
-    units), the provider's receipt number and the paying ``phone`` (``2547…``)."""
-
-    checkout_request_id: str
-    result_code: str
-    description: str
-    amount: int | None = None
-    provider_receipt: str = ''
-    phone: str = ''
-
-
-class PaymentProvider(Protocol):
-    """A mobile-money provider: send a prompt, ask what became of it, read its callbacks."""
-
-    def request_payment(self, phone: str, amount: int, reference: str, description: str) -> Prompt:
-        """Prompt ``phone`` (``2547…``) to pay ``amount`` (whole units). :raises ProviderError:"""
-
-    def query(self, checkout_request_id: str) -> Outcome | None:
-        """The prompt's outcome, or None while the customer has not answered. :raises ProviderError:"""
-
-    def parse_callback(self, body: dict) -> Outcome:
-        """A callback's outcome. :raises ValidationError: not a callback of this provider's shape"""
-
-
-class DarajaProvider:
-    """Safaricom's Daraja API (M-Pesa Express), configured from the ``CLIENTPULSE_MPESA_*`` settings."""
-
-    def __init__(self, *, base_url: str, consumer_key: str, consumer_secret: str, shortcode: str, passkey: str,
-                 callback_url: str, timeout: float = 15) -> None:
-        self.base_url, self.shortcode, self.passkey = base_url.rstrip('/'), shortcode, passkey
-        self.callback_url, self.timeout = callback_url, timeout
-        self._basic = base64.b64encode(f'{consumer_key}:{consumer_secret}'.encode()).decode()
-        self._token: tuple[str, float] | None = None
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls) -> DarajaProvider:
-        """:raises ValidationError: M-Pesa is not set up (``CLIENTPULSE_MPESA_*``)"""
-        s = get_settings()
-        if not (s.mpesa_consumer_key and s.mpesa_consumer_secret and s.mpesa_passkey and s.mpesa_shortcode
-                and s.mpesa_callback_url):
-            raise ValidationError('M-Pesa is not set up: ask the owner to fill in the CLIENTPULSE_MPESA_ settings.',
-                                  field='method')
-        return cls(base_url=s.mpesa_base_url or BASE_URLS.get(s.mpesa_environment, BASE_URLS['sandbox']),
-                   consumer_key=s.mpesa_consumer_key.get_secret_value(),
-                   consumer_secret=s.mpesa_consumer_secret.get_secret_value(), shortcode=s.mpesa_shortcode,
-                   passkey=s.mpesa_passkey.get_secret_value(), callback_url=s.mpesa_callback_url)
-
-    def _access_token(self) -> str:
-        with self._lock:
-            if self._token and self._token[1] > time.monotonic():
-                return self._token[0]
-            answer = self._call('GET', '/oauth/v1/generate?grant_type=client_credentials',
-                                headers={'Authorization': f'Basic {self._basic}'})
-            token = str(answer.get('access_token') or '')
-            if not token:
-                raise ProviderError('M-Pesa did not let ClientPulse in: check the consumer key and secret.')
-            lifetime = float(answer.get('expires_in') or 3599)
-            self._token = (token, time.monotonic() + max(lifetime - 60, 0))
-            return token
-
-    def _password(self) -> tuple[str, str]:
-        stamp = datetime.now(NAIROBI).strftime('%Y%m%d%H%M%S')
-        return base64.b64encode(f'{self.shortcode}{self.passkey}{stamp}'.encode()).decode(), stamp
-
-    def _call(self, method: str, path: str, *, headers: dict | None = None, json: dict | None = None,
-              pending_ok: bool = False) -> dict:
-        try:
-            response = httpx.request(method, self.base_url + path, headers=headers, json=json, timeout=self.timeout)
-        except httpx.HTTPError:
-            raise ProviderError('M-Pesa could not be reached: check the internet connection and try again.') from None
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        if response.status_code >= 400:
-            if pending_ok and str(answer.get('errorCode', '')).startswith('500.001.1001'):
-                return {'pending': True}
-            raise ProviderError(f'M-Pesa refused it: {str(answer.get("errorMessage") or response.status_code)[:120]}')
-        return answer if isinstance(answer, dict) else {}
-
-    def request_payment(self, phone: str, amount: int, reference: str, description: str) -> Prompt:
-        password, stamp = self._password()
-        answer = self._call('POST', '/mpesa/stkpush/v1/processrequest',
-                            headers={'Authorization': f'Bearer {self._access_token()}'}, json={
-                                'BusinessShortCode': self.shortcode, 'Password': password, 'Timestamp': stamp,
-                                'TransactionType': 'CustomerPayBillOnline', 'Amount': amount, 'PartyA': phone,
-                                'PartyB': self.shortcode, 'PhoneNumber': phone, 'CallBackURL': self.callback_url,
-                                'AccountReference': reference[:12], 'TransactionDesc': description[:13]})
-        if str(answer.get('ResponseCode')) != '0' or not answer.get('CheckoutRequestID'):
-            raise ProviderError(f'M-Pesa did not send the prompt: {str(answer.get("ResponseDescription"))[:120]}')
-        return Prompt(str(answer['CheckoutRequestID']), str(answer.get('MerchantRequestID', '')))
-
-    def query(self, checkout_request_id: str) -> Outcome | None:
-        password, stamp = self._password()
-        answer = self._call('POST', '/mpesa/stkpushquery/v1/query', pending_ok=True,
-                            headers={'Authorization': f'Bearer {self._access_token()}'}, json={
-                                'BusinessShortCode': self.shortcode, 'Password': password, 'Timestamp': stamp,
-                                'CheckoutRequestID': checkout_request_id})
-        if answer.get('pending') or answer.get('ResultCode') is None:
-            return None
-        return Outcome(checkout_request_id, str(answer['ResultCode']), str(answer.get('ResultDesc', ''))[:200])
-
-    def parse_callback(self, body: dict) -> Outcome:
-        try:
-            result = body['Body']['stkCallback']
-            code, checkout_id = str(result['ResultCode']), str(result['CheckoutRequestID'])
-            items = {item['Name']: item.get('Value') for item in
-                     (result.get('CallbackMetadata') or {}).get('Item', [])}
-        except (KeyError, TypeError, AttributeError):
-            raise ValidationError('Not an M-Pesa callback.', field='body') from None
-        amount = items.get('Amount')
-        return Outcome(checkout_id[:64], code[:10], str(result.get('ResultDesc', ''))[:200],
-                       amount=int(amount) if isinstance(amount, int | float) and amount == int(amount) else None,
-                       provider_receipt=str(items.get('MpesaReceiptNumber') or '')[:40],
-                       phone=str(items.get('PhoneNumber') or '')[:20])
+def token_digest(token: str) -> str:
+    """SHA-256 (hex) of a prompt's callback token, as stored (the token itself is never stored)."""
+    return hashlib.sha256(token.encode('utf-8', 'replace')).hexdigest()
 
 
 _chosen: dict[str, PaymentProvider] = {}
@@ -232,12 +97,15 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     if amount_cents > balance:
         raise ValidationError(f'That is more than the {balance / 100:.2f} still to pay.', field='amount')
     msisdn = provider_phone(phone, location.country or 'KE')
-    prompt = provider().request_payment(msisdn, amount_cents // 100, f'R{number}', 'ClientPulse')
+    token = secrets.token_urlsafe(32)  # 256 random bits: the callback's proof that it came from whom we told
+    prompt = provider().request_payment(msisdn, amount_cents // 100, f'R{number}', 'ClientPulse',
+                                        callback_token=token)
     with session_scope(write=True) as session:
         pending = MobilePayment(receipt_id=receipt_id, location_id=location.id,
                                 checkout_request_id=prompt.checkout_request_id,
                                 merchant_request_id=prompt.merchant_request_id, phone=msisdn,
-                                amount_cents=amount_cents, requested_at=clock.now(), user_id=actor.id or None)
+                                amount_cents=amount_cents, requested_at=clock.now(), user_id=actor.id or None,
+                                callback_token_hash=token_digest(token))
         session.add(pending)
         activity.add(session, actor, 'mpesa_prompt', f'Receipt {number}: M-Pesa prompt for {amount_cents / 100:.2f} '
                      f'sent to {msisdn[:6]}…{msisdn[-2:]}', location_id=location.id)
@@ -248,65 +116,113 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     return pending
 
 
-def settle(outcome: Outcome, *, source: str) -> str:
-    """Apply a prompt's outcome (from a callback or a status query), once: on success a mobile-money payment on its
-    receipt; on failure the prompt marked failed and owners and managers told (``PaymentFailed``). Returns what was
-    done: ``'paid'``, ``'failed'``, ``'already'`` (settled before: nothing changes), or ``'refused'`` (no such
-    pending prompt, or a callback's amount or phone differ: logged as a forged or broken callback, nothing changes).
-    ``source``: 'callback' or 'status query'.
+def settle(outcome: Outcome, *, source: str = 'status query', provider_receipt: str = '') -> str:
+    """Apply Daraja's answer to a status query about a prompt (the only word that moves money; never a callback's
+    own): on success a mobile-money payment on its receipt, counted now or, when today is closed at the till, on
+    the next open day (:func:`day_close.counted_at`); on failure the prompt marked failed and owners and managers
+    told (``PaymentFailed``). ``provider_receipt``: M-Pesa's receipt number if known (from the prompt's callback).
+    Returns what was done: ``'paid'``, ``'failed'``, ``'already'`` (paid before, or failed again: nothing
+    changes), ``'refused'`` (no such prompt: logged, nothing changes). A failed prompt whose payment is confirmed
+    later becomes paid; a paid one never changes.
     """
     with session_scope(write=True) as session:
-        pending = session.exec(select(MobilePayment).where(
+        prompt = session.exec(select(MobilePayment).where(
             MobilePayment.checkout_request_id == outcome.checkout_request_id).with_for_update()).first()
-        # a callback is anyone's POST: on success its amount and phone must be the prompt's; a status query is
-        # this app asking the provider itself, and its answer carries no amount
-        if pending is None or (outcome.result_code == '0' and source == 'callback' and (
-                outcome.amount is None or outcome.amount * 100 != pending.amount_cents
-                or (outcome.phone and outcome.phone != pending.phone))):
-            activity.add(session, None, 'mpesa_refused', f'M-Pesa {source} refused: {outcome.checkout_request_id[:40]} '
-                         f'code {outcome.result_code}, amount {outcome.amount}',
-                         location_id=pending.location_id if pending else None)
+        if prompt is None:
+            activity.add(session, None, 'mpesa_refused', f'M-Pesa {source} refused: no prompt '
+                         f'{outcome.checkout_request_id[:40]}')
             return 'refused'
-        if pending.status != 'pending':
+        paid = outcome.result_code == '0'
+        if prompt.status == 'paid' or (prompt.status == 'failed' and not paid):
             return 'already'
-        receipt = session.exec(select(Receipt).where(Receipt.id == pending.receipt_id).with_for_update()).one()
+        receipt = session.exec(select(Receipt).where(Receipt.id == prompt.receipt_id).with_for_update()).one()
         location = session.get(Location, receipt.location_id)
         now = clock.now()
-        pending.result_code, pending.result_desc, pending.settled_at = outcome.result_code, outcome.description, now
-        day = clock.local_day(now, location.time_zone)
-        if outcome.result_code == '0':
-            pending.status, pending.provider_receipt = 'paid', outcome.provider_receipt
-            receipt.paid_cents += pending.amount_cents
-            session.add(Payment(receipt_id=receipt.id, method=PaymentMethod.MOBILE_MONEY.value,
-                                amount_cents=pending.amount_cents, at=now))
-            words = (f'M-Pesa payment received: receipt {receipt.number}, {pending.amount_cents / 100:.2f} '
-                     f'({outcome.provider_receipt})')
+        prompt.result_code, prompt.result_desc, prompt.settled_at = outcome.result_code, outcome.description, now
+        if paid:
+            words = _pay(session, prompt, receipt, location, now, provider_receipt[:40])
             announced = notifications.prepare(session, events.ReceiptCreated(
-                receipt_id=receipt.id, location_id=receipt.location_id, day=day, amount_cents=0, summary=words))
+                receipt_id=receipt.id, location_id=receipt.location_id, day=clock.local_day(now, location.time_zone),
+                amount_cents=0, summary=words))
         else:
-            pending.status = 'failed'
+            prompt.status = 'failed'
             why = RESULTS.get(outcome.result_code, outcome.description or 'it failed')
-            words = f'M-Pesa payment failed: receipt {receipt.number}, {pending.amount_cents / 100:.2f} — {why}'
+            words = f'M-Pesa payment failed: receipt {receipt.number}, {prompt.amount_cents / 100:.2f} — {why}'
             announced = notifications.prepare(session, events.PaymentFailed(
                 location_id=receipt.location_id, booking_id=receipt.booking_id, summary=words))
-        session.add_all([pending, receipt])
-        activity.add(session, None, 'mpesa_' + pending.status, words, location_id=receipt.location_id,
+        session.add_all([prompt, receipt])
+        activity.add(session, None, 'mpesa_' + prompt.status, words, location_id=receipt.location_id,
                      booking_id=receipt.booking_id)
-        result = pending.status
+        result = prompt.status
     events.publish(announced)
     return result
 
 
-def handle_callback(body: dict) -> str:
-    """A callback the provider posted (parsed JSON): see :func:`settle`; a body of the wrong shape is refused and
-    logged."""
+def _pay(session, prompt: MobilePayment, receipt: Receipt, location: Location, now, provider_receipt: str) -> str:
+    """Record a confirmed prompt's payment in the caller's unit of work; the words that announce it."""
+    owed = (receipt.total_cents or 0) - receipt.paid_cents
+    counted = day_close.counted_at(session, location.id, now, location.time_zone)
+    payment = Payment(receipt_id=receipt.id, method=PaymentMethod.MOBILE_MONEY.value, amount_cents=prompt.amount_cents,
+                      at=counted)
+    session.add(payment)
+    session.flush()
+    prompt.status, prompt.provider_receipt, prompt.payment_id = 'paid', provider_receipt, payment.id
+    receipt.paid_cents += prompt.amount_cents
+    words = (f'M-Pesa payment received: receipt {receipt.number}, {prompt.amount_cents / 100:.2f}'
+             + (f' ({provider_receipt})' if provider_receipt else ''))
+    if counted != now:
+        words += (f'; {clock.local_day(now, location.time_zone):%a %d %b} is closed at the till, so it is counted '
+                  f'on {clock.local_day(counted, location.time_zone):%a %d %b}')
+    if prompt.amount_cents > owed:  # the desk took the money another way meanwhile: the customer paid twice
+        words += f'; that is {(prompt.amount_cents - owed) / 100:.2f} more than was owed: give it back'
+    return words
+
+
+def handle_callback(token: str, body: object, *, sender: str = '') -> str:
+    """A callback Daraja posted to a prompt's CallBackURL (``token``: the URL's last part; ``body``: the parsed
+    JSON; ``sender``: the network address it came from, for the log). It is only a hint: if it names a prompt whose
+    token it carries, Daraja is asked about that prompt (:meth:`PaymentProvider.query`) and its answer settled
+    (:func:`settle`); M-Pesa's receipt number is taken from a success callback whose amount and phone are the
+    prompt's. Returns ``'paid'``, ``'failed'``, ``'already'``, ``'pending'`` (Daraja has no answer yet or could not be
+    reached: the periodic :func:`check_pending` asks again) or ``'refused'`` (not of the documented shape, no such
+    prompt, a missing or wrong token, M-Pesa not set up: logged with the sender, nothing asked, nothing changes).
+    Never raises for what it is sent.
+    """
     try:
-        outcome = provider().parse_callback(body)
-    except ValidationError:
-        with session_scope(write=True) as session:
-            activity.add(session, None, 'mpesa_refused', 'M-Pesa callback refused: not of the documented shape')
-        return 'refused'
-    return settle(outcome, source='callback')
+        chosen = provider()
+        hint = chosen.parse_callback(body if isinstance(body, dict) else {})
+    except ValidationError as error:
+        why = 'not of the documented shape' if error.field == 'body' else 'M-Pesa is not set up'
+        return _refuse(why, sender=sender)
+    with session_scope() as session:
+        prompt = session.exec(select(MobilePayment).where(
+            MobilePayment.checkout_request_id == hint.checkout_request_id)).first()
+    if prompt is None:
+        return _refuse(f'no prompt {hint.checkout_request_id[:40]}', sender=sender)
+    if not (prompt.callback_token_hash and hmac.compare_digest(prompt.callback_token_hash, token_digest(token))):
+        return _refuse(f'{"a wrong" if token else "no"} token for {hint.checkout_request_id[:40]}', sender=sender,
+                       location_id=prompt.location_id)
+    if prompt.status == 'paid' or (prompt.status == 'failed' and hint.result_code != '0'):
+        return 'already'
+    try:
+        answer = chosen.query(prompt.checkout_request_id)
+    except ProviderError as error:
+        logger.warning('M-Pesa callback for %s: Daraja could not be asked (%s); asking again later',
+                       prompt.checkout_request_id, error)
+        return 'pending'
+    if answer is None:
+        return 'pending'
+    same = hint.result_code == '0' and hint.amount is not None and hint.amount * 100 == prompt.amount_cents and (
+        hint.phone == prompt.phone)
+    return settle(answer, source='status query after a callback',
+                  provider_receipt=hint.provider_receipt if same else '')
+
+
+def _refuse(why: str, *, sender: str, location_id: int | None = None) -> str:
+    with session_scope(write=True) as session:
+        activity.add(session, None, 'mpesa_refused', f'M-Pesa callback refused: {why}', location_id=location_id,
+                     ip=sender)
+    return 'refused'
 
 
 def check_pending(*, older_than: timedelta = timedelta(seconds=60)) -> dict[str, str]:

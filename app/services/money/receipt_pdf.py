@@ -129,7 +129,14 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
     summary = Table(rows, colWidths=[110 * mm, 40 * mm], hAlign='LEFT')
     summary.setStyle(TableStyle([('ALIGN', (1, 0), (1, -1), 'RIGHT'), ('FONTSIZE', (0, 0), (-1, -1), 9),
                                  ('LINEBELOW', (0, 0), (-1, -1), 0.25, colors.HexColor('#C9D1DE'))]))
-    story += [summary, Spacer(1, 6 * mm), Paragraph('Receipts', styles['Heading2'])]
+    story.append(summary)
+    story += [Paragraph(escape(day_close.after_close_note(late, money)), small)
+              for late in figures.confirmed_after_close]
+    if figures.earlier_receipts:
+        story += [Spacer(1, 4 * mm), Paragraph('Payments for earlier receipts', styles['Heading2'])]
+        story += [Paragraph(escape(day_close.earlier_receipt_note(late, money)), small)
+                  for late in figures.earlier_receipts]
+    story += [Spacer(1, 6 * mm), Paragraph('Receipts', styles['Heading2'])]
     lines = [['No.', 'Time', 'Customer', 'Items', 'Total', 'Paid']]
     for r in reversed(listed):
         total = r.total_cents if r.total_cents is not None else r.amount_cents

@@ -1,0 +1,123 @@
+"""``deploy/nginx-public.conf`` run by Debian's nginx (non-daemon, a private prefix, plain HTTP on a free port instead
+of its certificate) in front of a stand-in upstream that records what reaches it: the customer pages, NiceGUI's files
+and M-Pesa's callback (POST only, at most 64 KiB) pass; the callback by any other method, its path without a token,
+sign-in, the desk and the rest answer 404 or 405 and never reach the app. Needs nginx: with ``CI=true`` a missing one
+fails the test, elsewhere it is skipped."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import IN_CI
+from tests.fake_http import serve
+from tests.redis_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CONF = ROOT / 'deploy' / 'nginx-public.conf'
+NGINX = shutil.which('nginx') or '/usr/sbin/nginx'
+PROXY_PARAMS = ('proxy_set_header Host $host;\nproxy_set_header X-Real-IP $remote_addr;\n'
+                'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n'
+                'proxy_set_header X-Forwarded-Proto $scheme;\n')  # Debian's /etc/nginx/proxy_params
+TOKEN = 'Zq3_kP9-' + 'x' * 35  # the shape of secrets.token_urlsafe(32)
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """The app's stand-in: answers 200 "upstream" to anything and records (method, path, body size)."""
+
+    seen: list[tuple[str, str, int]]
+
+    def log_message(self, *_args) -> None:
+        pass
+
+    def _answer(self) -> None:
+        size = int(self.headers.get('Content-Length') or 0)
+        self.rfile.read(size)
+        self.seen.append((self.command, self.path, size))
+        self.send_response(200)
+        self.send_header('Content-Length', '8')
+        self.end_headers()
+        self.wfile.write(b'upstream')
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
+
+
+@pytest.fixture
+def proxy(tmp_path: Path) -> Iterator[tuple[str, list]]:
+    """nginx serving deploy/nginx-public.conf on a free port before a :class:`_Recorder`: (its URL, what reached the
+    upstream)."""
+    if not Path(NGINX).exists():
+        if IN_CI:
+            pytest.fail('nginx is not installed (apt-get install nginx)')
+        pytest.skip('nginx is not installed (apt-get install nginx)')
+    seen: list[tuple[str, str, int]] = []
+    upstream, upstream_url = serve(type('Recorder', (_Recorder,), {'seen': seen}))
+    port = free_port()
+    server = CONF.read_text()
+    server = re.sub(r'listen 443 ssl;', f'listen 127.0.0.1:{port};', server)
+    server = re.sub(r'\n\s*ssl_certificate(_key)?\s[^\n]*', '', server)  # plain HTTP in the test: no certificate
+    server = server.replace('http://127.0.0.1:8080', upstream_url)
+    assert f'listen 127.0.0.1:{port};' in server and upstream_url in server and 'ssl' not in server
+    (tmp_path / 'logs').mkdir()
+    (tmp_path / 'proxy_params').write_text(PROXY_PARAMS)
+    temp = ''.join(f'    {kind}_temp_path {tmp_path}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi',
+                                                                              'scgi'))
+    (tmp_path / 'nginx.conf').write_text(
+        f'worker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\n'
+        f'events {{ worker_connections 64; }}\n'
+        f'http {{\n    access_log {tmp_path}/logs/access.log;\n{temp}{server}\n}}\n')
+    command = [NGINX, '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf'), '-e', str(tmp_path / 'logs/error.log')]
+    checked = subprocess.run([*command, '-t', '-q'], check=False, capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([*command, '-g', 'daemon off;'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f'http://127.0.0.1:{port}'
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f'{url}/', timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f'nginx did not answer: {process.stderr.read().decode()}') from None
+                time.sleep(0.05)
+        yield url, seen
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        upstream.shutdown()
+        upstream.server_close()
+
+
+def test_the_public_configuration_passes_customer_pages_and_the_mpesa_callback_only(proxy):
+    url, seen = proxy
+    callback = f'/payments/mpesa/callback/{TOKEN}'
+    with httpx.Client(base_url=url, timeout=10) as client:
+        posted = client.post(callback, json={'Body': {'stkCallback': {'ResultCode': 0}}})
+        assert (posted.status_code, posted.text) == (200, 'upstream')
+        for path in ('/book/1', '/my/abc', '/_nicegui/3.0/static/nicegui.js'):
+            assert client.get(path).text == 'upstream', path
+        assert [(method, path) for method, path, _ in seen] == [
+            ('POST', callback), ('GET', '/book/1'), ('GET', '/my/abc'), ('GET', '/_nicegui/3.0/static/nicegui.js')]
+        seen.clear()
+
+        for method in ('GET', 'HEAD', 'PUT', 'DELETE'):  # the callback by anything but POST
+            refused = client.request(method, callback)
+            assert refused.status_code == 405 and refused.headers['allow'] == 'POST', method
+        for method, path in (('POST', '/payments/mpesa/callback'), ('POST', '/payments/mpesa/callback/'),
+                             ('POST', f'{callback}/more'), ('POST', '/payments/mpesa/callback/a.b'),
+                             ('GET', '/login'), ('POST', '/login'), ('GET', '/'), ('GET', '/bookings'),
+                             ('GET', '/sales'), ('GET', '/kiosk'), ('GET', '/docs')):
+            assert client.request(method, path).status_code == 404, (method, path)
+        big = client.post(callback, content=b'{"a": "' + b'x' * 70_000 + b'"}',
+                          headers={'Content-Type': 'application/json'})
+        assert big.status_code == 413
+    assert seen == []  # none of those reached the app
