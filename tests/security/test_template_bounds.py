@@ -13,9 +13,11 @@ from sqlmodel import select
 
 from app.models import CampaignCreate, MessageChannel, MessageStatus, MessageTemplate, Notification, Target, Template
 from app.services.campaigns import campaigns
+from app.services.catalogue import locations
 from app.services.customers import records
 from app.services.database import session_scope
 from app.services.errors import ValidationError
+from app.services.frontdesk import online
 from app.services.messaging import outbox, templates
 from tests.factories import OWNER, at, make_booking, make_customer, make_location, make_service, make_staff_member
 
@@ -101,6 +103,30 @@ def test_a_hostile_text_stored_around_the_check_fails_only_its_own_message(db, s
         (trapped.id, 'E-mail confirmation to Alex Kim'), (other.id, 'E-mail marketing to Sam Lee')]
     assert outbox.deliver_due(as_of=at(TUESDAY, '10:05')) == 0  # nothing left stuck in "sending"
     assert outbox.list_messages(other.id, actor=OWNER, status=MessageStatus.SENDING) == []
+
+
+def test_the_online_booking_code_trap_fails_its_message_and_the_shop_goes_on(db, smtp):
+    """The issue's case: the trap saved (around the check) as the online booking code text. A customer asking for a
+    code is told it could not be sent, its message failed (not stuck in "sending"), and free times still load."""
+    location = make_location()
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'online_booking': True},
+                              actor=OWNER)
+    cut = make_service(location)
+    make_staff_member(location)
+    with session_scope(write=True) as session:
+        session.add(MessageTemplate(location_id=location.id, template=Template.CODE.value,
+                                    channel=MessageChannel.EMAIL.value, subject='Your code', body=CODE_TRAP))
+    details = online.Details(name='A. Kim', phone='416 555 0101', email='alex@example.com',
+                             channel=MessageChannel.EMAIL)
+    for _ in range(2):
+        with pytest.raises(ValidationError, match='could not be sent'):
+            online.request_code(location.id, details, ip='10.0.0.5')
+    assert smtp.messages == []
+    failed = outbox.list_messages(location.id, actor=OWNER, status=MessageStatus.FAILED)
+    assert [m.last_error for m in failed] == [
+        'not sent: its text cannot be used. Loops are not allowed in a message text (line 2).'] * 2
+    assert outbox.list_messages(location.id, actor=OWNER, status=MessageStatus.SENDING) == []
+    assert online.free_times(location.id, cut.id, SUNDAY)
 
 
 def test_the_defaults_and_the_texts_campaigns_and_the_demo_write_are_in_the_language():
