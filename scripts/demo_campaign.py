@@ -16,6 +16,11 @@ from datetime import timedelta
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
+SUBJECT = 'We miss you at {{ location_name }}'
+BODY = ('Hello {{ customer_name }},\n\nit has been a while! Book again and give the code {{ offer_code }} at checkout '
+        'for 15 % off.\n\n{{ location_phone }}')
+"""The campaign's text (a message text: tests/security/test_template_bounds.py checks it)."""
+
 
 def main(days_ago: int = 35) -> None:
     with socket.socket() as probe:
@@ -36,9 +41,7 @@ def main(days_ago: int = 35) -> None:
     sent_at = clock.now() - timedelta(days=days_ago)
     made = campaigns.create_campaign(CampaignCreate(
         location_id=location.id, name='Win back: at risk', target=Target(segment='at_risk'), channel='email',
-        subject='We miss you at {{ location_name }}',
-        body='Hello {{ customer_name }},\n\nit has been a while! Book again and give the code {{ offer_code }} at '
-             'checkout for 15 % off.\n\n{{ location_phone }}',
+        subject=SUBJECT, body=BODY,
         holdout_permille=200, cost_per_message_cents=2, budget_cents=500, attribution_days=30,
         offer=Offer(code='WELCOME-BACK', percent_off=15)), actor=owner, as_of=sent_at)
     campaigns.send_campaign(made.id, actor=owner, as_of=sent_at)

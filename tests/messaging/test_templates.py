@@ -1,8 +1,10 @@
-"""Templates are user text rendered in Jinja2's sandbox: unknown placeholders are refused on save, and a template
-cannot reach Python's internals or build a huge string."""
+"""Templates are user text in a small language (app/services/messaging/template_language.py): unknown placeholders
+are refused on save, and a template cannot reach Python's internals or build a huge string (more in
+tests/security/test_template_bounds.py)."""
 
 from __future__ import annotations
 
+import jinja2
 import pytest
 
 from app.services.errors import ValidationError
@@ -40,8 +42,20 @@ def test_the_sandbox_refuses_what_is_not_a_message(text):
 
 def test_render_fills_in_and_caps_the_length():
     assert templates.render('Hi {{ customer_name }}!', {'customer_name': 'Alex'}) == 'Hi Alex!'
-    long = templates.render('{% for i in range(3000) %}ab{% endfor %}', {})
+    long = templates.render('{{ location_address }}' * 30, {'location_address': 'ab' * 150})
     assert len(long) == templates.MAX_OUTPUT
+
+
+def test_what_the_language_allows_is_filled_in_as_jinja2_would():
+    text = ("{% if code in '123 482913' and not staff %}Code {{ code }}{% elif staff == 'Sam' %}With {{ staff|upper }}"
+            "{% else %}{{ staff|default('our team', true)|title }}{% endif %}, {{ customer_name|truncate(9) }}"
+            "{{ ' (VIP)' if 'VIP' in customer_name else '' }}{{ staff or 'us' }} {{ -3 }} {{ true }} {{ 2 < 3 }}\n")
+    jinja = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text)
+    for values in ({'code': '482913', 'staff': '', 'customer_name': 'Alex'},
+                   {'code': '1', 'staff': 'Sam', 'customer_name': 'Alexandra Morgan VIP'},
+                   {'code': '1', 'staff': 'ﬃ ßam', 'customer_name': 'Alexandra Morgan-Smith'}):
+        assert templates.render(text, values) == jinja.render(**values)
+    assert templates.render(text, {'code': '7', 'staff': '', 'customer_name': 'Alex'}).startswith('Our Team, Alex')
 
 
 def test_a_template_too_long_is_refused_on_save():

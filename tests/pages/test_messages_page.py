@@ -3,6 +3,7 @@ the owner edits a text with a preview, an unknown placeholder refused on save.""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -67,3 +68,25 @@ async def test_the_owner_edits_a_text_with_a_preview(user: User, shop):
     await user.should_see('Saved', retries=100)
     assert templates.texts(shop['location'].id, actor=OWNER)[Template.CONFIRMATION, MessageChannel.EMAIL][1:] == (
         'Hi {{ customer_name }}, see you {{ date }}.', True)
+
+
+async def test_the_preview_runs_off_the_event_loop_and_refuses_a_hostile_text(user: User, shop, monkeypatch):
+    """Issue 28: nested loops typed into the preview hung the process for everyone. The preview is filled in in a
+    worker thread (never on the event loop that serves every session) and refuses the text, naming the line."""
+    await sign_in(user, Role.OWNER, '/messages')
+    await user.should_see(marker='text-body', retries=100)
+    real, threads = templates.preview, []
+
+    def preview(*args):
+        threads.append(threading.get_ident())
+        return real(*args)
+    monkeypatch.setattr(templates, 'preview', preview)
+    body = element(user, 'text-body')
+    body.set_value('Hi {{ customer_name }}!')
+    await eventually(lambda: element(user, 'text-preview').text.endswith('Hi Alex Morgan!'))
+    assert threads and threading.get_ident() not in threads  # this test runs on the app's event loop
+    body.set_value('{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}')
+    await eventually(lambda: 'Loops are not allowed in a message text (line 1).' in (body.error or ''))
+    user.find(marker='text-save').click()
+    await eventually(lambda: 'Loops are not allowed' in (body.error or ''))
+    assert templates.texts(shop['location'].id, actor=OWNER)[Template.CONFIRMATION, MessageChannel.EMAIL][2] is False

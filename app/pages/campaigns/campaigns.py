@@ -27,6 +27,7 @@ from app.services.errors import ClientPulseError, NotFoundError, ValidationError
 
 SEGMENTS = dict(targeting.SEGMENT_NAMES)
 CHANNELS = {'email': 'E-mail', 'sms': 'SMS'}
+DEFAULT_SUBJECT = 'We miss you at {{ location_name }}'
 DEFAULT_BODY = {'email': 'Hello {{ customer_name }},\n\nit has been a while! Book again at {{ location_name }} and '
                          'give the code {{ offer_code }} at checkout.\n\n{{ location_phone }}',
                 'sms': '{{ location_name }}: we miss you! Give the code {{ offer_code }} at checkout. '
@@ -102,7 +103,7 @@ class _Form:
                     element.classes('w-44').mark(f'campaign-{key}').on_value_change(self.preview)
             self.filters.bind_visibility_from(self.target, 'value', value='filter')
             ui.label('What').classes('font-semibold mt-2')
-            self.subject = ui.input('Subject', value='We miss you at {{ location_name }}').classes('w-full').mark(
+            self.subject = ui.input('Subject', value=DEFAULT_SUBJECT).classes('w-full').mark(
                 'campaign-subject')
             self.body = ui.textarea('Text', value=DEFAULT_BODY['email']).props('autogrow').classes('w-full').mark(
                 'campaign-body')

@@ -125,21 +125,29 @@ class _Texts:
         ui.label('Preview').classes('text-sm font-medium mt-2')
         shown = ui.label().classes('whitespace-pre-wrap text-sm bg-slate-100 p-2 rounded w-full').mark('text-preview')
         fields = {'subject': subject, 'body': body}
+        typed = [0]  # the latest change: an older preview that arrives after it is dropped
 
-        def refresh_preview() -> None:
-            for element in fields.values():
-                element.error = None
-            try:
-                first, text = templates.preview(subject.value or '' if channel == MessageChannel.EMAIL else '',
-                                                body.value or '')
+        async def refresh_preview() -> None:
+            typed[0] += 1
+            mine = typed[0]
+            try:  # in a worker thread, never on the event loop (every session is served by it)
+                first, text = await run.io_bound(
+                    templates.preview, subject.value or '' if channel == MessageChannel.EMAIL else '',
+                    body.value or '')
             except ClientPulseError as error:
-                fields.get(error.field or 'body', body).error = str(error)
+                if mine == typed[0]:
+                    for element in fields.values():
+                        element.error = None
+                    fields.get(error.field or 'body', body).error = str(error)
                 return
-            shown.text = f'{first}\n\n{text}' if first else text
+            if mine == typed[0]:
+                for element in fields.values():
+                    element.error = None
+                shown.text = f'{first}\n\n{text}' if first else text
 
         subject.on_value_change(refresh_preview)
         body.on_value_change(refresh_preview)
-        refresh_preview()
+        ui.timer(0, refresh_preview, once=True)
 
         async def save() -> None:
             try:

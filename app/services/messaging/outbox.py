@@ -375,11 +375,12 @@ def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _
         subject, body = message.context.get('subject', ''), message.context.get('body', '')
     else:
         subject, body = templates.text_of(session, location.id, template, channel)
-    try:
+    try:  # the text is checked again here: a stored one may be older than the check, or written around it
         subject = templates.render(subject, values, field='subject') if channel == MessageChannel.EMAIL else ''
         body = templates.render(body, values)
-    except ValidationError as error:
-        return _Skip(MessageStatus.FAILED, str(error))
+    except ValidationError as error:  # this message fails alone, shown on Messages with the bell rung
+        return _Skip(MessageStatus.FAILED, f'not sent: its {"subject" if error.field == "subject" else "text"} '
+                                           f'cannot be used. {error}')
     attachment = None
     if channel == MessageChannel.EMAIL and booking is not None and template in BOOKING_TEMPLATES:
         attachment = ics.calendar([booking_entry(session, booking, location, now=now)],

@@ -1,19 +1,18 @@
-"""Message templates: a default text per template and channel, a location's own texts, rendered in Jinja2's sandbox.
+"""Message templates: a default text per template and channel, a location's own texts, checked and filled in.
 
-A template is user text, so it is data: it is rendered by :class:`jinja2.sandbox.SandboxedEnvironment` (no
-attributes starting with ``_``, no unsafe calls) with ``StrictUndefined``, its string repetition and powers capped,
-and its output capped at :data:`MAX_OUTPUT` characters. Placeholders are checked when a template is saved
-(:func:`check`): an unknown one is an error then, never at send time.
+A template is user text, so it is data: it is written in a small language (:mod:`.template_language`: text,
+placeholders, a few filters with written arguments, ``{% if %}``; no loops, calls or attribute access), checked when
+it is saved (:func:`check`: an unknown placeholder or anything outside the language is refused then, naming the
+field and the line) and again every time it is filled in (:func:`render`: a stored text may be older than the check,
+or written around it), by an evaluator of our own whose time and output are bounded by the text's length and
+:data:`~.template_language.MAX_VALUE`, whatever the values. Pages call :func:`preview` and :func:`save` in a worker
+thread, never on the event loop.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
-from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, meta
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
@@ -22,11 +21,15 @@ from app.services.accounts import activity
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.database import session_scope
 from app.services.errors import ValidationError
+from app.services.messaging import template_language
 
 MAX_TEMPLATE = 2000
 """The longest template text (characters)."""
 MAX_OUTPUT = 5000
 """The longest rendered message (characters); an SMS is cut further by the provider's segments."""
+MAX_VALUE = template_language.MAX_VALUE
+"""The most characters a placeholder's value (cut to it before filling in) or one ``{{ … }}`` prints."""
+output_bound = template_language.output_bound
 
 PLACEHOLDERS: dict[str, str] = {
     'customer_name': "the customer's name",
@@ -45,6 +48,7 @@ PLACEHOLDERS: dict[str, str] = {
     'offer_code': "the campaign's discount code (campaign messages only)",
 }
 """Every placeholder a template may use, and what it stands for (shown beside the editor)."""
+_KNOWN = tuple(PLACEHOLDERS)
 
 SAMPLE: dict[str, str] = {
     'customer_name': 'Alex Morgan', 'service': 'Haircut', 'staff': 'Sam', 'date': 'Tuesday 5 March',
@@ -100,63 +104,36 @@ DEFAULTS: dict[tuple[Template, MessageChannel], tuple[str, str]] = {
 """The text of each template on each channel when a location has not written its own: (subject, body)."""
 
 
-class _Environment(SandboxedEnvironment):
-    """Jinja2's sandbox, with ``*`` and ``**`` checked so a template cannot build a string or number of gigabytes."""
-
-    intercepted_binops = frozenset({'*', '**'})
-
-    def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
-        if operator_name == '**':
-            raise TemplateError('powers are not allowed in a message template')
-        if any(isinstance(side, str | list) for side in (left, right)) or abs(left * 1.0 * right) > 1e12:
-            raise TemplateError('repetition is not allowed in a message template')
-        return operator.mul(left, right)
-
-
-_ENVIRONMENT = _Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-
-
 def check(text: str, *, field: str) -> str:
-    """``text`` as a template if it parses, uses only :data:`PLACEHOLDERS` and renders with :data:`SAMPLE`.
+    """``text`` if it is a message text (:mod:`.template_language`: no longer than :data:`MAX_TEMPLATE`, only
+    :data:`PLACEHOLDERS`, only the language's parts) and fills in with :data:`SAMPLE`.
 
-    :raises ValidationError: too long, a syntax error (with its line), an unknown placeholder, or it fails to render
-        (``field``)
+    :raises ValidationError: too long, a syntax error, something the language does not allow or an unknown placeholder
+        (each with its line), or it cannot be filled in (``field``)
     """
-    if len(text) > MAX_TEMPLATE:
-        raise ValidationError(f'A template is at most {MAX_TEMPLATE} characters.', field=field)
-    try:
-        parsed = _ENVIRONMENT.parse(text)
-    except TemplateError as error:
-        line = getattr(error, 'lineno', None)
-        raise ValidationError(f'The template does not read{f" (line {line})" if line else ""}: {error.message}',
-                              field=field) from None
-    unknown = sorted(meta.find_undeclared_variables(parsed) - PLACEHOLDERS.keys())
-    if unknown:
-        raise ValidationError(f'Unknown placeholder {", ".join("{{ " + name + " }}" for name in unknown)}. '
-                              f'Known: {", ".join(PLACEHOLDERS)}.', field=field)
     render(text, SAMPLE, field=field)
     return text
 
 
 def placeholders_in(text: str) -> set[str]:
-    """The placeholders ``text`` uses (a template that does not parse uses none: :func:`check` reports it)."""
+    """The placeholders ``text`` uses (a text that does not check uses none: :func:`check` reports it)."""
     try:
-        return set(meta.find_undeclared_variables(_ENVIRONMENT.parse(text)))
-    except TemplateError:
+        return set(_program(text, field='body').placeholders)
+    except ValidationError:
         return set()
 
 
 def render(text: str, values: Mapping[str, str], *, field: str = 'body') -> str:
-    """``text`` rendered with ``values`` in the sandbox, cut at :data:`MAX_OUTPUT` characters.
+    """``text`` checked again (a stored text may predate the check, or have been written around it) and filled in
+    with ``values``, each cut to :data:`~.template_language.MAX_VALUE` characters; the result cut at
+    :data:`MAX_OUTPUT`. Bounded in time and memory whatever ``text`` and ``values`` are (:mod:`.template_language`).
 
-    :raises ValidationError: the template refers to a value not given or does something the sandbox refuses
+    :raises ValidationError: as :func:`check`; a value missing for a placeholder the text uses (``field``)
     """
     try:
-        return _ENVIRONMENT.from_string(text).render(**values)[:MAX_OUTPUT]
-    except TemplateError as error:
-        raise ValidationError(f'The template cannot be filled in: {error.message}', field=field) from None
-    except (ArithmeticError, TypeError, ValueError) as error:
-        raise ValidationError(f'The template cannot be filled in: {error}', field=field) from None
+        return _program(text, field=field).fill(values)[:MAX_OUTPUT]
+    except template_language.TextRefused as error:
+        raise ValidationError(str(error), field=field) from None
 
 
 def text_of(session: Session, location_id: int, template: Template, channel: MessageChannel) -> tuple[str, str]:
@@ -223,4 +200,17 @@ def preview(subject: str, body: str) -> tuple[str, str]:
 
     :raises ValidationError: as :func:`check`
     """
-    return render(check(subject, field='subject'), SAMPLE, field='subject'), render(check(body, field='body'), SAMPLE)
+    return render(subject, SAMPLE, field='subject'), render(body, SAMPLE, field='body')
+
+
+def _program(text: str, *, field: str) -> template_language.Program:
+    """``text`` checked against the language (kept once checked: :func:`template_language.compile_text`).
+
+    :raises ValidationError: too long, or refused by the language (``field``)
+    """
+    if len(text) > MAX_TEMPLATE:
+        raise ValidationError(f'A template is at most {MAX_TEMPLATE} characters.', field=field)
+    try:
+        return template_language.compile_text(text, _KNOWN)
+    except template_language.TextRefused as error:
+        raise ValidationError(str(error), field=field) from None
