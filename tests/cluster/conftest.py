@@ -55,6 +55,17 @@ class Cluster:
         """The process number (1, 2) of an ``X-ClientPulse-Upstream`` value."""
         return self.nodes.index(f'http://{upstream}') + 1
 
+    @property
+    def bus_url(self) -> str:
+        """The processes' ``CLIENTPULSE_BUS_URL``: the script's Redis, with the password it made."""
+        password = (self.folder / 'redis_password').read_text().strip()
+        return f'redis://clientpulse:{password}@127.0.0.1:{self.env["CLUSTER_REDIS_PORT"]}/0'
+
+    @property
+    def secret(self) -> str:
+        """The processes' ``CLIENTPULSE_STORAGE_SECRET`` (it signs the cookies and the bus's entries)."""
+        return (self.folder / 'storage_secret').read_text().strip()
+
     def log(self, node: int) -> str:
         """What process ``node`` has logged so far (for failure messages)."""
         path = self.folder / f'node-{node}.log'

@@ -187,7 +187,8 @@ from app.services.frontdesk import bookings
 from app.services.redis_bus import RedisStreamBus
 
 spec = json.loads(sys.argv[1])
-bus = RedisStreamBus(get_settings().bus_url, local=events.get_bus())  # as a served process: changes go to the stream
+bus = RedisStreamBus(get_settings().bus_url, local=events.get_bus(),  # as a served process: changes go to the stream
+                     secret=get_settings().storage_secret_value())
 events.set_bus(bus)
 bus.start()
 desk = UserRead(id=0, email='desk', role=Role.MANAGER, location_id=spec['location_id'], staff_member_id=None,
@@ -232,7 +233,7 @@ def test_two_hundred_attempts_at_one_slot_over_both_processes_make_one_booking(c
     (sam,) = customers.search_customers(cluster.location.id, actor=OWNER)
     spec = {'location_id': cluster.location.id, 'customer_id': sam.id, 'staff_member_id': jj.id,
             'service_id': cut.id, 'starts_at': at(date.fromisoformat(DAY), '15:00').isoformat(), 'attempts': 100}
-    env = {**cluster.env, 'CLIENTPULSE_BUS_URL': f'redis://127.0.0.1:{cluster.env["CLUSTER_REDIS_PORT"]}/0',
+    env = {**cluster.env, 'CLIENTPULSE_BUS_URL': cluster.bus_url, 'CLIENTPULSE_STORAGE_SECRET': cluster.secret,
            'CLIENTPULSE_DATABASE_POOL_SIZE': '5', 'CLIENTPULSE_DATABASE_MAX_OVERFLOW': '5'}  # 100 threads share 10
     with browsers(chromium, cluster, 1, 2) as (one, two):
         outputs = [cluster.folder / f'attempts-{number}.log' for number in (1, 2)]  # files: a pipe can fill up
