@@ -4,50 +4,14 @@ across them."""
 
 from __future__ import annotations
 
-import secrets
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 
-from tests.cluster.conftest import FLAGS, PASSWORD, Cluster, upstream_of, wait_until
+from tests.cluster.conftest import DAY, browsers, wait_until
 
-DAY = '2030-03-04'
 BLOCK = "{} Sam Lee · Women's cut"  # a booking's block in the day view, by its start
-
-
-def route_to(cluster: Cluster, node: int) -> str:
-    """A route cookie value nginx sends to process ``node``."""
-    for _ in range(200):
-        value = secrets.token_hex(16)
-        if cluster.node_of(upstream_of(cluster.url, {'cp_route': value})) == node:
-            return value
-    raise AssertionError(f'no route to process {node} in 200 tries')
-
-
-@contextmanager
-def browsers(chromium: str, cluster: Cluster, *nodes: int):
-    """One signed-in browser (a manager's day view on ``DAY``) per process in ``nodes``, each routed there by nginx:
-    yields their pages."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
-        pages = []
-        for node in nodes:
-            context = browser.new_context(viewport={'width': 1400, 'height': 900})
-            context.add_cookies([{'name': 'cp_route', 'value': route_to(cluster, node), 'url': cluster.url}])
-            page = context.new_page()
-            response = page.goto(f'{cluster.url}/login?next=/bookings?day={DAY}')
-            assert cluster.node_of(response.headers['x-clientpulse-upstream']) == node
-            page.get_by_label('Email').fill('manager@shop.test')
-            page.get_by_label('Password').fill(PASSWORD)
-            page.get_by_role('button', name='Sign in').click()
-            page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
-            pages.append(page)
-        yield pages
-        browser.close()
 
 
 def book(page, at: str) -> None:
