@@ -74,10 +74,11 @@ class Cluster:
         """The processes' ``CLIENTPULSE_STORAGE_SECRET`` (it signs the cookies and the bus's entries)."""
         return (self.folder / 'storage_secret').read_text().strip()
 
-    def log(self, node: int) -> str:
-        """What process ``node`` has logged so far (for failure messages)."""
+    def log(self, node: int, *, tail: int | None = 3000) -> str:
+        """What process ``node`` has logged so far: the last ``tail`` characters (for failure messages), or all."""
         path = self.folder / f'node-{node}.log'
-        return path.read_text(errors='replace')[-3000:] if path.exists() else ''
+        text = path.read_text(errors='replace') if path.exists() else ''
+        return text[-tail:] if tail else text
 
 
 @pytest.fixture

@@ -65,6 +65,16 @@ def test_redis_away_for_ten_seconds_loses_no_booking_and_shows_none_twice(chromi
             assert page.locator('[data-booking]').count() == 2
             assert page.get_by_text(BLOCK.format('15:00')).count() == 1
             assert page.get_by_text(BLOCK.format('16:00')).count() == 1
+        # each part of each process that talks to Redis said once that it lost it and once that it is back, with no
+        # traceback (NiceGUI's storage had logged one per browser's listener and per write: ~200 per process)
+        parts = ("the bus's reader", "the bus's writer", "the sign-ins' storage (NiceGUI)")
+        for node in (1, 2):
+            wait_until(lambda node=node: all(f'{part} reaches Redis again' in cluster.log(node, tail=None)
+                                             for part in parts), 30, f'process {node} logging Redis back')
+            log = cluster.log(node, tail=None)
+            assert [log.count(f'{part} lost Redis') for part in parts] == [1, 1, 1], log[-3000:]
+            assert [log.count(f'{part} reaches Redis again') for part in parts] == [1, 1, 1], log[-3000:]
+            assert 'Traceback' not in log and 'ERROR' not in log, log[-3000:]
         # each process's analytics columns were patched from the database's change log, the other's writes included
         for page in (one, two):
             page.goto(f'{cluster.url}/analytics?start={DAY}&end={DAY}')
