@@ -11,7 +11,8 @@ Jobs whose result lives in each process's memory (the no-show models) are not wr
 
 **A lost lock stops the job.** PostgreSQL releases a session's advisory locks when its connection ends (killed
 with ``pg_terminate_backend``, a network cut, a server restart): from then on another process may take the lock
-and run the same job. A job calls :func:`checkpoint` before each unit of work (each due report, each due campaign);
+and run the same job. A job calls :func:`checkpoint` before each unit of work (each due report, each due campaign, each
+location's no-show actions);
 it asks the lock's own connection whether it is still alive and raises :class:`LockLost` if not, which ends the job
 quietly (one warning) at that point. What a unit does once started is protected by that unit's own claim (a
 report's schedule: :func:`app.services.analytics.schedules.run_schedule`; a message: the outbox's lease).
