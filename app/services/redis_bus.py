@@ -22,8 +22,9 @@ events go through a **Redis stream** (``XADD`` / ``XREAD``, https://redis.io/doc
 Subscribers that write (``local_only=True``) hear only this process's events, so an action runs once.
 
 **Trust**: every entry is signed when it is appended (HMAC-SHA256 under a key derived from the install's storage
-secret, :mod:`app.services.redis_link`); an entry that is unsigned, forged, or signed more than an hour away from
-the reader's clock is not applied, and refusals are logged at most once a minute with their count. Redis itself
+secret, :mod:`app.services.redis_link`); an entry that is unsigned, forged, signed more than an hour away from
+the reader's clock or before the reader started is not applied, and refusals are logged at most once a minute with
+their count. Redis itself
 asks for a password (``deploy/redis.conf``; the URL carries it: ``redis://clientpulse:PASSWORD@host:6379/0``).
 
 **Outages** are logged once per change of state and per thread (the reader; the writer when it has something to
@@ -68,6 +69,7 @@ class RedisStreamBus:
                  local: events.InProcessBus | None = None, block_ms: int = 1000) -> None:
         self.url, self.stream, self.max_length, self.max_buffer = url, stream, max_length, max_buffer
         self._key = redis_link.bus_key(secret)
+        self._not_before = time.time() - redis_link.CLOCK_SKEW_SECONDS  # the reader starts at the stream's end
         self.process_id = uuid.uuid4().hex[:16]
         self._local = local if local is not None else events.InProcessBus()
         self._location_ids = location_ids
@@ -269,7 +271,7 @@ class RedisStreamBus:
 
     def _apply(self, entry_id: str, fields: dict[str, str]) -> str | None:
         """Deliver the event of a genuine entry here (once); returns why it was not, if it was refused."""
-        refusal = redis_link.check(self._key, self.stream, fields)
+        refusal = redis_link.check(self._key, self.stream, fields, not_before=self._not_before)
         if refusal is not None:
             self.refused.add(refusal, f'entry {entry_id[:40]} {refusal}, from {str(fields.get("origin"))[:40]!r}')
             return refusal

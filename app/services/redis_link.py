@@ -9,7 +9,9 @@ pseudo-random function, as HKDF's expand step does (RFC 5869 §2.3), so the bus'
 secret itself never signs a bus entry. The signature covers the stream's name, the entry's id, the process that
 wrote it, when it was written and the event, so an entry cannot be moved to another stream or edited; a reader
 compares signatures with :func:`hmac.compare_digest` (constant time) and refuses an entry written more than
-:data:`MAX_AGE_SECONDS` before or after its own clock (an old entry replayed).
+:data:`MAX_AGE_SECONDS` before or after its own clock, or before the reader started (less
+:data:`CLOCK_SKEW_SECONDS`): a genuine entry copied and appended again. A copy of an entry the reader has already
+applied is ignored by its id.
 
 **One line per change of state.** A Redis outage used to log a traceback per failed attempt of every part;
 :class:`LinkState` logs one warning when a part loses Redis (with the reason) and one info line when it is back,
@@ -35,6 +37,9 @@ BUS_KEY_LABEL = b'clientpulse bus v1'
 MAX_AGE_SECONDS = 3600
 """An entry signed further than this from a reader's clock is refused as a replay (or a reader far behind, which
 then reloads from the database). An hour is far more than the clocks of one cluster drift apart (NTP)."""
+CLOCK_SKEW_SECONDS = 30
+"""How far the clocks of two processes of one cluster may disagree: an entry written this long before a reader
+started may still be one it has to apply."""
 SIGNED_FIELDS = ('id', 'origin', 'at', 'event')
 """The fields of an entry its signature (field ``sig``) covers, in this order, with the stream's name first."""
 
@@ -61,12 +66,13 @@ def sign(key: bytes, stream: str, entry: dict[str, str]) -> str:
     return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
 
-def check(key: bytes, stream: str, fields: dict[str, str], *, now: float | None = None) -> str | None:
+def check(key: bytes, stream: str, fields: dict[str, str], *, now: float | None = None,
+          not_before: float = 0.0) -> str | None:
     """Why the entry ``fields`` read from ``stream`` must not be applied, or None if it was signed with ``key`` and
     is recent: ``'unsigned'`` (no signature, or a field it covers is missing), ``'forged'`` (the signature does not
     match: another key, or a field was changed), ``'unreadable'`` (signed, but its time is not a number: not
-    written by this code) or ``'stale'`` (signed more than :data:`MAX_AGE_SECONDS` from ``now``, seconds since the
-    epoch)."""
+    written by this code), ``'replayed'`` (written before ``not_before``) or ``'stale'`` (written more than
+    :data:`MAX_AGE_SECONDS` from ``now``). Times in seconds since the epoch."""
     signature = fields.get('sig')
     if not signature or any(name not in fields for name in SIGNED_FIELDS):
         return 'unsigned'
@@ -78,6 +84,8 @@ def check(key: bytes, stream: str, fields: dict[str, str], *, now: float | None 
         return 'unreadable'
     if abs((time.time() if now is None else now) - written) > MAX_AGE_SECONDS:
         return 'stale'
+    if written < not_before:
+        return 'replayed'
     return None
 
 

@@ -136,7 +136,8 @@ def test_an_entry_appended_twice_is_applied_once_and_a_hostile_one_is_ignored(bu
 
 def test_an_entry_this_install_did_not_sign_is_not_applied_and_is_logged_once(buses, redis_server, caplog):
     """What an attacker who reaches Redis can append: an unsigned event, one signed with another key, a genuine
-    entry edited, an old genuine entry replayed, bytes that are not text. None is applied (the stale one makes the
+    entry edited, genuine entries replayed (two hours old; ten minutes old, from before the process started),
+    bytes that are not text. None is applied (the stale one makes the
     process reload from the database instead); one line per process is logged for them all, without a traceback;
     a genuine entry from another process is applied."""
     caplog.set_level(logging.INFO, logger='app.services.redis_bus')
@@ -152,14 +153,15 @@ def test_an_entry_this_install_did_not_sign_is_not_applied_and_is_logged_once(bu
     client.xadd(STREAM, signed(text, entry_id='f2', secret='another install'))  # another key
     client.xadd(STREAM, {**signed(json.dumps(events.to_dict(booking(7))), entry_id='f3'), 'event': text})  # edited
     client.xadd(STREAM, signed(text, entry_id='f4', at=time.time() - 2 * 3600))  # recorded two hours ago, replayed
+    client.xadd(STREAM, signed(text, entry_id='f5', at=time.time() - 600))  # ten minutes ago, before these started
     client.xadd(STREAM, {b'id': b'\xff\xfe', b'event': b'\x80' + text.encode(), b'sig': b'\xff' * 64})  # not UTF-8
     a.publish(booking(8))  # and a genuine change from another process
     eventually(lambda: any(isinstance(e, events.BookingChanged) for e in heard))
     time.sleep(0.5)  # anything else read by now
     assert [e.booking_id for e in heard if isinstance(e, events.BookingChanged)] == [8]
     assert not any('FORGED' in getattr(e, 'summary', '') for e in heard)
-    assert a.refused.total == b.refused.total == 5  # both processes read them
-    assert a.resyncs == b.resyncs == 1  # the replayed old entry: a process may be behind, so it reloads
+    assert a.refused.total == b.refused.total == 6  # both processes read them
+    assert a.resyncs == b.resyncs == 1  # the entry two hours old: a process may be behind, so it reloads
     refusals = [r.getMessage() for r in caplog.records if 'refused' in r.getMessage()]
     assert len(refusals) == 2, refusals  # one line per process: the first at once, the rest counted for the next
     assert all('1 unsigned (latest: entry ' in line for line in refusals)
