@@ -86,8 +86,9 @@ class Settings(BaseSettings):
     processes on one server need (pool size + overflow) × processes below its ``max_connections`` (100 by default)."""
     database_max_overflow: int = 20
     bus_url: str | None = None
-    """Several app processes on one PostgreSQL database: the Redis server (``redis://host:6379/0``) whose stream
-    carries every change to every process (:mod:`app.services.redis_bus`). Unset: changes stay in this process."""
+    """Several app processes on one PostgreSQL database: the Redis server (``redis://clientpulse:PASSWORD@host:6379/0``,
+    deploy/redis.conf) whose stream carries every change to every process (:mod:`app.services.redis_bus`). Unset:
+    changes stay in this process."""
     bus_stream: str = 'clientpulse:events'
     """The stream's key in Redis (one per ClientPulse database sharing that Redis)."""
     bus_max_length: int = 10_000

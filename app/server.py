@@ -79,7 +79,8 @@ def connect_bus() -> None:
     if not settings.bus_url or not isinstance(current, events.InProcessBus):
         return
     bus = redis_bus.RedisStreamBus(settings.bus_url, stream=settings.bus_stream, max_length=settings.bus_max_length,
-                                   location_ids=locations.all_location_ids, local=current)
+                                   location_ids=locations.all_location_ids, local=current,
+                                   secret=settings.storage_secret_value())  # signs the entries (redis_link)
     events.set_bus(bus)
     bus.start()
     live.share_sign_ins(settings.bus_url)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Several ClientPulse processes on one machine, as in production but in one folder: PostgreSQL (the machine's),
-# a private Redis (live stream and sign-ins, kept in an append-only file), N app processes and nginx in front
-# (deploy/nginx.conf.template: WebSocket upgrade, sticky sessions).
+# a private Redis (live stream and sign-ins, kept in an append-only file; deploy/redis.conf: no client without the
+# password, which is made on the first start and kept in the folder's redis_password), N app processes and nginx in
+# front (deploy/nginx.conf.template: WebSocket upgrade, sticky sessions, a frozen process bypassed).
 #
 #   scripts/cluster.sh start [--demo]   start everything (--demo: create the demo business first); prints the address
 #   scripts/cluster.sh stop             stop everything
 #   scripts/cluster.sh status           what runs
 #   scripts/cluster.sh node-kill I      kill process I (1..N) at once, as a crash would; node-start I starts it again
+#   scripts/cluster.sh node-pause I     freeze process I (SIGSTOP: alive, answering nothing); node-resume I thaws it
 #   scripts/cluster.sh redis-stop       kill Redis (the processes go on serving); redis-start starts it again
 #
 # Settings (environment): CLUSTER_DIR (/tmp/clientpulse-cluster), CLUSTER_PROCESSES (2), CLUSTER_PORT (8080, nginx),
@@ -39,11 +41,24 @@ except urllib.error.HTTPError: pass" "$url" 2>/dev/null; do
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-redis_start() {
+secret_file() {  # FILE: a random secret made once, readable only by its owner
+    [ -s "$1" ] || (umask 077 && "$PYTHON" -c 'import secrets; print(secrets.token_hex(32))' >"$1")
+    chmod 600 "$1"
+}
+
+redis_start() {  # deploy/redis.conf with the user's file in this folder; the password never on a command line
     need redis-server 'apt-get install redis-server'
     alive "$DIR/redis.pid" && return 0
     mkdir -p "$DIR/redis"
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DIR/redis" --appendonly yes --save '' \
+    secret_file "$DIR/redis_password"
+    (umask 077
+     printf 'user clientpulse on >%s ~clientpulse:* &clientpulse:* +@all -@dangerous +info\n' \
+         "$(cat "$DIR/redis_password")" >"$DIR/redis/clientpulse-user.conf"
+     sed "s#^include /etc/redis/clientpulse-user.conf\$#include $DIR/redis/clientpulse-user.conf#" \
+         "$ROOT/deploy/redis.conf" >"$DIR/redis/redis.conf")
+    grep -q "^include $DIR/redis/clientpulse-user.conf\$" "$DIR/redis/redis.conf" \
+        || die "deploy/redis.conf no longer includes /etc/redis/clientpulse-user.conf"
+    redis-server "$DIR/redis/redis.conf" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DIR/redis" --save '' \
         --daemonize yes --pidfile "$DIR/redis.pid" --logfile "$DIR/redis.log"
     for _ in $(seq 50); do alive "$DIR/redis.pid" && return 0; sleep 0.1; done
     die "Redis did not start (see $DIR/redis.log)"
@@ -73,7 +88,7 @@ PY
 node_env() {  # I: the environment of process I
     local i="$1"
     echo "CLIENTPULSE_DATABASE_URL=$DATABASE_URL"
-    echo "CLIENTPULSE_BUS_URL=redis://127.0.0.1:$REDIS_PORT/0"
+    echo "CLIENTPULSE_BUS_URL=redis://clientpulse:$(cat "$DIR/redis_password")@127.0.0.1:$REDIS_PORT/0"
     echo "CLIENTPULSE_STORAGE_SECRET=$(cat "$DIR/storage_secret")"
     echo "CLIENTPULSE_HOST=127.0.0.1"
     echo "CLIENTPULSE_PORT=$((FIRST + i - 1))"
@@ -100,6 +115,11 @@ node_kill() {
     local i="$1"
     alive "$DIR/node-$i.pid" && kill -9 "$(cat "$DIR/node-$i.pid")" || true
     rm -f "$DIR/node-$i.pid"
+}
+
+node_signal() {  # SIGNAL I
+    alive "$DIR/node-$2.pid" || die "process $2 is not running"
+    kill "-$1" "$(cat "$DIR/node-$2.pid")"
 }
 
 nginx_start() {
@@ -136,8 +156,7 @@ nginx_stop() {
 start() {
     [ -x "$CLIENTPULSE" ] || die "install ClientPulse first (scripts/test.sh or scripts/demo.sh make .venv)"
     mkdir -p "$DIR"
-    [ -s "$DIR/storage_secret" ] || "$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(48))' >"$DIR/storage_secret"
-    chmod 600 "$DIR/storage_secret"
+    secret_file "$DIR/storage_secret"
     redis_start
     database
     if [ "${1:-}" = --demo ]; then
@@ -168,7 +187,9 @@ case "${1:-}" in
     status) status ;;
     node-kill) node_kill "${2:?which process}" ;;
     node-start) node_start "${2:?which process}" ;;
+    node-pause) node_signal STOP "${2:?which process}" ;;
+    node-resume) node_signal CONT "${2:?which process}" ;;
     redis-stop) redis_stop ;;
     redis-start) redis_start ;;
-    *) sed -n '2,17p' "$0"; exit 2 ;;
+    *) sed -n '2,19p' "$0"; exit 2 ;;
 esac

@@ -28,24 +28,28 @@ def free_port() -> int:
 
 class RedisServer:
     """``redis-server`` on ``port`` with its files in ``folder``; ``persistent``: an append-only file, so a restart
-    keeps the streams and the sign-ins (as a production Redis for ClientPulse is set up, deploy/redis.conf)."""
+    keeps the streams and the sign-ins (as a production Redis for ClientPulse is set up, deploy/redis.conf);
+    ``password``: every client must give it (``requirepass``, passed in a file, not on the command line; ``url``
+    carries it)."""
 
-    def __init__(self, folder: Path, *, persistent: bool = False) -> None:
+    def __init__(self, folder: Path, *, persistent: bool = False, password: str | None = None) -> None:
         binary = shutil.which('redis-server')
         if binary is None:
             message = 'redis-server is not installed (apt-get install redis-server)'
             if IN_CI:
                 pytest.fail(message)
             pytest.skip(message)
-        self.binary, self.folder, self.persistent = binary, folder, persistent
+        self.binary, self.folder, self.persistent, self.password = binary, folder, persistent, password
         self.port = free_port()
-        self.url = f'redis://127.0.0.1:{self.port}/0'
+        self.url = f'redis://{f":{password}@" if password else ""}127.0.0.1:{self.port}/0'
         self.process: subprocess.Popen | None = None
 
     def start(self) -> RedisServer:
         """Start it and wait until it answers (at most 10 s)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        command = [self.binary, '--port', str(self.port), '--bind', '127.0.0.1', '--dir', str(self.folder),
+        config = self.folder / 'redis.conf'
+        config.write_text(f'requirepass "{self.password}"\n' if self.password else '')
+        command = [self.binary, str(config), '--port', str(self.port), '--bind', '127.0.0.1', '--dir', str(self.folder),
                    '--save', '', '--appendonly', 'yes' if self.persistent else 'no', '--protected-mode', 'no']
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
@@ -53,7 +57,7 @@ class RedisServer:
             try:
                 with socket.create_connection(('127.0.0.1', self.port), timeout=0.2) as connection:
                     connection.sendall(b'PING\r\n')
-                    if connection.recv(16).startswith(b'+PONG'):
+                    if connection.recv(16).startswith((b'+PONG', b'-NOAUTH')):  # it answers (a password is asked)
                         return self
             except OSError:
                 pass

@@ -24,6 +24,10 @@ NiceGUI's and python-socketio's internals are touched only in :mod:`app.live._ni
 
 from __future__ import annotations
 
+import logging
+
+from app.services import redis_link
+
 from . import _nicegui, bus, rooms
 from ._nicegui import SearchableText
 from .bus import on_change
@@ -44,6 +48,7 @@ from .rooms import (
 )
 from .rows import derived, per_item, sync_rows
 
+log = logging.getLogger(__name__)
 presence_changed = _nicegui.ProcessSignal()
 """Someone came online, moved to another page or left (no arguments)."""
 
@@ -104,3 +109,15 @@ def share_sign_ins(url: str) -> None:
     """Keep every browser's sign-in (NiceGUI's user storage) in Redis at ``url``, for every process to read: a
     browser whose process died is still signed in on another."""
     _nicegui.storage_in_redis(url, 'clientpulse:storage:')
+    link = redis_link.LinkState("the sign-ins' storage (NiceGUI)", log,
+                                consequence='a sign-in or sign-out here is not shared with the other processes')
+    _nicegui.quiet_storage_outages(redis_link.OutageFilter(
+        link, url, messages=('Could not load data from Redis',),  # NiceGUI's own warning, without the error
+        on_back=lambda: _nicegui.on_loop(_listen_to_storage_again)))
+
+
+def _listen_to_storage_again() -> None:
+    started = _nicegui.listen_to_storage_again()
+    if started:
+        log.info("the sign-ins' storage (NiceGUI): %d browsers' storage listen again for the other processes' changes",
+                 started)

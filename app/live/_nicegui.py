@@ -16,6 +16,9 @@ here, named after what it does, and each is checked against the installed librar
 - :func:`on_loop`: NiceGUI's event loop (``core.loop``), from any thread;
 - :func:`storage_folder`, :func:`storage_in_redis`: where NiceGUI keeps its sessions' storage (``Storage.path``,
   ``Storage.redis_url``);
+- :func:`quiet_storage_outages`, :func:`listen_to_storage_again`: NiceGUI's logger (``nicegui``) and the listeners of
+  its Redis storage (``RedisPersistentDict._listener_task`` and ``_start_listening``, ``Storage._general``,
+  ``_users``, ``_tabs``), which end at the first error of a Redis outage and are not started again;
 - :class:`ProcessSignal`: NiceGUI's ``Event`` (its test harness resets them between tests);
 - ``live_link.js`` (the browser side) reads ``mounted_app.elements`` and calls NiceGUI's own
   ``update`` listener of ``window.socket``: both in NiceGUI's ``static/nicegui.js``.
@@ -26,6 +29,7 @@ Nothing outside :mod:`app.live` imports this module (``import-linter`` keeps it 
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +39,8 @@ import orjson
 from nicegui import Event, core
 from nicegui.client import Client
 from nicegui.element import Element
+from nicegui.logging import log as nicegui_log
+from nicegui.persistence import RedisPersistentDict
 from nicegui.storage import Storage
 from socketio import packet
 
@@ -165,6 +171,28 @@ def storage_in_redis(url: str, prefix: str) -> None:
     process sees every browser's sign-in (what ``NICEGUI_REDIS_URL`` does, set after start-up; before ``ui.run``)."""
     Storage.redis_url = url
     Storage.redis_key_prefix = prefix
+
+
+def quiet_storage_outages(outage_filter: logging.Filter) -> None:
+    """Put ``outage_filter`` on NiceGUI's logger (in place of one of its class put there before): NiceGUI's Redis
+    storage logs a traceback for each browser's listener and each write that cannot reach Redis."""
+    for old in [f for f in nicegui_log.filters if type(f) is type(outage_filter)]:
+        nicegui_log.removeFilter(old)
+    nicegui_log.addFilter(outage_filter)
+
+
+def listen_to_storage_again() -> int:
+    """Start again the listener of every storage kept in Redis whose listener has ended (NiceGUI ends it at the
+    first error and never starts it again: after an outage this process would no longer hear a sign-in or sign-out
+    made through another one). Call on the event loop; returns how many were started."""
+    storage = core.app.storage
+    started = 0
+    for kept in [storage._general, *storage._users.values(), *storage._tabs.values()]:
+        task = getattr(kept, '_listener_task', None)
+        if isinstance(kept, RedisPersistentDict) and task is not None and task.done():
+            kept._start_listening()
+            started += 1
+    return started
 
 
 class ProcessSignal:

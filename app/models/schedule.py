@@ -32,6 +32,10 @@ class ReportSchedule(ReportScheduleBase, table=True):
     retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description='set after a failed run')
     failures: int = Field(default=0, description='failed attempts of the current run')
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, sa_type=String(64),
+                                   description='the run producing the report now (process and thread)')
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                           description='until when that claim holds (real time, UTC)')
 
 
 class ReportScheduleRead(ReportScheduleBase):

@@ -20,6 +20,15 @@ events go through a **Redis stream** (``XADD`` / ``XREAD``, https://redis.io/doc
   rooms and pages read what they show from the database again.
 
 Subscribers that write (``local_only=True``) hear only this process's events, so an action runs once.
+
+**Trust**: every entry is signed when it is appended (HMAC-SHA256 under a key derived from the install's storage
+secret, :mod:`app.services.redis_link`); an entry that is unsigned, forged, signed more than an hour away from
+the reader's clock or before the reader started is not applied, and refusals are logged at most once a minute with
+their count. Redis itself
+asks for a password (``deploy/redis.conf``; the URL carries it: ``redis://clientpulse:PASSWORD@host:6379/0``).
+
+**Outages** are logged once per change of state and per thread (the reader; the writer when it has something to
+send): one warning with the reason when Redis is lost, one info line when it is back, no traceback in between.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ from collections.abc import Callable, Iterable
 
 import redis
 
-from app.services import events
+from app.services import events, redis_link
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +54,22 @@ RETRY_SECONDS = (0.1, 0.2, 0.5, 1.0, 2.0)
 class RedisStreamBus:
     """A :class:`~app.services.events.Bus` over one Redis stream; see the module docstring.
 
-    ``url``: ``redis://host:port/db``; ``stream``: the stream's key (one per database of the app);
-    ``max_length``: entries the stream keeps (approximately, ``MAXLEN ~``); ``max_buffer``: events kept while Redis
-    is away (beyond it the oldest are dropped, and the other processes find the gap when they read);
+    ``url``: ``redis://[user:password@]host:port/db``; ``secret``: the install's storage secret (every process of
+    the cluster has the same; the entries' signing key is derived from it); ``stream``: the stream's key (one per
+    database of the app); ``max_length``: entries the stream keeps (approximately, ``MAXLEN ~``); ``max_buffer``:
+    events kept while Redis is away (beyond it the oldest are dropped, and the other processes find the gap when they
+    read);
     ``location_ids``: the ids of every location (called on a gap, to reload each one); ``local``: the in-process
     bus whose subscribers and versions this one takes over (the process's bus until now).
     Threads start with :meth:`start`; :meth:`close` stops them.
     """
 
-    def __init__(self, url: str, *, stream: str = 'clientpulse:events', max_length: int = 10_000,
+    def __init__(self, url: str, *, secret: str, stream: str = 'clientpulse:events', max_length: int = 10_000,
                  max_buffer: int = 100_000, location_ids: Callable[[], Iterable[int]] = lambda: (),
                  local: events.InProcessBus | None = None, block_ms: int = 1000) -> None:
         self.url, self.stream, self.max_length, self.max_buffer = url, stream, max_length, max_buffer
+        self._key = redis_link.bus_key(secret)
+        self._not_before = time.time() - redis_link.CLOCK_SKEW_SECONDS  # the reader starts at the stream's end
         self.process_id = uuid.uuid4().hex[:16]
         self._local = local if local is not None else events.InProcessBus()
         self._location_ids = location_ids
@@ -73,6 +86,13 @@ class RedisStreamBus:
         self.connected = False
         self.resyncs = 0  # how often a gap made this process reload from the database
         self.dropped = 0  # events that did not fit the buffer while Redis was away
+        self._stale_resync_at = -60.0
+        self.refused = redis_link.EveryFewSeconds(log, 'the bus refused entries of the stream that this install did '
+                                                  'not sign (not applied)')
+        self._reader_link = redis_link.LinkState(
+            "the bus's reader", log, consequence='sessions are served, changes of other processes wait')
+        self._writer_link = redis_link.LinkState(
+            "the bus's writer", log, consequence="this process's changes are kept and sent when it returns")
 
     # --- the Bus protocol ---------------------------------------------------------------------------------------
 
@@ -133,8 +153,11 @@ class RedisStreamBus:
         return not self._outgoing
 
     def _client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url, decode_responses=True, socket_connect_timeout=2,
-                                    socket_timeout=self._block_ms / 1000 + 5, health_check_interval=10)
+        # bytes that are not UTF-8 (anyone may XADD anything) become U+FFFD and fail the signature, instead of
+        # raising in the reader before its position moves past them
+        return redis.Redis.from_url(self.url, decode_responses=True, encoding_errors='replace',
+                                    socket_connect_timeout=2, socket_timeout=self._block_ms / 1000 + 5,
+                                    health_check_interval=10)
 
     def _remember(self, event_id: str) -> bool:
         """Record ``event_id`` as applied; False if it already was."""
@@ -158,40 +181,46 @@ class RedisStreamBus:
             try:
                 pipeline = client.pipeline(transaction=False)
                 for entry in batch:
-                    pipeline.xadd(self.stream, entry, maxlen=self.max_length, approximate=True)
+                    pipeline.xadd(self.stream, self._signed(entry), maxlen=self.max_length, approximate=True)
                 pipeline.execute()
             except redis.RedisError as error:
                 failures += 1
-                if failures == 1:
-                    log.warning('the bus cannot reach Redis (%s): %d events kept until it returns', error, len(batch))
+                self._writer_link.lost(error)
                 self._stop.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1])
                 continue
-            if failures:
-                log.warning('the bus reaches Redis again: sending what was kept')
+            self._writer_link.back()
             failures = 0
             with self._wake:
                 for _ in batch:  # the batch is the queue's head: only publish appends, only this thread pops
                     self._outgoing.popleft()
 
+    def _signed(self, entry: dict[str, str]) -> dict[str, str]:
+        """``entry`` with the time it is appended (``at``) and its signature (``sig``)."""
+        entry = {**entry, 'at': redis_link.now_ms()}
+        return {**entry, 'sig': redis_link.sign(self._key, self.stream, entry)}
+
     def _read_loop(self) -> None:
         client, failures = self._client(), 0
+        unexpected = redis_link.EveryFewSeconds(log, 'the bus reader failed unexpectedly (it goes on)')
         while not self._stop.is_set():
             try:
                 if not self.connected:
                     self._connect(client)
+                self._reader_link.back()
                 if not self._read(client):  # nothing new: wait for the next entry (then read it as above)
                     client.xread({self.stream: self.last_id}, count=1, block=self._block_ms)
                 failures = 0
             except redis.RedisError as error:
-                if self.connected or failures == 0:
-                    log.warning('the bus lost Redis (%s): sessions are served, changes of other processes wait',
-                                error)
+                self._reader_link.lost(error)
                 self.connected = False
                 failures += 1
                 self._stop.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1])
-            except Exception:  # never let the reader die: a bad entry is logged, the next read goes on
-                log.exception('the bus reader failed')
+            except Exception as error:  # never let the reader die: the next read goes on
+                unexpected.add(type(error).__name__, repr(error)[:200])
+                if unexpected.total == 1:
+                    log.exception('the bus reader failed')  # the first one with its traceback, for the developer
                 self._stop.wait(1.0)
+            self.refused.flush()
 
     def _read(self, client: redis.Redis) -> int:
         """Read what follows the last entry read, and the stream's counters with it (one transaction: the same
@@ -213,9 +242,13 @@ class RedisStreamBus:
         entries = [entry for _, stream_entries in found for entry in stream_entries]
         if entries:
             self.position = max(self.position + 1, first) + len(entries) - 1
+        stale = 0
         for entry_id, fields in entries:
             self.last_id = entry_id
-            self._apply(fields)
+            stale += self._apply(entry_id, fields) == 'stale'
+        if stale and time.monotonic() > self._stale_resync_at + 60:  # an hour behind, or old entries replayed:
+            self._stale_resync_at = time.monotonic()  # what this process shows may be out of date (once a minute)
+            self._resync(f'entries signed more than {redis_link.MAX_AGE_SECONDS} s from this clock')
         return len(entries)
 
     def _connect(self, client: redis.Redis) -> None:
@@ -236,15 +269,21 @@ class RedisStreamBus:
         self._run_id = run_id
         self.connected = True
 
-    def _apply(self, fields: dict[str, str]) -> None:
-        if fields.get('origin') == self.process_id or not self._remember(str(fields.get('id', ''))):
-            return
+    def _apply(self, entry_id: str, fields: dict[str, str]) -> str | None:
+        """Deliver the event of a genuine entry here (once); returns why it was not, if it was refused."""
+        refusal = redis_link.check(self._key, self.stream, fields, not_before=self._not_before)
+        if refusal is not None:
+            self.refused.add(refusal, f'entry {entry_id[:40]} {refusal}, from {str(fields.get("origin"))[:40]!r}')
+            return refusal
+        if fields['origin'] == self.process_id or not self._remember(fields['id']):
+            return None
         try:
             event = events.from_dict(json.loads(fields['event']))
-        except (KeyError, ValueError, TypeError):
-            log.warning('the bus ignored an entry it cannot read: %.200r', fields)
-            return
+        except (KeyError, ValueError, TypeError):  # signed here, by another version of the app (while upgrading)
+            self.refused.add('unreadable', f'entry {entry_id[:40]}: {fields["event"][:120]!r}')
+            return 'unreadable'
         self._local.deliver(event, local=False)
+        return None
 
     def _resync(self, why: str) -> None:
         self.resyncs += 1

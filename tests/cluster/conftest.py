@@ -5,10 +5,12 @@ with ``CI=true`` a missing one fails the test (``.ci/run`` installs nginx and Ch
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ PASSWORD = 'correct horse'
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--no-first-run']
+DAY = '2030-03-04'
 
 
 def _require(command: str, how: str) -> None:
@@ -52,13 +55,30 @@ class Cluster:
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def node_of(self, upstream: str) -> int:
-        """The process number (1, 2) of an ``X-ClientPulse-Upstream`` value."""
-        return self.nodes.index(f'http://{upstream}') + 1
+        """The process number (1, 2) that answered, from an ``X-ClientPulse-Upstream`` value (nginx lists every
+        process it tried, ``127.0.0.1:8081, 127.0.0.1:8082``: the one that answered is the last)."""
+        return self.nodes.index(f'http://{upstream.rsplit(",", maxsplit=1)[-1].strip()}') + 1
 
-    def log(self, node: int) -> str:
-        """What process ``node`` has logged so far (for failure messages)."""
+    def tried(self, upstream: str) -> list[int]:
+        """Every process nginx tried for one request, in order (from an ``X-ClientPulse-Upstream`` value)."""
+        return [self.nodes.index(f'http://{u.strip()}') + 1 for u in upstream.split(',')]
+
+    @property
+    def bus_url(self) -> str:
+        """The processes' ``CLIENTPULSE_BUS_URL``: the script's Redis, with the password it made."""
+        password = (self.folder / 'redis_password').read_text().strip()
+        return f'redis://clientpulse:{password}@127.0.0.1:{self.env["CLUSTER_REDIS_PORT"]}/0'
+
+    @property
+    def secret(self) -> str:
+        """The processes' ``CLIENTPULSE_STORAGE_SECRET`` (it signs the cookies and the bus's entries)."""
+        return (self.folder / 'storage_secret').read_text().strip()
+
+    def log(self, node: int, *, tail: int | None = 3000) -> str:
+        """What process ``node`` has logged so far: the last ``tail`` characters (for failure messages), or all."""
         path = self.folder / f'node-{node}.log'
-        return path.read_text(errors='replace')[-3000:] if path.exists() else ''
+        text = path.read_text(errors='replace') if path.exists() else ''
+        return text[-tail:] if tail else text
 
 
 @pytest.fixture
@@ -113,3 +133,36 @@ def wait_until(check, timeout: float, what: str) -> None:
 def upstream_of(url: str, cookies: dict[str, str]) -> str:
     """Which process nginx sends a browser with ``cookies`` to."""
     return httpx.get(f'{url}/login', cookies=cookies, timeout=10).headers['x-clientpulse-upstream']
+
+
+def route_to(cluster: Cluster, node: int) -> str:
+    """A route cookie value nginx sends to process ``node``."""
+    for _ in range(200):
+        value = secrets.token_hex(16)
+        if cluster.node_of(upstream_of(cluster.url, {'cp_route': value})) == node:
+            return value
+    raise AssertionError(f'no route to process {node} in 200 tries')
+
+
+@contextmanager
+def browsers(chromium: str, cluster: Cluster, *nodes: int):
+    """One signed-in browser (a manager's day view on ``DAY``) per process in ``nodes``, each routed there by nginx:
+    yields their pages."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
+        pages = []
+        for node in nodes:
+            context = browser.new_context(viewport={'width': 1400, 'height': 900})
+            context.add_cookies([{'name': 'cp_route', 'value': route_to(cluster, node), 'url': cluster.url}])
+            page = context.new_page()
+            response = page.goto(f'{cluster.url}/login?next=/bookings?day={DAY}')
+            assert cluster.node_of(response.headers['x-clientpulse-upstream']) == node
+            page.get_by_label('Email').fill('manager@shop.test')
+            page.get_by_label('Password').fill(PASSWORD)
+            page.get_by_role('button', name='Sign in').click()
+            page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
+            pages.append(page)
+        yield pages
+        browser.close()

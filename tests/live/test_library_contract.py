@@ -152,6 +152,24 @@ def test_nicegui_keeps_storage_where_storage_path_says():
         'Redis storage chosen by Storage.redis_url when a storage is made', 'storage_in_redis')
 
 
+def test_nicegui_redis_storage_logs_and_listens_as_the_outage_filter_expects():
+    from nicegui.logging import log as nicegui_log
+    from nicegui.persistence import RedisPersistentDict
+
+    assert nicegui_log.name == 'nicegui', moved("NiceGUI's logger", 'quiet_storage_outages')
+    source = inspect.getsource(RedisPersistentDict)
+    assert "log.exception(f'Unexpected error in Redis listener" in source, moved(
+        'the Redis listener logging its error (and ending)', 'quiet_storage_outages')
+    assert "log.warning(f'Could not load data from Redis" in source, moved(
+        "the warning 'Could not load data from Redis'", "share_sign_ins's OutageFilter messages")
+    assert 'self._listener_task' in inspect.getsource(RedisPersistentDict.__init__) and callable(
+        RedisPersistentDict._start_listening), moved('RedisPersistentDict._listener_task and _start_listening',
+                                                     'listen_to_storage_again')
+    storage = core.app.storage
+    assert isinstance(storage._users, dict) and isinstance(storage._tabs, dict) and hasattr(storage, '_general'), \
+        moved('Storage._general, _users and _tabs', 'listen_to_storage_again')
+
+
 def test_nicegui_events_can_be_followed_dropped_and_told_apart_per_session():
     event = Event()
     assert event in Event.instances, moved('Event.instances (reset by the test harness)', 'ProcessSignal.reset')

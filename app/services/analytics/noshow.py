@@ -45,7 +45,7 @@ import pandas as pd
 from sqlmodel import col, select
 
 from app.models import Booking, BookingStatus, Channel, Location, Message, MessageStatus, UserRead
-from app.services import clock
+from app.services import clock, jobs
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import store as analytics_store
@@ -510,6 +510,7 @@ def act_on_high_risk(*, now: datetime | None = None, days: int = 7) -> dict[int,
             session.expunge(location)
     made: dict[int, int] = {}
     for location in acting:
+        jobs.checkpoint()  # still this process's job (raises jobs.LockLost if its lock's connection died)
         try:
             found = high_risk_bookings(location.id, now=now, days=days)
         except Exception:

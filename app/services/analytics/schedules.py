@@ -5,14 +5,23 @@ A schedule reports on the last complete period (yesterday; last Monday–Sunday;
 quarter) at 06:00 local time after that period ends. Every attempt is logged as a
 :class:`~app.models.ReportRun`. A failed attempt is retried after 5, then 15 minutes; after the third
 failure the run is given up and the schedule moves on, the failures staying in the log for the owner.
+
+A run first **claims** its schedule in a transaction of its own (a conditional ``UPDATE``: only if it is still due
+and nobody's claim holds; :data:`CLAIM`), so a report is produced and mailed once even when two processes both
+believe they hold the job's lock (:mod:`app.services.jobs`: the lock's connection died and another process took
+it). The claim ends with the run's record; a process that dies mid-run leaves it to expire.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, update
 from sqlmodel import and_, col, or_, select
 
 from app.config import get_settings
@@ -25,7 +34,7 @@ from app.models import (
     ReportScheduleRead,
     UserRead,
 )
-from app.services import files, mail
+from app.services import files, jobs, mail
 from app.services.accounts.access import MANAGING_ROLES, SYSTEM_ACTOR, ensure_location, ensure_role
 from app.services.analytics import exports, reports
 from app.services.database import session_scope
@@ -35,6 +44,9 @@ from app.services.money import receipt_pdf
 log = logging.getLogger(__name__)
 RUN_HOUR = 6
 RETRY_DELAYS = (timedelta(minutes=5), timedelta(minutes=15))
+CLAIM = timedelta(minutes=30)
+"""How long a run's claim on its schedule holds (real time): far longer than a report takes to produce and mail;
+after a process died mid-run, the next run after it produces the report."""
 MEDIA_TYPES = {'xlsx': ('application', 'vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
                'pdf': ('application', 'pdf'), 'csv': ('text', 'csv')}
 
@@ -94,17 +106,30 @@ def list_runs(*, actor: UserRead, limit: int = 50) -> list[ReportRunRead]:
 
 
 def run_due(*, now: datetime | None = None) -> list[ReportRunRead]:
-    """Run every schedule that is due (or whose retry is due) at ``now``; returns the runs logged."""
+    """Run every schedule that is due (or whose retry is due) at ``now``; returns the runs logged (not those another
+    run had claimed).
+
+    :raises jobs.LockLost: run as a job whose lock's connection died; checked before each schedule
+    """
     now = now or datetime.now(UTC)
     with session_scope() as session:
-        due = session.exec(select(ReportSchedule.id).where(ReportSchedule.active, or_(
-            ReportSchedule.retry_at <= now,
-            and_(col(ReportSchedule.retry_at).is_(None), ReportSchedule.next_run_at <= now)))).all()
-    return [run_schedule(schedule_id, now=now) for schedule_id in due]
+        due = session.exec(select(ReportSchedule.id).where(_due(now))).all()
+    runs = []
+    for schedule_id in due:
+        jobs.checkpoint()
+        run = run_schedule(schedule_id, now=now)
+        if run is not None:
+            runs.append(run)
+    return runs
 
 
-def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
-    """Produce, store and mail one schedule's report for its last complete period; log the attempt."""
+def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead | None:
+    """Produce, store and mail one schedule's report for its last complete period; log the attempt. None (and
+    nothing done) when the schedule is not due at ``now`` any more or another run has claimed it."""
+    claim = _claim(schedule_id, now)
+    if claim is None:
+        log.info('scheduled report %s: produced by another run, or no longer due', schedule_id)
+        return None
     with session_scope() as session:
         schedule = session.get(ReportSchedule, schedule_id)
         tz = _zone(session, schedule.location_id)
@@ -148,6 +173,10 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead:
         else:
             schedule.failures, schedule.retry_at = 0, None
             schedule.next_run_at = next_run(schedule.frequency, max(now, schedule.next_run_at), tz)
+        if schedule.claimed_by == claim:
+            schedule.claimed_by, schedule.claimed_until = None, None
+        else:  # the claim expired and another run took the schedule: it will record its own run too
+            log.warning('scheduled report %s took longer than its claim (%s)', schedule_id, CLAIM)
         session.add_all([run, schedule])
         session.flush()
         return ReportRunRead.model_validate(run)
@@ -196,6 +225,27 @@ def next_run(frequency: str, after: datetime, time_zone: str) -> datetime:
 def recipients(text: str) -> list[str]:
     """Addresses from a comma- or semicolon-separated list."""
     return [r.strip() for r in text.replace(';', ',').split(',') if r.strip()]
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Active, and its run (or its retry) is due at ``now``."""
+    return and_(col(ReportSchedule.active), or_(ReportSchedule.retry_at <= now, and_(
+        col(ReportSchedule.retry_at).is_(None), ReportSchedule.next_run_at <= now)))
+
+
+def _claim(schedule_id: int, now: datetime) -> str | None:
+    """Claim the schedule for this run in a transaction of its own: one conditional ``UPDATE`` that only one of
+    several racing runs can win (PostgreSQL re-checks the condition on the row it locked; SQLite has one writer at a
+    time). Returns the claim's name (host, process, a random part), or None if the schedule is no longer due at
+    ``now`` or another run's claim still holds."""
+    claim = f'{socket.gethostname()[:30]}/{os.getpid()}/{secrets.token_hex(4)}'
+    real_now = datetime.now(UTC)  # a claim lasts in real time, whatever moment the run reports as of
+    with session_scope(write=True) as session:
+        won = session.execute(update(ReportSchedule).where(
+            ReportSchedule.id == schedule_id, _due(now),
+            or_(col(ReportSchedule.claimed_until).is_(None), ReportSchedule.claimed_until < real_now),
+        ).values(claimed_by=claim, claimed_until=real_now + CLAIM)).rowcount
+    return claim if won == 1 else None
 
 
 def _zone(session, location_id: int | None) -> str:

@@ -41,7 +41,7 @@ from app.models import (
     Target,
     UserRead,
 )
-from app.services import clock, events
+from app.services import clock, events, jobs
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics
@@ -250,6 +250,7 @@ def send_due(*, as_of: datetime | None = None) -> int:
             None), Campaign.send_at <= now).order_by(Campaign.send_at)).all())
     sent = 0
     for campaign_id in due:
+        jobs.checkpoint()  # still this process's job (raises jobs.LockLost if its lock's connection died)
         try:
             _send(campaign_id, now)
             sent += 1
