@@ -2,7 +2,7 @@
 processes both believe they hold the job's lock
 
 Revision ID: 0036
-Revises: 0032
+Revises: 0033
 Create Date: 2026-12-06 05:10:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from app.models.base import UTCDateTime
 
 revision: str = '0036'
-down_revision: str | None = '0032'
+down_revision: str | None = '0033'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
