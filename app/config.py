@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     """The stream's key in Redis (one per ClientPulse database sharing that Redis)."""
     bus_max_length: int = 10_000
     """About how many events the stream keeps: a process away for longer reloads from the database instead."""
+    # faults and start-up (issue 28)
+    healthz_loop_lag_ms: int = 1000
+    """``/healthz`` answers 503 when the event loop woke this much later than asked in the last 10 s."""
 
     @property
     def effective_reports_dir(self) -> Path:

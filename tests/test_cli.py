@@ -86,3 +86,21 @@ def test_migrate_creates_a_missing_data_folder(tmp_path, monkeypatch):
     result = runner.invoke(cli, ['migrate'])
     assert result.exit_code == 0, result.output
     assert (tmp_path / 'new' / 'folder' / 'clientpulse.db').is_file()
+
+
+def test_old_code_on_a_newer_database_is_refused_plainly(sqlite_db):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from app.services import database
+
+    head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+    with database.get_engine().begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    database.reset_engines()
+    for command in (['migrate'], ['create-user', 'x@shop.test', '--password', 'long enough']):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert result.output == (f'Error: Its database is at revision 0099, newer than this ClientPulse knows (its '
+                                 f'newest is {head}). This ClientPulse is older than its database: update '
+                                 'ClientPulse, or restore a backup made by this version.\n')
