@@ -97,9 +97,14 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
 
 @cli.command()
 def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start the app afterwards')] = True,
-         port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None) -> None:
-    """Create the demo business (once) in the configured database, print the logins, start the app."""
+         port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None,
+         host: Annotated[str | None, typer.Option(
+             help="interface to serve on (default 127.0.0.1, this computer only; 0.0.0.0 lets the shop's network "
+                  'in, CLIENTPULSE_DEMO_HOST)')] = None) -> None:
+    """Create the demo business (once) in the configured database, print the logins, start the app on this computer
+    only (its password is published) unless ``--host`` says otherwise."""
     from app import server
+    from app.config import get_settings
     from app.services import database
     from app.services.errors import ClientPulseError
     from app.services.imports import demo as demo_data
@@ -115,7 +120,20 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     for email, role in demo_data.DEMO_USERS:
         typer.echo(f'  {role.value:8} {email}')
     if serve:
-        server.run(port=port)
+        settings = get_settings()
+        bind, served = host or settings.demo_host, port or settings.port
+        server.run(host=bind, port=served, announce=demo_banner(bind, served, demo_data.DEMO_PASSWORD))
+
+
+def demo_banner(host: str, port: int, password: str) -> list[str]:
+    """What the demo says once it listens: where, and who can reach it (its password is in the README)."""
+    from app import server
+    if host.startswith('127.') or host in ('localhost', '::1'):
+        return [f'Demo on http://{host}:{port} — only this computer can reach it; --host 0.0.0.0 to let the shop\'s '
+                'network in']
+    return [*(f'Demo on {url}' for url in server.addresses(host, port)),
+            f"— the shop's network can reach it, and its password ({password}) is published: use it only on a "
+            'network you trust']
 
 
 @cli.command()
