@@ -173,8 +173,9 @@ def check_writable(url: str | None = None) -> None:
     """Try a write, rolled back: the start refuses a database that cannot be written, rather than failing at every
     write later. SQLite: the file and its folder writable by this user, then ``BEGIN IMMEDIATE``, a table created and
     a row inserted (a new page: a full disk or ``max_page_count`` refuses it), rolled back. PostgreSQL: not a standby
-    (``pg_is_in_recovery()``), then the same trial write (refused in a read-only transaction, SQLSTATE 25006, or on a
-    full disk, 53100).
+    (``pg_is_in_recovery()``), then Alembic's row updated to itself (a new row version: refused in a read-only
+    transaction, SQLSTATE 25006, or on a full disk, 53100; no CREATE right needed, for a user that does not migrate),
+    or on a database not migrated yet the same trial table as SQLite's, rolled back.
 
     :raises DatabaseNotWritableError: it cannot be written (or, SQLite, opened); the message says why and where
     """
@@ -195,8 +196,12 @@ def check_writable(url: str | None = None) -> None:
                     raise DatabaseNotWritableError(
                         'Its database server is a read-only standby (pg_is_in_recovery): point '
                         'CLIENTPULSE_DATABASE_URL at the primary.', detail='pg_is_in_recovery')
-                connection.execute(text('CREATE TABLE clientpulse_write_check (x INTEGER)'))
-                connection.execute(text('INSERT INTO clientpulse_write_check VALUES (1)'))
+                if engine.dialect.name == 'postgresql' and connection.execute(
+                        text("SELECT to_regclass('alembic_version')")).scalar() is not None:
+                    connection.execute(text('UPDATE alembic_version SET version_num = version_num'))
+                else:
+                    connection.execute(text('CREATE TABLE clientpulse_write_check (x INTEGER)'))
+                    connection.execute(text('INSERT INTO clientpulse_write_check VALUES (1)'))
             finally:
                 transaction.rollback()
     except DBAPIError as error:
