@@ -20,12 +20,8 @@ def run(host: Annotated[str | None, typer.Option(help='interface to serve on (de
         port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None,
         native: Annotated[bool, typer.Option(help='also open the desktop window (needs the "native" extra)')] = False,
         ) -> None:
-    """Start the app (migrates the database first)."""
+    """Start the app (migrates the database first; prints its addresses once it listens)."""
     from app import server
-    from app.config import get_settings
-    from app.services.accounts import network
-    for url in network.lan_urls(port or get_settings().port):
-        typer.echo(f'ClientPulse on {url}')
     server.run(host=host, port=port, native=native)
 
 
@@ -33,7 +29,7 @@ def run(host: Annotated[str | None, typer.Option(help='interface to serve on (de
 def migrate() -> None:
     """Bring the database schema up to date."""
     from app.services import database
-    database.migrate()
+    _migrate()
     typer.echo(f'Database at {database.database_url()} is up to date.')
 
 
@@ -45,11 +41,10 @@ def create_user(email: str,
                 pin: Annotated[str, typer.Option(help='4–8 digits that take a kiosk out of kiosk mode')] = '',
                 ) -> None:
     """Create an account (the password is asked for, never stored in clear)."""
-    from app.services import database
     from app.services.accounts import users
     from app.services.accounts.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
-    database.migrate()
+    _migrate()
     try:
         user = users.create_user(email, password, role=role, location_id=location_id, actor=SYSTEM_ACTOR)
         if pin:
@@ -64,11 +59,10 @@ def create_user(email: str,
 def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_okay=False, help='folder with the CSVs')],
                  location: Annotated[str, typer.Option(help='the location to import into')] = '') -> None:
     """Import the salon export (Service Listing, Future Bookings, Receipt Transactions … CSVs)."""
-    from app.services import database
     from app.services.accounts.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
     from app.services.imports import salon as imports
-    database.migrate()
+    _migrate()
     target = imports.SALON_LOCATION.model_copy(update={'name': location}) if location else imports.SALON_LOCATION
     with typer.progressbar(length=100, label='Importing') as bar:
         try:
@@ -86,12 +80,11 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
                     mapping: Annotated[Path, typer.Option(exists=True, dir_okay=False,
                                                           help='column mapping (TOML), see docs/mappings/')]) -> None:
     """Import any booking export through a column mapping, in one transaction."""
-    from app.services import database
     from app.services.accounts.access import SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
     from app.services.imports import mapped as booking_imports
     from app.services.imports import mapping as mappings
-    database.migrate()
+    _migrate()
     with typer.progressbar(length=100, label='Importing') as bar:
         try:
             report = booking_imports.import_bookings(file, mappings.load_mapping(mapping), actor=SYSTEM_ACTOR,
@@ -104,24 +97,43 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
 
 @cli.command()
 def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start the app afterwards')] = True,
-         port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None) -> None:
-    """Create the demo business (once) in the configured database, print the logins, start the app."""
+         port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None,
+         host: Annotated[str | None, typer.Option(
+             help="interface to serve on (default 127.0.0.1, this computer only; 0.0.0.0 lets the shop's network "
+                  'in, CLIENTPULSE_DEMO_HOST)')] = None) -> None:
+    """Create the demo business (once) in the configured database, print the logins, start the app on this computer
+    only (its password is published) unless ``--host`` says otherwise."""
     from app import server
     from app.config import get_settings
     from app.services import database
-    from app.services.accounts import network
+    from app.services.errors import ClientPulseError
     from app.services.imports import demo as demo_data
-    database.migrate()
-    result = demo_data.ensure_demo()
+    _migrate()
+    try:
+        result = demo_data.ensure_demo()
+    except ClientPulseError as error:
+        typer.echo(f'Error: {error}', err=True)
+        raise typer.Exit(1) from None
     state = f'created with {result.bookings} bookings' if result.created else 'already there'
     typer.echo(f'Demo business "{demo_data.DEMO_LOCATION}" {state} in {database.database_url()}')
     typer.echo('Demo logins (password for all: ' + demo_data.DEMO_PASSWORD + '):')
     for email, role in demo_data.DEMO_USERS:
         typer.echo(f'  {role.value:8} {email}')
     if serve:
-        for url in network.lan_urls(port or get_settings().port):
-            typer.echo(f'Open {url}')
-        server.run(port=port)
+        settings = get_settings()
+        bind, served = host or settings.demo_host, port or settings.port
+        server.run(host=bind, port=served, announce=demo_banner(bind, served, demo_data.DEMO_PASSWORD))
+
+
+def demo_banner(host: str, port: int, password: str) -> list[str]:
+    """What the demo says once it listens: where, and who can reach it (its password is in the README)."""
+    from app import server
+    if host.startswith('127.') or host in ('localhost', '::1'):
+        return [f'Demo on http://{host}:{port} — only this computer can reach it; --host 0.0.0.0 to let the shop\'s '
+                'network in']
+    return [*(f'Demo on {url}' for url in server.addresses(host, port)),
+            f"— the shop's network can reach it, and its password ({password}) is published: use it only on a "
+            'network you trust']
 
 
 @cli.command()
@@ -134,12 +146,11 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     """Write the analytics report for a period as Excel, PDF or CSV."""
     from datetime import UTC, date, datetime
 
-    from app.services import database
     from app.services.accounts.access import SYSTEM_ACTOR
     from app.services.analytics import exports, reports
     from app.services.catalogue import locations
     from app.services.errors import ClientPulseError
-    database.migrate()
+    _migrate()
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
@@ -164,6 +175,18 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
         typer.echo(f'Error: {error}', err=True)
         raise typer.Exit(1) from None
     typer.echo(f'Wrote {target}')
+
+
+def _migrate() -> None:
+    """Bring the database up to date, or stop with its plain refusal (a database a newer ClientPulse migrated, or one
+    that cannot be written) and exit status 1, no traceback."""
+    from app.services import database
+    from app.services.errors import ClientPulseError
+    try:
+        database.migrate()
+    except ClientPulseError as error:
+        typer.echo(f'Error: {error}', err=True)
+        raise typer.Exit(1) from None
 
 
 def _advance(bar):

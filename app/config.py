@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     """The stream's key in Redis (one per ClientPulse database sharing that Redis)."""
     bus_max_length: int = 10_000
     """About how many events the stream keeps: a process away for longer reloads from the database instead."""
+    # faults and start-up (issue 28)
+    demo_host: str = '127.0.0.1'
+    """Where ``clientpulse demo`` listens: this computer only; ``0.0.0.0`` lets the shop's network in (its password is
+    published)."""
+    healthz_loop_lag_ms: int = 1000
+    """``/healthz`` answers 503 when the event loop woke this much later than asked in the last 10 s."""
 
     @property
     def effective_reports_dir(self) -> Path:

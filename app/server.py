@@ -1,24 +1,33 @@
-"""Starting the web app: migrate, register the pages, hand over to NiceGUI."""
+"""Starting the web app: check the database can be written and is not newer than this code, migrate, register the
+pages, hand over to NiceGUI, and say where it is once it listens."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import NoReturn, TypeVar
 
-from nicegui import app, background_tasks, ui
+from nicegui import app, background_tasks, helpers, ui
 
 from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
 from app.pages import errors, upload_limit
-from app.services import database, events, files, redis_bus
+from app.services import database, events, files, health, redis_bus
 from app.services.accounts import native_login, network
 from app.services.accounts import setup as first_run
 from app.services.analytics import store as analytics_store
 from app.services.catalogue import locations
+from app.services.errors import ClientPulseError, DatabaseNotWritableError
 
 log = logging.getLogger(__name__)
+T = TypeVar('T')
 
 
 def setup() -> None:
@@ -36,12 +45,23 @@ def setup() -> None:
     app.add_static_files('/assets', PROJECT_ROOT / 'assets')
 
 
-def run(*, host: str | None = None, port: int | None = None, native: bool = False) -> None:
-    """Serve the app (blocking). ``native`` also opens the owner's desktop window (pywebview)."""
+def run(*, host: str | None = None, port: int | None = None, native: bool = False,
+        announce: list[str] | None = None) -> None:
+    """Serve the app (blocking). ``native`` also opens the owner's desktop window (pywebview).
+
+    Once the server listens (not before), prints where to open it (``announce``: these lines instead of its
+    addresses) and, on a fresh install, the setup link. A database that cannot be written, or that a newer
+    ClientPulse migrated, stops the start with a plain message and exit status 1 (:func:`refuse_to_start`).
+    """
     files.restrict_new_files()
     settings = get_settings()
-    connect_bus()
-    setup()
+    try:
+        database.check_writable()  # before anything is written: a read-only or full disk is refused now
+        database.refuse_newer()
+        connect_bus()
+        setup()
+    except ClientPulseError as error:
+        refuse_to_start(error)
     if settings.scheduler:
         start_scheduler()
     # the analytics columns patched since the last full read are saved for the next start
@@ -52,22 +72,63 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     # full collections run in quiet moments, not while a change goes out to every session (collector)
     app.on_startup(take_over)
     app.on_startup(lambda: background_tasks.create(collector.run(), name='quiet garbage collection'))
+    app.on_startup(lambda: background_tasks.create(health.watch.run(), name='loop lag watch'))  # for /healthz
     port = port or settings.port
+    host = host or settings.host
     network.serving_on(port)  # the Settings page shows staff the address with the port actually served
     link = first_run.setup_path()  # a fresh install: only this link sets it up (and opens the owner's window)
-    if link is not None:
-        for base in [f'http://127.0.0.1:{port}', *network.lan_urls(port)]:
-            print(f'Set up your business: {base}{link}', flush=True)
+    lines = [*(announce or [f'ClientPulse on {url}' for url in addresses(host, port)]),
+             *(f'Set up your business: {url}{link}' for url in addresses(host, port) if link is not None)]
+    announce_when_ready(lines, host, port)
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
         app.native.window_args['url'] = (f'http://127.0.0.1:{port}{link}' if link is not None else
                                          f'http://127.0.0.1:{port}/native-login?token={native_login.issue_token()}')
         app.native.window_args['min_size'] = (1024, 700)
     ui.run(
-        title=settings.title, host=host or settings.host, port=port, native=native,
+        title=settings.title, host=host, port=port, native=native,
         window_size=(1400, 900) if native else None,  # a window size alone would open a window
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
         reload=False, show=False, favicon=PROJECT_ROOT / 'assets' / 'logo.svg', show_welcome_message=False,
     )
+
+
+def refuse_to_start(error: ClientPulseError) -> NoReturn:
+    """Stop a start that cannot go on: ``error``'s plain message on stderr, exit status 1, no traceback."""
+    print(f'ClientPulse did not start. {error}', file=sys.stderr, flush=True)
+    raise SystemExit(1)
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """Where the app can be opened when it listens on ``host``: every address of this machine on the shop's network
+    and 127.0.0.1 when it listens on all of them (``0.0.0.0``), else that one address."""
+    if host in ('0.0.0.0', '::', ''):
+        return network.lan_urls(port)
+    return [f'http://{host}:{port}']
+
+
+def announce_when_ready(lines: list[str], host: str, port: int) -> None:
+    """Print ``lines`` once the server accepts connections on ``port`` (checked by connecting to it, every 50 ms,
+    for up to a minute after start-up), so an address printed is one that answers; nothing in NiceGUI's simulated
+    user (tests), which serves no port."""
+    if helpers.is_user_simulation():
+        return
+
+    async def when_listening() -> None:
+        target = '127.0.0.1' if host in ('0.0.0.0', '::', '') else host
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                _reader, writer = await asyncio.open_connection(target, port)
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            print('\n'.join(lines), flush=True)
+            return
+        log.warning('the server did not accept connections on port %s within a minute', port)
+
+    app.on_startup(lambda: background_tasks.create(when_listening(), name='announce the address'))
 
 
 def connect_bus() -> None:
@@ -106,7 +167,8 @@ def start_scheduler() -> None:
     scheduler = BackgroundScheduler(daemon=True)
 
     def every(name: str, job, **trigger) -> None:  # one process at a time (jobs.exclusive), one run at a time here
-        scheduler.add_job(jobs.exclusive(name, job), 'interval', id=name, max_instances=1, coalesce=True, **trigger)
+        scheduler.add_job(jobs.exclusive(name, _quiet_in_an_outage(job)), 'interval', id=name, max_instances=1,
+                          coalesce=True, **trigger)
 
     started = datetime.now(UTC) + timedelta(seconds=5)  # what fell due while no process ran goes out soon after start
     every('scheduled-reports', schedules.run_due, minutes=1, next_run_time=started)
@@ -121,3 +183,17 @@ def start_scheduler() -> None:
                       next_run_time=datetime.now(UTC) + timedelta(seconds=30))
     app.on_startup(lambda: None if scheduler.running else scheduler.start())
     app.on_shutdown(lambda: scheduler.shutdown(wait=False) if scheduler.running else None)
+
+
+def _quiet_in_an_outage(job: Callable[[], T]) -> Callable[[], T | None]:
+    """``job``, which does nothing but wait for the next run while the database cannot be written: the outage is
+    logged and rung once (:func:`database.write_outage`), not as a traceback from every job every interval."""
+
+    @wraps(job)
+    def run() -> T | None:
+        try:
+            return job()
+        except DatabaseNotWritableError:
+            return None
+
+    return run

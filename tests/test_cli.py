@@ -86,3 +86,51 @@ def test_migrate_creates_a_missing_data_folder(tmp_path, monkeypatch):
     result = runner.invoke(cli, ['migrate'])
     assert result.exit_code == 0, result.output
     assert (tmp_path / 'new' / 'folder' / 'clientpulse.db').is_file()
+
+
+def _serve_nothing(monkeypatch) -> dict:
+    """``server.run``'s hand-over to NiceGUI and its announcement, recorded instead of done."""
+    from app import server
+    from app.services.imports import demo
+    seen: dict = {}
+    monkeypatch.setattr(server.ui, 'run', lambda **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(server, 'announce_when_ready', lambda lines, host, port: seen.update(announced=lines),
+                        raising=False)
+    monkeypatch.setattr(server, 'start_scheduler', lambda: None)
+    monkeypatch.setattr(server.files, 'restrict_new_files', lambda: None)
+    monkeypatch.setattr(demo, 'ensure_demo', lambda: demo.DemoResult(location_id=1, created=False, bookings=0))
+    return seen
+
+
+def test_the_demo_listens_on_this_computer_only_and_says_so(sqlite_db, monkeypatch):
+    """Its password is published (README, ``demo1234``): by default only 127.0.0.1, however the app's own
+    ``CLIENTPULSE_HOST`` is set; ``--host 0.0.0.0`` lets the shop's network in, with a warning."""
+    seen = _serve_nothing(monkeypatch)
+    result = runner.invoke(cli, ['demo', '--port', '8124'])
+    assert result.exit_code == 0, result.output
+    assert (seen['host'], seen['port']) == ('127.0.0.1', 8124)
+    assert seen['announced'][0] == ("Demo on http://127.0.0.1:8124 — only this computer can reach it; --host 0.0.0.0 "
+                                    "to let the shop's network in")
+    opened = runner.invoke(cli, ['demo', '--port', '8124', '--host', '0.0.0.0'])
+    assert opened.exit_code == 0, opened.output
+    assert seen['host'] == '0.0.0.0'
+    assert ("— the shop's network can reach it, and its password (demo1234) is published: use it only on a network "
+            'you trust') in seen['announced']
+
+
+def test_old_code_on_a_newer_database_is_refused_plainly(sqlite_db):
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from app.services import database
+
+    head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+    with database.get_engine().begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    database.reset_engines()
+    for command in (['migrate'], ['create-user', 'x@shop.test', '--password', 'long enough']):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert result.output == (f'Error: Its database is at revision 0099, newer than this ClientPulse knows (its '
+                                 f'newest is {head}). This ClientPulse is older than its database: update '
+                                 'ClientPulse, or restore a backup made by this version.\n')

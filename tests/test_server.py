@@ -16,6 +16,8 @@ def started(monkeypatch, sqlite_db) -> dict:
     """What ``server.run`` handed to ``ui.run`` (nothing is served)."""
     seen: dict = {}
     monkeypatch.setattr(server.ui, 'run', lambda **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(server, 'announce_when_ready', lambda lines, host, port: seen.update(announced=lines),
+                        raising=False)
     monkeypatch.setattr(server, 'start_scheduler', lambda: None)
     monkeypatch.setattr(server.files, 'restrict_new_files', lambda: None)  # the test process keeps its umask
     monkeypatch.setattr(server.app.native, 'window_args', {})
@@ -29,11 +31,11 @@ def test_a_plain_start_opens_no_window(started):
     assert 'url' not in server.app.native.window_args
 
 
-def test_a_fresh_install_prints_its_setup_link_and_the_window_opens_it(started, capsys):
+def test_a_fresh_install_prints_its_setup_link_and_the_window_opens_it(started):
     server.run(port=8123, native=True)
     link = setup.setup_path()
     assert link is not None and server.app.native.window_args['url'] == f'http://127.0.0.1:8123{link}'
-    assert f'Set up your business: http://127.0.0.1:8123{link}' in capsys.readouterr().out
+    assert f'Set up your business: http://127.0.0.1:8123{link}' in started['announced']  # once it listens
 
 
 def test_a_native_start_points_the_window_at_a_one_time_sign_in(started):
@@ -94,3 +96,146 @@ def test_with_a_bus_url_changes_and_sign_ins_go_through_redis(started, monkeypat
         monkeypatch.delenv('CLIENTPULSE_BUS_URL')
         reset_settings()
     before.unsubscribe(heard.append)
+
+
+# --- a start that cannot go on (issue 28): a plain message, exit status 1, no traceback ---------------------------
+
+def test_a_read_only_sqlite_database_is_refused_at_start(started, sqlite_db, capsys):
+    """Opened read-only (SQLite's ``mode=ro`` URI: the tests run as root, where chmod stops no write)."""
+    from tests.conftest import use_database
+
+    use_database(f'sqlite:///file:{sqlite_db.split("///", 1)[1]}?mode=ro&uri=true')
+    with pytest.raises(SystemExit) as stopped:
+        server.run(port=8123)
+    assert stopped.value.code == 1 and 'port' not in started  # never served
+    said = capsys.readouterr().err
+    assert said.startswith(f'ClientPulse did not start. Its database ({sqlite_db.split("///", 1)[1]}) cannot be')
+    assert 'Traceback' not in said
+    assert 'cannot be written (read-only: attempt to write a readonly database)' in said
+    assert 'make the database and its folder writable' in said
+
+
+def test_a_full_sqlite_database_is_refused_at_start(started, sqlite_db, capsys):
+    """A full disk, simulated: SQLite's ``PRAGMA max_page_count`` at the file's size (compacted first), so a write
+    that needs one more page is refused with SQLITE_FULL, "database or disk is full"."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from app.services import database
+
+    path = sqlite_db.split('///', 1)[1]
+    with sqlite3.connect(path, isolation_level=None) as compact:
+        compact.execute('VACUUM')
+        pages = compact.execute('PRAGMA page_count').fetchone()[0]
+    database.reset_engines()
+    engine = database.get_engine()
+    event.listen(engine, 'connect', lambda connection, _record: connection.execute(f'PRAGMA max_page_count={pages}'))
+    with pytest.raises(SystemExit) as stopped:
+        server.run(port=8123)
+    assert stopped.value.code == 1 and 'port' not in started
+    said = capsys.readouterr().err
+    assert 'cannot be written (disk full: database or disk is full)' in said and 'Traceback' not in said
+
+
+@pytest.fixture
+def read_only_postgres(postgres_server_url):
+    """A PostgreSQL database whose transactions are read-only (``default_transaction_read_only``, as on a standby or
+    after an operator's lock-down); dropped at the end."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from app.services import database
+    from tests.conftest import DEFAULT_POSTGRES_URL, use_database
+
+    admin = create_engine(os.environ.get('CLIENTPULSE_TEST_POSTGRES_URL', DEFAULT_POSTGRES_URL),
+                          isolation_level='AUTOCOMMIT')
+    name = f'clientpulse_test_ro_{uuid.uuid4().hex[:8]}'
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE {name}'))
+        connection.execute(text(f'ALTER DATABASE {name} SET default_transaction_read_only = on'))
+    url = postgres_server_url.rsplit('/', 1)[0] + f'/{name}'
+    use_database(url)
+    yield url
+    database.reset_engines()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_read_only_postgresql_database_is_refused_at_start(started, read_only_postgres, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        server.run(port=8123)
+    assert stopped.value.code == 1 and 'port' not in started
+    said = capsys.readouterr().err
+    assert said.startswith('ClientPulse did not start. Its database (postgresql+psycopg://') and 'Traceback' not in said
+    assert 'cannot be written (read-only: cannot execute CREATE TABLE in a read-only transaction)' in said
+
+
+@pytest.fixture
+def newer_database(started, db):
+    """The test's database as a newer ClientPulse would leave it: at revision 0099, which this code does not know
+    (put back to this code's newest at the end)."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from app.services import database
+
+    head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+    with database.get_engine().begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    database.reset_engines()
+    yield head
+    with database.get_engine().begin() as connection:
+        connection.execute(text('UPDATE alembic_version SET version_num = :head'), {'head': head})
+    database.reset_engines()
+
+
+def test_old_code_on_a_newer_database_stops_with_both_revisions_and_what_to_do(started, newer_database, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        server.run(port=8123)
+    assert stopped.value.code == 1 and 'port' not in started
+    said = capsys.readouterr().err
+    assert said == (f'ClientPulse did not start. Its database is at revision 0099, newer than this ClientPulse knows '
+                    f'(its newest is {newer_database}). This ClientPulse is older than its database: update '
+                    'ClientPulse, or restore a backup made by this version.\n')
+
+
+def test_the_address_is_printed_once_the_server_listens(sqlite_template, tmp_path):
+    """A real start (``clientpulse run``): when the line with the address appears, that address answers at once
+    (before, it was printed before the database was even migrated)."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    shutil.copy(sqlite_template, tmp_path / 'clientpulse.db')
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if k != 'PYTEST_CURRENT_TEST'},  # NiceGUI serves a test port then
+           'CLIENTPULSE_DATABASE_URL': f'sqlite:///{tmp_path / "clientpulse.db"}',
+           'CLIENTPULSE_DATA_DIR': str(tmp_path), 'CLIENTPULSE_SCHEDULER': 'false',
+           'CLIENTPULSE_STORAGE_SECRET': 'x' * 48}
+    out, err = tmp_path / 'run.out', tmp_path / 'run.err'
+    with out.open('wb') as stdout, err.open('wb') as stderr:  # files, not pipes: an unread pipe can block it
+        process = subprocess.Popen([sys.executable, '-m', 'app.cli', 'run', '--host', '127.0.0.1', '--port',
+                                    str(port)], stdout=stdout, stderr=stderr, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while f'ClientPulse on http://127.0.0.1:{port}' not in out.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, err.read_text(errors='replace')[-3000:]
+            time.sleep(0.02)
+        with socket.create_connection(('127.0.0.1', port), timeout=5):  # it answers now, not a moment later
+            pass
+        with urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

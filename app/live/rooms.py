@@ -251,9 +251,10 @@ def publish(event: events.Event) -> None:
     parts_by_view: dict[tuple[str, int, str], dict[str, Any]] = {}
     sends: list[asyncio.Task] = []
     following: list[tuple[Room, dict[str, Any]]] = []
+    everywhere = here_id == 0 and notification_id is not None  # a notice for every location (a database outage)
     for room in list(_rooms.values()):
         here = room.key.location_id == here_id
-        if not here and not room.key.everywhere:
+        if not here and not room.key.everywhere and not everywhere:
             continue
         message: dict[str, Any] = {}
         full: dict[str, Any] = {}

@@ -1,7 +1,7 @@
 """NiceGUI pages. Each module registers its routes in ``register()`` (called at start-up)."""
 
 from app import live
-from app.pages import presence
+from app.pages import health, presence
 from app.pages.accounts import accounts, login, setup
 from app.pages.accounts import activity as activity_page
 from app.pages.analytics import analytics, schedules
@@ -22,5 +22,5 @@ def register() -> None:
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
                    analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, setup, mpesa,
-                   manage, online):
+                   manage, online, health):
         module.register()

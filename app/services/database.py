@@ -5,21 +5,38 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, Engine, NullPool, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from app.config import PROJECT_ROOT, get_settings
-from app.services import files, revisions
+from app.services import events, files, revisions
+from app.services.errors import DatabaseNotWritableError, DatabaseTooNewError
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = PROJECT_ROOT / 'migrations'
+NOT_WRITABLE = "Nothing was saved: the shop's database cannot be written (disk full or read-only)."
+"""What a person is told when their action's transaction was refused because the database cannot be written."""
+OUTAGE_NOTICE = ("The shop's database cannot be written (disk full or read-only): nothing can be saved until it is "
+                 'fixed. Free some disk space, or make the database writable again.')
+"""The bell's notification of an outage (one per outage, not one per refused write)."""
+RECHECK_SECONDS = 10.0
+"""While the database refuses writes, a trial write (:func:`recheck_writable`) at most this often tells when it is
+back."""
 
 
 def database_url() -> str:
@@ -70,6 +87,10 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
     :param write: take the write lock at the start. On SQLite this is ``BEGIN IMMEDIATE`` (one writer
         at a time, across threads and processes); on PostgreSQL rows are locked explicitly by the
         caller (``SELECT … FOR UPDATE``).
+    :raises DatabaseNotWritableError: the database cannot be written; nothing was saved
+    A write the database refuses because it cannot be written at all (SQLite: read-only or full; PostgreSQL:
+    ``disk_full``, ``read_only_sql_transaction``) raises :class:`DatabaseNotWritableError` (:data:`NOT_WRITABLE`)
+    instead of the driver's error, and starts an outage (:func:`write_outage`) if none is on.
     """
     engine = get_engine()
     bind = engine.execution_options(sqlite_immediate=True) if write else engine
@@ -77,6 +98,10 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except DBAPIError as error:
+            session.rollback()
+            _raise_if_not_writable(error)
+            raise
         except BaseException:
             session.rollback()
             raise
@@ -86,9 +111,16 @@ def session_scope(*, write: bool = False) -> Iterator[Session]:
 def write_connection() -> Iterator[Connection]:
     """A unit of work on a Core connection (no ORM session): ``BEGIN IMMEDIATE`` on SQLite, committed when the block
     ends without error, rolled back otherwise. For the hottest writes (a booking), where the ORM's own bookkeeping
-    cost more than the statements; anything else uses :func:`session_scope`."""
-    with get_engine().execution_options(sqlite_immediate=True).begin() as connection:
-        yield connection
+    cost more than the statements; anything else uses :func:`session_scope`.
+
+    :raises DatabaseNotWritableError: the database cannot be written; nothing was saved (as :func:`session_scope`)
+    """
+    try:
+        with get_engine().execution_options(sqlite_immediate=True).begin() as connection:
+            yield connection
+    except DBAPIError as error:
+        _raise_if_not_writable(error)
+        raise
 
 
 def connection_of(unit: Session | Connection) -> Connection:
@@ -97,9 +129,123 @@ def connection_of(unit: Session | Connection) -> Connection:
 
 
 def migrate(url: str | None = None, revision: str = 'head') -> None:
-    """Bring the database's schema to ``revision`` with Alembic (idempotent)."""
+    """Bring the database's schema to ``revision`` with Alembic (idempotent).
+
+    :raises DatabaseTooNewError: the database is at a revision this code does not know (a newer ClientPulse migrated
+        it); nothing is changed
+    :raises DatabaseNotWritableError: a migration was due and the database cannot be written
+    """
     _ensure_sqlite_folder(url or database_url())
-    command.upgrade(alembic_config(url), revision)
+    refuse_newer(url)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except DBAPIError as error:
+        reason = refusal(error)
+        if reason:
+            raise DatabaseNotWritableError(f'The database cannot be written ({reason}), so it cannot be brought up to '
+                                           f'date: {error.orig}', detail=str(error.orig)) from None
+        raise
+
+
+def refuse_newer(url: str | None = None) -> None:
+    """Refuse a database a newer ClientPulse has migrated: its Alembic revision is none of this code's migrations
+    (Alembic itself would stop with "Can't locate revision …" and a traceback).
+
+    :raises DatabaseTooNewError: naming both revisions and what to do
+    """
+    url = url or database_url()
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    script = ScriptDirectory.from_config(alembic_config(url))
+    unknown = [revision for revision in current if not _known(script, revision)]
+    if unknown:
+        raise DatabaseTooNewError(
+            f'Its database is at revision {", ".join(unknown)}, newer than this ClientPulse knows (its newest is '
+            f'{script.get_current_head()}). This ClientPulse is older than its database: update ClientPulse, or '
+            'restore a backup made by this version.')
+
+
+def check_writable(url: str | None = None) -> None:
+    """Try a write, rolled back: the start refuses a database that cannot be written, rather than failing at every
+    write later. SQLite: the file and its folder writable by this user, then ``BEGIN IMMEDIATE``, a table created and
+    a row inserted (a new page: a full disk or ``max_page_count`` refuses it), rolled back. PostgreSQL: not a standby
+    (``pg_is_in_recovery()``), then Alembic's row updated to itself (a new row version: refused in a read-only
+    transaction, SQLSTATE 25006, or on a full disk, 53100; no CREATE right needed, for a user that does not migrate),
+    or on a database not migrated yet the same trial table as SQLite's, rolled back.
+
+    :raises DatabaseNotWritableError: it cannot be written (or, SQLite, opened); the message says why and where
+    """
+    url = url or database_url()
+    path = _sqlite_path(url)
+    for target in ([path, path.parent] if path is not None else []):
+        if target.exists() and not os.access(target, os.W_OK):
+            raise DatabaseNotWritableError(
+                f'Its database cannot be written: {target} is not writable by the user ClientPulse runs as. Make the '
+                'database and its folder writable, then start it again.', detail='permissions')
+    engine = get_engine(url)
+    try:
+        with engine.execution_options(sqlite_immediate=True).connect() as connection:
+            transaction = connection.begin()
+            try:
+                if engine.dialect.name == 'postgresql' and connection.execute(
+                        text('SELECT pg_is_in_recovery()')).scalar():
+                    raise DatabaseNotWritableError(
+                        'Its database server is a read-only standby (pg_is_in_recovery): point '
+                        'CLIENTPULSE_DATABASE_URL at the primary.', detail='pg_is_in_recovery')
+                if engine.dialect.name == 'postgresql' and connection.execute(
+                        text("SELECT to_regclass('alembic_version')")).scalar() is not None:
+                    connection.execute(text('UPDATE alembic_version SET version_num = version_num'))
+                else:
+                    connection.execute(text('CREATE TABLE clientpulse_write_check (x INTEGER)'))
+                    connection.execute(text('INSERT INTO clientpulse_write_check VALUES (1)'))
+            finally:
+                transaction.rollback()
+    except DBAPIError as error:
+        reason = refusal(error) or _cannot_open(error)
+        if not reason:
+            raise
+        raise DatabaseNotWritableError(
+            f'Its database ({path or engine.url.render_as_string(hide_password=True)}) cannot be written ({reason}: '
+            f'{error.orig}). Free some disk space, or make the database and its folder writable by the user '
+            'ClientPulse runs as, then start it again.', detail=str(error.orig)) from None
+
+
+def write_outage() -> tuple[datetime, str] | None:
+    """``(since, reason)`` while this process finds the database refusing writes ('disk full' or 'read-only'): from
+    the first refused write until a trial write (:func:`recheck_writable`) succeeds; None when it takes writes."""
+    return _outage.current()
+
+
+def recheck_writable() -> bool:
+    """During an outage, try a write (:func:`check_writable`) at most every :data:`RECHECK_SECONDS`; when it works,
+    the outage ends (published as :class:`events.DatabaseOutage` ``'ended'``). Returns whether the database is
+    taken to be writable now. Blocking: call it from a worker thread."""
+    return _outage.recheck()
+
+
+def ping() -> None:
+    """A trivial read (``SELECT 1``) on a pooled connection.
+
+    :raises sqlalchemy.exc.SQLAlchemyError: the database did not answer
+    """
+    with get_engine().connect() as connection:
+        connection.execute(text('SELECT 1')).scalar()
+
+
+def refusal(error: BaseException) -> str:
+    """Why the database refused a write if it cannot be written at all: 'read-only' (SQLite ``SQLITE_READONLY``, any
+    extended code; PostgreSQL SQLSTATE 25006 ``read_only_sql_transaction``), 'disk full' (SQLite ``SQLITE_FULL``,
+    "database or disk is full"; PostgreSQL 53100 ``disk_full``), else '' (another error: a constraint, a lock, …).
+    Codes from https://www.sqlite.org/rescode.html and PostgreSQL's Appendix A, "Error Codes"."""
+    original = getattr(error, 'orig', None)
+    code = getattr(original, 'sqlite_errorcode', None)
+    if code is not None:
+        return {8: 'read-only', 13: 'disk full'}.get(code & 0xFF, '')
+    return {'25006': 'read-only', '53100': 'disk full'}.get(getattr(original, 'sqlstate', None) or '', '')
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -126,11 +272,89 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (``sqlite:///path``, or a URI filename: ``sqlite:///file:path?mode=ro&uri=true``)."""
     if url.startswith('sqlite'):
         path = url.split('///', 1)[-1]
+        if path.startswith('file:'):
+            path = unquote(path.removeprefix('file:').split('?', 1)[0])
         if path and path != ':memory:':
             return Path(path)
     return None
+
+
+def _known(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _cannot_open(error: DBAPIError) -> str:
+    code = getattr(error.orig, 'sqlite_errorcode', None)
+    return 'the file cannot be opened' if code is not None and code & 0xFF == 14 else ''  # SQLITE_CANTOPEN
+
+
+def _raise_if_not_writable(error: DBAPIError) -> None:
+    reason = refusal(error)
+    if reason:
+        _outage.start(reason, str(error.orig))
+        raise DatabaseNotWritableError(NOT_WRITABLE, detail=str(error.orig)) from error
+
+
+@dataclass
+class _Outage:
+    """This process's knowledge of whether the database takes writes: one outage from the first refused write until
+    a trial write succeeds, announced once at each end (the bell rings once per outage, not per refused write)."""
+
+    lock: threading.Lock
+    since: datetime | None = None
+    reason: str = ''
+    checked: float = 0.0
+
+    def current(self) -> tuple[datetime, str] | None:
+        with self.lock:
+            return (self.since, self.reason) if self.since is not None else None
+
+    def start(self, reason: str, detail: str) -> None:
+        with self.lock:
+            if self.since is not None:
+                return
+            self.since, self.reason, self.checked = datetime.now(UTC), reason, time.monotonic()
+            since = self.since
+        log.error('the database refuses writes (%s): %s; nothing is saved until it is fixed', reason, detail)
+        _announce(events.DatabaseOutage(location_id=0, change='started', since=since.isoformat(),
+                                        summary=OUTAGE_NOTICE, notification_id=-int(since.timestamp() * 1000)))
+
+    def recheck(self) -> bool:
+        with self.lock:
+            if self.since is None:
+                return True
+            if time.monotonic() - self.checked < RECHECK_SECONDS:
+                return False
+            self.checked = time.monotonic()
+        try:
+            check_writable()
+        except DatabaseNotWritableError:
+            return False
+        with self.lock:
+            since, self.since, self.reason = self.since, None, ''
+        if since is not None:
+            log.warning('the database takes writes again (it refused them since %s)', since.isoformat())
+            _announce(events.DatabaseOutage(location_id=0, change='ended', since=since.isoformat(),
+                                            notification_id=-int(since.timestamp() * 1000)))
+        return True
+
+
+def _announce(event: events.DatabaseOutage) -> None:
+    """Publish an outage's start or end (the database cannot store it: the bell holds it in memory, every process
+    hears it over the bus); a failing bus is logged, never raised in place of the refused write."""
+    try:
+        events.publish(event)
+    except Exception:
+        log.exception('could not announce %r', event)
+
+
+_outage = _Outage(threading.Lock())
 
 
 def _prepare_sqlite(engine: Engine) -> None:

@@ -47,6 +47,19 @@ class AuthenticationError(ClientPulseError):
     """Wrong email or password."""
 
 
+class DatabaseNotWritableError(ClientPulseError):
+    """The database refused a write because it cannot be written at all (a full disk, a read-only file or server):
+    nothing of the action was saved. ``str(error)`` says so in the desk's words; ``detail`` is the database's own."""
+
+    def __init__(self, message: str, *, detail: str = '') -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+class DatabaseTooNewError(ClientPulseError):
+    """The database was migrated by a newer ClientPulse than this one: its revision is unknown to this code."""
+
+
 class ImportRowError(ClientPulseError):
     """A row of an imported file is malformed; names the file, line and field."""
 

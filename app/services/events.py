@@ -195,15 +195,30 @@ class PresenceChanged:
     ask: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class DatabaseOutage:
+    """The database stopped accepting writes (``change='started'``: a full disk, a read-only file or server) or
+    accepts them again (``'ended'``), as one process found; ``since``: ISO time the outage began. It cannot be stored
+    as a notification (the database is the thing that fails), so it carries its own ``notification_id`` (negative:
+    held in memory by :mod:`app.services.notifications` in every process). Not about one location (``location_id``
+    0): it reaches every location's bells."""
+
+    location_id: int
+    change: str
+    since: str
+    summary: str = ''
+    notification_id: int | None = None
+
+
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
          | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged
-         | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent)
+         | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent | DatabaseOutage)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
                                                               CustomerChanged, LocationChanged, CatalogueChanged,
                                                               MessageFailed, PresenceChanged, CampaignChanged,
-                                                              MessagesSent)}
+                                                              MessagesSent, DatabaseOutage)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

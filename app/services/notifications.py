@@ -106,11 +106,42 @@ def announce(event: events.Event) -> None:
 def reaches(notification_id: int, role: Role, location_id: int | None) -> bool:
     """Whether the new notification ``notification_id`` is addressed to people of ``role`` at ``location_id``
     (``None``: people who hear about every location, i.e. owners): their role is in its audience, it is at
-    their location, and never kiosks. Read from the database once for every room asking."""
+    their location, and never kiosks. Read from the database once for every room asking. A held notice
+    (:func:`held`, negative id) reaches the front desk of every location."""
+    if notification_id < 0:
+        return notification_id in _held.notices and role.value in FRONT_DESK.split(',')
     item = _arrival(notification_id)
     if item is None or role == Role.KIOSK or role.value not in item.audience.split(','):
         return False
     return location_id is None or location_id == item.location_id
+
+
+def held() -> list[NotificationView]:
+    """Notices that cannot be stored because the database cannot be written (an outage,
+    :class:`events.DatabaseOutage`): kept in this process's memory from the outage's start, heard from any process
+    over the bus, until it ends; shown to the front desk of every location, newest first, marked unread."""
+    return sorted(_held.notices.values(), key=lambda item: item.created_at, reverse=True)
+
+
+class _Held:
+    """The held notices by (negative) id; one per outage, whichever process announces it first."""
+
+    def __init__(self) -> None:
+        self.notices: dict[int, NotificationView] = {}
+
+    def hear(self, event: events.Event) -> None:
+        if not isinstance(event, events.DatabaseOutage) or event.notification_id is None:
+            return
+        if event.change == 'ended':
+            self.notices = {}
+        elif not self.notices:  # an outage another process announced first is the same outage
+            self.notices = {event.notification_id: NotificationView(
+                id=event.notification_id, location_id=0, created_at=datetime.fromisoformat(event.since),
+                kind='database_not_writable', text=event.summary, booking_id=None, read=False)}
+
+
+_held = _Held()
+events.subscribe(_held.hear)
 
 
 def _arrival(notification_id: int) -> Notification | None:
@@ -136,14 +167,15 @@ def visible(actor: UserRead, *, limit: int = 30) -> list[NotificationView]:
         rows = session.execute(_mine(actor).add_columns(col(NotificationReceipt.user_id).is_not(None))
                             .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
                             .limit(limit)).all()
-        return [NotificationView.model_validate(n, update={'read': bool(read)}) for n, read in rows]
+        stored = [NotificationView.model_validate(n, update={'read': bool(read)}) for n, read in rows]
+    return (_held_for(actor) + stored)[:limit]
 
 
 def unread_count(actor: UserRead) -> int:
     """How many notifications ``actor`` may see and has not read."""
     with session_scope() as session:
         query = _mine(actor).where(col(NotificationReceipt.user_id).is_(None))
-        return session.exec(select(func.count()).select_from(query.subquery())).one()
+        return session.exec(select(func.count()).select_from(query.subquery())).one() + len(_held_for(actor))
 
 
 def mark_read(actor: UserRead, notification_ids: list[int] | None = None) -> int:
@@ -155,6 +187,10 @@ def mark_read(actor: UserRead, notification_ids: list[int] | None = None) -> int
         ids = [n.id for n in session.exec(query)]
         session.add_all([NotificationReceipt(notification_id=i, user_id=actor.id) for i in ids])
     return len(ids)
+
+
+def _held_for(actor: UserRead) -> list[NotificationView]:
+    return held() if actor.role.value in FRONT_DESK.split(',') else []
 
 
 def _mine(actor: UserRead):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
-from sqlalchemy import String, cast, or_
+from sqlalchemy import String, cast, or_, text
 from sqlmodel import Session, col, select
 
 from app.models import Customer, CustomerCreate, CustomerRead, Location, UserRead
@@ -86,10 +87,7 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> 
     name = data.name.strip()
     if not name:
         raise ValidationError('Enter the customer\'s name.', field='name')
-    taken = set(session.exec(select(Customer.code).where(Customer.location_id == data.location_id)))
-    code = (data.code or '').strip().upper() or next_code(name, taken)
-    if code in taken:
-        raise ValidationError(f'The code {code} is already used by another customer.', field='code')
+    code = allocate_code(session, data.location_id, name, wanted=(data.code or '').strip().upper())
     place = session.exec(select(Location.country, Location.locale).where(Location.id == data.location_id)).first()
     country = phones.region(*place) if place else ''
     customer = Customer(location_id=data.location_id, code=code, name=name, phone=data.phone.strip(),
@@ -99,19 +97,76 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> 
     return CustomerRead.model_validate(customer)
 
 
+def allocate_code(session: Session, location_id: int, name: str, *, wanted: str = '') -> str:
+    """A customer code at the location, free until the caller's transaction ends: ``wanted`` if no one has it, else
+    (none wanted) the first free code for ``name`` (:func:`next_code`).
+
+    Codes of one location are allocated one transaction at a time: on PostgreSQL under a transaction-level advisory
+    lock of the location (``pg_advisory_xact_lock``, PostgreSQL manual §13.3.5 "Advisory Locks"; released at commit
+    or rollback, no table to keep), on SQLite by its one writer (the caller's ``BEGIN IMMEDIATE``). So two new
+    customers with the same name at once get KIMA01 and KIMA02, never the unique constraint's error. Only the codes
+    of the name's stem are read (a range of the ``(location_id, code)`` index), not the location's every code.
+
+    :raises ValidationError: ``wanted`` is taken (``field`` 'code')
+    """
+    lock_codes(session, location_id)
+    if wanted:
+        if session.exec(select(Customer.id).where(Customer.location_id == location_id,
+                                                  Customer.code == wanted)).first() is not None:
+            raise ValidationError(f'The code {wanted} is already used by another customer.', field='code')
+        return wanted
+    stem = code_stem(name)
+    # the codes that start with the stem, and a few more: those between 'KIMA' and 'KIN' in any collation
+    query = select(Customer.code).where(Customer.location_id == location_id, Customer.code >= stem)
+    after = _next_prefix(stem)
+    if after:
+        query = query.where(Customer.code < after)
+    return next_code(name, set(session.exec(query)))
+
+
+def lock_codes(session: Session, location_id: int) -> None:
+    """Hold the location's customer codes until the caller's transaction ends (see :func:`allocate_code`; a bulk
+    import that writes customers with their own codes takes it too, before it reads which codes exist)."""
+    if session.get_bind().dialect.name == 'postgresql':
+        session.execute(text('SELECT pg_advisory_xact_lock(:key)'), {'key': _codes_lock_key(location_id)})
+
+
+def code_stem(name: str) -> str:
+    """The letters a generated code starts with: three of the last name (padded with X) and the first initial.
+
+    >>> code_stem('Alex Kim')
+    'KIMA'
+    """
+    words = [re.sub(r'[^A-Z]', '', w.upper()) for w in name.split()]
+    words = [w for w in words if w] or ['X']
+    return words[-1][:3].ljust(3, 'X') + words[0][0]
+
+
 def next_code(name: str, taken: set[str]) -> str:
-    """The first free code for ``name``: three letters of the last name, the first initial, a number.
+    """The first free code for ``name``: its :func:`code_stem` and a number.
 
     >>> next_code('Alex Kim', {'KIMA01'})
     'KIMA02'
     """
-    words = [re.sub(r'[^A-Z]', '', w.upper()) for w in name.split()]
-    words = [w for w in words if w] or ['X']
-    stem = (words[-1][:3].ljust(3, 'X') + words[0][0])
+    stem = code_stem(name)
     number = 1
     while f'{stem}{number:02d}' in taken:
         number += 1
     return f'{stem}{number:02d}'
+
+
+def _next_prefix(stem: str) -> str:
+    """The first string of capital letters after every string starting with ``stem`` (``KIMA`` → ``KIMB``, ``KIMZ`` →
+    ``KIN``); '' for ``ZZZZ``."""
+    kept = stem.rstrip('Z')
+    return kept[:-1] + chr(ord(kept[-1]) + 1) if kept else ''
+
+
+def _codes_lock_key(location_id: int) -> int:
+    """The advisory lock's key for a location's customer codes: the first 8 bytes of SHA-256('clientpulse-customer-
+    codes:' + id), a signed 64-bit integer (as :mod:`app.services.jobs` names its locks)."""
+    digest = hashlib.sha256(f'clientpulse-customer-codes:{location_id}'.encode()).digest()
+    return int.from_bytes(digest[:8], 'big', signed=True)
 
 
 def customer_names(customer_ids: list[int]) -> dict[int, str]:

@@ -25,6 +25,7 @@ from app.models.booking import new_booking_code
 from app.services import events, revisions
 from app.services.accounts.access import MANAGING_ROLES, ensure_role
 from app.services.analytics import store as analytics_store
+from app.services.customers import customers
 from app.services.database import session_scope
 from app.services.errors import ImportRowError, PermissionDeniedError
 from app.services.imports import mapping
@@ -144,6 +145,9 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
     names = {location_id: name for name, location_id in locations.items()}
     for key, model, column in (('staff_member', StaffMember, 'name'), ('service', Service, 'code'),
                                ('customer', Customer, 'code')):
+        if model is Customer:  # codes a desk is giving new customers at this moment are seen, not duplicated
+            for location_id in report.location_ids:
+                customers.lock_codes(session, location_id)
         pairs = frame.loc[frame[key] != '', ['location', key]].drop_duplicates()
         known = {(loc, value): record_id for loc, value, record_id in session.exec(
             select(model.location_id, getattr(model, column), model.id)

@@ -42,6 +42,7 @@ from app.models.booking import TIME_NOT_RECORDED
 from app.services import clock, events
 from app.services.accounts.access import MANAGING_ROLES, OWNER_ROLES, ensure_location, ensure_role
 from app.services.analytics import store as analytics_store
+from app.services.customers import customers
 from app.services.database import session_scope
 from app.services.errors import ImportRowError, ValidationError
 from app.services.imports import tabular
@@ -206,6 +207,7 @@ class _Writer:
         self.services = {s.code: s for s in self._all(Service)}
         self.products = {p.code: p for p in self._all(Product)}
         self.staff = {s.name: s for s in self._all(StaffMember)}
+        customers.lock_codes(session, existing.id)  # codes a desk is giving new customers now are seen, not duplicated
         self.customers = {c.code: c for c in self._all(Customer)}
         self.step_range = (0.0, 1.0)
         self.booking_keys = {b.import_key: b for b in self._all(Booking) if b.import_key}

@@ -1,13 +1,15 @@
 """The outbox: every message to a customer is a row, written in the transaction of the change it tells of, and sent
 by a worker (:func:`deliver_due`) with retries and backoff.
 
-Exactly once. A worker *claims* due rows before sending them: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` (two
-processes take different rows), on SQLite under ``BEGIN IMMEDIATE`` (one writer at a time); a claimed row is
-``sending`` and no other worker takes it. After sending it is ``sent``; a restart finds it so and sends nothing again.
-A row left ``sending`` by a process that died mid-send cannot tell whether the customer got it: after
-:data:`CLAIM_LEASE` it is marked failed ("may not have been sent"), visible to the desk, never sent twice. A reminder
-is withdrawn (``cancelled``) in the transaction that cancels or moves its booking, and checked again just before
-sending.
+Exactly once. A worker *claims* one due row at a time, in a short transaction of its own, just before sending it: on
+PostgreSQL ``… FOR UPDATE SKIP LOCKED`` (two processes take different rows), on SQLite under ``BEGIN IMMEDIATE`` (one
+writer at a time); a claimed row is ``sending`` and no other worker takes it. After sending it is ``sent``; a restart
+finds it so and sends nothing again. Only the row being sent is ever ``sending``: the rest of a run's due rows stay
+``queued`` until their turn, so a process that dies mid-run leaves at most that one row uncertain, and any other
+process sends the others. The uncertain row cannot tell whether the customer got it: after :data:`CLAIM_LEASE` it is
+marked failed ("may not have been sent"), visible to the desk, never sent twice. (Claiming a batch at once, as before,
+stranded the whole rest of the batch with it.) A reminder is withdrawn (``cancelled``) in the transaction that
+cancels or moves its booking, and checked again just before sending.
 
 Quiet hours (the location's, local time): reminders and marketing due in them wait for their end (a reminder whose
 booking starts before then goes at their start, the evening before); confirmations, codes and offers answer what the
@@ -213,12 +215,22 @@ def queue_marketing_in(session: Session, location_id: int, customer_ids: Iterabl
 
 
 def deliver_due(*, as_of: datetime | None = None, limit: int = 50, worker: str | None = None) -> int:
-    """Send the messages that are due (``due_at`` ≤ now), at most ``limit``; returns how many went out. Run by the
-    scheduler every :attr:`Settings.message_interval_seconds`; safe to run in several processes at once. Publishes
-    :class:`events.MessagesSent` per location that had messages sent."""
-    now = as_of or clock.now()
-    _expire_interrupted(now)
-    delivered = [message_id for message_id in _claim(now, limit, worker or _WORKER) if _deliver(message_id, now)]
+    """Send the messages that are due (``due_at`` ≤ now), at most ``limit``, one at a time, each claimed just before it
+    is sent (see the module's notes); returns how many went out. Run by the scheduler every
+    :attr:`Settings.message_interval_seconds`; safe to run in several processes at once. Publishes
+    :class:`events.MessagesSent` per location that had messages sent.
+
+    :param as_of: "now" for the whole run (tests); by default the clock is read again for each message
+    """
+    _expire_interrupted(as_of or clock.now())
+    delivered = []
+    for _ in range(limit):
+        now = as_of or clock.now()
+        message_id = _claim(now, worker or _WORKER)
+        if message_id is None:
+            break
+        if _deliver(message_id, now):
+            delivered.append(message_id)
     if delivered:
         with session_scope() as session:
             counts = session.execute(select(Message.location_id, func.count()).where(
@@ -232,7 +244,8 @@ def send_now(message_id: int, *, as_of: datetime | None = None) -> bool:
     """Send one queued message at once (a one-time code the customer is waiting for), claimed like any other so a
     worker never sends it too; True if it went out (else it stays queued for a retry, or failed, with its error)."""
     now = as_of or clock.now()
-    return any(_deliver(claimed, now) for claimed in _claim(now, 1, _WORKER, only=message_id))
+    claimed = _claim(now, _WORKER, only=message_id)
+    return claimed is not None and bool(_deliver(claimed, now))
 
 
 def list_messages(location_id: int, *, actor: UserRead, booking_id: int | None = None,
@@ -276,22 +289,21 @@ def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) ->
 # ---- sending ---------------------------------------------------------------------------------------------------
 
 
-def _claim(now: datetime, limit: int, worker: str, *, only: int | None = None) -> list[int]:
-    """Take up to ``limit`` due messages (``only``: that one) for ``worker`` in one short transaction (see the
-    module's notes)."""
-    query = select(Message.id).where(Message.status == MessageStatus.QUEUED.value, Message.due_at <= now)
+def _claim(now: datetime, worker: str, *, only: int | None = None) -> int | None:
+    """Take the next due message (``only``: that one, if due) for ``worker``, marking it ``sending``, in one short
+    transaction of one statement; its id, or None when nothing is due. PostgreSQL: the row is chosen ``FOR UPDATE
+    SKIP LOCKED``, so processes claiming at once take different rows without waiting on each other; SQLite: one writer
+    at a time (``BEGIN IMMEDIATE``)."""
+    due = select(Message.id).where(Message.status == MessageStatus.QUEUED.value, Message.due_at <= now)
     if only is not None:
-        query = query.where(Message.id == only)
+        due = due.where(Message.id == only)
+    chosen = due.order_by(Message.due_at, Message.id).limit(1).with_for_update(skip_locked=True).scalar_subquery()
     with session_scope(write=True) as session:
-        ids = list(session.execute(query.order_by(Message.due_at, Message.id).limit(limit)
-                                   .with_for_update(skip_locked=True)).scalars())
-        if not ids:
-            return []
         # still queued: a second guard, should a database not honour the row locks
-        return sorted(session.execute(update(Message).where(
-            Message.id.in_(ids), Message.status == MessageStatus.QUEUED.value).values(
+        return session.execute(update(Message).where(
+            Message.id == chosen, Message.status == MessageStatus.QUEUED.value).values(
             status=MessageStatus.SENDING.value, claimed_by=worker[:80], claimed_at=now,
-            attempts=Message.attempts + 1).returning(Message.id)).scalars())
+            attempts=Message.attempts + 1).returning(Message.id)).scalar_one_or_none()
 
 
 def _expire_interrupted(now: datetime) -> None:
