@@ -24,6 +24,7 @@ from app.models import (
     BookingCreate,
     BookingRead,
     Customer,
+    HoldKind,
     Location,
     Role,
     Service,
@@ -133,7 +134,8 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
     for entry in candidates:
         try:
             slots = availability.free_slots(booking.location_id, entry.service_id, day, actor=actor,
-                                            staff_member_id=booking.staff_member_id)
+                                            staff_member_id=booking.staff_member_id, desk=False)
+            # (desk=False: a time a customer is booking online is theirs to finish, not to offer)
         except (NotFoundError, ValidationError):
             continue  # the service is no longer offered or bookable
         slot = next((s for s in slots if booking.starts_at <= s.starts_at < booking.ends_at), None)
@@ -142,7 +144,7 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
         holder = f'waitlist-{entry.id}'
         try:
             until = availability.hold(booking.location_id, entry.service_id, slot, holder=holder, actor=actor,
-                                      minutes=get_settings().waitlist_offer_minutes)
+                                      minutes=get_settings().waitlist_offer_minutes, kind=HoldKind.OFFER)
         except Exception:
             log.exception('could not hold %s for waitlist entry %s', slot, entry.id)
             continue
