@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     online_holds_per_address: int = 2
     """Times one network address may hold at once on a location's online booking page (each hold lasts 5 minutes).
     Two: a parent booking for a child, a couple booking side by side; a mobile carrier's shared address rarely carries
-    two customers of one shop in the same five minutes, and one refused is told to try again in five."""
+    more customers of one shop in the same five minutes, and one past the limit still books: only the time is not kept
+    for them while they type."""
     online_hold_share_percent: int = 25
     """At most this share of a staff member's free times on a day may be hidden from online customers by online
     holds (the day's first hold is always allowed). A quarter: a few customers can choose the same person and day at
