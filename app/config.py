@@ -93,12 +93,23 @@ class Settings(BaseSettings):
     """The stream's key in Redis (one per ClientPulse database sharing that Redis)."""
     bus_max_length: int = 10_000
     """About how many events the stream keeps: a process away for longer reloads from the database instead."""
-    # faults and start-up (issue 28)
+    # issue 28, faults and start-up
     demo_host: str = '127.0.0.1'
     """Where ``clientpulse demo`` listens: this computer only; ``0.0.0.0`` lets the shop's network in (its password is
     published)."""
     healthz_loop_lag_ms: int = 1000
     """``/healthz`` answers 503 when the event loop woke this much later than asked in the last 10 s."""
+
+    # issue 28, public pages: what anonymous visitors of /book may hold (app/services/frontdesk/availability.py)
+    online_holds_per_address: int = 2
+    """Times one network address may hold at once on a location's online booking page (each hold lasts 5 minutes).
+    Two: a parent booking for a child, a couple booking side by side; a mobile carrier's shared address rarely carries
+    more customers of one shop in the same five minutes, and one past the limit still books: only the time is not kept
+    for them while they type."""
+    online_hold_share_percent: int = 25
+    """At most this share of a staff member's free times on a day may be hidden from online customers by online
+    holds (the day's first hold is always allowed). A quarter: a few customers can choose the same person and day at
+    once, and however many sessions an attacker opens, three quarters stay bookable online (and all at the desk)."""
 
     @property
     def effective_reports_dir(self) -> Path:

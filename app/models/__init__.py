@@ -19,7 +19,7 @@ from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
 from .figures import AnalyticsReport, DashboardSummary, Forecast
-from .hold import SlotHold
+from .hold import HoldKind, SlotHold
 from .inquiry import Inquiry
 from .location import (
     Closure,
@@ -112,6 +112,7 @@ __all__ = [
     'Forecast',
     'GiftCard',
     'GiftCardMovement',
+    'HoldKind',
     'Inquiry',
     'LatePayment',
     'Location',

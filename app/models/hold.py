@@ -1,16 +1,29 @@
-"""A time a customer is booking at the kiosk, kept from everyone else for a few minutes."""
+"""A time a customer is booking (at the kiosk, online, or offered from the waitlist), kept from others for a while."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
 from .base import UTCDateTime
 
 
+class HoldKind(StrEnum):
+    """Who a hold keeps a time for, which decides whom it blocks (:mod:`app.services.frontdesk.availability`)."""
+
+    KIOSK = 'kiosk'
+    """a customer typing their details at the shop's kiosk: blocks everyone, the desk too"""
+    ONLINE = 'online'
+    """a customer on the online booking page: blocks other customers only; the desk sees it and may book it"""
+    OFFER = 'offer'
+    """a time freed by a cancellation, offered to a waitlisted customer: blocks everyone until they answer"""
+
+
 class SlotHold(SQLModel, table=True):
-    """``staff_member_id`` is held ``[starts_at, ends_at)`` for ``holder`` until ``held_until``."""
+    """``staff_member_id`` is held ``[starts_at, ends_at)`` for ``holder`` until ``held_until``. An online hold also
+    keeps the visitor's network address (``ip``) and browser session (``visitor``), which its limits count by."""
 
     __tablename__ = 'slot_hold'
     id: int | None = Field(default=None, primary_key=True)
@@ -19,4 +32,10 @@ class SlotHold(SQLModel, table=True):
     starts_at: datetime = Field(sa_type=UTCDateTime)
     ends_at: datetime = Field(sa_type=UTCDateTime)
     held_until: datetime = Field(sa_type=UTCDateTime)
-    holder: str = Field(max_length=64, index=True, description='the kiosk screen that holds it (a random token)')
+    holder: str = Field(max_length=64, index=True, description='the screen or page that holds it (a random token)')
+    kind: str = Field(default=HoldKind.KIOSK.value, max_length=10, sa_column_kwargs={'server_default': 'kiosk'},
+                      description='kiosk, online or offer (HoldKind)')
+    ip: str = Field(default='', max_length=64, sa_column_kwargs={'server_default': ''},
+                    description='an online hold: the network address of the page that holds it')
+    visitor: str = Field(default='', max_length=64, sa_column_kwargs={'server_default': ''},
+                         description="an online hold: the browser session's id")

@@ -23,8 +23,17 @@ class NotFoundError(ClientPulseError):
     """The record asked for does not exist (or not at this location)."""
 
 
+class LinkExpiredError(NotFoundError):
+    """A customer's link has passed its lifetime: what it named is over and is no longer shown."""
+
+
 class ValidationError(ClientPulseError):
     """A field's value is not acceptable; ``field`` names it."""
+
+
+class HoldLimitError(ValidationError):
+    """A limit on online holds stops this hold: the time may still be booked, it is only not kept for the customer
+    while they type."""
 
 
 class SlotUnavailableError(ClientPulseError):

@@ -7,11 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.models import ServiceCreate, StaffMemberCreate, WorkingHoursBase
+from app.models import BookingCreate, Channel, HoldKind, ServiceCreate, StaffMemberCreate, WorkingHoursBase
 from app.models.base import Role
 from app.services.catalogue import catalog, locations, staff
+from app.services.database import session_scope
 from app.services.errors import OutsideWorkingHoursError, SlotUnavailableError, ValidationError
-from app.services.frontdesk import availability
+from app.services.frontdesk import availability, bookings, self_service
 from tests.factories import OWNER, actor, at, make_booking, make_customer, make_location
 
 DAY = date(2030, 3, 5)  # a Tuesday
@@ -125,3 +126,40 @@ def test_time_off_extra_shifts_and_the_services_each_performs(salon):
     make_booking(location, joanne, salon['colour'], salon['alex'], at(DAY, '09:00'))
     with pytest.raises(ValidationError):
         staff.add_time_off(becky.id, DAY, DAY - timedelta(days=1), actor=OWNER)
+
+
+def test_an_online_hold_blocks_customers_in_both_places_and_never_the_desk(salon):
+    """What is offered and what the booking's INSERT accepts agree on holds: for every start the desk sees that day,
+    a customer's booking (with another holder) goes in exactly when a customer is offered it; the desk's always."""
+    location, becky, cut = salon['location'], salon['becky'], salon['cut']
+    customer = self_service.customer_actor(location.id, 'online')
+    ten = availability.Slot(at(DAY, '10:00'), becky.id, 'Becky')
+    availability.hold(location.id, cut.id, ten, holder='page-1', actor=customer, now=NOW, kind=HoldKind.ONLINE,
+                      ip='10.0.0.1')
+    desk = availability.free_slots(location.id, cut.id, DAY, actor=OWNER, now=NOW)
+    offered = {s.starts_at for s in availability.free_slots(location.id, cut.id, DAY, actor=customer, now=NOW,
+                                                            customer=True)}
+    assert {s.starts_at for s in desk if s.held == 'online'} == {at(DAY, t) for t in ('09:45', '10:00', '10:15')}
+    assert {s.starts_at for s in desk} - offered == {at(DAY, t) for t in ('09:45', '10:00', '10:15')}
+    for slot in desk:
+        data = BookingCreate(location_id=location.id, customer_id=salon['alex'].id, service_id=cut.id,
+                             staff_member_id=becky.id, starts_at=slot.starts_at, channel=Channel.ONLINE)
+        assert _goes_in(data, customer, holder='page-2') == (slot.starts_at in offered), slot
+        assert _goes_in(data.model_copy(update={'channel': Channel.PHONE}), OWNER, holder=None), slot
+    assert _goes_in(data.model_copy(update={'starts_at': ten.starts_at}), customer, holder='page-1')  # its holder's
+
+
+class _Undo(Exception):
+    pass
+
+
+def _goes_in(data: BookingCreate, who, *, holder: str | None) -> bool:
+    """Whether the booking's INSERT takes ``data`` (rolled back either way)."""
+    try:
+        with session_scope(write=True) as session:
+            bookings.insert_booking(session, data, actor=who, holder=holder)
+            raise _Undo
+    except _Undo:
+        return True
+    except SlotUnavailableError:
+        return False

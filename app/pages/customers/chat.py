@@ -47,21 +47,32 @@ def register() -> None:
             ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone=conversation.time_zone).build()
 
     @app.get('/chat-files/{attachment_id}')
-    def staff_file(attachment_id: int) -> FileResponse:
+    def staff_file(attachment_id: str) -> FileResponse:
         user = current_user()
         if user is None:
             raise HTTPException(status_code=401, detail='Sign in first.')
         try:
-            return _file_response(chat.staff_attachment(attachment_id, actor=user))
+            return _file_response(chat.staff_attachment(_attachment_id(attachment_id), actor=user))
         except (PermissionDeniedError, NotFoundError) as error:
             raise HTTPException(status_code=404, detail=str(error)) from None
 
     @app.get('/chat/{token}/files/{attachment_id}')
-    def customer_file(token: str, attachment_id: int) -> FileResponse:
+    def customer_file(token: str, attachment_id: str) -> FileResponse:
         try:
-            return _file_response(chat.customer_attachment(token, attachment_id))
+            return _file_response(chat.customer_attachment(token, _attachment_id(attachment_id)))
         except (PermissionDeniedError, NotFoundError) as error:
             raise HTTPException(status_code=404, detail=str(error)) from None
+
+
+def _attachment_id(text: str) -> int:
+    """The attachment id of a file's address (an id the database can hold; 40 digits would overflow it).
+
+    :raises NotFoundError: not one
+    """
+    number = params.whole_number(text)
+    if number is None:
+        raise NotFoundError('No such file.')
+    return number
 
 
 def _file_response(stored: chat.StoredFile) -> FileResponse:

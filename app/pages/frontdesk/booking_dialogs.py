@@ -16,6 +16,7 @@ from app.models import (
     BookingStatus,
     Channel,
     CustomerCreate,
+    HoldKind,
     LocationRead,
     MessageChannel,
     MessageStatus,
@@ -42,6 +43,9 @@ CHANNEL_LABELS = {Channel.PHONE: 'Phone', Channel.WALK_IN: 'Walk-in', Channel.ON
 PAYMENT_LABELS = {PaymentMethod.CARD: 'Card', PaymentMethod.CASH: 'Cash', PaymentMethod.MOBILE_MONEY: 'Mobile money',
                   PaymentMethod.GIFT_CARD: 'Gift card'}
 NEW_CUSTOMER = -1
+ONLINE = HoldKind.ONLINE.value
+HELD_LABELS = {HoldKind.KIOSK.value: 'Held for a customer at the kiosk',
+               HoldKind.OFFER.value: 'Held for a customer from the waitlist (see Waitlist)'}
 
 
 def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff_member_id: int | None = None,
@@ -217,8 +221,11 @@ class _FreeTimes:
         self.show()
 
     def show(self, *, live: bool = False) -> None:
-        """List the free times again (``live``: because of a change elsewhere)."""
-        times = self.free_times()
+        """List the free times again (``live``: because of a change elsewhere). A time a customer is booking online
+        is listed marked (the desk may book it; the customer is told it went); one held at the kiosk or for the
+        waitlist is shown greyed, with whom it is held for."""
+        listed = self.free_times()
+        times = None if listed is None else [hhmm for hhmm, held in listed if held in ('', ONLINE)]
         if live and self.picked is not None and self.picked in self.offered and self.picked not in times:
             self.warning.text = f'{self.picked} was just booked in another session. Please choose another time.'
             self.warning.visible = True
@@ -226,13 +233,33 @@ class _FreeTimes:
         self.offered = set(times or [])
         self.box.clear()
         with self.box:
-            if times is None:
+            if listed is None:
                 ui.label('Choose a service and a staff member to see free times.').classes('text-sm text-slate-500')
                 return
             ui.label('Free:' if times else 'No free time that day.').classes('text-sm text-slate-500')
-            for hhmm in times:
-                ui.button(hhmm, on_click=lambda t=hhmm: self.pick(t)).props(
-                    'dense no-caps ' + ('unelevated' if hhmm == self.picked else 'outline')).mark(f'free-{hhmm}')
+            for hhmm, held in listed:
+                if held == ONLINE:
+                    with ui.button(hhmm, icon='language', on_click=lambda t=hhmm: self.pick(t)).props(
+                            'dense no-caps color=deep-orange ' + ('unelevated' if hhmm == self.picked else 'outline')
+                    ).mark(f'free-{hhmm} online-{hhmm}'):
+                        ui.tooltip('Being booked online: you may still book it')
+                elif held:
+                    with ui.button(hhmm, icon='lock_clock').props('dense no-caps flat disable color=grey-7').mark(
+                            f'held-{hhmm}'):
+                        ui.tooltip(HELD_LABELS[held])
+                else:
+                    ui.button(hhmm, on_click=lambda t=hhmm: self.pick(t)).props(
+                        'dense no-caps ' + ('unelevated' if hhmm == self.picked else 'outline')).mark(f'free-{hhmm}')
+            online = [hhmm for hhmm, held in listed if held == ONLINE]
+            if online:
+                ui.label(f'Being booked online: {", ".join(online)}. You may still book '
+                         f'{"it" if len(online) == 1 else "them"}; the customer is told the time went.').classes(
+                    'w-full text-sm text-deep-orange-9').mark('being-booked-online')
+            for kind in (HoldKind.KIOSK.value, HoldKind.OFFER.value):
+                held_times = [hhmm for hhmm, held in listed if held == kind]
+                if held_times:
+                    ui.label(f'{HELD_LABELS[kind]}: {", ".join(held_times)}.').classes(
+                        'w-full text-sm text-slate-500').mark(f'held-{kind}')
 
     def pick(self, hhmm: str) -> None:
         self.picked = hhmm
@@ -240,16 +267,18 @@ class _FreeTimes:
         self.warning.visible = False
         self.show()
 
-    def free_times(self) -> list[str] | None:
+    def free_times(self) -> list[tuple[str, str]] | None:
+        """(HH:MM, how it is held: '' free, 'online', 'kiosk' or 'offer') of the chosen day, or None until a service
+        and a staff member are chosen."""
         if self.service.value is None or self.member.value is None:
             return None
         try:
             day = date.fromisoformat(self.day_input.value or '')
             slots = availability.free_slots(self.location.id, self.service.value, day, actor=self.user,
-                                            staff_member_id=self.member.value)
+                                            staff_member_id=self.member.value, include_held=True)
         except (ValueError, ClientPulseError):
             return []
-        return [f'{clock.to_local(s.starts_at, self.location.time_zone):%H:%M}' for s in slots]
+        return [(f'{clock.to_local(s.starts_at, self.location.time_zone):%H:%M}', s.held) for s in slots]
 
 
 def open_booking_actions(user: UserRead, location: LocationRead, booking: BookingRead,

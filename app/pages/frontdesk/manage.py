@@ -1,20 +1,23 @@
 """The customer's manage link, ``/my/<token>``, made for a phone: the booking, cancel (the fee rule shown before
 confirming inside the window), move to a free time, add to calendar (``/my/<token>/booking.ics``), chat with the
 shop (``/my/<token>/chat`` sends them to their conversation), and their other upcoming bookings. No sign-in: the
-signed token is the proof (:mod:`app.services.frontdesk.self_service`)."""
+signed token is the proof (:mod:`app.services.frontdesk.self_service`). Once the booking is over (the link's lifetime,
+:func:`app.services.messaging.links.manage_link_ends_at`) the page says so and nothing else; the ``.ics`` answers
+410 Gone and the chat link comes back to that page."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 from fastapi import HTTPException
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from nicegui import app, run, ui
 
 from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.services import clock
-from app.services.errors import ClientPulseError, NotFoundError
+from app.services.errors import ClientPulseError, LinkExpiredError, NotFoundError
 from app.services.frontdesk import self_service, waitlist
 from app.services.frontdesk.availability import Slot
 from app.services.frontdesk.bookings import STATUS_LABELS, location_time_zone
@@ -54,6 +57,8 @@ def register() -> None:
     def calendar_file(token: str) -> Response:
         try:
             data = self_service.calendar_file(token[:300])
+        except LinkExpiredError as error:
+            return PlainTextResponse(str(error), status_code=410)
         except NotFoundError as error:
             raise HTTPException(status_code=404, detail=str(error)) from None
         return Response(data, media_type='text/calendar; charset=utf-8',
@@ -63,6 +68,8 @@ def register() -> None:
     def chat_link(token: str) -> RedirectResponse:
         try:
             path = self_service.chat_path(token[:300])
+        except LinkExpiredError:
+            return RedirectResponse(f'/my/{quote(token[:300], safe="")}', status_code=303)  # which says it is over
         except NotFoundError as error:
             raise HTTPException(status_code=404, detail=str(error)) from None
         return RedirectResponse(path if path.startswith('/chat/') else '/', status_code=303)  # local paths only
@@ -83,12 +90,17 @@ class _Manage:
             self.view = await run.io_bound(self_service.open_link, self.token)
         except NotFoundError as error:
             self.view, self.gone = None, str(error)
+            self.over = isinstance(error, LinkExpiredError)
         self.body.refresh()
 
     @ui.refreshable_method
     def body(self) -> None:
         if self.view is None:
-            if getattr(self, 'gone', ''):
+            if getattr(self, 'over', False):  # nothing of the booking: only that it is over
+                with ui.column().classes('w-full items-center gap-2 py-8').mark('over refused'):
+                    ui.icon('event_busy', size='3rem').classes('text-grey-6')
+                    ui.label(self.gone).classes('text-lg text-center')
+            elif getattr(self, 'gone', ''):
                 ui.label(self.gone).classes('text-lg text-negative').mark('gone refused')
             else:
                 ui.spinner()

@@ -1,18 +1,22 @@
 """Online booking, ``/book/<location id>``, made for a phone: service → who → day and time (live: a time taken
 anywhere vanishes; the chosen one is held while the customer types) → details → a one-time code by SMS or e-mail →
-booked, with the manage link. No sign-in (:mod:`app.services.frontdesk.online`)."""
+booked, with the manage link. No sign-in (:mod:`app.services.frontdesk.online`). The desk may book a time a customer
+is holding here: the customer is told at once (while typing) or when they confirm, and chooses again."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
-from nicegui import run, ui
+from nicegui import app, run, ui
 
+from app import live
 from app.models import MessageChannel
+from app.pages import params
 from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.pages.layout import field_error
-from app.services import clock
+from app.services import clock, events
 from app.services.errors import ClientPulseError, NotFoundError, SlotUnavailableError, validated
 from app.services.frontdesk import online
 from app.services.frontdesk.availability import ANYONE, Slot
@@ -26,20 +30,25 @@ def register() -> None:
         ui.colors(primary='#3b4a6b')
         ui.query('body').classes('bg-slate-50')
         request = ui.context.client.request
-        ip = request.client.host if request.client else ''
+        ip = request.client.host if request.client else ''  # behind the proxy: X-Forwarded-For, trusted from loopback
+        try:
+            visitor = str(app.storage.browser.get('id') or '')  # the browser's session (NiceGUI's signed cookie)
+        except (RuntimeError, AssertionError):
+            visitor = ''
         with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
             try:
-                shop = await run.io_bound(online.shop, int(location_id) if location_id.isdigit() else 0)
+                shop = await run.io_bound(online.shop, params.whole_number(location_id) or 0)
             except NotFoundError as error:
                 ui.label(str(error)).classes('text-lg').mark('closed refused')
                 return
-            await _Booking(shop, ip).build()
+            await _Booking(shop, ip, visitor).build()
 
 
 class _Booking:
-    def __init__(self, shop: online.OnlineShop, ip: str) -> None:
+    def __init__(self, shop: online.OnlineShop, ip: str, visitor: str) -> None:
         self.shop, self.ip = shop, ip
         self.holder = secrets.token_urlsafe(16)
+        self.visitor = visitor or self.holder
         self.step = 'service'
         self.service: tuple[int, str, int, int, str] | None = None
         self.staff_member_id = ANYONE
@@ -47,6 +56,13 @@ class _Booking:
         self.details: online.Details | None = None
         self.token = ''
         self.manage = ''
+        self.held = True
+        """the chosen time is kept for this page while the customer types (False: a limit on online holds stopped
+        it; the time can still be booked)"""
+        self.confirming = False
+        """the customer's own booking is being made (its change is not a time lost)"""
+        self.went, self.went_day = '', None
+        """why the customer is choosing a time again (their time went to someone else), shown above the times"""
 
     async def build(self) -> None:
         shop = self.shop
@@ -56,6 +72,31 @@ class _Booking:
         self.summary()
         await self.body()
         ui.context.client.on_disconnect(self.release)
+        live.on_change(shop.location_id, self.follow, kinds=(events.BookingChanged,))
+
+    async def follow(self, event: events.BookingChanged) -> None:
+        """While the customer types, the time they hold may be booked at the desk: tell them at once."""
+        slot = self.slot
+        if (self.step not in ('details', 'code') or slot is None or self.confirming
+                or event.staff_member_id != slot.staff_member_id
+                or event.change not in ('created', 'moved')
+                or event.day != clock.local_day(slot.starts_at, self.shop.time_zone)):
+            return
+        try:
+            free = await run.io_bound(online.still_free, self.shop.location_id, self.service[0], slot,
+                                      holder=self.holder)
+        except ClientPulseError:
+            free = False
+        if not free and self.slot == slot and self.step in ('details', 'code') and not self.confirming:
+            await self.lost(online.time_went(slot, self.shop.time_zone))
+
+    async def lost(self, message: str) -> None:
+        """The held time went: back to the times of its day, saying so."""
+        if self.slot is not None:
+            self.went_day = clock.local_day(self.slot.starts_at, self.shop.time_zone)
+        self.went, self.slot = message, None
+        await run.io_bound(online.release, self.shop.location_id, self.holder)
+        await self.go('when')
 
     async def release(self) -> None:
         """The customer left: other screens see the held time again at once (it would lapse in minutes anyway)."""
@@ -134,6 +175,10 @@ class _Booking:
 
     async def _when(self) -> None:
         ui.label('Choose a time').classes('text-lg font-medium')
+        if self.went:
+            with ui.row().classes('w-full items-start gap-2 no-wrap rounded bg-orange-1 p-2').mark('time-went'):
+                ui.icon('event_busy', size='1.5rem').classes('text-orange-9')
+                ui.label(self.went).classes('text-orange-10')
         shop, service_id = self.shop, self.service[0]
         today = clock.local_day(clock.now(), shop.time_zone)
         picker = FreeTimes(location_id=shop.location_id, time_zone=shop.time_zone, locale=shop.locale, first=today,
@@ -143,19 +188,26 @@ class _Booking:
                                                               holder=self.holder),
                            choose=self.choose_time)
         await picker.build()
+        if self.went and self.went_day is not None and today <= self.went_day < today + timedelta(days=picker.days):
+            await picker.pick(self.went_day)
 
     async def choose_time(self, slot: Slot) -> None:
         try:
-            await run.io_bound(online.hold, self.shop.location_id, self.service[0], slot, holder=self.holder)
-        except (SlotUnavailableError, NotFoundError) as error:
-            ui.notify(str(error), type='warning')
+            self.held = await run.io_bound(online.hold, self.shop.location_id, self.service[0], slot,
+                                           holder=self.holder, ip=self.ip, visitor=self.visitor)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='warning', multi_line=True)
             return
-        self.slot = slot
+        self.slot, self.went = slot, ''
         await self.go('details')
 
     async def _details(self) -> None:
         shop = self.shop
         ui.label('Your details').classes('text-lg font-medium')
+        if not self.held:
+            ui.label('Many people are booking just now, so we cannot keep this time for you while you type: book '
+                     'soon, and if someone else takes it first we will tell you.').classes(
+                'text-sm text-orange-10').mark('not-held')
         typed = self.details
         name = ui.input('Name', value=typed.name if typed else '').props('autocomplete=name').classes(
             'w-full').mark('name')
@@ -205,15 +257,17 @@ class _Booking:
 
         async def book() -> None:
             code.error = None
+            self.confirming = True
             try:
                 booking, self.manage = await run.io_bound(
                     online.confirm, self.shop.location_id, self.token, code.value or '', self.details,
                     service_id=self.service[0], slot=self.slot, holder=self.holder)
             except ClientPulseError as error:
-                field_error({'code': code}, error)
+                self.confirming = False
                 if isinstance(error, SlotUnavailableError) or error.field == 'starts_at':
-                    self.slot = None
-                    await self.go('when')
+                    await self.lost(str(error))
+                    return
+                field_error({'code': code}, error)
                 return
             self.booked = booking
             await self.go('done')

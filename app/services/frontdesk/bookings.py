@@ -31,13 +31,16 @@ from app.models import (
     CustomerCreate,
     CustomerRead,
     ExtraShift,
+    HoldKind,
     Location,
+    Role,
     Service,
     SlotHold,
     StaffMember,
     StaffService,
     TimeOff,
     UserRead,
+    WaitlistEntry,
     WorkingHours,
 )
 from app.models.booking import new_booking_code
@@ -100,7 +103,8 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
     :raises ValidationError: the service has no duration, or a naive time was given
     :raises OutsideWorkingHoursError: not inside the staff member's hours (owners/managers may override)
     :raises SlotUnavailableError: the staff member already has a booking overlapping the time, or
-        a customer is booking it at the kiosk (a hold other than ``holder``'s)
+        it is held for someone else (a hold other than ``holder``'s: at the kiosk or for the waitlist; a customer's
+        online hold only when ``holder`` is given or the actor is the kiosk, i.e. a customer books, never for the desk)
     :raises PermissionDeniedError: the actor may not book at this location
     """
     # a booking for a known customer runs on a Core connection: the ORM session's bookkeeping cost a fifth of it
@@ -183,14 +187,15 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
     if clock.local_day(ends_at, tz) != day:
         last += 24 * 60
+    desk = holder is None and actor.role != Role.KIOSK  # a customer books through their hold (or at the kiosk)
     # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
     booking_id = connection.execute(_INSERT_IF_FREE, {
         **values, 'weekday': day.weekday(), 'day': day, 'first': first, 'last': last,
-        'override': bool(data.override_hours),
+        'override': bool(data.override_hours), 'desk': desk,
         'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': blocked_until}).scalar_one_or_none()
     if booking_id is None:  # refused: find which check failed, for a message that says so
         _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
-                    holder=holder, now=now, reach=blocked_until, service_id=data.service_id)
+                    holder=holder, now=now, reach=blocked_until, service_id=data.service_id, desk=desk)
         raise SlotUnavailableError('That time was just taken. Choose another time.', field='starts_at')
     revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
     result = BookingRead.model_validate({
@@ -220,9 +225,9 @@ class _Person:
 
 def _check_slot(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, ends_at: datetime, *,
                 override: bool, actor: UserRead, holder: str | None, now: datetime, reach: datetime,
-                service_id: int) -> None:
-    """Working hours, other bookings and kiosk holds in one statement; only a failing check reads what its message
-    needs (:func:`_check_hours`, :func:`_check_free`).
+                service_id: int, desk: bool) -> None:
+    """Working hours, other bookings and holds in one statement; only a failing check reads what its message
+    needs (:func:`_check_hours`, :func:`_check_free`, :func:`_check_held`).
 
     :raises OutsideWorkingHoursError, SlotUnavailableError: as :func:`create_booking`
     """
@@ -235,7 +240,7 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
         last += 24 * 60
     checks = connection.execute(_SLOT_CHECKS, {'day': day, 'service_id': service_id,
         'staff_member_id': staff.id, 'weekday': day.weekday(), 'first': first, 'last': last, 'starts_at': starts_at,
-        'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': reach}).one()
+        'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': reach, 'desk': desk}).one()
     if not checks.performs:
         raise SlotUnavailableError(f"{staff.name} doesn't do this service. Choose someone else.",
                                    field='staff_member_id')
@@ -246,8 +251,33 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
     if checks.clash_id is not None:
         _check_free(connection, staff, location, starts_at, ends_at, reach=reach)
     if checks.held:
-        raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
-                                   'Choose another time or wait a few minutes.', field='starts_at')
+        _check_held(connection, staff, location, starts_at, reach, now=now, holder=holder, desk=desk)
+
+
+def _check_held(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, reach: datetime, *,
+                now: datetime, holder: str | None, desk: bool) -> None:
+    """Refuse a time someone else holds (:data:`_HELD`): the desk is told for whom and until when; a customer only
+    that it is taken.
+
+    :raises SlotUnavailableError: it is held
+    """
+    held = connection.execute(_HELD_BY, {'staff_member_id': staff.id, 'now': now, 'reach': reach,
+                                         'starts_at': starts_at, 'holder': holder or '', 'desk': desk}).first()
+    if held is None:
+        return
+    if not desk:
+        raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.', field='starts_at')
+    if held.kind == HoldKind.OFFER.value:
+        entry_id = held.holder.removeprefix('waitlist-')
+        name = connection.execute(sa_select(col(Customer.name)).join(
+            WaitlistEntry, WaitlistEntry.customer_id == Customer.id).where(
+            WaitlistEntry.id == (int(entry_id) if entry_id.isdigit() else 0))).scalar_one_or_none()
+        until = clock.to_local(held.held_until, location.time_zone)
+        raise SlotUnavailableError(f'This time with {staff.name} is held for {name or "a customer"} from the waitlist '
+                                   f'until {until:%H:%M}: book it for them on the Waitlist page, or pass the offer '
+                                   'on.', field='starts_at')
+    raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
+                               'Choose another time or wait a few minutes.', field='starts_at')
 
 
 _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(StaffMember.location_id),
@@ -282,8 +312,10 @@ def _insert_if_free():
     ).returning(table.c.id)
 
 
-def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> BookingRead:
-    """Move a booked or confirmed booking to a new start (and optionally another staff member).
+def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_customer: bool = False) -> BookingRead:
+    """Move a booked or confirmed booking to a new start (and optionally another staff member). A time held for
+    someone else is refused as for :func:`create_booking` (``by_customer``: the customer moves it through their link,
+    so a customer's online hold counts too).
 
     :raises InvalidTransitionError: the booking is already checked in, completed, cancelled or a no-show
     :raises OutsideWorkingHoursError, SlotUnavailableError: as for :func:`create_booking`
@@ -291,12 +323,12 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead) -> Book
     ensure_role(actor, FRONT_DESK_ROLES, 'move bookings')
     _ensure_aware(data.starts_at, 'starts_at')
     with session_scope(write=True) as session:
-        result, event = move_in(session, booking_id, data, actor=actor)
+        result, event = move_in(session, booking_id, data, actor=actor, by_customer=by_customer)
     events.publish(event)
     return result
 
 
-def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: UserRead
+def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: UserRead, by_customer: bool = False
             ) -> tuple[BookingRead, events.BookingChanged]:
     """:func:`move_booking` in the caller's unit of work; returns the booking and the event to publish after the
     commit."""
@@ -320,6 +352,8 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
     reach = ends_at + timedelta(minutes=buffer or 0)
     _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id, reach=reach)
     _check_away(session, staff, location, starts_at, reach)
+    _check_held(session.connection(), staff, location, starts_at, reach, now=datetime.now(UTC), holder=None,
+                desk=not by_customer)
     skills = set(session.exec(sa_select(StaffService.service_id).where(
         StaffService.staff_member_id == staff.id)).scalars())
     if skills and booking.service_id not in skills:
@@ -729,8 +763,9 @@ def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
 
 
 def held_times(session, staff_member_ids: list[int], start: datetime, end: datetime, *, now: datetime,
-         except_holder: str | None = None) -> list[tuple[int, datetime, datetime]]:
-    """``(staff_member_id, starts_at, ends_at)`` of the holds alive at ``now`` overlapping ``[start, end)``."""
+               except_holder: str | None = None) -> list[tuple[int, datetime, datetime, str]]:
+    """``(staff_member_id, starts_at, ends_at, kind)`` of the holds alive at ``now`` overlapping ``[start, end)``
+    (``kind``: :class:`~app.models.HoldKind`'s value)."""
     return [tuple(row) for row in session.connection().execute(_HOLDS, {
         'staff_member_ids': list(staff_member_ids), 'now': now, 'start': start, 'end': end,
         'holder': except_holder or ''})]  # holders are random tokens: '' excepts none
@@ -757,6 +792,14 @@ _EXTRA_SHIFTS = sa_select(col(ExtraShift.start_minute), col(ExtraShift.end_minut
 _AWAY = (sa_select(col(TimeOff.starts_at), col(TimeOff.all_day), col(TimeOff.reason))
          .where(TimeOff.staff_member_id == bindparam('staff_member_id'), TimeOff.starts_at < bindparam('reach'),
                 TimeOff.ends_at > bindparam('starts_at')).order_by(TimeOff.starts_at).limit(1))
+_HELD = (SlotHold.staff_member_id == bindparam('staff_member_id'), SlotHold.held_until > bindparam('now'),
+         SlotHold.starts_at < bindparam('reach'), SlotHold.ends_at > bindparam('starts_at'),
+         SlotHold.holder != bindparam('holder'),
+         or_(~bindparam('desk', type_=Boolean()), SlotHold.kind != HoldKind.ONLINE.value))
+"""A live hold of someone else's on the staff member meeting ``[starts_at, reach)``; for the ``desk``, a customer's
+online hold does not count (the desk may book over it: see :mod:`app.services.frontdesk.availability`)."""
+_HELD_BY = (sa_select(col(SlotHold.kind), col(SlotHold.holder), col(SlotHold.held_until)).where(*_HELD)
+            .order_by(SlotHold.held_until.desc()).limit(1))
 _SLOT_CHECKS = sa_select(
     or_(exists().where(WorkingHours.staff_member_id == bindparam('staff_member_id'),
                        WorkingHours.weekday == bindparam('weekday'), WorkingHours.start_minute <= bindparam('first'),
@@ -770,13 +813,12 @@ _SLOT_CHECKS = sa_select(
         exists().where(StaffService.staff_member_id == bindparam('staff_member_id'),
                        StaffService.service_id == bindparam('service_id'))).label('performs'),
     sa_select(col(Booking.id)).where(*_OVERLAPS).limit(1).scalar_subquery().label('clash_id'),
-    exists().where(SlotHold.staff_member_id == bindparam('staff_member_id'), SlotHold.held_until > bindparam('now'),
-                   SlotHold.starts_at < bindparam('reach'), SlotHold.ends_at > bindparam('starts_at'),
-                   SlotHold.holder != bindparam('holder')).label('held'))
+    exists().where(*_HELD).label('held'))
 _INSERT_IF_FREE = _insert_if_free()
 """The booking, inserted only if the staff member works then (or hours are overridden), has no overlapping booking and
 no kiosk hold other than the booker's covers it; returns its id, or no row."""
-_HOLDS = sa_select(col(SlotHold.staff_member_id), col(SlotHold.starts_at), col(SlotHold.ends_at)).where(
+_HOLDS = sa_select(col(SlotHold.staff_member_id), col(SlotHold.starts_at), col(SlotHold.ends_at),
+                   col(SlotHold.kind)).where(
     col(SlotHold.staff_member_id).in_(bindparam('staff_member_ids', expanding=True)),
     SlotHold.held_until > bindparam('now'), SlotHold.starts_at < bindparam('end'),
     SlotHold.ends_at > bindparam('start'), SlotHold.holder != bindparam('holder'))

@@ -3,10 +3,17 @@ for customers to book themselves), a staff member or anyone, a day and a free ti
 as at the kiosk), gives their details, and proves the phone or e-mail address with a one-time code before the
 booking is made (channel ``online``).
 
-Abuse: codes are 6 random digits valid :data:`CODE_MINUTES`, kept only as a keyed hash; :data:`MAX_TRIES` wrong codes
-spend one and pause that address for :data:`PAUSE_MINUTES`; at most :data:`CODES_PER_DESTINATION` codes an hour to one
-phone or e-mail and :data:`CODES_PER_IP` from one network address. A phone number is never identity: a booking joins
-an existing customer only through the address the code proved.
+Abuse: codes are 6 random digits valid :data:`CODE_MINUTES`, kept only as a keyed hash; :data:`MAX_TRIES` tries
+spend one and pause that address for :data:`PAUSE_MINUTES` — a try is counted in its own committed transaction (an
+``UPDATE … SET attempts = attempts + 1 WHERE attempts < 5 RETURNING``) before the typed code is compared, so however
+many guesses arrive at once, at most :data:`MAX_TRIES` are ever compared; at most :data:`CODES_PER_DESTINATION` codes
+an hour to one phone or e-mail and :data:`CODES_PER_IP` from one network address. A phone number is never identity: a
+booking joins an existing customer only through the address the code proved. The time chosen is held while the
+customer types, within the limits on online holds (:mod:`app.services.frontdesk.availability`): the desk may still
+book it, and the customer is then told it went.
+
+The network address is the page request's client address: behind the documented nginx or Caddy proxy that is the
+``X-Forwarded-For`` address, which uvicorn trusts only from loopback (its ``forwarded_allow_ips`` default).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from app.models import (
     Channel,
     Customer,
     CustomerCreate,
+    HoldKind,
     Location,
     MessageChannel,
     Service,
@@ -40,7 +48,7 @@ from app.models import (
 from app.services import clock, mail
 from app.services.customers import phones
 from app.services.database import session_scope
-from app.services.errors import NotFoundError, ValidationError
+from app.services.errors import HoldLimitError, NotFoundError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import availability, bookings
 from app.services.frontdesk.self_service import customer_actor
 from app.services.messaging import links, outbox, sms
@@ -131,13 +139,43 @@ def free_times(location_id: int, service_id: int, day: date, *, staff_member_id:
                                    customer=True)
 
 
-def hold(location_id: int, service_id: int, slot: availability.Slot, *, holder: str) -> None:
-    """Keep ``slot`` for this page while the customer types (as the kiosk does; others no longer see it).
+def hold(location_id: int, service_id: int, slot: availability.Slot, *, holder: str, ip: str = '',
+         visitor: str = '') -> bool:
+    """Keep ``slot`` for this page while the customer types: other customers no longer see it; the desk sees it
+    marked and may book it. ``ip``: the visitor's network address; ``visitor``: their browser session (one live hold
+    each; see :func:`availability.hold` for the limits). Returns False when a limit stops the hold: the customer may
+    still book the time, it is only not kept from others meanwhile (this page's earlier hold is let go).
 
     :raises SlotUnavailableError: taken meanwhile
     """
     _ensure_online_service(location_id, service_id)
-    availability.hold(location_id, service_id, slot, holder=holder, actor=customer_actor(location_id, 'online'))
+    try:
+        availability.hold(location_id, service_id, slot, holder=holder, actor=customer_actor(location_id, 'online'),
+                          kind=HoldKind.ONLINE, ip=ip, visitor=visitor)
+    except HoldLimitError:
+        release(location_id, holder)
+        return False
+    return True
+
+
+def still_free(location_id: int, service_id: int, slot: availability.Slot, *, holder: str,
+               as_of: datetime | None = None) -> bool:
+    """Whether ``slot`` is still offered to the page holding it (False: booked at the desk or elsewhere meanwhile).
+
+    :raises NotFoundError: online booking is off, or the service is not booked online
+    """
+    with session_scope() as session:
+        time_zone = _open_location(session, location_id).time_zone
+    return (slot.starts_at, slot.staff_member_id) in {(s.starts_at, s.staff_member_id) for s in free_times(
+        location_id, service_id, clock.local_day(slot.starts_at, time_zone), staff_member_id=slot.staff_member_id,
+        holder=holder, as_of=as_of)}
+
+
+def time_went(slot: availability.Slot, time_zone: str) -> str:
+    """What the customer is told when the time they were booking went to someone else."""
+    local = clock.to_local(slot.starts_at, time_zone)
+    return (f'Sorry, {local:%H:%M} on {local:%A %d %B} with {slot.staff_name} has just been booked by someone else. '
+            'Please choose another time.')
 
 
 def release(location_id: int, holder: str) -> None:
@@ -172,6 +210,7 @@ def request_code(location_id: int, details: Details, *, ip: str, as_of: datetime
             Verification.ip == ip[:64], Verification.created_at > hour_ago)).one() if ip else 0
         paused = session.exec(select(func.max(Verification.created_at)).where(
             Verification.destination == destination, Verification.attempts >= MAX_TRIES,
+            Verification.used_at.is_(None),
             Verification.created_at > now - timedelta(minutes=PAUSE_MINUTES + CODE_MINUTES))).one()
     if paused is not None:
         raise ValidationError(f'Too many wrong codes. Try again in {PAUSE_MINUTES} minutes.', field='code')
@@ -197,7 +236,7 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
     new customer. Returns the booking and its manage token.
 
     :raises ValidationError: a wrong code (with the tries left), expired or spent, the details changed since the
-        code was sent, or the time is no longer offered
+        code was sent, or the time is no longer offered (:func:`time_went`, field ``starts_at``)
     :raises SlotUnavailableError: taken at the last moment
     """
     now = as_of or clock.now()
@@ -208,15 +247,12 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
                                                         Verification.location_id == location_id)).first()
         if check is None or check.used_at is not None or check.expires_at <= now:
             raise ValidationError('That code has expired. Ask for a new one.', field='code')
-        if check.attempts >= MAX_TRIES:
-            raise ValidationError(f'Too many wrong codes. Try again in {PAUSE_MINUTES} minutes.', field='code')
         if _destination(location, details) != check.destination:
             raise ValidationError('The code was sent to another address. Ask for a new one.', field='code')
-        right = hmac.compare_digest(check.code_hash, _hash(check.token, typed))
-    if not right:
-        with session_scope(write=True) as session:
-            tries = session.execute(update(Verification).where(Verification.id == check.id).values(
-                attempts=Verification.attempts + 1).returning(Verification.attempts)).scalar_one()
+    tries = _count_try(check.id)  # committed before the code is compared: a burst of guesses gets MAX_TRIES at most
+    if tries is None:
+        raise ValidationError(f'Too many wrong codes. Try again in {PAUSE_MINUTES} minutes.', field='code')
+    if not hmac.compare_digest(check.code_hash, _hash(check.token, typed)):
         left = MAX_TRIES - tries
         raise ValidationError(f'That code is not right. {left} {"try" if left == 1 else "tries"} left.' if left > 0
                               else f'Too many wrong codes. Try again in {PAUSE_MINUTES} minutes.', field='code')
@@ -224,7 +260,8 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
         location_id, service_id, clock.local_day(slot.starts_at, location.time_zone),
         staff_member_id=slot.staff_member_id, holder=holder, as_of=now)}
     if (slot.starts_at, slot.staff_member_id) not in offered:
-        raise ValidationError('That time is no longer free. Choose another.', field='starts_at')
+        _give_back(check.id)
+        raise ValidationError(time_went(slot, location.time_zone), field='starts_at')
     with session_scope(write=True) as session:  # spend the code first: two taps of "Book" make one booking
         if not session.execute(update(Verification).where(
                 Verification.id == check.id, Verification.used_at.is_(None)).values(used_at=now)).rowcount:
@@ -239,12 +276,30 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
     try:
         booking = bookings.create_booking(data, actor=customer_actor(location_id, 'online'), holder=holder,
                                           new_customer=new)
-    except Exception:
-        with session_scope(write=True) as session:  # nothing booked: the code may be used again
-            session.execute(update(Verification).where(Verification.id == check.id).values(used_at=None))
+    except Exception as error:
+        _give_back(check.id)  # nothing booked: the code may be used again
+        if isinstance(error, SlotUnavailableError):
+            raise SlotUnavailableError(time_went(slot, location.time_zone), field='starts_at') from None
         raise
     release(location_id, holder)
     return booking, links.manage_token(booking.id, booking.code)
+
+
+def _give_back(verification_id: int) -> None:
+    """The code was right but nothing was booked: it may be used again, and that try was not a wrong one."""
+    with session_scope(write=True) as session:
+        session.execute(update(Verification).where(Verification.id == verification_id).values(
+            used_at=None, attempts=Verification.attempts - 1))
+
+
+def _count_try(verification_id: int) -> int | None:
+    """Count one try of a code, in a transaction of its own, before the code is compared: the tries so far with
+    this one, or None when :data:`MAX_TRIES` were already made or the code was spent meanwhile."""
+    with session_scope(write=True) as session:
+        return session.execute(update(Verification).where(
+            Verification.id == verification_id, Verification.attempts < MAX_TRIES,
+            Verification.used_at.is_(None)).values(attempts=Verification.attempts + 1)
+            .returning(Verification.attempts)).scalar_one_or_none()
 
 
 def _known_customer(session, location_id: int, check: Verification) -> int | None:

@@ -5,7 +5,9 @@ horizon), add it to a calendar, chat with the shop.
 
 The link's signed token (:mod:`app.services.messaging.links`) is the only proof: it names one booking and its random
 code. The customer acts through an actor bound to the booking's location (:func:`customer_actor`), so every write is
-checked against that location like a staff member's.
+checked against that location like a staff member's. The link lives as long as its booking
+(:func:`links.manage_link_ends_at`, from the booking as it is when opened): after that every way in — the page, the
+``.ics``, the chat — says the booking is over (:class:`LinkExpiredError`) and shows nothing of it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from app.models import Booking, BookingMove, BookingRead, BookingStatus, Custome
 from app.services import clock
 from app.services.customers import chat
 from app.services.database import session_scope
-from app.services.errors import NotFoundError, ValidationError
+from app.services.errors import LinkExpiredError, NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
 from app.services.messaging import ics, links, outbox
 from app.services.money import deposits
@@ -61,11 +63,12 @@ def open_link(token: str, *, as_of: datetime | None = None) -> ManagedBooking:
     """The booking a manage token names, with what its customer may do now.
 
     :raises NotFoundError: the token is not valid, or the booking (or its customer) is gone
+    :raises LinkExpiredError: the link's lifetime is over
     """
     now = as_of or clock.now()
     booking_id, code = links.read_manage_token(token)
     with session_scope() as session:
-        booking, location = _booking(session, booking_id, code)
+        booking, location = _booking(session, booking_id, code, now)
         read = bookings.to_read(session, booking)
         late = deposits.late(booking, location, now)
         fee, from_deposit = deposits.fee_now(session, booking)
@@ -87,7 +90,7 @@ def cancel(token: str, *, as_of: datetime | None = None) -> BookingRead:
     """Cancel the booking a manage token names. Inside the window the held deposit is kept, or the location's fee
     charged (:func:`bookings.cancel_booking`); the page shows which before the customer confirms.
 
-    :raises NotFoundError: the token is not valid, or the booking is gone
+    :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     :raises InvalidTransitionError: the booking is no longer booked or confirmed
     :raises ValidationError: it has already started
     """
@@ -102,7 +105,7 @@ def free_times(token: str, day: date, *, anyone: bool = False, as_of: datetime |
     """Free starts on the local ``day`` the booking could move to: with its staff member (``anyone``: whoever
     performs the service), inside the location's notice and horizon, the booking's own time counting as free.
 
-    :raises NotFoundError: the token is not valid, or the booking is gone
+    :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     """
     now = as_of or clock.now()
     booking_id, location_id = _live_booking(token, now)
@@ -119,7 +122,7 @@ def reschedule(token: str, starts_at: datetime, staff_member_id: int, *, as_of: 
     """Move the booking a manage token names to ``starts_at`` (aware) with ``staff_member_id``: only to a time
     :func:`free_times` offers now, and only outside the cancellation window (inside it the shop moves it).
 
-    :raises NotFoundError: the token is not valid, or the booking is gone
+    :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     :raises ValidationError: inside the window, or the time is not offered (taken meanwhile, outside the notice or
         horizon)
     :raises SlotUnavailableError: taken at the last moment (checked again under the staff member's lock)
@@ -140,46 +143,54 @@ def reschedule(token: str, starts_at: datetime, staff_member_id: int, *, as_of: 
         raise ValidationError(f'{local:%H:%M} on {local:%d %b} is no longer free. Choose another time.',
                               field='starts_at')
     return bookings.move_booking(booking_id, BookingMove(starts_at=starts_at, staff_member_id=staff_member_id),
-                                 actor=customer_actor(location_id))
+                                 actor=customer_actor(location_id), by_customer=True)
 
 
 def calendar_file(token: str, *, as_of: datetime | None = None) -> bytes:
     """The booking as an .ics file (cancelled: a withdrawn event).
 
-    :raises NotFoundError: the token is not valid, or the booking is gone
+    :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     """
+    now = as_of or clock.now()
     booking_id, code = links.read_manage_token(token)
     with session_scope() as session:
-        booking, location = _booking(session, booking_id, code)
-        return ics.calendar([outbox.booking_entry(session, booking, location, now=as_of or clock.now())])
+        booking, location = _booking(session, booking_id, code, now)
+        return ics.calendar([outbox.booking_entry(session, booking, location, now=now)])
 
 
-def chat_path(token: str) -> str:
+def chat_path(token: str, *, as_of: datetime | None = None) -> str:
     """The local path of the customer's chat with the shop (``/chat/<access token>``), started if needed.
 
-    :raises NotFoundError: the token is not valid, or the booking is gone
+    :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     """
     booking_id, code = links.read_manage_token(token)
     with session_scope() as session:
-        booking, _ = _booking(session, booking_id, code)
+        booking, _ = _booking(session, booking_id, code, as_of or clock.now())
         customer_id = booking.customer_id
     return f'/chat/{chat.conversation_for_customer(customer_id).access_token}'
 
 
-def _booking(session, booking_id: int, code: str) -> tuple[Booking, Location]:
+def link_over(booking: Booking | BookingRead, now: datetime) -> bool:
+    """Whether ``booking``'s manage link has passed its lifetime at ``now`` (:func:`links.manage_link_ends_at`)."""
+    return now >= links.manage_link_ends_at(booking.ends_at, booking.cancelled_at)
+
+
+def _booking(session, booking_id: int, code: str, now: datetime) -> tuple[Booking, Location]:
     booking = session.get(Booking, booking_id)
     if booking is None or booking.code != code or booking.customer_id is None:
         raise NotFoundError(GONE)
     customer = session.get(Customer, booking.customer_id)
     if customer is None or customer.erased_at is not None or customer.merged_into is not None:
         raise NotFoundError(GONE)
+    if link_over(booking, now):
+        raise LinkExpiredError(links.OVER)
     return booking, session.get(Location, booking.location_id)
 
 
 def _live_booking(token: str, now: datetime) -> tuple[int, int]:
     booking_id, code = links.read_manage_token(token)
     with session_scope() as session:
-        booking, location = _booking(session, booking_id, code)
+        booking, location = _booking(session, booking_id, code, now)
         if booking.starts_at <= now and booking.status in outbox.LIVE:
             raise ValidationError('This booking has started; ask at the desk.')
         return booking.id, location.id

@@ -24,6 +24,7 @@ from app.models import (
     BookingCreate,
     BookingRead,
     Customer,
+    HoldKind,
     Location,
     Role,
     Service,
@@ -38,7 +39,7 @@ from app.models import (
 from app.services import clock, events, notifications
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
 from app.services.database import session_scope
-from app.services.errors import NotFoundError, ValidationError
+from app.services.errors import LinkExpiredError, NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
 from app.services.messaging import links, outbox
 
@@ -133,7 +134,8 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
     for entry in candidates:
         try:
             slots = availability.free_slots(booking.location_id, entry.service_id, day, actor=actor,
-                                            staff_member_id=booking.staff_member_id)
+                                            staff_member_id=booking.staff_member_id, desk=False)
+            # (desk=False: a time a customer is booking online is theirs to finish, not to offer)
         except (NotFoundError, ValidationError):
             continue  # the service is no longer offered or bookable
         slot = next((s for s in slots if booking.starts_at <= s.starts_at < booking.ends_at), None)
@@ -142,7 +144,7 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
         holder = f'waitlist-{entry.id}'
         try:
             until = availability.hold(booking.location_id, entry.service_id, slot, holder=holder, actor=actor,
-                                      minutes=get_settings().waitlist_offer_minutes)
+                                      minutes=get_settings().waitlist_offer_minutes, kind=HoldKind.OFFER)
         except Exception:
             log.exception('could not hold %s for waitlist entry %s', slot, entry.id)
             continue
@@ -197,7 +199,8 @@ def accept_offer(token: str, *, as_of: datetime | None = None) -> tuple[BookingR
     """The customer took the offer through the link in their message: book the held time if it is still held for
     them. Returns the booking and its manage token (a second tap returns the booking already made).
 
-    :raises NotFoundError: the link is not valid, or the entry is gone
+    :raises NotFoundError: the link is not valid, or the entry is gone (:class:`LinkExpiredError`: the booking it
+        made is over, as for its manage link)
     :raises ValidationError: the offer lapsed, was passed on or taken back
     :raises SlotUnavailableError: the time went meanwhile
     """
@@ -209,6 +212,8 @@ def accept_offer(token: str, *, as_of: datetime | None = None) -> tuple[BookingR
             raise NotFoundError('That offer no longer exists.')
         if entry.status == 'booked' and entry.booking_id is not None:
             booking = session.get(Booking, entry.booking_id)
+            if booking is None or now >= links.manage_link_ends_at(booking.ends_at, booking.cancelled_at):
+                raise LinkExpiredError(links.OVER)
             return bookings.to_read(session, booking), links.manage_token(booking.id, booking.code)
         hold = session.exec(select(SlotHold).where(SlotHold.holder == f'waitlist-{entry.id}')).first()
     if (entry.status != 'offered' or hold is None or hold.held_until.isoformat() != held_until

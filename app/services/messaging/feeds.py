@@ -67,8 +67,8 @@ def feed(token: str, *, as_of: datetime | None = None) -> bytes:
     :raises NotFoundError: no feed has this token (never made, revoked or renewed)
     """
     now = as_of or clock.now()
-    if not token or len(token) > 100:
-        raise NotFoundError('No such calendar.')
+    if not token or len(token) > 100 or not token.isascii() or not token.isprintable():  # a NUL breaks PostgreSQL's
+        raise NotFoundError('No such calendar.')  # query: nothing but a plausible token is looked up
     with session_scope() as session:
         member = session.exec(select(StaffMember).where(StaffMember.calendar_token == token)).first()
         if member is None or not member.active:

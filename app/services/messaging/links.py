@@ -1,7 +1,15 @@
 """Links a customer or a phone calendar opens without a password: signed tokens (itsdangerous, HMAC-SHA1 keyed with
-the install's secret) and the address they are reached at."""
+the install's secret) and the address they are reached at.
+
+A manage link's token never expires by itself (links already sent keep working while their booking does): its
+lifetime is the booking's, computed when it is opened (:func:`manage_link_ends_at`): until
+:data:`MANAGE_DAYS_AFTER_VISIT` days after the visit, or :data:`MANAGE_DAYS_AFTER_CANCELLATION` days after a
+cancellation if that is sooner. After that the link says the booking is over and shows nothing else.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -30,6 +38,25 @@ def manage_token(booking_id: int, code: str) -> str:
 def manage_link(booking_id: int, code: str) -> str:
     """The absolute manage link of a booking (``/my/<token>``)."""
     return f'{base_url()}/my/{manage_token(booking_id, code)}'
+
+
+MANAGE_DAYS_AFTER_VISIT = 30
+"""A manage link opens its booking until this many days after the visit's end: time to find the address, add it to a
+calendar again or chat about the visit (a receipt, a follow-up), not long enough to be an old key to the customer's
+chat and details."""
+MANAGE_DAYS_AFTER_CANCELLATION = 7
+"""…and a cancelled booking's link until this many days after the cancellation (if sooner): long enough to see that it
+was cancelled, and to ask about a fee."""
+OVER = 'This booking is over. To book again, contact the shop.'
+
+
+def manage_link_ends_at(ends_at: datetime, cancelled_at: datetime | None) -> datetime:
+    """When a manage link stops opening its booking (aware UTC): from the booking as it is now (its end, and when it
+    was cancelled if it was), so a cancellation shortens it."""
+    over = ends_at + timedelta(days=MANAGE_DAYS_AFTER_VISIT)
+    if cancelled_at is not None:
+        over = min(over, cancelled_at + timedelta(days=MANAGE_DAYS_AFTER_CANCELLATION))
+    return over
 
 
 def read_manage_token(token: str) -> tuple[int, str]:
