@@ -30,7 +30,7 @@ async def test_a_failed_message_is_shown_to_the_desk_and_tried_again(user: User,
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
     (confirmation,) = [m for m in outbox.list_messages(shop['location'].id, actor=OWNER)
                        if m.template == 'confirmation']
-    outbox._claim(at(THURSDAY, '09:00'), 1, 'test', only=confirmation.id)
+    outbox._claim(at(THURSDAY, '09:00'), 'test', only=confirmation.id)
     outbox._finish(confirmation.id, status=None, error='ConnectionRefusedError: refused', permanent=True)
     await sign_in(user, Role.STAFF, '/messages?status=failed')
     await eventually(lambda: [r['customer'] for r in element(user, 'messages').rows] == ['Alex Kim'], timeout=10)

@@ -77,7 +77,8 @@ def proxy(tmp_path: Path) -> Iterator[tuple[str, list]]:
     command = [NGINX, '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf'), '-e', str(tmp_path / 'logs/error.log')]
     checked = subprocess.run([*command, '-t', '-q'], check=False, capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr
-    process = subprocess.Popen([*command, '-g', 'daemon off;'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([*command, '-g', 'daemon off;'], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # its errors go to logs/error.log (-e)
     url = f'http://127.0.0.1:{port}'
     try:
         deadline = time.monotonic() + 20
@@ -87,7 +88,8 @@ def proxy(tmp_path: Path) -> Iterator[tuple[str, list]]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f'nginx did not answer: {process.stderr.read().decode()}') from None
+                    error_log = (tmp_path / 'logs/error.log').read_text(errors='replace')
+                    raise AssertionError(f'nginx did not answer: {error_log}') from None
                 time.sleep(0.05)
         yield url, seen
     finally:
