@@ -159,7 +159,8 @@ class _Checkout:
         if field == 'price':
             try:
                 line['price'] = to_minor(value, 'price')
-            except ValidationError:
+            except ValidationError as error:  # the line keeps its last good price; the refusal is said
+                self.error.text = str(error)
                 return
         elif field == 'quantity':
             line['quantity'] = max(1, int(value or 1))
@@ -270,7 +271,7 @@ class _Checkout:
         """The totals as the form stands (priced by the service, off the event loop). A refusal of the last Take
         payment stays shown until the form changes."""
         if self.changed_since_take():
-            self.error.text = ''
+            self.refused(None)
         if not self.lines and not self.gift_cards:
             self.total_due = 0
             self.totals.clear()
@@ -280,7 +281,7 @@ class _Checkout:
             sale = self.sale()
             priced = await run.io_bound(checkout.quote, sale, actor=self.user)
         except ClientPulseError as error:
-            self.error.text = str(error)
+            self.refused(error)
             self.taken_with = None
             return
         self.total_due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
@@ -317,6 +318,16 @@ class _Checkout:
                           f'Left to pay: {money_at(left, self.location)}' if left > 0 else
                           f'More than due by {money_at(-left, self.location)}' if left < 0 else 'Paid in full')
 
+    def refused(self, error: ClientPulseError | None) -> None:
+        """Say why the sale is refused (None: clear it) by the Take payment button, and on the field at fault when
+        it is one of the form's own (the tip, the sale's discount, a gift card's amount, the code): on a phone the
+        button may be out of sight."""
+        self.error.text = str(error) if error is not None else ''
+        fields = {'tip': self.tip, 'discount': self.discount, 'gift_cards': self.card_amount, 'code': self.code}
+        for name, element in fields.items():
+            if element is not None:
+                element.error = str(error) if error is not None and error.field == name else None
+
     def changed_since_take(self) -> bool:
         try:
             return self.sale() != getattr(self, 'taken_with', None)
@@ -324,16 +335,16 @@ class _Checkout:
             return True
 
     async def take(self) -> None:
-        self.error.text = ''
+        self.refused(None)
         try:
             sale = self.sale()
         except ClientPulseError as error:
-            self.error.text = str(error)
+            self.refused(error)
             return
         try:
             done = await run.io_bound(checkout.check_out, sale, actor=self.user)
         except ClientPulseError as error:
-            self.error.text = str(error)
+            self.refused(error)
             self.taken_with = sale  # shown until the form changes
             return
         self.dialog.close()

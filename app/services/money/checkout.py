@@ -34,6 +34,7 @@ from app.models import (
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from app.services.money import codes as discount_codes
@@ -103,6 +104,7 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     ensure_location(actor, sale.location_id)
+    _check_amounts(sale)
     with session_scope() as session:
         location = _location(session, sale.location_id)
         items, _rows = _items(session, sale, actor)
@@ -123,7 +125,8 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     :raises ValidationError: no line; a line with neither or both of service and product, of another location, or
         archived; a price change without a reason; a discount or payment that does not add up (more than the total,
         cash tendered under its amount, change on anything but cash); a product short of stock; a tip without a
-        staff member (``field`` names the input: ``lines.N.…``, ``discount``, ``payments.N``, ``tip``)
+        staff member; an amount over :data:`~app.models.base.MAX_AMOUNT_CENTS`, or a sale totalling more (``field``
+        names the input: ``lines.N.…``, ``discount``, ``payments.N``, ``tip``, ``gift_cards``, ``total``)
     :raises NotFoundError: the booking, customer, service, product or staff member is not at the location
     :raises InvalidTransitionError: the booking is not checked in, or already paid
     :raises PermissionDeniedError: not a front-desk role, another location, or a price change by a staff member
@@ -132,6 +135,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     ensure_location(actor, sale.location_id)
     if not sale.lines and not sale.gift_cards:
         raise ValidationError('Add at least one service or product.', field='lines')
+    _check_amounts(sale)
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         location = _location(session, sale.location_id)
@@ -158,7 +162,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             raise ValidationError('Choose who the tip is for.', field='tip')
         if tip_staff is not None:
             _staff_at(session, tip_staff, sale.location_id, 'tip')
-        due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
+        due = check_amount(priced.total_cents + sale.tip_cents + sum(sale.gift_cards), 'total')
         deposit = deposits.held(session, booking.id) if booking is not None else None
         from_deposit = min(deposit.paid_cents, due) if deposit is not None else 0
         due_now = due - from_deposit
@@ -240,6 +244,24 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     for event in announced:
         events.publish(event)
     return result
+
+
+def _check_amounts(sale: Sale) -> None:
+    """Every amount typed into ``sale`` is within :data:`~app.models.base.MAX_AMOUNT_CENTS`.
+
+    :raises ValidationError: one is not (``field``: ``tip``, ``discount``, ``lines.N.price``, ``lines.N.discount``,
+        ``payments.N``, ``gift_cards``)
+    """
+    check_amount(sale.tip_cents, 'tip')
+    check_amount(sale.discount_cents, 'discount')
+    for number, line in enumerate(sale.lines):
+        check_amount(line.unit_price_cents, f'lines.{number}.price')
+        check_amount(line.discount_cents, f'lines.{number}.discount')
+    for number, payment in enumerate(sale.payments):
+        check_amount(payment.amount_cents, f'payments.{number}')
+        check_amount(payment.tendered_cents, f'payments.{number}')
+    for amount in sale.gift_cards:
+        check_amount(amount, 'gift_cards')
 
 
 def _code(session, sale: Sale, customer_id: int | None, *, now: datetime, lock: bool = False):

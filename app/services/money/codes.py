@@ -18,6 +18,7 @@ from sqlmodel import Session, func, select
 
 from app.models import CodeRedemption, DiscountCode, DiscountCodeCreate, DiscountCodeRead, Location, UserRead
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import ValidationError
 from app.services.money import pricing
@@ -46,7 +47,8 @@ def create_code_in(session: Session, data: DiscountCodeCreate) -> DiscountCodeRe
     """:func:`create_code` in the caller's transaction (the actor's right checked by the caller).
 
     :raises ValidationError: a code not of :data:`CODE`'s form or already taken at the location (``field`` 'code');
-        neither or both of percent and amount (``field`` 'percent_off'); an expiry without a time zone
+        neither or both of percent and amount (``field`` 'percent_off'); an amount off over
+        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field`` 'amount_off_cents'); an expiry without a time zone
         (``field`` 'expires_at'); no such location (``field`` 'location_id')
     """
     code = normalise(data.code)
@@ -54,6 +56,7 @@ def create_code_in(session: Session, data: DiscountCodeCreate) -> DiscountCodeRe
         raise ValidationError('A code is 4–24 letters, digits or hyphens.', field='code')
     if (data.percent_off is None) == (data.amount_off_cents is None):
         raise ValidationError('Give the code a percentage or an amount off, not both.', field='percent_off')
+    check_amount(data.amount_off_cents, 'amount_off_cents')
     if data.expires_at is not None and data.expires_at.tzinfo is None:
         raise ValidationError('Give the expiry with its time zone.', field='expires_at')
     if session.get(Location, data.location_id) is None:

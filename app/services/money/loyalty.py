@@ -14,8 +14,12 @@ from app.models import Customer, Location, LoyaltyMovement, LoyaltyReward, Servi
 from app.models.base import UTCDateTime
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+
+MAX_REWARD_POINTS = 100_000_000
+"""The most a reward may cost (``loyalty_reward.points`` is a 32-bit column)."""
 
 
 def eligible_cents(location: Location, lines: list[tuple[str, int]]) -> int:
@@ -87,8 +91,9 @@ def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, nam
     """Add or change a reward: ``points`` (> 0) for ``discount_cents`` off the sale, or ``service_id`` free (one of
     the two). Logged.
 
-    :raises ValidationError: no name, points under 1, neither or both of amount and service, a service of another
-        location (``field`` names it)
+    :raises ValidationError: no name, points outside 1–:data:`MAX_REWARD_POINTS`, neither or both of amount and
+        service, an amount over :data:`~app.models.base.MAX_AMOUNT_CENTS`, a service of another location (``field``
+        names it)
     :raises NotFoundError, PermissionDeniedError: no such reward; not an owner or manager of the location
     """
     ensure_role(actor, MANAGING_ROLES, 'change loyalty rewards')
@@ -96,12 +101,13 @@ def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, nam
     name = (name or '').strip()
     if not name:
         raise ValidationError('Give the reward a name.', field='name')
-    if points < 1:
-        raise ValidationError('A reward costs at least one point.', field='points')
+    if not 1 <= points <= MAX_REWARD_POINTS:
+        raise ValidationError(f'A reward costs from 1 to {MAX_REWARD_POINTS:,} points.', field='points')
     if (discount_cents is None) == (service_id is None):
         raise ValidationError('A reward is an amount off or a free service.', field='discount_cents')
     if discount_cents is not None and discount_cents <= 0:
         raise ValidationError('The amount off must be more than nothing.', field='discount_cents')
+    check_amount(discount_cents, 'discount_cents')
     with session_scope(write=True) as session:
         if service_id is not None:
             service = session.get(Service, service_id)

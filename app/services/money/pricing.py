@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.services.amounts import check_amount
 from app.services.errors import ValidationError
 
 HUNDRED = Decimal(100)
@@ -69,6 +70,7 @@ class Discount:
             if not (self.percent.is_finite() and 0 <= self.percent <= 100):
                 raise ValidationError('A discount is from 0 to 100 %.', field=field_name)
             return min(base_cents, _round(Decimal(base_cents) * self.percent / HUNDRED))
+        check_amount(self.amount_cents, field_name)
         if self.amount_cents < 0:
             raise ValidationError('A discount cannot be negative.', field=field_name)
         if self.amount_cents > base_cents:
@@ -116,8 +118,9 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
           ) -> PricedSale:
     """Price a sale by the rules of this module's docstring.
 
-    :raises ValidationError: a negative price, a quantity under 1, an unknown kind, a bad discount (``field``:
-        ``'lines.N.price'``, ``'lines.N.quantity'``, ``'lines.N.discount'``, ``'discount'``)
+    :raises ValidationError: a negative price, a quantity under 1, an unknown kind, a bad discount, a price or a line
+        over :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``: ``'lines.N.price'``, ``'lines.N.quantity'``,
+        ``'lines.N.discount'``, ``'discount'``)
     """
     after_own: list[int] = []
     own: list[int] = []
@@ -128,7 +131,8 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
             raise ValidationError('A price cannot be negative.', field=f'lines.{number}.price')
         if item.quantity < 1:
             raise ValidationError('The quantity is at least 1.', field=f'lines.{number}.quantity')
-        gross = item.unit_price_cents * item.quantity
+        check_amount(item.unit_price_cents, f'lines.{number}.price')
+        gross = check_amount(item.unit_price_cents * item.quantity, f'lines.{number}.price')
         cut = item.discount.of(gross, f'lines.{number}.discount') if item.discount else 0
         own.append(cut)
         after_own.append(gross - cut)
