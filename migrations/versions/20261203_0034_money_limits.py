@@ -1,4 +1,4 @@
-"""money: amounts in 64-bit columns
+"""money: the largest discount staff may give without a manager (per location); amounts in 64-bit columns
 
 Every amount in minor units (and loyalty points, which a large sale earns by the thousand a unit) becomes a 64-bit
 integer on PostgreSQL (``INTEGER`` held only up to 21,474,836.47, so a large tip or price failed with a raw database
@@ -12,6 +12,7 @@ Create Date: 2026-12-03 10:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0034'
@@ -39,11 +40,16 @@ AMOUNTS = {
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('location', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('staff_discount_limit_percent', sa.Integer(), server_default='0',
+                                      nullable=False))
     _retype('BIGINT')
 
 
 def downgrade() -> None:
     _retype('INTEGER')
+    with op.batch_alter_table('location', schema=None) as batch_op:
+        batch_op.drop_column('staff_discount_limit_percent')
 
 
 def _retype(kind: str) -> None:

@@ -74,6 +74,11 @@ class _Checkout:
                     'w-48').mark('checkout-discount')
                 self.discount_reason = ui.input('Why', on_change=self.reprice).classes('flex-1').mark(
                     'checkout-discount-reason')
+            if not self.managing:  # what staff may give without a manager (the location's setting)
+                limit = self.location.staff_discount_limit_percent
+                ui.label(f'Up to {limit} % off without a manager.' if limit else
+                         'Only a manager gives discounts here.').classes(
+                    'text-xs text-slate-500').mark('checkout-discount-limit')
             self.code = None
             if self.booking is not None and self.booking.customer_id is not None:  # a code is once per customer
                 with ui.row().classes('w-full items-end gap-2'):

@@ -112,9 +112,12 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
         if customer_id is None and sale.booking_id is not None:
             booking = session.get(Booking, sale.booking_id)
             customer_id = booking.customer_id if booking and booking.location_id == sale.location_id else None
+        desk_items = items  # the desk's own discounts, before a reward's
         items, extra = _reward(session, sale, items, customer_id)
         code = _code(session, sale, customer_id, now=clock.now())
-        return _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
+        priced = _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
+        _ensure_discount_allowed(location, desk_items, sale, actor)
+        return priced
 
 
 def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> Checkout:
@@ -129,7 +132,9 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         names the input: ``lines.N.…``, ``discount``, ``payments.N``, ``tip``, ``gift_cards``, ``total``)
     :raises NotFoundError: the booking, customer, service, product or staff member is not at the location
     :raises InvalidTransitionError: the booking is not checked in, or already paid
-    :raises PermissionDeniedError: not a front-desk role, another location, or a price change by a staff member
+    :raises PermissionDeniedError: not a front-desk role, another location, a price change by a staff member, or a
+        staff member's discount over the location's ``staff_discount_limit_percent`` (``field`` ``discount`` or
+        ``lines.N.discount``: :func:`pricing.allowed_discount`)
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     ensure_location(actor, sale.location_id)
@@ -153,9 +158,11 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             if customer is None or customer.location_id != sale.location_id:
                 raise NotFoundError('That customer is not at this location.', field='customer_id')
         items, rows = _items(session, sale, actor)
+        desk_items = items  # the desk's own discounts, before a reward's
         items, extra = _reward(session, sale, items, customer_id)
         code = _code(session, sale, customer_id, now=now, lock=True)
         priced = _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
+        _ensure_discount_allowed(location, desk_items, sale, actor)
         tip_staff = (sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
                      or next((row['staff'] for row in rows if row['staff'] is not None), None))
         if sale.tip_cents and tip_staff is None:
@@ -262,6 +269,19 @@ def _check_amounts(sale: Sale) -> None:
         check_amount(payment.tendered_cents, f'payments.{number}')
     for amount in sale.gift_cards:
         check_amount(amount, 'gift_cards')
+
+
+def _ensure_discount_allowed(location: Location, items: list[pricing.Item], sale: Sale, actor: UserRead) -> None:
+    """The desk's own discounts (``items`` before a reward; the sale's discount) are within what ``actor`` may give:
+    :func:`pricing.allowed_discount` with the location's ``staff_discount_limit_percent``.
+
+    :raises PermissionDeniedError: a staff member's discount over the limit (``field`` names it)
+    """
+    whole = (pricing.Discount(percent=sale.discount_percent, amount_cents=sale.discount_cents,
+                              reason=sale.discount_reason)
+             if sale.discount_percent is not None or sale.discount_cents is not None else None)
+    pricing.allowed_discount(items, whole, limit_percent=location.staff_discount_limit_percent,
+                             managing=actor.role in MANAGING_ROLES)
 
 
 def _code(session, sale: Sale, customer_id: int | None, *, now: datetime, lock: bool = False):

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from app.services.amounts import check_amount
-from app.services.errors import ValidationError
+from app.services.errors import PermissionDeniedError, ValidationError
 
 HUNDRED = Decimal(100)
 
@@ -158,6 +159,58 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
     return PricedSale(lines=lines, net_cents=sum(x.net_cents for x in lines),
                       discount_cents=sum(x.discount_cents for x in lines), tax_cents=sum(by_name.values()),
                       taxes=by_name, total_cents=sum(x.total_cents for x in lines))
+
+
+def desk_discount_shares(items: list[Item], sale_discount: Discount | None) -> list[Fraction]:
+    """Each line's share (exact, 0–1) of its gross taken off by the discounts given: its own, then its part of the
+    sale's (shared in proportion, as :func:`price` does): ``1 − (1 − own) × (1 − sale's)``. A line of nothing has
+    nothing taken off. For the limit on what staff may give (:func:`allowed_discount`); refusals of malformed
+    discounts are :func:`price`'s."""
+    own: list[Fraction] = []
+    after_own: list[int] = []
+    for item in items:
+        gross = item.unit_price_cents * item.quantity
+        given = item.discount
+        if given is None or gross <= 0:
+            fraction = Fraction(0)
+        elif given.percent is not None:
+            fraction = Fraction(given.percent) / 100
+        else:
+            fraction = Fraction(given.amount_cents or 0, gross)
+        own.append(min(max(fraction, Fraction(0)), Fraction(1)))
+        after_own.append(gross - (given.of(gross, 'discount') if given is not None and gross > 0 else 0))
+    if sale_discount is None:
+        whole = Fraction(0)
+    elif sale_discount.percent is not None:
+        whole = Fraction(sale_discount.percent) / 100
+    else:
+        whole = Fraction(sale_discount.amount_cents or 0, sum(after_own)) if sum(after_own) > 0 else Fraction(0)
+    whole = min(max(whole, Fraction(0)), Fraction(1))
+    return [1 - (1 - mine) * (1 - whole) if item.unit_price_cents * item.quantity > 0 else Fraction(0)
+            for item, mine in zip(items, own, strict=True)]
+
+
+def allowed_discount(items: list[Item], sale_discount: Discount | None, *, limit_percent: int, managing: bool
+                     ) -> None:
+    """The discounts given at the desk are within what the one giving them may give: an owner or manager
+    (``managing``) any; staff at most ``limit_percent`` (the location's setting, 0–100) of each line, its own discount
+    and its part of the sale's together. Rewards and codes are the customer's, not the desk's: not counted here.
+
+    :raises PermissionDeniedError: a staff member's discount over the limit (``field``: ``lines.N.discount`` for a
+        line's own, else ``discount``)
+    """
+    if managing:
+        return
+    limit = Fraction(limit_percent) / 100
+    shares = desk_discount_shares(items, sale_discount)
+    over = next((number for number, share in enumerate(shares) if share > limit), None)
+    if over is None:
+        return
+    own = desk_discount_shares([items[over]], None)[0]
+    field_name = f'lines.{over}.discount' if own > limit or sale_discount is None else 'discount'
+    words = (f'A discount over {limit_percent} % needs a manager' if limit_percent
+             else 'A discount needs a manager')
+    raise PermissionDeniedError(f'{words}: ask a manager to take this payment.', field=field_name)
 
 
 def part_of(cents: int, share: Decimal) -> int:
