@@ -1,35 +1,52 @@
 """Money that moves without the customer paying, on SQLite and PostgreSQL (issue 28):
 
 - a staff member's discount over the location's limit (default: none at all) needs a manager;
-- a campaign's code is valid only for the customers it was sent to, never for its holdout.
+- a campaign's code is valid only for the customers it was sent to, never for its holdout;
+- refunds, in any number of parts, give back exactly the sale's money and take back exactly the points it earned
+  (cumulative rounding), never more on the way.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
-from sqlmodel import func, select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import col, func, select
 
 from app.models import (
     CampaignCreate,
     CodeRedemption,
     CustomerCreate,
     DiscountCodeCreate,
+    LoyaltyMovement,
     PaymentMethod,
     Receipt,
     Role,
     Target,
 )
+from app.services import clock
 from app.services.campaigns import campaigns
-from app.services.catalogue import locations
+from app.services.catalogue import catalog, locations
 from app.services.customers import customers, records
 from app.services.database import session_scope
 from app.services.errors import PermissionDeniedError, ValidationError
-from app.services.money import checkout, codes
+from app.services.money import checkout, codes, loyalty, pricing
 from app.services.money.checkout import Sale, SaleLine
-from tests.factories import OWNER, TZ, actor, make_location, make_product, make_service, make_staff_member
+from tests.factories import (
+    OWNER,
+    TZ,
+    actor,
+    make_customer,
+    make_location,
+    make_product,
+    make_service,
+    make_staff_member,
+)
 
 CARD = PaymentMethod.CARD
 DAY = date(2030, 3, 4)
@@ -178,3 +195,94 @@ def test_a_campaigns_code_is_refused_to_its_holdout_and_to_anyone_it_was_not_sen
         checkout.check_out(coded(shop, who, 'LOYAL5'), actor=OWNER)
     assert (receipts(), redemptions()) == (5, 5)
 
+
+# --- refunds give back exactly what the sale took and earned ---------------------------------------------------------
+
+@st.composite
+def refunds_of(draw, lines: int, quantities: list[int]):
+    """A random partition of every unit of a sale's lines into partial refunds, in a random order: a list of
+    ``{line number: units}``."""
+    units = [number for number in range(lines) for _ in range(quantities[number])]
+    order = draw(st.permutations(units))
+    cuts = sorted(draw(st.sets(st.integers(1, max(len(order) - 1, 1)), max_size=len(order) - 1))) if len(
+        order) > 1 else []
+    return [Counter(order[a:b]) for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True)]
+
+
+SALES = st.lists(st.tuples(st.sampled_from(['cut', 'mens', 'oil', 'wax']), st.integers(1, 4),
+                           st.sampled_from([None, Decimal(7), Decimal('33.3')])), min_size=1, max_size=3)
+
+
+@given(whole=st.integers(-10**12, 10**12), parts=st.lists(st.integers(1, 9), min_size=1, max_size=30))
+def test_cumulative_rounding_adds_up_to_the_whole_and_never_passes_it(whole, parts):
+    units, done, given_back = sum(parts), 0, 0
+    for part in parts:
+        step = pricing.running_part(whole, Fraction(done + part, units)) - pricing.running_part(
+            whole, Fraction(done, units))
+        done, given_back = done + part, given_back + step
+        assert abs(given_back) <= abs(whole)  # never past the whole on the way
+        assert step == 0 or (step > 0) == (whole > 0)  # never given back the other way
+    assert given_back == whole
+
+
+@pytest.fixture
+def loyal(db):
+    location = settings_with(make_location(), loyalty_points_per_unit=7, loyalty_on='both')
+    member = make_staff_member(location, 'JJ', start='06:00', end='22:00')
+    items = {'cut': ('service', make_service(location).id),  # 82.00
+             'mens': ('service', make_service(location, 'SHCM', "Men's cut", price_cents=4599).id),
+             'oil': ('product', catalog.save_product(None, actor=OWNER, location_id=location.id, code='OIL',
+                                                     name='Oil', price_cents=333, opening_stock=10**6).id),
+             'wax': ('product', catalog.save_product(None, actor=OWNER, location_id=location.id, code='WAX',
+                                                     name='Wax', price_cents=1999, opening_stock=10**6).id)}
+    return {'location': location, 'member': member, 'items': items, 'alex': make_customer(location)}
+
+
+def points_of_receipts(receipt_ids: list[int], kind: str) -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.coalesce(func.sum(LoyaltyMovement.points), 0)).where(
+            col(LoyaltyMovement.receipt_id).in_(receipt_ids), LoyaltyMovement.kind == kind)).one())
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), lines=SALES)
+def test_refunds_in_any_parts_take_back_exactly_what_the_sale_earned_and_paid(loyal, data, lines):
+    moment = clock.local_datetime(DAY, 600, TZ)
+    sale = checkout.check_out(Sale(
+        location_id=loyal['location'].id, customer_id=loyal['alex'].id, settle_with=CARD,
+        lines=[SaleLine(**{f'{loyal["items"][name][0]}_id': loyal['items'][name][1]}, quantity=quantity,
+                        discount_percent=off, discount_reason='x' if off else '',
+                        staff_member_id=loyal['member'].id) for name, quantity, off in lines]),
+        actor=OWNER, as_of=moment)
+    sold = checkout.receipt_details(sale.receipt_id, actor=OWNER).lines
+    earned = points_of_receipts([sale.receipt_id], 'earned')
+    refunds = data.draw(refunds_of(len(sold), [line.quantity for line in sold]))
+    backs = []
+    for refund in refunds:
+        back = checkout.refund(sale.receipt_id, {sold[n].id: count for n, count in refund.items()}, method=CARD,
+                               reason='brought back', actor=OWNER, as_of=moment)
+        backs.append(back)
+        taken = -points_of_receipts([x.receipt_id for x in backs], 'adjusted')
+        assert 0 <= taken <= earned  # never more than the sale earned, at any step
+        assert sum(x.total_cents for x in backs) <= sale.total_cents
+    assert -points_of_receipts([x.receipt_id for x in backs], 'adjusted') == earned
+    assert sum(x.total_cents for x in backs) == sale.total_cents  # every cent back, none more
+
+
+def test_a_cut_brought_back_one_at_a_time_takes_back_all_its_points(loyal):
+    """Three men's cuts (3 × 45.99 = 137.97: 137 whole units × 7 = 959 points) brought back one by one take back
+    320, 319, 320 (the running total rounded: 319.67 → 320, 639.33 → 639, 959), not 3 × (45 units × 7) = 945, which
+    left 14 points behind; the money comes back to the cent, 15591 in all."""
+    moment = clock.local_datetime(DAY, 600, TZ)
+    sale = checkout.check_out(Sale(location_id=loyal['location'].id, customer_id=loyal['alex'].id, settle_with=CARD,
+                                   lines=[SaleLine(service_id=loyal['items']['mens'][1], quantity=3,
+                                                   staff_member_id=loyal['member'].id)]), actor=OWNER, as_of=moment)
+    line = checkout.receipt_details(sale.receipt_id, actor=OWNER).lines[0].id
+    steps = []
+    for _ in range(3):
+        back = checkout.refund(sale.receipt_id, {line: 1}, method=CARD, reason='x', actor=OWNER, as_of=moment)
+        steps.append((-points_of_receipts([back.receipt_id], 'adjusted'), back.total_cents))
+    assert points_of_receipts([sale.receipt_id], 'earned') == 959
+    assert [points for points, _ in steps] == [320, 319, 320]
+    assert sum(cents for _, cents in steps) == sale.total_cents == 15591
+    assert loyalty.ledger(loyal['alex'].id, actor=OWNER)[0] == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel, col, select
@@ -478,8 +479,11 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
            as_of: datetime | None = None, gift_card_code: str = '') -> Checkout:
     """Refund some or all lines of a sale (``quantities``: receipt line id → how many to take back) to ``method``:
     a refund receipt (the next number) with the lines, their taxes and amounts negated in proportion, products
-    back on the shelf ('returned' movements), the money paid back as a negative payment. Never more than was paid
-    less what was refunded before, nor more of a line than was sold less what was returned. Back onto a gift card:
+    back on the shelf ('returned' movements), the money paid back as a negative payment, the loyalty points the part
+    earned taken back. Never more than was paid less what was refunded before, nor more of a line than was sold less
+    what was returned. A line's amount, taxes and points come back by cumulative rounding
+    (:func:`pricing.running_part`): refunding every unit, one at a time or all at once, gives back exactly the line's
+    amount and taxes and takes back exactly the points the sale earned. Back onto a gift card:
     ``gift_card_code`` names it (its balance grows by the refund). One transaction;
     logged; announced. The result's amounts are what is paid back (positive).
 
@@ -522,9 +526,9 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
             if count > line.quantity - returned.get(line_id, 0):
                 raise ValidationError(f'Only {line.quantity - returned.get(line_id, 0)} of "{line.description}" '
                                       'can still be brought back.', field=f'lines.{line_id}')
-            part = Decimal(count) / line.quantity  # the share of the line brought back, its taxes in proportion
-            amount = pricing.part_of(line.amount_cents, part)
-            taxes_back = [(tax.name, pricing.part_of(int(tax.amount * 100), part)) for tax in session.exec(
+            shares = (returned.get(line_id, 0), count, line.quantity)  # the line's units: back before, now, sold
+            amount = _given_back(line.amount_cents, *shares)
+            taxes_back = [(tax.name, _given_back(int(tax.amount * 100), *shares)) for tax in session.exec(
                 select(ReceiptLineTax).where(ReceiptLineTax.receipt_line_id == line.id))]
             line_back = amount + sum(cents for _, cents in taxes_back)
             stored = ReceiptLine(receipt_id=back.id, service_id=line.service_id, product_id=line.product_id,
@@ -539,10 +543,10 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
             if line.product_id is not None:
                 stock_events.append(_restock(session, line.product_id, count, back.number, actor, location))
         if sale.customer_id is not None:
-            loyalty.take_back(session, location, sale.customer_id, loyalty.eligible_cents(location, [
-                ('service' if lines[i].service_id is not None else 'product' if lines[i].product_id is not None
-                 else 'fee', pricing.part_of(lines[i].amount_cents, Decimal(c) / lines[i].quantity))
-                for i, c in wanted.items() if i in lines]), receipt_id=back.id, user_id=actor.id or None, now=now)
+            loyalty.take_back(session, sale.customer_id, sale.id, loyalty.refunded_share(location, [
+                ('service' if x.service_id is not None else 'product' if x.product_id is not None else 'fee',
+                 x.amount_cents, x.quantity, returned.get(x.id, 0) + wanted.get(x.id, 0)) for x in lines.values()]),
+                receipt_id=back.id, user_id=actor.id or None, now=now)
         already = refunded_cents(session, sale.id)
         if total > sale.paid_cents - already:
             left = (sale.paid_cents - already) / 100
@@ -565,6 +569,14 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
     for event in announced:
         events.publish(event)
     return result
+
+
+def _given_back(cents: int, before: int, count: int, sold: int) -> int:
+    """What a refund of ``count`` of ``sold`` units gives back of a line's ``cents`` (an amount or a tax) when
+    ``before`` units came back already: by cumulative rounding (:func:`pricing.running_part`), what all the line's
+    refunds give back once this one is done, less what the earlier ones gave."""
+    return (pricing.running_part(cents, Fraction(before + count, sold))
+            - pricing.running_part(cents, Fraction(before, sold)))
 
 
 def _restock(session, product_id: int, count: int, number: str, actor: UserRead,

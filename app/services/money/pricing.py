@@ -24,6 +24,7 @@ differ (per invoice, half to even) needs a change here and in the worked example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -214,8 +215,25 @@ def allowed_discount(items: list[Item], sale_discount: Discount | None, *, limit
 
 
 def part_of(cents: int, share: Decimal) -> int:
-    """``share`` (0–1) of an amount in minor units, rounded as everywhere here (for refunds of part of a line)."""
+    """``share`` (0–1) of an amount in minor units, rounded as everywhere here (a deposit, a fee, a commission)."""
     return _round(Decimal(cents) * share)
+
+
+def running_part(whole: int, share: Fraction) -> int:
+    """``share`` (0–1, exact) of ``whole`` (minor units, or loyalty points), rounded half away from zero: what has
+    been given or taken back in all once ``share`` of what earned ``whole`` has come back.
+
+    Partial refunds use it by **cumulative rounding**: a refund takes ``running_part(whole, share after it)`` less
+    what the refunds before it took, so the running total is rounded, never each step (the method of splitting an
+    amount into instalments that must add up, as in Fowler's *Money* allocation, *Patterns of Enterprise Application
+    Architecture*, 2002). Taken one unit at a time or all at once, the steps add up to ``whole`` exactly when
+    everything has come back (``share`` 1), and never pass it on the way (``share`` only grows and never exceeds 1).
+    """
+    if not 0 <= share <= 1:
+        raise ValueError(f'a share is from 0 to 1, not {share}')
+    exact = Fraction(whole) * share
+    half_up = math.floor(abs(exact) + Fraction(1, 2))
+    return half_up if exact >= 0 else -half_up
 
 
 def _round(value: Decimal) -> int:
