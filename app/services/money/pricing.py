@@ -224,10 +224,11 @@ def running_part(whole: int, share: Fraction) -> int:
     been given or taken back in all once ``share`` of what earned ``whole`` has come back.
 
     Partial refunds use it by **cumulative rounding**: a refund takes ``running_part(whole, share after it)`` less
-    what the refunds before it took, so the running total is rounded, never each step (the method of splitting an
-    amount into instalments that must add up, as in Fowler's *Money* allocation, *Patterns of Enterprise Application
-    Architecture*, 2002). Taken one unit at a time or all at once, the steps add up to ``whole`` exactly when
-    everything has come back (``share`` 1), and never pass it on the way (``share`` only grows and never exceeds 1).
+    what the refunds before it took, so the running total is rounded, never each step — the way instalments of a
+    loan are rounded so that they add up to it, and the guarantee of Fowler's ``Money.allocate`` (*Patterns of
+    Enterprise Application Architecture*, 2002: the parts of an amount add up to it) for parts that come one at a
+    time. Taken one unit at a time or all at once, the steps add up to ``whole`` exactly when everything has come
+    back (``share`` 1), and never pass it on the way (``share`` only grows and never exceeds 1).
     """
     if not 0 <= share <= 1:
         raise ValueError(f'a share is from 0 to 1, not {share}')
