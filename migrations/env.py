@@ -5,7 +5,7 @@ from sqlalchemy import pool
 from sqlmodel import SQLModel, create_engine
 
 import app.models  # noqa: F401  (registers every table on the metadata)
-from app.models.base import UTCDateTime
+from app.models.base import Cents, UTCDateTime
 from app.services.database import database_url
 
 config = context.config
@@ -13,9 +13,12 @@ target_metadata = SQLModel.metadata
 
 
 def render_item(type_: str, obj, autogen_context):
-    """Render our UTCDateTime as ``UTCDateTime(timezone=True)`` (imported by the template); others as usual."""
+    """Render our UTCDateTime as ``UTCDateTime(timezone=True)`` (imported by the template) and an amount (``Cents``) as
+    a 64-bit integer that SQLite keeps as its INTEGER; others as usual."""
     if type_ == 'type' and isinstance(obj, UTCDateTime):
         return 'UTCDateTime(timezone=True)'
+    if type_ == 'type' and isinstance(obj, Cents):
+        return "sa.BigInteger().with_variant(sa.Integer(), 'sqlite')"
     return False
 
 

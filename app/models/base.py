@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Numeric, TypeDecorator
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric, TypeDecorator
 from sqlmodel import SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -44,6 +44,36 @@ class UTCDateTime(TypeDecorator):
 
 MONEY_4 = Numeric(14, 4, asdecimal=True)
 """Money with sub-cent precision (taxes as exported, e.g. 5 % of 31.23 = 1.5615)."""
+
+class Cents(TypeDecorator):
+    """An amount in minor units: 64 bits (PostgreSQL ``BIGINT``; SQLite's ``INTEGER`` holds 64 bits already). Every
+    amount the app takes is at most :data:`MAX_AMOUNT_CENTS`, so sums of millions of them stay inside 64 bits.
+
+    Read back as ``int``, sums included: PostgreSQL's ``SUM`` of a ``BIGINT`` is a ``NUMERIC``, which the driver would
+    hand over as a ``Decimal`` (``func.sum(Receipt.paid_cents)`` is typed as the column, so this applies to it too). A
+    migration adding such a column writes it as ``sa.BigInteger().with_variant(sa.Integer(), 'sqlite')``.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Integer() if dialect.name == 'sqlite' else BigInteger())
+
+    def process_result_value(self, value, dialect) -> int | None:
+        return None if value is None else int(value)
+
+
+CENTS = Cents()
+
+MAX_AMOUNT_CENTS = 10**11
+"""The largest amount (minor units: 1,000,000,000.00) anyone may type, import or be charged — a price, a tip, a
+payment, a discount, a gift card, a budget — and the largest a receipt may total. Checked where a service takes the
+value (:func:`app.services.money.pricing.check_amount`, which names the field) and where a page parses what was typed
+(:func:`app.pages.formatting.to_minor`). Chosen so that: a receipt's tax fits ``receipt_line_tax.amount``
+(``NUMERIC(14, 4)``: under 10**10 major units); 92 million amounts at the maximum still sum inside a signed 64-bit
+integer (the :data:`CENTS` columns, the analytics' int64 arrays, SQL ``SUM``); and no real sale of an appointment
+business comes near it in any currency kept with two decimals."""
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
-from .base import BookingStatus, Channel, UTCDateTime, enum_check, utcnow
+from .base import CENTS, BookingStatus, Channel, UTCDateTime, enum_check, utcnow
 
 TIME_NOT_RECORDED = 'Time of day not recorded'
 """Prefix of the notes of imported bookings whose export gave only a date."""
@@ -62,7 +62,7 @@ class Booking(BookingBase, table=True):
                                                        "service's buffer); None: until ends_at")
     status: str = Field(default=BookingStatus.BOOKED, sa_type=String(20))
     channel: str = Field(default=Channel.PHONE, sa_type=String(20))
-    price_cents: int = Field(default=0, description='price agreed at booking, minor units')
+    price_cents: int = Field(default=0, sa_type=CENTS, description='price agreed at booking, minor units')
     booked_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
                                        description='when the booking was made; None when an export did not say')
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -10,7 +10,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from .base import CENTS, UTCDateTime, utcnow
 
 
 class Target(BaseModel):
@@ -86,8 +86,8 @@ class Campaign(SQLModel, table=True):
     body: str = Field(default='', max_length=2000)
     holdout_permille: int = 100
     seed: int
-    cost_per_message_cents: int = 0
-    budget_cents: int | None = None
+    cost_per_message_cents: int = Field(default=0, sa_type=CENTS)
+    budget_cents: int | None = Field(default=None, sa_type=CENTS)
     attribution_days: int = 30
     status: str = Field(default='draft', sa_type=String(8))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -146,7 +146,7 @@ class DiscountCode(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, foreign_key='campaign.id', index=True)
     code: str = Field(max_length=24)
     percent_off: int | None = None
-    amount_off_cents: int | None = None
+    amount_off_cents: int | None = Field(default=None, sa_type=CENTS)
     max_redemptions: int | None = None
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     redeemed: int = 0
@@ -168,5 +168,5 @@ class CodeRedemption(SQLModel, table=True):
     code_id: int = Field(foreign_key='discount_code.id', index=True)
     customer_id: int = Field(foreign_key='customer.id', index=True)
     receipt_id: int = Field(foreign_key='receipt.id', unique=True)
-    discount_cents: int
+    discount_cents: int = Field(sa_type=CENTS)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

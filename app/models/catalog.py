@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint, event, insert, true
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from .base import CENTS, UTCDateTime, utcnow
 
 
 class ServiceBase(SQLModel):
@@ -15,13 +15,14 @@ class ServiceBase(SQLModel):
     code: str = Field(max_length=40)
     name: str = Field(max_length=200)
     category: str = Field(default='', max_length=80)
-    price_cents: int = Field(default=0, ge=0, description='list price in minor units')
-    cost_cents: int = Field(default=0, ge=0)
+    price_cents: int = Field(default=0, ge=0, sa_type=CENTS, description='list price in minor units')
+    cost_cents: int = Field(default=0, ge=0, sa_type=CENTS)
     duration_minutes: int | None = Field(default=None, gt=0, description='None: not set (imported services)')
     buffer_minutes: int | None = Field(default=None, ge=0, le=240,
                                        description="minutes kept free after each booking; None: the location's default")
-    deposit_cents: int | None = Field(default=None, ge=0, description="deposit asked when booking it; None: the "
-                                      "location's percentage of its price")
+    deposit_cents: int | None = Field(default=None, ge=0, sa_type=CENTS,
+                                      description="deposit asked when booking it; None: the location's percentage "
+                                                  'of its price')
     kiosk: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
                         description='whether customers can book it at the kiosk')
     active: bool = Field(default=True, description='False: archived (kept for history, no longer booked)')
@@ -50,8 +51,8 @@ class ProductBase(SQLModel):
     brand: str = Field(default='', max_length=80)
     supplier: str = Field(default='', max_length=80)
     category: str = Field(default='', max_length=80)
-    price_cents: int = Field(default=0, ge=0)
-    cost_cents: int = Field(default=0, ge=0)
+    price_cents: int = Field(default=0, ge=0, sa_type=CENTS)
+    cost_cents: int = Field(default=0, ge=0, sa_type=CENTS)
     stock_on_hand: int = 0
     stock_minimum: int = Field(default=0, ge=0)
     stock_maximum: int = Field(default=0, ge=0)

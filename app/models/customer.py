@@ -8,7 +8,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import UTCDateTime, utcnow
+from .base import CENTS, UTCDateTime, utcnow
 
 
 class CustomerBase(SQLModel):
@@ -69,7 +69,7 @@ class LoyaltyReward(SQLModel, table=True):
     location_id: int = Field(foreign_key='location.id', index=True)
     name: str = Field(max_length=80)
     points: int = Field(gt=0)
-    discount_cents: int | None = Field(default=None, ge=0)
+    discount_cents: int | None = Field(default=None, ge=0, sa_type=CENTS)
     service_id: int | None = Field(default=None, foreign_key='service.id')
     active: bool = True
 
@@ -82,7 +82,8 @@ class LoyaltyMovement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key='customer.id', index=True)
     kind: str = Field(max_length=10)
-    points: int
+    points: int = Field(sa_type=CENTS, description='64 bits: a sale at the largest amount earns up to 1,000 points '
+                                                   'per unit of currency')
     receipt_id: int | None = Field(default=None, foreign_key='receipt.id')
     reason: str = Field(default='', max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)

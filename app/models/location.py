@@ -70,6 +70,10 @@ class LocationBase(SQLModel):
                                description='… and by SMS to customers with a phone (when an SMS provider is set up)')
     online_booking: bool = Field(default=False, sa_column_kwargs={'server_default': false()},
                                  description='customers may book themselves at /book/<id> (services marked for it)')
+    staff_discount_limit_percent: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                              description='the largest discount (percent of what it is taken '
+                                                          'from) staff may give without a manager; 0: staff give '
+                                                          'none (owners and managers always may)')
     high_risk_action: str = Field(default='none', max_length=10, sa_column_kwargs={'server_default': 'none'},
                                   description="what a booking with a high no-show risk triggers: 'none', 'reminder' "
                                               "(an extra reminder a day before the first) or 'deposit' (the desk "
@@ -180,6 +184,7 @@ class LocationSettings(BaseModel):
     sms_messages: bool = True
     online_booking: bool = False
     high_risk_action: Literal['none', 'reminder', 'deposit'] = 'none'
+    staff_discount_limit_percent: int = PydanticField(default=0, ge=0, le=100)
 
     @field_validator('reminder_hours')
     @classmethod

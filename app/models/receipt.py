@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import MONEY_4, PaymentMethod, UTCDateTime, enum_check
+from .base import CENTS, MONEY_4, PaymentMethod, UTCDateTime, enum_check
 
 
 class Receipt(SQLModel, table=True):
@@ -30,17 +30,18 @@ class Receipt(SQLModel, table=True):
     kind: str = Field(default='sale', max_length=10, sa_column_kwargs={'server_default': 'sale'},
                       description="'sale', or 'refund' (negative lines, of refund_of_id)")
     refund_of_id: int | None = Field(default=None, foreign_key='receipt.id')
-    total_cents: int | None = Field(default=None, description='lines with tax, minor units; None: imported')
-    tip_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+    total_cents: int | None = Field(default=None, sa_type=CENTS,
+                                    description='lines with tax, minor units; None: imported')
+    tip_cents: int = Field(default=0, sa_type=CENTS, sa_column_kwargs={'server_default': '0'},
                            description='outside tax and revenue, for tip_staff_member_id')
     tip_staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
     applied_to_id: int | None = Field(default=None, foreign_key='receipt.id',
                                       description="a deposit: the sale it paid towards, or the fee it became")
-    deposit_applied_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+    deposit_applied_cents: int = Field(default=0, sa_type=CENTS, sa_column_kwargs={'server_default': '0'},
                                        description='a sale: paid by the booking\'s deposit (in paid_cents)')
-    gift_cards_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+    gift_cards_cents: int = Field(default=0, sa_type=CENTS, sa_column_kwargs={'server_default': '0'},
                                   description='gift cards sold on it: owed to their holders, not revenue')
-    paid_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+    paid_cents: int = Field(default=0, sa_type=CENTS, sa_column_kwargs={'server_default': '0'},
                             description='payments so far, tip included (a refund: paid back, negative)')
     reason: str = Field(default='', max_length=200, sa_column_kwargs={'server_default': ''},
                         description="a refund's reason")
@@ -60,12 +61,13 @@ class ReceiptLine(SQLModel, table=True):
     staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id')
     description: str = Field(default='', max_length=200)
     quantity: int = 1
-    amount_cents: int = Field(description='line total before tax, minor units (negative for refunds)')
+    amount_cents: int = Field(sa_type=CENTS, description='line total before tax, minor units (negative for refunds)')
     import_key: str | None = Field(default=None, max_length=64)
-    unit_price_cents: int | None = Field(default=None, description='as charged, as entered (with or without tax)')
-    discount_cents: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+    unit_price_cents: int | None = Field(default=None, sa_type=CENTS,
+                                         description='as charged, as entered (with or without tax)')
+    discount_cents: int = Field(default=0, sa_type=CENTS, sa_column_kwargs={'server_default': '0'},
                                 description="the line's own discount and its share of the sale's")
-    total_cents: int | None = Field(default=None, description='amount_cents + its taxes; None: imported')
+    total_cents: int | None = Field(default=None, sa_type=CENTS, description='amount_cents + its taxes; None: imported')
     price_reason: str = Field(default='', max_length=200, sa_column_kwargs={'server_default': ''},
                               description='why the price was changed from the list price')
     refund_of_line_id: int | None = Field(default=None, foreign_key='receipt_line.id')
@@ -88,8 +90,8 @@ class Payment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     receipt_id: int = Field(foreign_key='receipt.id', index=True)
     method: str = Field(sa_type=String(20))
-    amount_cents: int
-    tendered_cents: int | None = Field(default=None, description='cash handed over')
+    amount_cents: int = Field(sa_type=CENTS)
+    tendered_cents: int | None = Field(default=None, sa_type=CENTS, description='cash handed over')
     gift_card_id: int | None = Field(default=None, foreign_key='gift_card.id')
     at: datetime = Field(sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key='app_user.id')
@@ -112,8 +114,8 @@ class GiftCard(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     location_id: int = Field(foreign_key='location.id', index=True)
     code: str = Field(max_length=24, unique=True)
-    initial_cents: int
-    balance_cents: int
+    initial_cents: int = Field(sa_type=CENTS)
+    balance_cents: int = Field(sa_type=CENTS)
     sold_receipt_id: int | None = Field(default=None, foreign_key='receipt.id')
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -125,7 +127,7 @@ class GiftCardMovement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     gift_card_id: int = Field(foreign_key='gift_card.id', index=True)
     kind: str = Field(max_length=10)
-    amount_cents: int
+    amount_cents: int = Field(sa_type=CENTS)
     receipt_id: int | None = Field(default=None, foreign_key='receipt.id')
     at: datetime = Field(sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key='app_user.id')
@@ -145,7 +147,7 @@ class MobilePayment(SQLModel, table=True):
     checkout_request_id: str = Field(max_length=64, unique=True)
     merchant_request_id: str = Field(default='', max_length=64)
     phone: str = Field(max_length=20, description='as the provider writes it: 2547XXXXXXXX')
-    amount_cents: int
+    amount_cents: int = Field(sa_type=CENTS)
     status: str = Field(default='pending', max_length=10)
     result_code: str = Field(default='', max_length=10)
     result_desc: str = Field(default='', max_length=200)
@@ -168,8 +170,8 @@ class DayClose(SQLModel, table=True):
     day: date
     closed_at: datetime = Field(sa_type=UTCDateTime)
     user_id: int | None = Field(default=None, foreign_key='app_user.id')
-    expected_cash_cents: int
-    counted_cash_cents: int
+    expected_cash_cents: int = Field(sa_type=CENTS)
+    counted_cash_cents: int = Field(sa_type=CENTS)
     figures: dict = Field(default_factory=dict, sa_type=JSON)
     note: str = Field(default='', max_length=200)
 

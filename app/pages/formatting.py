@@ -10,6 +10,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
 from app.services import clock
+from app.services.amounts import MAX_AMOUNT_CENTS, TOO_LARGE, check_amount
 from app.services.errors import ValidationError
 
 LOCALE = 'en_CA'
@@ -28,14 +29,19 @@ def money_at(cents: int | Decimal, location) -> str:
 
 
 def to_minor(amount, field: str) -> int:
-    """An amount typed in a number field (major units: ``12.5``; ``None``: 0) in minor units (``1250``).
+    """An amount typed in a number field (major units: ``12.5``; ``None``: 0) in minor units (``1250``), refused
+    before it reaches a service when it is over the app's one maximum, in the services' own words
+    (:func:`app.services.amounts.check_amount`).
 
-    :raises ValidationError: not a finite number (``field`` names the input)
+    :raises ValidationError: not a finite number, or more than :data:`~app.models.base.MAX_AMOUNT_CENTS` either way
+        (``field`` names the input)
     """
     try:
         value = Decimal(str(amount if amount is not None else 0))
         if value.is_finite():
-            return int((value * 100).to_integral_value())
+            if abs(value) > Decimal(MAX_AMOUNT_CENTS) / 100:  # before 1e999999 is multiplied or made an int
+                raise ValidationError(TOO_LARGE, field=field)
+            return check_amount(int((value * 100).to_integral_value()), field)
     except ArithmeticError:
         pass
     raise ValidationError('Enter an amount such as 12.50.', field=field)

@@ -63,10 +63,13 @@ async def test_check_in_then_check_out_with_a_product_a_discount_a_tip_and_cash_
     from sqlmodel import select
 
     from app.models import Payment, Receipt
+    from app.services.catalogue import locations
     from app.services.database import session_scope
     from tests.factories import make_product
     oil = make_product(shop['location'], 'OIL', 'Argan oil', stock=3)  # $15.00
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    locations.update_location(shop['location'].id, {**locations.settings_of(shop['location']).model_dump(),
+                                                    'staff_discount_limit_percent': 10}, actor=OWNER)
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await open_booking(user, booking.id, 'Booked')
     await user.should_not_see(marker='to-checkout')  # paying needs a check-in first
@@ -81,6 +84,7 @@ async def test_check_in_then_check_out_with_a_product_a_discount_a_tip_and_cash_
     user.find(marker='checkout-add').click()
     # + $15.00 oil with 13 %: 1695 → 10961
     await eventually(lambda: element(user, 'checkout-total').text == 'Total $109.61')
+    assert element(user, 'checkout-discount-limit').text == 'Up to 10 % off without a manager.'
     element(user, 'checkout-discount').set_value(10)
     user.find(marker='checkout-discount-reason').type('first visit')
     element(user, 'checkout-tip').set_value(5)
@@ -102,6 +106,40 @@ async def test_check_in_then_check_out_with_a_product_a_discount_a_tip_and_cash_
     assert paid == [('card', 6365, None), ('cash', 4000, 5000)]
     sale = receipts.list_receipts(shop['location'].id, actor=OWNER)[0]
     assert (sale.amount_cents, sale.tax) == (7380 + 1350, Decimal('11.35'))  # revenue before tax, after discount
+
+
+async def test_staff_are_told_to_ask_a_manager_for_a_discount_and_an_absurd_tip_is_refused(user: User, shop):
+    """Issue 28: by default staff give no discount (the checkout says so, and refuses one with the reason on the
+    screen); a tip of 10**19 is refused in words on the form; nothing is recorded either way."""
+    from sqlmodel import func, select
+
+    from app.models import Receipt
+    from app.services.amounts import TOO_LARGE
+    from app.services.database import session_scope
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await open_booking(user, booking.id, 'Checked in')
+    user.find(marker='to-checkout').click()
+    await user.should_see(marker='checkout-take')
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total $92.66')
+    assert element(user, 'checkout-discount-limit').text == 'Only a manager gives discounts here.'
+    element(user, 'checkout-discount').set_value(100)
+    user.find(marker='checkout-discount-reason').type('friend of the house')
+    refusal = 'A discount needs a manager: ask a manager to take this payment.'
+    await eventually(lambda: element(user, 'checkout-error').text == refusal)
+    assert element(user, 'checkout-discount').error == refusal  # on the field too: on a phone the button is far
+    user.find(marker='checkout-take').click()
+    await eventually(lambda: element(user, 'checkout-error').text.startswith('A discount needs a manager'))
+    element(user, 'checkout-discount').set_value(None)
+    element(user, 'checkout-tip').set_value(10**19)
+    await eventually(lambda: element(user, 'checkout-error').text == TOO_LARGE)
+    assert element(user, 'checkout-tip').error == TOO_LARGE and element(user, 'checkout-discount').error is None
+    user.find(marker='checkout-take').click()
+    await eventually(lambda: element(user, 'checkout-error').text == TOO_LARGE)
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(Receipt)).one() == 0
+    assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN
 
 
 async def upload(user: User, folder: Path, names: list[str]) -> None:

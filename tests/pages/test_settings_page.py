@@ -87,3 +87,19 @@ async def test_the_owner_sets_reminders_quiet_hours_and_online_booking(user: Use
     saved = locations.get_location(location_id, actor=OWNER)
     assert (saved.reminder_hours, saved.quiet_start_minute, saved.quiet_end_minute, saved.sms_messages,
             saved.email_messages) == ([48, 2], 22 * 60, 7 * 60 + 30, False, True)
+
+
+async def test_the_owner_sets_the_largest_discount_staff_may_give(user: User, shop):
+    from app.services.catalogue import locations
+    await sign_in(user, Role.OWNER, '/settings')
+    await user.should_see(marker='settings-title')
+    location_id = shop['location'].id
+    assert element(user, 'settings-staff-discount').value == 0  # the default: staff give none
+    element(user, 'settings-staff-discount').set_value(150)
+    user.find(marker='settings-save').click()
+    await eventually(lambda: 'less than or equal to 100' in (element(user, 'settings-staff-discount').error or ''))
+    assert locations.get_location(location_id, actor=OWNER).staff_discount_limit_percent == 0  # nothing saved
+    element(user, 'settings-staff-discount').set_value(15)
+    user.find(marker='settings-save').click()
+    await eventually(lambda: locations.get_location(location_id, actor=OWNER).staff_discount_limit_percent == 15,
+                     timeout=10)

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import BookingStatus, Payment, PaymentMethod, Receipt, ReceiptLine, Role, StockMovement
-from app.services.catalogue import catalog
+from app.services.catalogue import catalog, locations
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.services.frontdesk import bookings
@@ -57,6 +57,9 @@ def _sale(shop, *payments, discount_percent=None, tip=0, oil=1) -> Sale:
 def test_a_booking_checked_out_with_a_product_a_discount_a_tip_and_cash_plus_card(shop):
     # $82.00 + $15.00, 10 % off: 7380 + 1350; GST 369 + 67.5→68; PST 590.4→590 + 108; total 8339 + 1526 = 9865;
     # a $5.00 tip: 10365 due; $50.00 cash handed over for $40.00, the rest 6365 by card; change $10.00
+    location = shop['location']  # staff may give up to 10 % here (the default is none: tests/security/test_money_rules)
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(),
+                                            'staff_discount_limit_percent': 10}, actor=OWNER)
     sale = _sale(shop, PaymentIn(method=CASH, amount_cents=4000, tendered_cents=5000),
                  PaymentIn(method=CARD, amount_cents=6365), discount_percent=Decimal('10'), tip=500)
     assert checkout.quote(sale, actor=actor(Role.STAFF, shop['location'].id)).total_cents == 9865

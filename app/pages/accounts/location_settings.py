@@ -2,8 +2,8 @@
 
 Name and contact, time zone, country, currency, language and formats, taxes (on services and/or products, prices
 with or without tax), opening hours (up to two stretches a day, so a lunch closure is a gap), closures (holidays),
-the booking policy (slot grid, minimum notice, how far ahead, default buffer, cancellation window, deposit), and
-archiving.
+the booking policy (slot grid, minimum notice, how far ahead, default buffer, cancellation window, deposit), the
+largest discount staff may give without a manager, and archiving.
 A refused value is shown on its field and nothing is saved; another session's change is announced here (live).
 """
 
@@ -148,6 +148,13 @@ class LocationSettingsForm:
                      'are offered, within the minimum notice and the days ahead above.').classes(
                 'text-xs text-slate-500').mark('settings-online-address')
         with ui.card().classes('w-full max-w-4xl'):
+            ui.label('Discounts at the till').classes('font-semibold')
+            f['staff_discount_limit_percent'] = ui.number(
+                'Largest discount staff may give without a manager (%)', value=settings.staff_discount_limit_percent,
+                min=0, max=100, format='%d').classes('w-full max-w-md').mark('settings-staff-discount')
+            ui.label('0: only owners and managers give discounts. Above it, staff ask a manager to take the '
+                     'payment. Loyalty rewards and campaign codes are not counted.').classes('text-xs text-slate-500')
+        with ui.card().classes('w-full max-w-4xl'):
             ui.label('Loyalty').classes('font-semibold')
             with ui.row().classes('w-full gap-4 items-end'):
                 f['loyalty_points_per_unit'] = ui.number(
@@ -186,7 +193,8 @@ class LocationSettingsForm:
             'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
             'deposit_percent', 'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_on',
-            'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking', 'high_risk_action')}
+            'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking', 'high_risk_action',
+            'staff_discount_limit_percent')}
         hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
         if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
             self.fields['reminder_hours'].error = 'Give whole hours separated by commas, e.g. 24, 2.'
@@ -198,7 +206,8 @@ class LocationSettingsForm:
                 self.fields[key].error = 'Give a time such as 21:00.'
                 return None
         for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent',
-                    'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_expiry_months'):
+                    'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_expiry_months',
+                    'staff_discount_limit_percent'):
             values[key] = int(values[key]) if values[key] is not None else -1
         values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
                                 'products': products.value}

@@ -15,6 +15,7 @@ from babel import Locale
 from nicegui import run, ui
 
 from app.models import Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
+from app.pages.formatting import to_minor
 from app.pages.hours import WEEKDAYS, minutes
 from app.pages.session import current_user, sign_in
 from app.services.accounts import setup
@@ -247,9 +248,13 @@ class _Wizard:
                     if price.value is None or price.value < 0:
                         price.error = 'A price of 0 or more.'
                         return
+                    try:
+                        cents = to_minor(price.value, 'price_cents')
+                    except ClientPulseError as error:
+                        price.error = str(error)
+                        return
                     services.append(ServiceCreate(location_id=self.location_id, code='', name=name.value.strip(),
-                                                  duration_minutes=int(length.value),
-                                                  price_cents=round(float(price.value) * 100),
+                                                  duration_minutes=int(length.value), price_cents=cents,
                                                   buffer_minutes=int(buffer.value) if buffer.value else None))
                 if not services:
                     rows[0][0].error = 'Add at least one service.'

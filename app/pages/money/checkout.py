@@ -74,6 +74,11 @@ class _Checkout:
                     'w-48').mark('checkout-discount')
                 self.discount_reason = ui.input('Why', on_change=self.reprice).classes('flex-1').mark(
                     'checkout-discount-reason')
+            if not self.managing:  # what staff may give without a manager (the location's setting)
+                limit = self.location.staff_discount_limit_percent
+                ui.label(f'Up to {limit} % off without a manager.' if limit else
+                         'Only a manager gives discounts here.').classes(
+                    'text-xs text-slate-500').mark('checkout-discount-limit')
             self.code = None
             if self.booking is not None and self.booking.customer_id is not None:  # a code is once per customer
                 with ui.row().classes('w-full items-end gap-2'):
@@ -159,7 +164,8 @@ class _Checkout:
         if field == 'price':
             try:
                 line['price'] = to_minor(value, 'price')
-            except ValidationError:
+            except ValidationError as error:  # the line keeps its last good price; the refusal is said
+                self.error.text = str(error)
                 return
         elif field == 'quantity':
             line['quantity'] = max(1, int(value or 1))
@@ -270,7 +276,7 @@ class _Checkout:
         """The totals as the form stands (priced by the service, off the event loop). A refusal of the last Take
         payment stays shown until the form changes."""
         if self.changed_since_take():
-            self.error.text = ''
+            self.refused(None)
         if not self.lines and not self.gift_cards:
             self.total_due = 0
             self.totals.clear()
@@ -280,7 +286,7 @@ class _Checkout:
             sale = self.sale()
             priced = await run.io_bound(checkout.quote, sale, actor=self.user)
         except ClientPulseError as error:
-            self.error.text = str(error)
+            self.refused(error)
             self.taken_with = None
             return
         self.total_due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
@@ -317,6 +323,16 @@ class _Checkout:
                           f'Left to pay: {money_at(left, self.location)}' if left > 0 else
                           f'More than due by {money_at(-left, self.location)}' if left < 0 else 'Paid in full')
 
+    def refused(self, error: ClientPulseError | None) -> None:
+        """Say why the sale is refused (None: clear it) by the Take payment button, and on the field at fault when
+        it is one of the form's own (the tip, the sale's discount, a gift card's amount, the code): on a phone the
+        button may be out of sight."""
+        self.error.text = str(error) if error is not None else ''
+        fields = {'tip': self.tip, 'discount': self.discount, 'gift_cards': self.card_amount, 'code': self.code}
+        for name, element in fields.items():
+            if element is not None:
+                element.error = str(error) if error is not None and error.field == name else None
+
     def changed_since_take(self) -> bool:
         try:
             return self.sale() != getattr(self, 'taken_with', None)
@@ -324,16 +340,16 @@ class _Checkout:
             return True
 
     async def take(self) -> None:
-        self.error.text = ''
+        self.refused(None)
         try:
             sale = self.sale()
         except ClientPulseError as error:
-            self.error.text = str(error)
+            self.refused(error)
             return
         try:
             done = await run.io_bound(checkout.check_out, sale, actor=self.user)
         except ClientPulseError as error:
-            self.error.text = str(error)
+            self.refused(error)
             self.taken_with = sale  # shown until the form changes
             return
         self.dialog.close()

@@ -43,6 +43,7 @@ from app.models import (
 )
 from app.services import clock, events, jobs
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.amounts import check_amount
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics
 from app.services.campaigns import targeting
@@ -58,13 +59,17 @@ def create_campaign(data: CampaignCreate, *, actor: UserRead, as_of: datetime | 
     transaction): a draft, or scheduled when ``data.send_at`` is given (the scheduler sends it then: :func:`send_due`).
 
     :raises PermissionDeniedError: not an owner or manager of the location
-    :raises ValidationError: the subject or body is not a valid template (``field`` 'subject' or 'body'); an e-mail
+    :raises ValidationError: a cost, budget, spend filter or offer over :data:`~app.models.base.MAX_AMOUNT_CENTS`
+        (``field`` names it); the subject or body is not a valid template (``field`` 'subject' or 'body'); an e-mail
         without a subject (``field`` 'subject'); ``{{ offer_code }}`` used without an offer (``field`` 'body'); a
         schedule without a time zone or in the past (``field`` 'send_at'); the offer's code as
         :func:`app.services.money.codes.create_code_in` (its fields prefixed ``offer.``)
     """
     ensure_reader(actor, data.location_id, MANAGING_ROLES, 'set up campaigns')
     now = as_of or clock.now()
+    check_amount(data.cost_per_message_cents, 'cost_per_message_cents')
+    check_amount(data.budget_cents, 'budget_cents')
+    _check_target(data.target)
     if data.channel == 'email' and not data.subject.strip():
         raise ValidationError('An e-mail needs a subject.', field='subject')
     templates.check(data.subject, field='subject')
@@ -92,6 +97,13 @@ def create_campaign(data: CampaignCreate, *, actor: UserRead, as_of: datetime | 
         made = _read(campaign, session)
     events.publish(events.CampaignChanged(location_id=made.location_id, campaign_id=made.id, change='created'))
     return made
+
+
+def _check_target(target: Target) -> None:
+    """:raises ValidationError: a spend filter over :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``
+    'target.min_spend_cents' or 'target.max_spend_cents')"""
+    check_amount(target.min_spend_cents, 'target.min_spend_cents')
+    check_amount(target.max_spend_cents, 'target.max_spend_cents')
 
 
 def list_campaigns(location_id: int, *, actor: UserRead) -> list[CampaignRead]:
@@ -218,6 +230,8 @@ def audience(location_id: int, target: Target, *, channel: str, holdout_permille
     :raises NotFoundError: no such location
     """
     ensure_reader(actor, location_id, MANAGING_ROLES, 'set up campaigns')
+    check_amount(cost_per_message_cents, 'cost_per_message_cents')
+    _check_target(target)
     chosen = target_ids(location_id, target, as_of=as_of or clock.now())
     with session_scope() as session:
         reachable = sum(1 for c in session.exec(select(Customer).where(

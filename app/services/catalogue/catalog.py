@@ -31,6 +31,7 @@ from app.services.accounts.access import (
     ensure_reader,
     ensure_role,
 )
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
 
@@ -67,6 +68,7 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
     with session_scope(write=True) as session:
         for data in services:
             ensure_location(actor, data.location_id)
+            _check_money(data)
             if data.location_id not in taken:
                 existing = session.exec(select(Service.code, Service.name).where(
                     Service.location_id == data.location_id)).all()
@@ -90,6 +92,13 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
     for service in created:
         events.publish(events.CatalogueChanged(location_id=service.location_id, summary=f'New service: {service.name}'))
     return created
+
+
+def _check_money(data: ServiceCreate) -> None:
+    """:raises ValidationError: a price, cost or deposit over :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``
+    names it)"""
+    for name in ('price_cents', 'cost_cents', 'deposit_cents'):
+        check_amount(getattr(data, name), name)
 
 
 def _code_for(name: str, taken: set[str]) -> str:
@@ -117,9 +126,11 @@ def stock_ledger(product_id: int, *, actor: UserRead) -> list[StockMovement]:
 
 
 def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
-    """Add a service. :raises ValidationError: the code is taken at the location"""
+    """Add a service. :raises ValidationError: the code is taken at the location; a price, cost or deposit over
+    :data:`~app.models.base.MAX_AMOUNT_CENTS`"""
     ensure_role(actor, MANAGING_ROLES, 'change the service menu')
     ensure_location(actor, data.location_id)
+    _check_money(data)
     with session_scope(write=True) as session:
         if session.exec(select(Service).where(Service.location_id == data.location_id,
                                               Service.code == data.code)).first():
@@ -202,8 +213,9 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
     ``performers``: the staff members who perform it (ids; omitted: unchanged). A staff member left out who
     performed every service keeps every other one. One transaction; logged; open sessions hear of it.
 
-    :raises ValidationError: an empty or taken name, a negative price or cost, a duration under a minute, a
-        buffer outside 0–240 minutes, a staff member of another location (``field`` names the input)
+    :raises ValidationError: an empty or taken name, a negative price or cost, a price, cost or deposit over
+        :data:`~app.models.base.MAX_AMOUNT_CENTS`, a duration under a minute, a buffer outside 0–240 minutes, a staff
+        member of another location (``field`` names the input)
     :raises NotFoundError: no such service
     :raises PermissionDeniedError: not an owner or manager, or another location's service
     """
@@ -213,6 +225,8 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
         raise ValidationError('Give the service a name.', field='name')
     if duration_minutes is not None and duration_minutes <= 0:
         raise ValidationError('The duration must be at least one minute.', field='duration_minutes')
+    for name_of, cents in (('price_cents', price_cents), ('cost_cents', cost_cents), ('deposit_cents', deposit_cents)):
+        check_amount(cents, name_of)
     with session_scope(write=True) as session:
         service = session.exec(select(Service).where(Service.id == service_id).with_for_update()).first()
         if service is None:
@@ -345,7 +359,8 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
     ``stock_maximum`` (0: none). One transaction; logged; open sessions hear of it.
 
     :raises ValidationError: a missing or taken SKU, name or barcode, a bad barcode, a negative price, cost or
-        stock, a maximum under the minimum (``field`` names the input)
+        stock, a price or cost over :data:`~app.models.base.MAX_AMOUNT_CENTS`, a maximum under the minimum (``field``
+        names the input)
     :raises NotFoundError: no such product
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
@@ -358,6 +373,8 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
         raise ValidationError('Give the product a name.', field='name')
     if opening_stock < 0:
         raise ValidationError('The stock on hand cannot be negative.', field='stock_on_hand')
+    check_amount(price_cents, 'price_cents')
+    check_amount(cost_cents, 'cost_cents')
     checked = validated(ProductCreate, location_id=location_id, code=code, name=name, barcode=check_barcode(barcode),
                         brand=(brand or '').strip(), category=(category or '').strip(), price_cents=price_cents,
                         cost_cents=cost_cents, stock_minimum=stock_minimum, stock_maximum=stock_maximum,

@@ -24,7 +24,7 @@ The canonical frame (:func:`map_frame`) has one row per source row, in source or
                           when not mapped); its notice counts calendar days from it to the start
 ``channel``               str, a :class:`~app.models.Channel` value
 ``source``                str, the export's own channel or segment text ('' when not mapped), at most 80 characters
-``price_cents``           int64, minor units, rounded half away from zero, within ±2,147,483,647
+``price_cents``           int64, minor units, rounded half away from zero, within ±``MAX_AMOUNT_CENTS``
 ``time_known``            bool, False when the export gives only the start's date (``date_only = true``, date
                           ``parts``, or a ``format`` without an hour): such bookings are left out of hour-based figures
 ========================  ============================================================
@@ -47,6 +47,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictSt
 from pydantic import ValidationError as PydanticError
 
 from app.models import BookingStatus, Channel
+from app.services.amounts import MAX_AMOUNT_CENTS
 from app.services.errors import ImportRowError, ValidationError
 from app.services.imports import expressions, tabular
 
@@ -81,7 +82,7 @@ MONTHS = {name: number for number, name in enumerate(
     ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october',
      'november', 'december'], start=1)}
 MAX_REPORTED = 20
-MAX_CENTS = 2**31 - 1
+MAX_CENTS = MAX_AMOUNT_CENTS  # the app's one maximum of an amount (app.services.amounts)
 MAX_DURATION = pd.Timedelta(days=366)
 MAX_LEAD_DAYS = 36_500
 FIRST_YEAR, LAST_YEAR = 1900, 2199

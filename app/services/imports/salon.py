@@ -41,6 +41,7 @@ from app.models import (
 from app.models.booking import TIME_NOT_RECORDED
 from app.services import clock, events
 from app.services.accounts.access import MANAGING_ROLES, OWNER_ROLES, ensure_location, ensure_role
+from app.services.amounts import MAX_AMOUNT_CENTS, TOO_LARGE
 from app.services.analytics import store as analytics_store
 from app.services.customers import customers
 from app.services.database import session_scope
@@ -439,6 +440,8 @@ def _cents(row: Row, column: str, *, signed: bool = False, exact: bool = True) -
         raise _error(row, column, f'"{row[column]}" has more than two decimals')
     if value < 0 and not signed:
         raise _error(row, column, f'"{row[column]}" is negative')
+    if abs(value * 100) > MAX_AMOUNT_CENTS:
+        raise _error(row, column, f'"{row[column]}" is too large an amount ({TOO_LARGE})')
     return int(value * 100)
 
 

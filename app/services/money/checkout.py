@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel, col, select
@@ -34,6 +35,7 @@ from app.models import (
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from app.services.money import codes as discount_codes
@@ -103,6 +105,7 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     ensure_location(actor, sale.location_id)
+    _check_amounts(sale)
     with session_scope() as session:
         location = _location(session, sale.location_id)
         items, _rows = _items(session, sale, actor)
@@ -110,9 +113,12 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
         if customer_id is None and sale.booking_id is not None:
             booking = session.get(Booking, sale.booking_id)
             customer_id = booking.customer_id if booking and booking.location_id == sale.location_id else None
+        desk_items = items  # the desk's own discounts, before a reward's
         items, extra = _reward(session, sale, items, customer_id)
         code = _code(session, sale, customer_id, now=clock.now())
-        return _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
+        priced = _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
+        _ensure_discount_allowed(location, desk_items, sale, actor)
+        return priced
 
 
 def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> Checkout:
@@ -123,15 +129,19 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     :raises ValidationError: no line; a line with neither or both of service and product, of another location, or
         archived; a price change without a reason; a discount or payment that does not add up (more than the total,
         cash tendered under its amount, change on anything but cash); a product short of stock; a tip without a
-        staff member (``field`` names the input: ``lines.N.…``, ``discount``, ``payments.N``, ``tip``)
+        staff member; an amount over :data:`~app.models.base.MAX_AMOUNT_CENTS`, or a sale totalling more (``field``
+        names the input: ``lines.N.…``, ``discount``, ``payments.N``, ``tip``, ``gift_cards``, ``total``)
     :raises NotFoundError: the booking, customer, service, product or staff member is not at the location
     :raises InvalidTransitionError: the booking is not checked in, or already paid
-    :raises PermissionDeniedError: not a front-desk role, another location, or a price change by a staff member
+    :raises PermissionDeniedError: not a front-desk role, another location, a price change by a staff member, or a
+        staff member's discount over the location's ``staff_discount_limit_percent`` (``field`` ``discount`` or
+        ``lines.N.discount``: :func:`pricing.allowed_discount`)
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
     ensure_location(actor, sale.location_id)
     if not sale.lines and not sale.gift_cards:
         raise ValidationError('Add at least one service or product.', field='lines')
+    _check_amounts(sale)
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         location = _location(session, sale.location_id)
@@ -149,16 +159,18 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             if customer is None or customer.location_id != sale.location_id:
                 raise NotFoundError('That customer is not at this location.', field='customer_id')
         items, rows = _items(session, sale, actor)
+        desk_items = items  # the desk's own discounts, before a reward's
         items, extra = _reward(session, sale, items, customer_id)
         code = _code(session, sale, customer_id, now=now, lock=True)
         priced = _price(location, items, sale, discount_codes.discount_of(code) if code is not None else extra)
+        _ensure_discount_allowed(location, desk_items, sale, actor)
         tip_staff = (sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
                      or next((row['staff'] for row in rows if row['staff'] is not None), None))
         if sale.tip_cents and tip_staff is None:
             raise ValidationError('Choose who the tip is for.', field='tip')
         if tip_staff is not None:
             _staff_at(session, tip_staff, sale.location_id, 'tip')
-        due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
+        due = check_amount(priced.total_cents + sale.tip_cents + sum(sale.gift_cards), 'total')
         deposit = deposits.held(session, booking.id) if booking is not None else None
         from_deposit = min(deposit.paid_cents, due) if deposit is not None else 0
         due_now = due - from_deposit
@@ -240,6 +252,37 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     for event in announced:
         events.publish(event)
     return result
+
+
+def _check_amounts(sale: Sale) -> None:
+    """Every amount typed into ``sale`` is within :data:`~app.models.base.MAX_AMOUNT_CENTS`.
+
+    :raises ValidationError: one is not (``field``: ``tip``, ``discount``, ``lines.N.price``, ``lines.N.discount``,
+        ``payments.N``, ``gift_cards``)
+    """
+    check_amount(sale.tip_cents, 'tip')
+    check_amount(sale.discount_cents, 'discount')
+    for number, line in enumerate(sale.lines):
+        check_amount(line.unit_price_cents, f'lines.{number}.price')
+        check_amount(line.discount_cents, f'lines.{number}.discount')
+    for number, payment in enumerate(sale.payments):
+        check_amount(payment.amount_cents, f'payments.{number}')
+        check_amount(payment.tendered_cents, f'payments.{number}')
+    for amount in sale.gift_cards:
+        check_amount(amount, 'gift_cards')
+
+
+def _ensure_discount_allowed(location: Location, items: list[pricing.Item], sale: Sale, actor: UserRead) -> None:
+    """The desk's own discounts (``items`` before a reward; the sale's discount) are within what ``actor`` may give:
+    :func:`pricing.allowed_discount` with the location's ``staff_discount_limit_percent``.
+
+    :raises PermissionDeniedError: a staff member's discount over the limit (``field`` names it)
+    """
+    whole = (pricing.Discount(percent=sale.discount_percent, amount_cents=sale.discount_cents,
+                              reason=sale.discount_reason)
+             if sale.discount_percent is not None or sale.discount_cents is not None else None)
+    pricing.allowed_discount(items, whole, limit_percent=location.staff_discount_limit_percent,
+                             managing=actor.role in MANAGING_ROLES)
 
 
 def _code(session, sale: Sale, customer_id: int | None, *, now: datetime, lock: bool = False):
@@ -436,8 +479,11 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
            as_of: datetime | None = None, gift_card_code: str = '') -> Checkout:
     """Refund some or all lines of a sale (``quantities``: receipt line id → how many to take back) to ``method``:
     a refund receipt (the next number) with the lines, their taxes and amounts negated in proportion, products
-    back on the shelf ('returned' movements), the money paid back as a negative payment. Never more than was paid
-    less what was refunded before, nor more of a line than was sold less what was returned. Back onto a gift card:
+    back on the shelf ('returned' movements), the money paid back as a negative payment, the loyalty points the part
+    earned taken back. Never more than was paid less what was refunded before, nor more of a line than was sold less
+    what was returned. A line's amount, taxes and points come back by cumulative rounding
+    (:func:`pricing.running_part`): refunding every unit, one at a time or all at once, gives back exactly the line's
+    amount and taxes and takes back exactly the points the sale earned. Back onto a gift card:
     ``gift_card_code`` names it (its balance grows by the refund). One transaction;
     logged; announced. The result's amounts are what is paid back (positive).
 
@@ -480,9 +526,9 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
             if count > line.quantity - returned.get(line_id, 0):
                 raise ValidationError(f'Only {line.quantity - returned.get(line_id, 0)} of "{line.description}" '
                                       'can still be brought back.', field=f'lines.{line_id}')
-            part = Decimal(count) / line.quantity  # the share of the line brought back, its taxes in proportion
-            amount = pricing.part_of(line.amount_cents, part)
-            taxes_back = [(tax.name, pricing.part_of(int(tax.amount * 100), part)) for tax in session.exec(
+            shares = (returned.get(line_id, 0), count, line.quantity)  # the line's units: back before, now, sold
+            amount = _given_back(line.amount_cents, *shares)
+            taxes_back = [(tax.name, _given_back(int(tax.amount * 100), *shares)) for tax in session.exec(
                 select(ReceiptLineTax).where(ReceiptLineTax.receipt_line_id == line.id))]
             line_back = amount + sum(cents for _, cents in taxes_back)
             stored = ReceiptLine(receipt_id=back.id, service_id=line.service_id, product_id=line.product_id,
@@ -497,10 +543,10 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
             if line.product_id is not None:
                 stock_events.append(_restock(session, line.product_id, count, back.number, actor, location))
         if sale.customer_id is not None:
-            loyalty.take_back(session, location, sale.customer_id, loyalty.eligible_cents(location, [
-                ('service' if lines[i].service_id is not None else 'product' if lines[i].product_id is not None
-                 else 'fee', pricing.part_of(lines[i].amount_cents, Decimal(c) / lines[i].quantity))
-                for i, c in wanted.items() if i in lines]), receipt_id=back.id, user_id=actor.id or None, now=now)
+            loyalty.take_back(session, sale.customer_id, sale.id, loyalty.refunded_share(location, [
+                ('service' if x.service_id is not None else 'product' if x.product_id is not None else 'fee',
+                 x.amount_cents, x.quantity, returned.get(x.id, 0) + wanted.get(x.id, 0)) for x in lines.values()]),
+                receipt_id=back.id, user_id=actor.id or None, now=now)
         already = refunded_cents(session, sale.id)
         if total > sale.paid_cents - already:
             left = (sale.paid_cents - already) / 100
@@ -523,6 +569,14 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
     for event in announced:
         events.publish(event)
     return result
+
+
+def _given_back(cents: int, before: int, count: int, sold: int) -> int:
+    """What a refund of ``count`` of ``sold`` units gives back of a line's ``cents`` (an amount or a tax) when
+    ``before`` units came back already: by cumulative rounding (:func:`pricing.running_part`), what all the line's
+    refunds give back once this one is done, less what the earlier ones gave."""
+    return (pricing.running_part(cents, Fraction(before + count, sold))
+            - pricing.running_part(cents, Fraction(before, sold)))
 
 
 def _restock(session, product_id: int, count: int, number: str, actor: UserRead,

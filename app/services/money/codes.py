@@ -1,10 +1,13 @@
 """Discount codes (a campaign's offer): made by an owner or manager, given by a customer at checkout.
 
 A code is found case-insensitively at the sale's location and must be live: not expired, not used up, and not used
-before by the sale's customer (a code needs a known customer: it is once per customer). At checkout its row is locked
-until the sale commits (PostgreSQL ``SELECT … FOR UPDATE``; SQLite runs one write at a time), so two checkouts that
-give the same code at once are counted in turn: the second sees the first's use. The unique key (code, customer) on
-the uses holds even so.
+before by the sale's customer (a code needs a known customer: it is once per customer). A campaign's code is valid
+only for the customers the campaign was sent to: never for its holdout (who must get nothing, or the comparison is
+spoilt), nor for anyone outside it, nor before it is sent; a code made without a campaign is for every customer.
+
+At checkout the code's row is locked until the sale commits (PostgreSQL ``SELECT … FOR UPDATE``; SQLite runs one
+write at a time), so two checkouts that give the same code at once are counted in turn: the second sees the first's
+use. The unique key (code, customer) on the uses holds even so.
 """
 
 from __future__ import annotations
@@ -14,10 +17,19 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from app.models import CodeRedemption, DiscountCode, DiscountCodeCreate, DiscountCodeRead, Location, UserRead
+from app.models import (
+    CampaignRecipient,
+    CodeRedemption,
+    DiscountCode,
+    DiscountCodeCreate,
+    DiscountCodeRead,
+    Location,
+    UserRead,
+)
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import ValidationError
 from app.services.money import pricing
@@ -46,7 +58,8 @@ def create_code_in(session: Session, data: DiscountCodeCreate) -> DiscountCodeRe
     """:func:`create_code` in the caller's transaction (the actor's right checked by the caller).
 
     :raises ValidationError: a code not of :data:`CODE`'s form or already taken at the location (``field`` 'code');
-        neither or both of percent and amount (``field`` 'percent_off'); an expiry without a time zone
+        neither or both of percent and amount (``field`` 'percent_off'); an amount off over
+        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field`` 'amount_off_cents'); an expiry without a time zone
         (``field`` 'expires_at'); no such location (``field`` 'location_id')
     """
     code = normalise(data.code)
@@ -54,6 +67,7 @@ def create_code_in(session: Session, data: DiscountCodeCreate) -> DiscountCodeRe
         raise ValidationError('A code is 4–24 letters, digits or hyphens.', field='code')
     if (data.percent_off is None) == (data.amount_off_cents is None):
         raise ValidationError('Give the code a percentage or an amount off, not both.', field='percent_off')
+    check_amount(data.amount_off_cents, 'amount_off_cents')
     if data.expires_at is not None and data.expires_at.tzinfo is None:
         raise ValidationError('Give the expiry with its time zone.', field='expires_at')
     if session.get(Location, data.location_id) is None:
@@ -73,7 +87,8 @@ def find_live(session: Session, location_id: int, text: str, customer_id: int | 
     """The live code ``text`` at the location for ``customer_id`` (``lock``: its row locked until the caller's
     transaction ends, for a checkout).
 
-    :raises ValidationError: (``field`` 'code') no customer on the sale, an unknown code, expired, used up, or already
+    :raises ValidationError: (``field`` 'code') no customer on the sale, an unknown code, expired, used up, a
+        campaign's code given by someone it was not sent to (held out, not targeted, or before it was sent), or already
         used by this customer
     """
     if customer_id is None:
@@ -86,11 +101,23 @@ def find_live(session: Session, location_id: int, text: str, customer_id: int | 
         raise ValidationError(f'The code {code.code} has expired.', field='code')
     if code.max_redemptions is not None and code.redeemed >= code.max_redemptions:
         raise ValidationError(f'The code {code.code} has been used up.', field='code')
+    if code.campaign_id is not None and not _sent_to(session, code.campaign_id, customer_id):
+        raise ValidationError(f'The code {code.code} is not valid for this customer: it is for the customers the '
+                              'campaign was sent to.', field='code')
     used = session.exec(select(func.count()).select_from(CodeRedemption).where(
         CodeRedemption.code_id == code.id, CodeRedemption.customer_id == customer_id)).one()
     if used:
         raise ValidationError(f'This customer has used the code {code.code} already.', field='code')
     return code
+
+
+def _sent_to(session: Session, campaign_id: int, customer_id: int) -> bool:
+    """Whether the campaign was sent to the customer: a recipient, not held out. A held-out customer who learnt the
+    code elsewhere and used it would no longer be a control (the comparison of :mod:`app.services.campaigns.measure`
+    needs the holdout to get nothing), so the code is refused to them as to anyone else it was not sent to."""
+    return session.exec(select(CampaignRecipient.id).where(
+        CampaignRecipient.campaign_id == campaign_id, CampaignRecipient.customer_id == customer_id,
+        col(CampaignRecipient.holdout).is_(False))).first() is not None
 
 
 def discount_of(code: DiscountCode) -> pricing.Discount:

@@ -11,6 +11,7 @@ from sqlmodel import SQLModel, select
 
 from app.models import PaymentMethod, Receipt, ReceiptCounter
 from app.services.accounts.access import ensure_location
+from app.services.amounts import check_amount
 from app.services.database import connection_of
 from app.services.errors import NotFoundError, ValidationError
 
@@ -26,9 +27,16 @@ class PaymentIn(SQLModel):
 
 
 def check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
-    """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back."""
+    """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back.
+
+    :raises ValidationError: a gift card without its code, change on anything but cash, cash under the amount, an
+        amount over :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field`` ``payments.N``); more than is due
+        (``payments``)
+    """
     paid = change = 0
     for number, payment in enumerate(payments):
+        check_amount(payment.amount_cents, f'payments.{number}')
+        check_amount(payment.tendered_cents, f'payments.{number}')
         if payment.method == PaymentMethod.GIFT_CARD and not payment.gift_card_code.strip():
             raise ValidationError("Type the gift card's code.", field=f'payments.{number}')
         if payment.tendered_cents is not None:

@@ -15,6 +15,7 @@ from app.models import Booking, BookingStatus, Location, Payment, Receipt, Recei
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.services.money import day_close
@@ -57,11 +58,14 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
     receipt of kind ``deposit`` with the next number, the money as a payment of the day, nothing as revenue. Logged;
     announced.
 
-    :raises ValidationError: a deposit already held, an amount over the booked price, a gift card
+    :raises ValidationError: a deposit already held, an amount over the booked price or over
+        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field`` 'amount'), a gift card (``field`` 'method')
     :raises InvalidTransitionError: the booking is no longer booked or confirmed
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    check_amount(payment.amount_cents, 'amount')
+    check_amount(payment.tendered_cents, 'amount')
     if payment.method.value == 'gift_card':
         raise ValidationError('Take a deposit in cash, by card or mobile money.', field='method')
     now = as_of or clock.now()

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, select
 
 from app.models import GiftCard, GiftCardMovement, UserRead
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 
@@ -52,6 +53,7 @@ def issue(session, location_id: int, amount_cents: int, *, receipt_id: int | Non
 
     :raises ValidationError: an amount outside what a card may hold (``field='gift_cards'``)
     """
+    check_amount(amount_cents, 'gift_cards')
     if not LOWEST <= amount_cents <= HIGHEST:
         raise ValidationError(f'A gift card holds from {LOWEST / 100:.2f} to {HIGHEST / 100:,.2f}.',
                               field='gift_cards')
@@ -88,12 +90,14 @@ def credit(session, location_id: int, code: str, amount_cents: int, *, receipt_i
            now: datetime) -> GiftCard:
     """Put ``amount_cents`` back onto the card ``code`` (a refund), in the caller's transaction, its row locked.
 
-    :raises ValidationError: no such card at the location (``field='method'``)
+    :raises ValidationError: no such card at the location, or a balance it would take over
+        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field='method'``)
     """
     wanted = normalised(code)
     card = session.exec(select(GiftCard).where(GiftCard.code == wanted).with_for_update()).first() if wanted else None
     if card is None or card.location_id != location_id:
         raise ValidationError('No gift card with that code here.', field='method')
+    check_amount(card.balance_cents + amount_cents, 'method')
     card.balance_cents += amount_cents
     session.add(card)
     session.add(GiftCardMovement(gift_card_id=card.id, kind='refunded', amount_cents=amount_cents,

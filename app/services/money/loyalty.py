@@ -1,21 +1,28 @@
 """Loyalty: points a customer earns at checkout (the location's points per whole unit of currency spent on services,
 products or both, after discounts, before tax), spends on rewards (an amount off the sale, or a free service), and
-loses back when what earned them is refunded. Every change is a movement; the balance is their sum. Spending locks
-the customer's row, so two desks cannot spend the same points."""
+loses back when what earned them is refunded (in proportion, by cumulative rounding: all of a sale refunded, in any
+number of refunds, takes back exactly what it earned). Every change is a movement; the balance is their sum.
+Spending locks the customer's row, so two desks cannot spend the same points."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from fractions import Fraction
 
 from sqlalchemy import case, func, type_coerce
 from sqlmodel import col, select
 
-from app.models import Customer, Location, LoyaltyMovement, LoyaltyReward, Service, UserRead
+from app.models import Customer, Location, LoyaltyMovement, LoyaltyReward, Receipt, Service, UserRead
 from app.models.base import UTCDateTime
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.money.pricing import running_part
+
+MAX_REWARD_POINTS = 100_000_000
+"""The most a reward may cost (``loyalty_reward.points`` is a 32-bit column)."""
 
 
 def eligible_cents(location: Location, lines: list[tuple[str, int]]) -> int:
@@ -45,10 +52,35 @@ def earn(session, location: Location, customer_id: int, cents: int, *, receipt_i
     return points
 
 
-def take_back(session, location: Location, customer_id: int, cents: int, *, receipt_id: int, user_id: int | None,
+def refunded_share(location: Location, lines: list[tuple[str, int, int, int]]) -> Fraction:
+    """The share (exact, 0–1) of a sale's points that has come back: its eligible lines (``(kind, net cents,
+    quantity sold, quantity brought back so far)``) weighted by their net amounts (what earned the points). A sale
+    whose eligible lines come to nothing (its setting changed since, or all free) is weighted by units instead."""
+    kinds = {'services': {'service'}, 'products': {'product'}}.get(location.loyalty_on, {'service', 'product'})
+    eligible = [line for line in lines if line[0] in kinds and line[2] > 0]
+    weight = sum(max(cents, 0) for _, cents, _, _ in eligible)
+    if weight:
+        return sum((Fraction(max(cents, 0) * min(back, sold), sold) for _, cents, sold, back in eligible),
+                   Fraction(0)) / weight
+    units = sum(sold for _, _, sold, _ in lines if sold > 0)
+    return Fraction(sum(min(back, sold) for _, _, sold, back in lines if sold > 0), units) if units else Fraction(0)
+
+
+def take_back(session, customer_id: int, sale_id: int, share: Fraction, *, receipt_id: int, user_id: int | None,
               now: datetime) -> int:
-    """A refund of ``cents`` of eligible spending takes back the points it earned (an ``adjusted`` movement)."""
-    points = points_for(location, cents)
+    """A refund takes back the points the sale ``sale_id`` earned, by cumulative rounding
+    (:func:`~app.services.money.pricing.running_part`): once ``share`` of the sale has come back (this refund
+    included: :func:`refunded_share`), the sale's refunds have taken back ``running_part(earned, share)`` in all, so
+    this one takes that less what the earlier ones took (an ``adjusted`` movement on the refund ``receipt_id``).
+    Every unit refunded, in any number of refunds, takes back exactly what the sale earned; never more, at any step.
+    Returns the points taken back now (≥ 0).
+    """
+    earned = int(session.exec(select(func.coalesce(func.sum(LoyaltyMovement.points), 0)).where(
+        LoyaltyMovement.receipt_id == sale_id, LoyaltyMovement.kind == 'earned')).one())
+    refunds = select(Receipt.id).where(Receipt.refund_of_id == sale_id, Receipt.id != receipt_id)
+    taken = -int(session.exec(select(func.coalesce(func.sum(LoyaltyMovement.points), 0)).where(
+        col(LoyaltyMovement.receipt_id).in_(refunds), LoyaltyMovement.kind == 'adjusted')).one())
+    points = min(max(running_part(earned, min(share, Fraction(1))) - taken, 0), max(earned - taken, 0))
     if points:
         session.add(LoyaltyMovement(customer_id=customer_id, kind='adjusted', points=-points, receipt_id=receipt_id,
                                     reason='refund', at=now, user_id=user_id))
@@ -87,8 +119,9 @@ def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, nam
     """Add or change a reward: ``points`` (> 0) for ``discount_cents`` off the sale, or ``service_id`` free (one of
     the two). Logged.
 
-    :raises ValidationError: no name, points under 1, neither or both of amount and service, a service of another
-        location (``field`` names it)
+    :raises ValidationError: no name, points outside 1–:data:`MAX_REWARD_POINTS`, neither or both of amount and
+        service, an amount over :data:`~app.models.base.MAX_AMOUNT_CENTS`, a service of another location (``field``
+        names it)
     :raises NotFoundError, PermissionDeniedError: no such reward; not an owner or manager of the location
     """
     ensure_role(actor, MANAGING_ROLES, 'change loyalty rewards')
@@ -96,12 +129,13 @@ def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, nam
     name = (name or '').strip()
     if not name:
         raise ValidationError('Give the reward a name.', field='name')
-    if points < 1:
-        raise ValidationError('A reward costs at least one point.', field='points')
+    if not 1 <= points <= MAX_REWARD_POINTS:
+        raise ValidationError(f'A reward costs from 1 to {MAX_REWARD_POINTS:,} points.', field='points')
     if (discount_cents is None) == (service_id is None):
         raise ValidationError('A reward is an amount off or a free service.', field='discount_cents')
     if discount_cents is not None and discount_cents <= 0:
         raise ValidationError('The amount off must be more than nothing.', field='discount_cents')
+    check_amount(discount_cents, 'discount_cents')
     with session_scope(write=True) as session:
         if service_id is not None:
             service = session.get(Service, service_id)

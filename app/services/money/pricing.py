@@ -24,10 +24,13 @@ differ (per invoice, half to even) needs a change here and in the worked example
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
-from app.services.errors import ValidationError
+from app.services.amounts import check_amount
+from app.services.errors import PermissionDeniedError, ValidationError
 
 HUNDRED = Decimal(100)
 
@@ -69,6 +72,7 @@ class Discount:
             if not (self.percent.is_finite() and 0 <= self.percent <= 100):
                 raise ValidationError('A discount is from 0 to 100 %.', field=field_name)
             return min(base_cents, _round(Decimal(base_cents) * self.percent / HUNDRED))
+        check_amount(self.amount_cents, field_name)
         if self.amount_cents < 0:
             raise ValidationError('A discount cannot be negative.', field=field_name)
         if self.amount_cents > base_cents:
@@ -116,8 +120,9 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
           ) -> PricedSale:
     """Price a sale by the rules of this module's docstring.
 
-    :raises ValidationError: a negative price, a quantity under 1, an unknown kind, a bad discount (``field``:
-        ``'lines.N.price'``, ``'lines.N.quantity'``, ``'lines.N.discount'``, ``'discount'``)
+    :raises ValidationError: a negative price, a quantity under 1, an unknown kind, a bad discount, a price or a line
+        over :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``: ``'lines.N.price'``, ``'lines.N.quantity'``,
+        ``'lines.N.discount'``, ``'discount'``)
     """
     after_own: list[int] = []
     own: list[int] = []
@@ -128,7 +133,8 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
             raise ValidationError('A price cannot be negative.', field=f'lines.{number}.price')
         if item.quantity < 1:
             raise ValidationError('The quantity is at least 1.', field=f'lines.{number}.quantity')
-        gross = item.unit_price_cents * item.quantity
+        check_amount(item.unit_price_cents, f'lines.{number}.price')
+        gross = check_amount(item.unit_price_cents * item.quantity, f'lines.{number}.price')
         cut = item.discount.of(gross, f'lines.{number}.discount') if item.discount else 0
         own.append(cut)
         after_own.append(gross - cut)
@@ -156,9 +162,79 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
                       taxes=by_name, total_cents=sum(x.total_cents for x in lines))
 
 
+def desk_discount_shares(items: list[Item], sale_discount: Discount | None) -> list[Fraction]:
+    """Each line's share (exact, 0–1) of its gross taken off by the discounts given: its own, then its part of the
+    sale's (shared in proportion, as :func:`price` does): ``1 − (1 − own) × (1 − sale's)``. A line of nothing has
+    nothing taken off. For the limit on what staff may give (:func:`allowed_discount`); refusals of malformed
+    discounts are :func:`price`'s."""
+    own: list[Fraction] = []
+    after_own: list[int] = []
+    for item in items:
+        gross = item.unit_price_cents * item.quantity
+        given = item.discount
+        if given is None or gross <= 0:
+            fraction = Fraction(0)
+        elif given.percent is not None:
+            fraction = Fraction(given.percent) / 100
+        else:
+            fraction = Fraction(given.amount_cents or 0, gross)
+        own.append(min(max(fraction, Fraction(0)), Fraction(1)))
+        after_own.append(gross - (given.of(gross, 'discount') if given is not None and gross > 0 else 0))
+    if sale_discount is None:
+        whole = Fraction(0)
+    elif sale_discount.percent is not None:
+        whole = Fraction(sale_discount.percent) / 100
+    else:
+        whole = Fraction(sale_discount.amount_cents or 0, sum(after_own)) if sum(after_own) > 0 else Fraction(0)
+    whole = min(max(whole, Fraction(0)), Fraction(1))
+    return [1 - (1 - mine) * (1 - whole) if item.unit_price_cents * item.quantity > 0 else Fraction(0)
+            for item, mine in zip(items, own, strict=True)]
+
+
+def allowed_discount(items: list[Item], sale_discount: Discount | None, *, limit_percent: int, managing: bool
+                     ) -> None:
+    """The discounts given at the desk are within what the one giving them may give: an owner or manager
+    (``managing``) any; staff at most ``limit_percent`` (the location's setting, 0–100) of each line, its own discount
+    and its part of the sale's together. Rewards and codes are the customer's, not the desk's: not counted here.
+
+    :raises PermissionDeniedError: a staff member's discount over the limit (``field``: ``lines.N.discount`` for a
+        line's own, else ``discount``)
+    """
+    if managing:
+        return
+    limit = Fraction(limit_percent) / 100
+    shares = desk_discount_shares(items, sale_discount)
+    over = next((number for number, share in enumerate(shares) if share > limit), None)
+    if over is None:
+        return
+    own = desk_discount_shares([items[over]], None)[0]
+    field_name = f'lines.{over}.discount' if own > limit or sale_discount is None else 'discount'
+    words = (f'A discount over {limit_percent} % needs a manager' if limit_percent
+             else 'A discount needs a manager')
+    raise PermissionDeniedError(f'{words}: ask a manager to take this payment.', field=field_name)
+
+
 def part_of(cents: int, share: Decimal) -> int:
-    """``share`` (0–1) of an amount in minor units, rounded as everywhere here (for refunds of part of a line)."""
+    """``share`` (0–1) of an amount in minor units, rounded as everywhere here (a deposit, a fee, a commission)."""
     return _round(Decimal(cents) * share)
+
+
+def running_part(whole: int, share: Fraction) -> int:
+    """``share`` (0–1, exact) of ``whole`` (minor units, or loyalty points), rounded half away from zero: what has
+    been given or taken back in all once ``share`` of what earned ``whole`` has come back.
+
+    Partial refunds use it by **cumulative rounding**: a refund takes ``running_part(whole, share after it)`` less
+    what the refunds before it took, so the running total is rounded, never each step — the way instalments of a
+    loan are rounded so that they add up to it, and the guarantee of Fowler's ``Money.allocate`` (*Patterns of
+    Enterprise Application Architecture*, 2002: the parts of an amount add up to it) for parts that come one at a
+    time. Taken one unit at a time or all at once, the steps add up to ``whole`` exactly when everything has come
+    back (``share`` 1), and never pass it on the way (``share`` only grows and never exceeds 1).
+    """
+    if not 0 <= share <= 1:
+        raise ValueError(f'a share is from 0 to 1, not {share}')
+    exact = Fraction(whole) * share
+    half_up = math.floor(abs(exact) + Fraction(1, 2))
+    return half_up if exact >= 0 else -half_up
 
 
 def _round(value: Decimal) -> int:
