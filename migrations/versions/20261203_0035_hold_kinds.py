@@ -2,7 +2,7 @@
 browser session, which the limits on online holds count by
 
 Revision ID: 0035
-Revises: 0036
+Revises: 0034
 Create Date: 2026-12-03 10:00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0035'
-down_revision: str | None = '0036'
+down_revision: str | None = '0034'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

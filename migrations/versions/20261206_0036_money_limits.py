@@ -5,8 +5,8 @@ integer on PostgreSQL (``INTEGER`` held only up to 21,474,836.47, so a large tip
 error); SQLite's ``INTEGER`` holds 64 bits already, so nothing changes there. Each table is rewritten once (one
 ``ALTER TABLE`` with all its columns).
 
-Revision ID: 0034
-Revises: 0032
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0034'
-down_revision: str | None = '0032'
+revision: str = '0036'
+down_revision: str | None = '0035'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """scheduled reports: a run claims its schedule (who, until when), so a report is produced once even when two
 processes both believe they hold the job's lock
 
-Revision ID: 0036
+Revision ID: 0034
 Revises: 0033
 Create Date: 2026-12-06 05:10:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 from app.models.base import UTCDateTime
 
-revision: str = '0036'
+revision: str = '0034'
 down_revision: str | None = '0033'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
