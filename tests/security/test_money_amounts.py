@@ -32,7 +32,7 @@ from app.services.database import session_scope
 from app.services.errors import ImportRowError, ValidationError
 from app.services.frontdesk import bookings
 from app.services.imports import salon
-from app.services.money import checkout, codes, deposits, loyalty
+from app.services.money import checkout, codes, day_close, deposits, loyalty, mobile_money
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import OWNER, actor, at, make_booking, make_customer, make_location, make_product, make_service
 from tests.factories import make_staff_member as make_member
@@ -110,6 +110,10 @@ ENTRY_POINTS = {  # name → (call(shop, amount), the field named)
         actor=OWNER), 'cost_per_message_cents'),
     'a discount code': (lambda s, a: codes.create_code(DiscountCodeCreate(
         location_id=s['location'].id, code='BIGOFF', amount_off_cents=a), actor=OWNER), 'amount_off_cents'),
+    'the cash counted at day close': (lambda s, a: day_close.close_day(s['location'].id, DAY, a, actor=OWNER),
+                                      'counted'),
+    'an M-Pesa prompt': (lambda s, a: mobile_money.request(s['open_sale'].receipt_id, '0712345678', a, actor=OWNER),
+                         'amount'),
     'a loyalty reward': (lambda s, a: loyalty.save_reward(
         None, actor=OWNER, location_id=s['location'].id, name='Big', points=10, discount_cents=a), 'discount_cents'),
 }

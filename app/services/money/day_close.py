@@ -36,6 +36,7 @@ from app.models import (
 from app.services import clock
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_reader, ensure_role
+from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 
@@ -192,12 +193,13 @@ def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: Us
     """Close ``day`` at a location with the cash counted in the till (minor units, beyond the float): the day's
     figures are kept as they are now, with the difference between counted and expected cash, in the activity log.
 
-    :raises ValidationError: a day not yet begun, already closed, or a negative count (``field``: ``day``,
-        ``counted``)
+    :raises ValidationError: a day not yet begun, already closed, or a negative count or one over
+        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``: ``day``, ``counted``)
     :raises PermissionDeniedError: only owners and managers close a day, at their own location
     """
     ensure_role(actor, MANAGING_ROLES, 'close the day')
     ensure_reader(actor, location_id, MANAGING_ROLES, 'close the day')
+    check_amount(counted_cash_cents, 'counted')
     if counted_cash_cents < 0:
         raise ValidationError('The cash counted cannot be negative.', field='counted')
     now = now or clock.now()

@@ -27,6 +27,7 @@ from app.models import Location, MobilePayment, Payment, PaymentMethod, Receipt,
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_role
+from app.services.amounts import check_amount
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import ValidationError
@@ -85,6 +86,7 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     :raises NotFoundError, PermissionDeniedError: no such sale, or another location's
     """
     ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    check_amount(amount_cents, 'amount')
     if amount_cents <= 0 or amount_cents % 100:
         raise ValidationError('M-Pesa takes whole amounts (no cents).', field='amount')
     with session_scope() as session:
