@@ -104,3 +104,26 @@ def test_the_provider_refusing_is_said_in_words(sale, monkeypatch):
     mobile_money.set_provider(None)
     with pytest.raises(mobile_money.ProviderError, match='M-Pesa refused it: Invalid Authentication'):
         mobile_money.request(sale['receipt'], PHONE, 10000, actor=OWNER)
+
+
+def test_the_desk_cannot_take_what_a_prompt_is_waiting_for_on_the_customers_phone(sale, monkeypatch):
+    """A prompt for 600 of the 1,000 owed is on the customer's phone: cash for the whole 1,000 is refused (the customer
+    would pay twice), 400 is taken; once the prompt has waited PROMPT_WAIT with no answer, the desk may take the rest
+    another way (a prompt confirmed later is announced as more than was owed)."""
+    from app.models import PaymentMethod
+    from app.services import clock
+    from app.services.money.common import PROMPT_WAIT, PaymentIn
+
+    pending = mobile_money.request(sale['receipt'], PHONE, 60000, actor=OWNER)
+    cash = PaymentMethod.CASH
+    with pytest.raises(ValidationError, match='waiting for the customer to pay on their phone') as refused:
+        checkout.add_payment(sale['receipt'], PaymentIn(method=cash, amount_cents=100000), actor=OWNER)
+    assert refused.value.field == 'payments.0' and checkout.balance_of(sale['receipt'], actor=OWNER) == 100000
+    checkout.add_payment(sale['receipt'], PaymentIn(method=cash, amount_cents=40000), actor=OWNER)
+    later = clock.now() + PROMPT_WAIT + timedelta(seconds=1)
+    checkout.add_payment(sale['receipt'], PaymentIn(method=cash, amount_cents=60000), actor=OWNER, as_of=later)
+    assert checkout.balance_of(sale['receipt'], actor=OWNER) == 0
+    monkeypatch.setattr(clock, 'now', lambda: later)
+    sale['fake'].complete(pending.checkout_request_id)  # the customer paid after all
+    assert deliver(sale['fake'], pending.checkout_request_id) == 'paid'
+    assert checkout.receipt_details(sale['receipt'], actor=OWNER).paid_cents == 210000  # 600 to give back, said so

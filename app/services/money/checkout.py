@@ -40,7 +40,7 @@ from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from app.services.money import codes as discount_codes
 from app.services.money import day_close, deposits, gift_cards, loyalty, pricing
-from app.services.money.common import PaymentIn, check_payments, next_number, receipt_of
+from app.services.money.common import PaymentIn, check_payments, ensure_not_waiting, next_number, receipt_of
 
 
 class SaleLine(SQLModel):
@@ -444,7 +444,9 @@ def refunded_cents(session, receipt_id: int) -> int:
 def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: datetime | None = None) -> Checkout:
     """Take more money for a sale with a balance (a customer who paid part). One transaction; logged; announced.
 
-    :raises ValidationError: more than the balance, or cash tendered under the amount (``field='payments.0'``)
+    :raises ValidationError: more than the balance, more than the balance less what an M-Pesa prompt is waiting
+        for on the customer's phone (:func:`common.ensure_not_waiting`), or cash tendered under the amount
+        (``field='payments.0'``)
     :raises NotFoundError: no such sale
     :raises PermissionDeniedError: not a front-desk role, or another location's receipt
     """
@@ -455,6 +457,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
         day_close.ensure_open(session, receipt.location_id, now, _location(session, receipt.location_id).time_zone)
         balance = (receipt.total_cents or 0) - receipt.paid_cents
         paid, change = check_payments([payment], balance)
+        ensure_not_waiting(session, receipt.id, paid, balance, now, field='payments.0')
         receipt.paid_cents += paid
         session.add(receipt)
         card = gift_cards.spend(session, receipt.location_id, payment.gift_card_code, payment.amount_cents,

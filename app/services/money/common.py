@@ -3,13 +3,15 @@ location's receipt numbers."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from pydantic import Field as PydanticField
 from sqlalchemy import update as sa_update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, select
 
-from app.models import PaymentMethod, Receipt, ReceiptCounter
+from app.models import MobilePayment, PaymentMethod, Receipt, ReceiptCounter
 from app.services.accounts.access import ensure_location
 from app.services.amounts import check_amount
 from app.services.database import connection_of
@@ -50,6 +52,37 @@ def check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
         raise ValidationError(f'The payments ({paid / 100:.2f}) are more than what is due ({due / 100:.2f}).',
                               field='payments')
     return paid, change
+
+
+PROMPT_WAIT = timedelta(minutes=3)
+"""How long a mobile-money prompt keeps its part of a receipt's balance for the customer's phone. Safaricom's STK
+prompt stays on the phone for about a minute before Daraja answers 1037 (not reached in time), and the status query
+follows within a minute or two more; past that, the desk may take the money another way (a prompt confirmed later
+is still recorded, and its announcement says it was more than was owed)."""
+
+
+def waiting_on_phones(session, receipt_id: int, now: datetime) -> int:
+    """Minor units of ``receipt_id``'s mobile-money prompts still pending and sent less than :data:`PROMPT_WAIT`
+    before ``now`` (timezone-aware): the part of its balance the customer may be paying on their phone right now,
+    which neither the desk nor another prompt may take as well."""
+    pending = session.exec(select(MobilePayment.amount_cents).where(
+        MobilePayment.receipt_id == receipt_id, MobilePayment.status == 'pending',
+        MobilePayment.requested_at > now - PROMPT_WAIT)).all()
+    return sum(pending)
+
+
+def ensure_not_waiting(session, receipt_id: int, amount_cents: int, balance_cents: int, now: datetime, *,
+                       field: str) -> None:
+    """Refuse taking ``amount_cents`` of a receipt's ``balance_cents`` when part of it is waiting on the customer's
+    phone (:func:`waiting_on_phones`): the customer would pay twice.
+
+    :raises ValidationError: ``amount_cents`` is more than the balance less what is waiting (``field``)
+    """
+    waiting = waiting_on_phones(session, receipt_id, now)
+    if waiting and amount_cents > balance_cents - waiting:
+        free = max(balance_cents - waiting, 0)
+        raise ValidationError(f'{waiting / 100:.2f} is waiting for the customer to pay on their phone (M-Pesa): '
+                              f'take at most {free / 100:.2f} another way now, or wait for the phone.', field=field)
 
 
 def next_number(session, location_id: int) -> str:

@@ -32,7 +32,7 @@ from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import ValidationError
 from app.services.money import day_close
-from app.services.money.common import receipt_of
+from app.services.money.common import receipt_of, waiting_on_phones
 from app.services.money.daraja import DarajaProvider, Outcome, PaymentProvider, ProviderError
 
 __all__ = ['Outcome', 'PaymentProvider', 'ProviderError', 'check_pending', 'handle_callback', 'prompts_of',
@@ -92,9 +92,7 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor, sales_only=True)
         location = session.get(Location, receipt.location_id)
-        waiting = sum(p.amount_cents for p in session.exec(select(MobilePayment).where(
-            MobilePayment.receipt_id == receipt_id, MobilePayment.status == 'pending')))
-        balance = (receipt.total_cents or 0) - receipt.paid_cents - waiting
+        balance = (receipt.total_cents or 0) - receipt.paid_cents - waiting_on_phones(session, receipt_id, clock.now())
         number = receipt.number
     if amount_cents > balance:
         raise ValidationError(f'That is more than the {balance / 100:.2f} still to pay.', field='amount')
