@@ -111,3 +111,29 @@ def test_points_expire_after_the_locations_months_without_a_visit(shop):
     points, moves = loyalty.ledger(shop['alex'].id, actor=OWNER)
     assert points == 0 and (moves[0].kind, moves[0].points) == ('expired', -164)
     assert loyalty.expire_inactive(now=sold_at + timedelta(days=400)) == 0  # nothing left to expire
+
+
+def test_two_expiry_runs_at_the_same_moment_expire_each_balance_once(shop, monkeypatch):
+    """Two processes running the daily expiry at once (one whose job lock was lost, jobs.py): the first's locations stay
+    locked until it commits, so the second finds nothing left; without the lock both took the 164 points on
+    PostgreSQL (SQLite has one writer at a time)."""
+    import threading
+    from datetime import timedelta
+
+    locations.update_location(shop['location'].id, {**locations.settings_of(shop['location']).model_dump(),
+                                                    'loyalty_expiry_months': 12}, actor=OWNER)
+    _sell(shop, SaleLine(service_id=shop['cut'].id, staff_member_id=shop['member'].id))
+    later = clock.local_datetime(DAY, 600, TZ) + timedelta(days=370)
+    both_in = threading.Barrier(2)
+
+    def run() -> None:
+        both_in.wait(timeout=10)
+        loyalty.expire_inactive(now=later)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    points, moves = loyalty.ledger(shop['alex'].id, actor=OWNER)
+    assert points == 0 and [m.kind for m in moves].count('expired') == 1

@@ -183,7 +183,7 @@ def ledger(customer_id: int, *, actor: UserRead) -> tuple[int, list[LoyaltyMovem
 def expire_inactive(*, now: datetime | None = None) -> int:
     """Expire the points of customers who neither earned nor spent any for their location's
     ``loyalty_expiry_months`` (an ``expired`` movement of their whole balance); returns how many customers. Run
-    daily by the scheduler; running it twice changes nothing more."""
+    daily by the scheduler; running it twice, one after the other or at the same moment, changes nothing more."""
     from datetime import timedelta
 
     from app.services import clock
@@ -191,7 +191,10 @@ def expire_inactive(*, now: datetime | None = None) -> int:
     now = now or clock.now()
     expired = 0
     with session_scope(write=True) as session:
-        for location in session.exec(select(Location).where(Location.loyalty_expiry_months > 0)).all():
+        # the locations' rows stay locked until this commits: a second run at the same moment (another process
+        # whose job lock was lost, jobs.py) waits, then finds the balances already expired
+        for location in session.exec(select(Location).where(Location.loyalty_expiry_months > 0)
+                                     .with_for_update()).all():
             cutoff = now - timedelta(days=round(location.loyalty_expiry_months * 30.44))  # mean month length
             active = case((col(LoyaltyMovement.kind).in_(['earned', 'redeemed']), LoyaltyMovement.at))
             balances = (select(LoyaltyMovement.customer_id, func.sum(LoyaltyMovement.points),
