@@ -240,7 +240,7 @@ class _FreeTimes:
             for hhmm, held in listed:
                 if held == ONLINE:
                     with ui.button(hhmm, icon='language', on_click=lambda t=hhmm: self.pick(t)).props(
-                            'dense no-caps color=deep-orange ' + ('unelevated' if hhmm == self.picked else 'outline')
+                            'dense no-caps color=deep-orange-10 ' + ('unelevated' if hhmm == self.picked else 'outline')
                     ).mark(f'free-{hhmm} online-{hhmm}'):
                         ui.tooltip('Being booked online: you may still book it')
                 elif held:
@@ -254,7 +254,7 @@ class _FreeTimes:
             if online:
                 ui.label(f'Being booked online: {", ".join(online)}. You may still book '
                          f'{"it" if len(online) == 1 else "them"}; the customer is told the time went.').classes(
-                    'w-full text-sm text-deep-orange-9').mark('being-booked-online')
+                    'w-full text-sm text-deep-orange-10').mark('being-booked-online')
             for kind in (HoldKind.KIOSK.value, HoldKind.OFFER.value):
                 held_times = [hhmm for hhmm, held in listed if held == kind]
                 if held_times:
