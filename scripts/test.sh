@@ -8,11 +8,12 @@ cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 # the browser tests drive Debian's Chromium; tests/cluster runs nginx and its own redis-server in front of two app
-# processes: install what is missing when this user may (CI runs as root)
+# processes; the public proxy's test runs nginx and Caddy: install what is missing when this user may (CI runs as root)
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v caddy >/dev/null || missing+=(caddy)  # tests/security/test_public_proxy.py runs deploy/Caddyfile.public
 if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get install -y -qq "${missing[@]}" >/dev/null \
         || { apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; } \

@@ -1,11 +1,13 @@
-"""``deploy/nginx-public.conf`` run by Debian's nginx (non-daemon, a private prefix, plain HTTP on a free port instead
-of its certificate) in front of a stand-in upstream that records what reaches it: the customer pages, NiceGUI's files
-and M-Pesa's callback (POST only, at most 64 KiB) pass; the callback by any other method, its path without a token,
-sign-in, the desk and the rest answer 404 or 405 and never reach the app. Needs nginx: with ``CI=true`` a missing one
-fails the test, elsewhere it is skipped."""
+"""``deploy/nginx-public.conf`` run by Debian's nginx and ``deploy/Caddyfile.public`` by Debian's Caddy (in the
+foreground, private folders, plain HTTP on a free port instead of a certificate) in front of a stand-in upstream
+that records what reaches it: the customer pages, NiceGUI's files and M-Pesa's callback (POST only, at most 64 KiB)
+pass; the callback by any other method, its path without a token,
+sign-in, the desk and the rest answer 404 or 405 and never reach the app. Needs nginx and caddy: with ``CI=true`` a
+missing one fails the test, elsewhere it is skipped."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +25,9 @@ from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONF = ROOT / 'deploy' / 'nginx-public.conf'
+CADDYFILE = ROOT / 'deploy' / 'Caddyfile.public'
 NGINX = shutil.which('nginx') or '/usr/sbin/nginx'
+CADDY = shutil.which('caddy') or '/usr/bin/caddy'
 PROXY_PARAMS = ('proxy_set_header Host $host;\nproxy_set_header X-Real-IP $remote_addr;\n'
                 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n'
                 'proxy_set_header X-Forwarded-Proto $scheme;\n')  # Debian's /etc/nginx/proxy_params
@@ -50,35 +54,24 @@ class _Recorder(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _answer
 
 
-@pytest.fixture
-def proxy(tmp_path: Path) -> Iterator[tuple[str, list]]:
-    """nginx serving deploy/nginx-public.conf on a free port before a :class:`_Recorder`: (its URL, what reached the
-    upstream)."""
-    if not Path(NGINX).exists():
+@pytest.fixture(params=['nginx', 'caddy'])
+def proxy(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, list]]:
+    """The proxy of the parameter serving its deploy/ file on a free port before a :class:`_Recorder`: (its URL, what
+    reached the upstream)."""
+    program = NGINX if request.param == 'nginx' else CADDY
+    if not Path(program).exists():
+        message = f'{request.param} is not installed (apt-get install {request.param})'
         if IN_CI:
-            pytest.fail('nginx is not installed (apt-get install nginx)')
-        pytest.skip('nginx is not installed (apt-get install nginx)')
+            pytest.fail(message)
+        pytest.skip(message)
     seen: list[tuple[str, str, int]] = []
     upstream, upstream_url = serve(type('Recorder', (_Recorder,), {'seen': seen}))
     port = free_port()
-    server = CONF.read_text()
-    server = re.sub(r'listen 443 ssl;', f'listen 127.0.0.1:{port};', server)
-    server = re.sub(r'\n\s*ssl_certificate(_key)?\s[^\n]*', '', server)  # plain HTTP in the test: no certificate
-    server = server.replace('http://127.0.0.1:8080', upstream_url)
-    assert f'listen 127.0.0.1:{port};' in server and upstream_url in server and 'ssl' not in server
     (tmp_path / 'logs').mkdir()
-    (tmp_path / 'proxy_params').write_text(PROXY_PARAMS)
-    temp = ''.join(f'    {kind}_temp_path {tmp_path}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi',
-                                                                              'scgi'))
-    (tmp_path / 'nginx.conf').write_text(
-        f'worker_processes 1;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\n'
-        f'events {{ worker_connections 64; }}\n'
-        f'http {{\n    access_log {tmp_path}/logs/access.log;\n{temp}{server}\n}}\n')
-    command = [NGINX, '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf'), '-e', str(tmp_path / 'logs/error.log')]
-    checked = subprocess.run([*command, '-t', '-q'], check=False, capture_output=True, text=True, timeout=30)
-    assert checked.returncode == 0, checked.stderr
-    process = subprocess.Popen([*command, '-g', 'daemon off;'], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # its errors go to logs/error.log (-e)
+    command = (_nginx if request.param == 'nginx' else _caddy)(tmp_path, port, upstream_url)
+    process = subprocess.Popen(command, stdout=(tmp_path / 'logs/stdout.log').open('wb'), stderr=subprocess.STDOUT,
+                               env={**os.environ, 'HOME': str(tmp_path), 'XDG_DATA_HOME': str(tmp_path / 'data'),
+                                    'XDG_CONFIG_HOME': str(tmp_path / 'config')})
     url = f'http://127.0.0.1:{port}'
     try:
         deadline = time.monotonic() + 20
@@ -88,8 +81,8 @@ def proxy(tmp_path: Path) -> Iterator[tuple[str, list]]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    error_log = (tmp_path / 'logs/error.log').read_text(errors='replace')
-                    raise AssertionError(f'nginx did not answer: {error_log}') from None
+                    logs = ''.join(log.read_text(errors='replace') for log in (tmp_path / 'logs').iterdir())
+                    raise AssertionError(f'{request.param} did not answer: {logs}') from None
                 time.sleep(0.05)
         yield url, seen
     finally:
@@ -97,6 +90,42 @@ def proxy(tmp_path: Path) -> Iterator[tuple[str, list]]:
         process.wait(timeout=20)
         upstream.shutdown()
         upstream.server_close()
+
+
+def _nginx(folder: Path, port: int, upstream_url: str) -> list[str]:
+    """deploy/nginx-public.conf as a whole nginx.conf under ``folder`` (plain HTTP on ``port``, no certificate):
+    the command that runs it in the foreground."""
+    server = CONF.read_text()
+    server = re.sub(r'listen 443 ssl;', f'listen 127.0.0.1:{port};', server)
+    server = re.sub(r'\n\s*ssl_certificate(_key)?\s[^\n]*', '', server)  # plain HTTP in the test: no certificate
+    server = server.replace('http://127.0.0.1:8080', upstream_url)
+    assert f'listen 127.0.0.1:{port};' in server and upstream_url in server and 'ssl' not in server
+    (folder / 'proxy_params').write_text(PROXY_PARAMS)
+    temp = ''.join(f'    {kind}_temp_path {folder}/{kind};\n' for kind in ('client_body', 'proxy', 'fastcgi', 'uwsgi',
+                                                                            'scgi'))
+    (folder / 'nginx.conf').write_text(
+        f'worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/logs/error.log;\n'
+        f'events {{ worker_connections 64; }}\n'
+        f'http {{\n    access_log {folder}/logs/access.log;\n{temp}{server}\n}}\n')
+    command = [NGINX, '-p', str(folder), '-c', str(folder / 'nginx.conf'), '-e', str(folder / 'logs/error.log')]
+    checked = subprocess.run([*command, '-t', '-q'], check=False, capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    return [*command, '-g', 'daemon off;']
+
+
+def _caddy(folder: Path, port: int, upstream_url: str) -> list[str]:
+    """deploy/Caddyfile.public under ``folder`` (plain HTTP on ``port`` instead of its name and certificate, no admin
+    endpoint): the command that runs it in the foreground."""
+    site = CADDYFILE.read_text()
+    assert 'book.example.com {' in site and '127.0.0.1:8080' in site
+    site = site.replace('book.example.com {', f'http://127.0.0.1:{port} {{').replace(
+        '127.0.0.1:8080', upstream_url.removeprefix('http://'))
+    (folder / 'Caddyfile').write_text('{\n\tadmin off\n}\n\n' + site)
+    checked = subprocess.run([CADDY, 'validate', '--adapter', 'caddyfile', '--config', str(folder / 'Caddyfile')],
+                             check=False, capture_output=True, text=True, timeout=30,
+                             env={**os.environ, 'HOME': str(folder)})
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    return [CADDY, 'run', '--adapter', 'caddyfile', '--config', str(folder / 'Caddyfile')]
 
 
 def test_the_public_configuration_passes_customer_pages_and_the_mpesa_callback_only(proxy):
