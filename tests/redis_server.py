@@ -8,6 +8,7 @@ the test; elsewhere it is skipped.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         return probe.getsockname()[1]
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive TCP ports nothing listens on now (127.0.0.1), below Linux's ephemeral range
+    (32768–60999), so no outgoing connection takes one of them before a server binds it: the port after a
+    :func:`free_port` may be such a connection's (a cluster's second process once failed to bind it)."""
+    chooser = random.Random()
+    for _ in range(200):
+        first = chooser.randrange(20000, 32768 - count)
+        probes = [socket.socket() for _ in range(count)]
+        try:
+            for offset, probe in enumerate(probes):
+                probe.bind(('127.0.0.1', first + offset))
+            return first
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+    raise RuntimeError(f'no {count} consecutive free ports between 20000 and 32768')
 
 
 class RedisServer:

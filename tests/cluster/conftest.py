@@ -20,7 +20,7 @@ import pytest
 from app.models import LocationRead
 from tests.conftest import IN_CI
 from tests.factories import make_small_shop
-from tests.redis_server import free_port
+from tests.redis_server import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / 'scripts' / 'cluster.sh'
@@ -102,7 +102,7 @@ def cluster(postgres_db: str, shop: LocationRead, tmp_path: Path, request: pytes
     _require('redis-server', 'apt-get install redis-server')
     _require('nginx', 'apt-get install nginx')
     location = shop
-    first = free_port()
+    first = free_ports(2)  # the processes listen on first, first + 1
     ports = {'CLUSTER_PORT': free_port(), 'CLUSTER_FIRST_NODE_PORT': first, 'CLUSTER_REDIS_PORT': free_port()}
     plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}
     marker = request.node.get_closest_marker('cluster_env')
