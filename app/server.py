@@ -18,7 +18,7 @@ from nicegui import app, background_tasks, helpers, ui
 from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
-from app.pages import errors, upload_limit
+from app.pages import errors, language, upload_limit
 from app.services import database, events, files, health, redis_bus
 from app.services.accounts import native_login, network
 from app.services.accounts import setup as first_run
@@ -42,6 +42,7 @@ def setup() -> None:
     pages.register()
     errors.install()
     upload_limit.install(app)
+    language.install()
     app.add_static_files('/assets', PROJECT_ROOT / 'assets')
 
 

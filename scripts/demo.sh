@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
+bash scripts/i18n.sh compile  # the catalogs' .mo files, what the app reads
 exec .venv/bin/clientpulse demo "$@"

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+bash scripts/i18n.sh compile  # the catalogs' .mo files, what the app reads
 # the browser tests drive Debian's Chromium; tests/cluster runs nginx and its own redis-server in front of two app
 # processes; the public proxy's test runs nginx and Caddy: install what is missing when this user may (CI runs as root)
 missing=()

@@ -74,6 +74,7 @@ __all__ = [
     'presence_changed',
     'quietly',
     'rooms_open',
+    'set_page_language',
     'set_prop',
     'share_sign_ins',
     'storage_folder',
@@ -98,6 +99,12 @@ def call_soon(callback) -> None:
     """Run ``callback()`` on the event loop (now if this is its thread, soon from another thread; never once the app
     is stopping): for a bus subscriber, which may hear events in any thread."""
     _nicegui.on_loop(callback)
+
+
+def set_page_language(client, language: str) -> None:
+    """Serve this session's page in ``language`` (``<html lang>``, Quasar's pack, NiceGUI's notices): ``'en-GB'``,
+    ``'fr'``, ``'sw'``."""
+    _nicegui.set_page_language(client, language)
 
 
 def storage_folder(path) -> None:

@@ -20,6 +20,9 @@ here, named after what it does, and each is checked against the installed librar
   its Redis storage (``RedisPersistentDict._listener_task`` and ``_start_listening``, ``Storage._general``,
   ``_users``, ``_tabs``), which end at the first error of a Redis outage and are not started again;
 - :class:`ProcessSignal`: NiceGUI's ``Event`` (its test harness resets them between tests);
+- :func:`set_page_language`: the language of one session's page (``client.page``, shared by every session of a
+  route, is copied for that session with its ``language``), which NiceGUI writes into ``<html lang>`` and uses for
+  Quasar's language pack and its own notices;
 - ``live_link.js`` (the browser side) reads ``mounted_app.elements`` and calls NiceGUI's own
   ``update`` listener of ``window.socket``: both in NiceGUI's ``static/nicegui.js``.
 
@@ -29,6 +32,7 @@ Nothing outside :mod:`app.live` imports this module (``import-linter`` keeps it 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import weakref
 from collections.abc import Callable
@@ -43,6 +47,17 @@ from nicegui.logging import log as nicegui_log
 from nicegui.persistence import RedisPersistentDict
 from nicegui.storage import Storage
 from socketio import packet
+
+# --- the page's language ---------------------------------------------------------------------------------------------
+
+
+def set_page_language(client: Client, language: str) -> None:
+    """Serve ``client``'s page in ``language`` (a Quasar language code such as ``'fr'``): its ``<html lang>``, Quasar's
+    pack and NiceGUI's own notices; other sessions of the same route keep theirs."""
+    page = copy.copy(client.page)
+    page.language = language
+    client.page = page
+
 
 # --- elements -------------------------------------------------------------------------------------------------------
 

@@ -44,7 +44,8 @@ from nicegui.client import Client
 from nicegui.element import Element
 
 from app.models import LocationRead, Role, UserRead
-from app.services import events, notifications
+from app.services import events, i18n, notifications
+from app.services.i18n import _
 
 from . import _nicegui
 
@@ -57,7 +58,7 @@ ViewBuilder = Callable[[LocationRead, str, UserRead], dict[str, Any]]
 """``build(location, argument, actor)`` → the view's parts, name → JSON-ready value (shared: never mutated)."""
 
 _views: dict[str, ViewBuilder] = {}
-_last_parts: dict[tuple[str, int, str], dict[str, Any]] = {}  # (view, location id, argument) → parts last built
+_last_parts: dict[tuple[str, int, str, str], dict[str, Any]] = {}  # (view, location id, argument, language) → parts
 
 
 class Keyed(list):
@@ -101,7 +102,7 @@ def current_parts(name: str, location: LocationRead, argument: str, actor: UserR
     got (or these, for the first page): a part that changed unannounced (another process's write read after
     the caches' ``max_age``) then reaches this page again, harmlessly, and the pages already open as well."""
     parts = _views[name](location, argument, actor)
-    _last_parts.setdefault((name, location.id, argument), parts)
+    _last_parts.setdefault((name, location.id, argument, i18n.current()), parts)
     return parts
 
 
@@ -125,6 +126,7 @@ class Subscription:
     user: UserRead
     location: LocationRead
     link: LiveLink
+    language: str = i18n.DEFAULT_LANGUAGE
     room: Room | None = None
     bound: list[Element] = field(default_factory=list)
     followers: list[Callable[[dict, events.Event], None]] = field(default_factory=list)
@@ -160,6 +162,7 @@ class RoomKey(NamedTuple):
     everywhere: bool  # its people hear about every location (owners)
     view: str  # '' for pages without a shared view: toasts and notices only
     argument: str  # the view's day, ISO
+    language: str  # its sessions' language: the parts and toasts are built in it
 
 
 @dataclass(eq=False)
@@ -185,7 +188,8 @@ def join(user: UserRead, location: LocationRead) -> Subscription:
         return existing
     token = secrets.token_urlsafe(24)
     link = LiveLink(token, 0)
-    subscription = Subscription(token=token, client=client, user=user, location=location, link=link)
+    subscription = Subscription(token=token, client=client, user=user, location=location, link=link,
+                                language=i18n.current())
     _nicegui.attach(client, 'live', subscription)
     _by_token[token] = subscription
     _enter(subscription, '', '')
@@ -202,7 +206,8 @@ def _enter(subscription: Subscription, view_name: str, argument: str) -> None:
     if subscription.room is not None:
         _leave(subscription, forget=False)
     user = subscription.user
-    key = RoomKey(subscription.location.id, user.role.value, user.location_id is None, view_name, argument)
+    key = RoomKey(subscription.location.id, user.role.value, user.location_id is None, view_name, argument,
+                  subscription.language)
     room = _rooms.get(key)
     if room is None:
         room = _rooms[key] = Room(key=key, name='cp:' + ':'.join(str(k) for k in key))
@@ -222,8 +227,9 @@ def _leave(subscription: Subscription, *, forget: bool = True) -> None:
     if not room.members:
         del _rooms[room.key]
         if room.key.view and not any(r.key.view == room.key.view and r.key.location_id == room.key.location_id
-                                 and r.key.argument == room.key.argument for r in _rooms.values()):
-            _last_parts.pop((room.key.view, room.key.location_id, room.key.argument), None)
+                                     and r.key.argument == room.key.argument and r.key.language == room.key.language
+                                     for r in _rooms.values()):
+            _last_parts.pop((room.key.view, room.key.location_id, room.key.argument, room.key.language), None)
 
 
 def quietly(element: Element, change: Callable[[], object]) -> None:
@@ -246,9 +252,9 @@ def publish(event: events.Event) -> None:
         return
     here_id = event.location_id
     notification_id = getattr(event, 'notification_id', None)
-    toast = _frame_toast(event)
+    toasts: dict[str, dict | None] = {}  # language → the frame's toast in it
     changes_views = isinstance(event, events.DATA_EVENTS + events.STAFF_EVENTS)  # not holds, chat, typing…
-    parts_by_view: dict[tuple[str, int, str], dict[str, Any]] = {}
+    parts_by_view: dict[tuple[str, int, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
     sends: list[asyncio.Task] = []
     following: list[tuple[Room, dict[str, Any]]] = []
     everywhere = here_id == 0 and notification_id is not None  # a notice for every location (a database outage)
@@ -258,12 +264,14 @@ def publish(event: events.Event) -> None:
             continue
         message: dict[str, Any] = {}
         full: dict[str, Any] = {}
+        language = room.key.language
         if here and room.key.view and changes_views:
-            key = (room.key.view, room.key.location_id, room.key.argument)
+            key = (room.key.view, room.key.location_id, room.key.argument, language)
             if key not in parts_by_view:
                 first = next(iter(room.members.values()))
                 try:
-                    parts_by_view[key] = _changed_parts(key, first.location, first.user)
+                    with i18n.speaking(language):
+                        parts_by_view[key] = _changed_parts(key, first.location, first.user)
                 except Exception:  # the toast and the bell still go out; the view catches up on the next change
                     log.exception('could not build the %s view of location %s', room.key.view, room.key.location_id)
                     _last_parts.pop(key, None)
@@ -271,11 +279,15 @@ def publish(event: events.Event) -> None:
             full, wire = parts_by_view[key]
             if wire:
                 message['parts'] = wire
-        if here and toast is not None:
-            message['toast'] = toast
+        if language not in toasts:
+            with i18n.speaking(language):
+                toasts[language] = _frame_toast(event)
+        if here and toasts[language] is not None:
+            message['toast'] = toasts[language]
         if notification_id is not None and notifications.reaches(
                 notification_id, Role(room.key.role), None if room.key.everywhere else room.key.location_id):
-            message['notice'] = {'toast': _notice_toast(event)}
+            with i18n.speaking(language):
+                message['notice'] = {'toast': _notice_toast(event)}
         if message:
             room.seq += 1
             message['seq'] = room.seq
@@ -307,7 +319,7 @@ def _follow(following: list[tuple[Room, dict]], event: events.Event) -> None:
                     log.exception('a session could not follow its room %s', room.name)
 
 
-def _changed_parts(key: tuple[str, int, str], location: LocationRead, actor: UserRead
+def _changed_parts(key: tuple[str, int, str, str], location: LocationRead, actor: UserRead
                    ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The parts that changed since the room's last message: ``(whole values for the server sides, what the
     browsers are sent)``, the same but for :class:`Keyed` parts, sent as their changed items."""
@@ -332,16 +344,18 @@ def _changed_parts(key: tuple[str, int, str], location: LocationRead, actor: Use
 def _frame_toast(event: events.Event) -> dict | None:
     if isinstance(event, events.BookingChanged | events.ReceiptCreated) and event.summary:
         kind = 'negative' if getattr(event, 'change', '') == 'cancelled' else 'info'
-        return {'message': event.summary, 'type': kind, 'position': 'top-right', 'timeout': 6000}
+        return {'message': i18n.shown(event.summary), 'type': kind, 'position': 'top-right', 'timeout': 6000}
     if isinstance(event, events.DataImported) and event.summary:  # empty: a reload after missed events, unannounced
-        return {'message': f'Import finished: {event.summary}', 'type': 'positive', 'position': 'top-right'}
+        return {'message': _('Import finished: {summary}').format(summary=i18n.shown(event.summary)),
+                'type': 'positive', 'position': 'top-right'}
     return None
 
 
 def _notice_toast(event: events.Event) -> dict | None:
     if isinstance(event, events.BookingChanged | events.ReceiptCreated):
         return None  # the frame toasts those already
-    return {'message': event.summary, 'type': 'warning', 'position': 'top-right', 'timeout': 8000, 'multiLine': True}
+    return {'message': i18n.shown(event.summary), 'type': 'warning', 'position': 'top-right', 'timeout': 8000,
+            'multiLine': True}
 
 
 async def _send(room: str, message: dict, to: str | None = None) -> None:

@@ -30,7 +30,12 @@ class LocationBase(SQLModel):
     phone: str = Field(default='', max_length=40)
     country: str = Field(default='', max_length=2,
                          description='ISO 3166-1 alpha-2: the country of phone numbers typed without a country code')
-    locale: str = Field(default='en_CA', max_length=20, description='how money and dates are shown (babel), e.g. fr_CA')
+    locale: str = Field(default='en_CA', max_length=20,
+                        description='the formats of money and dates (babel), e.g. fr_CA; their words follow '
+                                    '`language`')
+    language: str = Field(default='en', max_length=8, sa_column_kwargs={'server_default': 'en'},
+                          description="the language of the customers' pages, the kiosk and messages to customers, "
+                                      "and the desk's for users who chose none: 'en', 'fr', 'sw'")
     prices_include_tax: bool = Field(default=False, description='prices are entered with tax included')
     opening_hours: list[dict] = Field(default_factory=list, sa_type=JSON,
                                       description='[{"weekday": 0, "start_minute": 540, "end_minute": 1080}, ...]; '
@@ -163,6 +168,7 @@ class LocationSettings(BaseModel):
     currency: str = PydanticField(min_length=3, max_length=3)
     country: str = PydanticField(default='', max_length=2)
     locale: str = PydanticField(default='en_CA', min_length=2, max_length=20)
+    language: str = PydanticField(default='en', min_length=2, max_length=8)
     prices_include_tax: bool = False
     tax_rates: list[LocationTax] = PydanticField(default_factory=list, max_length=10)
     opening_hours: list[OpeningStretch] = PydanticField(default_factory=list, max_length=70)

@@ -23,6 +23,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     pin_hash: str | None = Field(default=None, max_length=200, description='argon2id hash of the PIN that '
                                  'lets this person take a kiosk out of kiosk mode')
+    language: str | None = Field(default=None, max_length=8, description="the language of this person's pages "
+                                 "('en', 'fr', 'sw'); None: their location's")
 
 
 class SignInThrottle(SQLModel, table=True):
@@ -48,5 +50,6 @@ class UserRead(SQLModel):
     failed_logins: int = Field(default=0, description='wrong passwords in a row (from the sign-in throttle)')
     locked_until: datetime | None = None
     has_pin: bool = False
+    language: str | None = Field(default=None, description="this person's own language; None: their location's")
     ip: str = Field(default='', description='where this person is acting from (not stored with the account)')
     user_agent: str = Field(default='', description="the person's browser (not stored with the account)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from nicegui import ui
 
 from app.models import LocationRead, Role, UserRead
-from app.pages import errors
+from app.pages import errors, language
 from app.pages.layout import frame
 from app.pages.registry import PAGES, PageEntry
 from app.pages.session import HOME, current_location, current_user, require_user
@@ -56,6 +56,7 @@ def guarded_page(path: str, *, roles: frozenset[Role], title: str, icon: str | N
             if user is None:
                 return
             location = current_location(user)
+            language.use(language.of(user, location))
             if not framed:
                 _draw(build, PageContext(user, location), arguments, needs_location)
                 return

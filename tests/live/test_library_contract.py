@@ -186,3 +186,24 @@ def test_orjson_is_a_declared_dependency():
     requirements = importlib.metadata.requires('clientpulse') or []
     assert any(r.split(';')[0].strip().startswith('orjson') for r in requirements), \
         'app/live/_nicegui.py imports orjson: declare it in pyproject.toml'
+
+
+async def test_a_sessions_page_language_is_its_own_and_reaches_html_lang(user: User):
+    shared = []
+
+    @ui.page('/contract-language')
+    def _page() -> None:
+        shared.append(ui.context.client.page)
+        _nicegui.set_page_language(ui.context.client, 'sw')
+        ui.label('page')
+
+    await user.open('/contract-language')
+    assert user.client.page.resolve_language() == 'sw', moved('Page.resolve_language and Page.language',
+                                                               'set_page_language')
+    assert shared[0].resolve_language() != 'sw', "one session's language leaked into the page every session shares"
+    assert 'self.page.resolve_language()' in inspect.getsource(Client.build_response), moved(
+        "the html lang taken from the client's page", 'set_page_language')
+    template = (Path(nicegui.__file__).parent / 'templates' / 'index.html').read_text(encoding='utf-8')
+    assert 'lang="{{ html_lang }}"' in template, moved('<html lang> in index.html', 'set_page_language')
+    assert '/static/lang/{{ language }}.umd.prod.js' in template, moved("Quasar's language pack's address",
+                                                                       'app/pages/language.QuasarPacks')

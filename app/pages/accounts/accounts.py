@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.config import get_settings
 from app.models import LocationRead, Role, UserRead
+from app.pages import language
 from app.pages.accounts.location_settings import LocationSettingsForm
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -72,7 +73,7 @@ class _Locations:
 
     async def archive(self, place: LocationRead) -> None:
         try:
-            await run.io_bound(lambda: locations.set_archived(place.id, not place.archived, actor=self.owner))
+            await language.io_bound(lambda: locations.set_archived(place.id, not place.archived, actor=self.owner))
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
@@ -95,7 +96,7 @@ class _Locations:
                 values = {**locations.settings_of(self.location).model_dump(), 'name': (name.value or '').strip(),
                           'address': address.value or '', 'phone': phone.value or '', 'closures': []}
                 try:
-                    opened = await run.io_bound(locations.create_location, values, actor=self.owner)
+                    opened = await language.io_bound(locations.create_location, values, actor=self.owner)
                 except ClientPulseError as error:
                     field_error({'name': name, 'address': address, 'phone': phone}, error)
                     return
@@ -174,7 +175,7 @@ class _Accounts:
 
             async def add() -> None:
                 try:  # an argon2 hash: off the event loop
-                    await run.io_bound(lambda: users.create_user(
+                    await language.io_bound(lambda: users.create_user(
                         email.value or '', password.value or '', role=Role(role.value),
                         location_id=None if role.value == Role.OWNER.value else place.value, actor=self.owner))
                 except ClientPulseError as error:

@@ -13,11 +13,12 @@ from datetime import date
 from typing import Any
 
 from babel import Locale
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import LocationRead, UserRead
 from app.models.location import SLOT_GRIDS
+from app.pages import language
 from app.pages.accounts.setup import LOCALES
 from app.pages.formatting import money_at, to_minor
 from app.pages.hours import WeekHours, hhmm, minutes
@@ -229,7 +230,8 @@ class LocationSettingsForm:
             return
         self.saving = True  # the change this save announces is delivered before the save returns: not news here
         try:
-            self.location = await run.io_bound(locations.update_location, self.location.id, values, actor=self.owner)
+            self.location = await language.io_bound(locations.update_location, self.location.id, values,
+                                                    actor=self.owner)
         except ClientPulseError as error:
             field = self.fields.get((error.field or '').split('.')[0])
             if field is not None:
@@ -267,7 +269,7 @@ class _Rewards:
 
                 async def add() -> None:
                     try:
-                        await run.io_bound(lambda: loyalty.save_reward(
+                        await language.io_bound(lambda: loyalty.save_reward(
                             None, actor=self.owner, location_id=self.location.id, name=name.value or '',
                             points=int(points.value or 0),
                             discount_cents=to_minor(amount.value, 'discount_cents') if amount.value else None,

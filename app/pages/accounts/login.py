@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import Request
-from nicegui import app, run, ui
+from nicegui import app, ui
 
+from app.pages import language
 from app.pages.session import HOME, current_user, request_info, sign_in
 from app.services import redirects
 from app.services.accounts import activity, users
@@ -45,7 +46,7 @@ def register() -> None:
         async def try_login() -> None:
             where = request_info()
             try:  # in a worker thread: repeated failures are answered slowly on purpose
-                user = await run.io_bound(users.authenticate, email.value or '', password.value or '')
+                user = await language.io_bound(users.authenticate, email.value or '', password.value or '')
             except AuthenticationError as error:
                 password.error = str(error)
                 activity.record(None, 'sign_in_failed', str(error), email=(email.value or '').strip().lower(),

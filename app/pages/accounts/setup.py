@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from babel import Locale
-from nicegui import run, ui
+from nicegui import ui
 
 from app.models import Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
+from app.pages import language
 from app.pages.formatting import to_minor
 from app.pages.hours import WEEKDAYS, minutes
 from app.pages.session import current_user, sign_in
@@ -159,7 +160,7 @@ class _Wizard:
                         return
                     stretches.append({'weekday': weekday, 'start_minute': first, 'end_minute': last})
                 self.hours = stretches
-                location = await run.io_bound(locations.get_location, self.location_id, actor=self.owner)
+                location = await language.io_bound(locations.get_location, self.location_id, actor=self.owner)
                 values = locations.settings_of(location).model_dump(mode='json')
                 values['opening_hours'] = stretches
                 if await self.attempt(lambda: locations.update_location(self.location_id, values, actor=self.owner),
@@ -278,7 +279,7 @@ class _Wizard:
     async def attempt(self, action: Callable[[], Any], fields: dict[str, Any]) -> Any:
         """Run ``action`` in a worker thread; a refusal is shown on its field (or as a message) and returns None."""
         try:
-            return await run.io_bound(action)
+            return await language.io_bound(action)
         except ClientPulseError as error:
             field = fields.get((error.field or '').split('.')[0])
             if field is not None:

@@ -13,11 +13,11 @@ import urllib.parse
 from datetime import date, timedelta
 
 from babel.dates import format_date
-from nicegui import app, run, ui
+from nicegui import app, ui
 
 from app import live
 from app.models import LocationRead, Role, UserRead
-from app.pages import params
+from app.pages import language, params
 from app.pages.formatting import count, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
@@ -78,8 +78,8 @@ class _AnalyticsView:
             ui.label(f'Working out the figures for {first:%d %b %Y} – {last:%d %b %Y}…').classes('text-slate-500')
 
     async def fetch(self) -> reports.AnalyticsReport:
-        return await run.io_bound(reports.report, [x.id for x in self.chosen], self.first, self.last,
-                                  actor=self.user, as_of=clock.now(), time_zone=self.time_zone)
+        return await language.io_bound(reports.report, [x.id for x in self.chosen], self.first, self.last,
+                                       actor=self.user, as_of=clock.now(), time_zone=self.time_zone)
 
     async def load(self) -> None:
         self.loads += 1
@@ -88,12 +88,12 @@ class _AnalyticsView:
             report = await self.fetch()
             start, _ = clock.day_bounds(self.first, self.time_zone)
             _, end = clock.day_bounds(self.last, self.time_zone)
-            self.money_figures = await run.io_bound(day_close.money_summary, [x.id for x in self.chosen], start, end,
-                                                    actor=self.user)
-            self.forecasts = [await run.io_bound(forecast.location_forecast, x.id, actor=self.user,
-                                                 as_of=clock.now(), time_zone=x.time_zone)
+            self.money_figures = await language.io_bound(day_close.money_summary, [x.id for x in self.chosen],
+                                                         start, end, actor=self.user)
+            self.forecasts = [await language.io_bound(forecast.location_forecast, x.id, actor=self.user,
+                                                      as_of=clock.now(), time_zone=x.time_zone)
                               for x in self.chosen]
-            self.risk_models = [await run.io_bound(noshow.model_state, x.id, actor=self.user, wait=True)
+            self.risk_models = [await language.io_bound(noshow.model_state, x.id, actor=self.user, wait=True)
                                 for x in self.chosen]
         except ClientPulseError as error:
             self.failed(str(error))
@@ -144,10 +144,11 @@ class _AnalyticsView:
             message = ui.label().classes('text-sm text-slate-500').mark('export-message')
         shown = ui.timer(0.25, lambda: (bar.set_value(state['fraction']), message.set_text(state['message'])))
         try:
-            path = await run.io_bound(exports.export_for_download, report, actor=self.user, kind=kind,
-                                      title=f'{", ".join(names)} — analytics', currency=self.currency,
-                                      locations=names, time_zone=self.time_zone, locale=self.locale,
-                                      progress=lambda fraction, text: state.update(fraction=fraction, message=text))
+            path = await language.io_bound(exports.export_for_download, report, actor=self.user, kind=kind,
+                                           title=f'{", ".join(names)} — analytics', currency=self.currency,
+                                           locations=names, time_zone=self.time_zone, locale=self.locale,
+                                           progress=lambda fraction, text: state.update(fraction=fraction,
+                                                                                        message=text))
         finally:
             shown.cancel()
             self.export_status.clear()

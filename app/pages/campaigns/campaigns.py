@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import CampaignCreate, CampaignRead, LocationRead, Offer, Target, UserRead
-from app.pages import params
+from app.pages import language, params
 from app.pages.formatting import local_datetime, money_at, rate, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -178,9 +178,9 @@ class _Form:
         except ValidationError as error:
             self.reach.text = str(error)
             return
-        counted = await run.io_bound(campaigns.audience, self.location.id, target, channel=self.channel.value,
-                                     holdout_permille=self.holdout_permille(),
-                                     cost_per_message_cents=cost, actor=self.user)
+        counted = await language.io_bound(campaigns.audience, self.location.id, target, channel=self.channel.value,
+                                          holdout_permille=self.holdout_permille(),
+                                          cost_per_message_cents=cost, actor=self.user)
         self.reach.text = (f'{counted.targeted} in the target, {counted.reachable} reachable by '
                            f'{CHANNELS[self.channel.value]} (an address and consent): {counted.recipients} would get '
                            f'it, {counted.holdout} held out; cost {money_at(counted.cost_cents, self.location)}.')
@@ -244,7 +244,7 @@ class _Form:
         self.error.text = ''
         try:
             data = self.campaign()
-            made = await run.io_bound(campaigns.create_campaign, data, actor=self.user)
+            made = await language.io_bound(campaigns.create_campaign, data, actor=self.user)
         except ClientPulseError as error:
             if getattr(error, 'field', None) in fields:
                 field_error(fields, error)
@@ -289,7 +289,7 @@ class _List:
         live.on_change(self.location.id, lambda _e: self.load(), kinds=(events.CampaignChanged,))
 
     async def load(self) -> None:
-        found = await run.io_bound(campaigns.list_campaigns, self.location.id, actor=self.user)
+        found = await language.io_bound(campaigns.list_campaigns, self.location.id, actor=self.user)
         self.table.rows = [{'id': c.id, 'name': c.name, 'link': f'/campaigns/{c.id}',
                             'target': targeting.describe(c.target), 'channel': CHANNELS[c.channel],
                             'code': c.offer.code if c.offer else '', 'status': _status(c, self.location)}
@@ -329,9 +329,9 @@ class _Campaign:
         await self.load()
 
     async def load(self) -> None:
-        c = self.campaign = await run.io_bound(campaigns.get_campaign, self.campaign.id, actor=self.user)
-        found = await run.io_bound(reports.report, c.id, actor=self.user) if c.status == 'sent' else None
-        counted = None if found else await run.io_bound(
+        c = self.campaign = await language.io_bound(campaigns.get_campaign, self.campaign.id, actor=self.user)
+        found = await language.io_bound(reports.report, c.id, actor=self.user) if c.status == 'sent' else None
+        counted = None if found else await language.io_bound(
             campaigns.audience, c.location_id, c.target, channel=c.channel, holdout_permille=c.holdout_permille,
             cost_per_message_cents=c.cost_per_message_cents, actor=self.user)
         self.head.clear()
@@ -391,7 +391,7 @@ class _Campaign:
     async def send(self, dialog) -> None:
         dialog.close()
         try:
-            await run.io_bound(campaigns.send_campaign, self.campaign.id, actor=self.user)
+            await language.io_bound(campaigns.send_campaign, self.campaign.id, actor=self.user)
         except ClientPulseError as error:
             self.error.text = str(error)
             return
@@ -400,7 +400,7 @@ class _Campaign:
 
     async def discard(self) -> None:
         try:
-            await run.io_bound(campaigns.discard, self.campaign.id, actor=self.user)
+            await language.io_bound(campaigns.discard, self.campaign.id, actor=self.user)
         except ClientPulseError as error:
             self.error.text = str(error)
             return
@@ -408,7 +408,7 @@ class _Campaign:
 
     async def unschedule(self) -> None:
         try:
-            await run.io_bound(campaigns.unschedule, self.campaign.id, actor=self.user)
+            await language.io_bound(campaigns.unschedule, self.campaign.id, actor=self.user)
         except ClientPulseError as error:
             self.error.text = str(error)
             return
@@ -466,7 +466,7 @@ class _Campaign:
         return f'{value:,}'
 
     async def download(self, found: reports.CampaignReport) -> None:
-        data = await run.io_bound(reports.workbook, found, currency=self.location.currency,
-                                  time_zone=self.location.time_zone)
+        data = await language.io_bound(reports.workbook, found, currency=self.location.currency,
+                                       time_zone=self.location.time_zone)
         ui.download.content(data, f'campaign-{found.campaign.id}.xlsx',
                             'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

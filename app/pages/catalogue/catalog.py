@@ -4,10 +4,11 @@ Live: another session's change shows here at once."""
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import LocationRead, ProductRead, ServiceCreate, ServiceRead, UserRead
+from app.pages import language
 from app.pages.formatting import local_datetime, money_at, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -117,9 +118,9 @@ class _Services:
                                   deposit_cents=to_minor(deposit.value, 'deposit_cents')
                                   if deposit.value is not None else None)
                     if service is None:
-                        await run.io_bound(self.add, values, list(who.value or []))
+                        await language.io_bound(self.add, values, list(who.value or []))
                     else:
-                        await run.io_bound(lambda: catalog.update_service(
+                        await language.io_bound(lambda: catalog.update_service(
                             service.id, actor=self.user, performers=list(who.value or []), **values))
                 except (ClientPulseError, OverflowError, ValueError) as error:
                     field_error(fields, error)
@@ -206,7 +207,7 @@ class _Products:
 
         async def save() -> None:
             try:
-                saved = await run.io_bound(lambda: catalog.save_product(
+                saved = await language.io_bound(lambda: catalog.save_product(
                     product.id if product else None, actor=self.user, location_id=self.location.id,
                     code=code.value or '', name=name.value or '', barcode=barcode.value or '', brand=brand.value or '',
                     price_cents=to_minor(price.value, 'price_cents'), cost_cents=to_minor(cost.value, 'cost_cents'),
@@ -238,7 +239,7 @@ class _Products:
             typed = int(units.value or 0)
             change = {'received': abs(typed), 'returned': abs(typed), 'sold': -abs(typed)}.get(kind.value, typed)
             try:
-                await run.io_bound(lambda: catalog.adjust_stock(
+                await language.io_bound(lambda: catalog.adjust_stock(
                     product.id, change, kind=kind.value, reason=(reason.value or '').strip(), actor=self.user,
                     allow_negative=bool(allow.value)))
             except (ClientPulseError, OverflowError, ValueError) as error:

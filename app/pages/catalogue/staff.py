@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from fastapi import HTTPException
 from fastapi.responses import Response
-from nicegui import app, run, ui
+from nicegui import app, ui
 
 from app import live
 from app.models import StaffMemberCreate, StaffMemberRead, WorkingHoursBase
+from app.pages import language
 from app.pages.guard import PageContext, guarded_page
 from app.pages.hours import WeekHours, hhmm, minutes
 from app.pages.layout import field_error
@@ -88,7 +89,7 @@ class _StaffPage:
                 data = StaffMemberCreate(location_id=self.location.id, name=(name.value or '').strip(), working_hours=[
                     WorkingHoursBase(**s) for s in opening])
                 try:
-                    await run.io_bound(staff.create_staff_member, data, actor=self.user)
+                    await language.io_bound(staff.create_staff_member, data, actor=self.user)
                 except ClientPulseError as error:
                     name.error = str(error)
                     return
@@ -142,10 +143,10 @@ class _Editor:
         async def act(renew: bool | None) -> None:
             try:
                 if renew is None:
-                    await run.io_bound(feeds.revoke, member.id, actor=self.user)
+                    await language.io_bound(feeds.revoke, member.id, actor=self.user)
                     self.link = ''
                 else:
-                    self.link = await run.io_bound(feeds.feed_link, member.id, actor=self.user, renew=renew)
+                    self.link = await language.io_bound(feeds.feed_link, member.id, actor=self.user, renew=renew)
             except ClientPulseError as error:
                 ui.notify(str(error), type='negative')
             self.calendar_feed.refresh()
@@ -202,7 +203,7 @@ class _Editor:
             try:
                 rates = {field: Decimal(str(box.value if box.value is not None else 0)) for field, box in (
                     ('service_commission', on_services), ('product_commission', on_products))}
-                await run.io_bound(lambda: staff.update_staff_member(
+                await language.io_bound(lambda: staff.update_staff_member(
                     member.id, actor=self.user, name=name.value or '', colour=colour.value or '',
                     active=bool(active.value), working_hours=hours, services=list(skills.value) or None,
                     account_id=account.value, **rates))
@@ -243,7 +244,7 @@ class _Editor:
                             'flat round dense').tooltip('Take back')
 
         async def remove(time_off_id: int) -> None:
-            await run.io_bound(staff.remove_time_off, time_off_id, actor=self.user)
+            await language.io_bound(staff.remove_time_off, time_off_id, actor=self.user)
             show()
 
         show()
@@ -265,7 +266,7 @@ class _Editor:
                 last.error = 'Choose both days.'
                 return
             try:
-                await run.io_bound(lambda: staff.add_time_off(
+                await language.io_bound(lambda: staff.add_time_off(
                     self.member.id, from_day, to_day, actor=self.user, reason=reason.value or '',
                     start_minute=minutes(start.value) if start.value else None,
                     end_minute=minutes(end.value) if end.value else None))
@@ -312,7 +313,7 @@ class _Editor:
                 end.error = 'Give both times.'
                 return
             try:
-                await run.io_bound(staff.add_extra_shift, self.member.id, when, first, last, actor=self.user)
+                await language.io_bound(staff.add_extra_shift, self.member.id, when, first, last, actor=self.user)
             except ClientPulseError as error:
                 end.error = str(error)
                 return

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import CustomerCreate, Role
-from app.pages import params
+from app.pages import language, params
 from app.pages.formatting import local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -167,7 +167,7 @@ def _edit(user, customer) -> None:
             values['birthday'] = values['birthday'] or None
             values['consent'] = {'sms': bool(sms.value), 'email': bool(email.value)}
             try:
-                await run.io_bound(records.update_customer, customer.id, values, actor=user)
+                await language.io_bound(records.update_customer, customer.id, values, actor=user)
             except ClientPulseError as error:
                 field_error({**fields, 'consent': fields['tags']}, error)
                 return
@@ -197,7 +197,7 @@ def _merge(user, location, customer) -> None:
                 other.error = 'Choose the duplicate.'
                 return
             try:
-                await run.io_bound(records.merge_customers, customer.id, other.value, actor=user)
+                await language.io_bound(records.merge_customers, customer.id, other.value, actor=user)
             except ClientPulseError as error:
                 other.error = str(error)
                 return
@@ -217,7 +217,7 @@ def _erase(user, customer) -> None:
                  'and receipts stay, without a name, so the figures do not change.')
 
         async def erase() -> None:
-            await run.io_bound(records.erase_customer, customer.id, actor=user)
+            await language.io_bound(records.erase_customer, customer.id, actor=user)
             dialog.close()
             ui.navigate.to('/customers')
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import (
@@ -24,6 +24,7 @@ from app.models import (
     Role,
     UserRead,
 )
+from app.pages import language
 from app.pages.formatting import local_datetime, local_time, money_at
 from app.pages.layout import field_error
 from app.pages.money.checkout import open_checkout
@@ -114,7 +115,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
                 new_customer = validated(CustomerCreate, location_id=location.id, name=new_name.value or '',
                                          phone=new_phone.value or '') if customer.value == NEW_CUSTOMER else None
                 # in a worker thread: the sessions of every other person carry on while it commits
-                await run.io_bound(bookings.create_booking, BookingCreate(  # a new customer too: both, or neither
+                await language.io_bound(bookings.create_booking, BookingCreate(  # a new customer too: both, or neither
                     location_id=location.id, customer_id=None if new_customer else customer.value,
                     service_id=service.value, staff_member_id=member.value, starts_at=starts_at,
                     channel=Channel(channel.value), notes=notes.value or '', override_hours=bool(override.value)),
@@ -169,7 +170,7 @@ class _SeriesConflicts:
     async def book(self, data: BookingCreate, *, every_weeks: int, count: int, actor: UserRead) -> bool:
         """Book the series if every date is free or has a choice; else list the conflicts (False)."""
         if self.choices is None:
-            planned = await run.io_bound(recurring.plan, data, every_weeks=every_weeks, count=count, actor=actor)
+            planned = await language.io_bound(recurring.plan, data, every_weeks=every_weeks, count=count, actor=actor)
             conflicts = [o for o in planned if not o.free]
             if conflicts:
                 self.show(conflicts)
@@ -177,8 +178,8 @@ class _SeriesConflicts:
             self.choices = {}
         chosen = {index: None if select.value == 'skip' else datetime.fromisoformat(select.value)
                   for index, select in self.choices.items()}
-        made = await run.io_bound(recurring.book, data, every_weeks=every_weeks, count=count, actor=actor,
-                                  choices=chosen)
+        made = await language.io_bound(recurring.book, data, every_weeks=every_weeks, count=count, actor=actor,
+                                       choices=chosen)
         ui.notify(f'{len(made)} bookings made.', type='positive')
         return True
 
@@ -313,7 +314,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
 
                     async def pay_back() -> None:
                         try:
-                            await run.io_bound(lambda: deposits.give_back(booking.id, PaymentMethod(back_by.value),
+                            await language.io_bound(lambda: deposits.give_back(booking.id, PaymentMethod(back_by.value),
                                                                           actor=user))
                         except ClientPulseError as error:
                             ui.notify(str(error), type='negative')
@@ -331,7 +332,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
 
                 async def take_deposit() -> None:
                     try:
-                        await run.io_bound(lambda: deposits.take(booking.id, PaymentIn(
+                        await language.io_bound(lambda: deposits.take(booking.id, PaymentIn(
                             method=PaymentMethod(deposit_by.value), amount_cents=asked), actor=user))
                     except ClientPulseError as error:
                         ui.notify(str(error), type='negative')
@@ -349,7 +350,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
 
         async def act(change: Callable[[], object]) -> None:
             try:
-                await run.io_bound(change)  # the write runs in a worker thread, off the event loop
+                await language.io_bound(change)  # the write runs in a worker thread, off the event loop
             except ClientPulseError as error:
                 ui.notify(str(error), type='negative', multi_line=True)
                 return
@@ -456,9 +457,9 @@ def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
                                  override_hours=bool(override.value))
             try:
                 if following.value:
-                    await run.io_bound(recurring.move_following, booking.id, change, actor=user)
+                    await language.io_bound(recurring.move_following, booking.id, change, actor=user)
                 else:
-                    await run.io_bound(bookings.move_booking, booking.id, change, actor=user)
+                    await language.io_bound(bookings.move_booking, booking.id, change, actor=user)
             except ClientPulseError as error:
                 field_error({'starts_at': time_input, 'staff_member_id': member}, error)
                 return

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import BookingMove, BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
-from app.pages import params
+from app.pages import language, params
 from app.pages.formatting import booking_time, money
 from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
 from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of
@@ -163,7 +163,7 @@ class _BookingsView:
             return
         starts_at = clock.local_datetime(self.day, numbers['minute'], self.location.time_zone)
         try:
-            await run.io_bound(bookings.move_booking, numbers['id'], BookingMove(
+            await language.io_bound(bookings.move_booking, numbers['id'], BookingMove(
                 starts_at=starts_at, staff_member_id=numbers['column']), actor=self.user)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative', multi_line=True)

@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from babel.dates import format_date
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
+from app.pages import language
 from app.pages.formatting import local_time
 from app.services import events
 from app.services.errors import ClientPulseError
@@ -57,7 +58,7 @@ class FreeTimes:
             self.stop()
             return
         try:
-            self.slots, self.error = await run.io_bound(self.load, self.day), ''
+            self.slots, self.error = await language.io_bound(self.load, self.day), ''
         except ClientPulseError as error:
             self.slots, self.error = [], str(error)
         self.times.refresh()

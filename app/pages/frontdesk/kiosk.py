@@ -11,10 +11,11 @@ import secrets
 import time
 from datetime import timedelta
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.config import get_settings
 from app.models import LocationRead, UserRead
+from app.pages import language
 from app.pages.customers.chat import ChatPanel
 from app.pages.formatting import local_time, money_at
 from app.pages.guard import PageContext, guarded_page
@@ -133,7 +134,7 @@ class _Kiosk:
 
     async def do_check_in(self, booking_id: int) -> None:
         try:  # writes run in a worker thread, as every booking action does
-            booking = await run.io_bound(kiosk.check_in, self.location.id, booking_id, actor=self.user)
+            booking = await language.io_bound(kiosk.check_in, self.location.id, booking_id, actor=self.user)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
@@ -219,9 +220,9 @@ class _Kiosk:
             self.touch()
             self.state.update(name=name.value, phone=phone.value)
             try:
-                booking = await run.io_bound(kiosk.book, self.location.id, self.state['service'].id, slot,
-                                             name=name.value or '', phone=phone.value or '', actor=self.user,
-                                             holder=self.holder)
+                booking = await language.io_bound(kiosk.book, self.location.id, self.state['service'].id, slot,
+                                                  name=name.value or '', phone=phone.value or '', actor=self.user,
+                                                  holder=self.holder)
             except ClientPulseError as error:
                 target = {'name': name, 'phone': phone}.get(getattr(error, 'field', None))
                 if target is not None:
@@ -246,9 +247,9 @@ class _Kiosk:
         async def confirm() -> None:
             self.touch()
             try:
-                await run.io_bound(kiosk.join_waitlist, self.location.id, service.id, day,
-                                   staff_member_id=self.state['staff_member_id'] or None, name=name.value or '',
-                                   phone=phone.value or '', actor=self.user)
+                await language.io_bound(kiosk.join_waitlist, self.location.id, service.id, day,
+                                        staff_member_id=self.state['staff_member_id'] or None, name=name.value or '',
+                                        phone=phone.value or '', actor=self.user)
             except ClientPulseError as error:
                 field_error({'name': name, 'phone': phone}, error)  # beside the field it names, or a toast
                 return

@@ -12,8 +12,9 @@ from urllib.parse import quote
 
 from fastapi import HTTPException
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
-from nicegui import app, run, ui
+from nicegui import app, ui
 
+from app.pages import language
 from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.services import clock
@@ -41,13 +42,13 @@ def register() -> None:
             ui.label('A time came free').classes('text-xl font-semibold')
             status = ui.label('Booking it for you…').mark('offer-status')
             try:
-                booking, manage = await run.io_bound(waitlist.accept_offer, token[:300])
+                booking, manage = await language.io_bound(waitlist.accept_offer, token[:300])
             except ClientPulseError as error:
                 status.text = str(error)
                 status.classes('text-negative').mark('offer-status refused')
                 return
-            local = clock.to_local(booking.starts_at, await run.io_bound(location_time_zone, None,
-                                                                         booking.location_id))
+            local = clock.to_local(booking.starts_at, await language.io_bound(location_time_zone, None,
+                                                                              booking.location_id))
             status.text = (f"You're booked: {booking.service_name} with {booking.staff_name}, "
                            f'{local:%A %d %B} at {local:%H:%M}.')
             ui.button('Your booking', icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{manage}')).props(
@@ -87,7 +88,7 @@ class _Manage:
 
     async def reload(self) -> None:
         try:
-            self.view = await run.io_bound(self_service.open_link, self.token)
+            self.view = await language.io_bound(self_service.open_link, self.token)
         except NotFoundError as error:
             self.view, self.gone = None, str(error)
             self.over = isinstance(error, LinkExpiredError)
@@ -165,7 +166,7 @@ class _Manage:
     async def cancel(self, dialog) -> None:
         dialog.close()
         try:
-            await run.io_bound(self_service.cancel, self.token)
+            await language.io_bound(self_service.cancel, self.token)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
         else:
@@ -203,7 +204,7 @@ class _Manage:
     async def do_move(self, dialog, slot: Slot) -> None:
         dialog.close()
         try:
-            await run.io_bound(self_service.reschedule, self.token, slot.starts_at, slot.staff_member_id)
+            await language.io_bound(self_service.reschedule, self.token, slot.starts_at, slot.staff_member_id)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return

@@ -8,11 +8,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from nicegui import app, run, ui
+from nicegui import app, ui
 
 from app import live
 from app.models import MessageChannel
-from app.pages import params
+from app.pages import language, params
 from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.pages.layout import field_error
@@ -37,7 +37,7 @@ def register() -> None:
             visitor = ''
         with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
             try:
-                shop = await run.io_bound(online.shop, params.whole_number(location_id) or 0)
+                shop = await language.io_bound(online.shop, params.whole_number(location_id) or 0)
             except NotFoundError as error:
                 ui.label(str(error)).classes('text-lg').mark('closed refused')
                 return
@@ -83,8 +83,8 @@ class _Booking:
                 or event.day != clock.local_day(slot.starts_at, self.shop.time_zone)):
             return
         try:
-            free = await run.io_bound(online.still_free, self.shop.location_id, self.service[0], slot,
-                                      holder=self.holder)
+            free = await language.io_bound(online.still_free, self.shop.location_id, self.service[0], slot,
+                                           holder=self.holder)
         except ClientPulseError:
             free = False
         if not free and self.slot == slot and self.step in ('details', 'code') and not self.confirming:
@@ -95,12 +95,12 @@ class _Booking:
         if self.slot is not None:
             self.went_day = clock.local_day(self.slot.starts_at, self.shop.time_zone)
         self.went, self.slot = message, None
-        await run.io_bound(online.release, self.shop.location_id, self.holder)
+        await language.io_bound(online.release, self.shop.location_id, self.holder)
         await self.go('when')
 
     async def release(self) -> None:
         """The customer left: other screens see the held time again at once (it would lapse in minutes anyway)."""
-        await run.io_bound(online.release, self.shop.location_id, self.holder)
+        await language.io_bound(online.release, self.shop.location_id, self.holder)
 
     @ui.refreshable_method
     def summary(self) -> None:
@@ -131,7 +131,7 @@ class _Booking:
         if previous == 'who' and len(self._performers()) <= 1:
             previous = 'service'
         if self.step in ('details', 'code'):
-            await run.io_bound(online.release, self.shop.location_id, self.holder)
+            await language.io_bound(online.release, self.shop.location_id, self.holder)
             self.slot = None
             previous = 'when'
         await self.go(previous)
@@ -193,8 +193,8 @@ class _Booking:
 
     async def choose_time(self, slot: Slot) -> None:
         try:
-            self.held = await run.io_bound(online.hold, self.shop.location_id, self.service[0], slot,
-                                           holder=self.holder, ip=self.ip, visitor=self.visitor)
+            self.held = await language.io_bound(online.hold, self.shop.location_id, self.service[0], slot,
+                                                holder=self.holder, ip=self.ip, visitor=self.visitor)
         except ClientPulseError as error:
             ui.notify(str(error), type='warning', multi_line=True)
             return
@@ -221,7 +221,7 @@ class _Booking:
         channel = ui.radio(choices, value=next(iter(choices))).props('inline').mark('channel')
         notes = ui.textarea('Anything we should know? (optional)').props('rows=2 maxlength=500').classes(
             'w-full').mark('notes')
-        deposit = await run.io_bound(online.deposit_cents, shop.location_id, self.service[0])
+        deposit = await language.io_bound(online.deposit_cents, shop.location_id, self.service[0])
         if deposit:
             ui.label(f'A deposit of {money(deposit, shop.currency, shop.locale)} is asked for this booking; the shop '
                      f'tells you how to pay it. It is kept if you cancel less than {shop.cancellation_hours} hours '
@@ -236,7 +236,7 @@ class _Booking:
             try:
                 details = validated(online.Details, name=name.value or '', phone=phone.value or '',
                                     email=email.value or '', channel=channel.value, notes=notes.value or '')
-                self.token = await run.io_bound(online.request_code, shop.location_id, details, ip=self.ip)
+                self.token = await language.io_bound(online.request_code, shop.location_id, details, ip=self.ip)
             except ClientPulseError as error:
                 if error.field in fields:
                     fields[error.field].error = str(error)
@@ -259,7 +259,7 @@ class _Booking:
             code.error = None
             self.confirming = True
             try:
-                booking, self.manage = await run.io_bound(
+                booking, self.manage = await language.io_bound(
                     online.confirm, self.shop.location_id, self.token, code.value or '', self.details,
                     service_id=self.service[0], slot=self.slot, holder=self.holder)
             except ClientPulseError as error:

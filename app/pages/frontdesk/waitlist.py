@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import LocationRead, UserRead
+from app.pages import language
 from app.pages.formatting import local_time
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import FRONT_DESK
@@ -100,7 +101,7 @@ class _WaitlistView:
     async def act(self, action, entry_id: int, done: str) -> None:
         client = ui.context.client  # the clicked button's row may be redrawn by a live update meanwhile
         try:
-            await run.io_bound(action, entry_id, actor=self.user)  # bookings are written off the event loop
+            await language.io_bound(action, entry_id, actor=self.user)  # bookings are written off the event loop
         except ClientPulseError as error:
             with client:
                 ui.notify(str(error), type='negative')

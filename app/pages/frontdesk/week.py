@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import BookingMove, BookingStatus, LocationRead, StaffMemberRead, UserRead
-from app.pages import params
+from app.pages import language, params
 from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
 from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of
 from app.services import clock, events
@@ -145,7 +145,7 @@ class WeekView:
             return
         day, minute = spot
         try:
-            await run.io_bound(bookings.move_booking, number, BookingMove(
+            await language.io_bound(bookings.move_booking, number, BookingMove(
                 starts_at=clock.local_datetime(day, minute, self.location.time_zone),
                 staff_member_id=self.who.value), actor=self.user)
         except ClientPulseError as error:

@@ -11,10 +11,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from nicegui import events, run, ui
+from nicegui import events, ui
 
 from app.config import PROJECT_ROOT, get_settings
 from app.models import UserRead
+from app.pages import language
 from app.pages.formatting import money
 from app.services.errors import ClientPulseError
 from app.services.imports import mapped as booking_imports
@@ -38,7 +39,7 @@ async def run_import(state: dict, button: ui.button, importer, *args, **options)
         state.update(fraction=fraction, message=message)
 
     try:
-        result = await run.io_bound(importer, *args, progress=report, **options)
+        result = await language.io_bound(importer, *args, progress=report, **options)
     except ClientPulseError as error:
         state.update(fraction=0.0, message=f'Nothing was imported. {error}')
         return str(error)
@@ -75,7 +76,7 @@ def mapping_section(user: UserRead) -> None:
         await e.file.save(target)
         state.update(file=target, name=name)
         try:
-            columns = await run.io_bound(mapping.file_columns, target, name=name)
+            columns = await language.io_bound(mapping.file_columns, target, name=name)
         except ClientPulseError as error:
             columns_label.text = str(error)
             return
@@ -122,7 +123,7 @@ def mapping_section(user: UserRead) -> None:
                 ui.notify('Upload the file first.', type='warning')
             return
         try:
-            shown = await run.io_bound(booking_imports.preview, state['file'], spec, name=state['name'])
+            shown = await language.io_bound(booking_imports.preview, state['file'], spec, name=state['name'])
         except ClientPulseError as error:
             message = str(error)
         except Exception:

@@ -3,10 +3,11 @@ managers, the location's texts for each message on each channel, with the placeh
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import MessageChannel, MessageStatus, Role, Template
+from app.pages import language
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import FRONT_DESK
@@ -65,8 +66,8 @@ class _Outbox:
         await self.load()
 
     async def load(self) -> None:
-        rows = await run.io_bound(outbox.list_messages, self.page.location.id, actor=self.page.user,
-                                  status=self.status)
+        rows = await language.io_bound(outbox.list_messages, self.page.location.id, actor=self.page.user,
+                                       status=self.status)
         tz = self.page.location.time_zone
         self.table.rows = [{
             'id': m.id, 'when': local_datetime(m.sent_at or m.due_at, tz), 'customer': m.customer_name,
@@ -78,7 +79,7 @@ class _Outbox:
 
     async def retry(self, message_id) -> None:
         try:
-            await run.io_bound(outbox.retry, int(message_id), actor=self.page.user)
+            await language.io_bound(outbox.retry, int(message_id), actor=self.page.user)
         except (ClientPulseError, TypeError, ValueError) as error:
             ui.notify(str(error), type='negative')
             return
@@ -131,7 +132,7 @@ class _Texts:
             typed[0] += 1
             mine = typed[0]
             try:  # in a worker thread, never on the event loop (every session is served by it)
-                first, text = await run.io_bound(
+                first, text = await language.io_bound(
                     templates.preview, subject.value or '' if channel == MessageChannel.EMAIL else '',
                     body.value or '')
             except ClientPulseError as error:
@@ -151,15 +152,15 @@ class _Texts:
 
         async def save() -> None:
             try:
-                await run.io_bound(templates.save, self.page.location.id, template, channel,
-                                   subject=subject.value or '', body=body.value or '', actor=self.page.user)
+                await language.io_bound(templates.save, self.page.location.id, template, channel,
+                                        subject=subject.value or '', body=body.value or '', actor=self.page.user)
             except ClientPulseError as error:
                 fields.get(error.field or 'body', body).error = str(error)
                 return
             ui.notify('Saved: messages from now on use this text.', type='positive')
 
         async def back_to_default() -> None:
-            await run.io_bound(templates.reset, self.page.location.id, template, channel, actor=self.page.user)
+            await language.io_bound(templates.reset, self.page.location.id, template, channel, actor=self.page.user)
             self.editor.refresh()
 
         with ui.row():

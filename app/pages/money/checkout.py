@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.models import BookingRead, LocationRead, PaymentMethod, Role, UserRead
+from app.pages import language
 from app.pages.formatting import money_at, to_minor
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError, ValidationError
@@ -284,7 +285,7 @@ class _Checkout:
             return
         try:
             sale = self.sale()
-            priced = await run.io_bound(checkout.quote, sale, actor=self.user)
+            priced = await language.io_bound(checkout.quote, sale, actor=self.user)
         except ClientPulseError as error:
             self.refused(error)
             self.taken_with = None
@@ -347,7 +348,7 @@ class _Checkout:
             self.refused(error)
             return
         try:
-            done = await run.io_bound(checkout.check_out, sale, actor=self.user)
+            done = await language.io_bound(checkout.check_out, sale, actor=self.user)
         except ClientPulseError as error:
             self.refused(error)
             self.taken_with = sale  # shown until the form changes

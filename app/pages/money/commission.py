@@ -3,9 +3,9 @@ set on the Staff page; downloadable as Excel or CSV."""
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
-from app.pages import params
+from app.pages import language, params
 from app.pages.formatting import money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
@@ -49,7 +49,7 @@ def register() -> None:
         name = f'commission-{first.isoformat()}-{last.isoformat()}'
 
         async def excel() -> None:
-            data = await run.io_bound(commission.to_xlsx, rows, f'{page.location.name}: {first} – {last}')
+            data = await language.io_bound(commission.to_xlsx, rows, f'{page.location.name}: {first} – {last}')
             ui.download(data, f'{name}.xlsx',
                         'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
 

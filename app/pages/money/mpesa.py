@@ -16,9 +16,10 @@ import re
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from nicegui import app, run
+from nicegui import app
 from starlette.requests import ClientDisconnect
 
+from app.pages import language
 from app.services.money import mobile_money
 
 MAX_BYTES = 64 * 1024
@@ -46,7 +47,7 @@ async def _answer(request: Request, token: str) -> JSONResponse:
         return JSONResponse({**REJECTED, 'ResultDesc': 'Rejected: too large'}, status_code=413)
     sender = request.client.host if request.client else ''
     try:
-        done = await run.io_bound(_handle, token[:200], raw, sender)
+        done = await language.io_bound(_handle, token[:200], raw, sender)
     except Exception:  # a database that cannot be reached, say: Daraja still gets its answer; the query settles later
         logger.exception('M-Pesa callback not handled')
         done = 'refused'

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import live
 from app.models import LocationRead, PaymentMethod, Role, UserRead
-from app.pages import params
+from app.pages import language, params
 from app.pages.formatting import local_time, money_at, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.money.checkout import METHODS, open_checkout
@@ -58,7 +58,8 @@ class _Sales:
 
             async def check() -> None:
                 try:
-                    card = await run.io_bound(gift_cards.balance, self.location.id, code.value or '', actor=self.user)
+                    card = await language.io_bound(gift_cards.balance, self.location.id, code.value or '',
+                                                   actor=self.user)
                 except ClientPulseError as error:
                     code.error, shown.text = str(error), ''
                     return
@@ -74,7 +75,7 @@ class _Sales:
         ui.navigate.to(f'/sales?day={day.isoformat()}')
 
     async def day_report(self) -> None:
-        pdf = await run.io_bound(day_close_pdf, self.location.id, self.day, actor=self.user)
+        pdf = await language.io_bound(day_close_pdf, self.location.id, self.day, actor=self.user)
         ui.download(pdf, f'day-{self.day.isoformat()}.pdf', 'application/pdf')
 
     def sale(self) -> None:
@@ -138,7 +139,7 @@ class _Sales:
 
                     async def close() -> None:
                         try:
-                            await run.io_bound(lambda: day_close.close_day(
+                            await language.io_bound(lambda: day_close.close_day(
                                 self.location.id, self.day, to_minor(counted.value, 'counted'), actor=self.user,
                                 note=note.value or ''))
                         except ClientPulseError as error:
@@ -201,7 +202,7 @@ class _ReceiptView:
 
             async def mail_it() -> None:
                 try:
-                    sent = await run.io_bound(lambda: email_receipt(self.shown.id, address.value or '',
+                    sent = await language.io_bound(lambda: email_receipt(self.shown.id, address.value or '',
                                                                     actor=self.user))
                 except ClientPulseError as error:
                     address.error = str(error)
@@ -221,7 +222,7 @@ class _ReceiptView:
             self.refund_form()
 
     async def download(self) -> None:
-        pdf = await run.io_bound(receipt_pdf, self.shown.id, actor=self.user)
+        pdf = await language.io_bound(receipt_pdf, self.shown.id, actor=self.user)
         ui.download(pdf, f'receipt-{self.shown.number}.pdf', 'application/pdf')
 
     def take_balance(self) -> None:
@@ -233,7 +234,7 @@ class _ReceiptView:
 
             async def take() -> None:
                 try:
-                    await run.io_bound(lambda: checkout.add_payment(self.shown.id, PaymentIn(
+                    await language.io_bound(lambda: checkout.add_payment(self.shown.id, PaymentIn(
                         method=PaymentMethod(method.value), amount_cents=to_minor(amount.value, 'amount')),
                         actor=self.user))
                 except (ClientPulseError, ValueError) as error:
@@ -265,7 +266,7 @@ class _ReceiptView:
 
             async def send() -> None:
                 try:
-                    await run.io_bound(lambda: mobile_money.request(
+                    await language.io_bound(lambda: mobile_money.request(
                         self.shown.id, phone.value or '', to_minor(amount.value, 'amount'), actor=self.user))
                 except ClientPulseError as error:
                     (phone if error.field == 'phone' else amount).error = str(error)
@@ -293,7 +294,7 @@ class _ReceiptView:
             async def give_back() -> None:
                 quantities = {line_id: int(box.value or 0) for line_id, box in self.back.items()}
                 try:
-                    done = await run.io_bound(lambda: checkout.refund(
+                    done = await language.io_bound(lambda: checkout.refund(
                         self.shown.id, quantities, method=PaymentMethod(method.value), reason=reason.value or '',
                         actor=self.user, gift_card_code=(card.value or '')[:40]))
                 except ClientPulseError as error:

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from app.models import Location, Role, SignInThrottle, StaffMember, User, UserRead
+from app.services import i18n
 from app.services.accounts.access import OWNER_ROLES, ensure_role
 from app.services.database import session_scope
 from app.services.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
@@ -222,6 +223,24 @@ def verify_pin(location_id: int, pin: str) -> UserRead | None:
                 continue
             return _read(user)
     return None
+
+
+def set_language(language: str | None, *, actor: UserRead) -> UserRead:
+    """``actor``'s own language for their pages (``None``: their location's); anyone signed in chooses their own.
+
+    :param language: a code of :data:`app.services.i18n.LANGUAGES`, or None
+    :raises ValidationError: a language ClientPulse does not speak (field ``language``)
+    :raises NotFoundError: the account no longer exists
+    """
+    if language is not None and language not in i18n.LANGUAGES:
+        raise ValidationError(i18n._('ClientPulse does not speak "{language}".').format(language=language),
+                              field='language')
+    with session_scope(write=True) as session:
+        user = _user(session, actor.id)
+        user.language = language
+        session.add(user)
+        session.flush()
+        return _read(user)
 
 
 def _user(session, user_id: int) -> User:

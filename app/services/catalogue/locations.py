@@ -10,7 +10,7 @@ from babel.numbers import list_currencies
 from sqlmodel import col, select
 
 from app.models import Location, LocationCreate, LocationRead, LocationSettings, UserRead
-from app.services import events
+from app.services import events, i18n
 from app.services.accounts import activity
 from app.services.accounts.access import OWNER_ROLES, ensure_location, ensure_role
 from app.services.database import session_scope
@@ -137,6 +137,9 @@ def check_settings(values: dict) -> LocationSettings:
     except (ValueError, UnknownLocaleError):
         raise ValidationError(f'"{settings.locale}" is not a language and region such as en_CA or fr_FR.',
                               field='locale') from None
+    if settings.language not in i18n.LANGUAGES:
+        raise ValidationError(i18n._('ClientPulse does not speak "{language}".').format(language=settings.language),
+                              field='language')
     return settings
 
 

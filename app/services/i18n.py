@@ -1,0 +1,194 @@
+"""Every word a person reads, in their language: gettext catalogs built with Babel.
+
+Text in the code is English and marked where it is written: ``_('Choose a service')``, ``ngettext('{n} booking',
+'{n} bookings', n).format(n=n)``, with named placeholders filled in *after* translation. The language is the one of
+the moment: pages set it for their session (the customer's pages and messages follow the location's language, the
+desk the signed-in user's choice), workers carry it into their threads, and code outside any session speaks
+English. Catalogs: ``app/locale/<language>/LC_MESSAGES/messages.po``, built by ``scripts/i18n.sh`` (pybabel
+extract / update / compile); a missing ``.mo`` is compiled from its ``.po`` in memory, so a checkout that skipped the
+build still speaks every language.
+
+Text stored for people who may read another language (activity rows, notifications) is stored *deferred*:
+``deferred('{name} booked', name='Ann')`` keeps the English source and its values, and ``shown(text)`` translates
+it into the reader's language when it is displayed. Stored text made before this existed shows as it was.
+
+Adding a language: one catalog (``scripts/i18n.sh init <code>``) and its line in :data:`LANGUAGES`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import gettext
+import io
+import json
+import string
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / 'locale'
+DOMAIN = 'messages'
+
+#: The languages ClientPulse speaks: code → its own name for itself (what a chooser shows).
+LANGUAGES: dict[str, str] = {
+    'en': 'English',
+    'fr': 'Français',
+    'sw': 'Kiswahili',
+}
+DEFAULT_LANGUAGE = 'en'
+
+_language: contextvars.ContextVar[str | None] = contextvars.ContextVar('clientpulse_language', default=None)
+_resolver: Callable[[], str | None] | None = None
+_DEFERRED = '\x1e'  # marks stored text kept as its source and values (an ASCII record separator: never typed)
+
+
+def _(message: str) -> str:
+    """Translate ``message`` (English source text) into the current language.
+
+    :param message: the English text as written in the code; placeholders are named (``{name}``) and filled in by
+        the caller after translation.
+    :returns: the translation, or ``message`` itself when the language has none.
+    """
+    return translations(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form of a message for count ``n``, by the current language's plural rule.
+
+    :param singular: English text for one (``'{n} booking'``).
+    :param plural: English text for several (``'{n} bookings'``).
+    :param n: the count that decides the form (the caller still fills ``{n}`` in).
+    """
+    return translations(current()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation without translating it now (module constants, defaults); translate it
+    with :func:`_` where it is shown."""
+    return message
+
+
+def current() -> str:
+    """The language of the moment: one set by :func:`speaking`, else the session's (through the resolver the
+    pages install), else English."""
+    language = _language.get()
+    if language is None and _resolver is not None:
+        language = _resolver()
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@contextlib.contextmanager
+def speaking(language: str | None) -> Iterator[str]:
+    """Within the block, :func:`_` translates into ``language`` (``None`` or unknown: English).
+
+    :returns: (as the context value) the language actually used.
+    """
+    chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    token = _language.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _language.reset(token)
+
+
+def set_resolver(resolver: Callable[[], str | None] | None) -> None:
+    """Install the function that tells the current session's language (``app/pages/language.py`` does, at start);
+    it is asked only when no :func:`speaking` block is active, and must not raise."""
+    global _resolver  # noqa: PLW0603 - one process-wide hook, set once at start
+    _resolver = resolver
+
+
+def run_speaking(language: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``function(*args, **kwargs)`` with :func:`_` speaking ``language`` (for worker threads)."""
+    with speaking(language):
+        return function(*args, **kwargs)
+
+
+def language_of(value: str | None) -> str:
+    """A known language code from a stored setting or a locale (``'sw_KE'`` → ``'sw'``); unknown: English."""
+    code = (value or '').replace('-', '_').split('_')[0].lower()
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def check_language(value: str) -> str:
+    """``value`` if ClientPulse speaks it.
+
+    :raises ValueError: naming the language, when it is not one of :data:`LANGUAGES`.
+    """
+    if value not in LANGUAGES:
+        raise ValueError(_('ClientPulse does not speak "{language}".').format(language=value))
+    return value
+
+
+def locale_for(formats: str | None, language: str | None = None) -> str:
+    """The Babel locale for dates and money: the location's formats (country and number style) in ``language``
+    when Babel knows that pair (``'en_KE'`` + ``'sw'`` → ``'sw_KE'``), else the formats as they are.
+
+    :param formats: a locale such as ``'en_KE'`` (the location's setting).
+    :param language: a code from :data:`LANGUAGES`; ``None``: the current language.
+    """
+    formats = formats or 'en_CA'
+    language = language or current()
+    try:
+        base = Locale.parse(formats)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return formats
+    if base.language == language:
+        return formats
+    candidate = f'{language}_{base.territory}' if base.territory else language
+    try:
+        Locale.parse(candidate)
+    except (ValueError, TypeError, UnknownLocaleError):
+        return formats
+    return candidate
+
+
+def deferred(message: str, **values: Any) -> str:
+    """Text to store now and translate when shown: ``message`` is English source text marked with :func:`N_`
+    where it is written, ``values`` fill its placeholders (strings and numbers only).
+
+    :returns: a string :func:`shown` turns into the reader's language (and that reads sensibly as it is).
+    """
+    return _DEFERRED + json.dumps([message, {key: value for key, value in values.items()}], ensure_ascii=False)
+
+
+def shown(text: str | None) -> str:
+    """Stored text in the current language: a :func:`deferred` text translated and filled in; anything else as it
+    is (text stored before translation existed, or typed by a person)."""
+    if not text or not text.startswith(_DEFERRED):
+        return text or ''
+    try:
+        message, values = json.loads(text[1:])
+        return _(message).format(**values)
+    except (ValueError, KeyError, IndexError, TypeError):
+        return text[1:]
+
+
+def placeholders(text: str) -> set[str]:
+    """The named placeholders in ``text`` (``'{n} bookings on {day}'`` → ``{'n', 'day'}``)."""
+    return {field for _literal, field, _spec, _conv in string.Formatter().parse(text) if field}
+
+
+@functools.cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog of ``language``: its compiled ``.mo`` when built, else its ``.po`` compiled in memory; English
+    (and a language without a catalog) translates nothing."""
+    folder = LOCALE_DIR / language / 'LC_MESSAGES'
+    mo, po = folder / f'{DOMAIN}.mo', folder / f'{DOMAIN}.po'
+    if language == DEFAULT_LANGUAGE or not po.exists():
+        return gettext.NullTranslations()
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open('rb') as file:
+            return gettext.GNUTranslations(file)
+    with po.open('rb') as file:
+        catalog = read_po(file, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
