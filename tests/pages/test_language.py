@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from app.services.catalogue import locations
 from app.services.errors import ValidationError
 from tests.factories import OWNER
 from tests.pages.conftest import sign_in
+from tests.pages.test_pages import eventually
 
 PAGES = Path(__file__).resolve().parents[2] / 'app' / 'pages'
 
@@ -75,3 +77,25 @@ async def test_work_in_a_thread_speaks_the_sessions_language(user: User, shop):
     with user.client:
         heard = await language.io_bound(i18n.current)
     assert heard == 'fr'
+
+
+async def test_a_live_toast_reaches_each_session_in_its_own_language(user: User, create_user, shop, room_messages):
+    from app.services import events
+
+    staff = next(x for x in users.list_users(actor=OWNER) if x.role == Role.STAFF)
+    users.set_language('fr', actor=staff)
+    manager = create_user()
+    await sign_in(user, Role.STAFF, '/bookings')
+    await sign_in(manager, Role.MANAGER, '/bookings')
+    rooms = sys.modules['app.live.rooms']
+    french, english = rooms.subscription_of(user.client), rooms.subscription_of(manager.client)
+    assert (french.language, english.language) == ('fr', 'en')
+    summary = i18n.deferred('ClientPulse does not speak "{language}".', language='xx')  # stored in no language
+    events.publish(events.DataImported(location_id=shop['location'].id, summary=summary))
+    await eventually(lambda: len({name for name, message, _ in room_messages if 'toast' in message}) >= 2)
+    by_room = {name: message['toast']['message'] for name, message, _ in room_messages if 'toast' in message}
+    assert by_room[english.room.name] == 'Import finished: ClientPulse does not speak "xx".'
+    with i18n.speaking('fr'):
+        wanted = i18n._('Import finished: {summary}').format(
+            summary=i18n._('ClientPulse does not speak "{language}".').format(language='xx'))
+    assert by_room[french.room.name] == wanted != by_room[english.room.name]
