@@ -118,7 +118,9 @@ def test_languages_and_locales():
     assert i18n.locale_for('en_KE', 'sw') == 'sw_KE'
     assert i18n.locale_for('en_RW', 'fr') == 'fr_RW'
     assert i18n.locale_for('fr_FR', 'fr') == 'fr_FR'
-    assert i18n.locale_for('en_CA', 'sw') == 'en_CA'  # Babel has no Swahili of Canada: the formats stay
+    assert i18n.locale_for('en_CA', 'sw') == 'sw'  # Babel has no Swahili of Canada: Kiswahili's own formats
+    assert i18n.locale_for('en_KE', 'fr') == 'fr'
+    assert i18n.locale_for('en_KE', 'en') == 'en_KE'
     with pytest.raises(ValueError, match='xx'):
         i18n.check_language('xx')
 

@@ -128,7 +128,8 @@ def check_language(value: str) -> str:
 
 def locale_for(formats: str | None, language: str | None = None) -> str:
     """The Babel locale for dates and money: the location's formats (country and number style) in ``language``
-    when Babel knows that pair (``'en_KE'`` + ``'sw'`` → ``'sw_KE'``), else the formats as they are.
+    when Babel knows that pair (``'en_KE'`` + ``'sw'`` → ``'sw_KE'``), else the language's own (``'en_CA'`` + ``'sw'``
+    → ``'sw'``: the words must be the reader's; the country's conventions give way).
 
     :param formats: a locale such as ``'en_KE'`` (the location's setting).
     :param language: a code from :data:`LANGUAGES`; ``None``: the current language.
@@ -145,7 +146,7 @@ def locale_for(formats: str | None, language: str | None = None) -> str:
     try:
         Locale.parse(candidate)
     except (ValueError, TypeError, UnknownLocaleError):
-        return formats
+        return language
     return candidate
 
 
