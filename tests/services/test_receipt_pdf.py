@@ -94,3 +94,21 @@ def test_the_receipt_speaks_the_locations_language_whoever_prints_it(db, tmp_pat
     for english in ('Receipt', 'Walk-in', 'Tip', 'Cash', 'Thank you'):
         assert english not in text, english
     assert 'the day at the till' in day and 'Paid by cash' in day  # the desk's report: the desk's language
+
+
+def test_the_receipt_mail_speaks_the_locations_language(db, smtp):
+    from app.services.money.receipt_pdf import email_receipt
+    location = make_location()
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'language': 'sw'},
+                              actor=OWNER)
+    member, cut = make_staff_member(location, 'Becky'), make_service(location)
+    sold = checkout.check_out(Sale(location_id=location.id, lines=[SaleLine(service_id=cut.id,
+                                                                              staff_member_id=member.id)],
+                                   settle_with=PaymentMethod.CARD), actor=OWNER)
+    email_receipt(sold.receipt_id, 'alex@example.com', actor=OWNER)
+    (message,) = smtp.messages
+    assert message['Subject'] == f'Queen St: risiti {sold.number}'
+    body = message.get_body().get_content()
+    assert f'Asante kwa kutembelea Queen St. Risiti yako {sold.number} imeambatishwa.' in body
+    (attached,) = [part for part in message.iter_attachments()]
+    assert attached.get_filename() == f'risiti-{sold.number}.pdf'

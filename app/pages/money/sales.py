@@ -18,7 +18,7 @@ from app.pages.money.checkout import method_name, method_names, open_checkout
 from app.pages.session import FRONT_DESK
 from app.services import clock, events, i18n
 from app.services.errors import ClientPulseError
-from app.services.i18n import N_, _
+from app.services.i18n import N_, _, ngettext
 from app.services.money import checkout, day_close, gift_cards, mobile_money, receipts
 from app.services.money.checkout import PaymentIn
 from app.services.money.receipt_pdf import day_close_pdf, email_receipt, receipt_pdf
@@ -206,7 +206,8 @@ class _ReceiptView:
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 ui.label(f'{line.quantity} × {line.description}').classes('flex-1')
                 if line.returned:
-                    ui.label(_('{n} brought back').format(n=line.returned)).classes('text-xs text-slate-500')
+                    ui.label(ngettext('{n} brought back', '{n} brought back', line.returned).format(
+                        n=line.returned)).classes('text-xs text-slate-500')
                 ui.label(self.money(line.total_cents if line.total_cents is not None else line.net_cents))
                 left = line.quantity - line.returned
                 if self.page.managing and shown.kind == 'sale' and left > 0 and shown.refundable_cents > 0:

@@ -104,7 +104,7 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
 
     :raises ValidationError, NotFoundError, PermissionDeniedError: as :func:`check_out`
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     ensure_location(actor, sale.location_id)
     _check_amounts(sale)
     with session_scope() as session:
@@ -138,7 +138,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         staff member's discount over the location's ``staff_discount_limit_percent`` (``field`` ``discount`` or
         ``lines.N.discount``: :func:`pricing.allowed_discount`)
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     ensure_location(actor, sale.location_id)
     if not sale.lines and not sale.gift_cards:
         raise ValidationError(_('Add at least one service or product.'), field='lines')
@@ -438,7 +438,7 @@ def balance_of(receipt_id: int, *, actor: UserRead) -> int:
 
     :raises NotFoundError, PermissionDeniedError:
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor)
         return (receipt.total_cents or 0) - receipt.paid_cents
@@ -460,7 +460,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
     :raises NotFoundError: no such sale
     :raises PermissionDeniedError: not a front-desk role, or another location's receipt
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         receipt = receipt_of(session, receipt_id, actor, sales_only=True, lock=True)
@@ -507,7 +507,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
     :raises NotFoundError: no such sale
     :raises PermissionDeniedError: only owners and managers refund, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'refund sales')
+    ensure_role(actor, MANAGING_ROLES, N_('refund sales'))
     if method == PaymentMethod.GIFT_CARD and not gift_card_code.strip():
         raise ValidationError(_('Type the code of the gift card the money goes back onto.'), field='method')
     reason = (reason or '').strip()
@@ -655,7 +655,7 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
     :raises NotFoundError: no such receipt
     :raises PermissionDeniedError: not a front-desk role, or another location's receipt
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'see receipts')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('see receipts'))
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor)
         lines = session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)

@@ -32,7 +32,7 @@ from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import ValidationError
-from app.services.i18n import _
+from app.services.i18n import N_, _
 from app.services.money import pricing
 
 CODE = re.compile(r'[A-Z0-9-]{4,24}')
@@ -50,7 +50,7 @@ def create_code(data: DiscountCodeCreate, *, actor: UserRead) -> DiscountCodeRea
     :raises PermissionDeniedError: not an owner or manager of the location
     :raises ValidationError: as :func:`create_code_in`
     """
-    ensure_reader(actor, data.location_id, MANAGING_ROLES, 'make discount codes')
+    ensure_reader(actor, data.location_id, MANAGING_ROLES, N_('make discount codes'))
     with session_scope(write=True) as session:
         return create_code_in(session, data)
 

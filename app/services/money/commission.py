@@ -49,7 +49,7 @@ def report(location_id: int, first: date, last: date, *, actor: UserRead) -> lis
     :raises ValidationError: ``last`` before ``first`` (``field='last'``)
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'see commission')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('see commission'))
     if last < first:
         raise ValidationError(_('The period ends before it starts.'), field='last')
     with session_scope() as session:

@@ -226,8 +226,8 @@ def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: Us
         :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``: ``day``, ``counted``)
     :raises PermissionDeniedError: only owners and managers close a day, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'close the day')
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'close the day')
+    ensure_role(actor, MANAGING_ROLES, N_('close the day'))
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('close the day'))
     check_amount(counted_cash_cents, 'counted')
     if counted_cash_cents < 0:
         raise ValidationError(_('The cash counted cannot be negative.'), field='counted')
@@ -291,7 +291,7 @@ def money_summary(location_ids: list[int], start: datetime, end: datetime, *, ac
     :raises PermissionDeniedError: not an owner or manager of each location
     """
     for location_id in location_ids:
-        ensure_reader(actor, location_id, MANAGING_ROLES, 'see analytics')
+        ensure_reader(actor, location_id, MANAGING_ROLES, N_('see analytics'))
     result = MoneySummary()
     with session_scope() as session:
         receipts = session.exec(select(Receipt).where(col(Receipt.location_id).in_(location_ids),

@@ -64,7 +64,7 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
     :raises InvalidTransitionError: the booking is no longer booked or confirmed
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     check_amount(payment.amount_cents, 'amount')
     check_amount(payment.tendered_cents, 'amount')
     if payment.method.value == 'gift_card':
@@ -157,7 +157,7 @@ def status(booking_id: int, *, actor: UserRead) -> tuple[int, int | None]:
 
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'see deposits')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('see deposits'))
     with session_scope() as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
@@ -175,7 +175,7 @@ def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | Non
     :raises ValidationError: no deposit held, a gift card, the day closed
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'pay deposits back')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('pay deposits back'))
     if method.value == 'gift_card':
         raise ValidationError(_('Pay a deposit back in cash, by card or mobile money.'), field='method')
     now = as_of or clock.now()

@@ -127,7 +127,7 @@ def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, nam
         names it)
     :raises NotFoundError, PermissionDeniedError: no such reward; not an owner or manager of the location
     """
-    ensure_role(actor, MANAGING_ROLES, 'change loyalty rewards')
+    ensure_role(actor, MANAGING_ROLES, N_('change loyalty rewards'))
     ensure_location(actor, location_id)
     name = (name or '').strip()
     if not name:

@@ -101,7 +101,7 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     :raises ProviderError: M-Pesa refused or could not be reached
     :raises NotFoundError, PermissionDeniedError: no such sale, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     check_amount(amount_cents, 'amount')
     if amount_cents <= 0 or amount_cents % 100:
         raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field='amount')
@@ -275,7 +275,7 @@ def check_pending(*, older_than: timedelta = timedelta(seconds=60)) -> dict[str,
 
 def prompts_of(receipt_id: int, *, actor: UserRead) -> list[MobilePayment]:
     """A receipt's prompts, newest first. :raises NotFoundError, PermissionDeniedError:"""
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     with session_scope() as session:
         receipt_of(session, receipt_id, actor)
         return list(session.exec(select(MobilePayment).where(MobilePayment.receipt_id == receipt_id)

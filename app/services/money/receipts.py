@@ -40,7 +40,7 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
     :raises InvalidTransitionError: the booking is not checked in
     :raises NotFoundError: no such booking
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     with session_scope() as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
@@ -62,7 +62,7 @@ def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, rea
     :raises InvalidTransitionError: the booking is not checked in (there was nothing to pay yet)
     :raises ValidationError: no reason given
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     reason = (reason or '').strip()
     if not reason:
         raise ValidationError(_('Say what happened (e.g. "card declined").'), field='reason')
