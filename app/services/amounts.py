@@ -9,13 +9,32 @@ before it reaches a service (:func:`app.pages.formatting.to_minor`).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
 from app.models.base import MAX_AMOUNT_CENTS
 from app.services.errors import ValidationError
+from app.services.i18n import _, current
 
-__all__ = ['MAX_AMOUNT_CENTS', 'TOO_LARGE', 'check_amount']
+__all__ = ['MAX_AMOUNT_CENTS', 'NOT_AN_AMOUNT', 'TOO_LARGE', 'check_amount', 'not_an_amount', 'too_large']
 
 TOO_LARGE = f'An amount is at most {MAX_AMOUNT_CENTS // 100:,}.00.'
-"""The refusal of an amount over :data:`MAX_AMOUNT_CENTS`, the same wherever it comes from."""
+"""The refusal of an amount over :data:`MAX_AMOUNT_CENTS` in English (the words :func:`too_large` translates)."""
+NOT_AN_AMOUNT = 'Enter an amount such as 12.50.'
+"""The refusal of what is not an amount, in English (:func:`not_an_amount` translates it)."""
+
+
+def too_large() -> str:
+    """The refusal of an amount over :data:`MAX_AMOUNT_CENTS`, the same wherever it comes from, in the current
+    language (the figure written its way: ``1,000,000,000.00``, ``1 000 000 000,00``)."""
+    return _('An amount is at most {amount}.').format(
+        amount=format_decimal(Decimal(MAX_AMOUNT_CENTS) / 100, format='#,##0.00', locale=current()))
+
+
+def not_an_amount() -> str:
+    """The refusal of a typed value that is not an amount of money, in the current language."""
+    return _('Enter an amount such as 12.50.')
 
 
 def check_amount(cents: int | None, field_name: str) -> int | None:
@@ -26,7 +45,7 @@ def check_amount(cents: int | None, field_name: str) -> int | None:
     if cents is None:
         return None
     if not isinstance(cents, int) or isinstance(cents, bool):
-        raise ValidationError('Enter an amount such as 12.50.', field=field_name)
+        raise ValidationError(not_an_amount(), field=field_name)
     if not -MAX_AMOUNT_CENTS <= cents <= MAX_AMOUNT_CENTS:
-        raise ValidationError(TOO_LARGE, field=field_name)
+        raise ValidationError(too_large(), field=field_name)
     return cents

@@ -15,11 +15,23 @@ from app.pages import language
 from app.pages.formatting import money_at, to_minor
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError, ValidationError
+from app.services.i18n import N_, _, ngettext
 from app.services.money import checkout, loyalty
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 
-METHODS = {PaymentMethod.CARD.value: 'Card', PaymentMethod.CASH.value: 'Cash',
-           PaymentMethod.MOBILE_MONEY.value: 'Mobile money', PaymentMethod.GIFT_CARD.value: 'Gift card'}
+METHODS = {PaymentMethod.CARD.value: N_('Card'), PaymentMethod.CASH.value: N_('Cash'),
+           PaymentMethod.MOBILE_MONEY.value: N_('Mobile money'), PaymentMethod.GIFT_CARD.value: N_('Gift card')}
+"""Payment methods → their names (English: translate with :func:`method_names` where shown)."""
+
+
+def method_names() -> dict[str, str]:
+    """The payment methods' names in the current language (for selects and lists)."""
+    return {method: _(name) for method, name in METHODS.items()}
+
+
+def method_name(method: str) -> str:
+    """One payment method's name in the current language (an unknown one as stored, underscores as spaces)."""
+    return _(METHODS[method]) if method in METHODS else method.replace('_', ' ')
 
 
 def open_checkout(user: UserRead, location: LocationRead, booking: BookingRead | None = None,
@@ -48,73 +60,77 @@ class _Checkout:
 
     def open(self) -> None:
         with ui.dialog(value=True) as self.dialog, ui.card().classes('w-[44rem] max-w-full'):
-            title = f'Checkout — {self.booking.customer_name}' if self.booking else 'Walk-in sale'
+            title = (_('Checkout — {customer}').format(customer=self.booking.customer_name) if self.booking
+                     else _('Walk-in sale'))
             ui.label(title).classes('text-lg font-semibold')
             self.served = None
             if self.booking is None:  # who did the service or sold the product (commission, the tip's default)
                 mine = self.user.staff_member_id if self.user.staff_member_id in self.members else None
-                self.served = ui.select(self.members, value=mine, label='Served by').classes('w-56').mark(
+                self.served = ui.select(self.members, value=mine, label=_('Served by')).classes('w-56').mark(
                     'checkout-served-by')
             self.line_box = ui.column().classes('w-full gap-1').mark('checkout-lines')
             with ui.row().classes('w-full items-end gap-2'):
                 options = {**{f's{i}': f'{s.name} · {money_at(s.price_cents, self.location)}'
                               for i, s in self.services.items()},
-                           **{f'p{i}': f'{p.name} · {money_at(p.price_cents, self.location)} ({p.stock_on_hand} '
-                                       'on hand)' for i, p in self.products.items()}}
-                self.pick = ui.select(options, with_input=True, label='Add a service or product').classes(
+                           **{f'p{i}': _('{product} · {price} ({n} on hand)').format(
+                               product=p.name, price=money_at(p.price_cents, self.location), n=p.stock_on_hand)
+                              for i, p in self.products.items()}}
+                self.pick = ui.select(options, with_input=True, label=_('Add a service or product')).classes(
                     'flex-1').mark('checkout-item')
-                ui.button('Add', icon='add', on_click=self.add_line).props('flat').mark('checkout-add')
+                ui.button(_('Add'), icon='add', on_click=self.add_line).props('flat').mark('checkout-add')
             with ui.row().classes('w-full items-end gap-2'):
-                self.card_amount = ui.number('Sell a gift card of', min=0, format='%.2f').classes('w-44').mark(
+                self.card_amount = ui.number(_('Sell a gift card of'), min=0, format='%.2f').classes('w-44').mark(
                     'checkout-gift-amount')
-                ui.button('Add gift card', icon='card_giftcard', on_click=self.add_gift_card).props('flat').mark(
+                ui.button(_('Add gift card'), icon='card_giftcard', on_click=self.add_gift_card).props('flat').mark(
                     'checkout-gift-add')
                 self.card_list = ui.label().classes('text-sm text-slate-600').mark('checkout-gift-cards')
             with ui.row().classes('w-full items-end gap-2'):
-                self.discount = ui.number('Discount on the sale (%)', min=0, max=100, on_change=self.reprice).classes(
-                    'w-48').mark('checkout-discount')
-                self.discount_reason = ui.input('Why', on_change=self.reprice).classes('flex-1').mark(
+                self.discount = ui.number(_('Discount on the sale (%)'), min=0, max=100,
+                                          on_change=self.reprice).classes('w-48').mark('checkout-discount')
+                self.discount_reason = ui.input(_('Why'), on_change=self.reprice).classes('flex-1').mark(
                     'checkout-discount-reason')
             if not self.managing:  # what staff may give without a manager (the location's setting)
                 limit = self.location.staff_discount_limit_percent
-                ui.label(f'Up to {limit} % off without a manager.' if limit else
-                         'Only a manager gives discounts here.').classes(
+                ui.label(_('Up to {limit} % off without a manager.').format(limit=limit) if limit else
+                         _('Only a manager gives discounts here.')).classes(
                     'text-xs text-slate-500').mark('checkout-discount-limit')
             self.code = None
             if self.booking is not None and self.booking.customer_id is not None:  # a code is once per customer
                 with ui.row().classes('w-full items-end gap-2'):
-                    self.code = ui.input('Discount code', on_change=self.reprice).props('clearable').classes(
+                    self.code = ui.input(_('Discount code'), on_change=self.reprice).props('clearable').classes(
                         'w-48').mark('checkout-code')
-                    ui.label('a campaign\'s code: off the whole sale, not with another discount').classes(
+                    ui.label(_("a campaign's code: off the whole sale, not with another discount")).classes(
                         'text-xs text-slate-500')
             self.reward = None
             if self.booking is not None and self.booking.customer_id is not None:
                 points, _moves = loyalty.ledger(self.booking.customer_id, actor=self.user)
-                offered = {r.id: f'{r.name} ({r.points} points)' for r in loyalty.rewards(
+                offered = {r.id: ngettext('{reward} ({n} point)', '{reward} ({n} points)', r.points).format(
+                    reward=r.name, n=r.points) for r in loyalty.rewards(
                     self.location.id, actor=self.user) if r.points <= points}
                 with ui.row().classes('w-full items-end gap-2'):
-                    ui.label(f'{points} loyalty points').classes('text-sm').mark('checkout-points')
+                    ui.label(ngettext('{n} loyalty point', '{n} loyalty points', points).format(n=points)).classes(
+                        'text-sm').mark('checkout-points')
                     if offered:
-                        self.reward = ui.select(offered, label='Spend points on', clearable=True,
+                        self.reward = ui.select(offered, label=_('Spend points on'), clearable=True,
                                                 on_change=self.reprice).classes('w-64').mark('checkout-reward')
             with ui.row().classes('w-full items-end gap-2'):
-                self.tip = ui.number('Tip', min=0, format='%.2f', on_change=self.reprice).classes('w-32').mark(
+                self.tip = ui.number(_('Tip'), min=0, format='%.2f', on_change=self.reprice).classes('w-32').mark(
                     'checkout-tip')
                 self.tip_for = ui.select(self.members, value=self.booking.staff_member_id if self.booking else None,
-                                         label='for').classes('w-48').mark('checkout-tip-staff')
+                                         label=_('for')).classes('w-48').mark('checkout-tip-staff')
             self.totals = ui.column().classes('w-full gap-0 items-end').mark('checkout-totals')
             ui.separator()
-            ui.label('Payment').classes('font-semibold')
+            ui.label(_('Payment')).classes('font-semibold')
             self.payment_box = ui.column().classes('w-full gap-1').mark('checkout-payments')
             with ui.row().classes('w-full items-center gap-2'):
-                ui.button('Split: add a payment', icon='call_split', on_click=self.add_payment).props('flat').mark(
+                ui.button(_('Split: add a payment'), icon='call_split', on_click=self.add_payment).props('flat').mark(
                     'checkout-add-payment')
                 ui.space()
                 self.left = ui.label().classes('font-semibold').mark('checkout-balance')
             self.error = ui.label().classes('text-negative').mark('checkout-error')
             with ui.row().classes('w-full justify-end'):
-                ui.button('Close', on_click=self.dialog.close).props('flat')
-                ui.button('Take payment', icon='point_of_sale', on_click=self.take).mark('checkout-take')
+                ui.button(_('Close'), on_click=self.dialog.close).props('flat')
+                ui.button(_('Take payment'), icon='point_of_sale', on_click=self.take).mark('checkout-take')
             self.draw_lines()
             self.draw_payments()
             ui.timer(0.01, self.reprice, once=True)
@@ -142,18 +158,18 @@ class _Checkout:
         self.line_totals: list[ui.label] = []
         with self.line_box:
             if not self.lines:
-                ui.label('Nothing yet: add a service or a product.').classes('text-slate-500')
+                ui.label(_('Nothing yet: add a service or a product.')).classes('text-slate-500')
             for number, line in enumerate(self.lines):
                 with ui.row().classes('w-full items-end gap-2 no-wrap'):
                     ui.label(line['name']).classes('flex-1')
-                    ui.number('Qty', value=line['quantity'], min=1, format='%d',
+                    ui.number(_('Qty'), value=line['quantity'], min=1, format='%d',
                               on_change=lambda e, x=line: self.set_line(x, 'quantity', e.value)).classes('w-16').mark(
                         f'checkout-line-{number}-quantity')
-                    price = ui.number('Price', value=line['price'] / 100, min=0, format='%.2f',
+                    price = ui.number(_('Price'), value=line['price'] / 100, min=0, format='%.2f',
                                       on_change=lambda e, x=line: self.set_line(x, 'price', e.value)).classes(
                         'w-24').mark(f'checkout-line-{number}-price')
                     price.enabled = self.managing
-                    ui.number('Off %', value=line['discount'], min=0, max=100,
+                    ui.number(_('Off %'), value=line['discount'], min=0, max=100,
                               on_change=lambda e, x=line: self.set_line(x, 'discount', e.value)).classes(
                         'w-20').mark(f'checkout-line-{number}-discount')
                     self.line_totals.append(ui.label().classes('w-24 text-right').mark(
@@ -189,7 +205,8 @@ class _Checkout:
             return
         self.gift_cards.append(amount)
         self.card_amount.value = None
-        self.card_list.text = 'Gift cards: ' + ', '.join(money_at(c, self.location) for c in self.gift_cards)
+        self.card_list.text = _('Gift cards: {amounts}').format(
+            amounts=', '.join(money_at(c, self.location) for c in self.gift_cards))
         await self.reprice()
 
     # --- payments -----------------------------------------------------------------------------------------------
@@ -206,17 +223,17 @@ class _Checkout:
         with self.payment_box:
             for number, payment in enumerate(self.payments):
                 with ui.row().classes('w-full items-end gap-2 no-wrap'):
-                    ui.select(METHODS, value=payment['method'],
+                    ui.select(method_names(), value=payment['method'],
                               on_change=lambda e, p=payment: self.set_payment(p, 'method', e.value)).classes(
                         'w-36').mark(f'checkout-pay-{number}-method')
-                    ui.number('Amount', value=payment['amount'], min=0, format='%.2f',
+                    ui.number(_('Amount'), value=payment['amount'], min=0, format='%.2f',
                               on_change=lambda e, p=payment: self.set_payment(p, 'amount', e.value)).classes(
                         'w-28').mark(f'checkout-pay-{number}-amount')
-                    tendered = ui.number('Cash handed over', value=payment['tendered'], min=0, format='%.2f',
+                    tendered = ui.number(_('Cash handed over'), value=payment['tendered'], min=0, format='%.2f',
                                          on_change=lambda e, p=payment: self.set_payment(p, 'tendered', e.value)
                                          ).classes('w-36').mark(f'checkout-pay-{number}-tendered')
                     tendered.bind_visibility_from(payment, 'method', value=PaymentMethod.CASH.value)
-                    code = ui.input('Gift card code', value=payment['code'],
+                    code = ui.input(_('Gift card code'), value=payment['code'],
                                     on_change=lambda e, p=payment: self.set_payment(p, 'code', e.value)).classes(
                         'w-48').mark(f'checkout-pay-{number}-code')
                     code.bind_visibility_from(payment, 'method', value=PaymentMethod.GIFT_CARD.value)
@@ -271,7 +288,7 @@ class _Checkout:
         try:
             return Decimal(str(value))
         except InvalidOperation:
-            raise ValidationError('Enter a percentage.', field=field) from None
+            raise ValidationError(_('Enter a percentage.'), field=field) from None
 
     async def reprice(self) -> None:
         """The totals as the form stands (priced by the service, off the event loop). A refusal of the last Take
@@ -295,17 +312,18 @@ class _Checkout:
             label.text = money_at(line.total_cents, self.location)
         self.totals.clear()
         with self.totals:
-            ui.label(f'Before tax {money_at(priced.net_cents, self.location)}')
+            ui.label(_('Before tax {amount}').format(amount=money_at(priced.net_cents, self.location)))
             if priced.discount_cents:
-                ui.label(f'Discounts −{money_at(priced.discount_cents, self.location)}').mark('checkout-discounts')
+                ui.label(_('Discounts −{amount}').format(amount=money_at(priced.discount_cents, self.location))).mark(
+                    'checkout-discounts')
             for name, cents in priced.taxes.items():
                 ui.label(f'{name} {money_at(cents, self.location)}')
             if sale.tip_cents:
-                ui.label(f'Tip {money_at(sale.tip_cents, self.location)}')
+                ui.label(_('Tip {amount}').format(amount=money_at(sale.tip_cents, self.location)))
             if sale.gift_cards:
-                ui.label(f'Gift cards {money_at(sum(sale.gift_cards), self.location)}')
-            ui.label(f'Total {money_at(self.total_due, self.location)}').classes('text-lg font-semibold').mark(
-                'checkout-total')
+                ui.label(_('Gift cards {amount}').format(amount=money_at(sum(sale.gift_cards), self.location)))
+            ui.label(_('Total {amount}').format(amount=money_at(self.total_due, self.location))).classes(
+                'text-lg font-semibold').mark('checkout-total')
         if len(self.payments) == 1 and not self.payments[0]['tendered']:
             self.payments[0]['amount'] = self.total_due / 100  # one payment: the whole amount, until split
             self.draw_payments()
@@ -320,9 +338,11 @@ class _Checkout:
         except ValidationError:
             return
         left = self.total_due - paid
-        self.left.text = (f'Change to give: {money_at(change, self.location)}' if change > 0 and left <= 0 else
-                          f'Left to pay: {money_at(left, self.location)}' if left > 0 else
-                          f'More than due by {money_at(-left, self.location)}' if left < 0 else 'Paid in full')
+        self.left.text = (_('Change to give: {amount}').format(amount=money_at(change, self.location))
+                          if change > 0 and left <= 0 else
+                          _('Left to pay: {amount}').format(amount=money_at(left, self.location)) if left > 0 else
+                          _('More than due by {amount}').format(amount=money_at(-left, self.location)) if left < 0
+                          else _('Paid in full'))
 
     def refused(self, error: ClientPulseError | None) -> None:
         """Say why the sale is refused (None: clear it) by the Take payment button, and on the field at fault when
@@ -354,13 +374,14 @@ class _Checkout:
             self.taken_with = sale  # shown until the form changes
             return
         self.dialog.close()
-        words = [f'Receipt {done.number}: {money_at(done.paid_cents, self.location)} taken']
+        words = [_('Receipt {number}: {amount} taken').format(number=done.number,
+                                                               amount=money_at(done.paid_cents, self.location))]
         if done.change_cents:
-            words.append(f'change {money_at(done.change_cents, self.location)}')
+            words.append(_('change {amount}').format(amount=money_at(done.change_cents, self.location)))
         if done.balance_cents:
-            words.append(f'{money_at(done.balance_cents, self.location)} still to pay')
-        words += [f'gift card code {code}' for code in done.gift_card_codes]
+            words.append(_('{amount} still to pay').format(amount=money_at(done.balance_cents, self.location)))
+        words += [_('gift card code {code}').format(code=code) for code in done.gift_card_codes]
         ui.notify(' · '.join(words), type='positive', multi_line=True, timeout=0 if done.gift_card_codes else 5000,
-                  close_button='OK' if done.gift_card_codes else False)
+                  close_button=_('OK') if done.gift_card_codes else False)
         if self.on_done:
             self.on_done()

@@ -11,26 +11,28 @@ from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
 from app.services import clock
 from app.services.errors import ClientPulseError
+from app.services.i18n import N_, _
 from app.services.money import commission
 
 COLUMNS = [{'name': k, 'label': label, 'field': k, 'align': 'left' if k == 'name' else 'right'}
-           for k, label in (('name', 'Staff member'), ('services', 'Services'), ('service_rate', 'Rate'),
-                            ('products', 'Products'), ('product_rate', 'Rate'), ('commission', 'Commission'),
-                            ('tips', 'Tips'))]
+           for k, label in (('name', N_('Staff member')), ('services', N_('Services')), ('service_rate', N_('Rate')),
+                            ('products', N_('Products')), ('product_rate', N_('Rate')),
+                            ('commission', N_('Commission')), ('tips', N_('Tips')))]
+"""The table's columns (labels in English, translated where the table is drawn)."""
 
 
 def register() -> None:
-    @guarded_page('/commission', roles=MANAGING, title='Commission & tips', icon='percent')
+    @guarded_page('/commission', roles=MANAGING, title=N_('Commission & tips'), icon='percent')
     def commission_page(page: PageContext, start: str | None = None, end: str | None = None) -> None:
         today = clock.today(page.location.time_zone)
-        first, message = params.day(start, today.replace(day=1), what='first day')
+        first, message = params.day(start, today.replace(day=1), what=_('first day'))
         params.notice(message)
-        last, message = params.day(end, today, what='last day')
+        last, message = params.day(end, today, what=_('last day'))
         params.notice(message)
         with ui.row().classes('items-end gap-3'):
-            from_input = ui.input('From', value=first.isoformat()).props('type=date dense').mark('commission-from')
-            to_input = ui.input('To', value=last.isoformat()).props('type=date dense').mark('commission-to')
-            ui.button('Show', on_click=lambda: ui.navigate.to(
+            from_input = ui.input(_('From'), value=first.isoformat()).props('type=date dense').mark('commission-from')
+            to_input = ui.input(_('To'), value=last.isoformat()).props('type=date dense').mark('commission-to')
+            ui.button(_('Show'), on_click=lambda: ui.navigate.to(
                 f'/commission?start={from_input.value}&end={to_input.value}'))
         try:
             rows = commission.report(page.location.id, first, last, actor=page.user)
@@ -38,18 +40,19 @@ def register() -> None:
             ui.label(str(error)).classes('text-negative').mark('commission-error')
             return
         money = lambda cents: money_at(cents, page.location)  # noqa: E731
-        ui.table(columns=COLUMNS, rows=[{
+        ui.table(columns=[{**c, 'label': _(c['label'])} for c in COLUMNS], rows=[{
             'id': r.staff_member_id, 'name': r.name, 'services': money(r.services_cents),
             'service_rate': f'{r.service_rate_bp / 100:g} %', 'products': money(r.products_cents),
             'product_rate': f'{r.product_rate_bp / 100:g} %', 'commission': money(r.commission_cents),
             'tips': money(r.tips_cents)} for r in rows], row_key='id').classes('w-full').props('dense flat').mark(
             'commission-table')
-        ui.label('Takings after discounts and refunds, before tax. Rates are set per staff member on the Staff '
-                 'page.').classes('text-sm text-slate-500')
+        ui.label(_('Takings after discounts and refunds, before tax. Rates are set per staff member on the Staff '
+                   'page.')).classes('text-sm text-slate-500')
         name = f'commission-{first.isoformat()}-{last.isoformat()}'
 
         async def excel() -> None:
-            data = await language.io_bound(commission.to_xlsx, rows, f'{page.location.name}: {first} – {last}')
+            data = await language.io_bound(commission.to_xlsx, rows, _('{location}: {first} – {last}').format(
+                location=page.location.name, first=first, last=last))
             ui.download(data, f'{name}.xlsx',
                         'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.dates import format_date
 from nicegui import ui
 
 from app import live
@@ -13,21 +14,31 @@ from app.models import LocationRead, PaymentMethod, Role, UserRead
 from app.pages import language, params
 from app.pages.formatting import local_time, money_at, to_minor
 from app.pages.guard import PageContext, guarded_page
-from app.pages.money.checkout import METHODS, open_checkout
+from app.pages.money.checkout import method_name, method_names, open_checkout
 from app.pages.session import FRONT_DESK
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.errors import ClientPulseError
+from app.services.i18n import N_, _, ngettext
 from app.services.money import checkout, day_close, gift_cards, mobile_money, receipts
 from app.services.money.checkout import PaymentIn
 from app.services.money.receipt_pdf import day_close_pdf, email_receipt, receipt_pdf
 
 COLUMNS = [{'name': k, 'label': label, 'field': k, 'align': 'right' if k in {'total', 'paid', 'owed'} else 'left'}
-           for k, label in (('number', 'Receipt'), ('time', 'Time'), ('customer', 'Customer'), ('items', 'Items'),
-                            ('total', 'Total'), ('paid', 'Paid'), ('owed', 'Still owed'), ('kind', ''))]
+           for k, label in (('number', N_('Receipt')), ('time', N_('Time')), ('customer', N_('Customer')),
+                            ('items', N_('Items')), ('total', N_('Total')), ('paid', N_('Paid')),
+                            ('owed', N_('Still owed')), ('kind', ''))]
+"""The receipts table's columns (labels in English: :func:`columns` translates them)."""
+KINDS = {'refund': N_('refund'), 'deposit': N_('deposit')}
+"""Receipt kinds other than a sale, as the list names them."""
+
+
+def columns() -> list[dict]:
+    """:data:`COLUMNS` with their labels in the current language."""
+    return [{**column, 'label': _(column['label']) if column['label'] else ''} for column in COLUMNS]
 
 
 def register() -> None:
-    @guarded_page('/sales', roles=FRONT_DESK, title='Sales', icon='point_of_sale')
+    @guarded_page('/sales', roles=FRONT_DESK, title=N_('Sales'), icon='point_of_sale')
     def sales_page(page: PageContext, day: str | None = None) -> None:
         shown, message = params.day(day, clock.today(page.location.time_zone))
         params.notice(message)
@@ -43,17 +54,18 @@ class _Sales:
     def build(self) -> None:
         with ui.row().classes('items-center gap-2'):
             ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
-            ui.label(f'{self.day:%A %d %B %Y}').classes('text-xl font-semibold').mark('sales-day')
+            ui.label(format_date(self.day, 'EEEE dd MMMM y', locale=i18n.locale_for(self.location.locale))).classes(
+                'text-xl font-semibold').mark('sales-day')
             ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props('flat dense')
             ui.space()
-            ui.button('Day report (PDF)', icon='print', on_click=self.day_report).props('flat').mark('day-report')
-            ui.button('Sale', icon='point_of_sale', on_click=self.sale).mark('sales-new')
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').classes('w-full').props('dense flat').mark(
+            ui.button(_('Day report (PDF)'), icon='print', on_click=self.day_report).props('flat').mark('day-report')
+            ui.button(_('Sale'), icon='point_of_sale', on_click=self.sale).mark('sales-new')
+        self.table = ui.table(columns=columns(), rows=[], row_key='id').classes('w-full').props('dense flat').mark(
             'sales-list')
         self.table.on('rowClick', lambda e: self.open(e.args[1]['id']))
         self.summary = ui.column().classes('w-full max-w-3xl gap-1').mark('sales-summary')
         with ui.row().classes('items-end gap-2 mt-2'):
-            code = ui.input('Gift card code').classes('w-56').mark('gift-check-code')
+            code = ui.input(_('Gift card code')).classes('w-56').mark('gift-check-code')
             shown = ui.label().mark('gift-check-balance')
 
             async def check() -> None:
@@ -64,10 +76,11 @@ class _Sales:
                     code.error, shown.text = str(error), ''
                     return
                 code.error = None
-                shown.text = (f'{card.code}: {money_at(card.balance_cents, self.location)} left of '
-                              f'{money_at(card.initial_cents, self.location)}')
+                shown.text = _('{code}: {left} left of {initial}').format(
+                    code=card.code, left=money_at(card.balance_cents, self.location),
+                    initial=money_at(card.initial_cents, self.location))
 
-            ui.button('Check balance', icon='card_giftcard', on_click=check).props('flat').mark('gift-check')
+            ui.button(_('Check balance'), icon='card_giftcard', on_click=check).props('flat').mark('gift-check')
         self.refresh()
         live.on_change(self.location.id, lambda _e: self.refresh(), kinds=(events.ReceiptCreated,))
 
@@ -91,12 +104,12 @@ class _Sales:
             legacy = r.total_cents is None  # history: paid in full, before tax as exported
             total = r.amount_cents + int(r.tax * 100) if legacy else r.total_cents
             rows.append({'id': r.id, 'number': r.number, 'time': local_time(r.issued_at, self.location.time_zone),
-                         'customer': r.customer_name or 'Walk-in', 'items': r.descriptions,
+                         'customer': r.customer_name or _('Walk-in'), 'items': r.descriptions,
                          'total': money_at(total, self.location),
                          'paid': money_at(total if legacy else r.paid_cents, self.location),
                          'owed': money_at(total - r.paid_cents, self.location)
                          if r.kind == 'sale' and r.total_cents is not None and total > r.paid_cents else '',
-                         'kind': r.kind if r.kind != 'sale' else ''})
+                         'kind': _(KINDS[r.kind]) if r.kind in KINDS else ''})
         self.table.rows = rows
         self.show_summary()
 
@@ -105,37 +118,44 @@ class _Sales:
         money = lambda cents: money_at(cents, self.location)  # noqa: E731
         self.summary.clear()
         with self.summary, ui.card().classes('w-full'):
-            ui.label('The day at the till').classes('font-semibold')
+            ui.label(_('The day at the till')).classes('font-semibold')
             with ui.grid(columns=2).classes('gap-x-8 gap-y-0'):
                 for label, value, mark in (
-                        ('Sales', str(figures.receipts), 'day-receipts'),
-                        ('Before tax (after discounts and refunds)', money(figures.net_cents), 'day-net'),
-                        ('Tax', money(figures.tax_cents), 'day-tax'),
-                        *((f'Paid by {METHODS.get(m, m.replace("_", " ")).lower()}', money(c), f'day-{m}')
+                        (_('Sales'), str(figures.receipts), 'day-receipts'),
+                        (_('Before tax (after discounts and refunds)'), money(figures.net_cents), 'day-net'),
+                        (_('Tax'), money(figures.tax_cents), 'day-tax'),
+                        *((_('Paid by {method}').format(method=method_name(m).lower()), money(c), f'day-{m}')
                           for m, c in sorted(figures.payments.items())),
-                        ('Refunds', money(figures.refunds_cents), 'day-refunds'),
-                        *((f'Tips for {name}', money(c), f'day-tip-{name}') for name, c in figures.tips.items()),
-                        ('Still owed on the day\'s sales', money(figures.balance_cents), 'day-owed'),
-                        ('Cash the till should hold (beyond its float)', money(figures.expected_cash_cents),
+                        (_('Refunds'), money(figures.refunds_cents), 'day-refunds'),
+                        *((_('Tips for {name}').format(name=day_close.tip_name(name)), money(c), f'day-tip-{name}')
+                          for name, c in figures.tips.items()),
+                        (_("Still owed on the day's sales"), money(figures.balance_cents), 'day-owed'),
+                        (_('Cash the till should hold (beyond its float)'), money(figures.expected_cash_cents),
                          'day-expected-cash')):
                     ui.label(label)
                     ui.label(value).classes('text-right').mark(mark)
             if figures.earlier_receipts:
-                ui.label('Payments for earlier receipts').classes('font-semibold mt-2')
+                ui.label(_('Payments for earlier receipts')).classes('font-semibold mt-2')
                 for late in figures.earlier_receipts:
-                    ui.label(day_close.earlier_receipt_note(late, money)).classes('text-sm').mark('day-earlier')
+                    ui.label(day_close.earlier_receipt_note(late, money, self.location.locale)).classes(
+                        'text-sm').mark('day-earlier')
             for late in figures.confirmed_after_close:
-                ui.label(day_close.after_close_note(late, money)).classes('text-sm').mark(
+                ui.label(day_close.after_close_note(late, money, self.location.locale)).classes('text-sm').mark(
                     'day-after-close')
             if figures.closed:
                 difference = (figures.counted_cash_cents or 0) - figures.expected_cash_cents
-                ui.label(f'Closed: {money(figures.counted_cash_cents or 0)} counted'
-                         + (f', {money(difference)} {"over" if difference > 0 else "short"}'.replace('-', '')
-                            if difference else ', as expected')).classes('font-semibold').mark('day-closed')
+                counted = money(figures.counted_cash_cents or 0)
+                gap = money(abs(difference))
+                ui.label(_('Closed: {counted} counted, {difference} over').format(counted=counted, difference=gap)
+                         if difference > 0 else
+                         _('Closed: {counted} counted, {difference} short').format(counted=counted, difference=gap)
+                         if difference < 0 else
+                         _('Closed: {counted} counted, as expected').format(counted=counted)).classes(
+                    'font-semibold').mark('day-closed')
             elif self.managing:
                 with ui.row().classes('items-end gap-2'):
-                    counted = ui.number('Cash counted', min=0, format='%.2f').classes('w-40').mark('day-counted')
-                    note = ui.input('Note').classes('w-64')
+                    counted = ui.number(_('Cash counted'), min=0, format='%.2f').classes('w-40').mark('day-counted')
+                    note = ui.input(_('Note')).classes('w-64')
 
                     async def close() -> None:
                         try:
@@ -145,10 +165,10 @@ class _Sales:
                         except ClientPulseError as error:
                             counted.error = str(error)
                             return
-                        ui.notify('Day closed.', type='positive')
+                        ui.notify(_('Day closed.'), type='positive')
                         self.show_summary()
 
-                    ui.button('Close the day', icon='lock', on_click=close).mark('day-close')
+                    ui.button(_('Close the day'), icon='lock', on_click=close).mark('day-close')
 
     def open(self, receipt_id) -> None:
         number = params.whole_number(str(receipt_id))
@@ -176,29 +196,30 @@ class _ReceiptView:
 
     def build(self) -> None:
         shown = self.shown
-        title = 'Refund' if shown.kind == 'refund' else 'Receipt'
-        ui.label(f'{title} {shown.number} · {shown.customer_name}').classes('text-lg font-semibold').mark(
-            'receipt-title')
+        title = _('Refund {number} · {customer}') if shown.kind == 'refund' else _('Receipt {number} · {customer}')
+        ui.label(title.format(number=shown.number, customer=shown.customer_name or _('Walk-in'))).classes(
+            'text-lg font-semibold').mark('receipt-title')
         if shown.refund_of:
-            ui.label(f'Of receipt {shown.refund_of}: {shown.reason}')
+            ui.label(_('Of receipt {number}: {reason}').format(number=shown.refund_of, reason=shown.reason))
         self.back: dict[int, ui.number] = {}
         for line in shown.lines:
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 ui.label(f'{line.quantity} × {line.description}').classes('flex-1')
                 if line.returned:
-                    ui.label(f'{line.returned} brought back').classes('text-xs text-slate-500')
+                    ui.label(ngettext('{n} brought back', '{n} brought back', line.returned).format(
+                        n=line.returned)).classes('text-xs text-slate-500')
                 ui.label(self.money(line.total_cents if line.total_cents is not None else line.net_cents))
                 left = line.quantity - line.returned
                 if self.page.managing and shown.kind == 'sale' and left > 0 and shown.refundable_cents > 0:
-                    self.back[line.id] = ui.number('Back', value=0, min=0, max=left, format='%d').classes(
+                    self.back[line.id] = ui.number(_('Back'), value=0, min=0, max=left, format='%d').classes(
                         'w-20').mark(f'refund-{line.description}')
         for method, amount, _tendered in shown.payments:
-            ui.label(f'{METHODS.get(method, method)}: {self.money(amount)}').classes('text-sm text-slate-600')
+            ui.label(f'{method_name(method)}: {self.money(amount)}').classes('text-sm text-slate-600')
         if shown.tip_cents:
-            ui.label(f'Tip {self.money(shown.tip_cents)}').classes('text-sm text-slate-600')
+            ui.label(_('Tip {amount}').format(amount=self.money(shown.tip_cents))).classes('text-sm text-slate-600')
         with ui.row().classes('w-full gap-2 items-end'):
-            ui.button('Receipt (PDF)', icon='print', on_click=self.download).props('flat').mark('receipt-pdf')
-            address = ui.input('E-mail to', value=self.shown.customer_email).classes('w-56').mark('receipt-email')
+            ui.button(_('Receipt (PDF)'), icon='print', on_click=self.download).props('flat').mark('receipt-pdf')
+            address = ui.input(_('E-mail to'), value=self.shown.customer_email).classes('w-56').mark('receipt-email')
 
             async def mail_it() -> None:
                 try:
@@ -208,11 +229,11 @@ class _ReceiptView:
                     address.error = str(error)
                     return
                 except OSError:
-                    address.error = 'The mail server could not be reached; try again later.'
+                    address.error = _('The mail server could not be reached; try again later.')
                     return
-                ui.notify(f'Receipt sent to {sent}.', type='positive')
+                ui.notify(_('Receipt sent to {address}.').format(address=sent), type='positive')
 
-            ui.button('E-mail', icon='mail', on_click=mail_it).props('flat').mark('receipt-send')
+            ui.button(_('E-mail'), icon='mail', on_click=mail_it).props('flat').mark('receipt-send')
         self.prompts = ui.column().classes('gap-0').mark('mpesa-prompts')
         self.show_prompts()
         if shown.balance_cents > 0:
@@ -226,11 +247,11 @@ class _ReceiptView:
         ui.download(pdf, f'receipt-{self.shown.number}.pdf', 'application/pdf')
 
     def take_balance(self) -> None:
-        ui.label(f'Still owed: {self.money(self.shown.balance_cents)}').classes('font-semibold').mark(
-            'receipt-owed')
+        ui.label(_('Still owed: {amount}').format(amount=self.money(self.shown.balance_cents))).classes(
+            'font-semibold').mark('receipt-owed')
         with ui.row().classes('items-end gap-2'):
-            method = ui.select(METHODS, value=PaymentMethod.CARD.value).classes('w-36')
-            amount = ui.number('Amount', value=self.shown.balance_cents / 100, min=0, format='%.2f').classes('w-28')
+            method = ui.select(method_names(), value=PaymentMethod.CARD.value).classes('w-36')
+            amount = ui.number(_('Amount'), value=self.shown.balance_cents / 100, min=0, format='%.2f').classes('w-28')
 
             async def take() -> None:
                 try:
@@ -241,27 +262,34 @@ class _ReceiptView:
                     amount.error = str(error)
                     return
                 self.dialog.close()
-                ui.notify('Payment taken.', type='positive')
+                ui.notify(_('Payment taken.'), type='positive')
                 self.page.refresh()
 
-            ui.button('Take it', on_click=take).mark('receipt-take-balance')
+            ui.button(_('Take it'), on_click=take).mark('receipt-take-balance')
 
     def show_prompts(self) -> None:
         """The receipt's M-Pesa prompts and what became of each (live: redrawn when a payment or failure is heard)."""
         self.prompts.clear()
         with self.prompts:
             for prompt in mobile_money.prompts_of(self.shown.id, actor=self.user):
-                text = {'pending': "Waiting for the customer's phone",
-                        'paid': f'paid ({prompt.provider_receipt})' if prompt.provider_receipt else 'paid'}.get(
-                    prompt.status, f'failed — {mobile_money.RESULTS.get(prompt.result_code, prompt.result_desc)}')
-                ui.label(f'M-Pesa: {text} · {self.money(prompt.amount_cents)}' if prompt.status != 'pending' else
-                         f"{text} · {self.money(prompt.amount_cents)}").classes(
+                amount = self.money(prompt.amount_cents)
+                if prompt.status == 'pending':
+                    text = _("Waiting for the customer's phone · {amount}").format(amount=amount)
+                elif prompt.status == 'paid' and prompt.provider_receipt:
+                    text = _('M-Pesa: paid ({receipt}) · {amount}').format(receipt=prompt.provider_receipt,
+                                                                           amount=amount)
+                elif prompt.status == 'paid':
+                    text = _('M-Pesa: paid · {amount}').format(amount=amount)
+                else:
+                    text = _('M-Pesa: failed — {why} · {amount}').format(
+                        why=mobile_money.result_words(prompt.result_code, prompt.result_desc), amount=amount)
+                ui.label(text).classes(
                     'text-sm' + (' text-warning' if prompt.status == 'pending' else ''))
 
     def mpesa_form(self) -> None:
         with ui.row().classes('items-end gap-2'):
-            phone = ui.input("Customer's phone (M-Pesa)").classes('w-48').mark('mpesa-phone')
-            amount = ui.number('Amount', value=self.shown.balance_cents // 100, min=1, format='%d').classes(
+            phone = ui.input(_("Customer's phone (M-Pesa)")).classes('w-48').mark('mpesa-phone')
+            amount = ui.number(_('Amount'), value=self.shown.balance_cents // 100, min=1, format='%d').classes(
                 'w-28').mark('mpesa-amount')
 
             async def send() -> None:
@@ -273,7 +301,7 @@ class _ReceiptView:
                     return
                 self.show_prompts()
 
-            ui.button('Send M-Pesa prompt', icon='phone_iphone', on_click=send).props('outline').mark('mpesa-send')
+            ui.button(_('Send M-Pesa prompt'), icon='phone_iphone', on_click=send).props('outline').mark('mpesa-send')
 
         def heard(_event) -> None:
             if self.dialog.value:
@@ -283,12 +311,13 @@ class _ReceiptView:
         self.dialog.on_value_change(lambda e: None if e.value else stop())  # closed: the subscription ends
 
     def refund_form(self) -> None:
-        ui.label(f'Refund (up to {self.money(self.shown.refundable_cents)})').classes('font-semibold mt-2')
+        ui.label(_('Refund (up to {amount})').format(amount=self.money(self.shown.refundable_cents))).classes(
+            'font-semibold mt-2')
         with ui.row().classes('items-end gap-2'):
-            method = ui.select(METHODS, value=PaymentMethod.CARD.value, label='Back by').classes('w-36').mark(
+            method = ui.select(method_names(), value=PaymentMethod.CARD.value, label=_('Back by')).classes('w-36').mark(
                 'refund-method')
-            reason = ui.input('Why').classes('w-56').mark('refund-reason')
-            card = ui.input('Gift card code').classes('w-48').mark('refund-card')
+            reason = ui.input(_('Why')).classes('w-56').mark('refund-reason')
+            card = ui.input(_('Gift card code')).classes('w-48').mark('refund-card')
             card.bind_visibility_from(method, 'value', value=PaymentMethod.GIFT_CARD.value)
 
             async def give_back() -> None:
@@ -301,7 +330,8 @@ class _ReceiptView:
                     reason.error = str(error)
                     return
                 self.dialog.close()
-                ui.notify(f'Refund {done.number}: {self.money(done.total_cents)} back.', type='positive')
+                ui.notify(_('Refund {number}: {amount} back.').format(
+                    number=done.number, amount=self.money(done.total_cents)), type='positive')
                 self.page.refresh()
 
-            ui.button('Refund', color='negative', on_click=give_back).mark('refund-give')
+            ui.button(_('Refund'), color='negative', on_click=give_back).mark('refund-give')

@@ -38,6 +38,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensur
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
+from app.services.i18n import N_, _, deferred, ngettext
 from app.services.money import codes as discount_codes
 from app.services.money import day_close, deposits, gift_cards, loyalty, pricing
 from app.services.money.common import PaymentIn, check_payments, ensure_not_waiting, next_number, receipt_of
@@ -103,7 +104,7 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
 
     :raises ValidationError, NotFoundError, PermissionDeniedError: as :func:`check_out`
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     ensure_location(actor, sale.location_id)
     _check_amounts(sale)
     with session_scope() as session:
@@ -137,10 +138,10 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         staff member's discount over the location's ``staff_discount_limit_percent`` (``field`` ``discount`` or
         ``lines.N.discount``: :func:`pricing.allowed_discount`)
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     ensure_location(actor, sale.location_id)
     if not sale.lines and not sale.gift_cards:
-        raise ValidationError('Add at least one service or product.', field='lines')
+        raise ValidationError(_('Add at least one service or product.'), field='lines')
     _check_amounts(sale)
     now = as_of or clock.now()
     with session_scope(write=True) as session:
@@ -150,14 +151,14 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         if sale.booking_id is not None:
             booking = session.exec(select(Booking).where(Booking.id == sale.booking_id).with_for_update()).first()
             if booking is None or booking.location_id != sale.location_id:
-                raise NotFoundError('That booking is not at this location.', field='booking_id')
+                raise NotFoundError(_('That booking is not at this location.'), field='booking_id')
             if booking.status != BookingStatus.CHECKED_IN:
-                raise InvalidTransitionError('Check the customer in before taking payment.')
+                raise InvalidTransitionError(_('Check the customer in before taking payment.'))
         customer_id = sale.customer_id if sale.customer_id is not None else (booking.customer_id if booking else None)
         if customer_id is not None:
             customer = session.get(Customer, customer_id)
             if customer is None or customer.location_id != sale.location_id:
-                raise NotFoundError('That customer is not at this location.', field='customer_id')
+                raise NotFoundError(_('That customer is not at this location.'), field='customer_id')
         items, rows = _items(session, sale, actor)
         desk_items = items  # the desk's own discounts, before a reward's
         items, extra = _reward(session, sale, items, customer_id)
@@ -167,7 +168,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         tip_staff = (sale.tip_staff_member_id or (booking.staff_member_id if booking else None)
                      or next((row['staff'] for row in rows if row['staff'] is not None), None))
         if sale.tip_cents and tip_staff is None:
-            raise ValidationError('Choose who the tip is for.', field='tip')
+            raise ValidationError(_('Choose who the tip is for.'), field='tip')
         if tip_staff is not None:
             _staff_at(session, tip_staff, sale.location_id, 'tip')
         due = check_amount(priced.total_cents + sale.tip_cents + sum(sale.gift_cards), 'total')
@@ -176,7 +177,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         due_now = due - from_deposit
         if sale.settle_with is not None:
             if sale.payments:
-                raise ValidationError('Settle in one method, or list the payments: not both.', field='payments')
+                raise ValidationError(_('Settle in one method, or list the payments: not both.'), field='payments')
             sale = sale.model_copy(update={'payments': [PaymentIn(method=sale.settle_with, amount_cents=due_now)]
                                            if due_now else []})
         paid, change = check_payments(sale.payments, due_now)
@@ -234,18 +235,22 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             announced.append(notifications.prepare(session, events.BookingChanged(
                 booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
                 day=clock.local_day(booking.starts_at, location.time_zone), change='status',
-                status=BookingStatus.COMPLETED.value, summary=f'Completed: receipt {receipt.number}')))
+                status=BookingStatus.COMPLETED.value,
+                summary=deferred(N_('Completed: receipt {number}'), number=receipt.number))))
         session.flush()
         balance = due - paid
         methods = ', '.join(f'{p.method.value.replace("_", " ")} {p.amount_cents / 100:.2f}' for p in sale.payments)
-        summary = (f'Receipt {receipt.number}: {due / 100:.2f} paid ({methods})' if not balance else
-                   f'Receipt {receipt.number}: {due / 100:.2f} due, {paid / 100:.2f} paid ({methods or "nothing"}), '
-                   f'{balance / 100:.2f} to pay')
+        summary = (deferred(N_('Receipt {number}: {due} paid ({methods})'), number=receipt.number,
+                            due=f'{due / 100:.2f}', methods=methods) if not balance else
+                   deferred(N_('Receipt {number}: {due} due, {paid} paid ({methods}), {balance} to pay'),
+                            number=receipt.number, due=f'{due / 100:.2f}', paid=f'{paid / 100:.2f}',
+                            methods=methods or '-', balance=f'{balance / 100:.2f}'))
         activity.add(session, actor, 'payment', summary, location_id=sale.location_id,
                      booking_id=booking.id if booking else None)
         announced.insert(0, notifications.prepare(session, events.ReceiptCreated(
             receipt_id=receipt.id, location_id=sale.location_id, day=clock.local_day(now, location.time_zone),
-            amount_cents=priced.net_cents, summary=f'Payment received: receipt {receipt.number}')))
+            amount_cents=priced.net_cents,
+            summary=deferred(N_('Payment received: receipt {number}'), number=receipt.number))))
         announced += [notifications.prepare(session, event) for event in stock_events]
         result = Checkout(receipt_id=receipt.id, number=receipt.number, total_cents=due, paid_cents=paid,
                           balance_cents=balance, change_cents=change, gift_card_codes=codes)
@@ -294,14 +299,14 @@ def _code(session, sale: Sale, customer_id: int | None, *, now: datetime, lock: 
     if not sale.code.strip():
         return None
     if sale.discount_percent is not None or sale.discount_cents is not None or sale.reward_id is not None:
-        raise ValidationError('A code does not combine with another discount or a reward.', field='code')
+        raise ValidationError(_('A code does not combine with another discount or a reward.'), field='code')
     return discount_codes.find_live(session, sale.location_id, sale.code, customer_id, now=now, lock=lock)
 
 
 def _location(session, location_id: int) -> Location:
     location = session.get(Location, location_id)
     if location is None:
-        raise NotFoundError('That location no longer exists.')
+        raise NotFoundError(_('That location no longer exists.'))
     return location
 
 
@@ -320,7 +325,7 @@ def _reward(session, sale: Sale, items: list[pricing.Item], customer_id: int | N
         for number, line in enumerate(sale.lines):
             if line.service_id == reward.service_id:
                 if items[number].discount is not None:
-                    raise ValidationError('That line already has a discount.', field='reward')
+                    raise ValidationError(_('That line already has a discount.'), field='reward')
                 items = list(items)
                 items[number] = pricing.Item(items[number].kind, items[number].unit_price_cents, 1,
                                              pricing.Discount(percent=Decimal(100), reason=reward.name)) \
@@ -328,9 +333,10 @@ def _reward(session, sale: Sale, items: list[pricing.Item], customer_id: int | N
                         items[number].kind, items[number].unit_price_cents, items[number].quantity,
                         pricing.Discount(amount_cents=items[number].unit_price_cents, reason=reward.name))
                 return items, None
-        raise ValidationError(f'{reward.name}: add the service to the sale first.', field='reward')
+        raise ValidationError(_('{reward}: add the service to the sale first.').format(reward=reward.name),
+                              field='reward')
     if sale.discount_percent is not None or sale.discount_cents is not None:
-        raise ValidationError('The sale already has a discount.', field='reward')
+        raise ValidationError(_('The sale already has a discount.'), field='reward')
     return items, pricing.Discount(amount_cents=reward.discount_cents, reason=reward.name)
 
 
@@ -359,20 +365,22 @@ def _items(session, sale: Sale, actor: UserRead) -> tuple[list[pricing.Item], li
     for number, line in enumerate(sale.lines):
         where = f'lines.{number}'
         if (line.service_id is None) == (line.product_id is None):
-            raise ValidationError('Choose a service or a product for each line.', field=f'{where}.item')
+            raise ValidationError(_('Choose a service or a product for each line.'), field=f'{where}.item')
         model = Service if line.service_id is not None else Product
         row = session.get(model, line.service_id if line.service_id is not None else line.product_id)
         if row is None or row.location_id != sale.location_id:
-            raise NotFoundError(f'Line {number + 1}: not on this location\'s menu or shelf.', field=f'{where}.item')
+            raise NotFoundError(_("Line {n}: not on this location's menu or shelf.").format(n=number + 1),
+                                field=f'{where}.item')
         if not row.active:
-            raise ValidationError(f'{row.name} is archived and can no longer be sold.', field=f'{where}.item')
+            raise ValidationError(_('{name} is archived and can no longer be sold.').format(name=row.name),
+                                  field=f'{where}.item')
         listed = booked.get(line.service_id, row.price_cents) if model is Service else row.price_cents
         unit_price = listed if line.unit_price_cents is None else line.unit_price_cents
         if unit_price != listed:
             if actor.role not in MANAGING_ROLES:
-                raise PermissionDeniedError('Only an owner or a manager changes a price.')
+                raise PermissionDeniedError(_('Only an owner or a manager changes a price.'))
             if not line.price_reason.strip():
-                raise ValidationError('Say why the price is changed.', field=f'{where}.price')
+                raise ValidationError(_('Say why the price is changed.'), field=f'{where}.price')
         staff = line.staff_member_id
         if staff is not None:
             _staff_at(session, staff, sale.location_id, f'{where}.staff')
@@ -395,7 +403,7 @@ def _items(session, sale: Sale, actor: UserRead) -> tuple[list[pricing.Item], li
 def _staff_at(session, staff_member_id: int, location_id: int, field: str) -> None:
     member = session.get(StaffMember, staff_member_id)
     if member is None or member.location_id != location_id:
-        raise NotFoundError('That staff member does not work at this location.', field=field)
+        raise NotFoundError(_('That staff member does not work at this location.'), field=field)
 
 
 def _main_method(payments: list[PaymentIn]) -> str | None:
@@ -409,7 +417,8 @@ def _sell(session, row: dict, number: str, actor: UserRead, location: Location) 
     """Take a sold product off the shelf (a 'sold' movement); the stock on hand must cover it."""
     product = session.exec(select(Product).where(Product.id == row['product_id']).with_for_update()).first()
     if product.stock_on_hand < row['quantity']:
-        raise ValidationError(f'Only {product.stock_on_hand} of "{product.name}" on hand.',
+        raise ValidationError(ngettext('Only {n} of "{product}" on hand.', 'Only {n} of "{product}" on hand.',
+                                       product.stock_on_hand).format(n=product.stock_on_hand, product=product.name),
                               field=f'{row["where"]}.quantity')
     was_low = product.stock_on_hand < product.stock_minimum
     product.stock_on_hand -= row['quantity']
@@ -419,8 +428,9 @@ def _sell(session, row: dict, number: str, actor: UserRead, location: Location) 
     low = product.stock_on_hand < product.stock_minimum and not was_low
     return events.StockChanged(
         location_id=location.id, product_id=product.id, stock_on_hand=product.stock_on_hand, low=low,
-        summary=(f'Low stock: {product.name} — {product.stock_on_hand} left (minimum {product.stock_minimum})' if low
-                 else f'{product.name}: {product.stock_on_hand} on hand'))
+        summary=(deferred(N_('Low stock: {product} — {n} left (minimum {minimum})'), product=product.name,
+                          n=product.stock_on_hand, minimum=product.stock_minimum) if low
+                 else deferred(N_('{product}: {n} on hand'), product=product.name, n=product.stock_on_hand)))
 
 
 def balance_of(receipt_id: int, *, actor: UserRead) -> int:
@@ -428,7 +438,7 @@ def balance_of(receipt_id: int, *, actor: UserRead) -> int:
 
     :raises NotFoundError, PermissionDeniedError:
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor)
         return (receipt.total_cents or 0) - receipt.paid_cents
@@ -450,7 +460,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
     :raises NotFoundError: no such sale
     :raises PermissionDeniedError: not a front-desk role, or another location's receipt
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         receipt = receipt_of(session, receipt_id, actor, sales_only=True, lock=True)
@@ -466,12 +476,14 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
         session.add(Payment(receipt_id=receipt.id, method=payment.method.value, amount_cents=payment.amount_cents,
                             tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None,
                             gift_card_id=card.id if card else None))
-        activity.add(session, actor, 'payment', f'Receipt {receipt.number}: {paid / 100:.2f} more by '
-                     f'{payment.method.value}', location_id=receipt.location_id, booking_id=receipt.booking_id)
+        activity.add(session, actor, 'payment', deferred(
+            N_('Receipt {number}: {amount} more by {method}'), number=receipt.number, amount=f'{paid / 100:.2f}',
+            method=payment.method.value.replace('_', ' ')), location_id=receipt.location_id,
+            booking_id=receipt.booking_id)
         location = _location(session, receipt.location_id)
         announced = notifications.prepare(session, events.ReceiptCreated(
             receipt_id=receipt.id, location_id=receipt.location_id, day=clock.local_day(now, location.time_zone),
-            amount_cents=0, summary=f'Payment received: receipt {receipt.number}'))
+            amount_cents=0, summary=deferred(N_('Payment received: receipt {number}'), number=receipt.number)))
         result = Checkout(receipt_id=receipt.id, number=receipt.number, total_cents=receipt.total_cents or 0,
                           paid_cents=receipt.paid_cents, balance_cents=balance - paid, change_cents=change)
     events.publish(announced)
@@ -495,15 +507,15 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
     :raises NotFoundError: no such sale
     :raises PermissionDeniedError: only owners and managers refund, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'refund sales')
+    ensure_role(actor, MANAGING_ROLES, N_('refund sales'))
     if method == PaymentMethod.GIFT_CARD and not gift_card_code.strip():
-        raise ValidationError("Type the code of the gift card the money goes back onto.", field='method')
+        raise ValidationError(_('Type the code of the gift card the money goes back onto.'), field='method')
     reason = (reason or '').strip()
     if not reason:
-        raise ValidationError('Say why the money is given back.', field='reason')
+        raise ValidationError(_('Say why the money is given back.'), field='reason')
     wanted = {line_id: count for line_id, count in quantities.items() if count}
     if not wanted or any(count < 0 for count in wanted.values()):
-        raise ValidationError('Choose what is brought back.', field='lines')
+        raise ValidationError(_('Choose what is brought back.'), field='lines')
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         sale = receipt_of(session, receipt_id, actor, sales_only=True, lock=True)
@@ -525,10 +537,12 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
         for line_id, count in wanted.items():
             line = lines.get(line_id)
             if line is None:
-                raise ValidationError('That line is not on this sale.', field=f'lines.{line_id}')
+                raise ValidationError(_('That line is not on this sale.'), field=f'lines.{line_id}')
             if count > line.quantity - returned.get(line_id, 0):
-                raise ValidationError(f'Only {line.quantity - returned.get(line_id, 0)} of "{line.description}" '
-                                      'can still be brought back.', field=f'lines.{line_id}')
+                left = line.quantity - returned.get(line_id, 0)
+                raise ValidationError(ngettext('Only {n} of "{item}" can still be brought back.',
+                                               'Only {n} of "{item}" can still be brought back.', left).format(
+                    n=left, item=line.description), field=f'lines.{line_id}')
             shares = (returned.get(line_id, 0), count, line.quantity)  # the line's units: back before, now, sold
             amount = _given_back(line.amount_cents, *shares)
             taxes_back = [(tax.name, _given_back(int(tax.amount * 100), *shares)) for tax in session.exec(
@@ -553,19 +567,22 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
         already = refunded_cents(session, sale.id)
         if total > sale.paid_cents - already:
             left = (sale.paid_cents - already) / 100
-            raise ValidationError(f'That is {total / 100:.2f} back, more than the {left:.2f} paid and not yet '
-                                  'refunded.', field='lines')
+            raise ValidationError(_('That is {amount} back, more than the {left} paid and not yet refunded.').format(
+                amount=f'{total / 100:.2f}', left=f'{left:.2f}'), field='lines')
         back.total_cents, back.paid_cents = -total, -total
         session.add(back)
         card = gift_cards.credit(session, sale.location_id, gift_card_code, total, receipt_id=back.id,
                                  user_id=actor.id or None, now=now) if method == PaymentMethod.GIFT_CARD else None
         session.add(Payment(receipt_id=back.id, method=method.value, amount_cents=-total, at=now,
                             user_id=actor.id or None, gift_card_id=card.id if card else None))
-        activity.add(session, actor, 'refund', f'Refund {back.number} of receipt {sale.number}: {total / 100:.2f} by '
-                     f'{method.value} ({reason[:80]})', location_id=sale.location_id, booking_id=sale.booking_id)
+        activity.add(session, actor, 'refund', deferred(
+            N_('Refund {number} of receipt {sale}: {amount} by {method} ({reason})'), number=back.number,
+            sale=sale.number, amount=f'{total / 100:.2f}', method=method.value.replace('_', ' '),
+            reason=reason[:80]), location_id=sale.location_id, booking_id=sale.booking_id)
         announced = [notifications.prepare(session, events.ReceiptCreated(
             receipt_id=back.id, location_id=sale.location_id, day=clock.local_day(now, location.time_zone),
-            amount_cents=-total, summary=f'Refund {back.number} of receipt {sale.number}'))]
+            amount_cents=-total, summary=deferred(N_('Refund {number} of receipt {sale}'), number=back.number,
+                                                  sale=sale.number)))]
         announced += [notifications.prepare(session, event) for event in stock_events]
         result = Checkout(receipt_id=back.id, number=back.number, total_cents=total, paid_cents=total,
                           balance_cents=0, change_cents=0)
@@ -590,7 +607,8 @@ def _restock(session, product_id: int, count: int, number: str, actor: UserRead,
     session.add(StockMovement(product_id=product.id, kind='returned', quantity=count, reason=f'refund {number}',
                               user_id=actor.id or None))
     return events.StockChanged(location_id=location.id, product_id=product.id, stock_on_hand=product.stock_on_hand,
-                               summary=f'{product.name}: {product.stock_on_hand} on hand')
+                               summary=deferred(N_('{product}: {n} on hand'), product=product.name,
+                                                n=product.stock_on_hand))
 
 
 class LineShown(SQLModel):
@@ -637,7 +655,7 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
     :raises NotFoundError: no such receipt
     :raises PermissionDeniedError: not a front-desk role, or another location's receipt
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'see receipts')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('see receipts'))
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor)
         lines = session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)
@@ -658,7 +676,7 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
         refundable = receipt.paid_cents - refunded_cents(session, receipt.id) if receipt.kind == 'sale' else 0
         return ReceiptShown(
             id=receipt.id, location_id=receipt.location_id, number=receipt.number, kind=receipt.kind,
-            issued_at=receipt.issued_at, customer_name=customer.name if customer else 'Walk-in',
+            issued_at=receipt.issued_at, customer_name=customer.name if customer else _('Walk-in'),
             customer_email=(customer.email or '') if customer else '',
             staff_name=member.name if member else '',
             lines=[LineShown(id=x.id, description=x.description, quantity=x.quantity,

@@ -32,6 +32,7 @@ from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import ValidationError
+from app.services.i18n import N_, _
 from app.services.money import pricing
 
 CODE = re.compile(r'[A-Z0-9-]{4,24}')
@@ -49,7 +50,7 @@ def create_code(data: DiscountCodeCreate, *, actor: UserRead) -> DiscountCodeRea
     :raises PermissionDeniedError: not an owner or manager of the location
     :raises ValidationError: as :func:`create_code_in`
     """
-    ensure_reader(actor, data.location_id, MANAGING_ROLES, 'make discount codes')
+    ensure_reader(actor, data.location_id, MANAGING_ROLES, N_('make discount codes'))
     with session_scope(write=True) as session:
         return create_code_in(session, data)
 
@@ -64,18 +65,18 @@ def create_code_in(session: Session, data: DiscountCodeCreate) -> DiscountCodeRe
     """
     code = normalise(data.code)
     if not CODE.fullmatch(code):
-        raise ValidationError('A code is 4–24 letters, digits or hyphens.', field='code')
+        raise ValidationError(_('A code is 4–24 letters, digits or hyphens.'), field='code')
     if (data.percent_off is None) == (data.amount_off_cents is None):
-        raise ValidationError('Give the code a percentage or an amount off, not both.', field='percent_off')
+        raise ValidationError(_('Give the code a percentage or an amount off, not both.'), field='percent_off')
     check_amount(data.amount_off_cents, 'amount_off_cents')
     if data.expires_at is not None and data.expires_at.tzinfo is None:
-        raise ValidationError('Give the expiry with its time zone.', field='expires_at')
+        raise ValidationError(_('Give the expiry with its time zone.'), field='expires_at')
     if session.get(Location, data.location_id) is None:
-        raise ValidationError('No such location.', field='location_id')
+        raise ValidationError(_('No such location.'), field='location_id')
     taken = session.exec(select(DiscountCode.id).where(DiscountCode.location_id == data.location_id,
                                                        DiscountCode.code == code)).first()
     if taken is not None:
-        raise ValidationError(f'The code {code} is taken at this location.', field='code')
+        raise ValidationError(_('The code {code} is taken at this location.').format(code=code), field='code')
     row = DiscountCode(**data.model_dump(exclude={'code'}), code=code)
     session.add(row)
     session.flush()
@@ -92,22 +93,23 @@ def find_live(session: Session, location_id: int, text: str, customer_id: int | 
         used by this customer
     """
     if customer_id is None:
-        raise ValidationError('A code is once per customer: choose the customer first.', field='code')
+        raise ValidationError(_('A code is once per customer: choose the customer first.'), field='code')
     query = select(DiscountCode).where(DiscountCode.location_id == location_id, DiscountCode.code == normalise(text))
     code = session.exec(query.with_for_update() if lock else query).first()
     if code is None:
-        raise ValidationError('No such code here.', field='code')
+        raise ValidationError(_('No such code here.'), field='code')
     if code.expires_at is not None and code.expires_at <= now:
-        raise ValidationError(f'The code {code.code} has expired.', field='code')
+        raise ValidationError(_('The code {code} has expired.').format(code=code.code), field='code')
     if code.max_redemptions is not None and code.redeemed >= code.max_redemptions:
-        raise ValidationError(f'The code {code.code} has been used up.', field='code')
+        raise ValidationError(_('The code {code} has been used up.').format(code=code.code), field='code')
     if code.campaign_id is not None and not _sent_to(session, code.campaign_id, customer_id):
-        raise ValidationError(f'The code {code.code} is not valid for this customer: it is for the customers the '
-                              'campaign was sent to.', field='code')
+        raise ValidationError(_('The code {code} is not valid for this customer: it is for the customers the '
+                                'campaign was sent to.').format(code=code.code), field='code')
     used = session.exec(select(func.count()).select_from(CodeRedemption).where(
         CodeRedemption.code_id == code.id, CodeRedemption.customer_id == customer_id)).one()
     if used:
-        raise ValidationError(f'This customer has used the code {code.code} already.', field='code')
+        raise ValidationError(_('This customer has used the code {code} already.').format(code=code.code),
+                              field='code')
     return code
 
 
@@ -139,7 +141,8 @@ def redeem(session: Session, code: DiscountCode, customer_id: int, *, receipt_id
     try:
         session.flush()
     except IntegrityError:
-        raise ValidationError(f'This customer has used the code {code.code} already.', field='code') from None
+        raise ValidationError(_('This customer has used the code {code} already.').format(code=code.code),
+                              field='code') from None
 
 
 def uses(code_id: int) -> list[CodeRedemption]:

@@ -22,9 +22,12 @@ from app.services import cells, clock
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import N_, _
 from app.services.money.pricing import part_of
 
-HEADER = ['Staff member', 'Services', 'Service rate %', 'Products', 'Product rate %', 'Commission', 'Tips']
+HEADER = [N_('Staff member'), N_('Services'), N_('Service rate %'), N_('Products'), N_('Product rate %'),
+          N_('Commission'), N_('Tips')]
+"""The columns' titles in English (translated where written: :func:`to_csv`, :func:`to_xlsx`)."""
 
 
 class CommissionRow(SQLModel):
@@ -46,15 +49,15 @@ def report(location_id: int, first: date, last: date, *, actor: UserRead) -> lis
     :raises ValidationError: ``last`` before ``first`` (``field='last'``)
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'see commission')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('see commission'))
     if last < first:
-        raise ValidationError('The period ends before it starts.', field='last')
+        raise ValidationError(_('The period ends before it starts.'), field='last')
     with session_scope() as session:
         location = session.get(Location, location_id)
         if location is None:
-            raise NotFoundError('That location no longer exists.')
-        start, _ = clock.day_bounds(first, location.time_zone)
-        _, end = clock.day_bounds(last, location.time_zone)
+            raise NotFoundError(_('That location no longer exists.'))
+        start, _first_end = clock.day_bounds(first, location.time_zone)
+        _last_start, end = clock.day_bounds(last, location.time_zone)
         members = {m.id: m for m in session.exec(select(StaffMember).where(StaffMember.location_id == location_id))}
         rows = {i: CommissionRow(staff_member_id=i, name=m.name, service_rate_bp=m.service_commission_bp,
                                  product_rate_bp=m.product_commission_bp) for i, m in members.items()}
@@ -91,7 +94,7 @@ def to_csv(rows: list[CommissionRow]) -> bytes:
     """The rows as CSV (money in major units; names neutralised for spreadsheets)."""
     out = StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADER)
+    writer.writerow([_(title) for title in HEADER])
     for row in rows:
         writer.writerow(cells.csv_row(_values(row)))
     return out.getvalue().encode('utf-8')
@@ -101,9 +104,9 @@ def to_xlsx(rows: list[CommissionRow], title: str) -> bytes:
     """The rows as an Excel workbook (one sheet, money as numbers with two decimals)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = 'Commission'
+    sheet.title = _('Commission')[:31]
     sheet.append([cells.excel_value(title)])
-    sheet.append(HEADER)
+    sheet.append([_(title) for title in HEADER])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in rows:

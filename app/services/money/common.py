@@ -16,6 +16,7 @@ from app.services.accounts.access import ensure_location
 from app.services.amounts import check_amount
 from app.services.database import connection_of
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import _
 
 
 class PaymentIn(SQLModel):
@@ -40,17 +41,17 @@ def check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
         check_amount(payment.amount_cents, f'payments.{number}')
         check_amount(payment.tendered_cents, f'payments.{number}')
         if payment.method == PaymentMethod.GIFT_CARD and not payment.gift_card_code.strip():
-            raise ValidationError("Type the gift card's code.", field=f'payments.{number}')
+            raise ValidationError(_("Type the gift card's code."), field=f'payments.{number}')
         if payment.tendered_cents is not None:
             if payment.method != PaymentMethod.CASH:
-                raise ValidationError('Only cash is handed over and given change.', field=f'payments.{number}')
+                raise ValidationError(_('Only cash is handed over and given change.'), field=f'payments.{number}')
             if payment.tendered_cents < payment.amount_cents:
-                raise ValidationError('Less cash was handed over than the amount.', field=f'payments.{number}')
+                raise ValidationError(_('Less cash was handed over than the amount.'), field=f'payments.{number}')
             change += payment.tendered_cents - payment.amount_cents
         paid += payment.amount_cents
     if paid > due:
-        raise ValidationError(f'The payments ({paid / 100:.2f}) are more than what is due ({due / 100:.2f}).',
-                              field='payments')
+        raise ValidationError(_('The payments ({paid}) are more than what is due ({due}).').format(
+            paid=f'{paid / 100:.2f}', due=f'{due / 100:.2f}'), field='payments')
     return paid, change
 
 
@@ -81,8 +82,9 @@ def ensure_not_waiting(session, receipt_id: int, amount_cents: int, balance_cent
     waiting = waiting_on_phones(session, receipt_id, now)
     if waiting and amount_cents > balance_cents - waiting:
         free = max(balance_cents - waiting, 0)
-        raise ValidationError(f'{waiting / 100:.2f} is waiting for the customer to pay on their phone (M-Pesa): '
-                              f'take at most {free / 100:.2f} another way now, or wait for the phone.', field=field)
+        raise ValidationError(_('{waiting} is waiting for the customer to pay on their phone (M-Pesa): take at most '
+                                '{free} another way now, or wait for the phone.').format(
+            waiting=f'{waiting / 100:.2f}', free=f'{free / 100:.2f}'), field=field)
 
 
 def next_number(session, location_id: int) -> str:
@@ -113,6 +115,6 @@ def receipt_of(session, receipt_id: int, actor, *, sales_only: bool = False, loc
     query = select(Receipt).where(Receipt.id == receipt_id)
     receipt = session.exec(query.with_for_update() if lock else query).first()
     if receipt is None or (sales_only and receipt.kind != 'sale'):
-        raise NotFoundError('No such sale.' if sales_only else 'No such receipt.')
+        raise NotFoundError(_('No such sale.') if sales_only else 'No such receipt.')
     ensure_location(actor, receipt.location_id)
     return receipt

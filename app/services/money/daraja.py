@@ -35,6 +35,7 @@ import httpx
 
 from app.config import get_settings
 from app.services.errors import ClientPulseError, ValidationError
+from app.services.i18n import _
 
 NAIROBI = ZoneInfo('Africa/Nairobi')
 BASE_URLS = {'sandbox': 'https://sandbox.safaricom.co.ke', 'production': 'https://api.safaricom.co.ke'}
@@ -97,7 +98,7 @@ class DarajaProvider:
         s = get_settings()
         if not (s.mpesa_consumer_key and s.mpesa_consumer_secret and s.mpesa_passkey and s.mpesa_shortcode
                 and s.mpesa_callback_url):
-            raise ValidationError('M-Pesa is not set up: ask the owner to fill in the CLIENTPULSE_MPESA_ settings.',
+            raise ValidationError(_('M-Pesa is not set up: ask the owner to fill in the CLIENTPULSE_MPESA_ settings.'),
                                   field='method')
         return cls(base_url=s.mpesa_base_url or BASE_URLS.get(s.mpesa_environment, BASE_URLS['sandbox']),
                    consumer_key=s.mpesa_consumer_key.get_secret_value(),
@@ -112,7 +113,7 @@ class DarajaProvider:
                                 headers={'Authorization': f'Basic {self._basic}'})
             token = str(answer.get('access_token') or '')
             if not token:
-                raise ProviderError('M-Pesa did not let ClientPulse in: check the consumer key and secret.')
+                raise ProviderError(_('M-Pesa did not let ClientPulse in: check the consumer key and secret.'))
             lifetime = float(answer.get('expires_in') or 3599)
             self._token = (token, time.monotonic() + max(lifetime - 60, 0))
             return token
@@ -126,7 +127,8 @@ class DarajaProvider:
         try:
             response = httpx.request(method, self.base_url + path, headers=headers, json=json, timeout=self.timeout)
         except httpx.HTTPError:
-            raise ProviderError('M-Pesa could not be reached: check the internet connection and try again.') from None
+            raise ProviderError(
+                _('M-Pesa could not be reached: check the internet connection and try again.')) from None
         try:
             answer = response.json()
         except ValueError:
@@ -134,7 +136,8 @@ class DarajaProvider:
         if response.status_code >= 400:
             if pending_ok and str(answer.get('errorCode', '')).startswith('500.001.1001'):
                 return {'pending': True}
-            raise ProviderError(f'M-Pesa refused it: {str(answer.get("errorMessage") or response.status_code)[:120]}')
+            raise ProviderError(_('M-Pesa refused it: {why}').format(
+                why=str(answer.get('errorMessage') or response.status_code)[:120]))
         return answer if isinstance(answer, dict) else {}
 
     def request_payment(self, phone: str, amount: int, reference: str, description: str, *,
@@ -148,7 +151,8 @@ class DarajaProvider:
                                     self.callback_url, callback_token),
                                 'AccountReference': reference[:12], 'TransactionDesc': description[:13]})
         if str(answer.get('ResponseCode')) != '0' or not answer.get('CheckoutRequestID'):
-            raise ProviderError(f'M-Pesa did not send the prompt: {str(answer.get("ResponseDescription"))[:120]}')
+            raise ProviderError(_('M-Pesa did not send the prompt: {why}').format(
+                why=str(answer.get('ResponseDescription'))[:120]))
         return Prompt(str(answer['CheckoutRequestID']), str(answer.get('MerchantRequestID', '')))
 
     def query(self, checkout_request_id: str) -> Outcome | None:
@@ -166,13 +170,13 @@ class DarajaProvider:
         nested or huge value goes no further)."""
         result = body.get('Body', {}).get('stkCallback') if isinstance(body.get('Body'), dict) else None
         if not isinstance(result, dict):
-            raise ValidationError('Not an M-Pesa callback.', field='body')
+            raise ValidationError(_('Not an M-Pesa callback.'), field='body')
         code, checkout_id = result.get('ResultCode'), result.get('CheckoutRequestID')
         if isinstance(code, int) and not isinstance(code, bool):
             code = str(code)
         if not (isinstance(code, str) and code.isdigit() and len(code) <= 10 and isinstance(checkout_id, str)
                 and 0 < len(checkout_id) <= 64):
-            raise ValidationError('Not an M-Pesa callback.', field='body')
+            raise ValidationError(_('Not an M-Pesa callback.'), field='body')
         metadata = result.get('CallbackMetadata')
         listed = metadata.get('Item') if isinstance(metadata, dict) else None
         items = {item['Name']: item.get('Value') for item in (listed if isinstance(listed, list) else [])

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.dates import format_date
 from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 
@@ -33,12 +34,13 @@ from app.models import (
     StaffMember,
     UserRead,
 )
-from app.services import clock
+from app.services import clock, i18n
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_reader, ensure_role
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import N_, _, deferred
 
 
 def summary(location_id: int, day: date, *, actor: UserRead) -> DaySummary:
@@ -58,7 +60,7 @@ def day_figures(session, location_id: int, day: date) -> DaySummary:
     closed, with the mobile payments confirmed after its close (``confirmed_after_close``)."""
     location = session.get(Location, location_id)
     if location is None:
-        raise NotFoundError('That location no longer exists.')
+        raise NotFoundError(_('That location no longer exists.'))
     closed = session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first()
     if closed is not None and closed.figures:
         figures = DaySummary.model_validate({**closed.figures, 'location_id': location_id, 'day': day})
@@ -84,26 +86,53 @@ def counted_at(session, location_id: int, moment: datetime, time_zone: str) -> d
     return clock.day_bounds(day, time_zone)[0]
 
 
-def after_close_note(late: LatePayment, money: Callable[[int], str]) -> str:
-    """The closed day's line about ``late`` (``money``: minor units → the location's way of writing them), e.g.
-    "M-Pesa payment of KES 1,000.00 for receipt 12 confirmed after close, counted on Tue 05 Mar"."""
-    how = 'M-Pesa' if late.method == 'mobile_money' else _method_words(late.method)  # only M-Pesa comes late
-    return (f'{how} payment of {money(late.amount_cents)} for receipt {late.receipt_number} confirmed after close, '
-            f'counted on {late.counted_on:%a %d %b}')
+def after_close_note(late: LatePayment, money: Callable[[int], str], locale: str | None = None) -> str:
+    """The closed day's line about ``late`` (``money``: minor units → the location's way of writing them;
+    ``locale``: the location's, for the day's name in the current language), e.g. "M-Pesa payment of KES 1,000.00
+    for receipt 12 confirmed after close, counted on Tue 05 Mar"."""
+    values = {'amount': money(late.amount_cents), 'number': late.receipt_number,
+              'day': day_name(late.counted_on, locale)}
+    if late.method == 'mobile_money':  # only M-Pesa comes late
+        return _('M-Pesa payment of {amount} for receipt {number} confirmed after close, counted on {day}').format(
+            **values)
+    return _('{method} payment of {amount} for receipt {number} confirmed after close, counted on {day}').format(
+        method=method_words(late.method), **values)
 
 
-def earlier_receipt_note(late: LatePayment, money: Callable[[int], str]) -> str:
-    """The line about ``late`` on the day it is counted, e.g. "Receipt 12 of Mon 04 Mar: KES 1,000.00 by mobile
-    money, confirmed after Mon 04 Mar was closed"."""
-    words = (f'Receipt {late.receipt_number} of {late.receipt_day:%a %d %b}: {money(late.amount_cents)} by '
-             f'{_method_words(late.method)}')
+def earlier_receipt_note(late: LatePayment, money: Callable[[int], str], locale: str | None = None) -> str:
+    """The line about ``late`` on the day it is counted (``locale``: as :func:`after_close_note`), e.g. "Receipt 12
+    of Mon 04 Mar: KES 1,000.00 by mobile money, confirmed after Mon 04 Mar was closed"."""
+    values = {'number': late.receipt_number, 'day': day_name(late.receipt_day, locale),
+              'amount': money(late.amount_cents), 'method': method_words(late.method).lower()}
     if late.after_close and late.closed_day is not None:
-        words += f', confirmed after {late.closed_day:%a %d %b} was closed'
-    return words
+        return _('Receipt {number} of {day}: {amount} by {method}, confirmed after {closed} was closed').format(
+            closed=day_name(late.closed_day, locale), **values)
+    return _('Receipt {number} of {day}: {amount} by {method}').format(**values)
 
 
-def _method_words(method: str) -> str:
-    return method.replace('_', ' ')
+METHOD_WORDS = {'card': N_('Card'), 'cash': N_('Cash'), 'mobile_money': N_('Mobile money'),
+                'gift_card': N_('Gift card')}
+"""Payment methods' names (English; :func:`method_words` translates)."""
+
+
+def method_words(method: str) -> str:
+    """A payment method's name in the current language (an unknown one as stored, underscores as spaces)."""
+    return _(METHOD_WORDS[method]) if method in METHOD_WORDS else method.replace('_', ' ')
+
+
+def day_name(day: date, locale: str | None, pattern: str = 'EEE dd MMM') -> str:
+    """``day`` written short (``Tue 05 Mar``) in the current language, with the location's ``locale`` (its
+    country's conventions; :func:`~app.services.i18n.locale_for`)."""
+    return format_date(day, pattern, locale=i18n.locale_for(locale or 'en_CA'))
+
+
+def tip_name(name: str) -> str:
+    """Who a day's tips are for as shown: the staff member's name, or "unassigned" in the current language."""
+    return _('unassigned') if name == UNASSIGNED else name
+
+
+UNASSIGNED = 'unassigned'
+"""The key of tips given to no staff member in a day's figures (stored with the figures: never translated)."""
 
 
 def _computed(session, location: Location, day: date) -> DaySummary:
@@ -124,7 +153,7 @@ def _computed(session, location: Location, day: date) -> DaySummary:
         StaffMember.location_id == location_id)).all())
     for receipt in receipts:
         if receipt.tip_cents:
-            name = names.get(receipt.tip_staff_member_id, 'unassigned')
+            name = names.get(receipt.tip_staff_member_id, UNASSIGNED)
             figures.tips[name] = figures.tips.get(name, 0) + receipt.tip_cents
         if receipt.kind == 'refund':
             figures.refunds_cents += -(receipt.total_cents or 0)
@@ -197,27 +226,31 @@ def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: Us
         :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``: ``day``, ``counted``)
     :raises PermissionDeniedError: only owners and managers close a day, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'close the day')
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'close the day')
+    ensure_role(actor, MANAGING_ROLES, N_('close the day'))
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('close the day'))
     check_amount(counted_cash_cents, 'counted')
     if counted_cash_cents < 0:
-        raise ValidationError('The cash counted cannot be negative.', field='counted')
+        raise ValidationError(_('The cash counted cannot be negative.'), field='counted')
     now = now or clock.now()
     with session_scope(write=True) as session:
         location = session.exec(select(Location).where(Location.id == location_id).with_for_update()).first()
         if location is None:
-            raise NotFoundError('That location no longer exists.')
+            raise NotFoundError(_('That location no longer exists.'))
         if day > clock.local_day(now, location.time_zone):
-            raise ValidationError('That day has not begun yet.', field='day')
+            raise ValidationError(_('That day has not begun yet.'), field='day')
         if session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first():
-            raise ValidationError(f'{day:%A %d %B} is already closed.', field='day')
+            raise ValidationError(_('{day} is already closed.').format(
+                day=day_name(day, location.locale, 'EEEE d MMMM')), field='day')
         figures = day_figures(session, location_id, day)
         difference = counted_cash_cents - figures.expected_cash_cents
         session.add(DayClose(location_id=location_id, day=day, closed_at=now, user_id=actor.id or None,
                              expected_cash_cents=figures.expected_cash_cents, counted_cash_cents=counted_cash_cents,
                              figures=figures.model_dump(mode='json'), note=(note or '')[:200]))
-        words = (f'Day closed: {day:%a %d %b}, cash expected {figures.expected_cash_cents / 100:.2f}, counted '
-                 f'{counted_cash_cents / 100:.2f}' + (f', difference {difference / 100:+.2f}' if difference else ''))
+        values = {'day': f'{day:%Y-%m-%d}', 'expected': f'{figures.expected_cash_cents / 100:.2f}',
+                  'counted': f'{counted_cash_cents / 100:.2f}'}
+        words = (deferred(N_('Day closed: {day}, cash expected {expected}, counted {counted}, difference '
+                             '{difference}'), difference=f'{difference / 100:+.2f}', **values) if difference else
+                 deferred(N_('Day closed: {day}, cash expected {expected}, counted {counted}'), **values))
         activity.add(session, actor, 'day_closed', words, location_id=location_id)
         figures.closed, figures.counted_cash_cents = True, counted_cash_cents
     return figures
@@ -227,8 +260,9 @@ def ensure_open(session, location_id: int, moment: datetime, time_zone: str) -> 
     """:raises ValidationError: the local day of ``moment`` is closed at the location (``field='day'``)"""
     day = clock.local_day(moment, time_zone)
     if session.exec(select(DayClose.id).where(DayClose.location_id == location_id, DayClose.day == day)).first():
-        raise ValidationError(f'{day:%A %d %B} is closed at the till: record it as of today, or refund it today.',
-                              field='day')
+        location = session.get(Location, location_id)
+        raise ValidationError(_('{day} is closed at the till: record it as of today, or refund it today.').format(
+            day=day_name(day, location.locale if location else None, 'EEEE d MMMM')), field='day')
 
 
 class MoneySummary(SQLModel):
@@ -257,7 +291,7 @@ def money_summary(location_ids: list[int], start: datetime, end: datetime, *, ac
     :raises PermissionDeniedError: not an owner or manager of each location
     """
     for location_id in location_ids:
-        ensure_reader(actor, location_id, MANAGING_ROLES, 'see analytics')
+        ensure_reader(actor, location_id, MANAGING_ROLES, N_('see analytics'))
     result = MoneySummary()
     with session_scope() as session:
         receipts = session.exec(select(Receipt).where(col(Receipt.location_id).in_(location_ids),

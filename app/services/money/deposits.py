@@ -18,6 +18,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensu
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
+from app.services.i18n import N_, _, deferred
 from app.services.money import day_close
 from app.services.money.common import check_payments, next_number
 from app.services.money.pricing import HUNDRED, part_of
@@ -63,23 +64,23 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
     :raises InvalidTransitionError: the booking is no longer booked or confirmed
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     check_amount(payment.amount_cents, 'amount')
     check_amount(payment.tendered_cents, 'amount')
     if payment.method.value == 'gift_card':
-        raise ValidationError('Take a deposit in cash, by card or mobile money.', field='method')
+        raise ValidationError(_('Take a deposit in cash, by card or mobile money.'), field='method')
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         booking = session.exec(select(Booking).where(Booking.id == booking_id).with_for_update()).first()
         if booking is None:
-            raise NotFoundError('That booking no longer exists.')
+            raise NotFoundError(_('That booking no longer exists.'))
         ensure_location(actor, booking.location_id)
         if booking.status not in (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value):
-            raise InvalidTransitionError('A deposit is taken before the visit.')
+            raise InvalidTransitionError(_('A deposit is taken before the visit.'))
         if held(session, booking.id) is not None:
-            raise ValidationError('A deposit is already held for this booking.', field='amount')
+            raise ValidationError(_('A deposit is already held for this booking.'), field='amount')
         if payment.amount_cents > booking.price_cents:
-            raise ValidationError('A deposit cannot be more than the booked price.', field='amount')
+            raise ValidationError(_('A deposit cannot be more than the booked price.'), field='amount')
         location = session.get(Location, booking.location_id)
         day_close.ensure_open(session, booking.location_id, now, location.time_zone)
         paid, _change = check_payments([payment], payment.amount_cents)
@@ -91,12 +92,13 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
         session.flush()
         session.add(Payment(receipt_id=receipt.id, method=payment.method.value, amount_cents=paid,
                             tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None))
-        activity.add(session, actor, 'deposit', f'Deposit {receipt.number}: {paid / 100:.2f} by '
-                     f'{payment.method.value} for booking {booking.code}', location_id=booking.location_id,
-                     booking_id=booking.id)
+        activity.add(session, actor, 'deposit', deferred(
+            N_('Deposit {number}: {amount} by {method} for booking {booking}'), number=receipt.number,
+            amount=f'{paid / 100:.2f}', method=payment.method.value.replace('_', ' '), booking=booking.code),
+            location_id=booking.location_id, booking_id=booking.id)
         announced = notifications.prepare(session, events.ReceiptCreated(
             receipt_id=receipt.id, location_id=booking.location_id, day=clock.local_day(now, location.time_zone),
-            amount_cents=0, summary=f'Deposit received: {paid / 100:.2f}'))
+            amount_cents=0, summary=deferred(N_('Deposit received: {amount}'), amount=f'{paid / 100:.2f}')))
         session.expunge(receipt)
     events.publish(announced)
     return receipt
@@ -112,16 +114,18 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
         fee = _fee_receipt(session, booking, why, deposit.paid_cents, actor, now, deposit=deposit)
         deposit.applied_to_id = fee.id
         session.add(deposit)
-        activity.add(session, actor, 'deposit_kept', f'Deposit {deposit.number} kept as a {why.lower()} fee: '
-                     f'receipt {fee.number}, {deposit.paid_cents / 100:.2f}', location_id=booking.location_id,
-                     booking_id=booking.id)
+        activity.add(session, actor, 'deposit_kept', deferred(
+            N_('Deposit {number} kept as a {why} fee: receipt {fee}, {amount}'), number=deposit.number,
+            why=why.lower(), fee=fee.number, amount=f'{deposit.paid_cents / 100:.2f}'),
+            location_id=booking.location_id, booking_id=booking.id)
         return fee.id
-    cents, _ = fee_now(session, booking)
+    cents, _kept = fee_now(session, booking)
     if not cents:
         return None
     fee = _fee_receipt(session, booking, why, cents, actor, now)
-    activity.add(session, actor, 'fee_charged', f'{why} fee charged: receipt {fee.number}, {cents / 100:.2f} owed',
-                 location_id=booking.location_id, booking_id=booking.id)
+    activity.add(session, actor, 'fee_charged', deferred(
+        N_('{why} fee charged: receipt {fee}, {amount} owed'), why=why, fee=fee.number, amount=f'{cents / 100:.2f}'),
+        location_id=booking.location_id, booking_id=booking.id)
     return fee.id
 
 
@@ -153,11 +157,11 @@ def status(booking_id: int, *, actor: UserRead) -> tuple[int, int | None]:
 
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'see deposits')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('see deposits'))
     with session_scope() as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
-            raise NotFoundError('That booking no longer exists.')
+            raise NotFoundError(_('That booking no longer exists.'))
         ensure_location(actor, booking.location_id)
         deposit = session.exec(select(Receipt).where(Receipt.booking_id == booking_id, Receipt.kind == 'deposit',
                                                      Receipt.applied_to_id.is_(None))).first()
@@ -171,20 +175,20 @@ def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | Non
     :raises ValidationError: no deposit held, a gift card, the day closed
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'pay deposits back')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('pay deposits back'))
     if method.value == 'gift_card':
-        raise ValidationError('Pay a deposit back in cash, by card or mobile money.', field='method')
+        raise ValidationError(_('Pay a deposit back in cash, by card or mobile money.'), field='method')
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
-            raise NotFoundError('That booking no longer exists.')
+            raise NotFoundError(_('That booking no longer exists.'))
         ensure_location(actor, booking.location_id)
         location = session.get(Location, booking.location_id)
         day_close.ensure_open(session, booking.location_id, now, location.time_zone)
         deposit = held(session, booking.id)
         if deposit is None:
-            raise ValidationError('No deposit is held for this booking.', field='method')
+            raise ValidationError(_('No deposit is held for this booking.'), field='method')
         back = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id),
                        issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
                        booking_id=booking.id, payment_method=method.value, kind='refund', refund_of_id=deposit.id,
@@ -196,12 +200,14 @@ def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | Non
                             user_id=actor.id or None))
         deposit.applied_to_id = back.id
         session.add(deposit)
-        activity.add(session, actor, 'deposit_back', f'Deposit {deposit.number} paid back: refund {back.number}, '
-                     f'{deposit.paid_cents / 100:.2f} by {method.value}', location_id=booking.location_id,
-                     booking_id=booking.id)
+        activity.add(session, actor, 'deposit_back', deferred(
+            N_('Deposit {number} paid back: refund {refund}, {amount} by {method}'), number=deposit.number,
+            refund=back.number, amount=f'{deposit.paid_cents / 100:.2f}', method=method.value.replace('_', ' ')),
+            location_id=booking.location_id, booking_id=booking.id)
         announced = notifications.prepare(session, events.ReceiptCreated(
             receipt_id=back.id, location_id=booking.location_id, day=clock.local_day(now, location.time_zone),
-            amount_cents=0, summary=f'Deposit paid back: {deposit.paid_cents / 100:.2f}'))
+            amount_cents=0, summary=deferred(N_('Deposit paid back: {amount}'),
+                                            amount=f'{deposit.paid_cents / 100:.2f}')))
         session.expunge(back)
     events.publish(announced)
     return back

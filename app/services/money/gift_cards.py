@@ -18,6 +18,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import _
 
 ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'  # Crockford's base32
 LOWEST, HIGHEST = 100, 1_000_000  # minor units a card may be sold for
@@ -55,7 +56,8 @@ def issue(session, location_id: int, amount_cents: int, *, receipt_id: int | Non
     """
     check_amount(amount_cents, 'gift_cards')
     if not LOWEST <= amount_cents <= HIGHEST:
-        raise ValidationError(f'A gift card holds from {LOWEST / 100:.2f} to {HIGHEST / 100:,.2f}.',
+        raise ValidationError(_('A gift card holds from {lowest} to {highest}.').format(
+            lowest=f'{LOWEST / 100:.2f}', highest=f'{HIGHEST / 100:,.2f}'),
                               field='gift_cards')
     card = GiftCard(location_id=location_id, code=new_code(), initial_cents=amount_cents, balance_cents=amount_cents,
                     sold_receipt_id=receipt_id, created_at=now)
@@ -76,9 +78,10 @@ def spend(session, location_id: int, code: str, amount_cents: int, *, receipt_id
     wanted = normalised(code)
     card = session.exec(select(GiftCard).where(GiftCard.code == wanted).with_for_update()).first() if wanted else None
     if card is None or card.location_id != location_id:
-        raise ValidationError('No gift card with that code here.', field=field)
+        raise ValidationError(_('No gift card with that code here.'), field=field)
     if card.balance_cents < amount_cents:
-        raise ValidationError(f'The gift card holds only {card.balance_cents / 100:.2f}.', field=field)
+        raise ValidationError(_('The gift card holds only {amount}.').format(amount=f'{card.balance_cents / 100:.2f}'),
+                              field=field)
     card.balance_cents -= amount_cents
     session.add(card)
     session.add(GiftCardMovement(gift_card_id=card.id, kind='redeemed', amount_cents=-amount_cents,
@@ -96,7 +99,7 @@ def credit(session, location_id: int, code: str, amount_cents: int, *, receipt_i
     wanted = normalised(code)
     card = session.exec(select(GiftCard).where(GiftCard.code == wanted).with_for_update()).first() if wanted else None
     if card is None or card.location_id != location_id:
-        raise ValidationError('No gift card with that code here.', field='method')
+        raise ValidationError(_('No gift card with that code here.'), field='method')
     check_amount(card.balance_cents + amount_cents, 'method')
     card.balance_cents += amount_cents
     session.add(card)
@@ -112,7 +115,7 @@ def balance(location_id: int, code: str, *, actor: UserRead) -> GiftCardRead:
     with session_scope() as session:
         card = session.exec(select(GiftCard).where(GiftCard.code == wanted)).first() if wanted else None
         if card is None or card.location_id != location_id:
-            raise NotFoundError('No gift card with that code here.', field='code')
+            raise NotFoundError(_('No gift card with that code here.'), field='code')
         return GiftCardRead.model_validate(card, from_attributes=True)
 
 
@@ -124,7 +127,7 @@ def ledger(card_id: int, *, actor: UserRead) -> list[GiftCardMovement]:
     with session_scope() as session:
         card = session.get(GiftCard, card_id)
         if card is None:
-            raise NotFoundError('No such gift card.')
+            raise NotFoundError(_('No such gift card.'))
         ensure_reader(actor, card.location_id, FRONT_DESK_ROLES)
         return list(session.exec(select(GiftCardMovement).where(GiftCardMovement.gift_card_id == card_id)
                                  .order_by(GiftCardMovement.id)))

@@ -19,6 +19,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensur
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import N_, _, deferred, ngettext
 from app.services.money.pricing import running_part
 
 MAX_REWARD_POINTS = 100_000_000
@@ -94,14 +95,16 @@ def reward_for(session, reward_id: int, location_id: int, customer_id: int | Non
     :raises ValidationError: no customer, no such reward here, or too few points (``field='reward'``)
     """
     if customer_id is None:
-        raise ValidationError('Choose the customer whose points pay for the reward.', field='reward')
+        raise ValidationError(_('Choose the customer whose points pay for the reward.'), field='reward')
     reward = session.get(LoyaltyReward, reward_id)
     if reward is None or reward.location_id != location_id or not reward.active:
-        raise ValidationError('That reward is not offered here.', field='reward')
+        raise ValidationError(_('That reward is not offered here.'), field='reward')
     session.exec(select(Customer.id).where(Customer.id == customer_id).with_for_update()).first()
     have = points_of(session, customer_id)
     if have < reward.points:
-        raise ValidationError(f'{reward.name} needs {reward.points} points; the customer has {have}.',
+        raise ValidationError(ngettext('{reward} needs {n} point; the customer has {have}.',
+                                       '{reward} needs {n} points; the customer has {have}.', reward.points).format(
+            reward=reward.name, n=reward.points, have=have),
                               field='reward')
     return reward
 
@@ -124,32 +127,34 @@ def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, nam
         names it)
     :raises NotFoundError, PermissionDeniedError: no such reward; not an owner or manager of the location
     """
-    ensure_role(actor, MANAGING_ROLES, 'change loyalty rewards')
+    ensure_role(actor, MANAGING_ROLES, N_('change loyalty rewards'))
     ensure_location(actor, location_id)
     name = (name or '').strip()
     if not name:
-        raise ValidationError('Give the reward a name.', field='name')
+        raise ValidationError(_('Give the reward a name.'), field='name')
     if not 1 <= points <= MAX_REWARD_POINTS:
-        raise ValidationError(f'A reward costs from 1 to {MAX_REWARD_POINTS:,} points.', field='points')
+        raise ValidationError(_('A reward costs from 1 to {most} points.').format(most=f'{MAX_REWARD_POINTS:,}'),
+                              field='points')
     if (discount_cents is None) == (service_id is None):
-        raise ValidationError('A reward is an amount off or a free service.', field='discount_cents')
+        raise ValidationError(_('A reward is an amount off or a free service.'), field='discount_cents')
     if discount_cents is not None and discount_cents <= 0:
-        raise ValidationError('The amount off must be more than nothing.', field='discount_cents')
+        raise ValidationError(_('The amount off must be more than nothing.'), field='discount_cents')
     check_amount(discount_cents, 'discount_cents')
     with session_scope(write=True) as session:
         if service_id is not None:
             service = session.get(Service, service_id)
             if service is None or service.location_id != location_id:
-                raise ValidationError('Choose a service of this location.', field='service_id')
+                raise ValidationError(_('Choose a service of this location.'), field='service_id')
         reward = session.get(LoyaltyReward, reward_id) if reward_id is not None else LoyaltyReward(
             location_id=location_id, name=name, points=points)
         if reward is None or reward.location_id != location_id:
-            raise NotFoundError('No such reward.')
+            raise NotFoundError(_('No such reward.'))
         reward.name, reward.points, reward.discount_cents, reward.service_id, reward.active = (
             name[:80], points, discount_cents, service_id, active)
         session.add(reward)
         session.flush()
-        activity.add(session, actor, 'loyalty_reward', f'Reward {reward.name}: {points} points',
+        activity.add(session, actor, 'loyalty_reward', deferred(N_('Reward {reward}: {n} points'), reward=reward.name,
+                                                                n=points),
                      location_id=location_id)
         session.expunge(reward)
         return reward
@@ -173,7 +178,7 @@ def ledger(customer_id: int, *, actor: UserRead) -> tuple[int, list[LoyaltyMovem
     with session_scope() as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
-            raise NotFoundError('No such customer.')
+            raise NotFoundError(_('No such customer.'))
         ensure_reader(actor, customer.location_id, FRONT_DESK_ROLES)
         moves = list(session.exec(select(LoyaltyMovement).where(LoyaltyMovement.customer_id == customer_id)
                                   .order_by(LoyaltyMovement.id.desc())))
@@ -208,5 +213,6 @@ def expire_inactive(*, now: datetime | None = None) -> int:
                                                 at=now))
                     expired += 1
         if expired:
-            activity.add(session, None, 'points_expired', f'Loyalty points expired for {expired} customers')
+            activity.add(session, None, 'points_expired', deferred(N_('Loyalty points expired for {n} customers'),
+                                                                  n=expired))
     return expired

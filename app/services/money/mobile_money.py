@@ -31,6 +31,7 @@ from app.services.amounts import check_amount
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import ValidationError
+from app.services.i18n import N_, _, deferred
 from app.services.money import day_close
 from app.services.money.common import receipt_of, waiting_on_phones
 from app.services.money.daraja import DarajaProvider, Outcome, PaymentProvider, ProviderError
@@ -40,8 +41,23 @@ __all__ = ['Outcome', 'PaymentProvider', 'ProviderError', 'check_pending', 'hand
 
 logger = logging.getLogger(__name__)
 
-RESULTS = {'0': 'paid', '1': 'the customer has too little money on M-Pesa', '1032': 'the customer cancelled it',
-           '1037': "the customer's phone could not be reached in time", '2001': 'the PIN was wrong'}
+RESULTS = {'0': N_('paid'), '1': N_('the customer has too little money on M-Pesa'),
+           '1032': N_('the customer cancelled it'), '1037': N_("the customer's phone could not be reached in time"),
+           '2001': N_('the PIN was wrong')}
+"""Daraja's result codes → what they mean for the desk (English; :func:`result_words` translates)."""
+FAILED = {'1': N_('M-Pesa payment failed: receipt {number}, {amount} — the customer has too little money on M-Pesa'),
+          '1032': N_('M-Pesa payment failed: receipt {number}, {amount} — the customer cancelled it'),
+          '1037': N_("M-Pesa payment failed: receipt {number}, {amount} — the customer's phone could not be reached "
+                     'in time'),
+          '2001': N_('M-Pesa payment failed: receipt {number}, {amount} — the PIN was wrong')}
+"""A failed prompt's announcement by result code (stored deferred: each reader's language); others: Daraja's
+own description (:data:`FAILED_OTHERWISE`)."""
+FAILED_OTHERWISE = N_('M-Pesa payment failed: receipt {number}, {amount} — {why}')
+
+
+def result_words(code: str | None, description: str | None) -> str:
+    """What a prompt's result ``code`` means, in the current language; else Daraja's own ``description``."""
+    return _(RESULTS[code]) if code in RESULTS else (description or '')
 
 
 def token_digest(token: str) -> str:
@@ -73,7 +89,7 @@ def provider_phone(phone: str, country: str = 'KE') -> str:
     """
     e164 = phones.e164(phone, country or 'KE')
     if not e164:
-        raise ValidationError(f'"{phone[:30]}" is not a phone number.', field='phone')
+        raise ValidationError(_('"{phone}" is not a phone number.').format(phone=phone[:30]), field='phone')
     return e164.lstrip('+')
 
 
@@ -85,17 +101,18 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     :raises ProviderError: M-Pesa refused or could not be reached
     :raises NotFoundError, PermissionDeniedError: no such sale, or another location's
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     check_amount(amount_cents, 'amount')
     if amount_cents <= 0 or amount_cents % 100:
-        raise ValidationError('M-Pesa takes whole amounts (no cents).', field='amount')
+        raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field='amount')
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor, sales_only=True)
         location = session.get(Location, receipt.location_id)
         balance = (receipt.total_cents or 0) - receipt.paid_cents - waiting_on_phones(session, receipt_id, clock.now())
         number = receipt.number
     if amount_cents > balance:
-        raise ValidationError(f'That is more than the {balance / 100:.2f} still to pay.', field='amount')
+        raise ValidationError(_('That is more than the {amount} still to pay.').format(amount=f'{balance / 100:.2f}'),
+                              field='amount')
     msisdn = provider_phone(phone, location.country or 'KE')
     token = secrets.token_urlsafe(32)  # 256 random bits: the callback's proof that it came from whom we told
     prompt = provider().request_payment(msisdn, amount_cents // 100, f'R{number}', 'ClientPulse',
@@ -107,11 +124,13 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
                                 amount_cents=amount_cents, requested_at=clock.now(), user_id=actor.id or None,
                                 callback_token_hash=token_digest(token))
         session.add(pending)
-        activity.add(session, actor, 'mpesa_prompt', f'Receipt {number}: M-Pesa prompt for {amount_cents / 100:.2f} '
-                     f'sent to {msisdn[:6]}…{msisdn[-2:]}', location_id=location.id)
+        activity.add(session, actor, 'mpesa_prompt', deferred(
+            N_('Receipt {number}: M-Pesa prompt for {amount} sent to {phone}'), number=number,
+            amount=f'{amount_cents / 100:.2f}', phone=f'{msisdn[:6]}…{msisdn[-2:]}'), location_id=location.id)
         session.flush()
         changed = events.ReceiptCreated(receipt_id=receipt_id, location_id=location.id, day=clock.local_day(
-            clock.now(), location.time_zone), amount_cents=0, summary=f'Receipt {number}: waiting for the phone')
+            clock.now(), location.time_zone), amount_cents=0,
+            summary=deferred(N_('Receipt {number}: waiting for the phone'), number=number))
     events.publish(changed)
     return pending
 
@@ -129,8 +148,9 @@ def settle(outcome: Outcome, *, source: str = 'status query', provider_receipt: 
         prompt = session.exec(select(MobilePayment).where(
             MobilePayment.checkout_request_id == outcome.checkout_request_id).with_for_update()).first()
         if prompt is None:
-            activity.add(session, None, 'mpesa_refused', f'M-Pesa {source} refused: no prompt '
-                         f'{outcome.checkout_request_id[:40]}')
+            activity.add(session, None, 'mpesa_refused', deferred(
+                N_('M-Pesa {source} refused: no prompt {prompt}'), source=source,
+                prompt=outcome.checkout_request_id[:40]))
             return 'refused'
         paid = outcome.result_code == '0'
         if prompt.status == 'paid' or (prompt.status == 'failed' and not paid):
@@ -146,8 +166,9 @@ def settle(outcome: Outcome, *, source: str = 'status query', provider_receipt: 
                 amount_cents=0, summary=words))
         else:
             prompt.status = 'failed'
-            why = RESULTS.get(outcome.result_code, outcome.description or 'it failed')
-            words = f'M-Pesa payment failed: receipt {receipt.number}, {prompt.amount_cents / 100:.2f} — {why}'
+            values = {'number': receipt.number, 'amount': f'{prompt.amount_cents / 100:.2f}'}
+            words = (deferred(FAILED[outcome.result_code], **values) if outcome.result_code in FAILED else
+                     deferred(FAILED_OTHERWISE, why=outcome.description or 'it failed', **values))
             announced = notifications.prepare(session, events.PaymentFailed(
                 location_id=receipt.location_id, booking_id=receipt.booking_id, summary=words))
         session.add_all([prompt, receipt])
@@ -168,14 +189,22 @@ def _pay(session, prompt: MobilePayment, receipt: Receipt, location: Location, n
     session.flush()
     prompt.status, prompt.provider_receipt, prompt.payment_id = 'paid', provider_receipt, payment.id
     receipt.paid_cents += prompt.amount_cents
-    words = (f'M-Pesa payment received: receipt {receipt.number}, {prompt.amount_cents / 100:.2f}'
-             + (f' ({provider_receipt})' if provider_receipt else ''))
-    if counted != now:
-        words += (f'; {clock.local_day(now, location.time_zone):%a %d %b} is closed at the till, so it is counted '
-                  f'on {clock.local_day(counted, location.time_zone):%a %d %b}')
-    if prompt.amount_cents > owed:  # the desk took the money another way meanwhile: the customer paid twice
-        words += f'; that is {(prompt.amount_cents - owed) / 100:.2f} more than was owed: give it back'
-    return words
+    values = {'number': receipt.number, 'amount': f'{prompt.amount_cents / 100:.2f}'
+              + (f' ({provider_receipt})' if provider_receipt else ''),
+              'today': f'{clock.local_day(now, location.time_zone):%Y-%m-%d}',
+              'counted': f'{clock.local_day(counted, location.time_zone):%Y-%m-%d}',
+              'extra': f'{(prompt.amount_cents - owed) / 100:.2f}'}
+    late, over = counted != now, prompt.amount_cents > owed  # over: the desk took it another way meanwhile
+    if late and over:
+        return deferred(N_('M-Pesa payment received: receipt {number}, {amount}; {today} is closed at the till, so '
+                           'it is counted on {counted}; that is {extra} more than was owed: give it back'), **values)
+    if late:
+        return deferred(N_('M-Pesa payment received: receipt {number}, {amount}; {today} is closed at the till, so '
+                           'it is counted on {counted}'), **values)
+    if over:
+        return deferred(N_('M-Pesa payment received: receipt {number}, {amount}; that is {extra} more than was '
+                           'owed: give it back'), **values)
+    return deferred(N_('M-Pesa payment received: receipt {number}, {amount}'), **values)
 
 
 def handle_callback(token: str, body: object, *, sender: str = '') -> str:
@@ -220,7 +249,8 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
 
 def _refuse(why: str, *, sender: str, location_id: int | None = None) -> str:
     with session_scope(write=True) as session:
-        activity.add(session, None, 'mpesa_refused', f'M-Pesa callback refused: {why}', location_id=location_id,
+        activity.add(session, None, 'mpesa_refused', deferred(N_('M-Pesa callback refused: {why}'), why=why),
+                     location_id=location_id,
                      ip=sender)
     return 'refused'
 
@@ -245,7 +275,7 @@ def check_pending(*, older_than: timedelta = timedelta(seconds=60)) -> dict[str,
 
 def prompts_of(receipt_id: int, *, actor: UserRead) -> list[MobilePayment]:
     """A receipt's prompts, newest first. :raises NotFoundError, PermissionDeniedError:"""
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     with session_scope() as session:
         receipt_of(session, receipt_id, actor)
         return list(session.exec(select(MobilePayment).where(MobilePayment.receipt_id == receipt_id)

@@ -31,6 +31,7 @@ from fractions import Fraction
 
 from app.services.amounts import check_amount
 from app.services.errors import PermissionDeniedError, ValidationError
+from app.services.i18n import _
 
 HUNDRED = Decimal(100)
 
@@ -65,18 +66,18 @@ class Discount:
         :raises ValidationError: neither or both given, a percentage outside 0–100, a negative amount, no reason
         """
         if (self.percent is None) == (self.amount_cents is None):
-            raise ValidationError('Give a discount as a percentage or as an amount.', field=field_name)
+            raise ValidationError(_('Give a discount as a percentage or as an amount.'), field=field_name)
         if not self.reason.strip():
-            raise ValidationError('Say why the discount is given.', field=field_name)
+            raise ValidationError(_('Say why the discount is given.'), field=field_name)
         if self.percent is not None:
             if not (self.percent.is_finite() and 0 <= self.percent <= 100):
-                raise ValidationError('A discount is from 0 to 100 %.', field=field_name)
+                raise ValidationError(_('A discount is from 0 to 100 %.'), field=field_name)
             return min(base_cents, _round(Decimal(base_cents) * self.percent / HUNDRED))
         check_amount(self.amount_cents, field_name)
         if self.amount_cents < 0:
-            raise ValidationError('A discount cannot be negative.', field=field_name)
+            raise ValidationError(_('A discount cannot be negative.'), field=field_name)
         if self.amount_cents > base_cents:
-            raise ValidationError('The discount is more than what it is taken from.', field=field_name)
+            raise ValidationError(_('The discount is more than what it is taken from.'), field=field_name)
         return self.amount_cents
 
 
@@ -128,11 +129,12 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
     own: list[int] = []
     for number, item in enumerate(items):
         if item.kind not in ('service', 'product'):
-            raise ValidationError(f'"{item.kind}" is not a kind of line.', field=f'lines.{number}.kind')
+            raise ValidationError(_('"{kind}" is not a kind of line.').format(kind=item.kind),
+                                  field=f'lines.{number}.kind')
         if item.unit_price_cents < 0:
-            raise ValidationError('A price cannot be negative.', field=f'lines.{number}.price')
+            raise ValidationError(_('A price cannot be negative.'), field=f'lines.{number}.price')
         if item.quantity < 1:
-            raise ValidationError('The quantity is at least 1.', field=f'lines.{number}.quantity')
+            raise ValidationError(_('The quantity is at least 1.'), field=f'lines.{number}.quantity')
         check_amount(item.unit_price_cents, f'lines.{number}.price')
         gross = check_amount(item.unit_price_cents * item.quantity, f'lines.{number}.price')
         cut = item.discount.of(gross, f'lines.{number}.discount') if item.discount else 0
@@ -209,9 +211,9 @@ def allowed_discount(items: list[Item], sale_discount: Discount | None, *, limit
         return
     own = desk_discount_shares([items[over]], None)[0]
     field_name = f'lines.{over}.discount' if own > limit or sale_discount is None else 'discount'
-    words = (f'A discount over {limit_percent} % needs a manager' if limit_percent
-             else 'A discount needs a manager')
-    raise PermissionDeniedError(f'{words}: ask a manager to take this payment.', field=field_name)
+    words = (_('A discount over {limit} % needs a manager: ask a manager to take this payment.').format(
+        limit=limit_percent) if limit_percent else _('A discount needs a manager: ask a manager to take this payment.'))
+    raise PermissionDeniedError(words, field=field_name)
 
 
 def part_of(cents: int, share: Decimal) -> int:

@@ -1,6 +1,10 @@
 """Printouts (reportlab), money and dates written the location's way (babel): a receipt on 80 mm till-roll paper,
 to print or e-mail (the shop, the receipt's number and time, each line with its quantity, price and discount, the
-taxes by name, the tip, the total and how it was paid), and the day at the till on A4."""
+taxes by name, the tip, the total and how it was paid), and the day at the till on A4.
+
+The receipt is the customer's: it speaks the location's language (``Location.language``), whoever prints it, and
+the e-mail that carries it too; the day at the till is the desk's, in the language of the one who prints it. Dates
+and money follow the location's formats in the language written (:func:`app.services.i18n.locale_for`)."""
 
 from __future__ import annotations
 
@@ -16,42 +20,49 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.models import UserRead
-from app.services import clock, mail
+from app.services import clock, i18n, mail
 from app.services.accounts import activity
 from app.services.catalogue import locations
+from app.services.i18n import N_, _, deferred
 from app.services.money import checkout, day_close, receipts
 
 WIDTH = 80 * mm
-METHOD_NAMES = {'card': 'Card', 'cash': 'Cash', 'mobile_money': 'Mobile money', 'gift_card': 'Gift card'}
 
 
 def receipt_pdf(receipt_id: int, *, actor: UserRead) -> bytes:
-    """The receipt ``receipt_id`` as PDF bytes (one 80 mm wide page, as long as it needs).
+    """The receipt ``receipt_id`` as PDF bytes (one 80 mm wide page, as long as it needs), in the location's
+    language.
 
     :raises NotFoundError: no such receipt
     :raises PermissionDeniedError: not a front-desk role, or another location's receipt
     """
-    shown = checkout.receipt_details(receipt_id, actor=actor)
-    place = locations.get_location(shown.location_id, actor=actor)
-    locale, currency = place.locale or 'en_CA', place.currency
+    place = locations.get_location(checkout.receipt_details(receipt_id, actor=actor).location_id, actor=actor)
+    with i18n.speaking(place.language):  # the customer's: the location's language (a walk-in named in it too)
+        return _receipt(checkout.receipt_details(receipt_id, actor=actor), place)
+
+
+def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
+    """The receipt's PDF in the current language (the caller's :func:`i18n.speaking` block)."""
+    locale, currency = i18n.locale_for(place.locale or 'en_CA'), place.currency
 
     def money(cents: int) -> str:
         return format_currency(cents / 100, currency, locale=locale).replace('\u202f', '\u00a0')
 
     normal = ParagraphStyle('n', fontName='Helvetica', fontSize=8, leading=10)
     bold = ParagraphStyle('b', parent=normal, fontName='Helvetica-Bold', fontSize=10, leading=12)
-    title = 'Refund' if shown.kind == 'refund' else 'Receipt'
+    title = (_('Refund {number}') if shown.kind == 'refund' else _('Receipt {number}')).format(number=shown.number)
     moment = format_datetime(clock.to_local(shown.issued_at, place.time_zone), 'medium', locale=locale).replace(
         '\u202f', '\u00a0')
     story = [Paragraph(escape(place.name), bold)]
     for text in (place.address, place.phone):
         if text:
             story.append(Paragraph(escape(text), normal))
-    story += [Spacer(1, 2 * mm), Paragraph(f'{title} {escape(shown.number)} · {escape(moment)}', normal),
+    story += [Spacer(1, 2 * mm), Paragraph(f'{escape(title)} · {escape(moment)}', normal),
               Paragraph(escape(shown.customer_name) + (f' · {escape(shown.staff_name)}' if shown.staff_name else ''),
                         normal)]
     if shown.refund_of:
-        story.append(Paragraph(f'Of receipt {escape(shown.refund_of)}: {escape(shown.reason)}', normal))
+        story.append(Paragraph(escape(_('Of receipt {number}: {reason}').format(number=shown.refund_of,
+                                                                               reason=shown.reason)), normal))
     story.append(Spacer(1, 2 * mm))
     rows = []
     taxes: dict[str, int] = {}
@@ -60,25 +71,27 @@ def receipt_pdf(receipt_id: int, *, actor: UserRead) -> bytes:
         rows.append([Paragraph(f'{line.quantity}{each} {escape(line.description)}', normal),
                      money(line.total_cents if line.total_cents is not None else line.net_cents)])
         if line.discount_cents:
-            rows.append([Paragraph(f'&nbsp;&nbsp;discount −{money(line.discount_cents)}', normal), ''])
+            rows.append([Paragraph('&nbsp;&nbsp;' + escape(_('discount −{amount}').format(
+                amount=money(line.discount_cents))), normal), ''])
         for name, cents in line.taxes.items():
             taxes[name] = taxes.get(name, 0) + cents
     net = sum(line.net_cents for line in shown.lines)
-    rows.append(['Before tax', money(net)])
+    rows.append([_('Before tax'), money(net)])
     rows += [[name, money(cents)] for name, cents in taxes.items()]
     if shown.tip_cents:
-        rows.append(['Tip', money(shown.tip_cents)])
+        rows.append([_('Tip'), money(shown.tip_cents)])
     total = shown.total_cents if shown.total_cents is not None else net + sum(taxes.values())
-    rows.append(['Total', money(abs(total) if shown.kind == 'refund' else total)])
+    total_row = len(rows)
+    rows.append([_('Total'), money(abs(total) if shown.kind == 'refund' else total)])
     for method, amount, tendered in shown.payments:
-        rows.append([METHOD_NAMES.get(method, method) + (' (paid back)' if amount < 0 else ''), money(abs(amount))])
+        name = day_close.method_words(method)
+        rows.append([_('{method} (paid back)').format(method=name) if amount < 0 else name, money(abs(amount))])
         if tendered:
-            rows.append(['  handed over', money(tendered)])
-            rows.append(['  change', money(tendered - amount)])
+            rows.append(['  ' + _('handed over'), money(tendered)])
+            rows.append(['  ' + _('change'), money(tendered - amount)])
     if shown.balance_cents:
-        rows.append(['Still to pay', money(shown.balance_cents)])
+        rows.append([_('Still to pay'), money(shown.balance_cents)])
     table = Table(rows, colWidths=[WIDTH - 34 * mm, 22 * mm], hAlign='LEFT')
-    total_row = next(i for i, row in enumerate(rows) if row[0] == 'Total')
     table.setStyle(TableStyle([
         ('FONTNAME', (0, 0), (-1, -1), 'Helvetica'), ('FONTSIZE', (0, 0), (-1, -1), 8),
         ('ALIGN', (1, 0), (1, -1), 'RIGHT'), ('VALIGN', (0, 0), (-1, -1), 'TOP'),
@@ -87,11 +100,11 @@ def receipt_pdf(receipt_id: int, *, actor: UserRead) -> bytes:
         ('TOPPADDING', (0, 0), (-1, -1), 1), ('BOTTOMPADDING', (0, 0), (-1, -1), 1),
         ('LEFTPADDING', (0, 0), (-1, -1), 0), ('RIGHTPADDING', (0, 0), (-1, -1), 0),
     ]))
-    story += [table, Spacer(1, 3 * mm), Paragraph('Thank you!', normal)]
+    story += [table, Spacer(1, 3 * mm), Paragraph(escape(_('Thank you!')), normal)]
     height = (60 + 5 * len(rows) + 5 * len(shown.lines)) * mm
     buffer = BytesIO()
     SimpleDocTemplate(buffer, pagesize=(WIDTH, height), leftMargin=5 * mm, rightMargin=5 * mm, topMargin=5 * mm,
-                      bottomMargin=5 * mm, title=f'{title} {shown.number}').build(story)
+                      bottomMargin=5 * mm, title=title, lang=i18n.current()).build(story)
     return buffer.getvalue()
 
 
@@ -103,7 +116,7 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
     """
     figures = day_close.summary(location_id, day, actor=actor)
     place = locations.get_location(location_id, actor=actor)
-    locale, currency = place.locale or 'en_CA', place.currency
+    locale, currency = i18n.locale_for(place.locale or 'en_CA'), place.currency
     start, end = clock.day_bounds(day, place.time_zone)
     listed = receipts.list_receipts(location_id, actor=actor, start=start, end=end)
 
@@ -112,37 +125,39 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
 
     styles = getSampleStyleSheet()
     small = ParagraphStyle('small', fontName='Helvetica', fontSize=8, leading=10)
-    story = [Paragraph(f'{escape(place.name)} — the day at the till', styles['Title']),
+    story = [Paragraph(escape(_('{location} — the day at the till').format(location=place.name)), styles['Title']),
              Paragraph(escape(format_date(day, 'full', locale=locale)), styles['Normal']), Spacer(1, 4 * mm)]
-    rows = [['Sales', str(figures.receipts)], ['Before tax (after discounts and refunds)', money(figures.net_cents)],
-            ['Tax', money(figures.tax_cents)]]
-    rows += [[f'Paid by {METHOD_NAMES.get(m, m).lower()}', money(c)] for m, c in sorted(figures.payments.items())]
-    rows += [['Refunds', money(figures.refunds_cents)]]
-    rows += [[f'Tips for {name}', money(c)] for name, c in figures.tips.items()]
-    rows += [["Still owed on the day's sales", money(figures.balance_cents)],
-             ['Cash expected (beyond the float)', money(figures.expected_cash_cents)]]
+    rows = [[_('Sales'), str(figures.receipts)],
+            [_('Before tax (after discounts and refunds)'), money(figures.net_cents)],
+            [_('Tax'), money(figures.tax_cents)]]
+    rows += [[_('Paid by {method}').format(method=day_close.method_words(m).lower()), money(c)]
+             for m, c in sorted(figures.payments.items())]
+    rows += [[_('Refunds'), money(figures.refunds_cents)]]
+    rows += [[_('Tips for {name}').format(name=day_close.tip_name(name)), money(c)] for name, c in figures.tips.items()]
+    rows += [[_("Still owed on the day's sales"), money(figures.balance_cents)],
+             [_('Cash expected (beyond the float)'), money(figures.expected_cash_cents)]]
     if figures.closed:
         counted = figures.counted_cash_cents or 0
-        rows += [['Cash counted', money(counted)], ['Difference', money(counted - figures.expected_cash_cents)]]
+        rows += [[_('Cash counted'), money(counted)], [_('Difference'), money(counted - figures.expected_cash_cents)]]
     else:
-        rows += [['Cash counted', 'not closed yet']]
+        rows += [[_('Cash counted'), _('not closed yet')]]
     summary = Table(rows, colWidths=[110 * mm, 40 * mm], hAlign='LEFT')
     summary.setStyle(TableStyle([('ALIGN', (1, 0), (1, -1), 'RIGHT'), ('FONTSIZE', (0, 0), (-1, -1), 9),
                                  ('LINEBELOW', (0, 0), (-1, -1), 0.25, colors.HexColor('#C9D1DE'))]))
     story.append(summary)
-    story += [Paragraph(escape(day_close.after_close_note(late, money)), small)
+    story += [Paragraph(escape(day_close.after_close_note(late, money, place.locale)), small)
               for late in figures.confirmed_after_close]
     if figures.earlier_receipts:
-        story += [Spacer(1, 4 * mm), Paragraph('Payments for earlier receipts', styles['Heading2'])]
-        story += [Paragraph(escape(day_close.earlier_receipt_note(late, money)), small)
+        story += [Spacer(1, 4 * mm), Paragraph(escape(_('Payments for earlier receipts')), styles['Heading2'])]
+        story += [Paragraph(escape(day_close.earlier_receipt_note(late, money, place.locale)), small)
                   for late in figures.earlier_receipts]
-    story += [Spacer(1, 6 * mm), Paragraph('Receipts', styles['Heading2'])]
-    lines = [['No.', 'Time', 'Customer', 'Items', 'Total', 'Paid']]
+    story += [Spacer(1, 6 * mm), Paragraph(escape(_('Receipts')), styles['Heading2'])]
+    lines = [[_('No.'), _('Time'), _('Customer'), _('Items'), _('Total'), _('Paid')]]
     for r in reversed(listed):
         total = r.total_cents if r.total_cents is not None else r.amount_cents
-        lines.append([r.number + (' (refund)' if r.kind == 'refund' else ''),
+        lines.append([_('{number} (refund)').format(number=r.number) if r.kind == 'refund' else r.number,
                       format_time(clock.to_local(r.issued_at, place.time_zone), 'short', locale=locale)
-                      .replace('\u202f', '\u00a0'), Paragraph(escape(r.customer_name or 'Walk-in'), small),
+                      .replace('\u202f', '\u00a0'), Paragraph(escape(r.customer_name or _('Walk-in')), small),
                       Paragraph(escape(r.descriptions[:120]), small), money(total), money(r.paid_cents)])
     table = Table(lines, colWidths=[22 * mm, 16 * mm, 38 * mm, 58 * mm, 22 * mm, 22 * mm], repeatRows=1,
                   hAlign='LEFT')
@@ -152,8 +167,8 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
                                ('GRID', (0, 0), (-1, -1), 0.25, colors.HexColor('#C9D1DE'))]))
     story.append(table)
     buffer = BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, title=f'{place.name} {day}', leftMargin=15 * mm, rightMargin=15 * mm,
-                      topMargin=15 * mm, bottomMargin=15 * mm).build(story)
+    SimpleDocTemplate(buffer, pagesize=A4, title=f'{place.name} {day}', lang=i18n.current(), leftMargin=15 * mm,
+                      rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=15 * mm).build(story)
     return buffer.getvalue()
 
 
@@ -168,9 +183,14 @@ def email_receipt(receipt_id: int, to: str, *, actor: UserRead) -> str:
     pdf = receipt_pdf(receipt_id, actor=actor)
     shown = checkout.receipt_details(receipt_id, actor=actor)
     place = locations.get_location(shown.location_id, actor=actor)
-    mail.send([address], subject=f'{place.name}: receipt {shown.number}', attachment=pdf,
-              filename=f'receipt-{shown.number}.pdf', media_type=('application', 'pdf'),
-              body=f'Thank you for your visit to {place.name}. Your receipt {shown.number} is attached.')
-    activity.record(actor, 'receipt_mailed', f'Receipt {shown.number} mailed to {address}',
+    with i18n.speaking(place.language):  # the customer's mail: the location's language
+        subject = _('{location}: receipt {number}').format(location=place.name, number=shown.number)
+        body = _('Thank you for your visit to {location}. Your receipt {number} is attached.').format(
+            location=place.name, number=shown.number)
+        filename = _('receipt-{number}.pdf').format(number=shown.number)
+    mail.send([address], subject=subject, attachment=pdf, filename=filename, media_type=('application', 'pdf'),
+              body=body)
+    activity.record(actor, 'receipt_mailed', deferred(N_('Receipt {number} mailed to {address}'),
+                                                      number=shown.number, address=address),
                     location_id=shown.location_id)
     return address

@@ -26,6 +26,7 @@ from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
+from app.services.i18n import N_, _, deferred
 from app.services.money import checkout
 
 FOUR_PLACES = Decimal('0.0001')
@@ -39,11 +40,11 @@ def pay_booking(booking_id: int, *, payment_method: PaymentMethod, actor: UserRe
     :raises InvalidTransitionError: the booking is not checked in
     :raises NotFoundError: no such booking
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     with session_scope() as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
-            raise NotFoundError('That booking no longer exists.')
+            raise NotFoundError(_('That booking no longer exists.'))
         ensure_location(actor, booking.location_id)
         location_id, service_id = booking.location_id, booking.service_id
     done = checkout.check_out(checkout.Sale(location_id=location_id, booking_id=booking_id,
@@ -61,20 +62,23 @@ def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, rea
     :raises InvalidTransitionError: the booking is not checked in (there was nothing to pay yet)
     :raises ValidationError: no reason given
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'take payments')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     reason = (reason or '').strip()
     if not reason:
-        raise ValidationError('Say what happened (e.g. "card declined").', field='reason')
+        raise ValidationError(_('Say what happened (e.g. "card declined").'), field='reason')
     with session_scope(write=True) as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
-            raise NotFoundError('That booking no longer exists.')
+            raise NotFoundError(_('That booking no longer exists.'))
         ensure_location(actor, booking.location_id)
         if booking.status != BookingStatus.CHECKED_IN:
-            raise InvalidTransitionError('Only a checked-in booking has a payment to fail.')
+            raise InvalidTransitionError(_('Only a checked-in booking has a payment to fail.'))
         customer = booking.customer_id and session.get(Customer, booking.customer_id)
-        who = customer.name if customer else 'walk-in'
-        summary = f'Payment failed: {who}, {booking.price_cents / 100:.2f} by {payment_method.value} — {reason[:120]}'
+        values = {'amount': f'{booking.price_cents / 100:.2f}', 'method': payment_method.value.replace('_', ' '),
+                  'reason': reason[:120]}
+        summary = (deferred(N_('Payment failed: {customer}, {amount} by {method} — {reason}'), customer=customer.name,
+                            **values) if customer else
+                   deferred(N_('Payment failed: walk-in, {amount} by {method} — {reason}'), **values))
         activity.add(session, actor, 'payment_failed', summary, location_id=booking.location_id,
                      booking_id=booking_id)
         failed = notifications.prepare(session, events.PaymentFailed(location_id=booking.location_id,
