@@ -194,7 +194,7 @@ class _Compiler:
         if isinstance(node, nodes.TemplateData):
             data = node.data
             return lambda _values: data
-        expression, _ = self.expression(node, depth)
+        expression, _kinds = self.expression(node, depth)
         return lambda values: str(expression(values))[:MAX_VALUE]
 
     def test(self, node: nodes.Node, depth: int) -> _Expression:
