@@ -63,7 +63,7 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
         location (``field='performers'``)
     :raises PermissionDeniedError: only owners and managers change the menu, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_role(actor, MANAGING_ROLES, N_('change the service menu'))
     created: list[ServiceRead] = []
     taken: dict[int, tuple[set[str], set[str]]] = {}  # location → (codes, lower-case names), read once each
     with session_scope(write=True) as session:
@@ -132,7 +132,7 @@ def stock_ledger(product_id: int, *, actor: UserRead) -> list[StockMovement]:
 def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
     """Add a service. :raises ValidationError: the code is taken at the location; a price, cost or deposit over
     :data:`~app.models.base.MAX_AMOUNT_CENTS`"""
-    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_role(actor, MANAGING_ROLES, N_('change the service menu'))
     ensure_location(actor, data.location_id)
     _check_money(data)
     with session_scope(write=True) as session:
@@ -168,7 +168,7 @@ def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead, 
         hand (unless ``allow_negative``: stock counted wrong until the next count)
     :raises PermissionDeniedError: not a front-desk role, or another location's product
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'change stock')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('change stock'))
     if change == 0:
         raise ValidationError(_('Enter how many units came in or went out.'), field='change')
     kind = kind or ('received' if change > 0 else 'sold')
@@ -229,7 +229,7 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
     :raises NotFoundError: no such service
     :raises PermissionDeniedError: not an owner or manager, or another location's service
     """
-    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_role(actor, MANAGING_ROLES, N_('change the service menu'))
     name = (name or '').strip()
     if not name:
         raise ValidationError(_('Give the service a name.'), field='name')
@@ -393,7 +393,7 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
     :raises NotFoundError: no such product
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_role(actor, MANAGING_ROLES, 'change the products')
+    ensure_role(actor, MANAGING_ROLES, N_('change the products'))
     ensure_location(actor, location_id)
     code, name = (code or '').strip(), (name or '').strip()
     if not code:

@@ -78,7 +78,7 @@ def create_staff_members(members: list[StaffMemberCreate], *, actor: UserRead) -
         with its position: ``'1.name'``), or two of the list with the same name
     :raises PermissionDeniedError: only owners and managers add staff, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'add staff members')
+    ensure_role(actor, MANAGING_ROLES, N_('add staff members'))
     names: set[str] = set()
     for data in members:
         ensure_location(actor, data.location_id)
@@ -130,7 +130,7 @@ def add_time_off(staff_member_id: int, first_day: date, last_day: date, *, actor
     :raises NotFoundError: no such staff member
     :raises PermissionDeniedError: only owners and managers, at their location
     """
-    ensure_role(actor, MANAGING_ROLES, 'give time off')
+    ensure_role(actor, MANAGING_ROLES, N_('give time off'))
     if last_day < first_day:
         raise ValidationError(_('Time off must end on or after the day it starts.'), field='last_day')
     if (start_minute is None) != (end_minute is None):
@@ -162,7 +162,7 @@ def add_time_off(staff_member_id: int, first_day: date, last_day: date, *, actor
 
 def remove_time_off(time_off_id: int, *, actor: UserRead) -> None:
     """Take time off back. :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`"""
-    ensure_role(actor, MANAGING_ROLES, 'change time off')
+    ensure_role(actor, MANAGING_ROLES, N_('change time off'))
     with session_scope(write=True) as session:
         away = session.get(TimeOff, time_off_id)
         if away is None:
@@ -181,7 +181,7 @@ def add_extra_shift(staff_member_id: int, day: date, start_minute: int, end_minu
                     actor: UserRead) -> ExtraShiftRead:
     """A stretch of work on ``day`` besides the weekly hours. :raises ValidationError: it ends before it starts
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`"""
-    ensure_role(actor, MANAGING_ROLES, 'add shifts')
+    ensure_role(actor, MANAGING_ROLES, N_('add shifts'))
     if not (0 <= start_minute < end_minute <= 24 * 60):
         raise ValidationError(_('A shift must end after it starts, within the day.'), field='end_minute')
     with session_scope(write=True) as session:
@@ -204,7 +204,7 @@ def set_services(staff_member_id: int, service_ids: list[int] | None, *, actor: 
     :raises ValidationError: a service of another location
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
     """
-    ensure_role(actor, MANAGING_ROLES, "change what staff members do")
+    ensure_role(actor, MANAGING_ROLES, N_("change what staff members do"))
     with session_scope(write=True) as session:
         member, _tz = _member_at(session, staff_member_id, actor)
         summary = _set_services(session, member, service_ids)
@@ -306,7 +306,7 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         account of another location or an owner or kiosk account (``account_id``)
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
     """
-    ensure_role(actor, MANAGING_ROLES, 'change staff members')
+    ensure_role(actor, MANAGING_ROLES, N_('change staff members'))
     name = (name or '').strip()
     if not name or len(name) > 80:
         raise ValidationError(_('Give the staff member a name ({most} characters at most).').format(most=80),
@@ -388,7 +388,7 @@ def linkable_accounts(location_id: int, *, actor: UserRead) -> list[tuple[int, s
 
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'see sign-in accounts')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('see sign-in accounts'))
     with session_scope() as session:
         return [tuple(row) for row in session.exec(
             select(User.id, User.email, User.staff_member_id).where(

@@ -15,7 +15,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_l
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
-from app.services.i18n import _
+from app.services.i18n import N_, _
 
 
 def search_customers(location_id: int, query: str = '', *, actor: UserRead, limit: int = 200,
@@ -83,7 +83,7 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> 
 
     :raises ValidationError, PermissionDeniedError: as :func:`create_customer`
     """
-    ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES, 'add customers')  # the kiosk: a customer booking themselves
+    ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES, N_('add customers'))  # the kiosk: a customer booking themselves
     ensure_location(actor, data.location_id)
     name = data.name.strip()
     if not name:

@@ -83,7 +83,7 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
     :raises NotFoundError: no such customer (or merged into another, or erased)
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'change customers')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('change customers'))
     details = validated(CustomerDetails, **values)
     today = today or datetime.now(UTC).date()
     with session_scope(write=True) as session:
@@ -113,7 +113,7 @@ def duplicates(location_id: int, *, actor: UserRead) -> list[list[CustomerRead]]
 
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'see duplicate customers')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('see duplicate customers'))
     ensure_location(actor, location_id)
     with session_scope() as session:
         people = session.exec(select(Customer).where(Customer.location_id == location_id,
@@ -144,7 +144,7 @@ def merge_customers(keep_id: int, duplicate_id: int, *, actor: UserRead) -> Cust
     :raises NotFoundError: either is gone (merged or erased)
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'merge customers')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('merge customers'))
     if keep_id == duplicate_id:
         raise ValidationError(_('Choose two different customers.'), field='duplicate_id')
     with session_scope(write=True) as session:
@@ -197,7 +197,7 @@ def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = 
     :raises NotFoundError: no such customer (or already erased)
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_role(actor, MANAGING_ROLES, 'erase customers')
+    ensure_role(actor, MANAGING_ROLES, N_('erase customers'))
     with session_scope(write=True) as session:
         customer = _live(session, customer_id, actor)
         code = customer.code

@@ -177,7 +177,7 @@ def queue_marketing(location_id: int, customer_ids: Iterable[int], *, channel: M
     :raises ValidationError: the template does not check
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'send marketing messages')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('send marketing messages'))
     templates.check(subject, field='subject')
     templates.check(body, field='body')
     ids = list(dict.fromkeys(customer_ids))
@@ -255,7 +255,7 @@ def list_messages(location_id: int, *, actor: UserRead, booking_id: int | None =
 
     :raises PermissionDeniedError: not front-desk staff of the location
     """
-    ensure_reader(actor, location_id, FRONT_DESK_ROLES, "see the location's messages")
+    ensure_reader(actor, location_id, FRONT_DESK_ROLES, N_("see the location's messages"))
     query = (select(Message, Customer.name).outerjoin(Customer, Customer.id == Message.customer_id)
              .where(Message.location_id == location_id).order_by(Message.id.desc()).limit(limit))
     if booking_id is not None:
@@ -277,7 +277,7 @@ def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) ->
         message = session.get(Message, message_id)
         if message is None:
             raise NotFoundError(_('No message {number}.').format(number=message_id))
-        ensure_reader(actor, message.location_id, FRONT_DESK_ROLES, 'send messages')
+        ensure_reader(actor, message.location_id, FRONT_DESK_ROLES, N_('send messages'))
         if message.status != MessageStatus.FAILED.value:
             raise ValidationError(_('Only a failed message can be tried again.'))
         message.status, message.due_at, message.attempts = MessageStatus.QUEUED.value, now, 0

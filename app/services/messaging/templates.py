@@ -177,7 +177,7 @@ def texts(location_id: int, *, actor: UserRead) -> dict[tuple[Template, MessageC
 
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, "see the location's message texts")
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_("see the location's message texts"))
     with session_scope() as session:
         own = {(Template(t.template), MessageChannel(t.channel)): (t.subject, t.body) for t in session.execute(
             select(MessageTemplate).where(MessageTemplate.location_id == location_id)).scalars()}
@@ -194,7 +194,7 @@ def save(location_id: int, template: Template, channel: MessageChannel, *, subje
         'body'); an empty body
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'change message texts')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('change message texts'))
     if not body.strip():
         raise ValidationError(_('A message needs a text.'), field='body')
     if channel == MessageChannel.EMAIL:
@@ -219,7 +219,7 @@ def reset(location_id: int, template: Template, channel: MessageChannel, *, acto
 
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'change message texts')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('change message texts'))
     with session_scope(write=True) as session:
         session.execute(delete(MessageTemplate).where(
             MessageTemplate.location_id == location_id, MessageTemplate.template == template.value,
