@@ -305,3 +305,13 @@ def test_the_default_texts_are_whole_sentences_that_keep_their_placeholders_in_e
     assert templates.default_text(Template.CODE, MessageChannel.SMS, 'sw')[1].startswith('{{ code }} ni nambari')
     assert templates.default_text(Template.CODE, MessageChannel.SMS, 'en') == templates.DEFAULTS[
         Template.CODE, MessageChannel.SMS]
+
+
+def test_a_date_is_in_the_messages_language_even_when_babel_has_no_locale_for_the_pair(shop, smtp):
+    """A Kiswahili location that kept Canada's formats (en_CA: Babel has no sw_CA): the date is still Kiswahili."""
+    location = shop['location']
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'language': 'sw'},
+                              actor=OWNER)
+    _book(shop)
+    assert outbox.deliver_due() == 1
+    assert smtp.messages[0]['Subject'] == 'Miadi yako katika Queen St: Jumatano, 6 Machi 2030, saa 14:00'

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlmodel import Session
@@ -512,13 +513,23 @@ def _values(session: Session, location: Location, booking: Booking | None, custo
         service = session.get(Service, booking.service_id)
         staff = session.get(StaffMember, booking.staff_member_id)
         values.update(service=service.name if service else '', staff=staff.name if staff else '',
-                      date=_safe(lambda: format_date(local.date(), 'full', locale=i18n.locale_for(location.locale)),
+                      date=_safe(lambda: format_date(local.date(), 'full', locale=_locale(location)),
                                  f'{local:%A %d %B}'),
-                      time=_safe(lambda: format_time(local, 'short', locale=i18n.locale_for(location.locale)),
-                                 f'{local:%H:%M}'),
+                      time=_safe(lambda: format_time(local, 'short', locale=_locale(location)), f'{local:%H:%M}'),
                       manage_link=links.manage_link(booking.id, booking.code))
     values.update({key: str(value) for key, value in context.items() if key in templates.PLACEHOLDERS})
     return values
+
+
+def _locale(location: Location) -> str:
+    """The Babel locale of a message's date and time: the location's formats in the current language (the
+    location's, in :func:`_prepare`); when Babel has no such pair (Kiswahili with Canada's formats), the language's
+    own, so the words of a date are never in another language than the message's."""
+    chosen = i18n.locale_for(location.locale)
+    try:
+        return chosen if Locale.parse(chosen).language == i18n.current() else i18n.current()
+    except (ValueError, TypeError, UnknownLocaleError):
+        return i18n.current()
 
 
 def _safe(make, fallback: str) -> str:
