@@ -8,7 +8,7 @@ from nicegui import ui
 from app import live
 from app.models import CustomerCreate, Role
 from app.pages import language, params
-from app.pages.formatting import local_datetime, money_at
+from app.pages.formatting import local_date, local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import FRONT_DESK
@@ -162,7 +162,8 @@ def register() -> None:
                          row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-loyalty')
             ui.label(_('Receipts')).classes('font-semibold mt-2')
             ui.table(columns=_columns('number', 'date', 'items', 'amount', 'payment'),
-                     rows=[{'id': r.id, 'number': r.number, 'date': local_datetime(r.issued_at, tz)[:15],
+                     rows=[{'id': r.id, 'number': r.number,
+                            'date': local_date(r.issued_at, tz, i18n.locale_for(location.locale), 'EEE d MMM y'),
                             'items': r.descriptions or _named(RECEIPT_KINDS, r.kind),
                             'amount': money_at(r.amount_cents, location),
                             'payment': _named(PAYMENT_NAMES, r.payment_method.value if r.payment_method else None)}
