@@ -10,13 +10,22 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import select
 
-from app.models import BookingMove, Channel, Message, MessageChannel, MessageStatus, Notification
-from app.services import clock
+from app.models import (
+    BookingMove,
+    Channel,
+    Message,
+    MessageChannel,
+    MessageStatus,
+    MessageTemplate,
+    Notification,
+    Template,
+)
+from app.services import clock, i18n
 from app.services.catalogue import locations
 from app.services.customers import records
 from app.services.database import session_scope
 from app.services.frontdesk import bookings
-from app.services.messaging import outbox
+from app.services.messaging import outbox, templates
 from tests.factories import OWNER, at, make_booking, make_customer, make_location, make_service, make_staff_member
 
 DAY = date(2030, 3, 6)  # a Wednesday; the shop's clock stands at 23:00 on Monday 4 March 2030
@@ -176,7 +185,8 @@ def test_an_unreachable_mail_server_is_retried_then_failed_and_the_desk_is_told(
     assert [m.id for m in failed] == [message.id] and failed[0].customer_name == 'Alex Kim'
     with session_scope() as session:
         (note,) = session.exec(select(Notification).where(Notification.kind == 'message_failed')).all()
-    assert note.booking_id == booking.id and note.text.startswith('E-mail confirmation to Alex Kim failed')
+    assert note.booking_id == booking.id and i18n.shown(note.text).startswith(
+        'E-mail confirmation to Alex Kim failed')
     reset_settings()
 
 
@@ -246,3 +256,62 @@ def test_an_erased_customer_is_sent_nothing_more_and_their_messages_keep_no_addr
     assert outbox.deliver_due(as_of=at(DAY, '13:00')) == 0  # the reminders were withdrawn
     assert {(m.template, m.status, m.to_address, m.body) for m in _messages()} == {
         ('confirmation', 'sent', '', ''), ('reminder', 'cancelled', '', '')}
+
+
+@pytest.mark.parametrize(('language', 'locale', 'subject', 'words', 'summary'), [
+    ('sw', 'en_KE', 'Miadi yako katika Queen St: Jumatano, 6 Machi 2030, saa 14:00',
+     ['Habari Alex Kim,', "miadi yako imethibitishwa: Women's cut na JJ Jumatano, 6 Machi 2030, saa 14:00.",
+      'Faili ya kalenda'], "Women's cut na JJ — Queen St"),
+    ('fr', 'en_CA', 'Votre rendez-vous chez Queen St : mercredi 6 mars 2030 à 14 h 00',
+     ['Bonjour Alex Kim,', "votre rendez-vous est confirmé : Women's cut avec JJ le mercredi 6 mars 2030 à 14 h 00.",
+      'Le fichier de calendrier joint'], "Women's cut avec JJ — Queen St"),
+])
+def test_a_confirmation_speaks_the_locations_language_words_and_date(shop, smtp, language, locale, subject, words,
+                                                                      summary):
+    """Issue 29: a Kiswahili (French) location's customer reads the whole message in Kiswahili (French): the default
+    text's words around the date, the date and time in that language, the subject, the calendar file's title; a text
+    the location wrote itself goes as written; English locations are unchanged (the tests above)."""
+    location = shop['location']
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'language': language,
+                                            'locale': locale}, actor=OWNER)
+    _book(shop)
+    assert outbox.deliver_due() == 1
+    (mail,) = smtp.messages
+    assert mail['Subject'] == subject
+    body = mail.get_body(('plain',)).get_content()
+    assert all(text in body for text in words), body
+    assert 'you are booked' not in body and 'Wednesday' not in body
+    (event,) = _ics(mail).walk('VEVENT')
+    assert str(event['summary']) == summary
+    # a reminder too; and a text the location typed is sent as typed, its date still in the language
+    with session_scope(write=True) as session:
+        session.add(MessageTemplate(location_id=location.id, template=Template.REMINDER.value,
+                                    channel=MessageChannel.EMAIL.value, subject='See you {{ date }}',
+                                    body='Hi {{ customer_name }}!'))
+    assert outbox.deliver_due(as_of=at(DAY, '12:30')) == 2
+    day = {'sw': 'Jumatano, 6 Machi 2030', 'fr': 'mercredi 6 mars 2030'}[language]
+    assert [m['Subject'] for m in smtp.messages[1:]] == [f'See you {day}'] * 2
+    assert smtp.messages[-1].get_body(('plain',)).get_content().strip() == 'Hi Alex Kim!'
+
+
+def test_the_default_texts_are_whole_sentences_that_keep_their_placeholders_in_every_language():
+    """The defaults go to customers: each translated as a whole, its ``{{ placeholders }}`` kept exactly."""
+    for (template, channel), (subject, body) in templates.DEFAULTS.items():
+        for language in ('fr', 'sw'):
+            translated = templates.default_text(template, channel, language)
+            for source, text in zip((subject, body), translated, strict=True):
+                assert templates.placeholders_in(text) == templates.placeholders_in(source), (language, source)
+                templates.check(text, field='body')
+    assert templates.default_text(Template.CODE, MessageChannel.SMS, 'sw')[1].startswith('{{ code }} ni nambari')
+    assert templates.default_text(Template.CODE, MessageChannel.SMS, 'en') == templates.DEFAULTS[
+        Template.CODE, MessageChannel.SMS]
+
+
+def test_a_date_is_in_the_messages_language_even_when_babel_has_no_locale_for_the_pair(shop, smtp):
+    """A Kiswahili location that kept Canada's formats (en_CA: Babel has no sw_CA): the date is still Kiswahili."""
+    location = shop['location']
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'language': 'sw'},
+                              actor=OWNER)
+    _book(shop)
+    assert outbox.deliver_due() == 1
+    assert smtp.messages[0]['Subject'] == 'Miadi yako katika Queen St: Jumatano, 6 Machi 2030, saa 14:00'

@@ -77,9 +77,9 @@ async def test_the_preview_runs_off_the_event_loop_and_refuses_a_hostile_text(us
     await user.should_see(marker='text-body', retries=100)
     real, threads = templates.preview, []
 
-    def preview(*args):
+    def preview(*args, **kwargs):
         threads.append(threading.get_ident())
-        return real(*args)
+        return real(*args, **kwargs)
     monkeypatch.setattr(templates, 'preview', preview)
     body = element(user, 'text-body')
     body.set_value('Hi {{ customer_name }}!')

@@ -187,7 +187,7 @@ async def test_customers_search_and_history(user: User, shop):
     await eventually(lambda: [r['name'] for r in element(user, 'customer-list').rows] == ['Sam Lee'])
     await user.open(f'/customers/{shop["alex"].id}')
     await user.should_see('Alex Kim · KIMA01')
-    assert element(user, 'customer-totals').text == '1 bookings · 1 receipts · $82.00 spent before tax'
+    assert element(user, 'customer-totals').text == '1 booking · 1 receipt · $82.00 spent before tax'
     assert [r['status'] for r in element(user, 'customer-bookings').rows] == ['Completed']
     assert [r['items'] for r in element(user, 'customer-receipts').rows] == ["Women's cut"]
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from app.models import CampaignCreate, MessageChannel, MessageStatus, MessageTemplate, Notification, Target, Template
+from app.services import i18n
 from app.services.campaigns import campaigns
 from app.services.catalogue import locations
 from app.services.customers import records
@@ -99,7 +100,7 @@ def test_a_hostile_text_stored_around_the_check_fails_only_its_own_message(db, s
     with session_scope() as session:
         bells = session.exec(select(Notification.location_id, Notification.text).where(
             Notification.kind == 'message_failed').order_by(Notification.location_id)).all()
-    assert [(location_id, text.split(' failed:')[0]) for location_id, text in bells] == [
+    assert [(location_id, i18n.shown(text).split(' failed:')[0]) for location_id, text in bells] == [
         (trapped.id, 'E-mail confirmation to Alex Kim'), (other.id, 'E-mail marketing to Sam Lee')]
     assert outbox.deliver_due(as_of=at(TUESDAY, '10:05')) == 0  # nothing left stuck in "sending"
     assert outbox.list_messages(other.id, actor=OWNER, status=MessageStatus.SENDING) == []

@@ -16,16 +16,21 @@ from app.pages.session import MANAGING
 from app.services import events
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError
+from app.services.i18n import N_, _
 
-STOCK_REASONS = {'received': 'Delivery received', 'sold': 'Sold', 'adjusted': 'Adjusted (say why)',
-                 'returned': 'Returned by a customer'}
+STOCK_REASONS = {'received': N_('Delivery received'), 'sold': N_('Sold'), 'adjusted': N_('Adjusted (say why)'),
+                 'returned': N_('Returned by a customer')}
+"""What a stock movement can be (translated where shown)."""
+STOCK_KIND_NAMES = {'opening': N_('Opening stock'), 'received': N_('Received'), 'sold': N_('Sold'),
+                    'adjusted': N_('Adjusted'), 'returned': N_('Returned')}
+"""A movement's kind in the ledger (translated where shown)."""
 
 
 def register() -> None:
-    @guarded_page('/catalog', roles=MANAGING, title='Services & products', icon='content_cut')
+    @guarded_page('/catalog', roles=MANAGING, title=N_('Services & products'), icon='content_cut')
     def catalog_page(page: PageContext) -> None:
         with ui.tabs() as tabs:
-            services_tab, products_tab = ui.tab('Services'), ui.tab('Products')
+            services_tab, products_tab = ui.tab('services', _('Services')), ui.tab('products', _('Products'))
         with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
             with ui.tab_panel(services_tab):
                 services = _Services(page.user, page.location)
@@ -50,10 +55,10 @@ class _Services:
         self.user, self.location = user, location
         self.dialogs = ui.element('div')
         with ui.row().classes('items-center gap-3'):
-            ui.button('Add a service', icon='add', on_click=lambda: self.edit(None)).mark('service-add')
-            self.archived = ui.switch('Show archived', on_change=self.table.refresh)
+            ui.button(_('Add a service'), icon='add', on_click=lambda: self.edit(None)).mark('service-add')
+            self.archived = ui.switch(_('Show archived'), on_change=self.table.refresh)
         self.table()
-        ui.label('Click a service to change it, choose who performs it, or archive it.').classes(
+        ui.label(_('Click a service to change it, choose who performs it, or archive it.')).classes(
             'text-sm text-slate-500')
 
     @ui.refreshable_method
@@ -61,14 +66,15 @@ class _Services:
         services = catalog.list_services(self.location.id, actor=self.user, include_inactive=True)
         self.by_id = {s.id: s for s in services}
         rows = [{'id': s.id, 'name': s.name, 'category': s.category or '—',
-                 'duration': f'{s.duration_minutes} min' if s.duration_minutes else 'not set',
-                 'buffer': f'{s.buffer_minutes} min' if s.buffer_minutes is not None else "location's",
-                 'price': money_at(s.price_cents, self.location), 'kiosk': 'yes' if s.kiosk else 'no',
-                 'status': 'on the menu' if s.active else 'archived'}
+                 'duration': _('{n} min').format(n=s.duration_minutes) if s.duration_minutes else _('not set'),
+                 'buffer': _('{n} min').format(n=s.buffer_minutes) if s.buffer_minutes is not None
+                 else _("location's"),
+                 'price': money_at(s.price_cents, self.location), 'kiosk': _('yes') if s.kiosk else _('no'),
+                 'status': _('on the menu') if s.active else _('archived')}
                 for s in services if s.active or self.archived.value]
-        table = ui.table(columns=_columns(('name', 'Service'), ('category', 'Category'), ('duration', 'Duration'),
-                                          ('buffer', 'Buffer after'), ('price', 'Price'), ('kiosk', 'Kiosk'),
-                                          ('status', 'Status')),
+        table = ui.table(columns=_columns(('name', _('Service')), ('category', _('Category')),
+                                          ('duration', _('Duration')), ('buffer', _('Buffer after')),
+                                          ('price', _('Price')), ('kiosk', _('Kiosk')), ('status', _('Status'))),
                          rows=rows, row_key='id', pagination=50).classes('w-full').props('dense flat').mark(
             'service-list')
         table.on('rowClick', lambda e: self.edit(self.by_id.get(e.args[1]['id'])))
@@ -80,30 +86,30 @@ class _Services:
         members = {m.id: m.name for m in staff.list_staff(self.location.id, actor=self.user)}
         performing = catalog.performers_of(service.id, actor=self.user) if service else sorted(members)
         with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[32rem] max-w-full'):
-            ui.label(service.name if service else 'Add a service').classes('text-lg font-semibold')
-            name = ui.input('Name', value=service.name if service else '').classes('w-full').mark('service-name')
+            ui.label(service.name if service else _('Add a service')).classes('text-lg font-semibold')
+            name = ui.input(_('Name'), value=service.name if service else '').classes('w-full').mark('service-name')
             category = ui.select(categories, value=(service.category or None) if service else None,
-                                 label='Category (type a new one and press Enter)', with_input=True,
+                                 label=_('Category (type a new one and press Enter)'), with_input=True,
                                  new_value_mode='add-unique', clearable=True).classes('w-full').mark(
                 'service-category')
             with ui.row().classes('w-full gap-2 no-wrap'):
-                length = ui.number('Minutes', value=service.duration_minutes if service else 30, min=1, step=5,
+                length = ui.number(_('Minutes'), value=service.duration_minutes if service else 30, min=1, step=5,
                                    format='%d').classes('flex-1').mark('service-minutes')
-                buffer = ui.number('Buffer after', value=service.buffer_minutes if service else None, min=0, step=5,
+                buffer = ui.number(_('Buffer after'), value=service.buffer_minutes if service else None, min=0, step=5,
                                    format='%d').classes('flex-1').mark('service-buffer')
-                price = ui.number('Price', value=service.price_cents / 100 if service else 0, min=0,
+                price = ui.number(_('Price'), value=service.price_cents / 100 if service else 0, min=0,
                                   format='%.2f').classes('flex-1').mark('service-price')
-            deposit = ui.number('Deposit when booked (empty: the location\'s percentage)',
+            deposit = ui.number(_("Deposit when booked (empty: the location's percentage)"),
                                 value=service.deposit_cents / 100 if service and service.deposit_cents is not None
                                 else None, min=0, format='%.2f').classes('w-full').mark('service-deposit')
-            ui.label('Buffer empty: the location\'s default. Prices as set in Settings (with or without tax).'
+            ui.label(_("Buffer empty: the location's default. Prices as set in Settings (with or without tax).")
                      ).classes('text-xs text-slate-500')
             who = ui.select(members, multiple=True, value=[m for m in performing if m in members],
-                            label='Performed by').classes('w-full').props('use-chips').mark('service-performers')
+                            label=_('Performed by')).classes('w-full').props('use-chips').mark('service-performers')
             with ui.row().classes('gap-4'):
-                kiosk = ui.switch('Offered at the kiosk', value=service.kiosk if service else True).mark(
+                kiosk = ui.switch(_('Offered at the kiosk'), value=service.kiosk if service else True).mark(
                     'service-kiosk')
-                active = ui.switch('On the menu (off: archived, kept for history)',
+                active = ui.switch(_('On the menu (off: archived, kept for history)'),
                                    value=service.active if service else True).mark('service-active')
             fields = {'name': name, 'category': category, 'duration_minutes': length, 'buffer_minutes': buffer,
                       'price_cents': price, 'performers': who, 'deposit_cents': deposit}
@@ -126,12 +132,12 @@ class _Services:
                     field_error(fields, error)
                     return
                 dialog.close()
-                ui.notify(f'{values["name"]} saved.', type='positive')
+                ui.notify(_('{name} saved.').format(name=values['name']), type='positive')
                 self.table.refresh()
 
             with ui.row().classes('w-full justify-end'):
-                ui.button('Close', on_click=dialog.close).props('flat')
-                ui.button('Save', on_click=save).mark('service-save')
+                ui.button(_('Close'), on_click=dialog.close).props('flat')
+                ui.button(_('Save'), on_click=save).mark('service-save')
 
     def add(self, values: dict, performers: list[int]) -> None:
         """A new service with who performs it, in one transaction (everyone chosen: left as "every service")."""
@@ -147,9 +153,9 @@ class _Products:
         self.user, self.location = user, location
         self.dialogs = ui.element('div')
         with ui.row().classes('items-center gap-3'):
-            ui.button('Add a product', icon='add', on_click=lambda: self.edit(None)).mark('product-add')
+            ui.button(_('Add a product'), icon='add', on_click=lambda: self.edit(None)).mark('product-add')
         self.table()
-        ui.label('Click a product to change it, take stock in or out, or see its movements.').classes(
+        ui.label(_('Click a product to change it, take stock in or out, or see its movements.')).classes(
             'text-sm text-slate-500')
 
     @ui.refreshable_method
@@ -158,11 +164,11 @@ class _Products:
         self.by_id = {p.id: p for p in products}
         rows = [{'id': p.id, 'code': p.code, 'name': p.name, 'brand': p.brand, 'barcode': p.barcode,
                  'price': money_at(p.price_cents, self.location), 'stock': p.stock_on_hand,
-                 'minimum': p.stock_minimum, 'reorder': 'below minimum' if p.below_minimum else ''}
+                 'minimum': p.stock_minimum, 'reorder': _('below minimum') if p.below_minimum else ''}
                 for p in products]
-        table = ui.table(columns=_columns(('code', 'SKU'), ('name', 'Product'), ('brand', 'Brand'),
-                                          ('barcode', 'Barcode'), ('price', 'Price'), ('stock', 'On hand'),
-                                          ('minimum', 'Minimum'), ('reorder', 'Reorder')),
+        table = ui.table(columns=_columns(('code', _('SKU')), ('name', _('Product')), ('brand', _('Brand')),
+                                          ('barcode', _('Barcode')), ('price', _('Price')), ('stock', _('On hand')),
+                                          ('minimum', _('Minimum')), ('reorder', _('Reorder'))),
                          rows=rows, row_key='id', pagination=50).classes('w-full').props('dense flat').mark(
             'product-list')
         table.on('rowClick', lambda e: self.edit(self.by_id.get(e.args[1]['id'])))
@@ -170,10 +176,10 @@ class _Products:
     def edit(self, product: ProductRead | None) -> None:
         self.dialogs.clear()
         with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[36rem] max-w-full'):
-            ui.label(product.name if product else 'Add a product').classes('text-lg font-semibold')
+            ui.label(product.name if product else _('Add a product')).classes('text-lg font-semibold')
             with ui.tabs().classes('w-full') as tabs:
-                details = ui.tab('Details')
-                stock = ui.tab('Stock') if product else None
+                details = ui.tab('details', _('Details'))
+                stock = ui.tab('stock', _('Stock')) if product else None
             with ui.tab_panels(tabs, value=details).classes('w-full'):
                 with ui.tab_panel(details):
                     self.details(product, dialog)
@@ -185,23 +191,23 @@ class _Products:
         def value(field, default=''):
             return (getattr(product, field) if product else default)
         with ui.row().classes('w-full gap-2 no-wrap'):
-            name = ui.input('Name', value=value('name')).classes('flex-1').mark('product-name')
-            brand = ui.input('Brand', value=value('brand')).classes('flex-1').mark('product-brand')
+            name = ui.input(_('Name'), value=value('name')).classes('flex-1').mark('product-name')
+            brand = ui.input(_('Brand'), value=value('brand')).classes('flex-1').mark('product-brand')
         with ui.row().classes('w-full gap-2 no-wrap'):
-            code = ui.input('SKU', value=value('code')).classes('flex-1').mark('product-code')
-            barcode = ui.input('Barcode (EAN/UPC)', value=value('barcode')).classes('flex-1').mark('product-barcode')
+            code = ui.input(_('SKU'), value=value('code')).classes('flex-1').mark('product-code')
+            barcode = ui.input(_('Barcode (EAN/UPC)'), value=value('barcode')).classes('flex-1').mark('product-barcode')
         with ui.row().classes('w-full gap-2 no-wrap'):
-            price = ui.number('Price', value=value('price_cents', 0) / 100, min=0, format='%.2f').classes(
+            price = ui.number(_('Price'), value=value('price_cents', 0) / 100, min=0, format='%.2f').classes(
                 'flex-1').mark('product-price')
-            cost = ui.number('Cost', value=value('cost_cents', 0) / 100, min=0, format='%.2f').classes('flex-1')
+            cost = ui.number(_('Cost'), value=value('cost_cents', 0) / 100, min=0, format='%.2f').classes('flex-1')
         with ui.row().classes('w-full gap-2 no-wrap'):
-            opening = ui.number('On hand now', value=value('stock_on_hand', 0), min=0, format='%d').classes(
+            opening = ui.number(_('On hand now'), value=value('stock_on_hand', 0), min=0, format='%d').classes(
                 'flex-1').mark('product-stock')
             opening.enabled = product is None  # afterwards stock moves only through the ledger (Stock tab)
-            minimum = ui.number('Minimum', value=value('stock_minimum', 0), min=0, format='%d').classes(
+            minimum = ui.number(_('Minimum'), value=value('stock_minimum', 0), min=0, format='%d').classes(
                 'flex-1').mark('product-minimum')
-            maximum = ui.number('Maximum', value=value('stock_maximum', 0), min=0, format='%d').classes('flex-1')
-        active = ui.switch('Sold here (off: archived)', value=value('active', True))
+            maximum = ui.number(_('Maximum'), value=value('stock_maximum', 0), min=0, format='%d').classes('flex-1')
+        active = ui.switch(_('Sold here (off: archived)'), value=value('active', True))
         fields = {'name': name, 'brand': brand, 'code': code, 'barcode': barcode, 'price_cents': price,
                   'cost_cents': cost, 'stock_on_hand': opening, 'stock_minimum': minimum, 'stock_maximum': maximum}
 
@@ -217,23 +223,24 @@ class _Products:
                 field_error(fields, error)
                 return
             dialog.close()
-            ui.notify(f'{saved.name} saved.', type='positive')
+            ui.notify(_('{name} saved.').format(name=saved.name), type='positive')
             self.table.refresh()
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Close', on_click=dialog.close).props('flat')
-            ui.button('Save', on_click=save).mark('product-save')
+            ui.button(_('Close'), on_click=dialog.close).props('flat')
+            ui.button(_('Save'), on_click=save).mark('product-save')
 
     def stock(self, product: ProductRead, dialog: ui.dialog) -> None:
-        ui.label(f'{product.stock_on_hand} on hand (minimum {product.stock_minimum}).').mark('product-on-hand')
+        ui.label(_('{n} on hand (minimum {minimum}).').format(n=product.stock_on_hand,
+                                                             minimum=product.stock_minimum)).mark('product-on-hand')
         with ui.row().classes('w-full gap-2 items-end'):
-            kind = ui.select(STOCK_REASONS, value='received', label='What happened').classes('w-52').mark(
-                'stock-kind')
-            units = ui.number('Units', value=1, format='%d').classes('w-24').mark('stock-units')
-            reason = ui.input('Note or reason').classes('flex-1').mark('stock-reason')
-        ui.label('Units are counted in for a delivery or a return and out for a sale; for an adjustment type + or − '
-                 '(−2: two broken).').classes('text-xs text-slate-500')
-        allow = ui.checkbox('Allow below zero (the count was wrong)').mark('stock-allow')
+            kind = ui.select({key: _(name) for key, name in STOCK_REASONS.items()}, value='received',
+                             label=_('What happened')).classes('w-52').mark('stock-kind')
+            units = ui.number(_('Units'), value=1, format='%d').classes('w-24').mark('stock-units')
+            reason = ui.input(_('Note or reason')).classes('flex-1').mark('stock-reason')
+        ui.label(_('Units are counted in for a delivery or a return and out for a sale; for an adjustment type + or '
+                   '− (−2: two broken).')).classes('text-xs text-slate-500')
+        allow = ui.checkbox(_('Allow below zero (the count was wrong)')).mark('stock-allow')
 
         async def apply() -> None:
             typed = int(units.value or 0)
@@ -246,12 +253,14 @@ class _Products:
                 field_error({'change': units, 'reason': reason, 'kind': kind}, error)
                 return
             dialog.close()
-            ui.notify('Stock updated.', type='positive')
+            ui.notify(_('Stock updated.'), type='positive')
             self.table.refresh()
 
-        ui.button('Record', on_click=apply).mark('stock-apply')
+        ui.button(_('Record'), on_click=apply).mark('stock-apply')
         ledger = catalog.stock_ledger(product.id, actor=self.user)[-20:]
-        ui.table(columns=_columns(('at', 'When'), ('kind', 'What'), ('quantity', 'Units'), ('reason', 'Reason')),
-                 rows=[{'id': m.id, 'at': local_datetime(m.at, self.location.time_zone), 'kind': m.kind,
+        ui.table(columns=_columns(('at', _('When')), ('kind', _('What')), ('quantity', _('Units')),
+                                  ('reason', _('Reason'))),
+                 rows=[{'id': m.id, 'at': local_datetime(m.at, self.location.time_zone),
+                        'kind': _(STOCK_KIND_NAMES[m.kind]) if m.kind in STOCK_KIND_NAMES else m.kind,
                         'quantity': f'{m.quantity:+d}', 'reason': m.reason} for m in reversed(ledger)],
                  row_key='id').classes('w-full').props('dense flat').mark('stock-ledger')

@@ -4,9 +4,10 @@ change shows here at once."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from babel.dates import format_date, format_datetime
 from fastapi import HTTPException
 from fastapi.responses import Response
 from nicegui import app, ui
@@ -18,22 +19,36 @@ from app.pages.guard import PageContext, guarded_page
 from app.pages.hours import WeekHours, hhmm, minutes
 from app.pages.layout import field_error
 from app.pages.session import MANAGING
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError, NotFoundError
+from app.services.i18n import N_, _
 from app.services.messaging import feeds
 
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+"""The table's day columns (keys)."""
+WEEKDAY_NAMES = [N_('Mon'), N_('Tue'), N_('Wed'), N_('Thu'), N_('Fri'), N_('Sat'), N_('Sun')]
+"""Their headings (translated where shown)."""
 
 
 def hours_text(shifts: list[WorkingHoursBase], weekday: int) -> str:
     """``09:00–17:00`` (several shifts joined by commas), or ``off``."""
-    return ', '.join(f'{hhmm(s.start_minute)}–{hhmm(s.end_minute)}' for s in shifts if s.weekday == weekday) or 'off'
+    return ', '.join(f'{hhmm(s.start_minute)}–{hhmm(s.end_minute)}' for s in shifts if s.weekday == weekday) or _('off')
+
+
+def _day(value: date | datetime, locale: str, *, time: bool = False) -> str:
+    """``Mon 4 Mar 2030`` (with ``time``: and ``14:30``) in the reader's language, the location's way."""
+    try:
+        if time:
+            return format_datetime(value, 'EEE d MMM y HH:mm', locale=i18n.locale_for(locale))
+        return format_date(value, 'EEE d MMM y', locale=i18n.locale_for(locale))
+    except (ValueError, LookupError):
+        return f'{value:%Y-%m-%d %H:%M}' if time else f'{value:%Y-%m-%d}'
 
 
 
 def register() -> None:
-    @guarded_page('/staff', roles=MANAGING, title='Staff', icon='badge')
+    @guarded_page('/staff', roles=MANAGING, title=N_('Staff'), icon='badge')
     def staff_page(page: PageContext) -> None:
         _StaffPage(page).build()
 
@@ -43,7 +58,7 @@ def register() -> None:
         try:
             data = feeds.feed(name.removesuffix('.ics'))
         except NotFoundError:
-            raise HTTPException(status_code=404, detail='No such calendar.') from None
+            raise HTTPException(status_code=404, detail=_('No such calendar.')) from None
         return Response(data, media_type='text/calendar; charset=utf-8', headers={'Cache-Control': 'no-store'})
 
 
@@ -54,15 +69,16 @@ class _StaffPage:
 
     def build(self) -> None:
         with ui.row().classes('items-center gap-2'):
-            ui.label('The team').classes('text-xl font-semibold')
-            ui.button('Add a staff member', icon='person_add', on_click=self.add).mark('staff-add')
+            ui.label(_('The team')).classes('text-xl font-semibold')
+            ui.button(_('Add a staff member'), icon='person_add', on_click=self.add).mark('staff-add')
         self.table = ui.table(columns=[
-            {'name': 'name', 'label': 'Staff member', 'field': 'name', 'align': 'left'},
-            {'name': 'active', 'label': 'Active', 'field': 'active', 'align': 'left'},
-            *({'name': d, 'label': d, 'field': d, 'align': 'left'} for d in WEEKDAYS)],
+            {'name': 'name', 'label': _('Staff member'), 'field': 'name', 'align': 'left'},
+            {'name': 'active', 'label': _('Active'), 'field': 'active', 'align': 'left'},
+            *({'name': d, 'label': _(name), 'field': d, 'align': 'left'} for d, name in zip(WEEKDAYS, WEEKDAY_NAMES,
+                                                                                           strict=True))],
             rows=[], row_key='id').classes('w-full').props('dense flat wrap-cells').mark('staff-list')
         self.table.on('rowClick', lambda e: self.edit(e.args[1]['id']))
-        ui.label('Click someone to change their hours, services, time off or extra shifts.').classes(
+        ui.label(_('Click someone to change their hours, services, time off or extra shifts.')).classes(
             'text-sm text-slate-500')
         self.refresh()
         live.on_change(self.location.id, lambda _e: self.refresh(), kinds=(events.StaffChanged,))
@@ -71,17 +87,17 @@ class _StaffPage:
         return staff.list_staff(self.location.id, actor=self.user, include_inactive=True)
 
     def refresh(self) -> None:
-        self.table.rows = [{'id': m.id, 'name': m.name, 'active': 'yes' if m.active else 'no',
+        self.table.rows = [{'id': m.id, 'name': m.name, 'active': _('yes') if m.active else _('no'),
                             **{d: hours_text(m.working_hours, i) for i, d in enumerate(WEEKDAYS)}}
                            for m in self.members()]
 
     def add(self) -> None:
         self.dialogs.clear()
         with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[28rem] max-w-full'):
-            ui.label('Add a staff member').classes('text-lg font-semibold')
-            name = ui.input('Name').classes('w-full').mark('staff-new-name')
-            ui.label('They start with the location\'s opening hours (or 09:00–17:00 on weekdays); change them '
-                     'after.').classes('text-sm text-slate-500')
+            ui.label(_('Add a staff member')).classes('text-lg font-semibold')
+            name = ui.input(_('Name')).classes('w-full').mark('staff-new-name')
+            ui.label(_("They start with the location's opening hours (or 09:00–17:00 on weekdays); change them "
+                       'after.')).classes('text-sm text-slate-500')
 
             async def create() -> None:
                 opening = self.location.opening_hours or [{'weekday': d, 'start_minute': 540, 'end_minute': 1020}
@@ -94,11 +110,11 @@ class _StaffPage:
                     name.error = str(error)
                     return
                 dialog.close()
-                ui.notify(f'{data.name} added.', type='positive')
+                ui.notify(_('{name} added.').format(name=data.name), type='positive')
 
             with ui.row():
-                ui.button('Add', on_click=create).mark('staff-create')
-                ui.button('Cancel', on_click=dialog.close).props('flat')
+                ui.button(_('Add'), on_click=create).mark('staff-create')
+                ui.button(_('Cancel'), on_click=dialog.close).props('flat')
 
     def edit(self, staff_member_id: int) -> None:
         member = next((m for m in self.members() if m.id == staff_member_id), None)
@@ -119,8 +135,9 @@ class _Editor:
         member = self.member
         ui.label(member.name).classes('text-lg font-semibold').mark('staff-editing')
         with ui.tabs().classes('w-full') as tabs:
-            details, away, extra = ui.tab('Details and hours'), ui.tab('Time off'), ui.tab('Extra shifts')
-            feed = ui.tab('Calendar feed').mark('staff-feed-tab')
+            details, away, extra = (ui.tab('details', _('Details and hours')), ui.tab('away', _('Time off')),
+                                    ui.tab('extra', _('Extra shifts')))
+            feed = ui.tab('feed', _('Calendar feed')).mark('staff-feed-tab')
         with ui.tab_panels(tabs, value=details).classes('w-full'):
             with ui.tab_panel(feed):
                 self.calendar_feed()
@@ -135,10 +152,10 @@ class _Editor:
     def calendar_feed(self) -> None:
         """The secret address a phone calendar subscribes to: shown, renewed (the old one stops) or revoked."""
         member = self.member
-        ui.label(f"{member.name}'s bookings in their phone's calendar: subscribe to this address (Google Calendar: "
-                 '"From URL"; iPhone: Settings → Calendar → Accounts → Add Subscribed Calendar). Anyone with the '
-                 'address sees the bookings: revoke it when a phone is lost or someone leaves.').classes(
-            'text-sm text-grey-8')
+        ui.label(_("{name}'s bookings in their phone's calendar: subscribe to this address (Google Calendar: "
+                   '"From URL"; iPhone: Settings → Calendar → Accounts → Add Subscribed Calendar). Anyone with the '
+                   'address sees the bookings: revoke it when a phone is lost or someone leaves.').format(
+            name=member.name)).classes('text-sm text-grey-8')
 
         async def act(renew: bool | None) -> None:
             try:
@@ -155,23 +172,24 @@ class _Editor:
         if link is None and feeds.has_feed(member.id):
             link = feeds.feed_link(member.id, actor=self.user)
         if link:
-            ui.input('Feed address', value=link).props('readonly dense').classes('w-full').mark('staff-feed-link')
+            ui.input(_('Feed address'), value=link).props('readonly dense').classes('w-full').mark('staff-feed-link')
             with ui.row():
-                ui.button('New address', icon='autorenew', on_click=lambda: act(True)).props('flat').mark(
+                ui.button(_('New address'), icon='autorenew', on_click=lambda: act(True)).props('flat').mark(
                     'staff-feed-renew')
-                ui.button('Revoke', icon='link_off', color='negative', on_click=lambda: act(None)).props(
+                ui.button(_('Revoke'), icon='link_off', color='negative', on_click=lambda: act(None)).props(
                     'flat').mark('staff-feed-revoke')
         else:
-            ui.label('No feed address.').mark('staff-feed-none')
-            ui.button('Make an address', icon='add_link', on_click=lambda: act(False)).mark('staff-feed-make')
+            ui.label(_('No feed address.')).mark('staff-feed-none')
+            ui.button(_('Make an address'), icon='add_link', on_click=lambda: act(False)).mark('staff-feed-make')
 
     def details(self) -> None:
         member = self.member
         with ui.row().classes('w-full items-center gap-4 flex-wrap'):
-            name = ui.input('Name', value=member.name).classes('w-56').mark('staff-name')
-            colour = ui.color_input('Calendar colour', value=member.colour or '').classes('w-48').mark('staff-colour')
-            active = ui.switch('Works here', value=member.active).mark('staff-active')
-        ui.label('Weekly hours: up to two stretches a day (a break is the gap); none: day off.').classes(
+            name = ui.input(_('Name'), value=member.name).classes('w-56').mark('staff-name')
+            colour = ui.color_input(_('Calendar colour'), value=member.colour or '').classes('w-48').mark(
+                'staff-colour')
+            active = ui.switch(_('Works here'), value=member.active).mark('staff-active')
+        ui.label(_('Weekly hours: up to two stretches a day (a break is the gap); none: day off.')).classes(
             'text-sm text-slate-500 mt-2')
         week = WeekHours(member.working_hours, 'staff')
         services = {s.id: s.name for s in catalog.list_services(self.location.id, actor=self.user)}
@@ -179,21 +197,22 @@ class _Editor:
                                    clock.day_bounds(date.today(), self.location.time_zone)[1],
                                    actor=self.user).services.get(member.id)
         skills = ui.select(services, multiple=True, value=sorted(performed) if performed else [],
-                           label='Services performed (none chosen: every service)').classes('w-full').props(
+                           label=_('Services performed (none chosen: every service)')).classes('w-full').props(
             'use-chips').mark('staff-services')
         with ui.row().classes('w-full gap-2 items-start flex-wrap'):
-            on_services = ui.number('Commission on services (%)', value=member.service_commission_bp / 100, min=0,
+            on_services = ui.number(_('Commission on services (%)'), value=member.service_commission_bp / 100, min=0,
                                     max=100, step=0.5).classes('w-52').mark('staff-commission-services')
-            on_products = ui.number('Commission on products (%)', value=member.product_commission_bp / 100, min=0,
+            on_products = ui.number(_('Commission on products (%)'), value=member.product_commission_bp / 100, min=0,
                                     max=100, step=0.5).classes('w-52').mark('staff-commission-products')
             accounts = staff.linkable_accounts(self.location.id, actor=self.user)
-            linked = next((account for account, _, linked_to in accounts if linked_to == member.id), None)
-            account = ui.select({account_id: email + (' (linked to someone else)' if other not in (None, member.id)
-                                                      else '') for account_id, email, other in accounts},
-                                value=linked, clearable=True, label='Signs in as').classes('w-64').mark(
+            linked = next((account for account, _email, linked_to in accounts if linked_to == member.id), None)
+            account = ui.select({account_id: _('{email} (linked to someone else)').format(email=email)
+                                 if other not in (None, member.id) else email
+                                 for account_id, email, other in accounts},
+                                value=linked, clearable=True, label=_('Signs in as')).classes('w-64').mark(
                 'staff-account')
-        ui.label('Their sign-in opens the day view on their own column. Owners add sign-ins on the Users '
-                 'page.').classes('text-xs text-slate-500')
+        ui.label(_('Their sign-in opens the day view on their own column. Owners add sign-ins on the Users '
+                   'page.')).classes('text-xs text-slate-500')
 
         async def save() -> None:
             stretches = week.read()
@@ -213,11 +232,11 @@ class _Editor:
                              'account_id': account}, error)
                 return
             self.dialog.close()
-            ui.notify(f'{name.value} saved.', type='positive')
+            ui.notify(_('{name} saved.').format(name=name.value), type='positive')
 
         with ui.row().classes('mt-2'):
-            ui.button('Save', on_click=save).mark('staff-save')
-            ui.button('Close', on_click=self.dialog.close).props('flat')
+            ui.button(_('Save'), on_click=save).mark('staff-save')
+            ui.button(_('Close'), on_click=self.dialog.close).props('flat')
 
     def time_off(self) -> None:
         tz = self.location.time_zone
@@ -232,16 +251,17 @@ class _Editor:
                     if t.staff_member_id == self.member.id]
             with listing:
                 if not mine:
-                    ui.label('No time off planned.').classes('text-slate-500')
+                    ui.label(_('No time off planned.')).classes('text-slate-500')
+                locale = self.location.locale
                 for away in mine:
                     first, last = clock.to_local(away.starts_at, tz), clock.to_local(away.ends_at, tz)
-                    text = (f'{first:%a %d %b %Y}' + ('' if (last - first).days <= 1 else
-                                                      f' – {last - timedelta(days=1):%a %d %b %Y}')
-                            if away.all_day else f'{first:%a %d %b %Y %H:%M} – {last:%H:%M}')
+                    text = (_day(first, locale) + ('' if (last - first).days <= 1 else
+                                                   f' – {_day(last - timedelta(days=1), locale)}')
+                            if away.all_day else f'{_day(first, locale, time=True)} – {last:%H:%M}')
                     with ui.row().classes('items-center gap-2'):
                         ui.label(text + (f' · {away.reason}' if away.reason else ''))
                         ui.button(icon='delete', on_click=lambda a=away: remove(a.id)).props(
-                            'flat round dense').tooltip('Take back')
+                            'flat round dense').tooltip(_('Take back'))
 
         async def remove(time_off_id: int) -> None:
             await language.io_bound(staff.remove_time_off, time_off_id, actor=self.user)
@@ -249,13 +269,14 @@ class _Editor:
 
         show()
         with ui.row().classes('items-center gap-2 flex-wrap mt-2'):
-            first = ui.input('From', value=today.isoformat()).props('type=date dense').classes('w-40').mark(
+            first = ui.input(_('From'), value=today.isoformat()).props('type=date dense').classes('w-40').mark(
                 'staff-off-from')
-            last = ui.input('To', value=today.isoformat()).props('type=date dense').classes('w-40').mark('staff-off-to')
-            start = ui.input('From time (empty: all day)').props('type=time dense clearable').classes('w-40').mark(
+            last = ui.input(_('To'), value=today.isoformat()).props('type=date dense').classes('w-40').mark(
+                'staff-off-to')
+            start = ui.input(_('From time (empty: all day)')).props('type=time dense clearable').classes('w-40').mark(
                 'staff-off-start')
-            end = ui.input('To time').props('type=time dense clearable').classes('w-32').mark('staff-off-end')
-            reason = ui.input('Reason').props('dense').classes('w-48').mark('staff-off-reason')
+            end = ui.input(_('To time')).props('type=time dense clearable').classes('w-32').mark('staff-off-end')
+            reason = ui.input(_('Reason')).props('dense').classes('w-48').mark('staff-off-reason')
 
         async def add() -> None:
             for field in (first, last, end):
@@ -263,7 +284,7 @@ class _Editor:
             try:
                 from_day, to_day = date.fromisoformat(first.value or ''), date.fromisoformat(last.value or '')
             except ValueError:
-                last.error = 'Choose both days.'
+                last.error = _('Choose both days.')
                 return
             try:
                 await language.io_bound(lambda: staff.add_time_off(
@@ -276,7 +297,7 @@ class _Editor:
             reason.value = ''
             show()
 
-        ui.button('Add time off', icon='event_busy', on_click=add).mark('staff-off-add')
+        ui.button(_('Add time off'), icon='event_busy', on_click=add).mark('staff-off-add')
 
     def extra_shifts(self) -> None:
         tz = self.location.time_zone
@@ -290,16 +311,17 @@ class _Editor:
                     if x.staff_member_id == self.member.id]
             with listing:
                 if not mine:
-                    ui.label('No extra shifts ahead.').classes('text-slate-500')
+                    ui.label(_('No extra shifts ahead.')).classes('text-slate-500')
                 for shift in sorted(mine, key=lambda x: (x.day, x.start_minute)):
-                    ui.label(f'{shift.day:%a %d %b %Y} {hhmm(shift.start_minute)}–{hhmm(shift.end_minute)}')
+                    ui.label(f'{_day(shift.day, self.location.locale)} '
+                             f'{hhmm(shift.start_minute)}–{hhmm(shift.end_minute)}')
 
         show()
         with ui.row().classes('items-center gap-2 flex-wrap mt-2'):
-            day = ui.input('Day', value=today.isoformat()).props('type=date dense').classes('w-40').mark(
+            day = ui.input(_('Day'), value=today.isoformat()).props('type=date dense').classes('w-40').mark(
                 'staff-extra-day')
-            start = ui.input('From').props('type=time dense').classes('w-32').mark('staff-extra-start')
-            end = ui.input('To').props('type=time dense').classes('w-32').mark('staff-extra-end')
+            start = ui.input(_('From')).props('type=time dense').classes('w-32').mark('staff-extra-start')
+            end = ui.input(_('To')).props('type=time dense').classes('w-32').mark('staff-extra-end')
 
         async def add() -> None:
             end.error = None
@@ -307,10 +329,10 @@ class _Editor:
             try:
                 when = date.fromisoformat(day.value or '')
             except ValueError:
-                day.error = 'Choose a day.'
+                day.error = _('Choose a day.')
                 return
             if first is None or last is None:
-                end.error = 'Give both times.'
+                end.error = _('Give both times.')
                 return
             try:
                 await language.io_bound(staff.add_extra_shift, self.member.id, when, first, last, actor=self.user)
@@ -319,4 +341,4 @@ class _Editor:
                 return
             show()
 
-        ui.button('Add the shift', icon='more_time', on_click=add).mark('staff-extra-add')
+        ui.button(_('Add the shift'), icon='more_time', on_click=add).mark('staff-extra-add')

@@ -2,42 +2,69 @@
 
 from __future__ import annotations
 
+from babel.dates import format_date
 from nicegui import ui
 
 from app import live
 from app.models import CustomerCreate, Role
 from app.pages import language, params
-from app.pages.formatting import local_datetime, money_at
+from app.pages.formatting import local_date, local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import FRONT_DESK
-from app.services import events
+from app.services import events, i18n
 from app.services.customers import customers, records
 from app.services.errors import ClientPulseError, NotFoundError, validated
 from app.services.frontdesk import bookings
 from app.services.frontdesk.bookings import STATUS_LABELS
+from app.services.i18n import N_, _, ngettext
 from app.services.money import loyalty, receipts
 
 COLUMNS = [
-    {'name': 'code', 'label': 'Code', 'field': 'code', 'align': 'left', 'sortable': True},
-    {'name': 'name', 'label': 'Name', 'field': 'name', 'align': 'left', 'sortable': True},
-    {'name': 'phone', 'label': 'Phone', 'field': 'phone', 'align': 'left'},
-    {'name': 'email', 'label': 'Email', 'field': 'email', 'align': 'left'},
-    {'name': 'tags', 'label': 'Tags', 'field': 'tags', 'align': 'left'},
-    {'name': 'marketing', 'label': 'Marketing', 'field': 'marketing', 'align': 'left'},
+    {'name': 'code', 'label': N_('Code'), 'field': 'code', 'align': 'left', 'sortable': True},
+    {'name': 'name', 'label': N_('Name'), 'field': 'name', 'align': 'left', 'sortable': True},
+    {'name': 'phone', 'label': N_('Phone'), 'field': 'phone', 'align': 'left'},
+    {'name': 'email', 'label': N_('Email'), 'field': 'email', 'align': 'left'},
+    {'name': 'tags', 'label': N_('Tags'), 'field': 'tags', 'align': 'left'},
+    {'name': 'marketing', 'label': N_('Marketing'), 'field': 'marketing', 'align': 'left'},
 ]
+"""The customer list's columns (labels translated where shown: :func:`_columns`)."""
+CHANNEL_NAMES = {'sms': N_('SMS'), 'email': N_('email')}
+"""A consent channel as the page writes it (translated where shown)."""
+HISTORY_LABELS = {'when': N_('When'), 'service': N_('Service'), 'staff': N_('Staff'), 'status': N_('Status'),
+                  'kind': N_('Kind'), 'points': N_('Points'), 'reason': N_('Reason'), 'number': N_('Number'),
+                  'date': N_('Date'), 'items': N_('Items'), 'amount': N_('Amount'), 'payment': N_('Payment')}
+"""The history tables' column labels (translated where shown)."""
+
+
+PAYMENT_NAMES = {'cash': N_('Cash'), 'card': N_('Card'), 'mobile_money': N_('Mobile money'),
+                 'gift_card': N_('Gift card')}
+LOYALTY_KINDS = {'earned': N_('earned'), 'adjusted': N_('adjusted'), 'redeemed': N_('redeemed'),
+                 'expired': N_('expired')}
+RECEIPT_KINDS = {'sale': N_('sale'), 'refund': N_('refund')}
+
+
+def _named(names: dict[str, str], code: str | None) -> str:
+    """A stored code by its name in the reader's language (an unknown one: as stored, ``_`` as spaces)."""
+    if not code:
+        return '—'
+    return _(names[code]) if code in names else code.replace('_', ' ')
+
+
+def _columns(*keys: str) -> list[dict]:
+    return [{'name': k, 'label': _(HISTORY_LABELS[k]), 'field': k, 'align': 'left'} for k in keys]
 
 
 def _row(customer) -> dict:
     consent = customer.consent or {}
     return {**customer.model_dump(include={'id', 'code', 'name', 'phone', 'email'}),
             'tags': ', '.join(customer.tags or []),
-            'marketing': ', '.join(channel.upper() if channel == 'sms' else channel for channel in ('sms', 'email')
+            'marketing': ', '.join(_(CHANNEL_NAMES[channel]) for channel in ('sms', 'email')
                                    if consent.get(channel)) or '—'}
 
 
 def register() -> None:
-    @guarded_page('/customers', roles=FRONT_DESK, title='Customers', icon='people')
+    @guarded_page('/customers', roles=FRONT_DESK, title=N_('Customers'), icon='people')
     def customers_page(page: PageContext, q: str = '') -> None:
         user, location = page.user, page.location
         q = params.clean(q, 100)
@@ -46,21 +73,23 @@ def register() -> None:
         @ui.refreshable
         def results() -> None:
             found = customers.search_customers(location.id, search['text'], actor=user, tag=search['tag'])
-            table = ui.table(columns=COLUMNS, rows=[_row(c) for c in found], row_key='id', pagination=20).classes(
+            table = ui.table(columns=[{**c, 'label': _(c['label'])} for c in COLUMNS], rows=[_row(c) for c in found],
+                             row_key='id', pagination=20).classes(
                 'w-full').props('dense flat').mark('customer-list')
             table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
-            ui.label(f'{len(found)} customers' + (' (first 200)' if len(found) == 200 else '')).classes(
-                'text-sm text-slate-500')
+            ui.label(_('{n} customers (first {n})').format(n=len(found)) if len(found) == 200 else ngettext(
+                '{n} customer', '{n} customers', len(found)).format(n=len(found))).classes(
+                'text-sm text-slate-500').mark('customer-count')
 
         with ui.row().classes('items-center gap-3 w-full'):
-            ui.input('Search name, code, phone or email', value=q, on_change=lambda e: (
+            ui.input(_('Search name, code, phone or email'), value=q, on_change=lambda e: (
                 search.update(text=e.value or ''), results.refresh())).classes('w-96 max-w-full').mark(
                 'customer-search')
-            ui.select(['', *customers.tags_in_use(location.id, actor=user)], value='', label='Tag',
+            ui.select(['', *customers.tags_in_use(location.id, actor=user)], value='', label=_('Tag'),
                       on_change=lambda e: (search.update(tag=e.value or ''), results.refresh())).classes(
                 'w-40').mark('customer-tag')
             ui.space()
-            ui.button('New customer', icon='person_add', on_click=lambda: _new_customer(user, location,
+            ui.button(_('New customer'), icon='person_add', on_click=lambda: _new_customer(user, location,
                                                                                           results.refresh))
         results()
         # a new customer or an import changes the list; bookings, typing and holds do not (each would have
@@ -68,42 +97,44 @@ def register() -> None:
         live.on_change(location.id, lambda _e: results.refresh(),
                                 kinds=(events.CustomerChanged, events.DataImported))
 
-    @guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title='Customer')
+    @guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title=N_('Customer'))
     def customer_page(page: PageContext, customer_id: str) -> None:
         user, location = page.user, page.location
         number = params.whole_number(customer_id)
         if number is None:
-            raise NotFoundError('There is no such customer.')
+            raise NotFoundError(_('There is no such customer.'))
         customer = customers.get_customer(number, actor=user)  # another location's: refused by the guard
         if customer.location_id != location.id:  # an owner looking at another location than the chosen one
-            ui.label('This customer belongs to another location.').mark('not-allowed')
+            ui.label(_('This customer belongs to another location.')).mark('not-allowed')
             return
         tz = location.time_zone
         if customer.merged_into is not None or customer.erased_at is not None:
-            ui.label('This customer was merged into another or erased on request.').mark('customer-gone')
+            ui.label(_('This customer was merged into another or erased on request.')).mark('customer-gone')
             if customer.merged_into is not None:
-                ui.link('Open the customer kept', f'/customers/{customer.merged_into}')
+                ui.link(_('Open the customer kept'), f'/customers/{customer.merged_into}')
             return
         with ui.row().classes('items-center gap-2 flex-wrap'):
             ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
             for tag in customer.tags:
                 ui.badge(tag, color='secondary')
-            ui.button('Edit', icon='edit', on_click=lambda: _edit(user, customer)).props('flat dense').mark(
+            ui.button(_('Edit'), icon='edit', on_click=lambda: _edit(user, customer)).props('flat dense').mark(
                 'customer-edit')
-            ui.button('Merge a duplicate', icon='merge', on_click=lambda: _merge(user, location, customer)).props(
+            ui.button(_('Merge a duplicate'), icon='merge', on_click=lambda: _merge(user, location, customer)).props(
                 'flat dense').mark('customer-merge')
             if user.role in {Role.OWNER, Role.MANAGER}:
-                ui.button('Erase on request', icon='person_remove', on_click=lambda: _erase(user, customer)).props(
+                ui.button(_('Erase on request'), icon='person_remove', on_click=lambda: _erase(user, customer)).props(
                     'flat dense color=negative').mark('customer-erase')
         if customer.alerts:
             with ui.row().classes('items-center gap-1 text-negative').mark('customer-alerts'):
                 ui.icon('warning')
                 ui.label(customer.alerts)
-        ui.label(' · '.join(x for x in (customer.phone, customer.email,
-                                         f'born {customer.birthday:%d %B}' if customer.birthday else '') if x)
-                 or 'No contact details')
-        consent = ', '.join(f'{channel} since {since}' for channel, since in (customer.consent or {}).items())
-        ui.label(f'Marketing: {consent}' if consent else 'No marketing consent').classes('text-sm text-slate-500')
+        born = _('born {day}').format(day=_birthday(customer.birthday, location.locale)) if customer.birthday else ''
+        ui.label(' · '.join(x for x in (customer.phone, customer.email, born) if x)
+                 or _('No contact details')).mark('customer-contact')
+        consent = ', '.join(_('{channel} since {day}').format(channel=_(CHANNEL_NAMES.get(channel, channel)), day=since)
+                            for channel, since in (customer.consent or {}).items())
+        ui.label(_('Marketing: {consent}').format(consent=consent) if consent else _('No marketing consent')).classes(
+            'text-sm text-slate-500').mark('customer-consent')
         if customer.notes:
             ui.label(customer.notes).classes('text-slate-500')
 
@@ -112,28 +143,30 @@ def register() -> None:
             past = bookings.list_bookings(location.id, actor=user, customer_id=customer.id)
             sales = receipts.list_receipts(location.id, actor=user, customer_id=customer.id)
             spent = sum(r.amount_cents for r in sales)
-            ui.label(f'{len(past)} bookings · {len(sales)} receipts · {money_at(spent, location)} '
-                     'spent before tax').mark('customer-totals')
-            ui.label('Bookings').classes('font-semibold mt-2')
-            ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
-                              for k in ('when', 'service', 'staff', 'status')],
+            ui.label(' · '.join((ngettext('{n} booking', '{n} bookings', len(past)).format(n=len(past)),
+                                 ngettext('{n} receipt', '{n} receipts', len(sales)).format(n=len(sales)),
+                                 _('{amount} spent before tax').format(amount=money_at(spent, location))))).mark(
+                'customer-totals')
+            ui.label(_('Bookings')).classes('font-semibold mt-2')
+            ui.table(columns=_columns('when', 'service', 'staff', 'status'),
                      rows=[{'id': b.id, 'when': local_datetime(b.starts_at, tz), 'service': b.service_name,
-                            'staff': b.staff_name, 'status': STATUS_LABELS[b.status]} for b in reversed(past)],
+                            'staff': b.staff_name, 'status': _(STATUS_LABELS[b.status])} for b in reversed(past)],
                      row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-bookings')
             points, moves = loyalty.ledger(customer.id, actor=user)
-            ui.label(f'Loyalty: {points} points').classes('font-semibold mt-2').mark('customer-points')
+            ui.label(ngettext('Loyalty: {n} point', 'Loyalty: {n} points', points).format(n=points)).classes(
+                'font-semibold mt-2').mark('customer-points')
             if moves:
-                ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
-                                  for k in ('when', 'kind', 'points', 'reason')],
-                         rows=[{'id': m.id, 'when': local_datetime(m.at, tz), 'kind': m.kind,
+                ui.table(columns=_columns('when', 'kind', 'points', 'reason'),
+                         rows=[{'id': m.id, 'when': local_datetime(m.at, tz), 'kind': _named(LOYALTY_KINDS, m.kind),
                                 'points': f'{m.points:+d}', 'reason': m.reason} for m in moves],
                          row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-loyalty')
-            ui.label('Receipts').classes('font-semibold mt-2')
-            ui.table(columns=[{'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
-                              for k in ('number', 'date', 'items', 'amount', 'payment')],
-                     rows=[{'id': r.id, 'number': r.number, 'date': local_datetime(r.issued_at, tz)[:15],
-                            'items': r.descriptions or r.kind, 'amount': money_at(r.amount_cents, location),
-                            'payment': (r.payment_method.value if r.payment_method else '—').replace('_', ' ')}
+            ui.label(_('Receipts')).classes('font-semibold mt-2')
+            ui.table(columns=_columns('number', 'date', 'items', 'amount', 'payment'),
+                     rows=[{'id': r.id, 'number': r.number,
+                            'date': local_date(r.issued_at, tz, i18n.locale_for(location.locale), 'EEE d MMM y'),
+                            'items': r.descriptions or _named(RECEIPT_KINDS, r.kind),
+                            'amount': money_at(r.amount_cents, location),
+                            'payment': _named(PAYMENT_NAMES, r.payment_method.value if r.payment_method else None)}
                            for r in sales], row_key='id', pagination=10).classes('w-full').props(
                 'dense flat').mark('customer-receipts')
 
@@ -144,21 +177,21 @@ def register() -> None:
 
 def _edit(user, customer) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
-        ui.label(f'Edit {customer.name}').classes('text-lg font-semibold')
+        ui.label(_('Edit {name}').format(name=customer.name)).classes('text-lg font-semibold')
         fields = {
-            'name': ui.input('Name', value=customer.name).classes('w-full').mark('edit-name'),
-            'phone': ui.input('Phone', value=customer.phone).classes('w-full').mark('edit-phone'),
-            'email': ui.input('Email', value=customer.email).classes('w-full').mark('edit-email'),
-            'birthday': ui.input('Birthday', value=customer.birthday.isoformat() if customer.birthday else '').props(
+            'name': ui.input(_('Name'), value=customer.name).classes('w-full').mark('edit-name'),
+            'phone': ui.input(_('Phone'), value=customer.phone).classes('w-full').mark('edit-phone'),
+            'email': ui.input(_('Email'), value=customer.email).classes('w-full').mark('edit-email'),
+            'birthday': ui.input(_('Birthday'), value=customer.birthday.isoformat() if customer.birthday else '').props(
                 'type=date').classes('w-full').mark('edit-birthday'),
-            'alerts': ui.input('Alert on every booking (e.g. allergies)', value=customer.alerts).classes(
+            'alerts': ui.input(_('Alert on every booking (e.g. allergies)'), value=customer.alerts).classes(
                 'w-full').mark('edit-alerts'),
-            'notes': ui.textarea('Notes', value=customer.notes).classes('w-full'),
-            'tags': ui.input_chips('Tags', value=list(customer.tags)).classes('w-full').mark('edit-tags'),
+            'notes': ui.textarea(_('Notes'), value=customer.notes).classes('w-full'),
+            'tags': ui.input_chips(_('Tags'), value=list(customer.tags)).classes('w-full').mark('edit-tags'),
         }
         with ui.row():
-            sms = ui.checkbox('Agrees to marketing by SMS', value='sms' in (customer.consent or {})).mark('edit-sms')
-            email = ui.checkbox('by email', value='email' in (customer.consent or {})).mark('edit-email-consent')
+            sms = ui.checkbox(_('Agrees to marketing by SMS'), value='sms' in (customer.consent or {})).mark('edit-sms')
+            email = ui.checkbox(_('by email'), value='email' in (customer.consent or {})).mark('edit-email-consent')
 
         async def save() -> None:
             for field in fields.values():
@@ -175,8 +208,8 @@ def _edit(user, customer) -> None:
             ui.navigate.reload()
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Close', on_click=dialog.close).props('flat')
-            ui.button('Save', on_click=save).mark('edit-save')
+            ui.button(_('Close'), on_click=dialog.close).props('flat')
+            ui.button(_('Save'), on_click=save).mark('edit-save')
     dialog.open()
 
 
@@ -186,15 +219,15 @@ def _merge(user, location, customer) -> None:
     others = {c.id: f'{"★ " if c.id in suggested else ""}{c.name} · {c.code} {c.phone}'.strip()
               for c in customers.search_customers(location.id, actor=user, limit=5000) if c.id != customer.id}
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
-        ui.label(f'Merge a duplicate into {customer.name}').classes('text-lg font-semibold')
-        ui.label('Their bookings, receipts, chat and waitlist entries move here; the duplicate disappears. '
-                 '★ marks likely duplicates (same phone or email).').classes('text-sm text-slate-500')
+        ui.label(_('Merge a duplicate into {name}').format(name=customer.name)).classes('text-lg font-semibold')
+        ui.label(_('Their bookings, receipts, chat and waitlist entries move here; the duplicate disappears. '
+                   '★ marks likely duplicates (same phone or email).')).classes('text-sm text-slate-500')
         other = ui.select(dict(sorted(others.items(), key=lambda kv: (not kv[1].startswith('★'), kv[1]))),
-                          label='Duplicate', with_input=True).classes('w-full').mark('merge-duplicate')
+                          label=_('Duplicate'), with_input=True).classes('w-full').mark('merge-duplicate')
 
         async def merge() -> None:
             if other.value is None:
-                other.error = 'Choose the duplicate.'
+                other.error = _('Choose the duplicate.')
                 return
             try:
                 await language.io_bound(records.merge_customers, customer.id, other.value, actor=user)
@@ -205,16 +238,16 @@ def _merge(user, location, customer) -> None:
             ui.navigate.reload()
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Close', on_click=dialog.close).props('flat')
-            ui.button('Merge', on_click=merge).mark('merge-confirm')
+            ui.button(_('Close'), on_click=dialog.close).props('flat')
+            ui.button(_('Merge'), on_click=merge).mark('merge-confirm')
     dialog.open()
 
 
 def _erase(user, customer) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-[28rem] max-w-full'):
-        ui.label(f'Erase {customer.name}?').classes('text-lg font-semibold')
-        ui.label('Their name, contact details, notes, tags, consent and chat are removed for good. Their bookings '
-                 'and receipts stay, without a name, so the figures do not change.')
+        ui.label(_('Erase {name}?').format(name=customer.name)).classes('text-lg font-semibold')
+        ui.label(_('Their name, contact details, notes, tags, consent and chat are removed for good. Their bookings '
+                   'and receipts stay, without a name, so the figures do not change.'))
 
         async def erase() -> None:
             await language.io_bound(records.erase_customer, customer.id, actor=user)
@@ -222,17 +255,17 @@ def _erase(user, customer) -> None:
             ui.navigate.to('/customers')
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Keep', on_click=dialog.close).props('flat')
-            ui.button('Erase', color='negative', on_click=erase).mark('erase-confirm')
+            ui.button(_('Keep'), on_click=dialog.close).props('flat')
+            ui.button(_('Erase'), color='negative', on_click=erase).mark('erase-confirm')
     dialog.open()
 
 
 def _new_customer(user, location, on_done) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-96 max-w-full'):
-        ui.label('New customer').classes('text-lg font-semibold')
-        name = ui.input('Name').classes('w-full')
-        phone = ui.input('Phone').classes('w-full')
-        email = ui.input('Email').classes('w-full')
+        ui.label(_('New customer')).classes('text-lg font-semibold')
+        name = ui.input(_('Name')).classes('w-full')
+        phone = ui.input(_('Phone')).classes('w-full')
+        email = ui.input(_('Email')).classes('w-full')
 
         def save() -> None:
             try:
@@ -245,6 +278,14 @@ def _new_customer(user, location, on_done) -> None:
             on_done()
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Close', on_click=dialog.close).props('flat')
-            ui.button('Save', on_click=save)
+            ui.button(_('Close'), on_click=dialog.close).props('flat')
+            ui.button(_('Save'), on_click=save)
     dialog.open()
+
+
+def _birthday(day, locale: str) -> str:
+    """``4 March`` in the reader's language (the year is nobody's business here)."""
+    try:
+        return format_date(day, 'd MMMM', locale=i18n.locale_for(locale))
+    except (ValueError, LookupError):
+        return f'{day:%d %B}'

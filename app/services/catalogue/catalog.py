@@ -21,7 +21,7 @@ from app.models import (
     UserRead,
 )
 from app.models.catalog import STOCK_KINDS
-from app.services import events, notifications
+from app.services import events, i18n, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import (
     EVERY_ROLE,
@@ -34,6 +34,7 @@ from app.services.accounts.access import (
 from app.services.amounts import check_amount
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
+from app.services.i18n import N_, _
 
 
 def list_services(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[ServiceRead]:
@@ -62,7 +63,7 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
         location (``field='performers'``)
     :raises PermissionDeniedError: only owners and managers change the menu, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_role(actor, MANAGING_ROLES, N_('change the service menu'))
     created: list[ServiceRead] = []
     taken: dict[int, tuple[set[str], set[str]]] = {}  # location → (codes, lower-case names), read once each
     with session_scope(write=True) as session:
@@ -72,13 +73,15 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
             if data.location_id not in taken:
                 existing = session.exec(select(Service.code, Service.name).where(
                     Service.location_id == data.location_id)).all()
-                taken[data.location_id] = ({code for code, _ in existing}, {name.lower() for _, name in existing})
+                taken[data.location_id] = ({row[0] for row in existing}, {row[1].lower() for row in existing})
             codes, names = taken[data.location_id]
             if data.name.strip().lower() in names:
-                raise ValidationError(f'There is already a service called {data.name}.', field='name')
+                raise ValidationError(_('There is already a service called {name}.').format(name=data.name),
+                                      field='name')
             code = data.code or _code_for(data.name, codes)
             if code in codes:
-                raise ValidationError(f'The code {code} is already used by another service.', field='code')
+                raise ValidationError(_('The code {code} is already used by another service.').format(code=code),
+                                      field='code')
             codes.add(code)
             names.add(data.name.strip().lower())
             service = Service.model_validate(data.model_copy(update={'code': code}))
@@ -87,10 +90,11 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
             if performers is not None:
                 _set_performers(session, service, performers)
             created.append(ServiceRead.model_validate(service))
-            activity.add(session, actor, 'service_added', f'New service: {service.name}',
+            activity.add(session, actor, 'service_added', i18n.deferred('New service: {name}', name=service.name),
                          location_id=service.location_id)
     for service in created:
-        events.publish(events.CatalogueChanged(location_id=service.location_id, summary=f'New service: {service.name}'))
+        events.publish(events.CatalogueChanged(location_id=service.location_id,
+                                               summary=i18n.deferred('New service: {name}', name=service.name)))
     return created
 
 
@@ -119,7 +123,7 @@ def stock_ledger(product_id: int, *, actor: UserRead) -> list[StockMovement]:
     with session_scope() as session:
         product = session.get(Product, product_id)
         if product is None:
-            raise NotFoundError('No such product.')
+            raise NotFoundError(_('No such product.'))
         ensure_reader(actor, product.location_id)
         return list(session.exec(select(StockMovement).where(StockMovement.product_id == product_id)
                                  .order_by(StockMovement.at, StockMovement.id)))
@@ -128,13 +132,14 @@ def stock_ledger(product_id: int, *, actor: UserRead) -> list[StockMovement]:
 def create_service(data: ServiceCreate, *, actor: UserRead) -> ServiceRead:
     """Add a service. :raises ValidationError: the code is taken at the location; a price, cost or deposit over
     :data:`~app.models.base.MAX_AMOUNT_CENTS`"""
-    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_role(actor, MANAGING_ROLES, N_('change the service menu'))
     ensure_location(actor, data.location_id)
     _check_money(data)
     with session_scope(write=True) as session:
         if session.exec(select(Service).where(Service.location_id == data.location_id,
                                               Service.code == data.code)).first():
-            raise ValidationError(f'The code {data.code} is already used by another service.', field='code')
+            raise ValidationError(_('The code {code} is already used by another service.').format(code=data.code),
+                                  field='code')
         service = Service.model_validate(data)
         session.add(service)
         session.flush()
@@ -163,21 +168,23 @@ def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead, 
         hand (unless ``allow_negative``: stock counted wrong until the next count)
     :raises PermissionDeniedError: not a front-desk role, or another location's product
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'change stock')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('change stock'))
     if change == 0:
-        raise ValidationError('Enter how many units came in or went out.', field='change')
+        raise ValidationError(_('Enter how many units came in or went out.'), field='change')
     kind = kind or ('received' if change > 0 else 'sold')
     if kind not in STOCK_KINDS or kind == 'opening':
-        raise ValidationError(f'"{kind}" is not a kind of stock movement.', field='kind')
+        raise ValidationError(_('"{kind}" is not a kind of stock movement.').format(kind=kind), field='kind')
     if kind == 'adjusted' and not (reason or '').strip():
-        raise ValidationError('Say why the stock is adjusted (counted, broken, used in the salon…).', field='reason')
+        raise ValidationError(_('Say why the stock is adjusted (counted, broken, used in the salon…).'),
+                              field='reason')
     with session_scope(write=True) as session:
         product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
         if product is None:
-            raise NotFoundError('No such product.')
+            raise NotFoundError(_('No such product.'))
         ensure_location(actor, product.location_id)
         if product.stock_on_hand + change < 0 and not allow_negative:
-            raise ValidationError(f'Only {product.stock_on_hand} of "{product.name}" on hand.', field='change')
+            raise ValidationError(_('Only {n} of "{name}" on hand.').format(n=product.stock_on_hand, name=product.name),
+                                  field='change')
         was_low = product.stock_on_hand < product.stock_minimum
         product.stock_on_hand += change
         session.add(product)
@@ -186,10 +193,13 @@ def adjust_stock(product_id: int, change: int, *, reason: str, actor: UserRead, 
         session.flush()
         result = ProductRead.model_validate(product)
         low = result.below_minimum and not was_low
-        activity.add(session, actor, 'stock', f'{result.name}: {change:+d} ({reason}), {result.stock_on_hand} on hand',
-                     location_id=result.location_id)
-        summary = (f'Low stock: {result.name} — {result.stock_on_hand} left (minimum {result.stock_minimum})' if low
-                   else f'{result.name}: {result.stock_on_hand} on hand')
+        signed = f'{change:+d}'
+        activity.add(session, actor, 'stock', i18n.deferred(
+            '{name}: {change} ({reason}), {n} on hand', name=result.name, change=signed, reason=reason,
+            n=result.stock_on_hand), location_id=result.location_id)
+        summary = (i18n.deferred('Low stock: {name} — {n} left (minimum {minimum})', name=result.name,
+                                 n=result.stock_on_hand, minimum=result.stock_minimum) if low
+                   else i18n.deferred('{name}: {n} on hand', name=result.name, n=result.stock_on_hand))
         changed = notifications.prepare(session, events.StockChanged(
             location_id=result.location_id, product_id=result.id, stock_on_hand=result.stock_on_hand, low=low,
             summary=summary))
@@ -219,18 +229,18 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
     :raises NotFoundError: no such service
     :raises PermissionDeniedError: not an owner or manager, or another location's service
     """
-    ensure_role(actor, MANAGING_ROLES, 'change the service menu')
+    ensure_role(actor, MANAGING_ROLES, N_('change the service menu'))
     name = (name or '').strip()
     if not name:
-        raise ValidationError('Give the service a name.', field='name')
+        raise ValidationError(_('Give the service a name.'), field='name')
     if duration_minutes is not None and duration_minutes <= 0:
-        raise ValidationError('The duration must be at least one minute.', field='duration_minutes')
+        raise ValidationError(_('The duration must be at least one minute.'), field='duration_minutes')
     for name_of, cents in (('price_cents', price_cents), ('cost_cents', cost_cents), ('deposit_cents', deposit_cents)):
         check_amount(cents, name_of)
     with session_scope(write=True) as session:
         service = session.exec(select(Service).where(Service.id == service_id).with_for_update()).first()
         if service is None:
-            raise NotFoundError('That service no longer exists.')
+            raise NotFoundError(_('That service no longer exists.'))
         ensure_location(actor, service.location_id)
         checked = validated(ServiceCreate, location_id=service.location_id, code=service.code, name=name,
                             category=(category or '').strip(), price_cents=price_cents, cost_cents=cost_cents,
@@ -240,7 +250,7 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
                                                       Service.id != service.id,
                                                       col(Service.name).ilike(name))).first()
         if taken is not None:
-            raise ValidationError(f'There is already a service called {name}.', field='name')
+            raise ValidationError(_('There is already a service called {name}.').format(name=name), field='name')
         changes = _changes(service, checked, ('name', 'category', 'duration_minutes', 'buffer_minutes',
                                               'price_cents', 'cost_cents', 'kiosk', 'active', 'deposit_cents'))
         for field, value in checked.model_dump(exclude={'location_id', 'code'}).items():
@@ -250,7 +260,7 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
             changes += _set_performers(session, service, list(performers or []))
         session.flush()
         result = ServiceRead.model_validate(service)
-        summary = f'{result.name}: ' + (', '.join(changes) or 'saved unchanged')
+        summary = _summary(result.name, changes)
         activity.add(session, actor, 'service_changed', summary, location_id=result.location_id)
     events.publish(events.CatalogueChanged(location_id=result.location_id, summary=summary))
     if performers is not _UNCHANGED:
@@ -266,7 +276,7 @@ def performers_of(service_id: int, *, actor: UserRead) -> list[int]:
     with session_scope() as session:
         service = session.get(Service, service_id)
         if service is None:
-            raise NotFoundError('That service no longer exists.')
+            raise NotFoundError(_('That service no longer exists.'))
         ensure_reader(actor, service.location_id)
         return sorted(_performers(session, service))
 
@@ -292,7 +302,7 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
     members = dict(session.exec(select(StaffMember.id, StaffMember.name).where(
         StaffMember.location_id == service.location_id, StaffMember.active)).all())
     if not set(wanted) <= set(members):
-        raise ValidationError('Choose staff members who work at this location.', field='performers')
+        raise ValidationError(_('Choose staff members who work at this location.'), field='performers')
     listed = _listed(session, members)
     before = {m for m in members if m not in listed or service.id in listed[m]}
     every = session.exec(select(Service.id).where(Service.location_id == service.location_id)).all()
@@ -307,15 +317,33 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
                                                           StaffService.service_id == service.id))
         else:  # performed everything: now everything but this
             if len(every) == 1:  # no rows means "every service": nothing else to list
-                raise ValidationError(f'{member_name} performs every service, and this is the only one: '
-                                      'add your other services first, or keep them on it.', field='performers')
+                raise ValidationError(_('{name} performs every service, and this is the only one: add your other '
+                                        'services first, or keep them on it.').format(name=member_name),
+                                      field='performers')
             for other in every:
                 if other != service.id:
                     session.add(StaffService(staff_member_id=member_id, service_id=other))
     after = set(wanted)
     if after == before:
         return []
-    return [f'performed by {", ".join(sorted(members[m] for m in after)) or "nobody"}']
+    names = ', '.join(sorted(members[m] for m in after))
+    return [_('performed by {names}').format(names=names) if names else _('performed by nobody')]
+
+
+_FIELD_WORDS = {
+    'name': N_('name'), 'category': N_('category'), 'duration_minutes': N_('duration minutes'),
+    'buffer_minutes': N_('buffer minutes'), 'price_cents': N_('price cents'), 'cost_cents': N_('cost cents'),
+    'deposit_cents': N_('deposit cents'), 'code': N_('SKU'), 'barcode': N_('barcode'), 'brand': N_('brand'),
+    'stock_minimum': N_('stock minimum'), 'stock_maximum': N_('stock maximum'),
+}
+"""How a change names a field (the activity log's words)."""
+
+
+def _summary(name: str, changes: list[str]) -> str:
+    """What a save changed, stored for any reader (:func:`i18n.deferred`; the changes in the saver's words)."""
+    if not changes:
+        return i18n.deferred('{name}: saved unchanged', name=name)
+    return i18n.deferred('{name}: {changes}', name=name, changes=', '.join(changes))
 
 
 def _changes(row, checked, fields: tuple[str, ...]) -> list[str]:
@@ -325,11 +353,12 @@ def _changes(row, checked, fields: tuple[str, ...]) -> list[str]:
         if old == new:
             continue
         if field == 'active':
-            words.append('back on the menu' if new else 'archived')
+            words.append(_('back on the menu') if new else _('archived'))
         elif field == 'kiosk':
-            words.append('offered at the kiosk' if new else 'not offered at the kiosk')
+            words.append(_('offered at the kiosk') if new else _('not offered at the kiosk'))
         else:
-            words.append(f'{field.replace("_", " ")} {old} → {new}')
+            words.append(_('{field} {old} → {new}').format(
+                field=_(_FIELD_WORDS[field]) if field in _FIELD_WORDS else field.replace('_', ' '), old=old, new=new))
     return words
 
 
@@ -345,8 +374,8 @@ def check_barcode(barcode: str) -> str:
     try:
         return ean.validate(digits)
     except BarcodeError:
-        raise ValidationError(f'{barcode[:40]} is not a valid EAN/UPC barcode (check the digits).',
-                              field='barcode') from None
+        raise ValidationError(_('{barcode} is not a valid EAN/UPC barcode (check the digits).').format(
+            barcode=barcode[:40]), field='barcode') from None
 
 
 def save_product(product_id: int | None, *, actor: UserRead, location_id: int, code: str, name: str,
@@ -364,15 +393,15 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
     :raises NotFoundError: no such product
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_role(actor, MANAGING_ROLES, 'change the products')
+    ensure_role(actor, MANAGING_ROLES, N_('change the products'))
     ensure_location(actor, location_id)
     code, name = (code or '').strip(), (name or '').strip()
     if not code:
-        raise ValidationError('Give the product a SKU (your own code for it).', field='code')
+        raise ValidationError(_('Give the product a SKU (your own code for it).'), field='code')
     if not name:
-        raise ValidationError('Give the product a name.', field='name')
+        raise ValidationError(_('Give the product a name.'), field='name')
     if opening_stock < 0:
-        raise ValidationError('The stock on hand cannot be negative.', field='stock_on_hand')
+        raise ValidationError(_('The stock on hand cannot be negative.'), field='stock_on_hand')
     check_amount(price_cents, 'price_cents')
     check_amount(cost_cents, 'cost_cents')
     checked = validated(ProductCreate, location_id=location_id, code=code, name=name, barcode=check_barcode(barcode),
@@ -380,28 +409,30 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
                         cost_cents=cost_cents, stock_minimum=stock_minimum, stock_maximum=stock_maximum,
                         stock_on_hand=opening_stock if product_id is None else 0, active=active)
     if checked.stock_maximum and checked.stock_maximum < checked.stock_minimum:
-        raise ValidationError('The maximum must be at least the minimum.', field='stock_maximum')
+        raise ValidationError(_('The maximum must be at least the minimum.'), field='stock_maximum')
     with session_scope(write=True) as session:
         product = None
         if product_id is not None:
             product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
             if product is None or product.location_id != location_id:
-                raise NotFoundError('No such product.')
+                raise NotFoundError(_('No such product.'))
         others = select(Product).where(Product.location_id == location_id,
                                        Product.id != (product_id or 0))
         if session.exec(others.where(Product.code == code)).first():
-            raise ValidationError(f'The SKU {code} is already used by another product.', field='code')
+            raise ValidationError(_('The SKU {code} is already used by another product.').format(code=code),
+                                  field='code')
         if session.exec(others.where(col(Product.name).ilike(name))).first():
-            raise ValidationError(f'There is already a product called {name}.', field='name')
+            raise ValidationError(_('There is already a product called {name}.').format(name=name), field='name')
         if checked.barcode and session.exec(others.where(Product.barcode == checked.barcode)).first():
-            raise ValidationError(f'The barcode {checked.barcode} is already on another product.', field='barcode')
+            raise ValidationError(_('The barcode {barcode} is already on another product.').format(
+                barcode=checked.barcode), field='barcode')
         if product is None:
             product = Product.model_validate(checked)
-            summary = f'New product: {name}'
+            summary = i18n.deferred('New product: {name}', name=name)
         else:
             fields = ('code', 'name', 'barcode', 'brand', 'category', 'price_cents', 'cost_cents', 'stock_minimum',
                       'stock_maximum', 'active')
-            summary = f'{name}: ' + (', '.join(_changes(product, checked, fields)) or 'saved unchanged')
+            summary = _summary(name, _changes(product, checked, fields))
             for field in fields:
                 setattr(product, field, getattr(checked, field))
         session.add(product)

@@ -29,12 +29,13 @@ from app.models import (
     WorkingHours,
     WorkingHoursBase,
 )
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.accounts import activity
 from app.services.accounts.access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.caching import VersionedCache
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import N_, _
 
 
 def list_staff(location_id: int, *, actor: UserRead, include_inactive: bool = False) -> list[StaffMemberRead]:
@@ -77,15 +78,16 @@ def create_staff_members(members: list[StaffMemberCreate], *, actor: UserRead) -
         with its position: ``'1.name'``), or two of the list with the same name
     :raises PermissionDeniedError: only owners and managers add staff, at their own location
     """
-    ensure_role(actor, MANAGING_ROLES, 'add staff members')
+    ensure_role(actor, MANAGING_ROLES, N_('add staff members'))
     names: set[str] = set()
     for data in members:
         ensure_location(actor, data.location_id)
         for shift in data.working_hours:
             if shift.start_minute >= shift.end_minute:
-                raise ValidationError(f'{data.name}: a shift must end after it starts.', field='working_hours')
+                raise ValidationError(_('{name}: a shift must end after it starts.').format(name=data.name),
+                                      field='working_hours')
         if data.name.strip().lower() in names:
-            raise ValidationError(f'{data.name} is in the list twice.', field='name')
+            raise ValidationError(_('{name} is in the list twice.').format(name=data.name), field='name')
         names.add(data.name.strip().lower())
     created: list[StaffMemberRead] = []
     with session_scope(write=True) as session:
@@ -93,18 +95,19 @@ def create_staff_members(members: list[StaffMemberCreate], *, actor: UserRead) -
             taken = session.exec(select(StaffMember).where(StaffMember.location_id == data.location_id,
                                                            StaffMember.name == data.name)).first()
             if taken is not None:
-                raise ValidationError(f'There is already a staff member called {data.name}.', field='name')
+                raise ValidationError(_('There is already a staff member called {name}.').format(name=data.name),
+                                      field='name')
             member = StaffMember.model_validate(data.model_dump(exclude={'working_hours'}))
             session.add(member)
             session.flush()
             for shift in data.working_hours:
                 session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
             created.append(StaffMemberRead.model_validate(member, update={'working_hours': data.working_hours}))
-            activity.add(session, actor, 'staff_added', f'New staff member: {member.name}',
+            activity.add(session, actor, 'staff_added', i18n.deferred('New staff member: {name}', name=member.name),
                          location_id=member.location_id)
     for member in created:
         events.publish(events.StaffChanged(location_id=member.location_id, staff_member_id=member.id,
-                                           summary=f'New staff member: {member.name}'))
+                                           summary=i18n.deferred('New staff member: {name}', name=member.name)))
     return created
 
 
@@ -127,30 +130,30 @@ def add_time_off(staff_member_id: int, first_day: date, last_day: date, *, actor
     :raises NotFoundError: no such staff member
     :raises PermissionDeniedError: only owners and managers, at their location
     """
-    ensure_role(actor, MANAGING_ROLES, 'give time off')
+    ensure_role(actor, MANAGING_ROLES, N_('give time off'))
     if last_day < first_day:
-        raise ValidationError('Time off must end on or after the day it starts.', field='last_day')
+        raise ValidationError(_('Time off must end on or after the day it starts.'), field='last_day')
     if (start_minute is None) != (end_minute is None):
-        raise ValidationError('Give both times, or neither for whole days.', field='end_minute')
+        raise ValidationError(_('Give both times, or neither for whole days.'), field='end_minute')
     if len(reason or '') > 120:
-        raise ValidationError('The reason may be at most 120 characters.', field='reason')
+        raise ValidationError(_('The reason may be at most {most} characters.').format(most=120), field='reason')
     with session_scope(write=True) as session:
         member, tz = _member_at(session, staff_member_id, actor)
         if start_minute is None:
             starts_at, ends_at = clock.day_bounds(first_day, tz)[0], clock.day_bounds(last_day, tz)[1]
         else:
             if not (0 <= start_minute <= 24 * 60 and 0 <= end_minute <= 24 * 60):
-                raise ValidationError('Times are between 00:00 and 24:00.', field='end_minute')
+                raise ValidationError(_('Times are between 00:00 and 24:00.'), field='end_minute')
             starts_at = clock.local_datetime(first_day, start_minute, tz)
             ends_at = clock.local_datetime(last_day, end_minute, tz)
             if ends_at <= starts_at:
-                raise ValidationError('Time off must end after it starts.', field='end_minute')
+                raise ValidationError(_('Time off must end after it starts.'), field='end_minute')
         away = TimeOff(staff_member_id=member.id, starts_at=starts_at, ends_at=ends_at, all_day=start_minute is None,
                        reason=(reason or '').strip())
         session.add(away)
         session.flush()
         result = TimeOffRead.model_validate(away)
-        summary = f'{member.name} is away {_when(result, tz)}' + (f' ({result.reason})' if result.reason else '')
+        summary = _away(member.name, result, tz)
         activity.add(session, actor, 'time_off', summary, location_id=member.location_id)
         location_id = member.location_id
     events.publish(events.StaffChanged(location_id=location_id, staff_member_id=staff_member_id, summary=summary))
@@ -159,34 +162,36 @@ def add_time_off(staff_member_id: int, first_day: date, last_day: date, *, actor
 
 def remove_time_off(time_off_id: int, *, actor: UserRead) -> None:
     """Take time off back. :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`"""
-    ensure_role(actor, MANAGING_ROLES, 'change time off')
+    ensure_role(actor, MANAGING_ROLES, N_('change time off'))
     with session_scope(write=True) as session:
         away = session.get(TimeOff, time_off_id)
         if away is None:
-            raise NotFoundError('That time off no longer exists.')
-        member, _ = _member_at(session, away.staff_member_id, actor)
+            raise NotFoundError(_('That time off no longer exists.'))
+        member, _tz = _member_at(session, away.staff_member_id, actor)
         session.delete(away)
-        activity.add(session, actor, 'time_off_removed', f'{member.name}: time off taken back',
+        activity.add(session, actor, 'time_off_removed', i18n.deferred('{name}: time off taken back',
+                                                                       name=member.name),
                      location_id=member.location_id)
         location_id = member.location_id
     events.publish(events.StaffChanged(location_id=location_id, staff_member_id=member.id,
-                                       summary=f'{member.name}: time off taken back'))
+                                       summary=i18n.deferred('{name}: time off taken back', name=member.name)))
 
 
 def add_extra_shift(staff_member_id: int, day: date, start_minute: int, end_minute: int, *,
                     actor: UserRead) -> ExtraShiftRead:
     """A stretch of work on ``day`` besides the weekly hours. :raises ValidationError: it ends before it starts
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`"""
-    ensure_role(actor, MANAGING_ROLES, 'add shifts')
+    ensure_role(actor, MANAGING_ROLES, N_('add shifts'))
     if not (0 <= start_minute < end_minute <= 24 * 60):
-        raise ValidationError('A shift must end after it starts, within the day.', field='end_minute')
+        raise ValidationError(_('A shift must end after it starts, within the day.'), field='end_minute')
     with session_scope(write=True) as session:
-        member, _ = _member_at(session, staff_member_id, actor)
+        member, _tz = _member_at(session, staff_member_id, actor)
         shift = ExtraShift(staff_member_id=member.id, day=day, start_minute=start_minute, end_minute=end_minute)
         session.add(shift)
         session.flush()
         result = ExtraShiftRead.model_validate(shift)
-        summary = f'{member.name} works {day:%a %d %b} {_hhmm(start_minute)}–{_hhmm(end_minute)} (extra shift)'
+        summary = i18n.deferred('{name} works {day} {start}–{end} (extra shift)', name=member.name,
+                                day=day.isoformat(), start=_hhmm(start_minute), end=_hhmm(end_minute))
         activity.add(session, actor, 'extra_shift', summary, location_id=member.location_id)
         location_id = member.location_id
     events.publish(events.StaffChanged(location_id=location_id, staff_member_id=staff_member_id, summary=summary))
@@ -199,9 +204,9 @@ def set_services(staff_member_id: int, service_ids: list[int] | None, *, actor: 
     :raises ValidationError: a service of another location
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
     """
-    ensure_role(actor, MANAGING_ROLES, "change what staff members do")
+    ensure_role(actor, MANAGING_ROLES, N_("change what staff members do"))
     with session_scope(write=True) as session:
-        member, _ = _member_at(session, staff_member_id, actor)
+        member, _tz = _member_at(session, staff_member_id, actor)
         summary = _set_services(session, member, service_ids)
         activity.add(session, actor, 'staff_services', summary, location_id=member.location_id)
         location_id = member.location_id
@@ -214,11 +219,14 @@ def _set_services(session, member: StaffMember, service_ids: list[int] | None) -
         found = session.exec(select(Service.id).where(col(Service.id).in_(wanted),
                                                       Service.location_id == member.location_id)).all()
         if set(found) != wanted:
-            raise ValidationError('Choose services of this location.', field='services')
+            raise ValidationError(_('Choose services of this location.'), field='services')
     session.execute(sa_delete(StaffService).where(StaffService.staff_member_id == member.id))
     for service_id in sorted(wanted) if service_ids is not None else []:
         session.add(StaffService(staff_member_id=member.id, service_id=service_id))
-    return f'{member.name} performs ' + ('every service' if service_ids is None else f'{len(wanted)} services')
+    if service_ids is None:
+        return i18n.deferred('{name} performs every service', name=member.name)
+    # a count in a stored text: the plural is chosen when it is read (one form here, the reader's rule there)
+    return i18n.deferred(_PERFORMS[len(wanted) == 1], name=member.name, n=len(wanted))
 
 
 def schedule(location_id: int, start: datetime, end: datetime, *, actor: UserRead) -> Schedule:
@@ -247,7 +255,7 @@ def schedule(location_id: int, start: datetime, end: datetime, *, actor: UserRea
 def _member_at(session, staff_member_id: int, actor: UserRead) -> tuple[StaffMember, str]:
     member = session.get(StaffMember, staff_member_id)
     if member is None:
-        raise NotFoundError('That staff member no longer exists.')
+        raise NotFoundError(_('That staff member no longer exists.'))
     ensure_location(actor, member.location_id)
     return member, session.get(Location, member.location_id).time_zone
 
@@ -256,12 +264,26 @@ def _hhmm(minutes: int) -> str:
     return f'{minutes // 60:02d}:{minutes % 60:02d}'
 
 
-def _when(away: TimeOffRead, tz: str) -> str:
+_PERFORMS = {True: N_('{name} performs {n} service'), False: N_('{name} performs {n} services')}
+
+
+def _away(name: str, away: TimeOffRead, tz: str) -> str:
+    """``Ann is away on 2030-03-04 (holiday)``, stored for any reader (:func:`i18n.deferred`; days written
+    ISO-style so they read in any language)."""
     start, end = clock.to_local(away.starts_at, tz), clock.to_local(away.ends_at, tz)
+    reason = {'reason': away.reason} if away.reason else {}
     if away.all_day:
         last = (end - timedelta(days=1)).date()
-        return f'on {start:%a %d %b}' if last == start.date() else f'from {start:%a %d %b} to {last:%a %d %b}'
-    return f'{start:%a %d %b %H:%M} – {end:%a %d %b %H:%M}'
+        if last == start.date():
+            return i18n.deferred(N_('{name} is away on {day} ({reason})') if reason
+                                 else N_('{name} is away on {day}'), name=name, day=start.date().isoformat(),
+                                 **reason)
+        return i18n.deferred(N_('{name} is away from {first} to {last} ({reason})') if reason
+                             else N_('{name} is away from {first} to {last}'),
+                             name=name, first=start.date().isoformat(), last=last.isoformat(), **reason)
+    return i18n.deferred(N_('{name} is away {start} – {end} ({reason})') if reason
+                         else N_('{name} is away {start} – {end}'),
+                         name=name, start=f'{start:%Y-%m-%d %H:%M}', end=f'{end:%Y-%m-%d %H:%M}', **reason)
 
 
 _UNCHANGED = object()
@@ -284,30 +306,32 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         account of another location or an owner or kiosk account (``account_id``)
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
     """
-    ensure_role(actor, MANAGING_ROLES, 'change staff members')
+    ensure_role(actor, MANAGING_ROLES, N_('change staff members'))
     name = (name or '').strip()
     if not name or len(name) > 80:
-        raise ValidationError('Give the staff member a name (80 characters at most).', field='name')
+        raise ValidationError(_('Give the staff member a name ({most} characters at most).').format(most=80),
+                              field='name')
     if colour and not re.fullmatch(r'#[0-9a-fA-F]{6}', colour):
-        raise ValidationError('Choose a colour such as #3b82f6.', field='colour')
+        raise ValidationError(_('Choose a colour such as #3b82f6.'), field='colour')
     _check_stretches(working_hours)
     rates = {field: _basis_points(value, field) for field, value in (
         ('service_commission', service_commission), ('product_commission', product_commission)) if value is not None}
     with session_scope(write=True) as session:
-        member, _ = _member_at(session, staff_member_id, actor)
+        member, _tz = _member_at(session, staff_member_id, actor)
         taken = session.exec(select(StaffMember.id).where(StaffMember.location_id == member.location_id,
                                                           StaffMember.name == name)).first()
         if taken is not None and taken != member.id:
-            raise ValidationError(f'There is already a staff member called {name}.', field='name')
+            raise ValidationError(_('There is already a staff member called {name}.').format(name=name), field='name')
         changes = []
         if member.name != name:
-            changes.append(f'renamed from {member.name}')
+            changes.append(_('renamed from {name}').format(name=member.name))
         if member.active != active:
-            changes.append('back at work' if active else 'switched off')
+            changes.append(_('back at work') if active else _('switched off'))
         member.name, member.colour, member.active = name, colour.lower(), active
         for field, points in rates.items():
             if getattr(member, f'{field}_bp') != points:
-                changes.append(f'{field.replace("_", " ")} {points / 100:g} %')
+                changes.append((_('service commission {rate} %') if field == 'service_commission'
+                                else _('product commission {rate} %')).format(rate=f'{points / 100:g}'))
                 setattr(member, f'{field}_bp', points)
         session.add(member)
         session.execute(sa_delete(WorkingHours).where(WorkingHours.staff_member_id == member.id))
@@ -320,7 +344,8 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         session.flush()
         result = StaffMemberRead.model_validate(member, update={'working_hours': sorted(
             working_hours, key=lambda h: (h.weekday, h.start_minute))})
-        summary = f'{name}: details and hours saved' + (f' ({", ".join(changes)})' if changes else '')
+        summary = (i18n.deferred('{name}: details and hours saved ({changes})', name=name, changes=', '.join(changes))
+                   if changes else i18n.deferred('{name}: details and hours saved', name=name))
         activity.add(session, actor, 'staff_changed', summary, location_id=member.location_id)
     events.publish(events.StaffChanged(location_id=result.location_id, staff_member_id=result.id, summary=summary))
     return result
@@ -330,9 +355,9 @@ def _basis_points(percent, field: str) -> int:
     try:
         value = Decimal(str(percent))
     except InvalidOperation:
-        raise ValidationError('Enter the commission as a percentage, e.g. 12.5.', field=field) from None
+        raise ValidationError(_('Enter the commission as a percentage, e.g. 12.5.'), field=field) from None
     if not value.is_finite() or not 0 <= value <= 100 or value != value.quantize(Decimal('0.01')):
-        raise ValidationError('A commission is a percentage from 0 to 100, to two decimal places.', field=field)
+        raise ValidationError(_('A commission is a percentage from 0 to 100, to two decimal places.'), field=field)
     return int(value * 100)
 
 
@@ -343,7 +368,7 @@ def _link_account(session, member: StaffMember, account_id: int | None) -> list[
         account = session.get(User, account_id)
         if (account is None or account.location_id != member.location_id
                 or account.role not in (Role.STAFF.value, Role.MANAGER.value)):
-            raise ValidationError("Choose a staff or manager sign-in of this location.", field='account_id')
+            raise ValidationError(_('Choose a staff or manager sign-in of this location.'), field='account_id')
     if [u.id for u in current] == ([account_id] if account_id is not None else []):
         return []
     for user in current:
@@ -351,10 +376,10 @@ def _link_account(session, member: StaffMember, account_id: int | None) -> list[
         session.add(user)
     session.flush()
     if account_id is None:
-        return ['no sign-in linked']
+        return [_('no sign-in linked')]
     account.staff_member_id = member.id
     session.add(account)
-    return [f'signs in as {account.email}']
+    return [_('signs in as {email}').format(email=account.email)]
 
 
 def linkable_accounts(location_id: int, *, actor: UserRead) -> list[tuple[int, str, int | None]]:
@@ -363,7 +388,7 @@ def linkable_accounts(location_id: int, *, actor: UserRead) -> list[tuple[int, s
 
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'see sign-in accounts')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('see sign-in accounts'))
     with session_scope() as session:
         return [tuple(row) for row in session.exec(
             select(User.id, User.email, User.staff_member_id).where(
@@ -375,10 +400,15 @@ def _check_stretches(working_hours: list[WorkingHoursBase]) -> None:
     by_day: dict[int, list[WorkingHoursBase]] = defaultdict(list)
     for shift in working_hours:
         if shift.start_minute >= shift.end_minute:
-            raise ValidationError('A stretch must end after it starts.', field='working_hours')
+            raise ValidationError(_('A stretch must end after it starts.'), field='working_hours')
         by_day[shift.weekday].append(shift)
     for weekday, shifts in by_day.items():
         ordered = sorted(shifts, key=lambda s: s.start_minute)
         if any(b.start_minute < a.end_minute for a, b in itertools.pairwise(ordered)):
-            day = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')[weekday]
-            raise ValidationError(f'Two stretches on {day} overlap.', field='working_hours')
+            raise ValidationError(_(_OVERLAP[weekday]), field='working_hours')
+
+
+_OVERLAP = (N_('Two stretches on Monday overlap.'), N_('Two stretches on Tuesday overlap.'),
+            N_('Two stretches on Wednesday overlap.'), N_('Two stretches on Thursday overlap.'),
+            N_('Two stretches on Friday overlap.'), N_('Two stretches on Saturday overlap.'),
+            N_('Two stretches on Sunday overlap.'))

@@ -15,6 +15,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_l
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import N_, _
 
 
 def search_customers(location_id: int, query: str = '', *, actor: UserRead, limit: int = 200,
@@ -60,7 +61,7 @@ def get_customer(customer_id: int, *, actor: UserRead) -> CustomerRead:
     with session_scope() as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
-            raise NotFoundError(f'Customer {customer_id} does not exist.')
+            raise NotFoundError(_('Customer {number} does not exist.').format(number=customer_id))
         ensure_reader(actor, customer.location_id)
         return CustomerRead.model_validate(customer)
 
@@ -82,11 +83,11 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> 
 
     :raises ValidationError, PermissionDeniedError: as :func:`create_customer`
     """
-    ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES, 'add customers')  # the kiosk: a customer booking themselves
+    ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES, N_('add customers'))  # the kiosk: a customer booking themselves
     ensure_location(actor, data.location_id)
     name = data.name.strip()
     if not name:
-        raise ValidationError('Enter the customer\'s name.', field='name')
+        raise ValidationError(_("Enter the customer's name."), field='name')
     code = allocate_code(session, data.location_id, name, wanted=(data.code or '').strip().upper())
     place = session.exec(select(Location.country, Location.locale).where(Location.id == data.location_id)).first()
     country = phones.region(*place) if place else ''
@@ -113,7 +114,8 @@ def allocate_code(session: Session, location_id: int, name: str, *, wanted: str 
     if wanted:
         if session.exec(select(Customer.id).where(Customer.location_id == location_id,
                                                   Customer.code == wanted)).first() is not None:
-            raise ValidationError(f'The code {wanted} is already used by another customer.', field='code')
+            raise ValidationError(_('The code {code} is already used by another customer.').format(code=wanted),
+                                  field='code')
         return wanted
     stem = code_stem(name)
     # the codes that start with the stem, and a few more: those between 'KIMA' and 'KIN' in any collation

@@ -27,15 +27,17 @@ from app.models import (
     UserRead,
     WaitlistEntry,
 )
-from app.services import events, revisions
+from app.services import events, i18n, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
+from app.services.i18n import N_, _
 
 CONSENT_CHANNELS = ('sms', 'email')
 ERASED_NAME = 'Erased customer'
+"""The name an erased customer's record keeps (stored data: the same in every language)."""
 
 
 class CustomerDetails(BaseModel):
@@ -54,7 +56,7 @@ class CustomerDetails(BaseModel):
     @classmethod
     def _printable(cls, value: str) -> str:
         if any(ord(c) < 32 and c not in '\t\n' for c in value):
-            raise ValueError('it holds control characters')
+            raise ValueError(_('it holds control characters'))
         return value.strip()
 
     @field_validator('tags')
@@ -68,7 +70,7 @@ class CustomerDetails(BaseModel):
     def _channels(cls, value: dict[str, bool]) -> dict[str, bool]:
         unknown = set(value) - set(CONSENT_CHANNELS)
         if unknown:
-            raise ValueError(f'unknown channel {sorted(unknown)[0]}')
+            raise ValueError(_('unknown channel {channel}').format(channel=sorted(unknown)[0]))
         return value
 
 
@@ -81,7 +83,7 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
     :raises NotFoundError: no such customer (or merged into another, or erased)
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'change customers')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('change customers'))
     details = validated(CustomerDetails, **values)
     today = today or datetime.now(UTC).date()
     with session_scope(write=True) as session:
@@ -90,8 +92,8 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
             Location.id == customer.location_id)).one())
         number = phones.e164(details.phone, country)
         if details.phone and not number:
-            raise ValidationError(f'"{details.phone}" is not a phone number we can read; include the country code '
-                                  'if it is from abroad.', field='phone')
+            raise ValidationError(_('"{phone}" is not a phone number we can read; include the country code if it '
+                                    'is from abroad.').format(phone=details.phone), field='phone')
         consent = {channel: (customer.consent or {}).get(channel) or today.isoformat()
                    for channel, given in details.consent.items() if given}
         for name, value in details.model_dump(exclude={'consent'}).items():
@@ -100,7 +102,7 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
         session.add(customer)
         session.flush()
         result = CustomerRead.model_validate(customer)
-        activity.add(session, actor, 'customer_changed', f'Details of {result.name} saved',
+        activity.add(session, actor, 'customer_changed', i18n.deferred('Details of {name} saved', name=result.name),
                      location_id=result.location_id)
     events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
     return result
@@ -111,7 +113,7 @@ def duplicates(location_id: int, *, actor: UserRead) -> list[list[CustomerRead]]
 
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'see duplicate customers')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('see duplicate customers'))
     ensure_location(actor, location_id)
     with session_scope() as session:
         people = session.exec(select(Customer).where(Customer.location_id == location_id,
@@ -142,13 +144,13 @@ def merge_customers(keep_id: int, duplicate_id: int, *, actor: UserRead) -> Cust
     :raises NotFoundError: either is gone (merged or erased)
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'merge customers')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('merge customers'))
     if keep_id == duplicate_id:
-        raise ValidationError('Choose two different customers.', field='duplicate_id')
+        raise ValidationError(_('Choose two different customers.'), field='duplicate_id')
     with session_scope(write=True) as session:
         keep, other = _live(session, keep_id, actor), _live(session, duplicate_id, actor)
         if keep.location_id != other.location_id:
-            raise ValidationError('Customers of two locations cannot be merged.', field='duplicate_id')
+            raise ValidationError(_('Customers of two locations cannot be merged.'), field='duplicate_id')
         booking_ids = session.exec(select(Booking.id).where(Booking.customer_id == other.id)).all()
         receipt_ids = session.exec(select(Receipt.id).where(Receipt.customer_id == other.id)).all()
         session.execute(update(Booking).where(col(Booking.customer_id) == other.id).values(customer_id=keep.id))
@@ -177,10 +179,12 @@ def merge_customers(keep_id: int, duplicate_id: int, *, actor: UserRead) -> Cust
             revisions.record(session.connection(), keep.location_id, booking_ids=booking_ids,
                              receipt_ids=receipt_ids)
         result = CustomerRead.model_validate(keep)
-        activity.add(session, actor, 'customers_merged',
-                     f'{other.name} ({other.code}) merged into {keep.name} ({keep.code}): {len(booking_ids)} '
-                     f'bookings, {len(receipt_ids)} receipts moved', location_id=keep.location_id)
-    events.publish(events.DataImported(location_id=result.location_id, summary=f'Customers merged into {result.name}'))
+        activity.add(session, actor, 'customers_merged', i18n.deferred(
+            '{other} ({other_code}) merged into {kept} ({kept_code}): bookings moved: {bookings}, receipts moved: '
+            '{receipts}', other=other.name, other_code=other.code, kept=keep.name, kept_code=keep.code,
+            bookings=len(booking_ids), receipts=len(receipt_ids)), location_id=keep.location_id)
+    events.publish(events.DataImported(location_id=result.location_id,
+                                       summary=i18n.deferred('Customers merged into {name}', name=result.name)))
     return result
 
 
@@ -193,7 +197,7 @@ def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = 
     :raises NotFoundError: no such customer (or already erased)
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_role(actor, MANAGING_ROLES, 'erase customers')
+    ensure_role(actor, MANAGING_ROLES, N_('erase customers'))
     with session_scope(write=True) as session:
         customer = _live(session, customer_id, actor)
         code = customer.code
@@ -213,10 +217,10 @@ def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = 
             to_address='', subject='', body='', context={}))
         session.execute(update(Message).where(Message.customer_id == customer.id, Message.status.in_(
             [MessageStatus.QUEUED.value, MessageStatus.FAILED.value])).values(
-            status=MessageStatus.CANCELLED.value, last_error='withdrawn: the customer was erased'))
+            status=MessageStatus.CANCELLED.value, last_error=i18n.deferred(N_('withdrawn: the customer was erased'))))
         session.flush()
         result = CustomerRead.model_validate(customer)
-        activity.add(session, actor, 'customer_erased', f'Customer {code} erased on request',
+        activity.add(session, actor, 'customer_erased', i18n.deferred('Customer {code} erased on request', code=code),
                      location_id=result.location_id)
     events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
     return result
@@ -239,6 +243,6 @@ def counts(customer_id: int) -> dict[str, int]:
 def _live(session, customer_id: int, actor: UserRead) -> Customer:
     customer = session.get(Customer, customer_id)
     if customer is None or customer.merged_into is not None or customer.erased_at is not None:
-        raise NotFoundError('That customer no longer exists (merged or erased).')
+        raise NotFoundError(_('That customer no longer exists (merged or erased).'))
     ensure_location(actor, customer.location_id)
     return customer

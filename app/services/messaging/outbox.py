@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlmodel import Session
@@ -47,10 +48,11 @@ from app.models import (
     Template,
     UserRead,
 )
-from app.services import clock, events, mail, notifications
+from app.services import clock, events, i18n, mail, notifications
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_reader
 from app.services.database import connection_of, session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import N_, _
 from app.services.messaging import ics, links, sms, templates
 
 log = logging.getLogger(__name__)
@@ -96,7 +98,7 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
     if change != 'created':  # a booking just made has nothing queued yet
         connection.execute(update(Message).where(
             Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value, withdrawn,
-        ).values(status=MessageStatus.CANCELLED.value, last_error=f'withdrawn: the booking was {_said(change)}'))
+        ).values(status=MessageStatus.CANCELLED.value, last_error=_WITHDRAWN.get(change, _WITHDRAWN['status'])))
     if not channels:
         return
     note = {'created': Template.CONFIRMATION, 'moved': Template.RESCHEDULED, 'cancelled': Template.CANCELLED}.get(
@@ -176,7 +178,7 @@ def queue_marketing(location_id: int, customer_ids: Iterable[int], *, channel: M
     :raises ValidationError: the template does not check
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'send marketing messages')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('send marketing messages'))
     templates.check(subject, field='subject')
     templates.check(body, field='body')
     ids = list(dict.fromkeys(customer_ids))
@@ -224,7 +226,7 @@ def deliver_due(*, as_of: datetime | None = None, limit: int = 50, worker: str |
     """
     _expire_interrupted(as_of or clock.now())
     delivered = []
-    for _ in range(limit):
+    for _turn in range(limit):
         now = as_of or clock.now()
         message_id = _claim(now, worker or _WORKER)
         if message_id is None:
@@ -254,7 +256,7 @@ def list_messages(location_id: int, *, actor: UserRead, booking_id: int | None =
 
     :raises PermissionDeniedError: not front-desk staff of the location
     """
-    ensure_reader(actor, location_id, FRONT_DESK_ROLES, "see the location's messages")
+    ensure_reader(actor, location_id, FRONT_DESK_ROLES, N_("see the location's messages"))
     query = (select(Message, Customer.name).outerjoin(Customer, Customer.id == Message.customer_id)
              .where(Message.location_id == location_id).order_by(Message.id.desc()).limit(limit))
     if booking_id is not None:
@@ -262,8 +264,7 @@ def list_messages(location_id: int, *, actor: UserRead, booking_id: int | None =
     if status is not None:
         query = query.where(Message.status == status.value)
     with session_scope() as session:
-        return [OutboxMessageRead.model_validate(message, update={'customer_name': name or ''})
-                for message, name in session.execute(query)]
+        return [_read(message, customer_name=name or '') for message, name in session.execute(query)]
 
 
 def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) -> OutboxMessageRead:
@@ -276,14 +277,20 @@ def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) ->
     with session_scope(write=True) as session:
         message = session.get(Message, message_id)
         if message is None:
-            raise NotFoundError(f'No message {message_id}.')
-        ensure_reader(actor, message.location_id, FRONT_DESK_ROLES, 'send messages')
+            raise NotFoundError(_('No message {number}.').format(number=message_id))
+        ensure_reader(actor, message.location_id, FRONT_DESK_ROLES, N_('send messages'))
         if message.status != MessageStatus.FAILED.value:
-            raise ValidationError('Only a failed message can be tried again.')
+            raise ValidationError(_('Only a failed message can be tried again.'))
         message.status, message.due_at, message.attempts = MessageStatus.QUEUED.value, now, 0
         session.add(message)
         session.flush()
-        return OutboxMessageRead.model_validate(message)
+        return _read(message)
+
+
+def _read(message: Message, **update) -> OutboxMessageRead:
+    """A message for the desk: its problem (stored for any reader: :func:`i18n.deferred`) in the reader's
+    language."""
+    return OutboxMessageRead.model_validate(message, update={**update, 'last_error': i18n.shown(message.last_error)})
 
 
 # ---- sending ---------------------------------------------------------------------------------------------------
@@ -313,8 +320,8 @@ def _expire_interrupted(now: datetime) -> None:
                 Message.status == MessageStatus.SENDING.value, Message.claimed_at < now - CLAIM_LEASE)
                 .with_for_update(skip_locked=True)).scalars():
             message.status = MessageStatus.FAILED.value
-            message.last_error = ('interrupted while sending (the app stopped): it may not have been sent; '
-                                  'not sent again so that it never arrives twice')
+            message.last_error = i18n.deferred(N_('interrupted while sending (the app stopped): it may not have been '
+                                                  'sent; not sent again so that it never arrives twice'))
             session.add(message)
             failed.append(_failure_event(session, message))
     for event in failed:
@@ -371,32 +378,37 @@ def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _
     customer = session.get(Customer, message.customer_id) if message.customer_id is not None else None
     if template == Template.REMINDER and (booking is None or booking.status not in LIVE
                                           or booking.starts_at <= now):
-        return _Skip(MessageStatus.CANCELLED, 'withdrawn: the booking is no longer ahead')
+        return _Skip(MessageStatus.CANCELLED, i18n.deferred(N_('withdrawn: the booking is no longer ahead')))
     if customer is not None and (customer.erased_at is not None or customer.merged_into is not None):
-        return _Skip(MessageStatus.CANCELLED, 'withdrawn: the customer was erased or merged')
+        return _Skip(MessageStatus.CANCELLED, i18n.deferred(N_('withdrawn: the customer was erased or merged')))
     if message.marketing and (customer is None or not customer.consent.get(message.channel)
                               or customer.erased_at is not None):
-        return _Skip(MessageStatus.CANCELLED, 'not sent: the customer has not consented to marketing on this channel')
+        return _Skip(MessageStatus.CANCELLED, i18n.deferred(
+            N_('not sent: the customer has not consented to marketing on this channel')))
     if template in QUIET_TEMPLATES:
         later = _quiet_shift(now, location, before=booking.starts_at if booking is not None else None)
         if later > now:
-            return _Skip(MessageStatus.QUEUED, 'waiting for the end of quiet hours', due_at=later)
-    values = _values(session, location, booking, customer, message.context or {})
+            return _Skip(MessageStatus.QUEUED, i18n.deferred(N_('waiting for the end of quiet hours')), due_at=later)
     channel = MessageChannel(message.channel)
-    if template == Template.MARKETING:
-        subject, body = message.context.get('subject', ''), message.context.get('body', '')
-    else:
-        subject, body = templates.text_of(session, location.id, template, channel)
-    try:  # the text is checked again here: a stored one may be older than the check, or written around it
-        subject = templates.render(subject, values, field='subject') if channel == MessageChannel.EMAIL else ''
-        body = templates.render(body, values)
-    except ValidationError as error:  # this message fails alone, shown on Messages with the bell rung
-        return _Skip(MessageStatus.FAILED, f'not sent: its {"subject" if error.field == "subject" else "text"} '
-                                           f'cannot be used. {error}')
-    attachment = None
-    if channel == MessageChannel.EMAIL and booking is not None and template in BOOKING_TEMPLATES:
-        attachment = ics.calendar([booking_entry(session, booking, location, now=now)],
-                                  method='CANCEL' if template == Template.CANCELLED else 'PUBLISH')
+    # the customer reads the location's language: its default texts, dates and the calendar file's words (a text
+    # the location wrote stays as written); a text that cannot be used is told the desk in it too
+    with i18n.speaking(location.language):
+        values = _values(session, location, booking, customer, message.context or {})
+        if template == Template.MARKETING:
+            subject, body = message.context.get('subject', ''), message.context.get('body', '')
+        else:
+            subject, body = templates.text_of(session, location.id, template, channel)
+        try:  # the text is checked again here: a stored one may be older than the check, or written around it
+            subject = templates.render(subject, values, field='subject') if channel == MessageChannel.EMAIL else ''
+            body = templates.render(body, values)
+        except ValidationError as error:  # this message fails alone, shown on Messages with the bell rung
+            return _Skip(MessageStatus.FAILED, i18n.deferred(
+                N_('not sent: its subject cannot be used. {error}') if error.field == 'subject'
+                else N_('not sent: its text cannot be used. {error}'), error=str(error)))
+        attachment = None
+        if channel == MessageChannel.EMAIL and booking is not None and template in BOOKING_TEMPLATES:
+            attachment = ics.calendar([booking_entry(session, booking, location, now=now)],
+                                      method='CANCEL' if template == Template.CANCELLED else 'PUBLISH')
     return _Rendered(subject=subject, body=body, attachment=attachment)
 
 
@@ -404,7 +416,7 @@ def _send(message: Message, rendered: _Rendered) -> str:
     if message.channel == MessageChannel.SMS.value:
         provider = sms.provider()
         if provider is None:
-            raise ValidationError('No SMS provider is set up (CLIENTPULSE_TWILIO_*).')
+            raise ValidationError(i18n.deferred(N_('No SMS provider is set up (CLIENTPULSE_TWILIO_*).')))
         return provider.send(message.to_address, rendered.body)
     attachments = [(rendered.attachment, 'booking.ics', ('text', 'calendar'))] if rendered.attachment else []
     mail.send_message([message.to_address], subject=rendered.subject, body=rendered.body, attachments=attachments)
@@ -418,7 +430,7 @@ def _finish(message_id: int, *, status: MessageStatus | None, error: str, perman
     event = None
     with session_scope(write=True) as session:
         message = session.get(Message, message_id)
-        message.last_error = error[:500]
+        message.last_error = _stored(error, 500)
         if status is not None:
             message.status = status.value
             if status == MessageStatus.QUEUED:  # a wait (quiet hours) is not a try
@@ -436,11 +448,38 @@ def _finish(message_id: int, *, status: MessageStatus | None, error: str, perman
     return 0
 
 
+def _stored(text: str, most: int) -> str:
+    """``text`` to store in at most ``most`` characters: a :func:`i18n.deferred` one too long for it is stored as it
+    reads now (cut, it would no longer be one)."""
+    return text if len(text) <= most else i18n.shown(text)[:most]
+
+
+_FAILED = {
+    (MessageChannel.EMAIL, Template.CONFIRMATION): N_('E-mail confirmation to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.RESCHEDULED): N_('E-mail "booking moved" to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.CANCELLED): N_('E-mail "booking cancelled" to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.REMINDER): N_('E-mail reminder to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.WAITLIST_OFFER): N_('E-mail waitlist offer to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.CODE): N_('E-mail code to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.MARKETING): N_('E-mail marketing to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.CONFIRMATION): N_('SMS confirmation to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.RESCHEDULED): N_('SMS "booking moved" to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.CANCELLED): N_('SMS "booking cancelled" to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.REMINDER): N_('SMS reminder to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.WAITLIST_OFFER): N_('SMS waitlist offer to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.CODE): N_('SMS code to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.MARKETING): N_('SMS marketing to {name} failed: {error}'),
+}
+"""The desk's bell when a message fails, per channel and message (stored for any reader: :func:`i18n.deferred`)."""
+
+
 def _failure_event(session: Session, message: Message) -> events.Event:
     customer = session.get(Customer, message.customer_id) if message.customer_id is not None else None
-    summary = (f'{"SMS" if message.channel == MessageChannel.SMS.value else "E-mail"} '
-               f'{message.template.replace("_", " ")} to {customer.name if customer else message.to_address} '
-               f'failed: {message.last_error}')[:300]
+    location = session.get(Location, message.location_id)
+    with i18n.speaking(location.language if location is not None else None):  # the problem as the desk reads it
+        error = i18n.shown(message.last_error)[:200]
+    summary = _stored(i18n.deferred(_FAILED[MessageChannel(message.channel), Template(message.template)],
+                                    name=customer.name if customer else message.to_address, error=error), 500)
     return notifications.prepare(session, events.MessageFailed(
         location_id=message.location_id, message_id=message.id, booking_id=message.booking_id, summary=summary))
 
@@ -455,9 +494,11 @@ def booking_entry(session: Session, booking: Booking, location: Location, *, now
     link = links.manage_link(booking.id, booking.code)
     return ics.CalendarEntry(
         uid=f'booking-{booking.id}@clientpulse', starts_at=booking.starts_at, ends_at=booking.ends_at,
-        summary=f'{service.name if service else "Booking"} with {staff.name if staff else ""} — {location.name}',
+        summary=_('{service} with {staff} — {location}').format(
+            service=service.name if service else _('Booking'), staff=staff.name if staff else '',
+            location=location.name),
         location=', '.join(part for part in (location.name, location.address) if part),
-        description=f'See, move or cancel: {link}', url=link,
+        description=_('See, move or cancel: {link}').format(link=link), url=link,
         cancelled=booking.status == BookingStatus.CANCELLED.value, sequence=int(now.timestamp()) // 60)
 
 
@@ -472,12 +513,23 @@ def _values(session: Session, location: Location, booking: Booking | None, custo
         service = session.get(Service, booking.service_id)
         staff = session.get(StaffMember, booking.staff_member_id)
         values.update(service=service.name if service else '', staff=staff.name if staff else '',
-                      date=_safe(lambda: format_date(local.date(), 'full', locale=location.locale),
+                      date=_safe(lambda: format_date(local.date(), 'full', locale=_locale(location)),
                                  f'{local:%A %d %B}'),
-                      time=_safe(lambda: format_time(local, 'short', locale=location.locale), f'{local:%H:%M}'),
+                      time=_safe(lambda: format_time(local, 'short', locale=_locale(location)), f'{local:%H:%M}'),
                       manage_link=links.manage_link(booking.id, booking.code))
     values.update({key: str(value) for key, value in context.items() if key in templates.PLACEHOLDERS})
     return values
+
+
+def _locale(location: Location) -> str:
+    """The Babel locale of a message's date and time: the location's formats in the current language (the
+    location's, in :func:`_prepare`); when Babel has no such pair (Kiswahili with Canada's formats), the language's
+    own, so the words of a date are never in another language than the message's."""
+    chosen = i18n.locale_for(location.locale)
+    try:
+        return chosen if Locale.parse(chosen).language == i18n.current() else i18n.current()
+    except (ValueError, TypeError, UnknownLocaleError):
+        return i18n.current()
 
 
 def _safe(make, fallback: str) -> str:
@@ -535,8 +587,9 @@ def _risk_key(booking_id: int, starts_at: datetime) -> str:
     return f'risk-reminder:{booking_id}:{starts_at.astimezone(UTC):%Y-%m-%dT%H:%M}'
 
 
-def _said(change: str) -> str:
-    return {'created': 'made', 'status': 'changed'}.get(change, change)
+_WITHDRAWN = {change: i18n.deferred(text) for change, text in (
+    ('created', N_('withdrawn: the booking was made')), ('moved', N_('withdrawn: the booking was moved')),
+    ('cancelled', N_('withdrawn: the booking was cancelled')), ('status', N_('withdrawn: the booking was changed')))}
 
 
 def _row(facts, *, template: Template, channel: MessageChannel, to: str, due_at: datetime,

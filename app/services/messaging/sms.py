@@ -10,10 +10,12 @@ from typing import Protocol
 import httpx
 
 from app.config import get_settings
+from app.services import i18n
 
 
 class SendError(Exception):
-    """A message could not be sent. ``permanent``: trying again will not help (a bad number, a refused account)."""
+    """A message could not be sent. ``permanent``: trying again will not help (a bad number, a refused account).
+    Its text is kept with the message for any reader (:func:`app.services.i18n.deferred`)."""
 
     def __init__(self, message: str, *, permanent: bool) -> None:
         super().__init__(message)
@@ -49,19 +51,22 @@ class TwilioProvider:
         try:
             response = httpx.post(self._url, data=form, auth=self._auth, timeout=self._timeout)
         except httpx.HTTPError as error:
-            raise SendError(f'The SMS provider could not be reached: {error}', permanent=False) from None
+            raise SendError(i18n.deferred('The SMS provider could not be reached: {error}', error=str(error)[:200]),
+                            permanent=False) from None
         if response.status_code in (200, 201):
             try:
                 return str(response.json()['sid'])
             except (ValueError, KeyError, TypeError):
-                raise SendError('The SMS provider answered without a message id.', permanent=False) from None
+                raise SendError(i18n.deferred('The SMS provider answered without a message id.'),
+                                permanent=False) from None
         try:
             detail = response.json()
             reason = f'{detail.get("message", "")} (error {detail.get("code", response.status_code)})'
         except ValueError:
             reason = f'HTTP {response.status_code}'
         permanent = 400 <= response.status_code < 500 and response.status_code != 429
-        raise SendError(f'The SMS provider refused the message: {reason}'[:400], permanent=permanent)
+        raise SendError(i18n.deferred('The SMS provider refused the message: {reason}', reason=reason[:300]),
+                        permanent=permanent)
 
 
 def provider() -> SmsProvider | None:

@@ -41,6 +41,8 @@ from functools import lru_cache
 from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.filters import FILTERS
 
+from app.services.i18n import N_, _, ngettext
+
 MAX_VALUE = 300
 """The most characters a value (a placeholder's) or a printed ``{{ … }}`` gives: the longest field a placeholder
 shows is a location's address (300)."""
@@ -77,12 +79,13 @@ class Program:
         try:
             given = {name: str(values[name])[:MAX_VALUE] for name in self.placeholders}
         except KeyError as missing:
-            raise TextRefused(f'No value for {{{{ {missing.args[0]} }}}}.') from None
+            raise TextRefused(_('No value for {placeholder}.').format(
+                placeholder=f'{{{{ {missing.args[0]} }}}}')) from None
         out: list[str] = []
         try:
             self._run(given, out)
         except (TypeError, ValueError, ArithmeticError, RecursionError) as error:  # none expected: a last guard
-            raise TextRefused(f'The text cannot be filled in: {error}') from None
+            raise TextRefused(_('The text cannot be filled in: {error}').format(error=error)) from None
         return ''.join(out)
 
 
@@ -103,18 +106,22 @@ def compile_text(text: str, known: tuple[str, ...]) -> Program:
     try:
         tree = _PARSER.parse(text)
     except TemplateSyntaxError as error:
-        raise TextRefused(f'The text does not read{f" (line {error.lineno})" if error.lineno else ""}: '
-                          f'{error.message}') from None
+        # Jinja2's own words for the mistake follow (English: it has no translations)
+        raise TextRefused((_('The text does not read (line {line}): {problem}') if error.lineno else _(
+            'The text does not read: {problem}')).format(line=error.lineno, problem=error.message)) from None
     except RecursionError:
-        raise TextRefused(f'The text is nested too deeply (more than {MAX_DEPTH} levels).') from None
+        raise TextRefused(_('The text is nested too deeply (more than {most} levels).').format(
+            most=MAX_DEPTH)) from None
     except ValueError as error:  # a number too long to read
-        raise TextRefused(f'The text does not read: {error}') from None
+        raise TextRefused(_('The text does not read: {problem}').format(problem=error)) from None
     compiler = _Compiler(known)
     run = compiler.body(tree.body, 0)
     if compiler.unknown:
         names = sorted(compiler.unknown, key=compiler.unknown.get)
-        raise TextRefused(f'Unknown placeholder {", ".join("{{ " + name + " }}" for name in names)} '
-                          f'(line {compiler.unknown[names[0]]}). Known: {", ".join(known)}.')
+        raise TextRefused(ngettext('Unknown placeholder {names} (line {line}). Known: {known}.',
+                                   'Unknown placeholders {names} (line {line}). Known: {known}.', len(names)).format(
+            names=', '.join('{{ ' + name + ' }}' for name in names), line=compiler.unknown[names[0]],
+            known=', '.join(known)))
     return Program(placeholders=frozenset(compiler.used), _run=run)
 
 
@@ -122,17 +129,25 @@ def compile_text(text: str, known: tuple[str, ...]) -> Program:
 
 _PARSER = Environment(autoescape=False)
 
+# each a whole sentence (the desk reads it in its language): ``{line}`` is filled in, ``{{``/``}}`` print one brace
 _REFUSED: tuple[tuple[type[nodes.Node] | tuple[type[nodes.Node], ...], str], ...] = (
-    (nodes.For, 'Loops are not allowed'),
-    ((nodes.Assign, nodes.AssignBlock), 'Setting values ({% set %}) is not allowed'),
-    ((nodes.Macro, nodes.CallBlock), 'Macros are not allowed'),
-    (nodes.Call, 'Calls such as range(), lipsum() or namespace() are not allowed'),
-    ((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport, nodes.Block), 'Other templates cannot be used'),
-    ((nodes.Getattr, nodes.Getitem), 'Reading part of a placeholder (with . or [ ]) is not allowed'),
-    ((nodes.BinExpr, nodes.UnaryExpr, nodes.Concat), 'Arithmetic and joining (+ - * / // % ** ~) are not allowed'),
-    ((nodes.List, nodes.Tuple, nodes.Dict, nodes.Slice), 'Lists are not allowed'),
-    (nodes.Test, 'Tests with "is" are not allowed'),
+    (nodes.For, N_('Loops are not allowed in a message text (line {line}).')),
+    ((nodes.Assign, nodes.AssignBlock), N_('Setting values ({{% set %}}) is not allowed in a message text '
+                                           '(line {line}).')),
+    ((nodes.Macro, nodes.CallBlock), N_('Macros are not allowed in a message text (line {line}).')),
+    (nodes.Call, N_('Calls such as range(), lipsum() or namespace() are not allowed in a message text '
+                    '(line {line}).')),
+    ((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport, nodes.Block),
+     N_('Other templates cannot be used in a message text (line {line}).')),
+    ((nodes.Getattr, nodes.Getitem), N_('Reading part of a placeholder (with . or [ ]) is not allowed in a message '
+                                        'text (line {line}).')),
+    ((nodes.BinExpr, nodes.UnaryExpr, nodes.Concat), N_('Arithmetic and joining (+ - * / // % ** ~) are not allowed '
+                                                        'in a message text (line {line}).')),
+    ((nodes.List, nodes.Tuple, nodes.Dict, nodes.Slice), N_('Lists are not allowed in a message text '
+                                                            '(line {line}).')),
+    (nodes.Test, N_('Tests with "is" are not allowed in a message text (line {line}).')),
 )
+_ONLY = N_('Only text, {{{{ placeholders }}}} and {{% if %}} are allowed in a message text (line {line}).')
 _COMPARISONS: dict[str, Callable[[object, object], bool]] = {
     'eq': operator.eq, 'ne': operator.ne, 'lt': operator.lt, 'lteq': operator.le, 'gt': operator.gt,
     'gteq': operator.ge, 'in': lambda a, b: a in b, 'notin': lambda a, b: a not in b}  # type: ignore[operator]
@@ -179,7 +194,7 @@ class _Compiler:
         if isinstance(node, nodes.TemplateData):
             data = node.data
             return lambda _values: data
-        expression, _ = self.expression(node, depth)
+        expression, _kinds = self.expression(node, depth)
         return lambda values: str(expression(values))[:MAX_VALUE]
 
     def test(self, node: nodes.Node, depth: int) -> _Expression:
@@ -225,16 +240,16 @@ class _Compiler:
     def filter(self, node: nodes.Filter, depth: int) -> _Expression:
         make = _FILTERS.get(node.name)
         if make is None:
-            raise TextRefused(f'The filter |{node.name} is not allowed in a message text (line {node.lineno}); '
-                              f'use {", ".join(_FILTERS)}.')
+            raise TextRefused(_('The filter |{name} is not allowed in a message text (line {line}); use '
+                                '{filters}.').format(name=node.name, line=node.lineno, filters=', '.join(_FILTERS)))
         if node.dyn_args is not None or node.dyn_kwargs is not None or not all(
                 _is_literal(argument) for argument in (*node.args, *(k.value for k in node.kwargs))):
-            raise TextRefused(f'The filter |{node.name} takes only written values, such as 40 or \'…\' '
-                              f'(line {node.lineno}).')
+            raise TextRefused(_("The filter |{name} takes only written values, such as 40 or '…' (line {line}).")
+                              .format(name=node.name, line=node.lineno))
         try:
             apply = make(*(_literal(a) for a in node.args), **{k.key: _literal(k.value) for k in node.kwargs})
-        except (TypeError, ValueError) as error:
-            raise TextRefused(f'The filter |{node.name} {error} (line {node.lineno}).') from None
+        except (TypeError, ValueError) as error:  # a whole sentence naming the filter (see _plain, _default, …)
+            raise TextRefused(_('{problem} (line {line}).').format(problem=error, line=node.lineno)) from None
         inner = self.test(node.node, depth + 1)
         return lambda values: apply(str(inner(values)))[:MAX_VALUE]
 
@@ -244,8 +259,9 @@ class _Compiler:
         for operand in node.ops:
             right, right_kinds = self.expression(operand.expr, depth + 1)
             if not _comparable(operand.op, kinds, right_kinds):
-                raise TextRefused(f'A condition compares {_words(kinds)} with {_words(right_kinds)} '
-                                  f'(line {node.lineno}): compare text with text, or numbers with numbers.')
+                raise TextRefused(_('A condition compares {left} with {right} (line {line}): compare text with '
+                                    'text, or numbers with numbers.').format(
+                    left=_words(kinds), right=_words(right_kinds), line=node.lineno))
             steps.append((_COMPARISONS[operand.op], right))
             kinds = right_kinds
 
@@ -262,13 +278,13 @@ class _Compiler:
 
 def _deeper(node: nodes.Node, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise TextRefused(f'The text is nested too deeply (more than {MAX_DEPTH} levels, line {node.lineno}).')
+        raise TextRefused(_('The text is nested too deeply (more than {most} levels, line {line}).').format(
+            most=MAX_DEPTH, line=node.lineno))
 
 
 def _refusal(node: nodes.Node) -> TextRefused:
-    what = next((sentence for kinds, sentence in _REFUSED if isinstance(node, kinds)),
-                'Only text, {{ placeholders }} and {% if %} are allowed')
-    return TextRefused(f'{what} in a message text (line {node.lineno}).')
+    sentence = next((sentence for kinds, sentence in _REFUSED if isinstance(node, kinds)), _ONLY)
+    return TextRefused(_(sentence).format(line=node.lineno))
 
 
 def _kind_of(value: object) -> _Kinds:
@@ -286,8 +302,16 @@ def _comparable(op: str, left: _Kinds, right: _Kinds) -> bool:
     return left == right == _TEXT or left == right == _NUMBER
 
 
+_KIND_WORDS = {'nothing': N_('none'), 'number': N_('a number'), 'text': N_('text')}
+
+
 def _words(kinds: _Kinds) -> str:
-    return ' or '.join(sorted(kinds)).replace('number', 'a number').replace('nothing', 'none')
+    """``text``, ``a number``, ``none`` or two or three of them joined by "or", in the reader's language."""
+    words = [_(_KIND_WORDS[kind]) for kind in sorted(kinds)]
+    joined = words[0]
+    for word in words[1:]:
+        joined = _('{one} or {other}').format(one=joined, other=word)
+    return joined
 
 
 def _is_literal(node: nodes.Node) -> bool:
@@ -312,7 +336,7 @@ def _plain(name: str) -> Callable[..., Callable[[str], str]]:
 
     def make(*args: object, **kwargs: object) -> Callable[[str], str]:
         if args or kwargs:
-            raise TypeError('takes no arguments')
+            raise TypeError(_('The filter |{name} takes no arguments').format(name=name))
         return function
     return make
 
@@ -321,7 +345,7 @@ def _default(default_value: object = '', boolean: object = False) -> Callable[[s
     """``default('text')``: the text given when the value is empty (every placeholder has a value, so Jinja2's
     "undefined" case is an empty one here); ``boolean`` is accepted for Jinja2's sake and changes nothing."""
     if not isinstance(default_value, str) or not isinstance(boolean, bool):
-        raise TypeError("takes a text, such as default('our team')")
+        raise TypeError(_("The filter |default takes a text, such as default('our team')"))
     return lambda value: value or default_value
 
 
@@ -330,9 +354,10 @@ def _truncate(length: object = 255, killwords: object = False, end: object = '..
     """Jinja2's ``truncate`` (its default leeway, 5), with a length of at most :data:`MAX_VALUE`."""
     if (type(length) is not int or type(leeway) is not int or not isinstance(killwords, bool)
             or not isinstance(end, str)):
-        raise TypeError("takes a length, such as truncate(40) or truncate(40, true, '…')")
+        raise TypeError(_("The filter |truncate takes a length, such as truncate(40) or truncate(40, true, '…')"))
     if not len(end) <= length <= MAX_VALUE or not 0 <= leeway <= MAX_VALUE:
-        raise ValueError(f'takes a length from {len(end)} to {MAX_VALUE} and a leeway from 0 to {MAX_VALUE}')
+        raise ValueError(_('The filter |truncate takes a length from {least} to {most} and a leeway from 0 to '
+                           '{most}').format(least=len(end), most=MAX_VALUE))
 
     def truncate(value: str) -> str:
         if len(value) <= length + leeway:

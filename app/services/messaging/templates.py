@@ -16,11 +16,13 @@ from collections.abc import Mapping
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.models import MessageChannel, MessageTemplate, Template, UserRead
+from app.models import Location, MessageChannel, MessageTemplate, Template, UserRead
+from app.services import i18n
 from app.services.accounts import activity
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.database import session_scope
 from app.services.errors import ValidationError
+from app.services.i18n import N_, _
 from app.services.messaging import template_language
 
 MAX_TEMPLATE = 2000
@@ -32,76 +34,100 @@ MAX_VALUE = template_language.MAX_VALUE
 output_bound = template_language.output_bound
 
 PLACEHOLDERS: dict[str, str] = {
-    'customer_name': "the customer's name",
-    'service': "the booked service's name",
-    'staff': "the staff member's name",
-    'date': "the booking's date, written the location's way",
-    'time': "the booking's start time (local)",
-    'location_name': "the location's name",
-    'location_address': "the location's address",
-    'location_phone': "the location's phone",
-    'manage_link': 'the link where the customer sees, cancels or moves the booking',
-    'cancellation_hours': 'free cancellation until this many hours before',
-    'code': 'a one-time code (code messages only)',
-    'accept_link': 'the link that accepts a waitlist offer (waitlist offers only)',
-    'offer_until': 'until when a waitlist offer is held (waitlist offers only)',
-    'offer_code': "the campaign's discount code (campaign messages only)",
+    'customer_name': N_("the customer's name"),
+    'service': N_("the booked service's name"),
+    'staff': N_("the staff member's name"),
+    'date': N_("the booking's date, written the location's way"),
+    'time': N_("the booking's start time (local)"),
+    'location_name': N_("the location's name"),
+    'location_address': N_("the location's address"),
+    'location_phone': N_("the location's phone"),
+    'manage_link': N_('the link where the customer sees, cancels or moves the booking'),
+    'cancellation_hours': N_('free cancellation until this many hours before'),
+    'code': N_('a one-time code (code messages only)'),
+    'accept_link': N_('the link that accepts a waitlist offer (waitlist offers only)'),
+    'offer_until': N_('until when a waitlist offer is held (waitlist offers only)'),
+    'offer_code': N_("the campaign's discount code (campaign messages only)"),
 }
-"""Every placeholder a template may use, and what it stands for (shown beside the editor)."""
+"""Every placeholder a template may use, and what it stands for (shown beside the editor, translated with ``_()``)."""
 _KNOWN = tuple(PLACEHOLDERS)
 
 SAMPLE: dict[str, str] = {
-    'customer_name': 'Alex Morgan', 'service': 'Haircut', 'staff': 'Sam', 'date': 'Tuesday 5 March',
-    'time': '14:00', 'location_name': 'Main Street Salon', 'location_address': '12 Main Street',
+    'customer_name': 'Alex Morgan', 'service': N_('Haircut'), 'staff': 'Sam', 'date': N_('Tuesday 5 March'),
+    'time': '14:00', 'location_name': N_('Main Street Salon'), 'location_address': N_('12 Main Street'),
     'location_phone': '+1 416 555 0100', 'manage_link': 'https://book.example.com/my/…', 'cancellation_hours': '24',
     'code': '482913', 'accept_link': 'https://book.example.com/offer/…', 'offer_until': '14:30',
     'offer_code': 'WELCOME-BACK',
 }
-"""Values a preview is rendered with."""
+"""Values a preview is rendered with (the words among them translated: :func:`sample`)."""
+_SAMPLE_WORDS = ('service', 'date', 'location_name', 'location_address')
 
-_BOOKING = "{{ service }} with {{ staff }} on {{ date }} at {{ time }}"
+# Each default is one whole text marked for translation, so a translator sees the sentence (placeholders in
+# ``{{ … }}`` kept as they are); it is translated into the location's language when a message is made.
 DEFAULTS: dict[tuple[Template, MessageChannel], tuple[str, str]] = {
     (Template.CONFIRMATION, MessageChannel.EMAIL): (
-        'Your booking at {{ location_name }}: {{ date }} at {{ time }}',
-        'Hello {{ customer_name }},\n\nyou are booked: ' + _BOOKING + '.\n{{ location_name }}, {{ location_address }}'
-        '\n\nSee, move or cancel it (free until {{ cancellation_hours }} hours before): {{ manage_link }}\n\n'
-        'The attached calendar file adds it to your calendar.'),
+        N_('Your booking at {{ location_name }}: {{ date }} at {{ time }}'),
+        N_('Hello {{ customer_name }},\n\nyou are booked: {{ service }} with {{ staff }} on {{ date }} at {{ time }}.'
+           '\n{{ location_name }}, {{ location_address }}\n\nSee, move or cancel it (free until '
+           '{{ cancellation_hours }} hours before): {{ manage_link }}\n\n'
+           'The attached calendar file adds it to your calendar.')),
     (Template.CONFIRMATION, MessageChannel.SMS): (
-        '', '{{ location_name }}: you are booked, ' + _BOOKING + '. Manage: {{ manage_link }}'),
+        '', N_('{{ location_name }}: you are booked, {{ service }} with {{ staff }} on {{ date }} at {{ time }}. '
+               'Manage: {{ manage_link }}')),
     (Template.RESCHEDULED, MessageChannel.EMAIL): (
-        'Your booking at {{ location_name }} has moved: {{ date }} at {{ time }}',
-        'Hello {{ customer_name }},\n\nyour booking is now: ' + _BOOKING + '.\n\nSee, move or cancel it: '
-        '{{ manage_link }}\n\nThe attached calendar file updates your calendar.'),
+        N_('Your booking at {{ location_name }} has moved: {{ date }} at {{ time }}'),
+        N_('Hello {{ customer_name }},\n\nyour booking is now: {{ service }} with {{ staff }} on {{ date }} at '
+           '{{ time }}.\n\nSee, move or cancel it: {{ manage_link }}\n\n'
+           'The attached calendar file updates your calendar.')),
     (Template.RESCHEDULED, MessageChannel.SMS): (
-        '', '{{ location_name }}: your booking moved to ' + _BOOKING + '. Manage: {{ manage_link }}'),
+        '', N_('{{ location_name }}: your booking moved to {{ service }} with {{ staff }} on {{ date }} at '
+               '{{ time }}. Manage: {{ manage_link }}')),
     (Template.CANCELLED, MessageChannel.EMAIL): (
-        'Your booking at {{ location_name }} is cancelled',
-        'Hello {{ customer_name }},\n\nyour booking (' + _BOOKING + ') is cancelled.\n\n'
-        'To book again, call us on {{ location_phone }}.'),
+        N_('Your booking at {{ location_name }} is cancelled'),
+        N_('Hello {{ customer_name }},\n\nyour booking ({{ service }} with {{ staff }} on {{ date }} at {{ time }}) '
+           'is cancelled.\n\nTo book again, call us on {{ location_phone }}.')),
     (Template.CANCELLED, MessageChannel.SMS): (
-        '', '{{ location_name }}: your booking (' + _BOOKING + ') is cancelled.'),
+        '', N_('{{ location_name }}: your booking ({{ service }} with {{ staff }} on {{ date }} at {{ time }}) '
+               'is cancelled.')),
     (Template.REMINDER, MessageChannel.EMAIL): (
-        'Reminder: {{ service }} at {{ location_name }}, {{ date }} at {{ time }}',
-        'Hello {{ customer_name }},\n\na reminder of your booking: ' + _BOOKING + '.\n'
-        '{{ location_name }}, {{ location_address }}\n\nCan\'t make it? Move or cancel it: {{ manage_link }}'),
+        N_('Reminder: {{ service }} at {{ location_name }}, {{ date }} at {{ time }}'),
+        N_('Hello {{ customer_name }},\n\na reminder of your booking: {{ service }} with {{ staff }} on {{ date }} '
+           'at {{ time }}.\n{{ location_name }}, {{ location_address }}\n\nCan\'t make it? Move or cancel it: '
+           '{{ manage_link }}')),
     (Template.REMINDER, MessageChannel.SMS): (
-        '', 'Reminder from {{ location_name }}: ' + _BOOKING + '. Move or cancel: {{ manage_link }}'),
+        '', N_('Reminder from {{ location_name }}: {{ service }} with {{ staff }} on {{ date }} at {{ time }}. '
+               'Move or cancel: {{ manage_link }}')),
     (Template.WAITLIST_OFFER, MessageChannel.EMAIL): (
-        'A time came free at {{ location_name }}',
-        'Hello {{ customer_name }},\n\na time you were waiting for came free: ' + _BOOKING + '.\n'
-        'It is held for you until {{ offer_until }}. Take it: {{ accept_link }}'),
+        N_('A time came free at {{ location_name }}'),
+        N_('Hello {{ customer_name }},\n\na time you were waiting for came free: {{ service }} with {{ staff }} on '
+           '{{ date }} at {{ time }}.\nIt is held for you until {{ offer_until }}. Take it: {{ accept_link }}')),
     (Template.WAITLIST_OFFER, MessageChannel.SMS): (
-        '', '{{ location_name }}: ' + _BOOKING + ' came free, held for you until {{ offer_until }}. '
-        'Take it: {{ accept_link }}'),
+        '', N_('{{ location_name }}: {{ service }} with {{ staff }} on {{ date }} at {{ time }} came free, held for '
+               'you until {{ offer_until }}. Take it: {{ accept_link }}')),
     (Template.CODE, MessageChannel.EMAIL): (
-        'Your code for {{ location_name }}: {{ code }}',
-        'Your code to confirm your booking at {{ location_name }} is {{ code }}. It is valid for 10 minutes.'),
+        N_('Your code for {{ location_name }}: {{ code }}'),
+        N_('Your code to confirm your booking at {{ location_name }} is {{ code }}. It is valid for 10 minutes.')),
     (Template.CODE, MessageChannel.SMS): (
-        '', '{{ code }} is your code to confirm your booking at {{ location_name }}. Valid for 10 minutes.'),
-    (Template.MARKETING, MessageChannel.EMAIL): ('News from {{ location_name }}', 'Hello {{ customer_name }},'),
+        '', N_('{{ code }} is your code to confirm your booking at {{ location_name }}. Valid for 10 minutes.')),
+    (Template.MARKETING, MessageChannel.EMAIL): (N_('News from {{ location_name }}'), N_('Hello {{ customer_name }},')),
     (Template.MARKETING, MessageChannel.SMS): ('', '{{ location_name }}: '),
 }
-"""The text of each template on each channel when a location has not written its own: (subject, body)."""
+"""The text of each template on each channel when a location has not written its own: (subject, body), English
+source text; :func:`default_text` gives it in a language."""
+
+
+def default_text(template: Template, channel: MessageChannel, language: str | None = None) -> tuple[str, str]:
+    """The default (subject, body) of ``template`` on ``channel`` in ``language`` (None: the current one; the
+    outbox speaks the location's)."""
+    subject, body = DEFAULTS[template, channel]
+    with i18n.speaking(language or i18n.current()):
+        return (_(subject) if subject else ''), (_(body) if body else '')  # _(''): the catalog's header
+
+
+def sample(language: str | None = None) -> dict[str, str]:
+    """:data:`SAMPLE` with its words in ``language`` (None: the current one)."""
+    with i18n.speaking(language or i18n.current()):
+        return {**SAMPLE, **{key: _(SAMPLE[key]) for key in _SAMPLE_WORDS}}
 
 
 def check(text: str, *, field: str) -> str:
@@ -137,23 +163,27 @@ def render(text: str, values: Mapping[str, str], *, field: str = 'body') -> str:
 
 
 def text_of(session: Session, location_id: int, template: Template, channel: MessageChannel) -> tuple[str, str]:
-    """The (subject, body) a location sends for ``template`` on ``channel``: its own, else the default."""
+    """The (subject, body) a location sends for ``template`` on ``channel``: its own (as typed), else the default in
+    the current language (the outbox speaks the location's)."""
     own = session.execute(select(MessageTemplate.subject, MessageTemplate.body).where(
         MessageTemplate.location_id == location_id, MessageTemplate.template == template.value,
         MessageTemplate.channel == channel.value)).first()
-    return (own.subject, own.body) if own is not None else DEFAULTS[template, channel]
+    return (own.subject, own.body) if own is not None else default_text(template, channel)
 
 
 def texts(location_id: int, *, actor: UserRead) -> dict[tuple[Template, MessageChannel], tuple[str, str, bool]]:
-    """Every template's (subject, body, the location's own?) on each channel, for the editor.
+    """Every template's (subject, body, the location's own?) on each channel, for the editor: a default in the
+    location's language (what its customers receive).
 
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, "see the location's message texts")
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_("see the location's message texts"))
     with session_scope() as session:
         own = {(Template(t.template), MessageChannel(t.channel)): (t.subject, t.body) for t in session.execute(
             select(MessageTemplate).where(MessageTemplate.location_id == location_id)).scalars()}
-    return {key: (*own[key], True) if key in own else (*default, False) for key, default in DEFAULTS.items()}
+        spoken = session.execute(select(Location.language).where(Location.id == location_id)).scalar_one_or_none()
+    return {key: (*own[key], True) if key in own else (*default_text(*key, i18n.language_of(spoken)), False)
+            for key in DEFAULTS}
 
 
 def save(location_id: int, template: Template, channel: MessageChannel, *, subject: str, body: str,
@@ -164,12 +194,12 @@ def save(location_id: int, template: Template, channel: MessageChannel, *, subje
         'body'); an empty body
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'change message texts')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('change message texts'))
     if not body.strip():
-        raise ValidationError('A message needs a text.', field='body')
+        raise ValidationError(_('A message needs a text.'), field='body')
     if channel == MessageChannel.EMAIL:
         if not subject.strip():
-            raise ValidationError('An e-mail needs a subject.', field='subject')
+            raise ValidationError(_('An e-mail needs a subject.'), field='subject')
         check(subject, field='subject')
     check(body, field='body')
     with session_scope(write=True) as session:
@@ -179,8 +209,9 @@ def save(location_id: int, template: Template, channel: MessageChannel, *, subje
         own = own or MessageTemplate(location_id=location_id, template=template.value, channel=channel.value)
         own.subject, own.body = (subject.strip() if channel == MessageChannel.EMAIL else ''), body
         session.add(own)
-        activity.add(session, actor, 'template_changed', f'Message text "{template.value}" ({channel.value}) '
-                     'changed', location_id=location_id)
+        activity.add(session, actor, 'template_changed', i18n.deferred(
+            'Message text "{template}" ({channel}) changed', template=template.value, channel=channel.value),
+            location_id=location_id)
 
 
 def reset(location_id: int, template: Template, channel: MessageChannel, *, actor: UserRead) -> None:
@@ -188,19 +219,21 @@ def reset(location_id: int, template: Template, channel: MessageChannel, *, acto
 
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'change message texts')
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_('change message texts'))
     with session_scope(write=True) as session:
         session.execute(delete(MessageTemplate).where(
             MessageTemplate.location_id == location_id, MessageTemplate.template == template.value,
             MessageTemplate.channel == channel.value))
 
 
-def preview(subject: str, body: str) -> tuple[str, str]:
-    """(subject, body) filled in with :data:`SAMPLE`.
+def preview(subject: str, body: str, *, sample_language: str | None = None) -> tuple[str, str]:
+    """(subject, body) filled in with :data:`SAMPLE`, its words in ``sample_language`` (the location's: what
+    customers read; None: the current one); a refusal in the current language (the reader's).
 
     :raises ValidationError: as :func:`check`
     """
-    return render(subject, SAMPLE, field='subject'), render(body, SAMPLE, field='body')
+    values = sample(sample_language)
+    return render(subject, values, field='subject'), render(body, values, field='body')
 
 
 def _program(text: str, *, field: str) -> template_language.Program:
@@ -209,7 +242,7 @@ def _program(text: str, *, field: str) -> template_language.Program:
     :raises ValidationError: too long, or refused by the language (``field``)
     """
     if len(text) > MAX_TEMPLATE:
-        raise ValidationError(f'A template is at most {MAX_TEMPLATE} characters.', field=field)
+        raise ValidationError(_('A template is at most {most} characters.').format(most=MAX_TEMPLATE), field=field)
     try:
         return template_language.compile_text(text, _KNOWN)
     except template_language.TextRefused as error:
