@@ -59,6 +59,17 @@ def axe_script() -> Path:
     return required(AXE_SCRIPT, 'npm ci --prefix tests/browser/axe (scripts/test.sh does)')
 
 
+SUMMARY: list[str] = []
+"""Lines for the end of the run (the accessibility scans' moderate violations)."""
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if SUMMARY:
+        terminalreporter.write_sep('-', 'accessibility')
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
+
+
 def axe_version() -> str:
     """The installed axe-core's version (its package.json), '' when it is not installed."""
     import json

@@ -57,6 +57,8 @@ def customer_pages(page, site: Site, shop, at: str):
     yield 'manage'
     page.get_by_role('button', name='Move').click()
     page.get_by_text('Choose a new time').wait_for(timeout=WAIT)
+    page.locator('button').filter(has_text=re.compile(rf'^\s*\w+\s+{day.day}\s*$')).first.click()
+    page.get_by_text(f'{day:%B} {day.day}, {day.year}').first.wait_for(timeout=WAIT)
     yield 'manage: move'
     page.goto(site.url + shop.chat)
     page.get_by_text('Of course, see you then!').wait_for(timeout=WAIT)
