@@ -20,6 +20,7 @@ if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
         || { apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; } \
         || echo "Could not install ${missing[*]}: tests/browser and tests/cluster will be skipped (or fail with CI=true)."
 fi
+npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || echo "Could not install axe-core: tests/browser/test_accessibility.py will be skipped (or fail with CI=true)."  # pinned in tests/browser/axe/package-lock.json
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache

@@ -7,71 +7,16 @@ test, elsewhere it is skipped.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from app.models import Role
 from app.services.accounts import users
-from tests.conftest import IN_CI
-from tests.factories import OWNER, make_location, make_small_shop
+from tests.browser.conftest import FLAGS, PASSWORD
+from tests.factories import OWNER, make_location
 
-CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
-FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run']
 DAY = '2030-03-04'
-PASSWORD = 'correct horse'
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f'{CHROMIUM} is missing: apt-get install chromium')
-        pytest.skip(f'{CHROMIUM} is missing')
-    return CHROMIUM
-
-
-@pytest.fixture
-def reconnect_timeout() -> str:
-    """Seconds the server keeps a session whose connection dropped (the app's default unless a test says)."""
-    return os.environ.get('CLIENTPULSE_RECONNECT_TIMEOUT', '')
-
-
-@pytest.fixture
-def served(sqlite_db, tmp_path, reconnect_timeout) -> str:
-    """The app on a free port, on this test's database with a small shop; its base URL."""
-    make_small_shop(PASSWORD)
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        port = probe.getsockname()[1]
-    plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}  # a real start
-    env = {**plain, 'CLIENTPULSE_DATABASE_URL': sqlite_db, 'CLIENTPULSE_DATA_DIR': str(tmp_path),
-           'CLIENTPULSE_SCHEDULER': 'false', 'CLIENTPULSE_HOST': '127.0.0.1',
-           **({'CLIENTPULSE_RECONNECT_TIMEOUT': reconnect_timeout} if reconnect_timeout else {})}
-    log = tmp_path / 'server.log'  # a file, not a pipe: an unread pipe fills up (64 KB) and then blocks the server
-    written = log.open('wb')
-    server = subprocess.Popen([sys.executable, '-c', f'from app import server; server.run(port={port})'], env=env,
-                              stdout=subprocess.DEVNULL, stderr=written)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f'the app did not start: {log.read_text(errors="replace")[-2000:]}') from None
-            time.sleep(0.2)
-    yield f'http://127.0.0.1:{port}'
-    server.terminate()
-    server.wait(timeout=20)
-    written.close()
 
 
 SAM_AT_15 = "15:00 Sam Lee · Women's cut"
