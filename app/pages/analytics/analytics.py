@@ -86,8 +86,8 @@ class _AnalyticsView:
         mine = self.loads
         try:
             report = await self.fetch()
-            start, _ = clock.day_bounds(self.first, self.time_zone)
-            _, end = clock.day_bounds(self.last, self.time_zone)
+            start, _end = clock.day_bounds(self.first, self.time_zone)
+            _start, end = clock.day_bounds(self.last, self.time_zone)
             self.money_figures = await language.io_bound(day_close.money_summary, [x.id for x in self.chosen],
                                                          start, end, actor=self.user)
             self.forecasts = [await language.io_bound(forecast.location_forecast, x.id, actor=self.user,

@@ -297,7 +297,7 @@ def assess(model: RiskModel, table: pd.DataFrame) -> list[Risk]:
 
 def _group(transformed_name: str) -> str:
     """The feature a transformed column comes from ('cat__weekday_5' → 'weekday')."""
-    kind, _, rest = transformed_name.partition('__')
+    kind, _sep, rest = transformed_name.partition('__')
     if kind == 'num':
         return rest
     return next(name for name in CATEGORICAL if rest == name or rest.startswith(f'{name}_'))

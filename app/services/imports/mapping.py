@@ -350,7 +350,7 @@ def map_frame(raw: pd.DataFrame, spec: Mapping, *, file: str = 'file') -> pd.Dat
         problems.sort()
         shown = '; '.join(f'line {lines[i]} {f}: {m}' for i, f, m in problems[:MAX_REPORTED])
         more = f' (and {len(problems) - MAX_REPORTED} more)' if len(problems) > MAX_REPORTED else ''
-        first_index, first_field, _ = problems[0]
+        first_index, first_field, _message = problems[0]
         raise ImportRowError(f'{len(problems)} value(s) could not be read: {shown}{more}', file=file,
                              line=int(lines[first_index]), field=first_field)
     return out.reset_index(drop=True)

@@ -106,7 +106,7 @@ def _csv_frame(path: Path, *, file: str, encoding: str | None, delimiter: str) -
     limit = int(get_settings().import_max_mb * 1024 * 1024)
     if not 0 < path.stat().st_size <= limit:
         return None  # read_raw says why
-    text, _ = _decode(path.read_bytes(), file, encoding)
+    text, _used = _decode(path.read_bytes(), file, encoding)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, na_filter=False,
                             skip_blank_lines=False, engine='c')
