@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import BookingStatus, Customer, Location, Message, Notification, Role, Service
+from app.services import i18n
 from app.services.analytics import noshow
 from app.services.catalogue import locations
 from app.services.database import session_scope
@@ -231,7 +232,7 @@ def test_a_high_risk_tells_the_desk_to_ask_for_a_deposit_once(patterned):
         told = session.exec(select(Notification).where(Notification.kind == 'no_show_risk')).all()
     assert [n.booking_id for n in told] == [patterned['flaky'].id]
     # no deposit set on the service or location: the whole price
-    assert told[0].text.startswith('Ask F0 for a deposit of $40.00: High no-show risk (')
+    assert i18n.shown(told[0].text).startswith('Ask F0 for a deposit of $40.00: High no-show risk (')
     assert '3 earlier no-shows' in told[0].text
     # a week before, a booking further ahead is not acted on yet; nothing for 'none'
     _set_action(location.id, 'none')

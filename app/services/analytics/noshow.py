@@ -45,11 +45,12 @@ import pandas as pd
 from sqlmodel import col, select
 
 from app.models import Booking, BookingStatus, Channel, Location, Message, MessageStatus, UserRead
-from app.services import clock, jobs
+from app.services import clock, i18n, jobs
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import store as analytics_store
 from app.services.database import session_scope
+from app.services.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ LIVE = (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value)
 LEAD_BANDS = [-1, 0, 2, 7, 30, np.inf]
 LEAD_LABELS = ['0', '1-2', '3-7', '8-30', '31+']
 WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')
-ACTIONS = {'none': 'nothing', 'reminder': 'an extra reminder', 'deposit': 'ask for a deposit'}
+ACTIONS = {'none': N_('nothing'), 'reminder': N_('an extra reminder'), 'deposit': N_('ask for a deposit')}
 """What a high risk triggers, per location (``Location.high_risk_action``)."""
 
 
@@ -223,14 +224,20 @@ def fit(location_id: int, frame: pd.DataFrame, *, now: datetime | None = None) -
     learn = decided(frame)
     x, y = table.loc[learn], (frame.loc[learn, 'status'].astype(str) == BookingStatus.NO_SHOW.value).astype(int)
     if len(y) < MIN_DECIDED or y.sum() < MIN_NO_SHOWS or y.sum() == len(y):
-        return (f'not enough history: {len(y):,} bookings that came to an end and {int(y.sum()):,} no-shows; a no-show '
-                f'model needs {MIN_DECIDED} and {MIN_NO_SHOWS}')
+        # stored deferred: the state is shared by sessions of every language (shown with i18n.shown)
+        return i18n.deferred(N_('not enough history: {decided} bookings that came to an end and {no_shows} no-shows; '
+                                'a no-show model needs {needed} and {needed_no_shows}'),
+                             decided=f'{len(y):,}', no_shows=f'{int(y.sum()):,}', needed=MIN_DECIDED,
+                             needed_no_shows=MIN_NO_SHOWS)
     check = backtest(x, y, frame.loc[learn, 'local_start'])
     if check['auc'] is None or check['auc'] < MIN_AUC:
-        said = 'had no no-show to check it on' if check['auc'] is None else \
-            f"ranked a no-show above an attended booking {check['auc'] * 100:.0f} % of the time (50 % is chance)"
-        return (f'no risk shown: on the latest 20 % of days held out, a model learnt from {len(y):,} bookings '
-                f'{said}; it needs {MIN_AUC * 100:.0f} % to be worth showing')
+        if check['auc'] is None:
+            return i18n.deferred(N_('no risk shown: on the latest 20 % of days held out, a model learnt from '
+                                    '{decided} bookings had no no-show to check it on'), decided=f'{len(y):,}')
+        return i18n.deferred(N_('no risk shown: on the latest 20 % of days held out, a model learnt from {decided} '
+                                'bookings ranked a no-show above an attended booking {auc} % of the time (50 % is '
+                                'chance); it needs {needed} % to be worth showing'),
+                             decided=f'{len(y):,}', auc=f"{check['auc'] * 100:.0f}", needed=f'{MIN_AUC * 100:.0f}')
     pipeline = new_pipeline().fit(x, y)
     scores = pipeline.predict_proba(x)[:, 1]
     medium_from, high_from = np.quantile(scores, [1 - HIGH_SHARE - MEDIUM_SHARE, 1 - HIGH_SHARE])
@@ -412,7 +419,7 @@ def model_state(location_id: int, *, actor: UserRead, wait: bool = False) -> Mod
         state = train(location_id)
     if state is None:
         train_soon(location_id)
-        return ModelState(reason='the model is being trained: its risks show in a moment')
+        return ModelState(reason=i18n.deferred(N_('the model is being trained: its risks show in a moment')))
     levels = pd.Series([r.level for r in live_risks(location_id).values()], dtype=object).value_counts()
     return dataclasses.replace(state, levels={k: int(levels.get(k, 0)) for k in ('high', 'medium', 'low')})
 
@@ -534,12 +541,17 @@ def act_on_high_risk(*, now: datetime | None = None, days: int = 7) -> dict[int,
                     cents = high_risk_deposit(deposits.deposit_for(service, location, booking.price_cents),
                                               booking.price_cents)
                     when = clock.to_local(booking.starts_at, location.time_zone)
-                    notifications.record(
-                        location.id, 'no_show_risk',
-                        f'Ask {customer.name if customer else "the customer"} for a deposit of '
-                        f'{format_currency(Decimal(cents) / 100, location.currency, locale=location.locale)}: '
-                        f'{risk.label()} — {service.name if service else ""} {when:%a %d %b %H:%M}',
-                        booking_id=booking.id, at=now, session=session)
+                    values = {'amount': format_currency(Decimal(cents) / 100, location.currency,
+                                                        locale=location.locale),
+                              'risk': risk.label(), 'service': service.name if service else '',
+                              'when': f'{when:%a %d %b %H:%M}'}
+                    # stored for readers of any language: translated when the bell shows it
+                    text = (i18n.deferred(N_('Ask {customer} for a deposit of {amount}: {risk} — {service} {when}'),
+                                          customer=customer.name, **values) if customer else
+                            i18n.deferred(N_('Ask the customer for a deposit of {amount}: {risk} — {service} {when}'),
+                                          **values))
+                    notifications.record(location.id, 'no_show_risk', text, booking_id=booking.id, at=now,
+                                         session=session)
                     count += 1
             made[location.id] = count
     return made

@@ -188,8 +188,8 @@ CHUNK_ROWS = 5_000
 
 def booking_rows(location_ids: list[int], start: date, end: date, *, actor: UserRead, time_zone: str) -> BookingRows:
     """Every booking starting in ``[start, end]`` (local dates) for a detail export, in start order:
-    the header (in the current language), the count, and the rows produced lazily in chunks of :data:`CHUNK_ROWS` (starts as naive
-    local times of the location, price in major units, booked-at in UTC).
+    the header (in the current language), the count, and the rows produced lazily in chunks of
+    :data:`CHUNK_ROWS` (starts as naive local times of the location, price in major units, booked-at in UTC).
 
     :raises PermissionDeniedError: not an owner or manager, or a location not theirs
     """
@@ -232,7 +232,9 @@ def _nan_none(value: float) -> float | None:
 
 def _customers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     names = customers.customer_names([int(i) for i in frame.index])
-    return [{'customer_id': int(i), 'name': names.get(int(i)) or i18n.deferred(N_('Customer {number}'), number=int(i)), 'visits': int(r.visits),
+    unnamed = lambda i: i18n.deferred(N_('Customer {number}'), number=i)  # noqa: E731 - shown in each reader's words
+    return [{'customer_id': int(i), 'name': names[int(i)] if int(i) in names else unnamed(int(i)),
+             'visits': int(r.visits),
              'lifetime_value_cents': int(r.lifetime_value_cents), 'last_visit': f'{r.last_visit:%Y-%m-%d}',
              'segment': r.segment, 'usual_interval_days': _nan_none(r.mean_interval_days),
              'days_since_last_visit': int(r.days_since_last_visit), 'churn_risk': round(float(r.churn_risk), 2)}
