@@ -241,7 +241,7 @@ class _AnalyticsView:
             no_receipts = (_('Payments and products come from receipts; none are recorded in this period.')
                            if booked else _('Nothing to show for this period.'))
             _chart(_('Booked value by category') if booked else _('Revenue by category'),
-                   _pie([(i18n.shown(k), v) for k, v in self.revenue_by(report, 'category')]), 'chart-category',
+                   _pie([(metrics.word(k), v) for k, v in self.revenue_by(report, 'category')]), 'chart-category',
                    definition('Revenue by category'))
             _chart(_('Booked value by staff member') if booked else _('Revenue by staff member'),
                    _bars(self.revenue_by(report, 'staff'), horizontal=True, money=money_of, name=series),
@@ -437,7 +437,9 @@ class _AnalyticsView:
         def named(by: str, name: str) -> str:
             if by == 'hour':
                 return f'{name}:00'
-            return metrics.weekday_name(name) if by == 'weekday' else i18n.shown(name)
+            if by == 'weekday':
+                return metrics.weekday_name(name)
+            return metrics.word(i18n.shown(name)) if by == 'category' else i18n.shown(name)
 
         def rows(by: str) -> list[dict]:
             return [{'name': named(by, r['name']), 'bookings': count(r['bookings']),

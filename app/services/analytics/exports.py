@@ -206,7 +206,8 @@ def tables(report: AnalyticsReport) -> list[Section]:
             for key, label, kind in KPIS if key in report.kpis]
     kinds = [kind for key, _label, kind in KPIS if key in report.kpis]
     by = [[_(REVENUE_BY[kind]) if kind in REVENUE_BY else kind.replace('_', ' '),
-           payment_word(name) if kind == 'payment_method' else name, money(value)]
+           payment_word(name) if kind == 'payment_method' else word(name) if kind == 'category' else name,
+           money(value)]
           for kind, pairs in report.revenue_by.items() for name, value in pairs]
     people = ['Customer', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Usual interval (days)',
               'Days since last visit', 'Churn risk']
@@ -253,7 +254,8 @@ def tables(report: AnalyticsReport) -> list[Section]:
     for by, rows in report.breakdowns.items():
         result.append(table(f'By {by}', BREAKDOWN_SHEETS.get(by, by), [BREAKDOWN_TITLES.get(by, by),
                                                                        *BREAKDOWN_HEADER],
-                            [[weekday_name(r['name']) if by == 'weekday' else i18n.shown(r['name']), r['bookings'],
+                            [[weekday_name(r['name']) if by == 'weekday' else word(i18n.shown(r['name']))
+                              if by == 'category' else i18n.shown(r['name']), r['bookings'],
                               r['cancellations'], r['cancellation_rate'], r['due'], r['no_shows'], r['no_show_rate'],
                               money(r['booked_value_cents'])] for r in rows]))
     result.append(table('Not enough history', N_('Not enough history'), [N_('Figure'), N_('Why')],

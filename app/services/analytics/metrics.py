@@ -466,6 +466,7 @@ WORDS = frozenset({
     N_('same day'), N_('1 day'), N_('2–6 days'), N_('7+ days'), N_('unknown'),  # cancellation notice
     N_('1–2 days'), N_('3–7 days'), N_('8–14 days'), N_('15–30 days'), N_('31+ days'),  # lead time
     N_('churned'), N_('new'), N_('VIP'), N_('regular'), N_('occasional'),  # segments
+    N_('Retail'), N_('Unclassified'), N_('Other'),  # categories of lines without a service's (frames)
 })
 """Keys of the figures (buckets, segments) that are words people read: shown through :func:`word`."""
 
