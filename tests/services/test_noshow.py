@@ -84,7 +84,7 @@ def test_too_little_history_gives_no_model():
     frame = _frame([(i, i % 5, 'no_show' if i % 4 == 0 else 'completed', f'2030-03-{1 + i % 28:02d} 10:00',
                      '2030-02-01 09:00', None, True) for i in range(40)])
     outcome = noshow.fit(1, frame, now=NOW)
-    assert isinstance(outcome, str) and outcome.startswith('not enough history: 40 bookings')
+    assert isinstance(outcome, str) and i18n.shown(outcome).startswith('not enough history: 40 bookings')
 
 
 # --- a location with a pattern ----------------------------------------------------------------------------------
@@ -274,4 +274,5 @@ def test_a_model_no_better_than_chance_shows_no_risk():
              f'2030-{1 + i // 250:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:00', '2029-12-20 09:00', None, True)
             for i in range(1000)]
     outcome = noshow.fit(1, _frame(rows), now=NOW)  # no-shows at random: nothing to learn
-    assert isinstance(outcome, str) and outcome.startswith('no risk shown: on the latest 20 % of days held out')
+    assert isinstance(outcome, str)
+    assert i18n.shown(outcome).startswith('no risk shown: on the latest 20 % of days held out')
