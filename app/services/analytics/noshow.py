@@ -50,7 +50,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import store as analytics_store
 from app.services.database import session_scope
-from app.services.i18n import N_
+from app.services.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +74,32 @@ ACTIONS = {'none': N_('nothing'), 'reminder': N_('an extra reminder'), 'deposit'
 """What a high risk triggers, per location (``Location.high_risk_action``)."""
 
 
+LEVELS = {'high': N_('High no-show risk ({share})'), 'medium': N_('Medium no-show risk ({share})'),
+          'low': N_('Low no-show risk ({share})')}
+"""A risk's level in words."""
+
+
 @dataclass(frozen=True)
 class Risk:
-    """A booking's no-show risk: ``level`` low/medium/high, ``probability`` (0–1) and up to two ``reasons``."""
+    """A booking's no-show risk: ``level`` low/medium/high, ``probability`` (0–1) and up to two ``reasons`` (in
+    English, as code and tests compare them); ``said``: the same reasons stored deferred (risks are shared by sessions
+    of every language), shown in the reader's language by :meth:`words`."""
 
     level: str
     probability: float
     reasons: tuple[str, ...] = ()
+    said: tuple[str, ...] = ()
+
+    def words(self) -> list[str]:
+        """The reasons in the current language."""
+        return [i18n.shown(text) for text in self.said] if self.said else list(self.reasons)
 
     def label(self) -> str:
-        """E.g. 'High no-show risk (31 %): 2 earlier no-shows; booked 40 days ahead'."""
-        text = f'{self.level.capitalize()} no-show risk ({self.probability:.0%})'
-        return f'{text}: {"; ".join(self.reasons)}' if self.reasons else text
+        """E.g. 'High no-show risk (31 %): 2 earlier no-shows; booked 40 days ahead', in the current language."""
+        text = _(LEVELS[self.level]).format(share=f'{self.probability:.0%}') if self.level in LEVELS else \
+            f'{self.level.capitalize()} no-show risk ({self.probability:.0%})'
+        words = self.words()
+        return _('{risk}: {reasons}').format(risk=text, reasons='; '.join(words)) if words else text
 
 
 @dataclass
@@ -298,7 +312,8 @@ def assess(model: RiskModel, table: pd.DataFrame) -> list[Risk]:
         level = ('high' if probability >= model.high_from else 'medium' if probability >= model.medium_from
                  else 'low')
         up = [features_named[i] for i in top if pushed[i] > 0]
-        risks.append(Risk(level, float(probability), tuple(_reason(str(name), row) for name in up)))
+        said = tuple(_reason(str(name), row) for name in up)
+        risks.append(Risk(level, float(probability), tuple(_english(text) for text in said), said))
     return risks
 
 
@@ -310,42 +325,63 @@ def _group(transformed_name: str) -> str:
     return next(name for name in CATEGORICAL if rest == name or rest.startswith(f'{name}_'))
 
 
-def _reason(name: str, row) -> str:
-    """A feature's value in words, e.g. '2 earlier no-shows', 'booked 40 days ahead', 'on a Saturday'."""
-    value = getattr(row, name)
+def _english(text: str) -> str:
+    """A deferred reason in English (what :attr:`Risk.reasons` keeps)."""
+    with i18n.speaking('en'):
+        return i18n.shown(text)
 
-    def count(n: float, one: str, many: str) -> str:
+
+def _reason(name: str, row) -> str:
+    """A feature's value in words, e.g. '2 earlier no-shows', 'booked 40 days ahead', 'on a Saturday', stored
+    deferred (shown with ``i18n.shown`` in the reader's language)."""
+    value = getattr(row, name)
+    said = i18n.deferred
+
+    def count(n: float, none: str, one: str, many: str) -> str:
         n = int(n)
-        return f'no {many}' if n == 0 else f'1 {one}' if n == 1 else f'{n} {many}'
+        return said(none) if n == 0 else said(one) if n == 1 else said(many, n=n)
 
     match name:
         case 'lead_days' | 'lead_band':
-            value = row.lead_days
-            return 'booked for the same day' if value == 0 else \
-                f'booked {int(value)} day{"" if int(value) == 1 else "s"} ahead'
+            value = int(row.lead_days)
+            return said(N_('booked for the same day')) if value == 0 else said(N_('booked 1 day ahead')) \
+                if value == 1 else said(N_('booked {n} days ahead'), n=value)
         case 'lead_unknown':
-            return 'when it was booked is unknown' if value else 'booking date known'
+            return said(N_('when it was booked is unknown')) if value else said(N_('booking date known'))
         case 'prior_no_shows':
-            return count(value, 'earlier no-show', 'earlier no-shows')
+            return count(value, N_('no earlier no-shows'), N_('1 earlier no-show'), N_('{n} earlier no-shows'))
         case 'prior_cancellations':
-            return count(value, 'earlier cancellation', 'earlier cancellations')
+            return count(value, N_('no earlier cancellations'), N_('1 earlier cancellation'),
+                         N_('{n} earlier cancellations'))
         case 'prior_visits':
-            return count(value, 'earlier visit', 'earlier visits')
+            return count(value, N_('no earlier visits'), N_('1 earlier visit'), N_('{n} earlier visits'))
         case 'first_booking':
-            return 'first booking' if value else 'a returning customer'
+            return said(N_('first booking')) if value else said(N_('a returning customer'))
         case 'weekday':
-            return f'on a {WEEKDAYS[int(value)]}'
+            return said(ON_WEEKDAYS[int(value)])
         case 'hour_band':
-            return 'time of day unknown' if value == 'unknown' else f'in the {value}'
+            return said(N_('time of day unknown')) if value == 'unknown' else said(
+                HOUR_BANDS[value]) if value in HOUR_BANDS else f'in the {value}'
         case 'channel':
-            return f'booked by {value.replace("_", "-")}'
+            return said(N_('booked by {channel}'), channel=value.replace('_', '-'))
         case 'source':
-            return f'from {value}' if value else 'no source recorded'
+            return said(N_('from {source}'), source=value) if value else said(N_('no source recorded'))
         case 'service':
-            return f'for {value}'
+            return said(N_('for {service}'), service=value)
         case 'reminder':
-            return 'a reminder is set up' if value == 'yes' else 'no reminder set up'
+            return said(N_('a reminder is set up')) if value == 'yes' else said(N_('no reminder set up'))
     return name
+
+
+def _label_in(risk: Risk, language: str | None) -> str:
+    """``risk``'s label in ``language`` (a job has no session: the location's language, for its desk)."""
+    with i18n.speaking(language):
+        return risk.label()
+
+
+ON_WEEKDAYS = (N_('on a Monday'), N_('on a Tuesday'), N_('on a Wednesday'), N_('on a Thursday'), N_('on a Friday'),
+               N_('on a Saturday'), N_('on a Sunday'))
+HOUR_BANDS = {'morning': N_('in the morning'), 'afternoon': N_('in the afternoon'), 'evening': N_('in the evening')}
 
 
 # --- the models of every location, and the risks the desk sees ----------------------------------------------------
@@ -543,7 +579,7 @@ def act_on_high_risk(*, now: datetime | None = None, days: int = 7) -> dict[int,
                     when = clock.to_local(booking.starts_at, location.time_zone)
                     values = {'amount': format_currency(Decimal(cents) / 100, location.currency,
                                                         locale=location.locale),
-                              'risk': risk.label(), 'service': service.name if service else '',
+                              'risk': _label_in(risk, location.language), 'service': service.name if service else '',
                               'when': f'{when:%a %d %b %H:%M}'}
                     # stored for readers of any language: translated when the bell shows it
                     text = (i18n.deferred(N_('Ask {customer} for a deposit of {amount}: {risk} — {service} {when}'),
