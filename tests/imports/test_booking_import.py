@@ -93,7 +93,7 @@ def test_bad_values_name_their_lines_and_change_nothing(sqlite_db, shared_data, 
     with pytest.raises(ImportRowError) as raised:
         booking_imports.import_bookings(source, mapping.load_mapping(MAPPINGS / 'hotel-bookings.toml'), actor=OWNER)
     message = str(raised.value)
-    assert message.startswith('hotel.csv, line 7, field "starts_at": 2 value(s) could not be read')
+    assert message.startswith('hotel.csv, line 7, field "starts_at": 2 values could not be read')
     assert 'line 21 price: adr "cheap" is not a number' in message
     assert booking_count() == 0
 

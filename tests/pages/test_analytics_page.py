@@ -108,11 +108,12 @@ async def test_the_page_is_drawn_at_once_and_filled_in_when_the_report_is_ready(
 
 
 async def test_charts_write_days_and_money_the_locations_way(user: User, shop):
-    """A Paris location in euros: the daily chart's days in French (babel), its amounts through the browser's CLDR
-    formatter for fr-FR and EUR."""
+    """A Paris location in euros, speaking French: the daily chart's days in French (babel), its amounts through the
+    browser's CLDR formatter for fr-FR and EUR. (Month and day names follow the reader's language: an English desk
+    there reads "4 Mar".)"""
     from app.services.catalogue import locations
     values = {**locations.settings_of(shop['location']).model_dump(), 'time_zone': 'Europe/Paris',
-              'currency': 'EUR', 'locale': 'fr_FR', 'country': 'FR'}
+              'currency': 'EUR', 'locale': 'fr_FR', 'country': 'FR', 'language': 'fr'}
     locations.update_location(shop['location'].id, values, actor=OWNER)
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00', 'Europe/Paris'))
     await sign_in(user, Role.MANAGER, PERIOD)

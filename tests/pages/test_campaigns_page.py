@@ -177,3 +177,23 @@ async def test_win_back_on_the_analytics_page_opens_a_campaign_for_that_target(u
     await user.should_see(marker='campaign-save', retries=100)
     assert element(user, 'campaign-target').value == 'regular'
     await eventually(lambda: element(user, 'campaign-audience').text.startswith('1 in the target, 1 reachable'))
+
+
+async def test_a_kiswahili_location_starts_its_campaign_in_kiswahili(user: User, shop, shop_clock):
+    """The desk reads the form in its language; the text the customers get starts in the location's."""
+    from sqlmodel import select
+
+    from app.models import Location
+    from app.services.database import session_scope
+    with session_scope(write=True) as session:
+        location = session.exec(select(Location).where(Location.id == shop['location'].id)).one()
+        location.language = 'sw'
+        session.add(location)
+    shop_clock(at(DAY, '10:00'))
+    await sign_in(user, Role.MANAGER, '/campaigns?segment=lapsed&days=1')
+    await user.should_see('Kampeni mpya')
+    assert element(user, 'campaign-name').value == 'Warudishe: Wasiofika tena'
+    assert element(user, 'campaign-subject').value == 'Tunakukumbuka {{ location_name }}'
+    assert element(user, 'campaign-body').value.startswith('Habari {{ customer_name }},')
+    assert element(user, 'campaign-target').options['lapsed'] == 'Wasiofika tena'
+    await eventually(lambda: 'katika walengwa' in element(user, 'campaign-audience').text, timeout=10)

@@ -104,3 +104,17 @@ def test_the_holdout_is_drawn_the_same_way_from_the_same_seed_and_is_never_a_rec
     assert draw_holdout(ids, Decimal(0), seed=1) == (ids, [])
     with pytest.raises(ValueError, match='between 0 and 50 %'):
         draw_holdout(ids, Decimal('0.6'), seed=1)
+
+
+def test_targets_are_described_in_the_readers_language_with_plurals():
+    from app.services import i18n
+    from app.services.campaigns.targeting import describe
+    assert describe(Target(segment='lapsed', lapsed_days=1)) == 'Lapsed: no visit for 1 day'
+    assert describe(Target(segment='lapsed', lapsed_days=90)) == 'Lapsed: no visit for 90 days'
+    with i18n.speaking('fr'):
+        assert describe(Target(segment='lapsed', lapsed_days=90)) == 'Inactifs : aucune visite depuis 90 jours'
+        assert describe(Target(segment='filter', min_visits=3, last_visit_over_days=60)) == (
+            'Filtre : visites ≥ 3, dernière visite il y a plus de 60 jours')
+    with i18n.speaking('sw'):
+        assert describe(Target(segment='lapsed', lapsed_days=1)) == 'Wasiofika tena: hajafika kwa siku 1'
+        assert describe(Target(segment='vip')) == 'VIP'

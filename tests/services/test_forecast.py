@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.services import i18n
 from app.services.analytics import forecast
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
@@ -55,7 +56,7 @@ def test_the_forecast_learns_the_week_and_scores_itself_on_the_held_out_weeks():
 
 def test_a_short_history_gets_no_forecast_but_a_reason():
     result = forecast.build_forecast(1, weekly(forecast.MIN_HISTORY_DAYS - 1))
-    assert not result.days and result.reason.startswith('not enough history: 69 days')
+    assert not result.days and i18n.shown(result.reason).startswith('not enough history: 69 days')
     assert forecast.build_forecast(1, weekly(forecast.MIN_HISTORY_DAYS)).days
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import BookingStatus, Customer, Location, Message, Notification, Role, Service
+from app.services import i18n
 from app.services.analytics import noshow
 from app.services.catalogue import locations
 from app.services.database import session_scope
@@ -70,20 +71,27 @@ def test_features_count_only_what_was_known_when_each_booking_was_made():
 def test_reasons_are_words():
     row = SimpleNamespace(lead_days=40.0, lead_band='31+', prior_no_shows=2.0, weekday='5', hour_band='unknown',
                           channel='walk_in', reminder='no', first_booking=1.0)
-    assert noshow._reason('lead_band', row) == 'booked 40 days ahead'
-    assert noshow._reason('prior_no_shows', row) == '2 earlier no-shows'
-    assert noshow._reason('weekday', row) == 'on a Saturday'
-    assert noshow._reason('hour_band', row) == 'time of day unknown'
-    assert noshow._reason('channel', row) == 'booked by walk-in'
-    assert noshow._reason('reminder', row) == 'no reminder set up'
-    assert noshow._reason('first_booking', row) == 'first booking'
+    said = lambda name: i18n.shown(noshow._reason(name, row))  # noqa: E731 - stored deferred, shown in words
+    assert said('lead_band') == 'booked 40 days ahead'
+    assert said('prior_no_shows') == '2 earlier no-shows'
+    assert said('weekday') == 'on a Saturday'
+    assert said('hour_band') == 'time of day unknown'
+    assert said('channel') == 'booked by walk-in'
+    assert said('reminder') == 'no reminder set up'
+    assert said('first_booking') == 'first booking'
+    with i18n.speaking('fr'):  # risks are shared by every session: each reader sees them in their language
+        assert (said('lead_band'), said('weekday')) == ('réservé 40 jours à l’avance', 'un samedi')
+    with i18n.speaking('sw'):
+        assert said('prior_no_shows') == 'kutofika 2 kwa awali'
+        assert noshow.Risk('high', 0.31, ('2 earlier no-shows',), (noshow._reason('prior_no_shows', row),)
+                           ).label() == 'Hatari kubwa ya kutofika (31%): kutofika 2 kwa awali'
 
 
 def test_too_little_history_gives_no_model():
     frame = _frame([(i, i % 5, 'no_show' if i % 4 == 0 else 'completed', f'2030-03-{1 + i % 28:02d} 10:00',
                      '2030-02-01 09:00', None, True) for i in range(40)])
     outcome = noshow.fit(1, frame, now=NOW)
-    assert isinstance(outcome, str) and outcome.startswith('not enough history: 40 bookings')
+    assert isinstance(outcome, str) and i18n.shown(outcome).startswith('not enough history: 40 bookings')
 
 
 # --- a location with a pattern ----------------------------------------------------------------------------------
@@ -184,7 +192,8 @@ def test_each_reason_is_one_of_the_two_features_pushing_the_risk_up_most(pattern
     with_reasons = 0
     for row, push, risk in zip(table.itertuples(index=False), pushes, risks, strict=True):
         per_feature = pd.Series(push).groupby(np.asarray(model.groups)).sum().sort_values(ascending=False)
-        expected = tuple(noshow._reason(name, row) for name, value in per_feature.items() if value > 0)[:2]
+        expected = tuple(noshow._english(noshow._reason(name, row)) for name, value in per_feature.items()
+                         if value > 0)[:2]
         assert risk.reasons == expected
         with_reasons += bool(expected)
     assert len(risks) == len(table) and with_reasons > len(table) / 2
@@ -231,7 +240,7 @@ def test_a_high_risk_tells_the_desk_to_ask_for_a_deposit_once(patterned):
         told = session.exec(select(Notification).where(Notification.kind == 'no_show_risk')).all()
     assert [n.booking_id for n in told] == [patterned['flaky'].id]
     # no deposit set on the service or location: the whole price
-    assert told[0].text.startswith('Ask F0 for a deposit of $40.00: High no-show risk (')
+    assert i18n.shown(told[0].text).startswith('Ask F0 for a deposit of $40.00: High no-show risk (')
     assert '3 earlier no-shows' in told[0].text
     # a week before, a booking further ahead is not acted on yet; nothing for 'none'
     _set_action(location.id, 'none')
@@ -273,4 +282,5 @@ def test_a_model_no_better_than_chance_shows_no_risk():
              f'2030-{1 + i // 250:02d}-{1 + i % 28:02d} {9 + i % 8:02d}:00', '2029-12-20 09:00', None, True)
             for i in range(1000)]
     outcome = noshow.fit(1, _frame(rows), now=NOW)  # no-shows at random: nothing to learn
-    assert isinstance(outcome, str) and outcome.startswith('no risk shown: on the latest 20 % of days held out')
+    assert isinstance(outcome, str)
+    assert i18n.shown(outcome).startswith('no risk shown: on the latest 20 % of days held out')

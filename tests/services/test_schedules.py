@@ -148,3 +148,27 @@ def test_without_a_mail_server_the_file_is_saved_and_the_run_says_so(shop, tmp_p
     assert run.error.startswith('Not mailed: no mail server is set up')
     assert Path(run.file_path).read_bytes()[:2] == b'PK'
     reset_settings()
+
+
+def test_a_scheduled_report_is_made_in_its_locations_language(shop, smtp):
+    """No session in a job: the report, its mail and its notes speak the location's language."""
+    from openpyxl import load_workbook
+    from sqlmodel import select
+
+    from app.models import Location
+    from app.services.database import session_scope
+    location, _ = shop
+    with session_scope(write=True) as session:
+        stored = session.exec(select(Location).where(Location.id == location.id)).one()
+        stored.language = 'sw'
+        session.add(stored)
+    schedules.create_schedule(ReportScheduleBase(location_id=location.id, frequency='weekly', format='xlsx',
+                                                 recipients='owner@shop.test'), actor=OWNER,
+                              as_of=MONDAY_7AM - timedelta(days=7))
+    (run,) = schedules.run_due(now=MONDAY_7AM)
+    assert run.outcome == 'success'
+    book = load_workbook(run.file_path)
+    assert book.sheetnames[0] == 'Muhtasari' and book.properties.title == 'Queen St — ripoti ya kila wiki'
+    (message,) = smtp.messages
+    assert message['Subject'] == 'ClientPulse, ripoti ya kila wiki 2030-03-04 – 2030-03-10'
+    assert 'Imetumwa na ClientPulse.' in message.get_body().get_content()

@@ -21,31 +21,31 @@ from app.pages import language, params
 from app.pages.formatting import count, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.analytics import exports, forecast, metrics, noshow, reports
 from app.services.campaigns import targeting
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
+from app.services.i18n import N_, _, ngettext
 from app.services.money import day_close
 
 ROLES = MANAGING
 log = logging.getLogger(__name__)
-DEFINITIONS = metrics.DEFINITIONS
-BREAKDOWN_LABELS = {'weekday': 'Weekday', 'hour': 'Hour', 'staff': 'Staff member', 'service': 'Service',
-                    'category': 'Category', 'channel': 'Channel', 'source': 'Source (as exported)'}
+BREAKDOWN_LABELS = exports.BREAKDOWN_TITLES
+definition = metrics.definition
 
 
 def register() -> None:
-    @guarded_page('/analytics', roles=ROLES, title='Analytics', icon='insights')
+    @guarded_page('/analytics', roles=ROLES, title=N_('Analytics'), icon='insights')
     def analytics_page(page: PageContext, start: str | None = None, end: str | None = None,
                        location: str | None = None) -> None:
         user, home = page.user, page.location
         chosen = _locations(user, home, location)
-        last, last_message = params.day(end, clock.today(home.time_zone), what='last day')
-        first, first_message = params.day(start, last - timedelta(days=29), what='first day')
+        last, last_message = params.day(end, clock.today(home.time_zone), what=_('last day'))
+        first, first_message = params.day(start, last - timedelta(days=29), what=_('first day'))
         if first > last:
-            first, first_message = last - timedelta(days=29), 'The first day came after the last: showing the ' \
-                                                               '30 days up to the last.'
+            first, first_message = last - timedelta(days=29), _('The first day came after the last: showing the '
+                                                                '30 days up to the last.')
         params.notice(last_message)
         params.notice(first_message)
         _filters(user, chosen, first, last)
@@ -60,14 +60,14 @@ class _AnalyticsView:
     def __init__(self, user: UserRead, chosen: list[LocationRead], first: date, last: date, time_zone: str) -> None:
         self.user, self.chosen, self.first, self.last, self.time_zone = user, chosen, first, last, time_zone
         self.currency = chosen[0].currency if chosen else 'USD'
-        self.locale = chosen[0].locale if chosen else 'en_CA'
+        self.locale = i18n.locale_for(chosen[0].locale if chosen else 'en_CA')  # dates in the reader's language
         self.report: reports.AnalyticsReport | None = None
         # the export bar stays put while the figures below are redrawn (an export outlives redraws)
         with ui.row().classes('items-center gap-2'):
-            ui.label('Export').classes('text-sm text-slate-500')
+            ui.label(_('Export')).classes('text-sm text-slate-500')
             for kind, label in (('xlsx', 'Excel'), ('pdf', 'PDF'), ('csv', 'CSV'),
-                                (exports.DETAIL, 'Every booking (CSV)'),
-                                (exports.DETAIL_XLSX, 'Every booking (Excel)')):
+                                (exports.DETAIL, _('Every booking (CSV)')),
+                                (exports.DETAIL_XLSX, _('Every booking (Excel)'))):
                 ui.button(label, icon='download', on_click=lambda k=kind: self.download(k)).props(
                     'flat dense').mark(f'export-{kind}')
             self.export_status = ui.row().classes('items-center gap-2')
@@ -75,7 +75,9 @@ class _AnalyticsView:
         self.loads = 0  # the latest load draws; an earlier one finishing late is dropped
         with self.container, ui.row().classes('items-center gap-3').mark('analytics-loading'):
             ui.spinner(size='lg')
-            ui.label(f'Working out the figures for {first:%d %b %Y} – {last:%d %b %Y}…').classes('text-slate-500')
+            ui.label(_('Working out the figures for {first} – {last}…').format(
+                first=format_date(first, 'medium', locale=self.locale),
+                last=format_date(last, 'medium', locale=self.locale))).classes('text-slate-500')
 
     async def fetch(self) -> reports.AnalyticsReport:
         return await language.io_bound(reports.report, [x.id for x in self.chosen], self.first, self.last,
@@ -86,8 +88,8 @@ class _AnalyticsView:
         mine = self.loads
         try:
             report = await self.fetch()
-            start, _ = clock.day_bounds(self.first, self.time_zone)
-            _, end = clock.day_bounds(self.last, self.time_zone)
+            start, _end = clock.day_bounds(self.first, self.time_zone)
+            _start, end = clock.day_bounds(self.last, self.time_zone)
             self.money_figures = await language.io_bound(day_close.money_summary, [x.id for x in self.chosen],
                                                          start, end, actor=self.user)
             self.forecasts = [await language.io_bound(forecast.location_forecast, x.id, actor=self.user,
@@ -100,7 +102,7 @@ class _AnalyticsView:
             return
         except Exception:
             log.exception('the analytics report failed')
-            self.failed('The figures could not be worked out (an unexpected error, logged for the developers).')
+            self.failed(_('The figures could not be worked out (an unexpected error, logged for the developers).'))
             return
         if mine == self.loads and not self.container.is_deleted:
             self.render(report)
@@ -119,8 +121,9 @@ class _AnalyticsView:
             self.kpis(report)
             # as wide as the page, not as its four labels (on a phone they pushed the page sideways): swiped there
             with ui.tabs().classes('w-full').props('align=left mobile-arrows outside-arrows') as tabs:
-                revenue_tab, customers_tab = ui.tab('Revenue'), ui.tab('Customers')
-                operations_tab, forecast_tab = ui.tab('Operations'), ui.tab('Forecast')
+                revenue_tab, customers_tab = ui.tab('revenue', _('Revenue')), ui.tab('customers', _('Customers'))
+                operations_tab = ui.tab('operations', _('Operations'))
+                forecast_tab = ui.tab('forecast', _('Forecast'))
             with ui.tab_panels(tabs, value=revenue_tab).classes('w-full'):
                 with ui.tab_panel(revenue_tab):
                     self.revenue(report)
@@ -138,14 +141,15 @@ class _AnalyticsView:
         if report is None:
             return
         names = [x.name for x in self.chosen]
-        state = {'fraction': 0.0, 'message': 'Preparing the export'}
+        state = {'fraction': 0.0, 'message': _('Preparing the export')}
         with self.export_status:
             bar = ui.linear_progress(value=0, show_value=False).classes('w-48').mark('export-progress')
             message = ui.label().classes('text-sm text-slate-500').mark('export-message')
         shown = ui.timer(0.25, lambda: (bar.set_value(state['fraction']), message.set_text(state['message'])))
         try:
             path = await language.io_bound(exports.export_for_download, report, actor=self.user, kind=kind,
-                                           title=f'{", ".join(names)} — analytics', currency=self.currency,
+                                           title=_('{locations} — analytics').format(locations=', '.join(names)),
+                                           currency=self.currency,
                                            locations=names, time_zone=self.time_zone, locale=self.locale,
                                            progress=lambda fraction, text: state.update(fraction=fraction,
                                                                                         message=text))
@@ -159,87 +163,96 @@ class _AnalyticsView:
 
     def kpis(self, report: reports.AnalyticsReport) -> None:
         k = report.kpis
-        basis = 'collected revenue' if report.revenue_basis == 'collected' else 'booked value'
         if k['growth'] is not None:
             growth = f'{k["growth"] * 100:+.1f} %'
         else:
-            growth = 'No earlier period to compare' if k.get('previous_revenue_cents') is None else '–'
+            growth = _('No earlier period to compare') if k.get('previous_revenue_cents') is None else '–'
         cash = lambda cents: money(cents, self.currency, self.locale)  # noqa: E731
-        days = lambda value: '–' if value is None else f'{value:.1f} days'  # noqa: E731
+        days = lambda value: '–' if value is None else _('{days} days').format(days=f'{value:.1f}')  # noqa: E731
         with ui.row().classes('w-full gap-4'):
-            _card('Collected revenue', cash(k['revenue_cents']), 'kpi-revenue', DEFINITIONS['Collected revenue'])
-            _card('Booked value', cash(k['booked_value_cents']), 'kpi-booked-value', DEFINITIONS['Booked value'])
-            _card(f'Growth ({basis})', growth, 'kpi-growth', DEFINITIONS['Growth'])
-            _card('Bookings', count(k['bookings']), 'kpi-bookings', DEFINITIONS['Bookings'])
-            _card('No-show rate', rate(k['no_show_rate']), 'kpi-no-show', DEFINITIONS['No-show rate'])
-            _card('Cancellation rate', rate(k['cancellation_rate']), 'kpi-cancellation',
-                  DEFINITIONS['Cancellation rate'])
-            _card('Retention (90 days)', rate(k['retention_rate']), 'kpi-retention', DEFINITIONS['Retention (90 days)'])
-            _card('Churn rate', 'Not enough history' if 'churn' in report.not_enough_history else rate(k['churn_rate']),
-                  'kpi-churn', DEFINITIONS['Churn rate'])
+            _card(_('Collected revenue'), cash(k['revenue_cents']), 'kpi-revenue', definition('Collected revenue'))
+            _card(_('Booked value'), cash(k['booked_value_cents']), 'kpi-booked-value', definition('Booked value'))
+            _card(_('Growth (collected revenue)') if report.revenue_basis == 'collected' else
+                  _('Growth (booked value)'), growth, 'kpi-growth', definition('Growth'))
+            _card(_('Bookings'), count(k['bookings']), 'kpi-bookings', definition('Bookings'))
+            _card(_('No-show rate'), rate(k['no_show_rate']), 'kpi-no-show', definition('No-show rate'))
+            _card(_('Cancellation rate'), rate(k['cancellation_rate']), 'kpi-cancellation',
+                  definition('Cancellation rate'))
+            _card(_('Retention (90 days)'), rate(k['retention_rate']), 'kpi-retention',
+                  definition('Retention (90 days)'))
+            _card(_('Churn rate'), _('Not enough history') if 'churn' in report.not_enough_history else
+                  rate(k['churn_rate']), 'kpi-churn', definition('Churn rate'))
         with ui.row().classes('w-full gap-4').mark('customer-cards'):
-            _card('Customers booked', count(k.get('customers_booked', 0)), 'kpi-customers-booked',
-                  DEFINITIONS['Customers booked'])
-            _card('Customers visited', count(k.get('customers_visited', 0)), 'kpi-customers-visited',
-                  DEFINITIONS['Customers visited'])
-            _card('Repeat share', rate(k.get('repeat_share')), 'kpi-repeat', DEFINITIONS['Repeat share'])
-            _card('Lead time (median)', days(k.get('lead_time_median_days')), 'kpi-lead-median',
-                  DEFINITIONS['Lead time'])
-            _card('Lead time (mean)', days(k.get('lead_time_mean_days')), 'kpi-lead-mean', DEFINITIONS['Lead time'])
-            _card('Booked the same day', rate(k.get('same_day_share')), 'kpi-same-day', DEFINITIONS['Lead time'])
+            _card(_('Customers booked'), count(k.get('customers_booked', 0)), 'kpi-customers-booked',
+                  definition('Customers booked'))
+            _card(_('Customers visited'), count(k.get('customers_visited', 0)), 'kpi-customers-visited',
+                  definition('Customers visited'))
+            _card(_('Repeat share'), rate(k.get('repeat_share')), 'kpi-repeat', definition('Repeat share'))
+            _card(_('Lead time (median)'), days(k.get('lead_time_median_days')), 'kpi-lead-median',
+                  definition('Lead time'))
+            _card(_('Lead time (mean)'), days(k.get('lead_time_mean_days')), 'kpi-lead-mean',
+                  definition('Lead time'))
+            _card(_('Booked the same day'), rate(k.get('same_day_share')), 'kpi-same-day', definition('Lead time'))
         figures = getattr(self, 'money_figures', None)
         if figures is None:
             return
         with ui.row().classes('w-full gap-4').mark('money-cards'):
-            _card('Tips', cash(figures.tips), 'kpi-tips', 'Tips given to staff members: not revenue, not taxed.')
-            _card('Discounts', cash(figures.discounts), 'kpi-discounts', 'Taken off lines before tax; revenue is '
-                  'after them.')
-            _card('Refunds', cash(figures.refunds), 'kpi-refunds', 'Paid back; revenue is after them.')
-            _card('Gift cards sold', cash(figures.gift_cards_sold), 'kpi-gift-sold',
-                  'Owed to their holders: revenue only when spent.')
-            _card('Gift cards spent', cash(figures.gift_cards_spent), 'kpi-gift-spent', 'Paid with gift cards.')
-            _card('Deposits taken', cash(figures.deposits_taken), 'kpi-deposits', 'Owed until used or kept.')
-            _card('Fees kept', cash(figures.fees_kept), 'kpi-fees',
-                  'Deposits kept for no-shows and late cancellations: revenue.')
-            _card('Points outstanding', count(figures.points_outstanding), 'kpi-points',
-                  'Loyalty points customers hold now.')
-            _card('Points redeemed', rate(figures.redemption_rate), 'kpi-redemption',
-                  'Points redeemed in the period ÷ points earned in it.')
+            _card(_('Tips'), cash(figures.tips), 'kpi-tips', _('Tips given to staff members: not revenue, not taxed.'))
+            _card(_('Discounts'), cash(figures.discounts), 'kpi-discounts', _('Taken off lines before tax; revenue '
+                                                                              'is after them.'))
+            _card(_('Refunds'), cash(figures.refunds), 'kpi-refunds', _('Paid back; revenue is after them.'))
+            _card(_('Gift cards sold'), cash(figures.gift_cards_sold), 'kpi-gift-sold',
+                  _('Owed to their holders: revenue only when spent.'))
+            _card(_('Gift cards spent'), cash(figures.gift_cards_spent), 'kpi-gift-spent', _('Paid with gift cards.'))
+            _card(_('Deposits taken'), cash(figures.deposits_taken), 'kpi-deposits', _('Owed until used or kept.'))
+            _card(_('Fees kept'), cash(figures.fees_kept), 'kpi-fees',
+                  _('Deposits kept for no-shows and late cancellations: revenue.'))
+            _card(_('Points outstanding'), count(figures.points_outstanding), 'kpi-points',
+                  _('Loyalty points customers hold now.'))
+            _card(_('Points redeemed'), rate(figures.redemption_rate), 'kpi-redemption',
+                  _('Points redeemed in the period ÷ points earned in it.'))
 
     def revenue(self, report: reports.AnalyticsReport) -> None:
-        basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
+        booked = report.revenue_basis == 'booked'
+        basis = 'Booked value' if booked else 'Collected revenue'
         if report.revenue_basis == 'booked' and not any(v for series in (
                 report.revenue_daily, report.revenue_weekly, report.revenue_monthly) for _, v in series):
             # no receipts and no prices (the clinic file): charts flat at zero would say nothing true
-            ui.label('No receipts are recorded here and the bookings carry no prices: there is no revenue to chart. '
-                     'Bookings over time are under Operations and Forecast.').classes('text-slate-500').mark(
+            ui.label(_('No receipts are recorded here and the bookings carry no prices: there is no revenue to '
+                       'chart. Bookings over time are under Operations and Forecast.')).classes('text-slate-500').mark(
                 'revenue-none')
             return
         if report.revenue_basis == 'booked':
-            ui.label('No receipts are recorded here, so the charts over time show booked value: what the bookings '
-                     'were worth.').classes('text-sm text-slate-500').mark('revenue-basis')
+            ui.label(_('No receipts are recorded here, so the charts over time show booked value: what the '
+                       'bookings were worth.')).classes('text-sm text-slate-500').mark('revenue-basis')
         with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
             money_of = (self.currency, self.locale)
-            _chart(f'{basis} per day (last 30 days of the period)', _line(report.revenue_daily, *money_of),
-                   'chart-daily', DEFINITIONS[basis])
-            _chart(f'{basis} per week (12 weeks)', _bars(_dated(report.revenue_weekly, self.locale), money=money_of),
-                   'chart-weekly', DEFINITIONS[basis])
-            _chart(f'{basis} per month (12 months)', _bars(_dated(report.revenue_monthly, self.locale, 'MMM yy'),
-                                                          money=money_of), 'chart-monthly', DEFINITIONS[basis])
-            shown = basis if report.revenue_basis == 'booked' else 'Revenue'
-            no_receipts = ('Payments and products come from receipts; none are recorded in this period.'
-                           if report.revenue_basis == 'booked' else 'Nothing to show for this period.')
-            _chart(f'{shown} by category', _pie(self.revenue_by(report, 'category')), 'chart-category',
-                   DEFINITIONS['Revenue by category'])
-            _chart(f'{shown} by staff member', _bars(self.revenue_by(report, 'staff'), horizontal=True,
-                                                     money=money_of), 'chart-staff')
-            _chart('Revenue by payment method', _pie([(exports.PAYMENT_WORDS.get(k, k), v)
-                                                      for k, v in report.revenue_by['payment_method']]),
+            series = _('Booked value') if booked else _('Collected revenue')  # the series' name, in tooltips
+            _chart(_('Booked value per day (last 30 days of the period)') if booked else
+                   _('Collected revenue per day (last 30 days of the period)'),
+                   _line(report.revenue_daily, *money_of, name=series), 'chart-daily', definition(basis))
+            _chart(_('Booked value per week (12 weeks)') if booked else _('Collected revenue per week (12 weeks)'),
+                   _bars(_dated(report.revenue_weekly, self.locale), money=money_of, name=series),
+                   'chart-weekly', definition(basis))
+            _chart(_('Booked value per month (12 months)') if booked else
+                   _('Collected revenue per month (12 months)'),
+                   _bars(_dated(report.revenue_monthly, self.locale, 'MMM yy'), money=money_of, name=series),
+                   'chart-monthly', definition(basis))
+            no_receipts = (_('Payments and products come from receipts; none are recorded in this period.')
+                           if booked else _('Nothing to show for this period.'))
+            _chart(_('Booked value by category') if booked else _('Revenue by category'),
+                   _pie([(metrics.word(k), v) for k, v in self.revenue_by(report, 'category')]), 'chart-category',
+                   definition('Revenue by category'))
+            _chart(_('Booked value by staff member') if booked else _('Revenue by staff member'),
+                   _bars(self.revenue_by(report, 'staff'), horizontal=True, money=money_of, name=series),
+                   'chart-staff')
+            _chart(_('Revenue by payment method'), _pie([(exports.payment_word(k), v)
+                                                         for k, v in report.revenue_by['payment_method']]),
                    'chart-payment', empty=no_receipts)
-            _chart('Top services', _bars(self.revenue_by(report, 'service'), horizontal=True, money=money_of),
-                   'chart-services')
-            _chart('Top products', _bars(report.revenue_by['product'], horizontal=True, money=money_of),
-                   'chart-products', empty=no_receipts)
+            _chart(_('Top services'), _bars(self.revenue_by(report, 'service'), horizontal=True, money=money_of,
+                                            name=series), 'chart-services')
+            _chart(_('Top products'), _bars(report.revenue_by['product'], horizontal=True, money=money_of,
+                                            name=_('Collected revenue')), 'chart-products', empty=no_receipts)
 
     @staticmethod
     def revenue_by(report: reports.AnalyticsReport, by: str) -> list[tuple[str, int]]:
@@ -247,7 +260,7 @@ class _AnalyticsView:
         are recorded — booked value (from the bookings' breakdown)."""
         if report.revenue_basis != 'booked':
             return report.revenue_by[by]
-        pairs = [(row['name'], row['booked_value_cents'] or 0) for row in report.breakdowns.get(by, [])]
+        pairs = [(i18n.shown(row['name']), row['booked_value_cents'] or 0) for row in report.breakdowns.get(by, [])]
         return sorted(pairs, key=lambda pair: -pair[1])[:10]
 
     def customers(self, report: reports.AnalyticsReport) -> None:
@@ -255,37 +268,40 @@ class _AnalyticsView:
         with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
             if 'segments' in short:
                 with ui.card().classes('w-full'):
-                    ui.label('Segments').classes('font-semibold')
-                    ui.label(f'Not enough history yet ({short["segments"]}).').classes(
-                        'text-slate-500').mark('segments-short')
+                    ui.label(_('Segments')).classes('font-semibold')
+                    ui.label(_('Not enough history yet ({reason}).').format(
+                        reason=i18n.shown(short['segments']))).classes('text-slate-500').mark('segments-short')
             else:
                 with ui.column().classes('w-full gap-1'):
-                    _chart('Segments', _pie(list(report.segments.items())), 'chart-segments', DEFINITIONS['Segments'])
+                    _chart(_('Segments'), _pie([(metrics.word(k), v) for k, v in report.segments.items()]),
+                           'chart-segments', definition('Segments'))
                     self.win_back_segments(report)
-            _chart('New customers per month', _bars(_dated(report.acquisition, self.locale, 'MMM yy')),
-                   'chart-acquisition')
-        columns = [{'name': 'name', 'label': 'Customer', 'field': 'name', 'align': 'left'},
+            _chart(_('New customers per month'), _bars(_dated(report.acquisition, self.locale, 'MMM yy'),
+                                                       name=_('New customers')), 'chart-acquisition')
+        columns = [{'name': 'name', 'label': _('Customer'), 'field': 'name', 'align': 'left'},
                    *({'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
-                       ('visits', 'Visits'), ('lifetime_value', 'Lifetime value'), ('last_visit', 'Last visit'),
-                       ('segment', 'Segment'), ('usual', 'Usual interval'), ('since', 'Since last visit'),
-                       ('churn_risk', 'Churn risk')))]
-        for title, rows, mark in (('Top customers by lifetime value', report.top_customers, 'top-customers'),
-                                  ('At risk (overdue against their usual interval)', report.at_risk, 'at-risk')):
+                       ('visits', _('Visits')), ('lifetime_value', _('Lifetime value')),
+                       ('last_visit', _('Last visit')), ('segment', _('Segment')), ('usual', _('Usual interval')),
+                       ('since', _('Since last visit')), ('churn_risk', _('Churn risk'))))]
+        for title, rows, mark in ((_('Top customers by lifetime value'), report.top_customers, 'top-customers'),
+                                  (_('At risk (overdue against their usual interval)'), report.at_risk, 'at-risk')):
             with ui.row().classes('items-center gap-1 mt-2'):
                 ui.label(title).classes('font-semibold')
-                ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(DEFINITIONS['Churn risk'])
+                ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition('Churn risk'))
                 if mark == 'at-risk' and rows and len(self.chosen) == 1:
-                    ui.button('Win back', icon='campaign', on_click=lambda: ui.navigate.to(
+                    ui.button(_('Win back'), icon='campaign', on_click=lambda: ui.navigate.to(
                         self.campaign_link('at_risk'))).props('flat dense no-caps').mark('win-back-at-risk')
             if mark == 'at-risk' and 'at_risk' in short:
-                ui.label(f'Not enough history yet ({short["at_risk"]}).').classes('text-slate-500').mark(
+                ui.label(_('Not enough history yet ({reason}).').format(reason=i18n.shown(short['at_risk']))).classes(
+                    'text-slate-500').mark(
                     'at-risk-short')
                 continue
             shown = [r | {'lifetime_value': money(r['lifetime_value_cents'], self.currency, self.locale),
-                          'name': r.get('name', ''), 'link': f'/customers/{r["customer_id"]}',
+                          'name': i18n.shown(r.get('name', '')), 'link': f'/customers/{r["customer_id"]}',
+                          'segment': metrics.word(r.get('segment', '')),
                           'usual': '–' if r.get('usual_interval_days') is None else
-                          f'{r["usual_interval_days"]:.0f} days',
-                          'since': f'{r.get("days_since_last_visit", 0)} days',
+                          _days(round(r['usual_interval_days'])),
+                          'since': _days(r.get('days_since_last_visit', 0)),
                           'churn_risk': _risk_words(r['churn_risk'])} for r in rows]
             table = ui.table(columns=columns, rows=shown, row_key='customer_id').classes('w-full').props(
                 'dense flat').mark(mark)
@@ -303,10 +319,10 @@ class _AnalyticsView:
             return
         by_name = {name: key for key, name in targeting.ANALYTICS_SEGMENTS.items()}
         with ui.row().classes('items-center gap-1 flex-wrap').mark('win-back-segments'):
-            ui.label('Start a campaign for:').classes('text-xs text-slate-500')
+            ui.label(_('Start a campaign for:')).classes('text-xs text-slate-500')
             for name, customers in report.segments.items():
                 if customers and name in by_name:
-                    ui.button(f'{name} ({customers})', on_click=lambda key=by_name[name]: ui.navigate.to(
+                    ui.button(f'{metrics.word(name)} ({customers})', on_click=lambda key=by_name[name]: ui.navigate.to(
                         self.campaign_link(key))).props('flat dense no-caps size=sm').mark(
                         f'win-back-{by_name[name]}')
 
@@ -314,42 +330,50 @@ class _AnalyticsView:
         k = report.kpis
         unknown = k.get('hour_unknown_share')
         with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
-            _chart('No-show rate by weekday (%)', _bars([(d[:3], round((v or 0) * 100, 1)) for d, v in
-                                                         report.no_show_by_weekday]), 'chart-no-show',
-                   DEFINITIONS['No-show rate'])
-            _chart('Bookings by weekday', _bars([(d[:3], v) for d, v in report.weekday_counts]), 'chart-weekday',
-                   DEFINITIONS['Weekday counts'])
+            short = lambda day: metrics.weekday_name(day, 'abbreviated')  # noqa: E731
+            _chart(_('No-show rate by weekday (%)'), _bars([(short(d), round((v or 0) * 100, 1)) for d, v in
+                                                            report.no_show_by_weekday], name=_('No-show rate')),
+                   'chart-no-show', definition('No-show rate'))
+            _chart(_('Bookings by weekday'), _bars([(short(d), v) for d, v in report.weekday_counts],
+                                                   name=_('Bookings')), 'chart-weekday', definition('Weekday counts'))
             with ui.card().classes('w-full'):
                 with ui.row().classes('items-center gap-1'):
-                    ui.label('Peak hours (bookings by weekday and hour)').classes('font-semibold')
-                    ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(DEFINITIONS['Peak hours'])
+                    ui.label(_('Peak hours (bookings by weekday and hour)')).classes('font-semibold')
+                    ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition('Peak hours'))
                 if unknown:
-                    ui.label(f'{rate(unknown)} of the bookings have no time of day (date-only) and are left out.'
-                             ).classes('text-sm text-slate-500').mark('hours-left-out')
+                    ui.label(_('{share} of the bookings have no time of day (date-only) and are left out.').format(
+                        share=rate(unknown))).classes('text-sm text-slate-500').mark('hours-left-out')
                 if report.peak_hours_columns:
                     ui.echart(_heatmap(report)).classes('w-full h-72').mark('chart-heatmap')
                 else:
-                    ui.label('No booking with a known time of day.').classes('text-slate-500').mark('heatmap-empty')
-            _chart('Lead time', _bars(list(report.lead_time.items())), 'chart-lead-time', DEFINITIONS['Lead time'])
-            _chart('Cancellations by notice', _bars(list(report.cancellation_notice.items())),
-                   'chart-notice', DEFINITIONS['Cancellation notice'])
+                    ui.label(_('No booking with a known time of day.')).classes('text-slate-500').mark(
+                        'heatmap-empty')
+            _chart(_('Lead time'), _bars([(metrics.word(k), v) for k, v in report.lead_time.items()],
+                                         name=_('Bookings')), 'chart-lead-time', definition('Lead time'))
+            _chart(_('Cancellations by notice'), _bars([(metrics.word(k), v)
+                                                        for k, v in report.cancellation_notice.items()],
+                                                       name=_('Cancellations')),
+                   'chart-notice', definition('Cancellation notice'))
         self.breakdown(report)
         columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
-            ('staff', 'Staff member'), ('bookings', 'Bookings'), ('completion', 'Completed'),
-            ('no_shows', 'No-shows'), ('no_show_rate', 'No-show rate'), ('cancellation_rate', 'Cancellation rate'),
-            ('revenue', 'Collected revenue'), ('utilisation', 'Utilisation'))]
+            ('staff', _('Staff member')), ('bookings', _('Bookings')), ('completion', _('Completed')),
+            ('no_shows', _('No-shows')), ('no_show_rate', _('No-show rate')),
+            ('cancellation_rate', _('Cancellation rate')), ('revenue', _('Collected revenue')),
+            ('utilisation', _('Utilisation')))]
         rows = [{'staff': s['staff'], 'bookings': s['bookings'], 'completion': rate(s['completion_rate']),
                  'no_shows': s['no_shows'], 'no_show_rate': rate(s.get('no_show_rate')),
                  'cancellation_rate': rate(s.get('cancellation_rate')),
                  'revenue': money(s['revenue_cents'], self.currency, self.locale),
                  'utilisation': rate(s['utilisation'])} for s in report.staff]
         with ui.row().classes('items-center gap-1 mt-2'):
-            ui.label('Staff performance').classes('font-semibold')
-            ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(DEFINITIONS['Utilisation'])
+            ui.label(_('Staff performance')).classes('font-semibold')
+            ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition('Utilisation'))
         ui.table(columns=columns, rows=rows, row_key='staff').classes('w-full').props('dense flat').mark('staff-table')
         if k.get('unmeasured_bookings'):
-            ui.label(f'{count(k["unmeasured_bookings"])} due bookings had neither a length nor a service duration: '
-                     'utilisation leaves them out.').classes('text-sm text-slate-500').mark('unmeasured')
+            ui.label(ngettext('{n} due booking had neither a length nor a service duration: utilisation leaves it '
+                              'out.', '{n} due bookings had neither a length nor a service duration: utilisation '
+                              'leaves them out.', k['unmeasured_bookings']).format(
+                n=count(k['unmeasured_bookings']))).classes('text-sm text-slate-500').mark('unmeasured')
 
     def forecast(self) -> None:
         """Per location: the next four weeks of bookings and booked value beside the last four, with the
@@ -357,52 +381,68 @@ class _AnalyticsView:
         names = {x.id: x.name for x in self.chosen}
         for item in getattr(self, 'forecasts', []):
             with ui.card().classes('w-full').mark(f'forecast-{item.location_id}'):
-                ui.label(f'{names.get(item.location_id, "")}: the next four weeks').classes('font-semibold')
+                ui.label(_('{location}: the next four weeks').format(location=names.get(item.location_id, ''))
+                         ).classes('font-semibold')
                 if item.reason:
-                    ui.label(item.reason[0].upper() + item.reason[1:] + '.').classes('text-slate-500').mark(
-                        'forecast-short')
+                    ui.label(_sentence(i18n.shown(item.reason))).classes('text-slate-500').mark('forecast-short')
                     continue
-                ui.label(f'From {format_date(item.start, "medium", locale=self.locale)}, learnt from '
-                         f'{item.history_days} days of bookings. {item.method}.').classes('text-sm text-slate-500')
+                ui.label(ngettext('From {day}, learnt from {n} day of bookings. {method}.',
+                                  'From {day}, learnt from {n} days of bookings. {method}.', item.history_days).format(
+                    day=format_date(item.start, 'medium', locale=self.locale), n=item.history_days,
+                    method=i18n.shown(item.method))).classes('text-sm text-slate-500')
                 with ui.grid().classes('w-full gap-4 grid-cols-1 md:grid-cols-2'):
-                    _chart('Bookings per day', _forecast_lines(item, 1), 'forecast-bookings')
-                    _chart('Booked value per day', _forecast_lines(item, 2, (self.currency, self.locale)),
+                    _chart(_('Bookings per day'), _forecast_lines(item, 1), 'forecast-bookings')
+                    _chart(_('Booked value per day'), _forecast_lines(item, 2, (self.currency, self.locale)),
                            'forecast-value')
-                ui.label(f'Backtest on the last four weeks held out: off by {rate(item.bookings_mape)} a day on '
-                         f'bookings and {rate(item.value_mape)} on booked value (MAPE); "same weekday last week" '
-                         f'was off by {rate(item.bookings_naive_mape)} and {rate(item.value_naive_mape)}.').classes(
+                ui.label(_('Backtest on the last four weeks held out: off by {bookings} a day on bookings and {value} '
+                           'on booked value (MAPE); "same weekday last week" was off by {naive_bookings} and '
+                           '{naive_value}.').format(bookings=rate(item.bookings_mape), value=rate(item.value_mape),
+                                                    naive_bookings=rate(item.bookings_naive_mape),
+                                                    naive_value=rate(item.value_naive_mape))).classes(
                     'text-sm').mark('forecast-error')
         for location_id, state in zip([x.id for x in self.chosen], getattr(self, 'risk_models', []), strict=True):
             with ui.card().classes('w-full').mark(f'noshow-model-{location_id}'):
-                ui.label(f'{names.get(location_id, "")}: no-show risk').classes('font-semibold')
+                ui.label(_('{location}: no-show risk').format(location=names.get(location_id, ''))).classes(
+                    'font-semibold')
                 if state.reason:
-                    ui.label(state.reason[0].upper() + state.reason[1:] + '.').classes('text-slate-500')
+                    ui.label(_sentence(i18n.shown(state.reason))).classes('text-slate-500')
                     continue
                 levels = state.levels
-                ui.label(f'Booked and confirmed bookings: {levels.get("high", 0)} high, {levels.get("medium", 0)} '
-                         f'medium, {levels.get("low", 0)} low risk — shown on the day view and the booking list with '
-                         'their reasons.').mark('noshow-levels')
-                check = (f'on the latest 20 % of days held out it ranks a no-show above an attended booking '
-                         f'{rate(state.auc)} of the time (ROC AUC) with a Brier score of {state.brier:.3f}'
+                ui.label(_('Booked and confirmed bookings: {high} high, {medium} medium, {low} low risk — shown on the '
+                           'day view and the booking list with their reasons.').format(
+                    high=levels.get('high', 0), medium=levels.get('medium', 0), low=levels.get('low', 0))).mark(
+                    'noshow-levels')
+                check = (_('on the latest 20 % of days held out it ranks a no-show above an attended booking {auc} of '
+                           'the time (ROC AUC) with a Brier score of {brier}').format(auc=rate(state.auc),
+                                                                                      brier=f'{state.brier:.3f}')
                          if state.auc is not None and state.brier is not None else
-                         'the latest days held out had no no-show to check it on')
-                ui.label(f'Logistic regression learnt from {state.trained_on:,} bookings that came to an end '
-                         f'({state.no_shows:,} no-shows), only from what was known when each was booked; {check}. '
-                         'Retrained every night. High: the riskiest 10 % as the model rates its history; medium: the '
-                         'next 20 %.').classes('text-sm text-slate-500').mark('noshow-check')
+                         _('the latest days held out had no no-show to check it on'))
+                ui.label(_('Logistic regression learnt from {trained} bookings that came to an end ({no_shows} '
+                           'no-shows), only from what was known when each was booked; {check}. Retrained every '
+                           'night. High: the riskiest 10 % as the model rates its history; medium: the next 20 %.'
+                           ).format(trained=f'{state.trained_on:,}', no_shows=f'{state.no_shows:,}', check=check)
+                         ).classes('text-sm text-slate-500').mark('noshow-check')
 
     def breakdown(self, report: reports.AnalyticsReport) -> None:
         """Bookings, cancellations, no-shows and booked value by one dimension the owner picks."""
         options = {k: v for k, v in BREAKDOWN_LABELS.items() if report.breakdowns.get(k)}
         if not options:
             return
+        options = {k: _(v) for k, v in options.items()}
         columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
-            ('name', 'Value'), ('bookings', 'Bookings'), ('cancellations', 'Cancellations'),
-            ('cancellation_rate', 'Cancellation rate'), ('no_shows', 'No-shows'), ('no_show_rate', 'No-show rate'),
-            ('booked_value', 'Booked value'))]
+            ('name', _('Value')), ('bookings', _('Bookings')), ('cancellations', _('Cancellations')),
+            ('cancellation_rate', _('Cancellation rate')), ('no_shows', _('No-shows')),
+            ('no_show_rate', _('No-show rate')), ('booked_value', _('Booked value')))]
+
+        def named(by: str, name: str) -> str:
+            if by == 'hour':
+                return f'{name}:00'
+            if by == 'weekday':
+                return metrics.weekday_name(name)
+            return metrics.word(i18n.shown(name)) if by == 'category' else i18n.shown(name)
 
         def rows(by: str) -> list[dict]:
-            return [{'name': f'{r["name"]}:00' if by == 'hour' else r['name'], 'bookings': count(r['bookings']),
+            return [{'name': named(by, r['name']), 'bookings': count(r['bookings']),
                      'cancellations': count(r['cancellations']), 'cancellation_rate': rate(r['cancellation_rate']),
                      'no_shows': count(r['no_shows']), 'no_show_rate': rate(r['no_show_rate']),
                      'booked_value': money(r['booked_value_cents'], self.currency, self.locale)}
@@ -410,7 +450,7 @@ class _AnalyticsView:
 
         first = next(iter(options))
         with ui.row().classes('items-center gap-3 mt-2'):
-            ui.label('Breakdown by').classes('font-semibold')
+            ui.label(_('Breakdown by')).classes('font-semibold')
             choice = ui.select(options, value=first).props('dense').classes('w-56').mark('breakdown-by')
         table = ui.table(columns=columns, rows=rows(first), row_key='name').classes('w-full').props(
             'dense flat').mark('breakdown-table')
@@ -420,26 +460,36 @@ class _AnalyticsView:
 def _risk_words(score: float) -> str:
     """A churn-risk score in words: the score is days since the last visit ÷ the usual interval."""
     if score > 1.5:
-        return f'{score:.1f}× usual gap: overdue'
+        return _('{score}× usual gap: overdue').format(score=f'{score:.1f}')
     if score >= 1:
-        return f'{score:.1f}× usual gap: due now'
-    return f'{score:.1f}× usual gap: not yet due'
+        return _('{score}× usual gap: due now').format(score=f'{score:.1f}')
+    return _('{score}× usual gap: not yet due').format(score=f'{score:.1f}')
+
+
+def _days(n: int) -> str:
+    """``n`` days, in words."""
+    return ngettext('{n} day', '{n} days', n).format(n=n)
+
+
+def _sentence(text: str) -> str:
+    """A reason given in lower case (``not enough history: …``) as a sentence: capital first, full stop."""
+    return text[:1].upper() + text[1:] + '.' if text else text
 
 
 def _filters(user: UserRead, chosen: list[LocationRead], first: date, last: date) -> None:
     every = locations.list_locations(actor=user) if user.role == Role.OWNER else chosen
-    options = {'all': 'All locations', **{str(x.id): x.name for x in every}} if user.role == Role.OWNER else {
+    options = {'all': _('All locations'), **{str(x.id): x.name for x in every}} if user.role == Role.OWNER else {
         str(x.id): x.name for x in every}
     value = 'all' if len(chosen) > 1 else str(chosen[0].id)
     with ui.row().classes('items-end gap-3'):
-        start_input = ui.input('From', value=first.isoformat()).props('type=date dense').mark('from')
-        end_input = ui.input('To', value=last.isoformat()).props('type=date dense').mark('to')
-        where = ui.select(options, value=value, label='Location').classes('w-64').mark('location-filter')
+        start_input = ui.input(_('From'), value=first.isoformat()).props('type=date dense').mark('from')
+        end_input = ui.input(_('To'), value=last.isoformat()).props('type=date dense').mark('to')
+        where = ui.select(options, value=value, label=_('Location')).classes('w-64').mark('location-filter')
 
         def apply() -> None:
             ui.navigate.to(f'/analytics?start={start_input.value}&end={end_input.value}&location={where.value}')
 
-        ui.button('Show', on_click=apply).mark('apply')
+        ui.button(_('Show'), on_click=apply).mark('apply')
 
 
 def _locations(user: UserRead, home: LocationRead, wanted: str | None) -> list[LocationRead]:
@@ -460,7 +510,7 @@ def _card(title: str, value: str, mark: str, definition: str) -> None:
 
 
 def _chart(title: str, options: dict, mark: str, definition: str | None = None, *,
-           empty: str = 'Nothing to show for this period: every value is 0.') -> None:
+           empty: str | None = None) -> None:
     """A card with ``title`` and the chart; a chart with nothing but zeros is a sentence instead (marked
     ``<mark>-empty``): a flat line says nothing the words do not."""
     with ui.card().classes('w-full'):
@@ -469,7 +519,8 @@ def _chart(title: str, options: dict, mark: str, definition: str | None = None, 
             if definition:
                 ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
         if _all_zero(options):
-            ui.label(empty).classes('text-slate-500').mark(f'{mark}-empty')
+            ui.label(empty or _('Nothing to show for this period: every value is 0.')).classes('text-slate-500').mark(
+                f'{mark}-empty')
         else:
             ui.echart(options).classes('w-full h-64').mark(mark)
 
@@ -515,19 +566,21 @@ def _dated(pairs: list[tuple[str, float]], locale: str, pattern: str = 'd MMM') 
     return shown
 
 
-def _line(pairs: list[tuple[str, int]], currency: str, locale: str) -> dict:
+def _line(pairs: list[tuple[str, int]], currency: str, locale: str, *, name: str = '') -> dict:
     """Revenue per day (``pairs``: ISO day, minor units) with days and amounts in ``locale``'s writing."""
     pairs = _dated(pairs, locale)
     return {'tooltip': {'trigger': 'axis', ':valueFormatter': _money_format(currency, locale, 2)},
             'grid': {'left': 70, 'right': 16, 'top': 16, 'bottom': 30},
             'xAxis': {'type': 'category', 'data': [k for k, _ in pairs]},
             'yAxis': {'type': 'value', 'axisLabel': _money_axis(currency, locale)},
-            'series': [{'type': 'line', 'smooth': True, 'areaStyle': {}, 'data': [v / 100 for _, v in pairs]}]}
+            'series': [{'type': 'line', 'name': name, 'smooth': True, 'areaStyle': {},
+                        'data': [v / 100 for _, v in pairs]}]}
 
 
 def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False,
-          money: tuple[str, str] | None = None) -> dict:
-    """Bars of counts, or with ``money`` (currency, locale) of amounts in minor units written that locale's way."""
+          money: tuple[str, str] | None = None, name: str = '') -> dict:
+    """Bars of counts, or with ``money`` (currency, locale) of amounts in minor units written that locale's way;
+    ``name``: the series' name the tooltip shows (in the reader's language)."""
     names, values = [k for k, _ in pairs], [v / 100 if money else v for _, v in pairs]
     category, value = {'type': 'category', 'data': names}, {'type': 'value', 'axisLabel': {'hideOverlap': True}}
     tooltip: dict = {'trigger': 'axis'}
@@ -536,7 +589,7 @@ def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False,
         tooltip[':valueFormatter'] = _money_format(*money, 2)
     return {'tooltip': tooltip, 'grid': {'left': 110 if horizontal else 70, 'right': 16, 'top': 16, 'bottom': 30},
             'xAxis': value if horizontal else category, 'yAxis': category if horizontal else value,
-            'series': [{'type': 'bar', 'data': values, 'itemStyle': {'color': '#3b4a6b'}}]}
+            'series': [{'type': 'bar', 'name': name, 'data': values, 'itemStyle': {'color': '#3b4a6b'}}]}
 
 
 def _forecast_lines(item, column: int, money: tuple[str, str] | None = None) -> dict:
@@ -553,8 +606,9 @@ def _forecast_lines(item, column: int, money: tuple[str, str] | None = None) -> 
         tooltip[':valueFormatter'] = _money_format(*money, 0)
     return {'tooltip': tooltip, 'legend': {'bottom': 0}, 'grid': {'left': 70, 'right': 16, 'top': 16, 'bottom': 50},
             'xAxis': {'type': 'category', 'data': [d[5:] for d in days]}, 'yAxis': value,
-            'series': [{'type': 'line', 'name': 'Last four weeks', 'data': past, 'itemStyle': {'color': '#3b4a6b'}},
-                       {'type': 'line', 'name': 'Forecast', 'data': ahead, 'lineStyle': {'type': 'dashed'},
+            'series': [{'type': 'line', 'name': _('Last four weeks'), 'data': past,
+                        'itemStyle': {'color': '#3b4a6b'}},
+                       {'type': 'line', 'name': _('Forecast'), 'data': ahead, 'lineStyle': {'type': 'dashed'},
                         'itemStyle': {'color': '#d97706'}}]}
 
 
@@ -569,9 +623,10 @@ def _heatmap(report: reports.AnalyticsReport) -> dict:
     data = [[x, y, v] for y, row in enumerate(report.peak_hours) for x, v in enumerate(row)]
     # the legend sits below the hour labels with room to spare (it overlapped them at the chart's default spacing)
     return {'tooltip': {'position': 'top'}, 'grid': {'left': 50, 'right': 16, 'top': 10, 'bottom': 90},
-            'xAxis': {'type': 'category', 'data': [f'{h:02d}' for h in hours], 'name': 'hour',
+            'xAxis': {'type': 'category', 'data': [f'{h:02d}' for h in hours], 'name': _('hour'),
                       'nameLocation': 'middle', 'nameGap': 24},
-            'yAxis': {'type': 'category', 'inverse': True, 'data': ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']},
+            'yAxis': {'type': 'category', 'inverse': True,
+                      'data': [metrics.weekday_name(d, 'abbreviated') for d in metrics.WEEKDAYS]},
             'visualMap': {'min': 0, 'max': max([v for _, _, v in data], default=1), 'orient': 'horizontal',
                           'left': 'center', 'bottom': 0, 'itemHeight': 120, 'itemWidth': 12, 'calculable': True},
-            'series': [{'type': 'heatmap', 'data': data}]}
+            'series': [{'type': 'heatmap', 'name': _('Bookings'), 'data': data}]}

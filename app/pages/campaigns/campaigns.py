@@ -8,6 +8,7 @@ figure with its definition, exported to Excel.
 
 from __future__ import annotations
 
+import html
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -20,25 +21,37 @@ from app.pages.formatting import local_datetime, money_at, rate, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import MANAGING, choose_location
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.campaigns import campaigns, reports, targeting
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError, NotFoundError, ValidationError
+from app.services.i18n import N_, _, ngettext
 
-SEGMENTS = dict(targeting.SEGMENT_NAMES)
-CHANNELS = {'email': 'E-mail', 'sms': 'SMS'}
-DEFAULT_SUBJECT = 'We miss you at {{ location_name }}'
-DEFAULT_BODY = {'email': 'Hello {{ customer_name }},\n\nit has been a while! Book again at {{ location_name }} and '
-                         'give the code {{ offer_code }} at checkout.\n\n{{ location_phone }}',
-                'sms': '{{ location_name }}: we miss you! Give the code {{ offer_code }} at checkout. '
-                       '{{ location_phone }}'}
+SEGMENTS = targeting.SEGMENT_NAMES
+"""Targets by key (English names, marked: shown through :func:`_segments`)."""
+CHANNELS = {'email': N_('E-mail'), 'sms': 'SMS'}
+DEFAULT_SUBJECT = N_('We miss you at {{ location_name }}')
+DEFAULT_BODY = {'email': N_('Hello {{ customer_name }},\n\nit has been a while! Book again at {{ location_name }} and '
+                            'give the code {{ offer_code }} at checkout.\n\n{{ location_phone }}'),
+                'sms': N_('{{ location_name }}: we miss you! Give the code {{ offer_code }} at checkout. '
+                          '{{ location_phone }}')}
+"""The texts a new campaign starts from: in the location's language, the one its customers read."""
+
+
+def _segments() -> dict[str, str]:
+    """The targets to choose from, in the reader's language."""
+    return {key: _(name) for key, name in SEGMENTS.items()}
+
+
+def _channel(channel: str) -> str:
+    return _(CHANNELS[channel]) if channel in CHANNELS else channel
 LIVE_KINDS = (events.BookingChanged, events.ReceiptCreated, events.MessagesSent, events.MessageFailed,
               events.CampaignChanged, events.DataImported)
 """What changes a campaign's figures: bookings, receipts, messages sent or failed, the campaign itself, an import."""
 
 
 def register() -> None:
-    @guarded_page('/campaigns', roles=MANAGING, title='Campaigns', icon='campaign')
+    @guarded_page('/campaigns', roles=MANAGING, title=N_('Campaigns'), icon='campaign')
     def campaigns_page(page: PageContext, segment: str | None = None, days: str | None = None,
                        location: str | None = None) -> None:
         wanted = params.whole_number(location)
@@ -53,14 +66,14 @@ def register() -> None:
         _Form(page.user, page.location, chosen, lapsed if lapsed and lapsed <= 3650 else None).build()
         _List(page.user, page.location).build()
 
-    @guarded_page('/campaigns/{campaign_id}', roles=MANAGING, title='Campaign')
+    @guarded_page('/campaigns/{campaign_id}', roles=MANAGING, title=N_('Campaign'))
     def campaign_page(page: PageContext, campaign_id: str) -> None:
         number = params.whole_number(campaign_id)
         if number is None:
-            raise NotFoundError('There is no such campaign.')
+            raise NotFoundError(_('There is no such campaign.'))
         campaign = campaigns.get_campaign(number, actor=page.user)  # another location's: refused by the guard
         if campaign.location_id != page.location.id:
-            ui.label('This campaign belongs to another location.').mark('not-allowed')
+            ui.label(_('This campaign belongs to another location.')).mark('not-allowed')
             return
         _Campaign(page.user, page.location, campaign).build()
 
@@ -72,85 +85,91 @@ class _Form:
         self.user, self.location, self.segment, self.lapsed_days = user, location, segment, lapsed_days
 
     def build(self) -> None:
-        with ui.expansion('New campaign', icon='add_circle', value=self.segment is not None).classes(
+        with ui.expansion(_('New campaign'), icon='add_circle', value=self.segment is not None).classes(
                 'w-full max-w-4xl bg-white rounded shadow-sm').mark('campaign-new'):
             with ui.row().classes('w-full items-start gap-3'):
-                self.name = ui.input('Name', value=f'Win back: {SEGMENTS[self.segment]}' if self.segment else '',
-                                     validation={'Give it a name': bool}).classes('w-72 max-w-full').mark(
+                self.name = ui.input(_('Name'), value=_('Win back: {target}').format(target=_(SEGMENTS[self.segment]))
+                                     if self.segment else '',
+                                     validation={_('Give it a name'): bool}).classes('w-72 max-w-full').mark(
                     'campaign-name')
-                self.channel = ui.toggle(CHANNELS, value='email', on_change=self.channel_changed).props('no-caps').mark(
-                    'campaign-channel')
-            ui.label('Who').classes('font-semibold mt-2')
+                self.channel = ui.toggle({k: _channel(k) for k in CHANNELS}, value='email',
+                                         on_change=self.channel_changed).props('no-caps').mark('campaign-channel')
+            ui.label(_('Who')).classes('font-semibold mt-2')
             with ui.row().classes('w-full items-start gap-3'):
-                self.target = ui.select(SEGMENTS, value=self.segment or 'at_risk', label='Target',
+                self.target = ui.select(_segments(), value=self.segment or 'at_risk', label=_('Target'),
                                         on_change=self.preview).classes('w-56').mark('campaign-target')
-                self.lapsed = ui.number('No visit for (days)', value=self.lapsed_days or 90, min=1, max=3650,
+                self.lapsed = ui.number(_('No visit for (days)'), value=self.lapsed_days or 90, min=1, max=3650,
                                         format='%d', on_change=self.preview).classes('w-44').mark('campaign-lapsed')
                 self.lapsed.bind_visibility_from(self.target, 'value', value='lapsed')
-                self.tag = ui.input('Tag', on_change=self.preview).classes('w-44').mark('campaign-tag')
+                self.tag = ui.input(_('Tag'), on_change=self.preview).classes('w-44').mark('campaign-tag')
                 self.tag.bind_visibility_from(self.target, 'value', value='tag')
             self.filters = ui.row().classes('w-full items-start gap-3')
             with self.filters:
                 self.conditions = {
-                    'min_visits': ui.number('Visits at least', min=0, format='%d'),
-                    'max_visits': ui.number('Visits at most', min=0, format='%d'),
-                    'min_spend_cents': ui.number('Spent at least', min=0, format='%.2f'),
-                    'max_spend_cents': ui.number('Spent at most', min=0, format='%.2f'),
-                    'last_visit_within_days': ui.number('Last visit within (days)', min=1, format='%d'),
-                    'last_visit_over_days': ui.number('Last visit over (days ago)', min=1, format='%d'),
+                    'min_visits': ui.number(_('Visits at least'), min=0, format='%d'),
+                    'max_visits': ui.number(_('Visits at most'), min=0, format='%d'),
+                    'min_spend_cents': ui.number(_('Spent at least'), min=0, format='%.2f'),
+                    'max_spend_cents': ui.number(_('Spent at most'), min=0, format='%.2f'),
+                    'last_visit_within_days': ui.number(_('Last visit within (days)'), min=1, format='%d'),
+                    'last_visit_over_days': ui.number(_('Last visit over (days ago)'), min=1, format='%d'),
                 }
                 for key, element in self.conditions.items():
                     element.classes('w-44').mark(f'campaign-{key}').on_value_change(self.preview)
             self.filters.bind_visibility_from(self.target, 'value', value='filter')
-            ui.label('What').classes('font-semibold mt-2')
-            self.subject = ui.input('Subject', value=DEFAULT_SUBJECT).classes('w-full').mark(
+            ui.label(_('What')).classes('font-semibold mt-2')
+            with i18n.speaking(self.location.language):  # what the customers read: the location's language
+                self.defaults = {'subject': _(DEFAULT_SUBJECT), **{k: _(v) for k, v in DEFAULT_BODY.items()}}
+            self.subject = ui.input(_('Subject'), value=self.defaults['subject']).classes('w-full').mark(
                 'campaign-subject')
-            self.body = ui.textarea('Text', value=DEFAULT_BODY['email']).props('autogrow').classes('w-full').mark(
-                'campaign-body')
-            ui.label('Placeholders: {{ customer_name }}, {{ location_name }}, {{ location_phone }}, '
-                     '{{ location_address }}, {{ offer_code }} (the offer\'s code)').classes('text-xs text-slate-500')
+            self.body = ui.textarea(_('Text'), value=self.defaults['email']).props('autogrow').classes(
+                'w-full').mark('campaign-body')
+            ui.label(_('Placeholders: {names} (the offer\'s code)').format(
+                names='{{ customer_name }}, {{ location_name }}, {{ location_phone }}, {{ location_address }}, '
+                      '{{ offer_code }}')).classes('text-xs text-slate-500')
             with ui.row().classes('w-full items-start gap-3'):
-                self.offered = ui.checkbox('Offer a discount code', value=True).mark('campaign-offer')
-                self.code = ui.input('Code', value='WELCOME-BACK').classes('w-40').mark('campaign-code')
-                self.kind = ui.toggle({'percent': '% off', 'amount': 'amount off'}, value='percent').props(
+                self.offered = ui.checkbox(_('Offer a discount code'), value=True).mark('campaign-offer')
+                self.code = ui.input(_('Code'), value='WELCOME-BACK').classes('w-40').mark('campaign-code')
+                self.kind = ui.toggle({'percent': _('% off'), 'amount': _('amount off')}, value='percent').props(
                     'no-caps').mark('campaign-offer-kind')
-                self.off = ui.number('Off', value=15, min=0, format='%g').classes('w-24').mark('campaign-offer-value')
-                self.uses = ui.number('Uses in all (blank: no limit)', min=1, format='%d').classes('w-52').mark(
+                self.off = ui.number(_('Off'), value=15, min=0, format='%g').classes('w-24').mark(
+                    'campaign-offer-value')
+                self.uses = ui.number(_('Uses in all (blank: no limit)'), min=1, format='%d').classes('w-52').mark(
                     'campaign-offer-uses')
-                self.expires = ui.input('Valid until').props('type=date').classes('w-40').mark(
+                self.expires = ui.input(_('Valid until')).props('type=date').classes('w-40').mark(
                     'campaign-offer-expires')
                 for element in (self.code, self.kind, self.off, self.uses, self.expires):
                     element.bind_visibility_from(self.offered, 'value')
-            ui.label('Measuring and money').classes('font-semibold mt-2')
+            ui.label(_('Measuring and money')).classes('font-semibold mt-2')
             with ui.row().classes('w-full items-start gap-3'):
-                self.holdout = ui.number('Holdout (%)', value=10, min=0, max=50, format='%g',
+                self.holdout = ui.number(_('Holdout (%)'), value=10, min=0, max=50, format='%g',
                                          on_change=self.preview).classes('w-28').mark('campaign-holdout')
-                self.window = ui.number('Attribution window (days)', value=30, min=1, max=365, format='%d').classes(
-                    'w-48').mark('campaign-window')
-                self.cost = ui.number('Cost per message', value=0, min=0, format='%.2f',
+                self.window = ui.number(_('Attribution window (days)'), value=30, min=1, max=365,
+                                        format='%d').classes('w-48').mark('campaign-window')
+                self.cost = ui.number(_('Cost per message'), value=0, min=0, format='%.2f',
                                       on_change=self.preview).classes('w-36').mark('campaign-cost')
-                self.budget = ui.number('Budget (blank: none)', min=0, format='%.2f').classes('w-40').mark(
+                self.budget = ui.number(_('Budget (blank: none)'), min=0, format='%.2f').classes('w-40').mark(
                     'campaign-budget')
-            ui.label('When').classes('font-semibold mt-2')
+            ui.label(_('When')).classes('font-semibold mt-2')
             with ui.row().classes('w-full items-start gap-3'):
-                self.when = ui.toggle({'draft': 'Send by hand', 'schedule': 'Schedule'}, value='draft').props(
+                self.when = ui.toggle({'draft': _('Send by hand'), 'schedule': _('Schedule')}, value='draft').props(
                     'no-caps').mark('campaign-when')
                 tomorrow = clock.local_day(clock.now(), self.location.time_zone).toordinal() + 1
-                self.day = ui.input('Day', value=date.fromordinal(tomorrow).isoformat()).props('type=date').classes(
-                    'w-40').mark('campaign-day')
-                self.hour = ui.input('Time', value='10:00').props('type=time').classes('w-32').mark('campaign-time')
+                self.day = ui.input(_('Day'), value=date.fromordinal(tomorrow).isoformat()).props(
+                    'type=date').classes('w-40').mark('campaign-day')
+                self.hour = ui.input(_('Time'), value='10:00').props('type=time').classes('w-32').mark(
+                    'campaign-time')
                 self.day.bind_visibility_from(self.when, 'value', value='schedule')
                 self.hour.bind_visibility_from(self.when, 'value', value='schedule')
             self.reach = ui.label().classes('text-sm text-slate-600').mark('campaign-audience')
             self.error = ui.label().classes('text-negative').mark('campaign-error')
-            ui.button('Save campaign', icon='save', on_click=self.save).mark('campaign-save')
+            ui.button(_('Save campaign'), icon='save', on_click=self.save).mark('campaign-save')
         ui.timer(0, self.preview, once=True)
 
     async def channel_changed(self) -> None:
         channel = self.channel.value
         self.subject.set_visibility(channel == 'email')
-        if self.body.value in DEFAULT_BODY.values():
-            self.body.value = DEFAULT_BODY[channel]
+        if self.body.value in (self.defaults['email'], self.defaults['sms']):
+            self.body.value = self.defaults[channel]
         await self.preview()
 
     def target_of(self) -> Target:
@@ -181,16 +200,18 @@ class _Form:
         counted = await language.io_bound(campaigns.audience, self.location.id, target, channel=self.channel.value,
                                           holdout_permille=self.holdout_permille(),
                                           cost_per_message_cents=cost, actor=self.user)
-        self.reach.text = (f'{counted.targeted} in the target, {counted.reachable} reachable by '
-                           f'{CHANNELS[self.channel.value]} (an address and consent): {counted.recipients} would get '
-                           f'it, {counted.holdout} held out; cost {money_at(counted.cost_cents, self.location)}.')
+        self.reach.text = _('{targeted} in the target, {reachable} reachable by {channel} (an address and consent): '
+                            '{recipients} would get it, {holdout} held out; cost {cost}.').format(
+            targeted=counted.targeted, reachable=counted.reachable, channel=_channel(self.channel.value),
+            recipients=counted.recipients, holdout=counted.holdout,
+            cost=money_at(counted.cost_cents, self.location))
 
     def holdout_permille(self) -> int:
         """The holdout share typed in percent, in thousandths (10 % → 100). :raises ValidationError: not a number"""
         try:
             return round(Decimal(str(self.holdout.value or 0)) * 10)
         except ArithmeticError:
-            raise ValidationError('Enter a percentage.', field='holdout_permille') from None
+            raise ValidationError(_('Enter a percentage.'), field='holdout_permille') from None
 
     def campaign(self) -> CampaignCreate:
         """The campaign as the form stands. :raises ValidationError: naming the field"""
@@ -221,7 +242,7 @@ class _Form:
         try:
             local = datetime.combine(date.fromisoformat(day or ''), time.fromisoformat(hour or ''))
         except ValueError:
-            raise ValidationError('Choose a day and a time.', field='send_at') from None
+            raise ValidationError(_('Choose a day and a time.'), field='send_at') from None
         return clock.local_datetime(local.date(), local.hour * 60 + local.minute, self.location.time_zone)
 
     def _end_of(self, day: str | None, field: str) -> datetime | None:
@@ -230,7 +251,7 @@ class _Form:
         try:
             return clock.local_datetime(date.fromisoformat(day), 24 * 60 - 1, self.location.time_zone)
         except ValueError:
-            raise ValidationError('Choose a day.', field=field) from None
+            raise ValidationError(_('Choose a day.'), field=field) from None
 
     async def save(self) -> None:
         target_input = {'tag': self.tag, 'lapsed': self.lapsed}.get(self.target.value, self.target)
@@ -274,24 +295,24 @@ class _List:
         self.user, self.location = user, location
 
     def build(self) -> None:
-        ui.label('Campaigns').classes('text-lg font-semibold mt-4')
+        ui.label(_('Campaigns')).classes('text-lg font-semibold mt-4')
         self.table = ui.table(columns=[
-            {'name': 'name', 'label': 'Name', 'field': 'name', 'align': 'left'},
-            {'name': 'target', 'label': 'Target', 'field': 'target', 'align': 'left'},
-            {'name': 'channel', 'label': 'Channel', 'field': 'channel', 'align': 'left'},
-            {'name': 'code', 'label': 'Offer', 'field': 'code', 'align': 'left'},
-            {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+            {'name': 'name', 'label': _('Name'), 'field': 'name', 'align': 'left'},
+            {'name': 'target', 'label': _('Target'), 'field': 'target', 'align': 'left'},
+            {'name': 'channel', 'label': _('Channel'), 'field': 'channel', 'align': 'left'},
+            {'name': 'code', 'label': _('Offer'), 'field': 'code', 'align': 'left'},
+            {'name': 'status', 'label': _('Status'), 'field': 'status', 'align': 'left'},
         ], rows=[], row_key='id').classes('w-full max-w-4xl').props('dense flat wrap-cells').mark('campaign-list')
         self.table.add_slot('body-cell-name', '<q-td :props="props"><a :href="props.row.link" '
                                               'class="text-primary underline">{{ props.row.name }}</a></q-td>')
-        self.table.add_slot('no-data', '<div class="text-slate-500">No campaigns yet.</div>')
+        self.table.add_slot('no-data', f'<div class="text-slate-500">{html.escape(_("No campaigns yet."))}</div>')
         ui.timer(0, self.load, once=True)
         live.on_change(self.location.id, lambda _e: self.load(), kinds=(events.CampaignChanged,))
 
     async def load(self) -> None:
         found = await language.io_bound(campaigns.list_campaigns, self.location.id, actor=self.user)
         self.table.rows = [{'id': c.id, 'name': c.name, 'link': f'/campaigns/{c.id}',
-                            'target': targeting.describe(c.target), 'channel': CHANNELS[c.channel],
+                            'target': targeting.describe(c.target), 'channel': _channel(c.channel),
                             'code': c.offer.code if c.offer else '', 'status': _status(c, self.location)}
                            for c in found]
         self.table.update()
@@ -300,10 +321,12 @@ class _List:
 def _status(campaign: CampaignRead, location: LocationRead) -> str:
     tz = location.time_zone
     if campaign.status == 'sent':
-        return f'Sent {local_datetime(campaign.sent_at, tz)}'
+        return _('Sent {when}').format(when=local_datetime(campaign.sent_at, tz))
     if campaign.send_at is not None:
-        return f'Scheduled for {local_datetime(campaign.send_at, tz)}'
-    return f'Draft — not sent: {campaign.send_error}' if campaign.send_error else 'Draft'
+        return _('Scheduled for {when}').format(when=local_datetime(campaign.send_at, tz))
+    if campaign.send_error:
+        return _('Draft — not sent: {reason}').format(reason=i18n.shown(campaign.send_error))
+    return _('Draft')
 
 
 class _Campaign:
@@ -337,23 +360,25 @@ class _Campaign:
         self.head.clear()
         with self.head:
             with ui.row().classes('items-center gap-2 flex-wrap'):
-                ui.link('Campaigns', '/campaigns').classes('text-sm')
+                ui.link(_('Campaigns'), '/campaigns').classes('text-sm')
                 ui.label(c.name).classes('text-xl font-semibold').mark('campaign-title')
                 ui.badge(_status(c, self.location), color='positive' if c.status == 'sent' else 'grey').mark(
                     'campaign-status')
-            offer = ''
+            parts = [targeting.describe(c.target), _channel(c.channel),
+                     _('holdout {share} %').format(share=f'{c.holdout_permille / 10:g}'),
+                     ngettext('attribution {n} day', 'attribution {n} days', c.attribution_days).format(
+                         n=c.attribution_days),
+                     _('{cost} a message').format(cost=money_at(c.cost_per_message_cents, self.location))]
+            if c.budget_cents is not None:
+                parts.append(_('budget {amount}').format(amount=money_at(c.budget_cents, self.location)))
             if c.offer is not None:
                 off = f'{c.offer.percent_off} %' if c.offer.percent_off else money_at(c.offer.amount_off_cents,
                                                                                       self.location)
-                offer = f' · offer {c.offer.code}: {off} off' + (
-                    f', until {local_datetime(c.offer.expires_at, self.location.time_zone)}'
-                    if c.offer.expires_at else '')
-            ui.label(f'{targeting.describe(c.target)} · {CHANNELS[c.channel]} · holdout {c.holdout_permille / 10:g} %'
-                     f' · attribution {c.attribution_days} days · {money_at(c.cost_per_message_cents, self.location)}'
-                     f' a message' + (f' · budget {money_at(c.budget_cents, self.location)}'
-                                      if c.budget_cents is not None else '') + offer).classes(
-                'text-sm text-slate-600').mark('campaign-summary')
-            with ui.expansion('Message', icon='mail').classes('w-full'):
+                parts.append(_('offer {code}: {off} off, until {day}').format(
+                    code=c.offer.code, off=off, day=local_datetime(c.offer.expires_at, self.location.time_zone))
+                    if c.offer.expires_at else _('offer {code}: {off} off').format(code=c.offer.code, off=off))
+            ui.label(' · '.join(parts)).classes('text-sm text-slate-600').mark('campaign-summary')
+            with ui.expansion(_('Message'), icon='mail').classes('w-full'):
                 if c.channel == 'email':
                     ui.label(c.subject).classes('font-medium')
                 ui.label(c.body).classes('whitespace-pre-wrap text-sm')
@@ -365,28 +390,32 @@ class _Campaign:
                 self.performance(found)
 
     def draft(self, c: CampaignRead, counted: campaigns.Audience) -> None:
-        ui.label(f'If sent now: {counted.targeted} in the target, {counted.reachable} reachable, '
-                 f'{counted.recipients} get the message and {counted.holdout} are held out (sent nothing, to measure '
-                 f'against); cost {money_at(counted.cost_cents, self.location)}.').mark('campaign-audience')
+        ui.label(_('If sent now: {targeted} in the target, {reachable} reachable, {recipients} get the message and '
+                   '{holdout} are held out (sent nothing, to measure against); cost {cost}.').format(
+            targeted=counted.targeted, reachable=counted.reachable, recipients=counted.recipients,
+            holdout=counted.holdout, cost=money_at(counted.cost_cents, self.location))).mark('campaign-audience')
         if c.send_error:
-            ui.label(f'The scheduled send was refused: {c.send_error}').classes('text-negative').mark(
-                'campaign-send-error')
+            ui.label(_('The scheduled send was refused: {reason}').format(reason=i18n.shown(c.send_error))).classes(
+                'text-negative').mark('campaign-send-error')
         self.error = ui.label().classes('text-negative').mark('campaign-error')
         with ui.row().classes('gap-2'):
-            ui.button('Send now', icon='send', on_click=lambda: self.confirm(counted)).mark('campaign-send')
+            ui.button(_('Send now'), icon='send', on_click=lambda: self.confirm(counted)).mark('campaign-send')
             if c.send_at is not None:
-                ui.button('Take off the schedule', icon='event_busy', on_click=self.unschedule).props('flat').mark(
-                    'campaign-unschedule')
-            ui.button('Delete draft', icon='delete', on_click=self.discard).props('flat color=negative').mark(
+                ui.button(_('Take off the schedule'), icon='event_busy', on_click=self.unschedule).props(
+                    'flat').mark('campaign-unschedule')
+            ui.button(_('Delete draft'), icon='delete', on_click=self.discard).props('flat color=negative').mark(
                 'campaign-discard')
 
     def confirm(self, counted: campaigns.Audience) -> None:
         with ui.dialog(value=True) as dialog, ui.card():
-            ui.label(f'Send "{self.campaign.name}" to {counted.recipients} customers now?').classes('font-semibold')
-            ui.label(f'{counted.holdout} are held out. Cost {money_at(counted.cost_cents, self.location)}.')
+            ui.label(ngettext('Send "{name}" to {n} customer now?', 'Send "{name}" to {n} customers now?',
+                              counted.recipients).format(name=self.campaign.name, n=counted.recipients)).classes(
+                'font-semibold')
+            ui.label(_('{n} are held out. Cost {cost}.').format(n=counted.holdout,
+                                                              cost=money_at(counted.cost_cents, self.location)))
             with ui.row().classes('w-full justify-end'):
-                ui.button('Cancel', on_click=dialog.close).props('flat')
-                ui.button('Send', icon='send', on_click=lambda: self.send(dialog)).mark('campaign-send-confirm')
+                ui.button(_('Cancel'), on_click=dialog.close).props('flat')
+                ui.button(_('Send'), icon='send', on_click=lambda: self.send(dialog)).mark('campaign-send-confirm')
 
     async def send(self, dialog) -> None:
         dialog.close()
@@ -395,7 +424,7 @@ class _Campaign:
         except ClientPulseError as error:
             self.error.text = str(error)
             return
-        ui.notify('Sent: the messages go out through the outbox (quiet hours respected).', type='positive')
+        ui.notify(_('Sent: the messages go out through the outbox (quiet hours respected).'), type='positive')
         await self.load()
 
     async def discard(self) -> None:
@@ -417,20 +446,22 @@ class _Campaign:
     def performance(self, found: reports.CampaignReport) -> None:
         p = found.performance
         tz = self.location.time_zone
-        ending = ('ended' if found.window_end <= found.as_of else 'ends')
+        heading = (_('Performance — attribution window ended {end}; figures as of {as_of}')
+                   if found.window_end <= found.as_of else
+                   _('Performance — attribution window ends {end}; figures as of {as_of}'))
         with ui.row().classes('w-full items-center gap-2 flex-wrap'):
-            ui.label(f'Performance — attribution window {ending} {local_datetime(found.window_end, tz)}; figures as of '
-                     f'{local_datetime(found.as_of, tz)}').classes('font-semibold')
+            ui.label(heading.format(end=local_datetime(found.window_end, tz),
+                                    as_of=local_datetime(found.as_of, tz))).classes('font-semibold')
             ui.space()
             ui.button('Excel', icon='download', on_click=lambda: self.download(found)).props('flat no-caps').mark(
                 'campaign-excel')
         with ui.row().classes('w-full gap-3 flex-wrap').mark('campaign-headline'):
-            lift = ('–' if p.lift is None else f'{p.lift * 100:+.1f} points '
-                    f'(95 % CI {p.lift_low * 100:+.1f} to {p.lift_high * 100:+.1f})')
+            lift = ('–' if p.lift is None else _('{lift} points (95 % CI {low} to {high})').format(
+                lift=f'{p.lift * 100:+.1f}', low=f'{p.lift_low * 100:+.1f}', high=f'{p.lift_high * 100:+.1f}'))
             for label, value, mark in (
-                    ('Lift in booking rate', lift, 'lift'),
-                    ('ROI', '–' if p.roi is None else f'{p.roi:.2f}×', 'roi'),
-                    ('Incremental revenue', '–' if p.incremental_revenue_cents is None
+                    (_('Lift in booking rate'), lift, 'lift'),
+                    (_('ROI'), '–' if p.roi is None else f'{p.roi:.2f}×', 'roi'),
+                    (_('Incremental revenue'), '–' if p.incremental_revenue_cents is None
                      else money_at(p.incremental_revenue_cents, self.location), 'incremental')):
                 with ui.card().classes('min-w-[14rem] flex-1'):
                     ui.label(label).classes('text-xs text-slate-500')
@@ -438,10 +469,10 @@ class _Campaign:
         # one block per figure, its definition under it: as readable on a phone as on a desk
         with ui.element('div').classes('w-full grid grid-cols-[1fr_auto_auto] gap-x-4 text-sm').mark(
                 'campaign-performance'):
-            for text in ('Figure', 'Recipients', 'Holdout'):
-                ui.label(text).classes('font-semibold border-b pb-1' + (' text-right' if text != 'Figure' else ''))
+            for number, text in enumerate((_('Figure'), _('Recipients'), _('Holdout'))):
+                ui.label(text).classes('font-semibold border-b pb-1' + (' text-right' if number else ''))
             for key, mine, theirs in reports.rows(found):
-                label, definition = reports.FIGURES[key]
+                label, definition = (_(text) for text in reports.FIGURES[key])
                 ui.label(label).classes('font-medium pt-2')
                 ui.label(self._shown(key, mine)).classes('pt-2 text-right whitespace-nowrap').mark(
                     f'figure-{key}-recipients')
@@ -449,7 +480,7 @@ class _Campaign:
                     f'figure-{key}-holdout')
                 ui.label(definition).classes('col-span-3 text-xs text-slate-500 border-b pb-2')
         if p.lift_low is not None and p.lift_low <= 0 <= p.lift_high:
-            ui.label('The lift\'s interval includes 0: so far the campaign cannot be told apart from no campaign.'
+            ui.label(_('The lift\'s interval includes 0: so far the campaign cannot be told apart from no campaign.')
                      ).classes('text-sm text-slate-600').mark('campaign-inconclusive')
 
     def _shown(self, key: str, value) -> str:
@@ -458,7 +489,7 @@ class _Campaign:
         if key in reports.MONEY_FIGURES:
             return money_at(value, self.location)
         if key == 'lift':
-            return f'{value * 100:+.1f} points'
+            return _('{lift} points').format(lift=f'{value * 100:+.1f}')
         if key in reports.RATE_FIGURES:
             return rate(value)
         if key in reports.RATIO_FIGURES:

@@ -18,6 +18,7 @@ from app.models import UserRead
 from app.pages import language
 from app.pages.formatting import money
 from app.services.errors import ClientPulseError
+from app.services.i18n import N_, _
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping, tabular
 
@@ -25,8 +26,10 @@ log = logging.getLogger(__name__)
 EXAMPLES = PROJECT_ROOT / 'docs' / 'mappings'
 PREVIEW_COLUMNS = ['line', 'location', 'customer', 'staff_member', 'service', 'starts_at', 'status', 'channel',
                    'price_cents']
-PREVIEW_LABELS = {'staff_member': 'staff member', 'starts_at': 'starts (local)', 'price_cents': 'price'}
-UNEXPECTED = 'The file could not be read (an unexpected error, logged for the developers). Nothing was imported.'
+PREVIEW_LABELS = {'line': N_('line'), 'location': N_('location'), 'customer': N_('customer'),
+                  'staff_member': N_('staff member'), 'service': N_('service'), 'starts_at': N_('starts (local)'),
+                  'status': N_('status'), 'channel': N_('channel'), 'price_cents': N_('price')}
+UNEXPECTED = N_('The file could not be read (an unexpected error, logged for the developers). Nothing was imported.')
 
 
 async def run_import(state: dict, button: ui.button, importer, *args, **options) -> str | None:
@@ -41,14 +44,14 @@ async def run_import(state: dict, button: ui.button, importer, *args, **options)
     try:
         result = await language.io_bound(importer, *args, progress=report, **options)
     except ClientPulseError as error:
-        state.update(fraction=0.0, message=f'Nothing was imported. {error}')
+        state.update(fraction=0.0, message=_('Nothing was imported. {error}').format(error=error))
         return str(error)
     except Exception:
         log.exception('an import failed')
-        state.update(fraction=0.0, message=UNEXPECTED)
-        return UNEXPECTED
+        state.update(fraction=0.0, message=_(UNEXPECTED))
+        return _(UNEXPECTED)
     else:
-        state.update(fraction=1.0, message=f'Imported: {result.summary()}')
+        state.update(fraction=1.0, message=_('Imported: {summary}').format(summary=result.summary()))
         return None
     finally:
         button.enable()
@@ -60,17 +63,18 @@ def mapping_section(user: UserRead) -> None:
     ui.context.client.on_delete(lambda: shutil.rmtree(folder, ignore_errors=True))
     state: dict = {'file': None, 'name': '', 'fraction': 0.0, 'message': ''}
     limit_mb = get_settings().import_max_mb
-    ui.label('Any booking export (CSV or Excel)').classes('text-xl font-semibold mt-6')
-    columns_label = ui.label('Upload a file to see its columns.').classes('text-slate-500').mark('file-columns')
+    ui.label(_('Any booking export (CSV or Excel)')).classes('text-xl font-semibold mt-6')
+    columns_label = ui.label(_('Upload a file to see its columns.')).classes('text-slate-500').mark('file-columns')
 
     async def receive(e: events.UploadEventArguments) -> None:
         name = Path(e.file.name).name
         suffix = Path(name).suffix.lower()
         if suffix not in tabular.CSV_SUFFIXES | tabular.EXCEL_SUFFIXES:
-            columns_label.text = f'{name}: only .csv and .xlsx files can be imported.'
+            columns_label.text = _('{file}: only .csv and .xlsx files can be imported.').format(file=name)
             return
         if e.file.size() > limit_mb * 1024 * 1024:
-            columns_label.text = f'{name} is larger than {limit_mb:g} MB, the most one import takes.'
+            columns_label.text = _('{file} is larger than {limit} MB, the most one import takes.').format(
+                file=name, limit=f'{limit_mb:g}')
             return
         target = folder / f'upload{suffix}'  # stored under a name of ours; messages use the sender's
         await e.file.save(target)
@@ -82,26 +86,27 @@ def mapping_section(user: UserRead) -> None:
             return
         except Exception:
             log.exception('reading the columns of an upload failed')
-            columns_label.text = UNEXPECTED
+            columns_label.text = _(UNEXPECTED)
             return
-        columns_label.text = f'{name}: ' + ', '.join(columns)
+        columns_label.text = _('{file}: {columns}').format(file=name, columns=', '.join(columns))
         if not (text.value or '').strip():
             text.value = mapping.suggest(columns)
 
-    ui.upload(auto_upload=True, on_upload=receive, label='Booking export',
+    ui.upload(auto_upload=True, on_upload=receive, label=_('Booking export'),
               max_file_size=int(limit_mb * 1024 * 1024),
-              on_rejected=lambda: ui.notify(f'Files up to {limit_mb:g} MB (.csv or .xlsx).', type='warning'),
+              on_rejected=lambda: ui.notify(_('Files up to {limit} MB (.csv or .xlsx).').format(limit=f'{limit_mb:g}'),
+                                            type='warning'),
               ).props('accept=.csv,.xlsx').classes('w-[32rem] max-w-full').mark('bookings-upload')
     examples = {p.name: p.stem.replace('-', ' ') for p in sorted(EXAMPLES.glob('*.toml'))}
-    ui.select(examples, label='Start from an example mapping',
+    ui.select(examples, label=_('Start from an example mapping'),
               on_change=lambda e: text.set_value((EXAMPLES / e.value).read_text(encoding='utf-8')) if e.value else None
               ).classes('w-96 max-w-full')
-    text = ui.textarea('Mapping (TOML): which column gives each field').classes('w-full font-mono mb-8').props(
+    text = ui.textarea(_('Mapping (TOML): which column gives each field')).classes('w-full font-mono mb-8').props(
         'rows=14').mark('mapping-text')
     with ui.row().classes('gap-2'):  # the handlers are defined below, hence the lambdas
-        ui.button('Preview', icon='visibility', on_click=lambda: show_preview()).mark(  # noqa: PLW0108
+        ui.button(_('Preview'), icon='visibility', on_click=lambda: show_preview()).mark(  # noqa: PLW0108
             'preview-button')
-        button = ui.button('Import bookings', icon='upload', on_click=lambda: start()).mark(  # noqa: PLW0108
+        button = ui.button(_('Import bookings'), icon='upload', on_click=lambda: start()).mark(  # noqa: PLW0108
             'import-bookings')
     progress = ui.linear_progress(value=0, show_value=False).classes('w-[32rem] max-w-full')
     status = ui.label('').mark('bookings-import-status')
@@ -110,7 +115,7 @@ def mapping_section(user: UserRead) -> None:
     def current() -> mapping.Mapping | None:
         text.error = None
         try:
-            return mapping.parse_toml(text.value or '', name='the mapping')
+            return mapping.parse_toml(text.value or '', name=_('the mapping'))
         except ClientPulseError as error:
             text.error = str(error)
             return None
@@ -120,7 +125,7 @@ def mapping_section(user: UserRead) -> None:
         spec = current()
         if spec is None or state['file'] is None:
             if state['file'] is None:
-                ui.notify('Upload the file first.', type='warning')
+                ui.notify(_('Upload the file first.'), type='warning')
             return
         try:
             shown = await language.io_bound(booking_imports.preview, state['file'], spec, name=state['name'])
@@ -128,13 +133,13 @@ def mapping_section(user: UserRead) -> None:
             message = str(error)
         except Exception:
             log.exception('preview of an upload failed')
-            message = UNEXPECTED
+            message = _(UNEXPECTED)
         else:
             local = shown['starts_at'].dt.tz_convert(spec.time_zone).dt.strftime('%Y-%m-%d %H:%M')
             rows = (shown.assign(starts_at=local, price_cents=[money(c, spec.currency) for c in shown['price_cents']])
                     [PREVIEW_COLUMNS].astype(str).to_dict('records'))
             with preview_box:
-                ui.table(columns=[{'name': c, 'label': PREVIEW_LABELS.get(c, c), 'field': c, 'align': 'left'}
+                ui.table(columns=[{'name': c, 'label': _(PREVIEW_LABELS[c]), 'field': c, 'align': 'left'}
                                   for c in PREVIEW_COLUMNS], rows=rows, row_key='line').classes('w-full').props(
                     'dense flat').mark('preview')
             return

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date
@@ -38,10 +39,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from app.config import get_settings
 from app.models import UserRead
-from app.services import cells, files
-from app.services.analytics.metrics import DEFINITIONS
-from app.services.analytics.reports import AnalyticsReport, BookingRows, booking_rows, ensure_analyst
+from app.services import cells, files, i18n
+from app.services.analytics.metrics import DEFINITIONS, definition, weekday_name, word
+from app.services.analytics.reports import BOOKING_HEADER, AnalyticsReport, BookingRows, booking_rows, ensure_analyst
 from app.services.errors import ValidationError
+from app.services.i18n import N_, _, ngettext
 
 FORMATS = ('xlsx', 'pdf', 'csv')
 HEADER_FILL = PatternFill('solid', fgColor='3B4A6B')
@@ -49,27 +51,47 @@ HEADER_FONT = Font(bold=True, color='FFFFFF')
 MONEY = '#,##0.00'
 PERCENT = '0.0%'
 KPIS = [  # key in the report's kpis, label, kind (money, rate, count, days)
-    ('revenue_cents', 'Collected revenue', 'money'), ('booked_value_cents', 'Booked value', 'money'),
-    ('previous_revenue_cents', 'Revenue, previous period', 'money'), ('growth', 'Growth', 'rate'),
-    ('bookings', 'Bookings (due)', 'count'), ('no_show_rate', 'No-show rate', 'rate'),
-    ('cancellation_rate', 'Cancellation rate', 'rate'), ('retention_rate', 'Retention (90 days)', 'rate'),
-    ('churn_rate', 'Churn rate', 'rate'), ('conversion_rate', 'Inquiry conversion rate', 'rate'),
-    ('customers', 'Customers with a visit (all time)', 'count'), ('customers_booked', 'Customers booked', 'count'),
-    ('customers_visited', 'Customers visited', 'count'), ('repeat_share', 'Repeat share', 'rate'),
-    ('lead_time_mean_days', 'Lead time, mean (days)', 'days'),
-    ('lead_time_median_days', 'Lead time, median (days)', 'days'), ('same_day_share', 'Booked the same day share',
-                                                                    'rate'),
-    ('lead_time_unknown', 'Bookings without a lead time', 'count'),
-    ('hour_unknown_share', 'Time of day unknown share', 'rate'),
-    ('unmeasured_bookings', 'Bookings with no length nor service duration', 'count'),
-    ('history_days', 'Days of data', 'count'),
+    ('revenue_cents', N_('Collected revenue'), 'money'), ('booked_value_cents', N_('Booked value'), 'money'),
+    ('previous_revenue_cents', N_('Revenue, previous period'), 'money'), ('growth', N_('Growth'), 'rate'),
+    ('bookings', N_('Bookings (due)'), 'count'), ('no_show_rate', N_('No-show rate'), 'rate'),
+    ('cancellation_rate', N_('Cancellation rate'), 'rate'), ('retention_rate', N_('Retention (90 days)'), 'rate'),
+    ('churn_rate', N_('Churn rate'), 'rate'), ('conversion_rate', N_('Inquiry conversion rate'), 'rate'),
+    ('customers', N_('Customers with a visit (all time)'), 'count'),
+    ('customers_booked', N_('Customers booked'), 'count'),
+    ('customers_visited', N_('Customers visited'), 'count'), ('repeat_share', N_('Repeat share'), 'rate'),
+    ('lead_time_mean_days', N_('Lead time, mean (days)'), 'days'),
+    ('lead_time_median_days', N_('Lead time, median (days)'), 'days'),
+    ('same_day_share', N_('Booked the same day share'), 'rate'),
+    ('lead_time_unknown', N_('Bookings without a lead time'), 'count'),
+    ('hour_unknown_share', N_('Time of day unknown share'), 'rate'),
+    ('unmeasured_bookings', N_('Bookings with no length nor service duration'), 'count'),
+    ('history_days', N_('Days of data'), 'count'),
 ]
-PAYMENT_WORDS = {'cash': 'Cash', 'card': 'Card', 'mobile_money': 'Mobile money', 'gift_card': 'Gift card',
-                 'deposit': 'Deposit', 'unknown': 'Unknown'}
-BREAKDOWN_TITLES = {'weekday': 'Weekday', 'hour': 'Hour', 'staff': 'Staff member', 'service': 'Service',
-                    'category': 'Category', 'channel': 'Channel', 'source': 'Source (as exported)'}
-BREAKDOWN_HEADER = ['Bookings', 'Cancellations', 'Cancellation rate', 'Due', 'No-shows', 'No-show rate',
-                    'Booked value']
+PAYMENT_WORDS = {'cash': N_('Cash'), 'card': N_('Card'), 'mobile_money': N_('Mobile money'),
+                 'gift_card': N_('Gift card'), 'deposit': N_('Deposit'), 'unknown': N_('Unknown')}
+"""Payment methods in words (English; shown through :func:`payment_word`)."""
+BREAKDOWN_TITLES = {'weekday': N_('Weekday'), 'hour': N_('Hour'), 'staff': N_('Staff member'),
+                    'service': N_('Service'), 'category': N_('Category'), 'channel': N_('Channel'),
+                    'source': N_('Source (as exported)')}
+BREAKDOWN_SHEETS = {'weekday': N_('By weekday'), 'hour': N_('By hour'), 'staff': N_('By staff member'),
+                    'service': N_('By service'), 'category': N_('By category'), 'channel': N_('By channel'),
+                    'source': N_('By source (as exported)')}
+BREAKDOWN_HEADER = [N_('Bookings'), N_('Cancellations'), N_('Cancellation rate'), N_('Due'), N_('No-shows'),
+                    N_('No-show rate'), N_('Booked value')]
+REVENUE_BY = {'service': N_('service'), 'category': N_('category'), 'staff': N_('staff'), 'channel': N_('channel'),
+              'product': N_('product'), 'payment_method': N_('payment method')}
+"""The dimensions of the "Revenue by" table in words."""
+SHORT_FIGURES = {'segments': N_('segments'), 'churn': N_('churn'), 'at_risk': N_('at risk')}
+"""Figures that may lack history, in words (the "Not enough history" table)."""
+PER = {('collected', 'day'): N_('Collected revenue per day'), ('collected', 'week'): N_('Collected revenue per week'),
+       ('collected', 'month'): N_('Collected revenue per month'), ('booked', 'day'): N_('Booked value per day'),
+       ('booked', 'week'): N_('Booked value per week'), ('booked', 'month'): N_('Booked value per month')}
+"""The revenue trends' sections, by revenue basis and period."""
+
+
+def payment_word(method: str) -> str:
+    """A payment method's code in the reader's language (an unknown code as it is)."""
+    return _(PAYMENT_WORDS[method]) if method in PAYMENT_WORDS else method
 
 
 Progress = Callable[[float, str], None]
@@ -86,16 +108,17 @@ def export(report: AnalyticsReport, path: Path, *, fmt: str, title: str, currenc
     :raises ValidationError: unknown format
     """
     if fmt not in FORMATS:
-        raise ValidationError(f'Choose one of {", ".join(FORMATS)}, not "{fmt}".', field='format')
+        raise ValidationError(_('Choose one of {formats}, not "{format}".').format(formats=', '.join(FORMATS),
+                                                                                     format=fmt), field='format')
     tell = progress or (lambda _fraction, _message: None)
-    tell(0.0, 'Writing the report')
+    tell(0.0, _('Writing the report'))
     if fmt == 'xlsx':
         _xlsx(report, Path(path), title=title, currency=currency, locations=', '.join(locations), bookings=bookings,
               progress=tell)
     else:
         {'pdf': partial(_pdf, locale=locale), 'csv': _csv}[fmt](report, Path(path), title=title, currency=currency,
                                         locations=', '.join(locations))
-    tell(1.0, 'Done')
+    tell(1.0, _('Done'))
     return Path(path)
 
 
@@ -106,9 +129,15 @@ def export_bookings_csv(rows: BookingRows, path: Path, *, progress: Progress | N
         writer = csv.writer(handle)
         writer.writerow(cells.csv_row(rows.header))
         for done in _stream(rows, lambda row: writer.writerow(cells.csv_row(row))):
-            tell(done / max(rows.total, 1), f'{done:,} of {rows.total:,} bookings written')
-    tell(1.0, 'Done')
+            tell(done / max(rows.total, 1), _written_count(done, rows.total))
+    tell(1.0, _('Done'))
     return Path(path)
+
+
+def _written_count(done: int, total: int) -> str:
+    """Progress of a detail export in words: ``1,000 of 5,000 bookings written``."""
+    return ngettext('{done} of {total} booking written', '{done} of {total} bookings written', total).format(
+        done=f'{done:,}', total=f'{total:,}')
 
 
 def _stream(rows: BookingRows, write: Callable[[list], object]) -> Iterator[int]:
@@ -154,54 +183,92 @@ def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, 
                                      currency=currency, locations=locations, progress=progress, locale=locale))
 
 
-def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:
-    """Every table of the report, as the page shows it: section name → (header, rows); money in major units,
-    rates as fractions (a header ending in "rate" or "share" marks them), dates as dates, methods in words."""
+class Section(NamedTuple):
+    """One section of the report: ``key`` (its English name, what the writers decide by), ``name`` and ``header``
+    in the reader's language, ``columns`` (the English header, what cells are formatted by), the ``rows`` and, for
+    the Summary, each row's ``kinds`` (money, rate, count, days)."""
+
+    key: str
+    name: str
+    header: list[str]
+    columns: list[str]
+    rows: list[list]
+    kinds: list[str] | None = None
+
+
+def tables(report: AnalyticsReport) -> list[Section]:
+    """Every table of the report, as the page shows it, in the current language (words from the data — names,
+    services — as they are); money in major units, rates as fractions (an English column name ending in "rate" or
+    "share" marks them), dates as dates, methods, weekdays, buckets and segments in words."""
     money = lambda cents: None if cents is None else round(cents / 100, 2)  # noqa: E731
     basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
-    kpis = [[label, money(report.kpis.get(key)) if kind == 'money' else report.kpis.get(key)]
+    kpis = [[_(label), money(report.kpis.get(key)) if kind == 'money' else report.kpis.get(key)]
             for key, label, kind in KPIS if key in report.kpis]
-    by = [[kind.replace('_', ' '), PAYMENT_WORDS.get(name, name) if kind == 'payment_method' else name, money(value)]
+    kinds = [kind for key, _label, kind in KPIS if key in report.kpis]
+    by = [[_(REVENUE_BY[kind]) if kind in REVENUE_BY else kind.replace('_', ' '),
+           payment_word(name) if kind == 'payment_method' else word(name) if kind == 'category' else name,
+           money(value)]
           for kind, pairs in report.revenue_by.items() for name, value in pairs]
     people = ['Customer', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Usual interval (days)',
               'Days since last visit', 'Churn risk']
-    person = lambda c: [c.get('name', c['customer_id']), c['visits'], money(c['lifetime_value_cents']),  # noqa: E731
-                        date.fromisoformat(c['last_visit']), c['segment'], c.get('usual_interval_days'),
-                        c.get('days_since_last_visit'), c['churn_risk']]
+    person = lambda c: [i18n.shown(c.get('name')) or c['customer_id'], c['visits'],  # noqa: E731
+                        money(c['lifetime_value_cents']), date.fromisoformat(c['last_visit']), word(c['segment']),
+                        c.get('usual_interval_days'), c.get('days_since_last_visit'), c['churn_risk']]
     hours = [f'{h:02d}:00' for h in report.peak_hours_columns]
-    result = {
-        'Summary': (['Figure', 'Value'], kpis),
-        f'{basis} per day': (['Day', basis], [[date.fromisoformat(d), money(v)] for d, v in report.revenue_daily]),
-        f'{basis} per week': (['Week from', basis], [[date.fromisoformat(d), money(v)]
-                                                     for d, v in report.revenue_weekly]),
-        f'{basis} per month': (['Month', basis], [[date.fromisoformat(d), money(v)]
-                                                  for d, v in report.revenue_monthly]),
-        'Revenue by': (['By', 'Name', 'Collected revenue'], by),
-        'Customers': (people, [person(c) for c in report.top_customers]),
-        'At risk': (people, [person(c) for c in report.at_risk]),
-        'Segments': (['Segment', 'Customers'], [[k, v] for k, v in report.segments.items()]),
-        'Weekday counts': (['Weekday', 'Due bookings'], [[d, v] for d, v in report.weekday_counts]),
-        'No-show rate by weekday': (['Weekday', 'No-show rate'], [[d, v] for d, v in report.no_show_by_weekday]),
-        'Peak hours': (['Weekday', *hours], [[d, *row] for d, row in zip(
-            ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'], report.peak_hours,
-            strict=True)] if hours else []),
-        'Lead time': (['Lead time', 'Bookings'], [[k, v] for k, v in report.lead_time.items()]),
-        'Cancellation notice': (['Notice', 'Cancellations'], [[k, v] for k, v in report.cancellation_notice.items()]),
-        'Staff': (['Staff member', 'Bookings', 'Completed', 'Completion rate', 'No-shows', 'No-show rate',
-                   'Cancellations', 'Cancellation rate', 'Collected revenue', 'Utilisation rate'],
-                  [[s['staff'], s['bookings'], s['completed'], s['completion_rate'], s['no_shows'],
-                    s.get('no_show_rate'), s.get('cancellations'), s.get('cancellation_rate'),
-                    money(s['revenue_cents']), s['utilisation']] for s in report.staff]),
-    }
+    weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
+
+    def table(key: str, name: str, columns: list[str], rows: list[list], row_kinds: list[str] | None = None,
+              header: list[str] | None = None) -> Section:
+        return Section(key, _(name), header or [_(c) for c in columns], columns, rows, row_kinds)
+
+    result = [
+        table('Summary', N_('Summary'), [N_('Figure'), N_('Value')], kpis, kinds),
+        *(table(f'per {period}', PER[report.revenue_basis, period], [first, basis],
+                [[date.fromisoformat(d), money(v)] for d, v in series])
+          for period, first, series in (('day', N_('Day'), report.revenue_daily),
+                                        ('week', N_('Week from'), report.revenue_weekly),
+                                        ('month', N_('Month'), report.revenue_monthly))),
+        table('Revenue by', N_('Revenue by'), [N_('By'), N_('Name'), N_('Collected revenue')], by),
+        table('Customers', N_('Customers'), people, [person(c) for c in report.top_customers]),
+        table('At risk', N_('At risk'), people, [person(c) for c in report.at_risk]),
+        table('Segments', N_('Segments'), [N_('Segment'), N_('Customers')],
+              [[word(k), v] for k, v in report.segments.items()]),
+        table('Weekday counts', N_('Weekday counts'), [N_('Weekday'), N_('Due bookings')],
+              [[weekday_name(d), v] for d, v in report.weekday_counts]),
+        table('No-show rate by weekday', N_('No-show rate by weekday'), [N_('Weekday'), N_('No-show rate')],
+              [[weekday_name(d), v] for d, v in report.no_show_by_weekday]),
+        table('Peak hours', N_('Peak hours'), ['Weekday', *hours],
+              [[weekday_name(d), *row] for d, row in zip(weekdays, report.peak_hours, strict=True)] if hours else [],
+              header=[_('Weekday'), *hours]),
+        table('Lead time', N_('Lead time'), [N_('Lead time'), N_('Bookings')],
+              [[word(k), v] for k, v in report.lead_time.items()]),
+        table('Cancellation notice', N_('Cancellation notice'), [N_('Notice'), N_('Cancellations')],
+              [[word(k), v] for k, v in report.cancellation_notice.items()]),
+        table('Staff', N_('Staff'), [N_('Staff member'), N_('Bookings'), N_('Completed'), N_('Completion rate'),
+                                     N_('No-shows'), N_('No-show rate'), N_('Cancellations'), N_('Cancellation rate'),
+                                     N_('Collected revenue'), N_('Utilisation rate')],
+              [[s['staff'], s['bookings'], s['completed'], s['completion_rate'], s['no_shows'],
+                s.get('no_show_rate'), s.get('cancellations'), s.get('cancellation_rate'),
+                money(s['revenue_cents']), s['utilisation']] for s in report.staff]),
+    ]
     for by, rows in report.breakdowns.items():
-        result[f'By {BREAKDOWN_TITLES.get(by, by).lower()}'] = (
-            [BREAKDOWN_TITLES.get(by, by), *BREAKDOWN_HEADER],
-            [[r['name'], r['bookings'], r['cancellations'], r['cancellation_rate'], r['due'], r['no_shows'],
-              r['no_show_rate'], money(r['booked_value_cents'])] for r in rows])
-    result['Not enough history'] = (['Figure', 'Why'], [[k.replace('_', ' '), v]
-                                                        for k, v in report.not_enough_history.items()])
-    result['Definitions'] = (['Figure', 'Definition'], [[k, v] for k, v in DEFINITIONS.items()])
+        result.append(table(f'By {by}', BREAKDOWN_SHEETS.get(by, by), [BREAKDOWN_TITLES.get(by, by),
+                                                                       *BREAKDOWN_HEADER],
+                            [[weekday_name(r['name']) if by == 'weekday' else word(i18n.shown(r['name']))
+                              if by == 'category' else i18n.shown(r['name']), r['bookings'],
+                              r['cancellations'], r['cancellation_rate'], r['due'], r['no_shows'], r['no_show_rate'],
+                              money(r['booked_value_cents'])] for r in rows]))
+    result.append(table('Not enough history', N_('Not enough history'), [N_('Figure'), N_('Why')],
+                        [[_(SHORT_FIGURES[k]) if k in SHORT_FIGURES else k.replace('_', ' '), i18n.shown(v)]
+                         for k, v in report.not_enough_history.items()]))
+    result.append(table('Definitions', N_('Definitions'), [N_('Figure'), N_('Definition')],
+                        [[_(k), definition(k)] for k in DEFINITIONS]))
     return result
+
+
+def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:
+    """Every table of the report (:func:`tables`): section name → (header, rows), in the current language."""
+    return {t.name: (t.header, t.rows) for t in tables(report)}
 
 
 def _is_rate(column: str) -> bool:
@@ -212,12 +279,14 @@ def _is_rate(column: str) -> bool:
 def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
           bookings: BookingRows | None = None, progress: Progress) -> None:
     book = Workbook(write_only=True)
-    for name, (header, rows) in sections(report).items():
-        sheet = _sheet(book, name, header)
-        for row in rows:
-            sheet.append([_cell(sheet, header[i], value, name, str(row[0])) for i, value in enumerate(row)])
-        if ' per ' in name and rows:
-            chart = LineChart() if name.endswith('per day') else BarChart()
+    for table in tables(report):
+        name, rows = table.name, table.rows
+        sheet = _sheet(book, name, table.header)
+        for number, row in enumerate(rows):
+            kind = table.kinds[number] if table.kinds else None
+            sheet.append([_cell(sheet, table.columns[i], value, table.key, kind) for i, value in enumerate(row)])
+        if table.key.startswith('per ') and rows:
+            chart = LineChart() if table.key == 'per day' else BarChart()
             chart.title = f'{name} ({currency})'
             chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=len(rows) + 1), titles_from_data=True)
             chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=len(rows) + 1))
@@ -227,19 +296,20 @@ def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, loc
         _bookings_sheet(book, bookings, progress)
     book.properties.title = title
     book.properties.subject = f'{locations}, {report.start} – {report.end}'
-    progress(0.95, 'Saving the workbook')
+    progress(0.95, _('Saving the workbook'))
     book.save(path)
 
 
 _DETAIL_FORMATS = {'Starts': 'yyyy-mm-dd hh:mm', 'Booked at (UTC)': 'yyyy-mm-dd hh:mm', 'Price': MONEY}
+"""Number formats of the detail columns, by their English name (:data:`BOOKING_HEADER`, in that order)."""
 
 
 def _bookings_sheet(book: Workbook, bookings: BookingRows, progress: Progress) -> None:
     """A ``Bookings`` sheet of every row, streamed (progress from 5 % to 90 %). Text goes through
     :func:`cells.excel_value`, so it never starts with ``=`` and openpyxl stores it as text; only the columns with
     a number format get a cell object of their own (half the time of one per cell)."""
-    sheet = _sheet(book, 'Bookings', bookings.header)
-    formatted = [(i, _DETAIL_FORMATS[h]) for i, h in enumerate(bookings.header) if h in _DETAIL_FORMATS]
+    sheet = _sheet(book, _('Bookings'), bookings.header)
+    formatted = [(i, _DETAIL_FORMATS[h]) for i, h in enumerate(BOOKING_HEADER) if h in _DETAIL_FORMATS]
     value = cells.excel_value
 
     def write(row: list) -> None:
@@ -252,7 +322,7 @@ def _bookings_sheet(book: Workbook, bookings: BookingRows, progress: Progress) -
         sheet.append(written)
 
     for done in _stream(bookings, write):
-        progress(0.05 + 0.85 * done / max(bookings.total, 1), f'{done:,} of {bookings.total:,} bookings written')
+        progress(0.05 + 0.85 * done / max(bookings.total, 1), _written_count(done, bookings.total))
 
 
 def export_bookings_xlsx(rows: BookingRows, path: Path, *, title: str = 'Bookings',
@@ -260,20 +330,20 @@ def export_bookings_xlsx(rows: BookingRows, path: Path, *, title: str = 'Booking
     """Write every booking of ``rows`` to ``path`` as a workbook of one ``Bookings`` sheet, chunk by chunk
     (openpyxl's write-only mode keeps no rows in memory); returns the path."""
     tell = progress or (lambda _fraction, _message: None)
-    tell(0.0, 'Writing the bookings')
+    tell(0.0, _('Writing the bookings'))
     book = Workbook(write_only=True)
     _bookings_sheet(book, rows, tell)
     book.properties.title = title
-    tell(0.95, 'Saving the workbook')
+    tell(0.95, _('Saving the workbook'))
     book.save(path)
-    tell(1.0, 'Done')
+    tell(1.0, _('Done'))
     return Path(path)
 
 
 def _sheet(book: Workbook, name: str, header: list[str]):
     sheet = book.create_sheet(name[:31])
     sheet.freeze_panes = 'A2'
-    for index, _ in enumerate(header):
+    for index in range(len(header)):
         sheet.column_dimensions[chr(65 + index)].width = 18
     sheet.append([_header_cell(sheet, h) for h in header])
     return sheet
@@ -294,10 +364,10 @@ def _header_cell(sheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-def _cell(sheet, column: str, value, section: str, label: str = '') -> WriteOnlyCell:
-    """A cell formatted by its column (or, in the Summary, by its row's ``label``)."""
+def _cell(sheet, column: str, value, section: str, kind: str | None = None) -> WriteOnlyCell:
+    """A cell formatted by its (English) ``column``, or by its row's ``kind`` (the Summary's rows); ``section``:
+    the table's English key."""
     cell = _text_safe_cell(sheet, value)
-    kind = _SUMMARY_KINDS.get(label) if section == 'Summary' else None
     if isinstance(value, date):
         cell.number_format = 'yyyy-mm-dd' if 'month' not in section else 'mmm yyyy'
     elif kind == 'money' or column in {'Collected revenue', 'Booked value', 'Lifetime value'}:
@@ -309,9 +379,6 @@ def _cell(sheet, column: str, value, section: str, label: str = '') -> WriteOnly
     return cell
 
 
-_SUMMARY_KINDS = {label: kind for _, label, kind in KPIS}
-
-
 def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str) -> None:
     with path.open('w', newline='', encoding='utf-8') as handle:
         writer = csv.writer(handle)
@@ -319,9 +386,9 @@ def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
         for label, value in (('title', title), ('locations', locations), ('period', f'{report.start} – {report.end}'),
                              ('currency', currency)):
             writer.writerow(cells.csv_row(['report', label, value]))
-        for name, (_header, rows) in sections(report).items():
-            for row in rows:
-                writer.writerow(cells.csv_row([name, ' / '.join(str(v) for v in row[:-1]), row[-1]]))
+        for table in tables(report):
+            for row in table.rows:
+                writer.writerow(cells.csv_row([table.name, ' / '.join(str(v) for v in row[:-1]), row[-1]]))
 
 
 def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
@@ -330,34 +397,35 @@ def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
     period = (f'{format_date(report.start, "medium", locale=locale)} – '
               f'{format_date(report.end, "medium", locale=locale)}')
     story = [Paragraph(escape(title), styles['Title']),  # Paragraph reads markup: names are text
-             Paragraph(f'{escape(locations)} · {escape(period)} · {currency}, before tax', styles['Normal']),
+             Paragraph(escape(_('{locations} · {period} · {currency}, before tax').format(
+                 locations=locations, period=period, currency=currency)), styles['Normal']),
              Spacer(1, 0.4 * cm)]
-    all_sections = sections(report)
-    header, rows = all_sections.pop('Summary')
-    monthly = next(name for name in all_sections if name.endswith(' per month'))
-    story += [_table(header, [[label, _shown(label, value, locale, _SUMMARY_KINDS.get(label))]
-                              for label, value in rows]), Spacer(1, 0.5 * cm),
-              Paragraph(escape(monthly), styles['Heading2']),
-              _bar_chart(all_sections[monthly][1], locale), Spacer(1, 0.3 * cm)]
+    all_tables = {t.key: t for t in tables(report)}
+    summary, monthly = all_tables.pop('Summary'), all_tables['per month']
+    story += [_table(summary.header, [[label, _shown('', value, locale, kind)]
+                                      for (label, value), kind in zip(summary.rows, summary.kinds, strict=True)]),
+              Spacer(1, 0.5 * cm), Paragraph(escape(monthly.name), styles['Heading2']),
+              _bar_chart(monthly.rows, locale), Spacer(1, 0.3 * cm)]
     small = styles['BodyText'].clone('cell', fontSize=7, leading=8.5)
-    for name, (header, rows) in all_sections.items():
-        if not rows or (' per ' in name and not name.startswith('No-show')):
+    for key, table in all_tables.items():
+        name, header, rows = table.name, table.header, table.rows
+        if not rows or key.startswith('per '):
             continue  # the daily and weekly series are in the Excel and CSV files; the months are charted above
-        if name in ('Definitions', 'Not enough history'):
+        if key in ('Definitions', 'Not enough history'):
             shown = [[Paragraph(escape(str(a)), small), Paragraph(escape(str(b)), small)] for a, b in rows]
-            story += [Paragraph(name, styles['Heading2']), _table(header, shown, widths=[4.5 * cm, 13 * cm])]
+            story += [Paragraph(escape(name), styles['Heading2']), _table(header, shown, widths=[4.5 * cm, 13 * cm])]
             continue
-        cells = [[_shown(header[i], v, locale) for i, v in enumerate(r)] for r in rows]
-        if len(header) > 8 and name != 'Peak hours':  # wide (the staff table): the page's width, headers wrapped
+        cells = [[_shown(table.columns[i], v, locale) for i, v in enumerate(r)] for r in rows]
+        if len(header) > 8 and key != 'Peak hours':  # wide (the staff table): the page's width, headers wrapped
             heading = small.clone('head', fontName='Helvetica-Bold', textColor=colors.white, fontSize=6, leading=7)
             # a column as wide as its longest header word or cell (cells do not wrap; names capped at 24)
             longest = [max([len(word) for word in h.split()] + [min(len(str(r[i])), 24) for r in cells[:50]]) + 2
                        for i, h in enumerate(header)]
-            table = _table([Paragraph(escape(h), heading) for h in header], cells, font_size=7,
+            drawn = _table([Paragraph(escape(h), heading) for h in header], cells, font_size=7,
                            widths=[PDF_WIDTH * n / sum(longest) for n in longest])
         else:
-            table = _table(header, cells, font_size=6 if name == 'Peak hours' else 8)
-        story += [Paragraph(escape(name), styles['Heading2']), table, Spacer(1, 0.3 * cm)]
+            drawn = _table(header, cells, font_size=6 if key == 'Peak hours' else 8)
+        story += [Paragraph(escape(name), styles['Heading2']), drawn, Spacer(1, 0.3 * cm)]
     document = SimpleDocTemplate(str(path), pagesize=A4, title=title, leftMargin=PDF_MARGIN, rightMargin=PDF_MARGIN,
                                  topMargin=1.5 * cm, bottomMargin=1.5 * cm)
     document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
@@ -399,7 +467,7 @@ def _bar_chart(rows: list[list], locale: str = 'en_CA') -> Drawing:
 def _page_number(canvas, document) -> None:
     canvas.saveState()
     canvas.setFont('Helvetica', 8)
-    canvas.drawRightString(A4[0] - 1.6 * cm, 0.8 * cm, f'Page {document.page}')
+    canvas.drawRightString(A4[0] - 1.6 * cm, 0.8 * cm, _('Page {number}').format(number=document.page))
     canvas.drawString(1.6 * cm, 0.8 * cm, 'ClientPulse')
     canvas.restoreState()
 

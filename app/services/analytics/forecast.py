@@ -28,15 +28,18 @@ import numpy as np
 import pandas as pd
 
 from app.models import Forecast, UserRead
+from app.services import i18n
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
 from app.services.analytics.reports import ensure_analyst
+from app.services.i18n import N_
 
 HORIZON_DAYS = 28
 SEASON_DAYS = 7
 MIN_HISTORY_DAYS = 2 * HORIZON_DAYS + 2 * SEASON_DAYS
 """The backtest holds out 28 days and Holt-Winters needs two full seasons more to start from: 70 days."""
-METHOD = 'Holt-Winters (additive damped trend, weekly season), statsmodels'
+METHOD = i18n.deferred(N_('Holt-Winters (additive damped trend, weekly season), statsmodels'))
+"""The method, as stored text (forecasts are shared by sessions of every language: shown with ``i18n.shown``)."""
 
 
 def location_forecast(location_id: int, *, actor: UserRead, as_of: datetime, time_zone: str) -> Forecast:
@@ -84,8 +87,9 @@ def build_forecast(location_id: int, history: pd.DataFrame) -> Forecast:
     """Fit, backtest and forecast ``history`` (as :func:`daily_history` returns it)."""
     if len(history) < MIN_HISTORY_DAYS:
         return Forecast(location_id=location_id, history_days=len(history), method=METHOD,
-                        reason=f'not enough history: {len(history)} days of bookings, a forecast needs '
-                               f'{MIN_HISTORY_DAYS} (four weeks to test it on and six to learn from)')
+                        reason=i18n.deferred(N_('not enough history: {days} days of bookings, a forecast needs '
+                                                '{needed} (four weeks to test it on and six to learn from)'),
+                                             days=len(history), needed=MIN_HISTORY_DAYS))
     start = history.index[-1] + pd.Timedelta(days=1)
     ahead = {column: fit_predict(history[column], HORIZON_DAYS) for column in history}
     train, test = history.iloc[:-HORIZON_DAYS], history.iloc[-HORIZON_DAYS:]

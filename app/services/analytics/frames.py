@@ -13,15 +13,16 @@ from sqlmodel import col, select
 from app.models import Inquiry, Product, Service, StaffMember, WorkingHours
 from app.services.analytics import store as analytics_store
 from app.services.database import session_scope
+from app.services.i18n import N_
 
 BOOKING_COLUMNS = ['booking_id', 'location_id', 'customer_id', 'staff_member_id', 'staff', 'service', 'category',
                    'starts_at', 'ends_at', 'booked_at', 'status', 'channel', 'price_cents', 'notice_days',
                    'local_start', 'local_booked', 'local_cancelled', 'time_known', 'source', 'service_minutes']
 LINE_COLUMNS = ['receipt_id', 'location_id', 'issued_at', 'local_day', 'customer_id', 'staff', 'service', 'category',
                 'product', 'payment_method', 'channel', 'amount_cents']
-RETAIL = 'Retail'
-UNCLASSIFIED = 'Unclassified'
-OTHER = 'Other'
+RETAIL = N_('Retail')
+UNCLASSIFIED = N_('Unclassified')
+OTHER = N_('Other')  # the categories of lines without a service's: kept in English, shown through metrics.word
 
 
 def load_bookings(location_ids: list[int], *, start: datetime | None = None, end: datetime | None = None,

@@ -29,6 +29,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from babel.dates import get_day_names
+
+from app.services import i18n
+from app.services.i18n import N_, _
 
 DUE = ('booked', 'confirmed', 'checked_in', 'completed', 'no_show')
 """Statuses of bookings that were due to take place (everything but cancelled)."""
@@ -401,37 +405,87 @@ def _ratio(part: float, whole: float) -> float:
 
 
 DEFINITIONS: dict[str, str] = {
-    'Collected revenue': 'Receipt lines before tax, net of refunds, by the local day they were issued '
-                         '(Square "net sales"). Only what went through ClientPulse.',
-    'Booked value': 'The price of every booking that was not cancelled (booked, confirmed, checked in, completed, '
-                    'no-show), by the local day it starts. What the bookings were worth, paid here or not.',
-    'Growth': 'Revenue of the period against the previous period of the same length, in the measure the charts '
-              'use; not given when the data does not reach back over the whole previous period.',
-    'Bookings': 'Bookings that were due (not cancelled) starting in the period.',
-    'No-show rate': 'No-shows ÷ bookings that were due (not cancelled) starting in the period (Fresha, Square).',
-    'Cancellation rate': 'Cancelled ÷ all bookings starting in the period.',
-    'Retention (90 days)': 'Customers whose first visit is at least 90 days old and who came back within 90 days '
-                           'of it ÷ those customers (Vagaro, Fresha "client retention").',
-    'Churn rate': 'Customers with no visit for more than 180 days ÷ all customers with a visit; needs 180 days '
-                  'of data (Fader & Hardie, lapsed customers).',
-    'Customers booked': 'Distinct customers with a booking in the period, whatever its outcome (walk-ins left out).',
-    'Customers visited': 'Distinct customers with a booking checked in or completed in the period.',
-    'Repeat share': 'Customers with more than one booking in the period ÷ customers booked.',
-    'Lead time': 'Calendar days between the local date a booking was made and the local date it starts (0 = same '
-                 'day); bookings without a booked date, or booked after their start (export errors), are left out.',
-    'Cancellation notice': 'Calendar days between the local date of the cancellation and the local date of the '
-                           'booking; where the cancellation\'s moment is unknown, the days the export stated.',
-    'Peak hours': 'Due bookings by local weekday and hour of start; bookings whose time of day is unknown '
-                  '(date-only imports) are left out, and their share is shown.',
-    'Weekday counts': 'Due bookings by local weekday of start (date-only bookings included).',
-    'Utilisation': 'Booked minutes of due bookings ÷ scheduled working minutes (Fresha "occupancy"); a booking '
-                   'without a length counts at its service\'s duration; those with neither are counted apart.',
-    'Revenue by category': 'Service lines under their service\'s category, products under Retail, other lines '
-                           'with a text under Other, lines with nothing to classify under Unclassified.',
-    'Segments': 'churned: no visit for more than 180 days; new: first visit within 90 days; VIP: top 10 % by '
-                'spend over 365 days; regular: 4+ visits in 365 days; occasional: the rest. Needs 180 days of data.',
-    'Churn risk': 'Days since the last visit ÷ the customer\'s usual interval between visit days (60 days after '
-                  'one visit day), capped at 3: 1 = due about now, above 1.5 = overdue.',
-    'Lifetime value': 'Every receipt line of the customer before tax (historical, not predicted).',
+    N_('Collected revenue'): N_(
+        'Receipt lines before tax, net of refunds, by the local day they were issued (Square "net sales"). '
+        'Only what went through ClientPulse.'),
+    N_('Booked value'): N_(
+        'The price of every booking that was not cancelled (booked, confirmed, checked in, completed, '
+        'no-show), by the local day it starts. What the bookings were worth, paid here or not.'),
+    N_('Growth'): N_(
+        'Revenue of the period against the previous period of the same length, in the measure the charts use; '
+        'not given when the data does not reach back over the whole previous period.'),
+    N_('Bookings'): N_(
+        'Bookings that were due (not cancelled) starting in the period.'),
+    N_('No-show rate'): N_(
+        'No-shows ÷ bookings that were due (not cancelled) starting in the period (Fresha, Square).'),
+    N_('Cancellation rate'): N_(
+        'Cancelled ÷ all bookings starting in the period.'),
+    N_('Retention (90 days)'): N_(
+        'Customers whose first visit is at least 90 days old and who came back within 90 days of it ÷ those '
+        'customers (Vagaro, Fresha "client retention").'),
+    N_('Churn rate'): N_(
+        'Customers with no visit for more than 180 days ÷ all customers with a visit; needs 180 days of data '
+        '(Fader & Hardie, lapsed customers).'),
+    N_('Customers booked'): N_(
+        'Distinct customers with a booking in the period, whatever its outcome (walk-ins left out).'),
+    N_('Customers visited'): N_(
+        'Distinct customers with a booking checked in or completed in the period.'),
+    N_('Repeat share'): N_(
+        'Customers with more than one booking in the period ÷ customers booked.'),
+    N_('Lead time'): N_(
+        'Calendar days between the local date a booking was made and the local date it starts (0 = same day); '
+        'bookings without a booked date, or booked after their start (export errors), are left out.'),
+    N_('Cancellation notice'): N_(
+        'Calendar days between the local date of the cancellation and the local date of the booking; where '
+        'the cancellation\'s moment is unknown, the days the export stated.'),
+    N_('Peak hours'): N_(
+        'Due bookings by local weekday and hour of start; bookings whose time of day is unknown (date-only '
+        'imports) are left out, and their share is shown.'),
+    N_('Weekday counts'): N_(
+        'Due bookings by local weekday of start (date-only bookings included).'),
+    N_('Utilisation'): N_(
+        'Booked minutes of due bookings ÷ scheduled working minutes (Fresha "occupancy"); a booking without a '
+        'length counts at its service\'s duration; those with neither are counted apart.'),
+    N_('Revenue by category'): N_(
+        'Service lines under their service\'s category, products under Retail, other lines with a text under '
+        'Other, lines with nothing to classify under Unclassified.'),
+    N_('Segments'): N_(
+        'churned: no visit for more than 180 days; new: first visit within 90 days; VIP: top 10 % by spend '
+        'over 365 days; regular: 4+ visits in 365 days; occasional: the rest. Needs 180 days of data.'),
+    N_('Churn risk'): N_(
+        'Days since the last visit ÷ the customer\'s usual interval between visit days (60 days after one '
+        'visit day), capped at 3: 1 = due about now, above 1.5 = overdue.'),
+    N_('Lifetime value'): N_(
+        'Every receipt line of the customer before tax (historical, not predicted).'),
 }
-"""Every figure's definition, as the page's tooltips, the exports' Definitions sheet and docs/metrics.md state it."""
+"""Every figure's definition, as the page's tooltips, the exports' Definitions sheet and docs/metrics.md state it
+(English keys and texts, marked for translation: :func:`definition` and :func:`word` give them in the reader's
+language)."""
+
+WORDS = frozenset({
+    N_('same day'), N_('1 day'), N_('2–6 days'), N_('7+ days'), N_('unknown'),  # cancellation notice
+    N_('1–2 days'), N_('3–7 days'), N_('8–14 days'), N_('15–30 days'), N_('31+ days'),  # lead time
+    N_('churned'), N_('new'), N_('VIP'), N_('regular'), N_('occasional'),  # segments
+    N_('Retail'), N_('Unclassified'), N_('Other'),  # categories of lines without a service's (frames)
+})
+"""Keys of the figures (buckets, segments) that are words people read: shown through :func:`word`."""
+
+
+def word(key: str) -> str:
+    """A figure's key (a lead-time or notice bucket, a segment, a figure's name) in the reader's language; any
+    other text (a name from the data) as it is."""
+    return _(key) if key in WORDS or key in DEFINITIONS else key
+
+
+def definition(name: str) -> str:
+    """The definition of the figure ``name`` (a key of :data:`DEFINITIONS`) in the reader's language."""
+    return _(DEFINITIONS[name])
+
+
+def weekday_name(english: str, width: str = 'wide') -> str:
+    """A weekday's English name (``'Monday'``, the frames' key) as the reader's language writes it (CLDR, babel):
+    ``width`` ``'wide'`` (lundi) or ``'abbreviated'`` (lun.); anything else as it is."""
+    if english not in WEEKDAYS:
+        return english
+    return str(get_day_names(width, locale=i18n.current())[WEEKDAYS.index(english)])
+

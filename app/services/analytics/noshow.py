@@ -45,11 +45,12 @@ import pandas as pd
 from sqlmodel import col, select
 
 from app.models import Booking, BookingStatus, Channel, Location, Message, MessageStatus, UserRead
-from app.services import clock, jobs
+from app.services import clock, i18n, jobs
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import store as analytics_store
 from app.services.database import session_scope
+from app.services.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +70,36 @@ LIVE = (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value)
 LEAD_BANDS = [-1, 0, 2, 7, 30, np.inf]
 LEAD_LABELS = ['0', '1-2', '3-7', '8-30', '31+']
 WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')
-ACTIONS = {'none': 'nothing', 'reminder': 'an extra reminder', 'deposit': 'ask for a deposit'}
+ACTIONS = {'none': N_('nothing'), 'reminder': N_('an extra reminder'), 'deposit': N_('ask for a deposit')}
 """What a high risk triggers, per location (``Location.high_risk_action``)."""
+
+
+LEVELS = {'high': N_('High no-show risk ({share})'), 'medium': N_('Medium no-show risk ({share})'),
+          'low': N_('Low no-show risk ({share})')}
+"""A risk's level in words."""
 
 
 @dataclass(frozen=True)
 class Risk:
-    """A booking's no-show risk: ``level`` low/medium/high, ``probability`` (0–1) and up to two ``reasons``."""
+    """A booking's no-show risk: ``level`` low/medium/high, ``probability`` (0–1) and up to two ``reasons`` (in
+    English, as code and tests compare them); ``said``: the same reasons stored deferred (risks are shared by sessions
+    of every language), shown in the reader's language by :meth:`words`."""
 
     level: str
     probability: float
     reasons: tuple[str, ...] = ()
+    said: tuple[str, ...] = ()
+
+    def words(self) -> list[str]:
+        """The reasons in the current language."""
+        return [i18n.shown(text) for text in self.said] if self.said else list(self.reasons)
 
     def label(self) -> str:
-        """E.g. 'High no-show risk (31 %): 2 earlier no-shows; booked 40 days ahead'."""
-        text = f'{self.level.capitalize()} no-show risk ({self.probability:.0%})'
-        return f'{text}: {"; ".join(self.reasons)}' if self.reasons else text
+        """E.g. 'High no-show risk (31 %): 2 earlier no-shows; booked 40 days ahead', in the current language."""
+        text = _(LEVELS[self.level]).format(share=f'{self.probability:.0%}') if self.level in LEVELS else \
+            f'{self.level.capitalize()} no-show risk ({self.probability:.0%})'
+        words = self.words()
+        return _('{risk}: {reasons}').format(risk=text, reasons='; '.join(words)) if words else text
 
 
 @dataclass
@@ -223,14 +238,20 @@ def fit(location_id: int, frame: pd.DataFrame, *, now: datetime | None = None) -
     learn = decided(frame)
     x, y = table.loc[learn], (frame.loc[learn, 'status'].astype(str) == BookingStatus.NO_SHOW.value).astype(int)
     if len(y) < MIN_DECIDED or y.sum() < MIN_NO_SHOWS or y.sum() == len(y):
-        return (f'not enough history: {len(y):,} bookings that came to an end and {int(y.sum()):,} no-shows; a no-show '
-                f'model needs {MIN_DECIDED} and {MIN_NO_SHOWS}')
+        # stored deferred: the state is shared by sessions of every language (shown with i18n.shown)
+        return i18n.deferred(N_('not enough history: {decided} bookings that came to an end and {no_shows} no-shows; '
+                                'a no-show model needs {needed} and {needed_no_shows}'),
+                             decided=f'{len(y):,}', no_shows=f'{int(y.sum()):,}', needed=MIN_DECIDED,
+                             needed_no_shows=MIN_NO_SHOWS)
     check = backtest(x, y, frame.loc[learn, 'local_start'])
     if check['auc'] is None or check['auc'] < MIN_AUC:
-        said = 'had no no-show to check it on' if check['auc'] is None else \
-            f"ranked a no-show above an attended booking {check['auc'] * 100:.0f} % of the time (50 % is chance)"
-        return (f'no risk shown: on the latest 20 % of days held out, a model learnt from {len(y):,} bookings '
-                f'{said}; it needs {MIN_AUC * 100:.0f} % to be worth showing')
+        if check['auc'] is None:
+            return i18n.deferred(N_('no risk shown: on the latest 20 % of days held out, a model learnt from '
+                                    '{decided} bookings had no no-show to check it on'), decided=f'{len(y):,}')
+        return i18n.deferred(N_('no risk shown: on the latest 20 % of days held out, a model learnt from {decided} '
+                                'bookings ranked a no-show above an attended booking {auc} % of the time (50 % is '
+                                'chance); it needs {needed} % to be worth showing'),
+                             decided=f'{len(y):,}', auc=f"{check['auc'] * 100:.0f}", needed=f'{MIN_AUC * 100:.0f}')
     pipeline = new_pipeline().fit(x, y)
     scores = pipeline.predict_proba(x)[:, 1]
     medium_from, high_from = np.quantile(scores, [1 - HIGH_SHARE - MEDIUM_SHARE, 1 - HIGH_SHARE])
@@ -291,54 +312,76 @@ def assess(model: RiskModel, table: pd.DataFrame) -> list[Risk]:
         level = ('high' if probability >= model.high_from else 'medium' if probability >= model.medium_from
                  else 'low')
         up = [features_named[i] for i in top if pushed[i] > 0]
-        risks.append(Risk(level, float(probability), tuple(_reason(str(name), row) for name in up)))
+        said = tuple(_reason(str(name), row) for name in up)
+        risks.append(Risk(level, float(probability), tuple(_english(text) for text in said), said))
     return risks
 
 
 def _group(transformed_name: str) -> str:
     """The feature a transformed column comes from ('cat__weekday_5' → 'weekday')."""
-    kind, _, rest = transformed_name.partition('__')
+    kind, _sep, rest = transformed_name.partition('__')
     if kind == 'num':
         return rest
     return next(name for name in CATEGORICAL if rest == name or rest.startswith(f'{name}_'))
 
 
-def _reason(name: str, row) -> str:
-    """A feature's value in words, e.g. '2 earlier no-shows', 'booked 40 days ahead', 'on a Saturday'."""
-    value = getattr(row, name)
+def _english(text: str) -> str:
+    """A deferred reason in English (what :attr:`Risk.reasons` keeps)."""
+    with i18n.speaking('en'):
+        return i18n.shown(text)
 
-    def count(n: float, one: str, many: str) -> str:
+
+def _reason(name: str, row) -> str:
+    """A feature's value in words, e.g. '2 earlier no-shows', 'booked 40 days ahead', 'on a Saturday', stored
+    deferred (shown with ``i18n.shown`` in the reader's language)."""
+    value = getattr(row, name)
+    said = i18n.deferred
+
+    def count(n: float, none: str, one: str, many: str) -> str:
         n = int(n)
-        return f'no {many}' if n == 0 else f'1 {one}' if n == 1 else f'{n} {many}'
+        return said(none) if n == 0 else said(one) if n == 1 else said(many, n=n)
 
     match name:
         case 'lead_days' | 'lead_band':
-            value = row.lead_days
-            return 'booked for the same day' if value == 0 else \
-                f'booked {int(value)} day{"" if int(value) == 1 else "s"} ahead'
+            value = int(row.lead_days)
+            return said(N_('booked for the same day')) if value == 0 else said(N_('booked 1 day ahead')) \
+                if value == 1 else said(N_('booked {n} days ahead'), n=value)
         case 'lead_unknown':
-            return 'when it was booked is unknown' if value else 'booking date known'
+            return said(N_('when it was booked is unknown')) if value else said(N_('booking date known'))
         case 'prior_no_shows':
-            return count(value, 'earlier no-show', 'earlier no-shows')
+            return count(value, N_('no earlier no-shows'), N_('1 earlier no-show'), N_('{n} earlier no-shows'))
         case 'prior_cancellations':
-            return count(value, 'earlier cancellation', 'earlier cancellations')
+            return count(value, N_('no earlier cancellations'), N_('1 earlier cancellation'),
+                         N_('{n} earlier cancellations'))
         case 'prior_visits':
-            return count(value, 'earlier visit', 'earlier visits')
+            return count(value, N_('no earlier visits'), N_('1 earlier visit'), N_('{n} earlier visits'))
         case 'first_booking':
-            return 'first booking' if value else 'a returning customer'
+            return said(N_('first booking')) if value else said(N_('a returning customer'))
         case 'weekday':
-            return f'on a {WEEKDAYS[int(value)]}'
+            return said(ON_WEEKDAYS[int(value)])
         case 'hour_band':
-            return 'time of day unknown' if value == 'unknown' else f'in the {value}'
+            return said(N_('time of day unknown')) if value == 'unknown' else said(
+                HOUR_BANDS[value]) if value in HOUR_BANDS else f'in the {value}'
         case 'channel':
-            return f'booked by {value.replace("_", "-")}'
+            return said(N_('booked by {channel}'), channel=value.replace('_', '-'))
         case 'source':
-            return f'from {value}' if value else 'no source recorded'
+            return said(N_('from {source}'), source=value) if value else said(N_('no source recorded'))
         case 'service':
-            return f'for {value}'
+            return said(N_('for {service}'), service=value)
         case 'reminder':
-            return 'a reminder is set up' if value == 'yes' else 'no reminder set up'
+            return said(N_('a reminder is set up')) if value == 'yes' else said(N_('no reminder set up'))
     return name
+
+
+def _label_in(risk: Risk, language: str | None) -> str:
+    """``risk``'s label in ``language`` (a job has no session: the location's language, for its desk)."""
+    with i18n.speaking(language):
+        return risk.label()
+
+
+ON_WEEKDAYS = (N_('on a Monday'), N_('on a Tuesday'), N_('on a Wednesday'), N_('on a Thursday'), N_('on a Friday'),
+               N_('on a Saturday'), N_('on a Sunday'))
+HOUR_BANDS = {'morning': N_('in the morning'), 'afternoon': N_('in the afternoon'), 'evening': N_('in the evening')}
 
 
 # --- the models of every location, and the risks the desk sees ----------------------------------------------------
@@ -412,7 +455,7 @@ def model_state(location_id: int, *, actor: UserRead, wait: bool = False) -> Mod
         state = train(location_id)
     if state is None:
         train_soon(location_id)
-        return ModelState(reason='the model is being trained: its risks show in a moment')
+        return ModelState(reason=i18n.deferred(N_('the model is being trained: its risks show in a moment')))
     levels = pd.Series([r.level for r in live_risks(location_id).values()], dtype=object).value_counts()
     return dataclasses.replace(state, levels={k: int(levels.get(k, 0)) for k in ('high', 'medium', 'low')})
 
@@ -534,12 +577,17 @@ def act_on_high_risk(*, now: datetime | None = None, days: int = 7) -> dict[int,
                     cents = high_risk_deposit(deposits.deposit_for(service, location, booking.price_cents),
                                               booking.price_cents)
                     when = clock.to_local(booking.starts_at, location.time_zone)
-                    notifications.record(
-                        location.id, 'no_show_risk',
-                        f'Ask {customer.name if customer else "the customer"} for a deposit of '
-                        f'{format_currency(Decimal(cents) / 100, location.currency, locale=location.locale)}: '
-                        f'{risk.label()} — {service.name if service else ""} {when:%a %d %b %H:%M}',
-                        booking_id=booking.id, at=now, session=session)
+                    values = {'amount': format_currency(Decimal(cents) / 100, location.currency,
+                                                        locale=location.locale),
+                              'risk': _label_in(risk, location.language), 'service': service.name if service else '',
+                              'when': f'{when:%a %d %b %H:%M}'}
+                    # stored for readers of any language: translated when the bell shows it
+                    text = (i18n.deferred(N_('Ask {customer} for a deposit of {amount}: {risk} — {service} {when}'),
+                                          customer=customer.name, **values) if customer else
+                            i18n.deferred(N_('Ask the customer for a deposit of {amount}: {risk} — {service} {when}'),
+                                          **values))
+                    notifications.record(location.id, 'no_show_risk', text, booking_id=booking.id, at=now,
+                                         session=session)
                     count += 1
             made[location.id] = count
     return made

@@ -15,13 +15,14 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from app.models import AnalyticsReport, UserRead
-from app.services import clock
+from app.services import clock, i18n
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
 from app.services.caching import VersionedCache
 from app.services.catalogue import locations
 from app.services.customers import customers
+from app.services.i18n import N_, _
 
 TOP = 10
 
@@ -47,8 +48,8 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
     period; segments, churn and the at-risk list only when it reaches back over their window.
     """
     first, _ = clock.day_bounds(start - timedelta(days=(end - start).days + 1), time_zone)  # previous period too
-    period_start, _ = clock.day_bounds(start, time_zone)
-    _, period_end = clock.day_bounds(end, time_zone)
+    period_start, _end = clock.day_bounds(start, time_zone)
+    _start, period_end = clock.day_bounds(end, time_zone)
     # the whole history, but only the columns the customer figures and revenue trends need
     history = analytics_data.load_bookings(location_ids, end=period_end,
                                            columns=['customer_id', 'starts_at', 'local_start', 'status',
@@ -75,7 +76,9 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
     heat = a.peak_hours(bookings)
     lead = a.lead_time_summary(bookings)
     counted = a.customer_counts(bookings)
-    short = {figure: f'not enough history: {history_days} days of data, the figure needs {days}'
+    # the report is shared by sessions of every language: the reason is stored deferred, shown with i18n.shown
+    short = {figure: i18n.deferred(N_('not enough history: {days} days of data, the figure needs {needed}'),
+                                   days=history_days, needed=days)
              for figure, days in MIN_HISTORY_DAYS.items() if history_days < days}
     return AnalyticsReport(
         location_ids=location_ids, start=start, end=end, as_of=as_of, revenue_basis=basis,
@@ -133,7 +136,7 @@ def _breakdown(bookings: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     if by == 'source' and list(table.index) == ['']:
         return []  # no export gave a source
     counts = {'bookings', 'cancellations', 'due', 'no_shows', 'booked_value_cents'}  # iterrows makes them floats
-    return [{'name': str(name) if str(name) else '(none)',
+    return [{'name': str(name) if str(name) else i18n.deferred(N_('(none)')),
              **{k: int(v) if k in counts and not pd.isna(v) else _plain(v) for k, v in row.items()}}
             for name, row in table.iterrows()]
 
@@ -161,7 +164,7 @@ def _by_method(lines: pd.DataFrame, payments: pd.DataFrame) -> list[tuple[str, i
                  zip(shares['method'], shares['amount_cents'], strict=True)]
         given = [int(value) for _, value in parts]  # toward zero; what is left goes to the largest part
         given[max(range(len(parts)), key=lambda i: abs(parts[i][1]))] += cents - sum(given)
-        for (method, _), value in zip(parts, given, strict=True):
+        for (method, _share), value in zip(parts, given, strict=True):
             totals[method] = totals.get(method, 0) + value
     return sorted(((str(k), int(v)) for k, v in totals.items() if v), key=lambda kv: -kv[1])[:TOP]
 
@@ -175,38 +178,42 @@ class BookingRows(NamedTuple):
     chunks: Iterable[list[list]]
 
 
-BOOKING_HEADER = ['Booking', 'Location', 'Starts', 'Customer', 'Staff member', 'Service', 'Category', 'Status',
-                  'Channel', 'Source', 'Price', 'Booked at (UTC)', 'Notice days']
+BOOKING_HEADER = [N_('Booking'), N_('Location'), N_('Starts'), N_('Customer'), N_('Staff member'), N_('Service'),
+                  N_('Category'), N_('Status'), N_('Channel'), N_('Source'), N_('Price'), N_('Booked at (UTC)'),
+                  N_('Notice days')]
+"""The detail export's columns (English; written in the reader's language: see :func:`booking_rows`). Status and
+channel cells stay the stored codes (``no_show``, ``online``), as other tools read them."""
 CHUNK_ROWS = 5_000
 
 
 def booking_rows(location_ids: list[int], start: date, end: date, *, actor: UserRead, time_zone: str) -> BookingRows:
     """Every booking starting in ``[start, end]`` (local dates) for a detail export, in start order:
-    the header, the count, and the rows produced lazily in chunks of :data:`CHUNK_ROWS` (starts as naive
-    local times of the location, price in major units, booked-at in UTC).
+    the header (in the current language), the count, and the rows produced lazily in chunks of
+    :data:`CHUNK_ROWS` (starts as naive local times of the location, price in major units, booked-at in UTC).
 
     :raises PermissionDeniedError: not an owner or manager, or a location not theirs
     """
     ensure_analyst(actor, location_ids)
-    _, period_end = clock.day_bounds(end, time_zone)
-    period_start, _ = clock.day_bounds(start, time_zone)
+    _start, period_end = clock.day_bounds(end, time_zone)
+    period_start, _end = clock.day_bounds(start, time_zone)
     frame = analytics_data.load_bookings(location_ids, start=period_start, end=period_end).sort_values(
         ['local_start', 'booking_id'])
     places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))  # checked above
     people = customers.customer_names(frame['customer_id'].dropna().astype(int).unique().tolist())
+    walk_in = _('Walk-in')
 
     def chunks() -> Iterator[list[list]]:
         for first in range(0, len(frame), CHUNK_ROWS):
             part = frame.iloc[first:first + CHUNK_ROWS]
             booked = part['booked_at'].dt.tz_localize(None).dt.to_pydatetime()
             yield [[int(r.booking_id), places.get(r.location_id, ''), r.local_start.to_pydatetime(),
-                    people.get(int(r.customer_id), '') if r.customer_id == r.customer_id else 'Walk-in',
+                    people.get(int(r.customer_id), '') if r.customer_id == r.customer_id else walk_in,
                     str(r.staff), str(r.service), str(r.category), str(r.status), str(r.channel), str(r.source),
                     round(r.price_cents / 100, 2), None if pd.isna(b) else b,
                     None if pd.isna(r.notice_days) else int(r.notice_days)]
                    for r, b in zip(part.itertuples(index=False), booked, strict=True)]
 
-    return BookingRows(BOOKING_HEADER, len(frame), chunks())
+    return BookingRows([_(h) for h in BOOKING_HEADER], len(frame), chunks())
 
 
 def ensure_analyst(actor: UserRead, location_ids: list[int]) -> None:
@@ -225,7 +232,9 @@ def _nan_none(value: float) -> float | None:
 
 def _customers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     names = customers.customer_names([int(i) for i in frame.index])
-    return [{'customer_id': int(i), 'name': names.get(int(i), f'Customer {int(i)}'), 'visits': int(r.visits),
+    unnamed = lambda i: i18n.deferred(N_('Customer {number}'), number=i)  # noqa: E731 - shown in each reader's words
+    return [{'customer_id': int(i), 'name': names[int(i)] if int(i) in names else unnamed(int(i)),
+             'visits': int(r.visits),
              'lifetime_value_cents': int(r.lifetime_value_cents), 'last_visit': f'{r.last_visit:%Y-%m-%d}',
              'segment': r.segment, 'usual_interval_days': _nan_none(r.mean_interval_days),
              'days_since_last_visit': int(r.days_since_last_visit), 'churn_risk': round(float(r.churn_risk), 2)}

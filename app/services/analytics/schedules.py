@@ -34,11 +34,12 @@ from app.models import (
     ReportScheduleRead,
     UserRead,
 )
-from app.services import files, jobs, mail
+from app.services import files, i18n, jobs, mail
 from app.services.accounts.access import MANAGING_ROLES, SYSTEM_ACTOR, ensure_location, ensure_role
 from app.services.analytics import exports, reports
 from app.services.database import session_scope
 from app.services.errors import PermissionDeniedError, ValidationError
+from app.services.i18n import N_, _
 from app.services.money import receipt_pdf
 
 log = logging.getLogger(__name__)
@@ -59,16 +60,17 @@ def create_schedule(data: ReportScheduleBase, *, actor: UserRead, as_of: datetim
     """
     ensure_role(actor, MANAGING_ROLES, 'schedule reports')
     if data.location_id is None and actor.location_id is not None:
-        raise PermissionDeniedError('Only the owner schedules reports over every location.')
+        raise PermissionDeniedError(_('Only the owner schedules reports over every location.'))
     if data.location_id is not None:
         ensure_location(actor, data.location_id)
     if data.frequency not in ('daily', 'weekly', 'monthly', 'quarterly'):
-        raise ValidationError('Choose daily, weekly, monthly or quarterly.', field='frequency')
+        raise ValidationError(_('Choose daily, weekly, monthly or quarterly.'), field='frequency')
     if data.format not in exports.FORMATS:
-        raise ValidationError('Choose xlsx, pdf or csv.', field='format')
+        raise ValidationError(_('Choose xlsx, pdf or csv.'), field='format')
     bad = [r for r in recipients(data.recipients) if '@' not in r or ' ' in r]
     if bad:
-        raise ValidationError(f'Not an email address: {", ".join(bad)}', field='recipients')
+        raise ValidationError(_('Not an email address: {addresses}').format(addresses=', '.join(bad)),
+                              field='recipients')
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
         tz = _zone(session, data.location_id)
@@ -136,6 +138,15 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead | None:
         location_rows = session.exec(select(Location).where(
             Location.id == schedule.location_id) if schedule.location_id else select(Location)).all()
         locations = [(x.id, x.name, x.currency, x.locale) for x in location_rows]
+        # no session in a job: the report is made in its location's language (the first one's, for all of them)
+        language = getattr(location_rows[0], 'language', None) if location_rows else None
+    with i18n.speaking(language):
+        return _run(schedule, claim, locations, tz, now)
+
+
+def _run(schedule: ReportSchedule, claim: str, locations: list[tuple], tz: str, now: datetime) -> ReportRunRead:
+    """Produce, store and mail ``schedule``'s report, in the current language; log the attempt."""
+    schedule_id = schedule.id
     start, end = period(schedule.frequency, now.astimezone(ZoneInfo(tz)).date())
     attempt = schedule.failures + 1
     file_path, mailed, error, note = '', '', '', ''
@@ -144,8 +155,9 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead | None:
         folder = files.private_folder(get_settings().effective_reports_dir)
         names = [n for _, n, *_ in locations]
         path = folder / f'clientpulse-{schedule.frequency}-{schedule.id}-{start}-{end}.{schedule.format}'
-        exports.export(result, path, fmt=schedule.format, title=f'{", ".join(names)} — {schedule.frequency} report',
-                       currency=locations[0][2], locations=names, locale=locations[0][3])
+        exports.export(result, path, fmt=schedule.format,
+                       title=_(TITLES[schedule.frequency]).format(locations=', '.join(names)),
+                       currency=locations[0][2], locations=names, locale=i18n.locale_for(locations[0][3]))
         files.private_file(path)
         file_path = str(path)
         also = []
@@ -155,9 +167,9 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead | None:
             files.private_file(till)
             also.append(till)
         if recipients(schedule.recipients) and not get_settings().smtp_host:
-            note = 'Not mailed: no mail server is set up (CLIENTPULSE_SMTP_HOST); the file was saved.'
+            note = _('Not mailed: no mail server is set up (CLIENTPULSE_SMTP_HOST); the file was saved.')
         elif recipients(schedule.recipients):
-            subject = f'ClientPulse {schedule.frequency} report {start} – {end}'
+            subject = _(SUBJECTS[schedule.frequency]).format(start=start, end=end)
             send(path, recipients(schedule.recipients), subject=subject, also=also)
             mailed = ', '.join(recipients(schedule.recipients))
     except Exception as failure:
@@ -190,9 +202,22 @@ def send(path, to: list[str], *, subject: str, also: list = ()) -> None:
     :raises OSError, smtplib.SMTPException: the server refused or could not be reached
     """
     names = ', '.join(p.name for p in [path, *also])
-    mail.send(to, subject=subject, body=f'Attached: {names}\n\nSent by ClientPulse.', attachment=path.read_bytes(),
+    mail.send(to, subject=subject, body=_('Attached: {files}\n\nSent by ClientPulse.').format(files=names),
+              attachment=path.read_bytes(),
               filename=path.name, media_type=MEDIA_TYPES[path.suffix.lstrip('.')],
               more=[(p.read_bytes(), p.name, MEDIA_TYPES[p.suffix.lstrip('.')]) for p in also])
+
+
+TITLES = {'daily': N_('{locations} — daily report'), 'weekly': N_('{locations} — weekly report'),
+          'monthly': N_('{locations} — monthly report'), 'quarterly': N_('{locations} — quarterly report')}
+"""A scheduled report's title, by frequency."""
+SUBJECTS = {'daily': N_('ClientPulse daily report {start} – {end}'),
+            'weekly': N_('ClientPulse weekly report {start} – {end}'),
+            'monthly': N_('ClientPulse monthly report {start} – {end}'),
+            'quarterly': N_('ClientPulse quarterly report {start} – {end}')}
+"""A scheduled report's mail subject, by frequency."""
+FREQUENCIES = {'daily': N_('daily'), 'weekly': N_('weekly'), 'monthly': N_('monthly'), 'quarterly': N_('quarterly')}
+"""The frequencies in words (the Scheduled reports page)."""
 
 
 def period(frequency: str, today: date) -> tuple[date, date]:

@@ -330,7 +330,7 @@ def _source_codes(connection: Connection, where: str, ids: np.ndarray, sources: 
     if not rows:
         return codes
     known = {name: i for i, name in enumerate(sources)}
-    for _, name in rows:
+    for _id, name in rows:
         if name not in known:
             known[name] = len(sources)
             sources.append(name)

@@ -41,7 +41,7 @@ from app.models import (
     Target,
     UserRead,
 )
-from app.services import clock, events, jobs
+from app.services import clock, events, i18n, jobs
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.amounts import check_amount
 from app.services.analytics import frames as analytics_data
@@ -50,6 +50,7 @@ from app.services.campaigns import targeting
 from app.services.campaigns.measure import Outcome, draw_holdout
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
+from app.services.i18n import _, ngettext
 from app.services.messaging import outbox, templates
 from app.services.money import codes
 
@@ -65,24 +66,25 @@ def create_campaign(data: CampaignCreate, *, actor: UserRead, as_of: datetime | 
         schedule without a time zone or in the past (``field`` 'send_at'); the offer's code as
         :func:`app.services.money.codes.create_code_in` (its fields prefixed ``offer.``)
     """
-    ensure_reader(actor, data.location_id, MANAGING_ROLES, 'set up campaigns')
+    ensure_reader(actor, data.location_id, MANAGING_ROLES, _('set up campaigns'))
     now = as_of or clock.now()
     check_amount(data.cost_per_message_cents, 'cost_per_message_cents')
     check_amount(data.budget_cents, 'budget_cents')
     _check_target(data.target)
     if data.channel == 'email' and not data.subject.strip():
-        raise ValidationError('An e-mail needs a subject.', field='subject')
+        raise ValidationError(_('An e-mail needs a subject.'), field='subject')
     templates.check(data.subject, field='subject')
     templates.check(data.body, field='body')
     if data.offer is None and 'offer_code' in templates.placeholders_in(data.subject + data.body):
-        raise ValidationError('The text names {{ offer_code }} but the campaign makes no offer.', field='body')
+        raise ValidationError(_('The text names {placeholder} but the campaign makes no offer.').format(
+            placeholder='{{ offer_code }}'), field='body')
     if data.send_at is not None and data.send_at.tzinfo is None:
-        raise ValidationError('Give the time to send with its time zone.', field='send_at')
+        raise ValidationError(_('Give the time to send with its time zone.'), field='send_at')
     if data.send_at is not None and data.send_at < now - timedelta(minutes=1):
-        raise ValidationError('That time has passed: choose a later one, or send now.', field='send_at')
+        raise ValidationError(_('That time has passed: choose a later one, or send now.'), field='send_at')
     with session_scope(write=True) as session:
         if session.get(Location, data.location_id) is None:
-            raise NotFoundError('No such location.')
+            raise NotFoundError(_('No such location.'))
         campaign = Campaign(**data.model_dump(exclude={'target', 'offer'}), target=data.target.model_dump(),
                             seed=secrets.randbits(31), created_at=now)
         session.add(campaign)
@@ -111,7 +113,7 @@ def list_campaigns(location_id: int, *, actor: UserRead) -> list[CampaignRead]:
 
     :raises PermissionDeniedError: not an owner or manager of the location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'see campaigns')
+    ensure_reader(actor, location_id, MANAGING_ROLES, _('see campaigns'))
     with session_scope() as session:
         return [_read(c, session) for c in session.exec(select(Campaign).where(Campaign.location_id == location_id)
                                                .order_by(col(Campaign.id).desc())).all()]
@@ -138,7 +140,7 @@ def unschedule(campaign_id: int, *, actor: UserRead) -> CampaignRead:
     with session_scope(write=True) as session:
         campaign = session.exec(select(Campaign).where(Campaign.id == campaign_id).with_for_update()).one()
         if campaign.status != 'draft':
-            raise ValidationError('This campaign has been sent already.', field='status')
+            raise ValidationError(_('This campaign has been sent already.'), field='status')
         campaign.send_at = None
         session.add(campaign)
         session.flush()
@@ -154,7 +156,7 @@ def get_campaign(campaign_id: int, *, actor: UserRead) -> CampaignRead:
     :raises PermissionDeniedError: not an owner or manager of its location
     """
     campaign = _read_row(campaign_id)
-    ensure_reader(actor, campaign.location_id, MANAGING_ROLES, 'see campaigns')
+    ensure_reader(actor, campaign.location_id, MANAGING_ROLES, _('see campaigns'))
     return campaign
 
 
@@ -162,7 +164,7 @@ def _read_row(campaign_id: int) -> CampaignRead:
     with session_scope() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
-            raise NotFoundError('No such campaign.')
+            raise NotFoundError(_('No such campaign.'))
         return _read(campaign, session)
 
 
@@ -171,7 +173,7 @@ def target_ids(location_id: int, target: Target, *, as_of: datetime) -> list[int
     with session_scope() as session:
         location = session.get(Location, location_id)
         if location is None:
-            raise NotFoundError('No such location.')
+            raise NotFoundError(_('No such location.'))
         rows = session.exec(select(Customer.id, Customer.birthday, Customer.tags, Customer.erased_at,
                                    Customer.merged_into).where(Customer.location_id == location_id)).all()
         time_zone = location.time_zone
@@ -197,10 +199,11 @@ def discard(campaign_id: int, *, actor: UserRead) -> None:
     with session_scope(write=True) as session:
         campaign = session.exec(select(Campaign).where(Campaign.id == campaign_id).with_for_update()).one()
         if campaign.status != 'draft':
-            raise ValidationError('A sent campaign is kept, with its figures.', field='status')
+            raise ValidationError(_('A sent campaign is kept, with its figures.'), field='status')
         for code in session.exec(select(DiscountCode).where(DiscountCode.campaign_id == campaign_id)).all():
             if code.redeemed:
-                raise ValidationError(f'The code {code.code} has been used at checkout: the campaign is kept.',
+                raise ValidationError(_('The code {code} has been used at checkout: the campaign is kept.').format(
+                    code=code.code),
                                       field='offer.code')
             session.delete(code)
         session.flush()
@@ -229,7 +232,7 @@ def audience(location_id: int, target: Target, *, channel: str, holdout_permille
     :raises PermissionDeniedError: not an owner or manager of the location
     :raises NotFoundError: no such location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, 'set up campaigns')
+    ensure_reader(actor, location_id, MANAGING_ROLES, _('set up campaigns'))
     check_amount(cost_per_message_cents, 'cost_per_message_cents')
     _check_target(target)
     chosen = target_ids(location_id, target, as_of=as_of or clock.now())
@@ -260,13 +263,16 @@ def send_due(*, as_of: datetime | None = None) -> int:
     (``send_error``) and its schedule cleared, so it is not tried again every minute."""
     now = as_of or clock.now()
     with session_scope() as session:
-        due = list(session.exec(select(Campaign.id).where(Campaign.status == 'draft', col(Campaign.send_at).is_not(
-            None), Campaign.send_at <= now).order_by(Campaign.send_at)).all())
+        due = list(session.exec(select(Campaign.id, Location.language).join(
+            Location, Location.id == Campaign.location_id).where(
+            Campaign.status == 'draft', col(Campaign.send_at).is_not(None), Campaign.send_at <= now).order_by(
+            Campaign.send_at)).all())
     sent = 0
-    for campaign_id in due:
+    for campaign_id, language in due:
         jobs.checkpoint()  # still this process's job (raises jobs.LockLost if its lock's connection died)
         try:
-            _send(campaign_id, now)
+            with i18n.speaking(language):  # no session here: a refusal is kept in the location's language
+                _send(campaign_id, now)
             sent += 1
         except ValidationError as error:
             if error.field == 'status':  # sent by hand meanwhile
@@ -286,25 +292,27 @@ def _send(campaign_id: int, now: datetime) -> CampaignRead:
     :func:`send_campaign`"""
     draft = _read_row(campaign_id)
     if draft.status != 'draft':
-        raise ValidationError('This campaign has been sent already.', field='status')
+        raise ValidationError(_('This campaign has been sent already.'), field='status')
     chosen = target_ids(draft.location_id, draft.target, as_of=now)
     channel = MessageChannel(draft.channel)
     with session_scope(write=True) as session:
         campaign = session.exec(select(Campaign).where(Campaign.id == campaign_id).with_for_update()).one()
         if campaign.status != 'draft':  # sent by someone else meanwhile
-            raise ValidationError('This campaign has been sent already.', field='status')
+            raise ValidationError(_('This campaign has been sent already.'), field='status')
         reachable = [c.id for c in session.exec(select(Customer).where(
                 Customer.location_id == campaign.location_id, col(Customer.id).in_(chosen or [0])))
                      if outbox.marketing_address(c, channel)]
         if not reachable:
-            raise ValidationError('Nobody in this target can be reached by this channel (an address and consent).',
-                                  field='target')
+            raise ValidationError(_('Nobody in this target can be reached by this channel (an address and '
+                                    'consent).'), field='target')
         recipients, holdout = draw_holdout(reachable, Decimal(campaign.holdout_permille) / 1000, campaign.seed)
         cost = len(recipients) * campaign.cost_per_message_cents
         if campaign.budget_cents is not None and cost > campaign.budget_cents:
-            raise ValidationError(f'{len(recipients)} messages would cost {cost} (minor units), over the budget of '
-                                  f'{campaign.budget_cents}: narrow the target or raise the budget.',
-                                  field='budget_cents')
+            raise ValidationError(ngettext(
+                '{n} message would cost {cost} (minor units), over the budget of {budget}: narrow the target or '
+                'raise the budget.', '{n} messages would cost {cost} (minor units), over the budget of {budget}: '
+                'narrow the target or raise the budget.', len(recipients)).format(
+                n=len(recipients), cost=cost, budget=campaign.budget_cents), field='budget_cents')
         offer = session.exec(select(DiscountCode.code).where(DiscountCode.campaign_id == campaign_id)).first()
         messages = outbox.queue_marketing_in(session, campaign.location_id, recipients, channel=channel,
                                              subject=campaign.subject, body=campaign.body, now=now,
@@ -349,7 +357,7 @@ def outcome(campaign_id: int, *, actor: UserRead, as_of: datetime | None = None)
     """
     campaign = get_campaign(campaign_id, actor=actor)
     if campaign.sent_at is None:
-        raise ValidationError('This campaign has not been sent yet.', field='status')
+        raise ValidationError(_('This campaign has not been sent yet.'), field='status')
     start = campaign.sent_at
     end = start + timedelta(days=campaign.attribution_days)
     now = as_of or clock.now()  # a window still open counts what happened up to now, now included

@@ -20,33 +20,46 @@ from app.services import cells, clock
 from app.services.campaigns import campaigns, targeting
 from app.services.campaigns.measure import Outcome, Performance, performance
 from app.services.database import session_scope
+from app.services.i18n import N_, _
 
 FIGURES: dict[str, tuple[str, str]] = {
-    'customers': ('Customers', 'recipients: customers of the target who could be reached (an address and consent '
-                  'on the channel) and were not held out, each sent the message; holdout: customers of the target, '
-                  "reachable like the recipients, drawn at random with the campaign's recorded seed, sent nothing"),
-    'sent': ('Messages sent', "recipients' messages the outbox has sent"),
-    'failed': ('Messages failed', "recipients' messages that failed for good (or were withdrawn: consent taken back, "
-               'customer erased)'),
-    'waiting': ('Messages waiting', "recipients' messages still queued (quiet hours, retries)"),
-    'redeemed': ('Codes redeemed', "uses of the campaign's discount code at checkout (by anyone)"),
-    'booked': ('Booked', 'customers of the group with at least one booking made within the attribution window and '
-               'not cancelled'),
-    'rate': ('Booking rate', 'booked ÷ customers in the group'),
-    'lift': ('Lift', "recipients' booking rate − holdout's booking rate, in percentage points, with its 95 % "
-             "confidence interval (Newcombe's hybrid score method, 1998): an interval that includes 0 means the "
-             'campaign may have changed nothing'),
-    'revenue': ('Revenue', "the group's receipt lines before tax issued within the window (for the recipients, before "
-                "the campaign's code discounts: attributed revenue)"),
-    'discounts': ('Discounts', "what the campaign's code took off the recipients' sales"),
-    'cost': ('Cost', 'messages sent × cost per message'),
-    'roi': ('ROI', '(attributed revenue − discounts − cost) ÷ cost; none when the campaign cost nothing'),
-    'incremental': ('Incremental revenue', "(recipients' revenue per recipient − holdout's revenue per holdout "
-                    'customer) × recipients: what the campaign brought beyond what the same customers would have '
-                    'spent anyway'),
-    'incremental_roi': ('Incremental ROI', '(incremental revenue − discounts − cost) ÷ cost'),
+    'customers': (N_('Customers'), N_(
+        'recipients: customers of the target who could be reached (an address and consent on the channel) and '
+        'were not held out, each sent the message; holdout: customers of the target, reachable like the '
+        "recipients, drawn at random with the campaign's recorded seed, sent nothing")),
+    'sent': (N_('Messages sent'), N_(
+        "recipients' messages the outbox has sent")),
+    'failed': (N_('Messages failed'), N_(
+        "recipients' messages that failed for good (or were withdrawn: consent taken back, customer erased)")),
+    'waiting': (N_('Messages waiting'), N_(
+        "recipients' messages still queued (quiet hours, retries)")),
+    'redeemed': (N_('Codes redeemed'), N_(
+        "uses of the campaign's discount code at checkout (by anyone)")),
+    'booked': (N_('Booked'), N_(
+        'customers of the group with at least one booking made within the attribution window and not '
+        'cancelled')),
+    'rate': (N_('Booking rate'), N_(
+        'booked ÷ customers in the group')),
+    'lift': (N_('Lift'), N_(
+        "recipients' booking rate − holdout's booking rate, in percentage points, with its 95 % confidence "
+        "interval (Newcombe's hybrid score method, 1998): an interval that includes 0 means the campaign may "
+        'have changed nothing')),
+    'revenue': (N_('Revenue'), N_(
+        "the group's receipt lines before tax issued within the window (for the recipients, before the "
+        "campaign's code discounts: attributed revenue)")),
+    'discounts': (N_('Discounts'), N_(
+        "what the campaign's code took off the recipients' sales")),
+    'cost': (N_('Cost'), N_(
+        'messages sent × cost per message')),
+    'roi': (N_('ROI'), N_(
+        '(attributed revenue − discounts − cost) ÷ cost; none when the campaign cost nothing')),
+    'incremental': (N_('Incremental revenue'), N_(
+        "(recipients' revenue per recipient − holdout's revenue per holdout customer) × recipients: what the "
+        'campaign brought beyond what the same customers would have spent anyway')),
+    'incremental_roi': (N_('Incremental ROI'), N_(
+        '(incremental revenue − discounts − cost) ÷ cost')),
 }
-"""Every figure of a campaign's performance: key → (label, definition)."""
+"""Every figure of a campaign's performance: key → (label, definition), in English (shown with ``_()``)."""
 
 
 @dataclass(frozen=True)
@@ -122,37 +135,39 @@ def workbook(found: CampaignReport, *, currency: str, time_zone: str) -> bytes:
     c = found.campaign
     book = Workbook()
     sheet = book.active
-    sheet.title = 'Performance'
+    sheet.title = _('Performance')[:31]
     head_fill, head_font = PatternFill('solid', fgColor='3B4A6B'), Font(bold=True, color='FFFFFF')
     local = lambda moment: clock.to_local(moment, time_zone).replace(tzinfo=None) if moment else None  # noqa: E731
-    sheet.append([_text(f'Campaign: {c.name}')])
-    sheet.append([_text('Target'), _text(targeting.describe(c.target))])
-    sheet.append([_text('Sent'), local(c.sent_at)])
-    sheet.append([_text('Attribution window ends'), local(found.window_end)])
-    sheet.append([_text('Figures as of'), local(found.as_of)])
-    sheet.append([_text('Holdout share'), c.holdout_permille / 1000])
-    sheet.append([_text('Seed'), c.seed])
+    sheet.append([_text(_('Campaign: {name}').format(name=c.name))])
+    sheet.append([_text(_('Target')), _text(targeting.describe(c.target))])
+    sheet.append([_text(_('Sent')), local(c.sent_at)])
+    sheet.append([_text(_('Attribution window ends')), local(found.window_end)])
+    sheet.append([_text(_('Figures as of')), local(found.as_of)])
+    sheet.append([_text(_('Holdout share')), c.holdout_permille / 1000])
+    sheet.append([_text(_('Seed')), c.seed])
     sheet.append([])
-    sheet.append([_text(x) for x in ('Figure', 'Recipients', 'Holdout', 'Definition')])
+    sheet.append([_text(x) for x in (_('Figure'), _('Recipients'), _('Holdout'), _('Definition'))])
     for cell in sheet[sheet.max_row]:
         cell.fill, cell.font = head_fill, head_font
     for key, mine, theirs in rows(found):
-        label, definition = FIGURES[key]
+        label, definition = (_(text) for text in FIGURES[key])
         sheet.append([_text(label), _number(key, mine), _number(key, theirs), _text(definition)])
         for cell in sheet[sheet.max_row][1:3]:
             cell.number_format = ('#,##0.00' if key in MONEY_FIGURES else '0.0%' if key in RATE_FIGURES
                                   else '0.00' if key in RATIO_FIGURES else '0')
         if key == 'lift' and found.performance.lift_low is not None:
-            sheet.append([_text('Lift, 95 % interval'), found.performance.lift_low, found.performance.lift_high,
-                          _text('low and high ends of the interval')])
+            sheet.append([_text(_('Lift, 95 % interval')), found.performance.lift_low, found.performance.lift_high,
+                          _text(_('low and high ends of the interval'))])
             for cell in sheet[sheet.max_row][1:3]:
                 cell.number_format = '0.0%'
     for column, width in zip('ABCD', (26, 16, 16, 90), strict=True):
         sheet.column_dimensions[column].width = width
     for row in sheet.iter_rows(min_row=2, max_row=7, min_col=2, max_col=2):
         row[0].number_format = 'yyyy-mm-dd hh:mm' if isinstance(row[0].value, datetime) else row[0].number_format
-    people = book.create_sheet('Recipients')
-    people.append([_text(x) for x in ('Customer', 'Group', 'Message')])
+    people = book.create_sheet(_('Recipients')[:31])
+    people.append([_text(x) for x in (_('Customer'), _('Group'), _('Message'))])
+    holdout_word, recipient_word = _('holdout'), _('recipient')
+    none_held, none_sent = _('none (held out)'), _('none')
     for cell in people[1]:
         cell.fill, cell.font = head_fill, head_font
     with session_scope() as session:
@@ -161,8 +176,8 @@ def workbook(found: CampaignReport, *, currency: str, time_zone: str) -> bytes:
                                                   .outerjoin(Message, Message.id == CampaignRecipient.message_id)
                                                   .where(CampaignRecipient.campaign_id == c.id)
                                                   .order_by(col(CampaignRecipient.holdout), Customer.name)):
-            people.append([_text(name), _text('holdout' if holdout else 'recipient'),
-                           _text(status or ('none (held out)' if holdout else 'none'))])
+            people.append([_text(name), _text(holdout_word if holdout else recipient_word),
+                           _text(status or (none_held if holdout else none_sent))])  # the status's code
     people.column_dimensions['A'].width = 32
     people.freeze_panes = 'A2'
     out = io.BytesIO()

@@ -26,35 +26,39 @@ import pandas as pd
 
 from app.models import Target
 from app.services.analytics import metrics
+from app.services.i18n import N_, _, ngettext
 
-SEGMENT_NAMES = {'at_risk': 'At risk', 'lapsed': 'Lapsed', 'vip': 'VIP', 'new': 'New', 'regular': 'Regular',
-                 'occasional': 'Occasional', 'churned': 'Churned', 'birthday': 'Birthday this month', 'tag': 'Tag',
-                 'filter': 'Filter'}
-"""Each segment's name as pages show it."""
+SEGMENT_NAMES = {'at_risk': N_('At risk'), 'lapsed': N_('Lapsed'), 'vip': N_('VIP'), 'new': N_('New'),
+                 'regular': N_('Regular'), 'occasional': N_('Occasional'), 'churned': N_('Churned'),
+                 'birthday': N_('Birthday this month'), 'tag': N_('Tag'), 'filter': N_('Filter')}
+"""Each segment's name as pages show it (English; shown translated with ``_()``)."""
 ANALYTICS_SEGMENTS = {'vip': 'VIP', 'new': 'new', 'regular': 'regular', 'occasional': 'occasional',
                       'churned': 'churned'}
 """Targets that are an analytics segment: target → the segment's name in :data:`metrics.SEGMENT_RULES`."""
 
 
 def describe(target: Target) -> str:
-    """``target`` in words, e.g. ``'Lapsed: no visit for 90 days'`` or ``'Filter: visits ≥ 3, last visit over 60 days
-    ago'`` (lifetime spend in minor units)."""
-    name = SEGMENT_NAMES[target.segment]
+    """``target`` in words, in the current language, e.g. ``'Lapsed: no visit for 90 days'`` or ``'Filter: visits
+    ≥ 3, last visit over 60 days ago'`` (lifetime spend in minor units)."""
+    name = _(SEGMENT_NAMES[target.segment])
     if target.segment == 'lapsed':
-        return f'{name}: no visit for {target.lapsed_days} days'
+        return ngettext('{name}: no visit for {n} day', '{name}: no visit for {n} days', target.lapsed_days).format(
+            name=name, n=target.lapsed_days)
     if target.segment == 'tag':
-        return f'{name}: {target.tag.strip()}'
+        return _('{name}: {tag}').format(name=name, tag=target.tag.strip())
     if target.segment != 'filter':
         return name
+    visits, spend = _('visits'), _('lifetime spend (minor units)')
     parts = [f'{what} {sign} {value}' for what, sign, value in (
-        ('visits', '≥', target.min_visits), ('visits', '≤', target.max_visits),
-        ('lifetime spend (minor units)', '≥', target.min_spend_cents),
-        ('lifetime spend (minor units)', '≤', target.max_spend_cents)) if value is not None]
+        (visits, '≥', target.min_visits), (visits, '≤', target.max_visits),
+        (spend, '≥', target.min_spend_cents), (spend, '≤', target.max_spend_cents)) if value is not None]
     if target.last_visit_within_days is not None:
-        parts.append(f'last visit within {target.last_visit_within_days} days')
+        parts.append(ngettext('last visit within {n} day', 'last visit within {n} days',
+                              target.last_visit_within_days).format(n=target.last_visit_within_days))
     if target.last_visit_over_days is not None:
-        parts.append(f'last visit over {target.last_visit_over_days} days ago')
-    return f'{name}: {", ".join(parts)}'
+        parts.append(ngettext('last visit over {n} day ago', 'last visit over {n} days ago',
+                              target.last_visit_over_days).format(n=target.last_visit_over_days))
+    return _('{name}: {conditions}').format(name=name, conditions=', '.join(parts))
 
 
 def select(target: Target, people: pd.DataFrame, summary: pd.DataFrame, *, as_of: datetime, today: date

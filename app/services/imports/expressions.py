@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from app.services.errors import ValidationError
+from app.services.i18n import N_, _
 
 MAX_LENGTH = 500
 """Characters an expression may have."""
@@ -57,20 +58,23 @@ def parse(text: object, *, where: str = 'expression') -> Expression:
         (the message names what and where, e.g. ``attribute access (".system") at character 3``)
     """
     if not isinstance(text, str):
-        raise ValidationError(f'{where}: an expression must be text, e.g. "price * 2"')
+        raise ValidationError(_('{where}: an expression must be text, e.g. "price * 2"').format(where=where))
     if not text.strip():
-        raise ValidationError(f'{where}: the expression is empty')
+        raise ValidationError(_('{where}: the expression is empty').format(where=where))
     if len(text) > MAX_LENGTH:
-        raise ValidationError(f'{where}: the expression is longer than {MAX_LENGTH} characters')
+        raise ValidationError(_('{where}: the expression is longer than {most} characters').format(
+            where=where, most=MAX_LENGTH))
     try:
         tree = ast.parse(text.strip(), mode='eval').body
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        position = f' at character {error.offset}' if isinstance(error, SyntaxError) and error.offset else ''
-        raise ValidationError(f'{where}: "{_clip(text.strip())}" is not a valid expression{position} '
-                              '(numbers, columns, + - * /, parentheses, abs, round, min, max)') from None
+        position = _at(error.offset) if isinstance(error, SyntaxError) and error.offset else ''
+        raise ValidationError(_('{where}: "{text}" is not a valid expression{at} (numbers, columns, + - * /, '
+                                'parentheses, abs, round, min, max)').format(where=where, text=_clip(text.strip()),
+                                                                             at=position)) from None
     columns: list[str] = []
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
-        raise ValidationError(f'{where}: the expression has more than {MAX_NODES} parts')
+        raise ValidationError(_('{where}: the expression has more than {most} parts').format(where=where,
+                                                                                             most=MAX_NODES))
     _check(tree, where, columns)
     return Expression(text=text.strip(), tree=tree, columns=tuple(dict.fromkeys(columns)))
 
@@ -93,56 +97,79 @@ def evaluate(expression: Expression, values: Mapping[str, pd.Series], *, index: 
 
 def _check(node: ast.AST, where: str, columns: list[str]) -> None:
     """Refuse ``node`` unless it is of the grammar; descends only into the children the grammar allows."""
-    at = f' at character {node.col_offset + 1}' if hasattr(node, 'col_offset') else ''
+    at = _at(node.col_offset + 1) if hasattr(node, 'col_offset') else ''
     if isinstance(node, ast.BinOp):
         if type(node.op) not in _OPERATORS:
-            raise ValidationError(f'{where}: the operator in "{_shown(node)}" is not allowed{at} (only + - * /)')
+            raise ValidationError(_('{where}: the operator in "{node}" is not allowed{at} (only + - * /)').format(
+                where=where, node=_shown(node), at=at))
         _check(node.left, where, columns)
         _check(node.right, where, columns)
     elif isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY:
-            raise ValidationError(f'{where}: "{_shown(node)}" is not allowed{at} (only - and + before a value)')
+            raise ValidationError(_('{where}: "{node}" is not allowed{at} (only - and + before a value)').format(
+                where=where, node=_shown(node), at=at))
         _check(node.operand, where, columns)
     elif isinstance(node, ast.Constant):
         if isinstance(node.value, str):
-            raise ValidationError(f'{where}: text ({node.value[:40]!r}) is only allowed as column("name"){at}')
+            raise ValidationError(_('{where}: text ({text}) is only allowed as column("name"){at}').format(
+                where=where, text=repr(node.value[:40]), at=at))
         if type(node.value) not in (int, float) or not _finite(node.value):
-            raise ValidationError(f'{where}: {_shown(node)} is not allowed{at} (only finite numbers)')
+            raise ValidationError(_('{where}: {node} is not allowed{at} (only finite numbers)').format(
+                where=where, node=_shown(node), at=at))
     elif isinstance(node, ast.Name):
         if node.id in FUNCTIONS or node.id == COLUMN:
-            raise ValidationError(f'{where}: "{node.id}" is a function{at}; call it, e.g. {node.id}(…)')
+            raise ValidationError(_('{where}: "{name}" is a function{at}; call it, e.g. {name}(…)').format(
+                where=where, name=node.id, at=at))
         columns.append(node.id)
     elif isinstance(node, ast.Call):
         _check_call(node, where, at, columns)
     else:
-        raise ValidationError(f'{where}: {_describe(node)} ("{_shown(node)}") is not allowed{at}; '
-                              'use numbers, columns, + - * /, parentheses, abs, round, min, max')
+        raise ValidationError(_('{where}: {what} ("{node}") is not allowed{at}; use numbers, columns, + - * /, '
+                                'parentheses, abs, round, min, max').format(where=where, what=_describe(node),
+                                                                            node=_shown(node), at=at))
 
 
 def _check_call(node: ast.Call, where: str, at: str, columns: list[str]) -> None:
     if not isinstance(node.func, ast.Name):
-        raise ValidationError(f'{where}: only abs, round, min, max and column can be called{at} '
-                              f'(not "{_shown(node.func)}")')
+        raise ValidationError(_('{where}: only abs, round, min, max and column can be called{at} (not '
+                                '"{node}")').format(where=where, at=at, node=_shown(node.func)))
     name = node.func.id
     if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
-        raise ValidationError(f'{where}: {name}(…) takes plain arguments only{at}')
+        raise ValidationError(_('{where}: {name}(…) takes plain arguments only{at}').format(where=where, name=name,
+                                                                                             at=at))
     if name == COLUMN:
         if len(node.args) != 1 or not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            raise ValidationError(f'{where}: column(…) takes one quoted column name{at}, e.g. column("Total")')
+            raise ValidationError(_('{where}: column(…) takes one quoted column name{at}, e.g. column("Total")').format(
+                where=where, at=at))
         columns.append(node.args[0].value)
         return
     if name not in FUNCTIONS:
-        raise ValidationError(f'{where}: "{name}" is not a function here{at} (only abs, round, min, max, column)')
+        raise ValidationError(_('{where}: "{name}" is not a function here{at} (only abs, round, min, max, '
+                                'column)').format(where=where, name=name, at=at))
     fewest, most = FUNCTIONS[name]
     if len(node.args) < fewest or (most is not None and len(node.args) > most):
-        count = f'{fewest}' if fewest == most else f'{fewest} to {most}' if most else f'at least {fewest}'
-        raise ValidationError(f'{where}: {name}(…) takes {count} argument(s){at}')
+        if fewest == most:
+            text = _('{where}: {name}(…) takes {count} argument(s){at}').format(where=where, name=name, count=fewest,
+                                                                               at=at)
+        elif most:
+            text = _('{where}: {name}(…) takes {fewest} to {most} argument(s){at}').format(
+                where=where, name=name, fewest=fewest, most=most, at=at)
+        else:
+            text = _('{where}: {name}(…) takes at least {count} argument(s){at}').format(
+                where=where, name=name, count=fewest, at=at)
+        raise ValidationError(text)
     for argument in node.args:
         _check(argument, where, columns)
     if name == 'round' and len(node.args) == 2 and not (isinstance(node.args[1], ast.Constant)
                                                         and type(node.args[1].value) is int
                                                         and 0 <= node.args[1].value <= 10):
-        raise ValidationError(f'{where}: round(x, digits) needs whole digits from 0 to 10{at}')
+        raise ValidationError(_('{where}: round(x, digits) needs whole digits from 0 to 10{at}').format(
+            where=where, at=at))
+
+
+def _at(position: int) -> str:
+    """Where in the expression, as put after what is wrong: `` at character 3``."""
+    return _(' at character {position}').format(position=position)
 
 
 def _finite(value: float) -> bool:
@@ -153,13 +180,14 @@ def _finite(value: float) -> bool:
 
 
 def _describe(node: ast.AST) -> str:
-    names = {ast.Attribute: 'attribute access', ast.Subscript: 'indexing', ast.Compare: 'a comparison',
-             ast.BoolOp: 'and/or', ast.Lambda: 'a function definition', ast.IfExp: 'if/else',
-             ast.NamedExpr: 'an assignment', ast.JoinedStr: 'a formatted string', ast.List: 'a list',
-             ast.Tuple: 'a tuple', ast.Dict: 'a dictionary', ast.Set: 'a set', ast.ListComp: 'a comprehension',
-             ast.GeneratorExp: 'a comprehension', ast.DictComp: 'a comprehension', ast.SetComp: 'a comprehension',
-             ast.Await: 'await', ast.Yield: 'yield', ast.YieldFrom: 'yield', ast.Starred: 'unpacking'}
-    return names.get(type(node), type(node).__name__)
+    names = {ast.Attribute: N_('attribute access'), ast.Subscript: N_('indexing'), ast.Compare: N_('a comparison'),
+             ast.BoolOp: 'and/or', ast.Lambda: N_('a function definition'), ast.IfExp: 'if/else',
+             ast.NamedExpr: N_('an assignment'), ast.JoinedStr: N_('a formatted string'), ast.List: N_('a list'),
+             ast.Tuple: N_('a tuple'), ast.Dict: N_('a dictionary'), ast.Set: N_('a set'),
+             ast.ListComp: N_('a comprehension'), ast.GeneratorExp: N_('a comprehension'),
+             ast.DictComp: N_('a comprehension'), ast.SetComp: N_('a comprehension'), ast.Await: 'await',
+             ast.Yield: 'yield', ast.YieldFrom: 'yield', ast.Starred: N_('unpacking')}
+    return _(names[type(node)]) if type(node) in names else type(node).__name__
 
 
 def _shown(node: ast.AST) -> str:

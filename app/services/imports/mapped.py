@@ -22,13 +22,14 @@ from sqlmodel import Session, col, select
 
 from app.models import Booking, Customer, Location, Role, Service, StaffMember, UserRead
 from app.models.booking import new_booking_code
-from app.services import events, revisions
+from app.services import events, i18n, revisions
 from app.services.accounts.access import MANAGING_ROLES, ensure_role
 from app.services.analytics import store as analytics_store
 from app.services.customers import customers
 from app.services.database import session_scope
-from app.services.errors import ImportRowError, PermissionDeniedError
-from app.services.imports import mapping
+from app.services.errors import PermissionDeniedError
+from app.services.i18n import N_, _, ngettext
+from app.services.imports import mapping, tabular
 
 Progress = Callable[[float, str], None]
 CHUNK = 10_000
@@ -45,10 +46,23 @@ class BookingImportReport:
     location_ids: list[int] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for people."""
-        extra = ', '.join(f'{n} new {k}' for k, n in self.created.items() if n)
-        return (f'{self.rows} rows: {self.added} bookings added, {self.already_there} already there'
-                + (f'; {extra}' if extra else ''))
+        """One line for people, in the current language."""
+        extra = ', '.join(_('{n} new {kind}').format(n=n, kind=_(RELATED[k]) if k in RELATED else k)
+                          for k, n in self.created.items() if n)
+        counts = ngettext('{rows} row: {added} bookings added, {already} already there',
+                          '{rows} rows: {added} bookings added, {already} already there', self.rows).format(
+            rows=self.rows, added=self.added, already=self.already_there)
+        return _('{counts}; {extra}').format(counts=counts, extra=extra) if extra else counts
+
+    def stored_summary(self) -> str:
+        """The summary for other sessions (an event's toast), stored to be shown in each reader's language."""
+        return i18n.deferred(N_('{rows} rows: {added} bookings added, {already} already there'), rows=self.rows,
+                             added=self.added, already=self.already_there)
+
+
+RELATED = {'locations': N_('locations'), 'staff members': N_('staff members'), 'services': N_('services'),
+           'customers': N_('customers')}
+"""Records an import may create, in words (:meth:`BookingImportReport.summary`)."""
 
 
 def preview(path: Path, spec: mapping.Mapping, *, rows: int = 20, name: str | None = None) -> pd.DataFrame:
@@ -80,9 +94,9 @@ def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead, name:
     file = name or Path(path).name
     report_progress = progress or (lambda _fraction, _message: None)
     raw = mapping.read_table(path, spec, name=file)
-    report_progress(0.1, f'{len(raw)} rows read')
+    report_progress(0.1, ngettext('{n} row read', '{n} rows read', len(raw)).format(n=len(raw)))
     frame = mapping.map_frame(raw, spec, file=file).assign(import_key=row_keys(raw).to_numpy())
-    report_progress(0.3, 'Rows checked')
+    report_progress(0.3, _('Rows checked'))
     report = BookingImportReport(rows=len(frame))
     with session_scope(write=True) as session:
         ids = _ensure_related(session, frame, spec, report, actor=actor, file=file)
@@ -97,14 +111,15 @@ def import_bookings(path: Path, spec: mapping.Mapping, *, actor: UserRead, name:
             insert_many(session, 'booking', _booking_columns(chunk, ids, session.get_bind().dialect.name,
                                                              new_codes(session, len(chunk))))
             report_progress(0.4 + 0.5 * min(start + CHUNK, len(fresh)) / max(len(fresh), 1),
-                            f'{min(start + CHUNK, len(fresh))} of {len(fresh)} bookings written')
+                            _('{done} of {total} bookings written').format(done=min(start + CHUNK, len(fresh)),
+                                                                          total=len(fresh)))
         report.added = len(fresh)
         for location_id in fresh['location_id'].unique().tolist():  # rows written without the ORM's hook
             revisions.record(session.connection(), int(location_id), reload=True)
-    report_progress(0.95, 'Preparing the analytics')
+    report_progress(0.95, _('Preparing the analytics'))
     analytics_store.warm(report.location_ids)  # the first visit to Analytics after an import is quick
     for location_id in report.location_ids:
-        events.publish(events.DataImported(location_id=location_id, summary=report.summary()))
+        events.publish(events.DataImported(location_id=location_id, summary=report.stored_summary()))
     report_progress(1.0, report.summary())
     return report
 
@@ -130,10 +145,11 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
         location = session.exec(select(Location).where(Location.name == name)).first()
         line = int(frame.loc[frame['location'] == name, 'line'].iloc[0])
         if location is None and actor.role != Role.OWNER:
-            raise _refused(f'"{name}" is not a location here; only the owner can add locations (an import by a '
-                           'manager goes into their own location)', file, line)
+            raise _refused(_('"{name}" is not a location here; only the owner can add locations (an import by a '
+                             'manager goes into their own location)').format(name=name), file, line)
         if location is not None and actor.location_id is not None and location.id != actor.location_id:
-            raise _refused(f'"{name}" is another location; you can import only into your own', file, line)
+            raise _refused(_('"{name}" is another location; you can import only into your own').format(name=name),
+                           file, line)
         if location is None:
             location = Location(name=name, time_zone=spec.time_zone, currency=spec.currency)
             session.add(location)
@@ -167,7 +183,7 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
 
 def _refused(message: str, file: str, line: int) -> PermissionDeniedError:
     """A refusal that says where, as an :class:`ImportRowError` does."""
-    return PermissionDeniedError(str(ImportRowError(message, file=file, line=line, field='location')),
+    return PermissionDeniedError(str(tabular.row_error(message, file=file, line=line, field='location')),
                                  field='location')
 
 

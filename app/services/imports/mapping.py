@@ -42,13 +42,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
+from babel.lists import format_list
 from babel.numbers import list_currencies
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictStr, field_validator
 from pydantic import ValidationError as PydanticError
 
 from app.models import BookingStatus, Channel
+from app.services import i18n
 from app.services.amounts import MAX_AMOUNT_CENTS
-from app.services.errors import ImportRowError, ValidationError
+from app.services.errors import ValidationError
+from app.services.i18n import N_, _, ngettext
 from app.services.imports import expressions, tabular
 
 FIELDS = ('location', 'customer', 'staff_member', 'service', 'starts_at', 'duration', 'booked_at', 'status',
@@ -87,6 +90,8 @@ MAX_DURATION = pd.Timedelta(days=366)
 MAX_LEAD_DAYS = 36_500
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 UNITS = {'minutes': 'm', 'hours': 'h', 'days': 'D'}
+UNIT_WORDS = {'minutes': N_('minutes'), 'hours': N_('hours'), 'days': N_('days')}
+"""The duration units in words (in messages)."""
 _DIRECTIVE = re.compile(r'%[aAwdbBmyYHIpMSfzZjUWcxXGuV%]')
 
 
@@ -95,7 +100,8 @@ def check_time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError(f'"{name}" is not an IANA time zone (e.g. Europe/Lisbon, America/Toronto)') from None
+        raise ValueError(_('"{name}" is not an IANA time zone (e.g. Europe/Lisbon, America/Toronto)').format(
+            name=name)) from None
     return name
 
 
@@ -131,7 +137,7 @@ class FieldSpec(BaseModel):
     @classmethod
     def _all_parts(cls, parts: dict | None) -> dict | None:
         if parts is not None and set(parts) != {'year', 'month', 'day'}:
-            raise ValueError('parts needs year, month and day columns')
+            raise ValueError(_('parts needs year, month and day columns'))
         return parts
 
     @field_validator('format')
@@ -140,7 +146,8 @@ class FieldSpec(BaseModel):
         if text is not None:
             leftover = _DIRECTIVE.sub('', text)
             if '%' in leftover or not _DIRECTIVE.search(text):
-                raise ValueError(f'"{text}" is not a date format such as "%Y-%m-%d %H:%M" (strftime codes)')
+                raise ValueError(_('"{text}" is not a date format such as "{example}" (strftime codes)').format(
+                    text=text, example='%Y-%m-%d %H:%M'))
         return text
 
 
@@ -159,14 +166,14 @@ class Options(BaseModel):
     @classmethod
     def _currency(cls, code: str) -> str:
         if code.upper() not in list_currencies():
-            raise ValueError(f'"{code}" is not an ISO 4217 currency code (e.g. EUR, USD, KES)')
+            raise ValueError(_('"{code}" is not an ISO 4217 currency code (e.g. EUR, USD, KES)').format(code=code))
         return code.upper()
 
     @field_validator('delimiter')
     @classmethod
     def _delimiter(cls, text: str) -> str:
         if len(text) != 1 or text in '"\r\n':
-            raise ValueError('the delimiter is one character, e.g. "," ";" or "\\t"')
+            raise ValueError(_('the delimiter is one character, e.g. "," ";" or "\\t"'))
         return text
 
     @field_validator('encoding')
@@ -212,7 +219,8 @@ def load_mapping(path: Path) -> Mapping:
     try:
         text = Path(path).read_text(encoding='utf-8')
     except (OSError, UnicodeDecodeError) as error:
-        raise ValidationError(f'{Path(path).name} cannot be read as UTF-8 text ({error})', field='mapping') from None
+        raise ValidationError(_('{file} cannot be read as UTF-8 text ({reason})').format(
+            file=Path(path).name, reason=error), field='mapping') from None
     return parse_toml(text, name=Path(path).name)
 
 
@@ -221,7 +229,8 @@ def parse_toml(text: str, *, name: str = 'mapping') -> Mapping:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ValidationError(f'{name} is not valid TOML: {error}', field='mapping') from None
+        raise ValidationError(_('{name} is not valid TOML: {reason}').format(name=name, reason=error),
+                              field='mapping') from None
     return parse_mapping(data, name=name)
 
 
@@ -234,28 +243,31 @@ def parse_mapping(data: dict[str, Any], *, name: str = 'mapping') -> Mapping:
         expression outside the grammar. The message names the mapping and the field.
     """
     if not isinstance(data, dict):
-        raise ValidationError(f'{name}: a mapping is a table with [options] and [fields]', field='mapping')
+        raise ValidationError(_('{name}: a mapping is a table with [options] and [fields]').format(name=name),
+                              field='mapping')
     extra = sorted(set(data) - {'options', 'fields'})
     if extra:
-        raise ValidationError(f'{name}: unknown section(s) {", ".join(extra)}; a mapping has [options] and [fields]',
-                              field='mapping')
+        raise ValidationError(_('{name}: unknown section(s) {sections}; a mapping has [options] and [fields]').format(
+            name=name, sections=', '.join(extra)), field='mapping')
     fields = data.get('fields', {})
     if not isinstance(fields, dict):
-        raise ValidationError(f'{name}: [fields] must be a table', field='fields')
+        raise ValidationError(_('{name}: [fields] must be a table').format(name=name), field='fields')
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
-        raise ValidationError(f'{name}: unknown field(s) {", ".join(unknown)}; known: {", ".join(FIELDS)}',
-                              field=unknown[0])
+        raise ValidationError(_('{name}: unknown field(s) {fields}; known: {known}').format(
+            name=name, fields=', '.join(unknown), known=', '.join(FIELDS)), field=unknown[0])
     for required in REQUIRED:
         if required not in fields:
-            raise ValidationError(f'{name}: the field "{required}" must be mapped', field=required)
+            raise ValidationError(_('{name}: the field "{field}" must be mapped').format(name=name, field=required),
+                                  field=required)
     specs = {key: _field_spec(key, spec, name) for key, spec in fields.items()}
-    parsed = {key: expressions.parse(spec.expression, where=f'{name}: field "{key}"')
+    parsed = {key: expressions.parse(spec.expression, where=_('{name}: field "{field}"').format(name=name, field=key))
               for key, spec in specs.items() if spec.expression is not None}
     try:
         options = Options.model_validate(data.get('options', {}))
     except PydanticError as error:
-        raise ValidationError(f'{name}: [options] {_pydantic_message(error)}', field='options') from None
+        raise ValidationError(_('{name}: [options] {problem}').format(name=name, problem=_pydantic_message(error)),
+                              field='options') from None
     return Mapping(fields=specs, options=options, name=name, expressions=parsed)
 
 
@@ -310,9 +322,9 @@ def map_frame(raw: pd.DataFrame, spec: Mapping, *, file: str = 'file') -> pd.Dat
     missing = sorted(spec.columns() - set(raw.columns))
     if missing:
         shown = ', '.join(f'"{c}"' for c in raw.columns[:40])
-        raise ImportRowError(f'column(s) {", ".join(missing)} not in the file (it has: {shown})', file=file, line=1,
-                             field=next(k for k, s in spec.fields.items()
-                                        if set(missing) & _columns_of(s, spec.expressions.get(k))))
+        raise tabular.row_error(_('column(s) {missing} not in the file (it has: {columns})').format(
+            missing=', '.join(missing), columns=shown), file=file, line=1,
+            field=next(k for k, s in spec.fields.items() if set(missing) & _columns_of(s, spec.expressions.get(k))))
     if raw.index.name != 'line':  # a frame not read by read_table: rows follow the header without gaps
         raw = raw.set_axis(pd.RangeIndex(2, len(raw) + 2, name='line'))
     lines = pd.Series(raw.index, index=raw.index)
@@ -345,23 +357,32 @@ def map_frame(raw: pd.DataFrame, spec: Mapping, *, file: str = 'file') -> pd.Dat
                                                          spec.time_zone, 'cancelled_at', problems, optional=True)
     out['price_cents'] = _cents(raw, spec, problems)
     out['time_known'] = spec.fields['starts_at'].time_known
-    problems.extend((i, 'location', 'is blank') for i in out.index[out['location'] == ''])
+    blank = _('is blank')
+    problems.extend((i, 'location', blank) for i in out.index[out['location'] == ''])
     if problems:
         problems.sort()
-        shown = '; '.join(f'line {lines[i]} {f}: {m}' for i, f, m in problems[:MAX_REPORTED])
-        more = f' (and {len(problems) - MAX_REPORTED} more)' if len(problems) > MAX_REPORTED else ''
-        first_index, first_field, _ = problems[0]
-        raise ImportRowError(f'{len(problems)} value(s) could not be read: {shown}{more}', file=file,
-                             line=int(lines[first_index]), field=first_field)
+        each = _('line {line} {field}: {problem}')
+        shown = '; '.join(each.format(line=lines[i], field=f, problem=m) for i, f, m in problems[:MAX_REPORTED])
+        first_index, first_field, _message = problems[0]
+        count = len(problems)
+        if count > MAX_REPORTED:
+            text = ngettext('{n} value could not be read: {problems} (and {more} more)',
+                            '{n} values could not be read: {problems} (and {more} more)', count).format(
+                n=count, problems=shown, more=count - MAX_REPORTED)
+        else:
+            text = ngettext('{n} value could not be read: {problems}', '{n} values could not be read: {problems}',
+                            count).format(n=count, problems=shown)
+        raise tabular.row_error(text, file=file, line=int(lines[first_index]), field=first_field)
     return out.reset_index(drop=True)
 
 
 # --- checking a mapping --------------------------------------------------------------------------------------------
 
 def _field_spec(key: str, spec: object, name: str) -> FieldSpec:
-    where = f'{name}: field "{key}"'
+    where = _('{name}: field "{field}"').format(name=name, field=key)
     if not isinstance(spec, dict):
-        raise ValidationError(f'{where} must be a table such as {{ column = "Name" }}', field=key)
+        raise ValidationError(_('{where} must be a table such as {example}').format(
+            where=where, example='{ column = "Name" }'), field=key)
     try:
         checked = FieldSpec.model_validate(spec)
     except PydanticError as error:
@@ -371,23 +392,28 @@ def _field_spec(key: str, spec: object, name: str) -> FieldSpec:
     allowed = SOURCES[key]
     takes = ', '.join(sorted(allowed))
     if len(sources) != 1:
-        what = 'none' if not sources else ' and '.join(sorted(sources))
-        raise ValidationError(f'{where} needs exactly one of {takes} (it has {what})', field=key)
+        if not sources:
+            raise ValidationError(_('{where} needs exactly one of {takes} (it has none)').format(
+                where=where, takes=takes), field=key)
+        raise ValidationError(_('{where} needs exactly one of {takes} (it has {given})').format(
+            where=where, takes=takes, given=format_list(sorted(sources), locale=i18n.current())), field=key)
     if not sources <= allowed:
-        raise ValidationError(f'{where} cannot use {next(iter(sources))}; it takes {takes}', field=key)
+        raise ValidationError(_('{where} cannot use {source}; it takes {takes}').format(
+            where=where, source=next(iter(sources)), takes=takes), field=key)
     refinements = given - sources - MODIFIERS[key]
     if refinements:
-        raise ValidationError(f'{where}: {", ".join(sorted(refinements))} does not apply here', field=key)
+        raise ValidationError(_('{where}: {keys} does not apply here').format(
+            where=where, keys=', '.join(sorted(refinements))), field=key)
     if checked.value is not None and key in ('duration', 'price'):
         try:
             number = float(checked.value)
         except ValueError:
-            raise ValidationError(f'{where}: value must be a number', field=key) from None
+            raise ValidationError(_('{where}: value must be a number').format(where=where), field=key) from None
         if not np.isfinite(number):
-            raise ValidationError(f'{where}: value must be a finite number', field=key)
+            raise ValidationError(_('{where}: value must be a finite number').format(where=where), field=key)
     for text in [checked.column, checked.lead_days, *(checked.parts or {}).values()]:
         if text is not None and not text.strip():
-            raise ValidationError(f'{where}: a column name cannot be blank', field=key)
+            raise ValidationError(_('{where}: a column name cannot be blank').format(where=where), field=key)
     return checked
 
 
@@ -397,7 +423,7 @@ def _pydantic_message(error: PydanticError) -> str:
         where = '.'.join(str(p) for p in item['loc'])
         message = item['msg'].removeprefix('Value error, ')
         if item['type'] == 'extra_forbidden':
-            message = 'is not a known key'
+            message = _('is not a known key')
         parts.append(f'{where}: {message}' if where else message)
     return '; '.join(parts)
 
@@ -432,9 +458,10 @@ def _text(raw: pd.DataFrame, spec: FieldSpec | None, default: str) -> pd.Series:
 def _check_text(values: pd.Series, key: str, problems: list) -> None:
     longest = LENGTHS[key]
     too_long = values.str.len() > longest
-    problems.extend((i, key, f'is {len(values[i])} characters long; at most {longest}') for i in values.index[too_long])
+    text = _('is {length} characters long; at most {most}')
+    problems.extend((i, key, text.format(length=len(values[i]), most=longest)) for i in values.index[too_long])
     nul = values.str.contains('\x00', regex=False)
-    problems.extend((i, key, 'holds a NUL character') for i in values.index[nul])
+    problems.extend((i, key, _('holds a NUL character')) for i in values.index[nul])
 
 
 def _moment(raw: pd.DataFrame, spec: FieldSpec, time_zone: str, key: str, problems: list, *,
@@ -442,8 +469,9 @@ def _moment(raw: pd.DataFrame, spec: FieldSpec, time_zone: str, key: str, proble
     if spec.lead_days is not None and base is not None:  # booked_at = start − lead time in days
         days = pd.to_numeric(raw[spec.lead_days].str.strip(), errors='coerce')
         bad = days.isna() | ~np.isfinite(days) | (days.abs() > MAX_LEAD_DAYS)
-        problems.extend((i, key, f'"{_clip(raw.at[i, spec.lead_days])}" is not a number of days (0 to '
-                                 f'{MAX_LEAD_DAYS:,})') for i in raw.index[bad])
+        text = _('"{value}" is not a number of days (0 to {most})')
+        problems.extend((i, key, text.format(value=_clip(raw.at[i, spec.lead_days]), most=f'{MAX_LEAD_DAYS:,}'))
+                        for i in raw.index[bad])
         return base - pd.to_timedelta(days.where(~bad, 0), unit='D')
     if spec.parts is not None:
         parts = spec.parts
@@ -459,8 +487,8 @@ def _moment(raw: pd.DataFrame, spec: FieldSpec, time_zone: str, key: str, proble
             parsed = pd.to_datetime(source, format=spec.format, errors='coerce', utc=spec.utc)
         except (ValueError, TypeError, OverflowError):  # e.g. mixed offsets without utc = true
             parsed = pd.Series(pd.NaT, index=raw.index, dtype='datetime64[ns]')
-            problems.extend((i, key, f'"{_clip(source[i])}" is not a date/time this format reads (try utc = true)')
-                            for i in raw.index[source != ''])
+            text = _('"{value}" is not a date/time this format reads (try utc = true)')
+            problems.extend((i, key, text.format(value=_clip(source[i]))) for i in raw.index[source != ''])
             return parsed.dt.tz_localize('UTC')
     if getattr(parsed.dt, 'tz', None) is None:
         # a local time that occurs twice (clocks going back) is read as the first, summer-time one
@@ -470,9 +498,10 @@ def _moment(raw: pd.DataFrame, spec: FieldSpec, time_zone: str, key: str, proble
     empty = source == ''
     years = parsed.dt.year
     bad = (parsed.isna() & ~(empty & optional)) | (years < FIRST_YEAR) | (years > LAST_YEAR)
-    shown_format = f' ({spec.format})' if spec.format else ''
-    problems.extend((i, key, f'"{_clip(source[i])}" is not a date/time{shown_format} from {FIRST_YEAR} to {LAST_YEAR}')
-                    for i in raw.index[bad])
+    text = (_('"{value}" is not a date/time ({format}) from {first} to {last}') if spec.format else
+            _('"{value}" is not a date/time from {first} to {last}'))
+    problems.extend((i, key, text.format(value=_clip(source[i]), format=spec.format, first=FIRST_YEAR,
+                                         last=LAST_YEAR)) for i in raw.index[bad])
     return parsed.where(~bad)
 
 
@@ -483,8 +512,11 @@ def _duration(raw: pd.DataFrame, spec: Mapping, problems: list) -> pd.Series:
     amount = _number(raw, field_spec, spec.expressions.get('duration'), 'duration', problems).fillna(0)
     unit = UNITS[field_spec.unit]
     too_long = amount * pd.Timedelta(1, unit=unit).total_seconds() > MAX_DURATION.total_seconds()
-    problems.extend((i, 'duration', f'{amount[i]:g} {field_spec.unit} is negative') for i in raw.index[amount < 0])
-    problems.extend((i, 'duration', f'{amount[i]:g} {field_spec.unit} is longer than a year')
+    unit_word = _(UNIT_WORDS[field_spec.unit])
+    negative, long = _('{amount} {unit} is negative'), _('{amount} {unit} is longer than a year')
+    problems.extend((i, 'duration', negative.format(amount=f'{amount[i]:g}', unit=unit_word))
+                    for i in raw.index[amount < 0])
+    problems.extend((i, 'duration', long.format(amount=f'{amount[i]:g}', unit=unit_word))
                     for i in raw.index[too_long])
     return pd.to_timedelta(amount.where((amount >= 0) & ~too_long, 0), unit=unit)
 
@@ -493,8 +525,9 @@ def _coded(raw: pd.DataFrame, spec: FieldSpec | None, default: str, key: str, al
            problems: list) -> pd.Series:
     values = _text(raw, spec, default)
     bad = ~values.isin(allowed)
-    problems.extend((i, key, f'"{_clip(values[i])}" is not one of {", ".join(sorted(allowed))} (add it to the value '
-                             'map)') for i in raw.index[bad])
+    text = _('"{value}" is not one of {allowed} (add it to the value map)')
+    problems.extend((i, key, text.format(value=_clip(values[i]), allowed=', '.join(sorted(allowed))))
+                    for i in raw.index[bad])
     return values
 
 
@@ -503,7 +536,8 @@ def _cents(raw: pd.DataFrame, spec: Mapping, problems: list) -> pd.Series:
     amount = _number(raw, field_spec, spec.expressions.get('price'), 'price', problems)
     cents = np.sign(amount) * np.floor(np.abs(amount) * 100 + 0.5)
     too_big = cents.abs() > MAX_CENTS
-    problems.extend((i, 'price', f'{amount[i]:g} is too large an amount') for i in raw.index[too_big])
+    text = _('{amount} is too large an amount')
+    problems.extend((i, 'price', text.format(amount=f'{amount[i]:g}')) for i in raw.index[too_big])
     return cents.where(~too_big, 0).fillna(0).astype('int64')
 
 
@@ -516,7 +550,8 @@ def _number(raw: pd.DataFrame, spec: FieldSpec, expression: expressions.Expressi
         text = raw[spec.column].str.strip()
         numbers = pd.to_numeric(text, errors='coerce')
         bad = (numbers.isna() & (text != '')) | np.isinf(numbers)
-        problems.extend((i, key, f'"{_clip(raw.at[i, spec.column])}" is not a number') for i in raw.index[bad])
+        text = _('"{value}" is not a number')
+        problems.extend((i, key, text.format(value=_clip(raw.at[i, spec.column]))) for i in raw.index[bad])
         return numbers.where(~bad)
     assert expression is not None  # parse_mapping parsed every expression of the mapping
     numeric = {}
@@ -524,10 +559,13 @@ def _number(raw: pd.DataFrame, spec: FieldSpec, expression: expressions.Expressi
         text = raw[column].str.strip()
         numbers = pd.to_numeric(text, errors='coerce')
         bad = (numbers.isna() & (text != '')) | np.isinf(numbers)
-        problems.extend((i, key, f'{column} "{_clip(raw.at[i, column])}" is not a number') for i in raw.index[bad])
+        text = _('{column} "{value}" is not a number')
+        problems.extend((i, key, text.format(column=column, value=_clip(raw.at[i, column])))
+                        for i in raw.index[bad])
         numeric[column] = numbers.where(~bad).astype(float)
     result = expressions.evaluate(expression, numeric, index=raw.index)
-    problems.extend((i, key, f'{expression.text} gives {result[i]} (a division by zero?)')
+    text = _('{expression} gives {result} (a division by zero?)')
+    problems.extend((i, key, text.format(expression=expression.text, result=result[i]))
                     for i in raw.index[np.isinf(result)])
     return result.where(~np.isinf(result))
 

@@ -39,13 +39,14 @@ from app.models import (
     WorkingHours,
 )
 from app.models.booking import TIME_NOT_RECORDED
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.accounts.access import MANAGING_ROLES, OWNER_ROLES, ensure_location, ensure_role
 from app.services.amounts import MAX_AMOUNT_CENTS, TOO_LARGE
 from app.services.analytics import store as analytics_store
 from app.services.customers import customers
 from app.services.database import session_scope
 from app.services.errors import ImportRowError, ValidationError
+from app.services.i18n import N_, _
 from app.services.imports import tabular
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,14 @@ LENGTHS = {
     'receipts': {'Receipt': 40, 'Description': 200, 'Client': 40, 'Staff': 80},
 }
 """The longest text each column may hold (the database columns it fills)."""
+KINDS = {'services': N_('services'), 'products': N_('products'), 'staff': N_('staff'), 'customers': N_('customers'),
+         'bookings': N_('bookings'), 'no_shows': N_('no shows'), 'cancellations': N_('cancellations'),
+         'receipts': N_('receipts'), 'receipt_lines': N_('receipt lines')}
+"""What an import counts, in words (:meth:`ImportReport.summary`)."""
+STEPS = {'services': N_('Services done'), 'products': N_('Products done'), 'people': N_('People done'),
+         'bookings': N_('Bookings done'), 'no_shows': N_('No shows done'), 'cancellations': N_('Cancellations done'),
+         'receipts': N_('Receipts done')}
+"""Progress after each step of the import."""
 SALON_LOCATION = LocationCreate(name='Hair salon (Toronto)', time_zone='America/Toronto', currency='CAD',
                                 tax_rates=[{'name': 'GST', 'percent': '5'}, {'name': 'PST', 'percent': '8'}])
 DEFAULT_HOURS = [(weekday, 8 * 60, 20 * 60) for weekday in range(6)]
@@ -96,10 +105,17 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        """One line for people, e.g. ``bookings 1906 new, receipts 1436 new …``."""
+        """One line for people in the current language, e.g. ``bookings 1906 new, receipts 1436 new …``."""
         kinds = sorted(set(self.created) | set(self.skipped))
-        return ', '.join(f'{k.replace("_", " ")} {self.created[k]} new' + (
-            f' ({self.skipped[k]} already there)' if self.skipped[k] else '') for k in kinds) or 'nothing to import'
+        return ', '.join((_('{kind} {new} new ({already} already there)') if self.skipped[k] else
+                          _('{kind} {new} new')).format(kind=_(KINDS[k]) if k in KINDS else k.replace('_', ' '),
+                                                        new=self.created[k], already=self.skipped[k])
+                         for k in kinds) or _('nothing to import')
+
+    def stored_summary(self) -> str:
+        """The summary for other sessions (an event's toast), stored to be shown in each reader's language."""
+        return i18n.deferred(N_('{added} records added, {already} already there'),
+                             added=sum(self.created.values()), already=sum(self.skipped.values()))
 
 
 @dataclass(frozen=True)
@@ -136,21 +152,22 @@ def import_salon(directory: Path, *, actor: UserRead, location: LocationCreate =
     paths = {kind: Path(directory) / name for kind, name in SALON_FILES.items() if (Path(directory) / name).is_file()}
     if not paths:
         example = SALON_FILES['bookings']
-        raise ValidationError(f'No salon export files found in {directory} (expected e.g. "{example}").')
+        raise ValidationError(_('No salon export files found in {directory} (expected e.g. "{example}").').format(
+            directory=directory, example=example))
     rows = {kind: read_rows(kind, path) for kind, path in paths.items()}
-    report_progress(0.1, 'Files read')
+    report_progress(0.1, _('Files read'))
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
         writer = _Writer(session, location, now, report_progress, actor=actor)
         writer.run(rows)
         report = writer.report
     if 'features' in rows:
-        report.notes.append(f'{SALON_FILES["features"]}: derived model features without dates or customer codes; '
-                            f'{len(rows["features"])} rows checked, none imported.')
-    report_progress(0.98, 'Preparing the analytics')
+        report.notes.append(_('{file}: derived model features without dates or customer codes; {n} rows checked, '
+                              'none imported.').format(file=SALON_FILES['features'], n=len(rows['features'])))
+    report_progress(0.98, _('Preparing the analytics'))
     analytics_store.warm([report.location_id])  # the first visit to Analytics after an import is quick
     report_progress(1.0, report.summary())
-    events.publish(events.DataImported(location_id=report.location_id, summary=report.summary()))
+    events.publish(events.DataImported(location_id=report.location_id, summary=report.stored_summary()))
     return report
 
 
@@ -165,19 +182,21 @@ def read_rows(kind: str, path: Path) -> list[Row]:
     name, header = table.file, table.header
     missing = [c for c in REQUIRED_COLUMNS[kind] if c not in header]
     if missing:
-        raise ImportRowError(f'missing column(s) {", ".join(missing)}', file=name, line=1)
+        raise tabular.row_error(_('missing column(s) {columns}').format(columns=', '.join(missing)), file=name,
+                                line=1)
     seen: Counter = Counter()
     rows = []
     for line, cells in table.numbered():
         if len(cells) != len(header) and (len(cells) < len(header) or ''.join(cells[len(header):]).strip()):
-            raise ImportRowError(f'expected {len(header)} fields, found {len(cells)} (truncated or broken row)',
-                                 file=name, line=line)
+            raise tabular.row_error(_('expected {expected} fields, found {found} (truncated or broken row)').format(
+                expected=len(header), found=len(cells)), file=name, line=line)
         values = cells[:len(header)]
         for column, longest in LENGTHS.get(kind, {}).items():
             text = values[header.index(column)].strip() if column in header else ''
             if len(text) > longest or '\x00' in text:
-                problem = 'holds a NUL character' if '\x00' in text else f'is {len(text)} characters; at most {longest}'
-                raise ImportRowError(problem, file=name, line=line, field=column)
+                problem = _('holds a NUL character') if '\x00' in text else _(
+                    'is {length} characters; at most {most}').format(length=len(text), most=longest)
+                raise tabular.row_error(problem, file=name, line=line, field=column)
         content = '\x1f'.join(v.strip() for v in values)
         seen[content] += 1
         key = hashlib.sha256(f'{kind}\x1e{content}\x1e{seen[content]}'.encode()).hexdigest()
@@ -195,7 +214,7 @@ class _Writer:
         self.progress = progress
         existing = session.exec(select(Location).where(Location.name == location.name)).first()
         if existing is None:
-            ensure_role(actor, OWNER_ROLES, f'add a location ("{location.name}" does not exist)')
+            ensure_role(actor, OWNER_ROLES, _('add a location ("{name}" does not exist)').format(name=location.name))
         else:
             ensure_location(actor, existing.id)
         if existing is None:
@@ -221,7 +240,7 @@ class _Writer:
             self.step_range = (0.1 + 0.85 * i / len(steps), 0.1 + 0.85 * (i + 1) / len(steps))
             step(rows) if kind == 'people' else step(rows.get(kind, []))
             self.session.flush()
-            self.progress(0.1 + 0.85 * (i + 1) / len(steps), f'{kind.replace("_", " ").capitalize()} done')
+            self.progress(0.1 + 0.85 * (i + 1) / len(steps), _(STEPS[kind]))
 
     def people_(self, rows: dict[str, list[Row]]) -> None:
         """Create every staff member and customer the files name, in one batch."""
@@ -277,14 +296,16 @@ class _Writer:
             service = self._service(row, 'Service')
             minute = _int(row, 'TimeInt')
             if not 0 <= minute < 24 * 60:
-                raise _error(row, 'TimeInt', f'{minute} is not a time of day (minutes after midnight, 0–1439)')
+                raise _error(row, 'TimeInt', _('{minute} is not a time of day (minutes after midnight, '
+                                               '0–1439)').format(minute=minute))
             starts_at = clock.local_datetime(_date(row, 'Date'), minute, self.tz)
             ends_at = starts_at + _minutes(service.duration_minutes)
             status = BookingStatus.COMPLETED if starts_at < self.as_of else BookingStatus.BOOKED
             self._add_booking(row, service, starts_at, ends_at, status)
             if i % 500 == 0:
                 low, high = self.step_range
-                self.progress(low + (high - low) * i / len(rows), f'Bookings: {i} of {len(rows)}')
+                self.progress(low + (high - low) * i / len(rows), _('Bookings: {done} of {total}').format(
+                    done=i, total=len(rows)))
 
     def no_shows_(self, rows: list[Row]) -> None:
         """Mark the k-th booking with the same date, customer, service and staff as a no-show."""
@@ -339,7 +360,7 @@ class _Writer:
         self.report.skipped['receipt_lines'] += len(rows) - len(new_rows)
         for row in new_rows:  # first the receipts, in one batch
             if not row['Receipt']:
-                raise _error(row, 'Receipt', 'the receipt number is blank')
+                raise _error(row, 'Receipt', _('the receipt number is blank'))
             if row['Receipt'] not in receipts:
                 receipts[row['Receipt']] = Receipt(
                     location_id=self.location.id, number=row['Receipt'],
@@ -389,8 +410,8 @@ class _Writer:
     def _service(self, row: Row, column: str) -> Service:
         service = self.services.get(row[column])
         if service is None:
-            raise _error(row, column, f'unknown service code "{row[column]}" (not in {SALON_FILES["services"]} '
-                                      'nor already imported)')
+            raise _error(row, column, _('unknown service code "{code}" (not in {file} nor already imported)').format(
+                code=row[column], file=SALON_FILES['services']))
         return service
 
     def _staff(self, name: str) -> int | None:
@@ -404,30 +425,30 @@ class _Writer:
 
 
 def _error(row: Row, column: str, message: str) -> ImportRowError:
-    return ImportRowError(message, file=SALON_FILES[row.kind], line=row.line, field=column)
+    return tabular.row_error(message, file=SALON_FILES[row.kind], line=row.line, field=column)
 
 
 def _date(row: Row, column: str) -> date:
     try:
         return datetime.strptime(row[column], '%m/%d/%Y').date()
     except ValueError:
-        raise _error(row, column, f'"{row[column]}" is not a date in MM/DD/YYYY form') from None
+        raise _error(row, column, _('"{value}" is not a date in MM/DD/YYYY form').format(value=row[column])) from None
 
 
 def _int(row: Row, column: str) -> int:
     try:
         return int(row[column])
     except ValueError:
-        raise _error(row, column, f'"{row[column]}" is not a whole number') from None
+        raise _error(row, column, _('"{value}" is not a whole number').format(value=row[column])) from None
 
 
 def _decimal(row: Row, column: str, places: int) -> Decimal:
     try:
         value = Decimal(row[column] or '0')
     except InvalidOperation:
-        raise _error(row, column, f'"{row[column]}" is not a number') from None
+        raise _error(row, column, _('"{value}" is not a number').format(value=row[column])) from None
     if not value.is_finite():
-        raise _error(row, column, f'"{row[column]}" is not a number')
+        raise _error(row, column, _('"{value}" is not a number').format(value=row[column]))
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
@@ -437,18 +458,19 @@ def _cents(row: Row, column: str, *, signed: bool = False, exact: bool = True) -
     if not exact:
         value = value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)
     if value != value.quantize(Decimal('0.01')):
-        raise _error(row, column, f'"{row[column]}" has more than two decimals')
+        raise _error(row, column, _('"{value}" has more than two decimals').format(value=row[column]))
     if value < 0 and not signed:
-        raise _error(row, column, f'"{row[column]}" is negative')
+        raise _error(row, column, _('"{value}" is negative').format(value=row[column]))
     if abs(value * 100) > MAX_AMOUNT_CENTS:
-        raise _error(row, column, f'"{row[column]}" is too large an amount ({TOO_LARGE})')
+        raise _error(row, column, _('"{value}" is too large an amount ({limit})').format(value=row[column],
+                                                                                        limit=TOO_LARGE))
     return int(value * 100)
 
 
 def _flag(row: Row, column: str) -> bool:
     value = row[column].upper()
     if value not in {'TRUE', 'FALSE'}:
-        raise _error(row, column, f'"{row[column]}" is not TRUE or FALSE')
+        raise _error(row, column, _('"{value}" is not TRUE or FALSE').format(value=row[column]))
     return value == 'TRUE'
 
 

@@ -35,6 +35,7 @@ import pandas as pd
 
 from app.config import get_settings
 from app.services.errors import ImportRowError, ValidationError
+from app.services.i18n import _, ngettext
 
 UNPACKED_FACTOR = 4
 """A workbook's unpacked parts may be this many times ``CLIENTPULSE_IMPORT_MAX_MB``."""
@@ -47,6 +48,15 @@ CSV_SUFFIXES = {'.csv', '.txt'}
 EXCEL_SUFFIXES = {'.xlsx', '.xlsm'}
 _BOMS = ((codecs.BOM_UTF32_LE, 'utf-32'), (codecs.BOM_UTF32_BE, 'utf-32'), (codecs.BOM_UTF8, 'utf-8-sig'),
          (codecs.BOM_UTF16_LE, 'utf-16'), (codecs.BOM_UTF16_BE, 'utf-16'))
+
+
+def row_error(message: str, *, file: str, line: int, field: str | None = None) -> ImportRowError:
+    """An :class:`ImportRowError` said wholly in the reader's language: where (file, line, field) and ``message``
+    (translated by the caller). In English its text is the error's own."""
+    error = ImportRowError(message, file=file, line=line, field=field)
+    where = _('{file}, line {line}, field "{field}": {message}') if field else _('{file}, line {line}: {message}')
+    error.args = (where.format(file=file, line=line, field=field, message=message),)
+    return error
 
 
 @dataclass(frozen=True)
@@ -86,15 +96,15 @@ def read_table(path: Path, *, encoding: str | None = None, delimiter: str | None
 
 def _frame(raw: RawTable) -> pd.DataFrame:
     if not raw.rows:
-        raise ValidationError(f'{raw.file} has a header but no rows to import.', field='file')
+        raise ValidationError(_('{file} has a header but no rows to import.').format(file=raw.file), field='file')
     width = len(raw.header)
     rows = raw.rows
     if any(len(cells) != width for cells in rows):
         padding = [''] * width
         for line, cells in raw.numbered():
             if len(cells) > width and ''.join(cells[width:]).strip():
-                raise ImportRowError(f'this row has {len(cells)} fields, the header {width}', file=raw.file,
-                                     line=line)
+                raise row_error(_('this row has {fields} fields, the header {width}').format(
+                    fields=len(cells), width=width), file=raw.file, line=line)
         rows = [cells if len(cells) == width else (cells + padding)[:width] for cells in rows]
     columns = dict(zip(raw.header, (list(column) for column in zip(*rows, strict=True)), strict=True))
     return pd.DataFrame(columns, index=pd.Index(raw.lines, name='line'), dtype=str)
@@ -106,7 +116,7 @@ def _csv_frame(path: Path, *, file: str, encoding: str | None, delimiter: str) -
     limit = int(get_settings().import_max_mb * 1024 * 1024)
     if not 0 < path.stat().st_size <= limit:
         return None  # read_raw says why
-    text, _ = _decode(path.read_bytes(), file, encoding)
+    text, _used = _decode(path.read_bytes(), file, encoding)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str, na_filter=False,
                             skip_blank_lines=False, engine='c')
@@ -133,12 +143,13 @@ def _csv_frame(path: Path, *, file: str, encoding: str | None, delimiter: str) -
         nonblank[np.flatnonzero(nonblank)[spaces]] = False
     data = data.loc[nonblank]
     if not ''.join(header).strip():
-        raise ValidationError(f'{file} is empty: the first line must name the columns.', field='file')
+        raise ValidationError(_('{file} is empty: the first line must name the columns.').format(file=file),
+                              field='file')
     if len(data) > get_settings().import_max_rows:
         _too_many(file, get_settings().import_max_rows)
     names = _checked_header(header, lambda index: bool((data[index].str.strip() != '').any()), file)
     if data.empty:
-        raise ValidationError(f'{file} has a header but no rows to import.', field='file')
+        raise ValidationError(_('{file} has a header but no rows to import.').format(file=file), field='file')
     return data.iloc[:, :len(names)].set_axis(names, axis=1)
 
 
@@ -152,18 +163,21 @@ def read_raw(path: Path, *, encoding: str | None = None, delimiter: str | None =
     file = name or path.name
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
-        raise ValidationError(f'{file}: only .csv and .xlsx files can be imported.', field='file')
+        raise ValidationError(_('{file}: only .csv and .xlsx files can be imported.').format(file=file), field='file')
     settings = get_settings()
     limit_bytes = int(settings.import_max_mb * 1024 * 1024)
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise ValidationError(f'{file} cannot be read ({error.strerror}).', field='file') from None
+        raise ValidationError(_('{file} cannot be read ({reason}).').format(file=file, reason=error.strerror),
+                              field='file') from None
     if size > limit_bytes:
-        raise ValidationError(f'{file} is {size / 1024 / 1024:.1f} MB; the most one import takes is '
-                              f'{settings.import_max_mb:g} MB (CLIENTPULSE_IMPORT_MAX_MB).', field='file')
+        raise ValidationError(_('{file} is {size} MB; the most one import takes is {limit} MB '
+                                '(CLIENTPULSE_IMPORT_MAX_MB).').format(file=file, size=f'{size / 1024 / 1024:.1f}',
+                                                                       limit=f'{settings.import_max_mb:g}'),
+                              field='file')
     if size == 0:
-        raise ValidationError(f'{file} is empty.', field='file')
+        raise ValidationError(_('{file} is empty.').format(file=file), field='file')
     most = settings.import_max_rows
     if suffix in EXCEL_SUFFIXES:
         header, lines, rows = _excel_rows(path, file, sheet, limit_bytes * UNPACKED_FACTOR, most, max_rows)
@@ -181,8 +195,8 @@ def check_encoding(value: str) -> str:
     try:
         codecs.lookup(value)
     except LookupError:
-        raise ValidationError(f'"{value}" is not a text encoding (e.g. utf-8, latin-1, cp1252, utf-16)',
-                              field='encoding') from None
+        raise ValidationError(_('"{value}" is not a text encoding (e.g. utf-8, latin-1, cp1252, utf-16)').format(
+            value=value), field='encoding') from None
     return value
 
 
@@ -203,8 +217,9 @@ def _decode(data: bytes, file: str, declared: str | None) -> tuple[str, str]:
     matches = from_bytes(data[:1_000_000])
     best = matches.best()
     if best is None:
-        raise ValidationError(f'{file}: the text encoding could not be recognised. Save it as UTF-8, or declare '
-                              'it in the mapping, e.g. [options] encoding = "latin-1".', field='file')
+        raise ValidationError(_('{file}: the text encoding could not be recognised. Save it as UTF-8, or declare '
+                                'it in the mapping, e.g. [options] encoding = "latin-1".').format(file=file),
+                              field='file')
     encoding = best.encoding
     tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
     if any(WINDOWS_WESTERN in m.could_be_from_charset for m in tied):
@@ -217,10 +232,12 @@ def _decode_as(data: bytes, file: str, encoding: str, *, declared: bool) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data[:error.start].decode(encoding, errors='replace').count('\n') + 1
-        hint = 'the declared encoding' if declared else 'its apparent encoding'
-        raise ImportRowError(f'byte 0x{data[error.start]:02x} cannot be read as {encoding} ({hint}); declare the '
-                             'right one in the mapping, e.g. [options] encoding = "cp1252"', file=file,
-                             line=line) from None
+        text = (_('byte {byte} cannot be read as {encoding} (the declared encoding); declare the right one in the '
+                  'mapping, e.g. [options] encoding = "cp1252"') if declared else
+                _('byte {byte} cannot be read as {encoding} (its apparent encoding); declare the right one in the '
+                  'mapping, e.g. [options] encoding = "cp1252"'))
+        raise row_error(text.format(byte=f'0x{data[error.start]:02x}', encoding=encoding), file=file,
+                        line=line) from None
 
 
 def _csv_rows(text: str, file: str, delimiter: str, most: int,
@@ -236,9 +253,11 @@ def _csv_rows(text: str, file: str, delimiter: str, most: int,
     try:
         header, lines, rows = _collect(numbered(), file, most, wanted)
     except csv.Error as error:
-        raise ImportRowError(f'not readable as CSV ({error})', file=file, line=where['line']) from None
+        raise row_error(_('not readable as CSV ({reason})').format(reason=error), file=file,
+                        line=where['line']) from None
     if header is None or not ''.join(header).strip():
-        raise ValidationError(f'{file} is empty: the first line must name the columns.', field='file')
+        raise ValidationError(_('{file} is empty: the first line must name the columns.').format(file=file),
+                              field='file')
     return header, lines, rows
 
 
@@ -271,16 +290,18 @@ def _excel_rows(path: Path, file: str, sheet: str | int | None, unpacked_limit: 
                 wanted: int | None) -> tuple[list[str], list[int], list[list[str]]]:
     from openpyxl import load_workbook
 
-    not_excel = ValidationError(f'{file} is not an Excel workbook that can be read (save it again as .xlsx or '
-                                'export it as CSV).', field='file')
+    not_excel = ValidationError(_('{file} is not an Excel workbook that can be read (save it again as .xlsx or '
+                                  'export it as CSV).').format(file=file), field='file')
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise not_excel from None
     if unpacked > unpacked_limit:
-        raise ValidationError(f'{file} unpacks to {unpacked / 1024 / 1024:.0f} MB; the most one import reads is '
-                              f'{unpacked_limit / 1024 / 1024:.0f} MB. Export it as CSV, or split it.', field='file')
+        raise ValidationError(_('{file} unpacks to {size} MB; the most one import reads is {limit} MB. Export it '
+                                'as CSV, or split it.').format(file=file, size=f'{unpacked / 1024 / 1024:.0f}',
+                                                               limit=f'{unpacked_limit / 1024 / 1024:.0f}'),
+                              field='file')
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (KeyError, XML errors, InvalidFileException) on broken files
@@ -294,7 +315,8 @@ def _excel_rows(path: Path, file: str, sheet: str | int | None, unpacked_limit: 
     finally:
         book.close()
     if header is None:
-        raise ValidationError(f'{file} is empty: the first row must name the columns.', field='file')
+        raise ValidationError(_('{file} is empty: the first row must name the columns.').format(file=file),
+                              field='file')
     return header, lines, rows
 
 
@@ -305,7 +327,7 @@ def _sheet_rows(worksheet, file: str) -> Iterator[tuple[int, list[str]]]:
         while cells and cells[-1] == '':
             cells.pop()
         if number == 1 and not cells:
-            raise ImportRowError('the first row must name the columns; it is empty', file=file, line=1)
+            raise row_error(_('the first row must name the columns; it is empty'), file=file, line=1)
         yield number, cells
 
 
@@ -313,15 +335,18 @@ def _worksheet(book, sheet: str | int | None, file: str):
     names = book.sheetnames
     if sheet is None or sheet == 0:
         if not names:
-            raise ValidationError(f'{file} has no sheets.', field='file')
+            raise ValidationError(_('{file} has no sheets.').format(file=file), field='file')
         return book[names[0]]
     if isinstance(sheet, int):
         if not 0 <= sheet < len(names):
-            raise ValidationError(f'{file} has {len(names)} sheet(s); sheet number {sheet} (counted from 0) is not '
-                                  'one of them.', field='sheet')
+            raise ValidationError(ngettext('{file} has {n} sheet; sheet number {sheet} (counted from 0) is not '
+                                           'one of them.', '{file} has {n} sheets; sheet number {sheet} (counted '
+                                           'from 0) is not one of them.', len(names)).format(
+                file=file, n=len(names), sheet=sheet), field='sheet')
         return book[names[sheet]]
     if sheet not in names:
-        raise ValidationError(f'{file} has no sheet "{sheet}" (it has: {", ".join(names)}).', field='sheet')
+        raise ValidationError(_('{file} has no sheet "{sheet}" (it has: {sheets}).').format(
+            file=file, sheet=sheet, sheets=', '.join(names)), field='sheet')
     return book[sheet]
 
 
@@ -344,7 +369,8 @@ def _cell_text(value: object) -> str:
 
 def _check_width(cells: list[str], file: str, line: int) -> None:
     if len(cells) > MAX_COLUMNS:
-        raise ImportRowError(f'{len(cells)} columns; at most {MAX_COLUMNS} are read', file=file, line=line)
+        raise row_error(_('{count} columns; at most {most} are read').format(count=len(cells), most=MAX_COLUMNS),
+                        file=file, line=line)
 
 
 def _check_row(cells: list[str], file: str, line: int) -> None:
@@ -353,13 +379,14 @@ def _check_row(cells: list[str], file: str, line: int) -> None:
         return
     for number, cell in enumerate(cells, start=1):
         if len(cell) > MAX_CELL:
-            raise ImportRowError(f'column {number} holds {len(cell):,} characters; a cell may hold at most '
-                                 f'{MAX_CELL:,}', file=file, line=line)
+            raise row_error(_('column {number} holds {length} characters; a cell may hold at most {most}').format(
+                number=number, length=f'{len(cell):,}', most=f'{MAX_CELL:,}'), file=file, line=line)
 
 
 def _too_many(file: str, most: int) -> None:
-    raise ValidationError(f'{file} has more than {most:,} rows, the most one import takes '
-                          '(CLIENTPULSE_IMPORT_MAX_ROWS). Split the file.', field='file')
+    raise ValidationError(_('{file} has more than {most} rows, the most one import takes '
+                            '(CLIENTPULSE_IMPORT_MAX_ROWS). Split the file.').format(file=file, most=f'{most:,}'),
+                          field='file')
 
 
 def _checked_header(header: list[str], has_values: Callable[[int], bool], file: str) -> list[str]:
@@ -373,7 +400,7 @@ def _checked_header(header: list[str], has_values: Callable[[int], bool], file: 
     seen: dict[str, int] = {}
     for index, name in enumerate(names, start=1):
         if name in seen:
-            raise ImportRowError(f'the column name "{name}" appears twice (columns {seen[name]} and {index})',
-                                 file=file, line=1)
+            raise row_error(_('the column name "{name}" appears twice (columns {first} and {second})').format(
+                name=name, first=seen[name], second=index), file=file, line=1)
         seen[name] = index
     return names
