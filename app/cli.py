@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from app.models import Role
+from app.services.i18n import _, ngettext
 
 cli = typer.Typer(help='ClientPulse: front desk and analytics for appointment businesses.', no_args_is_help=True)
 import_cli = typer.Typer(help='Import data from other booking systems.', no_args_is_help=True)
@@ -30,7 +31,7 @@ def migrate() -> None:
     """Bring the database schema up to date."""
     from app.services import database
     _migrate()
-    typer.echo(f'Database at {database.database_url()} is up to date.')
+    typer.echo(_('Database at {url} is up to date.').format(url=database.database_url()))
 
 
 @cli.command('create-user')
@@ -50,9 +51,9 @@ def create_user(email: str,
         if pin:
             users.set_pin(user.id, pin, actor=SYSTEM_ACTOR)
     except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
+        typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f'Created {user.role.value} {user.email} (id {user.id}).')
+    typer.echo(_('Created {role} {email} (id {id}).').format(role=user.role.value, email=user.email, id=user.id))
 
 
 @import_cli.command('salon')
@@ -64,13 +65,13 @@ def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_oka
     from app.services.imports import salon as imports
     _migrate()
     target = imports.SALON_LOCATION.model_copy(update={'name': location}) if location else imports.SALON_LOCATION
-    with typer.progressbar(length=100, label='Importing') as bar:
+    with typer.progressbar(length=100, label=_('Importing')) as bar:
         try:
             report = imports.import_salon(directory, actor=SYSTEM_ACTOR, location=target, progress=_advance(bar))
         except ClientPulseError as error:
-            typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
+            typer.echo('\n' + _('Import failed, nothing was changed. {error}').format(error=error), err=True)
             raise typer.Exit(1) from None
-    typer.echo(f'Imported into location {report.location_id}: {report.summary()}')
+    typer.echo(_('Imported into location {id}: {summary}').format(id=report.location_id, summary=report.summary()))
     for note in report.notes:
         typer.echo(note)
 
@@ -85,12 +86,12 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
     from app.services.imports import mapped as booking_imports
     from app.services.imports import mapping as mappings
     _migrate()
-    with typer.progressbar(length=100, label='Importing') as bar:
+    with typer.progressbar(length=100, label=_('Importing')) as bar:
         try:
             report = booking_imports.import_bookings(file, mappings.load_mapping(mapping), actor=SYSTEM_ACTOR,
                                                      progress=_advance(bar))
         except ClientPulseError as error:
-            typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
+            typer.echo('\n' + _('Import failed, nothing was changed. {error}').format(error=error), err=True)
             raise typer.Exit(1) from None
     typer.echo(report.summary())
 
@@ -112,11 +113,15 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     try:
         result = demo_data.ensure_demo()
     except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
+        typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
-    state = f'created with {result.bookings} bookings' if result.created else 'already there'
-    typer.echo(f'Demo business "{demo_data.DEMO_LOCATION}" {state} in {database.database_url()}')
-    typer.echo('Demo logins (password for all: ' + demo_data.DEMO_PASSWORD + '):')
+    if result.created:
+        said = ngettext('Demo business "{name}" created with {n} booking in {url}',
+                        'Demo business "{name}" created with {n} bookings in {url}', result.bookings)
+    else:
+        said = _('Demo business "{name}" already there in {url}')
+    typer.echo(said.format(name=demo_data.DEMO_LOCATION, n=result.bookings, url=database.database_url()))
+    typer.echo(_('Demo logins (password for all: {password}):').format(password=demo_data.DEMO_PASSWORD))
     for email, role in demo_data.DEMO_USERS:
         typer.echo(f'  {role.value:8} {email}')
     if serve:
@@ -129,11 +134,11 @@ def demo_banner(host: str, port: int, password: str) -> list[str]:
     """What the demo says once it listens: where, and who can reach it (its password is in the README)."""
     from app import server
     if host.startswith('127.') or host in ('localhost', '::1'):
-        return [f'Demo on http://{host}:{port} — only this computer can reach it; --host 0.0.0.0 to let the shop\'s '
-                'network in']
-    return [*(f'Demo on {url}' for url in server.addresses(host, port)),
-            f"— the shop's network can reach it, and its password ({password}) is published: use it only on a "
-            'network you trust']
+        return [_("Demo on {url} — only this computer can reach it; --host 0.0.0.0 to let the shop's network "
+                  'in').format(url=f'http://{host}:{port}')]
+    return [*(_('Demo on {url}').format(url=url) for url in server.addresses(host, port)),
+            _("— the shop's network can reach it, and its password ({password}) is published: use it only on a "
+              'network you trust').format(password=password)]
 
 
 @cli.command()
@@ -154,11 +159,11 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
-        typer.echo('Error: --from and --to take dates as YYYY-MM-DD.', err=True)
+        typer.echo(_('Error: --from and --to take dates as YYYY-MM-DD.'), err=True)
         raise typer.Exit(1) from None
     chosen = [x for x in locations.list_locations(actor=SYSTEM_ACTOR) if not location or x.id in location]
     if not chosen:
-        typer.echo('Error: no such location.', err=True)
+        typer.echo(_('Error: no such location.'), err=True)
         raise typer.Exit(1)
     target = output or Path(f'report-{first}-{last}.{fmt}')
     try:
@@ -167,14 +172,14 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
         rows = reports.booking_rows([x.id for x in chosen], first, last, actor=SYSTEM_ACTOR,
                                     time_zone=chosen[0].time_zone) \
             if fmt == 'xlsx' else None  # Excel also lists every booking of the period
-        with typer.progressbar(length=100, label='Writing') as bar:
+        with typer.progressbar(length=100, label=_('Writing')) as bar:
             exports.export(result, target, fmt=fmt, title='ClientPulse analytics', currency=chosen[0].currency,
                            locations=[x.name for x in chosen], bookings=rows, locale=chosen[0].locale,
                            progress=lambda fraction, _message: bar.update(int(fraction * 100) - bar.pos))
     except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
+        typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f'Wrote {target}')
+    typer.echo(_('Wrote {file}').format(file=target))
 
 
 def _migrate() -> None:
@@ -185,7 +190,7 @@ def _migrate() -> None:
     try:
         database.migrate()
     except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
+        typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
 
 

@@ -25,6 +25,7 @@ from app.services.accounts import setup as first_run
 from app.services.analytics import store as analytics_store
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError, DatabaseNotWritableError
+from app.services.i18n import _
 
 log = logging.getLogger(__name__)
 T = TypeVar('T')
@@ -78,8 +79,9 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     host = host or settings.host
     network.serving_on(port)  # the Settings page shows staff the address with the port actually served
     link = first_run.setup_path()  # a fresh install: only this link sets it up (and opens the owner's window)
-    lines = [*(announce or [f'ClientPulse on {url}' for url in addresses(host, port)]),
-             *(f'Set up your business: {url}{link}' for url in addresses(host, port) if link is not None)]
+    lines = [*(announce or [_('ClientPulse on {url}').format(url=url) for url in addresses(host, port)]),
+             *(_('Set up your business: {address}').format(address=f'{url}{link}') for url in addresses(host, port)
+               if link is not None)]
     announce_when_ready(lines, host, port)
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
         app.native.window_args['url'] = (f'http://127.0.0.1:{port}{link}' if link is not None else
@@ -95,7 +97,7 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
 
 def refuse_to_start(error: ClientPulseError) -> NoReturn:
     """Stop a start that cannot go on: ``error``'s plain message on stderr, exit status 1, no traceback."""
-    print(f'ClientPulse did not start. {error}', file=sys.stderr, flush=True)
+    print(_('ClientPulse did not start. {error}').format(error=error), file=sys.stderr, flush=True)
     raise SystemExit(1)
 
 
