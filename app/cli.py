@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from app.models import Role
-from app.services.i18n import _, ngettext
+from app.services import i18n
+
+
+def terminal_language() -> str:
+    """The language of the terminal ClientPulse was started from (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``fr_FR.UTF-8``
+    speaks French), English for any other."""
+    return i18n.language_of(os.environ.get('LC_ALL') or os.environ.get('LC_MESSAGES') or os.environ.get('LANG'))
+
+
+def _(message: str) -> str:
+    """``message`` in the terminal's language: what is printed is read there, not in any page's session (and no
+    page's session is asked: before the server starts there is none)."""
+    with i18n.speaking(terminal_language()):
+        return i18n._(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """:func:`app.services.i18n.ngettext` in the terminal's language (see :func:`_`)."""
+    with i18n.speaking(terminal_language()):
+        return i18n.ngettext(singular, plural, n)
 
 cli = typer.Typer(help='ClientPulse: front desk and analytics for appointment businesses.', no_args_is_help=True)
 import_cli = typer.Typer(help='Import data from other booking systems.', no_args_is_help=True)

@@ -97,7 +97,7 @@ def validated(schema: type[T], **values: Any) -> T:
     except PydanticError as error:
         first = error.errors()[0]
         field = str(first['loc'][0]) if first['loc'] else None
-        label = _((field or N_('value')).replace('_', ' '))
+        label = _(field.replace('_', ' ')) if field else _('value')
         context = first.get('ctx') or {}
         limit = context.get('max_length')
         if first['type'] == 'string_too_long' and limit is not None:

@@ -96,7 +96,7 @@ def test_a_database_that_cannot_be_written_says_nothing_was_saved_and_rings_the_
         assert notifications.reaches(notice.id, Role.STAFF, location.id)
         assert not notifications.reaches(notice.id, Role.KIOSK, location.id)
         assert notifications.unread_count(desk) == 1
-        assert [n.text for n in notifications.visible(desk)] == [database.OUTAGE_NOTICE]
+        assert [i18n.shown(n.text) for n in notifications.visible(desk)] == [database.OUTAGE_NOTICE]
         healthy, body = asyncio.run(health.report())
         assert not healthy and body['status'] == 'unhealthy' and body['writable'] is False
         assert body['database'] == 'ok'  # it still reads
