@@ -110,6 +110,15 @@ def validated(schema: type[T], **values: Any) -> T:
         raise ValidationError(message, field=field) from None
 
 
+FIELD_NAMES = (
+    N_('active'), N_('alerts'), N_('barcode'), N_('birthday'), N_('brand'), N_('category'), N_('channel'), N_('code'),
+    N_('consent'), N_('cost cents'), N_('deposit cents'), N_('duration minutes'), N_('email'), N_('kiosk'),
+    N_('location id'), N_('notes'), N_('price cents'), N_('stock maximum'), N_('stock minimum'), N_('stock on hand'),
+    N_('supplier'), N_('tags'),
+)
+"""The fields of the schemas checked here, as refusals name them (``'price_cents'`` → "The price cents …"), marked
+for translation (the location settings' are in :mod:`app.services.catalogue.locations`)."""
+
 PYDANTIC_MESSAGES = {
     'less_than_equal': N_('Input should be less than or equal to {le}'),
     'greater_than_equal': N_('Input should be greater than or equal to {ge}'),
