@@ -79,24 +79,29 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
 
 
 def _language_chooser(user: UserRead) -> None:
-    """The person's own language: their location's (the default), or one of :data:`~app.services.i18n.LANGUAGES`;
-    a choice is saved to their account and the page is drawn again in it."""
-    async def choose(event) -> None:
-        chosen = event.value or None
-        if chosen == user.language:
+    """The person's own language, a menu under an icon (room for it on a phone's header): their location's (the
+    default), or one of :data:`~app.services.i18n.LANGUAGES` each named in itself; a choice is saved to their account
+    and the page is drawn again in it."""
+    async def choose(code: str | None) -> None:
+        if code == user.language:
             return
         try:
-            await language.io_bound(users.set_language, chosen, actor=user)
+            await language.io_bound(users.set_language, code, actor=user)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
         ui.navigate.reload()
 
-    options = {'': _('Same as the location'), **i18n.LANGUAGES}
-    chooser = ui.select(options, value=user.language if user.language in i18n.LANGUAGES else '',
-                        label=_('Language'), on_change=choose).props(
-        'dense dark options-dark=false standout').classes('w-24 sm:w-40').mark('user-language')
-    named(chooser, _('Language'))
+    mine = user.language if user.language in i18n.LANGUAGES else None
+    with ui.button(icon='translate').props('flat round dense color=white').mark('user-language') as button:
+        named(button, _('Language'))
+        button.tooltip(_('Language'))
+        with ui.menu():
+            for code, name in {None: _('Same as the location'), **i18n.LANGUAGES}.items():
+                item = ui.menu_item(name, on_click=lambda c=code: choose(c)).mark(f'user-language-{code or "location"}')
+                if code == mine:
+                    item.props('active')  # the one in use, highlighted (and read out: aria-current)
+                    item._props['aria-current'] = 'true'
 
 
 def field_error(elements: dict, error: Exception) -> None:
