@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +33,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     with i18n.speaking(terminal_language()):
         return i18n.ngettext(singular, plural, n)
 
+
+def in_the_terminals_language(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command that does not serve in the terminal's language: what services say (a refusal, a summary) is
+    read there. (A serving command must not: the language of the moment would reach every page's session.)"""
+    @functools.wraps(command)
+    def run(*args, **kwargs) -> None:
+        with i18n.speaking(terminal_language()):
+            command(*args, **kwargs)
+
+    return run
+
+
 cli = typer.Typer(help='ClientPulse: front desk and analytics for appointment businesses.', no_args_is_help=True)
 import_cli = typer.Typer(help='Import data from other booking systems.', no_args_is_help=True)
 cli.add_typer(import_cli, name='import')
@@ -47,6 +61,7 @@ def run(host: Annotated[str | None, typer.Option(help='interface to serve on (de
 
 
 @cli.command()
+@in_the_terminals_language
 def migrate() -> None:
     """Bring the database schema up to date."""
     from app.services import database
@@ -55,6 +70,7 @@ def migrate() -> None:
 
 
 @cli.command('create-user')
+@in_the_terminals_language
 def create_user(email: str,
                 role: Annotated[Role, typer.Option(help='owner, manager, staff or kiosk')] = Role.STAFF,
                 location_id: Annotated[int | None, typer.Option(help='the location (all but owners)')] = None,
@@ -63,7 +79,7 @@ def create_user(email: str,
                 ) -> None:
     """Create an account (the password is asked for, never stored in clear)."""
     from app.services.accounts import users
-    from app.services.accounts.access import SYSTEM_ACTOR
+    from app.services.accounts.access import ROLE_NAMES, SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
     _migrate()
     try:
@@ -73,10 +89,12 @@ def create_user(email: str,
     except ClientPulseError as error:
         typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
-    typer.echo(_('Created {role} {email} (id {id}).').format(role=user.role.value, email=user.email, id=user.id))
+    typer.echo(_('Created {role} {email} (id {id}).').format(role=_(ROLE_NAMES[user.role]), email=user.email,
+                                                           id=user.id))
 
 
 @import_cli.command('salon')
+@in_the_terminals_language
 def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_okay=False, help='folder with the CSVs')],
                  location: Annotated[str, typer.Option(help='the location to import into')] = '') -> None:
     """Import the salon export (Service Listing, Future Bookings, Receipt Transactions … CSVs)."""
@@ -97,6 +115,7 @@ def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_oka
 
 
 @import_cli.command('bookings')
+@in_the_terminals_language
 def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help='.csv or .xlsx export')],
                     mapping: Annotated[Path, typer.Option(exists=True, dir_okay=False,
                                                           help='column mapping (TOML), see docs/mappings/')]) -> None:
@@ -129,12 +148,13 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     from app.services import database
     from app.services.errors import ClientPulseError
     from app.services.imports import demo as demo_data
-    _migrate()
-    try:
-        result = demo_data.ensure_demo()
-    except ClientPulseError as error:
-        typer.echo(_('Error: {error}').format(error=error), err=True)
-        raise typer.Exit(1) from None
+    with i18n.speaking(terminal_language()):  # not while serving, below
+        _migrate()
+        try:
+            result = demo_data.ensure_demo()
+        except ClientPulseError as error:
+            typer.echo(_('Error: {error}').format(error=error), err=True)
+            raise typer.Exit(1) from None
     if result.created:
         said = ngettext('Demo business "{name}" created with {n} booking in {url}',
                         'Demo business "{name}" created with {n} bookings in {url}', result.bookings)
@@ -162,6 +182,7 @@ def demo_banner(host: str, port: int, password: str) -> list[str]:
 
 
 @cli.command()
+@in_the_terminals_language
 def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM-DD')],
            end: Annotated[str, typer.Option('--to', help='last day, YYYY-MM-DD')],
            fmt: Annotated[str, typer.Option('--format', help='xlsx, pdf or csv')] = 'xlsx',
