@@ -50,13 +50,18 @@ def to_minor(amount, field: str) -> int:
 
 
 def count(value: int) -> str:
-    """A whole number with the locale's grouping: ``count(307266)`` → ``'307,266'``."""
-    return format_decimal(value, locale=LOCALE)
+    """A whole number with the locale's grouping: ``count(307266)`` → ``'307,266'`` (in French ``'307 266'``)."""
+    return format_decimal(value, locale=i18n.locale_for(LOCALE))
 
 
 def rate(value: float | None) -> str:
-    """A fraction as a percentage with one decimal, or an en dash when undefined."""
-    return '–' if value is None else f'{value * 100:.1f} %'
+    """A fraction as a percentage with one decimal (``12.5 %``; in French ``12,5 %``), or an en dash when
+    undefined."""
+    if value is None:
+        return '–'
+    if i18n.current() == i18n.DEFAULT_LANGUAGE:
+        return f'{value * 100:.1f} %'
+    return f"{format_decimal(value * 100, format='0.0', locale=i18n.current())} %"
 
 
 def local_time(moment: datetime, time_zone: str) -> str:
