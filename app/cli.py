@@ -2,13 +2,48 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from app.models import Role
+from app.services import i18n
+
+
+def terminal_language() -> str:
+    """The language of the terminal ClientPulse was started from (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``fr_FR.UTF-8``
+    speaks French), English for any other."""
+    return i18n.language_of(os.environ.get('LC_ALL') or os.environ.get('LC_MESSAGES') or os.environ.get('LANG'))
+
+
+def _(message: str) -> str:
+    """``message`` in the terminal's language: what is printed is read there, not in any page's session (and no
+    page's session is asked: before the server starts there is none)."""
+    with i18n.speaking(terminal_language()):
+        return i18n._(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """:func:`app.services.i18n.ngettext` in the terminal's language (see :func:`_`)."""
+    with i18n.speaking(terminal_language()):
+        return i18n.ngettext(singular, plural, n)
+
+
+def in_the_terminals_language(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command that does not serve in the terminal's language: what services say (a refusal, a summary) is
+    read there. (A serving command must not: the language of the moment would reach every page's session.)"""
+    @functools.wraps(command)
+    def run(*args, **kwargs) -> None:
+        with i18n.speaking(terminal_language()):
+            command(*args, **kwargs)
+
+    return run
+
 
 cli = typer.Typer(help='ClientPulse: front desk and analytics for appointment businesses.', no_args_is_help=True)
 import_cli = typer.Typer(help='Import data from other booking systems.', no_args_is_help=True)
@@ -26,14 +61,16 @@ def run(host: Annotated[str | None, typer.Option(help='interface to serve on (de
 
 
 @cli.command()
+@in_the_terminals_language
 def migrate() -> None:
     """Bring the database schema up to date."""
     from app.services import database
     _migrate()
-    typer.echo(f'Database at {database.database_url()} is up to date.')
+    typer.echo(_('Database at {url} is up to date.').format(url=database.database_url()))
 
 
 @cli.command('create-user')
+@in_the_terminals_language
 def create_user(email: str,
                 role: Annotated[Role, typer.Option(help='owner, manager, staff or kiosk')] = Role.STAFF,
                 location_id: Annotated[int | None, typer.Option(help='the location (all but owners)')] = None,
@@ -42,7 +79,7 @@ def create_user(email: str,
                 ) -> None:
     """Create an account (the password is asked for, never stored in clear)."""
     from app.services.accounts import users
-    from app.services.accounts.access import SYSTEM_ACTOR
+    from app.services.accounts.access import ROLE_NAMES, SYSTEM_ACTOR
     from app.services.errors import ClientPulseError
     _migrate()
     try:
@@ -50,12 +87,14 @@ def create_user(email: str,
         if pin:
             users.set_pin(user.id, pin, actor=SYSTEM_ACTOR)
     except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
+        typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f'Created {user.role.value} {user.email} (id {user.id}).')
+    typer.echo(_('Created {role} {email} (id {id}).').format(role=_(ROLE_NAMES[user.role]), email=user.email,
+                                                           id=user.id))
 
 
 @import_cli.command('salon')
+@in_the_terminals_language
 def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_okay=False, help='folder with the CSVs')],
                  location: Annotated[str, typer.Option(help='the location to import into')] = '') -> None:
     """Import the salon export (Service Listing, Future Bookings, Receipt Transactions … CSVs)."""
@@ -64,18 +103,19 @@ def import_salon(directory: Annotated[Path, typer.Argument(exists=True, file_oka
     from app.services.imports import salon as imports
     _migrate()
     target = imports.SALON_LOCATION.model_copy(update={'name': location}) if location else imports.SALON_LOCATION
-    with typer.progressbar(length=100, label='Importing') as bar:
+    with typer.progressbar(length=100, label=_('Importing')) as bar:
         try:
             report = imports.import_salon(directory, actor=SYSTEM_ACTOR, location=target, progress=_advance(bar))
         except ClientPulseError as error:
-            typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
+            typer.echo('\n' + _('Import failed, nothing was changed. {error}').format(error=error), err=True)
             raise typer.Exit(1) from None
-    typer.echo(f'Imported into location {report.location_id}: {report.summary()}')
+    typer.echo(_('Imported into location {id}: {summary}').format(id=report.location_id, summary=report.summary()))
     for note in report.notes:
         typer.echo(note)
 
 
 @import_cli.command('bookings')
+@in_the_terminals_language
 def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help='.csv or .xlsx export')],
                     mapping: Annotated[Path, typer.Option(exists=True, dir_okay=False,
                                                           help='column mapping (TOML), see docs/mappings/')]) -> None:
@@ -85,12 +125,12 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
     from app.services.imports import mapped as booking_imports
     from app.services.imports import mapping as mappings
     _migrate()
-    with typer.progressbar(length=100, label='Importing') as bar:
+    with typer.progressbar(length=100, label=_('Importing')) as bar:
         try:
             report = booking_imports.import_bookings(file, mappings.load_mapping(mapping), actor=SYSTEM_ACTOR,
                                                      progress=_advance(bar))
         except ClientPulseError as error:
-            typer.echo(f'\nImport failed, nothing was changed. {error}', err=True)
+            typer.echo('\n' + _('Import failed, nothing was changed. {error}').format(error=error), err=True)
             raise typer.Exit(1) from None
     typer.echo(report.summary())
 
@@ -108,15 +148,20 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     from app.services import database
     from app.services.errors import ClientPulseError
     from app.services.imports import demo as demo_data
-    _migrate()
-    try:
-        result = demo_data.ensure_demo()
-    except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
-        raise typer.Exit(1) from None
-    state = f'created with {result.bookings} bookings' if result.created else 'already there'
-    typer.echo(f'Demo business "{demo_data.DEMO_LOCATION}" {state} in {database.database_url()}')
-    typer.echo('Demo logins (password for all: ' + demo_data.DEMO_PASSWORD + '):')
+    with i18n.speaking(terminal_language()):  # not while serving, below
+        _migrate()
+        try:
+            result = demo_data.ensure_demo()
+        except ClientPulseError as error:
+            typer.echo(_('Error: {error}').format(error=error), err=True)
+            raise typer.Exit(1) from None
+    if result.created:
+        said = ngettext('Demo business "{name}" created with {n} booking in {url}',
+                        'Demo business "{name}" created with {n} bookings in {url}', result.bookings)
+    else:
+        said = _('Demo business "{name}" already there in {url}')
+    typer.echo(said.format(name=demo_data.DEMO_LOCATION, n=result.bookings, url=database.database_url()))
+    typer.echo(_('Demo logins (password for all: {password}):').format(password=demo_data.DEMO_PASSWORD))
     for email, role in demo_data.DEMO_USERS:
         typer.echo(f'  {role.value:8} {email}')
     if serve:
@@ -129,14 +174,15 @@ def demo_banner(host: str, port: int, password: str) -> list[str]:
     """What the demo says once it listens: where, and who can reach it (its password is in the README)."""
     from app import server
     if host.startswith('127.') or host in ('localhost', '::1'):
-        return [f'Demo on http://{host}:{port} — only this computer can reach it; --host 0.0.0.0 to let the shop\'s '
-                'network in']
-    return [*(f'Demo on {url}' for url in server.addresses(host, port)),
-            f"— the shop's network can reach it, and its password ({password}) is published: use it only on a "
-            'network you trust']
+        return [_("Demo on {url} — only this computer can reach it; --host 0.0.0.0 to let the shop's network "
+                  'in').format(url=f'http://{host}:{port}')]
+    return [*(_('Demo on {url}').format(url=url) for url in server.addresses(host, port)),
+            _("— the shop's network can reach it, and its password ({password}) is published: use it only on a "
+              'network you trust').format(password=password)]
 
 
 @cli.command()
+@in_the_terminals_language
 def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM-DD')],
            end: Annotated[str, typer.Option('--to', help='last day, YYYY-MM-DD')],
            fmt: Annotated[str, typer.Option('--format', help='xlsx, pdf or csv')] = 'xlsx',
@@ -154,11 +200,11 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
-        typer.echo('Error: --from and --to take dates as YYYY-MM-DD.', err=True)
+        typer.echo(_('Error: --from and --to take dates as YYYY-MM-DD.'), err=True)
         raise typer.Exit(1) from None
     chosen = [x for x in locations.list_locations(actor=SYSTEM_ACTOR) if not location or x.id in location]
     if not chosen:
-        typer.echo('Error: no such location.', err=True)
+        typer.echo(_('Error: no such location.'), err=True)
         raise typer.Exit(1)
     target = output or Path(f'report-{first}-{last}.{fmt}')
     try:
@@ -167,14 +213,14 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
         rows = reports.booking_rows([x.id for x in chosen], first, last, actor=SYSTEM_ACTOR,
                                     time_zone=chosen[0].time_zone) \
             if fmt == 'xlsx' else None  # Excel also lists every booking of the period
-        with typer.progressbar(length=100, label='Writing') as bar:
+        with typer.progressbar(length=100, label=_('Writing')) as bar:
             exports.export(result, target, fmt=fmt, title='ClientPulse analytics', currency=chosen[0].currency,
                            locations=[x.name for x in chosen], bookings=rows, locale=chosen[0].locale,
                            progress=lambda fraction, _message: bar.update(int(fraction * 100) - bar.pos))
     except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
+        typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f'Wrote {target}')
+    typer.echo(_('Wrote {file}').format(file=target))
 
 
 def _migrate() -> None:
@@ -185,7 +231,7 @@ def _migrate() -> None:
     try:
         database.migrate()
     except ClientPulseError as error:
-        typer.echo(f'Error: {error}', err=True)
+        typer.echo(_('Error: {error}').format(error=error), err=True)
         raise typer.Exit(1) from None
 
 

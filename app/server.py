@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -19,12 +20,25 @@ from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
 from app.pages import errors, language, upload_limit
-from app.services import database, events, files, health, redis_bus
+from app.services import database, events, files, health, i18n, redis_bus
 from app.services.accounts import native_login, network
 from app.services.accounts import setup as first_run
 from app.services.analytics import store as analytics_store
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError, DatabaseNotWritableError
+
+
+def terminal_language() -> str:
+    """The language of the terminal ClientPulse was started from (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``fr_FR.UTF-8``
+    speaks French), English for any other."""
+    return i18n.language_of(os.environ.get('LC_ALL') or os.environ.get('LC_MESSAGES') or os.environ.get('LANG'))
+
+
+def _(message: str) -> str:
+    """``message`` in the terminal's language: what is printed is read there, not in any page's session (and no
+    page's session is asked: before the server starts there is none)."""
+    with i18n.speaking(terminal_language()):
+        return i18n._(message)
 
 log = logging.getLogger(__name__)
 T = TypeVar('T')
@@ -78,8 +92,9 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     host = host or settings.host
     network.serving_on(port)  # the Settings page shows staff the address with the port actually served
     link = first_run.setup_path()  # a fresh install: only this link sets it up (and opens the owner's window)
-    lines = [*(announce or [f'ClientPulse on {url}' for url in addresses(host, port)]),
-             *(f'Set up your business: {url}{link}' for url in addresses(host, port) if link is not None)]
+    lines = [*(announce or [_('ClientPulse on {url}').format(url=url) for url in addresses(host, port)]),
+             *(_('Set up your business: {address}').format(address=f'{url}{link}') for url in addresses(host, port)
+               if link is not None)]
     announce_when_ready(lines, host, port)
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
         app.native.window_args['url'] = (f'http://127.0.0.1:{port}{link}' if link is not None else
@@ -95,7 +110,7 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
 
 def refuse_to_start(error: ClientPulseError) -> NoReturn:
     """Stop a start that cannot go on: ``error``'s plain message on stderr, exit status 1, no traceback."""
-    print(f'ClientPulse did not start. {error}', file=sys.stderr, flush=True)
+    print(_('ClientPulse did not start. {error}').format(error=error), file=sys.stderr, flush=True)
     raise SystemExit(1)
 
 

@@ -134,3 +134,18 @@ def test_old_code_on_a_newer_database_is_refused_plainly(sqlite_db):
         assert result.output == (f'Error: Its database is at revision 0099, newer than this ClientPulse knows (its '
                                  f'newest is {head}). This ClientPulse is older than its database: update '
                                  'ClientPulse, or restore a backup made by this version.\n')
+
+
+def test_the_command_speaks_the_terminals_language(sqlite_db, monkeypatch):
+    for variable in ('LC_ALL', 'LC_MESSAGES'):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv('LANG', 'fr_FR.UTF-8')
+    short = runner.invoke(cli, ['create-user', 'x@shop.test', '--role', 'owner'], input='short\nshort\n')
+    assert short.exit_code == 1
+    assert 'Erreur : Le mot de passe doit compter au moins 8 caractères.' in short.output  # the service's refusal too
+    monkeypatch.setenv('LANG', 'sw_KE.UTF-8')
+    made = runner.invoke(cli, ['create-user', 'y@shop.test', '--role', 'owner'], input='long enough\nlong enough\n')
+    assert 'Imeundwa akaunti ya mmiliki y@shop.test' in made.output
+    monkeypatch.setenv('LANG', 'C.UTF-8')
+    again = runner.invoke(cli, ['create-user', 'y@shop.test', '--role', 'owner'], input='long enough\nlong enough\n')
+    assert 'Error: There is already an account for y@shop.test.' in again.output

@@ -76,6 +76,22 @@ integer (the :data:`CENTS` columns, the analytics' int64 arrays, SQL ``SUM``); a
 business comes near it in any currency kept with two decimals."""
 
 
+def N_(message: str) -> str:
+    """Mark a validator's message for translation (as :func:`app.services.i18n.N_` does; models import no service):
+    it stays English here and is translated where the refusal is shown (:func:`app.services.errors.validated`)."""
+    return message
+
+
+class Refusal(ValueError):
+    """A validator's refusal whose message has placeholders: ``Refusal(N_('two opening stretches on {day} overlap'),
+    day=N_('Monday'))``. ``str()`` is the English text; :func:`app.services.errors.validated` translates ``message``
+    and fills in ``values`` (text values are themselves English words marked with :func:`N_`, translated too)."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values))
+        self.message, self.values = message, values
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(UTC)
@@ -126,5 +142,5 @@ def enum_check(column: str, enum: type[StrEnum]) -> str:
     return f'{column} IN ({values})'
 
 
-__all__ = ['MONEY_4', 'BookingStatus', 'Channel', 'Decimal', 'PaymentMethod', 'Role', 'UTCDateTime', 'enum_check',
-           'utcnow']
+__all__ = ['MONEY_4', 'N_', 'BookingStatus', 'Channel', 'Decimal', 'PaymentMethod', 'Refusal', 'Role', 'UTCDateTime',
+           'enum_check', 'utcnow']

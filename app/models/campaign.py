@@ -10,7 +10,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import CENTS, UTCDateTime, utcnow
+from .base import CENTS, N_, UTCDateTime, utcnow
 
 
 class Target(BaseModel):
@@ -30,11 +30,11 @@ class Target(BaseModel):
     @model_validator(mode='after')
     def _complete(self) -> Target:
         if self.segment == 'tag' and not self.tag.strip():
-            raise ValueError('tag: name the tag the customers carry')
+            raise ValueError(N_('tag: name the tag the customers carry'))
         if self.segment == 'filter' and all(value is None for value in (
                 self.min_visits, self.max_visits, self.min_spend_cents, self.max_spend_cents,
                 self.last_visit_within_days, self.last_visit_over_days)):
-            raise ValueError('filter: give at least one condition (visits, spend or last visit)')
+            raise ValueError(N_('filter: give at least one condition (visits, spend or last visit)'))
         return self
 
 

@@ -8,7 +8,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import CENTS, UTCDateTime, utcnow
+from .base import CENTS, N_, UTCDateTime, utcnow
 
 
 class CustomerBase(SQLModel):
@@ -51,7 +51,7 @@ class CustomerCreate(SQLModel):
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         if value is not None and any(ord(c) < 32 and c not in '\t\n' for c in value):
-            raise ValueError('it holds control characters')
+            raise ValueError(N_('it holds control characters'))
         return value
 
 

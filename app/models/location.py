@@ -12,6 +12,8 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, false, true
 from sqlmodel import Field, SQLModel
 
+from .base import N_, Refusal
+
 
 class TaxRate(BaseModel):
     """A named tax and its rate in percent, e.g. ``TaxRate(name='GST', percent='5')``."""
@@ -109,7 +111,7 @@ class OpeningStretch(BaseModel):
     @model_validator(mode='after')
     def _ends_after_start(self) -> OpeningStretch:
         if self.end_minute <= self.start_minute:
-            raise ValueError('closing time must come after opening time')
+            raise ValueError(N_('closing time must come after opening time'))
         return self
 
 
@@ -123,7 +125,7 @@ class Closure(BaseModel):
     @model_validator(mode='after')
     def _ends_after_start(self) -> Closure:
         if self.end < self.start:
-            raise ValueError('a closure must end on or after the day it starts')
+            raise ValueError(N_('a closure must end on or after the day it starts'))
         return self
 
 
@@ -139,7 +141,7 @@ class LocationTax(BaseModel):
     @classmethod
     def _stripped(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError('give the tax a name')
+            raise ValueError(N_('give the tax a name'))
         return value.strip()
 
     @field_validator('percent')
@@ -148,9 +150,9 @@ class LocationTax(BaseModel):
         try:
             number = Decimal(value.strip().replace(',', '.'))
         except InvalidOperation:
-            raise ValueError('enter the rate as a number, e.g. 13 or 9.975') from None
+            raise ValueError(N_('enter the rate as a number, e.g. 13 or 9.975')) from None
         if not number.is_finite() or not 0 <= number <= 100:
-            raise ValueError('a rate is between 0 and 100 percent')
+            raise ValueError(N_('a rate is between 0 and 100 percent'))
         return format(number.normalize(), 'f')
 
 
@@ -196,16 +198,16 @@ class LocationSettings(BaseModel):
     @classmethod
     def _reminders(cls, value: list[int]) -> list[int]:
         if any(not 1 <= hours <= 14 * 24 for hours in value):
-            raise ValueError('a reminder goes out between 1 hour and 14 days before')
+            raise ValueError(N_('a reminder goes out between 1 hour and 14 days before'))
         if len(set(value)) != len(value):
-            raise ValueError('two reminders at the same time')
+            raise ValueError(N_('two reminders at the same time'))
         return sorted(value, reverse=True)
 
     @field_validator('name')
     @classmethod
     def _name(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError('give the location a name')
+            raise ValueError(N_('give the location a name'))
         return value.strip()
 
     @field_validator('currency', 'country')
@@ -217,7 +219,7 @@ class LocationSettings(BaseModel):
     @classmethod
     def _grid(cls, value: int) -> int:
         if value not in SLOT_GRIDS:
-            raise ValueError(f'free times start every {", ".join(map(str, SLOT_GRIDS))} minutes')
+            raise Refusal(N_('free times start every {grids} minutes'), grids=', '.join(map(str, SLOT_GRIDS)))
         return value
 
     @field_validator('tax_rates')
@@ -225,7 +227,7 @@ class LocationSettings(BaseModel):
     def _distinct_taxes(cls, value: list[LocationTax]) -> list[LocationTax]:
         names = [t.name.lower() for t in value]
         if len(names) != len(set(names)):
-            raise ValueError('two taxes have the same name')
+            raise ValueError(N_('two taxes have the same name'))
         return value
 
     @field_validator('opening_hours')
@@ -237,6 +239,7 @@ class LocationSettings(BaseModel):
         for weekday, stretches in sorted(by_day.items()):
             ordered = sorted(stretches, key=lambda s: s.start_minute)
             if any(b.start_minute < a.end_minute for a, b in itertools.pairwise(ordered)):
-                day = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')[weekday]
-                raise ValueError(f'two opening stretches on {day} overlap')
+                day = (N_('Monday'), N_('Tuesday'), N_('Wednesday'), N_('Thursday'), N_('Friday'), N_('Saturday'),
+                       N_('Sunday'))[weekday]
+                raise Refusal(N_('two opening stretches on {day} overlap'), day=day)
         return value

@@ -7,7 +7,8 @@ from nicegui import ui
 from app import live
 from app.models import NotificationView, UserRead
 from app.pages.formatting import local_datetime
-from app.services import notifications
+from app.services import i18n, notifications
+from app.services.i18n import _
 
 SHOWN = 20
 
@@ -23,12 +24,13 @@ class Bell:
         self.user, self.time_zone = user, time_zone
         self.stale = True  # the list is built when the bell is opened, not on every change in every session
         with ui.button(icon='notifications', on_click=self.open_list).props('flat round dense color=white').mark(
-                'bell'):
+                'bell') as button:
+            button._props['aria-label'] = _('Notifications')
             self.badge = ui.badge('', color='negative').props('floating rounded').mark('bell-count')
             with ui.menu().classes('w-[28rem] max-w-[95vw]'), ui.column().classes('w-full p-3 gap-2'):
                 with ui.row().classes('w-full items-center justify-between'):
-                    ui.label('Notifications').classes('font-semibold')
-                    ui.button('Mark all read', on_click=self.read_all).props('flat dense no-caps').mark(
+                    ui.label(_('Notifications')).classes('font-semibold')
+                    ui.button(_('Mark all read'), on_click=self.read_all).props('flat dense no-caps').mark(
                         'bell-read-all')
                 self.items = ui.column().classes('w-full gap-1')
         self.count = 0
@@ -62,7 +64,7 @@ class Bell:
         with self.items:
             latest = notifications.visible(self.user, limit=SHOWN)
             if not latest:
-                ui.label('Nothing yet.').classes('text-slate-500')
+                ui.label(_('Nothing yet.')).classes('text-slate-500')
             for item in latest:
                 self.item(item)
 
@@ -70,11 +72,11 @@ class Bell:
         with ui.row().classes('w-full items-start gap-2 no-wrap').mark('bell-item'):
             ui.icon('circle', size='xs').classes('text-negative' if not item.read else 'invisible')
             with ui.column().classes('gap-0 grow'):
-                ui.label(item.text).classes('text-sm' + ('' if item.read else ' font-semibold'))
+                ui.label(i18n.shown(item.text)).classes('text-sm' + ('' if item.read else ' font-semibold'))
                 ui.label(local_datetime(item.created_at, self.time_zone)).classes('text-xs text-slate-500')
             if not item.read:
                 ui.button(icon='done', on_click=lambda i=item.id: self.read([i])).props(
-                    'flat round dense size=sm').tooltip('Mark read').mark(f'bell-read-{item.id}')
+                    'flat round dense size=sm').tooltip(_('Mark read')).mark(f'bell-read-{item.id}')
 
     def on_read_elsewhere(self, user_id: int) -> None:
         """This person marked notifications read in another page: count again (one query, only in their pages)."""

@@ -13,9 +13,10 @@ import logging
 from nicegui import app, ui
 
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
+from app.services.i18n import N_, _
 
 log = logging.getLogger(__name__)
-UNEXPECTED = 'Something went wrong on our side; it has been logged. Please try again, or go back.'
+UNEXPECTED = N_('Something went wrong on our side; it has been logged. Please try again, or go back.')
 
 
 def install() -> None:
@@ -28,26 +29,26 @@ def error_page(error: Exception) -> None:
     """The page drawn instead of one that failed (NiceGUI answers it with status 500)."""
     with ui.column().classes('m-8 gap-2'):
         explain(error)
-        ui.link('Go to the start page', '/')
+        ui.link(_('Go to the start page'), '/')
 
 
 def explain(error: Exception) -> None:
     """A plain line for what went wrong: not allowed, not found, the service's own message, or that something
     unexpected happened (used by every page's guard and by the error page)."""
     if isinstance(error, PermissionDeniedError):
-        ui.label('This is not available to your account.').classes('text-negative text-lg').mark('refused')
+        ui.label(_('This is not available to your account.')).classes('text-negative text-lg').mark('refused')
     elif isinstance(error, NotFoundError):
-        ui.label(str(error) or 'Not found.').classes('text-lg').mark('not-found')
+        ui.label(str(error) or _('Not found.')).classes('text-lg').mark('not-found')
     elif isinstance(error, ClientPulseError):
         ui.label(str(error)).classes('text-negative text-lg').mark('page-error')
     else:
-        ui.label(UNEXPECTED).classes('text-negative text-lg').mark('page-error')
+        ui.label(_(UNEXPECTED)).classes('text-negative text-lg').mark('page-error')
 
 
 def tell_the_person(error: Exception) -> None:
     """A failed click or change: a toast in the page where it happened, if there is one (NiceGUI's own
     handler logs every error)."""
     try:
-        ui.notify(str(error) if isinstance(error, ClientPulseError) else UNEXPECTED, type='negative')
+        ui.notify(str(error) if isinstance(error, ClientPulseError) else _(UNEXPECTED), type='negative')
     except Exception:  # no page to tell (a background task): the log has it
         log.debug('no page to tell of %r', error)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
-from app.services import clock
+from app.services import clock, i18n
 from app.services.amounts import MAX_AMOUNT_CENTS, TOO_LARGE, check_amount
 from app.services.errors import ValidationError
+from app.services.i18n import _
 
 LOCALE = 'en_CA'
 
@@ -24,8 +25,9 @@ def money(cents: int | Decimal, currency: str, locale: str = LOCALE) -> str:
 
 
 def money_at(cents: int | Decimal, location) -> str:
-    """An amount in a location's currency, written the way its locale writes money (``location``: a LocationRead)."""
-    return money(cents, location.currency, location.locale)
+    """An amount in a location's currency, written the way its locale writes money (``location``: a LocationRead),
+    in the current language's words where they differ (``i18n.locale_for``)."""
+    return money(cents, location.currency, i18n.locale_for(location.locale))
 
 
 def to_minor(amount, field: str) -> int:
@@ -44,17 +46,22 @@ def to_minor(amount, field: str) -> int:
             return check_amount(int((value * 100).to_integral_value()), field)
     except ArithmeticError:
         pass
-    raise ValidationError('Enter an amount such as 12.50.', field=field)
+    raise ValidationError(_('Enter an amount such as 12.50.'), field=field)
 
 
 def count(value: int) -> str:
-    """A whole number with the locale's grouping: ``count(307266)`` → ``'307,266'``."""
-    return format_decimal(value, locale=LOCALE)
+    """A whole number with the locale's grouping: ``count(307266)`` → ``'307,266'`` (in French ``'307 266'``)."""
+    return format_decimal(value, locale=i18n.locale_for(LOCALE))
 
 
 def rate(value: float | None) -> str:
-    """A fraction as a percentage with one decimal, or an en dash when undefined."""
-    return '–' if value is None else f'{value * 100:.1f} %'
+    """A fraction as a percentage with one decimal (``12.5 %``; in French ``12,5 %``), or an en dash when
+    undefined."""
+    if value is None:
+        return '–'
+    if i18n.current() == i18n.DEFAULT_LANGUAGE:
+        return f'{value * 100:.1f} %'
+    return f"{format_decimal(value * 100, format='0.0', locale=i18n.current())} %"
 
 
 def local_time(moment: datetime, time_zone: str) -> str:
@@ -63,8 +70,17 @@ def local_time(moment: datetime, time_zone: str) -> str:
 
 
 def local_datetime(moment: datetime, time_zone: str) -> str:
-    """``Mon 04 Mar 2030 14:30`` in the location's time zone."""
-    return f'{clock.to_local(moment, time_zone):%a %d %b %Y %H:%M}'
+    """``Mon 04 Mar 2030 14:30`` in the location's time zone (day and month names in the current language)."""
+    local = clock.to_local(moment, time_zone)
+    language = i18n.current()
+    if language == i18n.DEFAULT_LANGUAGE:
+        return f'{local:%a %d %b %Y %H:%M}'
+    return format_datetime(local, 'EEE dd MMM y HH:mm', locale=language)
+
+
+def short_day(day: date) -> str:
+    """``04 Mar 2030``, month names in the current language."""
+    return format_date(day, 'dd MMM y', locale=i18n.current())
 
 
 def booking_time(booking, time_zone: str) -> str:
@@ -76,9 +92,10 @@ def booking_time(booking, time_zone: str) -> str:
 
 def local_date(moment: datetime, time_zone: str, locale: str, pattern: str = 'EEE d MMM') -> str:
     """The local date of ``moment`` the location's way (babel, CLDR ``pattern``): ``Tue 1 Dec``, or with
-    ``'full'`` ``Tuesday, December 1, 2026``; ISO 8601 for a locale babel does not know."""
+    ``'full'`` ``Tuesday, December 1, 2026``, in the current language's words; ISO 8601 for a locale babel does not
+    know."""
     day = clock.local_day(moment, time_zone)
     try:
-        return format_date(day, pattern, locale=locale or LOCALE)
+        return format_date(day, pattern, locale=i18n.locale_for(locale or LOCALE))
     except (ValueError, LookupError):
         return day.isoformat()

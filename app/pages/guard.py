@@ -20,6 +20,7 @@ from app.pages.layout import frame
 from app.pages.registry import PAGES, PageEntry
 from app.pages.session import HOME, current_location, current_user, require_user
 from app.services.errors import NotFoundError, PermissionDeniedError
+from app.services.i18n import _
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,11 @@ def guarded_page(path: str, *, roles: frozenset[Role], title: str, icon: str | N
 def _draw(build: Callable[..., None], page: PageContext, arguments: dict, needs_location: bool) -> None:
     if needs_location and page.location is None:
         with ui.column().classes('gap-2').mark('no-location'):
-            ui.label('No location yet.').classes('text-lg')
+            ui.label(_('No location yet.')).classes('text-lg')
             if page.user.role == Role.OWNER:
-                ui.link('Set up your business', '/setup').mark('continue-setup')
+                ui.link(_('Set up your business'), '/setup').mark('continue-setup')
             else:
-                ui.label('Ask the owner to finish setting up the business.')
+                ui.label(_('Ask the owner to finish setting up the business.'))
         return
     try:
         build(page, **arguments)

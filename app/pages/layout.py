@@ -9,10 +9,30 @@ from nicegui import ui
 
 from app import live
 from app.models import LocationRead, Role, UserRead
-from app.pages import presence, registry
+from app.pages import language, presence, registry
 from app.pages.bell import Bell
 from app.pages.session import choose_location, sign_out
+from app.services import i18n
+from app.services.accounts import users
+from app.services.accounts.access import ROLE_NAMES
 from app.services.catalogue import locations
+from app.services.errors import ClientPulseError
+from app.services.i18n import _
+
+
+def role_name(role: Role | str) -> str:
+    """The name of ``role`` (a :class:`Role` or its value) in the current language; an unknown one as it is."""
+    try:
+        return _(ROLE_NAMES[Role(role)])
+    except ValueError:
+        return str(role)
+
+
+def named(element: ui.element, name: str) -> ui.element:
+    """Give ``element`` an accessible name (``aria-label``), e.g. an icon button's; returns it."""
+    element._props['aria-label'] = name  # set directly: a translated name may hold spaces or quotes
+    element.update()
+    return element
 
 
 @contextmanager
@@ -24,24 +44,26 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
         # the title gives way (ellipsis) before the account's buttons do: a long one ('Commission & tips') had pushed
         # the bell and Sign out off a phone's screen
         with ui.row().classes('items-center gap-2 no-wrap min-w-0'):
-            ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(  # noqa: PLW0108  (drawer comes below)
-                'flat color=white dense').mark('menu')
+            named(ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(  # noqa: PLW0108  (drawer below)
+                'flat color=white dense').mark('menu'), _('Navigation'))
             ui.image('/assets/logo.svg').classes('w-8 h-8')
             ui.label('ClientPulse').classes('text-lg font-bold gt-xs')
-            ui.label(f'· {title}').classes('text-base sm:text-lg ellipsis min-w-0')
+            ui.label(f'· {_(title)}').classes('text-base sm:text-lg ellipsis min-w-0')
         with ui.row().classes('items-center gap-1 sm:gap-3 no-wrap shrink-0'):
             if user.role == Role.OWNER:
                 options = {x.id: x.name for x in locations.list_locations(actor=user)}
-                ui.select(options, value=location.id if location else None, label='Location',
+                ui.select(options, value=location.id if location else None, label=_('Location'),
                           on_change=lambda e: (choose_location(e.value), ui.navigate.reload())
                           ).props('dense dark options-dark=false standout').classes('w-28 sm:w-56').mark('location')
             elif location is not None:
                 ui.label(location.name).classes('gt-xs')
             room = live.join(user, location) if location is not None else None
             Bell(user, location.time_zone if location else 'UTC', room)
-            ui.label(f'{user.email} ({user.role.value})').classes('text-sm opacity-80 gt-sm')
-            ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
-                'flat color=white dense').tooltip('Sign out')
+            _language_chooser(user)
+            ui.label(_('{email} ({role})').format(email=user.email, role=role_name(user.role))).classes(
+                'text-sm opacity-80 gt-sm')
+            named(ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
+                'flat color=white dense').tooltip(_('Sign out')), _('Sign out'))
     # open on wide screens, closed over a phone's page: Quasar opens it on mounting where the screen is wide and
     # tells the server (with value=None NiceGUI would ask each browser by JavaScript on connect instead: one
     # more round trip per page, and an error logged for every client that does not answer)
@@ -50,11 +72,36 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
             with ui.link(target=entry.path).classes('no-underline text-slate-800 w-full'):
                 with ui.row().classes('items-center gap-3 px-2 py-2 rounded hover:bg-slate-200 w-full'):
                     ui.icon(entry.icon).classes('text-primary')
-                    ui.label(entry.title)
+                    ui.label(_(entry.title))
     with ui.column().classes('w-full gap-4 p-2'):
         yield
     presence.join(user, title)
 
+
+def _language_chooser(user: UserRead) -> None:
+    """The person's own language, a menu under an icon (room for it on a phone's header): their location's (the
+    default), or one of :data:`~app.services.i18n.LANGUAGES` each named in itself; a choice is saved to their account
+    and the page is drawn again in it."""
+    async def choose(code: str | None) -> None:
+        if code == user.language:
+            return
+        try:
+            await language.io_bound(users.set_language, code, actor=user)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            return
+        ui.navigate.reload()
+
+    mine = user.language if user.language in i18n.LANGUAGES else None
+    with ui.button(icon='translate').props('flat round dense color=white').mark('user-language') as button:
+        named(button, _('Language'))
+        button.tooltip(_('Language'))
+        with ui.menu():
+            for code, name in {None: _('Same as the location'), **i18n.LANGUAGES}.items():
+                item = ui.menu_item(name, on_click=lambda c=code: choose(c)).mark(f'user-language-{code or "location"}')
+                if code == mine:
+                    item.props('active')  # the one in use, highlighted (and read out: aria-current)
+                    item._props['aria-current'] = 'true'
 
 
 def field_error(elements: dict, error: Exception) -> None:

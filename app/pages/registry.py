@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.models import Role
+from app.services.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,14 @@ class PageEntry:
     title: str
     icon: str | None
 
+
+TITLES: tuple[str, ...] = (
+    N_('Dashboard'), N_('Bookings'), N_('Customers'), N_('Customer'), N_('Waitlist'), N_('Chat'), N_('Messages'),
+    N_('Campaigns'), N_('Campaign'), N_('Sales'), N_('Commission & tips'), N_('Analytics'), N_('Scheduled reports'),
+    N_('Staff'), N_('Services & products'), N_('Import'), N_('Kiosk'), N_('Activity'), N_('Users'), N_('Settings'),
+)
+"""Every page title given to ``guarded_page(title=…)``, marked here for translation (the decorators stay English
+constants, the registry's keys); the frame and the navigation show them with ``_(title)``."""
 
 PAGES: dict[str, PageEntry] = {}
 """Every guarded page by path, in the order declared (the navigation's order)."""

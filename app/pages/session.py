@@ -12,6 +12,7 @@ from app.models import LocationRead, Role, UserRead
 from app.services.accounts import activity, users
 from app.services.catalogue import locations
 from app.services.errors import NotFoundError
+from app.services.i18n import _
 
 
 def current_user(*, now: float | None = None) -> UserRead | None:
@@ -73,8 +74,8 @@ def require_user(path: str, roles: frozenset[Role] = FRONT_DESK) -> UserRead | N
         return None
     if user.role not in roles:
         with ui.column().classes('m-8 gap-2'):
-            ui.label('This page is not available for your role.').classes('text-negative text-lg').mark('refused')
-            ui.link('Go to your start page', HOME[user.role])
+            ui.label(_('This page is not available for your role.')).classes('text-negative text-lg').mark('refused')
+            ui.link(_('Go to your start page'), HOME[user.role])
         return None
     return user
 

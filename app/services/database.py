@@ -25,14 +25,15 @@ from sqlmodel import Session, create_engine
 from app.config import PROJECT_ROOT, get_settings
 from app.services import events, files, revisions
 from app.services.errors import DatabaseNotWritableError, DatabaseTooNewError
+from app.services.i18n import N_, _, deferred
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = PROJECT_ROOT / 'migrations'
-NOT_WRITABLE = "Nothing was saved: the shop's database cannot be written (disk full or read-only)."
+NOT_WRITABLE = N_("Nothing was saved: the shop's database cannot be written (disk full or read-only).")
 """What a person is told when their action's transaction was refused because the database cannot be written."""
-OUTAGE_NOTICE = ("The shop's database cannot be written (disk full or read-only): nothing can be saved until it is "
-                 'fixed. Free some disk space, or make the database writable again.')
+OUTAGE_NOTICE = N_("The shop's database cannot be written (disk full or read-only): nothing can be saved until it "
+                    'is fixed. Free some disk space, or make the database writable again.')
 """The bell's notification of an outage (one per outage, not one per refused write)."""
 RECHECK_SECONDS = 10.0
 """While the database refuses writes, a trial write (:func:`recheck_writable`) at most this often tells when it is
@@ -142,8 +143,9 @@ def migrate(url: str | None = None, revision: str = 'head') -> None:
     except DBAPIError as error:
         reason = refusal(error)
         if reason:
-            raise DatabaseNotWritableError(f'The database cannot be written ({reason}), so it cannot be brought up to '
-                                           f'date: {error.orig}', detail=str(error.orig)) from None
+            raise DatabaseNotWritableError(_('The database cannot be written ({reason}), so it cannot be brought up '
+                                             'to date: {error}').format(reason=reason, error=error.orig),
+                                           detail=str(error.orig)) from None
         raise
 
 
@@ -163,10 +165,10 @@ def refuse_newer(url: str | None = None) -> None:
     script = ScriptDirectory.from_config(alembic_config(url))
     unknown = [revision for revision in current if not _known(script, revision)]
     if unknown:
-        raise DatabaseTooNewError(
-            f'Its database is at revision {", ".join(unknown)}, newer than this ClientPulse knows (its newest is '
-            f'{script.get_current_head()}). This ClientPulse is older than its database: update ClientPulse, or '
-            'restore a backup made by this version.')
+        raise DatabaseTooNewError(_(
+            'Its database is at revision {revision}, newer than this ClientPulse knows (its newest is {newest}). This '
+            'ClientPulse is older than its database: update ClientPulse, or restore a backup made by this '
+            'version.').format(revision=', '.join(unknown), newest=script.get_current_head()))
 
 
 def check_writable(url: str | None = None) -> None:
@@ -183,9 +185,9 @@ def check_writable(url: str | None = None) -> None:
     path = _sqlite_path(url)
     for target in ([path, path.parent] if path is not None else []):
         if target.exists() and not os.access(target, os.W_OK):
-            raise DatabaseNotWritableError(
-                f'Its database cannot be written: {target} is not writable by the user ClientPulse runs as. Make the '
-                'database and its folder writable, then start it again.', detail='permissions')
+            raise DatabaseNotWritableError(_(
+                'Its database cannot be written: {path} is not writable by the user ClientPulse runs as. Make the '
+                'database and its folder writable, then start it again.').format(path=target), detail='permissions')
     engine = get_engine(url)
     try:
         with engine.execution_options(sqlite_immediate=True).connect() as connection:
@@ -193,9 +195,9 @@ def check_writable(url: str | None = None) -> None:
             try:
                 if engine.dialect.name == 'postgresql' and connection.execute(
                         text('SELECT pg_is_in_recovery()')).scalar():
-                    raise DatabaseNotWritableError(
+                    raise DatabaseNotWritableError(_(
                         'Its database server is a read-only standby (pg_is_in_recovery): point '
-                        'CLIENTPULSE_DATABASE_URL at the primary.', detail='pg_is_in_recovery')
+                        'CLIENTPULSE_DATABASE_URL at the primary.'), detail='pg_is_in_recovery')
                 if engine.dialect.name == 'postgresql' and connection.execute(
                         text("SELECT to_regclass('alembic_version')")).scalar() is not None:
                     connection.execute(text('UPDATE alembic_version SET version_num = version_num'))
@@ -208,10 +210,11 @@ def check_writable(url: str | None = None) -> None:
         reason = refusal(error) or _cannot_open(error)
         if not reason:
             raise
-        raise DatabaseNotWritableError(
-            f'Its database ({path or engine.url.render_as_string(hide_password=True)}) cannot be written ({reason}: '
-            f'{error.orig}). Free some disk space, or make the database and its folder writable by the user '
-            'ClientPulse runs as, then start it again.', detail=str(error.orig)) from None
+        raise DatabaseNotWritableError(_(
+            'Its database ({database}) cannot be written ({reason}: {error}). Free some disk space, or make the '
+            'database and its folder writable by the user ClientPulse runs as, then start it again.').format(
+            database=path or engine.url.render_as_string(hide_password=True), reason=reason, error=error.orig),
+            detail=str(error.orig)) from None
 
 
 def write_outage() -> tuple[datetime, str] | None:
@@ -298,7 +301,7 @@ def _raise_if_not_writable(error: DBAPIError) -> None:
     reason = refusal(error)
     if reason:
         _outage.start(reason, str(error.orig))
-        raise DatabaseNotWritableError(NOT_WRITABLE, detail=str(error.orig)) from error
+        raise DatabaseNotWritableError(_(NOT_WRITABLE), detail=str(error.orig)) from error
 
 
 @dataclass
@@ -323,7 +326,8 @@ class _Outage:
             since = self.since
         log.error('the database refuses writes (%s): %s; nothing is saved until it is fixed', reason, detail)
         _announce(events.DatabaseOutage(location_id=0, change='started', since=since.isoformat(),
-                                        summary=OUTAGE_NOTICE, notification_id=-int(since.timestamp() * 1000)))
+                                        summary=deferred(OUTAGE_NOTICE),
+                                        notification_id=-int(since.timestamp() * 1000)))
 
     def recheck(self) -> bool:
         with self.lock:

@@ -6,6 +6,9 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError as PydanticError
 
+from app.models.base import Refusal
+from app.services.i18n import N_, _, ngettext
+
 T = TypeVar('T')
 
 
@@ -53,7 +56,10 @@ class PermissionDeniedError(ClientPulseError):
 
 
 class AuthenticationError(ClientPulseError):
-    """Wrong email or password."""
+    """Wrong email or password. ``stored``: the refusal as the activity log keeps it (deferred text, shown in each
+    reader's language), when the service made one."""
+
+    stored: str | None = None
 
 
 class DatabaseNotWritableError(ClientPulseError):
@@ -73,8 +79,9 @@ class ImportRowError(ClientPulseError):
     """A row of an imported file is malformed; names the file, line and field."""
 
     def __init__(self, message: str, *, file: str, line: int, field: str | None = None) -> None:
-        where = f'{file}, line {line}' + (f', field "{field}"' if field else '')
-        super().__init__(f'{where}: {message}', field=field)
+        where = (_('{file}, line {line}, field "{field}"') if field else _('{file}, line {line}')).format(
+            file=file, line=line, field=field)
+        super().__init__(_('{where}: {message}').format(where=where, message=message), field=field)
         self.file = file
         self.line = line
 
@@ -90,12 +97,59 @@ def validated(schema: type[T], **values: Any) -> T:
     except PydanticError as error:
         first = error.errors()[0]
         field = str(first['loc'][0]) if first['loc'] else None
-        label = (field or 'value').replace('_', ' ')
-        limit = (first.get('ctx') or {}).get('max_length')
+        label = _(field.replace('_', ' ')) if field else _('value')
+        context = first.get('ctx') or {}
+        limit = context.get('max_length')
         if first['type'] == 'string_too_long' and limit is not None:
-            message = f'The {label} may be at most {limit} characters.'
+            message = ngettext('The {label} may be at most {n} character.',
+                               'The {label} may be at most {n} characters.', limit).format(label=label, n=limit)
         elif first['type'] in {'string_too_short', 'missing'}:
-            message = f'Enter the {label}.'
+            message = _('Enter the {label}.').format(label=label)
         else:
-            message = f'The {label} is not valid: {first["msg"].removeprefix("Value error, ")}.'
+            message = _('The {label} is not valid: {reason}.').format(label=label, reason=_reason(first, context))
         raise ValidationError(message, field=field) from None
+
+
+FIELD_NAMES = (
+    N_('active'), N_('alerts'), N_('barcode'), N_('birthday'), N_('brand'), N_('category'), N_('channel'), N_('code'),
+    N_('consent'), N_('cost cents'), N_('deposit cents'), N_('duration minutes'), N_('email'), N_('kiosk'),
+    N_('location id'), N_('notes'), N_('price cents'), N_('stock maximum'), N_('stock minimum'), N_('stock on hand'),
+    N_('supplier'), N_('tags'),
+)
+"""The fields of the schemas checked here, as refusals name them (``'price_cents'`` → "The price cents …"), marked
+for translation (the location settings' are in :mod:`app.services.catalogue.locations`)."""
+
+PYDANTIC_MESSAGES = {
+    'less_than_equal': N_('Input should be less than or equal to {le}'),
+    'greater_than_equal': N_('Input should be greater than or equal to {ge}'),
+    'less_than': N_('Input should be less than {lt}'),
+    'greater_than': N_('Input should be greater than {gt}'),
+    'too_long': N_('List should have at most {max_length} items after validation, not {actual_length}'),
+    'literal_error': N_('Input should be {expected}'),
+    'int_parsing': N_('Input should be a valid integer, unable to parse string as an integer'),
+    'int_from_float': N_('Input should be a valid integer, got a number with a fractional part'),
+    'int_type': N_('Input should be a valid integer'),
+    'float_parsing': N_('Input should be a valid number, unable to parse string as a number'),
+    'bool_parsing': N_('Input should be a valid boolean, unable to interpret input'),
+    'date_from_datetime_parsing': N_('Input should be a valid date or datetime, {error}'),
+}
+"""Pydantic's own words for the refusals the forms meet, as pydantic writes them in English, marked for
+translation (other refusals are shown in pydantic's English)."""
+
+
+def _reason(error: dict, context: dict) -> str:
+    """What is wrong with the value, in the current language: a validator's own message (marked in the models
+    with ``N_``, or a :class:`~app.models.base.Refusal` with its values), or pydantic's, translated when known."""
+    cause = context.get('error')
+    if isinstance(cause, Refusal):
+        return _(cause.message).format(**{key: _(value) if isinstance(value, str) else value
+                                          for key, value in cause.values.items()})
+    if isinstance(cause, ValueError):
+        return _(str(cause))
+    template = PYDANTIC_MESSAGES.get(error['type'])
+    if template is not None:
+        try:
+            return _(template).format(**context)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return error['msg'].removeprefix('Value error, ')

@@ -8,6 +8,7 @@ from email.utils import parseaddr
 
 from app.config import get_settings
 from app.services.errors import ValidationError
+from app.services.i18n import _
 
 
 def check_address(address: str) -> str:
@@ -20,7 +21,7 @@ def check_address(address: str) -> str:
     local, _, domain = parsed.partition('@')
     if (not parsed or parsed != text or name or not local or '.' not in domain or any(c.isspace() for c in text)
             or len(text) > 200):
-        raise ValidationError(f'"{text[:60]}" is not an e-mail address.', field='email')
+        raise ValidationError(_('"{text}" is not an e-mail address.').format(text=text[:60]), field='email')
     return text
 
 
@@ -44,7 +45,7 @@ def send_message(to: list[str], *, subject: str, body: str,
     """
     settings = get_settings()
     if not settings.smtp_host:
-        raise ValidationError('No mail server is set up (CLIENTPULSE_SMTP_HOST).')
+        raise ValidationError(_('No mail server is set up (CLIENTPULSE_SMTP_HOST).'))
     message = EmailMessage()
     message['Subject'], message['From'], message['To'] = subject, settings.smtp_from, ', '.join(to)
     message.set_content(body)

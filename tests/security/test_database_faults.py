@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event, func, text
 from sqlmodel import select
 
 from app.models import BookingCreate, Channel, Customer, CustomerCreate, Role
-from app.services import database, events, health, notifications
+from app.services import database, events, health, i18n, notifications
 from app.services.customers import customers
 from app.services.errors import DatabaseNotWritableError
 from app.services.frontdesk import bookings
@@ -92,11 +92,11 @@ def test_a_database_that_cannot_be_written_says_nothing_was_saved_and_rings_the_
         assert [e.change for e in outages] == ['started']  # one outage, one ring: not one per refused write
         assert events.from_dict(json.loads(json.dumps(events.to_dict(outages[0])))) == outages[0]  # crosses the bus
         (notice,) = notifications.held()
-        assert notice.id == outages[0].notification_id < 0 and notice.text == database.OUTAGE_NOTICE
+        assert notice.id == outages[0].notification_id < 0 and i18n.shown(notice.text) == database.OUTAGE_NOTICE
         assert notifications.reaches(notice.id, Role.STAFF, location.id)
         assert not notifications.reaches(notice.id, Role.KIOSK, location.id)
         assert notifications.unread_count(desk) == 1
-        assert [n.text for n in notifications.visible(desk)] == [database.OUTAGE_NOTICE]
+        assert [i18n.shown(n.text) for n in notifications.visible(desk)] == [database.OUTAGE_NOTICE]
         healthy, body = asyncio.run(health.report())
         assert not healthy and body['status'] == 'unhealthy' and body['writable'] is False
         assert body['database'] == 'ok'  # it still reads

@@ -104,3 +104,37 @@ def test_a_list_of_services_names_a_repeat_within_the_list_and_saves_none(db):
     codes = [s.code for s in catalog.create_services([*twice[:2], twice[0].model_copy(update={'name': 'Cut long'})],
                                                      actor=OWNER)]
     assert codes == ['CUT', 'COLOUR', 'CUTLON'] and len(set(codes)) == 3
+
+
+@pytest.mark.parametrize(('language', 'overlap', 'too_long', 'grid'), [
+    ('en', 'The opening hours is not valid: two opening stretches on Tuesday overlap.',
+     'The name may be at most 120 characters.',
+     'The slot minutes is not valid: free times start every 5, 10, 15, 20, 30, 60 minutes.'),
+    ('fr', "Le champ « horaires d'ouverture » n'est pas valide : deux plages d'ouverture se chevauchent le mardi.",
+     'Le champ « nom » ne peut dépasser 120 caractères.', "Le champ « intervalle des créneaux » n'est pas valide : les "
+     'créneaux libres commencent toutes les 5, 10, 15, 20, 30, 60 minutes.'),
+    ('sw', 'Sehemu ya «saa za kufungua» si sahihi: vipindi viwili vya kufungua vinaingiliana siku ya Jumanne.',
+     'Sehemu ya «jina» inaweza kuwa na herufi 120 au pungufu.', 'Sehemu ya «dakika za nafasi» si sahihi: nafasi huru '
+     'huanza kila dakika 5, 10, 15, 20, 30, 60.'),
+])
+def test_refusals_of_the_settings_are_in_the_readers_language_day_names_and_plurals_included(
+        db, language: str, overlap: str, too_long: str, grid: str):
+    from app.services import i18n
+    overlapping = [{'weekday': 1, 'start_minute': 540, 'end_minute': 720},
+                   {'weekday': 1, 'start_minute': 700, 'end_minute': 1080}]
+    with i18n.speaking(language):
+        for values, said in (({'opening_hours': overlapping}, overlap), ({'name': 'x' * 121}, too_long),
+                             ({'slot_minutes': 7}, grid)):
+            with pytest.raises(ValidationError) as refused:
+                locations.check_settings({**GOOD, **values})
+            assert str(refused.value) == said
+
+
+@pytest.mark.parametrize(('language', 'said'), [('en', 'The password needs at least 8 characters.'),
+                                                 ('fr', 'Le mot de passe doit compter au moins 8 caractères.'),
+                                                 ('sw', 'Nenosiri linahitaji angalau herufi 8.')])
+def test_a_short_password_is_refused_in_the_readers_language(db, language: str, said: str):
+    from app.services import i18n
+    from app.services.accounts import users
+    with i18n.speaking(language), pytest.raises(ValidationError, match=said):
+        users.check_new_password('a@b.test', 'short')

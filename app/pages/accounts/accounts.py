@@ -9,11 +9,12 @@ from app.models import LocationRead, Role, UserRead
 from app.pages import language
 from app.pages.accounts.location_settings import LocationSettingsForm
 from app.pages.guard import PageContext, guarded_page
-from app.pages.layout import field_error
+from app.pages.layout import field_error, role_name
 from app.pages.session import OWNERS
 from app.services.accounts import network, users
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
+from app.services.i18n import _
 
 
 def register() -> None:
@@ -24,12 +25,13 @@ def register() -> None:
     @guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
     def settings_page(page: PageContext) -> None:
         if page.location is not None:
-            ui.label(f'Settings of {page.location.name}').classes('text-xl font-semibold').mark('settings-title')
+            ui.label(_('Settings of {name}').format(name=page.location.name)).classes(
+                'text-xl font-semibold').mark('settings-title')
             LocationSettingsForm(page.user, page.location).build()
             _Locations(page.user, page.location).build()
-        ui.label('Staff devices on the shop network').classes('text-xl font-semibold mt-6')
-        ui.label('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
-                 'or scan the code.').classes('text-slate-600')
+        ui.label(_('Staff devices on the shop network')).classes('text-xl font-semibold mt-6')
+        ui.label(_('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
+                   'or scan the code.')).classes('text-slate-600')
         urls = network.lan_urls(network.served_port() or get_settings().port)
         shared = [u for u in urls if '127.0.0.1' not in u]
         with ui.row().classes('gap-8'):
@@ -38,11 +40,11 @@ def register() -> None:
                     ui.image(network.qr_data_url(url)).classes('w-56 h-56').mark('lan-qr')
                     ui.label(url).classes('text-lg font-mono').mark('lan-url')
         if not shared:
-            ui.label('No network address was found: this machine is only reachable from itself.').classes(
+            ui.label(_('No network address was found: this machine is only reachable from itself.')).classes(
                 'text-warning')
-        ui.label('Kiosk').classes('text-xl font-semibold mt-6')
-        ui.label('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
-                 'mode with their PIN (set on the Users page).').classes('text-slate-600')
+        ui.label(_('Kiosk')).classes('text-xl font-semibold mt-6')
+        ui.label(_('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
+                   'mode with their PIN (set on the Users page).')).classes('text-slate-600')
 
 
 class _Locations:
@@ -53,9 +55,9 @@ class _Locations:
         self.dialogs = ui.element('div')
 
     def build(self) -> None:
-        ui.label('Locations').classes('text-xl font-semibold mt-6')
+        ui.label(_('Locations')).classes('text-xl font-semibold mt-6')
         self.table()
-        ui.button('Open another location', icon='add_business', on_click=self.open_one).mark('location-add')
+        ui.button(_('Open another location'), icon='add_business', on_click=self.open_one).mark('location-add')
 
     @ui.refreshable_method
     def table(self) -> None:
@@ -65,9 +67,9 @@ class _Locations:
                 with ui.row().classes('items-center gap-3'):
                     ui.label(place.name).classes('font-semibold w-48')
                     ui.label(f'{place.time_zone} · {place.currency}').classes('text-slate-500 w-56')
-                    ui.label('archived' if place.archived else 'trading').classes(
+                    ui.label(_('archived') if place.archived else _('trading')).classes(
                         'text-slate-500' if place.archived else 'text-positive')
-                    ui.button('Bring back' if place.archived else 'Archive',
+                    ui.button(_('Bring back') if place.archived else _('Archive'),
                               on_click=lambda p=place: self.archive(p)).props('flat dense').mark(
                         f'location-archive-{place.id}')
 
@@ -77,20 +79,20 @@ class _Locations:
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
-        ui.notify(f'{place.name} {"is back" if place.archived else "archived: its history is kept"}.',
-                  type='positive')
+        ui.notify(_('{name} is back.').format(name=place.name) if place.archived
+                  else _('{name} archived: its history is kept.').format(name=place.name), type='positive')
         self.table.refresh()
 
     def open_one(self) -> None:
         self.dialogs.clear()
         with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[28rem] max-w-full'):
-            ui.label('Open another location').classes('text-lg font-semibold')
-            name = ui.input('Name').classes('w-full').mark('location-new-name')
-            address = ui.input('Address').classes('w-full')
-            phone = ui.input('Phone').classes('w-full')
-            ui.label(f"It starts with {self.location.name}'s time zone, currency, taxes, opening hours and booking "
-                     'policy; change them on its Settings once it is chosen in the header.').classes(
-                'text-sm text-slate-500')
+            ui.label(_('Open another location')).classes('text-lg font-semibold')
+            name = ui.input(_('Name')).classes('w-full').mark('location-new-name')
+            address = ui.input(_('Address')).classes('w-full')
+            phone = ui.input(_('Phone')).classes('w-full')
+            ui.label(_('It starts with the time zone, currency, taxes, opening hours and booking policy of {name}; '
+                       'change them on its Settings once it is chosen in the header.').format(
+                name=self.location.name)).classes('text-sm text-slate-500')
 
             async def create() -> None:
                 values = {**locations.settings_of(self.location).model_dump(), 'name': (name.value or '').strip(),
@@ -101,12 +103,12 @@ class _Locations:
                     field_error({'name': name, 'address': address, 'phone': phone}, error)
                     return
                 dialog.close()
-                ui.notify(f'{opened.name} is open.', type='positive')
+                ui.notify(_('{name} is open.').format(name=opened.name), type='positive')
                 self.table.refresh()
 
             with ui.row().classes('w-full justify-end'):
-                ui.button('Close', on_click=dialog.close).props('flat')
-                ui.button('Open it', on_click=create).mark('location-create')
+                ui.button(_('Close'), on_click=dialog.close).props('flat')
+                ui.button(_('Open it'), on_click=create).mark('location-create')
 
 
 class _Accounts:
@@ -122,34 +124,34 @@ class _Accounts:
 
     @ui.refreshable_method
     def table(self) -> None:
-        rows = [{'id': u.id, 'email': u.email, 'role': u.role.value,
-                 'location': self.places.get(u.location_id, 'every location'),
-                 'active': 'yes' if u.active else 'switched off', 'failed': u.failed_logins,
-                 'locked': f'{u.locked_until:%Y-%m-%d %H:%M} UTC' if u.locked_until else '',
-                 'pin': 'set' if u.has_pin else ''} for u in users.list_users(actor=self.owner)]
+        rows = [{'id': u.id, 'email': u.email, 'role': role_name(u.role),
+                 'location': self.places.get(u.location_id, _('every location')),
+                 'active': _('yes') if u.active else _('switched off'), 'failed': u.failed_logins,
+                 'locked': _('{time} UTC').format(time=f'{u.locked_until:%Y-%m-%d %H:%M}') if u.locked_until else '',
+                 'pin': _('set') if u.has_pin else ''} for u in users.list_users(actor=self.owner)]
         columns = [{'name': k, 'label': label, 'field': k, 'align': 'left'} for k, label in (
-            ('email', 'Email'), ('role', 'Role'), ('location', 'Location'), ('active', 'Active'),
-            ('failed', 'Failed sign-ins'), ('locked', 'Locked until'), ('pin', 'Kiosk PIN'))]
+            ('email', _('Email')), ('role', _('Role')), ('location', _('Location')), ('active', _('Active')),
+            ('failed', _('Failed sign-ins')), ('locked', _('Locked until')), ('pin', _('Kiosk PIN')))]
         table = ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('flat').mark('user-table')
         table.add_slot('body-cell-locked', '''
             <q-td :props="props">
                 <span v-if="props.value" class="text-negative font-semibold">{{ props.value }}</span>
             </q-td>''')
         with ui.row().classes('items-end gap-2'):
-            chosen = ui.select({u['id']: u['email'] for u in rows}, label='Account').classes('w-72').mark('account')
-            ui.button('Unlock', icon='lock_open', on_click=lambda: self.act(users.unlock, chosen.value)).props(
+            chosen = ui.select({u['id']: u['email'] for u in rows}, label=_('Account')).classes('w-72').mark('account')
+            ui.button(_('Unlock'), icon='lock_open', on_click=lambda: self.act(users.unlock, chosen.value)).props(
                 'flat').mark('unlock')
-            ui.button('Switch off', icon='block',
+            ui.button(_('Switch off'), icon='block',
                       on_click=lambda: self.act(users.set_active, chosen.value, False)).props('flat').mark('disable')
-            ui.button('Switch on', icon='check',
+            ui.button(_('Switch on'), icon='check',
                       on_click=lambda: self.act(users.set_active, chosen.value, True)).props('flat').mark('enable')
-            pin = ui.input('New kiosk PIN', password=True).props('type=tel').classes('w-40').mark('new-pin')
-            ui.button('Set PIN', on_click=lambda: self.act(users.set_pin, chosen.value, pin.value or '',
+            pin = ui.input(_('New kiosk PIN'), password=True).props('type=tel').classes('w-40').mark('new-pin')
+            ui.button(_('Set PIN'), on_click=lambda: self.act(users.set_pin, chosen.value, pin.value or '',
                                                            field=pin)).props('flat').mark('set-pin')
 
     def act(self, change, user_id: int | None, *args, field: ui.input | None = None) -> None:
         if user_id is None:
-            ui.notify('Choose an account first.', type='warning')
+            ui.notify(_('Choose an account first.'), type='warning')
             return
         try:
             change(user_id, *args, actor=self.owner)
@@ -159,18 +161,18 @@ class _Accounts:
             else:
                 ui.notify(str(error), type='negative')
             return
-        ui.notify('Saved.', type='positive')
+        ui.notify(_('Saved.'), type='positive')
         self.table.refresh()
 
     def add_form(self) -> None:
         with ui.card().classes('w-[36rem] max-w-full'):
-            ui.label('Add an account').classes('font-semibold')
-            email = ui.input('Email').classes('w-full').mark('new-email')
-            role = ui.select({r.value: r.value for r in Role}, value=Role.STAFF.value, label='Role').classes(
+            ui.label(_('Add an account')).classes('font-semibold')
+            email = ui.input(_('Email')).classes('w-full').mark('new-email')
+            role = ui.select({r.value: role_name(r) for r in Role}, value=Role.STAFF.value, label=_('Role')).classes(
                 'w-full').mark('new-role')
-            place = ui.select(self.places, value=next(iter(self.places), None), label='Location').classes(
+            place = ui.select(self.places, value=next(iter(self.places), None), label=_('Location')).classes(
                 'w-full').mark('new-location')
-            password = ui.input('Password (at least 8 characters)', password=True).classes('w-full').mark(
+            password = ui.input(_('Password (at least 8 characters)'), password=True).classes('w-full').mark(
                 'new-password')
 
             async def add() -> None:
@@ -181,8 +183,8 @@ class _Accounts:
                 except ClientPulseError as error:
                     field_error({'email': email, 'password': password, 'location_id': place}, error)
                     return
-                ui.notify(f'Account {email.value} added.', type='positive')
+                ui.notify(_('Account {email} added.').format(email=email.value), type='positive')
                 email.value = password.value = ''
                 self.table.refresh()
 
-            ui.button('Add account', icon='person_add', on_click=add).mark('add-account')
+            ui.button(_('Add account'), icon='person_add', on_click=add).mark('add-account')

@@ -10,10 +10,12 @@ from app.models import UserRead
 from app.pages import params, presence
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
+from app.pages.layout import role_name
 from app.pages.session import MANAGING
-from app.services import clock
+from app.services import clock, i18n
 from app.services.accounts import activity
 from app.services.catalogue import locations
+from app.services.i18n import N_, _
 
 
 def register() -> None:
@@ -22,8 +24,8 @@ def register() -> None:
         user = page.user
         tz = page.location.time_zone if page.location else 'UTC'
         names = {x.id: x.name for x in locations.list_locations(actor=user)}
-        first, first_message = params.optional_day(start, what='first day')
-        last, last_message = params.optional_day(end, what='last day')
+        first, first_message = params.optional_day(start, what=N_('first day'))
+        last, last_message = params.optional_day(end, what=N_('last day'))
         _online(user, tz)
         params.notice(first_message)
         params.notice(last_message)
@@ -31,7 +33,7 @@ def register() -> None:
 
 
 def _online(user: UserRead, tz: str) -> None:
-    ui.label('Online now').classes('text-lg font-semibold')
+    ui.label(_('Online now')).classes('text-lg font-semibold')
 
     @ui.refreshable
     def table() -> None:
@@ -39,15 +41,15 @@ def _online(user: UserRead, tz: str) -> None:
             {
                 'id': n,  # one person may be online in two browsers, or in two processes
                 'email': p.email,
-                'role': p.role,
-                'page': p.page,
+                'role': role_name(p.role),
+                'page': _(p.page),
                 'since': local_datetime(datetime.fromtimestamp(p.since).astimezone(), tz),
             }
             for n, p in enumerate(presence.online(user))
         ]
         columns = [
-            {'name': k, 'label': k.capitalize(), 'field': k, 'align': 'left'}
-            for k in ('email', 'role', 'page', 'since')
+            {'name': k, 'label': label, 'field': k, 'align': 'left'}
+            for k, label in (('email', _('Email')), ('role', _('Role')), ('page', _('Page')), ('since', _('Since')))
         ]
         ui.table(columns=columns, rows=rows, row_key='id').classes('w-full').props('dense flat').mark('online-table')
 
@@ -58,22 +60,22 @@ def _online(user: UserRead, tz: str) -> None:
 def _log(
     user: UserRead, tz: str, names: dict[int, str], action: str, email: str, start: date | None, end: date | None
 ) -> None:
-    ui.label('Activity log').classes('text-lg font-semibold mt-4')
+    ui.label(_('Activity log')).classes('text-lg font-semibold mt-4')
     with ui.row().classes('items-end gap-3'):
         action_input = (
             ui.select(
-                {'': 'Every action', **{a: a.replace('_', ' ') for a in activity.ACTIONS}},
+                {'': _('Every action'), **{a: activity.action_name(a) for a in activity.ACTIONS}},
                 value=action if action in activity.ACTIONS else '',
-                label='Action',
+                label=_('Action'),
             )
             .classes('w-48')
             .mark('filter-action')
         )
-        email_input = ui.input('Email contains', value=email).mark('filter-email')
-        start_input = ui.input('From', value=start.isoformat() if start else '').props('type=date dense')
-        end_input = ui.input('To', value=end.isoformat() if end else '').props('type=date dense')
+        email_input = ui.input(_('Email contains'), value=email).mark('filter-email')
+        start_input = ui.input(_('From'), value=start.isoformat() if start else '').props('type=date dense')
+        end_input = ui.input(_('To'), value=end.isoformat() if end else '').props('type=date dense')
         ui.button(
-            'Show',
+            _('Show'),
             on_click=lambda: ui.navigate.to(
                 f'/activity?action={action_input.value}&email={email_input.value}&start={start_input.value}'
                 f'&end={end_input.value}'
@@ -83,21 +85,21 @@ def _log(
     last = clock.day_bounds(end, tz)[1] if end else None
     rows = activity.entries(actor=user, action=action or None, email=email, start=first, end=last)
     ui.button(
-        'Export CSV',
+        _('Export CSV'),
         icon='download',
         on_click=lambda: ui.download.content(activity.to_csv(rows, names), 'activity.csv'),
     ).props('flat').mark('activity-csv')
     columns = [
         {'name': k, 'label': label, 'field': k, 'align': 'left'}
         for k, label in (
-            ('at', 'Time'),
-            ('email', 'Who'),
-            ('role', 'Role'),
-            ('location', 'Location'),
-            ('action', 'Action'),
-            ('detail', 'Detail'),
-            ('ip', 'Address'),
-            ('user_agent', 'Browser'),
+            ('at', _('Time')),
+            ('email', _('Who')),
+            ('role', _('Role')),
+            ('location', _('Location')),
+            ('action', _('Action')),
+            ('detail', _('Detail')),
+            ('ip', _('Address')),
+            ('user_agent', _('Browser')),
         )
     ]
     ui.table(
@@ -107,10 +109,10 @@ def _log(
                 'id': r.id,
                 'at': local_datetime(r.at, tz),
                 'email': r.email,
-                'role': r.role,
+                'role': role_name(r.role) if r.role else '',
                 'location': names.get(r.location_id, ''),
-                'action': r.action.replace('_', ' '),
-                'detail': r.detail,
+                'action': activity.action_name(r.action),
+                'detail': i18n.shown(r.detail),
                 'ip': r.ip,
                 'user_agent': r.user_agent[:60],
             }

@@ -22,9 +22,10 @@ from app.pages import language
 from app.pages.accounts.setup import LOCALES
 from app.pages.formatting import money_at, to_minor
 from app.pages.hours import WeekHours, hhmm, minutes
-from app.services import events
+from app.services import events, i18n
 from app.services.catalogue import catalog, locations
 from app.services.errors import ClientPulseError
+from app.services.i18n import _, ngettext
 from app.services.messaging import links
 from app.services.money import loyalty
 
@@ -44,167 +45,179 @@ class LocationSettingsForm:
         self.notice = ui.row().classes('items-center gap-2 hidden').mark('settings-changed-elsewhere')
         with self.notice:
             ui.icon('sync_problem', color='warning')
-            ui.label('These settings were changed in another session.')
-            ui.button('Show the new settings', on_click=ui.navigate.reload).props('flat dense')
+            ui.label(_('These settings were changed in another session.'))
+            ui.button(_('Show the new settings'), on_click=ui.navigate.reload).props('flat dense')
         live.on_change(self.location.id, self.changed_elsewhere, kinds=(events.LocationChanged,))
 
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('The location').classes('font-semibold')
+            ui.label(_('The location')).classes('font-semibold')
             with ui.grid().classes('w-full grid-cols-1 md:grid-cols-2 gap-x-4'):
                 f = self.fields
-                f['name'] = ui.input('Name', value=settings.name).mark('settings-name')
-                f['phone'] = ui.input('Phone', value=settings.phone).mark('settings-phone')
-                f['address'] = ui.input('Address', value=settings.address).classes('md:col-span-2').mark(
+                f['name'] = ui.input(_('Name'), value=settings.name).mark('settings-name')
+                f['phone'] = ui.input(_('Phone'), value=settings.phone).mark('settings-phone')
+                f['address'] = ui.input(_('Address'), value=settings.address).classes('md:col-span-2').mark(
                     'settings-address')
-                f['time_zone'] = ui.select(sorted(locations.time_zones()), label='Time zone', with_input=True,
+                f['time_zone'] = ui.select(sorted(locations.time_zones()), label=_('Time zone'), with_input=True,
                                            value=settings.time_zone).mark('settings-time-zone')
                 f['country'] = ui.select({'': '—', **dict(sorted(locations.countries().items(), key=lambda kv: kv[1]))},
-                                         label='Country (of phone numbers)', with_input=True,
+                                         label=_('Country (of phone numbers)'), with_input=True,
                                          value=settings.country).mark('settings-country')
-                f['currency'] = ui.select(sorted(locations.currencies()), label='Currency', with_input=True,
+                f['currency'] = ui.select(sorted(locations.currencies()), label=_('Currency'), with_input=True,
                                           value=settings.currency).mark('settings-currency')
+                f['language'] = ui.select(dict(i18n.LANGUAGES), label=_('Language'), value=settings.language).mark(
+                    'settings-language')
                 options = {code: Locale.parse(code).display_name for code in dict.fromkeys([*LOCALES,
                                                                                              settings.locale])}
-                f['locale'] = ui.select(options, label='Language and formats', value=settings.locale).mark(
+                f['locale'] = ui.select(options, label=_('Formats of dates and money'), value=settings.locale).mark(
                     'settings-locale')
+            ui.label(_("Customers' pages, the kiosk and messages to customers follow the language; each member of "
+                       'staff may choose their own in the header.')).classes('text-xs text-slate-500').mark(
+                'settings-language-help')
 
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Taxes').classes('font-semibold')
+            ui.label(_('Taxes')).classes('font-semibold')
             self.taxes = []
             for number in range(TAX_ROWS):
                 tax = settings.tax_rates[number] if number < len(settings.tax_rates) else None
                 with ui.row().classes('items-center gap-2 flex-wrap'):
                     self.taxes.append((
-                        ui.input('Name', value=tax.name if tax else '').classes('w-36').mark(f'settings-tax{number}'),
-                        ui.input('Percent', value=tax.percent if tax else '').classes('w-24').mark(
+                        ui.input(_('Name'), value=tax.name if tax else '').classes('w-36').mark(
+                            f'settings-tax{number}'),
+                        ui.input(_('Percent'), value=tax.percent if tax else '').classes('w-24').mark(
                             f'settings-tax{number}-percent'),
-                        ui.checkbox('on services', value=tax.services if tax else True),
-                        ui.checkbox('on products', value=tax.products if tax else True)))
+                        ui.checkbox(_('on services'), value=tax.services if tax else True),
+                        ui.checkbox(_('on products'), value=tax.products if tax else True)))
             self.fields['tax_rates'] = self.taxes[0][1]
-            self.fields['prices_include_tax'] = ui.checkbox('Prices are entered with tax included',
+            self.fields['prices_include_tax'] = ui.checkbox(_('Prices are entered with tax included'),
                                                             value=settings.prices_include_tax)
 
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Opening hours').classes('font-semibold')
-            ui.label('Up to two stretches a day (a lunch closure is the gap between them); no stretch: closed.'
+            ui.label(_('Opening hours')).classes('font-semibold')
+            ui.label(_('Up to two stretches a day (a lunch closure is the gap between them); no stretch: closed.')
                      ).classes('text-sm text-slate-500')
             self.hours = WeekHours(settings.opening_hours, 'settings')
             self.fields['opening_hours'] = self.hours.first
 
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Closures (holidays)').classes('font-semibold')
+            ui.label(_('Closures (holidays)')).classes('font-semibold')
             self.closure_rows = ui.column().classes('w-full gap-1').mark('settings-closures')
             self.closures: list[tuple] = []
             for closure in settings.closures:
                 self.add_closure(closure.start, closure.end, closure.reason)
-            ui.button('Add a closure', icon='event_busy', on_click=lambda: self.add_closure(None, None, '')).props(
+            ui.button(_('Add a closure'), icon='event_busy', on_click=lambda: self.add_closure(None, None, '')).props(
                 'flat dense').mark('settings-add-closure')
 
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Booking policy').classes('font-semibold')
+            ui.label(_('Booking policy')).classes('font-semibold')
             with ui.grid().classes('w-full grid-cols-1 md:grid-cols-3 gap-x-4'):
                 f = self.fields
-                f['slot_minutes'] = ui.select({m: f'every {m} minutes' for m in SLOT_GRIDS}, label='Free times start',
+                f['slot_minutes'] = ui.select({m: ngettext('every {n} minute', 'every {n} minutes', m).format(n=m)
+                                               for m in SLOT_GRIDS}, label=_('Free times start'),
                                               value=settings.slot_minutes).mark('settings-slot')
-                f['min_notice_minutes'] = ui.number('Minimum notice (minutes)', value=settings.min_notice_minutes,
+                f['min_notice_minutes'] = ui.number(_('Minimum notice (minutes)'), value=settings.min_notice_minutes,
                                                     min=0, format='%d').mark('settings-notice')
-                f['horizon_days'] = ui.number('Bookable up to (days ahead)', value=settings.horizon_days, min=1,
+                f['horizon_days'] = ui.number(_('Bookable up to (days ahead)'), value=settings.horizon_days, min=1,
                                               format='%d').mark('settings-horizon')
-                f['buffer_minutes'] = ui.number('Default buffer after a booking (minutes)',
+                f['buffer_minutes'] = ui.number(_('Default buffer after a booking (minutes)'),
                                                 value=settings.buffer_minutes, min=0, format='%d').mark(
                     'settings-buffer')
-                f['cancellation_hours'] = ui.number('Free cancellation until (hours before)',
+                f['cancellation_hours'] = ui.number(_('Free cancellation until (hours before)'),
                                                     value=settings.cancellation_hours, min=0, format='%d').mark(
                     'settings-cancellation')
-                f['deposit_percent'] = ui.number('Deposit when booking (% of the price; kept for a no-show or a '
-                                                 'late cancellation)', value=settings.deposit_percent, min=0,
+                f['deposit_percent'] = ui.number(_('Deposit when booking (percentage of the price; kept for a no-show '
+                                                   'or a late cancellation)'), value=settings.deposit_percent, min=0,
                                                  max=100, format='%d').classes('md:col-span-2').mark(
                     'settings-deposit')
-                f['no_show_fee_percent'] = ui.number('No-show fee without a deposit (% of the price)',
+                f['no_show_fee_percent'] = ui.number(_('No-show fee without a deposit (percentage of the price)'),
                                                      value=settings.no_show_fee_percent, min=0, max=100,
                                                      format='%d').mark('settings-no-show-fee')
                 f['high_risk_action'] = ui.select(
-                    {'none': 'Nothing (the risk is shown)', 'reminder': 'An extra reminder, a day before the first',
-                     'deposit': 'Tell the desk to ask for a deposit'}, value=settings.high_risk_action,
-                    label='A high no-show risk triggers').classes('md:col-span-2').mark('settings-high-risk')
+                    {'none': _('Nothing (the risk is shown)'),
+                     'reminder': _('An extra reminder, a day before the first'),
+                     'deposit': _('Tell the desk to ask for a deposit')}, value=settings.high_risk_action,
+                    label=_('A high no-show risk triggers')).classes('md:col-span-2').mark('settings-high-risk')
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Messages and online booking').classes('font-semibold')
+            ui.label(_('Messages and online booking')).classes('font-semibold')
             with ui.row().classes('w-full gap-4 items-end'):
-                f['email_messages'] = ui.switch('Confirmations and reminders by e-mail',
+                f['email_messages'] = ui.switch(_('Confirmations and reminders by e-mail'),
                                                 value=settings.email_messages).mark('settings-email-messages')
-                f['sms_messages'] = ui.switch('… and by SMS', value=settings.sms_messages).mark('settings-sms-messages')
+                f['sms_messages'] = ui.switch(_('… and by SMS'), value=settings.sms_messages).mark(
+                    'settings-sms-messages')
             with ui.row().classes('w-full gap-4 items-end'):
-                f['reminder_hours'] = ui.input('Reminders (hours before, e.g. 24, 2)',
+                f['reminder_hours'] = ui.input(_('Reminders (hours before, e.g. 24, 2)'),
                                                value=', '.join(map(str, settings.reminder_hours))).classes(
                     'w-72').mark('settings-reminders')
-                f['quiet_start_minute'] = ui.input('Quiet from', value=hhmm(settings.quiet_start_minute)).props(
+                f['quiet_start_minute'] = ui.input(_('Quiet from'), value=hhmm(settings.quiet_start_minute)).props(
                     'type=time').classes('w-32').mark('settings-quiet-start')
-                f['quiet_end_minute'] = ui.input('until', value=hhmm(settings.quiet_end_minute)).props(
+                f['quiet_end_minute'] = ui.input(_('until'), value=hhmm(settings.quiet_end_minute)).props(
                     'type=time').classes('w-32').mark('settings-quiet-end')
-            ui.label('No reminders or marketing go out in the quiet hours; a confirmation answers what the customer '
-                     'just did and goes at once. Texts: the Messages page.').classes('text-xs text-slate-500')
-            f['online_booking'] = ui.switch('Customers book online', value=settings.online_booking).mark(
+            ui.label(_('No reminders or marketing go out in the quiet hours; a confirmation answers what the '
+                       'customer just did and goes at once. Texts: the Messages page.')).classes(
+                'text-xs text-slate-500')
+            f['online_booking'] = ui.switch(_('Customers book online'), value=settings.online_booking).mark(
                 'settings-online-booking')
-            ui.label(f'The booking page: {links.base_url()}/book/{self.location.id} — services marked for the kiosk '
-                     'are offered, within the minimum notice and the days ahead above.').classes(
+            ui.label(_('The booking page: {address} — services marked for the kiosk are offered, within the minimum '
+                       'notice and the days ahead above.').format(
+                address=f'{links.base_url()}/book/{self.location.id}')).classes(
                 'text-xs text-slate-500').mark('settings-online-address')
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Discounts at the till').classes('font-semibold')
+            ui.label(_('Discounts at the till')).classes('font-semibold')
             f['staff_discount_limit_percent'] = ui.number(
-                'Largest discount staff may give without a manager (%)', value=settings.staff_discount_limit_percent,
+                _('Largest discount staff may give without a manager (%)'), value=settings.staff_discount_limit_percent,
                 min=0, max=100, format='%d').classes('w-full max-w-md').mark('settings-staff-discount')
-            ui.label('0: only owners and managers give discounts. Above it, staff ask a manager to take the '
-                     'payment. Loyalty rewards and campaign codes are not counted.').classes('text-xs text-slate-500')
+            ui.label(_('0: only owners and managers give discounts. Above it, staff ask a manager to take the '
+                       'payment. Loyalty rewards and campaign codes are not counted.')).classes(
+                'text-xs text-slate-500')
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Loyalty').classes('font-semibold')
+            ui.label(_('Loyalty')).classes('font-semibold')
             with ui.row().classes('w-full gap-4 items-end'):
                 f['loyalty_points_per_unit'] = ui.number(
-                    f'Points per whole {self.location.currency} spent (0: none)',
+                    _('Points per whole {currency} spent (0: none)').format(currency=self.location.currency),
                     value=settings.loyalty_points_per_unit, min=0, format='%d').classes('w-72').mark(
                     'settings-loyalty-points')
-                f['loyalty_on'] = ui.select({'both': 'services and products', 'services': 'services only',
-                                             'products': 'products only'}, value=settings.loyalty_on,
-                                            label='Earned on').classes('w-56').mark('settings-loyalty-on')
-                f['loyalty_expiry_months'] = ui.number('Points expire after months without a visit (0: never)',
+                f['loyalty_on'] = ui.select({'both': _('services and products'), 'services': _('services only'),
+                                             'products': _('products only')}, value=settings.loyalty_on,
+                                            label=_('Earned on')).classes('w-56').mark('settings-loyalty-on')
+                f['loyalty_expiry_months'] = ui.number(_('Points expire after months without a visit (0: never)'),
                                                        value=settings.loyalty_expiry_months, min=0,
                                                        format='%d').classes('w-80').mark('settings-loyalty-expiry')
-            ui.label('Rewards are kept below the settings; points are earned after discounts, before tax.').classes(
+            ui.label(_('Rewards are kept below the settings; points are earned after discounts, before tax.')).classes(
                 'text-xs text-slate-500')
         with ui.row().classes('gap-2'):
-            ui.button('Save settings', icon='save', on_click=self.save).mark('settings-save')
+            ui.button(_('Save settings'), icon='save', on_click=self.save).mark('settings-save')
         _Rewards(self.owner, self.location).build()
 
     def add_closure(self, start: date | None, end: date | None, reason: str) -> None:
         with self.closure_rows, ui.row().classes('items-center gap-2 flex-wrap') as row:
-            entry = (ui.input('From', value=start.isoformat() if start else '').props('type=date dense').classes(
-                'w-40'), ui.input('To', value=end.isoformat() if end else '').props('type=date dense').classes('w-40'),
-                ui.input('Reason', value=reason).props('dense').classes('w-48'))
+            entry = (ui.input(_('From'), value=start.isoformat() if start else '').props('type=date dense').classes(
+                'w-40'), ui.input(_('To'), value=end.isoformat() if end else '').props('type=date dense').classes(
+                'w-40'), ui.input(_('Reason'), value=reason).props('dense').classes('w-48'))
             self.closures.append(entry)
 
             def remove() -> None:
                 self.closures.remove(entry)
                 row.delete()
 
-            ui.button(icon='delete', on_click=remove).props('flat round dense').tooltip('Remove')
+            ui.button(icon='delete', on_click=remove).props('flat round dense').tooltip(_('Remove'))
         self.fields['closures'] = self.closures[0][1] if self.closures else None
 
     def values(self) -> dict[str, Any] | None:
         """The form as settings values, or None after marking a malformed time."""
         values: dict[str, Any] = {key: self.fields[key].value for key in (
-            'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'prices_include_tax',
+            'name', 'phone', 'address', 'time_zone', 'country', 'currency', 'locale', 'language', 'prices_include_tax',
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
             'deposit_percent', 'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_on',
             'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking', 'high_risk_action',
             'staff_discount_limit_percent')}
         hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
         if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
-            self.fields['reminder_hours'].error = 'Give whole hours separated by commas, e.g. 24, 2.'
+            self.fields['reminder_hours'].error = _('Give whole hours separated by commas, e.g. 24, 2.')
             return None
         values['reminder_hours'] = [int(part) for part in hours_text.split(',') if part.strip()]
         for key in ('quiet_start_minute', 'quiet_end_minute'):
             values[key] = minutes(self.fields[key].value or '')
             if values[key] is None:
-                self.fields[key].error = 'Give a time such as 21:00.'
+                self.fields[key].error = _('Give a time such as 21:00.')
                 return None
         for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent',
                     'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_expiry_months',
@@ -241,7 +254,7 @@ class LocationSettingsForm:
             return
         finally:
             self.saving = False
-        ui.notify('Settings saved.', type='positive')
+        ui.notify(_('Settings saved.'), type='positive')
 
     def changed_elsewhere(self, _event) -> None:
         if not getattr(self, 'saving', False):
@@ -256,15 +269,15 @@ class _Rewards:
 
     def build(self) -> None:
         with ui.card().classes('w-full max-w-4xl'):
-            ui.label('Loyalty rewards').classes('font-semibold')
+            ui.label(_('Loyalty rewards')).classes('font-semibold')
             self.listing = ui.column().classes('gap-1').mark('rewards')
             self.show()
             services = {s.id: s.name for s in catalog.list_services(self.location.id, actor=self.owner)}
             with ui.row().classes('items-end gap-2'):
-                name = ui.input('Reward').classes('w-48').mark('reward-name')
-                points = ui.number('Points', min=1, format='%d').classes('w-24').mark('reward-points')
-                amount = ui.number('Amount off', min=0, format='%.2f').classes('w-28').mark('reward-amount')
-                service = ui.select(services, label='or a free service', clearable=True).classes('w-48').mark(
+                name = ui.input(_('Reward')).classes('w-48').mark('reward-name')
+                points = ui.number(_('Points'), min=1, format='%d').classes('w-24').mark('reward-points')
+                amount = ui.number(_('Amount off'), min=0, format='%.2f').classes('w-28').mark('reward-amount')
+                service = ui.select(services, label=_('or a free service'), clearable=True).classes('w-48').mark(
                     'reward-service')
 
                 async def add() -> None:
@@ -281,16 +294,20 @@ class _Rewards:
                     name.value, points.value, amount.value, service.value = '', None, None, None
                     self.show()
 
-                ui.button('Add reward', icon='redeem', on_click=add).props('outline').mark('reward-add')
+                ui.button(_('Add reward'), icon='redeem', on_click=add).props('outline').mark('reward-add')
 
     def show(self) -> None:
         self.listing.clear()
         with self.listing:
             listed = loyalty.rewards(self.location.id, actor=self.owner, include_inactive=True)
             if not listed:
-                ui.label('No rewards yet.').classes('text-slate-500')
+                ui.label(_('No rewards yet.')).classes('text-slate-500')
             for reward in listed:
-                what = money_at(reward.discount_cents, self.location) + ' off' if reward.discount_cents is not None \
-                    else 'a free service'
-                ui.label(f'{reward.name}: {reward.points} points for {what}'
-                         + ('' if reward.active else ' (off)'))
+                if reward.discount_cents is not None:
+                    text = ngettext('{name}: {n} point for {amount} off', '{name}: {n} points for {amount} off',
+                                    reward.points).format(name=reward.name, n=reward.points,
+                                                          amount=money_at(reward.discount_cents, self.location))
+                else:
+                    text = ngettext('{name}: {n} point for a free service', '{name}: {n} points for a free service',
+                                    reward.points).format(name=reward.name, n=reward.points)
+                ui.label(text if reward.active else _('{reward} (off)').format(reward=text))

@@ -10,7 +10,9 @@ from app.pages.session import HOME, current_user, request_info, sign_in
 from app.services import redirects
 from app.services.accounts import activity, users
 from app.services.accounts import native_login as native_login_service
+from app.services.catalogue import locations
 from app.services.errors import AuthenticationError
+from app.services.i18n import _
 
 
 def register() -> None:
@@ -19,18 +21,20 @@ def register() -> None:
         """Where the app's own desktop window starts: signs the owner in without a password
         (see :mod:`app.services.accounts.native_login`)."""
         client = request.client.host if request.client else None
+        language.use(locations.public_language())
         if not native_login_service.redeem(token, client):
             with ui.column().classes('m-8 gap-2'):
-                ui.label('This sign-in link is not valid here. Please sign in.').classes(
+                ui.label(_('This sign-in link is not valid here. Please sign in.')).classes(
                     'text-negative text-lg').mark('refused')
-                ui.link('Sign in', '/login')
+                ui.link(_('Sign in'), '/login')
             return
         owner = users.desktop_owner()
         if owner is None:
-            ui.label('Create an owner account first: clientpulse create-user EMAIL --role owner').classes(
+            ui.label(_('Create an owner account first: {command}').format(
+                command='clientpulse create-user EMAIL --role owner')).classes(
                 'text-lg m-8').mark('refused')
             return
-        ui.label('Signing in…').classes('m-8 text-lg')
+        ui.label(_('Signing in…')).classes('m-8 text-lg')
         await ui.context.client.connected()  # the browser's own storage, once it is connected
         sign_in(owner)
         ui.navigate.to(HOME[owner.role])
@@ -42,6 +46,7 @@ def register() -> None:
         if someone is not None:
             ui.navigate.to(wanted or HOME[someone.role])
             return
+        language.use(locations.public_language())  # nobody signed in yet: the shop's language
 
         async def try_login() -> None:
             where = request_info()
@@ -49,8 +54,8 @@ def register() -> None:
                 user = await language.io_bound(users.authenticate, email.value or '', password.value or '')
             except AuthenticationError as error:
                 password.error = str(error)
-                activity.record(None, 'sign_in_failed', str(error), email=(email.value or '').strip().lower(),
-                                **where)
+                activity.record(None, 'sign_in_failed', error.stored or str(error),
+                                email=(email.value or '').strip().lower(), **where)
                 return
             activity.record(user.model_copy(update=where), 'sign_in', location_id=user.location_id)
             sign_in(user)
@@ -58,10 +63,10 @@ def register() -> None:
 
         with ui.card().classes('absolute-center w-96 max-w-full p-6'):
             ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
-            ui.label('Sign in to your shop').classes('text-slate-500')
+            ui.label(_('Sign in to your shop')).classes('text-slate-500')
             if app.storage.user.pop('expired', False):
-                ui.label('Your session expired. Please sign in again.').classes('text-warning').mark('expired')
-            email = ui.input('Email').classes('w-full').mark('email')
-            password = ui.input('Password', password=True, password_toggle_button=True).classes('w-full').mark(
+                ui.label(_('Your session expired. Please sign in again.')).classes('text-warning').mark('expired')
+            email = ui.input(_('Email')).classes('w-full').mark('email')
+            password = ui.input(_('Password'), password=True, password_toggle_button=True).classes('w-full').mark(
                 'password').on('keydown.enter', try_login)
-            ui.button('Sign in', on_click=try_login).classes('w-full mt-2').mark('sign-in')
+            ui.button(_('Sign in'), on_click=try_login).classes('w-full mt-2').mark('sign-in')

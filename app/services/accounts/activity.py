@@ -20,11 +20,39 @@ from app.models import ActivityEntry, ActivityRead, User, UserRead, utcnow
 from app.services import cells
 from app.services.accounts.access import MANAGING_ROLES, ensure_role
 from app.services.database import connection_of, session_scope
+from app.services.i18n import N_, _, shown
 
 log = logging.getLogger(__name__)
 ACTIONS = ('sign_in', 'sign_in_failed', 'sign_out', 'booking_created', 'booking_moved', 'booking_cancelled',
            'booking_status', 'payment', 'payment_failed', 'stock')
-CSV_HEADER = ['time (UTC)', 'email', 'role', 'location', 'action', 'detail', 'booking', 'address', 'browser']
+CSV_HEADER = [N_('time (UTC)'), N_('email'), N_('role'), N_('location'), N_('action'), N_('detail'), N_('booking'),
+              N_('address'), N_('browser')]
+"""The export's column names (translated when written)."""
+ACTION_NAMES = {
+    'sign_in': N_('sign in'), 'sign_in_failed': N_('sign in failed'), 'sign_out': N_('sign out'),
+    'booking_created': N_('booking created'), 'booking_moved': N_('booking moved'),
+    'booking_cancelled': N_('booking cancelled'), 'booking_status': N_('booking status'), 'payment': N_('payment'),
+    'payment_failed': N_('payment failed'), 'stock': N_('stock'), 'setup': N_('setup'),
+    'location_created': N_('location opened'), 'location_changed': N_('location changed'),
+    'location_archived': N_('location archived'), 'location_restored': N_('location trading again'),
+    'customer_changed': N_('customer changed'), 'customers_merged': N_('customers merged'),
+    'customer_erased': N_('customer erased'), 'calendar_feed': N_('calendar feed'), 'day_closed': N_('day closed'),
+    'deposit': N_('deposit'), 'deposit_back': N_('deposit paid back'), 'deposit_kept': N_('deposit kept'),
+    'fee_charged': N_('fee charged'), 'refund': N_('refund'), 'receipt_mailed': N_('receipt mailed'),
+    'loyalty_reward': N_('loyalty reward'), 'points_expired': N_('points expired'),
+    'mpesa_prompt': N_('M-Pesa prompt'), 'mpesa_paid': N_('M-Pesa paid'), 'mpesa_failed': N_('M-Pesa failed'),
+    'mpesa_refused': N_('M-Pesa refused'), 'product_saved': N_('product saved'), 'service_added': N_('service added'),
+    'service_changed': N_('service changed'), 'staff_added': N_('staff member added'),
+    'staff_changed': N_('staff member changed'), 'staff_services': N_("staff member's services"),
+    'time_off': N_('time off'), 'time_off_removed': N_('time off taken back'), 'extra_shift': N_('extra shift'),
+    'template_changed': N_('message text changed'),
+}
+"""Each action code's name as people read it (translate with :func:`action_name`)."""
+
+
+def action_name(action: str) -> str:
+    """The name of the action ``action`` in the current language (an unknown code: its words)."""
+    return _(ACTION_NAMES[action]) if action in ACTION_NAMES else action.replace('_', ' ')
 
 
 def record(actor: UserRead | None, action: str, detail: str = '', *, location_id: int | None = None,
@@ -78,7 +106,7 @@ def entries(*, actor: UserRead, action: str | None = None, email: str = '', star
 
     :raises PermissionDeniedError: not an owner or manager
     """
-    ensure_role(actor, MANAGING_ROLES, 'see the activity log')
+    ensure_role(actor, MANAGING_ROLES, N_('see the activity log'))
     with session_scope() as session:
         query = select(ActivityEntry)
         if actor.location_id is not None:
@@ -100,9 +128,9 @@ def to_csv(rows: list[ActivityRead], location_names: dict[int, str]) -> str:
     (:mod:`app.services.cells`: what someone typed into the sign-in form lands here)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([_(name) for name in CSV_HEADER])
     for r in rows:
         writer.writerow(cells.csv_row([r.at.isoformat(timespec='seconds'), r.email, r.role,
-                                       location_names.get(r.location_id, ''), r.action, r.detail, r.booking_id or '',
-                                       r.ip, r.user_agent]))
+                                       location_names.get(r.location_id, ''), r.action, shown(r.detail),
+                                       r.booking_id or '', r.ip, r.user_agent]))
     return out.getvalue()

@@ -20,6 +20,7 @@ from app.models import Role, User, UserRead
 from app.services.accounts import activity, users
 from app.services.database import session_scope
 from app.services.errors import PermissionDeniedError
+from app.services.i18n import _, deferred
 
 _token: str | None = None
 _lock = threading.Lock()
@@ -64,15 +65,15 @@ def create_first_owner(token: str, email: str, password: str) -> UserRead:
     global _token  # noqa: PLW0603
     email = users.check_new_password(email, password)
     if not token_valid(token):
-        raise PermissionDeniedError('This setup link is not valid (any more). Sign in, or use the link printed '
-                                    'where ClientPulse was started.')
+        raise PermissionDeniedError(_('This setup link is not valid (any more). Sign in, or use the link printed '
+                                      'where ClientPulse was started.'))
     with session_scope(write=True) as session:
         if session.get_bind().dialect.name == 'postgresql':  # two setups at once: the second waits, then sees one
             session.execute(text('LOCK TABLE app_user IN SHARE ROW EXCLUSIVE MODE'))
         if session.exec(select(func.count()).select_from(User)).one():
-            raise PermissionDeniedError('This ClientPulse already has an owner. Sign in.')
+            raise PermissionDeniedError(_('This ClientPulse already has an owner. Sign in.'))
         owner = users.create_in(session, email, password, role=Role.OWNER, location_id=None, staff_member_id=None)
-        activity.add(session, owner, 'setup', 'First owner account created through the setup link')
+        activity.add(session, owner, 'setup', deferred('First owner account created through the setup link'))
     with _lock:
         _token = None
     return owner

@@ -18,6 +18,7 @@ from app.services import i18n
 from app.services.accounts.access import OWNER_ROLES, ensure_role
 from app.services.database import session_scope
 from app.services.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
+from app.services.i18n import N_, _, ngettext
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
@@ -40,10 +41,10 @@ def create_user(email: str, password: str, *, role: Role, actor: UserRead, locat
         non-owner without a location, an unknown location, or a staff member of another location
     :raises PermissionDeniedError: ``actor`` is not the owner
     """
-    ensure_role(actor, OWNER_ROLES, 'create accounts')
+    ensure_role(actor, OWNER_ROLES, N_('create accounts'))
     email = check_new_password(email, password)
     if role != Role.OWNER and location_id is None:
-        raise ValidationError('Managers, staff and kiosks belong to one location.', field='location_id')
+        raise ValidationError(_('Managers, staff and kiosks belong to one location.'), field='location_id')
     with session_scope(write=True) as session:
         return create_in(session, email, password, role=role, location_id=location_id,
                        staff_member_id=staff_member_id)
@@ -53,9 +54,11 @@ def check_new_password(email: str, password: str) -> str:
     """The address as stored (trimmed, lower case). :raises ValidationError: a malformed address or a short password"""
     email = email.strip().lower()
     if '@' not in email or len(email) > 200:
-        raise ValidationError('Enter an email address such as name@example.com.', field='email')
+        raise ValidationError(_('Enter an email address such as name@example.com.'), field='email')
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f'The password needs at least {MIN_PASSWORD_LENGTH} characters.', field='password')
+        raise ValidationError(ngettext('The password needs at least {n} character.',
+                                       'The password needs at least {n} characters.',
+                                       MIN_PASSWORD_LENGTH).format(n=MIN_PASSWORD_LENGTH), field='password')
     return email
 
 
@@ -63,12 +66,12 @@ def create_in(session, email: str, password: str, *, role: Role, location_id: in
             staff_member_id: int | None) -> UserRead:
     """The account, in the caller's unit of work (see :func:`create_user`)."""
     if location_id is not None and session.get(Location, location_id) is None:
-        raise ValidationError('That location does not exist.', field='location_id')
+        raise ValidationError(_('That location does not exist.'), field='location_id')
     member = session.get(StaffMember, staff_member_id) if staff_member_id is not None else None
     if staff_member_id is not None and (member is None or member.location_id != location_id):
-        raise ValidationError("The staff member must work at the account's location.", field='staff_member_id')
+        raise ValidationError(_("The staff member must work at the account's location."), field='staff_member_id')
     if session.exec(select(User).where(User.email == email)).first():
-        raise ValidationError(f'There is already an account for {email}.', field='email')
+        raise ValidationError(_('There is already an account for {email}.').format(email=email), field='email')
     user = User(email=email, password_hash=_hasher.hash(password), role=role.value, location_id=location_id,
                 staff_member_id=staff_member_id)
     session.add(user)
@@ -102,7 +105,8 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
         user = _user_by_email(session, address)
         stored = user.password_hash if user is not None and user.active else _STAND_IN_HASH
     if locked is not None and locked > now:
-        raise AuthenticationError(_locked_message(locked))
+        raise _refusal(N_('Too many wrong passwords for this email address: signing in with it is paused until '
+                          '{time} UTC. The owner can lift the pause sooner.'), time=f'{locked:%H:%M}')
     try:
         good = _hasher.verify(stored, password) and stored is not _STAND_IN_HASH
     except (VerificationError, InvalidHashError):
@@ -125,7 +129,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
         wait = _delay(throttle.failures)
     if wait:
         time.sleep(wait)
-    raise AuthenticationError('Wrong email or password.')
+    raise _refusal(N_('Wrong email or password.'))
 
 
 def _normalised(email: str) -> str:
@@ -144,9 +148,12 @@ def _user_by_email(session, address: str) -> User | None:
     return session.exec(select(User).where(User.email == address)).first()
 
 
-def _locked_message(until: datetime) -> str:
-    return (f'Too many wrong passwords for this email address: signing in with it is paused until '
-            f'{until:%H:%M} UTC. The owner can lift the pause sooner.')
+def _refusal(message: str, **values: str) -> AuthenticationError:
+    """A sign-in refusal in the reader's language; ``stored`` keeps it for the activity log, to be shown in its
+    reader's (:func:`app.services.i18n.deferred`)."""
+    error = AuthenticationError(_(message).format(**values))
+    error.stored = i18n.deferred(message, **values)
+    return error
 
 
 def _delay(failures: int) -> float:
@@ -155,7 +162,7 @@ def _delay(failures: int) -> float:
 
 def list_users(*, actor: UserRead) -> list[UserRead]:
     """Every account, by email, with its failed sign-ins and lock. :raises PermissionDeniedError: not the owner"""
-    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    ensure_role(actor, OWNER_ROLES, N_('manage accounts'))
     with session_scope() as session:
         accounts = list(session.exec(select(User).order_by(User.email)))
         throttles = {t.email_hash: t for t in session.exec(select(SignInThrottle).where(
@@ -165,7 +172,7 @@ def list_users(*, actor: UserRead) -> list[UserRead]:
 
 def unlock(user_id: int, *, actor: UserRead) -> UserRead:
     """Clear an account's failed sign-ins and lock. :raises PermissionDeniedError: not the owner"""
-    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    ensure_role(actor, OWNER_ROLES, N_('manage accounts'))
     with session_scope(write=True) as session:
         user = _user(session, user_id)
         session.execute(delete(SignInThrottle).where(SignInThrottle.email_hash == _address_key(user.email)))
@@ -178,9 +185,9 @@ def set_active(user_id: int, active: bool, *, actor: UserRead) -> UserRead:
     :raises PermissionDeniedError: not the owner
     :raises ValidationError: switching off one's own account
     """
-    ensure_role(actor, OWNER_ROLES, 'manage accounts')
+    ensure_role(actor, OWNER_ROLES, N_('manage accounts'))
     if user_id == actor.id and not active:
-        raise ValidationError('You cannot switch off your own account.', field='active')
+        raise ValidationError(_('You cannot switch off your own account.'), field='active')
     with session_scope(write=True) as session:
         user = _user(session, user_id)
         user.active = active
@@ -196,13 +203,13 @@ def set_pin(user_id: int, pin: str, *, actor: UserRead) -> UserRead:
     :raises PermissionDeniedError: someone else's PIN, not being the owner
     """
     if actor.role != Role.OWNER and actor.id != user_id:
-        raise PermissionDeniedError("Only the owner can set someone else's PIN.")
+        raise PermissionDeniedError(_("Only the owner can set someone else's PIN."))
     if not re.fullmatch(r'\d{4,8}', pin or ''):
-        raise ValidationError('A PIN is 4 to 8 digits.', field='pin')
+        raise ValidationError(_('A PIN is 4 to 8 digits.'), field='pin')
     with session_scope(write=True) as session:
         user = _user(session, user_id)
         if user.role == Role.KIOSK:
-            raise ValidationError('Kiosk accounts have no PIN; staff use theirs to leave kiosk mode.', field='pin')
+            raise ValidationError(_('Kiosk accounts have no PIN; staff use theirs to leave kiosk mode.'), field='pin')
         user.pin_hash = _hasher.hash(pin)
         session.add(user)
         session.flush()
@@ -233,7 +240,7 @@ def set_language(language: str | None, *, actor: UserRead) -> UserRead:
     :raises NotFoundError: the account no longer exists
     """
     if language is not None and language not in i18n.LANGUAGES:
-        raise ValidationError(i18n._('ClientPulse does not speak "{language}".').format(language=language),
+        raise ValidationError(_('ClientPulse does not speak "{language}".').format(language=language),
                               field='language')
     with session_scope(write=True) as session:
         user = _user(session, actor.id)
@@ -246,7 +253,7 @@ def set_language(language: str | None, *, actor: UserRead) -> UserRead:
 def _user(session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFoundError('That account no longer exists.')
+        raise NotFoundError(_('That account no longer exists.'))
     return user
 
 
@@ -261,7 +268,7 @@ def get_user(user_id: int) -> UserRead:
     with session_scope() as session:
         user = session.get(User, user_id)
         if user is None:
-            raise NotFoundError('That account no longer exists.')
+            raise NotFoundError(_('That account no longer exists.'))
         return _read(user)
 
 

@@ -15,6 +15,19 @@ from app.services.accounts import activity
 from app.services.accounts.access import OWNER_ROLES, ensure_location, ensure_role
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
+from app.services.i18n import N_, _, deferred
+
+FIELD_NAMES = (
+    N_('name'), N_('address'), N_('phone'), N_('time zone'), N_('currency'), N_('country'), N_('locale'),
+    N_('language'), N_('prices include tax'), N_('tax rates'), N_('opening hours'), N_('closures'),
+    N_('slot minutes'), N_('min notice minutes'), N_('horizon days'), N_('buffer minutes'), N_('cancellation hours'),
+    N_('deposit percent'), N_('no show fee percent'), N_('loyalty points per unit'), N_('loyalty on'),
+    N_('loyalty expiry months'), N_('reminder hours'), N_('quiet start minute'), N_('quiet end minute'),
+    N_('email messages'), N_('sms messages'), N_('online booking'), N_('high risk action'),
+    N_('staff discount limit percent'),
+)
+"""The settings' field names as refusals name them (:func:`app.services.errors.validated`: ``'time_zone'`` →
+"The time zone is not valid: …"), marked for translation."""
 
 
 def list_locations(*, actor: UserRead, include_archived: bool = False) -> list[LocationRead]:
@@ -36,7 +49,7 @@ def get_location(location_id: int, *, actor: UserRead) -> LocationRead:
     with session_scope() as session:
         location = session.get(Location, location_id)
         if location is None:
-            raise NotFoundError(f'Location {location_id} does not exist.')
+            raise NotFoundError(_('Location {id} does not exist.').format(id=location_id))
         return LocationRead.model_validate(location)
 
 
@@ -52,7 +65,7 @@ def create_location(values: dict, *, actor: UserRead) -> LocationRead:
         country or locale; a name another location has; overlapping opening hours; a rate over 100 %)
     :raises PermissionDeniedError: only the owner opens locations
     """
-    ensure_role(actor, OWNER_ROLES, 'open locations')
+    ensure_role(actor, OWNER_ROLES, N_('open locations'))
     settings = check_settings(values)
     with session_scope(write=True) as session:
         _ensure_name_free(session, settings.name, None)
@@ -60,8 +73,10 @@ def create_location(values: dict, *, actor: UserRead) -> LocationRead:
         session.add(location)
         session.flush()
         result = LocationRead.model_validate(location)
-        activity.add(session, actor, 'location_created', f'Location opened: {result.name}', location_id=result.id)
-    events.publish(events.LocationChanged(location_id=result.id, summary=f'New location: {result.name}'))
+        activity.add(session, actor, 'location_created', deferred('Location opened: {name}', name=result.name),
+                     location_id=result.id)
+    events.publish(events.LocationChanged(location_id=result.id, summary=deferred('New location: {name}',
+                                                                                  name=result.name)))
     return result
 
 
@@ -72,20 +87,22 @@ def update_location(location_id: int, values: dict, *, actor: UserRead) -> Locat
     :raises NotFoundError: no such location
     :raises PermissionDeniedError: only the owner changes a location's settings
     """
-    ensure_role(actor, OWNER_ROLES, "change a location's settings")
+    ensure_role(actor, OWNER_ROLES, N_("change a location's settings"))
     settings = check_settings(values)
     with session_scope(write=True) as session:
         location = session.get(Location, location_id)
         if location is None:
-            raise NotFoundError(f'Location {location_id} does not exist.')
+            raise NotFoundError(_('Location {id} does not exist.').format(id=location_id))
         _ensure_name_free(session, settings.name, location_id)
         for name, value in _stored(settings).items():
             setattr(location, name, value)
         session.add(location)
         session.flush()
         result = LocationRead.model_validate(location)
-        activity.add(session, actor, 'location_changed', f'Settings of {result.name} changed', location_id=result.id)
-    events.publish(events.LocationChanged(location_id=result.id, summary=f'{result.name}: settings changed'))
+        activity.add(session, actor, 'location_changed', deferred('Settings of {name} changed', name=result.name),
+                     location_id=result.id)
+    events.publish(events.LocationChanged(location_id=result.id, summary=deferred('{name}: settings changed',
+                                                                                  name=result.name)))
     return result
 
 
@@ -96,24 +113,25 @@ def set_archived(location_id: int, archived: bool, *, actor: UserRead) -> Locati
     :raises PermissionDeniedError: only the owner archives locations
     :raises ValidationError: the last trading location cannot be archived
     """
-    ensure_role(actor, OWNER_ROLES, 'archive locations')
+    ensure_role(actor, OWNER_ROLES, N_('archive locations'))
     with session_scope(write=True) as session:
         location = session.get(Location, location_id)
         if location is None:
-            raise NotFoundError(f'Location {location_id} does not exist.')
+            raise NotFoundError(_('Location {id} does not exist.').format(id=location_id))
         if archived and not location.archived:
             trading = session.exec(select(Location.id).where(col(Location.archived).is_(False))).all()
             if len(trading) <= 1:
-                raise ValidationError('This is the only location still trading: open another before archiving it.',
-                                      field='archived')
+                raise ValidationError(_('This is the only location still trading: open another before archiving '
+                                        'it.'), field='archived')
         location.archived = archived
         session.add(location)
         session.flush()
         result = LocationRead.model_validate(location)
         activity.add(session, actor, 'location_archived' if archived else 'location_restored',
-                     f'{result.name} {"archived" if archived else "trading again"}', location_id=result.id)
-    events.publish(events.LocationChanged(location_id=result.id, summary=f'{result.name} archived' if archived
-                                          else f'{result.name} trading again'))
+                     deferred(N_('{name} archived') if archived else N_('{name} trading again'), name=result.name),
+                     location_id=result.id)
+    events.publish(events.LocationChanged(location_id=result.id, summary=deferred(
+        N_('{name} archived') if archived else N_('{name} trading again'), name=result.name)))
     return result
 
 
@@ -124,23 +142,32 @@ def check_settings(values: dict) -> LocationSettings:
     """
     settings = validated(LocationSettings, **values)
     if settings.time_zone not in time_zones():
-        raise ValidationError(f'"{settings.time_zone}" is not a time zone. Choose one such as America/Toronto.',
-                              field='time_zone')
+        raise ValidationError(_('"{value}" is not a time zone. Choose one such as America/Toronto.').format(
+            value=settings.time_zone), field='time_zone')
     if settings.currency not in currencies():
-        raise ValidationError(f'"{settings.currency}" is not a currency code. Use three letters such as CAD or EUR.',
-                              field='currency')
+        raise ValidationError(_('"{value}" is not a currency code. Use three letters such as CAD or EUR.').format(
+            value=settings.currency), field='currency')
     if settings.country and settings.country not in countries():
-        raise ValidationError(f'"{settings.country}" is not a country code. Use two letters such as CA or FR.',
-                              field='country')
+        raise ValidationError(_('"{value}" is not a country code. Use two letters such as CA or FR.').format(
+            value=settings.country), field='country')
     try:
         Locale.parse(settings.locale)
     except (ValueError, UnknownLocaleError):
-        raise ValidationError(f'"{settings.locale}" is not a language and region such as en_CA or fr_FR.',
-                              field='locale') from None
+        raise ValidationError(_('"{value}" is not a language and region such as en_CA or fr_FR.').format(
+            value=settings.locale), field='locale') from None
     if settings.language not in i18n.LANGUAGES:
-        raise ValidationError(i18n._('ClientPulse does not speak "{language}".').format(language=settings.language),
+        raise ValidationError(_('ClientPulse does not speak "{language}".').format(language=settings.language),
                               field='language')
     return settings
+
+
+def public_language() -> str:
+    """The language of the pages nobody is signed in to yet (the login page): the first trading location's (the
+    one opened first), else English."""
+    with session_scope() as session:
+        language = session.exec(select(Location.language).where(col(Location.archived).is_(False))
+                                .order_by(Location.id)).first()
+    return i18n.language_of(language)
 
 
 @cache
@@ -172,7 +199,7 @@ def _stored(settings: LocationSettings) -> dict:
 def _ensure_name_free(session, name: str, location_id: int | None) -> None:
     taken = session.exec(select(Location.id).where(Location.name == name)).first()
     if taken is not None and taken != location_id:
-        raise ValidationError(f'There is already a location called {name}.', field='name')
+        raise ValidationError(_('There is already a location called {name}.').format(name=name), field='name')
 
 
 def find_or_create_location(data: LocationCreate) -> LocationRead:

@@ -47,6 +47,8 @@ async def test_a_salon_sets_itself_up_books_a_customer_and_its_kiosk_keeps_the_r
     element(user, 'setup-country').set_value('FR')
     element(user, 'setup-currency').set_value('EUR')
     element(user, 'setup-locale').set_value('fr_FR')
+    assert element(user, 'setup-language').value == 'fr'  # the language follows the formats chosen …
+    element(user, 'setup-language').set_value('en')  # … unless the owner says otherwise (the checks below read English)
     _fill(user, 'setup-tax1-name', 'TVA')
     _fill(user, 'setup-tax1-percent', '120')  # a typo
     user.find(marker='setup-save-business').click()
