@@ -63,6 +63,7 @@ __all__ = [
     'Subscription',
     'call_soon',
     'collector',
+    'current_client',
     'current_parts',
     'derived',
     'install',
@@ -99,6 +100,11 @@ def call_soon(callback) -> None:
     """Run ``callback()`` on the event loop (now if this is its thread, soon from another thread; never once the app
     is stopping): for a bus subscriber, which may hear events in any thread."""
     _nicegui.on_loop(callback)
+
+
+def current_client():
+    """The NiceGUI client of the page or handler running in this task, or None (threads, jobs, before start)."""
+    return _nicegui.current_client()
 
 
 def set_page_language(client, language: str) -> None:

@@ -20,6 +20,8 @@ here, named after what it does, and each is checked against the installed librar
   its Redis storage (``RedisPersistentDict._listener_task`` and ``_start_listening``, ``Storage._general``,
   ``_users``, ``_tabs``), which end at the first error of a Redis outage and are not started again;
 - :class:`ProcessSignal`: NiceGUI's ``Event`` (its test harness resets them between tests);
+- :func:`current_client`: the slot stack of the running task (``Slot.get_stack``), read without NiceGUI's
+  script-mode side effect of ``context.client``;
 - :func:`set_page_language`: the language of one session's page (``client.page``, shared by every session of a
   route, is copied for that session with its ``language``), which NiceGUI writes into ``<html lang>`` and uses for
   Quasar's language pack and its own notices;
@@ -45,10 +47,18 @@ from nicegui.client import Client
 from nicegui.element import Element
 from nicegui.logging import log as nicegui_log
 from nicegui.persistence import RedisPersistentDict
+from nicegui.slot import Slot
 from nicegui.storage import Storage
 from socketio import packet
 
 # --- the page's language ---------------------------------------------------------------------------------------------
+
+
+def current_client() -> Client | None:
+    """The client whose page or handler is running in this task, or None (a thread, a job, start-up). Unlike
+    ``context.client`` it never creates NiceGUI's script-mode client when asked before the app started."""
+    stack = Slot.get_stack()
+    return stack[-1].parent.client if stack else None
 
 
 def set_page_language(client: Client, language: str) -> None:

@@ -19,7 +19,7 @@ from nicegui import app, context, run
 from starlette.responses import FileResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.live import set_page_language
+from app.live import current_client, set_page_language
 from app.models import LocationRead, UserRead
 from app.services import i18n
 
@@ -63,19 +63,15 @@ async def io_bound(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 def _session_language() -> str | None:
-    """The current session's language, for :func:`app.services.i18n.current` (None outside a session)."""
-    try:
-        return context.client.storage.get('language') if _has_client() else None
-    except (RuntimeError, AttributeError, KeyError):
+    """The current session's language, for :func:`app.services.i18n.current` (None outside a session: a thread,
+    a job, start-up — asking NiceGUI's ``context.client`` there would switch it into script mode)."""
+    client = current_client()
+    if client is None:
         return None
-
-
-def _has_client() -> bool:
     try:
-        context.client  # noqa: B018 - raises outside a page's slot
-    except RuntimeError:
-        return False
-    return True
+        return client.storage.get('language')
+    except (RuntimeError, AttributeError):
+        return None
 
 
 class QuasarPacks:

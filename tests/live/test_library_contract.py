@@ -207,3 +207,16 @@ async def test_a_sessions_page_language_is_its_own_and_reaches_html_lang(user: U
     assert 'lang="{{ html_lang }}"' in template, moved('<html lang> in index.html', 'set_page_language')
     assert '/static/lang/{{ language }}.umd.prod.js' in template, moved("Quasar's language pack's address",
                                                                        'app/pages/language.QuasarPacks')
+
+
+async def test_the_running_client_is_read_from_the_slot_stack_without_script_mode(user: User):
+    seen = []
+
+    @ui.page('/contract-client')
+    def _page() -> None:
+        seen.append((_nicegui.current_client(), ui.context.client))
+
+    await user.open('/contract-client')
+    assert seen[0][0] is seen[0][1], moved('Slot.get_stack and slot.parent.client', 'current_client')
+    assert _nicegui.current_client() is None  # the test's own task runs no page
+    assert not core.script_mode, moved('script mode started by reading the slot stack', 'current_client')
