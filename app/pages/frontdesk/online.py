@@ -261,9 +261,8 @@ class _Booking:
             'type=email autocomplete=email').classes('w-full').mark('email')
         choices = {MessageChannel.SMS.value: _('By SMS'), MessageChannel.EMAIL.value: _('By e-mail')} if shop.sms \
             else {MessageChannel.EMAIL.value: _('By e-mail')}
-        asked = ui.label(_('We send you a code to confirm it is you:')).classes('text-sm text-grey-8')
-        channel = ui.radio(choices, value=next(iter(choices))).props(
-            f'inline role=radiogroup aria-labelledby={asked.html_id}').mark('channel')
+        ui.label(_('We send you a code to confirm it is you:')).classes('text-sm text-grey-8')
+        channel = ui.radio(choices, value=next(iter(choices))).props('inline').mark('channel')
         notes = ui.textarea(_('Anything we should know? (optional)')).props('rows=2 maxlength=500').classes(
             'w-full').mark('notes')
         if deposit:
