@@ -24,7 +24,8 @@ from app.services.i18n import N_, _, locale_for, ngettext
 
 STEPS = ('service', 'who', 'when', 'details', 'code', 'done')
 FOCUS_CSS = ':focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}'
-"""A clear focus ring on the customer's pages (dark blue: 6.7:1 on white, 6.3:1 on the page's slate)."""
+"""A clear focus ring on the customer's pages (dark blue, drawn 2 px outside the control: 6.7:1 on white, 6.4:1 on the
+page's slate)."""
 TITLE = N_('Book online')
 
 
