@@ -1,9 +1,10 @@
 """The customer's manage link on a phone: cancel outside the window (free) and inside it (the fee shown, then
-charged), move to a free time, the calendar file, and links that are forged, altered or outlived their booking."""
+charged), move to a free time, the calendar file, and links that are forged, altered or outlived their booking; the
+page, and what the link says when it is over, in the location's language."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -139,3 +140,58 @@ async def test_a_waitlist_offer_is_taken_through_its_link(user: User, shop):
     await user.should_see("You're booked: Women's cut with JJ, Friday 08 March at 15:00.", retries=100)
     day_list = booking_service.list_day(shop['location'].id, day, actor=OWNER, time_zone=shop['location'].time_zone)
     assert [b.customer_name for b in day_list if b.status == 'booked'] == ['Sam Lee']
+
+
+def _speak(shop, language: str) -> None:
+    location = shop['location']
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'language': language},
+                              actor=OWNER)
+
+
+async def test_the_manage_page_speaks_french(user: User, shop):
+    _speak(shop, 'fr')  # formats en_CA: Babel's fr_CA names the days
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
+    await user.open(_link(booking))
+    await user.should_see("Annulation gratuite jusqu'au mer. 6 mars, 14:00.", retries=100)
+    await user.should_not_see('Free cancellation until')
+    assert user.client.page.resolve_language() == 'fr'
+    await user.should_see('jeu. 7 mars · 14:00–14:45')
+    await user.should_see('avec JJ')
+    await user.should_see('Annuler le rendez-vous')
+    user.find(marker='cancel').click()
+    await user.should_see("L'annulation est gratuite maintenant.")
+    user.find(marker='confirm-cancel').click()
+    await user.should_see('Votre rendez-vous est annulé.', retries=100)
+
+
+async def test_a_link_that_is_over_says_so_in_the_locations_language(user: User, shop, shop_clock):
+    _speak(shop, 'sw')
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
+    shop_clock(at(THURSDAY, '14:45') + timedelta(days=31))
+    await user.open(_link(booking))
+    await user.should_see('Miadi hii imekwisha. Ili kuweka miadi tena, wasiliana nasi.', retries=100)
+    assert user.client.page.resolve_language() == 'sw'
+    await user.should_not_see("Women's cut")
+    await user.open(f'{_link(booking)[:-3]}abc')  # not a link of ours: no location to speak for
+    await user.should_see('That link is not valid.', retries=100)
+
+
+async def test_a_waitlist_offer_speaks_the_locations_language(user: User, shop):
+    from app.models import Role
+    from app.services.frontdesk import bookings as booking_service
+    from app.services.frontdesk import waitlist
+    from tests.factories import actor
+    _speak(shop, 'fr')
+    day = date(2030, 3, 8)
+    booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(day, '15:00'))
+    entry = waitlist.join(waitlist.WaitlistJoin(location_id=shop['location'].id, customer_id=shop['sam'].id,
+                                                service_id=shop['cut'].id, day=day),
+                          actor=actor(Role.STAFF, shop['location'].id), today=date(2030, 3, 1))
+    booking_service.cancel_booking(booking.id, actor=OWNER)
+    with session_scope() as session:
+        hold = session.exec(select(SlotHold).where(SlotHold.holder == f'waitlist-{entry.id}')).one()
+    await user.open(f'/offer/{links.offer_token(entry.id, hold.held_until.isoformat())}')
+    await user.should_see("C'est réservé : Women's cut avec JJ, le vendredi 08 mars à 15:00.", retries=100)
+    assert user.client.page.resolve_language() == 'fr'
+    await user.should_see("Un créneau s'est libéré")
+    await user.should_see('Votre rendez-vous')

@@ -8,10 +8,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from sqlmodel import select
 
 from app.models import Message, MessageChannel, Verification
-from app.services import clock
+from app.services import clock, i18n
 from app.services.catalogue import catalog, locations
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
@@ -123,3 +124,44 @@ def test_hostile_details_are_refused_naming_the_field_and_a_deposit_never_exceed
     catalog.update_service(shop['cut'].id, actor=OWNER, name="Women's cut", duration_minutes=45, price_cents=8200,
                            deposit_cents=999_999)
     assert online.deposit_cents(shop['location'].id, shop['cut'].id) == 8200  # as at the desk: capped at the price
+
+
+@pytest.mark.parametrize(('language', 'four', 'one', 'paused'), [
+    ('en', 'That code is not right. 4 tries left.', 'That code is not right. 1 try left.',
+     'Too many wrong codes. Try again in 15 minutes.'),
+    ('fr', "Ce code n'est pas le bon. Il vous reste 4 essais.", "Ce code n'est pas le bon. Il vous reste 1 essai.",
+     'Trop de codes erronés. Réessayez dans 15 minutes.'),
+    ('sw', 'Msimbo huo si sahihi. Umebakiwa na majaribio 4.', 'Msimbo huo si sahihi. Umebakiwa na jaribio 1.',
+     'Misimbo mingi isiyo sahihi. Jaribu tena baada ya dakika 15.'),
+])
+def test_wrong_codes_are_counted_down_in_the_readers_language(shop, twilio, language, four, one, paused):
+    token = online.request_code(shop['location'].id, _details(), ip='')
+    right = re.search(r'\d{6}', twilio.messages[-1]['Body']).group(0)
+    wrong = '000000' if right != '000000' else '111111'
+    said = []
+    with i18n.speaking(language):
+        for _ in range(online.MAX_TRIES):
+            with pytest.raises(ValidationError) as caught:
+                online.confirm(shop['location'].id, token, wrong, _details(), service_id=shop['cut'].id,
+                               slot=_slot(shop), holder='page-1')
+            said.append(str(caught.value))
+    assert said[0] == four and said[3] == one and said[4] == paused
+
+
+def test_refusals_and_the_time_that_went_in_kiswahili(shop, twilio):
+    location = shop['location']
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'online_booking': True,
+                                            'min_notice_minutes': 120, 'language': 'sw', 'locale': 'en_KE'},
+                              actor=OWNER)
+    slot = _slot(shop)
+    with i18n.speaking('sw'):
+        with pytest.raises(ValidationError, match='si nambari ya simu tunayoweza kusoma') as caught:
+            online.request_code(location.id, _details('12'), ip='')
+        assert caught.value.field == 'phone'
+        went = online.time_went(slot, location.time_zone, 'en_KE')
+        with pytest.raises(NotFoundError, match='Huduma hiyo haiwekewi miadi mtandaoni'):
+            online.free_times(location.id, 999_999, slot.starts_at.date())
+    local = clock.to_local(slot.starts_at, location.time_zone)
+    assert went == (f"Samahani, muda wa 10:00 {format_date(local.date(), 'EEEE dd MMMM', locale='sw_KE')} na JJ "
+                    'umechukuliwa na mtu mwingine sasa hivi. Tafadhali chagua muda mwingine.')
+    assert online.shop(location.id).language == 'sw'

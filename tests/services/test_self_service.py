@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.models import BookingStatus
+from app.services import i18n
 from app.services.catalogue import locations
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.services.frontdesk import self_service
@@ -87,3 +88,26 @@ def test_reminder_hours_out_of_range_are_refused_naming_the_field(shop):
             locations.update_location(location.id, {**locations.settings_of(location).model_dump(),
                                                     'reminder_hours': hours}, actor=OWNER)
         assert caught.value.field == 'reminder_hours', hours
+
+
+def test_refusals_in_the_readers_language_and_the_links_place(shop):
+    location = shop['location']
+    booking = make_booking(location, shop['jj'], shop['cut'], shop['alex'], at(date(2030, 3, 5), '10:00'))
+    later = make_booking(location, shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
+    with i18n.speaking('fr'):
+        with pytest.raises(ValidationError, match="À moins de 24 heures de votre rendez-vous, seul l'établissement"):
+            self_service.reschedule(_token(booking), at(THURSDAY, '10:00'), shop['jj'].id)  # 11 h away: inside
+        with pytest.raises(ValidationError) as caught:
+            self_service.reschedule(_token(later), at(THURSDAY, '14:05'), shop['jj'].id)
+        assert str(caught.value) == "14:05 le 07 mars n'est plus libre. Choisissez un autre horaire."
+        with pytest.raises(NotFoundError, match="Ce lien n'est pas valide"):
+            self_service.open_link('nonsense')
+    with i18n.speaking('sw'), pytest.raises(NotFoundError, match='Miadi hii haipo tena'):
+        self_service.open_link(links.manage_token(booking.id, 'not-its-code'))
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'language': 'sw',
+                                            'locale': 'en_KE'}, actor=OWNER)
+    assert self_service.place_of_link(_token(booking)) == self_service.Place('sw', 'en_KE', location.time_zone)
+    assert self_service.open_link(_token(booking)).language == 'sw'
+    assert self_service.place_of_link('nonsense') is None
+    assert self_service.place_of_link(links.manage_token(booking.id, 'not-its-code')) is None
+    assert self_service.place_of_offer('nonsense') is None

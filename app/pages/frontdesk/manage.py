@@ -17,47 +17,63 @@ from nicegui import app, ui
 from app.pages import language
 from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
-from app.services import clock
+from app.pages.frontdesk.online import customer_page, heading, named
+from app.services import clock, i18n
 from app.services.errors import ClientPulseError, LinkExpiredError, NotFoundError
 from app.services.frontdesk import self_service, waitlist
 from app.services.frontdesk.availability import Slot
 from app.services.frontdesk.bookings import STATUS_LABELS, location_time_zone
+from app.services.i18n import N_, _, locale_for, ngettext
 
 CUSTOMER_DAYS = 21
 """How many days ahead the "Move" picker offers (the location's horizon may cut it shorter)."""
+TITLE, OFFER_TITLE = N_('Your booking'), N_('A time came free')
+
+
+def _speak_for(place: self_service.Place | None) -> None:
+    """The page speaks the location's language from here on (an unknown link: English)."""
+    language.use(place.language if place is not None else None)
 
 
 def register() -> None:
-    @ui.page('/my/{token}', title='Your booking')
+    @ui.page('/my/{token}', title=TITLE)
     async def manage_page(token: str) -> None:
-        ui.colors(primary='#3b4a6b')
-        ui.query('body').classes('bg-slate-50')
+        customer_page()
+        _speak_for(await language.io_bound(self_service.place_of_link, token[:300]))
+        ui.page_title(_(TITLE))
         await _Manage(token[:300]).build()
 
-    @ui.page('/offer/{token}', title='A time came free')
+    @ui.page('/offer/{token}', title=OFFER_TITLE)
     async def offer_page(token: str) -> None:
-        ui.colors(primary='#3b4a6b')
-        ui.query('body').classes('bg-slate-50')
+        customer_page()
+        place = await language.io_bound(self_service.place_of_offer, token[:300])
+        _speak_for(place)
+        ui.page_title(_(OFFER_TITLE))
         with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
-            ui.label('A time came free').classes('text-xl font-semibold')
-            status = ui.label('Booking it for you…').mark('offer-status')
+            heading(_(OFFER_TITLE), classes='text-xl font-semibold')
+            status = ui.label(_('Booking it for you…')).props('role=status').mark('offer-status')
             try:
                 booking, manage = await language.io_bound(waitlist.accept_offer, token[:300])
             except ClientPulseError as error:
                 status.text = str(error)
                 status.classes('text-negative').mark('offer-status refused')
                 return
-            local = clock.to_local(booking.starts_at, await language.io_bound(location_time_zone, None,
-                                                                              booking.location_id))
-            status.text = (f"You're booked: {booking.service_name} with {booking.staff_name}, "
-                           f'{local:%A %d %B} at {local:%H:%M}.')
-            ui.button('Your booking', icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{manage}')).props(
+            time_zone = place.time_zone if place is not None else await language.io_bound(
+                location_time_zone, None, booking.location_id)
+            formats = locale_for(place.locale if place is not None else None)
+            status.text = _("You're booked: {service} with {staff}, {day} at {time}.").format(
+                service=booking.service_name, staff=booking.staff_name,
+                day=local_date(booking.starts_at, time_zone, formats, 'EEEE dd MMMM'),
+                time=local_time(booking.starts_at, time_zone))
+            ui.button(_('Your booking'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{manage}')).props(
                 'outline').mark('manage')
 
     @app.get('/my/{token}/booking.ics')
     def calendar_file(token: str) -> Response:
+        place = self_service.place_of_link(token[:300])
         try:
-            data = self_service.calendar_file(token[:300])
+            with i18n.speaking(place.language if place is not None else None):  # a refusal in the shop's language
+                data = self_service.calendar_file(token[:300])
         except LinkExpiredError as error:
             return PlainTextResponse(str(error), status_code=410)
         except NotFoundError as error:
@@ -100,47 +116,51 @@ class _Manage:
             if getattr(self, 'over', False):  # nothing of the booking: only that it is over
                 with ui.column().classes('w-full items-center gap-2 py-8').mark('over refused'):
                     ui.icon('event_busy', size='3rem').classes('text-grey-6')
-                    ui.label(self.gone).classes('text-lg text-center')
+                    heading(self.gone, classes='text-lg text-center font-normal')
             elif getattr(self, 'gone', ''):
-                ui.label(self.gone).classes('text-lg text-negative').mark('gone refused')
+                heading(self.gone, classes='text-lg text-negative font-normal').mark('gone refused')
             else:
-                ui.spinner()
+                named(ui.spinner().props('role=img'), _('Loading'))
             return
         view, booking = self.view, self.view.booking
         tz = view.time_zone
 
         def day(moment) -> str:
-            return local_date(moment, tz, view.locale)
+            return local_date(moment, tz, locale_for(view.locale))
 
         with ui.column().classes('gap-0'):
             ui.label(view.location_name).classes('text-xl font-semibold')
             ui.label(', '.join(p for p in (view.location_address, view.location_phone) if p)).classes(
                 'text-sm text-grey-7')
         with ui.card().classes('w-full').mark('booking'):
-            ui.label(booking.service_name).classes('text-lg font-medium')
-            ui.label(f'{day(booking.starts_at)} · {local_time(booking.starts_at, tz)}–'
-                     f'{local_time(booking.ends_at, tz)}').classes('text-base').mark('when')
-            ui.label(f'with {booking.staff_name}').classes('text-grey-8')
-            ui.badge(STATUS_LABELS[booking.status]).props('outline').mark('status')
+            heading(booking.service_name)
+            ui.label(_('{day} · {start}–{end}').format(day=day(booking.starts_at),
+                                                      start=local_time(booking.starts_at, tz),
+                                                      end=local_time(booking.ends_at, tz))).classes(
+                'text-base').mark('when')
+            ui.label(_('with {staff}').format(staff=booking.staff_name)).classes('text-grey-8')
+            ui.badge(_(STATUS_LABELS[booking.status])).props('outline').mark('status')
         if view.changeable:
             window_ends = booking.starts_at - timedelta(hours=view.cancellation_hours)
-            ui.label(f'Free cancellation until {day(window_ends)}, {local_time(window_ends, tz)}.'
+            hours = view.cancellation_hours
+            ui.label(_('Free cancellation until {day}, {time}.').format(day=day(window_ends),
+                                                                         time=local_time(window_ends, tz))
                      if not view.late else
-                     f'Your booking is less than {view.cancellation_hours} hours away.').classes(
-                'text-sm text-grey-8').mark('policy')
+                     ngettext('Your booking is less than {n} hour away.', 'Your booking is less than {n} hours away.',
+                              hours).format(n=hours)).classes('text-sm text-grey-8').mark('policy')
             with ui.row().classes('w-full gap-2'):
                 if not view.late:
-                    ui.button('Move', icon='event', on_click=self.move).props('unelevated').mark('move')
-                ui.button('Cancel booking', icon='event_busy', on_click=self.ask_cancel).props(
+                    ui.button(_('Move'), icon='event', on_click=self.move).props('unelevated').mark('move')
+                ui.button(_('Cancel booking'), icon='event_busy', on_click=self.ask_cancel).props(
                     'outline color=negative').mark('cancel')
         with ui.row().classes('w-full gap-2'):
-            ui.button('Add to calendar', icon='calendar_month', on_click=lambda: ui.navigate.to(
+            ui.button(_('Add to calendar'), icon='calendar_month', on_click=lambda: ui.navigate.to(
                 f'/my/{self.token}/booking.ics')).props('flat no-caps').mark('calendar')
-            ui.button('Chat with us', icon='chat', on_click=lambda: ui.navigate.to(
+            ui.button(_('Chat with us'), icon='chat', on_click=lambda: ui.navigate.to(
                 f'/my/{self.token}/chat')).props('flat no-caps').mark('chat')
         self.mover = ui.column().classes('w-full')
         if view.others:
-            ui.label('Your other bookings').classes('text-base font-medium mt-2')
+            heading(_('Your other bookings'), 2, 'text-base font-medium mt-2')
             for token, other in view.others:
                 with ui.link(target=f'/my/{token}').classes('w-full no-underline text-inherit'):
                     with ui.card().classes('w-full py-2'):
@@ -151,16 +171,18 @@ class _Manage:
         view = self.view
         if view.fee_cents:
             amount = money(view.fee_cents, view.currency, view.locale)
-            rule = (f'Your deposit of {amount} is kept as a late-cancellation fee.' if view.deposit_held else
-                    f'A late-cancellation fee of {amount} is charged.')
+            rule = (_('Your deposit of {amount} is kept as a late-cancellation fee.') if view.deposit_held else
+                    _('A late-cancellation fee of {amount} is charged.')).format(amount=amount)
         else:
-            rule = 'Cancelling now is free.'
+            rule = _('Cancelling now is free.')
         with ui.dialog() as dialog, ui.card().classes('max-w-full'):
-            ui.label('Cancel this booking?').classes('text-lg font-medium')
+            title = heading(_('Cancel this booking?'), 2)
             ui.label(rule).mark('fee-rule')
             with ui.row():
-                ui.button('Keep it', on_click=dialog.close).props('flat')
-                ui.button('Yes, cancel', color='negative', on_click=lambda: self.cancel(dialog)).mark('confirm-cancel')
+                ui.button(_('Keep it'), on_click=dialog.close).props('flat')
+                ui.button(_('Yes, cancel'), color='negative', on_click=lambda: self.cancel(dialog)).mark(
+                    'confirm-cancel')
+        dialog.props(f'aria-labelledby={title.html_id}')
         dialog.open()
 
     async def cancel(self, dialog) -> None:
@@ -170,7 +192,7 @@ class _Manage:
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
         else:
-            ui.notify('Your booking is cancelled.', type='positive')
+            ui.notify(_('Your booking is cancelled.'), type='positive')
         await self.reload()
 
     async def move(self) -> None:
@@ -178,9 +200,10 @@ class _Manage:
         self.mover.clear()
         today = clock.local_day(clock.now(), view.time_zone)
         with self.mover:
-            ui.label('Choose a new time').classes('text-base font-medium')
-            anyone = ui.switch(f'Anyone, not only {view.booking.staff_name}').mark('anyone')
-            picker = FreeTimes(location_id=view.booking.location_id, time_zone=view.time_zone, locale=view.locale,
+            heading(_('Choose a new time'), 2, 'text-base font-medium')
+            anyone = ui.switch(_('Anyone, not only {staff}').format(staff=view.booking.staff_name)).mark('anyone')
+            picker = FreeTimes(location_id=view.booking.location_id, time_zone=view.time_zone,
+                               locale=locale_for(view.locale),
                                first=today, days=CUSTOMER_DAYS,
                                load=lambda day: self_service.free_times(self.token, day, anyone=anyone.value),
                                choose=self.confirm_move)
@@ -190,15 +213,15 @@ class _Manage:
     async def confirm_move(self, slot: Slot) -> None:
         view = self.view
 
-        def day(moment) -> str:
-            return local_date(moment, view.time_zone, view.locale)
-
         with ui.dialog() as dialog, ui.card().classes('max-w-full'):
-            ui.label(f'Move to {day(slot.starts_at)} at {local_time(slot.starts_at, view.time_zone)} '
-                     f'with {slot.staff_name}?').mark('move-question')
+            question = heading(_('Move to {day} at {time} with {staff}?').format(
+                day=local_date(slot.starts_at, view.time_zone, locale_for(view.locale)),
+                time=local_time(slot.starts_at, view.time_zone), staff=slot.staff_name),
+                2, 'text-base font-normal').mark('move-question')
             with ui.row():
-                ui.button('Back', on_click=dialog.close).props('flat')
-                ui.button('Move it', on_click=lambda: self.do_move(dialog, slot)).mark('confirm-move')
+                ui.button(_('Back'), on_click=dialog.close).props('flat')
+                ui.button(_('Move it'), on_click=lambda: self.do_move(dialog, slot)).mark('confirm-move')
+        dialog.props(f'aria-labelledby={question.html_id}')
         dialog.open()
 
     async def do_move(self, dialog, slot: Slot) -> None:
@@ -208,5 +231,5 @@ class _Manage:
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
-        ui.notify('Your booking has moved.', type='positive')
+        ui.notify(_('Your booking has moved.'), type='positive')
         await self.reload()

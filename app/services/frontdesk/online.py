@@ -24,6 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import func, update
@@ -51,6 +52,7 @@ from app.services.database import session_scope
 from app.services.errors import HoldLimitError, NotFoundError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import availability, bookings
 from app.services.frontdesk.self_service import customer_actor
+from app.services.i18n import N_, _, locale_for, ngettext
 from app.services.messaging import links, outbox, sms
 from app.services.money import deposits
 
@@ -59,7 +61,7 @@ MAX_TRIES = 5
 PAUSE_MINUTES = 15
 CODES_PER_DESTINATION = 3
 CODES_PER_IP = 10
-CLOSED = 'This shop does not take bookings online.'
+CLOSED = N_('This shop does not take bookings online.')
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class OnlineShop:
 
     location_id: int
     name: str
+    language: str
+    """what the page speaks (the location's language)"""
     address: str
     phone: str
     time_zone: str
@@ -97,7 +101,7 @@ class Details(BaseModel):
     @classmethod
     def _printable(cls, value: str) -> str:
         if any(ord(c) < 32 and c != '\n' for c in value):
-            raise ValueError('it holds control characters')
+            raise ValueError(_('it holds control characters'))
         return value.strip()
 
 
@@ -118,7 +122,8 @@ def shop(location_id: int) -> OnlineShop:
                                                   .where(StaffService.staff_member_id.in_([m.id for m in members]))):
             skills.setdefault(member_id, set()).add(service_id)
         return OnlineShop(
-            location_id=location.id, name=location.name, address=location.address, phone=location.phone,
+            location_id=location.id, name=location.name, language=location.language, address=location.address,
+            phone=location.phone,
             time_zone=location.time_zone, locale=location.locale, currency=location.currency,
             horizon_days=location.horizon_days, deposit_percent=location.deposit_percent,
             cancellation_hours=location.cancellation_hours,
@@ -171,11 +176,13 @@ def still_free(location_id: int, service_id: int, slot: availability.Slot, *, ho
         holder=holder, as_of=as_of)}
 
 
-def time_went(slot: availability.Slot, time_zone: str) -> str:
-    """What the customer is told when the time they were booking went to someone else."""
+def time_went(slot: availability.Slot, time_zone: str, locale: str = '') -> str:
+    """What the customer is told when the time they were booking went to someone else (in the current language;
+    ``locale``: the location's formats, for the day's name)."""
     local = clock.to_local(slot.starts_at, time_zone)
-    return (f'Sorry, {local:%H:%M} on {local:%A %d %B} with {slot.staff_name} has just been booked by someone else. '
-            'Please choose another time.')
+    day = format_date(local.date(), 'EEEE dd MMMM', locale=locale_for(locale))
+    return _('Sorry, {time} on {day} with {staff} has just been booked by someone else. Please choose another '
+             'time.').format(time=f'{local:%H:%M}', day=day, staff=slot.staff_name)
 
 
 def release(location_id: int, holder: str) -> None:
@@ -201,7 +208,7 @@ def request_code(location_id: int, details: Details, *, ip: str, as_of: datetime
     with session_scope() as session:
         location = _open_location(session, location_id)
         if details.channel == MessageChannel.SMS and not (location.sms_messages and sms.provider() is not None):
-            raise ValidationError('Codes go by e-mail here: choose e-mail.', field='email')
+            raise ValidationError(_('Codes go by e-mail here: choose e-mail.'), field='email')
         destination = _destination(location, details)
         hour_ago = now - timedelta(hours=1)
         recent = session.exec(select(func.count()).select_from(Verification).where(
@@ -213,9 +220,9 @@ def request_code(location_id: int, details: Details, *, ip: str, as_of: datetime
             Verification.used_at.is_(None),
             Verification.created_at > now - timedelta(minutes=PAUSE_MINUTES + CODE_MINUTES))).one()
     if paused is not None:
-        raise ValidationError(f'Too many wrong codes. Try again in {PAUSE_MINUTES} minutes.', field='code')
+        raise ValidationError(_paused(), field='code')
     if recent >= CODES_PER_DESTINATION or from_ip >= CODES_PER_IP:
-        raise ValidationError('Too many codes were asked for lately. Try again in an hour, or call the shop.',
+        raise ValidationError(_('Too many codes were asked for lately. Try again in an hour, or call the shop.'),
                               field=details.channel.value if recent >= CODES_PER_DESTINATION else 'code')
     token, code = secrets.token_urlsafe(24), f'{secrets.randbelow(10 ** 6):06d}'
     with session_scope(write=True) as session:
@@ -225,7 +232,7 @@ def request_code(location_id: int, details: Details, *, ip: str, as_of: datetime
         message_id = outbox.queue(session, location_id=location_id, template=Template.CODE, channel=details.channel,
                                   to=destination, due_at=now, context={'code': code})
     if not outbox.send_now(message_id, as_of=now):
-        raise ValidationError('The code could not be sent just now. Check the address, or try again in a minute.',
+        raise ValidationError(_('The code could not be sent just now. Check the address, or try again in a minute.'),
                               field=details.channel.value)
     return token
 
@@ -246,26 +253,27 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
         check = session.exec(select(Verification).where(Verification.token == (token or '')[:64],
                                                         Verification.location_id == location_id)).first()
         if check is None or check.used_at is not None or check.expires_at <= now:
-            raise ValidationError('That code has expired. Ask for a new one.', field='code')
+            raise ValidationError(_('That code has expired. Ask for a new one.'), field='code')
         if _destination(location, details) != check.destination:
-            raise ValidationError('The code was sent to another address. Ask for a new one.', field='code')
+            raise ValidationError(_('The code was sent to another address. Ask for a new one.'), field='code')
     tries = _count_try(check.id)  # committed before the code is compared: a burst of guesses gets MAX_TRIES at most
     if tries is None:
-        raise ValidationError(f'Too many wrong codes. Try again in {PAUSE_MINUTES} minutes.', field='code')
+        raise ValidationError(_paused(), field='code')
     if not hmac.compare_digest(check.code_hash, _hash(check.token, typed)):
         left = MAX_TRIES - tries
-        raise ValidationError(f'That code is not right. {left} {"try" if left == 1 else "tries"} left.' if left > 0
-                              else f'Too many wrong codes. Try again in {PAUSE_MINUTES} minutes.', field='code')
+        wrong = ngettext('That code is not right. {n} try left.', 'That code is not right. {n} tries left.',
+                         left).format(n=left) if left > 0 else _paused()
+        raise ValidationError(wrong, field='code')
     offered = {(s.starts_at, s.staff_member_id) for s in free_times(
         location_id, service_id, clock.local_day(slot.starts_at, location.time_zone),
         staff_member_id=slot.staff_member_id, holder=holder, as_of=now)}
     if (slot.starts_at, slot.staff_member_id) not in offered:
         _give_back(check.id)
-        raise ValidationError(time_went(slot, location.time_zone), field='starts_at')
+        raise ValidationError(time_went(slot, location.time_zone, location.locale), field='starts_at')
     with session_scope(write=True) as session:  # spend the code first: two taps of "Book" make one booking
         if not session.execute(update(Verification).where(
                 Verification.id == check.id, Verification.used_at.is_(None)).values(used_at=now)).rowcount:
-            raise ValidationError('That code has expired. Ask for a new one.', field='code')
+            raise ValidationError(_('That code has expired. Ask for a new one.'), field='code')
         known = _known_customer(session, location_id, check)
     data = BookingCreate(location_id=location_id, customer_id=known, service_id=service_id,
                          staff_member_id=slot.staff_member_id, starts_at=slot.starts_at, channel=Channel.ONLINE,
@@ -279,10 +287,17 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
     except Exception as error:
         _give_back(check.id)  # nothing booked: the code may be used again
         if isinstance(error, SlotUnavailableError):
-            raise SlotUnavailableError(time_went(slot, location.time_zone), field='starts_at') from None
+            raise SlotUnavailableError(time_went(slot, location.time_zone, location.locale),
+                                       field='starts_at') from None
         raise
     release(location_id, holder)
     return booking, links.manage_token(booking.id, booking.code)
+
+
+def _paused() -> str:
+    """What a customer is told while an address is paused after wrong codes."""
+    return ngettext('Too many wrong codes. Try again in {n} minute.', 'Too many wrong codes. Try again in {n} minutes.',
+                    PAUSE_MINUTES).format(n=PAUSE_MINUTES)
 
 
 def _give_back(verification_id: int) -> None:
@@ -312,21 +327,21 @@ def _known_customer(session, location_id: int, check: Verification) -> int | Non
 def _destination(location: Location, details: Details) -> str:
     if details.channel == MessageChannel.SMS:
         if not details.phone:
-            raise ValidationError('Give your mobile number: the code goes there.', field='phone')
+            raise ValidationError(_('Give your mobile number: the code goes there.'), field='phone')
         number = phones.e164(details.phone, phones.region(location.country, location.locale))
         if not number:
-            raise ValidationError(f'"{details.phone[:40]}" is not a phone number we can read; include the country '
-                                  'code if it is from abroad.', field='phone')
+            raise ValidationError(_('"{phone}" is not a phone number we can read; include the country code if it is '
+                                    'from abroad.').format(phone=details.phone[:40]), field='phone')
         return number
     if not details.email:
-        raise ValidationError('Give your e-mail address: the code goes there.', field='email')
+        raise ValidationError(_('Give your e-mail address: the code goes there.'), field='email')
     return mail.check_address(details.email).lower()
 
 
 def _open_location(session, location_id: int) -> Location:
     location = session.get(Location, location_id)
     if location is None or location.archived or not location.online_booking:
-        raise NotFoundError(CLOSED)
+        raise NotFoundError(_(CLOSED))
     return location
 
 
@@ -335,7 +350,7 @@ def _ensure_online_service(location_id: int, service_id: int) -> None:
         _open_location(session, location_id)
         service = session.get(Service, service_id)
         if service is None or service.location_id != location_id or not service.active or not service.kiosk:
-            raise NotFoundError('That service is not booked online.', field='service_id')
+            raise NotFoundError(_('That service is not booked online.'), field='service_id')
 
 
 def _hash(token: str, code: str) -> str:

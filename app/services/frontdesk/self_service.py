@@ -15,24 +15,77 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel.dates import format_date
 from sqlmodel import select
 
-from app.models import Booking, BookingMove, BookingRead, BookingStatus, Customer, Location, Role, UserRead
-from app.services import clock
+from app.models import (
+    Booking,
+    BookingMove,
+    BookingRead,
+    BookingStatus,
+    Customer,
+    Location,
+    Role,
+    UserRead,
+    WaitlistEntry,
+)
+from app.services import clock, i18n
 from app.services.customers import chat
 from app.services.database import session_scope
 from app.services.errors import LinkExpiredError, NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
+from app.services.i18n import N_, _, ngettext
 from app.services.messaging import ics, links, outbox
 from app.services.money import deposits
 
-GONE = 'This booking no longer exists. If you think that is wrong, call the shop.'
+GONE = N_('This booking no longer exists. If you think that is wrong, call the shop.')
 
 
 def customer_actor(location_id: int, how: str = 'manage link') -> UserRead:
     """The actor a customer acts as: bound to ``location_id``; the activity log says ``customer (<how>)``."""
     return UserRead(id=0, email=f'customer ({how})', role=Role.STAFF, location_id=location_id, staff_member_id=None,
                     active=True)
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a customer's page needs of a location before it shows anything: its language (the page speaks it),
+    its formats (Babel locale) and time zone."""
+
+    language: str
+    locale: str
+    time_zone: str
+
+
+def place_of_link(token: str) -> Place | None:
+    """The location of the booking a manage token names (None: not a valid token, or no such booking). Says nothing
+    of the booking, so a link that is over still speaks its location's language."""
+    try:
+        booking_id, code = links.read_manage_token(token)
+    except NotFoundError:
+        return None
+    with session_scope() as session:
+        booking = session.get(Booking, booking_id)
+        if booking is None or booking.code != code:
+            return None
+        return _place(session.get(Location, booking.location_id))
+
+
+def place_of_offer(token: str) -> Place | None:
+    """The location of the waitlist entry an offer token names (None: not a valid token, or no such entry)."""
+    try:
+        entry_id, _held_until = links.read_offer_token(token)
+    except NotFoundError:
+        return None
+    with session_scope() as session:
+        entry = session.get(WaitlistEntry, entry_id)
+        return _place(session.get(Location, entry.location_id)) if entry is not None else None
+
+
+def _place(location: Location | None) -> Place | None:
+    if location is None:
+        return None
+    return Place(language=i18n.language_of(location.language), locale=location.locale, time_zone=location.time_zone)
 
 
 @dataclass(frozen=True)
@@ -44,6 +97,8 @@ class ManagedBooking:
     location_name: str
     location_address: str
     location_phone: str
+    language: str
+    """the location's: what the page speaks"""
     time_zone: str
     locale: str
     currency: str
@@ -80,7 +135,8 @@ def open_link(token: str, *, as_of: datetime | None = None) -> ManagedBooking:
         others = [(links.manage_token(other.id, other.code), bookings.to_read(session, other)) for other in upcoming]
         return ManagedBooking(
             token=token, booking=read, location_name=location.name, location_address=location.address,
-            location_phone=location.phone, time_zone=location.time_zone, locale=location.locale,
+            location_phone=location.phone, language=i18n.language_of(location.language),
+            time_zone=location.time_zone, locale=location.locale,
             currency=location.currency, cancellation_hours=location.cancellation_hours,
             changeable=booking.status in outbox.LIVE and booking.starts_at > now, late=late,
             fee_cents=fee if late else 0, deposit_held=from_deposit, others=others)
@@ -133,21 +189,22 @@ def reschedule(token: str, starts_at: datetime, staff_member_id: int, *, as_of: 
         booking = session.get(Booking, booking_id)
         location = session.get(Location, location_id)
         if deposits.late(booking, location, now):
-            raise ValidationError(f'Less than {location.cancellation_hours} hours before your booking it can only be '
-                                  f'moved by the shop: call {location.phone or "them"}.', field='starts_at')
+            raise ValidationError(_only_the_shop(location), field='starts_at')
         time_zone, day = location.time_zone, clock.local_day(starts_at, location.time_zone)
+        locale = location.locale
     offered = {(slot.starts_at, slot.staff_member_id) for slot in free_times(token, day, anyone=True, as_of=now)}
     offered |= {(slot.starts_at, slot.staff_member_id) for slot in free_times(token, day, as_of=now)}
     if (starts_at, staff_member_id) not in offered:
         local = clock.to_local(starts_at, time_zone)
-        raise ValidationError(f'{local:%H:%M} on {local:%d %b} is no longer free. Choose another time.',
-                              field='starts_at')
+        raise ValidationError(_('{time} on {day} is no longer free. Choose another time.').format(
+            time=f'{local:%H:%M}', day=format_date(local.date(), 'dd MMM', locale=i18n.locale_for(locale))),
+            field='starts_at')
     return bookings.move_booking(booking_id, BookingMove(starts_at=starts_at, staff_member_id=staff_member_id),
                                  actor=customer_actor(location_id), by_customer=True)
 
 
 def calendar_file(token: str, *, as_of: datetime | None = None) -> bytes:
-    """The booking as an .ics file (cancelled: a withdrawn event).
+    """The booking as an .ics file (cancelled: a withdrawn event), in its location's language.
 
     :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     """
@@ -155,7 +212,8 @@ def calendar_file(token: str, *, as_of: datetime | None = None) -> bytes:
     booking_id, code = links.read_manage_token(token)
     with session_scope() as session:
         booking, location = _booking(session, booking_id, code, now)
-        return ics.calendar([outbox.booking_entry(session, booking, location, now=now)])
+        with i18n.speaking(location.language):
+            return ics.calendar([outbox.booking_entry(session, booking, location, now=now)])
 
 
 def chat_path(token: str, *, as_of: datetime | None = None) -> str:
@@ -165,7 +223,7 @@ def chat_path(token: str, *, as_of: datetime | None = None) -> str:
     """
     booking_id, code = links.read_manage_token(token)
     with session_scope() as session:
-        booking, _ = _booking(session, booking_id, code, as_of or clock.now())
+        booking, _location = _booking(session, booking_id, code, as_of or clock.now())
         customer_id = booking.customer_id
     return f'/chat/{chat.conversation_for_customer(customer_id).access_token}'
 
@@ -178,13 +236,25 @@ def link_over(booking: Booking | BookingRead, now: datetime) -> bool:
 def _booking(session, booking_id: int, code: str, now: datetime) -> tuple[Booking, Location]:
     booking = session.get(Booking, booking_id)
     if booking is None or booking.code != code or booking.customer_id is None:
-        raise NotFoundError(GONE)
+        raise NotFoundError(_(GONE))
     customer = session.get(Customer, booking.customer_id)
     if customer is None or customer.erased_at is not None or customer.merged_into is not None:
-        raise NotFoundError(GONE)
+        raise NotFoundError(_(GONE))
     if link_over(booking, now):
-        raise LinkExpiredError(links.OVER)
+        raise LinkExpiredError(_(links.OVER))
     return booking, session.get(Location, booking.location_id)
+
+
+def _only_the_shop(location: Location) -> str:
+    """Why a customer cannot move a booking inside the cancellation window themselves."""
+    hours = location.cancellation_hours
+    if location.phone:
+        return ngettext('Less than {n} hour before your booking it can only be moved by the shop: call {phone}.',
+                        'Less than {n} hours before your booking it can only be moved by the shop: call {phone}.',
+                        hours).format(n=hours, phone=location.phone)
+    return ngettext('Less than {n} hour before your booking it can only be moved by the shop: call them.',
+                    'Less than {n} hours before your booking it can only be moved by the shop: call them.',
+                    hours).format(n=hours)
 
 
 def _live_booking(token: str, now: datetime) -> tuple[int, int]:
@@ -192,7 +262,7 @@ def _live_booking(token: str, now: datetime) -> tuple[int, int]:
     with session_scope() as session:
         booking, location = _booking(session, booking_id, code, now)
         if booking.starts_at <= now and booking.status in outbox.LIVE:
-            raise ValidationError('This booking has started; ask at the desk.')
+            raise ValidationError(_('This booking has started; ask at the desk.'))
         return booking.id, location.id
 
 

@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 
 from app.models import Booking, BookingStatus, Customer, Location, Service, StaffMember, UserRead
-from app.services import clock
+from app.services import clock, i18n
 from app.services.accounts import activity
 from app.services.accounts.access import MANAGING_ROLES, ensure_location, ensure_role
 from app.services.database import session_scope
 from app.services.errors import NotFoundError
+from app.services.i18n import N_, _, deferred
 from app.services.messaging import ics, links
 
 PAST_DAYS, AHEAD_DAYS = 30, 120
@@ -35,8 +36,9 @@ def feed_link(staff_member_id: int, *, actor: UserRead, renew: bool = False) -> 
         if member.calendar_token is None or renew:
             member.calendar_token = secrets.token_urlsafe(32)
             session.add(member)
-            activity.add(session, actor, 'calendar_feed', f'Calendar feed of {member.name} '
-                         f'{"renewed" if renew else "made"}', location_id=member.location_id)
+            activity.add(session, actor, 'calendar_feed',
+                         deferred('Calendar feed of {name} renewed', name=member.name) if renew else
+                         deferred('Calendar feed of {name} made', name=member.name), location_id=member.location_id)
         return f'{links.base_url()}/calendar/{member.calendar_token}.ics'
 
 
@@ -49,7 +51,7 @@ def revoke(staff_member_id: int, *, actor: UserRead) -> None:
         member = _member(session, staff_member_id, actor)
         member.calendar_token = None
         session.add(member)
-        activity.add(session, actor, 'calendar_feed', f'Calendar feed of {member.name} revoked',
+        activity.add(session, actor, 'calendar_feed', deferred('Calendar feed of {name} revoked', name=member.name),
                      location_id=member.location_id)
 
 
@@ -68,11 +70,11 @@ def feed(token: str, *, as_of: datetime | None = None) -> bytes:
     """
     now = as_of or clock.now()
     if not token or len(token) > 100 or not token.isascii() or not token.isprintable():  # a NUL breaks PostgreSQL's
-        raise NotFoundError('No such calendar.')  # query: nothing but a plausible token is looked up
+        raise NotFoundError(_('No such calendar.'))  # query: nothing but a plausible token is looked up
     with session_scope() as session:
         member = session.exec(select(StaffMember).where(StaffMember.calendar_token == token)).first()
         if member is None or not member.active:
-            raise NotFoundError('No such calendar.')
+            raise NotFoundError(_('No such calendar.'))
         location = session.get(Location, member.location_id)
         rows = session.exec(
             select(Booking, Service.name, Customer.name).join(Service, Service.id == Booking.service_id)
@@ -82,10 +84,12 @@ def feed(token: str, *, as_of: datetime | None = None) -> bytes:
                    Booking.starts_at < now + timedelta(days=AHEAD_DAYS))
             .order_by(Booking.starts_at)).all()
         place = ', '.join(part for part in (location.name, location.address) if part)
+        with i18n.speaking(location.language):  # the events' words in the location's language
+            walk_in = _('Walk-in')
         entries = [ics.CalendarEntry(
             uid=f'booking-{booking.id}@clientpulse', starts_at=booking.starts_at,
             ends_at=max(booking.ends_at, booking.starts_at + timedelta(minutes=15)),
-            summary=f'{service} — {customer or "Walk-in"}', location=place,
+            summary=f'{service} — {customer or walk_in}', location=place,
             description=booking.notes[:500]) for booking, service, customer in rows]
         return ics.calendar(entries, name=f'{member.name} — {location.name}')
 
@@ -93,8 +97,8 @@ def feed(token: str, *, as_of: datetime | None = None) -> bytes:
 def _member(session, staff_member_id: int, actor: UserRead) -> StaffMember:
     member = session.get(StaffMember, staff_member_id)
     if member is None:
-        raise NotFoundError('No such staff member.')
+        raise NotFoundError(_('No such staff member.'))
     ensure_location(actor, member.location_id)
     if actor.staff_member_id != staff_member_id:
-        ensure_role(actor, MANAGING_ROLES, "manage another staff member's calendar feed")
+        ensure_role(actor, MANAGING_ROLES, N_("manage another staff member's calendar feed"))
     return member

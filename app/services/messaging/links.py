@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app.config import get_settings
 from app.services.accounts import network
 from app.services.errors import NotFoundError
+from app.services.i18n import N_, _
 
 _MANAGE = 'manage-booking'
 _OFFER = 'waitlist-offer'
@@ -47,7 +48,8 @@ chat and details."""
 MANAGE_DAYS_AFTER_CANCELLATION = 7
 """…and a cancelled booking's link until this many days after the cancellation (if sooner): long enough to see that it
 was cancelled, and to ask about a fee."""
-OVER = 'This booking is over. To book again, contact the shop.'
+OVER = N_('This booking is over. To book again, contact the shop.')
+"""(English source: translate it with ``_()`` where it is raised)"""
 
 
 def manage_link_ends_at(ends_at: datetime, cancelled_at: datetime | None) -> datetime:
@@ -64,7 +66,7 @@ def read_manage_token(token: str) -> tuple[int, str]:
 
     :raises NotFoundError: the token was not made here, or was altered
     """
-    return _read(_MANAGE, token, 'That link is not valid. Use the link from your latest message.')
+    return _read(_MANAGE, token, N_('That link is not valid. Use the link from your latest message.'))
 
 
 def offer_token(entry_id: int, held_until_iso: str) -> str:
@@ -77,17 +79,18 @@ def read_offer_token(token: str) -> tuple[int, str]:
 
     :raises NotFoundError: the token was not made here, or was altered
     """
-    return _read(_OFFER, token, 'That offer link is not valid.')
+    return _read(_OFFER, token, N_('That offer link is not valid.'))
 
 
 def _read(salt: str, token: str, message: str) -> tuple[int, str]:
+    """``message``: the English source of the refusal (translated here, only when refused)."""
     try:
         value = _serializer(salt).loads(token[:300])
     except BadSignature:
-        raise NotFoundError(message) from None
+        raise NotFoundError(_(message)) from None
     if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], int)
             or not isinstance(value[1], str)):
-        raise NotFoundError(message)
+        raise NotFoundError(_(message))
     return value[0], value[1]
 
 
