@@ -159,6 +159,11 @@ def deferred(message: str, **values: Any) -> str:
     return _DEFERRED + json.dumps([message, {key: value for key, value in values.items()}], ensure_ascii=False)
 
 
+def is_deferred(text: str | None) -> bool:
+    """Whether ``text`` was made by :func:`deferred` (to be translated when shown)."""
+    return bool(text) and text.startswith(_DEFERRED)
+
+
 def shown(text: str | None) -> str:
     """Stored text in the current language: a :func:`deferred` text translated and filled in; anything else as it
     is (text stored before translation existed, or typed by a person)."""

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from app.models import BookingStatus, PaymentMethod, Role
+from app.services import i18n
 from app.services.accounts import activity, users
 from app.services.errors import PermissionDeniedError
 from app.services.frontdesk import bookings
@@ -44,8 +45,9 @@ def test_booking_actions_are_logged_with_address_and_browser(db):
     assert [e.action for e in mine] == ['payment', 'booking_status', 'booking_created']
     assert 'staff_added' in {e.action for e in activity.entries(actor=actor(Role.MANAGER, here.id))}  # the back office
     assert {(e.email, e.ip, e.user_agent) for e in mine} == {('desk@shop.test', '192.168.1.23', 'Tablet/1.0')}
-    assert mine[-1].booking_id == booking.id and mine[-1].detail.startswith('New booking: Alex Kim')
-    assert mine[0].detail == 'Receipt 1: 92.66 paid (card 92.66)'  # $82.00 and 13 % of taxes
+    assert mine[-1].booking_id == booking.id and i18n.shown(mine[-1].detail).startswith('New booking: Alex Kim')
+    assert i18n.is_deferred(mine[0].detail)  # stored to be read in each reader's language
+    assert i18n.shown(mine[0].detail) == 'Receipt 1: 92.66 paid (card 92.66)'  # $82.00 and 13 % of taxes
     everything = activity.entries(actor=OWNER)
     assert [e.action for e in everything][:2] == ['booking_cancelled', 'booking_created']  # King St's too
     assert [e.action for e in activity.entries(actor=OWNER, action='payment')] == ['payment']

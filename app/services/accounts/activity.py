@@ -17,7 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.models import ActivityEntry, ActivityRead, User, UserRead, utcnow
-from app.services import cells
+from app.services import cells, i18n
 from app.services.accounts.access import MANAGING_ROLES, ensure_role
 from app.services.database import connection_of, session_scope
 from app.services.i18n import N_, _, shown
@@ -92,8 +92,12 @@ _INSERT = sa_insert(ActivityEntry.__table__)
 
 
 def _clean(text: str, most: int) -> str:
-    """``text`` cut to ``most`` characters, control characters (NUL: PostgreSQL refuses it) as ``?``."""
-    return (text or '')[:most].translate(_CONTROL)
+    """``text`` cut to ``most`` characters, control characters (NUL: PostgreSQL refuses it) as ``?`` — except the
+    mark that opens a deferred text (:func:`app.services.i18n.deferred`, whose JSON escapes any inside it)."""
+    text = (text or '')[:most]
+    if i18n.is_deferred(text):
+        return text[0] + text[1:].translate(_CONTROL)
+    return text.translate(_CONTROL)
 
 
 _CONTROL = {code: '?' for code in range(32) if code != ord('\t')}
