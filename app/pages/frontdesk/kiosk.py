@@ -11,7 +11,6 @@ import secrets
 import time
 from datetime import date, datetime, timedelta
 
-from babel import Locale
 from babel.dates import format_date
 from nicegui import ui
 
@@ -354,7 +353,7 @@ class _Kiosk:
         (``Sunday 06 December``, ``Jumapili 06 Desemba``)."""
         if isinstance(day, datetime):
             day = clock.to_local(day, self.location.time_zone).date()
-        return format_date(day, pattern, locale=_words(self.location.locale))
+        return format_date(day, pattern, locale=i18n.locale_for(self.location.locale))
 
     def back_button(self) -> None:
         ui.button(_('Start again'), icon='arrow_back', on_click=self.reset).props('flat').classes('text-xl').mark(
@@ -382,11 +381,3 @@ class _Kiosk:
                 ui.button(_('Leave kiosk mode'), on_click=leave).mark('kiosk-pin-ok')
                 ui.button(_('Cancel'), on_click=dialog.close).props('flat')
         dialog.open()
-
-
-def _words(formats: str | None) -> str:
-    """The Babel locale for the kiosk's dates: the location's formats in the language spoken
-    (:func:`app.services.i18n.locale_for`), or the language alone when Babel has no such pair (``en_CA`` spoken
-    in Kiswahili: ``sw``), so the day's and month's names are never left in English."""
-    chosen = i18n.locale_for(formats)
-    return chosen if Locale.parse(chosen).language == i18n.current() else i18n.current()
