@@ -95,3 +95,38 @@ async def test_pictures_travel_and_a_fake_png_is_refused_on_the_page(user: User,
     assert refused.status_code == 404
     anonymous = await create_user().http_client.get(f'/chat-files/{attachment_id}')
     assert anonymous.status_code == 401
+
+
+async def test_the_customers_chat_speaks_the_locations_french_and_the_desk_its_own_english(user: User, create_user,
+                                                                                          shop):
+    from babel.dates import format_datetime
+
+    from app.services import clock
+    from app.services.accounts import users
+    from tests.pages.test_kiosk import speak
+    speak(shop['location'], 'fr')
+    staff = next(u for u in users.list_users(actor=OWNER) if u.role == Role.STAFF)
+    users.set_language('en', actor=staff)  # this desk user chose English
+    desk, customer = user, create_user()
+    conversation = chat.open_conversation(shop['sam'].id, actor=OWNER)
+    await sign_in(desk, Role.STAFF, f'/chat?c={conversation.id}')
+    await customer.open(f'/chat/{conversation.access_token}')
+    await customer.should_see('Discussion avec le salon — Sam')
+    await customer.should_see('Aucun message pour le moment.')
+    await customer.should_not_see('No messages yet.')
+    assert element(customer, 'chat-send').props['aria-label'] == 'Envoyer'
+
+    upload = customer.find(marker='chat-upload').elements.pop()
+    await upload.handle_uploads([SmallFileUpload(name='fake.png', content_type='image/png', _data=b'not a png')])
+    await customer.should_see("« fake.png » n'est pas une image PNG")
+
+    customer.find(marker='chat-text').type('Avez-vous un créneau vendredi ?')
+    await eventually(lambda: element(desk, 'chat-typing').text == 'Sam is typing…')  # the desk reads English
+    customer.find(marker='chat-send').click()
+    await eventually(lambda: _receipt(customer) == 'Lu')  # the desk has it open: read at once
+    sent = chat.customer_messages(conversation.access_token)[-1]
+    stamp = element(customer, 'chat-message').props['stamp']
+    assert stamp == format_datetime(clock.to_local(sent.created_at, shop['location'].time_zone),
+                                    'EEE dd MMM yyyy HH:mm', locale='fr_CA')  # the day's name in French
+    assert element(customer, 'chat-message').props['name'] == 'Vous'
+    await eventually(lambda: _bodies(desk) == ['Avez-vous un créneau vendredi ?'])

@@ -209,3 +209,92 @@ async def test_with_no_free_time_a_customer_joins_the_waitlist(user: User, shop)
     waiting = waitlist.entries(shop['location'].id, actor=OWNER, since=tomorrow)
     assert [(e.customer_name, e.service_name, e.staff_name, e.day) for e in waiting] == [
         ('Robin Diaz', 'Balayage day', 'JJ', tomorrow)]
+
+
+def speak(location, language: str, locale: str | None = None) -> None:
+    """The location's pages (the kiosk, the customer's) speak ``language``; ``locale``: its formats."""
+    from app.models import Location
+    from app.services.database import session_scope
+
+    with session_scope(write=True) as session:
+        row = session.get(Location, location.id)
+        row.language = language
+        row.locale = locale or row.locale
+        session.add(row)
+
+
+async def test_a_kiosk_of_a_location_that_speaks_kiswahili_speaks_it_dates_included(user: User, shop):
+    from babel.dates import format_date
+
+    from tests.factories import make_service
+    speak(shop['location'], 'sw', 'en_KE')  # a Nairobi shop: Kenyan formats, Kiswahili words
+    long_one = make_service(shop['location'], 'BAL', 'Balayage day', minutes=600)  # never fits a 09–17 day
+    tomorrow = _today() + timedelta(days=1)
+    await log_in(user, Role.KIOSK)
+    await user.should_see('Karibu!')
+    await user.should_see('Weka miadi')
+    await user.should_not_see('Welcome!')
+    assert element(user, 'kiosk-exit').props['aria-label'] == 'Toka kwenye hali ya kioski'  # the lock has a name
+    await tap(user, 'kiosk-book')
+    await user.should_see('Chagua huduma')
+    await tap(user, f'kiosk-service-{long_one.id}')
+    await user.should_see('Balayage day: na nani?')
+    await tap(user, f'kiosk-staff-{shop["jj"].id}')
+    short = format_date(tomorrow, 'EEE dd', locale='sw_KE')
+    await user.should_see(marker=f'kiosk-day-{tomorrow.isoformat()}')
+    assert element(user, f'kiosk-day-{tomorrow.isoformat()}').text == short  # "Jumatatu 07", not "Mon 07"
+    await tap(user, f'kiosk-day-{tomorrow.isoformat()}')
+    await user.should_see(marker=f'kiosk-times-{tomorrow.isoformat()}')
+    day = format_date(tomorrow, 'EEEE dd MMMM', locale='sw_KE')
+    assert day != format_date(tomorrow, 'EEEE dd MMMM', locale='en_KE')
+    await user.should_see(f'Jiunge na orodha ya kusubiri ya {day}')
+    await tap(user, 'kiosk-waitlist')
+    await tap(user, 'kiosk-join-waitlist')  # no name: refused in the worker thread, in Kiswahili
+    await eventually(lambda: element(user, 'kiosk-name').error == 'Tafadhali andika jina lako.')
+    await type_into(user, 'kiosk-name', 'Wanjiku Kamau')
+    await type_into(user, 'kiosk-phone', '0712 345 678')
+    await tap(user, 'kiosk-join-waitlist')
+    await user.should_see(f'Uko kwenye orodha ya kusubiri ya Balayage day tarehe {day}.')
+    await user.should_not_see('You are on the waitlist')
+
+
+async def test_a_french_kiosk_counts_upcoming_bookings_in_french(user: User, shop):
+    speak(shop['location'], 'fr')
+    for hhmm in ('10:00', '11:00'):
+        make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'],
+                     at(_today() + timedelta(days=1), hhmm))
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-mine')
+    await user.should_see('Mes rendez-vous')
+    await type_into(user, 'kiosk-lookup', '416 555 0101')
+    await type_into(user, 'kiosk-lookup-name', 'Alex')
+    await tap(user, 'kiosk-find')
+    await eventually(lambda: element(user, 'kiosk-upcoming-count').text == '2 rendez-vous à venir')
+    await user.should_see("Women's cut avec JJ")
+
+
+async def test_the_kiosk_counts_one_upcoming_booking_and_two(user: User, shop):
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(_today() + timedelta(days=1), '10:00'))
+    await log_in(user, Role.KIOSK)
+    await tap(user, 'kiosk-mine')
+    await type_into(user, 'kiosk-lookup', '416 555 0101')
+    await type_into(user, 'kiosk-lookup-name', 'Alex')
+    await tap(user, 'kiosk-find')
+    await eventually(lambda: element(user, 'kiosk-upcoming-count').text == '1 upcoming booking')
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(_today() + timedelta(days=2), '10:00'))
+    await tap(user, 'kiosk-find')
+    await eventually(lambda: element(user, 'kiosk-upcoming-count').text == '2 upcoming bookings')
+
+
+async def test_each_kiosk_screen_has_one_heading_and_the_pin_dialog_a_name(user: User, shop):
+    await log_in(user, Role.KIOSK)
+    for screen in ('check_in', 'book', 'mine', 'chat'):
+        await tap(user, f'kiosk-{screen}')
+        await user.should_see(marker='kiosk-back')
+        headings = [e for e in user.find(kind=ui.label).elements if e.tag == 'h1']
+        assert len(headings) == 1, screen
+        await tap(user, 'kiosk-back')
+    await tap(user, 'kiosk-exit')
+    await user.should_see(marker='kiosk-pin')
+    dialog = next(iter(user.find(kind=ui.dialog).elements))
+    assert dialog.props['aria-label'] == 'Staff PIN to leave kiosk mode'

@@ -119,3 +119,18 @@ def test_images_and_pdfs_are_stored_outside_the_web_root_and_given_only_to_their
     with pytest.raises(PermissionDeniedError):  # kiosks do not read the shop's chats
         chat.conversations(location.id, actor=actor(Role.KIOSK, location.id))
     assert chat.staff_messages(sam.id, actor=OWNER)[0].attachment_name == 'inspo.png'
+
+
+def test_refusals_and_the_desks_summary_follow_the_language(two_customers):
+    from app.services import i18n
+    _location, staff, sam, _alex = two_customers
+    with i18n.speaking('fr'), pytest.raises(ValidationError) as refused:
+        chat.check_upload(chat.Upload('fake.png', b'not a png'))
+    assert str(refused.value).startswith("« fake.png » n'est pas une image PNG :")
+    with i18n.speaking('sw'), pytest.raises(ValidationError, match='Andika ujumbe au ambatisha faili'):
+        chat.send_as_customer(sam.access_token, '  ')
+    chat.send_as_customer(sam.access_token, 'Bonjour !')
+    bell = notifications.visible(staff)[0].text  # stored once, read by each in their own language
+    assert i18n.shown(bell) == 'Message from Sam Lee: Bonjour !'
+    with i18n.speaking('fr'):
+        assert i18n.shown(bell) == 'Message de Sam Lee : Bonjour !'

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from app.models import BookingCreate, Role
-from app.services import events, notifications
+from app.services import events, i18n, notifications
 from app.services.customers import chat
 from app.services.errors import NotFoundError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import bookings, waitlist
@@ -62,7 +62,8 @@ def test_a_cancellation_offers_the_freed_time_to_the_first_matching_entry_and_ho
     assert offered[0].offered_starts_at == at(DAY, '15:00')
     offer = next(e for e in seen if isinstance(e, events.WaitlistChanged) and e.change == 'offered')
     assert offer.notification_id is not None  # the front desk's bells ring
-    assert 'Waitlist: Alex Kim can have' in notifications.visible(actor(Role.STAFF, shop['location'].id))[0].text
+    bell = notifications.visible(actor(Role.STAFF, shop['location'].id))[0].text  # stored for each reader's language
+    assert 'Waitlist: Alex Kim can have' in i18n.shown(bell)
     with pytest.raises(SlotUnavailableError):  # held for Alex: nobody else can book it meanwhile
         bookings.create_booking(BookingCreate(location_id=shop['location'].id, customer_id=shop['Sam Lee'].id,
                                               service_id=shop['cut'].id, staff_member_id=shop['jj'].id,

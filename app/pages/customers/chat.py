@@ -7,8 +7,11 @@ chat service first: ``/chat-files/{id}`` for the signed-in front desk of the con
 
 from __future__ import annotations
 
+import html
 import time
+from datetime import datetime
 
+from babel.dates import format_datetime
 from fastapi import HTTPException
 from fastapi.responses import FileResponse
 from nicegui import app, ui
@@ -16,41 +19,71 @@ from nicegui import events as ui_events
 
 from app import live
 from app.models import UserRead
-from app.pages import params
-from app.pages.formatting import local_datetime
+from app.pages import language, params
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import FRONT_DESK, current_user
-from app.services import events
+from app.services import clock, events, i18n
 from app.services.customers import chat, customers
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
+from app.services.i18n import N_, _
 
 TYPING_EVERY = 2.0  # seconds between "typing" signals sent while someone types
 TYPING_SHOWN = 4.0  # seconds the other side shows "typing…" after the last signal
+FOCUS_RING = '''
+@layer overrides {
+    .q-btn:focus-visible, a:focus-visible {
+        outline: 3px solid #1e3a8a !important; outline-offset: 0 !important; box-shadow: 0 0 0 6px #fff !important;
+    }
+}
+'''
+"""A visible ring on whatever the keyboard has reached (the customer's pages and the kiosk, which have no desk frame):
+dark blue with a white edge, seen on white and on the kiosk's dark header alike. Quasar's buttons carry
+``no-outline`` (``!important``, in NiceGUI's last layer): an important rule of the earlier ``overrides`` layer wins."""
+PICK_FILE = '''
+<div class="row items-center no-wrap q-pa-xs q-gutter-xs">
+  <q-btn v-if="props.canAddFiles" flat dense no-caps icon="attach_file" label="{label}" @click="props.pickFiles" />
+  <div class="hidden"><q-uploader-add-trigger /></div>
+  <q-spinner v-if="props.isUploading" />
+</div>'''
+"""The uploader's header: a real button that names itself (Quasar's is an unnamed "+" link wrapping an unlabelled
+file input), opening the picker through the file input kept out of sight and out of the accessibility tree."""
+
+
+def heading(text: str, tag: str = 'h1') -> ui.label:
+    """A label that is the page's heading (``h1``) or a dialog's (``h2``): screen readers list and jump to it."""
+    label = ui.label(text)
+    label.tag = tag
+    return label
 
 
 def register() -> None:
-    @guarded_page('/chat', roles=FRONT_DESK, title='Chat', icon='chat')
+    @guarded_page('/chat', roles=FRONT_DESK, title=N_('Chat'), icon='chat')
     def chat_page(page: PageContext, c: str | None = None) -> None:
-        _StaffChat(page.user, page.location.id, page.location.time_zone, params.whole_number(c)).build()
+        _StaffChat(page.user, page.location.id, page.location.time_zone, params.whole_number(c),
+                   page.location.locale).build()
 
     @ui.page('/chat/{token}')
     def customer_chat_page(token: str) -> None:
+        ui.add_css(FOCUS_RING)
         try:
             conversation = chat.customer_conversation(token)
         except PermissionDeniedError as error:
-            ui.label(str(error)).classes('m-8 text-negative text-lg').mark('refused')
+            heading(str(error)).classes('m-8 text-negative text-lg').mark('refused')
             return
+        location = chat.location_of(conversation)
+        language.use(location.language if location is not None else None)  # a public page: the location's language
         ui.colors(primary='#3b4a6b')
         with ui.column().classes('w-full max-w-2xl mx-auto p-4 gap-3'):
-            ui.label(f'Chat with the salon — {conversation.customer_name.split(" ")[0]}').classes(
+            heading(_('Chat with the salon — {name}').format(name=conversation.customer_name.split(' ')[0])).classes(
                 'text-xl font-semibold')
-            ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone=conversation.time_zone).build()
+            ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone=conversation.time_zone,
+                      locale=location.locale if location is not None else None).build()
 
     @app.get('/chat-files/{attachment_id}')
     def staff_file(attachment_id: str) -> FileResponse:
         user = current_user()
         if user is None:
-            raise HTTPException(status_code=401, detail='Sign in first.')
+            raise HTTPException(status_code=401, detail=_('Sign in first.'))
         try:
             return _file_response(chat.staff_attachment(_attachment_id(attachment_id), actor=user))
         except (PermissionDeniedError, NotFoundError) as error:
@@ -71,7 +104,7 @@ def _attachment_id(text: str) -> int:
     """
     number = params.whole_number(text)
     if number is None:
-        raise NotFoundError('No such file.')
+        raise NotFoundError(_('No such file.'))
     return number
 
 
@@ -88,12 +121,13 @@ class ChatPanel:
     """One conversation as one side sees it: history, read receipts, typing, the message box and files."""
 
     def __init__(self, conversation: chat.ConversationRead, side: str, *, actor: UserRead | None = None,
-                 token: str | None = None, time_zone: str = 'UTC', after: int = 0) -> None:
+                 token: str | None = None, time_zone: str = 'UTC', after: int = 0, locale: str | None = None) -> None:
         """``after``: show only messages with a later id (the kiosk passes the conversation's last message
         at lookup: whoever stands there knows the customer's phone number, which must not be enough to
-        read their earlier conversation)."""
+        read their earlier conversation). ``locale``: the location's formats, for the messages' dates."""
         self.conversation, self.side, self.actor, self.token, self.time_zone = (
             conversation, side, actor, token, time_zone)
+        self.locale = locale
         self.shown_after = after
         self.other_typing_until = 0.0
         self.last_typing_sent = 0.0
@@ -102,15 +136,22 @@ class ChatPanel:
     def build(self) -> None:
         with ui.card().classes('w-full'):
             self.history = ui.column().classes('w-full gap-1 max-h-[60vh] overflow-y-auto').mark('chat-history')
-            self.typing_label = ui.label('').classes('text-sm text-slate-500 italic h-5').mark('chat-typing')
+            self.history.props.update({'role': 'log', 'aria-live': 'polite', 'aria-label': _('Messages')})
+            self.typing_label = ui.label('').classes('text-sm text-slate-500 italic h-5').mark('chat-typing').props(
+                'aria-live=polite')
             with ui.row().classes('w-full items-end gap-2 no-wrap'):
-                self.text = ui.textarea(placeholder='Write a message', on_change=self.on_typing).props(
+                self.text = ui.textarea(placeholder=_('Write a message'), on_change=self.on_typing).props(
                     'autogrow outlined dense').classes('grow').mark('chat-text')
-                ui.button(icon='send', on_click=self.send).props('round').mark('chat-send')
+                self.text.props['aria-label'] = _('Write a message')
+                send = ui.button(icon='send', on_click=self.send).props('round').mark('chat-send')
+                send.props['aria-label'] = _('Send')
+                send.tooltip(_('Send'))
             with ui.row().classes('items-center gap-2'):
-                ui.upload(label='Photo or PDF', auto_upload=True, on_upload=self.on_upload,
-                          max_file_size=chat.max_attachment_bytes()).props(
+                upload = ui.upload(label=_('Photo or PDF'), auto_upload=True, on_upload=self.on_upload,
+                                   max_file_size=chat.max_attachment_bytes()).props(
                     f'accept="{",".join(chat.ALLOWED)}" flat dense').classes('max-w-xs').mark('chat-upload')
+                # Quasar's own header has an unnamed icon button: this one says what it does, in words
+                upload.add_slot('header', PICK_FILE.format(label=html.escape(_('Photo or PDF'))))
                 self.attached = ui.label('').classes('text-sm text-slate-500').mark('chat-attached')
         self.show_messages()
         self.mark_read()
@@ -131,30 +172,36 @@ class ChatPanel:
         self.history.clear()
         with self.history:
             if not items:
-                ui.label('No messages yet.').classes('text-slate-500')
+                ui.label(_('No messages yet.')).classes('text-slate-500')
             own = [m for m in items if m.sender == self.side]
             last_own = own[-1].id if own else None
             for message in items:
                 mine = message.sender == self.side
                 # the customer's own messages say 'You': the kiosk never shows a customer's full name
-                name = 'You' if mine and self.side == chat.CUSTOMER else message.sender_name
-                with ui.chat_message(name=name, sent=mine,
-                                     stamp=local_datetime(message.created_at, self.time_zone)).classes('w-full').mark(
+                name = _('You') if mine and self.side == chat.CUSTOMER else message.sender_name
+                with ui.chat_message(name=name, sent=mine, stamp=self.stamp(message.created_at)).classes(
+                        'w-full').props(  # colours whose faded time stamp still reads (4.5:1; Quasar's green did not)
+                        'text-color=black ' + ('bg-color=grey-3' if mine else 'bg-color=blue-1')).mark(
                         'chat-message'), ui.column().classes('gap-1'):
                     if message.body:
                         ui.label(message.body).classes('whitespace-pre-wrap').mark('chat-body')
                     if message.attachment_id is not None:
                         self.attachment(message)
                     if message.id == last_own:  # the read receipt of what this side sent last
-                        ui.label('Read' if message.read_by_other else 'Sent').classes(
+                        ui.label(_('Read') if message.read_by_other else _('Sent')).classes(
                             'text-xs opacity-70 self-end').mark('chat-receipt')
+
+    def stamp(self, moment: datetime) -> str:
+        """``Mon 04 Mar 2030 14:30`` in the location's time zone, its names in the page's language."""
+        locale = i18n.locale_for(self.locale) if self.locale else i18n.current()
+        return format_datetime(clock.to_local(moment, self.time_zone), 'EEE dd MMM yyyy HH:mm', locale=locale)
 
     def attachment(self, message: chat.MessageRead) -> None:
         url = (f'/chat-files/{message.attachment_id}' if self.side == chat.STAFF
                else f'/chat/{self.token}/files/{message.attachment_id}')
         if message.attachment_type and message.attachment_type.startswith('image/'):
             ui.image(url).classes('w-48 rounded').mark('chat-image')
-        ui.link(message.attachment_name or 'file', url, new_tab=True).classes('text-sm').mark('chat-file')
+        ui.link(message.attachment_name or _('file'), url, new_tab=True).classes('text-sm').mark('chat-file')
 
     def mark_read(self) -> None:
         if self.side == chat.STAFF:
@@ -171,8 +218,8 @@ class ChatPanel:
             return  # this side's own read marks and typing
         if event.change == 'typing':
             self.other_typing_until = time.monotonic() + TYPING_SHOWN
-            self.typing_label.set_text('Typing…' if self.side == chat.CUSTOMER
-                                       else f'{self.conversation.customer_name.split(" ")[0]} is typing…')
+            self.typing_label.set_text(_('Typing…') if self.side == chat.CUSTOMER else _('{name} is typing…').format(
+                name=self.conversation.customer_name.split(' ')[0]))
             return
         if event.change == 'message' and event.side != self.side:
             self.other_typing_until = 0
@@ -202,7 +249,7 @@ class ChatPanel:
             event.sender.reset()
             return
         self.upload = upload
-        self.attached.set_text(f'Attached: {upload.name}')
+        self.attached.set_text(_('Attached: {name}').format(name=upload.name))
         event.sender.reset()
 
     def send(self) -> None:
@@ -222,22 +269,24 @@ class ChatPanel:
 class _StaffChat:
     """The Chat page: conversations with unread badges on the left, the chosen one on the right."""
 
-    def __init__(self, user: UserRead, location_id: int, time_zone: str, chosen: int | None) -> None:
+    def __init__(self, user: UserRead, location_id: int, time_zone: str, chosen: int | None,
+                 locale: str | None = None) -> None:
         self.user, self.location_id, self.time_zone, self.chosen = user, location_id, time_zone, chosen
+        self.locale = locale
 
     def build(self) -> None:
         # side by side where there is room; on a phone the conversation comes under the list, not off the screen
         with ui.row().classes('w-full gap-4 items-start sm:flex-nowrap'):
             with ui.card().classes('w-80 max-w-full shrink-0'):
-                ui.label('Conversations').classes('font-semibold')
+                ui.label(_('Conversations')).classes('font-semibold')
                 found = customers.search_customers(self.location_id, actor=self.user, limit=500)
                 ui.select({c.id: f'{c.name} ({c.phone or c.code})' for c in found}, with_input=True,
-                          label='Start a chat with…', on_change=lambda e: self.start(e.value)).classes('w-full').mark(
-                    'chat-start')
+                          label=_('Start a chat with…'), on_change=lambda e: self.start(e.value)).classes(
+                    'w-full').mark('chat-start')
                 self.listing()
             with ui.column().classes('grow min-w-0'):
                 if self.chosen is None:
-                    ui.label('Choose a conversation.').classes('text-slate-500')
+                    ui.label(_('Choose a conversation.')).classes('text-slate-500')
                 else:
                     self.panel()
         live.on_change(self.location_id, self.on_event, kinds=(events.ChatChanged,))
@@ -259,16 +308,18 @@ class _StaffChat:
             conversation = next(c for c in chat.conversations(self.location_id, actor=self.user)
                                 if c.id == self.chosen)
         except StopIteration:
-            ui.label('No such conversation here.').classes('text-negative')
+            ui.label(_('No such conversation here.')).classes('text-negative')
             return
         with ui.row().classes('items-center gap-2'):
             ui.label(conversation.customer_name).classes('text-lg font-semibold')
             if conversation.customer_id is not None:  # a kiosk visit has nobody to send a link to
                 link = f'/chat/{conversation.access_token}'
-                ui.button('Customer link', icon='link', on_click=lambda: (
-                    ui.clipboard.write(link), ui.notify(f'Copied the path {link}: add this computer\'s address '
-                                                        '(Settings) before sending it.'))).props('flat dense no-caps')
-        ChatPanel(conversation, chat.STAFF, actor=self.user, time_zone=conversation.time_zone).build()
+                copied = _("Copied the path {link}: add this computer's address (Settings) before sending it.").format(
+                    link=link)
+                ui.button(_('Customer link'), icon='link', on_click=lambda: (
+                    ui.clipboard.write(link), ui.notify(copied))).props('flat dense no-caps')
+        ChatPanel(conversation, chat.STAFF, actor=self.user, time_zone=conversation.time_zone,
+                  locale=self.locale).build()
 
     def start(self, customer_id: int | None) -> None:
         if customer_id:

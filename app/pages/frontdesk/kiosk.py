@@ -9,33 +9,37 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
+from babel.dates import format_date
 from nicegui import ui
 
 from app.config import get_settings
 from app.models import LocationRead, UserRead
 from app.pages import language
-from app.pages.customers.chat import ChatPanel
+from app.pages.customers.chat import FOCUS_RING, ChatPanel, heading
 from app.pages.formatting import local_time, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import KIOSK, sign_out
-from app.services import clock
+from app.services import clock, i18n
 from app.services.accounts import users
 from app.services.catalogue import catalog, staff
 from app.services.customers import chat
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import availability, kiosk
+from app.services.i18n import N_, _, ngettext
 
 BIG = 'text-2xl px-8 py-6 rounded-xl'
 DAYS_AHEAD = 7
 
 
 def register() -> None:
-    @guarded_page('/kiosk', roles=KIOSK, title='Kiosk', framed=False)  # no frame: no way out but a staff PIN
+    @guarded_page('/kiosk', roles=KIOSK, title=N_('Kiosk'), framed=False)  # no frame: no way out but a staff PIN
     def kiosk_page(page: PageContext) -> None:
+        # the guard has set the language: the kiosk user's own choice, which is none, so the location's
         ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
+        ui.add_css(FOCUS_RING)
         ui.query('body').classes('bg-slate-100 select-none')
         _Kiosk(page.user, page.location).build()
 
@@ -54,7 +58,10 @@ class _Kiosk:
     def build(self) -> None:
         with ui.row().classes('w-full items-center justify-between p-4 bg-primary text-white'):
             ui.label(self.location.name).classes('text-3xl font-bold')
-            ui.button(icon='lock', on_click=self.ask_pin).props('flat round color=white').mark('kiosk-exit')
+            exit_button = ui.button(icon='lock', on_click=self.ask_pin).props('flat round color=white').mark(
+                'kiosk-exit')
+            exit_button.props['aria-label'] = _('Leave kiosk mode')
+            exit_button.tooltip(_('Leave kiosk mode'))
         with ui.column().classes('w-full items-center p-8 gap-6') as self.root:
             self.body()
         ui.timer(1.0, self.check_idle)
@@ -90,12 +97,13 @@ class _Kiosk:
     # --- screens ----------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        ui.label('Welcome!').classes('text-5xl font-bold mt-8')
-        ui.label('What would you like to do?').classes('text-2xl text-slate-600')
+        heading(_('Welcome!')).classes('text-5xl font-bold mt-8')
+        ui.label(_('What would you like to do?')).classes('text-2xl text-slate-600')
         with ui.row().classes('gap-8 mt-8'):
-            for screen, label, icon in (('check_in', 'Check in', 'how_to_reg'), ('book', 'Book a visit', 'event'),
-                                        ('mine', 'My bookings', 'list'), ('chat', 'Message the desk', 'chat')):
-                ui.button(label, icon=icon, on_click=lambda s=screen: self.begin(s)).classes(BIG).mark(
+            for screen, label, icon in (('check_in', N_('Check in'), 'how_to_reg'),
+                                        ('book', N_('Book a visit'), 'event'), ('mine', N_('My bookings'), 'list'),
+                                        ('chat', N_('Message the desk'), 'chat')):
+                ui.button(_(label), icon=icon, on_click=lambda s=screen: self.begin(s)).classes(BIG).mark(
                     f'kiosk-{screen}')
 
     def begin(self, screen: str) -> None:
@@ -104,20 +112,22 @@ class _Kiosk:
         self.go(screen, step='service' if screen == 'book' else '')
 
     def check_in(self) -> None:
-        ui.label('Check in').classes('text-4xl font-bold')
+        heading(_('Check in')).classes('text-4xl font-bold')
         lookup, name = self.lookup_fields()
         found = self.state.get('found')
         if found is not None:
             if not found:
-                ui.label('No booking today was found for that. Please check the code, or your number and first '
-                         'name, or ask at the desk.').classes('text-xl text-negative max-w-3xl text-center').mark(
-                    'kiosk-none')
+                ui.label(_('No booking today was found for that. Please check the code, or your number and first '
+                           'name, or ask at the desk.')).classes('text-xl text-negative max-w-3xl text-center').mark(
+                    'kiosk-none').props('role=alert')
             for booking in found:
                 with ui.card().classes('w-[36rem] max-w-full p-6'):
-                    ui.label(f'{local_time(booking.starts_at, self.location.time_zone)} · {booking.service_name} '
-                             f'with {booking.staff_name}').classes('text-2xl')
-                    ui.label(f'Hello, {booking.customer_name or "there"}').classes('text-xl text-slate-600')
-                    ui.button("I'm here — check in", on_click=lambda b=booking: self.do_check_in(b.id)).classes(
+                    ui.label(_('{time} · {service} with {staff}').format(
+                        time=local_time(booking.starts_at, self.location.time_zone), service=booking.service_name,
+                        staff=booking.staff_name)).classes('text-2xl')
+                    ui.label(_('Hello, {name}').format(name=booking.customer_name) if booking.customer_name
+                             else _('Hello, there')).classes('text-xl text-slate-600')
+                    ui.button(_("I'm here — check in"), on_click=lambda b=booking: self.do_check_in(b.id)).classes(
                         BIG).mark(f'kiosk-check-in-{booking.id}')
         self.back_button()
 
@@ -130,7 +140,7 @@ class _Kiosk:
 
         lookup.on('keydown.enter', find)
         name.on('keydown.enter', find)
-        ui.button('Find my booking', icon='search', on_click=find).classes(BIG).mark('kiosk-find')
+        ui.button(_('Find my booking'), icon='search', on_click=find).classes(BIG).mark('kiosk-find')
 
     async def do_check_in(self, booking_id: int) -> None:
         try:  # writes run in a worker thread, as every booking action does
@@ -138,27 +148,30 @@ class _Kiosk:
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
-        self.go('done', message=f'Thank you, {booking.customer_name.split(" ")[0] or "you"}! '
-                                f'You are checked in. Please take a seat.')
+        first = booking.customer_name.split(' ')[0]
+        self.go('done', message=_('Thank you, {name}! You are checked in. Please take a seat.').format(name=first)
+                if first else _('Thank you! You are checked in. Please take a seat.'))
 
     def book(self) -> None:
-        ui.label('Book a visit').classes('text-4xl font-bold')
+        heading(_('Book a visit')).classes('text-4xl font-bold')
         step = self.state.get('step', 'service')
         if step == 'service':
-            ui.label('Choose a service').classes('text-2xl text-slate-600')
+            ui.label(_('Choose a service')).classes('text-2xl text-slate-600')
             with ui.grid(columns=3).classes('gap-4'):
                 for service in catalog.list_services(self.location.id, actor=self.user):
                     if not service.duration_minutes:
                         continue
-                    ui.button(f'{service.name}\n{service.duration_minutes} min · '
-                              f'{money_at(service.price_cents, self.location)}',
+                    ui.button(_('{service}\n{minutes} min · {price}').format(
+                        service=service.name, minutes=service.duration_minutes,
+                        price=money_at(service.price_cents, self.location)),
                               on_click=lambda s=service: self.go('book', step='staff', service=s)).classes(
                         BIG + ' whitespace-pre-line').mark(f'kiosk-service-{service.id}')
         elif step == 'staff':
-            ui.label(f'{self.state["service"].name}: with whom?').classes('text-2xl text-slate-600')
+            ui.label(_('{service}: with whom?').format(service=self.state['service'].name)).classes(
+                'text-2xl text-slate-600')
             with ui.row().classes('gap-4'):
-                anyone = lambda: self.choose_staff(availability.ANYONE, 'anyone')  # noqa: E731
-                ui.button('Anyone', icon='groups', on_click=anyone).classes(BIG).mark('kiosk-staff-anyone')
+                anyone = lambda: self.choose_staff(availability.ANYONE, _('anyone'))  # noqa: E731
+                ui.button(_('Anyone'), icon='groups', on_click=anyone).classes(BIG).mark('kiosk-staff-anyone')
                 for member in staff.list_staff(self.location.id, actor=self.user):
                     ui.button(member.name, on_click=lambda m=member: self.choose_staff(m.id, m.name)).classes(
                         BIG).mark(f'kiosk-staff-{member.id}')
@@ -176,21 +189,22 @@ class _Kiosk:
 
     def slot_step(self) -> None:
         service, day = self.state['service'], self.state['day']
-        ui.label(f'{service.name} with {self.state["staff_label"]}: choose a time').classes(
+        ui.label(_('{service} with {staff}: choose a time').format(service=service.name,
+                                                                   staff=self.state['staff_label'])).classes(
             'text-2xl text-slate-600').mark(f'kiosk-times-{day.isoformat()}')
         today = clock.today(self.location.time_zone)
         with ui.row().classes('gap-2'):
             for offset in range(DAYS_AHEAD):
                 shown = today + timedelta(days=offset)
-                ui.button(f'{shown:%a %d}', on_click=lambda d=shown: self.go('book', day=d)).props(
+                ui.button(self.day_text(shown, 'EEE dd'), on_click=lambda d=shown: self.go('book', day=d)).props(
                     'unelevated' if shown == day else 'outline').classes('text-xl px-4 py-3').mark(
                     f'kiosk-day-{shown.isoformat()}')
         slots = availability.free_slots(self.location.id, service.id, day, actor=self.user,
                                         staff_member_id=self.state['staff_member_id'], holder=self.holder)
         if not slots:
-            ui.label('No free times that day. Please try another day, or wait for a cancellation:').classes(
+            ui.label(_('No free times that day. Please try another day, or wait for a cancellation:')).classes(
                 'text-xl').mark('kiosk-no-slots')
-            ui.button(f'Join the waitlist for {day:%A %d %B}', icon='hourglass_top',
+            ui.button(_('Join the waitlist for {day}').format(day=self.day_text(day)), icon='hourglass_top',
                       on_click=lambda: self.go('book', step='waitlist')).classes(BIG).mark('kiosk-waitlist')
         with ui.row().classes('gap-3 justify-center max-w-4xl'):
             for slot in slots:
@@ -210,11 +224,11 @@ class _Kiosk:
 
     def details_step(self) -> None:
         slot: availability.Slot = self.state['slot']
-        ui.label(f'{self.state["service"].name} with {slot.staff_name}, '
-                 f'{clock.to_local(slot.starts_at, self.location.time_zone):%A %d %B, %H:%M}').classes(
-            'text-2xl text-slate-600')
-        name = self.text_field('Your name', 'kiosk-name', self.state.get('name', ''))
-        phone = self.text_field('Your phone number', 'kiosk-phone', self.state.get('phone', ''), tel=True)
+        ui.label(_('{service} with {staff}, {day}, {time}').format(
+            service=self.state['service'].name, staff=slot.staff_name, day=self.day_text(slot.starts_at),
+            time=local_time(slot.starts_at, self.location.time_zone))).classes('text-2xl text-slate-600')
+        name = self.text_field(_('Your name'), 'kiosk-name', self.state.get('name', ''))
+        phone = self.text_field(_('Your phone number'), 'kiosk-phone', self.state.get('phone', ''), tel=True)
 
         async def confirm() -> None:
             self.touch()
@@ -231,18 +245,21 @@ class _Kiosk:
                     ui.notify(str(error), type='negative')
                     self.go('book', step='slot')
                 return
-            self.go('done', message=f'You are booked: {booking.service_name} with {booking.staff_name}, '
-                                    f'{clock.to_local(booking.starts_at, self.location.time_zone):%A %d %B at %H:%M}. '
-                                    f'Your booking code is {kiosk.booking_code(booking)}.')
+            self.go('done', message=_('You are booked: {service} with {staff}, {day} at {time}. Your booking code is '
+                                      '{code}.').format(service=booking.service_name, staff=booking.staff_name,
+                                                        day=self.day_text(booking.starts_at),
+                                                        time=local_time(booking.starts_at, self.location.time_zone),
+                                                        code=kiosk.booking_code(booking)))
 
-        ui.button('Book it', icon='check', on_click=confirm).classes(BIG).mark('kiosk-confirm')
+        ui.button(_('Book it'), icon='check', on_click=confirm).classes(BIG).mark('kiosk-confirm')
 
     def waitlist_step(self) -> None:
         service, day = self.state['service'], self.state['day']
-        ui.label(f'Waitlist: {service.name} with {self.state["staff_label"]}, {day:%A %d %B}').classes(
+        ui.label(_('Waitlist: {service} with {staff}, {day}').format(
+            service=service.name, staff=self.state['staff_label'], day=self.day_text(day))).classes(
             'text-2xl text-slate-600')
-        name = self.text_field('Your name', 'kiosk-name', '')
-        phone = self.text_field('Your phone number', 'kiosk-phone', '', tel=True)
+        name = self.text_field(_('Your name'), 'kiosk-name', '')
+        phone = self.text_field(_('Your phone number'), 'kiosk-phone', '', tel=True)
 
         async def confirm() -> None:
             self.touch()
@@ -253,22 +270,27 @@ class _Kiosk:
             except ClientPulseError as error:
                 field_error({'name': name, 'phone': phone}, error)  # beside the field it names, or a toast
                 return
-            self.go('done', message=f'You are on the waitlist for {service.name} on {day:%A %d %B}. If a time '
-                                    'opens up, the desk will call you.')
+            self.go('done', message=_('You are on the waitlist for {service} on {day}. If a time opens up, the desk '
+                                      'will call you.').format(service=service.name, day=self.day_text(day)))
 
-        ui.button('Join the waitlist', icon='check', on_click=confirm).classes(BIG).mark('kiosk-join-waitlist')
+        ui.button(_('Join the waitlist'), icon='check', on_click=confirm).classes(BIG).mark('kiosk-join-waitlist')
 
     def mine(self) -> None:
-        ui.label('My bookings').classes('text-4xl font-bold')
+        heading(_('My bookings')).classes('text-4xl font-bold')
         lookup, name = self.lookup_fields()
         found = self.state.get('found')
         if found is not None:
             if not found:
-                ui.label('No upcoming bookings for that.').classes('text-xl').mark('kiosk-none')
+                ui.label(_('No upcoming bookings for that.')).classes('text-xl').mark('kiosk-none').props('role=alert')
+            else:
+                ui.label(ngettext('{n} upcoming booking', '{n} upcoming bookings', len(found)).format(
+                    n=len(found))).classes('text-xl text-slate-600').mark('kiosk-upcoming-count').props('role=status')
             for booking in found:
-                ui.label(f'{clock.to_local(booking.starts_at, self.location.time_zone):%a %d %b %H:%M} · '
-                         f'{booking.service_name} with {booking.staff_name} · {kiosk.booking_code(booking)}'
-                         ).classes('text-2xl').mark('kiosk-upcoming')
+                ui.label(_('{day} {time} · {service} with {staff} · {code}').format(
+                    day=self.day_text(booking.starts_at, 'EEE dd MMM'),
+                    time=local_time(booking.starts_at, self.location.time_zone), service=booking.service_name,
+                    staff=booking.staff_name, code=kiosk.booking_code(booking))).classes('text-2xl').mark(
+                    'kiosk-upcoming')
         self.back_button()
 
         def find() -> None:
@@ -278,16 +300,16 @@ class _Kiosk:
                                                  actor=self.user)
             self.body.refresh()
 
-        ui.button('Show', icon='search', on_click=find).classes(BIG).mark('kiosk-find')
+        ui.button(_('Show'), icon='search', on_click=find).classes(BIG).mark('kiosk-find')
 
     def chat(self) -> None:
         """A conversation with the desk for this visit only: the name and number typed are shown to the desk
         as unverified, and nothing written before (by anyone with that number) is shown here."""
-        ui.label('Message the desk').classes('text-4xl font-bold')
+        heading(_('Message the desk')).classes('text-4xl font-bold')
         conversation = self.state.get('conversation')
         if conversation is None:
-            name = self.text_field('Your name', 'kiosk-name', self.state.get('name', ''))
-            phone = self.text_field('Your phone number', 'kiosk-phone', self.state.get('phone', ''), tel=True)
+            name = self.text_field(_('Your name'), 'kiosk-name', self.state.get('name', ''))
+            phone = self.text_field(_('Your phone number'), 'kiosk-phone', self.state.get('phone', ''), tel=True)
 
             def start() -> None:
                 self.touch()
@@ -300,24 +322,25 @@ class _Kiosk:
                 self.body.refresh()
 
             phone.on('keydown.enter', start)
-            ui.button('Open chat', icon='chat', on_click=start).classes(BIG).mark('kiosk-open-chat')
+            ui.button(_('Open chat'), icon='chat', on_click=start).classes(BIG).mark('kiosk-open-chat')
         else:
             with ui.column().classes('w-[40rem] max-w-full').on('click', self.touch).on('keydown', self.touch):
                 ChatPanel(conversation, chat.CUSTOMER, token=conversation.access_token,
-                          time_zone=self.location.time_zone).build()
+                          time_zone=self.location.time_zone, locale=self.location.locale).build()
         self.back_button()
 
     def done(self) -> None:
         ui.icon('check_circle', size='6rem').classes('text-positive')
-        ui.label(self.state.get('message', '')).classes('text-3xl text-center max-w-3xl').mark('kiosk-message')
-        ui.button('Done', on_click=self.reset).classes(BIG).mark('kiosk-done')
+        heading(self.state.get('message', '')).classes('text-3xl text-center max-w-3xl').mark('kiosk-message')
+        ui.button(_('Done'), on_click=self.reset).classes(BIG).mark('kiosk-done')
 
     # --- parts ------------------------------------------------------------------------------------------------
 
     def lookup_fields(self) -> tuple[ui.input, ui.input]:
         """Booking code or phone number, and first name (a phone number finds bookings only with the name)."""
-        lookup = self.text_field('Booking code, or your phone number', 'kiosk-lookup', self.state.get('lookup', ''))
-        name = self.text_field('First name (with a phone number)', 'kiosk-lookup-name', self.state.get('name', ''))
+        lookup = self.text_field(_('Booking code, or your phone number'), 'kiosk-lookup',
+                                 self.state.get('lookup', ''))
+        name = self.text_field(_('First name (with a phone number)'), 'kiosk-lookup-name', self.state.get('name', ''))
         return lookup, name
 
     def text_field(self, label: str, marker: str, value: str, *, tel: bool = False) -> ui.input:
@@ -325,27 +348,36 @@ class _Kiosk:
             'w-[32rem] max-w-full text-2xl').mark(marker).on('update:model-value', self.touch)
         return field
 
+    def day_text(self, day: date | datetime, pattern: str = 'EEEE dd MMMM') -> str:
+        """A day (or a moment's day at the location) as the kiosk writes it, its names in the kiosk's language
+        (``Sunday 06 December``, ``Jumapili 06 Desemba``)."""
+        if isinstance(day, datetime):
+            day = clock.to_local(day, self.location.time_zone).date()
+        return format_date(day, pattern, locale=i18n.locale_for(self.location.locale))
+
     def back_button(self) -> None:
-        ui.button('Start again', icon='arrow_back', on_click=self.reset).props('flat').classes('text-xl').mark(
+        ui.button(_('Start again'), icon='arrow_back', on_click=self.reset).props('flat').classes('text-xl').mark(
             'kiosk-back')
 
     def ask_pin(self) -> None:
         self.touch()
+        title = _('Staff PIN to leave kiosk mode')
         with ui.dialog() as dialog, ui.card().classes('p-6'):
-            ui.label('Staff PIN to leave kiosk mode').classes('text-xl')
-            pin = ui.input('PIN', password=True).props('type=tel outlined').mark('kiosk-pin')
+            dialog.props['aria-label'] = title
+            heading(title, 'h2').classes('text-xl')
+            pin = ui.input(_('PIN'), password=True).props('type=tel outlined').mark('kiosk-pin')
 
             def leave() -> None:
                 person = users.verify_pin(self.location.id, pin.value or '')
                 if person is None:
                     pin.value = ''
-                    pin.error = 'That PIN is not right.'  # after clearing: a new value clears the error
+                    pin.error = _('That PIN is not right.')  # after clearing: a new value clears the error
                     return
                 dialog.close()
                 sign_out(self.user)
                 ui.navigate.to('/login')
 
             with ui.row():
-                ui.button('Leave kiosk mode', on_click=leave).mark('kiosk-pin-ok')
-                ui.button('Cancel', on_click=dialog.close).props('flat')
+                ui.button(_('Leave kiosk mode'), on_click=leave).mark('kiosk-pin-ok')
+                ui.button(_('Cancel'), on_click=dialog.close).props('flat')
         dialog.open()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import format_date
 from nicegui import ui
 
 from app import live
@@ -12,15 +13,16 @@ from app.pages import language
 from app.pages.formatting import local_time
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import FRONT_DESK
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import waitlist
+from app.services.i18n import N_, _, ngettext
 
 
 def register() -> None:
-    @guarded_page('/waitlist', roles=FRONT_DESK, title='Waitlist', icon='hourglass_top')
+    @guarded_page('/waitlist', roles=FRONT_DESK, title=N_('Waitlist'), icon='hourglass_top')
     def waitlist_page(page: PageContext) -> None:
         view = _WaitlistView(page.user, page.location)
         view.build()
@@ -33,31 +35,31 @@ class _WaitlistView:
 
     def build(self) -> None:
         with ui.card().classes('w-full'):
-            ui.label('Add to the waitlist').classes('font-semibold')
+            ui.label(_('Add to the waitlist')).classes('font-semibold')
             with ui.row().classes('items-end gap-3'):
                 found = customers.search_customers(self.location.id, actor=self.user, limit=500)
                 self.customer = ui.select({c.id: f'{c.name} ({c.phone or c.code})' for c in found}, with_input=True,
-                                          label='Customer').classes('w-64').mark('wait-customer')
+                                          label=_('Customer')).classes('w-64').mark('wait-customer')
                 services = catalog.list_services(self.location.id, actor=self.user)
                 self.service = ui.select({s.id: s.name for s in services if s.duration_minutes},
-                                         label='Service').classes('w-48').mark('wait-service')
+                                         label=_('Service')).classes('w-48').mark('wait-service')
                 members = staff.list_staff(self.location.id, actor=self.user)
-                self.member = ui.select({0: 'Anyone', **{m.id: m.name for m in members}}, value=0,
-                                        label='Staff member').classes('w-40').mark('wait-staff')
-                self.day = ui.input('Day', value=clock.today(self.location.time_zone).isoformat()).classes(
+                self.member = ui.select({0: _('Anyone'), **{m.id: m.name for m in members}}, value=0,
+                                        label=_('Staff member')).classes('w-40').mark('wait-staff')
+                self.day = ui.input(_('Day'), value=clock.today(self.location.time_zone).isoformat()).classes(
                     'w-36').mark('wait-day')
-                ui.button('Add', icon='add', on_click=self.add).mark('wait-add')
+                ui.button(_('Add'), icon='add', on_click=self.add).mark('wait-add')
         self.listing()
 
     def add(self) -> None:
         for field in (self.customer, self.service):
-            field.error = None if field.value else 'Choose one.'
+            field.error = None if field.value else _('Choose one.')
         if not (self.customer.value and self.service.value):
             return
         try:
             day = date.fromisoformat(self.day.value or '')
         except ValueError:
-            self.day.error = 'Enter a date as YYYY-MM-DD.'
+            self.day.error = _('Enter a date as YYYY-MM-DD.')
             return
         try:
             waitlist.join(waitlist.WaitlistJoin(location_id=self.location.id, customer_id=self.customer.value,
@@ -67,36 +69,43 @@ class _WaitlistView:
             ui.notify(str(error), type='negative')
             return
         self.customer.set_value(None)
-        ui.notify('Added to the waitlist.', type='positive')
+        ui.notify(_('Added to the waitlist.'), type='positive')
         self.listing.refresh()
 
     @ui.refreshable_method
     def listing(self) -> None:
         items = waitlist.entries(self.location.id, actor=self.user)
         if not items:
-            ui.label('Nobody is waiting.').classes('text-slate-500').mark('wait-empty')
+            ui.label(_('Nobody is waiting.')).classes('text-slate-500').mark('wait-empty')
             return
         tz = self.location.time_zone
+        words = i18n.locale_for(self.location.locale)  # day names in the reader's language
+        waiting = len({entry.customer_id for entry in items})
+        ui.label(ngettext('{n} customer waiting', '{n} customers waiting', waiting).format(n=waiting)).classes(
+            'text-slate-600').mark('wait-count')
         for entry in items:
             offered = entry.status == 'offered'
             with ui.card().classes('w-full' + (' border-2 border-amber-500' if offered else '')).mark(
                     f'wait-{entry.customer_id}'):
                 with ui.row().classes('w-full items-center gap-4'):
-                    ui.label(f'{entry.day:%a %d %b}').classes('w-28 font-semibold')
+                    ui.label(format_date(entry.day, 'EEE dd MMM', locale=words)).classes('w-28 font-semibold')
                     ui.label(f'{entry.customer_name} · {entry.customer_phone}').classes('w-64')
-                    ui.label(f'{entry.service_name} with {entry.staff_name}').classes('grow')
+                    ui.label(_('{service} with {staff}').format(service=entry.service_name,
+                                                                staff=entry.staff_name)).classes('grow')
                     if offered:
-                        ui.label(f'Offered {local_time(entry.offered_starts_at, tz)} with {entry.offered_staff_name}'
-                                 ).classes('text-amber-700 font-semibold').mark(f'offer-{entry.customer_id}')
-                        ui.button('Book it', icon='event_available',
-                                  on_click=lambda e=entry: self.act(waitlist.book_offer, e.id, 'Booked.')).mark(
+                        ui.label(_('Offered {time} with {staff}').format(
+                            time=local_time(entry.offered_starts_at, tz), staff=entry.offered_staff_name)).classes(
+                            'text-amber-700 font-semibold').mark(f'offer-{entry.customer_id}')
+                        ui.button(_('Book it'), icon='event_available',
+                                  on_click=lambda e=entry: self.act(waitlist.book_offer, e.id, _('Booked.'))).mark(
                             f'book-offer-{entry.customer_id}')
-                        ui.button('Pass on', on_click=lambda e=entry: self.act(
-                            waitlist.pass_offer, e.id, 'Passed on.')).props('flat')
+                        ui.button(_('Pass on'), on_click=lambda e=entry: self.act(
+                            waitlist.pass_offer, e.id, _('Passed on.'))).props('flat')
                     else:
-                        ui.label('Waiting').classes('text-slate-500')
-                    ui.button(icon='delete', on_click=lambda e=entry: self.act(
-                        waitlist.remove, e.id, 'Removed.')).props('flat round dense').tooltip('Remove')
+                        ui.label(_('Waiting')).classes('text-slate-500')
+                    remove = ui.button(icon='delete', on_click=lambda e=entry: self.act(
+                        waitlist.remove, e.id, _('Removed.'))).props('flat round dense').tooltip(_('Remove'))
+                    remove.props['aria-label'] = _('Remove {name} from the waitlist').format(name=entry.customer_name)
 
     async def act(self, action, entry_id: int, done: str) -> None:
         client = ui.context.client  # the clicked button's row may be redrawn by a live update meanwhile

@@ -37,6 +37,7 @@ from app.models import (
     ConversationRead,
     Customer,
     Location,
+    LocationRead,
     MessageRead,
     StaffMember,
     UserRead,
@@ -45,11 +46,16 @@ from app.services import events, files, notifications
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader, ensure_role
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.services.i18n import N_, _, deferred
 
 CUSTOMER, STAFF = 'customer', 'staff'
 MAX_TEXT = 2000
-ALLOWED = {'image/png': 'PNG image', 'image/jpeg': 'JPEG image', 'image/gif': 'GIF image',
-           'image/webp': 'WebP image', 'application/pdf': 'PDF'}
+ALLOWED = {'image/png': N_('PNG image'), 'image/jpeg': N_('JPEG image'), 'image/gif': N_('GIF image'),
+           'image/webp': N_('WebP image'), 'application/pdf': N_('PDF')}
+"""The kinds of file a chat takes: content type → its name (translate with ``_()`` where shown)."""
+NOT_A = {'image/png': N_('a PNG image'), 'image/jpeg': N_('a JPEG image'), 'image/gif': N_('a GIF image'),
+         'image/webp': N_('a WebP image'), 'application/pdf': N_('a PDF')}
+"""The same kinds as said after "is not" (each language has its own articles)."""
 CLAIMED = {'.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif',
            '.webp': 'image/webp', '.pdf': 'application/pdf'}
 
@@ -83,7 +89,7 @@ def open_conversation(customer_id: int, *, actor: UserRead) -> ConversationRead:
     with session_scope(write=True) as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
-            raise NotFoundError('No such customer.', field='customer_id')
+            raise NotFoundError(_('No such customer.'), field='customer_id')
         ensure_reader(actor, customer.location_id)
         conversation = _for_customer(session, customer)
         return _read_conversation(session, conversation, customer.name)
@@ -156,7 +162,7 @@ def staff_attachment(attachment_id: int, *, actor: UserRead) -> StoredFile:
     with session_scope() as session:
         attachment = session.get(ChatAttachment, attachment_id)
         if attachment is None:
-            raise NotFoundError('No such file.')
+            raise NotFoundError(_('No such file.'))
         _staff_conversation(session, attachment.conversation_id, actor)
         return _stored(attachment)
 
@@ -175,6 +181,13 @@ def customer_conversation(token: str) -> ConversationRead:
         conversation = _by_token(session, token)
         customer = session.get(Customer, conversation.customer_id) if conversation.customer_id else None
         return _read_conversation(session, conversation, _name_of(conversation, customer.name if customer else None))
+
+
+def location_of(conversation: ConversationRead) -> LocationRead | None:
+    """The conversation's location: its language is what the customer's page speaks, its locale how it writes dates."""
+    with session_scope() as session:
+        location = session.get(Location, conversation.location_id)
+        return LocationRead.model_validate(location) if location is not None else None
 
 
 def customer_messages(token: str) -> list[MessageRead]:
@@ -215,7 +228,7 @@ def customer_attachment(token: str, attachment_id: int) -> StoredFile:
         conversation = _by_token(session, token)
         attachment = session.get(ChatAttachment, attachment_id)
         if attachment is None or attachment.conversation_id != conversation.id:
-            raise PermissionDeniedError('That file is not part of this conversation.')
+            raise PermissionDeniedError(_('That file is not part of this conversation.'))
         return _stored(attachment)
 
 
@@ -234,28 +247,30 @@ def check_upload(upload: Upload) -> str:
     """
     limit = max_attachment_bytes()
     if not upload.data:
-        raise ValidationError(f'"{upload.name}" is empty.', field='attachment')
+        raise ValidationError(_('"{name}" is empty.').format(name=upload.name), field='attachment')
     if len(upload.data) > limit:
-        raise ValidationError(f'"{upload.name}" is {len(upload.data) / 1024 / 1024:.1f} MB; files may be at most '
-                              f'{limit / 1024 / 1024:.0f} MB.', field='attachment')
+        raise ValidationError(_('"{name}" is {size} MB; files may be at most {limit} MB.').format(
+            name=upload.name, size=f'{len(upload.data) / 1024 / 1024:.1f}', limit=f'{limit / 1024 / 1024:.0f}'),
+            field='attachment')
     kind = filetype.guess(upload.data)
     found = kind.mime if kind is not None else None
     claimed = CLAIMED.get(Path(upload.name).suffix.lower())
     if found not in ALLOWED:
-        what = ALLOWED.get(claimed, 'an image or PDF') if claimed else 'an image or PDF'
-        raise ValidationError(f'"{upload.name}" is not {_article(what)}{what}: only images (PNG, JPEG, GIF, WebP) '
-                              'and PDF files can be sent.', field='attachment')
+        what = NOT_A.get(claimed or '', N_('an image or PDF'))
+        raise ValidationError(_('"{name}" is not {what}: only images (PNG, JPEG, GIF, WebP) and PDF files can be '
+                                'sent.').format(name=upload.name, what=_(what)), field='attachment')
     if claimed is not None and claimed != found:
-        raise ValidationError(f'"{upload.name}" is named as {ALLOWED[claimed]} but contains {ALLOWED[found]} '
-                              'data: it was not sent.', field='attachment')
+        raise ValidationError(_('"{name}" is named as {claimed} but contains {found} data: it was not sent.').format(
+            name=upload.name, claimed=_(ALLOWED[claimed]), found=_(ALLOWED[found])), field='attachment')
     if found.startswith('image/'):
         try:
             with Image.open(io.BytesIO(upload.data)) as image:
                 image.verify()
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise ValidationError(f'"{upload.name}" is not a readable image.', field='attachment') from error
+            raise ValidationError(_('"{name}" is not a readable image.').format(name=upload.name),
+                                  field='attachment') from error
     elif not upload.data.startswith(b'%PDF-'):
-        raise ValidationError(f'"{upload.name}" is not a PDF file.', field='attachment')
+        raise ValidationError(_('"{name}" is not a PDF file.').format(name=upload.name), field='attachment')
     return found
 
 
@@ -270,10 +285,10 @@ def _send(conversation_id: int, text: str, side: str, name: str, upload: Upload 
           user_id: int | None = None) -> MessageRead:
     text = (text or '').strip()
     if not text and upload is None:
-        raise ValidationError('Write a message or attach a file.', field='text')
+        raise ValidationError(_('Write a message or attach a file.'), field='text')
     if len(text) > MAX_TEXT:
-        raise ValidationError(f'Messages may be at most {MAX_TEXT} characters (this one has {len(text)}).',
-                              field='text')
+        raise ValidationError(_('Messages may be at most {limit} characters (this one has {n}).').format(
+            limit=MAX_TEXT, n=len(text)), field='text')
     content_type = check_upload(upload) if upload is not None else None
     stored_path: Path | None = None
     try:
@@ -298,10 +313,11 @@ def _send(conversation_id: int, text: str, side: str, name: str, upload: Upload 
             session.add(conversation)
             _mark_read(session, conversation, side, up_to=message.id)  # the sender has seen their own message
             result = _messages(session, conversation, side, only=message.id)[0]
-            preview = text[:80] if text else f'sent {result.attachment_name}'
+            # the summary is the desk's toast and bell line: each reader sees it in their own language
+            summary = (deferred(N_('Message from {name}: {preview}'), name=name, preview=text[:80]) if text
+                       else deferred(N_('Message from {name}: sent {file}'), name=name, file=result.attachment_name))
             event = events.ChatChanged(location_id=conversation.location_id, conversation_id=conversation_id,
-                                       change='message', side=side, message_id=result.id,
-                                       summary=f'Message from {name}: {preview}')
+                                       change='message', side=side, message_id=result.id, summary=summary)
             if side == CUSTOMER:  # the front desk hears of it (bell, toast), committed with the message
                 event = notifications.prepare(session, event)
     except Exception:
@@ -330,7 +346,7 @@ def conversation_for_customer(customer_id: int) -> ConversationRead:
     with session_scope(write=True) as session:
         customer = session.get(Customer, customer_id)
         if customer is None:
-            raise NotFoundError('No such customer.')
+            raise NotFoundError(_('No such customer.'))
         return _read_conversation(session, _for_customer(session, customer), customer.name)
 
 
@@ -343,7 +359,7 @@ def open_visitor_conversation(location_id: int, *, name: str, phone: str, actor:
     """
     ensure_reader(actor, location_id, FRONT_DESK_ROLES | KIOSK_ROLES, 'open a chat')
     if len(name) > 120 or len(phone) > 40:
-        raise ValidationError('That name or number is too long.', field='name' if len(name) > 120 else 'phone')
+        raise ValidationError(_('That name or number is too long.'), field='name' if len(name) > 120 else 'phone')
     with session_scope(write=True) as session:
         conversation = Conversation(location_id=location_id, customer_id=None, visitor_name=name,
                                     visitor_phone=phone, access_token=secrets.token_urlsafe(32))
@@ -356,8 +372,10 @@ def _name_of(conversation: Conversation, customer_name: str | None) -> str:
     """How the desk sees who it chats with: the customer's name, or a kiosk visitor's as typed, marked."""
     if conversation.customer_id is not None:
         return customer_name or ''
-    contact = f', {conversation.visitor_phone}' if conversation.visitor_phone else ''
-    return f'{conversation.visitor_name} (at the kiosk, unverified{contact})'
+    if conversation.visitor_phone:
+        return _('{name} (at the kiosk, unverified, {phone})').format(name=conversation.visitor_name,
+                                                                      phone=conversation.visitor_phone)
+    return _('{name} (at the kiosk, unverified)').format(name=conversation.visitor_name)
 
 
 def has_conversation(customer_id: int) -> bool:
@@ -376,7 +394,7 @@ def _read_conversation(session: Session, conversation: Conversation, name: str) 
 def _staff_conversation(session: Session, conversation_id: int, actor: UserRead) -> Conversation:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
-        raise NotFoundError('No such conversation.')
+        raise NotFoundError(_('No such conversation.'))
     ensure_reader(actor, conversation.location_id, FRONT_DESK_ROLES, 'read chats')
     return conversation
 
@@ -386,7 +404,7 @@ def _by_token(session: Session, token: str) -> Conversation:
     conversation = (session.exec(select(Conversation).where(Conversation.access_token == token)).first()
                     if plausible else None)  # nothing else is looked up (a NUL would break PostgreSQL's query)
     if conversation is None or not secrets.compare_digest(conversation.access_token, token):
-        raise PermissionDeniedError('This chat link is not valid. Ask the shop for a new one.')
+        raise PermissionDeniedError(_('This chat link is not valid. Ask the shop for a new one.'))
     return conversation
 
 
@@ -424,8 +442,3 @@ def _announce_read(conversation: Conversation, side: str) -> None:
 
 def _stored(attachment: ChatAttachment) -> StoredFile:
     return StoredFile(attachments_dir() / attachment.stored_name, attachment.file_name, attachment.content_type)
-
-
-def _article(what: str) -> str:
-    return 'an ' if what[0] in 'AEIOU' else 'a '
-

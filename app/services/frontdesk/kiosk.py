@@ -40,6 +40,7 @@ from app.services.customers import customers
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, SlotUnavailableError, ValidationError, validated
 from app.services.frontdesk import availability, bookings
+from app.services.i18n import _
 
 WHO_MAY = KIOSK_ROLES | FRONT_DESK_ROLES
 MIN_PHONE_DIGITS = 7
@@ -63,7 +64,7 @@ def book(location_id: int, service_id: int, slot: availability.Slot, *, name: st
             staff_member_id=slot.staff_member_id, starts_at=slot.starts_at, channel=Channel.KIOSK), actor=actor,
             holder=holder)
     except SlotUnavailableError:
-        raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.',
+        raise SlotUnavailableError(_('Sorry, that time was just taken. Please choose another.'),
                                    field='starts_at') from None
     if holder:
         availability.release(location_id, holder, actor=actor)
@@ -84,7 +85,7 @@ def join_waitlist(location_id: int, service_id: int, day: date, *, staff_member_
     customer = _customer_for(location_id, name, phone, actor)
     return waitlist.join(waitlist.WaitlistJoin(location_id=location_id, customer_id=customer.id,
                                                service_id=service_id, day=day, staff_member_id=staff_member_id,
-                                               note='joined at the kiosk'), actor=actor)
+                                               note=_('joined at the kiosk')), actor=actor)
 
 
 def _customer_for(location_id: int, name: str, phone: str, actor: UserRead):
@@ -92,15 +93,13 @@ def _customer_for(location_id: int, name: str, phone: str, actor: UserRead):
     whose number is on file under another name gets a note for the desk."""
     digits = phone_digits(phone)
     name = ' '.join(name.split())
-    if not name:
-        raise ValidationError('Please enter your name.', field='name')
-    if len(digits) < MIN_PHONE_DIGITS:
-        raise ValidationError(f'Please enter your phone number (at least {MIN_PHONE_DIGITS} digits).', field='phone')
+    _check_name_and_phone(name, digits)
     on_file = _customers_with_phone(location_id, digits)
     customer = next((c for c in on_file if same_person(name, c.name)), None)
     if customer is None:
-        note = (f'Booked at the kiosk with a phone number on file for {", ".join(c.code for c in on_file)}: '
-                'check whether this is the same person.') if on_file else ''
+        # written in the kiosk's language (the location's), which is the desk's unless someone chose another
+        note = _('Booked at the kiosk with a phone number on file for {codes}: check whether this is the same '
+                 'person.').format(codes=', '.join(c.code for c in on_file)) if on_file else ''
         customer = customers.create_customer(validated(CustomerCreate, location_id=location_id, name=name,
                                                        phone=phone.strip(), notes=note), actor=actor)
     return customer
@@ -146,7 +145,7 @@ def check_in(location_id: int, booking_id: int, *, actor: UserRead) -> BookingRe
     with session_scope() as session:
         booking = session.get(Booking, booking_id)
         if booking is None or booking.location_id != location_id:
-            raise NotFoundError('That booking was not found here.')
+            raise NotFoundError(_('That booking was not found here.'))
     return bookings.set_status(booking_id, BookingStatus.CHECKED_IN, actor=actor)
 
 
@@ -161,11 +160,17 @@ def visitor_chat(location_id: int, *, name: str, phone: str, actor: UserRead):
 
     ensure_reader(actor, location_id, WHO_MAY, 'open a chat')
     name = ' '.join((name or '').split())
-    if not name:
-        raise ValidationError('Please enter your name.', field='name')
-    if len(phone_digits(phone)) < MIN_PHONE_DIGITS:
-        raise ValidationError(f'Please enter your phone number (at least {MIN_PHONE_DIGITS} digits).', field='phone')
+    _check_name_and_phone(name, phone_digits(phone))
     return chat.open_visitor_conversation(location_id, name=name, phone=phone.strip(), actor=actor)
+
+
+def _check_name_and_phone(name: str, digits: str) -> None:
+    """:raises ValidationError: no name (field ``name``), or fewer than 7 digits (field ``phone``)"""
+    if not name:
+        raise ValidationError(_('Please enter your name.'), field='name')
+    if len(digits) < MIN_PHONE_DIGITS:
+        raise ValidationError(_('Please enter your phone number (at least {n} digits).').format(n=MIN_PHONE_DIGITS),
+                              field='phone')
 
 
 def booking_code(booking: BookingRead) -> str:

@@ -41,6 +41,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_r
 from app.services.database import session_scope
 from app.services.errors import LinkExpiredError, NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
+from app.services.i18n import N_, _, deferred, locale_for, speaking
 from app.services.messaging import links, outbox
 
 log = logging.getLogger(__name__)
@@ -60,22 +61,25 @@ def join(data: WaitlistJoin, *, actor: UserRead, today: date | None = None) -> W
     with session_scope(write=True) as session:
         location = session.get(Location, data.location_id)
         if location is None:
-            raise NotFoundError('No such location.')
-        for model, record_id, what in ((Customer, data.customer_id, 'customer'), (Service, data.service_id, 'service'),
-                                       (StaffMember, data.staff_member_id, 'staff member')):
+            raise NotFoundError(_('No such location.'))
+        for model, record_id, field, refusal in (
+                (Customer, data.customer_id, 'customer_id', N_('Choose a customer of this location.')),
+                (Service, data.service_id, 'service_id', N_('Choose a service of this location.')),
+                (StaffMember, data.staff_member_id, 'staff_member_id', N_('Choose a staff member of this location.'))):
             if record_id is None:
                 continue
             found = session.get(model, record_id)
             if found is None or found.location_id != data.location_id:
-                raise NotFoundError(f'Choose a {what} of this location.', field=f'{what.replace(" ", "_")}_id')
+                raise NotFoundError(_(refusal), field=field)
         if data.day < (today or clock.today(location.time_zone)):
-            raise ValidationError('That day has passed: choose today or a later day.', field='day')
+            raise ValidationError(_('That day has passed: choose today or a later day.'), field='day')
         entry = WaitlistEntry(**data.model_dump())
         session.add(entry)
         session.flush()
         result = _read(session, entry)
     events.publish(events.WaitlistChanged(location_id=data.location_id, entry_id=result.id, change='joined',
-                                          summary=f'{result.customer_name} joined the waitlist'))
+                                          summary=deferred(N_('{customer} joined the waitlist'),
+                                                           customer=result.customer_name)))
     return result
 
 
@@ -156,21 +160,24 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
             session.flush()
             result = _read(session, stored)
             local = clock.to_local(slot.starts_at, location.time_zone)
-            summary = (f'Waitlist: {result.customer_name} can have {result.service_name} at {local:%H:%M} on '
-                       f'{local:%a %d %b} with {result.offered_staff_name} (freed by a cancellation; held '
-                       f'{get_settings().waitlist_offer_minutes} min)')
+            words = locale_for(location.locale, location.language)  # the day's name in the location's language
+            summary = deferred(N_('Waitlist: {customer} can have {service} at {time} on {day} with {staff} (freed by '
+                                  'a cancellation; held {minutes} min)'), customer=result.customer_name,
+                               service=result.service_name, time=f'{local:%H:%M}',
+                               day=format_date(local.date(), 'EEE dd MMM', locale=words),
+                               staff=result.offered_staff_name, minutes=get_settings().waitlist_offer_minutes)
             offered = notifications.prepare(session, events.WaitlistChanged(
                 location_id=booking.location_id, entry_id=entry.id, change='offered', summary=summary))
             outbox.queue_for_customer(session, entry.customer_id, template=Template.WAITLIST_OFFER,
                                       due_at=clock.now(), context={
                                           'service': result.service_name, 'staff': result.offered_staff_name,
-                                          'date': format_date(local.date(), 'full', locale=location.locale),
-                                          'time': format_time(local, 'short', locale=location.locale),
+                                          'date': format_date(local.date(), 'full', locale=words),
+                                          'time': format_time(local, 'short', locale=words),
                                           'offer_until': f'{clock.to_local(until, location.time_zone):%H:%M}',
                                           'accept_link': f'{links.base_url()}/offer/'
                                                          f'{links.offer_token(entry.id, until.isoformat())}'})
         events.publish(offered)
-        _tell_customer(result, local, actor)
+        _tell_customer(result, local, actor, location)
         return result
     return None
 
@@ -183,7 +190,7 @@ def book_offer(entry_id: int, *, actor: UserRead) -> BookingRead:
     """
     entry = _get(entry_id, actor)
     if entry.status != 'offered' or entry.offered_starts_at is None:
-        raise ValidationError('This entry has no offered time to book.')
+        raise ValidationError(_('This entry has no offered time to book.'))
     holder = f'waitlist-{entry.id}'
     booking = bookings.create_booking(BookingCreate(
         location_id=entry.location_id, customer_id=entry.customer_id, service_id=entry.service_id,
@@ -191,7 +198,8 @@ def book_offer(entry_id: int, *, actor: UserRead) -> BookingRead:
     availability.release(entry.location_id, holder, actor=actor)
     _set(entry.id, status='booked', booking_id=booking.id)
     events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='booked',
-                                          summary=f'{entry.customer_name} booked from the waitlist'))
+                                          summary=deferred(N_('{customer} booked from the waitlist'),
+                                                           customer=entry.customer_name)))
     return booking
 
 
@@ -209,7 +217,7 @@ def accept_offer(token: str, *, as_of: datetime | None = None) -> tuple[BookingR
     with session_scope() as session:
         entry = session.get(WaitlistEntry, entry_id)
         if entry is None:
-            raise NotFoundError('That offer no longer exists.')
+            raise NotFoundError(_('That offer no longer exists.'))
         if entry.status == 'booked' and entry.booking_id is not None:
             booking = session.get(Booking, entry.booking_id)
             if booking is None or now >= links.manage_link_ends_at(booking.ends_at, booking.cancelled_at):
@@ -218,7 +226,7 @@ def accept_offer(token: str, *, as_of: datetime | None = None) -> tuple[BookingR
         hold = session.exec(select(SlotHold).where(SlotHold.holder == f'waitlist-{entry.id}')).first()
     if (entry.status != 'offered' or hold is None or hold.held_until.isoformat() != held_until
             or hold.held_until <= now):
-        raise ValidationError('Sorry, this time is no longer held for you. Call us, or wait for the next offer.')
+        raise ValidationError(_('Sorry, this time is no longer held for you. Call us, or wait for the next offer.'))
     booking = book_offer(entry.id, actor=waitlist_actor(entry.location_id))
     return booking, links.manage_token(booking.id, booking.code)
 
@@ -228,7 +236,7 @@ def pass_offer(entry_id: int, *, actor: UserRead) -> WaitlistRead | None:
     matching entry (returned, or None when nobody else matches)."""
     entry = _get(entry_id, actor)
     if entry.status != 'offered' or entry.offered_starts_at is None:
-        raise ValidationError('This entry has no offered time to pass on.')
+        raise ValidationError(_('This entry has no offered time to pass on.'))
     availability.release(entry.location_id, f'waitlist-{entry.id}', actor=actor)
     _set(entry.id, status='waiting', offered_starts_at=None, offered_staff_member_id=None)
     events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='passed'))
@@ -255,7 +263,7 @@ def _get(entry_id: int, actor: UserRead) -> WaitlistRead:
     with session_scope() as session:
         entry = session.get(WaitlistEntry, entry_id)
         if entry is None:
-            raise NotFoundError('No such waitlist entry.')
+            raise NotFoundError(_('No such waitlist entry.'))
         ensure_reader(actor, entry.location_id, FRONT_DESK_ROLES, 'change the waitlist')
         return _read(session, entry)
 
@@ -275,19 +283,23 @@ def _read(session, entry: WaitlistEntry) -> WaitlistRead:
     offered = session.get(StaffMember, entry.offered_staff_member_id) if entry.offered_staff_member_id else None
     return WaitlistRead(**entry.model_dump(), customer_name=customer.name if customer else '',
                         customer_phone=(customer.phone or '') if customer else '',
-                        service_name=service.name if service else '', staff_name=staff.name if staff else 'Anyone',
+                        service_name=service.name if service else '', staff_name=staff.name if staff else _('Anyone'),
                         offered_staff_name=offered.name if offered else None)
 
 
-def _tell_customer(entry: WaitlistRead, local: datetime, actor: UserRead) -> None:
-    """A customer who already chats with the shop gets the offer there too (a failure is only logged)."""
+def _tell_customer(entry: WaitlistRead, local: datetime, actor: UserRead, location: Location) -> None:
+    """A customer who already chats with the shop gets the offer there too, in the location's language (a failure
+    is only logged)."""
     from app.services.customers import chat
 
     try:
         if chat.has_conversation(entry.customer_id):
             conversation = chat.conversation_for_customer(entry.customer_id)
-            chat.send_as_staff(conversation.id, f'Good news: {entry.service_name} at {local:%H:%M} on {local:%A %d %B} '
-                               f'with {entry.offered_staff_name} has opened up for you. Reply here or call us to '
-                               'take it.', actor=actor)
+            with speaking(location.language):
+                day = format_date(local.date(), 'EEEE dd MMMM', locale=locale_for(location.locale))
+                text = _('Good news: {service} at {time} on {day} with {staff} has opened up for you. Reply here or '
+                         'call us to take it.').format(service=entry.service_name, time=f'{local:%H:%M}', day=day,
+                                                       staff=entry.offered_staff_name)
+            chat.send_as_staff(conversation.id, text, actor=actor)
     except Exception:
         log.exception('could not tell customer %s of their offer', entry.customer_id)
