@@ -164,6 +164,30 @@ def is_deferred(text: str | None) -> bool:
     return bool(text) and text.startswith(_DEFERRED)
 
 
+def fit(text: str, most: int) -> str:
+    """``text`` in at most ``most`` characters (a column's length): plain text cut; a :func:`deferred` text keeps its
+    form and has its longest values shortened (with "…"), so that it can still be translated when shown."""
+    if len(text) <= most:
+        return text
+    if not is_deferred(text):
+        return text[:most]
+    try:
+        message, values = json.loads(text[1:])
+    except ValueError:
+        return text[:most]
+    candidate = text
+    while len(candidate) > most:
+        longest = max((k for k, v in values.items() if isinstance(v, str) and len(v) > 1),
+                      key=lambda k: len(values[k]), default=None)
+        if longest is None:
+            with speaking(DEFAULT_LANGUAGE):
+                return shown(text)[:most]
+        value = values[longest]
+        values[longest] = value[:max(1, len(value) - (len(candidate) - most) - 1)] + '…'
+        candidate = deferred(message, **values)
+    return candidate
+
+
 def shown(text: str | None) -> str:
     """Stored text in the current language: a :func:`deferred` text translated and filled in; anything else as it
     is (text stored before translation existed, or typed by a person)."""

@@ -18,7 +18,7 @@ from sqlalchemy import insert as sa_insert
 from sqlmodel import Session, col, select
 
 from app.models import Notification, NotificationReceipt, NotificationView, Role, UserRead, utcnow
-from app.services import events
+from app.services import events, i18n
 from app.services.caching import VersionedCache
 from app.services.database import connection_of, session_scope
 
@@ -44,8 +44,8 @@ def record(location_id: int, kind: str, text: str, *, audience: str = FRONT_DESK
             return record(location_id, kind, text, audience=audience, booking_id=booking_id, at=at, session=own)
     # a Core insert on the unit of work's connection: an ORM object would cost a flush per notification
     return connection_of(session).execute(_INSERT, {
-        'location_id': location_id, 'kind': kind, 'text': text[:500], 'audience': audience, 'booking_id': booking_id,
-        'created_at': at or utcnow()}).scalar_one()
+        'location_id': location_id, 'kind': kind, 'text': i18n.fit(text, 500), 'audience': audience,
+        'booking_id': booking_id, 'created_at': at or utcnow()}).scalar_one()
 
 
 _INSERT = sa_insert(Notification.__table__).returning(Notification.__table__.c.id)

@@ -117,7 +117,7 @@ def test_a_failed_payment_is_logged_and_told_to_managers_and_the_booking_stays_o
     bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=desk)
     receipts.record_failed_payment(booking.id, payment_method=PaymentMethod.CARD, reason='card declined', actor=desk)
     failed = [n for n in notifications.visible(manager) if n.kind == 'payment_failed']
-    assert [n.text for n in failed] == ['Payment failed: Alex Kim, 82.00 by card — card declined']
+    assert [i18n.shown(n.text) for n in failed] == ['Payment failed: Alex Kim, 82.00 by card — card declined']
     assert not any(n.kind == 'payment_failed' for n in notifications.visible(desk))
     assert bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN
     assert receipts.list_receipts(here.id, actor=OWNER) == []

@@ -94,7 +94,7 @@ _INSERT = sa_insert(ActivityEntry.__table__)
 def _clean(text: str, most: int) -> str:
     """``text`` cut to ``most`` characters, control characters (NUL: PostgreSQL refuses it) as ``?`` — except the
     mark that opens a deferred text (:func:`app.services.i18n.deferred`, whose JSON escapes any inside it)."""
-    text = (text or '')[:most]
+    text = i18n.fit(text or '', most)
     if i18n.is_deferred(text):
         return text[0] + text[1:].translate(_CONTROL)
     return text.translate(_CONTROL)
