@@ -16,6 +16,7 @@ from app.pages.formatting import local_time
 from app.services import events
 from app.services.errors import ClientPulseError
 from app.services.frontdesk.availability import Slot
+from app.services.i18n import _
 
 
 class FreeTimes:
@@ -69,9 +70,9 @@ class FreeTimes:
         if self.error:
             ui.label(self.error).classes('text-negative')
         elif self.slots is None:
-            ui.spinner()
+            ui.spinner().props(f'aria-label="{_("Loading free times")}"')
         elif not self.slots:
-            ui.label('No free times that day. Try another day.').classes('text-grey-7').mark('no-times')
+            ui.label(_('No free times that day. Try another day.')).classes('text-grey-8').mark('no-times')
         else:
             with ui.element('div').classes('grid grid-cols-4 gap-2 w-full').mark(f'times times-{self.day.isoformat()}'):
                 for slot in self.slots:
