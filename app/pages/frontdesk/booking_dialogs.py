@@ -77,7 +77,8 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
     members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     known = customers.search_customers(location.id, actor=user, limit=5000)
     people = {NEW_CUSTOMER: _('+ New customer'), **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
-    with ui.dialog().props(f'aria-label="{_("New booking")}"') as dialog, ui.card().classes('w-[32rem] max-w-full'):
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
+        dialog.props['aria-label'] = _('New booking')  # its name, as its title says
         ui.label(_('New booking')).classes('text-lg font-semibold')
         customer = ui.select(people, label=_('Customer'), with_input=True, clearable=True).classes('w-full').mark(
             'customer')
@@ -323,7 +324,8 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
     tz = location.time_zone
     allowed = ALLOWED_TRANSITIONS[booking.status]
     title = f'{_customer(booking)} — {booking.service_name}'
-    with ui.dialog().props(f'aria-label="{_("Booking")}"') as dialog, ui.card().classes('w-[32rem] max-w-full'):
+    with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
+        dialog.props['aria-label'] = title
         ui.label(title).classes('text-lg font-semibold')
         when = day_and_time(booking.starts_at, tz)
         ui.label(_('{when} with {staff}').format(when=when, staff=booking.staff_name) if booking.duration_known
@@ -386,7 +388,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
         alerts = customers.get_customer(booking.customer_id, actor=user).alerts if booking.customer_id else ''
         if alerts:
             with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):
-                ui.icon('warning').props(f'aria-label="{_("Alert")}" role=img')
+                ui.icon('warning').props('role=img').props['aria-label'] = _('Alert')
                 ui.label(alerts)
         _messages(user, location, booking)
 

@@ -62,10 +62,10 @@ class _BookingsView:
         self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
         with ui.row().classes('items-center gap-2'):
             ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props(
-                f'flat dense aria-label="{_("Previous day")}"')
+                'flat dense').props['aria-label'] = _('Previous day')
             ui.label(long_day(self.day)).classes('text-xl font-semibold').mark('day')
             ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props(
-                f'flat dense aria-label="{_("Next day")}"')
+                'flat dense').props['aria-label'] = _('Next day')
             day_input = ui.input(_('Go to day'), value=self.day.isoformat()).props('dense').classes('w-36')
             ui.button(_('Go'), on_click=lambda: self.go_to(day_input)).props('flat dense')
             ui.button(_('Today'), on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')

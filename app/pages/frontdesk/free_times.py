@@ -70,7 +70,7 @@ class FreeTimes:
         if self.error:
             ui.label(self.error).classes('text-negative')
         elif self.slots is None:
-            ui.spinner().props(f'aria-label="{_("Loading free times")}"')
+            ui.spinner().props['aria-label'] = _('Loading free times')
         elif not self.slots:
             ui.label(_('No free times that day. Try another day.')).classes('text-grey-8').mark('no-times')
         else:

@@ -917,27 +917,24 @@ def _summary(message: str, booking: BookingRead, time_zone: str, **values: str) 
     ``N_``) names the booking by ``{customer}``, ``{service}``, ``{when}`` and ``{staff}``; each reader sees it in
     their language. ``{when}`` (``Mon 04 Mar 14:30``) is written in the language of the moment."""
     local = clock.to_local(booking.starts_at, time_zone)
-    return i18n.deferred(message, customer=booking.customer_name, service=booking.service_name,
-                         when=f'{_short_day(local.date())} {local:%H:%M}', staff=booking.staff_name, **values)
-
-
-def _babel_locale() -> str:
-    return i18n.current()
+    when = _short_day(local.date()) + local.strftime(' %H:%M')
+    return i18n.deferred(message, customer=booking.customer_name, service=booking.service_name, when=when,
+                         staff=booking.staff_name, **values)
 
 
 def _weekday(day: date) -> str:
     """``Monday`` in the language of the moment."""
-    return format_date(day, 'EEEE', locale=_babel_locale())
+    return format_date(day, 'EEEE', locale=i18n.current())
 
 
 def _long_day(day: date) -> str:
     """``Monday 04 March`` in the language of the moment."""
-    return format_date(day, 'EEEE dd MMMM', locale=_babel_locale())
+    return format_date(day, 'EEEE dd MMMM', locale=i18n.current())
 
 
 def _short_day(day: date) -> str:
     """``Mon 04 Mar`` in the language of the moment."""
-    return format_date(day, 'EEE dd MMM', locale=_babel_locale())
+    return format_date(day, 'EEE dd MMM', locale=i18n.current())
 
 
 def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,
