@@ -114,7 +114,7 @@ export default {
       return `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
     },
     freeLabel(column, minute) {
-      const text = this.texts.free || "{time} free, {column}: new booking";
+      const text = this.texts.free || "{column}, {time}: free";
       return text.replace("{time}", this.hhmm(minute)).replace("{column}", column.name);
     },
     slotsOf(index) {

@@ -13,7 +13,7 @@ from nicegui import ui
 from app import live
 from app.pages import language
 from app.pages.formatting import local_time
-from app.services import events
+from app.services import events, i18n
 from app.services.errors import ClientPulseError
 from app.services.frontdesk.availability import Slot
 from app.services.i18n import _
@@ -25,7 +25,8 @@ class FreeTimes:
 
     def __init__(self, *, location_id: int, time_zone: str, locale: str, first: date, days: int,
                  load: Callable[[date], list[Slot]], choose: Callable[[Slot], Awaitable[None]]) -> None:
-        self.location_id, self.time_zone, self.locale = location_id, time_zone, locale
+        self.location_id, self.time_zone = location_id, time_zone
+        self.locale = i18n.locale_for(locale)  # the location's formats, the day names in the page's language
         self.first, self.days, self.load, self.choose = first, max(1, days), load, choose
         self.day = first
         self.slots: list[Slot] | None = None

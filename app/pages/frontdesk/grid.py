@@ -65,7 +65,7 @@ def grid_texts(clashes: int) -> dict:
             'show_list': _('Show the bookings as a list'),
             'show_grid': _('Show the bookings as a grid'),
             'empty': _('No bookings.'),
-            'free': _('{time} free, {column}: new booking'),
+            'free': _('{column}, {time}: free'),
             'grid_label': _('Bookings by staff member and time. Arrow keys move between bookings and free times; '
                             'Enter opens one.'),
         },
