@@ -1,6 +1,6 @@
 """The day view without a mouse, in a real browser: bookings and free times are buttons one tab stop apart from the
 rest of the page, the arrow keys move between them, Enter opens what a click opens, each block says its status, and
-"List" shows the day as a plain list. Skipped where Chromium is missing (as tests/browser/test_two_people.py)."""
+"List" shows the day as a plain list. Needs Chromium (tests/browser/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from datetime import date
 
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
-from tests.browser.test_two_people import DAY, FLAGS, PASSWORD, chromium, reconnect_timeout, served  # noqa: F401
+from tests.browser.conftest import FLAGS, PASSWORD
 from tests.factories import OWNER, at, make_booking
 
+DAY = '2030-03-04'
 
-def test_the_day_view_is_reachable_by_keyboard_and_as_a_list(chromium, served):  # noqa: F811
+
+def test_the_day_view_is_reachable_by_keyboard_and_as_a_list(chromium, served):
     from playwright.sync_api import sync_playwright
 
     location_id = 1
