@@ -164,9 +164,7 @@ def _card(title: str, value: str, mark: str, definition: str | None = None) -> u
         with ui.row().classes('items-center gap-1'):
             ui.label(title).classes('text-sm text-slate-500')
             if definition:
-                info = ui.icon('info_outline', size='xs').classes('text-slate-500').props('role=img tabindex=0')
-                info.props['aria-label'] = definition
-                info.tooltip(definition)
+                ui.icon('info_outline', size='xs').classes('text-slate-500').tooltip(definition)
         return ui.label(value).classes('text-2xl font-bold').mark(mark)
 
 
