@@ -63,7 +63,7 @@ def register() -> None:
     @guarded_page('/', roles=MANAGING, title=N_('Dashboard'), icon='dashboard', others_home=True)
     def dashboard_page(page: PageContext, day: str | None = None) -> None:
         location = page.location
-        shown, message = params.day(day, clock.today(location.time_zone), what=_('reference day'))
+        shown, message = params.day(day, clock.today(location.time_zone), what=N_('reference day'))
         params.notice(message)
         with ui.row().classes('items-center gap-4'):
             ui.label(format_date(shown, 'EEEE dd MMMM y', locale=i18n.current())).classes(
