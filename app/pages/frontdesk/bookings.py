@@ -235,7 +235,8 @@ class _BookingsView:
 
 def _list_row(b: BookingRead, tz: str, currency: tuple[str, str], risk: Risk | None) -> dict:
     return {'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d} {booking_time(b, tz)}',
-            'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
+            'customer': _('Walk-in') if b.customer_id is None and b.customer_name == 'Walk-in' else b.customer_name,
+            'service': b.service_name, 'staff': b.staff_name,
             'status': _(STATUS_LABELS[b.status]), 'channel': _(CHANNEL_LABELS[b.channel]),
             'price': money(b.price_cents, *currency),
             'risk': _risk_text(risk)}
