@@ -7,7 +7,10 @@ from typing import Any
 
 from nicegui import ui
 
-WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
+from app.services.i18n import N_, _
+
+WEEKDAYS = [N_('Monday'), N_('Tuesday'), N_('Wednesday'), N_('Thursday'), N_('Friday'), N_('Saturday'), N_('Sunday')]
+"""The week's days, English source text: shown with ``_()``."""
 STRETCHES = 2
 
 
@@ -33,17 +36,20 @@ class WeekHours:
     def __init__(self, stretches: list[Any], mark: str) -> None:
         """``stretches``: objects or dicts with ``weekday``, ``start_minute``, ``end_minute``."""
         self.rows: list[tuple[int, ui.input, ui.input]] = []
+        opens_label, closes_label = _('{day}: from'), _('{day}: until')
         for weekday, day in enumerate(WEEKDAYS):
             own = [s for s in stretches if _get(s, 'weekday') == weekday]
             with ui.row().classes('items-center gap-x-2 gap-y-0 flex-wrap'):
-                ui.label(day).classes('w-24')
+                ui.label(_(day)).classes('w-24')
                 for index in range(STRETCHES):
                     stretch = own[index] if index < len(own) else None
                     with ui.row().classes('items-center gap-1 no-wrap'):
                         opens = ui.input(value=hhmm(_get(stretch, 'start_minute'))).props(
                             'type=time dense clearable').classes('w-36').mark(f'{mark}-opens-{weekday}-{index}')
+                        opens.props['aria-label'] = opens_label.format(day=_(day))
                         closes = ui.input(value=hhmm(_get(stretch, 'end_minute'))).props(
                             'type=time dense clearable').classes('w-36').mark(f'{mark}-closes-{weekday}-{index}')
+                        closes.props['aria-label'] = closes_label.format(day=_(day))
                         self.rows.append((weekday, opens, closes))
 
     @property
@@ -60,7 +66,7 @@ class WeekHours:
                 continue
             first, last = minutes(opens.value), minutes(closes.value)
             if first is None or last is None:
-                closes.error = 'Give both times, or neither.'
+                closes.error = _('Give both times, or neither.')
                 return None
             stretches.append({'weekday': weekday, 'start_minute': first, 'end_minute': last})
         return stretches

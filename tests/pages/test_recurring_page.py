@@ -32,7 +32,7 @@ async def test_a_series_with_one_conflict_is_booked_then_cancelled_from_an_occur
     element(user, 'repeat').set_value(1)
     element(user, 'repeat-count').set_value(4)
     user.find(marker='book').click()
-    await user.should_see('1 of the dates are not free', retries=100)
+    await user.should_see('1 of the dates is not free', retries=100)
     await user.should_see('Mon 18 Mar 10:00 — not free then')
     choice = element(user, 'series-choice-2')
     assert list(choice.options.values()) == ['Skip it', '09:00 instead', '09:15 instead', '10:45 instead',

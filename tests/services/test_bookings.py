@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.models import BookingCreate, BookingMove, BookingStatus, PaymentMethod, Role
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.errors import (
     InvalidTransitionError,
     OutsideWorkingHoursError,
@@ -177,7 +177,7 @@ def test_events_published_after_commit(shop):
         events.unsubscribe(seen.append)
     assert [(e.change, e.day, e.booking_id) for e in seen] == [('created', DAY, booking.id),
                                                                  ('cancelled', DAY, booking.id)]
-    assert seen[0].summary == "New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 with JJ"
+    assert i18n.shown(seen[0].summary) == "New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 with JJ"
     assert events.from_dict(events.to_dict(seen[0])) == seen[0]
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 
+from babel.dates import format_date
 from nicegui import ui
 
 from app import live
@@ -25,28 +26,48 @@ from app.models import (
     UserRead,
 )
 from app.pages import language
-from app.pages.formatting import local_datetime, local_time, money_at
+from app.pages.formatting import local_time, money_at
 from app.pages.layout import field_error
 from app.pages.money.checkout import open_checkout
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.analytics import noshow
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
 from app.services.errors import ClientPulseError, validated
 from app.services.frontdesk import availability, bookings, recurring
 from app.services.frontdesk.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
+from app.services.i18n import N_, _, ngettext
 from app.services.messaging import outbox
 from app.services.money import deposits, receipts
 from app.services.money.common import PaymentIn
 
 TIME_PATTERN = re.compile(r'^([01]\d|2[0-3]):[0-5]\d$')
-CHANNEL_LABELS = {Channel.PHONE: 'Phone', Channel.WALK_IN: 'Walk-in', Channel.ONLINE: 'Online', Channel.KIOSK: 'Kiosk'}
-PAYMENT_LABELS = {PaymentMethod.CARD: 'Card', PaymentMethod.CASH: 'Cash', PaymentMethod.MOBILE_MONEY: 'Mobile money',
-                  PaymentMethod.GIFT_CARD: 'Gift card'}
+CHANNEL_LABELS = {Channel.PHONE: N_('Phone'), Channel.WALK_IN: N_('Walk-in'), Channel.ONLINE: N_('Online'),
+                  Channel.KIOSK: N_('Kiosk')}
+PAYMENT_LABELS = {PaymentMethod.CARD: N_('Card'), PaymentMethod.CASH: N_('Cash'),
+                  PaymentMethod.MOBILE_MONEY: N_('Mobile money'), PaymentMethod.GIFT_CARD: N_('Gift card')}
 NEW_CUSTOMER = -1
 ONLINE = HoldKind.ONLINE.value
-HELD_LABELS = {HoldKind.KIOSK.value: 'Held for a customer at the kiosk',
-               HoldKind.OFFER.value: 'Held for a customer from the waitlist (see Waitlist)'}
+HELD_LABELS = {HoldKind.KIOSK.value: N_('Held for a customer at the kiosk'),
+               HoldKind.OFFER.value: N_('Held for a customer from the waitlist (see Waitlist)')}
+HELD_LISTS = {HoldKind.KIOSK.value: N_('Held for a customer at the kiosk: {times}.'),
+              HoldKind.OFFER.value: N_('Held for a customer from the waitlist (see Waitlist): {times}.')}
+MESSAGE_KINDS = {MessageChannel.SMS: N_('SMS {template}'), MessageChannel.EMAIL: N_('E-mail {template}')}
+
+
+def long_day(day: date) -> str:
+    """``Monday 04 March 2030`` in the language of the moment."""
+    return format_date(day, 'EEEE dd MMMM y', locale=i18n.current())
+
+
+def day_and_time(moment: datetime, time_zone: str) -> str:
+    """``Mon 04 Mar 2030 14:30`` (local) in the language of the moment."""
+    local = clock.to_local(moment, time_zone)
+    return f"{format_date(local.date(), 'EEE dd MMM y', locale=i18n.current())} {local:%H:%M}"
+
+
+def _payment_options(*, gift_cards: bool = True) -> dict[str, str]:
+    return {p.value: _(label) for p, label in PAYMENT_LABELS.items() if gift_cards or p != PaymentMethod.GIFT_CARD}
 
 
 def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff_member_id: int | None = None,
@@ -55,28 +76,30 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
     services = _service_options(user, location)
     members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     known = customers.search_customers(location.id, actor=user, limit=5000)
-    people = {NEW_CUSTOMER: '+ New customer', **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
+    people = {NEW_CUSTOMER: _('+ New customer'), **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
-        ui.label('New booking').classes('text-lg font-semibold')
-        customer = ui.select(people, label='Customer', with_input=True, clearable=True).classes('w-full').mark(
+        dialog.props['aria-label'] = _('New booking')  # its name, as its title says
+        ui.label(_('New booking')).classes('text-lg font-semibold')
+        customer = ui.select(people, label=_('Customer'), with_input=True, clearable=True).classes('w-full').mark(
             'customer')
         with ui.row().classes('w-full gap-2').bind_visibility_from(customer, 'value', lambda v: v == NEW_CUSTOMER):
-            new_name = ui.input('Name').classes('flex-1').mark('new-name')
-            new_phone = ui.input('Phone').classes('flex-1').mark('new-phone')
-        service = ui.select(services, label='Service', with_input=True).classes('w-full').mark('service')
-        member = ui.select(members, label='Staff member', value=staff_member_id).classes('w-full').mark('staff')
+            new_name = ui.input(_('Name')).classes('flex-1').mark('new-name')
+            new_phone = ui.input(_('Phone')).classes('flex-1').mark('new-phone')
+        service = ui.select(services, label=_('Service'), with_input=True).classes('w-full').mark('service')
+        member = ui.select(members, label=_('Staff member'), value=staff_member_id).classes('w-full').mark('staff')
         with ui.row().classes('w-full gap-2'):
-            day_input = ui.input('Date', value=day.isoformat()).classes('flex-1').mark('date')
-            time_input = ui.input('Time (HH:MM)', value=time).classes('flex-1').mark('time')
+            day_input = ui.input(_('Date'), value=day.isoformat()).classes('flex-1').mark('date')
+            time_input = ui.input(_('Time (HH:MM)'), value=time).classes('flex-1').mark('time')
         free = _FreeTimes(user, location, service, member, day_input, time_input)
-        channel = ui.select({c.value: label for c, label in CHANNEL_LABELS.items()}, value=Channel.PHONE.value,
-                            label='Channel').classes('w-full')
-        notes = ui.input('Notes').classes('w-full')
-        override = ui.checkbox('Book outside working hours').mark('override')
+        channel = ui.select({c.value: _(label) for c, label in CHANNEL_LABELS.items()}, value=Channel.PHONE.value,
+                            label=_('Channel')).classes('w-full')
+        notes = ui.input(_('Notes')).classes('w-full')
+        override = ui.checkbox(_('Book outside working hours')).mark('override')
         override.visible = user.role in {Role.OWNER, Role.MANAGER}
         with ui.row().classes('w-full gap-2 items-end'):
-            repeat = ui.select(REPEATS, value=0, label='Repeat').classes('flex-1').mark('repeat')
-            times = ui.number('Times', value=6, min=2, max=recurring.MAX_OCCURRENCES, format='%d').classes(
+            repeat = ui.select({weeks: _(label) for weeks, label in REPEATS.items()}, value=0, label=_('Repeat')
+                               ).classes('flex-1').mark('repeat')
+            times = ui.number(_('Times'), value=6, min=2, max=recurring.MAX_OCCURRENCES, format='%d').classes(
                 'w-24').mark('repeat-count')
             times.bind_visibility_from(repeat, 'value', bool)
         series = _SeriesConflicts(location)
@@ -89,7 +112,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             for element in fields.values():
                 element.error = None
             starts_at = _starts_at(day_input, time_input, location)
-            missing = [(service, 'Choose a service.'), (member, 'Choose a staff member.')]
+            missing = [(service, _('Choose a service.')), (member, _('Choose a staff member.'))]
             for element, message in missing:
                 if element.value is None:
                     element.error = message
@@ -97,7 +120,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
                 return
             if repeat.value:
                 if customer.value in (None, NEW_CUSTOMER):
-                    customer.error = 'A series is booked for a customer already added: add them first.'
+                    customer.error = _('A series is booked for a customer already added: add them first.')
                     return
                 data = BookingCreate(location_id=location.id, customer_id=customer.value, service_id=service.value,
                                      staff_member_id=member.value, starts_at=starts_at,
@@ -128,8 +151,8 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
                 on_done()
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Close', on_click=dialog.close).props('flat')
-            ui.button('Book', on_click=save).mark('book')
+            ui.button(_('Close'), on_click=dialog.close).props('flat')
+            ui.button(_('Book'), on_click=save).mark('book')
         # while open, a booking anywhere at the location updates the free times (this subscription
         # ends with the dialog)
         def follow(event: events.Event) -> None:
@@ -150,8 +173,8 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
     dialog.open()
 
 
-REPEATS = {0: 'Does not repeat', 1: 'Every week', 2: 'Every 2 weeks', 3: 'Every 3 weeks', 4: 'Every 4 weeks',
-           6: 'Every 6 weeks', 8: 'Every 8 weeks'}
+REPEATS = {0: N_('Does not repeat'), 1: N_('Every week'), 2: N_('Every 2 weeks'), 3: N_('Every 3 weeks'),
+           4: N_('Every 4 weeks'), 6: N_('Every 6 weeks'), 8: N_('Every 8 weeks')}
 
 
 class _SeriesConflicts:
@@ -180,28 +203,38 @@ class _SeriesConflicts:
                   for index, select in self.choices.items()}
         made = await language.io_bound(recurring.book, data, every_weeks=every_weeks, count=count, actor=actor,
                                        choices=chosen)
-        ui.notify(f'{len(made)} bookings made.', type='positive')
+        ui.notify(ngettext('{n} booking made.', '{n} bookings made.', len(made)).format(n=len(made)),
+                  type='positive')
         return True
 
     def show(self, conflicts: list[recurring.Occurrence]) -> None:
         tz = self.location.time_zone
         self.choices = {}
         with self.column:
-            ui.label(f'{len(conflicts)} of the dates are not free. Skip them or pick another time, then Book '
-                     'again:').classes('text-warning text-sm')
+            ui.label(ngettext('{n} of the dates is not free. Skip it or pick another time, then Book again:',
+                              '{n} of the dates are not free. Skip them or pick another time, then Book again:',
+                              len(conflicts)).format(n=len(conflicts))).classes('text-warning text-sm')
             for occurrence in conflicts:
                 with ui.row().classes('items-center gap-2'):
-                    ui.label(f'{clock.to_local(occurrence.starts_at, tz):%a %d %b %H:%M} — {occurrence.problem}'
-                             ).classes('text-sm w-56')
-                    options = {'skip': 'Skip it', **{moment.isoformat(): f'{local_time(moment, tz)} instead'
-                                                     for moment in occurrence.alternatives}}
+                    local = clock.to_local(occurrence.starts_at, tz)
+                    when = f"{format_date(local.date(), 'EEE dd MMM', locale=i18n.current())} {local:%H:%M}"
+                    ui.label(f'{when} — {occurrence.problem}').classes('text-sm w-56')
+                    options = {'skip': _('Skip it'), **{moment.isoformat(): _('{time} instead').format(
+                        time=local_time(moment, tz)) for moment in occurrence.alternatives}}
                     self.choices[occurrence.index] = ui.select(options, value='skip').props('dense').classes(
                         'w-36').mark(f'series-choice-{occurrence.index}')
 
 
 def _service_options(user: UserRead, location: LocationRead) -> dict[int, str]:
-    return {s.id: f'{s.name} ({s.duration_minutes or "?"} min, {money_at(s.price_cents, location)})'
-            for s in catalog.list_services(location.id, actor=user)}
+    return {s.id: _('{service} ({minutes} min, {price})').format(
+        service=s.name, minutes=s.duration_minutes or '?', price=money_at(s.price_cents, location))
+        for s in catalog.list_services(location.id, actor=user)}
+
+
+def _customer(booking: BookingRead) -> str:
+    """The booking's customer's name; a walk-in's in the language of the moment."""
+    return _('Walk-in') if booking.customer_id is None and booking.customer_name == 'Walk-in' else \
+        booking.customer_name
 
 
 class _FreeTimes:
@@ -228,39 +261,42 @@ class _FreeTimes:
         listed = self.free_times()
         times = None if listed is None else [hhmm for hhmm, held in listed if held in ('', ONLINE)]
         if live and self.picked is not None and self.picked in self.offered and self.picked not in times:
-            self.warning.text = f'{self.picked} was just booked in another session. Please choose another time.'
+            self.warning.text = _('{time} was just booked in another session. Please choose another time.').format(
+                time=self.picked)
             self.warning.visible = True
             self.picked = None
         self.offered = set(times or [])
         self.box.clear()
         with self.box:
             if listed is None:
-                ui.label('Choose a service and a staff member to see free times.').classes('text-sm text-slate-500')
+                ui.label(_('Choose a service and a staff member to see free times.')).classes(
+                    'text-sm text-slate-600')
                 return
-            ui.label('Free:' if times else 'No free time that day.').classes('text-sm text-slate-500')
+            ui.label(_('Free:') if times else _('No free time that day.')).classes('text-sm text-slate-600')
             for hhmm, held in listed:
                 if held == ONLINE:
                     with ui.button(hhmm, icon='language', on_click=lambda t=hhmm: self.pick(t)).props(
                             'dense no-caps color=deep-orange-10 ' + ('unelevated' if hhmm == self.picked else 'outline')
                     ).mark(f'free-{hhmm} online-{hhmm}'):
-                        ui.tooltip('Being booked online: you may still book it')
+                        ui.tooltip(_('Being booked online: you may still book it'))
                 elif held:
                     with ui.button(hhmm, icon='lock_clock').props('dense no-caps flat disable color=grey-7').mark(
                             f'held-{hhmm}'):
-                        ui.tooltip(HELD_LABELS[held])
+                        ui.tooltip(_(HELD_LABELS[held]))
                 else:
                     ui.button(hhmm, on_click=lambda t=hhmm: self.pick(t)).props(
                         'dense no-caps ' + ('unelevated' if hhmm == self.picked else 'outline')).mark(f'free-{hhmm}')
             online = [hhmm for hhmm, held in listed if held == ONLINE]
             if online:
-                ui.label(f'Being booked online: {", ".join(online)}. You may still book '
-                         f'{"it" if len(online) == 1 else "them"}; the customer is told the time went.').classes(
+                ui.label(ngettext('Being booked online: {times}. You may still book it; the customer is told the time '
+                                  'went.', 'Being booked online: {times}. You may still book them; the customers are '
+                                  'told the time went.', len(online)).format(times=', '.join(online))).classes(
                     'w-full text-sm text-deep-orange-10').mark('being-booked-online')
             for kind in (HoldKind.KIOSK.value, HoldKind.OFFER.value):
                 held_times = [hhmm for hhmm, held in listed if held == kind]
                 if held_times:
-                    ui.label(f'{HELD_LABELS[kind]}: {", ".join(held_times)}.').classes(
-                        'w-full text-sm text-slate-500').mark(f'held-{kind}')
+                    ui.label(_(HELD_LISTS[kind]).format(times=', '.join(held_times))).classes(
+                        'w-full text-sm text-slate-600').mark(f'held-{kind}')
 
     def pick(self, hhmm: str) -> None:
         self.picked = hhmm
@@ -287,14 +323,20 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
     """Details of one booking with the actions its status allows."""
     tz = location.time_zone
     allowed = ALLOWED_TRANSITIONS[booking.status]
+    title = f'{_customer(booking)} — {booking.service_name}'
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
-        ui.label(f'{booking.customer_name} — {booking.service_name}').classes('text-lg font-semibold')
-        ui.label(f'{local_datetime(booking.starts_at, tz)} with {booking.staff_name}'
-                 + ('' if booking.duration_known else ' (length not recorded)'))
-        ui.label(f'Status: {STATUS_LABELS[booking.status]} · {money_at(booking.price_cents, location)} · '
-                 f'{booking.channel.value.replace("_", "-")}').mark('booking-status')
+        dialog.props['aria-label'] = title
+        ui.label(title).classes('text-lg font-semibold')
+        when = day_and_time(booking.starts_at, tz)
+        ui.label(_('{when} with {staff}').format(when=when, staff=booking.staff_name) if booking.duration_known
+                 else _('{when} with {staff} (length not recorded)').format(when=when, staff=booking.staff_name))
+        ui.label(_('Status: {status} · {price} · {channel}').format(
+            status=_(STATUS_LABELS[booking.status]), price=money_at(booking.price_cents, location),
+            channel=_(CHANNEL_LABELS[booking.channel]))).mark('booking-status')
         if booking.cancelled_by:
-            ui.label(f'Cancelled by {booking.cancelled_by}, {booking.notice_days} day(s) notice')
+            notice = booking.notice_days or 0
+            ui.label(ngettext("Cancelled by {who}, {n} day's notice", "Cancelled by {who}, {n} days' notice",
+                              notice).format(who=booking.cancelled_by, n=booking.notice_days))
         if booking.notes:
             ui.label(booking.notes).classes('text-slate-500')
         asked, held = deposits.status(booking.id, actor=user)
@@ -306,11 +348,11 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                 asked = noshow.high_risk_deposit(asked, booking.price_cents)
         if held is not None:
             with ui.row().classes('items-center gap-2'):
-                ui.label(f'Deposit held: {money_at(held, location)}').classes('text-positive').mark('booking-deposit')
+                ui.label(_('Deposit held: {amount}').format(amount=money_at(held, location))).classes(
+                    'text-positive').mark('booking-deposit')
                 if booking.status == BookingStatus.CANCELLED:  # cancelled in good time: the customer's money
-                    back_by = ui.select({p.value: label for p, label in PAYMENT_LABELS.items()
-                                         if p != PaymentMethod.GIFT_CARD}, value=PaymentMethod.CARD.value).classes(
-                        'w-36')
+                    back_by = ui.select(_payment_options(gift_cards=False), value=PaymentMethod.CARD.value,
+                                        label=_('Paid back by')).classes('w-36')
 
                     async def pay_back() -> None:
                         try:
@@ -320,15 +362,16 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                             ui.notify(str(error), type='negative')
                             return
                         dialog.close()
-                        ui.notify(f'Deposit of {money_at(held, location)} paid back.', type='positive')
+                        ui.notify(_('Deposit of {amount} paid back.').format(amount=money_at(held, location)),
+                                  type='positive')
 
-                    ui.button('Pay it back', on_click=pay_back).props('outline').mark('deposit-back')
+                    ui.button(_('Pay it back'), on_click=pay_back).props('outline').mark('deposit-back')
         elif asked and booking.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED):
             with ui.row().classes('items-center gap-2'):
-                ui.label(f'Deposit asked: {money_at(asked, location)}').mark('booking-deposit')
-                deposit_by = ui.select({p.value: label for p, label in PAYMENT_LABELS.items()
-                                        if p != PaymentMethod.GIFT_CARD}, value=PaymentMethod.CARD.value).classes(
-                    'w-36')
+                ui.label(_('Deposit asked: {amount}').format(amount=money_at(asked, location))).mark(
+                    'booking-deposit')
+                deposit_by = ui.select(_payment_options(gift_cards=False), value=PaymentMethod.CARD.value,
+                                       label=_('Paid by')).classes('w-36')
 
                 async def take_deposit() -> None:
                     try:
@@ -338,13 +381,14 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                         ui.notify(str(error), type='negative')
                         return
                     dialog.close()
-                    ui.notify(f'Deposit of {money_at(asked, location)} taken.', type='positive')
+                    ui.notify(_('Deposit of {amount} taken.').format(amount=money_at(asked, location)),
+                              type='positive')
 
-                ui.button('Take deposit', on_click=take_deposit).props('outline').mark('take-deposit')
+                ui.button(_('Take deposit'), on_click=take_deposit).props('outline').mark('take-deposit')
         alerts = customers.get_customer(booking.customer_id, actor=user).alerts if booking.customer_id else ''
         if alerts:
             with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):
-                ui.icon('warning')
+                ui.icon('warning').props('role=img').props['aria-label'] = _('Alert')
                 ui.label(alerts)
         _messages(user, location, booking)
 
@@ -359,8 +403,8 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                 on_done()
 
         with ui.row().classes('gap-2'):
-            for status, label in ((BookingStatus.CONFIRMED, 'Confirm'), (BookingStatus.CHECKED_IN, 'Check in'),
-                                  (BookingStatus.NO_SHOW, 'No-show')):
+            for status, label in ((BookingStatus.CONFIRMED, _('Confirm')), (BookingStatus.CHECKED_IN, _('Check in')),
+                                  (BookingStatus.NO_SHOW, _('No-show'))):
                 if status in allowed:
                     ui.button(label, on_click=lambda s=status: act(
                         lambda: bookings.set_status(booking.id, s, actor=user))).mark(f'to-{status.value}')
@@ -371,46 +415,46 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                     open_checkout(user, location, booking, on_done)
 
             with ui.row().classes('items-center gap-2'):
-                ui.button('Check out', icon='point_of_sale', on_click=check_out).mark('to-checkout')
-                method = ui.select({p.value: label for p, label in PAYMENT_LABELS.items()},
-                                   value=PaymentMethod.CARD.value, label='Failed payment by').classes('w-40')
+                ui.button(_('Check out'), icon='point_of_sale', on_click=check_out).mark('to-checkout')
+                method = ui.select(_payment_options(), value=PaymentMethod.CARD.value,
+                                   label=_('Failed payment by')).classes('w-40')
             with ui.row().classes('items-center gap-2'):
-                reason = ui.input('What happened', value='card declined').classes('w-48').mark('payment-reason')
-                ui.button('Payment failed', color='warning', on_click=lambda: act(
+                reason = ui.input(_('What happened'), value=_('card declined')).classes('w-48').mark('payment-reason')
+                ui.button(_('Payment failed'), color='warning', on_click=lambda: act(
                     lambda: receipts.record_failed_payment(booking.id, payment_method=PaymentMethod(method.value),
                                                            reason=reason.value or '', actor=user))).props(
                     'outline').mark('payment-failed')
         if booking.status in {BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW} and user.role in {Role.OWNER,
                                                                                                   Role.MANAGER}:
-            what = 'check-in' if booking.status == BookingStatus.CHECKED_IN else 'no-show'
-            ui.button(f'Undo {what}', icon='undo', on_click=lambda: act(
+            undo = _('Undo check-in') if booking.status == BookingStatus.CHECKED_IN else _('Undo no-show')
+            ui.button(undo, icon='undo', on_click=lambda: act(
                 lambda: bookings.undo_status(booking.id, actor=user))).props('flat').mark('undo-status')
         if BookingStatus.CANCELLED in allowed:
             _move_section(user, location, booking, act)
             def ask() -> None:  # a reason first, then a confirmation (confirm: the row below)
                 why.error = None
                 if not (why.value or '').strip():
-                    why.error = 'Say why (e.g. "feeling unwell").'
+                    why.error = _('Say why (e.g. "feeling unwell").')
                     return
                 confirm.classes(remove='hidden')
 
             with ui.row().classes('items-center gap-2 flex-wrap'):
-                who = ui.select({'customer': 'the customer', 'salon': 'us (the shop)'}, value='customer',
-                                label='Cancelled by').classes('w-40')
-                why = ui.input('Reason').classes('w-56').mark('cancel-reason')
-                ui.button('Cancel booking', color='negative', on_click=ask).mark('to-cancelled')
-            following = ui.checkbox('and every later booking of its series').mark('cancel-following')
+                who = ui.select({'customer': _('the customer'), 'salon': _('us (the shop)')}, value='customer',
+                                label=_('Cancelled by')).classes('w-40')
+                why = ui.input(_('Reason')).classes('w-56').mark('cancel-reason')
+                ui.button(_('Cancel booking'), color='negative', on_click=ask).mark('to-cancelled')
+            following = ui.checkbox(_('and every later booking of its series')).mark('cancel-following')
             following.visible = booking.series_id is not None
             with ui.row().classes('items-center gap-2 hidden') as confirm:
-                ui.label('Cancel this booking? The time is offered to the waitlist.').classes('text-negative')
-                ui.button('Yes, cancel it', color='negative', on_click=lambda: act(lambda: (
+                ui.label(_('Cancel this booking? The time is offered to the waitlist.')).classes('text-negative')
+                ui.button(_('Yes, cancel it'), color='negative', on_click=lambda: act(lambda: (
                     recurring.cancel_following(booking.id, actor=user, reason=why.value or '') if following.value
                     else bookings.cancel_booking(booking.id, actor=user, cancelled_by=who.value or None,
                                                  reason=why.value or '')))).mark('cancel-confirm')
-                ui.button('Keep it', on_click=lambda: confirm.classes(add='hidden')).props('flat')
+                ui.button(_('Keep it'), on_click=lambda: confirm.classes(add='hidden')).props('flat')
 
         with ui.row().classes('w-full justify-end'):
-            ui.button('Close', on_click=dialog.close).props('flat')
+            ui.button(_('Close'), on_click=dialog.close).props('flat')
     dialog.open()
 
 
@@ -422,16 +466,17 @@ def _messages(user: UserRead, location: LocationRead, booking: BookingRead) -> N
         return
     with ui.column().classes('gap-0 text-sm').mark('booking-messages'):
         for message in reversed(sent):
-            what = (f'{"SMS" if message.channel == MessageChannel.SMS else "E-mail"} '
-                    f'{message.template.replace("_", " ")}')
+            what = _(MESSAGE_KINDS.get(message.channel, MESSAGE_KINDS[MessageChannel.EMAIL])).format(
+                template=message.template.replace('_', ' '))
             if message.status == MessageStatus.SENT:
-                ui.label(f'{what}: sent {local_datetime(message.sent_at, location.time_zone)}').classes(
-                    'text-slate-500')
+                ui.label(_('{message}: sent {when}').format(
+                    message=what, when=day_and_time(message.sent_at, location.time_zone))).classes('text-slate-600')
             elif message.status == MessageStatus.FAILED:
-                ui.label(f'{what}: failed — {message.last_error}').classes('text-negative')
+                ui.label(_('{message}: failed — {error}').format(message=what, error=message.last_error)).classes(
+                    'text-negative')
             else:
-                ui.label(f'{what}: due {local_datetime(message.due_at, location.time_zone)}').classes(
-                    'text-slate-500')
+                ui.label(_('{message}: due {when}').format(
+                    message=what, when=day_and_time(message.due_at, location.time_zone))).classes('text-slate-600')
 
 
 def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
@@ -439,14 +484,15 @@ def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
     tz = location.time_zone
     members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     local = clock.to_local(booking.starts_at, tz)
-    with ui.expansion('Move', icon='schedule').classes('w-full'):
+    with ui.expansion(_('Move'), icon='schedule').classes('w-full'):
         with ui.row().classes('items-start gap-2'):
-            day_input = ui.input('Date', value=local.date().isoformat()).classes('w-32').mark('move-date')
-            time_input = ui.input('Time', value=f'{local:%H:%M}').classes('w-24').mark('move-time')
-            member = ui.select(members, value=booking.staff_member_id, label='Staff member').classes('w-36')
-            override = ui.checkbox('Outside hours')
+            day_input = ui.input(_('Date'), value=local.date().isoformat()).classes('w-32').mark('move-date')
+            time_input = ui.input(_('Time'), value=f'{local:%H:%M}').classes('w-24').mark('move-time')
+            member = ui.select(members, value=booking.staff_member_id, label=_('Staff member')).classes('w-36')
+            override = ui.checkbox(_('Outside hours'))
             override.visible = user.role in {Role.OWNER, Role.MANAGER}
-        following = ui.checkbox('and every later booking of its series by the same change').mark('move-following')
+        following = ui.checkbox(_('and every later booking of its series by the same change')).mark(
+            'move-following')
         following.visible = booking.series_id is not None
 
         async def move() -> None:
@@ -465,17 +511,17 @@ def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
                 return
             await act(lambda: None)
 
-        ui.button('Move booking', on_click=move).mark('move')
+        ui.button(_('Move booking'), on_click=move).mark('move')
 
 
 def _starts_at(day_input: ui.input, time_input: ui.input, location: LocationRead):
     try:
         day = date.fromisoformat(day_input.value or '')
     except ValueError:
-        day_input.error = 'Enter a date as YYYY-MM-DD.'
+        day_input.error = _('Enter a date as YYYY-MM-DD.')
         return None
     text = (time_input.value or '').strip()
     if not TIME_PATTERN.match(text):
-        time_input.error = 'Enter a time as HH:MM, e.g. 14:30.'
+        time_input.error = _('Enter a time as HH:MM, e.g. 14:30.')
         return None
     return clock.local_datetime(day, int(text[:2]) * 60 + int(text[3:]), location.time_zone)

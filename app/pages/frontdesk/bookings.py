@@ -11,37 +11,39 @@ from app import live
 from app.models import BookingMove, BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.pages import language, params
 from app.pages.formatting import booking_time, money
-from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
-from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of
+from app.pages.frontdesk.booking_dialogs import CHANNEL_LABELS, long_day, open_booking_actions, open_new_booking
+from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts
 from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
 from app.pages.money.checkout import open_checkout
 from app.pages.session import FRONT_DESK
-from app.services import clock
+from app.services import clock, i18n
 from app.services.analytics import noshow
 from app.services.analytics.noshow import Risk
 from app.services.catalogue import staff
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import bookings
 from app.services.frontdesk.bookings import STATUS_LABELS
+from app.services.i18n import N_, _, ngettext
 
-SCOPES = {1: 'The day', 7: '7 days from the day', 30: '30 days from the day'}
+SCOPES = {1: N_('The day'), 7: N_('7 days from the day'), 30: N_('30 days from the day')}
 LIST_COLUMNS = [
-    {'name': 'when', 'label': 'When', 'field': 'when', 'align': 'left', 'sortable': True},
-    {'name': 'customer', 'label': 'Customer', 'field': 'customer', 'align': 'left', 'sortable': True},
-    {'name': 'service', 'label': 'Service', 'field': 'service', 'align': 'left'},
-    {'name': 'staff', 'label': 'Staff member', 'field': 'staff', 'align': 'left', 'sortable': True},
-    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left', 'sortable': True},
-    {'name': 'channel', 'label': 'Channel', 'field': 'channel', 'align': 'left'},
-    {'name': 'price', 'label': 'Price', 'field': 'price', 'align': 'right'},
-    {'name': 'risk', 'label': 'No-show risk', 'field': 'risk', 'align': 'left', 'sortable': True},
+    {'name': 'when', 'label': N_('When'), 'field': 'when', 'align': 'left', 'sortable': True},
+    {'name': 'customer', 'label': N_('Customer'), 'field': 'customer', 'align': 'left', 'sortable': True},
+    {'name': 'service', 'label': N_('Service'), 'field': 'service', 'align': 'left'},
+    {'name': 'staff', 'label': N_('Staff member'), 'field': 'staff', 'align': 'left', 'sortable': True},
+    {'name': 'status', 'label': N_('Status'), 'field': 'status', 'align': 'left', 'sortable': True},
+    {'name': 'channel', 'label': N_('Channel'), 'field': 'channel', 'align': 'left'},
+    {'name': 'price', 'label': N_('Price'), 'field': 'price', 'align': 'right'},
+    {'name': 'risk', 'label': N_('No-show risk'), 'field': 'risk', 'align': 'left', 'sortable': True},
 ]
+RISK_LEVELS = {'low': N_('Low ({percent} %)'), 'medium': N_('Medium ({percent} %)'), 'high': N_('High ({percent} %)')}
 
 
 def register() -> None:
     live.view('day-view', day_view_parts)
 
-    @guarded_page('/bookings', roles=FRONT_DESK, title='Bookings', icon='event')
+    @guarded_page('/bookings', roles=FRONT_DESK, title=N_('Bookings'), icon='event')
     def bookings_page(page: PageContext, day: str | None = None) -> None:
         shown, message = params.day(day, clock.today(page.location.time_zone))
         params.notice(message)
@@ -59,19 +61,22 @@ class _BookingsView:
     def build(self, room: live.Subscription) -> None:
         self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
         with ui.row().classes('items-center gap-2'):
-            ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
-            ui.label(f'{self.day:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
-            ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props('flat dense')
-            day_input = ui.input('Go to day', value=self.day.isoformat()).props('dense').classes('w-36')
-            ui.button('Go', on_click=lambda: self.go_to(day_input)).props('flat dense')
-            ui.button('Today', on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
+            ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props(
+                'flat dense').props['aria-label'] = _('Previous day')
+            ui.label(long_day(self.day)).classes('text-xl font-semibold').mark('day')
+            ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props(
+                'flat dense').props['aria-label'] = _('Next day')
+            day_input = ui.input(_('Go to day'), value=self.day.isoformat()).props('dense').classes('w-36')
+            ui.button(_('Go'), on_click=lambda: self.go_to(day_input)).props('flat dense')
+            ui.button(_('Today'), on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
             ui.space()
-            ui.button('Sale', icon='point_of_sale', on_click=self.walk_in_sale).props('outline').mark('walk-in-sale')
-            ui.button('New booking', icon='add', on_click=self.new_booking).mark('new-booking')
+            ui.button(_('Sale'), icon='point_of_sale', on_click=self.walk_in_sale).props('outline').mark(
+                'walk-in-sale')
+            ui.button(_('New booking'), icon='add', on_click=self.new_booking).mark('new-booking')
         with ui.tabs().classes('w-full') as tabs:
-            grid_tab = ui.tab('Day view')
-            self.week_tab = ui.tab('Week').mark('week-tab')
-            self.list_tab = ui.tab('List')
+            grid_tab = ui.tab('Day view', _('Day view'))
+            self.week_tab = ui.tab('Week', _('Week')).mark('week-tab')
+            self.list_tab = ui.tab('List', _('List'))
         # the panel not shown is brought up to date when it is opened, not on every change
         self.panels = ui.tab_panels(tabs, value=grid_tab, on_change=self.on_tab).classes('w-full').mark('booking-tabs')
         self.stale: set[str] = set()
@@ -111,7 +116,7 @@ class _BookingsView:
         try:
             self.go(date.fromisoformat(day_input.value or ''))
         except ValueError:
-            day_input.error = 'Enter a date as YYYY-MM-DD.'
+            day_input.error = _('Enter a date as YYYY-MM-DD.')
 
     def absorb(self, message: dict, event) -> None:
         """Every event at the location: the day view follows its room quietly (its browser has the new grid
@@ -168,7 +173,7 @@ class _BookingsView:
         except ClientPulseError as error:
             ui.notify(str(error), type='negative', multi_line=True)
             return
-        ui.notify('Booking moved.', type='positive')
+        ui.notify(_('Booking moved.'), type='positive')
 
     def open(self, booking_id: int) -> None:
         self.dialogs.clear()  # one dialog at a time; closed ones are removed
@@ -179,15 +184,15 @@ class _BookingsView:
 
     def list_filters(self) -> None:
         with ui.row().classes('items-center gap-3'):
-            ui.select(SCOPES, value=1, label='Period', on_change=lambda e: self.set_filter('scope', e.value)
-                      ).classes('w-48')
-            ui.select({None: 'Everyone', **{m.id: m.name for m in self.members}}, value=None, label='Staff member',
-                      on_change=lambda e: self.set_filter('staff_member_id', e.value)).classes('w-40').mark(
-                'filter-staff')
-            ui.select({None: 'Any status', **{s.value: label for s, label in STATUS_LABELS.items()}}, value=None,
-                      label='Status', on_change=lambda e: self.set_filter('status', e.value)).classes('w-40').mark(
-                'filter-status')
-            ui.input('Customer name, code or phone', on_change=lambda e: self.set_filter('search', e.value or '')
+            ui.select({days: _(label) for days, label in SCOPES.items()}, value=1, label=_('Period'),
+                      on_change=lambda e: self.set_filter('scope', e.value)).classes('w-48')
+            ui.select({None: _('Everyone'), **{m.id: m.name for m in self.members}}, value=None,
+                      label=_('Staff member'), on_change=lambda e: self.set_filter('staff_member_id', e.value)
+                      ).classes('w-40').mark('filter-staff')
+            ui.select({None: _('Any status'), **{s.value: _(label) for s, label in STATUS_LABELS.items()}},
+                      value=None, label=_('Status'), on_change=lambda e: self.set_filter('status', e.value)
+                      ).classes('w-40').mark('filter-status')
+            ui.input(_('Customer name, code or phone'), on_change=lambda e: self.set_filter('search', e.value or '')
                      ).classes('w-72').mark('filter-search')
 
     def set_filter(self, name: str, value) -> None:
@@ -206,14 +211,16 @@ class _BookingsView:
         currency = (self.location.currency, self.location.locale)
         risks = noshow.risks(self.location.id, [b.id for b in items], actor=self.user)
         signature = hash(tuple(sorted(risks.items())))
-        return live.derived(f'list-rows:{signature}', items, lambda: [
-            live.per_item('list-row', b, (tz, currency, risks.get(b.id)),
+        language = i18n.current()  # rows are shared by the sessions of one language
+        return live.derived(f'list-rows:{signature}:{language}', items, lambda: [
+            live.per_item('list-row', b, (tz, currency, risks.get(b.id), language),
                           lambda b=b: _list_row(b, tz, currency, risks.get(b.id))) for b in items])
 
     def table(self) -> None:
         """The list, filled when its tab is first opened: a page open on the day view holds no copy of a busy
         day's rows."""
-        self.list_table = ui.table(columns=LIST_COLUMNS, rows=[], row_key='id', pagination=25).classes(
+        columns = [{**column, 'label': _(column['label'])} for column in LIST_COLUMNS]
+        self.list_table = ui.table(columns=columns, rows=[], row_key='id', pagination=25).classes(
             'w-full').props('dense flat').mark('booking-list')
         self.list_table.on('rowClick', lambda e: self.open(e.args[1]['id']))
         self.count_label = ui.label('').classes('text-sm text-slate-500').mark('booking-count')
@@ -222,13 +229,15 @@ class _BookingsView:
     def update_table(self) -> None:
         """Put the current rows into the list (sent only when they changed)."""
         live.sync_rows(self.list_table, self.table_rows())
-        self.count_label.set_text(f'{len(self.list_table.rows)} bookings')
+        count = len(self.list_table.rows)
+        self.count_label.set_text(ngettext('{n} booking', '{n} bookings', count).format(n=count))
 
 
 def _list_row(b: BookingRead, tz: str, currency: tuple[str, str], risk: Risk | None) -> dict:
     return {'id': b.id, 'when': f'{clock.to_local(b.starts_at, tz):%Y-%m-%d} {booking_time(b, tz)}',
-            'customer': b.customer_name, 'service': b.service_name, 'staff': b.staff_name,
-            'status': STATUS_LABELS[b.status], 'channel': b.channel.value.replace('_', '-'),
+            'customer': _('Walk-in') if b.customer_id is None and b.customer_name == 'Walk-in' else b.customer_name,
+            'service': b.service_name, 'staff': b.staff_name,
+            'status': _(STATUS_LABELS[b.status]), 'channel': _(CHANNEL_LABELS[b.channel]),
             'price': money(b.price_cents, *currency),
             'risk': _risk_text(risk)}
 
@@ -238,7 +247,9 @@ def _risk_text(risk: Risk | None) -> str:
     model yet)."""
     if risk is None:
         return ''
-    text = f'{risk.level.capitalize()} ({risk.probability * 100:.0f} %)'  # the house's way: a space before %
+    percent = f'{risk.probability * 100:.0f}'
+    text = _(RISK_LEVELS[risk.level]).format(percent=percent) if risk.level in RISK_LEVELS else \
+        f'{risk.level.capitalize()} ({percent} %)'  # the house's way: a space before %
     return f'{text}: {"; ".join(risk.reasons)}' if risk.reasons and risk.level != 'low' else text
 
 
@@ -253,7 +264,8 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     listed = bookings.list_day(location.id, shown, actor=actor, time_zone=tz)
     risks = noshow.risks(location.id, [b.id for b in listed], actor=actor)
     signature = hash(tuple(sorted(risks.items())))  # a retrained model redraws the day, not only a changed list
-    layout = live.derived(f'day-layout:{signature}', listed, lambda: _DayLayout.of(listed, tz, risks))
+    language = i18n.current()  # each language's rooms have their own words
+    layout = live.derived(f'day-layout:{signature}:{language}', listed, lambda: _DayLayout.of(listed, tz, risks))
     members = staff.list_staff(location.id, actor=actor, include_inactive=True)
     weekday = shown.weekday()
     start, end = clock.day_bounds(shown, tz)
@@ -265,13 +277,13 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     for gone in plan.time_off:  # minutes of the day shown, clipped to it
         first_minute = 0 if gone.starts_at <= start else clock.minute_of_day(gone.starts_at, tz)
         last_minute = 24 * 60 if gone.ends_at >= end else clock.minute_of_day(gone.ends_at, tz)
-        away.setdefault(gone.staff_member_id, []).append([first_minute, last_minute, gone.reason or 'Time off'])
+        away.setdefault(gone.staff_member_id, []).append([first_minute, last_minute, gone.reason or _('Time off')])
     columns = [m for m in members if (m.active and (any(h.weekday == weekday for h in m.working_hours)
                                                    or m.id in extra)) or m.id in layout.blocks]
     first, last = _hours_shown(columns, layout.extent, weekday)
     return {'grid': {
         'first': first, 'last': last, 'px': PX_PER_MINUTE, 'clashes': len(layout.clashes),
-        'all_known': layout.all_known,
+        'all_known': layout.all_known, **grid_texts(len(layout.clashes)),
         'columns': [{'id': m.id, 'name': m.name, 'colour': m.colour,
                      'shifts': [[h.start_minute, h.end_minute] for h in m.working_hours if h.weekday == weekday]
                      + extra.get(m.id, []), 'away': away.get(m.id, [])}
@@ -299,7 +311,7 @@ class _DayLayout:
         for booking in items:
             clash = booking.id in clashes
             risk = risks.get(booking.id)
-            block = live.per_item('day-block', booking, (clash, tz, risk),
+            block = live.per_item('day-block', booking, (clash, tz, risk, i18n.current()),
                                   lambda b=booking, c=clash, r=risk: block_of(b, c, tz, r))
             blocks.setdefault(booking.staff_member_id, {})[booking.id] = block
             # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from babel.dates import format_date
 from nicegui import ui
 
 from app import live
@@ -12,56 +13,65 @@ from app.pages import params
 from app.pages.formatting import booking_time, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
-from app.services import clock
+from app.services import clock, i18n
 from app.services.frontdesk import bookings, dashboard
 from app.services.frontdesk.bookings import STATUS_LABELS
+from app.services.i18n import N_, _
 
-STATUS_COLOURS = {'booked': '#5a8fc2', 'confirmed': '#3b4a6b', 'checked_in': '#c27c5a', 'completed': '#4caf50',
-                  'cancelled': '#9e9e9e', 'no_show': '#e53935'}
+STATUS_COLOURS = {'booked': '#2f6496', 'confirmed': '#3b4a6b', 'checked_in': '#9a4f2c', 'completed': '#2e7d32',
+                  'cancelled': '#616161', 'no_show': '#c62828'}
+"""Each status's colour: white 12 px text on each reaches 5:1 or more (WCAG AA asks 4.5:1)."""
 CARDS = [  # marker, title, definition (a tooltip)
-    ('bookings-today', 'Bookings on the day', None),
-    ('revenue-today', 'Revenue on the day', None),
-    ('revenue-30d', 'Revenue, last 30 days', None),
-    ('no-show-rate', 'No-show rate, 30 days',
-     'No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up to the day.'),
-    ('cancellation-rate', 'Cancellation rate, 30 days',
-     'Cancelled ÷ all bookings starting in the 30 days up to the day.'),
-    ('booked-7d', 'Booked value, next 7 days',
-     'The price of the bookings not cancelled that start in the 7 days after the day.'),
-    ('booked-30d', 'Booked value, next 30 days',
-     'The price of the bookings not cancelled that start in the 30 days after the day.'),
+    ('bookings-today', N_('Bookings on the day'), None),
+    ('revenue-today', N_('Revenue on the day'), None),
+    ('revenue-30d', N_('Revenue, last 30 days'), None),
+    ('no-show-rate', N_('No-show rate, 30 days'),
+     N_('No-shows ÷ bookings that were due (not cancelled), starting in the 30 days up to the day.')),
+    ('cancellation-rate', N_('Cancellation rate, 30 days'),
+     N_('Cancelled ÷ all bookings starting in the 30 days up to the day.')),
+    ('booked-7d', N_('Booked value, next 7 days'),
+     N_('The price of the bookings not cancelled that start in the 7 days after the day.')),
+    ('booked-30d', N_('Booked value, next 30 days'),
+     N_('The price of the bookings not cancelled that start in the 30 days after the day.')),
 ]
 BOOKING_COLUMNS = [
-    {'name': 'time', 'label': 'Time', 'field': 'time', 'align': 'left', 'sortable': True},
-    {'name': 'customer', 'label': 'Customer', 'field': 'customer', 'align': 'left'},
-    {'name': 'service', 'label': 'Service', 'field': 'service', 'align': 'left'},
-    {'name': 'staff', 'label': 'Staff member', 'field': 'staff', 'align': 'left'},
-    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+    {'name': 'time', 'label': N_('Time'), 'field': 'time', 'align': 'left', 'sortable': True},
+    {'name': 'customer', 'label': N_('Customer'), 'field': 'customer', 'align': 'left'},
+    {'name': 'service', 'label': N_('Service'), 'field': 'service', 'align': 'left'},
+    {'name': 'staff', 'label': N_('Staff member'), 'field': 'staff', 'align': 'left'},
+    {'name': 'status', 'label': N_('Status'), 'field': 'status', 'align': 'left'},
 ]
 
 
 def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
-    """Rows for a bookings table."""
-    return [live.per_item('dashboard-row', b, time_zone, lambda b=b: {
-        'id': b.id, 'at': b.starts_at.isoformat(), 'time': booking_time(b, time_zone), 'customer': b.customer_name,
-        'service': b.service_name, 'staff': b.staff_name, 'status': STATUS_LABELS[b.status]}) for b in items]
+    """Rows for a bookings table, in the language of the moment (shared by the sessions speaking it)."""
+    return [live.per_item('dashboard-row', b, (time_zone, i18n.current()), lambda b=b: {
+        'id': b.id, 'at': b.starts_at.isoformat(), 'time': booking_time(b, time_zone),
+        'customer': _('Walk-in') if b.customer_id is None and b.customer_name == 'Walk-in' else b.customer_name,
+        'service': b.service_name, 'staff': b.staff_name, 'status': _(STATUS_LABELS[b.status])}) for b in items]
+
+
+def columns_of(columns: list[dict]) -> list[dict]:
+    """Table columns with their labels (marked ``N_``) in the language of the moment."""
+    return [{**column, 'label': _(column['label'])} for column in columns]
 
 
 def register() -> None:
     live.view('dashboard', dashboard_parts)
 
     # staff land on their day's schedule, kiosks on the kiosk
-    @guarded_page('/', roles=MANAGING, title='Dashboard', icon='dashboard', others_home=True)
+    @guarded_page('/', roles=MANAGING, title=N_('Dashboard'), icon='dashboard', others_home=True)
     def dashboard_page(page: PageContext, day: str | None = None) -> None:
         location = page.location
-        shown, message = params.day(day, clock.today(location.time_zone), what='reference day')
+        shown, message = params.day(day, clock.today(location.time_zone), what=N_('reference day'))
         params.notice(message)
         with ui.row().classes('items-center gap-4'):
-            ui.label(f'{shown:%A %d %B %Y}').classes('text-xl font-semibold').mark('day')
-            with ui.button('Reference day', icon='edit_calendar').props('flat'):
+            ui.label(format_date(shown, 'EEEE dd MMMM y', locale=i18n.current())).classes(
+                'text-xl font-semibold').mark('day')
+            with ui.button(_('Reference day'), icon='edit_calendar').props('flat'):
                 with ui.menu():
                     ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
-            ui.button('Today', on_click=lambda: ui.navigate.to('/')).props('flat')
+            ui.button(_('Today'), on_click=lambda: ui.navigate.to('/')).props('flat')
         _build(live.join(page.user, location), shown)
 
 
@@ -72,9 +82,9 @@ def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     figures = dashboard.summary(location.id, date.fromisoformat(day), actor=actor)
     items = bookings.list_day(location.id, date.fromisoformat(day), actor=actor, time_zone=location.time_zone)
     return {'cards': _card_texts(figures, location.locale),
-            'revenue': live.derived('revenue-options', figures, lambda: _revenue_options(figures)),
-            'status': live.derived('status-options', figures, lambda: _status_options(figures)),
-            'rows': live.derived('dashboard-rows', items,
+            'revenue': live.derived(f'revenue-options:{i18n.current()}', figures, lambda: _revenue_options(figures)),
+            'status': live.derived(f'status-options:{i18n.current()}', figures, lambda: _status_options(figures)),
+            'rows': live.derived(f'dashboard-rows:{i18n.current()}', items,
                                  lambda: live.keyed(booking_rows(items, location.time_zone), sort='at'))}
 
 
@@ -86,19 +96,20 @@ def _build(room: live.Subscription, day: date) -> None:
     labels = {}
     with ui.row().classes('w-full gap-4'):
         for mark, title, definition in CARDS:
-            labels[mark] = _card(title, parts['cards'][mark], mark, definition)
+            labels[mark] = _card(_(title), parts['cards'][mark], mark, _(definition) if definition else None)
             room.bind(labels[mark], f'cards.{mark}')
     with ui.row().classes('w-full gap-4 flex-nowrap'):
         with ui.card().classes('w-2/3'):
-            ui.label('Revenue per day, last 30 days (before tax)').classes('font-semibold')
+            ui.label(_('Revenue per day, last 30 days (before tax)')).classes('font-semibold')
             revenue = ui.echart(parts['revenue']).classes('w-full h-64').mark('revenue-chart')
         with ui.card().classes('w-1/3'):
-            ui.label('Bookings by status, last 30 days').classes('font-semibold')
+            ui.label(_('Bookings by status, last 30 days')).classes('font-semibold')
             status = ui.echart(parts['status']).classes('w-full h-64').mark('status-chart')
     with ui.card().classes('w-full'):
-        ui.label("The day's bookings").classes('font-semibold')
-        table = ui.table(columns=BOOKING_COLUMNS, rows=[], row_key='id', pagination=15).classes('w-full').props(
-            'dense flat no-data-label="No bookings on this day."').mark('day-bookings')
+        ui.label(_("The day's bookings")).classes('font-semibold')
+        table = ui.table(columns=columns_of(BOOKING_COLUMNS), rows=[], row_key='id', pagination=15).classes(
+            'w-full').props('dense flat').mark('day-bookings')
+        table.props['no-data-label'] = _('No bookings on this day.')
     shared = ((revenue, 'revenue', 'options'), (status, 'status', 'options'), (table, 'rows', 'rows'))
     for element, part, prop in shared:
         live.set_prop(element, prop, parts[part])
@@ -132,15 +143,16 @@ def _revenue_options(figures: dashboard.DashboardSummary) -> dict:
     return {
         'tooltip': {'trigger': 'axis'},
         'grid': {'left': 60, 'right': 16, 'top': 16, 'bottom': 40},
-        'xAxis': {'type': 'category', 'data': [f'{d:%d %b}' for d, _ in figures.revenue_per_day]},
+        'xAxis': {'type': 'category', 'data': [format_date(d, 'dd MMM', locale=i18n.current())
+                                               for d, _cents in figures.revenue_per_day]},
         'yAxis': {'type': 'value', 'name': figures.currency},
-        'series': [{'type': 'bar', 'name': 'Revenue', 'itemStyle': {'color': '#3b4a6b'},
-                    'data': [round(cents / 100, 2) for _, cents in figures.revenue_per_day]}],
+        'series': [{'type': 'bar', 'name': _('Revenue'), 'itemStyle': {'color': '#3b4a6b'},
+                    'data': [round(cents / 100, 2) for _day, cents in figures.revenue_per_day]}],
     }
 
 
 def _status_options(figures: dashboard.DashboardSummary) -> dict:
-    data = [{'name': STATUS_LABELS[s], 'value': n, 'itemStyle': {'color': STATUS_COLOURS[s]}}
+    data = [{'name': _(STATUS_LABELS[s]), 'value': n, 'itemStyle': {'color': STATUS_COLOURS[s]}}
             for s, n in figures.bookings_by_status.items() if n]
     return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
             'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
@@ -152,7 +164,7 @@ def _card(title: str, value: str, mark: str, definition: str | None = None) -> u
         with ui.row().classes('items-center gap-1'):
             ui.label(title).classes('text-sm text-slate-500')
             if definition:
-                ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
+                ui.icon('info_outline', size='xs').classes('text-slate-500').tooltip(definition)
         return ui.label(value).classes('text-2xl font-bold').mark(mark)
 
 

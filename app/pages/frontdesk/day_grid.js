@@ -1,10 +1,44 @@
 // The day view: one column per staff member with their working hours and the day's bookings as blocks.
-// Drawn from the shared `grid` (columns, hours) and `blocks` (app/pages/frontdesk/bookings.py, day_view_parts); a
-// booking anywhere sends every open day view its own block in one room message (live_link.js puts it into
-// `blocks`); `own` (a staff member's id) puts that column first.
+// Drawn from the shared `grid` (columns, hours, and its words in the room's language: `texts`, `legend`) and `blocks`
+// (app/pages/frontdesk/bookings.py, day_view_parts); a booking anywhere sends every open day view its own block in one
+// room message (live_link.js puts it into `blocks`); `own` (a staff member's id) puts that column first.
+// Keyboard: the grid is one tab stop; the arrow keys move between the bookings and the free quarter hours of each
+// column (up/down in time, left/right to the next column), Enter or Space opens what a click opens. "List" shows the
+// same bookings as a plain list.
+const STYLE_ID = "cp-day-grid-style";
+const STYLE = `
+.cp-cell:focus { outline: none; }
+.cp-cell:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; z-index: 5; }
+.cp-slot:focus-visible { background: rgba(29, 78, 216, 0.12); }
+.cp-list-item:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+`;
+const STEP = 15;
+
 export default {
   props: { grid: Object, blocks: Array, own: { default: null } },
+  data() {
+    return { mode: "grid", focusKey: null };
+  },
+  mounted() {
+    if (!document.getElementById(STYLE_ID)) {
+      const style = document.createElement("style");
+      style.id = STYLE_ID;
+      style.textContent = STYLE;
+      document.head.appendChild(style);
+    }
+  },
   computed: {
+    texts() {
+      return this.grid?.texts || {};
+    },
+    legend() {
+      return this.grid?.legend || [];
+    },
+    statusLabels() {
+      const labels = {};
+      for (const entry of this.legend) labels[entry.status] = entry.label;
+      return labels;
+    },
     byColumn() {
       const columns = {};
       for (const block of this.blocks || []) (columns[block.column] ||= []).push(block);
@@ -22,13 +56,44 @@ export default {
       for (let minute = this.grid.first; minute < this.grid.last; minute += 60) hours.push(minute);
       return hours;
     },
+    cells() {
+      // per column (in the order drawn): its bookings and free quarter hours, earliest first
+      return this.columns.map((column) => {
+        const blocks = this.byColumn[column.id] || [];
+        const items = blocks.map((block) => ({ key: "b" + block.id, minute: block.start, block }));
+        const taken = (minute) =>
+          blocks.some((b) => b.start <= minute && minute < b.start + Math.max(b.minutes || 0, STEP)) ||
+          (column.away || []).some((gone) => gone[0] <= minute && minute < gone[1]);
+        for (const shift of column.shifts || []) {
+          for (let minute = Math.ceil(shift[0] / STEP) * STEP; minute + STEP <= shift[1]; minute += STEP) {
+            if (minute < this.grid.first || minute >= this.grid.last || taken(minute)) continue;
+            items.push({ key: `s${column.id}-${minute}`, minute, slot: true });
+          }
+        }
+        items.sort((a, b) => a.minute - b.minute || (a.slot ? 1 : 0) - (b.slot ? 1 : 0));
+        return items;
+      });
+    },
+    activeKey() {
+      // the one cell in the tab order: the last one focused while it still exists, else the first
+      const all = this.cells.flat();
+      if (all.some((item) => item.key === this.focusKey)) return this.focusKey;
+      return all.length ? all[0].key : null;
+    },
+    listed() {
+      const names = {};
+      for (const column of this.columns) names[column.id] = column.name;
+      return [...(this.blocks || [])]
+        .sort((a, b) => a.start - b.start || String(names[a.column]).localeCompare(String(names[b.column])))
+        .map((block) => ({ block, column: names[block.column] || "" }));
+    },
   },
   methods: {
     minuteAt(event) {
       // the minute of the day under the pointer, on the 15-minute grid
       const box = event.currentTarget.getBoundingClientRect();
       const minute = this.grid.first + (event.clientY - box.top) / this.grid.px;
-      return Math.max(this.grid.first, Math.floor(minute / 15) * 15);
+      return Math.max(this.grid.first, Math.floor(minute / STEP) * STEP);
     },
     pick(column, event) {
       // an empty time clicked: a new booking with that staff member at that time
@@ -45,25 +110,107 @@ export default {
     label(minute) {
       return `${String(Math.floor(minute / 60)).padStart(2, "0")}:00`;
     },
+    hhmm(minute) {
+      return `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+    },
+    freeLabel(column, minute) {
+      const text = this.texts.free || "{column}, {time}: free";
+      return text.replace("{time}", this.hhmm(minute)).replace("{column}", column.name);
+    },
+    slotsOf(index) {
+      return (this.cells[index] || []).filter((item) => item.slot);
+    },
+    activate(item, column) {
+      if (item.block) this.$emit("open", item.block.id);
+      else this.$emit("slot", { column: column.id, minute: item.minute });
+    },
+    moveFocus(key) {
+      this.focusKey = key;
+      this.$nextTick(() => {
+        const target = this.$el.querySelector(`[data-key="${key}"]`);
+        if (target) target.focus();
+      });
+    },
+    onKey(event, columnIndex, item) {
+      const column = this.columns[columnIndex];
+      const items = this.cells[columnIndex];
+      const here = items.findIndex((other) => other.key === item.key);
+      let next = null;
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        this.activate(item, column);
+        return;
+      }
+      if (event.key === "ArrowDown") next = items[Math.min(here + 1, items.length - 1)];
+      else if (event.key === "ArrowUp") next = items[Math.max(here - 1, 0)];
+      else if (event.key === "Home") next = items[0];
+      else if (event.key === "End") next = items[items.length - 1];
+      else if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+        const step = event.key === "ArrowLeft" ? -1 : 1;
+        for (let index = columnIndex + step; index >= 0 && index < this.cells.length; index += step) {
+          const others = this.cells[index];
+          if (!others.length) continue;
+          next = others.reduce((best, other) =>
+            Math.abs(other.minute - item.minute) < Math.abs(best.minute - item.minute) ? other : best);
+          break;
+        }
+      } else return;
+      event.preventDefault();
+      if (next) this.moveFocus(next.key);
+    },
   },
   template: `
     <div style="width:100%">
       <div v-if="grid.clashes" class="text-negative" data-testid="overlap-warning">
-        {{ grid.clashes }} bookings overlap another of the same staff member (imported history) — marked in red.
+        {{ texts.clashes || (grid.clashes + ' bookings overlap another of the same staff member (imported history) — marked in red.') }}
       </div>
-      <div v-if="!grid.all_known" class="text-sm text-slate-500">
-        Imported bookings carry no length: they are drawn as short markers with a dashed edge.
+      <div v-if="!grid.all_known" class="text-sm text-slate-600">
+        {{ texts.imported || 'Imported bookings carry no length: they are drawn as short markers with a dashed edge.' }}
       </div>
-      <div v-if="!columns.length" class="text-slate-500">Nobody works on this day.</div>
-      <div v-else style="display:flex;flex-wrap:nowrap;overflow-x:auto;width:100%">
-        <div style="width:3.5rem;flex-shrink:0">
+      <div class="row items-center q-gutter-x-md q-mb-xs" style="flex-wrap:wrap">
+        <div v-if="legend.length" role="list" :aria-label="texts.legend" class="row items-center text-xs text-slate-700"
+             style="gap:0.25rem 0.75rem;flex-wrap:wrap" data-legend>
+          <span class="font-semibold" aria-hidden="true">{{ texts.legend }}:</span>
+          <span v-for="entry in legend" :key="entry.status" role="listitem" class="row items-center no-wrap"
+                style="gap:0.25rem">
+            <span class="rounded" :style="{background: entry.colour, color: '#fff', width: '1.1rem', height: '1.1rem',
+                  display: 'inline-flex', alignItems: 'center', justifyContent: 'center'}">
+              <q-icon :name="entry.icon" size="12px" aria-hidden="true"></q-icon></span>{{ entry.label }}</span>
+        </div>
+        <q-space></q-space>
+        <q-btn flat dense no-caps :icon="mode === 'list' ? 'calendar_view_day' : 'view_list'"
+               :label="mode === 'list' ? (texts.grid || 'Grid') : (texts.list || 'List')"
+               :aria-label="mode === 'list' ? texts.show_grid : texts.show_list"
+               :aria-pressed="mode === 'list' ? 'true' : 'false'" data-list-toggle
+               @click="mode = mode === 'list' ? 'grid' : 'list'"></q-btn>
+      </div>
+      <ul v-if="mode === 'list'" class="q-pl-none" style="list-style:none;margin:0" data-day-list>
+        <li v-if="!listed.length" class="text-slate-600">{{ texts.empty || 'No bookings.' }}</li>
+        <li v-for="entry in listed" :key="entry.block.id" class="q-py-xs" style="border-bottom:1px solid #e2e8f0">
+          <button type="button" class="cp-list-item row items-center no-wrap text-left"
+                  style="gap:0.5rem;background:none;border:0;padding:0.25rem;cursor:pointer;width:100%;font:inherit"
+                  :data-list-booking="entry.block.id" @click="$emit('open', entry.block.id)">
+            <span class="rounded" :style="{background: entry.block.style.background, color: '#fff', width: '1.25rem',
+                  height: '1.25rem', display: 'inline-flex', alignItems: 'center', justifyContent: 'center',
+                  flexShrink: 0}">
+              <q-icon :name="entry.block.icon" size="14px" aria-hidden="true"></q-icon></span>
+            <span>{{ entry.block.text }}</span>
+            <span class="text-slate-600">— {{ entry.column }} — {{ statusLabels[entry.block.status] || '' }}</span>
+            <span v-if="entry.block.risk_label" class="text-negative">({{ entry.block.risk_label }})</span>
+          </button>
+        </li>
+      </ul>
+      <div v-else-if="!columns.length" class="text-slate-600">{{ texts.nobody || 'Nobody works on this day.' }}</div>
+      <div v-else role="group" :aria-label="texts.grid_label"
+           style="display:flex;flex-wrap:nowrap;overflow-x:auto;width:100%">
+        <div style="width:3.5rem;flex-shrink:0" aria-hidden="true">
           <div style="height:2rem"></div>
           <div :style="{position:'relative',width:'100%',height:height+'px'}">
-            <div v-for="minute in hours" :key="minute" class="text-xs text-slate-500"
+            <div v-for="minute in hours" :key="minute" class="text-xs text-slate-600"
                  :style="{position:'absolute',top:top(minute)}">{{ label(minute) }}</div>
           </div>
         </div>
-        <div v-for="column in columns" :key="column.id"
+        <div v-for="(column, columnIndex) in columns" :key="column.id"
              style="flex:1 1 0;min-width:7rem;border-left:1px solid #e2e8f0">
           <div class="font-semibold" style="height:2rem;text-align:center;width:100%"
                :style="column.colour ? {borderBottom: '3px solid ' + column.colour} : {}">{{ column.name }}</div>
@@ -76,16 +223,26 @@ export default {
                  :style="{position:'absolute',width:'100%',top:top(Math.max(gone[0], grid.first)),
                           height:(Math.max(0, Math.min(gone[1], grid.last) - Math.max(gone[0], grid.first))*grid.px)+'px',
                           background:'repeating-linear-gradient(45deg,#e2e8f0,#e2e8f0 6px,#f8fafc 6px,#f8fafc 12px)'}">
-              <span class="text-xs text-slate-500 px-1">{{ gone[2] }}</span></div>
+              <span class="text-xs text-slate-600 px-1">{{ gone[2] }}</span></div>
             <div v-for="minute in hours" :key="'h'+minute"
                  :style="{position:'absolute',width:'100%',borderTop:'1px solid #e2e8f0',top:top(minute)}"></div>
+            <div v-for="item in slotsOf(columnIndex)" :key="item.key" :data-key="item.key" data-slot
+                 class="cp-cell cp-slot" role="button" :tabindex="item.key === activeKey ? 0 : -1"
+                 :aria-label="freeLabel(column, item.minute)" @focus="focusKey = item.key"
+                 @keydown="onKey($event, columnIndex, item)"
+                 :style="{position:'absolute',left:0,right:0,top:top(item.minute),height:(15*grid.px)+'px'}"></div>
             <div v-for="block in byColumn[column.id] || []" :key="block.id" :title="block.title"
-                 :data-booking="block.id" @click.stop="$emit('open', block.id)" draggable="true"
+                 :data-booking="block.id" :data-key="'b' + block.id" role="button"
+                 :tabindex="('b' + block.id) === activeKey ? 0 : -1" :aria-label="block.title"
+                 @focus="focusKey = 'b' + block.id"
+                 @keydown="onKey($event, columnIndex, {key: 'b' + block.id, minute: block.start, block})"
+                 @click.stop="$emit('open', block.id)" draggable="true"
                  @dragstart="$event.dataTransfer.setData('text/plain', String(block.id))"
-                 class="rounded px-1 text-white text-xs cursor-pointer shadow-sm"
+                 class="cp-cell rounded px-1 text-white text-xs cursor-pointer shadow-sm"
                  :style="{position:'absolute',overflow:'hidden',whiteSpace:'nowrap',textOverflow:'ellipsis',
-                          ...block.style,top:top(block.start)}"><span v-if="block.risk" data-risk
-                 :title="block.risk_label" class="rounded-full bg-white font-bold px-1 mr-1"
+                          ...block.style,top:top(block.start)}"><q-icon v-if="block.icon" :name="block.icon"
+                 size="12px" class="q-mr-xs" aria-hidden="true" data-status-icon></q-icon><span v-if="block.risk"
+                 data-risk :title="block.risk_label" class="rounded-full bg-white font-bold px-1 mr-1"
                  :style="{color: block.risk === 'high' ? '#b91c1c' : '#b45309'}">{{
                  block.risk === 'high' ? '!!' : '!' }}</span>{{ block.text }}</div>
           </div>

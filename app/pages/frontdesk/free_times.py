@@ -1,6 +1,7 @@
 """Free times for a customer choosing on their own phone (the manage link's "Move", online booking): a row of days,
 then the day's free times as buttons. Live: a booking or hold made anywhere at the location re-reads the shown day, so
-a time taken meanwhile vanishes."""
+a time taken meanwhile vanishes. By keyboard: a "Go to the times" link before the days (shown when it has the focus)
+jumps over them to the chosen day's times; the chosen day says it is pressed (``aria-pressed``)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from nicegui import ui
 from app import live
 from app.pages import language
 from app.pages.formatting import local_time
-from app.services import events
+from app.services import events, i18n
 from app.services.errors import ClientPulseError
 from app.services.frontdesk.availability import Slot
+from app.services.i18n import _
 
 
 class FreeTimes:
@@ -24,7 +26,8 @@ class FreeTimes:
 
     def __init__(self, *, location_id: int, time_zone: str, locale: str, first: date, days: int,
                  load: Callable[[date], list[Slot]], choose: Callable[[Slot], Awaitable[None]]) -> None:
-        self.location_id, self.time_zone, self.locale = location_id, time_zone, locale
+        self.location_id, self.time_zone = location_id, time_zone
+        self.locale = i18n.locale_for(locale)  # the location's formats, the day names in the page's language
         self.first, self.days, self.load, self.choose = first, max(1, days), load, choose
         self.day = first
         self.slots: list[Slot] | None = None
@@ -32,6 +35,9 @@ class FreeTimes:
 
     async def build(self) -> None:
         with ui.column().classes('w-full gap-2') as self.container:
+            # a keyboard user reaches the times without tabbing through every day (WCAG 2.4.1)
+            ui.button(_('Go to the times'), on_click=self.focus_times).props('flat dense no-caps').classes(
+                'sr-only focus:not-sr-only').mark('skip-to-times')
             self.days_row()
             self.times()
         await self.reload()
@@ -45,7 +51,8 @@ class FreeTimes:
                 day = self.first + timedelta(days=offset)
                 label = f'{format_date(day, "EEE", locale=self.locale)}\n{day.day}'
                 ui.button(label, on_click=lambda d=day: self.pick(d)).props(
-                    f'{"unelevated" if day == self.day else "outline"} no-caps dense').classes(
+                    f'{"unelevated" if day == self.day else "outline"} no-caps dense '
+                    f'aria-pressed={"true" if day == self.day else "false"}').classes(
                     'whitespace-pre-line min-w-[3.5rem] py-1').mark(f'day-{day.isoformat()}')
 
     async def pick(self, day: date) -> None:
@@ -57,23 +64,35 @@ class FreeTimes:
         if self.container.is_deleted:  # the customer went on (or back): this picker listens no more
             self.stop()
             return
+        day = self.day
         try:
-            self.slots, self.error = await language.io_bound(self.load, self.day), ''
-        except ClientPulseError as error:
-            self.slots, self.error = [], str(error)
+            slots, error = await language.io_bound(self.load, day), ''
+        except ClientPulseError as refused:
+            slots, error = [], str(refused)
+        if day != self.day:  # another day was chosen while this one was read: its own reload shows it
+            return
+        self.slots, self.error = slots, error
         self.times.refresh()
+
+    def focus_times(self) -> None:
+        """Move the keyboard's focus to the first free time (or to the day's heading when there is none)."""
+        self.container.client.run_javascript(
+            f'(document.querySelector("#{self.container.html_id} .free-times button")'
+            f' || document.querySelector("#{self.container.html_id} .free-times-day"))?.focus()')
 
     @ui.refreshable_method
     def times(self) -> None:
-        ui.label(format_date(self.day, 'full', locale=self.locale)).classes('text-base font-medium mt-2')
+        ui.label(format_date(self.day, 'full', locale=self.locale)).classes(
+            'free-times-day text-base font-medium mt-2').props('tabindex=-1')
         if self.error:
             ui.label(self.error).classes('text-negative')
         elif self.slots is None:
-            ui.spinner()
+            ui.spinner().props['aria-label'] = _('Loading free times')
         elif not self.slots:
-            ui.label('No free times that day. Try another day.').classes('text-grey-7').mark('no-times')
+            ui.label(_('No free times that day. Try another day.')).classes('text-grey-8').mark('no-times')
         else:
-            with ui.element('div').classes('grid grid-cols-4 gap-2 w-full').mark(f'times times-{self.day.isoformat()}'):
+            with ui.element('div').classes('free-times grid grid-cols-4 gap-2 w-full').mark(
+                    f'times times-{self.day.isoformat()}'):
                 for slot in self.slots:
                     ui.button(local_time(slot.starts_at, self.time_zone),
                               on_click=lambda s=slot: self.choose(s)).props('outline no-caps').mark(

@@ -1,5 +1,11 @@
 """The calendar grid both the day view (a column per staff member) and a staff member's week (a column per day) draw:
-``day_grid.js`` with its columns and booking blocks."""
+``day_grid.js`` with its columns and booking blocks.
+
+Reachable without a mouse: every booking block and every free quarter hour of a working stretch is a focusable
+button (one tab stop for the grid; the arrow keys move between them, Enter or Space opens what a click opens); each
+block says its status in words (its ``aria-label`` and tooltip) and by an icon, with a legend naming each status and
+colours dark enough for white text (4.5:1 and more); and a "List" toggle shows the day as a plain list of bookings.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +18,21 @@ from app.pages.frontdesk.dashboard import STATUS_COLOURS
 from app.services import clock
 from app.services.analytics.noshow import Risk
 from app.services.frontdesk.bookings import STATUS_LABELS
+from app.services.i18n import _, ngettext
 
 PX_PER_MINUTE = 1.1
 MIN_BLOCK_PX = 16  # one line of a block's text; a 15-minute booking (16.5 px) must not cover the next one
+STATUS_ICONS = {'booked': 'event', 'confirmed': 'thumb_up', 'checked_in': 'login', 'completed': 'task_alt',
+                'cancelled': 'block', 'no_show': 'person_off'}
+"""The icon each status's blocks carry (Material icons), so that status is never told by colour alone."""
 
 
 class DayGrid(live.SearchableText, Element, component='day_grid.js'):
     """The day view (``day_grid.js``): staff columns with their working hours (``grid``) and the booking blocks
     (``blocks``, each in its staff member's ``column``), both shared by every open day view (see
     ``bookings.day_view_parts``), or a staff member's week (columns are days: ``week.week_parts``); ``own`` is the
-    staff member whose column comes first. Emits ``open`` with a
-    booking's id when its block is clicked."""
+    staff member whose column comes first. Emits ``open`` with a booking's id when its block is clicked (or Enter or
+    Space pressed on it), ``slot`` with ``{column, minute}`` for an empty time, ``move`` for a block dragged."""
 
     def __init__(self, grid: dict, blocks: list[dict], own: int | None) -> None:
         super().__init__()
@@ -39,27 +49,55 @@ class DayGrid(live.SearchableText, Element, component='day_grid.js'):
         return {block['id'] for block in self.props['blocks']}
 
 
+def grid_texts(clashes: int) -> dict:
+    """The grid's words and its legend in the language of the moment (part of the ``grid`` prop, so a room built in
+    another language sends its own): ``{'texts': {…}, 'legend': [{status, label, colour, icon}]}``."""
+    return {
+        'texts': {
+            'clashes': ngettext('{n} booking overlaps another of the same staff member (imported history) — marked '
+                                'in red.', '{n} bookings overlap another of the same staff member (imported history) '
+                                '— marked in red.', clashes).format(n=clashes) if clashes else '',
+            'imported': _('Imported bookings carry no length: they are drawn as short markers with a dashed edge.'),
+            'nobody': _('Nobody works on this day.'),
+            'legend': _('Status'),
+            'list': _('List'),
+            'grid': _('Grid'),
+            'show_list': _('Show the bookings as a list'),
+            'show_grid': _('Show the bookings as a grid'),
+            'empty': _('No bookings.'),
+            'free': _('{column}, {time}: free'),
+            'grid_label': _('Bookings by staff member and time. Arrow keys move between bookings and free times; '
+                            'Enter opens one.'),
+        },
+        'legend': [{'status': status.value, 'label': _(label), 'colour': STATUS_COLOURS[status.value],
+                    'icon': STATUS_ICONS[status.value]} for status, label in STATUS_LABELS.items()],
+    }
+
+
 def block_of(booking: BookingRead, clash: bool, tz: str, risk: Risk | None = None) -> dict:
     """One booking as ``day_grid.js`` draws it: ``{id, column (its staff member's id), start (minute of the local
-    day), text, title, style (CSS, all but the top, which follows from start and the first hour shown), risk
-    ('medium' or 'high': a badge; None for low or unknown), risk_label}``."""
+    day), minutes (its length as drawn), status, icon, text, title (also its accessible name: the text, the status in
+    words and any warning), style (CSS, all but the top, which follows from start and the first hour shown), risk
+    ('medium' or 'high': a badge; None for low or unknown), risk_label}``, in the language of the moment."""
     start = clock.minute_of_day(booking.starts_at, tz)
     minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
     colour = STATUS_COLOURS[booking.status.value]
     edge = {'border': '2px solid #e53935'} if clash else {} if booking.duration_known else {'border': '2px dashed #fff'}
-    text = f'{local_time(booking.starts_at, tz)} {booking.customer_name} · {booking.service_name}'
-    details = [text, STATUS_LABELS[booking.status]]
+    customer = _('Walk-in') if booking.customer_id is None and booking.customer_name == 'Walk-in' else \
+        booking.customer_name
+    text = f'{local_time(booking.starts_at, tz)} {customer} · {booking.service_name}'
+    details = [text, _(STATUS_LABELS[booking.status])]
     if clash:
-        details.append('overlaps another booking')
+        details.append(_('overlaps another booking'))
     if not booking.duration_known:
-        details.append('length not recorded (imported)')
+        details.append(_('length not recorded (imported)'))
     shown = risk if risk is not None and risk.level in ('medium', 'high') else None
     if shown is not None:
         details.append(shown.label())
-    return {'id': booking.id, 'column': booking.staff_member_id, 'start': start, 'text': text,
+    return {'id': booking.id, 'column': booking.staff_member_id, 'start': start,
+            'minutes': int(minutes) if booking.duration_known else max(int(minutes), 15),
+            'status': booking.status.value, 'icon': STATUS_ICONS[booking.status.value], 'text': text,
             'title': ' · '.join(details), 'risk': shown.level if shown else None,
             'risk_label': shown.label() if shown else None,
             'style': {'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
                       'right': '3px', 'background': colour, 'line-height': '16px', **edge}}
-
-

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from babel.dates import format_date
 from nicegui import ui
 
 from app import live
 from app.models import BookingMove, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.pages import language, params
 from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
-from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of
-from app.services import clock, events
+from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts
+from app.services import clock, events, i18n
 from app.services.catalogue import staff
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import bookings
+from app.services.i18n import _
 
 
 def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, actor: UserRead) -> dict:
@@ -42,11 +44,12 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
         shifts += [[x.start_minute, x.end_minute] for x in plan.extra_shifts
                    if x.staff_member_id == member.id and x.day == day]
         away = [[0 if gone.starts_at <= first else clock.minute_of_day(gone.starts_at, tz),
-                 24 * 60 if gone.ends_at >= last else clock.minute_of_day(gone.ends_at, tz), gone.reason or 'Time off']
+                 24 * 60 if gone.ends_at >= last else clock.minute_of_day(gone.ends_at, tz),
+                 gone.reason or _('Time off')]
                 for gone in plan.time_off
                 if gone.staff_member_id == member.id and gone.starts_at < last and gone.ends_at > first]
-        columns.append({'id': day.toordinal(), 'name': f'{day:%a %d}', 'colour': member.colour, 'shifts': shifts,
-                        'away': away})
+        columns.append({'id': day.toordinal(), 'name': format_date(day, 'EEE dd', locale=i18n.current()),
+                        'colour': member.colour, 'shifts': shifts, 'away': away})
         minutes += [m for shift in shifts for m in shift]
     for booking in listed:
         block = {**block_of(booking, booking.id in clashes, tz),
@@ -56,7 +59,8 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
     first_minute = min([*minutes, 8 * 60]) // 60 * 60
     last_minute = -(-min(max([*minutes, 20 * 60]), 24 * 60) // 60) * 60
     return {'grid': {'first': first_minute, 'last': last_minute, 'px': PX_PER_MINUTE, 'clashes': len(clashes),
-                     'all_known': all(b.duration_known for b in listed), 'columns': columns}, 'blocks': blocks}
+                     'all_known': all(b.duration_known for b in listed), 'columns': columns,
+                     **grid_texts(len(clashes))}, 'blocks': blocks}
 
 
 class WeekView:
@@ -70,11 +74,12 @@ class WeekView:
         chosen = user.staff_member_id if user.staff_member_id in self.members else next(iter(self.members), None)
         with ui.row().classes('items-center gap-2'):
             self.who = ui.select({m.id: m.name for m in self.members.values()}, value=chosen,
-                                 label='Staff member', on_change=lambda _e: self.redraw()).classes('w-48').mark(
+                                 label=_('Staff member'), on_change=lambda _e: self.redraw()).classes('w-48').mark(
                 'week-staff')
-            ui.label(f'Week of {self.monday:%d %B %Y}').classes('text-slate-600').mark('week-of')
-        self.grid = DayGrid({'first': 480, 'last': 1200, 'px': 1, 'clashes': 0, 'all_known': True, 'columns': []},
-                            [], None).mark('week-grid')
+            ui.label(_('Week of {day}').format(day=format_date(self.monday, 'dd MMMM y', locale=i18n.current()))
+                     ).classes('text-slate-600').mark('week-of')
+        self.grid = DayGrid({'first': 480, 'last': 1200, 'px': 1, 'clashes': 0, 'all_known': True, 'columns': [],
+                             **grid_texts(0)}, [], None).mark('week-grid')
         self.grid.on('open', lambda e: self.open(e.args))
         self.grid.on('slot', lambda e: self.new_at(e.args))
         self.grid.on('move', lambda e: self.move(e.args))
@@ -152,4 +157,4 @@ class WeekView:
             ui.notify(str(error), type='negative', multi_line=True)
             self.redraw()  # the block springs back
             return
-        ui.notify('Booking moved.', type='positive')
+        ui.notify(_('Booking moved.'), type='positive')

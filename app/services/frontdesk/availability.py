@@ -60,6 +60,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_r
 from app.services.database import session_scope
 from app.services.errors import HoldLimitError, NotFoundError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import bookings
+from app.services.i18n import N_, _, ngettext
 
 GRID_MINUTES = 15
 BLOCKING = [BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value,
@@ -104,7 +105,7 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     :raises ValidationError: the service has no duration yet
     :raises PermissionDeniedError: another location, or a role that may not book
     """
-    ensure_reader(actor, location_id, WHO_MAY, 'see free times')
+    ensure_reader(actor, location_id, WHO_MAY, N_('see free times'))
     now = now or datetime.now(UTC)
     choosing = actor.role == Role.KIOSK or customer
     desk = not choosing if desk is None else desk
@@ -112,17 +113,17 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
         service = session.get(Service, service_id)
         if (service is None or service.location_id != location_id or not service.active
                 or (actor.role == Role.KIOSK and not service.kiosk)):
-            raise NotFoundError('That service is not offered here.', field='service_id')
+            raise NotFoundError(_('That service is not offered here.'), field='service_id')
         if not service.duration_minutes:
-            raise ValidationError(f'"{service.name}" cannot be booked here yet; please ask at the desk.',
-                                  field='service_id')
+            raise ValidationError(_('"{service}" cannot be booked here yet; please ask at the desk.').format(
+                service=service.name), field='service_id')
         location = session.get(Location, location_id)
         query = select(StaffMember).where(StaffMember.location_id == location_id, StaffMember.active)
         if staff_member_id != ANYONE:
             query = query.where(StaffMember.id == staff_member_id)
         members = session.exec(query.order_by(StaffMember.name)).all()
         if staff_member_id != ANYONE and not members:
-            raise NotFoundError('That staff member does not work here.', field='staff_member_id')
+            raise NotFoundError(_('That staff member does not work here.'), field='staff_member_id')
         facts = _day_facts(session, location, service, [(m.id, m.name) for m in members], day, now=now,
                            holder=holder, exclude_booking_id=exclude_booking_id)
     found: dict[datetime, Slot] = {}
@@ -149,13 +150,13 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
         booked
     :raises PermissionDeniedError: another location, or a role that may not book
     """
-    ensure_reader(actor, location_id, WHO_MAY, 'hold a time')
+    ensure_reader(actor, location_id, WHO_MAY, N_('hold a time'))
     now = now or datetime.now(UTC)
     kind = HoldKind(kind)
     with session_scope(write=True) as session:
         service = session.get(Service, service_id)
         if service is None or service.location_id != location_id or not service.duration_minutes:
-            raise NotFoundError('That service is not offered here.', field='service_id')
+            raise NotFoundError(_('That service is not offered here.'), field='service_id')
         location = session.exec(select(Location).where(Location.id == location_id).with_for_update(
             key_share=True)).one() if kind == HoldKind.ONLINE else session.get(Location, location_id)
         # the location's row (FOR NO KEY UPDATE on PostgreSQL; SQLite's write lock covers all) makes an online hold's
@@ -163,7 +164,7 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
         member = session.exec(select(StaffMember).where(StaffMember.id == slot.staff_member_id)
                               .with_for_update()).first()
         if member is None or member.location_id != location_id or not member.active:
-            raise NotFoundError('That staff member does not work here.', field='staff_member_id')
+            raise NotFoundError(_('That staff member does not work here.'), field='staff_member_id')
         ends_at = slot.starts_at + timedelta(minutes=service.duration_minutes)
         reach = ends_at + timedelta(minutes=service.buffer_minutes if service.buffer_minutes is not None
                                     else location.buffer_minutes)
@@ -172,7 +173,8 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
             Booking.starts_at < reach, func.coalesce(Booking.blocked_until, Booking.ends_at) > slot.starts_at)).first()
         if clash is not None or bookings.held_times(session, [slot.staff_member_id], slot.starts_at, ends_at, now=now,
                                                    except_holder=holder):
-            raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.', field='starts_at')
+            raise SlotUnavailableError(_('Sorry, that time was just taken. Please choose another.'),
+                                       field='starts_at')
         earlier = select(SlotHold).where(SlotHold.holder == holder)
         if kind == HoldKind.ONLINE and visitor:  # one live hold per booking session, however many pages it opens
             earlier = select(SlotHold).where((SlotHold.holder == holder) | (
@@ -199,7 +201,7 @@ def release(location_id: int, holder: str, *, actor: UserRead) -> None:
 
     :raises PermissionDeniedError: another location, or a role that may not book
     """
-    ensure_reader(actor, location_id, WHO_MAY, 'release a time')
+    ensure_reader(actor, location_id, WHO_MAY, N_('release a time'))
     with session_scope(write=True) as session:
         gone = session.exec(select(SlotHold).where(SlotHold.holder == holder,
                                                    SlotHold.location_id == location_id)).all()
@@ -223,7 +225,7 @@ def hidden_online(location_id: int, service_id: int, day: date, *, staff_member_
         member = session.get(StaffMember, staff_member_id)
         if service is None or location is None or member is None or {service.location_id, member.location_id} != {
                 location_id}:
-            raise NotFoundError('That service or staff member is not at this location.')
+            raise NotFoundError(_('That service or staff member is not at this location.'))
         return _counts(_day_facts(session, location, service, [(member.id, member.name)], day, now=now), member.id)
 
 
@@ -318,7 +320,7 @@ def _day_facts(session, location: Location, service: Service, members: list[tupl
 
 
 def _counts(facts: _DayFacts, member_id: int) -> tuple[int, int]:
-    held = [kind for _, kind in facts.starts(member_id, customer=True) if kind in ('', ONLINE)]
+    held = [kind for _start, kind in facts.starts(member_id, customer=True) if kind in ('', ONLINE)]
     return len(held), held.count(ONLINE)
 
 
@@ -328,8 +330,10 @@ def _within_address_limit(session, location_id: int, ip: str, now: datetime) -> 
         SlotHold.location_id == location_id, SlotHold.kind == ONLINE, SlotHold.ip == ip,
         SlotHold.held_until > now)).one()
     if live >= most:
-        raise HoldLimitError(f'{most} times are already being booked from your network, so this one cannot be kept '
-                             'for you while you type.', field='starts_at')
+        raise HoldLimitError(ngettext(
+            '{n} time is already being booked from your network, so this one cannot be kept for you while you type.',
+            '{n} times are already being booked from your network, so this one cannot be kept for you while you type.',
+            most).format(n=most), field='starts_at')
 
 
 def _within_day_share(session, location: Location, service: Service, member: StaffMember, starts_at: datetime,
@@ -345,5 +349,5 @@ def _within_day_share(session, location: Location, service: Service, member: Sta
         return
     free, hidden = _counts(facts, member.id)
     if hidden > free * get_settings().online_hold_share_percent // 100:
-        raise HoldLimitError(f'Many times with {member.name} that day are being booked online just now, so this one '
-                             'cannot be kept for you while you type.', field='starts_at')
+        raise HoldLimitError(_('Many times with {name} that day are being booked online just now, so this one cannot '
+                               'be kept for you while you type.').format(name=member.name), field='starts_at')

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
+from babel.dates import format_date
 from sqlalchemy import Boolean, Connection, bindparam, exists, func, or_
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
@@ -44,7 +45,7 @@ from app.models import (
     WorkingHours,
 )
 from app.models.booking import new_booking_code
-from app.services import clock, events, notifications, revisions
+from app.services import clock, events, i18n, notifications, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import (
     FRONT_DESK_ROLES,
@@ -64,6 +65,7 @@ from app.services.errors import (
     SlotUnavailableError,
     ValidationError,
 )
+from app.services.i18n import N_, _
 from app.services.messaging import outbox
 from app.services.money import deposits
 
@@ -86,8 +88,36 @@ BLOCKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.CONFIRMED, BookingStatu
 """Statuses whose bookings occupy the staff member's time; cancelled and no-show ones free it."""
 
 STATUS_LABELS = {
-    BookingStatus.BOOKED: 'Booked', BookingStatus.CONFIRMED: 'Confirmed', BookingStatus.CHECKED_IN: 'Checked in',
-    BookingStatus.COMPLETED: 'Completed', BookingStatus.CANCELLED: 'Cancelled', BookingStatus.NO_SHOW: 'No-show',
+    BookingStatus.BOOKED: N_('Booked'), BookingStatus.CONFIRMED: N_('Confirmed'),
+    BookingStatus.CHECKED_IN: N_('Checked in'), BookingStatus.COMPLETED: N_('Completed'),
+    BookingStatus.CANCELLED: N_('Cancelled'), BookingStatus.NO_SHOW: N_('No-show'),
+}
+"""Each status's name, English source text: shown with ``_(STATUS_LABELS[status])``."""
+
+STATUS_SUMMARIES = {
+    BookingStatus.CONFIRMED: N_('Confirmed: {customer} — {service}, {when} with {staff}'),
+    BookingStatus.CHECKED_IN: N_('Checked in: {customer} — {service}, {when} with {staff}'),
+    BookingStatus.COMPLETED: N_('Completed: {customer} — {service}, {when} with {staff}'),
+    BookingStatus.NO_SHOW: N_('No-show: {customer} — {service}, {when} with {staff}'),
+}
+"""The activity row and toast of a status change (deferred: each reader sees it in their language)."""
+UNDONE_SUMMARIES = {
+    BookingStatus.CHECKED_IN: N_('Checked in undone: {customer} — {service}, {when} with {staff}'),
+    BookingStatus.NO_SHOW: N_('No-show undone: {customer} — {service}, {when} with {staff}'),
+}
+_MISSING = {
+    'booking': N_('That booking no longer exists (id {id}).'),
+    'location': N_('That location no longer exists (id {id}).'),
+    'service': N_('That service no longer exists (id {id}).'),
+    'customer': N_('That customer no longer exists (id {id}).'),
+    'staff member': N_('That staff member no longer exists (id {id}).'),
+}
+_ELSEWHERE = {
+    'booking': N_('That booking belongs to another location.'),
+    'location': N_('That location belongs to another location.'),
+    'service': N_('That service belongs to another location.'),
+    'customer': N_('That customer belongs to another location.'),
+    'staff member': N_('That staff member belongs to another location.'),
 }
 
 
@@ -126,7 +156,7 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     :raises: as :func:`create_booking`
     """
     ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK else frozenset()),
-                'make bookings')
+                N_('make bookings'))
     ensure_location(actor, data.location_id)
     _ensure_aware(data.starts_at, 'starts_at')
     added = None
@@ -136,43 +166,44 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
         'staff_member_id': data.staff_member_id, 'location_id': data.location_id, 'service_id': data.service_id,
         'customer_id': None if new_customer is not None else data.customer_id}).first()
     if facts is None or facts.location_id != data.location_id:
-        raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
+        raise NotFoundError(_('That staff member does not work at this location.'), field='staff_member_id')
     if facts.time_zone is None:
-        raise NotFoundError(f'That location no longer exists (id {data.location_id}).')
+        raise NotFoundError(_(_MISSING['location']).format(id=data.location_id))
     if not facts.active:
-        raise ValidationError(f'{facts.name} is no longer active.', field='staff_member_id')
+        raise ValidationError(_('{name} is no longer active.').format(name=facts.name), field='staff_member_id')
     if facts.service_location_id is None:
-        raise NotFoundError(f'That service no longer exists (id {data.service_id}).')
+        raise NotFoundError(_(_MISSING['service']).format(id=data.service_id))
     if facts.service_location_id != data.location_id:
-        raise NotFoundError('That service belongs to another location.')
+        raise NotFoundError(_(_ELSEWHERE['service']))
     if not facts.service_active:
-        raise ValidationError(f'{facts.service_name} is archived and can no longer be booked.', field='service_id')
+        raise ValidationError(_('{service} is archived and can no longer be booked.').format(
+            service=facts.service_name), field='service_id')
     if data.channel in (Channel.KIOSK, Channel.ONLINE) and not facts.service_kiosk:
-        raise ValidationError(f'{facts.service_name} is booked at the desk, not by customers themselves.',
-                              field='service_id')
+        raise ValidationError(_('{service} is booked at the desk, not by customers themselves.').format(
+            service=facts.service_name), field='service_id')
     customer_name, customer_phone = 'Walk-in', ''
     if new_customer is not None:
         if new_customer.location_id != data.location_id:
-            raise ValidationError('The new customer belongs to another location.', field='customer_id')
+            raise ValidationError(_('The new customer belongs to another location.'), field='customer_id')
         added = customers.add_customer(session, new_customer, actor=actor)
         data = data.model_copy(update={'customer_id': added.id})
         customer_name, customer_phone = added.name, added.phone
     elif data.customer_id is not None:
         if facts.customer_location_id is None:
-            raise NotFoundError(f'That customer no longer exists (id {data.customer_id}).')
+            raise NotFoundError(_(_MISSING['customer']).format(id=data.customer_id))
         if facts.customer_location_id != data.location_id:
-            raise NotFoundError('That customer belongs to another location.')
+            raise NotFoundError(_(_ELSEWHERE['customer']))
         customer_name, customer_phone = facts.customer_name, facts.customer_phone
     if not facts.duration_minutes:
-        raise ValidationError(f'"{facts.service_name}" has no duration yet. Set one under Services before booking '
-                              'it.', field='service_id')
+        raise ValidationError(_('"{service}" has no duration yet. Set one under Services before booking it.').format(
+            service=facts.service_name), field='service_id')
     staff = _Person(id=data.staff_member_id, name=facts.name)
     location = _Place(id=data.location_id, time_zone=facts.time_zone)
     starts_at = data.starts_at.astimezone(UTC)
     ends_at = starts_at + timedelta(minutes=facts.duration_minutes)
     now = datetime.now(UTC)  # kiosk holds expire by the real time
     if data.override_hours:
-        ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
     else:
         check_open(facts.opening_hours, facts.closures, starts_at, ends_at, facts.time_zone)
     buffer = facts.service_buffer if facts.service_buffer is not None else facts.location_buffer
@@ -196,14 +227,15 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     if booking_id is None:  # refused: find which check failed, for a message that says so
         _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
                     holder=holder, now=now, reach=blocked_until, service_id=data.service_id, desk=desk)
-        raise SlotUnavailableError('That time was just taken. Choose another time.', field='starts_at')
+        raise SlotUnavailableError(_('That time was just taken. Choose another time.'), field='starts_at')
     revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
     result = BookingRead.model_validate({
         **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
         'customer_name': customer_name, 'customer_phone': customer_phone, 'service_name': facts.service_name,
         'staff_name': staff.name})
     event = _log_change(session, result, 'created', facts.time_zone,
-                        f'New booking: {_describe(result, facts.time_zone)}', actor=actor)
+                        _summary(N_('New booking: {customer} — {service}, {when} with {staff}'), result,
+                                 facts.time_zone), actor=actor)
     return result, event, added
 
 
@@ -232,7 +264,7 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
     :raises OutsideWorkingHoursError, SlotUnavailableError: as :func:`create_booking`
     """
     if override:
-        ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
     tz = location.time_zone
     day = clock.local_day(starts_at, tz)
     first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
@@ -242,8 +274,8 @@ def _check_slot(connection: Connection, staff: _Person, location: _Place, starts
         'staff_member_id': staff.id, 'weekday': day.weekday(), 'first': first, 'last': last, 'starts_at': starts_at,
         'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': reach, 'desk': desk}).one()
     if not checks.performs:
-        raise SlotUnavailableError(f"{staff.name} doesn't do this service. Choose someone else.",
-                                   field='staff_member_id')
+        raise SlotUnavailableError(_("{name} doesn't do this service. Choose someone else.").format(
+            name=staff.name), field='staff_member_id')
     if not override and not checks.in_hours:
         _check_hours(connection, staff, location, starts_at, ends_at, override=False, actor=actor)
     if checks.away:
@@ -266,18 +298,24 @@ def _check_held(connection: Connection, staff: _Person, location: _Place, starts
     if held is None:
         return
     if not desk:
-        raise SlotUnavailableError('Sorry, that time was just taken. Please choose another.', field='starts_at')
+        raise SlotUnavailableError(_('Sorry, that time was just taken. Please choose another.'), field='starts_at')
     if held.kind == HoldKind.OFFER.value:
         entry_id = held.holder.removeprefix('waitlist-')
         name = connection.execute(sa_select(col(Customer.name)).join(
             WaitlistEntry, WaitlistEntry.customer_id == Customer.id).where(
             WaitlistEntry.id == (int(entry_id) if entry_id.isdigit() else 0))).scalar_one_or_none()
         until = clock.to_local(held.held_until, location.time_zone)
-        raise SlotUnavailableError(f'This time with {staff.name} is held for {name or "a customer"} from the waitlist '
-                                   f'until {until:%H:%M}: book it for them on the Waitlist page, or pass the offer '
-                                   'on.', field='starts_at')
-    raise SlotUnavailableError(f'A customer is booking {staff.name} at this time at the kiosk. '
-                               'Choose another time or wait a few minutes.', field='starts_at')
+        if name:
+            message = _('This time with {staff} is held for {customer} from the waitlist until {time}: book it for '
+                        'them on the Waitlist page, or pass the offer on.').format(
+                staff=staff.name, customer=name, time=f'{until:%H:%M}')
+        else:
+            message = _('This time with {staff} is held for a customer from the waitlist until {time}: book it for '
+                        'them on the Waitlist page, or pass the offer on.').format(staff=staff.name,
+                                                                                   time=f'{until:%H:%M}')
+        raise SlotUnavailableError(message, field='starts_at')
+    raise SlotUnavailableError(_('A customer is booking {staff} at this time at the kiosk. Choose another time or '
+                                 'wait a few minutes.').format(staff=staff.name), field='starts_at')
 
 
 _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(StaffMember.location_id),
@@ -320,7 +358,7 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_cust
     :raises InvalidTransitionError: the booking is already checked in, completed, cancelled or a no-show
     :raises OutsideWorkingHoursError, SlotUnavailableError: as for :func:`create_booking`
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'move bookings')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('move bookings'))
     _ensure_aware(data.starts_at, 'starts_at')
     with session_scope(write=True) as session:
         result, event = move_in(session, booking_id, data, actor=actor, by_customer=by_customer)
@@ -332,14 +370,14 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
             ) -> tuple[BookingRead, events.BookingChanged]:
     """:func:`move_booking` in the caller's unit of work; returns the booking and the event to publish after the
     commit."""
-    ensure_role(actor, FRONT_DESK_ROLES, 'move bookings')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('move bookings'))
     _ensure_aware(data.starts_at, 'starts_at')
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
     location = _get(session, Location, booking.location_id, 'location')
     if booking.status not in {BookingStatus.BOOKED, BookingStatus.CONFIRMED}:
-        raise InvalidTransitionError(
-            f'A {STATUS_LABELS[BookingStatus(booking.status)].lower()} booking cannot be moved.')
+        raise InvalidTransitionError(_('A {status} booking cannot be moved.').format(
+            status=_(STATUS_LABELS[BookingStatus(booking.status)]).lower()))
     previous_day = clock.local_day(booking.starts_at, location.time_zone)
     staff = _lock_staff_member(session, data.staff_member_id or booking.staff_member_id, booking.location_id)
     starts_at = data.starts_at.astimezone(UTC)
@@ -357,16 +395,16 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
     skills = set(session.exec(sa_select(StaffService.service_id).where(
         StaffService.staff_member_id == staff.id)).scalars())
     if skills and booking.service_id not in skills:
-        raise SlotUnavailableError(f"{staff.name} doesn't do this service. Choose someone else.",
-                                   field='staff_member_id')
+        raise SlotUnavailableError(_("{name} doesn't do this service. Choose someone else.").format(
+            name=staff.name), field='staff_member_id')
     booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
     booking.blocked_until = reach if buffer else None
     session.add(booking)
     session.flush()
     result = _to_read(session, booking)
     event = _log_change(session, result, 'moved', location.time_zone,
-                        f'Booking moved: {_describe(result, location.time_zone)}', previous_day=previous_day,
-                        actor=actor)
+                        _summary(N_('Booking moved: {customer} — {service}, {when} with {staff}'), result,
+                                 location.time_zone), previous_day=previous_day, actor=actor)
     return result, event
 
 
@@ -383,7 +421,7 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
 
     :raises InvalidTransitionError: the booking is not booked or confirmed
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'cancel bookings')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('cancel bookings'))
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
         result, event = cancel_in(session, booking_id, actor=actor, cancelled_by=cancelled_by, now=now, reason=reason)
@@ -395,7 +433,7 @@ def cancel_in(session: Session, booking_id: int, *, actor: UserRead, cancelled_b
               reason: str = '') -> tuple[BookingRead, events.BookingChanged]:
     """:func:`cancel_booking` in the caller's unit of work; returns the booking and the event to publish after
     the commit."""
-    ensure_role(actor, FRONT_DESK_ROLES, 'cancel bookings')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('cancel bookings'))
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
     location = _get(session, Location, booking.location_id, 'location')
@@ -410,10 +448,17 @@ def cancel_in(session: Session, booking_id: int, *, actor: UserRead, cancelled_b
     kept = deposits.keep_as_fee(session, booking, 'Late cancellation', actor, now) \
         if deposits.late(booking, location, now) else None
     result = _to_read(session, booking)
+    why = (reason or '').strip()[:200]
+    if why:
+        summary = (N_('Booking cancelled: {customer} — {service}, {when} with {staff} — {reason} (deposit kept as a '
+                      'fee)') if kept else N_('Booking cancelled: {customer} — {service}, {when} with {staff} — '
+                                              '{reason}'))
+    else:
+        summary = (N_('Booking cancelled: {customer} — {service}, {when} with {staff} (deposit kept as a fee)')
+                   if kept else N_('Booking cancelled: {customer} — {service}, {when} with {staff}'))
     event = _log_change(session, result, 'cancelled', location.time_zone,
-                        f'Booking cancelled: {_describe(result, location.time_zone)}'
-                        + (f' — {reason.strip()[:200]}' if (reason or '').strip() else '')
-                        + (' (deposit kept as a fee)' if kept else ''), actor=actor)
+                        _summary(summary, result, location.time_zone, **({'reason': why} if why else {})),
+                        actor=actor)
     return result, event
 
 
@@ -427,7 +472,7 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of
     """
     # a customer at the kiosk may check themselves in, nothing else
     ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if status == BookingStatus.CHECKED_IN else frozenset()),
-                'change bookings')
+                N_('change bookings'))
     if status == BookingStatus.CANCELLED:
         return cancel_booking(booking_id, actor=actor)
     with session_scope(write=True) as session:
@@ -442,9 +487,10 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of
         kept = deposits.keep_as_fee(session, booking, 'No-show', actor, as_of or clock.now()) \
             if status == BookingStatus.NO_SHOW else None
         result = _to_read(session, booking)
+        summary = (N_('No-show: {customer} — {service}, {when} with {staff} (deposit kept as a fee)') if kept
+                   else STATUS_SUMMARIES[status])
         event = _log_change(session, result, 'status', location.time_zone,
-                            f'{STATUS_LABELS[status]}: {_describe(result, location.time_zone)}'
-                            + (' (deposit kept as a fee)' if kept else ''), actor=actor)
+                            _summary(summary, result, location.time_zone), actor=actor)
     events.publish(event)
     return result
 
@@ -455,21 +501,21 @@ def undo_status(booking_id: int, *, actor: UserRead) -> BookingRead:
     :raises InvalidTransitionError: the booking is neither checked in nor a no-show (a paid one is final)
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_role(actor, MANAGING_ROLES, 'undo a check-in or a no-show')
+    ensure_role(actor, MANAGING_ROLES, N_('undo a check-in or a no-show'))
     with session_scope(write=True) as session:
         booking = _get(session, Booking, booking_id, 'booking')
         ensure_location(actor, booking.location_id)
         location = _get(session, Location, booking.location_id, 'location')
         was = BookingStatus(booking.status)
         if was not in {BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW}:
-            raise InvalidTransitionError(f'Only a check-in or a no-show can be undone; this booking is '
-                                         f'{STATUS_LABELS[was].lower()}.')
+            raise InvalidTransitionError(_('Only a check-in or a no-show can be undone; this booking is {status}.')
+                                         .format(status=_(STATUS_LABELS[was]).lower()))
         booking.status = BookingStatus.BOOKED.value
         session.add(booking)
         session.flush()
         result = _to_read(session, booking)
         event = _log_change(session, result, 'status', location.time_zone,
-                            f'{STATUS_LABELS[was]} undone: {_describe(result, location.time_zone)}', actor=actor)
+                            _summary(UNDONE_SUMMARIES[was], result, location.time_zone), actor=actor)
     events.publish(event)
     return result
 
@@ -478,10 +524,12 @@ def _ensure_timely(booking: Booking, status: BookingStatus, time_zone: str, now:
     if status == BookingStatus.CHECKED_IN:
         day = clock.local_day(booking.starts_at, time_zone)
         if day != clock.local_day(now, time_zone):
-            raise InvalidTransitionError(f'Check-in is on the day of the booking ({day:%A %d %B}).')
+            raise InvalidTransitionError(_('Check-in is on the day of the booking ({day}).').format(
+                day=_long_day(day)))
     if status == BookingStatus.NO_SHOW and now < booking.starts_at:
         start = clock.to_local(booking.starts_at, time_zone)
-        raise InvalidTransitionError(f'A no-show can be marked once the booking has started ({start:%H:%M}).')
+        raise InvalidTransitionError(_('A no-show can be marked once the booking has started ({time}).').format(
+            time=f'{start:%H:%M}'))
 
 
 def get_booking(booking_id: int, *, actor: UserRead) -> BookingRead:
@@ -649,20 +697,20 @@ def overlapping_ids(bookings: list[BookingRead]) -> set[int]:
 
 def _ensure_aware(value: datetime, field: str) -> None:
     if value.tzinfo is None:
-        raise ValidationError('The time must include a time zone.', field=field)
+        raise ValidationError(_('The time must include a time zone.'), field=field)
 
 
 def _get(session: Session, model: type[T], record_id: int, what: str) -> T:
     record = session.get(model, record_id)
     if record is None:
-        raise NotFoundError(f'That {what} no longer exists (id {record_id}).')
+        raise NotFoundError(_(_MISSING[what]).format(id=record_id))
     return record
 
 
 def _get_at(session: Session, model: type[T], record_id: int, location_id: int, what: str) -> T:
     record = _get(session, model, record_id, what)
     if record.location_id != location_id:
-        raise NotFoundError(f'That {what} belongs to another location.')
+        raise NotFoundError(_(_ELSEWHERE[what]))
     return record
 
 
@@ -671,16 +719,16 @@ def _lock_staff_member(session: Session, staff_member_id: int, location_id: int)
     row (``id, name, active, location_id``)."""
     staff = session.connection().execute(_STAFF_LOCK, {'staff_member_id': staff_member_id}).first()
     if staff is None or staff.location_id != location_id:
-        raise NotFoundError('That staff member does not work at this location.', field='staff_member_id')
+        raise NotFoundError(_('That staff member does not work at this location.'), field='staff_member_id')
     if not staff.active:
-        raise ValidationError(f'{staff.name} is no longer active.', field='staff_member_id')
+        raise ValidationError(_('{name} is no longer active.').format(name=staff.name), field='staff_member_id')
     return staff
 
 
 def _check_hours(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
                  ends_at: datetime, *, override: bool, actor: UserRead) -> None:
     if override:
-        ensure_role(actor, MANAGING_ROLES, 'book outside working hours')
+        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
         return
     tz = location.time_zone
     day = clock.local_day(starts_at, tz)
@@ -692,11 +740,12 @@ def _check_hours(session: Session | Connection, staff: StaffMember, location: Lo
               *connection.execute(_EXTRA_SHIFTS, {'staff_member_id': staff.id, 'day': day})]
     if not any(s.start_minute <= first and last <= s.end_minute for s in shifts):
         hours = ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in sorted(
-            shifts, key=lambda s: s.start_minute)) or 'not working'
+            shifts, key=lambda s: s.start_minute))
         if not shifts:
-            raise OutsideWorkingHoursError(f"{staff.name} doesn't work on {day:%A}s.", field='starts_at')
-        raise OutsideWorkingHoursError(
-            f'{staff.name} works {hours} on {day:%A}s; {_hhmm(first)}–{_hhmm(last % (24 * 60))} is outside that.',
+            raise OutsideWorkingHoursError(_("{name} doesn't work on {weekday}s.").format(
+                name=staff.name, weekday=_weekday(day)), field='starts_at')
+        raise OutsideWorkingHoursError(_('{name} works {hours} on {weekday}s; {start}–{end} is outside that.').format(
+            name=staff.name, hours=hours, weekday=_weekday(day), start=_hhmm(first), end=_hhmm(last % (24 * 60))),
             field='starts_at')
 
 
@@ -708,9 +757,14 @@ def _check_away(session: Session | Connection, staff: StaffMember, location: Loc
     if away is not None:
         tz = location.time_zone
         start = clock.to_local(away.starts_at, tz)
-        why = f' ({away.reason})' if away.reason else ''
-        when = f'on {start:%A %d %B}' if away.all_day else f'from {start:%H:%M} on {start:%A %d %B}'
-        raise SlotUnavailableError(f'{staff.name} is off {when}{why}.', field='starts_at')
+        values = {'name': staff.name, 'day': _long_day(start.date()), 'time': f'{start:%H:%M}',
+                  'reason': away.reason or ''}
+        if away.all_day:
+            message = _('{name} is off on {day} ({reason}).') if away.reason else _('{name} is off on {day}.')
+        else:
+            message = (_('{name} is off from {time} on {day} ({reason}).') if away.reason
+                       else _('{name} is off from {time} on {day}.'))
+        raise SlotUnavailableError(message.format(**values), field='starts_at')
 
 
 def _check_free(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
@@ -722,11 +776,12 @@ def _check_free(session: Session | Connection, staff: StaffMember, location: Loc
     if clash is not None:
         other = clash
         tz = location.time_zone
-        who = clash.customer_name or 'a walk-in'
-        raise SlotUnavailableError(
-            f'{staff.name} is already booked {_hhmm(clock.minute_of_day(other.starts_at, tz))}–'
-            f'{_hhmm(clock.minute_of_day(other.ends_at, tz))} with {who}. Choose another time or staff member.',
-            field='starts_at')
+        values = {'name': staff.name, 'start': _hhmm(clock.minute_of_day(other.starts_at, tz)),
+                  'end': _hhmm(clock.minute_of_day(other.ends_at, tz)), 'customer': clash.customer_name}
+        message = (_('{name} is already booked {start}–{end} with {customer}. Choose another time or staff member.')
+                   if clash.customer_name else
+                   _('{name} is already booked {start}–{end} with a walk-in. Choose another time or staff member.'))
+        raise SlotUnavailableError(message.format(**values), field='starts_at')
 
 
 def check_open(opening_hours: list[dict], closures: list[dict], starts_at: datetime, ends_at: datetime,
@@ -739,8 +794,10 @@ def check_open(opening_hours: list[dict], closures: list[dict], starts_at: datet
     day = clock.local_day(starts_at, time_zone)
     for closure in closures or []:
         if closure['start'] <= day.isoformat() <= closure['end']:
-            why = f' ({closure["reason"]})' if closure.get('reason') else ''
-            raise OutsideWorkingHoursError(f'We are closed on {day:%A %d %B}{why}.', field='starts_at')
+            message = (_('We are closed on {day} ({reason}).') if closure.get('reason')
+                       else _('We are closed on {day}.'))
+            raise OutsideWorkingHoursError(message.format(day=_long_day(day), reason=closure.get('reason') or ''),
+                                           field='starts_at')
     if not opening_hours:
         return
     first, last = clock.minute_of_day(starts_at, time_zone), clock.minute_of_day(ends_at, time_zone)
@@ -750,16 +807,15 @@ def check_open(opening_hours: list[dict], closures: list[dict], starts_at: datet
     if not any(s['start_minute'] <= first and last <= s['end_minute'] for s in today):
         hours = ', '.join(f'{_hhmm(s["start_minute"])}–{_hhmm(s["end_minute"])}' for s in sorted(
             today, key=lambda s: s['start_minute']))
-        raise OutsideWorkingHoursError(f'We are open {hours} on {day:%A}s.' if hours else
-                                       f'We are closed on {day:%A}s.', field='starts_at')
+        message = _('We are open {hours} on {weekday}s.') if hours else _('We are closed on {weekday}s.')
+        raise OutsideWorkingHoursError(message.format(hours=hours, weekday=_weekday(day)), field='starts_at')
 
 
 def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
     current = BookingStatus(booking.status)
     if target not in ALLOWED_TRANSITIONS[current]:
-        raise InvalidTransitionError(
-            f'This booking is {STATUS_LABELS[current].lower()}; it cannot be marked '
-            f'{STATUS_LABELS[target].lower()}.')
+        raise InvalidTransitionError(_('This booking is {status}; it cannot be marked {target}.').format(
+            status=_(STATUS_LABELS[current]).lower(), target=_(STATUS_LABELS[target]).lower()))
 
 
 def held_times(session, staff_member_ids: list[int], start: datetime, end: datetime, *, now: datetime,
@@ -856,9 +912,29 @@ def _read_from(booking: Booking, customer: Customer | None, service: Service | N
     })
 
 
-def _describe(booking: BookingRead, time_zone: str) -> str:
+def _summary(message: str, booking: BookingRead, time_zone: str, **values: str) -> str:
+    """A booking change's summary (activity row, notification, toast), stored deferred: ``message`` (marked with
+    ``N_``) names the booking by ``{customer}``, ``{service}``, ``{when}`` and ``{staff}``; each reader sees it in
+    their language. ``{when}`` (``Mon 04 Mar 14:30``) is written in the language of the moment."""
     local = clock.to_local(booking.starts_at, time_zone)
-    return f'{booking.customer_name} — {booking.service_name}, {local:%a %d %b} {local:%H:%M} with {booking.staff_name}'
+    when = _short_day(local.date()) + local.strftime(' %H:%M')
+    return i18n.deferred(message, customer=booking.customer_name, service=booking.service_name, when=when,
+                         staff=booking.staff_name, **values)
+
+
+def _weekday(day: date) -> str:
+    """``Monday`` in the language of the moment."""
+    return format_date(day, 'EEEE', locale=i18n.current())
+
+
+def _long_day(day: date) -> str:
+    """``Monday 04 March`` in the language of the moment."""
+    return format_date(day, 'EEEE dd MMMM', locale=i18n.current())
+
+
+def _short_day(day: date) -> str:
+    """``Mon 04 Mar`` in the language of the moment."""
+    return format_date(day, 'EEE dd MMM', locale=i18n.current())
 
 
 def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,

@@ -28,6 +28,7 @@ from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.caching import VersionedCache
 from app.services.database import session_scope
 from app.services.errors import NotFoundError
+from app.services.i18n import N_, _
 
 WINDOW_DAYS = 30
 
@@ -40,7 +41,7 @@ def summary(location_id: int, day: date, *, actor: UserRead) -> DashboardSummary
     :raises NotFoundError: no such location
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
-    ensure_reader(actor, location_id, MANAGING_ROLES, "see the shop's takings")
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_("see the shop's takings"))
     return _cache.get((location_id, day), [location_id], lambda: compute_summary(location_id, day))
 
 
@@ -50,10 +51,10 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
     with session_scope() as session:
         location = session.get(Location, location_id)
         if location is None:
-            raise NotFoundError(f'Location {location_id} does not exist.')
+            raise NotFoundError(_('Location {id} does not exist.').format(id=location_id))
         tz = location.time_zone
         first_day = day - timedelta(days=WINDOW_DAYS - 1)
-        start, _ = clock.day_bounds(first_day, tz)
+        start, _end = clock.day_bounds(first_day, tz)
         today_start, end = clock.day_bounds(day, tz)
         statuses = Counter(dict(session.exec(
             select(Booking.status, func.count()).where(Booking.location_id == location_id,
@@ -63,8 +64,8 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
             select(func.count()).select_from(Booking).where(
                 Booking.location_id == location_id, Booking.starts_at >= today_start, Booking.starts_at < end,
                 Booking.status != BookingStatus.CANCELLED.value)).one()
-        _, week_end = clock.day_bounds(day + timedelta(days=7), tz)
-        _, month_end = clock.day_bounds(day + timedelta(days=WINDOW_DAYS), tz)
+        _start, week_end = clock.day_bounds(day + timedelta(days=7), tz)
+        _start, month_end = clock.day_bounds(day + timedelta(days=WINDOW_DAYS), tz)
         upcoming = session.exec(
             select(func.coalesce(func.sum(case((Booking.starts_at < week_end, Booking.price_cents), else_=0)), 0),
                    func.coalesce(func.sum(Booking.price_cents), 0))

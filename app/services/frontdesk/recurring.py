@@ -10,15 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import insert
 from sqlmodel import select
 
 from app.models import Booking, BookingCreate, BookingMove, BookingRead, BookingSeries, BookingStatus, UserRead
-from app.services import clock, events
+from app.services import clock, events, i18n
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
 from app.services.database import session_scope, write_connection
 from app.services.errors import ClientPulseError, NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
+from app.services.i18n import N_, _, ngettext
 
 MAX_OCCURRENCES = 52
 """The most occurrences one series books (a year of weekly visits)."""
@@ -47,17 +49,18 @@ def starts(first: datetime, time_zone: str, *, every_weeks: int, count: int | No
         before the first date, or more than :data:`MAX_OCCURRENCES` occurrences
     """
     if not 1 <= every_weeks <= 52:
-        raise ValidationError('Repeat every 1 to 52 weeks.', field='every_weeks')
+        raise ValidationError(_('Repeat every 1 to 52 weeks.'), field='every_weeks')
     if (count is None) == (until is None):
-        raise ValidationError('Give either how many times or an end date.', field='count')
+        raise ValidationError(_('Give either how many times or an end date.'), field='count')
     day, minute = clock.local_day(first, time_zone), clock.minute_of_day(first, time_zone)
     if until is not None:
         if until < day:
-            raise ValidationError('The end date is before the first booking.', field='until')
+            raise ValidationError(_('The end date is before the first booking.'), field='until')
         count = (until - day).days // (7 * every_weeks) + 1
     if not 1 <= count <= MAX_OCCURRENCES:
-        raise ValidationError(f'A series has 1 to {MAX_OCCURRENCES} bookings; this one would have {count}.',
-                              field='count')
+        raise ValidationError(ngettext('A series has 1 to {most} bookings; this one would have {n}.',
+                                       'A series has 1 to {most} bookings; this one would have {n}.', count).format(
+            most=MAX_OCCURRENCES, n=count), field='count')
     return [clock.local_datetime(day + timedelta(weeks=every_weeks * k), minute, time_zone) for k in range(count)]
 
 
@@ -69,7 +72,7 @@ def plan(data: BookingCreate, *, every_weeks: int, actor: UserRead, count: int |
     :raises ValidationError: as :func:`starts`
     :raises NotFoundError, PermissionDeniedError: as :func:`availability.free_slots`
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'make bookings')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('make bookings'))
     time_zone = bookings.location_time_zone(None, data.location_id)
     found = []
     for index, starts_at in enumerate(starts(data.starts_at, time_zone, every_weeks=every_weeks, count=count,
@@ -81,8 +84,8 @@ def plan(data: BookingCreate, *, every_weeks: int, actor: UserRead, count: int |
             found.append(Occurrence(index, starts_at, True))
             continue
         near = sorted(free, key=lambda s, at=starts_at: abs(s - at))[:ALTERNATIVES]
-        found.append(Occurrence(index, starts_at, False, problem='not free then' if free else 'no free time that day',
-                                alternatives=tuple(sorted(near))))
+        problem = _('not free then') if free else _('no free time that day')
+        found.append(Occurrence(index, starts_at, False, problem=problem, alternatives=tuple(sorted(near))))
     return found
 
 
@@ -93,7 +96,7 @@ def book(data: BookingCreate, *, every_weeks: int, actor: UserRead, count: int |
 
     :raises ValidationError: an occurrence is refused (naming it and why; nothing is booked), or none is left
     """
-    ensure_role(actor, FRONT_DESK_ROLES, 'make bookings')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('make bookings'))
     ensure_location(actor, data.location_id)
     time_zone = bookings.location_time_zone(None, data.location_id)
     chosen = choices or {}
@@ -102,7 +105,7 @@ def book(data: BookingCreate, *, every_weeks: int, actor: UserRead, count: int |
                                                        count=count, until=until))]
     wanted = [(index, starts_at) for index, starts_at in wanted if starts_at is not None]
     if not wanted:
-        raise ValidationError('Every date of the series was skipped: nothing to book.', field='count')
+        raise ValidationError(_('Every date of the series was skipped: nothing to book.'), field='count')
     made, announced = [], []
     with write_connection() as connection:
         series_id = connection.execute(insert(BookingSeries).returning(BookingSeries.id), {
@@ -110,12 +113,12 @@ def book(data: BookingCreate, *, every_weeks: int, actor: UserRead, count: int |
             'created_at': clock.now()}).scalar_one()
         for index, starts_at in wanted:
             try:
-                result, event, _ = bookings.insert_booking(
+                result, event, _added = bookings.insert_booking(
                     connection, data.model_copy(update={'starts_at': starts_at}), actor=actor, series_id=series_id)
             except ClientPulseError as error:
                 local = clock.to_local(starts_at, time_zone)
-                raise ValidationError(f'Booking {index + 1} of the series ({local:%a %d %b %H:%M}): {error} '
-                                      'Nothing was booked.', field='starts_at') from None
+                raise ValidationError(_('Booking {number} of the series ({when}): {error} Nothing was booked.').format(
+                    number=index + 1, when=_when(local), error=error), field='starts_at') from None
             made.append(result)
             announced.append(event)
     for event in announced:
@@ -135,9 +138,9 @@ def cancel_following(booking_id: int, *, actor: UserRead, reason: str = '', as_o
         following = _following(session, booking_id, actor)
         done = [bookings.cancel_in(session, booking.id, actor=actor, cancelled_by=None, now=now, reason=reason)
                 for booking in following]
-    for _, event in done:
+    for _result, event in done:
         events.publish(event)
-    return [result for result, _ in done]
+    return [result for result, _event in done]
 
 
 def move_following(booking_id: int, data: BookingMove, *, actor: UserRead) -> list[BookingRead]:
@@ -158,23 +161,28 @@ def move_following(booking_id: int, data: BookingMove, *, actor: UserRead) -> li
                     update={'starts_at': booking.starts_at + shift}), actor=actor))
             except ClientPulseError as error:
                 local = clock.to_local(booking.starts_at + shift, time_zone)
-                raise ValidationError(f'{local:%a %d %b %H:%M}: {error} Nothing was moved.',
+                raise ValidationError(_('{when}: {error} Nothing was moved.').format(when=_when(local), error=error),
                                       field='starts_at') from None
-    for _, event in done:
+    for _result, event in done:
         events.publish(event)
-    return [result for result, _ in done]
+    return [result for result, _event in done]
 
 
 def _following(session, booking_id: int, actor: UserRead) -> list[Booking]:
-    ensure_role(actor, FRONT_DESK_ROLES, 'change bookings')
+    ensure_role(actor, FRONT_DESK_ROLES, N_('change bookings'))
     booking = session.get(Booking, booking_id)
     if booking is None:
-        raise NotFoundError('That booking no longer exists.')
+        raise NotFoundError(_('That booking no longer exists.'))
     ensure_location(actor, booking.location_id)
     if booking.series_id is None:
-        raise ValidationError('This booking is not part of a series.')
+        raise ValidationError(_('This booking is not part of a series.'))
     later = session.exec(select(Booking).where(
         Booking.series_id == booking.series_id, Booking.starts_at > booking.starts_at,
         Booking.status.in_([BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value]))
         .order_by(Booking.starts_at)).all()
     return [booking, *later]
+
+
+def _when(local: datetime) -> str:
+    """``Mon 04 Mar 14:30`` in the language of the moment."""
+    return f"{format_date(local.date(), 'EEE dd MMM', locale=i18n.current())} {local:%H:%M}"
