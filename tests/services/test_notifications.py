@@ -41,7 +41,7 @@ def test_each_change_reaches_the_roles_concerned_at_its_location_only(db):
     assert [n.kind for n in notifications.visible(staff_here)] == ['checked_in', 'booking_created']
     assert [n.kind for n in notifications.visible(manager_here)] == ['payment_received', 'checked_in',
                                                                      'booking_created']
-    assert notifications.visible(manager_here)[-1].text.startswith('New booking: Alex Kim')
+    assert i18n.shown(notifications.visible(manager_here)[-1].text).startswith('New booking: Alex Kim')
     assert notifications.visible(staff_there) == [] and notifications.visible(kiosk_here) == []
     assert notifications.unread_count(OWNER.model_copy(update={'id': 105})) == 3  # owners: every location
 
