@@ -137,3 +137,19 @@ def test_a_catalog_without_its_built_file_is_read_from_its_source(tmp_path, monk
             assert i18n._('Yes') == 'Oui'
     finally:
         i18n.translations.cache_clear()
+
+
+def test_a_stored_date_is_written_in_the_readers_language():
+    from datetime import date, datetime
+
+    stored = i18n.deferred('Import finished: {summary}', summary=i18n.moment(datetime(2030, 3, 4, 14, 30),
+                                                                              'EEE dd MMM HH:mm'))
+    day = i18n.deferred('Import finished: {summary}', summary=i18n.moment(date(2030, 3, 4), 'EEEE d MMMM'))
+    with i18n.speaking('en'):
+        assert i18n.shown(stored) == 'Import finished: Mon 04 Mar 14:30'
+        assert i18n.shown(day) == 'Import finished: Monday 4 March'
+    with i18n.speaking('fr'):
+        assert 'lun. 04 mars 14:30' in i18n.shown(stored) and 'lundi 4 mars' in i18n.shown(day)
+    with i18n.speaking('sw'):
+        assert 'Jumatatu 4 Machi' in i18n.shown(day)
+    assert i18n.fit(stored, 60) == "Import finished: Mon 04 Mar 14:30"  # no room for its form: English, cut

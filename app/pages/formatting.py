@@ -10,9 +10,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from app.services import clock, i18n
-from app.services.amounts import MAX_AMOUNT_CENTS, TOO_LARGE, check_amount
+from app.services.amounts import MAX_AMOUNT_CENTS, check_amount, not_an_amount, too_large
 from app.services.errors import ValidationError
-from app.services.i18n import _
 
 LOCALE = 'en_CA'
 
@@ -42,11 +41,11 @@ def to_minor(amount, field: str) -> int:
         value = Decimal(str(amount if amount is not None else 0))
         if value.is_finite():
             if abs(value) > Decimal(MAX_AMOUNT_CENTS) / 100:  # before 1e999999 is multiplied or made an int
-                raise ValidationError(TOO_LARGE, field=field)
+                raise ValidationError(too_large(), field=field)
             return check_amount(int((value * 100).to_integral_value()), field)
     except ArithmeticError:
         pass
-    raise ValidationError(_('Enter an amount such as 12.50.'), field=field)
+    raise ValidationError(not_an_amount(), field=field)
 
 
 def count(value: int) -> str:

@@ -25,10 +25,12 @@ import io
 import json
 import string
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -150,9 +152,21 @@ def locale_for(formats: str | None, language: str | None = None) -> str:
     return candidate
 
 
+def moment(when: datetime | date, pattern: str) -> dict[str, str]:
+    """A date (or a local wall-clock time) for a :func:`deferred` text, written when shown in the reader's language
+    with the CLDR ``pattern`` (``'EEE dd MMM HH:mm'`` → "Mon 04 Mar 14:30", "lun. 04 mars 14:30").
+
+    :param when: a date, or a datetime already in the location's time zone (its wall clock is kept; an aware one is
+        stored as its wall clock too)
+    """
+    return {'$moment': when.replace(tzinfo=None).isoformat() if isinstance(when, datetime) else when.isoformat(),
+            'pattern': pattern}
+
+
 def deferred(message: str, **values: Any) -> str:
     """Text to store now and translate when shown: ``message`` is English source text marked with :func:`N_`
-    where it is written, ``values`` fill its placeholders (strings and numbers only).
+    where it is written, ``values`` fill its placeholders (strings, numbers, or :func:`moment` for a date written in
+    the reader's language).
 
     :returns: a string :func:`shown` turns into the reader's language (and that reads sensibly as it is).
     """
@@ -195,9 +209,19 @@ def shown(text: str | None) -> str:
         return text or ''
     try:
         message, values = json.loads(text[1:])
-        return _(message).format(**values)
-    except (ValueError, KeyError, IndexError, TypeError):
+        return _(message).format(**{key: _written(value) for key, value in values.items()})
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return text[1:]
+
+
+def _written(value: Any) -> Any:
+    """A stored value as the reader reads it: a :func:`moment` in their language, anything else as it is."""
+    if isinstance(value, dict) and '$moment' in value:
+        stored = value['$moment']
+        if 'T' in stored:
+            return format_datetime(datetime.fromisoformat(stored), value['pattern'], locale=current())
+        return format_date(date.fromisoformat(stored), value['pattern'], locale=current())
+    return value
 
 
 def placeholders(text: str) -> set[str]:

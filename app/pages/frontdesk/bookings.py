@@ -250,7 +250,9 @@ def _risk_text(risk: Risk | None) -> str:
     percent = f'{risk.probability * 100:.0f}'
     text = _(RISK_LEVELS[risk.level]).format(percent=percent) if risk.level in RISK_LEVELS else \
         f'{risk.level.capitalize()} ({percent} %)'  # the house's way: a space before %
-    return f'{text}: {"; ".join(risk.reasons)}' if risk.reasons and risk.level != 'low' else text
+    words = risk.words()
+    return _('{risk}: {reasons}').format(risk=text, reasons='; '.join(words)) if words and risk.level != 'low' \
+        else text
 
 
 def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:

@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from babel.dates import format_date
 from sqlalchemy import Boolean, Connection, bindparam, exists, func, or_
@@ -912,12 +912,11 @@ def _read_from(booking: Booking, customer: Customer | None, service: Service | N
     })
 
 
-def _summary(message: str, booking: BookingRead, time_zone: str, **values: str) -> str:
+def _summary(message: str, booking: BookingRead, time_zone: str, **values: Any) -> str:
     """A booking change's summary (activity row, notification, toast), stored deferred: ``message`` (marked with
     ``N_``) names the booking by ``{customer}``, ``{service}``, ``{when}`` and ``{staff}``; each reader sees it in
-    their language. ``{when}`` (``Mon 04 Mar 14:30``) is written in the language of the moment."""
-    local = clock.to_local(booking.starts_at, time_zone)
-    when = _short_day(local.date()) + local.strftime(' %H:%M')
+    their language, ``{when}`` included (``Mon 04 Mar 14:30``, ``lun. 04 mars 14:30``)."""
+    when = i18n.moment(clock.to_local(booking.starts_at, time_zone), 'EEE dd MMM HH:mm')
     return i18n.deferred(message, customer=booking.customer_name, service=booking.service_name, when=when,
                          staff=booking.staff_name, **values)
 

@@ -41,7 +41,7 @@ from app.models import (
 from app.models.booking import TIME_NOT_RECORDED
 from app.services import clock, events, i18n
 from app.services.accounts.access import MANAGING_ROLES, OWNER_ROLES, ensure_location, ensure_role
-from app.services.amounts import MAX_AMOUNT_CENTS, TOO_LARGE
+from app.services.amounts import MAX_AMOUNT_CENTS, too_large
 from app.services.analytics import store as analytics_store
 from app.services.customers import customers
 from app.services.database import session_scope
@@ -463,7 +463,7 @@ def _cents(row: Row, column: str, *, signed: bool = False, exact: bool = True) -
         raise _error(row, column, _('"{value}" is negative').format(value=row[column]))
     if abs(value * 100) > MAX_AMOUNT_CENTS:
         raise _error(row, column, _('"{value}" is too large an amount ({limit})').format(value=row[column],
-                                                                                        limit=TOO_LARGE))
+                                                                                        limit=too_large()))
     return int(value * 100)
 
 
