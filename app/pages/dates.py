@@ -72,6 +72,13 @@ def parse(text: str | None, locale: str) -> str:
     return text
 
 
+def refusal(locale: str | None) -> str:
+    """What a date field says to text that is no date: an example written ``locale``'s way, in the reader's
+    language ("Enter a date such as 31/12/2026.")."""
+    return _('Enter a date such as {example}.').format(
+        example=shown(date(2026, 12, 31), i18n.locale_for(locale) if locale else 'en_CA'))
+
+
 class DateInput(ui.input):
     """A text field whose browser side shows the location's format and whose server side holds ISO."""
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from nicegui import ui
 
 from app.models import UserRead
-from app.pages import params, presence
+from app.pages import dates, params, presence
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import role_name
@@ -29,7 +29,8 @@ def register() -> None:
         _online(user, tz)
         params.notice(first_message)
         params.notice(last_message)
-        _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last)
+        _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last,
+             formats=page.location.locale if page.location else None)
 
 
 def _online(user: UserRead, tz: str) -> None:
@@ -58,7 +59,8 @@ def _online(user: UserRead, tz: str) -> None:
 
 
 def _log(
-    user: UserRead, tz: str, names: dict[int, str], action: str, email: str, start: date | None, end: date | None
+    user: UserRead, tz: str, names: dict[int, str], action: str, email: str, start: date | None, end: date | None,
+    *, formats: str | None,
 ) -> None:
     ui.label(_('Activity log')).classes('text-lg font-semibold mt-4')
     with ui.row().classes('items-end gap-3'):
@@ -72,8 +74,8 @@ def _log(
             .mark('filter-action')
         )
         email_input = ui.input(_('Email contains'), value=email).mark('filter-email')
-        start_input = ui.input(_('From'), value=start.isoformat() if start else '').props('type=date dense')
-        end_input = ui.input(_('To'), value=end.isoformat() if end else '').props('type=date dense')
+        start_input = dates.date_input(_('From'), start, locale=formats).props('dense')
+        end_input = dates.date_input(_('To'), end, locale=formats).props('dense')
         ui.button(
             _('Show'),
             on_click=lambda: ui.navigate.to(

@@ -18,7 +18,7 @@ from nicegui import ui
 from app import live
 from app.models import LocationRead, UserRead
 from app.models.location import SLOT_GRIDS
-from app.pages import language
+from app.pages import dates, language
 from app.pages.accounts.setup import LOCALES
 from app.pages.formatting import money_at, to_minor
 from app.pages.hours import WeekHours, hhmm, minutes
@@ -189,9 +189,10 @@ class LocationSettingsForm:
 
     def add_closure(self, start: date | None, end: date | None, reason: str) -> None:
         with self.closure_rows, ui.row().classes('items-center gap-2 flex-wrap') as row:
-            entry = (ui.input(_('From'), value=start.isoformat() if start else '').props('type=date dense').classes(
-                'w-40'), ui.input(_('To'), value=end.isoformat() if end else '').props('type=date dense').classes(
-                'w-40'), ui.input(_('Reason'), value=reason).props('dense').classes('w-48'))
+            formats = self.location.locale
+            entry = (dates.date_input(_('From'), start, locale=formats).props('dense').classes('w-44'),
+                     dates.date_input(_('To'), end, locale=formats).props('dense').classes('w-44'),
+                     ui.input(_('Reason'), value=reason).props('dense').classes('w-48'))
             self.closures.append(entry)
 
             def remove() -> None:

@@ -16,7 +16,7 @@ from nicegui import ui
 
 from app import live
 from app.models import CampaignCreate, CampaignRead, LocationRead, Offer, Target, UserRead
-from app.pages import language, params
+from app.pages import dates, language, params
 from app.pages.formatting import local_datetime, money_at, rate, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -135,7 +135,7 @@ class _Form:
                     'campaign-offer-value')
                 self.uses = ui.number(_('Uses in all (blank: no limit)'), min=1, format='%d').classes('w-52').mark(
                     'campaign-offer-uses')
-                self.expires = ui.input(_('Valid until')).props('type=date').classes('w-40').mark(
+                self.expires = dates.date_input(_('Valid until'), locale=self.location.locale).classes('w-44').mark(
                     'campaign-offer-expires')
                 for element in (self.code, self.kind, self.off, self.uses, self.expires):
                     element.bind_visibility_from(self.offered, 'value')
@@ -154,8 +154,8 @@ class _Form:
                 self.when = ui.toggle({'draft': _('Send by hand'), 'schedule': _('Schedule')}, value='draft').props(
                     'no-caps').mark('campaign-when')
                 tomorrow = clock.local_day(clock.now(), self.location.time_zone).toordinal() + 1
-                self.day = ui.input(_('Day'), value=date.fromordinal(tomorrow).isoformat()).props(
-                    'type=date').classes('w-40').mark('campaign-day')
+                self.day = dates.date_input(_('Day'), date.fromordinal(tomorrow), locale=self.location.locale
+                                            ).classes('w-44').mark('campaign-day')
                 self.hour = ui.input(_('Time'), value='10:00').props('type=time').classes('w-32').mark(
                     'campaign-time')
                 self.day.bind_visibility_from(self.when, 'value', value='schedule')

@@ -14,7 +14,7 @@ from nicegui import app, ui
 
 from app import live
 from app.models import StaffMemberCreate, StaffMemberRead, WorkingHoursBase
-from app.pages import language
+from app.pages import dates, language
 from app.pages.guard import PageContext, guarded_page
 from app.pages.hours import WeekHours, hhmm, minutes
 from app.pages.layout import field_error
@@ -269,10 +269,10 @@ class _Editor:
 
         show()
         with ui.row().classes('items-center gap-2 flex-wrap mt-2'):
-            first = ui.input(_('From'), value=today.isoformat()).props('type=date dense').classes('w-40').mark(
-                'staff-off-from')
-            last = ui.input(_('To'), value=today.isoformat()).props('type=date dense').classes('w-40').mark(
-                'staff-off-to')
+            first = dates.date_input(_('From'), today, locale=self.location.locale).props('dense').classes(
+                'w-44').mark('staff-off-from')
+            last = dates.date_input(_('To'), today, locale=self.location.locale).props('dense').classes(
+                'w-44').mark('staff-off-to')
             start = ui.input(_('From time (empty: all day)')).props('type=time dense clearable').classes('w-40').mark(
                 'staff-off-start')
             end = ui.input(_('To time')).props('type=time dense clearable').classes('w-32').mark('staff-off-end')
@@ -318,8 +318,8 @@ class _Editor:
 
         show()
         with ui.row().classes('items-center gap-2 flex-wrap mt-2'):
-            day = ui.input(_('Day'), value=today.isoformat()).props('type=date dense').classes('w-40').mark(
-                'staff-extra-day')
+            day = dates.date_input(_('Day'), today, locale=self.location.locale).props('dense').classes(
+                'w-44').mark('staff-extra-day')
             start = ui.input(_('From')).props('type=time dense').classes('w-32').mark('staff-extra-start')
             end = ui.input(_('To')).props('type=time dense').classes('w-32').mark('staff-extra-end')
 

@@ -7,7 +7,7 @@ from nicegui import ui
 
 from app import live
 from app.models import CustomerCreate, Role
-from app.pages import language, params
+from app.pages import dates, language, params
 from app.pages.formatting import local_date, local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -117,8 +117,8 @@ def register() -> None:
             ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
             for tag in customer.tags:
                 ui.badge(tag, color='secondary')
-            ui.button(_('Edit'), icon='edit', on_click=lambda: _edit(user, customer)).props('flat dense').mark(
-                'customer-edit')
+            ui.button(_('Edit'), icon='edit', on_click=lambda: _edit(user, customer, location.locale)).props(
+                'flat dense').mark('customer-edit')
             ui.button(_('Merge a duplicate'), icon='merge', on_click=lambda: _merge(user, location, customer)).props(
                 'flat dense').mark('customer-merge')
             if user.role in {Role.OWNER, Role.MANAGER}:
@@ -175,15 +175,15 @@ def register() -> None:
                                 kinds=(events.BookingChanged, events.ReceiptCreated, events.DataImported))
 
 
-def _edit(user, customer) -> None:
+def _edit(user, customer, formats: str) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         ui.label(_('Edit {name}').format(name=customer.name)).classes('text-lg font-semibold')
         fields = {
             'name': ui.input(_('Name'), value=customer.name).classes('w-full').mark('edit-name'),
             'phone': ui.input(_('Phone'), value=customer.phone).classes('w-full').mark('edit-phone'),
             'email': ui.input(_('Email'), value=customer.email).classes('w-full').mark('edit-email'),
-            'birthday': ui.input(_('Birthday'), value=customer.birthday.isoformat() if customer.birthday else '').props(
-                'type=date').classes('w-full').mark('edit-birthday'),
+            'birthday': dates.date_input(_('Birthday'), customer.birthday, locale=formats).classes('w-full').mark(
+                'edit-birthday'),
             'alerts': ui.input(_('Alert on every booking (e.g. allergies)'), value=customer.alerts).classes(
                 'w-full').mark('edit-alerts'),
             'notes': ui.textarea(_('Notes'), value=customer.notes).classes('w-full'),

@@ -25,7 +25,7 @@ from app.models import (
     Role,
     UserRead,
 )
-from app.pages import language
+from app.pages import dates, language
 from app.pages.formatting import local_time, money_at
 from app.pages.layout import field_error
 from app.pages.money.checkout import open_checkout
@@ -88,7 +88,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
         service = ui.select(services, label=_('Service'), with_input=True).classes('w-full').mark('service')
         member = ui.select(members, label=_('Staff member'), value=staff_member_id).classes('w-full').mark('staff')
         with ui.row().classes('w-full gap-2'):
-            day_input = ui.input(_('Date'), value=day.isoformat()).classes('flex-1').mark('date')
+            day_input = dates.date_input(_('Date'), day, locale=location.locale).classes('flex-1').mark('date')
             time_input = ui.input(_('Time (HH:MM)'), value=time).classes('flex-1').mark('time')
         free = _FreeTimes(user, location, service, member, day_input, time_input)
         channel = ui.select({c.value: _(label) for c, label in CHANNEL_LABELS.items()}, value=Channel.PHONE.value,
@@ -486,7 +486,8 @@ def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
     local = clock.to_local(booking.starts_at, tz)
     with ui.expansion(_('Move'), icon='schedule').classes('w-full'):
         with ui.row().classes('items-start gap-2'):
-            day_input = ui.input(_('Date'), value=local.date().isoformat()).classes('w-32').mark('move-date')
+            day_input = dates.date_input(_('Date'), local.date(), locale=location.locale).classes('w-44').mark(
+                'move-date')
             time_input = ui.input(_('Time'), value=f'{local:%H:%M}').classes('w-24').mark('move-time')
             member = ui.select(members, value=booking.staff_member_id, label=_('Staff member')).classes('w-36')
             override = ui.checkbox(_('Outside hours'))
@@ -518,7 +519,7 @@ def _starts_at(day_input: ui.input, time_input: ui.input, location: LocationRead
     try:
         day = date.fromisoformat(day_input.value or '')
     except ValueError:
-        day_input.error = _('Enter a date as YYYY-MM-DD.')
+        day_input.error = dates.refusal(location.locale)
         return None
     text = (time_input.value or '').strip()
     if not TIME_PATTERN.match(text):

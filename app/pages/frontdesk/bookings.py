@@ -9,7 +9,7 @@ from nicegui import ui
 
 from app import live
 from app.models import BookingMove, BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
-from app.pages import language, params
+from app.pages import dates, language, params
 from app.pages.formatting import booking_time, money
 from app.pages.frontdesk.booking_dialogs import CHANNEL_LABELS, long_day, open_booking_actions, open_new_booking
 from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts
@@ -66,7 +66,8 @@ class _BookingsView:
             ui.label(long_day(self.day)).classes('text-xl font-semibold').mark('day')
             ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props(
                 'flat dense').props['aria-label'] = _('Next day')
-            day_input = ui.input(_('Go to day'), value=self.day.isoformat()).props('dense').classes('w-36')
+            day_input = dates.date_input(_('Go to day'), self.day, locale=self.location.locale).props(
+                'dense').classes('w-44')
             ui.button(_('Go'), on_click=lambda: self.go_to(day_input)).props('flat dense')
             ui.button(_('Today'), on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
             ui.space()
@@ -116,7 +117,7 @@ class _BookingsView:
         try:
             self.go(date.fromisoformat(day_input.value or ''))
         except ValueError:
-            day_input.error = _('Enter a date as YYYY-MM-DD.')
+            day_input.error = dates.refusal(self.location.locale)
 
     def absorb(self, message: dict, event) -> None:
         """Every event at the location: the day view follows its room quietly (its browser has the new grid

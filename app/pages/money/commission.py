@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from app.pages import language, params
+from app.pages import dates, language, params
 from app.pages.formatting import money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
@@ -30,8 +30,9 @@ def register() -> None:
         last, message = params.day(end, today, what=_('last day'))
         params.notice(message)
         with ui.row().classes('items-end gap-3'):
-            from_input = ui.input(_('From'), value=first.isoformat()).props('type=date dense').mark('commission-from')
-            to_input = ui.input(_('To'), value=last.isoformat()).props('type=date dense').mark('commission-to')
+            formats = page.location.locale
+            from_input = dates.date_input(_('From'), first, locale=formats).props('dense').mark('commission-from')
+            to_input = dates.date_input(_('To'), last, locale=formats).props('dense').mark('commission-to')
             ui.button(_('Show'), on_click=lambda: ui.navigate.to(
                 f'/commission?start={from_input.value}&end={to_input.value}'))
         try:
