@@ -53,7 +53,7 @@ class FreeTimes:
                 ui.button(label, on_click=lambda d=day: self.pick(d)).props(
                     f'{"unelevated" if day == self.day else "outline"} no-caps dense '
                     f'aria-pressed={"true" if day == self.day else "false"}').classes(
-                    'whitespace-pre-line min-w-[3.5rem] py-1').mark(f'day-{day.isoformat()}')
+                    'whitespace-pre-line min-w-[3.5rem] shrink-0 px-2 py-1').mark(f'day-{day.isoformat()}')
 
     async def pick(self, day: date) -> None:
         self.day, self.slots = day, None
