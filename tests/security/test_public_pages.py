@@ -47,8 +47,8 @@ async def test_the_desk_sees_a_time_being_booked_online_books_it_and_the_custome
     element(desk, 'date').set_value(day.isoformat())
     await eventually(lambda: _shown(desk, 'online-10:00'), timeout=10)  # listed, marked
     assert element(desk, 'being-booked-online').text == (  # 45 minutes from 09:30 to 10:30 would meet it
-        'Being booked online: 09:30, 09:45, 10:00, 10:15, 10:30. You may still book them; the customer is told the '
-        'time went.')
+        'Being booked online: 09:30, 09:45, 10:00, 10:15, 10:30. You may still book them; the customers are told '
+        'the time went.')  # several times may be several customers' holds
     assert _shown(desk, 'free-09:15') and not _shown(desk, 'online-09:15')
     desk.find(marker='online-10:00').click()
     assert element(desk, 'time').value == '10:00'
