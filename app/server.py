@@ -19,7 +19,7 @@ from nicegui import app, background_tasks, helpers, ui
 from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
-from app.pages import errors, language, upload_limit
+from app.pages import accessibility, errors, language, upload_limit
 from app.services import database, events, files, health, i18n, redis_bus
 from app.services.accounts import native_login, network
 from app.services.accounts import setup as first_run
@@ -57,6 +57,7 @@ def setup() -> None:
     errors.install()
     upload_limit.install(app)
     language.install()
+    accessibility.install()
     app.add_static_files('/assets', PROJECT_ROOT / 'assets')
 
 

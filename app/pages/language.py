@@ -10,18 +10,20 @@ made in the worker are in the reader's language too.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from nicegui import Client, app, context, run, ui
 from nicegui import __version__ as nicegui_version
-from nicegui import app, context, run
 from starlette.responses import FileResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.live import current_client, set_page_language
 from app.models import LocationRead, UserRead
 from app.services import i18n
+from app.services.i18n import _
 
 T = TypeVar('T')
 
@@ -44,7 +46,19 @@ def use(language: str | None) -> str:
         return chosen
     app.storage.client['language'] = chosen
     set_page_language(client, HTML_LANG[chosen])
+    _name_loading_bar(client, _('Loading'))  # in the language just chosen
     return chosen
+
+
+def _name_loading_bar(client: Client, name: str) -> None:
+    """Give Quasar's loading bar (a ``progressbar`` at the top while a request is under way) its spoken ``name``:
+    once the page is up, or at once on a page already shown."""
+    script = f'Quasar.LoadingBar.setDefaults({{"aria-label": {json.dumps(name)}}})'.replace('<', '\\u003c')
+    if client.has_socket_connection:
+        client.run_javascript(script)
+    else:
+        with client:
+            ui.add_head_html(f'<script>addEventListener("DOMContentLoaded", () => {script})</script>')
 
 
 def of(user: UserRead | None, location: LocationRead | None) -> str:

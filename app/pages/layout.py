@@ -46,9 +46,11 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
         with ui.row().classes('items-center gap-2 no-wrap min-w-0'):
             named(ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(  # noqa: PLW0108  (drawer below)
                 'flat color=white dense').mark('menu'), _('Navigation'))
-            ui.image('/assets/logo.svg').classes('w-8 h-8')
-            ui.label('ClientPulse').classes('text-lg font-bold gt-xs')
-            ui.label(f'· {_(title)}').classes('text-base sm:text-lg ellipsis min-w-0')
+            ui.image('/assets/logo.svg').props('alt=ClientPulse').classes('w-8 h-8')  # the product's name: a phone
+            ui.label('ClientPulse').classes('text-lg font-bold gt-xs').props('aria-hidden=true')  # hides this one
+            ui.label('·').classes('text-base sm:text-lg').props('aria-hidden=true')
+            heading = ui.label(_(title)).classes('text-base sm:text-lg ellipsis min-w-0 m-0 font-normal leading-normal')
+            heading.tag = 'h1'  # the page's one h1: what it is ('Bookings'), read first by a screen reader
         with ui.row().classes('items-center gap-1 sm:gap-3 no-wrap shrink-0'):
             if user.role == Role.OWNER:
                 options = {x.id: x.name for x in locations.list_locations(actor=user)}

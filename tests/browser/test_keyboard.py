@@ -14,8 +14,6 @@ import pytest
 from tests.browser.conftest import PHONE, Site
 
 WAIT = 15_000
-ONLINE_NOT_YET = ('Online booking: the services are clickable cards (divs), not buttons, so Tab never reaches them; '
-                  'the page has no h1 (issue 29, the online-booking fix)')
 
 
 def focused(page) -> str:
@@ -56,7 +54,6 @@ def phone(browser):
     context.close()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ONLINE_NOT_YET)
 def test_a_customer_books_online_with_the_keyboard_only(phone, site: Site, shop):
     page = phone
     page.goto(f'{site.url}/book/{shop.location_id}')
@@ -115,7 +112,6 @@ def move_with_the_keyboard(page, day) -> None:
     page.get_by_text(f'{day:%a} {day.day} {day:%b} · 14:00').wait_for(timeout=WAIT)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ONLINE_NOT_YET)
 def test_the_accessibility_tree_names_the_online_booking_heading_and_services(phone, site: Site, shop):
     page = phone
     page.goto(f'{site.url}/book/{shop.location_id}')

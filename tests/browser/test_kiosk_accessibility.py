@@ -11,13 +11,7 @@ from app.models import Role
 from app.services.accounts import users
 from app.services.customers import chat
 from app.services.customers.customers import search_customers
-from tests.browser.test_two_people import (  # noqa: F401 - fixtures
-    FLAGS,
-    PASSWORD,
-    chromium,
-    reconnect_timeout,
-    served,
-)
+from tests.browser.conftest import FLAGS, PASSWORD  # the chromium and served fixtures: conftest.py
 from tests.factories import OWNER
 from tests.pages.test_kiosk import speak
 from tests.services.test_chat import png_bytes
@@ -28,7 +22,7 @@ def _focus_ring(page) -> str:
     return page.evaluate('getComputedStyle(document.activeElement).outlineStyle')
 
 
-def test_the_kiosk_names_its_screens_buttons_and_dialog(chromium, served):  # noqa: F811
+def test_the_kiosk_names_its_screens_buttons_and_dialog(chromium, served):
     from playwright.sync_api import sync_playwright
 
     location = users.list_users(actor=OWNER)[0].location_id
@@ -52,7 +46,7 @@ def test_the_kiosk_names_its_screens_buttons_and_dialog(chromium, served):  # no
         browser.close()
 
 
-def test_the_customers_chat_is_named_in_its_locations_french(chromium, served, tmp_path):  # noqa: F811
+def test_the_customers_chat_is_named_in_its_locations_french(chromium, served, tmp_path):
     from playwright.sync_api import sync_playwright
 
     staff = next(u for u in users.list_users(actor=OWNER) if u.role == Role.STAFF)

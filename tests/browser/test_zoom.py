@@ -8,13 +8,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
 from tests.browser.conftest import Site
 
 WAIT = 15_000
-STILL_MOVING = ('Quasar keeps its transitions (buttons, fields, ripples, dialogs) and spinners when the system asks '
-                'for reduced motion: the app needs a `@media (prefers-reduced-motion: reduce)` rule (issue 29)')
 ZOOMED = {'viewport': {'width': 640, 'height': 450}, 'device_scale_factor': 2}
 WIDE = '() => ({scroll: document.scrollingElement.scrollWidth, client: document.scrollingElement.clientWidth})'
 MOVING = '''() => {
@@ -83,7 +79,6 @@ def test_at_200_percent_zoom_no_customer_page_scrolls_sideways(browser, site: Si
     assert wide == {}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=STILL_MOVING)
 def test_with_reduced_motion_asked_for_nothing_moves_on_the_customer_pages(browser, site: Site, shop):
     context = browser.new_context(reduced_motion='reduce', viewport={'width': 390, 'height': 844})
     page = context.new_page()

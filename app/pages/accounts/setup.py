@@ -62,11 +62,12 @@ class _Wizard:
 
     def build(self) -> None:
         with ui.column().classes('w-full max-w-3xl mx-auto p-4 gap-2'):
-            self.title = ui.label(_('Set up your business')).classes('text-2xl font-bold').mark('setup-title')
+            self.title = ui.label(_('Set up your business')).classes('text-2xl font-bold m-0').mark('setup-title')
+            self.title.tag = 'h1'  # the page's one h1
             self.intro = ui.label(_('A few minutes: your account, your shop, its hours, your team and your services. '
                                     'Everything can be changed later.')).classes('text-slate-500')
             self.stepper = ui.stepper(value='account' if self.owner is None else 'business').props(
-                'vertical flat').classes('w-full').mark('setup-steps')
+                'vertical flat inactive-color=grey-8').classes('w-full').mark('setup-steps')  # 6:1, not 2.7:1
             with self.stepper:
                 for name, title in STEPS.items():
                     self.steps[name] = ui.step(name, title=_(title))

@@ -8,6 +8,7 @@ from nicegui import ui
 from app import live
 from app.models import CustomerCreate, Role
 from app.pages import dates, language, params
+from app.pages.accessibility import scrolling
 from app.pages.formatting import local_date, local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -73,9 +74,9 @@ def register() -> None:
         @ui.refreshable
         def results() -> None:
             found = customers.search_customers(location.id, search['text'], actor=user, tag=search['tag'])
-            table = ui.table(columns=[{**c, 'label': _(c['label'])} for c in COLUMNS], rows=[_row(c) for c in found],
-                             row_key='id', pagination=20).classes(
-                'w-full').props('dense flat').mark('customer-list')
+            table = scrolling(ui.table(columns=[{**c, 'label': _(c['label'])} for c in COLUMNS],
+                                       rows=[_row(c) for c in found], row_key='id', pagination=20).classes(
+                'w-full').props('dense flat').mark('customer-list'), _('Customers'))
             table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
             ui.label(_('{n} customers (first {n})').format(n=len(found)) if len(found) == 200 else ngettext(
                 '{n} customer', '{n} customers', len(found)).format(n=len(found))).classes(

@@ -10,6 +10,7 @@ from nicegui import ui
 from app import live
 from app.models import BookingRead, LocationRead, UserRead
 from app.pages import params
+from app.pages.accessibility import scrolling
 from app.pages.formatting import booking_time, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
@@ -107,8 +108,8 @@ def _build(room: live.Subscription, day: date) -> None:
             status = ui.echart(parts['status']).classes('w-full h-64').mark('status-chart')
     with ui.card().classes('w-full'):
         ui.label(_("The day's bookings")).classes('font-semibold')
-        table = ui.table(columns=columns_of(BOOKING_COLUMNS), rows=[], row_key='id', pagination=15).classes(
-            'w-full').props('dense flat').mark('day-bookings')
+        table = scrolling(ui.table(columns=columns_of(BOOKING_COLUMNS), rows=[], row_key='id', pagination=15).classes(
+            'w-full').props('dense flat').mark('day-bookings'), _("The day's bookings"))
         table.props['no-data-label'] = _('No bookings on this day.')
     shared = ((revenue, 'revenue', 'options'), (status, 'status', 'options'), (table, 'rows', 'rows'))
     for element, part, prop in shared:
@@ -163,8 +164,12 @@ def _card(title: str, value: str, mark: str, definition: str | None = None) -> u
     with ui.card().classes('min-w-48 flex-1'):
         with ui.row().classes('items-center gap-1'):
             ui.label(title).classes('text-sm text-slate-500')
-            if definition:
-                ui.icon('info_outline', size='xs').classes('text-slate-500').tooltip(definition)
+            if definition:  # a button, for the keyboard: its name is the definition, shown while it has the focus
+                with ui.button(icon='info_outline').props('flat round dense size=sm color=grey-8') as info:
+                    tip = ui.tooltip(definition)
+                info.props['aria-label'] = definition
+                info.on('focus', js_handler=f'() => getElement({tip.id}).show()')
+                info.on('blur', js_handler=f'() => getElement({tip.id}).hide()')
         return ui.label(value).classes('text-2xl font-bold').mark(mark)
 
 

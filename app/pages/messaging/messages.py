@@ -8,6 +8,7 @@ from nicegui import ui
 from app import live
 from app.models import MessageChannel, MessageStatus, Role, Template
 from app.pages import language
+from app.pages.accessibility import scrolling
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import FRONT_DESK
@@ -56,6 +57,7 @@ class _Outbox:
             {'name': 'error', 'label': _('Problem'), 'field': 'error', 'align': 'left'},
             {'name': 'retry', 'label': '', 'field': 'retry'},
         ], rows=[], row_key='id').classes('w-full').props('dense flat wrap-cells').mark('messages')
+        scrolling(self.table, _('Messages to customers'))
         self.table.add_slot('body-cell-retry', '''
             <q-td :props="props">
               <q-btn v-if="props.row.retry" flat dense no-caps color="primary" :label="props.row.retry_label"

@@ -12,8 +12,10 @@ from nicegui import ui
 from app import live
 from app.models import LocationRead, PaymentMethod, Role, UserRead
 from app.pages import language, params
+from app.pages.accessibility import scrolling
 from app.pages.formatting import local_time, money_at, to_minor
 from app.pages.guard import PageContext, guarded_page
+from app.pages.layout import named
 from app.pages.money.checkout import method_name, method_names, open_checkout
 from app.pages.session import FRONT_DESK
 from app.services import clock, events, i18n
@@ -53,15 +55,17 @@ class _Sales:
 
     def build(self) -> None:
         with ui.row().classes('items-center gap-2'):
-            ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props('flat dense')
+            named(ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props(
+                'flat dense'), _('Previous day'))
             ui.label(format_date(self.day, 'EEEE dd MMMM y', locale=i18n.locale_for(self.location.locale))).classes(
                 'text-xl font-semibold').mark('sales-day')
-            ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props('flat dense')
+            named(ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props(
+                'flat dense'), _('Next day'))
             ui.space()
             ui.button(_('Day report (PDF)'), icon='print', on_click=self.day_report).props('flat').mark('day-report')
             ui.button(_('Sale'), icon='point_of_sale', on_click=self.sale).mark('sales-new')
-        self.table = ui.table(columns=columns(), rows=[], row_key='id').classes('w-full').props('dense flat').mark(
-            'sales-list')
+        self.table = scrolling(ui.table(columns=columns(), rows=[], row_key='id').classes('w-full').props(
+            'dense flat').mark('sales-list'), _('Sales'))
         self.table.on('rowClick', lambda e: self.open(e.args[1]['id']))
         self.summary = ui.column().classes('w-full max-w-3xl gap-1').mark('sales-summary')
         with ui.row().classes('items-end gap-2 mt-2'):

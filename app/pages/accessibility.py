@@ -1,0 +1,52 @@
+"""What every page gets, the desk's and the public ones (sign-in, setup, online booking, the manage link, the
+customer's chat, the kiosk) alike: no motion when the system asks for less (WCAG 2.3.3), and tables that scroll
+sideways reachable by the keyboard (2.1.1) under a name (:func:`scrolling`)."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+REDUCED_MOTION = '''
+@media (prefers-reduced-motion: reduce) {
+  *, *::before, *::after {
+    animation-duration: .01ms !important; animation-iteration-count: 1 !important;
+    transition-duration: .01ms !important; scroll-behavior: auto !important;
+  }
+}
+.q-table__middle:focus-visible { outline: 3px solid #1d4ed8; outline-offset: -3px; }
+'''
+"""Quasar's transitions (buttons, fields, ripples, dialogs, menus) and spinners stop when the system asks for reduced
+motion; a table's scrolling frame shows when the keyboard is on it (dark blue, 6.7:1 on white)."""
+
+SCROLLING_TABLES = '''<script>
+addEventListener("DOMContentLoaded", () => {
+  const reach = () => document.querySelectorAll(".q-table__middle.scroll:not([tabindex])").forEach((middle) => {
+    middle.tabIndex = 0;
+    const name = middle.closest("[data-scroll-name]")?.dataset.scrollName;
+    if (name) { middle.setAttribute("role", "region"); middle.setAttribute("aria-label", name); }
+  });
+  reach();
+  new MutationObserver(reach).observe(document.body, {childList: true, subtree: true});
+});
+</script>'''
+"""A table's frame scrolls sideways on a narrow screen (Quasar's ``.q-table__middle``); Quasar gives it no attributes,
+so each one is made a stop of the Tab key once drawn (the arrow keys then scroll it), a region named by its table's
+``data-scroll-name`` (:func:`scrolling`)."""
+
+
+_installed: list[bool] = []
+
+
+def install() -> None:
+    """At start: every page served gets the rules above (once a process: NiceGUI's test harness starts per test)."""
+    if not _installed:
+        ui.add_css(REDUCED_MOTION, shared=True)
+        ui.add_head_html(SCROLLING_TABLES, shared=True)
+        _installed.append(True)
+
+
+def scrolling(table: ui.table, name: str) -> ui.table:
+    """Name the frame in which ``table`` scrolls sideways on a phone (``name`` translated: what the table lists), for
+    the keyboard's stop on it; returns the table."""
+    table.props['data-scroll-name'] = name
+    return table
