@@ -3,6 +3,7 @@ and the language machinery (which language speaks, deferred text, locales)."""
 
 from __future__ import annotations
 
+import ast
 import functools
 from pathlib import Path
 
@@ -153,3 +154,28 @@ def test_a_stored_date_is_written_in_the_readers_language():
     with i18n.speaking('sw'):
         assert 'Jumatatu 4 Machi' in i18n.shown(day)
     assert i18n.fit(stored, 60) == "Import finished: Mon 04 Mar 14:30"  # no room for its form: English, cut
+
+
+def test_no_function_hides_gettext_behind_a_local_underscore():
+    """``start, _ = …`` in a function makes ``_`` a local for the whole function: its ``_('…')`` then calls a
+    datetime (the week view's time off did)."""
+    found = []
+    for path in (ROOT / 'app').rglob('*.py'):
+        tree = ast.parse(path.read_text(encoding='utf-8'))
+        if not any(isinstance(node, ast.ImportFrom) and any(alias.name == '_' for alias in node.names)
+                   for node in tree.body):
+            continue  # a module without gettext may use _ as it likes
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                found += [f'{path.relative_to(ROOT)}:{node.lineno}' for node in _own_nodes(function)
+                          if isinstance(node, ast.Name) and node.id == '_' and isinstance(node.ctx, ast.Store)]
+    assert not found, f'name it _unused or the like: {found}'
+
+
+def _own_nodes(node):
+    """The nodes of a function's own scope (not those of comprehensions, lambdas or nested functions)."""
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp | ast.Lambda
+                          | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield child
+            yield from _own_nodes(child)

@@ -392,7 +392,7 @@ async def _on_join(sid: str, data: Any) -> bool:
             if not element.is_deleted:
                 element.update()  # the server side's state: it has followed the messages up to room.followed
         await _send(room.name, {'seq': room.followed}, to=sid)
-        for seq, _, message in list(room.history):  # sent, but not yet followed on the server side
+        for seq, _sent_at, message in list(room.history):  # sent, but not yet followed on the server side
             if seq > room.followed:
                 await _send(room.name, message, to=sid)
     return True

@@ -18,7 +18,7 @@ def check_address(address: str) -> str:
     """
     text = (address or '').strip()
     name, parsed = parseaddr(text)
-    local, _, domain = parsed.partition('@')
+    local, _at, domain = parsed.partition('@')
     if (not parsed or parsed != text or name or not local or '.' not in domain or any(c.isspace() for c in text)
             or len(text) > 200):
         raise ValidationError(_('"{text}" is not an e-mail address.').format(text=text[:60]), field='email')

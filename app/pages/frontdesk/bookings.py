@@ -202,8 +202,8 @@ class _BookingsView:
 
     def table_rows(self) -> list[dict]:
         tz = self.location.time_zone
-        start, _ = clock.day_bounds(self.day, tz)
-        _, end = clock.day_bounds(self.day + timedelta(days=self.filters['scope'] - 1), tz)
+        start, _first_end = clock.day_bounds(self.day, tz)
+        _last_start, end = clock.day_bounds(self.day + timedelta(days=self.filters['scope'] - 1), tz)
         status = self.filters['status']
         items = bookings.list_bookings(self.location.id, actor=self.user, start=start, end=end,
                                        staff_member_id=self.filters['staff_member_id'],

@@ -29,8 +29,8 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
     :raises PermissionDeniedError: another location
     """
     tz = location.time_zone
-    start, _ = clock.day_bounds(monday, tz)
-    _, end = clock.day_bounds(monday + timedelta(days=6), tz)
+    start, _first_end = clock.day_bounds(monday, tz)
+    _last_start, end = clock.day_bounds(monday + timedelta(days=6), tz)
     listed = [b for b in bookings.list_bookings(location.id, actor=actor, start=start, end=end,
                                                 staff_member_id=member.id)
               if b.status != BookingStatus.CANCELLED and b.time_recorded]

@@ -47,7 +47,7 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
     (``revenue_basis`` says which). Growth is given only when the data reaches back over the whole previous
     period; segments, churn and the at-risk list only when it reaches back over their window.
     """
-    first, _ = clock.day_bounds(start - timedelta(days=(end - start).days + 1), time_zone)  # previous period too
+    first, _first_end = clock.day_bounds(start - timedelta(days=(end - start).days + 1), time_zone)  # and before
     period_start, _end = clock.day_bounds(start, time_zone)
     _start, period_end = clock.day_bounds(end, time_zone)
     # the whole history, but only the columns the customer figures and revenue trends need
