@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -13,25 +12,8 @@ import typer
 
 from app.models import Role
 from app.services import i18n
-
-
-def terminal_language() -> str:
-    """The language of the terminal ClientPulse was started from (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``fr_FR.UTF-8``
-    speaks French), English for any other."""
-    return i18n.language_of(os.environ.get('LC_ALL') or os.environ.get('LC_MESSAGES') or os.environ.get('LANG'))
-
-
-def _(message: str) -> str:
-    """``message`` in the terminal's language: what is printed is read there, not in any page's session (and no
-    page's session is asked: before the server starts there is none)."""
-    with i18n.speaking(terminal_language()):
-        return i18n._(message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """:func:`app.services.i18n.ngettext` in the terminal's language (see :func:`_`)."""
-    with i18n.speaking(terminal_language()):
-        return i18n.ngettext(singular, plural, n)
+from app.services.i18n import for_terminal as _
+from app.services.i18n import ngettext_for_terminal as ngettext
 
 
 def in_the_terminals_language(command: Callable[..., None]) -> Callable[..., None]:
@@ -39,7 +21,7 @@ def in_the_terminals_language(command: Callable[..., None]) -> Callable[..., Non
     read there. (A serving command must not: the language of the moment would reach every page's session.)"""
     @functools.wraps(command)
     def run(*args, **kwargs) -> None:
-        with i18n.speaking(terminal_language()):
+        with i18n.speaking(i18n.terminal_language()):
             command(*args, **kwargs)
 
     return run
@@ -148,7 +130,7 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     from app.services import database
     from app.services.errors import ClientPulseError
     from app.services.imports import demo as demo_data
-    with i18n.speaking(terminal_language()):  # not while serving, below
+    with i18n.speaking(i18n.terminal_language()):  # not while serving, below
         _migrate()
         try:
             result = demo_data.ensure_demo()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -20,25 +19,13 @@ from app import live, pages
 from app.config import PROJECT_ROOT, get_settings
 from app.live import collector, take_over
 from app.pages import accessibility, errors, language, upload_limit
-from app.services import database, events, files, health, i18n, redis_bus
+from app.services import database, events, files, health, redis_bus
 from app.services.accounts import native_login, network
 from app.services.accounts import setup as first_run
 from app.services.analytics import store as analytics_store
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError, DatabaseNotWritableError
-
-
-def terminal_language() -> str:
-    """The language of the terminal ClientPulse was started from (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``fr_FR.UTF-8``
-    speaks French), English for any other."""
-    return i18n.language_of(os.environ.get('LC_ALL') or os.environ.get('LC_MESSAGES') or os.environ.get('LANG'))
-
-
-def _(message: str) -> str:
-    """``message`` in the terminal's language: what is printed is read there, not in any page's session (and no
-    page's session is asked: before the server starts there is none)."""
-    with i18n.speaking(terminal_language()):
-        return i18n._(message)
+from app.services.i18n import for_terminal as _
 
 log = logging.getLogger(__name__)
 T = TypeVar('T')

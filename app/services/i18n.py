@@ -23,6 +23,7 @@ import functools
 import gettext
 import io
 import json
+import os
 import string
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -110,6 +111,25 @@ def run_speaking(language: str, function: Callable[..., Any], *args: Any, **kwar
     """Call ``function(*args, **kwargs)`` with :func:`_` speaking ``language`` (for worker threads)."""
     with speaking(language):
         return function(*args, **kwargs)
+
+
+def terminal_language() -> str:
+    """The language of the terminal ClientPulse was started from (``LC_ALL``, ``LC_MESSAGES``, ``LANG``: ``fr_FR.UTF-8``
+    speaks French), English for any other."""
+    return language_of(os.environ.get('LC_ALL') or os.environ.get('LC_MESSAGES') or os.environ.get('LANG'))
+
+
+def for_terminal(message: str) -> str:
+    """``message`` in the terminal's language: what the command line prints is read there, not in any page's session
+    (and no session is asked: before the server starts there is none)."""
+    with speaking(terminal_language()):
+        return _(message)
+
+
+def ngettext_for_terminal(singular: str, plural: str, n: int) -> str:
+    """:func:`ngettext` in the terminal's language (see :func:`for_terminal`)."""
+    with speaking(terminal_language()):
+        return ngettext(singular, plural, n)
 
 
 def language_of(value: str | None) -> str:
