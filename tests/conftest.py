@@ -131,10 +131,25 @@ async def _close_sessions() -> None:
 
 
 @pytest.fixture
-async def user(user):
-    """NiceGUI's simulated user (``nicegui.testing.user_plugin``), whose sessions are closed before the app stops."""
-    yield user
-    await _close_sessions()
+async def user(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest):
+    """NiceGUI's simulated user (as ``nicegui.testing.user_plugin`` makes it), whose sessions are closed before the
+    app stops, and which fails its test on any ERROR logged while it ran.
+
+    Unlike the plugin's fixture, the ERROR check comes after the app has stopped: the plugin fails inside the app's
+    lifespan, NiceGUI's lifespan then skips its shutdown, the app stays "started", and every later test that starts
+    it fails with "Unable to register another startup handler" (one logged error became 147 failures in CI). The
+    failure names what was logged.
+    """
+    from nicegui.testing.general_fixtures import get_path_to_main_file
+    from nicegui.testing.user_simulation import user_simulation
+
+    async with user_simulation(main_file=get_path_to_main_file(request)) as simulated:
+        yield simulated
+        await _close_sessions()
+    logged = [f'{record.name}: {record.getMessage()}' for record in caplog.get_records('call')
+              if record.levelname == 'ERROR']
+    if logged:
+        pytest.fail('There were unexpected ERROR logs: ' + ' | '.join(logged)[:2000], pytrace=False)
 
 
 @pytest.fixture
