@@ -2,7 +2,7 @@
 
 from app import live
 from app.pages import health, presence, session
-from app.pages.accounts import accounts, login, setup
+from app.pages.accounts import accounts, login, setup, sign_in_link
 from app.pages.accounts import activity as activity_page
 from app.pages.analytics import analytics, schedules
 from app.pages.campaigns import campaigns
@@ -22,6 +22,6 @@ def register() -> None:
     session.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
-                   analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, setup, mpesa,
-                   manage, online, health):
+                   analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, sign_in_link, setup,
+                   mpesa, manage, online, health):
         module.register()

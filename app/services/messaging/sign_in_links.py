@@ -334,3 +334,35 @@ def link_of(sent_message_text: str) -> str | None:
     """The token of the first sign-in link in a text (tests and support: what a person received)."""
     found = re.search(re.escape(PATH) + r'([0-9]+\.[A-Za-z0-9_-]{43})', sent_message_text or '')
     return found[1] if found else None
+
+
+@dataclass(frozen=True)
+class SignInState:
+    """A staff member's sign-in as the Staff page shows it: their account (None: none yet) and, without one, until
+    when the latest invitation works (None: no live invitation)."""
+
+    account: UserRead | None
+    invited_until: datetime | None
+
+
+def sign_in_state(staff_member_id: int, *, actor: UserRead, as_of: datetime | None = None) -> SignInState:
+    """The sign-in of ``staff_member_id``.
+
+    :raises PermissionDeniedError: not an owner or manager of the staff member's location
+    :raises NotFoundError: no such staff member
+    """
+    ensure_role(actor, MANAGING_ROLES, N_('see sign-in accounts'))
+    now = as_of or datetime.now(UTC)
+    with session_scope() as session:
+        member = session.get(StaffMember, staff_member_id)
+        if member is None:
+            raise NotFoundError(_('That staff member no longer exists.'))
+        ensure_location(actor, member.location_id)
+        account = session.exec(select(User).where(User.staff_member_id == member.id).order_by(User.id)).first()
+        if account is not None:
+            return SignInState(users.read_account(account), None)
+        until = session.exec(select(SignInLink.expires_at).where(
+            SignInLink.staff_member_id == member.id, SignInLink.kind == SignInLinkKind.INVITE.value,
+            col(SignInLink.used_at).is_(None), SignInLink.expires_at > now).order_by(
+            col(SignInLink.expires_at).desc())).first()
+        return SignInState(None, until)
