@@ -55,7 +55,7 @@ def test_an_invitation_by_e_mail_makes_the_staff_members_own_account_once(db, sm
     for use in (lambda: sign_in_links.use_link(token, 'another secret'), lambda: sign_in_links.open_link(token)):
         with pytest.raises(LinkRefused, match='used already'):  # spent on use
             use()
-    with pytest.raises(ValidationError, match='already signs in as jj@salon.test'):
+    with pytest.raises(ValidationError, match=r'already signs in as jj@salon\.test'):
         sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, to='other@salon.test', actor=OWNER)
 
 

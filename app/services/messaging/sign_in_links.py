@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from app.config import get_settings
 from app.models import (
     Location,
     MessageChannel,
@@ -38,13 +39,13 @@ from app.models import (
     UserRead,
 )
 from app.services import events, i18n, mail
-from app.services.accounts import activity, users
+from app.services.accounts import activity, network, users
 from app.services.accounts.access import MANAGING_ROLES, ensure_location, ensure_role
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _
-from app.services.messaging import links, outbox, sms
+from app.services.messaging import outbox, sms
 
 INVITE_HOURS = 72
 """An invitation works this long after it is sent."""
@@ -306,7 +307,16 @@ def _queue(session, link: SignInLink, token: str, channel: MessageChannel, addre
            now: datetime) -> int:
     return outbox.queue(session, location_id=link.location_id, template=_TEMPLATES[SignInLinkKind(link.kind)],
                         channel=channel, to=address, due_at=now, context={
-                            'staff': name, 'sign_in_link': f'{links.base_url()}{PATH}{token}'})
+                            'staff': name, 'sign_in_link': f'{staff_base_url()}{PATH}{token}'})
+
+
+def staff_base_url() -> str:
+    """Where staff reach this app: ``CLIENTPULSE_STAFF_URL``, else the first address on the shop's network (the public
+    address customers use does not serve the back office)."""
+    settings = get_settings()
+    if settings.staff_url:
+        return settings.staff_url.rstrip('/')
+    return network.lan_urls(network.served_port() or settings.port)[0]
 
 
 def _address(channel: MessageChannel, to: str, location: Location) -> str:
