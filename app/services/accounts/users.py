@@ -204,9 +204,10 @@ def set_active(user_id: int, active: bool, *, actor: UserRead) -> UserRead:
         session.add(user)
         session.flush()
         if changed:
-            activity.add(session, actor, 'sign_in_allowed' if active else 'sign_in_revoked', i18n.deferred(
-                'Sign-in of {email} allowed again' if active else 'Sign-in of {email} revoked', email=user.email),
-                location_id=user.location_id)
+            detail = (i18n.deferred('Sign-in of {email} allowed again', email=user.email) if active
+                      else i18n.deferred('Sign-in of {email} revoked', email=user.email))
+            activity.add(session, actor, 'sign_in_allowed' if active else 'sign_in_revoked', detail,
+                         location_id=user.location_id)
         result = _read(user)
     if not active:
         events.publish(events.SignInEnded(location_id=0, user_id=user_id))
