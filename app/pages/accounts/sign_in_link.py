@@ -94,5 +94,5 @@ class _Form:
 def _refused(text: str) -> None:
     heading = ui.label(_('This link cannot be used')).classes('text-lg font-semibold m-0')
     heading.tag = 'h1'
-    ui.label(text).classes('text-negative text-lg').props('role=alert').mark('link-refused')
+    ui.label(text).classes('text-negative text-lg').props('role=alert').mark('link-refused refused')
     ui.link(_('Sign in'), '/login').mark('link-sign-in')
