@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     public_url: str = ''
     """Where customers reach this app from their phones (e.g. ``https://book.example.com``): the base of manage
     links, online booking and calendar feeds. Unset: the first address on the shop's network."""
+    staff_url: str = ''
+    """Where staff reach the back office (e.g. ``https://desk.example.com``): the base of invitation and password reset
+    links (``/account/…``, not passed by the public proxy). Unset: the first address on the shop's network."""
     message_interval_seconds: int = 20
     """How often the message worker looks for messages that are due."""
     database_pool_size: int = 10

@@ -72,7 +72,7 @@ from .staff import (
     WorkingHours,
     WorkingHoursBase,
 )
-from .user import SignInThrottle, User, UserRead
+from .user import SignInLink, SignInLinkKind, SignInThrottle, User, UserRead
 from .waitlist import WaitlistEntry, WaitlistJoin, WaitlistRead
 
 __all__ = [
@@ -156,6 +156,8 @@ __all__ = [
     'Service',
     'ServiceCreate',
     'ServiceRead',
+    'SignInLink',
+    'SignInLinkKind',
     'SignInThrottle',
     'SlotHold',
     'StaffMember',

@@ -39,6 +39,8 @@ class Template(StrEnum):
     WAITLIST_OFFER = 'waitlist_offer'
     CODE = 'code'
     MARKETING = 'marketing'
+    STAFF_INVITE = 'staff_invite'
+    PASSWORD_RESET = 'password_reset'
 
 
 class Message(SQLModel, table=True):

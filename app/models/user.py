@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
 
 from .base import Role, UTCDateTime, enum_check, utcnow
@@ -25,6 +26,9 @@ class User(SQLModel, table=True):
                                  'lets this person take a kiosk out of kiosk mode')
     language: str | None = Field(default=None, max_length=8, description="the language of this person's pages "
                                  "('en', 'fr', 'sw'); None: their location's")
+    session_version: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
+                                 description='raised to end every open sign-in of this account at once (revoked, '
+                                 'password set by link): a browser signed in with an older one is signed out')
 
 
 class SignInThrottle(SQLModel, table=True):
@@ -40,6 +44,40 @@ class SignInThrottle(SQLModel, table=True):
     last_failure_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class SignInLinkKind(StrEnum):
+    """What a one-time sign-in link is for."""
+
+    INVITE = 'invite'
+    RESET = 'reset'
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time link sent to a staff member (an invitation: they make their own account) or to an account's owner
+    (a password reset). Only the SHA-256 of its random secret is kept; the link carries ``<id>.<secret>``, so wrong
+    secrets are counted against the link (``attempts``: 5 and it is spent). Spent on use (``used_at``), when another
+    link for the same person is used, or when it expires."""
+
+    __tablename__ = 'sign_in_link'
+    __table_args__ = (CheckConstraint(enum_check('kind', SignInLinkKind), name='kind'),
+                      Index('ix_sign_in_link_user_id', 'user_id'),
+                      Index('ix_sign_in_link_staff_member_id', 'staff_member_id'))
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(10))
+    secret_hash: str = Field(max_length=64, description="SHA-256 (hex) of the link's random secret")
+    location_id: int = Field(foreign_key='location.id', description='the location whose outbox sent it')
+    staff_member_id: int | None = Field(default=None, foreign_key='staff_member.id',
+                                        description='invitations: who is invited')
+    user_id: int | None = Field(default=None, foreign_key='app_user.id', description='resets: whose password')
+    email: str | None = Field(default=None, max_length=200, description='invitations by e-mail: the sign-in address '
+                              '(by SMS the staff member gives one)')
+    sent_by: int | None = Field(default=None, description='the account that sent it (0: the command line)')
+    attempts: int = Field(default=0, description='wrong secrets given for this link')
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime, description='spent: used, replaced, '
+                                     'revoked or tried too often')
+
+
 class UserRead(SQLModel):
     id: int
     email: str
@@ -51,5 +89,7 @@ class UserRead(SQLModel):
     locked_until: datetime | None = None
     has_pin: bool = False
     language: str | None = Field(default=None, description="this person's own language; None: their location's")
+    session_version: int = Field(default=0, description='sign-ins made with an older one are over')
+    created_at: datetime | None = Field(default=None, description='when the account was made (None: a stand-in actor)')
     ip: str = Field(default='', description='where this person is acting from (not stored with the account)')
     user_agent: str = Field(default='', description="the person's browser (not stored with the account)")

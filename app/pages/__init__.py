@@ -1,8 +1,8 @@
 """NiceGUI pages. Each module registers its routes in ``register()`` (called at start-up)."""
 
 from app import live
-from app.pages import health, presence
-from app.pages.accounts import accounts, login, setup
+from app.pages import health, presence, session
+from app.pages.accounts import accounts, login, setup, sign_in_link
 from app.pages.accounts import activity as activity_page
 from app.pages.analytics import analytics, schedules
 from app.pages.campaigns import campaigns
@@ -19,8 +19,9 @@ def register() -> None:
     """Register every page and connect the live bus to the sessions."""
     live.install()
     presence.install()
+    session.install()
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
-                   analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, setup, mpesa,
-                   manage, online, health):
+                   analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, sign_in_link, setup,
+                   mpesa, manage, online, health):
         module.register()

@@ -18,7 +18,7 @@ from app.models import LocationRead, Role, UserRead
 from app.pages import errors, language
 from app.pages.layout import frame
 from app.pages.registry import PAGES, PageEntry
-from app.pages.session import HOME, current_location, current_user, require_user
+from app.pages.session import HOME, current_location, current_user, require_user, watch
 from app.services.errors import NotFoundError, PermissionDeniedError
 from app.services.i18n import _
 
@@ -56,6 +56,7 @@ def guarded_page(path: str, *, roles: frozenset[Role], title: str, icon: str | N
             user = require_user(_asked_path(path), roles)
             if user is None:
                 return
+            watch(user)  # its sign-in revoked: this page goes to the login page at once
             location = current_location(user)
             language.use(language.of(user, location))
             if not framed:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from urllib.parse import quote
 
-from nicegui import app, ui
+from nicegui import Client, app, ui
 
+from app import live
 from app.config import get_settings
 from app.models import LocationRead, Role, UserRead
+from app.services import events
 from app.services.accounts import activity, users
 from app.services.catalogue import locations
 from app.services.errors import NotFoundError
@@ -18,7 +20,8 @@ from app.services.i18n import _
 def current_user(*, now: float | None = None) -> UserRead | None:
     """The signed-in user of this browser, or None (also when the sign-in has expired: idle for
     ``session_idle_minutes``, kiosks excepted, or older than ``session_max_days``; or the account
-    was switched off). Each call counts as activity."""
+    was switched off, or its sign-ins were ended since this one began: a revoke or a password set by link).
+    Each call counts as activity."""
     stored = app.storage.user
     user_id = stored.get('user_id')
     if user_id is None:
@@ -36,7 +39,7 @@ def current_user(*, now: float | None = None) -> UserRead | None:
     except NotFoundError:
         stored.clear()
         return None
-    if not user.active:
+    if not user.active or stored.get('session_version', 0) != user.session_version:
         stored.clear()
         return None
     stored['seen_at'] = now
@@ -85,7 +88,40 @@ def sign_in(user: UserRead) -> None:
     now = time.time()
     app.storage.user.clear()
     app.storage.user.update({'user_id': user.id, 'email': user.email, 'role': user.role.value,
-                             'signed_in_at': now, 'seen_at': now})
+                             'signed_in_at': now, 'seen_at': now, 'session_version': user.session_version})
+
+
+_open_pages: dict[int, dict[str, Client]] = {}
+"""The open pages of each signed-in account in this process (account id → client id → client)."""
+
+
+def install() -> None:
+    """Start with no open pages and end them when their account's sign-ins are ended in any process (called at
+    start-up: NiceGUI's test harness starts the app again for every test)."""
+    _open_pages.clear()
+    events.subscribe(_heard)
+
+
+def watch(user: UserRead) -> None:
+    """Count this page as ``user``'s until it closes: should their sign-ins be ended (revoked, password set anew), it
+    goes to the login page at once."""
+    client = ui.context.client
+    _open_pages.setdefault(user.id, {})[client.id] = client
+    client.on_delete(lambda: _open_pages.get(user.id, {}).pop(client.id, None))
+
+
+def _heard(event: events.Event) -> None:
+    """(any thread) An account's sign-ins ended: its open pages, on the event loop."""
+    if isinstance(event, events.SignInEnded):
+        live.call_soon(lambda: _end_pages(event.user_id))
+
+
+def _end_pages(user_id: int) -> None:
+    for client in list(_open_pages.pop(user_id, {}).values()):
+        if client.id not in Client.instances:
+            continue
+        with client:  # the login page signs the browser out (its stored session version is older)
+            ui.navigate.to('/login')
 
 
 def sign_out(user: UserRead | None = None) -> None:

@@ -210,15 +210,24 @@ class DatabaseOutage:
     notification_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SignInEnded:
+    """An account's sign-ins were ended (revoked, or its password set anew by link): every open page of it, in every
+    process, goes to the login page. Not about one location (``location_id`` 0): no room hears it."""
+
+    location_id: int
+    user_id: int
+
+
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
          | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged
-         | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent | DatabaseOutage)
+         | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent | DatabaseOutage | SignInEnded)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
                                                               CustomerChanged, LocationChanged, CatalogueChanged,
                                                               MessageFailed, PresenceChanged, CampaignChanged,
-                                                              MessagesSent, DatabaseOutage)}
+                                                              MessagesSent, DatabaseOutage, SignInEnded)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

@@ -4,7 +4,8 @@ Services record one just before they announce a change (:func:`announce`: store,
 ``events.publish``), in the process where the change was made, so a cross-process bus never
 doubles them; the event itself tells every open session to refresh its bell. A person sees the
 notifications of their location (owners: every location) addressed to their role, newest first;
-what arrived while they were away is there when they sign in.
+what arrived while they were away is there when they sign in, and nothing from before their account was made (a
+newly invited staff member starts with an empty bell).
 """
 
 from __future__ import annotations
@@ -203,4 +204,6 @@ def _mine(actor: UserRead):
         return query.where(col(Notification.id).is_(None))  # kiosks hear nothing
     if actor.location_id is not None:
         query = query.where(Notification.location_id == actor.location_id)
+    if actor.created_at is not None:  # an account starts with no backlog: only what happened since it was made
+        query = query.where(Notification.created_at >= actor.created_at)
     return query

@@ -46,6 +46,7 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/book/{location_id}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # not switched on
     '/native-login': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # without its token
     '/setup': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # set up already, no token
+    '/account/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
 }
 
 

@@ -44,7 +44,7 @@ from app.services.frontdesk.waitlist import WaitlistJoin
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
 from app.services.imports import salon as imports
-from app.services.messaging import feeds, outbox, templates
+from app.services.messaging import feeds, outbox, sign_in_links, templates
 from app.services.money import checkout, codes, deposits, receipts
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import (
@@ -182,6 +182,12 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
     'create account': lambda who, a, b, _: users.create_user('x@shop.test', 'long enough', role=Role.STAFF,
                                                              location_id=b['location'].id, actor=who),
     'unlock account': lambda who, a, b, _: users.unlock(1, actor=who),
+    # sign-in links and revoking (issue 30)
+    'invite staff member': lambda who, a, b, _: sign_in_links.invite(
+        b['member'].id, channel=MessageChannel.EMAIL, to='new@shop.test', actor=who),
+    'send reset link': lambda who, a, b, _: sign_in_links.send_reset(b['account'].id, location_id=b['location'].id,
+                                                                     actor=who),
+    'revoke sign-in': lambda who, a, b, _: users.set_active(b['account'].id, False, actor=who),
     # the back office (issue 14)
     'location settings': lambda who, a, b, _: locations.update_location(
         b['location'].id, locations.settings_of(b['location']).model_dump(mode='json'), actor=who),
@@ -256,7 +262,7 @@ def test_marking_notifications_read_touches_only_ones_own_location(two_shops):
     a, b = two_shops
     notifications.record(b['location'].id, 'note', 'for B only')
     manager = users.create_user('manager@a.test', 'long enough', role=Role.MANAGER, location_id=a['location'].id,
-                                actor=OWNER)
+                                actor=OWNER).model_copy(update={'created_at': None})  # here before every notification
     with session_scope() as session:
         located = dict(session.execute(text('SELECT id, location_id FROM notification')).all())
     assert notifications.mark_read(manager, list(located)) == sum(1 for x in located.values() if x == a['location'].id)

@@ -49,10 +49,10 @@ def test_each_change_reaches_the_roles_concerned_at_its_location_only(db):
 def test_read_marks_are_per_person_and_what_came_while_away_is_waiting(sqlite_db):
     here = make_location()
     member, service, customer = make_staff_member(here), make_service(here), make_customer(here)
-    first = make_booking(here, member, service, customer, at(DAY, '10:00'))
-    make_booking(here, member, service, customer, at(DAY, '12:00'))
     receptionist, colleague = (users.create_user(f'{name}@shop.test', 'right password', role=Role.STAFF,
                                                  location_id=here.id, actor=OWNER) for name in ('ann', 'bo'))
+    first = make_booking(here, member, service, customer, at(DAY, '10:00'))
+    make_booking(here, member, service, customer, at(DAY, '12:00'))
     # the colleague was not signed in when the bookings were made: theirs are waiting too
     assert notifications.unread_count(receptionist) == notifications.unread_count(colleague) == 2
     oldest = notifications.visible(receptionist)[-1]
@@ -62,6 +62,10 @@ def test_read_marks_are_per_person_and_what_came_while_away_is_waiting(sqlite_db
     assert [n.read for n in notifications.visible(receptionist)] == [False, True]
     assert notifications.mark_read(receptionist) == 1 and notifications.unread_count(receptionist) == 0
     assert notifications.mark_read(receptionist) == 0
+    newcomer = users.create_user('cy@shop.test', 'right password', role=Role.STAFF, location_id=here.id, actor=OWNER)
+    assert notifications.unread_count(newcomer) == 0 and notifications.visible(newcomer) == []  # no backlog
+    make_booking(here, member, service, customer, at(DAY, '15:00'))
+    assert notifications.unread_count(newcomer) == 1  # what happens after the account was made, it hears of
 
 
 def _product(location, *, on_hand: int, minimum: int):

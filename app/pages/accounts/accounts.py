@@ -15,12 +15,13 @@ from app.services.accounts import network, users
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
 from app.services.i18n import _
+from app.services.messaging import sign_in_links
 
 
 def register() -> None:
     @guarded_page('/users', roles=OWNERS, title='Users', icon='manage_accounts', needs_location=False)
     def users_page(page: PageContext) -> None:
-        _Accounts(page.user).build()
+        _Accounts(page.user, page.location).build()
 
     @guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
     def settings_page(page: PageContext) -> None:
@@ -114,8 +115,8 @@ class _Locations:
 class _Accounts:
     """The list of accounts with their sign-in state, and the form to add one."""
 
-    def __init__(self, owner: UserRead) -> None:
-        self.owner = owner
+    def __init__(self, owner: UserRead, location: LocationRead | None = None) -> None:
+        self.owner, self.location = owner, location
         self.places = {x.id: x.name for x in locations.list_locations(actor=owner)}
 
     def build(self) -> None:
@@ -141,10 +142,12 @@ class _Accounts:
             chosen = ui.select({u['id']: u['email'] for u in rows}, label=_('Account')).classes('w-72').mark('account')
             ui.button(_('Unlock'), icon='lock_open', on_click=lambda: self.act(users.unlock, chosen.value)).props(
                 'flat').mark('unlock')
-            ui.button(_('Switch off'), icon='block',
+            ui.button(_('Revoke sign-in'), icon='block',
                       on_click=lambda: self.act(users.set_active, chosen.value, False)).props('flat').mark('disable')
-            ui.button(_('Switch on'), icon='check',
+            ui.button(_('Allow sign-in'), icon='check',
                       on_click=lambda: self.act(users.set_active, chosen.value, True)).props('flat').mark('enable')
+            ui.button(_('Send a password reset link'), icon='key', on_click=lambda: self.send_reset(
+                chosen.value)).props('flat').mark('send-reset')
             pin = ui.input(_('New kiosk PIN'), password=True).props('type=tel').classes('w-40').mark('new-pin')
             ui.button(_('Set PIN'), on_click=lambda: self.act(users.set_pin, chosen.value, pin.value or '',
                                                            field=pin)).props('flat').mark('set-pin')
@@ -164,9 +167,27 @@ class _Accounts:
         ui.notify(_('Saved.'), type='positive')
         self.table.refresh()
 
+    async def send_reset(self, user_id: int | None) -> None:
+        """E-mail the account a one-time link to set a new password (through this location's outbox)."""
+        if user_id is None:
+            ui.notify(_('Choose an account first.'), type='warning')
+            return
+        where = self.location.id if self.location is not None else next(iter(self.places), None)
+        try:
+            sent = await language.io_bound(lambda: sign_in_links.send_reset(user_id, location_id=where,
+                                                                            actor=self.owner))
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            return
+        ui.notify(_('Link sent to {to}.').format(to=sent.to) if sent.sent else _(
+            'The link to {to} could not be sent yet: it is retried; see Messages.').format(to=sent.to),
+                  type='positive' if sent.sent else 'warning')
+
     def add_form(self) -> None:
         with ui.card().classes('w-[36rem] max-w-full'):
             ui.label(_('Add an account')).classes('font-semibold')
+            ui.label(_('Staff members are better invited from the Staff page: they choose their own '
+                       'password.')).classes('text-sm text-slate-500')
             email = ui.input(_('Email')).classes('w-full').mark('new-email')
             role = ui.select({r.value: role_name(r) for r in Role}, value=Role.STAFF.value, label=_('Role')).classes(
                 'w-full').mark('new-role')

@@ -13,17 +13,19 @@ from fastapi.responses import Response
 from nicegui import app, ui
 
 from app import live
-from app.models import StaffMemberCreate, StaffMemberRead, WorkingHoursBase
+from app.models import MessageChannel, StaffMemberCreate, StaffMemberRead, WorkingHoursBase
 from app.pages import dates, language
+from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.hours import WeekHours, hhmm, minutes
 from app.pages.layout import field_error
 from app.pages.session import MANAGING
 from app.services import clock, events, i18n
+from app.services.accounts import users
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError, NotFoundError
 from app.services.i18n import N_, _
-from app.services.messaging import feeds
+from app.services.messaging import feeds, sign_in_links
 
 WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
 """The table's day columns (keys)."""
@@ -138,9 +140,12 @@ class _Editor:
             details, away, extra = (ui.tab('details', _('Details and hours')), ui.tab('away', _('Time off')),
                                     ui.tab('extra', _('Extra shifts')))
             feed = ui.tab('feed', _('Calendar feed')).mark('staff-feed-tab')
+            access = ui.tab('sign-in', _('Sign-in')).mark('staff-sign-in-tab')
         with ui.tab_panels(tabs, value=details).classes('w-full'):
             with ui.tab_panel(feed):
                 self.calendar_feed()
+            with ui.tab_panel(access):
+                self.sign_in()
             with ui.tab_panel(details):
                 self.details()
             with ui.tab_panel(away):
@@ -182,6 +187,81 @@ class _Editor:
             ui.label(_('No feed address.')).mark('staff-feed-none')
             ui.button(_('Make an address'), icon='add_link', on_click=lambda: act(False)).mark('staff-feed-make')
 
+    @ui.refreshable_method
+    def sign_in(self) -> None:
+        """Their sign-in: invite them (a one-time link by e-mail or SMS; they choose their own password), or send a
+        password reset link, revoke the sign-in (their open pages end at once) or allow it again."""
+        member = self.member
+        try:
+            state = sign_in_links.sign_in_state(member.id, actor=self.user)
+        except ClientPulseError as error:
+            ui.label(str(error)).classes('text-negative')
+            return
+        account = state.account
+        if account is None:
+            ui.label(_('{name} has no sign-in yet. Invite them: they get a one-time link (it works for 72 hours) and '
+                       'choose their own password; nobody else learns it.').format(name=member.name)).classes(
+                'text-sm text-grey-8').mark('staff-no-sign-in')
+            if state.invited_until is not None:
+                ui.label(_('An invitation is waiting: it works until {time}.').format(time=local_datetime(
+                    state.invited_until, self.location.time_zone))).classes('text-sm').mark('staff-invited')
+        else:
+            ui.label(_('Signs in as {email}.').format(email=account.email)).classes('font-semibold').mark(
+                'staff-signs-in-as')
+            if not account.active:
+                ui.label(_('Their sign-in is revoked: they cannot sign in until it is allowed again.')).classes(
+                    'text-negative').mark('staff-revoked')
+        if account is not None and not account.active:
+            ui.button(_('Allow sign-in again'), icon='lock_open', on_click=lambda: self.allow(account.id, True)).mark(
+                'staff-allow')
+            return
+        with ui.row().classes('items-end gap-2 flex-wrap'):
+            channel = ui.toggle({MessageChannel.EMAIL.value: _('E-mail'), MessageChannel.SMS.value: _('SMS')},
+                                value=MessageChannel.EMAIL.value).mark('staff-link-channel')
+            to = ui.input(_('Send the link to'), value=(account.email if account else member.email) or '').classes(
+                'w-72').mark('staff-link-to')
+        channel.on_value_change(lambda e: to.set_value(((account.email if account else member.email) or '')
+                                                       if e.value == MessageChannel.EMAIL.value else ''))
+
+        async def send() -> None:
+            to.error = None
+            chosen = MessageChannel(channel.value)
+            try:
+                if account is None:
+                    sent = await language.io_bound(lambda: sign_in_links.invite(
+                        member.id, channel=chosen, to=to.value or '', actor=self.user))
+                else:
+                    sent = await language.io_bound(lambda: sign_in_links.send_reset(
+                        account.id, channel=chosen, to=to.value or '', location_id=self.location.id,
+                        actor=self.user))
+            except ClientPulseError as error:
+                field_error({'to': to, 'channel': to}, error)
+                return
+            if sent.sent:
+                ui.notify(_('Link sent to {to}.').format(to=sent.to), type='positive')
+            else:
+                ui.notify(_('The link to {to} could not be sent yet: it is retried; see Messages.').format(to=sent.to),
+                          type='warning', multi_line=True)
+            self.sign_in.refresh()
+
+        with ui.row().classes('gap-2'):
+            if account is None:
+                ui.button(_('Invite'), icon='send', on_click=send).mark('staff-invite')
+            else:
+                ui.button(_('Send a password reset link'), icon='key', on_click=send).mark('staff-reset')
+                ui.button(_('Revoke sign-in'), icon='block', color='negative',
+                          on_click=lambda: self.allow(account.id, False)).props('outline').mark('staff-revoke')
+
+    async def allow(self, account_id: int, allowed: bool) -> None:
+        try:
+            await language.io_bound(users.set_active, account_id, allowed, actor=self.user)
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative')
+            return
+        ui.notify(_('Sign-in allowed again.') if allowed else _('Sign-in revoked: their open pages are closed.'),
+                  type='positive')
+        self.sign_in.refresh()
+
     def details(self) -> None:
         member = self.member
         with ui.row().classes('w-full items-center gap-4 flex-wrap'):
@@ -211,8 +291,8 @@ class _Editor:
                                  for account_id, email, other in accounts},
                                 value=linked, clearable=True, label=_('Signs in as')).classes('w-64').mark(
                 'staff-account')
-        ui.label(_('Their sign-in opens the day view on their own column. Owners add sign-ins on the Users '
-                   'page.')).classes('text-xs text-slate-500')
+        ui.label(_('Their sign-in opens the day view on their own column. Invite them on the Sign-in tab, or link '
+                   'an account the owner made on the Users page.')).classes('text-xs text-slate-500')
 
         async def save() -> None:
             stretches = week.read()

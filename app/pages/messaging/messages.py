@@ -25,7 +25,8 @@ STATUS_NAMES = {MessageStatus.QUEUED: N_('Waiting'), MessageStatus.SENDING: N_('
                 MessageStatus.SENT: N_('Sent'), MessageStatus.FAILED: N_('Failed'),
                 MessageStatus.CANCELLED: N_('Withdrawn')}
 """Each status's name (translated where shown)."""
-OTHER_NAMES = {Template.MARKETING: N_('Marketing')}
+OTHER_NAMES = {Template.MARKETING: N_('Marketing'), Template.STAFF_INVITE: N_('Staff invitation'),
+               Template.PASSWORD_RESET: N_('Password reset link')}
 
 
 def register() -> None:

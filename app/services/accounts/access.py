@@ -21,6 +21,7 @@ ACTIONS = (
     N_('change the service menu'), N_('change the waitlist'), N_('change time off'),
     N_('change what staff members do'), N_('chat with customers'), N_('check customers in'), N_('close the day'),
     N_('create accounts'), N_('erase customers'), N_('give time off'), N_('hold a time'), N_('import data'),
+    N_('invite staff'),
     N_('look up bookings'), N_('make bookings'), N_('make discount codes'), N_('manage accounts'),
     N_("manage another staff member's calendar feed"), N_('merge customers'), N_('move bookings'), N_('open a chat'),
     N_('open locations'), N_('pay deposits back'), N_('read chats'), N_('refund sales'), N_('release a time'),

@@ -46,6 +46,9 @@ ACTION_NAMES = {
     'staff_changed': N_('staff member changed'), 'staff_services': N_("staff member's services"),
     'time_off': N_('time off'), 'time_off_removed': N_('time off taken back'), 'extra_shift': N_('extra shift'),
     'template_changed': N_('message text changed'),
+    'invite_sent': N_('invitation sent'), 'invite_accepted': N_('invitation accepted'),
+    'reset_sent': N_('password reset link sent'), 'password_reset': N_('password set by link'),
+    'sign_in_revoked': N_('sign-in revoked'), 'sign_in_allowed': N_('sign-in allowed again'),
 }
 """Each action code's name as people read it (translate with :func:`action_name`)."""
 

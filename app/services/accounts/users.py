@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
-from app.models import Location, Role, SignInThrottle, StaffMember, User, UserRead
-from app.services import i18n
-from app.services.accounts.access import OWNER_ROLES, ensure_role
+from app.models import Location, Role, SignInLink, SignInThrottle, StaffMember, User, UserRead
+from app.services import events, i18n
+from app.services.accounts import activity
+from app.services.accounts.access import MANAGING_ROLES, OWNER_ROLES, ensure_role
 from app.services.database import session_scope
 from app.services.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
 from app.services.i18n import N_, _, ngettext
@@ -180,20 +181,75 @@ def unlock(user_id: int, *, actor: UserRead) -> UserRead:
 
 
 def set_active(user_id: int, active: bool, *, actor: UserRead) -> UserRead:
-    """Switch an account on or off (an owner cannot switch themselves off).
+    """Allow an account to sign in, or revoke its sign-in. Revoking ends every open sign-in of the account at once
+    (its session version is raised, so a browser signed in with it is signed out at its next step, and
+    :class:`events.SignInEnded` sends its open pages to the login page) and spends its unused sign-in links; it cannot
+    sign in again until allowed. Owners manage any account but cannot switch off their own; managers the staff
+    accounts of their location (:func:`ensure_manages`).
 
-    :raises PermissionDeniedError: not the owner
+    :raises PermissionDeniedError: staff, kiosks, or a manager and an account they do not manage
     :raises ValidationError: switching off one's own account
+    :raises NotFoundError: no such account
     """
-    ensure_role(actor, OWNER_ROLES, N_('manage accounts'))
+    ensure_role(actor, MANAGING_ROLES, N_('manage accounts'))
     if user_id == actor.id and not active:
         raise ValidationError(_('You cannot switch off your own account.'), field='active')
     with session_scope(write=True) as session:
         user = _user(session, user_id)
+        ensure_manages(actor, user)
+        changed = user.active != active
         user.active = active
+        if not active:
+            end_sign_ins(session, user)
         session.add(user)
         session.flush()
-        return _read(user)
+        if changed:
+            detail = (i18n.deferred('Sign-in of {email} allowed again', email=user.email) if active
+                      else i18n.deferred('Sign-in of {email} revoked', email=user.email))
+            activity.add(session, actor, 'sign_in_allowed' if active else 'sign_in_revoked', detail,
+                         location_id=user.location_id)
+        result = _read(user)
+    if not active:
+        events.publish(events.SignInEnded(location_id=0, user_id=user_id))
+    return result
+
+
+def ensure_manages(actor: UserRead, user: User | UserRead) -> None:
+    """Whether ``actor`` may send ``user`` a sign-in link or revoke their sign-in: owners any account, managers the
+    staff accounts of their own location.
+
+    :raises PermissionDeniedError: otherwise
+    """
+    ensure_role(actor, MANAGING_ROLES, N_('manage accounts'))
+    if actor.role == Role.OWNER:
+        return
+    if user.role != Role.STAFF.value or actor.location_id is None or user.location_id != actor.location_id:
+        raise PermissionDeniedError(_('Managers manage only the staff sign-ins of their own location.'))
+
+
+def end_sign_ins(session, user: User, *, now: datetime | None = None) -> None:
+    """In the caller's unit of work: end every sign-in ``user`` has now (a higher session version) and spend their
+    unused sign-in links. The caller publishes :class:`events.SignInEnded` after the commit."""
+    user.session_version = (user.session_version or 0) + 1
+    session.add(user)
+    session.execute(update(SignInLink).where(SignInLink.user_id == user.id, col(SignInLink.used_at).is_(None))
+                    .values(used_at=now or datetime.now(UTC)))
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (slow on purpose: call it off the event loop, outside transactions)."""
+    return _hasher.hash(password)
+
+
+def read_account(user: User) -> UserRead:
+    """An account as pages and services see it."""
+    return _read(user)
+
+
+def clear_throttle(session, email: str) -> None:
+    """Forget the wrong passwords counted for ``email`` (its password was just set anew), in the caller's unit of
+    work."""
+    session.execute(delete(SignInThrottle).where(SignInThrottle.email_hash == _address_key(_normalised(email))))
 
 
 def set_pin(user_id: int, pin: str, *, actor: UserRead) -> UserRead:

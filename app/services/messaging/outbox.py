@@ -348,12 +348,27 @@ def _deliver(message_id: int, now: datetime) -> int:
     body, context = outcome.body, message.context
     if message.template == Template.CODE.value:  # a spent code is nobody's business: not kept in the record
         body, context = body.replace(str(context.get('code', '')) or '\0', '••••••'), {}
+    if message.template in SECRET_LINK_TEMPLATES:
+        body, context = _without_secret_link(body, context)
     with session_scope(write=True) as session:
         session.execute(update(Message).where(Message.id == message_id).values(
             status=MessageStatus.SENT.value, sent_at=clock.now(), provider_id=provider_id[:80], last_error='',
             subject=outcome.subject[:300].replace(str(message.context.get('code', '')) or '\0', '••••••'),
             body=body, context=context))
     return 1
+
+
+SECRET_LINK_TEMPLATES = (Template.STAFF_INVITE.value, Template.PASSWORD_RESET.value)
+"""Messages carrying a one-time sign-in link (``context['sign_in_link']``): the link is the secret, kept in the row only
+until it is sent or given up (then cut from the body and context; the sign-in link's own row keeps only a hash)."""
+
+
+def _without_secret_link(body: str, context: dict) -> tuple[str, dict]:
+    """``body`` and ``context`` with the sign-in link's secret cut out (its address without the secret stays)."""
+    link = str((context or {}).get('sign_in_link', ''))
+    kept = link.rsplit('/', 1)[0] + '/…' if link else ''
+    return (body.replace(link, kept) if link else body), {k: v for k, v in (context or {}).items()
+                                                          if k != 'sign_in_link'}
 
 
 @dataclass(frozen=True)
@@ -440,6 +455,9 @@ def _finish(message_id: int, *, status: MessageStatus | None, error: str, perman
         else:
             message.status = MessageStatus.QUEUED.value
             message.due_at = (now or clock.now()) + timedelta(minutes=RETRY_MINUTES[message.attempts - 1])
+        if message.status in (MessageStatus.FAILED.value, MessageStatus.CANCELLED.value) and \
+                message.template in SECRET_LINK_TEMPLATES:  # never sent: its secret is not kept either
+            message.body, message.context = _without_secret_link(message.body, message.context)
         session.add(message)
         if message.status == MessageStatus.FAILED.value:
             event = _failure_event(session, message)
@@ -469,6 +487,10 @@ _FAILED = {
     (MessageChannel.SMS, Template.WAITLIST_OFFER): N_('SMS waitlist offer to {name} failed: {error}'),
     (MessageChannel.SMS, Template.CODE): N_('SMS code to {name} failed: {error}'),
     (MessageChannel.SMS, Template.MARKETING): N_('SMS marketing to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.STAFF_INVITE): N_('E-mail invitation to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.STAFF_INVITE): N_('SMS invitation to {name} failed: {error}'),
+    (MessageChannel.EMAIL, Template.PASSWORD_RESET): N_('E-mail password reset link to {name} failed: {error}'),
+    (MessageChannel.SMS, Template.PASSWORD_RESET): N_('SMS password reset link to {name} failed: {error}'),
 }
 """The desk's bell when a message fails, per channel and message (stored for any reader: :func:`i18n.deferred`)."""
 

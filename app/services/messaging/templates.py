@@ -48,6 +48,8 @@ PLACEHOLDERS: dict[str, str] = {
     'accept_link': N_('the link that accepts a waitlist offer (waitlist offers only)'),
     'offer_until': N_('until when a waitlist offer is held (waitlist offers only)'),
     'offer_code': N_("the campaign's discount code (campaign messages only)"),
+    'sign_in_link': N_('the one-time link where a staff member sets their password (invitations and password '
+                       'resets only)'),
 }
 """Every placeholder a template may use, and what it stands for (shown beside the editor, translated with ``_()``)."""
 _KNOWN = tuple(PLACEHOLDERS)
@@ -57,7 +59,7 @@ SAMPLE: dict[str, str] = {
     'time': '14:00', 'location_name': N_('Main Street Salon'), 'location_address': N_('12 Main Street'),
     'location_phone': '+1 416 555 0100', 'manage_link': 'https://book.example.com/my/…', 'cancellation_hours': '24',
     'code': '482913', 'accept_link': 'https://book.example.com/offer/…', 'offer_until': '14:30',
-    'offer_code': 'WELCOME-BACK',
+    'offer_code': 'WELCOME-BACK', 'sign_in_link': 'https://salon.example.com/account/…',
 }
 """Values a preview is rendered with (the words among them translated: :func:`sample`)."""
 _SAMPLE_WORDS = ('service', 'date', 'location_name', 'location_address')
@@ -111,6 +113,22 @@ DEFAULTS: dict[tuple[Template, MessageChannel], tuple[str, str]] = {
         '', N_('{{ code }} is your code to confirm your booking at {{ location_name }}. Valid for 10 minutes.')),
     (Template.MARKETING, MessageChannel.EMAIL): (N_('News from {{ location_name }}'), N_('Hello {{ customer_name }},')),
     (Template.MARKETING, MessageChannel.SMS): ('', '{{ location_name }}: '),
+    (Template.STAFF_INVITE, MessageChannel.EMAIL): (
+        N_('Your sign-in for {{ location_name }}'),
+        N_('Hello {{ staff }},\n\nyou are invited to sign in to ClientPulse at {{ location_name }}. Open this link and '
+           'choose your own password:\n{{ sign_in_link }}\n\nThe link works once, within 72 hours. If you did not '
+           'expect it, ignore this message.')),
+    (Template.STAFF_INVITE, MessageChannel.SMS): (
+        '', N_('{{ location_name }}: {{ staff }}, choose your ClientPulse password here (works once, within 72 hours): '
+               '{{ sign_in_link }}')),
+    (Template.PASSWORD_RESET, MessageChannel.EMAIL): (
+        N_('Set a new password for {{ location_name }}'),
+        N_('Hello {{ staff }},\n\nopen this link to set a new ClientPulse password:\n{{ sign_in_link }}\n\n'
+           'The link works once, within 24 hours; your old password stops working when the new one is set. If you '
+           'did not ask for it, tell {{ location_name }}.')),
+    (Template.PASSWORD_RESET, MessageChannel.SMS): (
+        '', N_('{{ location_name }}: set a new ClientPulse password here (works once, within 24 hours): '
+               '{{ sign_in_link }}')),
 }
 """The text of each template on each channel when a location has not written its own: (subject, body), English
 source text; :func:`default_text` gives it in a language."""

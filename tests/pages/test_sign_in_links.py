@@ -1,0 +1,111 @@
+"""Staff get in without the owner knowing their passwords: "Invite" on the staff member's page sends a one-time link,
+the staff member chooses a password and is signed in; reset by link; a revoked sign-in's open page ends at once;
+the link page refuses what it cannot use with a clear page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from nicegui.testing import User
+
+from app.models import MessageChannel, Role
+from app.services.accounts import users
+from app.services.messaging import sign_in_links
+from tests.factories import OWNER, at, make_booking
+from tests.pages.conftest import DAY, sign_in
+from tests.pages.test_pages import element, eventually
+
+
+def _count(user: User) -> str:
+    try:
+        return element(user, 'bell-count').text
+    except AssertionError:
+        return '0'
+
+
+async def _open_sign_in_tab(user: User, staff_member_id: int) -> None:
+    await sign_in(user, Role.OWNER, '/staff')
+    user.find(marker='staff-list').trigger('rowClick', [None, {'id': staff_member_id}])
+    await user.should_see(marker='staff-editing')
+    user.find(marker='staff-sign-in-tab').click()
+
+
+async def test_invite_link_in_the_e_mail_sets_a_password_and_signs_the_staff_member_in(user: User, create_user, shop,
+                                                                                       smtp):
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))  # an alert from before
+    owner = user
+    await _open_sign_in_tab(owner, shop['jj'].id)
+    await owner.should_see(marker='staff-no-sign-in')
+    owner.find(marker='staff-link-to').clear().type('jj@salon.test')
+    owner.find(marker='staff-invite').click()
+    await eventually(lambda: len(smtp.messages) == 1, timeout=10)
+    await owner.should_see(marker='staff-invited')
+    token = sign_in_links.link_of(smtp.messages[0].get_content())
+    assert token and smtp.messages[0]['To'] == 'jj@salon.test'
+
+    jj = create_user()
+    await jj.open(f'/account/{token}')
+    await jj.should_see('Welcome, JJ')
+    await jj.should_see('You sign in as jj@salon.test.')
+    jj.find(marker='link-password').type('my own secret')
+    jj.find(marker='link-repeat').type('my own secreT')
+    jj.find(marker='link-save').click()
+    await jj.should_see('The two passwords are not the same.')
+    jj.find(marker='link-repeat').clear().type('my own secret')
+    jj.find(marker='link-save').click()
+    await jj.should_see('jj@salon.test (staff)', retries=200)  # signed in: the frame names them
+    await jj.open(f'/bookings?day={DAY.isoformat()}')
+    await jj.should_see('jj@salon.test (staff)')
+    assert _count(jj) == '0'  # no backlog: the booking's alert came before the account
+    account = next(u for u in users.list_users(actor=OWNER) if u.email == 'jj@salon.test')
+    assert (account.role, account.staff_member_id, account.location_id) == (Role.STAFF, shop['jj'].id,
+                                                                            shop['location'].id)
+    assert users.authenticate('jj@salon.test', 'my own secret').id == account.id
+
+    other = create_user()
+    await other.open(f'/account/{token}')  # spent on use
+    await other.should_see(marker='link-refused')
+    await other.should_see('used already')
+    await other.should_not_see(marker='link-password')
+
+
+async def test_expired_wrong_and_malformed_links_get_a_clear_page(user: User, shop, smtp):
+    sent = sign_in_links.invite(shop['becky'].id, channel=MessageChannel.EMAIL, to='becky@salon.test', actor=OWNER,
+                                as_of=datetime.now(UTC) - timedelta(hours=sign_in_links.INVITE_HOURS + 1))
+    token = sign_in_links.link_of(smtp.messages[0].get_content())
+    await user.open(f'/account/{token}')
+    await user.should_see(marker='link-refused')
+    await user.should_see('This link has expired. Ask for a new one.')
+    for bad in (f'{sent.link_id}.{"x" * 43}', 'nonsense', '0', '%00', 'x' * 500):
+        await user.open(f'/account/{bad}')
+        await user.should_see('This link is not valid')
+        await user.should_not_see(marker='link-password')
+
+
+async def test_a_reset_link_sent_from_the_staff_page_sets_a_new_password(user: User, create_user, shop, smtp):
+    account = users.create_user('jj@salon.test', 'old password', role=Role.STAFF, location_id=shop['location'].id,
+                                staff_member_id=shop['jj'].id, actor=OWNER)
+    await _open_sign_in_tab(user, shop['jj'].id)
+    await user.should_see('Signs in as jj@salon.test.')
+    user.find(marker='staff-reset').click()
+    await eventually(lambda: len(smtp.messages) == 1, timeout=10)
+    token = sign_in_links.link_of(smtp.messages[0].get_content())
+    jj = create_user()
+    await jj.open(f'/account/{token}')
+    await jj.should_see('Set a new password')
+    jj.find(marker='link-password').type('brand new one')
+    jj.find(marker='link-repeat').type('brand new one')
+    jj.find(marker='link-save').click()
+    await jj.should_see('jj@salon.test (staff)', retries=200)
+    assert users.authenticate('jj@salon.test', 'brand new one').id == account.id
+
+
+async def test_revoking_a_sign_in_ends_the_open_page_at_once_and_keeps_them_out(user: User, shop):
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    await user.should_see(marker='new-booking')
+    staff_account = next(u for u in users.list_users(actor=OWNER) if u.email == 'staff@shop.test')
+    users.set_active(staff_account.id, False, actor=OWNER)
+    await user.should_see(marker='sign-in', retries=100)  # sent to the login page without a click
+    await user.open(f'/bookings?day={DAY.isoformat()}')
+    await user.should_see(marker='sign-in')
+    await user.should_not_see(marker='new-booking')

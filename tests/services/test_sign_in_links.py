@@ -1,0 +1,185 @@
+"""Staff get in without the owner knowing their passwords: one-time invitations and password resets by link (through
+the outbox), revoking a sign-in, who may do which."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.models import Message, MessageChannel, MessageStatus, Role, SignInLink, Template, User
+from app.services.accounts import users
+from app.services.database import session_scope
+from app.services.errors import AuthenticationError, PermissionDeniedError, ValidationError
+from app.services.messaging import sign_in_links
+from app.services.messaging.sign_in_links import LinkRefused
+from tests.factories import OWNER, actor, make_location, make_staff_member
+
+
+def _token_in(mail) -> str:
+    token = sign_in_links.link_of(mail.get_content())
+    assert token, mail.get_content()
+    return token
+
+
+def test_an_invitation_by_e_mail_makes_the_staff_members_own_account_once(db, smtp):
+    here = make_location()
+    jj = make_staff_member(here, 'JJ')
+    manager = actor(Role.MANAGER, here.id)
+    sent = sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, to=' JJ@Salon.test ', actor=manager)
+    assert sent.sent and sent.to == 'jj@salon.test'
+    (mail,) = smtp.messages
+    assert mail['To'] == 'jj@salon.test' and 'Queen St' in mail['Subject']
+    token = _token_in(mail)
+    assert '72 hours' in mail.get_content()
+
+    with session_scope() as session:  # only a hash of the secret is kept, and the sent message lost the secret
+        link = session.get(SignInLink, sent.link_id)
+        message = session.get(Message, sent.message_id)
+        assert token.split('.')[1] not in link.secret_hash and len(link.secret_hash) == 64
+        assert message.status == MessageStatus.SENT.value and message.template == Template.STAFF_INVITE.value
+        assert token.split('.')[1] not in message.body + str(message.context)
+        assert '/account/…' in message.body
+
+    view = sign_in_links.open_link(token)
+    assert (view.staff_name, view.email, view.location_name) == ('JJ', 'jj@salon.test', 'Queen St')
+    with pytest.raises(ValidationError) as short:
+        sign_in_links.use_link(token, 'short')
+    assert short.value.field == 'password'  # a refusal of the password does not spend the link
+    account = sign_in_links.use_link(token, 'my own secret')
+    assert (account.email, account.role, account.location_id, account.staff_member_id) == (
+        'jj@salon.test', Role.STAFF, here.id, jj.id)
+    assert users.authenticate('jj@salon.test', 'my own secret').id == account.id
+
+    for use in (lambda: sign_in_links.use_link(token, 'another secret'), lambda: sign_in_links.open_link(token)):
+        with pytest.raises(LinkRefused, match='used already'):  # spent on use
+            use()
+    with pytest.raises(ValidationError, match=r'already signs in as jj@salon\.test'):
+        sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, to='other@salon.test', actor=OWNER)
+
+
+def test_an_invitation_by_sms_asks_for_the_sign_in_address_and_reads_the_number_the_local_way(db, twilio):
+    here = make_location()
+    becky = make_staff_member(here, 'BECKY')
+    sent = sign_in_links.invite(becky.id, channel=MessageChannel.SMS, to='(416) 555-0142', actor=OWNER)
+    assert sent.sent and sent.to == '+14165550142'
+    (sms,) = twilio.messages
+    assert sms['To'] == '+14165550142'
+    token = sign_in_links.link_of(sms['Body'])
+    assert sign_in_links.open_link(token).email is None  # they give the address they will sign in with
+    with pytest.raises(ValidationError) as no_address:
+        sign_in_links.use_link(token, 'becky secret', email='')
+    assert no_address.value.field == 'email'
+    account = sign_in_links.use_link(token, 'becky secret', email='becky@salon.test')
+    assert account.staff_member_id == becky.id
+    with pytest.raises(ValidationError) as unreadable:
+        sign_in_links.invite(make_staff_member(here, 'KELLY').id, channel=MessageChannel.SMS, to='call me',
+                             actor=OWNER)
+    assert unreadable.value.field == 'to'
+
+
+def test_a_link_expires_and_a_newer_one_spends_the_older(db, smtp):
+    here = make_location()
+    jj = make_staff_member(here, 'JJ')
+    sent_at = datetime.now(UTC)
+    sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, to='jj@salon.test', actor=OWNER, as_of=sent_at)
+    first = _token_in(smtp.messages[-1])
+    later = sent_at + timedelta(hours=sign_in_links.INVITE_HOURS, seconds=1)
+    with pytest.raises(LinkRefused, match='expired'):
+        sign_in_links.open_link(first, as_of=later)
+    with pytest.raises(LinkRefused, match='expired'):
+        sign_in_links.use_link(first, 'my own secret', as_of=later)
+    assert sign_in_links.open_link(first, as_of=sent_at + timedelta(hours=71)).staff_name == 'JJ'
+
+    sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, to='jj@salon.test', actor=OWNER)
+    second = _token_in(smtp.messages[-1])
+    with pytest.raises(LinkRefused, match='newer one'):
+        sign_in_links.use_link(first, 'my own secret')
+    assert sign_in_links.use_link(second, 'my own secret').staff_member_id == jj.id
+
+
+def test_wrong_and_malformed_links_are_refused_and_wrong_secrets_spend_the_link(db, smtp):
+    here = make_location()
+    sent = sign_in_links.invite(make_staff_member(here, 'JJ').id, channel=MessageChannel.EMAIL, to='jj@salon.test',
+                                actor=OWNER)
+    token = _token_in(smtp.messages[-1])
+    for bad in ('', 'x', '1', '0.' + 'a' * 43, f'{sent.link_id}.short', 'x' * 3000, '\x00', f'{sent.link_id + 99}.'
+                + 'a' * 43, f'{sent.link_id}.{"a" * 43}\n', '../../etc/passwd', '١.' + 'a' * 43):
+        with pytest.raises(LinkRefused, match='not valid'):
+            sign_in_links.open_link(bad)
+    wrong = f'{sent.link_id}.' + ('A' if token[-1] != 'A' else 'B') * 43
+    for _try in range(sign_in_links.MAX_TRIES):
+        with pytest.raises(LinkRefused, match='not valid'):
+            sign_in_links.use_link(wrong, 'my own secret')
+    with pytest.raises(LinkRefused, match='used already'):  # too many guesses: the link itself is spent
+        sign_in_links.use_link(token, 'my own secret')
+    with session_scope() as session:
+        assert session.exec(select(User).where(User.email == 'jj@salon.test')).first() is None
+
+
+def test_a_reset_link_sets_a_new_password_the_old_one_stops_and_other_links_are_spent(db, smtp):
+    here = make_location()
+    jj = make_staff_member(here, 'JJ')
+    account = users.create_user('jj@salon.test', 'old password', role=Role.STAFF, location_id=here.id,
+                                staff_member_id=jj.id, actor=OWNER)
+    manager = actor(Role.MANAGER, here.id)
+    sign_in_links.send_reset(account.id, location_id=here.id, actor=manager)
+    first = _token_in(smtp.messages[-1])
+    sign_in_links.send_reset(account.id, location_id=here.id, actor=OWNER)
+    second = _token_in(smtp.messages[-1])
+    assert smtp.messages[-1]['To'] == 'jj@salon.test'
+    assert users.authenticate('jj@salon.test', 'old password').id == account.id  # until the new one is set
+    with pytest.raises(LinkRefused):
+        sign_in_links.open_link(first)  # a newer link spent it
+    view = sign_in_links.open_link(second)
+    assert view.email == 'jj@salon.test' and view.staff_name == 'JJ'
+    done = sign_in_links.use_link(second, 'new password')
+    assert done.id == account.id and done.session_version == account.session_version + 1  # other sign-ins end
+    with pytest.raises(AuthenticationError):
+        users.authenticate('jj@salon.test', 'old password')
+    assert users.authenticate('jj@salon.test', 'new password').id == account.id
+    with pytest.raises(LinkRefused, match='used already'):
+        sign_in_links.use_link(second, 'third password')
+    with session_scope() as session:
+        assert session.exec(select(SignInLink).where(SignInLink.user_id == account.id,
+                                                     SignInLink.used_at.is_(None))).all() == []
+
+
+def test_revoking_ends_the_sign_ins_spends_links_and_keeps_the_person_out_until_allowed(db, smtp):
+    here = make_location()
+    account = users.create_user('jj@salon.test', 'my password', role=Role.STAFF, location_id=here.id, actor=OWNER)
+    sign_in_links.send_reset(account.id, location_id=here.id, actor=OWNER)
+    token = _token_in(smtp.messages[-1])
+    revoked = users.set_active(account.id, False, actor=actor(Role.MANAGER, here.id))
+    assert not revoked.active and revoked.session_version == account.session_version + 1
+    with pytest.raises(AuthenticationError):
+        users.authenticate('jj@salon.test', 'my password')
+    with pytest.raises(LinkRefused):
+        sign_in_links.use_link(token, 'a way back in')  # a link sent before cannot bring them back
+    with pytest.raises(ValidationError, match='switched off'):
+        sign_in_links.send_reset(account.id, location_id=here.id, actor=OWNER)
+    users.set_active(account.id, True, actor=OWNER)
+    assert users.authenticate('jj@salon.test', 'my password').id == account.id
+
+
+def test_only_owners_and_the_locations_managers_send_links_or_revoke(db, smtp):
+    here, there = make_location(), make_location('King St')
+    jj = make_staff_member(here, 'JJ')
+    for stranger in (actor(Role.STAFF, here.id), actor(Role.KIOSK, here.id), actor(Role.MANAGER, there.id)):
+        with pytest.raises(PermissionDeniedError):
+            sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, to='jj@salon.test', actor=stranger)
+    staff_account = users.create_user('ann@salon.test', 'my password', role=Role.STAFF, location_id=here.id,
+                                      actor=OWNER)
+    boss = users.create_user('boss@salon.test', 'my password', role=Role.MANAGER, location_id=here.id, actor=OWNER)
+    for stranger, account in ((actor(Role.MANAGER, there.id), staff_account), (actor(Role.STAFF, here.id),
+                                                                               staff_account),
+                              (actor(Role.MANAGER, here.id), boss)):  # a manager manages staff sign-ins only
+        with pytest.raises(PermissionDeniedError):
+            sign_in_links.send_reset(account.id, location_id=here.id, actor=stranger)
+        with pytest.raises(PermissionDeniedError):
+            users.set_active(account.id, False, actor=stranger)
+    assert smtp.messages == []
+    with session_scope() as session:
+        assert session.exec(select(SignInLink)).all() == []
+        assert session.exec(select(Message)).all() == []
