@@ -64,7 +64,8 @@ async def test_an_mpesa_checkout_waits_for_the_phone_then_is_paid_with_its_recei
     await _open_checkout(user, booking_id)
     await eventually(lambda: element(user, 'checkout-total').text == 'Total KES82.00')
     element(user, 'checkout-pay-0-method').set_value('mobile_money')
-    assert element(user, 'checkout-pay-0-phone').value == '+254712345678'  # the customer's, in E.164; editable
+    # the phone shows with M-Pesa: the customer's, in E.164 with the location's country; editable
+    await eventually(lambda: element(user, 'checkout-pay-0-phone').value == '+254712345678')
     user.find(marker='checkout-take').click()
     # the sale is recorded and the prompt goes to Daraja (the fake) in a worker thread
     await eventually(lambda: element(user, 'checkout-mpesa-status').text.startswith(
@@ -118,6 +119,7 @@ async def test_a_failed_prompt_leaves_the_balance_with_its_reason_and_can_be_sen
     await eventually(lambda: element(user, 'checkout-pay-1-amount').value == 50.0)
     element(user, 'checkout-pay-0-method').set_value('cash')
     element(user, 'checkout-pay-1-method').set_value('mobile_money')  # … no: 32 cash, 50 by M-Pesa
+    await eventually(lambda: element(user, 'checkout-pay-1-phone').visible)
     element(user, 'checkout-pay-1-phone').set_value('0722 000 111')  # another phone than the customer's
     user.find(marker='checkout-take').click()
     await eventually(lambda: element(user, 'checkout-mpesa-status').text.startswith(
@@ -151,6 +153,7 @@ async def test_a_bad_phone_is_refused_before_anything_is_recorded(user: User, sh
     await _open_checkout(user, _checked_in(shop, shop['alex']))
     await eventually(lambda: element(user, 'checkout-total').text == 'Total KES82.00')
     element(user, 'checkout-pay-0-method').set_value('mobile_money')
+    await eventually(lambda: element(user, 'checkout-pay-0-phone').visible)
     element(user, 'checkout-pay-0-phone').set_value('call me maybe')
     user.find(marker='checkout-take').click()
     await eventually(lambda: element(user, 'checkout-pay-0-phone').error == '"call me maybe" is not a phone number.',
@@ -195,8 +198,8 @@ async def test_the_checkout_totals_add_up_as_printed_and_the_receipt_prints_the_
     user.find(marker='checkout-discount-reason').type('first visit')
     element(user, 'checkout-tip').set_value(5)
     await eventually(lambda: element(user, 'checkout-total').text == lines[-1])
-    shown = [element(user, f'checkout-{key}').text for key in ('subtotal', 'discounts', 'net', 'tax-VAT', 'tip',
-                                                                'total')]
+    shown = [element(user, f'checkout-sum-{key}').text for key in ('subtotal', 'discounts', 'net', 'tax-VAT', 'tip')]
+    shown.append(element(user, 'checkout-total').text)
     assert shown == lines
     amounts = [int(re.sub(r'\D', '', text.rsplit(' ', 1)[-1])) * (-1 if '−' in text else 1) for text in shown]
     subtotal, discounts, net, tax, tip, total = amounts
@@ -212,3 +215,15 @@ async def test_the_checkout_totals_add_up_as_printed_and_the_receipt_prints_the_
     for words in ('Subtotal', '8.20', 'Net', 'VAT included' if included else 'VAT added',
                   'Tax invoice', 'PIN: P051234567X'):
         assert words in printed, words
+
+
+async def test_the_owner_sets_the_tax_number_on_the_settings_page(user: User, shop):
+    await sign_in(user, Role.OWNER, '/settings')
+    await user.should_see(marker='settings-tax-number')
+    user.find(marker='settings-tax-number').type('<b>PIN</b>')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: 'tax number' in (element(user, 'settings-tax-number').error or ''))
+    assert locations.get_location(shop['location'].id, actor=OWNER).tax_number == ''  # nothing saved
+    user.find(marker='settings-tax-number').clear().type('p051234567x')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: locations.get_location(shop['location'].id, actor=OWNER).tax_number == 'P051234567X')

@@ -334,7 +334,8 @@ class _Checkout:
         with self.totals:  # lines that add up as printed (pricing.totals)
             for line in pricing.totals(priced.lines, inclusive=bool(self.location.prices_include_tax),
                                        tip_cents=sale.tip_cents, gift_cards_cents=sum(sale.gift_cards)):
-                key = f'checkout-{line.key}' + (f'-{line.name}' if line.key == 'tax' else '')
+                key = 'checkout-total' if line.key == 'total' else f'checkout-sum-{line.key}' + (
+                    f'-{line.name}' if line.key == 'tax' else '')
                 ui.label(f'{checkout.total_words(line)} {checkout.signed(line.cents, self.money)}').classes(
                     'text-lg font-semibold' if line.key == 'total' else 'text-slate-500' if line.included else ''
                 ).mark(key)

@@ -29,7 +29,7 @@ from app.services.money import checkout, day_close, receipts
 WIDTH = 80 * mm
 
 
-TAX_NUMBER_NAMES = {'KE': N_('PIN'), 'RW': N_('TIN'), 'UG': N_('TIN'), 'TZ': N_('TIN')}
+TAX_NUMBER_NAMES = {'KE': N_('KRA PIN'), 'RW': N_('TIN'), 'UG': N_('TIN'), 'TZ': N_('TIN')}
 """What a country calls a business's tax registration number on a receipt (KRA PIN; a TIN elsewhere in East
 Africa); others: "Tax no."."""
 
@@ -92,12 +92,14 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
                      money(line_amount(line, shown))])
         if line.discount_cents:
             rows.append([Paragraph('&nbsp;&nbsp;' + escape(_('discount −{amount}').format(
-                amount=money(line.discount_cents))), normal), ''])
+                amount=money(line.discount_cents)).replace('\u2212', '-')), normal), ''])
         for name, cents in line.taxes.items():
             taxes[name] = taxes.get(name, 0) + cents
     if shown.totals:  # a sale: lines that add up as printed (pricing.totals)
         total_row = len(rows) + len(shown.totals) - 1
-        rows += [[checkout.total_words(t), checkout.signed(t.cents, money)] for t in shown.totals]
+        # Helvetica has no minus sign (U+2212: drawn over the next letter): a hyphen-minus on paper
+        rows += [[checkout.total_words(t), checkout.signed(t.cents, money).replace('\u2212', '-')]
+                 for t in shown.totals]
     else:  # a refund, or history imported without totals
         net = sum(line.net_cents for line in shown.lines)
         rows.append([_('Before tax'), money(net)])
