@@ -27,7 +27,7 @@ from sqlmodel import select
 from app.models import Location, MobilePayment, Payment, PaymentMethod, Receipt, UserRead
 from app.services import clock, events, notifications
 from app.services.accounts import activity
-from app.services.accounts.access import FRONT_DESK_ROLES, ensure_role
+from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
 from app.services.amounts import check_amount
 from app.services.customers import phones
 from app.services.database import session_scope
@@ -348,6 +348,7 @@ def check_out_by_phone(sale: checkout.Sale, phone: str, amount_cents: int, *, ac
         :func:`checkout.check_out`, or the checks above
     """
     ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
+    ensure_location(actor, sale.location_id)
     check_amount(amount_cents, field)
     if amount_cents <= 0 or amount_cents % 100:
         raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field=field)
