@@ -88,7 +88,7 @@ async def test_an_mpesa_checkout_waits_for_the_phone_then_is_paid_with_its_recei
     shown = checkout.receipt_details(sold.id, actor=OWNER)
     assert shown.payments == [('mobile_money', 8200, None)] and shown.payment_refs == ['NLJ7RT61SV']
     printed = _pdf_text(receipt_pdf(sold.id, actor=OWNER), tmp_path)
-    for words in ('Tax invoice', 'PIN: P051234567X', 'Mobile money', 'M-Pesa receipt NLJ7RT61SV'):
+    for words in ('Tax invoice', 'KRA PIN: P051234567X', 'Mobile money', 'M-Pesa receipt NLJ7RT61SV'):
         assert words in printed, words
     day = _pdf_text(day_close_pdf(shop['location'].id, DAY, actor=OWNER), tmp_path)
     assert 'M-Pesa receipt' in day and 'NLJ7RT61SV' in day
@@ -104,7 +104,7 @@ async def test_an_mpesa_checkout_waits_for_the_phone_then_is_paid_with_its_recei
     user.find(marker='sales-list').trigger('rowClick', [{}, {'id': sold.id}, 0])
     await user.should_see(marker='receipt-title')
     assert element(user, 'receipt-payment-0').text == 'Mobile money: KES82.00 · M-Pesa receipt NLJ7RT61SV'
-    assert element(user, 'receipt-tax-words').text == 'Tax invoice · PIN: P051234567X'
+    assert element(user, 'receipt-tax-words').text == 'Tax invoice · KRA PIN: P051234567X'
 
 
 async def test_a_failed_prompt_leaves_the_balance_with_its_reason_and_can_be_sent_again(user: User, shop, daraja):
@@ -213,7 +213,7 @@ async def test_the_checkout_totals_add_up_as_printed_and_the_receipt_prints_the_
             for t in details.totals] == lines  # the receipt says the same
     printed = _pdf_text(receipt_pdf(sold.id, actor=OWNER), tmp_path)
     for words in ('Subtotal', '8.20', 'Net', 'VAT included' if included else 'VAT added',
-                  'Tax invoice', 'PIN: P051234567X'):
+                  'Tax invoice', 'KRA PIN: P051234567X'):
         assert words in printed, words
 
 
