@@ -146,6 +146,12 @@ async def test_a_failed_prompt_leaves_the_balance_with_its_reason_and_can_be_sen
     user.find(marker='checkout-mpesa-check').click()  # "Check now": the status query, not a callback
     await eventually(lambda: element(user, 'checkout-mpesa-status').text == 'Paid by M-Pesa: KES50.00', timeout=10)
     assert element(user, 'checkout-mpesa-balance').text == f'Receipt {sold.number}: paid in full'
+    # Daraja's callback comes after: it moves no money (paid already) but gives M-Pesa's receipt number
+    assert deliver(daraja, daraja.requests[1]['CheckoutRequestID']) == 'already'
+    await eventually(lambda: element(user, 'checkout-mpesa-status').text ==
+                     'Paid by M-Pesa: KES50.00, M-Pesa receipt NLJ7RT61SV', timeout=10)
+    assert checkout.receipt_details(sold.id, actor=OWNER).payment_refs == ['', 'NLJ7RT61SV']
+    assert checkout.balance_of(sold.id, actor=OWNER) == 0
 
 
 async def test_a_bad_phone_is_refused_before_anything_is_recorded(user: User, shop, daraja):

@@ -264,11 +264,21 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
 def _note_receipt(prompt_id: int, provider_receipt: str) -> None:
     """Keep M-Pesa's receipt number of a prompt already paid (confirmed by a status query before its callback came):
     only words on the receipt; the money moved on Daraja's answer, not on this."""
+    changed = None
     with session_scope(write=True) as session:
         prompt = session.exec(select(MobilePayment).where(MobilePayment.id == prompt_id).with_for_update()).one()
         if prompt.status == 'paid' and not prompt.provider_receipt:
             prompt.provider_receipt = provider_receipt[:40]
             session.add(prompt)
+            receipt = session.get(Receipt, prompt.receipt_id)
+            location = session.get(Location, receipt.location_id)
+            changed = events.ReceiptCreated(  # what shows the receipt redraws with the number
+                receipt_id=receipt.id, location_id=receipt.location_id, amount_cents=0,
+                day=clock.local_day(clock.now(), location.time_zone),
+                summary=deferred(N_('Receipt {number}: M-Pesa receipt {reference}'), number=receipt.number,
+                                 reference=provider_receipt[:40]))
+    if changed is not None:
+        events.publish(changed)
 
 
 def _refuse(why: str, *, sender: str, location_id: int | None = None) -> str:
