@@ -233,7 +233,7 @@ class _Checkout:
         with self.payment_box:
             for number, payment in enumerate(self.payments):
                 with ui.row().classes('w-full items-end gap-2 no-wrap'):
-                    ui.select(method_names(), value=payment['method'],
+                    ui.select(method_names(), value=payment['method'], label=_('Paid by'),
                               on_change=lambda e, p=payment: self.set_payment(p, 'method', e.value)).classes(
                         'w-36').mark(f'checkout-pay-{number}-method')
                     ui.number(_('Amount'), value=payment['amount'], min=0, format='%.2f',
