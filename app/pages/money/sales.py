@@ -63,7 +63,7 @@ class _Sales:
                 'flat dense'), _('Next day'))
             ui.space()
             ui.button(_('Day report (PDF)'), icon='print', on_click=self.day_report).props('flat').mark('day-report')
-            ui.button(_('Sales (CSV)'), icon='download', on_click=self.sales_export).props('flat').mark(
+            ui.button(_('Export the day (CSV)'), icon='download', on_click=self.sales_export).props('flat').mark(
                 'sales-export')
             ui.button(_('Sale'), icon='point_of_sale', on_click=self.sale).mark('sales-new')
         self.table = scrolling(ui.table(columns=columns(), rows=[], row_key='id').classes('w-full').props(
