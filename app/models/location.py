@@ -85,6 +85,9 @@ class LocationBase(SQLModel):
                                   description="what a booking with a high no-show risk triggers: 'none', 'reminder' "
                                               "(an extra reminder a day before the first) or 'deposit' (the desk "
                                               'is told to ask for one)')
+    tax_number: str = Field(default='', max_length=40, sa_column_kwargs={'server_default': ''},
+                            description="the business's tax registration number (KRA PIN, Rwanda TIN, VAT no.), "
+                                        "printed on receipts; with a tax: they are tax invoices")
     archived: bool = Field(default=False, description='no longer trading: hidden, its history kept')
 
 
@@ -193,6 +196,15 @@ class LocationSettings(BaseModel):
     online_booking: bool = False
     high_risk_action: Literal['none', 'reminder', 'deposit'] = 'none'
     staff_discount_limit_percent: int = PydanticField(default=0, ge=0, le=100)
+    tax_number: str = PydanticField(default='', max_length=40)
+
+    @field_validator('tax_number')
+    @classmethod
+    def _tax_number(cls, value: str) -> str:
+        value = ' '.join(value.split())
+        if value and not all(ch.isalnum() or ch in ' -/.' for ch in value):
+            raise ValueError(N_('a tax number has letters, digits, spaces, "-", "/" and "." only'))
+        return value.upper()
 
     @field_validator('reminder_hours')
     @classmethod

@@ -248,3 +248,7 @@ class ReceiptRead(SQLModel):
     kind: str = 'sale'
     total_cents: int | None = None
     paid_cents: int = 0
+    paid_by: list[tuple[str, int]] = Field(default_factory=list)
+    """Every payment as paid, in order: (method, minor units; negative: paid back)."""
+    mpesa_receipts: list[str] = Field(default_factory=list)
+    """M-Pesa's receipt numbers of its mobile-money payments (``MpesaReceiptNumber``)."""

@@ -2,7 +2,7 @@
 version (raised to end its open sign-ins at once)
 
 Revision ID: 0041
-Revises: 0037
+Revises: 0040
 Create Date: 2026-12-06 12:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from app.models.base import UTCDateTime
 
 revision: str = '0041'
-down_revision: str | None = '0037'
+down_revision: str | None = '0040'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

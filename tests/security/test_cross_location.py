@@ -45,7 +45,7 @@ from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
 from app.services.imports import salon as imports
 from app.services.messaging import feeds, outbox, sign_in_links, templates
-from app.services.money import checkout, codes, deposits, receipts
+from app.services.money import checkout, codes, deposits, mobile_money, receipts
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import (
     OWNER,
@@ -210,6 +210,8 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
         b['product'], actor=who, location_id=b['location'].id, code='X1', name='Intruder'),
     'check out': lambda who, a, b, _: checkout.check_out(Sale(
         location_id=b['location'].id, lines=[SaleLine(product_id=b['product'])]), actor=who),
+    'check out by M-Pesa': lambda who, a, b, _: mobile_money.check_out_by_phone(Sale(
+        location_id=b['location'].id, lines=[SaleLine(product_id=b['product'])]), '0712 345 678', 100, actor=who),
     'add a payment': lambda who, a, b, _: checkout.add_payment(
         b['sale'].receipt_id, PaymentIn(method=PaymentMethod.CASH, amount_cents=1), actor=who),
     'refund': lambda who, a, b, _: checkout.refund(

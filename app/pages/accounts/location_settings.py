@@ -90,6 +90,11 @@ class LocationSettingsForm:
             self.fields['tax_rates'] = self.taxes[0][1]
             self.fields['prices_include_tax'] = ui.checkbox(_('Prices are entered with tax included'),
                                                             value=settings.prices_include_tax)
+            self.fields['tax_number'] = ui.input(
+                _('Tax registration number (KRA PIN, TIN, VAT no.)'), value=settings.tax_number).props(
+                'maxlength=40').classes('w-80').mark('settings-tax-number')
+            ui.label(_('Printed on receipts; with a tax set, receipts are tax invoices.')).classes(
+                'text-sm text-slate-500')
 
         with ui.card().classes('w-full max-w-4xl'):
             ui.label(_('Opening hours')).classes('font-semibold')
@@ -210,6 +215,7 @@ class LocationSettingsForm:
             'deposit_percent', 'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_on',
             'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking', 'high_risk_action',
             'staff_discount_limit_percent')}
+        values['tax_number'] = self.fields['tax_number'].value or ''
         hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
         if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
             self.fields['reminder_hours'].error = _('Give whole hours separated by commas, e.g. 24, 2.')

@@ -167,13 +167,23 @@ def register() -> None:
                             'date': local_date(r.issued_at, tz, i18n.locale_for(location.locale), 'EEE d MMM y'),
                             'items': r.descriptions or _named(RECEIPT_KINDS, r.kind),
                             'amount': money_at(r.amount_cents, location),
-                            'payment': _named(PAYMENT_NAMES, r.payment_method.value if r.payment_method else None)}
+                            'payment': _paid_by(r, location)}
                            for r in sales], row_key='id', pagination=10).classes('w-full').props(
                 'dense flat').mark('customer-receipts')
 
         history()
         live.on_change(location.id, lambda _e: history.refresh(),
                                 kinds=(events.BookingChanged, events.ReceiptCreated, events.DataImported))
+
+
+def _paid_by(receipt, location) -> str:
+    """Every method of a receipt's payment with the amount as paid (``Cash $5.00 + Mobile money $10.00 (QK…)``);
+    history without payments: its one method."""
+    if not receipt.paid_by:
+        return _named(PAYMENT_NAMES, receipt.payment_method.value if receipt.payment_method else None)
+    words = ' + '.join(f'{_named(PAYMENT_NAMES, method)} {money_at(cents, location)}'
+                       for method, cents in receipt.paid_by)
+    return words + (f' ({", ".join(receipt.mpesa_receipts)})' if receipt.mpesa_receipts else '')
 
 
 def _edit(user, customer, formats: str) -> None:

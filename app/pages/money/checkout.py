@@ -10,13 +10,16 @@ from decimal import Decimal, InvalidOperation
 
 from nicegui import ui
 
+from app import live
 from app.models import BookingRead, LocationRead, PaymentMethod, Role, UserRead
 from app.pages import language
 from app.pages.formatting import money_at, to_minor
+from app.services import events
 from app.services.catalogue import catalog, staff
+from app.services.customers import phones
 from app.services.errors import ClientPulseError, ValidationError
 from app.services.i18n import N_, _, ngettext
-from app.services.money import checkout, loyalty
+from app.services.money import checkout, loyalty, mobile_money, pricing
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 
 METHODS = {PaymentMethod.CARD.value: N_('Card'), PaymentMethod.CASH.value: N_('Cash'),
@@ -53,84 +56,90 @@ class _Checkout:
                                'quantity': 1, 'price': booking.price_cents, 'listed': booking.price_cents,
                                'discount': None})
         self.payments: list[dict] = [{'method': PaymentMethod.CARD.value, 'amount': None, 'tendered': None,
-                                      'code': ''}]
+                                      'code': '', 'phone': self.customer_phone()}]
         self.gift_cards: list[int] = []  # amounts of gift cards sold with the sale (minor units)
         self.total_due = 0
         self.managing = user.role in (Role.OWNER, Role.MANAGER)
+
+    def money(self, cents: int) -> str:
+        return money_at(cents, self.location)
 
     def open(self) -> None:
         with ui.dialog(value=True) as self.dialog, ui.card().classes('w-[44rem] max-w-full'):
             title = (_('Checkout — {customer}').format(customer=self.booking.customer_name) if self.booking
                      else _('Walk-in sale'))
             ui.label(title).classes('text-lg font-semibold')
-            self.served = None
-            if self.booking is None:  # who did the service or sold the product (commission, the tip's default)
-                mine = self.user.staff_member_id if self.user.staff_member_id in self.members else None
-                self.served = ui.select(self.members, value=mine, label=_('Served by')).classes('w-56').mark(
-                    'checkout-served-by')
-            self.line_box = ui.column().classes('w-full gap-1').mark('checkout-lines')
-            with ui.row().classes('w-full items-end gap-2'):
-                options = {**{f's{i}': f'{s.name} · {money_at(s.price_cents, self.location)}'
-                              for i, s in self.services.items()},
-                           **{f'p{i}': _('{product} · {price} ({n} on hand)').format(
-                               product=p.name, price=money_at(p.price_cents, self.location), n=p.stock_on_hand)
-                              for i, p in self.products.items()}}
-                self.pick = ui.select(options, with_input=True, label=_('Add a service or product')).classes(
-                    'flex-1').mark('checkout-item')
-                ui.button(_('Add'), icon='add', on_click=self.add_line).props('flat').mark('checkout-add')
-            with ui.row().classes('w-full items-end gap-2'):
-                self.card_amount = ui.number(_('Sell a gift card of'), min=0, format='%.2f').classes('w-44').mark(
-                    'checkout-gift-amount')
-                ui.button(_('Add gift card'), icon='card_giftcard', on_click=self.add_gift_card).props('flat').mark(
-                    'checkout-gift-add')
-                self.card_list = ui.label().classes('text-sm text-slate-600').mark('checkout-gift-cards')
-            with ui.row().classes('w-full items-end gap-2'):
-                self.discount = ui.number(_('Discount on the sale (%)'), min=0, max=100,
-                                          on_change=self.reprice).classes('w-48').mark('checkout-discount')
-                self.discount_reason = ui.input(_('Why'), on_change=self.reprice).classes('flex-1').mark(
-                    'checkout-discount-reason')
-            if not self.managing:  # what staff may give without a manager (the location's setting)
-                limit = self.location.staff_discount_limit_percent
-                ui.label(_('Up to {limit} % off without a manager.').format(limit=limit) if limit else
-                         _('Only a manager gives discounts here.')).classes(
-                    'text-xs text-slate-500').mark('checkout-discount-limit')
-            self.code = None
-            if self.booking is not None and self.booking.customer_id is not None:  # a code is once per customer
+            with ui.column().classes('w-full gap-2 p-0') as self.form:
+                self.served = None
+                if self.booking is None:  # who did the service or sold the product (commission, the tip's default)
+                    mine = self.user.staff_member_id if self.user.staff_member_id in self.members else None
+                    self.served = ui.select(self.members, value=mine, label=_('Served by')).classes('w-56').mark(
+                        'checkout-served-by')
+                self.line_box = ui.column().classes('w-full gap-1').mark('checkout-lines')
                 with ui.row().classes('w-full items-end gap-2'):
-                    self.code = ui.input(_('Discount code'), on_change=self.reprice).props('clearable').classes(
-                        'w-48').mark('checkout-code')
-                    ui.label(_("a campaign's code: off the whole sale, not with another discount")).classes(
-                        'text-xs text-slate-500')
-            self.reward = None
-            if self.booking is not None and self.booking.customer_id is not None:
-                points, _moves = loyalty.ledger(self.booking.customer_id, actor=self.user)
-                offered = {r.id: ngettext('{reward} ({n} point)', '{reward} ({n} points)', r.points).format(
-                    reward=r.name, n=r.points) for r in loyalty.rewards(
-                    self.location.id, actor=self.user) if r.points <= points}
+                    options = {**{f's{i}': f'{s.name} · {money_at(s.price_cents, self.location)}'
+                                  for i, s in self.services.items()},
+                               **{f'p{i}': _('{product} · {price} ({n} on hand)').format(
+                                   product=p.name, price=money_at(p.price_cents, self.location), n=p.stock_on_hand)
+                                  for i, p in self.products.items()}}
+                    self.pick = ui.select(options, with_input=True, label=_('Add a service or product')).classes(
+                        'flex-1').mark('checkout-item')
+                    ui.button(_('Add'), icon='add', on_click=self.add_line).props('flat').mark('checkout-add')
                 with ui.row().classes('w-full items-end gap-2'):
-                    ui.label(ngettext('{n} loyalty point', '{n} loyalty points', points).format(n=points)).classes(
-                        'text-sm').mark('checkout-points')
-                    if offered:
-                        self.reward = ui.select(offered, label=_('Spend points on'), clearable=True,
-                                                on_change=self.reprice).classes('w-64').mark('checkout-reward')
-            with ui.row().classes('w-full items-end gap-2'):
-                self.tip = ui.number(_('Tip'), min=0, format='%.2f', on_change=self.reprice).classes('w-32').mark(
-                    'checkout-tip')
-                self.tip_for = ui.select(self.members, value=self.booking.staff_member_id if self.booking else None,
-                                         label=_('for')).classes('w-48').mark('checkout-tip-staff')
-            self.totals = ui.column().classes('w-full gap-0 items-end').mark('checkout-totals')
-            ui.separator()
-            ui.label(_('Payment')).classes('font-semibold')
-            self.payment_box = ui.column().classes('w-full gap-1').mark('checkout-payments')
-            with ui.row().classes('w-full items-center gap-2'):
-                ui.button(_('Split: add a payment'), icon='call_split', on_click=self.add_payment).props('flat').mark(
-                    'checkout-add-payment')
-                ui.space()
-                self.left = ui.label().classes('font-semibold').mark('checkout-balance')
-            self.error = ui.label().classes('text-negative').mark('checkout-error')
-            with ui.row().classes('w-full justify-end'):
-                ui.button(_('Close'), on_click=self.dialog.close).props('flat')
-                ui.button(_('Take payment'), icon='point_of_sale', on_click=self.take).mark('checkout-take')
+                    self.card_amount = ui.number(_('Sell a gift card of'), min=0, format='%.2f').classes('w-44').mark(
+                        'checkout-gift-amount')
+                    ui.button(_('Add gift card'), icon='card_giftcard', on_click=self.add_gift_card).props('flat').mark(
+                        'checkout-gift-add')
+                    self.card_list = ui.label().classes('text-sm text-slate-600').mark('checkout-gift-cards')
+                with ui.row().classes('w-full items-end gap-2'):
+                    self.discount = ui.number(_('Discount on the sale (%)'), min=0, max=100,
+                                              on_change=self.reprice).classes('w-48').mark('checkout-discount')
+                    self.discount_reason = ui.input(_('Why'), on_change=self.reprice).classes('flex-1').mark(
+                        'checkout-discount-reason')
+                if not self.managing:  # what staff may give without a manager (the location's setting)
+                    limit = self.location.staff_discount_limit_percent
+                    ui.label(_('Up to {limit} % off without a manager.').format(limit=limit) if limit else
+                             _('Only a manager gives discounts here.')).classes(
+                        'text-xs text-slate-500').mark('checkout-discount-limit')
+                self.code = None
+                if self.booking is not None and self.booking.customer_id is not None:  # a code is once per customer
+                    with ui.row().classes('w-full items-end gap-2'):
+                        self.code = ui.input(_('Discount code'), on_change=self.reprice).props('clearable').classes(
+                            'w-48').mark('checkout-code')
+                        ui.label(_("a campaign's code: off the whole sale, not with another discount")).classes(
+                            'text-xs text-slate-500')
+                self.reward = None
+                if self.booking is not None and self.booking.customer_id is not None:
+                    points, _moves = loyalty.ledger(self.booking.customer_id, actor=self.user)
+                    offered = {r.id: ngettext('{reward} ({n} point)', '{reward} ({n} points)', r.points).format(
+                        reward=r.name, n=r.points) for r in loyalty.rewards(
+                        self.location.id, actor=self.user) if r.points <= points}
+                    with ui.row().classes('w-full items-end gap-2'):
+                        ui.label(ngettext('{n} loyalty point', '{n} loyalty points', points).format(n=points)).classes(
+                            'text-sm').mark('checkout-points')
+                        if offered:
+                            self.reward = ui.select(offered, label=_('Spend points on'), clearable=True,
+                                                    on_change=self.reprice).classes('w-64').mark('checkout-reward')
+                with ui.row().classes('w-full items-end gap-2'):
+                    self.tip = ui.number(_('Tip'), min=0, format='%.2f', on_change=self.reprice).classes('w-32').mark(
+                        'checkout-tip')
+                    self.tip_for = ui.select(self.members, value=self.booking.staff_member_id if self.booking else None,
+                                             label=_('for')).classes('w-48').mark('checkout-tip-staff')
+                self.totals = ui.column().classes('w-full gap-0 items-end').mark('checkout-totals')
+                ui.separator()
+                ui.label(_('Payment')).classes('font-semibold')
+                self.payment_box = ui.column().classes('w-full gap-1').mark('checkout-payments')
+                with ui.row().classes('w-full items-center gap-2'):
+                    ui.button(_('Split: add a payment'), icon='call_split', on_click=self.add_payment).props(
+                        'flat').mark('checkout-add-payment')
+                    ui.space()
+                    self.left = ui.label().classes('font-semibold').mark('checkout-balance')
+                self.error = ui.label().classes('text-negative').mark('checkout-error')
+                with ui.row().classes('w-full justify-end'):
+                    ui.button(_('Close'), on_click=self.dialog.close).props('flat')
+                    ui.button(_('Take payment'), icon='point_of_sale', on_click=self.take).mark('checkout-take')
+            self.phone_box = ui.column().classes('w-full gap-2').mark('checkout-mpesa')
+            self.phone_box.visible = False
             self.draw_lines()
             self.draw_payments()
             ui.timer(0.01, self.reprice, once=True)
@@ -214,16 +223,17 @@ class _Checkout:
     def add_payment(self) -> None:
         paid = sum(to_minor(p['amount'], 'amount') for p in self.payments if p['amount'] is not None)
         self.payments.append({'method': PaymentMethod.CASH.value, 'amount': max(0, self.total_due - paid) / 100,
-                              'tendered': None, 'code': ''})
+                              'tendered': None, 'code': '', 'phone': self.customer_phone()})
         self.draw_payments()
         self.show_balance()
 
     def draw_payments(self) -> None:
         self.payment_box.clear()
+        self.phone_inputs: dict[int, ui.input] = {}
         with self.payment_box:
             for number, payment in enumerate(self.payments):
                 with ui.row().classes('w-full items-end gap-2 no-wrap'):
-                    ui.select(method_names(), value=payment['method'],
+                    ui.select(method_names(), value=payment['method'], label=_('Paid by'),
                               on_change=lambda e, p=payment: self.set_payment(p, 'method', e.value)).classes(
                         'w-36').mark(f'checkout-pay-{number}-method')
                     ui.number(_('Amount'), value=payment['amount'], min=0, format='%.2f',
@@ -237,9 +247,19 @@ class _Checkout:
                                     on_change=lambda e, p=payment: self.set_payment(p, 'code', e.value)).classes(
                         'w-48').mark(f'checkout-pay-{number}-code')
                     code.bind_visibility_from(payment, 'method', value=PaymentMethod.GIFT_CARD.value)
+                    phone = ui.input(_("Customer's phone (M-Pesa)"), value=payment['phone'],
+                                     on_change=lambda e, p=payment: self.set_payment(p, 'phone', e.value)).props(
+                        'maxlength=40 type=tel').classes('w-48').mark(f'checkout-pay-{number}-phone')
+                    phone.bind_visibility_from(payment, 'method', value=PaymentMethod.MOBILE_MONEY.value)
+                    self.phone_inputs[number] = phone  # where a refused phone is said
                     if number:
                         ui.button(icon='close', on_click=lambda p=payment: self.remove_payment(p)).props(
                             'flat round dense')
+
+    def customer_phone(self) -> str:
+        """The booking's customer's phone in E.164 with the location's country ('' for a walk-in or none)."""
+        raw = self.booking.customer_phone if self.booking is not None else ''
+        return (phones.e164(raw, self.location.country or '') or raw) if raw else ''
 
     def set_payment(self, payment: dict, field: str, value) -> None:
         payment[field] = value
@@ -309,21 +329,16 @@ class _Checkout:
             return
         self.total_due = priced.total_cents + sale.tip_cents + sum(sale.gift_cards)
         for label, line in zip(self.line_totals, priced.lines, strict=False):
-            label.text = money_at(line.total_cents, self.location)
+            label.text = money_at(line.gross_cents, self.location)  # price × quantity: they add up to the subtotal
         self.totals.clear()
-        with self.totals:
-            ui.label(_('Before tax {amount}').format(amount=money_at(priced.net_cents, self.location)))
-            if priced.discount_cents:
-                ui.label(_('Discounts −{amount}').format(amount=money_at(priced.discount_cents, self.location))).mark(
-                    'checkout-discounts')
-            for name, cents in priced.taxes.items():
-                ui.label(f'{name} {money_at(cents, self.location)}')
-            if sale.tip_cents:
-                ui.label(_('Tip {amount}').format(amount=money_at(sale.tip_cents, self.location)))
-            if sale.gift_cards:
-                ui.label(_('Gift cards {amount}').format(amount=money_at(sum(sale.gift_cards), self.location)))
-            ui.label(_('Total {amount}').format(amount=money_at(self.total_due, self.location))).classes(
-                'text-lg font-semibold').mark('checkout-total')
+        with self.totals:  # lines that add up as printed (pricing.totals)
+            for line in pricing.totals(priced.lines, inclusive=bool(self.location.prices_include_tax),
+                                       tip_cents=sale.tip_cents, gift_cards_cents=sum(sale.gift_cards)):
+                key = 'checkout-total' if line.key == 'total' else f'checkout-sum-{line.key}' + (
+                    f'-{line.name}' if line.key == 'tax' else '')
+                ui.label(f'{checkout.total_words(line)} {checkout.signed(line.cents, self.money)}').classes(
+                    'text-lg font-semibold' if line.key == 'total' else 'text-slate-500' if line.included else ''
+                ).mark(key)
         if len(self.payments) == 1 and not self.payments[0]['tendered']:
             self.payments[0]['amount'] = self.total_due / 100  # one payment: the whole amount, until split
             self.draw_payments()
@@ -344,12 +359,126 @@ class _Checkout:
                           _('More than due by {amount}').format(amount=money_at(-left, self.location)) if left < 0
                           else _('Paid in full'))
 
+    # --- M-Pesa from the checkout -------------------------------------------------------------------------------
+
+    async def take_by_phone(self, sale: Sale, by_phone: list[tuple[int, dict]]) -> None:
+        """Record the sale with the M-Pesa part left owing, send the prompt, and wait for the phone here."""
+        number, payment = by_phone[0]
+        try:
+            if len(by_phone) > 1:
+                raise ValidationError(_('One M-Pesa payment per checkout: put the amount on one line.'),
+                                      field=f'payments.{by_phone[1][0]}')
+            amount = to_minor(payment['amount'], f'payments.{number}')
+            others = [p for p in sale.payments if p.method != PaymentMethod.MOBILE_MONEY]
+            done = await language.io_bound(
+                mobile_money.check_out_by_phone, sale.model_copy(update={'payments': others}),
+                (payment['phone'] or '')[:40], amount, actor=self.user, field=f'payments.{number}')
+        except ClientPulseError as error:
+            self.refused(error)
+            if error.field == 'phone' and number in self.phone_inputs:
+                self.phone_inputs[number].error = str(error)
+            self.taken_with = sale  # shown until the form changes
+            return
+        self.form.visible = False
+        self.receipt_id, self.number = done.sale.receipt_id, done.sale.number
+        self.asked_cents, self.asked_phone = amount, payment['phone'] or ''
+        self.prompt_id = done.prompt.checkout_request_id if done.prompt is not None else ''
+        self.phone_box.visible = True
+        stop = live.on_change(self.location.id, self.heard, kinds=(events.ReceiptCreated, events.PaymentFailed))
+        self.dialog.on_value_change(lambda e: None if e.value else stop())  # closed: the subscription ends
+        if self.on_done:
+            self.on_done()
+        if done.prompt is None:
+            self.show_phone(None, done.failure, done.sale.balance_cents)
+        else:
+            await self.ask(False)
+
+    async def heard(self, event) -> None:
+        """A payment or a failure at the location: if it may be this prompt's, read what became of it."""
+        if isinstance(event, events.ReceiptCreated) and event.receipt_id != self.receipt_id:
+            return
+        if isinstance(event, events.PaymentFailed) and event.booking_id != (self.booking.id if self.booking else None):
+            return
+        if self.prompt_id and self.dialog.value:
+            await self.ask(False)
+
+    async def ask(self, query: bool) -> None:
+        """Show the prompt as recorded (``query``: ask Daraja first, the desk's "Check now")."""
+        try:
+            state = await language.io_bound(mobile_money.ask_now if query else mobile_money.prompt_state,
+                                            self.receipt_id, self.prompt_id, actor=self.user)
+        except ClientPulseError as error:
+            self.phone_error = str(error)
+            state = await language.io_bound(mobile_money.prompt_state, self.receipt_id, self.prompt_id,
+                                            actor=self.user)
+        else:
+            self.phone_error = ''
+        self.show_phone(state, state.reason, state.balance_cents)
+
+    def show_phone(self, state: mobile_money.PromptState | None, failure: str, balance: int) -> None:
+        """Waiting → paid / failed, as the prompt stands (None: it could not be sent, ``failure`` says why)."""
+        self.phone_box.clear()
+        status = state.status if state is not None else 'failed'
+        with self.phone_box:
+            if status == 'pending':
+                with ui.row().classes('items-center gap-2'):
+                    ui.spinner(size='md')
+                    ui.label(_("Waiting for the customer's phone: {amount} asked of {phone}").format(
+                        amount=self.money(state.amount_cents), phone=self.asked_phone)).classes(
+                        'text-warning font-semibold').mark('checkout-mpesa-status')
+                ui.label(_('The customer types their M-Pesa PIN on their phone; this shows the answer.')).classes(
+                    'text-sm text-slate-500')
+                if getattr(self, 'phone_error', ''):
+                    ui.label(self.phone_error).classes('text-negative')
+            elif status == 'paid':
+                words = (_('Paid by M-Pesa: {amount}, M-Pesa receipt {reference}').format(
+                    amount=self.money(state.amount_cents), reference=state.provider_receipt)
+                    if state.provider_receipt else _('Paid by M-Pesa: {amount}').format(
+                        amount=self.money(state.amount_cents)))
+                ui.label(words).classes('text-positive font-semibold').mark('checkout-mpesa-status')
+                ui.label(_('Receipt {number}: paid in full').format(number=self.number) if balance <= 0 else
+                         _('Receipt {number}: {amount} still to pay').format(number=self.number,
+                                                                            amount=self.money(balance))).mark(
+                    'checkout-mpesa-balance')
+            else:
+                ui.label(_('M-Pesa payment failed: {why}').format(why=failure or _('no answer'))).classes(
+                    'text-negative font-semibold').mark('checkout-mpesa-status')
+                ui.label(_('Receipt {number}: {amount} still to pay (take it here or from Sales)').format(
+                    number=self.number, amount=self.money(balance))).mark('checkout-mpesa-balance')
+                with ui.row().classes('items-end gap-2'):
+                    phone = ui.input(_("Customer's phone (M-Pesa)"), value=self.asked_phone).props(
+                        'maxlength=40 type=tel').classes('w-48').mark('checkout-mpesa-phone')
+
+                    async def again() -> None:
+                        asked = min(self.asked_cents, balance)
+                        try:
+                            prompt = await language.io_bound(mobile_money.request, self.receipt_id,
+                                                             (phone.value or '')[:40], asked, actor=self.user)
+                        except ClientPulseError as error:
+                            phone.error = str(error)
+                            return
+                        self.asked_phone, self.prompt_id = phone.value or '', prompt.checkout_request_id
+                        await self.ask(False)
+
+                    ui.button(_('Send again'), icon='phone_iphone', on_click=again).props('outline').mark(
+                        'checkout-mpesa-again')
+            with ui.row().classes('w-full justify-end gap-2'):
+                if status == 'pending':
+                    ui.button(_('Check now'), icon='refresh', on_click=lambda: self.ask(True)).props('flat').mark(
+                        'checkout-mpesa-check')
+                ui.button(_('Done') if status == 'paid' else _('Close'), on_click=self.dialog.close).mark(
+                    'checkout-mpesa-close')
+        if status == 'paid' and self.on_done:
+            self.on_done()
+
     def refused(self, error: ClientPulseError | None) -> None:
         """Say why the sale is refused (None: clear it) by the Take payment button, and on the field at fault when
         it is one of the form's own (the tip, the sale's discount, a gift card's amount, the code): on a phone the
         button may be out of sight."""
         self.error.text = str(error) if error is not None else ''
         fields = {'tip': self.tip, 'discount': self.discount, 'gift_cards': self.card_amount, 'code': self.code}
+        for phone in self.phone_inputs.values():
+            phone.error = None
         for name, element in fields.items():
             if element is not None:
                 element.error = str(error) if error is not None and error.field == name else None
@@ -366,6 +495,11 @@ class _Checkout:
             sale = self.sale()
         except ClientPulseError as error:
             self.refused(error)
+            return
+        by_phone = [(number, payment) for number, payment in enumerate(self.payments)
+                    if payment['method'] == PaymentMethod.MOBILE_MONEY.value and payment['amount']]
+        if by_phone and mobile_money.configured():  # M-Pesa: the prompt goes from here (else the amount is noted)
+            await self.take_by_phone(sale, by_phone)
             return
         try:
             done = await language.io_bound(checkout.check_out, sale, actor=self.user)

@@ -23,12 +23,12 @@ from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _, ngettext
 from app.services.money import checkout, day_close, gift_cards, mobile_money, receipts
 from app.services.money.checkout import PaymentIn
-from app.services.money.receipt_pdf import day_close_pdf, email_receipt, receipt_pdf
+from app.services.money.receipt_pdf import day_close_pdf, email_receipt, line_amount, receipt_pdf, tax_words
 
 COLUMNS = [{'name': k, 'label': label, 'field': k, 'align': 'right' if k in {'total', 'paid', 'owed'} else 'left'}
            for k, label in (('number', N_('Receipt')), ('time', N_('Time')), ('customer', N_('Customer')),
                             ('items', N_('Items')), ('total', N_('Total')), ('paid', N_('Paid')),
-                            ('owed', N_('Still owed')), ('kind', ''))]
+                            ('owed', N_('Still owed')), ('mpesa', N_('M-Pesa receipt')), ('kind', ''))]
 """The receipts table's columns (labels in English: :func:`columns` translates them)."""
 KINDS = {'refund': N_('refund'), 'deposit': N_('deposit')}
 """Receipt kinds other than a sale, as the list names them."""
@@ -63,6 +63,8 @@ class _Sales:
                 'flat dense'), _('Next day'))
             ui.space()
             ui.button(_('Day report (PDF)'), icon='print', on_click=self.day_report).props('flat').mark('day-report')
+            ui.button(_('Export the day (CSV)'), icon='download', on_click=self.sales_export).props('flat').mark(
+                'sales-export')
             ui.button(_('Sale'), icon='point_of_sale', on_click=self.sale).mark('sales-new')
         self.table = scrolling(ui.table(columns=columns(), rows=[], row_key='id').classes('w-full').props(
             'dense flat').mark('sales-list'), _('Sales'))
@@ -95,6 +97,11 @@ class _Sales:
         pdf = await language.io_bound(day_close_pdf, self.location.id, self.day, actor=self.user)
         ui.download(pdf, f'day-{self.day.isoformat()}.pdf', 'application/pdf')
 
+    async def sales_export(self) -> None:
+        start, end = clock.day_bounds(self.day, self.location.time_zone)
+        data = await language.io_bound(receipts.sales_csv, self.location.id, start, end, actor=self.user)
+        ui.download(data, f'sales-{self.day.isoformat()}.csv', 'text/csv')
+
     def sale(self) -> None:
         self.dialogs.clear()
         with self.dialogs:
@@ -113,6 +120,7 @@ class _Sales:
                          'paid': money_at(total if legacy else r.paid_cents, self.location),
                          'owed': money_at(total - r.paid_cents, self.location)
                          if r.kind == 'sale' and r.total_cents is not None and total > r.paid_cents else '',
+                         'mpesa': ' '.join(r.mpesa_receipts),
                          'kind': _(KINDS[r.kind]) if r.kind in KINDS else ''})
         self.table.rows = rows
         self.show_summary()
@@ -203,6 +211,9 @@ class _ReceiptView:
         title = _('Refund {number} · {customer}') if shown.kind == 'refund' else _('Receipt {number} · {customer}')
         ui.label(title.format(number=shown.number, customer=shown.customer_name or _('Walk-in'))).classes(
             'text-lg font-semibold').mark('receipt-title')
+        taxed = tax_words(self.location)
+        if taxed and shown.kind == 'sale':
+            ui.label(' · '.join(taxed)).classes('text-sm font-semibold').mark('receipt-tax-words')
         if shown.refund_of:
             ui.label(_('Of receipt {number}: {reason}').format(number=shown.refund_of, reason=shown.reason))
         self.back: dict[int, ui.number] = {}
@@ -212,14 +223,23 @@ class _ReceiptView:
                 if line.returned:
                     ui.label(ngettext('{n} brought back', '{n} brought back', line.returned).format(
                         n=line.returned)).classes('text-xs text-slate-500')
-                ui.label(self.money(line.total_cents if line.total_cents is not None else line.net_cents))
+                ui.label(self.money(line_amount(line, shown)))
                 left = line.quantity - line.returned
                 if self.page.managing and shown.kind == 'sale' and left > 0 and shown.refundable_cents > 0:
                     self.back[line.id] = ui.number(_('Back'), value=0, min=0, max=left, format='%d').classes(
                         'w-20').mark(f'refund-{line.description}')
-        for method, amount, _tendered in shown.payments:
-            ui.label(f'{method_name(method)}: {self.money(amount)}').classes('text-sm text-slate-600')
-        if shown.tip_cents:
+        with ui.column().classes('w-full gap-0 items-end').mark('receipt-totals'):
+            for total in shown.totals:  # a sale's lines that add up as printed (pricing.totals)
+                ui.label(f'{checkout.total_words(total)} {checkout.signed(total.cents, self.money)}').classes(
+                    'font-semibold' if total.key == 'total' else 'text-slate-500' if total.included else '').mark(
+                    f'receipt-{total.key}')
+        for number, ((method, amount, _tendered), reference) in enumerate(zip(
+                shown.payments, shown.payment_refs or [''] * len(shown.payments), strict=True)):
+            words = f'{method_name(method)}: {self.money(amount)}'
+            if reference:
+                words += ' · ' + _('M-Pesa receipt {reference}').format(reference=reference)
+            ui.label(words).classes('text-sm text-slate-600').mark(f'receipt-payment-{number}')
+        if shown.tip_cents and not shown.totals:
             ui.label(_('Tip {amount}').format(amount=self.money(shown.tip_cents))).classes('text-sm text-slate-600')
         with ui.row().classes('w-full gap-2 items-end'):
             ui.button(_('Receipt (PDF)'), icon='print', on_click=self.download).props('flat').mark('receipt-pdf')

@@ -21,6 +21,7 @@ from app.models import (
     Customer,
     Location,
     LoyaltyReward,
+    MobilePayment,
     Payment,
     PaymentMethod,
     Product,
@@ -647,6 +648,30 @@ class ReceiptShown(SQLModel):
     payments: list[tuple[str, int, int | None]]
     reason: str
     refund_of: str | None
+    payment_refs: list[str] = []
+    """Beside ``payments``, one each: the provider's receipt number of a mobile-money payment (M-Pesa's
+    ``MpesaReceiptNumber``), else ''."""
+    gift_cards_cents: int = 0
+    totals: list[pricing.TotalLine] = []
+    """A sale's totals as printed, adding up (:func:`pricing.totals`); empty for refunds and imported receipts."""
+
+
+TOTAL_WORDS = {'subtotal': N_('Subtotal'), 'discounts': N_('Discounts'), 'net': N_('Net'), 'tip': N_('Tip'),
+               'gift_cards': N_('Gift cards'), 'total': N_('Total')}
+"""The totals' lines in words (English: :func:`total_words` translates)."""
+
+
+def total_words(line: pricing.TotalLine) -> str:
+    """A totals line's label in the current language: ``'Subtotal'``, ``'VAT included'`` (in the net: not added),
+    ``'VAT added'``, …"""
+    if line.key == 'tax':
+        return (_('{tax} included') if line.included else _('{tax} added')).format(tax=line.name)
+    return _(TOTAL_WORDS[line.key]) if line.key in TOTAL_WORDS else line.key
+
+
+def signed(cents: int, money) -> str:
+    """``money(abs(cents))`` with a minus sign (U+2212) before it when ``cents`` is negative (a discount)."""
+    return ('\u2212' if cents < 0 else '') + money(abs(cents))
 
 
 def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
@@ -671,8 +696,25 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
         customer = session.get(Customer, receipt.customer_id) if receipt.customer_id else None
         member = session.get(StaffMember, receipt.staff_member_id) if receipt.staff_member_id else None
         original = session.get(Receipt, receipt.refund_of_id) if receipt.refund_of_id else None
-        payments = [(p.method, p.amount_cents, p.tendered_cents) for p in session.exec(
-            select(Payment).where(Payment.receipt_id == receipt.id).order_by(Payment.id))]
+        paid = session.exec(select(Payment).where(Payment.receipt_id == receipt.id).order_by(Payment.id)).all()
+        payments = [(p.method, p.amount_cents, p.tendered_cents) for p in paid]
+        numbers = dict(session.exec(select(MobilePayment.payment_id, MobilePayment.provider_receipt).where(
+            col(MobilePayment.payment_id).in_([p.id for p in paid]))).all()) if paid else {}
+        shown_totals = []
+        if receipt.kind == 'sale' and receipt.total_cents is not None and all(
+                x.total_cents is not None for x in lines):
+            location = session.get(Location, receipt.location_id)
+            priced = []
+            for x in lines:
+                inclusive = pricing.entered_with_tax(x.unit_price_cents, x.quantity, x.amount_cents, x.discount_cents,
+                                                     x.total_cents, bool(location.prices_include_tax))
+                priced.append(pricing.stored_line(x.amount_cents, x.discount_cents, taxes.get(x.id, {}),
+                                                  x.total_cents, inclusive=inclusive))
+            inclusive = any(line.total_cents == line.gross_cents - line.discount_cents and line.taxes
+                            for line in priced) or (bool(location.prices_include_tax) and not any(
+                                line.taxes for line in priced))
+            shown_totals = pricing.totals(priced, inclusive=inclusive, tip_cents=receipt.tip_cents,
+                                          gift_cards_cents=receipt.gift_cards_cents)
         refundable = receipt.paid_cents - refunded_cents(session, receipt.id) if receipt.kind == 'sale' else 0
         return ReceiptShown(
             id=receipt.id, location_id=receipt.location_id, number=receipt.number, kind=receipt.kind,
@@ -686,4 +728,6 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
             tip_cents=receipt.tip_cents, total_cents=receipt.total_cents, paid_cents=receipt.paid_cents,
             balance_cents=(receipt.total_cents or 0) - receipt.paid_cents if receipt.kind == 'sale' else 0,
             refundable_cents=refundable, payments=payments, reason=receipt.reason,
-            refund_of=original.number if original else None)
+            refund_of=original.number if original else None,
+            payment_refs=[numbers.get(p.id) or '' for p in paid], gift_cards_cents=receipt.gift_cards_cents,
+            totals=shown_totals)

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import select
@@ -26,17 +27,18 @@ from sqlmodel import select
 from app.models import Location, MobilePayment, Payment, PaymentMethod, Receipt, UserRead
 from app.services import clock, events, notifications
 from app.services.accounts import activity
-from app.services.accounts.access import FRONT_DESK_ROLES, ensure_role
+from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
 from app.services.amounts import check_amount
 from app.services.customers import phones
 from app.services.database import session_scope
-from app.services.errors import ValidationError
+from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _, deferred
-from app.services.money import day_close
+from app.services.money import checkout, day_close
 from app.services.money.common import receipt_of, waiting_on_phones
 from app.services.money.daraja import DarajaProvider, Outcome, PaymentProvider, ProviderError
 
-__all__ = ['Outcome', 'PaymentProvider', 'ProviderError', 'check_pending', 'handle_callback', 'prompts_of',
+__all__ = ['Outcome', 'PaymentProvider', 'PhoneCheckout', 'PromptState', 'ProviderError', 'ask_now',
+           'check_out_by_phone', 'check_pending', 'configured', 'handle_callback', 'prompt_state', 'prompts_of',
            'provider', 'provider_phone', 'request', 'set_provider', 'settle']
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,16 @@ def provider() -> PaymentProvider:
     if 'provider' not in _chosen:
         _chosen['provider'] = DarajaProvider.from_settings()
     return _chosen['provider']
+
+
+def configured() -> bool:
+    """Whether M-Pesa is set up here (the ``CLIENTPULSE_MPESA_*`` settings, or a provider a test chose): the
+    checkout then sends its mobile-money payments as prompts; else it only notes them."""
+    try:
+        provider()
+    except ValidationError:
+        return False
+    return True
 
 
 def set_provider(chosen: PaymentProvider | None) -> None:
@@ -231,6 +243,10 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
     if not (prompt.callback_token_hash and hmac.compare_digest(prompt.callback_token_hash, token_digest(token))):
         return _refuse(f'{"a wrong" if token else "no"} token for {hint.checkout_request_id[:40]}', sender=sender,
                        location_id=prompt.location_id)
+    same = hint.result_code == '0' and hint.amount is not None and hint.amount * 100 == prompt.amount_cents and (
+        hint.phone == prompt.phone)
+    if prompt.status == 'paid' and same and hint.provider_receipt and not prompt.provider_receipt:
+        _note_receipt(prompt.id, hint.provider_receipt)  # paid on a status query before its callback came
     if prompt.status == 'paid' or (prompt.status == 'failed' and hint.result_code != '0'):
         return 'already'
     try:
@@ -241,10 +257,28 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
         return 'pending'
     if answer is None:
         return 'pending'
-    same = hint.result_code == '0' and hint.amount is not None and hint.amount * 100 == prompt.amount_cents and (
-        hint.phone == prompt.phone)
     return settle(answer, source='status query after a callback',
                   provider_receipt=hint.provider_receipt if same else '')
+
+
+def _note_receipt(prompt_id: int, provider_receipt: str) -> None:
+    """Keep M-Pesa's receipt number of a prompt already paid (confirmed by a status query before its callback came):
+    only words on the receipt; the money moved on Daraja's answer, not on this."""
+    changed = None
+    with session_scope(write=True) as session:
+        prompt = session.exec(select(MobilePayment).where(MobilePayment.id == prompt_id).with_for_update()).one()
+        if prompt.status == 'paid' and not prompt.provider_receipt:
+            prompt.provider_receipt = provider_receipt[:40]
+            session.add(prompt)
+            receipt = session.get(Receipt, prompt.receipt_id)
+            location = session.get(Location, receipt.location_id)
+            changed = events.ReceiptCreated(  # what shows the receipt redraws with the number
+                receipt_id=receipt.id, location_id=receipt.location_id, amount_cents=0,
+                day=clock.local_day(clock.now(), location.time_zone),
+                summary=deferred(N_('Receipt {number}: M-Pesa receipt {reference}'), number=receipt.number,
+                                 reference=provider_receipt[:40]))
+    if changed is not None:
+        events.publish(changed)
 
 
 def _refuse(why: str, *, sender: str, location_id: int | None = None) -> str:
@@ -281,3 +315,101 @@ def prompts_of(receipt_id: int, *, actor: UserRead) -> list[MobilePayment]:
         return list(session.exec(select(MobilePayment).where(MobilePayment.receipt_id == receipt_id)
                                  .order_by(MobilePayment.id.desc())))
 
+
+
+@dataclass(frozen=True)
+class PhoneCheckout:
+    """A sale recorded at the checkout with part of it asked of the customer's phone: ``sale`` (the recorded
+    :class:`~app.services.money.checkout.Checkout`, the asked part still a balance), ``prompt`` (the prompt sent, or
+    None) and ``failure`` (why none was sent, in the desk's words: the balance stays on the receipt)."""
+
+    sale: checkout.Checkout
+    prompt: MobilePayment | None
+    failure: str = ''
+
+
+@dataclass(frozen=True)
+class PromptState:
+    """What became of a prompt, for the desk: ``status`` ``'pending'``, ``'paid'`` or ``'failed'``; ``amount_cents``;
+    ``provider_receipt`` (M-Pesa's receipt number once paid, if its callback gave it); ``reason`` (a failure's, in
+    the current language); ``balance_cents`` (what the receipt still owes)."""
+
+    checkout_request_id: str
+    status: str
+    amount_cents: int
+    provider_receipt: str
+    reason: str
+    balance_cents: int
+
+
+def check_out_by_phone(sale: checkout.Sale, phone: str, amount_cents: int, *, actor: UserRead,
+                       field: str = 'payments.0') -> PhoneCheckout:
+    """The checkout's "M-Pesa" payment: the sale is recorded (:func:`checkout.check_out`, with ``sale.payments``
+    the other methods; ``amount_cents`` left as a balance), then a prompt for ``amount_cents`` is sent to ``phone``
+    (:func:`request`; a phone typed the local way is read with the location's country). Nothing is paid until
+    Daraja's status query says so (:func:`settle`): the receipt's balance falls, and the sale is paid in full, when
+    it does. Two steps: the sale is kept even if the prompt cannot be sent (then ``failure`` says why and the
+    balance stays, to take from the Sales page).
+
+    Checked before anything is recorded: the amount (whole units, more than nothing; ``field``), the phone (``'phone'``)
+    and that M-Pesa is set up (``'method'``).
+
+    :raises ValidationError, NotFoundError, PermissionDeniedError, InvalidTransitionError: as
+        :func:`checkout.check_out`, or the checks above
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
+    ensure_location(actor, sale.location_id)
+    check_amount(amount_cents, field)
+    if amount_cents <= 0 or amount_cents % 100:
+        raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field=field)
+    if not (phone or '').strip():
+        raise ValidationError(_("Type the customer's phone for M-Pesa."), field='phone')
+    with session_scope() as session:
+        location = session.get(Location, sale.location_id)
+        country = (location.country if location else '') or 'KE'
+    provider_phone(phone[:40], country)  # a bad number is refused before the sale is recorded
+    provider()  # M-Pesa not set up: refused before too
+    done = checkout.check_out(sale, actor=actor)
+    asked = min(amount_cents, done.balance_cents)
+    if asked <= 0 or asked % 100:
+        return PhoneCheckout(done, None, _('Nothing is left to ask by M-Pesa.') if asked <= 0 else
+                             _('M-Pesa takes whole amounts (no cents).'))
+    try:
+        return PhoneCheckout(done, request(done.receipt_id, phone[:40], asked, actor=actor))
+    except (ProviderError, ValidationError) as error:
+        return PhoneCheckout(done, None, str(error))
+
+
+def prompt_state(receipt_id: int, checkout_request_id: str, *, actor: UserRead) -> PromptState:
+    """What became of one prompt of a receipt (as recorded: see :func:`ask_now` to ask Daraja).
+
+    :raises NotFoundError: no such receipt, or no such prompt on it
+    :raises PermissionDeniedError: not a front-desk role, or another location's
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
+    with session_scope() as session:
+        receipt = receipt_of(session, receipt_id, actor)
+        prompt = session.exec(select(MobilePayment).where(
+            MobilePayment.receipt_id == receipt.id,
+            MobilePayment.checkout_request_id == checkout_request_id[:64])).first()
+        if prompt is None:
+            raise NotFoundError(_('No such M-Pesa prompt.'), field='prompt')
+        return PromptState(prompt.checkout_request_id, prompt.status, prompt.amount_cents, prompt.provider_receipt,
+                           result_words(prompt.result_code, prompt.result_desc) if prompt.status == 'failed' else '',
+                           (receipt.total_cents or 0) - receipt.paid_cents)
+
+
+def ask_now(receipt_id: int, checkout_request_id: str, *, actor: UserRead) -> PromptState:
+    """Ask Daraja now what became of a pending prompt of a receipt (the status query: the only word that moves
+    money, :func:`settle`), for the desk's "Check now"; a prompt no longer pending is only read.
+
+    :raises NotFoundError, PermissionDeniedError: as :func:`prompt_state`
+    :raises ProviderError: Daraja could not be asked
+    """
+    state = prompt_state(receipt_id, checkout_request_id, actor=actor)
+    if state.status == 'pending':
+        answer = provider().query(state.checkout_request_id)
+        if answer is not None:
+            settle(answer, source='status query from the desk')
+            state = prompt_state(receipt_id, checkout_request_id, actor=actor)
+    return state

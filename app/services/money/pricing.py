@@ -164,6 +164,67 @@ def price(items: list[Item], rates: list[Rate], *, inclusive: bool, sale_discoun
                       taxes=by_name, total_cents=sum(x.total_cents for x in lines))
 
 
+@dataclass(frozen=True)
+class TotalLine:
+    """One line of a sale's totals as printed: ``key`` ``'subtotal'`` (prices × quantities as entered),
+    ``'discounts'`` (negative), ``'net'`` (subtotal less discounts), ``'tax'`` (one per tax, ``name``; ``included``:
+    already inside the net, prices with tax, so not added), ``'tip'``, ``'gift_cards'`` (sold with the sale),
+    ``'total'``; ``cents`` as printed (minor units, signed)."""
+
+    key: str
+    cents: int
+    name: str = ''
+    included: bool = False
+
+
+def totals(lines: list[PricedLine], *, inclusive: bool, tip_cents: int = 0, gift_cards_cents: int = 0
+           ) -> list[TotalLine]:
+    """The totals of priced ``lines`` as lines that add up as printed: subtotal, discounts (if any), net, each
+    tax (included in the net, or added to it), the tip and gift cards (if any), the total. With prices without tax
+    ``net + taxes + tip + gift cards = total``; with prices with tax ``net + tip + gift cards = total`` (the taxes
+    are part of the net, shown as included). ``subtotal − discounts = net`` always.
+
+    ``lines``: :class:`PricedLine` (from :func:`price`, or read back from a receipt with :func:`stored_line`).
+    """
+    subtotal = sum(x.gross_cents for x in lines)
+    discounts = sum(x.discount_cents for x in lines)
+    net = subtotal - discounts
+    taxes: dict[str, int] = {}
+    for line in lines:
+        for name, cents in line.taxes.items():
+            taxes[name] = taxes.get(name, 0) + cents
+    shown = [TotalLine('subtotal', subtotal)]
+    if discounts:
+        shown += [TotalLine('discounts', -discounts), TotalLine('net', net)]
+    shown += [TotalLine('tax', cents, name=name, included=inclusive) for name, cents in taxes.items()]
+    if tip_cents:
+        shown.append(TotalLine('tip', tip_cents))
+    if gift_cards_cents:
+        shown.append(TotalLine('gift_cards', gift_cards_cents))
+    total = net + (0 if inclusive else sum(taxes.values())) + tip_cents + gift_cards_cents
+    shown.append(TotalLine('total', total))
+    return shown
+
+
+def stored_line(net_cents: int, discount_cents: int, taxes: dict[str, int], total_cents: int, *,
+                inclusive: bool) -> PricedLine:
+    """A receipt line read back as a :class:`PricedLine` (minor units as stored): its price as entered was the
+    total with the discount (prices with tax) or the net with it (prices without)."""
+    gross = (total_cents if inclusive else net_cents) + discount_cents
+    return PricedLine(gross_cents=gross, discount_cents=discount_cents, net_cents=net_cents, taxes=dict(taxes),
+                      total_cents=total_cents)
+
+
+def entered_with_tax(unit_price_cents: int | None, quantity: int, net_cents: int, discount_cents: int,
+                     total_cents: int, default: bool) -> bool:
+    """Whether a stored line's price was entered with tax: its price × quantity less its discount is its total
+    (with tax) rather than its net; ``default`` (the location's setting now) when that cannot be told."""
+    if unit_price_cents is None or total_cents == net_cents:
+        return default
+    after = unit_price_cents * quantity - discount_cents
+    return True if after == total_cents else False if after == net_cents else default
+
+
 def desk_discount_shares(items: list[Item], sale_discount: Discount | None) -> list[Fraction]:
     """Each line's share (exact, 0–1) of its gross taken off by the discounts given: its own, then its part of the
     sale's (shared in proportion, as :func:`price` does): ``1 − (1 − own) × (1 − sale's)``. A line of nothing has

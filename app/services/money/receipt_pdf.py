@@ -29,6 +29,23 @@ from app.services.money import checkout, day_close, receipts
 WIDTH = 80 * mm
 
 
+TAX_NUMBER_NAMES = {'KE': N_('KRA PIN'), 'RW': N_('TIN'), 'UG': N_('TIN'), 'TZ': N_('TIN')}
+"""What a country calls a business's tax registration number on a receipt (KRA PIN; a TIN elsewhere in East
+Africa); others: "Tax no."."""
+
+
+def tax_words(place) -> list[str]:
+    """The words a receipt of ``place`` (a location) carries for tax, in the current language: ``['Tax invoice',
+    'PIN: P051234567X']`` where it charges a tax and has a tax registration number (VAT-registered), only the
+    number where it has one but no tax, nothing otherwise."""
+    number = (getattr(place, 'tax_number', '') or '').strip()
+    if not number:
+        return []
+    name = TAX_NUMBER_NAMES.get((place.country or '').upper())
+    shown = _('{name}: {number}').format(name=_(name) if name else _('Tax no.'), number=number)
+    return [_('Tax invoice'), shown] if place.tax_rates else [shown]
+
+
 def receipt_pdf(receipt_id: int, *, actor: UserRead) -> bytes:
     """The receipt ``receipt_id`` as PDF bytes (one 80 mm wide page, as long as it needs), in the location's
     language.
@@ -57,6 +74,9 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
     for text in (place.address, place.phone):
         if text:
             story.append(Paragraph(escape(text), normal))
+    taxed = tax_words(place) if shown.kind == 'sale' else tax_words(place)[1:] or tax_words(place)
+    for number, text in enumerate(taxed):
+        story.append(Paragraph(escape(text), bold if number == 0 and len(taxed) == 2 else normal))
     story += [Spacer(1, 2 * mm), Paragraph(f'{escape(title)} · {escape(moment)}', normal),
               Paragraph(escape(shown.customer_name) + (f' · {escape(shown.staff_name)}' if shown.staff_name else ''),
                         normal)]
@@ -69,23 +89,32 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
     for line in shown.lines:
         each = f' × {money(line.unit_price_cents)}' if line.unit_price_cents is not None else ''
         rows.append([Paragraph(f'{line.quantity}{each} {escape(line.description)}', normal),
-                     money(line.total_cents if line.total_cents is not None else line.net_cents)])
+                     money(line_amount(line, shown))])
         if line.discount_cents:
             rows.append([Paragraph('&nbsp;&nbsp;' + escape(_('discount −{amount}').format(
-                amount=money(line.discount_cents))), normal), ''])
+                amount=money(line.discount_cents)).replace('\u2212', '-')), normal), ''])
         for name, cents in line.taxes.items():
             taxes[name] = taxes.get(name, 0) + cents
-    net = sum(line.net_cents for line in shown.lines)
-    rows.append([_('Before tax'), money(net)])
-    rows += [[name, money(cents)] for name, cents in taxes.items()]
-    if shown.tip_cents:
-        rows.append([_('Tip'), money(shown.tip_cents)])
-    total = shown.total_cents if shown.total_cents is not None else net + sum(taxes.values())
-    total_row = len(rows)
-    rows.append([_('Total'), money(abs(total) if shown.kind == 'refund' else total)])
-    for method, amount, tendered in shown.payments:
+    if shown.totals:  # a sale: lines that add up as printed (pricing.totals)
+        total_row = len(rows) + len(shown.totals) - 1
+        # Helvetica has no minus sign (U+2212: drawn over the next letter): a hyphen-minus on paper
+        rows += [[checkout.total_words(t), checkout.signed(t.cents, money).replace('\u2212', '-')]
+                 for t in shown.totals]
+    else:  # a refund, or history imported without totals
+        net = sum(line.net_cents for line in shown.lines)
+        rows.append([_('Before tax'), money(net)])
+        rows += [[name, money(cents)] for name, cents in taxes.items()]
+        if shown.tip_cents:
+            rows.append([_('Tip'), money(shown.tip_cents)])
+        total = shown.total_cents if shown.total_cents is not None else net + sum(taxes.values())
+        total_row = len(rows)
+        rows.append([_('Total'), money(abs(total) if shown.kind == 'refund' else total)])
+    for (method, amount, tendered), reference in zip(shown.payments, shown.payment_refs or [''] * len(
+            shown.payments), strict=True):
         name = day_close.method_words(method)
         rows.append([_('{method} (paid back)').format(method=name) if amount < 0 else name, money(abs(amount))])
+        if reference:
+            rows.append(['  ' + _('M-Pesa receipt {reference}').format(reference=reference), ''])
         if tendered:
             rows.append(['  ' + _('handed over'), money(tendered)])
             rows.append(['  ' + _('change'), money(tendered - amount)])
@@ -106,6 +135,15 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
     SimpleDocTemplate(buffer, pagesize=(WIDTH, height), leftMargin=5 * mm, rightMargin=5 * mm, topMargin=5 * mm,
                       bottomMargin=5 * mm, title=title, lang=i18n.current()).build(story)
     return buffer.getvalue()
+
+
+def line_amount(line: checkout.LineShown, shown: checkout.ReceiptShown) -> int:
+    """What a receipt prints beside a line: a sale's price × quantity as entered (they add up to the subtotal); a
+    refund's or an imported line's total."""
+    if shown.totals and line.total_cents is not None:
+        inclusive = any(t.key == 'tax' and t.included for t in shown.totals)
+        return (line.total_cents if inclusive else line.net_cents) + line.discount_cents
+    return line.total_cents if line.total_cents is not None else line.net_cents
 
 
 def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
@@ -152,14 +190,15 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
         story += [Paragraph(escape(day_close.earlier_receipt_note(late, money, place.locale)), small)
                   for late in figures.earlier_receipts]
     story += [Spacer(1, 6 * mm), Paragraph(escape(_('Receipts')), styles['Heading2'])]
-    lines = [[_('No.'), _('Time'), _('Customer'), _('Items'), _('Total'), _('Paid')]]
+    lines = [[_('No.'), _('Time'), _('Customer'), _('Items'), _('Total'), _('Paid'), _('M-Pesa receipt')]]
     for r in reversed(listed):
         total = r.total_cents if r.total_cents is not None else r.amount_cents
         lines.append([_('{number} (refund)').format(number=r.number) if r.kind == 'refund' else r.number,
                       format_time(clock.to_local(r.issued_at, place.time_zone), 'short', locale=locale)
                       .replace('\u202f', '\u00a0'), Paragraph(escape(r.customer_name or _('Walk-in')), small),
-                      Paragraph(escape(r.descriptions[:120]), small), money(total), money(r.paid_cents)])
-    table = Table(lines, colWidths=[22 * mm, 16 * mm, 38 * mm, 58 * mm, 22 * mm, 22 * mm], repeatRows=1,
+                      Paragraph(escape(r.descriptions[:120]), small), money(total), money(r.paid_cents),
+                      Paragraph(escape(' '.join(r.mpesa_receipts)), small)])
+    table = Table(lines, colWidths=[20 * mm, 14 * mm, 32 * mm, 44 * mm, 22 * mm, 22 * mm, 24 * mm], repeatRows=1,
                   hAlign='LEFT')
     table.setStyle(TableStyle([('FONTSIZE', (0, 0), (-1, -1), 8), ('ALIGN', (4, 0), (5, -1), 'RIGHT'),
                                ('BACKGROUND', (0, 0), (-1, 0), colors.HexColor('#3B4A6B')),
