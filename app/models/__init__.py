@@ -32,6 +32,7 @@ from .location import (
     TaxRate,
 )
 from .message import (
+    Delivery,
     Message,
     MessageChannel,
     MessageStatus,
@@ -134,6 +135,7 @@ __all__ = [
     'Offer',
     'OpeningStretch',
     'OutboxMessageRead',
+    'Delivery',
     'Payment',
     'PaymentMethod',
     'Product',
