@@ -77,7 +77,7 @@ class LocationBase(SQLModel):
     sms_messages: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
                                description='… and by SMS to customers with a phone (when an SMS provider is set up)')
     sms_provider: str = Field(default='twilio', max_length=20, sa_column_kwargs={'server_default': 'twilio'},
-                              description="who sends its SMS: 'twilio' or 'africastalking' (credentials: app/config.py)")
+                              description="who sends its SMS: 'twilio' or 'africastalking' (credentials: config.py)")
     sms_sender_id: str = Field(default='', max_length=11, sa_column_kwargs={'server_default': ''},
                                description="Africa's Talking's sender ID (alphanumeric or short code; '': the "
                                            "account's default)")
