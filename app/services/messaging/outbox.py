@@ -481,6 +481,12 @@ _FAILED = {
 """The desk's bell when a message fails, per channel and message (stored for any reader: :func:`i18n.deferred`)."""
 
 
+def failure_event(session: Session, message: Message) -> events.Event:
+    """The desk's notice (and bell) of a message that failed, prepared in ``session``'s transaction: publish it after
+    the commit (a failed send here; a delivery report saying it never arrived, :mod:`.delivery_reports`)."""
+    return _failure_event(session, message)
+
+
 def _failure_event(session: Session, message: Message) -> events.Event:
     customer = session.get(Customer, message.customer_id) if message.customer_id is not None else None
     location = session.get(Location, message.location_id)
