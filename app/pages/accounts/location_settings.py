@@ -195,9 +195,10 @@ class LocationSettingsForm:
             f['sms_provider'] = ui.select({sms.TWILIO: 'Twilio', sms.AFRICASTALKING: "Africa's Talking"},
                                           value=settings.sms_provider, label=_('SMS provider')).classes('w-56').mark(
                 'settings-sms-provider')
-            f['sms_sender_id'] = ui.input(_("Sender ID (Africa's Talking; empty: the account's)"),
-                                          value=settings.sms_sender_id).props('maxlength=11').classes('w-80').mark(
-                'settings-sms-sender-id')
+            f['sms_sender_id'] = ui.input(_("Sender ID (Africa's Talking)"), value=settings.sms_sender_id).props(
+                'maxlength=11').classes('w-64').mark('settings-sms-sender-id')
+        ui.label(_("An empty sender ID sends from the Africa's Talking account's own.")).classes(
+            'text-xs text-slate-500')
         missing = [name for key, name in ((sms.TWILIO, 'Twilio (CLIENTPULSE_TWILIO_*)'), (
             sms.AFRICASTALKING, "Africa's Talking (CLIENTPULSE_AFRICASTALKING_*)")) if not sms.configured(key)]
         if missing:
