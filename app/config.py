@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     """The sending number in E.164, an alphanumeric sender ID, or a Messaging Service SID (``MG…``)."""
     twilio_base_url: str = 'https://api.twilio.com'
     """Twilio's API address (a local fake server in tests)."""
+    africastalking_username: str = ''
+    """The Africa's Talking app's username (``sandbox`` in their sandbox); unset: locations cannot choose Africa's
+    Talking for SMS."""
+    africastalking_api_key: SecretStr | None = None
+    """The API key of that app (the ``apiKey`` header)."""
+    africastalking_base_url: str = 'https://api.africastalking.com'
+    """Africa's Talking's API address: ``https://api.sandbox.africastalking.com`` for the sandbox (a local fake server
+    in tests)."""
     public_url: str = ''
     """Where customers reach this app from their phones (e.g. ``https://book.example.com``): the base of manage
     links, online booking and calendar feeds. Unset: the first address on the shop's network."""

@@ -211,6 +211,22 @@ def twilio(monkeypatch: pytest.MonkeyPatch):
     reset_settings()
 
 
+@pytest.fixture
+def africastalking(monkeypatch: pytest.MonkeyPatch):
+    """A local fake Africa's Talking server (tests/messaging/fake_africastalking.py) the app's
+    ``CLIENTPULSE_AFRICASTALKING_*`` settings point at (a location still chooses it: ``sms_provider``)."""
+    from app.config import reset_settings
+    from tests.messaging.fake_africastalking import API_KEY, USERNAME, FakeAfricasTalking
+
+    fake = FakeAfricasTalking()
+    for name, value in (('USERNAME', USERNAME), ('API_KEY', API_KEY), ('BASE_URL', fake.url)):
+        monkeypatch.setenv(f'CLIENTPULSE_AFRICASTALKING_{name}', value)
+    reset_settings()
+    yield fake
+    fake.close()
+    reset_settings()
+
+
 class Inbox:
     """What the local SMTP server received (``messages``: parsed e-mails)."""
 

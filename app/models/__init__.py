@@ -32,6 +32,7 @@ from .location import (
     TaxRate,
 )
 from .message import (
+    Delivery,
     Message,
     MessageChannel,
     MessageStatus,
@@ -104,6 +105,7 @@ __all__ = [
     'DataRevision',
     'DayClose',
     'DaySummary',
+    'Delivery',
     'DiscountCode',
     'DiscountCodeCreate',
     'DiscountCodeRead',

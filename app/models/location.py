@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -75,6 +76,11 @@ class LocationBase(SQLModel):
                                  description='confirmations and reminders go out by e-mail to customers with one')
     sms_messages: bool = Field(default=True, sa_column_kwargs={'server_default': true()},
                                description='… and by SMS to customers with a phone (when an SMS provider is set up)')
+    sms_provider: str = Field(default='twilio', max_length=20, sa_column_kwargs={'server_default': 'twilio'},
+                              description="who sends its SMS: 'twilio' or 'africastalking' (credentials: config.py)")
+    sms_sender_id: str = Field(default='', max_length=11, sa_column_kwargs={'server_default': ''},
+                               description="Africa's Talking's sender ID (alphanumeric or short code; '': the "
+                                           "account's default)")
     online_booking: bool = Field(default=False, sa_column_kwargs={'server_default': false()},
                                  description='customers may book themselves at /book/<id> (services marked for it)')
     staff_discount_limit_percent: int = Field(default=0, sa_column_kwargs={'server_default': '0'},
@@ -193,6 +199,8 @@ class LocationSettings(BaseModel):
     quiet_end_minute: int = PydanticField(default=8 * 60, ge=0, lt=24 * 60)
     email_messages: bool = True
     sms_messages: bool = True
+    sms_provider: Literal['twilio', 'africastalking'] = 'twilio'
+    sms_sender_id: str = PydanticField(default='', max_length=11)
     online_booking: bool = False
     high_risk_action: Literal['none', 'reminder', 'deposit'] = 'none'
     staff_discount_limit_percent: int = PydanticField(default=0, ge=0, le=100)
@@ -214,6 +222,14 @@ class LocationSettings(BaseModel):
         if len(set(value)) != len(value):
             raise ValueError(N_('two reminders at the same time'))
         return sorted(value, reverse=True)
+
+    @field_validator('sms_sender_id')
+    @classmethod
+    def _sender_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9 .-]*', value):
+            raise ValueError(N_('a sender ID is letters and digits (up to 11), as registered with the provider'))
+        return value
 
     @field_validator('name')
     @classmethod

@@ -51,6 +51,7 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint('dedupe_key'),
         Index('ix_message_status_due_at', 'status', 'due_at'),
+        Index('ix_message_provider_provider_id', 'provider', 'provider_id'),
         CheckConstraint(enum_check('status', MessageStatus), name='status'),
         CheckConstraint(enum_check('channel', MessageChannel), name='channel'),
     )
@@ -75,8 +76,25 @@ class Message(SQLModel, table=True):
     claimed_by: str = Field(default='', max_length=80, description='the worker sending it')
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     provider_id: str = Field(default='', max_length=80, description="the SMS provider's id for it (Twilio's sid)")
+    provider: str = Field(default='', max_length=20, sa_column_kwargs={'server_default': ''},
+                          description="the SMS provider that took it: 'twilio' or 'africastalking' ('' for e-mail)")
+    delivery: str = Field(default='', max_length=10, sa_column_kwargs={'server_default': ''},
+                          description="what the provider's delivery reports said: '' (nothing yet), 'pending' (on "
+                                      "its way), 'delivered' or 'failed' (both final)")
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                          description='when the final delivery report came')
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Delivery(StrEnum):
+    """What an SMS provider's delivery reports said of a sent message (:attr:`Message.delivery`): only ever
+    forward, '' → ``pending`` → ``delivered`` or ``failed`` (final)."""
+
+    NONE = ''
+    PENDING = 'pending'
+    DELIVERED = 'delivered'
+    FAILED = 'failed'
 
 
 class OutboxMessageRead(SQLModel):
@@ -97,6 +115,8 @@ class OutboxMessageRead(SQLModel):
     sent_at: datetime | None
     created_at: datetime
     customer_name: str = ''
+    delivery: Delivery = Delivery.NONE
+    delivered_at: datetime | None = None
 
 
 class MessageTemplate(SQLModel, table=True):

@@ -90,3 +90,28 @@ async def test_the_preview_runs_off_the_event_loop_and_refuses_a_hostile_text(us
     user.find(marker='text-save').click()
     await eventually(lambda: 'Loops are not allowed' in (body.error or ''))
     assert templates.texts(shop['location'].id, actor=OWNER)[Template.CONFIRMATION, MessageChannel.EMAIL][2] is False
+
+
+async def test_delivery_reports_show_as_delivered_or_failed_with_the_reason(user: User, shop, africastalking):
+    from app.services.catalogue import locations
+    from app.services.messaging import delivery_reports, sms
+    location = shop['location']
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'email_messages': False,
+                                            'sms_provider': sms.AFRICASTALKING}, actor=OWNER)
+    for customer, phone in ((shop['alex'], '+254712345678'), (shop['sam'], '+254712345679')):
+        records.update_customer(customer.id, {'name': customer.name, 'phone': phone}, actor=OWNER)
+    make_booking(location, shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
+    make_booking(location, shop['becky'], shop['cut'], shop['sam'], at(THURSDAY, '14:00'))
+    assert outbox.deliver_due() == 2
+    alex, sam = africastalking.messages
+    token = sms.delivery_report_token()
+    assert delivery_reports.handle_report(token, africastalking.report(alex, 'Success')) == 'delivered'
+    assert delivery_reports.handle_report(token, africastalking.report(
+        sam, 'Rejected', failure_reason='UserInBlackList')) == 'failed'
+    await sign_in(user, Role.STAFF, '/messages')
+    await eventually(lambda: len(element(user, 'messages').rows) == 6, timeout=10)  # and 2 reminders each
+    rows = {r['customer']: r for r in element(user, 'messages').rows if r['what'] == 'SMS: Confirmation'}
+    assert (rows['Alex Kim']['status'], rows['Alex Kim']['error'], rows['Alex Kim']['retry']) == (
+        'Delivered', '', False)
+    assert (rows['Sam Lee']['status'], rows['Sam Lee']['error'], rows['Sam Lee']['retry']) == (
+        'Failed', 'not delivered: Rejected: UserInBlackList', True)

@@ -103,3 +103,25 @@ async def test_the_owner_sets_the_largest_discount_staff_may_give(user: User, sh
     user.find(marker='settings-save').click()
     await eventually(lambda: locations.get_location(location_id, actor=OWNER).staff_discount_limit_percent == 15,
                      timeout=10)
+
+
+async def test_the_owner_chooses_africas_talking_with_a_sender_id_and_sees_the_delivery_report_address(
+        user: User, shop, africastalking):
+    from app.services.catalogue import locations
+    from app.services.messaging import sms
+    await sign_in(user, Role.OWNER, '/settings')
+    await user.should_see(marker='settings-sms-provider')
+    location_id = shop['location'].id
+    address = element(user, 'settings-sms-reports-address').text
+    assert f'{sms.DELIVERY_REPORT_PATH}/{sms.delivery_report_token()}' in address
+    assert 'Twilio (CLIENTPULSE_TWILIO_*)' in element(user, 'settings-sms-missing').text  # only Twilio is missing
+    element(user, 'settings-sms-provider').set_value(sms.AFRICASTALKING)
+    user.find(marker='settings-sms-sender-id').clear().type('Salon <3')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: 'sender ID' in (element(user, 'settings-sms-sender-id').error or ''), timeout=10)
+    assert locations.get_location(location_id, actor=OWNER).sms_provider == sms.TWILIO  # nothing saved
+    user.find(marker='settings-sms-sender-id').clear().type('KILIMANI')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: locations.get_location(location_id, actor=OWNER).sms_sender_id == 'KILIMANI',
+                     timeout=10)
+    assert locations.get_location(location_id, actor=OWNER).sms_provider == sms.AFRICASTALKING

@@ -26,7 +26,7 @@ from tests.pages.test_online_booking import _switch_on
 
 ROUTES = ['/book/{}', '/my/{}', '/my/{}/booking.ics', '/my/{}/chat', '/offer/{}', '/calendar/{}', '/calendar/{}.ics',
           '/chat/{}', '/chat/{}/files/{}', '/chat-files/{}', '/setup', '/login', '/native-login',
-          '/payments/mpesa/callback', '/account/{}']
+          '/payments/mpesa/callback', '/account/{}', '/messages/sms/africastalking/{}']
 CALLBACK = '/payments/mpesa/callback'
 HOSTILE = ['²', '١٢', '9' * 40, '-1', '0', '1e3', '0x1f', ' 1', '\x00', '%', '..', 'x' * 3000, '<script>', "'; --",
            '\u202e', '\ud800'.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace'), 'NaN', '1.0', '+1']

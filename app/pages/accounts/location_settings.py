@@ -16,7 +16,7 @@ from babel import Locale
 from nicegui import ui
 
 from app import live
-from app.models import LocationRead, UserRead
+from app.models import LocationRead, LocationSettings, UserRead
 from app.models.location import SLOT_GRIDS
 from app.pages import dates, language
 from app.pages.accounts.setup import LOCALES
@@ -26,7 +26,7 @@ from app.services import events, i18n
 from app.services.catalogue import catalog, locations
 from app.services.errors import ClientPulseError
 from app.services.i18n import _, ngettext
-from app.services.messaging import links
+from app.services.messaging import links, sms
 from app.services.money import loyalty
 
 TAX_ROWS = 4
@@ -148,6 +148,7 @@ class LocationSettingsForm:
                                                 value=settings.email_messages).mark('settings-email-messages')
                 f['sms_messages'] = ui.switch(_('… and by SMS'), value=settings.sms_messages).mark(
                     'settings-sms-messages')
+            self.build_sms(settings)
             with ui.row().classes('w-full gap-4 items-end'):
                 f['reminder_hours'] = ui.input(_('Reminders (hours before, e.g. 24, 2)'),
                                                value=', '.join(map(str, settings.reminder_hours))).classes(
@@ -192,6 +193,28 @@ class LocationSettingsForm:
             ui.button(_('Save settings'), icon='save', on_click=self.save).mark('settings-save')
         _Rewards(self.owner, self.location).build()
 
+    def build_sms(self, settings: LocationSettings) -> None:
+        """Who sends the location's SMS, its sender ID, and where Africa's Talking posts delivery reports."""
+        f = self.fields
+        with ui.row().classes('w-full gap-4 items-end'):
+            f['sms_provider'] = ui.select({sms.TWILIO: 'Twilio', sms.AFRICASTALKING: "Africa's Talking"},
+                                          value=settings.sms_provider, label=_('SMS provider')).classes('w-56').mark(
+                'settings-sms-provider')
+            f['sms_sender_id'] = ui.input(_("Sender ID (Africa's Talking)"), value=settings.sms_sender_id).props(
+                'maxlength=11').classes('w-64').mark('settings-sms-sender-id')
+        ui.label(_("An empty sender ID sends from the Africa's Talking account's own.")).classes(
+            'text-xs text-slate-500')
+        missing = [name for key, name in ((sms.TWILIO, 'Twilio (CLIENTPULSE_TWILIO_*)'), (
+            sms.AFRICASTALKING, "Africa's Talking (CLIENTPULSE_AFRICASTALKING_*)")) if not sms.configured(key)]
+        if missing:
+            ui.label(_('Not set up on this server, so no SMS goes through it: {providers}.').format(
+                providers=', '.join(missing))).classes('text-xs text-slate-500').mark('settings-sms-missing')
+        if sms.configured(sms.AFRICASTALKING):
+            ui.label(_("Delivery reports: in Africa's Talking's dashboard (SMS → SMS Callback URLs → Delivery "
+                       'Reports) enter {address} — keep it secret, it is what proves a report comes from them.').format(
+                address=sms.delivery_report_url())).classes('text-xs text-slate-500 break-all').mark(
+                'settings-sms-reports-address')
+
     def add_closure(self, start: date | None, end: date | None, reason: str) -> None:
         with self.closure_rows, ui.row().classes('items-center gap-2 flex-wrap') as row:
             formats = self.location.locale
@@ -214,8 +237,9 @@ class LocationSettingsForm:
             'slot_minutes', 'min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours',
             'deposit_percent', 'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_on',
             'loyalty_expiry_months', 'email_messages', 'sms_messages', 'online_booking', 'high_risk_action',
-            'staff_discount_limit_percent')}
+            'staff_discount_limit_percent', 'sms_provider')}
         values['tax_number'] = self.fields['tax_number'].value or ''
+        values['sms_sender_id'] = self.fields['sms_sender_id'].value or ''
         hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
         if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
             self.fields['reminder_hours'].error = _('Give whole hours separated by commas, e.g. 24, 2.')

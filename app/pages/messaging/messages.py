@@ -6,7 +6,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from app import live
-from app.models import MessageChannel, MessageStatus, Role, Template
+from app.models import Delivery, MessageChannel, MessageStatus, Role, Template
 from app.pages import language
 from app.pages.accessibility import scrolling
 from app.pages.formatting import local_datetime
@@ -81,7 +81,7 @@ class _Outbox:
             'id': m.id, 'when': local_datetime(m.sent_at or m.due_at, tz), 'customer': m.customer_name,
             'what': (_('SMS: {message}') if m.channel == MessageChannel.SMS else _('E-mail: {message}')).format(
                 message=_message_name(m.template)),
-            'to': m.to_address, 'status': _status(m.status, m.attempts), 'error': m.last_error,
+            'to': m.to_address, 'status': _status(m.status, m.attempts, m.delivery), 'error': m.last_error,
             'retry': m.status == MessageStatus.FAILED, 'retry_label': _('Try again')} for m in rows]
         self.table.update()
 
@@ -189,9 +189,11 @@ def _message_name(template: str) -> str:
     return _(name) if name else template.replace('_', ' ').capitalize()
 
 
-def _status(status: MessageStatus, attempts: int) -> str:
-    """``Failed``, or ``Failed (5 tries)`` after more than one try."""
-    name = _(STATUS_NAMES[status])
+def _status(status: MessageStatus, attempts: int, delivery: Delivery = Delivery.NONE) -> str:
+    """``Failed``, or ``Failed (5 tries)`` after more than one try; a sent SMS its provider reported delivered:
+    ``Delivered``."""
+    name = _('Delivered') if status == MessageStatus.SENT and delivery == Delivery.DELIVERED else _(
+        STATUS_NAMES[status])
     if attempts <= 1:
         return name
     return ngettext('{status} ({n} try)', '{status} ({n} tries)', attempts).format(status=name, n=attempts)

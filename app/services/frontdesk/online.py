@@ -127,7 +127,7 @@ def shop(location_id: int) -> OnlineShop:
             time_zone=location.time_zone, locale=location.locale, currency=location.currency,
             horizon_days=location.horizon_days, deposit_percent=location.deposit_percent,
             cancellation_hours=location.cancellation_hours,
-            sms=bool(location.sms_messages and sms.provider() is not None),
+            sms=bool(location.sms_messages and sms.configured(location.sms_provider)),
             services=[(s.id, s.name, s.duration_minutes, s.price_cents, s.category or '') for s in services],
             staff=[(m.id, m.name, frozenset(skills.get(m.id, ()))) for m in members])
 
@@ -207,7 +207,8 @@ def request_code(location_id: int, details: Details, *, ip: str, as_of: datetime
     now = as_of or clock.now()
     with session_scope() as session:
         location = _open_location(session, location_id)
-        if details.channel == MessageChannel.SMS and not (location.sms_messages and sms.provider() is not None):
+        if details.channel == MessageChannel.SMS and not (location.sms_messages
+                                                          and sms.configured(location.sms_provider)):
             raise ValidationError(_('Codes go by e-mail here: choose e-mail.'), field='email')
         destination = _destination(location, details)
         hour_ago = now - timedelta(hours=1)

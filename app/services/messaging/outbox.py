@@ -32,7 +32,6 @@ from babel.dates import format_date, format_time
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlmodel import Session
 
-from app.config import get_settings
 from app.models import (
     Booking,
     BookingStatus,
@@ -336,7 +335,7 @@ def _deliver(message_id: int, now: datetime) -> int:
     if isinstance(outcome, _Skip):
         return _finish(message_id, status=outcome.status, error=outcome.reason, due_at=outcome.due_at)
     try:
-        provider_id = _send(message, outcome)
+        provider, provider_id = _send(message, outcome)
     except sms.SendError as error:
         return _finish(message_id, status=None, error=str(error), permanent=error.permanent, now=now)
     except ValidationError as error:  # no mail server or SMS provider set up
@@ -352,7 +351,8 @@ def _deliver(message_id: int, now: datetime) -> int:
         body, context = _without_secret_link(body, context)
     with session_scope(write=True) as session:
         session.execute(update(Message).where(Message.id == message_id).values(
-            status=MessageStatus.SENT.value, sent_at=clock.now(), provider_id=provider_id[:80], last_error='',
+            status=MessageStatus.SENT.value, sent_at=clock.now(), provider_id=provider_id[:80], provider=provider,
+            delivery='', delivered_at=None, last_error='',
             subject=outcome.subject[:300].replace(str(message.context.get('code', '')) or '\0', '••••••'),
             body=body, context=context))
     return 1
@@ -383,6 +383,8 @@ class _Rendered:
     subject: str
     body: str
     attachment: bytes | None
+    sms_provider: str = sms.TWILIO
+    sender_id: str = ''
 
 
 def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _Skip:
@@ -424,18 +426,24 @@ def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _
         if channel == MessageChannel.EMAIL and booking is not None and template in BOOKING_TEMPLATES:
             attachment = ics.calendar([booking_entry(session, booking, location, now=now)],
                                       method='CANCEL' if template == Template.CANCELLED else 'PUBLISH')
-    return _Rendered(subject=subject, body=body, attachment=attachment)
+    return _Rendered(subject=subject, body=body, attachment=attachment, sms_provider=location.sms_provider,
+                     sender_id=location.sms_sender_id)
 
 
-def _send(message: Message, rendered: _Rendered) -> str:
+def _send(message: Message, rendered: _Rendered) -> tuple[str, str]:
+    """Send one message; (the provider that took it, its id for it): ('', '') for e-mail."""
     if message.channel == MessageChannel.SMS.value:
-        provider = sms.provider()
+        provider = sms.provider_for(rendered.sms_provider, sender_id=rendered.sender_id)
         if provider is None:
-            raise ValidationError(i18n.deferred(N_('No SMS provider is set up (CLIENTPULSE_TWILIO_*).')))
-        return provider.send(message.to_address, rendered.body)
+            raise ValidationError(i18n.deferred(N_('The SMS provider this location chose is not set up ({settings}).'),
+                                                settings=_SETTINGS.get(rendered.sms_provider, rendered.sms_provider)))
+        return provider.name, provider.send(message.to_address, rendered.body)
     attachments = [(rendered.attachment, 'booking.ics', ('text', 'calendar'))] if rendered.attachment else []
     mail.send_message([message.to_address], subject=rendered.subject, body=rendered.body, attachments=attachments)
-    return ''
+    return '', ''
+
+
+_SETTINGS = {sms.TWILIO: 'CLIENTPULSE_TWILIO_*', sms.AFRICASTALKING: 'CLIENTPULSE_AFRICASTALKING_*'}
 
 
 def _finish(message_id: int, *, status: MessageStatus | None, error: str, permanent: bool = False,
@@ -493,6 +501,12 @@ _FAILED = {
     (MessageChannel.SMS, Template.PASSWORD_RESET): N_('SMS password reset link to {name} failed: {error}'),
 }
 """The desk's bell when a message fails, per channel and message (stored for any reader: :func:`i18n.deferred`)."""
+
+
+def failure_event(session: Session, message: Message) -> events.Event:
+    """The desk's notice (and bell) of a message that failed, prepared in ``session``'s transaction: publish it after
+    the commit (a failed send here; a delivery report saying it never arrived, :mod:`.delivery_reports`)."""
+    return _failure_event(session, message)
 
 
 def _failure_event(session: Session, message: Message) -> events.Event:
@@ -568,7 +582,7 @@ def _channels(facts) -> list[tuple[MessageChannel, str]]:
     found = []
     if facts.email_messages and facts.email:
         found.append((MessageChannel.EMAIL, facts.email))
-    if facts.sms_messages and facts.phone_e164 and get_settings().twilio_account_sid:
+    if facts.sms_messages and facts.phone_e164 and sms.configured(facts.sms_provider):
         found.append((MessageChannel.SMS, facts.phone_e164))
     return found
 
@@ -626,11 +640,12 @@ def _row(facts, *, template: Template, channel: MessageChannel, to: str, due_at:
 _FACTS = (select(Booking.id, Booking.location_id, Booking.customer_id, Booking.starts_at, Booking.status,
                  Booking.channel, Customer.email, Customer.phone_e164, Customer.erased_at, Customer.merged_into,
                  Location.reminder_hours, Location.quiet_start_minute, Location.quiet_end_minute,
-                 Location.time_zone, Location.email_messages, Location.sms_messages)
+                 Location.time_zone, Location.email_messages, Location.sms_messages, Location.sms_provider)
           .join(Location, Location.id == Booking.location_id)
           .outerjoin(Customer, Customer.id == Booking.customer_id)
           .where(Booking.id == bindparam('booking_id')))
 _CUSTOMER_FACTS = (select(Customer.id.label('customer_id'), Customer.location_id, Customer.email, Customer.phone_e164,
-                          Customer.erased_at, Customer.merged_into, Location.email_messages, Location.sms_messages)
+                          Customer.erased_at, Customer.merged_into, Location.email_messages, Location.sms_messages,
+                          Location.sms_provider)
                    .join(Location, Location.id == Customer.location_id)
                    .where(Customer.id == bindparam('customer_id')))

@@ -326,7 +326,7 @@ def _address(channel: MessageChannel, to: str, location: Location) -> str:
             return mail.check_address((to or '')[:200]).lower()
         except ValidationError as error:
             raise ValidationError(str(error), field='to') from None
-    if not outbox_can_text():
+    if not outbox_can_text(location):
         raise ValidationError(_('No SMS provider is set up: send the link by e-mail.'), field='channel')
     number = phones.e164((to or '')[:40], phones.region(location.country, location.locale))
     if not number:
@@ -335,9 +335,9 @@ def _address(channel: MessageChannel, to: str, location: Location) -> str:
     return number
 
 
-def outbox_can_text() -> bool:
-    """Whether SMS can be sent at all (a provider is set up)."""
-    return sms.provider() is not None
+def outbox_can_text(location: Location) -> bool:
+    """Whether ``location`` can send SMS: the provider it chose (``Location.sms_provider``) is set up."""
+    return sms.provider_for(location.sms_provider, sender_id=location.sms_sender_id) is not None
 
 
 def link_of(sent_message_text: str) -> str | None:

@@ -1,0 +1,86 @@
+"""The Africa's Talking delivery-report endpoint: ``POST /messages/sms/africastalking/<token>`` (the URL the owner
+registers in Africa's Talking's dashboard, shown on Settings). It needs no sign-in (Africa's Talking calls it); what
+a report may change, and why it is believed, is :func:`delivery_reports.handle_report`'s.
+
+Every body is hostile: read up to 8 KiB (more, declared or sent: 413, unread beyond the cap), parsed as a form of at
+most 20 fields, each once (a repeated field, bytes that are not UTF-8: refused), in a worker thread. The answer is
+plain text: 200 for a report taken (or already known), 400 not a report, 403 a wrong token, 404 no such message,
+413 too large, 503 when it could not be recorded now (Africa's Talking tries again); never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from fastapi.responses import PlainTextResponse
+from nicegui import app
+from starlette.requests import ClientDisconnect
+
+from app.pages import language
+from app.services.messaging import delivery_reports, sms
+
+MAX_BYTES = 8 * 1024
+MAX_FIELDS = 20
+ANSWERS = {'delivered': (200, 'OK'), 'failed': (200, 'OK'), 'pending': (200, 'OK'), 'already': (200, 'OK'),
+           'malformed': (400, 'Not a delivery report'), 'forbidden': (403, 'Forbidden'),
+           'unknown': (404, 'No such message')}
+logger = logging.getLogger(__name__)
+
+
+def register() -> None:
+    @app.post(sms.DELIVERY_REPORT_PATH, include_in_schema=False)
+    async def africastalking_report_without_token(request: Request) -> PlainTextResponse:
+        return await _answer(request, '')  # refused and logged: the registered URL carries the token
+
+    @app.post(sms.DELIVERY_REPORT_PATH + '/{token}', include_in_schema=False)
+    async def africastalking_report(request: Request, token: str) -> PlainTextResponse:
+        return await _answer(request, token)
+
+
+async def _answer(request: Request, token: str) -> PlainTextResponse:
+    raw = await _read(request)
+    if raw is None:
+        return PlainTextResponse('Too large', status_code=413)
+    sender = request.client.host if request.client else ''
+    try:
+        done = await language.io_bound(_handle, token[:200], raw, sender)
+    except Exception:  # a database that cannot be reached, say: the report is sent again later
+        logger.exception("Africa's Talking delivery report not handled")
+        return PlainTextResponse('Try again later', status_code=503)
+    status, text = ANSWERS.get(done, (400, 'Not a delivery report'))
+    return PlainTextResponse(text, status_code=status)
+
+
+async def _read(request: Request) -> bytes | None:
+    """The body, or None if it is (or says it is) over :data:`MAX_BYTES`; nothing beyond the cap is read."""
+    declared = request.headers.get('content-length')
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BYTES):
+        return None
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BYTES:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:
+        return b''
+    return b''.join(chunks)
+
+
+def _handle(token: str, raw: bytes, sender: str) -> str:
+    return delivery_reports.handle_report(token, parse_form(raw), sender=sender)
+
+
+def parse_form(raw: bytes) -> dict[str, str]:
+    """``raw`` as a form (``application/x-www-form-urlencoded``), one value per field; ``{}`` when it is not one
+    (not UTF-8, more than :data:`MAX_FIELDS` fields, a field given twice), which the service refuses as malformed."""
+    try:
+        fields = parse_qs(raw.decode('utf-8'), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:  # UnicodeDecodeError is one; so is "too many fields"
+        return {}
+    if any(len(values) != 1 for values in fields.values()):
+        return {}
+    return {key: values[0] for key, values in fields.items()}
