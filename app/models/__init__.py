@@ -38,6 +38,7 @@ from .message import (
     MessageTemplate,
     OutboxMessageRead,
     Template,
+    UnreachedBooking,
     Verification,
 )
 from .notification import Notification, NotificationReceipt, NotificationView
@@ -169,6 +170,7 @@ __all__ = [
     'TimeOff',
     'TimeOffRead',
     'UTCDateTime',
+    'UnreachedBooking',
     'User',
     'UserRead',
     'Verification',

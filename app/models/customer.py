@@ -26,6 +26,9 @@ class CustomerBase(SQLModel):
     tags: list[str] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={'server_default': '[]'})
     consent: dict = Field(default_factory=dict, sa_type=JSON, sa_column_kwargs={'server_default': '{}'},
                           description='marketing consent per channel: {"sms": "2026-12-01", "email": null}')
+    preferred_channel: str = Field(default='', max_length=10, sa_column_kwargs={'server_default': ''},
+                                   description="'sms', 'email' or '' (no preference): the channel booking messages "
+                                               'go by when the customer can be reached on it')
     merged_into: int | None = Field(default=None, foreign_key='customer.id',
                                     description='merged into that customer: hidden, its history moved there')
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
