@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
@@ -49,6 +50,9 @@ class CustomerCreate(SQLModel):
     phone: str = Field(default='', max_length=40)
     email: str = Field(default='', max_length=200)
     notes: str = Field(default='', max_length=2000)
+    preferred_channel: Literal['', 'sms', 'email'] = ''
+    consent: dict[Literal['sms', 'email'], bool] = Field(default_factory=dict,
+                                                         description='channel → agreed to marketing messages now')
 
     @field_validator('name', 'code', 'phone', 'email', 'notes')
     @classmethod
@@ -56,6 +60,23 @@ class CustomerCreate(SQLModel):
         if value is not None and any(ord(c) < 32 and c not in '\t\n' for c in value):
             raise ValueError(N_('it holds control characters'))
         return value
+
+
+class CustomerContact(SQLModel):
+    """How the desk reaches a customer, as edited with a booking: phone (as typed), e-mail, the preferred channel
+    ('' none, 'sms', 'email') and marketing consent per channel (agreed now or not)."""
+
+    phone: str = Field(default='', max_length=40)
+    email: str = Field(default='', max_length=200)
+    preferred_channel: Literal['', 'sms', 'email'] = ''
+    consent: dict[Literal['sms', 'email'], bool] = Field(default_factory=dict)
+
+    @field_validator('phone', 'email')
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 for c in value):
+            raise ValueError(N_('it holds control characters'))
+        return value.strip()
 
 
 class CustomerRead(CustomerBase):
