@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 
 from sqlalchemy import String, cast, func, or_, text
 from sqlmodel import Session, col, select
 
 from app.models import Customer, CustomerCreate, CustomerRead, Location, UserRead
-from app.services import events, mail
+from app.services import clock, events, mail
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.customers import phones
 from app.services.database import session_scope
@@ -82,8 +82,8 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead, tod
                  ) -> CustomerRead:
     """:func:`create_customer` inside the caller's unit of work (a booking that adds its customer commits
     both or neither); the caller publishes ``CustomerChanged`` after its commit. The phone is also stored in E.164
-    (a number without a country code read as the location's country's); consent given is dated ``today`` (UTC
-    date by default).
+    (a number without a country code read as the location's country's); consent given is dated ``today`` (by
+    default the UTC date of :func:`clock.now`).
 
     :raises ValidationError: as :func:`create_customer`; a phone that cannot be read (``field='phone'``), an e-mail
         that is not an address (``field='email'``)
@@ -99,7 +99,7 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead, tod
     code = allocate_code(session, data.location_id, name, wanted=(data.code or '').strip().upper())
     customer = Customer(location_id=data.location_id, code=code, name=name, phone=data.phone.strip(),
                         phone_e164=number, email=email, notes=data.notes, preferred_channel=data.preferred_channel,
-                        consent=consent_dates({}, data.consent, today or datetime.now(UTC).date()))
+                        consent=consent_dates({}, data.consent, today or clock.now().astimezone(UTC).date()))
     session.add(customer)
     session.flush()
     return CustomerRead.model_validate(customer)

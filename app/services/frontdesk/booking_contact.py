@@ -36,8 +36,8 @@ def change_contact(booking_id: int, values: dict, *, actor: UserRead, today: dat
     """
     ensure_role(actor, FRONT_DESK_ROLES, N_('change customers'))
     contact = validated(CustomerContact, **values)
-    today = today or datetime.now(UTC).date()
     now = now or clock.now()
+    today = today or now.astimezone(UTC).date()
     with session_scope(write=True) as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
@@ -62,7 +62,7 @@ def change_contact(booking_id: int, values: dict, *, actor: UserRead, today: dat
                                                    col(Booking.status).in_(LIVE))).all()
         for upcoming in ahead:  # the reminders the new contact allows, on the channels it allows
             outbox.booking_changed(session, upcoming.id, 'status', now=now)
-        touched = {booking, *ahead}
+        touched = list({b.id: b for b in (booking, *ahead)}.values())
         revisions.record(connection_of(session), customer.location_id, booking_ids=[b.id for b in touched])
         activity.add(session, actor, 'customer_changed', i18n.deferred('Details of {name} saved', name=result.name),
                      location_id=result.location_id, booking_id=booking.id)
@@ -70,7 +70,7 @@ def change_contact(booking_id: int, values: dict, *, actor: UserRead, today: dat
         changed = [events.BookingChanged(
             booking_id=b.id, location_id=b.location_id, staff_member_id=b.staff_member_id,
             day=clock.local_day(b.starts_at, time_zone), change='status', status=BookingStatus(b.status).value)
-            for b in sorted(touched, key=lambda b: b.id)]
+            for b in touched]
     events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
     for event in changed:  # views that show the booking (the day view's flag, the dashboard) are built again
         events.publish(event)
