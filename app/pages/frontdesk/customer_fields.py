@@ -141,6 +141,7 @@ class NewCustomer:
 
     def use(self, match: CustomerRead) -> None:
         """Book for ``match`` instead of adding a new customer."""
+        ui.notify(_('Booking for {name}.').format(name=match.name), type='info')  # before its button goes
         self.known[match.id] = match
         if match.id not in self.chooser.options:
             self.chooser.set_options({**self.chooser.options, match.id: f'{match.name} · {match.code} {match.phone}'})
@@ -149,7 +150,6 @@ class NewCustomer:
         self.name.value = ''
         for element in (self.contact.phone, self.contact.email):
             element.value = ''
-        ui.notify(_('Booking for {name}.').format(name=match.name), type='info')
 
 
 def booking_contact_section(user: UserRead, location: LocationRead, booking: BookingRead,
