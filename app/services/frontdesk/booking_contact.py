@@ -41,7 +41,7 @@ def change_contact(booking_id: int, values: dict, *, actor: UserRead, today: dat
     with session_scope(write=True) as session:
         booking = session.get(Booking, booking_id)
         if booking is None:
-            raise NotFoundError(_('Booking {number} does not exist.').format(number=booking_id))
+            raise NotFoundError(_('That booking no longer exists (id {id}).').format(id=booking_id))
         ensure_location(actor, booking.location_id)
         if booking.customer_id is None:
             raise ValidationError(_('This booking has no customer to reach (a walk-in).'), field='customer_id')
