@@ -17,7 +17,7 @@ from .campaign import (
 )
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
-from .customer import Customer, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
+from .customer import Customer, CustomerContact, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
 from .figures import AnalyticsReport, DashboardSummary, Forecast
 from .hold import HoldKind, SlotHold
 from .inquiry import Inquiry
@@ -39,6 +39,7 @@ from .message import (
     MessageTemplate,
     OutboxMessageRead,
     Template,
+    UnreachedBooking,
     Verification,
 )
 from .notification import Notification, NotificationReceipt, NotificationView
@@ -99,6 +100,7 @@ __all__ = [
     'Conversation',
     'ConversationRead',
     'Customer',
+    'CustomerContact',
     'CustomerCreate',
     'CustomerRead',
     'DashboardSummary',
@@ -173,6 +175,7 @@ __all__ = [
     'TimeOff',
     'TimeOffRead',
     'UTCDateTime',
+    'UnreachedBooking',
     'User',
     'UserRead',
     'Verification',

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
@@ -26,6 +27,9 @@ class CustomerBase(SQLModel):
     tags: list[str] = Field(default_factory=list, sa_type=JSON, sa_column_kwargs={'server_default': '[]'})
     consent: dict = Field(default_factory=dict, sa_type=JSON, sa_column_kwargs={'server_default': '{}'},
                           description='marketing consent per channel: {"sms": "2026-12-01", "email": null}')
+    preferred_channel: str = Field(default='', max_length=10, sa_column_kwargs={'server_default': ''},
+                                   description="'sms', 'email' or '' (no preference): the channel booking messages "
+                                               'go by when the customer can be reached on it')
     merged_into: int | None = Field(default=None, foreign_key='customer.id',
                                     description='merged into that customer: hidden, its history moved there')
     erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime,
@@ -46,6 +50,9 @@ class CustomerCreate(SQLModel):
     phone: str = Field(default='', max_length=40)
     email: str = Field(default='', max_length=200)
     notes: str = Field(default='', max_length=2000)
+    preferred_channel: Literal['', 'sms', 'email'] = ''
+    consent: dict[Literal['sms', 'email'], bool] = Field(default_factory=dict,
+                                                         description='channel → agreed to marketing messages now')
 
     @field_validator('name', 'code', 'phone', 'email', 'notes')
     @classmethod
@@ -53,6 +60,23 @@ class CustomerCreate(SQLModel):
         if value is not None and any(ord(c) < 32 and c not in '\t\n' for c in value):
             raise ValueError(N_('it holds control characters'))
         return value
+
+
+class CustomerContact(SQLModel):
+    """How the desk reaches a customer, as edited with a booking: phone (as typed), e-mail, the preferred channel
+    ('' none, 'sms', 'email') and marketing consent per channel (agreed now or not)."""
+
+    phone: str = Field(default='', max_length=40)
+    email: str = Field(default='', max_length=200)
+    preferred_channel: Literal['', 'sms', 'email'] = ''
+    consent: dict[Literal['sms', 'email'], bool] = Field(default_factory=dict)
+
+    @field_validator('phone', 'email')
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 for c in value):
+            raise ValueError(N_('it holds control characters'))
+        return value.strip()
 
 
 class CustomerRead(CustomerBase):

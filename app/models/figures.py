@@ -23,6 +23,7 @@ class DashboardSummary(BaseModel):
     bookings_by_status: dict[str, int]
     booked_value_next_7d_cents: int = 0
     booked_value_next_30d_cents: int = 0
+    unreached_this_week: int = 0  # bookings still ahead in the day's week (Monday–Sunday) that get no reminder
 
 
 class AnalyticsReport(BaseModel):

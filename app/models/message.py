@@ -119,6 +119,16 @@ class OutboxMessageRead(SQLModel):
     delivered_at: datetime | None = None
 
 
+class UnreachedBooking(SQLModel):
+    """An upcoming booking whose customer no channel the location sends on can reach: it gets no reminder."""
+
+    booking_id: int
+    starts_at: datetime
+    customer_id: int
+    customer_name: str
+    service_name: str = ''
+
+
 class MessageTemplate(SQLModel, table=True):
     """A location's own text for one template on one channel (absent: the default of
     :mod:`app.services.messaging.templates`). ``subject`` is for e-mail only."""

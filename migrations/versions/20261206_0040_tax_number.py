@@ -1,7 +1,7 @@
 """tax number: each location's tax registration number (KRA PIN, Rwanda TIN, VAT no.), printed on its receipts
 
 Revision ID: 0040
-Revises: 0038
+Revises: 0039
 Create Date: 2026-12-06 12:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0040'
-down_revision: str | None = '0038'
+down_revision: str | None = '0039'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,7 +39,7 @@ from app.services.catalogue import catalog, locations, staff
 from app.services.customers import chat, customers, records
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, PermissionDeniedError, ValidationError
-from app.services.frontdesk import availability, bookings, kiosk, recurring, waitlist
+from app.services.frontdesk import availability, booking_contact, bookings, kiosk, recurring, waitlist
 from app.services.frontdesk.waitlist import WaitlistJoin
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
@@ -220,6 +220,8 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
         b['booking'].id, PaymentIn(method=PaymentMethod.CASH, amount_cents=100), actor=who),
     'undo a check-in': lambda who, a, b, _: bookings.undo_status(b['booking'].id, actor=who),
     'edit customer': lambda who, a, b, _: records.update_customer(b['customer'].id, {'name': 'Intruder'}, actor=who),
+    'edit booking contact': lambda who, a, b, _: booking_contact.change_contact(
+        b['booking'].id, {'phone': '416 555 0199', 'email': 'in@example.com'}, actor=who),
     'merge customers': lambda who, a, b, _: records.merge_customers(b['customer'].id, a['customer'].id, actor=who),
     'erase customer': lambda who, a, b, _: records.erase_customer(b['customer'].id, actor=who),
     'message text': lambda who, a, b, _: templates.save(b['location'].id, Template.CONFIRMATION,

@@ -16,7 +16,6 @@ from app.models import (
     BookingRead,
     BookingStatus,
     Channel,
-    CustomerCreate,
     HoldKind,
     LocationRead,
     MessageChannel,
@@ -27,13 +26,14 @@ from app.models import (
 )
 from app.pages import dates, language
 from app.pages.formatting import local_time, money_at
+from app.pages.frontdesk.customer_fields import NewCustomer, booking_contact_section
 from app.pages.layout import field_error
 from app.pages.money.checkout import open_checkout
 from app.services import clock, events, i18n
 from app.services.analytics import noshow
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
-from app.services.errors import ClientPulseError, validated
+from app.services.errors import ClientPulseError
 from app.services.frontdesk import availability, bookings, recurring
 from app.services.frontdesk.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
 from app.services.i18n import N_, _, ngettext
@@ -82,9 +82,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
         ui.label(_('New booking')).classes('text-lg font-semibold')
         customer = ui.select(people, label=_('Customer'), with_input=True, clearable=True).classes('w-full').mark(
             'customer')
-        with ui.row().classes('w-full gap-2').bind_visibility_from(customer, 'value', lambda v: v == NEW_CUSTOMER):
-            new_name = ui.input(_('Name')).classes('flex-1').mark('new-name')
-            new_phone = ui.input(_('Phone')).classes('flex-1').mark('new-phone')
+        newcomer = NewCustomer(user, location, customer, known, NEW_CUSTOMER)  # contact, duplicates, reach
         service = ui.select(services, label=_('Service'), with_input=True).classes('w-full').mark('service')
         member = ui.select(members, label=_('Staff member'), value=staff_member_id).classes('w-full').mark('staff')
         with ui.row().classes('w-full gap-2'):
@@ -105,7 +103,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
         series = _SeriesConflicts(location)
         for element in (repeat, times, member, service, day_input, time_input, customer):
             element.on_value_change(series.clear)
-        fields = {'customer_id': customer, 'name': new_name, 'phone': new_phone, 'service_id': service,
+        fields = {'customer_id': customer, **newcomer.fields, 'service_id': service,
                   'staff_member_id': member, 'starts_at': time_input, 'date': day_input, 'count': times}
 
         async def save() -> None:
@@ -135,8 +133,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
                     field_error(fields, error)
                 return
             try:
-                new_customer = validated(CustomerCreate, location_id=location.id, name=new_name.value or '',
-                                         phone=new_phone.value or '') if customer.value == NEW_CUSTOMER else None
+                new_customer = newcomer.data()
                 # in a worker thread: the sessions of every other person carry on while it commits
                 await language.io_bound(bookings.create_booking, BookingCreate(  # a new customer too: both, or neither
                     location_id=location.id, customer_id=None if new_customer else customer.value,
@@ -390,6 +387,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
             with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):
                 ui.icon('warning').props('role=img').props['aria-label'] = _('Alert')
                 ui.label(alerts)
+        booking_contact_section(user, location, booking)
         _messages(user, location, booking)
 
         async def act(change: Callable[[], object]) -> None:

@@ -25,6 +25,7 @@ from app.services.errors import ClientPulseError
 from app.services.frontdesk import bookings
 from app.services.frontdesk.bookings import STATUS_LABELS
 from app.services.i18n import N_, _, ngettext
+from app.services.messaging import reach
 
 SCOPES = {1: N_('The day'), 7: N_('7 days from the day'), 30: N_('30 days from the day')}
 LIST_COLUMNS = [
@@ -266,9 +267,12 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     tz = location.time_zone
     listed = bookings.list_day(location.id, shown, actor=actor, time_zone=tz)
     risks = noshow.risks(location.id, [b.id for b in listed], actor=actor)
-    signature = hash(tuple(sorted(risks.items())))  # a retrained model redraws the day, not only a changed list
+    unreached = frozenset(reach.unreachable_bookings(location.id, [b.id for b in listed], actor=actor))
+    # a retrained model (or a customer's new contact) redraws the day, not only a changed list
+    signature = hash((tuple(sorted(risks.items())), unreached))
     language = i18n.current()  # each language's rooms have their own words
-    layout = live.derived(f'day-layout:{signature}:{language}', listed, lambda: _DayLayout.of(listed, tz, risks))
+    layout = live.derived(f'day-layout:{signature}:{language}', listed,
+                          lambda: _DayLayout.of(listed, tz, risks, unreached))
     members = staff.list_staff(location.id, actor=actor, include_inactive=True)
     weekday = shown.weekday()
     start, end = clock.day_bounds(shown, tz)
@@ -305,7 +309,8 @@ class _DayLayout:
     extent: tuple[int, int] | None  # first start and last end of the bookings drawn (minutes of the day)
 
     @classmethod
-    def of(cls, listed: list[BookingRead], tz: str, risks: dict[int, Risk] | None = None) -> _DayLayout:
+    def of(cls, listed: list[BookingRead], tz: str, risks: dict[int, Risk] | None = None,
+           unreached: frozenset[int] = frozenset()) -> _DayLayout:
         risks = risks or {}
         items = [b for b in listed if b.status != BookingStatus.CANCELLED and b.time_recorded]  # as drawn
         clashes = frozenset(bookings.overlapping_ids(items))
@@ -314,8 +319,9 @@ class _DayLayout:
         for booking in items:
             clash = booking.id in clashes
             risk = risks.get(booking.id)
-            block = live.per_item('day-block', booking, (clash, tz, risk, i18n.current()),
-                                  lambda b=booking, c=clash, r=risk: block_of(b, c, tz, r))
+            far = booking.id in unreached
+            block = live.per_item('day-block', booking, (clash, tz, risk, far, i18n.current()),
+                                  lambda b=booking, c=clash, r=risk, u=far: block_of(b, c, tz, r, u))
             blocks.setdefault(booking.staff_member_id, {})[booking.id] = block
             # a booking's real end (imported ones without a length: their 20-minute marker), not the minimum
             # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and

@@ -34,6 +34,9 @@ CARDS = [  # marker, title, definition (a tooltip)
      N_('The price of the bookings not cancelled that start in the 7 days after the day.')),
     ('booked-30d', N_('Booked value, next 30 days'),
      N_('The price of the bookings not cancelled that start in the 30 days after the day.')),
+    ('no-reminder', N_('No reminder, this week'),
+     N_('Bookings from now to Sunday whose customer has no phone or e-mail the shop sends messages to: they get no '
+        'reminder. Add a phone or e-mail from the booking.')),
 ]
 BOOKING_COLUMNS = [
     {'name': 'time', 'label': N_('Time'), 'field': 'time', 'align': 'left', 'sortable': True},
@@ -137,7 +140,8 @@ def _card_texts(figures: dashboard.DashboardSummary, locale: str) -> dict[str, s
             'no-show-rate': rate(figures.no_show_rate_30d),
             'cancellation-rate': rate(figures.cancellation_rate_30d),
             'booked-7d': money(figures.booked_value_next_7d_cents, currency, locale),
-            'booked-30d': money(figures.booked_value_next_30d_cents, currency, locale)}
+            'booked-30d': money(figures.booked_value_next_30d_cents, currency, locale),
+            'no-reminder': str(figures.unreached_this_week)}
 
 
 def _revenue_options(figures: dashboard.DashboardSummary) -> dict:

@@ -241,7 +241,9 @@ export default {
                  class="cp-cell rounded px-1 text-white text-xs cursor-pointer shadow-sm"
                  :style="{position:'absolute',overflow:'hidden',whiteSpace:'nowrap',textOverflow:'ellipsis',
                           ...block.style,top:top(block.start)}"><q-icon v-if="block.icon" :name="block.icon"
-                 size="12px" class="q-mr-xs" aria-hidden="true" data-status-icon></q-icon><span v-if="block.risk"
+                 size="12px" class="q-mr-xs" aria-hidden="true" data-status-icon></q-icon><q-icon v-if="block.unreached"
+                 name="notifications_off" size="12px" class="q-mr-xs" role="img" :aria-label="block.unreached"
+                 :title="block.unreached" data-unreached></q-icon><span v-if="block.risk"
                  data-risk :title="block.risk_label" class="rounded-full bg-white font-bold px-1 mr-1"
                  :style="{color: block.risk === 'high' ? '#b91c1c' : '#b45309'}">{{
                  block.risk === 'high' ? '!!' : '!' }}</span>{{ block.text }}</div>

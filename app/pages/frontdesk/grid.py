@@ -19,6 +19,7 @@ from app.services import clock
 from app.services.analytics.noshow import Risk
 from app.services.frontdesk.bookings import STATUS_LABELS
 from app.services.i18n import _, ngettext
+from app.services.messaging import reach
 
 PX_PER_MINUTE = 1.1
 MIN_BLOCK_PX = 16  # one line of a block's text; a 15-minute booking (16.5 px) must not cover the next one
@@ -74,11 +75,12 @@ def grid_texts(clashes: int) -> dict:
     }
 
 
-def block_of(booking: BookingRead, clash: bool, tz: str, risk: Risk | None = None) -> dict:
+def block_of(booking: BookingRead, clash: bool, tz: str, risk: Risk | None = None, unreached: bool = False) -> dict:
     """One booking as ``day_grid.js`` draws it: ``{id, column (its staff member's id), start (minute of the local
     day), minutes (its length as drawn), status, icon, text, title (also its accessible name: the text, the status in
     words and any warning), style (CSS, all but the top, which follows from start and the first hour shown), risk
-    ('medium' or 'high': a badge; None for low or unknown), risk_label}``, in the language of the moment."""
+    ('medium' or 'high': a badge; None for low or unknown), risk_label, unreached (``reach.NO_REMINDER`` when no
+    channel reaches the customer, drawn as an icon; else None)}``, in the language of the moment."""
     start = clock.minute_of_day(booking.starts_at, tz)
     minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
     colour = STATUS_COLOURS[booking.status.value]
@@ -94,10 +96,12 @@ def block_of(booking: BookingRead, clash: bool, tz: str, risk: Risk | None = Non
     shown = risk if risk is not None and risk.level in ('medium', 'high') else None
     if shown is not None:
         details.append(shown.label())
+    if unreached:
+        details.append(_(reach.NO_REMINDER))
     return {'id': booking.id, 'column': booking.staff_member_id, 'start': start,
             'minutes': int(minutes) if booking.duration_known else max(int(minutes), 15),
             'status': booking.status.value, 'icon': STATUS_ICONS[booking.status.value], 'text': text,
             'title': ' · '.join(details), 'risk': shown.level if shown else None,
-            'risk_label': shown.label() if shown else None,
+            'risk_label': shown.label() if shown else None, 'unreached': _(reach.NO_REMINDER) if unreached else None,
             'style': {'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
                       'right': '3px', 'background': colour, 'line-height': '16px', **edge}}

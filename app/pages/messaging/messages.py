@@ -11,6 +11,7 @@ from app.pages import language
 from app.pages.accessibility import scrolling
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
+from app.pages.messaging.unreached import Unreached
 from app.pages.session import FRONT_DESK
 from app.services import events, i18n
 from app.services.errors import ClientPulseError
@@ -34,6 +35,7 @@ def register() -> None:
     def messages_page(page: PageContext, status: str | None = None) -> None:
         shown = status if status in {s.value for s in MessageStatus} else None
         _Outbox(page, MessageStatus(shown) if shown else None).build()
+        Unreached(page).build()
         if page.user.role in (Role.OWNER, Role.MANAGER):
             _Texts(page).build()
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import UTC, date
 
-from sqlalchemy import String, cast, or_, text
+from sqlalchemy import String, cast, func, or_, text
 from sqlmodel import Session, col, select
 
 from app.models import Customer, CustomerCreate, CustomerRead, Location, UserRead
-from app.services import events
+from app.services import clock, events, mail
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.customers import phones
 from app.services.database import session_scope
@@ -77,25 +78,79 @@ def create_customer(data: CustomerCreate, *, actor: UserRead) -> CustomerRead:
     return result
 
 
-def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead) -> CustomerRead:
+def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead, today: date | None = None
+                 ) -> CustomerRead:
     """:func:`create_customer` inside the caller's unit of work (a booking that adds its customer commits
-    both or neither); the caller publishes ``CustomerChanged`` after its commit.
+    both or neither); the caller publishes ``CustomerChanged`` after its commit. The phone is also stored in E.164
+    (a number without a country code read as the location's country's); consent given is dated ``today`` (by
+    default the UTC date of :func:`clock.now`).
 
-    :raises ValidationError, PermissionDeniedError: as :func:`create_customer`
+    :raises ValidationError: as :func:`create_customer`; a phone that cannot be read (``field='phone'``), an e-mail
+        that is not an address (``field='email'``)
+    :raises PermissionDeniedError: not a front-desk or kiosk role, or another location
     """
     ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES, N_('add customers'))  # the kiosk: a customer booking themselves
     ensure_location(actor, data.location_id)
     name = data.name.strip()
     if not name:
         raise ValidationError(_("Enter the customer's name."), field='name')
+    number = readable_phone(data.phone, location_country(session, data.location_id))
+    email = mail.check_address(data.email) if data.email.strip() else ''
     code = allocate_code(session, data.location_id, name, wanted=(data.code or '').strip().upper())
-    place = session.exec(select(Location.country, Location.locale).where(Location.id == data.location_id)).first()
-    country = phones.region(*place) if place else ''
     customer = Customer(location_id=data.location_id, code=code, name=name, phone=data.phone.strip(),
-                        phone_e164=phones.e164(data.phone, country), email=data.email.strip(), notes=data.notes)
+                        phone_e164=number, email=email, notes=data.notes, preferred_channel=data.preferred_channel,
+                        consent=consent_dates({}, data.consent, today or clock.now().astimezone(UTC).date()))
     session.add(customer)
     session.flush()
     return CustomerRead.model_validate(customer)
+
+
+def readable_phone(phone: str, country: str) -> str:
+    """``phone`` in E.164, a number without a country code read as ``country``'s (``'0712 345 678', 'KE'`` →
+    ``'+254712345678'``); '' for no phone.
+
+    :raises ValidationError: a phone that is not a possible number (``field='phone'``)
+    """
+    number = phones.e164(phone, country)
+    if phone.strip() and not number:
+        raise ValidationError(_('"{phone}" is not a phone number we can read; include the country code if it '
+                                'is from abroad.').format(phone=phone.strip()[:40]), field='phone')
+    return number
+
+
+def location_country(session: Session, location_id: int) -> str:
+    """The country the location's numbers without a country code belong to (:func:`phones.region`), or ''."""
+    place = session.exec(select(Location.country, Location.locale).where(Location.id == location_id)).first()
+    return phones.region(*place) if place else ''
+
+
+def consent_dates(before: dict, given: dict[str, bool], today: date) -> dict[str, str]:
+    """Marketing consent as stored: ``{channel: ISO date first given}`` for each channel ``given`` is True for (the
+    date kept from ``before`` while it stands, else ``today``); a channel not given is dropped."""
+    return {channel: (before or {}).get(channel) or today.isoformat() for channel, agreed in given.items() if agreed}
+
+
+def matching(location_id: int, *, phone: str = '', email: str = '', actor: UserRead,
+             limit: int = 5) -> list[CustomerRead]:
+    """Customers of the location with the same phone number (compared in E.164, the location's country for a
+    number without a country code) or the same e-mail (case-insensitive): whom a new customer may duplicate. An
+    unreadable phone or an empty value matches nobody.
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id)
+    address = email.strip().lower()[:200]
+    with session_scope() as session:
+        number = phones.e164(phone[:40], location_country(session, location_id))
+        matches = ([Customer.phone_e164 == number] if number else []) + (
+            [func.lower(Customer.email) == address] if address else [])
+        if not matches:
+            return []
+        rows = session.exec(select(Customer).where(Customer.location_id == location_id,
+                                                   col(Customer.merged_into).is_(None),
+                                                   col(Customer.erased_at).is_(None), or_(*matches))
+                            .order_by(Customer.name, Customer.id).limit(limit)).all()
+        return [CustomerRead.model_validate(c) for c in rows]
 
 
 def allocate_code(session: Session, location_id: int, name: str, *, wanted: str = '') -> str:

@@ -9,6 +9,7 @@ do not change.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, update
@@ -20,7 +21,6 @@ from app.models import (
     Conversation,
     Customer,
     CustomerRead,
-    Location,
     Message,
     MessageStatus,
     Receipt,
@@ -30,7 +30,7 @@ from app.models import (
 from app.services import events, i18n, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
-from app.services.customers import phones
+from app.services.customers import customers as customer_rows
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
 from app.services.i18n import N_, _
@@ -51,6 +51,7 @@ class CustomerDetails(BaseModel):
     alerts: str = Field(default='', max_length=500)
     tags: list[str] = Field(default_factory=list, max_length=20)
     consent: dict[str, bool] = Field(default_factory=dict)
+    preferred_channel: Literal['', 'sms', 'email'] | None = None  # None: left as it is
 
     @field_validator('name', 'phone', 'email', 'notes', 'alerts')
     @classmethod
@@ -88,16 +89,13 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
     today = today or datetime.now(UTC).date()
     with session_scope(write=True) as session:
         customer = _live(session, customer_id, actor)
-        country = phones.region(*session.exec(select(Location.country, Location.locale).where(
-            Location.id == customer.location_id)).one())
-        number = phones.e164(details.phone, country)
-        if details.phone and not number:
-            raise ValidationError(_('"{phone}" is not a phone number we can read; include the country code if it '
-                                    'is from abroad.').format(phone=details.phone), field='phone')
-        consent = {channel: (customer.consent or {}).get(channel) or today.isoformat()
-                   for channel, given in details.consent.items() if given}
-        for name, value in details.model_dump(exclude={'consent'}).items():
+        number = customer_rows.readable_phone(details.phone, customer_rows.location_country(session,
+                                                                                            customer.location_id))
+        consent = customer_rows.consent_dates(customer.consent, details.consent, today)
+        for name, value in details.model_dump(exclude={'consent', 'preferred_channel'}).items():
             setattr(customer, name, value)
+        if details.preferred_channel is not None:
+            customer.preferred_channel = details.preferred_channel
         customer.phone_e164, customer.consent = number, consent
         session.add(customer)
         session.flush()

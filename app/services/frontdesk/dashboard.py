@@ -9,6 +9,8 @@ Definitions (the usual ones in salon software such as Fresha's and Square's repo
 - *cancellation rate (30 days)*: cancelled ÷ all bookings starting in those 30 days.
 - *upcoming booked value (7 / 30 days)*: the price of bookings not cancelled that start after the reference
   day, within the next 7 / 30 local days (booked value, see ``docs/metrics.md``).
+- *no reminder this week*: booked or confirmed bookings starting from now to the end of the reference day's week
+  (Monday to Sunday, local) whose customer no channel the location sends on reaches (``messaging.reach``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from app.services.caching import VersionedCache
 from app.services.database import session_scope
 from app.services.errors import NotFoundError
 from app.services.i18n import N_, _
+from app.services.messaging import reach
 
 WINDOW_DAYS = 30
 
@@ -71,6 +74,7 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
                    func.coalesce(func.sum(Booking.price_cents), 0))
             .where(Booking.location_id == location_id, Booking.starts_at >= end, Booking.starts_at < month_end,
                    Booking.status != BookingStatus.CANCELLED.value)).one()
+        unreached = _unreached_this_week(session, location_id, day, tz)
     per_day = revenue_per_day(location_id, day, tz)
     total = sum(statuses.values())
     due = total - statuses[BookingStatus.CANCELLED.value]
@@ -82,7 +86,16 @@ def compute_summary(location_id: int, day: date) -> DashboardSummary:
         revenue_per_day=list(per_day.items()),
         bookings_by_status={s.value: statuses[s.value] for s in BookingStatus},
         booked_value_next_7d_cents=int(upcoming[0]), booked_value_next_30d_cents=int(upcoming[1]),
+        unreached_this_week=unreached,
     )
+
+
+def _unreached_this_week(session, location_id: int, day: date, tz: str) -> int:
+    """The bookings from now to the end of ``day``'s week that will get no reminder (see the module docstring)."""
+    monday = day - timedelta(days=day.weekday())
+    week_start, _end = clock.day_bounds(monday, tz)
+    _start, week_end = clock.day_bounds(monday + timedelta(days=6), tz)
+    return len(reach.unreached_in(session, location_id, start=max(week_start, clock.now()), end=week_end))
 
 
 _cache: VersionedCache[DashboardSummary] = VersionedCache(max_age=10)

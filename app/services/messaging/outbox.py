@@ -52,7 +52,7 @@ from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensur
 from app.services.database import connection_of, session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _
-from app.services.messaging import ics, links, sms, templates
+from app.services.messaging import ics, links, reach, sms, templates
 
 log = logging.getLogger(__name__)
 
@@ -576,15 +576,11 @@ def _safe(make, fallback: str) -> str:
 
 
 def _channels(facts) -> list[tuple[MessageChannel, str]]:
-    """Where a customer hears from the location: e-mail and/or SMS, as the location allows and the customer has."""
-    if facts.customer_id is None or facts.erased_at is not None or facts.merged_into is not None:
+    """Where a customer hears from the location: the one rule of :func:`reach.channels`."""
+    if facts.customer_id is None:
         return []
-    found = []
-    if facts.email_messages and facts.email:
-        found.append((MessageChannel.EMAIL, facts.email))
-    if facts.sms_messages and facts.phone_e164 and sms.configured(facts.sms_provider):
-        found.append((MessageChannel.SMS, facts.phone_e164))
-    return found
+    return reach.channels(facts, email_messages=facts.email_messages, sms_messages=facts.sms_messages,
+                          sms_provider=facts.sms_provider)
 
 
 def _address(customer: Customer, channel: MessageChannel) -> str:
@@ -639,13 +635,14 @@ def _row(facts, *, template: Template, channel: MessageChannel, to: str, due_at:
 
 _FACTS = (select(Booking.id, Booking.location_id, Booking.customer_id, Booking.starts_at, Booking.status,
                  Booking.channel, Customer.email, Customer.phone_e164, Customer.erased_at, Customer.merged_into,
+                 Customer.preferred_channel,
                  Location.reminder_hours, Location.quiet_start_minute, Location.quiet_end_minute,
                  Location.time_zone, Location.email_messages, Location.sms_messages, Location.sms_provider)
           .join(Location, Location.id == Booking.location_id)
           .outerjoin(Customer, Customer.id == Booking.customer_id)
           .where(Booking.id == bindparam('booking_id')))
 _CUSTOMER_FACTS = (select(Customer.id.label('customer_id'), Customer.location_id, Customer.email, Customer.phone_e164,
-                          Customer.erased_at, Customer.merged_into, Location.email_messages, Location.sms_messages,
-                          Location.sms_provider)
+                          Customer.erased_at, Customer.merged_into, Customer.preferred_channel,
+                          Location.email_messages, Location.sms_messages, Location.sms_provider)
                    .join(Location, Location.id == Customer.location_id)
                    .where(Customer.id == bindparam('customer_id')))

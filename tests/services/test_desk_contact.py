@@ -1,0 +1,180 @@
+"""Issue 30 §1 at the desk: a new customer's contact read the location's way (a Kenyan '0712 345 678' is
++254712345678), consent and preferred channel stored, an unreadable number refused with nothing written, duplicates
+found by E.164 phone or e-mail, and one rule (``messaging.reach``) for who can be reached, which the outbox, the
+desk's lists and the dashboard all follow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import func, select
+
+from app.models import (
+    Booking,
+    BookingCreate,
+    Channel,
+    Customer,
+    CustomerCreate,
+    Message,
+    MessageStatus,
+    Role,
+    Template,
+)
+from app.services import clock
+from app.services.catalogue import locations
+from app.services.customers import customers
+from app.services.database import session_scope
+from app.services.errors import ValidationError
+from app.services.frontdesk import booking_contact, bookings, dashboard
+from app.services.messaging import reach
+from tests.factories import (
+    OWNER,
+    actor,
+    at,
+    make_booking,
+    make_customer,
+    make_location,
+    make_service,
+    make_staff_member,
+)
+
+DAY = date(2030, 3, 4)  # a Monday
+TOMORROW = date(2030, 3, 5)
+NAIROBI = 'Africa/Nairobi'
+
+
+@pytest.fixture
+def shop(db, shop_clock):
+    location = make_location('Nairobi salon', time_zone=NAIROBI)
+    location = locations.update_location(location.id, {**locations.settings_of(location).model_dump(mode='json'),
+                                                       'country': 'KE'}, actor=OWNER)
+    shop_clock(clock.local_datetime(DAY, 8 * 60, NAIROBI))  # Monday 08:00 in Nairobi
+    return {'location': location, 'member': make_staff_member(location, start='08:00', end='20:00'),
+            'service': make_service(location)}
+
+
+def book_new(shop, starts_at, **customer) -> int:
+    data = BookingCreate(location_id=shop['location'].id, customer_id=None, service_id=shop['service'].id,
+                         staff_member_id=shop['member'].id, starts_at=starts_at, channel=Channel.PHONE)
+    return bookings.create_booking(data, actor=actor(Role.STAFF, shop['location'].id), new_customer=CustomerCreate(
+        location_id=shop['location'].id, **customer)).id
+
+
+def counts() -> tuple[int, int]:
+    with session_scope() as session:
+        return (session.exec(select(func.count()).select_from(Customer)).one(),
+                session.exec(select(func.count()).select_from(Booking)).one())
+
+
+def customer_of(booking_id: int) -> Customer:
+    with session_scope() as session:
+        return session.get(Customer, session.get(Booking, booking_id).customer_id)
+
+
+def test_a_local_kenyan_number_is_stored_in_e164_with_consent_and_preferred_channel(shop):
+    booking_id = book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='Wanjiku Kamau', phone='0712 345 678',
+                          email='Wanjiku@Example.com', preferred_channel='sms', consent={'sms': True, 'email': False})
+    customer = customer_of(booking_id)
+    assert (customer.phone, customer.phone_e164) == ('0712 345 678', '+254712345678')
+    assert customer.email == 'Wanjiku@Example.com'
+    assert customer.preferred_channel == 'sms'
+    assert customer.consent == {'sms': DAY.isoformat()}  # consent dated the day given; e-mail not given
+
+
+@pytest.mark.parametrize(('phone', 'email', 'field'), [('12', '', 'phone'), ('0712 345 678 999 999', '', 'phone'),
+                                                       ('', 'not an address', 'email')])
+def test_an_unreadable_number_or_address_is_refused_naming_the_field_and_changes_nothing(shop, phone, email, field):
+    before = counts()
+    with pytest.raises(ValidationError) as refused:
+        book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='Otieno', phone=phone, email=email)
+    assert refused.value.field == field
+    assert (phone or email)[:5] in str(refused.value)  # the message quotes what was typed
+    assert counts() == before
+
+
+def test_duplicates_are_found_by_the_phone_in_any_spelling_or_the_email(shop):
+    first = customer_of(book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='Wanjiku Kamau', phone='0712 345 678',
+                                 email='wanjiku@example.com'))
+    desk = actor(Role.STAFF, shop['location'].id)
+    for phone, email in (('+254 712 345678', ''), ('0712-345-678', ''), ('', 'WANJIKU@example.com')):
+        assert [c.id for c in customers.matching(shop['location'].id, phone=phone, email=email, actor=desk)] == [
+            first.id]
+    assert customers.matching(shop['location'].id, phone='0712 345 679', email='other@example.com', actor=desk) == []
+    assert customers.matching(shop['location'].id, phone='12', actor=desk) == []  # unreadable: no match
+    elsewhere = make_location('Kigali spa', time_zone='Africa/Kigali')
+    make_customer(elsewhere, 'Wanjiku Kamau', '+254712345678')
+    assert len(customers.matching(shop['location'].id, phone='0712345678', actor=desk)) == 1  # not the other shop's
+
+
+def test_the_reach_rule(shop, twilio):
+    location = shop['location']
+
+    def who(**contact):
+        return type('C', (), {'email': '', 'phone_e164': '', 'preferred_channel': '', 'erased_at': None,
+                              'merged_into': None, **contact})()
+
+    def channels(customer, sms=True, email=True):
+        return [c.value for c, _ in reach.channels(customer, email_messages=email, sms_messages=sms,
+                                                   sms_provider=location.sms_provider)]
+
+    assert channels(who()) == []
+    assert channels(who(phone_e164='+254712345678')) == ['sms']
+    assert channels(who(phone_e164='+254712345678'), sms=False) == []
+    assert channels(who(email='a@example.com'), email=False) == []
+    both = who(email='a@example.com', phone_e164='+254712345678')
+    assert channels(both) == ['email', 'sms']
+    assert channels(who(email='a@example.com', phone_e164='+254712345678', preferred_channel='sms')) == ['sms']
+    assert channels(who(email='a@example.com', preferred_channel='sms')) == ['email']  # preferred one not there
+    assert channels(who(email='a@example.com', erased_at=DAY)) == []
+
+
+def test_a_phone_reaches_no_one_without_an_sms_provider(shop):
+    location = shop['location']
+    customer = type('C', (), {'email': '', 'phone_e164': '+254712345678', 'preferred_channel': '',
+                              'erased_at': None, 'merged_into': None})()
+    assert reach.channels(customer, email_messages=True, sms_messages=True,
+                          sms_provider=location.sms_provider) == []
+
+
+def test_unreached_bookings_are_listed_and_counted_and_get_no_messages(shop):
+    location, desk = shop['location'], actor(Role.STAFF, shop['location'].id)
+    silent = book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='No Contact')
+    mailed = book_new(shop, at(TOMORROW, '15:00', NAIROBI), name='Has Mail', email='mail@example.com')
+    walk_in = make_booking(location, shop['member'], shop['service'], None, at(TOMORROW, '16:00', NAIROBI),
+                           channel=Channel.WALK_IN).id
+    assert reach.unreachable_bookings(location.id, [silent, mailed, walk_in], actor=desk) == {silent}
+    start, end = clock.day_bounds(TOMORROW, NAIROBI)
+    assert [b.booking_id for b in reach.unreached(location.id, start=start, end=end, actor=desk)] == [silent]
+    assert dashboard.compute_summary(location.id, DAY).unreached_this_week == 1
+    with session_scope() as session:  # the outbox follows the same rule: nothing queued for the silent one
+        assert session.exec(select(Message).where(Message.booking_id == silent)).all() == []
+        assert session.exec(select(Message).where(Message.booking_id == mailed)).all() != []
+
+
+def test_a_contact_added_from_the_booking_queues_its_reminders_and_clears_the_flag(shop):
+    location, desk = shop['location'], actor(Role.STAFF, shop['location'].id)
+    silent = book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='No Contact')
+    saved = booking_contact.change_contact(silent, {'phone': '0722 000 111', 'email': 'late@example.com',
+                                                    'preferred_channel': 'email', 'consent': {'email': True}},
+                                           actor=desk)
+    assert (saved.phone_e164, saved.email, saved.preferred_channel) == ('+254722000111', 'late@example.com', 'email')
+    assert saved.consent == {'email': DAY.isoformat()}
+    assert reach.unreachable_bookings(location.id, [silent], actor=desk) == set()
+    assert dashboard.compute_summary(location.id, DAY).unreached_this_week == 0
+    with session_scope() as session:
+        queued = session.exec(select(Message).where(Message.booking_id == silent,
+                                                    Message.status == MessageStatus.QUEUED.value)).all()
+    assert {(m.template, m.channel, m.to_address) for m in queued} == {
+        (Template.REMINDER.value, 'email', 'late@example.com')}
+    assert len(queued) == 2  # 24 h and 2 h before
+
+
+def test_an_unreadable_number_from_the_booking_changes_nothing(shop):
+    booking = book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='Kept', phone='0712 345 678')
+    with pytest.raises(ValidationError) as refused:
+        booking_contact.change_contact(booking, {'phone': '07', 'email': 'new@example.com'},
+                                       actor=actor(Role.STAFF, shop['location'].id))
+    assert refused.value.field == 'phone'
+    customer = customer_of(booking)
+    assert (customer.phone_e164, customer.email) == ('+254712345678', '')
