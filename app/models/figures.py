@@ -25,6 +25,13 @@ class DashboardSummary(BaseModel):
     booked_value_next_30d_cents: int = 0
 
 
+class GettingStartedItem(BaseModel):
+    """One step of a new shop's "Getting started" list and whether its data shows it done."""
+
+    key: str  # 'hours', 'staff', 'services', 'messages', 'online_booking', 'backups', 'first_booking'
+    done: bool
+
+
 class AnalyticsReport(BaseModel):
     """Figures for ``[start, end]`` (local dates, inclusive); money in minor units, rates 0–1 or None."""
 

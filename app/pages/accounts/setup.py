@@ -2,8 +2,9 @@
 
 Steps: the owner's account, the business and its first location (time zone, currency, language, taxes), opening
 hours, the first staff members with their hours (a lunch break, a day off), the first services with their category
-(what analytics groups them by), the retail products sold (optional); then the dashboard. Each step is one action (one transaction) and can be corrected before going on; an error is shown on
-the field it concerns and saves nothing.
+(what analytics groups them by), the retail products sold (optional); then the dashboard. Each step is one action
+(one transaction) and can be corrected before going on; an error is shown on the field it concerns and saves
+nothing.
 """
 
 from __future__ import annotations

@@ -144,8 +144,9 @@ class _Texts:
             mine = typed[0]
             try:  # in a worker thread, never on the event loop (every session is served by it)
                 if self.sample is None:
-                    self.sample = await language.io_bound(templates.location_sample, self.page.location.id,
-                                                          actor=self.page.user, sample_language=self.page.location.language)
+                    self.sample = await language.io_bound(
+                        templates.location_sample, self.page.location.id, actor=self.page.user,
+                        sample_language=self.page.location.language)
                 first, text = await language.io_bound(
                     templates.preview, subject.value or '' if channel == MessageChannel.EMAIL else '',
                     body.value or '', sample_language=self.page.location.language, values=self.sample)

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from babel.dates import format_date
-
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
