@@ -81,8 +81,7 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     network.serving_on(port)  # the Settings page shows staff the address with the port actually served
     link = first_run.setup_path()  # a fresh install: only this link sets it up (and opens the owner's window)
     lines = [*(announce or [_('ClientPulse on {url}').format(url=url) for url in addresses(host, port)]),
-             *(_('Set up your business: {address}').format(address=f'{url}{link}') for url in addresses(host, port)
-               if link is not None)]
+             *([setup_line(host, port, link)] if link is not None else [])]
     announce_when_ready(lines, host, port)
     if native:  # the window is this machine's owner: it starts signed in, through a one-time token
         app.native.window_args['url'] = (f'http://127.0.0.1:{port}{link}' if link is not None else
@@ -100,6 +99,13 @@ def refuse_to_start(error: ClientPulseError) -> NoReturn:
     """Stop a start that cannot go on: ``error``'s plain message on stderr, exit status 1, no traceback."""
     print(_('ClientPulse did not start. {error}').format(error=error), file=sys.stderr, flush=True)
     raise SystemExit(1)
+
+
+def setup_line(host: str, port: int, link: str) -> str:
+    """The one line that gives the setup ``link`` (a path with its token): on the first address of
+    :func:`addresses` (the shop's network address when the app listens on all of them, which also opens on this
+    machine), printed once however many addresses the machine has."""
+    return _('Set up your business: {address}').format(address=f'{addresses(host, port)[0]}{link}')
 
 
 def addresses(host: str, port: int) -> list[str]:

@@ -35,7 +35,20 @@ def test_a_fresh_install_prints_its_setup_link_and_the_window_opens_it(started):
     server.run(port=8123, native=True)
     link = setup.setup_path()
     assert link is not None and server.app.native.window_args['url'] == f'http://127.0.0.1:8123{link}'
-    assert f'Set up your business: http://127.0.0.1:8123{link}' in started['announced']  # once it listens
+    first = server.addresses('0.0.0.0', 8123)[0]
+    assert [line for line in started['announced'] if link in line] == [f'Set up your business: {first}{link}']
+
+
+def test_the_setup_link_is_printed_once_however_many_addresses_the_machine_has(started, monkeypatch):
+    monkeypatch.setattr(server.network, 'lan_urls', lambda port: [f'http://192.168.1.20:{port}',
+                                                                 f'http://10.0.0.5:{port}', f'http://127.0.0.1:{port}'])
+    server.run(host='0.0.0.0', port=8123)
+    link = setup.setup_path()
+    said = [line for line in started['announced'] if link in line]
+    assert said == [f'Set up your business: http://192.168.1.20:8123{link}']  # the shop's address, once
+    assert [line for line in started['announced'] if line.startswith('ClientPulse on')] == [
+        'ClientPulse on http://192.168.1.20:8123', 'ClientPulse on http://10.0.0.5:8123',
+        'ClientPulse on http://127.0.0.1:8123']
 
 
 def test_a_native_start_points_the_window_at_a_one_time_sign_in(started):

@@ -18,7 +18,7 @@ from .campaign import (
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
 from .customer import Customer, CustomerContact, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
-from .figures import AnalyticsReport, DashboardSummary, Forecast
+from .figures import AnalyticsReport, DashboardSummary, Forecast, GettingStartedItem
 from .hold import HoldKind, SlotHold
 from .inquiry import Inquiry
 from .location import (
@@ -114,6 +114,7 @@ __all__ = [
     'ExtraShift',
     'ExtraShiftRead',
     'Forecast',
+    'GettingStartedItem',
     'GiftCard',
     'GiftCardMovement',
     'HoldKind',

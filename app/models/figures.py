@@ -26,6 +26,13 @@ class DashboardSummary(BaseModel):
     unreached_this_week: int = 0  # bookings still ahead in the day's week (Monday–Sunday) that get no reminder
 
 
+class GettingStartedItem(BaseModel):
+    """One step of a new shop's "Getting started" list and whether its data shows it done."""
+
+    key: str  # 'hours', 'staff', 'services', 'messages', 'online_booking', 'backups', 'first_booking'
+    done: bool
+
+
 class AnalyticsReport(BaseModel):
     """Figures for ``[start, end]`` (local dates, inclusive); money in minor units, rates 0–1 or None."""
 

@@ -62,12 +62,31 @@ async def test_the_owner_edits_a_text_with_a_preview(user: User, shop):
     user.find(marker='text-save').click()
     await eventually(lambda: templates.texts(shop['location'].id, actor=OWNER)[
         Template.CONFIRMATION, MessageChannel.EMAIL][2] is False)  # not saved
-    body.set_value('Hi {{ customer_name }}, see you {{ date }}.')
-    await eventually(lambda: element(user, 'text-preview').text.endswith('Hi Alex Morgan, see you Tuesday 5 March.'))
+    body.set_value('Hi {{ customer_name }}, see you {{ time }}.')
+    await eventually(lambda: element(user, 'text-preview').text.endswith('Hi Alex Morgan, see you 14:00.'))
     user.find(marker='text-save').click()
     await user.should_see('Saved', retries=100)
     assert templates.texts(shop['location'].id, actor=OWNER)[Template.CONFIRMATION, MessageChannel.EMAIL][1:] == (
-        'Hi {{ customer_name }}, see you {{ date }}.', True)
+        'Hi {{ customer_name }}, see you {{ time }}.', True)
+
+
+async def test_the_preview_shows_the_location_its_service_and_staff_not_made_up_ones(user: User, shop):
+    """Issue 30: the preview said "Main Street Salon" whatever the shop; it now fills in the location's own name and
+    phone, its first service and staff member, and a date in the location's language."""
+    from app.services.catalogue import locations
+    location = shop['location']
+    values = locations.settings_of(locations.get_location(location.id, actor=OWNER)).model_dump(mode='json')
+    locations.update_location(location.id, {**values, 'phone': '+254 712 345 678', 'language': 'sw',
+                                            'locale': 'sw_KE'}, actor=OWNER)
+    await sign_in(user, Role.OWNER, '/messages')
+    await user.should_see(marker='text-body', retries=100)
+    element(user, 'text-body').set_value('{{ location_name }} | {{ location_phone }} | {{ service }} | {{ staff }} | '
+                                         '{{ date }}')
+    await eventually(lambda: element(user, 'text-preview').text.split('\n\n')[-1].startswith(
+        "Queen St | +254 712 345 678 | Women's cut | JJ | "), timeout=10)
+    shown = element(user, 'text-preview').text  # the e-mail's subject (the default's, in Kiswahili), then the text
+    assert 'Main Street' not in shown
+    assert shown.split(' | ')[-1].split(',')[0] == 'Jumanne'  # next Tuesday, in Kiswahili (the location's language)
 
 
 async def test_the_preview_runs_off_the_event_loop_and_refuses_a_hostile_text(user: User, shop, monkeypatch):

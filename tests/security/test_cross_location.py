@@ -24,6 +24,7 @@ from app.models import (
     DiscountCodeCreate,
     MessageChannel,
     PaymentMethod,
+    ProductCreate,
     Role,
     ServiceCreate,
     StaffMemberCreate,
@@ -204,6 +205,8 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
         location_id=b['location'].id, code='', name='New', price_cents=1)], actor=who),
     'edit service': lambda who, a, b, _: catalog.update_service(
         b['service'].id, actor=who, name='Intruder', duration_minutes=30, active=False),
+    'add products': lambda who, a, b, _: catalog.create_products([ProductCreate(
+        location_id=b['location'].id, code='', name='New', price_cents=1, stock_on_hand=2)], actor=who),
     'add product': lambda who, a, b, _: catalog.save_product(
         None, actor=who, location_id=b['location'].id, code='X1', name='Intruder'),
     'edit product': lambda who, a, b, _: catalog.save_product(

@@ -1,9 +1,10 @@
 """Set up your business: the first run, through the one-time link the app printed where it was started.
 
 Steps: the owner's account, the business and its first location (time zone, currency, language, taxes), opening
-hours, the first staff members with their hours (a lunch break, a day off), the first services; then the
-dashboard. Each step is one action (one transaction) and can be corrected before going on; an error is shown on
-the field it concerns and saves nothing.
+hours, the first staff members with their hours (a lunch break, a day off), the first services with their category
+(what analytics groups them by), the retail products sold (optional); then the dashboard. Each step is one action
+(one transaction) and can be corrected before going on; an error is shown on the field it concerns and saves
+nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from babel import Locale
 from nicegui import ui
 
-from app.models import Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
+from app.models import ProductCreate, Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
 from app.pages import language
 from app.pages.formatting import to_minor
 from app.pages.hours import WEEKDAYS, minutes
@@ -26,8 +27,10 @@ from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _
 
 STEPS = {'account': N_('Your account'), 'business': N_('Your business'), 'hours': N_('Opening hours'),
-         'staff': N_('Your team'), 'services': N_('Your services')}
+         'staff': N_('Your team'), 'services': N_('Your services'), 'products': N_('Products you sell')}
 """The wizard's steps in order, with their titles."""
+CATEGORIES = [N_('Hair'), N_('Colour'), N_('Nails'), N_('Beauty'), N_('Massage'), N_('Barbering')]
+"""Categories offered for a service in setup (any other may be typed)."""
 LOCALES = ['en_CA', 'en_US', 'en_GB', 'en_AU', 'en_IE', 'en_ZA', 'en_KE', 'en_IN', 'fr_CA', 'fr_FR', 'de_DE',
            'de_AT', 'de_CH', 'es_ES', 'es_MX', 'it_IT', 'nl_NL', 'pt_PT', 'pt_BR', 'sw_KE', 'pl_PL', 'sv_SE']
 
@@ -261,6 +264,8 @@ class _Wizard:
             with holder, ui.row().classes('items-center gap-2 flex-wrap'):
                 rows.append((ui.input(_('Service {number}').format(number=number)).classes('w-48').mark(
                                  f'setup-service{number}-name'),
+                             ui.input(_('Category'), autocomplete=[_(c) for c in CATEGORIES]).props(
+                                 'maxlength=80').classes('w-36').mark(f'setup-service{number}-category'),
                              ui.number(_('Minutes'), value=30, min=5, max=600, step=5).classes('w-24').mark(
                                  f'setup-service{number}-minutes'),
                              ui.number(_('Price'), value=0, min=0, format='%.2f').classes('w-28').mark(
@@ -274,7 +279,7 @@ class _Wizard:
 
         async def save() -> None:
             services = []
-            for name, length, price, buffer in rows:
+            for name, category, length, price, buffer in rows:
                 name.error = None
                 if not (name.value or '').strip():
                     continue
@@ -290,18 +295,69 @@ class _Wizard:
                     price.error = str(error)
                     return
                 services.append(ServiceCreate(location_id=self.location_id, code='', name=name.value.strip(),
+                                              category=(category.value or '').strip()[:80],
                                               duration_minutes=int(length.value), price_cents=cents,
                                               buffer_minutes=int(buffer.value) if buffer.value else None))
             if not services:
                 rows[0][0].error = _('Add at least one service.')
                 return
             if await self.attempt(lambda: catalog.create_services(services, actor=self.owner),
-                                  {'name': rows[0][0]}) is not None:
+                                  {'name': rows[0][0], 'category': rows[0][1]}) is not None:
+                self.go('products')
+
+        with ui.stepper_navigation():
+            ui.button(_('Continue'), on_click=save).mark('setup-save-services')
+            ui.button(_('Add a service'), icon='add', on_click=add_row).props('flat').mark('setup-add-service')
+
+    def products_step(self) -> None:
+        ui.label(_('Retail products you sell at the desk (shampoo, oils…), with the stock you have. Leave it empty if '
+                   'you sell none; add more under Products.'))
+        rows: list[tuple] = []
+        holder = ui.column().classes('w-full gap-1')
+
+        def add_row() -> None:
+            number = len(rows) + 1
+            with holder, ui.row().classes('items-center gap-2 flex-wrap'):
+                rows.append((ui.input(_('Product {number}').format(number=number)).props('maxlength=200').classes(
+                                 'w-48').mark(f'setup-product{number}-name'),
+                             ui.input(_('Category')).props('maxlength=80').classes('w-32').mark(
+                                 f'setup-product{number}-category'),
+                             ui.number(_('Price'), value=0, min=0, format='%.2f').classes('w-28').mark(
+                                 f'setup-product{number}-price'),
+                             ui.number(_('In stock'), value=0, min=0, max=100000, step=1).classes('w-24').mark(
+                                 f'setup-product{number}-stock')))
+
+        add_row()
+        add_row()
+
+        async def save() -> None:
+            products = []
+            for name, category, price, stock in rows:
+                name.error = price.error = stock.error = None
+                if not (name.value or '').strip():
+                    continue
+                if price.value is None or price.value < 0:
+                    price.error = _('A price of 0 or more.')
+                    return
+                try:
+                    cents = to_minor(price.value, 'price_cents')
+                except ClientPulseError as error:
+                    price.error = str(error)
+                    return
+                if stock.value is None or stock.value < 0 or stock.value != int(stock.value):
+                    stock.error = _('A whole number, 0 or more.')
+                    return
+                products.append(ProductCreate(location_id=self.location_id, code='', name=name.value.strip()[:200],
+                                              category=(category.value or '').strip()[:80], price_cents=cents,
+                                              stock_on_hand=int(stock.value)))
+            if not products or await self.attempt(lambda: catalog.create_products(products, actor=self.owner),
+                                                  {'name': rows[0][0], 'price_cents': rows[0][2],
+                                                   'stock_on_hand': rows[0][3]}) is not None:
                 ui.navigate.to('/')
 
         with ui.stepper_navigation():
             ui.button(_('Finish'), icon='check', on_click=save).mark('setup-finish')
-            ui.button(_('Add a service'), icon='add', on_click=add_row).props('flat').mark('setup-add-service')
+            ui.button(_('Add a product'), icon='add', on_click=add_row).props('flat').mark('setup-add-product')
 
     # --- helpers --------------------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from app.models import BookingMove, BookingRead, BookingStatus, LocationRead, St
 from app.pages import dates, language, params
 from app.pages.formatting import booking_time, money
 from app.pages.frontdesk.booking_dialogs import CHANNEL_LABELS, long_day, open_booking_actions, open_new_booking
-from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts
+from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts, now_line
 from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
 from app.pages.money.checkout import open_checkout
@@ -86,7 +86,8 @@ class _BookingsView:
             with ui.tab_panel(grid_tab):
                 argument = self.day.isoformat()
                 parts = live.current_parts('day-view', self.location, argument, self.user)
-                self.day_grid = DayGrid(parts['grid'], parts['blocks'], self.user.staff_member_id).mark('day-grid')
+                self.day_grid = DayGrid(parts['grid'], parts['blocks'], self.user.staff_member_id,
+                                        now_line(self.day, self.location.time_zone, clock.now())).mark('day-grid')
                 self.day_grid.on('open', lambda e: self.open(int(e.args)))
                 self.day_grid.on('slot', lambda e: self.new_at(e.args))
                 self.day_grid.on('move', lambda e: self.move(e.args))

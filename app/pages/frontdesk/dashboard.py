@@ -12,6 +12,7 @@ from app.models import BookingRead, LocationRead, UserRead
 from app.pages import params
 from app.pages.accessibility import scrolling
 from app.pages.formatting import booking_time, money, rate
+from app.pages.frontdesk.getting_started import getting_started_section
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
 from app.services import clock, i18n
@@ -76,6 +77,7 @@ def register() -> None:
                 with ui.menu():
                     ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
             ui.button(_('Today'), on_click=lambda: ui.navigate.to('/')).props('flat')
+        getting_started_section(page)
         _build(live.join(page.user, location), shown)
 
 

@@ -5,6 +5,9 @@
 // Keyboard: the grid is one tab stop; the arrow keys move between the bookings and the free quarter hours of each
 // column (up/down in time, left/right to the next column), Enter or Space opens what a click opens. "List" shows the
 // same bookings as a plain list.
+// The current time: `now` (this session's, from the server's clock: grid.py now_line) puts a line across the columns
+// on the location's today; the browser moves it every 30 s by itself (its own clock, corrected by the server's, in
+// the location's time zone), with no message from the server.
 const STYLE_ID = "cp-day-grid-style";
 const STYLE = `
 .cp-cell:focus { outline: none; }
@@ -13,13 +16,31 @@ const STYLE = `
 .cp-list-item:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
 `;
 const STEP = 15;
+const NOW_COLOUR = "#d32f2f";
+const TICK_MS = 30000;
+const HIDDEN = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap";
 
 export default {
-  props: { grid: Object, blocks: Array, own: { default: null } },
+  props: { grid: Object, blocks: Array, own: { default: null }, now: { default: null } },
   data() {
-    return { mode: "grid", focusKey: null };
+    return { mode: "grid", focusKey: null, nowMinute: null, skew: 0, timer: null, NOW_COLOUR, HIDDEN };
+  },
+  watch: {
+    // the server's clock when the page was drawn: the offset of this browser's clock from it, taken once (an
+    // update that sends the element's props again must not move the line back to that moment)
+    "now.server_ms": {
+      handler() {
+        this.skew = this.now?.server_ms ? this.now.server_ms - Date.now() : 0;
+        this.tick();
+      },
+      immediate: true,
+    },
+  },
+  unmounted() {
+    clearInterval(this.timer);
   },
   mounted() {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
     if (!document.getElementById(STYLE_ID)) {
       const style = document.createElement("style");
       style.id = STYLE_ID;
@@ -33,6 +54,16 @@ export default {
     },
     legend() {
       return this.grid?.legend || [];
+    },
+    markers() {
+      // the current time's line is drawn only where there is a `now` (the day view, not a week)
+      return (this.grid?.markers || []).filter((entry) => entry.kind !== "now" || this.now);
+    },
+    nowShown() {
+      return this.nowMinute !== null && this.nowMinute >= this.grid.first && this.nowMinute <= this.grid.last;
+    },
+    nowText() {
+      return (this.texts.now || "Current time: {time}").replace("{time}", this.hhmm(this.nowMinute || 0));
     },
     statusLabels() {
       const labels = {};
@@ -89,6 +120,24 @@ export default {
     },
   },
   methods: {
+    tick() {
+      // the minute of the location's day now (null when its day is no longer the day shown)
+      const now = this.now;
+      if (!now || now.minute === null || now.minute === undefined) {
+        this.nowMinute = null;
+        return;
+      }
+      try {
+        const parts = {};
+        const format = new Intl.DateTimeFormat("en-CA", { timeZone: now.time_zone, year: "numeric", month: "2-digit",
+          day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+        for (const part of format.formatToParts(new Date(Date.now() + this.skew))) parts[part.type] = part.value;
+        const day = `${parts.year}-${parts.month}-${parts.day}`;
+        this.nowMinute = day === now.day ? Number(parts.hour) * 60 + Number(parts.minute) : null;
+      } catch (error) {
+        this.nowMinute = now.minute;  // a time zone this browser does not know: where the server put it
+      }
+    },
     minuteAt(event) {
       // the minute of the day under the pointer, on the 15-minute grid
       const box = event.currentTarget.getBoundingClientRect();
@@ -177,6 +226,26 @@ export default {
                   display: 'inline-flex', alignItems: 'center', justifyContent: 'center'}">
               <q-icon :name="entry.icon" size="12px" aria-hidden="true"></q-icon></span>{{ entry.label }}</span>
         </div>
+        <div v-if="markers.length" role="list" :aria-label="texts.markers" class="row items-center text-xs text-slate-700"
+             style="gap:0.25rem 0.75rem;flex-wrap:wrap" data-legend-markers>
+          <span class="font-semibold" aria-hidden="true">{{ texts.markers }}:</span>
+          <span v-for="entry in markers" :key="entry.kind + (entry.icon || '')" role="listitem"
+                class="row items-center no-wrap" style="gap:0.25rem" :data-marker="entry.kind">
+            <span v-if="entry.icon" class="rounded" aria-hidden="true"
+                  style="background:#2f6496;color:#fff;width:1.1rem;height:1.1rem;display:inline-flex;
+                         align-items:center;justify-content:center">
+              <q-icon :name="entry.icon" size="12px"></q-icon></span>
+            <span v-else-if="entry.kind === 'risk'" aria-hidden="true" class="rounded-full font-bold px-1"
+                  style="background:#fff;color:#b91c1c;border:1px solid #cbd5e1">!!</span>
+            <span v-else-if="entry.kind === 'now'" aria-hidden="true"
+                  :style="{width:'1.1rem',height:0,borderTop:'2px solid ' + NOW_COLOUR}"></span>
+            <span v-else aria-hidden="true" class="rounded" :style="{width:'1.1rem',height:'1.1rem',
+                  background: entry.kind === 'away'
+                    ? 'repeating-linear-gradient(45deg,#e2e8f0,#e2e8f0 3px,#f8fafc 3px,#f8fafc 6px)' : '#2f6496',
+                  border: entry.kind === 'clash' ? '2px solid #e53935'
+                    : entry.kind === 'imported' ? '2px dashed #475569' : '1px solid #cbd5e1'}"></span>
+            {{ entry.label }}</span>
+        </div>
         <q-space></q-space>
         <q-btn flat dense no-caps :icon="mode === 'list' ? 'calendar_view_day' : 'view_list'"
                :label="mode === 'list' ? (texts.grid || 'Grid') : (texts.list || 'List')"
@@ -196,18 +265,23 @@ export default {
               <q-icon :name="entry.block.icon" size="14px" aria-hidden="true"></q-icon></span>
             <span>{{ entry.block.text }}</span>
             <span class="text-slate-600">— {{ entry.column }} — {{ statusLabels[entry.block.status] || '' }}</span>
+            <span v-if="entry.block.channel_label" class="text-slate-600">· {{ entry.block.channel_label }}</span>
             <span v-if="entry.block.risk_label" class="text-negative">({{ entry.block.risk_label }})</span>
           </button>
         </li>
       </ul>
       <div v-else-if="!columns.length" class="text-slate-600">{{ texts.nobody || 'Nobody works on this day.' }}</div>
       <div v-else role="group" :aria-label="texts.grid_label"
-           style="display:flex;flex-wrap:nowrap;overflow-x:auto;width:100%">
+           style="display:flex;flex-wrap:nowrap;overflow-x:auto;width:100%;position:relative">
+        <span v-if="nowShown" :style="HIDDEN" data-now-text>{{ nowText }}</span>
         <div style="width:3.5rem;flex-shrink:0" aria-hidden="true">
           <div style="height:2rem"></div>
           <div :style="{position:'relative',width:'100%',height:height+'px'}">
             <div v-for="minute in hours" :key="minute" class="text-xs text-slate-600"
                  :style="{position:'absolute',top:top(minute)}">{{ label(minute) }}</div>
+            <div v-if="nowShown" data-now-label class="text-xs font-bold rounded px-1"
+                 :style="{position:'absolute',right:'2px',top:top(nowMinute),transform:'translateY(-50%)',zIndex:6,
+                          background:NOW_COLOUR,color:'#fff'}">{{ hhmm(nowMinute) }}</div>
           </div>
         </div>
         <div v-for="(column, columnIndex) in columns" :key="column.id"
@@ -226,6 +300,9 @@ export default {
               <span class="text-xs text-slate-600 px-1">{{ gone[2] }}</span></div>
             <div v-for="minute in hours" :key="'h'+minute"
                  :style="{position:'absolute',width:'100%',borderTop:'1px solid #e2e8f0',top:top(minute)}"></div>
+            <div v-if="nowShown" data-now-line aria-hidden="true"
+                 :style="{position:'absolute',left:0,right:0,top:top(nowMinute),borderTop:'2px solid ' + NOW_COLOUR,
+                          zIndex:4,pointerEvents:'none'}"></div>
             <div v-for="item in slotsOf(columnIndex)" :key="item.key" :data-key="item.key" data-slot
                  class="cp-cell cp-slot" role="button" :tabindex="item.key === activeKey ? 0 : -1"
                  :aria-label="freeLabel(column, item.minute)" @focus="focusKey = item.key"
@@ -241,7 +318,9 @@ export default {
                  class="cp-cell rounded px-1 text-white text-xs cursor-pointer shadow-sm"
                  :style="{position:'absolute',overflow:'hidden',whiteSpace:'nowrap',textOverflow:'ellipsis',
                           ...block.style,top:top(block.start)}"><q-icon v-if="block.icon" :name="block.icon"
-                 size="12px" class="q-mr-xs" aria-hidden="true" data-status-icon></q-icon><q-icon v-if="block.unreached"
+                 size="12px" class="q-mr-xs" aria-hidden="true" data-status-icon></q-icon><q-icon v-if="block.channel_icon"
+                 :name="block.channel_icon" size="12px" class="q-mr-xs" role="img" :aria-label="block.channel_label"
+                 :title="block.channel_label" :data-channel="block.channel"></q-icon><q-icon v-if="block.unreached"
                  name="notifications_off" size="12px" class="q-mr-xs" role="img" :aria-label="block.unreached"
                  :title="block.unreached" data-unreached></q-icon><span v-if="block.risk"
                  data-risk :title="block.risk_label" class="rounded-full bg-white font-bold px-1 mr-1"

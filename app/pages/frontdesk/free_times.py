@@ -46,14 +46,18 @@ class FreeTimes:
 
     @ui.refreshable_method
     def days_row(self) -> None:
-        with ui.row().classes('w-full no-wrap overflow-x-auto gap-2 pb-1').mark('days'):
+        # each chip as wide as its day's name (Kiswahili's are whole words: "Jumamosi"), never clipped; the row
+        # scrolls sideways and stops on whole chips
+        with ui.row().classes('w-full no-wrap overflow-x-auto gap-2 pb-1').style(
+                'scroll-snap-type:x proximity').mark('days'):
             for offset in range(self.days):
                 day = self.first + timedelta(days=offset)
                 label = f'{format_date(day, "EEE", locale=self.locale)}\n{day.day}'
                 ui.button(label, on_click=lambda d=day: self.pick(d)).props(
                     f'{"unelevated" if day == self.day else "outline"} no-caps dense '
                     f'aria-pressed={"true" if day == self.day else "false"}').classes(
-                    'whitespace-pre-line min-w-[3.5rem] shrink-0 px-2 py-1').mark(f'day-{day.isoformat()}')
+                    'day-chip whitespace-pre min-w-[3.5rem] w-max shrink-0 px-3 py-1').style(
+                    'scroll-snap-align:start').mark(f'day-{day.isoformat()}')
 
     async def pick(self, day: date) -> None:
         self.day, self.slots = day, None

@@ -103,6 +103,7 @@ class _Texts:
     def __init__(self, page: PageContext) -> None:
         self.page = page
         self.key = (Template.CONFIRMATION, MessageChannel.EMAIL)
+        self.sample: dict[str, str] | None = None  # the location's own values for the preview, read once
 
     def build(self) -> None:
         with ui.card().classes('w-full max-w-4xl mt-4'):
@@ -145,9 +146,13 @@ class _Texts:
             typed[0] += 1
             mine = typed[0]
             try:  # in a worker thread, never on the event loop (every session is served by it)
+                if self.sample is None:
+                    self.sample = await language.io_bound(
+                        templates.location_sample, self.page.location.id, actor=self.page.user,
+                        sample_language=self.page.location.language)
                 first, text = await language.io_bound(
                     templates.preview, subject.value or '' if channel == MessageChannel.EMAIL else '',
-                    body.value or '', sample_language=self.page.location.language)
+                    body.value or '', sample_language=self.page.location.language, values=self.sample)
             except ClientPulseError as error:
                 if mine == typed[0]:
                     for element in fields.values():

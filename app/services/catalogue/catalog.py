@@ -98,6 +98,54 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
     return created
 
 
+def create_products(products: list[ProductCreate], *, actor: UserRead) -> list[ProductRead]:
+    """Add several retail products in one transaction (the first-run setup's list), all or none: a product without
+    a SKU (``code``) gets one from its name (``SHAMPO``, ``SHAMPO2``…); ``stock_on_hand`` becomes its ledger's
+    opening movement. Money in minor units.
+
+    :raises ValidationError: a name or SKU used twice or already used at the location (``field`` 'name' or 'code'),
+        a price or cost over :data:`~app.models.base.MAX_AMOUNT_CENTS`, a negative stock (``stock_on_hand``)
+    :raises PermissionDeniedError: only owners and managers change the products, at their own location
+    """
+    ensure_role(actor, MANAGING_ROLES, N_('change the products'))
+    created: list[ProductRead] = []
+    taken: dict[int, tuple[set[str], set[str]]] = {}  # location → (SKUs, lower-case names), read once each
+    with session_scope(write=True) as session:
+        for data in products:
+            ensure_location(actor, data.location_id)
+            check_amount(data.price_cents, 'price_cents')
+            check_amount(data.cost_cents, 'cost_cents')
+            if data.stock_on_hand < 0:
+                raise ValidationError(_('The stock on hand cannot be negative.'), field='stock_on_hand')
+            if data.location_id not in taken:
+                existing = session.exec(select(Product.code, Product.name).where(
+                    Product.location_id == data.location_id)).all()
+                taken[data.location_id] = ({row[0] for row in existing}, {row[1].lower() for row in existing})
+            codes, names = taken[data.location_id]
+            name = data.name.strip()
+            if not name:
+                raise ValidationError(_('Give the product a name.'), field='name')
+            if name.lower() in names:
+                raise ValidationError(_('There is already a product called {name}.').format(name=name), field='name')
+            code = data.code.strip() or _code_for(name, codes, 'PRD')
+            if code in codes:
+                raise ValidationError(_('The SKU {code} is already used by another product.').format(code=code),
+                                      field='code')
+            codes.add(code)
+            names.add(name.lower())
+            product = Product.model_validate(data.model_copy(update={'code': code, 'name': name,
+                                                                     'category': data.category.strip()}))
+            session.add(product)
+            session.flush()
+            created.append(ProductRead.model_validate(product))
+            activity.add(session, actor, 'product_saved', i18n.deferred('New product: {name}', name=name),
+                         location_id=product.location_id)
+    for product in created:
+        events.publish(events.CatalogueChanged(location_id=product.location_id,
+                                               summary=i18n.deferred('New product: {name}', name=product.name)))
+    return created
+
+
 def _check_money(data: ServiceCreate) -> None:
     """:raises ValidationError: a price, cost or deposit over :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``
     names it)"""
@@ -105,8 +153,8 @@ def _check_money(data: ServiceCreate) -> None:
         check_amount(getattr(data, name), name)
 
 
-def _code_for(name: str, taken: set[str]) -> str:
-    stem = ''.join(c for c in name.upper() if c.isalnum())[:6] or 'SVC'
+def _code_for(name: str, taken: set[str], fallback: str = 'SVC') -> str:
+    stem = ''.join(c for c in name.upper() if c.isalnum())[:6] or fallback
     code, number = stem, 1
     while code in taken:
         number += 1

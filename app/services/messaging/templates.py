@@ -12,11 +12,13 @@ thread, never on the event loop.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.models import Location, MessageChannel, MessageTemplate, Template, UserRead
+from app.models import Location, MessageChannel, MessageTemplate, Service, StaffMember, Template, UserRead
 from app.services import i18n
 from app.services.accounts import activity
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
@@ -148,6 +150,43 @@ def sample(language: str | None = None) -> dict[str, str]:
         return {**SAMPLE, **{key: _(SAMPLE[key]) for key in _SAMPLE_WORDS}}
 
 
+def location_sample(location_id: int, *, actor: UserRead, sample_language: str | None = None) -> dict[str, str]:
+    """The preview's values for one location: :func:`sample` in ``language`` (None: the current one) with the
+    location's own name, address, phone and cancellation hours, its first active service and staff member (by name)
+    and next Tuesday's date in its formats, where it has them (an empty address keeps the sample's).
+
+    :raises PermissionDeniedError: not an owner or manager of the location
+    """
+    ensure_reader(actor, location_id, MANAGING_ROLES, N_("see the location's message texts"))
+    with session_scope() as session:
+        location = session.get(Location, location_id)
+        service = session.execute(select(Service.name).where(
+            Service.location_id == location_id, Service.active).order_by(Service.id).limit(1)).scalar_one_or_none()
+        member = session.execute(select(StaffMember.name).where(
+            StaffMember.location_id == location_id, StaffMember.active).order_by(
+            StaffMember.id).limit(1)).scalar_one_or_none()
+    values = sample(sample_language)
+    if location is None:
+        return values
+    own = {'location_name': location.name, 'location_address': location.address, 'location_phone': location.phone,
+           'service': service or '', 'staff': member or '', 'cancellation_hours': str(location.cancellation_hours)}
+    values.update({key: value for key, value in own.items() if value})
+    with i18n.speaking(sample_language or i18n.current()):
+        values['date'] = _sample_date(location.locale)
+    return values
+
+
+def _sample_date(formats: str) -> str:
+    """Next Tuesday (from today), written in full in ``formats`` with the current language's words
+    (:func:`i18n.locale_for`)."""
+    today = date.today()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    try:
+        return format_date(tuesday, 'full', locale=i18n.locale_for(formats))
+    except (ValueError, LookupError):
+        return _(SAMPLE['date'])
+
+
 def check(text: str, *, field: str) -> str:
     """``text`` if it is a message text (:mod:`.template_language`: no longer than :data:`MAX_TEMPLATE`, only
     :data:`PLACEHOLDERS`, only the language's parts) and fills in with :data:`SAMPLE`.
@@ -244,13 +283,15 @@ def reset(location_id: int, template: Template, channel: MessageChannel, *, acto
             MessageTemplate.channel == channel.value))
 
 
-def preview(subject: str, body: str, *, sample_language: str | None = None) -> tuple[str, str]:
-    """(subject, body) filled in with :data:`SAMPLE`, its words in ``sample_language`` (the location's: what
-    customers read; None: the current one); a refusal in the current language (the reader's).
+def preview(subject: str, body: str, *, sample_language: str | None = None,
+            values: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(subject, body) filled in with ``values`` (a location's: :func:`location_sample`) or else :data:`SAMPLE`, its
+    words in ``sample_language`` (the location's: what customers read; None: the current one); a refusal in the
+    current language (the reader's).
 
     :raises ValidationError: as :func:`check`
     """
-    values = sample(sample_language)
+    values = {**sample(sample_language), **(values or {})}
     return render(subject, values, field='subject'), render(body, values, field='body')
 
 

@@ -73,12 +73,24 @@ async def test_a_salon_sets_itself_up_books_a_customer_and_its_kiosk_keeps_the_r
     user.find(marker='setup-save-staff').click()
     await eventually(lambda: element(user, 'setup-steps').value == 'services')
 
-    for number, (name, minutes, price, buffer) in enumerate([('Coupe femme', 45, 55, 0), ('Brushing', 30, 25, 0),
-                                                             ('Couleur', 90, 80, 10)], start=1):
+    for number, (name, category, minutes, price, buffer) in enumerate([
+            ('Coupe femme', 'Hair', 45, 55, 0), ('Brushing', 'Hair', 30, 25, 0), ('Couleur', 'Colour', 90, 80, 10)],
+            start=1):
         _fill(user, f'setup-service{number}-name', name)
+        _fill(user, f'setup-service{number}-category', category)
         element(user, f'setup-service{number}-minutes').set_value(minutes)
         element(user, f'setup-service{number}-price').set_value(price)
         element(user, f'setup-service{number}-buffer').set_value(buffer)
+    user.find(marker='setup-save-services').click()
+    await eventually(lambda: element(user, 'setup-steps').value == 'products')
+
+    _fill(user, 'setup-product1-name', 'Shampooing doux')
+    _fill(user, 'setup-product1-category', 'Soins')
+    element(user, 'setup-product1-price').set_value(18.5)
+    element(user, 'setup-product1-stock').set_value(-2)  # a typo
+    user.find(marker='setup-finish').click()
+    await eventually(lambda: element(user, 'setup-product1-stock').error == 'A whole number, 0 or more.')
+    element(user, 'setup-product1-stock').set_value(12)
     user.find(marker='setup-finish').click()
     await eventually(lambda: user.back_history[-1] == '/')
     await user.should_see('Salon Amélie', retries=100)  # the owner is signed in, on the dashboard of the new location
@@ -93,6 +105,15 @@ async def test_a_salon_sets_itself_up_books_a_customer_and_its_kiosk_keeps_the_r
     menu = {row['name']: row for row in element(user, 'service-list').rows}
     assert set(menu) == {'Coupe femme', 'Brushing', 'Couleur'}
     assert (menu['Couleur']['buffer'], menu['Couleur']['duration']) == ('10 min', '90 min')
+    from app.services.accounts import users
+    from app.services.catalogue import catalog, locations
+    owner = users.authenticate('amelie@salon.test', 'long enough')
+    (shop,) = locations.list_locations(actor=owner)
+    assert {s.name: s.category for s in catalog.list_services(shop.id, actor=owner)} == {
+        'Coupe femme': 'Hair', 'Brushing': 'Hair', 'Couleur': 'Colour'}  # analytics groups by these, not Unclassified
+    (shampoo,) = catalog.list_products(shop.id, actor=owner)
+    assert (shampoo.name, shampoo.category, shampoo.price_cents, shampoo.stock_on_hand) == (
+        'Shampooing doux', 'Soins', 1850, 12)
     await user.open(link)  # the link is spent: the install is set up
     await user.should_see(marker='refused')
 
@@ -137,7 +158,8 @@ async def run_the_business(user: User, create_user, monkeypatch: pytest.MonkeyPa
     element(user, 'product-price').set_value(24.5)
     element(user, 'product-stock').set_value(6)
     user.find(marker='product-save').click()
-    await eventually(lambda: [r['name'] for r in element(user, 'product-list').rows] == ['Huile capillaire'])
+    await eventually(lambda: [r['name'] for r in element(user, 'product-list').rows] == [
+        'Huile capillaire', 'Shampooing doux'])  # and the one from setup
     assert element(user, 'product-list').rows[0]['price'].startswith('24,50')  # the location's way with money
 
     # a kiosk for the front desk tablet
