@@ -77,3 +77,22 @@ def test_a_sales_announcement_is_stored_deferred_and_shown_in_the_readers_langua
         assert i18n.shown(paid.summary) == 'Paiement reçu : reçu 1'
     with i18n.speaking('sw'):
         assert i18n.shown(paid.summary) == 'Malipo yamepokelewa: risiti 1'
+
+
+def test_a_sale_recorded_with_nothing_paid_is_not_announced_as_a_payment(db):
+    """The checkout's M-Pesa records the sale before the customer's phone answers: its toast said "Payment received"
+    while the desk was still waiting."""
+    from app.services import events
+    location = make_location()
+    cut, member = make_service(location), make_staff_member(location, 'Becky')
+    heard: list = []
+    events.subscribe(heard.append)
+    try:
+        checkout.check_out(Sale(location_id=location.id, lines=[SaleLine(service_id=cut.id,
+                                                                          staff_member_id=member.id)]), actor=OWNER)
+    finally:
+        events.unsubscribe(heard.append)
+    (recorded,) = [e for e in heard if isinstance(e, events.ReceiptCreated)]
+    assert i18n.shown(recorded.summary) == 'Sale recorded, nothing paid yet: receipt 1'
+    with i18n.speaking('sw'):
+        assert i18n.shown(recorded.summary) == 'Mauzo yamerekodiwa, hakuna kilicholipwa bado: risiti 1'

@@ -251,7 +251,9 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
         announced.insert(0, notifications.prepare(session, events.ReceiptCreated(
             receipt_id=receipt.id, location_id=sale.location_id, day=clock.local_day(now, location.time_zone),
             amount_cents=priced.net_cents,
-            summary=deferred(N_('Payment received: receipt {number}'), number=receipt.number))))
+            # nothing paid yet (an M-Pesa prompt on its way, a balance left): the toast must not say "received"
+            summary=deferred(N_('Payment received: receipt {number}') if paid else
+                             N_('Sale recorded, nothing paid yet: receipt {number}'), number=receipt.number))))
         announced += [notifications.prepare(session, event) for event in stock_events]
         result = Checkout(receipt_id=receipt.id, number=receipt.number, total_cents=due, paid_cents=paid,
                           balance_cents=balance, change_cents=change, gift_card_codes=codes)
