@@ -113,8 +113,8 @@ def validated(schema: type[T], **values: Any) -> T:
 FIELD_NAMES = (
     N_('active'), N_('alerts'), N_('barcode'), N_('birthday'), N_('brand'), N_('category'), N_('channel'), N_('code'),
     N_('consent'), N_('cost cents'), N_('deposit cents'), N_('duration minutes'), N_('email'), N_('kiosk'),
-    N_('location id'), N_('notes'), N_('price cents'), N_('stock maximum'), N_('stock minimum'), N_('stock on hand'),
-    N_('supplier'), N_('tags'),
+    N_('location id'), N_('notes'), N_('preferred channel'), N_('price cents'), N_('stock maximum'),
+    N_('stock minimum'), N_('stock on hand'), N_('supplier'), N_('tags'),
 )
 """The fields of the schemas checked here, as refusals name them (``'price_cents'`` → "The price cents …"), marked
 for translation (the location settings' are in :mod:`app.services.catalogue.locations`)."""

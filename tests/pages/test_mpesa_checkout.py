@@ -233,3 +233,25 @@ async def test_the_owner_sets_the_tax_number_on_the_settings_page(user: User, sh
     user.find(marker='settings-tax-number').clear().type('p051234567x')
     user.find(marker='settings-save').click()
     await eventually(lambda: locations.get_location(shop['location'].id, actor=OWNER).tax_number == 'P051234567X')
+
+
+async def test_a_second_press_while_the_prompt_goes_records_no_second_sale(user: User, shop, daraja):
+    """Review of issue 30: "Take payment" stayed on while the sale was recorded and the prompt sent (up to Daraja's
+    timeout); a walk-in has no booking to refuse a second sale, so a second press made a second receipt and a second
+    prompt that could be paid too."""
+    _nairobi(shop)
+    await sign_in(user, Role.STAFF, f'/sales?day={DAY.isoformat()}')
+    user.find(marker='sales-new').click()
+    await user.should_see(marker='checkout-take')
+    element(user, 'checkout-item').set_value(f's{shop["cut"].id}')
+    user.find(marker='checkout-add').click()
+    await eventually(lambda: element(user, 'checkout-total').text == 'Total KES82.00')
+    element(user, 'checkout-pay-0-method').set_value('mobile_money')
+    await eventually(lambda: bool(user.find(marker='checkout-pay-0-phone').elements))
+    element(user, 'checkout-pay-0-phone').set_value('0712 345 678')
+    user.find(marker='checkout-take').click()
+    user.find(marker='checkout-take').click()  # at once, before the first press is done
+    await eventually(lambda: element(user, 'checkout-mpesa-status').text.startswith(
+        "Waiting for the customer's phone"), timeout=10)
+    assert len(receipts.list_receipts(shop['location'].id, actor=OWNER)) == 1
+    assert len(daraja.requests) == 1

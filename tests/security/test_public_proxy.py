@@ -134,19 +134,26 @@ def test_the_public_configuration_passes_customer_pages_and_the_mpesa_callback_o
     with httpx.Client(base_url=url, timeout=10) as client:
         posted = client.post(callback, json={'Body': {'stkCallback': {'ResultCode': 0}}})
         assert (posted.status_code, posted.text) == (200, 'upstream')
+        report = f'/messages/sms/africastalking/{TOKEN}'  # Africa's Talking's delivery reports (issue 30)
+        reported = client.post(report, data={'id': 'ATXid_1', 'status': 'Success'})
+        assert (reported.status_code, reported.text) == (200, 'upstream')
         for path in ('/book/1', '/my/abc', '/_nicegui/3.0/static/nicegui.js'):
             assert client.get(path).text == 'upstream', path
         assert [(method, path) for method, path, _ in seen] == [
-            ('POST', callback), ('GET', '/book/1'), ('GET', '/my/abc'), ('GET', '/_nicegui/3.0/static/nicegui.js')]
+            ('POST', callback), ('POST', report), ('GET', '/book/1'), ('GET', '/my/abc'),
+            ('GET', '/_nicegui/3.0/static/nicegui.js')]
         seen.clear()
 
-        for method in ('GET', 'HEAD', 'PUT', 'DELETE'):  # the callback by anything but POST
-            refused = client.request(method, callback)
-            assert refused.status_code == 405 and refused.headers['allow'] == 'POST', method
+        for method in ('GET', 'HEAD', 'PUT', 'DELETE'):  # the callbacks by anything but POST
+            for path in (callback, report):
+                refused = client.request(method, path)
+                assert refused.status_code == 405 and refused.headers['allow'] == 'POST', (method, path)
         for method, path in (('POST', '/payments/mpesa/callback'), ('POST', '/payments/mpesa/callback/'),
                              ('POST', f'{callback}/more'), ('POST', '/payments/mpesa/callback/a.b'),
                              ('GET', '/login'), ('POST', '/login'), ('GET', '/'), ('GET', '/bookings'),
-                             ('GET', '/sales'), ('GET', '/kiosk'), ('GET', '/docs')):
+                             ('GET', '/sales'), ('GET', '/kiosk'), ('GET', '/docs'),
+                             ('POST', '/messages/sms/africastalking'), ('POST', f'{report}/more'),
+                             ('GET', '/messages')):
             assert client.request(method, path).status_code == 404, (method, path)
         big = client.post(callback, content=b'{"a": "' + b'x' * 70_000 + b'"}',
                           headers={'Content-Type': 'application/json'})

@@ -60,6 +60,7 @@ class _Checkout:
         self.gift_cards: list[int] = []  # amounts of gift cards sold with the sale (minor units)
         self.total_due = 0
         self.managing = user.role in (Role.OWNER, Role.MANAGER)
+        self.taking = False  # a sale being recorded or a prompt being sent (see :meth:`take`)
 
     def money(self, cents: int) -> str:
         return money_at(cents, self.location)
@@ -137,7 +138,8 @@ class _Checkout:
                 self.error = ui.label().classes('text-negative').mark('checkout-error')
                 with ui.row().classes('w-full justify-end'):
                     ui.button(_('Close'), on_click=self.dialog.close).props('flat')
-                    ui.button(_('Take payment'), icon='point_of_sale', on_click=self.take).mark('checkout-take')
+                    self.take_button = ui.button(_('Take payment'), icon='point_of_sale', on_click=self.take).mark(
+                        'checkout-take')
             self.phone_box = ui.column().classes('w-full gap-2').mark('checkout-mpesa')
             self.phone_box.visible = False
             self.draw_lines()
@@ -450,6 +452,17 @@ class _Checkout:
                         'maxlength=40 type=tel').classes('w-48').mark('checkout-mpesa-phone')
 
                     async def again() -> None:
+                        if self.taking:  # one prompt at a time (see :meth:`take`)
+                            return
+                        self.taking = True
+                        resend.disable()
+                        try:
+                            await send_again()
+                        finally:
+                            self.taking = False
+                            resend.enable()
+
+                    async def send_again() -> None:
                         asked = min(self.asked_cents, balance)
                         try:
                             prompt = await language.io_bound(mobile_money.request, self.receipt_id,
@@ -460,7 +473,7 @@ class _Checkout:
                         self.asked_phone, self.prompt_id = phone.value or '', prompt.checkout_request_id
                         await self.ask(False)
 
-                    ui.button(_('Send again'), icon='phone_iphone', on_click=again).props('outline').mark(
+                    resend = ui.button(_('Send again'), icon='phone_iphone', on_click=again).props('outline').mark(
                         'checkout-mpesa-again')
             with ui.row().classes('w-full justify-end gap-2'):
                 if status == 'pending':
@@ -490,6 +503,20 @@ class _Checkout:
             return True
 
     async def take(self) -> None:
+        """Take the payment once: while a sale is being recorded (and an M-Pesa prompt sent, up to Daraja's
+        timeout) the button is off and a second press does nothing — a walk-in has no booking whose status would
+        refuse a second sale, and two prompts could both be paid."""
+        if self.taking:
+            return
+        self.taking = True
+        self.take_button.disable()
+        try:
+            await self._take()
+        finally:
+            self.taking = False
+            self.take_button.enable()
+
+    async def _take(self) -> None:
         self.refused(None)
         try:
             sale = self.sale()

@@ -24,7 +24,7 @@ FIELD_NAMES = (
     N_('deposit percent'), N_('no show fee percent'), N_('loyalty points per unit'), N_('loyalty on'),
     N_('loyalty expiry months'), N_('reminder hours'), N_('quiet start minute'), N_('quiet end minute'),
     N_('email messages'), N_('sms messages'), N_('online booking'), N_('high risk action'), N_('sms provider'),
-    N_('sms sender id'),
+    N_('sms sender id'), N_('tax number'),
     N_('staff discount limit percent'),
 )
 """The settings' field names as refusals name them (:func:`app.services.errors.validated`: ``'time_zone'`` →
