@@ -34,7 +34,9 @@ def test_the_day_view_is_reachable_by_keyboard_and_as_a_list(chromium, served):
         block = page.locator(f'[data-booking="{booking.id}"]')
         block.wait_for(timeout=5_000)
         assert block.get_attribute('role') == 'button'
-        assert block.get_attribute('aria-label') == "10:00 Sam Lee · Women's cut · Booked"
+        # Sam has no phone or e-mail here: the block's name says so too (issue 30)
+        assert block.get_attribute('aria-label') == ("10:00 Sam Lee · Women's cut · Booked · "
+                                                     'No reminder will be sent — no phone or e-mail')
         assert block.locator('[data-status-icon]').count() == 1  # the status by an icon, not by colour alone
         legend = page.locator('[data-legend]').inner_text()
         assert all(word in legend for word in ('Booked', 'Confirmed', 'Checked in', 'Completed', 'No-show'))

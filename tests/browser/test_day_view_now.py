@@ -41,7 +41,7 @@ def test_the_now_line_moves_with_the_clock_and_the_marks_are_named(chromium, ser
 
         marker = block.locator('[data-channel="online"]')
         assert marker.get_attribute('role') == 'img' and marker.get_attribute('aria-label') == 'Booked online'
-        assert block.get_attribute('aria-label').endswith('Booked online')
+        assert 'Booked · Booked online' in block.get_attribute('aria-label')
 
         line = page.locator('[data-now-line]')
         line.first.wait_for(timeout=5_000)
@@ -61,8 +61,9 @@ def test_the_now_line_moves_with_the_clock_and_the_marks_are_named(chromium, ser
         assert page.locator('[data-now-label]').inner_text() == f'{target // 60}:00'
 
         legend = page.get_by_role('list', name='Marks')
-        assert legend.get_by_role('listitem').count() == 7
-        for words in ('Booked online', 'Booked at the kiosk', 'Time off', 'Current time', 'Overlaps another booking'):
+        assert legend.get_by_role('listitem').count() == 8
+        for words in ('Booked online', 'Booked at the kiosk', 'Time off', 'Current time', 'Overlaps another booking',
+                      'No reminder will be sent — no phone or e-mail'):
             assert legend.get_by_role('listitem').filter(has_text=words).count() == 1
         assert page.get_by_role('list', name='Status').get_by_role('listitem').count() == 6
         browser.close()
