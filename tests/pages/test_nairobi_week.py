@@ -17,14 +17,15 @@ switched off in tests, so its job (``outbox.deliver_due``) is run here at the mo
 from __future__ import annotations
 
 import httpx
-import pytest
 from nicegui import app
 from nicegui.testing import User
+from sqlmodel import select
 
-from app.models import BookingStatus, Role
+from app.models import Booking, BookingStatus, Role
 from app.services import clock, i18n
 from app.services.accounts import users
 from app.services.catalogue import locations
+from app.services.database import session_scope
 from app.services.frontdesk import bookings
 from app.services.messaging import outbox, reach, sign_in_links
 from app.services.money import checkout, receipts
@@ -32,7 +33,7 @@ from app.services.money.receipt_pdf import receipt_pdf
 from tests.factories import OWNER, make_booking, make_customer
 from tests.messaging.fake_africastalking import SENDER_ID
 from tests.messaging.test_africastalking import _client, _post
-from tests.pages.conftest import DAY, click_block, sign_in
+from tests.pages.conftest import DAY, click_block, drawn, sign_in
 from tests.pages.test_desk_contact import customer_named
 from tests.pages.test_mpesa_checkout import _nairobi, _pdf_text
 from tests.pages.test_pages import element, eventually
@@ -92,6 +93,11 @@ async def test_desk_bookings_are_confirmed_and_reminded_by_africas_talking_in_ki
     await _book_new_customer(user, shop, name='Akinyi', phone='', time='15:00', member='becky')
     wanjiku, otieno, akinyi = (customer_named(n) for n in ('Wanjiku Kamau', 'Otieno Ouma', 'Akinyi'))
     assert (wanjiku.phone_e164, otieno.phone_e164, akinyi.phone_e164) == ('+254712345678', '+254722000111', '')
+    with session_scope() as session:
+        unreached = session.exec(select(Booking.id).where(Booking.customer_id == akinyi.id)).one()
+    await eventually(lambda: {b['id']: b['unreached'] for b in element(user, 'day-grid').props['blocks']} == {
+        b: None for b in drawn(user) if b != unreached} | {unreached: _in_swahili(reach.NO_REMINDER)}, timeout=SLOW)
+    assert len(drawn(user)) == 3  # the day view flags Akinyi's block
 
     # the scheduler's job at 08:01: the two confirmations go through Africa's Talking, in Kiswahili; none for Akinyi
     assert outbox.deliver_due(as_of=_at('08:01')) == 2
@@ -102,8 +108,8 @@ async def test_desk_bookings_are_confirmed_and_reminded_by_africas_talking_in_ki
     # … and at 12:01 the reminders two hours before (the 24-hour ones were already past when booked)
     assert outbox.deliver_due(as_of=_at('12:01')) == 2
     assert sorted(m['to'] for m in africastalking.messages[2:]) == ['+254712345678', '+254722000111']
-    assert all(m['message'] != first['message'] for m in africastalking.messages[2:]
-               for first in africastalking.messages[:2])
+    for sent in africastalking.messages[2:]:
+        assert sent['message'].startswith(f'Kumbusho kutoka {shop["location"].name}: '), sent['message']
 
     # Africa's Talking posts a delivery report for Wanjiku's confirmation: Messages says it arrived
     confirmation = next(m for m in africastalking.messages if m['to'] == '+254712345678')
@@ -167,6 +173,8 @@ async def test_a_staff_member_invited_by_sms_signs_in_through_the_link(user: Use
     await user.should_see(marker='staff-invited', retries=100)
     (sent,) = africastalking.messages
     assert (sent['to'], sent['from']) == ('+254733444555', SENDER_ID)
+    assert sent['message'].startswith(f'{shop["location"].name}: JJ, chagua nenosiri lako la ClientPulse hapa'), sent[
+        'message']
     token = sign_in_links.link_of(sent['message'])
     assert token, sent['message']
 
