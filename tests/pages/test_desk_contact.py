@@ -124,3 +124,23 @@ async def test_a_customer_no_message_reaches_is_flagged_everywhere_the_desk_look
         b['id']: b for b in next(iter(user.find(marker='day-grid').elements)).props['blocks']}[booking.id][
         'unreached'] is None)
     await eventually(lambda: element(owner, 'no-reminder').text == '1')  # only Alex now
+
+
+async def test_a_contact_added_on_the_customers_page_clears_the_desks_flag_live(user: User, create_user, shop,
+                                                                                morning):
+    silent = make_customer(shop['location'], 'Quiet Person', '')
+    make_booking(shop['location'], shop['becky'], shop['mens'], silent, at(DAY, '11:00'))
+    other = make_customer(shop['location'], 'Also Quiet', '')
+    make_booking(shop['location'], shop['jj'], shop['cut'], other, at(DAY, '12:00'))
+    owner = create_user()
+    await sign_in(owner, Role.OWNER, f'/?day={DAY.isoformat()}')
+    assert element(owner, 'no-reminder').text == '2'
+
+    await sign_in(user, Role.STAFF, f'/customers/{silent.id}')
+    user.find(marker='customer-edit').click()
+    user.find(marker='edit-email').type('quiet@example.com')
+    element(user, 'edit-preferred').set_value('email')
+    user.find(marker='edit-save').click()
+    await eventually(lambda: (customer_named('Quiet Person').email,
+                              customer_named('Quiet Person').preferred_channel) == ('quiet@example.com', 'email'))
+    await eventually(lambda: element(owner, 'no-reminder').text == '1')  # the dashboard is built again at once

@@ -21,13 +21,13 @@ from app.models import (
     Role,
     Template,
 )
-from app.services import clock
+from app.services import clock, events
 from app.services.catalogue import locations
-from app.services.customers import customers
+from app.services.customers import customers, records
 from app.services.database import session_scope
 from app.services.errors import ValidationError
 from app.services.frontdesk import booking_contact, bookings, dashboard
-from app.services.messaging import reach
+from app.services.messaging import outbox, reach
 from tests.factories import (
     OWNER,
     actor,
@@ -178,3 +178,85 @@ def test_an_unreadable_number_from_the_booking_changes_nothing(shop):
     assert refused.value.field == 'phone'
     customer = customer_of(booking)
     assert (customer.phone_e164, customer.email) == ('+254712345678', '')
+
+
+def _booking_messages(booking_id: int) -> list[Message]:
+    with session_scope() as session:
+        return list(session.exec(select(Message).where(Message.booking_id == booking_id).order_by(Message.id)).all())
+
+
+def _set_status(message_id: int, status: MessageStatus) -> None:
+    with session_scope(write=True) as session:
+        message = session.get(Message, message_id)
+        message.status = status.value
+        session.add(message)
+
+
+def test_a_corrected_contact_redirects_queued_messages_and_withdraws_those_of_a_channel_it_removes(shop, twilio):
+    desk = actor(Role.STAFF, shop['location'].id)
+    booking = book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='Wanjiku Kamau', phone='0712 345 678',
+                       email='old@example.com')
+    with session_scope(write=True) as session:  # a high no-show risk: one more reminder on each channel
+        assert outbox.extra_reminder(session, booking, now=clock.now()) == 2
+    before = _booking_messages(booking)
+    sent_mail = next(m for m in before if m.channel == 'email' and m.template == Template.CONFIRMATION.value)
+    sending_sms = next(m for m in before if m.channel == 'sms' and m.template == Template.CONFIRMATION.value)
+    _set_status(sent_mail.id, MessageStatus.SENT)
+    _set_status(sending_sms.id, MessageStatus.SENDING)
+
+    booking_contact.change_contact(booking, {'phone': '0712 345 678', 'email': 'new@example.com',
+                                             'preferred_channel': 'email'}, actor=desk)
+    after = {m.id: m for m in _booking_messages(booking)}
+    # what was sent or is being sent is as it was
+    assert (after[sent_mail.id].status, after[sent_mail.id].to_address) == ('sent', 'old@example.com')
+    assert (after[sending_sms.id].status, after[sending_sms.id].to_address) == ('sending', '+254712345678')
+    queued = [m for m in after.values() if m.status == MessageStatus.QUEUED.value]
+    # the e-mail reminders (24 h, 2 h and the no-show-risk one) go to the corrected address …
+    assert sorted((m.channel, m.to_address, (m.dedupe_key or '').split(':')[0]) for m in queued) == [
+        ('email', 'new@example.com', 'reminder'), ('email', 'new@example.com', 'reminder'),
+        ('email', 'new@example.com', 'risk-reminder')]
+    # … and every SMS still queued, the no-show-risk one too, is withdrawn: the customer now prefers e-mail
+    withdrawn = [m for m in after.values() if m.channel == 'sms' and m.status == MessageStatus.CANCELLED.value]
+    assert sorted((m.dedupe_key or '').split(':')[0] for m in withdrawn) == ['reminder', 'reminder',
+                                                                           'risk-reminder']
+    assert all('no longer reached' in m.last_error for m in withdrawn)
+
+    # SMS preferred again (e-mail dropped): the SMS reminders come back, the e-mail ones are withdrawn
+    booking_contact.change_contact(booking, {'phone': '0733 000 222', 'email': '', 'preferred_channel': 'sms'},
+                                   actor=desk)
+    queued = [m for m in _booking_messages(booking) if m.status == MessageStatus.QUEUED.value]
+    assert sorted((m.channel, m.to_address) for m in queued) == [('sms', '+254733000222')] * 2
+
+
+def test_editing_a_customer_re_plans_their_upcoming_bookings_and_announces_them(shop, twilio):
+    desk = actor(Role.STAFF, shop['location'].id)
+    silent = book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='No Contact')
+    later = book_new(shop, at(TOMORROW, '16:00', NAIROBI), name='Other')
+    customer = customer_of(silent)
+    with session_scope(write=True) as session:  # the same customer's second booking
+        session.get(Booking, later).customer_id = customer.id
+    assert reach.unreachable_bookings(shop['location'].id, [silent, later], actor=desk) == {silent, later}
+    heard = []
+    events.subscribe(heard.append)
+    try:
+        records.update_customer(customer.id, {'name': customer.name, 'email': 'found@example.com'}, actor=desk)
+    finally:
+        events.unsubscribe(heard.append)
+    assert {e.booking_id for e in heard if isinstance(e, events.BookingChanged)} == {silent, later}
+    assert reach.unreachable_bookings(shop['location'].id, [silent, later], actor=desk) == set()
+    assert dashboard.compute_summary(shop['location'].id, DAY).unreached_this_week == 0
+    for booking in (silent, later):
+        queued = [m for m in _booking_messages(booking) if m.status == MessageStatus.QUEUED.value]
+        assert sorted((m.template, m.channel, m.to_address) for m in queued) == [
+            (Template.REMINDER.value, 'email', 'found@example.com')] * 2
+
+    # a corrected address on the Customers page: the queued reminders follow it; the phone preferred instead
+    records.update_customer(customer.id, {'name': customer.name, 'email': 'right@example.com',
+                                          'phone': '0712 345 678', 'preferred_channel': 'sms'}, actor=desk)
+    queued = [m for m in _booking_messages(silent) if m.status == MessageStatus.QUEUED.value]
+    assert sorted((m.channel, m.to_address) for m in queued) == [('sms', '+254712345678')] * 2
+    records.update_customer(customer.id, {'name': customer.name, 'email': 'right@example.com',
+                                          'phone': '0712 345 678', 'preferred_channel': ''}, actor=desk)
+    queued = [m for m in _booking_messages(silent) if m.status == MessageStatus.QUEUED.value]
+    assert sorted((m.channel, m.to_address) for m in queued) == [('email', 'right@example.com')] * 2 + [
+        ('sms', '+254712345678')] * 2

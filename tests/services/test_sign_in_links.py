@@ -183,3 +183,43 @@ def test_only_owners_and_the_locations_managers_send_links_or_revoke(db, smtp):
     with session_scope() as session:
         assert session.exec(select(SignInLink)).all() == []
         assert session.exec(select(Message)).all() == []
+
+
+def _secret_message(here, template: Template, *, status: MessageStatus) -> int:
+    from app.services import clock
+    from app.services.messaging import outbox
+    link = 'https://salon.test/account/abc.s3cr3t-part'
+    with session_scope(write=True) as session:
+        message_id = outbox.queue(session, location_id=here.id, template=template, channel=MessageChannel.EMAIL,
+                                  to='jj@salon.test', due_at=clock.now(), context={'sign_in_link': link})
+        message = session.get(Message, message_id)
+        message.status, message.body = status.value, f'Set your password: {link}'
+        session.add(message)
+    return message_id
+
+
+@pytest.mark.parametrize('template', [Template.STAFF_INVITE, Template.PASSWORD_RESET])
+def test_a_failed_link_is_not_tried_again_without_its_link(db, template):
+    from app.services.messaging import outbox
+    here = make_location()
+    failed = _secret_message(here, template, status=MessageStatus.FAILED)
+    with pytest.raises(ValidationError, match='Send a new link from the Staff page') as refused:
+        outbox.retry(failed, actor=actor(Role.MANAGER, here.id))
+    assert refused.value.field == 'message_id'
+    with session_scope() as session:
+        assert session.get(Message, failed).status == MessageStatus.FAILED.value
+
+
+def test_an_interrupted_link_message_is_failed_without_its_secret(db):
+    from app.services import clock
+    from app.services.messaging import outbox
+    here = make_location()
+    message_id = _secret_message(here, Template.PASSWORD_RESET, status=MessageStatus.QUEUED)
+    now = clock.now()
+    assert outbox._claim(now, 'died') == message_id  # a worker that died after claiming it
+    assert outbox.deliver_due(as_of=now + outbox.CLAIM_LEASE + timedelta(seconds=1)) == 0
+    with session_scope() as session:
+        message = session.get(Message, message_id)
+        assert message.status == MessageStatus.FAILED.value and 'may not have been sent' in message.last_error
+        assert 's3cr3t' not in message.body + str(message.context) and 'sign_in_link' not in message.context
+        assert message.body == 'Set your password: https://salon.test/account/…'

@@ -186,6 +186,10 @@ def _paid_by(receipt, location) -> str:
     return words + (f' ({", ".join(receipt.mpesa_receipts)})' if receipt.mpesa_receipts else '')
 
 
+_PREFERENCES = {'': N_('No preference'), 'sms': N_('SMS'), 'email': N_('E-mail')}
+"""How a customer prefers to hear from the shop (as the desk's booking dialog offers it)."""
+
+
 def _edit(user, customer, formats: str) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         ui.label(_('Edit {name}').format(name=customer.name)).classes('text-lg font-semibold')
@@ -200,6 +204,9 @@ def _edit(user, customer, formats: str) -> None:
             'notes': ui.textarea(_('Notes'), value=customer.notes).classes('w-full'),
             'tags': ui.input_chips(_('Tags'), value=list(customer.tags)).classes('w-full').mark('edit-tags'),
         }
+        preferred = ui.select({key: _(words) for key, words in _PREFERENCES.items()},
+                              value=customer.preferred_channel or '', label=_('Messages by')).classes('w-40').mark(
+            'edit-preferred')
         with ui.row():
             sms = ui.checkbox(_('Agrees to marketing by SMS'), value='sms' in (customer.consent or {})).mark('edit-sms')
             email = ui.checkbox(_('by email'), value='email' in (customer.consent or {})).mark('edit-email-consent')
@@ -210,6 +217,7 @@ def _edit(user, customer, formats: str) -> None:
             values = {key: field.value for key, field in fields.items()}
             values['birthday'] = values['birthday'] or None
             values['consent'] = {'sms': bool(sms.value), 'email': bool(email.value)}
+            values['preferred_channel'] = preferred.value or ''
             try:
                 await language.io_bound(records.update_customer, customer.id, values, actor=user)
             except ClientPulseError as error:

@@ -8,6 +8,7 @@ do not change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -27,7 +28,7 @@ from app.models import (
     UserRead,
     WaitlistEntry,
 )
-from app.services import events, i18n, revisions
+from app.services import clock, events, i18n, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
 from app.services.customers import customers as customer_rows
@@ -75,10 +76,24 @@ class CustomerDetails(BaseModel):
         return value
 
 
-def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: date | None = None) -> CustomerRead:
+_replanners: list[Callable[..., list[events.BookingChanged]]] = []
+
+
+def on_contact_changed(replan: Callable[..., list[events.BookingChanged]]) -> None:
+    """Have ``replan(session, customer_id, now=...)`` run in :func:`update_customer`'s transaction whenever a
+    customer's phone, e-mail or preferred channel changes. The outbox registers its re-planning here when it is
+    imported (messaging depends on customers, not the other way round)."""
+    if replan not in _replanners:
+        _replanners.append(replan)
+
+
+def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: date | None = None,
+                    now: datetime | None = None) -> CustomerRead:
     """Save a customer's details (:class:`CustomerDetails`); the phone is also kept in E.164 for searching (the
     location's country for numbers without a country code); consent given now is dated ``today``, kept with its
-    first date while it stands, dropped when withdrawn.
+    first date while it stands, dropped when withdrawn. When the phone, e-mail or preferred channel changes, the
+    customer's bookings still ahead (``now``, the shop's clock by default) get their messages planned again in the
+    same transaction (:func:`on_contact_changed`) and are announced (``BookingChanged``) after it.
 
     :raises ValidationError: a value the details refuse, naming the field; a phone that is not a possible number
     :raises NotFoundError: no such customer (or merged into another, or erased)
@@ -86,9 +101,11 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
     """
     ensure_role(actor, FRONT_DESK_ROLES, N_('change customers'))
     details = validated(CustomerDetails, **values)
-    today = today or datetime.now(UTC).date()
+    now = now or clock.now()
+    today = today or now.astimezone(UTC).date()
     with session_scope(write=True) as session:
         customer = _live(session, customer_id, actor)
+        reached_before = (customer.phone_e164, customer.email, customer.preferred_channel)
         number = customer_rows.readable_phone(details.phone, customer_rows.location_country(session,
                                                                                             customer.location_id))
         consent = customer_rows.consent_dates(customer.consent, details.consent, today)
@@ -100,9 +117,13 @@ def update_customer(customer_id: int, values: dict, *, actor: UserRead, today: d
         session.add(customer)
         session.flush()
         result = CustomerRead.model_validate(customer)
+        changed = [event for replan in _replanners for event in replan(session, customer.id, now=now)] \
+            if (customer.phone_e164, customer.email, customer.preferred_channel) != reached_before else []
         activity.add(session, actor, 'customer_changed', i18n.deferred('Details of {name} saved', name=result.name),
                      location_id=result.location_id)
     events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
+    for event in changed:  # views that show the bookings (the day view's no-reminder flag, the dashboard)
+        events.publish(event)
     return result
 
 

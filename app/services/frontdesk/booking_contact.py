@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlmodel import col, select
-
 from app.models import Booking, BookingStatus, Customer, CustomerContact, CustomerRead, UserRead
 from app.services import clock, events, i18n, mail, revisions
 from app.services.accounts import activity
@@ -18,8 +16,6 @@ from app.services.errors import NotFoundError, ValidationError, validated
 from app.services.frontdesk.bookings import location_time_zone
 from app.services.i18n import N_, _
 from app.services.messaging import outbox
-
-LIVE = (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value)
 
 
 def change_contact(booking_id: int, values: dict, *, actor: UserRead, today: date | None = None,
@@ -58,19 +54,16 @@ def change_contact(booking_id: int, values: dict, *, actor: UserRead, today: dat
         session.add(customer)
         session.flush()
         result = CustomerRead.model_validate(customer)
-        ahead = session.exec(select(Booking).where(Booking.customer_id == customer.id, Booking.starts_at > now,
-                                                   col(Booking.status).in_(LIVE))).all()
-        for upcoming in ahead:  # the reminders the new contact allows, on the channels it allows
-            outbox.booking_changed(session, upcoming.id, 'status', now=now)
-        touched = list({b.id: b for b in (booking, *ahead)}.values())
-        revisions.record(connection_of(session), customer.location_id, booking_ids=[b.id for b in touched])
+        # the reminders the new contact allows, on the channels it allows, for every booking still ahead
+        changed = outbox.replan_contact(session, customer.id, now=now)
+        if booking.id not in {event.booking_id for event in changed}:  # this one too (shown in the dialog)
+            revisions.record(connection_of(session), booking.location_id, booking_ids=[booking.id])
+            changed.append(events.BookingChanged(
+                booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
+                day=clock.local_day(booking.starts_at, location_time_zone(session, booking.location_id)),
+                change='status', status=BookingStatus(booking.status).value))
         activity.add(session, actor, 'customer_changed', i18n.deferred('Details of {name} saved', name=result.name),
                      location_id=result.location_id, booking_id=booking.id)
-        time_zone = location_time_zone(session, customer.location_id)
-        changed = [events.BookingChanged(
-            booking_id=b.id, location_id=b.location_id, staff_member_id=b.staff_member_id,
-            day=clock.local_day(b.starts_at, time_zone), change='status', status=BookingStatus(b.status).value)
-            for b in touched]
     events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
     for event in changed:  # views that show the booking (the day view's flag, the dashboard) are built again
         events.publish(event)

@@ -47,8 +47,9 @@ from app.models import (
     Template,
     UserRead,
 )
-from app.services import clock, events, i18n, mail, notifications
+from app.services import clock, events, i18n, mail, notifications, revisions
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_reader
+from app.services.customers import records
 from app.services.database import connection_of, session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _
@@ -90,11 +91,13 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
     # what an earlier state queued and this one no longer wants: reminders of another time (or of a booking that
     # is no longer ahead); after a move or a cancellation, an unsent confirmation too
     # an extra reminder for a high no-show risk (extra_reminder) stays while the booking is live at the same time
-    kept = [f'{_risk_key(booking_id, facts.starts_at)}:{c.value}' for c in MessageChannel] if live else []
+    # on a channel the customer is still reached on
+    kept = [f'{_risk_key(booking_id, facts.starts_at)}:{c.value}' for c, _to in channels] if live else []
     withdrawn = (Message.template == Template.REMINDER.value) & Message.dedupe_key.not_in(list(wanted) + kept or [''])
     if change in ('moved', 'cancelled'):
         withdrawn |= Message.template.in_([Template.CONFIRMATION.value, Template.RESCHEDULED.value])
     if change != 'created':  # a booking just made has nothing queued yet
+        _follow_contact(connection, booking_id, channels)
         connection.execute(update(Message).where(
             Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value, withdrawn,
         ).values(status=MessageStatus.CANCELLED.value, last_error=_WITHDRAWN.get(change, _WITHDRAWN['status'])))
@@ -115,9 +118,46 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
             rows.append(_row(facts, template=Template.REMINDER, channel=channel, to=to, due_at=due, dedupe_key=key))
         elif have[key] == MessageStatus.CANCELLED.value:  # moved away and back: the same reminder, wanted again
             connection.execute(update(Message).where(Message.dedupe_key == key).values(
-                status=MessageStatus.QUEUED.value, due_at=due, attempts=0, last_error=''))
+                status=MessageStatus.QUEUED.value, due_at=due, attempts=0, last_error='', to_address=to[:200]))
     if rows:
         connection.execute(insert(Message), rows)
+
+
+def _follow_contact(connection: Connection, booking_id: int, channels: list[tuple[MessageChannel, str]]) -> None:
+    """The booking's messages still queued follow the customer's contact as it is now: on a channel that still
+    reaches them, to its address now (a corrected phone or e-mail); on one that no longer does, withdrawn. Messages
+    being sent or sent are left as they are."""
+    queued = (Message.booking_id == booking_id) & (Message.status == MessageStatus.QUEUED.value) \
+        & Message.template.in_([template.value for template in BOOKING_TEMPLATES])
+    for channel, to in channels:
+        connection.execute(update(Message).where(queued, Message.channel == channel.value,
+                                                 Message.to_address != to[:200]).values(to_address=to[:200]))
+    connection.execute(update(Message).where(queued, Message.channel.not_in([c.value for c, _to in channels] or [''])
+                                             ).values(status=MessageStatus.CANCELLED.value, last_error=_UNREACHED))
+
+
+def replan_contact(unit: Session | Connection, customer_id: int, *, now: datetime) -> list[events.BookingChanged]:
+    """After a customer's phone, e-mail or preferred channel changed (in the caller's transaction): each of their
+    bookings still ahead (after ``now``, booked or confirmed) gets its messages planned again
+    (:func:`booking_changed`: reminders queued on the channels that now reach them, queued ones redirected to the new
+    address or withdrawn) and is logged for the day lists (:func:`revisions.record`). Returns the events to publish
+    once the caller has committed (the views showing those bookings, e.g. the day view's no-reminder flag, are built
+    again), one per booking, in start order; none for a customer merged, erased or unknown."""
+    connection = connection_of(unit)
+    rows = connection.execute(select(Booking.id, Booking.location_id, Booking.staff_member_id, Booking.starts_at,
+                                     Booking.status, Location.time_zone)
+                              .join(Location, Location.id == Booking.location_id)
+                              .where(Booking.customer_id == customer_id, Booking.starts_at > now,
+                                     Booking.status.in_(LIVE))
+                              .order_by(Booking.starts_at, Booking.id)).all()
+    for row in rows:
+        booking_changed(connection, row.id, 'status', now=now)
+    if rows:
+        revisions.record(connection, rows[0].location_id, booking_ids=[row.id for row in rows])
+    return [events.BookingChanged(booking_id=row.id, location_id=row.location_id,
+                                  staff_member_id=row.staff_member_id,
+                                  day=clock.local_day(row.starts_at, row.time_zone), change='status',
+                                  status=BookingStatus(row.status).value) for row in rows]
 
 
 def extra_reminder(unit: Session | Connection, booking_id: int, *, now: datetime) -> int:
@@ -270,7 +310,8 @@ def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) ->
     """Queue a failed message again, due now (the desk's "Try again").
 
     :raises NotFoundError: no such message at the actor's location
-    :raises ValidationError: the message has not failed
+    :raises ValidationError: the message has not failed; it was a staff invitation or password reset, whose
+        one-time link is not kept (``message_id``: a new link is sent from the Staff page)
     """
     now = as_of or clock.now()
     with session_scope(write=True) as session:
@@ -280,6 +321,8 @@ def retry(message_id: int, *, actor: UserRead, as_of: datetime | None = None) ->
         ensure_reader(actor, message.location_id, FRONT_DESK_ROLES, N_('send messages'))
         if message.status != MessageStatus.FAILED.value:
             raise ValidationError(_('Only a failed message can be tried again.'))
+        if message.template in SECRET_LINK_TEMPLATES:  # its one-time link was cut out when it failed
+            raise ValidationError(_('Send a new link from the Staff page.'), field='message_id')
         message.status, message.due_at, message.attempts = MessageStatus.QUEUED.value, now, 0
         session.add(message)
         session.flush()
@@ -321,6 +364,8 @@ def _expire_interrupted(now: datetime) -> None:
             message.status = MessageStatus.FAILED.value
             message.last_error = i18n.deferred(N_('interrupted while sending (the app stopped): it may not have been '
                                                   'sent; not sent again so that it never arrives twice'))
+            if message.template in SECRET_LINK_TEMPLATES:  # given up: its secret is not kept either
+                message.body, message.context = _without_secret_link(message.body, message.context)
             session.add(message)
             failed.append(_failure_event(session, message))
     for event in failed:
@@ -622,6 +667,11 @@ def _risk_key(booking_id: int, starts_at: datetime) -> str:
 _WITHDRAWN = {change: i18n.deferred(text) for change, text in (
     ('created', N_('withdrawn: the booking was made')), ('moved', N_('withdrawn: the booking was moved')),
     ('cancelled', N_('withdrawn: the booking was cancelled')), ('status', N_('withdrawn: the booking was changed')))}
+
+
+records.on_contact_changed(replan_contact)  # a customer edited on the Customers page: their bookings follow
+
+_UNREACHED = i18n.deferred(N_('withdrawn: the customer is no longer reached this way'))
 
 
 def _row(facts, *, template: Template, channel: MessageChannel, to: str, due_at: datetime,
