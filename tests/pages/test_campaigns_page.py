@@ -87,7 +87,7 @@ async def test_a_campaign_set_up_sent_delivered_and_redeemed_updates_another_ses
     await eventually(lambda: element(desk, 'checkout-error').text == 'No such code here.')
     element(desk, 'checkout-code').set_value('spring-10')
     await eventually(lambda: element(desk, 'checkout-total').text == 'Total $83.39')  # 10 % off: 7380 + 959 tax
-    assert element(desk, 'checkout-discounts').text == 'Discounts −$8.20'
+    assert element(desk, 'checkout-sum-discounts').text == 'Discounts −$8.20'
     desk.find(marker='checkout-take').click()
     await desk.should_see('Receipt', retries=100)
     await eventually(lambda: figure(manager, 'redeemed') == '1' and figure(manager, 'discounts') == '$8.20',
