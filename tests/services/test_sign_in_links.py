@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.models import Message, MessageChannel, MessageStatus, Role, SignInLink, StaffMember, Template, User
+from app.models import Message, MessageChannel, MessageStatus, Role, SignInLink, StaffMember, Template
 from app.services.accounts import users
 from app.services.database import session_scope
 from app.services.errors import AuthenticationError, PermissionDeniedError, ValidationError
