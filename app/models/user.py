@@ -53,9 +53,10 @@ class SignInLinkKind(StrEnum):
 
 class SignInLink(SQLModel, table=True):
     """A one-time link sent to a staff member (an invitation: they make their own account) or to an account's owner
-    (a password reset). Only the SHA-256 of its random secret is kept; the link carries ``<id>.<secret>``, so wrong
-    secrets are counted against the link (``attempts``: 5 and it is spent). Spent on use (``used_at``), when another
-    link for the same person is used, or when it expires."""
+    (a password reset). Only the SHA-256 of its random secret is kept; the link carries ``<id>.<secret>``. Wrong
+    secrets given for it are recorded (``attempts``) but never spend it: they count against the caller's network
+    address (:mod:`app.services.messaging.sign_in_links`). Spent on use (``used_at``), when another link for the same
+    person is used, or when it expires."""
 
     __tablename__ = 'sign_in_link'
     __table_args__ = (CheckConstraint(enum_check('kind', SignInLinkKind), name='kind'),

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from nicegui.testing import User
 
-from app.models import MessageChannel, Role
+from app.models import MessageChannel, Role, StaffMember
 from app.services.accounts import users
+from app.services.database import session_scope
 from app.services.messaging import sign_in_links
 from tests.factories import OWNER, at, make_booking
 from tests.pages.conftest import DAY, sign_in
@@ -109,3 +110,44 @@ async def test_revoking_a_sign_in_ends_the_open_page_at_once_and_keeps_them_out(
     await user.open(f'/bookings?day={DAY.isoformat()}')
     await user.should_see(marker='sign-in')
     await user.should_not_see(marker='new-booking')
+
+
+async def test_a_reset_from_the_staff_page_offers_no_address_and_goes_to_the_accounts_own(user: User, shop, smtp):
+    users.create_user('jj@salon.test', 'old password', role=Role.STAFF, location_id=shop['location'].id,
+                      staff_member_id=shop['jj'].id, actor=OWNER)
+    await _open_sign_in_tab(user, shop['jj'].id)
+    await user.should_see('A password reset link goes to their own address on record: jj@salon.test.')
+    await user.should_not_see(marker='staff-link-to')  # nowhere to type another address
+    await user.should_not_see(marker='staff-link-channel')
+    user.find(marker='staff-reset').click()
+    await eventually(lambda: len(smtp.messages) == 1, timeout=10)
+    assert smtp.messages[0]['To'] == 'jj@salon.test'
+
+
+async def test_an_invitation_offers_the_staff_members_e_mail_on_record(user: User, shop, smtp):
+    with session_scope(write=True) as session:
+        session.get(StaffMember, shop['becky'].id).email = 'becky.own@salon.test'
+    await _open_sign_in_tab(user, shop['becky'].id)
+    await user.should_see(marker='staff-no-sign-in')
+    assert element(user, 'staff-link-to').value == 'becky.own@salon.test'
+    user.find(marker='staff-invite').click()
+    await eventually(lambda: len(smtp.messages) == 1, timeout=10)
+    assert smtp.messages[0]['To'] == 'becky.own@salon.test'
+
+
+async def test_wrong_links_do_not_spend_an_invitation_and_a_caller_trying_many_is_paused(user: User, shop, smtp):
+    sent = sign_in_links.invite(shop['becky'].id, channel=MessageChannel.EMAIL, to='becky@salon.test', actor=OWNER)
+    token = sign_in_links.link_of(smtp.messages[0].get_content())
+    wrong = f'{sent.link_id}.' + ('A' if token[-1] != 'A' else 'B') * 43
+    for _try in range(sign_in_links.WRONG_TRIES_PER_ADDRESS - 1):  # more than once spent the link
+        await user.open(f'/account/{wrong}')
+        await user.should_see('This link is not valid')
+    await user.open(f'/account/{token}')
+    await user.should_see('Welcome, BECKY')  # still valid
+    await user.open(f'/account/{wrong}')
+    await user.should_see('This link is not valid')
+    await user.open(f'/account/{token}')  # now this caller is paused, for every link
+    await user.should_see(marker='link-refused')
+    await user.should_see('Too many wrong links were tried from your network.')
+    await user.should_not_see(marker='link-password')
+    assert sign_in_links.open_link(token, ip='10.9.9.9').staff_name == 'BECKY'  # not spent for anyone else

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.models import Message, MessageChannel, MessageStatus, Role, SignInLink, Template, User
+from app.models import Message, MessageChannel, MessageStatus, Role, SignInLink, StaffMember, Template
 from app.services.accounts import users
 from app.services.database import session_scope
 from app.services.errors import AuthenticationError, PermissionDeniedError, ValidationError
@@ -99,7 +99,7 @@ def test_a_link_expires_and_a_newer_one_spends_the_older(db, smtp):
     assert sign_in_links.use_link(second, 'my own secret').staff_member_id == jj.id
 
 
-def test_wrong_and_malformed_links_are_refused_and_wrong_secrets_spend_the_link(db, smtp):
+def test_wrong_and_malformed_links_are_refused_and_a_strangers_wrong_tries_never_spend_the_link(db, smtp):
     here = make_location()
     sent = sign_in_links.invite(make_staff_member(here, 'JJ').id, channel=MessageChannel.EMAIL, to='jj@salon.test',
                                 actor=OWNER)
@@ -107,15 +107,36 @@ def test_wrong_and_malformed_links_are_refused_and_wrong_secrets_spend_the_link(
     for bad in ('', 'x', '1', '0.' + 'a' * 43, f'{sent.link_id}.short', 'x' * 3000, '\x00', f'{sent.link_id + 99}.'
                 + 'a' * 43, f'{sent.link_id}.{"a" * 43}\n', '../../etc/passwd', '١.' + 'a' * 43):
         with pytest.raises(LinkRefused, match='not valid'):
-            sign_in_links.open_link(bad)
+            sign_in_links.open_link(bad, ip=f'10.0.0.{len(bad) % 200}')
     wrong = f'{sent.link_id}.' + ('A' if token[-1] != 'A' else 'B') * 43
-    for _try in range(sign_in_links.MAX_TRIES):
+    for stranger in range(3):  # strangers on the shop network try the id many times over
+        for _try in range(sign_in_links.WRONG_TRIES_PER_ADDRESS - 1):
+            with pytest.raises(LinkRefused, match='not valid'):
+                sign_in_links.use_link(wrong, 'my own secret', ip=f'192.168.1.{50 + stranger}')
+    assert sign_in_links.open_link(token, ip='192.168.1.7').staff_name == 'JJ'  # the invitation still works
+    assert sign_in_links.use_link(token, 'my own secret', ip='192.168.1.7').email == 'jj@salon.test'
+
+
+def test_a_caller_trying_too_many_wrong_links_is_paused_for_every_link(db, smtp):
+    here = make_location()
+    sent = sign_in_links.invite(make_staff_member(here, 'JJ').id, channel=MessageChannel.EMAIL, to='jj@salon.test',
+                                actor=OWNER)
+    token = _token_in(smtp.messages[-1])
+    now = datetime.now(UTC)
+    guesses = [f'{sent.link_id + n}.' + 'A' * 43 for n in range(sign_in_links.WRONG_TRIES_PER_ADDRESS)]
+    for guess in guesses:
         with pytest.raises(LinkRefused, match='not valid'):
-            sign_in_links.use_link(wrong, 'my own secret')
-    with pytest.raises(LinkRefused, match='used already'):  # too many guesses: the link itself is spent
-        sign_in_links.use_link(token, 'my own secret')
+            sign_in_links.open_link(guess, ip='10.1.1.1', as_of=now)
+    for use in (lambda: sign_in_links.open_link(token, ip='10.1.1.1', as_of=now),
+                lambda: sign_in_links.use_link(token, 'my own secret', ip='10.1.1.1', as_of=now)):
+        with pytest.raises(LinkRefused, match='Too many wrong links') as paused:  # even the right link, meanwhile
+            use()
+        assert paused.value.field == 'token' and '15 minutes' in str(paused.value)
+    assert sign_in_links.open_link(token, ip='10.1.1.2', as_of=now).staff_name == 'JJ'  # others are not paused
+    later = now + sign_in_links.WRONG_TRIES_WINDOW + timedelta(seconds=1)
+    assert sign_in_links.open_link(token, ip='10.1.1.1', as_of=later).staff_name == 'JJ'  # the pause ends
     with session_scope() as session:
-        assert session.exec(select(User).where(User.email == 'jj@salon.test')).first() is None
+        assert session.get(SignInLink, sent.link_id).used_at is None
 
 
 def test_a_reset_link_sets_a_new_password_the_old_one_stops_and_other_links_are_spent(db, smtp):
@@ -144,6 +165,38 @@ def test_a_reset_link_sets_a_new_password_the_old_one_stops_and_other_links_are_
     with session_scope() as session:
         assert session.exec(select(SignInLink).where(SignInLink.user_id == account.id,
                                                      SignInLink.used_at.is_(None))).all() == []
+
+
+def test_a_reset_link_goes_only_to_the_accounts_own_address_on_record(db, smtp, twilio):
+    here = make_location()
+    jj = make_staff_member(here, 'JJ')
+    account = users.create_user('jj@salon.test', 'old password', role=Role.STAFF, location_id=here.id,
+                                staff_member_id=jj.id, actor=OWNER)
+    manager = actor(Role.MANAGER, here.id)
+    with pytest.raises(TypeError):  # the sender cannot choose where it goes: a manager's own mailbox, say
+        sign_in_links.send_reset(account.id, to='manager@elsewhere.test', location_id=here.id, actor=manager)
+    with pytest.raises(ValidationError, match='no mobile number on record') as no_phone:
+        sign_in_links.send_reset(account.id, channel=MessageChannel.SMS, location_id=here.id, actor=manager)
+    assert no_phone.value.field == 'channel'
+    assert smtp.messages == [] and twilio.messages == []
+    sent = sign_in_links.send_reset(account.id, location_id=here.id, actor=manager)
+    assert sent.to == 'jj@salon.test' and [m['To'] for m in smtp.messages] == ['jj@salon.test']
+    boss = users.create_user('boss@salon.test', 'old password', role=Role.OWNER, actor=OWNER)
+    assert sign_in_links.send_reset(boss.id, location_id=here.id, actor=OWNER).to == 'boss@salon.test'
+
+
+def test_an_invitation_goes_to_the_staff_members_e_mail_on_record_unless_another_is_typed(db, smtp):
+    here = make_location()
+    jj = make_staff_member(here, 'JJ')
+    with session_scope(write=True) as session:
+        session.get(StaffMember, jj.id).email = 'jj.own@salon.test'
+    assert sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, actor=OWNER).to == 'jj.own@salon.test'
+    assert smtp.messages[-1]['To'] == 'jj.own@salon.test'
+    assert sign_in_links.invite(jj.id, channel=MessageChannel.EMAIL, to='jj@home.test', actor=OWNER).to == (
+        'jj@home.test')
+    with pytest.raises(ValidationError, match='no e-mail address on record') as none:
+        sign_in_links.invite(make_staff_member(here, 'KELLY').id, channel=MessageChannel.EMAIL, actor=OWNER)
+    assert none.value.field == 'to'
 
 
 def test_revoking_ends_the_sign_ins_spends_links_and_keeps_the_person_out_until_allowed(db, smtp):

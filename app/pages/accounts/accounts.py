@@ -148,6 +148,8 @@ class _Accounts:
                       on_click=lambda: self.act(users.set_active, chosen.value, True)).props('flat').mark('enable')
             ui.button(_('Send a password reset link'), icon='key', on_click=lambda: self.send_reset(
                 chosen.value)).props('flat').mark('send-reset')
+            ui.label(_("A reset link goes to the account's own e-mail address.")).classes(
+                'text-sm text-slate-500').mark('send-reset-to')
             pin = ui.input(_('New kiosk PIN'), password=True).props('type=tel').classes('w-40').mark('new-pin')
             ui.button(_('Set PIN'), on_click=lambda: self.act(users.set_pin, chosen.value, pin.value or '',
                                                            field=pin)).props('flat').mark('set-pin')
@@ -168,7 +170,8 @@ class _Accounts:
         self.table.refresh()
 
     async def send_reset(self, user_id: int | None) -> None:
-        """E-mail the account a one-time link to set a new password (through this location's outbox)."""
+        """E-mail the account a one-time link to set a new password, to its own address (through this location's
+        outbox)."""
         if user_id is None:
             ui.notify(_('Choose an account first.'), type='warning')
             return

@@ -1,11 +1,12 @@
 """``/account/<token>``: where an invited staff member chooses their password (and makes their account), or a person
 sets a new one from a reset link; then they are signed in. Public, so hostile: a malformed, wrong, spent or expired
-link gets a plain page saying so (wrong secrets are counted against the link:
-:mod:`app.services.messaging.sign_in_links`).
+link gets a plain page saying so (wrong links are counted against the caller's network address, which is paused
+after too many: :mod:`app.services.messaging.sign_in_links`).
 """
 
 from __future__ import annotations
 
+from fastapi import Request
 from nicegui import ui
 
 from app.models import SignInLinkKind
@@ -24,28 +25,29 @@ MAX_TOKEN = 120
 
 def register() -> None:
     @ui.page('/account/{token}', title=TITLE)
-    async def account_link_page(token: str) -> None:
+    async def account_link_page(request: Request, token: str) -> None:
         ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')  # the login page's
         ui.add_head_html('<meta name="referrer" content="no-referrer">')  # the link is a secret: never pass it on
         language.use(await language.io_bound(locations.public_language))  # a refusal in the shop's language
         ui.page_title(_(TITLE))
         token = (token or '')[:MAX_TOKEN]
+        ip = request.client.host if request.client else ''  # behind the proxy: X-Forwarded-For, trusted from loopback
         with ui.card().classes('absolute-center w-96 max-w-full p-6') as card:
             ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
             try:
-                view = await language.io_bound(sign_in_links.open_link, token)
+                view = await language.io_bound(sign_in_links.open_link, token, ip=ip)
             except ClientPulseError as error:
                 _refused(str(error))
                 return
             language.use(view.language)
-            _Form(token, view, card).build()
+            _Form(token, view, card, ip).build()
 
 
 class _Form:
     """The password form of a valid link."""
 
-    def __init__(self, token: str, view: sign_in_links.LinkView, card: ui.card) -> None:
-        self.token, self.view, self.card = token, view, card
+    def __init__(self, token: str, view: sign_in_links.LinkView, card: ui.card, ip: str) -> None:
+        self.token, self.view, self.card, self.ip = token, view, card, ip
 
     def build(self) -> None:
         view = self.view
@@ -78,7 +80,8 @@ class _Form:
             return
         try:  # argon2: off the event loop
             account = await language.io_bound(sign_in_links.use_link, self.token, self.password.value or '',
-                                              email=(self.email.value or '') if self.email is not None else '')
+                                              email=(self.email.value or '') if self.email is not None else '',
+                                              ip=self.ip)
         except sign_in_links.LinkRefused as error:
             self.card.clear()
             with self.card:

@@ -215,27 +215,34 @@ class _Editor:
             ui.button(_('Allow sign-in again'), icon='lock_open', on_click=lambda: self.allow(account.id, True)).mark(
                 'staff-allow')
             return
-        with ui.row().classes('items-end gap-2 flex-wrap'):
-            channel = ui.toggle({MessageChannel.EMAIL.value: _('E-mail'), MessageChannel.SMS.value: _('SMS')},
-                                value=MessageChannel.EMAIL.value).mark('staff-link-channel')
-            to = ui.input(_('Send the link to'), value=(account.email if account else member.email) or '').classes(
-                'w-72').mark('staff-link-to')
-        channel.on_value_change(lambda e: to.set_value(((account.email if account else member.email) or '')
-                                                       if e.value == MessageChannel.EMAIL.value else ''))
+        if account is None:  # an invitation may go to a typed address (no account yet); their own by default
+            with ui.row().classes('items-end gap-2 flex-wrap'):
+                channel = ui.toggle({MessageChannel.EMAIL.value: _('E-mail'), MessageChannel.SMS.value: _('SMS')},
+                                    value=MessageChannel.EMAIL.value).mark('staff-link-channel')
+                to = ui.input(_('Send the link to'), value=sign_in_links.on_record(member, MessageChannel.EMAIL)
+                              ).classes('w-72').mark('staff-link-to')
+            channel.on_value_change(lambda e: to.set_value(sign_in_links.on_record(member, MessageChannel(e.value))))
+        else:  # a reset goes only to the account's own address: shown, not asked
+            channel = to = None
+            ui.label(_('A password reset link goes to their own address on record: {email}.').format(
+                email=account.email)).classes('text-sm text-grey-8').mark('staff-reset-to')
 
         async def send() -> None:
-            to.error = None
-            chosen = MessageChannel(channel.value)
+            if to is not None:
+                to.error = None
             try:
                 if account is None:
+                    chosen = MessageChannel(channel.value)
                     sent = await language.io_bound(lambda: sign_in_links.invite(
                         member.id, channel=chosen, to=to.value or '', actor=self.user))
                 else:
                     sent = await language.io_bound(lambda: sign_in_links.send_reset(
-                        account.id, channel=chosen, to=to.value or '', location_id=self.location.id,
-                        actor=self.user))
+                        account.id, location_id=self.location.id, actor=self.user))
             except ClientPulseError as error:
-                field_error({'to': to, 'channel': to}, error)
+                if to is not None:
+                    field_error({'to': to, 'channel': to}, error)
+                else:
+                    ui.notify(str(error), type='negative')
                 return
             if sent.sent:
                 ui.notify(_('Link sent to {to}.').format(to=sent.to), type='positive')

@@ -2,12 +2,31 @@
 password. The owner never types or learns anyone's password.
 
 A link is ``<base url>/account/<id>.<secret>``: the secret is :func:`secrets.token_urlsafe` (32 bytes); only its
-SHA-256 is stored (:class:`~app.models.SignInLink`), compared in constant time. The id finds the link, so a wrong
-secret is counted against it before it is compared, in a transaction of its own (as online booking codes are):
-:data:`MAX_TRIES` wrong ones and the link is spent. A link is spent on use, when a newer link for the same person is
-sent or used, when the account's sign-in is revoked, and after :data:`INVITE_HOURS` (invitations) or
-:data:`RESET_HOURS` (resets). The message goes through the outbox (a ``message`` row, sent at once); the outbox cuts
-the secret out of the row once it has gone (:data:`~app.services.messaging.outbox.SECRET_LINK_TEMPLATES`).
+SHA-256 is stored (:class:`~app.models.SignInLink`), compared in constant time. A link is spent on use, when a
+newer link for the same person is sent or used, when the account's sign-in is revoked, and after :data:`INVITE_HOURS`
+(invitations) or :data:`RESET_HOURS` (resets).
+
+Wrong secrets are counted against the caller, not the link. The id in a link is sequential, so counting wrong
+secrets against the link (and spending it after a few) let anyone on the shop's network spend every pending
+invitation by trying ids. A 256-bit secret cannot be guessed, so the link needs no such guard; what is bounded is the
+caller: :data:`WRONG_TRIES_PER_ADDRESS` wrong or unknown links from one network address (the page request's client
+address; behind the documented proxy the ``X-Forwarded-For`` one, trusted from loopback only) within
+:data:`WRONG_TRIES_WINDOW` pause that address for :data:`WRONG_TRIES_WINDOW` — every link, right or wrong, is
+refused to it meanwhile. This is smaller than making ids random (a new column and a migration, and links already sent
+would change form): the count lives in the existing ``sign_in_throttle`` table under a key no e-mail address can
+have (the SHA-256 of ``"sign-in link from <address>"``) and is pruned with the wrong-password counts. A wrong try is
+counted in a committed transaction of its own, so the bound holds across processes; a burst already in flight when
+the pause begins may still be compared, which gives a guesser nothing against 256 bits. The link's own ``attempts``
+still records wrong secrets given for it (for support), but never spends it.
+
+A reset link goes only where the account's own records say: by e-mail to the account's address, by SMS only to the
+mobile number on record of the staff member linked to the account — never to an address the sender types, or a
+manager could reset a staff account to their own mailbox and sign in as that person. Staff members have no mobile
+number on record yet, so a reset by SMS is refused (``channel``) until they do. An invitation (no account exists
+yet) may go to a typed address; without one it goes to the staff member's e-mail on record.
+
+The message goes through the outbox (a ``message`` row, sent at once); the outbox cuts the secret out of the row once
+it has gone (:data:`~app.services.messaging.outbox.SECRET_LINK_TEMPLATES`).
 
 Who may send: owners for anyone, managers for the staff of their own location (invitations) and the staff accounts
 of their location (resets); staff and kiosks never. An invited account is a staff account of the staff member's
@@ -23,7 +42,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import case, delete, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from app.config import get_settings
@@ -33,6 +54,7 @@ from app.models import (
     Role,
     SignInLink,
     SignInLinkKind,
+    SignInThrottle,
     StaffMember,
     Template,
     User,
@@ -44,15 +66,17 @@ from app.services.accounts.access import MANAGING_ROLES, ensure_location, ensure
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
-from app.services.i18n import N_, _
+from app.services.i18n import N_, _, ngettext
 from app.services.messaging import outbox, sms
 
 INVITE_HOURS = 72
 """An invitation works this long after it is sent."""
 RESET_HOURS = 24
 """A password reset link works this long after it is sent."""
-MAX_TRIES = 5
-"""Wrong secrets given for one link before it is spent."""
+WRONG_TRIES_PER_ADDRESS = 10
+"""Wrong or unknown links one network address may try within :data:`WRONG_TRIES_WINDOW` before it is paused."""
+WRONG_TRIES_WINDOW = timedelta(minutes=15)
+"""How long wrong tries from one address are remembered, and how long a paused address waits."""
 PATH = '/account/'
 """Where a link opens (``/account/<token>``)."""
 _TOKEN = re.compile(r'([1-9][0-9]{0,11})\.([A-Za-z0-9_-]{43})')
@@ -84,19 +108,22 @@ class LinkView:
 
 
 class LinkRefused(ValidationError):
-    """A link that cannot be used: unknown or malformed, spent, expired, or tried too often (``field`` 'token')."""
+    """A link that cannot be used: unknown or malformed, spent, expired, or too many wrong links from the caller's
+    address lately (``field`` 'token')."""
 
 
-def invite(staff_member_id: int, *, channel: MessageChannel, to: str, actor: UserRead,
+def invite(staff_member_id: int, *, channel: MessageChannel, to: str = '', actor: UserRead,
            as_of: datetime | None = None) -> SentLink:
     """Send ``staff_member_id`` a one-time invitation (valid :data:`INVITE_HOURS`) by ``channel`` to ``to`` (an e-mail
-    address, which becomes their sign-in, or a mobile number, read the location's way); earlier unused invitations of
-    the same staff member are spent. Queued in the location's outbox and sent at once.
+    address, which becomes their sign-in, or a mobile number, read the location's way; empty: the staff member's
+    address on record for that channel); earlier unused invitations of the same staff member are spent. Queued in the
+    location's outbox and sent at once.
 
     :raises PermissionDeniedError: not an owner or manager, or a manager of another location
     :raises NotFoundError: no such staff member
     :raises ValidationError: the staff member no longer works here or already has a sign-in (``staff_member_id``), an
-        address that is not one or already an account's (``to``), SMS without a provider (``channel``)
+        address that is not one or already an account's, or none given and none on record (``to``), SMS without a
+        provider (``channel``)
     """
     ensure_role(actor, MANAGING_ROLES, N_('invite staff'))
     now = as_of or datetime.now(UTC)
@@ -112,6 +139,11 @@ def invite(staff_member_id: int, *, channel: MessageChannel, to: str, actor: Use
             raise ValidationError(_('{name} already signs in as {email}: send a password reset link instead.').format(
                 name=member.name, email=linked), field='staff_member_id')
         location = session.get(Location, member.location_id)
+        to = (to or '').strip() or on_record(member, channel)
+        if not to:
+            missing = (_('There is no e-mail address on record for {name}: type one.') if channel
+                       == MessageChannel.EMAIL else _('There is no mobile number on record for {name}: type one.'))
+            raise ValidationError(missing.format(name=member.name), field='to')
         address = _address(channel, to, location)
         if channel == MessageChannel.EMAIL and session.exec(select(User.id).where(User.email == address)).first():
             raise ValidationError(_('There is already an account for {email}.').format(email=address), field='to')
@@ -126,17 +158,18 @@ def invite(staff_member_id: int, *, channel: MessageChannel, to: str, actor: Use
     return SentLink(link.id, message_id, channel, address, outbox.send_now(message_id))
 
 
-def send_reset(user_id: int, *, channel: MessageChannel = MessageChannel.EMAIL, to: str = '', location_id: int,
+def send_reset(user_id: int, *, channel: MessageChannel = MessageChannel.EMAIL, location_id: int,
                actor: UserRead, as_of: datetime | None = None) -> SentLink:
     """Send the person of account ``user_id`` a one-time link (valid :data:`RESET_HOURS`) to set a new password, by
-    ``channel`` (``to``: by e-mail the account's address when empty; by SMS a mobile number), through the outbox of
+    ``channel`` to the account's own address on record — by e-mail the account's address, by SMS the mobile number on
+    record of the staff member linked to it; the sender cannot choose another — through the outbox of
     ``location_id`` (the account's own location when it has one); earlier unused links of the account are spent. The
     old password keeps working until the new one is set.
 
     :raises PermissionDeniedError: not an owner, or a manager and not a staff account of their location
     :raises NotFoundError: no such account
-    :raises ValidationError: a kiosk or switched-off account (``user_id``), a bad address (``to``), SMS without a
-        provider (``channel``)
+    :raises ValidationError: a kiosk or switched-off account, or an address on record that mail cannot take
+        (``user_id``), SMS without a provider or without a mobile number on record (``channel``)
     """
     ensure_role(actor, MANAGING_ROLES, N_('manage accounts'))
     now = as_of or datetime.now(UTC)
@@ -155,8 +188,8 @@ def send_reset(user_id: int, *, channel: MessageChannel = MessageChannel.EMAIL, 
         location = session.get(Location, place)
         if location is None:
             raise ValidationError(_('That location does not exist.'), field='location_id')
-        address = _address(channel, to or (user.email if channel == MessageChannel.EMAIL else ''), location)
         member = session.get(StaffMember, user.staff_member_id) if user.staff_member_id is not None else None
+        address = _reset_address(user, member, channel, location)
         session.execute(update(SignInLink).where(SignInLink.user_id == user.id, col(SignInLink.used_at).is_(None))
                         .values(used_at=now))
         link, token = _new_link(session, SignInLinkKind.RESET, location.id, now, actor, user_id=user.id)
@@ -166,14 +199,16 @@ def send_reset(user_id: int, *, channel: MessageChannel = MessageChannel.EMAIL, 
     return SentLink(link.id, message_id, channel, address, outbox.send_now(message_id))
 
 
-def open_link(token: str, *, as_of: datetime | None = None) -> LinkView:
-    """What the link ``token`` (``<id>.<secret>``) opens, if it can be used now. Counts a try when the secret is
-    wrong (:data:`MAX_TRIES`).
+def open_link(token: str, *, ip: str = '', as_of: datetime | None = None) -> LinkView:
+    """What the link ``token`` (``<id>.<secret>``) opens, if it can be used now, asked from network address ``ip``
+    (the page request's client address). A wrong or unknown link counts against ``ip``
+    (:data:`WRONG_TRIES_PER_ADDRESS`), never against the link.
 
-    :raises LinkRefused: malformed or unknown, spent, expired, tried too often, or its person or account is gone
+    :raises LinkRefused: malformed or unknown, spent, expired, its person or account is gone, or ``ip`` paused after
+        too many wrong links
     """
     now = as_of or datetime.now(UTC)
-    link = _check(token, now)
+    link = _check(token, ip, now)
     with session_scope() as session:
         location = session.get(Location, link.location_id)
         if link.kind == SignInLinkKind.INVITE.value:
@@ -189,18 +224,20 @@ def open_link(token: str, *, as_of: datetime | None = None) -> LinkView:
                         user.email)
 
 
-def use_link(token: str, password: str, *, email: str = '', as_of: datetime | None = None) -> UserRead:
+def use_link(token: str, password: str, *, email: str = '', ip: str = '',
+             as_of: datetime | None = None) -> UserRead:
     """Use the link ``token``: an invitation makes the staff member's account (a staff account of their location,
     linked to them; the sign-in address is the invitation's, or ``email`` when it came by SMS) with ``password``; a
     reset sets the account's password to ``password``, ends its other sign-ins and clears its wrong-password count.
     Either way the link and every other unused link of the same person are spent. Returns the account to sign in.
+    ``ip`` as for :func:`open_link`.
 
     :raises LinkRefused: as :func:`open_link`, or used meanwhile
     :raises ValidationError: the password too short (``password``), the address malformed or taken (``email``), the
         staff member given a sign-in meanwhile (``token``)
     """
     now = as_of or datetime.now(UTC)
-    link = _check(token, now)
+    link = _check(token, ip, now)
     address = (link.email or email) if link.kind == SignInLinkKind.INVITE.value else 'reset@link.invalid'
     address = users.check_new_password(address or '', password or '')
     password_hash = users.hash_password(password)  # argon2: before the transaction, not inside it
@@ -252,10 +289,17 @@ def _reset(session, link: SignInLink, password_hash: str, now: datetime) -> User
     return account
 
 
-def _check(token: str, now: datetime) -> SignInLink:
-    """The link ``token`` names, if its secret is right and it is live; a wrong secret counts a try first."""
+def _check(token: str, ip: str, now: datetime) -> SignInLink:
+    """The link ``token`` names, if its secret is right and it is live, and ``ip`` is not paused; a malformed,
+    unknown or wrong link counts a wrong try against ``ip``."""
+    key = _caller_key(ip)
+    with session_scope() as session:
+        paused = session.exec(select(SignInThrottle.locked_until).where(SignInThrottle.email_hash == key)).first()
+    if paused is not None and paused > now:
+        raise _paused(paused, now)
     found = _TOKEN.fullmatch(token or '')
     if found is None:
+        _count_wrong(key, None, now)
         raise LinkRefused(_('This link is not valid. Check that it was copied whole, or ask for a new one.'),
                           field='token')
     link_id, secret = int(found[1]), found[2]
@@ -264,10 +308,11 @@ def _check(token: str, now: datetime) -> SignInLink:
         if link is not None:
             session.expunge(link)
     if link is None:
+        _count_wrong(key, None, now)
         raise LinkRefused(_('This link is not valid. Check that it was copied whole, or ask for a new one.'),
                           field='token')
     if not hmac.compare_digest(link.secret_hash, _hash(secret)):
-        _count_wrong(link.id)
+        _count_wrong(key, link.id, now)
         raise LinkRefused(_('This link is not valid. Check that it was copied whole, or ask for a new one.'),
                           field='token')
     if link.used_at is not None:
@@ -278,14 +323,41 @@ def _check(token: str, now: datetime) -> SignInLink:
     return link
 
 
-def _count_wrong(link_id: int) -> None:
-    """One more wrong secret for the link, in a transaction of its own; the :data:`MAX_TRIES`-th spends it."""
+def _caller_key(ip: str) -> str:
+    """The ``sign_in_throttle`` key of wrong links from ``ip``: no e-mail address hashes to it (it has a space and no
+    ``@`` at the end)."""
+    return hashlib.sha256(f'sign-in link from {(ip or "")[:64]}'.encode('utf-8', 'replace')).hexdigest()
+
+
+def _count_wrong(key: str, link_id: int | None, now: datetime) -> None:
+    """One more wrong link from the caller ``key``, in a transaction of its own: the count restarts after
+    :data:`WRONG_TRIES_WINDOW` without one, and the :data:`WRONG_TRIES_PER_ADDRESS`-th pauses the caller for
+    :data:`WRONG_TRIES_WINDOW`. ``link_id``: the link whose secret was wrong (its ``attempts`` is raised; it stays
+    valid)."""
     with session_scope(write=True) as session:
-        tries = session.execute(update(SignInLink).where(SignInLink.id == link_id).values(
-            attempts=SignInLink.attempts + 1).returning(SignInLink.attempts)).scalar_one_or_none()
-        if tries is not None and tries >= MAX_TRIES:
-            session.execute(update(SignInLink).where(SignInLink.id == link_id, col(SignInLink.used_at).is_(None))
-                            .values(used_at=datetime.now(UTC)))
+        connection = session.connection()
+        insert = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
+        session.execute(insert(SignInThrottle).values(email_hash=key, failures=0, last_failure_at=now)
+                        .on_conflict_do_nothing(index_elements=['email_hash']))
+        fresh = SignInThrottle.last_failure_at > now - WRONG_TRIES_WINDOW
+        failures = session.execute(update(SignInThrottle).where(SignInThrottle.email_hash == key).values(
+            failures=case((fresh, SignInThrottle.failures + 1), else_=1), last_failure_at=now)
+            .returning(SignInThrottle.failures)).scalar_one()
+        if failures >= WRONG_TRIES_PER_ADDRESS:
+            session.execute(update(SignInThrottle).where(SignInThrottle.email_hash == key).values(
+                failures=0, locked_until=now + WRONG_TRIES_WINDOW))
+        if link_id is not None:
+            session.execute(update(SignInLink).where(SignInLink.id == link_id).values(
+                attempts=SignInLink.attempts + 1))
+        session.execute(delete(SignInThrottle).where(  # as the wrong-password counts are
+            SignInThrottle.last_failure_at < now - users.FORGET_AFTER, SignInThrottle.email_hash != key))
+
+
+def _paused(until: datetime, now: datetime) -> LinkRefused:
+    minutes = max(1, -(-int((until - now).total_seconds()) // 60))
+    return LinkRefused(ngettext('Too many wrong links were tried from your network. Try again in {n} minute.',
+                                'Too many wrong links were tried from your network. Try again in {n} minutes.',
+                                minutes).format(n=minutes), field='token')
 
 
 def _hash(secret: str) -> str:
@@ -333,6 +405,27 @@ def _address(channel: MessageChannel, to: str, location: Location) -> str:
         raise ValidationError(_('"{phone}" is not a phone number we can read; include the country code if it is from '
                                 'abroad.').format(phone=(to or '')[:40]), field='to')
     return number
+
+
+def on_record(member: StaffMember, channel: MessageChannel) -> str:
+    """The staff member's own address for ``channel`` on record ('' when none): their e-mail; no mobile number is
+    kept for staff members yet, so always '' by SMS."""
+    return (member.email or '').strip() if channel == MessageChannel.EMAIL else ''
+
+
+def _reset_address(user: User, member: StaffMember | None, channel: MessageChannel, location: Location) -> str:
+    """Where a reset link for ``user`` goes: only an address on record (see the module's docstring)."""
+    if channel == MessageChannel.EMAIL:
+        try:
+            return mail.check_address(user.email).lower()
+        except ValidationError:
+            raise ValidationError(_('{email} is not an address mail can be sent to: the link cannot be sent.').format(
+                email=user.email), field='user_id') from None
+    number = on_record(member, channel) if member is not None else ''
+    if not number:
+        raise ValidationError(_('There is no mobile number on record for {email}: send the link by e-mail.').format(
+            email=user.email), field='channel')
+    return _address(channel, number, location)
 
 
 def outbox_can_text(location: Location) -> bool:
