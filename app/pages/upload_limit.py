@@ -1,4 +1,5 @@
-"""A cap on what one upload may send, checked before a byte of it is read.
+"""A cap on what one upload may send, checked before a byte of it is read; and :func:`read_capped`, the same cap on
+a callback's body (M-Pesa's results, Africa's Talking's delivery reports).
 
 NiceGUI hands an upload to Starlette, which spools any size to disk before the page's handler can look
 at it; a chat link's holder or a signed-in tab could fill the disk that way. This ASGI middleware answers
@@ -8,12 +9,32 @@ at it; a chat link's holder or a signed-in tab could fill the disk that way. Thi
 
 from __future__ import annotations
 
+from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.config import get_settings
 
 OVERHEAD = 1024 * 1024
 """Room for the multipart framing around the file."""
+
+
+async def read_capped(request: Request, most: int) -> bytes | None:
+    """``request``'s body (bytes; ``b''`` when the sender went away), or None when it is, or says it is, over
+    ``most`` bytes: a declared length over the cap or not a number is refused before a byte is read, and nothing
+    beyond the cap is read of a body that does not declare one."""
+    declared = request.headers.get('content-length')
+    if declared is not None and (not declared.isdigit() or int(declared) > most):
+        return None
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > most:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:
+        return b''
+    return b''.join(chunks)
 
 
 def limit_bytes() -> int:

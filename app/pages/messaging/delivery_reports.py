@@ -16,9 +16,8 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import PlainTextResponse
 from nicegui import app
-from starlette.requests import ClientDisconnect
 
-from app.pages import language
+from app.pages import language, upload_limit
 from app.services.messaging import delivery_reports, sms
 
 MAX_BYTES = 8 * 1024
@@ -40,7 +39,7 @@ def register() -> None:
 
 
 async def _answer(request: Request, token: str) -> PlainTextResponse:
-    raw = await _read(request)
+    raw = await upload_limit.read_capped(request, MAX_BYTES)
     if raw is None:
         return PlainTextResponse('Too large', status_code=413)
     sender = request.client.host if request.client else ''
@@ -51,23 +50,6 @@ async def _answer(request: Request, token: str) -> PlainTextResponse:
         return PlainTextResponse('Try again later', status_code=503)
     status, text = ANSWERS.get(done, (400, 'Not a delivery report'))
     return PlainTextResponse(text, status_code=status)
-
-
-async def _read(request: Request) -> bytes | None:
-    """The body, or None if it is (or says it is) over :data:`MAX_BYTES`; nothing beyond the cap is read."""
-    declared = request.headers.get('content-length')
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BYTES):
-        return None
-    chunks, size = [], 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BYTES:
-                return None
-            chunks.append(chunk)
-    except ClientDisconnect:
-        return b''
-    return b''.join(chunks)
 
 
 def _handle(token: str, raw: bytes, sender: str) -> str:

@@ -17,9 +17,8 @@ import re
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from nicegui import app
-from starlette.requests import ClientDisconnect
 
-from app.pages import language
+from app.pages import language, upload_limit
 from app.services.money import mobile_money
 
 MAX_BYTES = 64 * 1024
@@ -42,7 +41,7 @@ def register() -> None:
 
 
 async def _answer(request: Request, token: str) -> JSONResponse:
-    raw = await _read(request)
+    raw = await upload_limit.read_capped(request, MAX_BYTES)
     if raw is None:
         return JSONResponse({**REJECTED, 'ResultDesc': 'Rejected: too large'}, status_code=413)
     sender = request.client.host if request.client else ''
@@ -52,23 +51,6 @@ async def _answer(request: Request, token: str) -> JSONResponse:
         logger.exception('M-Pesa callback not handled')
         done = 'refused'
     return JSONResponse(REJECTED if done == 'refused' else ACCEPTED)
-
-
-async def _read(request: Request) -> bytes | None:
-    """The body, or None if it is (or says it is) over :data:`MAX_BYTES`; nothing beyond the cap is read."""
-    declared = request.headers.get('content-length')
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BYTES):
-        return None
-    chunks, size = [], 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BYTES:
-                return None
-            chunks.append(chunk)
-    except ClientDisconnect:
-        return b''
-    return b''.join(chunks)
 
 
 def _handle(token: str, raw: bytes, sender: str) -> str:
