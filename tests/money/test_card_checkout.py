@@ -32,9 +32,9 @@ def _open(amount: int = 150000, currency: str = 'KES', reference: str = 'dep-1-a
 
 
 @pytest.fixture
-def handled(sqlite_db, stripe_fake):
-    """The webhook with a recording handler registered (the registered one restored after): the calls, as
-    (session, event id)."""
+def handled(db, stripe_fake):
+    """The webhook, on each database, with a recording handler registered (the registered one restored after): the
+    calls, as (session, event id)."""
     calls: list[tuple[card_checkout.CheckoutSession, str]] = []
     before = dict(card_checkout._handlers)
 
