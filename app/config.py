@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     """``sandbox`` (https://sandbox.safaricom.co.ke) or ``production`` (https://api.safaricom.co.ke)."""
     mpesa_base_url: str | None = None
     """Overrides the environment's address (a local fake Daraja server in tests)."""
+    stripe_secret_key: SecretStr | None = None
+    """The Stripe account's secret API key (``sk_live_…``, ``sk_test_…`` or a restricted ``rk_…`` allowed to write
+    Checkout Sessions); unset: no card deposits online."""
+    stripe_webhook_secret: SecretStr | None = None
+    """The signing secret (``whsec_…``) of the webhook endpoint for this app's ``/payments/stripe/webhook`` (events
+    ``checkout.session.completed`` and ``checkout.session.async_payment_succeeded``)."""
+    stripe_base_url: str | None = None
+    """Stripe's API address (default ``https://api.stripe.com``; a local fake server in tests)."""
     twilio_account_sid: str = ''
     """The Twilio account that sends SMS (``AC…``); unset: no SMS, messages go by e-mail only."""
     twilio_auth_token: SecretStr | None = None

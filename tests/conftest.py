@@ -196,6 +196,25 @@ def daraja(monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
+def stripe_fake(monkeypatch: pytest.MonkeyPatch):
+    """A local fake Stripe server (tests/money/fake_stripe.py) the app's ``CLIENTPULSE_STRIPE_*`` settings point at;
+    no handler of paid sessions is registered (a test or the deposits module does it)."""
+    from app.config import reset_settings
+    from app.services.money import card_checkout
+    from tests.money.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
+
+    fake = FakeStripe()
+    for name, value in (('SECRET_KEY', SECRET_KEY), ('WEBHOOK_SECRET', WEBHOOK_SECRET), ('BASE_URL', fake.url)):
+        monkeypatch.setenv(f'CLIENTPULSE_STRIPE_{name}', value)
+    reset_settings()
+    card_checkout.set_provider(None)
+    yield fake
+    card_checkout.set_provider(None)
+    fake.close()
+    reset_settings()
+
+
+@pytest.fixture
 def twilio(monkeypatch: pytest.MonkeyPatch):
     """A local fake Twilio server (tests/messaging/fake_twilio.py) the app's SMS settings point at."""
     from app.config import reset_settings

@@ -43,6 +43,7 @@ from .message import (
     Verification,
 )
 from .notification import Notification, NotificationReceipt, NotificationView
+from .payment_event import StripeEvent
 from .receipt import (
     DayClose,
     DaySummary,
@@ -170,6 +171,7 @@ __all__ = [
     'StaffMemberRead',
     'StaffService',
     'StockMovement',
+    'StripeEvent',
     'Target',
     'TaxRate',
     'Template',

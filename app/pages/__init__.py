@@ -12,7 +12,7 @@ from app.pages.frontdesk import bookings, dashboard, kiosk, manage, online
 from app.pages.frontdesk import waitlist as waitlist_page
 from app.pages.imports import salon as imports
 from app.pages.messaging import delivery_reports, messages
-from app.pages.money import commission, mpesa, sales
+from app.pages.money import commission, mpesa, sales, stripe_webhook
 
 
 def register() -> None:
@@ -23,5 +23,5 @@ def register() -> None:
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
                    analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, sign_in_link, setup,
-                   mpesa, manage, online, health, delivery_reports):
+                   mpesa, stripe_webhook, manage, online, health, delivery_reports):
         module.register()

@@ -1,7 +1,7 @@
 """``deploy/nginx-public.conf`` run by Debian's nginx and ``deploy/Caddyfile.public`` by Debian's Caddy (in the
 foreground, private folders, plain HTTP on a free port instead of a certificate) in front of a stand-in upstream
-that records what reaches it: the customer pages, NiceGUI's files and M-Pesa's callback (POST only, at most 64 KiB)
-pass; the callback by any other method, its path without a token,
+that records what reaches it: the customer pages, NiceGUI's files, M-Pesa's callback and Stripe's webhook (POST only,
+at most 64 KiB) pass; the callback by any other method, its path without a token,
 sign-in, the desk and the rest answer 404 or 405 and never reach the app. Needs nginx and caddy: with ``CI=true`` a
 missing one fails the test, elsewhere it is skipped."""
 
@@ -137,15 +137,18 @@ def test_the_public_configuration_passes_customer_pages_and_the_mpesa_callback_o
         report = f'/messages/sms/africastalking/{TOKEN}'  # Africa's Talking's delivery reports (issue 30)
         reported = client.post(report, data={'id': 'ATXid_1', 'status': 'Success'})
         assert (reported.status_code, reported.text) == (200, 'upstream')
+        webhook = '/payments/stripe/webhook'  # Stripe's signed Checkout events (issue 30: card deposits)
+        hooked = client.post(webhook, content=b'{"id": "evt_1"}', headers={'Stripe-Signature': 't=1,v1=ab'})
+        assert (hooked.status_code, hooked.text) == (200, 'upstream')
         for path in ('/book/1', '/my/abc', '/_nicegui/3.0/static/nicegui.js'):
             assert client.get(path).text == 'upstream', path
         assert [(method, path) for method, path, _ in seen] == [
-            ('POST', callback), ('POST', report), ('GET', '/book/1'), ('GET', '/my/abc'),
+            ('POST', callback), ('POST', report), ('POST', webhook), ('GET', '/book/1'), ('GET', '/my/abc'),
             ('GET', '/_nicegui/3.0/static/nicegui.js')]
         seen.clear()
 
         for method in ('GET', 'HEAD', 'PUT', 'DELETE'):  # the callbacks by anything but POST
-            for path in (callback, report):
+            for path in (callback, report, webhook):
                 refused = client.request(method, path)
                 assert refused.status_code == 405 and refused.headers['allow'] == 'POST', (method, path)
         for method, path in (('POST', '/payments/mpesa/callback'), ('POST', '/payments/mpesa/callback/'),
@@ -153,9 +156,11 @@ def test_the_public_configuration_passes_customer_pages_and_the_mpesa_callback_o
                              ('GET', '/login'), ('POST', '/login'), ('GET', '/'), ('GET', '/bookings'),
                              ('GET', '/sales'), ('GET', '/kiosk'), ('GET', '/docs'),
                              ('POST', '/messages/sms/africastalking'), ('POST', f'{report}/more'),
-                             ('GET', '/messages')):
+                             ('GET', '/messages'), ('POST', f'{webhook}/x'), ('POST', '/payments/stripe'),
+                             ('POST', '/payments/stripe/webhook2')):
             assert client.request(method, path).status_code == 404, (method, path)
         big = client.post(callback, content=b'{"a": "' + b'x' * 70_000 + b'"}',
                           headers={'Content-Type': 'application/json'})
         assert big.status_code == 413
+        assert client.post(webhook, content=b'{"a": "' + b'x' * 70_000 + b'"}').status_code == 413
     assert seen == []  # none of those reached the app

@@ -1,8 +1,9 @@
 """Every address anyone may reach without signing in answers something other than a server error, whatever its path
 parameters, query string or body: the booking page, the manage link (page, .ics, chat), waitlist offers, calendar
-feeds, the customer's chat and its files, the payments callback, setup and sign-in. Hypothesis drives the real app
-over HTTP (NiceGUI's app through httpx's ASGI transport, app errors answered as they would be served, not raised),
-and a page that fails after answering fails the test through its ERROR log (the ``user`` fixture)."""
+feeds, the customer's chat and its files, the payments callback, Stripe's webhook, setup and sign-in. Hypothesis
+drives the real app over HTTP (NiceGUI's app through httpx's ASGI transport, app errors answered as they would be
+served, not raised), and a page that fails after answering fails the test through its ERROR log (the ``user``
+fixture)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from tests.pages.test_online_booking import _switch_on
 
 ROUTES = ['/book/{}', '/my/{}', '/my/{}/booking.ics', '/my/{}/chat', '/offer/{}', '/calendar/{}', '/calendar/{}.ics',
           '/chat/{}', '/chat/{}/files/{}', '/chat-files/{}', '/setup', '/login', '/native-login',
-          '/payments/mpesa/callback', '/account/{}', '/messages/sms/africastalking/{}']
+          '/payments/mpesa/callback', '/account/{}', '/messages/sms/africastalking/{}', '/payments/stripe/webhook']
 CALLBACK = '/payments/mpesa/callback'
 HOSTILE = ['²', '١٢', '9' * 40, '-1', '0', '1e3', '0x1f', ' 1', '\x00', '%', '..', 'x' * 3000, '<script>', "'; --",
            '\u202e', '\ud800'.encode('utf-8', 'surrogatepass').decode('utf-8', 'replace'), 'NaN', '1.0', '+1']
