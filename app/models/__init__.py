@@ -43,6 +43,7 @@ from .message import (
     Verification,
 )
 from .notification import Notification, NotificationReceipt, NotificationView
+from .online_deposit import OnlineDeposit
 from .receipt import (
     DayClose,
     DaySummary,
@@ -137,6 +138,7 @@ __all__ = [
     'NotificationReceipt',
     'NotificationView',
     'Offer',
+    'OnlineDeposit',
     'OpeningStretch',
     'OutboxMessageRead',
     'Payment',
