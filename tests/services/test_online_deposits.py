@@ -123,8 +123,10 @@ def test_a_failed_prompt_books_nothing_and_the_customer_may_try_again(salon, cod
     failed = online_deposits.state(location_id, asked.token)
     assert failed.status == 'failed' and words in failed.reason
     assert _rows(Booking) == [] and _rows(Receipt) == []
-    again = online_deposits.pay_by_mpesa(location_id, asked.token, '0712345678')  # while the hold lasts
+    assert _rows(SlotHold, SlotHold.holder == 'page-1') == []  # the time let go at once
+    again = online_deposits.pay_by_mpesa(location_id, asked.token, '0712345678')  # still free: held anew
     assert again.status == 'pending' and again.token != asked.token and len(salon['fake'].requests) == 2
+    assert len(_rows(SlotHold, SlotHold.holder == 'page-1')) == 1
     with pytest.raises(ValidationError, match='waiting'):  # one prompt at a time per page
         online_deposits.pay_by_mpesa(location_id, again.token, '0712345678')
 

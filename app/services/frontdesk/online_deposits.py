@@ -6,9 +6,10 @@ identity); then an :class:`~app.models.OnlineDeposit` keeps what they chose and 
 card session is a row of its own (``ready`` → ``pending`` → ``paid`` | ``failed``). No booking exists until the
 provider confirms the money, so the desk's day, the reminders and the analytics never see an unpaid one; the time is
 kept meanwhile by the page's online hold, lengthened to :data:`PROMPT_MINUTES` while a prompt runs (a card session:
-:data:`CARD_MINUTES`, the shortest Stripe allows). A failed or timed-out prompt lets the hold lapse at its own
-time (the customer may try again while it lasts); :func:`check_pending` (every minute) asks M-Pesa about prompts
-no callback answered and marks those past their time failed (``timeout``).
+:data:`CARD_MINUTES`, the shortest Stripe allows; the session is expired at the provider when it runs out). A failed
+or timed-out prompt lets the time go at once; the customer may try again, which holds it anew if it is still free.
+:func:`check_pending` (every minute) asks M-Pesa about prompts no callback answered and marks those past their time
+failed (``timeout``).
 
 **Only the provider's confirmation books**: M-Pesa's status query (a callback is a hint that makes the app ask, as
 for the desk's prompts: :func:`mobile_money.handle_callback` hands the callbacks of prompts it does not know to
@@ -183,7 +184,8 @@ def pay_by_mpesa(location_id: int, token: str, phone: str, *, as_of: datetime | 
 def pay_by_card(location_id: int, token: str, *, return_url: str, as_of: datetime | None = None) -> DepositState:
     """Open a hosted card checkout for the deposit (the card provider's session, its ``url`` in the state: send the
     customer there) and keep the time :data:`CARD_MINUTES` longer, as long as the session lives. ``return_url``:
-    where the provider sends the customer back (``?paid=1`` or ``?cancelled=1`` appended).
+    where the provider sends the customer back (``{token}`` in it becomes the deposit's handle; ``?paid=1`` or
+    ``?cancelled=1`` appended).
 
     :raises ValidationError, SlotUnavailableError, NotFoundError: as :func:`pay_by_mpesa`
     """
@@ -199,6 +201,7 @@ def pay_by_card(location_id: int, token: str, *, return_url: str, as_of: datetim
     row = _next_try(row, CARD, row.amount_cents, now)
     until = now + timedelta(minutes=CARD_MINUTES)
     _keep_time(row, until, now)
+    return_url = return_url.replace('{token}', row.token)
     joiner = '&' if '?' in return_url else '?'
     made = cards.provider().create_session(
         amount=row.amount_cents, currency=row.currency.lower(), reference=f'online-deposit-{row.id}',
@@ -410,6 +413,8 @@ def _fail(row_id: int, code: str, description: str | None) -> str:
         row.status, row.settled_at = 'failed', clock.now()
         row.reason = (code if code in mobile_money.RESULTS or code == 'timeout' else description or code)[:200]
         session.add(row)
+        location_id, holder = row.location_id, row.holder
+    online.release(location_id, holder)  # the time is let go; trying again holds it anew if it is still free
     return 'failed'
 
 
