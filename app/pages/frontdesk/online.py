@@ -133,6 +133,9 @@ class _Booking:
             ui.label(', '.join(p for p in (shop.address, shop.phone) if p)).classes('text-sm text-grey-7')
         self.summary()
         await self.body()
+        # a deposit's answer lands in a worker (its callback, the minute's status check): read it every 2 s while a
+        # payment waits (outside the body, which going on redraws)
+        self.waiting = ui.timer(2.0, self.poll)
         ui.context.client.on_disconnect(self.release)
         live.on_change(shop.location_id, self.follow, kinds=(events.BookingChanged,))
 
@@ -389,8 +392,6 @@ class _Booking:
         self.paying = ui.column().classes('w-full gap-3')
         self.mpesa_phone = self.mpesa_phone or (self.details.phone if self.details else '')
         self.show_deposit()
-        # the provider's answer lands in a worker (a callback, the minute's status check): look every 2 s while asked
-        self.waiting = ui.timer(2.0, self.poll)
         if deposit is not None and deposit.status == 'pending' and deposit.method == online_deposits.CARD:
             await self.poll()
 
