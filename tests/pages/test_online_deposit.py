@@ -21,7 +21,8 @@ from tests.pages.test_pages import element
 
 
 def _deposits_online(shop, shop_clock):
-    """The Nairobi salon at 08:00 on DAY, booking online with a 30 % deposit (KES 24.60 of the KES 82 cut)."""
+    """The Nairobi salon at 08:00 on DAY, booking online with a 30 % deposit (KES 24.60 of the KES 82 cut, asked as
+    KES 25: M-Pesa takes whole shillings)."""
     location = _salon(shop, shop_clock)
     shop['location'] = locations.update_location(location.id, {
         **locations.settings_of(location).model_dump(), 'online_booking': True, 'deposit_percent': 30},
@@ -63,7 +64,7 @@ async def test_an_online_booking_pays_its_deposit_by_mpesa_and_the_page_follows(
     customer.find(marker='pay-mpesa').click()
     await customer.should_see(marker='deposit-waiting', retries=100)
     (sent,) = daraja.requests
-    assert (sent['PhoneNumber'], sent['Amount']) == ('254712345678', 25)  # KES 24.60, rounded up to whole shillings
+    assert (sent['PhoneNumber'], sent['Amount']) == ('254712345678', 25)  # KES 24.60 rounded up to whole shillings
     reference = sent['CheckoutRequestID']
     daraja.complete(reference)  # the customer typed the PIN
     assert mobile_money.handle_callback(daraja.token_of(reference), daraja.callback(reference)) == 'paid'

@@ -285,6 +285,8 @@ class _Booking:
         # read before anything is drawn: the step appears whole (its button too), not in two goes
         deposit = await language.io_bound(online.deposit_cents, shop.location_id, self.service[0])
         self.methods = await language.io_bound(online_deposits.methods, shop.location_id) if deposit else ()
+        if self.methods:
+            deposit = await language.io_bound(online_deposits.asked, shop.location_id, self.service[0])
         heading(_('Your details'))
         if not self.held:
             ui.label(_('Many people are booking just now, so we cannot keep this time for you while you type: book '
@@ -424,7 +426,7 @@ class _Booking:
             if deposit.status == 'pending':
                 with ui.row().classes('w-full items-center gap-3 no-wrap rounded bg-blue-1 p-3').props(
                         'role=status').mark('deposit-waiting'):
-                    ui.spinner(size='lg', color='primary')
+                    ui.spinner('dots', size='2.5rem', color='primary').props('aria-hidden=true')
                     with ui.column().classes('gap-1'):
                         if deposit.method == online_deposits.MPESA:
                             ui.label(_('Check your phone')).classes('font-medium text-grey-10')

@@ -116,16 +116,27 @@ def methods(location_id: int) -> tuple[str, ...]:
     return tuple(found)
 
 
+def asked(location_id: int, service_id: int) -> int:
+    """The deposit asked online for a booking of ``service_id`` (minor units): :func:`online.deposit_cents`, rounded
+    up to whole units where M-Pesa is offered (it takes no cents), whichever way it is then paid."""
+    amount = online.deposit_cents(location_id, service_id)
+    if amount and MPESA in methods(location_id):
+        with session_scope() as session:
+            unit = 10 ** get_currency_precision(session.get(Location, location_id).currency)
+        amount = -(-amount // unit) * unit
+    return amount
+
+
 def start(location_id: int, token: str, code: str, details: online.Details, *, service_id: int,
           slot: availability.Slot, holder: str, as_of: datetime | None = None) -> DepositState:
     """Check the one-time code (:func:`online.prove`) and keep what will be booked once the deposit is paid; nothing
-    is asked of anyone yet. An earlier unpaid deposit of this page (``holder``) that nothing was asked for is
-    dropped: one at a time per page.
+    is asked of anyone yet (the amount: :func:`asked`). An earlier unpaid deposit of this page (``holder``) that
+    nothing was asked for is dropped: one at a time per page.
 
     :raises ValidationError: as :func:`online.confirm`, or no deposit is asked or none can be paid online here
     """
     now = as_of or clock.now()
-    amount = online.deposit_cents(location_id, service_id)
+    amount = asked(location_id, service_id)
     if not amount or not methods(location_id):
         raise ValidationError(_('No deposit can be paid online here.'), field='method')
     check_id, known = online.prove(location_id, token, code, details, service_id=service_id, slot=slot,
