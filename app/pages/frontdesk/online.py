@@ -511,7 +511,7 @@ class _Booking:
         if self.deposit is not None and self.deposit.status == 'paid':
             ui.label(_('Deposit paid: {amount}').format(amount=money(
                 self.deposit.amount_cents, self.deposit.currency, self.shop.locale))).classes(
-                'text-positive font-medium').mark('deposit-paid')
+                'text-green-9 font-medium').mark('deposit-paid')
         ui.label(_('A confirmation is on its way. See, move or cancel your booking here:')).classes('text-sm')
         ui.button(_('Your booking'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{self.manage}')).props(
             'outline').mark('manage')
