@@ -171,6 +171,7 @@ def start_scheduler() -> None:
     from app.services import jobs
     from app.services.analytics import noshow, schedules
     from app.services.campaigns import campaigns
+    from app.services.frontdesk import online_deposits
     from app.services.messaging import outbox
     from app.services.money import loyalty, mobile_money
 
@@ -188,6 +189,7 @@ def start_scheduler() -> None:
     every('no-show-actions', noshow.act_on_high_risk, hours=1, next_run_time=datetime.now(UTC) + timedelta(minutes=2))
     if get_settings().mpesa_consumer_key is not None:
         every('mpesa-status', mobile_money.check_pending, minutes=1)
+    every('online-deposits', online_deposits.check_pending, minutes=1)  # prompts unanswered, card sessions run out
     # each process keeps its own models in memory: trained in every one, soon after start and nightly
     scheduler.add_job(noshow.train_all, 'cron', hour=3, id='no-show-models', max_instances=1, coalesce=True,
                       next_run_time=datetime.now(UTC) + timedelta(seconds=30))

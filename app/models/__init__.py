@@ -43,6 +43,7 @@ from .message import (
     Verification,
 )
 from .notification import Notification, NotificationReceipt, NotificationView
+from .online_deposit import OnlineDeposit
 from .payment_event import StripeEvent
 from .receipt import (
     DayClose,
@@ -138,6 +139,7 @@ __all__ = [
     'NotificationReceipt',
     'NotificationView',
     'Offer',
+    'OnlineDeposit',
     'OpeningStretch',
     'OutboxMessageRead',
     'Payment',

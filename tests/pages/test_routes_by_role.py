@@ -44,6 +44,7 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/offer/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
     '/my/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
     '/book/{location_id}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # not switched on
+    '/book/{location_id}/deposit/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # off
     '/native-login': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # without its token
     '/setup': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # set up already, no token
     '/account/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link

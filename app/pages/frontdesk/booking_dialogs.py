@@ -345,8 +345,13 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                 asked = noshow.high_risk_deposit(asked, booking.price_cents)
         if held is not None:
             with ui.row().classes('items-center gap-2'):
-                ui.label(_('Deposit held: {amount}').format(amount=money_at(held, location))).classes(
-                    'text-positive').mark('booking-deposit')
+                paid_online = deposits.paid_online(booking.id, actor=user)
+                held_words = _('Deposit held: {amount}').format(amount=money_at(held, location))
+                if paid_online is not None:  # the customer paid it when booking online
+                    how = _('M-Pesa') if paid_online[0] == 'mpesa' else _('card')
+                    held_words = _('Deposit held: {amount}, paid online by {how} {reference}').format(
+                        amount=money_at(held, location), how=how, reference=paid_online[1]).strip()
+                ui.label(held_words).classes('text-positive').mark('booking-deposit')
                 if booking.status == BookingStatus.CANCELLED:  # cancelled in good time: the customer's money
                     back_by = ui.select(_payment_options(gift_cards=False), value=PaymentMethod.CARD.value,
                                         label=_('Paid back by')).classes('w-36')

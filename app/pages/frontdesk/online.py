@@ -18,11 +18,11 @@ from app.pages.frontdesk.free_times import FreeTimes
 from app.pages.layout import field_error
 from app.services import clock, events
 from app.services.errors import ClientPulseError, NotFoundError, SlotUnavailableError, validated
-from app.services.frontdesk import online
+from app.services.frontdesk import online, online_deposits
 from app.services.frontdesk.availability import ANYONE, Slot
 from app.services.i18n import N_, _, locale_for, ngettext
 
-STEPS = ('service', 'who', 'when', 'details', 'code', 'done')
+STEPS = ('service', 'who', 'when', 'details', 'code', 'pay', 'done')
 FOCUS_CSS = ':focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}'
 """A clear focus ring on the customer's pages (dark blue, drawn 2 px outside the control: 6.7:1 on white, 6.4:1 on the
 page's slate)."""
@@ -79,6 +79,24 @@ def register() -> None:
             ui.page_title(_(TITLE))
             await _Booking(shop, ip, visitor).build()
 
+    @ui.page('/book/{location_id}/deposit/{token}', title=TITLE)
+    async def deposit_return_page(location_id: str, token: str) -> None:
+        """Where the card checkout sends the customer back: what became of their deposit (live until answered)."""
+        customer_page()
+        with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
+            try:
+                shop = await language.io_bound(online.shop, params.whole_number(location_id) or 0)
+                state = await language.io_bound(online_deposits.state, shop.location_id, token[:64])
+            except NotFoundError as error:
+                heading(str(error), classes='text-lg').mark('closed refused')
+                return
+            language.use(shop.language)
+            ui.page_title(_(TITLE))
+            page = _Booking(shop, '', '')
+            page.deposit, page.booked, page.manage = state, state.booking, state.manage
+            page.step = 'done' if state.booking is not None else 'pay'
+            await page.build()
+
 
 class _Booking:
     def __init__(self, shop: online.OnlineShop, ip: str, visitor: str) -> None:
@@ -100,6 +118,13 @@ class _Booking:
         """the customer's own booking is being made (its change is not a time lost)"""
         self.went, self.went_day = '', None
         """why the customer is choosing a time again (their time went to someone else), shown above the times"""
+        self.methods: tuple[str, ...] = ()
+        """how a deposit can be paid here online (``online_deposits.methods``); empty: the shop tells them how"""
+        self.deposit: online_deposits.DepositState | None = None
+        """the deposit being paid (the step ``pay``)"""
+        self.waiting: ui.timer | None = None
+        self.mpesa_phone = ''
+        self.booked = None
 
     async def build(self) -> None:
         shop = self.shop
@@ -108,13 +133,16 @@ class _Booking:
             ui.label(', '.join(p for p in (shop.address, shop.phone) if p)).classes('text-sm text-grey-7')
         self.summary()
         await self.body()
+        # a deposit's answer lands in a worker (its callback, the minute's status check): read it every 2 s while a
+        # payment waits (outside the body, which going on redraws)
+        self.waiting = ui.timer(2.0, self.poll)
         ui.context.client.on_disconnect(self.release)
         live.on_change(shop.location_id, self.follow, kinds=(events.BookingChanged,))
 
     async def follow(self, event: events.BookingChanged) -> None:
         """While the customer types, the time they hold may be booked at the desk: tell them at once."""
         slot = self.slot
-        if (self.step not in ('details', 'code') or slot is None or self.confirming
+        if (self.step not in ('details', 'code', 'pay') or slot is None or self.confirming or self._asked()
                 or event.staff_member_id != slot.staff_member_id
                 or event.change not in ('created', 'moved')
                 or event.day != clock.local_day(slot.starts_at, self.shop.time_zone)):
@@ -124,7 +152,8 @@ class _Booking:
                                            holder=self.holder)
         except ClientPulseError:
             free = False
-        if not free and self.slot == slot and self.step in ('details', 'code') and not self.confirming:
+        if not free and self.slot == slot and self.step in ('details', 'code', 'pay') and not (
+                self.confirming or self._asked()):
             await self.lost(online.time_went(slot, self.shop.time_zone, self.shop.locale))
 
     async def lost(self, message: str) -> None:
@@ -136,8 +165,14 @@ class _Booking:
         await self.go('when')
 
     async def release(self) -> None:
-        """The customer left: other screens see the held time again at once (it would lapse in minutes anyway)."""
-        await language.io_bound(online.release, self.shop.location_id, self.holder)
+        """The customer left: other screens see the held time again at once (it would lapse in minutes anyway) —
+        unless a deposit is being paid for it (a card checkout elsewhere, a prompt on the phone)."""
+        if not self._asked():
+            await language.io_bound(online.release, self.shop.location_id, self.holder)
+
+    def _asked(self) -> bool:
+        """A deposit payment is waiting for the provider's answer."""
+        return self.deposit is not None and self.deposit.status == 'pending'
 
     @ui.refreshable_method
     def summary(self) -> None:
@@ -146,14 +181,15 @@ class _Booking:
             return
         if self.service is not None and self.step != 'service':
             parts.append(self.service[1])
-        if self.slot is not None and self.step in ('details', 'code'):
+        if self.slot is not None and self.step in ('details', 'code', 'pay'):
             parts.append(_('{day}, {time} with {staff}').format(
                 day=local_date(self.slot.starts_at, self.shop.time_zone, locale_for(self.shop.locale)),
                 time=local_time(self.slot.starts_at, self.shop.time_zone), staff=self.slot.staff_name))
         if parts:
             with ui.row().classes('items-center gap-2'):
-                named(ui.button(icon='arrow_back', on_click=self.back).props('flat round dense'), _('Back')).mark(
-                    'back')
+                if not self._asked():  # a payment under way: nothing to go back to until it is answered
+                    named(ui.button(icon='arrow_back', on_click=self.back).props('flat round dense'),
+                          _('Back')).mark('back')
                 ui.label(' · '.join(parts)).classes('text-sm text-grey-8').mark('summary')
 
     @ui.refreshable_method
@@ -171,7 +207,7 @@ class _Booking:
         previous = STEPS[max(0, STEPS.index(self.step) - 1)]
         if previous == 'who' and len(self._performers()) <= 1:
             previous = 'service'
-        if self.step in ('details', 'code'):
+        if self.step in ('details', 'code', 'pay'):
             await language.io_bound(online.release, self.shop.location_id, self.holder)
             self.slot = None
             previous = 'when'
@@ -248,6 +284,9 @@ class _Booking:
         shop = self.shop
         # read before anything is drawn: the step appears whole (its button too), not in two goes
         deposit = await language.io_bound(online.deposit_cents, shop.location_id, self.service[0])
+        self.methods = await language.io_bound(online_deposits.methods, shop.location_id) if deposit else ()
+        if self.methods:
+            deposit = await language.io_bound(online_deposits.asked, shop.location_id, self.service[0])
         heading(_('Your details'))
         if not self.held:
             ui.label(_('Many people are booking just now, so we cannot keep this time for you while you type: book '
@@ -266,7 +305,16 @@ class _Booking:
         channel = ui.radio(choices, value=next(iter(choices))).props('inline').mark('channel')
         notes = ui.textarea(_('Anything we should know? (optional)')).props('rows=2 maxlength=500').classes(
             'w-full').mark('notes')
-        if deposit:
+        if deposit and self.methods:
+            hours = shop.cancellation_hours
+            ui.label(ngettext('A deposit of {amount} is asked for this booking: you pay it online after the code, '
+                              'and the booking is made once it is paid. It is kept if you cancel less than {n} hour '
+                              'before or do not come.',
+                              'A deposit of {amount} is asked for this booking: you pay it online after the code, '
+                              'and the booking is made once it is paid. It is kept if you cancel less than {n} hours '
+                              'before or do not come.', hours).format(
+                amount=money(deposit, shop.currency, shop.locale), n=hours)).classes('text-sm').mark('deposit')
+        elif deposit:
             hours = shop.cancellation_hours
             ui.label(ngettext('A deposit of {amount} is asked for this booking; the shop tells you how to pay it. '
                               'It is kept if you cancel less than {n} hour before or do not come.',
@@ -305,6 +353,21 @@ class _Booking:
         async def book() -> None:
             code.error = None
             self.confirming = True
+            if self.methods:  # a deposit to pay online first: the code is checked, nothing is booked yet
+                try:
+                    self.deposit = await language.io_bound(
+                        online_deposits.start, self.shop.location_id, self.token, code.value or '', self.details,
+                        service_id=self.service[0], slot=self.slot, holder=self.holder)
+                except ClientPulseError as error:
+                    self.confirming = False
+                    if error.field == 'starts_at':
+                        await self.lost(str(error))
+                        return
+                    field_error({'code': code}, error)
+                    return
+                self.confirming = False
+                await self.go('pay')
+                return
             try:
                 booking, self.manage = await language.io_bound(
                     online.confirm, self.shop.location_id, self.token, code.value or '', self.details,
@@ -319,8 +382,123 @@ class _Booking:
             self.booked = booking
             await self.go('done')
 
-        ui.button(_('Book'), on_click=book).props('unelevated').classes('w-full').mark('book')
+        ui.button(_('Continue to the deposit') if self.methods else _('Book'), on_click=book).props(
+            'unelevated').classes('w-full').mark('book')
         ui.button(_('Send a new code'), on_click=lambda: self.go('details')).props('flat no-caps').mark('new-code')
+
+    async def _pay(self) -> None:
+        deposit = self.deposit
+        heading(_('Pay the deposit'))
+        ui.label(_('Your booking is made as soon as the deposit of {amount} is paid.').format(
+            amount=self._amount())).classes('text-sm').mark('deposit-asked')
+        self.paying = ui.column().classes('w-full gap-3')
+        self.mpesa_phone = self.mpesa_phone or (self.details.phone if self.details else '')
+        self.show_deposit()
+        if deposit is not None and deposit.status == 'pending' and deposit.method == online_deposits.CARD:
+            await self.poll()
+
+    def _amount(self) -> str:
+        return money(self.deposit.amount_cents, self.deposit.currency, self.shop.locale)
+
+    async def poll(self) -> None:
+        """Read the deposit as recorded while it waits for the provider; move on when that changes."""
+        if not self._asked():
+            return
+        try:
+            state = await language.io_bound(online_deposits.state, self.shop.location_id, self.deposit.token)
+        except ClientPulseError:
+            return
+        if state.status == self.deposit.status:
+            return
+        self.deposit = state
+        if state.status == 'paid' and state.booking is not None:
+            self.booked, self.manage = state.booking, state.manage
+            await self.go('done')
+            return
+        self.summary.refresh()
+        self.show_deposit()
+
+    def show_deposit(self) -> None:
+        """Waiting → paid / failed, as the deposit stands, and the ways to pay (again) when nothing is waiting."""
+        deposit, shop = self.deposit, self.shop
+        self.paying.clear()
+        with self.paying:
+            if deposit.status == 'pending':
+                with ui.row().classes('w-full items-center gap-3 no-wrap rounded bg-blue-1 p-3').props(
+                        'role=status').mark('deposit-waiting'):
+                    ui.spinner('dots', size='2.5rem', color='primary').props('aria-hidden=true')
+                    with ui.column().classes('gap-1'):
+                        if deposit.method == online_deposits.MPESA:
+                            ui.label(_('Check your phone')).classes('font-medium text-grey-10')
+                            ui.label(_('Enter your M-Pesa PIN on {phone} to pay {amount}. This page changes by '
+                                       'itself once it is paid.').format(phone=f'+{deposit.phone}',
+                                                                          amount=self._amount())).classes(
+                                'text-sm text-grey-9')
+                        else:
+                            ui.label(_('Waiting for the card payment')).classes('font-medium text-grey-10')
+                            ui.label(_('This page changes by itself once it is paid.')).classes('text-sm text-grey-9')
+                if deposit.method == online_deposits.CARD and deposit.url:
+                    ui.link(_('Open the card payment page'), deposit.url).classes('text-primary')
+                return
+            if deposit.status == 'failed':
+                with ui.row().classes('w-full items-start gap-2 no-wrap rounded bg-orange-1 p-3').props(
+                        'role=alert').mark('deposit-failed'):
+                    ui.icon('error_outline', size='1.5rem').classes('text-orange-10')
+                    ui.label(_('The payment did not go through: {reason}. The time is no longer kept for you; you '
+                               'may try again while it is still free.').format(reason=deposit.reason)).classes(
+                        'text-orange-10')
+            if deposit.status == 'paid':  # paid, but the time could not be booked any more
+                with ui.row().classes('w-full items-start gap-2 no-wrap rounded bg-orange-1 p-3').props(
+                        'role=alert').mark('deposit-unbooked'):
+                    ui.icon('info', size='1.5rem').classes('text-orange-10')
+                    ui.label(_('We received your deposit of {amount}, but the time could not be booked any more. '
+                               'The shop will call you to book another time or pay it back.').format(
+                        amount=self._amount())).classes('text-orange-10')
+                return
+            if not self.methods:
+                ui.link(_('Start again'), f'/book/{shop.location_id}').classes('text-primary').mark('start-again')
+                return
+            problem = ui.label().classes('text-negative').props('role=alert').mark('pay-error')
+            if online_deposits.MPESA in self.methods:
+                phone = ui.input(_('M-Pesa number'), value=self.mpesa_phone).props(
+                    'type=tel autocomplete=tel').classes('w-full').mark('mpesa-phone')
+                ui.button(_('Pay {amount} with M-Pesa').format(amount=self._amount()),
+                          on_click=lambda: self.pay(online_deposits.MPESA, phone, problem)).props(
+                    'unelevated no-caps').classes('w-full').mark('pay-mpesa')
+            if online_deposits.CARD in self.methods:
+                ui.button(_('Pay {amount} by card').format(amount=self._amount()),
+                          on_click=lambda: self.pay(online_deposits.CARD, None, problem)).props(
+                    'outline no-caps' if online_deposits.MPESA in self.methods else 'unelevated no-caps').classes(
+                    'w-full').mark('pay-card')
+
+    async def pay(self, method: str, phone: ui.input | None, problem: ui.label) -> None:
+        """Ask for the deposit: a prompt to the phone, or off to the card checkout."""
+        problem.text = ''
+        if phone is not None:
+            phone.error = None
+            self.mpesa_phone = phone.value or ''
+        try:
+            if method == online_deposits.MPESA:
+                state = await language.io_bound(online_deposits.pay_by_mpesa, self.shop.location_id,
+                                                self.deposit.token, self.mpesa_phone)
+            else:
+                back = f'{str(self.client.request.base_url).rstrip("/")}/book/{self.shop.location_id}/deposit/'
+                state = await language.io_bound(online_deposits.pay_by_card, self.shop.location_id,
+                                                self.deposit.token, return_url=back + '{token}')
+        except ClientPulseError as error:
+            if isinstance(error, SlotUnavailableError) or error.field == 'starts_at':
+                await self.lost(online.time_went(self.slot, self.shop.time_zone, self.shop.locale)
+                                if self.slot is not None else str(error))
+            elif error.field == 'phone' and phone is not None:
+                phone.error = str(error)
+            else:
+                problem.text = str(error)
+            return
+        self.deposit = state
+        self.summary.refresh()
+        self.show_deposit()
+        if state.url:
+            ui.navigate.to(state.url)
 
     async def _done(self) -> None:
         booking, tz = self.booked, self.shop.time_zone
@@ -330,6 +508,10 @@ class _Booking:
             'text-base')
         when = local_date(booking.starts_at, tz, locale_for(self.shop.locale), 'full')
         ui.label(_('{day}, {time}').format(day=when, time=local_time(booking.starts_at, tz))).mark('booked-when')
+        if self.deposit is not None and self.deposit.status == 'paid':
+            ui.label(_('Deposit paid: {amount}').format(amount=money(
+                self.deposit.amount_cents, self.deposit.currency, self.shop.locale))).classes(
+                'text-green-9 font-medium').mark('deposit-paid')
         ui.label(_('A confirmation is on its way. See, move or cancel your booking here:')).classes('text-sm')
         ui.button(_('Your booking'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{self.manage}')).props(
             'outline').mark('manage')

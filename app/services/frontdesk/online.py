@@ -247,6 +247,37 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
         code was sent, or the time is no longer offered (:func:`time_went`, field ``starts_at``)
     :raises SlotUnavailableError: taken at the last moment
     """
+    check_id, known = prove(location_id, token, code, details, service_id=service_id, slot=slot, holder=holder,
+                            as_of=as_of)
+    with session_scope() as session:
+        location = _open_location(session, location_id)
+    data = BookingCreate(location_id=location_id, customer_id=known, service_id=service_id,
+                         staff_member_id=slot.staff_member_id, starts_at=slot.starts_at, channel=Channel.ONLINE,
+                         notes=details.notes)
+    new = None if known is not None else CustomerCreate(
+        location_id=location_id, name=details.name, phone=details.phone, email=details.email,
+        notes='Added by online booking')
+    try:
+        booking = bookings.create_booking(data, actor=customer_actor(location_id, 'online'), holder=holder,
+                                          new_customer=new)
+    except Exception as error:
+        _give_back(check_id)  # nothing booked: the code may be used again
+        if isinstance(error, SlotUnavailableError):
+            raise SlotUnavailableError(time_went(slot, location.time_zone, location.locale),
+                                       field='starts_at') from None
+        raise
+    release(location_id, holder)
+    return booking, links.manage_token(booking.id, booking.code)
+
+
+def prove(location_id: int, token: str, code: str, details: Details, *, service_id: int, slot: availability.Slot,
+          holder: str, as_of: datetime | None = None) -> tuple[int, int | None]:
+    """Check the one-time code (the try counted first) and that ``slot`` is still offered to ``holder``, then spend
+    the code. Returns the code's id and the customer the proven address belongs to at the location (None: a new
+    customer). What :func:`confirm`, and a booking that pays its deposit online (:mod:`.online_deposits`), start with.
+
+    :raises ValidationError: as :func:`confirm`
+    """
     now = as_of or clock.now()
     typed = ''.join(ch for ch in (code or '') if ch.isdigit())[:6]
     with session_scope() as session:
@@ -275,24 +306,7 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
         if not session.execute(update(Verification).where(
                 Verification.id == check.id, Verification.used_at.is_(None)).values(used_at=now)).rowcount:
             raise ValidationError(_('That code has expired. Ask for a new one.'), field='code')
-        known = _known_customer(session, location_id, check)
-    data = BookingCreate(location_id=location_id, customer_id=known, service_id=service_id,
-                         staff_member_id=slot.staff_member_id, starts_at=slot.starts_at, channel=Channel.ONLINE,
-                         notes=details.notes)
-    new = None if known is not None else CustomerCreate(
-        location_id=location_id, name=details.name, phone=details.phone, email=details.email,
-        notes='Added by online booking')
-    try:
-        booking = bookings.create_booking(data, actor=customer_actor(location_id, 'online'), holder=holder,
-                                          new_customer=new)
-    except Exception as error:
-        _give_back(check.id)  # nothing booked: the code may be used again
-        if isinstance(error, SlotUnavailableError):
-            raise SlotUnavailableError(time_went(slot, location.time_zone, location.locale),
-                                       field='starts_at') from None
-        raise
-    release(location_id, holder)
-    return booking, links.manage_token(booking.id, booking.code)
+        return check.id, _known_customer(session, location_id, check)
 
 
 def _paused() -> str:

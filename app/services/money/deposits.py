@@ -11,7 +11,17 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from app.models import Booking, BookingStatus, Location, Payment, Receipt, ReceiptLine, Service, UserRead
+from app.models import (
+    Booking,
+    BookingStatus,
+    Location,
+    OnlineDeposit,
+    Payment,
+    Receipt,
+    ReceiptLine,
+    Service,
+    UserRead,
+)
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
@@ -169,6 +179,23 @@ def status(booking_id: int, *, actor: UserRead) -> tuple[int, int | None]:
         deposit = session.exec(select(Receipt).where(Receipt.booking_id == booking_id, Receipt.kind == 'deposit',
                                                      Receipt.applied_to_id.is_(None))).first()
         return deposit_due(session, booking), deposit.paid_cents if deposit else None
+
+
+def paid_online(booking_id: int, *, actor: UserRead) -> tuple[str, str] | None:
+    """How the customer paid the booking's deposit on the online booking page: ``(method, reference)`` — ``'mpesa'``
+    with M-Pesa's receipt number, or ``'card'`` with the card payment's id ('' if not known); None: not paid online.
+
+    :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
+    """
+    ensure_role(actor, FRONT_DESK_ROLES, N_('see deposits'))
+    with session_scope() as session:
+        booking = session.get(Booking, booking_id)
+        if booking is None:
+            raise NotFoundError(_('That booking no longer exists.'))
+        ensure_location(actor, booking.location_id)
+        paid = session.exec(select(OnlineDeposit).where(OnlineDeposit.booking_id == booking_id,
+                                                        OnlineDeposit.status == 'paid')).first()
+        return (paid.method, paid.provider_receipt) if paid is not None else None
 
 
 def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | None = None) -> Receipt:

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -37,7 +38,8 @@ from app.services.money import checkout, day_close
 from app.services.money.common import receipt_of, waiting_on_phones
 from app.services.money.daraja import DarajaProvider, Outcome, PaymentProvider, ProviderError
 
-__all__ = ['Outcome', 'PaymentProvider', 'PhoneCheckout', 'PromptState', 'ProviderError', 'ask_now',
+__all__ = ['Outcome', 'PaymentProvider', 'PhoneCheckout', 'PromptState', 'ProviderError', 'answer_other_prompts',
+           'ask_now',
            'check_out_by_phone', 'check_pending', 'configured', 'handle_callback', 'prompt_state', 'prompts_of',
            'provider', 'provider_phone', 'request', 'set_provider', 'settle']
 
@@ -68,6 +70,15 @@ def token_digest(token: str) -> str:
 
 
 _chosen: dict[str, PaymentProvider] = {}
+_others: list[Callable[[str, Outcome, str], str | None]] = []
+
+
+def answer_other_prompts(handler: Callable[[str, Outcome, str], str | None]) -> None:
+    """Let ``handler(token, hint, sender)`` answer the callbacks of prompts sent for something other than a receipt
+    (an online booking's deposit: :mod:`app.services.frontdesk.online_deposits`), which are not kept here: it returns
+    what :func:`handle_callback` returns, or None when the prompt is not its either. Registering twice is once."""
+    if handler not in _others:
+        _others.append(handler)
 
 
 def provider() -> PaymentProvider:
@@ -252,6 +263,12 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
             MobilePayment.checkout_request_id == hint.checkout_request_id)).first()
         place = session.get(Location, prompt.location_id) if prompt is not None else None
     if prompt is None:
+        for other in _others:
+            answered = other(token, hint, sender)
+            if answered == 'refused':
+                return _refuse(f'a wrong token for deposit prompt {hint.checkout_request_id[:40]}', sender=sender)
+            if answered is not None:
+                return answered
         return _refuse(f'no prompt {hint.checkout_request_id[:40]}', sender=sender)
     if not (prompt.callback_token_hash and hmac.compare_digest(prompt.callback_token_hash, token_digest(token))):
         return _refuse(f'{"a wrong" if token else "no"} token for {hint.checkout_request_id[:40]}', sender=sender,
