@@ -14,7 +14,7 @@ from alembic import op
 from app.models.base import UTCDateTime
 
 revision: str = '0043'
-down_revision: str | None = '0041'
+down_revision: str | None = '0042'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -22,7 +22,7 @@ from alembic import op
 from babel.numbers import get_currency_precision
 
 revision: str = '0045'
-down_revision: str | None = '0041'
+down_revision: str | None = '0043'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -34,6 +34,7 @@ DIRECT = {
     'gift_card': ('initial_cents', 'balance_cents'),
     'loyalty_reward': ('discount_cents',),
     'mobile_payment': ('amount_cents',),
+    'online_deposit': ('amount_cents',),
     'product': ('price_cents', 'cost_cents'),
     'receipt': ('total_cents', 'tip_cents', 'deposit_applied_cents', 'gift_cards_cents', 'paid_cents'),
     'service': ('price_cents', 'cost_cents', 'deposit_cents'),

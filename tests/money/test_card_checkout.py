@@ -99,16 +99,17 @@ def test_the_expiry_is_clamped_into_stripes_window(stripe_fake, asked, expected)
 
 
 def test_amounts_go_in_stripes_unit_of_each_currency(stripe_fake):
-    rwf = _open(500000, 'RWF', 'r1')  # 5,000 francs: the app counts hundredths, Stripe whole francs
+    rwf = _open(5000, 'RWF', 'r1')  # 5,000 francs: whole francs for the app (ISO 4217) and for Stripe
     assert stripe_fake.requests[-1]['form']['line_items[0][price_data][unit_amount]'] == '5000'
-    assert (rwf.amount_total, rwf.currency) == (500000, 'RWF')
-    bhd = _open(1250, 'bhd', 'b1')  # 12.50 dinars: thousandths, ending in 0
+    assert (rwf.amount_total, rwf.currency) == (5000, 'RWF')
+    bhd = _open(12500, 'bhd', 'b1')  # 12.500 dinars: thousandths for both, ending in 0 for Stripe
     assert stripe_fake.requests[-1]['form']['line_items[0][price_data][unit_amount]'] == '12500'
     assert stripe_fake.requests[-1]['form']['line_items[0][price_data][currency]'] == 'bhd'
-    assert bhd.amount_total == 1250
-    assert card_checkout.provider_amount(1200, 'ISK') == 1200  # whole krónur, as two decimals ending in 00
+    assert bhd.amount_total == 12500
+    assert card_checkout.provider_amount(12, 'ISK') == 1200  # whole krónur, as two decimals ending in 00
+    assert card_checkout.app_cents(1200, 'ISK') == 12
     sent = len(stripe_fake.requests)
-    for amount, currency, field in ((1250, 'RWF', 'amount'), (1250, 'UGX', 'amount'), (1250, 'ISK', 'amount'),
+    for amount, currency, field in ((12345, 'BHD', 'amount'), (10 ** 9 + 1, 'RWF', 'amount'),
                                     (0, 'KES', 'amount'), (-100, 'KES', 'amount'), (True, 'KES', 'amount'),
                                     (10 ** 15, 'KES', 'amount'), (100, 'K3S', 'currency'), (100, 'KESH', 'currency')):
         with pytest.raises(ValidationError) as refused:

@@ -174,10 +174,12 @@ def export_for_download(report: AnalyticsReport, *, actor: UserRead, kind: str, 
         if datetime.now(UTC).timestamp() - old.stat().st_mtime > KEEP_DOWNLOADS.total_seconds():
             old.unlink(missing_ok=True)
     if kind == DETAIL:
-        rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone)
+        rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone,
+                            currency=currency)
         return files.private_file(export_bookings_csv(rows, folder / f'{uuid.uuid4().hex}.csv', progress=progress))
     if kind == DETAIL_XLSX:
-        rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone)
+        rows = booking_rows(report.location_ids, report.start, report.end, actor=actor, time_zone=time_zone,
+                            currency=currency)
         return files.private_file(export_bookings_xlsx(rows, folder / f'{uuid.uuid4().hex}.xlsx', title=title,
                                                        progress=progress))
     return files.private_file(export(report, folder / f'{uuid.uuid4().hex}.{kind}', fmt=kind, title=title,
@@ -317,7 +319,8 @@ def _bookings_sheet(book: Workbook, bookings: BookingRows, progress: Progress) -
     :func:`cells.excel_value`, so it never starts with ``=`` and openpyxl stores it as text; only the columns with
     a number format get a cell object of their own (half the time of one per cell)."""
     sheet = _sheet(book, _('Bookings'), bookings.header)
-    formatted = [(i, _DETAIL_FORMATS[h]) for i, h in enumerate(BOOKING_HEADER) if h in _DETAIL_FORMATS]
+    formats = {**_DETAIL_FORMATS, 'Price': bookings.price_format}
+    formatted = [(i, formats[h]) for i, h in enumerate(BOOKING_HEADER) if h in formats]
     value = cells.excel_value
 
     def write(row: list) -> None:

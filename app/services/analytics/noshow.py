@@ -38,14 +38,13 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 from sqlmodel import col, select
 
 from app.models import Booking, BookingStatus, Channel, Location, Message, MessageStatus, UserRead
-from app.services import clock, i18n, jobs
+from app.services import amounts, clock, i18n, jobs
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import store as analytics_store
@@ -538,7 +537,6 @@ def act_on_high_risk(*, now: datetime | None = None, days: int = 7) -> dict[int,
     job): ``reminder`` — an extra reminder (:func:`app.services.messaging.outbox.extra_reminder`); ``deposit`` — a
     notification to the desk to ask the customer for a deposit (the service's or location's, else its price), once
     per booking. Returns location id → messages or notifications made. One transaction per location."""
-    from babel.numbers import format_currency
 
     from app.models import Customer, Notification, Service
     from app.services import notifications
@@ -577,8 +575,7 @@ def act_on_high_risk(*, now: datetime | None = None, days: int = 7) -> dict[int,
                     cents = high_risk_deposit(deposits.deposit_for(service, location, booking.price_cents),
                                               booking.price_cents)
                     when = clock.to_local(booking.starts_at, location.time_zone)
-                    values = {'amount': format_currency(Decimal(cents) / 100, location.currency,
-                                                        locale=location.locale),
+                    values = {'amount': amounts.format_money(cents, location.currency, location.locale),
                               'risk': _label_in(risk, location.language), 'service': service.name if service else '',
                               'when': f'{when:%a %d %b %H:%M}'}
                     # stored for readers of any language: translated when the bell shows it

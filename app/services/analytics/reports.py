@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from app.models import AnalyticsReport, UserRead
-from app.services import clock, i18n
+from app.services import amounts, clock, i18n
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
@@ -176,6 +176,8 @@ class BookingRows(NamedTuple):
     header: list[str]
     total: int
     chunks: Iterable[list[list]]
+    price_format: str = '#,##0.00'
+    """Excel's number format of the price column: the currency's own decimals (:func:`amounts.number_format`)."""
 
 
 BOOKING_HEADER = [N_('Booking'), N_('Location'), N_('Starts'), N_('Customer'), N_('Staff member'), N_('Service'),
@@ -186,10 +188,12 @@ channel cells stay the stored codes (``no_show``, ``online``), as other tools re
 CHUNK_ROWS = 5_000
 
 
-def booking_rows(location_ids: list[int], start: date, end: date, *, actor: UserRead, time_zone: str) -> BookingRows:
+def booking_rows(location_ids: list[int], start: date, end: date, *, actor: UserRead, time_zone: str,
+                 currency: str | None = None) -> BookingRows:
     """Every booking starting in ``[start, end]`` (local dates) for a detail export, in start order:
     the header (in the current language), the count, and the rows produced lazily in chunks of
-    :data:`CHUNK_ROWS` (starts as naive local times of the location, price in major units, booked-at in UTC).
+    :data:`CHUNK_ROWS` (starts as naive local times of the location, price in major units of ``currency`` — a float
+    with two decimals for a currency counted in hundredths or None, else an exact Decimal —, booked-at in UTC).
 
     :raises PermissionDeniedError: not an owner or manager, or a location not theirs
     """
@@ -201,6 +205,10 @@ def booking_rows(location_ids: list[int], start: date, end: date, *, actor: User
     places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))  # checked above
     people = customers.customer_names(frame['customer_id'].dropna().astype(int).unique().tolist())
     walk_in = _('Walk-in')
+    if currency is None or amounts.digits(currency) == 2:
+        price = lambda cents: round(cents / 100, 2)  # noqa: E731
+    else:
+        price = lambda cents: amounts.to_major(int(cents), currency)  # noqa: E731
 
     def chunks() -> Iterator[list[list]]:
         for first in range(0, len(frame), CHUNK_ROWS):
@@ -209,11 +217,12 @@ def booking_rows(location_ids: list[int], start: date, end: date, *, actor: User
             yield [[int(r.booking_id), places.get(r.location_id, ''), r.local_start.to_pydatetime(),
                     people.get(int(r.customer_id), '') if r.customer_id == r.customer_id else walk_in,
                     str(r.staff), str(r.service), str(r.category), str(r.status), str(r.channel), str(r.source),
-                    round(r.price_cents / 100, 2), None if pd.isna(b) else b,
+                    price(r.price_cents), None if pd.isna(b) else b,
                     None if pd.isna(r.notice_days) else int(r.notice_days)]
                    for r, b in zip(part.itertuples(index=False), booked, strict=True)]
 
-    return BookingRows([_(h) for h in BOOKING_HEADER], len(frame), chunks())
+    return BookingRows([_(h) for h in BOOKING_HEADER], len(frame), chunks(),
+                       amounts.number_format(currency) if currency else '#,##0.00')
 
 
 def ensure_analyst(actor: UserRead, location_ids: list[int]) -> None:

@@ -16,7 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlmodel import col, func, select
 
 from app.models import CampaignRead, CampaignRecipient, Customer, DiscountCodeRead, Message, MessageStatus, UserRead
-from app.services import cells, clock
+from app.services import amounts, cells, clock
 from app.services.campaigns import campaigns, targeting
 from app.services.campaigns.measure import Outcome, Performance, performance
 from app.services.database import session_scope
@@ -151,10 +151,11 @@ def workbook(found: CampaignReport, *, currency: str, time_zone: str) -> bytes:
         cell.fill, cell.font = head_fill, head_font
     for key, mine, theirs in rows(found):
         label, definition = (_(text) for text in FIGURES[key])
-        sheet.append([_text(label), _number(key, mine), _number(key, theirs), _text(definition)])
+        sheet.append([_text(label), _number(key, mine, currency), _number(key, theirs, currency),
+                      _text(definition)])
         for cell in sheet[sheet.max_row][1:3]:
-            cell.number_format = ('#,##0.00' if key in MONEY_FIGURES else '0.0%' if key in RATE_FIGURES
-                                  else '0.00' if key in RATIO_FIGURES else '0')
+            cell.number_format = (amounts.number_format(currency) if key in MONEY_FIGURES
+                                  else '0.0%' if key in RATE_FIGURES else '0.00' if key in RATIO_FIGURES else '0')
         if key == 'lift' and found.performance.lift_low is not None:
             sheet.append([_text(_('Lift, 95 % interval')), found.performance.lift_low, found.performance.lift_high,
                           _text(_('low and high ends of the interval'))])
@@ -190,7 +191,9 @@ def _text(value: str) -> str:
     return cells.safe_text(str(value))
 
 
-def _number(key: str, value):
+def _number(key: str, value, currency: str):
     if value is None:
         return None
-    return round(value / 100, 2) if key in MONEY_FIGURES else float(value)
+    if key not in MONEY_FIGURES:
+        return float(value)
+    return round(value / 100, 2) if amounts.digits(currency) == 2 else amounts.to_major(int(value), currency)

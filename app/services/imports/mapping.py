@@ -48,7 +48,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictSt
 from pydantic import ValidationError as PydanticError
 
 from app.models import BookingStatus, Channel
-from app.services import i18n
+from app.services import amounts, i18n
 from app.services.amounts import MAX_AMOUNT_CENTS
 from app.services.errors import ValidationError
 from app.services.i18n import N_, _, ngettext
@@ -534,8 +534,9 @@ def _coded(raw: pd.DataFrame, spec: FieldSpec | None, default: str, key: str, al
 def _cents(raw: pd.DataFrame, spec: Mapping, problems: list) -> pd.Series:
     field_spec = spec.fields.get('price') or FieldSpec(value=DEFAULTS['price'])
     amount = _number(raw, field_spec, spec.expressions.get('price'), 'price', problems)
-    cents = np.sign(amount) * np.floor(np.abs(amount) * 100 + 0.5)
-    too_big = cents.abs() > MAX_CENTS
+    unit = 10 ** amounts.digits(spec.currency)  # the file's currency's minor units (ISO 4217: RWF 1, BHD 1000)
+    cents = np.sign(amount) * np.floor(np.abs(amount) * unit + 0.5)
+    too_big = cents.abs() > min(MAX_CENTS, amounts.max_minor(spec.currency))
     text = _('{amount} is too large an amount')
     problems.extend((i, 'price', text.format(amount=f'{amount[i]:g}')) for i in raw.index[too_big])
     return cents.where(~too_big, 0).fillna(0).astype('int64')

@@ -17,13 +17,14 @@ Sessions, and Stripe's signed webhook (:func:`handle_webhook`):
   ``Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…][,v0=…]``, each ``v1`` the HMAC-SHA256 of ``f'{t}.'`` + the raw body
   keyed with the endpoint's signing secret (``whsec_…``, used as it is).
 
-**Amounts.** The app counts money in hundredths of the major unit for every currency (``*_cents``;
-``formatting.money`` divides by 100). :meth:`StripeCheckout.create_session` takes that amount and sends Stripe its
-own smallest unit (:func:`provider_amount`): zero-decimal currencies (RWF, UGX, JPY … :data:`ZERO_DECIMAL`) in whole
-units — an amount with a fraction is refused; three-decimal ones (BHD, JOD, KWD, OMR, TND) in thousandths, which then
-always end in 0 as Stripe requires; ISK, which Stripe takes as two decimals that must be ``00``, whole krónur only;
-every other currency as it is. ``CheckoutSession.amount_total`` is converted back (:func:`app_cents`), so it compares
-with the amount asked. Stripe's own minimum and maximum charge per currency are left to Stripe (its refusal comes
+**Amounts.** The app counts money in each currency's ISO 4217 minor units (``*_cents``: KES hundredths, RWF whole
+francs, BHD thousandths; :mod:`app.services.amounts`). :meth:`StripeCheckout.create_session` takes that amount and
+sends Stripe its own smallest unit (:func:`provider_amount`): zero-decimal currencies (RWF, UGX, JPY …
+:data:`ZERO_DECIMAL`) in whole units and three-decimal ones (BHD, JOD, KWD, OMR, TND) in thousandths — the same as
+the app's, a three-decimal amount refused unless it ends in 0 as Stripe requires; ISK, which ISO counts in whole
+krónur but Stripe as two decimals that must be ``00``, times 100; every other currency in hundredths.
+``CheckoutSession.amount_total`` is converted back (:func:`app_cents`), so it compares with the amount asked.
+Stripe's own minimum and maximum charge per currency are left to Stripe (its refusal comes
 back as a :class:`ProviderError` with its message).
 """
 
@@ -46,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
 from app.models import StripeEvent
-from app.services.amounts import MAX_AMOUNT_CENTS
+from app.services.amounts import digits, max_minor
 from app.services.database import session_scope
 from app.services.errors import ValidationError
 from app.services.i18n import _
@@ -63,7 +64,6 @@ MARGIN = timedelta(minutes=2)
 """Kept inside those bounds, for the request's own time and a clock a little off Stripe's."""
 ZERO_DECIMAL = frozenset('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split())
 THREE_DECIMAL = frozenset('BHD JOD KWD OMR TND'.split())
-WHOLE_IN_TWO_DECIMALS = frozenset({'ISK'})
 PAID_EVENTS = frozenset({'checkout.session.completed', 'checkout.session.async_payment_succeeded'})
 _SESSION_ID = re.compile(r'cs_[A-Za-z0-9_]{1,250}')
 _CURRENCY = re.compile(r'[A-Za-z]{3}')
@@ -323,31 +323,40 @@ def verify_webhook(payload: bytes, signature_header: str, *, secret: str | None 
 # --- amounts --------------------------------------------------------------------------------------------------------
 
 def provider_amount(cents: int, currency: str) -> int:
-    """``cents`` (the app's minor units: hundredths of the major unit) in Stripe's smallest unit of ``currency``
-    (see the module's notes): ``provider_amount(150000, 'KES') == 150000``, ``provider_amount(500000, 'RWF') ==
-    5000``, ``provider_amount(1250, 'BHD') == 12500``.
+    """``cents`` (the app's minor units of ``currency``, ISO 4217) in Stripe's smallest unit of it (see the module's
+    notes): ``provider_amount(150000, 'KES') == 150000``, ``provider_amount(5000, 'RWF') == 5000``,
+    ``provider_amount(12500, 'BHD') == 12500``, ``provider_amount(12, 'ISK') == 1200``.
 
-    :raises ValidationError: not a whole positive amount within the app's maximum, or a fraction of a currency
-        Stripe takes in whole units (``field='amount'``)
+    :raises ValidationError: not a whole positive amount within the app's maximum, or an amount Stripe cannot take in
+        that currency (a three-decimal one not ending in 0; ``field='amount'``)
     """
     code = _currency(currency)
-    if not isinstance(cents, int) or isinstance(cents, bool) or not 0 < cents <= MAX_AMOUNT_CENTS:
+    if not isinstance(cents, int) or isinstance(cents, bool) or not 0 < cents <= max_minor(code):
         raise ValidationError(_('A card payment is a whole positive amount.'), field='amount')
-    if code in ZERO_DECIMAL or code in WHOLE_IN_TWO_DECIMALS:
-        if cents % 100:
-            raise ValidationError(_('{currency} is paid by card in whole units only.').format(currency=code),
-                                  field='amount')
-        return cents // 100 if code in ZERO_DECIMAL else cents
-    return cents * 10 if code in THREE_DECIMAL else cents
+    shift = _stripe_digits(code) - digits(code)
+    if shift < 0 and cents % 10 ** -shift:
+        raise ValidationError(_('{currency} is paid by card in whole units only.').format(currency=code),
+                              field='amount')
+    if code in THREE_DECIMAL and cents % 10:
+        raise ValidationError(_('{currency} is paid by card to two decimals only.').format(currency=code),
+                              field='amount')
+    return cents * 10 ** shift if shift >= 0 else cents // 10 ** -shift
 
 
 def app_cents(amount: int, currency: str) -> int:
-    """Stripe's ``amount`` of ``currency`` in the app's minor units (the inverse of :func:`provider_amount`; a
-    three-decimal amount's last digit, 0 for any Stripe accepts, is dropped)."""
+    """Stripe's ``amount`` of ``currency`` in the app's minor units (the inverse of :func:`provider_amount`)."""
     code = currency.upper()
+    shift = _stripe_digits(code) - digits(code)
+    return amount // 10 ** shift if shift >= 0 else amount * 10 ** -shift
+
+
+def _stripe_digits(code: str) -> int:
+    """How many decimals Stripe counts ``code`` in (its zero-decimal and three-decimal lists; ISK as two)."""
     if code in ZERO_DECIMAL:
-        return amount * 100
-    return amount // 10 if code in THREE_DECIMAL else amount
+        return 0
+    if code in THREE_DECIMAL:
+        return 3
+    return 2
 
 
 def clamp_expiry(expires_at: datetime, now: datetime) -> datetime:
