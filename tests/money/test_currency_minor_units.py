@@ -157,3 +157,21 @@ def test_a_new_currency_keeps_the_typed_prices_until_money_is_taken(db, currency
     assert refused.value.field == 'currency' and "can't change once the location has taken money" in str(
         refused.value)
     assert locations.get_location(location.id, actor=OWNER).currency == currency
+
+
+def test_the_booking_detail_export_gives_prices_in_the_currencys_own_units(shop, tmp_path):
+    from app.services.analytics import exports, reports
+    currency, location = shop['currency'], shop['location']
+    _checked_in(shop, '10:00')
+    rows = reports.booking_rows([location.id], DAY, DAY, actor=OWNER, time_zone=location.time_zone,
+                                currency=currency)
+    (row,) = [r for chunk in rows.chunks for r in chunk]
+    price = row[reports.BOOKING_HEADER.index('Price')]
+    assert price == amounts.to_major(15000, currency)  # 15000 RWF, 150.00 KES, 15.000 BHD, never 150 RWF
+    rows = reports.booking_rows([location.id], DAY, DAY, actor=OWNER, time_zone=location.time_zone,
+                                currency=currency)
+    path = exports.export_bookings_xlsx(rows, tmp_path / 'bookings.xlsx')
+    sheet = load_workbook(path).active
+    column = reports.BOOKING_HEADER.index('Price') + 1
+    assert sheet.cell(row=2, column=column).number_format == amounts.number_format(currency)
+    assert sheet.cell(row=2, column=column).value == float(amounts.to_major(15000, currency))
