@@ -67,3 +67,95 @@ def test_0009_gives_every_booking_a_random_code_and_repairs_missing_times(tmp_pa
     codes = [r.code for r in rows]
     assert len(set(codes)) == 3 and all(len(c) == 10 for c in codes)
     assert not any(c.isdigit() and int(c) == r.id for c, r in zip(codes, rows, strict=True))
+
+
+@pytest.mark.parametrize('kind', ['sqlite', pytest.param('postgres', marks=pytest.mark.postgres)])
+def test_0045_puts_amounts_in_each_currencys_own_minor_units_and_back(kind, request, tmp_path):
+    """Before 0045 every amount was hundredths: 150000 was 1,500.00 in any currency. After it, RWF's 1,500 is 1500
+    (whole francs, rounded half up), BHD's 1.500 is 1500 thousandths (× 10) and KES stays; downgrade gives back
+    hundredths. Rows reached through a parent (lines, payments, card movements) and amounts kept in JSON follow."""
+    from datetime import UTC, date, datetime
+
+    from sqlmodel import Session, select
+
+    from app.models import (
+        Campaign,
+        DayClose,
+        GiftCard,
+        GiftCardMovement,
+        Location,
+        Payment,
+        Receipt,
+        ReceiptLine,
+        Service,
+    )
+
+    url = empty_database(kind, request, tmp_path)
+    config = database.alembic_config(url)
+    command.upgrade(config, '0041')
+    engine = create_engine(url)
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    with Session(engine) as session:
+        for number, currency in enumerate(('RWF', 'BHD', 'KES'), start=1):
+            session.add(Location(id=number, name=currency, time_zone='UTC', currency=currency, tax_rates=[]))
+            session.flush()
+            session.add(Service(id=number, location_id=number, code=f'S{number}', name='Massage', price_cents=150000,
+                                cost_cents=150049, deposit_cents=-150050))
+            session.add(Receipt(id=number, location_id=number, number='1', issued_at=now, total_cents=150000,
+                                paid_cents=150000, tip_cents=150))
+            session.add(GiftCard(id=number, location_id=number, code=f'CARD-{number}', initial_cents=150000,
+                                 balance_cents=150000, created_at=now))
+            session.add(Campaign(id=number, location_id=number, name='Back', channel='email', budget_cents=150000,
+                                 target={'min_spend_cents': 150000, 'tags': ['x']}))
+            session.flush()
+            session.add(ReceiptLine(receipt_id=number, description='Massage', amount_cents=150000,
+                                    unit_price_cents=150000, total_cents=150000))
+            session.add(Payment(receipt_id=number, method='cash', amount_cents=150000, tendered_cents=200000, at=now))
+            session.add(GiftCardMovement(gift_card_id=number, kind='sold', amount_cents=150000, at=now))
+            session.add(DayClose(location_id=number, day=date(2026, 12, 1), closed_at=now, expected_cash_cents=150000,
+                                 counted_cash_cents=150000, figures={
+                                     'net_cents': 150000, 'payments': {'cash': 150000}, 'tips': {'Jo': 150},
+                                     'earlier_receipts': [{'amount_cents': 150000, 'method': 'cash'}]}))
+        session.commit()
+
+    def amounts():
+        with engine.connect() as connection:
+            return {currency: [
+                *connection.execute(text('SELECT price_cents, cost_cents, deposit_cents FROM service '
+                                         'WHERE location_id = :l'), {'l': number}).one(),
+                *connection.execute(text('SELECT total_cents, paid_cents, tip_cents FROM receipt '
+                                         'WHERE location_id = :l'), {'l': number}).one(),
+                *connection.execute(text('SELECT amount_cents, unit_price_cents, total_cents FROM receipt_line '
+                                         'WHERE receipt_id = :l'), {'l': number}).one(),
+                *connection.execute(text('SELECT amount_cents, tendered_cents FROM payment WHERE receipt_id = :l'),
+                                    {'l': number}).one(),
+                connection.execute(text('SELECT amount_cents FROM gift_card_movement WHERE gift_card_id = :l'),
+                                   {'l': number}).scalar_one(),
+                connection.execute(text('SELECT budget_cents FROM campaign WHERE id = :l'), {'l': number}).scalar_one(),
+            ] for number, currency in enumerate(('RWF', 'BHD', 'KES'), start=1)}
+
+    def json_amounts(number):
+        with Session(engine) as session:
+            close = session.exec(select(DayClose).where(DayClose.location_id == number)).one()
+            campaign = session.get(Campaign, number)
+            return (close.figures['net_cents'], close.figures['payments']['cash'], close.figures['tips']['Jo'],
+                    close.figures['earlier_receipts'][0]['amount_cents'], campaign.target['min_spend_cents'],
+                    campaign.target['tags'])
+
+    before = amounts()
+    command.upgrade(config, '0045')
+    after = amounts()
+    assert after['RWF'] == [1500, 1500, -1501, 1500, 1500, 2, 1500, 1500, 1500, 1500, 2000, 1500, 1500]
+    assert after['BHD'] == [v * 10 for v in before['BHD']]
+    assert after['KES'] == before['KES']
+    assert json_amounts(1) == (1500, 1500, 2, 1500, 1500, ['x'])
+    assert json_amounts(2) == (1500000, 1500000, 1500, 1500000, 1500000, ['x'])
+    assert json_amounts(3) == (150000, 150000, 150, 150000, 150000, ['x'])
+    command.downgrade(config, '0041')
+    back = amounts()
+    assert back['RWF'] == [150000, 150000, -150100, 150000, 150000, 200, 150000, 150000, 150000, 150000, 200000,
+                           150000, 150000]
+    assert back['BHD'] == before['BHD'] and back['KES'] == before['KES']
+    assert json_amounts(2) == (150000, 150000, 150, 150000, 150000, ['x'])
+    database.migrate(url)  # head again, for later tests
+    engine.dispose()

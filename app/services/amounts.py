@@ -19,7 +19,7 @@ from app.services.errors import ValidationError
 from app.services.i18n import _, current, ngettext
 
 __all__ = ['MAX_AMOUNT_CENTS', 'NOT_AN_AMOUNT', 'TOO_LARGE', 'check_amount', 'digits', 'format_money', 'max_minor',
-           'minor_of', 'not_an_amount', 'parse_major', 'quantum', 'to_major', 'too_large']
+           'minor_of', 'not_an_amount', 'number_format', 'parse_major', 'plain', 'quantum', 'to_major', 'too_large']
 
 TOO_LARGE = f'An amount is at most {MAX_AMOUNT_CENTS // 100:,}.00.'
 """The refusal of an amount over :data:`MAX_AMOUNT_CENTS` in English (the words :func:`too_large` translates)."""
@@ -85,6 +85,21 @@ def to_major(minor: int | Decimal, currency: str) -> Decimal:
     """Minor units as an amount of the currency, exactly: ``to_major(1250, 'KES')`` → ``Decimal('12.50')``;
     ``to_major(1250, 'RWF')`` → ``Decimal('1250')``; ``to_major(1250, 'BHD')`` → ``Decimal('1.250')``."""
     return Decimal(minor).scaleb(-digits(currency))
+
+
+def plain(minor: int | Decimal, currency: str, spec: str = '') -> str:
+    """Minor units as the currency's bare figure with its own decimals (no symbol, no locale: activity texts, logs,
+    CSV cells): ``plain(150050, 'KES')`` → ``'1500.50'``, ``plain(1500, 'RWF')`` → ``'1500'``,
+    ``plain(12345, 'BHD')`` → ``'12.345'``; ``spec`` is a format spec for the Decimal (``'+'``: the sign always,
+    ``','``: thousands separated)."""
+    return format(to_major(minor, currency), spec)
+
+
+def number_format(currency: str) -> str:
+    """Excel's number format for amounts of ``currency`` with its own decimals: ``'#,##0.00'`` (KES), ``'#,##0'``
+    (RWF), ``'#,##0.000'`` (BHD)."""
+    places = digits(currency)
+    return '#,##0' + ('.' + '0' * places if places else '')
 
 
 def minor_of(major: Decimal | int | str, currency: str) -> int:

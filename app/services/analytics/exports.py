@@ -18,6 +18,7 @@ import csv
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
@@ -39,7 +40,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from app.config import get_settings
 from app.models import UserRead
-from app.services import cells, files, i18n
+from app.services import amounts, cells, files, i18n
 from app.services.analytics.metrics import DEFINITIONS, definition, weekday_name, word
 from app.services.analytics.reports import BOOKING_HEADER, AnalyticsReport, BookingRows, booking_rows, ensure_analyst
 from app.services.errors import ValidationError
@@ -196,11 +197,16 @@ class Section(NamedTuple):
     kinds: list[str] | None = None
 
 
-def tables(report: AnalyticsReport) -> list[Section]:
+def tables(report: AnalyticsReport, currency: str | None = None) -> list[Section]:
     """Every table of the report, as the page shows it, in the current language (words from the data — names,
-    services — as they are); money in major units, rates as fractions (an English column name ending in "rate" or
-    "share" marks them), dates as dates, methods, weekdays, buckets and segments in words."""
-    money = lambda cents: None if cents is None else round(cents / 100, 2)  # noqa: E731
+    services — as they are); money in major units of ``currency`` (the report's minor units are its: a float with
+    two decimals for a currency counted in hundredths or None, else an exact Decimal with the currency's own
+    decimals: ``1500`` RWF, ``1.500`` BHD), rates as fractions (an English column name ending in "rate" or "share"
+    marks them), dates as dates, methods, weekdays, buckets and segments in words."""
+    if currency is None or amounts.digits(currency) == 2:
+        money = lambda cents: None if cents is None else round(cents / 100, 2)  # noqa: E731
+    else:
+        money = lambda cents: None if cents is None else amounts.to_major(cents, currency)  # noqa: E731
     basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
     kpis = [[_(label), money(report.kpis.get(key)) if kind == 'money' else report.kpis.get(key)]
             for key, label, kind in KPIS if key in report.kpis]
@@ -279,12 +285,14 @@ def _is_rate(column: str) -> bool:
 def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
           bookings: BookingRows | None = None, progress: Progress) -> None:
     book = Workbook(write_only=True)
-    for table in tables(report):
+    money = amounts.number_format(currency)
+    for table in tables(report, currency):
         name, rows = table.name, table.rows
         sheet = _sheet(book, name, table.header)
         for number, row in enumerate(rows):
             kind = table.kinds[number] if table.kinds else None
-            sheet.append([_cell(sheet, table.columns[i], value, table.key, kind) for i, value in enumerate(row)])
+            sheet.append([_cell(sheet, table.columns[i], value, table.key, kind, money)
+                          for i, value in enumerate(row)])
         if table.key.startswith('per ') and rows:
             chart = LineChart() if table.key == 'per day' else BarChart()
             chart.title = f'{name} ({currency})'
@@ -364,14 +372,15 @@ def _header_cell(sheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-def _cell(sheet, column: str, value, section: str, kind: str | None = None) -> WriteOnlyCell:
+def _cell(sheet, column: str, value, section: str, kind: str | None = None, money: str = MONEY) -> WriteOnlyCell:
     """A cell formatted by its (English) ``column``, or by its row's ``kind`` (the Summary's rows); ``section``:
-    the table's English key."""
+    the table's English key; ``money``: the number format of amounts (:func:`~app.services.amounts.number_format`
+    of the currency)."""
     cell = _text_safe_cell(sheet, value)
     if isinstance(value, date):
         cell.number_format = 'yyyy-mm-dd' if 'month' not in section else 'mmm yyyy'
     elif kind == 'money' or column in {'Collected revenue', 'Booked value', 'Lifetime value'}:
-        cell.number_format = MONEY
+        cell.number_format = money
     elif kind == 'rate' or (kind is None and _is_rate(column)):
         cell.number_format = PERCENT
     elif kind == 'days':
@@ -386,7 +395,7 @@ def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
         for label, value in (('title', title), ('locations', locations), ('period', f'{report.start} – {report.end}'),
                              ('currency', currency)):
             writer.writerow(cells.csv_row(['report', label, value]))
-        for table in tables(report):
+        for table in tables(report, currency):
             for row in table.rows:
                 writer.writerow(cells.csv_row([table.name, ' / '.join(str(v) for v in row[:-1]), row[-1]]))
 
@@ -400,9 +409,10 @@ def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
              Paragraph(escape(_('{locations} · {period} · {currency}, before tax').format(
                  locations=locations, period=period, currency=currency)), styles['Normal']),
              Spacer(1, 0.4 * cm)]
-    all_tables = {t.key: t for t in tables(report)}
+    all_tables = {t.key: t for t in tables(report, currency)}
+    money = amounts.number_format(currency)
     summary, monthly = all_tables.pop('Summary'), all_tables['per month']
-    story += [_table(summary.header, [[label, _shown('', value, locale, kind)]
+    story += [_table(summary.header, [[label, _shown('', value, locale, kind, money)]
                                       for (label, value), kind in zip(summary.rows, summary.kinds, strict=True)]),
               Spacer(1, 0.5 * cm), Paragraph(escape(monthly.name), styles['Heading2']),
               _bar_chart(monthly.rows, locale), Spacer(1, 0.3 * cm)]
@@ -415,7 +425,7 @@ def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
             shown = [[Paragraph(escape(str(a)), small), Paragraph(escape(str(b)), small)] for a, b in rows]
             story += [Paragraph(escape(name), styles['Heading2']), _table(header, shown, widths=[4.5 * cm, 13 * cm])]
             continue
-        cells = [[_shown(table.columns[i], v, locale) for i, v in enumerate(r)] for r in rows]
+        cells = [[_shown(table.columns[i], v, locale, money=money) for i, v in enumerate(r)] for r in rows]
         if len(header) > 8 and key != 'Peak hours':  # wide (the staff table): the page's width, headers wrapped
             heading = small.clone('head', fontName='Helvetica-Bold', textColor=colors.white, fontSize=6, leading=7)
             # a column as wide as its longest header word or cell (cells do not wrap; names capped at 24)
@@ -472,15 +482,15 @@ def _page_number(canvas, document) -> None:
     canvas.restoreState()
 
 
-def _shown(label: str, value, locale: str = 'en_CA', kind: str | None = None) -> str:
+def _shown(label: str, value, locale: str = 'en_CA', kind: str | None = None, money: str = MONEY) -> str:
     """A PDF cell in ``locale``'s writing (babel): rates as percentages, amounts with two decimals, dates short
     (``kind`` — money, rate, count, days — overrides what the column's ``label`` suggests). The narrow no-break
     space some locales group thousands with becomes a no-break space: the PDF's built-in fonts (WinAnsi) have
     no narrow one."""
-    return _written(label, value, locale, kind).replace('\u202f', '\u00a0')
+    return _written(label, value, locale, kind, money).replace('\u202f', '\u00a0')
 
 
-def _written(label: str, value, locale: str, kind: str | None = None) -> str:
+def _written(label: str, value, locale: str, kind: str | None = None, money: str = MONEY) -> str:
     if value is None:
         return '–'
     if kind == 'rate' or (kind is None and isinstance(value, float) and _is_rate(label)):
@@ -489,8 +499,8 @@ def _written(label: str, value, locale: str, kind: str | None = None) -> str:
         return format_decimal(value, '#,##0', locale=locale)
     if kind == 'days' or label == 'Churn risk' or label.endswith('(days)'):
         return format_decimal(value, '#,##0.0', locale=locale)
-    if isinstance(value, float):
-        return format_decimal(value, '#,##0.00', locale=locale)
+    if isinstance(value, float | Decimal):
+        return format_decimal(value, money, locale=locale)
     if isinstance(value, date):
         return format_date(value, 'short', locale=locale)
     return str(value)

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import zoneinfo
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import list_currencies
 from sqlmodel import col, select
 
-from app.models import Location, LocationCreate, LocationRead, LocationSettings, UserRead
+from app.models import (
+    Booking,
+    Campaign,
+    DayClose,
+    DiscountCode,
+    GiftCard,
+    Location,
+    LocationCreate,
+    LocationRead,
+    LocationSettings,
+    LoyaltyReward,
+    MobilePayment,
+    Product,
+    Receipt,
+    Service,
+    UserRead,
+)
 from app.services import events, i18n
 from app.services.accounts import activity
 from app.services.accounts.access import OWNER_ROLES, ensure_location, ensure_role
+from app.services.amounts import digits, max_minor, too_large
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
 from app.services.i18n import N_, _, deferred
@@ -84,17 +102,23 @@ def create_location(values: dict, *, actor: UserRead) -> LocationRead:
 def update_location(location_id: int, values: dict, *, actor: UserRead) -> LocationRead:
     """Replace the settings of ``location_id`` with ``values``; open sessions hear of it (``LocationChanged``).
 
-    :raises ValidationError: as :func:`create_location`
+    A new currency (:func:`change_currency`) is refused once the location has taken money; before that, its prices
+    and other amounts keep the figures typed (1,500.00 KES becomes 1,500 RWF).
+
+    :raises ValidationError: as :func:`create_location`; a new currency once money was taken (``field``
+        'currency')
     :raises NotFoundError: no such location
     :raises PermissionDeniedError: only the owner changes a location's settings
     """
     ensure_role(actor, OWNER_ROLES, N_("change a location's settings"))
     settings = check_settings(values)
     with session_scope(write=True) as session:
-        location = session.get(Location, location_id)
+        location = session.exec(select(Location).where(Location.id == location_id).with_for_update()).first()
         if location is None:
             raise NotFoundError(_('Location {id} does not exist.').format(id=location_id))
         _ensure_name_free(session, settings.name, location_id)
+        if settings.currency != location.currency:
+            change_currency(session, location, settings.currency)
         for name, value in _stored(settings).items():
             setattr(location, name, value)
         session.add(location)
@@ -105,6 +129,51 @@ def update_location(location_id: int, values: dict, *, actor: UserRead) -> Locat
     events.publish(events.LocationChanged(location_id=result.id, summary=deferred('{name}: settings changed',
                                                                                   name=result.name)))
     return result
+
+
+MONEY_TAKEN = (Receipt, GiftCard, MobilePayment, DayClose)
+"""Rows that say a location has taken money (every payment and deposit has its receipt): once one exists, its
+currency stays."""
+
+PRICE_LIKE = {Service: ('price_cents', 'cost_cents', 'deposit_cents'), Product: ('price_cents', 'cost_cents'),
+              Booking: ('price_cents',), Campaign: ('cost_per_message_cents', 'budget_cents'),
+              DiscountCode: ('amount_off_cents',), LoyaltyReward: ('discount_cents',)}
+"""A location's amounts that exist before it takes money (minor units), rescaled when its currency changes; and
+``Campaign.target``'s spend bounds (:data:`TARGET_AMOUNTS`)."""
+TARGET_AMOUNTS = ('min_spend_cents', 'max_spend_cents')
+
+
+def change_currency(session, location: Location, currency: str) -> None:
+    """Give ``location`` (its row locked by the caller) the currency ``currency`` in the caller's transaction, keeping
+    the figures typed: every amount of :data:`PRICE_LIKE` is rescaled by the difference in the currencies' digits,
+    rounded half up (KES 150000, i.e. 1,500.00 → RWF 1500; → BHD 1500000, i.e. 1,500.000).
+
+    :raises ValidationError: the location has taken money (any of :data:`MONEY_TAKEN`), or an amount would pass the
+        new currency's maximum (``field`` 'currency')
+    """
+    for model in MONEY_TAKEN:
+        if session.exec(select(model.id).where(model.location_id == location.id).limit(1)).first() is not None:
+            raise ValidationError(_("The currency can't change once the location has taken money."),
+                                  field='currency')
+    shift, top = digits(currency) - digits(location.currency), max_minor(currency)
+
+    def scaled(cents):
+        if cents is None or not shift:
+            return cents
+        value = int(Decimal(cents).scaleb(shift).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if abs(value) > top:
+            raise ValidationError(too_large(currency), field='currency')
+        return value
+
+    for model, columns in PRICE_LIKE.items():
+        for row in session.exec(select(model).where(model.location_id == location.id)):
+            for column in columns:
+                setattr(row, column, scaled(getattr(row, column)))
+            if model is Campaign and isinstance(row.target, dict):
+                row.target = {key: scaled(value) if key in TARGET_AMOUNTS else value
+                              for key, value in row.target.items()}
+            session.add(row)
+    location.currency = currency
 
 
 def set_archived(location_id: int, archived: bool, *, actor: UserRead) -> LocationRead:

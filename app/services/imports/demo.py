@@ -208,7 +208,8 @@ def _receipts(session: Session, location: Location, bookings: list[Booking], pro
     session.add_all(lines)
     session.flush()
     session.add_all([ReceiptLineTax(receipt_line_id=line.id, name=rate['name'],
-                                    amount=tax_on(line.amount_cents, Decimal(rate['percent'])))
+                                    amount=tax_on(line.amount_cents, Decimal(rate['percent']),
+                                                  location.currency))
                      for line in lines for rate in location.tax_rates])
 
 

@@ -41,7 +41,7 @@ from app.models import (
 from app.models.booking import TIME_NOT_RECORDED
 from app.services import clock, events, i18n
 from app.services.accounts.access import MANAGING_ROLES, OWNER_ROLES, ensure_location, ensure_role
-from app.services.amounts import MAX_AMOUNT_CENTS, too_large
+from app.services.amounts import digits, max_minor, quantum, too_large, too_precise
 from app.services.analytics import store as analytics_store
 from app.services.customers import customers
 from app.services.database import session_scope
@@ -267,8 +267,8 @@ class _Writer:
                 self.report.skipped['services'] += 1
                 continue
             service = Service(location_id=self.location.id, code=row['Code'], name=row['Desc'] or row['Code'],
-                              category=row['Cate'], price_cents=_cents(row, 'Price'),
-                              cost_cents=_cents(row, 'Cost', exact=False),
+                              category=row['Cate'], price_cents=_cents(row, 'Price', self.location.currency),
+                              cost_cents=_cents(row, 'Cost', self.location.currency, exact=False),
                               duration_minutes=None, active=_flag(row, 'IsActive'))
             self.session.add(service)
             self.services[service.code] = service
@@ -281,7 +281,8 @@ class _Writer:
                 continue
             product = Product(location_id=self.location.id, code=row['Code'], name=row['Description'] or row['Code'],
                               brand=row['Brand'], supplier=row['Supplier'], category=row['Category'],
-                              price_cents=_cents(row, 'Price'), cost_cents=_cents(row, 'Cost', exact=False),
+                              price_cents=_cents(row, 'Price', self.location.currency),
+                              cost_cents=_cents(row, 'Cost', self.location.currency, exact=False),
                               stock_on_hand=_int(row, 'On Hand'), stock_minimum=_int(row, 'Minimum'),
                               stock_maximum=_int(row, 'Maximum'), active=_flag(row, 'IsActive'))
             self.session.add(product)
@@ -379,7 +380,7 @@ class _Writer:
                 receipt_id=receipts[row['Receipt']].id, service_id=service.id if service else None,
                 product_id=None if service or not product else product.id, staff_member_id=self._staff(row['Staff']),
                 description=description, quantity=_int(row, 'Quantity'),
-                amount_cents=_cents(row, 'Amount', signed=True), import_key=row.key)))
+                amount_cents=_cents(row, 'Amount', self.location.currency, signed=True), import_key=row.key)))
         self.session.add_all([line for _, line in lines])
         self.session.flush()
         self.session.add_all([ReceiptLineTax(receipt_line_id=line.id, name=tax, amount=_decimal(row, tax, 4))
@@ -452,19 +453,26 @@ def _decimal(row: Row, column: str, places: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def _cents(row: Row, column: str, *, signed: bool = False, exact: bool = True) -> int:
-    """Money in minor units; ``exact=False`` rounds half-up (costs are exported with sub-cent values)."""
+def _cents(row: Row, column: str, currency: str, *, signed: bool = False, exact: bool = True) -> int:
+    """An amount of the location's ``currency`` (major units, as the export writes it) in its minor units
+    (:func:`~app.services.amounts.digits`: ``1500`` RWF → 1500, ``12.50`` KES → 1250, ``1.250`` BHD → 1250);
+    ``exact=False`` rounds half-up to the currency's unit (costs are exported with sub-cent values), else more
+    decimals than the currency has are refused naming the file, line and field."""
     value = _decimal(row, column, 4)
+    unit = quantum(currency)
     if not exact:
-        value = value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)
-    if value != value.quantize(Decimal('0.01')):
-        raise _error(row, column, _('"{value}" has more than two decimals').format(value=row[column]))
+        value = value.quantize(unit, rounding=ROUND_HALF_UP)
+    if value != value.quantize(unit):
+        if digits(currency) == 2:
+            raise _error(row, column, _('"{value}" has more than two decimals').format(value=row[column]))
+        raise _error(row, column, _('"{value}": {reason}').format(value=row[column], reason=too_precise(currency)))
     if value < 0 and not signed:
         raise _error(row, column, _('"{value}" is negative').format(value=row[column]))
-    if abs(value * 100) > MAX_AMOUNT_CENTS:
-        raise _error(row, column, _('"{value}" is too large an amount ({limit})').format(value=row[column],
-                                                                                        limit=too_large()))
-    return int(value * 100)
+    minor = value.scaleb(digits(currency))
+    if abs(minor) > max_minor(currency):
+        raise _error(row, column, _('"{value}" is too large an amount ({limit})').format(
+            value=row[column], limit=too_large(currency)))
+    return int(minor)
 
 
 def _flag(row: Row, column: str) -> bool:

@@ -36,7 +36,7 @@ from app.models import (
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
-from app.services.amounts import check_amount
+from app.services.amounts import check_amount, digits, plain, to_major
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, PermissionDeniedError, ValidationError
 from app.services.i18n import N_, _, deferred, ngettext
@@ -107,9 +107,9 @@ def quote(sale: Sale, *, actor: UserRead) -> pricing.PricedSale:
     """
     ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     ensure_location(actor, sale.location_id)
-    _check_amounts(sale)
     with session_scope() as session:
         location = _location(session, sale.location_id)
+        _check_amounts(sale, location.currency)
         items, _rows = _items(session, sale, actor)
         customer_id = sale.customer_id
         if customer_id is None and sale.booking_id is not None:
@@ -143,10 +143,10 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     ensure_location(actor, sale.location_id)
     if not sale.lines and not sale.gift_cards:
         raise ValidationError(_('Add at least one service or product.'), field='lines')
-    _check_amounts(sale)
     now = as_of or clock.now()
     with session_scope(write=True) as session:
         location = _location(session, sale.location_id)
+        _check_amounts(sale, location.currency)
         day_close.ensure_open(session, sale.location_id, now, location.time_zone)
         booking = None
         if sale.booking_id is not None:
@@ -172,7 +172,8 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             raise ValidationError(_('Choose who the tip is for.'), field='tip')
         if tip_staff is not None:
             _staff_at(session, tip_staff, sale.location_id, 'tip')
-        due = check_amount(priced.total_cents + sale.tip_cents + sum(sale.gift_cards), 'total')
+        currency = location.currency
+        due = check_amount(priced.total_cents + sale.tip_cents + sum(sale.gift_cards), 'total', currency)
         deposit = deposits.held(session, booking.id) if booking is not None else None
         from_deposit = min(deposit.paid_cents, due) if deposit is not None else 0
         due_now = due - from_deposit
@@ -181,7 +182,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
                 raise ValidationError(_('Settle in one method, or list the payments: not both.'), field='payments')
             sale = sale.model_copy(update={'payments': [PaymentIn(method=sale.settle_with, amount_cents=due_now)]
                                            if due_now else []})
-        paid, change = check_payments(sale.payments, due_now)
+        paid, change = check_payments(sale.payments, due_now, currency=currency)
         paid += from_deposit
         receipt = Receipt(location_id=sale.location_id, number=next_number(session, sale.location_id),
                           issued_at=now, customer_id=customer_id,
@@ -203,7 +204,7 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
             session.add(stored)
             session.flush()
             for name, cents in line.taxes.items():
-                session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name[:20], amount=Decimal(cents) / 100))
+                session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name[:20], amount=to_major(cents, currency)))
             if row['product_id'] is not None:
                 stock_events.append(_sell(session, row, receipt.number, actor, location))
         if deposit is not None:
@@ -240,12 +241,13 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
                 summary=deferred(N_('Completed: receipt {number}'), number=receipt.number))))
         session.flush()
         balance = due - paid
-        methods = ', '.join(f'{p.method.value.replace("_", " ")} {p.amount_cents / 100:.2f}' for p in sale.payments)
+        methods = ', '.join(f'{p.method.value.replace("_", " ")} {plain(p.amount_cents, currency)}'
+                            for p in sale.payments)
         summary = (deferred(N_('Receipt {number}: {due} paid ({methods})'), number=receipt.number,
-                            due=f'{due / 100:.2f}', methods=methods) if not balance else
+                            due=plain(due, currency), methods=methods) if not balance else
                    deferred(N_('Receipt {number}: {due} due, {paid} paid ({methods}), {balance} to pay'),
-                            number=receipt.number, due=f'{due / 100:.2f}', paid=f'{paid / 100:.2f}',
-                            methods=methods or '-', balance=f'{balance / 100:.2f}'))
+                            number=receipt.number, due=plain(due, currency), paid=plain(paid, currency),
+                            methods=methods or '-', balance=plain(balance, currency)))
         activity.add(session, actor, 'payment', summary, location_id=sale.location_id,
                      booking_id=booking.id if booking else None)
         announced.insert(0, notifications.prepare(session, events.ReceiptCreated(
@@ -262,22 +264,23 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
     return result
 
 
-def _check_amounts(sale: Sale) -> None:
-    """Every amount typed into ``sale`` is within :data:`~app.models.base.MAX_AMOUNT_CENTS`.
+def _check_amounts(sale: Sale, currency: str) -> None:
+    """Every amount typed into ``sale`` is within :func:`~app.services.amounts.max_minor` of the location's
+    ``currency``.
 
     :raises ValidationError: one is not (``field``: ``tip``, ``discount``, ``lines.N.price``, ``lines.N.discount``,
         ``payments.N``, ``gift_cards``)
     """
-    check_amount(sale.tip_cents, 'tip')
-    check_amount(sale.discount_cents, 'discount')
+    check_amount(sale.tip_cents, 'tip', currency)
+    check_amount(sale.discount_cents, 'discount', currency)
     for number, line in enumerate(sale.lines):
-        check_amount(line.unit_price_cents, f'lines.{number}.price')
-        check_amount(line.discount_cents, f'lines.{number}.discount')
+        check_amount(line.unit_price_cents, f'lines.{number}.price', currency)
+        check_amount(line.discount_cents, f'lines.{number}.discount', currency)
     for number, payment in enumerate(sale.payments):
-        check_amount(payment.amount_cents, f'payments.{number}')
-        check_amount(payment.tendered_cents, f'payments.{number}')
+        check_amount(payment.amount_cents, f'payments.{number}', currency)
+        check_amount(payment.tendered_cents, f'payments.{number}', currency)
     for amount in sale.gift_cards:
-        check_amount(amount, 'gift_cards')
+        check_amount(amount, 'gift_cards', currency)
 
 
 def _ensure_discount_allowed(location: Location, items: list[pricing.Item], sale: Sale, actor: UserRead) -> None:
@@ -468,9 +471,10 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
     with session_scope(write=True) as session:
         receipt = receipt_of(session, receipt_id, actor, sales_only=True, lock=True)
         day_close.ensure_open(session, receipt.location_id, now, _location(session, receipt.location_id).time_zone)
+        currency = _location(session, receipt.location_id).currency
         balance = (receipt.total_cents or 0) - receipt.paid_cents
-        paid, change = check_payments([payment], balance)
-        ensure_not_waiting(session, receipt.id, paid, balance, now, field='payments.0')
+        paid, change = check_payments([payment], balance, currency=currency)
+        ensure_not_waiting(session, receipt.id, paid, balance, now, field='payments.0', currency=currency)
         receipt.paid_cents += paid
         session.add(receipt)
         card = gift_cards.spend(session, receipt.location_id, payment.gift_card_code, payment.amount_cents,
@@ -480,7 +484,7 @@ def add_payment(receipt_id: int, payment: PaymentIn, *, actor: UserRead, as_of: 
                             tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None,
                             gift_card_id=card.id if card else None))
         activity.add(session, actor, 'payment', deferred(
-            N_('Receipt {number}: {amount} more by {method}'), number=receipt.number, amount=f'{paid / 100:.2f}',
+            N_('Receipt {number}: {amount} more by {method}'), number=receipt.number, amount=plain(paid, currency),
             method=payment.method.value.replace('_', ' ')), location_id=receipt.location_id,
             booking_id=receipt.booking_id)
         location = _location(session, receipt.location_id)
@@ -524,6 +528,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
         sale = receipt_of(session, receipt_id, actor, sales_only=True, lock=True)
         location = _location(session, sale.location_id)
         day_close.ensure_open(session, sale.location_id, now, location.time_zone)
+        currency, places = location.currency, digits(location.currency)
         lines = {x.id: x for x in session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == sale.id))}
         returned: dict[int, int] = {}
         for original, count in session.exec(select(ReceiptLine.refund_of_line_id, ReceiptLine.quantity).where(
@@ -548,7 +553,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
                     n=left, item=line.description), field=f'lines.{line_id}')
             shares = (returned.get(line_id, 0), count, line.quantity)  # the line's units: back before, now, sold
             amount = _given_back(line.amount_cents, *shares)
-            taxes_back = [(tax.name, _given_back(int(tax.amount * 100), *shares)) for tax in session.exec(
+            taxes_back = [(tax.name, _given_back(int(tax.amount.scaleb(places)), *shares)) for tax in session.exec(
                 select(ReceiptLineTax).where(ReceiptLineTax.receipt_line_id == line.id))]
             line_back = amount + sum(cents for _, cents in taxes_back)
             stored = ReceiptLine(receipt_id=back.id, service_id=line.service_id, product_id=line.product_id,
@@ -558,7 +563,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
             session.add(stored)
             session.flush()
             for name, cents in taxes_back:
-                session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name, amount=-Decimal(cents) / 100))
+                session.add(ReceiptLineTax(receipt_line_id=stored.id, name=name, amount=-to_major(cents, currency)))
             total += line_back
             if line.product_id is not None:
                 stock_events.append(_restock(session, line.product_id, count, back.number, actor, location))
@@ -569,9 +574,8 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
                 receipt_id=back.id, user_id=actor.id or None, now=now)
         already = refunded_cents(session, sale.id)
         if total > sale.paid_cents - already:
-            left = (sale.paid_cents - already) / 100
             raise ValidationError(_('That is {amount} back, more than the {left} paid and not yet refunded.').format(
-                amount=f'{total / 100:.2f}', left=f'{left:.2f}'), field='lines')
+                amount=plain(total, currency), left=plain(sale.paid_cents - already, currency)), field='lines')
         back.total_cents, back.paid_cents = -total, -total
         session.add(back)
         card = gift_cards.credit(session, sale.location_id, gift_card_code, total, receipt_id=back.id,
@@ -580,7 +584,7 @@ def refund(receipt_id: int, quantities: dict[int, int], *, method: PaymentMethod
                             user_id=actor.id or None, gift_card_id=card.id if card else None))
         activity.add(session, actor, 'refund', deferred(
             N_('Refund {number} of receipt {sale}: {amount} by {method} ({reason})'), number=back.number,
-            sale=sale.number, amount=f'{total / 100:.2f}', method=method.value.replace('_', ' '),
+            sale=sale.number, amount=plain(total, currency), method=method.value.replace('_', ' '),
             reason=reason[:80]), location_id=sale.location_id, booking_id=sale.booking_id)
         announced = [notifications.prepare(session, events.ReceiptCreated(
             receipt_id=back.id, location_id=sale.location_id, day=clock.local_day(now, location.time_zone),
@@ -656,6 +660,8 @@ class ReceiptShown(SQLModel):
     gift_cards_cents: int = 0
     totals: list[pricing.TotalLine] = []
     """A sale's totals as printed, adding up (:func:`pricing.totals`); empty for refunds and imported receipts."""
+    currency: str = 'USD'
+    """The location's currency (ISO 4217): every amount above is in its minor units."""
 
 
 TOTAL_WORDS = {'subtotal': N_('Subtotal'), 'discounts': N_('Discounts'), 'net': N_('Net'), 'tip': N_('Tip'),
@@ -685,12 +691,14 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
     ensure_role(actor, FRONT_DESK_ROLES, N_('see receipts'))
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor)
+        location = session.get(Location, receipt.location_id)
+        places = digits(location.currency)
         lines = session.exec(select(ReceiptLine).where(ReceiptLine.receipt_id == receipt.id)
                              .order_by(ReceiptLine.id)).all()
         taxes: dict[int, dict[str, int]] = {}
         for tax in session.exec(select(ReceiptLineTax).where(col(ReceiptLineTax.receipt_line_id).in_(
                 [x.id for x in lines]))):
-            taxes.setdefault(tax.receipt_line_id, {})[tax.name] = int((tax.amount * 100).to_integral_value())
+            taxes.setdefault(tax.receipt_line_id, {})[tax.name] = int(tax.amount.scaleb(places).to_integral_value())
         returned: dict[int, int] = {}
         for original, count in session.exec(select(ReceiptLine.refund_of_line_id, ReceiptLine.quantity).where(
                 col(ReceiptLine.refund_of_line_id).in_([x.id for x in lines]))):
@@ -705,7 +713,6 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
         shown_totals = []
         if receipt.kind == 'sale' and receipt.total_cents is not None and all(
                 x.total_cents is not None for x in lines):
-            location = session.get(Location, receipt.location_id)
             priced = []
             for x in lines:
                 inclusive = pricing.entered_with_tax(x.unit_price_cents, x.quantity, x.amount_cents, x.discount_cents,
@@ -732,4 +739,4 @@ def receipt_details(receipt_id: int, *, actor: UserRead) -> ReceiptShown:
             refundable_cents=refundable, payments=payments, reason=receipt.reason,
             refund_of=original.number if original else None,
             payment_refs=[numbers.get(p.id) or '' for p in paid], gift_cards_cents=receipt.gift_cards_cents,
-            totals=shown_totals)
+            totals=shown_totals, currency=location.currency)

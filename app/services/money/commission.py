@@ -20,6 +20,7 @@ from sqlmodel import SQLModel, col, select
 from app.models import Location, Receipt, ReceiptLine, StaffMember, UserRead
 from app.services import cells, clock
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.amounts import number_format, to_major
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _
@@ -31,7 +32,7 @@ HEADER = [N_('Staff member'), N_('Services'), N_('Service rate %'), N_('Products
 
 
 class CommissionRow(SQLModel):
-    """One staff member's period (minor units; rates in basis points)."""
+    """One staff member's period (minor units of the location's ``currency``; rates in basis points)."""
 
     staff_member_id: int
     name: str
@@ -41,6 +42,7 @@ class CommissionRow(SQLModel):
     product_rate_bp: int = 0
     commission_cents: int = 0
     tips_cents: int = 0
+    currency: str = 'USD'
 
 
 def report(location_id: int, first: date, last: date, *, actor: UserRead) -> list[CommissionRow]:
@@ -60,7 +62,8 @@ def report(location_id: int, first: date, last: date, *, actor: UserRead) -> lis
         _last_start, end = clock.day_bounds(last, location.time_zone)
         members = {m.id: m for m in session.exec(select(StaffMember).where(StaffMember.location_id == location_id))}
         rows = {i: CommissionRow(staff_member_id=i, name=m.name, service_rate_bp=m.service_commission_bp,
-                                 product_rate_bp=m.product_commission_bp) for i, m in members.items()}
+                                 product_rate_bp=m.product_commission_bp, currency=location.currency)
+                for i, m in members.items()}
         in_period = (Receipt.location_id == location_id, Receipt.issued_at >= start, Receipt.issued_at < end)
         for staff_id, service_id, amount in session.exec(
                 select(ReceiptLine.staff_member_id, ReceiptLine.service_id, ReceiptLine.amount_cents)
@@ -84,14 +87,15 @@ def report(location_id: int, first: date, last: date, *, actor: UserRead) -> lis
 
 def _values(row: CommissionRow) -> list:
     def money(cents: int) -> Decimal:
-        return (Decimal(cents) / 100).quantize(Decimal('0.01'))
+        return to_major(cents, row.currency)
 
     return [row.name, money(row.services_cents), Decimal(row.service_rate_bp) / 100, money(row.products_cents),
             Decimal(row.product_rate_bp) / 100, money(row.commission_cents), money(row.tips_cents)]
 
 
 def to_csv(rows: list[CommissionRow]) -> bytes:
-    """The rows as CSV (money in major units; names neutralised for spreadsheets)."""
+    """The rows as CSV (money in major units with the currency's own decimals; names neutralised for
+    spreadsheets)."""
     out = StringIO()
     writer = csv.writer(out)
     writer.writerow([_(title) for title in HEADER])
@@ -101,7 +105,7 @@ def to_csv(rows: list[CommissionRow]) -> bytes:
 
 
 def to_xlsx(rows: list[CommissionRow], title: str) -> bytes:
-    """The rows as an Excel workbook (one sheet, money as numbers with two decimals)."""
+    """The rows as an Excel workbook (one sheet, money as numbers shown with the currency's own decimals)."""
     book = Workbook()
     sheet = book.active
     sheet.title = _('Commission')[:31]
@@ -111,9 +115,10 @@ def to_xlsx(rows: list[CommissionRow], title: str) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([cells.excel_value(v) for v in _values(row)])
+    money = number_format(rows[0].currency) if rows else '#,##0.00'
     for column in 'BDFG':
         for cell in sheet[column][2:]:
-            cell.number_format = '#,##0.00'
+            cell.number_format = money
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel, select
 
 from app.models import MobilePayment, PaymentMethod, Receipt, ReceiptCounter
 from app.services.accounts.access import ensure_location
-from app.services.amounts import check_amount
+from app.services.amounts import check_amount, plain
 from app.services.database import connection_of
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import _
@@ -29,17 +29,18 @@ class PaymentIn(SQLModel):
     gift_card_code: str = PydanticField(default='', max_length=40)
 
 
-def check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
-    """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back.
+def check_payments(payments: list[PaymentIn], due: int, *, currency: str) -> tuple[int, int]:
+    """``(paid, change)``: the payments' sum (never more than ``due``) and the cash to hand back (minor units of the
+    location's ``currency``).
 
     :raises ValidationError: a gift card without its code, change on anything but cash, cash under the amount, an
-        amount over :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field`` ``payments.N``); more than is due
+        amount over :func:`~app.services.amounts.max_minor` of ``currency`` (``field`` ``payments.N``); more than is due
         (``payments``)
     """
     paid = change = 0
     for number, payment in enumerate(payments):
-        check_amount(payment.amount_cents, f'payments.{number}')
-        check_amount(payment.tendered_cents, f'payments.{number}')
+        check_amount(payment.amount_cents, f'payments.{number}', currency)
+        check_amount(payment.tendered_cents, f'payments.{number}', currency)
         if payment.method == PaymentMethod.GIFT_CARD and not payment.gift_card_code.strip():
             raise ValidationError(_("Type the gift card's code."), field=f'payments.{number}')
         if payment.tendered_cents is not None:
@@ -51,7 +52,7 @@ def check_payments(payments: list[PaymentIn], due: int) -> tuple[int, int]:
         paid += payment.amount_cents
     if paid > due:
         raise ValidationError(_('The payments ({paid}) are more than what is due ({due}).').format(
-            paid=f'{paid / 100:.2f}', due=f'{due / 100:.2f}'), field='payments')
+            paid=plain(paid, currency), due=plain(due, currency)), field='payments')
     return paid, change
 
 
@@ -73,9 +74,9 @@ def waiting_on_phones(session, receipt_id: int, now: datetime) -> int:
 
 
 def ensure_not_waiting(session, receipt_id: int, amount_cents: int, balance_cents: int, now: datetime, *,
-                       field: str) -> None:
-    """Refuse taking ``amount_cents`` of a receipt's ``balance_cents`` when part of it is waiting on the customer's
-    phone (:func:`waiting_on_phones`): the customer would pay twice.
+                       field: str, currency: str) -> None:
+    """Refuse taking ``amount_cents`` of a receipt's ``balance_cents`` (minor units of ``currency``, the location's)
+    when part of it is waiting on the customer's phone (:func:`waiting_on_phones`): the customer would pay twice.
 
     :raises ValidationError: ``amount_cents`` is more than the balance less what is waiting (``field``)
     """
@@ -84,7 +85,7 @@ def ensure_not_waiting(session, receipt_id: int, amount_cents: int, balance_cent
         free = max(balance_cents - waiting, 0)
         raise ValidationError(_('{waiting} is waiting for the customer to pay on their phone (M-Pesa): take at most '
                                 '{free} another way now, or wait for the phone.').format(
-            waiting=f'{waiting / 100:.2f}', free=f'{free / 100:.2f}'), field=field)
+            waiting=plain(waiting, currency), free=plain(free, currency)), field=field)
 
 
 def next_number(session, location_id: int) -> str:

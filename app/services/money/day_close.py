@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from babel.dates import format_date
 from sqlalchemy import func
@@ -37,7 +37,7 @@ from app.models import (
 from app.services import clock, i18n
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_reader, ensure_role
-from app.services.amounts import check_amount
+from app.services.amounts import check_amount, minor_of, plain
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _, deferred
@@ -148,7 +148,7 @@ def _computed(session, location: Location, day: date) -> DaySummary:
     taxes = sum(session.exec(
         select(ReceiptLineTax.amount).join(ReceiptLine, ReceiptLine.id == ReceiptLineTax.receipt_line_id)
         .where(col(ReceiptLine.receipt_id).in_(ids))).all(), Decimal(0))
-    figures.tax_cents = int((Decimal(taxes) * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    figures.tax_cents = minor_of(Decimal(taxes), location.currency)
     names = dict(session.exec(select(StaffMember.id, StaffMember.name).where(
         StaffMember.location_id == location_id)).all())
     for receipt in receipts:
@@ -174,8 +174,8 @@ def _computed(session, location: Location, day: date) -> DaySummary:
             .join(ReceiptLineTax, ReceiptLineTax.receipt_line_id == ReceiptLine.id)
             .where(col(ReceiptLine.receipt_id).in_([r.id for r in legacy])).group_by(ReceiptLine.receipt_id)).all())
         for receipt in legacy:
-            cents = int(amounts.get(receipt.id) or 0) + int((Decimal(taxed.get(receipt.id) or 0) * 100)
-                                                           .to_integral_value(rounding=ROUND_HALF_UP))
+            cents = int(amounts.get(receipt.id) or 0) + minor_of(Decimal(taxed.get(receipt.id) or 0),
+                                                                 location.currency)
             figures.payments[receipt.payment_method] = figures.payments.get(receipt.payment_method, 0) + cents
     figures.expected_cash_cents = figures.payments.get('cash', 0)
     figures.earlier_receipts = _earlier_receipts(session, location, start, end)
@@ -223,7 +223,7 @@ def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: Us
     figures are kept as they are now, with the difference between counted and expected cash, in the activity log.
 
     :raises ValidationError: a day not yet begun, already closed, or a negative count or one over
-        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field``: ``day``, ``counted``)
+        :func:`~app.services.amounts.max_minor` of the location's currency (``field``: ``day``, ``counted``)
     :raises PermissionDeniedError: only owners and managers close a day, at their own location
     """
     ensure_role(actor, MANAGING_ROLES, N_('close the day'))
@@ -236,6 +236,8 @@ def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: Us
         location = session.exec(select(Location).where(Location.id == location_id).with_for_update()).first()
         if location is None:
             raise NotFoundError(_('That location no longer exists.'))
+        currency = location.currency
+        check_amount(counted_cash_cents, 'counted', currency)
         if day > clock.local_day(now, location.time_zone):
             raise ValidationError(_('That day has not begun yet.'), field='day')
         if session.exec(select(DayClose).where(DayClose.location_id == location_id, DayClose.day == day)).first():
@@ -246,10 +248,10 @@ def close_day(location_id: int, day: date, counted_cash_cents: int, *, actor: Us
         session.add(DayClose(location_id=location_id, day=day, closed_at=now, user_id=actor.id or None,
                              expected_cash_cents=figures.expected_cash_cents, counted_cash_cents=counted_cash_cents,
                              figures=figures.model_dump(mode='json'), note=(note or '')[:200]))
-        values = {'day': f'{day:%Y-%m-%d}', 'expected': f'{figures.expected_cash_cents / 100:.2f}',
-                  'counted': f'{counted_cash_cents / 100:.2f}'}
+        values = {'day': f'{day:%Y-%m-%d}', 'expected': plain(figures.expected_cash_cents, currency),
+                  'counted': plain(counted_cash_cents, currency)}
         words = (deferred(N_('Day closed: {day}, cash expected {expected}, counted {counted}, difference '
-                             '{difference}'), difference=f'{difference / 100:+.2f}', **values) if difference else
+                             '{difference}'), difference=plain(difference, currency, '+'), **values) if difference else
                  deferred(N_('Day closed: {day}, cash expected {expected}, counted {counted}'), **values))
         activity.add(session, actor, 'day_closed', words, location_id=location_id)
         figures.closed, figures.counted_cash_cents = True, counted_cash_cents

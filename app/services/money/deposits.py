@@ -15,7 +15,7 @@ from app.models import Booking, BookingStatus, Location, Payment, Receipt, Recei
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
-from app.services.amounts import check_amount
+from app.services.amounts import check_amount, plain
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.services.i18n import N_, _, deferred
@@ -60,13 +60,12 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
     announced.
 
     :raises ValidationError: a deposit already held, an amount over the booked price or over
-        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field`` 'amount'), a gift card (``field`` 'method')
+        :func:`~app.services.amounts.max_minor` of the location's currency (``field`` 'amount'), a gift card
+        (``field`` 'method')
     :raises InvalidTransitionError: the booking is no longer booked or confirmed
     :raises NotFoundError, PermissionDeniedError: no such booking, or another location's
     """
     ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
-    check_amount(payment.amount_cents, 'amount')
-    check_amount(payment.tendered_cents, 'amount')
     if payment.method.value == 'gift_card':
         raise ValidationError(_('Take a deposit in cash, by card or mobile money.'), field='method')
     now = as_of or clock.now()
@@ -77,13 +76,16 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
         ensure_location(actor, booking.location_id)
         if booking.status not in (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value):
             raise InvalidTransitionError(_('A deposit is taken before the visit.'))
+        location = session.get(Location, booking.location_id)
+        currency = location.currency
+        check_amount(payment.amount_cents, 'amount', currency)
+        check_amount(payment.tendered_cents, 'amount', currency)
         if held(session, booking.id) is not None:
             raise ValidationError(_('A deposit is already held for this booking.'), field='amount')
         if payment.amount_cents > booking.price_cents:
             raise ValidationError(_('A deposit cannot be more than the booked price.'), field='amount')
-        location = session.get(Location, booking.location_id)
         day_close.ensure_open(session, booking.location_id, now, location.time_zone)
-        paid, _change = check_payments([payment], payment.amount_cents)
+        paid, _change = check_payments([payment], payment.amount_cents, currency=currency)
         receipt = Receipt(location_id=booking.location_id, number=next_number(session, booking.location_id),
                           issued_at=now, customer_id=booking.customer_id, staff_member_id=booking.staff_member_id,
                           booking_id=booking.id, payment_method=payment.method.value, kind='deposit',
@@ -94,11 +96,11 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
                             tendered_cents=payment.tendered_cents, at=now, user_id=actor.id or None))
         activity.add(session, actor, 'deposit', deferred(
             N_('Deposit {number}: {amount} by {method} for booking {booking}'), number=receipt.number,
-            amount=f'{paid / 100:.2f}', method=payment.method.value.replace('_', ' '), booking=booking.code),
+            amount=plain(paid, currency), method=payment.method.value.replace('_', ' '), booking=booking.code),
             location_id=booking.location_id, booking_id=booking.id)
         announced = notifications.prepare(session, events.ReceiptCreated(
             receipt_id=receipt.id, location_id=booking.location_id, day=clock.local_day(now, location.time_zone),
-            amount_cents=0, summary=deferred(N_('Deposit received: {amount}'), amount=f'{paid / 100:.2f}')))
+            amount_cents=0, summary=deferred(N_('Deposit received: {amount}'), amount=plain(paid, currency))))
         session.expunge(receipt)
     events.publish(announced)
     return receipt
@@ -109,6 +111,7 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
     becomes a fee — a sale with one untaxed line "<why> fee — <service>", paid by the deposit. Without a deposit, the
     location's no-show fee (its percentage of the booked price) is charged instead: the same sale, left owing for the
     desk to collect. Returns the fee's receipt id, or None when there is neither."""
+    currency = session.get(Location, booking.location_id).currency
     deposit = held(session, booking.id)
     if deposit is not None:
         fee = _fee_receipt(session, booking, why, deposit.paid_cents, actor, now, deposit=deposit)
@@ -116,7 +119,7 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
         session.add(deposit)
         activity.add(session, actor, 'deposit_kept', deferred(
             N_('Deposit {number} kept as a {why} fee: receipt {fee}, {amount}'), number=deposit.number,
-            why=why.lower(), fee=fee.number, amount=f'{deposit.paid_cents / 100:.2f}'),
+            why=why.lower(), fee=fee.number, amount=plain(deposit.paid_cents, currency)),
             location_id=booking.location_id, booking_id=booking.id)
         return fee.id
     cents, _kept = fee_now(session, booking)
@@ -124,7 +127,7 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
         return None
     fee = _fee_receipt(session, booking, why, cents, actor, now)
     activity.add(session, actor, 'fee_charged', deferred(
-        N_('{why} fee charged: receipt {fee}, {amount} owed'), why=why, fee=fee.number, amount=f'{cents / 100:.2f}'),
+        N_('{why} fee charged: receipt {fee}, {amount} owed'), why=why, fee=fee.number, amount=plain(cents, currency)),
         location_id=booking.location_id, booking_id=booking.id)
     return fee.id
 
@@ -202,12 +205,13 @@ def give_back(booking_id: int, method, *, actor: UserRead, as_of: datetime | Non
         session.add(deposit)
         activity.add(session, actor, 'deposit_back', deferred(
             N_('Deposit {number} paid back: refund {refund}, {amount} by {method}'), number=deposit.number,
-            refund=back.number, amount=f'{deposit.paid_cents / 100:.2f}', method=method.value.replace('_', ' ')),
+            refund=back.number, amount=plain(deposit.paid_cents, location.currency),
+            method=method.value.replace('_', ' ')),
             location_id=booking.location_id, booking_id=booking.id)
         announced = notifications.prepare(session, events.ReceiptCreated(
             receipt_id=back.id, location_id=booking.location_id, day=clock.local_day(now, location.time_zone),
             amount_cents=0, summary=deferred(N_('Deposit paid back: {amount}'),
-                                            amount=f'{deposit.paid_cents / 100:.2f}')))
+                                            amount=plain(deposit.paid_cents, location.currency))))
         session.expunge(back)
     events.publish(announced)
     return back

@@ -13,15 +13,17 @@ from datetime import datetime
 
 from sqlmodel import SQLModel, select
 
-from app.models import GiftCard, GiftCardMovement, UserRead
+from app.models import GiftCard, GiftCardMovement, Location, UserRead
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
-from app.services.amounts import check_amount
+from app.services.amounts import check_amount, plain
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import _
 
 ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'  # Crockford's base32
-LOWEST, HIGHEST = 100, 1_000_000  # minor units a card may be sold for
+LOWEST, HIGHEST = 100, 1_000_000
+"""The minor units a card may be sold for, in any currency: 1.00 to 10,000.00 KES or USD, 100 to 1,000,000 RWF or
+JPY, 0.100 to 1,000.000 BHD."""
 
 
 class GiftCardRead(SQLModel):
@@ -54,10 +56,11 @@ def issue(session, location_id: int, amount_cents: int, *, receipt_id: int | Non
 
     :raises ValidationError: an amount outside what a card may hold (``field='gift_cards'``)
     """
-    check_amount(amount_cents, 'gift_cards')
+    currency = _currency(session, location_id)
+    check_amount(amount_cents, 'gift_cards', currency)
     if not LOWEST <= amount_cents <= HIGHEST:
         raise ValidationError(_('A gift card holds from {lowest} to {highest}.').format(
-            lowest=f'{LOWEST / 100:.2f}', highest=f'{HIGHEST / 100:,.2f}'),
+            lowest=plain(LOWEST, currency), highest=plain(HIGHEST, currency, ',')),
                               field='gift_cards')
     card = GiftCard(location_id=location_id, code=new_code(), initial_cents=amount_cents, balance_cents=amount_cents,
                     sold_receipt_id=receipt_id, created_at=now)
@@ -80,8 +83,8 @@ def spend(session, location_id: int, code: str, amount_cents: int, *, receipt_id
     if card is None or card.location_id != location_id:
         raise ValidationError(_('No gift card with that code here.'), field=field)
     if card.balance_cents < amount_cents:
-        raise ValidationError(_('The gift card holds only {amount}.').format(amount=f'{card.balance_cents / 100:.2f}'),
-                              field=field)
+        raise ValidationError(_('The gift card holds only {amount}.').format(
+            amount=plain(card.balance_cents, _currency(session, location_id))), field=field)
     card.balance_cents -= amount_cents
     session.add(card)
     session.add(GiftCardMovement(gift_card_id=card.id, kind='redeemed', amount_cents=-amount_cents,
@@ -94,18 +97,24 @@ def credit(session, location_id: int, code: str, amount_cents: int, *, receipt_i
     """Put ``amount_cents`` back onto the card ``code`` (a refund), in the caller's transaction, its row locked.
 
     :raises ValidationError: no such card at the location, or a balance it would take over
-        :data:`~app.models.base.MAX_AMOUNT_CENTS` (``field='method'``)
+        :func:`~app.services.amounts.max_minor` of the location's currency (``field='method'``)
     """
     wanted = normalised(code)
     card = session.exec(select(GiftCard).where(GiftCard.code == wanted).with_for_update()).first() if wanted else None
     if card is None or card.location_id != location_id:
         raise ValidationError(_('No gift card with that code here.'), field='method')
-    check_amount(card.balance_cents + amount_cents, 'method')
+    check_amount(card.balance_cents + amount_cents, 'method', _currency(session, location_id))
     card.balance_cents += amount_cents
     session.add(card)
     session.add(GiftCardMovement(gift_card_id=card.id, kind='refunded', amount_cents=amount_cents,
                                  receipt_id=receipt_id, at=now, user_id=user_id))
     return card
+
+
+def _currency(session, location_id: int) -> str:
+    """The location's currency (ISO 4217): every amount of its cards is in its minor units."""
+    location = session.get(Location, location_id)
+    return location.currency if location is not None else 'USD'
 
 
 def balance(location_id: int, code: str, *, actor: UserRead) -> GiftCardRead:

@@ -16,7 +16,7 @@ from app.models import Customer, Location, LoyaltyMovement, LoyaltyReward, Recei
 from app.models.base import UTCDateTime
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
-from app.services.amounts import check_amount
+from app.services.amounts import check_amount, digits
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _, deferred, ngettext
@@ -33,8 +33,9 @@ def eligible_cents(location: Location, lines: list[tuple[str, int]]) -> int:
 
 
 def points_for(location: Location, cents: int) -> int:
-    """Points for spending ``cents``: whole units × the location's points per unit (0 when there is no scheme)."""
-    return (max(cents, 0) // 100) * location.loyalty_points_per_unit
+    """Points for spending ``cents`` (minor units of the location's currency): whole units (shillings, francs,
+    dinars) × the location's points per unit (0 when there is no scheme)."""
+    return (max(cents, 0) // 10 ** digits(location.currency)) * location.loyalty_points_per_unit
 
 
 def points_of(session, customer_id: int) -> int:
@@ -141,6 +142,8 @@ def save_reward(reward_id: int | None, *, actor: UserRead, location_id: int, nam
         raise ValidationError(_('The amount off must be more than nothing.'), field='discount_cents')
     check_amount(discount_cents, 'discount_cents')
     with session_scope(write=True) as session:
+        place = session.get(Location, location_id)
+        check_amount(discount_cents, 'discount_cents', place.currency if place is not None else None)
         if service_id is not None:
             service = session.get(Service, service_id)
             if service is None or service.location_id != location_id:

@@ -28,7 +28,7 @@ from app.models import Location, MobilePayment, Payment, PaymentMethod, Receipt,
 from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
-from app.services.amounts import check_amount
+from app.services.amounts import check_amount, digits, plain
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
@@ -105,6 +105,15 @@ def provider_phone(phone: str, country: str = 'KE') -> str:
     return e164.lstrip('+')
 
 
+def whole_units(amount_cents: int, currency: str) -> int | None:
+    """``amount_cents`` (minor units of ``currency``) as the whole units Daraja's ``Amount`` takes (whole shillings:
+    ``150000`` KES → ``1500``; RWF's minor unit is already whole: ``1500`` → ``1500``), or None when it has a
+    fraction of a unit (``150050`` KES): never rounded — the desk asks for a whole amount and takes the cents another
+    way."""
+    unit = 10 ** digits(currency)
+    return None if amount_cents % unit else amount_cents // unit
+
+
 def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) -> MobilePayment:
     """Send a prompt to ``phone`` to pay ``amount_cents`` (whole units only: M-Pesa takes whole shillings) of a
     receipt's balance; the prompt is kept as pending. Nothing is paid until the provider says so.
@@ -114,20 +123,22 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
     :raises NotFoundError, PermissionDeniedError: no such sale, or another location's
     """
     ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
-    check_amount(amount_cents, 'amount')
-    if amount_cents <= 0 or amount_cents % 100:
-        raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field='amount')
     with session_scope() as session:
         receipt = receipt_of(session, receipt_id, actor, sales_only=True)
         location = session.get(Location, receipt.location_id)
+        currency = location.currency
+        check_amount(amount_cents, 'amount', currency)
+        whole = whole_units(amount_cents, currency)
+        if amount_cents <= 0 or whole is None:
+            raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field='amount')
         balance = (receipt.total_cents or 0) - receipt.paid_cents - waiting_on_phones(session, receipt_id, clock.now())
         number = receipt.number
     if amount_cents > balance:
-        raise ValidationError(_('That is more than the {amount} still to pay.').format(amount=f'{balance / 100:.2f}'),
+        raise ValidationError(_('That is more than the {amount} still to pay.').format(amount=plain(balance, currency)),
                               field='amount')
     msisdn = provider_phone(phone, location.country or 'KE')
     token = secrets.token_urlsafe(32)  # 256 random bits: the callback's proof that it came from whom we told
-    prompt = provider().request_payment(msisdn, amount_cents // 100, f'R{number}', 'ClientPulse',
+    prompt = provider().request_payment(msisdn, whole, f'R{number}', 'ClientPulse',
                                         callback_token=token)
     with session_scope(write=True) as session:
         pending = MobilePayment(receipt_id=receipt_id, location_id=location.id,
@@ -138,7 +149,7 @@ def request(receipt_id: int, phone: str, amount_cents: int, *, actor: UserRead) 
         session.add(pending)
         activity.add(session, actor, 'mpesa_prompt', deferred(
             N_('Receipt {number}: M-Pesa prompt for {amount} sent to {phone}'), number=number,
-            amount=f'{amount_cents / 100:.2f}', phone=f'{msisdn[:6]}…{msisdn[-2:]}'), location_id=location.id)
+            amount=plain(amount_cents, currency), phone=f'{msisdn[:6]}…{msisdn[-2:]}'), location_id=location.id)
         session.flush()
         changed = events.ReceiptCreated(receipt_id=receipt_id, location_id=location.id, day=clock.local_day(
             clock.now(), location.time_zone), amount_cents=0,
@@ -178,7 +189,7 @@ def settle(outcome: Outcome, *, source: str = 'status query', provider_receipt: 
                 amount_cents=0, summary=words))
         else:
             prompt.status = 'failed'
-            values = {'number': receipt.number, 'amount': f'{prompt.amount_cents / 100:.2f}'}
+            values = {'number': receipt.number, 'amount': plain(prompt.amount_cents, location.currency)}
             words = (deferred(FAILED[outcome.result_code], **values) if outcome.result_code in FAILED else
                      deferred(FAILED_OTHERWISE, why=outcome.description or 'it failed', **values))
             announced = notifications.prepare(session, events.PaymentFailed(
@@ -201,11 +212,12 @@ def _pay(session, prompt: MobilePayment, receipt: Receipt, location: Location, n
     session.flush()
     prompt.status, prompt.provider_receipt, prompt.payment_id = 'paid', provider_receipt, payment.id
     receipt.paid_cents += prompt.amount_cents
-    values = {'number': receipt.number, 'amount': f'{prompt.amount_cents / 100:.2f}'
+    currency = location.currency
+    values = {'number': receipt.number, 'amount': plain(prompt.amount_cents, currency)
               + (f' ({provider_receipt})' if provider_receipt else ''),
               'today': f'{clock.local_day(now, location.time_zone):%Y-%m-%d}',
               'counted': f'{clock.local_day(counted, location.time_zone):%Y-%m-%d}',
-              'extra': f'{(prompt.amount_cents - owed) / 100:.2f}'}
+              'extra': plain(prompt.amount_cents - owed, currency)}
     late, over = counted != now, prompt.amount_cents > owed  # over: the desk took it another way meanwhile
     if late and over:
         return deferred(N_('M-Pesa payment received: receipt {number}, {amount}; {today} is closed at the till, so '
@@ -238,12 +250,14 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
     with session_scope() as session:
         prompt = session.exec(select(MobilePayment).where(
             MobilePayment.checkout_request_id == hint.checkout_request_id)).first()
+        place = session.get(Location, prompt.location_id) if prompt is not None else None
     if prompt is None:
         return _refuse(f'no prompt {hint.checkout_request_id[:40]}', sender=sender)
     if not (prompt.callback_token_hash and hmac.compare_digest(prompt.callback_token_hash, token_digest(token))):
         return _refuse(f'{"a wrong" if token else "no"} token for {hint.checkout_request_id[:40]}', sender=sender,
                        location_id=prompt.location_id)
-    same = hint.result_code == '0' and hint.amount is not None and hint.amount * 100 == prompt.amount_cents and (
+    same = hint.result_code == '0' and hint.amount is not None and place is not None and (
+        whole_units(prompt.amount_cents, place.currency) == hint.amount) and (
         hint.phone == prompt.phone)
     if prompt.status == 'paid' and same and hint.provider_receipt and not prompt.provider_receipt:
         _note_receipt(prompt.id, hint.provider_receipt)  # paid on a status query before its callback came
@@ -359,19 +373,20 @@ def check_out_by_phone(sale: checkout.Sale, phone: str, amount_cents: int, *, ac
     """
     ensure_role(actor, FRONT_DESK_ROLES, N_('take payments'))
     ensure_location(actor, sale.location_id)
-    check_amount(amount_cents, field)
-    if amount_cents <= 0 or amount_cents % 100:
-        raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field=field)
-    if not (phone or '').strip():
-        raise ValidationError(_("Type the customer's phone for M-Pesa."), field='phone')
     with session_scope() as session:
         location = session.get(Location, sale.location_id)
         country = (location.country if location else '') or 'KE'
+        currency = location.currency if location else 'KES'
+    check_amount(amount_cents, field, currency)
+    if amount_cents <= 0 or whole_units(amount_cents, currency) is None:
+        raise ValidationError(_('M-Pesa takes whole amounts (no cents).'), field=field)
+    if not (phone or '').strip():
+        raise ValidationError(_("Type the customer's phone for M-Pesa."), field='phone')
     provider_phone(phone[:40], country)  # a bad number is refused before the sale is recorded
     provider()  # M-Pesa not set up: refused before too
     done = checkout.check_out(sale, actor=actor)
     asked = min(amount_cents, done.balance_cents)
-    if asked <= 0 or asked % 100:
+    if asked <= 0 or whole_units(asked, currency) is None:
         return PhoneCheckout(done, None, _('Nothing is left to ask by M-Pesa.') if asked <= 0 else
                              _('M-Pesa takes whole amounts (no cents).'))
     try:

@@ -12,7 +12,6 @@ from io import BytesIO
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date, format_datetime, format_time
-from babel.numbers import format_currency
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -22,6 +21,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from app.models import UserRead
 from app.services import clock, i18n, mail
 from app.services.accounts import activity
+from app.services.amounts import format_money
 from app.services.catalogue import locations
 from app.services.i18n import N_, _, deferred
 from app.services.money import checkout, day_close, receipts
@@ -63,7 +63,7 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
     locale, currency = i18n.locale_for(place.locale or 'en_CA'), place.currency
 
     def money(cents: int) -> str:
-        return format_currency(cents / 100, currency, locale=locale).replace('\u202f', '\u00a0')
+        return format_money(cents, currency, locale).replace('\u202f', '\u00a0')
 
     normal = ParagraphStyle('n', fontName='Helvetica', fontSize=8, leading=10)
     bold = ParagraphStyle('b', parent=normal, fontName='Helvetica-Bold', fontSize=10, leading=12)
@@ -159,7 +159,7 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
     listed = receipts.list_receipts(location_id, actor=actor, start=start, end=end)
 
     def money(cents: int) -> str:
-        return format_currency(cents / 100, currency, locale=locale).replace('\u202f', '\u00a0')
+        return format_money(cents, currency, locale).replace('\u202f', '\u00a0')
 
     styles = getSampleStyleSheet()
     small = ParagraphStyle('small', fontName='Helvetica', fontSize=8, leading=10)

@@ -29,6 +29,7 @@ from app.models import (
 from app.services import cells, clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
+from app.services.amounts import digits, plain, to_major
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.services.i18n import N_, _, deferred
@@ -79,7 +80,8 @@ def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, rea
         if booking.status != BookingStatus.CHECKED_IN:
             raise InvalidTransitionError(_('Only a checked-in booking has a payment to fail.'))
         customer = booking.customer_id and session.get(Customer, booking.customer_id)
-        values = {'amount': f'{booking.price_cents / 100:.2f}', 'method': payment_method.value.replace('_', ' '),
+        currency = session.get(Location, booking.location_id).currency
+        values = {'amount': plain(booking.price_cents, currency), 'method': payment_method.value.replace('_', ' '),
                   'reason': reason[:120]}
         summary = (deferred(N_('Payment failed: {customer}, {amount} by {method} — {reason}'), customer=customer.name,
                             **values) if customer else
@@ -91,9 +93,10 @@ def record_failed_payment(booking_id: int, *, payment_method: PaymentMethod, rea
     events.publish(failed)
 
 
-def tax_on(amount_cents: int, percent: Decimal) -> Decimal:
-    """Tax in major units, 4 decimal places, half-up: ``amount_cents / 100 × percent / 100``."""
-    return (Decimal(amount_cents) / 100 * percent / 100).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+def tax_on(amount_cents: int, percent: Decimal, currency: str) -> Decimal:
+    """Tax in major units of ``currency``, 4 decimal places, half-up: ``amount_cents`` (minor units) as an amount
+    (:func:`~app.services.amounts.to_major`) × ``percent / 100``."""
+    return (to_major(amount_cents, currency) * percent / 100).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
 
 
 def list_receipts(location_id: int, *, actor: UserRead, start: datetime | None = None, end: datetime | None = None,
@@ -159,8 +162,9 @@ SALES_HEADER = [N_('Receipt'), N_('Issued'), N_('Kind'), N_('Customer'), N_('Ite
 
 def sales_csv(location_id: int, start: datetime, end: datetime, *, actor: UserRead) -> bytes:
     """The receipts issued in ``[start, end)`` (aware) at a location as CSV (UTF-8): number, local time, kind,
-    customer, items, total, paid, still owed (money in major units), every payment as paid (``Cash 500.00; Mobile
-    money 1000.00``) and M-Pesa's receipt numbers; text cells neutralised for spreadsheets (:mod:`cells`).
+    customer, items, total, paid, still owed (money in major units with the currency's own decimals: ``500.00``
+    KES, ``500`` RWF, ``0.500`` BHD), every payment as paid (``Cash 500.00; Mobile money 1000.00``) and M-Pesa's
+    receipt numbers; text cells neutralised for spreadsheets (:mod:`cells`).
 
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
@@ -168,16 +172,17 @@ def sales_csv(location_id: int, start: datetime, end: datetime, *, actor: UserRe
     with session_scope() as session:
         location = session.get(Location, location_id)
         zone = location.time_zone if location else 'UTC'
+        currency = location.currency if location else 'USD'
         listed = _receipts(session, location_id, start=start, end=end)
 
     def money(cents: int) -> Decimal:
-        return (Decimal(cents) / 100).quantize(Decimal('0.01'))
+        return to_major(cents, currency)
 
     out = StringIO()
     writer = csv.writer(out)
     writer.writerow([_(title) for title in SALES_HEADER])
     for r in reversed(listed):
-        total = r.total_cents if r.total_cents is not None else r.amount_cents + int(r.tax * 100)
+        total = r.total_cents if r.total_cents is not None else r.amount_cents + int(r.tax.scaleb(digits(currency)))
         paid = r.paid_cents if r.total_cents is not None else total
         writer.writerow(cells.csv_row([
             r.number, clock.to_local(r.issued_at, zone).replace(tzinfo=None).isoformat(timespec='minutes'), r.kind,
