@@ -24,8 +24,10 @@ from app.services import amounts, clock, i18n
 from app.services.catalogue import catalog, locations
 from app.services.frontdesk import bookings
 from app.services.money import receipts
+from app.services.money.receipt_pdf import day_close_pdf, receipt_pdf
 from tests.factories import OWNER, make_booking, make_customer, make_service
 from tests.pages.conftest import DAY, click_block, sign_in
+from tests.pages.test_mpesa_checkout import _pdf_text
 from tests.pages.test_pages import element, eventually
 
 TZ = 'Africa/Kigali'
@@ -75,7 +77,8 @@ def test_babel_writes_francs_without_decimals():
     assert amounts.to_major(15000, 'RWF') == 15000
 
 
-async def test_a_kigali_spa_checks_out_refunds_and_closes_the_day_in_whole_francs(user: User, shop, shop_clock):
+async def test_a_kigali_spa_checks_out_refunds_and_closes_the_day_in_whole_francs(user: User, shop, shop_clock,
+                                                                                  tmp_path):
     _spa(shop, shop_clock)
     aline = make_customer(shop['location'], 'Aline Uwase', '0788 123 456')
     booking = make_booking(shop['location'], shop['jj'], shop['facial'], aline, clock.local_datetime(DAY, 600, TZ))
@@ -147,6 +150,16 @@ async def test_a_kigali_spa_checks_out_refunds_and_closes_the_day_in_whole_franc
     assert element(user, 'day-closed').text == _in_french('Closed: {counted} counted, as expected').format(
         counted=_rf(17000))
     _no_decimals(e.text for e in user.find(marker='sales-summary').elements.pop().descendants() if hasattr(e, 'text'))
+
+    # printed as shown (the services' side, i30-minorsvc): the receipt and the day's report, whole francs
+    printed = _pdf_text(receipt_pdf(sold.id, actor=OWNER), tmp_path)
+    report = _pdf_text(day_close_pdf(shop['location'].id, DAY, actor=OWNER), tmp_path)
+    for figure in ('39,000', '5,644', '2,000'):
+        assert figure in printed, (figure, printed)
+    for figure in ('12,712', '2,288', '17,000', '22,000'):
+        assert figure in report, (figure, report)
+    for text in (printed, report):
+        assert not DECIMALS.search(text.replace('18 %', '').replace('18%', '')), text
 
 
 @pytest.mark.parametrize(('currency', 'locale', 'typed', 'minor', 'shown', 'step', 'too_precise'), [
