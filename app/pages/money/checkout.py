@@ -176,8 +176,9 @@ class _Checkout:
             if not self.lines:
                 ui.label(_('Nothing yet: add a service or a product.')).classes('text-slate-500')
             for number, line in enumerate(self.lines):
-                with ui.row().classes('w-full items-end gap-2 no-wrap'):
-                    ui.label(line['name']).classes('flex-1')
+                # on a phone the amounts wrap under the name (in one row they were cut: '2500' for 25000)
+                with ui.row().classes('w-full items-end gap-2 flex-wrap sm:flex-nowrap'):
+                    ui.label(line['name']).classes('flex-1 min-w-[10rem]')
                     ui.number(_('Qty'), value=line['quantity'], min=1, format='%d',
                               on_change=lambda e, x=line: self.set_line(x, 'quantity', e.value)).classes('w-16').mark(
                         f'checkout-line-{number}-quantity')
