@@ -105,8 +105,8 @@ def test_0045_puts_amounts_in_each_currencys_own_minor_units_and_back(kind, requ
                                 paid_cents=150000, tip_cents=150))
             session.add(GiftCard(id=number, location_id=number, code=f'CARD-{number}', initial_cents=150000,
                                  balance_cents=150000, created_at=now))
-            session.add(Campaign(id=number, location_id=number, name='Back', channel='email', budget_cents=150000,
-                                 target={'min_spend_cents': 150000, 'tags': ['x']}))
+            session.add(Campaign(id=number, location_id=number, name='Back', channel='email', seed=1,
+                                 budget_cents=150000, target={'min_spend_cents': 150000, 'tags': ['x']}))
             session.flush()
             session.add(ReceiptLine(receipt_id=number, description='Massage', amount_cents=150000,
                                     unit_price_cents=150000, total_cents=150000))
