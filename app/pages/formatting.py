@@ -7,20 +7,20 @@ from decimal import Decimal
 from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
-from app.services import clock, i18n
-from app.services.amounts import MAX_AMOUNT_CENTS, check_amount, not_an_amount, too_large
-from app.services.errors import ValidationError
+from app.services import amounts, clock, i18n
 
 LOCALE = 'en_CA'
 
 
 @lru_cache(maxsize=4096)
 def money(cents: int | Decimal, currency: str, locale: str = LOCALE) -> str:
-    """``money(11580903, 'CAD')`` → ``'$115,809.03'``; ``money(5500, 'EUR', 'fr_FR')`` → ``'55,00 €'`` (the
-    location's locale; remembered: every open list formats the same prices)."""
-    return format_currency(Decimal(cents) / 100, currency, locale=locale or LOCALE)
+    """``money(11580903, 'CAD')`` → ``'$115,809.03'``; ``money(5500, 'EUR', 'fr_FR')`` → ``'55,00 €'``;
+    ``money(15000, 'RWF', 'en_RW')`` → ``'RF15,000'`` (``cents``: minor units of ``currency``, written with its own
+    decimals by :func:`app.services.amounts.format_money`; the location's locale; remembered: every open list formats
+    the same prices)."""
+    return amounts.format_money(cents, currency, locale or LOCALE)
 
 
 def money_at(cents: int | Decimal, location) -> str:
@@ -29,23 +29,32 @@ def money_at(cents: int | Decimal, location) -> str:
     return money(cents, location.currency, i18n.locale_for(location.locale))
 
 
-def to_minor(amount, field: str) -> int:
-    """An amount typed in a number field (major units: ``12.5``; ``None``: 0) in minor units (``1250``), refused
-    before it reaches a service when it is over the app's one maximum, in the services' own words
-    (:func:`app.services.amounts.check_amount`).
+def to_minor(amount, field: str, currency: str) -> int:
+    """An amount of ``currency`` typed in a number field (major units: ``12.5``; ``None`` or ``''``: 0) in its minor
+    units (KES ``1250``, RWF ``12.5`` refused, BHD ``12500``), refused before it reaches a service in the services'
+    own words (:func:`app.services.amounts.parse_major`).
 
-    :raises ValidationError: not a finite number, or more than :data:`~app.models.base.MAX_AMOUNT_CENTS` either way
-        (``field`` names the input)
+    :raises ValidationError: not a finite number, more decimals than ``currency`` has ("Amounts in RWF have no
+        decimals."), or over :func:`~app.services.amounts.max_minor` either way (``field`` names the input)
     """
-    try:
-        value = Decimal(str(amount if amount is not None else 0))
-        if value.is_finite():
-            if abs(value) > Decimal(MAX_AMOUNT_CENTS) / 100:  # before 1e999999 is multiplied or made an int
-                raise ValidationError(too_large(), field=field)
-            return check_amount(int((value * 100).to_integral_value()), field)
-    except ArithmeticError:
-        pass
-    raise ValidationError(not_an_amount(), field=field)
+    return amounts.parse_major(amount, currency, field)
+
+
+def to_input(cents: int | None, currency: str) -> float | None:
+    """Minor units as the value of a number field (major units: KES ``1250`` → ``12.5``, RWF ``15000`` →
+    ``15000.0``, BHD ``1250`` → ``1.25``; None stays None), through :func:`app.services.amounts.to_major`."""
+    return None if cents is None else float(amounts.to_major(cents, currency))
+
+
+def amount_field(currency: str) -> dict:
+    """The ``step``, ``format`` and ``placeholder`` of a number field for an amount of ``currency``, as keyword
+    arguments of ``ui.number``: KES ``0.01`` / ``'%.2f'`` / ``'0.00'``; BHD ``0.001`` / ``'%.3f'`` / ``'0.000'``;
+    RWF ``1`` / no decimals / ``'0'``. A currency without decimals is not rounded when the field loses focus (its
+    format writes whole numbers as they are and keeps a typed fraction), so ``1500.5`` is refused by
+    :func:`to_minor`, naming the field, rather than silently changed."""
+    places = amounts.digits(currency)
+    return {'step': float(amounts.quantum(currency)), 'format': f'%.{places}f' if places else '%.15g',
+            'placeholder': str(amounts.to_major(0, currency))}
 
 
 def count(value: int) -> str:

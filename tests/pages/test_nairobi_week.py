@@ -8,8 +8,8 @@ Africa's Talking), through the pages as the desk uses them:
 - an M-Pesa checkout through the fake Daraja whose M-Pesa receipt number is printed on the receipt PDF;
 - a staff member invited by SMS (through Africa's Talking) signing in through the link in that SMS.
 
-An online booking paying its deposit by M-Pesa, with this salon (:func:`_salon`), is in test_online_deposit.py. Not
-here, because it is not built yet: the Kigali spa's checkout, refund and day report in RWF without decimals.
+An online booking paying its deposit by M-Pesa, with this salon (:func:`_salon`), is in test_online_deposit.py; the
+Kigali spa's checkout, refund and day report in RWF without decimals are tests/pages/test_kigali_spa.py.
 
 The fakes are tests/messaging/fake_africastalking.py and tests/payments/fake_daraja.py; the outbox's scheduler is
 switched off in tests, so its job (``outbox.deliver_due``) is run here at the moment it would run."""

@@ -156,16 +156,16 @@ def test_a_staff_member_over_the_maximum_is_refused_like_anyone(shop):
         checkout.check_out(sale(shop, tip_cents=HUGE), actor=actor(Role.STAFF, shop['location'].id))
 
 
-@pytest.mark.parametrize(('typed', 'cents'), [(12.5, 1250), ('0.015', 2), (None, 0), (10**9, MAX_AMOUNT_CENTS),
+@pytest.mark.parametrize(('typed', 'cents'), [(12.5, 1250), ('0.01', 1), (None, 0), (10**9, MAX_AMOUNT_CENTS),
                                               (-(10**9), -MAX_AMOUNT_CENTS)])
 def test_a_page_reads_typed_amounts_up_to_the_maximum(typed, cents):
-    assert to_minor(typed, 'tip') == cents == check_amount(cents, 'tip')
+    assert to_minor(typed, 'tip', 'USD') == cents == check_amount(cents, 'tip')
 
 
 @pytest.mark.parametrize('typed', [1e19, 10**19, '1000000000.01', '1e999999', -1e12, float(2**63)])
 def test_a_page_refuses_an_absurd_amount_before_any_service_in_the_same_words(typed):
     with pytest.raises(ValidationError, match=REFUSAL) as refused:
-        to_minor(typed, 'tip')
+        to_minor(typed, 'tip', 'USD')
     assert refused.value.field == 'tip'
 
 

@@ -20,7 +20,7 @@ from app.models import LocationRead, LocationSettings, UserRead
 from app.models.location import SLOT_GRIDS
 from app.pages import dates, language
 from app.pages.accounts.setup import LOCALES
-from app.pages.formatting import money_at, to_minor
+from app.pages.formatting import amount_field, money_at, to_minor
 from app.pages.hours import WeekHours, hhmm, minutes
 from app.services import events, i18n
 from app.services.catalogue import catalog, locations
@@ -307,7 +307,8 @@ class _Rewards:
             with ui.row().classes('items-end gap-2'):
                 name = ui.input(_('Reward')).classes('w-48').mark('reward-name')
                 points = ui.number(_('Points'), min=1, format='%d').classes('w-24').mark('reward-points')
-                amount = ui.number(_('Amount off'), min=0, format='%.2f').classes('w-28').mark('reward-amount')
+                amount = ui.number(_('Amount off'), min=0, **amount_field(self.location.currency)).classes(
+                    'w-28').mark('reward-amount')
                 service = ui.select(services, label=_('or a free service'), clearable=True).classes('w-48').mark(
                     'reward-service')
 
@@ -316,7 +317,8 @@ class _Rewards:
                         await language.io_bound(lambda: loyalty.save_reward(
                             None, actor=self.owner, location_id=self.location.id, name=name.value or '',
                             points=int(points.value or 0),
-                            discount_cents=to_minor(amount.value, 'discount_cents') if amount.value else None,
+                            discount_cents=to_minor(amount.value, 'discount_cents', self.location.currency)
+                            if amount.value else None,
                             service_id=service.value))
                     except ClientPulseError as error:
                         field = {'name': name, 'points': points, 'discount_cents': amount, 'service_id': service}

@@ -17,7 +17,7 @@ from nicegui import ui
 
 from app.models import ProductCreate, Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
 from app.pages import language
-from app.pages.formatting import to_minor
+from app.pages.formatting import amount_field, to_minor
 from app.pages.hours import WEEKDAYS, minutes
 from app.pages.session import current_user, sign_in
 from app.services import i18n
@@ -59,6 +59,7 @@ class _Wizard:
     def __init__(self, token: str, owner: UserRead | None) -> None:
         self.token, self.owner = token, owner
         self.location_id: int | None = None
+        self.currency = 'CAD'  # the location's, once saved: how prices are typed in the later steps
         self.hours: list[dict] = []
         self.steps: dict[str, ui.step] = {}
         self.built: set[str] = set()
@@ -165,7 +166,7 @@ class _Wizard:
             values['opening_hours'] = self.hours
             created = await self.attempt(lambda: self.save_location(values), {**fields, 'tax_rates': taxes[0][1]})
             if created is not None:
-                self.location_id = created.id
+                self.location_id, self.currency = created.id, created.currency
                 self.speak(created.language)
                 self.go('hours')
 
@@ -268,8 +269,8 @@ class _Wizard:
                                  'maxlength=80').classes('w-36').mark(f'setup-service{number}-category'),
                              ui.number(_('Minutes'), value=30, min=5, max=600, step=5).classes('w-24').mark(
                                  f'setup-service{number}-minutes'),
-                             ui.number(_('Price'), value=0, min=0, format='%.2f').classes('w-28').mark(
-                                 f'setup-service{number}-price'),
+                             ui.number(_('Price'), value=0, min=0, **amount_field(self.currency)).classes(
+                                 'w-28').mark(f'setup-service{number}-price'),
                              ui.number(_('Buffer after (min)'), value=0, min=0, max=240, step=5).classes(
                                  'w-32').mark(f'setup-service{number}-buffer')))
 
@@ -290,7 +291,7 @@ class _Wizard:
                     price.error = _('A price of 0 or more.')
                     return
                 try:
-                    cents = to_minor(price.value, 'price_cents')
+                    cents = to_minor(price.value, 'price_cents', self.currency)
                 except ClientPulseError as error:
                     price.error = str(error)
                     return
@@ -322,8 +323,8 @@ class _Wizard:
                                  'w-48').mark(f'setup-product{number}-name'),
                              ui.input(_('Category')).props('maxlength=80').classes('w-32').mark(
                                  f'setup-product{number}-category'),
-                             ui.number(_('Price'), value=0, min=0, format='%.2f').classes('w-28').mark(
-                                 f'setup-product{number}-price'),
+                             ui.number(_('Price'), value=0, min=0, **amount_field(self.currency)).classes(
+                                 'w-28').mark(f'setup-product{number}-price'),
                              ui.number(_('In stock'), value=0, min=0, max=100000, step=1).classes('w-24').mark(
                                  f'setup-product{number}-stock')))
 
@@ -340,7 +341,7 @@ class _Wizard:
                     price.error = _('A price of 0 or more.')
                     return
                 try:
-                    cents = to_minor(price.value, 'price_cents')
+                    cents = to_minor(price.value, 'price_cents', self.currency)
                 except ClientPulseError as error:
                     price.error = str(error)
                     return

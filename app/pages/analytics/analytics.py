@@ -11,6 +11,7 @@ import json
 import logging
 import urllib.parse
 from datetime import date, timedelta
+from decimal import Decimal
 
 from babel.dates import format_date
 from nicegui import app, ui
@@ -21,7 +22,7 @@ from app.pages import language, params
 from app.pages.formatting import count, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
-from app.services import clock, events, i18n
+from app.services import amounts, clock, events, i18n
 from app.services.analytics import exports, forecast, metrics, noshow, reports
 from app.services.campaigns import targeting
 from app.services.catalogue import locations
@@ -549,7 +550,13 @@ def _money_axis(currency: str, locale: str) -> dict:
     """An amount axis's labels: compact, and any that would still touch a neighbour left out. Written in full
     (``$400,000``) a horizontal bar chart's labels ran into each other on a phone; the tooltip keeps the full
     amount."""
-    return {':formatter': _money_format(currency, locale, 1, compact=True), 'hideOverlap': True}
+    return {':formatter': _money_format(currency, locale, min(1, amounts.digits(currency)), compact=True),
+            'hideOverlap': True}
+
+
+def _major(minor: float, currency: str) -> float:
+    """An amount in minor units of ``currency`` as the chart's number (major units, :func:`amounts.to_major`)."""
+    return float(amounts.to_major(Decimal(str(minor)), currency))
 
 
 def _dated(pairs: list[tuple[str, float]], locale: str, pattern: str = 'd MMM') -> list[tuple[str, float]]:
@@ -569,24 +576,25 @@ def _dated(pairs: list[tuple[str, float]], locale: str, pattern: str = 'd MMM') 
 def _line(pairs: list[tuple[str, int]], currency: str, locale: str, *, name: str = '') -> dict:
     """Revenue per day (``pairs``: ISO day, minor units) with days and amounts in ``locale``'s writing."""
     pairs = _dated(pairs, locale)
-    return {'tooltip': {'trigger': 'axis', ':valueFormatter': _money_format(currency, locale, 2)},
+    shown = _money_format(currency, locale, amounts.digits(currency))
+    return {'tooltip': {'trigger': 'axis', ':valueFormatter': shown},
             'grid': {'left': 70, 'right': 16, 'top': 16, 'bottom': 30},
             'xAxis': {'type': 'category', 'data': [k for k, _ in pairs]},
             'yAxis': {'type': 'value', 'axisLabel': _money_axis(currency, locale)},
             'series': [{'type': 'line', 'name': name, 'smooth': True, 'areaStyle': {},
-                        'data': [v / 100 for _, v in pairs]}]}
+                        'data': [_major(v, currency) for _, v in pairs]}]}
 
 
 def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False,
           money: tuple[str, str] | None = None, name: str = '') -> dict:
     """Bars of counts, or with ``money`` (currency, locale) of amounts in minor units written that locale's way;
     ``name``: the series' name the tooltip shows (in the reader's language)."""
-    names, values = [k for k, _ in pairs], [v / 100 if money else v for _, v in pairs]
+    names, values = [k for k, _ in pairs], [_major(v, money[0]) if money else v for _, v in pairs]
     category, value = {'type': 'category', 'data': names}, {'type': 'value', 'axisLabel': {'hideOverlap': True}}
     tooltip: dict = {'trigger': 'axis'}
     if money:
         value['axisLabel'] = _money_axis(*money)
-        tooltip[':valueFormatter'] = _money_format(*money, 2)
+        tooltip[':valueFormatter'] = _money_format(*money, amounts.digits(money[0]))
     return {'tooltip': tooltip, 'grid': {'left': 110 if horizontal else 70, 'right': 16, 'top': 16, 'bottom': 30},
             'xAxis': value if horizontal else category, 'yAxis': category if horizontal else value,
             'series': [{'type': 'bar', 'name': name, 'data': values, 'itemStyle': {'color': '#3b4a6b'}}]}
@@ -594,7 +602,7 @@ def _bars(pairs: list[tuple[str, float]], *, horizontal: bool = False,
 
 def _forecast_lines(item, column: int, money: tuple[str, str] | None = None) -> dict:
     """The last four weeks (solid) and the forecast (dashed) of one column of a forecast's rows."""
-    scale = (lambda v: v / 100) if money else (lambda v: v)
+    scale = (lambda v: _major(v, money[0])) if money else (lambda v: v)
     days = [d for d, *_ in item.recent] + [d for d, *_ in item.days]
     past = [scale(r[column]) for r in item.recent] + [None] * len(item.days)
     ahead = [None] * (len(item.recent) - 1) + [scale(item.recent[-1][column])] + [scale(r[column])

@@ -17,7 +17,7 @@ from nicegui import ui
 from app import live
 from app.models import CampaignCreate, CampaignRead, LocationRead, Offer, Target, UserRead
 from app.pages import dates, language, params
-from app.pages.formatting import local_datetime, money_at, rate, to_minor
+from app.pages.formatting import amount_field, local_datetime, money_at, rate, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import MANAGING, choose_location
@@ -108,8 +108,8 @@ class _Form:
                 self.conditions = {
                     'min_visits': ui.number(_('Visits at least'), min=0, format='%d'),
                     'max_visits': ui.number(_('Visits at most'), min=0, format='%d'),
-                    'min_spend_cents': ui.number(_('Spent at least'), min=0, format='%.2f'),
-                    'max_spend_cents': ui.number(_('Spent at most'), min=0, format='%.2f'),
+                    'min_spend_cents': ui.number(_('Spent at least'), min=0, **amount_field(self.location.currency)),
+                    'max_spend_cents': ui.number(_('Spent at most'), min=0, **amount_field(self.location.currency)),
                     'last_visit_within_days': ui.number(_('Last visit within (days)'), min=1, format='%d'),
                     'last_visit_over_days': ui.number(_('Last visit over (days ago)'), min=1, format='%d'),
                 }
@@ -145,10 +145,10 @@ class _Form:
                                          on_change=self.preview).classes('w-28').mark('campaign-holdout')
                 self.window = ui.number(_('Attribution window (days)'), value=30, min=1, max=365,
                                         format='%d').classes('w-48').mark('campaign-window')
-                self.cost = ui.number(_('Cost per message'), value=0, min=0, format='%.2f',
-                                      on_change=self.preview).classes('w-36').mark('campaign-cost')
-                self.budget = ui.number(_('Budget (blank: none)'), min=0, format='%.2f').classes('w-40').mark(
-                    'campaign-budget')
+                self.cost = ui.number(_('Cost per message'), value=0, min=0, on_change=self.preview,
+                                      **amount_field(self.location.currency)).classes('w-36').mark('campaign-cost')
+                self.budget = ui.number(_('Budget (blank: none)'), min=0,
+                                        **amount_field(self.location.currency)).classes('w-40').mark('campaign-budget')
             ui.label(_('When')).classes('font-semibold mt-2')
             with ui.row().classes('w-full items-start gap-3'):
                 self.when = ui.toggle({'draft': _('Send by hand'), 'schedule': _('Schedule')}, value='draft').props(
@@ -182,7 +182,7 @@ class _Form:
         if self.target.value == 'filter':
             for key, element in self.conditions.items():
                 if element.value not in (None, ''):
-                    values[key] = (to_minor(element.value, key) if key.endswith('_cents')
+                    values[key] = (to_minor(element.value, key, self.location.currency) if key.endswith('_cents')
                                    else int(element.value))
         try:
             return Target(**values)
@@ -193,7 +193,7 @@ class _Form:
         """How many the campaign would reach, counted off the event loop."""
         try:
             target = self.target_of()
-            cost = to_minor(self.cost.value, 'cost')
+            cost = to_minor(self.cost.value, 'cost', self.location.currency)
         except ValidationError as error:
             self.reach.text = str(error)
             return
@@ -217,7 +217,8 @@ class _Form:
         """The campaign as the form stands. :raises ValidationError: naming the field"""
         offer = None
         if self.offered.value:
-            amount = to_minor(self.off.value, 'offer.amount_off_cents') if self.kind.value == 'amount' else None
+            amount = (to_minor(self.off.value, 'offer.amount_off_cents', self.location.currency)
+                      if self.kind.value == 'amount' else None)
             offer = Offer.model_construct(
                 code=self.code.value or '', percent_off=int(self.off.value or 0) if self.kind.value == 'percent'
                 else None, amount_off_cents=amount, max_redemptions=int(self.uses.value) if self.uses.value else None,
@@ -229,9 +230,11 @@ class _Form:
                   'target': self.target_of(), 'channel': self.channel.value,
                   'subject': self.subject.value or '' if self.channel.value == 'email' else '',
                   'body': self.body.value or '', 'holdout_permille': self.holdout_permille(),
-                  'cost_per_message_cents': to_minor(self.cost.value, 'cost_per_message_cents'),
-                  'budget_cents': to_minor(self.budget.value, 'budget_cents') if self.budget.value not in (None, '')
-                  else None, 'attribution_days': int(self.window.value or 0), 'send_at': send_at,
+                  'cost_per_message_cents': to_minor(self.cost.value, 'cost_per_message_cents',
+                                                     self.location.currency),
+                  'budget_cents': to_minor(self.budget.value, 'budget_cents', self.location.currency)
+                  if self.budget.value not in (None, '') else None,
+                  'attribution_days': int(self.window.value or 0), 'send_at': send_at,
                   'offer': offer.model_dump() if offer is not None else None}
         try:
             return CampaignCreate.model_validate(values)

@@ -9,7 +9,7 @@ from nicegui import ui
 from app import live
 from app.models import LocationRead, ProductRead, ServiceCreate, ServiceRead, UserRead
 from app.pages import language
-from app.pages.formatting import local_datetime, money_at, to_minor
+from app.pages.formatting import amount_field, local_datetime, money_at, to_input, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
 from app.pages.session import MANAGING
@@ -85,6 +85,7 @@ class _Services:
         categories = sorted({s.category for s in self.by_id.values() if s.category})
         members = {m.id: m.name for m in staff.list_staff(self.location.id, actor=self.user)}
         performing = catalog.performers_of(service.id, actor=self.user) if service else sorted(members)
+        currency = self.location.currency
         with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[32rem] max-w-full'):
             ui.label(service.name if service else _('Add a service')).classes('text-lg font-semibold')
             name = ui.input(_('Name'), value=service.name if service else '').classes('w-full').mark('service-name')
@@ -97,11 +98,11 @@ class _Services:
                                    format='%d').classes('flex-1').mark('service-minutes')
                 buffer = ui.number(_('Buffer after'), value=service.buffer_minutes if service else None, min=0, step=5,
                                    format='%d').classes('flex-1').mark('service-buffer')
-                price = ui.number(_('Price'), value=service.price_cents / 100 if service else 0, min=0,
-                                  format='%.2f').classes('flex-1').mark('service-price')
+                price = ui.number(_('Price'), value=to_input(service.price_cents, currency) if service else 0, min=0,
+                                  **amount_field(currency)).classes('flex-1').mark('service-price')
             deposit = ui.number(_("Deposit when booked (empty: the location's percentage)"),
-                                value=service.deposit_cents / 100 if service and service.deposit_cents is not None
-                                else None, min=0, format='%.2f').classes('w-full').mark('service-deposit')
+                                value=to_input(service.deposit_cents, currency) if service else None, min=0,
+                                **amount_field(currency)).classes('w-full').mark('service-deposit')
             ui.label(_("Buffer empty: the location's default. Prices as set in Settings (with or without tax).")
                      ).classes('text-xs text-slate-500')
             who = ui.select(members, multiple=True, value=[m for m in performing if m in members],
@@ -119,9 +120,9 @@ class _Services:
                     values = dict(name=(name.value or '').strip(), category=category.value or '',
                                   duration_minutes=int(length.value) if length.value is not None else None,
                                   buffer_minutes=int(buffer.value) if buffer.value is not None else None,
-                                  price_cents=to_minor(price.value, 'price_cents'), kiosk=bool(kiosk.value),
+                                  price_cents=to_minor(price.value, 'price_cents', currency), kiosk=bool(kiosk.value),
                                   active=bool(active.value),
-                                  deposit_cents=to_minor(deposit.value, 'deposit_cents')
+                                  deposit_cents=to_minor(deposit.value, 'deposit_cents', currency)
                                   if deposit.value is not None else None)
                     if service is None:
                         await language.io_bound(self.add, values, list(who.value or []))
@@ -190,6 +191,7 @@ class _Products:
     def details(self, product: ProductRead | None, dialog: ui.dialog) -> None:
         def value(field, default=''):
             return (getattr(product, field) if product else default)
+        currency = self.location.currency
         with ui.row().classes('w-full gap-2 no-wrap'):
             name = ui.input(_('Name'), value=value('name')).classes('flex-1').mark('product-name')
             brand = ui.input(_('Brand'), value=value('brand')).classes('flex-1').mark('product-brand')
@@ -197,9 +199,10 @@ class _Products:
             code = ui.input(_('SKU'), value=value('code')).classes('flex-1').mark('product-code')
             barcode = ui.input(_('Barcode (EAN/UPC)'), value=value('barcode')).classes('flex-1').mark('product-barcode')
         with ui.row().classes('w-full gap-2 no-wrap'):
-            price = ui.number(_('Price'), value=value('price_cents', 0) / 100, min=0, format='%.2f').classes(
-                'flex-1').mark('product-price')
-            cost = ui.number(_('Cost'), value=value('cost_cents', 0) / 100, min=0, format='%.2f').classes('flex-1')
+            price = ui.number(_('Price'), value=to_input(value('price_cents', 0), currency), min=0,
+                              **amount_field(currency)).classes('flex-1').mark('product-price')
+            cost = ui.number(_('Cost'), value=to_input(value('cost_cents', 0), currency), min=0,
+                             **amount_field(currency)).classes('flex-1')
         with ui.row().classes('w-full gap-2 no-wrap'):
             opening = ui.number(_('On hand now'), value=value('stock_on_hand', 0), min=0, format='%d').classes(
                 'flex-1').mark('product-stock')
@@ -216,7 +219,8 @@ class _Products:
                 saved = await language.io_bound(lambda: catalog.save_product(
                     product.id if product else None, actor=self.user, location_id=self.location.id,
                     code=code.value or '', name=name.value or '', barcode=barcode.value or '', brand=brand.value or '',
-                    price_cents=to_minor(price.value, 'price_cents'), cost_cents=to_minor(cost.value, 'cost_cents'),
+                    price_cents=to_minor(price.value, 'price_cents', currency),
+                    cost_cents=to_minor(cost.value, 'cost_cents', currency),
                     opening_stock=int(opening.value or 0), stock_minimum=int(minimum.value or 0),
                     stock_maximum=int(maximum.value or 0), active=bool(active.value)))
             except (ClientPulseError, OverflowError, ValueError) as error:

@@ -15,7 +15,7 @@ from app.pages.formatting import booking_time, money, rate
 from app.pages.frontdesk.getting_started import getting_started_section
 from app.pages.guard import PageContext, guarded_page
 from app.pages.session import MANAGING
-from app.services import clock, i18n
+from app.services import amounts, clock, i18n
 from app.services.frontdesk import bookings, dashboard
 from app.services.frontdesk.bookings import STATUS_LABELS
 from app.services.i18n import N_, _
@@ -154,7 +154,8 @@ def _revenue_options(figures: dashboard.DashboardSummary) -> dict:
                                                for d, _cents in figures.revenue_per_day]},
         'yAxis': {'type': 'value', 'name': figures.currency},
         'series': [{'type': 'bar', 'name': _('Revenue'), 'itemStyle': {'color': '#3b4a6b'},
-                    'data': [round(cents / 100, 2) for _day, cents in figures.revenue_per_day]}],
+                    'data': [float(amounts.to_major(cents, figures.currency))
+                             for _day, cents in figures.revenue_per_day]}],
     }
 
 

@@ -13,7 +13,7 @@ from nicegui import ui
 from app import live
 from app.models import BookingRead, LocationRead, PaymentMethod, Role, UserRead
 from app.pages import language
-from app.pages.formatting import money_at, to_minor
+from app.pages.formatting import amount_field, money_at, to_input, to_minor
 from app.services import events
 from app.services.catalogue import catalog, staff
 from app.services.customers import phones
@@ -65,6 +65,10 @@ class _Checkout:
     def money(self, cents: int) -> str:
         return money_at(cents, self.location)
 
+    def minor(self, amount, field: str) -> int:
+        """What was typed in one of the form's amounts in the location's minor units (see :func:`to_minor`)."""
+        return to_minor(amount, field, self.location.currency)
+
     def open(self) -> None:
         with ui.dialog(value=True) as self.dialog, ui.card().classes('w-[44rem] max-w-full'):
             title = (_('Checkout — {customer}').format(customer=self.booking.customer_name) if self.booking
@@ -87,7 +91,8 @@ class _Checkout:
                         'flex-1').mark('checkout-item')
                     ui.button(_('Add'), icon='add', on_click=self.add_line).props('flat').mark('checkout-add')
                 with ui.row().classes('w-full items-end gap-2'):
-                    self.card_amount = ui.number(_('Sell a gift card of'), min=0, format='%.2f').classes('w-44').mark(
+                    self.card_amount = ui.number(_('Sell a gift card of'), min=0,
+                                                 **amount_field(self.location.currency)).classes('w-44').mark(
                         'checkout-gift-amount')
                     ui.button(_('Add gift card'), icon='card_giftcard', on_click=self.add_gift_card).props('flat').mark(
                         'checkout-gift-add')
@@ -122,8 +127,8 @@ class _Checkout:
                             self.reward = ui.select(offered, label=_('Spend points on'), clearable=True,
                                                     on_change=self.reprice).classes('w-64').mark('checkout-reward')
                 with ui.row().classes('w-full items-end gap-2'):
-                    self.tip = ui.number(_('Tip'), min=0, format='%.2f', on_change=self.reprice).classes('w-32').mark(
-                        'checkout-tip')
+                    self.tip = ui.number(_('Tip'), min=0, on_change=self.reprice,
+                                         **amount_field(self.location.currency)).classes('w-32').mark('checkout-tip')
                     self.tip_for = ui.select(self.members, value=self.booking.staff_member_id if self.booking else None,
                                              label=_('for')).classes('w-48').mark('checkout-tip-staff')
                 self.totals = ui.column().classes('w-full gap-0 items-end').mark('checkout-totals')
@@ -171,12 +176,14 @@ class _Checkout:
             if not self.lines:
                 ui.label(_('Nothing yet: add a service or a product.')).classes('text-slate-500')
             for number, line in enumerate(self.lines):
-                with ui.row().classes('w-full items-end gap-2 no-wrap'):
-                    ui.label(line['name']).classes('flex-1')
+                # on a phone the amounts wrap under the name (in one row they were cut: '2500' for 25000)
+                with ui.row().classes('w-full items-end gap-2 flex-wrap sm:flex-nowrap'):
+                    ui.label(line['name']).classes('flex-1 min-w-[10rem]')
                     ui.number(_('Qty'), value=line['quantity'], min=1, format='%d',
                               on_change=lambda e, x=line: self.set_line(x, 'quantity', e.value)).classes('w-16').mark(
                         f'checkout-line-{number}-quantity')
-                    price = ui.number(_('Price'), value=line['price'] / 100, min=0, format='%.2f',
+                    price = ui.number(_('Price'), value=to_input(line['price'], self.location.currency), min=0,
+                                      **amount_field(self.location.currency),
                                       on_change=lambda e, x=line: self.set_line(x, 'price', e.value)).classes(
                         'w-24').mark(f'checkout-line-{number}-price')
                     price.enabled = self.managing
@@ -191,7 +198,7 @@ class _Checkout:
     async def set_line(self, line: dict, field: str, value) -> None:
         if field == 'price':
             try:
-                line['price'] = to_minor(value, 'price')
+                line['price'] = self.minor(value, 'price')
             except ValidationError as error:  # the line keeps its last good price; the refusal is said
                 self.error.text = str(error)
                 return
@@ -208,7 +215,7 @@ class _Checkout:
 
     async def add_gift_card(self) -> None:
         try:
-            amount = to_minor(self.card_amount.value, 'gift_cards')
+            amount = self.minor(self.card_amount.value, 'gift_cards')
         except ValidationError as error:
             self.card_amount.error = str(error)
             return
@@ -223,8 +230,13 @@ class _Checkout:
     # --- payments -----------------------------------------------------------------------------------------------
 
     def add_payment(self) -> None:
-        paid = sum(to_minor(p['amount'], 'amount') for p in self.payments if p['amount'] is not None)
-        self.payments.append({'method': PaymentMethod.CASH.value, 'amount': max(0, self.total_due - paid) / 100,
+        try:
+            paid = sum(self.minor(p['amount'], 'amount') for p in self.payments if p['amount'] is not None)
+        except ValidationError as error:
+            self.refused(error)
+            return
+        self.payments.append({'method': PaymentMethod.CASH.value,
+                              'amount': to_input(max(0, self.total_due - paid), self.location.currency),
                               'tendered': None, 'code': '', 'phone': self.customer_phone()})
         self.draw_payments()
         self.show_balance()
@@ -238,10 +250,11 @@ class _Checkout:
                     ui.select(method_names(), value=payment['method'], label=_('Paid by'),
                               on_change=lambda e, p=payment: self.set_payment(p, 'method', e.value)).classes(
                         'w-36').mark(f'checkout-pay-{number}-method')
-                    ui.number(_('Amount'), value=payment['amount'], min=0, format='%.2f',
+                    ui.number(_('Amount'), value=payment['amount'], min=0, **amount_field(self.location.currency),
                               on_change=lambda e, p=payment: self.set_payment(p, 'amount', e.value)).classes(
                         'w-28').mark(f'checkout-pay-{number}-amount')
-                    tendered = ui.number(_('Cash handed over'), value=payment['tendered'], min=0, format='%.2f',
+                    tendered = ui.number(_('Cash handed over'), value=payment['tendered'], min=0,
+                                         **amount_field(self.location.currency),
                                          on_change=lambda e, p=payment: self.set_payment(p, 'tendered', e.value)
                                          ).classes('w-36').mark(f'checkout-pay-{number}-tendered')
                     tendered.bind_visibility_from(payment, 'method', value=PaymentMethod.CASH.value)
@@ -288,16 +301,16 @@ class _Checkout:
                 staff_member_id=self.served.value if self.served is not None else None))
         payments = []
         for number, payment in enumerate(self.payments):
-            amount = to_minor(payment['amount'], f'payments.{number}') if payment['amount'] else 0
+            amount = self.minor(payment['amount'], f'payments.{number}') if payment['amount'] else 0
             if amount:
                 tendered = payment['tendered'] if payment['method'] == PaymentMethod.CASH.value else None
                 payments.append(PaymentIn(method=PaymentMethod(payment['method']), amount_cents=amount,
-                                          tendered_cents=to_minor(tendered, f'payments.{number}') if tendered
+                                          tendered_cents=self.minor(tendered, f'payments.{number}') if tendered
                                           else None, gift_card_code=(payment['code'] or '')[:40]
                                           if payment['method'] == PaymentMethod.GIFT_CARD.value else ''))
         return Sale(location_id=self.location.id, booking_id=self.booking.id if self.booking else None,
                     lines=lines, discount_percent=percent, discount_reason=self.discount_reason.value or '',
-                    tip_cents=to_minor(self.tip.value, 'tip') if self.tip.value else 0,
+                    tip_cents=self.minor(self.tip.value, 'tip') if self.tip.value else 0,
                     tip_staff_member_id=self.tip_for.value or (self.served.value if self.served else None),
                     payments=payments, gift_cards=list(self.gift_cards),
                     reward_id=self.reward.value if self.reward is not None else None,
@@ -342,14 +355,15 @@ class _Checkout:
                     'text-lg font-semibold' if line.key == 'total' else 'text-slate-500' if line.included else ''
                 ).mark(key)
         if len(self.payments) == 1 and not self.payments[0]['tendered']:
-            self.payments[0]['amount'] = self.total_due / 100  # one payment: the whole amount, until split
+            # one payment: the whole amount, until split
+            self.payments[0]['amount'] = to_input(self.total_due, self.location.currency)
             self.draw_payments()
         self.show_balance()
 
     def show_balance(self) -> None:
         try:
-            paid = sum(to_minor(p['amount'], 'amount') for p in self.payments if p['amount'])
-            change = sum(to_minor(p['tendered'], 'tendered') - to_minor(p['amount'], 'amount')
+            paid = sum(self.minor(p['amount'], 'amount') for p in self.payments if p['amount'])
+            change = sum(self.minor(p['tendered'], 'tendered') - self.minor(p['amount'], 'amount')
                          for p in self.payments if p['method'] == PaymentMethod.CASH.value and p['tendered']
                          and p['amount'])
         except ValidationError:
@@ -370,7 +384,7 @@ class _Checkout:
             if len(by_phone) > 1:
                 raise ValidationError(_('One M-Pesa payment per checkout: put the amount on one line.'),
                                       field=f'payments.{by_phone[1][0]}')
-            amount = to_minor(payment['amount'], f'payments.{number}')
+            amount = self.minor(payment['amount'], f'payments.{number}')
             others = [p for p in sale.payments if p.method != PaymentMethod.MOBILE_MONEY]
             done = await language.io_bound(
                 mobile_money.check_out_by_phone, sale.model_copy(update={'payments': others}),

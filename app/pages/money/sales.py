@@ -13,12 +13,12 @@ from app import live
 from app.models import LocationRead, PaymentMethod, Role, UserRead
 from app.pages import language, params
 from app.pages.accessibility import scrolling
-from app.pages.formatting import local_time, money_at, to_minor
+from app.pages.formatting import amount_field, local_time, money_at, to_input, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import named
 from app.pages.money.checkout import method_name, method_names, open_checkout
 from app.pages.session import FRONT_DESK
-from app.services import clock, events, i18n
+from app.services import amounts, clock, events, i18n
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _, ngettext
 from app.services.money import checkout, day_close, gift_cards, mobile_money, receipts
@@ -113,7 +113,7 @@ class _Sales:
         rows = []
         for r in listed:
             legacy = r.total_cents is None  # history: paid in full, before tax as exported
-            total = r.amount_cents + int(r.tax * 100) if legacy else r.total_cents
+            total = r.amount_cents + amounts.minor_of(r.tax, self.location.currency) if legacy else r.total_cents
             rows.append({'id': r.id, 'number': r.number, 'time': local_time(r.issued_at, self.location.time_zone),
                          'customer': r.customer_name or _('Walk-in'), 'items': r.descriptions,
                          'total': money_at(total, self.location),
@@ -166,14 +166,15 @@ class _Sales:
                     'font-semibold').mark('day-closed')
             elif self.managing:
                 with ui.row().classes('items-end gap-2'):
-                    counted = ui.number(_('Cash counted'), min=0, format='%.2f').classes('w-40').mark('day-counted')
+                    counted = ui.number(_('Cash counted'), min=0, **amount_field(self.location.currency)).classes(
+                        'w-40').mark('day-counted')
                     note = ui.input(_('Note')).classes('w-64')
 
                     async def close() -> None:
                         try:
+                            cash = to_minor(counted.value, 'counted', self.location.currency)
                             await language.io_bound(lambda: day_close.close_day(
-                                self.location.id, self.day, to_minor(counted.value, 'counted'), actor=self.user,
-                                note=note.value or ''))
+                                self.location.id, self.day, cash, actor=self.user, note=note.value or ''))
                         except ClientPulseError as error:
                             counted.error = str(error)
                             return
@@ -275,12 +276,14 @@ class _ReceiptView:
             'font-semibold').mark('receipt-owed')
         with ui.row().classes('items-end gap-2'):
             method = ui.select(method_names(), value=PaymentMethod.CARD.value).classes('w-36')
-            amount = ui.number(_('Amount'), value=self.shown.balance_cents / 100, min=0, format='%.2f').classes('w-28')
+            amount = ui.number(_('Amount'), value=to_input(self.shown.balance_cents, self.location.currency), min=0,
+                               **amount_field(self.location.currency)).classes('w-28')
 
             async def take() -> None:
                 try:
                     await language.io_bound(lambda: checkout.add_payment(self.shown.id, PaymentIn(
-                        method=PaymentMethod(method.value), amount_cents=to_minor(amount.value, 'amount')),
+                        method=PaymentMethod(method.value),
+                        amount_cents=to_minor(amount.value, 'amount', self.location.currency)),
                         actor=self.user))
                 except (ClientPulseError, ValueError) as error:
                     amount.error = str(error)
@@ -313,13 +316,15 @@ class _ReceiptView:
     def mpesa_form(self) -> None:
         with ui.row().classes('items-end gap-2'):
             phone = ui.input(_("Customer's phone (M-Pesa)")).classes('w-48').mark('mpesa-phone')
-            amount = ui.number(_('Amount'), value=self.shown.balance_cents // 100, min=1, format='%d').classes(
+            whole = int(amounts.to_major(self.shown.balance_cents, self.location.currency))  # M-Pesa: whole units
+            amount = ui.number(_('Amount'), value=whole, min=1, format='%d').classes(
                 'w-28').mark('mpesa-amount')
 
             async def send() -> None:
                 try:
                     await language.io_bound(lambda: mobile_money.request(
-                        self.shown.id, phone.value or '', to_minor(amount.value, 'amount'), actor=self.user))
+                        self.shown.id, phone.value or '', to_minor(amount.value, 'amount', self.location.currency),
+                        actor=self.user))
                 except ClientPulseError as error:
                     (phone if error.field == 'phone' else amount).error = str(error)
                     return
