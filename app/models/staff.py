@@ -14,6 +14,9 @@ class StaffMemberBase(SQLModel):
     location_id: int = Field(foreign_key='location.id', index=True)
     name: str = Field(max_length=80)
     email: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=20,
+                              description='their mobile number in E.164 (None: none on record); sign-in links by SMS '
+                                          'go only here')
     active: bool = True
     colour: str = Field(default='', max_length=7, sa_column_kwargs={'server_default': ''},
                         description="the calendar's colour, '#rrggbb' ('' for the default)")

@@ -108,6 +108,16 @@ class MessageFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryReported:
+    """A provider's delivery report moved a sent message on: ``delivery`` is ``'pending'`` (on its way) or
+    ``'delivered'`` (a failed delivery is a :class:`MessageFailed`)."""
+
+    location_id: int
+    message_id: int
+    delivery: str
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentFailed:
     """A payment was declined or failed (recorded by the desk, or a mobile-money prompt that failed); ``booking_id``
     None: a walk-in sale's."""
@@ -221,13 +231,15 @@ class SignInEnded:
 
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
          | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged
-         | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent | DatabaseOutage | SignInEnded)
+         | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent | DatabaseOutage | SignInEnded
+         | DeliveryReported)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
                                                               CustomerChanged, LocationChanged, CatalogueChanged,
                                                               MessageFailed, PresenceChanged, CampaignChanged,
-                                                              MessagesSent, DatabaseOutage, SignInEnded)}
+                                                              MessagesSent, DatabaseOutage, SignInEnded,
+                                                              DeliveryReported)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

@@ -5,6 +5,8 @@ day-view block, on Messages and on the dashboard — until the desk adds an e-ma
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from nicegui.testing import User
 from sqlmodel import func, select
@@ -144,3 +146,25 @@ async def test_a_contact_added_on_the_customers_page_clears_the_desks_flag_live(
     await eventually(lambda: (customer_named('Quiet Person').email,
                               customer_named('Quiet Person').preferred_channel) == ('quiet@example.com', 'email'))
     await eventually(lambda: element(owner, 'no-reminder').text == '1')  # the dashboard is built again at once
+
+
+async def test_the_booking_s_customer_and_contact_are_read_off_the_event_loop(user: User, shop, morning,
+                                                                             monkeypatch):
+    """The booking dialog's alerts and "Contact" read the customer in a worker thread, never on the event loop that
+    serves every session."""
+    quiet = make_customer(shop['location'], 'Quiet Person', '')
+    with session_scope(write=True) as session:
+        session.get(Customer, quiet.id).alerts = 'Allergic to latex'
+    booking = make_booking(shop['location'], shop['becky'], shop['mens'], quiet, at(DAY, '11:00'))
+    real, threads = customers.get_customer, []
+
+    def get_customer(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+    monkeypatch.setattr(customers, 'get_customer', get_customer)
+    await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
+    click_block(user, booking.id)
+    await user.should_see('Allergic to latex', retries=100)
+    await user.should_see(marker='contact-section')
+    await user.should_see(marker='no-reminder')
+    assert threads and threading.get_ident() not in threads  # this test runs on the app's event loop

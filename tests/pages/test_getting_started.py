@@ -4,6 +4,7 @@ the list goes once all the rest is done."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -48,3 +49,15 @@ async def test_the_getting_started_list_ticks_itself_off_from_the_data(user: Use
     await user.open('/')
     await user.should_see(marker='revenue-today', retries=100)
     await user.should_not_see(marker='getting-started')  # all done: the list is gone
+
+
+async def test_the_getting_started_list_is_read_off_the_event_loop(user: User, shop, monkeypatch):
+    real, threads = getting_started.getting_started, []
+
+    def read(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return real(*args, **kwargs)
+    monkeypatch.setattr(getting_started, 'getting_started', read)
+    await sign_in(user, Role.OWNER, '/')
+    await user.should_see(marker='getting-started', retries=100)
+    assert threads and threading.get_ident() not in threads  # this test runs on the app's event loop

@@ -134,3 +134,33 @@ async def test_delivery_reports_show_as_delivered_or_failed_with_the_reason(user
         'Delivered', '', False)
     assert (rows['Sam Lee']['status'], rows['Sam Lee']['error'], rows['Sam Lee']['retry']) == (
         'Failed', 'not delivered: Rejected: UserInBlackList', True)
+
+
+async def test_an_open_messages_page_shows_a_delivery_report_as_it_arrives(user: User, shop, africastalking):
+    from app.services import events
+    from app.services.catalogue import locations
+    from app.services.messaging import delivery_reports, sms
+    location = shop['location']
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'email_messages': False,
+                                            'sms_provider': sms.AFRICASTALKING}, actor=OWNER)
+    records.update_customer(shop['alex'].id, {'name': shop['alex'].name, 'phone': '+254712345678'}, actor=OWNER)
+    make_booking(location, shop['jj'], shop['cut'], shop['alex'], at(THURSDAY, '14:00'))
+    assert outbox.deliver_due() == 1
+    (sent,) = africastalking.messages
+    await sign_in(user, Role.STAFF, '/messages')
+
+    def confirmation() -> dict:
+        (row,) = [r for r in element(user, 'messages').rows if r['what'] == 'SMS: Confirmation']
+        return row
+
+    await eventually(lambda: confirmation()['status'] == 'Sent', timeout=10)
+    heard = []
+    events.subscribe(heard.append)
+    try:
+        assert delivery_reports.handle_report(sms.delivery_report_token(), africastalking.report(sent, 'Success')) == (
+            'delivered')
+    finally:
+        events.unsubscribe(heard.append)
+    assert [(e.location_id, e.delivery) for e in heard if isinstance(e, events.DeliveryReported)] == [
+        (location.id, 'delivered')]
+    await eventually(lambda: confirmation()['status'] == 'Delivered', timeout=10)  # no reload

@@ -151,3 +151,44 @@ async def test_wrong_links_do_not_spend_an_invitation_and_a_caller_trying_many_i
     await user.should_see('Too many wrong links were tried from your network.')
     await user.should_not_see(marker='link-password')
     assert sign_in_links.open_link(token, ip='10.9.9.9').staff_name == 'BECKY'  # not spent for anyone else
+
+
+async def test_a_mobile_number_typed_on_the_staff_form_is_where_a_reset_by_sms_goes(user: User, shop, smtp, twilio):
+    account = users.create_user('jj@salon.test', 'old password', role=Role.STAFF, location_id=shop['location'].id,
+                                staff_member_id=shop['jj'].id, actor=OWNER)
+    await sign_in(user, Role.OWNER, '/staff')
+    user.find(marker='staff-list').trigger('rowClick', [None, {'id': shop['jj'].id}])
+    await user.should_see(marker='staff-phone')
+    user.find(marker='staff-phone').type('call me')
+    user.find(marker='staff-save').click()
+    await eventually(lambda: 'not a phone number' in (element(user, 'staff-phone').error or ''), timeout=10)
+    user.find(marker='staff-phone').clear().type('(416) 555-0142')  # the location's (Canadian) way
+    user.find(marker='staff-save').click()
+    await user.should_see('JJ saved.', retries=100)
+    with session_scope() as session:
+        assert session.get(StaffMember, shop['jj'].id).phone == '+14165550142'
+
+    await user.open('/staff')  # the editor reopened reads the number on record
+    user.find(marker='staff-list').trigger('rowClick', [None, {'id': shop['jj'].id}])
+    await user.should_see(marker='staff-editing')
+    user.find(marker='staff-sign-in-tab').click()
+    await user.should_see('A password reset link goes to their own address on record: jj@salon.test.')
+    element(user, 'staff-reset-channel').set_value(MessageChannel.SMS.value)
+    await user.should_see('A password reset link goes to their own mobile number on record: +14165550142.')
+    await user.should_not_see(marker='staff-link-to')  # still nowhere to type another number
+    user.find(marker='staff-reset').click()
+    await eventually(lambda: len(twilio.messages) == 1, timeout=10)
+    assert twilio.messages[0]['To'] == '+14165550142' and smtp.messages == []
+    assert sign_in_links.open_link(sign_in_links.link_of(twilio.messages[0]['Body'])).email == account.email
+
+
+async def test_an_invitation_by_sms_offers_the_staff_members_mobile_number_on_record(user: User, shop, twilio):
+    with session_scope(write=True) as session:
+        session.get(StaffMember, shop['becky'].id).phone = '+14165550177'
+    await _open_sign_in_tab(user, shop['becky'].id)
+    await user.should_see(marker='staff-no-sign-in')
+    element(user, 'staff-link-channel').set_value(MessageChannel.SMS.value)
+    await eventually(lambda: element(user, 'staff-link-to').value == '+14165550177')
+    user.find(marker='staff-invite').click()
+    await eventually(lambda: len(twilio.messages) == 1, timeout=10)
+    assert twilio.messages[0]['To'] == '+14165550177'

@@ -6,6 +6,7 @@ from __future__ import annotations
 from nicegui.testing import User
 
 from app.models import Role
+from app.services.customers import records
 from tests.factories import OWNER
 from tests.pages.conftest import DAY, sign_in
 from tests.pages.test_pages import element, eventually
@@ -187,3 +188,32 @@ async def test_a_staff_members_week_shows_their_days_hours_time_off_and_bookings
                      == [DAY.toordinal() + 4])
     user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 40, 'minute': 600})
     assert bookings.get_booking(booked.id, actor=OWNER).starts_at == at(DAY + timedelta(days=4), '10:00')
+
+
+async def test_a_staff_members_week_marks_a_booking_no_reminder_reaches_and_names_the_mark(user: User, shop):
+    """As in the day view: a block whose customer no message reaches carries the no-reminder mark (an icon named in
+    the legend, and in the block's accessible name); one whose customer is reached carries none."""
+    from datetime import timedelta
+
+    from app.services.messaging import reach
+    from tests.factories import at, make_booking, make_customer
+
+    jj, tuesday = shop['jj'], DAY + timedelta(days=1)
+    quiet = make_customer(shop['location'], 'Quiet Person', '')
+    silent = make_booking(shop['location'], jj, shop['cut'], quiet, at(tuesday, '11:00'))
+    with_email = make_customer(shop['location'], 'Mailed Person', '')
+    records.update_customer(with_email.id, {'name': with_email.name, 'email': 'mailed@example.com'}, actor=OWNER)
+    reached = make_booking(shop['location'], jj, shop['cut'], with_email, at(tuesday, '14:00'))
+    await sign_in(user, Role.MANAGER, f'/bookings?day={tuesday.isoformat()}')
+    element(user, 'booking-tabs').set_value('Week')
+    element(user, 'week-staff').set_value(jj.id)
+    await eventually(lambda: len(element(user, 'week-grid').props['blocks']) == 2)
+    grid = element(user, 'week-grid').props
+    blocks = {b['id']: b for b in grid['blocks']}
+    assert blocks[silent.id]['unreached'] == reach.NO_REMINDER and reach.NO_REMINDER in blocks[silent.id]['title']
+    assert blocks[reached.id]['unreached'] is None
+    assert {'kind': 'unreached', 'icon': 'notifications_off', 'label': reach.NO_REMINDER} in grid['grid']['markers']
+
+    records.update_customer(quiet.id, {'name': quiet.name, 'email': 'found@example.com'}, actor=OWNER)
+    await eventually(lambda: {b['id']: b for b in element(user, 'week-grid').props['blocks']}[silent.id][
+        'unreached'] is None)  # a contact added elsewhere clears the mark without reload

@@ -165,9 +165,9 @@ def test_a_contact_added_from_the_booking_queues_its_reminders_and_clears_the_fl
     with session_scope() as session:
         queued = session.exec(select(Message).where(Message.booking_id == silent,
                                                     Message.status == MessageStatus.QUEUED.value)).all()
-    assert {(m.template, m.channel, m.to_address) for m in queued} == {
-        (Template.REMINDER.value, 'email', 'late@example.com')}
-    assert len(queued) == 2  # 24 h and 2 h before
+    assert sorted((m.template, m.channel, m.to_address) for m in queued) == [  # the confirmation it never had, and
+        (Template.CONFIRMATION.value, 'email', 'late@example.com')] + [  # the reminders 24 h and 2 h before
+        (Template.REMINDER.value, 'email', 'late@example.com')] * 2
 
 
 def test_an_unreadable_number_from_the_booking_changes_nothing(shop):
@@ -248,15 +248,43 @@ def test_editing_a_customer_re_plans_their_upcoming_bookings_and_announces_them(
     for booking in (silent, later):
         queued = [m for m in _booking_messages(booking) if m.status == MessageStatus.QUEUED.value]
         assert sorted((m.template, m.channel, m.to_address) for m in queued) == [
+            (Template.CONFIRMATION.value, 'email', 'found@example.com')] + [
             (Template.REMINDER.value, 'email', 'found@example.com')] * 2
 
-    # a corrected address on the Customers page: the queued reminders follow it; the phone preferred instead
+    # a corrected address on the Customers page: the queued messages follow it; the phone preferred instead (the
+    # unsent e-mail confirmation is withdrawn and one goes by SMS)
     records.update_customer(customer.id, {'name': customer.name, 'email': 'right@example.com',
                                           'phone': '0712 345 678', 'preferred_channel': 'sms'}, actor=desk)
     queued = [m for m in _booking_messages(silent) if m.status == MessageStatus.QUEUED.value]
-    assert sorted((m.channel, m.to_address) for m in queued) == [('sms', '+254712345678')] * 2
+    assert sorted((m.channel, m.to_address) for m in queued) == [('sms', '+254712345678')] * 3
     records.update_customer(customer.id, {'name': customer.name, 'email': 'right@example.com',
                                           'phone': '0712 345 678', 'preferred_channel': ''}, actor=desk)
     queued = [m for m in _booking_messages(silent) if m.status == MessageStatus.QUEUED.value]
     assert sorted((m.channel, m.to_address) for m in queued) == [('email', 'right@example.com')] * 2 + [
-        ('sms', '+254712345678')] * 2
+        ('sms', '+254712345678')] * 3  # still one confirmation: the SMS one queued
+
+
+def test_a_booking_made_without_contact_is_confirmed_once_when_a_contact_is_added(shop, shop_clock):
+    desk = actor(Role.STAFF, shop['location'].id)
+    earlier = book_new(shop, at(DAY, '09:00', NAIROBI), name='No Contact')
+    customer = customer_of(earlier)
+    ahead = book_new(shop, at(TOMORROW, '14:00', NAIROBI), name='Other')
+    with session_scope(write=True) as session:  # the same customer's booking tomorrow
+        session.get(Booking, ahead).customer_id = customer.id
+    shop_clock(clock.local_datetime(DAY, 11 * 60, NAIROBI))  # the 09:00 booking is past
+
+    def confirmations(booking_id: int) -> list[tuple[str, str, str]]:
+        return [(m.status, m.channel, m.to_address) for m in _booking_messages(booking_id)
+                if m.template == Template.CONFIRMATION.value]
+
+    assert confirmations(earlier) == confirmations(ahead) == []
+    records.update_customer(customer.id, {'name': customer.name, 'email': 'found@example.com'}, actor=desk)
+    assert confirmations(ahead) == [('queued', 'email', 'found@example.com')]
+    assert confirmations(earlier) == []  # not for a booking already past
+    records.update_customer(customer.id, {'name': customer.name, 'email': 'right@example.com'}, actor=desk)
+    assert confirmations(ahead) == [('queued', 'email', 'right@example.com')]  # the same one, redirected
+    (confirmation,) = [m for m in _booking_messages(ahead) if m.template == Template.CONFIRMATION.value]
+    _set_status(confirmation.id, MessageStatus.SENT)
+    records.update_customer(customer.id, {'name': customer.name, 'email': 'right@example.com',
+                                          'phone': '0712 345 678'}, actor=desk)
+    assert confirmations(ahead) == [('sent', 'email', 'right@example.com')]  # never twice

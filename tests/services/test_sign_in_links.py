@@ -8,8 +8,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from app.models import Message, MessageChannel, MessageStatus, Role, SignInLink, StaffMember, Template
+from app.models import (
+    Location,
+    Message,
+    MessageChannel,
+    MessageStatus,
+    Role,
+    SignInLink,
+    StaffMember,
+    StaffMemberCreate,
+    Template,
+)
 from app.services.accounts import users
+from app.services.catalogue import staff
 from app.services.database import session_scope
 from app.services.errors import AuthenticationError, PermissionDeniedError, ValidationError
 from app.services.messaging import sign_in_links
@@ -183,6 +194,61 @@ def test_a_reset_link_goes_only_to_the_accounts_own_address_on_record(db, smtp, 
     assert sent.to == 'jj@salon.test' and [m['To'] for m in smtp.messages] == ['jj@salon.test']
     boss = users.create_user('boss@salon.test', 'old password', role=Role.OWNER, actor=OWNER)
     assert sign_in_links.send_reset(boss.id, location_id=here.id, actor=OWNER).to == 'boss@salon.test'
+
+
+def test_a_staff_members_mobile_number_is_kept_in_e164_read_the_location_s_way(db):
+    here = make_location()
+    with session_scope(write=True) as session:
+        session.get(Location, here.id).country = 'KE'
+    jj = make_staff_member(here, 'JJ')
+    assert jj.phone is None
+    saved = staff.update_staff_member(jj.id, actor=OWNER, name='JJ', working_hours=jj.working_hours,
+                                      phone=' 0712 345 678 ')
+    assert saved.phone == '+254712345678'
+    with pytest.raises(ValidationError) as unreadable:
+        staff.update_staff_member(jj.id, actor=OWNER, name='JJ', working_hours=jj.working_hours, phone='call me')
+    assert unreadable.value.field == 'phone'
+    with session_scope() as session:  # refused: nothing changed
+        assert session.get(StaffMember, jj.id).phone == '+254712345678'
+    assert staff.update_staff_member(jj.id, actor=OWNER, name='JJ', working_hours=jj.working_hours).phone == (
+        '+254712345678')  # not given: kept
+    assert staff.update_staff_member(jj.id, actor=OWNER, name='JJ', working_hours=jj.working_hours,
+                                     phone='').phone is None
+    kelly = staff.create_staff_member(StaffMemberCreate(location_id=here.id, name='KELLY', phone='0733 000 111'),
+                                      actor=OWNER)
+    assert kelly.phone == '+254733000111'
+
+
+def test_a_reset_by_sms_goes_only_to_the_mobile_number_on_record(db, smtp, twilio):
+    here = make_location()
+    jj = make_staff_member(here, 'JJ')
+    account = users.create_user('jj@salon.test', 'old password', role=Role.STAFF, location_id=here.id,
+                                staff_member_id=jj.id, actor=OWNER)
+    staff.update_staff_member(jj.id, actor=OWNER, name='JJ', working_hours=jj.working_hours, phone='(416) 555-0142')
+    manager = actor(Role.MANAGER, here.id)
+    with pytest.raises(TypeError):  # no typed number either
+        sign_in_links.send_reset(account.id, channel=MessageChannel.SMS, to='+14165550199', location_id=here.id,
+                                 actor=manager)
+    sent = sign_in_links.send_reset(account.id, channel=MessageChannel.SMS, location_id=here.id, actor=manager)
+    assert sent.sent and sent.to == '+14165550142' and smtp.messages == []
+    (text,) = twilio.messages
+    assert text['To'] == '+14165550142'
+    token = sign_in_links.link_of(text['Body'])
+    assert sign_in_links.open_link(token).email == 'jj@salon.test'
+    assert sign_in_links.use_link(token, 'a new secret').id == account.id
+
+
+def test_an_invitation_by_sms_goes_to_the_mobile_number_on_record_unless_another_is_typed(db, twilio):
+    here = make_location()
+    jj = make_staff_member(here, 'JJ')
+    staff.update_staff_member(jj.id, actor=OWNER, name='JJ', working_hours=jj.working_hours, phone='416 555 0142')
+    assert sign_in_links.invite(jj.id, channel=MessageChannel.SMS, actor=OWNER).to == '+14165550142'
+    assert twilio.messages[-1]['To'] == '+14165550142'
+    assert sign_in_links.invite(jj.id, channel=MessageChannel.SMS, to='416 555 0177', actor=OWNER).to == (
+        '+14165550177')
+    with pytest.raises(ValidationError, match='no mobile number on record') as none:
+        sign_in_links.invite(make_staff_member(here, 'KELLY').id, channel=MessageChannel.SMS, actor=OWNER)
+    assert none.value.field == 'to'
 
 
 def test_an_invitation_goes_to_the_staff_members_e_mail_on_record_unless_another_is_typed(db, smtp):

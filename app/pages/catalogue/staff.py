@@ -222,10 +222,9 @@ class _Editor:
                 to = ui.input(_('Send the link to'), value=sign_in_links.on_record(member, MessageChannel.EMAIL)
                               ).classes('w-72').mark('staff-link-to')
             channel.on_value_change(lambda e: to.set_value(sign_in_links.on_record(member, MessageChannel(e.value))))
-        else:  # a reset goes only to the account's own address: shown, not asked
-            channel = to = None
-            ui.label(_('A password reset link goes to their own address on record: {email}.').format(
-                email=account.email)).classes('text-sm text-grey-8').mark('staff-reset-to')
+        else:  # a reset goes only to the account's own address or mobile number on record: shown, not asked
+            to = None
+            channel = self.reset_channel(account.email)
 
         async def send() -> None:
             if to is not None:
@@ -236,8 +235,9 @@ class _Editor:
                     sent = await language.io_bound(lambda: sign_in_links.invite(
                         member.id, channel=chosen, to=to.value or '', actor=self.user))
                 else:
+                    chosen = MessageChannel(channel.value)
                     sent = await language.io_bound(lambda: sign_in_links.send_reset(
-                        account.id, location_id=self.location.id, actor=self.user))
+                        account.id, channel=chosen, location_id=self.location.id, actor=self.user))
             except ClientPulseError as error:
                 if to is not None:
                     field_error({'to': to, 'channel': to}, error)
@@ -259,6 +259,24 @@ class _Editor:
                 ui.button(_('Revoke sign-in'), icon='block', color='negative',
                           on_click=lambda: self.allow(account.id, False)).props('outline').mark('staff-revoke')
 
+    def reset_channel(self, email: str) -> ui.toggle:
+        """How a reset link goes (by SMS only when a mobile number is on record), and where it goes, shown."""
+        phone = sign_in_links.on_record(self.member, MessageChannel.SMS)
+        choices = {MessageChannel.EMAIL.value: _('E-mail'), **({MessageChannel.SMS.value: _('SMS')} if phone else {})}
+        channel = ui.toggle(choices, value=MessageChannel.EMAIL.value).mark('staff-reset-channel')
+        channel.set_visibility(len(choices) > 1)
+        where = ui.label().classes('text-sm text-grey-8').mark('staff-reset-to')
+
+        def show() -> None:
+            where.text = (_('A password reset link goes to their own address on record: {email}.').format(email=email)
+                          if channel.value == MessageChannel.EMAIL.value else
+                          _('A password reset link goes to their own mobile number on record: {phone}.').format(
+                              phone=phone))
+
+        channel.on_value_change(show)
+        show()
+        return channel
+
     async def allow(self, account_id: int, allowed: bool) -> None:
         try:
             await language.io_bound(users.set_active, account_id, allowed, actor=self.user)
@@ -276,6 +294,10 @@ class _Editor:
             colour = ui.color_input(_('Calendar colour'), value=member.colour or '').classes('w-48').mark(
                 'staff-colour')
             active = ui.switch(_('Works here'), value=member.active).mark('staff-active')
+        phone = ui.input(_('Mobile number'), value=member.phone or '').classes('w-56').props(
+            'type=tel autocomplete=off').mark('staff-phone')
+        ui.label(_("A number without a country code is read as the location's country's. Sign-in links by SMS go "
+                   'only to this number.')).classes('text-xs text-slate-500')
         ui.label(_('Weekly hours: up to two stretches a day (a break is the gap); none: day off.')).classes(
             'text-sm text-slate-500 mt-2')
         week = WeekHours(member.working_hours, 'staff')
@@ -302,6 +324,7 @@ class _Editor:
                    'an account the owner made on the Users page.')).classes('text-xs text-slate-500')
 
         async def save() -> None:
+            phone.error = None
             stretches = week.read()
             if stretches is None:
                 return
@@ -312,9 +335,10 @@ class _Editor:
                 await language.io_bound(lambda: staff.update_staff_member(
                     member.id, actor=self.user, name=name.value or '', colour=colour.value or '',
                     active=bool(active.value), working_hours=hours, services=list(skills.value) or None,
-                    account_id=account.value, **rates))
+                    account_id=account.value, phone=phone.value or '', **rates))
             except ClientPulseError as error:
-                field_error({'name': name, 'colour': colour, 'working_hours': week.first, 'services': skills,
+                field_error({'name': name, 'colour': colour, 'phone': phone, 'working_hours': week.first,
+                             'services': skills,
                              'service_commission': on_services, 'product_commission': on_products,
                              'account_id': account}, error)
                 return

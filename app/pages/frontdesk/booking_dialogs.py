@@ -387,12 +387,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                               type='positive')
 
                 ui.button(_('Take deposit'), on_click=take_deposit).props('outline').mark('take-deposit')
-        alerts = customers.get_customer(booking.customer_id, actor=user).alerts if booking.customer_id else ''
-        if alerts:
-            with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):
-                ui.icon('warning').props('role=img').props['aria-label'] = _('Alert')
-                ui.label(alerts)
-        booking_contact_section(user, location, booking)
+        booking_contact_section(user, location, booking)  # with the customer's alerts
         _messages(user, location, booking)
 
         async def act(change: Callable[[], object]) -> None:

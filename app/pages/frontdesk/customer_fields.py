@@ -154,11 +154,32 @@ class NewCustomer:
 
 def booking_contact_section(user: UserRead, location: LocationRead, booking: BookingRead,
                             on_saved: Callable[[], None] | None = None) -> None:
-    """For a booking with a customer: the no-reminder line when no channel reaches them, and "Contact" to change
-    their phone, e-mail, preferred channel and consent (saved with :func:`booking_contact.change_contact`)."""
+    """For a booking with a customer: their alerts (allergies and the like), the no-reminder line when no channel
+    reaches them, and "Contact" to change their phone, e-mail, preferred channel and consent (saved with
+    :func:`booking_contact.change_contact`). Drawn
+    where called once the customer is read (in a worker thread: never on the event loop)."""
     if booking.customer_id is None:
         return
-    customer = customers.get_customer(booking.customer_id, actor=user)
+    place = ui.column().classes('w-full')
+
+    async def fill() -> None:
+        try:
+            customer = await language.io_bound(customers.get_customer, booking.customer_id, actor=user)
+        except ClientPulseError:  # erased or merged meanwhile: nothing to change here
+            return
+        if not place.is_deleted:
+            with place:
+                _contact_section(user, location, booking, customer, on_saved)
+
+    ui.timer(0, fill, once=True)
+
+
+def _contact_section(user: UserRead, location: LocationRead, booking: BookingRead, customer: CustomerRead,
+                     on_saved: Callable[[], None] | None) -> None:
+    if customer.alerts:
+        with ui.row().classes('items-center gap-1 text-negative').mark('booking-alerts'):
+            ui.icon('warning').props('role=img').props['aria-label'] = _('Alert')
+            ui.label(customer.alerts)
     warning = no_reminder_label()
     warning.visible = not reached(location, customer)
     with ui.expansion(_('Contact'), icon='contact_phone', value=warning.visible).classes('w-full').mark(

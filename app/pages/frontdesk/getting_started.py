@@ -7,7 +7,8 @@ from __future__ import annotations
 from nicegui import ui
 
 from app.config import get_settings
-from app.models import Role
+from app.models import GettingStartedItem, Role
+from app.pages import language
 from app.pages.guard import PageContext
 from app.services.frontdesk import getting_started
 from app.services.i18n import N_, _
@@ -25,10 +26,24 @@ STEPS = {
 
 
 def getting_started_section(page: PageContext) -> None:
-    """The list for ``page``'s location, drawn where called; nothing once it is all done."""
-    items = getting_started.getting_started(page.location.id, actor=page.user)
-    if getting_started.all_done(items):
-        return
+    """The list for ``page``'s location, drawn where called once the shop's data is read (in a worker thread, after
+    the page is out: never on the event loop); nothing once it is all done."""
+    place = ui.element('div').classes('w-full')
+
+    async def fill() -> None:
+        items = await language.io_bound(getting_started.getting_started, page.location.id, actor=page.user)
+        if place.is_deleted:
+            return
+        if getting_started.all_done(items):
+            place.delete()
+            return
+        with place:
+            _draw(page, items)
+
+    ui.timer(0, fill, once=True)
+
+
+def _draw(page: PageContext, items: list[GettingStartedItem]) -> None:
     done = sum(item.done for item in items)
     with ui.card().classes('w-full').mark('getting-started'):
         heading = ui.label(_('Getting started')).classes('text-lg font-semibold')

@@ -19,12 +19,14 @@ from app.services.catalogue import staff
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import bookings
 from app.services.i18n import _
+from app.services.messaging import reach
 
 
 def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, actor: UserRead) -> dict:
     """The week of ``member`` from ``monday`` as ``day_grid.js`` draws it: ``{'grid': {first, last, px, clashes,
     all_known, columns: [{id (the day's proleptic ordinal), name ('Mon 07'), colour, shifts, away}]}, 'blocks':
-    [{id, column (the day's ordinal), start, text, title, style}]}`` (shapes as the day view's).
+    [{id, column (the day's ordinal), start, text, title, unreached, style}]}`` (shapes as the day view's: a booking
+    whose customer no message reaches carries the no-reminder mark, named in the legend).
 
     :raises PermissionDeniedError: another location
     """
@@ -35,6 +37,7 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
                                                 staff_member_id=member.id)
               if b.status != BookingStatus.CANCELLED and b.time_recorded]
     clashes = bookings.overlapping_ids(listed)
+    unreached = reach.unreachable_bookings(location.id, [b.id for b in listed], actor=actor)
     plan = staff.schedule(location.id, start, end, actor=actor)
     columns, blocks, minutes = [], [], []
     for offset in range(7):
@@ -52,7 +55,7 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
                         'colour': member.colour, 'shifts': shifts, 'away': away})
         minutes += [m for shift in shifts for m in shift]
     for booking in listed:
-        block = {**block_of(booking, booking.id in clashes, tz),
+        block = {**block_of(booking, booking.id in clashes, tz, unreached=booking.id in unreached),
                  'column': clock.to_local(booking.starts_at, tz).date().toordinal()}
         blocks.append(block)
         minutes += [block['start'], block['start'] + int((booking.ends_at - booking.starts_at).total_seconds() // 60)]

@@ -68,8 +68,9 @@ class _Outbox:
             </q-td>''')
         self.table.on('retry', lambda e: self.retry(e.args))
         ui.timer(0, self.load, once=True)
-        live.on_change(self.page.location.id, lambda _e: self.load(),
-                       kinds=(events.MessageFailed, events.BookingChanged))
+        live.on_change(self.page.location.id, lambda _e: self.load(),  # sent, delivered, failed, or new ones
+                       kinds=(events.MessageFailed, events.BookingChanged, events.MessagesSent,
+                              events.DeliveryReported))
 
     async def show(self, value: str) -> None:
         self.status = MessageStatus(value) if value else None

@@ -33,6 +33,7 @@ from app.services import clock, events, i18n
 from app.services.accounts import activity
 from app.services.accounts.access import EVERY_ROLE, MANAGING_ROLES, ensure_location, ensure_reader, ensure_role
 from app.services.caching import VersionedCache
+from app.services.customers.customers import location_country, readable_phone
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _
@@ -97,7 +98,8 @@ def create_staff_members(members: list[StaffMemberCreate], *, actor: UserRead) -
             if taken is not None:
                 raise ValidationError(_('There is already a staff member called {name}.').format(name=data.name),
                                       field='name')
-            member = StaffMember.model_validate(data.model_dump(exclude={'working_hours'}))
+            member = StaffMember.model_validate(data.model_dump(exclude={'working_hours'}), update={
+                'phone': _phone(session, data.phone or '', data.location_id)})
             session.add(member)
             session.flush()
             for shift in data.working_hours:
@@ -260,6 +262,11 @@ def _member_at(session, staff_member_id: int, actor: UserRead) -> tuple[StaffMem
     return member, session.get(Location, member.location_id).time_zone
 
 
+def _phone(session, typed: str, location_id: int) -> str | None:
+    """A staff member's mobile number as stored: E.164 read the location's way, or None for none."""
+    return readable_phone((typed or '')[:40], location_country(session, location_id)) or None
+
+
 def _hhmm(minutes: int) -> str:
     return f'{minutes // 60:02d}:{minutes % 60:02d}'
 
@@ -292,18 +299,21 @@ _UNCHANGED = object()
 def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, colour: str = '', active: bool = True,
                         working_hours: list[WorkingHoursBase], services: list[int] | object | None = _UNCHANGED,
                         service_commission: Decimal | None = None, product_commission: Decimal | None = None,
-                        account_id: int | object | None = _UNCHANGED) -> StaffMemberRead:
+                        account_id: int | object | None = _UNCHANGED, phone: str | object = _UNCHANGED
+                        ) -> StaffMemberRead:
     """Change a staff member's name, calendar colour, whether they still work here (a staff member with history is
     never deleted: switched off, their bookings and figures stay), their weekly stretches (several a day: a break
     is the gap between two) and, when given, the services they perform (ids; ``None``: every service), their
     commission rates (percent of services' and of products' takings, ``Decimal`` 0–100 to two places: 12.5 for
-    12.5 %) and the sign-in account that is theirs (``None``: none; a staff login then lands on their column).
-    One transaction; logged; open sessions hear of it.
+    12.5 %), the sign-in account that is theirs (``None``: none; a staff login then lands on their column) and their
+    mobile number (as typed: one without a country code is the location's country's, ``'0712 345 678'`` in Kenya is
+    stored ``'+254712345678'``; '': none on record). One transaction; logged; open sessions hear of it.
 
     :raises ValidationError: an empty or taken name (``field='name'``), a colour that is not ``#rrggbb``, a stretch
         that ends before it starts or overlaps another of the same day (``field='working_hours'``), a service of
         another location (``services``), a rate outside 0–100 (``service_commission``/``product_commission``), an
-        account of another location or an owner or kiosk account (``account_id``)
+        account of another location or an owner or kiosk account (``account_id``), a phone that is not a possible
+        number (``phone``)
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
     """
     ensure_role(actor, MANAGING_ROLES, N_('change staff members'))
@@ -328,6 +338,11 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         if member.active != active:
             changes.append(_('back at work') if active else _('switched off'))
         member.name, member.colour, member.active = name, colour.lower(), active
+        if phone is not _UNCHANGED:
+            number = _phone(session, phone, member.location_id)
+            if number != (member.phone or None):
+                changes.append(_('mobile number {phone}').format(phone=number) if number else _('no mobile number'))
+            member.phone = number
         for field, points in rates.items():
             if getattr(member, f'{field}_bp') != points:
                 changes.append((_('service commission {rate} %') if field == 'service_commission'

@@ -64,7 +64,8 @@ def handle_report(token: str, form: Mapping[str, str], *, sender: str = '', as_o
         return _refuse('malformed', 'not of the documented shape', sender)
     message_id, status, phone, reason = report
     with session_scope(write=True) as session:
-        found = session.execute(select(Message.id, Message.to_address, Message.status, Message.delivery).where(
+        found = session.execute(select(Message.id, Message.location_id, Message.to_address, Message.status,
+                                       Message.delivery).where(
             Message.provider == sms.AFRICASTALKING, Message.provider_id == message_id,
             Message.channel == MessageChannel.SMS.value).limit(2)).all()
         if len(found) != 1 or found[0].to_address.lstrip('+') != phone.lstrip('+'):
@@ -77,22 +78,22 @@ def handle_report(token: str, form: Mapping[str, str], *, sender: str = '', as_o
         now = as_of or clock.now()
         # the same conditions again in the statement: two reports at once cannot both move it
         guard = (Message.id == row.id, Message.status == MessageStatus.SENT.value, Message.delivery.not_in(final))
-        if status in ON_THE_WAY:
-            session.execute(update(Message).where(*guard).values(delivery=Delivery.PENDING.value))
-            return 'pending'
-        if status in DELIVERED:
-            moved = session.execute(update(Message).where(*guard).values(
-                delivery=Delivery.DELIVERED.value, delivered_at=now)).rowcount
-            return 'delivered' if moved else 'already'
-        why = f'{status}: {reason}' if reason else status
-        moved = session.execute(update(Message).where(*guard).values(
-            delivery=Delivery.FAILED.value, delivered_at=now, status=MessageStatus.FAILED.value,
-            last_error=i18n.deferred(N_('not delivered: {reason}'), reason=why))).rowcount
-        if not moved:
-            return 'already'
-        event = outbox.failure_event(session, session.get(Message, row.id))
+        if status in FAILED:
+            why = f'{status}: {reason}' if reason else status
+            if not session.execute(update(Message).where(*guard).values(
+                    delivery=Delivery.FAILED.value, delivered_at=now, status=MessageStatus.FAILED.value,
+                    last_error=i18n.deferred(N_('not delivered: {reason}'), reason=why))).rowcount:
+                return 'already'
+            event = outbox.failure_event(session, session.get(Message, row.id))
+        else:
+            delivery = Delivery.PENDING if status in ON_THE_WAY else Delivery.DELIVERED
+            values = {'delivery': delivery.value, **({'delivered_at': now} if delivery == Delivery.DELIVERED else {})}
+            if not session.execute(update(Message).where(*guard).values(**values)).rowcount:
+                return 'already'
+            # open Messages pages show the new state (a failure is announced as a MessageFailed)
+            event = events.DeliveryReported(location_id=row.location_id, message_id=row.id, delivery=delivery.value)
     events.publish(event)
-    return 'failed'
+    return 'failed' if status in FAILED else delivery.value
 
 
 def _parsed(form: Mapping[str, str]) -> tuple[str, str, str, str] | None:

@@ -123,6 +123,24 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
         connection.execute(insert(Message), rows)
 
 
+def _confirm_late(connection: Connection, booking_id: int, *, now: datetime) -> None:
+    """Queue the confirmation a live booking still ahead never had (its customer could not be reached when it was
+    made), on the channels that reach them now, as :func:`booking_changed` does when it is made (none for walk-ins
+    and imports). A booking with a confirmation (or a note of its move) queued, being sent, sent or failed gets none:
+    one each, never twice."""
+    facts = connection.execute(_FACTS, {'booking_id': booking_id}).first()
+    if facts is None or facts.status not in LIVE or facts.starts_at <= now or facts.channel in (
+            Channel.WALK_IN, Channel.IMPORT):
+        return
+    had = connection.execute(select(Message.id).where(
+        Message.booking_id == booking_id,
+        Message.template.in_([Template.CONFIRMATION.value, Template.RESCHEDULED.value]),
+        Message.status != MessageStatus.CANCELLED.value).limit(1)).first()
+    if had is None and (channels := _channels(facts)):
+        connection.execute(insert(Message), [_row(facts, template=Template.CONFIRMATION, channel=channel, to=to,
+                                                  due_at=now) for channel, to in channels])
+
+
 def _follow_contact(connection: Connection, booking_id: int, channels: list[tuple[MessageChannel, str]]) -> None:
     """The booking's messages still queued follow the customer's contact as it is now: on a channel that still
     reaches them, to its address now (a corrected phone or e-mail); on one that no longer does, withdrawn. Messages
@@ -142,7 +160,8 @@ def replan_contact(unit: Session | Connection, customer_id: int, *, now: datetim
     (:func:`booking_changed`: reminders queued on the channels that now reach them, queued ones redirected to the new
     address or withdrawn) and is logged for the day lists (:func:`revisions.record`). Returns the events to publish
     once the caller has committed (the views showing those bookings, e.g. the day view's no-reminder flag, are built
-    again), one per booking, in start order; none for a customer merged, erased or unknown."""
+    again), one per booking, in start order; none for a customer merged, erased or unknown. A booking that never had
+    a confirmation (made while the customer could not be reached) gets one now (:func:`_confirm_late`)."""
     connection = connection_of(unit)
     rows = connection.execute(select(Booking.id, Booking.location_id, Booking.staff_member_id, Booking.starts_at,
                                      Booking.status, Location.time_zone)
@@ -152,6 +171,7 @@ def replan_contact(unit: Session | Connection, customer_id: int, *, now: datetim
                               .order_by(Booking.starts_at, Booking.id)).all()
     for row in rows:
         booking_changed(connection, row.id, 'status', now=now)
+        _confirm_late(connection, row.id, now=now)
     if rows:
         revisions.record(connection, rows[0].location_id, booking_ids=[row.id for row in rows])
     return [events.BookingChanged(booking_id=row.id, location_id=row.location_id,

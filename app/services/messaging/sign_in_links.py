@@ -21,9 +21,10 @@ still records wrong secrets given for it (for support), but never spends it.
 
 A reset link goes only where the account's own records say: by e-mail to the account's address, by SMS only to the
 mobile number on record of the staff member linked to the account — never to an address the sender types, or a
-manager could reset a staff account to their own mailbox and sign in as that person. Staff members have no mobile
-number on record yet, so a reset by SMS is refused (``channel``) until they do. An invitation (no account exists
-yet) may go to a typed address; without one it goes to the staff member's e-mail on record.
+manager could reset a staff account to their own mailbox and sign in as that person. The mobile number on record
+(``StaffMember.phone``, E.164) is set on the staff member's details by an owner or manager; without one a reset by
+SMS is refused (``channel``). An invitation (no account exists yet) may go to a typed address; without one it goes to
+the staff member's e-mail or mobile number on record.
 
 The message goes through the outbox (a ``message`` row, sent at once); the outbox cuts the secret out of the row once
 it has gone (:data:`~app.services.messaging.outbox.SECRET_LINK_TEMPLATES`).
@@ -56,6 +57,7 @@ from app.models import (
     SignInLinkKind,
     SignInThrottle,
     StaffMember,
+    StaffMemberRead,
     Template,
     User,
     UserRead,
@@ -407,10 +409,10 @@ def _address(channel: MessageChannel, to: str, location: Location) -> str:
     return number
 
 
-def on_record(member: StaffMember, channel: MessageChannel) -> str:
-    """The staff member's own address for ``channel`` on record ('' when none): their e-mail; no mobile number is
-    kept for staff members yet, so always '' by SMS."""
-    return (member.email or '').strip() if channel == MessageChannel.EMAIL else ''
+def on_record(member: StaffMember | StaffMemberRead, channel: MessageChannel) -> str:
+    """The staff member's own address for ``channel`` on record ('' when none): their e-mail, or by SMS their mobile
+    number (E.164)."""
+    return ((member.email if channel == MessageChannel.EMAIL else member.phone) or '').strip()
 
 
 def _reset_address(user: User, member: StaffMember | None, channel: MessageChannel, location: Location) -> str:
