@@ -92,7 +92,7 @@ def test_0045_puts_amounts_in_each_currencys_own_minor_units_and_back(kind, requ
 
     url = empty_database(kind, request, tmp_path)
     config = database.alembic_config(url)
-    command.upgrade(config, '0041')
+    command.upgrade(config, '0044')
     engine = create_engine(url)
     now = datetime(2026, 12, 1, 12, tzinfo=UTC)
     with Session(engine) as session:
@@ -151,7 +151,7 @@ def test_0045_puts_amounts_in_each_currencys_own_minor_units_and_back(kind, requ
     assert json_amounts(1) == (1500, 1500, 2, 1500, 1500, ['x'])
     assert json_amounts(2) == (1500000, 1500000, 1500, 1500000, 1500000, ['x'])
     assert json_amounts(3) == (150000, 150000, 150, 150000, 150000, ['x'])
-    command.downgrade(config, '0041')
+    command.downgrade(config, '0044')
     back = amounts()
     assert back['RWF'] == [150000, 150000, -150100, 150000, 150000, 200, 150000, 150000, 150000, 150000, 200000,
                            150000, 150000]

@@ -1,7 +1,7 @@
 """stripe events: the webhook events already taken in (their ids), so a redelivery is not acted on twice
 
 Revision ID: 0043
-Revises: 0041
+Revises: 0042
 Create Date: 2026-12-06 15:00:00
 """
 

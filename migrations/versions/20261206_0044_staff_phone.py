@@ -1,7 +1,7 @@
 """staff phone: a staff member's mobile number on record (E.164), where sign-in links by SMS go
 
 Revision ID: 0044
-Revises: 0041
+Revises: 0043
 Create Date: 2026-12-06 15:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0044'
-down_revision: str | None = '0041'
+down_revision: str | None = '0043'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

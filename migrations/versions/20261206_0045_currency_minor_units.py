@@ -11,7 +11,7 @@ in major units already and stay. Downgrade reverses it (× 100 or ÷ 10: whole u
 but amounts made in those currencies never had any).
 
 Revision ID: 0045
-Revises: 0041
+Revises: 0044
 Create Date: 2026-12-06 15:00:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from babel.numbers import get_currency_precision
 
 revision: str = '0045'
-down_revision: str | None = '0043'
+down_revision: str | None = '0044'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
