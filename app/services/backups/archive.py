@@ -4,9 +4,9 @@ place only once read back and verified.
 The archive is a gzip'd tar (sealed with a passphrase if asked, :mod:`.sealing`) holding
 
 - ``database.sqlite`` — SQLite's online backup API (``sqlite3.Connection.backup`` in one step: a consistent copy,
-  writers go on meanwhile in WAL mode), or ``database.pgdump`` — ``pg_dump --format=custom`` run inside a snapshot
-  this module exported (``pg_export_snapshot()``, PostgreSQL manual §9.27.5), so the row counts it records are the
-  dump's own;
+  writers go on meanwhile in WAL mode), or ``database.pgdump`` — ``pg_dump --format=custom`` of the app's schema
+  run inside a snapshot this module exported (``pg_export_snapshot()``, PostgreSQL manual §9.27.5), so the row
+  counts it records are the dump's own;
 - ``files/attachments/…``, ``files/reports/…``, ``files/analytics/…`` — the chat attachments, scheduled reports and
   saved analytics columns; ``files/storage_secret`` only in a sealed archive (it signs sign-ins and customers'
   links);
@@ -296,11 +296,12 @@ def _pg_dump(url: str, out: Path) -> dict[str, Any]:
     try:
         with engine.connect() as connection:  # the snapshot lives as long as this transaction
             snapshot = connection.execute(text('SELECT pg_export_snapshot()')).scalar_one()
+            schema = connection.execute(text('SELECT current_schema()')).scalar_one()
             counts = pg_counts(connection)
             revision = connection.execute(text('SELECT version_num FROM alembic_version')).scalar()
             address, environment = libpq(url)
-            _run([_tool('pg_dump'), '--format=custom', f'--snapshot={snapshot}', '--no-owner', '--no-privileges',
-                  f'--file={out}', f'--dbname={address}'], environment)
+            _run([_tool('pg_dump'), '--format=custom', f'--snapshot={snapshot}', f'--schema={schema}', '--no-owner',
+                  '--no-privileges', f'--file={out}', f'--dbname={address}'], environment)
             connection.rollback()
     finally:
         engine.dispose()

@@ -73,9 +73,7 @@ def restore(path: Path, *, passphrase: str | None = None, move_aside: bool = Fal
         if kind == 'sqlite':
             _place_sqlite(staged / 'database.sqlite', database._sqlite_path(url))
         else:
-            address, environment = archive.libpq(url)
-            archive.run_tool(['pg_restore', '--no-owner', '--no-privileges', '--exit-on-error',
-                              f'--dbname={address}', str(staged / 'database.pgdump')], environment)
+            _pg_restore(url, staged / 'database.pgdump')
         placed = _place_files(staged / 'files')
     database.reset_engines()
     database.migrate()  # a backup made by an older ClientPulse is upgraded here
@@ -175,6 +173,18 @@ def _move_folders(aside: Path) -> bool:
     if moved and secret.exists():
         shutil.copy2(secret, aside / 'storage_secret')
     return moved
+
+
+def _pg_restore(url: str, dump: Path) -> None:
+    """``pg_restore`` of everything in ``dump`` but its schema's own entry (the schema is there already, empty:
+    made when what was there was moved aside, or the new database's own), through ``--use-list``."""
+    address, environment = archive.libpq(url)
+    listed = archive.run_tool(['pg_restore', '--list', str(dump)], environment)
+    wanted = dump.with_suffix('.list')
+    wanted.write_text(''.join(line for line in listed.splitlines(keepends=True)
+                              if ' SCHEMA - ' not in line and 'COMMENT - SCHEMA ' not in line))
+    archive.run_tool(['pg_restore', '--no-owner', '--no-privileges', '--exit-on-error', f'--use-list={wanted}',
+                      f'--dbname={address}', str(dump)], environment)
 
 
 def _place_sqlite(copy: Path, path: Path) -> None:
