@@ -56,6 +56,12 @@ def current_status(*, as_of: datetime | None = None) -> BackupStatus:
         return _status_of(_row(session), as_of or datetime.now(UTC))
 
 
+def state_in(session: Session, *, as_of: datetime | None = None) -> str:
+    """The backups' state (:class:`BackupStatus` ``state``) read in the caller's unit of work, for summaries that
+    show it (the dashboard's getting-started list)."""
+    return _status_of(_row(session), as_of or datetime.now(UTC)).state
+
+
 def save_schedule(*, enabled: bool, time_of_day: str, folder: str, keep: int, passphrase: object = _UNCHANGED,
                   actor: UserRead) -> BackupStatus:
     """Set the schedule; the folder must exist and be writable now (a disk that is not connected is refused, named).
