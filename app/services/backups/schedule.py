@@ -130,12 +130,11 @@ def back_up(folder: Path | None = None, *, passphrase: str | None = None, as_of:
             passphrase = sealing.unseal_passphrase(sealed_with, get_settings().storage_secret_value())
         result = archive.make_backup(target, passphrase=passphrase, as_of=started)
     except ClientPulseError as error:
-        _record(ok=False, message=i18n.deferred(N_('{error}'), error=str(error)), as_of=started)
+        _record(ok=False, message=str(error), as_of=started)  # in the language of the run: the system's words
         raise
     except Exception as error:  # an unexpected failure is still a failed backup the owner must hear of
         log.exception('the backup failed')
-        _record(ok=False, message=i18n.deferred(N_('{error}'), error=f'{type(error).__name__}: {error}'),
-                as_of=started)
+        _record(ok=False, message=f'{type(error).__name__}: {error}', as_of=started)
         raise archive.BackupError(_('The backup failed: {error}').format(error=error)) from error
     if scheduled is not None and target.resolve() == scheduled.resolve():
         archive.prune(target, keep)
