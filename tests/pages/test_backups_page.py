@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import pytest
 from nicegui.testing import User
 
 from app.models import Role
 from app.services.backups import archive
+from app.services.errors import ClientPulseError
 from tests.pages.conftest import sign_in
 
 
@@ -40,3 +42,22 @@ async def test_the_owner_schedules_backs_up_and_sees_the_result(user: User, shop
     await user.should_see(marker='backup-state-failed', retries=200)
     await user.should_see('The last backup failed.')
     await user.should_see(marker='backup-error')
+
+
+async def test_the_owners_dashboard_is_red_while_backups_fail(user: User, shop, tmp_path):
+    from app.services.backups import schedule
+    from tests.factories import OWNER
+    disk = tmp_path / 'nas'
+    disk.mkdir()
+    schedule.save_schedule(enabled=True, time_of_day='02:30', folder=str(disk), keep=3, actor=OWNER)
+    schedule.back_up()
+    await sign_in(user, Role.OWNER, '/')
+    await user.should_see(marker='revenue-today', retries=100)
+    await user.should_not_see(marker='dashboard-backup-alert')  # the last backup worked
+
+    disk.rename(tmp_path / 'unmounted')
+    with pytest.raises(ClientPulseError):
+        schedule.back_up()
+    await user.open('/')
+    await user.should_see(marker='dashboard-backup-alert', retries=100)
+    await user.should_see('The last backup failed.')

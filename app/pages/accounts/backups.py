@@ -9,7 +9,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from nicegui import ui
 
-from app.models import BackupStatus
+from app.models import BackupStatus, Role
 from app.pages import language
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
@@ -27,6 +27,25 @@ STATES = {  # state → icon, colour, words (the colour is never alone: the word
     'waiting': ('schedule', 'text-slate-700', N_('Scheduled: the first backup runs at the time below.')),
     'off': ('warning', 'text-amber-900', N_('Backups are not scheduled.')),
 }
+
+
+def backup_alert(page: PageContext) -> None:
+    """For the owner, where called (the dashboard): a red line while backups fail or are overdue, with a link to the
+    Backups page; nothing otherwise. Read in a worker thread once the page is drawn."""
+    if page.user.role != Role.OWNER:
+        return
+    holder = ui.element('div').classes('w-full')
+
+    async def load() -> None:
+        status = await language.io_bound(schedule.status, actor=page.user)
+        if status.state in ('failed', 'missing'):
+            icon, colour, words = STATES[status.state]
+            with holder, ui.row().classes(f'items-center gap-2 {colour}').mark('dashboard-backup-alert'):
+                ui.icon(icon).props('aria-hidden=true')
+                ui.label(_(words)).classes('font-semibold')
+                ui.link(_('Backups: schedule, last backup, restore'), '/settings/backups')
+
+    ui.timer(0, load, once=True)
 
 
 def register() -> None:
