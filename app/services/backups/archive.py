@@ -104,7 +104,11 @@ def make_backup(folder: Path, *, passphrase: str | None = None, as_of: datetime 
     staging_root = files.private_folder(get_settings().data_dir / 'backup-staging')
     try:
         with tempfile.TemporaryDirectory(dir=staging_root) as staging:
-            manifest = _snapshot(Path(staging))
+            try:
+                manifest = _snapshot(Path(staging))
+            except OSError as error:  # the copy is made in the data folder first: its disk, not the target's
+                raise BackupError(_('There is no room to copy the database in {folder}: {error}').format(
+                    folder=staging_root, error=error.strerror or error)) from None
             _write(partial, Path(staging), manifest, passphrase)
             _verify(partial, manifest, passphrase)
             os.rename(partial, final)  # on the same folder: atomic; ``final`` was free (checked above)

@@ -74,7 +74,7 @@ def restore(path: Path, *, passphrase: str | None = None, move_aside: bool = Fal
             _place_sqlite(staged / 'database.sqlite', database._sqlite_path(url))
         else:
             _pg_restore(url, staged / 'database.pgdump')
-        placed = _place_files(staged / 'files')
+        placed = _place_files(staged / 'files', stamp)
     database.reset_engines()
     database.migrate()  # a backup made by an older ClientPulse is upgraded here
     counts, revision = _counts(url)
@@ -195,8 +195,9 @@ def _place_sqlite(copy: Path, path: Path) -> None:
     files.private_file(path)
 
 
-def _place_files(staged: Path) -> dict[str, int]:
-    """The backup's folders put in place (each missing or moved aside before); files per folder."""
+def _place_files(staged: Path, stamp: str) -> dict[str, int]:
+    """The backup's folders put in place (each missing or moved aside before); files per folder. A storage secret
+    in the backup replaces this install's, which is kept beside it (``storage_secret.before-restore-<time>``)."""
     placed: dict[str, int] = {}
     for name, folder in archive.data_folders().items():
         source = staged / name
@@ -210,6 +211,8 @@ def _place_files(staged: Path) -> dict[str, int]:
     if secret.is_file():
         target = get_settings().data_dir / 'storage_secret'
         files.private_folder(target.parent)
+        if target.exists() and target.read_bytes() != secret.read_bytes():
+            shutil.copy2(target, target.with_name(f'storage_secret.before-restore-{stamp}'))
         shutil.copyfile(secret, target)
         files.private_file(target)
     return placed
