@@ -42,8 +42,8 @@ def sam_and_alex(db):
     return location, sam, alex, booked, sent.attachment_id
 
 
-def test_export_holds_everything_about_them_and_nothing_about_others(sam_and_alex, tmp_path):
-    location, sam, alex, booked, attachment_id = sam_and_alex
+def test_export_holds_everything_about_them_and_nothing_about_others(sam_and_alex):
+    location, sam, _alex, booked, attachment_id = sam_and_alex
     manager = actor(Role.MANAGER, location.id)
     path = subject_access.export_customer(sam.id, actor=manager)
     with zipfile.ZipFile(path) as archive:
