@@ -43,7 +43,7 @@ def backup_alert(page: PageContext) -> None:
             with holder, ui.row().classes(f'items-center gap-2 {colour}').mark('dashboard-backup-alert'):
                 ui.icon(icon).props('aria-hidden=true')
                 ui.label(_(words)).classes('font-semibold')
-                ui.link(_('Backups: schedule, last backup, restore'), '/settings/backups')
+                ui.link(_('Backups: schedule, last backup, restore'), '/settings/backups').classes('text-blue-800')
 
     ui.timer(0, load, once=True)
 
@@ -63,7 +63,7 @@ class _Backups:
         self.time_zone = page.location.time_zone if page.location is not None else 'UTC'
 
     def build(self) -> None:
-        ui.link(_('Back to Settings'), '/settings').classes('text-sm')
+        ui.link(_('Back to Settings'), '/settings').classes('text-sm text-blue-800')
         self.status_card = ui.card().classes('w-full max-w-3xl').mark('backup-status')
         with ui.card().classes('w-full max-w-3xl'):
             heading = ui.label(_('Every day')).classes('text-lg font-semibold')
