@@ -14,7 +14,7 @@ from app.models import Notification, Role
 from app.services.backups import archive, schedule
 from app.services.database import session_scope
 from app.services.errors import PermissionDeniedError, ValidationError
-from tests.factories import OWNER, actor
+from tests.factories import OWNER, actor, make_location
 
 runner = CliRunner()
 
@@ -85,3 +85,25 @@ def test_the_commands_back_up_and_restore_printing_what_was_restored(shop, targe
     assert restored.exit_code == 0, restored.output
     assert 'The data that was here is kept in' in restored.output
     assert 'customer' in restored.output and 'attachments: 1 file' in restored.output
+
+
+def test_several_processes_make_one_backup_per_schedule(postgres_db, data_dir, target):
+    """The job as the server runs it (``jobs.exclusive('backups', …)``): while another process holds the jobs' lock
+    it does nothing; then one backup, and none again until the next day's time."""
+    from sqlalchemy import create_engine, text
+
+    from app.services import jobs
+    location = make_location()
+    assert location.time_zone
+    schedule.save_schedule(enabled=True, time_of_day='02:30', folder=str(target), keep=5, actor=OWNER)
+    job = jobs.exclusive('backups', schedule.run_due)
+    other = create_engine(postgres_db)
+    with other.connect() as holder:  # another process is running the job
+        assert holder.execute(text('SELECT pg_try_advisory_lock(:k)'), {'k': jobs.lock_key('backups')}).scalar()
+        assert job() is None
+        assert archive.backups_in(target) == []
+        holder.execute(text('SELECT pg_advisory_unlock(:k)'), {'k': jobs.lock_key('backups')})
+    other.dispose()
+    assert job() is not None
+    assert job() is None  # the claim: not due again today
+    assert len(archive.backups_in(target)) == 1

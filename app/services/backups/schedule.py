@@ -143,12 +143,16 @@ def back_up(folder: Path | None = None, *, passphrase: str | None = None, as_of:
 
 
 def run_due(as_of: datetime | None = None) -> BackupResult | None:
-    """The scheduled job: back up if the day's time has passed since the last try, then ring the bell once if
-    backups are failing or overdue. Returns the backup made, if any. Blocking."""
+    """The scheduled job: back up if the day's time has passed since the last try (claimed in one locked
+    transaction, so that even without the jobs' lock one process makes it), then ring the bell once if backups are
+    failing or overdue. Returns the backup made, if any. Blocking."""
     now = as_of or datetime.now(UTC)
-    with session_scope() as session:
-        row = _row(session)
-        due = row.enabled and row.folder and _due(row, _zone(session), now)
+    with session_scope(write=True) as session:  # the claim: locked, so two processes cannot both find it due
+        row = _row(session, lock=True)
+        due = bool(row.enabled and row.folder and _due(row, _zone(session), now))
+        if due:
+            row.last_started_at = now
+            session.add(row)
     result = None
     if due:
         jobs.checkpoint()
