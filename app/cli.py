@@ -205,6 +205,66 @@ def report(start: Annotated[str, typer.Option('--from', help='first day, YYYY-MM
     typer.echo(_('Wrote {file}').format(file=target))
 
 
+# --- issue 31: backups and restore -----------------------------------------------------------------------------------
+
+@cli.command()
+@in_the_terminals_language
+def backup(to: Annotated[Path | None, typer.Option('--to', help='the folder to write it to (default: the scheduled '
+                                                          "folder, else the data folder's backups)")] = None,
+           passphrase: Annotated[str | None, typer.Option(
+               envvar='CLIENTPULSE_BACKUP_PASSPHRASE',
+               help='seal it with this passphrase (default: the scheduled one, if set)')] = None) -> None:
+    """Back up the database and the data folders into one verified file (written under a temporary name, renamed
+    only once read back)."""
+    from app.services.backups import schedule
+    from app.services.errors import ClientPulseError
+    _migrate()
+    try:
+        result = schedule.back_up(to, passphrase=passphrase or None)
+    except ClientPulseError as error:
+        typer.echo(_('Error: {error}').format(error=error), err=True)
+        raise typer.Exit(1) from None
+    rows = sum(n for table, n in result.counts.items() if table != 'alembic_version')
+    typer.echo(ngettext('Backed up {n} row into {file} ({size} bytes).', 'Backed up {n} rows into {file} ({size} '
+                        'bytes).', rows).format(n=rows, file=result.path, size=result.size_bytes))
+
+
+@cli.command()
+@in_the_terminals_language
+def restore(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help='a clientpulse-backup-… file')],
+            yes: Annotated[bool, typer.Option('--yes', help='move the data that is here aside without asking')] = False,
+            passphrase: Annotated[str | None, typer.Option(envvar='CLIENTPULSE_BACKUP_PASSPHRASE',
+                                                           help='the passphrase of a sealed backup')] = None,
+            ) -> None:
+    """Restore a backup into this data folder and database: what is there is moved aside (after you confirm), never
+    overwritten; an older backup is upgraded, a newer one refused. Stop ClientPulse first."""
+    from app.services.backups import restore as restoring
+    from app.services.backups.sealing import is_sealed
+    from app.services.errors import ClientPulseError
+    with open(file, 'rb') as head:
+        if is_sealed(head.read(16)) and not passphrase:
+            passphrase = typer.prompt(_('Passphrase of the backup'), hide_input=True)
+    try:
+        try:
+            result = restoring.restore(file, passphrase=passphrase, move_aside=yes)
+        except restoring.RestoreNeedsConfirmation as question:
+            if not typer.confirm(str(question) + ' ' + _('Go on?')):
+                raise typer.Exit(1) from None
+            result = restoring.restore(file, passphrase=passphrase, move_aside=True)
+    except ClientPulseError as error:
+        typer.echo(_('Error: {error}').format(error=error), err=True)
+        raise typer.Exit(1) from None
+    if result.moved_aside_to:
+        typer.echo(_('The data that was here is kept in {place}.').format(place=result.moved_aside_to))
+    typer.echo(_('Restored a backup made by ClientPulse {version} (database revision {before}, now {after}):').format(
+        version=result.app_version, before=result.revision_from, after=result.revision_to))
+    for table, count in sorted(result.counts.items()):
+        if table != 'alembic_version':
+            typer.echo(f'  {table:28} {count:>9}')
+    for name, count in result.files.items():
+        typer.echo('  ' + ngettext('{folder}: {n} file', '{folder}: {n} files', count).format(folder=name, n=count))
+
+
 def _migrate() -> None:
     """Bring the database up to date, or stop with its plain refusal (a database a newer ClientPulse migrated, or one
     that cannot be written) and exit status 1, no traceback."""

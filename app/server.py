@@ -170,6 +170,7 @@ def start_scheduler() -> None:
 
     from app.services import jobs
     from app.services.analytics import noshow, schedules
+    from app.services.backups import schedule as backup_schedule
     from app.services.campaigns import campaigns
     from app.services.frontdesk import online_deposits
     from app.services.messaging import outbox
@@ -187,6 +188,7 @@ def start_scheduler() -> None:
     every('campaigns', campaigns.send_due, minutes=1, next_run_time=started)
     every('loyalty-expiry', loyalty.expire_inactive, hours=24)
     every('no-show-actions', noshow.act_on_high_risk, hours=1, next_run_time=datetime.now(UTC) + timedelta(minutes=2))
+    every('backups', backup_schedule.run_due, minutes=1, next_run_time=started)  # issue 31: the owner's schedule
     if get_settings().mpesa_consumer_key is not None:
         every('mpesa-status', mobile_money.check_pending, minutes=1)
     every('online-deposits', online_deposits.check_pending, minutes=1)  # prompts unanswered, card sessions run out

@@ -1,6 +1,7 @@
 """Every table, imported here so Alembic sees the whole metadata."""
 
 from .activity import ActivityEntry, ActivityRead
+from .backup import BackupResult, BackupSettings, BackupStatus, RestoreResult
 from .base import BookingStatus, Channel, PaymentMethod, Role, UTCDateTime, utcnow
 from .booking import Booking, BookingCreate, BookingMove, BookingRead, BookingSeries
 from .campaign import (
@@ -83,6 +84,9 @@ __all__ = [
     'ActivityEntry',
     'ActivityRead',
     'AnalyticsReport',
+    'BackupResult',
+    'BackupSettings',
+    'BackupStatus',
     'Booking',
     'BookingCreate',
     'BookingMove',
@@ -159,6 +163,7 @@ __all__ = [
     'ReportSchedule',
     'ReportScheduleBase',
     'ReportScheduleRead',
+    'RestoreResult',
     'Role',
     'Schedule',
     'Service',

@@ -4,6 +4,7 @@ from app import live
 from app.pages import health, presence, session
 from app.pages.accounts import accounts, login, setup, sign_in_link
 from app.pages.accounts import activity as activity_page
+from app.pages.accounts import backups as backups_page
 from app.pages.analytics import analytics, schedules
 from app.pages.campaigns import campaigns
 from app.pages.catalogue import catalog, staff
@@ -23,5 +24,5 @@ def register() -> None:
     # in the navigation's order: each guarded page adds itself to the registry as it is declared
     for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
                    analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, sign_in_link, setup,
-                   mpesa, stripe_webhook, manage, online, health, delivery_reports):
+                   mpesa, stripe_webhook, manage, online, health, delivery_reports, backups_page):
         module.register()

@@ -221,6 +221,16 @@ class DatabaseOutage:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupFailed:
+    """Backups are failing or overdue (:mod:`app.services.backups.schedule`): rung once to the owners, until a backup
+    works again. ``location_id``: the first location (the notification's; owners see every location's)."""
+
+    location_id: int
+    summary: str = ''
+    notification_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SignInEnded:
     """An account's sign-ins were ended (revoked, or its password set anew by link): every open page of it, in every
     process, goes to the login page. Not about one location (``location_id`` 0): no room hears it."""
@@ -232,14 +242,14 @@ class SignInEnded:
 Event = (BookingChanged | ReceiptCreated | DataImported | AvailabilityChanged | ChatChanged | WaitlistChanged
          | PaymentFailed | StockChanged | StaffChanged | CustomerChanged | LocationChanged | CatalogueChanged
          | MessageFailed | PresenceChanged | CampaignChanged | MessagesSent | DatabaseOutage | SignInEnded
-         | DeliveryReported)
+         | DeliveryReported | BackupFailed)
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (BookingChanged, ReceiptCreated, DataImported,
                                                               AvailabilityChanged, ChatChanged, WaitlistChanged,
                                                               PaymentFailed, StockChanged, StaffChanged,
                                                               CustomerChanged, LocationChanged, CatalogueChanged,
                                                               MessageFailed, PresenceChanged, CampaignChanged,
                                                               MessagesSent, DatabaseOutage, SignInEnded,
-                                                              DeliveryReported)}
+                                                              DeliveryReported, BackupFailed)}
 DATA_EVENTS = (BookingChanged, ReceiptCreated, DataImported)
 """Events that change what reports, dashboards and booking lists show: only these bump a location's
 data version (a hold, a chat message or a typing indicator leaves cached figures valid)."""

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 FRONT_DESK = 'owner,manager,staff'
 MANAGEMENT = 'owner,manager'
+OWNERS = 'owner'
 KINDS = {  # BookingChanged.change / status → notification kind and who hears of it
     'created': ('booking_created', FRONT_DESK),
     'moved': ('booking_moved', FRONT_DESK),
@@ -78,6 +79,8 @@ def record_event(event: events.Event, *, session: Session | Connection | None = 
                       booking_id=event.booking_id, **where)
     if isinstance(event, events.StockChanged) and event.low:
         return record(event.location_id, 'low_stock', event.summary, audience=MANAGEMENT, **where)
+    if isinstance(event, events.BackupFailed):
+        return record(event.location_id, 'backup_failed', event.summary, audience=OWNERS, **where)
     return None
 
 

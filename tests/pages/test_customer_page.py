@@ -59,3 +59,21 @@ async def test_the_customer_list_shows_tags_and_consent_and_filters_by_tag(user:
     assert len(rows) > 1
     element(user, 'customer-tag').set_value('VIP')
     await eventually(lambda: [r['name'] for r in element(user, 'customer-list').rows] == [alex.name])
+
+
+async def test_a_manager_exports_a_customers_own_data_from_their_page(user: User, shop):
+    """Issue 31: the export runs (logged) and is served once for download; staff have no such button."""
+    from sqlmodel import select
+
+    from app.models import ActivityEntry
+    from app.services.database import session_scope
+    alex = shop['alex']
+    await sign_in(user, Role.MANAGER, f'/customers/{alex.id}')
+    user.find(marker='customer-export').click()
+
+    def logged() -> bool:
+        with session_scope() as session:
+            return session.exec(select(ActivityEntry).where(ActivityEntry.action == 'customer_exported')).first() \
+                is not None
+    await eventually(logged)
+    await user.should_see('Their data is being downloaded')

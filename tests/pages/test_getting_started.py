@@ -31,7 +31,8 @@ async def test_the_getting_started_list_ticks_itself_off_from_the_data(user: Use
     await user.should_see('2 of 7 done')
     await user.should_see('Set your opening hours')  # a link to Settings, for the owner
     assert user.find('Set your opening hours').elements.pop().props.get('href') == '/settings'
-    await user.should_see('Copy the data folder')  # backups: what to copy (no setting to tick it exists)
+    await user.should_see('Schedule a daily backup')  # backups: none has worked yet (a link for the owner)
+    assert user.find('Back up your data').elements.pop().props.get('href') == '/settings/backups'
 
     records.update_customer(shop['alex'].id, {'name': 'Alex Kim', 'phone': '416-555-0101',
                                               'email': 'alex@example.com'}, actor=OWNER)

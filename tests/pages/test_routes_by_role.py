@@ -37,6 +37,7 @@ TABLE: dict[str, dict[Role | None, str]] = {
     '/activity': {None: LOGIN, O: SHOWN, M: SHOWN, S: REFUSED, K: REFUSED},
     '/users': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
     '/settings': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
+    '/settings/backups': {None: LOGIN, O: SHOWN, M: REFUSED, S: REFUSED, K: REFUSED},
     '/chat': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},
     '/chat/{token}': {None: REFUSED, O: REFUSED, M: REFUSED, S: REFUSED, K: REFUSED},  # a made-up link
     '/waitlist': {None: LOGIN, O: SHOWN, M: SHOWN, S: SHOWN, K: REFUSED},

@@ -35,9 +35,10 @@ from app.models.schedule import ReportScheduleBase
 from app.services import notifications
 from app.services.accounts import users
 from app.services.analytics import schedules
+from app.services.backups import schedule as backup_schedule
 from app.services.campaigns import campaigns
 from app.services.catalogue import catalog, locations, staff
-from app.services.customers import chat, customers, records
+from app.services.customers import chat, customers, records, subject_access
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.services.frontdesk import availability, booking_contact, bookings, kiosk, recurring, waitlist
@@ -227,6 +228,10 @@ WRITES = {  # what an account of A tries on B: (name) -> callable(who, a, b, tmp
         b['booking'].id, {'phone': '416 555 0199', 'email': 'in@example.com'}, actor=who),
     'merge customers': lambda who, a, b, _: records.merge_customers(b['customer'].id, a['customer'].id, actor=who),
     'erase customer': lambda who, a, b, _: records.erase_customer(b['customer'].id, actor=who),
+    'export customer data': lambda who, a, b, _: subject_access.export_customer(b['customer'].id, actor=who),
+    'change the backup schedule': lambda who, a, b, tmp: backup_schedule.save_schedule(
+        enabled=True, time_of_day='02:30', folder=str(tmp), keep=3, actor=who),  # owners only: install-wide
+    'back up now': lambda who, a, b, _: backup_schedule.back_up_now(actor=who),
     'message text': lambda who, a, b, _: templates.save(b['location'].id, Template.CONFIRMATION,
                                                         MessageChannel.EMAIL, subject='Hi', body='Hi', actor=who),
     'message text back to default': lambda who, a, b, _: templates.reset(b['location'].id, Template.CONFIRMATION,

@@ -43,6 +43,9 @@ def register() -> None:
         if not shared:
             ui.label(_('No network address was found: this machine is only reachable from itself.')).classes(
                 'text-warning')
+        ui.label(_('Backups')).classes('text-xl font-semibold mt-6')  # issue 31
+        ui.link(_('Backups: schedule, last backup, restore'), '/settings/backups').classes('text-blue-800').mark(
+            'settings-backups')
         ui.label(_('Kiosk')).classes('text-xl font-semibold mt-6')
         ui.label(_('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
                    'mode with their PIN (set on the Users page).')).classes('text-slate-600')

@@ -9,6 +9,7 @@ from app import live
 from app.models import CustomerCreate, Role
 from app.pages import dates, language, params
 from app.pages.accessibility import scrolling
+from app.pages.customers.own_data import export_button
 from app.pages.formatting import local_date, local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -123,6 +124,7 @@ def register() -> None:
             ui.button(_('Merge a duplicate'), icon='merge', on_click=lambda: _merge(user, location, customer)).props(
                 'flat dense').mark('customer-merge')
             if user.role in {Role.OWNER, Role.MANAGER}:
+                export_button(user, customer)  # issue 31: their own data (GDPR art. 15, Kenya DPA s. 26)
                 ui.button(_('Erase on request'), icon='person_remove', on_click=lambda: _erase(user, customer)).props(
                     'flat dense color=negative').mark('customer-erase')
         if customer.alerts:

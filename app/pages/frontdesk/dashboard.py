@@ -11,6 +11,7 @@ from app import live
 from app.models import BookingRead, LocationRead, UserRead
 from app.pages import params
 from app.pages.accessibility import scrolling
+from app.pages.accounts.backups import backup_alert
 from app.pages.formatting import booking_time, money, rate
 from app.pages.frontdesk.getting_started import getting_started_section
 from app.pages.guard import PageContext, guarded_page
@@ -78,6 +79,7 @@ def register() -> None:
                     ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
             ui.button(_('Today'), on_click=lambda: ui.navigate.to('/')).props('flat')
         getting_started_section(page)
+        backup_alert(page)  # issue 31: red while backups fail or are overdue (owners)
         _build(live.join(page.user, location), shown)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from app.config import get_settings
 from app.models import GettingStartedItem, Role
 from app.pages import language
 from app.pages.guard import PageContext
@@ -19,7 +18,7 @@ STEPS = {
     'services': (N_('Add your services'), '/catalog', {Role.OWNER, Role.MANAGER}),
     'messages': (N_('Send your first message to a customer (e-mail or SMS)'), '/messages', {Role.OWNER, Role.MANAGER}),
     'online_booking': (N_('Switch on online booking'), '/settings', {Role.OWNER}),
-    'backups': (N_('Back up your data'), None, set()),
+    'backups': (N_('Back up your data'), '/settings/backups', {Role.OWNER}),
     'first_booking': (N_('Take your first booking'), '/bookings', {Role.OWNER, Role.MANAGER}),
 }
 """Each step's words, the page where it is done, and who may open that page."""
@@ -63,7 +62,7 @@ def _draw(page: PageContext, items: list[GettingStartedItem]) -> None:
                         ui.label(_(words)).classes('text-slate-600' if item.done else '')
                     colours = 'bg-green-1 text-green-10' if item.done else 'bg-grey-3 text-grey-9'
                     ui.label(_('done') if item.done else _('to do')).classes(f'text-xs rounded px-1 {colours}')
-                    if item.key == 'backups':
-                        ui.label(_('Copy the data folder ({folder}) somewhere safe, regularly; on PostgreSQL, also '
-                                   'keep a pg_dump of the database.').format(folder=get_settings().data_dir)).classes(
-                            'text-xs text-slate-600')
+                    if item.key == 'backups' and not item.done:
+                        ui.label(_('Schedule a daily backup to a USB disk or a network share (Settings, Backups); '
+                                   'none has worked in the last 26 hours.')).classes('text-xs text-red-800').mark(
+                            'getting-started-backups-status')

@@ -49,6 +49,7 @@ ACTION_NAMES = {
     'invite_sent': N_('invitation sent'), 'invite_accepted': N_('invitation accepted'),
     'reset_sent': N_('password reset link sent'), 'password_reset': N_('password set by link'),
     'sign_in_revoked': N_('sign-in revoked'), 'sign_in_allowed': N_('sign-in allowed again'),
+    'backup_schedule_changed': N_('backup schedule changed'), 'customer_exported': N_("customer's data exported"),
 }
 """Each action code's name as people read it (translate with :func:`action_name`)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -18,6 +19,7 @@ from sqlmodel import col, select
 
 from app.models import (
     Booking,
+    ChatAttachment,
     ChatMessage,
     Conversation,
     Customer,
@@ -31,6 +33,7 @@ from app.models import (
 from app.services import clock, events, i18n, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, MANAGING_ROLES, ensure_location, ensure_role
+from app.services.customers import chat
 from app.services.customers import customers as customer_rows
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
@@ -209,9 +212,9 @@ def merge_customers(keep_id: int, duplicate_id: int, *, actor: UserRead) -> Cust
 
 def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = None) -> CustomerRead:
     """Erase a customer on their request: name, phone, email, birthday, notes, alerts, tags and consent blanked, their
-    chat messages and link removed, the addresses and texts of the messages sent to them blanked (unsent ones
-    withdrawn); their bookings and receipts stay (anonymous), so every figure is unchanged.
-    Owners and managers only; logged (without the personal details).
+    chat messages and link removed (the attachments' files deleted from disk once committed), the addresses and texts
+    of the messages sent to them blanked (unsent ones withdrawn); their bookings and receipts stay (anonymous), so
+    every figure is unchanged. Owners and managers only; logged (without the personal details).
 
     :raises NotFoundError: no such customer (or already erased)
     :raises PermissionDeniedError: not an owner or manager, or another location
@@ -225,10 +228,15 @@ def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = 
         customer.erased_at = now or datetime.now(UTC)
         session.add(customer)
         thread = session.exec(select(Conversation).where(Conversation.customer_id == customer.id)).first()
+        gone: list[Path] = []  # the chat's attachment files, removed once the erasure is committed
         if thread is not None:
             for message in session.exec(select(ChatMessage).where(ChatMessage.conversation_id == thread.id)):
-                message.body, message.sender_name = '', ''
+                message.body, message.sender_name, message.attachment_id = '', '', None
                 session.add(message)
+            session.flush()
+            for attachment in session.exec(select(ChatAttachment).where(ChatAttachment.conversation_id == thread.id)):
+                gone.append(chat.attachments_dir() / attachment.stored_name)
+                session.delete(attachment)
             thread.customer_id = None
             session.add(thread)
         # the messages sent to them keep no address or text; those not yet sent are withdrawn
@@ -241,6 +249,8 @@ def erase_customer(customer_id: int, *, actor: UserRead, now: datetime | None = 
         result = CustomerRead.model_validate(customer)
         activity.add(session, actor, 'customer_erased', i18n.deferred('Customer {code} erased on request', code=code),
                      location_id=result.location_id)
+    for path in gone:
+        path.unlink(missing_ok=True)
     events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
     return result
 

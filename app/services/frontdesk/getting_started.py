@@ -3,8 +3,8 @@
 - ``hours``: the location has opening hours; ``staff``: an active staff member with working hours; ``services``:
   an active service; ``messages``: a message to a customer has gone out (sent) — the way to tell that e-mail or SMS
   really reaches customers; ``online_booking``: online booking is switched on; ``first_booking``: any booking.
-- ``backups``: ClientPulse has no backup setting yet, so nothing in the data can say the shop is backed up; it stays
-  open, a reminder with what to copy (the page says it), and never holds the list open (:func:`all_done`).
+- ``backups``: the last backup worked and is at most 26 hours old (:mod:`app.services.backups.schedule`); a reminder
+  that never holds the list open (:func:`all_done`): a failing backup rings the owners' bell instead.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from app.models import (
     WorkingHours,
 )
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
+from app.services.backups import schedule as backup_schedule
 from app.services.database import session_scope
 from app.services.errors import NotFoundError
 from app.services.i18n import N_, _
@@ -52,7 +53,8 @@ def getting_started(location_id: int, *, actor: UserRead) -> list[GettingStarted
         booked = exists().where(Booking.location_id == location_id)
         staff, services, messages, bookings = session.exec(select(staffed, offered, sent, booked)).one()
         done = {'hours': bool(location.opening_hours), 'staff': bool(staff), 'services': bool(services),
-                'messages': bool(messages), 'online_booking': bool(location.online_booking), 'backups': False,
+                'messages': bool(messages), 'online_booking': bool(location.online_booking),
+                'backups': backup_schedule.state_in(session) == 'ok',
                 'first_booking': bool(bookings)}
     return [GettingStartedItem(key=key, done=done[key]) for key in STEPS]
 
