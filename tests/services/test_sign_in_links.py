@@ -18,6 +18,7 @@ from app.models import (
     StaffMember,
     StaffMemberCreate,
     Template,
+    User,
 )
 from app.services.accounts import users
 from app.services.catalogue import staff
@@ -342,3 +343,32 @@ def test_an_interrupted_link_message_is_failed_without_its_secret(db):
         assert message.status == MessageStatus.FAILED.value and 'may not have been sent' in message.last_error
         assert 's3cr3t' not in message.body + str(message.context) and 'sign_in_link' not in message.context
         assert message.body == 'Set your password: https://salon.test/account/…'
+
+
+def test_a_manager_cannot_point_a_signing_in_staff_members_resets_at_another_number(db, twilio):
+    """Resets by SMS go to the number on record: a manager who typed their own number there could reset JJ's account
+    to themselves, so only the owner (or JJ) changes it once JJ signs in; nothing changes when refused."""
+    here = make_location()
+    jj, kelly = make_staff_member(here, 'JJ'), make_staff_member(here, 'KELLY')
+    users.create_user('jj@salon.test', 'old password', role=Role.STAFF, location_id=here.id, staff_member_id=jj.id,
+                      actor=OWNER)
+    staff.update_staff_member(jj.id, actor=OWNER, name='JJ', working_hours=jj.working_hours, phone='416 555 0142')
+    manager = actor(Role.MANAGER, here.id)
+    with pytest.raises(ValidationError, match='Only the owner or JJ') as refused:
+        staff.update_staff_member(jj.id, actor=manager, name='JJ', working_hours=jj.working_hours,
+                                  phone='416 555 0199')
+    assert refused.value.field == 'phone'
+    with session_scope() as session:
+        assert session.get(StaffMember, jj.id).phone == '+14165550142'
+    # the same number again is no change; someone without an account is the manager's to keep up to date
+    staff.update_staff_member(jj.id, actor=manager, name='JJ', working_hours=jj.working_hours, phone='416 555 0142')
+    staff.update_staff_member(kelly.id, actor=manager, name='KELLY', working_hours=kelly.working_hours,
+                              phone='416 555 0177')
+    sent = sign_in_links.send_reset(_account_of(jj.id),
+                                    channel=MessageChannel.SMS, location_id=here.id, actor=manager)
+    assert sent.to == '+14165550142'
+
+
+def _account_of(staff_member_id: int) -> int:
+    with session_scope() as session:
+        return session.exec(select(User.id).where(User.staff_member_id == staff_member_id)).one()

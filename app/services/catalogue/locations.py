@@ -22,6 +22,7 @@ from app.models import (
     LocationSettings,
     LoyaltyReward,
     MobilePayment,
+    OnlineDeposit,
     Product,
     Receipt,
     Service,
@@ -131,9 +132,10 @@ def update_location(location_id: int, values: dict, *, actor: UserRead) -> Locat
     return result
 
 
-MONEY_TAKEN = (Receipt, GiftCard, MobilePayment, DayClose)
-"""Rows that say a location has taken money (every payment and deposit has its receipt): once one exists, its
-currency stays."""
+MONEY_TAKEN = (Receipt, GiftCard, MobilePayment, DayClose, OnlineDeposit)
+"""Rows that say a location has taken money, or asked for it (every payment and deposit has its receipt; an online
+deposit asked by M-Pesa or card may be paid later, in the currency it was asked in): once one exists, its currency
+stays."""
 
 PRICE_LIKE = {Service: ('price_cents', 'cost_cents', 'deposit_cents'), Product: ('price_cents', 'cost_cents'),
               Booking: ('price_cents',), Campaign: ('cost_per_message_cents', 'budget_cents'),

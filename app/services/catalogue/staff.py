@@ -262,6 +262,22 @@ def _member_at(session, staff_member_id: int, actor: UserRead) -> tuple[StaffMem
     return member, session.get(Location, member.location_id).time_zone
 
 
+def _ensure_may_change_phone(session, member: StaffMember, actor: UserRead) -> None:
+    """A staff member who signs in gets password resets by SMS at the number on record
+    (:func:`app.services.messaging.sign_in_links.send_reset`): only an owner or the staff member themselves may
+    change it — a manager who typed their own number could otherwise reset the account to themselves.
+
+    :raises ValidationError: a manager changing the number of someone else who has a sign-in account (``field``
+        'phone')
+    """
+    if actor.role == Role.OWNER:
+        return
+    accounts = session.exec(select(User.id).where(User.staff_member_id == member.id)).all()
+    if accounts and actor.id not in accounts:
+        raise ValidationError(_('Only the owner or {name} can change this mobile number: password reset links are '
+                                'sent to it.').format(name=member.name), field='phone')
+
+
 def _phone(session, typed: str, location_id: int) -> str | None:
     """A staff member's mobile number as stored: E.164 read the location's way, or None for none."""
     return readable_phone((typed or '')[:40], location_country(session, location_id)) or None
@@ -341,6 +357,7 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         if phone is not _UNCHANGED:
             number = _phone(session, phone, member.location_id)
             if number != (member.phone or None):
+                _ensure_may_change_phone(session, member, actor)
                 changes.append(_('mobile number {phone}').format(phone=number) if number else _('no mobile number'))
             member.phone = number
         for field, points in rates.items():
