@@ -1,7 +1,7 @@
 """Issue 31: the owner's desktop bundle (scripts/build_bundle.sh, nicegui-pack) starts on an empty data folder and
 serves the setup page.
 
-Building it takes minutes (3.5 min on 2 busy cores: PyInstaller walks pandas, scikit-learn, statsmodels), so it runs
+Building it takes minutes (2.5–3.5 min on 2 cores: PyInstaller walks pandas, scikit-learn, statsmodels), so it runs
 once, in CI (``CI=true``) or when ``CLIENTPULSE_TEST_BUNDLE`` is set: to ``1`` (build it) or to the folder of a
 bundle already built (``…/ClientPulse``), which is then only started. Elsewhere it is skipped.
 """
