@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from app import __version__
 from app.models import Role
 from app.services import i18n
 from app.services.i18n import for_terminal as _
@@ -30,6 +31,18 @@ def in_the_terminals_language(command: Callable[..., None]) -> Callable[..., Non
 cli = typer.Typer(help='ClientPulse: front desk and analytics for appointment businesses.', no_args_is_help=True)
 import_cli = typer.Typer(help='Import data from other booking systems.', no_args_is_help=True)
 cli.add_typer(import_cli, name='import')
+
+
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f'ClientPulse {__version__}')
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(version: Annotated[bool, typer.Option('--version', callback=_show_version, is_eager=True,
+                                                   help='print the version and stop')] = False) -> None:
+    """ClientPulse: front desk and analytics for appointment businesses."""
 
 
 @cli.command()

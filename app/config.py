@@ -11,6 +11,13 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = Path(__file__).resolve().parent / '_bundled'  # in a built wheel only (setup.py)
+
+
+def bundled_path(name: str) -> Path:
+    """A file or folder the app reads beside its code (``migrations``, ``alembic.ini``, ``assets``,
+    ``docs/mappings``): the copy a wheel carries under ``app/_bundled``, else the source tree's."""
+    return BUNDLED / name if BUNDLED.is_dir() else PROJECT_ROOT / name
 
 
 def default_data_dir() -> Path:

@@ -16,7 +16,7 @@ from typing import NoReturn, TypeVar
 from nicegui import app, background_tasks, helpers, ui
 
 from app import live, pages
-from app.config import PROJECT_ROOT, get_settings
+from app.config import bundled_path, get_settings
 from app.live import collector, take_over
 from app.pages import accessibility, errors, language, upload_limit
 from app.services import database, events, files, health, redis_bus
@@ -45,7 +45,7 @@ def setup() -> None:
     upload_limit.install(app)
     language.install()
     accessibility.install()
-    app.add_static_files('/assets', PROJECT_ROOT / 'assets')
+    app.add_static_files('/assets', bundled_path('assets'))
 
 
 def run(*, host: str | None = None, port: int | None = None, native: bool = False,
@@ -91,7 +91,7 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
         title=settings.title, host=host, port=port, native=native,
         window_size=(1400, 900) if native else None,  # a window size alone would open a window
         storage_secret=settings.storage_secret_value(), reconnect_timeout=settings.reconnect_timeout,
-        reload=False, show=False, favicon=PROJECT_ROOT / 'assets' / 'logo.svg', show_welcome_message=False,
+        reload=False, show=False, favicon=bundled_path('assets') / 'logo.svg', show_welcome_message=False,
     )
 
 

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+.venv/bin/python -m pip install --quiet -e '.[test,bundle]'  # bundle: PyInstaller, for tests/test_bundle.py
 bash scripts/i18n.sh compile  # the catalogs' .mo files, what the app reads
 # the browser tests drive Debian's Chromium; tests/cluster runs nginx and its own redis-server in front of two app
 # processes; the public proxy's test runs nginx and Caddy: install what is missing when this user may (CI runs as root)
@@ -14,6 +14,7 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v objdump >/dev/null || missing+=(binutils)  # PyInstaller reads libraries with objdump (tests/test_bundle.py)
 command -v caddy >/dev/null || missing+=(caddy)  # tests/security/test_public_proxy.py runs deploy/Caddyfile.public
 if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get install -y -qq "${missing[@]}" >/dev/null \

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from nicegui import ui
 
-from app import live
+from app import __version__, live
 from app.models import LocationRead, Role, UserRead
 from app.pages import language, presence, registry
 from app.pages.bell import Bell
@@ -75,6 +75,9 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
                 with ui.row().classes('items-center gap-3 px-2 py-2 rounded hover:bg-slate-200 w-full'):
                     ui.icon(entry.icon).classes('text-primary')
                     ui.label(_(entry.title))
+        # which release this is, for the owner telling support (or reading CHANGELOG.md)
+        ui.label(_('ClientPulse, version {version}').format(version=__version__)).classes(
+            'text-xs text-slate-600 px-2 pt-4').mark('version')
     with ui.column().classes('w-full gap-4 p-2'):
         yield
     presence.join(user, title)

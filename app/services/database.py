@@ -22,14 +22,14 @@ from sqlalchemy import Connection, Engine, NullPool, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
-from app.config import PROJECT_ROOT, get_settings
+from app.config import bundled_path, get_settings
 from app.services import events, files, revisions
 from app.services.errors import DatabaseNotWritableError, DatabaseTooNewError
 from app.services.i18n import N_, _, deferred
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS_DIR = PROJECT_ROOT / 'migrations'
+MIGRATIONS_DIR = bundled_path('migrations')
 NOT_WRITABLE = N_("Nothing was saved: the shop's database cannot be written (disk full or read-only).")
 """What a person is told when their action's transaction was refused because the database cannot be written."""
 OUTAGE_NOTICE = N_("The shop's database cannot be written (disk full or read-only): nothing can be saved until it "
@@ -253,7 +253,7 @@ def refusal(error: BaseException) -> str:
 
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic configuration for ``url`` (default: the configured database)."""
-    config = Config(str(PROJECT_ROOT / 'alembic.ini'))
+    config = Config(str(bundled_path('alembic.ini')))
     config.set_main_option('script_location', str(MIGRATIONS_DIR))
     config.set_main_option('sqlalchemy.url', (url or database_url()).replace('%', '%%'))
     return config

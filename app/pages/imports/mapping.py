@@ -13,7 +13,7 @@ from pathlib import Path
 
 from nicegui import events, ui
 
-from app.config import PROJECT_ROOT, get_settings
+from app.config import bundled_path, get_settings
 from app.models import UserRead
 from app.pages import language
 from app.pages.formatting import money
@@ -23,7 +23,7 @@ from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping, tabular
 
 log = logging.getLogger(__name__)
-EXAMPLES = PROJECT_ROOT / 'docs' / 'mappings'
+EXAMPLES = bundled_path('docs/mappings')
 PREVIEW_COLUMNS = ['line', 'location', 'customer', 'staff_member', 'service', 'starts_at', 'status', 'channel',
                    'price_cents']
 PREVIEW_LABELS = {'line': N_('line'), 'location': N_('location'), 'customer': N_('customer'),
