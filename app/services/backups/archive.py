@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import gzip
-import importlib.metadata
 import io
 import json
 import logging
@@ -44,7 +43,8 @@ from typing import Any, BinaryIO
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from app.config import PROJECT_ROOT, get_settings
+import app
+from app.config import get_settings
 from app.models import BackupResult
 from app.services import database, files
 from app.services.backups.sealing import SealedReader, SealedWriter, is_sealed
@@ -74,12 +74,8 @@ def data_folders() -> dict[str, Path]:
 
 
 def app_version() -> str:
-    """This ClientPulse's version (the installed package's, else ``pyproject.toml``'s)."""
-    try:
-        return importlib.metadata.version('clientpulse')
-    except importlib.metadata.PackageNotFoundError:
-        found = re.search(r"^version = '([^']+)'", (PROJECT_ROOT / 'pyproject.toml').read_text(), re.M)
-        return found.group(1) if found else '0'
+    """This ClientPulse's version: the app's one version (:data:`app.__version__`, ``pyproject.toml``'s)."""
+    return app.__version__
 
 
 def make_backup(folder: Path, *, passphrase: str | None = None, as_of: datetime | None = None) -> BackupResult:
