@@ -19,10 +19,11 @@ Sessions, and Stripe's signed webhook (:func:`handle_webhook`):
 
 **Amounts.** The app counts money in each currency's ISO 4217 minor units (``*_cents``: KES hundredths, RWF whole
 francs, BHD thousandths; :mod:`app.services.amounts`). :meth:`StripeCheckout.create_session` takes that amount and
-sends Stripe its own smallest unit (:func:`provider_amount`): zero-decimal currencies (RWF, UGX, JPY …
+sends Stripe its own smallest unit (:func:`provider_amount`): zero-decimal currencies (RWF, JPY …
 :data:`ZERO_DECIMAL`) in whole units and three-decimal ones (BHD, JOD, KWD, OMR, TND) in thousandths — the same as
-the app's, a three-decimal amount refused unless it ends in 0 as Stripe requires; ISK, which ISO counts in whole
-krónur but Stripe as two decimals that must be ``00``, times 100; every other currency in hundredths.
+the app's, a three-decimal amount refused unless it ends in 0 as Stripe requires; ISK and UGX, which ISO counts in
+whole units but Stripe as two decimals that must be ``00`` (Stripe's "special cases"), times 100; every other
+currency in hundredths (HUF and TWD, two-decimal for ISO too, as they are: a whole amount is the caller's to ask).
 ``CheckoutSession.amount_total`` is converted back (:func:`app_cents`), so it compares with the amount asked.
 Stripe's own minimum and maximum charge per currency are left to Stripe (its refusal comes
 back as a :class:`ProviderError` with its message).
@@ -62,7 +63,9 @@ SHORTEST, LONGEST = timedelta(minutes=30), timedelta(hours=24)
 """Stripe's bounds on ``expires_at`` after the session is created."""
 MARGIN = timedelta(minutes=2)
 """Kept inside those bounds, for the request's own time and a clock a little off Stripe's."""
-ZERO_DECIMAL = frozenset('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split())
+ZERO_DECIMAL = frozenset('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF'.split())
+"""Stripe's zero-decimal currencies. Not UGX or ISK: Stripe takes those as two decimals that must end in ``00``
+(its "special cases"), while ISO 4217 (and so the app) counts them in whole units."""
 THREE_DECIMAL = frozenset('BHD JOD KWD OMR TND'.split())
 PAID_EVENTS = frozenset({'checkout.session.completed', 'checkout.session.async_payment_succeeded'})
 _SESSION_ID = re.compile(r'cs_[A-Za-z0-9_]{1,250}')
@@ -325,7 +328,8 @@ def verify_webhook(payload: bytes, signature_header: str, *, secret: str | None 
 def provider_amount(cents: int, currency: str) -> int:
     """``cents`` (the app's minor units of ``currency``, ISO 4217) in Stripe's smallest unit of it (see the module's
     notes): ``provider_amount(150000, 'KES') == 150000``, ``provider_amount(5000, 'RWF') == 5000``,
-    ``provider_amount(12500, 'BHD') == 12500``, ``provider_amount(12, 'ISK') == 1200``.
+    ``provider_amount(12500, 'BHD') == 12500``, ``provider_amount(12, 'ISK') == 1200``,
+    ``provider_amount(200000, 'UGX') == 20000000``.
 
     :raises ValidationError: not a whole positive amount within the app's maximum, or an amount Stripe cannot take in
         that currency (a three-decimal one not ending in 0; ``field='amount'``)
@@ -351,7 +355,7 @@ def app_cents(amount: int, currency: str) -> int:
 
 
 def _stripe_digits(code: str) -> int:
-    """How many decimals Stripe counts ``code`` in (its zero-decimal and three-decimal lists; ISK as two)."""
+    """How many decimals Stripe counts ``code`` in (its zero-decimal and three-decimal lists; ISK and UGX as two)."""
     if code in ZERO_DECIMAL:
         return 0
     if code in THREE_DECIMAL:
