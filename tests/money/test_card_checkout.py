@@ -208,6 +208,8 @@ def test_a_good_signature_is_accepted_and_every_forgery_refused():
         't not a number': (payload, f't=1e9,v1={_sign(payload, now)}', now),
         'junk': (payload, 'garbage', now),
         'huge': (payload, 'v1=' + 'a' * 5000, now),
+        'not ascii': (payload, f't={now},v1=\u00e9', now),
+        'not hex': (payload, f't={now},v1=' + '\u00e9' * 64, now),
     }
     for what, (body, header, at) in refusals.items():
         with pytest.raises(WebhookRefused):
@@ -273,7 +275,7 @@ def test_a_failed_handling_is_released_so_stripes_retry_is_handled(handled, stri
 
 # --- the endpoint ---------------------------------------------------------------------------------------------------
 
-async def test_the_endpoint_answers_200_400_or_413_never_a_500(handled, stripe_fake, user: User):
+async def test_the_endpoint_answers_200_400_or_413_never_a_500(user: User, handled, stripe_fake):
     session = _open()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=('198.51.100.7', 4711)),
                                  base_url='http://shop') as client:
@@ -287,6 +289,9 @@ async def test_the_endpoint_answers_200_400_or_413_never_a_500(handled, stripe_f
         for signature in (old, stripe_fake.sign(payload, secret='whsec_wrong'), 'junk', ''):
             answer = await stripe_fake.post_event(client, payload, signature=signature)
             assert answer.status_code == 400 and answer.json()['received'] is False
+        answer = await client.post(WEBHOOK_PATH, content=payload, headers={  # not ASCII: no TypeError, a 400
+            'Stripe-Signature': f't={int(time.time())},v1=\u00e9'.encode()})
+        assert answer.status_code == 400 and 'Traceback' not in answer.text
         for junk in (b'', b'\xff\xfe', b'[' * 50_000, b'{"id": ' + b'9' * 5000 + b'}', b'null'):
             answer = await stripe_fake.post_event(client, junk)
             assert answer.status_code == 400 and 'Traceback' not in answer.text

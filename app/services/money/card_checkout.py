@@ -70,6 +70,7 @@ THREE_DECIMAL = frozenset('BHD JOD KWD OMR TND'.split())
 PAID_EVENTS = frozenset({'checkout.session.completed', 'checkout.session.async_payment_succeeded'})
 _SESSION_ID = re.compile(r'cs_[A-Za-z0-9_]{1,250}')
 _CURRENCY = re.compile(r'[A-Za-z]{3}')
+_SIGNATURE = re.compile(r'[0-9a-f]{64}')
 logger = logging.getLogger(__name__)
 
 
@@ -407,6 +408,9 @@ def _signature_parts(header: str) -> tuple[str, list[str]]:
             signatures.append(value)
     if len(stamps) != 1 or not re.fullmatch(r'\d{1,12}', stamps[0]) or not signatures:
         raise WebhookRefused('malformed Stripe-Signature header')
+    signatures = [given for given in signatures if _SIGNATURE.fullmatch(given)]  # compare_digest takes ASCII only
+    if not signatures:
+        raise WebhookRefused('no signature matches')
     return stamps[0], signatures
 
 
