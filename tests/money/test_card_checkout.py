@@ -273,6 +273,25 @@ def test_a_failed_handling_is_released_so_stripes_retry_is_handled(handled, stri
     assert len(handled) == 1
 
 
+def test_a_claim_whose_handling_died_is_taken_again_by_a_later_retry(handled, stripe_fake):
+    from app.models import StripeEvent
+    from app.services.database import session_scope
+
+    session = _open()
+    stripe_fake.mark_paid(session.id)
+    payload = stripe_fake.event(session.id)
+    event_id = stripe_fake.events[-1]['id']
+    with session_scope(write=True) as db:  # claimed, then the process died before an outcome
+        db.add(StripeEvent(event_id=event_id, session_id=session.id, received_at=datetime.now(UTC)))
+    assert card_checkout.handle_webhook(payload, stripe_fake.sign(payload)) == 'duplicate'  # may still be running
+    with session_scope(write=True) as db:
+        db.get(StripeEvent, event_id).received_at = datetime.now(UTC) - card_checkout.STALE_CLAIM - timedelta(
+            seconds=1)
+    assert card_checkout.handle_webhook(payload, stripe_fake.sign(payload)) == 'paid'  # Stripe's retry, later
+    assert card_checkout.handle_webhook(payload, stripe_fake.sign(payload)) == 'duplicate'  # done now: once
+    assert len(handled) == 1
+
+
 # --- the endpoint ---------------------------------------------------------------------------------------------------
 
 async def test_the_endpoint_answers_200_400_or_413_never_a_500(user: User, handled, stripe_fake):

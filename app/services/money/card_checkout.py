@@ -44,6 +44,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
@@ -67,6 +68,8 @@ ZERO_DECIMAL = frozenset('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XO
 """Stripe's zero-decimal currencies. Not UGX or ISK: Stripe takes those as two decimals that must end in ``00``
 (its "special cases"), while ISO 4217 (and so the app) counts them in whole units."""
 THREE_DECIMAL = frozenset('BHD JOD KWD OMR TND'.split())
+STALE_CLAIM = timedelta(minutes=5)
+"""A claimed event with no outcome after this long is taken again by the next delivery (its handling died)."""
 PAID_EVENTS = frozenset({'checkout.session.completed', 'checkout.session.async_payment_succeeded'})
 _SESSION_ID = re.compile(r'cs_[A-Za-z0-9_]{1,250}')
 _CURRENCY = re.compile(r'[A-Za-z]{3}')
@@ -258,7 +261,8 @@ def handle_webhook(payload: bytes, signature_header: str) -> str:
 
     Only ``checkout.session.completed`` / ``checkout.session.async_payment_succeeded`` whose session says
     ``payment_status`` ``paid`` go further (anything else: ``'ignored'``). The event's id is claimed in the
-    ``stripe_event`` table (a claimed one: ``'duplicate'``, the handler is not called again); the session is then
+    ``stripe_event`` table (a claimed one: ``'duplicate'``, the handler is not called again — unless the claim has
+    had no outcome for :data:`STALE_CLAIM`: its handling died, so it is taken again); the session is then
     retrieved from the provider, and only if the provider says it is complete and paid is the registered handler
     called with it (else ``'unconfirmed'``). Returns the handler's word.
 
@@ -432,13 +436,21 @@ def _session(answer: dict) -> CheckoutSession:
         payment_intent=intent if isinstance(intent, str) else '')
 
 
-def _claim(event_id: str, session_id: str) -> bool:
-    """Whether ``event_id`` was claimed now (False: it was already)."""
+def _claim(event_id: str, session_id: str, *, now: datetime | None = None) -> bool:
+    """Whether ``event_id`` was claimed now (False: it was already). A claim without an outcome older than
+    :data:`STALE_CLAIM` (its handling died between the claim and the outcome: a crash, a lost connection) is taken
+    again, so Stripe's retries are still handled; the handler is idempotent by session id."""
+    now = now or datetime.now(UTC)
     try:
         with session_scope(write=True) as session:
             if session.get(StripeEvent, event_id) is not None:
-                return False
-            session.add(StripeEvent(event_id=event_id, session_id=session_id))
+                taken = session.execute(update(StripeEvent).where(
+                    StripeEvent.event_id == event_id, StripeEvent.outcome == '',
+                    StripeEvent.received_at < now - STALE_CLAIM).values(received_at=now)).rowcount
+                if taken:
+                    logger.warning('Stripe event %s: an unfinished claim is taken again', event_id[:60])
+                return bool(taken)
+            session.add(StripeEvent(event_id=event_id, session_id=session_id, received_at=now))
     except IntegrityError:  # a delivery of the same event at the same moment claimed it first
         return False
     return True
