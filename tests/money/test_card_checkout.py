@@ -108,6 +108,7 @@ def test_amounts_go_in_stripes_unit_of_each_currency(stripe_fake):
     assert bhd.amount_total == 12500
     assert card_checkout.provider_amount(12, 'ISK') == 1200  # whole krónur, as two decimals ending in 00
     assert card_checkout.app_cents(1200, 'ISK') == 12
+    assert [card_checkout.amount_step(c) for c in ('KES', 'RWF', 'UGX', 'ISK', 'BHD', 'kwd')] == [1, 1, 1, 1, 10, 10]
     ugx = _open(200000, 'UGX', 'u1')  # 200,000 shillings: whole for ISO 4217, two decimals ending in 00 for Stripe
     assert stripe_fake.requests[-1]['form']['line_items[0][price_data][unit_amount]'] == '20000000'
     assert (ugx.amount_total, ugx.currency) == (200000, 'UGX')

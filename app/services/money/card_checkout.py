@@ -56,8 +56,8 @@ from app.services.i18n import _
 from app.services.money.daraja import ProviderError
 
 __all__ = ['PAID_EVENTS', 'CardCheckoutProvider', 'CheckoutSession', 'ProviderError', 'StripeCheckout',
-           'WebhookRefused', 'app_cents', 'configured', 'handle_webhook', 'on_session_completed', 'provider',
-           'provider_amount', 'set_provider', 'verify_webhook']
+           'WebhookRefused', 'amount_step', 'app_cents', 'configured', 'handle_webhook', 'on_session_completed',
+           'provider', 'provider_amount', 'set_provider', 'verify_webhook']
 
 API_BASE = 'https://api.stripe.com'
 SHORTEST, LONGEST = timedelta(minutes=30), timedelta(hours=24)
@@ -350,6 +350,14 @@ def provider_amount(cents: int, currency: str) -> int:
         raise ValidationError(_('{currency} is paid by card to two decimals only.').format(currency=code),
                               field='amount')
     return cents * 10 ** shift if shift >= 0 else cents // 10 ** -shift
+
+
+def amount_step(currency: str) -> int:
+    """The smallest step (the app's minor units of ``currency``) a card payment can be asked in: 10 for the
+    three-decimal currencies (Stripe takes thousandths ending in 0), 10 ** n where Stripe counts n fewer decimals than
+    ISO 4217, else 1. Round a deposit up to it before asking (:func:`provider_amount` refuses anything else)."""
+    code = _currency(currency)
+    return max(10 ** (digits(code) - _stripe_digits(code)), 10 if code in THREE_DECIMAL else 1)
 
 
 def app_cents(amount: int, currency: str) -> int:
