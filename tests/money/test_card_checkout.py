@@ -108,6 +108,10 @@ def test_amounts_go_in_stripes_unit_of_each_currency(stripe_fake):
     assert bhd.amount_total == 12500
     assert card_checkout.provider_amount(12, 'ISK') == 1200  # whole krónur, as two decimals ending in 00
     assert card_checkout.app_cents(1200, 'ISK') == 12
+    assert [card_checkout.amount_step(c) for c in ('KES', 'RWF', 'UGX', 'ISK', 'BHD', 'kwd')] == [1, 1, 1, 1, 10, 10]
+    ugx = _open(200000, 'UGX', 'u1')  # 200,000 shillings: whole for ISO 4217, two decimals ending in 00 for Stripe
+    assert stripe_fake.requests[-1]['form']['line_items[0][price_data][unit_amount]'] == '20000000'
+    assert (ugx.amount_total, ugx.currency) == (200000, 'UGX')
     sent = len(stripe_fake.requests)
     for amount, currency, field in ((12345, 'BHD', 'amount'), (10 ** 9 + 1, 'RWF', 'amount'),
                                     (0, 'KES', 'amount'), (-100, 'KES', 'amount'), (True, 'KES', 'amount'),
@@ -205,6 +209,8 @@ def test_a_good_signature_is_accepted_and_every_forgery_refused():
         't not a number': (payload, f't=1e9,v1={_sign(payload, now)}', now),
         'junk': (payload, 'garbage', now),
         'huge': (payload, 'v1=' + 'a' * 5000, now),
+        'not ascii': (payload, f't={now},v1=\u00e9', now),
+        'not hex': (payload, f't={now},v1=' + '\u00e9' * 64, now),
     }
     for what, (body, header, at) in refusals.items():
         with pytest.raises(WebhookRefused):
@@ -268,9 +274,28 @@ def test_a_failed_handling_is_released_so_stripes_retry_is_handled(handled, stri
     assert len(handled) == 1
 
 
+def test_a_claim_whose_handling_died_is_taken_again_by_a_later_retry(handled, stripe_fake):
+    from app.models import StripeEvent
+    from app.services.database import session_scope
+
+    session = _open()
+    stripe_fake.mark_paid(session.id)
+    payload = stripe_fake.event(session.id)
+    event_id = stripe_fake.events[-1]['id']
+    with session_scope(write=True) as db:  # claimed, then the process died before an outcome
+        db.add(StripeEvent(event_id=event_id, session_id=session.id, received_at=datetime.now(UTC)))
+    assert card_checkout.handle_webhook(payload, stripe_fake.sign(payload)) == 'duplicate'  # may still be running
+    with session_scope(write=True) as db:
+        db.get(StripeEvent, event_id).received_at = datetime.now(UTC) - card_checkout.STALE_CLAIM - timedelta(
+            seconds=1)
+    assert card_checkout.handle_webhook(payload, stripe_fake.sign(payload)) == 'paid'  # Stripe's retry, later
+    assert card_checkout.handle_webhook(payload, stripe_fake.sign(payload)) == 'duplicate'  # done now: once
+    assert len(handled) == 1
+
+
 # --- the endpoint ---------------------------------------------------------------------------------------------------
 
-async def test_the_endpoint_answers_200_400_or_413_never_a_500(handled, stripe_fake, user: User):
+async def test_the_endpoint_answers_200_400_or_413_never_a_500(user: User, handled, stripe_fake):
     session = _open()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=('198.51.100.7', 4711)),
                                  base_url='http://shop') as client:
@@ -284,6 +309,9 @@ async def test_the_endpoint_answers_200_400_or_413_never_a_500(handled, stripe_f
         for signature in (old, stripe_fake.sign(payload, secret='whsec_wrong'), 'junk', ''):
             answer = await stripe_fake.post_event(client, payload, signature=signature)
             assert answer.status_code == 400 and answer.json()['received'] is False
+        answer = await client.post(WEBHOOK_PATH, content=payload, headers={  # not ASCII: no TypeError, a 400
+            'Stripe-Signature': f't={int(time.time())},v1=\u00e9'.encode()})
+        assert answer.status_code == 400 and 'Traceback' not in answer.text
         for junk in (b'', b'\xff\xfe', b'[' * 50_000, b'{"id": ' + b'9' * 5000 + b'}', b'null'):
             answer = await stripe_fake.post_event(client, junk)
             assert answer.status_code == 400 and 'Traceback' not in answer.text

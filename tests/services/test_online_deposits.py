@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import types
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,7 +33,7 @@ from app.services.catalogue import locations
 from app.services.database import session_scope
 from app.services.errors import ValidationError
 from app.services.frontdesk import online, online_deposits
-from app.services.money import checkout, day_close, mobile_money
+from app.services.money import card_checkout, checkout, day_close, mobile_money
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import OWNER, at, make_booking, make_customer, make_location, make_service, make_staff_member
 
@@ -244,9 +245,17 @@ class _Cards:
         return _Session(f'cs_test_{len(self.made)}', f'https://checkout.example/{len(self.made)}', 'open', 'unpaid',
                         asked['amount'], asked['currency'], asked['reference'], asked.get('metadata') or {})
 
+    expired: list[str] = field(default_factory=list)
+    paid_meanwhile: bool = False
+
     def retrieve(self, session_id): ...
 
-    def expire(self, session_id): ...
+    def expire(self, session_id):
+        self.expired.append(session_id)
+        made = self.made[int(session_id.rsplit('_', 1)[1]) - 1]
+        return _Session(session_id, '', 'complete' if self.paid_meanwhile else 'expired',
+                        'paid' if self.paid_meanwhile else 'unpaid', made['amount'], made['currency'],
+                        made['reference'], {}, 'pi_late' if self.paid_meanwhile else '')
 
 
 @pytest.fixture
@@ -256,6 +265,7 @@ def cards(monkeypatch):
     module.provider = lambda: stand_in
     module.configured = lambda: True
     module.on_session_completed = stand_in.handlers.append
+    module.amount_step, module.provider_amount = card_checkout.amount_step, card_checkout.provider_amount
     monkeypatch.setitem(sys.modules, 'app.services.money.card_checkout', module)
     return stand_in
 
@@ -288,3 +298,198 @@ def test_bookings_of_other_locations_are_not_reached_by_a_deposit_token(salon):
     started = _started(salon)[0]
     with pytest.raises(Exception, match='not known'):
         online_deposits.state(other.id, started.token)
+
+
+# --- found in review ----------------------------------------------------------------------------------------------
+
+class _Blocked:
+    """The fake Daraja's provider with ``request_payment`` held until :attr:`go` is set (:attr:`inside` says one
+    is waiting there)."""
+
+    def __init__(self, real):
+        self.real, self.inside, self.go = real, threading.Event(), threading.Event()
+
+    def request_payment(self, *args, **kwargs):
+        self.inside.set()
+        self.go.wait(10)
+        return self.real.request_payment(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_two_pay_clicks_at_once_send_one_prompt(salon, cards, monkeypatch):
+    location_id = salon['location'].id
+    started = _started(salon)[0]
+    blocked = _Blocked(mobile_money.provider())
+    monkeypatch.setattr(mobile_money, 'provider', lambda: blocked)
+    first: list = []
+    worker = threading.Thread(target=lambda: first.append(
+        online_deposits.pay_by_mpesa(location_id, started.token, '0712345678')))
+    worker.start()
+    try:
+        assert blocked.inside.wait(10)  # the first click's prompt is on its way
+        with pytest.raises(ValidationError, match='waiting'):
+            online_deposits.pay_by_mpesa(location_id, started.token, '0712345678')
+        with pytest.raises(ValidationError, match='waiting'):
+            online_deposits.pay_by_card(location_id, started.token, return_url='https://salon.example/b')
+        assert online_deposits.state(location_id, started.token).status == 'pending'  # shown as waiting meanwhile
+    finally:
+        blocked.go.set()
+        worker.join(10)
+    assert len(salon['fake'].requests) == 1 and cards.made == []
+    (row,) = _rows(OnlineDeposit)
+    assert (row.status, row.reference) == ('pending', salon['fake'].requests[0]['CheckoutRequestID'])
+
+
+def test_a_prompt_mpesa_refused_is_given_back_and_not_counted(salon, monkeypatch):
+    location_id = salon['location'].id
+    started = _started(salon)[0]
+    real = mobile_money.provider()
+
+    class Refusing:
+        def request_payment(self, *args, **kwargs):
+            raise mobile_money.ProviderError('M-Pesa could not be reached')
+
+    monkeypatch.setattr(mobile_money, 'provider', Refusing)
+    with pytest.raises(mobile_money.ProviderError):
+        online_deposits.pay_by_mpesa(location_id, started.token, '0712345678')
+    (row,) = _rows(OnlineDeposit)
+    assert (row.status, row.reason) == ('failed', 'unsent')
+    monkeypatch.setattr(mobile_money, 'provider', lambda: real)
+    again = online_deposits.pay_by_mpesa(location_id, started.token, '0712345678')  # at once, not "waiting"
+    assert again.status == 'pending' and len(salon['fake'].requests) == 1
+
+
+def test_prompts_are_capped_per_deposit_and_per_number(salon):
+    location_id = salon['location'].id
+    token = _started(salon)[0].token
+    for _ in range(online_deposits.PROMPTS_PER_DEPOSIT):
+        token = online_deposits.pay_by_mpesa(location_id, token, '0712345678').token
+        assert _deliver(salon, salon['fake'].requests[-1]['CheckoutRequestID'], '1032') == 'failed'
+    with pytest.raises(ValidationError, match='3 M-Pesa prompts') as refused:
+        online_deposits.pay_by_mpesa(location_id, token, '0712345678')
+    assert refused.value.field == 'method' and len(salon['fake'].requests) == 3
+    other = _started(salon, holder='page-2', hhmm='11:00', email='baraka@example.com')[0]
+    with pytest.raises(ValidationError, match='this number') as refused:  # another page, the same phone
+        online_deposits.pay_by_mpesa(location_id, other.token, '0712 345 678')
+    assert refused.value.field == 'phone' and len(salon['fake'].requests) == 3
+    assert online_deposits.pay_by_mpesa(location_id, other.token, '0722000111').status == 'pending'
+
+
+def test_a_timed_out_prompt_is_still_asked_about_and_a_late_payment_counts(salon):
+    location_id = salon['location'].id
+    started = _started(salon)[0]
+    online_deposits.pay_by_mpesa(location_id, started.token, '0712345678')
+    reference = salon['fake'].requests[-1]['CheckoutRequestID']
+    later = clock.now() + timedelta(minutes=online_deposits.PROMPT_MINUTES + 1)
+    assert online_deposits.check_pending(as_of=later) == {reference: 'failed'}  # the hold let go
+    assert _rows(SlotHold, SlotHold.holder == 'page-1') == []
+    salon['fake'].results[reference] = '0'  # M-Pesa settles it late, no callback
+    assert online_deposits.check_pending(as_of=later + timedelta(minutes=1)) == {reference: 'paid'}
+    (booking,) = _rows(Booking)
+    (receipt,) = _rows(Receipt)
+    assert receipt.booking_id == booking.id and receipt.paid_cents == 45000
+
+
+def test_a_timed_out_prompt_stops_being_asked_at_its_final_word_or_after_a_day(salon):
+    location_id = salon['location'].id
+    token = _started(salon)[0].token
+    online_deposits.pay_by_mpesa(location_id, token, '0712345678')
+    reference = salon['fake'].requests[-1]['CheckoutRequestID']
+    later = clock.now() + timedelta(minutes=online_deposits.PROMPT_MINUTES + 1)
+    online_deposits.check_pending(as_of=later)
+    asked = len(salon['fake'].queries)
+    assert online_deposits.check_pending(as_of=later + online_deposits.LATE_ANSWERS) == {}  # a day on: not asked
+    assert len(salon['fake'].queries) == asked
+    salon['fake'].results[reference] = '1037'
+    assert online_deposits.check_pending(as_of=later) == {reference: 'failed'}  # its final word
+    assert online_deposits.check_pending(as_of=later) == {}
+    (row,) = _rows(OnlineDeposit)
+    assert (row.status, row.reason) == ('failed', '1037') and _rows(Booking) == []
+
+
+def test_still_under_processing_is_no_answer_yet(salon):
+    location_id = salon['location'].id
+    online_deposits.pay_by_mpesa(location_id, _started(salon)[0].token, '0712345678')
+    reference = salon['fake'].requests[-1]['CheckoutRequestID']
+    salon['fake'].results[reference] = '4999'  # "The transaction is still under processing"
+    assert mobile_money.provider().query(reference) is None  # the desk's prompts read it the same way
+    assert online_deposits.check_pending(older_than=timedelta(0)) == {}
+    assert _rows(OnlineDeposit, OnlineDeposit.status == 'pending')
+    later = clock.now() + timedelta(minutes=online_deposits.PROMPT_MINUTES + 1)
+    assert online_deposits.check_pending(as_of=later) == {reference: 'failed'}
+    assert _rows(OnlineDeposit)[0].reason == 'timeout'
+
+
+def test_money_for_a_time_already_begun_is_recorded_without_a_booking(salon, monkeypatch):
+    location_id = salon['location'].id
+    started, slot = _started(salon)
+    online_deposits.pay_by_mpesa(location_id, started.token, '0712345678')
+    reference = salon['fake'].requests[-1]['CheckoutRequestID']
+    monkeypatch.setattr(clock, 'now', lambda: slot.starts_at + timedelta(minutes=5))  # the answer came very late
+    heard = []
+    events.subscribe(heard.append)
+    try:
+        assert _deliver(salon, reference) == 'paid'
+    finally:
+        events.unsubscribe(heard.append)
+    assert _rows(Booking) == []
+    (receipt,) = _rows(Receipt)
+    assert (receipt.booking_id, receipt.paid_cents) == (None, 45000)
+    assert any(isinstance(e, events.PaymentFailed) and 'refund it or book them' in e.summary for e in heard)
+
+
+def test_a_lapsed_hold_is_taken_again_for_the_pages_visitor(salon):
+    location_id = salon['location'].id
+    started = _started(salon)[0]
+    online_deposits.pay_by_mpesa(location_id, started.token, '0712345678')
+    assert _deliver(salon, salon['fake'].requests[-1]['CheckoutRequestID'], '1032') == 'failed'  # hold let go
+    online_deposits.pay_by_mpesa(location_id, started.token, '0712345678', ip='198.51.100.7', visitor='visit-1')
+    (held,) = _rows(SlotHold, SlotHold.holder == 'page-1')
+    assert (held.ip, held.visitor) == ('198.51.100.7', 'visit-1')
+
+
+def test_a_card_session_paid_as_it_expires_books(salon, cards):
+    location_id = salon['location'].id
+    asked = online_deposits.pay_by_card(location_id, _started(salon)[0].token, return_url='https://salon.example/b')
+    assert cards.made[0]['reference'] == f'online-deposit-{asked.token}-1'  # the try's own random token
+    cards.paid_meanwhile = True
+    later = clock.now() + timedelta(minutes=online_deposits.CARD_MINUTES + 1)
+    assert online_deposits.check_pending(as_of=later) == {'cs_test_1': 'paid'}
+    assert cards.expired == ['cs_test_1']
+    (booking,) = _rows(Booking)
+    assert online_deposits.state(location_id, asked.token).booking.id == booking.id
+
+
+def test_a_card_payment_that_does_not_match_is_flagged_for_a_refund_once(salon, cards):
+    location_id = salon['location'].id
+    online_deposits.connect()
+    asked = online_deposits.pay_by_card(location_id, _started(salon)[0].token, return_url='https://salon.example/b')
+    (handler,) = cards.handlers
+    heard = []
+    events.subscribe(heard.append)
+    try:
+        wrong = _Session('cs_test_1', '', 'complete', 'paid', 4500, 'kes', '', {}, payment_intent='pi_9')
+        assert handler(wrong, 'evt_1') == 'refused'
+        assert handler(wrong, 'evt_2') == 'refused'  # the late-settlement event too: told once
+    finally:
+        events.unsubscribe(heard.append)
+    flagged = [e for e in heard if isinstance(e, events.PaymentFailed)]
+    assert len(flagged) == 1 and 'refund it' in flagged[0].summary and 'pi_9' in flagged[0].summary
+    assert _rows(Booking) == [] and _rows(Receipt) == []
+    shown = online_deposits.state(location_id, asked.token)
+    assert shown.status == 'failed' and 'pay it back' in shown.reason
+
+
+def test_a_three_decimal_deposit_is_asked_in_the_step_cards_take(db, cards):
+    manama = make_location('Manama')
+    locations.update_location(manama.id, {**locations.settings_of(manama).model_dump(), 'currency': 'BHD',
+                                          'tax_rates': [], 'online_booking': True, 'deposit_percent': 30},
+                              actor=OWNER)
+    treatment = make_service(manama, price_cents=12345)  # 12.345 dinars: a deposit of 3.7035
+    assert online_deposits.methods(manama.id) == ('card',)
+    assert online.deposit_cents(manama.id, treatment.id) % 10
+    asked = online_deposits.asked(manama.id, treatment.id)
+    assert asked % 10 == 0 and 0 <= asked - online.deposit_cents(manama.id, treatment.id) < 10
+    card_checkout.provider_amount(asked, 'BHD')  # Stripe takes it

@@ -459,33 +459,41 @@ class _Booking:
                 ui.link(_('Start again'), f'/book/{shop.location_id}').classes('text-primary').mark('start-again')
                 return
             problem = ui.label().classes('text-negative').props('role=alert').mark('pay-error')
+            buttons: list[ui.button] = []
             if online_deposits.MPESA in self.methods:
                 phone = ui.input(_('M-Pesa number'), value=self.mpesa_phone).props(
                     'type=tel autocomplete=tel').classes('w-full').mark('mpesa-phone')
-                ui.button(_('Pay {amount} with M-Pesa').format(amount=self._amount()),
-                          on_click=lambda: self.pay(online_deposits.MPESA, phone, problem)).props(
-                    'unelevated no-caps').classes('w-full').mark('pay-mpesa')
+                buttons.append(ui.button(_('Pay {amount} with M-Pesa').format(amount=self._amount()),
+                                         on_click=lambda: self.pay(online_deposits.MPESA, phone, problem, buttons))
+                               .props('unelevated no-caps').classes('w-full').mark('pay-mpesa'))
             if online_deposits.CARD in self.methods:
-                ui.button(_('Pay {amount} by card').format(amount=self._amount()),
-                          on_click=lambda: self.pay(online_deposits.CARD, None, problem)).props(
-                    'outline no-caps' if online_deposits.MPESA in self.methods else 'unelevated no-caps').classes(
-                    'w-full').mark('pay-card')
+                buttons.append(ui.button(_('Pay {amount} by card').format(amount=self._amount()),
+                                         on_click=lambda: self.pay(online_deposits.CARD, None, problem, buttons))
+                               .props('outline no-caps' if online_deposits.MPESA in self.methods
+                                      else 'unelevated no-caps').classes('w-full').mark('pay-card'))
 
-    async def pay(self, method: str, phone: ui.input | None, problem: ui.label) -> None:
-        """Ask for the deposit: a prompt to the phone, or off to the card checkout."""
+    async def pay(self, method: str, phone: ui.input | None, problem: ui.label, buttons: list[ui.button]) -> None:
+        """Ask for the deposit: a prompt to the phone, or off to the card checkout. The pay buttons are off while it
+        is asked (the service refuses a second ask at the same time anyway)."""
         problem.text = ''
         if phone is not None:
             phone.error = None
             self.mpesa_phone = phone.value or ''
+        for button in buttons:
+            button.disable()
         try:
             if method == online_deposits.MPESA:
                 state = await language.io_bound(online_deposits.pay_by_mpesa, self.shop.location_id,
-                                                self.deposit.token, self.mpesa_phone)
+                                                self.deposit.token, self.mpesa_phone, ip=self.ip,
+                                                visitor=self.visitor)
             else:
                 back = f'{str(self.client.request.base_url).rstrip("/")}/book/{self.shop.location_id}/deposit/'
                 state = await language.io_bound(online_deposits.pay_by_card, self.shop.location_id,
-                                                self.deposit.token, return_url=back + '{token}')
+                                                self.deposit.token, return_url=back + '{token}', ip=self.ip,
+                                                visitor=self.visitor)
         except ClientPulseError as error:
+            for button in buttons:
+                button.enable()
             if isinstance(error, SlotUnavailableError) or error.field == 'starts_at':
                 await self.lost(online.time_went(self.slot, self.shop.time_zone, self.shop.locale)
                                 if self.slot is not None else str(error))

@@ -3,13 +3,14 @@
 
 The customer proves their phone or e-mail with the one-time code first (:func:`online.prove`: a phone number is not
 identity); then an :class:`~app.models.OnlineDeposit` keeps what they chose and who they are, and each prompt or
-card session is a row of its own (``ready`` → ``pending`` → ``paid`` | ``failed``). No booking exists until the
+card session is a row of its own (``ready`` → ``asking`` (claimed: one ask at a time per page) → ``pending`` →
+``paid`` | ``failed``). No booking exists until the
 provider confirms the money, so the desk's day, the reminders and the analytics never see an unpaid one; the time is
 kept meanwhile by the page's online hold, lengthened to :data:`PROMPT_MINUTES` while a prompt runs (a card session:
 :data:`CARD_MINUTES`, the shortest Stripe allows; the session is expired at the provider when it runs out). A failed
 or timed-out prompt lets the time go at once; the customer may try again, which holds it anew if it is still free.
 :func:`check_pending` (every minute) asks M-Pesa about prompts no callback answered and marks those past their time
-failed (``timeout``).
+failed (``timeout``), still asking about those for :data:`LATE_ANSWERS` until M-Pesa's final word.
 
 **Only the provider's confirmation books**: M-Pesa's status query (a callback is a hint that makes the app ask, as
 for the desk's prompts: :func:`mobile_money.handle_callback` hands the callbacks of prompts it does not know to
@@ -35,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal, get_currency_precision
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from app.models import (
@@ -74,6 +75,12 @@ minute; the rest is for its answer to arrive)."""
 CARD_MINUTES = 30
 """How long the time stays held while a card checkout runs: the shortest expiry Stripe accepts for a session."""
 MPESA, CARD = 'mpesa', 'card'
+PROMPTS_PER_DEPOSIT = 3
+"""How many M-Pesa prompts one page's deposit may send (each try of a booking page)."""
+PROMPTS_PER_NUMBER = 3
+"""How many M-Pesa prompts one phone number may get from online deposits in an hour (any page, any shop)."""
+LATE_ANSWERS = timedelta(hours=24)
+"""How long a prompt that timed out is still asked about (its hold let go): Daraja may settle it late."""
 
 
 @dataclass(frozen=True)
@@ -118,12 +125,18 @@ def methods(location_id: int) -> tuple[str, ...]:
 
 def asked(location_id: int, service_id: int) -> int:
     """The deposit asked online for a booking of ``service_id`` (minor units): :func:`online.deposit_cents`, rounded
-    up to whole units where M-Pesa is offered (it takes no cents), whichever way it is then paid."""
+    up to whole units where M-Pesa is offered (it takes no cents) and to the card provider's step where cards are
+    (BHD/KWD/…: thousandths ending in 0), whichever way it is then paid."""
     amount = online.deposit_cents(location_id, service_id)
-    if amount and MPESA in methods(location_id):
+    offered = methods(location_id) if amount else ()
+    if offered:
         with session_scope() as session:
-            unit = 10 ** get_currency_precision(session.get(Location, location_id).currency)
-        amount = -(-amount // unit) * unit
+            currency = session.get(Location, location_id).currency
+        step = 10 ** get_currency_precision(currency) if MPESA in offered else 1
+        cards = _card_checkout()
+        if CARD in offered and hasattr(cards, 'amount_step'):
+            step = max(step, cards.amount_step(currency))  # both powers of ten: the larger is a multiple of the other
+        amount = -(-amount // step) * step
     return amount
 
 
@@ -156,13 +169,18 @@ def start(location_id: int, token: str, code: str, details: online.Details, *, s
         return _state(session, row)
 
 
-def pay_by_mpesa(location_id: int, token: str, phone: str, *, as_of: datetime | None = None) -> DepositState:
+def pay_by_mpesa(location_id: int, token: str, phone: str, *, ip: str = '', visitor: str = '',
+                 as_of: datetime | None = None) -> DepositState:
     """Send the deposit's prompt to ``phone`` (any common spelling; read with the location's country) and keep the
-    time :data:`PROMPT_MINUTES` longer. The amount is the deposit in whole shillings (rounded up: M-Pesa takes no
-    cents). After a failed prompt, a new one is a row of its own (the old one's late payment still counts).
+    time :data:`PROMPT_MINUTES` longer (held anew for ``ip``/``visitor``, the page's visitor, if it had lapsed). The
+    amount is the deposit in whole shillings (rounded up: M-Pesa takes no cents). After a failed prompt, a new one is
+    a row of its own (the old one's late payment still counts). The try is claimed before M-Pesa is asked, so two
+    clicks at once send one prompt; a prompt M-Pesa refused is not counted as sent.
 
     :raises ValidationError: a bad phone (``field='phone'``), M-Pesa not offered here (``'method'``), a prompt
-        already waiting on the phone, or the deposit already paid (``'code'``)
+        already waiting on the phone, or the deposit already paid (``'code'``), :data:`PROMPTS_PER_DEPOSIT` prompts
+        sent for it already (``'method'``) or :data:`PROMPTS_PER_NUMBER` to that number in the last hour
+        (``'phone'``)
     :raises SlotUnavailableError: the time was taken since (the hold had lapsed)
     :raises mobile_money.ProviderError: M-Pesa refused or could not be reached (nothing is held longer)
     :raises NotFoundError: no such deposit at the location
@@ -177,28 +195,35 @@ def pay_by_mpesa(location_id: int, token: str, phone: str, *, as_of: datetime | 
     msisdn = mobile_money.provider_phone((phone or '')[:40], country)
     unit = 10 ** get_currency_precision(row.currency)
     amount = -(-row.amount_cents // unit) * unit
-    row = _next_try(row, MPESA, amount, now)
-    _keep_time(row, now + timedelta(minutes=PROMPT_MINUTES), now)
+    until = now + timedelta(minutes=PROMPT_MINUTES)
+    row, _tries = _next_try(row, MPESA, amount, now, until, payer=msisdn)
     callback = secrets.token_urlsafe(32)
-    prompt = mobile_money.provider().request_payment(msisdn, amount // unit, f'D{row.id}', 'Deposit',
-                                                     callback_token=callback)
+    try:
+        _keep_time(row, until, now, ip=ip, visitor=visitor)
+        prompt = mobile_money.provider().request_payment(msisdn, amount // unit, f'D{row.id}', 'Deposit',
+                                                         callback_token=callback)
+    except BaseException:
+        _give_back(row.id)
+        raise
     with session_scope(write=True) as session:
         row = session.get(OnlineDeposit, row.id)
         row.reference, row.payer, row.callback_token_hash = prompt.checkout_request_id, msisdn, \
             mobile_money.token_digest(callback)
-        row.status, row.asked_at, row.expires_at, row.reason = 'pending', now, now + timedelta(
-            minutes=PROMPT_MINUTES), ''
+        row.status, row.asked_at, row.expires_at, row.reason = 'pending', now, until, ''
         session.add(row)
         return _state(session, row)
 
 
-def pay_by_card(location_id: int, token: str, *, return_url: str, as_of: datetime | None = None) -> DepositState:
+def pay_by_card(location_id: int, token: str, *, return_url: str, ip: str = '', visitor: str = '',
+                as_of: datetime | None = None) -> DepositState:
     """Open a hosted card checkout for the deposit (the card provider's session, its ``url`` in the state: send the
     customer there) and keep the time :data:`CARD_MINUTES` longer, as long as the session lives. ``return_url``:
     where the provider sends the customer back (``{token}`` in it becomes the deposit's handle; ``?paid=1`` or
-    ``?cancelled=1`` appended).
+    ``?cancelled=1`` appended). ``ip``/``visitor``: as :func:`pay_by_mpesa`. The amount is checked against what the
+    provider takes before anything is held; the session's idempotency key is the try's own random token.
 
-    :raises ValidationError, SlotUnavailableError, NotFoundError: as :func:`pay_by_mpesa`
+    :raises ValidationError, SlotUnavailableError, NotFoundError: as :func:`pay_by_mpesa`; an amount the card
+        provider cannot take (``field='amount'``)
     """
     now = as_of or clock.now()
     cards = _card_checkout()
@@ -209,16 +234,22 @@ def pay_by_card(location_id: int, token: str, *, return_url: str, as_of: datetim
         service = session.get(Service, row.service_id)
         location = session.get(Location, location_id)
         description = f'{location.name}: {service.name}'[:200]
-    row = _next_try(row, CARD, row.amount_cents, now)
+    if hasattr(cards, 'provider_amount'):
+        cards.provider_amount(row.amount_cents, row.currency)  # refused before the time is held any longer
     until = now + timedelta(minutes=CARD_MINUTES)
-    _keep_time(row, until, now)
-    return_url = return_url.replace('{token}', row.token)
-    joiner = '&' if '?' in return_url else '?'
-    made = cards.provider().create_session(
-        amount=row.amount_cents, currency=row.currency.lower(), reference=f'online-deposit-{row.id}',
-        description=description, success_url=f'{return_url}{joiner}paid=1',
-        cancel_url=f'{return_url}{joiner}cancelled=1', expires_at=until, customer_email=row.email,
-        metadata={'online_deposit': str(row.id)})
+    row, tries = _next_try(row, CARD, row.amount_cents, now, until)
+    try:
+        _keep_time(row, until, now, ip=ip, visitor=visitor)
+        return_url = return_url.replace('{token}', row.token)
+        joiner = '&' if '?' in return_url else '?'
+        made = cards.provider().create_session(
+            amount=row.amount_cents, currency=row.currency.lower(), reference=f'online-deposit-{row.token}-{tries}',
+            description=description, success_url=f'{return_url}{joiner}paid=1',
+            cancel_url=f'{return_url}{joiner}cancelled=1', expires_at=until, customer_email=row.email,
+            metadata={'online_deposit': str(row.id)})
+    except BaseException:
+        _give_back(row.id)
+        raise
     with session_scope(write=True) as session:
         row = session.get(OnlineDeposit, row.id)
         row.reference, row.status, row.asked_at, row.expires_at, row.reason = made.id, 'pending', now, until, ''
@@ -235,11 +266,16 @@ def state(location_id: int, token: str) -> DepositState:
 
 def check_pending(*, as_of: datetime | None = None, older_than: timedelta = timedelta(seconds=60)) -> dict[str, str]:
     """Ask M-Pesa about prompts pending longer than ``older_than`` with no callback, settle those it answers, and
-    mark failed (``timeout``) those past their time it still has no answer for; card sessions past their time are
-    expired at the provider and marked failed. Returns reference → what was done."""
+    mark failed (``timeout``, the time let go) those past their time it still has no answer for; those are still
+    asked about for :data:`LATE_ANSWERS` until M-Pesa gives its final word (a late payment is recorded, and booked
+    if the time can still be). Card sessions past their time are expired at the provider and marked failed — or,
+    paid meanwhile, settled as paid. Returns reference → what was done."""
     now = as_of or clock.now()
     with session_scope() as session:
-        waiting = session.exec(select(OnlineDeposit).where(OnlineDeposit.status == 'pending')).all()
+        waiting = session.exec(select(OnlineDeposit).where(
+            (OnlineDeposit.status == 'pending')
+            | ((OnlineDeposit.status == 'failed') & (OnlineDeposit.reason == 'timeout')
+               & (OnlineDeposit.method == MPESA) & (OnlineDeposit.asked_at >= now - LATE_ANSWERS)))).all()
     done = {}
     for row in waiting:
         if row.method == MPESA and row.asked_at is not None and row.asked_at <= now - older_than:
@@ -250,13 +286,17 @@ def check_pending(*, as_of: datetime | None = None, older_than: timedelta = time
             if outcome is not None:
                 done[row.reference] = settle_mpesa(outcome, source='status query')
                 continue
-        if row.expires_at <= now:
+        if row.status == 'pending' and row.expires_at <= now:
             if row.method == CARD:
                 cards = _card_checkout()
                 try:
-                    cards.provider().expire(row.reference)
-                except Exception:  # completed or gone meanwhile: its webhook still settles it
+                    closed = cards.provider().expire(row.reference)
+                except Exception:  # gone meanwhile, or the provider unreachable: its webhook still settles it
                     logger.info('card session %s could not be expired', row.reference)
+                    closed = None
+                if closed is not None and closed.status == 'complete' and closed.payment_status == 'paid':
+                    done[row.reference] = _card_completed(closed, 'expire')  # paid just as its time ran out
+                    continue
             done[row.reference] = _fail(row.id, 'timeout', None)
     return done
 
@@ -325,8 +365,32 @@ def _card_completed(session_info: Any, event_id: str) -> str:
     if (session_info.payment_status != 'paid' or session_info.amount_total != row.amount_cents
             or (session_info.currency or '').upper() != row.currency):
         logger.warning('card session %s (event %s) refused: not paid in full', session_info.id, event_id)
+        if session_info.payment_status == 'paid':  # money taken, but not what was asked: the desk refunds it
+            _flag_mismatch(row.id, session_info)
         return 'refused'
     return _book_paid(row.id, getattr(session_info, 'payment_intent', '') or '')
+
+
+def _flag_mismatch(row_id: int, session_info: Any) -> None:
+    """A card session paid with another amount or currency than its deposit asked: the try is failed (``mismatch``,
+    no booking) and the desk told to refund it, once."""
+    with session_scope(write=True) as session:
+        row = session.exec(select(OnlineDeposit).where(OnlineDeposit.id == row_id).with_for_update()).one()
+        if row.status == 'paid' or row.reason == 'mismatch':
+            return
+        row.status, row.reason, row.settled_at = 'failed', 'mismatch', clock.now()
+        session.add(row)
+        currency = (session_info.currency or '').upper()[:3]
+        paid = _units(session_info.amount_total, currency or row.currency)
+        words = deferred(N_('A card payment of {paid} {currency} ({reference}) for the online deposit of {amount} by '
+                            '{name} does not match it: nothing was booked; refund it'),
+                         paid=paid, currency=currency, reference=getattr(session_info, 'payment_intent', '') or
+                         session_info.id, amount=_units(row.amount_cents, row.currency),
+                         name=row.name or row.phone or row.email)
+        activity.add(session, None, 'deposit_online_refused', words, location_id=row.location_id)
+        event = notifications.prepare(session, events.PaymentFailed(location_id=row.location_id, booking_id=None,
+                                                                    summary=words))
+    events.publish(event)
 
 
 def _book_paid(row_id: int, provider_receipt: str) -> str:
@@ -347,15 +411,19 @@ def _book_paid(row_id: int, provider_receipt: str) -> str:
         new = None if row.customer_id is not None else CustomerCreate(
             location_id=row.location_id, name=row.name, phone=row.phone, email=row.email,
             notes='Added by online booking')
-        try:
-            with session.begin_nested():  # a refusal rolls back the booking's part only: the money is recorded
-                booking, event, added = bookings.insert_booking(session, data, actor=actor, holder=row.holder,
-                                                                new_customer=new)
-            published.append(event)
-            if added is not None:
-                published.append(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
-        except ClientPulseError as error:
-            why = str(error)
+        notice = timedelta(minutes=location.min_notice_minutes or 0) if row.status != 'pending' else timedelta(0)
+        if row.starts_at <= now + notice:  # its time began (or, paid after the hold went, is inside the notice)
+            why = _('the time has passed or is too soon to book')
+        else:
+            try:
+                with session.begin_nested():  # a refusal rolls back the booking's part only: the money is recorded
+                    booking, event, added = bookings.insert_booking(session, data, actor=actor, holder=row.holder,
+                                                                    new_customer=new)
+                published.append(event)
+                if added is not None:
+                    published.append(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
+            except ClientPulseError as error:
+                why = str(error)
         counted = day_close.counted_at(session, row.location_id, now, location.time_zone)
         method = PaymentMethod.MOBILE_MONEY.value if row.method == MPESA else PaymentMethod.CARD.value
         receipt = Receipt(location_id=row.location_id, number=next_number(session, row.location_id), issued_at=counted,
@@ -415,10 +483,14 @@ def _announce(session, row: OnlineDeposit, receipt: Receipt, location: Location,
 
 
 def _fail(row_id: int, code: str, description: str | None) -> str:
-    """Mark a pending deposit failed (``code``: M-Pesa's result code, or ``'timeout'``); ``'already'`` if it was
-    settled."""
+    """Mark a pending deposit failed (``code``: M-Pesa's result code, or ``'timeout'``); a timed-out one gets M-Pesa's
+    final word (no longer asked about); ``'already'`` if it was settled."""
     with session_scope(write=True) as session:
         row = session.exec(select(OnlineDeposit).where(OnlineDeposit.id == row_id).with_for_update()).one()
+        if row.status == 'failed' and row.reason == 'timeout' and code != 'timeout':
+            row.reason = (code if code in mobile_money.RESULTS else description or code)[:200]
+            session.add(row)
+            return 'failed'  # its time was let go when it timed out
         if row.status != 'pending':
             return 'already'
         row.status, row.settled_at = 'failed', clock.now()
@@ -439,37 +511,69 @@ def _row(session, location_id: int, token: str) -> OnlineDeposit:
     return row
 
 
-def _next_try(row: OnlineDeposit, method: str, amount: int, now: datetime) -> OnlineDeposit:
-    """The row the next ask goes on: this one if nothing was asked on it yet, else a copy (each prompt or session
-    its own row, so a late answer to an earlier one still finds it).
+def _next_try(row: OnlineDeposit, method: str, amount: int, now: datetime, until: datetime, *,
+              payer: str = '') -> tuple[OnlineDeposit, int]:
+    """Claim the row the next ask goes on (status ``asking`` until :data:`until`, so a second click, or another
+    method at the same time, is refused rather than asking twice): this one if nothing was asked on it yet, else a
+    copy (each prompt or session its own row, so a late answer to an earlier one still finds it). The page's rows
+    are locked while it is decided. Returns the claimed row and the how-many-th try of the page it is.
 
-    :raises ValidationError: one is waiting for its answer, or it is paid
+    :raises ValidationError: one is waiting for its answer (or being asked), or it is paid (``field='code'``); an
+        M-Pesa prompt past :data:`PROMPTS_PER_DEPOSIT` (``'method'``) or :data:`PROMPTS_PER_NUMBER` (``'phone'``)
     """
     with session_scope(write=True) as session:
-        asked = session.exec(select(OnlineDeposit).where(OnlineDeposit.holder == row.holder,
-                                                         OnlineDeposit.location_id == row.location_id,
-                                                         OnlineDeposit.status.in_(('pending', 'paid')))).first()
-        if asked is not None and asked.status == 'paid':
+        mine = OnlineDeposit.holder == row.holder, OnlineDeposit.location_id == row.location_id
+        session.exec(select(OnlineDeposit.id).where(*mine).with_for_update()).all()  # one try at a time per page
+        rows = session.exec(select(OnlineDeposit).where(*mine).execution_options(populate_existing=True)).all()
+        if any(r.status == 'paid' for r in rows):
             raise ValidationError(_('This deposit is paid already.'), field='code')
-        if asked is not None and asked.expires_at > now:
+        if any(r.status in ('asking', 'pending') and r.expires_at > now for r in rows):
             raise ValidationError(_('A payment is still waiting for your answer.'), field='code')
-        current = session.get(OnlineDeposit, row.id)
-        if current.status != 'ready':
-            current = OnlineDeposit(**current.model_dump(include={
+        if method == MPESA:
+            _check_prompts(session, rows, payer, now)
+        tries = sum(r.status != 'ready' for r in rows) + 1
+        current = next((r for r in rows if r.id == row.id), None)
+        if current is None or current.status != 'ready':
+            current = OnlineDeposit(**row.model_dump(include={
                 'location_id', 'service_id', 'staff_member_id', 'starts_at', 'holder', 'verification_id',
                 'customer_id', 'name', 'phone', 'email', 'notes', 'amount_cents', 'currency'}),
                 token=secrets.token_urlsafe(24), created_at=now, expires_at=now)
-        current.method, current.amount_cents = method, amount
+        current.method, current.amount_cents, current.payer = method, amount, payer
+        current.status, current.asked_at, current.expires_at, current.reason = 'asking', now, until, ''
         session.add(current)
         session.flush()
         session.refresh(current)
         session.expunge(current)
-        return current
+        return current, tries
 
 
-def _keep_time(row: OnlineDeposit, until: datetime, now: datetime) -> None:
+def _check_prompts(session, rows: list[OnlineDeposit], payer: str, now: datetime) -> None:
+    """Refuse an M-Pesa prompt past the page's :data:`PROMPTS_PER_DEPOSIT` or the number's :data:`PROMPTS_PER_NUMBER`
+    in the last hour (a prompt M-Pesa refused is not counted)."""
+    sent = sum(r.method == MPESA and r.reason != 'unsent' and r.status != 'ready' for r in rows)
+    if sent >= PROMPTS_PER_DEPOSIT:
+        raise ValidationError(_('{n} M-Pesa prompts were sent for this deposit already: pay by card if you can, or '
+                                'call the shop to book.').format(n=sent), field='method')
+    recent = session.exec(select(func.count()).select_from(OnlineDeposit).where(
+        OnlineDeposit.payer == payer, OnlineDeposit.method == MPESA, OnlineDeposit.asked_at > now - timedelta(hours=1),
+        OnlineDeposit.status != 'ready', OnlineDeposit.reason != 'unsent')).one()
+    if recent >= PROMPTS_PER_NUMBER:
+        raise ValidationError(_('Too many M-Pesa prompts went to this number in the last hour: try again later, or '
+                                'pay another way.'), field='phone')
+
+
+def _give_back(row_id: int) -> None:
+    """A claimed try that was never asked (the provider refused it or could not be reached, or the time was taken):
+    failed as ``unsent``, so the page may try again at once (its next try is a row of its own)."""
+    with session_scope(write=True) as session:
+        session.execute(update(OnlineDeposit).where(OnlineDeposit.id == row_id, OnlineDeposit.status == 'asking')
+                        .values(status='failed', reason='unsent', expires_at=clock.now(), settled_at=clock.now()))
+
+
+def _keep_time(row: OnlineDeposit, until: datetime, now: datetime, *, ip: str = '', visitor: str = '') -> None:
     """Hold the deposit's time for its page until ``until``: the page's hold lengthened, or taken again if it had
-    lapsed. :raises SlotUnavailableError: the time was taken meanwhile"""
+    lapsed (for ``ip``/``visitor``, the page's visitor, as its first hold: the per-address limits count them).
+    :raises SlotUnavailableError: the time was taken meanwhile :raises HoldLimitError: past a limit on online holds"""
     with session_scope(write=True) as session:
         kept = session.execute(update(SlotHold).where(
             SlotHold.holder == row.holder, SlotHold.location_id == row.location_id,
@@ -480,7 +584,7 @@ def _keep_time(row: OnlineDeposit, until: datetime, now: datetime) -> None:
         slot = availability.Slot(row.starts_at, row.staff_member_id, member.name if member else '')
         availability.hold(row.location_id, row.service_id, slot, holder=row.holder, kind=HoldKind.ONLINE,
                           actor=customer_actor(row.location_id, 'online'), now=now,
-                          minutes=max(1, int((until - now).total_seconds() // 60)))
+                          minutes=max(1, int((until - now).total_seconds() // 60)), ip=ip, visitor=visitor)
 
 
 def _state(session, row: OnlineDeposit, url: str = '') -> DepositState:
@@ -490,9 +594,11 @@ def _state(session, row: OnlineDeposit, url: str = '') -> DepositState:
         manage = links.manage_token(booking.id, booking.code)
     reason = row.reason
     if row.status == 'failed':
-        reason = (_('the time to answer ran out') if row.reason == 'timeout'
-                  else mobile_money.result_words(row.reason, row.reason))
-    return DepositState(token=row.token, status=row.status, method=row.method, amount_cents=row.amount_cents,
+        reason = {'timeout': _('the time to answer ran out'), 'unsent': _('the payment could not be asked for'),
+                  'mismatch': _('the amount paid did not match: the shop will pay it back')}.get(
+            row.reason) or mobile_money.result_words(row.reason, row.reason)
+    status = 'pending' if row.status == 'asking' else row.status  # being asked: shown as waiting
+    return DepositState(token=row.token, status=status, method=row.method, amount_cents=row.amount_cents,
                         currency=row.currency, phone=row.payer, reason=reason, booking=booking, manage=manage or '',
                         url=url)
 

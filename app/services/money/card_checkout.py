@@ -19,10 +19,11 @@ Sessions, and Stripe's signed webhook (:func:`handle_webhook`):
 
 **Amounts.** The app counts money in each currency's ISO 4217 minor units (``*_cents``: KES hundredths, RWF whole
 francs, BHD thousandths; :mod:`app.services.amounts`). :meth:`StripeCheckout.create_session` takes that amount and
-sends Stripe its own smallest unit (:func:`provider_amount`): zero-decimal currencies (RWF, UGX, JPY …
+sends Stripe its own smallest unit (:func:`provider_amount`): zero-decimal currencies (RWF, JPY …
 :data:`ZERO_DECIMAL`) in whole units and three-decimal ones (BHD, JOD, KWD, OMR, TND) in thousandths — the same as
-the app's, a three-decimal amount refused unless it ends in 0 as Stripe requires; ISK, which ISO counts in whole
-krónur but Stripe as two decimals that must be ``00``, times 100; every other currency in hundredths.
+the app's, a three-decimal amount refused unless it ends in 0 as Stripe requires; ISK and UGX, which ISO counts in
+whole units but Stripe as two decimals that must be ``00`` (Stripe's "special cases"), times 100; every other
+currency in hundredths (HUF and TWD, two-decimal for ISO too, as they are: a whole amount is the caller's to ask).
 ``CheckoutSession.amount_total`` is converted back (:func:`app_cents`), so it compares with the amount asked.
 Stripe's own minimum and maximum charge per currency are left to Stripe (its refusal comes
 back as a :class:`ProviderError` with its message).
@@ -43,6 +44,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 import httpx
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
@@ -54,19 +56,24 @@ from app.services.i18n import _
 from app.services.money.daraja import ProviderError
 
 __all__ = ['PAID_EVENTS', 'CardCheckoutProvider', 'CheckoutSession', 'ProviderError', 'StripeCheckout',
-           'WebhookRefused', 'app_cents', 'configured', 'handle_webhook', 'on_session_completed', 'provider',
-           'provider_amount', 'set_provider', 'verify_webhook']
+           'WebhookRefused', 'amount_step', 'app_cents', 'configured', 'handle_webhook', 'on_session_completed',
+           'provider', 'provider_amount', 'set_provider', 'verify_webhook']
 
 API_BASE = 'https://api.stripe.com'
 SHORTEST, LONGEST = timedelta(minutes=30), timedelta(hours=24)
 """Stripe's bounds on ``expires_at`` after the session is created."""
 MARGIN = timedelta(minutes=2)
 """Kept inside those bounds, for the request's own time and a clock a little off Stripe's."""
-ZERO_DECIMAL = frozenset('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF'.split())
+ZERO_DECIMAL = frozenset('BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF VND VUV XAF XOF XPF'.split())
+"""Stripe's zero-decimal currencies. Not UGX or ISK: Stripe takes those as two decimals that must end in ``00``
+(its "special cases"), while ISO 4217 (and so the app) counts them in whole units."""
 THREE_DECIMAL = frozenset('BHD JOD KWD OMR TND'.split())
+STALE_CLAIM = timedelta(minutes=5)
+"""A claimed event with no outcome after this long is taken again by the next delivery (its handling died)."""
 PAID_EVENTS = frozenset({'checkout.session.completed', 'checkout.session.async_payment_succeeded'})
 _SESSION_ID = re.compile(r'cs_[A-Za-z0-9_]{1,250}')
 _CURRENCY = re.compile(r'[A-Za-z]{3}')
+_SIGNATURE = re.compile(r'[0-9a-f]{64}')
 logger = logging.getLogger(__name__)
 
 
@@ -254,7 +261,8 @@ def handle_webhook(payload: bytes, signature_header: str) -> str:
 
     Only ``checkout.session.completed`` / ``checkout.session.async_payment_succeeded`` whose session says
     ``payment_status`` ``paid`` go further (anything else: ``'ignored'``). The event's id is claimed in the
-    ``stripe_event`` table (a claimed one: ``'duplicate'``, the handler is not called again); the session is then
+    ``stripe_event`` table (a claimed one: ``'duplicate'``, the handler is not called again — unless the claim has
+    had no outcome for :data:`STALE_CLAIM`: its handling died, so it is taken again); the session is then
     retrieved from the provider, and only if the provider says it is complete and paid is the registered handler
     called with it (else ``'unconfirmed'``). Returns the handler's word.
 
@@ -325,7 +333,8 @@ def verify_webhook(payload: bytes, signature_header: str, *, secret: str | None 
 def provider_amount(cents: int, currency: str) -> int:
     """``cents`` (the app's minor units of ``currency``, ISO 4217) in Stripe's smallest unit of it (see the module's
     notes): ``provider_amount(150000, 'KES') == 150000``, ``provider_amount(5000, 'RWF') == 5000``,
-    ``provider_amount(12500, 'BHD') == 12500``, ``provider_amount(12, 'ISK') == 1200``.
+    ``provider_amount(12500, 'BHD') == 12500``, ``provider_amount(12, 'ISK') == 1200``,
+    ``provider_amount(200000, 'UGX') == 20000000``.
 
     :raises ValidationError: not a whole positive amount within the app's maximum, or an amount Stripe cannot take in
         that currency (a three-decimal one not ending in 0; ``field='amount'``)
@@ -343,6 +352,14 @@ def provider_amount(cents: int, currency: str) -> int:
     return cents * 10 ** shift if shift >= 0 else cents // 10 ** -shift
 
 
+def amount_step(currency: str) -> int:
+    """The smallest step (the app's minor units of ``currency``) a card payment can be asked in: 10 for the
+    three-decimal currencies (Stripe takes thousandths ending in 0), 10 ** n where Stripe counts n fewer decimals than
+    ISO 4217, else 1. Round a deposit up to it before asking (:func:`provider_amount` refuses anything else)."""
+    code = _currency(currency)
+    return max(10 ** (digits(code) - _stripe_digits(code)), 10 if code in THREE_DECIMAL else 1)
+
+
 def app_cents(amount: int, currency: str) -> int:
     """Stripe's ``amount`` of ``currency`` in the app's minor units (the inverse of :func:`provider_amount`)."""
     code = currency.upper()
@@ -351,7 +368,7 @@ def app_cents(amount: int, currency: str) -> int:
 
 
 def _stripe_digits(code: str) -> int:
-    """How many decimals Stripe counts ``code`` in (its zero-decimal and three-decimal lists; ISK as two)."""
+    """How many decimals Stripe counts ``code`` in (its zero-decimal and three-decimal lists; ISK and UGX as two)."""
     if code in ZERO_DECIMAL:
         return 0
     if code in THREE_DECIMAL:
@@ -403,6 +420,9 @@ def _signature_parts(header: str) -> tuple[str, list[str]]:
             signatures.append(value)
     if len(stamps) != 1 or not re.fullmatch(r'\d{1,12}', stamps[0]) or not signatures:
         raise WebhookRefused('malformed Stripe-Signature header')
+    signatures = [given for given in signatures if _SIGNATURE.fullmatch(given)]  # compare_digest takes ASCII only
+    if not signatures:
+        raise WebhookRefused('no signature matches')
     return stamps[0], signatures
 
 
@@ -424,13 +444,21 @@ def _session(answer: dict) -> CheckoutSession:
         payment_intent=intent if isinstance(intent, str) else '')
 
 
-def _claim(event_id: str, session_id: str) -> bool:
-    """Whether ``event_id`` was claimed now (False: it was already)."""
+def _claim(event_id: str, session_id: str, *, now: datetime | None = None) -> bool:
+    """Whether ``event_id`` was claimed now (False: it was already). A claim without an outcome older than
+    :data:`STALE_CLAIM` (its handling died between the claim and the outcome: a crash, a lost connection) is taken
+    again, so Stripe's retries are still handled; the handler is idempotent by session id."""
+    now = now or datetime.now(UTC)
     try:
         with session_scope(write=True) as session:
             if session.get(StripeEvent, event_id) is not None:
-                return False
-            session.add(StripeEvent(event_id=event_id, session_id=session_id))
+                taken = session.execute(update(StripeEvent).where(
+                    StripeEvent.event_id == event_id, StripeEvent.outcome == '',
+                    StripeEvent.received_at < now - STALE_CLAIM).values(received_at=now)).rowcount
+                if taken:
+                    logger.warning('Stripe event %s: an unfinished claim is taken again', event_id[:60])
+                return bool(taken)
+            session.add(StripeEvent(event_id=event_id, session_id=session_id, received_at=now))
     except IntegrityError:  # a delivery of the same event at the same moment claimed it first
         return False
     return True

@@ -15,7 +15,7 @@ its one implementation, :class:`DarajaProvider`, which follows Safaricom's Daraj
 - ``POST /mpesa/stkpushquery/v1/query`` with ``BusinessShortCode``, ``Password``, ``Timestamp`` and
   ``CheckoutRequestID`` → ``{"ResponseCode", "ResponseDescription", "MerchantRequestID", "CheckoutRequestID",
   "ResultCode", "ResultDesc"}`` (no amount, phone nor receipt number); while the customer has not answered, an error
-  ``{"errorCode": "500.001.1001"}``.
+  ``{"errorCode": "500.001.1001"}``, or a ``ResultCode`` of ``4999`` ("still under processing"): both no answer yet.
 
 Result codes: ``0`` paid; ``1`` insufficient funds; ``1032`` cancelled by the user; ``1037`` the phone could not be
 reached in time; ``2001`` wrong PIN; anything else failed.
@@ -38,6 +38,9 @@ from app.services.errors import ClientPulseError, ValidationError
 from app.services.i18n import _
 
 NAIROBI = ZoneInfo('Africa/Nairobi')
+STILL_PROCESSING = frozenset({'4999'})
+"""Status-query result codes that are no answer yet ("The transaction is still under processing"): the prompt is
+asked about again, never failed on them (the desk's prompts and online deposits alike)."""
 BASE_URLS = {'sandbox': 'https://sandbox.safaricom.co.ke', 'production': 'https://api.safaricom.co.ke'}
 
 
@@ -161,7 +164,7 @@ class DarajaProvider:
                             headers={'Authorization': f'Bearer {self._access_token()}'}, json={
                                 'BusinessShortCode': self.shortcode, 'Password': password, 'Timestamp': stamp,
                                 'CheckoutRequestID': checkout_request_id})
-        if answer.get('pending') or answer.get('ResultCode') is None:
+        if answer.get('pending') or answer.get('ResultCode') is None or str(answer['ResultCode']) in STILL_PROCESSING:
             return None
         return Outcome(checkout_request_id, str(answer['ResultCode']), str(answer.get('ResultDesc', ''))[:200])
 
