@@ -15,8 +15,9 @@ class OnlineDeposit(SQLModel, table=True):
     with their one-time code (``customer_id``, or the details of a new customer), and the payment asked:
     ``amount_cents`` (minor units of ``currency``) by ``method`` (``mpesa`` or ``card``), ``reference`` (M-Pesa's
     CheckoutRequestID or the card checkout session's id). ``status``: ``ready`` (code proven, nothing asked yet) →
-    ``asking`` (claimed by one click while the provider is called) → ``pending`` (asked) → ``paid`` (final: ``booking_id`` and ``receipt_id`` made in the same transaction; the
-    booking is None when the time could not be booked any more: ``reason`` says why and the desk was told) or
+    ``asking`` (claimed by one click while the provider is called) → ``pending`` (asked) → ``paid`` (final:
+    ``booking_id`` and ``receipt_id`` made in the same transaction; the booking is None when the time could not be
+    booked any more: ``reason`` says why and the desk was told) or
     ``failed`` (``reason``: the provider's words or a timeout; a later confirmed payment still makes it ``paid``).
     ``token``: the page's handle (random), never shown to anyone else."""
 
