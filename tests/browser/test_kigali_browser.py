@@ -64,8 +64,13 @@ def test_a_kigali_checkout_and_day_report_in_whole_francs(sqlite_db, tmp_path, c
             dialog.get_by_role('button', name=_fr('Add'), exact=True).click()
         expect(dialog.get_by_text(f'Total {rf(40000)}', exact=True)).to_be_visible(timeout=10_000)
         assert dialog.get_by_label('Prix').first.input_value() == '15000'  # whole francs, as Chromium shows them
-        dialog.get_by_label(_fr('Tip')).fill('2000')
-        dialog.get_by_label(_fr('Tip')).blur()
+        tip = dialog.get_by_label(_fr('Tip'))
+        for _attempt in range(3):  # under load the service picker may still hold the keyboard as the tip is filled
+            tip.click()
+            tip.fill('2000')
+            if tip.input_value() == '2000':
+                break
+        tip.blur()
         expect(dialog.get_by_text(f'Total {rf(42000)}', exact=True)).to_be_visible(timeout=10_000)
         dialog.get_by_label(_fr('Paid by')).click()
         page.get_by_role('option', name=_fr('Cash'), exact=True).click()
