@@ -56,9 +56,14 @@ from socketio import packet
 
 def current_client() -> Client | None:
     """The client whose page or handler is running in this task, or None (a thread, a job, start-up). Unlike
-    ``context.client`` it never creates NiceGUI's script-mode client when asked before the app started."""
-    stack = Slot.get_stack()
-    return stack[-1].parent.client if stack else None
+    ``context.client`` it never creates NiceGUI's script-mode client when asked before the app started, and a
+    handler whose element a live redraw deleted while it awaited still finds its page through the slots below."""
+    for slot in reversed(Slot.get_stack()):  # a handler's own element may be gone (a live redraw deleted it)
+        try:
+            return slot.parent.client
+        except RuntimeError:  # "The parent element this slot belongs to has been deleted": ask the slot below
+            continue
+    return None
 
 
 def set_page_language(client: Client, language: str) -> None:

@@ -220,3 +220,27 @@ async def test_the_running_client_is_read_from_the_slot_stack_without_script_mod
     assert seen[0][0] is seen[0][1], moved('Slot.get_stack and slot.parent.client', 'current_client')
     assert _nicegui.current_client() is None  # the test's own task runs no page
     assert not core.script_mode, moved('script mode started by reading the slot stack', 'current_client')
+
+
+def test_a_handler_whose_element_was_deleted_still_finds_its_page(monkeypatch):
+    """A click handler awaits; meanwhile a live redraw deletes the button's list; its slot's parent is gone and
+    NiceGUI raises on it. The page's language (and anything else asking for the client) must come from the slots
+    below, not fail the handler (seen in CI: tests/pages/test_campaigns_page.py, unschedule → load)."""
+    from types import SimpleNamespace
+
+    from nicegui.slot import Slot
+
+    from app.live import _nicegui
+
+    class Deleted:
+        @property
+        def parent(self):
+            raise RuntimeError('The parent element this slot belongs to has been deleted.')
+
+    page = SimpleNamespace(parent=SimpleNamespace(client='the page'))
+    monkeypatch.setattr(Slot, 'get_stack', staticmethod(lambda: [page, Deleted()]))
+    assert _nicegui.current_client() == 'the page'
+    monkeypatch.setattr(Slot, 'get_stack', staticmethod(lambda: [Deleted()]))
+    assert _nicegui.current_client() is None
+    monkeypatch.setattr(Slot, 'get_stack', staticmethod(list))
+    assert _nicegui.current_client() is None
