@@ -1,7 +1,8 @@
-"""NiceGUI pages. Each module registers its routes in ``register()`` (called at start-up)."""
+"""NiceGUI pages. Each module declares its pages and routes at module level (:mod:`app.pages.guard`); ``register()``
+mounts them at start-up."""
 
 from app import live
-from app.pages import health, presence, session
+from app.pages import guard, health, presence, session
 from app.pages.accounts import accounts, login, setup, sign_in_link
 from app.pages.accounts import activity as activity_page
 from app.pages.accounts import backups as backups_page
@@ -15,14 +16,15 @@ from app.pages.imports import salon as imports
 from app.pages.messaging import delivery_reports, messages
 from app.pages.money import commission, mpesa, sales, stripe_webhook
 
+PAGE_MODULES = (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
+                analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, sign_in_link, setup,
+                mpesa, stripe_webhook, manage, online, health, delivery_reports, backups_page)
+"""Every module that declares pages or routes, in the navigation's order (a module's own pages in the order written)."""
+
 
 def register() -> None:
-    """Register every page and connect the live bus to the sessions."""
+    """Mount every page and route and connect the live bus to the open pages."""
     live.install()
     presence.install()
     session.install()
-    # in the navigation's order: each guarded page adds itself to the registry as it is declared
-    for module in (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
-                   analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, sign_in_link, setup,
-                   mpesa, stripe_webhook, manage, online, health, delivery_reports, backups_page):
-        module.register()
+    guard.mount(PAGE_MODULES)

@@ -1,26 +1,36 @@
-"""Pages declared once: ``@guarded_page(path, roles=…, title=…)`` signs the person in, checks their role,
-picks the location, draws the frame and turns the errors a page expects into plain messages.
+"""Pages and routes declared once, at module level: ``@guarded_page(path, roles=…, title=…)`` signs the person in,
+checks their role, picks the location, draws the frame and turns the errors a page expects into plain messages;
+``@public_page(path, proof=…)`` is a page anyone may open, naming what it checks instead; ``@route(method, path,
+roles=…)`` or ``proof=…`` is a plain HTTP route (a file, a feed, a callback) that states who may call it.
 
-The same registry (:data:`app.pages.registry.PAGES`, in navigation order) gives the navigation drawer its links and the
-route × role test its rows, so a page cannot be listed for a role it refuses, or the reverse.
+A declaration only records itself on its function; :func:`mount` registers what the page modules declare when the app
+starts. The same registry (:data:`app.pages.registry.PAGES`, in navigation order, and
+:data:`~app.pages.registry.ROUTES`) gives the navigation drawer its links and the route × role test its rows, so a page
+cannot be listed for a role it refuses, or the reverse, and no route answers without a row.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TypeVar
 
-from nicegui import ui
+from fastapi import HTTPException
+from nicegui import app, ui
 
+from app import live
 from app.models import LocationRead, Role, UserRead
-from app.pages import errors, language
+from app.pages import errors, language, registry
 from app.pages.layout import frame
-from app.pages.registry import PAGES, PageEntry
+from app.pages.registry import PAGES, ROUTES, PageEntry, PublicPage, RouteEntry, SharedView
 from app.pages.session import HOME, current_location, current_user, require_user, watch
 from app.services.errors import NotFoundError, PermissionDeniedError
 from app.services.i18n import _
+
+F = TypeVar('F', bound=Callable)
 
 
 @dataclass(frozen=True)
@@ -35,41 +45,112 @@ class PageContext:
 def guarded_page(path: str, *, roles: frozenset[Role], title: str, icon: str | None = None,
                  needs_location: bool = True, framed: bool = True,
                  others_home: bool = False) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Declare a page built by ``build(page: PageContext, **url_parameters)``.
+    """Declare a page built by ``build(page: PageContext, **url_parameters)`` (recorded; :func:`mount` registers it).
 
     Signed out: to the login page (coming back here after). Signed in with another role: a refusal
     (``others_home``: sent to their start page instead). No location yet (``needs_location``): a line
     saying so. A ``PermissionDeniedError`` or ``NotFoundError`` the page raises while it is drawn: a plain
     message. ``framed=False`` leaves out the header and navigation (the kiosk).
     """
-    def declare(build: Callable[..., None]) -> Callable[..., None]:
-        PAGES[path] = PageEntry(path, roles, title, icon)
-        parameters = list(inspect.signature(build).parameters.values())[1:]  # the URL's, after ``page``
+    entry = PageEntry(path, roles, title, icon, needs_location, framed, others_home)
+    return lambda build: registry.record(build, entry)
 
-        @functools.wraps(build)
-        def page(**arguments) -> None:
-            if others_home:
-                someone = current_user()
-                if someone is not None and someone.role not in roles:
-                    ui.navigate.to(HOME[someone.role])
-                    return
-            user = require_user(_asked_path(path), roles)
-            if user is None:
+
+def public_page(path: str, *, proof: str, title: str | None = None) -> Callable[[F], F]:
+    """Declare a page anyone may open without signing in (recorded; :func:`mount` registers it with ``ui.page``);
+    ``proof`` names what the page checks instead (a link's token, nothing)."""
+    return lambda build: registry.record(build, PublicPage(path, proof, title))
+
+
+def route(method: str, path: str, *, roles: frozenset[Role] | None = None, proof: str | None = None,
+          include_in_schema: bool = True) -> Callable[[F], F]:
+    """Declare a plain HTTP route (no page) and who may call it: exactly one of ``roles`` (the caller signed in
+    with one of them; the route is called with the user first, ``route(user, **url_parameters)``, and the guard
+    answers 401 signed out, 403 for another role) or ``proof`` (anyone; it names what the route checks instead).
+
+    :raises ValueError: both or neither of ``roles`` and ``proof``
+    """
+    if (roles is None) == (proof is None):
+        raise ValueError(f'{method} {path}: a route states who may call it: roles or proof, one of them')
+    return lambda endpoint: registry.record(endpoint, RouteEntry(method, path, roles, proof, include_in_schema))
+
+
+def mount(modules: Iterable[ModuleType]) -> None:
+    """Register with NiceGUI every page, route and shared view ``modules`` declare, in the modules' order and each
+    module's own (the navigation's order), and list them in :data:`~app.pages.registry.PAGES` and
+    :data:`~app.pages.registry.ROUTES` (called at start-up: NiceGUI's test harness starts the app again for every
+    test)."""
+    PAGES.clear()
+    ROUTES.clear()
+    for module in modules:
+        for function, declaration in registry.declared(module):
+            match declaration:
+                case PageEntry():
+                    _mount_page(function, declaration)
+                case PublicPage(path=path, title=title):
+                    ui.page(path, **({'title': title} if title is not None else {}))(function)
+                case RouteEntry():
+                    _mount_route(function, declaration)
+                case SharedView(name=name):
+                    live.view(name, function)
+
+
+def _mount_page(build: Callable[..., None], entry: PageEntry) -> None:
+    parameters = list(inspect.signature(build).parameters.values())[1:]  # the URL's, after ``page``
+
+    @functools.wraps(build)
+    def page(**arguments) -> None:
+        if entry.others_home:
+            someone = current_user()
+            if someone is not None and someone.role not in entry.roles:
+                ui.navigate.to(HOME[someone.role])
                 return
-            watch(user)  # its sign-in revoked: this page goes to the login page at once
-            location = current_location(user)
-            language.use(language.of(user, location))
-            if not framed:
-                _draw(build, PageContext(user, location), arguments, needs_location)
-                return
-            with frame(title, user, location):
-                _draw(build, PageContext(user, location), arguments, needs_location)
+        user = require_user(_asked_path(entry.path), entry.roles)
+        if user is None:
+            return
+        watch(user)  # its sign-in revoked: this page goes to the login page at once
+        location = current_location(user)
+        language.use(language.of(user, location))
+        if not entry.framed:
+            _draw(build, PageContext(user, location), arguments, entry.needs_location)
+            return
+        with frame(entry.title, user, location):
+            _draw(build, PageContext(user, location), arguments, entry.needs_location)
 
-        page.__signature__ = inspect.Signature(parameters)  # NiceGUI and FastAPI read the URL's parameters here
-        ui.page(path)(page)
-        return build
+    page.__signature__ = inspect.Signature(parameters)  # NiceGUI and FastAPI read the URL's parameters here
+    ui.page(entry.path)(page)
+    PAGES[entry.path] = entry
 
-    return declare
+
+def _mount_route(endpoint: Callable, entry: RouteEntry) -> None:
+    handler = endpoint if entry.roles is None else _signed_in(endpoint, entry.roles)
+    app.add_api_route(entry.path, handler, methods=[entry.method], include_in_schema=entry.include_in_schema)
+    ROUTES[(entry.method, entry.path)] = entry
+
+
+def _signed_in(endpoint: Callable, roles: frozenset[Role]) -> Callable:
+    """``endpoint(user, **url_parameters)`` as a route of the URL's parameters, called only for a signed-in user of
+    one of ``roles`` (else 401 or 403); a plain function stays one (FastAPI runs it in a worker thread)."""
+    parameters = list(inspect.signature(endpoint, eval_str=True).parameters.values())[1:]  # the URL's, after ``user``
+
+    def caller() -> UserRead:
+        user = current_user()
+        if user is None:
+            raise HTTPException(status_code=401, detail=_('Sign in first.'))
+        if user.role not in roles:
+            raise HTTPException(status_code=403, detail=_('This page is not available for your role.'))
+        return user
+
+    if inspect.iscoroutinefunction(endpoint):
+        @functools.wraps(endpoint)
+        async def handler(**arguments):
+            return await endpoint(caller(), **arguments)
+    else:
+        @functools.wraps(endpoint)
+        def handler(**arguments):
+            return endpoint(caller(), **arguments)
+    handler.__signature__ = inspect.Signature(parameters)
+    return handler
 
 
 def _draw(build: Callable[..., None], page: PageContext, arguments: dict, needs_location: bool) -> None:

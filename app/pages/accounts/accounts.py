@@ -18,37 +18,37 @@ from app.services.i18n import _
 from app.services.messaging import sign_in_links
 
 
-def register() -> None:
-    @guarded_page('/users', roles=OWNERS, title='Users', icon='manage_accounts', needs_location=False)
-    def users_page(page: PageContext) -> None:
-        _Accounts(page.user, page.location).build()
+@guarded_page('/users', roles=OWNERS, title='Users', icon='manage_accounts', needs_location=False)
+def users_page(page: PageContext) -> None:
+    _Accounts(page.user, page.location).build()
 
-    @guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
-    def settings_page(page: PageContext) -> None:
-        if page.location is not None:
-            ui.label(_('Settings of {name}').format(name=page.location.name)).classes(
-                'text-xl font-semibold').mark('settings-title')
-            LocationSettingsForm(page.user, page.location).build()
-            _Locations(page.user, page.location).build()
-        ui.label(_('Staff devices on the shop network')).classes('text-xl font-semibold mt-6')
-        ui.label(_('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
-                   'or scan the code.')).classes('text-slate-600')
-        urls = network.lan_urls(network.served_port() or get_settings().port)
-        shared = [u for u in urls if '127.0.0.1' not in u]
-        with ui.row().classes('gap-8'):
-            for url in shared or urls:
-                with ui.card().classes('items-center'):
-                    ui.image(network.qr_data_url(url)).classes('w-56 h-56').mark('lan-qr')
-                    ui.label(url).classes('text-lg font-mono').mark('lan-url')
-        if not shared:
-            ui.label(_('No network address was found: this machine is only reachable from itself.')).classes(
-                'text-warning')
-        ui.label(_('Backups')).classes('text-xl font-semibold mt-6')  # issue 31
-        ui.link(_('Backups: schedule, last backup, restore'), '/settings/backups').classes('text-blue-800').mark(
-            'settings-backups')
-        ui.label(_('Kiosk')).classes('text-xl font-semibold mt-6')
-        ui.label(_('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
-                   'mode with their PIN (set on the Users page).')).classes('text-slate-600')
+
+@guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
+def settings_page(page: PageContext) -> None:
+    if page.location is not None:
+        ui.label(_('Settings of {name}').format(name=page.location.name)).classes(
+            'text-xl font-semibold').mark('settings-title')
+        LocationSettingsForm(page.user, page.location).build()
+        _Locations(page.user, page.location).build()
+    ui.label(_('Staff devices on the shop network')).classes('text-xl font-semibold mt-6')
+    ui.label(_('Open this address on a tablet or computer in the shop (same Wi-Fi or network), '
+               'or scan the code.')).classes('text-slate-600')
+    urls = network.lan_urls(network.served_port() or get_settings().port)
+    shared = [u for u in urls if '127.0.0.1' not in u]
+    with ui.row().classes('gap-8'):
+        for url in shared or urls:
+            with ui.card().classes('items-center'):
+                ui.image(network.qr_data_url(url)).classes('w-56 h-56').mark('lan-qr')
+                ui.label(url).classes('text-lg font-mono').mark('lan-url')
+    if not shared:
+        ui.label(_('No network address was found: this machine is only reachable from itself.')).classes(
+            'text-warning')
+    ui.label(_('Backups')).classes('text-xl font-semibold mt-6')  # issue 31
+    ui.link(_('Backups: schedule, last backup, restore'), '/settings/backups').classes('text-blue-800').mark(
+        'settings-backups')
+    ui.label(_('Kiosk')).classes('text-xl font-semibold mt-6')
+    ui.label(_('Sign a front-desk tablet in with a kiosk account; it opens the kiosk. Staff leave kiosk '
+               'mode with their PIN (set on the Users page).')).classes('text-slate-600')
 
 
 class _Locations:

@@ -18,19 +18,18 @@ from app.services.catalogue import locations
 from app.services.i18n import N_, _
 
 
-def register() -> None:
-    @guarded_page('/activity', roles=MANAGING, title='Activity', icon='history', needs_location=False)
-    def activity_page(page: PageContext, action: str = '', email: str = '', start: str = '', end: str = '') -> None:
-        user = page.user
-        tz = page.location.time_zone if page.location else 'UTC'
-        names = {x.id: x.name for x in locations.list_locations(actor=user)}
-        first, first_message = params.optional_day(start, what=N_('first day'))
-        last, last_message = params.optional_day(end, what=N_('last day'))
-        _online(user, tz)
-        params.notice(first_message)
-        params.notice(last_message)
-        _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last,
-             formats=page.location.locale if page.location else None)
+@guarded_page('/activity', roles=MANAGING, title='Activity', icon='history', needs_location=False)
+def activity_page(page: PageContext, action: str = '', email: str = '', start: str = '', end: str = '') -> None:
+    user = page.user
+    tz = page.location.time_zone if page.location else 'UTC'
+    names = {x.id: x.name for x in locations.list_locations(actor=user)}
+    first, first_message = params.optional_day(start, what=N_('first day'))
+    last, last_message = params.optional_day(end, what=N_('last day'))
+    _online(user, tz)
+    params.notice(first_message)
+    params.notice(last_message)
+    _log(user, tz, names, action if action in activity.ACTIONS else '', params.clean(email, 200), first, last,
+         formats=page.location.locale if page.location else None)
 
 
 def _online(user: UserRead, tz: str) -> None:

@@ -48,10 +48,9 @@ def backup_alert(page: PageContext) -> None:
     ui.timer(0, load, once=True)
 
 
-def register() -> None:
-    @guarded_page('/settings/backups', roles=OWNERS, title='Backups', needs_location=False)
-    def backups_page(page: PageContext) -> None:
-        _Backups(page).build()
+@guarded_page('/settings/backups', roles=OWNERS, title='Backups', needs_location=False)
+def backups_page(page: PageContext) -> None:
+    _Backups(page).build()
 
 
 class _Backups:

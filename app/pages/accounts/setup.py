@@ -18,6 +18,7 @@ from nicegui import ui
 from app.models import ProductCreate, Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
 from app.pages import language
 from app.pages.formatting import amount_field, to_minor
+from app.pages.guard import public_page
 from app.pages.hours import WEEKDAYS, minutes
 from app.pages.session import current_user, sign_in
 from app.services import i18n
@@ -35,22 +36,21 @@ LOCALES = ['en_CA', 'en_US', 'en_GB', 'en_AU', 'en_IE', 'en_ZA', 'en_KE', 'en_IN
            'de_AT', 'de_CH', 'es_ES', 'es_MX', 'it_IT', 'nl_NL', 'pt_PT', 'pt_BR', 'sw_KE', 'pl_PL', 'sv_SE']
 
 
-def register() -> None:
-    @ui.page('/setup')
-    def setup_page(token: str = '') -> None:
-        ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
-        language.use(locations.public_language())  # English on a new install, until the business says its own
-        owner = current_user()
-        if setup.token_valid(token):
-            _Wizard(token, None).build()
-        elif owner is not None and owner.role == Role.OWNER and not locations.list_locations(actor=owner):
-            _Wizard('', owner).build()  # the owner exists: the business steps, until there is a location
-        else:
-            with ui.column().classes('m-8 gap-2 max-w-xl'):
-                ui.label(_('This ClientPulse is already set up, or this setup link is not valid here.')).classes(
-                    'text-negative text-lg').mark('refused')
-                ui.label(_('A new install is set up only through the link printed where ClientPulse was started.'))
-                ui.link(_('Sign in'), '/login')
+@public_page('/setup', proof='the setup token printed at start (or the owner, until there is a location)')
+def setup_page(token: str = '') -> None:
+    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
+    language.use(locations.public_language())  # English on a new install, until the business says its own
+    owner = current_user()
+    if setup.token_valid(token):
+        _Wizard(token, None).build()
+    elif owner is not None and owner.role == Role.OWNER and not locations.list_locations(actor=owner):
+        _Wizard('', owner).build()  # the owner exists: the business steps, until there is a location
+    else:
+        with ui.column().classes('m-8 gap-2 max-w-xl'):
+            ui.label(_('This ClientPulse is already set up, or this setup link is not valid here.')).classes(
+                'text-negative text-lg').mark('refused')
+            ui.label(_('A new install is set up only through the link printed where ClientPulse was started.'))
+            ui.link(_('Sign in'), '/login')
 
 
 

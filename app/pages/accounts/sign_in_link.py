@@ -11,6 +11,7 @@ from nicegui import ui
 
 from app.models import SignInLinkKind
 from app.pages import language
+from app.pages.guard import public_page
 from app.pages.layout import field_error
 from app.pages.session import HOME, sign_in
 from app.services.catalogue import locations
@@ -23,24 +24,23 @@ MAX_TOKEN = 120
 """Longer than any link this app makes: anything longer is cut (and then refused)."""
 
 
-def register() -> None:
-    @ui.page('/account/{token}', title=TITLE)
-    async def account_link_page(request: Request, token: str) -> None:
-        ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')  # the login page's
-        ui.add_head_html('<meta name="referrer" content="no-referrer">')  # the link is a secret: never pass it on
-        language.use(await language.io_bound(locations.public_language))  # a refusal in the shop's language
-        ui.page_title(_(TITLE))
-        token = (token or '')[:MAX_TOKEN]
-        ip = request.client.host if request.client else ''  # behind the proxy: X-Forwarded-For, trusted from loopback
-        with ui.card().classes('absolute-center w-96 max-w-full p-6') as card:
-            ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
-            try:
-                view = await language.io_bound(sign_in_links.open_link, token, ip=ip)
-            except ClientPulseError as error:
-                _refused(str(error))
-                return
-            language.use(view.language)
-            _Form(token, view, card, ip).build()
+@public_page('/account/{token}', proof="the sign-in link's token", title=TITLE)
+async def account_link_page(request: Request, token: str) -> None:
+    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')  # the login page's
+    ui.add_head_html('<meta name="referrer" content="no-referrer">')  # the link is a secret: never pass it on
+    language.use(await language.io_bound(locations.public_language))  # a refusal in the shop's language
+    ui.page_title(_(TITLE))
+    token = (token or '')[:MAX_TOKEN]
+    ip = request.client.host if request.client else ''  # behind the proxy: X-Forwarded-For, trusted from loopback
+    with ui.card().classes('absolute-center w-96 max-w-full p-6') as card:
+        ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
+        try:
+            view = await language.io_bound(sign_in_links.open_link, token, ip=ip)
+        except ClientPulseError as error:
+            _refused(str(error))
+            return
+        language.use(view.language)
+        _Form(token, view, card, ip).build()
 
 
 class _Form:

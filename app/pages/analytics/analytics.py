@@ -36,25 +36,24 @@ BREAKDOWN_LABELS = exports.BREAKDOWN_TITLES
 definition = metrics.definition
 
 
-def register() -> None:
-    @guarded_page('/analytics', roles=ROLES, title=N_('Analytics'), icon='insights')
-    def analytics_page(page: PageContext, start: str | None = None, end: str | None = None,
-                       location: str | None = None) -> None:
-        user, home = page.user, page.location
-        chosen = _locations(user, home, location)
-        last, last_message = params.day(end, clock.today(home.time_zone), what=_('last day'))
-        first, first_message = params.day(start, last - timedelta(days=29), what=_('first day'))
-        if first > last:
-            first, first_message = last - timedelta(days=29), _('The first day came after the last: showing the '
-                                                                '30 days up to the last.')
-        params.notice(last_message)
-        params.notice(first_message)
-        _filters(user, chosen, first, last)
-        view = _AnalyticsView(user, chosen, first, last, home.time_zone)
-        ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
-        for item in chosen:
-            live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this session
-                                    kinds=events.DATA_EVENTS)
+@guarded_page('/analytics', roles=ROLES, title=N_('Analytics'), icon='insights')
+def analytics_page(page: PageContext, start: str | None = None, end: str | None = None,
+                   location: str | None = None) -> None:
+    user, home = page.user, page.location
+    chosen = _locations(user, home, location)
+    last, last_message = params.day(end, clock.today(home.time_zone), what=_('last day'))
+    first, first_message = params.day(start, last - timedelta(days=29), what=_('first day'))
+    if first > last:
+        first, first_message = last - timedelta(days=29), _('The first day came after the last: showing the '
+                                                            '30 days up to the last.')
+    params.notice(last_message)
+    params.notice(first_message)
+    _filters(user, chosen, first, last)
+    view = _AnalyticsView(user, chosen, first, last, home.time_zone)
+    ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
+    for item in chosen:
+        live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this session
+                                kinds=events.DATA_EVENTS)
 
 
 class _AnalyticsView:

@@ -50,32 +50,32 @@ LIVE_KINDS = (events.BookingChanged, events.ReceiptCreated, events.MessagesSent,
 """What changes a campaign's figures: bookings, receipts, messages sent or failed, the campaign itself, an import."""
 
 
-def register() -> None:
-    @guarded_page('/campaigns', roles=MANAGING, title=N_('Campaigns'), icon='campaign')
-    def campaigns_page(page: PageContext, segment: str | None = None, days: str | None = None,
-                       location: str | None = None) -> None:
-        wanted = params.whole_number(location)
-        if wanted is not None and wanted != page.location.id:  # a "Win back" from another location's analytics
-            if wanted in {x.id for x in locations.list_locations(actor=page.user)}:
-                choose_location(wanted)
-                query = f'?segment={segment}' if segment in SEGMENTS else ''
-                ui.navigate.to(f'/campaigns{query}')
-                return
-        chosen = segment if segment in SEGMENTS else None
-        lapsed = params.whole_number(days)
-        _Form(page.user, page.location, chosen, lapsed if lapsed and lapsed <= 3650 else None).build()
-        _List(page.user, page.location).build()
-
-    @guarded_page('/campaigns/{campaign_id}', roles=MANAGING, title=N_('Campaign'))
-    def campaign_page(page: PageContext, campaign_id: str) -> None:
-        number = params.whole_number(campaign_id)
-        if number is None:
-            raise NotFoundError(_('There is no such campaign.'))
-        campaign = campaigns.get_campaign(number, actor=page.user)  # another location's: refused by the guard
-        if campaign.location_id != page.location.id:
-            ui.label(_('This campaign belongs to another location.')).mark('not-allowed')
+@guarded_page('/campaigns', roles=MANAGING, title=N_('Campaigns'), icon='campaign')
+def campaigns_page(page: PageContext, segment: str | None = None, days: str | None = None,
+                   location: str | None = None) -> None:
+    wanted = params.whole_number(location)
+    if wanted is not None and wanted != page.location.id:  # a "Win back" from another location's analytics
+        if wanted in {x.id for x in locations.list_locations(actor=page.user)}:
+            choose_location(wanted)
+            query = f'?segment={segment}' if segment in SEGMENTS else ''
+            ui.navigate.to(f'/campaigns{query}')
             return
-        _Campaign(page.user, page.location, campaign).build()
+    chosen = segment if segment in SEGMENTS else None
+    lapsed = params.whole_number(days)
+    _Form(page.user, page.location, chosen, lapsed if lapsed and lapsed <= 3650 else None).build()
+    _List(page.user, page.location).build()
+
+
+@guarded_page('/campaigns/{campaign_id}', roles=MANAGING, title=N_('Campaign'))
+def campaign_page(page: PageContext, campaign_id: str) -> None:
+    number = params.whole_number(campaign_id)
+    if number is None:
+        raise NotFoundError(_('There is no such campaign.'))
+    campaign = campaigns.get_campaign(number, actor=page.user)  # another location's: refused by the guard
+    if campaign.location_id != page.location.id:
+        ui.label(_('This campaign belongs to another location.')).mark('not-allowed')
+        return
+    _Campaign(page.user, page.location, campaign).build()
 
 
 class _Form:

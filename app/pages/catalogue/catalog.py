@@ -26,22 +26,21 @@ STOCK_KIND_NAMES = {'opening': N_('Opening stock'), 'received': N_('Received'), 
 """A movement's kind in the ledger (translated where shown)."""
 
 
-def register() -> None:
-    @guarded_page('/catalog', roles=MANAGING, title=N_('Services & products'), icon='content_cut')
-    def catalog_page(page: PageContext) -> None:
-        with ui.tabs() as tabs:
-            services_tab, products_tab = ui.tab('services', _('Services')), ui.tab('products', _('Products'))
-        with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
-            with ui.tab_panel(services_tab):
-                services = _Services(page.user, page.location)
-            with ui.tab_panel(products_tab):
-                products = _Products(page.user, page.location)
+@guarded_page('/catalog', roles=MANAGING, title=N_('Services & products'), icon='content_cut')
+def catalog_page(page: PageContext) -> None:
+    with ui.tabs() as tabs:
+        services_tab, products_tab = ui.tab('services', _('Services')), ui.tab('products', _('Products'))
+    with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
+        with ui.tab_panel(services_tab):
+            services = _Services(page.user, page.location)
+        with ui.tab_panel(products_tab):
+            products = _Products(page.user, page.location)
 
-        def changed(_event) -> None:
-            services.table.refresh()
-            products.table.refresh()
+    def changed(_event) -> None:
+        services.table.refresh()
+        products.table.refresh()
 
-        live.on_change(page.location.id, changed, kinds=(events.CatalogueChanged, events.StockChanged))
+    live.on_change(page.location.id, changed, kinds=(events.CatalogueChanged, events.StockChanged))
 
 
 def _columns(*pairs: tuple[str, str]) -> list[dict]:

@@ -10,13 +10,13 @@ from decimal import Decimal
 from babel.dates import format_date, format_datetime
 from fastapi import HTTPException
 from fastapi.responses import Response
-from nicegui import app, ui
+from nicegui import ui
 
 from app import live
 from app.models import MessageChannel, StaffMemberCreate, StaffMemberRead, WorkingHoursBase
 from app.pages import dates, language
 from app.pages.formatting import local_datetime
-from app.pages.guard import PageContext, guarded_page
+from app.pages.guard import PageContext, guarded_page, route
 from app.pages.hours import WeekHours, hhmm, minutes
 from app.pages.layout import field_error
 from app.pages.session import MANAGING
@@ -49,19 +49,19 @@ def _day(value: date | datetime, locale: str, *, time: bool = False) -> str:
 
 
 
-def register() -> None:
-    @guarded_page('/staff', roles=MANAGING, title=N_('Staff'), icon='badge')
-    def staff_page(page: PageContext) -> None:
-        _StaffPage(page).build()
+@guarded_page('/staff', roles=MANAGING, title=N_('Staff'), icon='badge')
+def staff_page(page: PageContext) -> None:
+    _StaffPage(page).build()
 
-    @app.get('/calendar/{name}')
-    def calendar_feed(name: str) -> Response:
-        """A staff member's calendar feed (``/calendar/<token>.ics``), for the phone calendar that subscribed."""
-        try:
-            data = feeds.feed(name.removesuffix('.ics'))
-        except NotFoundError:
-            raise HTTPException(status_code=404, detail=_('No such calendar.')) from None
-        return Response(data, media_type='text/calendar; charset=utf-8', headers={'Cache-Control': 'no-store'})
+
+@route('GET', '/calendar/{name}', proof="the staff member's calendar feed token")
+def calendar_feed(name: str) -> Response:
+    """A staff member's calendar feed (``/calendar/<token>.ics``), for the phone calendar that subscribed."""
+    try:
+        data = feeds.feed(name.removesuffix('.ics'))
+    except NotFoundError:
+        raise HTTPException(status_code=404, detail=_('No such calendar.')) from None
+    return Response(data, media_type='text/calendar; charset=utf-8', headers={'Cache-Control': 'no-store'})
 
 
 class _StaffPage:

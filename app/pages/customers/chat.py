@@ -14,14 +14,14 @@ from datetime import datetime
 from babel.dates import format_datetime
 from fastapi import HTTPException
 from fastapi.responses import FileResponse
-from nicegui import app, ui
 from nicegui import events as ui_events
+from nicegui import ui
 
 from app import live
 from app.models import UserRead
 from app.pages import language, params
-from app.pages.guard import PageContext, guarded_page
-from app.pages.session import FRONT_DESK, current_user
+from app.pages.guard import PageContext, guarded_page, public_page, route
+from app.pages.session import FRONT_DESK
 from app.services import clock, events, i18n
 from app.services.customers import chat, customers
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
@@ -56,45 +56,45 @@ def heading(text: str, tag: str = 'h1') -> ui.label:
     return label
 
 
-def register() -> None:
-    @guarded_page('/chat', roles=FRONT_DESK, title=N_('Chat'), icon='chat')
-    def chat_page(page: PageContext, c: str | None = None) -> None:
-        _StaffChat(page.user, page.location.id, page.location.time_zone, params.whole_number(c),
-                   page.location.locale).build()
+@guarded_page('/chat', roles=FRONT_DESK, title=N_('Chat'), icon='chat')
+def chat_page(page: PageContext, c: str | None = None) -> None:
+    _StaffChat(page.user, page.location.id, page.location.time_zone, params.whole_number(c),
+               page.location.locale).build()
 
-    @ui.page('/chat/{token}')
-    def customer_chat_page(token: str) -> None:
-        ui.add_css(FOCUS_RING)
-        try:
-            conversation = chat.customer_conversation(token)
-        except PermissionDeniedError as error:
-            heading(str(error)).classes('m-8 text-negative text-lg').mark('refused')
-            return
-        location = chat.location_of(conversation)
-        language.use(location.language if location is not None else None)  # a public page: the location's language
-        ui.colors(primary='#3b4a6b')
-        with ui.column().classes('w-full max-w-2xl mx-auto p-4 gap-3'):
-            heading(_('Chat with the salon — {name}').format(name=conversation.customer_name.split(' ')[0])).classes(
-                'text-xl font-semibold')
-            ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone=conversation.time_zone,
-                      locale=location.locale if location is not None else None).build()
 
-    @app.get('/chat-files/{attachment_id}')
-    def staff_file(attachment_id: str) -> FileResponse:
-        user = current_user()
-        if user is None:
-            raise HTTPException(status_code=401, detail=_('Sign in first.'))
-        try:
-            return _file_response(chat.staff_attachment(_attachment_id(attachment_id), actor=user))
-        except (PermissionDeniedError, NotFoundError) as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
+@public_page('/chat/{token}', proof="the conversation's chat link token")
+def customer_chat_page(token: str) -> None:
+    ui.add_css(FOCUS_RING)
+    try:
+        conversation = chat.customer_conversation(token)
+    except PermissionDeniedError as error:
+        heading(str(error)).classes('m-8 text-negative text-lg').mark('refused')
+        return
+    location = chat.location_of(conversation)
+    language.use(location.language if location is not None else None)  # a public page: the location's language
+    ui.colors(primary='#3b4a6b')
+    with ui.column().classes('w-full max-w-2xl mx-auto p-4 gap-3'):
+        heading(_('Chat with the salon — {name}').format(name=conversation.customer_name.split(' ')[0])).classes(
+            'text-xl font-semibold')
+        ChatPanel(conversation, chat.CUSTOMER, token=token, time_zone=conversation.time_zone,
+                  locale=location.locale if location is not None else None).build()
 
-    @app.get('/chat/{token}/files/{attachment_id}')
-    def customer_file(token: str, attachment_id: str) -> FileResponse:
-        try:
-            return _file_response(chat.customer_attachment(token, _attachment_id(attachment_id)))
-        except (PermissionDeniedError, NotFoundError) as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
+
+@route('GET', '/chat-files/{attachment_id}', roles=FRONT_DESK)
+def staff_file(user: UserRead, attachment_id: str) -> FileResponse:
+    """An attachment for the signed-in front desk (the guard has checked the sign-in and the role)."""
+    try:
+        return _file_response(chat.staff_attachment(_attachment_id(attachment_id), actor=user))
+    except (PermissionDeniedError, NotFoundError) as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+
+
+@route('GET', '/chat/{token}/files/{attachment_id}', proof="the conversation's chat link token")
+def customer_file(token: str, attachment_id: str) -> FileResponse:
+    try:
+        return _file_response(chat.customer_attachment(token, _attachment_id(attachment_id)))
+    except (PermissionDeniedError, NotFoundError) as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
 
 
 def _attachment_id(text: str) -> int:

@@ -65,117 +65,117 @@ def _row(customer) -> dict:
                                    if consent.get(channel)) or '—'}
 
 
-def register() -> None:
-    @guarded_page('/customers', roles=FRONT_DESK, title=N_('Customers'), icon='people')
-    def customers_page(page: PageContext, q: str = '') -> None:
-        user, location = page.user, page.location
-        q = params.clean(q, 100)
-        search = {'text': q, 'tag': ''}
+@guarded_page('/customers', roles=FRONT_DESK, title=N_('Customers'), icon='people')
+def customers_page(page: PageContext, q: str = '') -> None:
+    user, location = page.user, page.location
+    q = params.clean(q, 100)
+    search = {'text': q, 'tag': ''}
 
-        @ui.refreshable
-        def results() -> None:
-            found = customers.search_customers(location.id, search['text'], actor=user, tag=search['tag'])
-            table = scrolling(ui.table(columns=[{**c, 'label': _(c['label'])} for c in COLUMNS],
-                                       rows=[_row(c) for c in found], row_key='id', pagination=20).classes(
-                'w-full').props('dense flat').mark('customer-list'), _('Customers'))
-            table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
-            ui.label(_('{n} customers (first {n})').format(n=len(found)) if len(found) == 200 else ngettext(
-                '{n} customer', '{n} customers', len(found)).format(n=len(found))).classes(
-                'text-sm text-slate-500').mark('customer-count')
+    @ui.refreshable
+    def results() -> None:
+        found = customers.search_customers(location.id, search['text'], actor=user, tag=search['tag'])
+        table = scrolling(ui.table(columns=[{**c, 'label': _(c['label'])} for c in COLUMNS],
+                                   rows=[_row(c) for c in found], row_key='id', pagination=20).classes(
+            'w-full').props('dense flat').mark('customer-list'), _('Customers'))
+        table.on('rowClick', lambda e: ui.navigate.to(f'/customers/{e.args[1]["id"]}'))
+        ui.label(_('{n} customers (first {n})').format(n=len(found)) if len(found) == 200 else ngettext(
+            '{n} customer', '{n} customers', len(found)).format(n=len(found))).classes(
+            'text-sm text-slate-500').mark('customer-count')
 
-        with ui.row().classes('items-center gap-3 w-full'):
-            ui.input(_('Search name, code, phone or email'), value=q, on_change=lambda e: (
-                search.update(text=e.value or ''), results.refresh())).classes('w-96 max-w-full').mark(
-                'customer-search')
-            ui.select(['', *customers.tags_in_use(location.id, actor=user)], value='', label=_('Tag'),
-                      on_change=lambda e: (search.update(tag=e.value or ''), results.refresh())).classes(
-                'w-40').mark('customer-tag')
-            ui.space()
-            ui.button(_('New customer'), icon='person_add', on_click=lambda: _new_customer(user, location,
-                                                                                          results.refresh))
-        results()
-        # a new customer or an import changes the list; bookings, typing and holds do not (each would have
-        # re-run this session's search)
-        live.on_change(location.id, lambda _e: results.refresh(),
-                                kinds=(events.CustomerChanged, events.DataImported))
+    with ui.row().classes('items-center gap-3 w-full'):
+        ui.input(_('Search name, code, phone or email'), value=q, on_change=lambda e: (
+            search.update(text=e.value or ''), results.refresh())).classes('w-96 max-w-full').mark(
+            'customer-search')
+        ui.select(['', *customers.tags_in_use(location.id, actor=user)], value='', label=_('Tag'),
+                  on_change=lambda e: (search.update(tag=e.value or ''), results.refresh())).classes(
+            'w-40').mark('customer-tag')
+        ui.space()
+        ui.button(_('New customer'), icon='person_add', on_click=lambda: _new_customer(user, location,
+                                                                                      results.refresh))
+    results()
+    # a new customer or an import changes the list; bookings, typing and holds do not (each would have
+    # re-run this session's search)
+    live.on_change(location.id, lambda _e: results.refresh(),
+                            kinds=(events.CustomerChanged, events.DataImported))
 
-    @guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title=N_('Customer'))
-    def customer_page(page: PageContext, customer_id: str) -> None:
-        user, location = page.user, page.location
-        number = params.whole_number(customer_id)
-        if number is None:
-            raise NotFoundError(_('There is no such customer.'))
-        customer = customers.get_customer(number, actor=user)  # another location's: refused by the guard
-        if customer.location_id != location.id:  # an owner looking at another location than the chosen one
-            ui.label(_('This customer belongs to another location.')).mark('not-allowed')
-            return
-        tz = location.time_zone
-        if customer.merged_into is not None or customer.erased_at is not None:
-            ui.label(_('This customer was merged into another or erased on request.')).mark('customer-gone')
-            if customer.merged_into is not None:
-                ui.link(_('Open the customer kept'), f'/customers/{customer.merged_into}')
-            return
-        with ui.row().classes('items-center gap-2 flex-wrap'):
-            ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
-            for tag in customer.tags:
-                ui.badge(tag, color='secondary')
-            ui.button(_('Edit'), icon='edit', on_click=lambda: _edit(user, customer, location.locale)).props(
-                'flat dense').mark('customer-edit')
-            ui.button(_('Merge a duplicate'), icon='merge', on_click=lambda: _merge(user, location, customer)).props(
-                'flat dense').mark('customer-merge')
-            if user.role in {Role.OWNER, Role.MANAGER}:
-                export_button(user, customer)  # issue 31: their own data (GDPR art. 15, Kenya DPA s. 26)
-                ui.button(_('Erase on request'), icon='person_remove', on_click=lambda: _erase(user, customer)).props(
-                    'flat dense color=negative').mark('customer-erase')
-        if customer.alerts:
-            with ui.row().classes('items-center gap-1 text-negative').mark('customer-alerts'):
-                ui.icon('warning')
-                ui.label(customer.alerts)
-        born = _('born {day}').format(day=_birthday(customer.birthday, location.locale)) if customer.birthday else ''
-        ui.label(' · '.join(x for x in (customer.phone, customer.email, born) if x)
-                 or _('No contact details')).mark('customer-contact')
-        consent = ', '.join(_('{channel} since {day}').format(channel=_(CHANNEL_NAMES.get(channel, channel)), day=since)
-                            for channel, since in (customer.consent or {}).items())
-        ui.label(_('Marketing: {consent}').format(consent=consent) if consent else _('No marketing consent')).classes(
-            'text-sm text-slate-500').mark('customer-consent')
-        if customer.notes:
-            ui.label(customer.notes).classes('text-slate-500')
 
-        @ui.refreshable
-        def history() -> None:
-            past = bookings.list_bookings(location.id, actor=user, customer_id=customer.id)
-            sales = receipts.list_receipts(location.id, actor=user, customer_id=customer.id)
-            spent = sum(r.amount_cents for r in sales)
-            ui.label(' · '.join((ngettext('{n} booking', '{n} bookings', len(past)).format(n=len(past)),
-                                 ngettext('{n} receipt', '{n} receipts', len(sales)).format(n=len(sales)),
-                                 _('{amount} spent before tax').format(amount=money_at(spent, location))))).mark(
-                'customer-totals')
-            ui.label(_('Bookings')).classes('font-semibold mt-2')
-            ui.table(columns=_columns('when', 'service', 'staff', 'status'),
-                     rows=[{'id': b.id, 'when': local_datetime(b.starts_at, tz), 'service': b.service_name,
-                            'staff': b.staff_name, 'status': _(STATUS_LABELS[b.status])} for b in reversed(past)],
-                     row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-bookings')
-            points, moves = loyalty.ledger(customer.id, actor=user)
-            ui.label(ngettext('Loyalty: {n} point', 'Loyalty: {n} points', points).format(n=points)).classes(
-                'font-semibold mt-2').mark('customer-points')
-            if moves:
-                ui.table(columns=_columns('when', 'kind', 'points', 'reason'),
-                         rows=[{'id': m.id, 'when': local_datetime(m.at, tz), 'kind': _named(LOYALTY_KINDS, m.kind),
-                                'points': f'{m.points:+d}', 'reason': m.reason} for m in moves],
-                         row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-loyalty')
-            ui.label(_('Receipts')).classes('font-semibold mt-2')
-            ui.table(columns=_columns('number', 'date', 'items', 'amount', 'payment'),
-                     rows=[{'id': r.id, 'number': r.number,
-                            'date': local_date(r.issued_at, tz, i18n.locale_for(location.locale), 'EEE d MMM y'),
-                            'items': r.descriptions or _named(RECEIPT_KINDS, r.kind),
-                            'amount': money_at(r.amount_cents, location),
-                            'payment': _paid_by(r, location)}
-                           for r in sales], row_key='id', pagination=10).classes('w-full').props(
-                'dense flat').mark('customer-receipts')
+@guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title=N_('Customer'))
+def customer_page(page: PageContext, customer_id: str) -> None:
+    user, location = page.user, page.location
+    number = params.whole_number(customer_id)
+    if number is None:
+        raise NotFoundError(_('There is no such customer.'))
+    customer = customers.get_customer(number, actor=user)  # another location's: refused by the guard
+    if customer.location_id != location.id:  # an owner looking at another location than the chosen one
+        ui.label(_('This customer belongs to another location.')).mark('not-allowed')
+        return
+    tz = location.time_zone
+    if customer.merged_into is not None or customer.erased_at is not None:
+        ui.label(_('This customer was merged into another or erased on request.')).mark('customer-gone')
+        if customer.merged_into is not None:
+            ui.link(_('Open the customer kept'), f'/customers/{customer.merged_into}')
+        return
+    with ui.row().classes('items-center gap-2 flex-wrap'):
+        ui.label(f'{customer.name} · {customer.code}').classes('text-xl font-semibold').mark('customer-name')
+        for tag in customer.tags:
+            ui.badge(tag, color='secondary')
+        ui.button(_('Edit'), icon='edit', on_click=lambda: _edit(user, customer, location.locale)).props(
+            'flat dense').mark('customer-edit')
+        ui.button(_('Merge a duplicate'), icon='merge', on_click=lambda: _merge(user, location, customer)).props(
+            'flat dense').mark('customer-merge')
+        if user.role in {Role.OWNER, Role.MANAGER}:
+            export_button(user, customer)  # issue 31: their own data (GDPR art. 15, Kenya DPA s. 26)
+            ui.button(_('Erase on request'), icon='person_remove', on_click=lambda: _erase(user, customer)).props(
+                'flat dense color=negative').mark('customer-erase')
+    if customer.alerts:
+        with ui.row().classes('items-center gap-1 text-negative').mark('customer-alerts'):
+            ui.icon('warning')
+            ui.label(customer.alerts)
+    born = _('born {day}').format(day=_birthday(customer.birthday, location.locale)) if customer.birthday else ''
+    ui.label(' · '.join(x for x in (customer.phone, customer.email, born) if x)
+             or _('No contact details')).mark('customer-contact')
+    consent = ', '.join(_('{channel} since {day}').format(channel=_(CHANNEL_NAMES.get(channel, channel)), day=since)
+                        for channel, since in (customer.consent or {}).items())
+    ui.label(_('Marketing: {consent}').format(consent=consent) if consent else _('No marketing consent')).classes(
+        'text-sm text-slate-500').mark('customer-consent')
+    if customer.notes:
+        ui.label(customer.notes).classes('text-slate-500')
 
-        history()
-        live.on_change(location.id, lambda _e: history.refresh(),
-                                kinds=(events.BookingChanged, events.ReceiptCreated, events.DataImported))
+    @ui.refreshable
+    def history() -> None:
+        past = bookings.list_bookings(location.id, actor=user, customer_id=customer.id)
+        sales = receipts.list_receipts(location.id, actor=user, customer_id=customer.id)
+        spent = sum(r.amount_cents for r in sales)
+        ui.label(' · '.join((ngettext('{n} booking', '{n} bookings', len(past)).format(n=len(past)),
+                             ngettext('{n} receipt', '{n} receipts', len(sales)).format(n=len(sales)),
+                             _('{amount} spent before tax').format(amount=money_at(spent, location))))).mark(
+            'customer-totals')
+        ui.label(_('Bookings')).classes('font-semibold mt-2')
+        ui.table(columns=_columns('when', 'service', 'staff', 'status'),
+                 rows=[{'id': b.id, 'when': local_datetime(b.starts_at, tz), 'service': b.service_name,
+                        'staff': b.staff_name, 'status': _(STATUS_LABELS[b.status])} for b in reversed(past)],
+                 row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-bookings')
+        points, moves = loyalty.ledger(customer.id, actor=user)
+        ui.label(ngettext('Loyalty: {n} point', 'Loyalty: {n} points', points).format(n=points)).classes(
+            'font-semibold mt-2').mark('customer-points')
+        if moves:
+            ui.table(columns=_columns('when', 'kind', 'points', 'reason'),
+                     rows=[{'id': m.id, 'when': local_datetime(m.at, tz), 'kind': _named(LOYALTY_KINDS, m.kind),
+                            'points': f'{m.points:+d}', 'reason': m.reason} for m in moves],
+                     row_key='id', pagination=10).classes('w-full').props('dense flat').mark('customer-loyalty')
+        ui.label(_('Receipts')).classes('font-semibold mt-2')
+        ui.table(columns=_columns('number', 'date', 'items', 'amount', 'payment'),
+                 rows=[{'id': r.id, 'number': r.number,
+                        'date': local_date(r.issued_at, tz, i18n.locale_for(location.locale), 'EEE d MMM y'),
+                        'items': r.descriptions or _named(RECEIPT_KINDS, r.kind),
+                        'amount': money_at(r.amount_cents, location),
+                        'payment': _paid_by(r, location)}
+                       for r in sales], row_key='id', pagination=10).classes('w-full').props(
+            'dense flat').mark('customer-receipts')
+
+    history()
+    live.on_change(location.id, lambda _e: history.refresh(),
+                            kinds=(events.BookingChanged, events.ReceiptCreated, events.DataImported))
 
 
 def _paid_by(receipt, location) -> str:

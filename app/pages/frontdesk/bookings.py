@@ -16,6 +16,7 @@ from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_text
 from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
 from app.pages.money.checkout import open_checkout
+from app.pages.registry import shared_view
 from app.pages.session import FRONT_DESK
 from app.services import clock, i18n
 from app.services.analytics import noshow
@@ -41,15 +42,12 @@ LIST_COLUMNS = [
 RISK_LEVELS = {'low': N_('Low ({percent} %)'), 'medium': N_('Medium ({percent} %)'), 'high': N_('High ({percent} %)')}
 
 
-def register() -> None:
-    live.view('day-view', day_view_parts)
-
-    @guarded_page('/bookings', roles=FRONT_DESK, title=N_('Bookings'), icon='event')
-    def bookings_page(page: PageContext, day: str | None = None) -> None:
-        shown, message = params.day(day, clock.today(page.location.time_zone))
-        params.notice(message)
-        view = _BookingsView(page.user, page.location, shown)
-        view.build(live.join(page.user, page.location))
+@guarded_page('/bookings', roles=FRONT_DESK, title=N_('Bookings'), icon='event')
+def bookings_page(page: PageContext, day: str | None = None) -> None:
+    shown, message = params.day(day, clock.today(page.location.time_zone))
+    params.notice(message)
+    view = _BookingsView(page.user, page.location, shown)
+    view.build(live.join(page.user, page.location))
 
 
 class _BookingsView:
@@ -258,6 +256,7 @@ def _risk_text(risk: Risk | None) -> str:
         else text
 
 
+@shared_view('day-view')
 def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     """The day view of ``location`` on the local ``day`` (ISO) as every open day view draws it: ``{'grid': {first,
     last (minutes of the day shown), px (per minute), clashes (count), all_known (every length recorded),

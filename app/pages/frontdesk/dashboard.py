@@ -15,6 +15,7 @@ from app.pages.accounts.backups import backup_alert
 from app.pages.formatting import booking_time, money, rate
 from app.pages.frontdesk.getting_started import getting_started_section
 from app.pages.guard import PageContext, guarded_page
+from app.pages.registry import shared_view
 from app.pages.session import MANAGING
 from app.services import amounts, clock, i18n
 from app.services.frontdesk import bookings, dashboard
@@ -62,27 +63,25 @@ def columns_of(columns: list[dict]) -> list[dict]:
     return [{**column, 'label': _(column['label'])} for column in columns]
 
 
-def register() -> None:
-    live.view('dashboard', dashboard_parts)
-
-    # staff land on their day's schedule, kiosks on the kiosk
-    @guarded_page('/', roles=MANAGING, title=N_('Dashboard'), icon='dashboard', others_home=True)
-    def dashboard_page(page: PageContext, day: str | None = None) -> None:
-        location = page.location
-        shown, message = params.day(day, clock.today(location.time_zone), what=N_('reference day'))
-        params.notice(message)
-        with ui.row().classes('items-center gap-4'):
-            ui.label(format_date(shown, 'EEEE dd MMMM y', locale=i18n.current())).classes(
-                'text-xl font-semibold').mark('day')
-            with ui.button(_('Reference day'), icon='edit_calendar').props('flat'):
-                with ui.menu():
-                    ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
-            ui.button(_('Today'), on_click=lambda: ui.navigate.to('/')).props('flat')
-        getting_started_section(page)
-        backup_alert(page)  # issue 31: red while backups fail or are overdue (owners)
-        _build(live.join(page.user, location), shown)
+# staff land on their day's schedule, kiosks on the kiosk
+@guarded_page('/', roles=MANAGING, title=N_('Dashboard'), icon='dashboard', others_home=True)
+def dashboard_page(page: PageContext, day: str | None = None) -> None:
+    location = page.location
+    shown, message = params.day(day, clock.today(location.time_zone), what=N_('reference day'))
+    params.notice(message)
+    with ui.row().classes('items-center gap-4'):
+        ui.label(format_date(shown, 'EEEE dd MMMM y', locale=i18n.current())).classes(
+            'text-xl font-semibold').mark('day')
+        with ui.button(_('Reference day'), icon='edit_calendar').props('flat'):
+            with ui.menu():
+                ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
+        ui.button(_('Today'), on_click=lambda: ui.navigate.to('/')).props('flat')
+    getting_started_section(page)
+    backup_alert(page)  # issue 31: red while backups fail or are overdue (owners)
+    _build(live.join(page.user, location), shown)
 
 
+@shared_view('dashboard')
 def dashboard_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     """The dashboard of ``location`` on the local ``day`` (ISO) as every open dashboard shows it: ``cards``
     (marker → text), ``revenue`` and ``status`` (ECharts options), ``rows`` (the day's bookings, keyed: a booking

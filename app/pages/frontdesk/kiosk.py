@@ -34,14 +34,13 @@ BIG = 'text-2xl px-8 py-6 rounded-xl'
 DAYS_AHEAD = 7
 
 
-def register() -> None:
-    @guarded_page('/kiosk', roles=KIOSK, title=N_('Kiosk'), framed=False)  # no frame: no way out but a staff PIN
-    def kiosk_page(page: PageContext) -> None:
-        # the guard has set the language: the kiosk user's own choice, which is none, so the location's
-        ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
-        ui.add_css(FOCUS_RING)
-        ui.query('body').classes('bg-slate-100 select-none')
-        _Kiosk(page.user, page.location).build()
+@guarded_page('/kiosk', roles=KIOSK, title=N_('Kiosk'), framed=False)  # no frame: no way out but a staff PIN
+def kiosk_page(page: PageContext) -> None:
+    # the guard has set the language: the kiosk user's own choice, which is none, so the location's
+    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
+    ui.add_css(FOCUS_RING)
+    ui.query('body').classes('bg-slate-100 select-none')
+    _Kiosk(page.user, page.location).build()
 
 
 class _Kiosk:

@@ -12,12 +12,13 @@ from urllib.parse import quote
 
 from fastapi import HTTPException
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
-from nicegui import app, ui
+from nicegui import ui
 
 from app.pages import language
 from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
 from app.pages.frontdesk.online import customer_page, heading, named
+from app.pages.guard import public_page, route
 from app.services import clock, i18n
 from app.services.errors import ClientPulseError, LinkExpiredError, NotFoundError
 from app.services.frontdesk import self_service, waitlist
@@ -35,61 +36,63 @@ def _speak_for(place: self_service.Place | None) -> None:
     language.use(place.language if place is not None else None)
 
 
-def register() -> None:
-    @ui.page('/my/{token}', title=TITLE)
-    async def manage_page(token: str) -> None:
-        customer_page()
-        _speak_for(await language.io_bound(self_service.place_of_link, token[:300]))
-        ui.page_title(_(TITLE))
-        await _Manage(token[:300]).build()
+@public_page('/my/{token}', proof='the manage link token', title=TITLE)
+async def manage_page(token: str) -> None:
+    customer_page()
+    _speak_for(await language.io_bound(self_service.place_of_link, token[:300]))
+    ui.page_title(_(TITLE))
+    await _Manage(token[:300]).build()
 
-    @ui.page('/offer/{token}', title=OFFER_TITLE)
-    async def offer_page(token: str) -> None:
-        customer_page()
-        place = await language.io_bound(self_service.place_of_offer, token[:300])
-        _speak_for(place)
-        ui.page_title(_(OFFER_TITLE))
-        with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
-            heading(_(OFFER_TITLE), classes='text-xl font-semibold')
-            status = ui.label(_('Booking it for you…')).props('role=status').mark('offer-status')
-            try:
-                booking, manage = await language.io_bound(waitlist.accept_offer, token[:300])
-            except ClientPulseError as error:
-                status.text = str(error)
-                status.classes('text-negative').mark('offer-status refused')
-                return
-            time_zone = place.time_zone if place is not None else await language.io_bound(
-                location_time_zone, None, booking.location_id)
-            formats = locale_for(place.locale if place is not None else None)
-            status.text = _("You're booked: {service} with {staff}, {day} at {time}.").format(
-                service=booking.service_name, staff=booking.staff_name,
-                day=local_date(booking.starts_at, time_zone, formats, 'EEEE dd MMMM'),
-                time=local_time(booking.starts_at, time_zone))
-            ui.button(_('Your booking'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{manage}')).props(
-                'outline').mark('manage')
 
-    @app.get('/my/{token}/booking.ics')
-    def calendar_file(token: str) -> Response:
-        place = self_service.place_of_link(token[:300])
+@public_page('/offer/{token}', proof="the waitlist offer's token", title=OFFER_TITLE)
+async def offer_page(token: str) -> None:
+    customer_page()
+    place = await language.io_bound(self_service.place_of_offer, token[:300])
+    _speak_for(place)
+    ui.page_title(_(OFFER_TITLE))
+    with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
+        heading(_(OFFER_TITLE), classes='text-xl font-semibold')
+        status = ui.label(_('Booking it for you…')).props('role=status').mark('offer-status')
         try:
-            with i18n.speaking(place.language if place is not None else None):  # a refusal in the shop's language
-                data = self_service.calendar_file(token[:300])
-        except LinkExpiredError as error:
-            return PlainTextResponse(str(error), status_code=410)
-        except NotFoundError as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
-        return Response(data, media_type='text/calendar; charset=utf-8',
-                        headers={'Content-Disposition': 'attachment; filename="booking.ics"'})
+            booking, manage = await language.io_bound(waitlist.accept_offer, token[:300])
+        except ClientPulseError as error:
+            status.text = str(error)
+            status.classes('text-negative').mark('offer-status refused')
+            return
+        time_zone = place.time_zone if place is not None else await language.io_bound(
+            location_time_zone, None, booking.location_id)
+        formats = locale_for(place.locale if place is not None else None)
+        status.text = _("You're booked: {service} with {staff}, {day} at {time}.").format(
+            service=booking.service_name, staff=booking.staff_name,
+            day=local_date(booking.starts_at, time_zone, formats, 'EEEE dd MMMM'),
+            time=local_time(booking.starts_at, time_zone))
+        ui.button(_('Your booking'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/my/{manage}')).props(
+            'outline').mark('manage')
 
-    @app.get('/my/{token}/chat')
-    def chat_link(token: str) -> RedirectResponse:
-        try:
-            path = self_service.chat_path(token[:300])
-        except LinkExpiredError:
-            return RedirectResponse(f'/my/{quote(token[:300], safe="")}', status_code=303)  # which says it is over
-        except NotFoundError as error:
-            raise HTTPException(status_code=404, detail=str(error)) from None
-        return RedirectResponse(path if path.startswith('/chat/') else '/', status_code=303)  # local paths only
+
+@route('GET', '/my/{token}/booking.ics', proof='the manage link token')
+def calendar_file(token: str) -> Response:
+    place = self_service.place_of_link(token[:300])
+    try:
+        with i18n.speaking(place.language if place is not None else None):  # a refusal in the shop's language
+            data = self_service.calendar_file(token[:300])
+    except LinkExpiredError as error:
+        return PlainTextResponse(str(error), status_code=410)
+    except NotFoundError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+    return Response(data, media_type='text/calendar; charset=utf-8',
+                    headers={'Content-Disposition': 'attachment; filename="booking.ics"'})
+
+
+@route('GET', '/my/{token}/chat', proof='the manage link token')
+def chat_link(token: str) -> RedirectResponse:
+    try:
+        path = self_service.chat_path(token[:300])
+    except LinkExpiredError:
+        return RedirectResponse(f'/my/{quote(token[:300], safe="")}', status_code=303)  # which says it is over
+    except NotFoundError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from None
+    return RedirectResponse(path if path.startswith('/chat/') else '/', status_code=303)  # local paths only
 
 
 class _Manage:

@@ -15,6 +15,7 @@ from app.models import MessageChannel
 from app.pages import language, params
 from app.pages.formatting import local_date, local_time, money
 from app.pages.frontdesk.free_times import FreeTimes
+from app.pages.guard import public_page
 from app.pages.layout import field_error
 from app.services import clock, events
 from app.services.errors import ClientPulseError, NotFoundError, SlotUnavailableError, validated
@@ -59,43 +60,43 @@ def customer_page() -> None:
     ui.add_css(FOCUS_CSS)
 
 
-def register() -> None:
-    @ui.page('/book/{location_id}', title=TITLE)
-    async def online_booking_page(location_id: str) -> None:
-        customer_page()
-        request = ui.context.client.request
-        ip = request.client.host if request.client else ''  # behind the proxy: X-Forwarded-For, trusted from loopback
+@public_page('/book/{location_id}', proof='none: a location that takes online bookings', title=TITLE)
+async def online_booking_page(location_id: str) -> None:
+    customer_page()
+    request = ui.context.client.request
+    ip = request.client.host if request.client else ''  # behind the proxy: X-Forwarded-For, trusted from loopback
+    try:
+        visitor = str(app.storage.browser.get('id') or '')  # the browser's session (NiceGUI's signed cookie)
+    except (RuntimeError, AssertionError):
+        visitor = ''
+    with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
         try:
-            visitor = str(app.storage.browser.get('id') or '')  # the browser's session (NiceGUI's signed cookie)
-        except (RuntimeError, AssertionError):
-            visitor = ''
-        with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
-            try:
-                shop = await language.io_bound(online.shop, params.whole_number(location_id) or 0)
-            except NotFoundError as error:
-                heading(str(error), classes='text-lg').mark('closed refused')
-                return
-            language.use(shop.language)  # from here on: <html lang>, Quasar's words and ours in the shop's language
-            ui.page_title(_(TITLE))
-            await _Booking(shop, ip, visitor).build()
+            shop = await language.io_bound(online.shop, params.whole_number(location_id) or 0)
+        except NotFoundError as error:
+            heading(str(error), classes='text-lg').mark('closed refused')
+            return
+        language.use(shop.language)  # from here on: <html lang>, Quasar's words and ours in the shop's language
+        ui.page_title(_(TITLE))
+        await _Booking(shop, ip, visitor).build()
 
-    @ui.page('/book/{location_id}/deposit/{token}', title=TITLE)
-    async def deposit_return_page(location_id: str, token: str) -> None:
-        """Where the card checkout sends the customer back: what became of their deposit (live until answered)."""
-        customer_page()
-        with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
-            try:
-                shop = await language.io_bound(online.shop, params.whole_number(location_id) or 0)
-                state = await language.io_bound(online_deposits.state, shop.location_id, token[:64])
-            except NotFoundError as error:
-                heading(str(error), classes='text-lg').mark('closed refused')
-                return
-            language.use(shop.language)
-            ui.page_title(_(TITLE))
-            page = _Booking(shop, '', '')
-            page.deposit, page.booked, page.manage = state, state.booking, state.manage
-            page.step = 'done' if state.booking is not None else 'pay'
-            await page.build()
+
+@public_page('/book/{location_id}/deposit/{token}', proof="the deposit's token", title=TITLE)
+async def deposit_return_page(location_id: str, token: str) -> None:
+    """Where the card checkout sends the customer back: what became of their deposit (live until answered)."""
+    customer_page()
+    with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):
+        try:
+            shop = await language.io_bound(online.shop, params.whole_number(location_id) or 0)
+            state = await language.io_bound(online_deposits.state, shop.location_id, token[:64])
+        except NotFoundError as error:
+            heading(str(error), classes='text-lg').mark('closed refused')
+            return
+        language.use(shop.language)
+        ui.page_title(_(TITLE))
+        page = _Booking(shop, '', '')
+        page.deposit, page.booked, page.manage = state, state.booking, state.manage
+        page.step = 'done' if state.booking is not None else 'pay'
+        await page.build()
 
 
 class _Booking:

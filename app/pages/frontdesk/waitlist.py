@@ -21,12 +21,11 @@ from app.services.frontdesk import waitlist
 from app.services.i18n import N_, _, ngettext
 
 
-def register() -> None:
-    @guarded_page('/waitlist', roles=FRONT_DESK, title=N_('Waitlist'), icon='hourglass_top')
-    def waitlist_page(page: PageContext) -> None:
-        view = _WaitlistView(page.user, page.location)
-        view.build()
-        live.on_change(page.location.id, view.on_event, kinds=(events.WaitlistChanged,))
+@guarded_page('/waitlist', roles=FRONT_DESK, title=N_('Waitlist'), icon='hourglass_top')
+def waitlist_page(page: PageContext) -> None:
+    view = _WaitlistView(page.user, page.location)
+    view.build()
+    live.on_change(page.location.id, view.on_event, kinds=(events.WaitlistChanged,))
 
 
 class _WaitlistView:

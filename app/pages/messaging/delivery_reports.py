@@ -15,9 +15,9 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 from fastapi.responses import PlainTextResponse
-from nicegui import app
 
 from app.pages import language, upload_limit
+from app.pages.guard import route
 from app.services.messaging import delivery_reports, sms
 
 MAX_BYTES = 8 * 1024
@@ -28,14 +28,15 @@ ANSWERS = {'delivered': (200, 'OK'), 'failed': (200, 'OK'), 'pending': (200, 'OK
 logger = logging.getLogger(__name__)
 
 
-def register() -> None:
-    @app.post(sms.DELIVERY_REPORT_PATH, include_in_schema=False)
-    async def africastalking_report_without_token(request: Request) -> PlainTextResponse:
-        return await _answer(request, '')  # refused and logged: the registered URL carries the token
+@route('POST', sms.DELIVERY_REPORT_PATH, proof='none: refused and logged (the registered URL carries its token)',
+       include_in_schema=False)
+async def africastalking_report_without_token(request: Request) -> PlainTextResponse:
+    return await _answer(request, '')  # refused and logged: the registered URL carries the token
 
-    @app.post(sms.DELIVERY_REPORT_PATH + '/{token}', include_in_schema=False)
-    async def africastalking_report(request: Request, token: str) -> PlainTextResponse:
-        return await _answer(request, token)
+
+@route('POST', sms.DELIVERY_REPORT_PATH + '/{token}', proof="the delivery reports' token", include_in_schema=False)
+async def africastalking_report(request: Request, token: str) -> PlainTextResponse:
+    return await _answer(request, token)
 
 
 async def _answer(request: Request, token: str) -> PlainTextResponse:

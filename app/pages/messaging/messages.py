@@ -30,14 +30,13 @@ OTHER_NAMES = {Template.MARKETING: N_('Marketing'), Template.STAFF_INVITE: N_('S
                Template.PASSWORD_RESET: N_('Password reset link')}
 
 
-def register() -> None:
-    @guarded_page('/messages', roles=FRONT_DESK, title=N_('Messages'), icon='sms')
-    def messages_page(page: PageContext, status: str | None = None) -> None:
-        shown = status if status in {s.value for s in MessageStatus} else None
-        _Outbox(page, MessageStatus(shown) if shown else None).build()
-        Unreached(page).build()
-        if page.user.role in (Role.OWNER, Role.MANAGER):
-            _Texts(page).build()
+@guarded_page('/messages', roles=FRONT_DESK, title=N_('Messages'), icon='sms')
+def messages_page(page: PageContext, status: str | None = None) -> None:
+    shown = status if status in {s.value for s in MessageStatus} else None
+    _Outbox(page, MessageStatus(shown) if shown else None).build()
+    Unreached(page).build()
+    if page.user.role in (Role.OWNER, Role.MANAGER):
+        _Texts(page).build()
 
 
 class _Outbox:

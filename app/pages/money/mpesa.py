@@ -16,9 +16,9 @@ import re
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from nicegui import app
 
 from app.pages import language, upload_limit
+from app.pages.guard import route
 from app.services.money import mobile_money
 
 MAX_BYTES = 64 * 1024
@@ -30,14 +30,15 @@ _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]|"', re.DOTALL)
 logger = logging.getLogger(__name__)
 
 
-def register() -> None:
-    @app.post('/payments/mpesa/callback', include_in_schema=False)
-    async def mpesa_callback_without_token(request: Request) -> JSONResponse:
-        return await _answer(request, '')  # refused and logged: every prompt's URL carries its token
+@route('POST', '/payments/mpesa/callback', proof='none: refused and logged (every prompt carries its token)',
+       include_in_schema=False)
+async def mpesa_callback_without_token(request: Request) -> JSONResponse:
+    return await _answer(request, '')  # refused and logged: every prompt's URL carries its token
 
-    @app.post('/payments/mpesa/callback/{token}', include_in_schema=False)
-    async def mpesa_callback(request: Request, token: str) -> JSONResponse:
-        return await _answer(request, token)
+
+@route('POST', '/payments/mpesa/callback/{token}', proof="the prompt's callback token", include_in_schema=False)
+async def mpesa_callback(request: Request, token: str) -> JSONResponse:
+    return await _answer(request, token)
 
 
 async def _answer(request: Request, token: str) -> JSONResponse:

@@ -39,12 +39,11 @@ def columns() -> list[dict]:
     return [{**column, 'label': _(column['label']) if column['label'] else ''} for column in COLUMNS]
 
 
-def register() -> None:
-    @guarded_page('/sales', roles=FRONT_DESK, title=N_('Sales'), icon='point_of_sale')
-    def sales_page(page: PageContext, day: str | None = None) -> None:
-        shown, message = params.day(day, clock.today(page.location.time_zone))
-        params.notice(message)
-        _Sales(page.user, page.location, shown).build()
+@guarded_page('/sales', roles=FRONT_DESK, title=N_('Sales'), icon='point_of_sale')
+def sales_page(page: PageContext, day: str | None = None) -> None:
+    shown, message = params.day(day, clock.today(page.location.time_zone))
+    params.notice(message)
+    _Sales(page.user, page.location, shown).build()
 
 
 class _Sales:

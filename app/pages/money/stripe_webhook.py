@@ -15,9 +15,9 @@ import logging
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from nicegui import app
 
 from app.pages import language, upload_limit
+from app.pages.guard import route
 from app.services.money import card_checkout
 
 PATH = '/payments/stripe/webhook'
@@ -25,10 +25,9 @@ MAX_BYTES = 64 * 1024
 logger = logging.getLogger(__name__)
 
 
-def register() -> None:
-    @app.post(PATH, include_in_schema=False)
-    async def stripe_webhook(request: Request) -> JSONResponse:
-        return await _answer(request)
+@route('POST', PATH, proof="Stripe's signature of the body", include_in_schema=False)
+async def stripe_webhook(request: Request) -> JSONResponse:
+    return await _answer(request)
 
 
 async def _answer(request: Request) -> JSONResponse:
