@@ -29,7 +29,7 @@ def _version() -> str:
 
 __version__ = _version()
 
-# NiceGUI reads where to keep session files when it is first imported; keep them in the data folder
+# NiceGUI reads where to keep its storage files when it is first imported; keep them in the data folder
 # (app.server.setup also points NiceGUI there, for processes that imported NiceGUI before this package).
 # Settings are read here without caching them: tests change the environment after this import.
 if 'NICEGUI_STORAGE_PATH' not in _os.environ:

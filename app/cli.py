@@ -19,7 +19,7 @@ from app.services.i18n import ngettext_for_terminal as ngettext
 
 def in_the_terminals_language(command: Callable[..., None]) -> Callable[..., None]:
     """Run a command that does not serve in the terminal's language: what services say (a refusal, a summary) is
-    read there. (A serving command must not: the language of the moment would reach every page's session.)"""
+    read there. (A serving command must not: the language of the moment would reach every open page.)"""
     @functools.wraps(command)
     def run(*args, **kwargs) -> None:
         with i18n.speaking(i18n.terminal_language()):

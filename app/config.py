@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import typer
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,10 +49,14 @@ class Settings(BaseSettings):
     smtp_from: str = 'clientpulse@localhost'
     smtp_starttls: bool = False
     scheduler: bool = True
-    session_idle_minutes: int = 480
-    """A signed-in browser that has opened no page for this long must sign in again (kiosks excepted)."""
-    session_max_days: int = 30
-    """No sign-in lasts longer than this, kiosks included."""
+    sign_in_idle_minutes: int = Field(480, validation_alias=AliasChoices(
+        'CLIENTPULSE_SIGN_IN_IDLE_MINUTES', 'CLIENTPULSE_SESSION_IDLE_MINUTES'))
+    """A signed-in browser that has opened no page for this long must sign in again (kiosks excepted);
+    ``CLIENTPULSE_SESSION_IDLE_MINUTES``, its former name, is still read."""
+    sign_in_max_days: int = Field(30, validation_alias=AliasChoices(
+        'CLIENTPULSE_SIGN_IN_MAX_DAYS', 'CLIENTPULSE_SESSION_MAX_DAYS'))
+    """No sign-in lasts longer than this, kiosks included (``CLIENTPULSE_SESSION_MAX_DAYS``, its former name, is
+    still read)."""
     kiosk_idle_seconds: int = 60
     """The kiosk clears what a customer typed and returns to its start screen after this long untouched."""
     chat_attachment_max_mb: float = 5
@@ -135,7 +139,7 @@ class Settings(BaseSettings):
     online_hold_share_percent: int = 25
     """At most this share of a staff member's free times on a day may be hidden from online customers by online
     holds (the day's first hold is always allowed). A quarter: a few customers can choose the same person and day at
-    once, and however many sessions an attacker opens, three quarters stay bookable online (and all at the desk)."""
+    once, and however many browsers an attacker opens, three quarters stay bookable online (and all at the desk)."""
 
     @property
     def effective_reports_dir(self) -> Path:
@@ -148,7 +152,7 @@ class Settings(BaseSettings):
         return self.database_url or f'sqlite:///{self.data_dir / "clientpulse.db"}'
 
     def storage_secret_value(self) -> str:
-        """The secret that signs session cookies.
+        """The secret that signs the browsers' storage cookies (which hold the sign-in).
 
         Taken from ``CLIENTPULSE_STORAGE_SECRET`` if set, else generated on first run and kept in
         ``<data_dir>/storage_secret`` readable only by its owner (mode 0600).

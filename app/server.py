@@ -34,7 +34,7 @@ T = TypeVar('T')
 def setup() -> None:
     """Migrate the database and register every page (NiceGUI's test harness calls this per test).
 
-    NiceGUI keeps each browser's session in files: they go into ``<data dir>/nicegui`` (private), not
+    NiceGUI keeps each browser's storage in files: they go into ``<data dir>/nicegui`` (private), not
     into whatever folder the app was started from.
     """
     live.storage_folder(files.private_folder(get_settings().data_dir / 'nicegui'))
@@ -70,9 +70,9 @@ def run(*, host: str | None = None, port: int | None = None, native: bool = Fals
     # the analytics columns patched since the last full read are saved for the next start
     app.on_shutdown(lambda: analytics_store.store().save())
     # what start-up made (modules, the app) lives as long as the process: keep it out of the garbage
-    # collector's full passes, which otherwise pause every session (measured by bench/fanout.py)
+    # collector's full passes, which otherwise pause every open tab (measured by bench/fanout.py)
     app.on_startup(gc.freeze)
-    # full collections run in quiet moments, not while a change goes out to every session (collector)
+    # full collections run in quiet moments, not while a change goes out to every tab (collector)
     app.on_startup(take_over)
     app.on_startup(lambda: background_tasks.create(collector.run(), name='quiet garbage collection'))
     app.on_startup(lambda: background_tasks.create(health.watch.run(), name='loop lag watch'))  # for /healthz

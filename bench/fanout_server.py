@@ -65,7 +65,7 @@ def serve_app(port: int) -> None:
     from app import server
     from app.models import Customer, CustomerCreate
     from app.models.booking import BookingCreate
-    from app.pages.session import sign_in
+    from app.pages.signed_in import sign_in
     from app.services import clock, events
     from app.services.accounts import users
     from app.services.accounts.access import SYSTEM_ACTOR

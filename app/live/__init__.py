@@ -1,16 +1,16 @@
-"""Everything live: how a page shows changes the moment they happen, in every open session.
+"""Everything live: how a page shows changes the moment they happen, in every open tab (a NiceGUI client).
 
 One public interface (import from ``app.live``, never from its modules):
 
-- **Join a view**: :func:`join` gives the page's :class:`Subscription` to its room, the sessions of one
+- **Join a view**: :func:`join` gives the page's :class:`Subscription` to its room, the clients of one
   location and role that show the same thing; :meth:`Subscription.show` moves it into the room of a
   shared view registered with :func:`view` (the dashboard, the day view), whose parts are computed once
-  per change for every session and sent as one Socket.IO message (:mod:`app.live.rooms`).
+  per change for every client and sent as one Socket.IO message (:mod:`app.live.rooms`).
 - **Bind parts**: :meth:`Subscription.bind` puts a part of the view into an element's text or prop in the
   browser; :meth:`Subscription.badge` counts the bell.
-- **Follow**: :meth:`Subscription.follow` keeps the session's server-side elements equal to what its
+- **Follow**: :meth:`Subscription.follow` keeps the client's server-side elements equal to what its
   browser shows, without sending (:func:`quietly`, :func:`set_prop`); :func:`on_change` calls a
-  session's own handler for the events at a location, filtered by **kind** (``kinds=``), for views no room
+  client's own handler for the events at a location, filtered by **kind** (``kinds=``), for views no room
   can share (a customer's thread, a list filtered by what one person typed).
 - **Signals within the process**: :data:`presence_changed`, :data:`notifications_read` (who is online;
   someone marked their notifications read).
@@ -87,7 +87,7 @@ __all__ = [
 
 
 def install() -> None:
-    """Start with no rooms and no followers, connect the bus to the sessions and make Socket.IO's packets cheap
+    """Start with no rooms and no followers, connect the bus to the clients and make Socket.IO's packets cheap
     (called at start-up; NiceGUI's test harness starts the app again for every test)."""
     presence_changed.reset()
     notifications_read.reset()
@@ -108,7 +108,7 @@ def current_client():
 
 
 def set_page_language(client, language: str) -> None:
-    """Serve this session's page in ``language`` (``<html lang>``, Quasar's pack, NiceGUI's notices): ``'en-GB'``,
+    """Serve this client's page in ``language`` (``<html lang>``, Quasar's pack, NiceGUI's notices): ``'en-GB'``,
     ``'fr'``, ``'sw'``."""
     _nicegui.set_page_language(client, language)
 

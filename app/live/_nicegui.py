@@ -1,6 +1,6 @@
 """Every touch of NiceGUI's and python-socketio's internals, in one place.
 
-The live package shares one Socket.IO message between the sessions that show the same thing
+The live package shares one Socket.IO message between the clients that show the same thing
 (:mod:`app.live.rooms`). That needs a few things neither library offers as public API; each is
 here, named after what it does, and each is checked against the installed libraries by
 ``tests/live/test_library_contract.py``, which names what moved when an upgrade changes it:
@@ -14,7 +14,7 @@ here, named after what it does, and each is checked against the installed librar
 - :func:`emit`, :func:`enter_room`, :func:`on_socket`: NiceGUI's Socket.IO server (``core.sio``);
 - :func:`install_packet_class`: python-socketio's ``Packet.data_is_binary``, made cheap;
 - :func:`on_loop`: NiceGUI's event loop (``core.loop``), from any thread;
-- :func:`storage_folder`, :func:`storage_in_redis`: where NiceGUI keeps its sessions' storage (``Storage.path``,
+- :func:`storage_folder`, :func:`storage_in_redis`: where NiceGUI keeps its browsers' storage (``Storage.path``,
   ``Storage.redis_url``);
 - :func:`quiet_storage_outages`, :func:`listen_to_storage_again`: NiceGUI's logger (``nicegui``) and the listeners of
   its Redis storage (``RedisPersistentDict._listener_task`` and ``_start_listening``, ``Storage._general``,
@@ -22,8 +22,8 @@ here, named after what it does, and each is checked against the installed librar
 - :class:`ProcessSignal`: NiceGUI's ``Event`` (its test harness resets them between tests);
 - :func:`current_client`: the slot stack of the running task (``Slot.get_stack``), read without NiceGUI's
   script-mode side effect of ``context.client``;
-- :func:`set_page_language`: the language of one session's page (``client.page``, shared by every session of a
-  route, is copied for that session with its ``language``), which NiceGUI writes into ``<html lang>`` and uses for
+- :func:`set_page_language`: the language of one client's page (``client.page``, shared by every client of a
+  route, is copied for that client with its ``language``), which NiceGUI writes into ``<html lang>`` and uses for
   Quasar's language pack and its own notices;
 - ``live_link.js`` (the browser side) reads ``mounted_app.elements`` and calls NiceGUI's own
   ``update`` listener of ``window.socket``: both in NiceGUI's ``static/nicegui.js``.
@@ -68,7 +68,7 @@ def current_client() -> Client | None:
 
 def set_page_language(client: Client, language: str) -> None:
     """Serve ``client``'s page in ``language`` (a Quasar language code such as ``'fr'``): its ``<html lang>``, Quasar's
-    pack and NiceGUI's own notices; other sessions of the same route keep theirs."""
+    pack and NiceGUI's own notices; other clients of the same route keep theirs."""
     page = copy.copy(client.page)
     page.language = language
     client.page = page
@@ -89,7 +89,7 @@ def update_quietly(element: Element, change: Callable[[], object]) -> None:
 
 def set_prop_untracked(element: Element, name: str, value: Any) -> None:
     """Set prop ``name`` to ``value`` without NiceGUI wrapping it in its observables or queueing an update
-    (the value may be shared by every session: it must never be mutated; replace it instead)."""
+    (the value may be shared by every client: it must never be mutated; replace it instead)."""
     dict.__setitem__(element.props, name, value)
 
 
@@ -168,7 +168,7 @@ class JsonFirstPacket(packet.Packet):
 
     python-socketio checks every outgoing packet for ``bytes`` by walking the whole payload in Python, and
     NiceGUI sends every element update through it: a third of the event loop's time when one booking reached
-    100 sessions (``bench/fanout.py`` with ``BENCH_PROFILE``). Anything orjson encodes natively cannot hold
+    100 clients (``bench/fanout.py`` with ``BENCH_PROFILE``). Anything orjson encodes natively cannot hold
     bytes; only a payload it cannot encode alone (bytes, or a type NiceGUI's own converter handles) is walked
     the original way, so binary attachments (``ui.download.content``) still go out as before.
     """
@@ -226,7 +226,7 @@ def listen_to_storage_again() -> int:
 
 
 class ProcessSignal:
-    """A signal within this process, delivered on the event loop to the sessions that follow it; a session's
+    """A signal within this process, delivered on the event loop to the clients that follow it; a client's
     handlers end with it. Made anew by :meth:`reset` at start-up (NiceGUI's test harness drops its events
     between tests)."""
 
@@ -243,12 +243,12 @@ class ProcessSignal:
         self._event.emit(*args)
 
     def follow(self, handler: Callable[..., Any]) -> Callable[[], None]:
-        """Call ``handler(*args)`` for every emission, in the calling session, until the session ends or the
+        """Call ``handler(*args)`` for every emission, in the calling client, until the client ends or the
         returned function is called."""
         self._event.subscribe(handler)
         return lambda: self._event.unsubscribe(handler)
 
-    def sessions_following(self) -> list[Client | None]:
-        """The session of each handler now following (``None`` for one outside any session): diagnostics."""
+    def clients_following(self) -> list[Client | None]:
+        """The client of each handler now following (``None`` for one outside any client): diagnostics."""
         return [(callback.slot and callback.slot() and callback.slot().parent.client) or None
                 for callback in self._event.callbacks]

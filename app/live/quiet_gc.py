@@ -1,8 +1,8 @@
 """When the garbage collector's full passes run: in a quiet moment, not in the middle of a fan-out.
 
-A full (generation 2) pass walks every object the process holds; with 100 open sessions it stops the
+A full (generation 2) pass walks every object the process holds; with 100 open clients it stops the
 event loop for 0.2–0.35 s. Left to CPython's thresholds it fires whenever enough allocations have
-piled up, which is typically while one change is being sent to every session (those allocate the
+piled up, which is typically while one change is being sent to every client (those allocate the
 most): the change then reaches everybody a quarter second late (measured by ``bench/fanout.py
 --verbose``, which lists the passes). So automatic full passes are switched off and this module runs
 them itself, at most every ``every`` seconds, once no change has gone out for ``quiet`` seconds
@@ -36,7 +36,7 @@ class QuietCollector:
     durations: list[float] = field(default_factory=list)
 
     def changed(self) -> None:
-        """A change is being sent to the sessions now."""
+        """A change is being sent to the clients now."""
         self.last_change = time.monotonic()
 
     def due(self, now: float) -> bool:

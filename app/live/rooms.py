@@ -1,9 +1,9 @@
-"""Live rooms: a change reaches every session showing the same thing as one shared Socket.IO message.
+"""Live rooms: a change reaches every client showing the same thing as one shared Socket.IO message.
 
-NiceGUI sends each session its own update: with 100 sessions open, a booking built, serialised and sent
+NiceGUI sends each client its own update: with 100 clients open, a booking built, serialised and sent
 100 sets of element changes (a table row, a chart, cards, a day-view block, the bell, a toast), and the
-sessions' handlers all ran before the first byte left (``bench/fanout.py``; DEVELOPERS.md). Here the
-sessions that show the same thing share a **room**: a Socket.IO room keyed by
+clients' handlers all ran before the first byte left (``bench/fanout.py``; DEVELOPERS.md). Here the
+clients that show the same thing share a **room**: a Socket.IO room keyed by
 
     (location id, role, hears every location, view, view argument)
     e.g. (1, 'manager', False, 'dashboard', '2030-03-04')
@@ -21,7 +21,7 @@ The browser side is ``live_link.js``, one invisible element per page: it joins t
 with its token), puts each part into the props or text of the page's own elements through NiceGUI's
 own update path (so Vue and Quasar re-render as for any update), counts the bell and shows toasts.
 
-Each session's **server-side** elements are kept equal to what its browser shows, silently (no
+Each client's **server-side** elements are kept equal to what its browser shows, silently (no
 NiceGUI update is queued), so a reload, the ``User`` test fixture and anything that reads an element
 see the current state. Room messages are not in NiceGUI's message history: a page that reconnects
 sends the last sequence number it saw, gets the messages it missed replayed from the room's history
@@ -107,7 +107,7 @@ def current_parts(name: str, location: LocationRead, argument: str, actor: UserR
 
 
 class LiveLink(Element, component='live_link.js'):
-    """The browser side of a session's room: joins it and applies its messages (see module docstring)."""
+    """The browser side of a client's room: joins it and applies its messages (see module docstring)."""
 
     def __init__(self, token: str, seq: int) -> None:
         super().__init__()
@@ -119,7 +119,7 @@ class LiveLink(Element, component='live_link.js'):
 
 @dataclass(eq=False)
 class Subscription:
-    """One session in one room: what its browser binds to which part, and how its server side follows."""
+    """One client in one room: what its browser binds to which part, and how its server side follows."""
 
     token: str
     client: Client
@@ -146,13 +146,13 @@ class Subscription:
     def follow(self, absorb: Callable[[dict, events.Event], None]) -> None:
         """Call ``absorb(message, event)`` for every event at the location, and for a notice from another
         location in a room that hears every location (``message``: what the room got, maybe ``{}``), in this
-        session's context, once the room's message is out: it must bring the server-side elements up to
-        date without sending (:func:`quietly`, :func:`set_prop`); per-session sending belongs only where no
+        client's context, once the room's message is out: it must bring the server-side elements up to
+        date without sending (:func:`quietly`, :func:`set_prop`); per-client sending belongs only where no
         room can serve."""
         self.followers.append(absorb)
 
     def show(self, view_name: str, argument: str) -> None:
-        """Move this session into the room of ``view_name`` (registered with :func:`view`) for ``argument``."""
+        """Move this client into the room of ``view_name`` (registered with :func:`view`) for ``argument``."""
         _enter(self, view_name, argument)
 
 
@@ -162,7 +162,7 @@ class RoomKey(NamedTuple):
     everywhere: bool  # its people hear about every location (owners)
     view: str  # '' for pages without a shared view: toasts and notices only
     argument: str  # the view's day, ISO
-    language: str  # its sessions' language: the parts and toasts are built in it
+    language: str  # its clients' language: the parts and toasts are built in it
 
 
 @dataclass(eq=False)
@@ -180,7 +180,7 @@ _by_token: dict[str, Subscription] = {}
 
 
 def join(user: UserRead, location: LocationRead) -> Subscription:
-    """This session's subscription (made on first call, in the page's frame): it starts in the room without
+    """This client's subscription (made on first call, in the page's frame): it starts in the room without
     a view, which still gets the location's toasts and the role's notices."""
     client = context.client
     existing = _nicegui.attached(client, 'live')
@@ -239,7 +239,7 @@ def quietly(element: Element, change: Callable[[], object]) -> None:
 
 def set_prop(element: Element, name: str, value: Any) -> None:
     """Set prop ``name`` to the shared ``value`` on the server only (not wrapped in NiceGUI's observables: the
-    value is shared by every session and must never be mutated; replace it instead)."""
+    value is shared by every client and must never be mutated; replace it instead)."""
     _nicegui.set_prop_untracked(element, name, value)
 
 
@@ -247,7 +247,7 @@ def set_prop(element: Element, name: str, value: Any) -> None:
 
 def publish(event: events.Event) -> None:
     """Send ``event``'s consequences to every open room (on the event loop; see module docstring). The rooms'
-    messages go out first; the sessions' server sides follow once they are sent (a few ms later)."""
+    messages go out first; the clients' server sides follow once they are sent (a few ms later)."""
     if not _rooms:
         return
     here_id = event.location_id
@@ -295,7 +295,7 @@ def publish(event: events.Event) -> None:
             sends.append(background_tasks.create(_send(room.name, message), name='room message'))
         if here or message:
             following.append((room, {**message, 'parts': full} if full else message))
-    if sends:  # the sessions' server sides follow once the messages are out: they must not delay them
+    if sends:  # the clients' server sides follow once the messages are out: they must not delay them
         background_tasks.create(_follow_when_sent(sends, following, event), name='rooms follow')
     else:
         _follow(following, event)
@@ -315,8 +315,8 @@ def _follow(following: list[tuple[Room, dict]], event: events.Event) -> None:
                 try:
                     with subscription.client:
                         absorb(message, event)
-                except Exception:  # one session's failure must not keep the change from the others
-                    log.exception('a session could not follow its room %s', room.name)
+                except Exception:  # one client's failure must not keep the change from the others
+                    log.exception('a client could not follow its room %s', room.name)
 
 
 def _changed_parts(key: tuple[str, int, str, str], location: LocationRead, actor: UserRead
@@ -408,6 +408,6 @@ def install() -> None:
 
 
 def rooms_open() -> list[tuple[RoomKey, int]]:
-    """The open rooms and how many sessions each holds (for diagnostics and tests)."""
+    """The open rooms and how many clients each holds (for diagnostics and tests)."""
     return [(room.key, len(room.members)) for room in _rooms.values()]
 

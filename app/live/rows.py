@@ -1,4 +1,4 @@
-"""What pages derive from the services' shared lists, computed once for every session, and tables kept
+"""What pages derive from the services' shared lists, computed once for every client, and tables kept
 equal to a list by touching only the rows that changed."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ T = TypeVar('T')
 def sync_rows(table: ui.table, rows: list[dict]) -> None:
     """Make ``table.rows`` equal ``rows`` (dicts with an ``id``) by touching only the rows that changed.
 
-    Every open session runs this on every change, so a new booking costs each session one inserted
+    Every open client runs this on every change, so a new booking costs each client one inserted
     row rather than the whole list rebuilt (NiceGUI wraps every assigned row in observables).
     """
     old_ids, new_ids = [r['id'] for r in table.rows], [r['id'] for r in rows]
@@ -39,9 +39,9 @@ _derived: dict[tuple[str, int], tuple[object, object]] = {}
 
 
 def derived(kind: str, source: object, build: Callable[[], object]) -> object:
-    """``build()``, computed once per ``source`` object for every session.
+    """``build()``, computed once per ``source`` object for every client.
 
-    The services' shared caches hand every session the very same list until the data changes, so
+    The services' shared caches hand every client the very same list until the data changes, so
     what a page derives from it (formatted rows, grouping) can be shared too; ``kind`` names the
     derivation. The result is shared: callers must not mutate it.
     """

@@ -23,7 +23,8 @@ class HoldKind(StrEnum):
 
 class SlotHold(SQLModel, table=True):
     """``staff_member_id`` is held ``[starts_at, ends_at)`` for ``holder`` until ``held_until``. An online hold also
-    keeps the visitor's network address (``ip``) and browser session (``visitor``), which its limits count by."""
+    keeps the visitor's network address (``ip``) and browser (``visitor``: NiceGUI's id of it), which its limits
+    count by."""
 
     __tablename__ = 'slot_hold'
     id: int | None = Field(default=None, primary_key=True)
@@ -38,4 +39,4 @@ class SlotHold(SQLModel, table=True):
     ip: str = Field(default='', max_length=64, sa_column_kwargs={'server_default': ''},
                     description='an online hold: the network address of the page that holds it')
     visitor: str = Field(default='', max_length=64, sa_column_kwargs={'server_default': ''},
-                         description="an online hold: the browser session's id")
+                         description="an online hold: the browser's id")

@@ -2,7 +2,7 @@
 mounts them at start-up."""
 
 from app import live
-from app.pages import guard, health, presence, session
+from app.pages import guard, health, presence, signed_in
 from app.pages.accounts import accounts, login, setup, sign_in_link
 from app.pages.accounts import activity as activity_page
 from app.pages.accounts import backups as backups_page
@@ -26,5 +26,5 @@ def register() -> None:
     """Mount every page and route and connect the live bus to the open pages."""
     live.install()
     presence.install()
-    session.install()
+    signed_in.install()
     guard.mount(PAGE_MODULES)

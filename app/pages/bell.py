@@ -16,13 +16,13 @@ SHOWN = 20
 class Bell:
     """The bell for ``user``: counts what arrives at the locations they hear about; lists it when opened.
 
-    Arrivals come with the session's room message (:mod:`app.live.rooms`: the room is per role, so only
+    Arrivals come with the tab's room message (:mod:`app.live.rooms`: the room is per role, so only
     notifications addressed to the role arrive), which counts the badge up in the browser; the server
     side follows quietly."""
 
     def __init__(self, user: UserRead, time_zone: str, room: live.Subscription | None) -> None:
         self.user, self.time_zone = user, time_zone
-        self.stale = True  # the list is built when the bell is opened, not on every change in every session
+        self.stale = True  # the list is built when the bell is opened, not on every change in every tab
         # the count beside the button, not in it: a button's name must hold its visible text (WCAG 2.5.3); the count
         # is the button's description ('Notifications, 3'); a click on the count goes through to the button
         with ui.element('div').classes('relative-position'):

@@ -26,7 +26,7 @@ from app.models import LocationRead, Role, UserRead
 from app.pages import errors, language, registry
 from app.pages.layout import frame
 from app.pages.registry import PAGES, ROUTES, PageEntry, PublicPage, RouteEntry, SharedView
-from app.pages.session import HOME, current_location, current_user, require_user, watch
+from app.pages.signed_in import HOME, current_location, current_user, require_user, watch
 from app.services.errors import NotFoundError, PermissionDeniedError
 from app.services.i18n import _
 

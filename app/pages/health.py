@@ -12,5 +12,6 @@ from app.services import health
 
 @route('GET', '/healthz', proof='none: whether this process serves, no data', include_in_schema=False)
 async def healthz() -> JSONResponse:
+    """Whether this process serves (200) or not (503), with what was checked."""
     healthy, body = await health.report()
     return JSONResponse(body, status_code=200 if healthy else 503, headers={'Cache-Control': 'no-store'})

@@ -2,7 +2,7 @@
 
 A page says its language once, early (``use(language)``): the guard does it for the desk (the signed-in user's own
 choice, else their location's), the customer's pages and the kiosk with their location's. From then on
-:func:`app.services.i18n._` in that session's handlers speaks it, ``<html lang>`` says it, and Quasar's own words
+:func:`app.services.i18n._` in that tab's handlers speaks it, ``<html lang>`` says it, and Quasar's own words
 (date pickers, tables) and NiceGUI's connection notices follow. Work handed to a thread goes through
 :func:`io_bound` (never ``nicegui.run.io_bound`` directly), which takes the language along, so refusals and texts
 made in the worker are in the reader's language too.
@@ -35,7 +35,7 @@ day first)."""
 
 
 def use(language: str | None) -> str:
-    """Make this session speak ``language`` (unknown or None: English) from now on, ``<html lang>`` included.
+    """Make this tab speak ``language`` (unknown or None: English) from now on, ``<html lang>`` included.
 
     :returns: the language used.
     """
@@ -69,15 +69,15 @@ def of(user: UserRead | None, location: LocationRead | None) -> str:
 
 
 async def io_bound(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``nicegui.run.io_bound`` speaking this session's language in the worker thread.
+    """``nicegui.run.io_bound`` speaking this tab's language in the worker thread.
 
     :returns: what ``function(*args, **kwargs)`` returns; raises what it raises.
     """
     return await run.io_bound(i18n.run_speaking, i18n.current(), function, *args, **kwargs)
 
 
-def _session_language() -> str | None:
-    """The current session's language, for :func:`app.services.i18n.current` (None outside a session: a thread,
+def _tab_language() -> str | None:
+    """The current tab's language, for :func:`app.services.i18n.current` (None outside a tab: a thread,
     a job, start-up — asking NiceGUI's ``context.client`` there would switch it into script mode)."""
     client = current_client()
     if client is None:
@@ -108,7 +108,7 @@ class QuasarPacks:
 
 
 def install() -> None:
-    """At start: :func:`app.services.i18n._` asks the session for its language; Quasar's Swahili pack is served."""
-    i18n.set_resolver(_session_language)
+    """At start: :func:`app.services.i18n._` asks the tab for its language; Quasar's Swahili pack is served."""
+    i18n.set_resolver(_tab_language)
     if not any(getattr(m.cls, '__name__', '') == QuasarPacks.__name__ for m in app.user_middleware):
         app.add_middleware(QuasarPacks)

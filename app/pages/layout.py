@@ -11,7 +11,7 @@ from app import __version__, live
 from app.models import LocationRead, Role, UserRead
 from app.pages import language, presence, registry
 from app.pages.bell import Bell
-from app.pages.session import choose_location, sign_out
+from app.pages.signed_in import choose_location, sign_out
 from app.services import i18n
 from app.services.accounts import users
 from app.services.accounts.access import ROLE_NAMES
@@ -37,7 +37,7 @@ def named(element: ui.element, name: str) -> ui.element:
 
 @contextmanager
 def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator[None]:
-    """Lay out a page: header, navigation, and toasts for changes made in other sessions."""
+    """Lay out a page: header, navigation, and toasts for changes made in other tabs."""
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     # one line on a phone too: the product name, the account and a wide location menu only where there is room
     with ui.header().classes('items-center justify-between bg-primary no-wrap'):

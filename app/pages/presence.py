@@ -82,7 +82,7 @@ def online(actor: UserRead) -> list[Presence]:
 
 
 def on_change(handler) -> None:
-    """Call ``handler()`` in this session whenever the list changes, until the session ends."""
+    """Call ``handler()`` in this tab whenever the list changes, until the tab closes."""
     live.presence_changed.follow(handler)
 
 

@@ -1,7 +1,7 @@
 """One cache for work shared by every session: computed once per change of the data it depends on.
 
 A value is valid while the data versions of its locations (:func:`app.services.events.version`,
-bumped before any subscriber hears of a change) are the ones it was computed at. Sessions asking
+bumped before any subscriber hears of a change) are the ones it was computed at. Tabs asking
 for the same key at once wait for a single computation; different keys compute in parallel.
 """
 
@@ -25,7 +25,7 @@ class VersionedCache(Generic[V]):
     change without this process hearing of it; ``max_entries`` bounds the memory (oldest dropped);
     ``of='takings'`` keys values on the takings version only (receipts, imports), for values that
     bookings do not change.
-    Values are shared between sessions: callers must not mutate them.
+    Values are shared between tabs: callers must not mutate them.
     """
 
     def __init__(self, *, max_age: float | None = None, max_entries: int = 1024, of: str = 'data') -> None:

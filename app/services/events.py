@@ -390,7 +390,7 @@ def version(location_id: int, of: str = 'data') -> int:
     (``of='takings'``: only receipts and imports, see :data:`TAKINGS_EVENTS`; ``of='staff'``: staff members
     and their hours, :data:`STAFF_EVENTS`).
 
-    Caches of work shared by sessions key on it, so a subscriber never reads a stale entry.
+    Caches of work shared by tabs key on it, so a subscriber never reads a stale entry.
     """
     return _bus.version(location_id, of)
 

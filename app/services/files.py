@@ -1,5 +1,5 @@
 """The data folder is private: what ClientPulse writes there (the database, exports, scheduled reports,
-chat attachments, saved analytics columns, NiceGUI's session files) is readable by its own user only.
+chat attachments, saved analytics columns, NiceGUI's browser storage files) is readable by its own user only.
 
 Two layers: the app's processes create files with the umask ``077`` (:func:`restrict_new_files`, called
 by the ``clientpulse`` command and ``main.py``), and the folders and files that matter are also set to

@@ -2,8 +2,8 @@
 
 Text in the code is English and marked where it is written: ``_('Choose a service')``, ``ngettext('{n} booking',
 '{n} bookings', n).format(n=n)``, with named placeholders filled in *after* translation. The language is the one of
-the moment: pages set it for their session (the customer's pages and messages follow the location's language, the
-desk the signed-in user's choice), workers carry it into their threads, and code outside any session speaks
+the moment: pages set it for their tab (the customer's pages and messages follow the location's language, the
+desk the signed-in user's choice), workers carry it into their threads, and code outside any tab speaks
 English. Catalogs: ``app/locale/<language>/LC_MESSAGES/messages.po``, built by ``scripts/i18n.sh`` (pybabel
 extract / update / compile); a missing ``.mo`` is compiled from its ``.po`` in memory, so a checkout that skipped the
 build still speaks every language.
@@ -78,7 +78,7 @@ def N_(message: str) -> str:
 
 
 def current() -> str:
-    """The language of the moment: one set by :func:`speaking`, else the session's (through the resolver the
+    """The language of the moment: one set by :func:`speaking`, else the tab's (through the resolver the
     pages install), else English."""
     language = _language.get()
     if language is None and _resolver is not None:
@@ -101,7 +101,7 @@ def speaking(language: str | None) -> Iterator[str]:
 
 
 def set_resolver(resolver: Callable[[], str | None] | None) -> None:
-    """Install the function that tells the current session's language (``app/pages/language.py`` does, at start);
+    """Install the function that tells the current tab's language (``app/pages/language.py`` does, at start);
     it is asked only when no :func:`speaking` block is active, and must not raise."""
     global _resolver  # noqa: PLW0603 - one process-wide hook, set once at start
     _resolver = resolver
@@ -120,8 +120,8 @@ def terminal_language() -> str:
 
 
 def for_terminal(message: str) -> str:
-    """``message`` in the terminal's language: what the command line prints is read there, not in any page's session
-    (and no session is asked: before the server starts there is none)."""
+    """``message`` in the terminal's language: what the command line prints is read there, not in any page's tab
+    (and no tab is asked: before the server starts there is none)."""
     with speaking(terminal_language()):
         return _(message)
 

@@ -2,7 +2,7 @@
 
 Services record one just before they announce a change (:func:`announce`: store, then
 ``events.publish``), in the process where the change was made, so a cross-process bus never
-doubles them; the event itself tells every open session to refresh its bell. A person sees the
+doubles them; the event itself tells every open tab to refresh its bell. A person sees the
 notifications of their location (owners: every location) addressed to their role, newest first;
 what arrived while they were away is there when they sign in, and nothing from before their account was made (a
 newly invited staff member starts with an empty bell).
@@ -150,7 +150,7 @@ events.subscribe(_held.hear)
 
 def _arrival(notification_id: int) -> Notification | None:
     """The new notification ``notification_id`` (``None`` if there is none), read from the database once for
-    every session and room asking about it (notifications never change); detached: read only."""
+    every tab and room asking about it (notifications never change); detached: read only."""
     return _arrivals.get(notification_id, [], lambda: _fetch(notification_id))
 
 

@@ -1,6 +1,6 @@
 """The bus across processes: every event through one Redis stream, read by every process (``CLIENTPULSE_BUS_URL``).
 
-Several app processes (behind nginx, on one PostgreSQL database) each keep their own sessions; a change made
+Several app processes (behind nginx, on one PostgreSQL database) each serve their own open tabs; a change made
 in one must show in all. Redis pub/sub would lose what a process misses while it is disconnected, so the
 events go through a **Redis stream** (``XADD`` / ``XREAD``, https://redis.io/docs/latest/develop/data-types/streams/):
 
@@ -90,7 +90,7 @@ class RedisStreamBus:
         self.refused = redis_link.EveryFewSeconds(log, 'the bus refused entries of the stream that this install did '
                                                   'not sign (not applied)')
         self._reader_link = redis_link.LinkState(
-            "the bus's reader", log, consequence='sessions are served, changes of other processes wait')
+            "the bus's reader", log, consequence='pages are served, changes of other processes wait')
         self._writer_link = redis_link.LinkState(
             "the bus's writer", log, consequence="this process's changes are kept and sent when it returns")
 

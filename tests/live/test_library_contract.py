@@ -177,7 +177,7 @@ def test_nicegui_events_can_be_followed_dropped_and_told_apart_per_session():
     event.subscribe(seen.append)
     event.emit(1)
     assert seen == [1]
-    assert [c.slot for c in event.callbacks] == [None], moved('Event.callbacks[].slot', 'sessions_following')
+    assert [c.slot for c in event.callbacks] == [None], moved('Event.callbacks[].slot', 'clients_following')
     event.unsubscribe(seen.append)
     assert event.callbacks == [], moved('Event.unsubscribe', 'ProcessSignal.follow')
 

@@ -14,7 +14,7 @@ from tests.pages.test_pages import element, eventually
 
 
 def _callbacks() -> int:
-    return len(bus.sessions_following())
+    return len(bus.clients_following())
 
 
 async def test_the_booking_dialogs_subscription_ends_with_the_dialog(user: User, shop):

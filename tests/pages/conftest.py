@@ -60,7 +60,7 @@ async def _left_login(user: User, then: str) -> None:
 
 async def log_in(user: User, role: Role) -> None:
     """Sign ``user`` in as ``role`` and wait until the login page has sent them on to their start page."""
-    from app.pages.session import HOME
+    from app.pages.signed_in import HOME
     await user.open('/login')
     user.find(marker='email').type(f'{role.value}@shop.test')
     user.find(marker='password').type(PASSWORD)

@@ -249,7 +249,7 @@ async def test_live_subscriptions_end_with_the_session(user: User):
     from app.live import bus, rooms
     client = user.client
     # the frame's toasts, the bell and the day view follow the session's room; nothing subscribes per session
-    assert client not in bus.sessions_following()
+    assert client not in bus.clients_following()
     subscription = rooms.subscription_of(client)
     assert rooms.rooms_open() == [(subscription.room.key, 1)]
     assert len(subscription.followers) == 2  # the bell and the bookings view

@@ -17,7 +17,7 @@ async def test_an_idle_sign_in_expires_and_the_login_page_says_so(user: User, sh
     await log_in(user, Role.MANAGER)
     await user.open('/bookings')
     await user.should_see(marker='new-booking')  # within the limit: still signed in
-    monkeypatch.setenv('CLIENTPULSE_SESSION_IDLE_MINUTES', '0')  # now any pause between pages is too long
+    monkeypatch.setenv('CLIENTPULSE_SIGN_IN_IDLE_MINUTES', '0')  # now any pause between pages is too long
     reset_settings()
     await asyncio.sleep(0.01)
     await user.open('/bookings')
@@ -29,12 +29,12 @@ async def test_an_idle_sign_in_expires_and_the_login_page_says_so(user: User, sh
 async def test_a_kiosk_is_not_signed_out_for_idling_but_no_sign_in_outlives_its_maximum_age(user: User, shop,
                                                                                              monkeypatch):
     await log_in(user, Role.KIOSK)
-    monkeypatch.setenv('CLIENTPULSE_SESSION_IDLE_MINUTES', '0')
+    monkeypatch.setenv('CLIENTPULSE_SIGN_IN_IDLE_MINUTES', '0')
     reset_settings()
     await asyncio.sleep(0.01)
     await user.open('/kiosk')
     await user.should_see('Welcome!')  # idle far beyond the limit, still the kiosk
-    monkeypatch.setenv('CLIENTPULSE_SESSION_MAX_DAYS', '0')
+    monkeypatch.setenv('CLIENTPULSE_SESSION_MAX_DAYS', '0')  # the setting's former name, still read
     reset_settings()
     await user.open('/kiosk')
     await eventually(lambda: user.back_history[-1].startswith('/login?next='))

@@ -10,7 +10,7 @@ from app.pages import language
 from app.pages.accounts.location_settings import LocationSettingsForm
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error, role_name
-from app.pages.session import OWNERS
+from app.pages.signed_in import OWNERS
 from app.services.accounts import network, users
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
@@ -20,11 +20,13 @@ from app.services.messaging import sign_in_links
 
 @guarded_page('/users', roles=OWNERS, title='Users', icon='manage_accounts', needs_location=False)
 def users_page(page: PageContext) -> None:
+    """The Users page: the business's accounts (owners only)."""
     _Accounts(page.user, page.location).build()
 
 
 @guarded_page('/settings', roles=OWNERS, title='Settings', icon='settings', needs_location=False)
 def settings_page(page: PageContext) -> None:
+    """The Settings page: the location's settings, the locations, the shop-network address, backups and kiosk."""
     if page.location is not None:
         ui.label(_('Settings of {name}').format(name=page.location.name)).classes(
             'text-xl font-semibold').mark('settings-title')

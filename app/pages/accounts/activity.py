@@ -11,7 +11,7 @@ from app.pages import dates, params, presence
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import role_name
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services import clock, i18n
 from app.services.accounts import activity
 from app.services.catalogue import locations
@@ -20,6 +20,7 @@ from app.services.i18n import N_, _
 
 @guarded_page('/activity', roles=MANAGING, title='Activity', icon='history', needs_location=False)
 def activity_page(page: PageContext, action: str = '', email: str = '', start: str = '', end: str = '') -> None:
+    """The Activity page: who is online, and the log filtered by action, email and days (ISO dates)."""
     user = page.user
     tz = page.location.time_zone if page.location else 'UTC'
     names = {x.id: x.name for x in locations.list_locations(actor=user)}

@@ -14,7 +14,7 @@ from app.pages import language
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
-from app.pages.session import OWNERS
+from app.pages.signed_in import OWNERS
 from app.services import i18n
 from app.services.backups import schedule
 from app.services.errors import ClientPulseError
@@ -50,6 +50,7 @@ def backup_alert(page: PageContext) -> None:
 
 @guarded_page('/settings/backups', roles=OWNERS, title='Backups', needs_location=False)
 def backups_page(page: PageContext) -> None:
+    """The Backups page: schedule, last backup, restore."""
     _Backups(page).build()
 
 

@@ -7,7 +7,7 @@ from nicegui import app, ui
 
 from app.pages import language
 from app.pages.guard import public_page
-from app.pages.session import HOME, current_user, request_info, sign_in
+from app.pages.signed_in import HOME, current_user, request_info, sign_in
 from app.services import redirects
 from app.services.accounts import activity, users
 from app.services.accounts import native_login as native_login_service
@@ -42,6 +42,7 @@ async def native_login(request: Request, token: str = '') -> None:
 
 @public_page('/login', proof='none: the sign-in form')
 def login_page(next: str = '') -> None:
+    """The sign-in form; ``next``: where to go after (a local path only)."""
     wanted = redirects.local_path(next) or ''  # never another site (open redirect)
     someone = current_user()
     if someone is not None:
@@ -68,7 +69,7 @@ def login_page(next: str = '') -> None:
         heading = ui.label(_('Sign in to your shop')).classes('text-base font-normal text-slate-500 m-0')
         heading.tag = 'h1'  # the page's one h1
         if app.storage.user.pop('expired', False):
-            ui.label(_('Your session expired. Please sign in again.')).classes('text-warning').mark('expired')
+            ui.label(_('Your sign-in has expired. Please sign in again.')).classes('text-warning').mark('expired')
         email = ui.input(_('Email')).classes('w-full').mark('email')
         password = ui.input(_('Password'), password=True, password_toggle_button=True).classes('w-full').mark(
             'password').on('keydown.enter', try_login)

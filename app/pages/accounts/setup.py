@@ -20,7 +20,7 @@ from app.pages import language
 from app.pages.formatting import amount_field, to_minor
 from app.pages.guard import public_page
 from app.pages.hours import WEEKDAYS, minutes
-from app.pages.session import current_user, sign_in
+from app.pages.signed_in import current_user, sign_in
 from app.services import i18n
 from app.services.accounts import setup
 from app.services.catalogue import catalog, locations, staff
@@ -38,6 +38,7 @@ LOCALES = ['en_CA', 'en_US', 'en_GB', 'en_AU', 'en_IE', 'en_ZA', 'en_KE', 'en_IN
 
 @public_page('/setup', proof='the setup token printed at start (or the owner, until there is a location)')
 def setup_page(token: str = '') -> None:
+    """The first-run wizard, opened by the setup ``token`` (or by the owner, until there is a location)."""
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     language.use(locations.public_language())  # English on a new install, until the business says its own
     owner = current_user()

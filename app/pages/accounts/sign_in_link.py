@@ -13,7 +13,7 @@ from app.models import SignInLinkKind
 from app.pages import language
 from app.pages.guard import public_page
 from app.pages.layout import field_error
-from app.pages.session import HOME, sign_in
+from app.pages.signed_in import HOME, sign_in
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _
@@ -26,6 +26,7 @@ MAX_TOKEN = 120
 
 @public_page('/account/{token}', proof="the sign-in link's token", title=TITLE)
 async def account_link_page(request: Request, token: str) -> None:
+    """What a sign-in link opens: its form behind a valid ``token``, else a refusal."""
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')  # the login page's
     ui.add_head_html('<meta name="referrer" content="no-referrer">')  # the link is a secret: never pass it on
     language.use(await language.io_bound(locations.public_language))  # a refusal in the shop's language

@@ -1,5 +1,5 @@
 """Analytics for owners and managers: revenue, customers and operations, live, with a period and
-location filter. The report is computed once per change and shared by every session (see
+location filter. The report is computed once per change and shared by every tab (see
 :mod:`app.services.analytics.reports`); it is fetched off the event loop.
 
 The page is drawn at once with its filters and a progress line, and filled in when the report is ready
@@ -21,7 +21,7 @@ from app.models import LocationRead, Role, UserRead
 from app.pages import language, params
 from app.pages.formatting import count, money, rate
 from app.pages.guard import PageContext, guarded_page
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services import amounts, clock, events, i18n
 from app.services.analytics import exports, forecast, metrics, noshow, reports
 from app.services.campaigns import targeting
@@ -39,6 +39,7 @@ definition = metrics.definition
 @guarded_page('/analytics', roles=ROLES, title=N_('Analytics'), icon='insights')
 def analytics_page(page: PageContext, start: str | None = None, end: str | None = None,
                    location: str | None = None) -> None:
+    """The Analytics page from ``start`` to ``end`` (ISO dates; default the last 30 days) at ``location``."""
     user, home = page.user, page.location
     chosen = _locations(user, home, location)
     last, last_message = params.day(end, clock.today(home.time_zone), what=_('last day'))
@@ -52,7 +53,7 @@ def analytics_page(page: PageContext, start: str | None = None, end: str | None 
     view = _AnalyticsView(user, chosen, first, last, home.time_zone)
     ui.timer(0, view.load, once=True)  # after the page is out: the report may take a while
     for item in chosen:
-        live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this session
+        live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this tab
                                 kinds=events.DATA_EVENTS)
 
 
@@ -135,7 +136,7 @@ class _AnalyticsView:
                     self.forecast()
 
     async def download(self, kind: str) -> None:
-        """Write the file in a worker thread (other sessions carry on), showing its progress, then
+        """Write the file in a worker thread (other tabs carry on), showing its progress, then
         let the browser fetch it from disk once."""
         report = self.report
         if report is None:

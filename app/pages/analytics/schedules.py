@@ -8,7 +8,7 @@ from app.models import ReportScheduleBase, Role
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services.analytics import schedules
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError
@@ -25,6 +25,7 @@ OUTCOMES = {'failed': N_('failed'), 'success': N_('success')}
 
 @guarded_page('/reports', roles=ROLES, title=N_('Scheduled reports'), icon='schedule_send')
 def reports_page(page: PageContext) -> None:
+    """The Scheduled reports page."""
     user, home = page.user, page.location
     tz = home.time_zone
     names = {x.id: x.name for x in locations.list_locations(actor=user)}

@@ -20,7 +20,7 @@ from app.pages import dates, language, params
 from app.pages.formatting import amount_field, local_datetime, money_at, rate, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
-from app.pages.session import MANAGING, choose_location
+from app.pages.signed_in import MANAGING, choose_location
 from app.services import clock, events, i18n
 from app.services.campaigns import campaigns, reports, targeting
 from app.services.catalogue import locations
@@ -53,6 +53,7 @@ LIVE_KINDS = (events.BookingChanged, events.ReceiptCreated, events.MessagesSent,
 @guarded_page('/campaigns', roles=MANAGING, title=N_('Campaigns'), icon='campaign')
 def campaigns_page(page: PageContext, segment: str | None = None, days: str | None = None,
                    location: str | None = None) -> None:
+    """The Campaigns page: a new campaign (``segment``, ``days`` lapsed: from the analytics) and the list."""
     wanted = params.whole_number(location)
     if wanted is not None and wanted != page.location.id:  # a "Win back" from another location's analytics
         if wanted in {x.id for x in locations.list_locations(actor=page.user)}:
@@ -68,6 +69,7 @@ def campaigns_page(page: PageContext, segment: str | None = None, days: str | No
 
 @guarded_page('/campaigns/{campaign_id}', roles=MANAGING, title=N_('Campaign'))
 def campaign_page(page: PageContext, campaign_id: str) -> None:
+    """One campaign (``campaign_id``) of the location shown."""
     number = params.whole_number(campaign_id)
     if number is None:
         raise NotFoundError(_('There is no such campaign.'))
@@ -348,7 +350,7 @@ class _Campaign:
         if isinstance(event, events.CampaignChanged) and event.campaign_id != self.campaign.id:
             return
         if isinstance(event, events.CampaignChanged) and event.change == 'discarded':
-            ui.navigate.to('/campaigns')  # deleted in another session
+            ui.navigate.to('/campaigns')  # deleted in another tab
             return
         if self.campaign.status != 'sent' and not isinstance(event, events.CampaignChanged | events.DataImported):
             return  # a draft's audience is counted when the page opens and when the campaign changes

@@ -1,6 +1,6 @@
 """Services and products: the menu (category, length, buffer, price, the kiosk flag, who performs each service,
 archive) and the retail shelf (SKU, barcode, brand, price, cost, stock with its ledger, minimum and maximum).
-Live: another session's change shows here at once."""
+Live: another tab's change shows here at once."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from app.pages import language
 from app.pages.formatting import amount_field, local_datetime, money_at, to_input, to_minor
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services import events
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError
@@ -28,6 +28,7 @@ STOCK_KIND_NAMES = {'opening': N_('Opening stock'), 'received': N_('Received'), 
 
 @guarded_page('/catalog', roles=MANAGING, title=N_('Services & products'), icon='content_cut')
 def catalog_page(page: PageContext) -> None:
+    """The Services & products page, following catalogue and stock changes."""
     with ui.tabs() as tabs:
         services_tab, products_tab = ui.tab('services', _('Services')), ui.tab('products', _('Products'))
     with ui.tab_panels(tabs, value=services_tab).classes('w-full'):

@@ -1,5 +1,5 @@
 """Staff members: the team's weekly hours at a glance, and each one's details, hours (a break is the gap between two
-stretches), the services they perform, time off and extra shifts, edited in a dialog. Live: another session's
+stretches), the services they perform, time off and extra shifts, edited in a dialog. Live: another tab's
 change shows here at once."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page, route
 from app.pages.hours import WeekHours, hhmm, minutes
 from app.pages.layout import field_error
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services import clock, events, i18n
 from app.services.accounts import users
 from app.services.catalogue import catalog, staff
@@ -51,6 +51,7 @@ def _day(value: date | datetime, locale: str, *, time: bool = False) -> str:
 
 @guarded_page('/staff', roles=MANAGING, title=N_('Staff'), icon='badge')
 def staff_page(page: PageContext) -> None:
+    """The Staff page."""
     _StaffPage(page).build()
 
 

@@ -21,7 +21,7 @@ from app import live
 from app.models import UserRead
 from app.pages import language, params
 from app.pages.guard import PageContext, guarded_page, public_page, route
-from app.pages.session import FRONT_DESK
+from app.pages.signed_in import FRONT_DESK
 from app.services import clock, events, i18n
 from app.services.customers import chat, customers
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
@@ -58,12 +58,14 @@ def heading(text: str, tag: str = 'h1') -> ui.label:
 
 @guarded_page('/chat', roles=FRONT_DESK, title=N_('Chat'), icon='chat')
 def chat_page(page: PageContext, c: str | None = None) -> None:
+    """The front desk's Chat page; ``c``: the conversation to open."""
     _StaffChat(page.user, page.location.id, page.location.time_zone, params.whole_number(c),
                page.location.locale).build()
 
 
 @public_page('/chat/{token}', proof="the conversation's chat link token")
 def customer_chat_page(token: str) -> None:
+    """The customer's chat behind their link ``token``, in the location's language."""
     ui.add_css(FOCUS_RING)
     try:
         conversation = chat.customer_conversation(token)
@@ -91,6 +93,7 @@ def staff_file(user: UserRead, attachment_id: str) -> FileResponse:
 
 @route('GET', '/chat/{token}/files/{attachment_id}', proof="the conversation's chat link token")
 def customer_file(token: str, attachment_id: str) -> FileResponse:
+    """An attachment of the conversation whose link is ``token`` (404 for any other)."""
     try:
         return _file_response(chat.customer_attachment(token, _attachment_id(attachment_id)))
     except (PermissionDeniedError, NotFoundError) as error:

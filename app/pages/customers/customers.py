@@ -13,7 +13,7 @@ from app.pages.customers.own_data import export_button
 from app.pages.formatting import local_date, local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
-from app.pages.session import FRONT_DESK
+from app.pages.signed_in import FRONT_DESK
 from app.services import events, i18n
 from app.services.customers import customers, records
 from app.services.errors import ClientPulseError, NotFoundError, validated
@@ -67,6 +67,7 @@ def _row(customer) -> dict:
 
 @guarded_page('/customers', roles=FRONT_DESK, title=N_('Customers'), icon='people')
 def customers_page(page: PageContext, q: str = '') -> None:
+    """The Customers page: search (``q``), tag filter and a new customer."""
     user, location = page.user, page.location
     q = params.clean(q, 100)
     search = {'text': q, 'tag': ''}
@@ -94,13 +95,14 @@ def customers_page(page: PageContext, q: str = '') -> None:
                                                                                       results.refresh))
     results()
     # a new customer or an import changes the list; bookings, typing and holds do not (each would have
-    # re-run this session's search)
+    # re-run this tab's search)
     live.on_change(location.id, lambda _e: results.refresh(),
                             kinds=(events.CustomerChanged, events.DataImported))
 
 
 @guarded_page('/customers/{customer_id}', roles=FRONT_DESK, title=N_('Customer'))
 def customer_page(page: PageContext, customer_id: str) -> None:
+    """One customer (``customer_id``): details, history and actions."""
     user, location = page.user, page.location
     number = params.whole_number(customer_id)
     if number is None:

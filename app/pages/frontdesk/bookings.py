@@ -17,7 +17,7 @@ from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
 from app.pages.money.checkout import open_checkout
 from app.pages.registry import shared_view
-from app.pages.session import FRONT_DESK
+from app.pages.signed_in import FRONT_DESK
 from app.services import clock, i18n
 from app.services.analytics import noshow
 from app.services.analytics.noshow import Risk
@@ -44,6 +44,7 @@ RISK_LEVELS = {'low': N_('Low ({percent} %)'), 'medium': N_('Medium ({percent} %
 
 @guarded_page('/bookings', roles=FRONT_DESK, title=N_('Bookings'), icon='event')
 def bookings_page(page: PageContext, day: str | None = None) -> None:
+    """The Bookings page: the day view of ``day`` (an ISO date, default today)."""
     shown, message = params.day(day, clock.today(page.location.time_zone))
     params.notice(message)
     view = _BookingsView(page.user, page.location, shown)
@@ -212,7 +213,7 @@ class _BookingsView:
         currency = (self.location.currency, self.location.locale)
         risks = noshow.risks(self.location.id, [b.id for b in items], actor=self.user)
         signature = hash(tuple(sorted(risks.items())))
-        language = i18n.current()  # rows are shared by the sessions of one language
+        language = i18n.current()  # rows are shared by the tabs of one language
         return live.derived(f'list-rows:{signature}:{language}', items, lambda: [
             live.per_item('list-row', b, (tz, currency, risks.get(b.id), language),
                           lambda b=b: _list_row(b, tz, currency, risks.get(b.id))) for b in items])

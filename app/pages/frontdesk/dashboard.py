@@ -16,7 +16,7 @@ from app.pages.formatting import booking_time, money, rate
 from app.pages.frontdesk.getting_started import getting_started_section
 from app.pages.guard import PageContext, guarded_page
 from app.pages.registry import shared_view
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services import amounts, clock, i18n
 from app.services.frontdesk import bookings, dashboard
 from app.services.frontdesk.bookings import STATUS_LABELS
@@ -51,7 +51,7 @@ BOOKING_COLUMNS = [
 
 
 def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
-    """Rows for a bookings table, in the language of the moment (shared by the sessions speaking it)."""
+    """Rows for a bookings table, in the language of the moment (shared by the tabs speaking it)."""
     return [live.per_item('dashboard-row', b, (time_zone, i18n.current()), lambda b=b: {
         'id': b.id, 'at': b.starts_at.isoformat(), 'time': booking_time(b, time_zone),
         'customer': _('Walk-in') if b.customer_id is None and b.customer_name == 'Walk-in' else b.customer_name,
@@ -66,6 +66,7 @@ def columns_of(columns: list[dict]) -> list[dict]:
 # staff land on their day's schedule, kiosks on the kiosk
 @guarded_page('/', roles=MANAGING, title=N_('Dashboard'), icon='dashboard', others_home=True)
 def dashboard_page(page: PageContext, day: str | None = None) -> None:
+    """The Dashboard for the reference ``day`` (an ISO date, default today)."""
     location = page.location
     shown, message = params.day(day, clock.today(location.time_zone), what=N_('reference day'))
     params.notice(message)

@@ -47,7 +47,7 @@ class DayGrid(live.SearchableText, Element, component='day_grid.js'):
         live.set_prop(self, 'grid', grid)
         live.set_prop(self, 'blocks', blocks)
         self.props['own'] = own
-        self.props['now'] = now  # this session's: where the current time's line is (now_line), moved by the browser
+        self.props['now'] = now  # this tab's: where the current time's line is (now_line), moved by the browser
 
     def searchable_text(self) -> list[str]:
         """The booking blocks' texts and no-show risks (what ``user.should_see`` finds in the day view)."""

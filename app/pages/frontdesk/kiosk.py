@@ -21,7 +21,7 @@ from app.pages.customers.chat import FOCUS_RING, ChatPanel, heading
 from app.pages.formatting import local_time, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
-from app.pages.session import KIOSK, sign_out
+from app.pages.signed_in import KIOSK, sign_out
 from app.services import clock, i18n
 from app.services.accounts import users
 from app.services.catalogue import catalog, staff
@@ -37,6 +37,7 @@ DAYS_AHEAD = 7
 @guarded_page('/kiosk', roles=KIOSK, title=N_('Kiosk'), framed=False)  # no frame: no way out but a staff PIN
 def kiosk_page(page: PageContext) -> None:
     # the guard has set the language: the kiosk user's own choice, which is none, so the location's
+    """The kiosk (no frame: no way out but a staff PIN)."""
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     ui.add_css(FOCUS_RING)
     ui.query('body').classes('bg-slate-100 select-none')

@@ -38,6 +38,7 @@ def _speak_for(place: self_service.Place | None) -> None:
 
 @public_page('/my/{token}', proof='the manage link token', title=TITLE)
 async def manage_page(token: str) -> None:
+    """The customer's own booking behind their manage link ``token``."""
     customer_page()
     _speak_for(await language.io_bound(self_service.place_of_link, token[:300]))
     ui.page_title(_(TITLE))
@@ -46,6 +47,7 @@ async def manage_page(token: str) -> None:
 
 @public_page('/offer/{token}', proof="the waitlist offer's token", title=OFFER_TITLE)
 async def offer_page(token: str) -> None:
+    """A waitlist offer's link: books the offered time and says so, or why not."""
     customer_page()
     place = await language.io_bound(self_service.place_of_offer, token[:300])
     _speak_for(place)
@@ -72,6 +74,7 @@ async def offer_page(token: str) -> None:
 
 @route('GET', '/my/{token}/booking.ics', proof='the manage link token')
 def calendar_file(token: str) -> Response:
+    """The booking behind the manage link ``token`` as an .ics file (410 once the link has run out)."""
     place = self_service.place_of_link(token[:300])
     try:
         with i18n.speaking(place.language if place is not None else None):  # a refusal in the shop's language
@@ -86,6 +89,7 @@ def calendar_file(token: str) -> Response:
 
 @route('GET', '/my/{token}/chat', proof='the manage link token')
 def chat_link(token: str) -> RedirectResponse:
+    """From the manage link ``token`` to the customer's chat (a redirect; back to the link once it has run out)."""
     try:
         path = self_service.chat_path(token[:300])
     except LinkExpiredError:

@@ -62,11 +62,12 @@ def customer_page() -> None:
 
 @public_page('/book/{location_id}', proof='none: a location that takes online bookings', title=TITLE)
 async def online_booking_page(location_id: str) -> None:
+    """Online booking at ``location_id`` (a refusal where it is not switched on)."""
     customer_page()
     request = ui.context.client.request
     ip = request.client.host if request.client else ''  # behind the proxy: X-Forwarded-For, trusted from loopback
     try:
-        visitor = str(app.storage.browser.get('id') or '')  # the browser's session (NiceGUI's signed cookie)
+        visitor = str(app.storage.browser.get('id') or '')  # the browser's id (NiceGUI's signed cookie)
     except (RuntimeError, AssertionError):
         visitor = ''
     with ui.column().classes('w-full max-w-md mx-auto p-4 gap-3'):

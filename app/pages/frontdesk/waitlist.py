@@ -12,7 +12,7 @@ from app.models import LocationRead, UserRead
 from app.pages import language
 from app.pages.formatting import local_time
 from app.pages.guard import PageContext, guarded_page
-from app.pages.session import FRONT_DESK
+from app.pages.signed_in import FRONT_DESK
 from app.services import clock, events, i18n
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
@@ -23,6 +23,7 @@ from app.services.i18n import N_, _, ngettext
 
 @guarded_page('/waitlist', roles=FRONT_DESK, title=N_('Waitlist'), icon='hourglass_top')
 def waitlist_page(page: PageContext) -> None:
+    """The Waitlist page."""
     view = _WaitlistView(page.user, page.location)
     view.build()
     live.on_change(page.location.id, view.on_event, kinds=(events.WaitlistChanged,))

@@ -11,7 +11,7 @@ from nicegui import events, ui
 from app.models import Role
 from app.pages.guard import PageContext, guarded_page
 from app.pages.imports.mapping import mapping_section, run_import
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services.i18n import N_, _
 from app.services.imports import salon as imports
 
@@ -21,6 +21,7 @@ ROLES = MANAGING
 # the owner may import before there is any location: the salon export creates one
 @guarded_page('/import', roles=ROLES, title=N_('Import'), icon='upload_file', needs_location=False)
 def import_page(page: PageContext) -> None:
+    """The Import page: the salon export's CSV files, and mapped files."""
     user, location = page.user, page.location
     folder = Path(tempfile.mkdtemp(prefix='clientpulse-upload-'))
     ui.context.client.on_delete(lambda: shutil.rmtree(folder, ignore_errors=True))

@@ -31,11 +31,13 @@ logger = logging.getLogger(__name__)
 @route('POST', sms.DELIVERY_REPORT_PATH, proof='none: refused and logged (the registered URL carries its token)',
        include_in_schema=False)
 async def africastalking_report_without_token(request: Request) -> PlainTextResponse:
+    """Refused and logged: the URL registered with Africa's Talking carries a token."""
     return await _answer(request, '')  # refused and logged: the registered URL carries the token
 
 
 @route('POST', sms.DELIVERY_REPORT_PATH + '/{token}', proof="the delivery reports' token", include_in_schema=False)
 async def africastalking_report(request: Request, token: str) -> PlainTextResponse:
+    """A delivery report from Africa's Talking, for the URL's ``token``."""
     return await _answer(request, token)
 
 

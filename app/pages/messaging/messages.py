@@ -12,7 +12,7 @@ from app.pages.accessibility import scrolling
 from app.pages.formatting import local_datetime
 from app.pages.guard import PageContext, guarded_page
 from app.pages.messaging.unreached import Unreached
-from app.pages.session import FRONT_DESK
+from app.pages.signed_in import FRONT_DESK
 from app.services import events, i18n
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _, ngettext
@@ -32,6 +32,7 @@ OTHER_NAMES = {Template.MARKETING: N_('Marketing'), Template.STAFF_INVITE: N_('S
 
 @guarded_page('/messages', roles=FRONT_DESK, title=N_('Messages'), icon='sms')
 def messages_page(page: PageContext, status: str | None = None) -> None:
+    """The Messages page: the outbox (``status``: only those), the unreached, and the texts (owners, managers)."""
     shown = status if status in {s.value for s in MessageStatus} else None
     _Outbox(page, MessageStatus(shown) if shown else None).build()
     Unreached(page).build()
@@ -145,7 +146,7 @@ class _Texts:
         async def refresh_preview() -> None:
             typed[0] += 1
             mine = typed[0]
-            try:  # in a worker thread, never on the event loop (every session is served by it)
+            try:  # in a worker thread, never on the event loop (every tab is served by it)
                 if self.sample is None:
                     self.sample = await language.io_bound(
                         templates.location_sample, self.page.location.id, actor=self.page.user,

@@ -8,7 +8,7 @@ from nicegui import ui
 from app.pages import dates, language, params
 from app.pages.formatting import money_at
 from app.pages.guard import PageContext, guarded_page
-from app.pages.session import MANAGING
+from app.pages.signed_in import MANAGING
 from app.services import clock
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _
@@ -23,6 +23,7 @@ COLUMNS = [{'name': k, 'label': label, 'field': k, 'align': 'left' if k == 'name
 
 @guarded_page('/commission', roles=MANAGING, title=N_('Commission & tips'), icon='percent')
 def commission_page(page: PageContext, start: str | None = None, end: str | None = None) -> None:
+    """Commission and tips per staff member from ``start`` to ``end`` (ISO dates; default this month)."""
     today = clock.today(page.location.time_zone)
     first, message = params.day(start, today.replace(day=1), what=_('first day'))
     params.notice(message)

@@ -33,11 +33,13 @@ logger = logging.getLogger(__name__)
 @route('POST', '/payments/mpesa/callback', proof='none: refused and logged (every prompt carries its token)',
        include_in_schema=False)
 async def mpesa_callback_without_token(request: Request) -> JSONResponse:
+    """Refused and logged: every prompt's callback URL carries its token."""
     return await _answer(request, '')  # refused and logged: every prompt's URL carries its token
 
 
 @route('POST', '/payments/mpesa/callback/{token}', proof="the prompt's callback token", include_in_schema=False)
 async def mpesa_callback(request: Request, token: str) -> JSONResponse:
+    """Daraja's answer to an M-Pesa prompt, for the prompt's ``token``."""
     return await _answer(request, token)
 
 

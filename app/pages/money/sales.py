@@ -1,6 +1,6 @@
 """Sales: a day's receipts at the location, each opened to print it, take what is still owed or (owners, managers)
 refund some of it; the day's takings, and closing the day at the till with the cash counted. Live: a payment in
-another session shows here at once."""
+another tab shows here at once."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.pages.formatting import amount_field, local_time, money_at, to_input, t
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import named
 from app.pages.money.checkout import method_name, method_names, open_checkout
-from app.pages.session import FRONT_DESK
+from app.pages.signed_in import FRONT_DESK
 from app.services import amounts, clock, events, i18n
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _, ngettext
@@ -41,6 +41,7 @@ def columns() -> list[dict]:
 
 @guarded_page('/sales', roles=FRONT_DESK, title=N_('Sales'), icon='point_of_sale')
 def sales_page(page: PageContext, day: str | None = None) -> None:
+    """The Sales page for ``day`` (an ISO date, default today)."""
     shown, message = params.day(day, clock.today(page.location.time_zone))
     params.notice(message)
     _Sales(page.user, page.location, shown).build()

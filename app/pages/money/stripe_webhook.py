@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 @route('POST', PATH, proof="Stripe's signature of the body", include_in_schema=False)
 async def stripe_webhook(request: Request) -> JSONResponse:
+    """Stripe's events about card checkouts (signed by Stripe)."""
     return await _answer(request)
 
 

@@ -182,7 +182,7 @@ def unlock(user_id: int, *, actor: UserRead) -> UserRead:
 
 def set_active(user_id: int, active: bool, *, actor: UserRead) -> UserRead:
     """Allow an account to sign in, or revoke its sign-in. Revoking ends every open sign-in of the account at once
-    (its session version is raised, so a browser signed in with it is signed out at its next step, and
+    (its ``session_version`` is raised, so a browser signed in with it is signed out at its next step, and
     :class:`events.SignInEnded` sends its open pages to the login page) and spends its unused sign-in links; it cannot
     sign in again until allowed. Owners manage any account but cannot switch off their own; managers the staff
     accounts of their location (:func:`ensure_manages`).
@@ -228,7 +228,7 @@ def ensure_manages(actor: UserRead, user: User | UserRead) -> None:
 
 
 def end_sign_ins(session, user: User, *, now: datetime | None = None) -> None:
-    """In the caller's unit of work: end every sign-in ``user`` has now (a higher session version) and spend their
+    """In the caller's unit of work: end every sign-in ``user`` has now (a higher ``session_version``) and spend their
     unused sign-in links. The caller publishes :class:`events.SignInEnded` after the commit."""
     user.session_version = (user.session_version or 0) + 1
     session.add(user)

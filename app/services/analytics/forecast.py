@@ -39,7 +39,7 @@ SEASON_DAYS = 7
 MIN_HISTORY_DAYS = 2 * HORIZON_DAYS + 2 * SEASON_DAYS
 """The backtest holds out 28 days and Holt-Winters needs two full seasons more to start from: 70 days."""
 METHOD = i18n.deferred(N_('Holt-Winters (additive damped trend, weekly season), statsmodels'))
-"""The method, as stored text (forecasts are shared by sessions of every language: shown with ``i18n.shown``)."""
+"""The method, as stored text (forecasts are shared by tabs of every language: shown with ``i18n.shown``)."""
 
 
 def location_forecast(location_id: int, *, actor: UserRead, as_of: datetime, time_zone: str) -> Forecast:

@@ -81,7 +81,7 @@ LEVELS = {'high': N_('High no-show risk ({share})'), 'medium': N_('Medium no-sho
 @dataclass(frozen=True)
 class Risk:
     """A booking's no-show risk: ``level`` low/medium/high, ``probability`` (0–1) and up to two ``reasons`` (in
-    English, as code and tests compare them); ``said``: the same reasons stored deferred (risks are shared by sessions
+    English, as code and tests compare them); ``said``: the same reasons stored deferred (risks are shared by tabs
     of every language), shown in the reader's language by :meth:`words`."""
 
     level: str
@@ -237,7 +237,7 @@ def fit(location_id: int, frame: pd.DataFrame, *, now: datetime | None = None) -
     learn = decided(frame)
     x, y = table.loc[learn], (frame.loc[learn, 'status'].astype(str) == BookingStatus.NO_SHOW.value).astype(int)
     if len(y) < MIN_DECIDED or y.sum() < MIN_NO_SHOWS or y.sum() == len(y):
-        # stored deferred: the state is shared by sessions of every language (shown with i18n.shown)
+        # stored deferred: the state is shared by tabs of every language (shown with i18n.shown)
         return i18n.deferred(N_('not enough history: {decided} bookings that came to an end and {no_shows} no-shows; '
                                 'a no-show model needs {needed} and {needed_no_shows}'),
                              decided=f'{len(y):,}', no_shows=f'{int(y.sum()):,}', needed=MIN_DECIDED,

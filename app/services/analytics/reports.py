@@ -2,7 +2,7 @@
 of locations, as plain values ready for charts, tables and exports.
 
 A report is computed once per (database, locations, period, data version) and shared by every
-session that shows it; a booking change anywhere in those locations bumps the version (see
+tab that shows it; a booking change anywhere in those locations bumps the version (see
 :func:`app.services.events.version`), so the next request recomputes it once.
 """
 
@@ -76,7 +76,7 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
     heat = a.peak_hours(bookings)
     lead = a.lead_time_summary(bookings)
     counted = a.customer_counts(bookings)
-    # the report is shared by sessions of every language: the reason is stored deferred, shown with i18n.shown
+    # the report is shared by tabs of every language: the reason is stored deferred, shown with i18n.shown
     short = {figure: i18n.deferred(N_('not enough history: {days} days of data, the figure needs {needed}'),
                                    days=history_days, needed=days)
              for figure, days in MIN_HISTORY_DAYS.items() if history_days < days}

@@ -138,7 +138,7 @@ def run_schedule(schedule_id: int, *, now: datetime) -> ReportRunRead | None:
         location_rows = session.exec(select(Location).where(
             Location.id == schedule.location_id) if schedule.location_id else select(Location)).all()
         locations = [(x.id, x.name, x.currency, x.locale) for x in location_rows]
-        # no session in a job: the report is made in its location's language (the first one's, for all of them)
+        # no tab in a job: the report is made in its location's language (the first one's, for all of them)
         language = getattr(location_rows[0], 'language', None) if location_rows else None
     with i18n.speaking(language):
         return _run(schedule, claim, locations, tz, now)

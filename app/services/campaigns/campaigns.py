@@ -271,7 +271,7 @@ def send_due(*, as_of: datetime | None = None) -> int:
     for campaign_id, language in due:
         jobs.checkpoint()  # still this process's job (raises jobs.LockLost if its lock's connection died)
         try:
-            with i18n.speaking(language):  # no session here: a refusal is kept in the location's language
+            with i18n.speaking(language):  # no tab here: a refusal is kept in the location's language
                 _send(campaign_id, now)
             sent += 1
         except ValidationError as error:

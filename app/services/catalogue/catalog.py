@@ -269,7 +269,7 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
     asked when it is booked (minor units; None: the location's percentage), whether the kiosk offers it, and
     ``active`` (False archives it: kept with its bookings and figures, no longer booked).
     ``performers``: the staff members who perform it (ids; omitted: unchanged). A staff member left out who
-    performed every service keeps every other one. One transaction; logged; open sessions hear of it.
+    performed every service keeps every other one. One transaction; logged; open tabs hear of it.
 
     :raises ValidationError: an empty or taken name, a negative price or cost, a price, cost or deposit over
         :data:`~app.models.base.MAX_AMOUNT_CENTS`, a duration under a minute, a buffer outside 0–240 minutes, a staff
@@ -433,7 +433,7 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
     """Add a product (``product_id`` None; ``opening_stock`` units become its ledger's opening movement) or change
     one's details (its stock changes only through :func:`adjust_stock`). Money in minor units; SKU (``code``),
     barcode and name unique at the location. Low-stock threshold ``stock_minimum``; reorder up to
-    ``stock_maximum`` (0: none). One transaction; logged; open sessions hear of it.
+    ``stock_maximum`` (0: none). One transaction; logged; open tabs hear of it.
 
     :raises ValidationError: a missing or taken SKU, name or barcode, a bad barcode, a negative price, cost or
         stock, a price or cost over :data:`~app.models.base.MAX_AMOUNT_CENTS`, a maximum under the minimum (``field``

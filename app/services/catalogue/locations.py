@@ -101,7 +101,7 @@ def create_location(values: dict, *, actor: UserRead) -> LocationRead:
 
 
 def update_location(location_id: int, values: dict, *, actor: UserRead) -> LocationRead:
-    """Replace the settings of ``location_id`` with ``values``; open sessions hear of it (``LocationChanged``).
+    """Replace the settings of ``location_id`` with ``values``; open tabs hear of it (``LocationChanged``).
 
     A new currency (:func:`change_currency`) is refused once the location has taken money; before that, its prices
     and other amounts keep the figures typed (1,500.00 KES becomes 1,500 RWF).

@@ -323,7 +323,7 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
     commission rates (percent of services' and of products' takings, ``Decimal`` 0–100 to two places: 12.5 for
     12.5 %), the sign-in account that is theirs (``None``: none; a staff login then lands on their column) and their
     mobile number (as typed: one without a country code is the location's country's, ``'0712 345 678'`` in Kenya is
-    stored ``'+254712345678'``; '': none on record). One transaction; logged; open sessions hear of it.
+    stored ``'+254712345678'``; '': none on record). One transaction; logged; open tabs hear of it.
 
     :raises ValidationError: an empty or taken name (``field='name'``), a colour that is not ``#rrggbb``, a stretch
         that ends before it starts or overlaps another of the same day (``field='working_hours'``), a service of

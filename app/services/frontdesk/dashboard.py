@@ -39,7 +39,7 @@ WINDOW_DAYS = 30
 def summary(location_id: int, day: date, *, actor: UserRead) -> DashboardSummary:
     """The figures for ``location_id`` on ``day`` (local date), computed once per data version.
 
-    After a change every open session asks for the same key; the first computes, the rest reuse it.
+    After a change every open tab asks for the same key; the first computes, the rest reuse it.
 
     :raises NotFoundError: no such location
     :raises PermissionDeniedError: not an owner or manager, or another location

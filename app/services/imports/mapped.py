@@ -55,7 +55,7 @@ class BookingImportReport:
         return _('{counts}; {extra}').format(counts=counts, extra=extra) if extra else counts
 
     def stored_summary(self) -> str:
-        """The summary for other sessions (an event's toast), stored to be shown in each reader's language."""
+        """The summary for other tabs (an event's toast), stored to be shown in each reader's language."""
         return i18n.deferred(N_('{rows} rows: {added} bookings added, {already} already there'), rows=self.rows,
                              added=self.added, already=self.already_there)
 

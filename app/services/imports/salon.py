@@ -113,7 +113,7 @@ class ImportReport:
                          for k in kinds) or _('nothing to import')
 
     def stored_summary(self) -> str:
-        """The summary for other sessions (an event's toast), stored to be shown in each reader's language."""
+        """The summary for other tabs (an event's toast), stored to be shown in each reader's language."""
         return i18n.deferred(N_('{added} records added, {already} already there'),
                              added=sum(self.created.values()), already=sum(self.skipped.values()))
 

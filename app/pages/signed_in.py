@@ -19,7 +19,7 @@ from app.services.i18n import _
 
 def current_user(*, now: float | None = None) -> UserRead | None:
     """The signed-in user of this browser, or None (also when the sign-in has expired: idle for
-    ``session_idle_minutes``, kiosks excepted, or older than ``session_max_days``; or the account
+    ``sign_in_idle_minutes``, kiosks excepted, or older than ``sign_in_max_days``; or the account
     was switched off, or its sign-ins were ended since this one began: a revoke or a password set by link).
     Each call counts as activity."""
     stored = app.storage.user
@@ -29,8 +29,8 @@ def current_user(*, now: float | None = None) -> UserRead | None:
     now = time.time() if now is None else now
     settings = get_settings()
     signed_in, seen = stored.get('signed_in_at', 0.0), stored.get('seen_at', 0.0)
-    idle_limit = None if stored.get('role') == Role.KIOSK.value else settings.session_idle_minutes * 60
-    if now - signed_in > settings.session_max_days * 86400 or (idle_limit is not None and now - seen > idle_limit):
+    idle_limit = None if stored.get('role') == Role.KIOSK.value else settings.sign_in_idle_minutes * 60
+    if now - signed_in > settings.sign_in_max_days * 86400 or (idle_limit is not None and now - seen > idle_limit):
         stored.clear()
         stored['expired'] = True  # the login page says why
         return None
@@ -120,7 +120,7 @@ def _end_pages(user_id: int) -> None:
     for client in list(_open_pages.pop(user_id, {}).values()):
         if client.id not in Client.instances:
             continue
-        with client:  # the login page signs the browser out (its stored session version is older)
+        with client:  # the login page signs the browser out (its stored ``session_version`` is older)
             ui.navigate.to('/login')
 
 
