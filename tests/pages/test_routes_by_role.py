@@ -166,3 +166,29 @@ def test_a_route_states_who_may_call_it():
         route('GET', '/anything')
     with pytest.raises(ValueError, match='roles or proof'):
         route('GET', '/anything', roles=frozenset({Role.OWNER}), proof='a token')
+
+
+def test_a_declaration_registers_nothing_until_mounted_and_a_module_lists_only_its_own_in_order():
+    import textwrap
+    import types
+
+    from app.pages import registry
+    module = types.ModuleType('tests.pages.declared_here')
+    exec(textwrap.dedent('''
+        from app.pages.guard import guarded_page, route
+        from app.pages.health import healthz  # declared elsewhere: not this module's
+        from app.pages.signed_in import OWNERS
+
+        @route('GET', '/declared-here/file', proof='nothing')
+        def file():
+            pass
+
+        @guarded_page('/declared-here', roles=OWNERS, title='Users', icon='people')
+        def here(page):
+            pass
+    '''), module.__dict__)
+    assert [(f.__name__, d) for f, d in registry.declared(module)] == [
+        ('file', registry.RouteEntry('GET', '/declared-here/file', None, 'nothing')),
+        ('here', registry.PageEntry('/declared-here', frozenset({Role.OWNER}), 'Users', 'people'))]
+    assert not [r for r in core.app.routes if getattr(r, 'path', '').startswith('/declared-here')]
+    assert '/declared-here' not in registry.PAGES
