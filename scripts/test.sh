@@ -25,4 +25,8 @@ npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || echo "Could n
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache
-exec .venv/bin/python -m pytest "$@"
+# in parallel (pytest-xdist): each worker has its own data folder, SQLite template, PostgreSQL database and ports; a
+# module's tests stay on one worker (--dist loadscope) so module-scoped fixtures (a browser, a served shop) are made
+# once. CLIENTPULSE_TEST_WORKERS sets how many (default 3 on this 2-core machine: many tests wait on a browser or a
+# server more than they compute); the slowest 15 tests are listed at the end.
+exec .venv/bin/python -m pytest -n "${CLIENTPULSE_TEST_WORKERS:-3}" --dist loadscope --durations=15 "$@"

@@ -15,16 +15,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from app.config import reset_settings
 from app.services import database
+from app.services.accounts import users
 from tests.redis_server import RedisServer
 
 if 'CLIENTPULSE_DATA_DIR' not in os.environ:  # a data folder of the run's own, removed when the run ends
     os.environ['CLIENTPULSE_DATA_DIR'] = tempfile.mkdtemp(prefix='clientpulse-test-data-')
     atexit.register(shutil.rmtree, os.environ['CLIENTPULSE_DATA_DIR'], ignore_errors=True)
 os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/services/test_schedules.py)
+# Passwords and PINs are hashed with argon2's cheapest parameters in this process: the app's own (argon2's defaults,
+# RFC 9106's second choice: 64 MiB, 3 passes, 4 lanes) took 60 ms to over a second per hash on this 2-core machine,
+# and every page test's shop hashes five accounts' passwords and checks one (minutes of the suite). Servers the
+# tests start in other processes keep the real ones; tests/accounts/test_password_hashing.py checks those.
+users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+users._STAND_IN_HASH = users._hasher.hash('never a password')
 DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
 SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 IN_CI = os.environ.get('CI', '').lower() == 'true'

@@ -1,4 +1,10 @@
-"""Who is online now: one entry per signed-in browser, while a page of it is open, in every process.
+"""Who is online now: one entry per signed-in browser, while a page of it is connected, in every process.
+
+A page counts from the moment its browser connects to it (NiceGUI's connect) until it disconnects or is deleted, and
+a browser is listed on the page it connected to last among those still connected. A page built but never connected
+(a reload the browser gave up, a request a proxy sent on elsewhere) never counts, and a page left behind stops
+counting when its socket closes, not when the server lets it go ``reconnect_timeout`` later: counting from the build
+had let a stray build of the day view list a browser on Activity as on "Bookings" for good.
 
 Each process keeps its own browsers in memory. With a bus that crosses processes (``CLIENTPULSE_BUS_URL``) it
 also publishes its whole list whenever it changes, and every :data:`HEARTBEAT_SECONDS` (a
@@ -31,17 +37,33 @@ PROCESS = uuid.uuid4().hex[:12]
 
 @dataclass
 class Presence:
-    """A signed-in browser and the pages (clients) it has open."""
+    """A signed-in browser as listed: who, and the page it is on (``since``: seconds since the epoch)."""
 
     email: str
     role: str
     location_id: int | None
     page: str
     since: float
-    clients: set[str] = field(default_factory=set)
 
 
-_online: dict[str, Presence] = {}
+@dataclass
+class _Browser:
+    """A signed-in browser of this process and its connected pages: client id → (when it connected, monotonic
+    seconds; the page's title)."""
+
+    email: str
+    role: str
+    location_id: int | None
+    since: float
+    clients: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    def listed(self) -> Presence:
+        """As listed: on the page it connected to last."""
+        page = max(self.clients.values())[1]
+        return Presence(self.email, self.role, self.location_id, page, self.since)
+
+
+_online: dict[str, _Browser] = {}
 _elsewhere: dict[str, tuple[float, list[Presence]]] = {}  # process → (when heard, its list)
 _lock = threading.Lock()
 
@@ -58,16 +80,13 @@ def install() -> None:
 
 
 def join(user: UserRead, page: str) -> None:
-    """Count this page's browser as online (as ``user``, on ``page``) until its last page closes."""
+    """Count the page being built as one of its browser's (as ``user``, on ``page``) while it is connected: from
+    each connect (a reconnect too) to its disconnect or deletion."""
     client = ui.context.client
     browser = str(app.storage.browser.get('id', client.id))
-    entry = _online.get(browser)
-    if entry is None or entry.email != user.email:
-        entry = _online[browser] = Presence(user.email, user.role.value, user.location_id, page, time.time())
-    entry.page = page
-    entry.clients.add(client.id)
+    client.on_connect(lambda: _arrive(browser, client.id, user, page))
+    client.on_disconnect(lambda: _leave(browser, client.id))
     client.on_delete(lambda: _leave(browser, client.id))
-    _changed()
 
 
 def online(actor: UserRead) -> list[Presence]:
@@ -76,7 +95,7 @@ def online(actor: UserRead) -> list[Presence]:
     now = time.monotonic()
     with _lock:
         others = [p for heard, people in _elsewhere.values() if now - heard < STALE_SECONDS for p in people]
-    visible = [p for p in [*_online.values(), *others]
+    visible = [p for p in [*(entry.listed() for entry in list(_online.values())), *others]
                if actor.role == Role.OWNER or p.location_id == actor.location_id]
     return sorted(visible, key=lambda p: p.since)
 
@@ -86,11 +105,18 @@ def on_change(handler) -> None:
     live.presence_changed.follow(handler)
 
 
+def _arrive(browser: str, client_id: str, user: UserRead, page: str) -> None:
+    entry = _online.get(browser)
+    if entry is None or entry.email != user.email:
+        entry = _online[browser] = _Browser(user.email, user.role.value, user.location_id, time.time())
+    entry.clients[client_id] = (time.monotonic(), page)
+    _changed()
+
+
 def _leave(browser: str, client_id: str) -> None:
     entry = _online.get(browser)
-    if entry is None:
+    if entry is None or entry.clients.pop(client_id, None) is None:
         return
-    entry.clients.discard(client_id)
     if not entry.clients:
         del _online[browser]
     _changed()
@@ -105,7 +131,7 @@ def _send(*, ask: bool = False) -> None:
     if not events.crosses_processes():
         return
     people = [{'email': p.email, 'role': p.role, 'location_id': p.location_id, 'page': p.page, 'since': p.since}
-              for p in list(_online.values())]
+              for p in (entry.listed() for entry in list(_online.values()))]
     events.publish(events.PresenceChanged(location_id=0, process=PROCESS, online=json.dumps(people), ask=ask))
 
 

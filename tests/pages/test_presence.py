@@ -38,3 +38,31 @@ def test_another_processes_people_are_listed_by_who_may_see_them_until_that_proc
     heard_from('other', [{'email': 'x'}])
     assert presence.online(OWNER) == []
     presence.install()
+
+
+def test_a_browser_is_listed_on_the_page_it_connected_to_last_among_those_still_connected(monkeypatch):
+    """A page counts from its connect to its disconnect: a browser that left its day view for Activity is on
+    Activity at once, and a page built for it that never connected (a reload given up, a request a proxy sent
+    elsewhere) does not move it back (the cluster test once saw ['Bookings', 'Bookings'] for good)."""
+    presence.install()
+    clock = [100.0]
+    monkeypatch.setattr(presence.time, 'monotonic', lambda: clock[0])
+    changes: list[None] = []
+    monkeypatch.setattr(presence, '_changed', lambda: changes.append(None))
+    presence._arrive('browser-1', 'day-view', MANAGER, 'Bookings')
+    assert [(p.email, p.page) for p in presence.online(OWNER)] == [('manager@shop.test', 'Bookings')]
+    clock[0] += 1
+    presence._arrive('browser-1', 'activity', MANAGER, 'Activity')  # a second tab, or the next page
+    assert [p.page for p in presence.online(OWNER)] == ['Activity']
+    presence._leave('browser-1', 'day-view')  # the day view's socket closed
+    assert [p.page for p in presence.online(OWNER)] == ['Activity']
+    presence._leave('browser-1', 'day-view')  # and it is deleted later: nothing changes, nothing is told
+    assert len(changes) == 3
+    clock[0] += 1
+    presence._arrive('browser-1', 'activity', MANAGER, 'Activity')  # a reconnect of the same page
+    presence._arrive('browser-1', 'bookings-again', MANAGER, 'Bookings')
+    presence._leave('browser-1', 'bookings-again')
+    assert [p.page for p in presence.online(OWNER)] == ['Activity']  # back on the page still connected
+    presence._leave('browser-1', 'activity')
+    assert presence.online(OWNER) == []
+    presence.install()
