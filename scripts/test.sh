@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Install ClientPulse with its test tools into .venv and run the whole test suite (lint + pytest).
+# Install ClientPulse with its test tools into .venv and run the whole test suite (lint, the docs site, pytest).
 # PostgreSQL tests use CLIENTPULSE_TEST_POSTGRES_URL (default: the local server); with CI=true a
 # missing server fails them instead of skipping; so does a missing Chromium for tests/browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test,bundle]'  # bundle: PyInstaller, for tests/test_bundle.py
+.venv/bin/python -m pip install --quiet -e '.[test,bundle,docs]'  # bundle: PyInstaller, for tests/test_bundle.py; docs: MkDocs
 bash scripts/i18n.sh compile  # the catalogs' .mo files, what the app reads
 # the browser tests drive Debian's Chromium; tests/cluster runs nginx and its own redis-server in front of two app
 # processes; the public proxy's test runs nginx and Caddy: install what is missing when this user may (CI runs as root)
@@ -25,4 +25,6 @@ npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || echo "Could n
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache
+# the docs site (mkdocs.yml, docs/): a broken link, a page missing from the nav or a missing benchmark table fails
+.venv/bin/mkdocs build --strict --quiet  # into site/ (ignored by git)
 exec .venv/bin/python -m pytest "$@"
