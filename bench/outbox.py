@@ -106,7 +106,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
                                                        email=f'c{n}@example.com'), actor=SYSTEM_ACTOR).id
               for n in range(args.messages)]
     real_send = outbox._send
-    for sender, send in (('null sender', lambda _message, _rendered: ''), ('local SMTP', real_send)):
+    for sender, send in (('null sender', lambda _message, _rendered: ('', '')), ('local SMTP', real_send)):
         outbox._send = send
         times: dict[str, list[float]] = {'one at a time': [], 'batch (before)': []}
         try:
