@@ -45,6 +45,7 @@ class Table:
         self.headers = headers
         self.rows: list[list[str]] = []
         self.notes = list(notes or [])
+        self.load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None  # how busy the machine was at the start
 
     def add(self, *cells: object) -> None:
         """Add a row; cells are written with ``str`` (format numbers before)."""
@@ -64,7 +65,8 @@ class Table:
         lines += ['| ' + ' | '.join(row) + ' |' for row in self.rows]
         lines += ['']
         lines += [f'{line}  ' for line in self.notes]
-        lines += [f'*Measured {when:%Y-%m-%d %H:%M} UTC by `{_command()}` on {machine()}.*', '']
+        busy = '' if self.load is None else f', load average {self.load:.1f} when it started'
+        lines += [f'*Measured {when:%Y-%m-%d %H:%M} UTC by `{_command()}` on {machine()}{busy}.*', '']
         return '\n'.join(lines)
 
     def write(self, folder: Path = FOLDER) -> Path:
