@@ -35,6 +35,7 @@ def main() -> None:
         'MAPE over the last four weeks held out (days with bookings). Anchor: "the same weekday one week earlier" on '
         'the same weeks; a ratio below 1 means the model is better.'])
     with fresh_database('files'):
+        from app.services import i18n
         from app.services.analytics import forecast
         from app.services.catalogue import locations
         from app.services.imports import mapped, mapping, salon
@@ -57,8 +58,9 @@ def main() -> None:
             result = forecast.build_forecast(location.id, history)
             took = time.perf_counter() - started
             if result.reason:
-                print(f'{location.name[:28]:28s} {result.history_days:5d}  {result.reason}')
-                table.add(location.name, result.history_days, result.reason, '', '', '', '', '', '')
+                reason = i18n.shown(result.reason)  # a deferred message, in words
+                print(f'{location.name[:28]:28s} {result.history_days:5d}  {reason}')
+                table.add(location.name, result.history_days, reason, '', '', '', '', '', '')
                 continue
             percent = lambda v: '–' if v is None else f'{v * 100:.1f} %'  # noqa: E731
             ratio = lambda a, b: '–' if not a or not b else f'{a / b:.2f}'  # noqa: E731
