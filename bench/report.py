@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / 'docs' / 'benchmarks'
+LOAD = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None  # how busy the machine was as the bench started
 
 
 def add_option(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +46,6 @@ class Table:
         self.headers = headers
         self.rows: list[list[str]] = []
         self.notes = list(notes or [])
-        self.load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else None  # how busy the machine was at the start
 
     def add(self, *cells: object) -> None:
         """Add a row; cells are written with ``str`` (format numbers before)."""
@@ -65,7 +65,7 @@ class Table:
         lines += ['| ' + ' | '.join(row) + ' |' for row in self.rows]
         lines += ['']
         lines += [f'{line}  ' for line in self.notes]
-        busy = '' if self.load is None else f', load average {self.load:.1f} when it started'
+        busy = '' if LOAD is None else f', load average {LOAD:.1f} as it started'
         lines += [f'*Measured {when:%Y-%m-%d %H:%M} UTC by `{_command()}` on {machine()}{busy}.*', '']
         return '\n'.join(lines)
 
