@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.config import reset_settings  # noqa: E402
+from app.models import Location  # noqa: E402
 from app.services import database, revisions  # noqa: E402
 from app.services.analytics import frames as analytics_data  # noqa: E402
 from app.services.analytics import reports  # noqa: E402
@@ -57,8 +58,8 @@ STATUSES = np.array(['completed', 'no_show', 'cancelled'])
 def generate(n: int, rng: np.random.Generator) -> None:
     """Insert the synthetic business (driver-level bulk inserts)."""
     with session_scope(write=True) as session:
-        insert_many(session, 'location', {'name': [f'Shop {i}' for i in range(1, 4)], 'time_zone': ['UTC'] * 3,
-                                          'currency': ['USD'] * 3, 'tax_rates': ['[]'] * 3})
+        session.add_all([Location(name=f'Shop {i}', time_zone='UTC', currency='USD') for i in range(1, 4)])
+        session.flush()  # through the model: every column the schema has gets its default
         insert_many(session, 'staff_member', {'location_id': [1 + i % 3 for i in range(20)],
                                               'name': [f'Staff {i}' for i in range(20)], 'active': [True] * 20})
         insert_many(session, 'working_hours', {'staff_member_id': [s + 1 for s in range(20) for _ in range(6)],
