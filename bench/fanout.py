@@ -62,6 +62,9 @@ import httpx
 import socketio
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench import report  # noqa: E402
+
 PYTHON = sys.executable
 TICKS = os.sysconf('SC_CLK_TCK')
 UPDATE = '2["update",'  # a Socket.IO event packet (type 2) named update, as text
@@ -341,6 +344,16 @@ def busy_day(args: argparse.Namespace) -> None:
     print(f'\n{max(results)} vs {min(results)} bookings: p50 {large["p50"] / small["p50"]:.2f}×, '
           f'p95 {large["p95"] / small["p95"]:.2f}×, CPU {large["cpu_ms"] / small["cpu_ms"]:.2f}×, '
           f'RSS per session {large["rss_kb"] / max(1.0, small["rss_kb"]):.2f}× (target ≤ 1.3×, memory flat)')
+    if args.markdown:
+        table = report.Table('fanout_day', ['bookings on the day shown', 'p50 / p95 / max (ms)', 'p95 × anchor',
+                                            'CPU per booking (ms)', 'SQL per booking', 'RSS per session (KB)'],
+                             notes=[f'{n} sessions, {args.bookings} bookings. Anchor: the smallest day, same run '
+                                    '(target: the largest day\'s p95 within 1.3×).'])
+        for size, r in results.items():
+            table.add(f'{size:,}', f'{r["p50"]:.0f} / {r["p95"]:.0f} / {r["max"]:.0f}',
+                      f'{r["p95"] / small["p95"]:.2f}', f'{r["cpu_ms"]:.1f}', f'{r["statements"]:.0f}',
+                      f'{r["rss_kb"]:.0f}')
+        table.write()
 
 
 async def measure_two(own: Server, other: Server, per_process: int, bookings: int, day: str) -> dict[str, dict]:
@@ -453,6 +466,19 @@ def processes(args: argparse.Namespace) -> None:
         r = two[where]
         print(f'| 2 | {n} ({per_process} each) | {label} | {r["p50"]:.0f} / {r["p95"]:.0f} / {r["max"]:.0f} | '
               f'{r["p95"] / alone["p95"]:.1f}× |')
+    if args.markdown:
+        table = report.Table('fanout_processes', ['processes', 'sessions', 'where the sessions are',
+                                                  'p50 / p95 / max (ms)', 'p95 × anchor'],
+                             notes=[f'{args.bookings} bookings, all made in the first process, on PostgreSQL and a '
+                                    'Redis stream. Anchor: one process with half the sessions, same run. The bench '
+                                    'client, both servers, PostgreSQL and Redis share the machine\'s cores.'])
+        table.add(1, per_process, "the booking's own process",
+                  f'{alone["p50"]:.0f} / {alone["p95"]:.0f} / {alone["max"]:.0f}', '1.0')
+        for where, label in (('own', "the booking's own process"), ('other', 'the other process')):
+            r = two[where]
+            table.add(2, f'{n} ({per_process} each)', label, f'{r["p50"]:.0f} / {r["p95"]:.0f} / {r["max"]:.0f}',
+                      f'{r["p95"] / alone["p95"]:.1f}')
+        table.write()
 
 
 def main() -> None:
@@ -464,6 +490,7 @@ def main() -> None:
                         help='bookings the watched day holds before the sessions open, e.g. 100 1500 (app only)')
     parser.add_argument('--processes', type=int, default=1,
                         help='2: two processes on PostgreSQL and a Redis stream (default N = 200, 100 each)')
+    report.add_option(parser)
     args = parser.parse_args()
     if args.processes > 1:
         processes(args)
@@ -488,6 +515,21 @@ def main() -> None:
         print(f'| {n} | {b["p50"]:.0f} / {b["p95"]:.0f} / {b["max"]:.0f} | {a["p50"]:.0f} / {a["p95"]:.0f} / '
               f'{a["max"]:.0f} | {a["p95"] / b["p95"]:.1f}× | {b["cpu_ms"]:.1f} / {a["cpu_ms"]:.1f} | '
               f'{a["statements"]:.0f} | {b["rss_kb"]:.0f} / {a["rss_kb"]:.0f} |')
+    if args.markdown:
+        table = report.Table('fanout', ['open sessions', 'bare page p50 / p95 / max (ms)',
+                                        'app p50 / p95 / max (ms)', 'p95 × anchor', 'CPU per booking bare / app (ms)',
+                                        'SQL per booking', 'RSS per session bare / app (KB)'],
+                             notes=[f'{args.bookings} bookings; latency from the commit to the arrival of the update '
+                                    'in every session; half the app\'s sessions on the dashboard, half on the '
+                                    'bookings page. Anchor: a bare NiceGUI page with one bound label, same sessions, '
+                                    'same run. Client and servers share the machine\'s cores.'])
+        for n in args.sessions:
+            b, a = floor[n], ours[n]
+            table.add(n, f'{b["p50"]:.0f} / {b["p95"]:.0f} / {b["max"]:.0f}',
+                      f'{a["p50"]:.0f} / {a["p95"]:.0f} / {a["max"]:.0f}', f'{a["p95"] / b["p95"]:.1f}',
+                      f'{b["cpu_ms"]:.1f} / {a["cpu_ms"]:.1f}', f'{a["statements"]:.0f}',
+                      f'{b["rss_kb"]:.0f} / {a["rss_kb"]:.0f}')
+        table.write()
 
 
 if __name__ == '__main__':

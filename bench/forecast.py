@@ -11,6 +11,7 @@ ratio (below 1: the model beats the anchor), and how long fitting and backtestin
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from datetime import UTC, datetime
@@ -20,11 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
 
+from bench import report  # noqa: E402
+
 DATA = ROOT.parent / 'shared' / 'data'
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    report.add_option(parser)
+    args = parser.parse_args()
+    table = report.Table('forecast', ['location', 'days of history', 'bookings MAPE', 'naive', 'ratio',
+                                      'booked value MAPE', 'naive', 'ratio', 'fit (s)'], notes=[
+        'MAPE over the last four weeks held out (days with bookings). Anchor: "the same weekday one week earlier" on '
+        'the same weeks; a ratio below 1 means the model is better.'])
     with fresh_database('files'):
+        from app.services import i18n
         from app.services.analytics import forecast
         from app.services.catalogue import locations
         from app.services.imports import mapped, mapping, salon
@@ -47,7 +58,9 @@ def main() -> None:
             result = forecast.build_forecast(location.id, history)
             took = time.perf_counter() - started
             if result.reason:
-                print(f'{location.name[:28]:28s} {result.history_days:5d}  {result.reason}')
+                reason = i18n.shown(result.reason)  # a deferred message, in words
+                print(f'{location.name[:28]:28s} {result.history_days:5d}  {reason}')
+                table.add(location.name, result.history_days, reason, '', '', '', '', '', '')
                 continue
             percent = lambda v: '–' if v is None else f'{v * 100:.1f} %'  # noqa: E731
             ratio = lambda a, b: '–' if not a or not b else f'{a / b:.2f}'  # noqa: E731
@@ -56,6 +69,12 @@ def main() -> None:
                   f'{ratio(result.bookings_mape, result.bookings_naive_mape):>6s}'
                   f'  {percent(result.value_mape):>10s} {percent(result.value_naive_mape):>7s} '
                   f'{ratio(result.value_mape, result.value_naive_mape):>6s}  {took:6.2f}')
+            table.add(location.name, result.history_days, percent(result.bookings_mape),
+                      percent(result.bookings_naive_mape), ratio(result.bookings_mape, result.bookings_naive_mape),
+                      percent(result.value_mape), percent(result.value_naive_mape),
+                      ratio(result.value_mape, result.value_naive_mape), f'{took:.2f}')
+    if args.markdown:
+        table.write()
 
 
 if __name__ == '__main__':

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import report  # noqa: E402
 from bench._fresh import fresh_database  # noqa: E402
 
 DAY = date(2031, 1, 7)  # a Tuesday
@@ -32,7 +33,12 @@ NOW = datetime(2031, 1, 5, tzinfo=UTC)
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--sessions', type=int, nargs='+', default=[0, 1, 2, 4, 12, 48])
+    report.add_option(parser)
     args = parser.parse_args()
+    table = report.Table('holds', ['hostile sessions', 'addresses', 'limits', 'online customer sees',
+                                   'share of none', 'desk sees', 'live holds'],
+                         notes=['Four staff members, 09:00–17:00, a 45-minute service: 120 free starts. Anchor: '
+                                'what an online customer sees with no hostile session, same run.'])
     with fresh_database('holds'):
         from app.config import get_settings, reset_settings
         from app.services import database
@@ -52,8 +58,12 @@ def main() -> None:
                     online, desk = _seen(shop), _seen(shop, desk=True)
                     print(f'{count:>8} {addresses:>9} {"on" if limits else "off":>6} {online:>11} '
                           f'{online / none * 100:>6.0f}% {desk:>9} {live:>10}')
+                    table.add(count, addresses, 'on' if limits else 'off', online, f'{online / none * 100:.0f} %',
+                              desk, live)
                     reset_settings()
         database.reset_engines()
+    if args.markdown:
+        table.write()
 
 
 def _shop() -> dict:

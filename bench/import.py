@@ -26,9 +26,16 @@ from app.services import database  # noqa: E402
 from app.services.accounts.access import SYSTEM_ACTOR  # noqa: E402
 from app.services.imports import mapped as booking_imports  # noqa: E402
 from app.services.imports import mapping  # noqa: E402
+from bench import report as bench_report  # noqa: E402
 
 DATA = ROOT.parent / 'shared' / 'data'
 FILES = [('KaggleV2-May-2016.csv', 'clinic-noshow.toml'), ('hotel_bookings.csv', 'hotel-bookings.toml')]
+
+
+TABLE = bench_report.Table('import', ['database', 'file', 'rows', 'added', 'seconds', 'rows/s',
+                                      'read + map alone (rows/s)', '× read + map'],
+                           notes=['Each database fresh and migrated beforehand (not timed). Anchor: reading and '
+                                  'mapping the same file without writing, same run.'])
 
 
 def run(url: str, label: str) -> None:
@@ -47,12 +54,24 @@ def run(url: str, label: str) -> None:
         print(f'{label:10} {name:24} {report.rows:>7} rows ({report.added} added) {seconds:6.2f} s '
               f'{report.rows / seconds:>8.0f} rows/s '
               f'(read+map alone {read_seconds:.2f} s, {len(mapped) / read_seconds:.0f} rows/s)')
+        TABLE.add(label, f'`{name}`', f'{report.rows:,}', f'{report.added:,}', f'{seconds:.1f}',
+                  f'{report.rows / seconds:,.0f}', f'{len(mapped) / read_seconds:,.0f}',
+                  f'{seconds / read_seconds:.1f}')
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--postgres', default='postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
+    bench_report.add_option(parser)
     args = parser.parse_args()
+    try:
+        _run_both(args)
+    finally:
+        if args.markdown:
+            TABLE.write()
+
+
+def _run_both(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
         run(f'sqlite:///{folder}/bench.db', 'SQLite')
     name = f'clientpulse_bench_{uuid.uuid4().hex[:8]}'
@@ -62,6 +81,7 @@ def main() -> None:
             connection.execute(text(f'CREATE DATABASE {name}'))
     except Exception as error:
         print(f'PostgreSQL skipped: {error.__class__.__name__}')
+        TABLE.note('PostgreSQL was not reachable: only SQLite was measured.')
         return
     try:
         run(args.postgres.rsplit('/', 1)[0] + f'/{name}', 'PostgreSQL')

@@ -29,11 +29,26 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
 
+from bench import report  # noqa: E402
+
 DATA = ROOT.parent / 'shared' / 'data'
 PUBLISHED = 'published: leakage-free logistic regression ≈ 0.60; with same-day appointments 0.66–0.73'
 
 
 def main() -> None:
+    import argparse
+    parser = argparse.ArgumentParser()
+    report.add_option(parser)
+    args = parser.parse_args()
+    results = report.Table('noshow', ['location', 'train / test bookings', 'no-shows', 'ROC AUC: model',
+                                      'lead-time rule', 'Brier: model', 'lead-time rule', 'everyone the base rate'],
+                           notes=['Trained on the earliest 80 % of days, scored on the rest. Anchors: a rule from '
+                                  'the lead time alone, and the training no-show rate for everyone (Brier only).',
+                                  PUBLISHED[0].upper() + PUBLISHED[1:] + ' (not measured here).'])
+    live = report.Table('noshow_live', ['upcoming bookings', 'risks recomputed (ms)', 'reading the bookings (ms)',
+                                        '× anchor'], notes=[
+        'The clinic file with its latest 3,000 appointments made upcoming: the risks every page showing the day or '
+        'the list asks for after a change. Anchor: reading the location\'s bookings, best of three, same run.'])
     with fresh_database('files') as folder:
         from app.services.analytics import noshow
         from app.services.catalogue import locations
@@ -71,11 +86,17 @@ def main() -> None:
                   f'{number(result["auc"]):>9s} {number(result["lead_auc"]):>8s}  {number(result["brier"], 4):>11s} '
                   f'{number(result["lead_brier"], 4):>10s} {number(result["base_brier"], 4):>10s}  '
                   f'{built:10.2f} {took:6.2f}')
+            results.add(location.name, f'{result["train"]:,} / {result["test"]:,}', f'{y.mean():.1%}',
+                        number(result['auc']), number(result['lead_auc']), number(result['brier'], 4),
+                        number(result['lead_brier'], 4), number(result['base_brier'], 4))
         print(PUBLISHED)
-        live_risks(ids[0])
+        live_risks(ids[0], table=live)
+    if args.markdown:
+        results.write()
+        live.write()
 
 
-def live_risks(location_id: int, upcoming: int = 3000) -> None:
+def live_risks(location_id: int, upcoming: int = 3000, table: report.Table | None = None) -> None:
     """The risks every page showing the day or the list asks for after each change of the location's bookings
     (``noshow.live_risks``, recomputed once per change): the latest ``upcoming`` bookings made booked, the model
     trained, then the recompute timed (best of three) against reading the location's bookings
@@ -111,6 +132,9 @@ def live_risks(location_id: int, upcoming: int = 3000) -> None:
     print(f'live risks of {len(noshow.live_risks(location_id)):,} upcoming bookings: recomputed in '
           f'{recompute * 1000:.0f} ms = {recompute / anchor:.1f}× reading the location\'s bookings '
           f'({anchor * 1000:.0f} ms)')
+    if table is not None:
+        table.add(f'{len(noshow.live_risks(location_id)):,}', f'{recompute * 1000:.0f}', f'{anchor * 1000:.0f}',
+                  f'{recompute / anchor:.1f}')
 
 
 if __name__ == '__main__':

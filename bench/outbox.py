@@ -38,6 +38,7 @@ from app.services.accounts.access import SYSTEM_ACTOR  # noqa: E402
 from app.services.catalogue import locations  # noqa: E402
 from app.services.customers import customers  # noqa: E402
 from app.services.messaging import outbox  # noqa: E402
+from bench import report  # noqa: E402
 
 BATCH = 50
 
@@ -47,7 +48,12 @@ def main() -> None:
     parser.add_argument('--messages', type=int, default=300)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--postgres', default='postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
+    report.add_option(parser)
     args = parser.parse_args()
+    args.table = report.Table('outbox', ['database', 'sender', 'one at a time (ms/message)',
+                                         'batch claim (ms/message)', '× anchor'], notes=[
+        f'{args.messages} due e-mails, median of {args.rounds} rounds each way, in turn. Anchor: one `UPDATE` '
+        'claiming up to 50 rows, then each sent.'])
     data = tempfile.TemporaryDirectory(prefix='clientpulse-bench-')
     os.environ['CLIENTPULSE_DATA_DIR'] = data.name
     os.environ['CLIENTPULSE_SCHEDULER'] = 'false'
@@ -67,6 +73,8 @@ def main() -> None:
             _postgres(args)
     finally:
         server.stop()
+    if args.markdown:
+        args.table.write()
 
 
 def _postgres(args: argparse.Namespace) -> None:
@@ -77,6 +85,7 @@ def _postgres(args: argparse.Namespace) -> None:
             connection.execute(text(f'CREATE DATABASE {name}'))
     except Exception as error:
         print(f'PostgreSQL at {args.postgres} is not reachable ({error}); only SQLite was measured.')
+        args.table.note('PostgreSQL was not reachable: only SQLite was measured.')
         return
     try:
         run('PostgreSQL', args.postgres.rsplit('/', 1)[0] + f'/{name}', args)
@@ -97,7 +106,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
                                                        email=f'c{n}@example.com'), actor=SYSTEM_ACTOR).id
               for n in range(args.messages)]
     real_send = outbox._send
-    for sender, send in (('null sender', lambda _message, _rendered: ''), ('local SMTP', real_send)):
+    for sender, send in (('null sender', lambda _message, _rendered: ('', '')), ('local SMTP', real_send)):
         outbox._send = send
         times: dict[str, list[float]] = {'one at a time': [], 'batch (before)': []}
         try:
@@ -113,6 +122,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         one, batch = (statistics.median(times[way]) for way in times)
         print(f'{label:10} {sender:11}  one at a time {one:6.2f} ms/message   batch (before) {batch:6.2f} '
               f'ms/message   one at a time = {one / batch:4.2f} × the batch')
+        args.table.add(label, sender, f'{one:.2f}', f'{batch:.2f}', f'{one / batch:.2f}')
 
 
 def _queue(location_id: int, people: list[int]) -> None:

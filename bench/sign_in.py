@@ -22,10 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import report  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--tries', type=int, default=30)
+    report.add_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         os.environ['CLIENTPULSE_DATA_DIR'] = folder
@@ -61,8 +64,13 @@ def main() -> None:
         }
         medians = {name: statistics.median(case(i) for i in range(args.tries)) for name, case in cases.items()}
     anchor = medians['wrong password, real account (anchor)']
+    table = report.Table('sign_in', ['answer to', f'median of {args.tries} (ms)', '× anchor'],
+                         notes=['Anchor: a wrong password for a real account, measured in the same run.'])
     for name, value in medians.items():
         print(f'{name:40} {value * 1000:7.1f} ms  {value / anchor:5.2f} × anchor')
+        table.add(name, f'{value * 1000:.1f}', f'{value / anchor:.2f}')
+    if args.markdown:
+        table.write()
 
 
 if __name__ == '__main__':

@@ -23,11 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import report
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--repeat', type=int, default=300)
+    report.add_option(parser)
     args = parser.parse_args()
+    table = report.Table('templates', ['case', 'µs', '× anchor'], notes=[
+        'Anchor: the same default confirmation filled in by `string.Template` (no checks), same run.'])
+    worst_table = report.Table('templates_worst', ['text', 'cold (µs)', 'warm (µs)', 'output (characters)'])
     from app.models import MessageChannel, Template
     from app.services.messaging import templates
 
@@ -38,14 +44,20 @@ def main() -> None:
     anchor_us = _median_us(lambda: anchor.substitute(values), args.repeat)
     print(f'{"case":58} {"µs":>9} {"× anchor":>9}')
     print(f'{"string.Template of the confirmation (anchor)":58} {anchor_us:9.1f} {1:9.1f}')
+    table.add('string.Template of the confirmation (anchor)', f'{anchor_us:.1f}', '1.0')
     for name, call in (('render the default confirmation, cold', lambda: (fresh(), templates.render(body, values))),
                        ('render the default confirmation, warm', lambda: templates.render(body, values))):
         took = _median_us(call, args.repeat)
         print(f'{name:58} {took:9.1f} {took / anchor_us:9.1f}')
+        table.add(name, f'{took:.1f}', f'{took / anchor_us:.1f}')
+    if args.markdown:
+        table.write()
     try:
         from app.services.messaging import template_language
     except ImportError:
         return
+    worst_table.note(f'The language\'s worst texts of {templates.MAX_TEMPLATE} characters with values of '
+                     f'{template_language.MAX_VALUE} characters (the caps); output is cut at 5,000 characters.')
     print(f'\nworst texts ({templates.MAX_TEMPLATE} characters, values of {template_language.MAX_VALUE}):')
     print(f'{"text":58} {"cold µs":>9} {"warm µs":>9} {"output":>9}')
     for name, text, given in _worst(templates, template_language.MAX_VALUE):
@@ -54,6 +66,9 @@ def main() -> None:
         output = len(template_language.compile_text(text, tuple(templates.PLACEHOLDERS)).fill(given)) \
             if _quiet(templates.render, text, given) is not None else 'refused'
         print(f'{name:58} {cold:9.1f} {warm:9.1f} {output!s:>9}')
+        worst_table.add(name, f'{cold:.1f}', f'{warm:.1f}', output)
+    if args.markdown:
+        worst_table.write()
 
 
 def _worst(templates, cap: int) -> list[tuple[str, str, dict[str, str]]]:

@@ -49,6 +49,7 @@ from app.services.accounts.access import SYSTEM_ACTOR  # noqa: E402
 from app.services.catalogue import catalog, locations, staff  # noqa: E402
 from app.services.customers import customers  # noqa: E402
 from app.services.frontdesk import bookings  # noqa: E402
+from bench import report  # noqa: E402
 
 STAFF = 8
 DAY = date(2031, 1, 6)
@@ -58,16 +59,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--bookings', type=int, default=400)
     parser.add_argument('--postgres', default='postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
+    report.add_option(parser)
     args = parser.parse_args()
+    table = report.Table('writes', ['database', 'app: bookings/s', 'app p50 / p99 (ms)', 'raw driver: bookings/s',
+                                    'raw p50 / p99 (ms)', 'app ÷ raw'],
+                         notes=[f'{args.bookings} bookings each way, taking turns. Anchor: the raw driver\'s lock, '
+                                'overlap query, insert and commit (no names, log, notification or revision).'])
     data = tempfile.TemporaryDirectory(prefix='clientpulse-bench-')
     os.environ['CLIENTPULSE_DATA_DIR'] = data.name
     os.environ['CLIENTPULSE_SCHEDULER'] = 'false'
     with data, tempfile.TemporaryDirectory() as folder:
-        run('SQLite', f'sqlite:///{Path(folder) / "writes.db"}', args.bookings)
-        _postgres(args)
+        run('SQLite', f'sqlite:///{Path(folder) / "writes.db"}', args.bookings, table)
+        _postgres(args, table)
+    if args.markdown:
+        table.write()
 
 
-def _postgres(args: argparse.Namespace) -> None:
+def _postgres(args: argparse.Namespace, table: report.Table) -> None:
     name = f'clientpulse_bench_{uuid.uuid4().hex[:8]}'
     admin = create_engine(args.postgres, isolation_level='AUTOCOMMIT')
     try:
@@ -75,16 +83,17 @@ def _postgres(args: argparse.Namespace) -> None:
             connection.execute(text(f'CREATE DATABASE {name}'))
     except Exception as error:
         print(f'PostgreSQL at {args.postgres} is not reachable ({error}); only SQLite was measured.')
+        table.note('PostgreSQL was not reachable: only SQLite was measured.')
         return
     try:
-        run('PostgreSQL', args.postgres.rsplit('/', 1)[0] + f'/{name}', args.bookings)
+        run('PostgreSQL', args.postgres.rsplit('/', 1)[0] + f'/{name}', args.bookings, table)
     finally:
         database.reset_engines()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
 
 
-def run(label: str, url: str, count: int) -> None:
+def run(label: str, url: str, count: int, table: report.Table | None = None) -> None:
     os.environ['CLIENTPULSE_DATABASE_URL'] = url
     reset_settings()
     database.reset_engines()
@@ -106,6 +115,9 @@ def run(label: str, url: str, count: int) -> None:
     print(f'{label:10} app  {app[0]:7.0f} bookings/s  p50 {app[1]:5.1f} ms  p99 {app[2]:5.1f} ms')
     print(f'{label:10} raw  {raw[0]:7.0f} bookings/s  p50 {raw[1]:5.1f} ms  p99 {raw[2]:5.1f} ms   '
           f'app = {app[0] / raw[0] * 100:4.0f} % of the raw rate')
+    if table is not None:
+        table.add(label, f'{app[0]:,.0f}', f'{app[1]:.1f} / {app[2]:.1f}', f'{raw[0]:,.0f}',
+                  f'{raw[1]:.1f} / {raw[2]:.1f}', f'{app[0] / raw[0] * 100:.0f} %')
 
 
 def _shop() -> dict:

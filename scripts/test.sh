@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Install ClientPulse with its test tools into .venv and run the whole test suite (lint + pytest).
+# Install ClientPulse with its test tools into .venv and run the whole test suite (lint, the docs site, pytest).
 # PostgreSQL tests use CLIENTPULSE_TEST_POSTGRES_URL (default: the local server); with CI=true a
 # missing server fails them instead of skipping; so does a missing Chromium for tests/browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test,bundle]'  # bundle: PyInstaller, for tests/test_bundle.py
+.venv/bin/python -m pip install --quiet -e '.[test,bundle,docs]'  # bundle: PyInstaller, for tests/test_bundle.py; docs: MkDocs
 bash scripts/i18n.sh compile  # the catalogs' .mo files, what the app reads
 # the browser tests drive Debian's Chromium; tests/cluster runs nginx and its own redis-server in front of two app
 # processes; the public proxy's test runs nginx and Caddy: install what is missing when this user may (CI runs as root)
@@ -25,6 +25,8 @@ npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || echo "Could n
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache
+# the docs site (mkdocs.yml, docs/): a broken link, a page missing from the nav or a missing benchmark table fails
+NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet  # into site/ (ignored by git); no network needed
 # in parallel (pytest-xdist): each worker has its own data folder, SQLite template, PostgreSQL database and ports; a
 # module's tests stay on one worker (--dist loadscope) so module-scoped fixtures (a browser, a served shop) are made
 # once. CLIENTPULSE_TEST_WORKERS sets how many (default 3 on this 2-core machine: many tests wait on a browser or a
