@@ -358,7 +358,7 @@ def _away(_place: Place, day: StaffDay, slot: Ask) -> Refused | None:
 
 def _booked(_place: Place, day: StaffDay, slot: Ask) -> Refused | None:
     for busy in day.bookings:
-        if (busy.status in BLOCKING_VALUES and busy.booking_id != slot.exclude_id
+        if (busy.status in BLOCKING_VALUES and not (slot.exclude_id and busy.booking_id == slot.exclude_id)
                 and meets(busy.starts_at, busy.until, slot.starts_at, slot.reach)):
             return Refused('booked', item=busy)
     return None
@@ -366,7 +366,7 @@ def _booked(_place: Place, day: StaffDay, slot: Ask) -> Refused | None:
 
 def _held(_place: Place, day: StaffDay, slot: Ask) -> Refused | None:
     held = strongest_hold(day.holds, slot)
-    return Refused('held', item=held) if held is not None and hold_blocks(held.kind, desk=False) else None
+    return Refused('held', item=held) if held is not None and hold_blocks(held.kind, desk=slot.desk) else None
 
 
 _CHECKERS = {'closed': _closed, 'notice': _notice, 'horizon': _horizon, 'performs': _performs, 'hours': _hours,
