@@ -2,10 +2,9 @@
 schedules the write path's SQL fast path, the rules and the free-time search agree on every slot of the day.
 
 The property test is derandomized: the same examples every run (CI and a laptop see the same cases, a failure
-reproduces at once); 40 examples of up to 16 rows each cover every check, kind of hold and status, and the run costs about
-12 s of CPU on this machine. It uses one SQLite database for all its examples (each rewrites the staff member's
-schedule) and a day without a daylight-saving change (on such a day the search's local minutes and the write path's
-differ by design).
+reproduces at once); 40 examples of up to 16 rows each cover every check, kind of hold and status, for about 12 s of
+CPU here. It uses one SQLite database for all its examples (each rewrites the staff member's schedule) and a day
+without a daylight-saving change (on such a day the search's local minutes and the write path's differ by design).
 """
 
 from __future__ import annotations
