@@ -3,7 +3,8 @@ inside one of the staff member's working stretches (a break is the gap between t
 opening stretches (when set), on a day without a closure, never earlier than now; the service's length plus its
 buffer (the service's, else the location's default) must not meet another booking's time plus its buffer, nor a
 hold. A customer choosing (the kiosk, online, the manage link) also gets the location's minimum notice and horizon.
-Used by the booking dialog, the kiosk, online booking, the manage link and the waitlist.
+Used by the booking dialog, the kiosk, online booking, the manage link and the waitlist. Each start is asked of
+:func:`app.services.frontdesk.slot_rules.refusal`, the rule the write path's refusal and SQL fast path follow too.
 
 **Holds** (:class:`~app.models.HoldKind`) keep a time for a customer who is booking it, for a few minutes:
 

@@ -1,9 +1,12 @@
-"""Booking rules: no double booking, working hours, allowed status changes.
+"""Bookings: made, moved, cancelled and their status changed, each in one unit of work.
 
-Every write runs in one unit of work that first takes the staff member's lock (``SELECT … FOR
-UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), then checks, then writes, so two sessions or
-two processes booking the same slot at the same instant cannot both win. Events are published after
-commit.
+The rules (no double booking, working and opening hours, time off, buffers, holds, status changes) are
+:mod:`app.services.frontdesk.slot_rules`; this module loads rows, locks, asks the rules, writes, logs and prepares
+the events. Every write first takes the staff member's lock (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN
+IMMEDIATE`` on SQLite), then checks, then writes, so two sessions or two processes booking the same slot at the same
+instant cannot both win. A new booking is checked and inserted in one statement
+(:data:`~app.services.frontdesk.slot_queries.INSERT_IF_FREE`, built to match the rules); only a refused one reads the
+staff member's day to say why. Events are published after commit.
 """
 
 from __future__ import annotations
