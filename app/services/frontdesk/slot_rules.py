@@ -82,6 +82,7 @@ HOLD_RANK = {'': 0, ONLINE: 1, HoldKind.KIOSK.value: 2, HoldKind.OFFER.value: 2}
 
 CHECKS = ('closed', 'notice', 'horizon', 'performs', 'hours', 'away', 'booked', 'held')
 """Every check of :func:`refusals`, in the order a refusal names the first failing one."""
+EVERY_CHECK = frozenset(CHECKS)
 HOLD_CHECKS = frozenset({'booked', 'held'})
 """What a new hold asks (:func:`app.services.frontdesk.availability.hold`): no booking and no other hold there."""
 
@@ -162,7 +163,7 @@ class StaffDay:
     holds: list[Held] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is made for every start of every free-time search
 class Ask:
     """A slot asked for. ``day``, ``first`` and ``last``: its local day and minutes (``last`` past 1440 when it ends
     the next day); ``reach``: its end plus its buffer. ``holder``: the asker's own holds do not count; ``desk``: a
@@ -291,15 +292,21 @@ def hold_blocks(kind: str, *, desk: bool) -> bool:
     return bool(kind) and not (desk and kind == ONLINE)
 
 
-def refusal(place: Place, day: StaffDay, slot: Ask, *, checks: Iterable[str] = CHECKS) -> Refused | None:
+def refusal(place: Place, day: StaffDay, slot: Ask, *, checks: Iterable[str] = EVERY_CHECK) -> Refused | None:
     """The first of ``checks`` (in :data:`CHECKS`' order) that ``slot`` fails with the staff member of ``day`` at
     ``place``, or None: it may be booked."""
-    return next(refusals(place, day, slot, checks=checks), None)
+    wanted = checks if isinstance(checks, frozenset) else frozenset(checks)
+    for check in CHECKS:
+        if check in wanted:
+            found = _CHECKERS[check](place, day, slot)
+            if found is not None:
+                return found
+    return None
 
 
-def refusals(place: Place, day: StaffDay, slot: Ask, *, checks: Iterable[str] = CHECKS) -> Iterator[Refused]:
+def refusals(place: Place, day: StaffDay, slot: Ask, *, checks: Iterable[str] = EVERY_CHECK) -> Iterator[Refused]:
     """Every check of ``checks`` the slot fails, in :data:`CHECKS`' order (lazily: the first costs only itself)."""
-    wanted = frozenset(checks)
+    wanted = checks if isinstance(checks, frozenset) else frozenset(checks)
     for check in CHECKS:
         if check in wanted:
             found = _CHECKERS[check](place, day, slot)
