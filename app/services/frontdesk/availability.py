@@ -3,7 +3,8 @@ inside one of the staff member's working stretches (a break is the gap between t
 opening stretches (when set), on a day without a closure, never earlier than now; the service's length plus its
 buffer (the service's, else the location's default) must not meet another booking's time plus its buffer, nor a
 hold. A customer choosing (the kiosk, online, the manage link) also gets the location's minimum notice and horizon.
-Used by the booking dialog, the kiosk, online booking, the manage link and the waitlist.
+Used by the booking dialog, the kiosk, online booking, the manage link and the waitlist. Each start is asked of
+:func:`app.services.frontdesk.slot_rules.refusal`, the rule the write path's refusal and SQL fast path follow too.
 
 **Holds** (:class:`~app.models.HoldKind`) keep a time for a customer who is booking it, for a few minutes:
 
@@ -33,45 +34,36 @@ that is at most 7 hidden, 23 left; the desk always sees all 30. ``bench/holds.py
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from app.config import get_settings
 from app.models import (
-    Booking,
-    BookingStatus,
-    ExtraShift,
     HoldKind,
     Location,
     Role,
     Service,
     SlotHold,
     StaffMember,
-    StaffService,
-    TimeOff,
     UserRead,
-    WorkingHours,
 )
 from app.services import clock, events
 from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
 from app.services.database import session_scope
 from app.services.errors import HoldLimitError, NotFoundError, SlotUnavailableError, ValidationError
-from app.services.frontdesk import bookings
+from app.services.frontdesk import slot_queries, slot_rules
+from app.services.frontdesk.slot_rules import ONLINE, Place, StaffDay
 from app.services.i18n import N_, _, ngettext
 
-GRID_MINUTES = 15
-BLOCKING = [BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value, BookingStatus.CHECKED_IN.value,
-            BookingStatus.COMPLETED.value, BookingStatus.NO_SHOW.value]
 WHO_MAY = KIOSK_ROLES | FRONT_DESK_ROLES
 ANYONE = 0
 """``staff_member_id`` meaning "whoever is free"."""
 HOLD_MINUTES = 5
 """How long the kiosk and the online booking page keep a time for a customer who is typing their details."""
-ONLINE = HoldKind.ONLINE.value
-_RANK = {'': 0, ONLINE: 1, HoldKind.KIOSK.value: 2, HoldKind.OFFER.value: 2}
+_RANK = slot_rules.HOLD_RANK
 """Which staff member a start is shown with when several could take it: one free outright first."""
 
 
@@ -110,14 +102,7 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     choosing = actor.role == Role.KIOSK or customer
     desk = not choosing if desk is None else desk
     with session_scope() as session:
-        service = session.get(Service, service_id)
-        if (service is None or service.location_id != location_id or not service.active
-                or (actor.role == Role.KIOSK and not service.kiosk)):
-            raise NotFoundError(_('That service is not offered here.'), field='service_id')
-        if not service.duration_minutes:
-            raise ValidationError(_('"{service}" cannot be booked here yet; please ask at the desk.').format(
-                service=service.name), field='service_id')
-        location = session.get(Location, location_id)
+        location, service = _bookable_service(session, location_id, service_id, kiosk=actor.role == Role.KIOSK)
         query = select(StaffMember).where(StaffMember.location_id == location_id, StaffMember.active)
         if staff_member_id != ANYONE:
             query = query.where(StaffMember.id == staff_member_id)
@@ -129,12 +114,36 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     found: dict[datetime, Slot] = {}
     for member_id, name in sorted(facts.members, key=lambda m: (facts.load(m[0]), m[1])):  # the least booked first
         for starts_at, held in facts.starts(member_id, customer=choosing):
-            if (held == ONLINE and not desk) or (held not in ('', ONLINE) and not include_held):
+            if not _shown(held, desk=desk, include_held=include_held):
                 continue
             current = found.get(starts_at)
             if current is None or _RANK[held] < _RANK[current.held]:
                 found[starts_at] = Slot(starts_at, member_id, name, held)
     return [found[k] for k in sorted(found)]
+
+
+def _shown(held: str, *, desk: bool, include_held: bool) -> bool:
+    """Whether a start held by ``held`` ('' none) is listed: the desk may book over an online hold (so it sees it,
+    marked); a kiosk or waitlist hold is listed only when asked for (``include_held``)."""
+    if held == ONLINE:
+        return desk
+    return not held or include_held
+
+
+def _bookable_service(session, location_id: int, service_id: int, *, kiosk: bool) -> tuple[Location, Service]:
+    """The location and the service whose free times are asked for.
+
+    :raises NotFoundError: no such active service at the location (for the kiosk: not offered there)
+    :raises ValidationError: it has no duration yet
+    """
+    service = session.get(Service, service_id)
+    if (service is None or service.location_id != location_id or not service.active
+            or (kiosk and not service.kiosk)):
+        raise NotFoundError(_('That service is not offered here.'), field='service_id')
+    if not service.duration_minutes:
+        raise ValidationError(_('"{service}" cannot be booked here yet; please ask at the desk.').format(
+            service=service.name), field='service_id')
+    return session.get(Location, location_id), service
 
 
 def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: UserRead,
@@ -165,16 +174,15 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
                               .with_for_update()).first()
         if member is None or member.location_id != location_id or not member.active:
             raise NotFoundError(_('That staff member does not work here.'), field='staff_member_id')
-        ends_at = slot.starts_at + timedelta(minutes=service.duration_minutes)
-        reach = ends_at + timedelta(minutes=service.buffer_minutes if service.buffer_minutes is not None
-                                    else location.buffer_minutes)
-        clash = session.exec(select(Booking.id).where(
-            Booking.staff_member_id == slot.staff_member_id, col(Booking.status).in_(BLOCKING),
-            Booking.starts_at < reach, func.coalesce(Booking.blocked_until, Booking.ends_at) > slot.starts_at)).first()
-        if clash is not None or bookings.held_times(session, [slot.staff_member_id], slot.starts_at, ends_at, now=now,
-                                                   except_holder=holder):
+        place = Place.of(location)
+        asked = slot_rules.ask(slot.starts_at, service.duration_minutes, place, service_buffer=service.buffer_minutes,
+                               now=now, holder=holder, desk=False)  # a hold is for a customer: every hold counts
+        staff_day = slot_queries.staff_days(session.connection(), [(member.id, member.name)], service.id, asked.day,
+                                            asked.starts_at, asked.reach, now=now)[member.id]
+        if slot_rules.refusal(place, staff_day, asked, checks=slot_rules.HOLD_CHECKS) is not None:
             raise SlotUnavailableError(_('Sorry, that time was just taken. Please choose another.'),
                                        field='starts_at')
+        ends_at = asked.ends_at
         earlier = select(SlotHold).where(SlotHold.holder == holder)
         if kind == HoldKind.ONLINE and visitor:  # one live hold per booking session, however many pages it opens
             earlier = select(SlotHold).where((SlotHold.holder == holder) | (
@@ -233,90 +241,59 @@ def hidden_online(location_id: int, service_id: int, day: date, *, staff_member_
 
 @dataclass
 class _DayFacts:
-    """What a local day's free times are computed from (loaded in one session, used after it)."""
+    """What a local day's free times are computed from (loaded in one session, used after it): the location's rules,
+    the service, and each member's :class:`~app.services.frontdesk.slot_rules.StaffDay`."""
 
-    location: Location
-    service: Service
+    place: Place
+    service_id: int
+    minutes: int
+    """the service's length"""
+    service_buffer: int | None
     day: date
     now: datetime
     members: list[tuple[int, str]]
-    shifts: list[tuple[int, int, int]]
-    """(staff member, first minute, last minute) of the day's working stretches and extra shifts"""
-    busy: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
-    """bookings (to their buffer's end) and time off"""
-    holds: dict[int, list[tuple[datetime, datetime, str]]] = field(default_factory=dict)
-    """live holds other than the asker's, with their kind"""
+    days: dict[int, StaffDay]
+    start: datetime
+    """the local day's start (aware UTC)"""
+    holder: str = ''
+    exclude_booking_id: int = 0
 
     def load(self, member_id: int) -> int:
-        return len(self.busy[member_id]) + len(self.holds[member_id])
+        """How busy the member is that day: bookings (other than the one moved), time off and others' holds."""
+        day = self.days[member_id]
+        return (sum(b.booking_id != self.exclude_booking_id and b.until > self.start for b in day.bookings)
+                + sum(a.ends_at > self.start for a in day.away)
+                + sum(h.holder != self.holder and h.ends_at > self.start for h in day.holds))
 
     def starts(self, member_id: int, *, customer: bool) -> Iterator[tuple[datetime, str]]:
-        """The member's starts on the grid inside their stretches, the opening hours and (``customer``) the notice
-        and horizon, that meet no booking or time off: each with the kind of hold that covers it ('' none; a kiosk
-        or offer hold before an online one)."""
-        location, service, day = self.location, self.service, self.day
-        if any(c['start'] <= day.isoformat() <= c['end'] for c in location.closures or []):
-            return
-        opening = [(s['start_minute'], s['end_minute']) for s in location.opening_hours or []
-                   if s['weekday'] == day.weekday()]
-        if location.opening_hours and not opening:
-            return
-        earliest, latest = self.now, None
-        if customer:  # a customer choosing: the location's notice and horizon
-            earliest = self.now + timedelta(minutes=location.min_notice_minutes)
-            latest = self.now + timedelta(days=location.horizon_days)
-        grid = location.slot_minutes or GRID_MINUTES
-        length = timedelta(minutes=service.duration_minutes)
-        buffer = timedelta(minutes=service.buffer_minutes if service.buffer_minutes is not None
-                           else location.buffer_minutes)
-        for first, last in sorted((a, b) for who, a, b in self.shifts if who == member_id):
-            minute = first + (-first) % grid
-            while minute + service.duration_minutes <= last:
-                starts_at = clock.local_datetime(day, minute, location.time_zone)
-                reach = starts_at + length + buffer
-                if (earliest <= starts_at and (latest is None or starts_at <= latest)
-                        and (not location.opening_hours or any(
-                            a <= minute and minute + service.duration_minutes <= b for a, b in opening))
-                        and not any(b_start < reach and b_end > starts_at for b_start, b_end in self.busy[member_id])):
-                    kinds = {kind for h_start, h_end, kind in self.holds[member_id]
-                             if h_start < reach and h_end > starts_at}
-                    yield starts_at, max(kinds, key=_RANK.__getitem__) if kinds else ''
-                minute += grid
+        """The member's starts on the grid inside their stretches that the rules let be booked (for a
+        ``customer``, inside the location's notice and horizon; for the desk, from now on), each with the kind of
+        hold that covers it ('' none; a kiosk or offer hold before an online one)."""
+        earliest, latest = slot_rules.notice_window(self.now, self.place, customer=customer)
+        staff_day = self.days[member_id]
+        for minute in slot_rules.grid_starts(staff_day.shifts, self.minutes, self.place.slot_minutes):
+            asked = slot_rules.ask_at(self.day, minute, self.minutes, self.place, service_buffer=self.service_buffer,
+                                      now=self.now, holder=self.holder, desk=False, earliest=earliest, latest=latest,
+                                      exclude_id=self.exclude_booking_id)
+            refused = slot_rules.refusal(self.place, staff_day, asked)
+            if refused is None:
+                yield asked.starts_at, ''
+            elif refused.check == 'held':
+                yield asked.starts_at, refused.item.kind
 
 
 def _day_facts(session, location: Location, service: Service, members: list[tuple[int, str]], day: date, *,
                now: datetime, holder: str | None = None, exclude_booking_id: int | None = None) -> _DayFacts:
-    ids = [m[0] for m in members]
-    skilled = session.exec(select(StaffService.staff_member_id, StaffService.service_id).where(
-        col(StaffService.staff_member_id).in_(ids))).all()
-    performs: dict[int, set[int]] = {}
-    for member_id, skill in skilled:
-        performs.setdefault(member_id, set()).add(skill)
-    members = [m for m in members if m[0] not in performs or service.id in performs[m[0]]]
-    ids = [m[0] for m in members]
+    place = Place.of(location)
     start, end = clock.day_bounds(day, location.time_zone)
-    shifts = [(s.staff_member_id, s.start_minute, s.end_minute) for s in session.exec(
-        select(WorkingHours).where(col(WorkingHours.staff_member_id).in_(ids),
-                                   WorkingHours.weekday == day.weekday()))]
-    shifts += [(x.staff_member_id, x.start_minute, x.end_minute) for x in session.exec(
-        select(ExtraShift).where(col(ExtraShift.staff_member_id).in_(ids), ExtraShift.day == day))]
-    away = session.exec(select(TimeOff.staff_member_id, TimeOff.starts_at, TimeOff.ends_at).where(
-        col(TimeOff.staff_member_id).in_(ids), TimeOff.starts_at < end + timedelta(hours=4),
-        TimeOff.ends_at > start)).all()
-    blocked = func.coalesce(Booking.blocked_until, Booking.ends_at)
-    taken = session.exec(select(Booking.staff_member_id, Booking.starts_at, blocked).where(
-        col(Booking.staff_member_id).in_(ids), col(Booking.status).in_(BLOCKING),
-        Booking.id != (exclude_booking_id or 0),
-        Booking.starts_at < end + timedelta(hours=4), blocked > start)).all()  # a late start's buffer may
-    # reach past midnight: the first hours of the next day count too
-    facts = _DayFacts(location=location, service=service, day=day, now=now, members=members, shifts=shifts,
-                      busy={i: [] for i in ids}, holds={i: [] for i in ids})
-    for member_id, starts_at, ends_at in [*taken, *away]:  # time off is as busy as a booking
-        facts.busy[member_id].append((starts_at, ends_at))
-    for member_id, starts_at, ends_at, kind in bookings.held_times(session, ids, start, end, now=now,
-                                                                   except_holder=holder):
-        facts.holds[member_id].append((starts_at, ends_at, kind))
-    return facts
+    longest = timedelta(minutes=service.duration_minutes + slot_rules.buffer_minutes(service.buffer_minutes,
+                                                                                     place.buffer_minutes))
+    # a late start (and its buffer) may reach past midnight: the first hours of the next day count too
+    days = slot_queries.staff_days(session.connection(), members, service.id, day, start,
+                                   end + max(timedelta(hours=4), longest), now=now)
+    return _DayFacts(place=place, service_id=service.id, minutes=service.duration_minutes,
+                     service_buffer=service.buffer_minutes, day=day, now=now, members=members, days=days, start=start,
+                     holder=holder or '', exclude_booking_id=exclude_booking_id or 0)
 
 
 def _counts(facts: _DayFacts, member_id: int) -> tuple[int, int]:
@@ -345,7 +322,7 @@ def _within_day_share(session, location: Location, service: Service, member: Sta
     others = session.exec(select(func.count()).select_from(SlotHold).where(
         SlotHold.staff_member_id == member.id, SlotHold.kind == ONLINE, SlotHold.holder != holder,
         SlotHold.held_until > now, SlotHold.starts_at < end, SlotHold.ends_at > start)).one()
-    if not others or member.id not in facts.holds:
+    if not others or not facts.days[member.id].performs:
         return
     free, hidden = _counts(facts, member.id)
     if hidden > free * get_settings().online_hold_share_percent // 100:

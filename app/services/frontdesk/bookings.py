@@ -1,9 +1,12 @@
-"""Booking rules: no double booking, working hours, allowed status changes.
+"""Bookings: made, moved, cancelled and their status changed, each in one unit of work.
 
-Every write runs in one unit of work that first takes the staff member's lock (``SELECT … FOR
-UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), then checks, then writes, so two sessions or
-two processes booking the same slot at the same instant cannot both win. Events are published after
-commit.
+The rules (no double booking, working and opening hours, time off, buffers, holds, status changes) are
+:mod:`app.services.frontdesk.slot_rules`; this module loads rows, locks, asks the rules, writes, logs and prepares
+the events. Every write first takes the staff member's lock (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN
+IMMEDIATE`` on SQLite), then checks, then writes, so two sessions or two processes booking the same slot at the same
+instant cannot both win. A new booking is checked and inserted in one statement
+(:data:`~app.services.frontdesk.slot_queries.INSERT_IF_FREE`, built to match the rules); only a refused one reads the
+staff member's day to say why. Events are published after commit.
 """
 
 from __future__ import annotations
@@ -11,13 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from babel.dates import format_date
-from sqlalchemy import Boolean, Connection, bindparam, exists, func, or_
-from sqlalchemy import insert as sa_insert
+from sqlalchemy import Connection, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -31,18 +31,12 @@ from app.models import (
     Customer,
     CustomerCreate,
     CustomerRead,
-    ExtraShift,
     HoldKind,
     Location,
     Role,
     Service,
-    SlotHold,
     StaffMember,
-    StaffService,
-    TimeOff,
     UserRead,
-    WaitlistEntry,
-    WorkingHours,
 )
 from app.models.booking import new_booking_code
 from app.services import clock, events, i18n, notifications, revisions
@@ -58,41 +52,18 @@ from app.services.accounts.access import (
 from app.services.caching import VersionedCache
 from app.services.customers import customers
 from app.services.database import connection_of, database_url, session_scope, write_connection
-from app.services.errors import (
-    InvalidTransitionError,
-    NotFoundError,
-    OutsideWorkingHoursError,
-    SlotUnavailableError,
-    ValidationError,
+from app.services.errors import ClientPulseError, NotFoundError, SlotUnavailableError, ValidationError
+from app.services.frontdesk import slot_queries, slot_rules
+from app.services.frontdesk.slot_rules import (  # the status rules, also read from here by pages
+    ALLOWED_TRANSITIONS,  # noqa: F401
+    BLOCKING_STATUSES,
+    STATUS_LABELS,  # noqa: F401
 )
 from app.services.i18n import N_, _
 from app.services.messaging import outbox
 from app.services.money import deposits
 
 T = TypeVar('T')
-
-ALLOWED_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    BookingStatus.BOOKED: frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.CANCELLED,
-                                     BookingStatus.NO_SHOW}),
-    BookingStatus.CONFIRMED: frozenset({BookingStatus.CHECKED_IN, BookingStatus.CANCELLED, BookingStatus.NO_SHOW}),
-    BookingStatus.CHECKED_IN: frozenset({BookingStatus.COMPLETED}),
-    BookingStatus.COMPLETED: frozenset(),
-    BookingStatus.CANCELLED: frozenset(),
-    BookingStatus.NO_SHOW: frozenset(),
-}
-"""booked → confirmed → checked in → completed; booked/confirmed → cancelled or no-show. A booked
-customer who walks in unconfirmed may be checked in directly (as in Fresha's "Arrived")."""
-
-BLOCKING_STATUSES = (BookingStatus.BOOKED, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN,
-                     BookingStatus.COMPLETED)
-"""Statuses whose bookings occupy the staff member's time; cancelled and no-show ones free it."""
-
-STATUS_LABELS = {
-    BookingStatus.BOOKED: N_('Booked'), BookingStatus.CONFIRMED: N_('Confirmed'),
-    BookingStatus.CHECKED_IN: N_('Checked in'), BookingStatus.COMPLETED: N_('Completed'),
-    BookingStatus.CANCELLED: N_('Cancelled'), BookingStatus.NO_SHOW: N_('No-show'),
-}
-"""Each status's name, English source text: shown with ``_(STATUS_LABELS[status])``."""
 
 STATUS_SUMMARIES = {
     BookingStatus.CONFIRMED: N_('Confirmed: {customer} — {service}, {when} with {staff}'),
@@ -159,12 +130,52 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
                 N_('make bookings'))
     ensure_location(actor, data.location_id)
     _ensure_aware(data.starts_at, 'starts_at')
-    added = None
     connection = connection_of(session)
     # the staff member's lock, the location, the service and the customer in one statement
     facts = connection.execute(_BOOKING_FACTS, {
         'staff_member_id': data.staff_member_id, 'location_id': data.location_id, 'service_id': data.service_id,
         'customer_id': None if new_customer is not None else data.customer_id}).first()
+    _ensure_bookable(facts, data)
+    data, added, customer_name, customer_phone = _customer_for(session, facts, data, new_customer, actor=actor)
+    if data.override_hours:
+        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
+    place = slot_rules.Place(time_zone=facts.time_zone, opening_hours=facts.opening_hours or [],
+                             closures=facts.closures or [], buffer_minutes=facts.location_buffer or 0)
+    slot = slot_rules.ask(data.starts_at.astimezone(UTC), facts.duration_minutes, place,
+                          service_buffer=facts.service_buffer, now=datetime.now(UTC),  # holds expire by the real time
+                          holder=holder or '', override=bool(data.override_hours),
+                          desk=holder is None and actor.role != Role.KIOSK)  # a customer books through their hold
+    closed = slot_rules.refusal(place, slot_rules.StaffDay(data.staff_member_id, facts.name), slot,
+                                checks={'closed'})
+    if closed is not None:
+        raise slot_rules.closed_error(closed, place, slot_rules.StaffDay(data.staff_member_id, facts.name), slot)
+    values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': slot.starts_at,
+              'ends_at': slot.ends_at, 'blocked_until': slot.reach if slot.reach > slot.ends_at else None,
+              'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
+              'price_cents': facts.price_cents, 'booked_at': clock.now(), 'code': new_booking_code(),
+              'series_id': series_id}
+    # the rules' checks and the insert in one statement: inserted only if the slot passes them (the lock is held)
+    booking_id = connection.execute(slot_queries.INSERT_IF_FREE, {
+        **values, **slot_queries.slot_parameters(data.staff_member_id, data.service_id, slot)}).scalar_one_or_none()
+    if booking_id is None:  # refused: the rules say which check failed, in words
+        raise _refusal(connection, place, data.staff_member_id, facts.name, data.service_id, slot)
+    revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
+    result = BookingRead.model_validate({
+        **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
+        'customer_name': customer_name, 'customer_phone': customer_phone, 'service_name': facts.service_name,
+        'staff_name': facts.name})
+    event = _log_change(session, result, 'created', facts.time_zone,
+                        _summary(N_('New booking: {customer} — {service}, {when} with {staff}'), result,
+                                 facts.time_zone), actor=actor)
+    return result, event, added
+
+
+def _ensure_bookable(facts, data: BookingCreate) -> None:
+    """Refuse a booking whose staff member, location or service (``facts``: a row of :data:`_BOOKING_FACTS`) is
+    missing, elsewhere, inactive or not bookable this way.
+
+    :raises NotFoundError, ValidationError: as :func:`create_booking`
+    """
     if facts is None or facts.location_id != data.location_id:
         raise NotFoundError(_('That staff member does not work at this location.'), field='staff_member_id')
     if facts.time_zone is None:
@@ -181,141 +192,49 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     if data.channel in (Channel.KIOSK, Channel.ONLINE) and not facts.service_kiosk:
         raise ValidationError(_('{service} is booked at the desk, not by customers themselves.').format(
             service=facts.service_name), field='service_id')
-    customer_name, customer_phone = 'Walk-in', ''
+
+
+def _customer_for(session: Session | Connection, facts, data: BookingCreate, new_customer: CustomerCreate | None, *,
+                  actor: UserRead) -> tuple[BookingCreate, CustomerRead | None, str, str]:
+    """The booking's customer: ``new_customer`` added in the same unit of work, the known one (checked to be at the
+    location), or a walk-in; returns the booking data (with the new customer's id), the customer added, the
+    customer's name and phone. Then the service must have a duration.
+
+    :raises NotFoundError, ValidationError: as :func:`create_booking`
+    """
+    added, name, phone = None, 'Walk-in', ''
     if new_customer is not None:
         if new_customer.location_id != data.location_id:
             raise ValidationError(_('The new customer belongs to another location.'), field='customer_id')
         added = customers.add_customer(session, new_customer, actor=actor)
         data = data.model_copy(update={'customer_id': added.id})
-        customer_name, customer_phone = added.name, added.phone
+        name, phone = added.name, added.phone
     elif data.customer_id is not None:
         if facts.customer_location_id is None:
             raise NotFoundError(_(_MISSING['customer']).format(id=data.customer_id))
         if facts.customer_location_id != data.location_id:
             raise NotFoundError(_(_ELSEWHERE['customer']))
-        customer_name, customer_phone = facts.customer_name, facts.customer_phone
+        name, phone = facts.customer_name, facts.customer_phone
     if not facts.duration_minutes:
         raise ValidationError(_('"{service}" has no duration yet. Set one under Services before booking it.').format(
             service=facts.service_name), field='service_id')
-    staff = _Person(id=data.staff_member_id, name=facts.name)
-    location = _Place(id=data.location_id, time_zone=facts.time_zone)
-    starts_at = data.starts_at.astimezone(UTC)
-    ends_at = starts_at + timedelta(minutes=facts.duration_minutes)
-    now = datetime.now(UTC)  # kiosk holds expire by the real time
-    if data.override_hours:
-        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
-    else:
-        check_open(facts.opening_hours, facts.closures, starts_at, ends_at, facts.time_zone)
-    buffer = facts.service_buffer if facts.service_buffer is not None else facts.location_buffer
-    blocked_until = ends_at + timedelta(minutes=buffer or 0)
-    values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': starts_at,
-              'ends_at': ends_at, 'blocked_until': blocked_until if buffer else None,
-              'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
-              'price_cents': facts.price_cents, 'booked_at': clock.now(), 'code': new_booking_code(),
-              'series_id': series_id}
-    day = clock.local_day(starts_at, location.time_zone)
-    tz = location.time_zone
-    first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
-    if clock.local_day(ends_at, tz) != day:
-        last += 24 * 60
-    desk = holder is None and actor.role != Role.KIOSK  # a customer books through their hold (or at the kiosk)
-    # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
-    booking_id = connection.execute(_INSERT_IF_FREE, {
-        **values, 'weekday': day.weekday(), 'day': day, 'first': first, 'last': last,
-        'override': bool(data.override_hours), 'desk': desk,
-        'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': blocked_until}).scalar_one_or_none()
-    if booking_id is None:  # refused: find which check failed, for a message that says so
-        _check_slot(connection, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor,
-                    holder=holder, now=now, reach=blocked_until, service_id=data.service_id, desk=desk)
-        raise SlotUnavailableError(_('That time was just taken. Choose another time.'), field='starts_at')
-    revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
-    result = BookingRead.model_validate({
-        **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
-        'customer_name': customer_name, 'customer_phone': customer_phone, 'service_name': facts.service_name,
-        'staff_name': staff.name})
-    event = _log_change(session, result, 'created', facts.time_zone,
-                        _summary(N_('New booking: {customer} — {service}, {when} with {staff}'), result,
-                                 facts.time_zone), actor=actor)
-    return result, event, added
+    return data, added, name, phone
 
 
-@dataclass(frozen=True)
-class _Place:
-    """What the checks need of a location."""
-
-    id: int
-    time_zone: str
-
-
-@dataclass(frozen=True)
-class _Person:
-    """What the checks need of a staff member."""
-
-    id: int
-    name: str
-
-
-def _check_slot(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, ends_at: datetime, *,
-                override: bool, actor: UserRead, holder: str | None, now: datetime, reach: datetime,
-                service_id: int, desk: bool) -> None:
-    """Working hours, other bookings and holds in one statement; only a failing check reads what its message
-    needs (:func:`_check_hours`, :func:`_check_free`, :func:`_check_held`).
-
-    :raises OutsideWorkingHoursError, SlotUnavailableError: as :func:`create_booking`
-    """
-    if override:
-        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
-    tz = location.time_zone
-    day = clock.local_day(starts_at, tz)
-    first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
-    if clock.local_day(ends_at, tz) != day:
-        last += 24 * 60
-    checks = connection.execute(_SLOT_CHECKS, {'day': day, 'service_id': service_id,
-        'staff_member_id': staff.id, 'weekday': day.weekday(), 'first': first, 'last': last, 'starts_at': starts_at,
-        'ends_at': ends_at, 'exclude_id': 0, 'now': now, 'holder': holder or '', 'reach': reach, 'desk': desk}).one()
-    if not checks.performs:
-        raise SlotUnavailableError(_("{name} doesn't do this service. Choose someone else.").format(
-            name=staff.name), field='staff_member_id')
-    if not override and not checks.in_hours:
-        _check_hours(connection, staff, location, starts_at, ends_at, override=False, actor=actor)
-    if checks.away:
-        _check_away(connection, staff, location, starts_at, reach)
-    if checks.clash_id is not None:
-        _check_free(connection, staff, location, starts_at, ends_at, reach=reach)
-    if checks.held:
-        _check_held(connection, staff, location, starts_at, reach, now=now, holder=holder, desk=desk)
-
-
-def _check_held(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, reach: datetime, *,
-                now: datetime, holder: str | None, desk: bool) -> None:
-    """Refuse a time someone else holds (:data:`_HELD`): the desk is told for whom and until when; a customer only
-    that it is taken.
-
-    :raises SlotUnavailableError: it is held
-    """
-    held = connection.execute(_HELD_BY, {'staff_member_id': staff.id, 'now': now, 'reach': reach,
-                                         'starts_at': starts_at, 'holder': holder or '', 'desk': desk}).first()
-    if held is None:
-        return
-    if not desk:
-        raise SlotUnavailableError(_('Sorry, that time was just taken. Please choose another.'), field='starts_at')
-    if held.kind == HoldKind.OFFER.value:
-        entry_id = held.holder.removeprefix('waitlist-')
-        name = connection.execute(sa_select(col(Customer.name)).join(
-            WaitlistEntry, WaitlistEntry.customer_id == Customer.id).where(
-            WaitlistEntry.id == (int(entry_id) if entry_id.isdigit() else 0))).scalar_one_or_none()
-        until = clock.to_local(held.held_until, location.time_zone)
-        if name:
-            message = _('This time with {staff} is held for {customer} from the waitlist until {time}: book it for '
-                        'them on the Waitlist page, or pass the offer on.').format(
-                staff=staff.name, customer=name, time=f'{until:%H:%M}')
-        else:
-            message = _('This time with {staff} is held for a customer from the waitlist until {time}: book it for '
-                        'them on the Waitlist page, or pass the offer on.').format(staff=staff.name,
-                                                                                   time=f'{until:%H:%M}')
-        raise SlotUnavailableError(message, field='starts_at')
-    raise SlotUnavailableError(_('A customer is booking {staff} at this time at the kiosk. Choose another time or '
-                                 'wait a few minutes.').format(staff=staff.name), field='starts_at')
+def _refusal(connection: Connection, place: slot_rules.Place, staff_member_id: int, name: str, service_id: int,
+             slot: slot_rules.Ask) -> ClientPulseError:
+    """Why ``slot`` may not be booked with the staff member, in words: their day read (:func:`slot_queries.staff_days`)
+    and :func:`slot_rules.refusal` asked (every check but the location's, asked before). "Just taken" when the rules
+    find nothing (a write the fast path saw and this read does not)."""
+    day = slot_queries.staff_days(connection, [(staff_member_id, name)], service_id, slot.day, slot.starts_at,
+                                  slot.reach, now=slot.now)[staff_member_id]
+    refused = slot_rules.refusal(place, day, slot, checks=set(slot_rules.CHECKS) - {'closed'})
+    if refused is None:
+        return SlotUnavailableError(_('That time was just taken. Choose another time.'), field='starts_at')
+    who = ''
+    if refused.check == 'held' and refused.item.kind == HoldKind.OFFER.value and slot.desk:
+        who = slot_queries.waitlist_customer(connection, refused.item.holder)
+    return slot_rules.as_error(refused, place, day, slot, waitlist_customer=who)
 
 
 _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(StaffMember.location_id),
@@ -334,20 +253,6 @@ _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(
                   .with_for_update(of=StaffMember))
 """A booking's staff member (locked), location, service and customer in one statement, built once (building the
 statement anew cost more than running it)."""
-_BOOKED_COLUMNS = ('location_id', 'customer_id', 'service_id', 'staff_member_id', 'starts_at', 'ends_at',
-                   'blocked_until', 'notes',
-                   'status', 'channel', 'price_cents', 'booked_at', 'code', 'series_id')
-
-
-def _insert_if_free():
-    table = Booking.__table__
-    return sa_insert(table).from_select(
-        list(_BOOKED_COLUMNS),
-        sa_select(*[bindparam(name, type_=table.c[name].type) for name in _BOOKED_COLUMNS]).where(
-            or_(bindparam('override', type_=Boolean()), _SLOT_CHECKS.selected_columns.in_hours),
-            ~_SLOT_CHECKS.selected_columns.away, _SLOT_CHECKS.selected_columns.performs,
-            _SLOT_CHECKS.selected_columns.clash_id.is_(None), ~_SLOT_CHECKS.selected_columns.held),
-    ).returning(table.c.id)
 
 
 def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_customer: bool = False) -> BookingRead:
@@ -375,30 +280,27 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
     location = _get(session, Location, booking.location_id, 'location')
-    if booking.status not in {BookingStatus.BOOKED, BookingStatus.CONFIRMED}:
-        raise InvalidTransitionError(_('A {status} booking cannot be moved.').format(
-            status=_(STATUS_LABELS[BookingStatus(booking.status)]).lower()))
+    _raise(slot_rules.move_refusal(BookingStatus(booking.status)))
     previous_day = clock.local_day(booking.starts_at, location.time_zone)
     staff = _lock_staff_member(session, data.staff_member_id or booking.staff_member_id, booking.location_id)
-    starts_at = data.starts_at.astimezone(UTC)
-    ends_at = starts_at + (booking.ends_at - booking.starts_at)
-    _check_hours(session, staff, location, starts_at, ends_at, override=data.override_hours, actor=actor)
-    if not data.override_hours:
-        check_open(location.opening_hours, location.closures, starts_at, ends_at, location.time_zone)
+    if data.override_hours:
+        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
     service = session.get(Service, booking.service_id)
-    buffer = service.buffer_minutes if service and service.buffer_minutes is not None else location.buffer_minutes
-    reach = ends_at + timedelta(minutes=buffer or 0)
-    _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id, reach=reach)
-    _check_away(session, staff, location, starts_at, reach)
-    _check_held(session.connection(), staff, location, starts_at, reach, now=datetime.now(UTC), holder=None,
-                desk=not by_customer)
-    skills = set(session.exec(sa_select(StaffService.service_id).where(
-        StaffService.staff_member_id == staff.id)).scalars())
-    if skills and booking.service_id not in skills:
-        raise SlotUnavailableError(_("{name} doesn't do this service. Choose someone else.").format(
-            name=staff.name), field='staff_member_id')
+    place = slot_rules.Place.of(location)
+    slot = slot_rules.ask(data.starts_at.astimezone(UTC), (booking.ends_at - booking.starts_at) / timedelta(minutes=1),
+                          place, service_buffer=service.buffer_minutes if service else None, now=datetime.now(UTC),
+                          desk=not by_customer, override=bool(data.override_hours), exclude_id=booking.id)
+    connection = session.connection()
+    day = slot_queries.staff_days(connection, [(staff.id, staff.name)], booking.service_id, slot.day, slot.starts_at,
+                                  slot.reach, now=slot.now)[staff.id]
+    refused = slot_rules.refusal(place, day, slot)
+    if refused is not None:
+        who = (slot_queries.waitlist_customer(connection, refused.item.holder)
+               if refused.check == 'held' and refused.item.kind == HoldKind.OFFER.value and slot.desk else '')
+        raise slot_rules.as_error(refused, place, day, slot, waitlist_customer=who)
+    starts_at, ends_at = slot.starts_at, slot.ends_at
     booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
-    booking.blocked_until = reach if buffer else None
+    booking.blocked_until = slot.reach if slot.reach > slot.ends_at else None
     session.add(booking)
     session.flush()
     result = _to_read(session, booking)
@@ -437,7 +339,7 @@ def cancel_in(session: Session, booking_id: int, *, actor: UserRead, cancelled_b
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
     location = _get(session, Location, booking.location_id, 'location')
-    _ensure_transition(booking, BookingStatus.CANCELLED)
+    _raise(slot_rules.transition_refusal(BookingStatus(booking.status), BookingStatus.CANCELLED))
     booking.status = BookingStatus.CANCELLED.value
     booking.cancelled_at = now
     booking.cancelled_by = (cancelled_by or actor.email)[:80]
@@ -479,8 +381,8 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of
         booking = _get(session, Booking, booking_id, 'booking')
         ensure_location(actor, booking.location_id)
         location = _get(session, Location, booking.location_id, 'location')
-        _ensure_transition(booking, status)
-        _ensure_timely(booking, status, location.time_zone, as_of or clock.now())
+        _raise(slot_rules.transition_refusal(BookingStatus(booking.status), status))
+        _raise(slot_rules.timely_refusal(status, booking.starts_at, location.time_zone, as_of or clock.now()))
         booking.status = status.value
         session.add(booking)
         session.flush()
@@ -507,9 +409,7 @@ def undo_status(booking_id: int, *, actor: UserRead) -> BookingRead:
         ensure_location(actor, booking.location_id)
         location = _get(session, Location, booking.location_id, 'location')
         was = BookingStatus(booking.status)
-        if was not in {BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW}:
-            raise InvalidTransitionError(_('Only a check-in or a no-show can be undone; this booking is {status}.')
-                                         .format(status=_(STATUS_LABELS[was]).lower()))
+        _raise(slot_rules.undo_refusal(was))
         booking.status = BookingStatus.BOOKED.value
         session.add(booking)
         session.flush()
@@ -518,18 +418,6 @@ def undo_status(booking_id: int, *, actor: UserRead) -> BookingRead:
                             _summary(UNDONE_SUMMARIES[was], result, location.time_zone), actor=actor)
     events.publish(event)
     return result
-
-
-def _ensure_timely(booking: Booking, status: BookingStatus, time_zone: str, now: datetime) -> None:
-    if status == BookingStatus.CHECKED_IN:
-        day = clock.local_day(booking.starts_at, time_zone)
-        if day != clock.local_day(now, time_zone):
-            raise InvalidTransitionError(_('Check-in is on the day of the booking ({day}).').format(
-                day=_long_day(day)))
-    if status == BookingStatus.NO_SHOW and now < booking.starts_at:
-        start = clock.to_local(booking.starts_at, time_zone)
-        raise InvalidTransitionError(_('A no-show can be marked once the booking has started ({time}).').format(
-            time=f'{start:%H:%M}'))
 
 
 def get_booking(booking_id: int, *, actor: UserRead) -> BookingRead:
@@ -695,6 +583,12 @@ def overlapping_ids(bookings: list[BookingRead]) -> set[int]:
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
+def _raise(refusal: ClientPulseError | None) -> None:
+    """Raise a rule's refusal, if any."""
+    if refusal is not None:
+        raise refusal
+
+
 def _ensure_aware(value: datetime, field: str) -> None:
     if value.tzinfo is None:
         raise ValidationError(_('The time must include a time zone.'), field=field)
@@ -704,13 +598,6 @@ def _get(session: Session, model: type[T], record_id: int, what: str) -> T:
     record = session.get(model, record_id)
     if record is None:
         raise NotFoundError(_(_MISSING[what]).format(id=record_id))
-    return record
-
-
-def _get_at(session: Session, model: type[T], record_id: int, location_id: int, what: str) -> T:
-    record = _get(session, model, record_id, what)
-    if record.location_id != location_id:
-        raise NotFoundError(_(_ELSEWHERE[what]))
     return record
 
 
@@ -725,159 +612,10 @@ def _lock_staff_member(session: Session, staff_member_id: int, location_id: int)
     return staff
 
 
-def _check_hours(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
-                 ends_at: datetime, *, override: bool, actor: UserRead) -> None:
-    if override:
-        ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
-        return
-    tz = location.time_zone
-    day = clock.local_day(starts_at, tz)
-    first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
-    if clock.local_day(ends_at, tz) != day:
-        last += 24 * 60
-    connection = connection_of(session)
-    shifts = [*connection.execute(_SHIFTS, {'staff_member_id': staff.id, 'weekday': day.weekday()}),
-              *connection.execute(_EXTRA_SHIFTS, {'staff_member_id': staff.id, 'day': day})]
-    if not any(s.start_minute <= first and last <= s.end_minute for s in shifts):
-        hours = ', '.join(f'{_hhmm(s.start_minute)}–{_hhmm(s.end_minute)}' for s in sorted(
-            shifts, key=lambda s: s.start_minute))
-        if not shifts:
-            raise OutsideWorkingHoursError(_("{name} doesn't work on {weekday}s.").format(
-                name=staff.name, weekday=_weekday(day)), field='starts_at')
-        raise OutsideWorkingHoursError(_('{name} works {hours} on {weekday}s; {start}–{end} is outside that.').format(
-            name=staff.name, hours=hours, weekday=_weekday(day), start=_hhmm(first), end=_hhmm(last % (24 * 60))),
-            field='starts_at')
-
-
-def _check_away(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
-                reach: datetime) -> None:
-    """Refuse a booking of ``staff`` over ``[starts_at, reach)`` that meets their time off, in words."""
-    away = connection_of(session).execute(_AWAY, {'staff_member_id': staff.id, 'starts_at': starts_at,
-                                                  'reach': reach}).first()
-    if away is not None:
-        tz = location.time_zone
-        start = clock.to_local(away.starts_at, tz)
-        values = {'name': staff.name, 'day': _long_day(start.date()), 'time': f'{start:%H:%M}',
-                  'reason': away.reason or ''}
-        if away.all_day:
-            message = _('{name} is off on {day} ({reason}).') if away.reason else _('{name} is off on {day}.')
-        else:
-            message = (_('{name} is off from {time} on {day} ({reason}).') if away.reason
-                       else _('{name} is off from {time} on {day}.'))
-        raise SlotUnavailableError(message.format(**values), field='starts_at')
-
-
-def _check_free(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
-                ends_at: datetime, *, exclude_id: int | None = None, reach: datetime | None = None) -> None:
-    """Refuse a booking of ``staff`` over ``[starts_at, reach)`` (``reach``: the end plus its buffer) that meets
-    another booking's ``[start, blocked_until)``."""
-    clash = connection_of(session).execute(_CLASH, {'staff_member_id': staff.id, 'starts_at': starts_at,
-                                                    'reach': reach or ends_at, 'exclude_id': exclude_id or 0}).first()
-    if clash is not None:
-        other = clash
-        tz = location.time_zone
-        values = {'name': staff.name, 'start': _hhmm(clock.minute_of_day(other.starts_at, tz)),
-                  'end': _hhmm(clock.minute_of_day(other.ends_at, tz)), 'customer': clash.customer_name}
-        message = (_('{name} is already booked {start}–{end} with {customer}. Choose another time or staff member.')
-                   if clash.customer_name else
-                   _('{name} is already booked {start}–{end} with a walk-in. Choose another time or staff member.'))
-        raise SlotUnavailableError(message.format(**values), field='starts_at')
-
-
-def check_open(opening_hours: list[dict], closures: list[dict], starts_at: datetime, ends_at: datetime,
-               time_zone: str) -> None:
-    """Refuse a booking when the location is closed: a closure covers its day, or (opening hours being set) no
-    opening stretch of its weekday holds ``[starts_at, ends_at)``.
-
-    :raises OutsideWorkingHoursError: with the day's hours or the closure's reason, in words
-    """
-    day = clock.local_day(starts_at, time_zone)
-    for closure in closures or []:
-        if closure['start'] <= day.isoformat() <= closure['end']:
-            message = (_('We are closed on {day} ({reason}).') if closure.get('reason')
-                       else _('We are closed on {day}.'))
-            raise OutsideWorkingHoursError(message.format(day=_long_day(day), reason=closure.get('reason') or ''),
-                                           field='starts_at')
-    if not opening_hours:
-        return
-    first, last = clock.minute_of_day(starts_at, time_zone), clock.minute_of_day(ends_at, time_zone)
-    if clock.local_day(ends_at, time_zone) != day:
-        last += 24 * 60
-    today = [s for s in opening_hours if s['weekday'] == day.weekday()]
-    if not any(s['start_minute'] <= first and last <= s['end_minute'] for s in today):
-        hours = ', '.join(f'{_hhmm(s["start_minute"])}–{_hhmm(s["end_minute"])}' for s in sorted(
-            today, key=lambda s: s['start_minute']))
-        message = _('We are open {hours} on {weekday}s.') if hours else _('We are closed on {weekday}s.')
-        raise OutsideWorkingHoursError(message.format(hours=hours, weekday=_weekday(day)), field='starts_at')
-
-
-def _ensure_transition(booking: Booking, target: BookingStatus) -> None:
-    current = BookingStatus(booking.status)
-    if target not in ALLOWED_TRANSITIONS[current]:
-        raise InvalidTransitionError(_('This booking is {status}; it cannot be marked {target}.').format(
-            status=_(STATUS_LABELS[current]).lower(), target=_(STATUS_LABELS[target]).lower()))
-
-
-def held_times(session, staff_member_ids: list[int], start: datetime, end: datetime, *, now: datetime,
-               except_holder: str | None = None) -> list[tuple[int, datetime, datetime, str]]:
-    """``(staff_member_id, starts_at, ends_at, kind)`` of the holds alive at ``now`` overlapping ``[start, end)``
-    (``kind``: :class:`~app.models.HoldKind`'s value)."""
-    return [tuple(row) for row in session.connection().execute(_HOLDS, {
-        'staff_member_ids': list(staff_member_ids), 'now': now, 'start': start, 'end': end,
-        'holder': except_holder or ''})]  # holders are random tokens: '' excepts none
-
-
-# the checks' statements, built once: building the expressions anew cost more than running them
+# the statements, built once: building the expressions anew cost more than running them
 _STAFF_LOCK = (sa_select(col(StaffMember.id), col(StaffMember.name), col(StaffMember.active),
                          col(StaffMember.location_id))
                .where(StaffMember.id == bindparam('staff_member_id')).with_for_update())
-_SHIFTS = sa_select(col(WorkingHours.start_minute), col(WorkingHours.end_minute)).where(
-    WorkingHours.staff_member_id == bindparam('staff_member_id'), WorkingHours.weekday == bindparam('weekday'))
-_OVERLAPS = (Booking.staff_member_id == bindparam('staff_member_id'),
-             col(Booking.status).in_([s.value for s in BLOCKING_STATUSES]),
-             Booking.starts_at < bindparam('reach'),
-             or_(func.coalesce(Booking.blocked_until, Booking.ends_at) > bindparam('starts_at'),
-                 Booking.starts_at == bindparam('starts_at')),
-             Booking.id != bindparam('exclude_id'))
-"""A booking of the staff member whose ``[start, blocked_until)`` (its end plus its buffer) meets ``[starts_at,
-reach)`` (the new one's end plus its buffer), or that starts at the same moment; other than ``exclude_id``."""
-_CLASH = (sa_select(col(Booking.starts_at), col(Booking.ends_at), col(Customer.name).label('customer_name'))
-          .select_from(Booking).outerjoin(Customer, Customer.id == Booking.customer_id).where(*_OVERLAPS).limit(1))
-_EXTRA_SHIFTS = sa_select(col(ExtraShift.start_minute), col(ExtraShift.end_minute)).where(
-    ExtraShift.staff_member_id == bindparam('staff_member_id'), ExtraShift.day == bindparam('day'))
-_AWAY = (sa_select(col(TimeOff.starts_at), col(TimeOff.all_day), col(TimeOff.reason))
-         .where(TimeOff.staff_member_id == bindparam('staff_member_id'), TimeOff.starts_at < bindparam('reach'),
-                TimeOff.ends_at > bindparam('starts_at')).order_by(TimeOff.starts_at).limit(1))
-_HELD = (SlotHold.staff_member_id == bindparam('staff_member_id'), SlotHold.held_until > bindparam('now'),
-         SlotHold.starts_at < bindparam('reach'), SlotHold.ends_at > bindparam('starts_at'),
-         SlotHold.holder != bindparam('holder'),
-         or_(~bindparam('desk', type_=Boolean()), SlotHold.kind != HoldKind.ONLINE.value))
-"""A live hold of someone else's on the staff member meeting ``[starts_at, reach)``; for the ``desk``, a customer's
-online hold does not count (the desk may book over it: see :mod:`app.services.frontdesk.availability`)."""
-_HELD_BY = (sa_select(col(SlotHold.kind), col(SlotHold.holder), col(SlotHold.held_until)).where(*_HELD)
-            .order_by(SlotHold.held_until.desc()).limit(1))
-_SLOT_CHECKS = sa_select(
-    or_(exists().where(WorkingHours.staff_member_id == bindparam('staff_member_id'),
-                       WorkingHours.weekday == bindparam('weekday'), WorkingHours.start_minute <= bindparam('first'),
-                       WorkingHours.end_minute >= bindparam('last')),
-        exists().where(ExtraShift.staff_member_id == bindparam('staff_member_id'), ExtraShift.day == bindparam('day'),
-                       ExtraShift.start_minute <= bindparam('first'), ExtraShift.end_minute >= bindparam('last'))
-        ).label('in_hours'),
-    exists().where(TimeOff.staff_member_id == bindparam('staff_member_id'), TimeOff.starts_at < bindparam('reach'),
-                   TimeOff.ends_at > bindparam('starts_at')).label('away'),
-    or_(~exists().where(StaffService.staff_member_id == bindparam('staff_member_id')),
-        exists().where(StaffService.staff_member_id == bindparam('staff_member_id'),
-                       StaffService.service_id == bindparam('service_id'))).label('performs'),
-    sa_select(col(Booking.id)).where(*_OVERLAPS).limit(1).scalar_subquery().label('clash_id'),
-    exists().where(*_HELD).label('held'))
-_INSERT_IF_FREE = _insert_if_free()
-"""The booking, inserted only if the staff member works then (or hours are overridden), has no overlapping booking and
-no kiosk hold other than the booker's covers it; returns its id, or no row."""
-_HOLDS = sa_select(col(SlotHold.staff_member_id), col(SlotHold.starts_at), col(SlotHold.ends_at),
-                   col(SlotHold.kind)).where(
-    col(SlotHold.staff_member_id).in_(bindparam('staff_member_ids', expanding=True)),
-    SlotHold.held_until > bindparam('now'), SlotHold.starts_at < bindparam('end'),
-    SlotHold.ends_at > bindparam('start'), SlotHold.holder != bindparam('holder'))
 
 
 def location_time_zone(session: Session | None, location_id: int) -> str:
@@ -921,21 +659,6 @@ def _summary(message: str, booking: BookingRead, time_zone: str, **values: Any) 
                          staff=booking.staff_name, **values)
 
 
-def _weekday(day: date) -> str:
-    """``Monday`` in the language of the moment."""
-    return format_date(day, 'EEEE', locale=i18n.current())
-
-
-def _long_day(day: date) -> str:
-    """``Monday 04 March`` in the language of the moment."""
-    return format_date(day, 'EEEE dd MMMM', locale=i18n.current())
-
-
-def _short_day(day: date) -> str:
-    """``Mon 04 Mar`` in the language of the moment."""
-    return format_date(day, 'EEE dd MMM', locale=i18n.current())
-
-
 def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,
                 actor: UserRead, previous_day: date | None = None) -> events.BookingChanged:
     """The change's activity entry, notification and messages to the customer, in the booking's own unit of work
@@ -946,7 +669,3 @@ def _log_change(session: Session | Connection, booking: BookingRead, change: str
         booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
         day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,
         summary=summary, previous_day=previous_day))
-
-
-def _hhmm(minutes: int) -> str:
-    return f'{minutes // 60:02d}:{minutes % 60:02d}'

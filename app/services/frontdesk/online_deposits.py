@@ -60,7 +60,7 @@ from app.services import clock, events, notifications
 from app.services.accounts import activity
 from app.services.database import session_scope
 from app.services.errors import ClientPulseError, NotFoundError, ValidationError
-from app.services.frontdesk import availability, bookings, online
+from app.services.frontdesk import availability, bookings, online, slot_rules
 from app.services.frontdesk.self_service import customer_actor
 from app.services.i18n import N_, _, deferred
 from app.services.messaging import links
@@ -411,8 +411,9 @@ def _book_paid(row_id: int, provider_receipt: str) -> str:
         new = None if row.customer_id is not None else CustomerCreate(
             location_id=row.location_id, name=row.name, phone=row.phone, email=row.email,
             notes='Added by online booking')
-        notice = timedelta(minutes=location.min_notice_minutes or 0) if row.status != 'pending' else timedelta(0)
-        if row.starts_at <= now + notice:  # its time began (or, paid after the hold went, is inside the notice)
+        # paid after the hold went: the notice applies again (:func:`slot_rules.notice_window`); else only "not begun"
+        earliest = slot_rules.notice_window(now, slot_rules.Place.of(location), customer=row.status != 'pending')[0]
+        if slot_rules.too_soon(row.starts_at, earliest):
             why = _('the time has passed or is too soon to book')
         else:
             try:
