@@ -159,8 +159,9 @@ def test_the_port_is_in_the_help_and_read_from_clientpulse_port(sqlite_db, monke
 def _clientpulse(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
     """The real command (its own process: its logging as a person sees it) on a fresh SQLite database."""
     plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
+    fresh = {**plain, 'HOME': str(tmp_path), 'CLIENTPULSE_DATA_DIR': str(tmp_path / 'data'), **env}
     return subprocess.run([sys.executable, '-m', 'app.cli', *args], capture_output=True, text=True, timeout=300,
-                          env={**plain, 'HOME': str(tmp_path), 'CLIENTPULSE_DATA_DIR': str(tmp_path / 'data'), **env})
+                          check=False, env=fresh)
 
 
 def test_a_start_is_quiet_unless_asked(sqlite_template, tmp_path):

@@ -39,10 +39,16 @@ def _environment(tmp_path: Path, path: str) -> dict[str, str]:
             'CLIENTPULSE_DATABASE_URL': f'sqlite:///{tmp_path / "cluster.db"}'}
 
 
+def _script(env: dict[str, str], *args: str, timeout: float) -> subprocess.CompletedProcess:
+    """``scripts/cluster.sh ARGS`` in ``env``, its output kept (its exit status is the test's to check)."""
+    return subprocess.run(['bash', str(SCRIPT), *args], env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
 def test_without_nginx_it_says_so_and_starts_nothing(tmp_path):
     env = _environment(tmp_path, _path_without(tmp_path, 'nginx'))
     assert shutil.which('nginx', path=env['PATH']) is None
-    done = subprocess.run(['bash', str(SCRIPT), 'start'], env=env, capture_output=True, text=True, timeout=60)
+    done = _script(env, 'start', timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip() == 'cluster: nginx is not installed (apt-get install nginx)'
     assert not (tmp_path / 'cluster').exists()  # no Redis, no process, no folder: it stopped before anything
@@ -51,7 +57,7 @@ def test_without_nginx_it_says_so_and_starts_nothing(tmp_path):
 
 def test_without_redis_it_says_so_and_starts_nothing(tmp_path):
     env = _environment(tmp_path, _path_without(tmp_path, 'redis-server'))
-    done = subprocess.run(['bash', str(SCRIPT), 'start'], env=env, capture_output=True, text=True, timeout=60)
+    done = _script(env, 'start', timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip() == 'cluster: redis-server is not installed (apt-get install redis-server)'
     assert not (tmp_path / 'cluster').exists()
@@ -62,12 +68,12 @@ def test_a_start_that_fails_half_way_stops_what_it_started(tmp_path):
     _require('redis-server', 'apt-get install redis-server')
     refusing = '#!/bin/sh\necho "nginx: [emerg] refused for the test" >&2\nexit 1\n'
     env = _environment(tmp_path, _path_without(tmp_path, 'nginx', extra={'nginx': refusing}))
-    done = subprocess.run(['bash', str(SCRIPT), 'start'], env=env, capture_output=True, text=True, timeout=180)
+    done = _script(env, 'start', timeout=180)
     folder = tmp_path / 'cluster'
     assert done.returncode == 1, done.stderr
     assert f'cluster: nginx refused {folder}/nginx/nginx.conf' in done.stderr
     assert 'cluster: stopped what this start had started (redis node-1)' in done.stderr
     assert (folder / 'redis.log').exists() and (folder / 'node-1.log').exists()  # they had started
     assert not (folder / 'redis.pid').exists() and not (folder / 'node-1.pid').exists()
-    status = subprocess.run(['bash', str(SCRIPT), 'status'], env=env, capture_output=True, text=True, timeout=60)
+    status = _script(env, 'status', timeout=60)
     assert status.stdout == ''  # nothing running, nothing left behind
