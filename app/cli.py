@@ -41,13 +41,18 @@ def _show_version(shown: bool) -> None:
 
 @cli.callback()
 def _options(version: Annotated[bool, typer.Option('--version', callback=_show_version, is_eager=True,
-                                                   help='print the version and stop')] = False) -> None:
+                                                   help='print the version and stop')] = False,
+             verbose: Annotated[bool, typer.Option('--verbose', '-v', help='also show the libraries\' logs (each '
+                                                   'migration step, each scheduler run; CLIENTPULSE_LOG_LEVEL=INFO)',
+                                                   )] = False) -> None:
     """ClientPulse: front desk and analytics for appointment businesses."""
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
 
 
 @cli.command()
 def run(host: Annotated[str | None, typer.Option(help='interface to serve on (default from settings)')] = None,
-        port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None,
+        port: Annotated[int | None, typer.Option(help='port (default 8080, CLIENTPULSE_PORT)')] = None,
         native: Annotated[bool, typer.Option(help='also open the desktop window (needs the "native" extra)')] = False,
         ) -> None:
     """Start the app (migrates the database first; prints its addresses once it listens)."""
@@ -132,7 +137,7 @@ def import_bookings(file: Annotated[Path, typer.Argument(exists=True, dir_okay=F
 
 @cli.command()
 def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start the app afterwards')] = True,
-         port: Annotated[int | None, typer.Option(help='port (default 8080)')] = None,
+         port: Annotated[int | None, typer.Option(help='port (default 8080, CLIENTPULSE_PORT)')] = None,
          host: Annotated[str | None, typer.Option(
              help="interface to serve on (default 127.0.0.1, this computer only; 0.0.0.0 lets the shop's network "
                   'in, CLIENTPULSE_DEMO_HOST)')] = None) -> None:
@@ -156,13 +161,20 @@ def demo(serve: Annotated[bool, typer.Option('--serve/--no-serve', help='start t
     else:
         said = _('Demo business "{name}" already there in {url}')
     typer.echo(said.format(name=demo_data.DEMO_LOCATION, n=result.bookings, url=database.database_url()))
-    typer.echo(_('Demo logins (password for all: {password}):').format(password=demo_data.DEMO_PASSWORD))
-    for email, role in demo_data.DEMO_USERS:
-        typer.echo(f'  {role.value:8} {email}')
-    if serve:
-        settings = get_settings()
-        bind, served = host or settings.demo_host, port or settings.port
-        server.run(host=bind, port=served, announce=demo_banner(bind, served, demo_data.DEMO_PASSWORD))
+    logins = demo_logins(demo_data.DEMO_USERS, demo_data.DEMO_PASSWORD)
+    if not serve:
+        typer.echo('\n'.join(logins))
+        return
+    settings = get_settings()
+    bind, served = host or settings.demo_host, port or settings.port
+    # the logins come last, under the line that says it is ready: nothing of the start-up scrolls them away
+    server.run(host=bind, port=served, announce=[*demo_banner(bind, served, demo_data.DEMO_PASSWORD), *logins])
+
+
+def demo_logins(accounts: list[tuple[str, Role]], password: str) -> list[str]:
+    """The lines that give the demo's ``accounts`` (e-mail, role) and their one ``password``."""
+    return [_('Demo logins (password for all: {password}):').format(password=password),
+            *(f'  {role.value:8} {email}' for email, role in accounts)]
 
 
 def demo_banner(host: str, port: int, password: str) -> list[str]:
@@ -301,9 +313,20 @@ def _advance(bar):
     return progress
 
 
+def configure_logging(level_name: str) -> None:
+    """Log to stderr: the libraries (Alembic's steps, the scheduler's runs) from ``level_name`` up (a name such as
+    ``WARNING`` or ``INFO``; one it does not know is ``WARNING``), ClientPulse's own loggers from ``INFO`` (or lower,
+    if ``level_name`` is lower), so a start and the demo's logins are not buried."""
+    level = logging.getLevelNamesMapping().get(level_name.strip().upper(), logging.WARNING)
+    logging.basicConfig(format='%(levelname)s %(name)s: %(message)s')
+    logging.getLogger().setLevel(level)
+    logging.getLogger('app').setLevel(min(level, logging.INFO))
+
+
 def main() -> None:
     """Entry point of the ``clientpulse`` script."""
-    logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
+    from app.config import get_settings
+    configure_logging(get_settings().log_level)
     from app.services import files
     files.restrict_new_files()  # the database, exports and reports it writes are its user's alone
     cli()

@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     bus_max_length: int = 10_000
     """About how many events the stream keeps: a process away for longer reloads from the database instead."""
     # issue 28, faults and start-up
+    log_level: str = 'WARNING'
+    """What a terminal or journal shows of the libraries' logs (every migration step, every scheduler run at
+    ``INFO``); ClientPulse's own notes (a backup written, Redis back) show at ``INFO`` unless this is lower. The
+    ``--verbose`` option of ``clientpulse`` is ``INFO``."""
     demo_host: str = '127.0.0.1'
     """Where ``clientpulse demo`` listens: this computer only; ``0.0.0.0`` lets the shop's network in (its password is
     published)."""

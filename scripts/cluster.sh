@@ -49,6 +49,7 @@ secret_file() {  # FILE: a random secret made once, readable only by its owner
 redis_start() {  # deploy/redis.conf with the user's file in this folder; the password never on a command line
     need redis-server 'apt-get install redis-server'
     alive "$DIR/redis.pid" && return 0
+    STARTED+=(redis)
     mkdir -p "$DIR/redis"
     secret_file "$DIR/redis_password"
     (umask 077
@@ -99,6 +100,7 @@ node_env() {  # I: the environment of process I
 node_launch() {  # I: start process I in the background (node_wait waits for it)
     local i="$1"
     alive "$DIR/node-$i.pid" && return 0
+    STARTED+=("node-$i")
     mkdir -p "$DIR/node-$i"
     # shellcheck disable=SC2046
     env $(node_env "$i") setsid "$CLIENTPULSE" run >>"$DIR/node-$i.log" 2>&1 &
@@ -144,6 +146,7 @@ print(text)" "$ROOT/deploy/nginx.conf.template"
         echo "}"
     } >"$DIR/nginx/nginx.conf"
     nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -t -q || die "nginx refused $DIR/nginx/nginx.conf"
+    STARTED+=(nginx)
     nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf"
     wait_for "http://127.0.0.1:$PORT/login" 20 || die "nginx does not answer on port $PORT (see $DIR/nginx/logs)"
 }
@@ -153,18 +156,42 @@ nginx_stop() {
     rm -f "$DIR/nginx/nginx.pid"
 }
 
-start() {
+prerequisites() {  # everything start needs, checked before anything is started
     [ -x "$CLIENTPULSE" ] || die "install ClientPulse first (scripts/test.sh or scripts/demo.sh make .venv)"
+    need redis-server 'apt-get install redis-server'
+    need nginx 'apt-get install nginx'
+}
+
+STARTED=()  # what this start launched (redis, node-I, nginx), stopped again if it fails half-way
+
+undo_start() {  # the EXIT trap of start: after a failure, stop what this start launched, newest first
+    local status=$? i
+    [ "$status" -eq 0 ] && return 0
+    for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+        case "${STARTED[$i]}" in
+            redis) redis_stop ;;
+            nginx) nginx_stop ;;
+            node-*) node_kill "${STARTED[$i]#node-}" ;;
+        esac
+    done
+    [ "${#STARTED[@]}" -eq 0 ] || echo "cluster: stopped what this start had started (${STARTED[*]})" >&2
+    exit "$status"
+}
+
+start() {
+    prerequisites
+    trap undo_start EXIT
     mkdir -p "$DIR"
     secret_file "$DIR/storage_secret"
+    database  # before any process: a database that cannot be reached stops the start with nothing running
     redis_start
-    database
     if [ "${1:-}" = --demo ]; then
         CLIENTPULSE_DATABASE_URL="$DATABASE_URL" CLIENTPULSE_DATA_DIR="$DIR/node-1" "$CLIENTPULSE" demo --no-serve
     fi
     for i in $(seq "$PROCESSES"); do node_launch "$i"; done  # side by side: each takes seconds to start
     for i in $(seq "$PROCESSES"); do node_wait "$i"; done
     nginx_start
+    trap - EXIT
     echo "ClientPulse on http://127.0.0.1:$PORT ($PROCESSES processes, Redis on $REDIS_PORT, files in $DIR)"
 }
 

@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e .
+PYTHONWARNINGS='ignore:Editable installation' .venv/bin/python -m pip install --quiet -e .  # not setuptools' box about editable installs
 bash scripts/i18n.sh compile  # the catalogs' .mo files, what the app reads
 exec .venv/bin/clientpulse demo "$@"

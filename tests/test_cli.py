@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from sqlalchemy import func
 from sqlmodel import select
 from typer.testing import CliRunner
@@ -116,6 +120,84 @@ def test_the_demo_listens_on_this_computer_only_and_says_so(sqlite_db, monkeypat
     assert seen['host'] == '0.0.0.0'
     assert ("— the shop's network can reach it, and its password (demo1234) is published: use it only on a network "
             'you trust') in seen['announced']
+
+
+def test_the_demo_prints_its_logins_last_under_the_ready_line(sqlite_db, monkeypatch):
+    """Nothing of the start-up comes between the logins and the person reading them: they are the last lines, printed
+    with (under) the line that says where the demo is, once it listens; ``--no-serve`` prints them at once."""
+    from app import server
+
+    seen = _serve_nothing(monkeypatch)
+    monkeypatch.setattr(server.first_run, 'setup_path', lambda: None)  # the demo's owner is there: no setup link
+    result = runner.invoke(cli, ['demo', '--port', '8124'])
+    assert result.exit_code == 0, result.output
+    assert 'owner@demo.clientpulse' not in result.output  # not before the start-up's own output
+    assert seen['announced'] == [
+        "Demo on http://127.0.0.1:8124 — only this computer can reach it; --host 0.0.0.0 to let the shop's network in",
+        'Demo logins (password for all: demo1234):', '  owner    owner@demo.clientpulse',
+        '  manager  manager@demo.clientpulse', '  staff    staff@demo.clientpulse', '  kiosk    kiosk@demo.clientpulse']
+    unserved = runner.invoke(cli, ['demo', '--no-serve'])
+    assert unserved.output.splitlines()[-5:] == seen['announced'][1:]
+
+
+def test_the_port_is_in_the_help_and_read_from_clientpulse_port(sqlite_db, monkeypatch):
+    from app.config import get_settings
+
+    assert 'CLIENTPULSE_PORT' in runner.invoke(cli, ['demo', '--help'], env={'COLUMNS': '200'}).output
+    seen = _serve_nothing(monkeypatch)
+    monkeypatch.setenv('CLIENTPULSE_PORT', '8125')
+    get_settings.cache_clear()
+    try:
+        assert runner.invoke(cli, ['demo']).exit_code == 0
+        assert seen['port'] == 8125
+        assert runner.invoke(cli, ['demo', '--port', '8126']).exit_code == 0
+        assert seen['port'] == 8126
+    finally:
+        get_settings.cache_clear()
+
+
+def _clientpulse(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The real command (its own process: its logging as a person sees it) on a fresh SQLite database."""
+    plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
+    fresh = {**plain, 'HOME': str(tmp_path), 'CLIENTPULSE_DATA_DIR': str(tmp_path / 'data'), **env}
+    return subprocess.run([sys.executable, '-m', 'app.cli', *args], capture_output=True, text=True, timeout=300,
+                          check=False, env=fresh)
+
+
+def test_a_start_is_quiet_unless_asked(sqlite_template, tmp_path):
+    """Alembic's lines (~50 on a first migration) and the scheduler's (one every 20 s) are not shown by default;
+    ``--verbose`` or ``CLIENTPULSE_LOG_LEVEL=INFO`` shows them."""
+    import shutil
+
+    (tmp_path / 'data').mkdir()
+    shutil.copy(sqlite_template, tmp_path / 'data' / 'clientpulse.db')
+    quiet = _clientpulse(tmp_path, 'migrate')
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ''
+    assert quiet.stdout == f'Database at sqlite:///{tmp_path / "data" / "clientpulse.db"} is up to date.\n'
+    verbose = _clientpulse(tmp_path, '--verbose', 'migrate')  # up to date now: Alembic still says what it checks
+    assert 'INFO alembic.runtime.migration: Context impl SQLiteImpl.' in verbose.stderr
+    informed = _clientpulse(tmp_path, 'migrate', CLIENTPULSE_LOG_LEVEL='info')
+    assert 'INFO alembic.runtime.migration: Context impl SQLiteImpl.' in informed.stderr
+
+
+def test_clientpulse_own_notes_stay_at_info_and_the_libraries_follow_the_level():
+    import logging
+
+    from app.cli import configure_logging
+
+    root, own = logging.getLogger(), logging.getLogger('app')
+    before = root.level, own.level
+    try:
+        configure_logging('WARNING')
+        assert (root.level, own.level) == (logging.WARNING, logging.INFO)
+        configure_logging('debug')
+        assert (root.level, own.level) == (logging.DEBUG, logging.DEBUG)
+        configure_logging('loud')  # unknown: the default
+        assert (root.level, own.level) == (logging.WARNING, logging.INFO)
+    finally:
+        root.setLevel(before[0])
+        own.setLevel(before[1])
 
 
 def test_old_code_on_a_newer_database_is_refused_plainly(sqlite_db):

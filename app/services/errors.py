@@ -106,7 +106,9 @@ def validated(schema: type[T], **values: Any) -> T:
         elif first['type'] in {'string_too_short', 'missing'}:
             message = _('Enter the {label}.').format(label=label)
         else:
-            message = _('The {label} is not valid: {reason}.').format(label=label, reason=_reason(first, context))
+            # "the … field": one agreement for every label, plural ones ("tax rates", "opening hours") included
+            message = _('The {label} field is not valid: {reason}.').format(label=label,
+                                                                            reason=_reason(first, context))
         raise ValidationError(message, field=field) from None
 
 

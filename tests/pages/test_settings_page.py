@@ -75,8 +75,8 @@ async def test_the_owner_sets_reminders_quiet_hours_and_online_booking(user: Use
                                                                           'e.g. 24, 2.')
     user.find(marker='settings-reminders').clear().type('2, 48, 2')
     user.find(marker='settings-save').click()
-    await eventually(lambda: element(user, 'settings-reminders').error == 'The reminder hours is not valid: two '
-                                                                          'reminders at the same time.', timeout=10)
+    await eventually(lambda: element(user, 'settings-reminders').error == 'The reminder hours field is not valid: '
+                                                                          'two reminders at the same time.', timeout=10)
     user.find(marker='settings-reminders').clear().type('2, 48')
     user.find(marker='settings-quiet-start').clear().type('22:00')
     user.find(marker='settings-quiet-end').clear().type('07:30')

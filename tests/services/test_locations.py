@@ -106,10 +106,19 @@ def test_a_list_of_services_names_a_repeat_within_the_list_and_saves_none(db):
     assert codes == ['CUT', 'COLOUR', 'CUTLON'] and len(set(codes)) == 3
 
 
+def test_a_refusal_names_a_plural_field_in_plain_grammar(db):
+    """Not "The tax rates is not valid": the field's name as "the … field", whatever its number."""
+    wrong = [{'name': 'TPS', 'percent': '120', 'services': True, 'products': True}]
+    with pytest.raises(ValidationError) as refused:
+        locations.check_settings({**GOOD, 'tax_rates': wrong})
+    assert refused.value.field == 'tax_rates'
+    assert str(refused.value) == 'The tax rates field is not valid: a rate is between 0 and 100 percent.'
+
+
 @pytest.mark.parametrize(('language', 'overlap', 'too_long', 'grid'), [
-    ('en', 'The opening hours is not valid: two opening stretches on Tuesday overlap.',
+    ('en', 'The opening hours field is not valid: two opening stretches on Tuesday overlap.',
      'The name may be at most 120 characters.',
-     'The slot minutes is not valid: free times start every 5, 10, 15, 20, 30, 60 minutes.'),
+     'The slot minutes field is not valid: free times start every 5, 10, 15, 20, 30, 60 minutes.'),
     ('fr', "Le champ « horaires d'ouverture » n'est pas valide : deux plages d'ouverture se chevauchent le mardi.",
      'Le champ « nom » ne peut dépasser 120 caractères.', "Le champ « intervalle des créneaux » n'est pas valide : les "
      'créneaux libres commencent toutes les 5, 10, 15, 20, 30, 60 minutes.'),

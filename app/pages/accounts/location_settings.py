@@ -240,23 +240,15 @@ class LocationSettingsForm:
             'staff_discount_limit_percent', 'sms_provider')}
         values['tax_number'] = self.fields['tax_number'].value or ''
         values['sms_sender_id'] = self.fields['sms_sender_id'].value or ''
-        hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
-        if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
-            self.fields['reminder_hours'].error = _('Give whole hours separated by commas, e.g. 24, 2.')
+        timing = self.message_timing()
+        if timing is None:
             return None
-        values['reminder_hours'] = [int(part) for part in hours_text.split(',') if part.strip()]
-        for key in ('quiet_start_minute', 'quiet_end_minute'):
-            values[key] = minutes(self.fields[key].value or '')
-            if values[key] is None:
-                self.fields[key].error = _('Give a time such as 21:00.')
-                return None
+        values.update(timing)
         for key in ('min_notice_minutes', 'horizon_days', 'buffer_minutes', 'cancellation_hours', 'deposit_percent',
                     'no_show_fee_percent', 'loyalty_points_per_unit', 'loyalty_expiry_months',
                     'staff_discount_limit_percent'):
             values[key] = int(values[key]) if values[key] is not None else -1
-        values['tax_rates'] = [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
-                                'products': products.value}
-                               for name, percent, services, products in self.taxes if (name.value or '').strip()]
+        values['tax_rates'] = self.tax_rates()
         stretches = self.hours.read()
         if stretches is None:
             return None
@@ -264,6 +256,27 @@ class LocationSettingsForm:
         values['closures'] = [{'start': start.value, 'end': end.value or start.value, 'reason': reason.value or ''}
                               for start, end, reason in self.closures if start.value]
         return values
+
+    def message_timing(self) -> dict[str, Any] | None:
+        """``reminder_hours`` (whole hours before a booking) and ``quiet_start_minute``/``quiet_end_minute`` (minutes
+        of the day) as typed, or None after marking the first one that is malformed."""
+        hours_text = (self.fields['reminder_hours'].value or '').replace(';', ',')
+        if not all(part.strip().isdigit() for part in hours_text.split(',') if part.strip()):
+            self.fields['reminder_hours'].error = _('Give whole hours separated by commas, e.g. 24, 2.')
+            return None
+        timing: dict[str, Any] = {'reminder_hours': [int(part) for part in hours_text.split(',') if part.strip()]}
+        for key in ('quiet_start_minute', 'quiet_end_minute'):
+            timing[key] = minutes(self.fields[key].value or '')
+            if timing[key] is None:
+                self.fields[key].error = _('Give a time such as 21:00.')
+                return None
+        return timing
+
+    def tax_rates(self) -> list[dict[str, Any]]:
+        """The tax rows with a name (name, percent as typed, on services, on products)."""
+        return [{'name': name.value, 'percent': percent.value or '', 'services': services.value,
+                 'products': products.value}
+                for name, percent, services, products in self.taxes if (name.value or '').strip()]
 
     async def save(self) -> None:
         for field in self.fields.values():

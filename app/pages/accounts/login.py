@@ -6,6 +6,7 @@ from fastapi import Request
 from nicegui import app, ui
 
 from app.pages import language
+from app.pages.accounts.setup import not_set_up_yet
 from app.pages.guard import public_page
 from app.pages.signed_in import HOME, current_user, request_info, sign_in
 from app.services import redirects
@@ -47,6 +48,8 @@ def login_page(next: str = '') -> None:
     someone = current_user()
     if someone is not None:
         ui.navigate.to(wanted or HOME[someone.role])
+        return
+    if not_set_up_yet():  # no account at all: nobody could sign in; the page says how the owner sets it up
         return
     ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')  # the desk's: white on it at 9:1
     language.use(locations.public_language())  # nobody signed in yet: the shop's language

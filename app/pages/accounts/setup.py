@@ -54,6 +54,22 @@ def setup_page(token: str = '') -> None:
             ui.link(_('Sign in'), '/login')
 
 
+def not_set_up_yet() -> bool:
+    """On an install with no account yet, draw the page a visitor meets instead of the sign-in (nobody can sign in:
+    the owner sets it up through the link printed where ClientPulse was started) and return True; else draw nothing
+    and return False."""
+    if not setup.needs_setup():
+        return False
+    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
+    language.use(locations.public_language())
+    with ui.card().classes('absolute-center w-96 max-w-full p-6 gap-2').mark('not-set-up'):
+        ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
+        heading = ui.label(_('This shop is not set up yet')).classes('text-lg font-medium m-0')
+        heading.tag = 'h1'  # the page's one h1
+        ui.label(_('Its owner sets it up through the link ClientPulse printed where it was started (the desktop '
+                   'window opens it by itself). Once that is done, sign in here.'))
+        ui.link(_('Sign in'), '/login')
+    return True
 
 
 class _Wizard:

@@ -271,29 +271,40 @@ class _FreeTimes:
                 return
             ui.label(_('Free:') if times else _('No free time that day.')).classes('text-sm text-slate-600')
             for hhmm, held in listed:
-                if held == ONLINE:
-                    with ui.button(hhmm, icon='language', on_click=lambda t=hhmm: self.pick(t)).props(
-                            'dense no-caps color=deep-orange-10 ' + ('unelevated' if hhmm == self.picked else 'outline')
-                    ).mark(f'free-{hhmm} online-{hhmm}'):
-                        ui.tooltip(_('Being booked online: you may still book it'))
-                elif held:
-                    with ui.button(hhmm, icon='lock_clock').props('dense no-caps flat disable color=grey-7').mark(
-                            f'held-{hhmm}'):
-                        ui.tooltip(_(HELD_LABELS[held]))
-                else:
-                    ui.button(hhmm, on_click=lambda t=hhmm: self.pick(t)).props(
-                        'dense no-caps ' + ('unelevated' if hhmm == self.picked else 'outline')).mark(f'free-{hhmm}')
-            online = [hhmm for hhmm, held in listed if held == ONLINE]
-            if online:
-                ui.label(ngettext('Being booked online: {times}. You may still book it; the customer is told the time '
-                                  'went.', 'Being booked online: {times}. You may still book them; the customers are '
-                                  'told the time went.', len(online)).format(times=', '.join(online))).classes(
-                    'w-full text-sm text-deep-orange-10').mark('being-booked-online')
-            for kind in (HoldKind.KIOSK.value, HoldKind.OFFER.value):
-                held_times = [hhmm for hhmm, held in listed if held == kind]
-                if held_times:
-                    ui.label(_(HELD_LISTS[kind]).format(times=', '.join(held_times))).classes(
-                        'w-full text-sm text-slate-600').mark(f'held-{kind}')
+                self.time_button(hhmm, held)
+            self.held_notes(listed)
+
+    def time_button(self, hhmm: str, held: str) -> None:
+        """The button of one time: free (picked or not), being booked online (may still be picked), or held at the
+        kiosk or for the waitlist (greyed, not to be picked, with whom it is held for)."""
+        if held == ONLINE:
+            with ui.button(hhmm, icon='language', on_click=lambda t=hhmm: self.pick(t)).props(
+                    'dense no-caps color=deep-orange-10 ' + ('unelevated' if hhmm == self.picked else 'outline')
+            ).mark(f'free-{hhmm} online-{hhmm}'):
+                ui.tooltip(_('Being booked online: you may still book it'))
+        elif held:
+            with ui.button(hhmm, icon='lock_clock').props('dense no-caps flat disable color=grey-7').mark(
+                    f'held-{hhmm}'):
+                ui.tooltip(_(HELD_LABELS[held]))
+        else:
+            ui.button(hhmm, on_click=lambda t=hhmm: self.pick(t)).props(
+                'dense no-caps ' + ('unelevated' if hhmm == self.picked else 'outline')).mark(f'free-{hhmm}')
+
+    @staticmethod
+    def held_notes(listed: list[tuple[str, str]]) -> None:
+        """Under the times, in words: those being booked online, those held at the kiosk, those offered to the
+        waitlist."""
+        online = [hhmm for hhmm, held in listed if held == ONLINE]
+        if online:
+            ui.label(ngettext('Being booked online: {times}. You may still book it; the customer is told the time '
+                              'went.', 'Being booked online: {times}. You may still book them; the customers are '
+                              'told the time went.', len(online)).format(times=', '.join(online))).classes(
+                'w-full text-sm text-deep-orange-10').mark('being-booked-online')
+        for kind in (HoldKind.KIOSK.value, HoldKind.OFFER.value):
+            held_times = [hhmm for hhmm, held in listed if held == kind]
+            if held_times:
+                ui.label(_(HELD_LISTS[kind]).format(times=', '.join(held_times))).classes(
+                    'w-full text-sm text-slate-600').mark(f'held-{kind}')
 
     def pick(self, hhmm: str) -> None:
         self.picked = hhmm
@@ -318,88 +329,16 @@ class _FreeTimes:
 def open_booking_actions(user: UserRead, location: LocationRead, booking: BookingRead,
                          on_done: Callable[[], None] | None = None) -> None:
     """Details of one booking with the actions its status allows."""
-    tz = location.time_zone
     allowed = ALLOWED_TRANSITIONS[booking.status]
     title = f'{_customer(booking)} — {booking.service_name}'
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         dialog.props['aria-label'] = title
         ui.label(title).classes('text-lg font-semibold')
-        when = day_and_time(booking.starts_at, tz)
-        ui.label(_('{when} with {staff}').format(when=when, staff=booking.staff_name) if booking.duration_known
-                 else _('{when} with {staff} (length not recorded)').format(when=when, staff=booking.staff_name))
-        ui.label(_('Status: {status} · {price} · {channel}').format(
-            status=_(STATUS_LABELS[booking.status]), price=money_at(booking.price_cents, location),
-            channel=_(CHANNEL_LABELS[booking.channel]))).mark('booking-status')
-        if booking.cancelled_by:
-            notice = booking.notice_days or 0
-            ui.label(ngettext("Cancelled by {who}, {n} day's notice", "Cancelled by {who}, {n} days' notice",
-                              notice).format(who=booking.cancelled_by, n=booking.notice_days))
-        if booking.notes:
-            ui.label(booking.notes).classes('text-slate-500')
-        asked, held = deposits.status(booking.id, actor=user)
-        risk = noshow.risks(location.id, [booking.id], actor=user).get(booking.id)
-        if risk is not None:
-            ui.label(risk.label()).classes('text-negative' if risk.level == 'high' else 'text-slate-600').mark(
-                'booking-risk')
-            if risk.level == 'high' and location.high_risk_action == 'deposit' and held is None:
-                asked = noshow.high_risk_deposit(asked, booking.price_cents)
-        if held is not None:
-            with ui.row().classes('items-center gap-2'):
-                paid_online = deposits.paid_online(booking.id, actor=user)
-                held_words = _('Deposit held: {amount}').format(amount=money_at(held, location))
-                if paid_online is not None:  # the customer paid it when booking online
-                    how = _('M-Pesa') if paid_online[0] == 'mpesa' else _('card')
-                    held_words = _('Deposit held: {amount}, paid online by {how} {reference}').format(
-                        amount=money_at(held, location), how=how, reference=paid_online[1]).strip()
-                ui.label(held_words).classes('text-positive').mark('booking-deposit')
-                if booking.status == BookingStatus.CANCELLED:  # cancelled in good time: the customer's money
-                    back_by = ui.select(_payment_options(gift_cards=False), value=PaymentMethod.CARD.value,
-                                        label=_('Paid back by')).classes('w-36')
-
-                    async def pay_back() -> None:
-                        try:
-                            await language.io_bound(lambda: deposits.give_back(booking.id, PaymentMethod(back_by.value),
-                                                                          actor=user))
-                        except ClientPulseError as error:
-                            ui.notify(str(error), type='negative')
-                            return
-                        dialog.close()
-                        ui.notify(_('Deposit of {amount} paid back.').format(amount=money_at(held, location)),
-                                  type='positive')
-
-                    ui.button(_('Pay it back'), on_click=pay_back).props('outline').mark('deposit-back')
-        elif asked and booking.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED):
-            with ui.row().classes('items-center gap-2'):
-                ui.label(_('Deposit asked: {amount}').format(amount=money_at(asked, location))).mark(
-                    'booking-deposit')
-                deposit_by = ui.select(_payment_options(gift_cards=False), value=PaymentMethod.CARD.value,
-                                       label=_('Paid by')).classes('w-36')
-
-                async def take_deposit() -> None:
-                    try:
-                        await language.io_bound(lambda: deposits.take(booking.id, PaymentIn(
-                            method=PaymentMethod(deposit_by.value), amount_cents=asked), actor=user))
-                    except ClientPulseError as error:
-                        ui.notify(str(error), type='negative')
-                        return
-                    dialog.close()
-                    ui.notify(_('Deposit of {amount} taken.').format(amount=money_at(asked, location)),
-                              type='positive')
-
-                ui.button(_('Take deposit'), on_click=take_deposit).props('outline').mark('take-deposit')
+        _summary(location, booking)
+        _deposit_section(user, location, booking, dialog)
         booking_contact_section(user, location, booking)  # with the customer's alerts
         _messages(user, location, booking)
-
-        async def act(change: Callable[[], object]) -> None:
-            try:
-                await language.io_bound(change)  # the write runs in a worker thread, off the event loop
-            except ClientPulseError as error:
-                ui.notify(str(error), type='negative', multi_line=True)
-                return
-            dialog.close()
-            if on_done:
-                on_done()
-
+        act = _acting(dialog, on_done)
         with ui.row().classes('gap-2'):
             for status, label in ((BookingStatus.CONFIRMED, _('Confirm')), (BookingStatus.CHECKED_IN, _('Check in')),
                                   (BookingStatus.NO_SHOW, _('No-show'))):
@@ -407,21 +346,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                     ui.button(label, on_click=lambda s=status: act(
                         lambda: bookings.set_status(booking.id, s, actor=user))).mark(f'to-{status.value}')
         if BookingStatus.COMPLETED in allowed:
-            def check_out() -> None:
-                dialog.close()
-                with dialog.parent_slot.parent:  # the page's dialog holder
-                    open_checkout(user, location, booking, on_done)
-
-            with ui.row().classes('items-center gap-2'):
-                ui.button(_('Check out'), icon='point_of_sale', on_click=check_out).mark('to-checkout')
-                method = ui.select(_payment_options(), value=PaymentMethod.CARD.value,
-                                   label=_('Failed payment by')).classes('w-40')
-            with ui.row().classes('items-center gap-2'):
-                reason = ui.input(_('What happened'), value=_('card declined')).classes('w-48').mark('payment-reason')
-                ui.button(_('Payment failed'), color='warning', on_click=lambda: act(
-                    lambda: receipts.record_failed_payment(booking.id, payment_method=PaymentMethod(method.value),
-                                                           reason=reason.value or '', actor=user))).props(
-                    'outline').mark('payment-failed')
+            _checkout_section(user, location, booking, dialog, act, on_done)
         if booking.status in {BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW} and user.role in {Role.OWNER,
                                                                                                   Role.MANAGER}:
             undo = _('Undo check-in') if booking.status == BookingStatus.CHECKED_IN else _('Undo no-show')
@@ -429,31 +354,161 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
                 lambda: bookings.undo_status(booking.id, actor=user))).props('flat').mark('undo-status')
         if BookingStatus.CANCELLED in allowed:
             _move_section(user, location, booking, act)
-            def ask() -> None:  # a reason first, then a confirmation (confirm: the row below)
-                why.error = None
-                if not (why.value or '').strip():
-                    why.error = _('Say why (e.g. "feeling unwell").')
-                    return
-                confirm.classes(remove='hidden')
-
-            with ui.row().classes('items-center gap-2 flex-wrap'):
-                who = ui.select({'customer': _('the customer'), 'salon': _('us (the shop)')}, value='customer',
-                                label=_('Cancelled by')).classes('w-40')
-                why = ui.input(_('Reason')).classes('w-56').mark('cancel-reason')
-                ui.button(_('Cancel booking'), color='negative', on_click=ask).mark('to-cancelled')
-            following = ui.checkbox(_('and every later booking of its series')).mark('cancel-following')
-            following.visible = booking.series_id is not None
-            with ui.row().classes('items-center gap-2 hidden') as confirm:
-                ui.label(_('Cancel this booking? The time is offered to the waitlist.')).classes('text-negative')
-                ui.button(_('Yes, cancel it'), color='negative', on_click=lambda: act(lambda: (
-                    recurring.cancel_following(booking.id, actor=user, reason=why.value or '') if following.value
-                    else bookings.cancel_booking(booking.id, actor=user, cancelled_by=who.value or None,
-                                                 reason=why.value or '')))).mark('cancel-confirm')
-                ui.button(_('Keep it'), on_click=lambda: confirm.classes(add='hidden')).props('flat')
+            _cancel_section(user, booking, act)
 
         with ui.row().classes('w-full justify-end'):
             ui.button(_('Close'), on_click=dialog.close).props('flat')
     dialog.open()
+
+
+def _summary(location: LocationRead, booking: BookingRead) -> None:
+    """When and with whom, status, price and channel; who cancelled it with what notice; its notes."""
+    when = day_and_time(booking.starts_at, location.time_zone)
+    ui.label(_('{when} with {staff}').format(when=when, staff=booking.staff_name) if booking.duration_known
+             else _('{when} with {staff} (length not recorded)').format(when=when, staff=booking.staff_name))
+    ui.label(_('Status: {status} · {price} · {channel}').format(
+        status=_(STATUS_LABELS[booking.status]), price=money_at(booking.price_cents, location),
+        channel=_(CHANNEL_LABELS[booking.channel]))).mark('booking-status')
+    if booking.cancelled_by:
+        notice = booking.notice_days or 0
+        ui.label(ngettext("Cancelled by {who}, {n} day's notice", "Cancelled by {who}, {n} days' notice",
+                          notice).format(who=booking.cancelled_by, n=booking.notice_days))
+    if booking.notes:
+        ui.label(booking.notes).classes('text-slate-500')
+
+
+def _deposit_section(user: UserRead, location: LocationRead, booking: BookingRead, dialog: ui.dialog) -> None:
+    """The no-show risk, and the deposit: held (paid back from a cancelled booking) or asked (taken here). A high risk
+    at a location that asks a deposit for it raises the deposit asked."""
+    asked, held = deposits.status(booking.id, actor=user)
+    risk = noshow.risks(location.id, [booking.id], actor=user).get(booking.id)
+    if risk is not None:
+        ui.label(risk.label()).classes('text-negative' if risk.level == 'high' else 'text-slate-600').mark(
+            'booking-risk')
+        if risk.level == 'high' and location.high_risk_action == 'deposit' and held is None:
+            asked = noshow.high_risk_deposit(asked, booking.price_cents)
+    if held is not None:
+        _held_deposit(user, location, booking, dialog, held)
+    elif asked and booking.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED):
+        _asked_deposit(user, location, booking, dialog, asked)
+
+
+def _held_deposit(user: UserRead, location: LocationRead, booking: BookingRead, dialog: ui.dialog,
+                  held: int) -> None:
+    """The deposit held (``held`` minor units; how it was paid online), paid back from a booking cancelled in good
+    time."""
+    with ui.row().classes('items-center gap-2'):
+        paid_online = deposits.paid_online(booking.id, actor=user)
+        held_words = _('Deposit held: {amount}').format(amount=money_at(held, location))
+        if paid_online is not None:  # the customer paid it when booking online
+            how = _('M-Pesa') if paid_online[0] == 'mpesa' else _('card')
+            held_words = _('Deposit held: {amount}, paid online by {how} {reference}').format(
+                amount=money_at(held, location), how=how, reference=paid_online[1]).strip()
+        ui.label(held_words).classes('text-positive').mark('booking-deposit')
+        if booking.status == BookingStatus.CANCELLED:  # cancelled in good time: the customer's money
+            back_by = ui.select(_payment_options(gift_cards=False), value=PaymentMethod.CARD.value,
+                                label=_('Paid back by')).classes('w-36')
+
+            async def pay_back() -> None:
+                try:
+                    await language.io_bound(lambda: deposits.give_back(booking.id, PaymentMethod(back_by.value),
+                                                                  actor=user))
+                except ClientPulseError as error:
+                    ui.notify(str(error), type='negative')
+                    return
+                dialog.close()
+                ui.notify(_('Deposit of {amount} paid back.').format(amount=money_at(held, location)),
+                          type='positive')
+
+            ui.button(_('Pay it back'), on_click=pay_back).props('outline').mark('deposit-back')
+
+
+def _asked_deposit(user: UserRead, location: LocationRead, booking: BookingRead, dialog: ui.dialog,
+                   asked: int) -> None:
+    """The deposit asked (``asked`` minor units), taken here by the method chosen."""
+    with ui.row().classes('items-center gap-2'):
+        ui.label(_('Deposit asked: {amount}').format(amount=money_at(asked, location))).mark(
+            'booking-deposit')
+        deposit_by = ui.select(_payment_options(gift_cards=False), value=PaymentMethod.CARD.value,
+                               label=_('Paid by')).classes('w-36')
+
+        async def take_deposit() -> None:
+            try:
+                await language.io_bound(lambda: deposits.take(booking.id, PaymentIn(
+                    method=PaymentMethod(deposit_by.value), amount_cents=asked), actor=user))
+            except ClientPulseError as error:
+                ui.notify(str(error), type='negative')
+                return
+            dialog.close()
+            ui.notify(_('Deposit of {amount} taken.').format(amount=money_at(asked, location)),
+                      type='positive')
+
+        ui.button(_('Take deposit'), on_click=take_deposit).props('outline').mark('take-deposit')
+
+
+def _acting(dialog: ui.dialog, on_done: Callable[[], None] | None
+            ) -> Callable[[Callable[[], object]], Awaitable[None]]:
+    """What a button of the dialog does with its write: run it off the event loop, then close the dialog and call
+    ``on_done``; a refusal is notified and leaves the dialog open."""
+    async def act(change: Callable[[], object]) -> None:
+        try:
+            await language.io_bound(change)  # the write runs in a worker thread, off the event loop
+        except ClientPulseError as error:
+            ui.notify(str(error), type='negative', multi_line=True)
+            return
+        dialog.close()
+        if on_done:
+            on_done()
+
+    return act
+
+
+def _checkout_section(user: UserRead, location: LocationRead, booking: BookingRead, dialog: ui.dialog,
+                      act: Callable[[Callable[[], object]], Awaitable[None]],
+                      on_done: Callable[[], None] | None) -> None:
+    """Check out (the checkout dialog in place of this one), or record a failed payment with what happened."""
+    def check_out() -> None:
+        dialog.close()
+        with dialog.parent_slot.parent:  # the page's dialog holder
+            open_checkout(user, location, booking, on_done)
+
+    with ui.row().classes('items-center gap-2'):
+        ui.button(_('Check out'), icon='point_of_sale', on_click=check_out).mark('to-checkout')
+        method = ui.select(_payment_options(), value=PaymentMethod.CARD.value,
+                           label=_('Failed payment by')).classes('w-40')
+    with ui.row().classes('items-center gap-2'):
+        reason = ui.input(_('What happened'), value=_('card declined')).classes('w-48').mark('payment-reason')
+        ui.button(_('Payment failed'), color='warning', on_click=lambda: act(
+            lambda: receipts.record_failed_payment(booking.id, payment_method=PaymentMethod(method.value),
+                                                   reason=reason.value or '', actor=user))).props(
+            'outline').mark('payment-failed')
+
+
+def _cancel_section(user: UserRead, booking: BookingRead,
+                    act: Callable[[Callable[[], object]], Awaitable[None]]) -> None:
+    """Cancel: by whom and why (a reason first), this booking or every later one of its series, then a confirmation
+    (the waitlist is offered the time)."""
+    def ask() -> None:  # a reason first, then a confirmation (confirm: the row below)
+        why.error = None
+        if not (why.value or '').strip():
+            why.error = _('Say why (e.g. "feeling unwell").')
+            return
+        confirm.classes(remove='hidden')
+
+    with ui.row().classes('items-center gap-2 flex-wrap'):
+        who = ui.select({'customer': _('the customer'), 'salon': _('us (the shop)')}, value='customer',
+                        label=_('Cancelled by')).classes('w-40')
+        why = ui.input(_('Reason')).classes('w-56').mark('cancel-reason')
+        ui.button(_('Cancel booking'), color='negative', on_click=ask).mark('to-cancelled')
+    following = ui.checkbox(_('and every later booking of its series')).mark('cancel-following')
+    following.visible = booking.series_id is not None
+    with ui.row().classes('items-center gap-2 hidden') as confirm:
+        ui.label(_('Cancel this booking? The time is offered to the waitlist.')).classes('text-negative')
+        ui.button(_('Yes, cancel it'), color='negative', on_click=lambda: act(lambda: (
+            recurring.cancel_following(booking.id, actor=user, reason=why.value or '') if following.value
+            else bookings.cancel_booking(booking.id, actor=user, cancelled_by=who.value or None,
+                                         reason=why.value or '')))).mark('cancel-confirm')
+        ui.button(_('Keep it'), on_click=lambda: confirm.classes(add='hidden')).props('flat')
 
 
 def _messages(user: UserRead, location: LocationRead, booking: BookingRead) -> None:

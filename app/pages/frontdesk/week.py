@@ -39,21 +39,9 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
     clashes = bookings.overlapping_ids(listed)
     unreached = reach.unreachable_bookings(location.id, [b.id for b in listed], actor=actor)
     plan = staff.schedule(location.id, start, end, actor=actor)
-    columns, blocks, minutes = [], [], []
-    for offset in range(7):
-        day = monday + timedelta(days=offset)
-        first, last = clock.day_bounds(day, tz)
-        shifts = [[h.start_minute, h.end_minute] for h in member.working_hours if h.weekday == day.weekday()]
-        shifts += [[x.start_minute, x.end_minute] for x in plan.extra_shifts
-                   if x.staff_member_id == member.id and x.day == day]
-        away = [[0 if gone.starts_at <= first else clock.minute_of_day(gone.starts_at, tz),
-                 24 * 60 if gone.ends_at >= last else clock.minute_of_day(gone.ends_at, tz),
-                 gone.reason or _('Time off')]
-                for gone in plan.time_off
-                if gone.staff_member_id == member.id and gone.starts_at < last and gone.ends_at > first]
-        columns.append({'id': day.toordinal(), 'name': format_date(day, 'EEE dd', locale=i18n.current()),
-                        'colour': member.colour, 'shifts': shifts, 'away': away})
-        minutes += [m for shift in shifts for m in shift]
+    columns = [_day_column(member, plan, monday + timedelta(days=offset), tz) for offset in range(7)]
+    minutes = [m for column in columns for shift in column['shifts'] for m in shift]
+    blocks = []
     for booking in listed:
         block = {**block_of(booking, booking.id in clashes, tz, unreached=booking.id in unreached),
                  'column': clock.to_local(booking.starts_at, tz).date().toordinal()}
@@ -64,6 +52,22 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
     return {'grid': {'first': first_minute, 'last': last_minute, 'px': PX_PER_MINUTE, 'clashes': len(clashes),
                      'all_known': all(b.duration_known for b in listed), 'columns': columns,
                      **grid_texts(len(clashes))}, 'blocks': blocks}
+
+
+def _day_column(member: StaffMemberRead, plan: staff.Schedule, day: date, tz: str) -> dict:
+    """The column of ``day`` for ``member``: its shifts (weekly hours and extra shifts, ``[start, end]`` minutes of
+    the day) and time off (``[start, end, reason]``, cut to the day)."""
+    first, last = clock.day_bounds(day, tz)
+    shifts = [[h.start_minute, h.end_minute] for h in member.working_hours if h.weekday == day.weekday()]
+    shifts += [[x.start_minute, x.end_minute] for x in plan.extra_shifts
+               if x.staff_member_id == member.id and x.day == day]
+    away = [[0 if gone.starts_at <= first else clock.minute_of_day(gone.starts_at, tz),
+             24 * 60 if gone.ends_at >= last else clock.minute_of_day(gone.ends_at, tz),
+             gone.reason or _('Time off')]
+            for gone in plan.time_off
+            if gone.staff_member_id == member.id and gone.starts_at < last and gone.ends_at > first]
+    return {'id': day.toordinal(), 'name': format_date(day, 'EEE dd', locale=i18n.current()),
+            'colour': member.colour, 'shifts': shifts, 'away': away}
 
 
 class WeekView:

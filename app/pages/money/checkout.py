@@ -290,24 +290,7 @@ class _Checkout:
     def sale(self) -> Sale:
         """The sale as the form stands. :raises ValidationError: an amount that is not a number"""
         percent = self._percent(self.discount.value, 'discount')
-        lines = []
-        for number, line in enumerate(self.lines):
-            off = self._percent(line['discount'], f'lines.{number}.discount')
-            lines.append(SaleLine(
-                service_id=line['service_id'], product_id=line['product_id'], quantity=line['quantity'],
-                unit_price_cents=line['price'] if line['price'] != line['listed'] else None,
-                price_reason='changed at the desk' if line['price'] != line['listed'] else '',
-                discount_percent=off, discount_reason=(self.discount_reason.value or 'at the desk') if off else '',
-                staff_member_id=self.served.value if self.served is not None else None))
-        payments = []
-        for number, payment in enumerate(self.payments):
-            amount = self.minor(payment['amount'], f'payments.{number}') if payment['amount'] else 0
-            if amount:
-                tendered = payment['tendered'] if payment['method'] == PaymentMethod.CASH.value else None
-                payments.append(PaymentIn(method=PaymentMethod(payment['method']), amount_cents=amount,
-                                          tendered_cents=self.minor(tendered, f'payments.{number}') if tendered
-                                          else None, gift_card_code=(payment['code'] or '')[:40]
-                                          if payment['method'] == PaymentMethod.GIFT_CARD.value else ''))
+        lines, payments = self._sale_lines(), self._sale_payments()  # in this order: the first refusal is shown
         return Sale(location_id=self.location.id, booking_id=self.booking.id if self.booking else None,
                     lines=lines, discount_percent=percent, discount_reason=self.discount_reason.value or '',
                     tip_cents=self.minor(self.tip.value, 'tip') if self.tip.value else 0,
@@ -315,6 +298,36 @@ class _Checkout:
                     payments=payments, gift_cards=list(self.gift_cards),
                     reward_id=self.reward.value if self.reward is not None else None,
                     code=(self.code.value or '').strip()[:24] if self.code is not None else '')
+
+    def _sale_lines(self) -> list[SaleLine]:
+        """The form's lines: a price changed at the desk and each line's own discount with their reasons.
+        :raises ValidationError: a discount that is not a number (field ``lines.N.discount``)"""
+        lines = []
+        for number, line in enumerate(self.lines):
+            off = self._percent(line['discount'], f'lines.{number}.discount')
+            changed = line['price'] != line['listed']
+            lines.append(SaleLine(
+                service_id=line['service_id'], product_id=line['product_id'], quantity=line['quantity'],
+                unit_price_cents=line['price'] if changed else None,
+                price_reason='changed at the desk' if changed else '',
+                discount_percent=off, discount_reason=(self.discount_reason.value or 'at the desk') if off else '',
+                staff_member_id=self.served.value if self.served is not None else None))
+        return lines
+
+    def _sale_payments(self) -> list[PaymentIn]:
+        """The form's payments with an amount (cash with what was tendered, a gift card with its code).
+        :raises ValidationError: an amount that is not a number (field ``payments.N``)"""
+        payments = []
+        for number, payment in enumerate(self.payments):
+            amount = self.minor(payment['amount'], f'payments.{number}') if payment['amount'] else 0
+            if not amount:
+                continue
+            tendered = payment['tendered'] if payment['method'] == PaymentMethod.CASH.value else None
+            payments.append(PaymentIn(method=PaymentMethod(payment['method']), amount_cents=amount,
+                                      tendered_cents=self.minor(tendered, f'payments.{number}') if tendered else None,
+                                      gift_card_code=(payment['code'] or '')[:40]
+                                      if payment['method'] == PaymentMethod.GIFT_CARD.value else ''))
+        return payments
 
     @staticmethod
     def _percent(value, field: str) -> Decimal | None:

@@ -209,6 +209,24 @@ class _ReceiptView:
 
     def build(self) -> None:
         shown = self.shown
+        self.heading()
+        self.back: dict[int, ui.number] = {}
+        for line in shown.lines:
+            self.line_row(line)
+        self.totals()
+        self.payments()
+        self.send_row()
+        self.prompts = ui.column().classes('gap-0').mark('mpesa-prompts')
+        self.show_prompts()
+        if shown.balance_cents > 0:
+            self.take_balance()
+            self.mpesa_form()
+        if self.back:
+            self.refund_form()
+
+    def heading(self) -> None:
+        """The receipt's (or refund's) number and customer, the tax words of a sale, the receipt a refund is of."""
+        shown = self.shown
         title = _('Refund {number} · {customer}') if shown.kind == 'refund' else _('Receipt {number} · {customer}')
         ui.label(title.format(number=shown.number, customer=shown.customer_name or _('Walk-in'))).classes(
             'text-lg font-semibold').mark('receipt-title')
@@ -217,23 +235,33 @@ class _ReceiptView:
             ui.label(' · '.join(taxed)).classes('text-sm font-semibold').mark('receipt-tax-words')
         if shown.refund_of:
             ui.label(_('Of receipt {number}: {reason}').format(number=shown.refund_of, reason=shown.reason))
-        self.back: dict[int, ui.number] = {}
-        for line in shown.lines:
-            with ui.row().classes('w-full items-center gap-2 no-wrap'):
-                ui.label(f'{line.quantity} × {line.description}').classes('flex-1')
-                if line.returned:
-                    ui.label(ngettext('{n} brought back', '{n} brought back', line.returned).format(
-                        n=line.returned)).classes('text-xs text-slate-500')
-                ui.label(self.money(line_amount(line, shown)))
-                left = line.quantity - line.returned
-                if self.page.managing and shown.kind == 'sale' and left > 0 and shown.refundable_cents > 0:
-                    self.back[line.id] = ui.number(_('Back'), value=0, min=0, max=left, format='%d').classes(
-                        'w-20').mark(f'refund-{line.description}')
+
+    def line_row(self, line: checkout.LineShown) -> None:
+        """One line: quantity, description, what was brought back, its amount and (for a refund) how many come back
+        (into :attr:`back`)."""
+        shown = self.shown
+        with ui.row().classes('w-full items-center gap-2 no-wrap'):
+            ui.label(f'{line.quantity} × {line.description}').classes('flex-1')
+            if line.returned:
+                ui.label(ngettext('{n} brought back', '{n} brought back', line.returned).format(
+                    n=line.returned)).classes('text-xs text-slate-500')
+            ui.label(self.money(line_amount(line, shown)))
+            left = line.quantity - line.returned
+            if self.page.managing and shown.kind == 'sale' and left > 0 and shown.refundable_cents > 0:
+                self.back[line.id] = ui.number(_('Back'), value=0, min=0, max=left, format='%d').classes(
+                    'w-20').mark(f'refund-{line.description}')
+
+    def totals(self) -> None:
+        """A sale's lines that add up as printed (pricing.totals)."""
         with ui.column().classes('w-full gap-0 items-end').mark('receipt-totals'):
-            for total in shown.totals:  # a sale's lines that add up as printed (pricing.totals)
+            for total in self.shown.totals:
                 ui.label(f'{checkout.total_words(total)} {checkout.signed(total.cents, self.money)}').classes(
                     'font-semibold' if total.key == 'total' else 'text-slate-500' if total.included else '').mark(
                     f'receipt-{total.key}')
+
+    def payments(self) -> None:
+        """Each payment (with its M-Pesa receipt), and the tip when no totals say it."""
+        shown = self.shown
         for number, ((method, amount, _tendered), reference) in enumerate(zip(
                 shown.payments, shown.payment_refs or [''] * len(shown.payments), strict=True)):
             words = f'{method_name(method)}: {self.money(amount)}'
@@ -242,6 +270,9 @@ class _ReceiptView:
             ui.label(words).classes('text-sm text-slate-600').mark(f'receipt-payment-{number}')
         if shown.tip_cents and not shown.totals:
             ui.label(_('Tip {amount}').format(amount=self.money(shown.tip_cents))).classes('text-sm text-slate-600')
+
+    def send_row(self) -> None:
+        """The receipt as a PDF, or by e-mail to the address typed (the customer's at first)."""
         with ui.row().classes('w-full gap-2 items-end'):
             ui.button(_('Receipt (PDF)'), icon='print', on_click=self.download).props('flat').mark('receipt-pdf')
             address = ui.input(_('E-mail to'), value=self.shown.customer_email).classes('w-56').mark('receipt-email')
@@ -259,13 +290,6 @@ class _ReceiptView:
                 ui.notify(_('Receipt sent to {address}.').format(address=sent), type='positive')
 
             ui.button(_('E-mail'), icon='mail', on_click=mail_it).props('flat').mark('receipt-send')
-        self.prompts = ui.column().classes('gap-0').mark('mpesa-prompts')
-        self.show_prompts()
-        if shown.balance_cents > 0:
-            self.take_balance()
-            self.mpesa_form()
-        if self.back:
-            self.refund_form()
 
     async def download(self) -> None:
         pdf = await language.io_bound(receipt_pdf, self.shown.id, actor=self.user)

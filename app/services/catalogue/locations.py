@@ -47,7 +47,7 @@ FIELD_NAMES = (
     N_('staff discount limit percent'),
 )
 """The settings' field names as refusals name them (:func:`app.services.errors.validated`: ``'time_zone'`` →
-"The time zone is not valid: …"), marked for translation."""
+"The time zone field is not valid: …"), marked for translation."""
 
 
 def list_locations(*, actor: UserRead, include_archived: bool = False) -> list[LocationRead]:
