@@ -34,7 +34,6 @@ from app.models import (
     ExtraShift,
     HoldKind,
     Location,
-    Role,
     Service,
     SlotHold,
     StaffMember,
@@ -48,12 +47,18 @@ from app.models.booking import new_booking_code
 from app.services import clock, events, i18n, notifications, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import (
+    CUSTOMER_ROLES,
     FRONT_DESK_ROLES,
     KIOSK_ROLES,
     MANAGING_ROLES,
+    Actor,
+    ensure_customer,
     ensure_location,
     ensure_reader,
     ensure_role,
+    is_customer,
+    is_kiosk,
+    label_of,
 )
 from app.services.caching import VersionedCache
 from app.services.customers import customers
@@ -121,7 +126,7 @@ _ELSEWHERE = {
 }
 
 
-def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None = None,
+def create_booking(data: BookingCreate, *, actor: Actor, holder: str | None = None,
                    new_customer: CustomerCreate | None = None) -> BookingRead:
     """Book ``data.service_id`` with ``data.staff_member_id`` at ``data.starts_at`` (aware).
 
@@ -135,7 +140,8 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
     :raises SlotUnavailableError: the staff member already has a booking overlapping the time, or
         it is held for someone else (a hold other than ``holder``'s: at the kiosk or for the waitlist; a customer's
         online hold only when ``holder`` is given or the actor is the kiosk, i.e. a customer books, never for the desk)
-    :raises PermissionDeniedError: the actor may not book at this location
+    :raises PermissionDeniedError: the actor may not book at this location (a customer: only for themselves, as a
+        visitor only with ``new_customer``)
     """
     # a booking for a known customer runs on a Core connection: the ORM session's bookkeeping cost a fifth of it
     with (session_scope(write=True) if new_customer is not None else write_connection()) as session:
@@ -146,7 +152,7 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
     return result
 
 
-def insert_booking(session: Session | Connection, data: BookingCreate, *, actor: UserRead, holder: str | None = None,
+def insert_booking(session: Session | Connection, data: BookingCreate, *, actor: Actor, holder: str | None = None,
                    new_customer: CustomerCreate | None = None, series_id: int | None = None
                    ) -> tuple[BookingRead, events.BookingChanged, CustomerRead | None]:
     """:func:`create_booking` inside the caller's unit of work (a recurring series books every occurrence in one
@@ -155,9 +161,11 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
 
     :raises: as :func:`create_booking`
     """
-    ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK else frozenset()),
-                N_('make bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK
+                                                            else frozenset()), N_('make bookings'))
     ensure_location(actor, data.location_id)
+    if new_customer is None:
+        ensure_customer(actor, data.customer_id)
     _ensure_aware(data.starts_at, 'starts_at')
     added = None
     connection = connection_of(session)
@@ -218,7 +226,8 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     first, last = clock.minute_of_day(starts_at, tz), clock.minute_of_day(ends_at, tz)
     if clock.local_day(ends_at, tz) != day:
         last += 24 * 60
-    desk = holder is None and actor.role != Role.KIOSK  # a customer books through their hold (or at the kiosk)
+    # a customer books through their hold (online, or at the kiosk)
+    desk = holder is None and not (is_kiosk(actor) or is_customer(actor))
     # checks and insert in one statement: inserted only if within hours, free and not held (the lock is held)
     booking_id = connection.execute(_INSERT_IF_FREE, {
         **values, 'weekday': day.weekday(), 'day': day, 'first': first, 'last': last,
@@ -350,15 +359,15 @@ def _insert_if_free():
     ).returning(table.c.id)
 
 
-def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_customer: bool = False) -> BookingRead:
+def move_booking(booking_id: int, data: BookingMove, *, actor: Actor, by_customer: bool = False) -> BookingRead:
     """Move a booked or confirmed booking to a new start (and optionally another staff member). A time held for
     someone else is refused as for :func:`create_booking` (``by_customer``: the customer moves it through their link,
-    so a customer's online hold counts too).
+    so a customer's online hold counts too; so it does for a customer actor).
 
     :raises InvalidTransitionError: the booking is already checked in, completed, cancelled or a no-show
     :raises OutsideWorkingHoursError, SlotUnavailableError: as for :func:`create_booking`
     """
-    ensure_role(actor, FRONT_DESK_ROLES, N_('move bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('move bookings'))
     _ensure_aware(data.starts_at, 'starts_at')
     with session_scope(write=True) as session:
         result, event = move_in(session, booking_id, data, actor=actor, by_customer=by_customer)
@@ -366,14 +375,15 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_cust
     return result
 
 
-def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: UserRead, by_customer: bool = False
+def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: Actor, by_customer: bool = False
             ) -> tuple[BookingRead, events.BookingChanged]:
     """:func:`move_booking` in the caller's unit of work; returns the booking and the event to publish after the
     commit."""
-    ensure_role(actor, FRONT_DESK_ROLES, N_('move bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('move bookings'))
     _ensure_aware(data.starts_at, 'starts_at')
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
+    ensure_customer(actor, booking.customer_id)
     location = _get(session, Location, booking.location_id, 'location')
     if booking.status not in {BookingStatus.BOOKED, BookingStatus.CONFIRMED}:
         raise InvalidTransitionError(_('A {status} booking cannot be moved.').format(
@@ -391,7 +401,7 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
     _check_free(session, staff, location, starts_at, ends_at, exclude_id=booking.id, reach=reach)
     _check_away(session, staff, location, starts_at, reach)
     _check_held(session.connection(), staff, location, starts_at, reach, now=datetime.now(UTC), holder=None,
-                desk=not by_customer)
+                desk=not (by_customer or is_customer(actor)))
     skills = set(session.exec(sa_select(StaffService.service_id).where(
         StaffService.staff_member_id == staff.id)).scalars())
     if skills and booking.service_id not in skills:
@@ -408,7 +418,7 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
     return result, event
 
 
-def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None = None,
+def cancel_booking(booking_id: int, *, actor: Actor, cancelled_by: str | None = None,
                    as_of: datetime | None = None, reason: str = '') -> BookingRead:
     """Cancel a booked or confirmed booking; records who cancelled, why (``reason``, in the activity log and the
     notification) and the days of notice given. The
@@ -421,7 +431,7 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
 
     :raises InvalidTransitionError: the booking is not booked or confirmed
     """
-    ensure_role(actor, FRONT_DESK_ROLES, N_('cancel bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('cancel bookings'))
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
         result, event = cancel_in(session, booking_id, actor=actor, cancelled_by=cancelled_by, now=now, reason=reason)
@@ -429,18 +439,19 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
     return result
 
 
-def cancel_in(session: Session, booking_id: int, *, actor: UserRead, cancelled_by: str | None, now: datetime,
+def cancel_in(session: Session, booking_id: int, *, actor: Actor, cancelled_by: str | None, now: datetime,
               reason: str = '') -> tuple[BookingRead, events.BookingChanged]:
     """:func:`cancel_booking` in the caller's unit of work; returns the booking and the event to publish after
     the commit."""
-    ensure_role(actor, FRONT_DESK_ROLES, N_('cancel bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('cancel bookings'))
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
+    ensure_customer(actor, booking.customer_id)
     location = _get(session, Location, booking.location_id, 'location')
     _ensure_transition(booking, BookingStatus.CANCELLED)
     booking.status = BookingStatus.CANCELLED.value
     booking.cancelled_at = now
-    booking.cancelled_by = (cancelled_by or actor.email)[:80]
+    booking.cancelled_by = (cancelled_by or label_of(actor))[:80]
     booking.notice_days = (clock.local_day(booking.starts_at, location.time_zone)
                            - clock.local_day(now, location.time_zone)).days
     session.add(booking)
