@@ -215,11 +215,7 @@ def chat_path(token: str, *, as_of: datetime | None = None) -> str:
 
     :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     """
-    booking_id, code = links.read_manage_token(token)
-    with session_scope() as session:
-        booking, _location = _booking(session, booking_id, code, as_of or clock.now())
-        customer_id = booking.customer_id
-    return f'/chat/{chat.conversation_for_customer(customer_id).access_token}'
+    return f'/chat/{chat.own_conversation(actor_of_link(token, as_of=as_of)).access_token}'
 
 
 def link_over(booking: Booking | BookingRead, now: datetime) -> bool:
