@@ -11,6 +11,8 @@ from sqlmodel import select
 
 from app.models import ActivityEntry, BookingCreate, BookingMove, BookingStatus, Channel, CustomerActor, SlotHold
 from app.models import CustomerCreate as NewCustomer
+from app.pages.layout import role_name
+from app.services import i18n
 from app.services.accounts import activity
 from app.services.customers import chat, customers
 from app.services.database import session_scope
@@ -69,6 +71,8 @@ def test_the_manage_link_acts_as_its_customer_and_the_log_names_them(shop):
     assert _logged('booking_cancelled') == [(label, 'customer', None)]
     assert {(e.email, e.role) for e in activity.entries(actor=OWNER)} >= {(label, 'customer')}
     assert 'customer' in activity.to_csv(activity.entries(actor=OWNER, action='booking_cancelled'), {})
+    with i18n.speaking('fr'):  # the Activity page's role column
+        assert (role_name('customer'), role_name('staff')) == ('client', 'personnel')
 
 
 def test_a_customer_may_not_touch_another_customers_booking(shop):

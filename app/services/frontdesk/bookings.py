@@ -265,7 +265,7 @@ class _Person:
 
 
 def _check_slot(connection: Connection, staff: _Person, location: _Place, starts_at: datetime, ends_at: datetime, *,
-                override: bool, actor: UserRead, holder: str | None, now: datetime, reach: datetime,
+                override: bool, actor: Actor, holder: str | None, now: datetime, reach: datetime,
                 service_id: int, desk: bool) -> None:
     """Working hours, other bookings and holds in one statement; only a failing check reads what its message
     needs (:func:`_check_hours`, :func:`_check_free`, :func:`_check_held`).
@@ -737,7 +737,7 @@ def _lock_staff_member(session: Session, staff_member_id: int, location_id: int)
 
 
 def _check_hours(session: Session | Connection, staff: StaffMember, location: Location, starts_at: datetime,
-                 ends_at: datetime, *, override: bool, actor: UserRead) -> None:
+                 ends_at: datetime, *, override: bool, actor: Actor) -> None:
     if override:
         ensure_role(actor, MANAGING_ROLES, N_('book outside working hours'))
         return
@@ -948,7 +948,7 @@ def _short_day(day: date) -> str:
 
 
 def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,
-                actor: UserRead, previous_day: date | None = None) -> events.BookingChanged:
+                actor: Actor, previous_day: date | None = None) -> events.BookingChanged:
     """The change's activity entry, notification and messages to the customer, in the booking's own unit of work
     (one user action, one transaction); returns the event to publish once it has committed."""
     activity.add(session, actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)
