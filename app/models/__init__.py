@@ -77,7 +77,7 @@ from .staff import (
     WorkingHours,
     WorkingHoursBase,
 )
-from .user import SignInLink, SignInLinkKind, SignInThrottle, User, UserRead
+from .user import CustomerActor, CustomerProof, SignInLink, SignInLinkKind, SignInThrottle, User, UserRead
 from .waitlist import WaitlistEntry, WaitlistJoin, WaitlistRead
 
 __all__ = [
@@ -106,8 +106,10 @@ __all__ = [
     'Conversation',
     'ConversationRead',
     'Customer',
+    'CustomerActor',
     'CustomerContact',
     'CustomerCreate',
+    'CustomerProof',
     'CustomerRead',
     'DashboardSummary',
     'DataRevision',

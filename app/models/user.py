@@ -1,9 +1,11 @@
-"""People who sign in: owners, managers, staff and kiosk devices."""
+"""People who act: those who sign in (owners, managers, staff and kiosk devices) and customers proven by a signed
+link or a one-time code (:class:`CustomerActor`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Literal
 
 from sqlalchemy import CheckConstraint, Index, String
 from sqlmodel import Field, SQLModel
@@ -94,3 +96,40 @@ class UserRead(SQLModel):
     created_at: datetime | None = Field(default=None, description='when the account was made (None: a stand-in actor)')
     ip: str = Field(default='', description='where this person is acting from (not stored with the account)')
     user_agent: str = Field(default='', description="the person's browser (not stored with the account)")
+
+
+CustomerProof = Literal['manage_link', 'booking_code', 'offer_link', 'chat_link', 'online_booking']
+"""What proved a customer: their booking's manage link (``/my/<token>``), a one-time code sent to their phone or
+e-mail (online booking, for the customer that address belongs to), a waitlist offer's link (``/offer/<token>``), their
+chat link (``/chat/<token>``), or nothing but the location's public booking page (``/book/<location>``: a visitor)."""
+
+
+class CustomerActor(SQLModel):
+    """A customer acting for themselves, as ``actor=``: ``customer_id`` at ``location_id``, and what proved it.
+
+    Services let it do only what a customer may (their own bookings and chat, at that location) and refuse it
+    everything staff-only (:mod:`app.services.accounts.access`). ``customer_id`` is None only for a visitor to the
+    public booking page (``proof='online_booking'``) before their booking exists: a visitor may see free times, hold
+    one and book it as a new customer, nothing that belongs to a customer. ``ip`` and ``user_agent`` are the request's,
+    for the activity log (never stored with the customer).
+
+    :raises ValueError: ``customer_id`` is None with a proof other than ``'online_booking'``
+    """
+
+    model_config = {'frozen': True}  # type: ignore[assignment]
+    customer_id: int | None
+    location_id: int
+    proof: CustomerProof
+    ip: str = Field(default='', max_length=64)
+    user_agent: str = Field(default='', max_length=300)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Refuses a customer-less actor unless it is a visitor to the public booking page."""
+        if self.customer_id is None and self.proof != 'online_booking':
+            raise ValueError(f'a customer proven by {self.proof} has a customer_id')
+
+    @property
+    def label(self) -> str:
+        """How the activity log names this actor: ``customer 12 (manage link)``, ``visitor (online booking)``."""
+        who = f'customer {self.customer_id}' if self.customer_id is not None else 'visitor'
+        return f'{who} ({self.proof.replace("_", " ")})'

@@ -21,11 +21,10 @@ from app.services.i18n import _
 
 
 def role_name(role: Role | str) -> str:
-    """The name of ``role`` (a :class:`Role` or its value) in the current language; an unknown one as it is."""
-    try:
-        return _(ROLE_NAMES[Role(role)])
-    except ValueError:
-        return str(role)
+    """The name of ``role`` (a :class:`Role` or its value, or ``'customer'``: the activity log's customer acting
+    through a link or a code) in the current language; an unknown one as it is."""
+    name = ROLE_NAMES.get(role)  # a Role is a str: 'staff' finds Role.STAFF
+    return _(name) if name is not None else str(role)
 
 
 def named(element: ui.element, name: str) -> ui.element:

@@ -17,7 +17,6 @@ from app.services.catalogue import locations
 from app.services.database import session_scope
 from app.services.errors import HoldLimitError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import availability, bookings, online, waitlist
-from app.services.frontdesk.self_service import customer_actor
 from tests.factories import (
     OWNER,
     actor,
@@ -46,7 +45,7 @@ def shop(db):
 
 def _online_view(shop, holder: str | None = None) -> list[datetime]:
     return [s.starts_at for s in availability.free_slots(
-        shop['location'].id, shop['cut'].id, DAY, actor=customer_actor(shop['location'].id, 'online'),
+        shop['location'].id, shop['cut'].id, DAY, actor=online.visitor_at(shop['location'].id),
         staff_member_id=shop['jj'].id, now=NOW, holder=holder, customer=True)]
 
 
@@ -57,7 +56,7 @@ def _desk_view(shop) -> list[availability.Slot]:
 
 def _hold(shop, starts_at: datetime, holder: str, ip: str, visitor: str = '', who: str = 'jj') -> None:
     availability.hold(shop['location'].id, shop['cut'].id, availability.Slot(starts_at, shop[who].id, who),
-                      holder=holder, actor=customer_actor(shop['location'].id, 'online'), now=NOW,
+                      holder=holder, actor=online.visitor_at(shop['location'].id), now=NOW,
                       kind=HoldKind.ONLINE, ip=ip, visitor=visitor or holder)
 
 
@@ -102,7 +101,7 @@ def test_one_live_hold_per_booking_session_and_two_per_network_address(shop):
         _hold(shop, later, 'tab-4', '10.0.0.7', visitor='browser-c')
     assert caught.value.field == 'starts_at'
     _hold(shop, later, 'tab-4', '10.0.0.8', visitor='browser-c')  # another address may
-    availability.release(shop['location'].id, 'tab-3', actor=customer_actor(shop['location'].id, 'online'))
+    availability.release(shop['location'].id, 'tab-3', actor=online.visitor_at(shop['location'].id))
     _hold(shop, at(DAY, '12:00'), 'tab-5', '10.0.0.7', visitor='browser-d', who='becky')  # one of two went
     with pytest.raises(SlotUnavailableError):  # customers never hold over each other
         _hold(shop, at(DAY, '11:15'), 'tab-6', '10.0.0.9', visitor='browser-e')
@@ -132,7 +131,7 @@ def test_twelve_hostile_sessions_hide_at_most_a_quarter_of_a_day_from_online_cus
     booked = bookings.create_booking(BookingCreate(
         location_id=shop['location'].id, customer_id=shop['alex'].id, service_id=shop['cut'].id,
         staff_member_id=shop['jj'].id, starts_at=last, channel='online'),
-        actor=customer_actor(shop['location'].id, 'online'), holder='a-real-customer')
+        actor=online.customer_at(shop['location'].id, shop['alex'].id), holder='a-real-customer')
     assert booked.starts_at == last
 
 
@@ -157,4 +156,4 @@ def test_kiosk_and_waitlist_holds_block_the_desk_which_is_told_for_whom(shop):
                                                   starts_at=at(DAY, hhmm)), actor=OWNER)
     with pytest.raises(SlotUnavailableError):  # nor can an online customer hold it (the offer keeps the real time)
         availability.hold(location.id, shop['cut'].id, availability.Slot(at(DAY, '14:00'), jj.id, 'JJ'),
-                          holder='page-9', actor=customer_actor(location.id, 'online'), kind=HoldKind.ONLINE)
+                          holder='page-9', actor=online.visitor_at(location.id), kind=HoldKind.ONLINE)

@@ -12,7 +12,7 @@ from app.models.base import Role
 from app.services.catalogue import catalog, locations, staff
 from app.services.database import session_scope
 from app.services.errors import OutsideWorkingHoursError, SlotUnavailableError, ValidationError
-from app.services.frontdesk import availability, bookings, self_service
+from app.services.frontdesk import availability, bookings, online
 from tests.factories import OWNER, actor, at, make_booking, make_customer, make_location
 
 DAY = date(2030, 3, 5)  # a Tuesday
@@ -132,7 +132,7 @@ def test_an_online_hold_blocks_customers_in_both_places_and_never_the_desk(salon
     """What is offered and what the booking's INSERT accepts agree on holds: for every start the desk sees that day,
     a customer's booking (with another holder) goes in exactly when a customer is offered it; the desk's always."""
     location, becky, cut = salon['location'], salon['becky'], salon['cut']
-    customer = self_service.customer_actor(location.id, 'online')
+    customer = online.customer_at(location.id, salon['alex'].id)  # proven by the one-time code
     ten = availability.Slot(at(DAY, '10:00'), becky.id, 'Becky')
     availability.hold(location.id, cut.id, ten, holder='page-1', actor=customer, now=NOW, kind=HoldKind.ONLINE,
                       ip='10.0.0.1')

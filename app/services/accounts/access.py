@@ -1,8 +1,14 @@
-"""Who may do what. Every service that changes data takes the acting user and asks here."""
+"""Who may do what. Every service takes the actor (``actor=``) and asks here.
+
+An actor is someone real: a signed-in user (:class:`UserRead`) or a customer proven by a signed link or a one-time
+code (:class:`CustomerActor`). A customer passes a role check only where the service names :data:`CUSTOMER` among
+the roles it lets in (their own bookings, free times, holds), never elsewhere; and it passes a row check only for
+rows of its own location (:func:`ensure_location`) and its own customer (:func:`ensure_customer`).
+"""
 
 from __future__ import annotations
 
-from app.models import Role, UserRead
+from app.models import CustomerActor, Role, UserRead
 from app.services.errors import PermissionDeniedError
 from app.services.i18n import N_, _
 
@@ -11,8 +17,15 @@ MANAGING_ROLES = frozenset({Role.OWNER, Role.MANAGER})
 FRONT_DESK_ROLES = frozenset({Role.OWNER, Role.MANAGER, Role.STAFF})
 KIOSK_ROLES = frozenset({Role.KIOSK})
 EVERY_ROLE = frozenset(Role)
-ROLE_NAMES = {Role.OWNER: N_('owner'), Role.MANAGER: N_('manager'), Role.STAFF: N_('staff'), Role.KIOSK: N_('kiosk')}
-"""Each role's name as people read it (``Role`` values stay codes)."""
+CUSTOMER = 'customer'
+"""Not a :class:`Role` (no account has it): put among a check's roles (``FRONT_DESK_ROLES | CUSTOMER_ROLES``) where a
+:class:`CustomerActor` may do the thing too; every role set without it refuses customers."""
+CUSTOMER_ROLES: frozenset[Role | str] = frozenset({CUSTOMER})
+ROLE_NAMES = {Role.OWNER: N_('owner'), Role.MANAGER: N_('manager'), Role.STAFF: N_('staff'), Role.KIOSK: N_('kiosk'),
+              CUSTOMER: N_('customer')}
+"""Each role's name as people read it (``Role`` values stay codes; :data:`CUSTOMER` is the activity log's)."""
+Actor = UserRead | CustomerActor
+"""Whoever acts: a signed-in user or a proven customer."""
 ACTIONS = (
     N_('add customers'), N_('add shifts'), N_('add staff members'), N_('add to the waitlist'),
     N_('archive locations'), N_('book outside working hours'), N_('cancel bookings'),
@@ -36,13 +49,13 @@ ACTIONS = (
 translation: the refusal translates the phrase it is given (an infinitive phrase: "Your role may not …")."""
 
 
-def ensure_location(actor: UserRead, location_id: int) -> None:
-    """:raises PermissionDeniedError: ``actor`` is bound to another location."""
+def ensure_location(actor: Actor, location_id: int) -> None:
+    """:raises PermissionDeniedError: ``actor`` is bound to another location (a customer always is bound to theirs)."""
     if actor.location_id is not None and actor.location_id != location_id:
         raise PermissionDeniedError(_('You can only work with your own location.'))
 
 
-def ensure_reader(actor: UserRead, location_id: int, roles: frozenset[Role] = FRONT_DESK_ROLES,
+def ensure_reader(actor: Actor, location_id: int, roles: frozenset[Role | str] = FRONT_DESK_ROLES,
                   what: str = N_("see this location's data")) -> None:
     """Read access: ``actor``'s role is among ``roles`` and ``location_id`` is theirs (owners: any).
 
@@ -52,11 +65,57 @@ def ensure_reader(actor: UserRead, location_id: int, roles: frozenset[Role] = FR
     ensure_location(actor, location_id)
 
 
-def ensure_role(actor: UserRead, roles: frozenset[Role], action: str) -> None:
-    """:raises PermissionDeniedError: ``actor``'s role is not among ``roles``."""
+def ensure_role(actor: Actor, roles: frozenset[Role | str], action: str) -> None:
+    """:raises PermissionDeniedError: ``actor``'s role is not among ``roles`` (a customer: :data:`CUSTOMER` is not)."""
+    if isinstance(actor, CustomerActor):
+        if CUSTOMER not in roles:
+            raise PermissionDeniedError(_('A customer may not {action}.').format(action=_(action)))
+        return
     if actor.role not in roles:
         raise PermissionDeniedError(_('Your role ({role}) may not {action}.').format(
             role=_(ROLE_NAMES.get(actor.role, actor.role.value)), action=_(action)))
+
+
+def ensure_customer(actor: Actor, customer_id: int | None) -> None:
+    """A row that belongs to a customer (a booking, a waitlist entry, a conversation): a :class:`CustomerActor` may
+    touch only its own customer's (a visitor none: they are nobody's yet); a signed-in user is not limited here (their
+    role and location are checked by :func:`ensure_reader`).
+
+    :raises PermissionDeniedError: a customer, and the row is not theirs
+    """
+    if isinstance(actor, CustomerActor) and (customer_id is None or customer_id != actor.customer_id):
+        raise PermissionDeniedError(_('You can only see and change your own bookings.'))
+
+
+def ensure_new_customer(actor: Actor) -> None:
+    """A customer record is being added: a :class:`CustomerActor` may add only itself, as a visitor booking for the
+    first time (``customer_id`` None); a proven customer adds nobody.
+
+    :raises PermissionDeniedError: a customer who already is one
+    """
+    if isinstance(actor, CustomerActor) and actor.customer_id is not None:
+        raise PermissionDeniedError(_('A customer may not {action}.').format(action=_('add customers')))
+
+
+def is_customer(actor: Actor) -> bool:
+    """Whether ``actor`` is a customer acting for themselves (not a signed-in account)."""
+    return isinstance(actor, CustomerActor)
+
+
+def is_kiosk(actor: Actor) -> bool:
+    """Whether ``actor`` is a kiosk device's account."""
+    return isinstance(actor, UserRead) and actor.role == Role.KIOSK
+
+
+def user_id_of(actor: Actor | None) -> int | None:
+    """The account id to store as who did it (None: a customer, the command line or a stand-in actor)."""
+    return actor.id or None if isinstance(actor, UserRead) else None
+
+
+def label_of(actor: Actor) -> str:
+    """How records name ``actor``: the account's e-mail, or a customer's label (``customer 12 (manage link)``)."""
+    return actor.label if isinstance(actor, CustomerActor) else actor.email
+
 
 SYSTEM_ACTOR = UserRead(id=0, email='command line', role=Role.OWNER, location_id=None, staff_member_id=None,
                         active=True)

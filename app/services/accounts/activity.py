@@ -1,7 +1,9 @@
 """The activity log: sign-ins and sign-outs, and every booking action, with who, when, from where.
 
 The acting user's address and browser travel on the actor (``UserRead.ip`` / ``user_agent``, filled
-in by the pages from the request); services record the action after it has committed.
+in by the pages from the request); services record the action after it has committed. A customer acting through a
+link or a code (:class:`CustomerActor`) is recorded as themselves: no account, role ``customer``, and in place of an
+e-mail their label (``customer 12 (manage link)``: the customer's number and what proved them, no personal data).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app.models import ActivityEntry, ActivityRead, User, UserRead, utcnow
+from app.models import ActivityEntry, ActivityRead, CustomerActor, User, UserRead, utcnow
 from app.services import cells, i18n
-from app.services.accounts.access import MANAGING_ROLES, ensure_role
+from app.services.accounts.access import CUSTOMER, MANAGING_ROLES, Actor, ensure_role, label_of, user_id_of
 from app.services.database import connection_of, session_scope
 from app.services.i18n import N_, _, shown
 
@@ -59,7 +61,7 @@ def action_name(action: str) -> str:
     return _(ACTION_NAMES[action]) if action in ACTION_NAMES else action.replace('_', ' ')
 
 
-def record(actor: UserRead | None, action: str, detail: str = '', *, location_id: int | None = None,
+def record(actor: Actor | None, action: str, detail: str = '', *, location_id: int | None = None,
            booking_id: int | None = None, email: str = '', ip: str = '', user_agent: str = '') -> None:
     """Log one action (by ``actor``, or for a failed sign-in by ``email`` alone: filed under that
     account's location when the address is one, so its manager sees it). Never raises: the action
@@ -70,10 +72,10 @@ def record(actor: UserRead | None, action: str, detail: str = '', *, location_id
             add(session, actor, action, detail, location_id=location_id, booking_id=booking_id, email=email, ip=ip,
                 user_agent=user_agent)
     except Exception:
-        log.exception('could not log %s by %s', action, actor.email if actor else email)
+        log.exception('could not log %s by %s', action, label_of(actor) if actor else email)
 
 
-def add(session: Session | Connection, actor: UserRead | None, action: str, detail: str = '', *,
+def add(session: Session | Connection, actor: Actor | None, action: str, detail: str = '', *,
         location_id: int | None = None, booking_id: int | None = None, email: str = '', ip: str = '',
         user_agent: str = '') -> None:
     """:func:`record` in the caller's unit of work: the entry commits with the change it logs, or not at all."""
@@ -84,10 +86,11 @@ def add(session: Session | Connection, actor: UserRead | None, action: str, deta
     if account is not None:
         location_id = account.location_id
     # a Core insert on the unit of work's connection: an ORM object would cost a flush per action
+    role = (CUSTOMER if isinstance(actor, CustomerActor) else actor.role.value) if actor else (
+        account.role if account else '')
     connection.execute(_INSERT, {
-        'at': utcnow(), 'user_id': actor.id if actor and actor.id else (account.id if account else None),
-        'email': actor.email if actor else email, 'role': actor.role.value if actor else (
-            account.role if account else ''), 'location_id': location_id, 'action': action,
+        'at': utcnow(), 'user_id': user_id_of(actor) if actor else (account.id if account else None),
+        'email': label_of(actor) if actor else email, 'role': role, 'location_id': location_id, 'action': action,
         'detail': _clean(detail, 500), 'booking_id': booking_id, 'ip': _clean(actor.ip if actor else ip, 60),
         'user_agent': _clean(actor.user_agent if actor else user_agent, 300)})
 

@@ -5,7 +5,9 @@ Two kinds of participant:
 - the shop: front-desk accounts (owner, manager, staff) of the conversation's location, passed as
   ``actor``;
 - the customer: whoever holds the conversation's link (``access_token``, 256 random bits), a link the
-  shop sends. A token opens exactly one conversation: its messages and its attachments, nothing else.
+  shop sends. A token opens exactly one conversation: its messages and its attachments, nothing else. A customer
+  proven otherwise (their manage link: a :class:`~app.models.CustomerActor`) reaches their own conversation through
+  :func:`own_conversation`; every function of the shop's side refuses a customer actor.
   A visitor at the kiosk gets a conversation of its own for that visit
   (:func:`open_visitor_conversation`), never a customer's: a number typed at a kiosk proves nothing.
 
@@ -36,6 +38,7 @@ from app.models import (
     Conversation,
     ConversationRead,
     Customer,
+    CustomerActor,
     Location,
     LocationRead,
     MessageRead,
@@ -43,7 +46,14 @@ from app.models import (
     UserRead,
 )
 from app.services import events, files, notifications
-from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader, ensure_role
+from app.services.accounts.access import (
+    CUSTOMER_ROLES,
+    FRONT_DESK_ROLES,
+    KIOSK_ROLES,
+    ensure_customer,
+    ensure_reader,
+    ensure_role,
+)
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from app.services.i18n import N_, _, deferred
@@ -181,6 +191,22 @@ def customer_conversation(token: str) -> ConversationRead:
         conversation = _by_token(session, token)
         customer = session.get(Customer, conversation.customer_id) if conversation.customer_id else None
         return _read_conversation(session, conversation, _name_of(conversation, customer.name if customer else None))
+
+
+def own_conversation(actor: CustomerActor) -> ConversationRead:
+    """The acting customer's own conversation with the shop, started if needed (their manage link's chat button).
+
+    :raises PermissionDeniedError: not a customer actor with a customer, or the customer is at another location
+    :raises NotFoundError: no such customer
+    """
+    ensure_role(actor, CUSTOMER_ROLES, N_('open a chat'))
+    ensure_customer(actor, actor.customer_id)
+    with session_scope(write=True) as session:
+        customer = session.get(Customer, actor.customer_id)
+        if customer is None:
+            raise NotFoundError(_('No such customer.'))
+        ensure_reader(actor, customer.location_id, CUSTOMER_ROLES, N_('open a chat'))
+        return _read_conversation(session, _for_customer(session, customer), customer.name)
 
 
 def location_of(conversation: ConversationRead) -> LocationRead | None:

@@ -12,7 +12,16 @@ from sqlmodel import Session, col, select
 
 from app.models import Customer, CustomerCreate, CustomerRead, Location, UserRead
 from app.services import clock, events, mail
-from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_location, ensure_reader, ensure_role
+from app.services.accounts.access import (
+    CUSTOMER_ROLES,
+    FRONT_DESK_ROLES,
+    KIOSK_ROLES,
+    Actor,
+    ensure_location,
+    ensure_new_customer,
+    ensure_reader,
+    ensure_role,
+)
 from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
@@ -78,7 +87,7 @@ def create_customer(data: CustomerCreate, *, actor: UserRead) -> CustomerRead:
     return result
 
 
-def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead, today: date | None = None
+def add_customer(session: Session, data: CustomerCreate, *, actor: Actor, today: date | None = None
                  ) -> CustomerRead:
     """:func:`create_customer` inside the caller's unit of work (a booking that adds its customer commits
     both or neither); the caller publishes ``CustomerChanged`` after its commit. The phone is also stored in E.164
@@ -87,9 +96,12 @@ def add_customer(session: Session, data: CustomerCreate, *, actor: UserRead, tod
 
     :raises ValidationError: as :func:`create_customer`; a phone that cannot be read (``field='phone'``), an e-mail
         that is not an address (``field='email'``)
-    :raises PermissionDeniedError: not a front-desk or kiosk role, or another location
+    :raises PermissionDeniedError: not a front-desk or kiosk role, nor a visitor adding themselves by booking online
+        (:class:`~app.models.CustomerActor` without a customer), or another location
     """
-    ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES, N_('add customers'))  # the kiosk: a customer booking themselves
+    # the kiosk and a visitor booking online: a customer booking themselves
+    ensure_role(actor, FRONT_DESK_ROLES | KIOSK_ROLES | CUSTOMER_ROLES, N_('add customers'))
+    ensure_new_customer(actor)
     ensure_location(actor, data.location_id)
     name = data.name.strip()
     if not name:

@@ -44,21 +44,27 @@ from app.config import get_settings
 from app.models import (
     HoldKind,
     Location,
-    Role,
     Service,
     SlotHold,
     StaffMember,
-    UserRead,
 )
 from app.services import clock, events
-from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
+from app.services.accounts.access import (
+    CUSTOMER_ROLES,
+    FRONT_DESK_ROLES,
+    KIOSK_ROLES,
+    Actor,
+    ensure_reader,
+    is_customer,
+    is_kiosk,
+)
 from app.services.database import session_scope
 from app.services.errors import HoldLimitError, NotFoundError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import slot_queries, slot_rules
 from app.services.frontdesk.slot_rules import ONLINE, Place, StaffDay
 from app.services.i18n import N_, _, ngettext
 
-WHO_MAY = KIOSK_ROLES | FRONT_DESK_ROLES
+WHO_MAY = KIOSK_ROLES | FRONT_DESK_ROLES | CUSTOMER_ROLES
 ANYONE = 0
 """``staff_member_id`` meaning "whoever is free"."""
 HOLD_MINUTES = 5
@@ -81,7 +87,7 @@ class Slot:
     held: str = ''
 
 
-def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead, staff_member_id: int = ANYONE,
+def free_slots(location_id: int, service_id: int, day: date, *, actor: Actor, staff_member_id: int = ANYONE,
                now: datetime | None = None, holder: str | None = None, customer: bool = False,
                exclude_booking_id: int | None = None, desk: bool | None = None,
                include_held: bool = False) -> list[Slot]:
@@ -90,7 +96,7 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     before one being booked online). Times held for someone else (a hold not yet expired, other than ``holder``'s)
     are not free, except that ``desk`` (default: a front-desk role not acting for a customer) gets times held online
     marked ``held='online'``; ``include_held`` also lists the desk the kiosk's and the waitlist's held times, marked.
-    ``customer`` (as for a kiosk actor): only times inside the location's notice and horizon.
+    ``customer`` (as for a kiosk or customer actor): only times inside the location's notice and horizon.
     ``exclude_booking_id``: that booking's own time counts as free (a customer moving it).
 
     :raises NotFoundError: no such service at the location
@@ -99,10 +105,10 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: UserRead,
     """
     ensure_reader(actor, location_id, WHO_MAY, N_('see free times'))
     now = now or datetime.now(UTC)
-    choosing = actor.role == Role.KIOSK or customer
+    choosing = is_kiosk(actor) or is_customer(actor) or customer
     desk = not choosing if desk is None else desk
     with session_scope() as session:
-        location, service = _bookable_service(session, location_id, service_id, kiosk=actor.role == Role.KIOSK)
+        location, service = _bookable_service(session, location_id, service_id, kiosk=is_kiosk(actor))
         query = select(StaffMember).where(StaffMember.location_id == location_id, StaffMember.active)
         if staff_member_id != ANYONE:
             query = query.where(StaffMember.id == staff_member_id)
@@ -146,7 +152,7 @@ def _bookable_service(session, location_id: int, service_id: int, *, kiosk: bool
     return session.get(Location, location_id), service
 
 
-def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: UserRead,
+def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: Actor,
          minutes: int = HOLD_MINUTES, now: datetime | None = None, kind: HoldKind = HoldKind.KIOSK, ip: str = '',
          visitor: str = '') -> datetime:
     """Keep ``slot`` (for the service's length) from everyone but ``holder`` for ``minutes``; replaces the holder's
@@ -203,7 +209,7 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: U
     return now + timedelta(minutes=minutes)
 
 
-def release(location_id: int, holder: str, *, actor: UserRead) -> None:
+def release(location_id: int, holder: str, *, actor: Actor) -> None:
     """Drop ``holder``'s hold at the location (booked, or the customer walked away); other screens see
     the time again. Holds elsewhere are never touched.
 

@@ -33,7 +33,6 @@ from app.models import (
     CustomerRead,
     HoldKind,
     Location,
-    Role,
     Service,
     StaffMember,
     UserRead,
@@ -42,12 +41,18 @@ from app.models.booking import new_booking_code
 from app.services import clock, events, i18n, notifications, revisions
 from app.services.accounts import activity
 from app.services.accounts.access import (
+    CUSTOMER_ROLES,
     FRONT_DESK_ROLES,
     KIOSK_ROLES,
     MANAGING_ROLES,
+    Actor,
+    ensure_customer,
     ensure_location,
     ensure_reader,
     ensure_role,
+    is_customer,
+    is_kiosk,
+    label_of,
 )
 from app.services.caching import VersionedCache
 from app.services.customers import customers
@@ -92,7 +97,7 @@ _ELSEWHERE = {
 }
 
 
-def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None = None,
+def create_booking(data: BookingCreate, *, actor: Actor, holder: str | None = None,
                    new_customer: CustomerCreate | None = None) -> BookingRead:
     """Book ``data.service_id`` with ``data.staff_member_id`` at ``data.starts_at`` (aware).
 
@@ -117,7 +122,7 @@ def create_booking(data: BookingCreate, *, actor: UserRead, holder: str | None =
     return result
 
 
-def insert_booking(session: Session | Connection, data: BookingCreate, *, actor: UserRead, holder: str | None = None,
+def insert_booking(session: Session | Connection, data: BookingCreate, *, actor: Actor, holder: str | None = None,
                    new_customer: CustomerCreate | None = None, series_id: int | None = None
                    ) -> tuple[BookingRead, events.BookingChanged, CustomerRead | None]:
     """:func:`create_booking` inside the caller's unit of work (a recurring series books every occurrence in one
@@ -126,9 +131,11 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
 
     :raises: as :func:`create_booking`
     """
-    ensure_role(actor, FRONT_DESK_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK else frozenset()),
-                N_('make bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES | (KIOSK_ROLES if data.channel == Channel.KIOSK
+                                                            else frozenset()), N_('make bookings'))
     ensure_location(actor, data.location_id)
+    if new_customer is None:
+        ensure_customer(actor, data.customer_id)
     _ensure_aware(data.starts_at, 'starts_at')
     connection = connection_of(session)
     # the staff member's lock, the location, the service and the customer in one statement
@@ -144,7 +151,8 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     slot = slot_rules.ask(data.starts_at.astimezone(UTC), facts.duration_minutes, place,
                           service_buffer=facts.service_buffer, now=datetime.now(UTC),  # holds expire by the real time
                           holder=holder or '', override=bool(data.override_hours),
-                          desk=holder is None and actor.role != Role.KIOSK)  # a customer books through their hold
+                          # a customer books through their hold (online, or at the kiosk)
+                          desk=holder is None and not (is_kiosk(actor) or is_customer(actor)))
     closed = slot_rules.refusal(place, slot_rules.StaffDay(data.staff_member_id, facts.name), slot,
                                 checks={'closed'})
     if closed is not None:
@@ -195,7 +203,7 @@ def _ensure_bookable(facts, data: BookingCreate) -> None:
 
 
 def _customer_for(session: Session | Connection, facts, data: BookingCreate, new_customer: CustomerCreate | None, *,
-                  actor: UserRead) -> tuple[BookingCreate, CustomerRead | None, str, str]:
+                  actor: Actor) -> tuple[BookingCreate, CustomerRead | None, str, str]:
     """The booking's customer: ``new_customer`` added in the same unit of work, the known one (checked to be at the
     location), or a walk-in; returns the booking data (with the new customer's id), the customer added, the
     customer's name and phone. Then the service must have a duration.
@@ -255,7 +263,7 @@ _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(
 statement anew cost more than running it)."""
 
 
-def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_customer: bool = False) -> BookingRead:
+def move_booking(booking_id: int, data: BookingMove, *, actor: Actor, by_customer: bool = False) -> BookingRead:
     """Move a booked or confirmed booking to a new start (and optionally another staff member). A time held for
     someone else is refused as for :func:`create_booking` (``by_customer``: the customer moves it through their link,
     so a customer's online hold counts too).
@@ -263,7 +271,7 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_cust
     :raises InvalidTransitionError: the booking is already checked in, completed, cancelled or a no-show
     :raises OutsideWorkingHoursError, SlotUnavailableError: as for :func:`create_booking`
     """
-    ensure_role(actor, FRONT_DESK_ROLES, N_('move bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('move bookings'))
     _ensure_aware(data.starts_at, 'starts_at')
     with session_scope(write=True) as session:
         result, event = move_in(session, booking_id, data, actor=actor, by_customer=by_customer)
@@ -271,14 +279,15 @@ def move_booking(booking_id: int, data: BookingMove, *, actor: UserRead, by_cust
     return result
 
 
-def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: UserRead, by_customer: bool = False
+def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: Actor, by_customer: bool = False
             ) -> tuple[BookingRead, events.BookingChanged]:
     """:func:`move_booking` in the caller's unit of work; returns the booking and the event to publish after the
     commit."""
-    ensure_role(actor, FRONT_DESK_ROLES, N_('move bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('move bookings'))
     _ensure_aware(data.starts_at, 'starts_at')
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
+    ensure_customer(actor, booking.customer_id)
     location = _get(session, Location, booking.location_id, 'location')
     _raise(slot_rules.move_refusal(BookingStatus(booking.status)))
     previous_day = clock.local_day(booking.starts_at, location.time_zone)
@@ -289,7 +298,8 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
     place = slot_rules.Place.of(location)
     slot = slot_rules.ask(data.starts_at.astimezone(UTC), (booking.ends_at - booking.starts_at) / timedelta(minutes=1),
                           place, service_buffer=service.buffer_minutes if service else None, now=datetime.now(UTC),
-                          desk=not by_customer, override=bool(data.override_hours), exclude_id=booking.id)
+                          desk=not (by_customer or is_customer(actor)), override=bool(data.override_hours),
+                          exclude_id=booking.id)
     connection = session.connection()
     day = slot_queries.staff_days(connection, [(staff.id, staff.name)], booking.service_id, slot.day, slot.starts_at,
                                   slot.reach, now=slot.now)[staff.id]
@@ -310,7 +320,7 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: User
     return result, event
 
 
-def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None = None,
+def cancel_booking(booking_id: int, *, actor: Actor, cancelled_by: str | None = None,
                    as_of: datetime | None = None, reason: str = '') -> BookingRead:
     """Cancel a booked or confirmed booking; records who cancelled, why (``reason``, in the activity log and the
     notification) and the days of notice given. The
@@ -323,7 +333,7 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
 
     :raises InvalidTransitionError: the booking is not booked or confirmed
     """
-    ensure_role(actor, FRONT_DESK_ROLES, N_('cancel bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('cancel bookings'))
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
         result, event = cancel_in(session, booking_id, actor=actor, cancelled_by=cancelled_by, now=now, reason=reason)
@@ -331,18 +341,19 @@ def cancel_booking(booking_id: int, *, actor: UserRead, cancelled_by: str | None
     return result
 
 
-def cancel_in(session: Session, booking_id: int, *, actor: UserRead, cancelled_by: str | None, now: datetime,
+def cancel_in(session: Session, booking_id: int, *, actor: Actor, cancelled_by: str | None, now: datetime,
               reason: str = '') -> tuple[BookingRead, events.BookingChanged]:
     """:func:`cancel_booking` in the caller's unit of work; returns the booking and the event to publish after
     the commit."""
-    ensure_role(actor, FRONT_DESK_ROLES, N_('cancel bookings'))
+    ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('cancel bookings'))
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
+    ensure_customer(actor, booking.customer_id)
     location = _get(session, Location, booking.location_id, 'location')
     _raise(slot_rules.transition_refusal(BookingStatus(booking.status), BookingStatus.CANCELLED))
     booking.status = BookingStatus.CANCELLED.value
     booking.cancelled_at = now
-    booking.cancelled_by = (cancelled_by or actor.email)[:80]
+    booking.cancelled_by = (cancelled_by or label_of(actor))[:80]
     booking.notice_days = (clock.local_day(booking.starts_at, location.time_zone)
                            - clock.local_day(now, location.time_zone)).days
     session.add(booking)
@@ -660,7 +671,7 @@ def _summary(message: str, booking: BookingRead, time_zone: str, **values: Any) 
 
 
 def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,
-                actor: UserRead, previous_day: date | None = None) -> events.BookingChanged:
+                actor: Actor, previous_day: date | None = None) -> events.BookingChanged:
     """The change's activity entry, notification and messages to the customer, in the booking's own unit of work
     (one user action, one transaction); returns the event to publish once it has committed."""
     activity.add(session, actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)

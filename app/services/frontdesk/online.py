@@ -8,7 +8,10 @@ spend one and pause that address for :data:`PAUSE_MINUTES` — a try is counted 
 ``UPDATE … SET attempts = attempts + 1 WHERE attempts < 5 RETURNING``) before the typed code is compared, so however
 many guesses arrive at once, at most :data:`MAX_TRIES` are ever compared; at most :data:`CODES_PER_DESTINATION` codes
 an hour to one phone or e-mail and :data:`CODES_PER_IP` from one network address. A phone number is never identity: a
-booking joins an existing customer only through the address the code proved. The time chosen is held while the
+booking joins an existing customer only through the address the code proved. Who acts is said by what proved them
+(:class:`~app.models.CustomerActor`): before the code, a visitor to the location (``customer_id`` None, proof
+``online_booking``: they may see free times, hold one and book it as a new customer); after it, the customer the
+address belongs to (proof ``booking_code``), who may book for themselves only. The time chosen is held while the
 customer types, within the limits on online holds (:mod:`app.services.frontdesk.availability`): the desk may still
 book it, and the customer is then told it went.
 
@@ -36,6 +39,7 @@ from app.models import (
     BookingRead,
     Channel,
     Customer,
+    CustomerActor,
     CustomerCreate,
     HoldKind,
     Location,
@@ -51,7 +55,6 @@ from app.services.customers import phones
 from app.services.database import session_scope
 from app.services.errors import HoldLimitError, NotFoundError, SlotUnavailableError, ValidationError
 from app.services.frontdesk import availability, bookings
-from app.services.frontdesk.self_service import customer_actor
 from app.services.i18n import N_, _, locale_for, ngettext
 from app.services.messaging import links, outbox, sms
 from app.services.money import deposits
@@ -139,7 +142,7 @@ def free_times(location_id: int, service_id: int, day: date, *, staff_member_id:
     :raises NotFoundError: online booking is off, or the service is not booked online
     """
     _ensure_online_service(location_id, service_id)
-    return availability.free_slots(location_id, service_id, day, actor=customer_actor(location_id, 'online'),
+    return availability.free_slots(location_id, service_id, day, actor=visitor_at(location_id),
                                    staff_member_id=staff_member_id, now=as_of or clock.now(), holder=holder,
                                    customer=True)
 
@@ -155,7 +158,7 @@ def hold(location_id: int, service_id: int, slot: availability.Slot, *, holder: 
     """
     _ensure_online_service(location_id, service_id)
     try:
-        availability.hold(location_id, service_id, slot, holder=holder, actor=customer_actor(location_id, 'online'),
+        availability.hold(location_id, service_id, slot, holder=holder, actor=visitor_at(location_id, ip=ip),
                           kind=HoldKind.ONLINE, ip=ip, visitor=visitor)
     except HoldLimitError:
         release(location_id, holder)
@@ -187,7 +190,7 @@ def time_went(slot: availability.Slot, time_zone: str, locale: str = '') -> str:
 
 def release(location_id: int, holder: str) -> None:
     """Let go of what this page held."""
-    availability.release(location_id, holder, actor=customer_actor(location_id, 'online'))
+    availability.release(location_id, holder, actor=visitor_at(location_id))
 
 
 def deposit_cents(location_id: int, service_id: int) -> int:
@@ -258,8 +261,7 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
         location_id=location_id, name=details.name, phone=details.phone, email=details.email,
         notes='Added by online booking')
     try:
-        booking = bookings.create_booking(data, actor=customer_actor(location_id, 'online'), holder=holder,
-                                          new_customer=new)
+        booking = bookings.create_booking(data, actor=customer_at(location_id, known), holder=holder, new_customer=new)
     except Exception as error:
         _give_back(check_id)  # nothing booked: the code may be used again
         if isinstance(error, SlotUnavailableError):
@@ -268,6 +270,19 @@ def confirm(location_id: int, token: str, code: str, details: Details, *, servic
         raise
     release(location_id, holder)
     return booking, links.manage_token(booking.id, booking.code)
+
+
+def visitor_at(location_id: int, *, ip: str = '') -> CustomerActor:
+    """A visitor to ``location_id``'s public booking page: nobody yet (proven by nothing but the page)."""
+    return CustomerActor(customer_id=None, location_id=location_id, proof='online_booking', ip=ip[:64])
+
+
+def customer_at(location_id: int, customer_id: int | None) -> CustomerActor:
+    """Who books once the one-time code is right: the customer the proven address belongs to (``booking_code``), or
+    the visitor when it belongs to nobody yet (they book as a new customer)."""
+    if customer_id is None:
+        return visitor_at(location_id)
+    return CustomerActor(customer_id=customer_id, location_id=location_id, proof='booking_code')
 
 
 def prove(location_id: int, token: str, code: str, details: Details, *, service_id: int, slot: availability.Slot,

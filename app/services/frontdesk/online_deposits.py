@@ -61,7 +61,6 @@ from app.services.accounts import activity
 from app.services.database import session_scope
 from app.services.errors import ClientPulseError, NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings, online, slot_rules
-from app.services.frontdesk.self_service import customer_actor
 from app.services.i18n import N_, _, deferred
 from app.services.messaging import links
 from app.services.money import day_close, mobile_money
@@ -403,7 +402,7 @@ def _book_paid(row_id: int, provider_receipt: str) -> str:
             return 'already'
         now = clock.now()
         location = session.get(Location, row.location_id)
-        actor = customer_actor(row.location_id, 'online')
+        actor = online.customer_at(row.location_id, row.customer_id)  # whom the code proved, or the visitor
         booking, why = None, ''
         data = BookingCreate(location_id=row.location_id, customer_id=row.customer_id, service_id=row.service_id,
                              staff_member_id=row.staff_member_id, starts_at=row.starts_at, channel=Channel.ONLINE,
@@ -584,7 +583,7 @@ def _keep_time(row: OnlineDeposit, until: datetime, now: datetime, *, ip: str = 
     if not kept:
         slot = availability.Slot(row.starts_at, row.staff_member_id, member.name if member else '')
         availability.hold(row.location_id, row.service_id, slot, holder=row.holder, kind=HoldKind.ONLINE,
-                          actor=customer_actor(row.location_id, 'online'), now=now,
+                          actor=online.visitor_at(row.location_id, ip=ip), now=now,
                           minutes=max(1, int((until - now).total_seconds() // 60)), ip=ip, visitor=visitor)
 
 

@@ -4,8 +4,9 @@ first and applied), move it to a free time (the same live availability as the de
 horizon), add it to a calendar, chat with the shop.
 
 The link's signed token (:mod:`app.services.messaging.links`) is the only proof: it names one booking and its random
-code. The customer acts through an actor bound to the booking's location (:func:`customer_actor`), so every write is
-checked against that location like a staff member's. The link lives as long as its booking
+code. The customer acts as themselves: ``CustomerActor(customer_id, location_id, proof='manage_link')`` of the
+booking's customer and location (:func:`actor_of_link`), so every service checks each row it reads or writes against
+that customer and location, and refuses whatever only staff may do. The link lives as long as its booking
 (:func:`links.manage_link_ends_at`, from the booking as it is when opened): after that every way in — the page, the
 ``.ics``, the chat — says the booking is over (:class:`LinkExpiredError`) and shows nothing of it.
 """
@@ -24,9 +25,8 @@ from app.models import (
     BookingRead,
     BookingStatus,
     Customer,
+    CustomerActor,
     Location,
-    Role,
-    UserRead,
     WaitlistEntry,
 )
 from app.services import clock, i18n
@@ -39,12 +39,6 @@ from app.services.messaging import ics, links, outbox
 from app.services.money import deposits
 
 GONE = N_('This booking no longer exists. If you think that is wrong, call the shop.')
-
-
-def customer_actor(location_id: int, how: str = 'manage link') -> UserRead:
-    """The actor a customer acts as: bound to ``location_id``; the activity log says ``customer (<how>)``."""
-    return UserRead(id=0, email=f'customer ({how})', role=Role.STAFF, location_id=location_id, staff_member_id=None,
-                    active=True)
 
 
 @dataclass(frozen=True)
@@ -151,8 +145,8 @@ def cancel(token: str, *, as_of: datetime | None = None) -> BookingRead:
     :raises ValidationError: it has already started
     """
     now = as_of or clock.now()
-    booking_id, location_id = _live_booking(token, now)
-    return bookings.cancel_booking(booking_id, actor=customer_actor(location_id), cancelled_by='customer',
+    booking_id, actor = _live_booking(token, now)
+    return bookings.cancel_booking(booking_id, actor=actor, cancelled_by='customer',
                                    as_of=now, reason='cancelled by the customer through their link')
 
 
@@ -164,11 +158,11 @@ def free_times(token: str, day: date, *, anyone: bool = False, as_of: datetime |
     :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     """
     now = as_of or clock.now()
-    booking_id, location_id = _live_booking(token, now)
+    booking_id, actor = _live_booking(token, now)
     with session_scope() as session:
         booking = session.get(Booking, booking_id)
         service_id, staff_member_id = booking.service_id, booking.staff_member_id
-    return availability.free_slots(location_id, service_id, day, actor=customer_actor(location_id),
+    return availability.free_slots(actor.location_id, service_id, day, actor=actor,
                                    staff_member_id=availability.ANYONE if anyone else staff_member_id, now=now,
                                    customer=True, exclude_booking_id=booking_id)
 
@@ -184,10 +178,10 @@ def reschedule(token: str, starts_at: datetime, staff_member_id: int, *, as_of: 
     :raises SlotUnavailableError: taken at the last moment (checked again under the staff member's lock)
     """
     now = as_of or clock.now()
-    booking_id, location_id = _live_booking(token, now)
+    booking_id, actor = _live_booking(token, now)
     with session_scope() as session:
         booking = session.get(Booking, booking_id)
-        location = session.get(Location, location_id)
+        location = session.get(Location, actor.location_id)
         if deposits.late(booking, location, now):
             raise ValidationError(_only_the_shop(location), field='starts_at')
         time_zone, day = location.time_zone, clock.local_day(starts_at, location.time_zone)
@@ -200,7 +194,7 @@ def reschedule(token: str, starts_at: datetime, staff_member_id: int, *, as_of: 
             time=f'{local:%H:%M}', day=format_date(local.date(), 'dd MMM', locale=i18n.locale_for(locale))),
             field='starts_at')
     return bookings.move_booking(booking_id, BookingMove(starts_at=starts_at, staff_member_id=staff_member_id),
-                                 actor=customer_actor(location_id), by_customer=True)
+                                 actor=actor, by_customer=True)
 
 
 def calendar_file(token: str, *, as_of: datetime | None = None) -> bytes:
@@ -221,11 +215,7 @@ def chat_path(token: str, *, as_of: datetime | None = None) -> str:
 
     :raises NotFoundError: the token is not valid, or the booking is gone (:class:`LinkExpiredError`: over)
     """
-    booking_id, code = links.read_manage_token(token)
-    with session_scope() as session:
-        booking, _location = _booking(session, booking_id, code, as_of or clock.now())
-        customer_id = booking.customer_id
-    return f'/chat/{chat.conversation_for_customer(customer_id).access_token}'
+    return f'/chat/{chat.own_conversation(actor_of_link(token, as_of=as_of)).access_token}'
 
 
 def link_over(booking: Booking | BookingRead, now: datetime) -> bool:
@@ -257,12 +247,29 @@ def _only_the_shop(location: Location) -> str:
                     hours).format(n=hours)
 
 
-def _live_booking(token: str, now: datetime) -> tuple[int, int]:
+def actor_of_link(token: str, *, as_of: datetime | None = None) -> CustomerActor:
+    """Who holds the manage link ``token``: the booking's customer at its location (``proof='manage_link'``).
+
+    :raises NotFoundError: the token is not valid, or the booking (or its customer) is gone (:class:`LinkExpiredError`:
+        over)
+    """
     booking_id, code = links.read_manage_token(token)
     with session_scope() as session:
-        booking, location = _booking(session, booking_id, code, now)
+        booking, _location = _booking(session, booking_id, code, as_of or clock.now())
+        return _holder(booking)
+
+
+def _holder(booking: Booking) -> CustomerActor:
+    return CustomerActor(customer_id=booking.customer_id, location_id=booking.location_id, proof='manage_link')
+
+
+def _live_booking(token: str, now: datetime) -> tuple[int, CustomerActor]:
+    """The booking a manage token names, not yet started, and its holder as the actor."""
+    booking_id, code = links.read_manage_token(token)
+    with session_scope() as session:
+        booking, _location = _booking(session, booking_id, code, now)
         if booking.starts_at <= now and booking.status in outbox.LIVE:
             raise ValidationError(_('This booking has started; ask at the desk.'))
-        return booking.id, location.id
+        return booking.id, _holder(booking)
 
 

@@ -24,6 +24,7 @@ from app.models import (
     BookingCreate,
     BookingRead,
     Customer,
+    CustomerActor,
     HoldKind,
     Location,
     Role,
@@ -37,7 +38,14 @@ from app.models import (
     WaitlistRead,
 )
 from app.services import clock, events, notifications
-from app.services.accounts.access import FRONT_DESK_ROLES, KIOSK_ROLES, ensure_reader
+from app.services.accounts.access import (
+    CUSTOMER_ROLES,
+    FRONT_DESK_ROLES,
+    KIOSK_ROLES,
+    Actor,
+    ensure_customer,
+    ensure_reader,
+)
 from app.services.database import session_scope
 from app.services.errors import LinkExpiredError, NotFoundError, ValidationError
 from app.services.frontdesk import availability, bookings
@@ -182,13 +190,15 @@ def offer_freed_time(booking: BookingRead, *, actor: UserRead, exclude: frozense
     return None
 
 
-def book_offer(entry_id: int, *, actor: UserRead) -> BookingRead:
-    """Book the time held for an offered entry (the customer said yes).
+def book_offer(entry_id: int, *, actor: Actor) -> BookingRead:
+    """Book the time held for an offered entry (the customer said yes: at the desk, or themselves through the offer's
+    link as a :class:`CustomerActor`, for their own entry only).
 
     :raises ValidationError: the entry holds no offer
     :raises SlotUnavailableError: the time went meanwhile (the hold lapsed and someone booked it)
+    :raises PermissionDeniedError: another location's entry, or (a customer) another customer's
     """
-    entry = _get(entry_id, actor)
+    entry = _get(entry_id, actor, FRONT_DESK_ROLES | CUSTOMER_ROLES)
     if entry.status != 'offered' or entry.offered_starts_at is None:
         raise ValidationError(_('This entry has no offered time to book.'))
     holder = f'waitlist-{entry.id}'
@@ -205,7 +215,8 @@ def book_offer(entry_id: int, *, actor: UserRead) -> BookingRead:
 
 def accept_offer(token: str, *, as_of: datetime | None = None) -> tuple[BookingRead, str]:
     """The customer took the offer through the link in their message: book the held time if it is still held for
-    them. Returns the booking and its manage token (a second tap returns the booking already made).
+    them. Returns the booking and its manage token (a second tap returns the booking already made). The customer books
+    as themselves: ``CustomerActor(entry's customer, entry's location, proof='offer_link')``.
 
     :raises NotFoundError: the link is not valid, or the entry is gone (:class:`LinkExpiredError`: the booking it
         made is over, as for its manage link)
@@ -227,7 +238,8 @@ def accept_offer(token: str, *, as_of: datetime | None = None) -> tuple[BookingR
     if (entry.status != 'offered' or hold is None or hold.held_until.isoformat() != held_until
             or hold.held_until <= now):
         raise ValidationError(_('Sorry, this time is no longer held for you. Call us, or wait for the next offer.'))
-    booking = book_offer(entry.id, actor=waitlist_actor(entry.location_id))
+    booking = book_offer(entry.id, actor=CustomerActor(customer_id=entry.customer_id, location_id=entry.location_id,
+                                                       proof='offer_link'))
     return booking, links.manage_token(booking.id, booking.code)
 
 
@@ -259,12 +271,13 @@ def remove(entry_id: int, *, actor: UserRead) -> None:
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
-def _get(entry_id: int, actor: UserRead) -> WaitlistRead:
+def _get(entry_id: int, actor: Actor, roles: frozenset = FRONT_DESK_ROLES) -> WaitlistRead:
     with session_scope() as session:
         entry = session.get(WaitlistEntry, entry_id)
         if entry is None:
             raise NotFoundError(_('No such waitlist entry.'))
-        ensure_reader(actor, entry.location_id, FRONT_DESK_ROLES, 'change the waitlist')
+        ensure_reader(actor, entry.location_id, roles, 'change the waitlist')
+        ensure_customer(actor, entry.customer_id)
         return _read(session, entry)
 
 

@@ -24,7 +24,7 @@ from app.models import (
 )
 from app.services import clock, events, notifications
 from app.services.accounts import activity
-from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_role
+from app.services.accounts.access import FRONT_DESK_ROLES, Actor, ensure_location, ensure_role, user_id_of
 from app.services.amounts import check_amount, plain
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
@@ -116,7 +116,7 @@ def take(booking_id: int, payment, *, actor: UserRead, as_of: datetime | None = 
     return receipt
 
 
-def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datetime) -> int | None:
+def keep_as_fee(session, booking: Booking, why: str, actor: Actor, now: datetime) -> int | None:
     """In the caller's transaction (a no-show, or a cancellation inside the window): the booking's held deposit
     becomes a fee — a sale with one untaxed line "<why> fee — <service>", paid by the deposit. Without a deposit, the
     location's no-show fee (its percentage of the booked price) is charged instead: the same sale, left owing for the
@@ -142,7 +142,7 @@ def keep_as_fee(session, booking: Booking, why: str, actor: UserRead, now: datet
     return fee.id
 
 
-def _fee_receipt(session, booking: Booking, why: str, cents: int, actor: UserRead, now: datetime, *,
+def _fee_receipt(session, booking: Booking, why: str, cents: int, actor: Actor, now: datetime, *,
                  deposit: Receipt | None = None) -> Receipt:
     """A sale of one untaxed fee line for ``booking``, paid by ``deposit`` (else left owing)."""
     service = session.get(Service, booking.service_id)
@@ -151,7 +151,7 @@ def _fee_receipt(session, booking: Booking, why: str, cents: int, actor: UserRea
                   customer_id=booking.customer_id, staff_member_id=booking.staff_member_id, booking_id=booking.id,
                   payment_method=deposit.payment_method if deposit is not None else None, kind='sale',
                   total_cents=cents, paid_cents=paid, deposit_applied_cents=paid, reason=f'{why} fee',
-                  user_id=actor.id or None)
+                  user_id=user_id_of(actor))
     session.add(fee)
     session.flush()
     session.add(ReceiptLine(receipt_id=fee.id, staff_member_id=booking.staff_member_id, quantity=1,
