@@ -21,10 +21,12 @@ from app.config import reset_settings
 from app.services import database
 from tests.redis_server import RedisServer
 
+pytest_plugins = ['tests.fixtures.pages', 'tests.fixtures.browser']  # the page tests' and the browser tests' fixtures
+
 if 'CLIENTPULSE_DATA_DIR' not in os.environ:  # a data folder of the run's own, removed when the run ends
     os.environ['CLIENTPULSE_DATA_DIR'] = tempfile.mkdtemp(prefix='clientpulse-test-data-')
     atexit.register(shutil.rmtree, os.environ['CLIENTPULSE_DATA_DIR'], ignore_errors=True)
-os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/services/test_schedules.py)
+os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/analytics/test_schedules.py)
 DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
 SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 IN_CI = os.environ.get('CI', '').lower() == 'true'
@@ -177,10 +179,10 @@ def shop_clock(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def daraja(monkeypatch: pytest.MonkeyPatch):
-    """A local fake Daraja server (tests/payments/fake_daraja.py) the app's M-Pesa settings point at."""
+    """A local fake Daraja server (tests/money/fake_daraja.py) the app's M-Pesa settings point at."""
     from app.config import reset_settings
     from app.services.money import mobile_money
-    from tests.payments.fake_daraja import KEY, PASSKEY, SECRET, SHORTCODE, FakeDaraja
+    from tests.money.fake_daraja import KEY, PASSKEY, SECRET, SHORTCODE, FakeDaraja
 
     fake = FakeDaraja()
     for name, value in (('CONSUMER_KEY', KEY), ('CONSUMER_SECRET', SECRET), ('SHORTCODE', SHORTCODE),

@@ -1,0 +1,44 @@
+"""Who is online, across processes: another process's list (a PresenceChanged on the bus) joins this one's, only
+for the people the viewer may see, and goes when that process stops renewing it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.models import Role, UserRead
+from app.pages import presence
+from app.services import events
+
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
+
+OWNER = UserRead(id=1, email='owner@shop.test', role=Role.OWNER, location_id=None, staff_member_id=None, active=True)
+MANAGER = UserRead(id=2, email='manager@shop.test', role=Role.MANAGER, location_id=1, staff_member_id=None, active=True)
+
+
+def heard_from(process: str, people: list[dict] | str) -> None:
+    online = people if isinstance(people, str) else json.dumps(people)
+    presence._heard(events.PresenceChanged(location_id=0, process=process, online=online))
+
+
+def test_another_processes_people_are_listed_by_who_may_see_them_until_that_process_goes(monkeypatch):
+    presence.install()
+    clock = [1000.0]
+    monkeypatch.setattr(presence.time, 'monotonic', lambda: clock[0])
+    heard_from('other', [{'email': 'staff@shop.test', 'role': 'staff', 'location_id': 1, 'page': 'Bookings',
+                          'since': 5.0},
+                         {'email': 'far@shop.test', 'role': 'staff', 'location_id': 2, 'page': 'Bookings',
+                          'since': 6.0}])
+    heard_from(presence.PROCESS, [{'email': 'ghost@shop.test', 'role': 'staff', 'location_id': 1, 'page': 'x',
+                                   'since': 1.0}])  # this process's own list, read back: not counted twice
+    assert [p.email for p in presence.online(OWNER)] == ['staff@shop.test', 'far@shop.test']
+    assert [p.email for p in presence.online(MANAGER)] == ['staff@shop.test']  # not another location's
+    clock[0] += presence.STALE_SECONDS - 1
+    assert len(presence.online(OWNER)) == 2
+    clock[0] += 2  # not renewed: that process has died
+    assert presence.online(OWNER) == []
+    heard_from('other', 'not json')  # an unreadable list counts as nobody, and breaks nothing
+    heard_from('other', [{'email': 'x'}])
+    assert presence.online(OWNER) == []
+    presence.install()
