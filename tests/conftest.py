@@ -31,6 +31,36 @@ DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
 SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 IN_CI = os.environ.get('CI', '').lower() == 'true'
 
+BROWSER_FIXTURES = frozenset({'chromium', 'browser', 'served', 'site', 'browser_shop', 'axe_script'})
+"""Fixtures of Chromium or of the app served in a process of its own (tests/fixtures/browser.py, tests/cluster)."""
+PAGE_FIXTURES = frozenset({'user', 'create_user'})
+"""NiceGUI's simulated users (the app run in the test's process by ``user_simulation``)."""
+PROGRAM_MARKS = frozenset({'wheel', 'bundle'})
+"""Marks of tests that build the whole program (minutes): never in the quick tier."""
+
+
+def tiers_of(fixtures: frozenset[str], marks: frozenset[str]) -> frozenset[str]:
+    """The tier marks of a test that uses ``fixtures`` and carries ``marks``: ``browser`` (Chromium or a served app),
+    else ``page`` (NiceGUI's simulated user), else ``unit``; and ``cluster`` with the ``cluster`` fixture (processes
+    behind nginx). A cluster test, or one that builds the wheel or the bundle, is never ``unit``."""
+    tiers = {'cluster'} if 'cluster' in fixtures else set()
+    if fixtures & BROWSER_FIXTURES:
+        tiers.add('browser')
+    elif fixtures & PAGE_FIXTURES:
+        tiers.add('page')
+    elif not tiers and not marks & PROGRAM_MARKS:
+        tiers.add('unit')
+    return frozenset(tiers)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tiers (:func:`tiers_of`) from the fixtures it uses, so ``pytest -m unit`` runs the
+    quick tier and ``-m page``, ``-m browser``, ``-m cluster`` the others."""
+    for item in items:
+        fixtures = frozenset(getattr(item, 'fixturenames', ()))
+        for tier in sorted(tiers_of(fixtures, frozenset(mark.name for mark in item.iter_markers()))):
+            item.add_marker(tier)
+
 
 def use_database(url: str) -> None:
     """Point the app (settings and engine cache) at ``url``."""

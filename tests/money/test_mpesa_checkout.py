@@ -2,7 +2,7 @@
 M-Pesa chosen in the checkout sends the prompt from the checkout itself, which shows waiting → paid (the sale paid in
 full, M-Pesa's receipt number on the receipt, the Sales list, the day report and the sales export) or failed (the
 balance left with its reason); a split payment shows every method as paid in the customer's history; the
-checkout's totals are lines that add up, tax included or added. Daraja is the local fake (tests/money/fake_daraja.py)."""
+checkout's totals are lines that add up, tax included or added. Daraja is the local fake (fake_daraja.py here)."""
 
 from __future__ import annotations
 
