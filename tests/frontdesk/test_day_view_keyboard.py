@@ -9,7 +9,7 @@ from datetime import date
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.browser import FLAGS, PASSWORD
+from tests.fixtures.browser import FLAGS, sign_in
 
 DAY = '2030-03-04'
 
@@ -25,10 +25,7 @@ def test_the_day_view_is_reachable_by_keyboard_and_as_a_list(chromium, served):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
-        page.goto(f'{served}/login?next=/bookings?day={DAY}')
-        page.get_by_label('Email').fill('staff@shop.test')
-        page.get_by_label('Password').fill(PASSWORD)
-        page.get_by_role('button', name='Sign in').click()
+        sign_in(page, served, 'staff@shop.test', f'/bookings?day={DAY}')
         page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
 
         block = page.locator(f'[data-booking="{booking.id}"]')

@@ -9,7 +9,7 @@ from app.services import clock
 from app.services.catalogue import catalog, staff
 from app.services.customers import customers
 from tests.factories import OWNER, make_booking
-from tests.fixtures.browser import FLAGS, PASSWORD
+from tests.fixtures.browser import FLAGS, sign_in
 from tests.frontdesk.test_day_view_keyboard import _Location
 
 TZ = 'America/Toronto'  # make_small_shop's location
@@ -32,10 +32,7 @@ def test_the_now_line_moves_with_the_clock_and_the_marks_are_named(chromium, ser
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
         page.clock.install()  # the page's timers and Date under the test's hand (now: the real time)
-        page.goto(f'{served}/login?next=/bookings?day={today.isoformat()}')
-        page.get_by_label('Email').fill('staff@shop.test')
-        page.get_by_label('Password').fill(PASSWORD)
-        page.get_by_role('button', name='Sign in').click()
+        sign_in(page, served, 'staff@shop.test', f'/bookings?day={today.isoformat()}')
         block = page.locator(f'[data-booking="{booking.id}"]')
         block.wait_for(timeout=15_000)
 

@@ -13,7 +13,7 @@ from app.services.customers import chat
 from app.services.customers.customers import search_customers
 from tests.customers.test_chat import png_bytes
 from tests.factories import OWNER
-from tests.fixtures.browser import FLAGS, PASSWORD  # the chromium and served fixtures: conftest.py
+from tests.fixtures.browser import FLAGS, PASSWORD, sign_in  # chromium, served: tests/fixtures/browser.py
 from tests.frontdesk.test_kiosk import speak
 
 
@@ -30,10 +30,7 @@ def test_the_kiosk_names_its_screens_buttons_and_dialog(chromium, served):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
-        page.goto(f'{served}/login?next=/kiosk')
-        page.get_by_label('Email').fill('kiosk@shop.test')
-        page.get_by_label('Password').fill(PASSWORD)
-        page.get_by_role('button', name='Sign in').click()
+        sign_in(page, served, 'kiosk@shop.test', '/kiosk')
         page.get_by_role('heading', level=1, name='Welcome!').wait_for(timeout=15_000)
         assert page.locator('h1').count() == 1
         page.get_by_role('button', name='Book a visit').click()

@@ -14,7 +14,7 @@ import pytest
 from app.models import Role
 from app.services.accounts import users
 from tests.factories import OWNER, make_location
-from tests.fixtures.browser import FLAGS, PASSWORD
+from tests.fixtures.browser import FLAGS, PASSWORD, sign_in
 
 DAY = '2030-03-04'
 
@@ -34,10 +34,7 @@ def people(chromium, served):
         tablet_context = browser.new_context(viewport=screen)
         tablet, desk = tablet_context.new_page(), browser.new_context(viewport=screen).new_page()
         for page, email in ((tablet, 'staff@shop.test'), (desk, 'manager@shop.test')):
-            page.goto(f'{served}/login?next=/bookings?day={DAY}')
-            page.get_by_label('Email').fill(email)
-            page.get_by_label('Password').fill(PASSWORD)
-            page.get_by_role('button', name='Sign in').click()
+            sign_in(page, served, email, f'/bookings?day={DAY}')
             page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
         yield tablet, desk, tablet_context
         browser.close()
@@ -124,10 +121,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_tables_scroll_in_their_frame(ch
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_page(viewport={'width': 390, 'height': 844})
-        page.goto(f'{served}/login?next=/bookings?day={DAY}')
-        page.get_by_label('Email').fill('manager@shop.test')
-        page.get_by_label('Password').fill(PASSWORD)
-        page.get_by_role('button', name='Sign in').click()
+        sign_in(page, served, 'manager@shop.test', f'/bookings?day={DAY}')
         page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
         wide, signs_out = {}, {}
         for path in ('/', f'/bookings?day={DAY}', '/customers', '/catalog', '/staff', '/waitlist', '/activity',
@@ -154,11 +148,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_tables_scroll_in_their_frame(ch
         make_location('Elm St')
         users.create_user('owner@shop.test', PASSWORD, role=Role.OWNER, actor=OWNER)
         owner = browser.new_page(viewport={'width': 390, 'height': 844})
-        owner.goto(f'{served}/login')
-        owner.get_by_label('Email').fill('owner@shop.test')
-        owner.get_by_label('Password').fill(PASSWORD)
-        owner.get_by_role('button', name='Sign in').click()
-        owner.wait_for_url(lambda url: '/login' not in url)
+        sign_in(owner, served, 'owner@shop.test')
         for path in ('/commission', '/reports', '/settings', '/users', '/import'):
             owner.goto(f'{served}{path}')
             owner.wait_for_timeout(800)
@@ -191,10 +181,7 @@ def test_a_customer_books_online_on_a_phone_and_the_desk_sees_it(smtp, chromium,
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         desk = browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
-        desk.goto(f'{served}/login?next=/bookings?day={day.isoformat()}')
-        desk.get_by_label('Email').fill('manager@shop.test')
-        desk.get_by_label('Password').fill(PASSWORD)
-        desk.get_by_role('button', name='Sign in').click()
+        sign_in(desk, served, 'manager@shop.test', f'/bookings?day={day.isoformat()}')
         desk.get_by_role('button', name='New booking').wait_for(timeout=15_000)
         phone = browser.new_context(viewport={'width': 390, 'height': 844}).new_page()
         phone.goto(f'{served}/book/{location.id}')

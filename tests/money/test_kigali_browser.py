@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from tests.fixtures.browser import DESKTOP, FLAGS, PASSWORD, PHONE, app_server
+from tests.fixtures.browser import DESKTOP, FLAGS, PASSWORD, PHONE, app_server, sign_in
 
 pytestmark = pytest.mark.usefixtures('chromium')
 
@@ -49,11 +49,7 @@ def test_a_kigali_checkout_and_day_report_in_whole_francs(sqlite_db, tmp_path, c
     with app_server(sqlite_db, tmp_path) as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         page = browser.new_context(viewport=viewport, locale='fr-RW').new_page()
-        page.goto(f'{server.url}/login?next=/sales')  # the login page speaks the shop's language
-        page.get_by_label(_fr('Email')).fill('manager@shop.test')
-        page.get_by_label(_fr('Password')).fill(PASSWORD)
-        page.get_by_role('button', name=_fr('Sign in')).click()
-        page.wait_for_url(lambda url: '/login' not in url, timeout=15_000)
+        sign_in(page, server.url, 'manager@shop.test', '/sales', words=_fr)  # the login page speaks French
         page.get_by_role('button', name=_fr('Sale'), exact=True).click()
         dialog = page.get_by_role('dialog')
         dialog.get_by_label(_fr('Served by')).click()
