@@ -19,7 +19,7 @@ from aiosmtpd.handlers import Sink
 SUBJECT = 'We miss you at {{ location_name }}'
 BODY = ('Hello {{ customer_name }},\n\nit has been a while! Book again and give the code {{ offer_code }} at checkout '
         'for 15 % off.\n\n{{ location_phone }}')
-"""The campaign's text (a message text: tests/security/test_template_bounds.py checks it)."""
+"""The campaign's text (a message text: tests/messaging/test_template_bounds.py checks it)."""
 
 
 def main(days_ago: int = 35) -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install ClientPulse with its test tools into .venv and run the whole test suite (lint, the docs site, pytest).
 # PostgreSQL tests use CLIENTPULSE_TEST_POSTGRES_URL (default: the local server); with CI=true a
-# missing server fails them instead of skipping; so does a missing Chromium for tests/browser.
+# missing server fails them instead of skipping; so does a missing Chromium for the browser tests (`-m browser`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -19,9 +19,9 @@ command -v caddy >/dev/null || missing+=(caddy)  # tests/security/test_public_pr
 if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get install -y -qq "${missing[@]}" >/dev/null \
         || { apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; } \
-        || echo "Could not install ${missing[*]}: tests/browser and tests/cluster will be skipped (or fail with CI=true)."
+        || echo "Could not install ${missing[*]}: the browser tests and tests/cluster will be skipped (or fail with CI=true)."
 fi
-npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || echo "Could not install axe-core: tests/browser/test_accessibility.py will be skipped (or fail with CI=true)."  # pinned in tests/browser/axe/package-lock.json
+npm ci --prefix tests/fixtures/axe --no-audit --no-fund --silent || echo "Could not install axe-core: tests/test_accessibility.py will be skipped (or fail with CI=true)."  # pinned in tests/fixtures/axe/package-lock.json
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache

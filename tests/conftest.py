@@ -23,10 +23,12 @@ from app.services import database
 from app.services.accounts import users
 from tests.redis_server import RedisServer
 
+pytest_plugins = ['tests.fixtures.pages', 'tests.fixtures.browser']  # the page tests' and the browser tests' fixtures
+
 if 'CLIENTPULSE_DATA_DIR' not in os.environ:  # a data folder of the run's own, removed when the run ends
     os.environ['CLIENTPULSE_DATA_DIR'] = tempfile.mkdtemp(prefix='clientpulse-test-data-')
     atexit.register(shutil.rmtree, os.environ['CLIENTPULSE_DATA_DIR'], ignore_errors=True)
-os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/services/test_schedules.py)
+os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/analytics/test_schedules.py)
 # Passwords and PINs are hashed with argon2's cheapest parameters in this process: the app's own (argon2's defaults,
 # RFC 9106's second choice: 64 MiB, 3 passes, 4 lanes) took 60 ms to over a second per hash on this 2-core machine,
 # and every page test's shop hashes five accounts' passwords and checks one (minutes of the suite). Servers the
@@ -36,6 +38,36 @@ users._STAND_IN_HASH = users._hasher.hash('never a password')
 DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
 SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 IN_CI = os.environ.get('CI', '').lower() == 'true'
+
+BROWSER_FIXTURES = frozenset({'chromium', 'browser', 'served', 'site', 'browser_shop', 'axe_script'})
+"""Fixtures of Chromium or of the app served in a process of its own (tests/fixtures/browser.py, tests/cluster)."""
+PAGE_FIXTURES = frozenset({'user', 'create_user'})
+"""NiceGUI's simulated users (the app run in the test's process by ``user_simulation``)."""
+PROGRAM_MARKS = frozenset({'wheel', 'bundle'})
+"""Marks of tests that build the whole program (minutes): never in the quick tier."""
+
+
+def tiers_of(fixtures: frozenset[str], marks: frozenset[str]) -> frozenset[str]:
+    """The tier marks of a test that uses ``fixtures`` and carries ``marks``: ``browser`` (Chromium or a served app),
+    else ``page`` (NiceGUI's simulated user), else ``unit``; and ``cluster`` with the ``cluster`` fixture (processes
+    behind nginx). A cluster test, or one that builds the wheel or the bundle, is never ``unit``."""
+    tiers = {'cluster'} if 'cluster' in fixtures else set()
+    if fixtures & BROWSER_FIXTURES:
+        tiers.add('browser')
+    elif fixtures & PAGE_FIXTURES:
+        tiers.add('page')
+    elif not tiers and not marks & PROGRAM_MARKS:
+        tiers.add('unit')
+    return frozenset(tiers)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tiers (:func:`tiers_of`) from the fixtures it uses, so ``pytest -m unit`` runs the
+    quick tier and ``-m page``, ``-m browser``, ``-m cluster`` the others."""
+    for item in items:
+        fixtures = frozenset(getattr(item, 'fixturenames', ()))
+        for tier in sorted(tiers_of(fixtures, frozenset(mark.name for mark in item.iter_markers()))):
+            item.add_marker(tier)
 
 
 def use_database(url: str) -> None:
@@ -185,10 +217,10 @@ def shop_clock(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def daraja(monkeypatch: pytest.MonkeyPatch):
-    """A local fake Daraja server (tests/payments/fake_daraja.py) the app's M-Pesa settings point at."""
+    """A local fake Daraja server (tests/money/fake_daraja.py) the app's M-Pesa settings point at."""
     from app.config import reset_settings
     from app.services.money import mobile_money
-    from tests.payments.fake_daraja import KEY, PASSKEY, SECRET, SHORTCODE, FakeDaraja
+    from tests.money.fake_daraja import KEY, PASSKEY, SECRET, SHORTCODE, FakeDaraja
 
     fake = FakeDaraja()
     for name, value in (('CONSUMER_KEY', KEY), ('CONSUMER_SECRET', SECRET), ('SHORTCODE', SHORTCODE),

@@ -1,4 +1,4 @@
-"""What the local fake provider servers share (tests/payments/fake_daraja.py, tests/messaging/fake_twilio.py): a
+"""What the local fake provider servers share (tests/money/fake_daraja.py, tests/messaging/fake_twilio.py): a
 quiet JSON request handler, served on a free loopback port in a daemon thread."""
 
 from __future__ import annotations

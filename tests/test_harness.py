@@ -14,8 +14,8 @@ def test_page_tests_end_without_tasks_left_uncancelled():
     first (tests/conftest.py), stopping the app waited 2 s and logged "Could not cancel N tasks"."""
     result = subprocess.run(
         [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-q', '-o', 'log_cli=true',
-         '--log-cli-level=ERROR', 'tests/pages/test_kiosk.py::test_a_customer_messages_the_desk_from_the_kiosk',
-         'tests/pages/test_kiosk.py::test_a_booking_code_finds_only_that_booking_and_a_stranger_finds_nothing'],
+         '--log-cli-level=ERROR', 'tests/frontdesk/test_kiosk.py::test_a_customer_messages_the_desk_from_the_kiosk',
+         'tests/frontdesk/test_kiosk.py::test_a_booking_code_finds_only_that_booking_and_a_stranger_finds_nothing'],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'Could not cancel' not in result.stdout + result.stderr
@@ -23,7 +23,7 @@ def test_page_tests_end_without_tasks_left_uncancelled():
 
 def test_no_server_started_by_tests_or_benchmarks_writes_to_a_pipe_nobody_reads():
     """A server's log sent to ``subprocess.PIPE`` and read only on failure fills the pipe (64 KB) and then blocks
-    the server mid-run: it froze bench/fanout.py once, and tests/browser kept one. Logs go to files."""
+    the server mid-run: it froze bench/fanout.py once, and a browser test kept one. Logs go to files."""
     import ast
 
     offenders = []
@@ -39,9 +39,10 @@ def test_an_error_logged_in_one_page_test_fails_that_test_only():
     """An ERROR logged during a page test fails that test, and the next page test starts the app as usual. NiceGUI's
     own ``user`` fixture failed inside the app's lifespan, which then never stopped: in CI one logged error turned
     into 147 failed tests ("Unable to register another startup handler"). tests/conftest.py checks after the stop."""
-    probe = ROOT / 'tests' / 'pages' / 'test_zz_harness_probe.py'
+    probe = ROOT / 'tests' / 'frontdesk' / 'test_zz_harness_probe.py'
     probe.write_text(
-        'import logging\n\n\n'
+        'import logging\n\nimport pytest\n\n'
+        "pytestmark = pytest.mark.usefixtures('shop')\n\n\n"
         'async def test_one_logs_an_error(user):\n'
         "    await user.open('/login')\n"
         "    logging.getLogger('probe').error('the probe logged this')\n\n\n"

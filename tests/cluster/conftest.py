@@ -20,14 +20,12 @@ import pytest
 from app.models import LocationRead
 from tests.conftest import IN_CI
 from tests.factories import make_small_shop
+from tests.fixtures.browser import FLAGS, PASSWORD, sign_in
 from tests.redis_server import free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / 'scripts' / 'cluster.sh'
-PASSWORD = 'correct horse'
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
-FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run']
 DAY = '2030-03-04'
 
 
@@ -157,11 +155,8 @@ def browsers(chromium: str, cluster: Cluster, *nodes: int):
             context = browser.new_context(viewport={'width': 1400, 'height': 900})
             context.add_cookies([{'name': 'cp_route', 'value': route_to(cluster, node), 'url': cluster.url}])
             page = context.new_page()
-            response = page.goto(f'{cluster.url}/login?next=/bookings?day={DAY}')
+            response = sign_in(page, cluster.url, 'manager@shop.test', f'/bookings?day={DAY}')
             assert cluster.node_of(response.headers['x-clientpulse-upstream']) == node
-            page.get_by_label('Email').fill('manager@shop.test')
-            page.get_by_label('Password').fill(PASSWORD)
-            page.get_by_role('button', name='Sign in').click()
             page.get_by_role('button', name='New booking').wait_for(timeout=15_000)
             pages.append(page)
         yield pages

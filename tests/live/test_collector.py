@@ -9,6 +9,8 @@ import pytest
 from app.live import quiet_gc as collector_module
 from app.live.quiet_gc import NEVER, QuietCollector
 
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
+
 
 def test_a_pass_waits_for_quiet_after_its_interval():
     c = QuietCollector(every=30, quiet=2, longest=300, last_change=100.0, last_collection=100.0)

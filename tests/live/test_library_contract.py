@@ -27,6 +27,8 @@ from socketio import packet
 
 from app.live import _nicegui
 
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
+
 NICEGUI = importlib.metadata.version('nicegui')
 SOCKETIO = importlib.metadata.version('python-socketio')
 NICEGUI_JS = (Path(nicegui.__file__).parent / 'static' / 'nicegui.js').read_text(encoding='utf-8')
@@ -225,7 +227,7 @@ async def test_the_running_client_is_read_from_the_slot_stack_without_script_mod
 def test_a_handler_whose_element_was_deleted_still_finds_its_page(monkeypatch):
     """A click handler awaits; meanwhile a live redraw deletes the button's list; its slot's parent is gone and
     NiceGUI raises on it. The page's language (and anything else asking for the client) must come from the slots
-    below, not fail the handler (seen in CI: tests/pages/test_campaigns_page.py, unschedule → load)."""
+    below, not fail the handler (seen in CI: tests/campaigns/test_campaigns_page.py, unschedule → load)."""
     from types import SimpleNamespace
 
     from nicegui.slot import Slot

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from nicegui.testing import User
 
 from app.live import bus
 from app.models import Role
 from app.services import events
-from tests.pages.conftest import DAY, sign_in
-from tests.pages.test_pages import element, eventually
+from tests.fixtures.pages import DAY, element, eventually, sign_in
+
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
 
 def _callbacks() -> int:

@@ -11,8 +11,9 @@ from nicegui.testing import User
 
 from app.models import Role
 from tests.factories import OWNER, at, make_booking
-from tests.pages.conftest import DAY, drawn, sign_in
-from tests.pages.test_pages import element, eventually
+from tests.fixtures.pages import DAY, drawn, element, eventually, sign_in
+
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
 
 def _rooms():

@@ -12,6 +12,8 @@ from app import server
 from app.live._nicegui import JsonFirstPacket
 from app.live._nicegui import install_packet_class as install
 
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
+
 PAYLOADS = [
     ['update', {'5': {'props': {'rows': [{'id': 1, 'customer': 'Aisha'}], 'text': '<b>'}}, '_id': 3}],
     ['update', {7: {'value': None, 'flags': [True, 1.5]}}],

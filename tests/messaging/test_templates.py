@@ -1,6 +1,6 @@
 """Templates are user text in a small language (app/services/messaging/template_language.py): unknown placeholders
 are refused on save, and a template cannot reach Python's internals or build a huge string (more in
-tests/security/test_template_bounds.py)."""
+tests/messaging/test_template_bounds.py)."""
 
 from __future__ import annotations
 

@@ -19,11 +19,12 @@ from nicegui.testing import User
 
 from app.services.messaging import links
 from tests.factories import at, make_booking
-from tests.pages.conftest import (
+from tests.fixtures.pages import (
     DAY,
-    shop,  # noqa: F401  (the page tests' shop, made before the app starts)
 )
-from tests.pages.test_online_booking import _switch_on
+from tests.frontdesk.test_online_booking_page import _switch_on
+
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
 ROUTES = ['/book/{}', '/my/{}', '/my/{}/booking.ics', '/my/{}/chat', '/offer/{}', '/calendar/{}', '/calendar/{}.ics',
           '/chat/{}', '/chat/{}/files/{}', '/chat-files/{}', '/setup', '/login', '/native-login',
@@ -39,7 +40,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
 
 
 @pytest.fixture
-async def http(user: User, shop):  # noqa: F811
+async def http(user: User, shop):
     """An HTTP client of the app the ``user`` fixture started, answering app errors as a server would (500); its
     ``known`` maps :data:`KNOWN` to this shop's values."""
     _switch_on(shop)

@@ -27,8 +27,8 @@ they type — so the limits bound what holds can hide without ever stopping a cu
 **Worst case**: N hostile booking sessions from M addresses keep at most min(N, 2·M) online holds live at a location;
 whatever N and M, a staff member's day with F free times for a service keeps at least F − max(⌊F/4⌋, s) of them
 offered online, where s is what one hold hides (⌈(held length + service length + buffer) / grid⌉ − 1 starts). For the
-usual day of ``tests/security/test_holds.py`` (09:00–17:00, a 45-minute service on the 15-minute grid: F = 30, s = 5)
-that is at most 7 hidden, 23 left; the desk always sees all 30. ``bench/holds.py`` prints the table.
+usual day of ``tests/frontdesk/test_online_holds.py`` (09:00–17:00, a 45-minute service on the 15-minute grid:
+F = 30, s = 5) that is at most 7 hidden, 23 left; the desk always sees all 30. ``bench/holds.py`` prints the table.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ for 5 %). The rules, in order, for each line:
 1333 defines it — applied per line and per tax. Tax authorities accept per-line rounding to the nearest cent (the
 CRA for GST/HST; EU member states under the VAT Directive, which leaves the method to them); a shop whose rules
 differ (per invoice, half to even) needs a change here and in the worked examples of
-``tests/services/test_checkout_money.py``.
+``tests/money/test_checkout_money.py``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,93 @@
+"""Languages of the desk and of the shop: each person chooses their own in the header (else their location's), the
+owner sets the location's on the Settings page, and the login page speaks the shop's. The texts checked are the
+catalogs' French and Kiswahili: a page left in English, or a catalog without them, fails here."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui.testing import User
+
+from app.models import Role
+from tests.factories import OWNER
+from tests.fixtures.pages import element, eventually, sign_in
+
+pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
+
+
+def _set_language(location_id: int, language: str) -> None:
+    from app.services.catalogue import locations
+    location = locations.get_location(location_id, actor=OWNER)
+    locations.update_location(location_id, {**locations.settings_of(location).model_dump(), 'language': language},
+                              actor=OWNER)
+
+
+async def test_a_manager_chooses_kiswahili_and_another_person_of_the_location_still_reads_english(
+        user: User, create_user, shop):
+    from app.services.accounts import users
+    colleague = create_user()
+    await sign_in(colleague, Role.STAFF, '/bookings?day=2030-03-04')
+    await sign_in(user, Role.MANAGER, '/activity')
+    await user.should_see('Activity log')
+    assert 'active' in element(user, 'user-language-location').props  # "Same as the location" until chosen
+    user.find(marker='user-language-sw').click()
+    manager = next(u for u in users.list_users(actor=OWNER) if u.email == 'manager@shop.test')
+    await eventually(lambda: users.get_user(manager.id).language == 'sw')
+
+    await user.open('/activity')  # what the reload does
+    await user.should_see('Kumbukumbu ya shughuli')  # "Activity log"
+    await user.should_see('Miadi')  # the navigation's "Bookings"
+    await user.should_see('Sawa na tawi')  # "Same as the location", in the menu
+    assert 'active' in element(user, 'user-language-sw').props
+    assert element(user, 'user-language').props['aria-label'] == 'Lugha'
+    await user.should_not_see('Activity log')
+
+    await colleague.open('/bookings?day=2030-03-04')
+    await colleague.should_see('Bookings')
+    await colleague.should_not_see('Miadi')
+
+    user.find(marker='user-language-location').click()  # back to the location's language
+    await eventually(lambda: users.get_user(manager.id).language is None)
+    await user.open('/activity')
+    await user.should_see('Activity log')
+
+
+async def test_the_owner_sets_the_location_language_and_the_desk_speaks_it(user: User, shop):
+    from app.services.catalogue import locations
+    location_id = shop['location'].id
+    await sign_in(user, Role.OWNER, '/settings')
+    await user.should_see(marker='settings-language-help')
+    assert element(user, 'settings-language').options == {'en': 'English', 'fr': 'Français', 'sw': 'Kiswahili'}
+    assert element(user, 'settings-locale').props['label'] == 'Formats of dates and money'
+    element(user, 'settings-language').set_value('fr')
+    user.find(marker='settings-save').click()
+    await eventually(lambda: locations.get_location(location_id, actor=OWNER).language == 'fr', timeout=10)
+
+    await user.open('/settings')
+    await user.should_see('Paramètres de {name}'.replace('{name}', shop['location'].name))
+    await user.should_see('Règles de réservation')  # "Booking policy"
+    assert element(user, 'settings-slot').options[15] == 'toutes les 15 minutes'  # a plural, the French way
+    user.find(marker='settings-reminders').clear().type('2, 2')  # refused by the model, in a worker thread
+    user.find(marker='settings-save').click()
+    await eventually(lambda: element(user, 'settings-reminders').error == (
+        "Le champ « heures des rappels » n'est pas valide : deux rappels au même moment."), timeout=10)
+
+
+async def test_a_refusal_made_in_a_worker_thread_arrives_in_kiswahili(user: User, shop):
+    await sign_in(user, Role.OWNER, '/users')  # first: the login page would speak Kiswahili too
+    _set_language(shop['location'].id, 'sw')
+    await user.open('/users')
+    await user.should_see('Ongeza akaunti')  # "Add an account"
+    user.find(marker='new-email').type('someone@shop.test')
+    user.find(marker='new-password').type('short')
+    user.find(marker='add-account').click()  # users.create_user runs through language.io_bound
+    await eventually(lambda: element(user, 'new-password').error == 'Nenosiri linahitaji angalau herufi 8.',
+                     timeout=10)
+
+
+async def test_the_login_page_speaks_the_language_of_the_first_trading_location(user: User, shop):
+    await user.open('/login')
+    await user.should_see('Sign in to your shop')
+    _set_language(shop['location'].id, 'sw')
+    await user.open('/login')
+    await user.should_see('Ingia kwenye duka lako')
+    await user.should_not_see('Sign in to your shop')
