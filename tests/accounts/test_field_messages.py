@@ -7,8 +7,8 @@ import pytest
 
 from app.models import Role
 from app.services.accounts import users
-from tests.fixtures.browser import PASSWORD, sign_in
 from tests.factories import OWNER
+from tests.fixtures.browser import PASSWORD, sign_in
 
 
 @pytest.mark.parametrize('width', [390, 1440])
