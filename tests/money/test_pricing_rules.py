@@ -6,6 +6,7 @@ parts). No database."""
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -76,6 +77,37 @@ def test_more_than_is_left_of_a_line_or_nothing_is_refused_naming_the_line(retur
     assert refused.value.field == 'lines.12'
     if count > 0:
         assert f'Only {3 - returned} of "Wax"' in str(refused.value)
+
+
+SALE_LINES = st.lists(st.tuples(st.sampled_from(['service', 'product']), st.integers(0, 20_000), st.integers(1, 4)),
+                      min_size=1, max_size=4)
+
+
+@given(data=st.data(), lines=SALE_LINES, earned=st.integers(0, 5000),
+       kinds=st.sampled_from([{'service'}, {'product'}, {'service', 'product'}]))
+def test_refunds_in_any_parts_take_back_exactly_the_points_the_sale_earned(data, lines, earned, kinds):
+    units = [number for number, (_, _, sold) in enumerate(lines) for _ in range(sold)]
+    order = data.draw(st.permutations(units))
+    parts = data.draw(parts_of(len(order)))
+    back, taken, start = [0] * len(lines), 0, 0
+    for size in parts:
+        for number in order[start:start + size]:
+            back[number] += 1
+        start += size
+        share = pricing.share_back([(kind, cents, sold, back[n]) for n, (kind, cents, sold) in enumerate(lines)], kinds)
+        step = pricing.points_back(earned, taken, share)
+        assert step >= 0
+        taken += step
+        assert taken <= earned
+    assert taken == earned
+
+
+def test_the_points_share_is_weighted_by_what_earned_them_else_by_units():
+    lines = [('service', 8000, 1, 1), ('product', 2000, 2, 1), ('product', 500, 1, 0)]
+    assert pricing.share_back(lines, {'service', 'product'}) == Fraction(8000 + 1000, 10500)
+    assert pricing.share_back(lines, {'product'}) == Fraction(1000, 2500)
+    free = [('service', 0, 2, 1), ('product', 0, 2, 0)]
+    assert pricing.share_back(free, {'service'}) == Fraction(1, 4)  # nothing earned by amount: by units
 
 
 def test_a_refund_never_gives_back_more_than_was_paid_and_not_yet_refunded():

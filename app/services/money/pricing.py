@@ -516,6 +516,27 @@ def refund_line(line: LineSold, count: int, *, field_name: str) -> LineBack:
     return LineBack(amount_cents=amount, taxes=taxes, total_cents=amount + sum(taxes.values()))
 
 
+def share_back(lines: list[tuple[str, int, int, int]], kinds: set[str]) -> Fraction:
+    """The share (exact, 0–1) of a sale's loyalty points that has come back: its lines of the ``kinds`` that earn
+    points (``(kind, net minor units, quantity sold, quantity brought back so far)``) weighted by their net amounts
+    (what earned the points). A sale whose earning lines come to nothing (the setting changed since, or all free) is
+    weighted by all its units instead."""
+    eligible = [line for line in lines if line[0] in kinds and line[2] > 0]
+    weight = sum(max(cents, 0) for _, cents, _, _ in eligible)
+    if weight:
+        return sum((Fraction(max(cents, 0) * min(back, sold), sold) for _, cents, sold, back in eligible),
+                   Fraction(0)) / weight
+    units = sum(sold for _, _, sold, _ in lines if sold > 0)
+    return Fraction(sum(min(back, sold) for _, _, sold, back in lines if sold > 0), units) if units else Fraction(0)
+
+
+def points_back(earned: int, taken: int, share: Fraction) -> int:
+    """The points a refund takes back (≥ 0) of the ``earned`` by its sale, once ``share`` of the sale has come back
+    (:func:`share_back`, this refund included) and earlier refunds took ``taken``: the refund rule
+    (``running_part(earned, share) − taken``), never below nothing nor past what is left."""
+    return min(max(running_part(earned, min(share, Fraction(1))) - taken, 0), max(earned - taken, 0))
+
+
 def ensure_within_paid(back_cents: int, *, paid_cents: int, refunded_cents: int, currency: str) -> None:
     """A refund of ``back_cents`` gives back no more than the sale's ``paid_cents`` less the ``refunded_cents``
     of its earlier refunds (minor units of ``currency``): money never paid is never paid back.
