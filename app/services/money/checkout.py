@@ -18,6 +18,7 @@ from app.models import (
     Booking,
     BookingStatus,
     Customer,
+    DiscountCode,
     Location,
     LoyaltyReward,
     MobilePayment,
@@ -189,13 +190,13 @@ def check_out(sale: Sale, *, actor: UserRead, as_of: datetime | None = None) -> 
 @dataclass(frozen=True)
 class _Basket:
     """A sale checked against the location and priced: ``items`` as priced (a reward applied), ``rows`` (what each
-    line stores: :func:`_items`), ``priced``, the discount ``code`` given (a :class:`~app.models.DiscountCode`, None:
-    none) and what it took off (``code_cents``)."""
+    line stores: :func:`_items`), ``priced``, the discount ``code`` given (None: none) and what it took off
+    (``code_cents``)."""
 
     items: list[pricing.Item]
     rows: list[dict]
     priced: pricing.PricedSale
-    code: object | None = None
+    code: DiscountCode | None = None
     code_cents: int = 0
 
 
