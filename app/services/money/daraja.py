@@ -171,27 +171,50 @@ class DarajaProvider:
     def parse_callback(self, body: dict) -> Outcome:
         """Only the documented fields, each of its documented type (text or a number; nothing else is read, so a
         nested or huge value goes no further)."""
-        result = body.get('Body', {}).get('stkCallback') if isinstance(body.get('Body'), dict) else None
-        if not isinstance(result, dict):
-            raise ValidationError(_('Not an M-Pesa callback.'), field='body')
-        code, checkout_id = result.get('ResultCode'), result.get('CheckoutRequestID')
-        if isinstance(code, int) and not isinstance(code, bool):
-            code = str(code)
-        if not (isinstance(code, str) and code.isdigit() and len(code) <= 10 and isinstance(checkout_id, str)
-                and 0 < len(checkout_id) <= 64):
-            raise ValidationError(_('Not an M-Pesa callback.'), field='body')
-        metadata = result.get('CallbackMetadata')
-        listed = metadata.get('Item') if isinstance(metadata, dict) else None
-        items = {item['Name']: item.get('Value') for item in (listed if isinstance(listed, list) else [])
-                 if isinstance(item, dict) and isinstance(item.get('Name'), str)
-                 and isinstance(item.get('Value'), str | int | float | None)}
-        amount, described = items.get('Amount'), result.get('ResultDesc')
-        whole = isinstance(amount, int | float) and not isinstance(amount, bool) and 0 < amount < 10**12 and (
-            amount == int(amount))  # NaN, infinities and 1e400 are not amounts (int() of them raises)
-        return Outcome(checkout_id, code, described[:200] if isinstance(described, str) else '',
-                       amount=int(amount) if whole else None,
+        result = _stk_callback(body)
+        items = _metadata(result)
+        described = result.get('ResultDesc')
+        return Outcome(result['CheckoutRequestID'], str(result['ResultCode']),
+                       described[:200] if isinstance(described, str) else '', amount=_whole_amount(items.get('Amount')),
                        provider_receipt=str(items.get('MpesaReceiptNumber') or '')[:40],
                        phone=str(items.get('PhoneNumber') or '')[:20])
+
+
+def _stk_callback(body: dict) -> dict:
+    """The ``Body.stkCallback`` of a callback, with a ``ResultCode`` of at most 10 digits (a number or digits) and a
+    ``CheckoutRequestID`` of 1–64 characters.
+
+    :raises ValidationError: not of that shape (``field='body'``)
+    """
+    result = body.get('Body', {}).get('stkCallback') if isinstance(body.get('Body'), dict) else None
+    if not isinstance(result, dict):
+        raise ValidationError(_('Not an M-Pesa callback.'), field='body')
+    code, checkout_id = result.get('ResultCode'), result.get('CheckoutRequestID')
+    if isinstance(code, int) and not isinstance(code, bool):
+        code = str(code)
+    if not (isinstance(code, str) and code.isdigit() and len(code) <= 10 and isinstance(checkout_id, str)
+            and 0 < len(checkout_id) <= 64):
+        raise ValidationError(_('Not an M-Pesa callback.'), field='body')
+    return result
+
+
+def _metadata(result: dict) -> dict:
+    """The ``CallbackMetadata.Item`` list of a callback as name → value, keeping only named items whose value is text,
+    a number or null."""
+    metadata = result.get('CallbackMetadata')
+    listed = metadata.get('Item') if isinstance(metadata, dict) else None
+    return {item['Name']: item.get('Value') for item in (listed if isinstance(listed, list) else [])
+            if isinstance(item, dict) and isinstance(item.get('Name'), str)
+            and isinstance(item.get('Value'), str | int | float | None)}
+
+
+def _whole_amount(amount: object) -> int | None:
+    """A callback's ``Amount`` (whole units of the currency) if it is a whole number from 1 to under 10¹²; else None
+    (NaN, infinities and 1e400 are not amounts: ``int()`` of them raises)."""
+    if isinstance(amount, int | float) and not isinstance(amount, bool) and 0 < amount < 10**12 and (
+            amount == int(amount)):
+        return int(amount)
+    return None
 
 
 def callback_url(base: str, token: str) -> str:

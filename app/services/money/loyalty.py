@@ -20,7 +20,7 @@ from app.services.amounts import check_amount, digits
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _, deferred, ngettext
-from app.services.money.pricing import running_part
+from app.services.money.pricing import points_back, share_back
 
 MAX_REWARD_POINTS = 100_000_000
 """The most a reward may cost (``loyalty_reward.points`` is a 32-bit column)."""
@@ -28,8 +28,13 @@ MAX_REWARD_POINTS = 100_000_000
 
 def eligible_cents(location: Location, lines: list[tuple[str, int]]) -> int:
     """What earns points of ``lines`` (``(kind, net cents)``, kind 'service' or 'product') at ``location``."""
-    kinds = {'services': {'service'}, 'products': {'product'}}.get(location.loyalty_on, {'service', 'product'})
+    kinds = _earning_kinds(location)
     return sum(cents for kind, cents in lines if kind in kinds)
+
+
+def _earning_kinds(location: Location) -> set[str]:
+    """The kinds of line that earn points at ``location`` (its ``loyalty_on``: services, products or both)."""
+    return {'services': {'service'}, 'products': {'product'}}.get(location.loyalty_on, {'service', 'product'})
 
 
 def points_for(location: Location, cents: int) -> int:
@@ -57,15 +62,9 @@ def earn(session, location: Location, customer_id: int, cents: int, *, receipt_i
 def refunded_share(location: Location, lines: list[tuple[str, int, int, int]]) -> Fraction:
     """The share (exact, 0–1) of a sale's points that has come back: its eligible lines (``(kind, net cents,
     quantity sold, quantity brought back so far)``) weighted by their net amounts (what earned the points). A sale
-    whose eligible lines come to nothing (its setting changed since, or all free) is weighted by units instead."""
-    kinds = {'services': {'service'}, 'products': {'product'}}.get(location.loyalty_on, {'service', 'product'})
-    eligible = [line for line in lines if line[0] in kinds and line[2] > 0]
-    weight = sum(max(cents, 0) for _, cents, _, _ in eligible)
-    if weight:
-        return sum((Fraction(max(cents, 0) * min(back, sold), sold) for _, cents, sold, back in eligible),
-                   Fraction(0)) / weight
-    units = sum(sold for _, _, sold, _ in lines if sold > 0)
-    return Fraction(sum(min(back, sold) for _, _, sold, back in lines if sold > 0), units) if units else Fraction(0)
+    whose eligible lines come to nothing (its setting changed since, or all free) is weighted by units instead
+    (:func:`~app.services.money.pricing.share_back` with the kinds that earn points at ``location``)."""
+    return share_back(lines, _earning_kinds(location))
 
 
 def take_back(session, customer_id: int, sale_id: int, share: Fraction, *, receipt_id: int, user_id: int | None,
@@ -82,7 +81,7 @@ def take_back(session, customer_id: int, sale_id: int, share: Fraction, *, recei
     refunds = select(Receipt.id).where(Receipt.refund_of_id == sale_id, Receipt.id != receipt_id)
     taken = -int(session.exec(select(func.coalesce(func.sum(LoyaltyMovement.points), 0)).where(
         col(LoyaltyMovement.receipt_id).in_(refunds), LoyaltyMovement.kind == 'adjusted')).one())
-    points = min(max(running_part(earned, min(share, Fraction(1))) - taken, 0), max(earned - taken, 0))
+    points = points_back(earned, taken, share)
     if points:
         session.add(LoyaltyMovement(customer_id=customer_id, kind='adjusted', points=-points, receipt_id=receipt_id,
                                     reason='refund', at=now, user_id=user_id))

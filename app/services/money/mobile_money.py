@@ -263,19 +263,11 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
             MobilePayment.checkout_request_id == hint.checkout_request_id)).first()
         place = session.get(Location, prompt.location_id) if prompt is not None else None
     if prompt is None:
-        for other in _others:
-            answered = other(token, hint, sender)
-            if answered == 'refused':
-                return _refuse(f'a wrong token for deposit prompt {hint.checkout_request_id[:40]}', sender=sender)
-            if answered is not None:
-                return answered
-        return _refuse(f'no prompt {hint.checkout_request_id[:40]}', sender=sender)
+        return _to_other_prompts(token, hint, sender)
     if not (prompt.callback_token_hash and hmac.compare_digest(prompt.callback_token_hash, token_digest(token))):
         return _refuse(f'{"a wrong" if token else "no"} token for {hint.checkout_request_id[:40]}', sender=sender,
                        location_id=prompt.location_id)
-    same = hint.result_code == '0' and hint.amount is not None and place is not None and (
-        whole_units(prompt.amount_cents, place.currency) == hint.amount) and (
-        hint.phone == prompt.phone)
+    same = _confirms(hint, prompt, place)
     if prompt.status == 'paid' and same and hint.provider_receipt and not prompt.provider_receipt:
         _note_receipt(prompt.id, hint.provider_receipt)  # paid on a status query before its callback came
     if prompt.status == 'paid' or (prompt.status == 'failed' and hint.result_code != '0'):
@@ -290,6 +282,25 @@ def handle_callback(token: str, body: object, *, sender: str = '') -> str:
         return 'pending'
     return settle(answer, source='status query after a callback',
                   provider_receipt=hint.provider_receipt if same else '')
+
+
+def _to_other_prompts(token: str, hint: Outcome, sender: str) -> str:
+    """A callback for no sale's prompt, handed to the other kinds of prompt (:func:`answer_other_prompts`: online
+    deposits); what the one that knows it answers, else refused."""
+    for other in _others:
+        answered = other(token, hint, sender)
+        if answered == 'refused':
+            return _refuse(f'a wrong token for deposit prompt {hint.checkout_request_id[:40]}', sender=sender)
+        if answered is not None:
+            return answered
+    return _refuse(f'no prompt {hint.checkout_request_id[:40]}', sender=sender)
+
+
+def _confirms(hint: Outcome, prompt: MobilePayment, place: Location | None) -> bool:
+    """Whether a callback is a success for exactly the prompt's amount (whole units of the location's currency) and
+    phone: only then is M-Pesa's receipt number it carries taken."""
+    return hint.result_code == '0' and hint.amount is not None and place is not None and (
+        whole_units(prompt.amount_cents, place.currency) == hint.amount) and hint.phone == prompt.phone
 
 
 def _note_receipt(prompt_id: int, provider_receipt: str) -> None:

@@ -68,58 +68,11 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
     normal = ParagraphStyle('n', fontName='Helvetica', fontSize=8, leading=10)
     bold = ParagraphStyle('b', parent=normal, fontName='Helvetica-Bold', fontSize=10, leading=12)
     title = (_('Refund {number}') if shown.kind == 'refund' else _('Receipt {number}')).format(number=shown.number)
-    moment = format_datetime(clock.to_local(shown.issued_at, place.time_zone), 'medium', locale=locale).replace(
-        '\u202f', '\u00a0')
-    story = [Paragraph(escape(place.name), bold)]
-    for text in (place.address, place.phone):
-        if text:
-            story.append(Paragraph(escape(text), normal))
-    taxed = tax_words(place) if shown.kind == 'sale' else tax_words(place)[1:] or tax_words(place)
-    for number, text in enumerate(taxed):
-        story.append(Paragraph(escape(text), bold if number == 0 and len(taxed) == 2 else normal))
-    story += [Spacer(1, 2 * mm), Paragraph(f'{escape(title)} · {escape(moment)}', normal),
-              Paragraph(escape(shown.customer_name) + (f' · {escape(shown.staff_name)}' if shown.staff_name else ''),
-                        normal)]
-    if shown.refund_of:
-        story.append(Paragraph(escape(_('Of receipt {number}: {reason}').format(number=shown.refund_of,
-                                                                               reason=shown.reason)), normal))
-    story.append(Spacer(1, 2 * mm))
-    rows = []
-    taxes: dict[str, int] = {}
-    for line in shown.lines:
-        each = f' × {money(line.unit_price_cents)}' if line.unit_price_cents is not None else ''
-        rows.append([Paragraph(f'{line.quantity}{each} {escape(line.description)}', normal),
-                     money(line_amount(line, shown))])
-        if line.discount_cents:
-            rows.append([Paragraph('&nbsp;&nbsp;' + escape(_('discount −{amount}').format(
-                amount=money(line.discount_cents)).replace('\u2212', '-')), normal), ''])
-        for name, cents in line.taxes.items():
-            taxes[name] = taxes.get(name, 0) + cents
-    if shown.totals:  # a sale: lines that add up as printed (pricing.totals)
-        total_row = len(rows) + len(shown.totals) - 1
-        # Helvetica has no minus sign (U+2212: drawn over the next letter): a hyphen-minus on paper
-        rows += [[checkout.total_words(t), checkout.signed(t.cents, money).replace('\u2212', '-')]
-                 for t in shown.totals]
-    else:  # a refund, or history imported without totals
-        net = sum(line.net_cents for line in shown.lines)
-        rows.append([_('Before tax'), money(net)])
-        rows += [[name, money(cents)] for name, cents in taxes.items()]
-        if shown.tip_cents:
-            rows.append([_('Tip'), money(shown.tip_cents)])
-        total = shown.total_cents if shown.total_cents is not None else net + sum(taxes.values())
-        total_row = len(rows)
-        rows.append([_('Total'), money(abs(total) if shown.kind == 'refund' else total)])
-    for (method, amount, tendered), reference in zip(shown.payments, shown.payment_refs or [''] * len(
-            shown.payments), strict=True):
-        name = day_close.method_words(method)
-        rows.append([_('{method} (paid back)').format(method=name) if amount < 0 else name, money(abs(amount))])
-        if reference:
-            rows.append(['  ' + _('M-Pesa receipt {reference}').format(reference=reference), ''])
-        if tendered:
-            rows.append(['  ' + _('handed over'), money(tendered)])
-            rows.append(['  ' + _('change'), money(tendered - amount)])
-    if shown.balance_cents:
-        rows.append([_('Still to pay'), money(shown.balance_cents)])
+    story = _receipt_heading(shown, place, title, locale, normal, bold)
+    rows = _line_rows(shown, money, normal)
+    rows += _total_rows(shown, money)
+    total_row = len(rows) - 1  # the totals end with the total, drawn in bold under a rule
+    rows += _payment_rows(shown, money)
     table = Table(rows, colWidths=[WIDTH - 34 * mm, 22 * mm], hAlign='LEFT')
     table.setStyle(TableStyle([
         ('FONTNAME', (0, 0), (-1, -1), 'Helvetica'), ('FONTSIZE', (0, 0), (-1, -1), 8),
@@ -135,6 +88,77 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
     SimpleDocTemplate(buffer, pagesize=(WIDTH, height), leftMargin=5 * mm, rightMargin=5 * mm, topMargin=5 * mm,
                       bottomMargin=5 * mm, title=title, lang=i18n.current()).build(story)
     return buffer.getvalue()
+
+
+def _receipt_heading(shown: checkout.ReceiptShown, place, title: str, locale: str, normal: ParagraphStyle,
+                     bold: ParagraphStyle) -> list:
+    """The receipt's head: the shop (name, address, phone, tax words), the receipt's number and time, the customer
+    and staff member, and for a refund the receipt it refunds and why."""
+    moment = format_datetime(clock.to_local(shown.issued_at, place.time_zone), 'medium', locale=locale).replace(
+        '\u202f', '\u00a0')
+    story = [Paragraph(escape(place.name), bold)]
+    story += [Paragraph(escape(text), normal) for text in (place.address, place.phone) if text]
+    taxed = tax_words(place) if shown.kind == 'sale' else tax_words(place)[1:] or tax_words(place)
+    story += [Paragraph(escape(text), bold if number == 0 and len(taxed) == 2 else normal)
+              for number, text in enumerate(taxed)]
+    story += [Spacer(1, 2 * mm), Paragraph(f'{escape(title)} · {escape(moment)}', normal),
+              Paragraph(escape(shown.customer_name) + (f' · {escape(shown.staff_name)}' if shown.staff_name else ''),
+                        normal)]
+    if shown.refund_of:
+        story.append(Paragraph(escape(_('Of receipt {number}: {reason}').format(number=shown.refund_of,
+                                                                               reason=shown.reason)), normal))
+    return [*story, Spacer(1, 2 * mm)]
+
+
+def _line_rows(shown: checkout.ReceiptShown, money, normal: ParagraphStyle) -> list[list]:
+    """One row per line (quantity × unit price, what, its amount: :func:`line_amount`) and one under it for its
+    discount."""
+    rows = []
+    for line in shown.lines:
+        each = f' × {money(line.unit_price_cents)}' if line.unit_price_cents is not None else ''
+        rows.append([Paragraph(f'{line.quantity}{each} {escape(line.description)}', normal),
+                     money(line_amount(line, shown))])
+        if line.discount_cents:
+            rows.append([Paragraph('&nbsp;&nbsp;' + escape(_('discount −{amount}').format(
+                amount=money(line.discount_cents)).replace('\u2212', '-')), normal), ''])
+    return rows
+
+
+def _total_rows(shown: checkout.ReceiptShown, money) -> list[list]:
+    """The totals, the total last: a sale's as :func:`pricing.totals` printed them (adding up); a refund's or
+    imported history's as before tax, each tax, the tip and the total."""
+    if shown.totals:
+        # Helvetica has no minus sign (U+2212: drawn over the next letter): a hyphen-minus on paper
+        return [[checkout.total_words(t), checkout.signed(t.cents, money).replace('\u2212', '-')]
+                for t in shown.totals]
+    taxes: dict[str, int] = {}
+    for line in shown.lines:
+        for name, cents in line.taxes.items():
+            taxes[name] = taxes.get(name, 0) + cents
+    net = sum(line.net_cents for line in shown.lines)
+    rows = [[_('Before tax'), money(net)], *[[name, money(cents)] for name, cents in taxes.items()]]
+    if shown.tip_cents:
+        rows.append([_('Tip'), money(shown.tip_cents)])
+    total = shown.total_cents if shown.total_cents is not None else net + sum(taxes.values())
+    return [*rows, [_('Total'), money(abs(total) if shown.kind == 'refund' else total)]]
+
+
+def _payment_rows(shown: checkout.ReceiptShown, money) -> list[list]:
+    """How it was paid (or paid back): each payment, M-Pesa's receipt number, cash handed over and change; what is
+    still to pay."""
+    rows = []
+    for (method, amount, tendered), reference in zip(shown.payments, shown.payment_refs or [''] * len(
+            shown.payments), strict=True):
+        name = day_close.method_words(method)
+        rows.append([_('{method} (paid back)').format(method=name) if amount < 0 else name, money(abs(amount))])
+        if reference:
+            rows.append(['  ' + _('M-Pesa receipt {reference}').format(reference=reference), ''])
+        if tendered:
+            rows.append(['  ' + _('handed over'), money(tendered)])
+            rows.append(['  ' + _('change'), money(tendered - amount)])
+    if shown.balance_cents:
+        rows.append([_('Still to pay'), money(shown.balance_cents)])
+    return rows
 
 
 def line_amount(line: checkout.LineShown, shown: checkout.ReceiptShown) -> int:

@@ -29,7 +29,7 @@ from app.models import (
 from app.services import cells, clock, events, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_location, ensure_reader, ensure_role
-from app.services.amounts import digits, plain, to_major
+from app.services.amounts import minor_of, plain, to_major
 from app.services.database import session_scope
 from app.services.errors import InvalidTransitionError, NotFoundError, ValidationError
 from app.services.i18n import N_, _, deferred
@@ -182,7 +182,7 @@ def sales_csv(location_id: int, start: datetime, end: datetime, *, actor: UserRe
     writer = csv.writer(out)
     writer.writerow([_(title) for title in SALES_HEADER])
     for r in reversed(listed):
-        total = r.total_cents if r.total_cents is not None else r.amount_cents + int(r.tax.scaleb(digits(currency)))
+        total = r.total_cents if r.total_cents is not None else r.amount_cents + minor_of(r.tax, currency)
         paid = r.paid_cents if r.total_cents is not None else total
         writer.writerow(cells.csv_row([
             r.number, clock.to_local(r.issued_at, zone).replace(tzinfo=None).isoformat(timespec='minutes'), r.kind,
