@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import delete as sa_delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from stdnum import ean
 from stdnum.exceptions import ValidationError as BarcodeError
 
@@ -443,37 +443,18 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
     """
     ensure_role(actor, MANAGING_ROLES, N_('change the products'))
     ensure_location(actor, location_id)
-    code, name = (code or '').strip(), (name or '').strip()
-    if not code:
-        raise ValidationError(_('Give the product a SKU (your own code for it).'), field='code')
-    if not name:
-        raise ValidationError(_('Give the product a name.'), field='name')
-    if opening_stock < 0:
-        raise ValidationError(_('The stock on hand cannot be negative.'), field='stock_on_hand')
-    check_amount(price_cents, 'price_cents')
-    check_amount(cost_cents, 'cost_cents')
-    checked = validated(ProductCreate, location_id=location_id, code=code, name=name, barcode=check_barcode(barcode),
-                        brand=(brand or '').strip(), category=(category or '').strip(), price_cents=price_cents,
-                        cost_cents=cost_cents, stock_minimum=stock_minimum, stock_maximum=stock_maximum,
-                        stock_on_hand=opening_stock if product_id is None else 0, active=active)
-    if checked.stock_maximum and checked.stock_maximum < checked.stock_minimum:
-        raise ValidationError(_('The maximum must be at least the minimum.'), field='stock_maximum')
+    checked = _checked_product(location_id=location_id, code=code, name=name, barcode=barcode, brand=brand,
+                               category=category, price_cents=price_cents, cost_cents=cost_cents,
+                               stock_minimum=stock_minimum, stock_maximum=stock_maximum, opening_stock=opening_stock,
+                               new=product_id is None, active=active)
+    code, name = checked.code, checked.name
     with session_scope(write=True) as session:
         product = None
         if product_id is not None:
             product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
             if product is None or product.location_id != location_id:
                 raise NotFoundError(_('No such product.'))
-        others = select(Product).where(Product.location_id == location_id,
-                                       Product.id != (product_id or 0))
-        if session.exec(others.where(Product.code == code)).first():
-            raise ValidationError(_('The SKU {code} is already used by another product.').format(code=code),
-                                  field='code')
-        if session.exec(others.where(col(Product.name).ilike(name))).first():
-            raise ValidationError(_('There is already a product called {name}.').format(name=name), field='name')
-        if checked.barcode and session.exec(others.where(Product.barcode == checked.barcode)).first():
-            raise ValidationError(_('The barcode {barcode} is already on another product.').format(
-                barcode=checked.barcode), field='barcode')
+        _ensure_product_unique(session, checked, product_id)
         if product is None:
             product = Product.model_validate(checked)
             summary = i18n.deferred('New product: {name}', name=name)
@@ -489,3 +470,43 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
         activity.add(session, actor, 'product_saved', summary, location_id=location_id)
     events.publish(events.CatalogueChanged(location_id=location_id, summary=summary))
     return result
+
+
+def _checked_product(*, location_id: int, code: str, name: str, barcode: str, brand: str, category: str,
+                     price_cents: int, cost_cents: int, stock_minimum: int, stock_maximum: int, opening_stock: int,
+                     new: bool, active: bool) -> ProductCreate:
+    """A product's details as stored (trimmed, barcode normalised) once they are valid on their own; a ``new`` one
+    starts with ``opening_stock`` on hand, a changed one's stock is left as it is (0 here).
+
+    :raises ValidationError: as :func:`save_product` says, except the uniqueness checks (``field`` names the input)
+    """
+    code, name = (code or '').strip(), (name or '').strip()
+    if not code:
+        raise ValidationError(_('Give the product a SKU (your own code for it).'), field='code')
+    if not name:
+        raise ValidationError(_('Give the product a name.'), field='name')
+    if opening_stock < 0:
+        raise ValidationError(_('The stock on hand cannot be negative.'), field='stock_on_hand')
+    check_amount(price_cents, 'price_cents')
+    check_amount(cost_cents, 'cost_cents')
+    checked = validated(ProductCreate, location_id=location_id, code=code, name=name, barcode=check_barcode(barcode),
+                        brand=(brand or '').strip(), category=(category or '').strip(), price_cents=price_cents,
+                        cost_cents=cost_cents, stock_minimum=stock_minimum, stock_maximum=stock_maximum,
+                        stock_on_hand=opening_stock if new else 0, active=active)
+    if checked.stock_maximum and checked.stock_maximum < checked.stock_minimum:
+        raise ValidationError(_('The maximum must be at least the minimum.'), field='stock_maximum')
+    return checked
+
+
+def _ensure_product_unique(session: Session, checked: ProductCreate, product_id: int | None) -> None:
+    """:raises ValidationError: another product of the location has the SKU, the name (in any case) or the barcode
+        (``field`` names it)"""
+    others = select(Product).where(Product.location_id == checked.location_id, Product.id != (product_id or 0))
+    if session.exec(others.where(Product.code == checked.code)).first():
+        raise ValidationError(_('The SKU {code} is already used by another product.').format(code=checked.code),
+                              field='code')
+    if session.exec(others.where(col(Product.name).ilike(checked.name))).first():
+        raise ValidationError(_('There is already a product called {name}.').format(name=checked.name), field='name')
+    if checked.barcode and session.exec(others.where(Product.barcode == checked.barcode)).first():
+        raise ValidationError(_('The barcode {barcode} is already on another product.').format(
+            barcode=checked.barcode), field='barcode')
