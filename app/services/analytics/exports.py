@@ -236,16 +236,8 @@ WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 
 
 
 def _major_units(currency: str | None) -> Callable[[int | None], float | Decimal | None]:
-    """How the tables write an amount in minor units (None stays None): a float of the major units for a currency
-    counted in hundredths (or none given), else the exact Decimal with the currency's own decimals."""
-    exact = currency is not None and amounts.digits(currency) != 2
-
-    def money(cents: int | None) -> float | Decimal | None:
-        if cents is None:
-            return None
-        major = amounts.to_major(cents, currency or 'USD')
-        return major if exact else float(major)
-    return money
+    """How the tables write an amount in minor units: :func:`amounts.cell_number` (None stays None)."""
+    return lambda cents: None if cents is None else amounts.cell_number(cents, currency)
 
 
 def _section(key: str, name: str, columns: list[str], rows: list[list], kinds: list[str] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -266,10 +267,7 @@ def booking_rows(location_ids: list[int], start: date, end: date, *, actor: User
     places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))  # checked above
     people = customers.customer_names(frame['customer_id'].dropna().astype(int).unique().tolist())
     walk_in = _('Walk-in')
-    if currency is None or amounts.digits(currency) == 2:
-        price = lambda cents: round(cents / 100, 2)  # noqa: E731
-    else:
-        price = lambda cents: amounts.to_major(int(cents), currency)  # noqa: E731
+    price = partial(amounts.cell_number, currency=currency)
 
     def chunks() -> Iterator[list[list]]:
         for first in range(0, len(frame), CHUNK_ROWS):

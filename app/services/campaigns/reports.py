@@ -226,4 +226,4 @@ def _number(key: str, value, currency: str):
         return None
     if key not in MONEY_FIGURES:
         return float(value)
-    return round(value / 100, 2) if amounts.digits(currency) == 2 else amounts.to_major(int(value), currency)
+    return amounts.cell_number(value, currency)

@@ -8,6 +8,7 @@ from stdnum import ean
 from stdnum.exceptions import ValidationError as BarcodeError
 
 from app.models import (
+    Location,
     Product,
     ProductCreate,
     ProductRead,
@@ -21,7 +22,7 @@ from app.models import (
     UserRead,
 )
 from app.models.catalog import STOCK_KINDS
-from app.services import events, i18n, notifications
+from app.services import amounts, events, i18n, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import (
     EVERY_ROLE,
@@ -300,7 +301,8 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
         if taken is not None:
             raise ValidationError(_('There is already a service called {name}.').format(name=name), field='name')
         changes = _changes(service, checked, ('name', 'category', 'duration_minutes', 'buffer_minutes',
-                                              'price_cents', 'cost_cents', 'kiosk', 'active', 'deposit_cents'))
+                                              'price_cents', 'cost_cents', 'kiosk', 'active', 'deposit_cents'),
+                           currency=session.get(Location, service.location_id).currency)
         for field, value in checked.model_dump(exclude={'location_id', 'code'}).items():
             setattr(service, field, value)
         session.add(service)
@@ -380,8 +382,8 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
 
 _FIELD_WORDS = {
     'name': N_('name'), 'category': N_('category'), 'duration_minutes': N_('duration minutes'),
-    'buffer_minutes': N_('buffer minutes'), 'price_cents': N_('price cents'), 'cost_cents': N_('cost cents'),
-    'deposit_cents': N_('deposit cents'), 'code': N_('SKU'), 'barcode': N_('barcode'), 'brand': N_('brand'),
+    'buffer_minutes': N_('buffer minutes'), 'price_cents': N_('price'), 'cost_cents': N_('cost'),
+    'deposit_cents': N_('deposit'), 'code': N_('SKU'), 'barcode': N_('barcode'), 'brand': N_('brand'),
     'stock_minimum': N_('stock minimum'), 'stock_maximum': N_('stock maximum'),
 }
 """How a change names a field (the activity log's words)."""
@@ -394,12 +396,16 @@ def _summary(name: str, changes: list[str]) -> str:
     return i18n.deferred('{name}: {changes}', name=name, changes=', '.join(changes))
 
 
-def _changes(row, checked, fields: tuple[str, ...]) -> list[str]:
+def _changes(row, checked, fields: tuple[str, ...], *, currency: str) -> list[str]:
+    """The saver's words for each of ``fields`` that ``checked`` changes in ``row``: ``price 82.00 → 95.00`` (money,
+    ``*_cents``, in the location's ``currency`` with its own decimals), ``archived``, ``name Cut → Long cut``."""
     words = []
     for field in fields:
         old, new = getattr(row, field), getattr(checked, field)
         if old == new:
             continue
+        if field.endswith('_cents'):
+            old, new = (None if cents is None else amounts.plain(cents, currency) for cents in (old, new))
         if field == 'active':
             words.append(_('back on the menu') if new else _('archived'))
         elif field == 'kiosk':
@@ -461,7 +467,8 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
         else:
             fields = ('code', 'name', 'barcode', 'brand', 'category', 'price_cents', 'cost_cents', 'stock_minimum',
                       'stock_maximum', 'active')
-            summary = _summary(name, _changes(product, checked, fields))
+            summary = _summary(name, _changes(product, checked, fields,
+                                              currency=session.get(Location, location_id).currency))
             for field in fields:
                 setattr(product, field, getattr(checked, field))
         session.add(product)
