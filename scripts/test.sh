@@ -25,4 +25,5 @@ npm ci --prefix tests/browser/axe --no-audit --no-fund --silent || echo "Could n
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache
+bash scripts/complexity.sh  # no function in app/services graded worse than C by radon
 exec .venv/bin/python -m pytest "$@"
