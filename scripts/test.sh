@@ -25,6 +25,7 @@ npm ci --prefix tests/fixtures/axe --no-audit --no-fund --silent || echo "Could 
 .venv/bin/ruff check app tests main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache
+bash scripts/complexity.sh  # no function in app/services graded worse than C by radon
 # the docs site (mkdocs.yml, docs/): a broken link, a page missing from the nav or a missing benchmark table fails
 NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet  # into site/ (ignored by git); no network needed
 # in parallel (pytest-xdist): each worker has its own data folder, SQLite template, PostgreSQL database and ports; a

@@ -250,55 +250,84 @@ def publish(event: events.Event) -> None:
     messages go out first; the clients' server sides follow once they are sent (a few ms later)."""
     if not _rooms:
         return
-    here_id = event.location_id
-    notification_id = getattr(event, 'notification_id', None)
-    toasts: dict[str, dict | None] = {}  # language → the frame's toast in it
-    changes_views = isinstance(event, events.DATA_EVENTS + events.STAFF_EVENTS)  # not holds, chat, typing…
-    parts_by_view: dict[tuple[str, int, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    composer = _Composer(event)
     sends: list[asyncio.Task] = []
     following: list[tuple[Room, dict[str, Any]]] = []
-    everywhere = here_id == 0 and notification_id is not None  # a notice for every location (a database outage)
     for room in list(_rooms.values()):
-        here = room.key.location_id == here_id
-        if not here and not room.key.everywhere and not everywhere:
+        here = room.key.location_id == event.location_id
+        if not (here or room.key.everywhere or composer.everywhere):
             continue
-        message: dict[str, Any] = {}
-        full: dict[str, Any] = {}
-        language = room.key.language
-        if here and room.key.view and changes_views:
-            key = (room.key.view, room.key.location_id, room.key.argument, language)
-            if key not in parts_by_view:
-                first = next(iter(room.members.values()))
-                try:
-                    with i18n.speaking(language):
-                        parts_by_view[key] = _changed_parts(key, first.location, first.user)
-                except Exception:  # the toast and the bell still go out; the view catches up on the next change
-                    log.exception('could not build the %s view of location %s', room.key.view, room.key.location_id)
-                    _last_parts.pop(key, None)
-                    parts_by_view[key] = ({}, {})
-            full, wire = parts_by_view[key]
-            if wire:
-                message['parts'] = wire
-        if language not in toasts:
-            with i18n.speaking(language):
-                toasts[language] = _frame_toast(event)
-        if here and toasts[language] is not None:
-            message['toast'] = toasts[language]
-        if notification_id is not None and notifications.reaches(
-                notification_id, Role(room.key.role), None if room.key.everywhere else room.key.location_id):
-            with i18n.speaking(language):
-                message['notice'] = {'toast': _notice_toast(event)}
+        message, full = composer.message(room, here=here)
         if message:
-            room.seq += 1
-            message['seq'] = room.seq
-            room.history.append((room.seq, time.monotonic(), message))
-            sends.append(background_tasks.create(_send(room.name, message), name='room message'))
+            sends.append(_send_next(room, message))
         if here or message:
             following.append((room, {**message, 'parts': full} if full else message))
     if sends:  # the clients' server sides follow once the messages are out: they must not delay them
         background_tasks.create(_follow_when_sent(sends, following, event), name='rooms follow')
     else:
         _follow(following, event)
+
+
+class _Composer:
+    """What one event says to each room: the changed parts of a view (built once per view, location, argument and
+    language), the frame's toast (once per language) and the bell's notice where it reaches the room."""
+
+    def __init__(self, event: events.Event) -> None:
+        self.event = event
+        self.notification_id = getattr(event, 'notification_id', None)
+        self.changes_views = isinstance(event, events.DATA_EVENTS + events.STAFF_EVENTS)  # not holds, chat, typing…
+        self.everywhere = event.location_id == 0 and self.notification_id is not None  # e.g. a database outage
+        self._toasts: dict[str, dict | None] = {}  # language → the frame's toast in it
+        self._parts: dict[tuple[str, int, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def message(self, room: Room, *, here: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The room's message (``parts``, ``toast``, ``notice``; empty when it has nothing to say) and the whole
+        values of the changed parts for the sessions' server sides."""
+        message: dict[str, Any] = {}
+        full: dict[str, Any] = {}
+        language = room.key.language
+        if here and room.key.view and self.changes_views:
+            full, wire = self._view_parts(room)
+            if wire:
+                message['parts'] = wire
+        toast = self._toast(language)
+        if here and toast is not None:
+            message['toast'] = toast
+        if self.notification_id is not None and notifications.reaches(
+                self.notification_id, Role(room.key.role), None if room.key.everywhere else room.key.location_id):
+            with i18n.speaking(language):
+                message['notice'] = {'toast': _notice_toast(self.event)}
+        return message, full
+
+    def _view_parts(self, room: Room) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The changed parts of the room's view (:func:`_changed_parts`), built once for every room showing it; none
+        when building fails (the toast and the bell still go out; the view catches up on the next change)."""
+        key = (room.key.view, room.key.location_id, room.key.argument, room.key.language)
+        if key not in self._parts:
+            first = next(iter(room.members.values()))
+            try:
+                with i18n.speaking(room.key.language):
+                    self._parts[key] = _changed_parts(key, first.location, first.user)
+            except Exception:
+                log.exception('could not build the %s view of location %s', room.key.view, room.key.location_id)
+                _last_parts.pop(key, None)
+                self._parts[key] = ({}, {})
+        return self._parts[key]
+
+    def _toast(self, language: str) -> dict | None:
+        """The frame's toast of the event in ``language`` (None: the event has none)."""
+        if language not in self._toasts:
+            with i18n.speaking(language):
+                self._toasts[language] = _frame_toast(self.event)
+        return self._toasts[language]
+
+
+def _send_next(room: Room, message: dict[str, Any]) -> asyncio.Task:
+    """Number ``message`` as the room's next, keep it in the room's history (for a reconnect) and send it."""
+    room.seq += 1
+    message['seq'] = room.seq
+    room.history.append((room.seq, time.monotonic(), message))
+    return background_tasks.create(_send(room.name, message), name='room message')
 
 
 async def _follow_when_sent(sends: list[asyncio.Task], following: list[tuple[Room, dict]], event: events.Event) -> None:

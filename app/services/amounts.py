@@ -18,8 +18,9 @@ from app.models.base import MAX_AMOUNT_CENTS
 from app.services.errors import ValidationError
 from app.services.i18n import _, current, ngettext
 
-__all__ = ['MAX_AMOUNT_CENTS', 'NOT_AN_AMOUNT', 'TOO_LARGE', 'check_amount', 'digits', 'format_money', 'max_minor',
-           'minor_of', 'not_an_amount', 'number_format', 'parse_major', 'plain', 'quantum', 'to_major', 'too_large']
+__all__ = ['MAX_AMOUNT_CENTS', 'NOT_AN_AMOUNT', 'TOO_LARGE', 'cell_number', 'check_amount', 'digits', 'format_money',
+           'max_minor', 'minor_of', 'not_an_amount', 'number_format', 'parse_major', 'plain', 'quantum', 'to_major',
+           'too_large']
 
 TOO_LARGE = f'An amount is at most {MAX_AMOUNT_CENTS // 100:,}.00.'
 """The refusal of an amount over :data:`MAX_AMOUNT_CENTS` in English (the words :func:`too_large` translates)."""
@@ -93,6 +94,20 @@ def plain(minor: int | Decimal, currency: str, spec: str = '') -> str:
     ``plain(12345, 'BHD')`` → ``'12.345'``; ``spec`` is a format spec for the Decimal (``'+'``: the sign always,
     ``','``: thousands separated)."""
     return format(to_major(minor, currency), spec)
+
+
+def cell_number(minor: int | Decimal, currency: str | None) -> float | Decimal:
+    """Minor units as the number a spreadsheet or CSV cell holds (paired with :func:`number_format`): the major units
+    as a float for a currency counted in hundredths (or ``currency`` None: hundredths), ``cell_number(1250, 'KES')``
+    → ``12.5``; else the exact Decimal with the currency's own decimals, ``cell_number(1500, 'RWF')`` →
+    ``Decimal('1500')``, ``cell_number(1500, 'BHD')`` → ``Decimal('1.500')``. A frame's numpy value is taken as
+    its number (NaN stays NaN)."""
+    exact = Decimal(minor) if isinstance(minor, int | Decimal) else Decimal(str(minor))
+    if exact.is_finite() and exact == exact.to_integral_value():
+        exact = exact.to_integral_value()  # 1500.0 from a frame is 1500
+    if currency is None or digits(currency) == 2:
+        return float(exact.scaleb(-2))
+    return exact.scaleb(-digits(currency))
 
 
 def number_format(currency: str) -> str:

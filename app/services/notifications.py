@@ -1,11 +1,10 @@
 """The notification centre: stored notifications for roles at a location, read per person.
 
-Services record one just before they announce a change (:func:`announce`: store, then
-``events.publish``), in the process where the change was made, so a cross-process bus never
-doubles them; the event itself tells every open tab to refresh its bell. A person sees the
-notifications of their location (owners: every location) addressed to their role, newest first;
-what arrived while they were away is there when they sign in, and nothing from before their account was made (a
-newly invited staff member starts with an empty bell).
+Services record one in the transaction of the change they announce (:func:`prepare`, then ``events.publish``
+after the commit), in the process where the change was made, so a cross-process bus never doubles them; the event
+itself tells every open tab to refresh its bell. A person sees the notifications of their location (owners:
+every location) addressed to their role, newest first; what arrived while they were away is there when they sign
+in, and nothing from before their account was made (a newly invited staff member starts with an empty bell).
 """
 
 from __future__ import annotations
@@ -91,20 +90,6 @@ def prepare(session: Session | Connection, event: events.Event) -> events.Event:
     if notification_id is not None and hasattr(event, 'notification_id'):
         return dataclasses.replace(event, notification_id=notification_id)
     return event
-
-
-def announce(event: events.Event) -> None:
-    """Record the event's notification (if any), then publish the event carrying its id
-    (``notification_id``), so open bells add it without asking the database each. A failure to
-    record is logged and never stops the announcement: the change itself has already committed."""
-    try:
-        notification_id = record_event(event)
-    except Exception:
-        log.exception('could not record a notification for %r', event)
-        notification_id = None
-    if notification_id is not None and hasattr(event, 'notification_id'):
-        event = dataclasses.replace(event, notification_id=notification_id)
-    events.publish(event)
 
 
 def reaches(notification_id: int, role: Role, location_id: int | None) -> bool:

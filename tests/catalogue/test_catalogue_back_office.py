@@ -52,7 +52,7 @@ def test_a_service_is_edited_logged_and_announced(db):
         == ('Long cut', 9500, 60, 10, 'Hair')
     assert any(isinstance(e, events.CatalogueChanged) and 'Long cut' in e.summary for e in heard)
     logged = activity.entries(actor=OWNER, action='service_changed')
-    assert any('price cents 8200 → 9500' in entry.detail for entry in logged)
+    assert any('price 82.00 → 95.00' in entry.detail for entry in logged)  # money as money, not minor units
 
 
 @pytest.mark.parametrize(('changes', 'field'), [
@@ -143,6 +143,24 @@ def test_a_product_has_a_checked_barcode_a_unique_sku_and_an_opening_movement(db
     changed = catalog.save_product(product.id, actor=OWNER, location_id=location.id, code='OIL1', name='Argan oil',
                                    price_cents=2600, opening_stock=99, stock_minimum=2)
     assert changed.price_cents == 2600 and changed.stock_on_hand == 6  # stock moves only through the ledger
+    with pytest.raises(ValidationError) as negative:  # an edit's opening stock is ignored, but never negative
+        catalog.save_product(product.id, actor=OWNER, location_id=location.id, code='OIL1', name='Argan oil',
+                             price_cents=2600, opening_stock=-1)
+    assert negative.value.field == 'stock_on_hand'
+
+
+def test_a_price_change_is_logged_in_the_locations_currency(db):
+    from app.models import LocationCreate
+    from app.services.catalogue import locations
+
+    kigali = locations.find_or_create_location(LocationCreate(name='Kigali', time_zone='Africa/Kigali',
+                                                              currency='RWF'))
+    product = catalog.save_product(None, actor=OWNER, location_id=kigali.id, code='OIL1', name='Argan oil',
+                                   price_cents=15000, cost_cents=9000)
+    catalog.save_product(product.id, actor=OWNER, location_id=kigali.id, code='OIL1', name='Argan oil',
+                         price_cents=18000, cost_cents=9000)
+    logged = [entry.detail for entry in activity.entries(actor=OWNER, action='product_saved')]
+    assert any('price 15000 → 18000' in detail for detail in logged), logged  # francs have no decimals
 
 
 def test_falling_below_the_minimum_notifies_once(db):

@@ -205,73 +205,111 @@ def tables(report: AnalyticsReport, currency: str | None = None) -> list[Section
     two decimals for a currency counted in hundredths or None, else an exact Decimal with the currency's own
     decimals: ``1500`` RWF, ``1.500`` BHD), rates as fractions (an English column name ending in "rate" or "share"
     marks them), dates as dates, methods, weekdays, buckets and segments in words."""
-    if currency is None or amounts.digits(currency) == 2:
-        money = lambda cents: None if cents is None else round(cents / 100, 2)  # noqa: E731
-    else:
-        money = lambda cents: None if cents is None else amounts.to_major(cents, currency)  # noqa: E731
-    basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
-    kpis = [[_(label), money(report.kpis.get(key)) if kind == 'money' else report.kpis.get(key)]
-            for key, label, kind in KPIS if key in report.kpis]
-    kinds = [kind for key, _label, kind in KPIS if key in report.kpis]
-    by = [[_(REVENUE_BY[kind]) if kind in REVENUE_BY else kind.replace('_', ' '),
-           payment_word(name) if kind == 'payment_method' else word(name) if kind == 'category' else name,
-           money(value)]
-          for kind, pairs in report.revenue_by.items() for name, value in pairs]
-    people = ['Customer', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Usual interval (days)',
-              'Days since last visit', 'Churn risk']
-    person = lambda c: [i18n.shown(c.get('name')) or c['customer_id'], c['visits'],  # noqa: E731
-                        money(c['lifetime_value_cents']), date.fromisoformat(c['last_visit']), word(c['segment']),
-                        c.get('usual_interval_days'), c.get('days_since_last_visit'), c['churn_risk']]
-    hours = [f'{h:02d}:00' for h in report.peak_hours_columns]
-    weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
-
-    def table(key: str, name: str, columns: list[str], rows: list[list], row_kinds: list[str] | None = None,
-              header: list[str] | None = None) -> Section:
-        return Section(key, _(name), header or [_(c) for c in columns], columns, rows, row_kinds)
-
-    result = [
-        table('Summary', N_('Summary'), [N_('Figure'), N_('Value')], kpis, kinds),
-        *(table(f'per {period}', PER[report.revenue_basis, period], [first, basis],
-                [[date.fromisoformat(d), money(v)] for d, v in series])
-          for period, first, series in (('day', N_('Day'), report.revenue_daily),
-                                        ('week', N_('Week from'), report.revenue_weekly),
-                                        ('month', N_('Month'), report.revenue_monthly))),
-        table('Revenue by', N_('Revenue by'), [N_('By'), N_('Name'), N_('Collected revenue')], by),
-        table('Customers', N_('Customers'), people, [person(c) for c in report.top_customers]),
-        table('At risk', N_('At risk'), people, [person(c) for c in report.at_risk]),
-        table('Segments', N_('Segments'), [N_('Segment'), N_('Customers')],
-              [[word(k), v] for k, v in report.segments.items()]),
-        table('Weekday counts', N_('Weekday counts'), [N_('Weekday'), N_('Due bookings')],
-              [[weekday_name(d), v] for d, v in report.weekday_counts]),
-        table('No-show rate by weekday', N_('No-show rate by weekday'), [N_('Weekday'), N_('No-show rate')],
-              [[weekday_name(d), v] for d, v in report.no_show_by_weekday]),
-        table('Peak hours', N_('Peak hours'), ['Weekday', *hours],
-              [[weekday_name(d), *row] for d, row in zip(weekdays, report.peak_hours, strict=True)] if hours else [],
-              header=[_('Weekday'), *hours]),
-        table('Lead time', N_('Lead time'), [N_('Lead time'), N_('Bookings')],
-              [[word(k), v] for k, v in report.lead_time.items()]),
-        table('Cancellation notice', N_('Cancellation notice'), [N_('Notice'), N_('Cancellations')],
-              [[word(k), v] for k, v in report.cancellation_notice.items()]),
-        table('Staff', N_('Staff'), [N_('Staff member'), N_('Bookings'), N_('Completed'), N_('Completion rate'),
-                                     N_('No-shows'), N_('No-show rate'), N_('Cancellations'), N_('Cancellation rate'),
-                                     N_('Collected revenue'), N_('Utilisation rate')],
-              [[s['staff'], s['bookings'], s['completed'], s['completion_rate'], s['no_shows'],
-                s.get('no_show_rate'), s.get('cancellations'), s.get('cancellation_rate'),
-                money(s['revenue_cents']), s['utilisation']] for s in report.staff]),
+    money = _major_units(currency)
+    return [
+        _summary_section(report, money),
+        *_trend_sections(report, money),
+        _section('Revenue by', N_('Revenue by'), [N_('By'), N_('Name'), N_('Collected revenue')],
+                 [_revenue_by_row(kind, name, money(value)) for kind, pairs in report.revenue_by.items()
+                  for name, value in pairs]),
+        _section('Customers', N_('Customers'), PEOPLE, [_person_row(c, money) for c in report.top_customers]),
+        _section('At risk', N_('At risk'), PEOPLE, [_person_row(c, money) for c in report.at_risk]),
+        *_pattern_sections(report),
+        _section('Staff', N_('Staff'), STAFF_HEADER, [_staff_row(s, money) for s in report.staff]),
+        *(_section(f'By {by}', BREAKDOWN_SHEETS.get(by, by), [BREAKDOWN_TITLES.get(by, by), *BREAKDOWN_HEADER],
+                   [_breakdown_row(by, r, money) for r in rows]) for by, rows in report.breakdowns.items()),
+        _section('Not enough history', N_('Not enough history'), [N_('Figure'), N_('Why')],
+                 [[_(SHORT_FIGURES[k]) if k in SHORT_FIGURES else k.replace('_', ' '), i18n.shown(v)]
+                  for k, v in report.not_enough_history.items()]),
+        _section('Definitions', N_('Definitions'), [N_('Figure'), N_('Definition')],
+                 [[_(k), definition(k)] for k in DEFINITIONS]),
     ]
-    for by, rows in report.breakdowns.items():
-        result.append(table(f'By {by}', BREAKDOWN_SHEETS.get(by, by), [BREAKDOWN_TITLES.get(by, by),
-                                                                       *BREAKDOWN_HEADER],
-                            [[weekday_name(r['name']) if by == 'weekday' else word(i18n.shown(r['name']))
-                              if by == 'category' else i18n.shown(r['name']), r['bookings'],
-                              r['cancellations'], r['cancellation_rate'], r['due'], r['no_shows'], r['no_show_rate'],
-                              money(r['booked_value_cents'])] for r in rows]))
-    result.append(table('Not enough history', N_('Not enough history'), [N_('Figure'), N_('Why')],
-                        [[_(SHORT_FIGURES[k]) if k in SHORT_FIGURES else k.replace('_', ' '), i18n.shown(v)]
-                         for k, v in report.not_enough_history.items()]))
-    result.append(table('Definitions', N_('Definitions'), [N_('Figure'), N_('Definition')],
-                        [[_(k), definition(k)] for k in DEFINITIONS]))
-    return result
+
+
+PEOPLE = ['Customer', 'Visits', 'Lifetime value', 'Last visit', 'Segment', 'Usual interval (days)',
+          'Days since last visit', 'Churn risk']
+"""The columns of the Customers and At risk tables (English; shown translated)."""
+STAFF_HEADER = [N_('Staff member'), N_('Bookings'), N_('Completed'), N_('Completion rate'), N_('No-shows'),
+                N_('No-show rate'), N_('Cancellations'), N_('Cancellation rate'), N_('Collected revenue'),
+                N_('Utilisation rate')]
+WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']
+
+
+def _major_units(currency: str | None) -> Callable[[int | None], float | Decimal | None]:
+    """How the tables write an amount in minor units: :func:`amounts.cell_number` (None stays None)."""
+    return lambda cents: None if cents is None else amounts.cell_number(cents, currency)
+
+
+def _section(key: str, name: str, columns: list[str], rows: list[list], kinds: list[str] | None = None,
+             header: list[str] | None = None) -> Section:
+    """A section whose header is its English ``columns`` translated (unless ``header`` is given)."""
+    return Section(key, _(name), header or [_(c) for c in columns], columns, rows, kinds)
+
+
+def _summary_section(report: AnalyticsReport, money: Callable) -> Section:
+    """The key figures the report has (:data:`KPIS`, in that order), each row's kind alongside."""
+    shown = [(key, label, kind) for key, label, kind in KPIS if key in report.kpis]
+    return _section('Summary', N_('Summary'), [N_('Figure'), N_('Value')],
+                    [[_(label), money(report.kpis[key]) if kind == 'money' else report.kpis[key]]
+                     for key, label, kind in shown], [kind for _key, _label, kind in shown])
+
+
+def _trend_sections(report: AnalyticsReport, money: Callable) -> list[Section]:
+    """The revenue (or booked value) per day, per week and per month."""
+    basis = 'Collected revenue' if report.revenue_basis == 'collected' else 'Booked value'
+    return [_section(f'per {period}', PER[report.revenue_basis, period], [first, basis],
+                     [[date.fromisoformat(d), money(v)] for d, v in series])
+            for period, first, series in (('day', N_('Day'), report.revenue_daily),
+                                          ('week', N_('Week from'), report.revenue_weekly),
+                                          ('month', N_('Month'), report.revenue_monthly))]
+
+
+def _revenue_by_row(kind: str, name: str, value: float | Decimal | None) -> list:
+    """A row of "Revenue by": the dimension and the name in words (payment methods and categories translated)."""
+    shown = payment_word(name) if kind == 'payment_method' else word(name) if kind == 'category' else name
+    return [_(REVENUE_BY[kind]) if kind in REVENUE_BY else kind.replace('_', ' '), shown, value]
+
+
+def _person_row(customer: dict, money: Callable) -> list:
+    """A row of the Customers or At risk table (:data:`PEOPLE`)."""
+    c = customer
+    return [i18n.shown(c.get('name')) or c['customer_id'], c['visits'], money(c['lifetime_value_cents']),
+            date.fromisoformat(c['last_visit']), word(c['segment']), c.get('usual_interval_days'),
+            c.get('days_since_last_visit'), c['churn_risk']]
+
+
+def _pattern_sections(report: AnalyticsReport) -> list[Section]:
+    """When people book and cancel: segments, weekday counts and no-shows, peak hours, lead time, notice."""
+    hours = [f'{h:02d}:00' for h in report.peak_hours_columns]
+    return [
+        _section('Segments', N_('Segments'), [N_('Segment'), N_('Customers')],
+                 [[word(k), v] for k, v in report.segments.items()]),
+        _section('Weekday counts', N_('Weekday counts'), [N_('Weekday'), N_('Due bookings')],
+                 [[weekday_name(d), v] for d, v in report.weekday_counts]),
+        _section('No-show rate by weekday', N_('No-show rate by weekday'), [N_('Weekday'), N_('No-show rate')],
+                 [[weekday_name(d), v] for d, v in report.no_show_by_weekday]),
+        _section('Peak hours', N_('Peak hours'), ['Weekday', *hours],
+                 [[weekday_name(d), *row] for d, row in zip(WEEKDAYS, report.peak_hours, strict=True)]
+                 if hours else [], header=[_('Weekday'), *hours]),
+        _section('Lead time', N_('Lead time'), [N_('Lead time'), N_('Bookings')],
+                 [[word(k), v] for k, v in report.lead_time.items()]),
+        _section('Cancellation notice', N_('Cancellation notice'), [N_('Notice'), N_('Cancellations')],
+                 [[word(k), v] for k, v in report.cancellation_notice.items()]),
+    ]
+
+
+def _staff_row(s: dict, money: Callable) -> list:
+    """A row of the Staff table (:data:`STAFF_HEADER`)."""
+    return [s['staff'], s['bookings'], s['completed'], s['completion_rate'], s['no_shows'], s.get('no_show_rate'),
+            s.get('cancellations'), s.get('cancellation_rate'), money(s['revenue_cents']), s['utilisation']]
+
+
+def _breakdown_row(by: str, r: dict, money: Callable) -> list:
+    """A row of a "By …" breakdown (:data:`BREAKDOWN_HEADER`), its name in words (weekdays, categories)."""
+    name = (weekday_name(r['name']) if by == 'weekday' else word(i18n.shown(r['name'])) if by == 'category'
+            else i18n.shown(r['name']))
+    return [name, r['bookings'], r['cancellations'], r['cancellation_rate'], r['due'], r['no_shows'],
+            r['no_show_rate'], money(r['booked_value_cents'])]
 
 
 def sections(report: AnalyticsReport) -> dict[str, tuple[list[str], list[list]]]:

@@ -334,28 +334,42 @@ def _reason(name: str, row) -> str:
     """A feature's value in words, e.g. '2 earlier no-shows', 'booked 40 days ahead', 'on a Saturday', stored
     deferred (shown with ``i18n.shown`` in the reader's language)."""
     value = getattr(row, name)
+    if name in ('lead_days', 'lead_band'):
+        return _counted(int(row.lead_days), *_LEAD_WORDS)
+    if name in _COUNTED:
+        return _counted(int(value), *_COUNTED[name])
+    if name in _FLAGS:
+        yes, no = _FLAGS[name]
+        return i18n.deferred(yes if value else no)
+    return _described(name, value)
+
+
+_LEAD_WORDS = (N_('booked for the same day'), N_('booked 1 day ahead'), N_('booked {n} days ahead'))
+_COUNTED = {
+    'prior_no_shows': (N_('no earlier no-shows'), N_('1 earlier no-show'), N_('{n} earlier no-shows')),
+    'prior_cancellations': (N_('no earlier cancellations'), N_('1 earlier cancellation'),
+                            N_('{n} earlier cancellations')),
+    'prior_visits': (N_('no earlier visits'), N_('1 earlier visit'), N_('{n} earlier visits')),
+}
+"""Features that count something, in words for none, one and ``{n}``."""
+_FLAGS = {
+    'lead_unknown': (N_('when it was booked is unknown'), N_('booking date known')),
+    'first_booking': (N_('first booking'), N_('a returning customer')),
+}
+"""Features that are true or false, in words for each."""
+
+
+def _counted(n: int, none: str, one: str, many: str) -> str:
+    """``n`` of something in words, deferred: ``none`` for 0, ``one`` for 1, else ``many`` with ``{n}``."""
     said = i18n.deferred
+    return said(none) if n == 0 else said(one) if n == 1 else said(many, n=n)
 
-    def count(n: float, none: str, one: str, many: str) -> str:
-        n = int(n)
-        return said(none) if n == 0 else said(one) if n == 1 else said(many, n=n)
 
+def _described(name: str, value) -> str:
+    """A feature whose value is a word (weekday, time of day, channel, source, service, reminder) in words, deferred;
+    an unknown feature as its name."""
+    said = i18n.deferred
     match name:
-        case 'lead_days' | 'lead_band':
-            value = int(row.lead_days)
-            return said(N_('booked for the same day')) if value == 0 else said(N_('booked 1 day ahead')) \
-                if value == 1 else said(N_('booked {n} days ahead'), n=value)
-        case 'lead_unknown':
-            return said(N_('when it was booked is unknown')) if value else said(N_('booking date known'))
-        case 'prior_no_shows':
-            return count(value, N_('no earlier no-shows'), N_('1 earlier no-show'), N_('{n} earlier no-shows'))
-        case 'prior_cancellations':
-            return count(value, N_('no earlier cancellations'), N_('1 earlier cancellation'),
-                         N_('{n} earlier cancellations'))
-        case 'prior_visits':
-            return count(value, N_('no earlier visits'), N_('1 earlier visit'), N_('{n} earlier visits'))
-        case 'first_booking':
-            return said(N_('first booking')) if value else said(N_('a returning customer'))
         case 'weekday':
             return said(ON_WEEKDAYS[int(value)])
         case 'hour_band':

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -58,70 +59,131 @@ def build_report(location_ids: list[int], start: date, end: date, *, as_of: date
                                           columns=['issued_at', 'local_day', 'customer_id', 'amount_cents'])
     bookings = analytics_data.load_bookings(location_ids, start=period_start, end=period_end)
     lines = analytics_data.load_lines(location_ids, start=period_start, end=period_end)
-    basis = 'collected' if len(all_lines) else 'booked'
-    trend = all_lines if basis == 'collected' else a.booked_value_lines(history).assign(
-        issued_at=history.loc[history['status'].isin(a.DUE), 'starts_at'])
-    measured = lambda frame: int(frame['amount_cents'].sum())  # noqa: E731
+    payments = analytics_data.load_payments(location_ids, start=period_start, end=period_end)
+    inquiries = analytics_data.load_inquiries(location_ids, start=period_start, end=period_end)
+    working = analytics_data.working_minutes(location_ids, start, end)
+
+    basis, trend = _revenue_trend(history, all_lines)
     current = trend.loc[(trend['issued_at'] >= period_start) & (trend['issued_at'] < period_end)]
     previous = trend.loc[(trend['issued_at'] >= first) & (trend['issued_at'] < period_start)]
     data_start = min([x for x in (history['starts_at'].min(), all_lines['issued_at'].min()) if pd.notna(x)],
                      default=None)
-    comparable = data_start is not None and data_start <= first
     upto = min(as_of, period_end)
     history_days = (upto - data_start).days if data_start is not None else 0
     customers = a.customer_summary(history, all_lines, upto)
-    inquiries = analytics_data.load_inquiries(location_ids, start=period_start, end=period_end)
-    day_start, day_end = pd.Timestamp(start), pd.Timestamp(end + timedelta(days=1))
-    month_start = (day_end - pd.DateOffset(months=12)).to_period('M').start_time
-    heat = a.peak_hours(bookings)
-    lead = a.lead_time_summary(bookings)
-    counted = a.customer_counts(bookings)
-    # the report is shared by tabs of every language: the reason is stored deferred, shown with i18n.shown
-    short = {figure: i18n.deferred(N_('not enough history: {days} days of data, the figure needs {needed}'),
-                                   days=history_days, needed=days)
-             for figure, days in MIN_HISTORY_DAYS.items() if history_days < days}
+    short = _short_of_history(history_days)
+    kpis = {**_revenue_kpis(lines, bookings, current, previous, comparable=data_start is not None
+                            and data_start <= first),
+            **_booking_kpis(bookings, inquiries), 'history_days': history_days,
+            'retention_rate': _nan_none(a.retention_rate(history, upto)),
+            'churn_rate': _nan_none(a.churn_rate(customers)) if len(customers) and 'churn' not in short else None,
+            'customers': len(customers)}
     return AnalyticsReport(
         location_ids=location_ids, start=start, end=end, as_of=as_of, revenue_basis=basis,
-        kpis={'revenue_cents': int(lines['amount_cents'].sum()), 'booked_value_cents': a.booked_value(bookings),
-              'previous_revenue_cents': measured(previous) if comparable else None,
-              'growth': _nan_none(a.growth(measured(current), measured(previous), comparable=comparable)),
-              'bookings': int(bookings['status'].isin(a.DUE).sum()),
-              'no_show_rate': _nan_none(a.no_show_rate(bookings)),
-              'cancellation_rate': _nan_none(a.cancellation_rate(bookings)),
-              'retention_rate': _nan_none(a.retention_rate(history, upto)),
-              'churn_rate': _nan_none(a.churn_rate(customers)) if len(customers) and 'churn' not in short else None,
-              'conversion_rate': _nan_none(a.conversion_rate(inquiries)),
-              'customers': len(customers), 'customers_booked': counted['booked'],
-              'customers_visited': counted['visited'], 'repeat_share': counted['repeat_share'],
-              'lead_time_mean_days': lead['mean_days'], 'lead_time_median_days': lead['median_days'],
-              'same_day_share': lead['same_day_share'], 'lead_time_unknown': lead['unknown'],
-              'hour_unknown_share': _nan_none(a.hour_unknown_share(bookings)),
-              'unmeasured_bookings': a.unmeasured_bookings(bookings), 'history_days': history_days},
-        revenue_daily=_pairs(a.revenue_by_period(current, freq='D',
-                                                 start=max(day_start, day_end - pd.Timedelta(days=30)), end=day_end)),
-        revenue_weekly=_pairs(a.revenue_by_period(trend, freq='W', start=day_end - pd.Timedelta(weeks=12),
-                                                  end=day_end)),
-        revenue_monthly=_pairs(a.revenue_by_period(trend, freq='M', start=month_start, end=day_end)),
+        kpis={key: kpis[key] for key in KPI_ORDER},
+        **_revenue_series(current, trend, start, end),
         revenue_by={**{by: [(str(k), int(v)) for k, v in a.revenue_by(lines.loc[lines[by] != ''], by).head(TOP).items()]
                        for by in ('service', 'category', 'staff', 'channel', 'product')},
-                    'payment_method': _by_method(lines, analytics_data.load_payments(
-                        location_ids, start=period_start, end=period_end))},
-        segments={k: int(v) for k, v in customers['segment'].value_counts().items()}
-        if len(customers) and 'segments' not in short else {},
-        acquisition=[(str(k), int(v)) for k, v in a.acquisition_by_month(customers).tail(12).items()]
-        if len(customers) else [],
-        top_customers=_customers(customers.sort_values('lifetime_value_cents', ascending=False).head(TOP)),
-        at_risk=_customers(a.at_risk(customers).head(TOP)) if len(customers) and 'at_risk' not in short else [],
+                    'payment_method': _by_method(lines, payments)},
+        **_customer_figures(customers, short),
         not_enough_history=short,
-        no_show_by_weekday=[(str(k), _nan_none(v)) for k, v in a.no_show_rate_by(a.with_weekday(bookings),
-                                                                                  'weekday').items()],
-        weekday_counts=[(str(k), int(v)) for k, v in a.weekday_counts(bookings).items()],
-        peak_hours=heat.to_numpy().astype(int).tolist(), peak_hours_columns=[int(c) for c in heat.columns],
-        lead_time={k: int(v) for k, v in a.lead_time_distribution(bookings).items()},
-        cancellation_notice={k: int(v) for k, v in a.cancellation_notice(bookings).items()},
+        **_booking_patterns(bookings),
         breakdowns={by: _breakdown(bookings, by) for by in BREAKDOWNS},
-        staff=_staff(bookings, lines, analytics_data.working_minutes(location_ids, start, end)),
+        staff=_staff(bookings, lines, working),
     )
+
+
+KPI_ORDER = ('revenue_cents', 'booked_value_cents', 'previous_revenue_cents', 'growth', 'bookings', 'no_show_rate',
+             'cancellation_rate', 'retention_rate', 'churn_rate', 'conversion_rate', 'customers', 'customers_booked',
+             'customers_visited', 'repeat_share', 'lead_time_mean_days', 'lead_time_median_days', 'same_day_share',
+             'lead_time_unknown', 'hour_unknown_share', 'unmeasured_bookings', 'history_days')
+"""The report's key figures, in the order it gives them."""
+
+
+def _revenue_trend(history: pd.DataFrame, all_lines: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    """The revenue the trends and growth count, and its basis: ``'collected'`` (the receipt lines) when the
+    locations have any receipt, else ``'booked'`` (the value of the bookings due, dated by their start)."""
+    if len(all_lines):
+        return 'collected', all_lines
+    return 'booked', a.booked_value_lines(history).assign(
+        issued_at=history.loc[history['status'].isin(a.DUE), 'starts_at'])
+
+
+def _short_of_history(history_days: int) -> dict[str, str]:
+    """The figures :data:`MIN_HISTORY_DAYS` says need more than ``history_days`` days of data, with why; the report
+    is shared by tabs of every language: the reason is stored deferred, shown with ``i18n.shown``."""
+    return {figure: i18n.deferred(N_('not enough history: {days} days of data, the figure needs {needed}'),
+                                  days=history_days, needed=days)
+            for figure, days in MIN_HISTORY_DAYS.items() if history_days < days}
+
+
+def _revenue_kpis(lines: pd.DataFrame, bookings: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame, *,
+                  comparable: bool) -> dict[str, Any]:
+    """Collected revenue and booked value of the period (minor units), the previous period's revenue and the growth
+    (None unless the data reaches back over the whole previous period: ``comparable``)."""
+    now, before = int(current['amount_cents'].sum()), int(previous['amount_cents'].sum())
+    return {'revenue_cents': int(lines['amount_cents'].sum()), 'booked_value_cents': a.booked_value(bookings),
+            'previous_revenue_cents': before if comparable else None,
+            'growth': _nan_none(a.growth(now, before, comparable=comparable))}
+
+
+def _booking_kpis(bookings: pd.DataFrame, inquiries: pd.DataFrame) -> dict[str, Any]:
+    """The period's bookings in figures: counts, no-show, cancellation and conversion rates, who booked and
+    visited, lead times, what is unknown."""
+    lead = a.lead_time_summary(bookings)
+    counted = a.customer_counts(bookings)
+    return {'bookings': int(bookings['status'].isin(a.DUE).sum()),
+            'no_show_rate': _nan_none(a.no_show_rate(bookings)),
+            'cancellation_rate': _nan_none(a.cancellation_rate(bookings)),
+            'conversion_rate': _nan_none(a.conversion_rate(inquiries)),
+            'customers_booked': counted['booked'], 'customers_visited': counted['visited'],
+            'repeat_share': counted['repeat_share'],
+            'lead_time_mean_days': lead['mean_days'], 'lead_time_median_days': lead['median_days'],
+            'same_day_share': lead['same_day_share'], 'lead_time_unknown': lead['unknown'],
+            'hour_unknown_share': _nan_none(a.hour_unknown_share(bookings)),
+            'unmeasured_bookings': a.unmeasured_bookings(bookings)}
+
+
+def _revenue_series(current: pd.DataFrame, trend: pd.DataFrame, start: date, end: date) -> dict[str, list]:
+    """The revenue per day (the period's last 30 days at most), per week (12 weeks to its end) and per month
+    (12 months to its end)."""
+    day_start, day_end = pd.Timestamp(start), pd.Timestamp(end + timedelta(days=1))
+    month_start = (day_end - pd.DateOffset(months=12)).to_period('M').start_time
+    return {
+        'revenue_daily': _pairs(a.revenue_by_period(current, freq='D', start=max(day_start, day_end - pd.Timedelta(
+            days=30)), end=day_end)),
+        'revenue_weekly': _pairs(a.revenue_by_period(trend, freq='W', start=day_end - pd.Timedelta(weeks=12),
+                                                     end=day_end)),
+        'revenue_monthly': _pairs(a.revenue_by_period(trend, freq='M', start=month_start, end=day_end)),
+    }
+
+
+def _customer_figures(customers: pd.DataFrame, short: dict[str, str]) -> dict[str, Any]:
+    """Segments, acquisition by month (last 12), the top customers by lifetime value and those at risk; segments
+    and the at-risk list only when the history is long enough (``short`` names those that are not)."""
+    known = len(customers) > 0
+    return {
+        'segments': {k: int(v) for k, v in customers['segment'].value_counts().items()}
+        if known and 'segments' not in short else {},
+        'acquisition': [(str(k), int(v)) for k, v in a.acquisition_by_month(customers).tail(12).items()]
+        if known else [],
+        'top_customers': _customers(customers.sort_values('lifetime_value_cents', ascending=False).head(TOP)),
+        'at_risk': _customers(a.at_risk(customers).head(TOP)) if known and 'at_risk' not in short else [],
+    }
+
+
+def _booking_patterns(bookings: pd.DataFrame) -> dict[str, Any]:
+    """When the period's bookings fall and how they end: no-shows and counts per weekday, the peak-hours grid
+    (weekday × hour), the lead-time distribution and the notice given of cancellations."""
+    heat = a.peak_hours(bookings)
+    return {
+        'no_show_by_weekday': [(str(k), _nan_none(v))
+                               for k, v in a.no_show_rate_by(a.with_weekday(bookings), 'weekday').items()],
+        'weekday_counts': [(str(k), int(v)) for k, v in a.weekday_counts(bookings).items()],
+        'peak_hours': heat.to_numpy().astype(int).tolist(), 'peak_hours_columns': [int(c) for c in heat.columns],
+        'lead_time': {k: int(v) for k, v in a.lead_time_distribution(bookings).items()},
+        'cancellation_notice': {k: int(v) for k, v in a.cancellation_notice(bookings).items()},
+    }
 
 
 BREAKDOWNS = ('weekday', 'hour', 'staff', 'service', 'category', 'channel', 'source')
@@ -205,10 +267,7 @@ def booking_rows(location_ids: list[int], start: date, end: date, *, actor: User
     places = dict(zip(location_ids, locations.location_names(location_ids), strict=True))  # checked above
     people = customers.customer_names(frame['customer_id'].dropna().astype(int).unique().tolist())
     walk_in = _('Walk-in')
-    if currency is None or amounts.digits(currency) == 2:
-        price = lambda cents: round(cents / 100, 2)  # noqa: E731
-    else:
-        price = lambda cents: amounts.to_major(int(cents), currency)  # noqa: E731
+    price = partial(amounts.cell_number, currency=currency)
 
     def chunks() -> Iterator[list[list]]:
         for first in range(0, len(frame), CHUNK_ROWS):

@@ -132,58 +132,88 @@ def workbook(found: CampaignReport, *, currency: str, time_zone: str) -> bytes:
     money in major units of ``currency``, rates as percentages, the lift's interval on its own row) above the
     campaign's settings, and a "Recipients" sheet (customer, group, message status). Text cells are neutralised
     (:mod:`app.services.cells`)."""
-    c = found.campaign
     book = Workbook()
     sheet = book.active
     sheet.title = _('Performance')[:31]
-    head_fill, head_font = PatternFill('solid', fgColor='3B4A6B'), Font(bold=True, color='FFFFFF')
-    local = lambda moment: clock.to_local(moment, time_zone).replace(tzinfo=None) if moment else None  # noqa: E731
-    sheet.append([_text(_('Campaign: {name}').format(name=c.name))])
-    sheet.append([_text(_('Target')), _text(targeting.describe(c.target))])
-    sheet.append([_text(_('Sent')), local(c.sent_at)])
-    sheet.append([_text(_('Attribution window ends')), local(found.window_end)])
-    sheet.append([_text(_('Figures as of')), local(found.as_of)])
-    sheet.append([_text(_('Holdout share')), c.holdout_permille / 1000])
-    sheet.append([_text(_('Seed')), c.seed])
+    _settings_rows(sheet, found, time_zone=time_zone)
     sheet.append([])
-    sheet.append([_text(x) for x in (_('Figure'), _('Recipients'), _('Holdout'), _('Definition'))])
-    for cell in sheet[sheet.max_row]:
-        cell.fill, cell.font = head_fill, head_font
-    for key, mine, theirs in rows(found):
-        label, definition = (_(text) for text in FIGURES[key])
-        sheet.append([_text(label), _number(key, mine, currency), _number(key, theirs, currency),
-                      _text(definition)])
-        for cell in sheet[sheet.max_row][1:3]:
-            cell.number_format = (amounts.number_format(currency) if key in MONEY_FIGURES
-                                  else '0.0%' if key in RATE_FIGURES else '0.00' if key in RATIO_FIGURES else '0')
-        if key == 'lift' and found.performance.lift_low is not None:
-            sheet.append([_text(_('Lift, 95 % interval')), found.performance.lift_low, found.performance.lift_high,
-                          _text(_('low and high ends of the interval'))])
-            for cell in sheet[sheet.max_row][1:3]:
-                cell.number_format = '0.0%'
+    _heading(sheet, (_('Figure'), _('Recipients'), _('Holdout'), _('Definition')))
+    _figure_rows(sheet, found, currency=currency)
     for column, width in zip('ABCD', (26, 16, 16, 90), strict=True):
         sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=2, max_row=7, min_col=2, max_col=2):
-        row[0].number_format = 'yyyy-mm-dd hh:mm' if isinstance(row[0].value, datetime) else row[0].number_format
     people = book.create_sheet(_('Recipients')[:31])
-    people.append([_text(x) for x in (_('Customer'), _('Group'), _('Message'))])
-    holdout_word, recipient_word = _('holdout'), _('recipient')
-    none_held, none_sent = _('none (held out)'), _('none')
-    for cell in people[1]:
-        cell.fill, cell.font = head_fill, head_font
+    _heading(people, (_('Customer'), _('Group'), _('Message')))
     with session_scope() as session:
-        for name, holdout, status in session.exec(select(Customer.name, CampaignRecipient.holdout, Message.status)
-                                                  .join(Customer, Customer.id == CampaignRecipient.customer_id)
-                                                  .outerjoin(Message, Message.id == CampaignRecipient.message_id)
-                                                  .where(CampaignRecipient.campaign_id == c.id)
-                                                  .order_by(col(CampaignRecipient.holdout), Customer.name)):
-            people.append([_text(name), _text(holdout_word if holdout else recipient_word),
-                           _text(status or (none_held if holdout else none_sent))])  # the status's code
+        for row in _recipient_rows(session, found.campaign.id):
+            people.append(row)
     people.column_dimensions['A'].width = 32
     people.freeze_panes = 'A2'
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _heading(sheet, titles: tuple[str, ...]) -> None:
+    """A row of column titles, white on dark blue."""
+    sheet.append([_text(title) for title in titles])
+    for cell in sheet[sheet.max_row]:
+        cell.fill, cell.font = PatternFill('solid', fgColor='3B4A6B'), Font(bold=True, color='FFFFFF')
+
+
+def _settings_rows(sheet, found: CampaignReport, *, time_zone: str) -> None:
+    """The campaign's name and settings (rows 1–7), moments in the location's time as Excel dates."""
+    c = found.campaign
+    sheet.append([_text(_('Campaign: {name}').format(name=c.name))])
+    for label, value in ((_('Target'), _text(targeting.describe(c.target))), (_('Sent'), _local(c.sent_at, time_zone)),
+                         (_('Attribution window ends'), _local(found.window_end, time_zone)),
+                         (_('Figures as of'), _local(found.as_of, time_zone)),
+                         (_('Holdout share'), c.holdout_permille / 1000), (_('Seed'), c.seed)):
+        sheet.append([_text(label), value])
+        if isinstance(value, datetime):
+            sheet.cell(row=sheet.max_row, column=2).number_format = 'yyyy-mm-dd hh:mm'
+
+
+def _local(moment: datetime | None, time_zone: str) -> datetime | None:
+    """A moment in the location's time zone without its zone (Excel has none), or None."""
+    return clock.to_local(moment, time_zone).replace(tzinfo=None) if moment else None
+
+
+def _figure_rows(sheet, found: CampaignReport, *, currency: str) -> None:
+    """One row per figure of :func:`rows` (label, recipients, holdout, definition), formatted by kind, and the lift's
+    95 % interval below the lift when there is one."""
+    for key, mine, theirs in rows(found):
+        label, definition = (_(text) for text in FIGURES[key])
+        sheet.append([_text(label), _number(key, mine, currency), _number(key, theirs, currency),
+                      _text(definition)])
+        for cell in sheet[sheet.max_row][1:3]:
+            cell.number_format = _figure_format(key, currency)
+        if key == 'lift' and found.performance.lift_low is not None:
+            sheet.append([_text(_('Lift, 95 % interval')), found.performance.lift_low, found.performance.lift_high,
+                          _text(_('low and high ends of the interval'))])
+            for cell in sheet[sheet.max_row][1:3]:
+                cell.number_format = '0.0%'
+
+
+def _figure_format(key: str, currency: str) -> str:
+    """Excel's number format of a figure: money with the currency's decimals, rates as percentages, ratios to two
+    places, counts whole."""
+    if key in MONEY_FIGURES:
+        return amounts.number_format(currency)
+    return '0.0%' if key in RATE_FIGURES else '0.00' if key in RATIO_FIGURES else '0'
+
+
+def _recipient_rows(session, campaign_id: int) -> list[list[str]]:
+    """The Recipients sheet's rows: customer, group (recipient or holdout), the message's status code (or none),
+    recipients first, by name."""
+    holdout_word, recipient_word = _('holdout'), _('recipient')
+    none_held, none_sent = _('none (held out)'), _('none')
+    found = session.exec(select(Customer.name, CampaignRecipient.holdout, Message.status)
+                         .join(Customer, Customer.id == CampaignRecipient.customer_id)
+                         .outerjoin(Message, Message.id == CampaignRecipient.message_id)
+                         .where(CampaignRecipient.campaign_id == campaign_id)
+                         .order_by(col(CampaignRecipient.holdout), Customer.name))
+    return [[_text(name), _text(holdout_word if holdout else recipient_word),
+             _text(status or (none_held if holdout else none_sent))] for name, holdout, status in found]
 
 
 def _text(value: str) -> str:
@@ -196,4 +226,4 @@ def _number(key: str, value, currency: str):
         return None
     if key not in MONEY_FIGURES:
         return float(value)
-    return round(value / 100, 2) if amounts.digits(currency) == 2 else amounts.to_major(int(value), currency)
+    return amounts.cell_number(value, currency)

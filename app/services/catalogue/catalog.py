@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import delete as sa_delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from stdnum import ean
 from stdnum.exceptions import ValidationError as BarcodeError
 
 from app.models import (
+    Location,
     Product,
     ProductCreate,
     ProductRead,
@@ -21,7 +22,7 @@ from app.models import (
     UserRead,
 )
 from app.models.catalog import STOCK_KINDS
-from app.services import events, i18n, notifications
+from app.services import amounts, events, i18n, notifications
 from app.services.accounts import activity
 from app.services.accounts.access import (
     EVERY_ROLE,
@@ -300,7 +301,8 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
         if taken is not None:
             raise ValidationError(_('There is already a service called {name}.').format(name=name), field='name')
         changes = _changes(service, checked, ('name', 'category', 'duration_minutes', 'buffer_minutes',
-                                              'price_cents', 'cost_cents', 'kiosk', 'active', 'deposit_cents'))
+                                              'price_cents', 'cost_cents', 'kiosk', 'active', 'deposit_cents'),
+                           currency=session.get(Location, service.location_id).currency)
         for field, value in checked.model_dump(exclude={'location_id', 'code'}).items():
             setattr(service, field, value)
         session.add(service)
@@ -380,8 +382,8 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
 
 _FIELD_WORDS = {
     'name': N_('name'), 'category': N_('category'), 'duration_minutes': N_('duration minutes'),
-    'buffer_minutes': N_('buffer minutes'), 'price_cents': N_('price cents'), 'cost_cents': N_('cost cents'),
-    'deposit_cents': N_('deposit cents'), 'code': N_('SKU'), 'barcode': N_('barcode'), 'brand': N_('brand'),
+    'buffer_minutes': N_('buffer minutes'), 'price_cents': N_('price'), 'cost_cents': N_('cost'),
+    'deposit_cents': N_('deposit'), 'code': N_('SKU'), 'barcode': N_('barcode'), 'brand': N_('brand'),
     'stock_minimum': N_('stock minimum'), 'stock_maximum': N_('stock maximum'),
 }
 """How a change names a field (the activity log's words)."""
@@ -394,12 +396,16 @@ def _summary(name: str, changes: list[str]) -> str:
     return i18n.deferred('{name}: {changes}', name=name, changes=', '.join(changes))
 
 
-def _changes(row, checked, fields: tuple[str, ...]) -> list[str]:
+def _changes(row, checked, fields: tuple[str, ...], *, currency: str) -> list[str]:
+    """The saver's words for each of ``fields`` that ``checked`` changes in ``row``: ``price 82.00 → 95.00`` (money,
+    ``*_cents``, in the location's ``currency`` with its own decimals), ``archived``, ``name Cut → Long cut``."""
     words = []
     for field in fields:
         old, new = getattr(row, field), getattr(checked, field)
         if old == new:
             continue
+        if field.endswith('_cents'):
+            old, new = (None if cents is None else amounts.plain(cents, currency) for cents in (old, new))
         if field == 'active':
             words.append(_('back on the menu') if new else _('archived'))
         elif field == 'kiosk':
@@ -443,6 +449,44 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
     """
     ensure_role(actor, MANAGING_ROLES, N_('change the products'))
     ensure_location(actor, location_id)
+    checked = _checked_product(location_id=location_id, code=code, name=name, barcode=barcode, brand=brand,
+                               category=category, price_cents=price_cents, cost_cents=cost_cents,
+                               stock_minimum=stock_minimum, stock_maximum=stock_maximum, opening_stock=opening_stock,
+                               new=product_id is None, active=active)
+    code, name = checked.code, checked.name
+    with session_scope(write=True) as session:
+        product = None
+        if product_id is not None:
+            product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
+            if product is None or product.location_id != location_id:
+                raise NotFoundError(_('No such product.'))
+        _ensure_product_unique(session, checked, product_id)
+        if product is None:
+            product = Product.model_validate(checked)
+            summary = i18n.deferred('New product: {name}', name=name)
+        else:
+            fields = ('code', 'name', 'barcode', 'brand', 'category', 'price_cents', 'cost_cents', 'stock_minimum',
+                      'stock_maximum', 'active')
+            summary = _summary(name, _changes(product, checked, fields,
+                                              currency=session.get(Location, location_id).currency))
+            for field in fields:
+                setattr(product, field, getattr(checked, field))
+        session.add(product)
+        session.flush()
+        result = ProductRead.model_validate(product)
+        activity.add(session, actor, 'product_saved', summary, location_id=location_id)
+    events.publish(events.CatalogueChanged(location_id=location_id, summary=summary))
+    return result
+
+
+def _checked_product(*, location_id: int, code: str, name: str, barcode: str, brand: str, category: str,
+                     price_cents: int, cost_cents: int, stock_minimum: int, stock_maximum: int, opening_stock: int,
+                     new: bool, active: bool) -> ProductCreate:
+    """A product's details as stored (trimmed, barcode normalised) once they are valid on their own; a ``new`` one
+    starts with ``opening_stock`` on hand, a changed one's stock is left as it is (0 here).
+
+    :raises ValidationError: as :func:`save_product` says, except the uniqueness checks (``field`` names the input)
+    """
     code, name = (code or '').strip(), (name or '').strip()
     if not code:
         raise ValidationError(_('Give the product a SKU (your own code for it).'), field='code')
@@ -455,37 +499,21 @@ def save_product(product_id: int | None, *, actor: UserRead, location_id: int, c
     checked = validated(ProductCreate, location_id=location_id, code=code, name=name, barcode=check_barcode(barcode),
                         brand=(brand or '').strip(), category=(category or '').strip(), price_cents=price_cents,
                         cost_cents=cost_cents, stock_minimum=stock_minimum, stock_maximum=stock_maximum,
-                        stock_on_hand=opening_stock if product_id is None else 0, active=active)
+                        stock_on_hand=opening_stock if new else 0, active=active)
     if checked.stock_maximum and checked.stock_maximum < checked.stock_minimum:
         raise ValidationError(_('The maximum must be at least the minimum.'), field='stock_maximum')
-    with session_scope(write=True) as session:
-        product = None
-        if product_id is not None:
-            product = session.exec(select(Product).where(Product.id == product_id).with_for_update()).first()
-            if product is None or product.location_id != location_id:
-                raise NotFoundError(_('No such product.'))
-        others = select(Product).where(Product.location_id == location_id,
-                                       Product.id != (product_id or 0))
-        if session.exec(others.where(Product.code == code)).first():
-            raise ValidationError(_('The SKU {code} is already used by another product.').format(code=code),
-                                  field='code')
-        if session.exec(others.where(col(Product.name).ilike(name))).first():
-            raise ValidationError(_('There is already a product called {name}.').format(name=name), field='name')
-        if checked.barcode and session.exec(others.where(Product.barcode == checked.barcode)).first():
-            raise ValidationError(_('The barcode {barcode} is already on another product.').format(
-                barcode=checked.barcode), field='barcode')
-        if product is None:
-            product = Product.model_validate(checked)
-            summary = i18n.deferred('New product: {name}', name=name)
-        else:
-            fields = ('code', 'name', 'barcode', 'brand', 'category', 'price_cents', 'cost_cents', 'stock_minimum',
-                      'stock_maximum', 'active')
-            summary = _summary(name, _changes(product, checked, fields))
-            for field in fields:
-                setattr(product, field, getattr(checked, field))
-        session.add(product)
-        session.flush()
-        result = ProductRead.model_validate(product)
-        activity.add(session, actor, 'product_saved', summary, location_id=location_id)
-    events.publish(events.CatalogueChanged(location_id=location_id, summary=summary))
-    return result
+    return checked
+
+
+def _ensure_product_unique(session: Session, checked: ProductCreate, product_id: int | None) -> None:
+    """:raises ValidationError: another product of the location has the SKU, the name (in any case) or the barcode
+        (``field`` names it)"""
+    others = select(Product).where(Product.location_id == checked.location_id, Product.id != (product_id or 0))
+    if session.exec(others.where(Product.code == checked.code)).first():
+        raise ValidationError(_('The SKU {code} is already used by another product.').format(code=checked.code),
+                              field='code')
+    if session.exec(others.where(col(Product.name).ilike(checked.name))).first():
+        raise ValidationError(_('There is already a product called {name}.').format(name=checked.name), field='name')
+    if checked.barcode and session.exec(others.where(Product.barcode == checked.barcode)).first():
+        raise ValidationError(_('The barcode {barcode} is already on another product.').format(
+            barcode=checked.barcode), field='barcode')

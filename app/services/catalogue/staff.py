@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete as sa_delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.models import (
     ExtraShift,
@@ -333,10 +333,7 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
     :raises NotFoundError, PermissionDeniedError: as :func:`add_time_off`
     """
     ensure_role(actor, MANAGING_ROLES, N_('change staff members'))
-    name = (name or '').strip()
-    if not name or len(name) > 80:
-        raise ValidationError(_('Give the staff member a name ({most} characters at most).').format(most=80),
-                              field='name')
+    name = _checked_name(name)
     if colour and not re.fullmatch(r'#[0-9a-fA-F]{6}', colour):
         raise ValidationError(_('Choose a colour such as #3b82f6.'), field='colour')
     _check_stretches(working_hours)
@@ -344,31 +341,13 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         ('service_commission', service_commission), ('product_commission', product_commission)) if value is not None}
     with session_scope(write=True) as session:
         member, _tz = _member_at(session, staff_member_id, actor)
-        taken = session.exec(select(StaffMember.id).where(StaffMember.location_id == member.location_id,
-                                                          StaffMember.name == name)).first()
-        if taken is not None and taken != member.id:
-            raise ValidationError(_('There is already a staff member called {name}.').format(name=name), field='name')
-        changes = []
-        if member.name != name:
-            changes.append(_('renamed from {name}').format(name=member.name))
-        if member.active != active:
-            changes.append(_('back at work') if active else _('switched off'))
-        member.name, member.colour, member.active = name, colour.lower(), active
+        _ensure_name_free(session, member, name)
+        changes = _set_details(member, name=name, colour=colour, active=active)
         if phone is not _UNCHANGED:
-            number = _phone(session, phone, member.location_id)
-            if number != (member.phone or None):
-                _ensure_may_change_phone(session, member, actor)
-                changes.append(_('mobile number {phone}').format(phone=number) if number else _('no mobile number'))
-            member.phone = number
-        for field, points in rates.items():
-            if getattr(member, f'{field}_bp') != points:
-                changes.append((_('service commission {rate} %') if field == 'service_commission'
-                                else _('product commission {rate} %')).format(rate=f'{points / 100:g}'))
-                setattr(member, f'{field}_bp', points)
+            changes += _set_phone(session, member, phone, actor=actor)
+        changes += _set_rates(member, rates)
         session.add(member)
-        session.execute(sa_delete(WorkingHours).where(WorkingHours.staff_member_id == member.id))
-        for shift in working_hours:
-            session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
+        _replace_hours(session, member, working_hours)
         if services is not _UNCHANGED:
             _set_services(session, member, services)
         if account_id is not _UNCHANGED:
@@ -381,6 +360,70 @@ def update_staff_member(staff_member_id: int, *, actor: UserRead, name: str, col
         activity.add(session, actor, 'staff_changed', summary, location_id=member.location_id)
     events.publish(events.StaffChanged(location_id=result.location_id, staff_member_id=result.id, summary=summary))
     return result
+
+
+def _checked_name(name: str | None) -> str:
+    """A staff member's name as stored: trimmed, 1–80 characters.
+
+    :raises ValidationError: empty or too long (``field='name'``)
+    """
+    name = (name or '').strip()
+    if not name or len(name) > 80:
+        raise ValidationError(_('Give the staff member a name ({most} characters at most).').format(most=80),
+                              field='name')
+    return name
+
+
+def _ensure_name_free(session: Session, member: StaffMember, name: str) -> None:
+    """:raises ValidationError: another staff member of the location is called ``name`` (``field='name'``)"""
+    taken = session.exec(select(StaffMember.id).where(StaffMember.location_id == member.location_id,
+                                                      StaffMember.name == name)).first()
+    if taken is not None and taken != member.id:
+        raise ValidationError(_('There is already a staff member called {name}.').format(name=name), field='name')
+
+
+def _set_details(member: StaffMember, *, name: str, colour: str, active: bool) -> list[str]:
+    """Set the member's name, colour and whether they work here; the changes as the activity log words them."""
+    changes = []
+    if member.name != name:
+        changes.append(_('renamed from {name}').format(name=member.name))
+    if member.active != active:
+        changes.append(_('back at work') if active else _('switched off'))
+    member.name, member.colour, member.active = name, colour.lower(), active
+    return changes
+
+
+def _set_phone(session: Session, member: StaffMember, phone: str, *, actor: UserRead) -> list[str]:
+    """Set the member's mobile number (as typed, read in the location's country); the change as logged.
+
+    :raises ValidationError: not a possible number (``field='phone'``)
+    :raises PermissionDeniedError: as :func:`_ensure_may_change_phone`
+    """
+    number = _phone(session, phone, member.location_id)
+    changes = []
+    if number != (member.phone or None):
+        _ensure_may_change_phone(session, member, actor)
+        changes.append(_('mobile number {phone}').format(phone=number) if number else _('no mobile number'))
+    member.phone = number
+    return changes
+
+
+def _set_rates(member: StaffMember, rates: dict[str, int]) -> list[str]:
+    """Set the member's commission rates (field → basis points); the changes as logged (``12.5 %``)."""
+    changes = []
+    for field, points in rates.items():
+        if getattr(member, f'{field}_bp') != points:
+            changes.append((_('service commission {rate} %') if field == 'service_commission'
+                            else _('product commission {rate} %')).format(rate=f'{points / 100:g}'))
+            setattr(member, f'{field}_bp', points)
+    return changes
+
+
+def _replace_hours(session: Session, member: StaffMember, working_hours: list[WorkingHoursBase]) -> None:
+    """The member's weekly stretches become ``working_hours`` (checked by :func:`_check_stretches`)."""
+    session.execute(sa_delete(WorkingHours).where(WorkingHours.staff_member_id == member.id))
+    for shift in working_hours:
+        session.add(WorkingHours(staff_member_id=member.id, **shift.model_dump()))
 
 
 def _basis_points(percent, field: str) -> int:

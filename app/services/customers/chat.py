@@ -128,11 +128,6 @@ def conversations(location_id: int, *, actor: UserRead) -> list[ConversationRead
                                  time_zone=time_zone) for c, name, n, last in rows]
 
 
-def unread_total(location_id: int, *, actor: UserRead) -> int:
-    """Customer messages at the location the shop has not read (the badge on the Chat link)."""
-    return sum(c.unread for c in conversations(location_id, actor=actor))
-
-
 def staff_messages(conversation_id: int, *, actor: UserRead) -> list[MessageRead]:
     """The conversation's messages, oldest first. :raises PermissionDeniedError: as :func:`conversations`"""
     with session_scope() as session:

@@ -130,6 +130,11 @@ def _check(node: ast.AST, where: str, columns: list[str]) -> None:
 
 
 def _check_call(node: ast.Call, where: str, at: str, columns: list[str]) -> None:
+    """Check a call: ``column("name")`` (its name added to ``columns``) or one of :data:`FUNCTIONS` with plain
+    arguments, as many as it takes, each checked in turn.
+
+    :raises ValidationError: anything else, saying what and where
+    """
     if not isinstance(node.func, ast.Name):
         raise ValidationError(_('{where}: only abs, round, min, max and column can be called{at} (not '
                                 '"{node}")').format(where=where, at=at, node=_shown(node.func)))
@@ -138,33 +143,50 @@ def _check_call(node: ast.Call, where: str, at: str, columns: list[str]) -> None
         raise ValidationError(_('{where}: {name}(…) takes plain arguments only{at}').format(where=where, name=name,
                                                                                              at=at))
     if name == COLUMN:
-        if len(node.args) != 1 or not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            raise ValidationError(_('{where}: column(…) takes one quoted column name{at}, e.g. column("Total")').format(
-                where=where, at=at))
-        columns.append(node.args[0].value)
+        columns.append(_column_name(node, where, at))
         return
     if name not in FUNCTIONS:
         raise ValidationError(_('{where}: "{name}" is not a function here{at} (only abs, round, min, max, '
                                 'column)').format(where=where, name=name, at=at))
-    fewest, most = FUNCTIONS[name]
-    if len(node.args) < fewest or (most is not None and len(node.args) > most):
-        if fewest == most:
-            text = _('{where}: {name}(…) takes {count} argument(s){at}').format(where=where, name=name, count=fewest,
-                                                                               at=at)
-        elif most:
-            text = _('{where}: {name}(…) takes {fewest} to {most} argument(s){at}').format(
-                where=where, name=name, fewest=fewest, most=most, at=at)
-        else:
-            text = _('{where}: {name}(…) takes at least {count} argument(s){at}').format(
-                where=where, name=name, count=fewest, at=at)
-        raise ValidationError(text)
+    wrong_count = _argument_count_error(name, len(node.args), where, at)
+    if wrong_count is not None:
+        raise ValidationError(wrong_count)
     for argument in node.args:
         _check(argument, where, columns)
-    if name == 'round' and len(node.args) == 2 and not (isinstance(node.args[1], ast.Constant)
-                                                        and type(node.args[1].value) is int
-                                                        and 0 <= node.args[1].value <= 10):
+    if name == 'round' and len(node.args) == 2 and not _whole_digits(node.args[1]):
         raise ValidationError(_('{where}: round(x, digits) needs whole digits from 0 to 10{at}').format(
             where=where, at=at))
+
+
+def _column_name(node: ast.Call, where: str, at: str) -> str:
+    """The column a ``column("name")`` call names.
+
+    :raises ValidationError: not exactly one quoted name
+    """
+    if len(node.args) != 1 or not (isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        raise ValidationError(_('{where}: column(…) takes one quoted column name{at}, e.g. column("Total")').format(
+            where=where, at=at))
+    return node.args[0].value
+
+
+def _argument_count_error(name: str, count: int, where: str, at: str) -> str | None:
+    """What is wrong with calling the function ``name`` with ``count`` arguments (:data:`FUNCTIONS` gives the fewest
+    and most it takes), or None."""
+    fewest, most = FUNCTIONS[name]
+    if fewest <= count and (most is None or count <= most):
+        return None
+    if fewest == most:
+        return _('{where}: {name}(…) takes {count} argument(s){at}').format(where=where, name=name, count=fewest, at=at)
+    if most:
+        return _('{where}: {name}(…) takes {fewest} to {most} argument(s){at}').format(
+            where=where, name=name, fewest=fewest, most=most, at=at)
+    return _('{where}: {name}(…) takes at least {count} argument(s){at}').format(where=where, name=name,
+                                                                                 count=fewest, at=at)
+
+
+def _whole_digits(node: ast.expr) -> bool:
+    """Whether ``node`` is a whole number of digits ``round`` may take: 0 to 10."""
+    return isinstance(node, ast.Constant) and type(node.value) is int and 0 <= node.value <= 10
 
 
 def _at(position: int) -> str:

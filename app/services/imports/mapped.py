@@ -140,22 +140,7 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
 
     :raises PermissionDeniedError: a location ``actor`` may not write to (another one, or a new one for a non-owner)
     """
-    locations = {}
-    for name in frame['location'].unique():
-        location = session.exec(select(Location).where(Location.name == name)).first()
-        line = int(frame.loc[frame['location'] == name, 'line'].iloc[0])
-        if location is None and actor.role != Role.OWNER:
-            raise _refused(_('"{name}" is not a location here; only the owner can add locations (an import by a '
-                             'manager goes into their own location)').format(name=name), file, line)
-        if location is not None and actor.location_id is not None and location.id != actor.location_id:
-            raise _refused(_('"{name}" is another location; you can import only into your own').format(name=name),
-                           file, line)
-        if location is None:
-            location = Location(name=name, time_zone=spec.time_zone, currency=spec.currency)
-            session.add(location)
-            session.flush()
-            report.created['locations'] = report.created.get('locations', 0) + 1
-        locations[name] = location.id
+    locations = _ensure_locations(session, frame, spec, report, actor=actor, file=file)
     report.location_ids = sorted(locations.values())
     ids: dict[str, dict] = {'location': locations}
     names = {location_id: name for name, location_id in locations.items()}
@@ -164,21 +149,62 @@ def _ensure_related(session: Session, frame: pd.DataFrame, spec: mapping.Mapping
         if model is Customer:  # codes a desk is giving new customers at this moment are seen, not duplicated
             for location_id in report.location_ids:
                 customers.lock_codes(session, location_id)
-        pairs = frame.loc[frame[key] != '', ['location', key]].drop_duplicates()
-        known = {(loc, value): record_id for loc, value, record_id in session.exec(
-            select(model.location_id, getattr(model, column), model.id)
-            .where(col(model.location_id).in_(report.location_ids)))}
-        missing = [(locations[loc], value) for loc, value in pairs.itertuples(index=False)
-                   if (locations[loc], value) not in known]
-        if missing:
-            rows = [_related_row(model, loc, value, session.get_bind().dialect.name) for loc, value in missing]
-            insert_many(session, model.__tablename__, {k: [r[k] for r in rows] for k in rows[0]})
-            known = {(loc, value): record_id for loc, value, record_id in session.exec(
-                select(model.location_id, getattr(model, column), model.id)
-                .where(col(model.location_id).in_(report.location_ids)))}
-        report.created[model.__tablename__.replace('_', ' ') + 's'] = len(missing)
+        known = _ensure_records(session, frame, report, key=key, model=model, column=column, locations=locations)
         ids[key] = {(names[loc], value): record_id for (loc, value), record_id in known.items() if loc in names}
     return ids
+
+
+def _ensure_locations(session: Session, frame: pd.DataFrame, spec: mapping.Mapping, report: BookingImportReport, *,
+                      actor: UserRead, file: str) -> dict[str, int]:
+    """The locations the frame names, name → id, those missing created (in the mapping's time zone and currency).
+
+    :raises PermissionDeniedError: as :func:`_location_refusal` says, naming the first line of that location
+    """
+    locations = {}
+    for name in frame['location'].unique():
+        location = session.exec(select(Location).where(Location.name == name)).first()
+        refusal = _location_refusal(name, location, actor)
+        if refusal is not None:
+            raise _refused(refusal, file, int(frame.loc[frame['location'] == name, 'line'].iloc[0]))
+        if location is None:
+            location = Location(name=name, time_zone=spec.time_zone, currency=spec.currency)
+            session.add(location)
+            session.flush()
+            report.created['locations'] = report.created.get('locations', 0) + 1
+        locations[name] = location.id
+    return locations
+
+
+def _location_refusal(name: str, location: Location | None, actor: UserRead) -> str | None:
+    """Why ``actor`` may not import into the location named ``name`` (``location``, None when there is none yet), or
+    None: only the owner adds locations, and a user of one location imports only into it."""
+    if location is None and actor.role != Role.OWNER:
+        return _('"{name}" is not a location here; only the owner can add locations (an import by a '
+                 'manager goes into their own location)').format(name=name)
+    if location is not None and actor.location_id is not None and location.id != actor.location_id:
+        return _('"{name}" is another location; you can import only into your own').format(name=name)
+    return None
+
+
+def _ensure_records(session: Session, frame: pd.DataFrame, report: BookingImportReport, *, key: str, model: type,
+                    column: str, locations: dict[str, int]) -> dict[tuple[int, str], int]:
+    """The ``model`` rows (staff members by name, services and customers by code) the frame's ``key`` column names,
+    (location id, name or code) → id, those missing inserted at once and counted in ``report.created``."""
+    def known_now() -> dict[tuple[int, str], int]:
+        return {(loc, value): record_id for loc, value, record_id in session.exec(
+            select(model.location_id, getattr(model, column), model.id)
+            .where(col(model.location_id).in_(report.location_ids)))}
+
+    pairs = frame.loc[frame[key] != '', ['location', key]].drop_duplicates()
+    known = known_now()
+    missing = [(locations[loc], value) for loc, value in pairs.itertuples(index=False)
+               if (locations[loc], value) not in known]
+    if missing:
+        rows = [_related_row(model, loc, value, session.get_bind().dialect.name) for loc, value in missing]
+        insert_many(session, model.__tablename__, {k: [r[k] for r in rows] for k in rows[0]})
+        known = known_now()
+    report.created[model.__tablename__.replace('_', ' ') + 's'] = len(missing)
+    return known
 
 
 def _refused(message: str, file: str, line: int) -> PermissionDeniedError:

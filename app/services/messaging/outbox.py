@@ -82,45 +82,76 @@ def booking_changed(unit: Session | Connection, booking_id: int, change: str, *,
         return
     live = facts.status in LIVE and facts.starts_at > now
     channels = _channels(facts)
-    wanted: dict[str, tuple[datetime, MessageChannel, str]] = {}  # reminder key → (due, channel, address)
-    for hours in facts.reminder_hours or [] if live else []:
+    wanted = _wanted_reminders(facts, booking_id, channels, live=live, now=now)
+    if change != 'created':  # a booking just made has nothing queued yet
+        _follow_contact(connection, booking_id, channels)
+        _withdraw_unwanted(connection, facts, booking_id, change, channels, wanted, live=live)
+    if not channels:
+        return
+    note = _note_for(change, facts, live=live, now=now)
+    rows = [_row(facts, template=note, channel=channel, to=to, due_at=now) for channel, to in channels
+            if note is not None]
+    rows += _reminders_to_queue(connection, facts, wanted)
+    if rows:
+        connection.execute(insert(Message), rows)
+
+
+_NOTES = {'created': Template.CONFIRMATION, 'moved': Template.RESCHEDULED, 'cancelled': Template.CANCELLED}
+"""The note a booking's change sends its customer (a change of status alone sends none)."""
+
+
+def _note_for(change: str, facts, *, live: bool, now: datetime) -> Template | None:
+    """The note telling the customer of ``change``, or None: none for a booking already started, and no confirmation
+    of a booking not live or made as a walk-in or an import."""
+    note = _NOTES.get(change)
+    if note == Template.CONFIRMATION and (not live or facts.channel in (Channel.WALK_IN, Channel.IMPORT)):
+        return None
+    return None if facts.starts_at <= now else note
+
+
+def _wanted_reminders(facts, booking_id: int, channels: list[tuple[MessageChannel, str]], *, live: bool,
+                      now: datetime) -> dict[str, tuple[datetime, MessageChannel, str]]:
+    """The reminders a booking should have now, by dedupe key (reminder key and channel) → (due, channel, address):
+    one per hour count of the location's still ahead of ``now`` and per channel reaching the customer, shifted out of
+    quiet hours; none for a booking not live."""
+    wanted: dict[str, tuple[datetime, MessageChannel, str]] = {}
+    for hours in (facts.reminder_hours or []) if live else []:
         if facts.starts_at - timedelta(hours=hours) > now:
             due = _quiet_shift(facts.starts_at - timedelta(hours=hours), facts, before=facts.starts_at)
             wanted.update({f'{_reminder_key(booking_id, hours, facts.starts_at)}:{channel.value}': (due, channel, to)
                            for channel, to in channels})
-    # what an earlier state queued and this one no longer wants: reminders of another time (or of a booking that
-    # is no longer ahead); after a move or a cancellation, an unsent confirmation too
-    # an extra reminder for a high no-show risk (extra_reminder) stays while the booking is live at the same time
-    # on a channel the customer is still reached on
+    return wanted
+
+
+def _withdraw_unwanted(connection: Connection, facts, booking_id: int, change: str,
+                       channels: list[tuple[MessageChannel, str]], wanted: dict, *, live: bool) -> None:
+    """Withdraw what an earlier state queued and this one no longer wants: reminders of another time (or of a booking
+    that is no longer ahead); after a move or a cancellation, an unsent confirmation too. An extra reminder for a
+    high no-show risk (:func:`extra_reminder`) stays while the booking is live at the same time on a channel the
+    customer is still reached on."""
     kept = [f'{_risk_key(booking_id, facts.starts_at)}:{c.value}' for c, _to in channels] if live else []
     withdrawn = (Message.template == Template.REMINDER.value) & Message.dedupe_key.not_in(list(wanted) + kept or [''])
     if change in ('moved', 'cancelled'):
         withdrawn |= Message.template.in_([Template.CONFIRMATION.value, Template.RESCHEDULED.value])
-    if change != 'created':  # a booking just made has nothing queued yet
-        _follow_contact(connection, booking_id, channels)
-        connection.execute(update(Message).where(
-            Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value, withdrawn,
-        ).values(status=MessageStatus.CANCELLED.value, last_error=_WITHDRAWN.get(change, _WITHDRAWN['status'])))
-    if not channels:
-        return
-    note = {'created': Template.CONFIRMATION, 'moved': Template.RESCHEDULED, 'cancelled': Template.CANCELLED}.get(
-        change)
-    if note == Template.CONFIRMATION and (not live or facts.channel in (Channel.WALK_IN, Channel.IMPORT)):
-        note = None
-    if note is not None and facts.starts_at <= now:
-        note = None
-    rows = [_row(facts, template=note, channel=channel, to=to, due_at=now) for channel, to in channels
-            if note is not None]
+    connection.execute(update(Message).where(
+        Message.booking_id == booking_id, Message.status == MessageStatus.QUEUED.value, withdrawn,
+    ).values(status=MessageStatus.CANCELLED.value, last_error=_WITHDRAWN.get(change, _WITHDRAWN['status'])))
+
+
+def _reminders_to_queue(connection: Connection, facts, wanted: dict[str, tuple[datetime, MessageChannel, str]]
+                        ) -> list[dict]:
+    """The rows of the wanted reminders not queued yet; a wanted one withdrawn earlier (moved away and back) is
+    queued again in place."""
     have = dict(connection.execute(select(Message.dedupe_key, Message.status).where(
         Message.dedupe_key.in_(list(wanted)))).all()) if wanted else {}
+    rows = []
     for key, (due, channel, to) in wanted.items():
         if key not in have:
             rows.append(_row(facts, template=Template.REMINDER, channel=channel, to=to, due_at=due, dedupe_key=key))
-        elif have[key] == MessageStatus.CANCELLED.value:  # moved away and back: the same reminder, wanted again
+        elif have[key] == MessageStatus.CANCELLED.value:
             connection.execute(update(Message).where(Message.dedupe_key == key).values(
                 status=MessageStatus.QUEUED.value, due_at=due, attempts=0, last_error='', to_address=to[:200]))
-    if rows:
-        connection.execute(insert(Message), rows)
+    return rows
 
 
 def _confirm_late(connection: Connection, booking_id: int, *, now: datetime) -> None:
@@ -458,6 +489,23 @@ def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _
     template = Template(message.template)
     booking = session.get(Booking, message.booking_id) if message.booking_id is not None else None
     customer = session.get(Customer, message.customer_id) if message.customer_id is not None else None
+    skip = _withdrawn(message, template, booking, customer, now=now)
+    if skip is None and template in QUIET_TEMPLATES:
+        later = _quiet_shift(now, location, before=booking.starts_at if booking is not None else None)
+        if later > now:
+            skip = _Skip(MessageStatus.QUEUED, i18n.deferred(N_('waiting for the end of quiet hours')), due_at=later)
+    if skip is not None:
+        return skip
+    # the customer reads the location's language: its default texts, dates and the calendar file's words (a text
+    # the location wrote stays as written); a text that cannot be used is told the desk in it too
+    with i18n.speaking(location.language):
+        return _render(session, message, template, location, booking, customer, now=now)
+
+
+def _withdrawn(message: Message, template: Template, booking: Booking | None, customer: Customer | None, *,
+               now: datetime) -> _Skip | None:
+    """Why a message is no longer to be sent (a reminder of a booking no longer ahead, a customer erased or merged,
+    marketing without the customer's consent on its channel), or None."""
     if template == Template.REMINDER and (booking is None or booking.status not in LIVE
                                           or booking.starts_at <= now):
         return _Skip(MessageStatus.CANCELLED, i18n.deferred(N_('withdrawn: the booking is no longer ahead')))
@@ -467,30 +515,30 @@ def _prepare(session: Session, message: Message, now: datetime) -> _Rendered | _
                               or customer.erased_at is not None):
         return _Skip(MessageStatus.CANCELLED, i18n.deferred(
             N_('not sent: the customer has not consented to marketing on this channel')))
-    if template in QUIET_TEMPLATES:
-        later = _quiet_shift(now, location, before=booking.starts_at if booking is not None else None)
-        if later > now:
-            return _Skip(MessageStatus.QUEUED, i18n.deferred(N_('waiting for the end of quiet hours')), due_at=later)
+    return None
+
+
+def _render(session: Session, message: Message, template: Template, location: Location, booking: Booking | None,
+            customer: Customer | None, *, now: datetime) -> _Rendered | _Skip:
+    """The message's subject (e-mail only), text and calendar file (e-mails about a booking), in the language being
+    spoken; a failed message (:class:`_Skip`) when its stored text cannot be used."""
     channel = MessageChannel(message.channel)
-    # the customer reads the location's language: its default texts, dates and the calendar file's words (a text
-    # the location wrote stays as written); a text that cannot be used is told the desk in it too
-    with i18n.speaking(location.language):
-        values = _values(session, location, booking, customer, message.context or {})
-        if template == Template.MARKETING:
-            subject, body = message.context.get('subject', ''), message.context.get('body', '')
-        else:
-            subject, body = templates.text_of(session, location.id, template, channel)
-        try:  # the text is checked again here: a stored one may be older than the check, or written around it
-            subject = templates.render(subject, values, field='subject') if channel == MessageChannel.EMAIL else ''
-            body = templates.render(body, values)
-        except ValidationError as error:  # this message fails alone, shown on Messages with the bell rung
-            return _Skip(MessageStatus.FAILED, i18n.deferred(
-                N_('not sent: its subject cannot be used. {error}') if error.field == 'subject'
-                else N_('not sent: its text cannot be used. {error}'), error=str(error)))
-        attachment = None
-        if channel == MessageChannel.EMAIL and booking is not None and template in BOOKING_TEMPLATES:
-            attachment = ics.calendar([booking_entry(session, booking, location, now=now)],
-                                      method='CANCEL' if template == Template.CANCELLED else 'PUBLISH')
+    values = _values(session, location, booking, customer, message.context or {})
+    if template == Template.MARKETING:
+        subject, body = message.context.get('subject', ''), message.context.get('body', '')
+    else:
+        subject, body = templates.text_of(session, location.id, template, channel)
+    try:  # the text is checked again here: a stored one may be older than the check, or written around it
+        subject = templates.render(subject, values, field='subject') if channel == MessageChannel.EMAIL else ''
+        body = templates.render(body, values)
+    except ValidationError as error:  # this message fails alone, shown on Messages with the bell rung
+        return _Skip(MessageStatus.FAILED, i18n.deferred(
+            N_('not sent: its subject cannot be used. {error}') if error.field == 'subject'
+            else N_('not sent: its text cannot be used. {error}'), error=str(error)))
+    attachment = None
+    if channel == MessageChannel.EMAIL and booking is not None and template in BOOKING_TEMPLATES:
+        attachment = ics.calendar([booking_entry(session, booking, location, now=now)],
+                                  method='CANCEL' if template == Template.CANCELLED else 'PUBLISH')
     return _Rendered(subject=subject, body=body, attachment=attachment, sms_provider=location.sms_provider,
                      sender_id=location.sms_sender_id)
 
