@@ -282,7 +282,7 @@ class _Composer:
 
     def message(self, room: Room, *, here: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         """The room's message (``parts``, ``toast``, ``notice``; empty when it has nothing to say) and the whole
-        values of the changed parts for the sessions' server sides."""
+        values of the changed parts for the tabs' server sides."""
         message: dict[str, Any] = {}
         full: dict[str, Any] = {}
         language = room.key.language

@@ -35,7 +35,7 @@ async def test_manager_sees_the_periods_figures_and_they_move_live(user: User, s
     assert element(user, 'chart-payment').options['series'][0]['data'] == [{'name': 'Card', 'value': 8200}]
 
     assert (element(user, 'kpi-tips').text, element(user, 'kpi-refunds').text) == ('$0.00', '$0.00')
-    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '15:00'))  # from another session
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '15:00'))  # from another tab
     await eventually(lambda: element(user, 'kpi-bookings').text == '3')
     assert element(user, 'kpi-no-show').text == '33.3 %'
 

@@ -1,5 +1,5 @@
 """The Campaigns page as an owner, a manager and the desk use it: a campaign set up in the form, sent, delivered over
-SMTP to a local aiosmtpd server, its code given at checkout, and the performance page of another session following
+SMTP to a local aiosmtpd server, its code given at checkout, and the performance page of another tab following
 each step live; a refused form keeps nothing; "Win back" on the analytics page opens the form with its target."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The Staff page: add someone, change their hours (a lunch break), the services they do and their time off; the
-change reaches another session's day view at once."""
+change reaches another tab's day view at once."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ async def test_a_time_taken_in_one_session_disappears_from_the_others_dialog(use
     assert not _shown(looking, 'free-14:30')  # 14:30 + 45 min would run into it
     assert _shown(looking, 'free-14:15') and _shown(looking, 'free-15:45')
     assert element(looking, 'just-booked').text == (
-        '15:00 was just booked in another session. Please choose another time.')
+        '15:00 was just booked by someone else. Please choose another time.')
 
 
 async def test_a_time_held_at_the_kiosk_leaves_the_desks_dialog_and_comes_back_when_let_go(user: User, create_user,

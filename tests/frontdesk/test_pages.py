@@ -151,7 +151,7 @@ async def test_booking_made_in_one_session_appears_in_the_others_without_reload(
 
 async def test_change_from_elsewhere_shows_a_toast(user: User, shop, room_messages):
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))  # another session
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))  # another tab
     await eventually(lambda: toasts(user, room_messages) == ["New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 "
                                                              'with JJ'])
     await user.should_see("14:30 Alex Kim · Women's cut")

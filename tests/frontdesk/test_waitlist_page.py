@@ -1,4 +1,4 @@
-"""The waitlist page: joining, and an offer appearing live when another session cancels."""
+"""The waitlist page: joining, and an offer appearing live when another tab cancels."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The Sales page: the day's receipts; a product refunded by the manager from its receipt; the day closed with
-figures the test works out itself; a payment in one session seen on another session's dashboard and sales list."""
+figures the test works out itself; a payment in one tab seen on another tab's dashboard and sales list."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ async def test_a_refund_and_the_day_close_through_the_sales_page(user: User, cre
         PaymentIn(method=PaymentMethod.CASH, amount_cents=5000, tendered_cents=6000),
         PaymentIn(method=PaymentMethod.CARD, amount_cents=6361)]), actor=OWNER, as_of=noon)
 
-    await eventually(lambda: element(desk, 'revenue-today').text == '$97.00')  # another session, at once
+    await eventually(lambda: element(desk, 'revenue-today').text == '$97.00')  # another tab, at once
     await sign_in(user, Role.MANAGER, f'/sales?day={DAY.isoformat()}')
     assert [r['number'] for r in element(user, 'sales-list').rows] == [sold.number]
     user.find(marker='sales-list').trigger('rowClick', [{}, {'id': sold.receipt_id}, 0])

@@ -4,7 +4,7 @@ Name and contact, time zone, country, currency, language and formats, taxes (on 
 with or without tax), opening hours (up to two stretches a day, so a lunch closure is a gap), closures (holidays),
 the booking policy (slot grid, minimum notice, how far ahead, default buffer, cancellation window, deposit), the
 largest discount staff may give without a manager, and archiving.
-A refused value is shown on its field and nothing is saved; another session's change is announced here (live).
+A refused value is shown on its field and nothing is saved; a change made in another tab or by someone else is announced here (live).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class LocationSettingsForm:
         self.notice = ui.row().classes('items-center gap-2 hidden').mark('settings-changed-elsewhere')
         with self.notice:
             ui.icon('sync_problem', color='warning')
-            ui.label(_('These settings were changed in another session.'))
+            ui.label(_('These settings were just changed in another tab or by someone else.'))
             ui.button(_('Show the new settings'), on_click=ui.navigate.reload).props('flat dense')
         live.on_change(self.location.id, self.changed_elsewhere, kinds=(events.LocationChanged,))
 

@@ -134,7 +134,7 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
                 return
             try:
                 new_customer = newcomer.data()
-                # in a worker thread: the sessions of every other person carry on while it commits
+                # in a worker thread: the tabs of every other person carry on while it commits
                 await language.io_bound(bookings.create_booking, BookingCreate(  # a new customer too: both, or neither
                     location_id=location.id, customer_id=None if new_customer else customer.value,
                     service_id=service.value, staff_member_id=member.value, starts_at=starts_at,
@@ -236,7 +236,7 @@ def _customer(booking: BookingRead) -> str:
 
 class _FreeTimes:
     """The free times for the chosen service, staff member and day, as buttons that fill in the time;
-    when one the person picked is taken in another session, they are told at once."""
+    when one the person picked is taken in another tab or by someone else, they are told at once."""
 
     def __init__(self, user: UserRead, location: LocationRead, service: ui.select, member: ui.select,
                  day_input: ui.input, time_input: ui.input) -> None:
@@ -258,7 +258,7 @@ class _FreeTimes:
         listed = self.free_times()
         times = None if listed is None else [hhmm for hhmm, held in listed if held in ('', ONLINE)]
         if live and self.picked is not None and self.picked in self.offered and self.picked not in times:
-            self.warning.text = _('{time} was just booked in another session. Please choose another time.').format(
+            self.warning.text = _('{time} was just booked by someone else. Please choose another time.').format(
                 time=self.picked)
             self.warning.visible = True
             self.picked = None

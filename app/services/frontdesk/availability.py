@@ -24,7 +24,7 @@ online holds (the first hold of a day is always allowed). Past a limit the time 
 (:class:`~app.services.errors.HoldLimitError`): the customer still books it, only it is not kept from others while
 they type — so the limits bound what holds can hide without ever stopping a customer from booking.
 
-**Worst case**: N hostile booking sessions from M addresses keep at most min(N, 2·M) online holds live at a location;
+**Worst case**: N hostile booking pages from M addresses keep at most min(N, 2·M) online holds live at a location;
 whatever N and M, a staff member's day with F free times for a service keeps at least F − max(⌊F/4⌋, s) of them
 offered online, where s is what one hold hides (⌈(held length + service length + buffer) / grid⌉ − 1 starts). For the
 usual day of ``tests/frontdesk/test_online_holds.py`` (09:00–17:00, a 45-minute service on the 15-minute grid:

@@ -3,7 +3,7 @@
 The rules (no double booking, working and opening hours, time off, buffers, holds, status changes) are
 :mod:`app.services.frontdesk.slot_rules`; this module loads rows, locks, asks the rules, writes, logs and prepares
 the events. Every write first takes the staff member's lock (``SELECT … FOR UPDATE`` on PostgreSQL, ``BEGIN
-IMMEDIATE`` on SQLite), then checks, then writes, so two sessions or two processes booking the same slot at the same
+IMMEDIATE`` on SQLite), then checks, then writes, so two tabs or two processes booking the same slot at the same
 instant cannot both win. A new booking is checked and inserted in one statement
 (:data:`~app.services.frontdesk.slot_queries.INSERT_IF_FREE`, built to match the rules); only a refused one reads the
 staff member's day to say why. Events are published after commit.
