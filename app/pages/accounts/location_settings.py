@@ -4,7 +4,8 @@ Name and contact, time zone, country, currency, language and formats, taxes (on 
 with or without tax), opening hours (up to two stretches a day, so a lunch closure is a gap), closures (holidays),
 the booking policy (slot grid, minimum notice, how far ahead, default buffer, cancellation window, deposit), the
 largest discount staff may give without a manager, and archiving.
-A refused value is shown on its field and nothing is saved; a change made in another tab or by someone else is announced here (live).
+A refused value is shown on its field and nothing is saved; a change made in another tab or by someone else is
+announced here (live).
 """
 
 from __future__ import annotations
