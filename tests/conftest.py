@@ -28,6 +28,10 @@ pytest_plugins = ['tests.fixtures.pages', 'tests.fixtures.browser']  # the page 
 if 'CLIENTPULSE_DATA_DIR' not in os.environ:  # a data folder of the run's own, removed when the run ends
     os.environ['CLIENTPULSE_DATA_DIR'] = tempfile.mkdtemp(prefix='clientpulse-test-data-')
     atexit.register(shutil.rmtree, os.environ['CLIENTPULSE_DATA_DIR'], ignore_errors=True)
+if WORKER := os.environ.get('PYTEST_XDIST_WORKER'):  # each xdist worker a folder of its own inside the run's
+    # (NiceGUI's storage files, backups, attachments: workers sharing one folder removed each other's files)
+    os.environ['CLIENTPULSE_DATA_DIR'] = str(Path(os.environ['CLIENTPULSE_DATA_DIR']) / WORKER)
+    Path(os.environ['CLIENTPULSE_DATA_DIR']).mkdir(parents=True, exist_ok=True)
 os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselves (tests/analytics/test_schedules.py)
 # Passwords and PINs are hashed with argon2's cheapest parameters in this process: the app's own (argon2's defaults,
 # RFC 9106's second choice: 64 MiB, 3 passes, 4 lanes) took 60 ms to over a second per hash on this 2-core machine,

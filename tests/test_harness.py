@@ -59,3 +59,17 @@ def test_an_error_logged_in_one_page_test_fails_that_test_only():
     assert '2 passed, 1 error' in out, out[-3000:]
     assert 'probe: the probe logged this' in out, out[-3000:]
     assert 'Unable to register another startup handler' not in out, out[-3000:]
+
+
+def test_each_xdist_worker_has_a_data_folder_of_its_own():
+    """scripts/test.sh runs the suite in xdist workers, which inherit the run's ``CLIENTPULSE_DATA_DIR``: sharing it,
+    they removed each other's NiceGUI storage files and found each other's backups (15 errors, 3 failures)."""
+    import os
+
+    folder = Path(os.environ['CLIENTPULSE_DATA_DIR'])
+    worker = os.environ.get('PYTEST_XDIST_WORKER')
+    assert folder.is_dir()
+    if worker:
+        assert folder.name == worker
+    else:
+        assert folder.name.startswith('clientpulse-test-data-') or 'CI' not in os.environ
