@@ -286,3 +286,17 @@ def test_a_cut_brought_back_one_at_a_time_takes_back_all_its_points(loyal):
     assert [points for points, _ in steps] == [320, 319, 320]
     assert sum(cents for _, cents in steps) == sale.total_cents == 15591
     assert loyalty.ledger(loyal['alex'].id, actor=OWNER)[0] == 0
+
+
+def test_a_refund_gives_back_two_taxes_whose_names_share_their_first_twenty_characters(till):
+    """A receipt keeps a tax's name to 20 characters: two taxes alike that far were read back as one, and a refund
+    gave back only one of them."""
+    levies = [{'name': 'County development levy', 'percent': '2', 'services': True, 'products': True},
+              {'name': 'County development levy 2', 'percent': '3', 'services': True, 'products': True}]
+    settings_with(till['location'], tax_rates=levies)
+    sale = checkout.check_out(walk_in(till), actor=OWNER)
+    sold = checkout.receipt_details(sale.receipt_id, actor=OWNER).lines
+    back = checkout.refund(sale.receipt_id, {line.id: line.quantity for line in sold}, method=CARD,
+                           reason='brought back', actor=OWNER)
+    assert sale.total_cents == 9700 + 194 + 291  # 2 % and 3 % of 97.00
+    assert back.total_cents == sale.total_cents

@@ -695,11 +695,14 @@ def _returned(session, line_ids: list[int]) -> dict[int, int]:
 
 
 def _taxes_of(session, line_ids: list[int], currency: str) -> dict[int, dict[str, int]]:
-    """Receipt line id → its taxes (name → minor units of ``currency``; only lines with some)."""
+    """Receipt line id → its taxes (name → minor units of ``currency``; only lines with some). Taxes stored under
+    the same name (names are kept to 20 characters: two taxes of the location may share their first 20) are added
+    together, so a refund gives back every one of them."""
     taxes: dict[int, dict[str, int]] = {}
     for tax in session.exec(select(ReceiptLineTax).where(col(ReceiptLineTax.receipt_line_id).in_(line_ids))
                             .order_by(ReceiptLineTax.id)):
-        taxes.setdefault(tax.receipt_line_id, {})[tax.name] = minor_of(tax.amount, currency)
+        of_line = taxes.setdefault(tax.receipt_line_id, {})
+        of_line[tax.name] = of_line.get(tax.name, 0) + minor_of(tax.amount, currency)
     return taxes
 
 
