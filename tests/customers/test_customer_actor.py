@@ -185,3 +185,27 @@ def test_the_manage_links_chat_opens_the_customers_own_conversation_only_to_them
         chat.own_conversation(OWNER)
     with pytest.raises(PermissionDeniedError, match='your own bookings'):  # a visitor has no conversation yet
         chat.own_conversation(online.visitor_at(shop['location'].id))
+
+
+def test_a_customer_releases_online_holds_only_never_the_kiosks_or_a_waitlist_offers(shop):
+    """``release`` takes the holder's name as given: a customer may let go of an online hold, but a kiosk's hold or a
+    waitlist offer's (whose holder names are guessable) stays, while the desk can release any."""
+    from app.models import HoldKind
+
+    slot = availability.Slot(at(THURSDAY, '10:00'), shop['jj'].id, 'JJ')
+    later = availability.Slot(at(THURSDAY, '11:00'), shop['jj'].id, 'JJ')
+    availability.hold(shop['location'].id, shop['cut'].id, slot, holder='waitlist-1', kind=HoldKind.OFFER,
+                      actor=OWNER)
+    availability.hold(shop['location'].id, shop['cut'].id, later, holder='page-7', kind=HoldKind.ONLINE,
+                      actor=online.visitor_at(shop['location'].id))
+    me = _as(shop['alex'])
+
+    def holders() -> set[str]:
+        with session_scope() as session:
+            return {h.holder for h in session.exec(select(SlotHold))}
+
+    availability.release(shop['location'].id, 'waitlist-1', actor=me)
+    availability.release(shop['location'].id, 'page-7', actor=me)
+    assert holders() == {'waitlist-1'}
+    availability.release(shop['location'].id, 'waitlist-1', actor=OWNER)
+    assert holders() == set()

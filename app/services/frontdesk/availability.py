@@ -213,12 +213,15 @@ def release(location_id: int, holder: str, *, actor: Actor) -> None:
     """Drop ``holder``'s hold at the location (booked, or the customer walked away); other screens see
     the time again. Holds elsewhere are never touched.
 
-    :raises PermissionDeniedError: another location, or a role that may not book
+    :raises PermissionDeniedError: another location, or a role that may not book (a customer releases online holds
+        only)
     """
     ensure_reader(actor, location_id, WHO_MAY, N_('release a time'))
     with session_scope(write=True) as session:
-        gone = session.exec(select(SlotHold).where(SlotHold.holder == holder,
-                                                   SlotHold.location_id == location_id)).all()
+        query = select(SlotHold).where(SlotHold.holder == holder, SlotHold.location_id == location_id)
+        if is_customer(actor):  # a customer lets go of an online hold only (never the kiosk's or a waitlist offer's)
+            query = query.where(SlotHold.kind == HoldKind.ONLINE.value)
+        gone = session.exec(query).all()
         for old in gone:
             session.delete(old)
     if gone:
