@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     ``clientpulse.db`` in :attr:`data_dir`.
     """
 
-    model_config = SettingsConfigDict(env_prefix='CLIENTPULSE_', env_file='.env', extra='ignore')
+    model_config = SettingsConfigDict(env_prefix='CLIENTPULSE_', env_file='.env', extra='ignore', populate_by_name=True)
 
     data_dir: Path = default_data_dir()
     database_url: str | None = None

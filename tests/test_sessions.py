@@ -56,3 +56,12 @@ async def test_staff_hear_nothing_of_another_locations_bookings(user: User, shop
     await eventually(lambda: "New booking: Alex Kim — Women's cut, Mon 04 Mar 14:30 with JJ" in toasts(
         user, room_messages))
     assert not [m for _, m, _ in room_messages if 'Casey' in str(m)]
+
+
+def test_the_sign_in_limits_are_read_by_their_names_and_by_their_former_ones(monkeypatch):
+    from app.config import Settings
+
+    assert (Settings(sign_in_idle_minutes=5).sign_in_idle_minutes, Settings(sign_in_max_days=2).sign_in_max_days) == (
+        5, 2)  # by name, as tests and tools pass them
+    monkeypatch.setenv('CLIENTPULSE_SESSION_IDLE_MINUTES', '7')
+    assert Settings().sign_in_idle_minutes == 7
