@@ -63,9 +63,11 @@ def test_a_full_target_disk_fails_cleanly_with_a_message_and_rings_the_bell_once
     """A real tmpfs of 256 KiB when this process may mount one (root), else a target whose writes fail with ENOSPC
     after 64 KiB (the same error the kernel gives)."""
     full = _tiny_tmpfs(tmp_path / 'tiny')
+    filling = contextlib.ExitStack()  # closed below: undo() would also undo the data_dir fixture's folder
     if full is None:
         full = target
-        monkeypatch.setattr(archive, '_open_partial', _filling_up(archive._open_partial, 64 * 1024))
+        filling.enter_context(monkeypatch.context()).setattr(archive, '_open_partial',
+                                                             _filling_up(archive._open_partial, 64 * 1024))
     attachments = Path(os.environ['CLIENTPULSE_DATA_DIR']) / 'attachments'
     (attachments / 'large-scan.bin').write_bytes(os.urandom(1024 * 1024))  # does not compress: fills the disk
     try:
@@ -82,7 +84,7 @@ def test_a_full_target_disk_fails_cleanly_with_a_message_and_rings_the_bell_once
     assert schedule.alert_if_needed() is True
     assert schedule.alert_if_needed() is False  # once, not every minute
     assert _bells() == 1
-    monkeypatch.undo()
+    filling.close()
     schedule.back_up(target)  # fixed
     assert schedule.status(actor=OWNER).state == 'ok'
 

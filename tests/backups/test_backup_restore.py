@@ -151,9 +151,9 @@ def test_sealed_backup_needs_its_passphrase_and_refuses_a_cut_off_copy(shop, tar
 
 def test_a_backup_by_a_newer_version_is_refused_and_an_older_one_upgraded(sqlite_db, data_dir, target, tmp_path,
                                                                          monkeypatch):
-    monkeypatch.setattr(archive, 'app_version', lambda: '99.0.0')
-    newer = Path(archive.make_backup(target).path)
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:  # only this patch ends here (undo() also undid data_dir's folder)
+        patched.setattr(archive, 'app_version', lambda: '99.0.0')
+        newer = Path(archive.make_backup(target).path)
     with pytest.raises(ClientPulseError, match='newer ClientPulse'):
         restore.restore(newer, move_aside=True)
 
