@@ -72,6 +72,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = frozenset(getattr(item, 'fixturenames', ()))
         for tier in sorted(tiers_of(fixtures, frozenset(mark.name for mark in item.iter_markers()))):
             item.add_marker(tier)
+    _slow_modules_first(items)
+
+
+SLOWNESS = {'bundle': 4, 'wheel': 4, 'cluster': 3, 'browser': 2, 'page': 1}
+"""How early a module's tests start: the slowest tier among its tests (a PyInstaller build, two processes behind
+nginx, Chromium, the simulated user; plain tests last)."""
+
+
+def _slow_modules_first(items: list[pytest.Item]) -> None:
+    """Order the modules by :data:`SLOWNESS` (stable: within a tier, as collected). scripts/test.sh hands whole
+    modules to xdist workers in this order, so the long ones start first and many small ones fill the workers at the
+    end: collected order had left the desktop bundle's 2-minute build, the wheel and the cluster for the last minutes,
+    one worker busy and the others idle."""
+    weight: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split('::', 1)[0]
+        tiers = [SLOWNESS.get(mark.name, 0) for mark in item.iter_markers()]
+        weight[module] = max(weight.get(module, 0), *tiers, 0)
+    items.sort(key=lambda item: -weight[item.nodeid.split('::', 1)[0]])
 
 
 def use_database(url: str) -> None:

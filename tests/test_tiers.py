@@ -48,3 +48,19 @@ def test_selecting_page_collects_the_simulated_user_tests_of_a_module_and_nothin
         'test_work_in_a_thread_speaks_the_sessions_language',
         'test_a_live_toast_reaches_each_session_in_its_own_language',
     }, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_modules_with_slower_tiers_are_handed_out_first_and_a_module_stays_whole():
+    """scripts/test.sh's xdist workers take modules in collected order: the slowest start first (tests/conftest.py)."""
+    from types import SimpleNamespace
+
+    from tests.conftest import _slow_modules_first
+
+    def item(nodeid: str, *marks: str):
+        return SimpleNamespace(nodeid=nodeid, iter_markers=lambda: [SimpleNamespace(name=m) for m in marks])
+
+    items = [item('tests/a.py::t1', 'unit'), item('tests/b.py::t1', 'unit'), item('tests/b.py::t2', 'browser'),
+             item('tests/c.py::t1', 'page'), item('tests/d.py::t1', 'bundle')]
+    _slow_modules_first(items)
+    assert [i.nodeid for i in items] == ['tests/d.py::t1', 'tests/b.py::t1', 'tests/b.py::t2', 'tests/c.py::t1',
+                                         'tests/a.py::t1']
