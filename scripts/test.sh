@@ -30,6 +30,9 @@ bash scripts/complexity.sh  # no function in app/services graded worse than C by
 NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet  # into site/ (ignored by git); no network needed
 # in parallel (pytest-xdist): each worker has its own data folder, SQLite template, PostgreSQL database and ports; a
 # module's tests stay on one worker (--dist loadscope) so module-scoped fixtures (a browser, a served shop) are made
-# once. CLIENTPULSE_TEST_WORKERS sets how many (default 3 on this 2-core machine: many tests wait on a browser or a
-# server more than they compute); the slowest 15 tests are listed at the end.
-exec .venv/bin/python -m pytest -n "${CLIENTPULSE_TEST_WORKERS:-3}" --dist loadscope --durations=15 "$@"
+# once, handed out in the order tests/conftest.py sorts them (slowest first: --no-loadscope-reorder keeps it; xdist
+# would otherwise start the modules with the most tests first and leave the bundle's build for the end).
+# CLIENTPULSE_TEST_WORKERS sets how many (default 3 on this 2-core machine: many tests wait on a browser or a server
+# more than they compute); the slowest 15 tests are listed at the end.
+exec .venv/bin/python -m pytest -n "${CLIENTPULSE_TEST_WORKERS:-3}" --dist loadscope --no-loadscope-reorder \
+    --durations=15 "$@"
