@@ -432,16 +432,20 @@ class _Checkout:
             await self.ask(False)
 
     async def ask(self, query: bool) -> None:
-        """Show the prompt as recorded (``query``: ask Daraja first, the desk's "Check now")."""
+        """Show the prompt as recorded (``query``: ask Daraja first, the desk's "Check now"). An answer about a
+        prompt that is no longer the latest (sent again while this one was read) is dropped: the latest's own read
+        shows it (a failed prompt's late read had put "failed" back over the new prompt's "waiting")."""
+        asked = self.prompt_id
         try:
             state = await language.io_bound(mobile_money.ask_now if query else mobile_money.prompt_state,
-                                            self.receipt_id, self.prompt_id, actor=self.user)
+                                            self.receipt_id, asked, actor=self.user)
         except ClientPulseError as error:
             self.phone_error = str(error)
-            state = await language.io_bound(mobile_money.prompt_state, self.receipt_id, self.prompt_id,
-                                            actor=self.user)
+            state = await language.io_bound(mobile_money.prompt_state, self.receipt_id, asked, actor=self.user)
         else:
             self.phone_error = ''
+        if asked != self.prompt_id:
+            return
         self.show_phone(state, state.reason, state.balance_cents)
 
     def show_phone(self, state: mobile_money.PromptState | None, failure: str, balance: int) -> None:
@@ -487,7 +491,8 @@ class _Checkout:
                             await send_again()
                         finally:
                             self.taking = False
-                            resend.enable()
+                            if not resend.is_deleted:  # the box is drawn anew once the new prompt is shown
+                                resend.enable()
 
                     async def send_again() -> None:
                         asked = min(self.asked_cents, balance)
