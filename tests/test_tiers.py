@@ -60,7 +60,8 @@ def test_modules_with_slower_tiers_are_handed_out_first_and_a_module_stays_whole
         return SimpleNamespace(nodeid=nodeid, iter_markers=lambda: [SimpleNamespace(name=m) for m in marks])
 
     items = [item('tests/a.py::t1', 'unit'), item('tests/b.py::t1', 'unit'), item('tests/b.py::t2', 'browser'),
-             item('tests/c.py::t1', 'page'), item('tests/d.py::t1', 'bundle')]
+             item('tests/c.py::t1', 'page'), item('tests/d.py::t1', 'bundle'), item('tests/e.py::t1', 'unit'),
+             item('tests/e.py::t2', 'unit')]
     _slow_modules_first(items)
     assert [i.nodeid for i in items] == ['tests/d.py::t1', 'tests/b.py::t1', 'tests/b.py::t2', 'tests/c.py::t1',
-                                         'tests/a.py::t1']
+                                         'tests/e.py::t1', 'tests/e.py::t2', 'tests/a.py::t1']
