@@ -33,6 +33,13 @@ def _switch_on(shop, **settings) -> None:
                                             **settings}, actor=OWNER)
 
 
+def _shown(user: User, marker: str) -> bool:
+    try:
+        return bool(user.find(marker=marker).elements)
+    except AssertionError:  # nothing with that marker on the page
+        return False
+
+
 def _day(shop):
     return clock.local_day(clock.now(), shop['location'].time_zone) + timedelta(days=2)
 
@@ -47,8 +54,7 @@ async def _open_day(customer: User, shop) -> None:
     customer.find(marker=f'who-{shop["jj"].id}').click()
     await customer.should_see(marker=f'day-{day.isoformat()}', retries=100)
     # today's times first: a slow first load (a catalog read the first time) must not land on the chosen day
-    await eventually(lambda: customer.find(marker='times').elements or customer.find(marker='no-times').elements,
-                     timeout=10)
+    await eventually(lambda: _shown(customer, 'times') or _shown(customer, 'no-times'))  # (none, late in the day)
     customer.find(marker=f'day-{day.isoformat()}').click()
     await customer.should_see(marker=f'times-{day.isoformat()}', retries=100)
 
@@ -101,6 +107,38 @@ async def test_a_time_booked_elsewhere_vanishes_from_the_customers_list(user: Us
     make_booking(shop['location'], shop['jj'], shop['mens'], shop['sam'], at(day, '11:00'))  # at the desk
     await user.should_not_see(marker='time-11:00', retries=100)
     await user.should_see(marker='time-12:00')
+
+
+async def test_a_day_chosen_clears_the_first_days_times_while_its_own_load(user: User, shop, monkeypatch):
+    """A click on a time still showing from the day before would hold the wrong day: they go with the click."""
+    import threading
+
+    from app.services.frontdesk import online
+
+    _switch_on(shop)
+    day, read = _day(shop), online.free_times
+    let_go = threading.Event()
+
+    def slow(location_id, service_id, on, **options):
+        if on == day:
+            let_go.wait(10)  # the chosen day's times are still being read
+        return read(location_id, service_id, on, **options)
+
+    monkeypatch.setattr(online, 'free_times', slow)
+    await user.open(f'/book/{shop["location"].id}')
+    await user.should_see(marker=f'service-{shop["cut"].id}', retries=100)
+    user.find(marker=f'service-{shop["cut"].id}').click()
+    await user.should_see(marker=f'who-{shop["jj"].id}', retries=100)
+    user.find(marker=f'who-{shop["jj"].id}').click()
+    await eventually(lambda: _shown(user, 'times') or _shown(user, 'no-times'))
+    try:
+        user.find(marker=f'day-{day.isoformat()}').click()
+        await eventually(lambda: not _shown(user, 'times') and not _shown(user, 'no-times'))
+        assert _shown(user, f'day-{day.isoformat()}') and not _shown(user, 'time-10:00')
+    finally:
+        let_go.set()
+    await user.should_see(marker=f'times-{day.isoformat()}', retries=100)
+    await user.should_see(marker='time-10:00')
 
 
 async def test_five_wrong_codes_spend_the_code_and_pause_the_number(user: User, shop, twilio):

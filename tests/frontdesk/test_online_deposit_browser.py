@@ -48,7 +48,9 @@ def test_an_online_deposit_waits_for_the_phone_then_books(sqlite_db, tmp_path, c
             page = browser.new_context(viewport=viewport).new_page()
             page.goto(f'{server.url}/book/{location.id}')
             page.get_by_role('button', name=re.compile("Women's cut")).click()
-            page.locator('.day-chip').nth(offset).click()
+            chip = page.locator('.day-chip').nth(offset)
+            chip.click()
+            expect(chip).to_have_attribute('aria-pressed', 'true')  # the day's times replace the first day's
             page.get_by_role('button', name='10:00', exact=True).click()
             page.get_by_role('textbox', name='Name').fill('Amina Odhiambo')
             page.get_by_role('textbox', name='Mobile').fill('0712 345 678')

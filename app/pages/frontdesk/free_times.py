@@ -60,8 +60,9 @@ class FreeTimes:
                     'scroll-snap-align:start').mark(f'day-{day.isoformat()}')
 
     async def pick(self, day: date) -> None:
-        self.day, self.slots = day, None
+        self.day, self.slots, self.error = day, None, ''
         self.days_row.refresh()
+        self.times.refresh()  # the old day's times go at once (a click on one would book the wrong day)
         await self.reload()
 
     async def reload(self) -> None:
