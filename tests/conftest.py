@@ -146,11 +146,11 @@ def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
     database.reset_engines()
 
 
-@pytest.fixture
-def postgres_db(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The run's PostgreSQL database, empty for this test: the tables holding rows truncated (with the tables that
-    refer to them) and every sequence back to 1. Truncating all ~60 tables took 0.37 s a test, 681 tests."""
-    url = request.getfixturevalue('postgres_server_url')
+def empty_postgres(url: str) -> None:
+    """Empty the PostgreSQL database at ``url`` (migrated): every row of the tables holding any deleted and every
+    sequence back to 1, as a fresh database. DELETE with the foreign keys' triggers off for the transaction
+    (``session_replication_role = replica``; every row goes, so none is left dangling): 0.04 s, where TRUNCATE of the
+    same few small tables took 0.27 s (it makes new files for each, and their cascade) — on 680 tests."""
     engine = create_engine(url)
     with engine.begin() as connection:
         tables = [r[0] for r in connection.execute(text(
@@ -158,12 +158,20 @@ def postgres_db(request: pytest.FixtureRequest) -> Iterator[str]:
         filled = connection.execute(text(' UNION ALL '.join(
             f"SELECT '{table}' WHERE EXISTS (SELECT 1 FROM \"{table}\")" for table in tables))).scalars().all()
         if filled:
-            connection.execute(text(f'TRUNCATE {", ".join(chr(34) + t + chr(34) for t in filled)} '
-                                    'RESTART IDENTITY CASCADE'))
+            connection.execute(text('SET LOCAL session_replication_role = replica'))
+            for table in filled:
+                connection.execute(text(f'DELETE FROM "{table}"'))
         connection.execute(text(  # sequences of tables left empty may have moved (rows added, then deleted)
             "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relkind = 'S' AND n.nspname = 'public'"))
     engine.dispose()
+
+
+@pytest.fixture
+def postgres_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The run's PostgreSQL database, empty for this test (:func:`empty_postgres`)."""
+    url = request.getfixturevalue('postgres_server_url')
+    empty_postgres(url)
     use_database(url)
     yield url
     database.reset_engines()

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -73,3 +75,32 @@ def test_each_xdist_worker_has_a_data_folder_of_its_own():
         assert folder.name == worker
     else:
         assert folder.name.startswith('clientpulse-test-data-') or 'CI' not in os.environ
+
+
+@pytest.mark.postgres
+def test_a_postgresql_test_starts_on_an_empty_database_with_every_sequence_at_one(postgres_db):
+    """What the next PostgreSQL test gets after this one wrote rows that refer to each other (tests/conftest.py's
+    ``empty_postgres``): no row in any table, and the first row of each table numbered 1 again."""
+    from datetime import date
+
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from app.services.database import session_scope
+    from tests.conftest import empty_postgres
+    from tests.factories import at, make_booking, make_customer, make_location, make_service, make_staff_member
+
+    for name in ('First', 'Second'):
+        location = make_location(name)
+        member = make_staff_member(location, f'{name} stylist')
+        make_booking(location, member, make_service(location), make_customer(location), at(date(2030, 3, 4), '10:00'))
+    empty_postgres(postgres_db)
+    with session_scope() as session:
+        counts = {table: session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+                  for table in SQLModel.metadata.tables}
+    assert set(counts.values()) == {0}, {table: n for table, n in counts.items() if n}
+    location = make_location('Again')
+    member = make_staff_member(location, 'Again stylist')
+    booking = make_booking(location, member, make_service(location), make_customer(location),
+                           at(date(2030, 3, 4), '10:00'))
+    assert (location.id, member.id, booking.id) == (1, 1, 1)

@@ -174,6 +174,8 @@ def test_a_waitlist_offer_is_taken_by_its_own_customer(shop):
     taken, _manage = waitlist.accept_offer(links.offer_token(entry.id, hold.held_until.isoformat()))
     assert taken.customer_id == shop['bo'].id
     assert _logged('booking_created')[-1] == (f'customer {shop["bo"].id} (offer link)', 'customer', None)
+    with session_scope() as session:  # the offer's hold went with the booking (a cancellation frees the time again)
+        assert session.exec(select(SlotHold).where(SlotHold.holder == f'waitlist-{entry.id}')).first() is None
 
 
 def test_the_manage_links_chat_opens_the_customers_own_conversation_only_to_them(shop):

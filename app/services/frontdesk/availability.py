@@ -217,11 +217,17 @@ def release(location_id: int, holder: str, *, actor: Actor) -> None:
         only)
     """
     ensure_reader(actor, location_id, WHO_MAY, N_('release a time'))
+    # a customer lets go of an online hold only (never the kiosk's or a waitlist offer's by its name)
+    drop_hold(location_id, holder, kinds=(HoldKind.ONLINE,) if is_customer(actor) else tuple(HoldKind))
+
+
+def drop_hold(location_id: int, holder: str, *, kinds: tuple[HoldKind, ...]) -> None:
+    """Delete ``holder``'s holds of ``kinds`` at the location, for a service that has already checked its actor's
+    right to them (:func:`release` checks; ``waitlist.book_offer`` checks the entry is the customer's own)."""
     with session_scope(write=True) as session:
-        query = select(SlotHold).where(SlotHold.holder == holder, SlotHold.location_id == location_id)
-        if is_customer(actor):  # a customer lets go of an online hold only (never the kiosk's or a waitlist offer's)
-            query = query.where(SlotHold.kind == HoldKind.ONLINE.value)
-        gone = session.exec(query).all()
+        gone = session.exec(select(SlotHold).where(
+            SlotHold.holder == holder, SlotHold.location_id == location_id,
+            SlotHold.kind.in_([kind.value for kind in kinds]))).all()
         for old in gone:
             session.delete(old)
     if gone:

@@ -205,7 +205,7 @@ def book_offer(entry_id: int, *, actor: Actor) -> BookingRead:
     booking = bookings.create_booking(BookingCreate(
         location_id=entry.location_id, customer_id=entry.customer_id, service_id=entry.service_id,
         staff_member_id=entry.offered_staff_member_id, starts_at=entry.offered_starts_at), actor=actor, holder=holder)
-    availability.release(entry.location_id, holder, actor=actor)
+    availability.drop_hold(entry.location_id, holder, kinds=(HoldKind.OFFER,))  # the entry is the actor's (_get)
     _set(entry.id, status='booked', booking_id=booking.id)
     events.publish(events.WaitlistChanged(location_id=entry.location_id, entry_id=entry.id, change='booked',
                                           summary=deferred(N_('{customer} booked from the waitlist'),
