@@ -61,7 +61,8 @@ def test_demo_is_deterministic_and_created_once(sqlite_db):
         assert session.exec(select(func.count()).select_from(Booking)).one() == total
 
 
-def test_same_day_same_demo(tmp_path):
+def test_same_day_same_demo(tmp_path, sqlite_template):
+    import shutil
     from datetime import UTC, datetime
 
     from app.services import database
@@ -71,9 +72,8 @@ def test_same_day_same_demo(tmp_path):
     as_of = datetime(2026, 5, 4, 15, 0, tzinfo=UTC)
     signatures = []
     for name in ('one', 'two'):
-        url = f'sqlite:///{tmp_path / name}.db'
-        use_database(url)
-        database.migrate(url)
+        shutil.copy(sqlite_template, tmp_path / f'{name}.db')  # migrated
+        use_database(f'sqlite:///{tmp_path / name}.db')
         demo.ensure_demo(as_of=as_of)
         with session_scope() as session:
             signatures.append(session.exec(select(Booking.starts_at, Booking.staff_member_id, Booking.status,

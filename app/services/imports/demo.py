@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from pydantic_core import PydanticUndefined
+from sqlalchemy import insert
+from sqlmodel import Session, SQLModel, select
 
 from app.models import (
     Booking,
@@ -131,7 +133,7 @@ def _generate(session: Session, now: datetime, rng: random.Random) -> tuple[int,
                          for d, (s, e) in hours.items()])
     regulars = customers[:120]
     today = clock.local_day(now, tz)
-    booking_rows: list[Booking] = []
+    booking_rows: list[dict] = []
     for offset in range(-HISTORY_DAYS, FUTURE_DAYS + 1):
         day = today + timedelta(days=offset)
         season = 1.0 + 0.25 * (day.month in (6, 11, 12)) + 0.15 * (day.weekday() >= 4)
@@ -150,8 +152,8 @@ def _generate(session: Session, now: datetime, rng: random.Random) -> tuple[int,
                     customer = rng.choice(regulars) if rng.random() < 0.6 else rng.choice(customers)
                     booking_rows.append(_booking(location.id, member, service, customer, day, minute, now, rng, tz))
                 minute += service.duration_minutes + rng.choice([0, 0, 15])
-    session.add_all(booking_rows)
-    session.flush()
+    for row, booking_id in zip(booking_rows, _insert(session, Booking, booking_rows), strict=True):
+        row['id'] = booking_id
     _receipts(session, location, booking_rows, products, rng)
     session.add_all([Inquiry(location_id=location.id, name=f'{rng.choice(FIRST)} {rng.choice(LAST)}',
                              message='Do you have availability for a colour next week?', channel=ch.value,
@@ -160,57 +162,79 @@ def _generate(session: Session, now: datetime, rng: random.Random) -> tuple[int,
     return location.id, len(booking_rows)
 
 
+def _insert(session: Session, model: type[SQLModel], rows: list[dict]) -> list[int]:
+    """INSERT ``rows`` (column → value; the model's own defaults filled in, a ``default_factory`` called per row)
+    into ``model``'s table in batches, without making an ORM object of each: their ids, in the order given. The demo's
+    ~9,000 bookings and ~25,000 receipt rows took 20 s as ORM objects (SQLModel's validation and the unit of work),
+    3 s this way."""
+    if not rows:
+        return []
+    given = set().union(*rows)
+    fixed, made = {}, {}
+    for name, field in model.model_fields.items():
+        if name == 'id' or name in given or name not in model.__table__.columns:
+            continue
+        if field.default_factory is not None:
+            made[name] = field.default_factory
+        elif field.default is not PydanticUndefined:
+            fixed[name] = field.default
+    filled = [{**fixed, **{name: factory() for name, factory in made.items()}, **row} for row in rows]
+    table = model.__table__  # Core's insertmanyvalues (the ORM's bulk path with RETURNING grew quadratically)
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, filled).scalars())
+
+
 def _booking(location_id: int, member: StaffMember, service: Service, customer: Customer, day: date, minute: int,
-             now: datetime, rng: random.Random, tz: str) -> Booking:
+             now: datetime, rng: random.Random, tz: str) -> dict:
     starts_at = clock.local_datetime(day, minute, tz)
     lead_days = rng.choice([0, 0, 1, 2, 3, 5, 7, 7, 10, 14, 21, 28])
     booked_at = min(starts_at - timedelta(days=lead_days, hours=rng.randint(1, 9)), now)
     channel = rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
-    booking = Booking(location_id=location_id, customer_id=customer.id, service_id=service.id,
-                      staff_member_id=member.id, starts_at=starts_at,
-                      ends_at=starts_at + timedelta(minutes=service.duration_minutes), channel=channel.value,
-                      price_cents=service.price_cents, booked_at=booked_at)
+    booking = {'location_id': location_id, 'customer_id': customer.id, 'service_id': service.id,
+               'staff_member_id': member.id, 'starts_at': starts_at,
+               'ends_at': starts_at + timedelta(minutes=service.duration_minutes), 'channel': channel.value,
+               'price_cents': service.price_cents, 'booked_at': booked_at,
+               'cancelled_at': None, 'cancelled_by': None, 'notice_days': None}
     roll = rng.random()
     if roll < 0.10:
         cancelled_at = min(booked_at + (starts_at - booked_at) * rng.random(), now)
-        booking.status = BookingStatus.CANCELLED.value
-        booking.cancelled_at = cancelled_at
-        booking.cancelled_by = rng.choice(['customer', 'customer', 'customer', member.name])
-        booking.notice_days = (clock.local_day(starts_at, tz) - clock.local_day(cancelled_at, tz)).days
+        booking['status'] = BookingStatus.CANCELLED.value
+        booking['cancelled_at'] = cancelled_at
+        booking['cancelled_by'] = rng.choice(['customer', 'customer', 'customer', member.name])
+        booking['notice_days'] = (clock.local_day(starts_at, tz) - clock.local_day(cancelled_at, tz)).days
     elif starts_at > now:
-        booking.status = (BookingStatus.CONFIRMED if roll < 0.55 else BookingStatus.BOOKED).value
+        booking['status'] = (BookingStatus.CONFIRMED if roll < 0.55 else BookingStatus.BOOKED).value
     elif roll < 0.16 and channel != Channel.WALK_IN:
-        booking.status = BookingStatus.NO_SHOW.value
+        booking['status'] = BookingStatus.NO_SHOW.value
     else:
-        booking.status = BookingStatus.COMPLETED.value
+        booking['status'] = BookingStatus.COMPLETED.value
     return booking
 
 
-def _receipts(session: Session, location: Location, bookings: list[Booking], products: list[Product],
+def _receipts(session: Session, location: Location, bookings: list[dict], products: list[Product],
               rng: random.Random) -> None:
-    paid = [b for b in bookings if b.status == BookingStatus.COMPLETED]
-    receipts = [Receipt(location_id=location.id, number=str(1000 + i), issued_at=b.ends_at,
-                        customer_id=b.customer_id, staff_member_id=b.staff_member_id, booking_id=b.id,
-                        payment_method=rng.choices([p for p, _ in PAYMENTS], [w for _, w in PAYMENTS])[0].value)
-                for i, b in enumerate(paid)]
-    session.add_all(receipts)
-    session.flush()
-    lines: list[ReceiptLine] = []
+    paid = [b for b in bookings if b['status'] == BookingStatus.COMPLETED]
+    receipt_ids = _insert(session, Receipt, [
+        {'location_id': location.id, 'number': str(1000 + i), 'issued_at': b['ends_at'],
+         'customer_id': b['customer_id'], 'staff_member_id': b['staff_member_id'], 'booking_id': b['id'],
+         'payment_method': rng.choices([p for p, _ in PAYMENTS], [w for _, w in PAYMENTS])[0].value}
+        for i, b in enumerate(paid)])
+    lines: list[dict] = []
     services = {s.id: s for s in session.exec(select(Service).where(Service.location_id == location.id))}
-    for receipt, booking in zip(receipts, paid, strict=True):
-        lines.append(ReceiptLine(receipt_id=receipt.id, service_id=booking.service_id,
-                                 staff_member_id=booking.staff_member_id,
-                                 description=services[booking.service_id].name, amount_cents=booking.price_cents))
+    for receipt_id, booking in zip(receipt_ids, paid, strict=True):
+        lines.append({'receipt_id': receipt_id, 'service_id': booking['service_id'], 'product_id': None,
+                      'staff_member_id': booking['staff_member_id'],
+                      'description': services[booking['service_id']].name, 'amount_cents': booking['price_cents']})
         if rng.random() < 0.12:
             product = rng.choice(products)
-            lines.append(ReceiptLine(receipt_id=receipt.id, product_id=product.id, description=product.name,
-                                     staff_member_id=booking.staff_member_id, amount_cents=product.price_cents))
-    session.add_all(lines)
-    session.flush()
-    session.add_all([ReceiptLineTax(receipt_line_id=line.id, name=rate['name'],
-                                    amount=tax_on(line.amount_cents, Decimal(rate['percent']),
-                                                  location.currency))
-                     for line in lines for rate in location.tax_rates])
+            lines.append({'receipt_id': receipt_id, 'service_id': None, 'product_id': product.id,
+                          'description': product.name, 'staff_member_id': booking['staff_member_id'],
+                          'amount_cents': product.price_cents})
+    line_ids = _insert(session, ReceiptLine, lines)
+    _insert(session, ReceiptLineTax, [
+        {'receipt_line_id': line_id, 'name': rate['name'],
+         'amount': tax_on(line['amount_cents'], Decimal(rate['percent']), location.currency)}
+        for line_id, line in zip(line_ids, lines, strict=True) for rate in location.tax_rates])
 
 
 def _letters(word: str) -> str:
