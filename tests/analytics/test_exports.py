@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.models import Booking
-from app.services import clock
+from app.services import clock, database
 from app.services.analytics import exports, reports
 from app.services.database import session_scope
 from app.services.imports import salon as imports
@@ -24,14 +25,35 @@ from tests.factories import OWNER
 JUNE = (date(2018, 6, 1), date(2018, 6, 30))
 
 
-@pytest.fixture
-def june(sqlite_db, shared_data):
-    location_id = imports.import_salon(shared_data, actor=OWNER, as_of=datetime(2026, 11, 21, tzinfo=UTC)).location_id
+@pytest.fixture(scope='module')
+def imported(sqlite_template, tmp_path_factory):
+    """The salon data set imported once for the module (3 s) into a database of its own, June's report built from it
+    and June's takings summed from the raw receipts: ``(database URL, report, takings)``. The tests only read it."""
+    from tests.conftest import IN_CI, SHARED_DATA, use_database
+
+    if not SHARED_DATA.is_dir():
+        (pytest.fail if IN_CI else pytest.skip)(f'{SHARED_DATA} is missing')
+    path = tmp_path_factory.mktemp('june') / 'clientpulse.db'
+    shutil.copy(sqlite_template, path)
+    url = f'sqlite:///{path}'
+    use_database(url)
+    location_id = imports.import_salon(SHARED_DATA, actor=OWNER, as_of=datetime(2026, 11, 21, tzinfo=UTC)).location_id
     report = reports.build_report([location_id], *JUNE, as_of=datetime(2018, 7, 1, tzinfo=UTC),
                                   time_zone='America/Toronto')
-    with (shared_data / imports.SALON_FILES['receipts']).open(newline='') as handle:
+    with (SHARED_DATA / imports.SALON_FILES['receipts']).open(newline='') as handle:
         takings = sum(Decimal(r['Amount']) for r in csv.DictReader(handle) if r['Date'].startswith('06/'))
-    return report, takings
+    return url, report, takings
+
+
+@pytest.fixture
+def june(imported):
+    """(June's report, June's takings), the app pointed at the imported database."""
+    from tests.conftest import use_database
+
+    url, report, takings = imported
+    use_database(url)
+    yield report, takings
+    database.reset_engines()
 
 
 def write(report, tmp_path, fmt, locale='en_CA'):
