@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from pydantic_core import PydanticUndefined
 from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, select
 
@@ -172,11 +171,11 @@ def _insert(session: Session, model: type[SQLModel], rows: list[dict]) -> list[i
     given = set().union(*rows)
     fixed, made = {}, {}
     for name, field in model.model_fields.items():
-        if name == 'id' or name in given or name not in model.__table__.columns:
+        if name == 'id' or name in given or name not in model.__table__.columns or field.is_required():
             continue
         if field.default_factory is not None:
             made[name] = field.default_factory
-        elif field.default is not PydanticUndefined:
+        else:
             fixed[name] = field.default
     filled = [{**fixed, **{name: factory() for name, factory in made.items()}, **row} for row in rows]
     table = model.__table__  # Core's insertmanyvalues (the ORM's bulk path with RETURNING grew quadratically)
