@@ -27,7 +27,7 @@ npm ci --prefix tests/fixtures/axe --no-audit --no-fund --silent || echo "Could 
 .venv/bin/lint-imports --no-cache
 bash scripts/complexity.sh  # no function in app/services graded worse than C by radon
 # the docs site (mkdocs.yml, docs/): a broken link, a page missing from the nav or a missing benchmark table fails
-NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet  # into site/ (ignored by git); no network needed
+bash scripts/docs.sh  # into site/ (ignored by git), Mermaid from the npm registry into the site; no other network
 # in parallel (pytest-xdist): each worker has its own data folder, SQLite template, PostgreSQL database and ports; a
 # module's tests stay on one worker (--dist loadscope) so module-scoped fixtures (a browser, a served shop) are made
 # once, handed out in the order tests/conftest.py sorts them (slowest first: --no-loadscope-reorder keeps it; xdist
