@@ -75,6 +75,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _slow_modules_first(items)
 
 
+CPU_LOG = os.environ.get('CLIENTPULSE_TEST_CPU', '')
+"""A file to append each test's processor seconds to (``CLIENTPULSE_TEST_CPU=/tmp/cpu.tsv``): the suite is bound by
+the 2 cores, not by waiting, so what a test costs the run is its CPU time, not its duration (--durations)."""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """With ``CLIENTPULSE_TEST_CPU`` set, log the test's CPU seconds (setup, call and teardown; this process's and its
+    finished children's: the app servers, Chromium, PyInstaller) as ``nodeid<TAB>self<TAB>children``."""
+    if not CPU_LOG:
+        return (yield)
+    import resource
+
+    def used() -> tuple[float, float]:
+        mine, theirs = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return mine.ru_utime + mine.ru_stime, theirs.ru_utime + theirs.ru_stime
+
+    before = used()
+    try:
+        return (yield)
+    finally:
+        after = used()
+        with open(CPU_LOG, 'a', encoding='utf-8') as log:
+            log.write(f'{item.nodeid}\t{after[0] - before[0]:.3f}\t{after[1] - before[1]:.3f}\n')
+
+
 SLOWNESS = {'bundle': 5, 'wheel': 4, 'cluster': 3, 'browser': 2, 'page': 1}
 """How early a module's tests start: the slowest tier among its tests (a PyInstaller build, two processes behind
 nginx, Chromium, the simulated user; plain tests last)."""
