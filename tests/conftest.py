@@ -83,22 +83,26 @@ the 2 cores, not by waiting, so what a test costs the run is its CPU time, not i
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """With ``CLIENTPULSE_TEST_CPU`` set, log the test's CPU seconds (setup, call and teardown; this process's and its
-    finished children's: the app servers, Chromium, PyInstaller) as ``nodeid<TAB>self<TAB>children``."""
+    finished children's: the app servers, Chromium, PyInstaller) as
+    ``nodeid<TAB>self<TAB>children<TAB>worker<TAB>started<TAB>ended`` (wall-clock seconds since the epoch: where a
+    worker waited idle at the end of the run)."""
     if not CPU_LOG:
         return (yield)
     import resource
+    import time
 
     def used() -> tuple[float, float]:
         mine, theirs = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return mine.ru_utime + mine.ru_stime, theirs.ru_utime + theirs.ru_stime
 
-    before = used()
+    before, started = used(), time.time()
     try:
         return (yield)
     finally:
         after = used()
         with open(CPU_LOG, 'a', encoding='utf-8') as log:
-            log.write(f'{item.nodeid}\t{after[0] - before[0]:.3f}\t{after[1] - before[1]:.3f}\n')
+            log.write(f'{item.nodeid}\t{after[0] - before[0]:.3f}\t{after[1] - before[1]:.3f}\t{WORKER or "-"}'
+                      f'\t{started:.2f}\t{time.time():.2f}\n')
 
 
 SLOWNESS = {'bundle': 5, 'wheel': 4, 'cluster': 3, 'browser': 2, 'page': 1}
@@ -147,6 +151,9 @@ def postgres_server_url() -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE {name}'))
+            # a commit does not wait for its WAL to reach the disk (a crash could lose the last moments of a
+            # throw-away database; what each transaction sees is unchanged)
+            connection.execute(text(f'ALTER DATABASE {name} SET synchronous_commit = off'))
     except Exception as error:
         admin.dispose()
         message = f'PostgreSQL at {admin_url} is not reachable: {error}'
@@ -245,14 +252,20 @@ def module_db(request: pytest.FixtureRequest, sqlite_template: Path,
     database.reset_engines()
 
 
-@pytest.fixture
-def shared_data() -> Path:
-    """``../shared/data`` (the real public data sets); missing data fails in CI."""
+def required_shared_data() -> Path:
+    """``../shared/data`` (the real public data sets), for fixtures of any scope: missing, it fails the test in CI
+    and skips it elsewhere."""
     if not SHARED_DATA.is_dir():
         if IN_CI:
             pytest.fail(f'{SHARED_DATA} is missing')
         pytest.skip(f'{SHARED_DATA} is missing')
     return SHARED_DATA
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """``../shared/data`` (the real public data sets); missing data fails in CI."""
+    return required_shared_data()
 
 
 

@@ -29,18 +29,17 @@ JUNE = (date(2018, 6, 1), date(2018, 6, 30))
 def imported(sqlite_template, tmp_path_factory):
     """The salon data set imported once for the module (3 s) into a database of its own, June's report built from it
     and June's takings summed from the raw receipts: ``(database URL, report, takings)``. The tests only read it."""
-    from tests.conftest import IN_CI, SHARED_DATA, use_database
+    from tests.conftest import required_shared_data, use_database
 
-    if not SHARED_DATA.is_dir():
-        (pytest.fail if IN_CI else pytest.skip)(f'{SHARED_DATA} is missing')
+    data = required_shared_data()
     path = tmp_path_factory.mktemp('june') / 'clientpulse.db'
     shutil.copy(sqlite_template, path)
     url = f'sqlite:///{path}'
     use_database(url)
-    location_id = imports.import_salon(SHARED_DATA, actor=OWNER, as_of=datetime(2026, 11, 21, tzinfo=UTC)).location_id
+    location_id = imports.import_salon(data, actor=OWNER, as_of=datetime(2026, 11, 21, tzinfo=UTC)).location_id
     report = reports.build_report([location_id], *JUNE, as_of=datetime(2018, 7, 1, tzinfo=UTC),
                                   time_zone='America/Toronto')
-    with (SHARED_DATA / imports.SALON_FILES['receipts']).open(newline='') as handle:
+    with (data / imports.SALON_FILES['receipts']).open(newline='') as handle:
         takings = sum(Decimal(r['Amount']) for r in csv.DictReader(handle) if r['Date'].startswith('06/'))
     return url, report, takings
 
