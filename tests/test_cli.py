@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -55,6 +55,11 @@ def test_demo_is_deterministic_and_created_once(sqlite_db):
     total = sum(statuses.values())
     assert 0.04 < statuses['no_show'] / total < 0.09
     assert 0.07 < statuses['cancelled'] / total < 0.13
+    with session_scope() as session:  # written in bulk: the analytics are told to re-read the location
+        (location_id,) = session.exec(select(Location.id)).all()
+        logged = session.execute(text('SELECT booking_id, receipt_id FROM change_log WHERE location_id = :l'),
+                                 {'l': location_id}).all()
+    assert (None, None) in logged
     again = runner.invoke(cli, ['demo', '--no-serve'])
     assert 'already there' in again.output
     with session_scope() as session:

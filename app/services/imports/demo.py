@@ -32,7 +32,7 @@ from app.models import (
     StaffMember,
     WorkingHours,
 )
-from app.services import clock
+from app.services import clock, revisions
 from app.services.accounts import users
 from app.services.accounts.access import SYSTEM_ACTOR
 from app.services.database import session_scope
@@ -154,6 +154,8 @@ def _generate(session: Session, now: datetime, rng: random.Random) -> tuple[int,
     for row, booking_id in zip(booking_rows, _insert(session, Booking, booking_rows), strict=True):
         row['id'] = booking_id
     _receipts(session, location, booking_rows, products, rng)
+    # written without the ORM, so its flush hook saw none of it: the analytics and day lists re-read the location
+    revisions.record(session.connection(), location.id, reload=True)
     session.add_all([Inquiry(location_id=location.id, name=f'{rng.choice(FIRST)} {rng.choice(LAST)}',
                              message='Do you have availability for a colour next week?', channel=ch.value,
                              received_at=now - timedelta(days=rng.randint(0, 90), minutes=rng.randint(0, 600)))
