@@ -38,7 +38,6 @@ os.environ['CLIENTPULSE_SCHEDULER'] = 'false'  # tests run due reports themselve
 # and every page test's shop hashes five accounts' passwords and checks one (minutes of the suite). Servers the
 # tests start in other processes keep the real ones; tests/accounts/test_password_hashing.py checks those.
 users._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-users._STAND_IN_HASH = users._hasher.hash('never a password')
 DEFAULT_POSTGRES_URL = 'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'
 SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 IN_CI = os.environ.get('CI', '').lower() == 'true'

@@ -19,3 +19,13 @@ def test_passwords_are_hashed_with_argon2id_at_its_default_cost_outside_the_test
         f'$argon2id$v=19$m={default.memory_cost},t={default.time_cost},p={default.parallelism}$')
     assert (default.memory_cost, default.time_cost, default.parallelism) == (65536, 3, 4)  # RFC 9106, 2nd choice
     assert printed[1] == 'True'
+
+
+def test_importing_the_accounts_service_hashes_nothing():
+    # the stand-in hash for unknown addresses is made at the first sign-in: at import it cost every start of the app
+    script = ('import argon2; made = []; hash = argon2.PasswordHasher.hash\n'
+              'argon2.PasswordHasher.hash = lambda self, *a, **k: made.append(1) or hash(self, *a, **k)\n'
+              'from app.services.accounts import users; print(len(made)); users._stand_in_hash(); print(len(made))')
+    printed = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True,
+                             timeout=120).stdout.split()
+    assert printed == ['0', '1']

@@ -30,8 +30,17 @@ LOCK_AFTER = 10
 LOCK_FOR = timedelta(minutes=15)
 FORGET_AFTER = timedelta(days=1)
 """Counts of wrong passwords older than this are dropped (unknown addresses would otherwise pile up)."""
-_STAND_IN_HASH = _hasher.hash(secrets.token_urlsafe(24))
-"""Checked instead of a real hash for an address without an (active) account: the same work, never a match."""
+_stand_in: list[tuple[PasswordHasher, str]] = []
+
+
+def _stand_in_hash() -> str:
+    """The hash checked instead of a real one for an address without an (active) account: the same work, never a
+    match. Made by ``_hasher`` (so with its parameters) at the first sign-in, not at import: a hash at argon2's
+    defaults is 64 MiB and 0.1–0.5 s of CPU that every start of the app (and of each process behind nginx) paid."""
+    hasher = _hasher  # tests swap in a cheaper one: made again for another hasher
+    if not _stand_in or _stand_in[0][0] is not hasher:
+        _stand_in[:] = [(hasher, hasher.hash(secrets.token_urlsafe(24)))]
+    return _stand_in[0][1]
 
 
 def create_user(email: str, password: str, *, role: Role, actor: UserRead, location_id: int | None = None,
@@ -100,16 +109,17 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
     now = now or datetime.now(UTC)
     address = _normalised(email)
     key = _address_key(address)
+    stand_in = _stand_in_hash()  # whether or not the address has an account: the first sign-in tells nothing
     with session_scope() as session:
         throttle = session.get(SignInThrottle, key)
         locked = throttle.locked_until if throttle is not None else None
         user = _user_by_email(session, address)
-        stored = user.password_hash if user is not None and user.active else _STAND_IN_HASH
+        stored = user.password_hash if user is not None and user.active else stand_in
     if locked is not None and locked > now:
         raise _refusal(N_('Too many wrong passwords for this email address: signing in with it is paused until '
                           '{time} UTC. The owner can lift the pause sooner.'), time=f'{locked:%H:%M}')
     try:
-        good = _hasher.verify(stored, password) and stored is not _STAND_IN_HASH
+        good = _hasher.verify(stored, password) and stored is not stand_in
     except (VerificationError, InvalidHashError):
         good = False
     with session_scope(write=True) as session:
