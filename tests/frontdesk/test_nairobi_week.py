@@ -145,7 +145,11 @@ async def test_an_mpesa_checkout_prints_its_receipt_number_on_the_receipt(user: 
     # the customer's phone, read the Kenyan way, filled in for the prompt
     await eventually(lambda: element(user, 'checkout-pay-0-phone').value == '+254712345678', timeout=SLOW)
     user.find(marker='checkout-take').click()
-    await eventually(lambda: len(daraja.requests) == 1, timeout=SLOW)
+    # the prompt is stored once Daraja (the fake) has answered it ("Waiting for the customer's phone"): a callback
+    # before that names no prompt and is refused (in CI once)
+    await eventually(lambda: element(user, 'checkout-mpesa-status').text.startswith(  # the shop speaks Swahili
+        'Inasubiri simu ya mteja'), timeout=SLOW)
+    assert len(daraja.requests) == 1
     prompt = daraja.requests[0]
     assert (prompt['Amount'], prompt['PhoneNumber']) == (82, '254712345678')  # KES82.00, VAT inside
 
