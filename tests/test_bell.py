@@ -6,7 +6,7 @@ import pytest
 from nicegui.testing import User
 
 from app.models import Role
-from tests.fixtures.pages import DAY, click_block, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')  # check-ins on the day booked, no-shows after the start
 
@@ -25,7 +25,7 @@ async def test_a_booking_made_in_one_session_rings_the_other_sessions_bell(user:
     assert _count(manager) == '0'
     await sign_in(receptionist, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     receptionist.find(marker='new-booking').click()
-    element(receptionist, 'customer').set_value(shop['sam'].id)
+    await choose_customer(receptionist, 'customer', shop['sam'])
     element(receptionist, 'service').set_value(shop['cut'].id)
     element(receptionist, 'staff').set_value(shop['jj'].id)
     element(receptionist, 'time').set_value('15:00')

@@ -18,7 +18,7 @@ from app.models import Role
 from app.services import database, notifications
 from app.services.frontdesk import bookings
 from tests.factories import OWNER
-from tests.fixtures.pages import DAY, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, element, eventually, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -68,7 +68,7 @@ async def test_a_full_disk_says_nothing_was_saved_rings_the_bell_once_and_health
     fill_the_disk()
     user.find(marker='new-booking').click()
     await user.should_see('New booking')
-    element(user, 'customer').set_value(shop['sam'].id)
+    await choose_customer(user, 'customer', shop['sam'])
     element(user, 'service').set_value(shop['cut'].id)
     element(user, 'staff').set_value(shop['jj'].id)
     element(user, 'time').set_value('10:00')

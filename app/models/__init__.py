@@ -18,7 +18,15 @@ from .campaign import (
 )
 from .catalog import Product, ProductCreate, ProductRead, Service, ServiceCreate, ServiceRead, StockMovement
 from .chat import ChatAttachment, ChatMessage, Conversation, ConversationRead, MessageRead
-from .customer import Customer, CustomerContact, CustomerCreate, CustomerRead, LoyaltyMovement, LoyaltyReward
+from .customer import (
+    Customer,
+    CustomerContact,
+    CustomerCreate,
+    CustomerRead,
+    CustomerWord,
+    LoyaltyMovement,
+    LoyaltyReward,
+)
 from .figures import AnalyticsReport, DashboardSummary, Forecast, GettingStartedItem
 from .hold import HoldKind, SlotHold
 from .inquiry import Inquiry
@@ -111,6 +119,7 @@ __all__ = [
     'CustomerCreate',
     'CustomerProof',
     'CustomerRead',
+    'CustomerWord',
     'DashboardSummary',
     'DataRevision',
     'DayClose',

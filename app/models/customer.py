@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime
 from typing import Literal
 
 from pydantic import field_validator
-from sqlalchemy import JSON, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from .base import CENTS, N_, UTCDateTime, utcnow
@@ -36,11 +38,75 @@ class CustomerBase(SQLModel):
                                        description='personal fields erased on request (bookings and receipts kept)')
 
 
+WORD_LENGTH = 100
+
+
+def searchable(*parts: str | None) -> str:
+    """``parts`` as the customer search compares them: accents dropped (Unicode NFKD, combining marks removed), case
+    folded (``str.casefold``: 'ß' → 'ss'), anything but letters, digits, '@' and '.' read as a space, spaces
+    collapsed. ``('José  Núñez-Ortiz', 'NUNJ01')`` → ``'jose nunez ortiz nunj01'``. Both what a customer is found by
+    (:func:`search_words`) and the words typed are folded so."""
+    text = unicodedata.normalize('NFKD', ' '.join(p for p in parts if p))
+    text = ''.join(c for c in text if not unicodedata.combining(c)).casefold()
+    return ' '.join(re.sub(r'[^\w@.]+|_', ' ', text).split())
+
+
+def search_words(name: str | None, code: str | None, email: str | None, phone_e164: str | None) -> set[str]:
+    """The words a customer is found by: each word of their name, their code and e-mail (:func:`searchable`), a name
+    written with an apostrophe or hyphen also whole (``O'Brien``: 'o', 'brien' and 'obrien'), and
+    their phone's digits from the country code, from each of the next three digits (the national number, whatever
+    the country code's length), and its last 7 and 4 (the local part). A search matches a customer when each word
+    typed begins one of theirs (``'jos nun'`` finds José Núñez; ``'0712 345'``, its trunk 0 dropped, finds
+    +254 712 345 678). At most :data:`WORD_LENGTH` characters each."""
+    words = set(searchable(name, code, email).split())
+    for written in ' '.join(p for p in (name, code, email) if p).split():  # "O'Brien", "Núñez-Ortiz" also whole
+        words.add(''.join(searchable(written).split()))
+    words.discard('')
+    digits = re.sub(r'\D', '', phone_e164 or '')
+    if len(digits) >= 4:
+        words.update(digits[start:] for start in {0, 1, 2, 3, max(0, len(digits) - 7), len(digits) - 4})
+    return {word[:WORD_LENGTH] for word in words}
+
+
 class Customer(CustomerBase, table=True):
     __tablename__ = 'customer'
     __table_args__ = (UniqueConstraint('location_id', 'code'),)
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CustomerWord(SQLModel, table=True):
+    """A word a customer is found by (:func:`search_words`), one row each: the search finds the words a typed word
+    begins in the primary key's B-tree, whatever the number of customers. Kept by the ORM on every insert and update
+    of a customer (``_keep_words``); bulk imports write their customers' words themselves."""
+
+    __tablename__ = 'customer_word'
+    location_id: int = Field(foreign_key='location.id', primary_key=True)
+    # compared byte by byte (PostgreSQL's "C" collation): a word's prefixes sort just before it in any language
+    word: str = Field(primary_key=True, sa_type=String(WORD_LENGTH).with_variant(
+        String(WORD_LENGTH, collation='C'), 'postgresql'))
+    customer_id: int = Field(foreign_key='customer.id', primary_key=True)
+    # a customer's words: the other words typed are checked for each customer the longest one finds
+    __table_args__ = (Index('ix_customer_word_customer_id_word', 'customer_id', 'word'),)
+
+
+def word_rows(customer_id: int, location_id: int, *fields: str | None) -> list[dict]:
+    """The ``customer_word`` rows of a customer (``fields``: name, code, e-mail, phone in E.164)."""
+    return [{'location_id': location_id, 'word': word, 'customer_id': customer_id}
+            for word in sorted(search_words(*fields))]
+
+
+@event.listens_for(Customer, 'after_insert')
+@event.listens_for(Customer, 'after_update')
+def _keep_words(_mapper, connection, customer: Customer) -> None:
+    table = CustomerWord.__table__
+    connection.execute(table.delete().where(table.c.customer_id == customer.id))
+    if customer.merged_into is not None:  # merged into another customer: found as that one only
+        return
+    rows = word_rows(customer.id, customer.location_id, customer.name, customer.code, customer.email,
+                     customer.phone_e164)
+    if rows:
+        connection.execute(table.insert(), rows)
 
 
 class CustomerCreate(SQLModel):

@@ -10,8 +10,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.fixtures.browser import PHONE, Site
+from tests.fixtures.browser import PHONE, Site, sign_in
 
 WAIT = 15_000
 
@@ -119,3 +120,21 @@ def test_the_accessibility_tree_names_the_online_booking_heading_and_services(ph
     tree = page.locator('body').aria_snapshot()
     assert re.search(r'- heading "[^"]+" \[level=1\]', tree), tree
     assert re.search(r'- button "[^"]*Women\'s cut', tree), tree
+
+
+def test_the_desk_chooses_a_customer_it_searched_for_with_the_arrow_keys_and_enter(phone, site: Site, browser_shop):
+    # Quasar fills the input with the option the arrow keys reach: that is no search (a search for "+ New customer"
+    # had left one option on the server, and Enter on the second raised NiceGUI's IndexError: "Something went wrong")
+    page = phone
+    sign_in(page, site.url, 'staff@shop.test', f'/bookings?day={browser_shop.desk_day.isoformat()}')
+    page.get_by_role('button', name='New booking').click()
+    dialog = page.get_by_role('dialog')
+    dialog.get_by_label('Customer').fill('lee sa')  # the server searches as the desk types
+    page.get_by_role('option', name=re.compile('^Sam Lee')).wait_for(timeout=WAIT)
+    for key in ('ArrowDown', 'ArrowDown', 'Enter'):  # "+ New customer", then Sam Lee
+        page.keyboard.press(key)
+    expect(dialog.get_by_label('Customer')).to_have_value(re.compile(r'^Sam Lee · \w+ 416-555-0102$'),
+                                                          timeout=WAIT)
+    dialog.get_by_role('button', name='Book').click()  # answered after the choice: its error would be here by now
+    dialog.get_by_text('Choose a service.').wait_for(timeout=WAIT)
+    assert page.get_by_text('Something went wrong').count() == 0

@@ -10,7 +10,7 @@ from app.models import BookingStatus, PaymentMethod, Role
 from app.services.frontdesk import bookings
 from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, click_block, element, eventually, sign_in, toasts
+from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, sign_in, toasts
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')  # check-ins on the day booked, no-shows after the start
 
@@ -87,7 +87,7 @@ async def test_new_booking_dialog_books_and_shows_errors_inline(user: User, shop
     await user.should_see('New booking')
     user.find(marker='book').click()  # the booking is made in a worker thread: answers arrive a moment later
     await eventually(lambda: element(user, 'service').error == 'Choose a service.')
-    element(user, 'customer').set_value(shop['sam'].id)
+    await choose_customer(user, 'customer', shop['sam'])
     element(user, 'service').set_value(shop['cut'].id)
     element(user, 'staff').set_value(shop['jj'].id)
     time_input = element(user, 'time')
@@ -132,7 +132,7 @@ async def test_booking_made_in_one_session_appears_in_the_others_without_reload(
     assert element(manager, 'booking-list').rows == []
 
     receptionist.find(marker='new-booking').click()
-    element(receptionist, 'customer').set_value(shop['alex'].id)
+    await choose_customer(receptionist, 'customer', shop['alex'])
     element(receptionist, 'service').set_value(shop['cut'].id)
     element(receptionist, 'staff').set_value(shop['jj'].id)
     element(receptionist, 'time').set_value('14:30')

@@ -11,7 +11,7 @@ from nicegui.testing import User
 from app.models import BookingStatus, Role
 from app.services.frontdesk import bookings
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, click_block, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -27,7 +27,7 @@ async def test_a_series_with_one_conflict_is_booked_then_cancelled_from_an_occur
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     user.find(marker='new-booking').click()
     await user.should_see('New booking')
-    element(user, 'customer').set_value(shop['sam'].id)
+    await choose_customer(user, 'customer', shop['sam'])
     element(user, 'service').set_value(shop['cut'].id)
     element(user, 'staff').set_value(shop['jj'].id)
     element(user, 'time').set_value('10:00')

@@ -9,7 +9,7 @@ from nicegui.testing import User
 from app.models import BookingStatus, Role
 from app.services.frontdesk import bookings, waitlist
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, click_block, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -18,7 +18,7 @@ async def test_a_cancellation_elsewhere_shows_the_offer_and_books_it(user: User,
     desk, manager = user, create_user()
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '15:00'))
     await sign_in(desk, Role.STAFF, '/waitlist')
-    element(desk, 'wait-customer').set_value(shop['sam'].id)
+    await choose_customer(desk, 'wait-customer', shop['sam'])
     element(desk, 'wait-service').set_value(shop['cut'].id)
     element(desk, 'wait-day').set_value(DAY.isoformat())
     desk.find(marker='wait-add').click()

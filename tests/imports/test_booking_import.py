@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.models import Booking, Customer, Location
+from app.services.catalogue import locations
+from app.services.customers import customers
 from app.services.database import session_scope
 from app.services.errors import ImportRowError, ValidationError
 from app.services.imports import mapped as booking_imports
@@ -51,6 +53,10 @@ def test_clinic_file_keeps_patient_ids_and_no_shows(sqlite_db, shared_data):
     assert statuses == {'no_show': outcome['Yes'], 'completed': outcome['No']}
     assert codes == set(raw['PatientId'])
     assert '3921784439E-5' in codes  # scientific notation kept as written, never turned into a number
+    (location,) = [place.id for place in locations.list_locations(actor=OWNER)]
+    patient = raw['PatientId'].iloc[-1]  # the customers written in bulk are found by the desk's search too
+    assert [c.code for c in customers.find_customers(location, patient[:8], actor=OWNER, limit=50)
+            if c.code == patient] == [patient]
 
 
 def test_hotel_file_per_hotel_counts_cancellations_and_revenue(db, shared_data):

@@ -44,7 +44,9 @@ def _book_sam_at_15(page) -> None:
     """Book Sam Lee for a women's cut with JJ at 15:00 through the booking dialog (15:00 is a free time)."""
     page.get_by_role('button', name='New booking').click()
     dialog = page.get_by_role('dialog')
-    for label, choice in (('Customer', 'Sam Lee'), ('Service', "Women's cut"), ('Staff member', 'JJ')):
+    dialog.get_by_label('Customer').fill('lee sam')  # typed as the desk would: the server searches
+    page.get_by_role('option', name='Sam Lee').first.click()
+    for label, choice in (('Service', "Women's cut"), ('Staff member', 'JJ')):
         dialog.get_by_label(label).click()
         page.get_by_role('option', name=choice).first.click()
     dialog.get_by_role('button', name='15:00').click()

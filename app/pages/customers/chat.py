@@ -20,10 +20,11 @@ from nicegui import ui
 from app import live
 from app.models import UserRead
 from app.pages import language, params
+from app.pages.customers.picker import CustomerPicker
 from app.pages.guard import PageContext, guarded_page, public_page, route
 from app.pages.signed_in import FRONT_DESK
 from app.services import clock, events, i18n
-from app.services.customers import chat, customers
+from app.services.customers import chat
 from app.services.errors import ClientPulseError, NotFoundError, PermissionDeniedError
 from app.services.i18n import N_, _
 
@@ -282,10 +283,8 @@ class _StaffChat:
         with ui.row().classes('w-full gap-4 items-start sm:flex-nowrap'):
             with ui.card().classes('w-80 max-w-full shrink-0'):
                 ui.label(_('Conversations')).classes('font-semibold')
-                found = customers.search_customers(self.location_id, actor=self.user, limit=500)
-                ui.select({c.id: f'{c.name} ({c.phone or c.code})' for c in found}, with_input=True,
-                          label=_('Start a chat with…'), on_change=lambda e: self.start(e.value)).classes(
-                    'w-full').mark('chat-start')
+                CustomerPicker(self.user, self.location_id, label=_('Start a chat with…'),
+                               on_change=lambda e: self.start(e.value)).classes('w-full').mark('chat-start')
                 self.listing()
             with ui.column().classes('grow min-w-0'):
                 if self.chosen is None:

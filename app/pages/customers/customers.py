@@ -10,6 +10,7 @@ from app.models import CustomerCreate, Role
 from app.pages import dates, language, params
 from app.pages.accessibility import scrolling
 from app.pages.customers.own_data import export_button
+from app.pages.customers.picker import CustomerPicker
 from app.pages.formatting import local_date, local_datetime, money_at
 from app.pages.guard import PageContext, guarded_page
 from app.pages.layout import field_error
@@ -237,16 +238,15 @@ def _edit(user, customer, formats: str) -> None:
 
 
 def _merge(user, location, customer) -> None:
-    suggested = {c.id for group in records.duplicates(location.id, actor=user) if customer.id in {x.id for x in group}
-                 for c in group if c.id != customer.id}
-    others = {c.id: f'{"★ " if c.id in suggested else ""}{c.name} · {c.code} {c.phone}'.strip()
-              for c in customers.search_customers(location.id, actor=user, limit=5000) if c.id != customer.id}
+    likely = {c.id: c for group in records.duplicates(location.id, actor=user) if customer.id in {x.id for x in group}
+              for c in group if c.id != customer.id}
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         ui.label(_('Merge a duplicate into {name}').format(name=customer.name)).classes('text-lg font-semibold')
         ui.label(_('Their bookings, receipts, chat and waitlist entries move here; the duplicate disappears. '
                    '★ marks likely duplicates (same phone or email).')).classes('text-sm text-slate-500')
-        other = ui.select(dict(sorted(others.items(), key=lambda kv: (not kv[1].startswith('★'), kv[1]))),
-                          label=_('Duplicate'), with_input=True).classes('w-full').mark('merge-duplicate')
+        other = CustomerPicker(user, location.id, label=_('Duplicate'), exclude=frozenset({customer.id}),
+                               first=list(likely.values()), mark=lambda c: '★ ' if c.id in likely else '').classes(
+            'w-full').mark('merge-duplicate')
 
         async def merge() -> None:
             if other.value is None:

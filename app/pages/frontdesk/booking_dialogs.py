@@ -25,6 +25,7 @@ from app.models import (
     UserRead,
 )
 from app.pages import dates, language
+from app.pages.customers.picker import CustomerPicker
 from app.pages.formatting import local_time, money_at
 from app.pages.frontdesk.customer_fields import NewCustomer, booking_contact_section
 from app.pages.layout import field_error
@@ -32,7 +33,6 @@ from app.pages.money.checkout import open_checkout
 from app.services import clock, events, i18n
 from app.services.analytics import noshow
 from app.services.catalogue import catalog, staff
-from app.services.customers import customers
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import availability, bookings, recurring
 from app.services.frontdesk.bookings import ALLOWED_TRANSITIONS, STATUS_LABELS
@@ -75,14 +75,12 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
     """A dialog that books a service; the slot is checked by the service when saving."""
     services = _service_options(user, location)
     members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
-    known = customers.search_customers(location.id, actor=user, limit=5000)
-    people = {NEW_CUSTOMER: _('+ New customer'), **{c.id: f'{c.name} · {c.code} {c.phone}'.strip() for c in known}}
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         dialog.props['aria-label'] = _('New booking')  # its name, as its title says
         ui.label(_('New booking')).classes('text-lg font-semibold')
-        customer = ui.select(people, label=_('Customer'), with_input=True, clearable=True).classes('w-full').mark(
-            'customer')
-        newcomer = NewCustomer(user, location, customer, known, NEW_CUSTOMER)  # contact, duplicates, reach
+        customer = CustomerPicker(user, location.id, label=_('Customer'), fixed={NEW_CUSTOMER: _('+ New customer')},
+                                  clearable=True).classes('w-full').mark('customer')
+        newcomer = NewCustomer(user, location, customer, NEW_CUSTOMER)  # contact, duplicates, reach
         service = ui.select(services, label=_('Service'), with_input=True).classes('w-full').mark('service')
         member = ui.select(members, label=_('Staff member'), value=staff_member_id).classes('w-full').mark('staff')
         with ui.row().classes('w-full gap-2'):

@@ -11,6 +11,7 @@ from nicegui import ui
 
 from app.models import BookingRead, CustomerCreate, CustomerRead, LocationRead, UserRead
 from app.pages import language
+from app.pages.customers.picker import CustomerPicker
 from app.pages.layout import field_error
 from app.services.customers import customers, phones
 from app.services.errors import ClientPulseError, validated
@@ -76,10 +77,8 @@ class NewCustomer:
     e-mail is already a customer's with "Use this customer" (which picks them in ``chooser``), and the no-reminder
     line for the customer chosen or typed."""
 
-    def __init__(self, user: UserRead, location: LocationRead, chooser: ui.select, known: list[CustomerRead],
-                 new_value: int) -> None:
+    def __init__(self, user: UserRead, location: LocationRead, chooser: CustomerPicker, new_value: int) -> None:
         self.user, self.location, self.chooser, self.new_value = user, location, chooser, new_value
-        self.known = {c.id: c for c in known}
         self.asked = 0  # the latest duplicate check: an older answer arriving late is dropped
         with ui.column().classes('w-full gap-1') as self.box:
             self.name = ui.input(_('Name')).classes('w-full').mark('new-name')
@@ -114,7 +113,7 @@ class NewCustomer:
         if chosen == self.new_value:
             self.warning.visible = not reached(self.location, self.contact.typed(self.location))
         else:
-            customer = self.known.get(chosen) if chosen is not None else None
+            customer = self.chooser.chosen
             self.warning.visible = customer is not None and not reached(self.location, customer)
 
     async def check_duplicates(self) -> None:
@@ -142,10 +141,7 @@ class NewCustomer:
     def use(self, match: CustomerRead) -> None:
         """Book for ``match`` instead of adding a new customer."""
         ui.notify(_('Booking for {name}.').format(name=match.name), type='info')  # before its button goes
-        self.known[match.id] = match
-        if match.id not in self.chooser.options:
-            self.chooser.set_options({**self.chooser.options, match.id: f'{match.name} · {match.code} {match.phone}'})
-        self.chooser.value = match.id
+        self.chooser.choose(match)
         self.duplicates.clear()
         self.name.value = ''
         for element in (self.contact.phone, self.contact.email):

@@ -10,12 +10,12 @@ from nicegui import ui
 from app import live
 from app.models import LocationRead, UserRead
 from app.pages import language
+from app.pages.customers.picker import CustomerPicker
 from app.pages.formatting import local_time
 from app.pages.guard import PageContext, guarded_page
 from app.pages.signed_in import FRONT_DESK
 from app.services import clock, events, i18n
 from app.services.catalogue import catalog, staff
-from app.services.customers import customers
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import waitlist
 from app.services.i18n import N_, _, ngettext
@@ -37,9 +37,8 @@ class _WaitlistView:
         with ui.card().classes('w-full'):
             ui.label(_('Add to the waitlist')).classes('font-semibold')
             with ui.row().classes('items-end gap-3'):
-                found = customers.search_customers(self.location.id, actor=self.user, limit=500)
-                self.customer = ui.select({c.id: f'{c.name} ({c.phone or c.code})' for c in found}, with_input=True,
-                                          label=_('Customer')).classes('w-64').mark('wait-customer')
+                self.customer = CustomerPicker(self.user, self.location.id, label=_('Customer')).classes(
+                    'w-64').mark('wait-customer')
                 services = catalog.list_services(self.location.id, actor=self.user)
                 self.service = ui.select({s.id: s.name for s in services if s.duration_minutes},
                                          label=_('Service')).classes('w-48').mark('wait-service')

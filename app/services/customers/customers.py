@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
-from sqlalchemy import String, cast, func, or_, text
+from sqlalchemy import String, cast, exists, func, or_, text, true, union
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from app.models import Customer, CustomerCreate, CustomerRead, Location, UserRead
+from app.models import Booking, Customer, CustomerCreate, CustomerRead, CustomerWord, Location, UserRead
+from app.models.customer import searchable
 from app.services import clock, events, mail
 from app.services.accounts.access import (
     CUSTOMER_ROLES,
@@ -30,8 +32,8 @@ from app.services.i18n import N_, _
 
 def search_customers(location_id: int, query: str = '', *, actor: UserRead, limit: int = 200,
                      tag: str = '') -> list[CustomerRead]:
-    """Customers whose name, code, phone or email contains ``query`` (case-insensitive), by name; with ``tag``, only
-    those carrying that tag (exactly as written).
+    """Customers matching ``query`` (:func:`search_condition`), by name; with ``tag``, only those carrying that tag
+    (exactly as written). The customer list's search; the pickers use :func:`find_customers`.
 
     :raises PermissionDeniedError: not a front-desk role, or another location
     """
@@ -39,18 +41,99 @@ def search_customers(location_id: int, query: str = '', *, actor: UserRead, limi
     with session_scope() as session:
         statement = select(Customer).where(Customer.location_id == location_id, col(Customer.merged_into).is_(None))
         if query.strip():
-            pattern = f'%{query.strip().lower()}%'
-            matches = [col(Customer.name).ilike(pattern), col(Customer.code).ilike(pattern),
-                       col(Customer.phone).ilike(pattern), col(Customer.email).ilike(pattern)]
-            digits = phones.digits_of(query)
-            if digits:  # a phone number in any spelling: 416.555.0101, (416) 555-0101, +1 416 555 0101
-                matches.append(col(Customer.phone_e164).contains(digits[-9:] if len(digits) > 9 else digits))
-            statement = statement.where(or_(*matches))
+            statement = statement.where(search_condition(location_id, query))
         if tag:  # the tag as the JSON list stores it, quotes included: "vip" matches "vip", not "vip2"
             stored = json.dumps(tag[:40]).replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
             statement = statement.where(cast(Customer.tags, String).like(f'%{stored}%', escape='\\'))
         rows = session.exec(statement.order_by(Customer.name).limit(limit)).all()
         return [CustomerRead.model_validate(c) for c in rows]
+
+
+SEARCH_WORDS = 6
+"""Words of a search that count (more narrow nothing a desk would type)."""
+CANDIDATES = 400
+"""Matches ranked by their last visit at most: the ranking's cost is bounded per keystroke; a search narrowed to
+fewer matches ranks every one."""
+
+
+def _matches(location_id: int, query: str, *, limit: int | None = None) -> list:
+    """SELECTs of the ids of the location's customers matching ``query`` (:func:`search_condition`): one for its
+    words, one for its digits when it looks like a phone number; each at most ``limit`` ids (None: all).
+
+    Each is driven by the range of one word in the words' primary key (:class:`~app.models.CustomerWord`: ``prefix``
+    ≤ word < the next string after every word beginning it): the longest word typed; each other word is checked for
+    the customers found (through their words, by ``customer_id``). So a keystroke reads as many words as the longest
+    word typed begins, and with a limit stops at that many customers: 'p' among 100,000 codes costs no more than
+    'p09999'."""
+    words = sorted(set(searchable(query).split()[:SEARCH_WORDS]), key=len, reverse=True)
+    digits = phones.digits_of(query)
+    found = []
+    for lead, rest in ([(words[0], words[1:])] if words else []) + ([((digits.lstrip('0') or digits), [])]
+                                                                     if digits else []):
+        statement = select(CustomerWord.customer_id).where(*_beginning(CustomerWord, location_id, lead))
+        for word in rest:
+            other = aliased(CustomerWord)
+            # by the customer's own words (customer_id, word): naming the location here, SQLite took the words'
+            # primary key and read every word beginning ``word`` for each customer (seconds at 100,000)
+            statement = statement.where(exists().where(other.customer_id == CustomerWord.customer_id,
+                                                       *_beginning(other, None, word)))
+        statement = statement.distinct()
+        found.append(statement.limit(limit) if limit is not None else statement)
+    return found
+
+
+def _beginning(words, location_id: int | None, prefix: str) -> tuple:
+    """The conditions on ``words`` (:class:`~app.models.CustomerWord` or an alias) of a word beginning ``prefix``, of
+    the location (None: of any: the customer is named otherwise)."""
+    after = prefix[:-1] + chr(min(ord(prefix[-1]) + 1, 0x10FFFF))
+    where = (words.word >= prefix, words.word < after)
+    return where if location_id is None else (words.location_id == location_id, *where)
+
+
+def search_condition(location_id: int, query: str):
+    """The condition a customer of the location matching ``query`` meets: each word of it
+    (:func:`~app.models.customer.searchable`: any case, accents or none, any order) begins a word of their name, code
+    or e-mail (:func:`~app.models.customer.search_words`); or, for a query that looks like a phone number in any
+    format (4 or more digits: ``+254 712 345 678``, ``0712-345``, ``(416) 555-0102``, ``555 01``), its digits (a
+    leading trunk 0 dropped) begin their phone's number from its country code, national number or local part. A SQL
+    expression on :class:`~app.models.Customer`; an empty query (or one of punctuation only) matches everyone."""
+    found = _matches(location_id, query)
+    return or_(*(col(Customer.id).in_(ids) for ids in found)) if found else true()
+
+
+def find_customers(location_id: int, query: str = '', *, actor: UserRead, limit: int = 20,
+                   now: datetime | None = None) -> list[CustomerRead]:
+    """A page of the customers matching ``query`` (:func:`search_condition`), recent customers first: by their last
+    visit (the latest booking started by ``now``, default :func:`clock.now`), else when they were added; then by name.
+    With no query, the customers of the location's latest visits and the newest added. What the customer pickers
+    show as the desk types: a query per keystroke, reading the words' B-tree and ranking at most
+    :data:`CANDIDATES` matches, so its cost grows with the matches' number, not the location's customers
+    (``bench/customer_search.py``).
+
+    :param limit: 1 to 50 customers
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id)
+    now = now or clock.now()
+    limit = max(1, min(limit, 50))
+    active = (Customer.location_id == location_id, col(Customer.merged_into).is_(None))
+    found = _matches(location_id, query, limit=CANDIDATES)
+    if found:  # each its own DISTINCT and LIMIT (SQLite): a subquery each
+        candidates = union(*(select(ids.subquery().c.customer_id) for ids in found))
+    else:
+        visited = (select(Booking.customer_id).where(Booking.location_id == location_id,
+                                                     col(Booking.customer_id).is_not(None), Booking.starts_at <= now)
+                   .order_by(col(Booking.starts_at).desc()).limit(CANDIDATES))
+        newest = select(Customer.id).where(*active).order_by(col(Customer.id).desc()).limit(limit)
+        visited, newest = visited.subquery(), newest.subquery()  # each its own ORDER BY and LIMIT (SQLite)
+        candidates = union(select(visited.c.customer_id), select(newest.c.id))
+    last_visit = (select(func.max(Booking.starts_at))
+                  .where(Booking.customer_id == Customer.id, Booking.starts_at <= now).scalar_subquery())
+    statement = (select(Customer).where(*active, col(Customer.id).in_(candidates))
+                 .order_by(func.coalesce(last_visit, Customer.created_at).desc(), Customer.name, Customer.id)
+                 .limit(limit))
+    with session_scope() as session:
+        return [CustomerRead.model_validate(c) for c in session.exec(statement).all()]
 
 
 def tags_in_use(location_id: int, *, actor: UserRead) -> list[str]:

@@ -20,8 +20,9 @@ import pandas as pd
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from app.models import Booking, Customer, Location, Role, Service, StaffMember, UserRead
+from app.models import Booking, Customer, CustomerWord, Location, Role, Service, StaffMember, UserRead
 from app.models.booking import new_booking_code
+from app.models.customer import word_rows
 from app.services import events, i18n, revisions
 from app.services.accounts.access import MANAGING_ROLES, ensure_role
 from app.services.analytics import store as analytics_store
@@ -203,6 +204,11 @@ def _ensure_records(session: Session, frame: pd.DataFrame, report: BookingImport
         rows = [_related_row(model, loc, value, session.get_bind().dialect.name) for loc, value in missing]
         insert_many(session, model.__tablename__, {k: [r[k] for r in rows] for k in rows[0]})
         known = known_now()
+        if model is Customer:  # a plain INSERT: the words the search finds them by are not the ORM's to write
+            words = [w for r in rows for w in word_rows(known[r['location_id'], r['code']], r['location_id'],
+                                                        r['name'], r['code'], r['email'], '')]
+            if words:
+                insert_many(session, CustomerWord.__tablename__, {k: [w[k] for w in words] for k in words[0]})
     report.created[model.__tablename__.replace('_', ' ') + 's'] = len(missing)
     return known
 
