@@ -137,3 +137,15 @@ def test_0047_gives_customers_already_there_their_words(tmp_path):
     assert names(customers.find_customers(location.id, 'nun jos', actor=OWNER)) == ['José Núñez']
     engine.dispose()
     database.reset_engines()
+
+
+def test_hostile_searches_find_nothing_they_should_not_and_never_fail(db):
+    location = make_location()
+    make_customer(location, 'Sam Lee', '416-555-0102')
+    for typed in ('x' * 100_000, '\x00sam', "sam' OR 1=1 --", '%', '_%_', '\U0010ffff', '😀 lee', '٣٤٥٦', 'ǅ' * 300,
+                  ' '.join(['s'] * 5000), '+' * 50 + '4165550102', '=HYPERLINK("x")'):
+        found = customers.find_customers(location.id, typed, actor=OWNER)
+        assert len(found) <= 20
+        listed = customers.search_customers(location.id, typed, actor=OWNER)
+        assert {c.name for c in found} <= {'Sam Lee'} and {c.name for c in listed} <= {'Sam Lee'}, typed
+    assert names(customers.find_customers(location.id, '\x00sam', actor=OWNER)) == ['Sam Lee']  # NUL: a space
