@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import field_validator
 from sqlalchemy import JSON, Index, String, UniqueConstraint, event
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from .base import CENTS, N_, UTCDateTime, utcnow
@@ -96,9 +97,11 @@ def word_rows(customer_id: int, location_id: int, *fields: str | None) -> list[d
             for word in sorted(search_words(*fields))]
 
 
+SEARCHED_FIELDS = ('name', 'code', 'email', 'phone_e164', 'merged_into')
+
+
 @event.listens_for(Customer, 'after_insert')
-@event.listens_for(Customer, 'after_update')
-def _keep_words(_mapper, connection, customer: Customer) -> None:
+def _write_words(_mapper, connection, customer: Customer) -> None:
     table = CustomerWord.__table__
     connection.execute(table.delete().where(table.c.customer_id == customer.id))
     if customer.merged_into is not None:  # merged into another customer: found as that one only
@@ -107,6 +110,13 @@ def _keep_words(_mapper, connection, customer: Customer) -> None:
                      customer.phone_e164)
     if rows:
         connection.execute(table.insert(), rows)
+
+
+@event.listens_for(Customer, 'after_update')
+def _keep_words(mapper, connection, customer: Customer) -> None:
+    state = sa_inspect(customer)
+    if any(state.attrs[name].history.has_changes() for name in SEARCHED_FIELDS):  # not notes, consent, tags…
+        _write_words(mapper, connection, customer)
 
 
 class CustomerCreate(SQLModel):

@@ -67,9 +67,11 @@ def _matches(location_id: int, query: str, *, limit: int | None = None) -> list:
     'p09999'."""
     words = sorted(set(searchable(query).split()[:SEARCH_WORDS]), key=len, reverse=True)
     digits = phones.digits_of(query)
+    drives = [(words[0], words[1:])] if words else []
+    if digits:
+        drives.append((digits.lstrip('0') or digits, []))
     found = []
-    for lead, rest in ([(words[0], words[1:])] if words else []) + ([((digits.lstrip('0') or digits), [])]
-                                                                     if digits else []):
+    for lead, rest in drives:
         statement = select(CustomerWord.customer_id).where(*_beginning(CustomerWord, location_id, lead))
         for word in rest:
             other = aliased(CustomerWord)
