@@ -21,22 +21,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.styles import Font, PatternFill
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.config import get_settings
 from app.models import UserRead
@@ -46,9 +35,17 @@ from app.services.analytics.reports import BOOKING_HEADER, AnalyticsReport, Book
 from app.services.errors import ValidationError
 from app.services.i18n import N_, _, ngettext
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.platypus import Table
+
+# openpyxl and reportlab (with numpy under openpyxl) are imported by the functions that write a file, when one is
+# first written: at the top of this module they cost every start of the app about a second (bench/startup.py)
+
 FORMATS = ('xlsx', 'pdf', 'csv')
-HEADER_FILL = PatternFill('solid', fgColor='3B4A6B')
-HEADER_FONT = Font(bold=True, color='FFFFFF')
+HEADER_COLOUR = '3B4A6B'
 MONEY = '#,##0.00'
 PERCENT = '0.0%'
 KPIS = [  # key in the report's kpis, label, kind (money, rate, count, days)
@@ -324,6 +321,9 @@ def _is_rate(column: str) -> bool:
 
 def _xlsx(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
           bookings: BookingRows | None = None, progress: Progress) -> None:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+
     book = Workbook(write_only=True)
     money = amounts.number_format(currency)
     for table in tables(report, currency):
@@ -360,6 +360,7 @@ def _bookings_sheet(book: Workbook, bookings: BookingRows, progress: Progress) -
     formats = {**_DETAIL_FORMATS, 'Price': bookings.price_format}
     formatted = [(i, formats[h]) for i, h in enumerate(BOOKING_HEADER) if h in formats]
     value = cells.excel_value
+    from openpyxl.cell import WriteOnlyCell
 
     def write(row: list) -> None:
         written = [value(v) for v in row]
@@ -380,6 +381,8 @@ def export_bookings_xlsx(rows: BookingRows, path: Path, *, title: str = 'Booking
     (openpyxl's write-only mode keeps no rows in memory); returns the path."""
     tell = progress or (lambda _fraction, _message: None)
     tell(0.0, _('Writing the bookings'))
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     _bookings_sheet(book, rows, tell)
     book.properties.title = title
@@ -400,6 +403,8 @@ def _sheet(book: Workbook, name: str, header: list[str]):
 
 def _text_safe_cell(sheet, value) -> WriteOnlyCell:
     """A cell whose text can never be a formula (:mod:`app.services.cells`); numbers and dates as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
     value = cells.excel_value(value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
@@ -408,8 +413,10 @@ def _text_safe_cell(sheet, value) -> WriteOnlyCell:
 
 
 def _header_cell(sheet, text: str) -> WriteOnlyCell:
+    from openpyxl.styles import Font, PatternFill
+
     cell = _text_safe_cell(sheet, text)
-    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    cell.font, cell.fill = Font(bold=True, color='FFFFFF'), PatternFill('solid', fgColor=HEADER_COLOUR)
     return cell
 
 
@@ -443,6 +450,12 @@ def _csv(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
 
 def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, locations: str,
          locale: str = 'en_CA') -> None:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    cm = CM
     styles = getSampleStyleSheet()
     period = (f'{format_date(report.start, "medium", locale=locale)} – '
               f'{format_date(report.end, "medium", locale=locale)}')
@@ -482,13 +495,20 @@ def _pdf(report: AnalyticsReport, path: Path, *, title: str, currency: str, loca
     document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
 
 
-PDF_MARGIN = 1.6 * cm
-PDF_WIDTH = A4[0] - 2 * PDF_MARGIN
+CM = 72 / 2.54
+"""A centimetre in PDF points (``reportlab.lib.units.cm``)."""
+A4_WIDTH = 21 / 2.54 * 72
+"""An A4 page's width in PDF points (``reportlab.lib.pagesizes.A4[0]``)."""
+PDF_MARGIN = 1.6 * CM
+PDF_WIDTH = A4_WIDTH - 2 * PDF_MARGIN
 """The width a table may take on the PDF's page."""
 
 
 def _table(header: list, rows: Iterable[list], *, widths: list[float] | None = None,
            font_size: int = 8) -> Table:
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
     table = Table([header, *rows], repeatRows=1, hAlign='LEFT', colWidths=widths)
     table.setStyle(TableStyle([
         ('BACKGROUND', (0, 0), (-1, 0), colors.HexColor('#3B4A6B')), ('TEXTCOLOR', (0, 0), (-1, 0), colors.white),
@@ -501,6 +521,11 @@ def _table(header: list, rows: Iterable[list], *, widths: list[float] | None = N
 
 
 def _bar_chart(rows: list[list], locale: str = 'en_CA') -> Drawing:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+
+    cm = CM
     drawing = Drawing(17 * cm, 6 * cm)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 1.5 * cm, 1 * cm, 15 * cm, 4.5 * cm
@@ -518,8 +543,8 @@ def _bar_chart(rows: list[list], locale: str = 'en_CA') -> Drawing:
 def _page_number(canvas, document) -> None:
     canvas.saveState()
     canvas.setFont('Helvetica', 8)
-    canvas.drawRightString(A4[0] - 1.6 * cm, 0.8 * cm, _('Page {number}').format(number=document.page))
-    canvas.drawString(1.6 * cm, 0.8 * cm, 'ClientPulse')
+    canvas.drawRightString(A4_WIDTH - PDF_MARGIN, 0.8 * CM, _('Page {number}').format(number=document.page))
+    canvas.drawString(PDF_MARGIN, 0.8 * CM, 'ClientPulse')
     canvas.restoreState()
 
 

@@ -11,8 +11,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 from sqlmodel import col, func, select
 
 from app.models import CampaignRead, CampaignRecipient, Customer, DiscountCodeRead, Message, MessageStatus, UserRead
@@ -132,6 +130,8 @@ def workbook(found: CampaignReport, *, currency: str, time_zone: str) -> bytes:
     money in major units of ``currency``, rates as percentages, the lift's interval on its own row) above the
     campaign's settings, and a "Recipients" sheet (customer, group, message status). Text cells are neutralised
     (:mod:`app.services.cells`)."""
+    from openpyxl import Workbook  # here, not at the top: openpyxl (and numpy) would slow every start of the app
+
     book = Workbook()
     sheet = book.active
     sheet.title = _('Performance')[:31]
@@ -155,6 +155,8 @@ def workbook(found: CampaignReport, *, currency: str, time_zone: str) -> bytes:
 
 def _heading(sheet, titles: tuple[str, ...]) -> None:
     """A row of column titles, white on dark blue."""
+    from openpyxl.styles import Font, PatternFill
+
     sheet.append([_text(title) for title in titles])
     for cell in sheet[sheet.max_row]:
         cell.fill, cell.font = PatternFill('solid', fgColor='3B4A6B'), Font(bold=True, color='FFFFFF')

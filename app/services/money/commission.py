@@ -13,8 +13,6 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO, StringIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlmodel import SQLModel, col, select
 
 from app.models import Location, Receipt, ReceiptLine, StaffMember, UserRead
@@ -106,6 +104,9 @@ def to_csv(rows: list[CommissionRow]) -> bytes:
 
 def to_xlsx(rows: list[CommissionRow], title: str) -> bytes:
     """The rows as an Excel workbook (one sheet, money as numbers shown with the currency's own decimals)."""
+    from openpyxl import Workbook  # here, not at the top: openpyxl (and numpy) would slow every start of the app
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = _('Commission')[:31]

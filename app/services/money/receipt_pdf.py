@@ -9,14 +9,10 @@ and money follow the location's formats in the language written (:func:`app.serv
 from __future__ import annotations
 
 from io import BytesIO
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date, format_datetime, format_time
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app.models import UserRead
 from app.services import clock, i18n, mail
@@ -26,6 +22,13 @@ from app.services.catalogue import locations
 from app.services.i18n import N_, _, deferred
 from app.services.money import checkout, day_close, receipts
 
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
+
+# reportlab is imported by the functions that draw a PDF, when the first is drawn: at the top of this module it
+# cost every start of the app a few hundred milliseconds (bench/startup.py)
+mm = 72 / 25.4
+"""A millimetre in PDF points (``reportlab.lib.units.mm``)."""
 WIDTH = 80 * mm
 
 
@@ -65,6 +68,10 @@ def _receipt(shown: checkout.ReceiptShown, place) -> bytes:
     def money(cents: int) -> str:
         return format_money(cents, currency, locale).replace('\u202f', '\u00a0')
 
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     normal = ParagraphStyle('n', fontName='Helvetica', fontSize=8, leading=10)
     bold = ParagraphStyle('b', parent=normal, fontName='Helvetica-Bold', fontSize=10, leading=12)
     title = (_('Refund {number}') if shown.kind == 'refund' else _('Receipt {number}')).format(number=shown.number)
@@ -94,6 +101,8 @@ def _receipt_heading(shown: checkout.ReceiptShown, place, title: str, locale: st
                      bold: ParagraphStyle) -> list:
     """The receipt's head: the shop (name, address, phone, tax words), the receipt's number and time, the customer
     and staff member, and for a refund the receipt it refunds and why."""
+    from reportlab.platypus import Paragraph, Spacer
+
     moment = format_datetime(clock.to_local(shown.issued_at, place.time_zone), 'medium', locale=locale).replace(
         '\u202f', '\u00a0')
     story = [Paragraph(escape(place.name), bold)]
@@ -113,6 +122,8 @@ def _receipt_heading(shown: checkout.ReceiptShown, place, title: str, locale: st
 def _line_rows(shown: checkout.ReceiptShown, money, normal: ParagraphStyle) -> list[list]:
     """One row per line (quantity × unit price, what, its amount: :func:`line_amount`) and one under it for its
     discount."""
+    from reportlab.platypus import Paragraph
+
     rows = []
     for line in shown.lines:
         each = f' × {money(line.unit_price_cents)}' if line.unit_price_cents is not None else ''
@@ -184,6 +195,11 @@ def day_close_pdf(location_id: int, day, *, actor: UserRead) -> bytes:
 
     def money(cents: int) -> str:
         return format_money(cents, currency, locale).replace('\u202f', '\u00a0')
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     styles = getSampleStyleSheet()
     small = ParagraphStyle('small', fontName='Helvetica', fontSize=8, leading=10)
