@@ -1,7 +1,7 @@
 """Analytics at scale: cold report, refresh after one booking, and DuckDB on the same rows.
 
     .venv/bin/pip install -e '.[bench]'
-    .venv/bin/python bench/analytics.py [--bookings 1000000]
+    .venv/bin/python bench/analytics.py [--bookings 1000000] [--customers 50000]
 
 Generates bookings (3 locations, 5 years, 20 staff members, 50,000 customers; receipts for completed
 bookings) into a fresh SQLite file, then prints one line each:
@@ -20,6 +20,9 @@ of ``../shared/data`` (119,390 bookings) is imported through the Import page's s
 database, then the analytics report of its last 30 days is timed, in the importing process (the
 import leaves the columns read and saved) and in a new process (it starts from the saved copy); the
 anchor, measured in the same run, is the first report of a process that has to read every row.
+
+Quick runs that check the bench still works (tests/bench), not measurements: ``--bookings 2000 --customers 300``;
+``--after-import --rows 2000`` (that many rows of the hotel file, taken evenly).
 """
 
 from __future__ import annotations
@@ -49,13 +52,14 @@ from app.services.analytics import reports  # noqa: E402
 from app.services.database import session_scope  # noqa: E402
 from app.services.imports.mapped import insert_many, new_codes  # noqa: E402
 from bench import report as bench_report  # noqa: E402
+from bench._sample import sampled  # noqa: E402
 from tests.factories import OWNER, make_booking  # noqa: E402
 
 AS_OF = datetime(2026, 11, 21, 12, tzinfo=UTC)
 STATUSES = np.array(['completed', 'no_show', 'cancelled'])
 
 
-def generate(n: int, rng: np.random.Generator) -> None:
+def generate(n: int, rng: np.random.Generator, customers: int = 50_000) -> None:
     """Insert the synthetic business (driver-level bulk inserts)."""
     with session_scope(write=True) as session:
         session.add_all([Location(name=f'Shop {i}', time_zone='UTC', currency='USD') for i in range(1, 4)])
@@ -74,14 +78,14 @@ def generate(n: int, rng: np.random.Generator) -> None:
                                          'duration_minutes': [30 + 15 * (i % 4) for i in range(30)],
                                          'active': [True] * 30})
         now_text = AS_OF.strftime('%Y-%m-%d %H:%M:%S.%f')
-        insert_many(session, 'customer', {'location_id': [1 + i % 3 for i in range(50_000)],
-                                          'code': [f'C{i:05d}' for i in range(50_000)],
-                                          'name': [f'Customer {i}' for i in range(50_000)], 'phone': [''] * 50_000,
-                                          'email': [''] * 50_000, 'notes': [''] * 50_000,
-                                          'created_at': [now_text] * 50_000})
+        insert_many(session, 'customer', {'location_id': [1 + i % 3 for i in range(customers)],
+                                          'code': [f'C{i:05d}' for i in range(customers)],
+                                          'name': [f'Customer {i}' for i in range(customers)],
+                                          'phone': [''] * customers, 'email': [''] * customers,
+                                          'notes': [''] * customers, 'created_at': [now_text] * customers})
         staff = rng.integers(0, 20, n)
         location = 1 + staff % 3
-        customer = 1 + (rng.integers(0, 50_000 // 3, n) * 3 + (location - 1))
+        customer = 1 + (rng.integers(0, customers // 3, n) * 3 + (location - 1))
         service = 1 + (rng.integers(0, 10, n) * 3 + (location - 1))
         day = pd.Timestamp(AS_OF.date() - timedelta(days=5 * 365)) + pd.to_timedelta(rng.integers(0, 5 * 365, n), 'D')
         starts = (day + pd.to_timedelta(rng.integers(18, 36, n) * 30, 'min')).tz_localize('UTC')
@@ -145,14 +149,17 @@ def duckdb_aggregates(bookings: pd.DataFrame, lines: pd.DataFrame, start: dateti
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument('--bookings', type=int, default=1_000_000)
+    parser.add_argument('--customers', type=int, default=50_000, help='customers of the generated business')
     parser.add_argument('--keep', type=Path, help='keep the generated SQLite file here and reuse it next time')
     parser.add_argument('--after-import', action='store_true', help='time the first report after an import')
+    parser.add_argument('--rows', type=int, help='with --after-import: import only this many rows, taken evenly')
     parser.add_argument('--step', choices=['measure', 'restart', 'import', 'report', 'unsaved'],
                         help=argparse.SUPPRESS)  # child processes
+    parser.add_argument('--hotel', type=Path, default=HOTEL, help=argparse.SUPPRESS)  # the file the import reads
     bench_report.add_option(parser)
     args = parser.parse_args()
     if args.after_import or args.step in ('import', 'report', 'unsaved'):
-        _after_import(args.step, markdown=args.markdown)
+        _after_import(args.step, markdown=args.markdown, rows=args.rows, hotel=args.hotel)
         return
     with tempfile.TemporaryDirectory() as folder:
         path = args.keep or Path(folder) / 'bench.db'
@@ -169,7 +176,7 @@ def main() -> None:
         database.migrate(url)
         if fresh:
             started = time.perf_counter()
-            generate(args.bookings, np.random.default_rng(7))
+            generate(args.bookings, np.random.default_rng(7), args.customers)
             print(f'generated {args.bookings:,} bookings in {time.perf_counter() - started:.1f} s')
         # each measurement in a process of its own, so that its memory is the app's, not the generator's
         first = _child(path, 'measure')
@@ -187,10 +194,10 @@ def main() -> None:
         if args.markdown:
             table = bench_report.Table('analytics', ['measurement', 'time (s)', '× anchor', 'peak memory (MB)'],
                                        notes=[f'{args.bookings:,} generated bookings (3 locations, 5 years, 20 staff '
-                                              'members, 50,000 customers); the report of the last 30 days, each '
-                                              'measurement in a process of its own. Anchor: DuckDB computing the '
-                                              'same headline aggregates in memory on the same rows, same run '
-                                              f'({duck:.2f} s).'])
+                                              f'members, {args.customers:,} customers); the report of the last '
+                                              '30 days, each measurement in a process of its own. Anchor: DuckDB '
+                                              'computing the same headline aggregates in memory on the same rows, '
+                                              f'same run ({duck:.2f} s).'])
             table.add('refresh after one new booking', f'{first["refresh"]:.2f}', f'{first["refresh"] / duck:.1f}',
                       '')
             table.add('cold: new process, saved columns + change log', f'{again["cold"]:.2f}',
@@ -205,16 +212,18 @@ HOTEL_MAPPING = ROOT / 'docs' / 'mappings' / 'hotel-bookings.toml'
 HOTEL_LAST_DAY = datetime(2017, 8, 31, tzinfo=UTC)
 
 
-def _after_import(step: str | None, *, markdown: bool = False) -> None:
+def _after_import(step: str | None, *, markdown: bool = False, rows: int | None = None, hotel: Path = HOTEL) -> None:
     """Parent: one fresh folder, three children (import + first report; report from the saved copy; report
-    reading every row). Child: the step named."""
+    reading every row). Child: the step named. ``rows``: only that many rows of the hotel file, taken evenly (a
+    quick run that checks the bench works)."""
     if step is None:
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as samples:
             env = {**os.environ, 'CLIENTPULSE_DATA_DIR': folder, 'CLIENTPULSE_SCHEDULER': 'false',
                    'CLIENTPULSE_DATABASE_URL': f'sqlite:///{Path(folder) / "imported.db"}'}
+            hotel = sampled(HOTEL, rows, Path(samples))
             run = lambda name: json.loads(subprocess.run(  # noqa: E731
-                [sys.executable, __file__, '--step', name], check=True, capture_output=True, text=True,
-                env=env).stdout.strip().splitlines()[-1])
+                [sys.executable, __file__, '--step', name, '--hotel', str(hotel)], check=True, capture_output=True,
+                text=True, env=env).stdout.strip().splitlines()[-1])
             imported, saved, unsaved = run('import'), run('report'), run('unsaved')
         anchor = unsaved['report']
         print(f'import of {imported["rows"]:,} bookings (hotel file, read, checked, written, columns saved) '
@@ -243,7 +252,7 @@ def _after_import(step: str | None, *, markdown: bool = False) -> None:
     database.migrate()
     if step == 'import':
         started = time.perf_counter()
-        result = booking_imports.import_bookings(HOTEL, mapping.load_mapping(HOTEL_MAPPING), actor=SYSTEM_ACTOR)
+        result = booking_imports.import_bookings(hotel, mapping.load_mapping(HOTEL_MAPPING), actor=SYSTEM_ACTOR)
         took = time.perf_counter() - started
         print(json.dumps({'rows': result.added, 'import': took, 'report': _hotel_report(locations)}))
         return

@@ -4,9 +4,9 @@
 
 A fresh database (SQLite, or the PostgreSQL database at ``--postgres``, emptied first) with ``--customers`` customers
 at one location (names drawn from a list with accents, Kenyan and Canadian phones, e-mails) and ``--visits`` past
-bookings among them, then ANALYZE (VACUUM ANALYZE on PostgreSQL: the planner's
-statistics and visibility map, as a database in use has them). Each keystroke of a few searches a desk types ('w', 'wa', 'wan', … 'wanjiru kam'; '0712 3…';
-a code; an e-mail) is one call of ``customers.find_customers`` (the server's side of one keystroke: the query, the
+bookings among them, then ANALYZE (VACUUM ANALYZE on PostgreSQL: the planner's statistics and visibility map, as a
+database in use has them). Each keystroke of a few searches a desk types ('w', 'wa', 'wan', … 'wanjiru kam'; '0712
+3…'; a code; an e-mail) is one call of ``customers.find_customers`` (the server's side of one keystroke: the query, the
 ranking by last visit, the rows read into ``CustomerRead``), timed ``--repeat`` times. The anchor, interleaved with
 each keystroke: a plain indexed query of the same location (``SELECT * FROM customer WHERE location_id = ? AND code
 = ?``, one row, the unique index). Printed: per search, the median and worst milliseconds per keystroke and the

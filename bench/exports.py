@@ -1,6 +1,6 @@
 """The owner's Excel report of the hotel file (119,390 bookings) with every booking in it: how long it takes.
 
-    .venv/bin/python bench/exports.py
+    .venv/bin/python bench/exports.py [--rows N]
 
 Imports ``../shared/data/hotel_bookings.csv`` into a fresh SQLite database in a temporary folder, builds the
 analytics report of both hotels over the file's whole period (2015-07-01 … 2017-08-31), then times, each once:
@@ -12,6 +12,8 @@ analytics report of both hotels over the file's whole period (2015-07-01 … 201
 - anchor: openpyxl's write-only mode writing the same number of rows of 12 plain values, no formats — the
   floor for any .xlsx writer in this stack, measured in the same run (13 values: the detail's columns).
 Prints seconds and each time as a ratio to the anchor. The target (issue 17) is the Excel file in ≤ 10 s.
+``--rows N`` imports N rows of the file taken evenly from it (and the anchor writes N rows): a quick run that checks
+the bench still works (tests/bench), not a measurement.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
+from _sample import sampled  # noqa: E402
 
 from bench import report as bench_report  # noqa: E402
 
@@ -36,8 +39,10 @@ ANCHOR_ROWS = 119_390
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument('--rows', type=int, help='import only this many rows, taken evenly from the file')
     bench_report.add_option(parser)
     args = parser.parse_args()
+    anchor_rows = args.rows or ANCHOR_ROWS
     with fresh_database('hotel') as folder:
         from openpyxl import Workbook
 
@@ -45,7 +50,8 @@ def main() -> None:
         from app.services.imports import mapped, mapping
         from tests.factories import OWNER
 
-        imported = mapped.import_bookings(HOTEL, mapping.load_mapping(MAPPING), actor=OWNER)
+        imported = mapped.import_bookings(sampled(HOTEL, args.rows, folder), mapping.load_mapping(MAPPING),
+                                          actor=OWNER)
         ids = imported.location_ids
         times: dict[str, float] = {}
         started = time.perf_counter()
@@ -67,7 +73,7 @@ def main() -> None:
         sheet = book.create_sheet('Bookings')
         row = [1, 'Resort Hotel', datetime(2016, 1, 1), 'Walk-in', 'Front desk', 'Room A', 'Unclassified',
                'completed', 'online', 'TA/TO', 123.45, datetime(2015, 12, 1), None]
-        for _ in range(ANCHOR_ROWS):
+        for _ in range(anchor_rows):
             sheet.append(row)
         book.save(Path(folder) / 'anchor.xlsx')
         times['anchor'] = time.perf_counter() - started
@@ -79,7 +85,7 @@ def main() -> None:
     if args.markdown:
         table = bench_report.Table('exports', ['download', 'time (s)', '× anchor'], notes=[
             f'The hotel file ({imported.added:,} bookings), both hotels over the whole file; the Excel report is '
-            f'{size / 1e3:.0f} kB. Anchor: openpyxl\'s write-only mode writing {ANCHOR_ROWS:,} plain rows, the floor '
+            f'{size / 1e3:.0f} kB. Anchor: openpyxl\'s write-only mode writing {anchor_rows:,} plain rows, the floor '
             f'for any .xlsx writer in this stack, same run ({times["anchor"]:.1f} s).'])
         labels = {'report': 'building the report itself', 'excel': 'Excel report (every figure, with progress)',
                   'pdf': 'PDF report', 'csv': 'CSV report', 'every booking (Excel)': 'every booking, Excel',

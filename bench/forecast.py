@@ -1,12 +1,14 @@
 """The four-week forecast's backtest error on the real files, beside the seasonal naive forecast's.
 
-    .venv/bin/python bench/forecast.py
+    .venv/bin/python bench/forecast.py [--rows N]
 
 Imports the hotel file (two hotels), the salon export and the clinic file from ``../shared/data`` into a fresh
 SQLite database, then for each location prints the history the forecast learns from (days), the MAPE of the
 Holt-Winters forecast on the last four weeks held out — for bookings per day and booked value per day — the
 MAPE of "the same weekday one week earlier" on the same weeks (the anchor, computed in the same run), their
-ratio (below 1: the model beats the anchor), and how long fitting and backtesting took.
+ratio (below 1: the model beats the anchor), and how long fitting and backtesting took. ``--rows N`` imports N rows
+of the hotel and clinic files, taken evenly from each (the salon export is small: whole): a quick run that checks
+the bench still works (tests/bench), not a measurement.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
+from _sample import sampled  # noqa: E402
 
 from bench import report  # noqa: E402
 
@@ -28,13 +31,14 @@ DATA = ROOT.parent / 'shared' / 'data'
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument('--rows', type=int, help='import only this many rows of each large file, taken evenly')
     report.add_option(parser)
     args = parser.parse_args()
     table = report.Table('forecast', ['location', 'days of history', 'bookings MAPE', 'naive', 'ratio',
                                       'booked value MAPE', 'naive', 'ratio', 'fit (s)'], notes=[
         'MAPE over the last four weeks held out (days with bookings). Anchor: "the same weekday one week earlier" on '
         'the same weeks; a ratio below 1 means the model is better.'])
-    with fresh_database('files'):
+    with fresh_database('files') as folder:
         from app.services import i18n
         from app.services.analytics import forecast
         from app.services.catalogue import locations
@@ -44,7 +48,8 @@ def main() -> None:
         ids = []
         for name, spec in (('hotel_bookings.csv', 'hotel-bookings.toml'), ('KaggleV2-May-2016.csv',
                                                                            'clinic-noshow.toml')):
-            ids += mapped.import_bookings(DATA / name, mapping.load_mapping(ROOT / 'docs' / 'mappings' / spec),
+            ids += mapped.import_bookings(sampled(DATA / name, args.rows, folder),
+                                          mapping.load_mapping(ROOT / 'docs' / 'mappings' / spec),
                                           actor=OWNER).location_ids
         ids.append(salon.import_salon(DATA, actor=OWNER, as_of=datetime(2026, 11, 21, tzinfo=UTC)).location_id)
         print(f'{"location":28s} {"days":>5s}  {"bookings MAPE":>13s} {"naive":>7s} {"ratio":>6s}  '

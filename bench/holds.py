@@ -84,10 +84,9 @@ def _shop() -> dict:
 
 def _slots(shop: dict, member: int, *, desk: bool = False):
     from app.services.accounts.access import SYSTEM_ACTOR
-    from app.services.frontdesk import availability
-    from app.services.frontdesk.self_service import customer_actor
+    from app.services.frontdesk import availability, online
 
-    who = SYSTEM_ACTOR if desk else customer_actor(shop['location'], 'online')
+    who = SYSTEM_ACTOR if desk else online.visitor_at(shop['location'])  # a visitor to the public booking page
     return availability.free_slots(shop['location'], shop['service'], DAY, actor=who, staff_member_id=member,
                                    now=NOW, customer=not desk)
 
@@ -100,17 +99,16 @@ def _attack(shop: dict, sessions: int, addresses: int) -> int:
     """``sessions`` hostile sessions each hold what hides the most; returns the live holds."""
     from app.models import HoldKind
     from app.services.errors import ClientPulseError
-    from app.services.frontdesk import availability
-    from app.services.frontdesk.self_service import customer_actor
+    from app.services.frontdesk import availability, online
 
-    actor = customer_actor(shop['location'], 'online')
     held = 0
     for session in range(sessions):
+        ip = f'203.0.113.{session % max(addresses, 1)}'
+        actor = online.visitor_at(shop['location'], ip=ip)  # each a visitor to the public booking page
         for slot in [slot for member in shop['members'] for slot in _slots(shop, member)]:
             try:
                 availability.hold(shop['location'], shop['service'], slot, holder=f'hostile-{session}', actor=actor,
-                                  now=NOW, kind=HoldKind.ONLINE, ip=f'203.0.113.{session % max(addresses, 1)}',
-                                  visitor=f'hostile-{session}')
+                                  now=NOW, kind=HoldKind.ONLINE, ip=ip, visitor=f'hostile-{session}')
             except ClientPulseError:
                 continue
             held += 1

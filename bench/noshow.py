@@ -1,6 +1,6 @@
 """The no-show model on the clinic file: trained on the earliest 80 % of appointment days, scored on the rest.
 
-    .venv/bin/python bench/noshow.py
+    .venv/bin/python bench/noshow.py [--rows N] [--upcoming 3000]
 
 Imports ``KaggleV2-May-2016.csv`` from ``../shared/data`` through the app's own mapping into a fresh SQLite
 database, builds the app's features (``app/services/analytics/noshow.py``: only what was known when each
@@ -10,6 +10,8 @@ days) and of the training no-show rate for everyone (Brier only), beside the pub
 Then the same on the hotel file's two hotels (its ``No-Show`` reservations kept apart from cancellations), and
 how long building the features and fitting took. Last, on the clinic file with its latest 3,000 appointments made
 upcoming: how long the pages' risks take to recompute after a change, as a ratio to reading the bookings.
+``--rows N`` imports N rows of each file, taken evenly from it, and ``--upcoming`` sets how many are made upcoming:
+a quick run that checks the bench still works (tests/bench), not a measurement.
 
 Published (for comparison, not measured here): logistic regression on features known at booking time, ROC AUC about
 0.60; models that also learn from same-day appointments 0.66–0.73. Same-day appointments (lead 0) are in both our
@@ -28,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from _fresh import fresh_database  # noqa: E402  (bench/, beside this file)
+from _sample import sampled  # noqa: E402
 
 from bench import report  # noqa: E402
 
@@ -38,6 +41,8 @@ PUBLISHED = 'published: leakage-free logistic regression ≈ 0.60; with same-day
 def main() -> None:
     import argparse
     parser = argparse.ArgumentParser()
+    parser.add_argument('--rows', type=int, help='import only this many rows of each file, taken evenly')
+    parser.add_argument('--upcoming', type=int, default=3000, help='clinic bookings made upcoming for the live risks')
     report.add_option(parser)
     args = parser.parse_args()
     results = report.Table('noshow', ['location', 'train / test bookings', 'no-shows', 'ROC AUC: model',
@@ -47,16 +52,18 @@ def main() -> None:
                                   PUBLISHED[0].upper() + PUBLISHED[1:] + ' (not measured here).'])
     live = report.Table('noshow_live', ['upcoming bookings', 'risks recomputed (ms)', 'reading the bookings (ms)',
                                         '× anchor'], notes=[
-        'The clinic file with its latest 3,000 appointments made upcoming: the risks every page showing the day or '
-        'the list asks for after a change. Anchor: reading the location\'s bookings, best of three, same run.'])
+        f'The clinic file with its latest {args.upcoming:,} appointments made upcoming: the risks every page showing '
+        'the day or the list asks for after a change. Anchor: reading the location\'s bookings, best of three, same '
+        'run.'])
     with fresh_database('files') as folder:
         from app.services.analytics import noshow
         from app.services.catalogue import locations
         from app.services.imports import mapped, mapping
         from tests.factories import OWNER
 
-        ids = mapped.import_bookings(DATA / 'KaggleV2-May-2016.csv', mapping.load_mapping(
-            ROOT / 'docs' / 'mappings' / 'clinic-noshow.toml'), actor=OWNER).location_ids
+        ids = mapped.import_bookings(sampled(DATA / 'KaggleV2-May-2016.csv', args.rows, folder),
+                                     mapping.load_mapping(ROOT / 'docs' / 'mappings' / 'clinic-noshow.toml'),
+                                     actor=OWNER).location_ids
         # the hotel mapping folds No-Show into cancelled (as the data's article does); here they are kept apart
         hotel = (ROOT / 'docs' / 'mappings' / 'hotel-bookings.toml').read_text(encoding='utf-8')
         kept_apart = Path(folder) / 'hotel-no-shows.toml'
@@ -65,8 +72,8 @@ def main() -> None:
             'status = { column = "reservation_status", values = { Canceled = "cancelled", "Check-Out" = "completed", '
             '"No-Show" = "no_show" } }'), encoding='utf-8')
         assert kept_apart.read_text(encoding='utf-8') != hotel, 'the hotel mapping changed: update this bench'
-        ids += mapped.import_bookings(DATA / 'hotel_bookings.csv', mapping.load_mapping(kept_apart),
-                                      actor=OWNER).location_ids
+        ids += mapped.import_bookings(sampled(DATA / 'hotel_bookings.csv', args.rows, folder),
+                                      mapping.load_mapping(kept_apart), actor=OWNER).location_ids
         print(f'{"location":28s} {"train":>7s} {"test":>7s} {"no-show":>8s}  {"model AUC":>9s} {"lead AUC":>8s}  '
               f'{"model Brier":>11s} {"lead Brier":>10s} {"base Brier":>10s}  {"features s":>10s} {"fit s":>6s}')
         for location in locations.list_locations(actor=OWNER):
@@ -90,7 +97,7 @@ def main() -> None:
                         number(result['auc']), number(result['lead_auc']), number(result['brier'], 4),
                         number(result['lead_brier'], 4), number(result['base_brier'], 4))
         print(PUBLISHED)
-        live_risks(ids[0], table=live)
+        live_risks(ids[0], args.upcoming, table=live)
     if args.markdown:
         results.write()
         live.write()

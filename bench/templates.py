@@ -5,9 +5,9 @@
 Prints the median time (µs) of ``templates.render`` of the default e-mail confirmation with the sample values,
 cold (its check kept from no earlier render) and warm, as a ratio to an anchor measured in the same run: the same
 text filled in by :class:`string.Template` (no checks at all). Then, for the language's worst texts of 2,000
-characters with 300-character values (the caps), the time of one check and render (cold) and of a warm render, and
-the length of the output before the 5,000-character cut. Run it with ``PYTHONPATH`` at an older checkout to compare
-(the worst texts are skipped where the language does not exist).
+characters with 300-character values (the caps), the time of one check and render (cold) and of a warm render (20
+times each, fewer when ``--repeat`` is smaller), and the length of the output before the 5,000-character cut. Run it
+with ``PYTHONPATH`` at an older checkout to compare (the worst texts are skipped where the language does not exist).
 """
 
 from __future__ import annotations
@@ -58,11 +58,12 @@ def main() -> None:
         return
     worst_table.note(f'The language\'s worst texts of {templates.MAX_TEMPLATE} characters with values of '
                      f'{template_language.MAX_VALUE} characters (the caps); output is cut at 5,000 characters.')
+    worst_repeat = min(20, args.repeat)  # each is slow: 20 (fewer for a quick run)
     print(f'\nworst texts ({templates.MAX_TEMPLATE} characters, values of {template_language.MAX_VALUE}):')
     print(f'{"text":58} {"cold µs":>9} {"warm µs":>9} {"output":>9}')
     for name, text, given in _worst(templates, template_language.MAX_VALUE):
-        cold = _median_us(lambda text=text, given=given: (fresh(), _quiet(templates.render, text, given)), 20)
-        warm = _median_us(lambda text=text, given=given: _quiet(templates.render, text, given), 20)
+        cold = _median_us(lambda text=text, given=given: (fresh(), _quiet(templates.render, text, given)), worst_repeat)
+        warm = _median_us(lambda text=text, given=given: _quiet(templates.render, text, given), worst_repeat)
         output = len(template_language.compile_text(text, tuple(templates.PLACEHOLDERS)).fill(given)) \
             if _quiet(templates.render, text, given) is not None else 'refused'
         print(f'{name:58} {cold:9.1f} {warm:9.1f} {output!s:>9}')

@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test,bundle,docs]'  # bundle: PyInstaller, for tests/test_bundle.py; docs: MkDocs
+# bundle: PyInstaller, for tests/test_bundle.py; docs: MkDocs; bench: what bench/ needs (tests/bench runs every script)
+.venv/bin/python -m pip install --quiet -e '.[test,bundle,docs,bench]'
 bash scripts/i18n.sh compile  # the catalogs' .mo files, what the app reads
 # the browser tests drive Debian's Chromium; tests/cluster runs nginx and its own redis-server in front of two app
 # processes; the public proxy's test runs nginx and Caddy: install what is missing when this user may (CI runs as root)
@@ -22,7 +23,7 @@ if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
         || echo "Could not install ${missing[*]}: the browser tests and tests/cluster will be skipped (or fail with CI=true)."
 fi
 npm ci --prefix tests/fixtures/axe --no-audit --no-fund --silent || echo "Could not install axe-core: tests/test_accessibility.py will be skipped (or fail with CI=true)."  # pinned in tests/fixtures/axe/package-lock.json
-.venv/bin/ruff check app tests main.py
+.venv/bin/ruff check app tests bench main.py
 # layers (pages → live → services → models), no import cycles, NiceGUI's internals only in app/live/_nicegui.py
 .venv/bin/lint-imports --no-cache
 bash scripts/complexity.sh  # no function in app/services graded worse than C by radon

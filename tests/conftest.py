@@ -46,8 +46,9 @@ BROWSER_FIXTURES = frozenset({'chromium', 'browser', 'served', 'site', 'browser_
 """Fixtures of Chromium or of the app served in a process of its own (tests/fixtures/browser.py, tests/cluster)."""
 PAGE_FIXTURES = frozenset({'user', 'create_user'})
 """NiceGUI's simulated users (the app run in the test's process by ``user_simulation``)."""
-PROGRAM_MARKS = frozenset({'wheel', 'bundle'})
-"""Marks of tests that build the whole program (minutes): never in the quick tier."""
+PROGRAM_MARKS = frozenset({'wheel', 'bundle', 'bench'})
+"""Marks of tests that build the whole program, or run its benchmarks in processes of their own (tests/bench), for
+minutes: never in the quick tier."""
 
 
 def tiers_of(fixtures: frozenset[str], marks: frozenset[str]) -> frozenset[str]:
@@ -104,9 +105,10 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
                       f'\t{started:.2f}\t{time.time():.2f}\n')
 
 
-SLOWNESS = {'bundle': 5, 'wheel': 4, 'cluster': 3, 'browser': 2, 'page': 1}
-"""How early a module's tests start: the slowest tier among its tests (a PyInstaller build, two processes behind
-nginx, Chromium, the simulated user; plain tests last)."""
+SLOWNESS = {'bundle': 5, 'bench': 4, 'wheel': 4, 'cluster': 3, 'browser': 2, 'page': 1}
+"""How early a module's tests start: the slowest tier among its tests (a PyInstaller build, every benchmark at a tiny
+size (~2.5 min, mostly waiting on its servers), two processes behind nginx, Chromium, the simulated user; plain tests
+last)."""
 
 
 def _slow_modules_first(items: list[pytest.Item]) -> None:
