@@ -6,7 +6,7 @@ import pytest
 from nicegui.testing import User
 
 from app.models import Role
-from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')  # check-ins on the day booked, no-shows after the start
 
@@ -24,7 +24,7 @@ async def test_a_booking_made_in_one_session_rings_the_other_sessions_bell(user:
     await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
     assert _count(manager) == '0'
     await sign_in(receptionist, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    receptionist.find(marker='new-booking').click()
+    await new_booking_dialog(receptionist)
     await choose_customer(receptionist, 'customer', shop['sam'])
     element(receptionist, 'service').set_value(shop['cut'].id)
     element(receptionist, 'staff').set_value(shop['jj'].id)
@@ -58,7 +58,7 @@ async def test_a_failed_payment_at_the_desk_rings_the_managers_bell_only(user: U
     await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
     await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     before, desk_before = _count(manager), _count(desk)
-    click_block(desk, booking.id)
+    await click_block(desk, booking.id)
     await desk.should_see(marker='payment-failed')
     desk.find(marker='payment-failed').click()
     await eventually(lambda: _count(manager) == str(int(before) + 1))

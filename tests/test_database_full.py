@@ -18,7 +18,7 @@ from app.models import Role
 from app.services import database, notifications
 from app.services.frontdesk import bookings
 from tests.factories import OWNER
-from tests.fixtures.pages import DAY, choose_customer, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, element, eventually, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -66,7 +66,7 @@ async def test_a_full_disk_says_nothing_was_saved_rings_the_bell_once_and_health
     assert _count(user) == '0'
     assert (await user.http_client.get('/healthz')).status_code == 200
     fill_the_disk()
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     await user.should_see('New booking')
     await choose_customer(user, 'customer', shop['sam'])
     element(user, 'service').set_value(shop['cut'].id)

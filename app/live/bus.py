@@ -49,5 +49,5 @@ def _forward(event: events.Event) -> None:
 
 def _emit(event: events.Event) -> None:
     collector.changed()  # no full garbage collection while this goes out (see collector)
-    rooms.publish(event)  # first: the shared messages go out before any client's own handler runs
+    rooms.publish(event)  # queued: the rooms' messages are read in a worker thread, then go out in order
     _changed.emit(event)

@@ -245,12 +245,44 @@ def set_prop(element: Element, name: str, value: Any) -> None:
 
 # --- publishing ---------------------------------------------------------------------------------------------------
 
+@dataclass(eq=False)
+class _Publishing:
+    """The events waiting to be published to the rooms, and the task publishing them (one at a time, in order)."""
+
+    waiting: deque[events.Event] = field(default_factory=deque)
+    task: asyncio.Task | None = None
+
+
+_publishing = _Publishing()
+
+
 def publish(event: events.Event) -> None:
-    """Send ``event``'s consequences to every open room (on the event loop; see module docstring). The rooms'
-    messages go out first; the clients' server sides follow once they are sent (a few ms later)."""
+    """Send ``event``'s consequences to every open room (called on the event loop; see module docstring), after
+    the events before it, in order. What the rooms' messages need from the database — the views' parts, whom a
+    notice reaches — is read in a worker thread, never on the event loop (:meth:`_Composer.prepare`); the
+    messages then go out, and the clients' server sides follow once they are sent (a few ms later)."""
     if not _rooms:
         return
+    _publishing.waiting.append(event)
+    if _publishing.task is None or _publishing.task.done():
+        _publishing.task = background_tasks.create(_publish_waiting(), name='rooms publish')
+
+
+async def _publish_waiting() -> None:
+    """Publish the waiting events one at a time, in the order they came."""
+    while _publishing.waiting:
+        event = _publishing.waiting.popleft()
+        try:
+            await _publish(event)
+        except Exception:  # one event's failure must not stop the ones after it
+            log.exception('could not publish %s to the rooms', type(event).__name__)
+
+
+async def _publish(event: events.Event) -> None:
     composer = _Composer(event)
+    wanted = composer.wanted(list(_rooms.values()))
+    if wanted:
+        await asyncio.get_running_loop().run_in_executor(None, composer.prepare, wanted)
     sends: list[asyncio.Task] = []
     following: list[tuple[Room, dict[str, Any]]] = []
     for room in list(_rooms.values()):
@@ -279,6 +311,29 @@ class _Composer:
         self.everywhere = event.location_id == 0 and self.notification_id is not None  # e.g. a database outage
         self._toasts: dict[str, dict | None] = {}  # language → the frame's toast in it
         self._parts: dict[tuple[str, int, str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+        self._reach: dict[RoomKey, bool] = {}  # room → whether the notice reaches it
+
+    def wanted(self, rooms: list[Room]) -> list[tuple[RoomKey, LocationRead, UserRead]]:
+        """The rooms (with one member's location and user: a view is built as its members see it) whose message
+        needs the database: those showing a view at the event's location, and all when a notice may reach them.
+        Read on the event loop, where the rooms change."""
+        needed = []
+        for room in rooms:
+            member = next(iter(room.members.values()), None)
+            here = room.key.location_id == self.event.location_id
+            if member is not None and ((here and room.key.view and self.changes_views)
+                                       or self.notification_id is not None):
+                needed.append((room.key, member.location, member.user))
+        return needed
+
+    def prepare(self, wanted: list[tuple[RoomKey, LocationRead, UserRead]]) -> None:
+        """Read what the ``wanted`` rooms' messages need (blocking: runs in a worker thread): each view's changed
+        parts, once per view, location, argument and language, and whether the notice reaches each room."""
+        for key, location, user in wanted:
+            if key.location_id == self.event.location_id and key.view and self.changes_views:
+                self._parts_of((key.view, key.location_id, key.argument, key.language), location, user)
+            if self.notification_id is not None:
+                self._reaches(key)
 
     def message(self, room: Room, *, here: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         """The room's message (``parts``, ``toast``, ``notice``; empty when it has nothing to say) and the whole
@@ -293,8 +348,7 @@ class _Composer:
         toast = self._toast(language)
         if here and toast is not None:
             message['toast'] = toast
-        if self.notification_id is not None and notifications.reaches(
-                self.notification_id, Role(room.key.role), None if room.key.everywhere else room.key.location_id):
+        if self.notification_id is not None and self._reaches(room.key):
             with i18n.speaking(language):
                 message['notice'] = {'toast': _notice_toast(self.event)}
         return message, full
@@ -303,16 +357,28 @@ class _Composer:
         """The changed parts of the room's view (:func:`_changed_parts`), built once for every room showing it; none
         when building fails (the toast and the bell still go out; the view catches up on the next change)."""
         key = (room.key.view, room.key.location_id, room.key.argument, room.key.language)
-        if key not in self._parts:
+        if key not in self._parts:  # a room opened while the others' parts were read (rare): built here
             first = next(iter(room.members.values()))
-            try:
-                with i18n.speaking(room.key.language):
-                    self._parts[key] = _changed_parts(key, first.location, first.user)
-            except Exception:
-                log.exception('could not build the %s view of location %s', room.key.view, room.key.location_id)
-                _last_parts.pop(key, None)
-                self._parts[key] = ({}, {})
+            self._parts_of(key, first.location, first.user)
         return self._parts[key]
+
+    def _parts_of(self, key: tuple[str, int, str, str], location: LocationRead, user: UserRead) -> None:
+        if key in self._parts:
+            return
+        try:
+            with i18n.speaking(key[3]):
+                self._parts[key] = _changed_parts(key, location, user)
+        except Exception:
+            log.exception('could not build the %s view of location %s', key[0], key[1])
+            _last_parts.pop(key, None)
+            self._parts[key] = ({}, {})
+
+    def _reaches(self, key: RoomKey) -> bool:
+        """Whether the event's notice reaches the room ``key`` (read from the database once per notice)."""
+        if key not in self._reach:
+            self._reach[key] = notifications.reaches(self.notification_id, Role(key.role),
+                                                     None if key.everywhere else key.location_id)
+        return self._reach[key]
 
     def _toast(self, language: str) -> dict | None:
         """The frame's toast of the event in ``language`` (None: the event has none)."""
@@ -433,6 +499,8 @@ def install() -> None:
     _rooms.clear()
     _by_token.clear()
     _last_parts.clear()
+    _publishing.waiting.clear()
+    _publishing.task = None  # a task of the last start's event loop never finishes on this one
     _nicegui.on_socket('cp_join', _on_join)
 
 

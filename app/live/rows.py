@@ -3,6 +3,7 @@ equal to a list by touching only the rows that changed."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -36,6 +37,15 @@ def sync_rows(table: ui.table, rows: list[dict]) -> None:
 
 
 _derived: dict[tuple[str, int], tuple[object, object]] = {}
+_bounded = threading.Lock()  # views are built on the event loop (a page) and in a worker thread (a room's change)
+
+
+def _keep(cache: dict, key: Hashable, value: object, most: int) -> None:
+    """``cache[key] = value``, the oldest entry dropped first when ``cache`` holds ``most`` (thread-safe)."""
+    with _bounded:
+        if len(cache) >= most:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
 
 
 def derived(kind: str, source: object, build: Callable[[], object]) -> object:
@@ -50,9 +60,7 @@ def derived(kind: str, source: object, build: Callable[[], object]) -> object:
     if hit is not None and hit[0] is source:
         return hit[1]
     value = build()
-    if len(_derived) >= 512:
-        _derived.pop(next(iter(_derived)))
-    _derived[key] = (source, value)
+    _keep(_derived, key, (source, value), 512)
     return value
 
 
@@ -69,8 +77,6 @@ def per_item(kind: str, item: object, context: Hashable, build: Callable[[], T])
     if hit is not _MISSING:
         return hit  # type: ignore[return-value]
     value = build()
-    if len(_per_item) >= 8192:
-        _per_item.pop(next(iter(_per_item)))
-    _per_item[key] = value
+    _keep(_per_item, key, value, 8192)
     return value
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from nicegui.testing import User
 
-from tests.fixtures.pages import _left_login, click_block, drawn, element, eventually
+from tests.fixtures.pages import _left_login, click_block, drawn, element, eventually, new_booking_dialog
 from tests.frontdesk.test_kiosk import tap
 
 pytestmark = pytest.mark.usefixtures('sqlite_db')  # an empty database: the business is built through the pages
@@ -173,7 +173,7 @@ async def run_the_business(user: User, create_user, monkeypatch: pytest.MonkeyPa
 
     # a new customer booked for colour with Becky at 09:00 (90 minutes, then 10 minutes' buffer)
     await user.open(f'/bookings?day={booking_day.isoformat()}')
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     await user.should_see(marker='book')
     element(user, 'customer').set_value(-1)  # + New customer
     _fill(user, 'new-name', 'Claire Dupont')
@@ -191,11 +191,11 @@ async def run_the_business(user: User, create_user, monkeypatch: pytest.MonkeyPa
     # on the day, late afternoon in Paris: checked in, then completed and paid
     from app.services import clock
     monkeypatch.setattr(clock, 'now', lambda: clock.local_datetime(booking_day, 17 * 60, PARIS))
-    click_block(user, booked)
+    await click_block(user, booked)
     await user.should_see(marker='to-checked_in')
     user.find(marker='to-checked_in').click()
     await eventually(lambda: 'Checked in' in _block_title(user, booked))
-    click_block(user, booked)
+    await click_block(user, booked)
     await user.should_see(marker='to-checkout')
     user.find(marker='to-checkout').click()
     await user.should_see(marker='checkout-take')

@@ -50,7 +50,7 @@ async def test_the_desk_sees_high_risk_with_its_reasons(user: User, shop, risky)
     assert rows[risky['flaky'].id].startswith('High (') and '3 earlier no-shows' in rows[risky['flaky'].id]
     assert rows[risky['steady'].id].startswith('Low (')
     element(user, 'booking-tabs').set_value('Day view')
-    click_block(user, risky['flaky'].id)
+    await click_block(user, risky['flaky'].id)
     await eventually(lambda: element(user, 'booking-risk').text.startswith('High no-show risk ('))
 
 
@@ -62,7 +62,7 @@ async def test_asked_for_a_deposit_when_the_location_says_so(user: User, shop, r
                      timeout=10)
     await user.open(f'/bookings?day={AHEAD.isoformat()}')
     await user.should_see(marker='day-grid')
-    click_block(user, risky['flaky'].id)
+    await click_block(user, risky['flaky'].id)
     # the shop asks no deposit of its own: a high risk asks for the booked price
     await eventually(lambda: element(user, 'booking-deposit').text == 'Deposit asked: $40.00')
 

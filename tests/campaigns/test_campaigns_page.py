@@ -79,7 +79,7 @@ async def test_a_campaign_set_up_sent_delivered_and_redeemed_updates_another_ses
     bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
     await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await desk.should_see(marker='day-grid', retries=100)
-    click_block(desk, booking.id)
+    await click_block(desk, booking.id)
     await desk.should_see('Status: Checked in')
     desk.find(marker='to-checkout').click()
     await desk.should_see(marker='checkout-take')

@@ -9,7 +9,7 @@ from nicegui.testing import User
 from app.models import Role
 from app.services.customers import records
 from tests.factories import OWNER
-from tests.fixtures.pages import DAY, element, eventually, sign_in
+from tests.fixtures.pages import DAY, element, eventually, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -64,7 +64,7 @@ def _day(shop):
 async def test_a_service_added_on_the_services_page_appears_in_an_open_booking_dialog(user: User, create_user, shop):
     desk = create_user()
     await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    desk.find(marker='new-booking').click()
+    await new_booking_dialog(desk)
     await desk.should_see(marker='book')
     await sign_in(user, Role.MANAGER, '/catalog')
     user.find(marker='service-add').click()
@@ -178,7 +178,7 @@ async def test_a_staff_members_week_shows_their_days_hours_time_off_and_bookings
     assert element(user, 'week-grid').props['blocks'][0]['id'] == booked.id
 
     user.find(marker='week-grid').trigger('slot', {'column': DAY.toordinal() + 3, 'minute': 10 * 60})
-    await user.should_see('New booking')
+    await user.should_see(marker='book')  # the dialog, once its choices are read
     assert (element(user, 'staff').value, element(user, 'time').value) == (jj.id, '10:00')
     user.find('Close').click()
     user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 2, 'minute': 600})

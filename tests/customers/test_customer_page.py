@@ -39,7 +39,7 @@ async def test_edit_merge_and_erase_a_customer_through_their_page(user: User, sh
     await eventually(lambda: records.counts(alex.id)['bookings'] == 1 and records.counts(twin.id)['bookings'] == 0)
 
     await user.open(f'/bookings?day={DAY.isoformat()}')
-    click_block(user, booking.id)
+    await click_block(user, booking.id)
     await user.should_see('Allergic to latex')  # the merged booking now carries Alex's alert
 
     await user.open(f'/customers/{alex.id}')

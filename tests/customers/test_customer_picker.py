@@ -11,7 +11,7 @@ from app.pages.customers import picker
 from app.services.database import session_scope
 from app.services.frontdesk import waitlist
 from tests.factories import OWNER, make_customer
-from tests.fixtures.pages import DAY, choose_customer, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, element, eventually, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -26,7 +26,7 @@ async def test_the_booking_dialog_holds_a_page_and_finds_a_name_typed_without_it
     add_customers(shop['location'].id, 600)
     jose = make_customer(shop['location'], 'José Núñez', '416-555-0199')
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     chooser = element(user, 'customer')
     await eventually(lambda: len(chooser.options) == picker.PAGE + 1)  # a page and "+ New customer", not 603
     user.find(marker='customer').trigger('inputValue', 'nunez jose')

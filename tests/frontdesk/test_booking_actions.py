@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')  # check-ins on the d
 
 
 async def open_booking(user: User, booking_id: int, status_text: str) -> None:
-    click_block(user, booking_id)
+    await click_block(user, booking_id)
     await user.should_see(f'Status: {status_text}')
 
 
@@ -220,7 +220,7 @@ async def test_an_empty_time_opens_a_new_booking_there_and_a_dragged_booking_mov
     make_booking(shop['location'], shop['becky'], shop['cut'], shop['sam'], at(DAY, '14:00'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     user.find(marker='day-grid').trigger('slot', {'column': shop['becky'].id, 'minute': 11 * 60 + 30})
-    await user.should_see('New booking', retries=100)
+    await user.should_see(marker='book', retries=100)  # the dialog, once its choices are read
     assert (element(user, 'staff').value, element(user, 'time').value) == (shop['becky'].id, '11:30')
     user.find('Close').click()
 

@@ -17,7 +17,7 @@ from app.services.catalogue import locations
 from app.services.customers import customers
 from app.services.database import session_scope
 from tests.factories import OWNER, at, make_booking, make_customer
-from tests.fixtures.pages import DAY, click_block, element, eventually, sign_in
+from tests.fixtures.pages import DAY, click_block, element, eventually, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')
 NO_REMINDER = 'No reminder will be sent — no phone or e-mail'
@@ -42,7 +42,7 @@ def customer_named(name: str) -> Customer | None:
 
 async def open_new_booking(user: User, shop) -> None:
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     element(user, 'customer').set_value(-1)
     element(user, 'service').set_value(shop['mens'].id)
     element(user, 'staff').set_value(shop['becky'].id)
@@ -116,7 +116,7 @@ async def test_a_customer_no_message_reaches_is_flagged_everywhere_the_desk_look
     assert blocks[booking.id]['unreached'] == NO_REMINDER
     assert NO_REMINDER in blocks[booking.id]['title']  # its accessible name says so too
 
-    click_block(user, booking.id)
+    await click_block(user, booking.id)
     await user.should_see(marker='no-reminder')
     user.find(marker='contact-email').type('quiet@example.com')
     user.find(marker='save-contact').click()
@@ -162,7 +162,7 @@ async def test_the_booking_s_customer_and_contact_are_read_off_the_event_loop(us
         return real(*args, **kwargs)
     monkeypatch.setattr(customers, 'get_customer', get_customer)
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    click_block(user, booking.id)
+    await click_block(user, booking.id)
     await user.should_see('Allergic to latex', retries=100)
     await user.should_see(marker='contact-section')
     await user.should_see(marker='no-reminder')

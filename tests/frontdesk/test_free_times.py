@@ -10,7 +10,7 @@ from nicegui.testing import User
 from app.models import Role
 from app.services import clock
 from tests.factories import TZ
-from tests.fixtures.pages import DAY, choose_customer, element, eventually, log_in, sign_in
+from tests.fixtures.pages import DAY, choose_customer, element, eventually, log_in, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -24,7 +24,7 @@ def _shown(user: User, marker: str) -> bool:
 
 
 async def _dialog_for_jj(user: User, shop) -> None:
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     await choose_customer(user, 'customer', shop['alex'])
     element(user, 'service').set_value(shop['cut'].id)
     element(user, 'staff').set_value(shop['jj'].id)

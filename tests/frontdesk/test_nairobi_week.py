@@ -33,7 +33,7 @@ from app.services.money import checkout, receipts
 from app.services.money.receipt_pdf import receipt_pdf
 from tests.accounts.test_sign_in_links import _open_sign_in_tab
 from tests.factories import OWNER, make_booking, make_customer
-from tests.fixtures.pages import DAY, click_block, drawn, element, eventually, sign_in
+from tests.fixtures.pages import DAY, click_block, drawn, element, eventually, new_booking_dialog, sign_in
 from tests.frontdesk.test_desk_contact_page import customer_named
 from tests.messaging.fake_africastalking import SENDER_ID
 from tests.messaging.test_africastalking import _client, _post
@@ -68,7 +68,7 @@ def _at(hhmm: str, day=DAY):
 
 async def _book_new_customer(user: User, shop, *, name: str, phone: str, time: str, member: str) -> None:
     """Book DAY at ``time`` with ``member`` for a new customer typed into the desk's booking dialog."""
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     await user.should_see(marker='book')
     element(user, 'customer').set_value(-1)
     element(user, 'service').set_value(shop['mens'].id)
@@ -137,7 +137,7 @@ async def test_an_mpesa_checkout_prints_its_receipt_number_on_the_receipt(user: 
     bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
 
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    click_block(user, booking.id)
+    await click_block(user, booking.id)
     await user.should_see(marker='to-checkout')
     user.find(marker='to-checkout').click()
     await user.should_see(marker='checkout-take')

@@ -83,7 +83,7 @@ async def test_an_online_booking_pays_its_deposit_by_mpesa_and_the_page_follows(
     # the desk sees the deposit, paid online, in the booking's dialog
     desk = create_user()
     await sign_in(desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    click_block(desk, booking.id)
+    await click_block(desk, booking.id)
     await desk.should_see(marker='booking-deposit', retries=SLOW * 10)
     shown = element(desk, 'booking-deposit').text
     assert 'NLJ7RT61SV' in shown and 'M-Pesa' in shown

@@ -10,7 +10,16 @@ from app.models import BookingStatus, PaymentMethod, Role
 from app.services.frontdesk import bookings
 from app.services.money import receipts
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, sign_in, toasts
+from tests.fixtures.pages import (
+    DAY,
+    choose_customer,
+    click_block,
+    element,
+    eventually,
+    new_booking_dialog,
+    sign_in,
+    toasts,
+)
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')  # check-ins on the day booked, no-shows after the start
 
@@ -55,7 +64,7 @@ async def test_bookings_day_view_and_list(user: User, shop):
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await user.should_see("14:30 Alex Kim · Women's cut")
-    click_block(user, booking.id)
+    await click_block(user, booking.id)
     await user.should_see('Status: Booked')
     user.find(marker='to-checked_in').click()
     await eventually(lambda: bookings.get_booking(booking.id, actor=OWNER).status == BookingStatus.CHECKED_IN)
@@ -83,7 +92,7 @@ async def test_list_filters_by_status_and_search(user: User, shop):
 async def test_new_booking_dialog_books_and_shows_errors_inline(user: User, shop):
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:00'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     await user.should_see('New booking')
     user.find(marker='book').click()  # the booking is made in a worker thread: answers arrive a moment later
     await eventually(lambda: element(user, 'service').error == 'Choose a service.')
@@ -109,7 +118,7 @@ async def test_new_booking_dialog_books_and_shows_errors_inline(user: User, shop
 
 async def test_new_customer_from_the_booking_dialog(user: User, shop):
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     element(user, 'customer').set_value(-1)
     user.find(marker='new-name').type('Priya Patel')
     user.find(marker='new-phone').type('416-555-0199')
@@ -131,7 +140,7 @@ async def test_booking_made_in_one_session_appears_in_the_others_without_reload(
     assert element(owner, 'bookings-today').text == '0'
     assert element(manager, 'booking-list').rows == []
 
-    receptionist.find(marker='new-booking').click()
+    await new_booking_dialog(receptionist)
     await choose_customer(receptionist, 'customer', shop['alex'])
     element(receptionist, 'service').set_value(shop['cut'].id)
     element(receptionist, 'staff').set_value(shop['jj'].id)

@@ -14,7 +14,7 @@ from nicegui.testing import User
 from app.models import Role
 from app.services.messaging import links
 from tests.factories import at, make_booking
-from tests.fixtures.pages import choose_customer, element, eventually, sign_in
+from tests.fixtures.pages import choose_customer, element, eventually, new_booking_dialog, sign_in
 from tests.frontdesk.test_online_booking_page import _day, _switch_on, _to_details
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
@@ -38,7 +38,7 @@ async def test_the_desk_sees_a_time_being_booked_online_books_it_and_the_custome
     await _to_details(customer, shop, '10:00')  # held for the customer while they type
 
     await sign_in(desk, Role.STAFF, f'/bookings?day={day.isoformat()}')
-    desk.find(marker='new-booking').click()
+    await new_booking_dialog(desk)
     await choose_customer(desk, 'customer', shop['alex'])
     element(desk, 'service').set_value(shop['cut'].id)
     element(desk, 'staff').set_value(shop['jj'].id)

@@ -11,7 +11,7 @@ from nicegui.testing import User
 from app.models import BookingStatus, Role
 from app.services.frontdesk import bookings
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, sign_in
+from tests.fixtures.pages import DAY, choose_customer, click_block, element, eventually, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -25,7 +25,7 @@ async def test_a_series_with_one_conflict_is_booked_then_cancelled_from_an_occur
     third = DAY + timedelta(weeks=2)
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(third, '10:00'))
     await sign_in(user, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
-    user.find(marker='new-booking').click()
+    await new_booking_dialog(user)
     await user.should_see('New booking')
     await choose_customer(user, 'customer', shop['sam'])
     element(user, 'service').set_value(shop['cut'].id)
@@ -49,7 +49,7 @@ async def test_a_series_with_one_conflict_is_booked_then_cancelled_from_an_occur
 
     await user.open(f'/bookings?day={(DAY + timedelta(weeks=1)).isoformat()}')
     await user.should_see(marker='day-grid', retries=100)
-    click_block(user, series[1].id)
+    await click_block(user, series[1].id)
     user.find(marker='cancel-reason').type('Moving away')
     user.find(marker='cancel-following').click()
     user.find(marker='to-cancelled').click()

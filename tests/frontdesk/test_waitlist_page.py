@@ -25,7 +25,7 @@ async def test_a_cancellation_elsewhere_shows_the_offer_and_books_it(user: User,
     await desk.should_see(marker=f'wait-{shop["sam"].id}')
 
     await sign_in(manager, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
-    click_block(manager, booking.id)
+    await click_block(manager, booking.id)
     manager.find(marker='cancel-reason').type('Moving house')
     manager.find(marker='to-cancelled').click()
     manager.find(marker='cancel-confirm').click()

@@ -10,7 +10,7 @@ from nicegui.testing import User
 from app.live import bus
 from app.models import Role
 from app.services import events
-from tests.fixtures.pages import DAY, element, eventually, sign_in
+from tests.fixtures.pages import DAY, element, eventually, new_booking_dialog, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -23,7 +23,7 @@ async def test_the_booking_dialogs_subscription_ends_with_the_dialog(user: User,
     await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
     before = _callbacks()
     for _ in range(3):
-        user.find(marker='new-booking').click()
+        await new_booking_dialog(user)
         await user.should_see(marker='book')
         assert _callbacks() == before + 1
         user.find('Close').click()

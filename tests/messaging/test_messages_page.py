@@ -38,7 +38,7 @@ async def test_a_failed_message_is_shown_to_the_desk_and_tried_again(user: User,
         'E-mail: Confirmation', 'Failed', 'ConnectionRefusedError: refused', True)
     await user.open(f'/bookings?day={THURSDAY.isoformat()}')  # the booking says so too
     await user.should_see(marker='day-grid', retries=100)
-    click_block(user, booking.id)
+    await click_block(user, booking.id)
     await user.should_see('E-mail confirmation: failed — ConnectionRefusedError: refused', retries=100)
     await user.should_see('E-mail reminder: due Wed 06 Mar 2030 14:00')
     await user.open('/messages?status=failed')

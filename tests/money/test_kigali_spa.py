@@ -86,7 +86,7 @@ async def test_a_kigali_spa_checks_out_refunds_and_closes_the_day_in_whole_franc
     bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
 
     await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
-    click_block(user, booking.id)
+    await click_block(user, booking.id)
     await user.should_see(marker='to-checkout')
     user.find(marker='to-checkout').click()
     await user.should_see(marker='checkout-take')

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from babel.dates import format_date
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from app import live
 from app.models import (
@@ -32,6 +33,7 @@ from app.pages.layout import field_error
 from app.pages.money.checkout import open_checkout
 from app.services import clock, events, i18n
 from app.services.analytics import noshow
+from app.services.analytics.noshow import Risk
 from app.services.catalogue import catalog, staff
 from app.services.errors import ClientPulseError
 from app.services.frontdesk import availability, bookings, recurring
@@ -55,6 +57,22 @@ HELD_LISTS = {HoldKind.KIOSK.value: N_('Held for a customer at the kiosk: {times
 MESSAGE_KINDS = {MessageChannel.SMS: N_('SMS {template}'), MessageChannel.EMAIL: N_('E-mail {template}')}
 
 
+def open_in(holder: ui.element, opening: Awaitable[None]) -> None:
+    """Open a dialog in ``holder`` (the page's place for dialogs: one at a time): the one there goes now, the new
+    one appears once ``opening`` (e.g. :func:`open_new_booking`) has read what it shows off the event loop; a
+    refusal while reading (the booking gone meanwhile, another location's) is notified."""
+    holder.clear()
+
+    async def open_it() -> None:
+        with holder:
+            try:
+                await opening
+            except ClientPulseError as error:
+                ui.notify(str(error), type='negative')
+
+    background_tasks.create(open_it(), name='dialog')
+
+
 def long_day(day: date) -> str:
     """``Monday 04 March 2030`` in the language of the moment."""
     return format_date(day, 'EEEE dd MMMM y', locale=i18n.current())
@@ -70,11 +88,13 @@ def _payment_options(*, gift_cards: bool = True) -> dict[str, str]:
     return {p.value: _(label) for p, label in PAYMENT_LABELS.items() if gift_cards or p != PaymentMethod.GIFT_CARD}
 
 
-def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff_member_id: int | None = None,
-                     time: str = '10:00', on_done: Callable[[], None] | None = None) -> None:
-    """A dialog that books a service; the slot is checked by the service when saving."""
-    services = _service_options(user, location)
-    members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
+async def open_new_booking(user: UserRead, location: LocationRead, day: date, *,
+                           staff_member_id: int | None = None, time: str = '10:00',
+                           on_done: Callable[[], None] | None = None) -> None:
+    """A dialog that books a service; the slot is checked by the service when saving. Opened in the current slot
+    once the services and staff members are read (in a worker thread, as every read of the dialog: nothing it does
+    touches the database on the event loop)."""
+    services, members = await language.io_bound(_choices, user, location)
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         dialog.props['aria-label'] = _('New booking')  # its name, as its title says
         ui.label(_('New booking')).classes('text-lg font-semibold')
@@ -150,22 +170,32 @@ def open_new_booking(user: UserRead, location: LocationRead, day: date, *, staff
             ui.button(_('Book'), on_click=save).mark('book')
         # while open, a booking anywhere at the location updates the free times (this subscription
         # ends with the dialog)
-        def follow(event: events.Event) -> None:
-            if not dialog.value:
-                return
-            if isinstance(event, events.CatalogueChanged | events.StaffChanged):  # a new service or staff member
-                service.set_options(_service_options(user, location), value=service.value)
-                member.set_options({m.id: m.name for m in staff.list_staff(location.id, actor=user)},
-                                   value=member.value)
-            free.show(live=True)
-
-        stop = live.on_change(location.id, follow, kinds=(events.BookingChanged, events.AvailabilityChanged,
-                                                          events.StaffChanged, events.CatalogueChanged,
-                                                          events.DataImported))
+        stop = live.on_change(location.id, _following(user, location, dialog, service, member, free),
+                              kinds=(events.BookingChanged, events.AvailabilityChanged, events.StaffChanged,
+                                     events.CatalogueChanged, events.DataImported))
     # closed (by a button, Escape or a click outside): the subscription and the dialog end; read on the server,
     # so a session that never sends the browser's "hide" does not keep either
     dialog.on_value_change(lambda e: None if e.value else (stop(), dialog.delete()))
     dialog.open()
+    await free.show()
+
+
+def _following(user: UserRead, location: LocationRead, dialog: ui.dialog, service: ui.select, member: ui.select,
+               free: _FreeTimes) -> Callable[[events.Event], Awaitable[None]]:
+    """The new-booking dialog's handler of changes at the location: the free times again, and the services and
+    staff members again when those changed (read in a worker thread)."""
+    async def follow(event: events.Event) -> None:
+        if not dialog.value:
+            return
+        if isinstance(event, events.CatalogueChanged | events.StaffChanged):  # a new service or staff member
+            services_now, members_now = await language.io_bound(_choices, user, location)
+            if dialog.is_deleted:
+                return
+            service.set_options(services_now, value=service.value if service.value in services_now else None)
+            member.set_options(members_now, value=member.value if member.value in members_now else None)
+        await free.show(live=True)
+
+    return follow
 
 
 REPEATS = {0: N_('Does not repeat'), 1: N_('Every week'), 2: N_('Every 2 weeks'), 3: N_('Every 3 weeks'),
@@ -220,6 +250,12 @@ class _SeriesConflicts:
                         'w-36').mark(f'series-choice-{occurrence.index}')
 
 
+def _choices(user: UserRead, location: LocationRead) -> tuple[dict[int, str], dict[int, str]]:
+    """The new-booking dialog's choices: service id → "name (length, price)" and staff member id → name (blocking:
+    call it off the event loop)."""
+    return _service_options(user, location), {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
+
+
 def _service_options(user: UserRead, location: LocationRead) -> dict[int, str]:
     return {s.id: _('{service} ({minutes} min, {price})').format(
         service=s.name, minutes=s.duration_minutes or '?', price=money_at(s.price_cents, location))
@@ -234,7 +270,9 @@ def _customer(booking: BookingRead) -> str:
 
 class _FreeTimes:
     """The free times for the chosen service, staff member and day, as buttons that fill in the time;
-    when one the person picked is taken in another tab or by someone else, they are told at once."""
+    when one the person picked is taken in another tab or by someone else, they are told at once. The times are
+    read in a worker thread; an answer overtaken by a later question (another service chosen meanwhile) is
+    dropped."""
 
     def __init__(self, user: UserRead, location: LocationRead, service: ui.select, member: ui.select,
                  day_input: ui.input, time_input: ui.input) -> None:
@@ -242,25 +280,38 @@ class _FreeTimes:
         self.service, self.member, self.day_input, self.time_input = service, member, day_input, time_input
         self.offered: set[str] = set()
         self.picked: str | None = None
+        self.listed: list[tuple[str, str]] | None = None
+        self.asked = 0  # questions asked: only the latest one's answer is shown
         self.box = ui.row().classes('w-full gap-1').mark('free-times')
         self.warning = ui.label().classes('text-warning font-semibold').mark('just-booked')
         self.warning.visible = False
         for element in (service, member, day_input):
             element.on_value_change(self.show)
-        self.show()
 
-    def show(self, *, live: bool = False) -> None:
-        """List the free times again (``live``: because of a change elsewhere). A time a customer is booking online
-        is listed marked (the desk may book it; the customer is told it went); one held at the kiosk or for the
-        waitlist is shown greyed, with whom it is held for."""
-        listed = self.free_times()
+    async def show(self, *, live: bool = False) -> None:
+        """Read the free times again and list them (``live``: because of a change elsewhere). A time a customer is
+        booking online is listed marked (the desk may book it; the customer is told it went); one held at the kiosk
+        or for the waitlist is shown greyed, with whom it is held for."""
+        self.asked += 1
+        asked = self.asked
+        chosen = self.service.value, self.member.value, self.day_input.value
+        listed = None if None in chosen[:2] else await language.io_bound(self.free_times, *chosen)
+        if asked != self.asked or self.box.is_deleted:
+            return  # a later question is on its way, or the dialog is gone
         times = None if listed is None else [hhmm for hhmm, held in listed if held in ('', ONLINE)]
-        if live and self.picked is not None and self.picked in self.offered and self.picked not in times:
+        if live and self.picked is not None and self.picked in self.offered and self.picked not in (times or []):
             self.warning.text = _('{time} was just booked by someone else. Please choose another time.').format(
                 time=self.picked)
             self.warning.visible = True
             self.picked = None
         self.offered = set(times or [])
+        self.listed = listed
+        self.draw()
+
+    def draw(self) -> None:
+        """The times last read, as buttons (the one picked filled in)."""
+        listed = self.listed
+        times = None if listed is None else [hhmm for hhmm, held in listed if held in ('', ONLINE)]
         self.box.clear()
         with self.box:
             if listed is None:
@@ -308,34 +359,70 @@ class _FreeTimes:
         self.picked = hhmm
         self.time_input.value = hhmm
         self.warning.visible = False
-        self.show()
+        self.draw()
 
-    def free_times(self) -> list[tuple[str, str]] | None:
-        """(HH:MM, how it is held: '' free, 'online', 'kiosk' or 'offer') of the chosen day, or None until a service
-        and a staff member are chosen."""
-        if self.service.value is None or self.member.value is None:
-            return None
+    def free_times(self, service_id: int, staff_member_id: int, day_text: str | None) -> list[tuple[str, str]]:
+        """(HH:MM, how it is held: '' free, 'online', 'kiosk' or 'offer') of the day ``day_text`` (ISO; none for a
+        date not understood) for the service and staff member (blocking: call it off the event loop)."""
         try:
-            day = date.fromisoformat(self.day_input.value or '')
-            slots = availability.free_slots(self.location.id, self.service.value, day, actor=self.user,
-                                            staff_member_id=self.member.value, include_held=True)
+            day = date.fromisoformat(day_text or '')
+            slots = availability.free_slots(self.location.id, service_id, day, actor=self.user,
+                                            staff_member_id=staff_member_id, include_held=True)
         except (ValueError, ClientPulseError):
             return []
         return [(f'{clock.to_local(s.starts_at, self.location.time_zone):%H:%M}', s.held) for s in slots]
 
 
-def open_booking_actions(user: UserRead, location: LocationRead, booking: BookingRead,
-                         on_done: Callable[[], None] | None = None) -> None:
-    """Details of one booking with the actions its status allows."""
+@dataclass(frozen=True)
+class _Details:
+    """What the booking's dialog shows beside the booking, read together in a worker thread: the deposit asked and
+    held (minor units), how a held one was paid online, the no-show risk, the messages sent about it (newest first,
+    none cancelled) and the location's staff members (id → name, for Move)."""
+
+    booking: BookingRead
+    asked: int
+    held: int | None
+    paid_online: tuple[str, str] | None
+    risk: Risk | None
+    messages: list
+    members: dict[int, str]
+
+
+def _details(user: UserRead, location: LocationRead, booking_id: int) -> _Details:
+    """The booking ``booking_id`` and what its dialog shows with it (blocking: call it off the event loop).
+
+    :raises NotFoundError: no such booking
+    :raises PermissionDeniedError: ``user`` may not see it
+    """
+    booking = bookings.get_booking(booking_id, actor=user)
+    asked, held = deposits.status(booking.id, actor=user)
+    paid_online = deposits.paid_online(booking.id, actor=user) if held is not None else None
+    risk = noshow.risks(location.id, [booking.id], actor=user).get(booking.id)
+    sent = [m for m in outbox.list_messages(location.id, actor=user, booking_id=booking.id, limit=30)
+            if m.status != MessageStatus.CANCELLED]
+    members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
+    return _Details(booking, asked, held, paid_online, risk, sent, members)
+
+
+async def open_booking_actions(user: UserRead, location: LocationRead, booking_id: int,
+                               on_done: Callable[[], None] | None = None) -> None:
+    """Details of one booking with the actions its status allows, opened in the current slot once read (in a
+    worker thread).
+
+    :raises NotFoundError: no such booking
+    :raises PermissionDeniedError: ``user`` may not see it
+    """
+    details = await language.io_bound(_details, user, location, booking_id)
+    booking = details.booking
     allowed = ALLOWED_TRANSITIONS[booking.status]
     title = f'{_customer(booking)} — {booking.service_name}'
     with ui.dialog() as dialog, ui.card().classes('w-[32rem] max-w-full'):
         dialog.props['aria-label'] = title
         ui.label(title).classes('text-lg font-semibold')
         _summary(location, booking)
-        _deposit_section(user, location, booking, dialog)
+        _deposit_section(user, location, details, dialog)
         booking_contact_section(user, location, booking)  # with the customer's alerts
-        _messages(user, location, booking)
+        _messages(location, details.messages)
         act = _acting(dialog, on_done)
         with ui.row().classes('gap-2'):
             for status, label in ((BookingStatus.CONFIRMED, _('Confirm')), (BookingStatus.CHECKED_IN, _('Check in')),
@@ -351,7 +438,7 @@ def open_booking_actions(user: UserRead, location: LocationRead, booking: Bookin
             ui.button(undo, icon='undo', on_click=lambda: act(
                 lambda: bookings.undo_status(booking.id, actor=user))).props('flat').mark('undo-status')
         if BookingStatus.CANCELLED in allowed:
-            _move_section(user, location, booking, act)
+            _move_section(user, location, booking, details.members, act)
             _cancel_section(user, booking, act)
 
         with ui.row().classes('w-full justify-end'):
@@ -375,28 +462,26 @@ def _summary(location: LocationRead, booking: BookingRead) -> None:
         ui.label(booking.notes).classes('text-slate-500')
 
 
-def _deposit_section(user: UserRead, location: LocationRead, booking: BookingRead, dialog: ui.dialog) -> None:
+def _deposit_section(user: UserRead, location: LocationRead, details: _Details, dialog: ui.dialog) -> None:
     """The no-show risk, and the deposit: held (paid back from a cancelled booking) or asked (taken here). A high risk
     at a location that asks a deposit for it raises the deposit asked."""
-    asked, held = deposits.status(booking.id, actor=user)
-    risk = noshow.risks(location.id, [booking.id], actor=user).get(booking.id)
+    booking, asked, held, risk = details.booking, details.asked, details.held, details.risk
     if risk is not None:
         ui.label(risk.label()).classes('text-negative' if risk.level == 'high' else 'text-slate-600').mark(
             'booking-risk')
         if risk.level == 'high' and location.high_risk_action == 'deposit' and held is None:
             asked = noshow.high_risk_deposit(asked, booking.price_cents)
     if held is not None:
-        _held_deposit(user, location, booking, dialog, held)
+        _held_deposit(user, location, booking, dialog, held, details.paid_online)
     elif asked and booking.status in (BookingStatus.BOOKED, BookingStatus.CONFIRMED):
         _asked_deposit(user, location, booking, dialog, asked)
 
 
 def _held_deposit(user: UserRead, location: LocationRead, booking: BookingRead, dialog: ui.dialog,
-                  held: int) -> None:
-    """The deposit held (``held`` minor units; how it was paid online), paid back from a booking cancelled in good
-    time."""
+                  held: int, paid_online: tuple[str, str] | None) -> None:
+    """The deposit held (``held`` minor units; how it was paid online: ``paid_online``, (method, reference)), paid
+    back from a booking cancelled in good time."""
     with ui.row().classes('items-center gap-2'):
-        paid_online = deposits.paid_online(booking.id, actor=user)
         held_words = _('Deposit held: {amount}').format(amount=money_at(held, location))
         if paid_online is not None:  # the customer paid it when booking online
             how = _('M-Pesa') if paid_online[0] == 'mpesa' else _('card')
@@ -509,10 +594,9 @@ def _cancel_section(user: UserRead, booking: BookingRead,
         ui.button(_('Keep it'), on_click=lambda: confirm.classes(add='hidden')).props('flat')
 
 
-def _messages(user: UserRead, location: LocationRead, booking: BookingRead) -> None:
-    """What the customer was sent about this booking, oldest first; a failed one in red with its error."""
-    sent = [m for m in outbox.list_messages(location.id, actor=user, booking_id=booking.id, limit=30)
-            if m.status != MessageStatus.CANCELLED]
+def _messages(location: LocationRead, sent: list) -> None:
+    """What the customer was sent about this booking (``sent``: newest first), oldest first; a failed one in red
+    with its error."""
     if not sent:
         return
     with ui.column().classes('gap-0 text-sm').mark('booking-messages'):
@@ -530,10 +614,9 @@ def _messages(user: UserRead, location: LocationRead, booking: BookingRead) -> N
                     message=what, when=day_and_time(message.due_at, location.time_zone))).classes('text-slate-600')
 
 
-def _move_section(user: UserRead, location: LocationRead, booking: BookingRead,
+def _move_section(user: UserRead, location: LocationRead, booking: BookingRead, members: dict[int, str],
                   act: Callable[[Callable[[], object]], Awaitable[None]]) -> None:
     tz = location.time_zone
-    members = {m.id: m.name for m in staff.list_staff(location.id, actor=user)}
     local = clock.to_local(booking.starts_at, tz)
     with ui.expansion(_('Move'), icon='schedule').classes('w-full'):
         with ui.row().classes('items-start gap-2'):

@@ -5,13 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from app import live
 from app.models import BookingMove, BookingRead, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.pages import dates, language, params
 from app.pages.formatting import booking_time, money
-from app.pages.frontdesk.booking_dialogs import CHANNEL_LABELS, long_day, open_booking_actions, open_new_booking
+from app.pages.frontdesk.booking_dialogs import (
+    CHANNEL_LABELS,
+    long_day,
+    open_booking_actions,
+    open_in,
+    open_new_booking,
+)
 from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts, now_line
 from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
@@ -57,6 +63,7 @@ class _BookingsView:
         self.members = staff.list_staff(location.id, actor=user, include_inactive=True)  # for the list's filter
         self.filters = {'scope': 1, 'staff_member_id': None, 'status': None, 'search': ''}
         self.dialogs: ui.element | None = None
+        self.asked = 0  # list reads asked for: only the latest one's answer is shown
 
     def build(self, room: live.Subscription) -> None:
         self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
@@ -101,9 +108,7 @@ class _BookingsView:
         room.follow(self.absorb)
 
     def new_booking(self) -> None:
-        self.dialogs.clear()
-        with self.dialogs:
-            open_new_booking(self.user, self.location, self.day)
+        open_in(self.dialogs, open_new_booking(self.user, self.location, self.day))
 
     def walk_in_sale(self) -> None:
         """A sale without a booking: a product off the shelf, or a service done on the spot."""
@@ -128,12 +133,14 @@ class _BookingsView:
                 live.set_prop(self.day_grid, part, message['parts'][part])
         if event.location_id != self.location.id:  # an owner's notice from another location
             return
-        self.week.heard(event, self.showing_week())
+        # the week and the list are read in a worker thread, each session's own: not while the room's message
+        # goes out (this runs on the event loop)
+        background_tasks.create(self.week.heard(event, self.showing_week()), name='week heard')
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
             if self.showing_list():
-                self.update_table()
+                background_tasks.create(self.update_table(), name='booking list')
             else:
                 self.stale.add('list')
 
@@ -143,12 +150,12 @@ class _BookingsView:
     def showing_week(self) -> bool:
         return self.panels.value in (self.week_tab, 'Week')
 
-    def on_tab(self) -> None:
+    async def on_tab(self) -> None:
         if self.week.stale and self.showing_week():
-            self.week.redraw()
+            await self.week.redraw()
         if 'list' in self.stale and self.showing_list():
             self.stale.discard('list')
-            self.update_table()
+            await self.update_table()
 
     def new_at(self, where: dict) -> None:
         """An empty time of a staff member's column was clicked: a new booking there."""
@@ -156,10 +163,8 @@ class _BookingsView:
         column = params.whole_number(str(where.get('column', ''))) if isinstance(where, dict) else None
         if minute is None or column is None or not 0 <= minute < 24 * 60:
             return
-        self.dialogs.clear()
-        with self.dialogs:
-            open_new_booking(self.user, self.location, self.day, staff_member_id=column,
-                             time=f'{minute // 60:02d}:{minute % 60:02d}')
+        open_in(self.dialogs, open_new_booking(self.user, self.location, self.day, staff_member_id=column,
+                                               time=f'{minute // 60:02d}:{minute % 60:02d}'))
 
     async def move(self, where: dict) -> None:
         """A booking was dragged to another time or staff member: moved under the same rules as the dialog's Move;
@@ -178,9 +183,7 @@ class _BookingsView:
         ui.notify(_('Booking moved.'), type='positive')
 
     def open(self, booking_id: int) -> None:
-        self.dialogs.clear()  # one dialog at a time; closed ones are removed
-        with self.dialogs:
-            open_booking_actions(self.user, self.location, bookings.get_booking(booking_id, actor=self.user))
+        open_in(self.dialogs, open_booking_actions(self.user, self.location, booking_id))
 
     # --- list -----------------------------------------------------------------------------------------------------
 
@@ -197,9 +200,9 @@ class _BookingsView:
             ui.input(_('Customer name, code or phone'), on_change=lambda e: self.set_filter('search', e.value or '')
                      ).classes('w-72').mark('filter-search')
 
-    def set_filter(self, name: str, value) -> None:
+    async def set_filter(self, name: str, value) -> None:
         self.filters[name] = value
-        self.update_table()
+        await self.update_table()
 
     def table_rows(self) -> list[dict]:
         tz = self.location.time_zone
@@ -228,9 +231,15 @@ class _BookingsView:
         self.count_label = ui.label('').classes('text-sm text-slate-500').mark('booking-count')
         self.stale.add('list')
 
-    def update_table(self) -> None:
-        """Put the current rows into the list (sent only when they changed)."""
-        live.sync_rows(self.list_table, self.table_rows())
+    async def update_table(self) -> None:
+        """Read the rows (in a worker thread) and put them into the list (sent only when they changed); an answer
+        overtaken by a later one (a filter typed meanwhile) is dropped."""
+        self.asked += 1
+        asked = self.asked
+        rows = await language.io_bound(self.table_rows)
+        if asked != self.asked or self.list_table.is_deleted:
+            return
+        live.sync_rows(self.list_table, rows)
         count = len(self.list_table.rows)
         self.count_label.set_text(ngettext('{n} booking', '{n} bookings', count).format(n=count))
 

@@ -12,7 +12,7 @@ from nicegui import ui
 from app import live
 from app.models import BookingMove, BookingStatus, LocationRead, StaffMemberRead, UserRead
 from app.pages import language, params
-from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_new_booking
+from app.pages.frontdesk.booking_dialogs import open_booking_actions, open_in, open_new_booking
 from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts
 from app.services import clock, events, i18n
 from app.services.catalogue import staff
@@ -72,7 +72,8 @@ def _day_column(member: StaffMemberRead, plan: staff.Schedule, day: date, tz: st
 
 class WeekView:
     """The week tab of the Bookings page: a staff member chooser (a staff login starts on their own) and the grid.
-    Redrawn when a booking or the staff change at the location while it is shown, else when next shown."""
+    Redrawn when a booking or the staff change at the location while it is shown, else when next shown; what it
+    draws is read in a worker thread (an answer overtaken by a later redraw is dropped)."""
 
     def __init__(self, user: UserRead, location: LocationRead, day: date, dialogs: ui.element) -> None:
         self.user, self.location, self.dialogs = user, location, dialogs
@@ -81,7 +82,7 @@ class WeekView:
         chosen = user.staff_member_id if user.staff_member_id in self.members else next(iter(self.members), None)
         with ui.row().classes('items-center gap-2'):
             self.who = ui.select({m.id: m.name for m in self.members.values()}, value=chosen,
-                                 label=_('Staff member'), on_change=lambda _e: self.redraw()).classes('w-48').mark(
+                                 label=_('Staff member'), on_change=self.redraw).classes('w-48').mark(
                 'week-staff')
             ui.label(_('Week of {day}').format(day=format_date(self.monday, 'dd MMMM y', locale=i18n.current()))
                      ).classes('text-slate-600').mark('week-of')
@@ -91,29 +92,37 @@ class WeekView:
         self.grid.on('slot', lambda e: self.new_at(e.args))
         self.grid.on('move', lambda e: self.move(e.args))
         self.stale = True
+        self.asked = 0  # redraws asked for: only the latest one's answer is drawn
 
-    def redraw(self) -> None:
+    async def redraw(self) -> None:
         member = self.members.get(self.who.value)
         if member is None:
             return
-        parts = week_parts(self.location, member, self.monday, self.user)
+        self.asked += 1
+        asked = self.asked
+        parts = await language.io_bound(week_parts, self.location, member, self.monday, self.user)
+        if asked != self.asked or self.grid.is_deleted:
+            return
         live.set_prop(self.grid, 'grid', parts['grid'])
         live.set_prop(self.grid, 'blocks', parts['blocks'])
         self.grid.update()  # this session's own copy: sent to its browser (the day view's come through its room)
         self.stale = False
 
-    def heard(self, event, showing: bool) -> None:
+    async def heard(self, event, showing: bool) -> None:
         """An event at the location: redraw now if the week is shown, else when it is next shown (a booking
         outside this week changes nothing)."""
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)} - {None}
         if days and not any(0 <= (d - self.monday).days < 7 for d in days):
             return
         if isinstance(event, events.StaffChanged):
-            self.members = {m.id: m for m in staff.list_staff(self.location.id, actor=self.user)}
+            listed = await language.io_bound(staff.list_staff, self.location.id, actor=self.user)
+            if self.who.is_deleted:
+                return
+            self.members = {m.id: m for m in listed}
             self.who.set_options({m.id: m.name for m in self.members.values()}, value=self.who.value
                                  if self.who.value in self.members else None)
         if showing:
-            self.redraw()
+            await self.redraw()
         else:
             self.stale = True
 
@@ -133,22 +142,15 @@ class WeekView:
         number = params.whole_number(str(booking_id))
         if number is None:
             return
-        self.dialogs.clear()
-        with self.dialogs:
-            try:
-                open_booking_actions(self.user, self.location, bookings.get_booking(number, actor=self.user))
-            except ClientPulseError as error:
-                ui.notify(str(error), type='negative')
+        open_in(self.dialogs, open_booking_actions(self.user, self.location, number))
 
     def new_at(self, where) -> None:
         spot = self._day_and_minute(where)
         if spot is None or self.who.value is None:
             return
         day, minute = spot
-        self.dialogs.clear()
-        with self.dialogs:
-            open_new_booking(self.user, self.location, day, staff_member_id=self.who.value,
-                             time=f'{minute // 60:02d}:{minute % 60:02d}')
+        open_in(self.dialogs, open_new_booking(self.user, self.location, day, staff_member_id=self.who.value,
+                                               time=f'{minute // 60:02d}:{minute % 60:02d}'))
 
     async def move(self, where) -> None:
         spot = self._day_and_minute(where)
