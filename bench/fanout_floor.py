@@ -84,8 +84,8 @@ def serve(kind: str, port: int) -> None:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT / 'bench'))
-    import fanout
+    sys.path.insert(0, str(ROOT))
+    from bench import _sessions
 
     parser = argparse.ArgumentParser()
     parser.add_argument('--sessions', type=int, nargs='+', default=[100])
@@ -94,9 +94,9 @@ def main() -> None:
     results = {}
     for kind in ('label', 'table', 'room'):
         plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
-        server = fanout.Server(kind, plain, script=Path(__file__).resolve())
+        server = _sessions.Server(kind, plain, script=Path(__file__).resolve())
         try:
-            results[kind] = asyncio.run(fanout.measure('bare', server, args.sessions, args.bookings, None))
+            results[kind] = asyncio.run(_sessions.measure('bare', server, args.sessions, args.bookings, None))
         finally:
             server.stop()
     print('\n| N | label p50 / p95 (ms) | table p50 / p95 (ms) | room p50 / p95 (ms) '

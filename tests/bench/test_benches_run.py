@@ -8,8 +8,8 @@ seconds, and its output must hold the lines with its ratio to the anchor. No tim
 folder are the test's own. Scripts that also measure PostgreSQL are given ``CLIENTPULSE_TEST_POSTGRES_URL`` (they
 make and drop a database of their own there); with ``CI=true`` an unreachable server fails them, elsewhere only their
 SQLite half is checked. Scripts that read ``../shared/data`` fail without it in CI and are skipped elsewhere, like
-the other tests of the real files. ``bench/fanout_server.py`` is started by fanout.py; ``_fresh.py``, ``_sample.py``
-and ``report.py`` are their helpers.
+the other tests of the real files. ``bench/fanout_server.py`` is started by fanout.py; ``_fresh.py``, ``_sample.py``,
+``_sessions.py`` and ``report.py`` are their helpers.
 """
 
 from __future__ import annotations
@@ -79,11 +79,11 @@ BENCHES = {
         r'^ +2 +2 +off +\d+ +\d+% +120 +2$',
     )),
     'import': Bench('import.py', ('--rows', '1000'), (
-        rf'^SQLite +KaggleV2-May-2016\.csv +1000 rows .* {NUMBER} × read \+ map\)$',
-        rf'^SQLite +hotel_bookings\.csv +1000 rows .* {NUMBER} × read \+ map\)$',
+        rf'^SQLite +KaggleV2-May-2016\.csv +1000 rows .* {NUMBER} × executemany \(read \+ map alone {NUMBER} s\)$',
+        rf'^SQLite +hotel_bookings\.csv +1000 rows .* {NUMBER} × executemany \(read \+ map alone {NUMBER} s\)$',
     ), data=True, postgres=(
-        rf'^PostgreSQL +KaggleV2-May-2016\.csv +1000 rows .* {NUMBER} × read \+ map\)$',
-        rf'^PostgreSQL +hotel_bookings\.csv +1000 rows .* {NUMBER} × read \+ map\)$',
+        rf'^PostgreSQL +KaggleV2-May-2016\.csv +1000 rows .* {NUMBER} × COPY \(read \+ map alone {NUMBER} s\)$',
+        rf'^PostgreSQL +hotel_bookings\.csv +1000 rows .* {NUMBER} × COPY \(read \+ map alone {NUMBER} s\)$',
     )),
     'noshow': Bench('noshow.py', ('--rows', '3000', '--upcoming', '300'), (
         rf'^Vitória public clinics +\d+ +\d+ +{NUMBER}% +{NUMBER} +{NUMBER} +{NUMBER} +{NUMBER} +{NUMBER} ',
@@ -111,18 +111,21 @@ BENCHES = {
         rf'^render the default confirmation, warm +{NUMBER} +{NUMBER}$',
         rf'^ifs 20 deep +{NUMBER} +{NUMBER} +\d+$',
     )),
-    'writes': Bench('writes.py', ('--bookings', '10'), (
-        rf'^SQLite +app +{NUMBER} bookings/s',
-        rf'^SQLite +raw +{NUMBER} bookings/s .* app = +{NUMBER} % of the raw rate$',
+    'writes': Bench('writes.py', ('--bookings', '10'), (  # the messaged customer's bookings queue messages
+        rf'^SQLite +app, messaged customer +{NUMBER} bookings/s .* [1-9]\d*\.\d messages/booking +{NUMBER} × raw$',
+        rf'^SQLite +app, no phone or e-mail +{NUMBER} bookings/s .* 0\.0 messages/booking +{NUMBER} × raw$',
+        rf'^SQLite +raw driver \(anchor\) +{NUMBER} bookings/s',
     ), postgres=(
-        rf'^PostgreSQL +raw +{NUMBER} bookings/s .* app = +{NUMBER} % of the raw rate$',
+        rf'^PostgreSQL +app, messaged customer +{NUMBER} bookings/s .* [1-9]\d*\.\d messages/booking +{NUMBER} '
+        r'× raw$',
+        rf'^PostgreSQL +raw driver \(anchor\) +{NUMBER} bookings/s',
     )),
 }
 
 
 def test_every_script_in_bench_is_run_here():
     """A new script in bench/ gets a tiny run above (or is named a helper here)."""
-    helpers = {'_fresh.py', '_sample.py', 'report.py', 'fanout_server.py', '__init__.py'}
+    helpers = {'_fresh.py', '_sample.py', '_sessions.py', 'report.py', 'fanout_server.py', '__init__.py'}
     scripts = {path.name for path in BENCH.glob('*.py')} - helpers
     assert scripts == {bench.script for bench in BENCHES.values()}
 
