@@ -178,7 +178,7 @@ async def test_a_staff_members_week_shows_their_days_hours_time_off_and_bookings
     assert element(user, 'week-grid').props['blocks'][0]['id'] == booked.id
 
     user.find(marker='week-grid').trigger('slot', {'column': DAY.toordinal() + 3, 'minute': 10 * 60})
-    await user.should_see(marker='book')  # the dialog, once its choices are read
+    await user.should_see(marker='book', retries=100)  # the dialog, once its choices are read
     assert (element(user, 'staff').value, element(user, 'time').value) == (jj.id, '10:00')
     user.find('Close').click()
     user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 2, 'minute': 600})

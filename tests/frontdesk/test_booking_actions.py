@@ -191,7 +191,7 @@ async def test_any_export_with_a_mapping_preview_and_import(user: User, shared_d
     mapping_file = Path(__file__).resolve().parents[2] / 'docs' / 'mappings' / 'hotel-bookings.toml'
     element(user, 'mapping-text').set_value(mapping_file.read_text())
     user.find(marker='preview-button').click()
-    await user.should_see(marker='preview')  # read in a worker thread
+    await user.should_see(marker='preview', retries=100)  # read in a worker thread: seconds on a busy machine
     rows = element(user, 'preview').rows
     assert len(rows) == 20 and rows[0]['location'] == 'Resort Hotel' and rows[0]['line'] == '2'
     assert bookings.list_bookings(1, actor=OWNER) == []  # a preview writes nothing
