@@ -151,7 +151,8 @@ async def test_commission_and_sign_in_are_saved_and_the_staff_login_lands_on_the
     assert element(desk, 'day-grid').props['own'] == jj.id
 
 
-async def test_a_staff_members_week_shows_their_days_hours_time_off_and_bookings(user: User, shop):
+async def test_a_staff_members_week_shows_their_days_hours_time_off_and_bookings(user: User, shop,
+                                                                                  monkeypatch: pytest.MonkeyPatch):
     """The Week tab: seven day columns for one staff member, a day off shaded, a booking on its day, drawn when
     booked elsewhere without reload; an empty time opens a booking on that day; a drag to another day moves it."""
     from datetime import timedelta
@@ -181,8 +182,17 @@ async def test_a_staff_members_week_shows_their_days_hours_time_off_and_bookings
     await user.should_see(marker='book', retries=100)  # the dialog, once its choices are read
     assert (element(user, 'staff').value, element(user, 'time').value) == (jj.id, '10:00')
     user.find('Close').click()
+    from app.pages.frontdesk.week import WeekView
+    redrawn, redraw = [], WeekView.redraw
+
+    async def counted(self) -> None:  # runs only when awaited: a redraw called and dropped never counts
+        redrawn.append(self)
+        await redraw(self)
+
+    monkeypatch.setattr(WeekView, 'redraw', counted)
     user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 2, 'minute': 600})
     await user.should_see('Course')  # onto the day off: refused, said why
+    await eventually(lambda: len(redrawn) == 1)  # and the block springs back: the week is drawn again
     user.find(marker='week-grid').trigger('move', {'id': booked.id, 'column': DAY.toordinal() + 4, 'minute': 600})
     await eventually(lambda: bookings.get_booking(booking_id=booked.id, actor=OWNER).starts_at
                      == at(DAY + timedelta(days=4), '10:00'))

@@ -164,6 +164,6 @@ class WeekView:
                 staff_member_id=self.who.value), actor=self.user)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative', multi_line=True)
-            self.redraw()  # the block springs back
+            await self.redraw()  # the block springs back
             return
         ui.notify(_('Booking moved.'), type='positive')
