@@ -35,8 +35,10 @@ async def test_edit_merge_and_erase_a_customer_through_their_page(user: User, sh
     merge = element(user, 'merge-duplicate')
     assert next(iter(merge.options.values())).startswith('★ Alex K.')  # the likely duplicate first
     merge.set_value(twin.id)
+    merging_page = user.client
     user.find(marker='merge-confirm').click()
     await eventually(lambda: records.counts(alex.id)['bookings'] == 1 and records.counts(twin.id)['bookings'] == 0)
+    await eventually(lambda: user.client is not merging_page)  # the page reloads after the merge: before leaving it
 
     await user.open(f'/bookings?day={DAY.isoformat()}')
     await click_block(user, booking.id)
