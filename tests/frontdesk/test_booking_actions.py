@@ -246,6 +246,17 @@ async def test_the_day_views_events_take_no_hostile_arguments(user: User, shop):
         user.find(marker='day-grid').trigger('move', nonsense)
         user.find(marker='day-grid').trigger('slot', nonsense)
     assert bookings.get_booking(theirs.id, actor=OWNER).starts_at == at(DAY, '10:00')
+    # a forged "open" of another location's booking is refused; nonsense where an id belongs opens nothing
+    user.find(marker='day-grid').trigger('open', theirs.id)
+    await user.should_see('You can only work with your own location.', retries=100)
+    for nonsense in ('1; DROP TABLE booking', {'id': 1}, [1, 2], 'x' * 100_000, -1):
+        user.find(marker='day-grid').trigger('open', nonsense)
+        user.find(marker='booking-list').trigger('rowClick', [{}, {'id': nonsense}, 0])
+        user.find(marker='booking-list').trigger('rowClick', nonsense)
+    mine = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '11:00'))
+    await eventually(lambda: mine.id in drawn(user))
+    await click_block(user, mine.id)  # events are handled in order: the nonsense before it opened nothing
+    assert [d.props['aria-label'] for d in user.find(kind=ui.dialog).elements] == ["Alex Kim — Women's cut"]
 
 
 async def test_a_walk_in_sale_of_a_product_and_its_refund_by_a_manager(user: User, shop):

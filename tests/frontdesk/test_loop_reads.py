@@ -21,7 +21,7 @@ from app.models import Role
 from app.services import database
 from app.services.frontdesk import bookings
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, choose_customer, element, eventually, new_booking_dialog, sign_in
+from tests.fixtures.pages import DAY, choose_customer, element, eventually, new_booking_dialog, shown, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')
 
@@ -45,14 +45,6 @@ def statements_on_this_thread() -> Iterator[list[str]]:
         event.remove(engine, 'before_cursor_execute', record)
 
 
-def _shown(user: User, marker: str) -> bool:
-    try:
-        user.find(marker=marker)
-    except AssertionError:
-        return False
-    return True
-
-
 def _week_blocks(user: User) -> set[int]:
     return {block['id'] for block in element(user, 'week-grid').props['blocks']}
 
@@ -70,14 +62,14 @@ async def test_a_booking_made_elsewhere_reaches_the_day_the_week_the_list_and_a_
     await eventually(lambda: _week_blocks(weekly) == {earlier.id})
     await sign_in(booking_desk, Role.STAFF, f'/bookings?day={DAY.isoformat()}')
     await new_booking_dialog(booking_desk)
-    await eventually(lambda: _shown(booking_desk, 'service'))
+    await eventually(lambda: shown(booking_desk, 'service'))
 
     with statements_on_this_thread() as on_loop:
         # the dialog's choices and the list's search, as the desk types and picks
         await choose_customer(booking_desk, 'customer', shop['sam'])
         element(booking_desk, 'service').set_value(shop['cut'].id)
         element(booking_desk, 'staff').set_value(shop['jj'].id)
-        await eventually(lambda: _shown(booking_desk, 'free-15:00'))
+        await eventually(lambda: shown(booking_desk, 'free-15:00'))
         listing.find(marker='filter-search').type('a')
         await eventually(lambda: [r['id'] for r in element(listing, 'booking-list').rows] == [earlier.id])
         # a booking made elsewhere (another thread, as a worker or another process's bus would deliver it)
@@ -86,7 +78,7 @@ async def test_a_booking_made_elsewhere_reaches_the_day_the_week_the_list_and_a_
         await eventually(lambda: made.id in element(listing, 'day-grid').booking_ids())
         await eventually(lambda: made.id in {r['id'] for r in element(listing, 'booking-list').rows})
         await eventually(lambda: _week_blocks(weekly) == {earlier.id, made.id})
-        await eventually(lambda: not _shown(booking_desk, 'free-15:00'))
+        await eventually(lambda: not shown(booking_desk, 'free-15:00'))
         # the booking opened from the day view: its details read off the loop too
         listing.find(marker='day-grid').trigger('open', made.id)
         await eventually(lambda: element(listing, 'booking-status').text.startswith('Status: Booked'))

@@ -14,20 +14,12 @@ from nicegui.testing import User
 from app.models import Role
 from app.services.messaging import links
 from tests.factories import at, make_booking
-from tests.fixtures.pages import choose_customer, element, eventually, new_booking_dialog, sign_in
+from tests.fixtures.pages import choose_customer, element, eventually, new_booking_dialog, shown, sign_in
 from tests.frontdesk.test_online_booking_page import _day, _switch_on, _to_details
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
 THURSDAY = date(2030, 3, 7)
-
-
-def _shown(user: User, marker: str) -> bool:
-    try:
-        user.find(marker=marker)
-    except AssertionError:
-        return False
-    return True
 
 
 async def test_the_desk_sees_a_time_being_booked_online_books_it_and_the_customer_is_told(user: User, create_user,
@@ -43,17 +35,17 @@ async def test_the_desk_sees_a_time_being_booked_online_books_it_and_the_custome
     element(desk, 'service').set_value(shop['cut'].id)
     element(desk, 'staff').set_value(shop['jj'].id)
     element(desk, 'date').set_value(day.isoformat())
-    await eventually(lambda: _shown(desk, 'online-10:00'), timeout=10)  # listed, marked
+    await eventually(lambda: shown(desk, 'online-10:00'), timeout=10)  # listed, marked
     assert element(desk, 'being-booked-online').text == (  # 45 minutes from 09:30 to 10:30 would meet it
         'Being booked online: 09:30, 09:45, 10:00, 10:15, 10:30. You may still book them; the customers are told '
         'the time went.')  # several times may be several customers' holds
-    assert _shown(desk, 'free-09:15') and not _shown(desk, 'online-09:15')
+    assert shown(desk, 'free-09:15') and not shown(desk, 'online-09:15')
     desk.find(marker='online-10:00').click()
     assert element(desk, 'time').value == '10:00'
     desk.find(marker='book').click()
     await desk.should_see("10:00 Alex Kim · Women's cut", retries=100)
 
-    await eventually(lambda: _shown(customer, 'time-went'), timeout=10)  # told at once, without tapping anything
+    await eventually(lambda: shown(customer, 'time-went'), timeout=10)  # told at once, without tapping anything
     await customer.should_see(f'Sorry, 10:00 on {day:%A %d %B} with JJ has just been booked by someone else. '
                               'Please choose another time.')
     await customer.should_see(marker=f'times-{day.isoformat()}', retries=100)

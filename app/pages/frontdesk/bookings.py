@@ -94,7 +94,7 @@ class _BookingsView:
                 parts = live.current_parts('day-view', self.location, argument, self.user)
                 self.day_grid = DayGrid(parts['grid'], parts['blocks'], self.user.staff_member_id,
                                         now_line(self.day, self.location.time_zone, clock.now())).mark('day-grid')
-                self.day_grid.on('open', lambda e: self.open(int(e.args)))
+                self.day_grid.on('open', lambda e: self.open(e.args))
                 self.day_grid.on('slot', lambda e: self.new_at(e.args))
                 self.day_grid.on('move', lambda e: self.move(e.args))
                 room.bind(self.day_grid, 'grid', 'grid')
@@ -182,8 +182,11 @@ class _BookingsView:
             return
         ui.notify(_('Booking moved.'), type='positive')
 
-    def open(self, booking_id: int) -> None:
-        open_in(self.dialogs, open_booking_actions(self.user, self.location, booking_id))
+    def open(self, booking_id) -> None:
+        """A booking's dialog, for the id a block or a list row sent (anything else is ignored)."""
+        number = params.whole_number(str(booking_id))
+        if number is not None:
+            open_in(self.dialogs, open_booking_actions(self.user, self.location, number))
 
     # --- list -----------------------------------------------------------------------------------------------------
 
@@ -227,7 +230,7 @@ class _BookingsView:
         columns = [{**column, 'label': _(column['label'])} for column in LIST_COLUMNS]
         self.list_table = ui.table(columns=columns, rows=[], row_key='id', pagination=25).classes(
             'w-full').props('dense flat').mark('booking-list')
-        self.list_table.on('rowClick', lambda e: self.open(e.args[1]['id']))
+        self.list_table.on('rowClick', lambda e: self.open(_row_id(e.args)))
         self.count_label = ui.label('').classes('text-sm text-slate-500').mark('booking-count')
         self.stale.add('list')
 
@@ -242,6 +245,12 @@ class _BookingsView:
         live.sync_rows(self.list_table, rows)
         count = len(self.list_table.rows)
         self.count_label.set_text(ngettext('{n} booking', '{n} bookings', count).format(n=count))
+
+
+def _row_id(args) -> object:
+    """The ``id`` of the row a ``rowClick`` event names (``[event, row, index]`` from Quasar), or None."""
+    row = args[1] if isinstance(args, list) and len(args) > 1 else None
+    return row.get('id') if isinstance(row, dict) else None
 
 
 def _list_row(b: BookingRead, tz: str, currency: tuple[str, str], risk: Risk | None) -> dict:
