@@ -7,6 +7,7 @@ With ``CI=true`` an unreachable server fails the test; elsewhere the PostgreSQL 
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import tempfile
@@ -289,6 +290,29 @@ async def _close_sessions() -> None:
     await asyncio.sleep(0.05)  # the outbox loops wake, see that they are stopped and end
 
 
+SHOULD_SEE_RETRIES = 50
+"""How many times (0.1 s apart) ``User.should_see`` looks before it fails, when a test does not say: NiceGUI's 3
+(0.3 s) is shorter than a worker thread's read or write on a loaded 2-core CI machine, and its last look is followed by
+a sleep, so the failure's page dump could already show what was looked for (the Kiswahili kiosk test failed so in
+CI). A passing look returns at once, so only a failing test waits longer."""
+
+
+def _patient_should_see() -> None:
+    """Make ``User.should_see`` look for up to :data:`SHOULD_SEE_RETRIES` tries unless told otherwise."""
+    from nicegui.testing.user import User
+
+    plain = User.should_see
+    if getattr(plain, 'patient', False):
+        return
+
+    @functools.wraps(plain)
+    async def should_see(self, *args, retries: int = SHOULD_SEE_RETRIES, **kwargs):
+        await plain(self, *args, retries=retries, **kwargs)
+
+    should_see.patient = True
+    User.should_see = should_see
+
+
 @pytest.fixture
 async def user(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest):
     """NiceGUI's simulated user (as ``nicegui.testing.user_plugin`` makes it), whose sessions are closed before the
@@ -302,6 +326,7 @@ async def user(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest)
     from nicegui.testing.general_fixtures import get_path_to_main_file
     from nicegui.testing.user_simulation import user_simulation
 
+    _patient_should_see()
     async with user_simulation(main_file=get_path_to_main_file(request)) as simulated:
         yield simulated
         await _close_sessions()
@@ -314,6 +339,7 @@ async def user(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest)
 @pytest.fixture
 async def create_user(create_user):
     """NiceGUI's maker of more simulated users (its own app lifespan), closing their sessions before it ends."""
+    _patient_should_see()
     yield create_user
     await _close_sessions()
 
