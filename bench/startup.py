@@ -129,6 +129,9 @@ def main() -> None:
     parser.add_argument('--top', type=int, default=12, help='how many added packages to list')
     report.add_option(parser)
     args = parser.parse_args()
+    # both from bytecode, as installed: NiceGUI's was compiled by pip; the app's is compiled here (with
+    # PYTHONDONTWRITEBYTECODE set, each start would otherwise compile ~250 modules again: 0.8 s)
+    subprocess.run([sys.executable, '-m', 'compileall', '-q', str(ROOT / 'app')], check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as folder:
         bare_script = Path(folder) / 'bare.py'
         bare_script.write_text(BARE)

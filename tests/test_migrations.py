@@ -159,3 +159,31 @@ def test_0045_puts_amounts_in_each_currencys_own_minor_units_and_back(kind, requ
     assert json_amounts(2) == (150000, 150000, 150, 150000, 150000, ['x'])
     database.migrate(url)  # head again, for later tests
     engine.dispose()
+
+
+def test_the_start_reads_the_revisions_as_alembic_does():
+    """``database.written_revisions`` (read without importing Alembic, for the start's "already at the newest?")
+    finds every revision and the heads Alembic finds."""
+    script = database.scripts()
+    every, heads = database.written_revisions()
+    assert every == {s.revision for s in script.walk_revisions()}
+    assert heads == set(script.get_heads())
+    assert len(every) >= 47
+
+
+def test_a_migration_the_quick_reading_cannot_follow_leaves_the_answer_to_alembic(tmp_path, monkeypatch):
+    """A revision that is not a literal (computed) gives empty sets: the start imports Alembic and asks it."""
+    versions = tmp_path / 'versions'
+    versions.mkdir()
+    (versions / 'a.py').write_text("revision = 'a1'\ndown_revision = None\n")
+    (versions / 'b.py').write_text("revision: str = 'b' + '1'\ndown_revision = 'a1'\n")
+    monkeypatch.setattr(database, 'MIGRATIONS_DIR', tmp_path)
+    database.written_revisions.cache_clear()
+    try:
+        assert database.written_revisions() == (frozenset(), frozenset())
+        (versions / 'b.py').write_text("revision: str = 'b1'\ndown_revision: str | None = 'a1'\n")
+        (versions / 'c.py').write_text("revision = 'c1'\ndown_revision = ('a1', 'b1')\n")
+        database.written_revisions.cache_clear()
+        assert database.written_revisions() == ({'a1', 'b1', 'c1'}, {'c1'})
+    finally:
+        database.written_revisions.cache_clear()

@@ -6,9 +6,6 @@ import base64
 import io
 import socket
 
-import qrcode
-import qrcode.image.svg
-
 _served: list[int] = []
 
 
@@ -46,6 +43,8 @@ def lan_urls(port: int) -> list[str]:
 
 def qr_data_url(text: str) -> str:
     """A QR code of ``text`` as an SVG ``data:`` URL (for an ``<img>``), made with the qrcode library."""
+    import qrcode.image.svg  # here, not at start: qrcode brings PIL (app.services.lazy says why)
+
     buffer = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2).save(buffer)
     return 'data:image/svg+xml;base64,' + base64.b64encode(buffer.getvalue()).decode()

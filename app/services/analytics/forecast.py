@@ -24,15 +24,15 @@ from collections import OrderedDict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd
-
 from app.models import Forecast, UserRead
-from app.services import i18n
+from app.services import i18n, lazy
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
 from app.services.analytics.reports import ensure_analyst
 from app.services.i18n import N_
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 HORIZON_DAYS = 28
 SEASON_DAYS = 7

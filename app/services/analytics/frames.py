@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import NamedTuple
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.models import Inquiry, Product, Service, StaffMember, WorkingHours
+from app.services import lazy
 from app.services.analytics import store as analytics_store
 from app.services.database import session_scope
 from app.services.i18n import N_
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 BOOKING_COLUMNS = ['booking_id', 'location_id', 'customer_id', 'staff_member_id', 'staff', 'service', 'category',
                    'starts_at', 'ends_at', 'booked_at', 'status', 'channel', 'price_cents', 'notice_days',

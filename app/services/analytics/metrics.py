@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import numpy as np
-import pandas as pd
 from babel.dates import get_day_names
 
-from app.services import i18n
+from app.services import i18n, lazy
 from app.services.i18n import N_, _
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 DUE = ('booked', 'confirmed', 'checked_in', 'completed', 'no_show')
 """Statuses of bookings that were due to take place (everything but cancelled)."""

@@ -35,21 +35,23 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import numpy as np
-import pandas as pd
 from sqlmodel import col, select
 
 from app.models import Booking, BookingStatus, Channel, Location, Message, MessageStatus, UserRead
-from app.services import amounts, clock, i18n, jobs
+from app.services import amounts, clock, i18n, jobs, lazy
 from app.services.accounts.access import FRONT_DESK_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import store as analytics_store
 from app.services.database import session_scope
 from app.services.i18n import N_, _
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ FRAME_COLUMNS = ['booking_id', 'customer_id', 'service', 'channel', 'source', 's
                  'local_cancelled', 'time_known']
 DECIDED = (BookingStatus.COMPLETED.value, BookingStatus.CHECKED_IN.value, BookingStatus.NO_SHOW.value)
 LIVE = (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value)
-LEAD_BANDS = [-1, 0, 2, 7, 30, np.inf]
+LEAD_BANDS = [-1, 0, 2, 7, 30, math.inf]
 LEAD_LABELS = ['0', '1-2', '3-7', '8-30', '31+']
 WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')
 ACTIONS = {'none': N_('nothing'), 'reminder': N_('an extra reminder'), 'deposit': N_('ask for a deposit')}

@@ -13,10 +13,8 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
-import pandas as pd
-
 from app.models import AnalyticsReport, UserRead
-from app.services import amounts, clock, i18n
+from app.services import amounts, clock, i18n, lazy
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
@@ -24,6 +22,8 @@ from app.services.caching import VersionedCache
 from app.services.catalogue import locations
 from app.services.customers import customers
 from app.services.i18n import N_, _
+
+pd = lazy.module('pandas', globals())
 
 TOP = 10
 

@@ -44,21 +44,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from app.config import get_settings
 from app.models import BookingStatus, Channel, PaymentMethod
-from app.services import files, revisions
+from app.services import files, lazy, revisions
 from app.services.database import get_engine
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 log = logging.getLogger(__name__)
 
 STATUSES = [s.value for s in BookingStatus]
 CHANNELS = [c.value for c in Channel]
 PAYMENT_METHODS = [p.value for p in PaymentMethod] + ['unknown']
-NO_TIME = np.iinfo(np.int64).min
+NO_TIME = -(2 ** 63)  # numpy.iinfo(numpy.int64).min: numpy's NaT as an int64
 CHUNK_ROWS = 50_000
 FORMAT = 2
 """Version of the saved columns' layout (a different one is ignored and read afresh)."""

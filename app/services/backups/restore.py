@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -84,7 +83,7 @@ def restore(path: Path, *, passphrase: str | None = None, move_aside: bool = Fal
 
 
 def _refuse_newer(manifest: dict[str, Any]) -> None:
-    script = ScriptDirectory.from_config(database.alembic_config())
+    script = database.scripts()
     revision = manifest.get('revision')
     if (revision is not None and not database._known(script, revision)) or \
             _version(manifest.get('app_version', '0')) > _version(archive.app_version()):

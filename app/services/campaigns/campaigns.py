@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import pandas as pd
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
@@ -41,7 +40,7 @@ from app.models import (
     Target,
     UserRead,
 )
-from app.services import clock, events, i18n, jobs
+from app.services import clock, events, i18n, jobs, lazy
 from app.services.accounts.access import MANAGING_ROLES, ensure_reader
 from app.services.amounts import check_amount
 from app.services.analytics import frames as analytics_data
@@ -53,6 +52,8 @@ from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import _, ngettext
 from app.services.messaging import outbox, templates
 from app.services.money import codes
+
+pd = lazy.module('pandas', globals())
 
 
 def create_campaign(data: CampaignCreate, *, actor: UserRead, as_of: datetime | None = None) -> CampaignRead:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import pandas as pd
-
 from app.models import Target
+from app.services import lazy
 from app.services.analytics import metrics
 from app.services.i18n import N_, _, ngettext
+
+pd = lazy.module('pandas', globals())
 
 SEGMENT_NAMES = {'at_risk': N_('At risk'), 'lapsed': N_('Lapsed'), 'vip': N_('VIP'), 'new': N_('New'),
                  'regular': N_('Regular'), 'occasional': N_('Occasional'), 'churned': N_('Churned'),

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -284,6 +283,8 @@ def check_upload(upload: Upload) -> str:
         raise ValidationError(_('"{name}" is named as {claimed} but contains {found} data: it was not sent.').format(
             name=upload.name, claimed=_(ALLOWED[claimed]), found=_(ALLOWED[found])), field='attachment')
     if found.startswith('image/'):
+        from PIL import Image, UnidentifiedImageError  # here, not at start (app.services.lazy says why)
+
         try:
             with Image.open(io.BytesIO(upload.data)) as image:
                 image.verify()

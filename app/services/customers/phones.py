@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
+from app.services import lazy
+
+phonenumbers = lazy.module('phonenumbers', globals())  # at first use, not at start (app.services.lazy)
 
 
 def e164(raw: str, country: str = '') -> str:

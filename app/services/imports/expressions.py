@@ -23,11 +23,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
+from app.services import lazy
 from app.services.errors import ValidationError
 from app.services.i18n import N_, _
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 MAX_LENGTH = 500
 """Characters an expression may have."""

@@ -15,15 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from app.models import Booking, Customer, CustomerWord, Location, Role, Service, StaffMember, UserRead
 from app.models.booking import new_booking_code
 from app.models.customer import word_rows
-from app.services import events, i18n, revisions
+from app.services import events, i18n, lazy, revisions
 from app.services.accounts.access import MANAGING_ROLES, ensure_role
 from app.services.analytics import store as analytics_store
 from app.services.customers import customers
@@ -31,6 +29,9 @@ from app.services.database import session_scope
 from app.services.errors import PermissionDeniedError
 from app.services.i18n import N_, _, ngettext
 from app.services.imports import mapping, tabular
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 Progress = Callable[[float, str], None]
 CHUNK = 10_000

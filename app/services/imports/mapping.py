@@ -36,23 +36,25 @@ import re
 import tomllib
 import warnings
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
-import pandas as pd
 from babel.lists import format_list
 from babel.numbers import list_currencies
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictStr, field_validator
 from pydantic import ValidationError as PydanticError
 
 from app.models import BookingStatus, Channel
-from app.services import amounts, i18n
+from app.services import amounts, i18n, lazy
 from app.services.amounts import MAX_AMOUNT_CENTS
 from app.services.errors import ValidationError
 from app.services.i18n import N_, _, ngettext
 from app.services.imports import expressions, tabular
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 FIELDS = ('location', 'customer', 'staff_member', 'service', 'starts_at', 'duration', 'booked_at', 'status',
           'cancelled_at', 'channel', 'source', 'price')
@@ -86,7 +88,7 @@ MONTHS = {name: number for number, name in enumerate(
      'november', 'december'], start=1)}
 MAX_REPORTED = 20
 MAX_CENTS = MAX_AMOUNT_CENTS  # the app's one maximum of an amount (app.services.amounts)
-MAX_DURATION = pd.Timedelta(days=366)
+MAX_DURATION = timedelta(days=366)
 MAX_LEAD_DAYS = 36_500
 FIRST_YEAR, LAST_YEAR = 1900, 2199
 UNITS = {'minutes': 'm', 'hours': 'h', 'days': 'D'}

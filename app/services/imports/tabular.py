@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 from app.config import get_settings
+from app.services import lazy
 from app.services.errors import ImportRowError, ValidationError
 from app.services.i18n import _, ngettext
+
+np = lazy.module('numpy', globals())
+pd = lazy.module('pandas', globals())
 
 UNPACKED_FACTOR = 4
 """A workbook's unpacked parts may be this many times ``CLIENTPULSE_IMPORT_MAX_MB``."""

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from icalendar import Calendar, Event
+from app.services import lazy
+
+icalendar = lazy.module('icalendar', globals())  # at first use, not at start (app.services.lazy)
 
 PRODUCT_ID = '-//ClientPulse//Bookings//EN'
 
@@ -29,14 +31,14 @@ class CalendarEntry:
 
 def calendar(entries: Iterable[CalendarEntry], *, name: str = '', method: str = 'PUBLISH') -> bytes:
     """A VCALENDAR of ``entries`` (times written in UTC), as bytes of ``text/calendar``."""
-    cal = Calendar()
+    cal = icalendar.Calendar()
     cal.add('prodid', PRODUCT_ID)
     cal.add('version', '2.0')
     cal.add('method', method)
     if name:
         cal.add('x-wr-calname', name)
     for entry in entries:
-        event = Event()
+        event = icalendar.Event()
         event.add('uid', entry.uid)
         event.add('dtstamp', datetime.now(entry.starts_at.tzinfo))
         event.add('dtstart', entry.starts_at)

@@ -44,8 +44,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from app.config import get_settings
@@ -66,7 +64,7 @@ from app.services import events, i18n, mail
 from app.services.accounts import activity, network, users
 from app.services.accounts.access import MANAGING_ROLES, ensure_location, ensure_role
 from app.services.customers import phones
-from app.services.database import session_scope
+from app.services.database import insert_or_skip, session_scope
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import N_, _, ngettext
 from app.services.messaging import outbox, sms
@@ -338,9 +336,8 @@ def _count_wrong(key: str, link_id: int | None, now: datetime) -> None:
     valid)."""
     with session_scope(write=True) as session:
         connection = session.connection()
-        insert = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
-        session.execute(insert(SignInThrottle).values(email_hash=key, failures=0, last_failure_at=now)
-                        .on_conflict_do_nothing(index_elements=['email_hash']))
+        session.execute(insert_or_skip(connection, SignInThrottle, ['email_hash'], email_hash=key, failures=0,
+                                       last_failure_at=now))
         fresh = SignInThrottle.last_failure_at > now - WRONG_TRIES_WINDOW
         failures = session.execute(update(SignInThrottle).where(SignInThrottle.email_hash == key).values(
             failures=case((fresh, SignInThrottle.failures + 1), else_=1), last_failure_at=now)

@@ -23,11 +23,11 @@ import hashlib
 import hmac
 from typing import Protocol
 
-import httpx
-
 from app.config import get_settings
-from app.services import i18n
+from app.services import i18n, lazy
 from app.services.messaging import links
+
+httpx = lazy.module('httpx', globals())
 
 TWILIO, AFRICASTALKING = 'twilio', 'africastalking'
 PROVIDERS = (TWILIO, AFRICASTALKING)

@@ -43,17 +43,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from urllib.parse import urlencode
 
-import httpx
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from app.config import get_settings
 from app.models import StripeEvent
+from app.services import lazy
 from app.services.amounts import digits, max_minor
 from app.services.database import session_scope
 from app.services.errors import ValidationError
 from app.services.i18n import _
 from app.services.money.daraja import ProviderError
+
+httpx = lazy.module('httpx', globals())
 
 __all__ = ['PAID_EVENTS', 'CardCheckoutProvider', 'CheckoutSession', 'ProviderError', 'StripeCheckout',
            'WebhookRefused', 'amount_step', 'app_cents', 'configured', 'handle_webhook', 'on_session_completed',

@@ -7,14 +7,12 @@ from datetime import datetime, timedelta
 
 from pydantic import Field as PydanticField
 from sqlalchemy import update as sa_update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, select
 
 from app.models import MobilePayment, PaymentMethod, Receipt, ReceiptCounter
 from app.services.accounts.access import ensure_location
 from app.services.amounts import check_amount, plain
-from app.services.database import connection_of
+from app.services.database import connection_of, insert_or_skip
 from app.services.errors import NotFoundError, ValidationError
 from app.services.i18n import _
 
@@ -98,9 +96,8 @@ def next_number(session, location_id: int) -> str:
     if connection.execute(select(table.c.location_id).where(table.c.location_id == location_id)).first() is None:
         numbers = session.exec(select(Receipt.number).where(Receipt.location_id == location_id)).all()
         start = max((int(n) for n in numbers if n.isdigit()), default=0)
-        dialect = postgres_insert if connection.dialect.name == 'postgresql' else sqlite_insert
-        connection.execute(dialect(table).values(location_id=location_id, last_number=start)
-                           .on_conflict_do_nothing(index_elements=['location_id']))
+        connection.execute(insert_or_skip(connection, table, ['location_id'], location_id=location_id,
+                                          last_number=start))
     bumped = connection.execute(sa_update(table).where(table.c.location_id == location_id)
                                 .values(last_number=table.c.last_number + 1).returning(table.c.last_number)).one()
     return str(bumped.last_number)

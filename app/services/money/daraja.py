@@ -31,11 +31,12 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from app.config import get_settings
+from app.services import lazy
 from app.services.errors import ClientPulseError, ValidationError
 from app.services.i18n import _
+
+httpx = lazy.module('httpx', globals())
 
 NAIROBI = ZoneInfo('Africa/Nairobi')
 STILL_PROCESSING = frozenset({'4999'})
