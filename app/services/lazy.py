@@ -3,7 +3,10 @@
 pandas and numpy (0.55 s together on the 2-core machine), httpx (which brings rich), icalendar, phonenumbers and
 qrcode are needed by the features that use them, not to answer the first page: a module binds a stand-in instead,
 
-    pd = lazy.module('pandas', globals())
+    if TYPE_CHECKING:  # the real module for readers, tools and the bundle (PyInstaller follows this import)
+        import pandas as pd
+    else:
+        pd = lazy.module('pandas', globals())
 
 and the first attribute read (``pd.DataFrame``) imports the package and puts it in the stand-in's place in that
 module's globals, so every later read is a plain module attribute. ``bench/startup.py`` measures what this saves;

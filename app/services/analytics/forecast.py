@@ -22,6 +22,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from app.models import Forecast, UserRead
@@ -31,8 +32,12 @@ from app.services.analytics import metrics as a
 from app.services.analytics.reports import ensure_analyst
 from app.services.i18n import N_
 
-np = lazy.module('numpy', globals())
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import numpy as np
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    np = lazy.module('numpy', globals())
+    pd = lazy.module('pandas', globals())
 
 HORIZON_DAYS = 28
 SEASON_DAYS = 7

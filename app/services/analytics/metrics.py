@@ -26,14 +26,19 @@ Rates are fractions 0–1 (``nan`` when there is nothing to divide by); money is
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from babel.dates import get_day_names
 
 from app.services import i18n, lazy
 from app.services.i18n import N_, _
 
-np = lazy.module('numpy', globals())
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import numpy as np
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    np = lazy.module('numpy', globals())
+    pd = lazy.module('pandas', globals())
 
 DUE = ('booked', 'confirmed', 'checked_in', 'completed', 'no_show')
 """Statuses of bookings that were due to take place (everything but cancelled)."""

@@ -39,6 +39,7 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
@@ -50,8 +51,12 @@ from app.services.analytics import store as analytics_store
 from app.services.database import session_scope
 from app.services.i18n import N_, _
 
-np = lazy.module('numpy', globals())
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import numpy as np
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    np = lazy.module('numpy', globals())
+    pd = lazy.module('pandas', globals())
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from app.models import AnalyticsReport, UserRead
 from app.services import amounts, clock, i18n, lazy
@@ -23,7 +23,10 @@ from app.services.catalogue import locations
 from app.services.customers import customers
 from app.services.i18n import N_, _
 
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    pd = lazy.module('pandas', globals())
 
 TOP = 10
 

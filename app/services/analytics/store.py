@@ -43,6 +43,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 
@@ -51,8 +52,12 @@ from app.models import BookingStatus, Channel, PaymentMethod
 from app.services import files, lazy, revisions
 from app.services.database import get_engine
 
-np = lazy.module('numpy', globals())
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import numpy as np
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    np = lazy.module('numpy', globals())
+    pd = lazy.module('pandas', globals())
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
@@ -53,7 +54,10 @@ from app.services.i18n import _, ngettext
 from app.services.messaging import outbox, templates
 from app.services.money import codes
 
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    pd = lazy.module('pandas', globals())
 
 
 def create_campaign(data: CampaignCreate, *, actor: UserRead, as_of: datetime | None = None) -> CampaignRead:

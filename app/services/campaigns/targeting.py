@@ -21,13 +21,17 @@ consented on the campaign's channel when it queues (:func:`app.services.messagin
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from app.models import Target
 from app.services import lazy
 from app.services.analytics import metrics
 from app.services.i18n import N_, _, ngettext
 
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    pd = lazy.module('pandas', globals())
 
 SEGMENT_NAMES = {'at_risk': N_('At risk'), 'lapsed': N_('Lapsed'), 'vip': N_('VIP'), 'new': N_('New'),
                  'regular': N_('Regular'), 'occasional': N_('Occasional'), 'churned': N_('Churned'),

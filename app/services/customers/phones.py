@@ -7,10 +7,14 @@ is not a possible number is kept as typed, with no E.164 form: never guessed int
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from app.services import lazy
 
-phonenumbers = lazy.module('phonenumbers', globals())  # at first use, not at start (app.services.lazy)
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import phonenumbers
+else:  # at first use, not at start (app.services.lazy)
+    phonenumbers = lazy.module('phonenumbers', globals())
 
 
 def e164(raw: str, country: str = '') -> str:

@@ -22,13 +22,18 @@ import ast
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.services import lazy
 from app.services.errors import ValidationError
 from app.services.i18n import N_, _
 
-np = lazy.module('numpy', globals())
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import numpy as np
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    np = lazy.module('numpy', globals())
+    pd = lazy.module('pandas', globals())
 
 MAX_LENGTH = 500
 """Characters an expression may have."""

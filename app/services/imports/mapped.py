@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
@@ -30,8 +31,12 @@ from app.services.errors import PermissionDeniedError
 from app.services.i18n import N_, _, ngettext
 from app.services.imports import mapping, tabular
 
-np = lazy.module('numpy', globals())
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import numpy as np
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    np = lazy.module('numpy', globals())
+    pd = lazy.module('pandas', globals())
 
 Progress = Callable[[float, str], None]
 CHUNK = 10_000

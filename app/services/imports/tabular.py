@@ -29,14 +29,19 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.config import get_settings
 from app.services import lazy
 from app.services.errors import ImportRowError, ValidationError
 from app.services.i18n import _, ngettext
 
-np = lazy.module('numpy', globals())
-pd = lazy.module('pandas', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import numpy as np
+    import pandas as pd
+else:  # at first use, not at start (app.services.lazy)
+    np = lazy.module('numpy', globals())
+    pd = lazy.module('pandas', globals())
 
 UNPACKED_FACTOR = 4
 """A workbook's unpacked parts may be this many times ``CLIENTPULSE_IMPORT_MAX_MB``."""

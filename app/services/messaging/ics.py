@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.services import lazy
 
-icalendar = lazy.module('icalendar', globals())  # at first use, not at start (app.services.lazy)
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import icalendar
+else:  # at first use, not at start (app.services.lazy)
+    icalendar = lazy.module('icalendar', globals())
 
 PRODUCT_ID = '-//ClientPulse//Bookings//EN'
 

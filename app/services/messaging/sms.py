@@ -21,13 +21,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.config import get_settings
 from app.services import i18n, lazy
 from app.services.messaging import links
 
-httpx = lazy.module('httpx', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import httpx
+else:  # at first use, not at start (app.services.lazy)
+    httpx = lazy.module('httpx', globals())
 
 TWILIO, AFRICASTALKING = 'twilio', 'africastalking'
 PROVIDERS = (TWILIO, AFRICASTALKING)

@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
 from sqlalchemy import update
@@ -55,7 +55,10 @@ from app.services.errors import ValidationError
 from app.services.i18n import _
 from app.services.money.daraja import ProviderError
 
-httpx = lazy.module('httpx', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import httpx
+else:  # at first use, not at start (app.services.lazy)
+    httpx = lazy.module('httpx', globals())
 
 __all__ = ['PAID_EVENTS', 'CardCheckoutProvider', 'CheckoutSession', 'ProviderError', 'StripeCheckout',
            'WebhookRefused', 'amount_step', 'app_cents', 'configured', 'handle_webhook', 'on_session_completed',

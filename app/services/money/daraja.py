@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from app.config import get_settings
@@ -36,7 +36,10 @@ from app.services import lazy
 from app.services.errors import ClientPulseError, ValidationError
 from app.services.i18n import _
 
-httpx = lazy.module('httpx', globals())
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
+    import httpx
+else:  # at first use, not at start (app.services.lazy)
+    httpx = lazy.module('httpx', globals())
 
 NAIROBI = ZoneInfo('Africa/Nairobi')
 STILL_PROCESSING = frozenset({'4999'})
