@@ -129,6 +129,62 @@ def test_the_reach_rule(shop, twilio):
     assert channels(who(email='a@example.com', erased_at=DAY)) == []
 
 
+def test_the_rule_in_sql_finds_the_same_bookings_as_the_rule_in_python_on_every_combination(shop, twilio):
+    """``reach.not_reached`` (a day's bookings in one statement, for the day view and the dashboard) against
+    ``reach.channels`` (what the outbox queues by): every customer contact × every location's channels and provider
+    (Twilio set up, Africa's Talking not)."""
+    import itertools
+    from datetime import datetime, timedelta
+
+    from app.models import Location
+    location = shop['location']
+    member = make_staff_member(location, 'Night shift', start='00:00', end='23:59')
+    quick = make_service(location, 'QCK', 'Quick look', minutes=5)
+    states = ('live', 'erased', 'merged')
+    contacts = list(itertools.product(('', 'a@example.com'), ('', '+254712345678'), ('', 'sms', 'email'), states))
+    other = make_customer(location, 'Kept', '')
+    booked: dict[int, tuple] = {}
+    for number, contact in enumerate(contacts):
+        customer = make_customer(location, f'Customer {number}', '')
+        booking = make_booking(location, member, quick, customer,
+                               at(TOMORROW, '01:00', NAIROBI) + timedelta(minutes=15 * number))
+        booked[booking.id] = contact
+        email, phone, preferred, state = contact
+        with session_scope(write=True) as session:
+            row = session.get(Customer, customer.id)
+            row.email, row.phone_e164, row.preferred_channel = email, phone, preferred
+            row.erased_at = datetime(2030, 1, 1, tzinfo=clock.UTC) if state == 'erased' else None
+            row.merged_into = other.id if state == 'merged' else None
+    desk = actor(Role.STAFF, location.id)
+    start, end = clock.day_bounds(TOMORROW, NAIROBI)
+    sizes = []
+    for email_messages, sms_messages, provider in itertools.product((True, False), (True, False),
+                                                                     ('twilio', 'africastalking')):
+        with session_scope(write=True) as session:
+            row = session.get(Location, location.id)
+            row.email_messages, row.sms_messages, row.sms_provider = email_messages, sms_messages, provider
+        expected = set()
+        for booking_id, (email, phone, preferred, state) in booked.items():
+            who = type('C', (), {'email': email, 'phone_e164': phone, 'preferred_channel': preferred,
+                                 'erased_at': DAY if state == 'erased' else None,
+                                 'merged_into': other.id if state == 'merged' else None})()
+            if not reach.channels(who, email_messages=email_messages, sms_messages=sms_messages,
+                                  sms_provider=provider):
+                expected.add(booking_id)
+        settings = (email_messages, sms_messages, provider)
+        assert reach.unreachable_bookings(location.id, list(booked), actor=desk) == expected, settings
+        assert reach.unreachable_between(location.id, start, end, actor=desk) == expected, settings
+        assert reach.unreachable_between(location.id, start, end, actor=desk, staff_member_id=member.id) == expected
+        assert reach.unreachable_between(location.id, start, end, actor=desk,
+                                         staff_member_id=shop['member'].id) == set()
+        listed = reach.unreached(location.id, start=start, end=end, actor=desk)
+        assert {b.booking_id for b in listed} == expected, settings
+        sizes.append(len(expected))
+    # 24 erased or merged always; of the 12 others, those with neither (3), without the one channel there (6),
+    # everyone when no channel is (36): each part of the rule makes a difference somewhere
+    assert sorted(set(sizes)) == [27, 30, 36]
+
+
 def test_a_phone_reaches_no_one_without_an_sms_provider(shop):
     location = shop['location']
     customer = type('C', (), {'email': '', 'phone_e164': '+254712345678', 'preferred_channel': '',

@@ -284,9 +284,10 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
     start, text, title, style}]}``: a booking sends its own block, not the day's."""
     shown = date.fromisoformat(day)
     tz = location.time_zone
+    start, end = clock.day_bounds(shown, tz)
     listed = bookings.list_day(location.id, shown, actor=actor, time_zone=tz)
     risks = noshow.risks(location.id, [b.id for b in listed], actor=actor)
-    unreached = frozenset(reach.unreachable_bookings(location.id, [b.id for b in listed], actor=actor))
+    unreached = frozenset(reach.unreachable_between(location.id, start, end, actor=actor))
     # a retrained model (or a customer's new contact) redraws the day, not only a changed list
     signature = hash((tuple(sorted(risks.items())), unreached))
     language = i18n.current()  # each language's rooms have their own words
@@ -294,7 +295,6 @@ def day_view_parts(location: LocationRead, day: str, actor: UserRead) -> dict:
                           lambda: _DayLayout.of(listed, tz, risks, unreached))
     members = staff.list_staff(location.id, actor=actor, include_inactive=True)
     weekday = shown.weekday()
-    start, end = clock.day_bounds(shown, tz)
     plan = staff.schedule(location.id, start, end, actor=actor)
     extra = {x.staff_member_id: [] for x in plan.extra_shifts}
     for shift in plan.extra_shifts:

@@ -37,7 +37,7 @@ def week_parts(location: LocationRead, member: StaffMemberRead, monday: date, ac
                                                 staff_member_id=member.id)
               if b.status != BookingStatus.CANCELLED and b.time_recorded]
     clashes = bookings.overlapping_ids(listed)
-    unreached = reach.unreachable_bookings(location.id, [b.id for b in listed], actor=actor)
+    unreached = reach.unreachable_between(location.id, start, end, actor=actor, staff_member_id=member.id)
     plan = staff.schedule(location.id, start, end, actor=actor)
     columns = [_day_column(member, plan, monday + timedelta(days=offset), tz) for offset in range(7)]
     minutes = [m for column in columns for shift in column['shifts'] for m in shift]

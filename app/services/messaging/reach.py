@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, false, func, select, true
 from sqlmodel import Session, col
 
 from app.models import Booking, BookingStatus, Customer, Location, MessageChannel, Service, UnreachedBooking, UserRead
@@ -74,9 +74,32 @@ def unreachable_bookings(location_id: int, booking_ids: list[int], *, actor: Use
     if not booking_ids:
         return set()
     with session_scope() as session:
-        rows = connection_of(session).execute(_facts().where(
-            Booking.location_id == location_id, col(Booking.id).in_(sorted(set(booking_ids))))).all()
-    return {row.booking_id for row in rows if not _reached(row)}
+        return set(connection_of(session).execute(_unreached_ids().where(
+            Booking.location_id == location_id, col(Booking.id).in_(sorted(set(booking_ids))))).scalars())
+
+
+def unreachable_between(location_id: int, start: datetime, end: datetime, *, actor: UserRead,
+                        staff_member_id: int | None = None) -> set[int]:
+    """The ids of the bookings of ``location_id`` (of ``staff_member_id`` when given) starting in [``start``,
+    ``end``) (aware; any status) whose customer :func:`channels` finds no way to reach: what the day and week views
+    flag, asked by time rather than by a list of ids (a busy day's 1,500 ids made compiling the statement most of
+    its cost, on every change).
+
+    :raises PermissionDeniedError: not a front-desk role, or another location
+    """
+    ensure_reader(actor, location_id)
+    query = _unreached_ids().where(Booking.location_id == location_id, Booking.starts_at >= start,
+                                   Booking.starts_at < end)
+    if staff_member_id is not None:
+        query = query.where(Booking.staff_member_id == staff_member_id)
+    with session_scope() as session:
+        return set(connection_of(session).execute(query).scalars())
+
+
+def _unreached_ids():
+    """The ids of bookings whose customer is not reached (:func:`not_reached`); walk-ins have no customer."""
+    return (select(Booking.id).join(Customer, Customer.id == Booking.customer_id)
+            .join(Location, Location.id == Booking.location_id).where(not_reached()))
 
 
 def unreached(location_id: int, *, start: datetime, end: datetime, actor: UserRead) -> list[UnreachedBooking]:
@@ -95,15 +118,24 @@ def unreached_in(unit: Session | Connection, location_id: int, *, start: datetim
     """:func:`unreached` inside the caller's unit of work, the actor already checked."""
     rows = connection_of(unit).execute(_facts().where(
         Booking.location_id == location_id, Booking.starts_at >= start, Booking.starts_at < end,
-        col(Booking.status).in_(LIVE)).order_by(Booking.starts_at, Booking.id)).all()
+        col(Booking.status).in_(LIVE), not_reached()).order_by(Booking.starts_at, Booking.id)).all()
     return [UnreachedBooking(booking_id=row.booking_id, starts_at=row.starts_at, customer_id=row.customer_id,
                              customer_name=row.name, service_name=row.service_name or '')
-            for row in rows if not _reached(row)]
+            for row in rows]
 
 
-def _reached(row) -> bool:
-    return bool(channels(row, email_messages=row.email_messages, sms_messages=row.sms_messages,
-                         sms_provider=row.sms_provider))
+def not_reached() -> ColumnElement[bool]:
+    """SQL, for a query joining ``Booking``'s ``Customer`` and ``Location``: the customer is one :func:`channels`
+    finds no way to reach — erased or merged, or neither an e-mail the location sends to nor an E.164 phone it
+    sends SMS to through a provider set up (:func:`sms_ready`, asked here, in Python, for each provider). The same
+    rule as :func:`channels` (a preference only picks among the channels found), for a day's or a week's bookings
+    in one statement: asked row by row in Python it cost a busy day's live update most of its time (bench/fanout.py
+    --day-size). ``tests/messaging/test_reach.py`` checks both on every combination."""
+    ready = [provider for provider in sms.PROVIDERS if sms_ready(provider)]
+    by_email = (Location.email_messages == true()) & (func.coalesce(Customer.email, '') != '')
+    by_sms = (Location.sms_messages == true()) & (func.coalesce(Customer.phone_e164, '') != '') \
+        & (col(Location.sms_provider).in_(ready) if ready else false())
+    return col(Customer.erased_at).is_not(None) | col(Customer.merged_into).is_not(None) | ~(by_email | by_sms)
 
 
 def _facts():
