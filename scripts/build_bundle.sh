@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The owner's desktop app: a one-folder bundle (dist/ClientPulse/ClientPulse and its _internal folder) built with
-# NiceGUI's own nicegui-pack (PyInstaller) from .venv. Installs PyInstaller (the "bundle" extra) when missing.
+# PyInstaller from .venv, as NiceGUI's own nicegui-pack runs it. Installs PyInstaller (the "bundle" extra) when missing.
 # Takes a few minutes (the app's libraries: pandas, scikit-learn, statsmodels, reportlab). Run
 # ./dist/ClientPulse/ClientPulse (no arguments: serve, with the desktop window when pywebview was bundled; any
 # clientpulse command works too). How to install it: docs/install.md.
@@ -25,11 +25,18 @@ text = open(source, encoding='utf-8').read().replace('# BUNDLED MODULES', module
 open(target, 'w', encoding='utf-8').write(text)
 PY
 S=:  # PyInstaller's --add-data separator (";" on Windows)
+# the test and bench tools share .venv and libraries import them when present (optional imports PyInstaller follows):
+# DuckDB alone was 66 MB of the bundle; the app imports none of these
+EXCLUDED="--exclude-module duckdb --exclude-module hypothesis --exclude-module pytest --exclude-module _pytest"
+EXCLUDED="$EXCLUDED --exclude-module docutils --exclude-module playwright --exclude-module mkdocs"
 cd "$WORK"
 # PYTHONPATH: the source tree, where PyInstaller finds app/ (it cannot follow the editable install's finder); the
 # files the app reads beside its code go where app.config.bundled_path and the modules' own paths look for them
-PYTHONPATH="$ROOT" PATH="$ROOT/.venv/bin:$PATH" "$ROOT/.venv/bin/nicegui-pack" --onedir --noconfirm --clean \
-    --name ClientPulse \
+# PyInstaller as NiceGUI's nicegui-pack runs it (NiceGUI's own folder as data), called directly: nicegui-pack passes
+# no --exclude-module on
+NICEGUI="$("$ROOT/.venv/bin/python" -c 'import nicegui, pathlib; print(pathlib.Path(nicegui.__file__).parent)')"
+PYTHONPATH="$ROOT" PATH="$ROOT/.venv/bin:$PATH" "$ROOT/.venv/bin/python" -m PyInstaller --onedir --noconfirm --clean \
+    --name ClientPulse --add-data "$NICEGUI${S}nicegui" \
     --add-data "$ROOT/migrations${S}app/_bundled/migrations" \
     --add-data "$ROOT/alembic.ini${S}app/_bundled" \
     --add-data "$ROOT/assets${S}app/_bundled/assets" \
@@ -38,7 +45,7 @@ PYTHONPATH="$ROOT" PATH="$ROOT/.venv/bin:$PATH" "$ROOT/.venv/bin/nicegui-pack" -
     --add-data "$ROOT/app/locale${S}app/locale" \
     --add-data "$ROOT/app/live/live_link.js${S}app/live" \
     --add-data "$ROOT/app/pages/frontdesk/day_grid.js${S}app/pages/frontdesk" \
-    ClientPulse.py
+    $EXCLUDED ClientPulse.py
 rm -rf "$OUT/ClientPulse"
 mkdir -p "$OUT"
 mv "$WORK/dist/ClientPulse" "$OUT/ClientPulse"
