@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 
-class _Stand_in:
+class _StandIn:
     """A module not imported yet: see :func:`module`."""
 
     __slots__ = ('_name', '_namespace')
@@ -50,4 +50,4 @@ def module(name: str, namespace: dict[str, Any]) -> ModuleType:
     first attribute read imports ``name`` and rebinds every name in ``namespace`` that held the stand-in to the real
     module. Typed as the module for readers and tools; raises at first use what the import raises
     (``ModuleNotFoundError``)."""
-    return _Stand_in(name, namespace)  # type: ignore[return-value]
+    return _StandIn(name, namespace)  # type: ignore[return-value]
