@@ -15,7 +15,7 @@ from app.services import clock
 from app.services.accounts import users
 from app.services.frontdesk import bookings, kiosk
 from tests.factories import OWNER, TZ, at, make_booking
-from tests.fixtures.pages import element, eventually, log_in
+from tests.fixtures.pages import element, eventually, log_in, shown
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -29,14 +29,6 @@ async def tap(user: User, marker: str) -> None:
 async def type_into(user: User, marker: str, text: str) -> None:
     await user.should_see(marker=marker)
     user.find(marker=marker).type(text)
-
-
-def _absent(user: User, marker: str) -> bool:
-    try:
-        user.find(marker=marker)
-    except AssertionError:
-        return True
-    return False
 
 
 def _today():
@@ -127,7 +119,7 @@ async def test_left_alone_the_kiosk_forgets_what_was_typed(user: User, shop, mon
     await tap(user, 'kiosk-check_in')
     await type_into(user, 'kiosk-lookup', '416 555 0101')
     await user.should_see(marker='kiosk-find')
-    await eventually(lambda: _absent(user, 'kiosk-lookup'), timeout=5)  # back to the start screen
+    await eventually(lambda: not shown(user, 'kiosk-lookup'), timeout=5)  # back to the start screen
     await user.should_see('Welcome!')
     await tap(user, 'kiosk-check_in')
     await user.should_see(marker='kiosk-lookup')
