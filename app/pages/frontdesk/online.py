@@ -28,6 +28,10 @@ FOCUS_CSS = ':focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}'
 """A clear focus ring on the customer's pages (dark blue, drawn 2 px outside the control: 6.7:1 on white, 6.4:1 on the
 page's slate)."""
 TITLE = N_('Book online')
+FOCUS_HEADING = ('{const now = document.activeElement;'
+                 ' if (!now || now === document.body || !now.isConnected) document.querySelector("h1")?.focus();}')
+"""Give a new step's heading the focus when nothing has it (the control used is gone), never taking it from a control
+the visitor has reached since (WCAG 2.4.3)."""
 
 
 class Text(ui.label):
@@ -202,8 +206,9 @@ class _Booking:
         self.step = step
         self.summary.refresh()
         await self.body.refresh()
-        # the control that was used is gone: the new step's heading takes the focus (a screen reader reads it)
-        self.client.run_javascript('document.querySelector("h1")?.focus()')
+        # the control that was used is gone: the new step's heading takes the focus (a screen reader reads it) —
+        # unless the visitor already moved into the new step while its slower part loaded (a day's free times)
+        self.client.run_javascript(FOCUS_HEADING)
 
     async def back(self) -> None:
         previous = STEPS[max(0, STEPS.index(self.step) - 1)]
