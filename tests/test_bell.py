@@ -80,3 +80,24 @@ async def test_marking_read_in_one_page_updates_the_same_persons_other_pages(use
     await eventually(lambda: _count(tab) == '0')
     await eventually(lambda: _count(other_tab) == '0')
     assert _count(colleague) == '1'  # someone else's read marks are not theirs
+
+
+async def test_the_bell_reads_and_marks_off_the_event_loop(user: User, shop, monkeypatch):
+    import threading
+
+    from app.services import notifications
+    threads = []
+    for name in ('unread_count', 'visible', 'mark_read'):
+        real = getattr(notifications, name)
+
+        def traced(*args, real=real, **kwargs):
+            threads.append(threading.get_ident())
+            return real(*args, **kwargs)
+        monkeypatch.setattr(notifications, name, traced)
+    await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    threads.clear()  # the page's first count is read as it is built
+    user.find(marker='bell').click()  # opening the list reads it
+    await user.should_see('Nothing yet.')
+    user.find(marker='bell-read-all').click()  # marking read writes, then reads again
+    await eventually(lambda: len(threads) >= 5)
+    assert threading.get_ident() not in threads  # this test runs on the app's event loop

@@ -6,6 +6,7 @@ from nicegui import ui
 
 from app import live
 from app.models import NotificationView, UserRead
+from app.pages import language
 from app.pages.formatting import local_datetime
 from app.services import i18n, notifications
 from app.services.i18n import _
@@ -52,22 +53,25 @@ class Bell:
             live.quietly(self.badge, lambda: self.set_count(self.count + 1))
             self.stale = True
 
-    def open_list(self) -> None:
+    async def open_list(self) -> None:
         if self.stale:
-            self.refresh()
+            await self.refresh()
 
     def set_count(self, count: int) -> None:
         self.count = count
         self.badge.set_text(str(count))
         self.badge.set_visibility(count > 0)
 
-    def refresh(self) -> None:
-        """Read the count and the latest notifications afresh (on opening, and after marking read)."""
+    async def refresh(self) -> None:
+        """Read the count and the latest notifications afresh (on opening, and after marking read), in a worker
+        thread."""
         self.stale = False
-        self.set_count(notifications.unread_count(self.user))
+        count, latest = await language.io_bound(self._read)
+        if self.items.is_deleted:
+            return
+        self.set_count(count)
         self.items.clear()
         with self.items:
-            latest = notifications.visible(self.user, limit=SHOWN)
             if not latest:
                 ui.label(_('Nothing yet.')).classes('text-slate-500')
             for item in latest:
@@ -83,18 +87,24 @@ class Bell:
                 ui.button(icon='done', on_click=lambda i=item.id: self.read([i])).props(
                     'flat round dense size=sm').tooltip(_('Mark read')).mark(f'bell-read-{item.id}')
 
-    def on_read_elsewhere(self, user_id: int) -> None:
-        """This person marked notifications read in another page: count again (one query, only in their pages)."""
+    def _read(self) -> tuple[int, list[NotificationView]]:
+        return notifications.unread_count(self.user), notifications.visible(self.user, limit=SHOWN)
+
+    async def on_read_elsewhere(self, user_id: int) -> None:
+        """This person marked notifications read in another page: count again (one query in a worker thread, only
+        in their pages)."""
         if user_id == self.user.id:
-            self.set_count(notifications.unread_count(self.user))
             self.stale = True
+            count = await language.io_bound(notifications.unread_count, self.user)
+            if not self.badge.is_deleted:
+                self.set_count(count)
 
-    def read(self, ids: list[int]) -> None:
-        notifications.mark_read(self.user, ids)
-        self.refresh()
+    async def read(self, ids: list[int] | None = None) -> None:
+        """Mark ``ids`` read (None: all of this person's), in a worker thread; the list and every page of theirs
+        follow."""
+        await language.io_bound(notifications.mark_read, self.user, ids)
+        await self.refresh()
         live.notifications_read.emit(self.user.id)
 
-    def read_all(self) -> None:
-        notifications.mark_read(self.user)
-        self.refresh()
-        live.notifications_read.emit(self.user.id)
+    async def read_all(self) -> None:
+        await self.read()

@@ -132,6 +132,8 @@ async def test_only_a_staff_pin_leaves_kiosk_mode_and_there_are_no_links_out(use
     await log_in(user, Role.KIOSK)
     with pytest.raises(AssertionError):
         user.find(kind=ui.link)  # no navigation anywhere
+    with pytest.raises(AssertionError):
+        user.find(marker='navigation')
     await tap(user, 'kiosk-exit')
     await type_into(user, 'kiosk-pin', '1111')
     await tap(user, 'kiosk-pin-ok')
