@@ -4,6 +4,8 @@ catalogs' French and Kiswahili: a page left in English, or a catalog without the
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from nicegui.testing import User
 
@@ -12,6 +14,30 @@ from tests.factories import OWNER
 from tests.fixtures.pages import element, eventually, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
+
+
+def current_language(user: User) -> str:
+    """The choice the header's language menu marks as in use ('location' or a language's code)."""
+    choices = element(user, 'user-language-choices').content
+    (code,) = re.findall(r'data-language="(\w+)" aria-current="true"', choices)
+    return code
+
+
+async def test_a_pressed_language_that_is_not_offered_changes_nothing(user: User, shop, monkeypatch):
+    from app.services.accounts import users
+    saved, real = [], users.set_language
+
+    def set_language(code, *, actor):
+        saved.append(code)
+        return real(code, actor=actor)
+    monkeypatch.setattr(users, 'set_language', set_language)
+    await sign_in(user, Role.MANAGER, '/activity')
+    for sent in ('xx', {'code': 'sw'}, ['sw'], '', None, 'location'):  # what a doctored page could send; 'location'
+        user.find(marker='user-language-choices').trigger('choose', sent)  # is already the one in use
+    user.find(marker='user-language-choices').trigger('choose', 'fr')  # then a real choice, after them
+    await eventually(lambda: saved == ['fr'])
+    manager = next(u for u in users.list_users(actor=OWNER) if u.email == 'manager@shop.test')
+    assert users.get_user(manager.id).language == 'fr'
 
 
 def _set_language(location_id: int, language: str) -> None:
@@ -28,8 +54,8 @@ async def test_a_manager_chooses_kiswahili_and_another_person_of_the_location_st
     await sign_in(colleague, Role.STAFF, '/bookings?day=2030-03-04')
     await sign_in(user, Role.MANAGER, '/activity')
     await user.should_see('Activity log')
-    assert 'active' in element(user, 'user-language-location').props  # "Same as the location" until chosen
-    user.find(marker='user-language-sw').click()
+    assert current_language(user) == 'location'  # "Same as the location" until chosen
+    user.find(marker='user-language-choices').trigger('choose', 'sw')
     manager = next(u for u in users.list_users(actor=OWNER) if u.email == 'manager@shop.test')
     await eventually(lambda: users.get_user(manager.id).language == 'sw')
 
@@ -37,7 +63,7 @@ async def test_a_manager_chooses_kiswahili_and_another_person_of_the_location_st
     await user.should_see('Kumbukumbu ya shughuli')  # "Activity log"
     await user.should_see('Miadi')  # the navigation's "Bookings"
     await user.should_see('Sawa na tawi')  # "Same as the location", in the menu
-    assert 'active' in element(user, 'user-language-sw').props
+    assert current_language(user) == 'sw'
     assert element(user, 'user-language').props['aria-label'] == 'Lugha'
     await user.should_not_see('Activity log')
 
@@ -45,7 +71,7 @@ async def test_a_manager_chooses_kiswahili_and_another_person_of_the_location_st
     await colleague.should_see('Bookings')
     await colleague.should_not_see('Miadi')
 
-    user.find(marker='user-language-location').click()  # back to the location's language
+    user.find(marker='user-language-choices').trigger('choose', 'location')  # back to the location's language
     await eventually(lambda: users.get_user(manager.id).language is None)
     await user.open('/activity')
     await user.should_see('Activity log')

@@ -47,11 +47,14 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
         with ui.row().classes('items-center gap-2 no-wrap min-w-0'):
             named(ui.button(icon='menu', on_click=lambda: drawer.toggle()).props(  # noqa: PLW0108  (drawer below)
                 'flat color=white dense').mark('menu'), _('Navigation'))
-            ui.image('/assets/logo.svg').props('alt=ClientPulse').classes('w-8 h-8')  # the product's name: a phone
-            ui.label('ClientPulse').classes('text-lg font-bold gt-xs').props('aria-hidden=true')  # hides this one
-            ui.label('·').classes('text-base sm:text-lg').props('aria-hidden=true')
-            heading = ui.label(_(title)).classes('text-base sm:text-lg ellipsis min-w-0 m-0 font-normal leading-normal')
-            heading.tag = 'h1'  # the page's one h1: what it is ('Bookings'), read first by a screen reader
+            # the product's name (the logo's alt text: a phone hides the written name) and the page's one h1: what it
+            # is ('Bookings'), read first by a screen reader — one element
+            ui.html('<img src="/assets/logo.svg" alt="ClientPulse" class="w-8 h-8">'
+                    '<span class="text-lg font-bold gt-xs" aria-hidden="true">ClientPulse</span>'
+                    '<span class="text-base sm:text-lg" aria-hidden="true">·</span>'
+                    '<h1 class="text-base sm:text-lg ellipsis min-w-0 m-0 font-normal leading-normal">'
+                    f'{escape(_(title))}</h1>', sanitize=False).classes(
+                'row items-center gap-2 no-wrap min-w-0').mark('title')
         with ui.row().classes('items-center gap-1 sm:gap-3 no-wrap shrink-0'):
             if user.role == Role.OWNER:
                 options = {x.id: x.name for x in locations.list_locations(actor=user)}
@@ -103,30 +106,52 @@ def navigation_html(role: Role, title: str) -> str:
     return _navigation_html(role, title, i18n.current())
 
 
+LANGUAGE_CHOICES_CSS = ('.language-choice{display:block;width:100%;min-width:12rem;text-align:left;padding:8px 16px;'
+                        'border:0;background:none;font:inherit;color:#1e293b;cursor:pointer}'
+                        '.language-choice:hover,.language-choice:focus-visible{background:#f1f5f9}'
+                        '.language-choice[aria-current]{color:#3b4a6b;font-weight:600}')
+"""The language menu's choices: plain buttons, the one in use in the primary colour (9.5:1 on white) and bold."""
+
+
 def _language_chooser(user: UserRead) -> None:
     """The person's own language, a menu under an icon (room for it on a phone's header): their location's (the
     default), or one of :data:`~app.services.i18n.LANGUAGES` each named in itself; a choice is saved to their account
-    and the page is drawn again in it."""
-    async def choose(code: str | None) -> None:
-        if code == user.language:
+    and the page is drawn again in it. The choices are one element (plain buttons telling it which was pressed)."""
+    async def choose(event) -> None:
+        code = event.args if isinstance(event.args, str) else ''  # what a browser sends: anything
+        if code != 'location' and code not in i18n.LANGUAGES:
+            return
+        chosen = None if code == 'location' else code
+        if chosen == user.language:
             return
         try:
-            await language.io_bound(users.set_language, code, actor=user)
+            await language.io_bound(users.set_language, chosen, actor=user)
         except ClientPulseError as error:
             ui.notify(str(error), type='negative')
             return
         ui.navigate.reload()
 
-    mine = user.language if user.language in i18n.LANGUAGES else None
+    mine = user.language if user.language in i18n.LANGUAGES else 'location'
+    ui.add_css(LANGUAGE_CHOICES_CSS)
     with ui.button(icon='translate').props('flat round dense color=white').mark('user-language') as button:
         named(button, _('Language'))
         button.tooltip(_('Language'))
-        with ui.menu():
-            for code, name in {None: _('Same as the location'), **i18n.LANGUAGES}.items():
-                item = ui.menu_item(name, on_click=lambda c=code: choose(c)).mark(f'user-language-{code or "location"}')
-                if code == mine:
-                    item.props('active')  # the one in use, highlighted (and read out: aria-current)
-                    item._props['aria-current'] = 'true'
+        with ui.menu().props('auto-close'):
+            choices = ui.html(sanitize=False).props('role=group').mark('user-language-choices')
+            choices.on('choose', choose)
+            choices.set_content(_language_buttons(choices.id, mine))
+
+
+def _language_buttons(element_id: int, mine: str) -> str:
+    """The language menu's choices as HTML: one button per choice ('location' or a language's code, the one in use
+    ``mine`` marked ``aria-current``), each telling the element ``element_id`` which was pressed (event ``choose``)."""
+    buttons = []
+    for code, name in {'location': _('Same as the location'), **i18n.LANGUAGES}.items():
+        current = ' aria-current="true"' if code == mine else ''
+        buttons.append(f'<button type="button" class="language-choice" data-language="{code}"{current}'
+                       f' onclick="getElement({element_id}).$emit(&quot;choose&quot;, &quot;{code}&quot;)">'
+                       f'{escape(name)}</button>')
+    return ''.join(buttons)
 
 
 def field_error(elements: dict, error: Exception) -> None:

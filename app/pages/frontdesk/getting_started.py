@@ -74,7 +74,7 @@ def steps_html(role: Role, items: list[GettingStartedItem]) -> str:
             note = ('<span class="text-xs text-red-800" data-note="backups">' + escape(_(
                 'Schedule a daily backup to a USB disk or a network share (Settings, Backups); none has worked in the '
                 'last 26 hours.')) + '</span>')
-        lines.append(f'<li class="row items-center gap-2 py-1 no-wrap" data-step="{escape(item.key)}">'
+        lines.append(f'<li class="row items-center gap-x-2 py-1" data-step="{escape(item.key)}">'
                      f'<i class="q-icon notranslate material-icons {colour}" aria-hidden="true" role="presentation"'
                      f'>{icon}</i>{what}{state}{note}</li>')
     return ''.join(lines)
