@@ -54,7 +54,7 @@ async def test_the_owners_dashboard_is_red_while_backups_fail(user: User, shop, 
     schedule.save_schedule(enabled=True, time_of_day='02:30', folder=str(disk), keep=3, actor=OWNER)
     schedule.back_up()
     await sign_in(user, Role.OWNER, '/')
-    await user.should_see(marker='revenue-today', retries=100)
+    await user.should_see(marker='figures', retries=100)
     await user.should_not_see(marker='dashboard-backup-alert')  # the last backup worked
 
     disk.rename(tmp_path / 'unmounted')

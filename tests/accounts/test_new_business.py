@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from nicegui.testing import User
 
-from tests.fixtures.pages import _left_login, click_block, drawn, element, eventually, new_booking_dialog
+from tests.fixtures.pages import _left_login, click_block, drawn, element, eventually, figure, new_booking_dialog
 from tests.frontdesk.test_kiosk import tap
 
 pytestmark = pytest.mark.usefixtures('sqlite_db')  # an empty database: the business is built through the pages
@@ -95,7 +95,7 @@ async def test_a_salon_sets_itself_up_books_a_customer_and_its_kiosk_keeps_the_r
     user.find(marker='setup-finish').click()
     await eventually(lambda: user.back_history[-1] == '/')
     await user.should_see('Salon Amélie', retries=100)  # the owner is signed in, on the dashboard of the new location
-    revenue = element(user, 'revenue-today').text  # money in euros, written the French way
+    revenue = figure(user, 'revenue-today')  # money in euros, written the French way
     assert revenue.startswith('0,00') and revenue.endswith('€'), revenue
 
     await user.open('/staff')

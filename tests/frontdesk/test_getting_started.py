@@ -50,7 +50,7 @@ async def test_the_getting_started_list_ticks_itself_off_from_the_data(user: Use
     assert [i.key for i in items if not i.done] == ['backups'] and getting_started.all_done(items)
 
     await user.open('/')
-    await user.should_see(marker='revenue-today', retries=100)
+    await user.should_see(marker='figures', retries=100)
     await user.should_not_see(marker='getting-started')  # all done: the list is gone
 
 

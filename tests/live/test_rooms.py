@@ -11,7 +11,7 @@ from nicegui.testing import User
 
 from app.models import Role
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, drawn, element, eventually, sign_in
+from tests.fixtures.pages import DAY, drawn, element, eventually, figure, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop')  # made before the app starts (tests/fixtures/pages.py)
 
@@ -35,7 +35,7 @@ async def test_a_booking_goes_to_each_room_once_and_queues_no_session_update(use
 
     sent_before = [len(p.client.outbox.message_history) for p in people]
     booking = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '14:30'))
-    await eventually(lambda: element(owner, 'bookings-today').text == '1' and booking.id in drawn(other_desk))
+    await eventually(lambda: figure(owner, 'bookings-today') == '1' and booking.id in drawn(other_desk))
     await asyncio.sleep(0.1)  # NiceGUI's outbox sends what sessions queued every 10 ms
     for person, subscription, before in zip(people, subscriptions, sent_before, strict=True):
         outbox = person.client.outbox
@@ -50,7 +50,7 @@ async def test_a_booking_goes_to_each_room_once_and_queues_no_session_update(use
     assert set(owners['parts']) == {'cards', 'status', 'rows'}  # the revenue chart did not change: not sent
     assert owners['toast']['message'].startswith('New booking: Alex Kim')
     # the server side of every session shows the booking, though nothing was sent to any session by itself
-    assert element(owner, 'bookings-today').text == '1' == element(manager, 'bookings-today').text
+    assert figure(owner, 'bookings-today') == '1' == figure(manager, 'bookings-today')
     assert [r['customer'] for r in element(manager, 'day-bookings').rows] == ['Alex Kim']
     assert booking.id in drawn(desk) and booking.id in drawn(other_desk)
 

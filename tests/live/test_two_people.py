@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from app.models import Role
 from app.services.accounts import users
@@ -53,13 +54,20 @@ def _book_sam_at_15(page) -> None:
     dialog.get_by_role('button', name='Book').click()
 
 
-def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(people):
+def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(people, served):
     tablet, desk, _ = people
+    office = desk.context.browser.new_context(viewport={'width': 1400, 'height': 900}).new_page()
+    sign_in(office, served, 'manager@shop.test', f'/?day={DAY}')  # the manager's dashboard, in the back office
+    booked_today = office.locator('[data-figure="bookings-today"]')
+    before = int(booked_today.inner_text(timeout=15_000))
     assert tablet.get_by_text(SAM_AT_15).count() == 0
     _book_sam_at_15(desk)
     booked_at = time.monotonic()
     tablet.get_by_text(SAM_AT_15).wait_for(timeout=1_000)
     assert time.monotonic() - booked_at < 1.0
+    # the dashboard's figure cards (one element, its values replaced by the room's message) count it
+    expect(booked_today).to_have_text(str(before + 1), timeout=5_000)
+    office.context.close()
     # the same room message brought the toast and counted the bell up; the block drawn from it opens the booking
     tablet.get_by_text("New booking: Sam Lee — Women's cut").wait_for(timeout=1_000)
     assert tablet.locator('.q-badge').inner_text() == '1'

@@ -12,7 +12,7 @@ from app.services.frontdesk import bookings
 from app.services.money import checkout
 from app.services.money.checkout import PaymentIn, Sale, SaleLine
 from tests.factories import OWNER, at, make_booking, make_product
-from tests.fixtures.pages import DAY, element, eventually, sign_in
+from tests.fixtures.pages import DAY, element, eventually, figure, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')  # the shop's clock: 23:00 on DAY
 
@@ -23,7 +23,7 @@ async def test_a_refund_and_the_day_close_through_the_sales_page(user: User, cre
     bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER)
     desk = create_user()
     await sign_in(desk, Role.OWNER, f'/?day={DAY.isoformat()}')
-    assert element(desk, 'revenue-today').text == '$0.00'
+    assert figure(desk, 'revenue-today') == '$0.00'
     noon = at(DAY, '12:00')
     # the cut and an oil: 8200 + 1500, 13 % of taxes: 10961; 5000 cash (6000 handed) and 5961 card; a $4.00 tip
     sold = checkout.check_out(Sale(location_id=shop['location'].id, booking_id=booking.id, tip_cents=400, lines=[
@@ -31,7 +31,7 @@ async def test_a_refund_and_the_day_close_through_the_sales_page(user: User, cre
         PaymentIn(method=PaymentMethod.CASH, amount_cents=5000, tendered_cents=6000),
         PaymentIn(method=PaymentMethod.CARD, amount_cents=6361)]), actor=OWNER, as_of=noon)
 
-    await eventually(lambda: element(desk, 'revenue-today').text == '$97.00')  # another tab, at once
+    await eventually(lambda: figure(desk, 'revenue-today') == '$97.00')  # another tab, at once
     await sign_in(user, Role.MANAGER, f'/sales?day={DAY.isoformat()}')
     assert [r['number'] for r in element(user, 'sales-list').rows] == [sold.number]
     user.find(marker='sales-list').trigger('rowClick', [{}, {'id': sold.receipt_id}, 0])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
-from html import escape
 
 from babel.dates import format_date
 from nicegui import ui
+from nicegui.element import Element
 
 from app import live
 from app.models import BookingRead, LocationRead, UserRead
@@ -102,12 +103,9 @@ def _build(room: live.Subscription, day: date) -> None:
     arrives as one message shared by every open dashboard (see :mod:`app.live.rooms`)."""
     argument = day.isoformat()
     parts = live.current_parts('dashboard', room.location, argument, room.user)
-    labels = {}
     ui.add_css(DEFINITION_CSS)
-    with ui.row().classes('w-full gap-4'):
-        for mark, title, definition in CARDS:
-            labels[mark] = _card(_(title), parts['cards'][mark], mark, _(definition) if definition else None)
-            room.bind(labels[mark], f'cards.{mark}')
+    figures = FigureCards(_cards(i18n.current()), parts['cards']).mark('figures')
+    room.bind(figures, 'cards', 'values')
     with ui.row().classes('w-full gap-4 flex-nowrap'):
         with ui.card().classes('w-2/3'):
             ui.label(_('Revenue per day, last 30 days (before tax)')).classes('font-semibold')
@@ -128,9 +126,8 @@ def _build(room: live.Subscription, day: date) -> None:
 
     def absorb(message: dict, _event) -> None:
         fresh = message.get('parts', {})
-        for mark, text in fresh.get('cards', {}).items():
-            if labels[mark].text != text:
-                live.quietly(labels[mark], lambda label=labels[mark], text=text: label.set_text(text))
+        if 'cards' in fresh:
+            live.set_prop(figures, 'values', fresh['cards'])
         for element, part, prop in shared:
             if part in fresh:
                 live.set_prop(element, prop, fresh[part])
@@ -182,18 +179,30 @@ DEFINITION_CSS = (
 on #616161: 6.2:1), as Quasar's tooltip showed it — but drawn by the browser, not one more element of the page."""
 
 
-def _card(title: str, value: str, mark: str, definition: str | None = None) -> ui.label:
-    """A figure's card: its title (with an info button whose name is the ``definition``, when there is one) and its
-    ``value``; returns the value's label (bound to the room). Three elements: each costs every open dashboard ~4–5 KB
-    of server memory."""
-    info = '' if not definition else (
-        f'<button type="button" class="definition" aria-label="{escape(definition)}">'
-        '<i class="q-icon notranslate material-icons" aria-hidden="true" role="presentation" style="font-size:1.1rem">'
-        f'info_outline</i><span class="tip" aria-hidden="true">{escape(definition)}</span></button>')
-    with ui.card().classes('min-w-48 flex-1'):
-        ui.html(f'<span class="text-sm text-slate-500">{escape(title)}</span>{info}', sanitize=False).classes(
-            'flex items-center gap-1')
-        return ui.label(value).classes('text-2xl font-bold').mark(mark)
+class FigureCards(live.SearchableText, Element, component='figure_cards.js'):
+    """The dashboard's figure cards as one element (``figure_cards.js``; each element costs every open dashboard
+    ~4–5 KB of server memory): ``cards`` (``[{mark, title, definition}]``, shared by every dashboard in a language)
+    and ``values`` (mark → the figure as text: the room's ``cards`` part, shared by every dashboard of the room)."""
+
+    def __init__(self, cards: list[dict], values: dict[str, str]) -> None:
+        super().__init__()
+        live.set_prop(self, 'cards', cards)
+        live.set_prop(self, 'values', values)
+
+    def value(self, mark: str) -> str:
+        """The figure ``mark`` as shown, e.g. ``value('revenue-today') == '$82.00'``."""
+        return self.props['values'][mark]
+
+    def searchable_text(self) -> list[str]:
+        """The titles and the figures (what ``user.should_see`` finds)."""
+        return [*(card['title'] for card in self.props['cards']), *self.props['values'].values()]
+
+
+@functools.lru_cache(maxsize=8)
+def _cards(language: str) -> list[dict]:
+    """:data:`CARDS` in ``language`` (the language of the moment: the argument keys the cache)."""
+    return [{'mark': mark, 'title': _(title), 'definition': _(definition) if definition else ''}
+            for mark, title, definition in CARDS]
 
 
 def _go_to(value: str | None, shown: date) -> None:
