@@ -29,9 +29,12 @@ def role_name(role: Role | str) -> str:
     return _(name) if name is not None else str(role)
 
 
-def named(element: ui.element, name: str) -> ui.element:
-    """Give ``element`` an accessible name (``aria-label``), e.g. an icon button's; returns it."""
+def named(element: ui.element, name: str, *, tip: bool = False) -> ui.element:
+    """Give ``element`` an accessible name (``aria-label``), e.g. an icon button's, and with ``tip`` the browser's
+    own tooltip of the same words (``title``: no tooltip element in every page's header); returns it."""
     element._props['aria-label'] = name  # set directly: a translated name may hold spaces or quotes
+    if tip:
+        element._props['title'] = name
     element.update()
     return element
 
@@ -69,7 +72,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
             ui.label(_('{email} ({role})').format(email=user.email, role=role_name(user.role))).classes(
                 'text-sm opacity-80 gt-sm')
             named(ui.button(icon='logout', on_click=lambda: (sign_out(user), ui.navigate.to('/login'))).props(
-                'flat color=white dense').tooltip(_('Sign out')), _('Sign out'))
+                'flat color=white dense'), _('Sign out'), tip=True)
     # open on wide screens, closed over a phone's page: Quasar opens it on mounting where the screen is wide and
     # tells the server (with value=None NiceGUI would ask each browser by JavaScript on connect instead: one
     # more round trip per page, and an error logged for every client that does not answer)
@@ -134,8 +137,7 @@ def _language_chooser(user: UserRead) -> None:
     mine = user.language if user.language in i18n.LANGUAGES else 'location'
     ui.add_css(LANGUAGE_CHOICES_CSS)
     with ui.button(icon='translate').props('flat round dense color=white').mark('user-language') as button:
-        named(button, _('Language'))
-        button.tooltip(_('Language'))
+        named(button, _('Language'), tip=True)
         with ui.menu().props('auto-close'):
             choices = ui.html(sanitize=False).props('role=group').mark('user-language-choices')
             choices.on('choose', choose)

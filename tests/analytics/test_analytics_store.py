@@ -136,3 +136,32 @@ def test_a_new_process_starts_from_the_saved_copy_and_patches_it(sqlite_db, tmp_
     third = AnalyticsStore(get_engine(), tmp_path)
     third.columns(location.id)
     assert reads == [1, 1]
+
+
+def test_two_stores_saving_the_same_location_at_once_both_succeed(sqlite_db, tmp_path, monkeypatch):
+    # the app's store and another (another process, a test's) on one folder: a shared temporary name made the first
+    # writer's rename fail once the second had renamed the file away (FileNotFoundError, seen in the suite)
+    import numpy
+
+    location = make_location()
+    make_booking(location, make_staff_member(location), make_service(location), make_customer(location),
+                 at(DAY, '10:00'))
+    folder = tmp_path / 'analytics'
+    first, second = AnalyticsStore(get_engine(), folder), AnalyticsStore(get_engine(), folder)
+    real, writes = numpy.savez, []
+
+    def savez(*args, **kwargs):
+        real(*args, **kwargs)
+        writes.append(1)
+        if len(writes) == 1:  # the first store has written its file, not yet renamed it: the second saves now
+            second.columns(location.id)
+    monkeypatch.setattr(numpy, 'savez', savez)
+    first.columns(location.id)
+    assert len(writes) == 2
+    assert [p.name for p in folder.iterdir()] == [f'location-{location.id}.npz']  # no temporary file left
+    expected = _fresh(location.id)
+    reads: list[int] = []
+    original = AnalyticsStore._read_all
+    monkeypatch.setattr(AnalyticsStore, '_read_all', lambda self, *args: reads.append(1) or original(self, *args))
+    _assert_same(AnalyticsStore(get_engine(), folder).columns(location.id), expected)
+    assert reads == []  # a later store started from the saved copy: it was whole

@@ -77,7 +77,6 @@ class _BookingsView:
                 'dense').classes('w-44')
             ui.button(_('Go'), on_click=lambda: self.go_to(day_input)).props('flat dense')
             ui.button(_('Today'), on_click=lambda: ui.navigate.to('/bookings')).props('flat dense')
-            ui.space()
             ui.button(_('Sale'), icon='point_of_sale', on_click=self.walk_in_sale).props('outline').mark(
                 'walk-in-sale')
             ui.button(_('New booking'), icon='add', on_click=self.new_booking).mark('new-booking')

@@ -37,6 +37,7 @@ import json
 import logging
 import os
 import sqlite3
+import tempfile
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
@@ -148,10 +149,20 @@ class AnalyticsStore:
             path = self._folder / f'location-{location_id}.npz'
             meta = {'format': FORMAT, 'time_zone': held.time_zone, 'token': held.token, 'revision': held.revision,
                     'descriptions': {str(k): v for k, v in held.descriptions.items()}, 'sources': held.sources}
-            temporary = path.with_suffix('.tmp.npz')
-            np.savez(temporary, meta=np.array(json.dumps(meta)), **{f'b_{k}': v for k, v in held.bookings.items()},
-                     **{f'l_{k}': v for k, v in held.lines.items()})
-            os.replace(temporary, path)
+            # a temporary file of this write's own: another store (another process, or a test's beside the app's)
+            # may be saving the same location at the same moment, and a shared temporary name made one of the two
+            # renames fail (FileNotFoundError)
+            descriptor, temporary = tempfile.mkstemp(dir=self._folder, prefix=f'location-{location_id}.',
+                                                     suffix='.tmp.npz')
+            try:
+                with os.fdopen(descriptor, 'wb') as handle:
+                    np.savez(handle, meta=np.array(json.dumps(meta)),
+                             **{f'b_{k}': v for k, v in held.bookings.items()},
+                             **{f'l_{k}': v for k, v in held.lines.items()})
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
             self._saved[location_id] = held.revision
 
     # --- reading ------------------------------------------------------------------------------------------------------
