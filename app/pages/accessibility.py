@@ -4,7 +4,7 @@ sideways reachable by the keyboard (2.1.1) under a name (:func:`scrolling`)."""
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, ui
 
 REDUCED_MOTION = '''
 @media (prefers-reduced-motion: reduce) {
@@ -39,11 +39,17 @@ so each one is made a stop of the Tab key once drawn (the arrow keys then scroll
 ``data-scroll-name`` (:func:`scrolling`)."""
 
 
+COLOURS = {'primary': '#3b4a6b', 'secondary': '#c27c5a', 'accent': '#5a8fc2'}
+"""Every page's Quasar colours, set once for the whole app (``app.colors``: no colours element in every page):
+white on the primary reads at 9:1."""
+
 _installed: list[bool] = []
 
 
 def install() -> None:
-    """At start: every page served gets the rules above (once a process: NiceGUI's test harness starts per test)."""
+    """At start: every page served gets the rules above and :data:`COLOURS` (once a process: NiceGUI's test harness
+    starts per test)."""
+    app.colors(**COLOURS)
     if not _installed:
         ui.add_css(REDUCED_MOTION, shared=True)
         ui.add_head_html(SCROLLING_TABLES, shared=True)

@@ -42,7 +42,6 @@ def named(element: ui.element, name: str, *, tip: bool = False) -> ui.element:
 @contextmanager
 def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator[None]:
     """Lay out a page: header, navigation, and toasts for changes made in other tabs."""
-    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     # one line on a phone too: the product name, the account and a wide location menu only where there is room
     with ui.header().classes('items-center justify-between bg-primary no-wrap'):
         # the title gives way (ellipsis) before the account's buttons do: a long one ('Commission & tips') had pushed
@@ -77,8 +76,9 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
     # tells the server (with value=None NiceGUI would ask each browser by JavaScript on connect instead: one
     # more round trip per page, and an error logged for every client that does not answer)
     with ui.left_drawer(value=False).props('show-if-above').classes('bg-slate-50') as drawer:
-        ui.html(navigation_html(user.role, title), sanitize=False, tag='nav').props(
-            f'aria-label="{escape(_("Navigation"))}"').classes('w-full').mark('navigation')
+        navigation = ui.html(navigation_html(user.role, title), sanitize=False, tag='nav').classes('w-full').mark(
+            'navigation')
+        navigation._props['aria-label'] = _('Navigation')  # set directly: a translated name may hold quotes
         # which release this is, for the owner telling support (or reading CHANGELOG.md)
         ui.label(_('ClientPulse, version {version}').format(version=__version__)).classes(
             'text-xs text-slate-600 px-2 pt-4').mark('version')

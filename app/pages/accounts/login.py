@@ -51,7 +51,6 @@ def login_page(next: str = '') -> None:
         return
     if not_set_up_yet():  # no account at all: nobody could sign in; the page says how the owner sets it up
         return
-    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')  # the desk's: white on it at 9:1
     language.use(locations.public_language())  # nobody signed in yet: the shop's language
 
     async def try_login() -> None:

@@ -39,7 +39,6 @@ LOCALES = ['en_CA', 'en_US', 'en_GB', 'en_AU', 'en_IE', 'en_ZA', 'en_KE', 'en_IN
 @public_page('/setup', proof='the setup token printed at start (or the owner, until there is a location)')
 def setup_page(token: str = '') -> None:
     """The first-run wizard, opened by the setup ``token`` (or by the owner, until there is a location)."""
-    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     language.use(locations.public_language())  # English on a new install, until the business says its own
     owner = current_user()
     if setup.token_valid(token):
@@ -60,7 +59,6 @@ def not_set_up_yet() -> bool:
     and return False."""
     if not setup.needs_setup():
         return False
-    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     language.use(locations.public_language())
     with ui.card().classes('absolute-center w-96 max-w-full p-6 gap-2').mark('not-set-up'):
         ui.label('ClientPulse').classes('text-2xl font-bold text-primary')

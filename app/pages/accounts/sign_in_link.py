@@ -27,7 +27,6 @@ MAX_TOKEN = 120
 @public_page('/account/{token}', proof="the sign-in link's token", title=TITLE)
 async def account_link_page(request: Request, token: str) -> None:
     """What a sign-in link opens: its form behind a valid ``token``, else a refusal."""
-    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')  # the login page's
     ui.add_head_html('<meta name="referrer" content="no-referrer">')  # the link is a secret: never pass it on
     language.use(await language.io_bound(locations.public_language))  # a refusal in the shop's language
     ui.page_title(_(TITLE))

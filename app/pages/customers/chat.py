@@ -75,7 +75,6 @@ def customer_chat_page(token: str) -> None:
         return
     location = chat.location_of(conversation)
     language.use(location.language if location is not None else None)  # a public page: the location's language
-    ui.colors(primary='#3b4a6b')
     with ui.column().classes('w-full max-w-2xl mx-auto p-4 gap-3'):
         heading(_('Chat with the salon — {name}').format(name=conversation.customer_name.split(' ')[0])).classes(
             'text-xl font-semibold')

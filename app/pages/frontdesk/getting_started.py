@@ -46,13 +46,13 @@ def getting_started_section(page: PageContext) -> None:
 
 def _draw(page: PageContext, items: list[GettingStartedItem]) -> None:
     done = sum(item.done for item in items)
+    title, count = _('Getting started'), _('{done} of {all} done').format(done=done, all=len(items))
     with ui.card().classes('w-full').mark('getting-started'):
-        heading = ui.label(_('Getting started')).classes('text-lg font-semibold')
-        heading.tag = 'h2'
-        ui.label(_('{done} of {all} done').format(done=done, all=len(items))).classes(
-            'text-sm text-slate-600').mark('getting-started-count')
-        ui.html(steps_html(page.user.role, items), sanitize=False, tag='ul').classes('w-full').style(
-            'list-style:none;margin:0;padding:0').mark('getting-started-steps')
+        ui.html(f'<h2 class="text-lg font-semibold m-0">{escape(title)}</h2>'
+                f'<p class="text-sm text-slate-600 my-2">{escape(count)}</p>'
+                '<ul class="w-full" style="list-style:none;margin:0;padding:0">'
+                f'{steps_html(page.user.role, items)}</ul>', sanitize=False).classes('w-full').mark(
+            'getting-started-steps')
 
 
 def steps_html(role: Role, items: list[GettingStartedItem]) -> str:
@@ -67,8 +67,9 @@ def steps_html(role: Role, items: list[GettingStartedItem]) -> str:
             what = f'<a class="text-blue-9 underline" href="{escape(target)}">{escape(_(words))}</a>'
         else:
             what = f'<span class="{"text-slate-600" if item.done else ""}">{escape(_(words))}</span>'
-        state = (f'<span class="text-xs rounded px-1 bg-green-1 text-green-10">{escape(_("done"))}</span>' if item.done
-                 else f'<span class="text-xs rounded px-1 bg-grey-3 text-grey-9">{escape(_("to do"))}</span>')
+        state = _('done') if item.done else _('to do')
+        shade = 'bg-green-1 text-green-10' if item.done else 'bg-grey-3 text-grey-9'
+        state = f'<span class="text-xs rounded px-1 {shade}">{escape(state)}</span>'
         note = ''
         if item.key == 'backups' and not item.done:
             note = ('<span class="text-xs text-red-800" data-note="backups">' + escape(_(

@@ -38,7 +38,6 @@ DAYS_AHEAD = 7
 def kiosk_page(page: PageContext) -> None:
     # the guard has set the language: the kiosk user's own choice, which is none, so the location's
     """The kiosk (no frame: no way out but a staff PIN)."""
-    ui.colors(primary='#3b4a6b', secondary='#c27c5a', accent='#5a8fc2')
     ui.add_css(FOCUS_RING)
     ui.query('body').classes('bg-slate-100 select-none')
     _Kiosk(page.user, page.location).build()

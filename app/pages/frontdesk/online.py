@@ -59,7 +59,6 @@ def named(element: ui.element, name: str) -> ui.element:
 
 def customer_page() -> None:
     """The look every customer's page shares: the shop's colours and a visible focus ring."""
-    ui.colors(primary='#3b4a6b')
     ui.query('body').classes('bg-slate-50')
     ui.add_css(FOCUS_CSS)
 
