@@ -44,3 +44,10 @@ async def test_the_field_shows_the_locations_format_and_holds_iso(user: User):
     assert field.value == '2031-01-02' and field.props['value'] == '02/01/2031'
     named = [child.props.get('aria-label') for child in field.slots['append'].children]
     assert named == ['Choose a date']  # the calendar's button has a name
+    with pytest.raises(AssertionError):  # the calendar is drawn when first asked for
+        user.find(kind=ui.date)
+    user.find(kind=ui.button).click()  # the calendar's button, pressed
+    calendar = user.find(kind=ui.date).elements.pop()
+    assert calendar.value == '2031-01-02' and calendar.parent_slot.parent.value is True  # its menu is open
+    calendar.set_value('2031-02-03')  # a day chosen on the calendar fills the field
+    assert field.value == '2031-02-03' and field.props['value'] == '03/02/2031'

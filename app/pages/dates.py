@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -103,6 +104,21 @@ def date_input(label: str, value: str | date | None = None, *, locale: str | Non
     with field.add_slot('append'):
         button = ui.button(icon='event').props('flat round dense')
         button.props['aria-label'] = _('Choose a date')
-        with button, ui.menu() as menu:
-            ui.date().bind_value(field).on_value_change(menu.close)
+    calendar_menu(button, lambda menu: ui.date().bind_value(field).on_value_change(menu.close))
     return field
+
+
+def calendar_menu(button: ui.button, fill: Callable[[ui.menu], Any]) -> ui.button:
+    """Give ``button`` a menu (a calendar) that ``fill(menu)`` draws inside it on the first press — not with every
+    page that holds the button: each element costs every open page ~5 KB of server memory — and that every press
+    opens; returns the button."""
+    menus: list[ui.menu] = []
+
+    def press() -> None:
+        if not menus:
+            with button, ui.menu() as menu:
+                fill(menu)
+            menus.append(menu)
+        menus[0].open()
+    button.on_click(press)
+    return button

@@ -76,12 +76,7 @@ def frame(title: str, user: UserRead, location: LocationRead | None) -> Iterator
     # tells the server (with value=None NiceGUI would ask each browser by JavaScript on connect instead: one
     # more round trip per page, and an error logged for every client that does not answer)
     with ui.left_drawer(value=False).props('show-if-above').classes('bg-slate-50') as drawer:
-        navigation = ui.html(navigation_html(user.role, title), sanitize=False, tag='nav').classes('w-full').mark(
-            'navigation')
-        navigation._props['aria-label'] = _('Navigation')  # set directly: a translated name may hold quotes
-        # which release this is, for the owner telling support (or reading CHANGELOG.md)
-        ui.label(_('ClientPulse, version {version}').format(version=__version__)).classes(
-            'text-xs text-slate-600 px-2 pt-4').mark('version')
+        ui.html(navigation_html(user.role, title), sanitize=False).classes('w-full').mark('navigation version')
     with ui.column().classes('w-full gap-4 p-2'):
         yield
     presence.join(user, title)
@@ -98,14 +93,19 @@ def _navigation_html(role: Role, title: str, language: str) -> str:
             f' text-slate-800 hover:bg-slate-200{shade}"><i class="q-icon notranslate material-icons text-primary"'
             f' aria-hidden="true" role="presentation">{escape(entry.icon or "")}</i>'
             f'<span>{escape(_(entry.title))}</span></a>')
-    return ''.join(links)
+    name = _('Navigation')
+    # which release this is, for the owner telling support (or reading CHANGELOG.md)
+    version = _('ClientPulse, version {version}').format(version=__version__)
+    return (f'<nav aria-label="{escape(name)}">{"".join(links)}</nav>'
+            f'<p class="text-xs text-slate-600 px-2 pt-4 m-0">{escape(version)}</p>')
 
 
 def navigation_html(role: Role, title: str) -> str:
-    """The navigation's links for ``role`` as HTML (one element in the page, not four per link: every element costs
-    each open page ~4–5 KB of server memory), each page's icon and title in the current language, the page titled
-    ``title`` marked current (``aria-current``); built once per role, page and language and shared by every page that
-    shows it (titles are escaped; paths and icons come from the pages' own declarations)."""
+    """The navigation's links for ``role`` and the release's version as HTML (one element in the page, not four per
+    link: every element costs each open page ~4–5 KB of server memory), each page's icon and title in the current
+    language, the page titled ``title`` marked current (``aria-current``); built once per role, page and language
+    and shared by every page that shows it (titles are escaped; paths and icons come from the pages' own
+    declarations)."""
     return _navigation_html(role, title, i18n.current())
 
 

@@ -63,7 +63,8 @@ async def test_unread_badges_and_script_shown_as_text(user: User, create_user, s
     await eventually(lambda: _bodies(desk) == ['<script>alert("x")</script><b>bold?</b>'])  # a label: text
     # only the frame renders HTML of its own (navigation, title, language choices; its words escaped): never a message
     framed = desk.find(kind=ui.html).elements
-    assert {marker for e in framed for marker in e._markers} == {'navigation', 'title', 'user-language-choices'}
+    markers = {marker for e in framed for marker in e._markers}
+    assert markers == {'navigation', 'version', 'title', 'user-language-choices'}
     assert not any('alert(' in e.content or '<b>' in e.content for e in framed)
     await desk.should_not_see(marker=f'unread-{shop["sam"].id}')
 

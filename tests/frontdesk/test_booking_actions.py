@@ -249,6 +249,7 @@ async def test_the_day_views_events_take_no_hostile_arguments(user: User, shop):
     # a forged "open" of another location's booking is refused; nonsense where an id belongs opens nothing
     user.find(marker='day-grid').trigger('open', theirs.id)
     await user.should_see('You can only work with your own location.', retries=100)
+    element(user, 'booking-tabs').set_value('List')  # the list's rows can be clicked too
     for nonsense in ('1; DROP TABLE booking', {'id': 1}, [1, 2], 'x' * 100_000, -1):
         user.find(marker='day-grid').trigger('open', nonsense)
         user.find(marker='booking-list').trigger('rowClick', [{}, {'id': nonsense}, 0])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from html import escape
 
 from nicegui import background_tasks, ui
 
@@ -57,6 +59,23 @@ def bookings_page(page: PageContext, day: str | None = None) -> None:
     view.build(live.join(page.user, page.location))
 
 
+DAY_STEP_CSS = ('.day-step{display:inline-flex;align-items:center;justify-content:center;width:32px;height:32px;'
+                'border-radius:50%;color:#1e293b;text-decoration:none}'
+                '.day-step:hover,.day-step:focus-visible{background:rgba(0,0,0,.08)}.day-step .q-icon{font-size:24px}')
+"""The arrows to the day before and after: round, dark (14:1 on white), shaded under the pointer or the keyboard."""
+
+
+def day_links(day: date) -> str:
+    """The day shown between links to the day before and after (HTML: one element instead of three; the links'
+    names are read out, their arrows are not)."""
+    arrows = []
+    for step, name, icon in ((-1, _('Previous day'), 'chevron_left'), (1, _('Next day'), 'chevron_right')):
+        arrows.append(f'<a href="/bookings?day={(day + timedelta(days=step)).isoformat()}" aria-label="{escape(name)}"'
+                      f' title="{escape(name)}" class="day-step"><i class="q-icon notranslate material-icons"'
+                      f' aria-hidden="true" role="presentation">{icon}</i></a>')
+    return f'{arrows[0]}<span class="text-xl font-semibold">{escape(long_day(day))}</span>{arrows[1]}'
+
+
 class _BookingsView:
     def __init__(self, user: UserRead, location: LocationRead, day: date) -> None:
         self.user, self.location, self.day = user, location, day
@@ -68,11 +87,8 @@ class _BookingsView:
     def build(self, room: live.Subscription) -> None:
         self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
         with ui.row().classes('items-center gap-2'):
-            ui.button(icon='chevron_left', on_click=lambda: self.go(self.day - timedelta(days=1))).props(
-                'flat dense').props['aria-label'] = _('Previous day')
-            ui.label(long_day(self.day)).classes('text-xl font-semibold').mark('day')
-            ui.button(icon='chevron_right', on_click=lambda: self.go(self.day + timedelta(days=1))).props(
-                'flat dense').props['aria-label'] = _('Next day')
+            ui.add_css(DAY_STEP_CSS)
+            ui.html(day_links(self.day), sanitize=False).classes('row items-center gap-2 no-wrap').mark('day')
             day_input = dates.date_input(_('Go to day'), self.day, locale=self.location.locale).props(
                 'dense').classes('w-44')
             ui.button(_('Go'), on_click=lambda: self.go_to(day_input)).props('flat dense')
@@ -99,11 +115,12 @@ class _BookingsView:
                 room.bind(self.day_grid, 'grid', 'grid')
                 room.bind(self.day_grid, 'blocks', 'blocks')
                 room.show('day-view', argument)
-            with ui.tab_panel(self.week_tab):
-                self.week = WeekView(self.user, self.location, self.day, self.dialogs)
-            with ui.tab_panel(self.list_tab):
-                self.list_filters()
-                self.table()
+            # the week and the list are drawn when first shown (on_tab): a page open on the day view holds neither
+            # (every element costs each open page ~5 KB of server memory)
+            self.week_panel = ui.tab_panel(self.week_tab)
+            self.list_panel = ui.tab_panel(self.list_tab)
+        self.week: WeekView | None = None
+        self.list_table: ui.table | None = None
         room.follow(self.absorb)
 
     def new_booking(self) -> None:
@@ -134,11 +151,12 @@ class _BookingsView:
             return
         # the week and the list are read in a worker thread, each session's own: not while the room's message
         # goes out (this runs on the event loop)
-        background_tasks.create(self.week.heard(event, self.showing_week()), name='week heard')
+        if self.week is not None:
+            background_tasks.create(self.week.heard(event, self.showing_week()), name='week heard')
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
-            if self.showing_list():
+            if self.showing_list() and self.list_table is not None:
                 background_tasks.create(self.update_table(), name='booking list')
             else:
                 self.stale.add('list')
@@ -149,12 +167,24 @@ class _BookingsView:
     def showing_week(self) -> bool:
         return self.panels.value in (self.week_tab, 'Week')
 
-    async def on_tab(self) -> None:
-        if self.week.stale and self.showing_week():
-            await self.week.redraw()
-        if 'list' in self.stale and self.showing_list():
-            self.stale.discard('list')
-            await self.update_table()
+    def on_tab(self) -> Awaitable[None] | None:
+        """The tab shown changed: draw its contents the first time (at once, in this change's own update) and bring
+        them up to date when stale (read in a worker thread: NiceGUI awaits what this returns)."""
+        if self.showing_week():
+            if self.week is None:
+                with self.week_panel:
+                    self.week = WeekView(self.user, self.location, self.day, self.dialogs,
+                                         members=[m for m in self.members if m.active])
+            return self.week.redraw() if self.week.stale else None
+        if self.showing_list():
+            if self.list_table is None:
+                with self.list_panel:
+                    self.list_filters()
+                    self.table()
+            if 'list' in self.stale:
+                self.stale.discard('list')
+                return self.update_table()
+        return None
 
     def new_at(self, where: dict) -> None:
         """An empty time of a staff member's column was clicked: a new booking there."""
@@ -239,7 +269,7 @@ class _BookingsView:
         self.asked += 1
         asked = self.asked
         rows = await language.io_bound(self.table_rows)
-        if asked != self.asked or self.list_table.is_deleted:
+        if asked != self.asked or self.list_table is None or self.list_table.is_deleted:
             return
         live.sync_rows(self.list_table, rows)
         count = len(self.list_table.rows)

@@ -11,7 +11,7 @@ from nicegui.element import Element
 
 from app import live
 from app.models import BookingRead, LocationRead, UserRead
-from app.pages import params
+from app.pages import dates, params
 from app.pages.accessibility import scrolling
 from app.pages.accounts.backups import backup_alert
 from app.pages.formatting import booking_time, money, rate
@@ -75,9 +75,8 @@ def dashboard_page(page: PageContext, day: str | None = None) -> None:
     with ui.row().classes('items-center gap-4'):
         ui.label(format_date(shown, 'EEEE dd MMMM y', locale=i18n.current())).classes(
             'text-xl font-semibold').mark('day')
-        with ui.button(_('Reference day'), icon='edit_calendar').props('flat'):
-            with ui.menu():
-                ui.date(value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker')
+        dates.calendar_menu(ui.button(_('Reference day'), icon='edit_calendar').props('flat'), lambda _menu: ui.date(
+            value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker'))
         ui.button(_('Today'), on_click=lambda: ui.navigate.to('/')).props('flat')
     getting_started_section(page)
     backup_alert(page)  # issue 31: red while backups fail or are overdue (owners)

@@ -75,10 +75,12 @@ class WeekView:
     Redrawn when a booking or the staff change at the location while it is shown, else when next shown; what it
     draws is read in a worker thread (an answer overtaken by a later redraw is dropped)."""
 
-    def __init__(self, user: UserRead, location: LocationRead, day: date, dialogs: ui.element) -> None:
+    def __init__(self, user: UserRead, location: LocationRead, day: date, dialogs: ui.element, *,
+                 members: list[StaffMemberRead]) -> None:
+        """``members``: the location's active staff members, read by the caller (not on the event loop here)."""
         self.user, self.location, self.dialogs = user, location, dialogs
         self.monday = day - timedelta(days=day.weekday())
-        self.members = {m.id: m for m in staff.list_staff(location.id, actor=user)}
+        self.members = {m.id: m for m in members}
         chosen = user.staff_member_id if user.staff_member_id in self.members else next(iter(self.members), None)
         with ui.row().classes('items-center gap-2'):
             self.who = ui.select({m.id: m.name for m in self.members.values()}, value=chosen,
