@@ -10,6 +10,7 @@ from app import live
 from app.models import NotificationView, UserRead
 from app.pages import language
 from app.pages.formatting import local_datetime
+from app.pages.menus import menu_on_press
 from app.services import i18n, notifications
 from app.services.i18n import _
 
@@ -29,13 +30,12 @@ class Bell:
         # the count beside the button, not in it: a button's name must hold its visible text (WCAG 2.5.3); the count
         # is the button's description ('Notifications, 3'); a click on the count goes through to the button
         with ui.element('div').classes('relative-position'):
-            with ui.button(icon='notifications', on_click=self.open_list).props('flat round dense color=white').mark(
-                    'bell') as button:
-                button._props['aria-label'] = _('Notifications')
-                # its width is set: the menu opens where it will stay while its contents arrive (drawn on the first
-                # opening, not with every page: each element costs every open page ~5 KB of server memory)
-                self.menu = ui.menu().classes('w-[28rem] max-w-[95vw]')
-                self.items: ui.column | None = None
+            # the menu and its frame are drawn on the first press (menus.menu_on_press), not with every page
+            button = menu_on_press(ui.button(icon='notifications').props('flat round dense color=white').mark('bell'),
+                                   self._draw_frame)
+            button.on_click(self.open_list)  # after the menu's first drawing: the list goes into it
+            button._props['aria-label'] = _('Notifications')
+            self.items: ui.column | None = None
             self.badge = ui.badge('', color='negative').props('floating rounded').classes('no-pointer-events').mark(
                 'bell-count')
             button._props['aria-describedby'] = self.badge.html_id
@@ -53,16 +53,19 @@ class Bell:
             live.quietly(self.badge, lambda: self.set_count(self.count + 1))
             self.stale = True
 
+    def _draw_frame(self, menu: ui.menu) -> None:
+        """The list's frame, in the menu drawn on the first press (its width set: it opens where it stays while the
+        list arrives)."""
+        menu.classes('w-[28rem] max-w-[95vw]')
+        with ui.column().classes('w-full p-3 gap-2'):
+            with ui.row().classes('w-full items-center justify-between'):
+                ui.label(_('Notifications')).classes('font-semibold')
+                ui.button(_('Mark all read'), on_click=self.read_all).props('flat dense no-caps').mark(
+                    'bell-read-all')
+            self.items = ui.column().classes('w-full gap-1')
+
     def open_list(self) -> Awaitable[None] | None:
-        """Draw the list's frame on the first opening (at once, in the click's own update) and read the list again
-        when it is stale (in a worker thread: NiceGUI awaits what this returns)."""
-        if self.items is None:
-            with self.menu, ui.column().classes('w-full p-3 gap-2'):
-                with ui.row().classes('w-full items-center justify-between'):
-                    ui.label(_('Notifications')).classes('font-semibold')
-                    ui.button(_('Mark all read'), on_click=self.read_all).props('flat dense no-caps').mark(
-                        'bell-read-all')
-                self.items = ui.column().classes('w-full gap-1')
+        """Read the list again when it is stale (in a worker thread: NiceGUI awaits what this returns)."""
         return self.refresh() if self.stale else None
 
     def set_count(self, count: int) -> None:

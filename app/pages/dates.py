@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from babel.dates import get_date_format
 from nicegui import ui
 from nicegui.events import GenericEventArguments
 
+from app.pages.menus import menu_on_press
 from app.services import i18n
 from app.services.i18n import _
 
@@ -104,21 +104,5 @@ def date_input(label: str, value: str | date | None = None, *, locale: str | Non
     with field.add_slot('append'):
         button = ui.button(icon='event').props('flat round dense')
         button.props['aria-label'] = _('Choose a date')
-    calendar_menu(button, lambda menu: ui.date().bind_value(field).on_value_change(menu.close))
+    menu_on_press(button, lambda menu: ui.date().bind_value(field).on_value_change(menu.close))
     return field
-
-
-def calendar_menu(button: ui.button, fill: Callable[[ui.menu], Any]) -> ui.button:
-    """Give ``button`` a menu (a calendar) that ``fill(menu)`` draws inside it on the first press — not with every
-    page that holds the button: each element costs every open page ~5 KB of server memory — and that every press
-    opens; returns the button."""
-    menus: list[ui.menu] = []
-
-    def press() -> None:
-        if not menus:
-            with button, ui.menu() as menu:
-                fill(menu)
-            menus.append(menu)
-        menus[0].open()
-    button.on_click(press)
-    return button

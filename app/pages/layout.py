@@ -13,6 +13,7 @@ from app import __version__, live
 from app.models import LocationRead, Role, UserRead
 from app.pages import language, presence, registry
 from app.pages.bell import Bell
+from app.pages.menus import menu_on_press
 from app.pages.signed_in import choose_location, sign_out
 from app.services import i18n
 from app.services.accounts import users
@@ -134,14 +135,17 @@ def _language_chooser(user: UserRead) -> None:
             return
         ui.navigate.reload()
 
+    def fill(menu: ui.menu) -> None:
+        menu.props('auto-close')
+        choices = ui.html(sanitize=False).props('role=group').mark('user-language-choices')
+        choices.on('choose', choose)
+        choices.set_content(_language_buttons(choices.id, mine))
+
     mine = user.language if user.language in i18n.LANGUAGES else 'location'
     ui.add_css(LANGUAGE_CHOICES_CSS)
-    with ui.button(icon='translate').props('flat round dense color=white').mark('user-language') as button:
-        named(button, _('Language'), tip=True)
-        with ui.menu().props('auto-close'):
-            choices = ui.html(sanitize=False).props('role=group').mark('user-language-choices')
-            choices.on('choose', choose)
-            choices.set_content(_language_buttons(choices.id, mine))
+    button = ui.button(icon='translate').props('flat round dense color=white').mark('user-language')
+    named(button, _('Language'), tip=True)
+    menu_on_press(button, fill)  # the choices drawn when first asked for
 
 
 def _language_buttons(element_id: int, mine: str) -> str:

@@ -64,7 +64,7 @@ async def test_unread_badges_and_script_shown_as_text(user: User, create_user, s
     # only the frame renders HTML of its own (navigation, title, language choices; its words escaped): never a message
     framed = desk.find(kind=ui.html).elements
     markers = {marker for e in framed for marker in e._markers}
-    assert markers == {'navigation', 'version', 'title', 'user-language-choices'}
+    assert markers == {'navigation', 'version', 'title'}
     assert not any('alert(' in e.content or '<b>' in e.content for e in framed)
     await desk.should_not_see(marker=f'unread-{shop["sam"].id}')
 

@@ -11,12 +11,13 @@ from nicegui.element import Element
 
 from app import live
 from app.models import BookingRead, LocationRead, UserRead
-from app.pages import dates, params
+from app.pages import params
 from app.pages.accessibility import scrolling
 from app.pages.accounts.backups import backup_alert
 from app.pages.formatting import booking_time, money, rate
 from app.pages.frontdesk.getting_started import getting_started_section
 from app.pages.guard import PageContext, guarded_page
+from app.pages.menus import menu_on_press
 from app.pages.registry import shared_view
 from app.pages.signed_in import MANAGING
 from app.services import amounts, clock, i18n
@@ -75,7 +76,7 @@ def dashboard_page(page: PageContext, day: str | None = None) -> None:
     with ui.row().classes('items-center gap-4'):
         ui.label(format_date(shown, 'EEEE dd MMMM y', locale=i18n.current())).classes(
             'text-xl font-semibold').mark('day')
-        dates.calendar_menu(ui.button(_('Reference day'), icon='edit_calendar').props('flat'), lambda _menu: ui.date(
+        menu_on_press(ui.button(_('Reference day'), icon='edit_calendar').props('flat'), lambda _menu: ui.date(
             value=shown.isoformat(), on_change=lambda e: _go_to(e.value, shown)).mark('day-picker'))
         ui.button(_('Today'), on_click=lambda: ui.navigate.to('/')).props('flat')
     getting_started_section(page)
