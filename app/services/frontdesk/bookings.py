@@ -172,9 +172,16 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
         **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
         'customer_name': customer_name, 'customer_phone': customer_phone, 'service_name': facts.service_name,
         'staff_name': facts.name})
+    told = None if new_customer is not None else outbox.BookingFacts(  # a customer added here: read by the outbox
+        id=booking_id, location_id=data.location_id, customer_id=data.customer_id, starts_at=slot.starts_at,
+        status=values['status'], channel=values['channel'], email=facts.email, phone_e164=facts.phone_e164,
+        erased_at=facts.erased_at, merged_into=facts.merged_into, preferred_channel=facts.preferred_channel,
+        reminder_hours=facts.reminder_hours, quiet_start_minute=facts.quiet_start_minute,
+        quiet_end_minute=facts.quiet_end_minute, time_zone=facts.time_zone, email_messages=facts.email_messages,
+        sms_messages=facts.sms_messages, sms_provider=facts.sms_provider)
     event = _log_change(session, result, 'created', facts.time_zone,
                         _summary(N_('New booking: {customer} — {service}, {when} with {staff}'), result,
-                                 facts.time_zone), actor=actor)
+                                 facts.time_zone), actor=actor, facts=told)
     return result, event, added
 
 
@@ -252,7 +259,12 @@ _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(
                             col(Service.price_cents), col(Service.buffer_minutes).label('service_buffer'),
                             col(Location.buffer_minutes).label('location_buffer'), col(Location.opening_hours),
                             col(Location.closures), col(Customer.location_id).label('customer_location_id'),
-                            col(Customer.name).label('customer_name'), col(Customer.phone).label('customer_phone'))
+                            col(Customer.name).label('customer_name'), col(Customer.phone).label('customer_phone'),
+                            # what the customer's messages depend on (outbox.BookingFacts): not read again there
+                            col(Customer.email), col(Customer.phone_e164), col(Customer.erased_at),
+                            col(Customer.merged_into), col(Customer.preferred_channel), col(Location.reminder_hours),
+                            col(Location.quiet_start_minute), col(Location.quiet_end_minute),
+                            col(Location.email_messages), col(Location.sms_messages), col(Location.sms_provider))
                   .select_from(StaffMember)
                   .outerjoin(Location, Location.id == bindparam('location_id'))
                   .outerjoin(Service, Service.id == bindparam('service_id'))
@@ -671,11 +683,13 @@ def _summary(message: str, booking: BookingRead, time_zone: str, **values: Any) 
 
 
 def _log_change(session: Session | Connection, booking: BookingRead, change: str, time_zone: str, summary: str, *,
-                actor: Actor, previous_day: date | None = None) -> events.BookingChanged:
+                actor: Actor, previous_day: date | None = None,
+                facts: outbox.BookingFacts | None = None) -> events.BookingChanged:
     """The change's activity entry, notification and messages to the customer, in the booking's own unit of work
-    (one user action, one transaction); returns the event to publish once it has committed."""
+    (one user action, one transaction); returns the event to publish once it has committed. ``facts``: what the
+    messages depend on, when the caller has read it already."""
     activity.add(session, actor, f'booking_{change}', summary, location_id=booking.location_id, booking_id=booking.id)
-    outbox.booking_changed(session, booking.id, change, now=clock.now())  # the customer's messages, same transaction
+    outbox.booking_changed(session, booking.id, change, now=clock.now(), facts=facts)  # same transaction
     return notifications.prepare(session, events.BookingChanged(
         booking_id=booking.id, location_id=booking.location_id, staff_member_id=booking.staff_member_id,
         day=clock.local_day(booking.starts_at, time_zone), change=change, status=booking.status.value,

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
@@ -68,16 +69,44 @@ LIVE = (BookingStatus.BOOKED.value, BookingStatus.CONFIRMED.value)
 _WORKER = f'{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
 
 
-def booking_changed(unit: Session | Connection, booking_id: int, change: str, *, now: datetime) -> None:
+class BookingFacts(NamedTuple):
+    """What a booking's messages depend on, as :data:`_FACTS` reads it: the booking, its customer's addresses and
+    consent, its location's reminder hours, quiet hours and channels (times aware, in UTC)."""
+
+    id: int
+    location_id: int
+    customer_id: int | None
+    starts_at: datetime
+    status: str
+    channel: str
+    email: str | None
+    phone_e164: str | None
+    erased_at: datetime | None
+    merged_into: int | None
+    preferred_channel: str | None
+    reminder_hours: list[int] | None
+    quiet_start_minute: int
+    quiet_end_minute: int
+    time_zone: str
+    email_messages: bool
+    sms_messages: bool
+    sms_provider: str | None
+
+
+def booking_changed(unit: Session | Connection, booking_id: int, change: str, *, now: datetime,
+                    facts: BookingFacts | None = None) -> None:
     """Queue what a booking's change tells its customer, in the change's own transaction: a confirmation when it is
     made (not for walk-ins), a note when it moves or is cancelled, and its reminders (the location's hours before the
     start). Queued reminders and unsent notes of an earlier state are withdrawn. A booking in the past, without a
     customer, or whose customer has no address on an enabled channel gets nothing.
 
     :param change: ``created``, ``moved``, ``cancelled`` or ``status`` (as in :class:`events.BookingChanged`)
+    :param facts: the booking's facts when the caller read them already in this transaction (a booking just made:
+        its insert read them with the staff member's lock), instead of reading them again here
     """
     connection = connection_of(unit)
-    facts = connection.execute(_FACTS, {'booking_id': booking_id}).first()
+    if facts is None:
+        facts = connection.execute(_FACTS, {'booking_id': booking_id}).first()
     if facts is None:
         return
     live = facts.status in LIVE and facts.starts_at > now
