@@ -39,6 +39,30 @@ so each one is made a stop of the Tab key once drawn (the arrow keys then scroll
 ``data-scroll-name`` (:func:`scrolling`)."""
 
 
+DEFINITION_CSS = (
+    '.definition{position:relative;display:inline-flex;border:0;background:none;padding:2px;border-radius:50%;'
+    'color:#424242;cursor:help}.definition:hover,.definition:focus-visible{background:rgba(0,0,0,.08)}'
+    '.definition .tip{display:none;position:absolute;top:100%;left:50%;transform:translateX(-50%);z-index:10;'
+    'width:max-content;max-width:16rem;padding:6px 10px;border-radius:4px;background:#616161;color:#fff;'
+    'font-size:12px;line-height:1.4;text-align:left;white-space:normal}'
+    '.definition:hover .tip,.definition:focus .tip{display:block}')
+"""A figure's definition under its info button, shown while the pointer is over it or the keyboard is on it (white
+on #616161: 6.2:1), as Quasar's tooltip showed it — but drawn by the browser, not one more element of the page."""
+
+
+LANGUAGE_CHOICES_CSS = ('.language-choice{display:block;width:100%;min-width:12rem;text-align:left;padding:8px 16px;'
+                        'border:0;background:none;font:inherit;color:#1e293b;cursor:pointer}'
+                        '.language-choice:hover,.language-choice:focus-visible{background:#f1f5f9}'
+                        '.language-choice[aria-current]{color:#3b4a6b;font-weight:600}')
+"""The language menu's choices: plain buttons, the one in use in the primary colour (9.5:1 on white) and bold."""
+
+
+DAY_STEP_CSS = ('.day-step{display:inline-flex;align-items:center;justify-content:center;width:32px;height:32px;'
+                'border-radius:50%;color:#1e293b;text-decoration:none}'
+                '.day-step:hover,.day-step:focus-visible{background:rgba(0,0,0,.08)}.day-step .q-icon{font-size:24px}')
+"""The arrows to the day before and after: round, dark (14:1 on white), shaded under the pointer or the keyboard."""
+
+
 COLOURS = {'primary': '#3b4a6b', 'secondary': '#c27c5a', 'accent': '#5a8fc2'}
 """Every page's Quasar colours, set once for the whole app (``app.colors``: no colours element in every page):
 white on the primary reads at 9:1."""
@@ -51,7 +75,7 @@ def install() -> None:
     starts per test)."""
     app.colors(**COLOURS)
     if not _installed:
-        ui.add_css(REDUCED_MOTION, shared=True)
+        ui.add_css(REDUCED_MOTION + DEFINITION_CSS + LANGUAGE_CHOICES_CSS + DAY_STEP_CSS, shared=True)
         ui.add_head_html(SCROLLING_TABLES, shared=True)
         _installed.append(True)
 

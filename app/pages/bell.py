@@ -36,6 +36,7 @@ class Bell:
             button.on_click(self.open_list)  # after the menu's first drawing: the list goes into it
             button._props['aria-label'] = _('Notifications')
             self.items: ui.column | None = None
+            self.asked = 0  # reads asked for: only the latest one's answer is drawn
             self.badge = ui.badge('', color='negative').props('floating rounded').classes('no-pointer-events').mark(
                 'bell-count')
             button._props['aria-describedby'] = self.badge.html_id
@@ -77,7 +78,11 @@ class Bell:
         """Read the count and the latest notifications afresh (on opening, and after marking read), in a worker
         thread."""
         self.stale = False
+        self.asked += 1
+        asked = self.asked
         count, latest = await language.io_bound(self._read)
+        if asked != self.asked:  # a later read (after marking read) was asked for meanwhile: its answer is drawn
+            return
         if self.items is None or self.items.is_deleted:  # not opened yet (marked read elsewhere), or gone
             self.stale = True
             if not self.badge.is_deleted:

@@ -110,13 +110,6 @@ def navigation_html(role: Role, title: str) -> str:
     return _navigation_html(role, title, i18n.current())
 
 
-LANGUAGE_CHOICES_CSS = ('.language-choice{display:block;width:100%;min-width:12rem;text-align:left;padding:8px 16px;'
-                        'border:0;background:none;font:inherit;color:#1e293b;cursor:pointer}'
-                        '.language-choice:hover,.language-choice:focus-visible{background:#f1f5f9}'
-                        '.language-choice[aria-current]{color:#3b4a6b;font-weight:600}')
-"""The language menu's choices: plain buttons, the one in use in the primary colour (9.5:1 on white) and bold."""
-
-
 def _language_chooser(user: UserRead) -> None:
     """The person's own language, a menu under an icon (room for it on a phone's header): their location's (the
     default), or one of :data:`~app.services.i18n.LANGUAGES` each named in itself; a choice is saved to their account
@@ -138,11 +131,11 @@ def _language_chooser(user: UserRead) -> None:
     def fill(menu: ui.menu) -> None:
         menu.props('auto-close')
         choices = ui.html(sanitize=False).props('role=group').mark('user-language-choices')
+        choices._props['aria-label'] = _('Language')  # set directly: a translated name may hold quotes
         choices.on('choose', choose)
         choices.set_content(_language_buttons(choices.id, mine))
 
     mine = user.language if user.language in i18n.LANGUAGES else 'location'
-    ui.add_css(LANGUAGE_CHOICES_CSS)
     button = ui.button(icon='translate').props('flat round dense color=white').mark('user-language')
     named(button, _('Language'), tip=True)
     menu_on_press(button, fill)  # the choices drawn when first asked for

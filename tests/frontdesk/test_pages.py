@@ -257,3 +257,16 @@ async def test_the_menu_button_is_styled_and_the_drawer_is_left_to_the_screen_wi
     assert button.props.get('flat') is True and button.props.get('color') == 'white'
     drawer = next(iter(user.find(kind=ui.left_drawer).elements))
     assert drawer.value is False and drawer.props.get('show-if-above') is True  # Quasar opens it where wide
+
+
+async def test_the_week_drawn_after_a_staff_change_offers_the_new_staff_member(user: User, shop):
+    from app.models import StaffMemberCreate, WorkingHoursBase
+    from app.services.catalogue import staff
+    await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    await user.should_see(marker='day-grid')
+    staff.create_staff_member(StaffMemberCreate(location_id=shop['location'].id, name='Nia', working_hours=[
+        WorkingHoursBase(weekday=DAY.weekday(), start_minute=9 * 60, end_minute=17 * 60)]), actor=OWNER)
+    await eventually(lambda: 'Nia' in [c.get('name') for c in element(user, 'day-grid').props['grid']['columns']])
+    # the day view has her column: the change has reached the page
+    element(user, 'booking-tabs').set_value('Week')  # the week, drawn only now, from the staff the page read at first
+    await eventually(lambda: 'Nia' in element(user, 'week-staff').options.values())

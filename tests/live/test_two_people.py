@@ -81,6 +81,17 @@ def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(peop
     desk.get_by_role('dialog').get_by_role('button', name='Yes, cancel it').click()
     tablet.get_by_text(SAM_AT_15).wait_for(state='detached', timeout=5_000)
     assert tablet.locator('[data-booking]').count() == 0
+    # the header's menus are drawn on their first press: the bell's list, and the language's choices, whose buttons
+    # tell the server which was pressed (their onclick)
+    tablet.get_by_role('button', name='Notifications').click()
+    tablet.get_by_role('button', name='Mark all read').wait_for(timeout=5_000)
+    tablet.keyboard.press('Escape')
+    desk.get_by_role('button', name='Language').click()
+    desk.get_by_role('button', name='Kiswahili').click()
+    expect(desk.locator('h1')).to_have_text('Miadi', timeout=10_000)  # "Bookings"
+    desk.get_by_role('button', name='Lugha').click()
+    desk.get_by_role('button', name='Sawa na tawi').click()  # "Same as the location"
+    expect(desk.locator('h1')).to_have_text('Bookings', timeout=10_000)
 
 
 def test_a_short_outage_keeps_typed_input_and_brings_the_missed_change(people):

@@ -26,7 +26,7 @@ from app.pages.guard import PageContext, guarded_page
 from app.pages.money.checkout import open_checkout
 from app.pages.registry import shared_view
 from app.pages.signed_in import FRONT_DESK
-from app.services import clock, i18n
+from app.services import clock, events, i18n
 from app.services.analytics import noshow
 from app.services.analytics.noshow import Risk
 from app.services.catalogue import staff
@@ -59,12 +59,6 @@ def bookings_page(page: PageContext, day: str | None = None) -> None:
     view.build(live.join(page.user, page.location))
 
 
-DAY_STEP_CSS = ('.day-step{display:inline-flex;align-items:center;justify-content:center;width:32px;height:32px;'
-                'border-radius:50%;color:#1e293b;text-decoration:none}'
-                '.day-step:hover,.day-step:focus-visible{background:rgba(0,0,0,.08)}.day-step .q-icon{font-size:24px}')
-"""The arrows to the day before and after: round, dark (14:1 on white), shaded under the pointer or the keyboard."""
-
-
 def day_links(day: date) -> str:
     """The day shown between links to the day before and after (HTML: one element instead of three; the links'
     names are read out, their arrows are not)."""
@@ -87,7 +81,6 @@ class _BookingsView:
     def build(self, room: live.Subscription) -> None:
         self.dialogs = ui.element('div')  # dialogs live here, outside the parts that refresh
         with ui.row().classes('items-center gap-2'):
-            ui.add_css(DAY_STEP_CSS)
             ui.html(day_links(self.day), sanitize=False).classes('row items-center gap-2 no-wrap').mark('day')
             day_input = dates.date_input(_('Go to day'), self.day, locale=self.location.locale).props(
                 'dense').classes('w-44')
@@ -120,6 +113,7 @@ class _BookingsView:
             self.week_panel = ui.tab_panel(self.week_tab)
             self.list_panel = ui.tab_panel(self.list_tab)
         self.week: WeekView | None = None
+        self.staff_changed: events.StaffChanged | None = None
         self.list_table: ui.table | None = None
         room.follow(self.absorb)
 
@@ -153,6 +147,8 @@ class _BookingsView:
         # goes out (this runs on the event loop)
         if self.week is not None:
             background_tasks.create(self.week.heard(event, self.showing_week()), name='week heard')
+        elif isinstance(event, events.StaffChanged):  # the week, not drawn yet, reads its staff again when drawn
+            self.staff_changed = event
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
@@ -175,6 +171,8 @@ class _BookingsView:
                 with self.week_panel:
                     self.week = WeekView(self.user, self.location, self.day, self.dialogs,
                                          members=[m for m in self.members if m.active])
+                if self.staff_changed is not None:  # since the page read its staff: the chooser reads them again
+                    return self.week.heard(self.staff_changed, True)
             return self.week.redraw() if self.week.stale else None
         if self.showing_list():
             if self.list_table is None:

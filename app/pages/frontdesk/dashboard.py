@@ -103,7 +103,6 @@ def _build(room: live.Subscription, day: date) -> None:
     arrives as one message shared by every open dashboard (see :mod:`app.live.rooms`)."""
     argument = day.isoformat()
     parts = live.current_parts('dashboard', room.location, argument, room.user)
-    ui.add_css(DEFINITION_CSS)
     figures = FigureCards(_cards(i18n.current()), parts['cards']).mark('figures')
     room.bind(figures, 'cards', 'values')
     with ui.row().classes('w-full gap-4 flex-nowrap'):
@@ -166,17 +165,6 @@ def _status_options(figures: dashboard.DashboardSummary) -> dict:
     return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
             'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
                         'label': {'show': False}}]}
-
-
-DEFINITION_CSS = (
-    '.definition{position:relative;display:inline-flex;border:0;background:none;padding:2px;border-radius:50%;'
-    'color:#424242;cursor:help}.definition:hover,.definition:focus-visible{background:rgba(0,0,0,.08)}'
-    '.definition .tip{display:none;position:absolute;top:100%;left:50%;transform:translateX(-50%);z-index:10;'
-    'width:max-content;max-width:16rem;padding:6px 10px;border-radius:4px;background:#616161;color:#fff;'
-    'font-size:12px;line-height:1.4;text-align:left;white-space:normal}'
-    '.definition:hover .tip,.definition:focus .tip{display:block}')
-"""A figure's definition under its info button, shown while the pointer is over it or the keyboard is on it (white
-on #616161: 6.2:1), as Quasar's tooltip showed it — but drawn by the browser, not one more element of the page."""
 
 
 class FigureCards(live.SearchableText, Element, component='figure_cards.js'):
