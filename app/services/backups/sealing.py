@@ -19,15 +19,21 @@ from __future__ import annotations
 import base64
 import os
 import struct
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
+from app.services import lazy
 from app.services.errors import ClientPulseError
 from app.services.i18n import _
+
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle; the server imports them at the first seal
+    from cryptography import fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf import hkdf, scrypt
+else:  # ~7 MB of OpenSSL bindings a start does not need (bench/startup.py)
+    fernet = lazy.module('cryptography.fernet', globals())
+    hashes = lazy.module('cryptography.hazmat.primitives.hashes', globals())
+    hkdf = lazy.module('cryptography.hazmat.primitives.kdf.hkdf', globals())
+    scrypt = lazy.module('cryptography.hazmat.primitives.kdf.scrypt', globals())
 
 MAGIC = b'CPSEAL1\n'
 CHUNK = 1 << 20
@@ -44,10 +50,10 @@ def is_sealed(head: bytes) -> bool:
     return head.startswith(MAGIC)
 
 
-def key_for(passphrase: str, salt: bytes) -> Fernet:
+def key_for(passphrase: str, salt: bytes) -> fernet.Fernet:
     """The Fernet key scrypt derives from ``passphrase`` and ``salt`` (16 bytes)."""
-    derived = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+    derived = scrypt.Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(passphrase.encode())
+    return fernet.Fernet(base64.urlsafe_b64encode(derived))
 
 
 class SealedWriter:
@@ -112,7 +118,7 @@ class SealedReader:
         token = self.raw.read(_LENGTH.unpack(length)[0])
         try:
             plain = self.fernet.decrypt(token)
-        except InvalidToken:
+        except fernet.InvalidToken:
             raise SealError(_('The passphrase is wrong, or the sealed backup was changed.')) from None
         number, last = _HEAD.unpack_from(plain)
         if number != self.number:
@@ -134,12 +140,12 @@ def unseal_passphrase(sealed: str, secret: str) -> str:
     """
     try:
         return _secret_key(secret).decrypt(sealed.encode()).decode()
-    except InvalidToken:
+    except fernet.InvalidToken:
         raise SealError(_('The backup passphrase cannot be read with this storage secret: enter it again in '
                           'Settings.')) from None
 
 
-def _secret_key(secret: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b'clientpulse backup passphrase').derive(
+def _secret_key(secret: str) -> fernet.Fernet:
+    derived = hkdf.HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b'clientpulse backup passphrase').derive(
         secret.encode())
-    return Fernet(base64.urlsafe_b64encode(derived))
+    return fernet.Fernet(base64.urlsafe_b64encode(derived))
