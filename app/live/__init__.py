@@ -16,7 +16,7 @@ One public interface (import from ``app.live``, never from its modules):
   someone marked their notifications read).
 - **Keyed parts**: :func:`keyed` marks a part that is a list of items with ids; a change sends only the items
   that changed (a booking costs the same on a busy day as on a quiet one).
-- **Shared derivations**: :func:`derived`, :func:`per_item`, :func:`sync_rows`.
+- **Shared derivations**: :func:`derived`, :func:`derived_again`, :func:`per_item`, :func:`sync_rows`.
 - :class:`SearchableText`: the text tests find in a custom element.
 
 NiceGUI's and python-socketio's internals are touched only in :mod:`app.live._nicegui`.
@@ -46,7 +46,7 @@ from .rooms import (
     subscription_of,
     view,
 )
-from .rows import derived, per_item, sync_rows
+from .rows import derived, derived_again, per_item, sync_rows
 
 log = logging.getLogger(__name__)
 presence_changed = _nicegui.ProcessSignal()
@@ -66,6 +66,7 @@ __all__ = [
     'current_client',
     'current_parts',
     'derived',
+    'derived_again',
     'install',
     'join',
     'keyed',

@@ -179,6 +179,8 @@ def test_the_rule_in_sql_finds_the_same_bookings_as_the_rule_in_python_on_every_
                                          staff_member_id=shop['member'].id) == set()
         listed = reach.unreached(location.id, start=start, end=end, actor=desk)
         assert {b.booking_id for b in listed} == expected, settings
+        with session_scope() as session:  # what the dashboard counts: the same rule, counted by the database
+            assert reach.unreached_count(session, location.id, start=start, end=end) == len(listed), settings
         sizes.append(len(expected))
     # 24 erased or merged always; of the 12 others, those with neither (3), without the one channel there (6),
     # everyone when no channel is (36): each part of the rule makes a difference somewhere

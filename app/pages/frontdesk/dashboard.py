@@ -55,7 +55,8 @@ BOOKING_COLUMNS = [
 
 def booking_rows(items: list[BookingRead], time_zone: str) -> list[dict]:
     """Rows for a bookings table, in the language of the moment (shared by the tabs speaking it)."""
-    return [live.per_item('dashboard-row', b, (time_zone, i18n.current()), lambda b=b: {
+    context = (time_zone, i18n.current())
+    return [live.per_item('dashboard-row', b, context, lambda b=b: {
         'id': b.id, 'at': b.starts_at.isoformat(), 'time': booking_time(b, time_zone),
         'customer': _('Walk-in') if b.customer_id is None and b.customer_name == 'Walk-in' else b.customer_name,
         'service': b.service_name, 'staff': b.staff_name, 'status': _(STATUS_LABELS[b.status])}) for b in items]

@@ -11,6 +11,7 @@ staff member's day to say why. Events are published after commit.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import defaultdict
@@ -530,12 +531,17 @@ class _DayLists:
         if not ids:
             return listed  # receipts only: the same list, so nothing derived from it is built again
         fresh = _rows(session, location_id, start, end, None, None, None, '', 2000, ids=ids)
-        patched = [b for b in listed if b.id not in ids] + fresh
-        patched.sort(key=lambda b: (b.starts_at, b.id))
+        patched = [b for b in listed if b.id not in ids]
+        for booking in fresh:  # into the sorted list where each belongs, not the whole day sorted again
+            bisect.insort(patched, booking, key=_list_order)
         return patched
 
 
 _days = _DayLists()
+
+
+def _list_order(booking: BookingRead) -> tuple[datetime, int]:
+    return booking.starts_at, booking.id
 
 
 def _list(location_id: int, start: datetime | None, end: datetime | None, staff_member_id: int | None,
