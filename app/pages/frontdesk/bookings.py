@@ -376,8 +376,11 @@ class _DayLayout:
         touched: set[int] | None = None
         if previous is not None:
             before = previous.drawn
-            touched = {b.staff_member_id for i, b in drawn.items() if before.get(i) is not b}
-            touched.update(b.staff_member_id for i, b in before.items() if drawn.get(i) is not b)  # gone or moved
+            changed = [b for i, b in drawn.items() if before.get(i) is not b]  # new, or read again changed
+            touched = {b.staff_member_id for b in changed}
+            # where they were, and where the bookings no longer drawn were (cancelled, moved to another day, gone)
+            touched.update(before[b.id].staff_member_id for b in changed if b.id in before)
+            touched.update(before[i].staff_member_id for i in before.keys() - drawn.keys())
             flagged = unreached ^ previous.unreached  # a customer's contact added or taken away
             if risks or previous.risks:
                 flagged |= {i for i in risks.keys() | previous.risks.keys() if risks.get(i) != previous.risks.get(i)}
