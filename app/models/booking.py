@@ -32,6 +32,18 @@ def new_booking_code() -> str:
     return base64.b32encode(secrets.token_bytes(7))[:CODE_LENGTH].decode().translate(_CROCKFORD)
 
 
+_SYMBOL_OF_BYTE = bytes(ord(CODE_ALPHABET[byte % 32]) for byte in range(256))
+"""A random byte → a symbol of :data:`CODE_ALPHABET` (its low 5 bits: 256 = 8 × 32, so every symbol is as likely)."""
+
+
+def new_booking_codes(count: int) -> list[str]:
+    """``count`` random booking codes at once (as :func:`new_booking_code`: 10 symbols, 50 bits from :mod:`secrets`),
+    for a bulk import: one call for the random bytes and one translation, not two calls and an encoding per code
+    (1 s of a 110,000-row import otherwise). Not checked against each other or the table: the caller does."""
+    symbols = secrets.token_bytes(CODE_LENGTH * count).translate(_SYMBOL_OF_BYTE).decode('ascii')
+    return [symbols[start:start + CODE_LENGTH] for start in range(0, len(symbols), CODE_LENGTH)]
+
+
 class BookingBase(SQLModel):
     location_id: int = Field(foreign_key='location.id')
     customer_id: int | None = Field(default=None, foreign_key='customer.id', index=True,

@@ -47,9 +47,16 @@ def searchable(*parts: str | None) -> str:
     folded (``str.casefold``: 'ß' → 'ss'), anything but letters, digits, '@' and '.' read as a space, spaces
     collapsed. ``('José  Núñez-Ortiz', 'NUNJ01')`` → ``'jose nunez ortiz nunj01'``. Both what a customer is found by
     (:func:`search_words`) and the words typed are folded so."""
-    text = unicodedata.normalize('NFKD', ' '.join(p for p in parts if p))
-    text = ''.join(c for c in text if not unicodedata.combining(c)).casefold()
-    return ' '.join(re.sub(r'[^\w@.]+|_', ' ', text).split())
+    text = ' '.join(p for p in parts if p)
+    if text.isascii():  # most names and every code and e-mail: NFKD leaves ASCII as it is, casefold is lower
+        text = text.lower()
+    else:
+        text = unicodedata.normalize('NFKD', text)
+        text = ''.join(c for c in text if not unicodedata.combining(c)).casefold()
+    return ' '.join(_NOT_A_WORD.sub(' ', text).split())
+
+
+_NOT_A_WORD = re.compile(r'[^\w@.]+|_')
 
 
 def search_words(name: str | None, code: str | None, email: str | None, phone_e164: str | None) -> set[str]:

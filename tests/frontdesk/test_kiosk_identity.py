@@ -138,3 +138,17 @@ def test_a_visitors_name_and_number_are_checked(desk):
     with pytest.raises(ValidationError) as raised:
         kiosk.visitor_chat(location.id, name='Sam', phone='4' * 60, actor=device)
     assert raised.value.field == 'phone'
+
+
+def test_codes_made_in_bulk_for_an_import_are_as_random_as_one_at_a_time():
+    from collections import Counter
+
+    from app.models.booking import new_booking_codes
+    codes = new_booking_codes(20_000)
+    assert len(codes) == 20_000 and all(len(c) == CODE_LENGTH and set(c) <= set(CODE_ALPHABET) for c in codes)
+    assert len(set(codes)) == len(codes)  # 50 bits each: a repeat in 20,000 has odds of about 1 in 6 million
+    # every symbol equally likely in every place: 200,000 symbols, 6,250 expected each; a chi-square of the 32
+    # counts above 80 (31 degrees of freedom) happens by chance about once in 200,000 runs
+    counts = Counter(''.join(codes))
+    assert set(counts) == set(CODE_ALPHABET)
+    assert sum((n - 6250) ** 2 / 6250 for n in counts.values()) < 80

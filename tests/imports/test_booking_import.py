@@ -150,7 +150,7 @@ def test_bulk_codes_never_repeat_each_other_or_a_stored_code(db, monkeypatch):
     member, service = make_staff_member(location, start='00:00', end='23:59'), make_service(location)
     stored = make_booking(location, member, service, make_customer(location), at(date(2030, 3, 4), '10:00', 'UTC'))
     drawn = iter([stored.code, 'AAAAAAAAAA', 'AAAAAAAAAA', 'BBBBBBBBBB', stored.code, 'CCCCCCCCCC'])
-    monkeypatch.setattr(booking_imports, 'new_booking_code', lambda: next(drawn))
+    monkeypatch.setattr(booking_imports, 'new_booking_codes', lambda count: [next(drawn) for _ in range(count)])
     with session_scope() as session:
         assert sorted(booking_imports.new_codes(session, 3)) == ['AAAAAAAAAA', 'BBBBBBBBBB', 'CCCCCCCCCC']
 

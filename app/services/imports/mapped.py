@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from app.models import Booking, Customer, CustomerWord, Location, Role, Service, StaffMember, UserRead
-from app.models.booking import new_booking_code
+from app.models.booking import new_booking_codes
 from app.models.customer import word_rows
 from app.services import events, i18n, lazy, revisions
 from app.services.accounts.access import MANAGING_ROLES, ensure_role
@@ -267,7 +267,7 @@ def _booking_columns(chunk: pd.DataFrame, ids: dict[str, dict], dialect: str, co
 
 
 def new_codes(session: Session, count: int) -> list[str]:
-    """``count`` new booking codes (:func:`~app.models.booking.new_booking_code`), distinct from each other and
+    """``count`` new booking codes (:func:`~app.models.booking.new_booking_codes`), distinct from each other and
     from every code in the table, for rows written without the ORM."""
     codes: set[str] = set()
     postgres = session.get_bind().dialect.name == 'postgresql'
@@ -275,7 +275,7 @@ def new_codes(session: Session, count: int) -> list[str]:
     query = text('SELECT code FROM booking WHERE code = ANY(:codes)' if postgres else
                  'SELECT code FROM booking WHERE code IN (SELECT value FROM json_each(:codes))')
     while len(codes) < count:
-        wanted = list({new_booking_code() for _ in range(count - len(codes))} - codes)
+        wanted = list(set(new_booking_codes(count - len(codes))) - codes)
         taken = set(session.connection().execute(query, {'codes': wanted if postgres else json.dumps(wanted)})
                     .scalars())
         codes.update(c for c in wanted if c not in taken)
