@@ -43,6 +43,7 @@ class Bench:
     shows: tuple[str, ...]
     data: bool = False
     postgres: tuple[str, ...] = ()
+    browser: bool = False  # opens Debian's chromium (missing: fails in CI, skipped elsewhere, as browser tests)
 
 
 BENCHES = {
@@ -97,6 +98,11 @@ BENCHES = {
         rf'^PostgreSQL +null sender .* one at a time = {NUMBER} × the batch$',
         rf'^PostgreSQL +local SMTP .* one at a time = {NUMBER} × the batch$',
     )),
+    'page_time': Bench('page_time.py', ('--rounds', '1'), (
+        rf'^first visit: bare {NUMBER} ms, /analytics {NUMBER} ms$',
+        rf'^bare page \(anchor\) +median +{NUMBER} ms',
+        rf'^/analytics time to content {NUMBER}× bare$',
+    ), browser=True),
     'sign_in': Bench('sign_in.py', ('--tries', '1'), (
         rf'^wrong password, real account \(anchor\) +{NUMBER} ms +1\.00 × anchor$',
         rf'^unknown address +{NUMBER} ms +{NUMBER} × anchor$',
@@ -175,6 +181,9 @@ def test_a_bench_runs_at_a_tiny_size_and_prints_its_ratio(name: str, tmp_path: P
     bench = BENCHES[name]
     if bench.data:
         required_shared_data()
+    if bench.browser:
+        from tests.fixtures.browser import CHROMIUM, required
+        required(Path(CHROMIUM), 'apt-get install chromium')
     arguments = list(bench.args)
     expected = list(bench.shows)
     if bench.postgres:
