@@ -79,7 +79,9 @@ def derived_again(kind: str, source: object, build: Callable[[T | None], T], *, 
         return hit[1][1]  # type: ignore[return-value]
     value = build(_latest.get(kind))  # type: ignore[arg-type]
     _keep(_derived, key, (source, (given, value)), 512)
-    _keep(_latest, kind, value, 256)
+    with _bounded:
+        _latest.pop(kind, None)  # the latest last: the views in use are the last to go
+    _keep(_latest, kind, value, 64)
     return value
 
 

@@ -47,3 +47,26 @@ async def test_english_stays_english(user: User, shop):
     assert {tab.props['label'] for tab in user.find(ui.tab).elements} == {'Revenue', 'Customers', 'Operations',
                                                                          'Forecast'}
     assert element(user, 'chart-weekday').options['series'][0]['name'] == 'Bookings'
+
+
+async def test_the_figures_are_worked_out_and_refused_in_the_readers_language(user: User, shop, monkeypatch):
+    """The first load runs from the page's own build (not a timer): its worker threads and its messages still speak
+    the reader's language."""
+    import sys
+
+    from app.services import i18n
+    from app.services.errors import ValidationError
+    from app.services.i18n import _
+    reports = sys.modules['app.services.analytics.reports']
+    spoken = []
+
+    def refused(*_args, **_options):
+        spoken.append(i18n.current())
+        raise ValidationError(_('That day has not begun yet.'))
+
+    monkeypatch.setattr(reports, 'report', refused)
+    speak('fr')
+    await sign_in(user, Role.MANAGER, PERIOD)
+    await user.should_see(marker='analytics-error')
+    assert spoken == ['fr']
+    assert element(user, 'analytics-error').text == "Cette journée n'a pas encore commencé."

@@ -48,15 +48,16 @@ def test_counts_and_rates(sqlite_db):
     member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
     owner = actor(Role.OWNER, location.id)
     made = [make_booking(location, member, service, customer, at(DAY - timedelta(days=d), hhmm))
-            for d, hhmm in ((0, '10:00'), (0, '14:00'), (3, '10:00'), (5, '10:00'))]
+            for d, hhmm in ((0, '10:00'), (0, '14:00'), (3, '10:00'), (5, '10:00'), (0, '16:00'))]
     bookings.set_status(made[2].id, BookingStatus.NO_SHOW, actor=owner)
     bookings.cancel_booking(made[3].id, actor=owner)
+    bookings.cancel_booking(made[4].id, actor=owner)  # on the day itself: not counted as one of the day's
 
     figures = dashboard.summary(location.id, DAY, actor=owner)
 
     assert figures.bookings_today == 2
     assert figures.bookings_by_status[BookingStatus.NO_SHOW.value] == 1
-    assert figures.no_show_rate_30d == 1 / 3 and figures.cancellation_rate_30d == 1 / 4
+    assert figures.no_show_rate_30d == 1 / 3 and figures.cancellation_rate_30d == 2 / 5
 
 
 def test_bookings_leave_the_revenue_cached_and_a_receipt_refreshes_it(sqlite_db, monkeypatch):

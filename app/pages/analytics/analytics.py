@@ -53,7 +53,7 @@ def analytics_page(page: PageContext, start: str | None = None, end: str | None 
     view = _AnalyticsView(user, chosen, first, last, home.time_zone)
     # worked out at once, in a worker thread, while the browser loads the page (a timer would start only once the
     # page is connected: ~200 ms later, bench/page_time.py); drawn when ready, sent when the page is connected
-    background_tasks.create(view.load(), name='analytics figures')
+    background_tasks.create(view.load(), name='analytics figures', context=view.container)  # its language, its tab
     for item in chosen:
         live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this tab
                                 kinds=events.DATA_EVENTS)
