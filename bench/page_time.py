@@ -73,11 +73,14 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=9)
     report.add_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, running([]) as servers, sync_playwright() as playwright:
+    # Chromium's own temporary files in a short folder: under a long TMPDIR (a test's) its singleton socket's path
+    # is longer than a Unix socket's may be, and it stops at once
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory(prefix='cr', dir='/tmp') as short, \
+            running([]) as servers, sync_playwright() as playwright:
         servers.append(Server('bare', {**os.environ}))
         servers.append(Server('app', demo_env(folder)))
         bare, app = servers
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, env={**os.environ, 'TMPDIR': short})
         try:
             pages = {'bare': browser.new_context().new_page(), 'app': browser.new_context().new_page()}
             signed_in = pages['app']
