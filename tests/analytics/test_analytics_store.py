@@ -165,3 +165,25 @@ def test_two_stores_saving_the_same_location_at_once_both_succeed(sqlite_db, tmp
     monkeypatch.setattr(AnalyticsStore, '_read_all', lambda self, *args: reads.append(1) or original(self, *args))
     _assert_same(AnalyticsStore(get_engine(), folder).columns(location.id), expected)
     assert reads == []  # a later store started from the saved copy: it was whole
+
+
+def test_a_save_removes_the_temporary_files_a_stopped_process_left_and_no_one_elses(sqlite_db, tmp_path):
+    import os
+    import time
+
+    location = make_location()
+    make_booking(location, make_staff_member(location), make_service(location), make_customer(location),
+                 at(DAY, '10:00'))
+    folder = tmp_path / 'analytics'
+    folder.mkdir()
+    left = folder / f'location-{location.id}.k3j9x2.tmp.npz'  # a process stopped mid-save, two hours ago
+    writing = folder / f'location-{location.id}.p0q1r2.tmp.npz'  # another process saving right now
+    other = folder / f'location-{location.id + 1}.z9y8x7.tmp.npz'  # another location's: its own save sweeps it
+    for path in (left, writing, other):
+        path.write_bytes(b'part of a save')
+    hours_ago = time.time() - 2 * analytics_store.LEFTOVER_SECONDS
+    os.utime(left, (hours_ago, hours_ago))
+    os.utime(other, (hours_ago, hours_ago))
+    AnalyticsStore(get_engine(), folder).columns(location.id)  # a full read, then saved
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f'location-{location.id}.npz', writing.name,
+                                                               other.name])

@@ -39,9 +39,10 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,6 +89,10 @@ class LocationColumns:
     lines: dict[str, np.ndarray]
     descriptions: dict[int, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=lambda: [''])
+
+
+LEFTOVER_SECONDS = 3600
+"""How old a location's temporary save file must be to be taken for the leftover of a stopped process."""
 
 
 class AnalyticsStore:
@@ -164,6 +169,16 @@ class AnalyticsStore:
                 Path(temporary).unlink(missing_ok=True)
                 raise
             self._saved[location_id] = held.revision
+            self._sweep(location_id)
+
+    def _sweep(self, location_id: int) -> None:
+        """Remove the location's temporary files older than :data:`LEFTOVER_SECONDS`: left by a process stopped
+        in the middle of a save (a save takes seconds; a younger one may be another process's, still writing)."""
+        oldest = time.time() - LEFTOVER_SECONDS
+        for leftover in self._folder.glob(f'location-{location_id}.*.tmp.npz'):
+            with suppress(FileNotFoundError):  # another process swept it first
+                if leftover.stat().st_mtime < oldest:
+                    leftover.unlink()
 
     # --- reading ------------------------------------------------------------------------------------------------------
 
