@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import secrets
 from datetime import date, datetime
 
@@ -16,7 +15,10 @@ TIME_NOT_RECORDED = 'Time of day not recorded'
 CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 """Crockford's base 32: no I, L, O or U, so a code read aloud or typed is not mistaken."""
 CODE_LENGTH = 10
-_CROCKFORD = str.maketrans('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', CODE_ALPHABET)
+
+
+_SYMBOL_OF_BYTE = bytes(ord(CODE_ALPHABET[byte % 32]) for byte in range(256))
+"""A random byte → a symbol of :data:`CODE_ALPHABET` (its low 5 bits: 256 = 8 × 32, so every symbol is as likely)."""
 
 
 def new_booking_code() -> str:
@@ -27,19 +29,13 @@ def new_booking_code() -> str:
     of the day). 50 bits also keep codes apart: a repeat is expected only after ~33 million bookings
     (bulk imports check theirs against the table anyway).
     """
-    # 7 random bytes in base 32 (RFC 4648) give 5 random bits per symbol; the first 10 symbols carry
-    # 50 of them, spelled in Crockford's alphabet (one table lookup per symbol: 20 × faster than choice())
-    return base64.b32encode(secrets.token_bytes(7))[:CODE_LENGTH].decode().translate(_CROCKFORD)
-
-
-_SYMBOL_OF_BYTE = bytes(ord(CODE_ALPHABET[byte % 32]) for byte in range(256))
-"""A random byte → a symbol of :data:`CODE_ALPHABET` (its low 5 bits: 256 = 8 × 32, so every symbol is as likely)."""
+    return new_booking_codes(1)[0]
 
 
 def new_booking_codes(count: int) -> list[str]:
-    """``count`` random booking codes at once (as :func:`new_booking_code`: 10 symbols, 50 bits from :mod:`secrets`),
-    for a bulk import: one call for the random bytes and one translation, not two calls and an encoding per code
-    (1 s of a 110,000-row import otherwise). Not checked against each other or the table: the caller does."""
+    """``count`` random booking codes (:func:`new_booking_code`) at once, for a bulk import: one call for the
+    random bytes (one byte per symbol, its low 5 bits) and one translation, not a call per code (1 s of a
+    110,000-row import that way). Not checked against each other or the table: the caller does."""
     symbols = secrets.token_bytes(CODE_LENGTH * count).translate(_SYMBOL_OF_BYTE).decode('ascii')
     return [symbols[start:start + CODE_LENGTH] for start in range(0, len(symbols), CODE_LENGTH)]
 
