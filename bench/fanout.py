@@ -31,13 +31,15 @@ ratio to the bare page's (issue 33's target: ≤ 1.0× at N = 100). Client and s
 absolute latencies include the client's own decoding of every message; the ratio to the bare page cancels most of
 that.
 
-With ``--processes 2``, on PostgreSQL (``CLIENTPULSE_TEST_POSTGRES_URL``, default the local server): two fresh
-databases holding the same demo business (the second a copy of the first), one for one process alone with N sessions
-(the anchor, in-process bus), one for two processes sharing a private ``redis-server``'s stream
+With ``--processes 2``, on PostgreSQL (``--postgres``, default ``CLIENTPULSE_TEST_POSTGRES_URL`` or the local server):
+two fresh databases holding the same demo business (the second a copy of the first), one for one process alone with
+N sessions (the anchor, in-process bus), one for two processes sharing a private ``redis-server``'s stream
 (``CLIENTPULSE_BUS_URL``) with N/2 sessions each; every booking of the pair is made in its first process. The two
 setups run at once and take turns per booking, as above; printed: the latency of each, the pair's apart for the
 sessions on the booking's own process and on the other one, and its p95 as a ratio to the one process's at the same
-N (target: ≤ 1.3× at N = 200).
+N (target: ≤ 1.3× at N = 200). The same for bare NiceGUI pages, what two processes cost on this machine without the
+app: one bare process with N sessions, and two with N/2 each that relay every change through a stream of the same
+Redis (``fanout_server.py``'s ``BENCH_BUS_URL``).
 
 With ``--day-size``, the bare page is skipped: for each size, a fresh app whose watched day first holds
 that many bookings (``/bench/plan?day_size=``), all up at once with the same sessions each and the bookings
@@ -144,13 +146,16 @@ def processes(args: argparse.Namespace) -> None:
     if redis_binary is None:
         raise SystemExit('redis-server is not installed (apt-get install redis-server)')
     n = args.sessions[-1] if args.sessions != [10, 50, 100] else 200
-    admin_url = os.environ.get('CLIENTPULSE_TEST_POSTGRES_URL',
-                               'postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
+    admin_url = args.postgres
     pair_db = f'clientpulse_bench_{uuid.uuid4().hex[:10]}'
     alone_db = f'{pair_db}_alone'
     admin = create_engine(admin_url, isolation_level='AUTOCOMMIT')
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE {pair_db}'))
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE {pair_db}'))
+    except Exception as error:  # any failure to reach the server: say so and measure nothing
+        print(f'PostgreSQL at {admin_url} is not reachable ({error}); nothing was measured.')
+        return
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         redis_port = probe.getsockname()[1]
@@ -171,12 +176,21 @@ def processes(args: argparse.Namespace) -> None:
             for number in range(3):
                 (Path(folder) / f'node-{number}').mkdir()
             servers.append(Server('app', {**env, 'CLIENTPULSE_DATABASE_URL': f'{server_url}/{alone_db}',
-                                          'CLIENTPULSE_DATA_DIR': f'{folder}/node-0'}))
+                                          'CLIENTPULSE_DATA_DIR': f'{folder}/node-0'}, ready=False))
             for number in (1, 2):
                 servers.append(Server('app', {**env, 'CLIENTPULSE_BUS_URL': f'redis://127.0.0.1:{redis_port}/0',
-                                              'CLIENTPULSE_DATA_DIR': f'{folder}/node-{number}'}))
+                                              'CLIENTPULSE_DATA_DIR': f'{folder}/node-{number}'}, ready=False))
+            # without the app: bare pages, one process and two relaying through the same Redis (its own stream)
+            servers.append(Server('bare', plain, ready=False))
+            for _ in (1, 2):
+                servers.append(Server('bare', {**plain, 'BENCH_BUS_URL': f'redis://127.0.0.1:{redis_port}/1'},
+                                      ready=False))
+            for server in servers:  # all six started at once
+                server.wait_ready()
             sides = [Side('one process', 'app', servers[:1], plan(servers[0], args.bookings)),
-                     Side('two processes', 'app', servers[1:], plan(servers[1], args.bookings))]
+                     Side('two processes', 'app', servers[1:3], plan(servers[1], args.bookings)),
+                     Side('bare, one process', 'bare', servers[3:4]),
+                     Side('bare, two processes', 'bare', servers[4:])]
             results = asyncio.run(measure_sides(sides, [n], args.bookings, args.verbose))
     finally:
         redis.kill()
@@ -185,31 +199,44 @@ def processes(args: argparse.Namespace) -> None:
             for name in (alone_db, pair_db):
                 connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
         admin.dispose()
-    _processes_table(args, n, results['one process'][n], results['two processes'][n])
+    _processes_table(args, n, results)
 
 
-def _processes_table(args: argparse.Namespace, n: int, alone: dict, two: dict) -> None:
-    """Print (and with ``--markdown`` write) the comparison of one process and two at ``n`` sessions."""
+def _processes_table(args: argparse.Namespace, n: int, results: dict[str, dict[int, dict]]) -> None:
+    """Print (and with ``--markdown`` write) the comparison of one process and two at ``n`` sessions, for the app and
+    for the bare page (what two processes cost on this machine without the app): each pair's p95 as a ratio to
+    its own one process, and the app's ratio over the bare page's."""
     half = f'{n} ({n // 2} each)'
-    rows = [(1, n, "the booking's own process", alone), (2, half, 'both', two),
-            (2, half, "the booking's own process", two['groups'][0]), (2, half, 'the other process', two['groups'][1])]
-    print('\n| processes | sessions | where the sessions are | p50 / p95 / max (ms) | p95 × one process | '
-          'CPU per booking, all processes (ms) |')
-    print('|---|---|---|---|---|---|')
-    cells = [(count, sessions, where, f'{r["p50"]:.0f} / {r["p95"]:.0f} / {r["max"]:.0f}',
+    rows = []
+    for page, prefix in (('app', ''), ('bare page', 'bare, ')):
+        alone, two = results[f'{prefix}one process'][n], results[f'{prefix}two processes'][n]
+        rows += [(page, 1, n, "the booking's own process", alone, alone), (page, 2, half, 'both', two, alone),
+                 (page, 2, half, "the booking's own process", two['groups'][0], alone),
+                 (page, 2, half, 'the other process', two['groups'][1], alone)]
+    cells = [(page, count, sessions, where, f'{r["p50"]:.0f} / {r["p95"]:.0f} / {r["max"]:.0f}',
               f'{r["p95"] / alone["p95"]:.2f}', f'{r["cpu_ms"]:.1f}' if 'cpu_ms' in r else '')
-             for count, sessions, where, r in rows]
+             for page, count, sessions, where, r, alone in rows]
+    bare = cells[5][5]  # the bare pair's p95 over the bare process's
+    over = float(cells[1][5]) / float(bare)
+    headers = ['page', 'processes', 'sessions', 'where the sessions are', 'p50 / p95 / max (ms)',
+               'p95 × one process', 'CPU per booking, all processes (ms)']
+    print('\n| ' + ' | '.join(headers) + ' |')
+    print('|' + '---|' * len(headers))
     for row in cells:
-        print('| ' + ' | '.join(str(cell) for cell in row[:4]) + f' | {row[4]}× | {row[5]} |')
+        print('| ' + ' | '.join(str(cell) for cell in row) + ' |')
+    print(f'\nthe app\'s pair: {cells[1][5]}× its one process; the bare pages\' pair: {bare}× theirs; '
+          f'the app\'s ratio over the bare pages\': {over:.2f}×')
     if args.markdown:
-        table = report.Table('fanout_processes', ['processes', 'sessions', 'where the sessions are',
-                                                  'p50 / p95 / max (ms)', 'p95 × anchor',
-                                                  'CPU per booking, all processes (ms)'],
-                             notes=[f'{args.bookings} bookings each, the two setups taking turns, on PostgreSQL '
-                                    '(two databases holding the same demo business); the pair shares a Redis stream '
-                                    'and makes every booking in its first process. Anchor: one process with the same '
-                                    'number of sessions, same run (target: ≤ 1.3×). The bench client, the three '
-                                    'servers, PostgreSQL and Redis share the machine\'s cores.'])
+        table = report.Table('fanout_processes', headers, notes=[
+            f'{args.bookings} bookings each, the four setups taking turns, on PostgreSQL (two databases holding the '
+            'same demo business); the app\'s pair shares a Redis stream and makes every booking in its first process. '
+            'Anchor: one process with the same number of sessions, same run (target: the app\'s pair ≤ 1.3×). '
+            'Beside it, what two processes cost on this machine without the app: bare NiceGUI pages (one bound '
+            'label), one process and two relaying each change through a stream of the same Redis (a writer and a '
+            f'reader thread, as the app\'s bus). This run: the app\'s pair {cells[1][5]}× its one process, the bare '
+            f'pair {bare}× its one process, the app\'s ratio over the bare pages\' {over:.2f}×. The bench client, the '
+            'six servers, PostgreSQL and Redis share the machine\'s cores; sessions connect to each process directly '
+            '(no nginx in front).'])
         for row in cells:
             table.add(*row)
         table.write()
@@ -224,6 +251,9 @@ def main() -> None:
                         help='bookings the watched day holds before the sessions open, e.g. 100 1500 (app only)')
     parser.add_argument('--processes', type=int, default=1,
                         help='2: one process against two on PostgreSQL and a Redis stream (default N = 200)')
+    parser.add_argument('--postgres', default=os.environ.get('CLIENTPULSE_TEST_POSTGRES_URL',
+                                                             'postgresql+psycopg://postgres@127.0.0.1:5432/postgres'),
+                        help='with --processes: the server where its two databases are made (and dropped)')
     report.add_option(parser)
     args = parser.parse_args()
     if args.processes > 1:

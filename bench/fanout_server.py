@@ -16,7 +16,8 @@
   and the moment the change was published (``time.time()``, i.e. just after the commit);
 - ``GET /bench/stats``: SQL statements executed so far.
 
-``bare``: one page with one label bound to a value, and ``POST /bench/book`` that changes it.
+``bare``: one page with one label bound to a value, and ``POST /bench/book`` that changes it; with ``BENCH_BUS_URL``
+(a Redis URL), the change also reaches every other bare process on that Redis (:func:`_relay`).
 None of this is part of the app: it lives here, in the benchmark.
 """
 
@@ -49,14 +50,55 @@ def serve_bare(port: int) -> None:
     def page() -> None:
         ui.label().bind_text_from(state, 'text')
 
+    relay = _relay(state) if os.environ.get('BENCH_BUS_URL') else None
+
     @app.post('/bench/book')
     def book(n: int = 0) -> dict:
         name = f'Bench customer {n:04d}'
         state.text = name
-        return {'name': name, 'stamp': time.time()}
+        stamp = time.time()
+        if relay is not None:
+            relay.put(name)
+        return {'name': name, 'stamp': stamp}
 
     ui.run(host='127.0.0.1', port=port, reload=False, show=False, show_welcome_message=False,
            reconnect_timeout=30)
+
+
+def _relay(state):
+    """Two or more bare pages as one (``BENCH_BUS_URL``): each change set here is also appended to a Redis stream by a
+    writer thread (``XADD``), and a reader thread follows the stream (``XREAD BLOCK``) and sets every other process's
+    change here, on the event loop — the app's bus across processes (``app/services/redis_bus.py``) without its
+    events, signatures or gap checks: what the machine's cores, Redis and NiceGUI cost two processes on their own.
+    Returns the writer's queue."""
+    import asyncio
+    import queue
+    import uuid
+
+    import redis
+
+    me, stream, outgoing = uuid.uuid4().hex, 'bench:bare', queue.SimpleQueue()
+
+    def write() -> None:
+        client = redis.Redis.from_url(os.environ['BENCH_BUS_URL'])
+        while True:
+            client.xadd(stream, {'name': outgoing.get(), 'from': me}, maxlen=10_000, approximate=True)
+
+    def read(loop: asyncio.AbstractEventLoop) -> None:
+        client, last = redis.Redis.from_url(os.environ['BENCH_BUS_URL'], decode_responses=True), '0-0'
+        while True:
+            for _stream, entries in client.xread({stream: last}, count=500, block=1000) or []:
+                for entry_id, fields in entries:
+                    last = entry_id
+                    if fields['from'] != me:
+                        loop.call_soon_threadsafe(setattr, state, 'text', fields['name'])
+
+    @app.on_startup
+    def start() -> None:
+        threading.Thread(target=write, daemon=True).start()
+        threading.Thread(target=read, args=(asyncio.get_running_loop(),), daemon=True).start()
+
+    return outgoing
 
 
 def serve_app(port: int) -> None:

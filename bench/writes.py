@@ -18,8 +18,16 @@ bookings one after another, each in a free 15-minute slot of one of 8 staff memb
 
 The three take turns, one booking each, so all write to a table of the same size under the same load.
 
-Prints rate and p50 / p99 latency of each, the messages queued per booking (read back from the outbox), and each
-app rate as a ratio to the raw one (issue 33's target: the messaged customer's ≥ 0.4× raw).
+And the floor of the app's own statements: every statement each app booking sent to the driver (``BEGIN`` to
+``COMMIT``, as SQLAlchemy handed it to the driver, parameters included) is replayed at once by the driver alone on a
+twin database (a copy made before the first booking, which then gets every booking of the three ways in the same
+order, so its ids and rows stay those of the first): the same SQL and rows, without the Python around it
+(validation, the rules' own reasoning, SQLAlchemy's execution). The app's rate as a ratio to that replay's tells
+what the Python layer costs; the replay's ratio to the raw anchor, what the statements themselves cost.
+
+Prints rate and p50 / p99 latency of each, the messages queued per booking (read back from the outbox), the
+statements per booking, and each app rate as a ratio to the raw one (issue 33's target: the messaged customer's
+≥ 0.4× raw) and to its own statements replayed.
 """
 
 from __future__ import annotations
@@ -31,13 +39,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, text  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from app.config import reset_settings  # noqa: E402
@@ -73,17 +82,24 @@ def main() -> None:
     parser.add_argument('--postgres', default='postgresql+psycopg://postgres@127.0.0.1:5432/postgres')
     report.add_option(parser)
     args = parser.parse_args()
-    table = report.Table('writes', ['database', 'booked for', 'messages per booking', 'bookings/s',
-                                    'p50 / p99 (ms)', 'raw driver: bookings/s', 'raw p50 / p99 (ms)', '× raw'],
+    table = report.Table('writes', ['database', 'booked for', 'messages per booking', 'statements per booking',
+                                    'bookings/s', 'p50 / p99 (ms)', 'raw driver: bookings/s', 'raw p50 / p99 (ms)',
+                                    '× raw', 'its statements by the driver alone: bookings/s', '× its statements',
+                                    'its statements × raw'],
                          notes=[f'{args.bookings} bookings each way, taking turns (app for a customer with phone and '
                                 'e-mail, app for one without, raw). Messages per booking: outbox rows queued (the '
-                                'confirmation and the 24 h and 2 h reminders, by SMS and e-mail). Anchor: the raw '
+                                'confirmation and the 24 h and 2 h reminders, by SMS and e-mail). Statements per '
+                                'booking: what the app sent to the driver, BEGIN and COMMIT included. Anchor: the raw '
                                 'driver\'s lock, overlap query, insert and commit (no names, log, notification, '
-                                'messages or revision). Target (issue 33): the messaged customer\'s ≥ 0.4× raw.'])
+                                'messages or revision). Target (issue 33): the messaged customer\'s ≥ 0.4× raw. '
+                                'Its statements by the driver alone: each app booking\'s statements, as SQLAlchemy '
+                                'handed them to the driver, replayed at once by the driver alone on a twin database '
+                                '(the floor of those statements without the Python around them).'])
     data = tempfile.TemporaryDirectory(prefix='clientpulse-bench-')
     os.environ.update(CLIENTPULSE_DATA_DIR=data.name, CLIENTPULSE_SCHEDULER='false', **SMS_SET_UP)
     with data, tempfile.TemporaryDirectory() as folder:
-        run('SQLite', f'sqlite:///{Path(folder) / "writes.db"}', args.bookings, table)
+        run('SQLite', f'sqlite:///{Path(folder) / "writes.db"}', args.bookings, table,
+            twin=lambda url: _sqlite_twin(url, Path(folder) / 'twin.db'))
         _postgres(args, table)
     if args.markdown:
         table.write()
@@ -99,15 +115,25 @@ def _postgres(args: argparse.Namespace, table: report.Table) -> None:
         print(f'PostgreSQL at {args.postgres} is not reachable ({error}); only SQLite was measured.')
         table.note('PostgreSQL was not reachable: only SQLite was measured.')
         return
+    def twin(url: str) -> str:  # a copy of the database: PostgreSQL copies a template nobody is connected to
+        database.reset_engines()
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE {name}_twin TEMPLATE {name}'))
+        return url.rsplit('/', 1)[0] + f'/{name}_twin'
+
     try:
-        run('PostgreSQL', args.postgres.rsplit('/', 1)[0] + f'/{name}', args.bookings, table)
+        run('PostgreSQL', args.postgres.rsplit('/', 1)[0] + f'/{name}', args.bookings, table, twin=twin)
     finally:
         database.reset_engines()
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'))
+            for database_name in (name, f'{name}_twin'):
+                connection.execute(text(f'DROP DATABASE IF EXISTS {database_name} WITH (FORCE)'))
 
 
-def run(label: str, url: str, count: int, table: report.Table | None = None) -> None:
+def run(label: str, url: str, count: int, table: report.Table | None = None, *,
+        twin: Callable[[str], str] | None = None) -> None:
+    """Book ``count`` times each way on the database at ``url``; with ``twin`` (makes a copy of that database and
+    returns its URL), each app booking's statements are also replayed by the driver alone on the copy."""
     os.environ['CLIENTPULSE_DATABASE_URL'] = url
     reset_settings()
     database.reset_engines()
@@ -116,29 +142,61 @@ def run(label: str, url: str, count: int, table: report.Table | None = None) -> 
     ways = len(WAYS) + 1
     slots = [(shop['members'][i % STAFF], DAY + timedelta(days=i // (STAFF * 64)), (i // STAFF) % 64)
              for i in range(ways * count)]
+    twin_url = twin(url) if twin is not None else None
     raw_book, close = _raw(url, shop)
+    twin_book, twin_close = _raw(twin_url, shop) if twin_url else (None, lambda: None)
+    replay, replay_close = _replayer(twin_url) if twin_url else (None, lambda: None)
+    sent: list[tuple[str | None, object, bool]] = []  # what the app handed the driver for one booking
+    engine = database.get_engine()
+
+    def capture(_connection, _cursor, statement, parameters, _context, executemany) -> None:
+        sent.append((statement, parameters, executemany))
+
+    def committed(_connection) -> None:
+        sent.append((None, None, False))
+
+    event.listen(engine, 'before_cursor_execute', capture)
+    event.listen(engine, 'commit', committed)
     times: dict[str, list[float]] = {key: [] for key, _label in WAYS} | {'raw': []}
+    replayed: dict[str, list[float]] = {key: [] for key, _label in WAYS}
+    statements: dict[str, int] = dict.fromkeys(times, 0)
     try:  # one of each in turn: all write to a table of the same size, under the same load of the machine
         for turn in range(count):
             for k, (key, _label) in enumerate(WAYS):
                 m, d, q = slots[turn * ways + k]
+                sent.clear()
                 times[key].append(_timed(lambda m=m, d=d, q=q, c=shop[key]: bookings.create_booking(BookingCreate(
                     location_id=shop['location'], customer_id=c, service_id=shop['service'], staff_member_id=m,
                     starts_at=_start(d, q)), actor=SYSTEM_ACTOR)))
+                statements[key] += len(sent)
+                if replay is not None:
+                    work = list(sent)
+                    replayed[key].append(_timed(lambda work=work: replay(work)))
             m, d, q = slots[turn * ways + len(WAYS)]
             times['raw'].append(_timed(lambda m=m, d=d, q=q: raw_book(m, _start(d, q))))
+            if twin_book is not None:  # the twin gets the anchor's booking too (not timed): the same rows, same ids
+                twin_book(m, _start(d, q))
     finally:
+        event.remove(engine, 'before_cursor_execute', capture)
+        event.remove(engine, 'commit', committed)
         close()
+        twin_close()
+        replay_close()
     raw = _figures(times['raw'])
     queued = _messages_by_customer()
     for key, name in WAYS:
         app, messages = _figures(times[key]), queued.get(shop[key], 0) / count
+        floor = _figures(replayed[key]) if replayed[key] else None
         print(f'{label:10} {name:24} {app[0]:7.0f} bookings/s  p50 {app[1]:5.1f} ms  p99 {app[2]:5.1f} ms  '
-              f'{messages:4.1f} messages/booking  {app[0] / raw[0]:.2f} × raw')
+              f'{messages:4.1f} messages/booking  {statements[key] / count:4.1f} statements  '
+              f'{app[0] / raw[0]:.2f} × raw' + (f'  its statements alone {floor[0]:7.0f}/s ({floor[0] / raw[0]:.2f} '
+                                                f'× raw): app {app[0] / floor[0]:.2f} × them' if floor else ''))
         if table is not None:
-            table.add(label, name.removeprefix('app, '), f'{messages:.1f}', f'{app[0]:,.0f}',
-                      f'{app[1]:.1f} / {app[2]:.1f}', f'{raw[0]:,.0f}', f'{raw[1]:.1f} / {raw[2]:.1f}',
-                      f'{app[0] / raw[0]:.2f}')
+            table.add(label, name.removeprefix('app, '), f'{messages:.1f}', f'{statements[key] / count:.0f}',
+                      f'{app[0]:,.0f}', f'{app[1]:.1f} / {app[2]:.1f}', f'{raw[0]:,.0f}',
+                      f'{raw[1]:.1f} / {raw[2]:.1f}', f'{app[0] / raw[0]:.2f}',
+                      f'{floor[0]:,.0f}' if floor else '', f'{app[0] / floor[0]:.2f}' if floor else '',
+                      f'{floor[0] / raw[0]:.2f}' if floor else '')
     print(f'{label:10} {"raw driver (anchor)":24} {raw[0]:7.0f} bookings/s  p50 {raw[1]:5.1f} ms  '
           f'p99 {raw[2]:5.1f} ms')
 
@@ -209,6 +267,46 @@ def _raw(url: str, shop: dict):
                 cursor.execute(insert.format(p=mark), (shop['location'], shop['messaged'], shop['service'], member,
                                                        starts, ends, datetime.now(UTC), new_booking_code()))
     return book, connection.close
+
+
+def _sqlite_twin(url: str, path: Path) -> str:
+    """A copy of the SQLite database at ``url`` in ``path`` (SQLite's online backup); its URL."""
+    import sqlite3
+    with sqlite3.connect(url.split('///', 1)[1]) as source, sqlite3.connect(path) as copy:
+        source.backup(copy)
+    return f'sqlite:///{path}'
+
+
+def _replayer(url: str):
+    """``(replay(sent), close())``: ``replay`` hands the driver, on the database at ``url``, the statements one app
+    booking sent (``(statement, parameters, executemany)``; a ``None`` statement is the commit) exactly as SQLAlchemy
+    handed them to its driver; SQLite with the app's connection settings."""
+    if url.startswith('sqlite'):
+        import sqlite3
+        connection = sqlite3.connect(url.split('///', 1)[1], isolation_level=None)
+        for pragma in ('foreign_keys=ON', 'journal_mode=WAL', 'busy_timeout=30000'):  # as app/services/database.py
+            connection.execute(f'PRAGMA {pragma}')
+        cursor = connection.cursor()
+
+        def commit() -> None:
+            cursor.execute('COMMIT')
+    else:
+        import psycopg
+        connection = psycopg.connect(url.replace('postgresql+psycopg', 'postgresql'))
+        cursor = connection.cursor()
+        commit = connection.commit
+
+    def replay(sent: list[tuple[str | None, object, bool]]) -> None:
+        for statement, parameters, many in sent:
+            if statement is None:
+                commit()
+            elif many:
+                cursor.executemany(statement, parameters)
+            else:
+                cursor.execute(statement, parameters)
+                if cursor.description is not None:
+                    cursor.fetchall()
+    return replay, connection.close
 
 
 def _timed(action) -> float:

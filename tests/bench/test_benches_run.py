@@ -48,9 +48,11 @@ class Bench:
 
 BENCHES = {
     'analytics': Bench('analytics.py', ('--bookings', '2000', '--customers', '300'), (
-        rf'^cold report, first read of the database +{NUMBER} s +{NUMBER} × DuckDB +peak {NUMBER} MB$',
-        rf'^cold report, new process, saved columns +{NUMBER} s +{NUMBER} × DuckDB',
+        rf'^cold: first read ever of the database \(no saved columns\) +{NUMBER} s +{NUMBER} × plain scan +peak '
+        rf'{NUMBER} MB$',
+        rf'^cold: new process, saved columns \+ change log +{NUMBER} s +{NUMBER} × plain scan',
         rf'^refresh after one new booking +{NUMBER} s +{NUMBER} × DuckDB$',
+        rf'^anchors: DuckDB, .* plain scan of the same columns +{NUMBER} s$',
     )),
     'customer_search': Bench('customer_search.py', ('--customers', '300', '--visits', '600', '--repeat', '1'), (
         r'^search +keys +median ms +worst ms +anchor ms +× anchor$',
@@ -66,6 +68,13 @@ BENCHES = {
         rf'^bare +N=2 +p50 +{NUMBER} ms .* SQL/booking .* missing \d+$',
         rf'^app +N=2 +p50 +{NUMBER} ms .* SQL/booking .* missing \d+$',
         rf'^\| 2 \| {NUMBER} / {NUMBER} / {NUMBER} \| {NUMBER} / {NUMBER} / {NUMBER} \| {NUMBER}× \|',
+    )),
+    'fanout_processes': Bench('fanout.py', ('--processes', '2', '--sessions', '2', '--bookings', '1'), (), postgres=(
+        rf'^one process +N=2 +p50 +{NUMBER} ms .* missing 0$',
+        rf'^two processes +N=2 +p50 +{NUMBER} ms .* missing 0$',
+        rf'^bare, one process +N=2 +p50 +{NUMBER} ms .* missing 0$',  # the bare pages relayed through Redis
+        rf'^bare, two processes +N=2 +p50 +{NUMBER} ms .* missing 0$',
+        rf"^the app's pair: {NUMBER}× its one process; the bare pages' pair: {NUMBER}× theirs",
     )),
     'fanout_floor': Bench('fanout_floor.py', ('--sessions', '2', '--bookings', '2'), (
         rf'^\| 2 \| {NUMBER} / {NUMBER} \| {NUMBER} / {NUMBER} \| {NUMBER} / {NUMBER} \| '
@@ -118,12 +127,14 @@ BENCHES = {
         rf'^ifs 20 deep +{NUMBER} +{NUMBER} +\d+$',
     )),
     'writes': Bench('writes.py', ('--bookings', '10'), (  # the messaged customer's bookings queue messages
-        rf'^SQLite +app, messaged customer +{NUMBER} bookings/s .* [1-9]\d*\.\d messages/booking +{NUMBER} × raw$',
-        rf'^SQLite +app, no phone or e-mail +{NUMBER} bookings/s .* 0\.0 messages/booking +{NUMBER} × raw$',
+        rf'^SQLite +app, messaged customer +{NUMBER} bookings/s .* [1-9]\d*\.\d messages/booking +{NUMBER} '
+        rf'statements +{NUMBER} × raw +its statements alone +{NUMBER}/s \({NUMBER} × raw\): app {NUMBER} × them$',
+        rf'^SQLite +app, no phone or e-mail +{NUMBER} bookings/s .* 0\.0 messages/booking +{NUMBER} statements '
+        rf'+{NUMBER} × raw +its statements alone',
         rf'^SQLite +raw driver \(anchor\) +{NUMBER} bookings/s',
     ), postgres=(
         rf'^PostgreSQL +app, messaged customer +{NUMBER} bookings/s .* [1-9]\d*\.\d messages/booking +{NUMBER} '
-        r'× raw$',
+        rf'statements +{NUMBER} × raw +its statements alone +{NUMBER}/s',
         rf'^PostgreSQL +raw driver \(anchor\) +{NUMBER} bookings/s',
     )),
 }
