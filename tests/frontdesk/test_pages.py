@@ -270,3 +270,15 @@ async def test_the_week_drawn_after_a_staff_change_offers_the_new_staff_member(u
     # the day view has her column: the change has reached the page
     element(user, 'booking-tabs').set_value('Week')  # the week, drawn only now, from the staff the page read at first
     await eventually(lambda: 'Nia' in element(user, 'week-staff').options.values())
+
+
+async def test_the_lists_staff_filter_offers_a_staff_member_added_while_it_is_shown(user: User, shop):
+    from app.models import StaffMemberCreate
+    from app.services.catalogue import staff
+    await sign_in(user, Role.MANAGER, f'/bookings?day={DAY.isoformat()}')
+    element(user, 'booking-tabs').set_value('List')
+    await eventually(lambda: 'JJ' in element(user, 'filter-staff').options.values())
+    element(user, 'filter-staff').set_value(shop['jj'].id)
+    staff.create_staff_member(StaffMemberCreate(location_id=shop['location'].id, name='Nia'), actor=OWNER)
+    await eventually(lambda: 'Nia' in element(user, 'filter-staff').options.values())
+    assert element(user, 'filter-staff').value == shop['jj'].id  # the staff member chosen stays chosen

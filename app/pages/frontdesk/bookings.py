@@ -115,6 +115,7 @@ class _BookingsView:
         self.week: WeekView | None = None
         self.staff_changed: events.StaffChanged | None = None
         self.list_table: ui.table | None = None
+        self.staff_filter: ui.select | None = None
         room.follow(self.absorb)
 
     def new_booking(self) -> None:
@@ -149,6 +150,8 @@ class _BookingsView:
             background_tasks.create(self.week.heard(event, self.showing_week()), name='week heard')
         elif isinstance(event, events.StaffChanged):  # the week, not drawn yet, reads its staff again when drawn
             self.staff_changed = event
+        if isinstance(event, events.StaffChanged):  # the list's filter, drawn or not, offers who is there now
+            background_tasks.create(self.refresh_staff(), name='staff filter')
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
         last = self.day + timedelta(days=self.filters['scope'])
         if not hasattr(event, 'day') or any(d is not None and self.day <= d < last for d in days):
@@ -183,6 +186,18 @@ class _BookingsView:
                 self.stale.discard('list')
                 return self.update_table()
         return None
+
+    async def refresh_staff(self) -> None:
+        """A staff member was added, renamed or switched off: read them again (in a worker thread) for the list's
+        staff filter, drawn or still to be drawn; the one chosen stays chosen."""
+        members = await language.io_bound(staff.list_staff, self.location.id, actor=self.user,
+                                          include_inactive=True)
+        self.members = members
+        if self.staff_filter is None or self.staff_filter.is_deleted:
+            return
+        options = {None: self.staff_filter.options[None], **{m.id: m.name for m in members}}
+        self.staff_filter.set_options(options, value=self.staff_filter.value if self.staff_filter.value in options
+                                      else None)
 
     def new_at(self, where: dict) -> None:
         """An empty time of a staff member's column was clicked: a new booking there."""
@@ -221,9 +236,9 @@ class _BookingsView:
         with ui.row().classes('items-center gap-3'):
             ui.select({days: _(label) for days, label in SCOPES.items()}, value=1, label=_('Period'),
                       on_change=lambda e: self.set_filter('scope', e.value)).classes('w-48')
-            ui.select({None: _('Everyone'), **{m.id: m.name for m in self.members}}, value=None,
-                      label=_('Staff member'), on_change=lambda e: self.set_filter('staff_member_id', e.value)
-                      ).classes('w-40').mark('filter-staff')
+            self.staff_filter = ui.select(
+                {None: _('Everyone'), **{m.id: m.name for m in self.members}}, value=None, label=_('Staff member'),
+                on_change=lambda e: self.set_filter('staff_member_id', e.value)).classes('w-40').mark('filter-staff')
             ui.select({None: _('Any status'), **{s.value: _(label) for s, label in STATUS_LABELS.items()}},
                       value=None, label=_('Status'), on_change=lambda e: self.set_filter('status', e.value)
                       ).classes('w-40').mark('filter-status')
