@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import CENTS, MONEY_4, PaymentMethod, UTCDateTime, enum_check
@@ -17,9 +17,12 @@ class Receipt(SQLModel, table=True):
         UniqueConstraint('location_id', 'number'),
         CheckConstraint(f'payment_method IS NULL OR {enum_check("payment_method", PaymentMethod)}',
                         name='payment_method'),
+        # a location's receipts of a period (sales, payments, reports): read as a range, not every receipt of the
+        # location (SQLite chose a location-only index over issued_at's: 0.5 s per report at 840,000 receipts)
+        Index('ix_receipt_location_id_issued_at', 'location_id', 'issued_at'),
     )
     id: int | None = Field(default=None, primary_key=True)
-    location_id: int = Field(foreign_key='location.id', index=True)
+    location_id: int = Field(foreign_key='location.id')
     number: str = Field(max_length=40)
     issued_at: datetime = Field(sa_type=UTCDateTime, index=True)
     customer_id: int | None = Field(default=None, foreign_key='customer.id', index=True)

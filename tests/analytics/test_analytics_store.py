@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import text
@@ -187,3 +187,65 @@ def test_a_save_removes_the_temporary_files_a_stopped_process_left_and_no_one_el
     AnalyticsStore(get_engine(), folder).columns(location.id)  # a full read, then saved
     assert sorted(p.name for p in folder.iterdir()) == sorted([f'location-{location.id}.npz', writing.name,
                                                                other.name])
+
+
+def test_a_locations_payments_of_a_period_are_read_by_range_not_every_receipt(sqlite_db):
+    """The report's payments (``frames.load_payments``) search the receipts of each location by the period's range
+    on one index (SQLite, whose planner took the location's index alone and read every receipt the location ever
+    issued: 0.5 s per report at 840,000 receipts; bench/analytics.py)."""
+    from sqlalchemy import event
+
+    sent: list[tuple[str, object]] = []
+
+    def capture(_connection, _cursor, statement, parameters, _context, _many) -> None:
+        if 'FROM payment' in statement or 'FROM receipt' in statement:
+            sent.append((statement, parameters))
+
+    engine = get_engine()
+    event.listen(engine, 'before_cursor_execute', capture)
+    try:
+        analytics_data.load_payments([1, 2], start=datetime(2030, 1, 1, tzinfo=UTC),
+                                     end=datetime(2030, 2, 1, tzinfo=UTC))
+    finally:
+        event.remove(engine, 'before_cursor_execute', capture)
+    assert len(sent) == 2
+    with engine.connect() as connection:
+        for statement, parameters in sent:
+            plan = [row[-1] for row in connection.exec_driver_sql(f'EXPLAIN QUERY PLAN {statement}', parameters)]
+            receipt = [step for step in plan if ' receipt ' in f' {step} ']
+            assert receipt, plan
+            assert all('ix_receipt_location_id_issued_at (location_id=? AND issued_at>? AND issued_at<?)' in step
+                       for step in receipt), plan
+
+
+def test_a_full_read_finds_every_bookings_source_and_every_lines_own_description(sqlite_db, monkeypatch):
+    """A full read flags, in its one pass over each table, the bookings with a source and the lines of neither a
+    service nor a product, and reads only their texts, by id and in chunks: the same texts, whatever the chunk."""
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    made = [make_booking(location, member, service, customer, at(DAY, f'{9 + k:02d}:00')) for k in range(5)]
+    for b in made[:3]:
+        bookings.set_status(b.id, BookingStatus.CHECKED_IN, actor=OWNER, as_of=b.starts_at)
+    paid = [receipts.pay_booking(b.id, payment_method=PaymentMethod.CASH, actor=OWNER, as_of=at(DAY, '18:00'))
+            for b in made[:3]]
+    sources = {made[0].id: 'Instagram', made[2].id: 'Walk by', made[3].id: 'Instagram'}
+    with session_scope(write=True) as session:
+        connection = session.connection()
+        for booking_id, source in sources.items():
+            connection.execute(text('UPDATE booking SET source = :s WHERE id = :i'), {'s': source, 'i': booking_id})
+        line_ids = [connection.execute(text('SELECT id FROM receipt_line WHERE receipt_id = :r'), {'r': r.id}
+                                       ).scalar_one() for r in paid]
+        own = {line_ids[0]: 'Gift wrap', line_ids[2]: 'Tip jar'}
+        for line_id, description in own.items():
+            connection.execute(text('UPDATE receipt_line SET service_id = NULL, description = :d WHERE id = :i'),
+                               {'d': description, 'i': line_id})
+        revisions.record(connection, location.id, reload=True)
+    whole = _fresh(location.id)
+    monkeypatch.setattr(analytics_store, 'ID_CHUNK', 1)
+    chunked = _fresh(location.id)
+    for columns in (whole, chunked):
+        got = {int(i): columns.sources[code] for i, code in zip(columns.bookings['id'], columns.bookings['source'],
+                                                                strict=True) if code}
+        assert got == sources
+        assert columns.descriptions == own
+    _assert_same(whole, chunked)

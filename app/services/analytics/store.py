@@ -214,12 +214,19 @@ class AnalyticsStore:
         """Every row of the locations (keys of ``latest``: their token and revision in this read)."""
         ids = ', '.join(str(int(i)) for i in latest)
         zones = dict(connection.execute(text(f'SELECT id, time_zone FROM location WHERE id IN ({ids})')).all())
-        descriptions = self._descriptions(connection, f'r.location_id IN ({ids})')
         scan = ' NOT INDEXED' if self._engine.dialect.name == 'sqlite' else ''  # a sequential scan reads faster
-        bookings = _sorted(_read(connection, self._booking_sql(f'b.location_id IN ({ids})', scan), BOOKING_FIELDS))
+        # one pass over each table: the few rows that also need a text (a booking's source, a line's own
+        # description) are flagged in it and their texts read by id, not by a second pass over every row
+        bookings = _sorted(_read(connection, self._booking_sql(f'b.location_id IN ({ids})', scan, flagged=True),
+                                 [*BOOKING_FIELDS, 'flagged']))
         sources = ['']
-        bookings['source'] = _source_codes(connection, f'b.location_id IN ({ids})', bookings['id'], sources)
-        lines = _sorted(_read(connection, self._line_sql(f'r.location_id IN ({ids})', scan), LINE_FIELDS))
+        bookings['source'] = _source_codes(connection, _in_chunks('b.id', bookings.pop('flagged'), bookings['id']),
+                                           bookings['id'], sources)
+        lines = _sorted(_read(connection, self._line_sql(f'r.location_id IN ({ids})', scan, flagged=True),
+                              [*LINE_FIELDS, 'flagged']))
+        descriptions = {}
+        for where in _in_chunks('l.id', lines.pop('flagged'), lines['id']):
+            descriptions.update(self._descriptions(connection, where))
         result = {}
         for location_id, (token, revision) in latest.items():
             zone = zones.get(location_id, 'UTC')
@@ -238,7 +245,7 @@ class AnalyticsStore:
         sources = list(held.sources)
         if booking_ids:
             fresh = _sorted(_read(connection, self._booking_sql(_in('b.id', booking_ids)), BOOKING_FIELDS))
-            fresh['source'] = _source_codes(connection, _in('b.id', booking_ids), fresh['id'], sources)
+            fresh['source'] = _source_codes(connection, [_in('b.id', booking_ids)], fresh['id'], sources)
             fresh = _rows(fresh, fresh['location_id'] == held.location_id)
             bookings = _upsert(bookings, _booking_times(fresh, held.time_zone), booking_ids)
         if receipt_ids:
@@ -250,23 +257,29 @@ class AnalyticsStore:
         return LocationColumns(held.location_id, held.time_zone, held.token, revision, bookings, lines, descriptions,
                                sources)
 
-    def _booking_sql(self, where: str, scan: str = '') -> str:
+    def _booking_sql(self, where: str, scan: str = '', *, flagged: bool = False) -> str:
+        """The booking columns' SQL; ``flagged``: one more column, 1 for a booking with a source (its text is read
+        apart: :func:`_source_codes`)."""
         dialect = self._engine.dialect.name
+        flag = ", CASE WHEN b.source <> '' THEN 1 ELSE 0 END" if flagged else ''
         return (f'SELECT b.id, b.location_id, coalesce(b.customer_id, -1), b.staff_member_id, b.service_id, '
                 f'{_epoch("b.starts_at", dialect)}, {_epoch("b.ends_at", dialect)}, '
                 f'coalesce({_epoch("b.booked_at", dialect)}, {NO_TIME}), {_code("b.status", STATUSES)}, '
                 f'{_code("b.channel", CHANNELS)}, b.price_cents, coalesce(b.notice_days, -1), '
                 f'coalesce({_epoch("b.cancelled_at", dialect)}, {NO_TIME}), '
-                f'CASE WHEN b.time_known THEN 1 ELSE 0 END '
+                f'CASE WHEN b.time_known THEN 1 ELSE 0 END{flag} '
                 f'FROM booking b{scan} WHERE {where}')
 
-    def _line_sql(self, where: str, scan: str = '') -> str:
+    def _line_sql(self, where: str, scan: str = '', *, flagged: bool = False) -> str:
+        """The receipt lines' columns' SQL; ``flagged``: one more column, 1 for a line of neither a service nor a
+        product (its own description is read apart: :meth:`_descriptions`)."""
         dialect = self._engine.dialect.name
+        flag = ', CASE WHEN l.service_id IS NULL AND l.product_id IS NULL THEN 1 ELSE 0 END' if flagged else ''
         return (f'SELECT l.id, r.location_id, l.receipt_id, {_epoch("r.issued_at", dialect)}, '
                 f'coalesce(r.customer_id, -1), '
                 f'coalesce(l.staff_member_id, -1), coalesce(l.service_id, -1), coalesce(l.product_id, -1), '
                 f'{_code("r.payment_method", PAYMENT_METHODS, missing=len(PAYMENT_METHODS) - 1)}, '
-                f'{_code("bk.channel", CHANNELS)}, l.amount_cents '
+                f'{_code("bk.channel", CHANNELS)}, l.amount_cents{flag} '
                 f'FROM receipt_line l{scan} JOIN receipt r ON r.id = l.receipt_id '
                 f'LEFT JOIN booking bk ON bk.id = r.booking_id WHERE {where}')
 
@@ -330,6 +343,17 @@ def _in(column: str, ids: Iterable[int]) -> str:
     return f'{column} IN ({", ".join(str(int(i)) for i in ids)})'
 
 
+ID_CHUNK = 5_000
+"""Ids per ``IN`` list when rows are read by id (SQLite allows any number; this keeps each statement small)."""
+
+
+def _in_chunks(column: str, flags: np.ndarray, ids: np.ndarray) -> list[str]:
+    """``column IN (…)`` conditions, :data:`ID_CHUNK` ids each, for the ``ids`` whose ``flags`` are set (none: no
+    condition, nothing to read)."""
+    chosen = ids[flags.astype(bool)]
+    return [_in(column, chosen[start:start + ID_CHUNK].tolist()) for start in range(0, len(chosen), ID_CHUNK)]
+
+
 def _read(connection, sql: str, names: list[str]) -> dict[str, np.ndarray]:
     """Run ``sql`` (integer columns only) on the driver's own cursor and return its columns, fetched
     in chunks (a server-side cursor on PostgreSQL) so that memory stays near the final arrays'."""
@@ -354,11 +378,13 @@ def _narrow(name: str, values: np.ndarray) -> np.ndarray:
     return values.astype(np.int32)
 
 
-def _source_codes(connection: Connection, where: str, ids: np.ndarray, sources: list[str]) -> np.ndarray:
-    """The ``source`` code of each booking in ``ids`` (sorted) read with ``where``: its index in ``sources``, which
-    grows by the texts not in it yet (0 = none). The texts are read as bound values, never written into SQL."""
+def _source_codes(connection: Connection, wheres: list[str], ids: np.ndarray, sources: list[str]) -> np.ndarray:
+    """The ``source`` code of each booking in ``ids`` (sorted) read with each of ``wheres``: its index in
+    ``sources``, which grows by the texts not in it yet (0 = none). The texts are read as bound values, never
+    written into SQL."""
     codes = np.zeros(len(ids), dtype=np.int16)
-    rows = connection.execute(text(f"SELECT b.id, b.source FROM booking b WHERE {where} AND b.source <> ''")).all()
+    rows = [row for where in wheres for row in connection.execute(text(
+        f"SELECT b.id, b.source FROM booking b WHERE {where} AND b.source <> ''")).all()]
     if not rows:
         return codes
     known = {name: i for i, name in enumerate(sources)}
