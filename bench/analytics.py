@@ -17,6 +17,14 @@ with times, ratios to their anchors, and each measuring process's peak resident 
 generator runs in the parent; each measurement runs in a child process of its own.
 ``--keep FILE`` keeps the generated database (and reuses it on the next run).
 
+``--sessions N`` measures instead the memory of a server holding that business: the app
+(``bench/fanout_server.py app``, as ``clientpulse run`` starts it) on the generated database, signed in as its owner
+in N sessions opened as a browser opens them (a third each on the dashboard, the bookings page and Analytics, whose
+figures of the last 30 days are worked out for the whole business), beside a bare NiceGUI page (one label) with as
+many sessions, both up at once: each one's resident memory (RSS) once idle after its first page, and once the N
+sessions are open and its memory has settled (issue 33's target: the app ≤ 500 MB at 1,000,000 bookings and 100
+sessions).
+
 ``--after-import`` measures instead what an owner meets after importing a real export: the hotel file
 of ``../shared/data`` (119,390 bookings) is imported through the Import page's service into a fresh
 database, then the analytics report of its last 30 days is timed, in the importing process (the
@@ -155,6 +163,11 @@ def main() -> None:
     parser.add_argument('--keep', type=Path, help='keep the generated SQLite file here and reuse it next time')
     parser.add_argument('--after-import', action='store_true', help='time the first report after an import')
     parser.add_argument('--rows', type=int, help='with --after-import: import only this many rows, taken evenly')
+    parser.add_argument('--sessions', type=int, help='the memory of a server holding the business, with this many '
+                                                     'sessions open')
+    parser.add_argument('--settle', type=float, default=35.0,
+                        help='with --sessions: seconds without growth before the memory is read (default 35: the '
+                             "app's quiet collector gives freed memory back every 30 s at most)")
     parser.add_argument('--step', choices=['measure', 'restart', 'import', 'report', 'unsaved'],
                         help=argparse.SUPPRESS)  # child processes
     parser.add_argument('--hotel', type=Path, default=HOTEL, help=argparse.SUPPRESS)  # the file the import reads
@@ -180,6 +193,9 @@ def main() -> None:
             started = time.perf_counter()
             generate(args.bookings, np.random.default_rng(7), args.customers)
             print(f'generated {args.bookings:,} bookings in {time.perf_counter() - started:.1f} s')
+        if args.sessions:
+            _memory(path, args.bookings, args.sessions, markdown=args.markdown, settle=args.settle)
+            return
         # each measurement in a process of its own, so that its memory is the app's, not the generator's
         first = _child(path, 'measure')
         _book_one()  # one more change while no process runs, so the restart patches its saved copy
@@ -210,6 +226,83 @@ def main() -> None:
                 table.add(name, f'{took:.2f}', f'{took / anchor:.2f}', anchor_name, target,
                           f'{peak:.0f}' if peak else '')
             table.write()
+
+
+PAGES = ('/', '/bookings', '/analytics')
+"""The pages the sessions of ``--sessions`` open, in turn."""
+
+
+def _memory(path: Path, bookings: int, count: int, *, markdown: bool, settle: float = 35.0) -> None:
+    """The app and a bare page, each with ``count`` sessions: their RSS idle and with the sessions (see ``--sessions``
+    in the module docstring)."""
+    import asyncio
+    import secrets
+
+    from app.models import Role
+    from app.services.accounts import users
+    from bench._sessions import PASSWORD, Server, open_session, running
+
+    email = 'owner@demo.clientpulse'
+    if users.desktop_owner() is None:  # the generated business has no account yet
+        with session_scope(write=True) as session:
+            users.create_in(session, email, PASSWORD, role=Role.OWNER, location_id=None, staff_member_id=None)
+    plain = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI', 'CLIENTPULSE'))}
+    env = {**plain, 'CLIENTPULSE_DATABASE_URL': f'sqlite:///{path}', 'CLIENTPULSE_SCHEDULER': 'false',
+           'CLIENTPULSE_DATA_DIR': os.environ['CLIENTPULSE_DATA_DIR'],
+           'CLIENTPULSE_STORAGE_SECRET': secrets.token_urlsafe(32)}
+
+    async def measure(servers: list[Server]) -> dict[str, tuple[float, float]]:
+        figures, opened = {}, []
+        for server in servers:
+            user = email if server.kind == 'app' else None
+            first = await open_session(server, '/' if user is None else '/analytics', user)
+            opened.append(first)
+            idle = await _settled(server, quiet=settle)
+            for number in range(1, count):
+                path = '/' if user is None else PAGES[number % len(PAGES)]
+                opened.append(await open_session(server, path, user))
+            figures[server.kind] = (idle, await _settled(server, quiet=settle))
+        for session in opened:
+            await session.sio.disconnect()
+            await session.http.aclose()
+        return figures
+
+    with running([]) as servers:
+        servers += [Server('app', env, ready=False), Server('bare', plain, ready=False)]
+        for server in servers:
+            server.wait_ready(300)
+        figures = asyncio.run(measure(servers))
+    (app_idle, app_open), (bare_idle, bare_open) = figures['app'], figures['bare']
+    print(f'app, {bookings:,} bookings: idle {app_idle:6.0f} MB, with {count} sessions {app_open:6.0f} MB')
+    print(f'bare NiceGUI page (anchor): idle {bare_idle:6.0f} MB, with {count} sessions {bare_open:6.0f} MB')
+    print(f'with {count} sessions: {app_open / bare_open:.2f} × bare ({app_open - bare_open:.0f} MB more)')
+    if markdown:
+        table = bench_report.Table('analytics_memory', ['server', 'idle RSS (MB)', f'RSS with {count} sessions (MB)',
+                                                        '× bare'], notes=[
+            f'{bookings:,} generated bookings (as above), served by the app: one session first (Analytics, its '
+            f'figures worked out), then {count} in all, a third each on the dashboard, the bookings page and '
+            f'Analytics, all signed in as the owner; memory read once it had not grown for {settle:.0f} s (the app '
+            'gives freed memory back to the system in its quiet moments, every 30 s at most). Anchor: a bare NiceGUI '
+            'page with as many sessions, same run. Target (issue 33): ≤ 500 MB at 1,000,000 bookings and 100 '
+            'sessions.'])
+        table.add('bare NiceGUI page (anchor)', f'{bare_idle:.0f}', f'{bare_open:.0f}', '1.00')
+        table.add('ClientPulse', f'{app_idle:.0f}', f'{app_open:.0f}', f'{app_open / bare_open:.2f}')
+        table.write()
+
+
+async def _settled(server, *, quiet: float = 35.0, longest: float = 180.0) -> float:
+    """The server's RSS (MB) once it has not grown by 1 MB for ``quiet`` seconds (a page's figures are worked out in
+    a worker thread after it opens; the app's quiet collector gives freed memory back at most every 30 s:
+    ``app/live/quiet_gc.py``), or after ``longest`` seconds."""
+    import asyncio
+    started = last_change = time.monotonic()
+    last = server.rss_mb()
+    while time.monotonic() - last_change < quiet and time.monotonic() - started < longest:
+        await asyncio.sleep(0.25)
+        now = server.rss_mb()
+        if now > last + 1:
+            last, last_change = now, time.monotonic()
+    return server.rss_mb()
 
 
 HOTEL = ROOT.parent / 'shared' / 'data' / 'hotel_bookings.csv'

@@ -54,6 +54,12 @@ BENCHES = {
         rf'^refresh after one new booking +{NUMBER} s +{NUMBER} × DuckDB$',
         rf'^anchors: DuckDB, .* plain scan of the same columns +{NUMBER} s$',
     )),
+    'analytics_memory': Bench('analytics.py', ('--bookings', '2000', '--customers', '300', '--sessions', '3',
+                                               '--settle', '0.5'), (
+        rf'^app, 2,000 bookings: idle +{NUMBER} MB, with 3 sessions +{NUMBER} MB$',
+        rf'^bare NiceGUI page \(anchor\): idle +{NUMBER} MB, with 3 sessions +{NUMBER} MB$',
+        rf'^with 3 sessions: {NUMBER} × bare \(-?{NUMBER} MB more\)$',
+    )),
     'customer_search': Bench('customer_search.py', ('--customers', '300', '--visits', '600', '--repeat', '1'), (
         r'^search +keys +median ms +worst ms +anchor ms +× anchor$',
         rf'^wanjiru kam +11 +{NUMBER} +{NUMBER} +{NUMBER} +{NUMBER}$',
