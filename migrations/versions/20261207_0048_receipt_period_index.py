@@ -1,7 +1,7 @@
 """receipts by location and period: one index on (location_id, issued_at) in place of the one on location_id alone
 
 A location's receipts of a period (the analytics' payments, sales, reports) were read through the location's index,
-every receipt the location ever issued, because SQLite prefers an equality to a range without statistics: 0.5 s of
+every receipt the location ever issued, because SQLite prefers an equality to a range without statistics: 0.65 s of
 every analytics report at 840,000 receipts (bench/analytics.py). The new index serves both kinds of read; the
 location-only one it replaces was already covered by the unique (location_id, number).
 
