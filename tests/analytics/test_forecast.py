@@ -14,7 +14,7 @@ from app.services import i18n
 from app.services.analytics import forecast
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
-from tests.factories import OWNER
+from tests.factories import OWNER, make_booking, make_customer, make_location, make_service, make_staff_member
 
 MAPPINGS = Path(__file__).resolve().parents[2] / 'docs' / 'mappings'
 
@@ -82,3 +82,35 @@ def test_the_hotel_history_matches_the_raw_file_and_is_fitted_once(sqlite_db, sh
     again = forecast.location_forecast(imported.location_ids[0], actor=OWNER, as_of=as_of, time_zone='Europe/Lisbon')
     assert first is again and fits == [1]
     assert first.start == date(2017, 9, 1) and first.bookings_mape is not None and first.bookings_mape < 0.5
+
+
+def test_pages_asking_at_once_share_one_reading_of_the_history_until_the_data_changes(db, monkeypatch):
+    """Every Analytics page asks for the forecast as it opens: one reading of the history per change of the data and
+    day, not one per page (a million bookings' frame each); a booking reads it again."""
+    import threading
+
+    from app.services.analytics import forecast as module
+
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    make_booking(location, member, service, customer, datetime(2030, 3, 4, 15, tzinfo=UTC))
+    readings = []
+    real = module.daily_history
+
+    def counted(*args, **kwargs):
+        readings.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, 'daily_history', counted)
+    as_of = datetime(2030, 3, 20, 12, tzinfo=UTC)
+    ask = lambda: module.location_forecast(location.id, actor=OWNER, as_of=as_of, time_zone='UTC')  # noqa: E731
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(readings) == 1
+    assert ask() is ask() and len(readings) == 1
+    make_booking(location, member, service, customer, datetime(2030, 3, 5, 15, tzinfo=UTC))
+    ask()
+    assert len(readings) == 2

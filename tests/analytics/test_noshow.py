@@ -284,3 +284,31 @@ def test_a_model_no_better_than_chance_shows_no_risk():
     outcome = noshow.fit(1, _frame(rows), now=NOW)  # no-shows at random: nothing to learn
     assert isinstance(outcome, str)
     assert i18n.shown(outcome).startswith('no risk shown: on the latest 20 % of days held out')
+
+
+def test_pages_asking_at_once_for_an_untrained_model_wait_for_one_training(db, monkeypatch):
+    """Managers opening Analytics at once after a start (and the background training the desk's pages ask for) all
+    wait for one training of a location's model, not one each (31 at once held 1.6 GB at a million bookings)."""
+    import threading
+    import time
+
+    location = make_location()
+    fits = []
+    real = noshow.fit
+
+    def slow_fit(*args, **kwargs):
+        fits.append(threading.current_thread().name)
+        time.sleep(0.2)  # long enough for every caller to arrive while it trains
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(noshow, 'fit', slow_fit)
+    states = []
+    threads = [threading.Thread(target=lambda: states.append(noshow.model_state(location.id, actor=OWNER, wait=True)))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    noshow.train_soon(location.id)
+    for thread in threads:
+        thread.join()
+    assert len(fits) == 1 and len(states) == 4
+    assert len({state.reason for state in states}) == 1

@@ -30,6 +30,7 @@ from app.services import i18n, lazy
 from app.services.analytics import frames as analytics_data
 from app.services.analytics import metrics as a
 from app.services.analytics.reports import ensure_analyst
+from app.services.caching import VersionedCache
 from app.services.i18n import N_
 
 if TYPE_CHECKING:  # the real modules for readers, tools and the bundle (PyInstaller follows these)
@@ -54,7 +55,15 @@ def location_forecast(location_id: int, *, actor: UserRead, as_of: datetime, tim
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
     ensure_analyst(actor, [location_id])
-    history = daily_history(location_id, as_of=as_of, time_zone=time_zone)
+    today = as_of.astimezone(ZoneInfo(time_zone)).date()
+    # one reading of the history per change of the data and day, shared by every page asking at once (each
+    # reading a million bookings' frame of its own held hundreds of MB)
+    return _forecasts.get((location_id, today, time_zone), [location_id], lambda: _forecast_of(
+        location_id, daily_history(location_id, as_of=as_of, time_zone=time_zone)))
+
+
+def _forecast_of(location_id: int, history: pd.DataFrame) -> Forecast:
+    """The forecast of ``history``, refitted only when the history differs from one fitted before."""
     digest = hashlib.sha256(pd.util.hash_pandas_object(history, index=True).to_numpy().tobytes()).hexdigest()
     key = (location_id, digest)
     with _lock:
@@ -143,4 +152,6 @@ def mape(actual: np.ndarray, predicted: np.ndarray) -> float | None:
 
 
 _fitted: OrderedDict[tuple, Forecast] = OrderedDict()
+_forecasts: VersionedCache[Forecast] = VersionedCache(max_entries=64)
+"""Forecasts by location, local day and time zone, while the location's data is unchanged."""
 _lock = threading.Lock()

@@ -411,6 +411,8 @@ _states: dict[int, ModelState] = {}
 _risks: dict[int, tuple[tuple, dict[int, Risk]]] = {}
 _training: set[int] = set()
 _lock = threading.Lock()
+_first_training: dict[int, threading.Lock] = {}
+"""Per location, held while its model is trained for the first time (:func:`_trained`)."""
 
 
 def train(location_id: int, *, now: datetime | None = None) -> ModelState:
@@ -429,6 +431,18 @@ def train(location_id: int, *, now: datetime | None = None) -> ModelState:
         return _states[location_id]
 
 
+def _trained(location_id: int) -> ModelState:
+    """The location's model state, the model trained first if it never was: callers at once (every manager opening
+    Analytics after a start, the background training) wait for that one training instead of each fitting its own
+    (31 at once held 1.6 GB at a million bookings)."""
+    with _lock:
+        first = _first_training.setdefault(location_id, threading.Lock())
+    with first:
+        with _lock:
+            state = _states.get(location_id)
+        return state if state is not None else train(location_id)
+
+
 def train_soon(location_id: int) -> None:
     """Train the location's model in a background thread unless it is being trained (its risks show once done)."""
     with _lock:
@@ -438,7 +452,7 @@ def train_soon(location_id: int) -> None:
 
     def work() -> None:
         try:
-            train(location_id)
+            _trained(location_id)
         except Exception:
             log.exception('no-show model of location %s', location_id)
         finally:
@@ -472,7 +486,7 @@ def model_state(location_id: int, *, actor: UserRead, wait: bool = False) -> Mod
     with _lock:
         state = _states.get(location_id)
     if state is None and wait:
-        state = train(location_id)
+        state = _trained(location_id)
     if state is None:
         train_soon(location_id)
         return ModelState(reason=i18n.deferred(N_('the model is being trained: its risks show in a moment')))
