@@ -10,7 +10,7 @@ from sqlmodel import select
 from app.models import Location, Role
 from app.services.database import session_scope
 from tests.factories import at, make_booking
-from tests.fixtures.pages import DAY, element, eventually, sign_in
+from tests.fixtures.pages import DAY, element, eventually, figure, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')
 
@@ -30,7 +30,7 @@ async def test_a_french_manager_sees_french_tabs_figures_and_chart_series(user: 
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
     speak('fr')
     await sign_in(user, Role.MANAGER, PERIOD)
-    await eventually(lambda: element(user, 'kpi-bookings').text == '1', timeout=10)
+    await eventually(lambda: figure(user, 'kpi-bookings') == '1', timeout=10)
     tabs = {tab.props['label'] for tab in user.find(ui.tab).elements}
     assert tabs == {'Chiffre d’affaires', 'Clients', 'Activité', 'Prévisions'}
     weekday = element(user, 'chart-weekday').options
@@ -43,7 +43,7 @@ async def test_a_french_manager_sees_french_tabs_figures_and_chart_series(user: 
 async def test_english_stays_english(user: User, shop):
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
     await sign_in(user, Role.MANAGER, PERIOD)
-    await eventually(lambda: element(user, 'kpi-bookings').text == '1', timeout=10)
+    await eventually(lambda: figure(user, 'kpi-bookings') == '1', timeout=10)
     assert {tab.props['label'] for tab in user.find(ui.tab).elements} == {'Revenue', 'Customers', 'Operations',
                                                                          'Forecast'}
     assert element(user, 'chart-weekday').options['series'][0]['name'] == 'Bookings'

@@ -15,7 +15,7 @@ from app.services.frontdesk import bookings
 from app.services.imports import mapped as booking_imports
 from app.services.imports import mapping
 from tests.factories import OWNER, at, make_booking
-from tests.fixtures.pages import DAY, element, eventually, sign_in
+from tests.fixtures.pages import DAY, element, eventually, figure, sign_in
 
 pytestmark = pytest.mark.usefixtures('shop', 'shop_clock')
 
@@ -39,14 +39,14 @@ async def test_booked_value_hours_left_out_breakdowns_and_short_history(user: Us
     came = make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
     bookings.set_status(came.id, BookingStatus.CHECKED_IN, actor=OWNER)
     await sign_in(user, Role.OWNER, PERIOD)
-    await eventually(lambda: element(user, 'kpi-bookings').text == '3')
+    await eventually(lambda: figure(user, 'kpi-bookings') == '3')
     # no receipts at all: revenue collected is 0, booked value is not, and the charts say which they show
-    assert element(user, 'kpi-revenue').text == '$0.00'
-    assert element(user, 'kpi-booked-value').text == '$182.00'  # 40 + 60 + the cut's 82
+    assert figure(user, 'kpi-revenue') == '$0.00'
+    assert figure(user, 'kpi-booked-value') == '$182.00'  # 40 + 60 + the cut's 82
     await user.should_see(marker='revenue-basis')
     monthly = element(user, 'chart-monthly').options['series'][0]['data']
     assert monthly[-1] == 182.0  # March 2030 in the booked-value chart, not a flat zero
-    assert element(user, 'kpi-growth').text == 'No earlier period to compare'
+    assert figure(user, 'kpi-growth') == 'No earlier period to compare'
     # two of the three bookings have no time of day: the heatmap leaves them out and says so
     await user.should_see('66.7 % of the bookings have no time of day')
     heat = element(user, 'chart-heatmap').options['series'][0]['data']
@@ -63,18 +63,18 @@ async def test_booked_value_hours_left_out_breakdowns_and_short_history(user: Us
     # a few days of history: no segments, no churn, no at-risk list, no forecast; customers by name, linked
     await user.should_see(marker='segments-short')
     await user.should_see(marker='at-risk-short')
-    assert element(user, 'kpi-churn').text == 'Not enough history'
+    assert figure(user, 'kpi-churn') == 'Not enough history'
     top = element(user, 'top-customers').rows
     assert [(r['name'], r['link']) for r in top] == [('Alex Kim', f'/customers/{shop["alex"].id}')]
     assert 'usual gap' in top[0]['churn_risk']
     await user.should_see(marker='forecast-short')
-    assert element(user, 'kpi-customers-booked').text == '3' and element(user, 'kpi-repeat').text == '0.0 %'
+    assert figure(user, 'kpi-customers-booked') == '3' and figure(user, 'kpi-repeat') == '0.0 %'
 
 
 async def test_every_booking_downloads_as_a_workbook_too(user: User, shop):
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
     await sign_in(user, Role.OWNER, PERIOD)
-    await eventually(lambda: element(user, 'kpi-bookings').text == '1')
+    await eventually(lambda: figure(user, 'kpi-bookings') == '1')
     user.find(marker='export-bookings-xlsx').click()
     response = await user.download.next(timeout=10)
     sheet = load_workbook(io.BytesIO(response.content), read_only=True)['Bookings']

@@ -19,6 +19,7 @@ from nicegui import app, background_tasks, ui
 from app import live
 from app.models import LocationRead, Role, UserRead
 from app.pages import language, params
+from app.pages.figure_cards import FigureCards
 from app.pages.formatting import count, money, rate
 from app.pages.guard import PageContext, guarded_page
 from app.pages.signed_in import MANAGING
@@ -172,48 +173,45 @@ class _AnalyticsView:
             growth = _('No earlier period to compare') if k.get('previous_revenue_cents') is None else '–'
         cash = lambda cents: money(cents, self.currency, self.locale)  # noqa: E731
         days = lambda value: '–' if value is None else _('{days} days').format(days=f'{value:.1f}')  # noqa: E731
-        with ui.row().classes('w-full gap-4'):
-            _card(_('Collected revenue'), cash(k['revenue_cents']), 'kpi-revenue', definition('Collected revenue'))
-            _card(_('Booked value'), cash(k['booked_value_cents']), 'kpi-booked-value', definition('Booked value'))
-            _card(_('Growth (collected revenue)') if report.revenue_basis == 'collected' else
-                  _('Growth (booked value)'), growth, 'kpi-growth', definition('Growth'))
-            _card(_('Bookings'), count(k['bookings']), 'kpi-bookings', definition('Bookings'))
-            _card(_('No-show rate'), rate(k['no_show_rate']), 'kpi-no-show', definition('No-show rate'))
-            _card(_('Cancellation rate'), rate(k['cancellation_rate']), 'kpi-cancellation',
-                  definition('Cancellation rate'))
-            _card(_('Retention (90 days)'), rate(k['retention_rate']), 'kpi-retention',
-                  definition('Retention (90 days)'))
-            _card(_('Churn rate'), _('Not enough history') if 'churn' in report.not_enough_history else
-                  rate(k['churn_rate']), 'kpi-churn', definition('Churn rate'))
-        with ui.row().classes('w-full gap-4').mark('customer-cards'):
-            _card(_('Customers booked'), count(k.get('customers_booked', 0)), 'kpi-customers-booked',
-                  definition('Customers booked'))
-            _card(_('Customers visited'), count(k.get('customers_visited', 0)), 'kpi-customers-visited',
-                  definition('Customers visited'))
-            _card(_('Repeat share'), rate(k.get('repeat_share')), 'kpi-repeat', definition('Repeat share'))
-            _card(_('Lead time (median)'), days(k.get('lead_time_median_days')), 'kpi-lead-median',
-                  definition('Lead time'))
-            _card(_('Lead time (mean)'), days(k.get('lead_time_mean_days')), 'kpi-lead-mean',
-                  definition('Lead time'))
-            _card(_('Booked the same day'), rate(k.get('same_day_share')), 'kpi-same-day', definition('Lead time'))
+        _cards('kpis', [
+            ('kpi-revenue', _('Collected revenue'), cash(k['revenue_cents']), definition('Collected revenue')),
+            ('kpi-booked-value', _('Booked value'), cash(k['booked_value_cents']), definition('Booked value')),
+            ('kpi-growth', _('Growth (collected revenue)') if report.revenue_basis == 'collected' else
+             _('Growth (booked value)'), growth, definition('Growth')),
+            ('kpi-bookings', _('Bookings'), count(k['bookings']), definition('Bookings')),
+            ('kpi-no-show', _('No-show rate'), rate(k['no_show_rate']), definition('No-show rate')),
+            ('kpi-cancellation', _('Cancellation rate'), rate(k['cancellation_rate']),
+             definition('Cancellation rate')),
+            ('kpi-retention', _('Retention (90 days)'), rate(k['retention_rate']), definition('Retention (90 days)')),
+            ('kpi-churn', _('Churn rate'), _('Not enough history') if 'churn' in report.not_enough_history else
+             rate(k['churn_rate']), definition('Churn rate'))])
+        _cards('customer-cards', [
+            ('kpi-customers-booked', _('Customers booked'), count(k.get('customers_booked', 0)),
+             definition('Customers booked')),
+            ('kpi-customers-visited', _('Customers visited'), count(k.get('customers_visited', 0)),
+             definition('Customers visited')),
+            ('kpi-repeat', _('Repeat share'), rate(k.get('repeat_share')), definition('Repeat share')),
+            ('kpi-lead-median', _('Lead time (median)'), days(k.get('lead_time_median_days')), definition('Lead time')),
+            ('kpi-lead-mean', _('Lead time (mean)'), days(k.get('lead_time_mean_days')), definition('Lead time')),
+            ('kpi-same-day', _('Booked the same day'), rate(k.get('same_day_share')), definition('Lead time'))])
         figures = getattr(self, 'money_figures', None)
         if figures is None:
             return
-        with ui.row().classes('w-full gap-4').mark('money-cards'):
-            _card(_('Tips'), cash(figures.tips), 'kpi-tips', _('Tips given to staff members: not revenue, not taxed.'))
-            _card(_('Discounts'), cash(figures.discounts), 'kpi-discounts', _('Taken off lines before tax; revenue '
-                                                                              'is after them.'))
-            _card(_('Refunds'), cash(figures.refunds), 'kpi-refunds', _('Paid back; revenue is after them.'))
-            _card(_('Gift cards sold'), cash(figures.gift_cards_sold), 'kpi-gift-sold',
-                  _('Owed to their holders: revenue only when spent.'))
-            _card(_('Gift cards spent'), cash(figures.gift_cards_spent), 'kpi-gift-spent', _('Paid with gift cards.'))
-            _card(_('Deposits taken'), cash(figures.deposits_taken), 'kpi-deposits', _('Owed until used or kept.'))
-            _card(_('Fees kept'), cash(figures.fees_kept), 'kpi-fees',
-                  _('Deposits kept for no-shows and late cancellations: revenue.'))
-            _card(_('Points outstanding'), count(figures.points_outstanding), 'kpi-points',
-                  _('Loyalty points customers hold now.'))
-            _card(_('Points redeemed'), rate(figures.redemption_rate), 'kpi-redemption',
-                  _('Points redeemed in the period ÷ points earned in it.'))
+        _cards('money-cards', [
+            ('kpi-tips', _('Tips'), cash(figures.tips), _('Tips given to staff members: not revenue, not taxed.')),
+            ('kpi-discounts', _('Discounts'), cash(figures.discounts),
+             _('Taken off lines before tax; revenue is after them.')),
+            ('kpi-refunds', _('Refunds'), cash(figures.refunds), _('Paid back; revenue is after them.')),
+            ('kpi-gift-sold', _('Gift cards sold'), cash(figures.gift_cards_sold),
+             _('Owed to their holders: revenue only when spent.')),
+            ('kpi-gift-spent', _('Gift cards spent'), cash(figures.gift_cards_spent), _('Paid with gift cards.')),
+            ('kpi-deposits', _('Deposits taken'), cash(figures.deposits_taken), _('Owed until used or kept.')),
+            ('kpi-fees', _('Fees kept'), cash(figures.fees_kept),
+             _('Deposits kept for no-shows and late cancellations: revenue.')),
+            ('kpi-points', _('Points outstanding'), count(figures.points_outstanding),
+             _('Loyalty points customers hold now.')),
+            ('kpi-redemption', _('Points redeemed'), rate(figures.redemption_rate),
+             _('Points redeemed in the period ÷ points earned in it.'))])
 
     def revenue(self, report: reports.AnalyticsReport) -> None:
         booked = report.revenue_basis == 'booked'
@@ -504,12 +502,11 @@ def _locations(user: UserRead, home: LocationRead, wanted: str | None) -> list[L
     return [x for x in every if str(x.id) == wanted] or [home]
 
 
-def _card(title: str, value: str, mark: str, definition: str) -> None:
-    with ui.card().classes('basis-40 flex-1 min-w-fit'):  # grows to fit a long amount
-        with ui.row().classes('items-center gap-1'):
-            ui.label(title).classes('text-sm text-slate-500')
-            ui.icon('info_outline', size='xs').classes('text-slate-400').tooltip(definition)
-        ui.label(value).classes('text-xl font-bold').mark(mark)
+def _cards(mark: str, cards: list[tuple[str, str, str, str]]) -> None:
+    """A row of figure cards, one element (:class:`FigureCards`), marked ``mark``: ``cards`` as (the figure's mark,
+    title, value, definition)."""
+    FigureCards([{'mark': figure, 'title': title, 'definition': meaning} for figure, title, _value, meaning in cards],
+                {figure: value for figure, _title, value, _meaning in cards}).mark(mark)
 
 
 def _chart(title: str, options: dict, mark: str, definition: str | None = None, *,

@@ -7,13 +7,13 @@ from datetime import date
 
 from babel.dates import format_date
 from nicegui import ui
-from nicegui.element import Element
 
 from app import live
 from app.models import BookingRead, LocationRead, UserRead
 from app.pages import params
 from app.pages.accessibility import scrolling
 from app.pages.accounts.backups import backup_alert
+from app.pages.figure_cards import FigureCards
 from app.pages.formatting import booking_time, money, rate
 from app.pages.frontdesk.getting_started import getting_started_section
 from app.pages.guard import PageContext, guarded_page
@@ -166,25 +166,6 @@ def _status_options(figures: dashboard.DashboardSummary) -> dict:
     return {'tooltip': {'trigger': 'item'}, 'legend': {'bottom': 0},
             'series': [{'type': 'pie', 'radius': ['38%', '65%'], 'center': ['50%', '42%'], 'data': data,
                         'label': {'show': False}}]}
-
-
-class FigureCards(live.SearchableText, Element, component='figure_cards.js'):
-    """The dashboard's figure cards as one element (``figure_cards.js``; each element costs every open dashboard
-    ~4–5 KB of server memory): ``cards`` (``[{mark, title, definition}]``, shared by every dashboard in a language)
-    and ``values`` (mark → the figure as text: the room's ``cards`` part, shared by every dashboard of the room)."""
-
-    def __init__(self, cards: list[dict], values: dict[str, str]) -> None:
-        super().__init__()
-        live.set_prop(self, 'cards', cards)
-        live.set_prop(self, 'values', values)
-
-    def value(self, mark: str) -> str:
-        """The figure ``mark`` as shown, e.g. ``value('revenue-today') == '$82.00'``."""
-        return self.props['values'][mark]
-
-    def searchable_text(self) -> list[str]:
-        """The titles and the figures (what ``user.should_see`` finds)."""
-        return [*(card['title'] for card in self.props['cards']), *self.props['values'].values()]
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,4 +1,4 @@
-// The dashboard's figure cards (app/pages/frontdesk/dashboard.py, FigureCards): one element for every card, each
+// Figure cards (app/pages/figure_cards.py, FigureCards: the dashboard, Analytics): one element for every card, each
 // with its title, the definition under an info button (shown while the pointer is on it or the keyboard is), and its
 // value; the values are one prop, replaced whole by the live room when a figure changes.
 export default {
