@@ -79,7 +79,7 @@ def test_redis_away_for_ten_seconds_loses_no_booking_and_shows_none_twice(chromi
         # each process's analytics columns were patched from the database's change log, the other's writes included
         for page in (one, two):
             page.goto(f'{cluster.url}/analytics?start={DAY}&end={DAY}')
-            card = page.locator('.q-card', has=page.get_by_text('Bookings', exact=True)).locator('.text-xl')
+            card = page.locator('[data-figure="kpi-bookings"]')  # the Bookings card's figure (figure_cards.js)
             card.wait_for(timeout=30_000)
             assert card.inner_text() == '2'
 
