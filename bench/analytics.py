@@ -9,8 +9,10 @@ bookings) into a fresh SQLite file, then prints one line each:
   locations, in a process that has never read the database (no saved columns);
 - cold, new process: the same in a fresh child process that starts from the columns the first one
   saved, after one more booking was made in between (patched from the change log);
-- refresh: the report after one new booking (the shared cache is invalidated by the event);
-- duckdb: the same headline aggregates computed by DuckDB in memory on the same rows (the refresh's anchor);
+- refresh: the report after one new booking (the shared cache is invalidated by the event), the median of
+  :data:`REFRESHES`, each after a booking of its own;
+- duckdb: the same headline aggregates computed by DuckDB in memory on the same rows (the refresh's anchor; the
+  median of as many runs);
 - plain scan: the same columns of every booking and receipt line read by the sqlite3 module alone, one
   ``SELECT`` each, every row fetched (the cold reads' anchor: what reading the rows costs before any analytics);
 with times, ratios to their anchors, and each measuring process's peak resident memory (VmHWM). The
@@ -41,6 +43,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,6 +69,8 @@ from bench._sample import sampled  # noqa: E402
 from tests.factories import OWNER, make_booking  # noqa: E402
 
 AS_OF = datetime(2026, 11, 21, 12, tzinfo=UTC)
+REFRESHES = 5
+"""How many refreshes (each after one new booking) and DuckDB runs the figures are the medians of."""
 STATUSES = np.array(['completed', 'no_show', 'cancelled'])
 
 
@@ -217,11 +222,12 @@ def main() -> None:
                                                      'target (issue 33)', 'peak memory (MB)'],
                                        notes=[f'{args.bookings:,} generated bookings (3 locations, 5 years, 20 staff '
                                               f'members, {args.customers:,} customers); the report of the last '
-                                              '30 days, each measurement in a process of its own. Anchors, same '
+                                              '30 days, each measurement in a process of its own; the refresh the '
+                                              f'median of {REFRESHES}, each after a new booking. Anchors, same '
                                               'run: DuckDB computing the same headline aggregates in memory on the '
-                                              f'same rows ({duck:.2f} s); a plain scan, the same columns of every '
-                                              'booking and receipt line read by the sqlite3 module alone, every row '
-                                              f'fetched ({scan:.2f} s).'])
+                                              f'same rows (median of {REFRESHES}: {duck:.2f} s); a plain scan, the '
+                                              'same columns of every booking and receipt line read by the sqlite3 '
+                                              f'module alone, every row fetched ({scan:.2f} s).'])
             for name, took, anchor, anchor_name, peak, target in rows:
                 table.add(name, f'{took:.2f}', f'{took / anchor:.2f}', anchor_name, target,
                           f'{peak:.0f}' if peak else '')
@@ -391,18 +397,24 @@ def _measure() -> dict:
     started = time.perf_counter()
     reports.report(ids, first, last, actor=OWNER, as_of=AS_OF, time_zone='UTC')
     cold = time.perf_counter() - started
-    _book_one()
-    started = time.perf_counter()
-    reports.report(ids, first, last, actor=OWNER, as_of=AS_OF, time_zone='UTC')
-    refresh = time.perf_counter() - started
+    refreshes = []
+    for _ in range(REFRESHES):  # one booking, then the report again: the median of a few (one alone is noisy)
+        _book_one()
+        started = time.perf_counter()
+        reports.report(ids, first, last, actor=OWNER, as_of=AS_OF, time_zone='UTC')
+        refreshes.append(time.perf_counter() - started)
+    refresh = statistics.median(refreshes)
     peak_report = _peak_mb()
     bookings = analytics_data.load_bookings(ids)
     lines = analytics_data.load_lines(ids)
     window = (datetime.combine(first, datetime.min.time(), UTC),
               datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC))
-    started = time.perf_counter()
-    duckdb_aggregates(bookings, lines, *window)
-    duck = time.perf_counter() - started
+    ducks = []
+    for _ in range(REFRESHES):
+        started = time.perf_counter()
+        duckdb_aggregates(bookings, lines, *window)
+        ducks.append(time.perf_counter() - started)
+    duck = statistics.median(ducks)
     return {'cold': cold, 'refresh': refresh, 'duckdb': duck, 'scan': _plain_scan(), 'peak_report': peak_report,
             'peak_all': _peak_mb()}
 
