@@ -521,24 +521,23 @@ class _Customers:
 
     def __init__(self, customer_ids: pd.Series) -> None:
         ids = customer_ids.to_numpy(dtype=np.int64)
-        self.low, self.slots = (int(ids.min()), None) if len(ids) else (0, np.empty(0, dtype=np.intp))
-        if len(ids) and int(ids.max()) - self.low + 1 <= 4 * len(ids) + 100_000:
+        self.low, self.slots = int(ids.min()) if len(ids) else 0, None
+        if not len(ids):
+            self.ids, self.codes = np.empty(0), np.empty(0, dtype=np.intp)
+        elif int(ids.max()) - self.low + 1 <= 4 * len(ids) + 100_000:
             present = np.bincount(ids - self.low) > 0
             self.slots = np.where(present, np.cumsum(present) - 1, -1)  # position of each possible id, −1: none
             self.ids, self.codes = (np.flatnonzero(present) + self.low).astype(float), self.slots[ids - self.low]
-        elif len(ids):
+        else:
             distinct, self.codes = np.unique(ids, return_inverse=True)
             self.ids = distinct.astype(float)
-        else:
-            self.ids, self.codes = np.empty(0), np.empty(0, dtype=np.intp)
 
     def positions(self, customer_ids: np.ndarray) -> np.ndarray:
         """Each of ``customer_ids`` (float, NaN for none)'s position in :attr:`ids`, −1 where it is not there."""
         if self.slots is not None:
-            known = ~np.isnan(customer_ids)
-            shifted = np.where(known, customer_ids, self.low - 1).astype(np.int64) - self.low
+            shifted = np.where(np.isnan(customer_ids), self.low - 1, customer_ids).astype(np.int64) - self.low
             inside = (shifted >= 0) & (shifted < len(self.slots))
-            return np.where(inside, self.slots[np.where(inside, shifted, 0)] if len(self.slots) else -1, -1)
+            return np.where(inside, self.slots[np.where(inside, shifted, 0)], -1)
         where = np.searchsorted(self.ids, customer_ids)
         inside = where < len(self.ids)
         found = inside.copy()

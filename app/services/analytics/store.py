@@ -434,9 +434,8 @@ def _by_location(table: dict[str, np.ndarray], location_ids: Iterable[int]) -> d
     order = np.argsort(table['location_id'], kind='stable')
     grouped = {k: v[order] for k, v in table.items()}
     keys = grouped['location_id']
-    return {location_id: {k: v[np.searchsorted(keys, location_id, 'left'):np.searchsorted(keys, location_id, 'right')]
-                          for k, v in grouped.items()}
-            for location_id in location_ids}
+    runs = {i: np.searchsorted(keys, [i, i + 1]).tolist() for i in location_ids}  # [its first row, the next's)
+    return {i: {k: v[first:end] for k, v in grouped.items()} for i, (first, end) in runs.items()}
 
 
 def _rows(table: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
