@@ -14,6 +14,7 @@ import pytest
 from nicegui.testing import User
 from sqlalchemy import event
 
+from app.live import rooms
 from app.models import Role
 from app.services import database, notifications
 from app.services.frontdesk import bookings
@@ -86,8 +87,8 @@ async def test_a_full_disk_says_nothing_was_saved_rings_the_bell_once_and_health
     assert body['problems'][0].startswith('the database cannot be written (disk full) since ')
     assert _count(user) == '1'
     notices = [message['notice'] for _, message, _ in room_messages if 'notice' in message]
-    assert notices == [{'toast': {'message': database.OUTAGE_NOTICE, 'type': 'warning', 'position': 'top-right',
-                                  'timeout': 8000, 'multiLine': True}}]
+    assert notices == [{'toast': {'message': database.OUTAGE_NOTICE, 'type': 'warning',
+                                  'position': rooms.TOAST_POSITION, 'timeout': 8000, 'multiLine': True}}]
     user.find(marker='bell').click()
     await user.should_see(database.OUTAGE_NOTICE)
     assert not [b for b in bookings.list_bookings(shop['location'].id, actor=OWNER) if b.customer_name == 'Sam Lee']

@@ -51,6 +51,9 @@ from . import _nicegui
 
 log = logging.getLogger(__name__)
 
+TOAST_POSITION = 'bottom-right'
+"""Where the live toasts show: below the content's corner, never over the header, whose controls (the bell, the
+language, signing out) must stay reachable while a busy desk's toasts come one after another."""
 HISTORY_SECONDS = 35  # a little over the reconnect timeout (30 s): a page back within it misses nothing
 HISTORY_LENGTH = 64
 
@@ -439,17 +442,17 @@ def _changed_parts(key: tuple[str, int, str, str], location: LocationRead, actor
 def _frame_toast(event: events.Event) -> dict | None:
     if isinstance(event, events.BookingChanged | events.ReceiptCreated) and event.summary:
         kind = 'negative' if getattr(event, 'change', '') == 'cancelled' else 'info'
-        return {'message': i18n.shown(event.summary), 'type': kind, 'position': 'top-right', 'timeout': 6000}
+        return {'message': i18n.shown(event.summary), 'type': kind, 'position': TOAST_POSITION, 'timeout': 6000}
     if isinstance(event, events.DataImported) and event.summary:  # empty: a reload after missed events, unannounced
         return {'message': _('Import finished: {summary}').format(summary=i18n.shown(event.summary)),
-                'type': 'positive', 'position': 'top-right'}
+                'type': 'positive', 'position': TOAST_POSITION}
     return None
 
 
 def _notice_toast(event: events.Event) -> dict | None:
     if isinstance(event, events.BookingChanged | events.ReceiptCreated):
         return None  # the frame toasts those already
-    return {'message': i18n.shown(event.summary), 'type': 'warning', 'position': 'top-right', 'timeout': 8000,
+    return {'message': i18n.shown(event.summary), 'type': 'warning', 'position': TOAST_POSITION, 'timeout': 8000,
             'multiLine': True}
 
 

@@ -70,6 +70,10 @@ def test_a_booking_made_by_one_person_appears_for_the_other_within_a_second(peop
     office.context.close()
     # the same room message brought the toast and counted the bell up; the block drawn from it opens the booking
     tablet.get_by_text("New booking: Sam Lee — Women's cut").wait_for(timeout=1_000)
+    # below the header, whose controls stay reachable (a toast over the bell took the bell's click)
+    toast = tablet.locator('.q-notification', has_text='New booking: Sam Lee').bounding_box()
+    header = tablet.locator('.q-header').bounding_box()
+    assert toast['y'] >= header['y'] + header['height']
     assert tablet.locator('.q-badge').inner_text() == '1'
     tablet.get_by_text(SAM_AT_15).click()
     tablet.get_by_role('dialog').get_by_text('Status: Booked').wait_for(timeout=5_000)
