@@ -57,6 +57,8 @@ def searchable(*parts: str | None) -> str:
 
 
 _NOT_A_WORD = re.compile(r'[^\w@.]+|_')
+_PLAIN = re.compile(r'[A-Za-z0-9@.\s]*')
+"""ASCII text :func:`searchable` leaves as it is but for case and spacing."""
 
 
 def search_words(name: str | None, code: str | None, email: str | None, phone_e164: str | None) -> set[str]:
@@ -65,11 +67,19 @@ def search_words(name: str | None, code: str | None, email: str | None, phone_e1
     their phone's digits from the country code, from each of the next three digits (the national number, whatever
     the country code's length), and its last 7 and 4 (the local part). A search matches a customer when each word
     typed begins one of theirs (``'jos nun'`` finds José Núñez; ``'0712 345'``, its trunk 0 dropped, finds
-    +254 712 345 678). At most :data:`WORD_LENGTH` characters each."""
-    words = set(searchable(name, code, email).split())
-    for written in ' '.join(p for p in (name, code, email) if p).split():  # "O'Brien", "Núñez-Ortiz" also whole
-        words.add(''.join(searchable(written).split()))
-    words.discard('')
+    +254 712 345 678). At most :data:`WORD_LENGTH` characters each.
+
+    Text of ASCII letters, digits, '@', '.' and spaces only (most names, codes, e-mails: an import's 62,299 patients)
+    is its own fold, lower-cased: its words are taken at once instead of folding the whole and each word apart
+    (a fifth of an import's time; ``tests/customers/test_search_words.py`` checks both give the same words)."""
+    text = ' '.join(p for p in (name, code, email) if p)
+    if text.isascii() and _PLAIN.fullmatch(text):
+        words = set(text.lower().split())
+    else:
+        words = set(searchable(text).split())
+        for written in text.split():  # "O'Brien", "Núñez-Ortiz" also whole
+            words.add(''.join(searchable(written).split()))
+        words.discard('')
     digits = re.sub(r'\D', '', phone_e164 or '')
     if len(digits) >= 4:
         words.update(digits[start:] for start in {0, 1, 2, 3, max(0, len(digits) - 7), len(digits) - 4})
