@@ -19,16 +19,21 @@ from app import live, pages
 from app.config import bundled_path, get_settings
 from app.live import collector, take_over
 from app.pages import accessibility, errors, language, upload_limit
-from app.services import database, events, files, health, redis_bus
+from app.services import database, events, files, frontdesk, health, notifications, redis_bus
 from app.services.accounts import native_login, network
 from app.services.accounts import setup as first_run
 from app.services.analytics import store as analytics_store
 from app.services.catalogue import locations
 from app.services.errors import ClientPulseError, DatabaseNotWritableError
 from app.services.i18n import for_terminal as _
+from app.services.messaging import outbox
 
 log = logging.getLogger(__name__)
 T = TypeVar('T')
+LISTENING = (frontdesk, notifications, outbox)
+"""Services that hear changes from anywhere (the waitlist's offers, the bell, a customer's messages replanned when
+their contact changes): imported with the server, so they listen whichever page is first opened (a page's module is
+imported when it is first opened: :mod:`app.pages.table`)."""
 
 
 def setup() -> None:
@@ -173,7 +178,6 @@ def start_scheduler() -> None:
     from app.services.backups import schedule as backup_schedule
     from app.services.campaigns import campaigns
     from app.services.frontdesk import online_deposits
-    from app.services.messaging import outbox
     from app.services.money import loyalty, mobile_money
 
     scheduler = BackgroundScheduler(daemon=True)

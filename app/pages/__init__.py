@@ -1,25 +1,21 @@
 """NiceGUI pages. Each module declares its pages and routes at module level (:mod:`app.pages.guard`); ``register()``
-mounts them at start-up."""
+mounts them at start-up from the table of what they declare (``app/pages/declared.py``, :mod:`app.pages.table`): a
+module declaring plain routes is imported then, the others when one of their pages is first opened."""
+
+import importlib
 
 from app import live
-from app.pages import guard, health, presence, signed_in
-from app.pages.accounts import accounts, login, setup, sign_in_link
-from app.pages.accounts import activity as activity_page
-from app.pages.accounts import backups as backups_page
-from app.pages.analytics import analytics, schedules
-from app.pages.campaigns import campaigns
-from app.pages.catalogue import catalog, staff
-from app.pages.customers import chat, customers
-from app.pages.frontdesk import bookings, dashboard, kiosk, manage, online
-from app.pages.frontdesk import waitlist as waitlist_page
-from app.pages.imports import salon as imports
-from app.pages.messaging import delivery_reports, messages
-from app.pages.money import commission, mpesa, sales, stripe_webhook
+from app.pages import guard, presence, registry, signed_in
 
-PAGE_MODULES = (dashboard, bookings, sales, commission, customers, chat, messages, waitlist_page, catalog, staff,
-                analytics, schedules, campaigns, imports, activity_page, accounts, kiosk, login, sign_in_link, setup,
-                mpesa, stripe_webhook, manage, online, health, delivery_reports, backups_page)
-"""Every module that declares pages or routes, in the navigation's order (a module's own pages in the order written)."""
+PAGE_MODULES = tuple(f'app.pages.{name}' for name in (
+    'frontdesk.dashboard', 'frontdesk.bookings', 'money.sales', 'money.commission', 'customers.customers',
+    'customers.chat', 'messaging.messages', 'frontdesk.waitlist', 'catalogue.catalog', 'catalogue.staff',
+    'analytics.analytics', 'analytics.schedules', 'campaigns.campaigns', 'imports.salon', 'accounts.activity',
+    'accounts.accounts', 'frontdesk.kiosk', 'accounts.login', 'accounts.sign_in_link', 'accounts.setup', 'money.mpesa',
+    'money.stripe_webhook', 'frontdesk.manage', 'frontdesk.online', 'health', 'messaging.delivery_reports',
+    'accounts.backups'))
+"""Every module that declares pages or routes, in the navigation's order (a module's own pages in the order
+written), as the table lists them."""
 
 
 def register() -> None:
@@ -27,4 +23,4 @@ def register() -> None:
     live.install()
     presence.install()
     signed_in.install()
-    guard.mount(PAGE_MODULES)
+    guard.mount(importlib.import_module(registry.TABLE).DECLARED)

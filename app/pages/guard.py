@@ -4,18 +4,19 @@ checks their role, picks the location, draws the frame and turns the errors a pa
 roles=…)`` or ``proof=…`` is a plain HTTP route (a file, a feed, a callback) that states who may call it.
 
 A declaration only records itself on its function; :func:`mount` registers what the page modules declare when the app
-starts. The same registry (:data:`app.pages.registry.PAGES`, in navigation order, and
-:data:`~app.pages.registry.ROUTES`) gives the navigation drawer its links and the route × role test its rows, so a page
-cannot be listed for a role it refuses, or the reverse, and no route answers without a row.
+starts, from the table of their declarations (``app/pages/declared.py``, written by :mod:`app.pages.table`), so a
+page's module is imported when the page is first opened. The same registry (:data:`app.pages.registry.PAGES`, in
+navigation order, and :data:`~app.pages.registry.ROUTES`) gives the navigation drawer its links and the route × role
+test its rows, so a page cannot be listed for a role it refuses, or the reverse, and no route answers without a row.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import TypeVar
 
 from fastapi import HTTPException
@@ -25,7 +26,7 @@ from app import live
 from app.models import LocationRead, Role, UserRead
 from app.pages import errors, language, registry
 from app.pages.layout import frame
-from app.pages.registry import PAGES, ROUTES, PageEntry, PublicPage, RouteEntry, SharedView
+from app.pages.registry import PAGES, ROUTES, Declared, PageEntry, PublicPage, RouteEntry, SharedView
 from app.pages.signed_in import HOME, current_location, current_user, require_user, watch
 from app.services.errors import NotFoundError, PermissionDeniedError
 from app.services.i18n import _
@@ -75,28 +76,60 @@ def route(method: str, path: str, *, roles: frozenset[Role] | None = None, proof
     return lambda endpoint: registry.record(endpoint, RouteEntry(method, path, roles, proof, include_in_schema))
 
 
-def mount(modules: Iterable[ModuleType]) -> None:
-    """Register with NiceGUI every page, route and shared view ``modules`` declare, in the modules' order and each
-    module's own (the navigation's order), and list them in :data:`~app.pages.registry.PAGES` and
+def mount(table: Iterable[Declared]) -> None:
+    """Register with NiceGUI every page, route and shared view ``table`` lists (``app/pages/declared.py``), in its
+    order (the navigation's), and list them in :data:`~app.pages.registry.PAGES` and
     :data:`~app.pages.registry.ROUTES` (called at start-up: NiceGUI's test harness starts the app again for every
-    test)."""
+    test). A plain route's module is imported now (FastAPI reads its endpoint's types); a page's or a shared view's
+    when it is first drawn (:func:`_later`)."""
     PAGES.clear()
     ROUTES.clear()
-    for module in modules:
-        for function, declaration in registry.declared(module):
-            match declaration:
-                case PageEntry():
-                    _mount_page(function, declaration)
-                case PublicPage(path=path, title=title):
-                    ui.page(path, **({'title': title} if title is not None else {}))(function)
-                case RouteEntry():
-                    _mount_route(function, declaration)
-                case SharedView(name=name):
-                    live.view(name, function)
+    for line in table:
+        match line.declaration:
+            case PageEntry() as entry:
+                _mount_page(_later(line), entry, line.parameters)
+            case PublicPage(path=path, title=title):
+                ui.page(path, **({'title': title} if title is not None else {}))(
+                    _later(line, signature=_signature(line.parameters)))
+            case RouteEntry() as entry:
+                _mount_route(getattr(importlib.import_module(line.module), line.function), entry)
+            case SharedView(name=name):
+                live.view(name, _later(line))
 
 
-def _mount_page(build: Callable[..., None], entry: PageEntry) -> None:
-    parameters = list(inspect.signature(build).parameters.values())[1:]  # the URL's, after ``page``
+_loaded: dict[tuple[str, str], Callable] = {}
+"""The declared functions already imported, by (module, function): each is looked up once per process."""
+
+
+def _later(line: Declared, *, signature: inspect.Signature | None = None) -> Callable:
+    """A stand-in for the function ``line`` declares: called, it imports the function's module (once) and calls it
+    with the same arguments, returning what it returns (an async page's coroutine, which NiceGUI awaits). It bears
+    the function's name and, for a public page, ``signature`` (the URL's parameters, which NiceGUI and FastAPI read).
+
+    Its module is the table's (:data:`~app.pages.registry.TABLE`), not the page's: after each test NiceGUI's harness
+    drops the module of every page function from ``sys.modules``, and a page module imported again would be a second
+    copy beside the one the tests imported (its classes, its state); the table read again is the same table."""
+    key = (line.module, line.function)
+
+    def function(*arguments, **keywords):
+        found = _loaded.get(key)
+        if found is None:
+            found = _loaded[key] = getattr(importlib.import_module(line.module), line.function)
+        return found(*arguments, **keywords)
+
+    function.__module__, function.__name__, function.__qualname__ = registry.TABLE, line.function, line.function
+    if signature is not None:
+        function.__signature__ = signature
+    return function
+
+
+def _signature(parameters: Iterable[tuple[str, object, object]]) -> inspect.Signature:
+    """The signature of a page taking the URL's ``parameters`` ((name, type, default), as the table lists them)."""
+    return inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=kind,
+                                                default=default) for name, kind, default in parameters])
+
+
+def _mount_page(build: Callable[..., None], entry: PageEntry, parameters: Iterable[tuple[str, object, object]]) -> None:
 
     @functools.wraps(build)
     def page(**arguments) -> None:
@@ -117,7 +150,7 @@ def _mount_page(build: Callable[..., None], entry: PageEntry) -> None:
         with frame(entry.title, user, location):
             _draw(build, PageContext(user, location), arguments, entry.needs_location)
 
-    page.__signature__ = inspect.Signature(parameters)  # NiceGUI and FastAPI read the URL's parameters here
+    page.__signature__ = _signature(parameters)  # NiceGUI and FastAPI read the URL's parameters here
     ui.page(entry.path)(page)
     PAGES[entry.path] = entry
 

@@ -10,7 +10,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from app.models import Role
 from app.services.i18n import N_
@@ -65,6 +65,19 @@ class SharedView:
 
 Declaration = PageEntry | PublicPage | RouteEntry | SharedView
 
+
+@dataclass(frozen=True)
+class Declared:
+    """One line of the table of declarations (``app/pages/declared.py``, written by :mod:`app.pages.table`): the
+    module and function that declare it, what they declare, and for a page the URL's parameters its function takes
+    as ``(name, type, default)`` (after ``page`` for a guarded page; ``inspect.Parameter.empty``: no default). The
+    app mounts from the table, so a page's module is imported when the page is first opened, not at start."""
+
+    module: str
+    function: str
+    declaration: Declaration
+    parameters: tuple[tuple[str, Any, Any], ...] = ()
+
 TITLES: tuple[str, ...] = (
     N_('Dashboard'), N_('Bookings'), N_('Customers'), N_('Customer'), N_('Waitlist'), N_('Chat'), N_('Messages'),
     N_('Campaigns'), N_('Campaign'), N_('Sales'), N_('Commission & tips'), N_('Analytics'), N_('Scheduled reports'),
@@ -80,6 +93,8 @@ ROUTES: dict[tuple[str, str], RouteEntry] = {}
 """Every plain route mounted, by method and path."""
 
 _MARK = '__clientpulse_declared__'
+TABLE = 'app.pages.declared'
+"""The module holding the table of declarations the app mounts from (written by :mod:`app.pages.table`)."""
 
 
 def record(function: F, declaration: Declaration) -> F:

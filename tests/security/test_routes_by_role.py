@@ -146,10 +146,10 @@ async def test_every_plain_route_answers_each_role_as_the_route_table_says(user:
 def test_the_route_table_follows_the_routes_declarations():
     """A route declared for some roles refuses exactly the others and the signed-out; a public one answers everyone
     alike and names what it checks instead."""
-    from app import pages
     from app.pages import registry
+    from app.pages.declared import DECLARED
 
-    declared = {(e.method, e.path): e for module in pages.PAGE_MODULES for _f, e in registry.declared(module)
+    declared = {(e.method, e.path): e for e in (line.declaration for line in DECLARED)
                 if isinstance(e, registry.RouteEntry)}
     assert set(declared) == set(ROUTE_TABLE)
     for key, entry in declared.items():
