@@ -207,7 +207,8 @@ def _ensure_records(session: Session, frame: pd.DataFrame, report: BookingImport
     missing = [(locations[loc], value) for loc, value in pairs.itertuples(index=False)
                if (locations[loc], value) not in known]
     if missing:
-        rows = [_related_row(model, loc, value, session.get_bind().dialect.name) for loc, value in missing]
+        now = _created_at(session.get_bind().dialect.name)
+        rows = [_related_row(model, loc, value, now) for loc, value in missing]
         insert_many(session, model.__tablename__, {k: [r[k] for r in rows] for k in rows[0]})
         known = known_now()
         if model is Customer:  # a plain INSERT: the words the search finds them by are not the ORM's to write
@@ -225,15 +226,21 @@ def _refused(message: str, file: str, line: int) -> PermissionDeniedError:
                                  field='location')
 
 
-def _related_row(model: type, location_id: int, value: str, dialect: str) -> dict:
+def _created_at(dialect: str) -> datetime | str:
+    """Now, as the driver of ``dialect`` takes a customer's ``created_at`` (UTC text on SQLite): one moment for an
+    import's customers (formatting it per row was a tenth of a 62,299-customer import)."""
+    now = datetime.now(UTC)
+    return now.strftime('%Y-%m-%d %H:%M:%S.%f') if dialect == 'sqlite' else now
+
+
+def _related_row(model: type, location_id: int, value: str, created_at: datetime | str) -> dict:
     if model is StaffMember:
         return {'location_id': location_id, 'name': value[:80], 'active': True}
     if model is Service:
         return {'location_id': location_id, 'code': value[:40], 'name': value[:200], 'category': '',
                 'price_cents': 0, 'cost_cents': 0, 'duration_minutes': None, 'active': True}
-    now = datetime.now(UTC)
     return {'location_id': location_id, 'code': value[:40], 'name': value[:200], 'phone': '', 'email': '',
-            'notes': 'Imported', 'created_at': now.strftime('%Y-%m-%d %H:%M:%S.%f') if dialect == 'sqlite' else now}
+            'notes': 'Imported', 'created_at': created_at}
 
 
 def _existing_keys(session: Session, location_ids: list[int]) -> set[tuple[int, str]]:
