@@ -266,3 +266,37 @@ def test_progress_only_moves_forward_and_ends_at_one(sqlite_db, tmp_path):
     booking_imports.import_bookings(source, mapping.parse_mapping(SIMPLE), actor=OWNER,
                                     progress=lambda fraction, _message: seen.append(fraction))
     assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_imported_times_are_the_same_instants_whatever_the_databases_time_zone(db, tmp_path):
+    """Times reach PostgreSQL's COPY as text: they must carry their zone, or a session in another time zone (a
+    server set to Nairobi's) would store each booking hours off."""
+    from sqlalchemy import create_engine, text
+
+    from app.services import database
+
+    source = tmp_path / 'booked.csv'
+    source.write_text('guest,day,made\nAnn,2024-05-01 10:00,2024-04-01 09:30\n')
+    spec = {'options': {'time_zone': 'UTC'},
+            'fields': {'location': {'value': 'Hotel'}, 'customer': {'column': 'guest'},
+                       'starts_at': {'column': 'day'}, 'booked_at': {'column': 'made'}}}
+    away = db.startswith('postgresql')
+    if away:  # every new connection of the app's to this database speaks Auckland time (UTC+12 in May)
+        admin = create_engine(db, isolation_level='AUTOCOMMIT')
+        name = admin.url.database
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" SET timezone TO \'Pacific/Auckland\''))
+        database.reset_engines()
+    try:
+        run_import(source, spec)
+        with session_scope() as session:
+            stored = session.exec(select(Booking.starts_at, Booking.booked_at)).one()
+            if away:
+                assert session.connection().exec_driver_sql('SHOW timezone').scalar() == 'Pacific/Auckland'
+    finally:
+        if away:
+            with admin.connect() as connection:
+                connection.execute(text(f'ALTER DATABASE "{name}" RESET timezone'))
+            admin.dispose()
+            database.reset_engines()
+    assert [t.isoformat() for t in stored] == ['2024-05-01T10:00:00+00:00', '2024-04-01T09:30:00+00:00']

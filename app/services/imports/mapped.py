@@ -293,8 +293,8 @@ def insert_many(session: Session, table: str, columns: dict[str, list]) -> None:
     """Bulk insert through the driver (no per-value ORM processing), inside the session's transaction:
     ``COPY … FROM STDIN`` on PostgreSQL, ``executemany`` on SQLite.
 
-    Values must be driver-ready; times as :func:`_times` prepares them (UTC text on SQLite, aware
-    datetimes on PostgreSQL), which is what :class:`~app.models.base.UTCDateTime` stores.
+    Values must be driver-ready; times as :func:`_times` prepares them (UTC text on both: naive on SQLite, as
+    :class:`~app.models.base.UTCDateTime` stores it; with its ``Z`` on PostgreSQL) or aware datetimes on PostgreSQL.
     """
     names = list(columns)
     rows = zip(*columns.values(), strict=True)
@@ -308,11 +308,15 @@ def insert_many(session: Session, table: str, columns: dict[str, list]) -> None:
     session.connection().exec_driver_sql(sql, list(rows))
 
 
-def _times(values: pd.Series, dialect: str) -> list:
+def _times(values: pd.Series, dialect: str) -> list[str | None]:
+    """Aware times as text the driver writes as they are, None where missing: on SQLite SQLAlchemy's DATETIME text,
+    naive UTC (``'2016-04-29 08:00:00.000000'``, as :class:`~app.models.base.UTCDateTime` writes it); on PostgreSQL
+    ISO 8601 in UTC with its ``Z`` (``'2016-04-29T08:00:00.000000Z'``), which ``COPY`` reads into a ``timestamptz``
+    whatever the session's time zone (a ``datetime`` made per value was a third of a PostgreSQL import)."""
     utc = values.dt.tz_convert('UTC').dt.tz_localize(None).to_numpy(dtype='datetime64[us]')
-    if dialect == 'sqlite':  # SQLAlchemy's SQLite DATETIME text, naive UTC (as UTCDateTime writes it)
-        text = np.datetime_as_string(utc, unit='us')
-        missing = np.isnat(utc)  # a missing time is NULL (compared as text it had become 'Na ' below)
-        return [None if gone else t for t, gone in zip(np.char.replace(text, 'T', ' ').tolist(), missing.tolist(),
-                                                        strict=True)]
-    return [None if pd.isna(t) else t.to_pydatetime() for t in values.tolist()]
+    missing = np.isnat(utc)  # a missing time is NULL (as text it would be 'NaT')
+    if dialect == 'sqlite':
+        text = np.char.replace(np.datetime_as_string(utc, unit='us'), 'T', ' ')
+    else:
+        text = np.datetime_as_string(utc, unit='us', timezone='UTC')
+    return [None if gone else t for t, gone in zip(text.tolist(), missing.tolist(), strict=True)]
