@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import pytest
 from sqlalchemy import text
 
 from app.models import Booking, BookingMove, BookingStatus, PaymentMethod
@@ -270,3 +271,59 @@ def test_a_full_read_finds_every_bookings_source_and_every_lines_own_description
         assert got == sources
         assert columns.descriptions == own
     _assert_same(whole, chunked)
+
+
+PACKED_FIELDS = {'location_id': 'id', 'staff_member_id': 'id', 'customer_id': 'id', 'service_id': 'id',
+                 'product_id': 'id', 'status': 'code', 'channel': 'code', 'payment_method': 'code',
+                 'time_known': 'flag', 'flagged': 'flag'}
+
+
+@pytest.mark.parametrize('table', ['booking', 'line'])
+def test_packed_fields_are_taken_apart_exactly_at_their_bounds(db, table):
+    """A first read takes groups of fields as one integer each (``store._select``) and takes them apart again: for
+    every value a field may hold (ids up to the limit or -1 for none, codes -1..254, flags 0/1), on both databases,
+    the same columns and types as reading each field alone."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    values = {'id': st.one_of(st.just(-1), st.just(analytics_store.PACKED_ID_LIMIT), st.integers(0, 2 ** 31 - 2)),
+              'code': st.integers(-1, 254), 'flag': st.integers(0, 1)}
+    packs = analytics_store.BOOKING_PACKS if table == 'booking' else analytics_store.LINE_PACKS
+    names = list(dict.fromkeys(name for group in packs for name in group))
+    columns = {'id': 't.id', **{name: f't.{name}' for name in names}}
+    rows = st.lists(st.tuples(*(values[PACKED_FIELDS[name]] for name in names)), min_size=1, max_size=20)
+
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None)
+    @given(rows)
+    def check(drawn):
+        with get_engine().begin() as connection:
+            connection.execute(text('DROP TABLE IF EXISTS packed_probe'))
+            connection.execute(text('CREATE TABLE packed_probe (id BIGINT, '
+                                    + ', '.join(f'{name} BIGINT' for name in names) + ')'))
+            connection.execute(text(f'INSERT INTO packed_probe VALUES (:id, {", ".join(":" + n for n in names)})'),
+                               [{'id': i, **dict(zip(names, row, strict=True))} for i, row in enumerate(drawn)])
+            together = AnalyticsStore._read_packed(connection, columns, 'FROM packed_probe t ORDER BY t.id', packs)
+            apart = AnalyticsStore._read_packed(connection, columns, 'FROM packed_probe t ORDER BY t.id', ())
+            connection.execute(text('DROP TABLE packed_probe'))
+        assert together.keys() == apart.keys()
+        for name in apart:
+            assert together[name].dtype == apart[name].dtype and np.array_equal(together[name], apart[name]), name
+        assert apart['customer_id'].tolist() == [row[names.index('customer_id')] for row in drawn]
+
+    check()
+
+
+def test_ids_beyond_what_a_pack_holds_are_read_field_by_field(db, monkeypatch):
+    location = make_location()
+    member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
+    booking = make_booking(location, member, service, customer, at(DAY, '11:00'))
+    bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER, as_of=at(DAY, '10:55'))
+    receipts.pay_booking(booking.id, payment_method=PaymentMethod.CASH, actor=OWNER, as_of=at(DAY, '11:50'))
+    packed = _fresh(location.id)
+    with get_engine().connect() as connection:
+        assert analytics_store._packable(connection)
+        monkeypatch.setattr(analytics_store, 'PACKED_ID_LIMIT', max(member.id, service.id, customer.id) - 1)
+        assert not analytics_store._packable(connection)
+    _assert_same(_fresh(location.id), packed)
+    assert packed.bookings['customer_id'].tolist() == [customer.id]
+    assert packed.lines['staff_member_id'].tolist() == [member.id]
