@@ -130,7 +130,6 @@ def _signature(parameters: Iterable[tuple[str, object, object]]) -> inspect.Sign
 
 
 def _mount_page(build: Callable[..., None], entry: PageEntry, parameters: Iterable[tuple[str, object, object]]) -> None:
-
     @functools.wraps(build)
     def page(**arguments) -> None:
         if entry.others_home:

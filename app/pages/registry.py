@@ -78,6 +78,7 @@ class Declared:
     declaration: Declaration
     parameters: tuple[tuple[str, Any, Any], ...] = ()
 
+
 TITLES: tuple[str, ...] = (
     N_('Dashboard'), N_('Bookings'), N_('Customers'), N_('Customer'), N_('Waitlist'), N_('Chat'), N_('Messages'),
     N_('Campaigns'), N_('Campaign'), N_('Sales'), N_('Commission & tips'), N_('Analytics'), N_('Scheduled reports'),
