@@ -319,11 +319,18 @@ def test_ids_beyond_what_a_pack_holds_are_read_field_by_field(db, monkeypatch):
     booking = make_booking(location, member, service, customer, at(DAY, '11:00'))
     bookings.set_status(booking.id, BookingStatus.CHECKED_IN, actor=OWNER, as_of=at(DAY, '10:55'))
     receipts.pay_booking(booking.id, payment_method=PaymentMethod.CASH, actor=OWNER, as_of=at(DAY, '11:50'))
+    asked: list[tuple] = []  # the packs each read asked for
+    select = analytics_store._select
+    monkeypatch.setattr(analytics_store, '_select',
+                        lambda columns, packs: asked.append(packs) or select(columns, packs))
     packed = _fresh(location.id)
+    assert asked == [analytics_store.BOOKING_PACKS, analytics_store.LINE_PACKS]
     with get_engine().connect() as connection:
         assert analytics_store._packable(connection)
         monkeypatch.setattr(analytics_store, 'PACKED_ID_LIMIT', max(member.id, service.id, customer.id) - 1)
         assert not analytics_store._packable(connection)
+    asked.clear()
     _assert_same(_fresh(location.id), packed)
+    assert asked == [(), ()]  # field by field
     assert packed.bookings['customer_id'].tolist() == [customer.id]
     assert packed.lines['staff_member_id'].tolist() == [member.id]

@@ -86,7 +86,8 @@ first read took 0.3-0.5 s less (bench/analytics.py)."""
 PACKED_BITS = {'status': 8, 'channel': 8, 'payment_method': 8, 'time_known': 2, 'flagged': 2}
 """Bits of each packed field (any other: an id, 31 bits), which is read plus one (-1, none, is 0)."""
 PACKED_ID_LIMIT = 2 ** 31 - 2
-"""The largest id a pack holds: with larger ids in the database a first read takes every field apart."""
+"""The largest id a pack holds (plus one, in 31 bits): with a larger one in the database (only 2³¹-1, PostgreSQL's last
+``integer`` key; the store keeps every id as an int32) a first read takes every field apart."""
 
 
 @dataclass
