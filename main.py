@@ -1,6 +1,6 @@
 """ClientPulse entry point: ``python main.py`` (or ``clientpulse run``)."""
 
-from app import server
+from app import start
 
 if __name__ in {'__main__', '__mp_main__'}:
-    server.run()
+    start.serve()

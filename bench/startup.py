@@ -45,7 +45,7 @@ def index() -> None:
 
 ui.run(host='127.0.0.1', port=int(sys.argv[1]), reload=False, show=False, show_welcome_message=False)
 """
-APP = 'import sys; from app.cli import main; sys.argv[0] = "clientpulse"; main()'
+APP = 'import sys; from app.start import main; sys.argv[0] = "clientpulse"; main()'
 
 
 def free_port() -> int:

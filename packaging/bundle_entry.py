@@ -9,7 +9,7 @@ import sys
 
 # every module of the app, written in by scripts/build_bundle.sh so PyInstaller bundles what is imported by name only
 # BUNDLED MODULES
-from app.cli import main
+from app.start import main
 
 if __name__ == '__main__':
     multiprocessing.freeze_support()  # NiceGUI's native window runs in a child process
