@@ -276,9 +276,20 @@ class Bus(Protocol):
     def unsubscribe(self, handler: Handler) -> None:
         """Stop calling ``handler``."""
 
-    def version(self, location_id: int, of: str = 'data') -> int:
+    def version(self, location_id: int, of: str = 'data', *, through: date | None = None) -> int:
         """How many events of kind ``of`` (:data:`VERSION_KINDS`: data, takings or staff events) this
-        process has seen for ``location_id``; bumped before subscribers run."""
+        process has seen for ``location_id``; bumped before subscribers run. ``through``: only those that may
+        concern a local day up to that one (:func:`first_day_touched`)."""
+
+
+def first_day_touched(event: Event) -> date:
+    """The first local date (at the event's location) whose bookings or takings ``event`` may have changed: a
+    booking's day, or the earlier of its old and new days after a move; :data:`datetime.date.min` (any day) for
+    every other event. A receipt's event says the day it happened, not the day of the receipt it concerns (a
+    payment or refund for last week's receipt, a confirmed M-Pesa payment): so any day."""
+    if isinstance(event, BookingChanged):
+        return min(event.day, event.previous_day) if event.previous_day is not None else event.day
+    return date.min
 
 
 class InProcessBus:
@@ -294,6 +305,9 @@ class InProcessBus:
     def __init__(self) -> None:
         self._handlers: list[tuple[Handler, bool]] = []  # (handler, local_only)
         self._versions: dict[tuple[int, str], int] = {}
+        # the same counts by the first local day each event may have changed (a day with none is not there):
+        # a version through a day is the sum over the days up to it. Bounded by the days that ever changed.
+        self._by_day: dict[tuple[int, str], dict[date, int]] = {}
         self._epoch = 0  # added to every version: bumped when this process may have missed events (resync)
         self._lock = threading.Lock()
         self._delivering = threading.local()
@@ -322,6 +336,8 @@ class InProcessBus:
                 if isinstance(event, types):
                     key = (event.location_id, kind)
                     self._versions[key] = self._versions.get(key, 0) + 1
+                    days, first = self._by_day.setdefault(key, {}), first_day_touched(event)
+                    days[first] = days.get(first, 0) + 1
             handlers = [h for h, local_only in self._handlers if local or not local_only]
         for handler in handlers:
             try:
@@ -344,10 +360,13 @@ class InProcessBus:
         with self._lock:
             self._handlers = [(h, lo) for h, lo in self._handlers if h != handler]
 
-    def version(self, location_id: int, of: str = 'data') -> int:
+    def version(self, location_id: int, of: str = 'data', *, through: date | None = None) -> int:
         # both terms only grow and every change grows one of them: the sum changes whenever either does
         with self._lock:
-            return self._epoch + self._versions.get((location_id, of), 0)
+            if through is None:
+                return self._epoch + self._versions.get((location_id, of), 0)
+            days = self._by_day.get((location_id, of), {})
+            return self._epoch + sum(count for day, count in days.items() if day <= through)
 
 
 _bus: Bus = InProcessBus()
@@ -385,14 +404,18 @@ def unsubscribe(handler: Handler) -> None:
     _bus.unsubscribe(handler)
 
 
-def version(location_id: int, of: str = 'data') -> int:
+def version(location_id: int, of: str = 'data', *, through: date | None = None) -> int:
     """The data version of a location: changes whenever a data event for it is published or received
     (``of='takings'``: only receipts and imports, see :data:`TAKINGS_EVENTS`; ``of='staff'``: staff members
     and their hours, :data:`STAFF_EVENTS`).
 
+    ``through`` (a local date at the location): changes only for the events that may concern that day or an
+    earlier one (:func:`first_day_touched`), so a figure of past days stays valid while bookings are made for
+    later ones. Without it, the same as ``through=date.max``.
+
     Caches of work shared by tabs key on it, so a subscriber never reads a stale entry.
     """
-    return _bus.version(location_id, of)
+    return _bus.version(location_id, of, through=through)
 
 
 def to_dict(event: Event) -> dict[str, Any]:

@@ -40,6 +40,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import date
 
 import redis
 
@@ -115,8 +116,8 @@ class RedisStreamBus:
     def unsubscribe(self, handler: events.Handler) -> None:
         self._local.unsubscribe(handler)
 
-    def version(self, location_id: int, of: str = 'data') -> int:
-        return self._local.version(location_id, of)
+    def version(self, location_id: int, of: str = 'data', *, through: date | None = None) -> int:
+        return self._local.version(location_id, of, through=through)
 
     # --- running ------------------------------------------------------------------------------------------------
 

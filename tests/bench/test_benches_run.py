@@ -51,7 +51,8 @@ BENCHES = {
         rf'^cold: first read ever of the database \(no saved columns\) +{NUMBER} s +{NUMBER} × plain scan +peak '
         rf'{NUMBER} MB$',
         rf'^cold: new process, saved columns \+ change log +{NUMBER} s +{NUMBER} × plain scan',
-        rf'^refresh after one new booking +{NUMBER} s +{NUMBER} × DuckDB$',
+        rf'^refresh after one new booking made ahead \(after the period\) +{NUMBER} s +{NUMBER} × DuckDB$',
+        rf'^refresh after one change inside the period \(a no-show\) +{NUMBER} s +{NUMBER} × DuckDB$',
         rf'^anchors: DuckDB, .* plain scan of the same columns +{NUMBER} s$',
     )),
     'analytics_memory': Bench('analytics.py', ('--bookings', '2000', '--customers', '300', '--sessions', '3',

@@ -2,8 +2,8 @@
 of locations, as plain values ready for charts, tables and exports.
 
 A report is computed once per (database, locations, period, data version) and shared by every
-tab that shows it; a booking change anywhere in those locations bumps the version (see
-:func:`app.services.events.version`), so the next request recomputes it once.
+tab that shows it; a change in those locations that may concern the period or an earlier day bumps the version
+it keys on (see :func:`app.services.events.version` with ``through``), so the next request recomputes it once.
 """
 
 from __future__ import annotations
@@ -33,13 +33,21 @@ TOP = 10
 
 def report(location_ids: list[int], start: date, end: date, *, actor: UserRead, as_of: datetime,
            time_zone: str) -> AnalyticsReport:
-    """The report, from the shared cache while the locations' data is unchanged.
+    """The report, from the shared cache while the locations' data up to ``end`` is unchanged.
+
+    Every figure is of bookings and receipts up to the end of ``end`` (in ``time_zone``), so a change that
+    concerns only later days (a booking made, moved or cancelled for next week: most bookings are made ahead)
+    leaves the report valid; any other booking change, a receipt, an import, or a change of the staff's hours
+    (utilisation) computes it again.
 
     :raises PermissionDeniedError: not an owner or manager, or a location not theirs
     """
     ensure_analyst(actor, location_ids)
+    last_moment = clock.day_bounds(end, time_zone)[1] - timedelta(microseconds=1)
+    through = {i: clock.to_local(last_moment, zone).date() for i, zone in locations.zones_of(location_ids).items()}
     return _cache.get((tuple(location_ids), start, end, as_of.date(), time_zone), location_ids,
-                      lambda: build_report(location_ids, start, end, as_of=as_of, time_zone=time_zone))
+                      lambda: build_report(location_ids, start, end, as_of=as_of, time_zone=time_zone),
+                      through=through)
 
 
 def build_report(location_ids: list[int], start: date, end: date, *, as_of: datetime,
@@ -324,4 +332,4 @@ def _staff(bookings: pd.DataFrame, lines: pd.DataFrame, working: pd.Series) -> l
             for name, r in table.iterrows()]
 
 
-_cache: VersionedCache[AnalyticsReport] = VersionedCache()
+_cache: VersionedCache[AnalyticsReport] = VersionedCache(of=('data', 'staff'))

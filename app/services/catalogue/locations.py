@@ -292,6 +292,14 @@ def all_location_ids() -> list[int]:
         return list(session.exec(select(Location.id)).all())
 
 
+def zones_of(location_ids: list[int]) -> dict[int, str]:
+    """The time zone (IANA name) of each of the locations that exist, by id (caches that key on local days: no
+    actor, nothing shown)."""
+    with session_scope() as session:
+        return dict(session.exec(select(Location.id, Location.time_zone)
+                                 .where(col(Location.id).in_(location_ids))).all())
+
+
 def location_names(location_ids: list[int]) -> list[str]:
     """The names of the locations, in the order given ('' for an unknown id)."""
     with session_scope() as session:
