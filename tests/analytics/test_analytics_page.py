@@ -35,9 +35,11 @@ async def test_manager_sees_the_periods_figures_and_they_move_live(user: User, s
     assert element(user, 'chart-payment').options['series'][0]['data'] == [{'name': 'Card', 'value': 8200}]
 
     assert (figure(user, 'kpi-tips'), figure(user, 'kpi-refunds')) == ('$0.00', '$0.00')
+    element(user, 'analytics-tabs').set_value('customers')  # the reader looks at the customers meanwhile
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '15:00'))  # from another tab
     await eventually(lambda: figure(user, 'kpi-bookings') == '3')
     assert figure(user, 'kpi-no-show') == '33.3 %'
+    assert element(user, 'analytics-tabs').value == 'customers'  # drawn again, on the tab they chose
 
 
 async def test_staff_cannot_open_analytics(user: User):

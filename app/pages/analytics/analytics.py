@@ -66,6 +66,7 @@ class _AnalyticsView:
         self.currency = chosen[0].currency if chosen else 'USD'
         self.locale = i18n.locale_for(chosen[0].locale if chosen else 'en_CA')  # dates in the reader's language
         self.report: reports.AnalyticsReport | None = None
+        self.tab = 'revenue'  # the tab shown: kept across redraws
         # the export bar stays put while the figures below are redrawn (an export outlives redraws)
         with ui.row().classes('items-center gap-2'):
             ui.label(_('Export')).classes('text-sm text-slate-500')
@@ -124,11 +125,13 @@ class _AnalyticsView:
         with self.container:
             self.kpis(report)
             # as wide as the page, not as its four labels (on a phone they pushed the page sideways): swiped there
-            with ui.tabs().classes('w-full').props('align=left mobile-arrows outside-arrows') as tabs:
+            # redrawn on every change in its locations: the tab the reader chose stays chosen
+            with ui.tabs(value=self.tab, on_change=lambda e: setattr(self, 'tab', e.value)).classes('w-full').props(
+                    'align=left mobile-arrows outside-arrows').mark('analytics-tabs') as tabs:
                 revenue_tab, customers_tab = ui.tab('revenue', _('Revenue')), ui.tab('customers', _('Customers'))
                 operations_tab = ui.tab('operations', _('Operations'))
                 forecast_tab = ui.tab('forecast', _('Forecast'))
-            with ui.tab_panels(tabs, value=revenue_tab).classes('w-full'):
+            with ui.tab_panels(tabs, value=self.tab).classes('w-full'):
                 with ui.tab_panel(revenue_tab):
                     self.revenue(report)
                 with ui.tab_panel(customers_tab):
