@@ -130,3 +130,31 @@ async def test_charts_write_days_and_money_the_locations_way(user: User, shop):
         assert '"compact"' not in options['tooltip'].get(':valueFormatter', '')  # the tooltip keeps the full amount
     monthly = element(user, 'chart-monthly').options
     assert monthly['xAxis']['data'][-1] == 'mars 30'
+
+
+async def test_a_booking_after_the_period_draws_only_the_forecast_tab_again(user: User, shop, monkeypatch):
+    from app.pages.analytics import analytics as page
+    from app.services.analytics import noshow
+
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    asked: list[int] = []  # the risk counts change with every booking ahead: here, with every load
+    monkeypatch.setattr(noshow, 'model_state', lambda location_id, **_: asked.append(1) or noshow.ModelState(
+        trained_on=100, no_shows=5, levels={'high': len(asked)}))
+    loaded = []
+    original = page._AnalyticsView.load
+
+    async def load(self) -> None:
+        await original(self)
+        loaded.append(1)
+
+    monkeypatch.setattr(page._AnalyticsView, 'load', load)
+    await sign_in(user, Role.OWNER, PERIOD)
+    await eventually(lambda: figure(user, 'kpi-bookings') == '1' and loaded)
+    cards, levels = element(user, 'kpis'), element(user, 'noshow-levels')
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY.replace(month=4), '10:00'))
+    await eventually(lambda: len(loaded) == 2)
+    assert element(user, 'kpis') is cards  # the report's figures were not drawn again
+    assert element(user, 'noshow-levels') is not levels and '2 high' in element(user, 'noshow-levels').text
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '15:00'))  # inside the period
+    await eventually(lambda: figure(user, 'kpi-bookings') == '2')
+    assert element(user, 'kpis') is not cards

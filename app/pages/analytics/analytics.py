@@ -17,7 +17,7 @@ from babel.dates import format_date
 from nicegui import app, background_tasks, ui
 
 from app import live
-from app.models import LocationRead, Role, UserRead
+from app.models import Forecast, LocationRead, Role, UserRead
 from app.pages import language, params
 from app.pages.figure_cards import FigureCards
 from app.pages.formatting import count, money, rate
@@ -67,6 +67,10 @@ class _AnalyticsView:
         self.locale = i18n.locale_for(chosen[0].locale if chosen else 'en_CA')  # dates in the reader's language
         self.report: reports.AnalyticsReport | None = None
         self.tab = 'revenue'  # the tab shown: kept across redraws
+        self.money_figures: day_close.MoneySummary | None = None
+        self.forecasts: list[Forecast] = []
+        self.risk_models: list[noshow.ModelState] = []
+        self.forecast_panel: ui.column | None = None  # the Forecast tab: drawn again alone when only it changes
         # the export bar stays put while the figures below are redrawn (an export outlives redraws)
         with ui.row().classes('items-center gap-2'):
             ui.label(_('Export')).classes('text-sm text-slate-500')
@@ -95,13 +99,13 @@ class _AnalyticsView:
             report = await self.fetch()
             start, _end = clock.day_bounds(self.first, self.time_zone)
             _start, end = clock.day_bounds(self.last, self.time_zone)
-            self.money_figures = await language.io_bound(day_close.money_summary, [x.id for x in self.chosen],
-                                                         start, end, actor=self.user)
-            self.forecasts = [await language.io_bound(forecast.location_forecast, x.id, actor=self.user,
-                                                      as_of=clock.now(), time_zone=x.time_zone)
-                              for x in self.chosen]
-            self.risk_models = [await language.io_bound(noshow.model_state, x.id, actor=self.user, wait=True)
-                                for x in self.chosen]
+            money_figures = await language.io_bound(day_close.money_summary, [x.id for x in self.chosen],
+                                                    start, end, actor=self.user)
+            forecasts = [await language.io_bound(forecast.location_forecast, x.id, actor=self.user,
+                                                 as_of=clock.now(), time_zone=x.time_zone)
+                         for x in self.chosen]
+            risk_models = [await language.io_bound(noshow.model_state, x.id, actor=self.user, wait=True)
+                           for x in self.chosen]
         except ClientPulseError as error:
             self.failed(str(error))
             return
@@ -109,8 +113,20 @@ class _AnalyticsView:
             log.exception('the analytics report failed')
             self.failed(_('The figures could not be worked out (an unexpected error, logged for the developers).'))
             return
-        if mine == self.loads and not self.container.is_deleted:
-            self.render(report)
+        if mine != self.loads or self.container.is_deleted:
+            return  # a later load draws
+        if (report is self.report and money_figures == self.money_figures and self.forecast_panel is not None
+                and not self.forecast_panel.is_deleted):
+            # the same report (a booking made for a later day): at most the Forecast tab's figures changed (the no-show
+            # risk counts of the bookings ahead), so only it is drawn again, not every chart of every tab
+            if (forecasts, risk_models) != (self.forecasts, self.risk_models):
+                self.forecasts, self.risk_models = forecasts, risk_models
+                self.forecast_panel.clear()
+                with self.forecast_panel:
+                    self.forecast()
+            return
+        self.money_figures, self.forecasts, self.risk_models = money_figures, forecasts, risk_models
+        self.render(report)
 
     def failed(self, message: str) -> None:
         if self.container.is_deleted:
@@ -139,7 +155,9 @@ class _AnalyticsView:
                 with ui.tab_panel(operations_tab):
                     self.operations(report)
                 with ui.tab_panel(forecast_tab):
-                    self.forecast()
+                    self.forecast_panel = ui.column().classes('w-full gap-4 p-0')
+                    with self.forecast_panel:
+                        self.forecast()
 
     async def download(self, kind: str) -> None:
         """Write the file in a worker thread (other tabs carry on), showing its progress, then
@@ -197,7 +215,7 @@ class _AnalyticsView:
             ('kpi-lead-median', _('Lead time (median)'), days(k.get('lead_time_median_days')), definition('Lead time')),
             ('kpi-lead-mean', _('Lead time (mean)'), days(k.get('lead_time_mean_days')), definition('Lead time')),
             ('kpi-same-day', _('Booked the same day'), rate(k.get('same_day_share')), definition('Lead time'))])
-        figures = getattr(self, 'money_figures', None)
+        figures = self.money_figures
         if figures is None:
             return
         _cards('money-cards', [
@@ -383,7 +401,7 @@ class _AnalyticsView:
         """Per location: the next four weeks of bookings and booked value beside the last four, with the
         backtest error and the seasonal naive forecast's for comparison."""
         names = {x.id: x.name for x in self.chosen}
-        for item in getattr(self, 'forecasts', []):
+        for item in self.forecasts:
             with ui.card().classes('w-full').mark(f'forecast-{item.location_id}'):
                 ui.label(_('{location}: the next four weeks').format(location=names.get(item.location_id, ''))
                          ).classes('font-semibold')
@@ -404,7 +422,7 @@ class _AnalyticsView:
                                                     naive_bookings=rate(item.bookings_naive_mape),
                                                     naive_value=rate(item.value_naive_mape))).classes(
                     'text-sm').mark('forecast-error')
-        for location_id, state in zip([x.id for x in self.chosen], getattr(self, 'risk_models', []), strict=True):
+        for location_id, state in zip([x.id for x in self.chosen], self.risk_models, strict=True):
             with ui.card().classes('w-full').mark(f'noshow-model-{location_id}'):
                 ui.label(_('{location}: no-show risk').format(location=names.get(location_id, ''))).classes(
                     'font-semibold')
