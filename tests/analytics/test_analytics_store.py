@@ -242,7 +242,8 @@ def test_a_locations_payments_of_a_period_are_read_by_range_not_every_receipt(sq
 
 def test_a_full_read_finds_every_bookings_source_and_every_lines_own_description(sqlite_db, monkeypatch):
     """A full read flags, in its one pass over each table, the bookings with a source and the lines of neither a
-    service nor a product, and reads only their texts, by id and in chunks: the same texts, whatever the chunk."""
+    service nor a product, and reads only their texts, by id and in chunks (or, where most bookings have a source,
+    in one more pass): the same texts, whatever the chunk or the way."""
     location = make_location()
     member, service, customer = make_staff_member(location), make_service(location), make_customer(location)
     made = [make_booking(location, member, service, customer, at(DAY, f'{9 + k:02d}:00')) for k in range(5)]
@@ -262,15 +263,19 @@ def test_a_full_read_finds_every_bookings_source_and_every_lines_own_description
             connection.execute(text('UPDATE receipt_line SET service_id = NULL, description = :d WHERE id = :i'),
                                {'d': description, 'i': line_id})
         revisions.record(connection, location.id, reload=True)
+    monkeypatch.setattr(analytics_store, 'SOURCES_IN_ONE_PASS', 1.0)  # by id, whatever the share
     whole = _fresh(location.id)
     monkeypatch.setattr(analytics_store, 'ID_CHUNK', 1)
     chunked = _fresh(location.id)
-    for columns in (whole, chunked):
+    monkeypatch.setattr(analytics_store, 'SOURCES_IN_ONE_PASS', 0.0)  # in one more pass, whatever the share
+    one_pass = _fresh(location.id)
+    for columns in (whole, chunked, one_pass):
         got = {int(i): columns.sources[code] for i, code in zip(columns.bookings['id'], columns.bookings['source'],
                                                                 strict=True) if code}
         assert got == sources
         assert columns.descriptions == own
     _assert_same(whole, chunked)
+    _assert_same(whole, one_pass)
 
 
 PACKED_FIELDS = {'location_id': 'id', 'staff_member_id': 'id', 'customer_id': 'id', 'service_id': 'id',

@@ -234,9 +234,12 @@ class AnalyticsStore:
         bookings = _sorted(self._read_packed(connection, self._booking_columns(flagged=True),
                                              f'FROM booking b{scan} WHERE b.location_id IN ({ids})',
                                              BOOKING_PACKS if packs else ()))
-        sources = ['']
-        bookings['source'] = _source_codes(connection, _in_chunks('b.id', bookings.pop('flagged'), bookings['id']),
-                                           bookings['id'], sources)
+        sources, flagged = [''], bookings.pop('flagged')
+        # the source texts by id where few bookings have one; one more pass where most have (an imported file: every
+        # hotel booking has its channel), which reads them faster than ids listed by the thousand
+        wheres = ([f'b.location_id IN ({ids})'] if flagged.sum() > len(flagged) * SOURCES_IN_ONE_PASS else
+                  _in_chunks('b.id', flagged, bookings['id']))
+        bookings['source'] = _source_codes(connection, wheres, bookings['id'], sources, scan=scan)
         lines = _sorted(self._read_packed(connection, self._line_columns(flagged=True),
                                           f'{self._line_from(scan)} WHERE r.location_id IN ({ids})',
                                           LINE_PACKS if packs else ()))
@@ -388,6 +391,11 @@ ID_CHUNK = 5_000
 """Ids per ``IN`` list when rows are read by id (SQLite allows any number; this keeps each statement small)."""
 
 
+SOURCES_IN_ONE_PASS = 0.5
+"""Above this share of bookings with a source, a first read reads the source texts in one more pass over the
+locations' bookings instead of by id (the hotel file's import: its analytics warm 0.71 → 0.47 s)."""
+
+
 def _in_chunks(column: str, flags: np.ndarray, ids: np.ndarray) -> list[str]:
     """``column IN (…)`` conditions, :data:`ID_CHUNK` ids each, for the ``ids`` whose ``flags`` are set (none: no
     condition, nothing to read)."""
@@ -464,13 +472,15 @@ def _narrow(name: str, values: np.ndarray) -> np.ndarray:
     return values.astype(np.int32)
 
 
-def _source_codes(connection: Connection, wheres: list[str], ids: np.ndarray, sources: list[str]) -> np.ndarray:
-    """The ``source`` code of each booking in ``ids`` (sorted) read with each of ``wheres``: its index in
-    ``sources``, which grows by the texts not in it yet (0 = none). The texts are read as bound values, never
+def _source_codes(connection: Connection, wheres: list[str], ids: np.ndarray, sources: list[str], *,
+                  scan: str = '') -> np.ndarray:
+    """The ``source`` code of each booking in ``ids`` (sorted) read with each of ``wheres`` (``scan``: SQLite's
+    ``NOT INDEXED``, for a pass over most rows): its index in ``sources``, which grows by the texts not in it yet
+    (0 = none; a booking read that is not in ``ids`` is left out). The texts are read as bound values, never
     written into SQL."""
     codes = np.zeros(len(ids), dtype=np.int16)
     rows = [row for where in wheres for row in connection.execute(text(
-        f"SELECT b.id, b.source FROM booking b WHERE {where} AND b.source <> ''")).all()]
+        f"SELECT b.id, b.source FROM booking b{scan} WHERE {where} AND b.source <> ''")).all()]
     if not rows:
         return codes
     known = {name: i for i, name in enumerate(sources)}
