@@ -259,7 +259,10 @@ figures drawn from receipts alone stay valid across bookings made, moved or canc
 STAFF_EVENTS = (StaffChanged, DataImported, LocationChanged)
 """Events that change a location's staff members, their hours or the location's own settings (opening hours, slot
 grid): only these bump its ``'staff'`` version."""
-VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS, 'staff': STAFF_EVENTS}
+NAMES_EVENTS = (CustomerChanged, CatalogueChanged, DataImported)
+"""Events that change the names figures are shown with (a customer's details changed or erased, a service or product
+renamed): only these bump a location's ``'names'`` version."""
+VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS, 'staff': STAFF_EVENTS, 'names': NAMES_EVENTS}
 Handler = Callable[[Any], None]
 
 

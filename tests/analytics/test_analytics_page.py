@@ -158,3 +158,20 @@ async def test_a_booking_after_the_period_draws_only_the_forecast_tab_again(user
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '15:00'))  # inside the period
     await eventually(lambda: figure(user, 'kpi-bookings') == '2')
     assert element(user, 'kpis') is not cards
+
+
+async def test_a_change_of_working_hours_shows_in_an_open_page(user: User, shop):
+    from app.models import WorkingHoursBase
+    from app.services.catalogue import staff
+
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    await sign_in(user, Role.OWNER, PERIOD)
+    await eventually(lambda: figure(user, 'kpi-bookings') == '1')
+
+    def jj() -> str:
+        return {r['staff']: r for r in element(user, 'staff-table').rows}['JJ']['utilisation']
+
+    before = jj()
+    staff.update_staff_member(shop['jj'].id, actor=OWNER, name='JJ', working_hours=[
+        WorkingHoursBase(weekday=d, start_minute=9 * 60, end_minute=11 * 60) for d in range(7)])  # fewer hours
+    await eventually(lambda: jj() != before)

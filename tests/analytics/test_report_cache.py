@@ -8,6 +8,8 @@ from datetime import datetime, time, timedelta
 from app.models import BookingMove
 from app.services import clock
 from app.services.analytics import reports
+from app.services.catalogue import locations
+from app.services.customers import records
 from app.services.frontdesk import bookings
 from tests.factories import OWNER, TZ, make_booking, make_customer, make_location, make_service, make_staff_member
 
@@ -41,3 +43,28 @@ def test_the_report_stays_for_bookings_after_its_days_and_is_computed_again_for_
     before = report()
     make_staff_member(location, 'Sam')  # more working hours: utilisation changes
     assert report() is not before
+    before = report()
+    records.erase_customer(customer.id, actor=OWNER)  # a name it may show: erased, not shown from the cache
+    assert report() is not before
+
+
+def test_a_late_cancellation_after_the_period_whose_fee_falls_in_it_computes_the_report_again(sqlite_db):
+    """The booking is after the report's last day, the fee its late cancellation charges is on that day: the fee's
+    receipt has its own event, so the report is computed again with the fee in its revenue."""
+    location = make_location()
+    locations.update_location(location.id, {**locations.settings_of(location).model_dump(), 'deposit_percent': 0,
+                                            'no_show_fee_percent': 50, 'cancellation_hours': 24}, actor=OWNER)
+    member, customer = make_staff_member(location, start='00:00', end='23:59'), make_customer(location)
+    service = make_service(location, price_cents=8000)
+    last = clock.today(TZ) + timedelta(days=10)
+    late = make_booking(location, member, service, customer,
+                        datetime.combine(last + timedelta(days=1), time(1), tzinfo=clock.zone(TZ)))
+
+    def report():
+        return reports.report([location.id], last - timedelta(days=29), last, actor=OWNER, as_of=clock.now(),
+                              time_zone=TZ)
+
+    shown = report()
+    assert shown.kpis['revenue_cents'] == 0
+    bookings.cancel_booking(late.id, actor=OWNER, as_of=datetime.combine(last, time(23), tzinfo=clock.zone(TZ)))
+    assert report().kpis['revenue_cents'] == 4000  # the fee, on the report's last day

@@ -57,7 +57,7 @@ def analytics_page(page: PageContext, start: str | None = None, end: str | None 
     background_tasks.create(view.load(), name='analytics figures', context=view.container)  # its language, its tab
     for item in chosen:
         live.on_change(item.id, lambda _event: view.load(),  # async: awaited in this tab
-                                kinds=events.DATA_EVENTS)
+                       kinds=events.DATA_EVENTS + events.STAFF_EVENTS + events.NAMES_EVENTS)
 
 
 class _AnalyticsView:

@@ -37,8 +37,8 @@ def report(location_ids: list[int], start: date, end: date, *, actor: UserRead, 
 
     Every figure is of bookings and receipts up to the end of ``end`` (in ``time_zone``), so a change that
     concerns only later days (a booking made, moved or cancelled for next week: most bookings are made ahead)
-    leaves the report valid; any other booking change, a receipt, an import, or a change of the staff's hours
-    (utilisation) computes it again.
+    leaves the report valid; any other booking change, a receipt, an import, a change of the staff's hours
+    (utilisation) or of a name it shows (a customer's, erased too; a service's) computes it again.
 
     :raises PermissionDeniedError: not an owner or manager, or a location not theirs
     """
@@ -332,4 +332,4 @@ def _staff(bookings: pd.DataFrame, lines: pd.DataFrame, working: pd.Series) -> l
             for name, r in table.iterrows()]
 
 
-_cache: VersionedCache[AnalyticsReport] = VersionedCache(of=('data', 'staff'))
+_cache: VersionedCache[AnalyticsReport] = VersionedCache(of=('data', 'staff', 'names'))

@@ -349,15 +349,17 @@ def cancel_booking(booking_id: int, *, actor: Actor, cancelled_by: str | None = 
     ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('cancel bookings'))
     now = as_of or datetime.now(UTC)
     with session_scope(write=True) as session:
-        result, event = cancel_in(session, booking_id, actor=actor, cancelled_by=cancelled_by, now=now, reason=reason)
-    events.publish(event)
+        result, changes = cancel_in(session, booking_id, actor=actor, cancelled_by=cancelled_by, now=now,
+                                    reason=reason)
+    for change in changes:
+        events.publish(change)
     return result
 
 
 def cancel_in(session: Session, booking_id: int, *, actor: Actor, cancelled_by: str | None, now: datetime,
-              reason: str = '') -> tuple[BookingRead, events.BookingChanged]:
-    """:func:`cancel_booking` in the caller's unit of work; returns the booking and the event to publish after
-    the commit."""
+              reason: str = '') -> tuple[BookingRead, list[events.Event]]:
+    """:func:`cancel_booking` in the caller's unit of work; returns the booking and the events to publish after
+    the commit (its change, and the fee's receipt when a deposit or fee was kept)."""
     ensure_role(actor, FRONT_DESK_ROLES | CUSTOMER_ROLES, N_('cancel bookings'))
     booking = _get(session, Booking, booking_id, 'booking')
     ensure_location(actor, booking.location_id)
@@ -385,7 +387,17 @@ def cancel_in(session: Session, booking_id: int, *, actor: Actor, cancelled_by: 
     event = _log_change(session, result, 'cancelled', location.time_zone,
                         _summary(summary, result, location.time_zone, **({'reason': why} if why else {})),
                         actor=actor)
-    return result, event
+    return result, [event, *_fee_made(kept, booking.location_id, location.time_zone, now)]
+
+
+def _fee_made(receipt_id: int | None, location_id: int, time_zone: str, now: datetime) -> list[events.Event]:
+    """The event of a fee's receipt made with a booking's change (:func:`deposits.keep_as_fee`), if one was: what
+    shows takings and the reports of today hear of it (the booking's own event gives the booking's day). No toast:
+    the booking's says it."""
+    if receipt_id is None:
+        return []
+    return [events.ReceiptCreated(receipt_id=receipt_id, location_id=location_id,
+                                  day=clock.local_day(now, time_zone), amount_cents=0)]
 
 
 def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of: datetime | None = None
@@ -415,9 +427,11 @@ def set_status(booking_id: int, status: BookingStatus, *, actor: UserRead, as_of
         result = _to_read(session, booking)
         summary = (N_('No-show: {customer} — {service}, {when} with {staff} (deposit kept as a fee)') if kept
                    else STATUS_SUMMARIES[status])
-        event = _log_change(session, result, 'status', location.time_zone,
-                            _summary(summary, result, location.time_zone), actor=actor)
-    events.publish(event)
+        changes = [_log_change(session, result, 'status', location.time_zone,
+                               _summary(summary, result, location.time_zone), actor=actor),
+                   *_fee_made(kept, booking.location_id, location.time_zone, as_of or clock.now())]
+    for change in changes:
+        events.publish(change)
     return result
 
 

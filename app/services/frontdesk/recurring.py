@@ -138,9 +138,10 @@ def cancel_following(booking_id: int, *, actor: UserRead, reason: str = '', as_o
         following = _following(session, booking_id, actor)
         done = [bookings.cancel_in(session, booking.id, actor=actor, cancelled_by=None, now=now, reason=reason)
                 for booking in following]
-    for _result, event in done:
-        events.publish(event)
-    return [result for result, _event in done]
+    for _result, changes in done:
+        for change in changes:
+            events.publish(change)
+    return [result for result, _changes in done]
 
 
 def move_following(booking_id: int, data: BookingMove, *, actor: UserRead) -> list[BookingRead]:
