@@ -7,9 +7,13 @@ bundled, else serves it for a browser (it prints the addresses, and on a fresh i
 import multiprocessing
 import sys
 
-# every module of the app, written in by scripts/build_bundle.sh so PyInstaller bundles what is imported by name only
-# BUNDLED MODULES
-from app.start import main
+from app.start import full_collections_held_off, main
+
+# every module of the app, written in by scripts/build_bundle.sh so PyInstaller bundles what is imported by name only;
+# imported as app/start.py imports the app (without full garbage collections, then frozen)
+with full_collections_held_off():
+    pass
+    # BUNDLED MODULES
 
 if __name__ == '__main__':
     multiprocessing.freeze_support()  # NiceGUI's native window runs in a child process

@@ -21,7 +21,7 @@ modules=$(cd "$ROOT" && find app -name '*.py' ! -path '*/__pycache__/*' | sed -e
 python3 - "$ROOT/packaging/bundle_entry.py" "$WORK/ClientPulse.py" "$modules" <<'PY'
 import sys
 source, target, modules = sys.argv[1:]
-text = open(source, encoding='utf-8').read().replace('# BUNDLED MODULES', modules)
+text = open(source, encoding='utf-8').read().replace('# BUNDLED MODULES', modules.replace('\n', '\n    '))
 open(target, 'w', encoding='utf-8').write(text)
 PY
 S=:  # PyInstaller's --add-data separator (";" on Windows)
