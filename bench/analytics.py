@@ -438,13 +438,17 @@ def _measure() -> dict:
 
 
 def _a_no_show(first, last) -> int:
-    """The id of a no-show booking of location 1 on one of the days ``first`` … ``last`` (UTC)."""
+    """The id of a no-show booking on one of the days ``first`` … ``last`` (UTC).
+
+    :raises SystemExit: the generated business has none in those days (too few bookings: ask for more)"""
     start = datetime.combine(first, datetime.min.time(), UTC)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
     with session_scope() as session:
-        return session.exec(select(Booking.id).where(Booking.location_id == 1, Booking.status == 'no_show',
-                                                     Booking.starts_at >= start, Booking.starts_at < end)
-                            .order_by(Booking.id)).first()
+        found = session.exec(select(Booking.id).where(Booking.status == 'no_show', Booking.starts_at >= start,
+                                                      Booking.starts_at < end).order_by(Booking.id)).first()
+    if found is None:
+        raise SystemExit(f'no no-show between {first} and {last} to mark and take back: generate more bookings')
+    return found
 
 
 def _plain_scan() -> float:

@@ -64,9 +64,12 @@ def thresholds_read(text: str) -> tuple[int, int, int]:
 
 def test_the_thresholds_come_back_after_an_error_too():
     before = gc.get_threshold()
-    with pytest.raises(ImportError), start.full_collections_held_off():
-        assert gc.get_threshold() == (before[0], before[1], start.HELD_OFF)
-        raise ImportError('a module that is not there')
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() > 0
-    gc.unfreeze()  # this test process collects as it did
+    try:
+        with pytest.raises(ImportError), start.full_collections_held_off():
+            assert gc.get_threshold() == (before[0], before[1], start.HELD_OFF)
+            raise ImportError('a module that is not there')
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # this test process collects as it did, whatever failed
+        gc.set_threshold(*before)
