@@ -280,7 +280,7 @@ class Bus(Protocol):
         """Stop calling ``handler``."""
 
     def version(self, location_id: int, of: str = 'data', *, through: date | None = None) -> int:
-        """How many events of kind ``of`` (:data:`VERSION_KINDS`: data, takings or staff events) this
+        """How many events of kind ``of`` (:data:`VERSION_KINDS`: data, takings, staff or names events) this
         process has seen for ``location_id``; bumped before subscribers run. ``through``: only those that may
         concern a local day up to that one (:func:`first_day_touched`)."""
 
@@ -410,7 +410,8 @@ def unsubscribe(handler: Handler) -> None:
 def version(location_id: int, of: str = 'data', *, through: date | None = None) -> int:
     """The data version of a location: changes whenever a data event for it is published or received
     (``of='takings'``: only receipts and imports, see :data:`TAKINGS_EVENTS`; ``of='staff'``: staff members
-    and their hours, :data:`STAFF_EVENTS`).
+    and their hours, :data:`STAFF_EVENTS`; ``of='names'``: customers', services' and products' names,
+    :data:`NAMES_EVENTS`).
 
     ``through`` (a local date at the location): changes only for the events that may concern that day or an
     earlier one (:func:`first_day_touched`), so a figure of past days stays valid while bookings are made for
