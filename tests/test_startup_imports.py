@@ -14,7 +14,8 @@ from app.services import lazy
 ROOT = Path(__file__).resolve().parents[1]
 LATER = ('pandas', 'numpy', 'httpx', 'rich', 'icalendar', 'phonenumbers', 'qrcode', 'PIL', 'alembic', 'mako',
          'pygments', 'sqlalchemy.dialects.postgresql', 'openpyxl', 'reportlab', 'statsmodels', 'sklearn', 'scipy',
-         'cryptography.fernet', 'cryptography.hazmat.bindings._rust')
+         'cryptography.fernet', 'cryptography.hazmat.bindings._rust', 'argon2', 'filetype', 'smtplib', 'babel.messages',
+         'stdnum')
 """Imported at first use: 1.0 s and ~52 MB of a start together on the 2-core machine (bench/startup.py;
 cryptography's OpenSSL bindings, which only sealed backups use, ~7 MB of it; redis imports the bare package)."""
 START = """

@@ -16,6 +16,11 @@ SQLModel.metadata.naming_convention = {
     'fk': 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s',
     'pk': 'pk_%(table_name)s',
 }
+SQLModel.model_config['defer_build'] = True
+"""Every model (tables and the plain ones services take) builds its pydantic validator and serializer when first
+used, not when its class is made: most are never validated in a process (a table row is made without validation),
+and built at start they held ~1.7 MB of 990 fields (``bench/startup.py``). Set before any model class exists: a
+class takes its config from its bases when it is made."""
 
 
 class UTCDateTime(TypeDecorator):

@@ -140,6 +140,9 @@ DECLARED: tuple[Declared, ...] = (
             roles=frozenset({Role.MANAGER, Role.OWNER, Role.STAFF}),
             proof=None,
         ),
+        parameters=(
+            ('attachment_id', str, Parameter.empty),
+        ),
     ),
     Declared(
         module='app.pages.customers.chat',
@@ -149,6 +152,10 @@ DECLARED: tuple[Declared, ...] = (
             path='/chat/{token}/files/{attachment_id}',
             roles=None,
             proof="the conversation's chat link token",
+        ),
+        parameters=(
+            ('token', str, Parameter.empty),
+            ('attachment_id', str, Parameter.empty),
         ),
     ),
     Declared(
@@ -202,6 +209,9 @@ DECLARED: tuple[Declared, ...] = (
             path='/calendar/{name}',
             roles=None,
             proof="the staff member's calendar feed token",
+        ),
+        parameters=(
+            ('name', str, Parameter.empty),
         ),
     ),
     Declared(
@@ -375,6 +385,10 @@ DECLARED: tuple[Declared, ...] = (
             proof='none: refused and logged (every prompt carries its token)',
             include_in_schema=False,
         ),
+        parameters=(
+            ('request', Request, Parameter.empty),
+        ),
+        coroutine=True,
     ),
     Declared(
         module='app.pages.money.mpesa',
@@ -386,6 +400,11 @@ DECLARED: tuple[Declared, ...] = (
             proof="the prompt's callback token",
             include_in_schema=False,
         ),
+        parameters=(
+            ('request', Request, Parameter.empty),
+            ('token', str, Parameter.empty),
+        ),
+        coroutine=True,
     ),
     Declared(
         module='app.pages.money.stripe_webhook',
@@ -397,6 +416,10 @@ DECLARED: tuple[Declared, ...] = (
             proof="Stripe's signature of the body",
             include_in_schema=False,
         ),
+        parameters=(
+            ('request', Request, Parameter.empty),
+        ),
+        coroutine=True,
     ),
     Declared(
         module='app.pages.frontdesk.manage',
@@ -431,6 +454,9 @@ DECLARED: tuple[Declared, ...] = (
             roles=None,
             proof='the manage link token',
         ),
+        parameters=(
+            ('token', str, Parameter.empty),
+        ),
     ),
     Declared(
         module='app.pages.frontdesk.manage',
@@ -440,6 +466,9 @@ DECLARED: tuple[Declared, ...] = (
             path='/my/{token}/chat',
             roles=None,
             proof='the manage link token',
+        ),
+        parameters=(
+            ('token', str, Parameter.empty),
         ),
     ),
     Declared(
@@ -477,6 +506,7 @@ DECLARED: tuple[Declared, ...] = (
             proof='none: whether this process serves, no data',
             include_in_schema=False,
         ),
+        coroutine=True,
     ),
     Declared(
         module='app.pages.messaging.delivery_reports',
@@ -488,6 +518,10 @@ DECLARED: tuple[Declared, ...] = (
             proof='none: refused and logged (the registered URL carries its token)',
             include_in_schema=False,
         ),
+        parameters=(
+            ('request', Request, Parameter.empty),
+        ),
+        coroutine=True,
     ),
     Declared(
         module='app.pages.messaging.delivery_reports',
@@ -499,6 +533,11 @@ DECLARED: tuple[Declared, ...] = (
             proof="the delivery reports' token",
             include_in_schema=False,
         ),
+        parameters=(
+            ('request', Request, Parameter.empty),
+            ('token', str, Parameter.empty),
+        ),
+        coroutine=True,
     ),
     Declared(
         module='app.pages.accounts.backups',

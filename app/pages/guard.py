@@ -12,6 +12,7 @@ test its rows, so a page cannot be listed for a role it refuses, or the reverse,
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import inspect
@@ -80,8 +81,9 @@ def mount(table: Iterable[Declared]) -> None:
     """Register with NiceGUI every page, route and shared view ``table`` lists (``app/pages/declared.py``), in its
     order (the navigation's), and list them in :data:`~app.pages.registry.PAGES` and
     :data:`~app.pages.registry.ROUTES` (called at start-up: NiceGUI's test harness starts the app again for every
-    test). A plain route's module is imported now (FastAPI reads its endpoint's types); a page's or a shared view's
-    when it is first drawn (:func:`_later`)."""
+    test). A page's or a shared view's module is imported when it is first drawn, a plain route's at its first call
+    (:func:`_later`; FastAPI reads the route's URL parameters from the table): none at start. Measured: the route
+    modules brought ~1.9 MB of pages and services a server held from its start (``bench/startup.py``)."""
     PAGES.clear()
     ROUTES.clear()
     for line in table:
@@ -92,7 +94,7 @@ def mount(table: Iterable[Declared]) -> None:
                 ui.page(path, **({'title': title} if title is not None else {}))(
                     _later(line, signature=_signature(line.parameters)))
             case RouteEntry() as entry:
-                _mount_route(getattr(importlib.import_module(line.module), line.function), entry)
+                _mount_route(_later(line, signature=_signature(line.parameters)), entry)
             case SharedView(name=name):
                 live.view(name, _later(line))
 
@@ -111,11 +113,19 @@ def _later(line: Declared, *, signature: inspect.Signature | None = None) -> Cal
     copy beside the one the tests imported (its classes, its state); the table read again is the same table."""
     key = (line.module, line.function)
 
-    def function(*arguments, **keywords):
-        found = _loaded.get(key)
-        if found is None:
-            found = _loaded[key] = getattr(importlib.import_module(line.module), line.function)
-        return found(*arguments, **keywords)
+    if line.coroutine:  # a route FastAPI awaits: its module is imported in a worker thread, off the event loop
+        async def function(*arguments, **keywords):
+            found = _loaded.get(key)
+            if found is None:
+                module = await asyncio.to_thread(importlib.import_module, line.module)
+                found = _loaded[key] = getattr(module, line.function)
+            return await found(*arguments, **keywords)
+    else:
+        def function(*arguments, **keywords):
+            found = _loaded.get(key)
+            if found is None:
+                found = _loaded[key] = getattr(importlib.import_module(line.module), line.function)
+            return found(*arguments, **keywords)
 
     function.__module__, function.__name__, function.__qualname__ = registry.TABLE, line.function, line.function
     if signature is not None:
@@ -155,15 +165,17 @@ def _mount_page(build: Callable[..., None], entry: PageEntry, parameters: Iterab
 
 
 def _mount_route(endpoint: Callable, entry: RouteEntry) -> None:
+    """Add ``endpoint`` (a stand-in of the URL's parameters, :func:`_later`) as ``entry``'s route."""
     handler = endpoint if entry.roles is None else _signed_in(endpoint, entry.roles)
     app.add_api_route(entry.path, handler, methods=[entry.method], include_in_schema=entry.include_in_schema)
     ROUTES[(entry.method, entry.path)] = entry
 
 
 def _signed_in(endpoint: Callable, roles: frozenset[Role]) -> Callable:
-    """``endpoint(user, **url_parameters)`` as a route of the URL's parameters, called only for a signed-in user of
-    one of ``roles`` (else 401 or 403); a plain function stays one (FastAPI runs it in a worker thread)."""
-    parameters = list(inspect.signature(endpoint, eval_str=True).parameters.values())[1:]  # the URL's, after ``user``
+    """``endpoint(user, **url_parameters)`` (whose signature lists the URL's parameters only) as a route of the URL's
+    parameters, called only for a signed-in user of one of ``roles`` (else 401 or 403); a plain function stays one
+    (FastAPI runs it in a worker thread)."""
+    parameters = list(inspect.signature(endpoint).parameters.values())
 
     def caller() -> UserRead:
         user = current_user()

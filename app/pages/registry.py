@@ -71,12 +71,16 @@ class Declared:
     """One line of the table of declarations (``app/pages/declared.py``, written by :mod:`app.pages.table`): the
     module and function that declare it, what they declare, and for a page the URL's parameters its function takes
     as ``(name, type, default)`` (after ``page`` for a guarded page; ``inspect.Parameter.empty``: no default). The
-    app mounts from the table, so a page's module is imported when the page is first opened, not at start."""
+    app mounts from the table, so a page's module is imported when the page is first opened, not at start; a plain
+    route's is imported at its first call, the route's ``parameters`` (after ``user`` for a signed-in one) and whether
+    it is a coroutine function (``coroutine``: FastAPI awaits one on the event loop and runs a plain function in a
+    worker thread) written in the table."""
 
     module: str
     function: str
     declaration: Declaration
     parameters: tuple[tuple[str, Any, Any], ...] = ()
+    coroutine: bool = False
 
 
 TITLES: tuple[str, ...] = (

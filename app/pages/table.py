@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.pages import registry
-from app.pages.registry import Declared, PageEntry, PublicPage
+from app.pages.registry import Declared, PageEntry, PublicPage, RouteEntry
 
 TABLE = Path(__file__).with_name(registry.TABLE.rsplit('.', 1)[1] + '.py')
 TYPES = ('str', 'str | None', 'int', 'int | None', 'Request')
-"""The types a page's URL parameter may be given (as written, ``from __future__ import annotations``): the table
-writes them as they are, and imports ``Request``."""
+"""The types a page's or a route's URL parameter may be given (as written, ``from __future__ import annotations``):
+the table writes them as they are, and imports ``Request``."""
 
 HEADER = '''"""What the page modules declare, in the navigation's order: the table the app mounts its pages from, each
 page's module imported when the page is first opened. Written by ``python -m app.pages.table`` from the declarations
@@ -46,12 +46,14 @@ DECLARED: tuple[Declared, ...] = (
 def declarations(modules: Iterable[str]) -> list[Declared]:
     """What ``modules`` (dotted names, imported here) declare, in their order and each module's own.
 
-    :raises ValueError: a page's URL parameter of a type not in :data:`TYPES`
+    :raises ValueError: a page's or a route's URL parameter of a type not in :data:`TYPES`
     """
     table = []
     for name in modules:
         for function, declaration in registry.declared(importlib.import_module(name)):
-            table.append(Declared(name, function.__name__, declaration, _parameters(function, declaration)))
+            table.append(Declared(name, function.__name__, declaration, _parameters(function, declaration),
+                                  coroutine=isinstance(declaration, RouteEntry)
+                                  and inspect.iscoroutinefunction(function)))
     return table
 
 
@@ -70,22 +72,23 @@ def source(table: Iterable[Declared]) -> str:
             lines.append('        parameters=(')
             lines += [f'            ({name!r}, {kind}, {_code(default)}),' for name, kind, default in line.parameters]
             lines.append('        ),')
+        if line.coroutine:
+            lines.append('        coroutine=True,')
         lines.append('    ),')
     return '\n'.join([*lines, ')', ''])
 
 
 def _parameters(function, declaration) -> tuple[tuple[str, str, object], ...]:
-    """A page's URL parameters as (name, type as written, default); none for a route (mounted from its module) or a
-    shared view."""
-    if not isinstance(declaration, PageEntry | PublicPage):
+    """A page's or a route's URL parameters as (name, type as written, default); none for a shared view."""
+    if not isinstance(declaration, PageEntry | PublicPage | RouteEntry):
         return ()
     parameters = list(inspect.signature(function).parameters.values())
-    if isinstance(declaration, PageEntry):
-        parameters = parameters[1:]  # ``page``: the guard's PageContext
+    if isinstance(declaration, PageEntry) or (isinstance(declaration, RouteEntry) and declaration.roles is not None):
+        parameters = parameters[1:]  # ``page``: the guard's PageContext; ``user``: the signed-in caller
     for parameter in parameters:
         if parameter.annotation not in TYPES:
             raise ValueError(f'{function.__module__}.{function.__name__}: the URL parameter {parameter.name!r} is '
-                             f'typed {parameter.annotation!r}; a page takes one of {", ".join(TYPES)}')
+                             f'typed {parameter.annotation!r}; a page or route takes one of {", ".join(TYPES)}')
     return tuple((p.name, p.annotation, p.default) for p in parameters)
 
 

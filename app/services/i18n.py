@@ -32,8 +32,6 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / 'locale'
 DOMAIN = 'messages'
@@ -260,6 +258,8 @@ def translations(language: str) -> gettext.NullTranslations:
     if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
         with mo.open('rb') as file:
             return gettext.GNUTranslations(file)
+    from babel.messages.mofile import write_mo  # only where a catalog was not compiled (a checkout, not a release):
+    from babel.messages.pofile import read_po  # with difflib, ~0.4 MB a server would otherwise hold from its start
     with po.open('rb') as file:
         catalog = read_po(file, locale=language)
     buffer = io.BytesIO()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import smtplib
 from email.message import EmailMessage
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 
 from app.config import get_settings
+from app.services import lazy
 from app.services.errors import ValidationError
 from app.services.i18n import _
+
+if TYPE_CHECKING:  # the real module for readers, tools and the bundle
+    import smtplib
+else:
+    smtplib = lazy.module('smtplib', globals())  # imported at the first mail
 
 
 def check_address(address: str) -> str:

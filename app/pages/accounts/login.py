@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from fastapi import Request
-from nicegui import app, ui
 
 from app.pages import language
-from app.pages.accounts.setup import not_set_up_yet
 from app.pages.guard import public_page
 from app.pages.signed_in import HOME, current_user, request_info, sign_in
 from app.services import redirects
-from app.services.accounts import activity, users
+from app.services.accounts import activity, setup, users
 from app.services.accounts import native_login as native_login_service
 from app.services.catalogue import locations
 from app.services.errors import AuthenticationError
 from app.services.i18n import _
+from nicegui import app, ui
 
 
 @public_page('/native-login', proof="the desktop window's one-time token, from this machine")
@@ -39,6 +38,23 @@ async def native_login(request: Request, token: str = '') -> None:
     await ui.context.client.connected()  # the browser's own storage, once it is connected
     sign_in(owner)
     ui.navigate.to(HOME[owner.role])
+
+
+def not_set_up_yet() -> bool:
+    """On an install with no account yet, draw the page a visitor meets instead of the sign-in (nobody can sign in:
+    the owner sets it up through the link printed where ClientPulse was started) and return True; else draw nothing
+    and return False."""
+    if not setup.needs_setup():
+        return False
+    language.use(locations.public_language())
+    with ui.card().classes('absolute-center w-96 max-w-full p-6 gap-2').mark('not-set-up'):
+        ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
+        heading = ui.label(_('This shop is not set up yet')).classes('text-lg font-medium m-0')
+        heading.tag = 'h1'  # the page's one h1
+        ui.label(_('Its owner sets it up through the link ClientPulse printed where it was started (the desktop '
+                   'window opens it by itself). Once that is done, sign in here.'))
+        ui.link(_('Sign in'), '/login')
+    return True
 
 
 @public_page('/login', proof='none: the sign-in form')

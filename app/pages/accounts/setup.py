@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from babel import Locale
-from nicegui import ui
 
 from app.models import ProductCreate, Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
 from app.pages import language
@@ -26,6 +25,7 @@ from app.services.accounts import setup
 from app.services.catalogue import catalog, locations, staff
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _
+from nicegui import ui
 
 STEPS = {'account': N_('Your account'), 'business': N_('Your business'), 'hours': N_('Opening hours'),
          'staff': N_('Your team'), 'services': N_('Your services'), 'products': N_('Products you sell')}
@@ -51,23 +51,6 @@ def setup_page(token: str = '') -> None:
                 'text-negative text-lg').mark('refused')
             ui.label(_('A new install is set up only through the link printed where ClientPulse was started.'))
             ui.link(_('Sign in'), '/login')
-
-
-def not_set_up_yet() -> bool:
-    """On an install with no account yet, draw the page a visitor meets instead of the sign-in (nobody can sign in:
-    the owner sets it up through the link printed where ClientPulse was started) and return True; else draw nothing
-    and return False."""
-    if not setup.needs_setup():
-        return False
-    language.use(locations.public_language())
-    with ui.card().classes('absolute-center w-96 max-w-full p-6 gap-2').mark('not-set-up'):
-        ui.label('ClientPulse').classes('text-2xl font-bold text-primary')
-        heading = ui.label(_('This shop is not set up yet')).classes('text-lg font-medium m-0')
-        heading.tag = 'h1'  # the page's one h1
-        ui.label(_('Its owner sets it up through the link ClientPulse printed where it was started (the desktop '
-                   'window opens it by itself). Once that is done, sign in here.'))
-        ui.link(_('Sign in'), '/login')
-    return True
 
 
 class _Wizard:

@@ -7,21 +7,42 @@ import re
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from app.models import Location, Role, SignInLink, SignInThrottle, StaffMember, User, UserRead
-from app.services import events, i18n
+from app.services import events, i18n, lazy
 from app.services.accounts import activity
 from app.services.accounts.access import MANAGING_ROLES, OWNER_ROLES, ensure_role
 from app.services.database import session_scope
 from app.services.errors import AuthenticationError, NotFoundError, PermissionDeniedError, ValidationError
 from app.services.i18n import N_, _, ngettext
 
-_hasher = PasswordHasher()
+if TYPE_CHECKING:  # the real modules for readers, tools and the bundle
+    import argon2.exceptions as argon2_errors
+    from argon2 import PasswordHasher
+else:
+    argon2_errors = lazy.module('argon2.exceptions', globals())
+
+
+class _FirstUse:
+    """argon2's :class:`~argon2.PasswordHasher` at its defaults (RFC 9106's second choice: 64 MiB, 3 passes, 4 lanes),
+    made at the first hash or check: argon2 and its cffi bindings are ~0.4 MB that a server would hold from its start,
+    before anyone signs in (``bench/startup.py``). Hands every attribute to that hasher."""
+
+    def __init__(self) -> None:
+        self._made: PasswordHasher | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            from argon2 import PasswordHasher
+            self._made = PasswordHasher()
+        return getattr(self._made, name)
+
+
+_hasher: PasswordHasher | _FirstUse = _FirstUse()
 MIN_PASSWORD_LENGTH = 8
 SLOW_AFTER = 3
 """Wrong passwords in a row after which each further one is answered more slowly."""
@@ -120,7 +141,7 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> U
                           '{time} UTC. The owner can lift the pause sooner.'), time=f'{locked:%H:%M}')
     try:
         good = _hasher.verify(stored, password) and stored is not stand_in
-    except (VerificationError, InvalidHashError):
+    except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
         good = False
     with session_scope(write=True) as session:
         throttle = session.exec(select(SignInThrottle).where(SignInThrottle.email_hash == key)
@@ -292,7 +313,7 @@ def verify_pin(location_id: int, pin: str) -> UserRead | None:
                 continue
             try:
                 _hasher.verify(user.pin_hash, pin or '')
-            except (VerificationError, InvalidHashError):
+            except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
                 continue
             return _read(user)
     return None
