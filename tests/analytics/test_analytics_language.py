@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -52,12 +54,10 @@ async def test_english_stays_english(user: User, shop):
 async def test_the_figures_are_worked_out_and_refused_in_the_readers_language(user: User, shop, monkeypatch):
     """The first load runs from the page's own build (not a timer): its worker threads and its messages still speak
     the reader's language."""
-    import sys
-
     from app.services import i18n
     from app.services.errors import ValidationError
     from app.services.i18n import _
-    reports = sys.modules['app.services.analytics.reports']
+    reports = importlib.import_module('app.services.analytics.reports')
     spoken = []
 
     def refused(*_args, **_options):

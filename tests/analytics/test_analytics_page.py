@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import importlib
 import threading
 
 import pytest
@@ -66,7 +66,8 @@ async def test_export_buttons_download_the_report(user: User, shop):
 
 async def test_a_long_export_shows_its_progress_while_the_page_stays_live(user: User, shop, monkeypatch):
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
-    exports = sys.modules['app.services.analytics.exports']  # the module the harness loaded for this test's pages
+    # the module this test's pages use (imported here if no page has yet: a start imports no page module)
+    exports = importlib.import_module('app.services.analytics.exports')
     real, gate = exports.export_for_download, threading.Event()
 
     def slow(report, **options):
@@ -91,7 +92,7 @@ async def test_a_long_export_shows_its_progress_while_the_page_stays_live(user: 
 async def test_the_page_is_drawn_at_once_and_filled_in_when_the_report_is_ready(user: User, shop, monkeypatch):
     """A first report that takes longer than NiceGUI waits for a page (3 s) no longer breaks the page."""
     make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
-    reports = sys.modules['app.services.analytics.reports']
+    reports = importlib.import_module('app.services.analytics.reports')
     real, gate = reports.report, threading.Event()
 
     def slow(*args, **options):
@@ -175,3 +176,4 @@ async def test_a_change_of_working_hours_shows_in_an_open_page(user: User, shop)
     staff.update_staff_member(shop['jj'].id, actor=OWNER, name='JJ', working_hours=[
         WorkingHoursBase(weekday=d, start_minute=9 * 60, end_minute=11 * 60) for d in range(7)])  # fewer hours
     await eventually(lambda: jj() != before)
+
