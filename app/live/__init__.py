@@ -88,13 +88,15 @@ __all__ = [
 
 
 def install() -> None:
-    """Start with no rooms and no followers, connect the bus to the clients and make Socket.IO's packets cheap
-    (called at start-up; NiceGUI's test harness starts the app again for every test)."""
+    """Start with no rooms and no followers, connect the bus to the clients, make Socket.IO's packets cheap and send
+    what a page drew before its browser connected at the connection (called at start-up; NiceGUI's test harness starts
+    the app again for every test)."""
     presence_changed.reset()
     notifications_read.reset()
     rooms.install()
     bus.install()
     _nicegui.install_packet_class()
+    _nicegui.send_once_connected()
 
 
 def call_soon(callback) -> None:

@@ -8,11 +8,14 @@ every other test stayed green. Each check reads the installed library (its objec
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import importlib.metadata
 import inspect
 import re
 import weakref
 from pathlib import Path
+from uuid import uuid4
 
 import nicegui
 import pytest
@@ -21,6 +24,8 @@ from nicegui import Event, core, ui
 from nicegui.client import Client
 from nicegui.element import Element
 from nicegui.element_filter import ElementFilter
+from nicegui.nicegui import _on_handshake
+from nicegui.outbox import Outbox
 from nicegui.storage import Storage
 from nicegui.testing import User
 from socketio import packet
@@ -246,3 +251,38 @@ def test_a_handler_whose_element_was_deleted_still_finds_its_page(monkeypatch):
     assert _nicegui.current_client() is None
     monkeypatch.setattr(Slot, 'get_stack', staticmethod(list))
     assert _nicegui.current_client() is None
+
+
+async def test_the_outbox_loop_copied_is_still_nicegui_s_own(user: User):
+    await user.open('/login')
+    source = inspect.getsource(_nicegui._LIBRARY_LOOP)
+    assert hashlib.sha256(source.encode()).hexdigest() == _nicegui.OUTBOX_LOOP_COPIED, moved(
+        'Outbox.loop (its source is no longer the one app/live/_nicegui.py copies)', 'send_once_connected and _loop')
+    assert 'await asyncio.sleep(0.1)' in source and 'has_socket_connection' in source
+    assert Outbox.loop is _nicegui._loop and type(user.client.outbox).loop is _nicegui._loop  # at start
+
+
+async def test_what_a_page_queued_before_its_browser_connected_is_sent_at_the_connection(user: User):
+    response = await user.http_client.get('/login')  # the page's first HTML: its client waits for the browser
+    client_id = re.search(r"'client_id': '([0-9a-f-]+)'", response.text)[1]
+    client = Client.instances[client_id]
+    sent: list[str] = []
+    original = client.outbox._emit
+
+    async def emit(message):
+        sent.append(message[1])
+        await original(message)
+
+    client.outbox._emit = emit
+    with client:
+        ui.label('drawn after the first HTML, before the connection')  # a worker thread's figures, say
+    for _ in range(20):  # the outbox loop sees no connection and waits for one
+        await asyncio.sleep(0)
+    assert sent == []
+    await _on_handshake(f'test-{uuid4()}', {'client_id': client.id, 'tab_id': str(uuid4()),
+                                            'document_id': str(uuid4())})
+    for _ in range(50):  # no time passes to speak of: NiceGUI's own loop would still sleep out its 0.1 s
+        if 'update' in sent:
+            break
+        await asyncio.sleep(0)
+    assert 'update' in sent
