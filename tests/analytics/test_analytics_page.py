@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import importlib
+import re
 import threading
+from uuid import uuid4
 
 import pytest
+from nicegui import ui
+from nicegui.client import Client
+from nicegui.nicegui import _on_handshake
 from nicegui.testing import User
 
 from app.models import BookingStatus, PaymentMethod, Role
+from app.pages.figure_cards import FigureCards
 from app.services.analytics.reports import BOOKING_HEADER
 from app.services.frontdesk import bookings
 from app.services.money import receipts
@@ -177,3 +183,19 @@ async def test_a_change_of_working_hours_shows_in_an_open_page(user: User, shop)
         WorkingHoursBase(weekday=d, start_minute=9 * 60, end_minute=11 * 60) for d in range(7)])  # fewer hours
     await eventually(lambda: jj() != before)
 
+
+async def test_the_figures_go_out_before_the_charts_which_follow_the_browser_connecting(user: User, shop):
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['alex'], at(DAY, '10:00'))
+    await sign_in(user, Role.OWNER, '/')
+    response = await user.http_client.get(PERIOD)  # the page's first HTML; its browser has not connected yet
+    client = Client.instances[re.search(r"'client_id': '([0-9a-f-]+)'", response.text)[1]]
+
+    def shown(kind) -> list:
+        return [e for e in client.elements.values() if isinstance(e, kind)]
+
+    await eventually(lambda: any('kpi-bookings' in cards.props['values'] for cards in shown(FigureCards)))
+    assert shown(ui.echart) == [] and shown(ui.table) == []  # the figures' update needs no chart library
+    await _on_handshake(f'test-{uuid4()}', {'client_id': client.id, 'tab_id': str(uuid4()),
+                                            'document_id': str(uuid4())})
+    await eventually(lambda: len(shown(ui.echart)) >= 3 and shown(ui.table))
+    assert next(c for c in shown(FigureCards) if 'kpi-bookings' in c.props['values']).value('kpi-bookings') == '1'
