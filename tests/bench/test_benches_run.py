@@ -117,6 +117,7 @@ BENCHES = {
     'page_time': Bench('page_time.py', ('--rounds', '1'), (
         rf'^first visit: bare {NUMBER} ms, /analytics {NUMBER} ms$',
         rf'^bare page \(anchor\) +median +{NUMBER} ms',
+        rf'^/analytics charts +median +{NUMBER} ms',
         rf'^/analytics time to content {NUMBER}× bare$',
     ), browser=True),
     'sign_in': Bench('sign_in.py', ('--tries', '1'), (

@@ -37,7 +37,7 @@ ROLES = MANAGING
 log = logging.getLogger(__name__)
 CONNECTION_TIMEOUT = 30.0
 """Seconds a page drawn before its browser connected waits to draw its charts (a browser that never connects)."""
-FIGURES_FIRST = 0.02
+FIGURES_FIRST = 0.005
 """Seconds between the connection and the charts, so the outbox sends the figures first, in an update of their own."""
 BREAKDOWN_LABELS = exports.BREAKDOWN_TITLES
 definition = metrics.definition
