@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from nicegui import app, ui
 
 from app.pages import language
 from app.pages.guard import public_page
@@ -13,7 +14,6 @@ from app.services.accounts import native_login as native_login_service
 from app.services.catalogue import locations
 from app.services.errors import AuthenticationError
 from app.services.i18n import _
-from nicegui import app, ui
 
 
 @public_page('/native-login', proof="the desktop window's one-time token, from this machine")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from babel import Locale
+from nicegui import ui
 
 from app.models import ProductCreate, Role, ServiceCreate, StaffMemberCreate, UserRead, WorkingHoursBase
 from app.pages import language
@@ -25,7 +26,6 @@ from app.services.accounts import setup
 from app.services.catalogue import catalog, locations, staff
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _
-from nicegui import ui
 
 STEPS = {'account': N_('Your account'), 'business': N_('Your business'), 'hours': N_('Opening hours'),
          'staff': N_('Your team'), 'services': N_('Your services'), 'products': N_('Products you sell')}
