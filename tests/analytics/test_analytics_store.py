@@ -145,6 +145,7 @@ def test_a_new_process_starts_from_the_saved_copy_and_patches_it(sqlite_db, tmp_
     make_booking(location, member, service, customer, at(DAY, '10:00'))
     first = AnalyticsStore(get_engine(), tmp_path)
     first.columns(location.id)  # a full read: saved
+    first.saved()
     assert (tmp_path / f'location-{location.id}.npz').exists()
     make_booking(location, member, service, customer, at(DAY, '11:00'))
     reads: list[int] = []
@@ -158,6 +159,46 @@ def test_a_new_process_starts_from_the_saved_copy_and_patches_it(sqlite_db, tmp_
     third = AnalyticsStore(get_engine(), tmp_path)
     third.columns(location.id)
     assert reads == [1, 1]
+
+
+def test_a_full_read_hands_over_its_columns_without_waiting_for_their_save(sqlite_db, tmp_path, monkeypatch):
+    import threading
+
+    import numpy
+
+    location = make_location()
+    make_booking(location, make_staff_member(location), make_service(location), make_customer(location),
+                 at(DAY, '10:00'))
+    real, writing, may_finish = numpy.savez, threading.Event(), threading.Event()
+
+    def savez(*args, **kwargs):
+        writing.set()
+        assert may_finish.wait(10)  # a slow disk: the save waits until the reader has its columns
+        real(*args, **kwargs)
+    monkeypatch.setattr(numpy, 'savez', savez)
+    store = AnalyticsStore(get_engine(), tmp_path)
+    _assert_same(store.columns(location.id), _fresh(location.id))  # handed over while the save still waits
+    assert writing.wait(10) and not (tmp_path / f'location-{location.id}.npz').exists()
+    may_finish.set()
+    store.saved()
+    assert (tmp_path / f'location-{location.id}.npz').exists()
+
+
+def test_a_save_that_fails_is_logged_and_the_columns_stay_right(sqlite_db, tmp_path, monkeypatch, caplog):
+    import numpy
+
+    location = make_location()
+    make_booking(location, make_staff_member(location), make_service(location), make_customer(location),
+                 at(DAY, '10:00'))
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(numpy, 'savez', full_disk)
+    store = AnalyticsStore(get_engine(), tmp_path / 'analytics')
+    _assert_same(store.columns(location.id), _fresh(location.id))
+    store.saved()
+    assert 'could not save the analytics columns' in caplog.text
+    assert list((tmp_path / 'analytics').iterdir()) == []  # its temporary file removed too
 
 
 def test_two_stores_saving_the_same_location_at_once_both_succeed(sqlite_db, tmp_path, monkeypatch):
@@ -179,6 +220,8 @@ def test_two_stores_saving_the_same_location_at_once_both_succeed(sqlite_db, tmp
             second.columns(location.id)
     monkeypatch.setattr(numpy, 'savez', savez)
     first.columns(location.id)
+    first.saved()
+    second.saved()
     assert len(writes) == 2
     assert [p.name for p in folder.iterdir()] == [f'location-{location.id}.npz']  # no temporary file left
     expected = _fresh(location.id)
@@ -206,7 +249,9 @@ def test_a_save_removes_the_temporary_files_a_stopped_process_left_and_no_one_el
     hours_ago = time.time() - 2 * analytics_store.LEFTOVER_SECONDS
     os.utime(left, (hours_ago, hours_ago))
     os.utime(other, (hours_ago, hours_ago))
-    AnalyticsStore(get_engine(), folder).columns(location.id)  # a full read, then saved
+    store = AnalyticsStore(get_engine(), folder)
+    store.columns(location.id)  # a full read, then saved
+    store.saved()
     assert sorted(p.name for p in folder.iterdir()) == sorted([f'location-{location.id}.npz', writing.name,
                                                                other.name])
 

@@ -117,6 +117,9 @@ class AnalyticsStore:
         self._locations: dict[int, LocationColumns] = {}
         self._saved: dict[int, int] = {}  # revision of each location's saved copy
         self._lock = threading.Lock()
+        self._save_lock = threading.Lock()  # one save at a time, in the order asked
+        self._saving: list[threading.Thread] = []  # saves started after full reads, not known to be done
+        self._saving_lock = threading.Lock()  # guards _saving
 
     def columns(self, location_id: int) -> LocationColumns:
         """The location's columns as of the database's latest revision."""
@@ -128,7 +131,10 @@ class AnalyticsStore:
         or read in full (all such locations in one pass) when the log does not reach back. A location
         not in memory starts from its saved copy when that copy's token matches.
 
-        Safe to call from several threads (one brings the columns up to date, the others wait).
+        Safe to call from several threads (one brings the columns up to date, the others wait). Locations read in
+        full are saved in a thread of its own (:meth:`saved` waits for it): the caller has its columns without
+        waiting for a write that only later processes read (~0.35 s of the first report at 1,000,000 bookings,
+        ``bench/analytics.py``).
         """
         wanted = list(dict.fromkeys(location_ids))
         with self._lock:
@@ -151,14 +157,39 @@ class AnalyticsStore:
                     fresh = self._read_all(connection, unread)
                     self._locations.update(fresh)
             if unread:
-                self.save(list(unread))
+                self._save_soon(list(unread))
             return [self._locations[i] for i in location_ids]
+
+    def _save_soon(self, location_ids: list[int]) -> None:
+        """Save the locations in a thread of its own, logging a failure (the columns in memory are right; a later
+        process reads afresh). Not a daemon: a process that exits finishes the save first."""
+        def run() -> None:
+            try:
+                self.save(location_ids)
+            except Exception:
+                log.exception('could not save the analytics columns of locations %s', location_ids)
+
+        thread = threading.Thread(target=run, name='analytics save')
+        with self._saving_lock:
+            self._saving = [t for t in self._saving if t.is_alive()] + [thread]
+        thread.start()
+
+    def saved(self) -> None:
+        """Wait until every save started after a full read has finished."""
+        with self._saving_lock:
+            started = list(self._saving)
+        for thread in started:
+            thread.join()
 
     def save(self, location_ids: list[int] | None = None) -> None:
         """Write the columns of the locations (default: all in memory) to the folder, where a later
         process starts from them; a location whose saved copy is current is skipped."""
         if self._folder is None:
             return
+        with self._save_lock:
+            self._save(location_ids)
+
+    def _save(self, location_ids: list[int] | None) -> None:
         for location_id in location_ids or list(self._locations):
             held = self._locations.get(location_id)
             if held is None or not held.token or self._saved.get(location_id) == held.revision:
