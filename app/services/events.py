@@ -168,11 +168,14 @@ class LocationChanged:
 
 @dataclass(frozen=True, slots=True)
 class CustomerChanged:
-    """A customer was added (customer lists show them; no report changes until they book)."""
+    """A customer was added (``created``) or their details changed or erased. Customer lists show either; a figure
+    only the second: one just added is in no figure until they book (and the booking has its own event), so an added
+    customer leaves the location's ``'names'`` version as it is (:func:`counts_as`)."""
 
     location_id: int
     customer_id: int
     summary: str = ''
+    created: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +266,15 @@ NAMES_EVENTS = (CustomerChanged, CatalogueChanged, DataImported)
 """Events that change the names figures are shown with (a customer's details changed or erased, a service or product
 renamed): only these bump a location's ``'names'`` version."""
 VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS, 'staff': STAFF_EVENTS, 'names': NAMES_EVENTS}
+
+
+def counts_as(event: Event, kind: str) -> bool:
+    """Whether ``event`` bumps a location's ``kind`` version (:data:`VERSION_KINDS`): an event of the kind's types,
+    but for a customer just added, who changes no name a figure shows (:class:`CustomerChanged`)."""
+    if kind == 'names' and isinstance(event, CustomerChanged) and event.created:
+        return False
+    return isinstance(event, VERSION_KINDS[kind])
+
 Handler = Callable[[Any], None]
 
 
@@ -335,8 +347,8 @@ class InProcessBus:
 
     def _deliver(self, event: Event, local: bool) -> None:
         with self._lock:
-            for kind, types in VERSION_KINDS.items():
-                if isinstance(event, types):
+            for kind in VERSION_KINDS:
+                if counts_as(event, kind):
                     key = (event.location_id, kind)
                     self._versions[key] = self._versions.get(key, 0) + 1
                     days, first = self._by_day.setdefault(key, {}), first_day_touched(event)

@@ -168,7 +168,7 @@ def create_customer(data: CustomerCreate, *, actor: UserRead) -> CustomerRead:
     """
     with session_scope(write=True) as session:
         result = add_customer(session, data, actor=actor)
-    events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id))
+    events.publish(events.CustomerChanged(location_id=result.location_id, customer_id=result.id, created=True))
     return result
 
 

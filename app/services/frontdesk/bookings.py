@@ -118,7 +118,7 @@ def create_booking(data: BookingCreate, *, actor: Actor, holder: str | None = No
     with (session_scope(write=True) if new_customer is not None else write_connection()) as session:
         result, event, added = insert_booking(session, data, actor=actor, holder=holder, new_customer=new_customer)
     if added is not None:
-        events.publish(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
+        events.publish(events.CustomerChanged(location_id=added.location_id, customer_id=added.id, created=True))
     events.publish(event)
     return result
 

@@ -421,7 +421,8 @@ def _book_paid(row_id: int, provider_receipt: str) -> str:
                                                                     new_customer=new)
                 published.append(event)
                 if added is not None:
-                    published.append(events.CustomerChanged(location_id=added.location_id, customer_id=added.id))
+                    published.append(events.CustomerChanged(location_id=added.location_id, customer_id=added.id,
+                                                            created=True))
             except ClientPulseError as error:
                 why = str(error)
         counted = day_close.counted_at(session, row.location_id, now, location.time_zone)
