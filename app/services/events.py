@@ -264,7 +264,7 @@ STAFF_EVENTS = (StaffChanged, DataImported, LocationChanged)
 grid): only these bump its ``'staff'`` version."""
 NAMES_EVENTS = (CustomerChanged, CatalogueChanged, DataImported)
 """Events that change the names figures are shown with (a customer's details changed or erased, a service or product
-renamed): only these bump a location's ``'names'`` version."""
+renamed): only these bump a location's ``'names'`` version, a customer just added excepted (:func:`counts_as`)."""
 VERSION_KINDS = {'data': DATA_EVENTS, 'takings': TAKINGS_EVENTS, 'staff': STAFF_EVENTS, 'names': NAMES_EVENTS}
 
 
