@@ -56,3 +56,26 @@ def test_a_stand_in_imports_its_module_once_at_first_use_from_many_threads_and_g
     import wave
     assert seen == [wave.Wave_read] * 8  # one module: imported once, whichever thread came first
     assert namespace['wave'] is wave and namespace['again'] is wave  # every name that held the stand-in
+
+
+def test_models_build_their_validators_at_first_use_and_safely_from_many_threads():
+    """The app's models build their pydantic validators when first used (``app/models/base.py``), which is often in
+    several worker threads at once: pydantic rebuilds a deferred model under a lock from 2.14 on (pyproject's floor)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pydantic
+    from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401  (sets the models' config)
+
+    class Visit(SQLModel):
+        name: str
+        minutes: int
+
+    assert not Visit.__pydantic_complete__  # not built when made
+    with ThreadPoolExecutor(8) as pool:
+        minutes = list(pool.map(lambda i: Visit.model_validate({'name': f'v{i}', 'minutes': str(i)}).minutes,
+                                range(64)))
+    assert minutes == list(range(64))
+    assert Visit.__pydantic_complete__
+    assert hasattr(pydantic.main, '_rebuild_lock'), 'pydantic rebuilds deferred models without a lock: need >= 2.14'
