@@ -205,7 +205,7 @@ _POLL = 0.1
 
 def send_once_connected() -> None:
     """Make every client's outbox send what its page queued before the browser connected as soon as the browser
-    connects, not up to :data:`_POLL` later (idempotent; called at start, before any page is opened).
+    connects, not up to :data:`_POLL` later (called at each start, before any page is opened).
 
     NiceGUI's outbox loop looks for the connection every 100 ms (``await asyncio.sleep(0.1)``) while updates wait,
     so what a page draws after its first HTML (the figures its worker thread works out) reached the browser 0–100 ms
