@@ -46,16 +46,19 @@ SHOWN = {  # what each page shows once it has its content: text that is there on
     'bare': 'nothing yet',
     'app': 'Retention (90 days)',
 }
-TIMED = """(text) => new Promise((resolve) => {
+TIMED = """(text) => new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error(`no "${text}" after 60 s`)), 60000);
     const look = () => document.body && document.body.innerText.includes(text)
         ? resolve(performance.now()) : requestAnimationFrame(look);
     look();
 })"""
-CHART = """() => new Promise((resolve) => {
+CHART = """() => new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('no chart after 60 s')), 60000);
     const look = () => document.querySelector('canvas') ? resolve(performance.now()) : requestAnimationFrame(look);
     look();
 })"""
-"""The first frame with a chart (ECharts draws on a canvas)."""
+"""The first frame with a chart (ECharts draws on a canvas). Both stop the bench with an error after 60 s rather than
+wait for ever (a page that never shows its content)."""
 
 
 def visit(page, url: str, shown: str, charts: list[float] | None = None) -> float:
