@@ -65,6 +65,9 @@ class Booking(BookingBase, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     ends_at: datetime = Field(sa_type=UTCDateTime)
+    blocked_from: datetime | None = Field(default=None, sa_type=UTCDateTime,
+                                          description='the staff member is kept from then (the start less the '
+                                                      "service's preparation time); None: from starts_at")
     blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime,
                                            description='the staff member is kept free until then (the end plus the '
                                                        "service's buffer); None: until ends_at")
@@ -129,6 +132,11 @@ class BookingRead(BookingBase):
     series_id: int | None = None
     time_known: bool = True
     source: str = ''
+    blocked_from: datetime | None = None
+    """from when the staff member is kept (the start less the service's preparation); None: from starts_at. The
+    desk's, never told to the customer"""
+    blocked_until: datetime | None = None
+    """until when the staff member is kept (the end plus the buffer); None: until ends_at. The desk's too"""
     customer_name: str = ''
     customer_phone: str = ''
     service_name: str = ''

@@ -18,6 +18,9 @@ class ServiceBase(SQLModel):
     price_cents: int = Field(default=0, ge=0, sa_type=CENTS, description='list price in minor units')
     cost_cents: int = Field(default=0, ge=0, sa_type=CENTS)
     duration_minutes: int | None = Field(default=None, gt=0, description='None: not set (imported services)')
+    prep_minutes: int = Field(default=0, ge=0, le=240, sa_column_kwargs={'server_default': '0'},
+                              description='minutes the staff member prepares before each booking of it: kept from '
+                                          'them, not shown to the customer')
     buffer_minutes: int | None = Field(default=None, ge=0, le=240,
                                        description="minutes kept free after each booking; None: the location's default")
     deposit_cents: int | None = Field(default=None, ge=0, sa_type=CENTS,

@@ -58,9 +58,10 @@ def test_the_now_line_moves_with_the_clock_and_the_marks_are_named(chromium, ser
         assert page.locator('[data-now-label]').inner_text() == f'{target // 60}:00'
 
         legend = page.get_by_role('list', name='Marks')
-        assert legend.get_by_role('listitem').count() == 8
+        assert legend.get_by_role('listitem').count() == 9
         for words in ('Booked online', 'Booked at the kiosk', 'Time off', 'Current time', 'Overlaps another booking',
-                      'No reminder will be sent — no phone or e-mail'):
+                      'No reminder will be sent — no phone or e-mail',
+                      'Preparation and buffer (not shown to the customer)'):
             assert legend.get_by_role('listitem').filter(has_text=words).count() == 1
         assert page.get_by_role('list', name='Status').get_by_role('listitem').count() == 6
         browser.close()

@@ -187,12 +187,13 @@ schedules = st.fixed_dictionaries({
     'closed': st.integers(0, 4).map(lambda n: n == 0),
     'away': st.lists(st.tuples(minute, st.integers(1, 120).map(lambda n: n * 5), st.booleans()), max_size=2),
     'bookings': st.lists(st.tuples(minute, st.integers(0, 24).map(lambda n: n * 5), st.integers(0, 6).map(
-        lambda n: n * 5), st.sampled_from(list(BookingStatus))), max_size=5),
+        lambda n: n * 5), st.sampled_from(list(BookingStatus)), st.sampled_from([0, 0, 5, 20])), max_size=5),
     'holds': st.lists(st.tuples(minute, st.integers(1, 12).map(lambda n: n * 5), st.sampled_from(list(HoldKind)),
                                 st.sampled_from(['me', 'other', 'waitlist-1']), st.booleans()), max_size=3),
     'skills': st.sampled_from(['none', 'this', 'other']),
     'minutes': st.integers(1, 24).map(lambda n: n * 5),
     'service_buffer': st.none() | st.integers(0, 6).map(lambda n: n * 5),
+    'prep': st.sampled_from([0, 0, 5, 15, 30]),
     'location_buffer': st.integers(0, 3).map(lambda n: n * 10),
     'grid': st.sampled_from([10, 15, 30]),
     'holder': st.sampled_from(['', 'me']),
@@ -212,7 +213,7 @@ def test_the_sql_fast_path_the_rules_and_free_times_agree_on_every_slot(shop, sc
         for desk in (True, False):
             for m in range(0, 1440, schedule['grid']):
                 slot = _ask(m, schedule['minutes'], place, service_buffer=schedule['service_buffer'],
-                            holder=schedule['holder'], desk=desk, override=schedule['override'])
+                            prep=schedule['prep'], holder=schedule['holder'], desk=desk, override=schedule['override'])
                 ruled = [r.check for r in slot_rules.refusals(place, model, slot)]
                 assert ruled == [r.check for r in slot_rules.refusals(place, loaded, slot)], m
                 asked = slot_queries.slot_parameters(shop['member'], shop['service'], slot)
@@ -237,7 +238,7 @@ def _free_times_agree(shop: dict, place: Place, schedule: dict, model: StaffDay)
         earliest, latest = slot_rules.notice_window(NOW, place, customer=customer)
         for m in range(0, 1440, schedule['grid']):
             slot = _ask(m, schedule['minutes'], place, service_buffer=schedule['service_buffer'],
-                        holder=schedule['holder'], desk=False, earliest=earliest, latest=latest)
+                        prep=schedule['prep'], holder=schedule['holder'], desk=False, earliest=earliest, latest=latest)
             refused = slot_rules.refusal(place, model, slot)
             if refused is None:
                 expected.add((slot.starts_at, ''))
@@ -250,8 +251,8 @@ def _inserts(connection, location_id: int, asked: dict, slot: slot_rules.Ask) ->
     """Whether the write path's fast path inserts the booking (rolled back at once)."""
     values = {'location_id': location_id, 'customer_id': None, 'service_id': asked['service_id'],
               'staff_member_id': asked['staff_member_id'], 'starts_at': slot.starts_at, 'ends_at': slot.ends_at,
-              'blocked_until': slot.reach, 'notes': '', 'status': 'booked', 'channel': 'phone', 'price_cents': 0,
-              'booked_at': NOW, 'code': new_booking_code(), 'series_id': None}
+              'blocked_from': slot.kept_from, 'blocked_until': slot.reach, 'notes': '', 'status': 'booked',
+              'channel': 'phone', 'price_cents': 0, 'booked_at': NOW, 'code': new_booking_code(), 'series_id': None}
     savepoint = connection.begin_nested()
     try:
         return connection.execute(slot_queries.INSERT_IF_FREE, {**values, **asked}).scalar_one_or_none() is not None
@@ -263,8 +264,9 @@ def _model(schedule: dict) -> StaffDay:
     """The staff member's day as the test drew it (independent of the loader)."""
     return StaffDay(1, 'JJ', shifts=list(schedule['shifts']) + list(schedule['extra']),
                     performs=schedule['skills'] != 'other',
-                    bookings=[Busy(at(s), at(s + n), at(s + n + b), status.value, i + 1)
-                              for i, (s, n, b, status) in enumerate(schedule['bookings'])],
+                    bookings=[Busy(at(s), at(s + n), at(s + n + b), status.value, i + 1,
+                                   blocked_from=at(s - p) if p else None)
+                              for i, (s, n, b, status, p) in enumerate(schedule['bookings'])],
                     away=[Away(*_away_span(s, n, whole)) for s, n, whole in schedule['away']],
                     holds=[Held(at(s), at(s + n), NOW + (timedelta(minutes=5) if live else -timedelta(minutes=5)),
                                 kind.value, holder) for s, n, kind, holder, live in schedule['holds']])
@@ -287,7 +289,8 @@ def _write(shop: dict, schedule: dict) -> Place:
         connection.execute(update(Location).values(opening_hours=opening, closures=closures, slot_minutes=schedule[
             'grid'], buffer_minutes=schedule['location_buffer'], min_notice_minutes=60, horizon_days=30))
         connection.execute(update(Service).where(Service.id == service).values(
-            duration_minutes=schedule['minutes'], buffer_minutes=schedule['service_buffer']))
+            duration_minutes=schedule['minutes'], buffer_minutes=schedule['service_buffer'],
+            prep_minutes=schedule['prep']))
         for a, b in schedule['shifts']:
             connection.execute(insert(WorkingHours).values(staff_member_id=member, weekday=weekday, start_minute=a,
                                                            end_minute=b))
@@ -299,11 +302,11 @@ def _write(shop: dict, schedule: dict) -> Place:
             connection.execute(insert(TimeOff).values(staff_member_id=member, starts_at=starts_at, ends_at=ends_at,
                                                       all_day=whole, reason=''))
         location_id = shop['location']
-        for s, n, b, status in schedule['bookings']:
+        for s, n, b, status, p in schedule['bookings']:
             connection.execute(insert(Booking).values(
                 location_id=location_id, service_id=service, staff_member_id=member, starts_at=at(s),
-                ends_at=at(s + n), blocked_until=at(s + n + b) if b else None, status=status.value, channel='phone',
-                price_cents=0, booked_at=NOW, code=new_booking_code(), notes=''))
+                ends_at=at(s + n), blocked_until=at(s + n + b) if b else None, blocked_from=at(s - p) if p else None,
+                status=status.value, channel='phone', price_cents=0, booked_at=NOW, code=new_booking_code(), notes=''))
         for s, n, kind, holder, live in schedule['holds']:
             connection.execute(insert(SlotHold).values(
                 location_id=location_id, staff_member_id=member, starts_at=at(s), ends_at=at(s + n),

@@ -67,13 +67,15 @@ class _Services:
         self.by_id = {s.id: s for s in services}
         rows = [{'id': s.id, 'name': s.name, 'category': s.category or '—',
                  'duration': _('{n} min').format(n=s.duration_minutes) if s.duration_minutes else _('not set'),
+                 'prep': _('{n} min').format(n=s.prep_minutes) if s.prep_minutes else '—',
                  'buffer': _('{n} min').format(n=s.buffer_minutes) if s.buffer_minutes is not None
                  else _("location's"),
                  'price': money_at(s.price_cents, self.location), 'kiosk': _('yes') if s.kiosk else _('no'),
                  'status': _('on the menu') if s.active else _('archived')}
                 for s in services if s.active or self.archived.value]
         table = ui.table(columns=_columns(('name', _('Service')), ('category', _('Category')),
-                                          ('duration', _('Duration')), ('buffer', _('Buffer after')),
+                                          ('duration', _('Duration')), ('prep', _('Preparation before')),
+                                          ('buffer', _('Buffer after')),
                                           ('price', _('Price')), ('kiosk', _('Kiosk')), ('status', _('Status'))),
                          rows=rows, row_key='id', pagination=50).classes('w-full').props('dense flat').mark(
             'service-list')
@@ -96,15 +98,18 @@ class _Services:
             with ui.row().classes('w-full gap-2 no-wrap'):
                 length = ui.number(_('Minutes'), value=service.duration_minutes if service else 30, min=1, step=5,
                                    format='%d').classes('flex-1').mark('service-minutes')
+                prep = ui.number(_('Preparation before'), value=service.prep_minutes if service else 0, min=0,
+                                 max=240, step=5, format='%d').classes('flex-1').mark('service-prep')
                 buffer = ui.number(_('Buffer after'), value=service.buffer_minutes if service else None, min=0, step=5,
                                    format='%d').classes('flex-1').mark('service-buffer')
-                price = ui.number(_('Price'), value=to_input(service.price_cents, currency) if service else 0, min=0,
-                                  **amount_field(currency)).classes('flex-1').mark('service-price')
+            price = ui.number(_('Price'), value=to_input(service.price_cents, currency) if service else 0, min=0,
+                              **amount_field(currency)).classes('w-full').mark('service-price')
             deposit = ui.number(_("Deposit when booked (empty: the location's percentage)"),
                                 value=to_input(service.deposit_cents, currency) if service else None, min=0,
                                 **amount_field(currency)).classes('w-full').mark('service-deposit')
-            ui.label(_("Buffer empty: the location's default. Prices as set in Settings (with or without tax).")
-                     ).classes('text-xs text-slate-500')
+            ui.label(_("Preparation and buffer keep the staff member before and after; customers see only the "
+                       "service's own minutes. Buffer empty: the location's default. Prices as set in Settings (with "
+                       "or without tax).")).classes('text-xs text-slate-500')
             who = ui.select(members, multiple=True, value=[m for m in performing if m in members],
                             label=_('Performed by')).classes('w-full').props('use-chips').mark('service-performers')
             with ui.row().classes('gap-4'):
@@ -112,13 +117,15 @@ class _Services:
                     'service-kiosk')
                 active = ui.switch(_('On the menu (off: archived, kept for history)'),
                                    value=service.active if service else True).mark('service-active')
-            fields = {'name': name, 'category': category, 'duration_minutes': length, 'buffer_minutes': buffer,
+            fields = {'name': name, 'category': category, 'duration_minutes': length, 'prep_minutes': prep,
+                      'buffer_minutes': buffer,
                       'price_cents': price, 'performers': who, 'deposit_cents': deposit}
 
             async def save() -> None:
                 try:
                     values = dict(name=(name.value or '').strip(), category=category.value or '',
                                   duration_minutes=int(length.value) if length.value is not None else None,
+                                  prep_minutes=int(prep.value or 0),
                                   buffer_minutes=int(buffer.value) if buffer.value is not None else None,
                                   price_cents=to_minor(price.value, 'price_cents', currency), kiosk=bool(kiosk.value),
                                   active=bool(active.value),

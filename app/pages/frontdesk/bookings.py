@@ -441,8 +441,8 @@ class _Column:
             # height a short block is drawn with: a 15-minute booking at 19:45 must not add an empty hour (and
             # redraw every open day view)
             minutes = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
-            starts.append(block['start'])
-            ends.append(block['start'] + (minutes if booking.duration_known else max(minutes, 20)))
+            starts.append(block['start'] - block['before'])  # its preparation and buffer are drawn too
+            ends.append(block['start'] + (minutes if booking.duration_known else max(minutes, 20)) + block['after'])
         return cls(blocks=blocks, clashes=clashes, all_known=all(b.duration_known for b in items),
                    extent=(min(starts), max(ends)))
 

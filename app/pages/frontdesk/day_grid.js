@@ -19,11 +19,13 @@ const STEP = 15;
 const NOW_COLOUR = "#d32f2f";
 const TICK_MS = 30000;
 const HIDDEN = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap";
+// a booking's preparation before it and buffer after it: its staff member is kept, the customer is not there
+const KEPT = "repeating-linear-gradient(135deg,#94a3b8,#94a3b8 3px,#e2e8f0 3px,#e2e8f0 7px)";
 
 export default {
   props: { grid: Object, blocks: Array, own: { default: null }, now: { default: null } },
   data() {
-    return { mode: "grid", focusKey: null, nowMinute: null, skew: 0, timer: null, NOW_COLOUR, HIDDEN };
+    return { mode: "grid", focusKey: null, nowMinute: null, skew: 0, timer: null, NOW_COLOUR, HIDDEN, KEPT };
   },
   watch: {
     // the server's clock when the page was drawn: the offset of this browser's clock from it, taken once (an
@@ -241,7 +243,8 @@ export default {
                   :style="{width:'1.1rem',height:0,borderTop:'2px solid ' + NOW_COLOUR}"></span>
             <span v-else aria-hidden="true" class="rounded" :style="{width:'1.1rem',height:'1.1rem',
                   background: entry.kind === 'away'
-                    ? 'repeating-linear-gradient(45deg,#e2e8f0,#e2e8f0 3px,#f8fafc 3px,#f8fafc 6px)' : '#2f6496',
+                    ? 'repeating-linear-gradient(45deg,#e2e8f0,#e2e8f0 3px,#f8fafc 3px,#f8fafc 6px)'
+                    : entry.kind === 'kept' ? KEPT : '#2f6496',
                   border: entry.kind === 'clash' ? '2px solid #e53935'
                     : entry.kind === 'imported' ? '2px dashed #475569' : '1px solid #cbd5e1'}"></span>
             {{ entry.label }}</span>
@@ -308,6 +311,14 @@ export default {
                  :aria-label="freeLabel(column, item.minute)" @focus="focusKey = item.key"
                  @keydown="onKey($event, columnIndex, item)"
                  :style="{position:'absolute',left:0,right:0,top:top(item.minute),height:(15*grid.px)+'px'}"></div>
+            <template v-for="block in byColumn[column.id] || []" :key="'k' + block.id">
+              <div v-if="block.before" aria-hidden="true" data-kept="before"
+                   :style="{position:'absolute',left:'3px',right:'3px',top:top(block.start - block.before),
+                            height:(block.before*grid.px)+'px',background:KEPT,borderRadius:'4px 4px 0 0'}"></div>
+              <div v-if="block.after" aria-hidden="true" data-kept="after"
+                   :style="{position:'absolute',left:'3px',right:'3px',top:top(block.start + block.minutes),
+                            height:(block.after*grid.px)+'px',background:KEPT,borderRadius:'0 0 4px 4px'}"></div>
+            </template>
             <div v-for="block in byColumn[column.id] || []" :key="block.id" :title="block.title"
                  :data-booking="block.id" :data-key="'b' + block.id" role="button"
                  :tabindex="('b' + block.id) === activeKey ? 0 : -1" :aria-label="block.title"

@@ -88,13 +88,14 @@ def grid_texts(clashes: int) -> dict:
 
 def legend_markers() -> list[dict]:
     """The legend's second row, in the language of the moment: every other mark a block or column may carry,
-    ``[{kind, label, icon?}]`` (``kind``: 'channel' with its icon, 'risk', 'clash', 'imported', 'away', 'unreached'
-    with its icon, 'now')."""
+    ``[{kind, label, icon?}]`` (``kind``: 'channel' with its icon, 'risk', 'clash', 'imported', 'away', 'kept',
+    'unreached' with its icon, 'now')."""
     return [*({'kind': 'channel', 'icon': icon, 'label': _(label)} for icon, label in CHANNEL_MARKERS.values()),
             {'kind': 'risk', 'label': _('No-show risk (! medium, !! high)')},
             {'kind': 'clash', 'label': _('Overlaps another booking')},
             {'kind': 'imported', 'label': _('Length not recorded (imported)')},
             {'kind': 'away', 'label': _('Time off')},
+            {'kind': 'kept', 'label': _('Preparation and buffer (not shown to the customer)')},
             {'kind': 'unreached', 'icon': 'notifications_off', 'label': _(reach.NO_REMINDER)},
             {'kind': 'now', 'label': _('Current time')}]
 
@@ -113,7 +114,8 @@ def now_line(day: date, time_zone: str, moment: datetime) -> dict:
 
 def block_of(booking: BookingRead, clash: bool, tz: str, risk: Risk | None = None, unreached: bool = False) -> dict:
     """One booking as ``day_grid.js`` draws it: ``{id, column (its staff member's id), start (minute of the local
-    day), minutes (its length as drawn), status, icon, text, title (also its accessible name: the text, the status in
+    day), minutes (its length as drawn), before and after (minutes its staff member is kept before it, preparing,
+    and after it, its buffer: drawn as hatched bands), status, icon, text, title (also its accessible name: the text, the status in
     words, any warning and how it was booked when online or at the kiosk), style (CSS, all but the top, which follows
     from start and the first hour shown), risk ('medium' or 'high': a badge; None for low or unknown), risk_label,
     channel ('online', 'kiosk' or None), channel_icon, channel_label (its marker's name), unreached
@@ -139,12 +141,18 @@ def block_of(booking: BookingRead, clash: bool, tz: str, risk: Risk | None = Non
         details.append(_(marker[1]))
     if unreached:
         details.append(_(reach.NO_REMINDER))
+    before = int((booking.starts_at - booking.blocked_from).total_seconds() // 60) if booking.blocked_from else 0
+    after = int((booking.blocked_until - booking.ends_at).total_seconds() // 60) if booking.blocked_until else 0
+    if before > 0:
+        details.append(_('preparation from {time}').format(time=local_time(booking.blocked_from, tz)))
+    if after > 0:
+        details.append(_('buffer until {time}').format(time=local_time(booking.blocked_until, tz)))
     return {'id': booking.id, 'column': booking.staff_member_id, 'start': start,
             'minutes': int(minutes) if booking.duration_known else max(int(minutes), 15),
             'status': booking.status.value, 'icon': STATUS_ICONS[booking.status.value], 'text': text,
             'title': ' · '.join(details), 'risk': shown.level if shown else None,
             'risk_label': shown.label() if shown else None, 'unreached': _(reach.NO_REMINDER) if unreached else None,
             'channel': booking.channel.value if marker else None, 'channel_icon': marker[0] if marker else None,
-            'channel_label': _(marker[1]) if marker else None,
+            'channel_label': _(marker[1]) if marker else None, 'before': max(before, 0), 'after': max(after, 0),
             'style': {'height': f'{max(minutes * PX_PER_MINUTE, MIN_BLOCK_PX)}px', 'left': f'{10 if clash else 3}px',
                       'right': '3px', 'background': colour, 'line-height': '16px', **edge}}

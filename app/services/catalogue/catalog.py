@@ -264,16 +264,18 @@ _UNCHANGED = object()
 def update_service(service_id: int, *, actor: UserRead, name: str, category: str = '', duration_minutes: int | None,
                    buffer_minutes: int | None = None, price_cents: int = 0, cost_cents: int = 0, kiosk: bool = True,
                    active: bool = True, performers: list[int] | object | None = _UNCHANGED,
-                   deposit_cents: int | None = None) -> ServiceRead:
-    """Change a service: name, category, duration and buffer after (minutes; buffer ``None``: the location's
-    default), price and cost (minor units, as entered: with or without tax by the location's setting), the deposit
-    asked when it is booked (minor units; None: the location's percentage), whether the kiosk offers it, and
-    ``active`` (False archives it: kept with its bookings and figures, no longer booked).
+                   deposit_cents: int | None = None, prep_minutes: int = 0) -> ServiceRead:
+    """Change a service: name, category, duration, preparation before and buffer after (minutes; buffer ``None``:
+    the location's default; both keep the staff member, neither is shown to the customer), price and cost (minor
+    units, as entered: with or without tax by the location's setting), the deposit asked when it is booked (minor
+    units; None: the location's percentage), whether the kiosk offers it, and ``active`` (False archives it: kept
+    with its bookings and figures, no longer booked).
     ``performers``: the staff members who perform it (ids; omitted: unchanged). A staff member left out who
     performed every service keeps every other one. One transaction; logged; open tabs hear of it.
 
     :raises ValidationError: an empty or taken name, a negative price or cost, a price, cost or deposit over
-        :data:`~app.models.base.MAX_AMOUNT_CENTS`, a duration under a minute, a buffer outside 0–240 minutes, a staff
+        :data:`~app.models.base.MAX_AMOUNT_CENTS`, a duration under a minute, a preparation or buffer outside 0–240
+        minutes, a staff
         member of another location (``field`` names the input)
     :raises NotFoundError: no such service
     :raises PermissionDeniedError: not an owner or manager, or another location's service
@@ -293,14 +295,14 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
         ensure_location(actor, service.location_id)
         checked = validated(ServiceCreate, location_id=service.location_id, code=service.code, name=name,
                             category=(category or '').strip(), price_cents=price_cents, cost_cents=cost_cents,
-                            duration_minutes=duration_minutes, buffer_minutes=buffer_minutes, kiosk=kiosk,
-                            active=active, deposit_cents=deposit_cents)
+                            duration_minutes=duration_minutes, prep_minutes=prep_minutes,
+                            buffer_minutes=buffer_minutes, kiosk=kiosk, active=active, deposit_cents=deposit_cents)
         taken = session.exec(select(Service.id).where(Service.location_id == service.location_id,
                                                       Service.id != service.id,
                                                       col(Service.name).ilike(name))).first()
         if taken is not None:
             raise ValidationError(_('There is already a service called {name}.').format(name=name), field='name')
-        changes = _changes(service, checked, ('name', 'category', 'duration_minutes', 'buffer_minutes',
+        changes = _changes(service, checked, ('name', 'category', 'duration_minutes', 'prep_minutes', 'buffer_minutes',
                                               'price_cents', 'cost_cents', 'kiosk', 'active', 'deposit_cents'),
                            currency=session.get(Location, service.location_id).currency)
         for field, value in checked.model_dump(exclude={'location_id', 'code'}).items():
@@ -382,7 +384,8 @@ def _set_performers(session, service: Service, wanted: list[int]) -> list[str]:
 
 _FIELD_WORDS = {
     'name': N_('name'), 'category': N_('category'), 'duration_minutes': N_('duration minutes'),
-    'buffer_minutes': N_('buffer minutes'), 'price_cents': N_('price'), 'cost_cents': N_('cost'),
+    'prep_minutes': N_('prep minutes'), 'buffer_minutes': N_('buffer minutes'), 'price_cents': N_('price'),
+    'cost_cents': N_('cost'),
     'deposit_cents': N_('deposit'), 'code': N_('SKU'), 'barcode': N_('barcode'), 'brand': N_('brand'),
     'stock_minimum': N_('stock minimum'), 'stock_maximum': N_('stock maximum'),
 }

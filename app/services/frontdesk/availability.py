@@ -182,9 +182,10 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: A
             raise NotFoundError(_('That staff member does not work here.'), field='staff_member_id')
         place = Place.of(location)
         asked = slot_rules.ask(slot.starts_at, service.duration_minutes, place, service_buffer=service.buffer_minutes,
-                               now=now, holder=holder, desk=False)  # a hold is for a customer: every hold counts
+                               prep=service.prep_minutes, now=now, holder=holder,
+                               desk=False)  # a hold is for a customer: every hold counts
         staff_day = slot_queries.staff_days(session.connection(), [(member.id, member.name)], service.id, asked.day,
-                                            asked.starts_at, asked.reach, now=now)[member.id]
+                                            asked.kept_from, asked.reach, now=now)[member.id]
         if slot_rules.refusal(place, staff_day, asked, checks=slot_rules.HOLD_CHECKS) is not None:
             raise SlotUnavailableError(_('Sorry, that time was just taken. Please choose another.'),
                                        field='starts_at')
@@ -264,6 +265,8 @@ class _DayFacts:
     minutes: int
     """the service's length"""
     service_buffer: int | None
+    prep: int
+    """the service's preparation before each booking, minutes"""
     day: date
     now: datetime
     members: list[tuple[int, str]]
@@ -286,10 +289,10 @@ class _DayFacts:
         hold that covers it ('' none; a kiosk or offer hold before an online one)."""
         earliest, latest = slot_rules.notice_window(self.now, self.place, customer=customer)
         staff_day = self.days[member_id]
-        for minute in slot_rules.grid_starts(staff_day.shifts, self.minutes, self.place.slot_minutes):
+        for minute in slot_rules.grid_starts(staff_day.shifts, self.minutes, self.place.slot_minutes, self.prep):
             asked = slot_rules.ask_at(self.day, minute, self.minutes, self.place, service_buffer=self.service_buffer,
-                                      now=self.now, holder=self.holder, desk=False, earliest=earliest, latest=latest,
-                                      exclude_id=self.exclude_booking_id)
+                                      prep=self.prep, now=self.now, holder=self.holder, desk=False, earliest=earliest,
+                                      latest=latest, exclude_id=self.exclude_booking_id)
             refused = slot_rules.refusal(self.place, staff_day, asked)
             if refused is None:
                 yield asked.starts_at, ''
@@ -303,12 +306,15 @@ def _day_facts(session, location: Location, service: Service, members: list[tupl
     start, end = clock.day_bounds(day, location.time_zone)
     longest = timedelta(minutes=service.duration_minutes + slot_rules.buffer_minutes(service.buffer_minutes,
                                                                                      place.buffer_minutes))
-    # a late start (and its buffer) may reach past midnight: the first hours of the next day count too
-    days = slot_queries.staff_days(session.connection(), members, service.id, day, start,
+    # a late start (and its buffer) may reach past midnight: the first hours of the next day count too; an early
+    # one's preparation, the last minutes of the day before
+    days = slot_queries.staff_days(session.connection(), members, service.id, day,
+                                   start - timedelta(minutes=service.prep_minutes),
                                    end + max(timedelta(hours=4), longest), now=now)
     return _DayFacts(place=place, service_id=service.id, minutes=service.duration_minutes,
-                     service_buffer=service.buffer_minutes, day=day, now=now, members=members, days=days, start=start,
-                     holder=holder or '', exclude_booking_id=exclude_booking_id or 0)
+                     service_buffer=service.buffer_minutes, prep=service.prep_minutes, day=day, now=now,
+                     members=members, days=days, start=start, holder=holder or '',
+                     exclude_booking_id=exclude_booking_id or 0)
 
 
 def _counts(facts: _DayFacts, member_id: int) -> tuple[int, int]:

@@ -150,7 +150,8 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     place = slot_rules.Place(time_zone=facts.time_zone, opening_hours=facts.opening_hours or [],
                              closures=facts.closures or [], buffer_minutes=facts.location_buffer or 0)
     slot = slot_rules.ask(data.starts_at.astimezone(UTC), facts.duration_minutes, place,
-                          service_buffer=facts.service_buffer, now=datetime.now(UTC),  # holds expire by the real time
+                          service_buffer=facts.service_buffer, prep=facts.prep_minutes or 0,
+                          now=datetime.now(UTC),  # holds expire by the real time
                           holder=holder or '', override=bool(data.override_hours),
                           # a customer books through their hold (online, or at the kiosk)
                           desk=holder is None and not (is_kiosk(actor) or is_customer(actor)))
@@ -160,6 +161,7 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
         raise slot_rules.closed_error(closed, place, slot_rules.StaffDay(data.staff_member_id, facts.name), slot)
     values = {**data.model_dump(exclude={'override_hours', 'starts_at', 'channel'}), 'starts_at': slot.starts_at,
               'ends_at': slot.ends_at, 'blocked_until': slot.reach if slot.reach > slot.ends_at else None,
+              'blocked_from': slot.kept_from if slot.kept_from < slot.starts_at else None,
               'channel': data.channel.value, 'status': BookingStatus.BOOKED.value,
               'price_cents': facts.price_cents, 'booked_at': clock.now(), 'code': new_booking_code(),
               'series_id': series_id}
@@ -242,7 +244,7 @@ def _refusal(connection: Connection, place: slot_rules.Place, staff_member_id: i
     """Why ``slot`` may not be booked with the staff member, in words: their day read (:func:`slot_queries.staff_days`)
     and :func:`slot_rules.refusal` asked (every check but the location's, asked before). "Just taken" when the rules
     find nothing (a write the fast path saw and this read does not)."""
-    day = slot_queries.staff_days(connection, [(staff_member_id, name)], service_id, slot.day, slot.starts_at,
+    day = slot_queries.staff_days(connection, [(staff_member_id, name)], service_id, slot.day, slot.kept_from,
                                   slot.reach, now=slot.now)[staff_member_id]
     refused = slot_rules.refusal(place, day, slot, checks=set(slot_rules.CHECKS) - {'closed'})
     if refused is None:
@@ -258,6 +260,7 @@ _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(
                             col(Service.name).label('service_name'), col(Service.duration_minutes),
                             col(Service.active).label('service_active'), col(Service.kiosk).label('service_kiosk'),
                             col(Service.price_cents), col(Service.buffer_minutes).label('service_buffer'),
+                            col(Service.prep_minutes),
                             col(Location.buffer_minutes).label('location_buffer'), col(Location.opening_hours),
                             col(Location.closures), col(Customer.location_id).label('customer_location_id'),
                             col(Customer.name).label('customer_name'), col(Customer.phone).label('customer_phone'),
@@ -310,11 +313,12 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: Acto
     service = session.get(Service, booking.service_id)
     place = slot_rules.Place.of(location)
     slot = slot_rules.ask(data.starts_at.astimezone(UTC), (booking.ends_at - booking.starts_at) / timedelta(minutes=1),
-                          place, service_buffer=service.buffer_minutes if service else None, now=datetime.now(UTC),
+                          place, service_buffer=service.buffer_minutes if service else None,
+                          prep=service.prep_minutes if service else 0, now=datetime.now(UTC),
                           desk=not (by_customer or is_customer(actor)), override=bool(data.override_hours),
                           exclude_id=booking.id)
     connection = session.connection()
-    day = slot_queries.staff_days(connection, [(staff.id, staff.name)], booking.service_id, slot.day, slot.starts_at,
+    day = slot_queries.staff_days(connection, [(staff.id, staff.name)], booking.service_id, slot.day, slot.kept_from,
                                   slot.reach, now=slot.now)[staff.id]
     refused = slot_rules.refusal(place, day, slot)
     if refused is not None:
@@ -324,6 +328,7 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: Acto
     starts_at, ends_at = slot.starts_at, slot.ends_at
     booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
     booking.blocked_until = slot.reach if slot.reach > slot.ends_at else None
+    booking.blocked_from = slot.kept_from if slot.kept_from < slot.starts_at else None
     session.add(booking)
     session.flush()
     result = _to_read(session, booking)

@@ -35,17 +35,19 @@ from app.services.frontdesk.slot_rules import Away, Busy, Held, StaffDay
 
 def meets_sql(start, until, starts_at=None, reach=None):
     """:func:`slot_rules.meets` as a SQL condition: ``[start, until)`` meets ``[starts_at, reach)`` (the bound
-    parameters ``starts_at`` and ``reach`` unless given)."""
-    starts_at = bindparam('starts_at') if starts_at is None else starts_at
+    parameters ``kept_from`` and ``reach``, the slot with its preparation and buffer, unless given)."""
+    starts_at = bindparam('kept_from') if starts_at is None else starts_at
     reach = bindparam('reach') if reach is None else reach
     return and_(start < reach, or_(until > starts_at, start == starts_at))
 
 
 BOOKING_UNTIL = func.coalesce(Booking.blocked_until, Booking.ends_at)
 """Until when a booking keeps its staff member: its end plus its buffer (``blocked_until``), else its end."""
+BOOKING_FROM = func.coalesce(Booking.blocked_from, Booking.starts_at)
+"""From when a booking keeps its staff member: its start less its preparation (``blocked_from``), else its start."""
 _MEMBER = bindparam('staff_member_id')
 _OVERLAPS = (Booking.staff_member_id == _MEMBER, col(Booking.status).in_(sorted(slot_rules.BLOCKING_VALUES)),
-             meets_sql(col(Booking.starts_at), BOOKING_UNTIL), Booking.id != bindparam('exclude_id'))
+             meets_sql(BOOKING_FROM, BOOKING_UNTIL), Booking.id != bindparam('exclude_id'))
 """The rule ``booked``: a booking of the staff member in a blocking status meeting the slot, other than
 ``exclude_id``."""
 _HELD = (SlotHold.staff_member_id == _MEMBER, SlotHold.held_until > bindparam('now'),
@@ -68,7 +70,8 @@ SLOT_CHECKS = sa_select(
     exists().where(*_HELD).label('held'))
 """The staff member's checks of a slot in one statement (parameters: :func:`slot_parameters`)."""
 _BOOKED_COLUMNS = ('location_id', 'customer_id', 'service_id', 'staff_member_id', 'starts_at', 'ends_at',
-                   'blocked_until', 'notes', 'status', 'channel', 'price_cents', 'booked_at', 'code', 'series_id')
+                   'blocked_from', 'blocked_until', 'notes', 'status', 'channel', 'price_cents', 'booked_at', 'code',
+                   'series_id')
 
 
 def _insert_if_free():
@@ -91,7 +94,8 @@ someone else's meeting it; returns its id, or no row. Built once: building it an
 def slot_parameters(staff_member_id: int, service_id: int, slot: slot_rules.Ask) -> dict:
     """The bound parameters of :data:`SLOT_CHECKS` and :data:`INSERT_IF_FREE` for ``slot``."""
     return {'staff_member_id': staff_member_id, 'service_id': service_id, 'weekday': slot.day.weekday(),
-            'day': slot.day, 'first': slot.first, 'last': slot.last, 'starts_at': slot.starts_at, 'reach': slot.reach,
+            'day': slot.day, 'first': slot.first - slot.prep, 'last': slot.last, 'kept_from': slot.kept_from,
+            'reach': slot.reach,
             'exclude_id': slot.exclude_id, 'now': slot.now, 'holder': slot.holder, 'desk': slot.desk,
             'override': slot.override}
 
@@ -116,7 +120,7 @@ def staff_days(connection: Connection, members: list[tuple[int, str]], service_i
         days[row.staff_member_id].shifts.append((row.start_minute, row.end_minute))
     for row in connection.execute(_NEAR_BOOKINGS, near):
         days[row.staff_member_id].bookings.append(Busy(row.starts_at, row.ends_at, row.until, row.status, row.id,
-                                                       row.customer or ''))
+                                                       row.customer or '', row.blocked_from))
     for row in connection.execute(_NEAR_AWAY, near):
         days[row.staff_member_id].away.append(Away(row.starts_at, row.ends_at, row.all_day, row.reason or ''))
     for row in connection.execute(_NEAR_HOLDS, near):
@@ -145,11 +149,11 @@ _STRETCHES = sa_select(col(WorkingHours.staff_member_id), col(WorkingHours.start
 # is read too; the rules decide what meets)
 _NEAR_BOOKINGS = (sa_select(col(Booking.id), col(Booking.staff_member_id), col(Booking.starts_at),
                             col(Booking.ends_at), BOOKING_UNTIL.label('until'), col(Booking.status),
-                            col(Customer.name).label('customer'))
+                            col(Customer.name).label('customer'), col(Booking.blocked_from))
                   .select_from(Booking).outerjoin(Customer, Customer.id == Booking.customer_id)
                   .where(col(Booking.staff_member_id).in_(_IDS),
                          col(Booking.status).in_(sorted(slot_rules.BLOCKING_VALUES)),
-                         Booking.starts_at < bindparam('end'), BOOKING_UNTIL >= bindparam('start')))
+                         BOOKING_FROM < bindparam('end'), BOOKING_UNTIL >= bindparam('start')))
 _NEAR_AWAY = sa_select(col(TimeOff.staff_member_id), col(TimeOff.starts_at), col(TimeOff.ends_at),
                        col(TimeOff.all_day), col(TimeOff.reason)).where(
     col(TimeOff.staff_member_id).in_(_IDS), TimeOff.starts_at < bindparam('end'),

@@ -1,19 +1,22 @@
 """The front desk's slot rules, as pure functions over plain values: no database, no bus, no clock of their own.
 
 A **slot** is ``[starts_at, ends_at)`` (aware UTC) of a service with a staff member; with its **buffer** (the
-service's, else the location's: :func:`buffer_minutes`) it keeps the staff member until its **reach**. It may be
-booked when, in this order (the order the refusal names the first failing check in):
+service's, else the location's: :func:`buffer_minutes`) it keeps the staff member until its **reach**, and with the
+service's **preparation** time it keeps them from ``kept_from`` (its start less the preparation). Both are the staff
+member's, never the customer's: the customer is told ``[starts_at, ends_at)``. It may be booked when, in this order
+(the order the refusal names the first failing check in):
 
 1. ``closed``: the location is open (no closure covers its local day; with opening hours set, one opening stretch of
    its weekday holds it) — skipped when a manager overrides the hours;
 2. ``notice``/``horizon``: (only when asked, for a customer choosing) it starts no earlier than the notice allows and
    no later than the horizon;
 3. ``performs``: the staff member performs the service (one with no services listed performs all);
-4. ``hours``: one of the staff member's working stretches of the weekday or extra shifts of the day holds it —
+4. ``hours``: one of the staff member's working stretches of the weekday or extra shifts of the day holds it, its
+   preparation included (the staff member prepares inside their hours; the buffer after may run past them) —
    skipped on override;
-5. ``away``: no time off of theirs meets ``[starts_at, reach)``;
-6. ``booked``: no booking of theirs in a :data:`BLOCKING_STATUSES` status meets it, its own buffer included
-   (``[starts_at, blocked_until or ends_at)``; the booking moved is not counted);
+5. ``away``: no time off of theirs meets ``[kept_from, reach)``;
+6. ``booked``: no booking of theirs in a :data:`BLOCKING_STATUSES` status meets it, its own preparation and buffer
+   included (``[blocked_from or starts_at, blocked_until or ends_at)``; the booking moved is not counted);
 7. ``held``: no live hold of someone else's meets it, a customer's online hold not counting for the desk.
 
 "Meets" is one predicate for all three (:func:`meets`): ``start < reach and (until > starts_at or start ==
@@ -42,7 +45,7 @@ from app.services.errors import (
     OutsideWorkingHoursError,
     SlotUnavailableError,
 )
-from app.services.i18n import N_, _
+from app.services.i18n import N_, _, ngettext
 
 GRID_MINUTES = 15
 """The slot grid when the location sets none."""
@@ -114,8 +117,9 @@ class Place:
 
 @dataclass(frozen=True)
 class Busy:
-    """A booking of the staff member: it keeps them over ``[starts_at, until)`` (``until``: its end plus its buffer,
-    the stored ``blocked_until``, else its end)."""
+    """A booking of the staff member: it keeps them over ``[kept_from, until)`` (``kept_from``: its start less its
+    preparation, the stored ``blocked_from``, else its start; ``until``: its end plus its buffer, the stored
+    ``blocked_until``, else its end)."""
 
     starts_at: datetime
     ends_at: datetime
@@ -124,6 +128,13 @@ class Busy:
     booking_id: int = 0
     customer: str = ''
     """the customer's name; '' a walk-in"""
+    blocked_from: datetime | None = None
+    """its start less its preparation; None: no preparation"""
+
+    @property
+    def kept_from(self) -> datetime:
+        """From when the booking keeps its staff member."""
+        return self.blocked_from or self.starts_at
 
 
 @dataclass(frozen=True)
@@ -166,7 +177,8 @@ class StaffDay:
 @dataclass(slots=True)  # not frozen: one is made for every start of every free-time search
 class Ask:
     """A slot asked for. ``day``, ``first`` and ``last``: its local day and minutes (``last`` past 1440 when it ends
-    the next day); ``reach``: its end plus its buffer. ``holder``: the asker's own holds do not count; ``desk``: a
+    the next day); ``reach``: its end plus its buffer; ``kept_from``: its start less ``prep`` (the service's
+    preparation, minutes). ``holder``: the asker's own holds do not count; ``desk``: a
     customer's online hold does not count; ``override``: a manager books outside the hours; ``exclude_id``: a
     booking moved does not count against itself; ``earliest``/``latest``: a customer's notice and horizon (None: not
     asked)."""
@@ -174,6 +186,7 @@ class Ask:
     starts_at: datetime
     ends_at: datetime
     reach: datetime
+    kept_from: datetime
     day: date
     first: int
     last: int
@@ -184,6 +197,7 @@ class Ask:
     exclude_id: int = 0
     earliest: datetime | None = None
     latest: datetime | None = None
+    prep: int = 0
 
 
 @dataclass(frozen=True)
@@ -203,33 +217,34 @@ def buffer_minutes(service_buffer: int | None, location_buffer: int | None) -> i
     return service_buffer if service_buffer is not None else (location_buffer or 0)
 
 
-def ask(starts_at: datetime, minutes: float, place: Place, *, service_buffer: int | None = None, now: datetime,
-        **options) -> Ask:
+def ask(starts_at: datetime, minutes: float, place: Place, *, service_buffer: int | None = None, prep: int = 0,
+        now: datetime, **options) -> Ask:
     """The :class:`Ask` for ``minutes`` from ``starts_at`` (aware) at ``place``, its buffer by
-    :func:`buffer_minutes`; ``options``: :class:`Ask`'s flags."""
+    :func:`buffer_minutes`, ``prep`` minutes of preparation before it; ``options``: :class:`Ask`'s flags."""
     ends_at = starts_at + timedelta(minutes=minutes)
     day, first, last = local_span(starts_at, ends_at, place.time_zone)
     reach = ends_at + timedelta(minutes=buffer_minutes(service_buffer, place.buffer_minutes))
-    return Ask(starts_at=starts_at, ends_at=ends_at, reach=reach, day=day, first=first, last=last, now=now,
-               **options)
+    return Ask(starts_at=starts_at, ends_at=ends_at, reach=reach, kept_from=starts_at - timedelta(minutes=prep),
+               day=day, first=first, last=last, now=now, prep=prep, **options)
 
 
-def ask_at(day: date, minute: int, minutes: int, place: Place, *, service_buffer: int | None = None,
+def ask_at(day: date, minute: int, minutes: int, place: Place, *, service_buffer: int | None = None, prep: int = 0,
            now: datetime, **options) -> Ask:
     """The :class:`Ask` for ``minutes`` from local ``minute`` of ``day`` at ``place`` (the free-time search knows its
     local minutes); as :func:`ask` otherwise."""
     starts_at = clock.local_datetime(day, minute, place.time_zone)
     ends_at = starts_at + timedelta(minutes=minutes)
     reach = ends_at + timedelta(minutes=buffer_minutes(service_buffer, place.buffer_minutes))
-    return Ask(starts_at=starts_at, ends_at=ends_at, reach=reach, day=day, first=minute, last=minute + minutes,
-               now=now, **options)
+    return Ask(starts_at=starts_at, ends_at=ends_at, reach=reach, kept_from=starts_at - timedelta(minutes=prep),
+               day=day, first=minute, last=minute + minutes, now=now, prep=prep, **options)
 
 
-def grid_starts(shifts: Iterable[tuple[int, int]], minutes: int, grid: int) -> Iterator[int]:
-    """The local minutes on the ``grid`` (minutes after midnight divisible by it) at which ``minutes`` fit inside a
-    stretch of ``shifts``, stretch by stretch from the earliest (a start inside two stretches comes twice)."""
+def grid_starts(shifts: Iterable[tuple[int, int]], minutes: int, grid: int, before: int = 0) -> Iterator[int]:
+    """The local minutes on the ``grid`` (minutes after midnight divisible by it) at which ``minutes``, with
+    ``before`` minutes of preparation ahead of them, fit inside a stretch of ``shifts``, stretch by stretch from the
+    earliest (a start inside two stretches comes twice)."""
     for first, last in sorted(shifts):
-        minute = first + (-first) % grid
+        minute = first + before + (-(first + before)) % grid
         while minute + minutes <= last:
             yield minute
             minute += grid
@@ -320,7 +335,7 @@ def strongest_hold(holds: Iterable[Held], slot: Ask) -> Held | None:
     best = None
     for held in holds:
         if (held.held_until > slot.now and held.holder != slot.holder
-                and meets(held.starts_at, held.ends_at, slot.starts_at, slot.reach)
+                and meets(held.starts_at, held.ends_at, slot.kept_from, slot.reach)
                 and (best is None or (HOLD_RANK[held.kind], held.held_until) > (HOLD_RANK[best.kind],
                                                                                   best.held_until))):
             best = held
@@ -353,20 +368,20 @@ def _performs(_place: Place, day: StaffDay, _slot: Ask) -> Refused | None:
 
 
 def _hours(_place: Place, day: StaffDay, slot: Ask) -> Refused | None:
-    if slot.override or within(day.shifts, slot.first, slot.last):
+    if slot.override or within(day.shifts, slot.first - slot.prep, slot.last):
         return None
     return Refused('hours', item=sorted(day.shifts))
 
 
 def _away(_place: Place, day: StaffDay, slot: Ask) -> Refused | None:
-    met = [a for a in day.away if meets(a.starts_at, a.ends_at, slot.starts_at, slot.reach)]
+    met = [a for a in day.away if meets(a.starts_at, a.ends_at, slot.kept_from, slot.reach)]
     return Refused('away', item=min(met, key=lambda a: a.starts_at)) if met else None
 
 
 def _booked(_place: Place, day: StaffDay, slot: Ask) -> Refused | None:
     for busy in day.bookings:
         if (busy.status in BLOCKING_VALUES and not (slot.exclude_id and busy.booking_id == slot.exclude_id)
-                and meets(busy.starts_at, busy.until, slot.starts_at, slot.reach)):
+                and meets(busy.kept_from, busy.until, slot.kept_from, slot.reach)):
             return Refused('booked', item=busy)
     return None
 
@@ -422,6 +437,14 @@ def _hours_error(refused: Refused, place: Place, day: StaffDay, slot: Ask, _who:
         return OutsideWorkingHoursError(_("{name} doesn't work on {weekday}s.").format(
             name=day.name, weekday=weekday(slot.day)), field=refused.field)
     hours = ', '.join(f'{hhmm(a)}–{hhmm(b)}' for a, b in refused.item)
+    if slot.prep and within(refused.item, slot.first, slot.last):  # the visit fits; its preparation does not
+        return OutsideWorkingHoursError(ngettext(
+            '{name} works {hours} on {weekday}s and needs {n} minute to prepare before this service, from {start}: '
+            'that is outside their hours.',
+            '{name} works {hours} on {weekday}s and needs {n} minutes to prepare before this service, from {start}: '
+            'that is outside their hours.', slot.prep).format(
+            name=day.name, hours=hours, weekday=weekday(slot.day), n=slot.prep,
+            start=hhmm((slot.first - slot.prep) % 1440)), field=refused.field)
     return OutsideWorkingHoursError(_('{name} works {hours} on {weekday}s; {start}–{end} is outside that.').format(
         name=day.name, hours=hours, weekday=weekday(slot.day), start=hhmm(slot.first), end=hhmm(slot.last % 1440)),
         field=refused.field)
@@ -443,9 +466,16 @@ def _booked_error(refused: Refused, place: Place, day: StaffDay, slot: Ask, _who
     busy: Busy = refused.item
     values = {'name': day.name, 'start': hhmm(clock.minute_of_day(busy.starts_at, place.time_zone)),
               'end': hhmm(clock.minute_of_day(busy.ends_at, place.time_zone)), 'customer': busy.customer}
-    message = (_('{name} is already booked {start}–{end} with {customer}. Choose another time or staff member.')
-               if busy.customer else
-               _('{name} is already booked {start}–{end} with a walk-in. Choose another time or staff member.'))
+    if busy.kept_from < busy.starts_at:  # the clash may be with its preparation only: say when that starts
+        values['prep'] = hhmm(clock.minute_of_day(busy.kept_from, place.time_zone))
+        message = (_('{name} is already booked {start}–{end} with {customer} and prepares from {prep}. Choose another '
+                     'time or staff member.') if busy.customer else
+                   _('{name} is already booked {start}–{end} with a walk-in and prepares from {prep}. Choose another '
+                     'time or staff member.'))
+    else:
+        message = (_('{name} is already booked {start}–{end} with {customer}. Choose another time or staff member.')
+                   if busy.customer else
+                   _('{name} is already booked {start}–{end} with a walk-in. Choose another time or staff member.'))
     return SlotUnavailableError(message.format(**values), field=refused.field)
 
 
