@@ -22,7 +22,9 @@ class HoldKind(StrEnum):
 
 
 class SlotHold(SQLModel, table=True):
-    """``staff_member_id`` is held ``[starts_at, ends_at)`` for ``holder`` until ``held_until``. An online hold also
+    """``staff_member_id`` is held ``[starts_at, ends_at)`` for ``holder`` until ``held_until``, with the service's
+    preparation before it and buffer after it (``blocked_from``, ``blocked_until``; None: none), as the booking it
+    becomes will keep them. An online hold also
     keeps the visitor's network address (``ip``) and browser (``visitor``: NiceGUI's id of it), which its limits
     count by."""
 
@@ -32,6 +34,8 @@ class SlotHold(SQLModel, table=True):
     staff_member_id: int = Field(foreign_key='staff_member.id', index=True)
     starts_at: datetime = Field(sa_type=UTCDateTime)
     ends_at: datetime = Field(sa_type=UTCDateTime)
+    blocked_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     held_until: datetime = Field(sa_type=UTCDateTime)
     holder: str = Field(max_length=64, index=True, description='the screen or page that holds it (a random token)')
     kind: str = Field(default=HoldKind.KIOSK.value, max_length=10, sa_column_kwargs={'server_default': 'kiosk'},

@@ -154,3 +154,19 @@ def test_the_desks_day_view_draws_the_preparation_and_the_buffer_around_the_book
     plain = block_of(cut, False, shop['location'].time_zone)
     assert (plain['before'], plain['after']) == (0, 0) and 'preparation' not in plain['title']
     assert 'kept' in {marker['kind'] for marker in legend_markers()}
+
+
+def test_a_hold_keeps_the_preparation_and_the_buffer_of_the_booking_it_becomes(shop):
+    """A customer at the kiosk holding a colour at 10:00 keeps 09:45–11:10 from everyone else, not only 10:00–11:00:
+    the desk cannot book a cut into its preparation or its buffer meanwhile."""
+    slot = availability.Slot(at(DAY, '10:00'), shop['jj'].id, 'JJ')
+    availability.hold(shop['location'].id, shop['colour'].id, slot, holder='kiosk-1', actor=OWNER)
+    for start in ('09:15', '11:05'):  # 09:15–10:00 meets the preparation, 11:05–11:50 the buffer
+        with pytest.raises(SlotUnavailableError) as refused:
+            make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, start))
+        assert 'kiosk' in str(refused.value)
+    make_booking(shop['location'], shop['jj'], shop['cut'], shop['sam'], at(DAY, '09:00'))  # ends as it starts
+    held = bookings.create_booking(BookingCreate(
+        location_id=shop['location'].id, customer_id=shop['alex'].id, service_id=shop['colour'].id,
+        staff_member_id=shop['jj'].id, starts_at=at(DAY, '10:00')), actor=OWNER, holder='kiosk-1')
+    assert _stored(held.id) == (at(DAY, '09:45'), at(DAY, '11:10'))

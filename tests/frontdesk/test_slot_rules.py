@@ -189,7 +189,8 @@ schedules = st.fixed_dictionaries({
     'bookings': st.lists(st.tuples(minute, st.integers(0, 24).map(lambda n: n * 5), st.integers(0, 6).map(
         lambda n: n * 5), st.sampled_from(list(BookingStatus)), st.sampled_from([0, 0, 5, 20])), max_size=5),
     'holds': st.lists(st.tuples(minute, st.integers(1, 12).map(lambda n: n * 5), st.sampled_from(list(HoldKind)),
-                                st.sampled_from(['me', 'other', 'waitlist-1']), st.booleans()), max_size=3),
+                                st.sampled_from(['me', 'other', 'waitlist-1']), st.booleans(),
+                                st.sampled_from([0, 0, 10]), st.sampled_from([0, 0, 15])), max_size=3),
     'skills': st.sampled_from(['none', 'this', 'other']),
     'minutes': st.integers(1, 24).map(lambda n: n * 5),
     'service_buffer': st.none() | st.integers(0, 6).map(lambda n: n * 5),
@@ -269,7 +270,8 @@ def _model(schedule: dict) -> StaffDay:
                               for i, (s, n, b, status, p) in enumerate(schedule['bookings'])],
                     away=[Away(*_away_span(s, n, whole)) for s, n, whole in schedule['away']],
                     holds=[Held(at(s), at(s + n), NOW + (timedelta(minutes=5) if live else -timedelta(minutes=5)),
-                                kind.value, holder) for s, n, kind, holder, live in schedule['holds']])
+                                kind.value, holder, at(s - p) if p else None, at(s + n + b) if b else None)
+                           for s, n, kind, holder, live, p, b in schedule['holds']])
 
 
 def _away_span(start: int, minutes: int, whole: bool) -> tuple[datetime, datetime]:
@@ -307,9 +309,10 @@ def _write(shop: dict, schedule: dict) -> Place:
                 location_id=location_id, service_id=service, staff_member_id=member, starts_at=at(s),
                 ends_at=at(s + n), blocked_until=at(s + n + b) if b else None, blocked_from=at(s - p) if p else None,
                 status=status.value, channel='phone', price_cents=0, booked_at=NOW, code=new_booking_code(), notes=''))
-        for s, n, kind, holder, live in schedule['holds']:
+        for s, n, kind, holder, live, p, b in schedule['holds']:
             connection.execute(insert(SlotHold).values(
                 location_id=location_id, staff_member_id=member, starts_at=at(s), ends_at=at(s + n),
+                blocked_from=at(s - p) if p else None, blocked_until=at(s + n + b) if b else None,
                 held_until=NOW + (timedelta(minutes=5) if live else -timedelta(minutes=5)), holder=holder,
                 kind=kind.value, ip='', visitor=''))
         if schedule['skills'] != 'none':

@@ -115,12 +115,12 @@ def now_line(day: date, time_zone: str, moment: datetime) -> dict:
 def block_of(booking: BookingRead, clash: bool, tz: str, risk: Risk | None = None, unreached: bool = False) -> dict:
     """One booking as ``day_grid.js`` draws it: ``{id, column (its staff member's id), start (minute of the local
     day), minutes (its length as drawn), before and after (minutes its staff member is kept before it, preparing,
-    and after it, its buffer: drawn as hatched bands), status, icon, text, title (also its accessible name: the text, the status in
-    words, any warning and how it was booked when online or at the kiosk), style (CSS, all but the top, which follows
-    from start and the first hour shown), risk ('medium' or 'high': a badge; None for low or unknown), risk_label,
-    channel ('online', 'kiosk' or None), channel_icon, channel_label (its marker's name), unreached
-    (``reach.NO_REMINDER`` when no channel reaches the customer, drawn as an icon; else None)}``, in the language of
-    the moment."""
+    and after it, its buffer: drawn as hatched bands), status, icon, text, title (also its accessible name: the text,
+    the status in words, any warning and how it was booked when online or at the kiosk), style (CSS, all but the
+    top, which follows from start and the first hour shown), risk ('medium' or 'high': a badge; None for low or
+    unknown), risk_label, channel ('online', 'kiosk' or None), channel_icon, channel_label (its marker's name),
+    unreached (``reach.NO_REMINDER`` when no channel reaches the customer, drawn as an icon; else None)}``, in the
+    language of the moment."""
     start = clock.minute_of_day(booking.starts_at, tz)
     minutes = (booking.ends_at - booking.starts_at).total_seconds() / 60
     colour = STATUS_COLOURS[booking.status.value]

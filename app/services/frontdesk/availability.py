@@ -1,10 +1,12 @@
 """Free times: when a staff member (or anyone) can take a service. A free start lies on the location's slot grid,
 inside one of the staff member's working stretches (a break is the gap between two) and one of the location's
-opening stretches (when set), on a day without a closure, never earlier than now; the service's length plus its
-buffer (the service's, else the location's default) must not meet another booking's time plus its buffer, nor a
-hold. A customer choosing (the kiosk, online, the manage link) also gets the location's minimum notice and horizon.
-Used by the booking dialog, the kiosk, online booking, the manage link and the waitlist. Each start is asked of
-:func:`app.services.frontdesk.slot_rules.refusal`, the rule the write path's refusal and SQL fast path follow too.
+opening stretches (when set), on a day without a closure, never earlier than now, with room for the service's
+preparation before it inside the stretch; the service's preparation, length and buffer (the service's, else the
+location's default) must not meet another booking's, nor a hold's (which keeps the preparation and buffer of the
+booking it becomes). A customer choosing (the kiosk, online, the manage link) also gets the location's minimum
+notice and horizon. Used by the booking dialog, the kiosk, online booking, the manage link and the waitlist. Each
+start is asked of :func:`app.services.frontdesk.slot_rules.refusal`, the rule the write path's refusal and SQL fast
+path follow too.
 
 **Holds** (:class:`~app.models.HoldKind`) keep a time for a customer who is booking it, for a few minutes:
 
@@ -201,6 +203,9 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: A
             _within_address_limit(session, location_id, ip[:64], now)
         session.add(SlotHold(location_id=location_id, staff_member_id=slot.staff_member_id, starts_at=slot.starts_at,
                              ends_at=ends_at, held_until=now + timedelta(minutes=minutes), holder=holder,
+                             # the booking it becomes keeps its preparation and buffer: so does the hold
+                             blocked_from=asked.kept_from if asked.kept_from < asked.starts_at else None,
+                             blocked_until=asked.reach if asked.reach > ends_at else None,
                              kind=kind.value, ip=ip[:64] if kind == HoldKind.ONLINE else '',
                              visitor=visitor[:64] if kind == HoldKind.ONLINE else ''))
         session.flush()

@@ -50,8 +50,11 @@ _OVERLAPS = (Booking.staff_member_id == _MEMBER, col(Booking.status).in_(sorted(
              meets_sql(BOOKING_FROM, BOOKING_UNTIL), Booking.id != bindparam('exclude_id'))
 """The rule ``booked``: a booking of the staff member in a blocking status meeting the slot, other than
 ``exclude_id``."""
+HOLD_FROM = func.coalesce(SlotHold.blocked_from, SlotHold.starts_at)
+HOLD_UNTIL = func.coalesce(SlotHold.blocked_until, SlotHold.ends_at)
+"""What a hold keeps of its staff member's time, its preparation and buffer included."""
 _HELD = (SlotHold.staff_member_id == _MEMBER, SlotHold.held_until > bindparam('now'),
-         meets_sql(col(SlotHold.starts_at), col(SlotHold.ends_at)), SlotHold.holder != bindparam('holder'),
+         meets_sql(HOLD_FROM, HOLD_UNTIL), SlotHold.holder != bindparam('holder'),
          or_(~bindparam('desk', type_=Boolean()), SlotHold.kind != HoldKind.ONLINE.value))
 """The rule ``held``: a live hold of someone else's meeting the slot; for the ``desk``, not a customer's online
 hold (:func:`slot_rules.hold_blocks`)."""
@@ -124,7 +127,8 @@ def staff_days(connection: Connection, members: list[tuple[int, str]], service_i
     for row in connection.execute(_NEAR_AWAY, near):
         days[row.staff_member_id].away.append(Away(row.starts_at, row.ends_at, row.all_day, row.reason or ''))
     for row in connection.execute(_NEAR_HOLDS, near):
-        days[row.staff_member_id].holds.append(Held(row.starts_at, row.ends_at, row.held_until, row.kind, row.holder))
+        days[row.staff_member_id].holds.append(Held(row.starts_at, row.ends_at, row.held_until, row.kind, row.holder,
+                                                    row.blocked_from, row.blocked_until))
     return days
 
 
@@ -159,6 +163,7 @@ _NEAR_AWAY = sa_select(col(TimeOff.staff_member_id), col(TimeOff.starts_at), col
     col(TimeOff.staff_member_id).in_(_IDS), TimeOff.starts_at < bindparam('end'),
     TimeOff.ends_at >= bindparam('start'))
 _NEAR_HOLDS = sa_select(col(SlotHold.staff_member_id), col(SlotHold.starts_at), col(SlotHold.ends_at),
-                        col(SlotHold.held_until), col(SlotHold.kind), col(SlotHold.holder)).where(
+                        col(SlotHold.held_until), col(SlotHold.kind), col(SlotHold.holder), col(SlotHold.blocked_from),
+                        col(SlotHold.blocked_until)).where(
     col(SlotHold.staff_member_id).in_(_IDS), SlotHold.held_until > bindparam('now'),
-    SlotHold.starts_at < bindparam('end'), SlotHold.ends_at >= bindparam('start'))
+    HOLD_FROM < bindparam('end'), HOLD_UNTIL >= bindparam('start'))

@@ -150,13 +150,26 @@ class Away:
 @dataclass(frozen=True)
 class Held:
     """A hold on the staff member's time (:class:`~app.models.SlotHold`): ``[starts_at, ends_at)`` kept for
-    ``holder`` until ``held_until``; ``kind``: :class:`~app.models.HoldKind`'s value."""
+    ``holder`` until ``held_until``, with its preparation from ``blocked_from`` and buffer until ``blocked_until``
+    (None: none); ``kind``: :class:`~app.models.HoldKind`'s value."""
 
     starts_at: datetime
     ends_at: datetime
     held_until: datetime
     kind: str
     holder: str = ''
+    blocked_from: datetime | None = None
+    blocked_until: datetime | None = None
+
+    @property
+    def kept_from(self) -> datetime:
+        """From when the hold keeps the staff member."""
+        return self.blocked_from or self.starts_at
+
+    @property
+    def until(self) -> datetime:
+        """Until when the hold keeps the staff member."""
+        return self.blocked_until or self.ends_at
 
 
 @dataclass
@@ -335,7 +348,7 @@ def strongest_hold(holds: Iterable[Held], slot: Ask) -> Held | None:
     best = None
     for held in holds:
         if (held.held_until > slot.now and held.holder != slot.holder
-                and meets(held.starts_at, held.ends_at, slot.kept_from, slot.reach)
+                and meets(held.kept_from, held.until, slot.kept_from, slot.reach)
                 and (best is None or (HOLD_RANK[held.kind], held.held_until) > (HOLD_RANK[best.kind],
                                                                                   best.held_until))):
             best = held
