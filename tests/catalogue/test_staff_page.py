@@ -87,13 +87,14 @@ async def test_the_menu_and_the_shelf_are_kept_on_the_catalogue_page(user: User,
     user.find(marker='service-save').click()
     await eventually(lambda: 'price' in (element(user, 'service-price').error or ''))
     element(user, 'service-price').set_value(95)
+    element(user, 'service-prep').set_value(20)  # 20 minutes of preparation before each booking
     element(user, 'service-kiosk').set_value(False)
     element(user, 'service-active').set_value(False)
     user.find(marker='service-save').click()
     await eventually(lambda: shop['cut'].name not in [r['name'] for r in element(user, 'service-list').rows])
     kept = next(s for s in catalog.list_services(shop['location'].id, actor=OWNER, include_inactive=True)
                 if s.id == shop['cut'].id)
-    assert (kept.price_cents, kept.kiosk, kept.active) == (9500, False, False)
+    assert (kept.price_cents, kept.prep_minutes, kept.kiosk, kept.active) == (9500, 20, False, False)
 
     user.find(marker='product-add').click()
     user.find(marker='product-name').type('Argan oil')

@@ -98,7 +98,7 @@ class _Services:
             with ui.row().classes('w-full gap-2 no-wrap'):
                 length = ui.number(_('Minutes'), value=service.duration_minutes if service else 30, min=1, step=5,
                                    format='%d').classes('flex-1').mark('service-minutes')
-                prep = ui.number(_('Preparation before'), value=service.prep_minutes if service else 0, min=0,
+                prep = ui.number(_('Preparation'), value=service.prep_minutes if service else 0, min=0,
                                  max=240, step=5, format='%d').classes('flex-1').mark('service-prep')
                 buffer = ui.number(_('Buffer after'), value=service.buffer_minutes if service else None, min=0, step=5,
                                    format='%d').classes('flex-1').mark('service-buffer')
