@@ -61,6 +61,7 @@ async def test_the_day_view_marks_online_and_kiosk_bookings_draws_now_and_names_
     marks = {entry['kind'] + ':' + entry['label'] for entry in legend['markers']}
     assert marks == {'channel:Booked online', 'channel:Booked at the kiosk', 'risk:No-show risk (! medium, !! high)',
                      'clash:Overlaps another booking', 'imported:Length not recorded (imported)', 'away:Time off',
+                     'kept:Preparation and buffer (not shown to the customer)',
                      'unreached:No reminder will be sent — no phone or e-mail', 'now:Current time'}
     assert legend['texts']['markers'] == 'Marks' and legend['texts']['now'] == 'Current time: {time}'
 
