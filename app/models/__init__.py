@@ -70,6 +70,15 @@ from .receipt import (
     ReceiptLineTax,
     ReceiptRead,
 )
+from .resource import (
+    MAX_UNITS,
+    BookingResource,
+    Resource,
+    ResourceCreate,
+    ResourceOutage,
+    ResourceRead,
+    ServiceResource,
+)
 from .revision import ChangeLogEntry, DataRevision
 from .schedule import ReportRun, ReportRunRead, ReportSchedule, ReportScheduleBase, ReportScheduleRead
 from .staff import (
@@ -89,6 +98,7 @@ from .user import CustomerActor, CustomerProof, SignInLink, SignInLinkKind, Sign
 from .waitlist import WaitlistEntry, WaitlistJoin, WaitlistRead
 
 __all__ = [
+    'MAX_UNITS',
     'ActivityEntry',
     'ActivityRead',
     'AnalyticsReport',
@@ -99,6 +109,7 @@ __all__ = [
     'BookingCreate',
     'BookingMove',
     'BookingRead',
+    'BookingResource',
     'BookingSeries',
     'BookingStatus',
     'Campaign',
@@ -174,12 +185,17 @@ __all__ = [
     'ReportSchedule',
     'ReportScheduleBase',
     'ReportScheduleRead',
+    'Resource',
+    'ResourceCreate',
+    'ResourceOutage',
+    'ResourceRead',
     'RestoreResult',
     'Role',
     'Schedule',
     'Service',
     'ServiceCreate',
     'ServiceRead',
+    'ServiceResource',
     'SignInLink',
     'SignInLinkKind',
     'SignInThrottle',

@@ -4,17 +4,20 @@ Live: another tab's change shows here at once."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from nicegui import ui
 
 from app import live
-from app.models import LocationRead, ProductRead, ServiceCreate, ServiceRead, UserRead
-from app.pages import language
+from app.models import LocationRead, ProductRead, ResourceCreate, ResourceRead, ServiceCreate, ServiceRead, UserRead
+from app.pages import dates, language
 from app.pages.formatting import amount_field, local_datetime, money_at, to_input, to_minor
 from app.pages.guard import PageContext, guarded_page
+from app.pages.hours import minutes
 from app.pages.layout import field_error
 from app.pages.signed_in import MANAGING
-from app.services import events
-from app.services.catalogue import catalog, staff
+from app.services import clock, events
+from app.services.catalogue import catalog, resources, staff
 from app.services.errors import ClientPulseError
 from app.services.i18n import N_, _
 
@@ -31,17 +34,22 @@ def catalog_page(page: PageContext) -> None:
     """The Services & products page, following catalogue and stock changes."""
     with ui.tabs() as tabs:
         services_tab, products_tab = ui.tab('services', _('Services')), ui.tab('products', _('Products'))
+        resources_tab = ui.tab('resources', _('Resources'))
     with ui.tab_panels(tabs, value=services_tab).classes('w-full'):
         with ui.tab_panel(services_tab):
             services = _Services(page.user, page.location)
         with ui.tab_panel(products_tab):
             products = _Products(page.user, page.location)
+        with ui.tab_panel(resources_tab):
+            rooms = _Resources(page.user, page.location)
 
     def changed(_event) -> None:
         services.table.refresh()
         products.table.refresh()
+        rooms.table.refresh()
 
-    live.on_change(page.location.id, changed, kinds=(events.CatalogueChanged, events.StockChanged))
+    live.on_change(page.location.id, changed, kinds=(events.CatalogueChanged, events.StockChanged,
+                                                     events.AvailabilityChanged))
 
 
 def _columns(*pairs: tuple[str, str]) -> list[dict]:
@@ -87,6 +95,8 @@ class _Services:
         categories = sorted({s.category for s in self.by_id.values() if s.category})
         members = {m.id: m.name for m in staff.list_staff(self.location.id, actor=self.user)}
         performing = catalog.performers_of(service.id, actor=self.user) if service else sorted(members)
+        kinds = resources.kinds(self.location.id, actor=self.user)
+        needed = resources.needs_of(service.id, actor=self.user) if service else {}
         currency = self.location.currency
         with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[32rem] max-w-full'):
             ui.label(service.name if service else _('Add a service')).classes('text-lg font-semibold')
@@ -112,13 +122,20 @@ class _Services:
                        "or without tax).")).classes('text-xs text-slate-500')
             who = ui.select(members, multiple=True, value=[m for m in performing if m in members],
                             label=_('Performed by')).classes('w-full').props('use-chips').mark('service-performers')
+            needs = {}
+            if kinds:  # the rooms, chairs or equipment each booking of it takes (Resources tab)
+                ui.label(_('Resources each booking takes')).classes('text-sm font-semibold')
+                with ui.row().classes('w-full gap-2').mark('service-resources'):
+                    for kind in kinds:
+                        needs[kind] = ui.number(kind, value=needed.get(kind, 0), min=0, max=50, step=1,
+                                                format='%d').classes('w-36').mark(f'service-needs-{kind}')
             with ui.row().classes('gap-4'):
                 kiosk = ui.switch(_('Offered at the kiosk'), value=service.kiosk if service else True).mark(
                     'service-kiosk')
                 active = ui.switch(_('On the menu (off: archived, kept for history)'),
                                    value=service.active if service else True).mark('service-active')
             fields = {'name': name, 'category': category, 'duration_minutes': length, 'prep_minutes': prep,
-                      'buffer_minutes': buffer,
+                      'resources': next(iter(needs.values()), who), 'buffer_minutes': buffer,
                       'price_cents': price, 'performers': who, 'deposit_cents': deposit}
 
             async def save() -> None:
@@ -131,11 +148,13 @@ class _Services:
                                   active=bool(active.value),
                                   deposit_cents=to_minor(deposit.value, 'deposit_cents', currency)
                                   if deposit.value is not None else None)
+                    wanted = {kind: int(field.value or 0) for kind, field in needs.items()}
                     if service is None:
-                        await language.io_bound(self.add, values, list(who.value or []))
+                        await language.io_bound(self.add, values, list(who.value or []), wanted)
                     else:
                         await language.io_bound(lambda: catalog.update_service(
-                            service.id, actor=self.user, performers=list(who.value or []), **values))
+                            service.id, actor=self.user, performers=list(who.value or []),
+                            **({'needs': wanted} if kinds else {}), **values))
                 except (ClientPulseError, OverflowError, ValueError) as error:
                     field_error(fields, error)
                     return
@@ -147,11 +166,12 @@ class _Services:
                 ui.button(_('Close'), on_click=dialog.close).props('flat')
                 ui.button(_('Save'), on_click=save).mark('service-save')
 
-    def add(self, values: dict, performers: list[int]) -> None:
-        """A new service with who performs it, in one transaction (everyone chosen: left as "every service")."""
+    def add(self, values: dict, performers: list[int], needs: dict[str, int]) -> None:
+        """A new service with who performs it and the resources it needs, in one transaction (everyone chosen: left
+        as "every service")."""
         everyone = {m.id for m in staff.list_staff(self.location.id, actor=self.user)}
         catalog.create_services([ServiceCreate(location_id=self.location.id, code='', **values)], actor=self.user,
-                                performers=None if set(performers) == everyone else performers)
+                                performers=None if set(performers) == everyone else performers, needs=needs)
 
 
 class _Products:
@@ -275,3 +295,124 @@ class _Products:
                         'kind': _(STOCK_KIND_NAMES[m.kind]) if m.kind in STOCK_KIND_NAMES else m.kind,
                         'quantity': f'{m.quantity:+d}', 'reason': m.reason} for m in reversed(ledger)],
                  row_key='id').classes('w-full').props('dense flat').mark('stock-ledger')
+
+
+class _Resources:
+    """The rooms, chairs, stations and equipment services need: a table, one dialog to add or edit one (name, kind,
+    how many at once, retired) with its times out of service."""
+
+    def __init__(self, user: UserRead, location: LocationRead) -> None:
+        self.user, self.location = user, location
+        self.dialogs = ui.element('div')
+        with ui.row().classes('items-center gap-3'):
+            ui.button(_('Add a resource'), icon='add', on_click=lambda: self.edit(None)).mark('resource-add')
+        self.table()
+        ui.label(_('A service that needs a resource is booked only when one of its kind is free, its preparation and '
+                   'buffer included: choose what each service needs in its own dialog.')).classes(
+            'text-sm text-slate-500')
+
+    @ui.refreshable_method
+    def table(self) -> None:
+        listed = resources.list_resources(self.location.id, actor=self.user, include_inactive=True)
+        self.by_id = {r.id: r for r in listed}
+        rows = [{'id': r.id, 'name': r.name, 'kind': r.kind, 'capacity': r.capacity,
+                 'status': _('in use') if r.active else _('retired')} for r in listed]
+        table = ui.table(columns=_columns(('name', _('Resource')), ('kind', _('Kind')), ('capacity', _('At once')),
+                                          ('status', _('Status'))),
+                         rows=rows, row_key='id', pagination=50).classes('w-full').props('dense flat').mark(
+            'resource-list')
+        table.on('rowClick', lambda e: self.edit(self.by_id.get(e.args[1]['id'])))
+
+    def edit(self, resource: ResourceRead | None) -> None:
+        """The add/edit dialog; ``resource`` None adds one."""
+        self.dialogs.clear()
+        kinds = sorted({r.kind for r in self.by_id.values()})
+        with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[32rem] max-w-full'):
+            ui.label(resource.name if resource else _('Add a resource')).classes('text-lg font-semibold')
+            name = ui.input(_('Name'), value=resource.name if resource else '').classes('w-full').mark(
+                'resource-name')
+            kind = ui.input(_('Kind'), value=resource.kind if resource else '', autocomplete=kinds).classes(
+                'w-full').mark('resource-kind')  # what it is ("Treatment room"): the kinds already used suggested
+            capacity = ui.number(_('How many at once'), value=resource.capacity if resource else 1, min=1, max=50,
+                                 step=1, format='%d').classes('w-full').mark('resource-capacity')
+            active = ui.switch(_('In use (off: retired)'), value=resource.active if resource else True).mark(
+                'resource-active')
+            fields = {'name': name, 'kind': kind, 'capacity': capacity}
+
+            async def save() -> None:
+                try:
+                    data = ResourceCreate.model_construct(
+                        location_id=self.location.id, name=name.value or '', kind=kind.value or '',
+                        capacity=int(capacity.value) if capacity.value is not None else 0, active=bool(active.value))
+                    await language.io_bound(lambda: resources.save_resource(
+                        data, actor=self.user, resource_id=resource.id if resource else None))
+                except (ClientPulseError, OverflowError, ValueError) as error:
+                    field_error(fields, error)
+                    return
+                dialog.close()
+                ui.notify(_('{name} saved.').format(name=data.name.strip()), type='positive')
+                self.table.refresh()
+
+            if resource is not None:
+                self.outages(resource)
+            with ui.row().classes('w-full justify-end'):
+                ui.button(_('Close'), on_click=dialog.close).props('flat')
+                ui.button(_('Save'), on_click=save).mark('resource-save')
+
+    def outages(self, resource: ResourceRead) -> None:
+        """The resource's times out of service from today on, each with a button to take it back, and a row to add
+        one (a day, from and to times, a reason)."""
+        tz = self.location.time_zone
+        today = clock.today(tz)
+        ui.label(_('Out of service')).classes('text-sm font-semibold')
+        listing = ui.column().classes('w-full gap-1').mark('resource-outages')
+
+        def show() -> None:
+            listing.clear()
+            start, end = clock.day_bounds(today, tz)[0], clock.day_bounds(today + timedelta(days=365), tz)[1]
+            mine = [o for o in resources.outages(self.location.id, start, end, actor=self.user)
+                    if o.resource_id == resource.id]
+            with listing:
+                if not mine:
+                    ui.label(_('Not out of service ahead.')).classes('text-slate-500')
+                for gone in mine:
+                    with ui.row().classes('items-center gap-2'):
+                        ui.label(f'{local_datetime(gone.starts_at, tz)} – {local_datetime(gone.ends_at, tz)}'
+                                 + (f' · {gone.reason}' if gone.reason else ''))
+                        button = ui.button(icon='delete', on_click=lambda o=gone: remove(o.id)).props(
+                            'flat round dense').tooltip(_('Back in service'))
+                        button.props['aria-label'] = _('Back in service')
+
+        async def remove(outage_id: int) -> None:
+            await language.io_bound(lambda: resources.remove_outage(outage_id, actor=self.user))
+            show()
+
+        show()
+        with ui.row().classes('items-center gap-2 flex-wrap'):
+            day = dates.date_input(_('Day'), today, locale=self.location.locale).props('dense').classes(
+                'w-44').mark('resource-out-day')
+            start = ui.input(_('From time')).props('type=time dense').classes('w-32').mark('resource-out-start')
+            end = ui.input(_('To time')).props('type=time dense').classes('w-32').mark('resource-out-end')
+            reason = ui.input(_('Reason')).props('dense').classes('w-40').mark('resource-out-reason')
+
+        async def add() -> None:
+            end.error = None
+            try:
+                chosen = date.fromisoformat(day.value or '')
+                first, last = minutes(start.value), minutes(end.value)
+                if first is None or last is None:
+                    raise ValueError
+            except ValueError:
+                end.error = _('Choose the day and both times.')
+                return
+            try:
+                await language.io_bound(lambda: resources.add_outage(
+                    resource.id, clock.local_datetime(chosen, first, tz), clock.local_datetime(chosen, last, tz),
+                    actor=self.user, reason=reason.value or ''))
+            except ClientPulseError as error:
+                field_error({'starts_at': start, 'ends_at': end}, error)
+                return
+            reason.value = ''
+            show()
+
+        ui.button(_('Add a time out of service'), icon='build', on_click=add).mark('resource-out-add')

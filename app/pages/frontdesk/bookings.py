@@ -21,6 +21,7 @@ from app.pages.frontdesk.booking_dialogs import (
     open_new_booking,
 )
 from app.pages.frontdesk.grid import PX_PER_MINUTE, DayGrid, block_of, grid_texts, now_line
+from app.pages.frontdesk.resource_day import resource_day_parts
 from app.pages.frontdesk.week import WeekView
 from app.pages.guard import PageContext, guarded_page
 from app.pages.money.checkout import open_checkout
@@ -93,6 +94,7 @@ class _BookingsView:
             grid_tab = ui.tab('Day view', _('Day view'))
             self.week_tab = ui.tab('Week', _('Week')).mark('week-tab')
             self.list_tab = ui.tab('List', _('List'))
+            self.resources_tab = ui.tab('Resources', _('Resources')).mark('resources-tab')
         # the panel not shown is brought up to date when it is opened, not on every change
         self.panels = ui.tab_panels(tabs, value=grid_tab, on_change=self.on_tab).classes('w-full').mark('booking-tabs')
         self.stale: set[str] = set()
@@ -112,7 +114,9 @@ class _BookingsView:
             # (every element costs each open page ~5 KB of server memory)
             self.week_panel = ui.tab_panel(self.week_tab)
             self.list_panel = ui.tab_panel(self.list_tab)
+            self.resources_panel = ui.tab_panel(self.resources_tab)
         self.week: WeekView | None = None
+        self.resource_grid: DayGrid | None = None
         self.staff_changed: events.StaffChanged | None = None
         self.list_table: ui.table | None = None
         self.staff_filter: ui.select | None = None
@@ -148,6 +152,11 @@ class _BookingsView:
         # goes out (this runs on the event loop)
         if self.week is not None:
             background_tasks.create(self.week.heard(event, self.showing_week()), name='week heard')
+        if self.resource_grid is not None:
+            if self.showing_resources():
+                background_tasks.create(self.draw_resources(), name='resource day')
+            else:
+                self.stale.add('resources')
         elif isinstance(event, events.StaffChanged):  # the week, not drawn yet, reads its staff again when drawn
             self.staff_changed = event
         if isinstance(event, events.StaffChanged):  # the list's filter, drawn or not, offers who is there now
@@ -166,6 +175,29 @@ class _BookingsView:
     def showing_week(self) -> bool:
         return self.panels.value in (self.week_tab, 'Week')
 
+    def showing_resources(self) -> bool:
+        return self.panels.value in (self.resources_tab, 'Resources')
+
+    async def draw_resources(self) -> None:
+        """The day per resource, read in a worker thread: drawn the first time, brought up to date after."""
+        if self.resource_grid is None and 'resources-drawing' in self.stale:
+            return  # being drawn the first time (the tab opened twice while it was read)
+        self.stale.discard('resources')
+        self.stale.add('resources-drawing')
+        try:
+            parts = await language.io_bound(resource_day_parts, self.location, self.day, self.user)
+        finally:
+            self.stale.discard('resources-drawing')
+        if self.resource_grid is None:
+            with self.resources_panel:
+                self.resource_grid = DayGrid(parts['grid'], parts['blocks'], None,
+                                             now_line(self.day, self.location.time_zone, clock.now())).mark(
+                    'resource-grid')
+                self.resource_grid.on('open', lambda e: self.open(e.args))
+            return
+        live.set_prop(self.resource_grid, 'grid', parts['grid'])
+        live.set_prop(self.resource_grid, 'blocks', parts['blocks'])
+
     def on_tab(self) -> Awaitable[None] | None:
         """The tab shown changed: draw its contents the first time (at once, in this change's own update) and bring
         them up to date when stale (read in a worker thread: NiceGUI awaits what this returns)."""
@@ -177,6 +209,8 @@ class _BookingsView:
                 if self.staff_changed is not None:  # since the page read its staff: the chooser reads them again
                     return self.week.heard(self.staff_changed, True)
             return self.week.redraw() if self.week.stale else None
+        if self.showing_resources():
+            return self.draw_resources() if self.resource_grid is None or 'resources' in self.stale else None
         if self.showing_list():
             if self.list_table is None:
                 with self.list_panel:

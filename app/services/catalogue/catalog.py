@@ -16,6 +16,7 @@ from app.models import (
     Service,
     ServiceCreate,
     ServiceRead,
+    ServiceResource,
     StaffMember,
     StaffService,
     StockMovement,
@@ -33,6 +34,7 @@ from app.services.accounts.access import (
     ensure_role,
 )
 from app.services.amounts import check_amount
+from app.services.catalogue import resources
 from app.services.database import session_scope
 from app.services.errors import NotFoundError, ValidationError, validated
 from app.services.i18n import N_, _
@@ -55,10 +57,11 @@ def list_services(location_id: int, *, actor: UserRead, include_inactive: bool =
 
 
 def create_services(services: list[ServiceCreate], *, actor: UserRead,
-                    performers: list[int] | None = None) -> list[ServiceRead]:
+                    performers: list[int] | None = None, needs: dict[str, int] | None = None) -> list[ServiceRead]:
     """Add several services in one transaction (the first-run setup's list), all or none; a service without a
     code gets one from its name (``CUT``, ``CUT2``…). ``performers``: the only active staff members (ids) who
-    perform them (None: whoever performs every service).
+    perform them (None: whoever performs every service). ``needs``: the units of each kind of resource each needs
+    (:func:`~app.services.catalogue.resources.write_needs`; None: none).
 
     :raises ValidationError: a code or name used twice, or already used at the location; a performer of another
         location (``field='performers'``)
@@ -90,6 +93,8 @@ def create_services(services: list[ServiceCreate], *, actor: UserRead,
             session.flush()
             if performers is not None:
                 _set_performers(session, service, performers)
+            if needs:
+                resources.write_needs(session, service, needs)
             created.append(ServiceRead.model_validate(service))
             activity.add(session, actor, 'service_added', i18n.deferred('New service: {name}', name=service.name),
                          location_id=service.location_id)
@@ -264,12 +269,15 @@ _UNCHANGED = object()
 def update_service(service_id: int, *, actor: UserRead, name: str, category: str = '', duration_minutes: int | None,
                    buffer_minutes: int | None = None, price_cents: int = 0, cost_cents: int = 0, kiosk: bool = True,
                    active: bool = True, performers: list[int] | object | None = _UNCHANGED,
-                   deposit_cents: int | None = None, prep_minutes: int = 0) -> ServiceRead:
+                   deposit_cents: int | None = None, prep_minutes: int = 0,
+                   needs: dict[str, int] | object = _UNCHANGED) -> ServiceRead:
     """Change a service: name, category, duration, preparation before and buffer after (minutes; buffer ``None``:
     the location's default; both keep the staff member, neither is shown to the customer), price and cost (minor
     units, as entered: with or without tax by the location's setting), the deposit asked when it is booked (minor
     units; None: the location's percentage), whether the kiosk offers it, and ``active`` (False archives it: kept
     with its bookings and figures, no longer booked).
+    ``needs``: the units of each kind of resource each booking of it takes (``{kind: units}``; omitted: unchanged;
+    :func:`~app.services.catalogue.resources.write_needs`).
     ``performers``: the staff members who perform it (ids; omitted: unchanged). A staff member left out who
     performed every service keeps every other one. One transaction; logged; open tabs hear of it.
 
@@ -310,6 +318,12 @@ def update_service(service_id: int, *, actor: UserRead, name: str, category: str
         session.add(service)
         if performers is not _UNCHANGED:
             changes += _set_performers(session, service, list(performers or []))
+        if needs is not _UNCHANGED:
+            before = {row.kind: row.units for row in session.exec(select(ServiceResource).where(
+                ServiceResource.service_id == service.id))}
+            wanted, words = resources.write_needs(session, service, dict(needs or {}))
+            if wanted != before:
+                changes.append(words)
         session.flush()
         result = ServiceRead.model_validate(service)
         summary = _summary(result.name, changes)

@@ -36,7 +36,7 @@ F = 30, s = 5) that is at most 7 hidden, 23 left; the desk always sees all 30. `
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
@@ -62,7 +62,8 @@ from app.services.accounts.access import (
 )
 from app.services.database import session_scope
 from app.services.errors import HoldLimitError, NotFoundError, SlotUnavailableError, ValidationError
-from app.services.frontdesk import slot_queries, slot_rules
+from app.services.frontdesk import resource_rules, slot_queries, slot_rules
+from app.services.frontdesk.resource_rules import Pool
 from app.services.frontdesk.slot_rules import ONLINE, Place, StaffDay
 from app.services.i18n import N_, _, ngettext
 
@@ -280,6 +281,10 @@ class _DayFacts:
     """the local day's start (aware UTC)"""
     holder: str = ''
     exclude_booking_id: int = 0
+    needs: list[tuple[str, int]] = field(default_factory=list)
+    """``[(kind, units)]`` of resources the service needs (:mod:`~app.services.frontdesk.resource_rules`)"""
+    pools: list[Pool] = field(default_factory=list)
+    """the location's resources of those kinds, with their uses and times out of service that day"""
 
     def load(self, member_id: int) -> int:
         """How busy the member is that day: bookings (other than the one moved), time off and others' holds."""
@@ -299,6 +304,9 @@ class _DayFacts:
                                       prep=self.prep, now=self.now, holder=self.holder, desk=False, earliest=earliest,
                                       latest=latest, exclude_id=self.exclude_booking_id)
             refused = slot_rules.refusal(self.place, staff_day, asked)
+            if (refused is None or refused.check == 'held') and self.needs and resource_rules.allocate(
+                    self.needs, self.pools, asked.kept_from, asked.reach, exclude_id=self.exclude_booking_id)[1]:
+                continue  # too few of a kind of resource free then
             if refused is None:
                 yield asked.starts_at, ''
             elif refused.check == 'held':
@@ -313,13 +321,15 @@ def _day_facts(session, location: Location, service: Service, members: list[tupl
                                                                                      place.buffer_minutes))
     # a late start (and its buffer) may reach past midnight: the first hours of the next day count too; an early
     # one's preparation, the last minutes of the day before
-    days = slot_queries.staff_days(session.connection(), members, service.id, day,
-                                   start - timedelta(minutes=service.prep_minutes),
-                                   end + max(timedelta(hours=4), longest), now=now)
+    near = (start - timedelta(minutes=service.prep_minutes), end + max(timedelta(hours=4), longest))
+    days = slot_queries.staff_days(session.connection(), members, service.id, day, *near, now=now)
+    needs = slot_queries.service_needs(session.connection(), service.id)
+    pools = slot_queries.resource_pools(session.connection(), location.id, [kind for kind, _units in needs],
+                                        *near) if needs else []
     return _DayFacts(place=place, service_id=service.id, minutes=service.duration_minutes,
                      service_buffer=service.buffer_minutes, prep=service.prep_minutes, day=day, now=now,
                      members=members, days=days, start=start, holder=holder or '',
-                     exclude_booking_id=exclude_booking_id or 0)
+                     exclude_booking_id=exclude_booking_id or 0, needs=needs, pools=pools)
 
 
 def _counts(facts: _DayFacts, member_id: int) -> tuple[int, int]:

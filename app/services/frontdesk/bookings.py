@@ -18,7 +18,8 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, bindparam, or_
+from sqlalchemy import Connection, bindparam, exists, or_
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -27,6 +28,7 @@ from app.models import (
     BookingCreate,
     BookingMove,
     BookingRead,
+    BookingResource,
     BookingStatus,
     Channel,
     Customer,
@@ -35,6 +37,7 @@ from app.models import (
     HoldKind,
     Location,
     Service,
+    ServiceResource,
     StaffMember,
     UserRead,
 )
@@ -170,6 +173,10 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
         **values, **slot_queries.slot_parameters(data.staff_member_id, data.service_id, slot)}).scalar_one_or_none()
     if booking_id is None:  # refused: the rules say which check failed, in words
         raise _refusal(connection, place, data.staff_member_id, facts.name, data.service_id, slot)
+    if facts.needs_resources:  # its rooms, chairs or equipment, taken in the same transaction or none of it
+        slot_queries.take_resources(connection, booking_id, data.location_id,
+                                    slot_queries.service_needs(connection, data.service_id), slot.kept_from,
+                                    slot.reach)
     revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
     result = BookingRead.model_validate({
         **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
@@ -260,7 +267,8 @@ _BOOKING_FACTS = (sa_select(col(StaffMember.name), col(StaffMember.active), col(
                             col(Service.name).label('service_name'), col(Service.duration_minutes),
                             col(Service.active).label('service_active'), col(Service.kiosk).label('service_kiosk'),
                             col(Service.price_cents), col(Service.buffer_minutes).label('service_buffer'),
-                            col(Service.prep_minutes),
+                            col(Service.prep_minutes), exists().where(
+                                ServiceResource.service_id == bindparam('service_id')).label('needs_resources'),
                             col(Location.buffer_minutes).label('location_buffer'), col(Location.opening_hours),
                             col(Location.closures), col(Customer.location_id).label('customer_location_id'),
                             col(Customer.name).label('customer_name'), col(Customer.phone).label('customer_phone'),
@@ -325,6 +333,10 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: Acto
         who = (slot_queries.waitlist_customer(connection, refused.item.holder)
                if refused.check == 'held' and refused.item.kind == HoldKind.OFFER.value and slot.desk else '')
         raise slot_rules.as_error(refused, place, day, slot, waitlist_customer=who)
+    # its resources given back and taken again for the new time (what its service needs now)
+    connection.execute(sa_delete(BookingResource).where(BookingResource.booking_id == booking.id))
+    slot_queries.take_resources(connection, booking.id, booking.location_id,
+                                slot_queries.service_needs(connection, booking.service_id), slot.kept_from, slot.reach)
     starts_at, ends_at = slot.starts_at, slot.ends_at
     booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
     booking.blocked_until = slot.reach if slot.reach > slot.ends_at else None

@@ -20,17 +20,24 @@ from sqlmodel import col
 
 from app.models import (
     Booking,
+    BookingResource,
     Customer,
     ExtraShift,
     HoldKind,
+    Resource,
+    ResourceOutage,
+    ServiceResource,
     SlotHold,
     StaffService,
     TimeOff,
     WaitlistEntry,
     WorkingHours,
 )
-from app.services.frontdesk import slot_rules
+from app.services.errors import SlotUnavailableError
+from app.services.frontdesk import resource_rules, slot_rules
+from app.services.frontdesk.resource_rules import Pool, Use
 from app.services.frontdesk.slot_rules import Away, Busy, Held, StaffDay
+from app.services.i18n import _
 
 
 def meets_sql(start, until, starts_at=None, reach=None):
@@ -167,3 +174,77 @@ _NEAR_HOLDS = sa_select(col(SlotHold.staff_member_id), col(SlotHold.starts_at), 
                         col(SlotHold.blocked_until)).where(
     col(SlotHold.staff_member_id).in_(_IDS), SlotHold.held_until > bindparam('now'),
     HOLD_FROM < bindparam('end'), HOLD_UNTIL >= bindparam('start'))
+
+
+# --- resources -----------------------------------------------------------------------------------------------------
+
+def service_needs(connection: Connection, service_id: int) -> list[tuple[str, int]]:
+    """``[(kind, units)]`` the service needs of resources for each booking (none: it needs none)."""
+    return [(row.kind, row.units) for row in connection.execute(
+        sa_select(col(ServiceResource.kind), col(ServiceResource.units)).where(
+            ServiceResource.service_id == service_id).order_by(ServiceResource.kind))]
+
+
+def resource_pools(connection: Connection, location_id: int, kinds: list[str], start: datetime, end: datetime, *,
+                   lock: bool = False) -> list[Pool]:
+    """The location's active resources of ``kinds`` as :class:`~resource_rules.Pool` s, with the uses of bookings in a
+    blocking status and the times out of service near ``[start, end]`` (aware UTC; a superset: the rules pick what
+    meets). ``lock``: the resources' rows are locked first, in id order (``FOR UPDATE`` on PostgreSQL; SQLite's write
+    transaction holds the whole database), so two bookings taking the same resources take turns."""
+    query = sa_select(col(Resource.id), col(Resource.name), col(Resource.kind), col(Resource.capacity)).where(
+        Resource.location_id == location_id, col(Resource.active), col(Resource.kind).in_(sorted(set(kinds)))
+    ).order_by(Resource.id)
+    pools = {row.id: Pool(row.id, row.name, row.kind, row.capacity)
+             for row in connection.execute(query.with_for_update() if lock else query)}
+    if not pools:
+        return []
+    near = {'ids': sorted(pools), 'start': start, 'end': end}
+    for row in connection.execute(_NEAR_USES, near):
+        pools[row.resource_id].uses.append(Use(row.start, row.until, row.units, row.booking_id))
+    for row in connection.execute(_NEAR_OUTAGES, near):
+        pools[row.resource_id].outages.append((row.starts_at, row.ends_at, row.reason or ''))
+    return list(pools.values())
+
+
+def take_resources(connection: Connection, booking_id: int, location_id: int, needs: list[tuple[str, int]],
+                   start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """Give booking ``booking_id``, kept over ``[start, end)``, the units of resources its service ``needs``, inside
+    the caller's transaction (the resources locked meanwhile): ``[(resource id, units)]`` written.
+
+    :raises SlotUnavailableError: a kind has too few units free then (what is free and what is out of service, in
+        words); the caller's transaction must roll back
+    """
+    if not needs:
+        return []
+    pools = resource_pools(connection, location_id, [kind for kind, _units in needs], start, end, lock=True)
+    taken, shortage = resource_rules.allocate(needs, pools, start, end, exclude_id=booking_id)
+    if shortage is not None:
+        raise shortage_error(shortage)
+    connection.execute(sa_insert(BookingResource), [
+        {'booking_id': booking_id, 'resource_id': resource_id, 'units': units} for resource_id, units in taken])
+    return taken
+
+
+def shortage_error(shortage: resource_rules.Shortage) -> SlotUnavailableError:
+    """The refusal the desk (or a customer) reads when a kind of resource is short."""
+    if shortage.out and not shortage.free:
+        message = _('No {kind} is free at that time ({names} out of service). Choose another time.').format(
+            kind=shortage.kind, names=', '.join(shortage.out))
+    elif not shortage.free:
+        message = _('No {kind} is free at that time. Choose another time.').format(kind=shortage.kind)
+    else:
+        message = _('Only {free} {kind} free at that time; this service needs {needed}. Choose another time.').format(
+            free=shortage.free, kind=shortage.kind, needed=shortage.needed)
+    return SlotUnavailableError(message, field='starts_at')
+
+
+_NEAR_USES = (sa_select(col(BookingResource.resource_id), col(BookingResource.units), col(BookingResource.booking_id),
+                        BOOKING_FROM.label('start'), BOOKING_UNTIL.label('until'))
+              .join(Booking, Booking.id == BookingResource.booking_id)
+              .where(col(BookingResource.resource_id).in_(_IDS),
+                     col(Booking.status).in_(sorted(slot_rules.BLOCKING_VALUES)),
+                     BOOKING_FROM < bindparam('end'), BOOKING_UNTIL >= bindparam('start')))
+_NEAR_OUTAGES = sa_select(col(ResourceOutage.resource_id), col(ResourceOutage.starts_at), col(ResourceOutage.ends_at),
+                          col(ResourceOutage.reason)).where(
+    col(ResourceOutage.resource_id).in_(_IDS), ResourceOutage.starts_at < bindparam('end'),
+    ResourceOutage.ends_at >= bindparam('start'))
