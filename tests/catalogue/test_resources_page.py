@@ -62,8 +62,9 @@ async def test_the_day_per_resource_shows_who_uses_each_room_and_follows_new_boo
     await user.should_see(marker='resource-grid')
     grid = element(user, 'resource-grid')
     assert [(c['id'], c['name'], c['away']) for c in grid.props['grid']['columns']] == [
-        (room.id, 'Room A · Treatment room', [[15 * 60, 16 * 60, 'Leak']])]
+        (room.id, 'Room A', [[15 * 60, 16 * 60, 'Leak']])]
     assert [(b['id'], b['column'], b['start']) for b in grid.props['blocks']] == [(first.id, room.id, 600)]
+    assert {m['kind']: m['label'] for m in grid.props['grid']['markers']}['away'] == 'Out of service'
     second = make_booking(location, shop['becky'], shop['cut'], shop['sam'], at(DAY, '12:00'))  # another tab's
     await eventually(lambda: {b['id'] for b in element(user, 'resource-grid').props['blocks']} == {first.id,
                                                                                                   second.id})

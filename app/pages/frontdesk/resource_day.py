@@ -44,10 +44,12 @@ def resource_day_parts(location: LocationRead, day: date, actor: UserRead) -> di
     first = min([8 * 60, *(s for s, _e in spans)]) // 60 * 60
     last = -(-min(max([20 * 60, *(e for _s, e in spans)]), 24 * 60) // 60) * 60
     texts = grid_texts(0)
+    texts['markers'] = [{**mark, 'label': _('Out of service')} if mark['kind'] == 'away' else mark
+                        for mark in texts['markers']]  # a resource's striped time is out of service, not time off
     texts['texts'] = {**texts['texts'], 'nobody': _('No resources yet: add them under Services & products.'),
                       'grid_label': _('Bookings by resource and time. Arrow keys move between bookings; Enter opens '
                                       'one.')}
     return {'grid': {'first': first, 'last': last, 'px': PX_PER_MINUTE, 'clashes': 0, 'all_known': True, **texts,
-                     'columns': [{'id': r.id, 'name': f'{r.name} · {r.kind}', 'colour': None, 'shifts': [],
+                     'columns': [{'id': r.id, 'name': r.name, 'colour': None, 'shifts': [],
                                   'away': away.get(r.id, [])} for r in shown]},
             'blocks': blocks}
