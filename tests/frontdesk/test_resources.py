@@ -194,3 +194,39 @@ def test_200_racing_bookings_never_use_more_of_a_resource_than_it_has(shop):
     assert {u.booking_id for u in used} == set(standing)
     assert peak([Use(standing[u.booking_id].starts_at, standing[u.booking_id].ends_at, u.units, u.booking_id)
                  for u in used], at(DAY, '09:00'), at(DAY, '12:00')) == 3
+
+
+def test_hostile_input_to_resources_is_refused_on_its_field_and_changes_nothing(shop):
+    location, room = shop['location'], shop['room_a']
+    manager_elsewhere = actor(Role.MANAGER, make_location('King St').id)
+    with pytest.raises(ValidationError) as refused:  # a naive time
+        resources.add_outage(room.id, datetime(2030, 3, 4, 9), at(DAY, '12:00'), actor=OWNER)
+    assert refused.value.field == 'starts_at'
+    with pytest.raises(ValidationError) as refused:
+        resources.add_outage(room.id, at(DAY, '12:00'), at(DAY, '09:00'), actor=OWNER)
+    assert refused.value.field == 'ends_at'
+    with pytest.raises(PermissionDeniedError):
+        resources.add_outage(room.id, at(DAY, '09:00'), at(DAY, '12:00'), actor=manager_elsewhere)
+    assert resources.outages(location.id, at(DAY, '00:00'), at(DAY, '23:59'), actor=OWNER) == []
+    outage = resources.add_outage(room.id, at(DAY, '09:00'), at(DAY, '12:00'), actor=OWNER, reason='x' * 5000)
+    assert len(resources.outages(location.id, at(DAY, '00:00'), at(DAY, '23:59'), actor=OWNER)[0].reason) == 120
+    with pytest.raises(PermissionDeniedError):
+        resources.remove_outage(outage, actor=manager_elsewhere)
+    with pytest.raises(PermissionDeniedError):
+        resources.set_needs(shop['massage'].id, {}, actor=manager_elsewhere)
+    with pytest.raises(PermissionDeniedError):
+        resources.needs_of(shop['massage'].id, actor=manager_elsewhere)
+    with pytest.raises(PermissionDeniedError):  # another location's resource, even named by id
+        resources.save_resource(ResourceCreate(location_id=location.id, name='Room A', kind='Room'),
+                                actor=manager_elsewhere, resource_id=room.id)
+    for units in (10 ** 9, -1, '1', 1.5):
+        with pytest.raises(ValidationError) as refused:
+            resources.set_needs(shop['massage'].id, {'Treatment room': units}, actor=OWNER)
+        assert refused.value.field == 'resources'
+    for name, kind, field in (('x' * 81, 'Room', 'name'), ('Room C', 'k' * 41, 'kind'), ('  ', 'Room', 'name')):
+        with pytest.raises(ValidationError) as refused:
+            resources.save_resource(ResourceCreate.model_construct(location_id=location.id, name=name, kind=kind,
+                                                                   capacity=1, active=True), actor=OWNER)
+        assert refused.value.field == field
+    assert [r.name for r in resources.list_resources(location.id, actor=OWNER)] == ['Room A', 'Room B']
+    assert resources.needs_of(shop['massage'].id, actor=OWNER) == {'Treatment room': 1}
