@@ -230,3 +230,29 @@ def test_hostile_input_to_resources_is_refused_on_its_field_and_changes_nothing(
         assert refused.value.field == field
     assert [r.name for r in resources.list_resources(location.id, actor=OWNER)] == ['Room A', 'Room B']
     assert resources.needs_of(shop['massage'].id, actor=OWNER) == {'Treatment room': 1}
+
+
+def test_undoing_a_no_show_takes_its_room_again_or_is_refused(shop):
+    """A no-show gives its room back; taking the no-show back must not put two bookings in one room."""
+    from app.models import BookingStatus
+    jj, becky, kelly = shop['staff']
+    missed = make_booking(shop['location'], jj, shop['massage'], shop['alex'], at(DAY, '10:00'))  # Room A
+    make_booking(shop['location'], becky, shop['massage'], shop['alex'], at(DAY, '10:00'))  # Room B
+    bookings.set_status(missed.id, BookingStatus.NO_SHOW, actor=OWNER)  # the shop's clock: 23:00 that day
+    walk_in = make_booking(shop['location'], kelly, shop['massage'], None, at(DAY, '10:15'))  # Room A, freed
+    assert _rooms(walk_in.id) == [shop['room_a'].id]
+    with pytest.raises(SlotUnavailableError):
+        bookings.undo_status(missed.id, actor=OWNER)
+    assert bookings.get_booking(missed.id, actor=OWNER).status == BookingStatus.NO_SHOW
+    bookings.set_status(walk_in.id, BookingStatus.NO_SHOW, actor=OWNER)
+    assert bookings.undo_status(missed.id, actor=OWNER).status == BookingStatus.BOOKED
+    assert _rooms(missed.id) == [shop['room_a'].id]
+
+
+def test_a_need_of_a_kind_no_longer_kept_can_still_be_cleared(shop):
+    for room in (shop['room_a'], shop['room_b']):
+        resources.save_resource(ResourceCreate(location_id=shop['location'].id, name=room.name, kind=room.kind,
+                                               active=False), actor=OWNER, resource_id=room.id)
+    assert resources.kinds(shop['location'].id, actor=OWNER) == []
+    assert resources.needs_of(shop['massage'].id, actor=OWNER) == {'Treatment room': 1}
+    assert resources.set_needs(shop['massage'].id, {'Treatment room': 0}, actor=OWNER) == {}

@@ -48,8 +48,7 @@ def catalog_page(page: PageContext) -> None:
         products.table.refresh()
         rooms.table.refresh()
 
-    live.on_change(page.location.id, changed, kinds=(events.CatalogueChanged, events.StockChanged,
-                                                     events.AvailabilityChanged))
+    live.on_change(page.location.id, changed, kinds=(events.CatalogueChanged, events.StockChanged))
 
 
 def _columns(*pairs: tuple[str, str]) -> list[dict]:
@@ -95,8 +94,9 @@ class _Services:
         categories = sorted({s.category for s in self.by_id.values() if s.category})
         members = {m.id: m.name for m in staff.list_staff(self.location.id, actor=self.user)}
         performing = catalog.performers_of(service.id, actor=self.user) if service else sorted(members)
-        kinds = resources.kinds(self.location.id, actor=self.user)
         needed = resources.needs_of(service.id, actor=self.user) if service else {}
+        # a kind needed whose resources were all retired still shows, so that the need can be cleared
+        kinds = sorted(set(resources.kinds(self.location.id, actor=self.user)) | set(needed))
         currency = self.location.currency
         with self.dialogs, ui.dialog(value=True) as dialog, ui.card().classes('w-[32rem] max-w-full'):
             ui.label(service.name if service else _('Add a service')).classes('text-lg font-semibold')
@@ -384,7 +384,10 @@ class _Resources:
                         button.props['aria-label'] = _('Back in service')
 
         async def remove(outage_id: int) -> None:
-            await language.io_bound(lambda: resources.remove_outage(outage_id, actor=self.user))
+            try:
+                await language.io_bound(lambda: resources.remove_outage(outage_id, actor=self.user))
+            except ClientPulseError as error:  # taken back in another tab meanwhile
+                ui.notify(str(error), type='warning')
             show()
 
         show()

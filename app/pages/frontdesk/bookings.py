@@ -489,6 +489,6 @@ def _hours_shown(columns: list[StaffMemberRead], extent: tuple[int, int] | None,
     if extent is not None:
         starts.append(extent[0])
         ends.append(extent[1])
-    first = min([*starts, 8 * 60]) // 60 * 60
+    first = max(0, min([*starts, 8 * 60])) // 60 * 60  # a preparation before midnight is not drawn the day before
     last = -(-min(max([*ends, 20 * 60]), 24 * 60) // 60) * 60
     return first, last

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.models import BookingStatus, LocationRead, UserRead
+from app.models import LocationRead, UserRead
 from app.pages.frontdesk.grid import PX_PER_MINUTE, block_of, grid_texts
 from app.services import clock
 from app.services.catalogue import resources
 from app.services.frontdesk import bookings
+from app.services.frontdesk.slot_rules import BLOCKING_VALUES
 from app.services.i18n import _
 
 
@@ -36,12 +37,12 @@ def resource_day_parts(location: LocationRead, day: date, actor: UserRead) -> di
         away.setdefault(gone.resource_id, []).append([first, last, gone.reason or _('Out of service')])
     blocks = []
     for booking in listed:
-        if booking.status == BookingStatus.CANCELLED or not booking.time_known:
+        if booking.status.value not in BLOCKING_VALUES or not booking.time_known:  # a no-show gave its room back
             continue
         for resource_id, _units in used.get(booking.id, []):
             blocks.append({**block_of(booking, False, tz), 'column': resource_id})
     spans = [(b['start'] - b['before'], b['start'] + b['minutes'] + b['after']) for b in blocks]
-    first = min([8 * 60, *(s for s, _e in spans)]) // 60 * 60
+    first = max(0, min([8 * 60, *(s for s, _e in spans)])) // 60 * 60
     last = -(-min(max([20 * 60, *(e for _s, e in spans)]), 24 * 60) // 60) * 60
     texts = grid_texts(0)
     texts['markers'] = [{**mark, 'label': _('Out of service')} if mark['kind'] == 'away' else mark

@@ -456,6 +456,7 @@ def undo_status(booking_id: int, *, actor: UserRead) -> BookingRead:
     """Take back a check-in or a no-show marked by mistake: the booking is booked again (owners and managers).
 
     :raises InvalidTransitionError: the booking is neither checked in nor a no-show (a paid one is final)
+    :raises SlotUnavailableError: a no-show's resources were given to another booking meanwhile
     :raises PermissionDeniedError: not an owner or manager, or another location
     """
     ensure_role(actor, MANAGING_ROLES, N_('undo a check-in or a no-show'))
@@ -465,6 +466,13 @@ def undo_status(booking_id: int, *, actor: UserRead) -> BookingRead:
         location = _get(session, Location, booking.location_id, 'location')
         was = BookingStatus(booking.status)
         _raise(slot_rules.undo_refusal(was))
+        if was == BookingStatus.NO_SHOW:  # its resources were freed meanwhile: taken again under their locks, or none
+            connection = session.connection()
+            connection.execute(sa_delete(BookingResource).where(BookingResource.booking_id == booking.id))
+            slot_queries.take_resources(connection, booking.id, booking.location_id,
+                                        slot_queries.service_needs(connection, booking.service_id),
+                                        booking.blocked_from or booking.starts_at,
+                                        booking.blocked_until or booking.ends_at)
         booking.status = BookingStatus.BOOKED.value
         session.add(booking)
         session.flush()
@@ -659,6 +667,17 @@ def _get(session: Session, model: type[T], record_id: int, what: str) -> T:
     if record is None:
         raise NotFoundError(_(_MISSING[what]).format(id=record_id))
     return record
+
+
+def lock_staff_members(session: Session, staff_member_ids: set[int], location_id: int) -> None:
+    """Take several staff members' row locks in id order, before a unit of work that books or moves for each (a
+    series' occurrences): one lock order everywhere, staff members before resources, so no two writers wait for each
+    other.
+
+    :raises NotFoundError, ValidationError: as :func:`_lock_staff_member`
+    """
+    for staff_member_id in sorted(staff_member_ids):
+        _lock_staff_member(session, staff_member_id, location_id)
 
 
 def _lock_staff_member(session: Session, staff_member_id: int, location_id: int):

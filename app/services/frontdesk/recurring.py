@@ -155,6 +155,8 @@ def move_following(booking_id: int, data: BookingMove, *, actor: UserRead) -> li
         following = _following(session, booking_id, actor)
         shift = data.starts_at - following[0].starts_at
         time_zone = bookings.location_time_zone(session, following[0].location_id)
+        bookings.lock_staff_members(session, {data.staff_member_id or b.staff_member_id for b in following},
+                                    following[0].location_id)
         done = []
         for booking in following:
             try:

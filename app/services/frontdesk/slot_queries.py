@@ -37,7 +37,7 @@ from app.services.errors import SlotUnavailableError
 from app.services.frontdesk import resource_rules, slot_rules
 from app.services.frontdesk.resource_rules import Pool, Use
 from app.services.frontdesk.slot_rules import Away, Busy, Held, StaffDay
-from app.services.i18n import _
+from app.services.i18n import _, ngettext
 
 
 def meets_sql(start, until, starts_at=None, reach=None):
@@ -233,8 +233,10 @@ def shortage_error(shortage: resource_rules.Shortage) -> SlotUnavailableError:
     elif not shortage.free:
         message = _('No {kind} is free at that time. Choose another time.').format(kind=shortage.kind)
     else:
-        message = _('Only {free} {kind} free at that time; this service needs {needed}. Choose another time.').format(
-            free=shortage.free, kind=shortage.kind, needed=shortage.needed)
+        message = ngettext('Only {free} {kind} is free at that time; this service needs {needed}. Choose another time.',
+                           'Only {free} {kind} are free at that time; this service needs {needed}. Choose another '
+                           'time.', shortage.free).format(free=shortage.free, kind=shortage.kind,
+                                                          needed=shortage.needed)
     return SlotUnavailableError(message, field='starts_at')
 
 
