@@ -73,6 +73,7 @@ from .receipt import (
 from .resource import (
     MAX_UNITS,
     BookingResource,
+    HoldResource,
     Resource,
     ResourceCreate,
     ResourceOutage,
@@ -146,6 +147,7 @@ __all__ = [
     'GiftCard',
     'GiftCardMovement',
     'HoldKind',
+    'HoldResource',
     'Inquiry',
     'LatePayment',
     'Location',

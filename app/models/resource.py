@@ -75,3 +75,14 @@ class BookingResource(SQLModel, table=True):
     booking_id: int = Field(foreign_key='booking.id', primary_key=True)
     resource_id: int = Field(foreign_key='resource.id', primary_key=True)
     units: int = Field(default=1, ge=1, le=MAX_UNITS)
+
+
+class HoldResource(SQLModel, table=True):
+    """A hold (:class:`~app.models.SlotHold`) keeps ``units`` of ``resource_id`` for the booking it becomes, while it
+    lives; gone with the hold."""
+
+    __tablename__ = 'hold_resource'
+    __table_args__ = (CheckConstraint(f'units BETWEEN 1 AND {MAX_UNITS}', name='units'),)
+    hold_id: int = Field(foreign_key='slot_hold.id', primary_key=True, ondelete='CASCADE')
+    resource_id: int = Field(foreign_key='resource.id', primary_key=True, index=True)
+    units: int = Field(default=1, ge=1, le=MAX_UNITS)

@@ -256,3 +256,29 @@ def test_a_need_of_a_kind_no_longer_kept_can_still_be_cleared(shop):
     assert resources.kinds(shop['location'].id, actor=OWNER) == []
     assert resources.needs_of(shop['massage'].id, actor=OWNER) == {'Treatment room': 1}
     assert resources.set_needs(shop['massage'].id, {'Treatment room': 0}, actor=OWNER) == {}
+
+
+def test_a_hold_keeps_the_rooms_of_the_booking_it_becomes(shop):
+    """A customer at the kiosk holding a massage keeps a room until they book it; the desk cannot give that room away
+    meanwhile, the customer's own booking takes it; a hold dropped gives it back (its rows go with it)."""
+    from app.models import HoldKind, HoldResource
+    jj, becky, kelly = shop['staff']
+    location = shop['location']
+    make_booking(location, jj, shop['massage'], shop['alex'], at(DAY, '10:00'))  # Room A
+    availability.hold(location.id, shop['massage'].id, availability.Slot(at(DAY, '10:00'), becky.id, 'BECKY'),
+                      holder='kiosk-1', actor=OWNER)  # Room B, held
+    with pytest.raises(SlotUnavailableError) as refused:
+        make_booking(location, kelly, shop['massage'], shop['alex'], at(DAY, '10:30'))
+    assert 'Treatment room' in str(refused.value)
+    assert at(DAY, '10:30') not in {s.starts_at for s in availability.free_slots(
+        location.id, shop['massage'].id, DAY, actor=OWNER, staff_member_id=kelly.id)}
+    booked = bookings.create_booking(BookingCreate(
+        location_id=location.id, customer_id=shop['alex'].id, service_id=shop['massage'].id,
+        staff_member_id=becky.id, starts_at=at(DAY, '10:00')), actor=OWNER, holder='kiosk-1')
+    assert _rooms(booked.id) == [shop['room_b'].id]
+    availability.hold(location.id, shop['massage'].id, availability.Slot(at(DAY, '13:00'), kelly.id, 'KELLY'),
+                      holder='online-1', actor=OWNER, kind=HoldKind.ONLINE)
+    availability.drop_hold(location.id, 'kiosk-1', kinds=tuple(HoldKind))
+    availability.drop_hold(location.id, 'online-1', kinds=tuple(HoldKind))
+    with session_scope() as session:
+        assert session.exec(select(HoldResource)).all() == []  # gone with their holds

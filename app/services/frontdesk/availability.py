@@ -45,6 +45,7 @@ from sqlmodel import select
 from app.config import get_settings
 from app.models import (
     HoldKind,
+    HoldResource,
     Location,
     Service,
     SlotHold,
@@ -119,7 +120,7 @@ def free_slots(location_id: int, service_id: int, day: date, *, actor: Actor, st
         if staff_member_id != ANYONE and not members:
             raise NotFoundError(_('That staff member does not work here.'), field='staff_member_id')
         facts = _day_facts(session, location, service, [(m.id, m.name) for m in members], day, now=now,
-                           holder=holder, exclude_booking_id=exclude_booking_id)
+                           holder=holder, exclude_booking_id=exclude_booking_id, desk=desk)
     found: dict[datetime, Slot] = {}
     for member_id, name in sorted(facts.members, key=lambda m: (facts.load(m[0]), m[1])):  # the least booked first
         for starts_at, held in facts.starts(member_id, customer=choosing):
@@ -163,7 +164,8 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: A
     (``ip``: the visitor's network address; ``visitor``: their browser session) also replaces that session's earlier
     online hold at the location and is refused past the limits above.
 
-    :raises SlotUnavailableError: the time was booked or held meanwhile
+    :raises SlotUnavailableError: the time was booked or held meanwhile, or the resources the service needs were
+        taken (it keeps them too, for the booking it becomes)
     :raises HoldLimitError: an online hold past a limit (field ``starts_at``): nothing is held, the time may still be
         booked
     :raises PermissionDeniedError: another location, or a role that may not book
@@ -202,14 +204,20 @@ def hold(location_id: int, service_id: int, slot: Slot, *, holder: str, actor: A
         session.flush()
         if kind == HoldKind.ONLINE:
             _within_address_limit(session, location_id, ip[:64], now)
-        session.add(SlotHold(location_id=location_id, staff_member_id=slot.staff_member_id, starts_at=slot.starts_at,
-                             ends_at=ends_at, held_until=now + timedelta(minutes=minutes), holder=holder,
-                             # the booking it becomes keeps its preparation and buffer: so does the hold
-                             blocked_from=asked.kept_from if asked.kept_from < asked.starts_at else None,
-                             blocked_until=asked.reach if asked.reach > ends_at else None,
-                             kind=kind.value, ip=ip[:64] if kind == HoldKind.ONLINE else '',
-                             visitor=visitor[:64] if kind == HoldKind.ONLINE else ''))
+        kept = SlotHold(location_id=location_id, staff_member_id=slot.staff_member_id, starts_at=slot.starts_at,
+                        ends_at=ends_at, held_until=now + timedelta(minutes=minutes), holder=holder,
+                        # the booking it becomes keeps its preparation and buffer: so does the hold
+                        blocked_from=asked.kept_from if asked.kept_from < asked.starts_at else None,
+                        blocked_until=asked.reach if asked.reach > ends_at else None,
+                        kind=kind.value, ip=ip[:64] if kind == HoldKind.ONLINE else '',
+                        visitor=visitor[:64] if kind == HoldKind.ONLINE else '')
+        session.add(kept)
         session.flush()
+        # and the resources it will take (locked after the staff member, as a booking's): gone with the hold
+        slot_queries.take_resources(session.connection(), kept.id, location_id,
+                                    slot_queries.service_needs(session.connection(), service.id), asked.kept_from,
+                                    asked.reach, now=now, holder=holder, desk=False, table=HoldResource,
+                                    key='hold_id')
         if kind == HoldKind.ONLINE:
             _within_day_share(session, location, service, member, slot.starts_at, holder, now)
     events.publish(events.AvailabilityChanged(location_id=location_id))
@@ -314,7 +322,8 @@ class _DayFacts:
 
 
 def _day_facts(session, location: Location, service: Service, members: list[tuple[int, str]], day: date, *,
-               now: datetime, holder: str | None = None, exclude_booking_id: int | None = None) -> _DayFacts:
+               now: datetime, holder: str | None = None, exclude_booking_id: int | None = None,
+               desk: bool = False) -> _DayFacts:
     place = Place.of(location)
     start, end = clock.day_bounds(day, location.time_zone)
     longest = timedelta(minutes=service.duration_minutes + slot_rules.buffer_minutes(service.buffer_minutes,
@@ -324,8 +333,8 @@ def _day_facts(session, location: Location, service: Service, members: list[tupl
     near = (start - timedelta(minutes=service.prep_minutes), end + max(timedelta(hours=4), longest))
     days = slot_queries.staff_days(session.connection(), members, service.id, day, *near, now=now)
     needs = slot_queries.service_needs(session.connection(), service.id)
-    pools = slot_queries.resource_pools(session.connection(), location.id, [kind for kind, _units in needs],
-                                        *near) if needs else []
+    pools = slot_queries.resource_pools(session.connection(), location.id, [kind for kind, _units in needs], *near,
+                                        now=now, holder=holder or '', desk=desk) if needs else []
     return _DayFacts(place=place, service_id=service.id, minutes=service.duration_minutes,
                      service_buffer=service.buffer_minutes, prep=service.prep_minutes, day=day, now=now,
                      members=members, days=days, start=start, holder=holder or '',

@@ -176,7 +176,7 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
     if facts.needs_resources:  # its rooms, chairs or equipment, taken in the same transaction or none of it
         slot_queries.take_resources(connection, booking_id, data.location_id,
                                     slot_queries.service_needs(connection, data.service_id), slot.kept_from,
-                                    slot.reach)
+                                    slot.reach, now=slot.now, holder=slot.holder, desk=slot.desk)
     revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
     result = BookingRead.model_validate({
         **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,
@@ -336,7 +336,8 @@ def move_in(session: Session, booking_id: int, data: BookingMove, *, actor: Acto
     # its resources given back and taken again for the new time (what its service needs now)
     connection.execute(sa_delete(BookingResource).where(BookingResource.booking_id == booking.id))
     slot_queries.take_resources(connection, booking.id, booking.location_id,
-                                slot_queries.service_needs(connection, booking.service_id), slot.kept_from, slot.reach)
+                                slot_queries.service_needs(connection, booking.service_id), slot.kept_from, slot.reach,
+                                now=slot.now, desk=slot.desk)
     starts_at, ends_at = slot.starts_at, slot.ends_at
     booking.starts_at, booking.ends_at, booking.staff_member_id = starts_at, ends_at, staff.id
     booking.blocked_until = slot.reach if slot.reach > slot.ends_at else None
@@ -472,7 +473,7 @@ def undo_status(booking_id: int, *, actor: UserRead) -> BookingRead:
             slot_queries.take_resources(connection, booking.id, booking.location_id,
                                         slot_queries.service_needs(connection, booking.service_id),
                                         booking.blocked_from or booking.starts_at,
-                                        booking.blocked_until or booking.ends_at)
+                                        booking.blocked_until or booking.ends_at, now=datetime.now(UTC))
         booking.status = BookingStatus.BOOKED.value
         session.add(booking)
         session.flush()

@@ -24,6 +24,7 @@ from app.models import (
     Customer,
     ExtraShift,
     HoldKind,
+    HoldResource,
     Resource,
     ResourceOutage,
     ServiceResource,
@@ -186,11 +187,14 @@ def service_needs(connection: Connection, service_id: int) -> list[tuple[str, in
 
 
 def resource_pools(connection: Connection, location_id: int, kinds: list[str], start: datetime, end: datetime, *,
-                   lock: bool = False) -> list[Pool]:
+                   lock: bool = False, now: datetime | None = None, holder: str = '', desk: bool = False
+                   ) -> list[Pool]:
     """The location's active resources of ``kinds`` as :class:`~resource_rules.Pool` s, with the uses of bookings in a
     blocking status and the times out of service near ``[start, end]`` (aware UTC; a superset: the rules pick what
     meets). ``lock``: the resources' rows are locked first, in id order (``FOR UPDATE`` on PostgreSQL; SQLite's write
-    transaction holds the whole database), so two bookings taking the same resources take turns."""
+    transaction holds the whole database), so two bookings taking the same resources take turns. With ``now``, the
+    live holds' resources count as uses too, as :func:`slot_rules.hold_blocks` says for the asker: not ``holder``'s
+    own, and for the ``desk`` not a customer's online hold."""
     query = sa_select(col(Resource.id), col(Resource.name), col(Resource.kind), col(Resource.capacity)).where(
         Resource.location_id == location_id, col(Resource.active), col(Resource.kind).in_(sorted(set(kinds)))
     ).order_by(Resource.id)
@@ -203,25 +207,33 @@ def resource_pools(connection: Connection, location_id: int, kinds: list[str], s
         pools[row.resource_id].uses.append(Use(row.start, row.until, row.units, row.booking_id))
     for row in connection.execute(_NEAR_OUTAGES, near):
         pools[row.resource_id].outages.append((row.starts_at, row.ends_at, row.reason or ''))
+    if now is not None:
+        for row in connection.execute(_NEAR_HOLD_USES, {**near, 'now': now, 'holder': holder, 'desk': desk}):
+            pools[row.resource_id].uses.append(Use(row.start, row.until, row.units))
     return list(pools.values())
 
 
 def take_resources(connection: Connection, booking_id: int, location_id: int, needs: list[tuple[str, int]],
-                   start: datetime, end: datetime) -> list[tuple[int, int]]:
+                   start: datetime, end: datetime, *, now: datetime, holder: str = '', desk: bool = True,
+                   table=BookingResource, key: str = 'booking_id') -> list[tuple[int, int]]:
     """Give booking ``booking_id``, kept over ``[start, end)``, the units of resources its service ``needs``, inside
-    the caller's transaction (the resources locked meanwhile): ``[(resource id, units)]`` written.
+    the caller's transaction (the resources locked meanwhile): ``[(resource id, units)]`` written. Others' live holds
+    keep theirs (``now``, ``holder``, ``desk``: as :func:`resource_pools`). ``table``/``key``: where the units go — a
+    hold's (:class:`~app.models.HoldResource`, ``'hold_id'``) keeps them for the booking it becomes.
 
     :raises SlotUnavailableError: a kind has too few units free then (what is free and what is out of service, in
         words); the caller's transaction must roll back
     """
     if not needs:
         return []
-    pools = resource_pools(connection, location_id, [kind for kind, _units in needs], start, end, lock=True)
-    taken, shortage = resource_rules.allocate(needs, pools, start, end, exclude_id=booking_id)
+    pools = resource_pools(connection, location_id, [kind for kind, _units in needs], start, end, lock=True, now=now,
+                           holder=holder, desk=desk)
+    taken, shortage = resource_rules.allocate(needs, pools, start, end,
+                                              exclude_id=booking_id if table is BookingResource else 0)
     if shortage is not None:
         raise shortage_error(shortage)
-    connection.execute(sa_insert(BookingResource), [
-        {'booking_id': booking_id, 'resource_id': resource_id, 'units': units} for resource_id, units in taken])
+    connection.execute(sa_insert(table), [
+        {key: booking_id, 'resource_id': resource_id, 'units': units} for resource_id, units in taken])
     return taken
 
 
@@ -246,6 +258,13 @@ _NEAR_USES = (sa_select(col(BookingResource.resource_id), col(BookingResource.un
               .where(col(BookingResource.resource_id).in_(_IDS),
                      col(Booking.status).in_(sorted(slot_rules.BLOCKING_VALUES)),
                      BOOKING_FROM < bindparam('end'), BOOKING_UNTIL >= bindparam('start')))
+_NEAR_HOLD_USES = (sa_select(col(HoldResource.resource_id), col(HoldResource.units), HOLD_FROM.label('start'),
+                             HOLD_UNTIL.label('until'))
+                   .join(SlotHold, SlotHold.id == HoldResource.hold_id)
+                   .where(col(HoldResource.resource_id).in_(_IDS), SlotHold.held_until > bindparam('now'),
+                          SlotHold.holder != bindparam('holder'),
+                          or_(~bindparam('desk', type_=Boolean()), SlotHold.kind != HoldKind.ONLINE.value),
+                          HOLD_FROM < bindparam('end'), HOLD_UNTIL >= bindparam('start')))
 _NEAR_OUTAGES = sa_select(col(ResourceOutage.resource_id), col(ResourceOutage.starts_at), col(ResourceOutage.ends_at),
                           col(ResourceOutage.reason)).where(
     col(ResourceOutage.resource_id).in_(_IDS), ResourceOutage.starts_at < bindparam('end'),
