@@ -182,6 +182,10 @@ def desk_flow(page, site: Site, shop) -> Iterator[str]:
     page.get_by_text("15:00 Alex Kim · Women's cut").first.wait_for(timeout=WAIT)
     settle(page)
     yield 'desk: week'
+    page.get_by_role('tab', name='Resources').click()
+    page.get_by_text('No resources yet: add them under Services & products.').wait_for(timeout=WAIT)
+    settle(page)
+    yield 'desk: resources day'
     page.get_by_role('button', name='Sale').click()
     page.get_by_text('Walk-in sale').wait_for(timeout=WAIT)
     settle(page)
@@ -198,6 +202,12 @@ def desk_flow(page, site: Site, shop) -> Iterator[str]:
     page.get_by_role('tab', name='Forecast').wait_for(timeout=WAIT)
     settle(page)
     yield 'desk: analytics'
+    page.goto(f'{site.url}/catalog')
+    page.get_by_role('tab', name='Resources').click()
+    page.get_by_role('button', name='Add a resource').click()
+    page.get_by_role('dialog').get_by_text('How many at once').wait_for(timeout=WAIT)
+    settle(page)
+    yield 'desk: resource dialog'
 
 
 FLOWS: dict[str, tuple[Callable, tuple[str, ...]]] = {

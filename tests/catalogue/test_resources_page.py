@@ -3,6 +3,8 @@ of service for a morning; what the page saved is what the services read back."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from nicegui.testing import User
 
@@ -38,13 +40,14 @@ async def test_a_manager_adds_a_room_a_service_needs_it_and_it_goes_out_of_servi
     user.find(marker='resource-list').trigger('rowClick', [{}, {'id': room.id}, 0])
     await user.should_see(marker='resource-outages')
     user.find(marker='resource-out-day').clear().type(DAY.isoformat())
-    user.find(marker='resource-out-start').type('09:00')
-    user.find(marker='resource-out-end').type('12:00')
+    user.find(marker='resource-out-start').type('22:00')  # overnight, into the next morning
+    user.find(marker='resource-out-to-day').clear().type((DAY + timedelta(days=1)).isoformat())
+    user.find(marker='resource-out-end').type('07:00')
     user.find(marker='resource-out-reason').type('Leak')
     user.find(marker='resource-out-add').click()
     await eventually(lambda: [(o.starts_at, o.ends_at, o.reason) for o in resources.outages(
-        location.id, at(DAY, '00:00'), at(DAY, '23:59'), actor=OWNER)] == [(at(DAY, '09:00'), at(DAY, '12:00'),
-                                                                              'Leak')])
+        location.id, at(DAY, '00:00'), at(DAY, '23:59'), actor=OWNER)] == [
+        (at(DAY, '22:00'), at(DAY + timedelta(days=1), '07:00'), 'Leak')])
 
 
 async def test_the_day_per_resource_shows_who_uses_each_room_and_follows_new_bookings(user: User, shop):
@@ -68,3 +71,24 @@ async def test_the_day_per_resource_shows_who_uses_each_room_and_follows_new_boo
     second = make_booking(location, shop['becky'], shop['cut'], shop['sam'], at(DAY, '12:00'))  # another tab's
     await eventually(lambda: {b['id'] for b in element(user, 'resource-grid').props['blocks']} == {first.id,
                                                                                                   second.id})
+
+
+def test_bookings_sharing_a_resource_at_once_are_drawn_side_by_side(shop):
+    """A sauna with two places, two bookings at once: two lanes, each half the column; a third later takes the first
+    lane again. Each block of a booking is keyed by its column too (day_grid.js), so one using two resources has two
+    cells."""
+    from app.models import ResourceCreate
+    from app.pages.frontdesk.resource_day import resource_day_parts
+    from app.services.catalogue import resources
+    from tests.factories import make_booking
+    location = shop['location']
+    resources.save_resource(ResourceCreate(location_id=location.id, name='Sauna', kind='Sauna', capacity=2),
+                            actor=OWNER)
+    resources.set_needs(shop['mens'].id, {'Sauna': 1}, actor=OWNER)
+    first = make_booking(location, shop['jj'], shop['mens'], shop['alex'], at(DAY, '10:00'))
+    second = make_booking(location, shop['becky'], shop['mens'], shop['sam'], at(DAY, '10:15'))
+    third = make_booking(location, shop['jj'], shop['mens'], shop['sam'], at(DAY, '11:00'))
+    blocks = {b['id']: b['style'] for b in resource_day_parts(location, DAY, OWNER)['blocks']}
+    assert (blocks[first.id]['left'], blocks[first.id]['right']) == ('calc(0.000% + 2px)', 'calc(50.000% + 2px)')
+    assert (blocks[second.id]['left'], blocks[second.id]['right']) == ('calc(50.000% + 2px)', 'calc(0.000% + 2px)')
+    assert blocks[third.id]['left'] == 'calc(0.000% + 2px)'

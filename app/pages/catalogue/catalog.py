@@ -361,7 +361,7 @@ class _Resources:
 
     def outages(self, resource: ResourceRead) -> None:
         """The resource's times out of service from today on, each with a button to take it back, and a row to add
-        one (a day, from and to times, a reason)."""
+        one (from a day and time to a day and time — overnight or for days —, a reason)."""
         tz = self.location.time_zone
         today = clock.today(tz)
         ui.label(_('Out of service')).classes('text-sm font-semibold')
@@ -392,25 +392,27 @@ class _Resources:
 
         show()
         with ui.row().classes('items-center gap-2 flex-wrap'):
-            day = dates.date_input(_('Day'), today, locale=self.location.locale).props('dense').classes(
+            day = dates.date_input(_('From'), today, locale=self.location.locale).props('dense').classes(
                 'w-44').mark('resource-out-day')
             start = ui.input(_('From time')).props('type=time dense').classes('w-32').mark('resource-out-start')
+            to_day = dates.date_input(_('To'), today, locale=self.location.locale).props('dense').classes(
+                'w-44').mark('resource-out-to-day')
             end = ui.input(_('To time')).props('type=time dense').classes('w-32').mark('resource-out-end')
             reason = ui.input(_('Reason')).props('dense').classes('w-40').mark('resource-out-reason')
 
         async def add() -> None:
             end.error = None
             try:
-                chosen = date.fromisoformat(day.value or '')
+                first_day, last_day = date.fromisoformat(day.value or ''), date.fromisoformat(to_day.value or '')
                 first, last = minutes(start.value), minutes(end.value)
                 if first is None or last is None:
                     raise ValueError
             except ValueError:
-                end.error = _('Choose the day and both times.')
+                end.error = _('Choose both days and both times.')
                 return
             try:
                 await language.io_bound(lambda: resources.add_outage(
-                    resource.id, clock.local_datetime(chosen, first, tz), clock.local_datetime(chosen, last, tz),
+                    resource.id, clock.local_datetime(first_day, first, tz), clock.local_datetime(last_day, last, tz),
                     actor=self.user, reason=reason.value or ''))
             except ClientPulseError as error:
                 field_error({'starts_at': start, 'ends_at': end}, error)

@@ -93,7 +93,8 @@ export default {
       // per column (in the order drawn): its bookings and free quarter hours, earliest first
       return this.columns.map((column) => {
         const blocks = this.byColumn[column.id] || [];
-        const items = blocks.map((block) => ({ key: "b" + block.id, minute: block.start, block }));
+        // a booking drawn in two columns (it uses two resources) has a cell in each: the key names its column too
+        const items = blocks.map((block) => ({ key: `b${block.id}-${block.column}`, minute: block.start, block }));
         const taken = (minute) =>
           blocks.some((b) => b.start <= minute && minute < b.start + Math.max(b.minutes || 0, STEP)) ||
           (column.away || []).some((gone) => gone[0] <= minute && minute < gone[1]);
@@ -313,17 +314,18 @@ export default {
                  :style="{position:'absolute',left:0,right:0,top:top(item.minute),height:(15*grid.px)+'px'}"></div>
             <template v-for="block in byColumn[column.id] || []" :key="'k' + block.id">
               <div v-if="block.before" aria-hidden="true" data-kept="before"
-                   :style="{position:'absolute',left:'3px',right:'3px',top:top(block.start - block.before),
+                   :style="{position:'absolute',left:block.style.left,right:block.style.right,top:top(block.start - block.before),
                             height:(block.before*grid.px)+'px',background:KEPT,borderRadius:'4px 4px 0 0'}"></div>
               <div v-if="block.after" aria-hidden="true" data-kept="after"
-                   :style="{position:'absolute',left:'3px',right:'3px',top:top(block.start + block.minutes),
+                   :style="{position:'absolute',left:block.style.left,right:block.style.right,top:top(block.start + block.minutes),
                             height:(block.after*grid.px)+'px',background:KEPT,borderRadius:'0 0 4px 4px'}"></div>
             </template>
             <div v-for="block in byColumn[column.id] || []" :key="block.id" :title="block.title"
-                 :data-booking="block.id" :data-key="'b' + block.id" role="button"
-                 :tabindex="('b' + block.id) === activeKey ? 0 : -1" :aria-label="block.title"
-                 @focus="focusKey = 'b' + block.id"
-                 @keydown="onKey($event, columnIndex, {key: 'b' + block.id, minute: block.start, block})"
+                 :data-booking="block.id" :data-key="'b' + block.id + '-' + block.column" role="button"
+                 :tabindex="('b' + block.id + '-' + block.column) === activeKey ? 0 : -1" :aria-label="block.title"
+                 @focus="focusKey = 'b' + block.id + '-' + block.column"
+                 @keydown="onKey($event, columnIndex,
+                                 {key: 'b' + block.id + '-' + block.column, minute: block.start, block})"
                  @click.stop="$emit('open', block.id)" draggable="true"
                  @dragstart="$event.dataTransfer.setData('text/plain', String(block.id))"
                  class="cp-cell rounded px-1 text-white text-xs cursor-pointer shadow-sm"

@@ -41,6 +41,7 @@ def resource_day_parts(location: LocationRead, day: date, actor: UserRead) -> di
             continue
         for resource_id, _units in used.get(booking.id, []):
             blocks.append({**block_of(booking, False, tz), 'column': resource_id})
+    _side_by_side(blocks)
     spans = [(b['start'] - b['before'], b['start'] + b['minutes'] + b['after']) for b in blocks]
     first = max(0, min([8 * 60, *(s for s, _e in spans)])) // 60 * 60
     last = -(-min(max([20 * 60, *(e for _s, e in spans)]), 24 * 60) // 60) * 60
@@ -54,3 +55,25 @@ def resource_day_parts(location: LocationRead, day: date, actor: UserRead) -> di
                      'columns': [{'id': r.id, 'name': r.name, 'colour': None, 'shifts': [],
                                   'away': away.get(r.id, [])} for r in shown]},
             'blocks': blocks}
+
+
+def _side_by_side(blocks: list[dict]) -> None:
+    """Bookings sharing a resource at once (a sauna with six places) drawn side by side in its column, each in a lane
+    (the first free one, earliest start first), every lane of the column as wide, not on top of each other."""
+    by_column: dict[int, list[dict]] = {}
+    for block in blocks:
+        by_column.setdefault(block['column'], []).append(block)
+    for column in by_column.values():
+        lanes: list[int] = []  # the minute each lane is free again
+        placed = []
+        for block in sorted(column, key=lambda b: (b['start'] - b['before'], b['id'])):
+            start, end = block['start'] - block['before'], block['start'] + block['minutes'] + block['after']
+            lane = next((i for i, free in enumerate(lanes) if free <= start), len(lanes))
+            if lane == len(lanes):
+                lanes.append(end)
+            lanes[lane] = end
+            placed.append((block, lane))
+        if len(lanes) > 1:
+            for block, lane in placed:
+                block['style'] = {**block['style'], 'left': f'calc({lane * 100 / len(lanes):.3f}% + 2px)',
+                                  'right': f'calc({(len(lanes) - lane - 1) * 100 / len(lanes):.3f}% + 2px)'}
