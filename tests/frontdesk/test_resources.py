@@ -250,6 +250,9 @@ def test_undoing_a_no_show_takes_its_room_again_or_is_refused(shop):
 
 
 def test_a_need_of_a_kind_no_longer_kept_can_still_be_cleared(shop):
+    from app.services.catalogue import catalog
+    massage = shop['massage']  # archived, its rooms may all be retired (its need stays, to be seen and cleared)
+    catalog.update_service(massage.id, actor=OWNER, name=massage.name, duration_minutes=60, active=False)
     for room in (shop['room_a'], shop['room_b']):
         resources.save_resource(ResourceCreate(location_id=shop['location'].id, name=room.name, kind=room.kind,
                                                active=False), actor=OWNER, resource_id=room.id)
@@ -282,3 +285,29 @@ def test_a_hold_keeps_the_rooms_of_the_booking_it_becomes(shop):
     availability.drop_hold(location.id, 'online-1', kinds=tuple(HoldKind))
     with session_scope() as session:
         assert session.exec(select(HoldResource)).all() == []  # gone with their holds
+
+
+def test_a_resource_cannot_be_retired_or_changed_out_from_under_the_services_that_need_it(shop):
+    room_a, room_b = shop['room_a'], shop['room_b']
+    location = shop['location']
+
+    def save(room, **changes):
+        return resources.save_resource(ResourceCreate(**{'location_id': location.id, 'name': room.name,
+                                                         'kind': room.kind, 'capacity': room.capacity,
+                                                         'active': True, **changes}), actor=OWNER, resource_id=room.id)
+
+    save(room_a, active=False)  # Room B still holds the one the massage needs
+    with pytest.raises(ValidationError) as refused:
+        save(room_b, active=False)
+    assert refused.value.field == 'active' and str(refused.value) == (
+        "Massage need more Treatment room than would be left. Change what they need first (in each service's "
+        'dialog).')
+    with pytest.raises(ValidationError) as refused:
+        save(room_b, kind='Studio')
+    assert refused.value.field == 'kind'
+    assert [r.name for r in resources.list_resources(location.id, actor=OWNER)] == ['Room B']  # nothing changed
+    resources.set_needs(shop['massage'].id, {}, actor=OWNER)
+    save(room_b, active=False)
+    with pytest.raises(ValidationError):  # '%' is a name, not a pattern: only the same name is refused
+        resources.save_resource(ResourceCreate(location_id=location.id, name='ROOM A', kind='Room'), actor=OWNER)
+    assert resources.save_resource(ResourceCreate(location_id=location.id, name='%', kind='Room'), actor=OWNER)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete as sa_delete
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.models import (
@@ -70,16 +71,20 @@ def save_resource(data: ResourceCreate, *, actor: UserRead, resource_id: int | N
         ensure_location(actor, resource.location_id)
         if resource.location_id != checked.location_id:
             raise NotFoundError(_('That resource no longer exists.'))
-        taken = session.exec(select(Resource.id).where(
-            Resource.location_id == checked.location_id, col(Resource.name).ilike(checked.name),
+        taken = session.exec(select(Resource.id).where(  # the same name in any case (no LIKE: '%' is a name)
+            Resource.location_id == checked.location_id, func.lower(Resource.name) == checked.name.lower(),
             Resource.id != (resource_id or 0))).first()
         if taken is not None:
             raise ValidationError(_('There is already a resource called {name}.').format(name=checked.name),
                                   field='name')
+        before = (resource.kind, resource.capacity, resource.active) if resource_id is not None else None
         for name in ('name', 'kind', 'capacity', 'active'):
             setattr(resource, name, getattr(checked, name))
         session.add(resource)
         session.flush()
+        if before is not None and before != (checked.kind, checked.capacity, checked.active):
+            _still_enough(session, checked.location_id, before[0], field='active' if before[2] and not checked.active
+                          else 'kind' if before[0] != checked.kind else 'capacity')
         result = ResourceRead.model_validate(resource)
         summary = _('Resource {name} ({kind}, {n} at once) saved').format(name=result.name, kind=result.kind,
                                                                          n=result.capacity)
@@ -226,6 +231,23 @@ def write_needs(session, service: Service, needs: dict[str, int]) -> tuple[dict[
         session.add(ServiceResource(service_id=service.id, kind=kind, units=units))
     words = ', '.join(f'{units} × {kind}' for kind, units in sorted(wanted.items())) or _('no resources')
     return wanted, _('{service} needs {resources}').format(service=service.name, resources=words)
+
+
+def _still_enough(session, location_id: int, kind: str, *, field: str) -> None:
+    """Refuse a change (inside its unit of work) that leaves the location's active services needing more of ``kind``
+    than its active resources hold: they would never find a free time again.
+
+    :raises ValidationError: naming the services and ``field``
+    """
+    held = sum(r.capacity for r in session.exec(select(Resource).where(
+        Resource.location_id == location_id, Resource.kind == kind, col(Resource.active))))
+    short = sorted(name for name, units in session.exec(
+        select(Service.name, ServiceResource.units).join(ServiceResource, ServiceResource.service_id == Service.id)
+        .where(Service.location_id == location_id, col(Service.active), ServiceResource.kind == kind))
+        if units > held)
+    if short:
+        raise ValidationError(_('{services} need more {kind} than would be left. Change what they need first (in each '
+                                "service's dialog).").format(services=', '.join(short), kind=kind), field=field)
 
 
 def _resource(session, resource_id: int, actor: UserRead) -> Resource:
