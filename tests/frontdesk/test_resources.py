@@ -279,6 +279,8 @@ def test_a_hold_keeps_the_rooms_of_the_booking_it_becomes(shop):
         location_id=location.id, customer_id=shop['alex'].id, service_id=shop['massage'].id,
         staff_member_id=becky.id, starts_at=at(DAY, '10:00')), actor=OWNER, holder='kiosk-1')
     assert _rooms(booked.id) == [shop['room_b'].id]
+    with session_scope() as session:  # its hold, still there until the page releases it, keeps no room any more
+        assert session.exec(select(HoldResource)).all() == []
     availability.hold(location.id, shop['massage'].id, availability.Slot(at(DAY, '13:00'), kelly.id, 'KELLY'),
                       holder='online-1', actor=OWNER, kind=HoldKind.ONLINE)
     availability.drop_hold(location.id, 'kiosk-1', kinds=tuple(HoldKind))

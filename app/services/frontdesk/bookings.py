@@ -177,6 +177,8 @@ def insert_booking(session: Session | Connection, data: BookingCreate, *, actor:
         slot_queries.take_resources(connection, booking_id, data.location_id,
                                     slot_queries.service_needs(connection, data.service_id), slot.kept_from,
                                     slot.reach, now=slot.now, holder=slot.holder, desk=slot.desk)
+        if slot.holder:  # the holder's hold kept them for this booking: it no longer keeps them too
+            slot_queries.release_held_resources(connection, data.location_id, slot.holder)
     revisions.record(connection, data.location_id, booking_ids=[booking_id])  # the ORM's hook sees no Core insert
     result = BookingRead.model_validate({
         **values, 'id': booking_id, 'cancelled_at': None, 'cancelled_by': None, 'notice_days': None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Connection, and_, bindparam, exists, func, or_
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import col
@@ -235,6 +236,13 @@ def take_resources(connection: Connection, booking_id: int, location_id: int, ne
     connection.execute(sa_insert(table), [
         {key: booking_id, 'resource_id': resource_id, 'units': units} for resource_id, units in taken])
     return taken
+
+
+def release_held_resources(connection: Connection, location_id: int, holder: str) -> None:
+    """``holder``'s holds at the location keep no resources any more (its booking has taken them; the hold itself
+    lapses or is released by its page): otherwise they would count twice for everyone else meanwhile."""
+    connection.execute(sa_delete(HoldResource).where(col(HoldResource.hold_id).in_(
+        sa_select(col(SlotHold.id)).where(SlotHold.location_id == location_id, SlotHold.holder == holder))))
 
 
 def shortage_error(shortage: resource_rules.Shortage) -> SlotUnavailableError:
