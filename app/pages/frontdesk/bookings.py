@@ -152,13 +152,13 @@ class _BookingsView:
         # goes out (this runs on the event loop)
         if self.week is not None:
             background_tasks.create(self.week.heard(event, self.showing_week()), name='week heard')
+        elif isinstance(event, events.StaffChanged):  # the week, not drawn yet, reads its staff again when drawn
+            self.staff_changed = event
         if self.resource_grid is not None:
             if self.showing_resources():
                 background_tasks.create(self.draw_resources(), name='resource day')
             else:
                 self.stale.add('resources')
-        elif isinstance(event, events.StaffChanged):  # the week, not drawn yet, reads its staff again when drawn
-            self.staff_changed = event
         if isinstance(event, events.StaffChanged):  # the list's filter, drawn or not, offers who is there now
             background_tasks.create(self.refresh_staff(), name='staff filter')
         days = {getattr(event, 'day', None), getattr(event, 'previous_day', None)}
